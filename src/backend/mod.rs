@@ -1,0 +1,64 @@
+//! Host backends: each turns an IR [`Block`] into host machine code in the code cache. A
+//! backend knows its host ISA and nothing of the guest.
+//!
+//! The host backend is chosen at compile time by `cfg(target_arch)`: [`HostBackend`].
+
+#[cfg(target_arch = "aarch64")]
+pub mod aarch64;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_64;
+
+#[cfg(target_arch = "aarch64")]
+pub use aarch64::Aarch64Backend as HostBackend;
+#[cfg(target_arch = "x86_64")]
+pub use x86_64::X86_64Backend as HostBackend;
+
+use crate::cache::{CodeCache, HostCode};
+use crate::ir::Block;
+
+/// A place in emitted code where a chainable exit jumps; [`Backend::link`] redirects it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct ChainSite(pub usize);
+
+/// What compiling one block produced.
+#[derive(Clone, Copy, Debug)]
+pub struct CompiledBlock {
+    /// Where the block's host code starts.
+    pub entry: HostCode,
+    /// Host bytes emitted for the block.
+    pub host_len: usize,
+}
+
+#[derive(Debug)]
+pub enum CompileError {
+    /// The code cache is full; the caller flushes it and retries.
+    CacheFull,
+}
+
+/// A host code generator.
+///
+/// Execution protocol: [`Backend::enter`] runs host code with the guest state pointer in the
+/// backend's state register until some block exits to the dispatcher. Every exit leaves the
+/// guest state complete in memory and fills in the [`crate::runtime::StateHeader`]
+/// (`next_pc`, `exit_reason`, `exit_arg`).
+pub trait Backend: Sized {
+    /// Creates the backend and emits its fixed code (entry trampoline, exit stubs) into `cache`.
+    fn new(cache: &mut CodeCache) -> Result<Self, CompileError>;
+
+    /// Compiles `block` into `cache`.
+    fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError>;
+
+    /// Redirects a chainable exit (reported in `exit_arg` with
+    /// [`crate::runtime::ExitReason::Chain`]) to jump straight to `target`.
+    fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode);
+
+    /// Emits the fixed code again after [`CodeCache::flush`].
+    fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError>;
+
+    /// Runs translated code starting at `code` until a block exits to the dispatcher.
+    ///
+    /// # Safety
+    /// `state` must point to a live guest state struct of the guest whose blocks are in the
+    /// cache, and `code` must be the entry of a block compiled by this backend into `cache`.
+    unsafe fn enter(&self, cache: &CodeCache, state: *mut u8, code: HostCode);
+}

@@ -1,0 +1,50 @@
+//! The code cache: executable memory for translated blocks, and the map from guest address to
+//! host code ([`BlockMap`]).
+//!
+//! Translated code lives in one region mapped twice from a memfd: a read-write view that the
+//! backends write and patch, and a read-execute view that runs. No page is ever writable and
+//! executable in the same view, so the cache works where the host enforces W^X.
+
+mod memory;
+
+pub use memory::CodeCache;
+
+use crate::ir::GuestAddr;
+use hashbrown::HashMap;
+
+/// An address in the executable view of the code cache.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct HostCode(pub usize);
+
+/// What the cache knows about one translated block.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockEntry {
+    pub code: HostCode,
+    pub guest_len: u32,
+    pub guest_insns: u32,
+    pub host_len: u32,
+}
+
+/// Guest address -> translated block.
+#[derive(Default)]
+pub struct BlockMap {
+    blocks: HashMap<GuestAddr, BlockEntry>,
+}
+
+impl BlockMap {
+    pub fn get(&self, pc: GuestAddr) -> Option<&BlockEntry> {
+        self.blocks.get(&pc)
+    }
+    pub fn insert(&mut self, pc: GuestAddr, entry: BlockEntry) {
+        self.blocks.insert(pc, entry);
+    }
+    pub fn clear(&mut self) {
+        self.blocks.clear();
+    }
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+}

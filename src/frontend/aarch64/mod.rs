@@ -1,0 +1,1 @@
+//! AArch64 (A64) guest frontend.

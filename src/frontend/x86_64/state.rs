@@ -1,0 +1,132 @@
+//! The x86-64 guest state: what translated code reads and writes through `StateOffset`s.
+
+use crate::ir::StateOffset;
+use crate::runtime::StateHeader;
+use std::mem::offset_of;
+
+/// Architectural state of one x86-64 guest thread.
+///
+/// Flags are kept one per byte (0 or 1) so that each can be written and read on its own and
+/// dead flag stores can be deleted one by one.
+#[repr(C, align(16))]
+#[derive(Clone, Debug)]
+pub struct X86State {
+    pub header: StateHeader,
+    /// rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8 .. r15 (the encoding order).
+    pub gpr: [u64; 16],
+    /// Address of the next instruction when the guest is stopped (set by the dispatcher).
+    pub rip: u64,
+    pub fs_base: u64,
+    pub gs_base: u64,
+    pub cf: u8,
+    pub pf: u8,
+    pub af: u8,
+    pub zf: u8,
+    pub sf: u8,
+    pub of: u8,
+    /// Direction flag (string instructions decrement when set).
+    pub df: u8,
+    pub _pad0: u8,
+    pub mxcsr: u32,
+    pub _pad1: u32,
+    /// xmm0 .. xmm15, each as two little-endian 64-bit halves.
+    pub xmm: [[u64; 2]; 16],
+    /// x87 control word (only stored and reloaded by fnstcw/fldcw; no x87 arithmetic).
+    pub fpu_cw: u16,
+    pub _pad2: [u16; 3],
+}
+
+impl Default for X86State {
+    fn default() -> Self {
+        X86State {
+            header: StateHeader::default(),
+            gpr: [0; 16],
+            rip: 0,
+            fs_base: 0,
+            gs_base: 0,
+            cf: 0,
+            pf: 0,
+            af: 0,
+            zf: 0,
+            sf: 0,
+            of: 0,
+            df: 0,
+            _pad0: 0,
+            // All exceptions masked, round to nearest: the value Linux gives a new process.
+            mxcsr: 0x1f80,
+            _pad1: 0,
+            xmm: [[0; 2]; 16],
+            fpu_cw: 0x37f,
+            _pad2: [0; 3],
+        }
+    }
+}
+
+/// Register numbers in `gpr` (the x86 encoding order).
+pub mod reg {
+    pub const RAX: usize = 0;
+    pub const RCX: usize = 1;
+    pub const RDX: usize = 2;
+    pub const RBX: usize = 3;
+    pub const RSP: usize = 4;
+    pub const RBP: usize = 5;
+    pub const RSI: usize = 6;
+    pub const RDI: usize = 7;
+    pub const R8: usize = 8;
+    pub const R9: usize = 9;
+    pub const R10: usize = 10;
+    pub const R11: usize = 11;
+}
+
+/// Offsets of state fields, for IR `LoadState`/`StoreState`.
+pub mod off {
+    use super::*;
+
+    pub const fn gpr(n: usize) -> StateOffset {
+        StateOffset((offset_of!(X86State, gpr) + 8 * n) as u32)
+    }
+    pub const fn xmm(n: usize) -> StateOffset {
+        StateOffset((offset_of!(X86State, xmm) + 16 * n) as u32)
+    }
+    /// High 64 bits of xmm `n`.
+    pub const fn xmm_hi(n: usize) -> StateOffset {
+        StateOffset((offset_of!(X86State, xmm) + 16 * n + 8) as u32)
+    }
+    pub const RIP: StateOffset = StateOffset(offset_of!(X86State, rip) as u32);
+    pub const FS_BASE: StateOffset = StateOffset(offset_of!(X86State, fs_base) as u32);
+    pub const GS_BASE: StateOffset = StateOffset(offset_of!(X86State, gs_base) as u32);
+    pub const CF: StateOffset = StateOffset(offset_of!(X86State, cf) as u32);
+    pub const PF: StateOffset = StateOffset(offset_of!(X86State, pf) as u32);
+    pub const AF: StateOffset = StateOffset(offset_of!(X86State, af) as u32);
+    pub const ZF: StateOffset = StateOffset(offset_of!(X86State, zf) as u32);
+    pub const SF: StateOffset = StateOffset(offset_of!(X86State, sf) as u32);
+    pub const OF: StateOffset = StateOffset(offset_of!(X86State, of) as u32);
+    pub const DF: StateOffset = StateOffset(offset_of!(X86State, df) as u32);
+    pub const MXCSR: StateOffset = StateOffset(offset_of!(X86State, mxcsr) as u32);
+    pub const FPU_CW: StateOffset = StateOffset(offset_of!(X86State, fpu_cw) as u32);
+}
+
+impl X86State {
+    /// The RFLAGS value these flags stand for (bit 1 always set).
+    pub fn rflags(&self) -> u64 {
+        (self.cf as u64)
+            | 1 << 1
+            | (self.pf as u64) << 2
+            | (self.af as u64) << 4
+            | (self.zf as u64) << 6
+            | (self.sf as u64) << 7
+            | (self.df as u64) << 10
+            | (self.of as u64) << 11
+    }
+
+    /// Sets the six status flags and DF from an RFLAGS value.
+    pub fn set_rflags(&mut self, f: u64) {
+        self.cf = (f & 1) as u8;
+        self.pf = (f >> 2 & 1) as u8;
+        self.af = (f >> 4 & 1) as u8;
+        self.zf = (f >> 6 & 1) as u8;
+        self.sf = (f >> 7 & 1) as u8;
+        self.df = (f >> 10 & 1) as u8;
+        self.of = (f >> 11 & 1) as u8;
+    }
+}

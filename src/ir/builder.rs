@@ -1,0 +1,159 @@
+//! [`Builder`]: how frontends write IR, one small method per op.
+
+use super::*;
+
+/// Accumulates the ops of one block. Every method that produces a value returns its [`Temp`].
+#[derive(Default)]
+pub struct Builder {
+    ops: Vec<Op>,
+    temps: u32,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of ops emitted so far.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Drops every op from index `len` on (used to undo a partly translated instruction).
+    /// Temporaries are not reused.
+    pub fn truncate(&mut self, len: usize) {
+        self.ops.truncate(len);
+    }
+
+    /// A fresh temporary, not yet written.
+    pub fn new_temp(&mut self) -> Temp {
+        let t = Temp(self.temps);
+        self.temps += 1;
+        t
+    }
+
+    pub fn push(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    /// Finishes the block.
+    pub fn finish(self, start: GuestAddr, guest_len: u32, guest_insns: u32, exit: Exit) -> Block {
+        Block { start, guest_len, guest_insns, ops: self.ops, exit, temps: self.temps }
+    }
+
+    pub fn guest_insn(&mut self, pc: GuestAddr, len: u8) {
+        self.push(Op::GuestInsn { pc, len });
+    }
+
+    pub fn constant(&mut self, value: u64) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Const { dst, value });
+        dst
+    }
+
+    pub fn load_state(&mut self, offset: StateOffset, width: Width) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::LoadState { dst, offset, width });
+        dst
+    }
+
+    pub fn store_state(&mut self, offset: StateOffset, src: Temp, width: Width) {
+        self.push(Op::StoreState { offset, src, width });
+    }
+
+    pub fn load(&mut self, addr: Temp, width: Width) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Load { dst, addr, width });
+        dst
+    }
+
+    pub fn store(&mut self, addr: Temp, src: Temp, width: Width) {
+        self.push(Op::Store { addr, src, width });
+    }
+
+    pub fn bin(&mut self, op: BinOp, a: Temp, b: Temp, width: Width) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Bin { op, dst, a, b, width });
+        dst
+    }
+
+    /// `a op imm`, materialising the immediate as a constant.
+    pub fn bin_imm(&mut self, op: BinOp, a: Temp, imm: u64, width: Width) -> Temp {
+        let b = self.constant(imm);
+        self.bin(op, a, b, width)
+    }
+
+    pub fn un(&mut self, op: UnOp, a: Temp, width: Width) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Un { op, dst, a, width });
+        dst
+    }
+
+    pub fn ext(&mut self, a: Temp, from: Width, signed: bool) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Ext { dst, a, from, signed });
+        dst
+    }
+
+    pub fn cmp(&mut self, op: CmpOp, a: Temp, b: Temp, width: Width) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Cmp { op, dst, a, b, width });
+        dst
+    }
+
+    pub fn cmp_imm(&mut self, op: CmpOp, a: Temp, imm: u64, width: Width) -> Temp {
+        let b = self.constant(imm);
+        self.cmp(op, a, b, width)
+    }
+
+    pub fn select(&mut self, cond: Temp, if_true: Temp, if_false: Temp) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Select { dst, cond, if_true, if_false });
+        dst
+    }
+
+    /// Bit `bit` of `a` as 0 or 1.
+    pub fn bit(&mut self, a: Temp, bit: u32) -> Temp {
+        let shifted = self.bin_imm(BinOp::Lshr, a, bit as u64, Width::W64);
+        self.bin_imm(BinOp::And, shifted, 1, Width::W64)
+    }
+
+    pub fn atomic_rmw(&mut self, op: RmwOp, addr: Temp, src: Temp, width: Width) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::AtomicRmw { op, dst, addr, src, width });
+        dst
+    }
+
+    pub fn compare_exchange(&mut self, addr: Temp, expected: Temp, new: Temp, width: Width) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::CompareExchange { dst, addr, expected, new, width });
+        dst
+    }
+
+    pub fn fence(&mut self) {
+        self.push(Op::Fence);
+    }
+
+    /// Calls a helper that returns a value.
+    pub fn call(&mut self, helper: Helper, args: &[Temp]) -> Temp {
+        assert!(args.len() <= 4, "helper {} takes at most four arguments", helper.name);
+        let dst = self.new_temp();
+        self.push(Op::CallHelper { dst: Some(dst), helper, args: args.to_vec() });
+        dst
+    }
+
+    /// Calls a helper for its effect on guest state only.
+    pub fn call_void(&mut self, helper: Helper, args: &[Temp]) {
+        assert!(args.len() <= 4, "helper {} takes at most four arguments", helper.name);
+        self.push(Op::CallHelper { dst: None, helper, args: args.to_vec() });
+    }
+
+    pub fn exit_if(&mut self, cond: Temp, exit: Exit) {
+        debug_assert!(!matches!(exit, Exit::Branch { .. }));
+        self.push(Op::ExitIf { cond, exit });
+    }
+}

@@ -1,0 +1,435 @@
+//! The intermediate representation shared by every frontend and every backend.
+//!
+//! A frontend turns the guest instructions of one basic block into a [`Block`]: a straight-line
+//! list of [`Op`]s over SSA temporaries ([`Temp`]) followed by one [`Exit`]. A backend turns a
+//! [`Block`] into host code. Neither side knows the other; this module is the whole contract.
+//!
+//! # Value model
+//! Every temporary holds a `u64`. An op with a [`Width`] reads only the low `width` bits of its
+//! inputs and writes its result **zero-extended** to 64 bits. So a `W32` add of
+//! `0xffff_ffff + 1` yields `0`, and a `W8` load of `0x80` yields `0x80`, never a sign-extended
+//! value ([`Op::Ext`] does sign extension explicitly).
+//!
+//! # Guest state
+//! The guest's architectural state (registers, flags, vector registers, ...) lives in a
+//! `#[repr(C)]` struct that the frontend defines (see `frontend::*::state`). The IR names a
+//! field by its byte offset ([`StateOffset`]); backends keep a pointer to the state in a fixed
+//! host register and never interpret the layout. The first bytes of every state struct are a
+//! [`crate::runtime::StateHeader`], which is how a block tells the dispatcher where to go next.
+//!
+//! # Guest memory
+//! Guest address = host address. [`Op::Load`] and [`Op::Store`] are plain little-endian host
+//! accesses of the given width; they may be unaligned. A fault in one is the guest's fault.
+//!
+//! # Flags
+//! There are no implicit flags. A frontend computes each guest flag it must write with ordinary
+//! ops and stores it to its state slot; [`opt`] deletes stores that a later store in the same
+//! block overwrites before anything reads them (dead-flag elimination).
+//!
+//! # Block exits
+//! A block ends in exactly one [`Exit`]; [`Op::ExitIf`] leaves early. Every exit first makes
+//! the guest state complete in memory (the backend flushes anything it holds in registers).
+
+pub mod builder;
+pub mod interp;
+pub mod opt;
+pub mod print;
+pub mod regalloc;
+
+pub use builder::Builder;
+
+use std::fmt;
+
+/// An address in the guest's address space. xlate maps guest memory at the same host address,
+/// so a `GuestAddr` can be dereferenced by the host (inside the modules allowed to do so).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct GuestAddr(pub u64);
+
+impl fmt::Debug for GuestAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+impl fmt::Display for GuestAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// An SSA temporary: written by exactly one op of its block, read by later ops.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Temp(pub u32);
+
+impl fmt::Debug for Temp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t{}", self.0)
+    }
+}
+
+/// Byte offset of a field in the guest state struct.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct StateOffset(pub u32);
+
+/// Operand width of an op, in bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Width {
+    W8,
+    W16,
+    W32,
+    W64,
+}
+
+impl Width {
+    pub const fn bits(self) -> u32 {
+        match self {
+            Width::W8 => 8,
+            Width::W16 => 16,
+            Width::W32 => 32,
+            Width::W64 => 64,
+        }
+    }
+    pub const fn bytes(self) -> u32 {
+        self.bits() / 8
+    }
+    /// All-ones mask of this width.
+    pub const fn mask(self) -> u64 {
+        match self {
+            Width::W64 => u64::MAX,
+            w => (1u64 << w.bits()) - 1,
+        }
+    }
+    /// The sign bit of this width.
+    pub const fn sign_bit(self) -> u64 {
+        1u64 << (self.bits() - 1)
+    }
+    pub fn from_bytes(bytes: u32) -> Option<Width> {
+        match bytes {
+            1 => Some(Width::W8),
+            2 => Some(Width::W16),
+            4 => Some(Width::W32),
+            8 => Some(Width::W64),
+            _ => None,
+        }
+    }
+}
+
+/// Two-input integer operations. `dst = a OP b` over the low `width` bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum BinOp {
+    Add,
+    Sub,
+    And,
+    Or,
+    Xor,
+    /// Shift left. The count is `b mod width.bits()`.
+    Shl,
+    /// Logical shift right. The count is `b mod width.bits()`.
+    Lshr,
+    /// Arithmetic shift right. The count is `b mod width.bits()`.
+    Ashr,
+    /// Rotate right. The count is `b mod width.bits()`.
+    Rotr,
+    /// Low `width` bits of the product.
+    Mul,
+    /// High `width` bits of the unsigned `2*width`-bit product.
+    MulHiU,
+    /// High `width` bits of the signed `2*width`-bit product.
+    MulHiS,
+    /// Unsigned division. Never traps: `a / 0 = 0` (AArch64 UDIV).
+    DivU,
+    /// Signed division, truncating. Never traps: `a / 0 = 0`, `MIN / -1 = MIN` (AArch64 SDIV).
+    DivS,
+    /// Unsigned remainder, `a - (a DivU b) * b`: `a % 0 = a`.
+    RemU,
+    /// Signed remainder with the sign of `a`, `a - (a DivS b) * b`: `a % 0 = a`, `MIN % -1 = 0`.
+    RemS,
+}
+
+/// One-input integer operations over the low `width` bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum UnOp {
+    Not,
+    Neg,
+    /// Count leading zeros; `width.bits()` for zero.
+    Clz,
+    /// Count trailing zeros; `width.bits()` for zero.
+    Ctz,
+    /// Number of one bits.
+    Popcnt,
+    /// Reverse the byte order (W16, W32, W64; W8 is the identity).
+    Bswap,
+    /// Reverse the bit order.
+    Rbit,
+}
+
+/// Comparisons over the low `width` bits; the result is 1 or 0.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    /// unsigned <
+    Ult,
+    /// unsigned <=
+    Ule,
+    /// unsigned >
+    Ugt,
+    /// unsigned >=
+    Uge,
+    /// signed <
+    Slt,
+    /// signed <=
+    Sle,
+    /// signed >
+    Sgt,
+    /// signed >=
+    Sge,
+}
+
+/// Read-modify-write operations done atomically on guest memory (sequentially consistent).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum RmwOp {
+    /// Store the operand, return the old value.
+    Xchg,
+    Add,
+    And,
+    Or,
+    Xor,
+    /// `old & !operand` (AArch64 LDCLR).
+    AndNot,
+    /// Signed / unsigned max and min (AArch64 LDSMAX, LDUMAX, LDSMIN, LDUMIN).
+    SMax,
+    SMin,
+    UMax,
+    UMin,
+}
+
+/// A Rust function that translated code calls for work too large or rare to express in ops
+/// (128-bit division, cpuid, SSE and FP arithmetic with exact NaN rules, ...).
+///
+/// Every helper has the same host signature, `extern "C" fn(state, a0, a1, a2, a3) -> u64`,
+/// where `state` points at the guest state struct. A helper may read and write guest state
+/// through that pointer; the backend flushes every state field it holds in host registers
+/// before the call and reloads them after it. Unused arguments are zero.
+#[derive(Clone, Copy)]
+pub struct Helper {
+    pub name: &'static str,
+    pub func: HelperFn,
+}
+
+/// The host signature of every [`Helper`].
+pub type HelperFn = extern "C" fn(state: *mut u8, a0: u64, a1: u64, a2: u64, a3: u64) -> u64;
+
+impl fmt::Debug for Helper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+impl PartialEq for Helper {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && std::ptr::fn_addr_eq(self.func, other.func)
+    }
+}
+
+/// The signal a [`Exit::Trap`] delivers to the guest.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TrapKind {
+    /// Undefined or unimplemented instruction (SIGILL). The frontend has already chosen the
+    /// stderr message; see [`Exit::Trap`].
+    IllegalInstruction,
+    /// Integer divide error (SIGFPE), e.g. x86 #DE.
+    DivideError,
+    /// Breakpoint / int3 (SIGTRAP).
+    Breakpoint,
+    /// A fault the frontend can see statically (e.g. `hlt`, privileged instruction): SIGSEGV.
+    GeneralProtection,
+}
+
+/// How a block (or an [`Op::ExitIf`]) leaves.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Exit {
+    /// Continue at a known guest address. Chainable: the backend may patch this exit into a
+    /// direct host jump to the target's code.
+    Jump(GuestAddr),
+    /// Continue at `taken` if `cond != 0`, else at `not_taken`. Both sides are chainable.
+    Branch { cond: Temp, taken: GuestAddr, not_taken: GuestAddr },
+    /// Continue at a computed guest address (indirect jump or call through a register).
+    Indirect(Temp),
+    /// A function return to a computed address: like `Indirect`, but a hint for
+    /// return-address prediction.
+    Return(Temp),
+    /// The guest executes a system call; the syscall layer runs it and execution continues
+    /// at `next`.
+    Syscall { next: GuestAddr },
+    /// The guest instruction at `pc` traps. `message` (when present) is printed on stderr
+    /// before the signal is raised, e.g. for an unimplemented instruction.
+    Trap { kind: TrapKind, pc: GuestAddr, message: Option<String> },
+}
+
+/// One IR operation. `dst` temporaries are written, all other temporaries are read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// Marks the start of a guest instruction (for listings, statistics and fault reports).
+    /// Backends emit nothing for it.
+    GuestInsn { pc: GuestAddr, len: u8 },
+    /// `dst = value`.
+    Const { dst: Temp, value: u64 },
+    /// `dst = zero_extend(state[offset .. offset + width/8])`.
+    LoadState { dst: Temp, offset: StateOffset, width: Width },
+    /// `state[offset .. offset + width/8] = low width bits of src`.
+    StoreState { offset: StateOffset, src: Temp, width: Width },
+    /// `dst = zero_extend(mem[addr .. addr + width/8])`, little endian, any alignment.
+    Load { dst: Temp, addr: Temp, width: Width },
+    /// `mem[addr .. addr + width/8] = low width bits of src`, little endian, any alignment.
+    Store { addr: Temp, src: Temp, width: Width },
+    /// `dst = a op b` (see [`BinOp`]).
+    Bin { op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width },
+    /// `dst = op a` (see [`UnOp`]).
+    Un { op: UnOp, dst: Temp, a: Temp, width: Width },
+    /// `dst = a`'s low `from` bits extended to 64 bits, with sign if `signed`.
+    Ext { dst: Temp, a: Temp, from: Width, signed: bool },
+    /// `dst = (a cmp b) ? 1 : 0` (see [`CmpOp`]).
+    Cmp { op: CmpOp, dst: Temp, a: Temp, b: Temp, width: Width },
+    /// `dst = cond != 0 ? if_true : if_false` (all 64 bits).
+    Select { dst: Temp, cond: Temp, if_true: Temp, if_false: Temp },
+    /// Atomically: `dst = mem[addr]; mem[addr] = dst op src`. Sequentially consistent.
+    AtomicRmw { op: RmwOp, dst: Temp, addr: Temp, src: Temp, width: Width },
+    /// Atomically: `dst = mem[addr]; if dst == expected { mem[addr] = new }`. Sequentially
+    /// consistent. The caller compares `dst` with `expected` to learn whether it stored.
+    CompareExchange { dst: Temp, addr: Temp, expected: Temp, new: Temp, width: Width },
+    /// A full memory barrier.
+    Fence,
+    /// `dst = helper(state, args...)`; at most four arguments.
+    CallHelper { dst: Option<Temp>, helper: Helper, args: Vec<Temp> },
+    /// If `cond != 0`, leave the block by `exit`. `exit` is never [`Exit::Branch`].
+    ExitIf { cond: Temp, exit: Exit },
+}
+
+/// A translated basic block: the unit a frontend produces and a backend compiles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// Guest address of the first instruction.
+    pub start: GuestAddr,
+    /// Bytes of guest code covered, from `start`.
+    pub guest_len: u32,
+    /// Number of guest instructions covered.
+    pub guest_insns: u32,
+    pub ops: Vec<Op>,
+    pub exit: Exit,
+    /// Number of temporaries (`Temp(0) .. Temp(temps)`).
+    pub temps: u32,
+}
+
+impl Op {
+    /// The temporary this op writes, if any.
+    pub fn dst(&self) -> Option<Temp> {
+        match *self {
+            Op::Const { dst, .. }
+            | Op::LoadState { dst, .. }
+            | Op::Load { dst, .. }
+            | Op::Bin { dst, .. }
+            | Op::Un { dst, .. }
+            | Op::Ext { dst, .. }
+            | Op::Cmp { dst, .. }
+            | Op::Select { dst, .. }
+            | Op::AtomicRmw { dst, .. }
+            | Op::CompareExchange { dst, .. } => Some(dst),
+            Op::CallHelper { dst, .. } => dst,
+            Op::GuestInsn { .. }
+            | Op::StoreState { .. }
+            | Op::Store { .. }
+            | Op::Fence
+            | Op::ExitIf { .. } => None,
+        }
+    }
+
+    /// Calls `f` on every temporary this op reads.
+    pub fn for_each_src(&self, mut f: impl FnMut(Temp)) {
+        match self {
+            Op::GuestInsn { .. } | Op::Const { .. } | Op::LoadState { .. } | Op::Fence => {}
+            Op::StoreState { src, .. } => f(*src),
+            Op::Load { addr, .. } => f(*addr),
+            Op::Store { addr, src, .. } => {
+                f(*addr);
+                f(*src)
+            }
+            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } => {
+                f(*a);
+                f(*b)
+            }
+            Op::Un { a, .. } | Op::Ext { a, .. } => f(*a),
+            Op::Select { cond, if_true, if_false, .. } => {
+                f(*cond);
+                f(*if_true);
+                f(*if_false)
+            }
+            Op::AtomicRmw { addr, src, .. } => {
+                f(*addr);
+                f(*src)
+            }
+            Op::CompareExchange { addr, expected, new, .. } => {
+                f(*addr);
+                f(*expected);
+                f(*new)
+            }
+            Op::CallHelper { args, .. } => args.iter().copied().for_each(f),
+            Op::ExitIf { cond, exit } => {
+                f(*cond);
+                exit.for_each_src(f)
+            }
+        }
+    }
+}
+
+impl Exit {
+    /// Calls `f` on every temporary this exit reads.
+    pub fn for_each_src(&self, mut f: impl FnMut(Temp)) {
+        match self {
+            Exit::Branch { cond, .. } => f(*cond),
+            Exit::Indirect(t) | Exit::Return(t) => f(*t),
+            Exit::Jump(_) | Exit::Syscall { .. } | Exit::Trap { .. } => {}
+        }
+    }
+}
+
+/// Checks the rules every frontend output must keep: temps defined once and before use, at
+/// most four helper arguments, no `Branch` in `ExitIf`. Run on every block in debug builds.
+pub fn verify(block: &Block) -> Result<(), String> {
+    let mut defined = vec![false; block.temps as usize];
+    let check_use = |t: Temp, defined: &[bool], at: usize| -> Result<(), String> {
+        match defined.get(t.0 as usize) {
+            Some(true) => Ok(()),
+            _ => Err(format!("op {at}: {t:?} used before it is defined")),
+        }
+    };
+    for (i, op) in block.ops.iter().enumerate() {
+        let mut err = Ok(());
+        op.for_each_src(|t| {
+            if err.is_ok() {
+                err = check_use(t, &defined, i);
+            }
+        });
+        err?;
+        if let Op::CallHelper { args, .. } = op {
+            if args.len() > 4 {
+                return Err(format!("op {i}: helper with {} arguments", args.len()));
+            }
+        }
+        if let Op::ExitIf { exit: Exit::Branch { .. }, .. } = op {
+            return Err(format!("op {i}: ExitIf with a Branch exit"));
+        }
+        if let Some(d) = op.dst() {
+            match defined.get_mut(d.0 as usize) {
+                Some(slot) if !*slot => *slot = true,
+                Some(_) => return Err(format!("op {i}: {d:?} defined twice")),
+                None => return Err(format!("op {i}: {d:?} beyond block.temps {}", block.temps)),
+            }
+        }
+    }
+    let mut err = Ok(());
+    block.exit.for_each_src(|t| {
+        if err.is_ok() {
+            err = check_use(t, &defined, block.ops.len());
+        }
+    });
+    err
+}

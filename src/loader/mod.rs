@@ -1,0 +1,1 @@
+//! ELF loader: maps a static guest executable and builds its initial stack.

@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("xlate: not yet wired up");
+    std::process::exit(1);
+}

@@ -1,0 +1,1 @@
+//! The syscall layer: guest syscalls in guest numbering and layouts -> host kernel.
