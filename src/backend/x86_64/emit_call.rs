@@ -5,7 +5,7 @@
 //! needs saving around the call; `rsp` is 16-byte aligned at every point of a block (see
 //! [`super::abi`]), as the SysV ABI requires at a call.
 
-use super::abi::{R8, RAX, RCX, RDX, RSI};
+use super::abi::{R8, RAX, RCX, RDI, RDX, RSI, STATE};
 use super::Emitter;
 use crate::ir::{Helper, Temp};
 use dynasmrt::{dynasm, DynasmApi};
@@ -25,7 +25,7 @@ pub(super) fn call_helper(e: &mut Emitter, dst: Option<Temp>, helper: &Helper, a
     let func = helper.func as usize as i64;
     dynasm!(e.asm
         ; .arch x64
-        ; mov rdi, r15
+        ; mov Rq(RDI), Rq(STATE)
         ; mov rax, QWORD func
         ; call rax
     );

@@ -20,6 +20,7 @@ mod tests;
 
 use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};
+use crate::ir::regalloc::{self, Loc};
 use crate::ir::{Block, Op, Temp};
 use abi::{FixedCode, HostLoc};
 use dynasmrt::x64::X64Relocation;
@@ -229,11 +230,17 @@ impl Emitter {
     }
 }
 
-/// Places every temporary: returns its location and the number of spill slots used.
-///
-/// Until the IR register allocator (`crate::ir::regalloc`) is wired in, every temporary gets
-/// its own spill slot.
+/// Places every temporary (with the shared allocator [`crate::ir::regalloc`] over
+/// [`abi::ALLOCATABLE`]): returns its location and the number of spill slots used.
 fn allocate(block: &Block) -> (Vec<HostLoc>, usize) {
-    let locs = (0..block.temps).map(|t| HostLoc::Stack(8 * t as i32)).collect();
-    (locs, block.temps as usize)
+    let alloc = regalloc::allocate(block, abi::ALLOCATABLE.len());
+    let locs = alloc
+        .locs
+        .iter()
+        .map(|loc| match *loc {
+            Loc::Reg(i) => HostLoc::Reg(abi::ALLOCATABLE[i as usize]),
+            Loc::Spill(slot) => HostLoc::Stack(8 * slot as i32),
+        })
+        .collect();
+    (locs, alloc.spill_slots as usize)
 }
