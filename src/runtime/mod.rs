@@ -2,6 +2,7 @@
 //! runs it, the per-guest glue ([`Guest`]), and the translation statistics.
 
 mod guest;
+pub mod memory;
 pub use guest::Guest;
 
 /// The first field of every guest state struct (`#[repr(C)]`, offset 0). Blocks write it when
