@@ -50,6 +50,10 @@ impl Guest for Aarch64Guest {
     fn set_pc(state: &mut A64State, pc: GuestAddr) {
         state.pc = pc.0;
     }
+
+    fn header(state: &mut A64State) -> &mut crate::runtime::StateHeader {
+        &mut state.header
+    }
 }
 
 /// The A64 frontend. Stateless apart from the decode table it builds once.
