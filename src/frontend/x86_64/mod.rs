@@ -235,6 +235,10 @@ impl crate::runtime::Guest for X86_64Guest {
         state.header.next_pc = pc.0;
         state.rip = pc.0;
     }
+
+    fn header(state: &mut X86State) -> &mut crate::runtime::StateHeader {
+        &mut state.header
+    }
 }
 
 #[cfg(test)]
