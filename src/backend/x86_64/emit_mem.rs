@@ -155,14 +155,7 @@ pub(super) fn atomic_rmw(e: &mut Emitter, op: RmwOp, dst: Temp, addr: Temp, src:
     e.store(dst, RAX);
 }
 
-pub(super) fn compare_exchange(
-    e: &mut Emitter,
-    dst: Temp,
-    addr: Temp,
-    expected: Temp,
-    new: Temp,
-    w: Width,
-) {
+pub(super) fn compare_exchange(e: &mut Emitter, dst: Temp, addr: Temp, expected: Temp, new: Temp, w: Width) {
     e.load(RCX, addr);
     e.load(RAX, expected);
     e.load(RDX, new);

@@ -10,6 +10,10 @@
 //! computed there and copied to the destination's location. Nothing (flags included) is kept
 //! in scratch registers from one op to the next.
 
+// dynasm!'s expansion converts dynamic register numbers with `.into()`, which clippy flags
+// when the number already has the target type.
+#![allow(clippy::useless_conversion)]
+
 mod abi;
 mod emit_alu;
 mod emit_call;
@@ -66,10 +70,7 @@ pub struct X86_64Backend {
 impl X86_64Backend {
     /// A backend that uses exactly `features` (tests use this to cover the fallback code of
     /// instructions the CPU has).
-    pub fn with_features(
-        cache: &mut CodeCache,
-        features: HostFeatures,
-    ) -> Result<Self, CompileError> {
+    pub fn with_features(cache: &mut CodeCache, features: HostFeatures) -> Result<Self, CompileError> {
         Ok(X86_64Backend { fixed: emit_fixed(cache)?, features })
     }
 
@@ -92,11 +93,7 @@ impl Backend for X86_64Backend {
         Self::with_features(cache, HostFeatures::detect())
     }
 
-    fn compile(
-        &mut self,
-        block: &Block,
-        cache: &mut CodeCache,
-    ) -> Result<CompiledBlock, CompileError> {
+    fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let base = cache.next_code().0;
         let mut e = Emitter::new(block, base, self.fixed, self.features);
         if e.frame_extra > 0 {
@@ -209,12 +206,8 @@ impl Emitter {
             Op::Select { dst, cond, if_true, if_false } => {
                 emit_alu::select(self, *dst, *cond, *if_true, *if_false)
             }
-            Op::LoadState { dst, offset, width } => {
-                emit_mem::load_state(self, *dst, offset.0, *width)
-            }
-            Op::StoreState { offset, src, width } => {
-                emit_mem::store_state(self, offset.0, *src, *width)
-            }
+            Op::LoadState { dst, offset, width } => emit_mem::load_state(self, *dst, offset.0, *width),
+            Op::StoreState { offset, src, width } => emit_mem::store_state(self, offset.0, *src, *width),
             Op::Load { dst, addr, width } => emit_mem::load(self, *dst, *addr, *width),
             Op::Store { addr, src, width } => emit_mem::store(self, *addr, *src, *width),
             Op::AtomicRmw { op, dst, addr, src, width } => {

@@ -8,8 +8,7 @@ use super::*;
 use crate::ir::interp::{self, Outcome};
 use crate::ir::testgen::{self, Layout, Rng};
 use crate::ir::{
-    verify, BinOp, Builder, CmpOp, Exit, GuestAddr, Helper, RmwOp, StateOffset, TrapKind, UnOp,
-    Width,
+    verify, BinOp, Builder, CmpOp, Exit, GuestAddr, Helper, RmwOp, StateOffset, TrapKind, UnOp, Width,
 };
 use crate::runtime::{header, ExitReason};
 
@@ -295,7 +294,7 @@ fn documented_edge_cases() {
         (UnOp::Clz, 0, Width::W64, 64),
         (UnOp::Ctz, 0, Width::W8, 8),
         (UnOp::Ctz, 0, Width::W64, 64),
-        (UnOp::Bswap, 0xff12_34, Width::W16, 0x3412),
+        (UnOp::Bswap, 0x00ff_1234, Width::W16, 0x3412),
         (UnOp::Rbit, 1, Width::W32, 0x8000_0000),
     ];
     for features in feature_sets() {
@@ -406,9 +405,9 @@ extern "C" fn record_args(state: *mut u8, a0: u64, a1: u64, a2: u64, a3: u64) ->
     // Alignment check: the compiler places this 16-aligned local assuming the SysV stack
     // alignment at the call; a misaligned caller shows up as a misaligned address.
     #[repr(align(16))]
-    struct Aligned([u8; 16]);
+    struct Aligned(#[allow(dead_code)] [u8; 16]);
     let probe = Aligned([0; 16]);
-    let aligned = std::hint::black_box(&probe) as *const Aligned as usize % 16 == 0;
+    let aligned = (std::hint::black_box(&probe) as *const Aligned as usize).is_multiple_of(16);
     // SAFETY: the tests that use this helper pass a state of at least 72 bytes.
     unsafe {
         let p = state.add(32) as *mut u64;
@@ -445,7 +444,8 @@ fn helper_calls_pass_state_and_arguments() {
         }
         let code = h.compile(&block);
         let exit = h.run(code.entry, &mut state);
-        let want: Vec<u64> = (0..4).map(|i| if i < argc as u64 { 0xa0a0_0000_0000_0000 + i } else { 0 }).collect();
+        let want: Vec<u64> =
+            (0..4).map(|i| if i < argc as u64 { 0xa0a0_0000_0000_0000 + i } else { 0 }).collect();
         assert_eq!(&state[4..8], &want[..], "arguments with {argc} args");
         assert_eq!(state[8], 1, "stack 16-byte aligned at the call");
         assert_eq!(exit.reason, ExitReason::Lookup);
@@ -477,14 +477,8 @@ fn every_exit_kind_fills_the_header() {
         ),
     ];
     for (exit, reason, pc, arg) in exits {
-        let block = Block {
-            start: GuestAddr(0x1000),
-            guest_len: 1,
-            guest_insns: 1,
-            ops: vec![],
-            exit,
-            temps: 0,
-        };
+        let block =
+            Block { start: GuestAddr(0x1000), guest_len: 1, guest_insns: 1, ops: vec![], exit, temps: 0 };
         let code = h.compile(&block);
         let mut state = vec![u64::MAX; 4];
         assert_eq!(h.run(code.entry, &mut state), HostExit { reason, next_pc: pc, arg });
@@ -500,10 +494,7 @@ fn exit_if_leaves_early_only_when_its_condition_holds() {
         let c = b.cmp_imm(CmpOp::Eq, x, 7, Width::W64);
         let before = b.constant(1);
         b.store_state(StateOffset(40), before, Width::W64);
-        b.exit_if(
-            c,
-            Exit::Trap { kind: TrapKind::Breakpoint, pc: GuestAddr(0x1234), message: None },
-        );
+        b.exit_if(c, Exit::Trap { kind: TrapKind::Breakpoint, pc: GuestAddr(0x1234), message: None });
         let after = b.constant(2);
         b.store_state(StateOffset(48), after, Width::W64);
         let cj = b.cmp_imm(CmpOp::Eq, x, 8, Width::W64);
