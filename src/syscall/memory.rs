@@ -91,24 +91,26 @@ pub(crate) fn read_cstr(mem: &dyn GuestMm, addr: u64, max: usize) -> Result<Vec<
     let mut out = Vec::new();
     let mut at = addr;
     loop {
-        // Check and scan up to the end of the current page, so that a string ending just
-        // before an unmapped page is still read.
-        let chunk = PAGE - (at % PAGE);
-        let bytes = read_bytes(mem, at, chunk as usize)?;
-        if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-            out.extend_from_slice(&bytes[..nul]);
-            break;
+        // Check a page at a time (so that a string ending just before an unreadable page is
+        // still read), but read no byte past the NUL.
+        let page_end = (at | (PAGE - 1)).wrapping_add(1);
+        if !mem.is_accessible(at, page_end.wrapping_sub(at), false) {
+            return Err(libc::EFAULT);
         }
-        out.extend_from_slice(&bytes);
-        if out.len() > max {
-            return Err(libc::ENAMETOOLONG);
+        while at != page_end {
+            // SAFETY: guest addresses are host addresses, and the runtime's guest memory says
+            // this page is readable guest memory.
+            let b = unsafe { std::ptr::read_volatile(at as *const u8) };
+            if b == 0 {
+                return Ok(out);
+            }
+            if out.len() == max {
+                return Err(libc::ENAMETOOLONG);
+            }
+            out.push(b);
+            at += 1;
         }
-        at += chunk;
     }
-    if out.len() > max {
-        return Err(libc::ENAMETOOLONG);
-    }
-    Ok(out)
 }
 
 /// Writes a plain-data value to guest memory.
