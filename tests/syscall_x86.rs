@@ -12,11 +12,12 @@ struct TestMm {
     brk: u64,
     brk_calls: Vec<u64>,
     code: (u64, u64),
+    invalidated: Vec<std::ops::Range<u64>>,
 }
 
 impl TestMm {
     fn new() -> TestMm {
-        TestMm { brk: 0x10_0000, brk_calls: Vec::new(), code: (0x40_0000, 0x1000) }
+        TestMm { brk: 0x10_0000, brk_calls: Vec::new(), code: (0x40_0000, 0x1000), invalidated: Vec::new() }
     }
 }
 
@@ -31,7 +32,11 @@ impl GuestMm for TestMm {
     fn mmap(&mut self, _: u64, _: u64, _: u64, _: u64, _: u64, _: u64) -> i64 {
         -(libc::ENOMEM as i64)
     }
-    fn munmap(&mut self, _addr: u64, _len: u64) -> i64 {
+    fn munmap(&mut self, addr: u64, len: u64) -> i64 {
+        let (c, l) = self.code;
+        if addr < c + l && c < addr + len {
+            self.invalidated.push(c.max(addr)..(c + l).min(addr + len));
+        }
         0
     }
     fn mprotect(&mut self, _: u64, _: u64, _: u64) -> i64 {
@@ -40,8 +45,8 @@ impl GuestMm for TestMm {
     fn mremap(&mut self, _: u64, _: u64, _: u64, _: u64, _: u64) -> i64 {
         -(libc::ENOMEM as i64)
     }
-    fn may_hold_code(&self, addr: u64, len: u64) -> bool {
-        addr < self.code.0 + self.code.1 && self.code.0 < addr + len
+    fn take_invalidated(&mut self) -> Vec<std::ops::Range<u64>> {
+        std::mem::take(&mut self.invalidated)
     }
     fn is_accessible(&self, addr: u64, _len: u64, _write: bool) -> bool {
         addr >= 4096
@@ -119,7 +124,7 @@ fn munmap_of_code_asks_for_a_flush() {
     let (mut l, mut mm) = (layer(), TestMm::new());
     let (o, s) = call(&mut l, &mut mm, 11, &[0x40_0000, 0x2000]);
     assert_eq!(ret(&s), 0);
-    assert_eq!(o, SyscallOutcome::CodeModified { addr: 0x40_0000, len: 0x2000 });
+    assert_eq!(o, SyscallOutcome::CodeModified { addr: 0x40_0000, len: 0x1000 });
     let (o, _) = call(&mut l, &mut mm, 11, &[0x50_0000, 0x2000]);
     assert_eq!(o, SyscallOutcome::Continue);
 }

@@ -3,9 +3,11 @@
 //! memory-management calls, and checked copies between guest memory and the layer's buffers.
 //!
 //! The layer never maps or unmaps memory itself: mmap and friends must never hand out or
-//! clobber xlate's own memory, and only the runtime knows where that is.
+//! clobber xlate's own memory, and only the runtime's [`GuestMemory`] knows where that is.
 
 use super::{err, Action, Ctx, Errno, Sysno};
+use crate::runtime::memory::GuestMemory;
+use std::ops::Range;
 
 /// What the syscall layer needs from the runtime's guest memory. Results are raw kernel-style
 /// values (an address or 0, or `-errno`), as the guest receives them.
@@ -17,42 +19,72 @@ pub trait GuestMm {
     fn munmap(&mut self, addr: u64, len: u64) -> i64;
     fn mprotect(&mut self, addr: u64, len: u64, prot: u64) -> i64;
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64;
-    /// Whether `[addr, addr + len)` overlaps guest memory that is (or was) executable, so that
-    /// translations may exist for it.
-    fn may_hold_code(&self, addr: u64, len: u64) -> bool;
+    /// The guest ranges whose executable memory was unmapped, replaced or re-protected since
+    /// the last call (translations of them must be dropped).
+    fn take_invalidated(&mut self) -> Vec<Range<u64>>;
     /// Whether the guest may read (or, with `write`, write) all of `[addr, addr + len)`.
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
 }
 
 /// brk, mmap, munmap, mprotect, mremap: done by the runtime's guest memory; a call that
-/// changes memory that may hold translated code also tells the runtime to drop translations.
+/// changed executable guest memory also tells the runtime to drop translations of it.
 pub(crate) fn handle(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
     let mem = &mut *cx.mem;
-    let (code_range, ret) = match sys {
-        Sysno::brk => return Action::Ret(mem.brk(a[0]) as i64),
-        Sysno::mmap => {
-            // Only a fixed mapping can land on top of existing (code) memory.
-            let fixed = a[3] & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) as u64 != 0;
-            let range = (fixed && mem.may_hold_code(a[0], a[1])).then_some((a[0], a[1]));
-            (range, mem.mmap(a[0], a[1], a[2], a[3], a[4], a[5]))
-        }
-        Sysno::munmap => {
-            let range = mem.may_hold_code(a[0], a[1]).then_some((a[0], a[1]));
-            (range, mem.munmap(a[0], a[1]))
-        }
-        Sysno::mprotect => {
-            let range = mem.may_hold_code(a[0], a[1]).then_some((a[0], a[1]));
-            (range, mem.mprotect(a[0], a[1], a[2]))
-        }
-        Sysno::mremap => {
-            let range = mem.may_hold_code(a[0], a[1]).then_some((a[0], a[1]));
-            (range, mem.mremap(a[0], a[1], a[2], a[3], a[4]))
-        }
+    let ret = match sys {
+        Sysno::brk => mem.brk(a[0]) as i64,
+        Sysno::mmap => mem.mmap(a[0], a[1], a[2], a[3], a[4], a[5]),
+        Sysno::munmap => mem.munmap(a[0], a[1]),
+        Sysno::mprotect => mem.mprotect(a[0], a[1], a[2]),
+        Sysno::mremap => mem.mremap(a[0], a[1], a[2], a[3], a[4]),
         _ => return err(libc::ENOSYS),
     };
-    match code_range {
-        Some((addr, len)) if !(-4095..0).contains(&ret) => Action::RetCodeModified { ret, addr, len },
+    let touched = mem.take_invalidated();
+    let start = touched.iter().map(|r| r.start).min();
+    let end = touched.iter().map(|r| r.end).max();
+    match (start, end) {
+        (Some(start), Some(end)) => Action::RetCodeModified { ret, addr: start, len: end - start },
         _ => Action::Ret(ret),
+    }
+}
+
+/// A `Result` from [`GuestMemory`] as a raw kernel-style value.
+fn raw(r: Result<u64, i32>) -> i64 {
+    match r {
+        Ok(v) => v as i64,
+        Err(e) => -(e as i64),
+    }
+}
+
+impl GuestMm for GuestMemory {
+    fn brk(&mut self, addr: u64) -> u64 {
+        GuestMemory::brk(self, addr)
+    }
+    /// The kernel takes prot, flags and fd as `int`s: the upper halves of the registers are
+    /// ignored.
+    fn mmap(&mut self, addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> i64 {
+        raw(GuestMemory::mmap(self, addr, len, prot as i32, flags as i32, fd as i32, offset))
+    }
+    fn munmap(&mut self, addr: u64, len: u64) -> i64 {
+        raw(GuestMemory::munmap(self, addr, len))
+    }
+    fn mprotect(&mut self, addr: u64, len: u64, prot: u64) -> i64 {
+        raw(GuestMemory::mprotect(self, addr, len, prot as i32))
+    }
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64 {
+        raw(GuestMemory::mremap(self, old, old_len, new_len, flags as i32, new))
+    }
+    fn take_invalidated(&mut self) -> Vec<Range<u64>> {
+        GuestMemory::take_invalidated(self)
+    }
+    /// Guest memory with the access asked for: writable for `write`, else any access (every
+    /// guest page with some access is host-readable).
+    fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
+        let Some(end) = addr.checked_add(len) else {
+            return false;
+        };
+        let need =
+            if write { libc::PROT_WRITE } else { libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC };
+        self.is_guest(addr, end) && self.regions_in(addr, end).iter().all(|r| r.prot & need != 0)
     }
 }
 
