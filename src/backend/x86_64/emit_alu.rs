@@ -7,9 +7,12 @@
 //! result bits depend only on the low input bits (add, sub, logic, mul, shl); they are where
 //! they do not (right shifts, divisions, high multiplies, bit counts).
 //!
-//! Operands: `a` in `rax`, `b` in `rcx` (so a shift count is in `cl`), result from `rax`.
+//! Registers: the common ops (add, sub, logic, mul, shifts, comparisons, extensions, select)
+//! compute straight in the destination's home register and read a source from its home
+//! register or spill slot; the rarer ones (high multiplies, divisions, bit counts) copy `a` to
+//! `rax` and `b` to `rcx` and compute there. A shift count is always in `cl`.
 
-use super::abi::{RAX, RCX};
+use super::abi::{HostLoc, RAX, RCX};
 use super::{Asm, Emitter};
 use crate::ir::{BinOp, CmpOp, Temp, UnOp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
@@ -22,6 +25,41 @@ pub(super) fn zext_rax(asm: &mut Asm, w: Width) {
         Width::W32 => dynasm!(asm ; .arch x64 ; mov eax, eax),
         Width::W64 => {}
     }
+}
+
+/// Zero-extends the low `w` bits of `reg` to all 64 bits.
+pub(super) fn zext_reg(asm: &mut Asm, w: Width, reg: u8) {
+    match w {
+        Width::W8 => dynasm!(asm ; .arch x64 ; movzx Rd(reg), Rb(reg)),
+        Width::W16 => dynasm!(asm ; .arch x64 ; movzx Rd(reg), Rw(reg)),
+        Width::W32 => dynasm!(asm ; .arch x64 ; mov Rd(reg), Rd(reg)),
+        Width::W64 => {}
+    }
+}
+
+/// Sign-extends the low `w` bits of `reg` to 32 bits (for W8/W16 work in 32-bit registers).
+fn sext_reg_to_32(asm: &mut Asm, w: Width, reg: u8) {
+    match w {
+        Width::W8 => dynasm!(asm ; .arch x64 ; movsx Rd(reg), Rb(reg)),
+        Width::W16 => dynasm!(asm ; .arch x64 ; movsx Rd(reg), Rw(reg)),
+        Width::W32 | Width::W64 => {}
+    }
+}
+
+/// `op dst, src` at 64 bits (`q`) or 32 bits, `src` a register or a spill slot.
+macro_rules! alu_rm {
+    ($asm:expr, $mnemonic:ident, $q:expr, $dst:expr, $src:expr) => {
+        match ($q, $src) {
+            (true, HostLoc::Reg(r)) => dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), Rq(r)),
+            (false, HostLoc::Reg(r)) => dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), Rd(r)),
+            (true, HostLoc::Stack(d)) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), QWORD [rsp + d])
+            }
+            (false, HostLoc::Stack(d)) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), DWORD [rsp + d])
+            }
+        }
+    };
 }
 
 /// Sign-extends the low `w` bits of `rax` to all 64 bits.
@@ -80,69 +118,84 @@ pub(super) fn constant(e: &mut Emitter, dst: Temp, value: u64) {
 }
 
 pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Width) {
-    e.load(RAX, a);
-    e.load(RCX, b);
-    let asm = &mut e.asm;
     let q = w == Width::W64;
     match op {
         BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul => {
-            // Low result bits depend only on low input bits: compute at 32 or 64 bits.
-            match (op, q) {
-                (BinOp::Add, true) => dynasm!(asm ; .arch x64 ; add rax, rcx),
-                (BinOp::Add, false) => dynasm!(asm ; .arch x64 ; add eax, ecx),
-                (BinOp::Sub, true) => dynasm!(asm ; .arch x64 ; sub rax, rcx),
-                (BinOp::Sub, false) => dynasm!(asm ; .arch x64 ; sub eax, ecx),
-                (BinOp::And, true) => dynasm!(asm ; .arch x64 ; and rax, rcx),
-                (BinOp::And, false) => dynasm!(asm ; .arch x64 ; and eax, ecx),
-                (BinOp::Or, true) => dynasm!(asm ; .arch x64 ; or rax, rcx),
-                (BinOp::Or, false) => dynasm!(asm ; .arch x64 ; or eax, ecx),
-                (BinOp::Xor, true) => dynasm!(asm ; .arch x64 ; xor rax, rcx),
-                (BinOp::Xor, false) => dynasm!(asm ; .arch x64 ; xor eax, ecx),
-                (_, true) => dynasm!(asm ; .arch x64 ; imul rax, rcx),
-                (_, false) => dynasm!(asm ; .arch x64 ; imul eax, ecx),
+            // Low result bits depend only on low input bits: compute at 32 or 64 bits, in the
+            // destination's register.
+            let d = e.dst_reg(dst, RAX);
+            e.load(d, a);
+            let src = e.loc(b);
+            let asm = &mut e.asm;
+            match op {
+                BinOp::Add => alu_rm!(asm, add, q, d, src),
+                BinOp::Sub => alu_rm!(asm, sub, q, d, src),
+                BinOp::And => alu_rm!(asm, and, q, d, src),
+                BinOp::Or => alu_rm!(asm, or, q, d, src),
+                BinOp::Xor => alu_rm!(asm, xor, q, d, src),
+                _ => alu_rm!(asm, imul, q, d, src),
             }
-            zext_rax(asm, w);
+            if matches!(w, Width::W8 | Width::W16) {
+                zext_reg(asm, w, d);
+            }
+            e.store(dst, d);
         }
-        BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Rotr => shift(asm, op, w),
-        BinOp::MulHiU | BinOp::MulHiS => mul_high(asm, op == BinOp::MulHiS, w),
-        BinOp::DivU | BinOp::RemU => div_unsigned(asm, op == BinOp::RemU, w),
-        BinOp::DivS | BinOp::RemS => div_signed(asm, op == BinOp::RemS, w),
+        BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Rotr => {
+            e.load(RCX, b);
+            let d = e.dst_reg(dst, RAX);
+            e.load(d, a);
+            shift(&mut e.asm, op, w, d);
+            e.store(dst, d);
+        }
+        _ => {
+            e.load(RAX, a);
+            e.load(RCX, b);
+            let asm = &mut e.asm;
+            match op {
+                BinOp::MulHiU | BinOp::MulHiS => mul_high(asm, op == BinOp::MulHiS, w),
+                BinOp::DivU | BinOp::RemU => div_unsigned(asm, op == BinOp::RemU, w),
+                _ => div_signed(asm, op == BinOp::RemS, w),
+            }
+            e.store(dst, RAX);
+        }
     }
-    e.store(dst, RAX);
 }
 
-/// Shifts and rotates of `rax` by `cl`. The IR count is `b mod width`. x86 masks the count
+/// Shifts and rotates of `reg` by `cl`. The IR count is `b mod width`. x86 masks the count
 /// to 5 bits (6 for 64-bit operands), which is `mod width` for W32 and W64 only, so W8 and
 /// W16 mask it explicitly (a W8 shift by 9 must shift by 1, where x86 would shift by 9).
-fn shift(asm: &mut Asm, op: BinOp, w: Width) {
+fn shift(asm: &mut Asm, op: BinOp, w: Width, reg: u8) {
     match w {
         Width::W8 => dynasm!(asm ; .arch x64 ; and ecx, 7),
         Width::W16 => dynasm!(asm ; .arch x64 ; and ecx, 15),
         Width::W32 | Width::W64 => {}
     }
     match (op, w) {
-        (BinOp::Shl, Width::W64) => dynasm!(asm ; .arch x64 ; shl rax, cl),
-        (BinOp::Shl, _) => dynasm!(asm ; .arch x64 ; shl eax, cl),
-        (BinOp::Lshr, Width::W64) => dynasm!(asm ; .arch x64 ; shr rax, cl),
+        (BinOp::Shl, Width::W64) => dynasm!(asm ; .arch x64 ; shl Rq(reg), cl),
+        (BinOp::Shl, _) => dynasm!(asm ; .arch x64 ; shl Rd(reg), cl),
+        (BinOp::Lshr, Width::W64) => dynasm!(asm ; .arch x64 ; shr Rq(reg), cl),
         (BinOp::Lshr, _) => {
             // Bits above the width must not shift in.
-            zext_rax(asm, w);
-            dynasm!(asm ; .arch x64 ; shr eax, cl);
+            zext_reg(asm, w, reg);
+            dynasm!(asm ; .arch x64 ; shr Rd(reg), cl);
         }
-        (BinOp::Ashr, Width::W64) => dynasm!(asm ; .arch x64 ; sar rax, cl),
+        (BinOp::Ashr, Width::W64) => dynasm!(asm ; .arch x64 ; sar Rq(reg), cl),
         (BinOp::Ashr, _) => {
             // The width's sign bit must be what shifts in.
-            sext_rax(asm, w);
-            dynasm!(asm ; .arch x64 ; sar eax, cl);
+            sext_reg_to_32(asm, w, reg);
+            dynasm!(asm ; .arch x64 ; sar Rd(reg), cl);
         }
         // Rotates must run at the op width itself (a 32-bit rotate of a W8 value would bring
         // in the wrong bits).
-        (_, Width::W8) => dynasm!(asm ; .arch x64 ; ror al, cl),
-        (_, Width::W16) => dynasm!(asm ; .arch x64 ; ror ax, cl),
-        (_, Width::W32) => dynasm!(asm ; .arch x64 ; ror eax, cl),
-        (_, Width::W64) => dynasm!(asm ; .arch x64 ; ror rax, cl),
+        (_, Width::W8) => dynasm!(asm ; .arch x64 ; ror Rb(reg), cl),
+        (_, Width::W16) => dynasm!(asm ; .arch x64 ; ror Rw(reg), cl),
+        (_, Width::W32) => dynasm!(asm ; .arch x64 ; ror Rd(reg), cl),
+        (_, Width::W64) => dynasm!(asm ; .arch x64 ; ror Rq(reg), cl),
     }
-    zext_rax(asm, w);
+    // W32 results are already zero-extended by the 32-bit instruction.
+    if matches!(w, Width::W8 | Width::W16) {
+        zext_reg(asm, w, reg);
+    }
 }
 
 /// High half of the double-width product of `rax` and `rcx`.
@@ -376,48 +429,73 @@ fn rbit(asm: &mut Asm, w: Width) {
 }
 
 pub(super) fn ext(e: &mut Emitter, dst: Temp, a: Temp, from: Width, signed: bool) {
-    e.load(RAX, a);
-    if signed {
-        sext_rax(&mut e.asm, from);
-    } else {
-        zext_rax(&mut e.asm, from);
+    let src = e.src_reg(a, RAX);
+    let d = e.dst_reg(dst, RAX);
+    let asm = &mut e.asm;
+    match (from, signed) {
+        (Width::W8, false) => dynasm!(asm ; .arch x64 ; movzx Rd(d), Rb(src)),
+        (Width::W16, false) => dynasm!(asm ; .arch x64 ; movzx Rd(d), Rw(src)),
+        (Width::W32, false) => dynasm!(asm ; .arch x64 ; mov Rd(d), Rd(src)),
+        (Width::W8, true) => dynasm!(asm ; .arch x64 ; movsx Rq(d), Rb(src)),
+        (Width::W16, true) => dynasm!(asm ; .arch x64 ; movsx Rq(d), Rw(src)),
+        (Width::W32, true) => dynasm!(asm ; .arch x64 ; movsxd Rq(d), Rd(src)),
+        (Width::W64, _) => {
+            if d != src {
+                dynasm!(asm ; .arch x64 ; mov Rq(d), Rq(src));
+            }
+        }
     }
-    e.store(dst, RAX);
+    e.store(dst, d);
 }
 
 pub(super) fn cmp(e: &mut Emitter, op: CmpOp, dst: Temp, a: Temp, b: Temp, w: Width) {
-    e.load(RAX, a);
-    e.load(RCX, b);
+    let ra = e.src_reg(a, RAX);
+    let src = e.loc(b);
     let asm = &mut e.asm;
     // Compare at the op width itself, so the host flags are those of the width's values.
-    match w {
-        Width::W8 => dynasm!(asm ; .arch x64 ; cmp al, cl),
-        Width::W16 => dynasm!(asm ; .arch x64 ; cmp ax, cx),
-        Width::W32 => dynasm!(asm ; .arch x64 ; cmp eax, ecx),
-        Width::W64 => dynasm!(asm ; .arch x64 ; cmp rax, rcx),
+    match (w, src) {
+        (Width::W8, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), Rb(r)),
+        (Width::W16, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), Rw(r)),
+        (Width::W32, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rd(ra), Rd(r)),
+        (Width::W64, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rq(ra), Rq(r)),
+        (Width::W8, HostLoc::Stack(s)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), BYTE [rsp + s]),
+        (Width::W16, HostLoc::Stack(s)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), WORD [rsp + s]),
+        (Width::W32, HostLoc::Stack(s)) => {
+            dynasm!(asm ; .arch x64 ; cmp Rd(ra), DWORD [rsp + s])
+        }
+        (Width::W64, HostLoc::Stack(s)) => {
+            dynasm!(asm ; .arch x64 ; cmp Rq(ra), QWORD [rsp + s])
+        }
     }
+    let d = e.dst_reg(dst, RAX);
+    let asm = &mut e.asm;
     match op {
-        CmpOp::Eq => dynasm!(asm ; .arch x64 ; sete al),
-        CmpOp::Ne => dynasm!(asm ; .arch x64 ; setne al),
-        CmpOp::Ult => dynasm!(asm ; .arch x64 ; setb al),
-        CmpOp::Ule => dynasm!(asm ; .arch x64 ; setbe al),
-        CmpOp::Ugt => dynasm!(asm ; .arch x64 ; seta al),
-        CmpOp::Uge => dynasm!(asm ; .arch x64 ; setae al),
-        CmpOp::Slt => dynasm!(asm ; .arch x64 ; setl al),
-        CmpOp::Sle => dynasm!(asm ; .arch x64 ; setle al),
-        CmpOp::Sgt => dynasm!(asm ; .arch x64 ; setg al),
-        CmpOp::Sge => dynasm!(asm ; .arch x64 ; setge al),
+        CmpOp::Eq => dynasm!(asm ; .arch x64 ; sete Rb(d)),
+        CmpOp::Ne => dynasm!(asm ; .arch x64 ; setne Rb(d)),
+        CmpOp::Ult => dynasm!(asm ; .arch x64 ; setb Rb(d)),
+        CmpOp::Ule => dynasm!(asm ; .arch x64 ; setbe Rb(d)),
+        CmpOp::Ugt => dynasm!(asm ; .arch x64 ; seta Rb(d)),
+        CmpOp::Uge => dynasm!(asm ; .arch x64 ; setae Rb(d)),
+        CmpOp::Slt => dynasm!(asm ; .arch x64 ; setl Rb(d)),
+        CmpOp::Sle => dynasm!(asm ; .arch x64 ; setle Rb(d)),
+        CmpOp::Sgt => dynasm!(asm ; .arch x64 ; setg Rb(d)),
+        CmpOp::Sge => dynasm!(asm ; .arch x64 ; setge Rb(d)),
     }
-    dynasm!(asm ; .arch x64 ; movzx eax, al);
-    e.store(dst, RAX);
+    dynasm!(asm ; .arch x64 ; movzx Rd(d), Rb(d));
+    e.store(dst, d);
 }
 
 pub(super) fn select(e: &mut Emitter, dst: Temp, cond: Temp, if_true: Temp, if_false: Temp) {
-    e.load(RAX, cond);
-    dynasm!(e.asm ; .arch x64 ; test rax, rax);
+    match e.loc(cond) {
+        HostLoc::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
+        HostLoc::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
+    }
     // Plain moves keep the flags of the test.
-    e.load(RCX, if_true);
-    e.load(RAX, if_false);
-    dynasm!(e.asm ; .arch x64 ; cmovnz rax, rcx);
-    e.store(dst, RAX);
+    let d = e.dst_reg(dst, RAX);
+    e.load(d, if_false);
+    match e.loc(if_true) {
+        HostLoc::Reg(r) => dynasm!(e.asm ; .arch x64 ; cmovnz Rq(d), Rq(r)),
+        HostLoc::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmovnz Rq(d), QWORD [rsp + s]),
+    }
+    e.store(dst, d);
 }

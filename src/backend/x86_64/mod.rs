@@ -65,13 +65,23 @@ impl HostFeatures {
 pub struct X86_64Backend {
     fixed: FixedCode,
     features: HostFeatures,
+    /// How many of [`abi::ALLOCATABLE`] the register allocator may use (all of them, except
+    /// in tests that force temporaries into spill slots).
+    alloc_regs: usize,
 }
 
 impl X86_64Backend {
     /// A backend that uses exactly `features` (tests use this to cover the fallback code of
     /// instructions the CPU has).
     pub fn with_features(cache: &mut CodeCache, features: HostFeatures) -> Result<Self, CompileError> {
-        Ok(X86_64Backend { fixed: emit_fixed(cache)?, features })
+        Ok(X86_64Backend { fixed: emit_fixed(cache)?, features, alloc_regs: abi::ALLOCATABLE.len() })
+    }
+
+    /// Limits the host registers given to temporaries (tests: 0 puts every temporary in a
+    /// spill slot).
+    #[cfg(test)]
+    fn set_alloc_regs(&mut self, regs: usize) {
+        self.alloc_regs = regs;
     }
 
     /// Bytes of fixed code (trampoline and exit path) emitted by `new` and `reset`.
@@ -95,7 +105,7 @@ impl Backend for X86_64Backend {
 
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let base = cache.next_code().0;
-        let mut e = Emitter::new(block, base, self.fixed, self.features);
+        let mut e = Emitter::new(block, base, self.fixed, self.features, self.alloc_regs);
         if e.frame_extra > 0 {
             let extra = e.frame_extra;
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
@@ -163,8 +173,14 @@ struct Emitter {
 }
 
 impl Emitter {
-    fn new(block: &Block, base: usize, fixed: FixedCode, features: HostFeatures) -> Emitter {
-        let (locs, spill_slots) = allocate(block);
+    fn new(
+        block: &Block,
+        base: usize,
+        fixed: FixedCode,
+        features: HostFeatures,
+        alloc_regs: usize,
+    ) -> Emitter {
+        let (locs, spill_slots) = allocate(block, alloc_regs);
         let spill_bytes = spill_slots as i32 * 8;
         let frame_extra = if spill_bytes > abi::SPILL_AREA_BYTES {
             (spill_bytes - abi::SPILL_AREA_BYTES + 15) & !15
@@ -188,6 +204,29 @@ impl Emitter {
     fn store(&mut self, t: Temp, reg: u8) {
         let loc = self.loc(t);
         abi::store_loc(&mut self.asm, loc, reg);
+    }
+
+    /// The register holding `t` for reading: its home register (which the op must not
+    /// modify), or `scratch` after loading it there.
+    fn src_reg(&mut self, t: Temp, scratch: u8) -> u8 {
+        match self.loc(t) {
+            HostLoc::Reg(r) => r,
+            HostLoc::Stack(_) => {
+                self.load(scratch, t);
+                scratch
+            }
+        }
+    }
+
+    /// The register an op computes `t` in: its home register, or `scratch` when `t` lives
+    /// in a spill slot (then [`Self::store`] puts it there). The register allocator never
+    /// gives an op's destination the location of one of its sources, so writing this
+    /// register early cannot clobber an input.
+    fn dst_reg(&self, t: Temp, scratch: u8) -> u8 {
+        match self.loc(t) {
+            HostLoc::Reg(r) => r,
+            HostLoc::Stack(_) => scratch,
+        }
     }
 
     /// Executable-view address of the next byte emitted.
@@ -223,10 +262,10 @@ impl Emitter {
     }
 }
 
-/// Places every temporary (with the shared allocator [`crate::ir::regalloc`] over
-/// [`abi::ALLOCATABLE`]): returns its location and the number of spill slots used.
-fn allocate(block: &Block) -> (Vec<HostLoc>, usize) {
-    let alloc = regalloc::allocate(block, abi::ALLOCATABLE.len());
+/// Places every temporary (with the shared allocator [`crate::ir::regalloc`] over the first
+/// `regs` of [`abi::ALLOCATABLE`]): returns its location and the number of spill slots used.
+fn allocate(block: &Block, regs: usize) -> (Vec<HostLoc>, usize) {
+    let alloc = regalloc::allocate(block, regs.min(abi::ALLOCATABLE.len()));
     let locs = alloc
         .locs
         .iter()
