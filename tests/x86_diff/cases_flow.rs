@@ -134,11 +134,11 @@ pub fn stack() -> Vec<Case> {
 }
 
 /// One instruction of a [`program`], built from the addresses of all its parts.
-type Part = dyn Fn(&[u64]) -> Instruction;
+type Part<'a> = dyn Fn(&[u64]) -> Instruction + 'a;
 
 /// A case whose code is `parts` laid out from `CODE_PC`, where each part is built knowing the
 /// addresses of every part (so branches can target later parts or the end).
-fn program(name: String, parts: &[&Part]) -> Case {
+fn program(name: String, parts: &[&Part<'_>]) -> Case {
     // Two passes: lay out with placeholder targets, then with the real addresses (branch
     // forms here have fixed lengths, so the layout does not change).
     let mut addrs = vec![CODE_PC; parts.len() + 1];
