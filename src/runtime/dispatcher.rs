@@ -5,7 +5,7 @@
 //!   pc ──> block_at(pc) ──hit──> enter host code ──> block exit, reason in the StateHeader
 //!            │ miss                                     ├─ Lookup:  block_at(next_pc)
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
-//!   frontend ─> verify ─> backend                       ├─ Syscall: syscall layer, then next_pc
+//!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
 //!   (into the code cache; full: flush, retry)           └─ Trap:    message, guest dies by signal
 //! ```
 //!
@@ -150,10 +150,16 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     #[inline(never)]
     fn translate(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
         let started = Instant::now();
-        let block = self.frontend.translate(code, pc);
+        let mut block = self.frontend.translate(code, pc);
         if cfg!(debug_assertions) {
             if let Err(e) = ir::verify(&block) {
                 panic!("frontend bug: IR block at {pc} is invalid: {e}\n{block:#?}");
+            }
+        }
+        ir::opt::optimize(&mut block);
+        if cfg!(debug_assertions) {
+            if let Err(e) = ir::verify(&block) {
+                panic!("optimiser bug: IR block at {pc} is invalid: {e}\n{block:#?}");
             }
         }
         let compiled = match self.backend.compile(&block, &mut self.cache) {

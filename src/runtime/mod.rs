@@ -3,6 +3,7 @@
 
 mod dispatcher;
 mod guest;
+pub mod memory;
 mod program;
 pub mod stats;
 
