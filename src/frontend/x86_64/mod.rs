@@ -319,11 +319,16 @@ mod semantics_tests {
     #[test]
     fn fs_and_gs_overrides_add_the_segment_base() {
         let data: Vec<u64> = (0..8).map(|i| 0x1111_1111_1111_1111u64.wrapping_mul(i + 1)).collect();
-        let mut st = X86State::default();
-        st.fs_base = data.as_ptr() as u64;
-        st.gs_base = data.as_ptr() as u64 + 16;
+        let mut st = X86State {
+            fs_base: data.as_ptr() as u64,
+            gs_base: data.as_ptr() as u64 + 16,
+            ..X86State::default()
+        };
         // mov rax, fs:[0x28]; mov rcx, gs:[8]
-        let out = run(&[0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0, 0x65, 0x48, 0x8b, 0x0c, 0x25, 8, 0, 0, 0], &mut st);
+        let out = run(
+            &[0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0, 0x65, 0x48, 0x8b, 0x0c, 0x25, 8, 0, 0, 0],
+            &mut st,
+        );
         assert_eq!(out.reason, ExitReason::Trap);
         assert_eq!(st.gpr[reg::RAX], data[5]);
         assert_eq!(st.gpr[reg::RCX], data[3]);
@@ -332,7 +337,11 @@ mod semantics_tests {
     #[test]
     fn locked_read_modify_writes_are_atomic_ops() {
         let rmw = |bytes: &[u8]| -> Vec<RmwOp> {
-            block(bytes).ops.iter().filter_map(|op| if let Op::AtomicRmw { op, .. } = op { Some(*op) } else { None }).collect()
+            block(bytes)
+                .ops
+                .iter()
+                .filter_map(|op| if let Op::AtomicRmw { op, .. } = op { Some(*op) } else { None })
+                .collect()
         };
         // lock add [rdi], eax
         assert_eq!(rmw(&[0xf0, 0x01, 0x07]), vec![RmwOp::Add]);
@@ -359,7 +368,10 @@ mod semantics_tests {
             st.gpr[reg::RCX] = rcx;
             let before = st.gpr;
             let out = run(bytes, &mut st);
-            assert_eq!((out.reason, out.trap, out.next_pc), (ExitReason::Trap, Some(TrapKind::DivideError), GuestAddr(BASE)));
+            assert_eq!(
+                (out.reason, out.trap, out.next_pc),
+                (ExitReason::Trap, Some(TrapKind::DivideError), GuestAddr(BASE))
+            );
             assert_eq!(st.gpr, before);
         }
     }

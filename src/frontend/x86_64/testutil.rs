@@ -27,7 +27,9 @@ pub fn run(bytes: &[u8], state: &mut X86State) -> interp::Outcome {
         // SAFETY: `state` is a live X86State; test code only touches memory the test owns.
         let out = unsafe { interp::run_block(&block, state as *mut X86State as *mut u8) };
         match out.reason {
-            ExitReason::Chain | ExitReason::Lookup if (BASE..end).contains(&out.next_pc.0) => pc = out.next_pc.0,
+            ExitReason::Chain | ExitReason::Lookup if (BASE..end).contains(&out.next_pc.0) => {
+                pc = out.next_pc.0
+            }
             _ => return out,
         }
     }
