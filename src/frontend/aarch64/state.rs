@@ -52,7 +52,6 @@ pub struct A64State {
     pub ic_ivau_pending: u64,
 }
 
-
 /// Offsets of state fields, for IR `LoadState`/`StoreState`.
 pub mod off {
     use super::*;
