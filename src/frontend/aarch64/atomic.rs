@@ -20,14 +20,14 @@ use super::{bit, bits, Ctx, Flow};
 use crate::ir::{BinOp, CmpOp, RmwOp, Temp, Width};
 
 pub const ROWS: &[Row] = &[
-    row!(LDXR, "LDXR/LDAXR (and B, H)", "ss001000010 sssss o uuuuu nnnnn ttttt", ldxr),
-    row!(STXR, "STXR/STLXR (and B, H)", "ss001000000 sssss o uuuuu nnnnn ttttt", stxr),
-    row!(LDXP, "LDXP/LDAXP", "1s001000011 sssss o uuuuu nnnnn ttttt", ldxp),
+    row!(LDXR, "LDXR/LDAXR (and B, H)", "ss001000010 11111 o 11111 nnnnn ttttt", ldxr),
+    row!(STXR, "STXR/STLXR (and B, H)", "ss001000000 sssss o 11111 nnnnn ttttt", stxr),
+    row!(LDXP, "LDXP/LDAXP", "1s001000011 11111 o uuuuu nnnnn ttttt", ldxp),
     row!(STXP, "STXP/STLXP", "1s001000001 sssss o uuuuu nnnnn ttttt", stxp),
-    row!(LDAR, "LDAR/LDLAR (and B, H)", "ss001000110 sssss o uuuuu nnnnn ttttt", ldar),
-    row!(STLR, "STLR/STLLR (and B, H)", "ss001000100 sssss o uuuuu nnnnn ttttt", stlr),
-    row!(CAS, "CAS/CASA/CASL/CASAL (and B, H)", "ss0010001L1 sssss o uuuuu nnnnn ttttt", cas),
-    row!(CASP, "CASP/CASPA/CASPL/CASPAL", "0z0010000L1 sssss o uuuuu nnnnn ttttt", casp),
+    row!(LDAR, "LDAR/LDLAR (and B, H)", "ss001000110 11111 o 11111 nnnnn ttttt", ldar),
+    row!(STLR, "STLR/STLLR (and B, H)", "ss001000100 11111 o 11111 nnnnn ttttt", stlr),
+    row!(CAS, "CAS/CASA/CASL/CASAL (and B, H)", "ss0010001L1 sssss o 11111 nnnnn ttttt", cas),
+    row!(CASP, "CASP/CASPA/CASPL/CASPAL", "0z0010000L1 sssss o 11111 nnnnn ttttt", casp),
     row!(
         LSE_rmw,
         "LDADD/LDCLR/LDEOR/LDSET/LDSMAX/LDSMIN/LDUMAX/LDUMIN/SWP",

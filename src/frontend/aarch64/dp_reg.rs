@@ -260,7 +260,8 @@ fn dp_3src(cx: &mut Ctx, w: u32) -> Flow {
             let p = cx.b.bin(BinOp::Mul, n, m, Width::W64);
             cx.b.bin(if o0 { BinOp::Sub } else { BinOp::Add }, acc, p, Width::W64)
         }
-        (2, true) | (6, true) if !o0 => {
+        // Ra is should-be-one for SMULH/UMULH; like qemu, treat other values as UNDEFINED.
+        (2, true) | (6, true) if !o0 && ra == 31 => {
             let n = cx.xr(rn, Width::W64);
             let m = cx.xr(rm, Width::W64);
             cx.b.bin(if op31 == 2 { BinOp::MulHiS } else { BinOp::MulHiU }, n, m, Width::W64)

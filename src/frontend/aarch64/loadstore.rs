@@ -223,6 +223,9 @@ fn load_store_pair(cx: &mut Ctx, w: u32) -> Flow {
 
 fn load_store_imm9(cx: &mut Ctx, w: u32) -> Flow {
     let idx = bits(w, 10, 2);
+    if idx == 2 && bit(w, 26) {
+        return Flow::Unimplemented("unallocated (no SIMD&FP unprivileged load/store)");
+    }
     let Some(acc) = decode_access(bits(w, 30, 2), bit(w, 26), bits(w, 22, 2), idx == 0) else {
         return Flow::Unimplemented("unallocated load/store size/opc");
     };

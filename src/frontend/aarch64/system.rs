@@ -5,7 +5,12 @@
 //! - `CTR_EL0` = 0x8444c004: 64-byte I and D cache lines (as on Neoverse cores), DIC=0 IDC=0.
 //! - `DCZID_EL0` = 4: DC ZVA permitted with 64-byte blocks; `DC ZVA` is implemented here (it
 //!   zeroes the aligned 64-byte block), so glibc's memset may use it.
-//! - `MIDR_EL1` (Linux emulates the read for EL0) = 0x410fd0c0, a Neoverse-N1 r0p0.
+//! - `MIDR_EL1` (Linux emulates the read for EL0) = 0x414fd0c1, a Neoverse-N1 r4p1: the CPU
+//!   whose feature set (ARMv8.2 with LSE, no PAC, BTI or SVE) is closest to what xlate
+//!   implements, and the `-cpu` the differential tests give qemu.
+//! - FPCR keeps bits 26:16 (AHP, DN, FZ, RMode, FZ16, and the RES0-but-stored Len/Stride
+//!   bits, as qemu's Neoverse-N1 does); FPSR keeps QC and the cumulative exception bits
+//!   (and the AArch32 NZCV bits 31:28), mask 0xf800009f.
 //! - `CNTFRQ_EL0` = 1 GHz and `CNTVCT_EL0` counts host monotonic nanoseconds.
 //!
 //! `IC IVAU` records the address in [`super::A64State::ic_ivau_addr`], sets
@@ -51,7 +56,10 @@ const CNTVCTSS_EL0: u32 = sysreg(3, 3, 14, 0, 6);
 
 pub const CTR_EL0_VALUE: u64 = 0x8444_c004;
 pub const DCZID_EL0_VALUE: u64 = 4;
-pub const MIDR_EL1_VALUE: u64 = 0x410f_d0c0;
+pub const MIDR_EL1_VALUE: u64 = 0x414f_d0c1;
+/// Bits of FPCR and FPSR that MSR writes (the rest read as zero).
+pub const FPCR_MASK: u64 = 0x07ff_0000;
+pub const FPSR_MASK: u64 = 0xf800_009f;
 pub const CNTFRQ_VALUE: u64 = 1_000_000_000;
 /// Bytes zeroed by `DC ZVA` (4 << DCZID.BS).
 pub const DC_ZVA_BYTES: u64 = 4 << DCZID_EL0_VALUE;
@@ -178,8 +186,14 @@ fn msr(cx: &mut Ctx, w: u32) -> Flow {
                 cx.b.store_state(slot, f, Width::W8);
             }
         }
-        FPCR => cx.b.store_state(off::FPCR, v, Width::W32),
-        FPSR => cx.b.store_state(off::FPSR, v, Width::W32),
+        FPCR => {
+            let m = cx.b.bin_imm(BinOp::And, v, FPCR_MASK, Width::W64);
+            cx.b.store_state(off::FPCR, m, Width::W32)
+        }
+        FPSR => {
+            let m = cx.b.bin_imm(BinOp::And, v, FPSR_MASK, Width::W64);
+            cx.b.store_state(off::FPSR, m, Width::W32)
+        }
         TPIDR_EL0 => cx.b.store_state(off::TPIDR_EL0, v, Width::W64),
         _ => return Flow::Unimplemented("MSR of an unsupported system register"),
     }
