@@ -23,6 +23,8 @@ pub mod shift;
 mod shift_helpers;
 pub mod stack;
 pub mod state;
+pub mod x87;
+mod x87_helpers;
 
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -90,6 +92,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| control::lookup(m))
         .or_else(|| stack::lookup(m))
         .or_else(|| mov::lookup(m))
+        .or_else(|| x87::lookup(m))
 }
 
 /// Translates one decoded instruction (no block bookkeeping): used by the block loop and by
