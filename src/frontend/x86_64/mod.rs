@@ -90,9 +90,9 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| muldiv::lookup(m))
         .or_else(|| bits::lookup(m))
         .or_else(|| control::lookup(m))
+        .or_else(|| x87::lookup(m))
         .or_else(|| stack::lookup(m))
         .or_else(|| mov::lookup(m))
-        .or_else(|| x87::lookup(m))
 }
 
 /// Translates one decoded instruction (no block bookkeeping): used by the block loop and by
