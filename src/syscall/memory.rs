@@ -140,7 +140,7 @@ pub(crate) fn read_cstr(mem: &dyn GuestMm, addr: u64, max: usize) -> Result<Vec<
                 return Err(libc::ENAMETOOLONG);
             }
             out.push(b);
-            at += 1;
+            at = at.wrapping_add(1);
         }
     }
 }
