@@ -61,6 +61,16 @@ fn feature_sets() -> Vec<HostFeatures> {
     }
 }
 
+/// Backend configurations the op tests run under: the CPU's features and the baseline, and
+/// temporaries in registers (all five), mostly spilled (one register) or all spilled, so
+/// that every operand form (register or frame slot) of every op is exercised.
+fn configs() -> Vec<(HostFeatures, usize)> {
+    let mut configs: Vec<(HostFeatures, usize)> = feature_sets().into_iter().map(|f| (f, 5)).collect();
+    configs.push((HostFeatures::detect(), 1));
+    configs.push((HostFeatures::detect(), 0));
+    configs
+}
+
 /// A code cache with a backend in it.
 struct Harness {
     cache: CodeCache,
@@ -77,13 +87,25 @@ struct HostExit {
 
 impl Harness {
     fn new(features: HostFeatures) -> Harness {
-        let mut cache = CodeCache::new(4 << 20).expect("code cache");
+        let mut cache = CodeCache::new(8 << 20).expect("code cache");
         let backend = X86_64Backend::with_features(&mut cache, features).expect("fixed code");
         Harness { cache, backend }
     }
 
+    fn with_config((features, regs): (HostFeatures, usize)) -> Harness {
+        let mut h = Harness::new(features);
+        h.backend.set_alloc_regs(regs);
+        h
+    }
+
+    /// Compiles `block`, first emptying the cache if it is nearly full (so that no test
+    /// may rely on a block staying in the cache across another `compile`).
     fn compile(&mut self, block: &Block) -> CompiledBlock {
         verify(block).expect("test block must verify");
+        if self.cache.free() < 1 << 20 {
+            self.cache.flush();
+            self.backend.reset(&mut self.cache).expect("fixed code");
+        }
         self.backend.compile(block, &mut self.cache).expect("compile")
     }
 
@@ -201,11 +223,13 @@ fn binary_ops_on_edge_operands_match_interp() {
         BinOp::RemS,
     ];
     let pairs = edge_pairs();
-    let mut h = Harness::new(HostFeatures::detect());
-    for op in OPS {
-        for w in WIDTHS {
-            let (block, state) = binary_block(w, &pairs, |b, x, y| b.bin(op, x, y, w));
-            check_against_interp(&mut h, &block, &state, &mut []);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
+        for op in OPS {
+            for w in WIDTHS {
+                let (block, state) = binary_block(w, &pairs, |b, x, y| b.bin(op, x, y, w));
+                check_against_interp(&mut h, &block, &state, &mut []);
+            }
         }
     }
 }
@@ -225,11 +249,13 @@ fn comparisons_on_edge_operands_match_interp() {
         CmpOp::Sge,
     ];
     let pairs = edge_pairs();
-    let mut h = Harness::new(HostFeatures::detect());
-    for op in OPS {
-        for w in WIDTHS {
-            let (block, state) = binary_block(w, &pairs, |b, x, y| b.cmp(op, x, y, w));
-            check_against_interp(&mut h, &block, &state, &mut []);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
+        for op in OPS {
+            for w in WIDTHS {
+                let (block, state) = binary_block(w, &pairs, |b, x, y| b.cmp(op, x, y, w));
+                check_against_interp(&mut h, &block, &state, &mut []);
+            }
         }
     }
 }
@@ -243,8 +269,8 @@ fn unary_ops_and_extensions_on_edge_operands_match_interp() {
     values.extend((0..64).map(|i| 1u64 << i));
     values.extend((0..64).map(|i| !0u64 << i));
     let pairs: Vec<(u64, u64)> = values.iter().map(|&v| (v, 0)).collect();
-    for features in feature_sets() {
-        let mut h = Harness::new(features);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
         for op in OPS {
             for w in WIDTHS {
                 let (block, state) = binary_block(w, &pairs, |b, x, _| b.un(op, x, w));
@@ -313,7 +339,12 @@ fn documented_edge_cases() {
 
 #[test]
 fn select_and_state_access_widths_match_interp() {
-    let mut h = Harness::new(HostFeatures::detect());
+    for config in configs() {
+        select_and_state_access(&mut Harness::with_config(config));
+    }
+}
+
+fn select_and_state_access(h: &mut Harness) {
     let mut b = Builder::new();
     let mut state = vec![0u64; 32];
     for (i, v) in state.iter_mut().enumerate().skip(4) {
@@ -329,11 +360,17 @@ fn select_and_state_access_widths_match_interp() {
         b.store_state(StateOffset(200 + 8 * i as u32), s, Width::W64);
     }
     let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
-    check_against_interp(&mut h, &block, &state, &mut []);
+    check_against_interp(h, &block, &state, &mut []);
 }
 
 #[test]
 fn memory_access_and_atomics_match_interp() {
+    for config in configs() {
+        memory_access_and_atomics(&mut Harness::with_config(config));
+    }
+}
+
+fn memory_access_and_atomics(h: &mut Harness) {
     const RMW: [RmwOp; 10] = [
         RmwOp::Xchg,
         RmwOp::Add,
@@ -346,7 +383,6 @@ fn memory_access_and_atomics_match_interp() {
         RmwOp::UMax,
         RmwOp::UMin,
     ];
-    let mut h = Harness::new(HostFeatures::detect());
     let mut mem = vec![0u64; 64];
     let base = mem.as_mut_ptr() as u64;
     for op in RMW {
@@ -365,7 +401,7 @@ fn memory_access_and_atomics_match_interp() {
                 *m = EDGE_VALUES[(i * 7) % EDGE_VALUES.len()];
             }
             let state = vec![0u64; 4 + slot as usize];
-            check_against_interp(&mut h, &block, &state, &mut mem);
+            check_against_interp(h, &block, &state, &mut mem);
         }
     }
     // Compare-exchange: succeeding and failing, with bits above the width in `expected`
@@ -396,7 +432,7 @@ fn memory_access_and_atomics_match_interp() {
         for (i, m) in mem.iter_mut().enumerate() {
             *m = EDGE_VALUES[(i * 11) % EDGE_VALUES.len()];
         }
-        check_against_interp(&mut h, &block, &[0u64; 12], &mut mem);
+        check_against_interp(h, &block, &[0u64; 12], &mut mem);
     }
 }
 
@@ -632,18 +668,14 @@ fn random_blocks(seed: u64, count: usize) {
         helpers: vec![testgen::MIX_HELPER, RECORD_ARGS],
     };
     let mut rng = Rng::new(seed);
-    for features in feature_sets() {
-        let mut h = Harness::new(features);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
         for _ in 0..count {
             let block = testgen::random_block(&mut rng, &layout);
             let mut state: Vec<u64> = (0..32).map(|_| rng.interesting()).collect();
             state[..4].fill(0);
             for m in mem.iter_mut() {
                 *m = rng.interesting();
-            }
-            if h.cache.free() < 64 << 10 {
-                h.cache.flush();
-                h.backend.reset(&mut h.cache).unwrap();
             }
             check_against_interp(&mut h, &block, &state, &mut mem);
         }
