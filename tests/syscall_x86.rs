@@ -320,3 +320,36 @@ fn open_proc_self_exe_opens_the_guest() {
     unsafe { libc::close(fd as i32) };
     std::fs::remove_file(&guest).unwrap();
 }
+
+#[test]
+fn fork_and_glibc_clone_run_the_child() {
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    // fork (57): the child sees 0.
+    let (_, s) = call(&mut l, &mut mm, 57, &[]);
+    if ret(&s) == 0 {
+        unsafe { libc::_exit(5) };
+    }
+    let wait = |pid: i64| {
+        let mut status = 0;
+        assert_eq!(unsafe { libc::waitpid(pid as i32, &mut status, 0) }, pid as i32);
+        assert!(libc::WIFEXITED(status));
+        libc::WEXITSTATUS(status)
+    };
+    assert_eq!(wait(ret(&s)), 5);
+    // glibc's fork on x86-64: clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0,
+    // NULL, &tid, 0): child_tid is the fourth argument (before tls).
+    let mut tid: i32 = 0;
+    let flags = (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD) as u64;
+    let (_, s) = call(&mut l, &mut mm, 56, &[flags, 0, 0, &mut tid as *mut i32 as u64, 0]);
+    if ret(&s) == 0 {
+        let code = if tid == unsafe { libc::gettid() } { 9 } else { 1 };
+        unsafe { libc::_exit(code) };
+    }
+    assert_eq!(wait(ret(&s)), 9);
+    // execve and threads: not supported yet.
+    let (_, s) = call(&mut l, &mut mm, 59, &[0x1000, 0, 0]);
+    assert_eq!(ret(&s), -(libc::ENOSYS as i64));
+    let thread = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
+    let (_, s) = call(&mut l, &mut mm, 56, &[thread, 0x1000_0000, 0, 0, 0]);
+    assert_eq!(ret(&s), -(libc::ENOSYS as i64));
+}
