@@ -565,16 +565,19 @@ struct Item<'a> {
     binary: PathBuf,
 }
 
-fn items(t: Target) -> Vec<Item<'static>> {
+/// The cases of target `t`, followed by the committed prebuilt copies of their programs: all
+/// of them (`every_prebuilt`, for the oracle check that they are current) or only hello (the
+/// README's first command; the other prebuilt programs are the same bytes as their builds on
+/// the hosts that use them).
+fn items(t: Target, every_prebuilt: bool) -> Vec<Item<'static>> {
     let mut v: Vec<Item> = cases()
         .iter()
         .map(|c| Item { case: c, label: c.id.clone(), binary: binary(t, &c.program) })
         .collect();
-    // The committed hello (README's first command) is checked like the built one.
-    let prebuilt = guest_bins().join("prebuilt").join(t.name).join("hello");
-    if let Some(hello) = cases().iter().find(|c| c.id == "hello") {
-        if prebuilt.exists() {
-            v.push(Item { case: hello, label: "hello(prebuilt)".into(), binary: prebuilt });
+    for c in cases() {
+        let prebuilt = guest_bins().join("prebuilt").join(t.name).join(&c.program);
+        if prebuilt.exists() && (every_prebuilt || c.id == "hello") {
+            v.push(Item { case: c, label: format!("{}(prebuilt)", c.id), binary: prebuilt });
         }
     }
     v
@@ -619,7 +622,7 @@ fn xlate_target(t: Target) {
         write_report(&config, &msg);
         return;
     }
-    let items = items(t);
+    let items = items(t, false);
     let oracle = oracle_prefix(t.isa);
     let xlate = xlate_prefix();
     let limit = timeout();
@@ -731,7 +734,7 @@ fn oracle_runs_match_recorded_expectations() {
         if !available_here(t) {
             continue;
         }
-        let items = items(t);
+        let items = items(t, true);
         let results = parallel_map(&items, |item| {
             if !item.binary.exists() {
                 return Some(format!("  {} was not built\n", item.binary.display()));
