@@ -183,7 +183,6 @@ fn divide_by_zero_dies_by_sigfpe_like_native() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn missing_program_exits_127_with_one_line() {
     let out = xlate(&["/no/such/program"]);
     assert_eq!(out.status.code(), Some(127));
@@ -194,10 +193,10 @@ fn missing_program_exits_127_with_one_line() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn non_elf_file_exits_126_with_one_line() {
     let path = scratch().join("not-an-elf");
     std::fs::write(&path, "#!/bin/sh\necho hi\n").unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let out = xlate(&[path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(126));
     assert!(out.stdout.is_empty());

@@ -15,6 +15,7 @@ fn case_count() -> u64 {
 pub fn run_all<B: Backend>() {
     random_blocks_match_the_interpreter::<B>();
     linked_blocks_run_through::<B>();
+    indirect_exits_probe_the_jump_table::<B>();
 }
 
 fn read_u64(state: &[u64], field: u32) -> u64 {
@@ -117,4 +118,52 @@ pub fn linked_blocks_run_through<B: Backend>() {
     assert_eq!(state[0], 0x2004);
     assert_eq!(state[4], 11);
     assert_eq!(state[5], 33);
+}
+
+/// An indirect exit whose target is in the jump table goes straight to the target's code; one
+/// whose target is not (or collides) returns to the dispatcher with `Lookup`.
+pub fn indirect_exits_probe_the_jump_table<B: Backend>() {
+    let mut cache = CodeCache::new(1 << 20).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    // Block 1: return to the address in state[32].
+    let mut b = Builder::new();
+    let target = b.load_state(crate::ir::StateOffset(32), Width::W64);
+    let first = b.finish(GuestAddr(0x1000), 1, 1, Exit::Return(target));
+    // Block 2 at 0x3000: state[40] = 7, then a syscall exit.
+    let mut b = Builder::new();
+    let seven = b.constant(7);
+    b.store_state(crate::ir::StateOffset(40), seven, Width::W64);
+    let second = b.finish(GuestAddr(0x3000), 4, 1, Exit::Syscall { next: GuestAddr(0x3004) });
+    let c1 = backend.compile(&first, &mut cache).unwrap();
+    let c2 = backend.compile(&second, &mut cache).unwrap();
+
+    let run = |cache: &CodeCache, backend: &B, pc: u64| {
+        let mut state = [0u64; 8];
+        state[4] = pc;
+        // SAFETY: both blocks touch only bytes 0..48 of the 64-byte state; c1 is in `cache`.
+        unsafe { backend.enter(cache, state.as_mut_ptr() as *mut u8, c1.entry) };
+        state
+    };
+    let state = run(&cache, &backend, 0x3000);
+    assert_eq!(
+        (state[1], state[0]),
+        (ExitReason::Lookup as u64, 0x3000),
+        "empty table: back to the dispatcher"
+    );
+
+    cache.jump_table_mut().insert(GuestAddr(0x3000), c2.entry);
+    let state = run(&cache, &backend, 0x3000);
+    assert_eq!(
+        (state[1], state[0], state[5]),
+        (ExitReason::Syscall as u64, 0x3004, 7),
+        "table hit: block 2 ran"
+    );
+
+    // A different address with the same index must not take block 2's entry.
+    let alias = (0..u64::MAX)
+        .map(|i| 0x3000 + 4 * (i + 1))
+        .find(|&pc| crate::cache::JumpTable::index(pc) == crate::cache::JumpTable::index(0x3000))
+        .unwrap();
+    let state = run(&cache, &backend, alias);
+    assert_eq!((state[1], state[0], state[5]), (ExitReason::Lookup as u64, alias, 0), "colliding address");
 }

@@ -1,7 +1,7 @@
 //! Executable memory for the code cache: one RWX mapping, or where the host refuses that, a
 //! memfd mapped read-write and read-execute.
 
-use super::HostCode;
+use super::{HostCode, JumpTable};
 use std::io;
 
 /// A bump allocator over executable memory (see [`CodeCache::new`]).
@@ -13,6 +13,8 @@ pub struct CodeCache {
     rx: *mut u8,
     size: usize,
     used: usize,
+    /// The table that translated code probes on indirect branches (see [`JumpTable`]).
+    jump_table: JumpTable,
 }
 
 // SAFETY: the cache owns its two mappings; they are only touched through `&mut self` (writes)
@@ -45,7 +47,13 @@ impl CodeCache {
             )
         };
         if rwx != libc::MAP_FAILED {
-            return Ok(CodeCache { rw: rwx as *mut u8, rx: rwx as *mut u8, size, used: 0 });
+            return Ok(CodeCache {
+                rw: rwx as *mut u8,
+                rx: rwx as *mut u8,
+                size,
+                used: 0,
+                jump_table: JumpTable::default(),
+            });
         }
         Self::new_double_mapped(size)
     }
@@ -91,7 +99,13 @@ impl CodeCache {
                 libc::munmap(rw, size);
                 return Err(e);
             }
-            Ok(CodeCache { rw: rw as *mut u8, rx: rx as *mut u8, size, used: 0 })
+            Ok(CodeCache {
+                rw: rw as *mut u8,
+                rx: rx as *mut u8,
+                size,
+                used: 0,
+                jump_table: JumpTable::default(),
+            })
         }
     }
 
@@ -153,6 +167,17 @@ impl CodeCache {
     /// Forgets every block (the caller also clears its [`super::BlockMap`]).
     pub fn flush(&mut self) {
         self.used = 0;
+        self.jump_table.clear();
+    }
+
+    /// The jump table for indirect branches; it belongs to the cache so that a flush empties
+    /// both together.
+    pub fn jump_table(&self) -> &JumpTable {
+        &self.jump_table
+    }
+
+    pub fn jump_table_mut(&mut self) -> &mut JumpTable {
+        &mut self.jump_table
     }
 }
 

@@ -6,8 +6,10 @@
 //! RWX mapping where the host allows it, or two views of one memfd where the host enforces
 //! W^X (see [`CodeCache::new`]).
 
+pub mod jump_table;
 mod memory;
 
+pub use jump_table::JumpTable;
 pub use memory::CodeCache;
 
 use crate::ir::GuestAddr;

@@ -95,7 +95,12 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             let header = *G::header(state);
             let next = GuestAddr(header.next_pc);
             host = match ExitReason::from_u64(header.exit_reason) {
-                Some(ExitReason::Lookup) => self.block_at(next, env.code()),
+                Some(ExitReason::Lookup) => {
+                    let code = self.block_at(next, env.code());
+                    // From now on an indirect branch to `next` finds it from translated code.
+                    self.cache.jump_table_mut().insert(next, code);
+                    code
+                }
                 Some(ExitReason::Chain) => {
                     self.block_at_and_link(ChainSite(header.exit_arg as usize), next, env.code())
                 }

@@ -10,6 +10,7 @@
 
 use super::abi::*;
 use super::{encode_b, Emitter};
+use crate::cache::jump_table;
 use crate::ir::{Exit, Temp};
 use crate::runtime::{header, ExitReason};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
@@ -34,6 +35,7 @@ impl Emitter {
             }
             Exit::Indirect(t) | Exit::Return(t) => {
                 let r = self.src(*t, S1);
+                self.probe_jump_table(r);
                 self.store_header(header::NEXT_PC, r);
                 dynasm!(self.a ; .arch aarch64 ; str xzr, [X(STATE), #header::EXIT_REASON]);
                 const _: () = assert!(ExitReason::Lookup as u64 == 0);
@@ -42,6 +44,25 @@ impl Emitter {
             Exit::Syscall { next } => self.leave(next.0, ExitReason::Syscall, 0),
             Exit::Trap { kind, pc, .. } => self.leave(pc.0, ExitReason::Trap, kind.index()),
         }
+    }
+
+    /// Jumps straight to the block for guest address `pc` if the jump table has it; falls
+    /// through otherwise. The index computation is `JumpTable::index`.
+    fn probe_jump_table(&mut self, pc: u8) {
+        const { assert!(jump_table::ENTRIES.is_power_of_two()) };
+        let mask = (jump_table::ENTRIES - 1) as u64;
+        self.mov_imm(S2, self.jump_table as u64);
+        dynasm!(self.a ; .arch aarch64
+            ; lsr X(S3), X(pc), #2
+            ; eor X(S3), X(S3), X(pc), lsr #14
+            ; and XSP(S3), X(S3), #mask
+            ; add X(S2), X(S2), X(S3), lsl #4
+            ; ldp X(S3), X(S4), [X(S2)]
+            ; cmp X(S3), X(pc)
+            ; b.ne >miss
+            ; br X(S4)
+            ; miss:
+        );
     }
 
     fn store_header(&mut self, field: u32, reg: u8) {

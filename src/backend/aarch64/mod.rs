@@ -97,7 +97,8 @@ impl Backend for Aarch64Backend {
         let alloc = regalloc::allocate(block, TEMP_REGS.len());
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
-        let mut e = Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0 };
+        let jump_table = cache.jump_table().address();
+        let mut e = Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table };
         for op in &block.ops {
             e.op(op);
         }
@@ -138,6 +139,8 @@ struct Emitter {
     alloc: Allocation,
     /// Executable-view address of the shared exit path.
     exit_path: usize,
+    /// Address of the code cache's jump table (see `crate::cache::jump_table`).
+    jump_table: usize,
 }
 
 impl Emitter {

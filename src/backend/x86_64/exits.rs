@@ -16,8 +16,8 @@
 //! code probed right here, falling back to the dispatcher on a miss) and a return-address
 //! stack for `Exit::Return` are the planned optimisation for these exits; they are not done.
 
-use super::abi::{HostLoc, RAX};
-use super::{ChainStub, Emitter};
+use super::abi::RAX;
+use super::{ChainStub, Emitter, Operand};
 use crate::backend::ChainSite;
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::{Exit, GuestAddr, Temp};
@@ -68,9 +68,14 @@ fn chain(e: &mut Emitter, target: GuestAddr) {
 
 /// Sets ZF if `t` is zero.
 fn test_temp(e: &mut Emitter, t: Temp) {
-    match e.loc(t) {
-        HostLoc::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
-        HostLoc::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
+    match e.operand(t) {
+        Operand::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
+        Operand::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
+        // A constant condition (rare: the optimiser folds most) is tested like any other.
+        Operand::Imm(_) => {
+            e.load(RAX, t);
+            dynasm!(e.asm ; .arch x64 ; test rax, rax);
+        }
     }
 }
 
