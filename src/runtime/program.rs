@@ -98,6 +98,7 @@ fn run_guest<G: Guest, A: GuestAbi<State = G::State>>(
         syscalls: SyscallLayer::new(&program.exe_path, options.strace),
         abi: PhantomData,
     };
+    restore_default_signal_dispositions();
     let started = Instant::now();
     let outcome = dispatcher.run(&mut state, &mut env);
     if options.stats {
@@ -126,6 +127,19 @@ impl<A: GuestAbi> GuestEnv<A::State> for SyscallEnv<A> {
             SyscallOutcome::Exit(status) => SyscallAction::Exit(status),
             SyscallOutcome::CodeModified { .. } => SyscallAction::FlushTranslations,
         }
+    }
+}
+
+/// Undoes what the Rust runtime changed in the process's signal dispositions at start-up, so
+/// the guest starts with what a freshly exec'd program has: Rust ignores SIGPIPE, which would
+/// turn a guest's write to a closed pipe into EPIPE instead of death by SIGPIPE. (Rust's
+/// SIGSEGV/SIGBUS handlers stay: for a fault outside xlate's own stack guard they restore the
+/// default action and let the fault kill the process, as it would the native program.)
+fn restore_default_signal_dispositions() {
+    // SAFETY: changes only the process's SIGPIPE disposition; no Rust code relies on SIGPIPE
+    // being ignored (xlate writes only to stderr, and a failed write there is harmless).
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
