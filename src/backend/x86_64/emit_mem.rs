@@ -6,57 +6,91 @@
 //! the IR's sequentially consistent atomics need no extra fences.
 
 use super::abi::{RAX, RCX, RDX, RSI};
-use super::emit_alu::zext_rax;
-use super::{Asm, Emitter};
+use super::emit_alu::{mov_imm, zext_rax};
+use super::{Asm, Emitter, Operand};
 use crate::ir::{RmwOp, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 pub(super) fn load_state(e: &mut Emitter, dst: Temp, offset: u32, w: Width) {
     let off = offset as i32;
+    let d = e.dst_reg(dst, RAX);
     let asm = &mut e.asm;
     // movzx / a 32-bit mov zero-extend, as the IR wants.
     match w {
-        Width::W8 => dynasm!(asm ; .arch x64 ; movzx eax, BYTE [r15 + off]),
-        Width::W16 => dynasm!(asm ; .arch x64 ; movzx eax, WORD [r15 + off]),
-        Width::W32 => dynasm!(asm ; .arch x64 ; mov eax, DWORD [r15 + off]),
-        Width::W64 => dynasm!(asm ; .arch x64 ; mov rax, QWORD [r15 + off]),
+        Width::W8 => dynasm!(asm ; .arch x64 ; movzx Rd(d), BYTE [r15 + off]),
+        Width::W16 => dynasm!(asm ; .arch x64 ; movzx Rd(d), WORD [r15 + off]),
+        Width::W32 => dynasm!(asm ; .arch x64 ; mov Rd(d), DWORD [r15 + off]),
+        Width::W64 => dynasm!(asm ; .arch x64 ; mov Rq(d), QWORD [r15 + off]),
     }
-    e.store(dst, RAX);
+    e.store(dst, d);
 }
 
 pub(super) fn store_state(e: &mut Emitter, offset: u32, src: Temp, w: Width) {
     let off = offset as i32;
-    e.load(RAX, src);
+    if let Operand::Imm(v) = e.operand(src) {
+        let asm = &mut e.asm;
+        match w {
+            Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [r15 + off], v as i8),
+            Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [r15 + off], v as i16),
+            Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [r15 + off], v as u32 as i32),
+            Width::W64 if v as i64 == v as i32 as i64 => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + off], v as i32)
+            }
+            Width::W64 => {
+                mov_imm(asm, RAX, v);
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + off], rax);
+            }
+        }
+        return;
+    }
+    let r = e.src_reg(src, RAX);
     let asm = &mut e.asm;
     match w {
-        Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [r15 + off], al),
-        Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [r15 + off], ax),
-        Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [r15 + off], eax),
-        Width::W64 => dynasm!(asm ; .arch x64 ; mov QWORD [r15 + off], rax),
+        Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [r15 + off], Rb(r)),
+        Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [r15 + off], Rw(r)),
+        Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [r15 + off], Rd(r)),
+        Width::W64 => dynasm!(asm ; .arch x64 ; mov QWORD [r15 + off], Rq(r)),
     }
 }
 
 pub(super) fn load(e: &mut Emitter, dst: Temp, addr: Temp, w: Width) {
-    e.load(RCX, addr);
+    let a = e.src_reg(addr, RCX);
+    let d = e.dst_reg(dst, RAX);
     let asm = &mut e.asm;
     match w {
-        Width::W8 => dynasm!(asm ; .arch x64 ; movzx eax, BYTE [rcx]),
-        Width::W16 => dynasm!(asm ; .arch x64 ; movzx eax, WORD [rcx]),
-        Width::W32 => dynasm!(asm ; .arch x64 ; mov eax, DWORD [rcx]),
-        Width::W64 => dynasm!(asm ; .arch x64 ; mov rax, QWORD [rcx]),
+        Width::W8 => dynasm!(asm ; .arch x64 ; movzx Rd(d), BYTE [Rq(a)]),
+        Width::W16 => dynasm!(asm ; .arch x64 ; movzx Rd(d), WORD [Rq(a)]),
+        Width::W32 => dynasm!(asm ; .arch x64 ; mov Rd(d), DWORD [Rq(a)]),
+        Width::W64 => dynasm!(asm ; .arch x64 ; mov Rq(d), QWORD [Rq(a)]),
     }
-    e.store(dst, RAX);
+    e.store(dst, d);
 }
 
 pub(super) fn store(e: &mut Emitter, addr: Temp, src: Temp, w: Width) {
-    e.load(RCX, addr);
-    e.load(RAX, src);
+    let a = e.src_reg(addr, RCX);
+    if let Operand::Imm(v) = e.operand(src) {
+        let asm = &mut e.asm;
+        match w {
+            Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [Rq(a)], v as i8),
+            Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [Rq(a)], v as i16),
+            Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [Rq(a)], v as u32 as i32),
+            Width::W64 if v as i64 == v as i32 as i64 => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [Rq(a)], v as i32)
+            }
+            Width::W64 => {
+                mov_imm(asm, RAX, v);
+                dynasm!(asm ; .arch x64 ; mov QWORD [Rq(a)], rax);
+            }
+        }
+        return;
+    }
+    let r = e.src_reg(src, RAX);
     let asm = &mut e.asm;
     match w {
-        Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [rcx], al),
-        Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [rcx], ax),
-        Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [rcx], eax),
-        Width::W64 => dynasm!(asm ; .arch x64 ; mov QWORD [rcx], rax),
+        Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [Rq(a)], Rb(r)),
+        Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [Rq(a)], Rw(r)),
+        Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [Rq(a)], Rd(r)),
+        Width::W64 => dynasm!(asm ; .arch x64 ; mov QWORD [Rq(a)], Rq(r)),
     }
 }
 

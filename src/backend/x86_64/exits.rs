@@ -17,7 +17,7 @@
 //! stack for `Exit::Return` are the planned optimisation for these exits; they are not done.
 
 use super::abi::RAX;
-use super::{ChainStub, Emitter};
+use super::{ChainStub, Emitter, Operand};
 use crate::backend::ChainSite;
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::{Exit, GuestAddr, Temp};
@@ -66,11 +66,24 @@ fn chain(e: &mut Emitter, target: GuestAddr) {
     e.stubs.push(ChainStub { label, site, target: target.0 });
 }
 
+/// Sets ZF if `t` is zero.
+fn test_temp(e: &mut Emitter, t: Temp) {
+    match e.operand(t) {
+        Operand::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
+        Operand::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
+        // A constant condition (rare: the optimiser folds most) is tested like any other.
+        Operand::Imm(_) => {
+            e.load(RAX, t);
+            dynasm!(e.asm ; .arch x64 ; test rax, rax);
+        }
+    }
+}
+
 /// Exit to the dispatcher at the computed address in `t`.
 fn leave_to_temp(e: &mut Emitter, t: Temp) {
-    e.load(RAX, t);
+    let r = e.src_reg(t, RAX);
     let off = header::NEXT_PC as i32;
-    dynasm!(e.asm ; .arch x64 ; mov QWORD [r15 + off], rax);
+    dynasm!(e.asm ; .arch x64 ; mov QWORD [r15 + off], Rq(r));
     leave(e, ExitReason::Lookup, 0);
 }
 
@@ -78,9 +91,9 @@ pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
     match exit {
         Exit::Jump(target) => chain(e, *target),
         Exit::Branch { cond, taken, not_taken } => {
-            e.load(RAX, *cond);
             let not_taken_label = e.asm.new_dynamic_label();
-            dynasm!(e.asm ; .arch x64 ; test rax, rax ; jz =>not_taken_label);
+            test_temp(e, *cond);
+            dynasm!(e.asm ; .arch x64 ; jz =>not_taken_label);
             chain(e, *taken);
             dynasm!(e.asm ; .arch x64 ; =>not_taken_label);
             chain(e, *not_taken);
@@ -101,9 +114,9 @@ pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
 }
 
 pub(super) fn emit_exit_if(e: &mut Emitter, cond: Temp, exit: &Exit) {
-    e.load(RAX, cond);
     let skip = e.asm.new_dynamic_label();
-    dynasm!(e.asm ; .arch x64 ; test rax, rax ; jz =>skip);
+    test_temp(e, cond);
+    dynasm!(e.asm ; .arch x64 ; jz =>skip);
     emit_exit(e, exit);
     dynasm!(e.asm ; .arch x64 ; =>skip);
 }

@@ -19,6 +19,7 @@ mod emit_alu;
 mod emit_call;
 mod emit_mem;
 mod exits;
+mod listing;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +27,8 @@ use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::regalloc::{self, Loc};
 use crate::ir::{Block, Op, Temp};
+pub use listing::listing;
+
 use abi::{FixedCode, HostLoc};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, VecAssembler};
@@ -65,13 +68,23 @@ impl HostFeatures {
 pub struct X86_64Backend {
     fixed: FixedCode,
     features: HostFeatures,
+    /// How many of [`abi::ALLOCATABLE`] the register allocator may use (all of them, except
+    /// in tests that force temporaries into spill slots).
+    alloc_regs: usize,
 }
 
 impl X86_64Backend {
     /// A backend that uses exactly `features` (tests use this to cover the fallback code of
     /// instructions the CPU has).
     pub fn with_features(cache: &mut CodeCache, features: HostFeatures) -> Result<Self, CompileError> {
-        Ok(X86_64Backend { fixed: emit_fixed(cache)?, features })
+        Ok(X86_64Backend { fixed: emit_fixed(cache)?, features, alloc_regs: abi::ALLOCATABLE.len() })
+    }
+
+    /// Limits the host registers given to temporaries (tests: 0 puts every temporary in a
+    /// spill slot).
+    #[cfg(test)]
+    fn set_alloc_regs(&mut self, regs: usize) {
+        self.alloc_regs = regs;
     }
 
     /// Bytes of fixed code (trampoline and exit path) emitted by `new` and `reset`.
@@ -95,13 +108,17 @@ impl Backend for X86_64Backend {
 
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let base = cache.next_code().0;
-        let mut e = Emitter::new(block, base, self.fixed, self.features);
+        let mut e = Emitter::new(block, base, self.fixed, self.features, self.alloc_regs);
         if e.frame_extra > 0 {
             let extra = e.frame_extra;
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
-        for op in &block.ops {
+        for (i, op) in block.ops.iter().enumerate() {
+            e.op_index = i;
             e.op(op);
+            if let Some(d) = op.dst() {
+                e.defined[d.0 as usize] = true;
+            }
         }
         exits::emit_exit(&mut e, &block.exit);
         exits::emit_chain_stubs(&mut e);
@@ -147,6 +164,18 @@ struct ChainStub {
     target: u64,
 }
 
+/// What an op reads for one of its inputs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Operand {
+    /// The temp's home register (which the op must not modify).
+    Reg(u8),
+    /// The temp's spill slot `[rsp + disp]`.
+    Stack(i32),
+    /// A constant that was not materialised (see [`Emitter::immediates`]): use it as an
+    /// immediate where the instruction has such a form, else load it into a scratch register.
+    Imm(u64),
+}
+
 /// The state of compiling one block.
 struct Emitter {
     asm: Asm,
@@ -154,6 +183,17 @@ struct Emitter {
     base: usize,
     /// Where each temporary lives.
     locs: Vec<HostLoc>,
+    /// `Some(value)` for the `Op::Const` temporaries that get no code and no location: their
+    /// readers use the value as an immediate or put it in a scratch register themselves.
+    immediates: Vec<Option<u64>>,
+    /// Index of the last op reading each temporary (`ops.len()` for the exit).
+    last_use: Vec<usize>,
+    /// Which temporaries the ops emitted so far have written.
+    defined: Vec<bool>,
+    /// Index of the op being emitted.
+    op_index: usize,
+    /// `[rsp + save_area + 8*k]` saves the k-th caller-saved register around helper calls.
+    save_area: i32,
     /// Bytes the block lowers `rsp` by at entry beyond the fixed frame (a multiple of 16; 0
     /// unless the block needs more spill slots than [`abi::SPILL_AREA_BYTES`]).
     frame_extra: i32,
@@ -163,31 +203,121 @@ struct Emitter {
 }
 
 impl Emitter {
-    fn new(block: &Block, base: usize, fixed: FixedCode, features: HostFeatures) -> Emitter {
-        let (locs, spill_slots) = allocate(block);
-        let spill_bytes = spill_slots as i32 * 8;
+    fn new(
+        block: &Block,
+        base: usize,
+        fixed: FixedCode,
+        features: HostFeatures,
+        alloc_regs: usize,
+    ) -> Emitter {
+        let immediates = immediate_constants(block);
+        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs);
+        // After the allocator's slots: one save slot per caller-saved register (see
+        // `emit_call`).
+        let save_area = 8 * spill_slots as i32;
+        let spill_bytes = save_area + 8 * (abi::ALLOCATABLE.len() - abi::CALLER_SAVED_FROM) as i32;
         let frame_extra = if spill_bytes > abi::SPILL_AREA_BYTES {
             (spill_bytes - abi::SPILL_AREA_BYTES + 15) & !15
         } else {
             0
         };
-        Emitter { asm: Asm::new(base), base, locs, frame_extra, fixed, features, stubs: Vec::new() }
+        let mut last_use = vec![0usize; block.temps as usize];
+        for (i, op) in block.ops.iter().enumerate() {
+            op.for_each_src(|t| last_use[t.0 as usize] = i);
+        }
+        block.exit.for_each_src(|t| last_use[t.0 as usize] = block.ops.len());
+        Emitter {
+            asm: Asm::new(base),
+            base,
+            locs,
+            immediates,
+            last_use,
+            defined: vec![false; block.temps as usize],
+            op_index: 0,
+            save_area,
+            frame_extra,
+            fixed,
+            features,
+            stubs: Vec::new(),
+        }
     }
 
+    /// Where an op's destination `t` lives (never an immediate).
     fn loc(&self, t: Temp) -> HostLoc {
+        debug_assert!(self.immediates[t.0 as usize].is_none());
         self.locs[t.0 as usize]
+    }
+
+    /// How an op reads its input `t`.
+    fn operand(&self, t: Temp) -> Operand {
+        match self.immediates[t.0 as usize] {
+            Some(v) => Operand::Imm(v),
+            None => match self.locs[t.0 as usize] {
+                HostLoc::Reg(r) => Operand::Reg(r),
+                HostLoc::Stack(d) => Operand::Stack(d),
+            },
+        }
+    }
+
+    /// Whether `t` is a constant that no code materialised.
+    fn is_immediate(&self, t: Temp) -> bool {
+        self.immediates[t.0 as usize].is_some()
     }
 
     /// `reg = t` (64 bits).
     fn load(&mut self, reg: u8, t: Temp) {
-        let loc = self.loc(t);
-        abi::load_loc(&mut self.asm, reg, loc);
+        match self.operand(t) {
+            // Only `mov`s: flags survive (select relies on it).
+            Operand::Imm(v) => emit_alu::mov_imm(&mut self.asm, reg, v),
+            Operand::Reg(r) => abi::load_loc(&mut self.asm, reg, HostLoc::Reg(r)),
+            Operand::Stack(d) => abi::load_loc(&mut self.asm, reg, HostLoc::Stack(d)),
+        }
     }
 
     /// `t = reg` (64 bits).
     fn store(&mut self, t: Temp, reg: u8) {
         let loc = self.loc(t);
         abi::store_loc(&mut self.asm, loc, reg);
+    }
+
+    /// The register holding `t` for reading: its home register (which the op must not
+    /// modify), or `scratch` after loading it there.
+    fn src_reg(&mut self, t: Temp, scratch: u8) -> u8 {
+        match self.operand(t) {
+            Operand::Reg(r) => r,
+            Operand::Stack(_) | Operand::Imm(_) => {
+                self.load(scratch, t);
+                scratch
+            }
+        }
+    }
+
+    /// The register an op computes `t` in: its home register, or `scratch` when `t` lives
+    /// in a spill slot (then [`Self::store`] puts it there). The register allocator never
+    /// gives an op's destination the location of one of its sources, so writing this
+    /// register early cannot clobber an input.
+    fn dst_reg(&self, t: Temp, scratch: u8) -> u8 {
+        match self.loc(t) {
+            HostLoc::Reg(r) => r,
+            HostLoc::Stack(_) => scratch,
+        }
+    }
+
+    /// The caller-saved registers holding a temporary that is live after the current op
+    /// (written before it, read after it), with their save slots' displacements.
+    fn caller_saved_live_after_op(&self) -> Vec<(u8, i32)> {
+        let mut live = Vec::new();
+        for (t, loc) in self.locs.iter().enumerate() {
+            if let HostLoc::Reg(r) = *loc {
+                let k = abi::ALLOCATABLE[abi::CALLER_SAVED_FROM..].iter().position(|&c| c == r);
+                if let Some(k) = k {
+                    if self.defined[t] && self.last_use[t] > self.op_index {
+                        live.push((r, self.save_area + 8 * k as i32));
+                    }
+                }
+            }
+        }
+        live
     }
 
     /// Executable-view address of the next byte emitted.
@@ -198,6 +328,7 @@ impl Emitter {
     fn op(&mut self, op: &Op) {
         match op {
             Op::GuestInsn { .. } => {}
+            Op::Const { dst, .. } if self.is_immediate(*dst) => {}
             Op::Const { dst, value } => emit_alu::constant(self, *dst, *value),
             Op::Bin { op, dst, a, b, width } => emit_alu::bin(self, *op, *dst, *a, *b, *width),
             Op::Un { op, dst, a, width } => emit_alu::un(self, *op, *dst, *a, *width),
@@ -223,10 +354,42 @@ impl Emitter {
     }
 }
 
-/// Places every temporary (with the shared allocator [`crate::ir::regalloc`] over
-/// [`abi::ALLOCATABLE`]): returns its location and the number of spill slots used.
-fn allocate(block: &Block) -> (Vec<HostLoc>, usize) {
-    let alloc = regalloc::allocate(block, abi::ALLOCATABLE.len());
+/// Which constants are left to their readers instead of being materialised in a location
+/// of their own: those whose value a `mov` with a 32-bit immediate can rebuild (no longer than
+/// loading it from a spill slot) and those read only once. Most of them end up as immediate
+/// operands (`add r, imm`, `shl r, imm`, `cmp r, imm`, `mov [r15 + off], imm`).
+fn immediate_constants(block: &Block) -> Vec<Option<u64>> {
+    let mut uses = vec![0u32; block.temps as usize];
+    for op in &block.ops {
+        op.for_each_src(|t| uses[t.0 as usize] += 1);
+    }
+    block.exit.for_each_src(|t| uses[t.0 as usize] += 1);
+    let mut immediates = vec![None; block.temps as usize];
+    for op in &block.ops {
+        if let Op::Const { dst, value } = *op {
+            let short = value <= u32::MAX as u64 || value as i64 == value as i32 as i64;
+            if short || uses[dst.0 as usize] <= 1 {
+                immediates[dst.0 as usize] = Some(value);
+            }
+        }
+    }
+    immediates
+}
+
+/// Places every temporary but the immediates (with the shared allocator
+/// [`crate::ir::regalloc`] over the first `regs` of [`abi::ALLOCATABLE`]): returns each one's
+/// location and the number of spill slots used.
+fn allocate(block: &Block, immediates: &[Option<u64>], regs: usize) -> (Vec<HostLoc>, usize) {
+    let regs = regs.min(abi::ALLOCATABLE.len());
+    let alloc = if immediates.iter().any(Option::is_some) {
+        // The allocator gives a location to every defined temp; leave the immediates
+        // undefined so that they take none (their reads do not matter to it).
+        let mut rest = block.clone();
+        rest.ops.retain(|op| !matches!(op, Op::Const { dst, .. } if immediates[dst.0 as usize].is_some()));
+        regalloc::allocate(&rest, regs)
+    } else {
+        regalloc::allocate(block, regs)
+    };
     let locs = alloc
         .locs
         .iter()

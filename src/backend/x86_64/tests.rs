@@ -61,6 +61,18 @@ fn feature_sets() -> Vec<HostFeatures> {
     }
 }
 
+/// Backend configurations the op tests run under: the CPU's features and the baseline, and
+/// temporaries in all eight registers, in the five callee-saved ones only, mostly spilled
+/// (one register) or all spilled, so that every operand form (register or frame slot) of
+/// every op is exercised.
+fn configs() -> Vec<(HostFeatures, usize)> {
+    let mut configs: Vec<(HostFeatures, usize)> = feature_sets().into_iter().map(|f| (f, 8)).collect();
+    configs.push((HostFeatures::detect(), 5));
+    configs.push((HostFeatures::detect(), 1));
+    configs.push((HostFeatures::detect(), 0));
+    configs
+}
+
 /// A code cache with a backend in it.
 struct Harness {
     cache: CodeCache,
@@ -77,13 +89,25 @@ struct HostExit {
 
 impl Harness {
     fn new(features: HostFeatures) -> Harness {
-        let mut cache = CodeCache::new(4 << 20).expect("code cache");
+        let mut cache = CodeCache::new(8 << 20).expect("code cache");
         let backend = X86_64Backend::with_features(&mut cache, features).expect("fixed code");
         Harness { cache, backend }
     }
 
+    fn with_config((features, regs): (HostFeatures, usize)) -> Harness {
+        let mut h = Harness::new(features);
+        h.backend.set_alloc_regs(regs);
+        h
+    }
+
+    /// Compiles `block`, first emptying the cache if it is nearly full (so that no test
+    /// may rely on a block staying in the cache across another `compile`).
     fn compile(&mut self, block: &Block) -> CompiledBlock {
         verify(block).expect("test block must verify");
+        if self.cache.free() < 1 << 20 {
+            self.cache.flush();
+            self.backend.reset(&mut self.cache).expect("fixed code");
+        }
         self.backend.compile(block, &mut self.cache).expect("compile")
     }
 
@@ -201,11 +225,13 @@ fn binary_ops_on_edge_operands_match_interp() {
         BinOp::RemS,
     ];
     let pairs = edge_pairs();
-    let mut h = Harness::new(HostFeatures::detect());
-    for op in OPS {
-        for w in WIDTHS {
-            let (block, state) = binary_block(w, &pairs, |b, x, y| b.bin(op, x, y, w));
-            check_against_interp(&mut h, &block, &state, &mut []);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
+        for op in OPS {
+            for w in WIDTHS {
+                let (block, state) = binary_block(w, &pairs, |b, x, y| b.bin(op, x, y, w));
+                check_against_interp(&mut h, &block, &state, &mut []);
+            }
         }
     }
 }
@@ -225,11 +251,13 @@ fn comparisons_on_edge_operands_match_interp() {
         CmpOp::Sge,
     ];
     let pairs = edge_pairs();
-    let mut h = Harness::new(HostFeatures::detect());
-    for op in OPS {
-        for w in WIDTHS {
-            let (block, state) = binary_block(w, &pairs, |b, x, y| b.cmp(op, x, y, w));
-            check_against_interp(&mut h, &block, &state, &mut []);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
+        for op in OPS {
+            for w in WIDTHS {
+                let (block, state) = binary_block(w, &pairs, |b, x, y| b.cmp(op, x, y, w));
+                check_against_interp(&mut h, &block, &state, &mut []);
+            }
         }
     }
 }
@@ -243,8 +271,8 @@ fn unary_ops_and_extensions_on_edge_operands_match_interp() {
     values.extend((0..64).map(|i| 1u64 << i));
     values.extend((0..64).map(|i| !0u64 << i));
     let pairs: Vec<(u64, u64)> = values.iter().map(|&v| (v, 0)).collect();
-    for features in feature_sets() {
-        let mut h = Harness::new(features);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
         for op in OPS {
             for w in WIDTHS {
                 let (block, state) = binary_block(w, &pairs, |b, x, _| b.un(op, x, w));
@@ -313,7 +341,12 @@ fn documented_edge_cases() {
 
 #[test]
 fn select_and_state_access_widths_match_interp() {
-    let mut h = Harness::new(HostFeatures::detect());
+    for config in configs() {
+        select_and_state_access(&mut Harness::with_config(config));
+    }
+}
+
+fn select_and_state_access(h: &mut Harness) {
     let mut b = Builder::new();
     let mut state = vec![0u64; 32];
     for (i, v) in state.iter_mut().enumerate().skip(4) {
@@ -329,11 +362,17 @@ fn select_and_state_access_widths_match_interp() {
         b.store_state(StateOffset(200 + 8 * i as u32), s, Width::W64);
     }
     let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
-    check_against_interp(&mut h, &block, &state, &mut []);
+    check_against_interp(h, &block, &state, &mut []);
 }
 
 #[test]
 fn memory_access_and_atomics_match_interp() {
+    for config in configs() {
+        memory_access_and_atomics(&mut Harness::with_config(config));
+    }
+}
+
+fn memory_access_and_atomics(h: &mut Harness) {
     const RMW: [RmwOp; 10] = [
         RmwOp::Xchg,
         RmwOp::Add,
@@ -346,7 +385,6 @@ fn memory_access_and_atomics_match_interp() {
         RmwOp::UMax,
         RmwOp::UMin,
     ];
-    let mut h = Harness::new(HostFeatures::detect());
     let mut mem = vec![0u64; 64];
     let base = mem.as_mut_ptr() as u64;
     for op in RMW {
@@ -365,7 +403,7 @@ fn memory_access_and_atomics_match_interp() {
                 *m = EDGE_VALUES[(i * 7) % EDGE_VALUES.len()];
             }
             let state = vec![0u64; 4 + slot as usize];
-            check_against_interp(&mut h, &block, &state, &mut mem);
+            check_against_interp(h, &block, &state, &mut mem);
         }
     }
     // Compare-exchange: succeeding and failing, with bits above the width in `expected`
@@ -396,7 +434,7 @@ fn memory_access_and_atomics_match_interp() {
         for (i, m) in mem.iter_mut().enumerate() {
             *m = EDGE_VALUES[(i * 11) % EDGE_VALUES.len()];
         }
-        check_against_interp(&mut h, &block, &[0u64; 12], &mut mem);
+        check_against_interp(h, &block, &[0u64; 12], &mut mem);
     }
 }
 
@@ -408,6 +446,18 @@ extern "C" fn record_args(state: *mut u8, a0: u64, a1: u64, a2: u64, a3: u64) ->
     struct Aligned(#[allow(dead_code)] [u8; 16]);
     let probe = Aligned([0; 16]);
     let aligned = (std::hint::black_box(&probe) as *const Aligned as usize).is_multiple_of(16);
+    // Clobber the caller-saved registers the backend gives to temporaries, as any helper may.
+    // SAFETY: only writes registers declared as clobbered outputs.
+    unsafe {
+        std::arch::asm!(
+            "mov r9, -1",
+            "mov r10, -1",
+            "mov r11, -1",
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+        );
+    }
     // SAFETY: the tests that use this helper pass a state of at least 72 bytes.
     unsafe {
         let p = state.add(32) as *mut u64;
@@ -427,9 +477,20 @@ fn helper_calls_pass_state_and_arguments() {
     let mut h = Harness::new(HostFeatures::detect());
     for argc in 0..=4usize {
         let mut b = Builder::new();
-        // Temps live across the call in registers and in spill slots.
-        let live: Vec<_> = (0..12).map(|i| b.constant(0x1000 + i)).collect();
-        let args: Vec<_> = (0..argc as u64).map(|i| b.constant(0xa0a0_0000_0000_0000 + i)).collect();
+        // Temps live across the call in callee-saved registers, in caller-saved ones (which
+        // the helper clobbers) and in spill slots: computed from a state word that is zero.
+        let zero = b.load_state(StateOffset(88), Width::W64);
+        let live: Vec<_> = (0..12).map(|i| b.bin_imm(BinOp::Add, zero, 0x1000 + i, Width::W64)).collect();
+        // Arguments from constants (immediates) and from registers.
+        let args: Vec<_> = (0..argc as u64)
+            .map(|i| {
+                if i % 2 == 0 {
+                    b.constant(0xa0a0_0000_0000_0000 + i)
+                } else {
+                    b.bin_imm(BinOp::Or, zero, 0xa0a0_0000_0000_0000 + i, Width::W64)
+                }
+            })
+            .collect();
         let r = b.call(RECORD_ARGS, &args);
         let mut sum = r;
         for t in live {
@@ -437,7 +498,7 @@ fn helper_calls_pass_state_and_arguments() {
         }
         b.store_state(StateOffset(80), sum, Width::W64);
         let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Indirect(r));
-        let mut state = vec![0u64; 11];
+        let mut state = vec![0u64; 12];
         // Non-zero garbage where absent arguments will be recorded.
         for s in &mut state[4..8] {
             *s = 0xdead;
@@ -454,7 +515,7 @@ fn helper_calls_pass_state_and_arguments() {
         let live_sum: u64 = (0..12).map(|i| 0x1000 + i).sum();
         assert_eq!(state[10], ret.wrapping_add(live_sum));
         // And the same through the interpreter.
-        check_against_interp(&mut h, &block, &[0u64; 11], &mut []);
+        check_against_interp(&mut h, &block, &[0u64; 12], &mut []);
     }
 }
 
@@ -614,7 +675,7 @@ fn a_full_cache_reports_cache_full() {
     let mut backend = X86_64Backend::new(&mut cache).unwrap();
     let mut b = Builder::new();
     let mut x = b.constant(1);
-    for _ in 0..500 {
+    for _ in 0..4000 {
         x = b.bin_imm(BinOp::Add, x, 1, Width::W64);
     }
     let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Return(x));
@@ -632,18 +693,14 @@ fn random_blocks(seed: u64, count: usize) {
         helpers: vec![testgen::MIX_HELPER, RECORD_ARGS],
     };
     let mut rng = Rng::new(seed);
-    for features in feature_sets() {
-        let mut h = Harness::new(features);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
         for _ in 0..count {
             let block = testgen::random_block(&mut rng, &layout);
             let mut state: Vec<u64> = (0..32).map(|_| rng.interesting()).collect();
             state[..4].fill(0);
             for m in mem.iter_mut() {
                 *m = rng.interesting();
-            }
-            if h.cache.free() < 64 << 10 {
-                h.cache.flush();
-                h.backend.reset(&mut h.cache).unwrap();
             }
             check_against_interp(&mut h, &block, &state, &mut mem);
         }
@@ -655,4 +712,23 @@ fn random_blocks_match_interp() {
     // Override the count with XLATE_RANDOM_BLOCKS for longer runs.
     let count = std::env::var("XLATE_RANDOM_BLOCKS").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
     random_blocks(0x5eed_0001, count);
+}
+
+#[test]
+#[ignore]
+fn show_frontend_block_code() {
+    use crate::frontend::{Frontend, SliceCode};
+    // add rax, rbx ; mov [rsp+8], rax ; shl rcx, 3 ; cmp rax, 10 ; jne +0
+    let bytes: &[u8] = &[
+        0x48, 0x01, 0xd8, 0x48, 0x89, 0x44, 0x24, 0x08, 0x48, 0xc1, 0xe1, 0x03, 0x48, 0x83, 0xf8, 0x0a, 0x75,
+        0x00,
+    ];
+    let mut fe = crate::frontend::x86_64::X86Frontend::new();
+    let mut block = fe.translate(&SliceCode { base: GuestAddr(0x1000), bytes }, GuestAddr(0x1000));
+    crate::ir::opt::optimize(&mut block);
+    println!("{block}");
+    let mut h = Harness::new(HostFeatures::detect());
+    let c = h.compile(&block);
+    println!("{}", listing(h.cache.bytes(c.entry, c.host_len), c.entry.0 as u64));
+    println!("host bytes {} for {} guest insns", c.host_len, block.guest_insns);
 }

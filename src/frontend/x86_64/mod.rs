@@ -14,11 +14,13 @@
 pub mod alu;
 pub mod bits;
 pub mod control;
+mod div_helpers;
 pub mod flags;
 pub mod mov;
 pub mod muldiv;
 pub mod operand;
 pub mod shift;
+mod shift_helpers;
 pub mod stack;
 pub mod state;
 
