@@ -167,6 +167,38 @@ void _start(void) {
 }
 "#;
 
+/// Writes through a null-ish pointer: the guest dies by SIGSEGV, as natively.
+const NO_LIBC_SEGV: &str = r#"
+static long sys3(long n, long a, long b, long c) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+void _start(void) {
+    sys3(1, 1, (long)"before\n", 7);
+    *(volatile int *)16 = 1;
+    sys3(1, 1, (long)"after\n", 6);
+    sys3(60, 0, 0, 0);
+}
+"#;
+
+/// Writes one line to stdout and exits 3 if the write failed, 4 if it worked; with stdout a
+/// pipe nobody reads, it dies by SIGPIPE before it can exit.
+const NO_LIBC_WRITE: &str = r#"
+static long sys3(long n, long a, long b, long c) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+void _start(void) {
+    long r = sys3(1, 1, (long)"x\n", 2);
+    sys3(60, r < 0 ? 3 : 4, 0, 0);
+}
+"#;
+
+/// Flags for the programs above that bring their own `_start` and syscalls.
+const NO_LIBC: &[&str] = &["-nostdlib", "-fno-builtin", "-fno-stack-protector"];
+
 const HELLO_ARGS: &str = r#"
 #include <stdio.h>
 int main(int argc, char **argv) {
@@ -260,4 +292,32 @@ fn non_elf_file_exits_126_with_one_line() {
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with(&format!("xlate: {}: ", path.display())), "{err}");
+}
+
+#[test]
+#[ignore = "needs the loader and the whole pipeline on main"]
+fn guest_fault_dies_by_sigsegv_like_native() {
+    let exe = build("no_libc_segv", "c", NO_LIBC_SEGV, NO_LIBC);
+    let out = same_as_native(&[], &exe, &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_eq!(text(&out.stdout), "before\n");
+}
+
+/// How `exe` ends when its stdout is a pipe whose reader is gone.
+fn ending_with_broken_stdout(mut command: Command) -> String {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = command.stdout(writer).status().unwrap();
+    ending(status)
+}
+
+#[test]
+#[ignore = "needs the loader and the whole pipeline on main"]
+fn write_to_a_broken_pipe_dies_by_sigpipe_like_native() {
+    let exe = build("no_libc_write", "c", NO_LIBC_WRITE, NO_LIBC);
+    let native = ending_with_broken_stdout(Command::new(&exe));
+    let mut xlate = Command::new(env!("CARGO_BIN_EXE_xlate"));
+    xlate.arg(&exe);
+    assert_eq!(ending_with_broken_stdout(xlate), native);
+    assert_eq!(native, format!("signal {}", libc::SIGPIPE));
 }
