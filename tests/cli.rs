@@ -250,8 +250,8 @@ fn glibc_hello_gets_its_arguments_unchanged() {
 #[test]
 #[ignore = "needs the loader and the whole pipeline on main"]
 fn stats_go_to_stderr_and_show_translation() {
-    let exe = build("hello_args", "c", HELLO_ARGS, &[]);
-    let out = same_as_native(&["--stats"], &exe, &["a"]);
+    let exe = build("no_libc_loops", "c", NO_LIBC_LOOPS, NO_LIBC);
+    let out = same_as_native(&["--stats"], &exe, &[]);
     let report = text(&out.stderr);
     let blocks: u64 = report
         .lines()
