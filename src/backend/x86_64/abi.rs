@@ -8,10 +8,17 @@
 //! | `r15`                    | [`STATE`]: pointer to the guest state struct, for the whole  |
 //! |                          | time translated code runs (callee-saved, so helper calls    |
 //! |                          | keep it)                                                    |
-//! | `rbx rbp r12 r13 r14`    | [`ALLOCATABLE`]: IR temporaries placed by the register       |
-//! |                          | allocator. Callee-saved, so a temp survives a helper call   |
+//! | `rbx rbp r12 r13 r14`    | [`ALLOCATABLE`] (first five): IR temporaries placed by the   |
+//! |                          | register allocator. Callee-saved: they survive helper calls |
+//! | `r9 r10 r11`             | [`ALLOCATABLE`] (last three): more temporaries. Caller-saved,|
+//! |                          | so around each helper call the backend saves those holding  |
+//! |                          | a temp that lives past the call ([`CALLER_SAVED_FROM`])     |
 //! | `rsp`                    | the frame: spill slots at `[rsp + 8*slot]`                   |
-//! | `rax rcx rdx rsi rdi r8 r9 r10 r11` | scratch: live only within the code of one IR op  |
+//! | `rax rcx rdx rsi rdi r8` | scratch: live only within the code of one IR op (`rdi rsi   |
+//! |                          | rdx rcx r8` also carry helper arguments)                    |
+//!
+//! The allocator hands out registers in [`ALLOCATABLE`] order, so the caller-saved ones are
+//! used only when the five callee-saved ones are all taken.
 //!
 //! # The frame
 //!
@@ -39,6 +46,9 @@ pub const RBP: u8 = 5;
 pub const RSI: u8 = 6;
 pub const RDI: u8 = 7;
 pub const R8: u8 = 8;
+pub const R9: u8 = 9;
+pub const R10: u8 = 10;
+pub const R11: u8 = 11;
 pub const R12: u8 = 12;
 pub const R13: u8 = 13;
 pub const R14: u8 = 14;
@@ -48,8 +58,12 @@ pub const R15: u8 = 15;
 pub const STATE: u8 = R15;
 
 /// Host registers the register allocator may give to IR temporaries (`Loc::Reg(i)` is
-/// `ALLOCATABLE[i]`). All callee-saved: a temp in one of them survives a helper call.
-pub const ALLOCATABLE: [u8; 5] = [RBX, RBP, R12, R13, R14];
+/// `ALLOCATABLE[i]`). Callee-saved first; see [`CALLER_SAVED_FROM`].
+pub const ALLOCATABLE: [u8; 8] = [RBX, RBP, R12, R13, R14, R9, R10, R11];
+
+/// `ALLOCATABLE[CALLER_SAVED_FROM..]` are caller-saved: a helper call may clobber them, so
+/// the backend saves the live ones to the frame before a call and reloads them after it.
+pub const CALLER_SAVED_FROM: usize = 5;
 
 /// Bytes of spill slots the trampoline reserves (256 slots of 8 bytes).
 pub const SPILL_AREA_BYTES: i32 = 2048;

@@ -1,0 +1,564 @@
+//! The cases of the A64 differential tests (`a64_diff.rs`): hand-written sequences covering
+//! every implemented form, and words generated from the decode table's patterns with a fixed
+//! seed.
+#![allow(dead_code)]
+
+use xlate::frontend::aarch64::decode;
+use xlate::frontend::aarch64::A64Frontend;
+use xlate::frontend::{Frontend, SliceCode};
+use xlate::ir::{Exit, GuestAddr, TrapKind};
+
+/// One case: assembly (`;` separates lines), the seed of its initial state, and registers
+/// whose initial values are fixed (for register offsets that must stay small, ...).
+#[derive(Clone, Debug)]
+pub struct CaseSrc {
+    pub name: String,
+    pub asm: String,
+    pub seed: u64,
+    pub fixed: Vec<(usize, u64)>,
+}
+
+fn fnv(s: &str) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in s.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+/// Sequences run from three random initial states each.
+const HAND: &[&str] = &[
+    // --- add/sub (immediate)
+    "add x0, x1, #123",
+    "add w0, w1, #4095",
+    "add x0, x1, #1, lsl #12",
+    "adds x0, x1, #1",
+    "adds w0, w1, #1",
+    "subs x0, x1, #5",
+    "subs w0, w1, #0",
+    "cmp x1, #10",
+    "cmn w1, #1",
+    "sub sp, sp, #32",
+    "add x0, sp, #16",
+    "mov x0, sp",
+    "add sp, x20, #16",
+    "sub x0, x1, #4095, lsl #12",
+    // --- logical (immediate)
+    "and x0, x1, #0xff",
+    "and w0, w1, #0xf0f0f0f0",
+    "orr x0, xzr, #0x5555555555555555",
+    "eor x0, x1, #0xfffffffffffffff0",
+    "ands x0, x1, #0x8000000000000000",
+    "tst w1, #1",
+    "ands w0, w1, #0xff00",
+    "mov w0, #0xffff0000",
+    "orr x0, x1, #0x3ffffffffffe",
+    "and sp, x20, #0xfffffffffffffff0",
+    // --- move wide
+    "movz x0, #0x1234, lsl #48",
+    "movn x0, #0",
+    "movn w0, #0x1234, lsl #16",
+    "movk x0, #0xbeef, lsl #32",
+    "movk w1, #7",
+    "mov x0, #-2",
+    // --- PC-relative
+    "adr x0, 1f; 1: nop",
+    "1: adr x0, 1b",
+    "adrp x0, .",
+    "adrp x0, . + 0x12345000",
+    // --- bitfield and extract
+    "lsl x0, x1, #3",
+    "lsr w0, w1, #31",
+    "asr x0, x1, #63",
+    "asr w0, w1, #7",
+    "ubfx x0, x1, #8, #16",
+    "sbfx w0, w1, #4, #8",
+    "sbfx x0, x1, #1, #63",
+    "sxtw x0, w1",
+    "sxtb x0, w1",
+    "sxth w0, w1",
+    "uxtb w0, w1",
+    "uxth w0, w1",
+    "bfi x0, x1, #8, #16",
+    "bfxil w0, w1, #4, #12",
+    "ubfiz x0, x1, #4, #8",
+    "sbfiz x0, x1, #60, #4",
+    "bfc x0, #4, #8",
+    "bfi w0, w1, #31, #1",
+    "extr x0, x1, x2, #17",
+    "extr w0, w1, w2, #31",
+    "ror x0, x1, #5",
+    "extr w0, w1, w2, #0",
+    // --- add/sub (shifted, extended), with carry
+    "add x0, x1, x2",
+    "add w0, w1, w2, lsl #31",
+    "sub x0, x1, x2, lsr #7",
+    "adds x0, x1, x2, asr #63",
+    "subs w0, w1, w2",
+    "subs x0, x1, x2",
+    "adds x0, x1, x2",
+    "adds w0, w1, w2",
+    "cmp x1, x2",
+    "cmn w1, w2",
+    "neg x0, x1",
+    "negs w0, w1",
+    "add x0, sp, w1, uxtw #2",
+    "add x0, x1, w2, sxtw",
+    "sub x0, x1, w2, uxtb #4",
+    "adds x0, x1, w2, sxth #1",
+    "cmp x1, w2, uxtw",
+    "subs w0, w1, w2, sxtb",
+    "add w0, w1, w2, uxth #3",
+    "add x0, x1, x2, sxtx #2",
+    "sub sp, sp, x1",
+    "adc x0, x1, x2",
+    "adcs w0, w1, w2",
+    "adcs x0, x1, x2",
+    "sbc x0, x1, x2",
+    "sbcs x0, x1, x2",
+    "sbcs w0, w1, w2",
+    "ngc w0, w1",
+    "adcs x0, x1, x1",
+    // --- logical (shifted register)
+    "and x0, x1, x2, lsl #4",
+    "bic w0, w1, w2",
+    "orr x0, x1, x2, ror #13",
+    "orn w0, w1, w2, asr #3",
+    "eor x0, x1, x2",
+    "eon x0, x1, x2, lsr #1",
+    "ands w0, w1, w2",
+    "bics x0, x1, x2, lsl #60",
+    "mov x0, x1",
+    "mov w0, w1",
+    "mvn w0, w1",
+    "tst x1, x2",
+    // --- conditional compare and select
+    "ccmp x1, x2, #5, eq",
+    "ccmp w1, #3, #0, ne",
+    "ccmn x1, x2, #15, hi",
+    "ccmn w1, #31, #2, lt",
+    "ccmp x1, x2, #4, ge",
+    "ccmp x1, x2, #1, gt",
+    "ccmp w1, w2, #9, le",
+    "ccmp x1, #0, #6, mi",
+    "ccmp x1, x2, #3, vs",
+    "ccmp x1, x2, #10, cs",
+    "ccmp x1, x2, #12, ls",
+    "csel x0, x1, x2, eq",
+    "csel w0, w1, w2, lt",
+    "csinc x0, x1, x2, ne",
+    "csinv w0, w1, w2, hi",
+    "csneg x0, x1, x2, ge",
+    "cset w0, eq",
+    "csetm x0, cc",
+    "cinc x0, x1, le",
+    "cneg w0, w1, mi",
+    "csel x0, x1, x2, gt",
+    "csel x0, x1, x2, vc",
+    "csel x0, x1, x2, pl",
+    "csel x0, x1, x2, ls",
+    "csel x0, x1, x2, cs",
+    "csel x0, x1, x2, vs",
+    "csel x0, x1, x2, al",
+    // --- 1, 2 and 3 source
+    "udiv x0, x1, x2",
+    "udiv w0, w1, w2",
+    "sdiv x0, x1, x2",
+    "sdiv w0, w1, w2",
+    "sdiv x0, x1, xzr",
+    "lsl x0, x1, x2",
+    "lsr w0, w1, w2",
+    "asr x0, x1, x2",
+    "ror w0, w1, w2",
+    "asr w0, w1, w2",
+    "rbit x0, x1",
+    "rbit w0, w1",
+    "rev16 x0, x1",
+    "rev16 w0, w1",
+    "rev32 x0, x1",
+    "rev w0, w1",
+    "rev x0, x1",
+    "clz x0, x1",
+    "clz w0, w1",
+    "cls x0, x1",
+    "cls w0, w1",
+    "madd x0, x1, x2, x3",
+    "msub w0, w1, w2, w3",
+    "mul x0, x1, x2",
+    "mneg w0, w1, w2",
+    "smaddl x0, w1, w2, x3",
+    "smsubl x0, w1, w2, x3",
+    "umaddl x0, w1, w2, x3",
+    "umsubl x0, w1, w2, x3",
+    "smull x0, w1, w2",
+    "umull x0, w1, w2",
+    "smulh x0, x1, x2",
+    "umulh x0, x1, x2",
+    // --- branches
+    "b 1f; mov x0, #1; 1: nop",
+    "bl 1f; mov x0, #1; 1: nop",
+    "b.eq 1f; mov x0, #1; 1: nop",
+    "b.ne 1f; mov x0, #1; 1: nop",
+    "b.cs 1f; mov x0, #1; 1: nop",
+    "b.cc 1f; mov x0, #1; 1: nop",
+    "b.mi 1f; mov x0, #1; 1: nop",
+    "b.pl 1f; mov x0, #1; 1: nop",
+    "b.vs 1f; mov x0, #1; 1: nop",
+    "b.vc 1f; mov x0, #1; 1: nop",
+    "b.hi 1f; mov x0, #1; 1: nop",
+    "b.ls 1f; mov x0, #1; 1: nop",
+    "b.ge 1f; mov x0, #1; 1: nop",
+    "b.lt 1f; mov x0, #1; 1: nop",
+    "b.gt 1f; mov x0, #1; 1: nop",
+    "b.le 1f; mov x0, #1; 1: nop",
+    "b.al 1f; mov x0, #1; 1: nop",
+    "cbz x1, 1f; mov x0, #1; 1: nop",
+    "cbnz w1, 1f; mov x0, #1; 1: nop",
+    "tbz x1, #63, 1f; mov x0, #1; 1: nop",
+    "tbnz w1, #0, 1f; mov x0, #1; 1: nop",
+    "tbnz x1, #35, 1f; mov x0, #1; 1: nop",
+    "adr x1, 1f; br x1; mov x0, #1; 1: nop",
+    "adr x1, 1f; blr x1; mov x0, #1; 1: nop",
+    "adr x30, 1f; ret; mov x0, #1; 1: nop",
+    "adr x2, 1f; ret x2; mov x0, #1; 1: nop",
+    "mov x0, #3; 1: subs x0, x0, #1; b.ne 1b",
+    "mov x0, #5; mov x1, #0; 1: add x1, x1, x0; sub x0, x0, #1; cbnz x0, 1b",
+    // --- loads and stores
+    "ldr x0, [x20]",
+    "ldr w0, [x20, #4]",
+    "ldrb w0, [x21, #1]",
+    "ldrh w0, [x22, #2]",
+    "ldrsb x0, [x20, #3]",
+    "ldrsb w0, [x20, #3]",
+    "ldrsh x0, [x21]",
+    "ldrsh w0, [x21, #6]",
+    "ldrsw x0, [x22, #4]",
+    "ldr x0, [x20, #248]",
+    "ldr q0, [x20, #16]",
+    "ldr d1, [x20]",
+    "ldr s2, [x20, #4]",
+    "ldr h3, [x20, #2]",
+    "ldr b4, [x20, #1]",
+    "ldr x0, [sp, #8]",
+    "str x1, [x20]",
+    "str w1, [x21, #8]",
+    "strb w1, [x22, #3]",
+    "strh w1, [x20, #6]",
+    "str q1, [x20, #32]",
+    "str d2, [x20]",
+    "str s3, [x21, #4]",
+    "str h4, [x21]",
+    "str b5, [x21]",
+    "str xzr, [sp, #16]",
+    "ldur x0, [x20, #-3]",
+    "stur w1, [x20, #-255]",
+    "ldursw x0, [x20, #1]",
+    "ldurb w0, [x20, #-1]",
+    "ldursh w0, [x20, #-1]",
+    "ldur q0, [x20, #7]",
+    "stur q1, [x20, #-17]",
+    "sturh w1, [x20, #3]",
+    "ldtr x0, [x20, #8]",
+    "sttr w1, [x20, #-4]",
+    "ldr x0, [x20, #8]!",
+    "ldr x0, [x20], #-16",
+    "str x1, [x20, #-8]!",
+    "str w1, [x20], #4",
+    "ldrb w0, [x20], #1",
+    "strb w1, [x21, #1]!",
+    "ldr q0, [x20], #16",
+    "str q0, [x20, #-16]!",
+    "str x30, [sp, #-16]!",
+    "ldr x30, [sp], #16",
+    "ldrsw x0, [x20], #4",
+    "ldr d0, [x20, #-8]!",
+    "ldr x0, 1f; b 2f; 1: .quad 0x1122334455667788; 2: nop",
+    "ldr w0, 1f; b 2f; 1: .word 0x80000001; 2: nop",
+    "ldrsw x0, 1f; b 2f; 1: .word 0x80000001; 2: nop",
+    "ldr q0, 1f; b 2f; 1: .quad 0x0102030405060708, 0x1112131415161718; 2: nop",
+    "ldr d0, 1f; b 2f; 1: .quad 0x0102030405060708; 2: nop",
+    "ldr s0, 1f; b 2f; 1: .word 0x3f800000; 2: nop",
+    "prfm pldl1keep, 1f; 1: nop",
+    "ldp x0, x1, [x20]",
+    "ldp w0, w1, [x20, #8]",
+    "ldp x0, x1, [x20, #16]!",
+    "ldp x0, x1, [x20], #-32",
+    "stp x1, x2, [x20, #-16]",
+    "stp w1, w2, [x20], #8",
+    "stp x29, x30, [sp, #-32]!",
+    "ldp x29, x30, [sp], #32",
+    "ldpsw x0, x1, [x20, #4]",
+    "ldpsw x0, x1, [x20], #8",
+    "ldp q0, q1, [x20, #-32]",
+    "stp q2, q3, [x20, #32]",
+    "ldp d0, d1, [x20]",
+    "stp s0, s1, [x20, #-8]!",
+    "ldnp x0, x1, [x20]",
+    "stnp x1, x2, [x21]",
+    "ldp x20, x21, [x20]",
+    "prfm pldl1keep, [x20]",
+    "prfm pstl1strm, [x20, #64]",
+    "prfum pldl2keep, [x20, #-3]",
+    "ld1 {v0.16b}, [x20]",
+    "ld1 {v0.8b}, [x20]",
+    "ld1 {v0.16b, v1.16b}, [x20]",
+    "ld1 {v0.4s, v1.4s, v2.4s}, [x20]",
+    "ld1 {v30.16b, v31.16b, v0.16b, v1.16b}, [x20]",
+    "st1 {v0.16b}, [x20]",
+    "st1 {v1.2d, v2.2d}, [x20], #32",
+    "ld1 {v0.8b, v1.8b}, [x20], #16",
+    "st1 {v3.8b, v4.8b, v5.8b, v6.8b}, [x20]",
+    // --- exclusives, acquire/release, LSE
+    "ldxr x0, [x20]",
+    "ldxr w0, [x20]; stxr w1, w2, [x20]",
+    "ldaxr x0, [x20]; stlxr w1, x2, [x20]",
+    "ldxrb w0, [x20]; stxrb w3, w2, [x20]",
+    "ldaxrh w0, [x20]; stlxrh w3, w2, [x20]",
+    "stxr w1, x2, [x20]",
+    "ldxr x0, [x20]; clrex; stxr w1, x2, [x20]",
+    "ldxr x0, [x20]; stxr w1, x2, [x20]; stxr w3, x4, [x20]",
+    "ldxr w0, [x20]; stxr w1, w2, [x20, #0]; ldxr x0, [x21]; stxr w3, x4, [x22]",
+    "ldxp w0, w1, [x20]; stxp w3, w4, w5, [x20]",
+    "ldaxp w0, w1, [x20]; stlxp w3, w4, w5, [x20]",
+    "ldar x0, [x20]",
+    "ldarb w0, [x20]",
+    "ldarh w0, [x20]",
+    "ldar w0, [x20]",
+    "stlr x1, [x20]",
+    "stlrh w1, [x20]",
+    "stlrb w1, [x20]",
+    "stlr w1, [x20]",
+    "cas x0, x1, [x20]",
+    "ldr x0, [x20]; cas x0, x1, [x20]",
+    "ldr w0, [x20]; casal w0, w1, [x20]",
+    "ldrb w0, [x20]; casb w0, w1, [x20]",
+    "ldrh w0, [x20]; caslh w0, w1, [x20]",
+    "casah w0, w1, [x20]",
+    "ldp w2, w3, [x20]; casp w2, w3, w4, w5, [x20]",
+    "caspal w2, w3, w4, w5, [x20]",
+    "ldadd x1, x0, [x20]",
+    "ldaddal w1, w0, [x20]",
+    "ldaddb w1, w0, [x20]",
+    "ldclr x1, x0, [x20]",
+    "ldclrlh w1, w0, [x20]",
+    "ldeor x1, x0, [x20]",
+    "ldeora w1, w0, [x20]",
+    "ldset x1, x0, [x20]",
+    "ldsetb w1, w0, [x20]",
+    "ldsmax x1, x0, [x20]",
+    "ldsmax w1, w0, [x20]",
+    "ldsmaxb w1, w0, [x20]",
+    "ldsmin x1, x0, [x20]",
+    "ldsminh w1, w0, [x20]",
+    "ldumax x1, x0, [x20]",
+    "ldumaxh w1, w0, [x20]",
+    "ldumin x1, x0, [x20]",
+    "ldumin w1, w0, [x20]",
+    "swp x1, x0, [x20]",
+    "swpal w1, w0, [x20]",
+    "swpb w1, w0, [x20]",
+    "stadd x1, [x20]",
+    "stsetl w1, [x20]",
+    // --- system
+    "msr nzcv, x1",
+    "mrs x0, nzcv",
+    "msr nzcv, x1; mrs x0, nzcv",
+    "msr tpidr_el0, x1; mrs x0, tpidr_el0",
+    "mrs x0, fpcr",
+    "mov x1, #0x03c00000; msr fpcr, x1; mrs x0, fpcr; msr fpcr, xzr",
+    "msr fpsr, x1; mrs x0, fpsr; msr fpsr, xzr",
+    "mrs x0, ctr_el0",
+    "mrs x0, dczid_el0",
+    "mrs x0, midr_el1",
+    "mrs x0, mpidr_el1",
+    "nop",
+    "yield",
+    "dmb ish",
+    "dmb ishld",
+    "dsb sy",
+    "isb",
+    "clrex",
+    "dc civac, x20",
+    "dc cvau, x20",
+    "dc zva, x20",
+    "add x1, x20, #64; dc zva, x1",
+];
+
+/// Extra initial-register constraints for the hand cases that need them: register offsets
+/// must stay inside the scratch memory.
+const HAND_FIXED: &[(&str, &[(usize, u64)])] = &[
+    ("ldr x0, [x20, x1]", &[(1, 16)]),
+    ("ldr x0, [x20, x1, lsl #3]", &[(1, 3)]),
+    ("ldr w0, [x20, w1, uxtw #2]", &[(1, 0xffff_ffff_0000_0005)]),
+    ("ldr w0, [x20, w1, sxtw]", &[(1, 0xffff_fff8)]),
+    ("ldrb w0, [x20, x1]", &[(1, 7)]),
+    ("strh w2, [x20, x1, lsl #1]", &[(1, 9)]),
+    ("ldrsw x0, [x20, w1, sxtw #2]", &[(1, 0xffff_fffe)]),
+    ("str q0, [x20, x1, lsl #4]", &[(1, 2)]),
+    ("ldr d0, [x20, x1, lsl #3]", &[(1, 0xffff_ffff_ffff_fffe)]),
+    ("ldr x0, [x20, x1, sxtx]", &[(1, 0xffff_ffff_ffff_fff0)]),
+    ("ldrsh x0, [x20, w1, uxtw]", &[(1, 0x0000_0000_0000_0021)]),
+    ("ldr q1, [x20, x1]", &[(1, 0x30)]),
+    ("prfm pstl1strm, [x20, x1]", &[(1, 0)]),
+    ("ld1 {v0.16b}, [x20], x1", &[(1, 16)]),
+    ("cbz x1, 1f; mov x0, #1; 1: nop", &[(1, 0)]),
+    ("cbnz w1, 1f; mov x0, #1; 1: nop", &[(1, 0xffff_ffff_0000_0000)]),
+    ("udiv x0, x1, x2", &[(1, 100), (2, 0)]),
+    ("sdiv x0, x1, x2", &[(1, 0x8000_0000_0000_0000), (2, u64::MAX)]),
+    ("sdiv w0, w1, w2", &[(1, 0x8000_0000), (2, 0xffff_ffff)]),
+    ("subs x0, x1, x2", &[(1, 5), (2, 5)]),
+    ("adcs x0, x1, x2", &[(1, u64::MAX), (2, 0)]),
+    ("sbcs x0, x1, x2", &[(1, 0), (2, 0)]),
+    ("cas x0, x1, [x20]", &[(20, 0x0200_0200), (0, 0)]),
+];
+
+pub fn hand_cases() -> Vec<CaseSrc> {
+    let mut out = Vec::new();
+    for asm in HAND {
+        for k in 0..3u64 {
+            out.push(CaseSrc {
+                name: format!("{asm} #{k}"),
+                asm: asm.to_string(),
+                seed: fnv(asm) ^ k,
+                fixed: vec![],
+            });
+        }
+    }
+    for (asm, fixed) in HAND_FIXED {
+        for k in 0..2u64 {
+            out.push(CaseSrc {
+                name: format!("{asm} #fixed{k}"),
+                asm: asm.to_string(),
+                seed: fnv(asm) ^ (k + 100),
+                fixed: fixed.to_vec(),
+            });
+        }
+    }
+    out
+}
+
+fn splitmix(s: &mut u64) -> u64 {
+    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *s;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Rows whose random encodings are safe to run from any initial state (no branches, no
+/// system registers, and memory rows constrained below).
+const GENERATED_ROWS: &[&str] = &[
+    "ADD_imm",
+    "LOG_imm",
+    "MOVE_wide",
+    "BITFIELD",
+    "EXTR",
+    "LOG_shift",
+    "ADDSUB_shift",
+    "ADDSUB_ext",
+    "ADC",
+    "CCMP",
+    "CSEL",
+    "DP2",
+    "DP1",
+    "DP3",
+    "LDST_imm9",
+    "LDST_uimm",
+    "LDSTP",
+    "LDST_reg",
+    "LSE_rmw",
+    "CAS",
+    "LDAR",
+    "STLR",
+];
+
+/// Forces the fields of a memory-access word so that it touches only the scratch memory:
+/// the base is one of x20..x27 or sp, offsets are small, and register offsets come from a
+/// register with a fixed small value. Returns the fixed registers.
+fn constrain_memory(name: &str, w: &mut u32, s: &mut u64) -> Vec<(usize, u64)> {
+    let mut fixed = vec![];
+    let base = [20, 21, 22, 23, 24, 25, 26, 27, 31][(splitmix(s) % 9) as usize];
+    *w = (*w & !(0x1f << 5)) | (base << 5);
+    match name {
+        "LDST_uimm" => *w &= !(0xff0 << 10), // imm12 < 16
+        "LDSTP" => {
+            let imm7 = ((splitmix(s) % 16) as i32 - 8) as u32 & 0x7f;
+            *w = (*w & !(0x7f << 15)) | (imm7 << 15);
+        }
+        "LDST_reg" => {
+            let rm = (splitmix(s) % 20) as u32;
+            *w = (*w & !(0x1f << 16)) | (rm << 16);
+            let option = (*w >> 13) & 7;
+            let v = splitmix(s) % 16;
+            let value = match option {
+                0b110 => (-(v as i64) as u32) as u64,
+                0b111 => -(v as i64) as u64,
+                _ => v,
+            };
+            fixed.push((rm as usize, value));
+        }
+        _ => {}
+    }
+    fixed
+}
+
+/// Register combinations the architecture leaves CONSTRAINED UNPREDICTABLE (writeback into
+/// the transferred register, a load pair into one register twice).
+fn unpredictable_registers(name: &str, w: u32) -> bool {
+    let (rt, rn, rt2) = (w & 31, (w >> 5) & 31, (w >> 10) & 31);
+    match name {
+        "LDST_imm9" => {
+            let writeback = (w >> 10) & 1 == 1;
+            writeback && rt == rn && rn != 31
+        }
+        "LDSTP" => {
+            let writeback = (w >> 23) & 1 == 1;
+            let load = (w >> 22) & 1 == 1;
+            (writeback && (rt == rn || rt2 == rn) && rn != 31) || (load && rt == rt2)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the A64 frontend translates `w` as one ordinary instruction.
+fn translates(w: u32) -> bool {
+    let bytes = w.to_le_bytes();
+    let code = SliceCode { base: GuestAddr(0x1000), bytes: &bytes };
+    let block = A64Frontend::new().translate(&code, GuestAddr(0x1000));
+    // One instruction, then the fetch fault after the 4 bytes (not an illegal-instruction trap).
+    block.guest_insns == 1 && matches!(block.exit, Exit::Trap { kind: TrapKind::GeneralProtection, .. })
+}
+
+pub fn generated_cases() -> Vec<CaseSrc> {
+    const PER_ROW: usize = 48;
+    let mut out = Vec::new();
+    let mut s = 0x5eed_a64d_1ff0_0001u64;
+    let rows: Vec<_> = decode::table().rows().filter(|r| GENERATED_ROWS.contains(&r.2.name)).collect();
+    for (mask, value, row) in rows {
+        let mut made = 0;
+        let mut tries = 0;
+        while made < PER_ROW && tries < PER_ROW * 50 {
+            tries += 1;
+            let mut w = value | (splitmix(&mut s) as u32 & !mask);
+            let is_mem = row.name.starts_with("LD")
+                || row.name.starts_with("ST")
+                || row.name.starts_with("LSE")
+                || row.name == "CAS";
+            let fixed = if is_mem { constrain_memory(row.name, &mut w, &mut s) } else { vec![] };
+            if is_mem && unpredictable_registers(row.name, w) {
+                continue;
+            }
+            if !translates(w) {
+                continue;
+            }
+            made += 1;
+            out.push(CaseSrc {
+                name: format!("{} {w:08x}", row.name),
+                asm: format!(".inst {w:#010x}"),
+                seed: splitmix(&mut s),
+                fixed,
+            });
+        }
+    }
+    out
+}
