@@ -61,18 +61,23 @@ fn scratch() -> PathBuf {
 /// Compiles `source` (C or assembly, by `ext`) with `gcc -static` and `flags` into the scratch
 /// directory; returns the executable.
 fn build(name: &str, ext: &str, source: &str, flags: &[&str]) -> PathBuf {
+    build_with("gcc", name, ext, source, flags)
+}
+
+/// [`build`] with the compiler `cc`.
+fn build_with(cc: &str, name: &str, ext: &str, source: &str, flags: &[&str]) -> PathBuf {
     let dir = scratch();
     let src = dir.join(format!("{name}.{ext}"));
     let exe = dir.join(name);
     std::fs::write(&src, source).unwrap();
-    let out = Command::new("gcc")
+    let out = Command::new(cc)
         .args(["-static", "-O2", "-o"])
         .arg(&exe)
         .arg(&src)
         .args(flags)
         .output()
         .expect("gcc runs");
-    assert!(out.status.success(), "gcc failed for {name}:\n{}", text(&out.stderr));
+    assert!(out.status.success(), "{cc} failed for {name}:\n{}", text(&out.stderr));
     exe
 }
 
@@ -320,4 +325,34 @@ fn write_to_a_broken_pipe_dies_by_sigpipe_like_native() {
     xlate.arg(&exe);
     assert_eq!(ending_with_broken_stdout(xlate), native);
     assert_eq!(native, format!("signal {}", libc::SIGPIPE));
+}
+
+/// AArch64 hello without libc: write and exit_group through `svc`.
+const A64_NO_LIBC_HELLO: &str = r#"
+    .globl _start
+    .text
+_start:
+    mov x0, #1
+    adr x1, msg
+    mov x2, #len
+    mov x8, #64
+    svc #0
+    mov x0, #42
+    mov x8, #93
+    svc #0
+    .section .rodata
+msg: .ascii "hello from aarch64\n"
+    len = . - msg
+"#;
+
+#[test]
+fn aarch64_program_runs_translated_like_under_qemu() {
+    let exe = build_with("aarch64-linux-gnu-gcc", "a64_hello", "s", A64_NO_LIBC_HELLO, &["-nostdlib"]);
+    let want = Command::new("qemu-aarch64-static").arg(&exe).output().expect("qemu-aarch64-static runs");
+    let got = translated(&["--stats"], &exe, &[]);
+    assert_eq!(text(&got.stdout), text(&want.stdout));
+    assert_eq!(text(&want.stdout), "hello from aarch64\n");
+    assert_eq!(ending(got.status), ending(want.status));
+    let report = text(&got.stderr);
+    assert!(report.contains("xlate stats (aarch64 guest on "), "{report}");
 }
