@@ -353,3 +353,13 @@ fn fork_and_glibc_clone_run_the_child() {
     let (_, s) = call(&mut l, &mut mm, 56, &[thread, 0x1000_0000, 0, 0, 0]);
     assert_eq!(ret(&s), -(libc::ENOSYS as i64));
 }
+
+#[test]
+fn guest_starts_with_sigpipe_default_and_sees_it() {
+    // Rust's runtime ignores SIGPIPE in this test process; a layer gives the guest SIG_DFL.
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    let mut old = [0xffu64; 4];
+    let (_, s) = call(&mut l, &mut mm, 13, &[libc::SIGPIPE as u64, 0, old.as_mut_ptr() as u64, 8]);
+    assert_eq!(ret(&s), 0);
+    assert_eq!(old[0], libc::SIG_DFL as u64);
+}

@@ -161,8 +161,13 @@ pub struct SyscallLayer {
 impl SyscallLayer {
     /// `exe_path` is the guest program as named on the command line; it is made absolute here
     /// (against the current directory) so that later `chdir`s do not change the answer.
+    ///
+    /// The guest starts with SIGPIPE at SIG_DFL, as a program started from a shell does (so
+    /// `xlate prog | head` ends the guest as it would end natively): Rust's runtime set it to
+    /// SIG_IGN for xlate itself.
     pub fn new(exe_path: &Path, strace: bool) -> SyscallLayer {
         let exe_path = std::path::absolute(exe_path).unwrap_or_else(|_| exe_path.to_path_buf());
+        signal::reset_sigpipe();
         SyscallLayer { strace, exe_path, signals: signal::SignalState::default() }
     }
 
