@@ -563,28 +563,9 @@ fn splitmix(s: &mut u64) -> u64 {
 /// Rows whose random encodings are safe to run from any initial state (no branches, no
 /// system registers, and memory rows constrained below).
 const GENERATED_ROWS: &[&str] = &[
-    "ADD_imm",
-    "LOG_imm",
-    "MOVE_wide",
-    "BITFIELD",
-    "EXTR",
-    "LOG_shift",
-    "ADDSUB_shift",
-    "ADDSUB_ext",
-    "ADC",
-    "CCMP",
-    "CSEL",
-    "DP2",
-    "DP1",
-    "DP3",
-    "LDST_imm9",
-    "LDST_uimm",
-    "LDSTP",
-    "LDST_reg",
-    "LSE_rmw",
-    "CAS",
-    "LDAR",
-    "STLR",
+    "ADD_imm", "LOG_imm", "MOVE_wide", "BITFIELD", "EXTR", "LOG_shift", "ADDSUB_shift", "ADDSUB_ext", "ADC", "CCMP",
+    "CSEL", "DP2", "DP1", "DP3", "LDST_imm9", "LDST_uimm", "LDSTP", "LDST_reg", "LSE_rmw", "CAS", "LDAR", "STLR",
+    "FP_1src", "FP_cmp", "FP_imm", "FP_ccmp", "FP_2src", "FP_csel", "FP_3src", "FP_int", "FP_fixed",
 ];
 
 /// Forces the fields of a memory-access word so that it touches only the scratch memory:

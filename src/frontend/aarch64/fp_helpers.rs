@@ -241,6 +241,10 @@ impl Op2 {
 }
 
 fn binop_t<T: HostFloat>(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
+    if op == Op2::NMul {
+        // FNMUL is FPNeg(FPMul(..)): the sign of a NaN result flips too.
+        return binop_t::<T>(ty, Op2::Mul, a, b, fpcr) ^ ty.sign();
+    }
     if matches!(op, Op2::MaxNm | Op2::MinNm) {
         // A quiet NaN against a number yields the number (signalling NaNs still propagate).
         let (qa, qb) = (ty.is_nan(a) && !ty.is_snan(a), ty.is_nan(b) && !ty.is_snan(b));
@@ -256,18 +260,10 @@ fn binop_t<T: HostFloat>(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
     }
     let (x, y) = (T::from_raw(a), T::from_raw(b));
     let r = match op {
-        Op2::Mul => x * y,
+        Op2::Mul | Op2::NMul => x * y,
         Op2::Div => x / y,
         Op2::Add => x + y,
         Op2::Sub => x - y,
-        Op2::NMul => {
-            let p = x * y;
-            if p.is_nan() {
-                p
-            } else {
-                -p
-            }
-        }
         Op2::Max | Op2::MaxNm | Op2::Min | Op2::MinNm => {
             let max = matches!(op, Op2::Max | Op2::MaxNm);
             if ty.is_zero(a) && ty.is_zero(b) {
