@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   pc ──> block_at(pc) ──hit──> enter host code ──> block exit, reason in the StateHeader
-//!            │ miss                                     ├─ Lookup:  block_at(next_pc)
+//!            │ miss                                     ├─ Lookup:  block_at(next_pc), jump table
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
 //!   (into the code cache; full: flush, retry)           └─ Trap:    message, guest dies by signal
@@ -95,12 +95,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             let header = *G::header(state);
             let next = GuestAddr(header.next_pc);
             host = match ExitReason::from_u64(header.exit_reason) {
-                Some(ExitReason::Lookup) => {
-                    let code = self.block_at(next, env.code());
-                    // From now on an indirect branch to `next` finds it from translated code.
-                    self.cache.jump_table_mut().insert(next, code);
-                    code
-                }
+                Some(ExitReason::Lookup) => self.block_at_and_remember(next, env.code()),
                 Some(ExitReason::Chain) => {
                     self.block_at_and_link(ChainSite(header.exit_arg as usize), next, env.code())
                 }
@@ -135,6 +130,15 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             return entry.code;
         }
         self.translate(pc, code)
+    }
+
+    /// [`Self::block_at`] for an indirect branch or return that missed the jump table: also
+    /// enters the target there, so that translated code finds it without the dispatcher next
+    /// time.
+    fn block_at_and_remember(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        let target = self.block_at(pc, code);
+        self.cache.jump_table_mut().insert(pc, target);
+        target
     }
 
     /// [`Self::block_at`] for a chainable exit: also patches `site` to jump straight to the

@@ -52,6 +52,11 @@ fn fits_i32(v: u64) -> bool {
     v as i64 == v as i32 as i64
 }
 
+/// Whether `v` survives as a sign-extended 8-bit immediate of a 64-bit instruction.
+fn fits_i8(v: u64) -> bool {
+    v as i64 == v as i8 as i64
+}
+
 /// `op dst, src` at 64 bits (`q`) or 32 bits; `src` a register, a spill slot or an
 /// immediate. A 32-bit op reads only the low 32 bits of an immediate, so any value fits; a
 /// 64-bit one sign-extends a 32-bit immediate, so larger values go through `rcx`.
@@ -65,6 +70,13 @@ macro_rules! alu_rm {
             }
             (false, Operand::Stack(d)) => {
                 dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), DWORD [rsp + d])
+            }
+            // The sign-extended imm8 forms are 3 bytes shorter.
+            (true, Operand::Imm(v)) if fits_i8(v) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), BYTE v as i8)
+            }
+            (false, Operand::Imm(v)) if fits_i8(v as u32 as i32 as i64 as u64) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), BYTE v as i8)
             }
             (true, Operand::Imm(v)) if fits_i32(v) => {
                 dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), v as i32)
@@ -169,7 +181,9 @@ pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Wi
                 }
                 (_, Operand::Stack(s)) => dynasm!(asm ; .arch x64 ; imul Rd(d), DWORD [rsp + s]),
             }
-            if matches!(w, Width::W8 | Width::W16) {
+            // An `and` with a constant inside the width already cleared the bits above it.
+            let zero_extended = matches!((op, src), (BinOp::And, Operand::Imm(v)) if v & !w.mask() == 0);
+            if matches!(w, Width::W8 | Width::W16) && !zero_extended {
                 zext_reg(asm, w, d);
             }
             e.store(dst, d);
@@ -524,6 +538,11 @@ pub(super) fn cmp(e: &mut Emitter, op: CmpOp, dst: Temp, a: Temp, b: Temp, w: Wi
         }
         (Width::W8, Operand::Imm(v)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), v as i8),
         (Width::W16, Operand::Imm(v)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), v as i16),
+        // Against zero, `test` is shorter and sets the same ZF/SF (CF = OF = 0 as for cmp 0).
+        (Width::W64, Operand::Imm(0)) => dynasm!(asm ; .arch x64 ; test Rq(ra), Rq(ra)),
+        (Width::W32, Operand::Imm(v)) if v as u32 == 0 => {
+            dynasm!(asm ; .arch x64 ; test Rd(ra), Rd(ra))
+        }
         (Width::W32, Operand::Imm(v)) => dynasm!(asm ; .arch x64 ; cmp Rd(ra), v as u32 as i32),
         (Width::W64, Operand::Imm(v)) if fits_i32(v) => {
             dynasm!(asm ; .arch x64 ; cmp Rq(ra), v as i32)

@@ -19,6 +19,7 @@ mod emit_alu;
 mod emit_call;
 mod emit_mem;
 mod exits;
+mod listing;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +27,8 @@ use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::regalloc::{self, Loc};
 use crate::ir::{Block, Op, Temp};
+pub use listing::listing;
+
 use abi::{FixedCode, HostLoc};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, VecAssembler};
@@ -110,8 +113,12 @@ impl Backend for X86_64Backend {
             let extra = e.frame_extra;
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
-        for op in &block.ops {
+        for (i, op) in block.ops.iter().enumerate() {
+            e.op_index = i;
             e.op(op);
+            if let Some(d) = op.dst() {
+                e.defined[d.0 as usize] = true;
+            }
         }
         exits::emit_exit(&mut e, &block.exit);
         exits::emit_chain_stubs(&mut e);
@@ -151,8 +158,8 @@ impl Backend for X86_64Backend {
 struct ChainStub {
     /// The stub's label (the site's `jmp rel32` initially jumps here).
     label: dynasmrt::DynamicLabel,
-    /// Executable-view address of the site's `jmp rel32`.
-    site: usize,
+    /// The site's `jmp rel32` (the stub reports its address).
+    site_label: dynasmrt::DynamicLabel,
     /// Guest address the exit continues at.
     target: u64,
 }
@@ -179,6 +186,14 @@ struct Emitter {
     /// `Some(value)` for the `Op::Const` temporaries that get no code and no location: their
     /// readers use the value as an immediate or put it in a scratch register themselves.
     immediates: Vec<Option<u64>>,
+    /// Index of the last op reading each temporary (`ops.len()` for the exit).
+    last_use: Vec<usize>,
+    /// Which temporaries the ops emitted so far have written.
+    defined: Vec<bool>,
+    /// Index of the op being emitted.
+    op_index: usize,
+    /// `[rsp + save_area + 8*k]` saves the k-th caller-saved register around helper calls.
+    save_area: i32,
     /// Bytes the block lowers `rsp` by at entry beyond the fixed frame (a multiple of 16; 0
     /// unless the block needs more spill slots than [`abi::SPILL_AREA_BYTES`]).
     frame_extra: i32,
@@ -197,17 +212,29 @@ impl Emitter {
     ) -> Emitter {
         let immediates = immediate_constants(block);
         let (locs, spill_slots) = allocate(block, &immediates, alloc_regs);
-        let spill_bytes = spill_slots as i32 * 8;
+        // After the allocator's slots: one save slot per caller-saved register (see
+        // `emit_call`).
+        let save_area = 8 * spill_slots as i32;
+        let spill_bytes = save_area + 8 * (abi::ALLOCATABLE.len() - abi::CALLER_SAVED_FROM) as i32;
         let frame_extra = if spill_bytes > abi::SPILL_AREA_BYTES {
             (spill_bytes - abi::SPILL_AREA_BYTES + 15) & !15
         } else {
             0
         };
+        let mut last_use = vec![0usize; block.temps as usize];
+        for (i, op) in block.ops.iter().enumerate() {
+            op.for_each_src(|t| last_use[t.0 as usize] = i);
+        }
+        block.exit.for_each_src(|t| last_use[t.0 as usize] = block.ops.len());
         Emitter {
             asm: Asm::new(base),
             base,
             locs,
             immediates,
+            last_use,
+            defined: vec![false; block.temps as usize],
+            op_index: 0,
+            save_area,
             frame_extra,
             fixed,
             features,
@@ -274,6 +301,23 @@ impl Emitter {
             HostLoc::Reg(r) => r,
             HostLoc::Stack(_) => scratch,
         }
+    }
+
+    /// The caller-saved registers holding a temporary that is live after the current op
+    /// (written before it, read after it), with their save slots' displacements.
+    fn caller_saved_live_after_op(&self) -> Vec<(u8, i32)> {
+        let mut live = Vec::new();
+        for (t, loc) in self.locs.iter().enumerate() {
+            if let HostLoc::Reg(r) = *loc {
+                let k = abi::ALLOCATABLE[abi::CALLER_SAVED_FROM..].iter().position(|&c| c == r);
+                if let Some(k) = k {
+                    if self.defined[t] && self.last_use[t] > self.op_index {
+                        live.push((r, self.save_area + 8 * k as i32));
+                    }
+                }
+            }
+        }
+        live
     }
 
     /// Executable-view address of the next byte emitted.
