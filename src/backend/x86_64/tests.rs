@@ -775,3 +775,62 @@ fn codegen_listing_of_a_small_block() {
 ";
     assert_eq!(text, want, "\n{text}");
 }
+
+/// Two threads, each running its own compiled loop (a block chained to itself), hammer the
+/// same memory: `lock xadd` increments and a compare-exchange increment whose successes each
+/// thread counts. Without real atomics increments get lost (or a compare-exchange succeeds
+/// on a value another thread already replaced), and the totals stop adding up. This can only
+/// catch a missing `lock` when the two threads really run at once: on a machine whose cores
+/// are all busy (seen here with the load far above the core count) they may not, and a
+/// dropped prefix went unnoticed; the single-threaded tests check the values either way.
+#[test]
+fn atomics_are_atomic_across_threads() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    const ITERATIONS: u64 = 1_000_000;
+    let start = std::sync::Barrier::new(2);
+    let counters = [AtomicU64::new(0), AtomicU64::new(0)];
+    let xadd_addr = counters[0].as_ptr() as u64;
+    let cas_addr = counters[1].as_ptr() as u64;
+
+    let run_thread = || -> u64 {
+        let mut h = Harness::new(HostFeatures::detect());
+        let pc = GuestAddr(0x1000);
+        let mut b = Builder::new();
+        // The lock xadd path.
+        let addr = b.constant(xadd_addr);
+        let one = b.constant(1);
+        b.atomic_rmw(RmwOp::Add, addr, one, Width::W64);
+        // The compare-exchange path: successes counted in state[40].
+        let addr = b.constant(cas_addr);
+        let old = b.load(addr, Width::W64);
+        let new = b.bin_imm(BinOp::Add, old, 1, Width::W64);
+        let seen = b.compare_exchange(addr, old, new, Width::W64);
+        let ok = b.cmp(CmpOp::Eq, seen, old, Width::W64);
+        let wins = b.load_state(StateOffset(40), Width::W64);
+        let wins = b.bin(BinOp::Add, wins, ok, Width::W64);
+        b.store_state(StateOffset(40), wins, Width::W64);
+        // Loop counter in state[32].
+        let n = b.load_state(StateOffset(32), Width::W64);
+        let n = b.bin_imm(BinOp::Add, n, 1, Width::W64);
+        b.store_state(StateOffset(32), n, Width::W64);
+        let more = b.cmp_imm(CmpOp::Ult, n, ITERATIONS, Width::W64);
+        let block = b.finish(pc, 4, 1, Exit::Branch { cond: more, taken: pc, not_taken: GuestAddr(0x2000) });
+        let code = h.compile(&block);
+        let mut state = vec![0u64; 6];
+        let exit = h.run(code.entry, &mut state);
+        assert_eq!(exit.next_pc, pc.0);
+        h.backend.link(&mut h.cache, ChainSite(exit.arg as usize), code.entry);
+        // Both threads compiled and linked: run the loops at the same time.
+        start.wait();
+        let exit = h.run(code.entry, &mut state);
+        assert_eq!((exit.reason, exit.next_pc, state[4]), (ExitReason::Chain, 0x2000, ITERATIONS));
+        state[5]
+    };
+    let wins: u64 = std::thread::scope(|s| {
+        let a = s.spawn(run_thread);
+        let b = s.spawn(run_thread);
+        a.join().unwrap() + b.join().unwrap()
+    });
+    assert_eq!(counters[0].load(Ordering::SeqCst), 2 * ITERATIONS);
+    assert_eq!(counters[1].load(Ordering::SeqCst), wins);
+}
