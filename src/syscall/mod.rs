@@ -228,7 +228,7 @@ impl SyscallLayer {
             // process's mask, so blocked signals stay pending and sigwait-style code works.
             rt_sigaction | sigaltstack | rt_sigreturn => self.signals.handle(cx, sys, a),
             stat | lstat | fstat | newfstatat => fs::stat(cx, sys, a),
-            open | openat | creat => fs::open(cx, sys, a),
+            open | openat | creat => fs::open(cx, sys, a, &self.exe_path),
             fcntl => fs::fcntl(cx, a),
             readlink | readlinkat => fs::readlink(cx, sys, a, &self.exe_path),
             epoll_ctl | epoll_wait | epoll_pwait | epoll_pwait2 => fs::epoll(cx, sys, a),

@@ -88,6 +88,9 @@ impl SignalState {
 
     /// The disposition in force for `sig` (1-based): the guest's, or the host's inherited one.
     pub fn action(&self, sig: i32) -> KernelSigaction {
+        if sig < 1 || sig as usize > NSIG {
+            return KernelSigaction::default();
+        }
         if let Some(act) = self.actions[sig as usize - 1] {
             return act;
         }
