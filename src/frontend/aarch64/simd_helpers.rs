@@ -172,7 +172,7 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
             0b10000 | 0b00110 | 0b00111 | 0b10001 | 0b01000 => size == 3,
             0b00001 | 0b00101 => true,
             0b11010 => u && size >= 2,
-            0b11100 => size < 2 || (u && size >= 2),
+            0b11100 => size < 2 || u,
             _ => false,
         }
     {
@@ -356,7 +356,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let scalar = bit(w, 28);
     if scalar
         && !match opc {
-            0b01000 | 0b01001 | 0b01010 | 0b01011 => size == 3 && !(u && opc == 0b01010),
+            0b01000..=0b01011 => size == 3 && !(u && opc == 0b01010),
             0b11011 | 0b01100 | 0b01101 | 0b01110 => size >= 2,
             0b11101 => size < 2,
             _ => false,
