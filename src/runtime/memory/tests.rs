@@ -386,7 +386,7 @@ fn hostile_arguments_never_panic_or_clobber() {
             3 => u64::MAX - P + 1,
             4 => 1 << 47,
             // User space below the fixed addresses other tests use (even with a 1 TiB length).
-            5 => 0x1000_0000_0000 + ((r >> 8) % 0x2000_0000_0000 & !(P - 1)),
+            5 => 0x1000_0000_0000 + (((r >> 8) % 0x2000_0000_0000) & !(P - 1)),
             6 => 0x4000_0000_1234,
             7 => page_down(host_perms as fn(u64) -> Option<String> as usize as u64),
             _ => r,
