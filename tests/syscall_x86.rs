@@ -346,10 +346,76 @@ fn fork_and_glibc_clone_run_the_child() {
         unsafe { libc::_exit(code) };
     }
     assert_eq!(wait(ret(&s)), 9);
-    // execve and threads: not supported yet.
-    let (_, s) = call(&mut l, &mut mm, 59, &[0x1000, 0, 0]);
-    assert_eq!(ret(&s), -(libc::ENOSYS as i64));
+    // Threads: not supported yet.
     let thread = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
     let (_, s) = call(&mut l, &mut mm, 56, &[thread, 0x1000_0000, 0, 0, 0]);
     assert_eq!(ret(&s), -(libc::ENOSYS as i64));
+}
+
+#[test]
+fn guest_starts_with_sigpipe_default_and_sees_it() {
+    // Rust's runtime ignores SIGPIPE in this test process; a layer gives the guest SIG_DFL.
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    let mut old = [0xffu64; 4];
+    let (_, s) = call(&mut l, &mut mm, 13, &[libc::SIGPIPE as u64, 0, old.as_mut_ptr() as u64, 8]);
+    assert_eq!(ret(&s), 0);
+    assert_eq!(old[0], libc::SIG_DFL as u64);
+}
+
+/// The errno of a native execve of `path` (which must fail).
+fn native_execve_errno(path: &CString) -> i32 {
+    let argv = [path.as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null()];
+    assert_eq!(unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) }, -1);
+    std::io::Error::last_os_error().raw_os_error().unwrap()
+}
+
+#[test]
+fn execve_errors_match_native() {
+    let dir = std::env::temp_dir().join(format!("xlate-execve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("plain"), b"not executable").unwrap();
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    for path in [dir.join("missing"), dir.join("plain"), dir.clone()] {
+        let c = CString::new(path.to_str().unwrap()).unwrap();
+        let argv = [c.as_ptr() as u64, 0];
+        let (_, s) = call(&mut l, &mut mm, 59, &[c.as_ptr() as u64, argv.as_ptr() as u64, 0]);
+        assert_eq!(ret(&s), -(native_execve_errno(&c) as i64), "{path:?}");
+    }
+    let (_, s) = call(&mut l, &mut mm, 59, &[16, 0, 0]);
+    assert_eq!(ret(&s), -(libc::EFAULT as i64));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn execve_starts_a_new_xlate() {
+    // An executable file that is not an ELF: a native execve fails with ENOEXEC, while the new
+    // xlate starts, refuses it and exits with 126.
+    let file = std::env::temp_dir().join(format!("xlate-execve-text-{}", std::process::id()));
+    std::fs::write(&file, b"just text").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let c = CString::new(file.to_str().unwrap()).unwrap();
+    assert_eq!(native_execve_errno(&c), libc::ENOEXEC);
+    let mut l = layer();
+    l.set_translator(env!("CARGO_BIN_EXE_xlate").into());
+    let mut mm = TestMm::new();
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let null = CString::new("/dev/null").unwrap();
+        unsafe {
+            let fd = libc::open(null.as_ptr(), libc::O_WRONLY);
+            libc::dup2(fd, 2);
+        }
+        let argv = [c.as_ptr() as u64, 0];
+        let (_, s) = call(&mut l, &mut mm, 59, &[c.as_ptr() as u64, argv.as_ptr() as u64, 0]);
+        // Only reached if the exec failed.
+        unsafe { libc::_exit(100 + (-ret(&s)) as i32) };
+    }
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status));
+    assert_eq!(libc::WEXITSTATUS(status), 126);
+    std::fs::remove_file(&file).unwrap();
 }

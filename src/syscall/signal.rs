@@ -64,6 +64,13 @@ pub struct SignalState {
     robust_list: (u64, u64),
 }
 
+/// Sets the host's SIGPIPE disposition back to SIG_DFL (see [`super::SyscallLayer::new`]).
+pub(crate) fn reset_sigpipe() {
+    let dfl = KernelSigaction::default();
+    let p = &dfl as *const KernelSigaction as u64;
+    host::call(Sysno::rt_sigaction, [libc::SIGPIPE as u64, p, 0, SIGSET_SIZE, 0, 0]);
+}
+
 impl Default for SignalState {
     fn default() -> Self {
         SignalState { actions: [None; NSIG], altstack: None, robust_list: (0, 0) }
