@@ -1,9 +1,10 @@
 //! Block exits: filling in the state header and returning to the dispatcher, chain sites and
 //! their stubs, and [`link`].
 //!
-//! Every exit to the dispatcher stores `next_pc`, `exit_reason` and `exit_arg` (see
-//! [`crate::runtime::StateHeader`]), restores the frame as the trampoline made it and jumps to
-//! the shared exit path ([`super::abi`]).
+//! Every exit to the dispatcher puts `next_pc` in `rax` (and `exit_arg` in `rcx` where it has
+//! one), restores the frame as the trampoline made it and jumps to the fixed exit routine of
+//! its reason ([`super::abi::FixedCode::exit_with`]), which stores `next_pc`, `exit_reason`
+//! and `exit_arg` (see [`crate::runtime::StateHeader`]) and returns to the dispatcher.
 //!
 //! A chainable exit (`Exit::Jump`, both sides of `Exit::Branch`, an `ExitIf` with a `Jump`)
 //! is a *chain site*: a `jmp rel32` that at first jumps to a stub after the block's body. The
@@ -16,27 +17,18 @@
 //! code probed right here, falling back to the dispatcher on a miss) and a return-address
 //! stack for `Exit::Return` are the planned optimisation for these exits; they are not done.
 
-use super::abi::RAX;
+use super::abi::{RAX, RCX};
+use super::emit_alu::mov_imm;
 use super::{ChainStub, Emitter, Operand};
 use crate::backend::ChainSite;
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::{Exit, GuestAddr, Temp};
-use crate::runtime::{header, ExitReason};
+use crate::runtime::ExitReason;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// Length of a chain site's `jmp rel32` (opcode 0xE9 + 4 bytes of displacement).
 const SITE_LEN: usize = 5;
 const JMP_REL32: u8 = 0xE9;
-
-/// `state.header[offset] = value` (64 bits).
-fn store_header_imm(e: &mut Emitter, offset: u32, value: u64) {
-    let off = offset as i32;
-    if value as i64 == value as i32 as i64 {
-        dynasm!(e.asm ; .arch x64 ; mov QWORD [r15 + off], value as i32);
-    } else {
-        dynasm!(e.asm ; .arch x64 ; mov rax, QWORD value as i64 ; mov QWORD [r15 + off], rax);
-    }
-}
 
 /// Undoes the block's own frame extension (if any): from here on the frame is the
 /// trampoline's, as the exit path and every other block expect.
@@ -47,23 +39,23 @@ fn release_frame_extra(e: &mut Emitter) {
     }
 }
 
-/// With `next_pc` already stored: stores the reason and argument and jumps to the exit path.
-fn leave(e: &mut Emitter, reason: ExitReason, arg: u64) {
-    store_header_imm(e, header::EXIT_REASON, reason as u64);
-    store_header_imm(e, header::EXIT_ARG, arg);
+/// Returns to the dispatcher through the fixed exit routine for `reason`, with `next_pc`
+/// already in `rax` and (for `Trap`) `exit_arg` in `rcx`.
+fn jump_to_exit_routine(e: &mut Emitter, reason: ExitReason) {
     release_frame_extra(e);
-    let exit = e.fixed.exit;
-    dynasm!(e.asm ; .arch x64 ; jmp extern exit);
+    let routine = e.fixed.exit_with[reason as usize];
+    dynasm!(e.asm ; .arch x64 ; jmp extern routine);
 }
 
 /// A chain site for `target`: `jmp rel32` to a stub emitted later by [`emit_chain_stubs`].
 fn chain(e: &mut Emitter, target: GuestAddr) {
     release_frame_extra(e);
-    let label = e.asm.new_dynamic_label();
+    let stub = e.asm.new_dynamic_label();
+    let site_label = e.asm.new_dynamic_label();
     let site = e.here();
-    dynasm!(e.asm ; .arch x64 ; jmp =>label);
+    dynasm!(e.asm ; .arch x64 ; =>site_label ; jmp =>stub);
     debug_assert_eq!(e.here() - site, SITE_LEN, "a chain site must be a jmp rel32");
-    e.stubs.push(ChainStub { label, site, target: target.0 });
+    e.stubs.push(ChainStub { label: stub, site_label, target: target.0 });
 }
 
 /// Sets ZF if `t` is zero.
@@ -81,10 +73,8 @@ fn test_temp(e: &mut Emitter, t: Temp) {
 
 /// Exit to the dispatcher at the computed address in `t`.
 fn leave_to_temp(e: &mut Emitter, t: Temp) {
-    let r = e.src_reg(t, RAX);
-    let off = header::NEXT_PC as i32;
-    dynasm!(e.asm ; .arch x64 ; mov QWORD [r15 + off], Rq(r));
-    leave(e, ExitReason::Lookup, 0);
+    e.load(RAX, t);
+    jump_to_exit_routine(e, ExitReason::Lookup);
 }
 
 pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
@@ -101,14 +91,15 @@ pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
         // TODO(perf): inline lookup / return-address stack (see the module doc).
         Exit::Indirect(t) | Exit::Return(t) => leave_to_temp(e, *t),
         Exit::Syscall { next } => {
-            store_header_imm(e, header::NEXT_PC, next.0);
-            leave(e, ExitReason::Syscall, 0);
+            mov_imm(&mut e.asm, RAX, next.0);
+            jump_to_exit_routine(e, ExitReason::Syscall);
         }
         Exit::Trap { kind, pc, .. } => {
-            // The message (if any) is the dispatcher's to print: it finds it by translating
-            // the block at `pc` again, not through the header.
-            store_header_imm(e, header::NEXT_PC, pc.0);
-            leave(e, ExitReason::Trap, kind.index());
+            // The message (if any) is the dispatcher's to print (it keeps the messages of
+            // the blocks it translated); the header only names the kind.
+            mov_imm(&mut e.asm, RAX, pc.0);
+            mov_imm(&mut e.asm, RCX, kind.index());
+            jump_to_exit_routine(e, ExitReason::Trap);
         }
     }
 }
@@ -122,17 +113,16 @@ pub(super) fn emit_exit_if(e: &mut Emitter, cond: Temp, exit: &Exit) {
 }
 
 /// The stubs of the block's chain sites, after its body. Each reports
-/// `ExitReason::Chain` with `next_pc` = the target and `exit_arg` = the site.
+/// `ExitReason::Chain` with `next_pc` = the target and `exit_arg` = the site. (The site
+/// already released the block's frame extension.)
 pub(super) fn emit_chain_stubs(e: &mut Emitter) {
     let stubs = std::mem::take(&mut e.stubs);
-    let exit = e.fixed.exit;
+    let routine = e.fixed.exit_with[ExitReason::Chain as usize];
     for stub in stubs {
         dynasm!(e.asm ; .arch x64 ; =>stub.label);
-        store_header_imm(e, header::NEXT_PC, stub.target);
-        store_header_imm(e, header::EXIT_REASON, ExitReason::Chain as u64);
-        store_header_imm(e, header::EXIT_ARG, stub.site as u64);
-        // The site already released the frame extension.
-        dynasm!(e.asm ; .arch x64 ; jmp extern exit);
+        mov_imm(&mut e.asm, RAX, stub.target);
+        let site = stub.site_label;
+        dynasm!(e.asm ; .arch x64 ; lea rcx, [=>site] ; jmp extern routine);
     }
 }
 

@@ -158,8 +158,8 @@ impl Backend for X86_64Backend {
 struct ChainStub {
     /// The stub's label (the site's `jmp rel32` initially jumps here).
     label: dynasmrt::DynamicLabel,
-    /// Executable-view address of the site's `jmp rel32`.
-    site: usize,
+    /// The site's `jmp rel32` (the stub reports its address).
+    site_label: dynasmrt::DynamicLabel,
     /// Guest address the exit continues at.
     target: u64,
 }
