@@ -6,10 +6,12 @@ use super::memory::GuestMemory;
 use super::{Dispatcher, Guest, GuestEnv, Outcome, SyscallAction};
 use crate::backend::HostBackend;
 use crate::cache::CodeCache;
+use crate::frontend::aarch64::Aarch64Guest;
 use crate::frontend::x86_64::X86_64Guest;
 use crate::frontend::CodeSource;
 use crate::ir::GuestAddr;
 use crate::loader::{self, GuestArch, LoadedProgram};
+use crate::syscall::abi::aarch64::Aarch64 as Aarch64Abi;
 use crate::syscall::abi::x86_64::X86_64 as X86_64Abi;
 use crate::syscall::{GuestAbi, SyscallLayer, SyscallOutcome};
 use std::ffi::OsString;
@@ -60,13 +62,7 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         .map_err(|e| StartError { message: e.to_string(), exit_code: e.exit_code() })?;
     match program.arch {
         GuestArch::X86_64 => run_guest::<X86_64Guest, X86_64Abi>(&program, memory, options),
-        GuestArch::Aarch64 => Err(StartError {
-            message: format!(
-                "{}: AArch64 guests are not supported yet (no syscall ABI for them)",
-                path.display()
-            ),
-            exit_code: 126,
-        }),
+        GuestArch::Aarch64 => run_guest::<Aarch64Guest, Aarch64Abi>(&program, memory, options),
     }
 }
 
@@ -74,7 +70,9 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
 fn guest_hwcap(arch: GuestArch) -> (u64, u64) {
     match arch {
         GuestArch::X86_64 => (crate::frontend::x86_64::hwcap(), 0),
-        GuestArch::Aarch64 => (0, 0),
+        // HWCAP_FP | HWCAP_ASIMD: the FP and AdvSIMD subset the A64 frontend implements;
+        // every Linux arm64 CPU has both and glibc assumes them. Nothing in AT_HWCAP2.
+        GuestArch::Aarch64 => (0b11, 0),
     }
 }
 

@@ -35,7 +35,7 @@
 //! frame as the trampoline made it.
 
 use super::Asm;
-use dynasmrt::{dynasm, DynasmApi};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// Host register numbers as x86 encodes them (ModRM/REX order).
 pub const RAX: u8 = 0;
@@ -104,15 +104,20 @@ pub fn store_loc(asm: &mut Asm, loc: HostLoc, src: u8) {
 pub struct FixedCode {
     /// `extern "C" fn(state: *mut u8, code: usize)`.
     pub enter: usize,
-    /// Where every exit to the dispatcher jumps, with the frame as the trampoline made it.
-    pub exit: usize,
+    /// Exit routines, indexed by `ExitReason as usize`: each stores `next_pc` = `rax`, its
+    /// reason, and `exit_arg` (`rcx` for `Chain` and `Trap`, 0 for the others) into the state
+    /// header and continues to the shared exit path, which restores the registers and
+    /// returns from `enter`. Blocks jump to them so that every exit in a block
+    /// costs a few bytes, not three 64-bit stores.
+    pub exit_with: [usize; 4],
     /// Bytes of fixed code.
     pub len: usize,
 }
 
-/// Emits the trampoline for code that will start at `base`; returns its bytes and the offsets
-/// of the entry and of the shared exit path.
+/// Emits the fixed code (trampoline, exit path, exit routines) for code that will start at
+/// `base`; returns its bytes and the addresses of its parts.
 pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
+    use crate::runtime::{header, ExitReason};
     let mut asm = Asm::new(base);
     let enter = asm.offset().0;
     dynasm!(asm
@@ -127,9 +132,10 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
         ; mov r15, rdi
         ; jmp rsi
     );
-    let exit = asm.offset().0;
+    let exit_label = asm.new_dynamic_label();
     dynasm!(asm
         ; .arch x64
+        ; =>exit_label
         ; add rsp, FRAME_BYTES
         ; pop r15
         ; pop r14
@@ -139,7 +145,28 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
         ; pop rbx
         ; ret
     );
-    let bytes = asm.finalize().expect("trampoline has no relocations to fail");
+    let (next_pc, reason_at, arg_at) =
+        (header::NEXT_PC as i32, header::EXIT_REASON as i32, header::EXIT_ARG as i32);
+    let mut exit_with = [0; 4];
+    for reason in [ExitReason::Lookup, ExitReason::Chain, ExitReason::Syscall, ExitReason::Trap] {
+        exit_with[reason as usize] = base + asm.offset().0;
+        let code = reason as i32;
+        dynasm!(asm
+            ; .arch x64
+            ; mov QWORD [r15 + next_pc], rax
+            ; mov QWORD [r15 + reason_at], code
+        );
+        match reason {
+            ExitReason::Chain | ExitReason::Trap => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], rcx)
+            }
+            ExitReason::Lookup | ExitReason::Syscall => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], 0)
+            }
+        }
+        dynasm!(asm ; .arch x64 ; jmp =>exit_label);
+    }
+    let bytes = asm.finalize().expect("fixed code relocations are local");
     let len = bytes.len();
-    (bytes, FixedCode { enter: base + enter, exit: base + exit, len })
+    (bytes, FixedCode { enter: base + enter, exit_with, len })
 }

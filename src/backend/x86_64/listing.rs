@@ -5,7 +5,7 @@ use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter};
 use std::fmt::Write;
 
 /// Disassembles `code`, which runs at `address`, one instruction per line:
-/// `<offset from address, hex>: <instruction>`.
+/// `<offset from address, 4 hex digits>: <instruction>`.
 pub fn listing(code: &[u8], address: u64) -> String {
     let mut decoder = Decoder::with_ip(64, code, address, DecoderOptions::NONE);
     let mut formatter = IntelFormatter::new();
@@ -17,7 +17,7 @@ pub fn listing(code: &[u8], address: u64) -> String {
     for insn in &mut decoder {
         insn_text.clear();
         formatter.format(&insn, &mut insn_text);
-        let _ = writeln!(text, "{:4x}: {}", insn.ip() - address, insn_text);
+        let _ = writeln!(text, "{:04x}: {}", insn.ip() - address, insn_text);
     }
     text
 }
