@@ -177,6 +177,15 @@ pub fn cases() -> Vec<Case> {
     let cc_of_sw = crate::case::built(Instruction::with2(code("And_EAX_imm32"), Register::EAX, 0x4500i32));
     let sw = ir("Fnstsw_AX", AX);
     add("fucompp-fnstsw", vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), i0("Fucompp"), sw, cc_of_sw]);
+    add("fcompp-fnstsw", vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), i0("Fcompp"), sw, cc_of_sw]);
+    add(
+        "ficom-m16-fnstsw",
+        vec![im("Fld_m64fp", 0), im("Ficom_m16int", 0x20), sw, cc_of_sw, ir("Fstp_sti", ST0)],
+    );
+    add(
+        "ffreep",
+        vec![im("Fld_m64fp", 0), im("Fld_m64fp", 8), ir("Ffreep_sti", ST0), im("Fstp_m64fp", 0x100)],
+    );
     add("fcom-m64-fnstsw", vec![im("Fld_m64fp", 0), im("Fcom_m64fp", 8), sw, cc_of_sw, ir("Fstp_sti", ST0)]);
     add("fcomp-m32-fnstsw", vec![im("Fld_m32fp", 0x18), im("Fcomp_m32fp", 0x1c), sw, cc_of_sw]);
     add("ficom-m32-fnstsw", vec![im("Fld_m64fp", 0), im("Ficomp_m32int", 0x24), sw, cc_of_sw]);
