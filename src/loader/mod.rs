@@ -127,7 +127,7 @@ pub fn load(
     let (uid, euid, gid, egid) =
         unsafe { (libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()) };
     let v = AuxValue::Value;
-    let mut auxv = vec![
+    let auxv = [
         (at::MINSIGSTKSZ, v(image.arch.min_signal_stack_size())),
         (at::HWCAP, v(hwcap1)),
         (at::PAGESZ, v(PAGE_SIZE)),
@@ -146,10 +146,15 @@ pub fn load(
         (at::RANDOM, AuxValue::Random),
         (at::HWCAP2, v(hwcap2)),
         (at::EXECFN, AuxValue::ExecFn),
+        (at::PLATFORM, AuxValue::Platform),
     ];
-    auxv.push((at::PLATFORM, AuxValue::Platform));
 
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    // Linux (since 5.18) gives a program started with an empty argv one empty argument, so
+    // that argv[0] always exists.
+    let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    if argv.is_empty() {
+        argv.push(b"");
+    }
     let envp: Vec<&[u8]> = env.iter().map(|e| e.as_bytes()).collect();
     let contents = StackContents {
         argv: &argv,
