@@ -8,14 +8,16 @@
 //! [`LoadError`] with one clear line and exit status 126 (127 if the file is missing).
 //!
 //! How segments are mapped (the result is what Linux's `load_elf_binary` produces):
-//! * the whole span of the PT_LOAD segments is claimed at once with `MAP_FIXED_NOREPLACE`, so
-//!   an executable whose addresses overlap xlate's own memory is refused
-//!   ([`LoadErrorKind::Overlap`]) instead of clobbering it;
+//! * the segments' pages are claimed with `MAP_FIXED_NOREPLACE` (for ET_EXEC each run of
+//!   touching segments, for static-pie the whole span, which is what gets relocated), so an
+//!   executable whose addresses overlap xlate's own memory is refused
+//!   ([`LoadErrorKind::Overlap`], naming the mapping in the way) instead of clobbering it;
 //! * each segment's pages are made writable, its file bytes copied in (the rest, bss and the
 //!   tail of the last file page, is zero because the memory is fresh), then given the
 //!   segment's protection; a page shared by two segments gets both protections; the space
 //!   between segments is unmapped again;
-//! * the program break starts at the first page above the highest segment.
+//! * the program break starts at the first page above the highest segment (Linux with address
+//!   randomization off; with it on, Linux moves the break a random distance up).
 //!
 //! PT_TLS needs nothing from the loader (the guest's libc sets up TLS from the program
 //! headers via AT_PHDR). PT_GNU_STACK only decides whether the stack is executable (PF_X),
