@@ -552,6 +552,11 @@ pub(super) fn cmp(e: &mut Emitter, op: CmpOp, dst: Temp, a: Temp, b: Temp, w: Wi
             dynasm!(asm ; .arch x64 ; cmp Rq(ra), rcx)
         }
     }
+    if e.fuse_next_cmp {
+        // The next op (a branch or ExitIf, the only reader of `dst`) jumps on these flags.
+        e.fused_cmp = Some((dst, op));
+        return;
+    }
     let d = e.dst_reg(dst, RAX);
     let asm = &mut e.asm;
     match op {

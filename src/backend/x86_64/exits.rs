@@ -7,10 +7,14 @@
 //! and `exit_arg` (see [`crate::runtime::StateHeader`]) and returns to the dispatcher.
 //!
 //! A chainable exit (`Exit::Jump`, both sides of `Exit::Branch`, an `ExitIf` with a `Jump`)
-//! is a *chain site*: a `jmp rel32` that at first jumps to a stub after the block's body. The
-//! stub reports `ExitReason::Chain` with `exit_arg` = the site's address; the dispatcher
+//! is a *chain site*: a `jmp rel32` (the taken side of a branch: a `jcc rel32`) that at first
+//! jumps to a stub after the block's body. The stub reports `ExitReason::Chain` with `exit_arg` = the site's address; the dispatcher
 //! finds or translates the target block and calls [`link`], which rewrites the site's rel32
 //! (through the code cache's writable view) so that the jump goes straight to the target.
+//!
+//! A branch or `ExitIf` whose condition is a comparison computed by the op right before it
+//! (and used nowhere else) tests the host flags of that comparison directly (see
+//! [`Emitter::fused_cmp`]) instead of materialising 0/1 and testing it.
 //!
 //! Indirect exits (`Exit::Indirect`, `Exit::Return`) go back to the dispatcher with
 //! `ExitReason::Lookup`. NOTE: an inline lookup (a small hash table of guest address -> host
@@ -22,20 +26,68 @@ use super::emit_alu::mov_imm;
 use super::{ChainStub, Emitter, Operand};
 use crate::backend::ChainSite;
 use crate::cache::{CodeCache, HostCode};
-use crate::ir::{Exit, GuestAddr, Temp};
+use crate::ir::{CmpOp, Exit, GuestAddr, Temp};
 use crate::runtime::ExitReason;
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-/// Length of a chain site's `jmp rel32` (opcode 0xE9 + 4 bytes of displacement).
-const SITE_LEN: usize = 5;
+/// A chain site is a `jmp rel32` (opcode 0xE9, then the displacement) or, for the taken side
+/// of a branch, a `jcc rel32` (0x0F 0x80+cc, then the displacement).
 const JMP_REL32: u8 = 0xE9;
 
+/// Emits `j<cond> =>label` with a rel32 displacement, `cond` being the IR comparison that
+/// the host flags (of a `cmp` at the op width, or of a `test` for `Ne` against zero) hold.
+fn jcc(e: &mut Emitter, cond: CmpOp, label: DynamicLabel) {
+    let asm = &mut e.asm;
+    match cond {
+        CmpOp::Eq => dynasm!(asm ; .arch x64 ; je =>label),
+        CmpOp::Ne => dynasm!(asm ; .arch x64 ; jne =>label),
+        CmpOp::Ult => dynasm!(asm ; .arch x64 ; jb =>label),
+        CmpOp::Ule => dynasm!(asm ; .arch x64 ; jbe =>label),
+        CmpOp::Ugt => dynasm!(asm ; .arch x64 ; ja =>label),
+        CmpOp::Uge => dynasm!(asm ; .arch x64 ; jae =>label),
+        CmpOp::Slt => dynasm!(asm ; .arch x64 ; jl =>label),
+        CmpOp::Sle => dynasm!(asm ; .arch x64 ; jle =>label),
+        CmpOp::Sgt => dynasm!(asm ; .arch x64 ; jg =>label),
+        CmpOp::Sge => dynasm!(asm ; .arch x64 ; jge =>label),
+    }
+}
+
+/// The comparison that holds exactly when `cond` does not.
+fn negate(cond: CmpOp) -> CmpOp {
+    match cond {
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+        CmpOp::Ult => CmpOp::Uge,
+        CmpOp::Uge => CmpOp::Ult,
+        CmpOp::Ule => CmpOp::Ugt,
+        CmpOp::Ugt => CmpOp::Ule,
+        CmpOp::Slt => CmpOp::Sge,
+        CmpOp::Sge => CmpOp::Slt,
+        CmpOp::Sle => CmpOp::Sgt,
+        CmpOp::Sgt => CmpOp::Sle,
+    }
+}
+
+/// Sets the host flags for the condition temp `cond` of an exit and returns the comparison
+/// they hold when the exit is taken: the fused comparison's own (its `cmp` was just emitted),
+/// or `Ne` after testing `cond` against zero.
+fn flags_for(e: &mut Emitter, cond: Temp) -> CmpOp {
+    match e.fused_cmp.take() {
+        Some((t, op)) if t == cond => op,
+        _ => {
+            test_temp(e, cond);
+            CmpOp::Ne
+        }
+    }
+}
+
 /// Undoes the block's own frame extension (if any): from here on the frame is the
-/// trampoline's, as the exit path and every other block expect.
+/// trampoline's, as the exit path and every other block expect. `lea` rather than `add`, so
+/// that the flags of a preceding test survive for a conditional chain site.
 fn release_frame_extra(e: &mut Emitter) {
     if e.frame_extra > 0 {
         let extra = e.frame_extra;
-        dynasm!(e.asm ; .arch x64 ; add rsp, extra);
+        dynasm!(e.asm ; .arch x64 ; lea rsp, [rsp + extra]);
     }
 }
 
@@ -47,14 +99,18 @@ fn jump_to_exit_routine(e: &mut Emitter, reason: ExitReason) {
     dynasm!(e.asm ; .arch x64 ; jmp extern routine);
 }
 
-/// A chain site for `target`: `jmp rel32` to a stub emitted later by [`emit_chain_stubs`].
-fn chain(e: &mut Emitter, target: GuestAddr) {
-    release_frame_extra(e);
+/// A chain site for `target` (the frame already released): a `jmp rel32`, or with `cond` a
+/// `jcc rel32`, to a stub emitted later by [`emit_chain_stubs`].
+fn chain_site(e: &mut Emitter, cond: Option<CmpOp>, target: GuestAddr) {
     let stub = e.asm.new_dynamic_label();
     let site_label = e.asm.new_dynamic_label();
     let site = e.here();
-    dynasm!(e.asm ; .arch x64 ; =>site_label ; jmp =>stub);
-    debug_assert_eq!(e.here() - site, SITE_LEN, "a chain site must be a jmp rel32");
+    dynasm!(e.asm ; .arch x64 ; =>site_label);
+    match cond {
+        None => dynasm!(e.asm ; .arch x64 ; jmp =>stub),
+        Some(cond) => jcc(e, cond, stub),
+    }
+    debug_assert_eq!(e.here() - site, if cond.is_none() { 5 } else { 6 }, "a chain site must have a rel32");
     e.stubs.push(ChainStub { label: stub, site_label, target: target.0 });
 }
 
@@ -79,14 +135,16 @@ fn leave_to_temp(e: &mut Emitter, t: Temp) {
 
 pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
     match exit {
-        Exit::Jump(target) => chain(e, *target),
+        Exit::Jump(target) => {
+            release_frame_extra(e);
+            chain_site(e, None, *target);
+        }
         Exit::Branch { cond, taken, not_taken } => {
-            let not_taken_label = e.asm.new_dynamic_label();
-            test_temp(e, *cond);
-            dynasm!(e.asm ; .arch x64 ; jz =>not_taken_label);
-            chain(e, *taken);
-            dynasm!(e.asm ; .arch x64 ; =>not_taken_label);
-            chain(e, *not_taken);
+            let taken_if = flags_for(e, *cond);
+            // (`lea`, not `add`: the flags survive.)
+            release_frame_extra(e);
+            chain_site(e, Some(taken_if), *taken);
+            chain_site(e, None, *not_taken);
         }
         // TODO(perf): inline lookup / return-address stack (see the module doc).
         Exit::Indirect(t) | Exit::Return(t) => leave_to_temp(e, *t),
@@ -106,8 +164,8 @@ pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
 
 pub(super) fn emit_exit_if(e: &mut Emitter, cond: Temp, exit: &Exit) {
     let skip = e.asm.new_dynamic_label();
-    test_temp(e, cond);
-    dynasm!(e.asm ; .arch x64 ; jz =>skip);
+    let taken_if = flags_for(e, cond);
+    jcc(e, negate(taken_if), skip);
     emit_exit(e, exit);
     dynasm!(e.asm ; .arch x64 ; =>skip);
 }
@@ -126,11 +184,18 @@ pub(super) fn emit_chain_stubs(e: &mut Emitter) {
     }
 }
 
-/// Points the chain site's `jmp rel32` at `target`.
+/// Points the chain site's `jmp rel32` or `jnz rel32` at `target`.
 pub(super) fn link(cache: &mut CodeCache, site: ChainSite, target: HostCode) {
-    debug_assert_eq!(cache.bytes(HostCode(site.0), 1)[0], JMP_REL32, "not a chain site");
-    let rel = target.0 as i64 - (site.0 + SITE_LEN) as i64;
+    let opcode = cache.bytes(HostCode(site.0), 2);
+    let field = if opcode[0] == JMP_REL32 {
+        site.0 + 1
+    } else {
+        assert!(opcode[0] == 0x0F && opcode[1] & 0xF0 == 0x80, "not a chain site");
+        site.0 + 2
+    };
+    // The displacement counts from the end of the instruction, right after the field.
+    let rel = target.0 as i64 - (field + 4) as i64;
     // The whole cache is far smaller than +-2 GiB.
     let rel = i32::try_from(rel).expect("chain target out of rel32 range");
-    cache.patch(HostCode(site.0 + 1), &rel.to_le_bytes());
+    cache.patch(HostCode(field), &rel.to_le_bytes());
 }

@@ -26,7 +26,7 @@ mod tests;
 use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::regalloc::{self, Loc};
-use crate::ir::{Block, Op, Temp};
+use crate::ir::{Block, Exit, Op, Temp};
 pub use listing::listing;
 
 use abi::{FixedCode, HostLoc};
@@ -113,8 +113,16 @@ impl Backend for X86_64Backend {
             let extra = e.frame_extra;
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
+        let uses = use_counts(block);
         for (i, op) in block.ops.iter().enumerate() {
             e.op_index = i;
+            e.fuse_next_cmp = match (op, block.ops.get(i + 1)) {
+                (Op::Cmp { dst, .. }, Some(Op::ExitIf { cond, .. })) => cond == dst,
+                (Op::Cmp { dst, .. }, None) => {
+                    matches!(block.exit, Exit::Branch { cond, .. } if cond == *dst)
+                }
+                _ => false,
+            } && matches!(op.dst(), Some(d) if uses[d.0 as usize] == 1);
             e.op(op);
             if let Some(d) = op.dst() {
                 e.defined[d.0 as usize] = true;
@@ -192,6 +200,11 @@ struct Emitter {
     defined: Vec<bool>,
     /// Index of the op being emitted.
     op_index: usize,
+    /// Set while emitting a `Cmp` whose only reader is the exit right after it: the compare
+    /// then leaves its result in the host flags only (see [`exits`]).
+    fuse_next_cmp: bool,
+    /// The comparison whose result is in the host flags: (its temp, its condition).
+    fused_cmp: Option<(Temp, crate::ir::CmpOp)>,
     /// `[rsp + save_area + 8*k]` saves the k-th caller-saved register around helper calls.
     save_area: i32,
     /// Bytes the block lowers `rsp` by at entry beyond the fixed frame (a multiple of 16; 0
@@ -234,6 +247,8 @@ impl Emitter {
             last_use,
             defined: vec![false; block.temps as usize],
             op_index: 0,
+            fuse_next_cmp: false,
+            fused_cmp: None,
             save_area,
             frame_extra,
             fixed,
@@ -359,11 +374,7 @@ impl Emitter {
 /// loading it from a spill slot) and those read only once. Most of them end up as immediate
 /// operands (`add r, imm`, `shl r, imm`, `cmp r, imm`, `mov [r15 + off], imm`).
 fn immediate_constants(block: &Block) -> Vec<Option<u64>> {
-    let mut uses = vec![0u32; block.temps as usize];
-    for op in &block.ops {
-        op.for_each_src(|t| uses[t.0 as usize] += 1);
-    }
-    block.exit.for_each_src(|t| uses[t.0 as usize] += 1);
+    let uses = use_counts(block);
     let mut immediates = vec![None; block.temps as usize];
     for op in &block.ops {
         if let Op::Const { dst, value } = *op {
@@ -374,6 +385,16 @@ fn immediate_constants(block: &Block) -> Vec<Option<u64>> {
         }
     }
     immediates
+}
+
+/// How many times each temporary is read (by ops and the exit).
+fn use_counts(block: &Block) -> Vec<u32> {
+    let mut uses = vec![0u32; block.temps as usize];
+    for op in &block.ops {
+        op.for_each_src(|t| uses[t.0 as usize] += 1);
+    }
+    block.exit.for_each_src(|t| uses[t.0 as usize] += 1);
+    uses
 }
 
 /// Places every temporary but the immediates (with the shared allocator

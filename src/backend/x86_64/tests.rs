@@ -149,7 +149,11 @@ fn check_against_interp(h: &mut Harness, block: &Block, state: &[u64], mem: &mut
             let site = got.arg as usize;
             let code = compiled.entry.0..compiled.entry.0 + compiled.host_len;
             assert!(code.contains(&site), "chain site {site:#x} outside the block");
-            assert_eq!(h.cache.bytes(HostCode(site), 1)[0], 0xe9, "chain site is a jmp rel32");
+            let opcode = h.cache.bytes(HostCode(site), 2);
+            assert!(
+                opcode[0] == 0xe9 || (opcode[0] == 0x0f && opcode[1] & 0xf0 == 0x80),
+                "chain site is a jmp rel32 or jcc rel32: {opcode:x?}"
+            );
             got_state[2] = want_state[2];
         }
         ExitReason::Trap => {
@@ -335,6 +339,54 @@ fn documented_edge_cases() {
             let code = h.compile(&block);
             let mut state = vec![0u64; 4];
             assert_eq!(h.run(code.entry, &mut state).next_pc, want, "{op:?} {a:#x} {w:?}");
+        }
+    }
+}
+
+/// Branches and early exits on a comparison made right before them (which the backend fuses
+/// into a compare-and-jump), for every comparison, width and operand form.
+#[test]
+fn branches_on_fresh_comparisons_match_interp() {
+    const OPS: [CmpOp; 10] = [
+        CmpOp::Eq,
+        CmpOp::Ne,
+        CmpOp::Ult,
+        CmpOp::Ule,
+        CmpOp::Ugt,
+        CmpOp::Uge,
+        CmpOp::Slt,
+        CmpOp::Sle,
+        CmpOp::Sgt,
+        CmpOp::Sge,
+    ];
+    let values = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0x8000_0000, u64::MAX, 0x1_0000_0001];
+    for config in configs() {
+        let mut h = Harness::with_config(config);
+        for op in OPS {
+            for w in WIDTHS {
+                for (i, &x) in values.iter().enumerate() {
+                    for (j, &y) in values.iter().enumerate() {
+                        let mut b = Builder::new();
+                        // Operands from state (registers) or constants (immediates).
+                        let a = b.load_state(StateOffset(32), Width::W64);
+                        let c = if (i + j) % 2 == 0 {
+                            b.load_state(StateOffset(40), Width::W64)
+                        } else {
+                            b.constant(y)
+                        };
+                        let cond = b.cmp(op, a, c, w);
+                        let block = if (i + j) % 3 == 0 {
+                            b.exit_if(cond, Exit::Jump(GuestAddr(0x5000)));
+                            b.finish(GuestAddr(0x1000), 4, 1, Exit::Syscall { next: GuestAddr(0x6000) })
+                        } else {
+                            let exit =
+                                Exit::Branch { cond, taken: GuestAddr(0x2000), not_taken: GuestAddr(0x3000) };
+                            b.finish(GuestAddr(0x1000), 4, 1, exit)
+                        };
+                        check_against_interp(&mut h, &block, &[0, 0, 0, 0, x, y], &mut []);
+                    }
+                }
+            }
         }
     }
 }
@@ -760,18 +812,73 @@ fn codegen_listing_of_a_small_block() {
 000a: add ebp,1
 000e: mov [r15+0x28],bpl
 0015: cmp ebp,0xA
-001c: setb bl
-0020: movzx ebx,bl
-0024: test rbx,rbx
-0027: je 0x0000000000000032
-002d: jmp 0x0000000000000037
-0032: jmp 0x0000000000000049
-0037: mov eax,0x2000
-003d: lea rcx,[0x2D]
-0044: jmp 0xFFFFFFFFFFFFFF9A
-0049: mov eax,0x3000
-004f: lea rcx,[0x32]
-0056: jmp 0xFFFFFFFFFFFFFF9A
+001c: jb 0x0000000000000027
+0022: jmp 0x0000000000000039
+0027: mov eax,0x2000
+002d: lea rcx,[0x1C]
+0034: jmp 0xFFFFFFFFFFFFFF9A
+0039: mov eax,0x3000
+003f: lea rcx,[0x22]
+0046: jmp 0xFFFFFFFFFFFFFF9A
 ";
     assert_eq!(text, want, "\n{text}");
+}
+
+/// Two threads, each running its own compiled loop (a block chained to itself), hammer the
+/// same memory: `lock xadd` increments and a compare-exchange increment whose successes each
+/// thread counts. Without real atomics increments get lost (or a compare-exchange succeeds
+/// on a value another thread already replaced), and the totals stop adding up. This can only
+/// catch a missing `lock` when the two threads really run at once: on a machine whose cores
+/// are all busy (seen here with the load far above the core count) they may not, and a
+/// dropped prefix went unnoticed; the single-threaded tests check the values either way.
+#[test]
+fn atomics_are_atomic_across_threads() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    const ITERATIONS: u64 = 1_000_000;
+    let start = std::sync::Barrier::new(2);
+    let counters = [AtomicU64::new(0), AtomicU64::new(0)];
+    let xadd_addr = counters[0].as_ptr() as u64;
+    let cas_addr = counters[1].as_ptr() as u64;
+
+    let run_thread = || -> u64 {
+        let mut h = Harness::new(HostFeatures::detect());
+        let pc = GuestAddr(0x1000);
+        let mut b = Builder::new();
+        // The lock xadd path.
+        let addr = b.constant(xadd_addr);
+        let one = b.constant(1);
+        b.atomic_rmw(RmwOp::Add, addr, one, Width::W64);
+        // The compare-exchange path: successes counted in state[40].
+        let addr = b.constant(cas_addr);
+        let old = b.load(addr, Width::W64);
+        let new = b.bin_imm(BinOp::Add, old, 1, Width::W64);
+        let seen = b.compare_exchange(addr, old, new, Width::W64);
+        let ok = b.cmp(CmpOp::Eq, seen, old, Width::W64);
+        let wins = b.load_state(StateOffset(40), Width::W64);
+        let wins = b.bin(BinOp::Add, wins, ok, Width::W64);
+        b.store_state(StateOffset(40), wins, Width::W64);
+        // Loop counter in state[32].
+        let n = b.load_state(StateOffset(32), Width::W64);
+        let n = b.bin_imm(BinOp::Add, n, 1, Width::W64);
+        b.store_state(StateOffset(32), n, Width::W64);
+        let more = b.cmp_imm(CmpOp::Ult, n, ITERATIONS, Width::W64);
+        let block = b.finish(pc, 4, 1, Exit::Branch { cond: more, taken: pc, not_taken: GuestAddr(0x2000) });
+        let code = h.compile(&block);
+        let mut state = vec![0u64; 6];
+        let exit = h.run(code.entry, &mut state);
+        assert_eq!(exit.next_pc, pc.0);
+        h.backend.link(&mut h.cache, ChainSite(exit.arg as usize), code.entry);
+        // Both threads compiled and linked: run the loops at the same time.
+        start.wait();
+        let exit = h.run(code.entry, &mut state);
+        assert_eq!((exit.reason, exit.next_pc, state[4]), (ExitReason::Chain, 0x2000, ITERATIONS));
+        state[5]
+    };
+    let wins: u64 = std::thread::scope(|s| {
+        let a = s.spawn(run_thread);
+        let b = s.spawn(run_thread);
+        a.join().unwrap() + b.join().unwrap()
+    });
+    assert_eq!(counters[0].load(Ordering::SeqCst), 2 * ITERATIONS);
+    assert_eq!(counters[1].load(Ordering::SeqCst), wins);
 }

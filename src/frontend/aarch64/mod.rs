@@ -11,7 +11,7 @@ pub mod dp_imm;
 pub mod dp_reg;
 pub mod flags;
 pub mod fp;
-pub mod fpconv;
+pub mod fp_helpers;
 pub mod loadstore;
 pub mod simd;
 pub mod simd_helpers;
