@@ -279,9 +279,9 @@ fn parse_status(text: &str) -> Result<HashMap<(String, String), Expectation>, St
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let mut it = line.splitn(3, char::is_whitespace);
+        let mut it = line.split_whitespace();
         let (case, config) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-        let rest = it.next().unwrap_or("").trim();
+        let rest = it.collect::<Vec<_>>().join(" ");
         let e = if rest == "pass" {
             Expectation::Pass
         } else if let Some(reason) = rest.strip_prefix("pending:") {
@@ -825,6 +825,15 @@ fn word_splitting_follows_the_documented_rules() {
     assert_eq!(split_words(r#"a "b c" "" d=e"#).unwrap(), vec!["a", "b c", "", "d=e"]);
     assert_eq!(split_words(r#""X=a b""#).unwrap(), vec!["X=a b"]);
     assert!(split_words(r#"a "b"#).is_err());
+}
+
+#[test]
+fn status_lines_parse_with_any_spacing() {
+    let m = parse_status("# c\nhello   x86_64-glibc@x86_64    pass\nenv a@b pending:  no  env\n").unwrap();
+    assert_eq!(m[&("hello".into(), "x86_64-glibc@x86_64".into())], Expectation::Pass);
+    assert_eq!(m[&("env".into(), "a@b".into())], Expectation::Pending("no env".into()));
+    assert!(parse_status("hello x passes\n").is_err());
+    assert!(parse_status("a b pass\na b pass\n").is_err());
 }
 
 /// Rewrites guest-bins/expected/ from oracle runs (run by guest-bins/bless.sh; ignored

@@ -99,19 +99,10 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 Some(ExitReason::Chain) => {
                     self.block_at_and_link(ChainSite(header.exit_arg as usize), next, env.code())
                 }
-                Some(ExitReason::Syscall) => {
-                    G::set_pc(state, next);
-                    let started = Instant::now();
-                    let action = env.syscall(state);
-                    self.stats.syscall_time += started.elapsed();
-                    self.stats.syscalls += 1;
-                    match action {
-                        SyscallAction::Continue => {}
-                        SyscallAction::FlushTranslations => self.flush(),
-                        SyscallAction::Exit(status) => return Outcome::Exit(status),
-                    }
-                    self.block_at(G::pc(state), env.code())
-                }
+                Some(ExitReason::Syscall) => match self.syscall(state, next, env) {
+                    Ok(host) => host,
+                    Err(exited) => return exited,
+                },
                 Some(ExitReason::Trap) => {
                     G::set_pc(state, next);
                     return Outcome::Signal(self.trap(next, header.exit_arg));
@@ -119,6 +110,28 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 None => panic!("backend bug: unknown exit reason {}", header.exit_reason),
             };
         }
+    }
+
+    /// Runs the guest's system call, then finds the block where the guest continues; `Err`
+    /// if the guest exited.
+    fn syscall(
+        &mut self,
+        state: &mut G::State,
+        next: GuestAddr,
+        env: &mut impl GuestEnv<G::State>,
+    ) -> Result<HostCode, Outcome> {
+        G::set_pc(state, next);
+        let started = Instant::now();
+        let action = env.syscall(state);
+        self.stats.syscall_time += started.elapsed();
+        self.stats.syscalls += 1;
+        match action {
+            SyscallAction::Continue => {}
+            SyscallAction::FlushTranslations => self.flush(),
+            SyscallAction::Exit(status) => return Err(Outcome::Exit(status)),
+        }
+        // The syscall may have moved the PC (e.g. rt_sigreturn).
+        Ok(self.block_at(G::pc(state), env.code()))
     }
 
     /// The host code of the block at `pc`, translated now if it is not in the cache.

@@ -1,7 +1,8 @@
 //! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the vector
 //! part): three same, three different, two-register miscellaneous, across lanes, copy (DUP,
 //! INS, UMOV, SMOV), permute (ZIP/UZP/TRN), EXT, TBL/TBX, modified immediate (MOVI, MVNI,
-//! ORR, BIC, FMOV), shift by immediate, and vector-by-element multiplies.
+//! ORR, BIC, FMOV), shift by immediate, vector-by-element multiplies, and the scalar forms
+//! of three same, two-register miscellaneous, pairwise, DUP and shift by immediate.
 //!
 //! Every row lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`]) with
 //! the instruction word; the helper works on the vector registers in the guest state. The
@@ -30,6 +31,26 @@ pub const ROWS: &[Row] = &[
     ),
     row!(SIMD_shift, "AdvSIMD shift by immediate", "0QU011110 hhhh bbb ooooo 1 nnnnn ddddd", simd),
     row!(SIMD_elem, "AdvSIMD vector x indexed element", "0QU01111 ss L M mmmm oooo H 0 nnnnn ddddd", simd),
+    row!(SIMD_s3same, "AdvSIMD scalar three same", "01U11110 ss 1 mmmmm ooooo 1 nnnnn ddddd", simd),
+    row!(
+        SIMD_s2misc,
+        "AdvSIMD scalar two-register miscellaneous",
+        "01U11110 ss 10000 ooooo 10 nnnnn ddddd",
+        simd
+    ),
+    row!(
+        SIMD_spair,
+        "AdvSIMD scalar pairwise (ADDP, FADDP, FMAXP, ...)",
+        "01U11110 ss 11000 ooooo 10 nnnnn ddddd",
+        simd
+    ),
+    row!(
+        SIMD_scopy,
+        "AdvSIMD scalar copy (DUP element, MOV)",
+        "01011110000 iiiii 0 0000 1 nnnnn ddddd",
+        simd
+    ),
+    row!(SIMD_sshift, "AdvSIMD scalar shift by immediate", "01U111110 hhhh bbb ooooo 1 nnnnn ddddd", simd),
 ];
 
 extern "C" fn simd_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {

@@ -110,24 +110,85 @@ pub fn exec(st: &mut A64State, w: u32) -> bool {
                 shift_imm(st, w)
             }
         }
+        0b11110 if bit(w, 30) && !bit(w, 31) => {
+            if bit(w, 21) && bit(w, 10) {
+                three_same(st, w)
+            } else if bit(w, 21) && bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 {
+                two_reg_misc(st, w)
+            } else if bit(w, 21) && bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0b1000 {
+                scalar_pairwise(st, w)
+            } else if bits(w, 21, 3) == 0 && !bit(w, 29) && bits(w, 10, 6) == 0b000001 {
+                scalar_dup(st, w)
+            } else {
+                false
+            }
+        }
+        0b11111 if bit(w, 30) && !bit(w, 31) && bit(w, 10) && bits(w, 19, 4) != 0 => shift_imm(st, w),
         _ => false,
     }
+}
+
+/// ADDP (scalar) and the FP pairwise reductions of two elements.
+fn scalar_pairwise(st: &mut A64State, w: u32) -> bool {
+    let (u, size, opc, rn, rd) = (bit(w, 29), bits(w, 22, 2), bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let a = get(st, rn);
+    let fpcr = st.fpcr;
+    let r = if !u && size == 3 && opc == 0b11011 {
+        elem(a, 0, 64).wrapping_add(elem(a, 1, 64))
+    } else if u {
+        let ty = ty_of(size & 1 == 1);
+        let e = ty.bits();
+        let (x, y) = (elem(a, 0, e), elem(a, 1, e));
+        match (size >> 1, opc) {
+            (0, 0b01101) => fh::binop(ty, Op2::Add, x, y, fpcr),
+            (0, 0b01111) => fh::binop(ty, Op2::Max, x, y, fpcr),
+            (1, 0b01111) => fh::binop(ty, Op2::Min, x, y, fpcr),
+            (0, 0b01100) => fh::binop(ty, Op2::MaxNm, x, y, fpcr),
+            (1, 0b01100) => fh::binop(ty, Op2::MinNm, x, y, fpcr),
+            _ => return false,
+        }
+    } else {
+        return false;
+    };
+    set(st, rd, r as u128);
+    true
+}
+
+/// DUP (element, scalar), alias MOV: one element into a scalar register.
+fn scalar_dup(st: &mut A64State, w: u32) -> bool {
+    let Some((esize, idx)) = imm5_elem(bits(w, 16, 5)) else { return false };
+    let v = elem(get(st, bits(w, 5, 5)), idx, esize);
+    set(st, bits(w, 0, 5), v as u128);
+    true
 }
 
 fn three_same(st: &mut A64State, w: u32) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
     let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let scalar = bit(w, 28);
+    // The scalar group has only some of the vector opcodes (64-bit elements where marked).
+    if scalar
+        && !match opc {
+            0b10000 | 0b00110 | 0b00111 | 0b10001 | 0b01000 => size == 3,
+            0b00001 | 0b00101 => true,
+            0b11010 => u && size >= 2,
+            0b11100 => size < 2 || u,
+            _ => false,
+        }
+    {
+        return false;
+    }
     let width = if q { 128 } else { 64 };
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
     // Floating point: opcode 11xxx, size<1> extends the opcode, size<0> is the type.
     if opc >= 0b11000 {
         let sz = size & 1 == 1;
-        if sz && !q {
+        if sz && !q && !scalar {
             return false;
         }
         let ty = ty_of(sz);
         let esize = ty.bits();
-        let lanes = width / esize;
+        let lanes = if scalar { 1 } else { width / esize };
         let fpcr = st.fpcr;
         let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| fh::binop(ty, op, x, y, fpcr));
         let hi = size >> 1 == 1;
@@ -169,7 +230,7 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
             }
             _ => return false,
         };
-        set_q(st, rd, r, q);
+        set_q(st, rd, r, q && !scalar);
         return true;
     }
     if opc == 0b00011 {
@@ -187,10 +248,10 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
         return true;
     }
     let esize = 8 << size;
-    if size == 3 && !q {
+    if size == 3 && !q && !scalar {
         return false;
     }
-    let lanes = width / esize;
+    let lanes = if scalar { 1 } else { width / esize };
     let m = mask(esize);
     let s = |x: u64| sx(x, esize);
     let r = match (u, opc) {
@@ -278,7 +339,7 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
         }),
         _ => return false,
     };
-    set_q(st, rd, r, q);
+    set_q(st, rd, r, q && !scalar);
     true
 }
 
@@ -292,10 +353,21 @@ fn pairwise(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64, u64) -> u6
 fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let scalar = bit(w, 28);
+    if scalar
+        && !match opc {
+            0b01000..=0b01011 => size == 3 && !(u && opc == 0b01010),
+            0b11011 | 0b01100 | 0b01101 | 0b01110 => size >= 2,
+            0b11101 => size < 2,
+            _ => false,
+        }
+    {
+        return false;
+    }
     let width = if q { 128 } else { 64 };
     let a = get(st, rn);
     let esize = 8 << size;
-    let lanes = width / esize;
+    let lanes = if scalar { 1 } else { width / esize };
     let s = |x: u64| sx(x, esize);
     // Floating point (opcodes 1xxxx with size<1> as an opcode bit, and 01111 FABS/FNEG).
     if opc >= 0b10110 || opc == 0b01111 || opc == 0b01100 || opc == 0b01101 || opc == 0b01110 {
@@ -309,7 +381,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         set(st, rd, r);
         return true;
     }
-    if size == 3 && !q && !matches!(opc, 0b10010 | 0b10100) {
+    if size == 3 && !q && !scalar && !matches!(opc, 0b10010 | 0b10100) {
         return false;
     }
     let r = match (u, opc) {
@@ -380,19 +452,20 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         }
         _ => return false,
     };
-    set_q(st, rd, r, q);
+    set_q(st, rd, r, q && !scalar);
     true
 }
 
 fn fp_misc(st: &mut A64State, w: u32) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
+    let scalar = bit(w, 28);
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
     let a = get(st, rn);
     let fpcr = st.fpcr;
     let sz = size & 1 == 1;
     let hi = size >> 1 == 1;
     // FCVTN / FCVTL: narrow double to single (into the lower or upper half) and widen.
-    if !u && !hi && (opc == 0b10110 || opc == 0b10111) {
+    if !u && !hi && !scalar && (opc == 0b10110 || opc == 0b10111) {
         if opc == 0b10110 {
             if !sz {
                 return false; // half precision
@@ -413,12 +486,12 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
         }
         return true;
     }
-    if sz && !q {
+    if sz && !q && !scalar {
         return false;
     }
     let ty = ty_of(sz);
     let esize = ty.bits();
-    let lanes = if q { 128 } else { 64 } / esize;
+    let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
     let r = match (u, hi, opc) {
         (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
         (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
@@ -438,7 +511,7 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
         (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(fh::compare(ty, x, 0) == 0b1000)),
         _ => return false,
     };
-    set_q(st, rd, r, q);
+    set_q(st, rd, r, q && !scalar);
     true
 }
 
@@ -791,6 +864,11 @@ fn shift_imm(st: &mut A64State, w: u32) -> bool {
     let (q, u) = (bit(w, 30), bit(w, 29));
     let (immh, immb, opc, rn, rd) =
         (bits(w, 19, 4), bits(w, 16, 3), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let scalar = bit(w, 28);
+    // Scalar shifts exist for 64-bit elements only (the narrowing scalar forms are not here).
+    if scalar && (immh < 8 || matches!(opc, 0b10000 | 0b10001 | 0b10100)) {
+        return false;
+    }
     let hsb = 31 - immh.leading_zeros();
     let esize = 8 << hsb;
     let immhb = (immh << 3) | immb;
@@ -830,10 +908,10 @@ fn shift_imm(st: &mut A64State, w: u32) -> bool {
         set(st, rd, r);
         return true;
     }
-    if hsb == 3 && !q {
+    if hsb == 3 && !q && !scalar {
         return false;
     }
-    let lanes = if q { 128 } else { 64 } / esize;
+    let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
     let right = 2 * esize - immhb;
     let left = immhb - esize;
     let shr = |x: u64, sh: u32| -> u64 {
@@ -867,7 +945,7 @@ fn shift_imm(st: &mut A64State, w: u32) -> bool {
         }),
         _ => return false,
     };
-    set_q(st, rd, r, q);
+    set_q(st, rd, r, q && !scalar);
     true
 }
 
