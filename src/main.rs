@@ -1,4 +1,37 @@
+//! The `xlate` command line: parses the options and hands the program to the library
+//! ([`xlate::runtime::run_program`]), then exits the way the guest did.
+
+use clap::Parser;
+use std::ffi::OsString;
+use xlate::runtime::{die_by_signal, run_program, Options, Outcome};
+
+/// Runs a statically linked x86-64 or AArch64 Linux program by dynamic binary translation.
+#[derive(Parser, Debug)]
+#[command(name = "xlate", version, override_usage = "xlate [OPTIONS] PROGRAM [ARGS]...")]
+struct Cli {
+    /// Log each guest system call with its arguments and result on stderr.
+    #[arg(long)]
+    strace: bool,
+
+    /// Print translation statistics on stderr when the guest ends.
+    #[arg(long)]
+    stats: bool,
+
+    /// The program to run, then its arguments, passed unchanged (even ones that look like
+    /// options).
+    #[arg(value_name = "PROGRAM", required = true, num_args = 1.., trailing_var_arg = true)]
+    command: Vec<OsString>,
+}
+
 fn main() {
-    eprintln!("xlate: not yet wired up");
-    std::process::exit(1);
+    let cli = Cli::parse();
+    let options = Options { argv: cli.command, strace: cli.strace, stats: cli.stats };
+    match run_program(&options) {
+        Ok(Outcome::Exit(status)) => std::process::exit(status),
+        Ok(Outcome::Signal(signal)) => die_by_signal(signal),
+        Err(e) => {
+            eprintln!("xlate: {e}");
+            std::process::exit(e.exit_code)
+        }
+    }
 }

@@ -35,6 +35,7 @@ pub mod interp;
 pub mod opt;
 pub mod print;
 pub mod regalloc;
+pub mod testgen;
 
 pub use builder::Builder;
 
@@ -378,9 +379,51 @@ impl Op {
             }
         }
     }
+
+    /// Rewrites every temporary this op reads through `f`.
+    pub fn map_srcs(&mut self, mut f: impl FnMut(Temp) -> Temp) {
+        match self {
+            Op::GuestInsn { .. } | Op::Const { .. } | Op::LoadState { .. } | Op::Fence => {}
+            Op::StoreState { src, .. } => *src = f(*src),
+            Op::Load { addr, .. } => *addr = f(*addr),
+            Op::Store { addr, src, .. } | Op::AtomicRmw { addr, src, .. } => {
+                *addr = f(*addr);
+                *src = f(*src)
+            }
+            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } => {
+                *a = f(*a);
+                *b = f(*b)
+            }
+            Op::Un { a, .. } | Op::Ext { a, .. } => *a = f(*a),
+            Op::Select { cond, if_true, if_false, .. } => {
+                *cond = f(*cond);
+                *if_true = f(*if_true);
+                *if_false = f(*if_false)
+            }
+            Op::CompareExchange { addr, expected, new, .. } => {
+                *addr = f(*addr);
+                *expected = f(*expected);
+                *new = f(*new)
+            }
+            Op::CallHelper { args, .. } => args.iter_mut().for_each(|a| *a = f(*a)),
+            Op::ExitIf { cond, exit } => {
+                *cond = f(*cond);
+                exit.map_srcs(f)
+            }
+        }
+    }
 }
 
 impl Exit {
+    /// Rewrites every temporary this exit reads through `f`.
+    pub fn map_srcs(&mut self, mut f: impl FnMut(Temp) -> Temp) {
+        match self {
+            Exit::Branch { cond, .. } => *cond = f(*cond),
+            Exit::Indirect(t) | Exit::Return(t) => *t = f(*t),
+            Exit::Jump(_) | Exit::Syscall { .. } | Exit::Trap { .. } => {}
+        }
+    }
+
     /// Calls `f` on every temporary this exit reads.
     pub fn for_each_src(&self, mut f: impl FnMut(Temp)) {
         match self {

@@ -1,1 +1,245 @@
-//! (to be written)
+//! IR passes run on every block between the frontend and the backend.
+//!
+//! * **State forwarding**: a `LoadState` of a field whose value the block already holds in a
+//!   temporary (it stored or loaded it earlier) becomes that temporary. This is what keeps a
+//!   guest register in a host register within a block.
+//! * **Constant folding**: ops whose inputs are all constants become constants (through the
+//!   interpreter's `eval_*`, the single definition of op arithmetic); side exits and branches
+//!   on constant conditions are resolved.
+//! * **Dead state-store elimination**: a `StoreState` whose bytes are all overwritten later in
+//!   the block before anything can observe them is deleted. Frontends store every flag they
+//!   define, so this is the dead-flag elimination.
+//! * **Dead code elimination**: pure ops whose result nobody reads are deleted.
+//!
+//! What can observe guest state: a `LoadState` of overlapping bytes, a helper call, and any
+//! exit (side or final). Memory ops cannot: guest memory and guest state are disjoint, and a
+//! guest that faults dies without a signal handler seeing its registers.
+
+use super::interp::{eval_bin, eval_cmp, eval_ext, eval_un};
+use super::*;
+
+/// Runs every pass, in an order where each one feeds the next.
+pub fn optimize(block: &mut Block) {
+    forward_and_fold(block);
+    eliminate_dead_state_stores(block);
+    eliminate_dead_code(block);
+}
+
+/// State forwarding and constant folding, one forward pass.
+pub fn forward_and_fold(block: &mut Block) {
+    let n = block.temps as usize;
+    let mut rename: Vec<Temp> = (0..block.temps).map(Temp).collect();
+    let mut constant: Vec<Option<u64>> = vec![None; n];
+    // State bytes whose value is known: (offset, width, temp holding it zero-extended or not).
+    let mut known: Vec<(u32, Width, Temp)> = Vec::new();
+    let overlaps = |o: u32, w: Width, o2: u32, w2: Width| o < o2 + w2.bytes() && o2 < o + w.bytes();
+
+    let mut out: Vec<Op> = Vec::with_capacity(block.ops.len());
+    let mut exit_now: Option<Exit> = None;
+    for mut op in std::mem::take(&mut block.ops) {
+        op.map_srcs(|t| rename[t.0 as usize]);
+        let c = |t: Temp| constant[t.0 as usize];
+        let folded = match &op {
+            Op::Bin { op: bop, dst, a, b, width } => {
+                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_bin(*bop, x, y, *width)))
+            }
+            Op::Un { op: uop, dst, a, width } => c(*a).map(|x| (*dst, eval_un(*uop, x, *width))),
+            Op::Ext { dst, a, from, signed } => c(*a).map(|x| (*dst, eval_ext(x, *from, *signed))),
+            Op::Cmp { op: cop, dst, a, b, width } => {
+                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_cmp(*cop, x, y, *width)))
+            }
+            _ => None,
+        };
+        if let Some((dst, value)) = folded {
+            op = Op::Const { dst, value };
+        }
+        match &op {
+            Op::Const { dst, value } => constant[dst.0 as usize] = Some(*value),
+            Op::Select { dst, cond, if_true, if_false } if c(*cond).is_some() => {
+                rename[dst.0 as usize] = if c(*cond) != Some(0) { *if_true } else { *if_false };
+                constant[dst.0 as usize] = c(rename[dst.0 as usize]);
+                continue;
+            }
+            &Op::LoadState { dst, offset, width } => {
+                if let Some(&(_, _, held)) = known.iter().find(|(o, w, _)| *o == offset.0 && *w == width) {
+                    if width == Width::W64 {
+                        rename[dst.0 as usize] = held;
+                        constant[dst.0 as usize] = c(held);
+                        continue;
+                    }
+                    op = Op::Ext { dst, a: held, from: width, signed: false };
+                    if let Some(v) = c(held) {
+                        let value = eval_ext(v, width, false);
+                        constant[dst.0 as usize] = Some(value);
+                        op = Op::Const { dst, value };
+                    }
+                } else {
+                    known.push((offset.0, width, dst));
+                }
+            }
+            Op::StoreState { offset, src, width } => {
+                known.retain(|(o, w, _)| !overlaps(*o, *w, offset.0, *width));
+                known.push((offset.0, *width, *src));
+            }
+            Op::CallHelper { .. } => known.clear(),
+            Op::ExitIf { cond, exit } => match c(*cond) {
+                Some(0) => continue,
+                Some(_) => {
+                    exit_now = Some(exit.clone());
+                    break;
+                }
+                None => {}
+            },
+            _ => {}
+        }
+        out.push(op);
+    }
+    block.ops = out;
+    if let Some(exit) = exit_now {
+        block.exit = exit;
+    } else {
+        block.exit.map_srcs(|t| rename[t.0 as usize]);
+    }
+    if let Exit::Branch { cond, taken, not_taken } = block.exit {
+        if let Some(v) = constant[cond.0 as usize] {
+            block.exit = Exit::Jump(if v != 0 { taken } else { not_taken });
+        }
+    }
+}
+
+/// Deletes `StoreState`s that are overwritten before anything observes them.
+pub fn eliminate_dead_state_stores(block: &mut Block) {
+    // Bytes of state that are certainly overwritten later with nothing observing them first.
+    let mut covered: Vec<bool> = Vec::new();
+    let mut dead = vec![false; block.ops.len()];
+    for (i, op) in block.ops.iter().enumerate().rev() {
+        match op {
+            Op::StoreState { offset, width, .. } => {
+                let range = offset.0 as usize..(offset.0 + width.bytes()) as usize;
+                if covered.len() < range.end {
+                    covered.resize(range.end, false);
+                }
+                if covered[range.clone()].iter().all(|&b| b) {
+                    dead[i] = true;
+                } else {
+                    covered[range].iter_mut().for_each(|b| *b = true);
+                }
+            }
+            Op::LoadState { offset, width, .. } => {
+                let range = offset.0 as usize..(offset.0 + width.bytes()) as usize;
+                for b in covered.iter_mut().take(range.end).skip(range.start) {
+                    *b = false;
+                }
+            }
+            Op::CallHelper { .. } | Op::ExitIf { .. } => covered.clear(),
+            _ => {}
+        }
+    }
+    let mut i = 0;
+    block.ops.retain(|_| {
+        i += 1;
+        !dead[i - 1]
+    });
+}
+
+/// Deletes pure ops whose result nobody reads.
+pub fn eliminate_dead_code(block: &mut Block) {
+    let mut used = vec![false; block.temps as usize];
+    block.exit.for_each_src(|t| used[t.0 as usize] = true);
+    let mut keep = vec![true; block.ops.len()];
+    for (i, op) in block.ops.iter().enumerate().rev() {
+        let pure = matches!(
+            op,
+            Op::Const { .. }
+                | Op::LoadState { .. }
+                | Op::Bin { .. }
+                | Op::Un { .. }
+                | Op::Ext { .. }
+                | Op::Cmp { .. }
+                | Op::Select { .. }
+        );
+        if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {
+            keep[i] = false;
+            continue;
+        }
+        op.for_each_src(|t| used[t.0 as usize] = true);
+    }
+    let mut i = 0;
+    block.ops.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::testgen::{random_block, Layout, Rng};
+
+    #[test]
+    fn dead_flag_stores_go_and_live_ones_stay() {
+        let mut b = Builder::new();
+        let x = b.load_state(StateOffset(40), Width::W64);
+        let one = b.constant(1);
+        let s1 = b.bin(BinOp::Add, x, one, Width::W64);
+        let f1 = b.cmp_imm(CmpOp::Eq, s1, 0, Width::W64);
+        b.store_state(StateOffset(33), f1, Width::W8); // dead: overwritten below
+        let s2 = b.bin(BinOp::Sub, s1, one, Width::W64);
+        let f2 = b.cmp_imm(CmpOp::Eq, s2, 0, Width::W64);
+        b.store_state(StateOffset(33), f2, Width::W8);
+        b.store_state(StateOffset(40), s2, Width::W64);
+        let mut block = b.finish(GuestAddr(0), 0, 0, Exit::Jump(GuestAddr(4)));
+        optimize(&mut block);
+        verify(&block).unwrap();
+        let stores = block.ops.iter().filter(|o| matches!(o, Op::StoreState { .. })).count();
+        assert_eq!(stores, 2);
+        assert!(!block.ops.iter().any(|o| matches!(o, Op::Cmp { dst, .. } if *dst == f1)));
+    }
+
+    #[test]
+    fn forwarding_reads_a_stored_register_back_without_memory() {
+        let mut b = Builder::new();
+        let x = b.load_state(StateOffset(40), Width::W64);
+        b.store_state(StateOffset(48), x, Width::W64);
+        let y = b.load_state(StateOffset(48), Width::W64);
+        let mut block = b.finish(GuestAddr(0), 0, 0, Exit::Indirect(y));
+        optimize(&mut block);
+        assert_eq!(block.exit, Exit::Indirect(x));
+        assert_eq!(block.ops.iter().filter(|o| matches!(o, Op::LoadState { .. })).count(), 1);
+    }
+
+    /// The optimised block must leave exactly the state, memory and exit of the original.
+    #[test]
+    fn optimized_random_blocks_match_the_original() {
+        let base = Layout::default();
+        let mut rng = Rng::new(99);
+        for case in 0..3000 {
+            let mut mem_a = vec![0u64; base.mem_len as usize / 8];
+            let mut init = Rng::new(case);
+            for a in mem_a.iter_mut() {
+                *a = init.interesting();
+            }
+            let layout = Layout { mem_base: mem_a.as_mut_ptr() as u64, ..base.clone() };
+            let block = random_block(&mut rng, &layout);
+            let mut opt = block.clone();
+            optimize(&mut opt);
+            verify(&opt).unwrap_or_else(|e| panic!("case {case}: {e}\n{block:?}"));
+
+            let mut state_a = vec![0u64; base.state_len as usize / 8];
+            for v in state_a.iter_mut() {
+                *v = init.interesting();
+            }
+            let mut state_b = state_a.clone();
+            let snapshot: Vec<u64> = mem_a.clone();
+            // SAFETY: the block touches only its state buffer and mem_a.
+            let out_a = unsafe { interp::run_block(&block, state_a.as_mut_ptr() as *mut u8) };
+            let after_a = mem_a.clone();
+            mem_a.copy_from_slice(&snapshot);
+            // SAFETY: as above.
+            let out_b = unsafe { interp::run_block(&opt, state_b.as_mut_ptr() as *mut u8) };
+            assert_eq!(out_a, out_b, "case {case}: exit differs\n{block:?}\n{opt:?}");
+            assert_eq!(state_a, state_b, "case {case}: state differs\n{block:?}\n{opt:?}");
+            assert_eq!(after_a, mem_a, "case {case}: memory differs");
+        }
+    }
+}

@@ -1,1 +1,376 @@
-//! ELF loader: maps a static guest executable and builds its initial stack.
+//! ELF loader: maps a static guest executable into [`GuestMemory`] and builds its initial
+//! stack. The one entry point is [`load`].
+//!
+//! What it accepts: ELF64 little-endian executables for x86-64 or AArch64 (`e_machine` picks
+//! the [`GuestArch`], hence the frontend), either ET_EXEC (mapped at its link addresses) or
+//! static-pie (ET_DYN without PT_INTERP, mapped at a base xlate picks: [`PIE_BASE`] if free,
+//! else wherever the kernel finds room, aligned to the largest `p_align`). Anything else is a
+//! [`LoadError`] with one clear line and exit status 126 (127 if the file is missing).
+//!
+//! How segments are mapped (the result is what Linux's `load_elf_binary` produces):
+//! * the whole span of the PT_LOAD segments is claimed at once with `MAP_FIXED_NOREPLACE`, so
+//!   an executable whose addresses overlap xlate's own memory is refused
+//!   ([`LoadErrorKind::Overlap`]) instead of clobbering it;
+//! * each segment's pages are made writable, its file bytes copied in (the rest, bss and the
+//!   tail of the last file page, is zero because the memory is fresh), then given the
+//!   segment's protection; a page shared by two segments gets both protections; the space
+//!   between segments is unmapped again;
+//! * the program break starts at the first page above the highest segment.
+//!
+//! PT_TLS needs nothing from the loader (the guest's libc sets up TLS from the program
+//! headers via AT_PHDR). PT_GNU_STACK only decides whether the stack is executable (PF_X),
+//! as in Linux; without it the stack is not executable (64-bit Linux). PT_GNU_PROPERTY (IBT,
+//! BTI) is ignored.
+//!
+//! The stack: a fresh mapping of the host's RLIMIT_STACK soft limit (8 MiB if unlimited,
+//! at most 256 MiB) with a 1 MiB inaccessible guard below it, placed by the kernel (so never
+//! over xlate's memory), laid out by [`stack::build`] exactly as Linux does.
+
+mod elf;
+mod error;
+pub mod stack;
+
+pub use elf::{parse, ElfImage, ElfKind, Segment, PHDR_SIZE};
+pub use error::{machine_name, LoadError, LoadErrorKind};
+
+use crate::runtime::memory::{page_down, page_up, GuestMemory, PAGE_SIZE};
+use stack::{at, AuxValue, StackContents};
+use std::ffi::OsString;
+use std::ops::Range;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// The guest instruction set, from `e_machine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GuestArch {
+    X86_64,
+    Aarch64,
+}
+
+impl GuestArch {
+    /// The AT_PLATFORM string Linux gives for this architecture.
+    pub fn platform(self) -> &'static str {
+        match self {
+            GuestArch::X86_64 => "x86_64",
+            GuestArch::Aarch64 => "aarch64",
+        }
+    }
+
+    /// AT_MINSIGSTKSZ: the space a signal frame needs. Linux computes it from the CPU's
+    /// register state size; xlate's guests have no AVX/SVE state, so these are the
+    /// architectures' MINSIGSTKSZ constants from the uapi headers.
+    pub fn min_signal_stack_size(self) -> u64 {
+        match self {
+            GuestArch::X86_64 => 2048,
+            GuestArch::Aarch64 => 5120,
+        }
+    }
+}
+
+/// Preferred load address of a static-pie executable: low in the address space, away from
+/// where the kernel places xlate (a PIE itself, around 0x5555_5555_0000 without ASLR) and its
+/// mmaps (top down from the stack).
+pub const PIE_BASE: u64 = 0x40_0000_0000;
+
+/// Size of the inaccessible gap below the stack (Linux's stack_guard_gap is 1 MiB).
+const STACK_GUARD: u64 = 1 << 20;
+const DEFAULT_STACK: u64 = 8 << 20;
+const MAX_STACK: u64 = 256 << 20;
+
+/// A loaded program, ready to run.
+#[derive(Clone, Debug)]
+pub struct LoadedProgram {
+    pub arch: GuestArch,
+    /// The guest's first instruction (e_entry plus `load_bias`).
+    pub entry: u64,
+    /// The initial stack pointer: points at argc, 16-byte aligned.
+    pub stack_pointer: u64,
+    /// The initial program break (also set in the `GuestMemory`).
+    pub brk_start: u64,
+    /// The executable's absolute, canonical path: what /proc/self/exe must answer.
+    pub exe_path: PathBuf,
+    /// Added to every ELF address: 0 for ET_EXEC.
+    pub load_bias: u64,
+    /// The guest stack mapping (without its guard gap).
+    pub stack: Range<u64>,
+    /// The auxiliary vector as written to the stack, ending with (AT_NULL, 0): for
+    /// /proc/self/auxv and the like.
+    pub auxv: Vec<(u64, u64)>,
+}
+
+/// Loads the static executable at `path` into `memory` and builds its initial stack.
+///
+/// `args` is the guest's argv (`args[0]` is conventionally the path as the user gave it);
+/// `env` its environment as `NAME=value` strings. `hwcap` gives AT_HWCAP and AT_HWCAP2 for
+/// the guest architecture: only the features the frontend implements (for x86-64, AT_HWCAP
+/// is the CPUID.1:EDX value the frontend reports). AT_EXECFN is `path` as given.
+pub fn load(
+    path: &Path,
+    args: &[OsString],
+    env: &[OsString],
+    memory: &mut GuestMemory,
+    hwcap: impl Fn(GuestArch) -> (u64, u64),
+) -> Result<LoadedProgram, LoadError> {
+    let fail = |kind| LoadError { path: path.to_path_buf(), kind };
+    let data = read_executable(path).map_err(fail)?;
+    let image = parse(&data).map_err(fail)?;
+    let exe_path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+
+    let (load_bias, brk_start) = map_segments(&image, &data, memory).map_err(fail)?;
+    memory.set_brk_start(brk_start);
+
+    let (hwcap1, hwcap2) = hwcap(image.arch);
+    let phdr = phdr_address(&image) + load_bias;
+    let entry = image.entry.wrapping_add(load_bias);
+    // SAFETY: these getters cannot fail and touch no memory.
+    let (uid, euid, gid, egid) =
+        unsafe { (libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()) };
+    let v = AuxValue::Value;
+    let mut auxv = vec![
+        (at::MINSIGSTKSZ, v(image.arch.min_signal_stack_size())),
+        (at::HWCAP, v(hwcap1)),
+        (at::PAGESZ, v(PAGE_SIZE)),
+        (at::CLKTCK, v(100)),
+        (at::PHDR, v(phdr)),
+        (at::PHENT, v(PHDR_SIZE)),
+        (at::PHNUM, v(image.phnum)),
+        (at::BASE, v(0)),
+        (at::FLAGS, v(0)),
+        (at::ENTRY, v(entry)),
+        (at::UID, v(uid.into())),
+        (at::EUID, v(euid.into())),
+        (at::GID, v(gid.into())),
+        (at::EGID, v(egid.into())),
+        (at::SECURE, v(0)),
+        (at::RANDOM, AuxValue::Random),
+        (at::HWCAP2, v(hwcap2)),
+        (at::EXECFN, AuxValue::ExecFn),
+    ];
+    auxv.push((at::PLATFORM, AuxValue::Platform));
+
+    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    let envp: Vec<&[u8]> = env.iter().map(|e| e.as_bytes()).collect();
+    let contents = StackContents {
+        argv: &argv,
+        envp: &envp,
+        execfn: path.as_os_str().as_bytes(),
+        platform: Some(image.arch.platform().as_bytes()),
+        random: random_bytes().map_err(|e| fail(LoadErrorKind::Stack(e)))?,
+        auxv: &auxv,
+    };
+    let stack_prot = libc::PROT_READ | libc::PROT_WRITE | if image.exec_stack { libc::PROT_EXEC } else { 0 };
+    let (stack, built) = map_stack(memory, &contents, stack_prot).map_err(fail)?;
+    Ok(LoadedProgram {
+        arch: image.arch,
+        entry,
+        stack_pointer: built.sp,
+        brk_start,
+        exe_path,
+        load_bias,
+        stack,
+        auxv: built.auxv,
+    })
+}
+
+/// Reads the whole file, with the checks `execve` makes first.
+fn read_executable(path: &Path) -> Result<Vec<u8>, LoadErrorKind> {
+    let io_kind = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => LoadErrorKind::NotFound,
+        std::io::ErrorKind::PermissionDenied => LoadErrorKind::PermissionDenied,
+        _ => LoadErrorKind::Io(e.raw_os_error().unwrap_or(libc::EIO)),
+    };
+    let meta = std::fs::metadata(path).map_err(io_kind)?;
+    if meta.is_dir() {
+        return Err(LoadErrorKind::IsDirectory);
+    }
+    if !meta.is_file() {
+        return Err(LoadErrorKind::NotRegularFile);
+    }
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| LoadErrorKind::NotFound)?;
+    // SAFETY: access() only reads the NUL-terminated path.
+    if unsafe { libc::access(c_path.as_ptr(), libc::X_OK) } != 0 {
+        return Err(LoadErrorKind::PermissionDenied);
+    }
+    std::fs::read(path).map_err(io_kind)
+}
+
+/// Address of the program headers in guest memory before relocation, as Linux computes
+/// AT_PHDR: inside the PT_LOAD segment whose file bytes contain them; failing that, at
+/// `e_phoff` past the first segment's file-offset origin (what older kernels did).
+fn phdr_address(image: &ElfImage) -> u64 {
+    let inside = image.segments.iter().find(|s| s.offset <= image.phoff && image.phoff - s.offset < s.filesz);
+    let s = inside.unwrap_or(&image.segments[0]);
+    s.vaddr.wrapping_sub(s.offset).wrapping_add(image.phoff)
+}
+
+/// The page range `[start, end)` a segment occupies.
+fn page_range(s: &Segment, bias: u64) -> (u64, u64) {
+    // `parse` checked that vaddr + memsz < 2^63; the bias keeps the sum in range (the mapping
+    // would have failed otherwise).
+    let start = page_down(s.vaddr.wrapping_add(bias));
+    let end = page_up(s.end().wrapping_add(bias)).unwrap_or(!(PAGE_SIZE - 1));
+    (start, end)
+}
+
+/// Maps the PT_LOAD segments; returns the load bias and the initial break.
+fn map_segments(
+    image: &ElfImage,
+    data: &[u8],
+    memory: &mut GuestMemory,
+) -> Result<(u64, u64), LoadErrorKind> {
+    let lo = image.segments.iter().map(|s| page_down(s.vaddr)).min().unwrap_or(0);
+    let hi = image.segments.iter().map(|s| page_range(s, 0).1).max().unwrap_or(0);
+    let span = hi - lo;
+
+    let bias =
+        match image.kind {
+            ElfKind::Exec => {
+                claim(memory, lo, span)?;
+                0
+            }
+            ElfKind::StaticPie => {
+                let align = image
+                    .segments
+                    .iter()
+                    .map(|s| s.align)
+                    .filter(|a| a.is_power_of_two())
+                    .max()
+                    .unwrap_or(PAGE_SIZE)
+                    .clamp(PAGE_SIZE, 1 << 30);
+                let preferred = PIE_BASE.next_multiple_of(align);
+                match memory.map_segment(preferred, span, libc::PROT_NONE) {
+                    Ok(_) => preferred - lo,
+                    Err(_) => {
+                        let start = memory
+                            .reserve(span, align)
+                            .map_err(|errno| LoadErrorKind::MapFailed { start: 0, end: span, errno })?;
+                        start - lo
+                    }
+                }
+            }
+        };
+
+    // Writable while the bytes are copied in.
+    let rw = libc::PROT_READ | libc::PROT_WRITE;
+    let map_err = |(start, end): (u64, u64)| move |errno| LoadErrorKind::MapFailed { start, end, errno };
+    for s in &image.segments {
+        let (start, end) = page_range(s, bias);
+        memory.mprotect(start, end - start, rw).map_err(map_err((start, end)))?;
+    }
+    for s in &image.segments {
+        // `parse` checked the file range.
+        let bytes = &data[s.offset as usize..(s.offset + s.filesz) as usize];
+        let at = s.vaddr + bias;
+        memory.write_bytes(at, bytes).map_err(map_err((at, at + s.filesz)))?;
+    }
+    // Final protections; a page shared by two segments gets both.
+    let mut ranges: Vec<(u64, u64, i32)> = image
+        .segments
+        .iter()
+        .map(|s| {
+            let (a, b) = page_range(s, bias);
+            (a, b, s.prot)
+        })
+        .collect();
+    ranges.sort();
+    for &(start, end, prot) in &ranges {
+        memory.mprotect(start, end - start, prot).map_err(map_err((start, end)))?;
+    }
+    for w in ranges.windows(2) {
+        let ((_, end0, p0), (start1, end1, p1)) = (w[0], w[1]);
+        if start1 < end0 {
+            let shared_end = end0.min(end1);
+            memory.mprotect(start1, shared_end - start1, p0 | p1).map_err(map_err((start1, shared_end)))?;
+        }
+    }
+    // Unmap what lies between segments, as Linux never maps it.
+    let mut at = lo + bias;
+    for &(start, end, _) in &ranges {
+        if start > at {
+            memory.munmap(at, start - at).map_err(map_err((at, start)))?;
+        }
+        at = at.max(end);
+    }
+    Ok((bias, hi + bias))
+}
+
+/// Claims `[start, start + len)` for an ET_EXEC's segments, refusing if any of it is in use.
+fn claim(memory: &mut GuestMemory, start: u64, len: u64) -> Result<(), LoadErrorKind> {
+    let end = start + len;
+    match memory.map_segment(start, len, libc::PROT_NONE) {
+        Ok(_) => Ok(()),
+        Err(libc::EEXIST) => Err(LoadErrorKind::Overlap { start, end, used_by: host_mapping_in(start, end) }),
+        Err(errno) => Err(LoadErrorKind::MapFailed { start, end, errno }),
+    }
+}
+
+/// Names the first host mapping overlapping `[start, end)` (from /proc/self/maps), for the
+/// overlap error message.
+fn host_mapping_in(start: u64, end: u64) -> String {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let Some((a, b)) = fields.next().and_then(|r| r.split_once('-')) else { continue };
+        let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
+            continue;
+        };
+        if a < end && start < b {
+            let name = fields.nth(4).unwrap_or("anonymous memory");
+            return format!("{a:#x}-{b:#x} {name}");
+        }
+    }
+    "memory already mapped".to_string()
+}
+
+/// Maps the guest stack and writes the initial contents; returns the stack range and the
+/// built stack.
+fn map_stack(
+    memory: &mut GuestMemory,
+    contents: &StackContents,
+    prot: i32,
+) -> Result<(Range<u64>, stack::BuiltStack), LoadErrorKind> {
+    let size = stack_size();
+    let strings: u64 = contents.argv.iter().chain(contents.envp).map(|s| s.len() as u64 + 1 + 8).sum();
+    if strings > size / 4 {
+        return Err(LoadErrorKind::ArgumentListTooLong);
+    }
+    let base = memory.reserve(STACK_GUARD + size, PAGE_SIZE).map_err(LoadErrorKind::Stack)?;
+    let (lo, top) = (base + STACK_GUARD, base + STACK_GUARD + size);
+    memory.mprotect(lo, size, libc::PROT_READ | libc::PROT_WRITE).map_err(LoadErrorKind::Stack)?;
+    let built = stack::build(top, contents).ok_or(LoadErrorKind::Stack(libc::ENOMEM))?;
+    memory.write_bytes(built.sp, &built.bytes).map_err(LoadErrorKind::Stack)?;
+    if prot != libc::PROT_READ | libc::PROT_WRITE {
+        memory.mprotect(lo, size, prot).map_err(LoadErrorKind::Stack)?;
+    }
+    Ok((lo..top, built))
+}
+
+/// The stack size: the host's RLIMIT_STACK soft limit, 8 MiB if unlimited, at most 256 MiB.
+fn stack_size() -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes only into `lim`.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut lim) } == 0;
+    if !ok || lim.rlim_cur == libc::RLIM_INFINITY {
+        return DEFAULT_STACK;
+    }
+    page_up(lim.rlim_cur).unwrap_or(DEFAULT_STACK).clamp(128 << 10, MAX_STACK)
+}
+
+/// 16 bytes from the kernel's random source, for AT_RANDOM.
+fn random_bytes() -> Result<[u8; 16], i32> {
+    let mut buf = [0u8; 16];
+    let mut got = 0;
+    while got < buf.len() {
+        // SAFETY: getrandom writes at most `len - got` bytes into the rest of `buf`.
+        let n = unsafe { libc::getrandom(buf[got..].as_mut_ptr().cast(), buf.len() - got, 0) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+            if e == libc::EINTR {
+                continue;
+            }
+            return Err(e);
+        }
+        got += n as usize;
+    }
+    Ok(buf)
+}

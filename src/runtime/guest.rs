@@ -1,5 +1,6 @@
 //! [`Guest`]: what the runtime needs to know about a guest ISA, implemented once per guest.
 
+use super::StateHeader;
 use crate::frontend::Frontend;
 use crate::ir::GuestAddr;
 
@@ -20,4 +21,8 @@ pub trait Guest {
 
     fn pc(state: &Self::State) -> GuestAddr;
     fn set_pc(state: &mut Self::State, pc: GuestAddr);
+
+    /// The [`StateHeader`] at the start of the state, where a block that returns to the
+    /// dispatcher says why (usually just `&mut state.header`).
+    fn header(state: &mut Self::State) -> &mut StateHeader;
 }

@@ -1,8 +1,15 @@
 //! The runtime: the dispatcher loop that finds or translates the block at the guest's PC and
 //! runs it, the per-guest glue ([`Guest`]), and the translation statistics.
 
+mod dispatcher;
 mod guest;
+pub mod memory;
+mod program;
+pub mod stats;
+
+pub use dispatcher::{Dispatcher, Outcome, SyscallAction};
 pub use guest::Guest;
+pub use program::{die_by_signal, run_program, Options, StartError};
 
 /// The first field of every guest state struct (`#[repr(C)]`, offset 0). Blocks write it when
 /// they exit to the dispatcher.

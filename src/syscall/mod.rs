@@ -1,1 +1,247 @@
-//! The syscall layer: guest syscalls in guest numbering and layouts -> host kernel.
+//! The syscall layer: a guest's system call, in the guest's numbering and struct layouts, is
+//! run on the host kernel.
+//!
+//! ```text
+//!  guest state ──GuestAbi──> (number, 6 args) ──abi table──> Sysno (canonical, Linux names)
+//!                                                              │
+//!        ┌───────────────────────────┬─────────────────────────┼──────────────────────┐
+//!        v                           v                         v                      v
+//!  owned by xlate              layout converters         forwarded as-is       host lacks it:
+//!  (memory.rs, signal.rs,      (convert.rs, fs.rs:       (host.rs: the host's  compat.rs emulates
+//!   process.rs: brk, mmap,      stat, epoll_event,        number from the       it with the *at /
+//!   arch_prctl, exit, ...)      open flags, getdents)     host's table)         2 / 3 / p calls
+//! ```
+//!
+//! Each guest ABI ([`abi::x86_64`], [`abi::aarch64`]) is data: a number table checked against
+//! the kernel's headers, where its arguments live, and which struct layouts it uses. The host
+//! side is the same data for the ISA xlate is compiled for ([`host::HOST`]), so a cross pair
+//! (x86-64 guest on an AArch64 host, or the reverse) differs from the same-ISA pair only in the
+//! tables and layouts chosen, never in special cases here.
+//!
+//! Guest addresses are host addresses, so pointers are forwarded unchanged wherever the
+//! layouts agree.
+
+pub mod abi;
+pub mod compat;
+pub mod convert;
+pub mod fs;
+pub mod host;
+pub mod memory;
+pub mod process;
+pub mod signal;
+pub mod strace;
+
+pub use abi::AbiInfo;
+pub use memory::GuestMm;
+
+use std::path::{Path, PathBuf};
+
+/// A (positive) errno value, identical on x86-64 and asm-generic (AArch64) Linux for every
+/// value the layer produces.
+pub type Errno = i32;
+
+macro_rules! sysnos {
+    ($($name:ident)*) => {
+        /// The system calls xlate knows, named as Linux names them. Guest ABIs map their numbers
+        /// to these; the host side maps them back to host numbers.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+        pub enum Sysno { $($name),* }
+
+        impl Sysno {
+            /// Every known syscall, in declaration order.
+            pub const ALL: &'static [Sysno] = &[$(Sysno::$name),*];
+            /// How many there are (the size of tables indexed by `Sysno as usize`).
+            pub const COUNT: usize = Self::ALL.len();
+
+            /// The Linux name (`"newfstatat"`), as in `__NR_newfstatat`.
+            pub fn name(self) -> &'static str {
+                match self { $(Sysno::$name => stringify!($name)),* }
+            }
+        }
+    };
+}
+
+sysnos! {
+    read write open close stat fstat lstat poll lseek mmap mprotect munmap brk rt_sigaction
+    rt_sigprocmask rt_sigreturn ioctl pread64 pwrite64 readv writev access pipe select
+    sched_yield mremap msync mincore madvise dup dup2 pause nanosleep getitimer alarm setitimer
+    getpid sendfile socket connect accept sendto recvfrom sendmsg recvmsg shutdown bind listen
+    getsockname getpeername socketpair setsockopt getsockopt clone fork vfork execve exit wait4
+    kill uname fcntl flock fsync fdatasync truncate ftruncate getdents getcwd chdir fchdir
+    rename mkdir rmdir creat link unlink symlink readlink chmod fchmod chown fchown lchown umask
+    gettimeofday getrlimit getrusage sysinfo times getuid getgid setuid setgid geteuid getegid
+    setpgid getppid getpgrp setsid setreuid setregid getgroups setgroups getresuid getresgid
+    getpgid getsid rt_sigpending rt_sigtimedwait rt_sigsuspend sigaltstack utime statfs fstatfs
+    getpriority setpriority sched_getparam sched_getscheduler sched_get_priority_max
+    sched_get_priority_min prctl arch_prctl setrlimit sync gettid readahead tkill time futex
+    sched_setaffinity sched_getaffinity epoll_create getdents64 set_tid_address fadvise64
+    timer_create timer_settime timer_gettime timer_delete clock_gettime clock_getres
+    clock_nanosleep exit_group epoll_wait epoll_ctl tgkill utimes waitid inotify_init
+    inotify_add_watch inotify_rm_watch openat mkdirat mknodat fchownat futimesat newfstatat
+    unlinkat renameat linkat symlinkat readlinkat fchmodat faccessat pselect6 ppoll
+    set_robust_list get_robust_list splice tee sync_file_range utimensat epoll_pwait
+    timerfd_create eventfd fallocate timerfd_settime timerfd_gettime accept4 eventfd2
+    epoll_create1 dup3 pipe2 inotify_init1 preadv pwritev prlimit64 syncfs getcpu renameat2
+    getrandom memfd_create copy_file_range preadv2 pwritev2 statx rseq clone3 close_range
+    faccessat2 epoll_pwait2 mknod
+}
+
+/// What the runtime must do after a guest system call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SyscallOutcome {
+    /// The result is in the guest's registers; continue at the guest's PC.
+    Continue,
+    /// The guest process ends with this status (exit_group, or exit of the only thread).
+    Exit(i32),
+    /// Guest memory in `[addr, addr + len)` that may hold translated code was unmapped,
+    /// remapped or made non-executable: translations of it must be dropped, then continue.
+    CodeModified { addr: u64, len: u64 },
+}
+
+/// A guest ISA's system-call convention: where the number and arguments are, where the result
+/// goes, and which tables and layouts ([`AbiInfo`]) its calls use.
+pub trait GuestAbi {
+    type State: GuestRegs;
+    const INFO: &'static AbiInfo;
+
+    fn syscall_number(state: &Self::State) -> u64;
+    fn syscall_args(state: &Self::State) -> [u64; 6];
+    /// Writes the result register, and whatever else the syscall instruction changes. Called
+    /// with the guest PC already after the syscall instruction.
+    fn set_syscall_result(state: &mut Self::State, value: u64);
+}
+
+/// The per-thread register state that some syscalls read or write besides their arguments.
+pub trait GuestRegs {
+    /// The fs/gs segment base (x86-64 `arch_prctl`), `None` on guests without segments.
+    fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
+    /// Sets the stack pointer (the child side of `clone` with a new stack).
+    fn set_stack_pointer(&mut self, sp: u64);
+}
+
+/// An x86 segment register with a base the guest can set.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Segment {
+    Fs,
+    Gs,
+}
+
+/// What one handler decided: a result for the guest, or an outcome for the runtime.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Action {
+    /// The raw kernel-style result: a value, or `-errno`.
+    Ret(i64),
+    /// A result, and translations of this range must be dropped.
+    RetCodeModified { ret: i64, addr: u64, len: u64 },
+    /// The process ends; nothing is returned to the guest.
+    Exit(i32),
+}
+
+/// `Ret(-errno)`.
+pub(crate) fn err(e: Errno) -> Action {
+    Action::Ret(-(e as i64))
+}
+
+/// What the handlers of one call can reach: the guest ABI's data, its memory and registers.
+pub(crate) struct Ctx<'a> {
+    pub abi: &'static AbiInfo,
+    pub mem: &'a mut dyn GuestMm,
+    pub regs: &'a mut dyn GuestRegs,
+}
+
+/// The syscall layer of one guest process: its options and what it records for the guest.
+pub struct SyscallLayer {
+    strace: bool,
+    /// The guest program's absolute path: the answer to readlink("/proc/self/exe").
+    exe_path: PathBuf,
+    pub(crate) signals: signal::SignalState,
+}
+
+impl SyscallLayer {
+    /// `exe_path` is the guest program as named on the command line; it is made absolute here
+    /// (against the current directory) so that later `chdir`s do not change the answer.
+    pub fn new(exe_path: &Path, strace: bool) -> SyscallLayer {
+        let exe_path = std::path::absolute(exe_path).unwrap_or_else(|_| exe_path.to_path_buf());
+        SyscallLayer { strace, exe_path, signals: signal::SignalState::default() }
+    }
+
+    pub fn exe_path(&self) -> &Path {
+        &self.exe_path
+    }
+
+    /// Runs the system call the guest made in `state` and writes its result back, or tells the
+    /// runtime that the guest exited. Never panics on guest input: an unknown number returns
+    /// -ENOSYS (and says so with `--strace`).
+    pub fn handle<A: GuestAbi>(&mut self, state: &mut A::State, memory: &mut dyn GuestMm) -> SyscallOutcome {
+        let nr = A::syscall_number(state);
+        let args = A::syscall_args(state);
+        let action = {
+            let mut cx = Ctx { abi: A::INFO, mem: memory, regs: state };
+            self.run(&mut cx, nr, args)
+        };
+        match action {
+            Action::Ret(ret) => {
+                A::set_syscall_result(state, ret as u64);
+                SyscallOutcome::Continue
+            }
+            Action::RetCodeModified { ret, addr, len } => {
+                A::set_syscall_result(state, ret as u64);
+                SyscallOutcome::CodeModified { addr, len }
+            }
+            Action::Exit(status) => SyscallOutcome::Exit(status),
+        }
+    }
+
+    /// Looks the number up, traces, and dispatches.
+    fn run(&mut self, cx: &mut Ctx, nr: u64, args: [u64; 6]) -> Action {
+        let Some(sys) = cx.abi.table.sysno(nr) else {
+            if self.strace {
+                strace::unknown(nr);
+            }
+            return err(libc::ENOSYS);
+        };
+        if self.strace {
+            strace::call(sys, &args, cx.abi, &*cx.mem);
+        }
+        let action = self.dispatch(cx, sys, args);
+        if self.strace {
+            strace::result(sys, &action);
+        }
+        action
+    }
+
+    /// One arm per group of calls that share a treatment; everything not listed is forwarded
+    /// with its arguments unchanged (or emulated where the host lacks the call).
+    fn dispatch(&mut self, cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
+        use Sysno::*;
+        match sys {
+            brk | mmap | munmap | mprotect | mremap => memory::handle(cx, sys, a),
+            exit | exit_group => Action::Exit(a[0] as i32),
+            arch_prctl => process::arch_prctl(cx, a),
+            uname => process::uname(cx, a),
+            clone | fork | vfork | clone3 | execve => process::spawn(cx, sys, a),
+            // glibc falls back to working without restartable sequences.
+            rseq => err(libc::ENOSYS),
+            set_robust_list | get_robust_list => self.signals.robust_list(cx, sys, a),
+            // rt_sigprocmask is forwarded (the default arm): the guest's mask is the
+            // process's mask, so blocked signals stay pending and sigwait-style code works.
+            rt_sigaction | sigaltstack | rt_sigreturn => self.signals.handle(cx, sys, a),
+            stat | lstat | fstat | newfstatat => fs::stat(cx, sys, a),
+            open | openat | creat => fs::open(cx, sys, a),
+            fcntl => fs::fcntl(cx, a),
+            readlink | readlinkat => fs::readlink(cx, sys, a, &self.exe_path),
+            epoll_ctl | epoll_wait | epoll_pwait | epoll_pwait2 => fs::epoll(cx, sys, a),
+            _ => Action::Ret(forward(cx, sys, a)),
+        }
+    }
+}
+
+/// Issues `sys` on the host with the guest's arguments unchanged: the host's own call when it
+/// has one, else the emulation in [`compat`].
+pub(crate) fn forward(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> i64 {
+    match host::number(sys) {
+        Some(nr) => host::syscall(nr, a),
+        None => compat::emulate(cx, sys, a),
+    }
+}

@@ -1,1 +1,221 @@
-//! AArch64 (A64) guest frontend.
+//! AArch64 (A64) guest frontend: decodes 4-byte A64 words with the pattern table in
+//! [`decode`] and lowers each instruction to IR with the handler of its row. Handlers live in
+//! files named after the ARM ARM sections they implement (`dp_imm`, `dp_reg`, `loadstore`,
+//! `atomic`, `branch`, `system`, `fp`, `simd`); [`flags`] holds the NZCV and condition code
+//! helpers they share, and [`Ctx`] the register access rules (register 31 is SP or XZR).
+
+pub mod atomic;
+pub mod branch;
+pub mod decode;
+pub mod dp_imm;
+pub mod dp_reg;
+pub mod flags;
+pub mod fp;
+pub mod fpconv;
+pub mod loadstore;
+pub mod simd;
+pub mod simd_helpers;
+pub mod state;
+pub mod system;
+
+pub use state::A64State;
+
+use crate::frontend::{CodeSource, Frontend, MAX_BLOCK_INSNS};
+use crate::ir::{Block, Builder, Exit, GuestAddr, Temp, TrapKind, Width};
+use crate::runtime::Guest;
+use state::off;
+
+/// The AArch64 guest, for the runtime.
+pub struct Aarch64Guest;
+
+impl Guest for Aarch64Guest {
+    type State = A64State;
+    type Frontend = A64Frontend;
+    const NAME: &'static str = "aarch64";
+
+    fn frontend() -> A64Frontend {
+        A64Frontend::new()
+    }
+
+    fn initial_state(pc: GuestAddr, sp: u64) -> A64State {
+        // Linux arm64 starts a process with every register zero (x0 is not an atexit
+        // pointer for static binaries), FPCR 0 and the given stack pointer.
+        A64State { sp, pc: pc.0, ..A64State::default() }
+    }
+
+    fn pc(state: &A64State) -> GuestAddr {
+        GuestAddr(state.pc)
+    }
+
+    fn set_pc(state: &mut A64State, pc: GuestAddr) {
+        state.pc = pc.0;
+    }
+
+    fn header(state: &mut A64State) -> &mut crate::runtime::StateHeader {
+        &mut state.header
+    }
+}
+
+/// The A64 frontend. Stateless apart from the decode table it builds once.
+pub struct A64Frontend {
+    table: &'static decode::Table,
+}
+
+impl Default for A64Frontend {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl A64Frontend {
+    pub fn new() -> Self {
+        A64Frontend { table: decode::table() }
+    }
+}
+
+/// What a handler did with its instruction.
+pub enum Flow {
+    /// Translated; the block continues with the next instruction.
+    Next,
+    /// Translated; the block ends with this exit.
+    End(Exit),
+    /// Not translated (an encoding this frontend does not implement or that is unallocated);
+    /// the block ends before it with a SIGILL trap. The string says which form.
+    Unimplemented(&'static str),
+}
+
+/// Translation context of one instruction: the block's builder and the instruction's address.
+pub struct Ctx<'a> {
+    pub b: &'a mut Builder,
+    pub pc: u64,
+}
+
+/// `W32` or `W64` from an `sf` bit.
+pub fn width_of(sf: bool) -> Width {
+    if sf {
+        Width::W64
+    } else {
+        Width::W32
+    }
+}
+
+impl Ctx<'_> {
+    /// Register `n` as a source where 31 means XZR, read at `w` (W32 reads the low half).
+    pub fn xr(&mut self, n: u32, w: Width) -> Temp {
+        if n == 31 {
+            self.b.constant(0)
+        } else {
+            self.b.load_state(off::x(n as usize), w)
+        }
+    }
+
+    /// Register `n` as a source where 31 means SP.
+    pub fn xsp(&mut self, n: u32, w: Width) -> Temp {
+        if n == 31 {
+            self.b.load_state(off::SP, w)
+        } else {
+            self.b.load_state(off::x(n as usize), w)
+        }
+    }
+
+    /// Writes `v` to register `n` (31 = XZR: discarded). A 32-bit write clears the upper half.
+    pub fn set_x(&mut self, n: u32, v: Temp, w: Width) {
+        if n != 31 {
+            let v = self.clip(v, w);
+            self.b.store_state(off::x(n as usize), v, Width::W64);
+        }
+    }
+
+    /// Writes `v` to register `n` where 31 means SP.
+    pub fn set_xsp(&mut self, n: u32, v: Temp, w: Width) {
+        let v = self.clip(v, w);
+        let slot = if n == 31 { off::SP } else { off::x(n as usize) };
+        self.b.store_state(slot, v, Width::W64);
+    }
+
+    /// `v` zero-extended from `w` (no op for W64).
+    pub fn clip(&mut self, v: Temp, w: Width) -> Temp {
+        if w == Width::W64 {
+            v
+        } else {
+            self.b.ext(v, w, false)
+        }
+    }
+
+    pub fn imm(&mut self, v: u64) -> Temp {
+        self.b.constant(v)
+    }
+
+    /// The SIGILL exit for the instruction at this context's pc.
+    pub fn trap_illegal(&self, word: u32, name: &str) -> Exit {
+        illegal(self.pc, word, name)
+    }
+}
+
+fn illegal(pc: u64, word: u32, name: &str) -> Exit {
+    Exit::Trap {
+        kind: TrapKind::IllegalInstruction,
+        pc: GuestAddr(pc),
+        message: Some(format!("{pc:#x}: unimplemented instruction {word:08x} ({name})")),
+    }
+}
+
+/// Bits `lo .. lo + len` of `word`.
+#[inline]
+pub const fn bits(word: u32, lo: u32, len: u32) -> u32 {
+    (word >> lo) & ((1u32 << len) - 1)
+}
+
+/// Bit `n` of `word` as a bool.
+#[inline]
+pub const fn bit(word: u32, n: u32) -> bool {
+    (word >> n) & 1 != 0
+}
+
+/// Sign-extends the low `len` bits of `v`.
+#[inline]
+pub const fn sext(v: u64, len: u32) -> i64 {
+    ((v << (64 - len)) as i64) >> (64 - len)
+}
+
+impl Frontend for A64Frontend {
+    fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
+        let mut b = Builder::new();
+        let start = pc.0;
+        let mut pc = start;
+        let mut insns = 0u32;
+        let exit = loop {
+            if insns >= MAX_BLOCK_INSNS {
+                break Exit::Jump(GuestAddr(pc));
+            }
+            let mut buf = [0u8; 4];
+            if code.read_code(GuestAddr(pc), &mut buf) < 4 {
+                break Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(pc), message: None };
+            }
+            let word = u32::from_le_bytes(buf);
+            let mark = b.len();
+            b.guest_insn(GuestAddr(pc), 4);
+            let (flow, name) = match self.table.lookup(word) {
+                Some(row) => ((row.handler)(&mut Ctx { b: &mut b, pc }, word), row.name),
+                None => (Flow::Unimplemented("unallocated or unknown encoding"), ""),
+            };
+            match flow {
+                Flow::Next => {
+                    insns += 1;
+                    pc += 4;
+                }
+                Flow::End(exit) => {
+                    insns += 1;
+                    pc += 4;
+                    break exit;
+                }
+                Flow::Unimplemented(why) => {
+                    b.truncate(mark);
+                    let label = if name.is_empty() { why.to_string() } else { format!("{name}: {why}") };
+                    break illegal(pc, word, &label);
+                }
+            }
+        };
+        b.finish(GuestAddr(start), (pc - start) as u32, insns, exit)
+    }
+}

@@ -1,4 +1,305 @@
-//! x86-64 guest frontend (iced-x86 decoder -> IR).
+//! x86-64 guest frontend: iced-x86 decodes, a table maps each mnemonic to a family handler,
+//! handlers write IR through [`Ctx`] (a [`Builder`] plus the current instruction's addresses).
+//!
+//! Layout:
+//! - [`operand`]: the only code that knows operands (registers with partial-register rules,
+//!   immediates, memory addressing with RIP-relative and FS/GS).
+//! - [`flags`]: flag rules shared by all families, and condition codes.
+//! - family files (`alu`, `shift`, `muldiv`, `bits`, `control`, `stack`, `mov`, ...): each
+//!   exposes `lookup(Mnemonic) -> Option<Handler>`; [`lookup`] asks them in turn.
+//!
+//! An instruction that decodes but has no handler, or whose form the handler rejects, ends the
+//! block before it with a SIGILL trap naming the address, bytes and disassembly.
 
+pub mod alu;
+pub mod bits;
+pub mod control;
+pub mod flags;
+pub mod mov;
+pub mod muldiv;
+pub mod operand;
+pub mod shift;
+pub mod stack;
 pub mod state;
+
+#[cfg(test)]
+pub(crate) mod testutil;
+
 pub use state::X86State;
+
+use crate::frontend::{CodeSource, Frontend, MAX_BLOCK_INSNS};
+use crate::ir::{Block, Builder, Exit, GuestAddr, TrapKind};
+use iced_x86::{Decoder, DecoderOptions, FlowControl, Formatter, Instruction, IntelFormatter, Mnemonic};
+use std::ops::{Deref, DerefMut};
+
+/// The longest x86 instruction.
+const MAX_INSN_LEN: usize = 15;
+
+/// A handler rejected the instruction's form (or no handler exists): it becomes a SIGILL trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsupported;
+
+/// A family handler: emits the IR of one instruction into `ctx`.
+pub type Handler = fn(&mut Ctx, &Instruction) -> Result<(), Unsupported>;
+
+/// Translation context of one block: the IR builder plus what handlers need to know about the
+/// instruction being translated. Derefs to the [`Builder`].
+pub struct Ctx {
+    pub b: Builder,
+    /// Address of the instruction being translated.
+    pub pc: u64,
+    /// Address of the instruction after it.
+    pub next_pc: u64,
+    /// Set by a handler that ends the block (branches, syscall, traps).
+    pub exit: Option<Exit>,
+}
+
+impl Deref for Ctx {
+    type Target = Builder;
+    fn deref(&self) -> &Builder {
+        &self.b
+    }
+}
+impl DerefMut for Ctx {
+    fn deref_mut(&mut self) -> &mut Builder {
+        &mut self.b
+    }
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        Ctx { b: Builder::new(), pc: 0, next_pc: 0, exit: None }
+    }
+}
+
+impl Default for Ctx {
+    fn default() -> Self {
+        Ctx::new()
+    }
+}
+
+/// The dispatch table: one line per family module. Each family's `lookup` is a `match` over
+/// the mnemonics it implements, returning the handler with its parameters bound.
+pub fn lookup(m: Mnemonic) -> Option<Handler> {
+    None.or_else(|| alu::lookup(m))
+        .or_else(|| shift::lookup(m))
+        .or_else(|| muldiv::lookup(m))
+        .or_else(|| bits::lookup(m))
+        .or_else(|| control::lookup(m))
+        .or_else(|| stack::lookup(m))
+        .or_else(|| mov::lookup(m))
+}
+
+/// Translates one decoded instruction (no block bookkeeping): used by the block loop and by
+/// tests.
+pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let handler = lookup(insn.mnemonic()).ok_or(Unsupported)?;
+    handler(ctx, insn)
+}
+
+/// The x86-64 frontend.
+#[derive(Default)]
+pub struct X86Frontend {}
+
+impl X86Frontend {
+    pub fn new() -> X86Frontend {
+        X86Frontend {}
+    }
+}
+
+fn hex_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Intel-syntax disassembly of `insn` (for trap messages).
+pub fn disassemble(insn: &Instruction) -> String {
+    let mut text = String::new();
+    IntelFormatter::new().format(insn, &mut text);
+    text
+}
+
+impl Frontend for X86Frontend {
+    fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
+        let mut ctx = Ctx::new();
+        let mut addr = pc.0;
+        let mut insns = 0u32;
+        let exit = loop {
+            if insns >= MAX_BLOCK_INSNS {
+                break Exit::Jump(GuestAddr(addr));
+            }
+            let mut buf = [0u8; MAX_INSN_LEN];
+            let avail = code.read_code(GuestAddr(addr), &mut buf);
+            // Decode from the zero-padded buffer, so that an instruction cut off by the end of
+            // readable code is told apart from invalid bytes by its length.
+            let mut decoder = Decoder::with_ip(64, &buf, addr, DecoderOptions::NONE);
+            let insn = decoder.decode();
+            if insn.is_invalid() || insn.len() > avail {
+                let (kind, what) = if insn.is_invalid() {
+                    (TrapKind::IllegalInstruction, "invalid instruction")
+                } else {
+                    (TrapKind::GeneralProtection, "unreadable code at")
+                };
+                let message = format!("{addr:#x}: {what} {}", hex_bytes(&buf[..avail]));
+                break Exit::Trap { kind, pc: GuestAddr(addr), message: Some(message) };
+            }
+            let len = insn.len();
+            let mark = ctx.len();
+            ctx.pc = addr;
+            ctx.next_pc = insn.next_ip();
+            ctx.guest_insn(GuestAddr(addr), len as u8);
+            if translate(&mut ctx, &insn).is_err() {
+                ctx.truncate(mark);
+                ctx.exit = None;
+                let message = format!(
+                    "{addr:#x}: unimplemented instruction {} ({})",
+                    hex_bytes(&buf[..len]),
+                    disassemble(&insn)
+                );
+                break Exit::Trap {
+                    kind: TrapKind::IllegalInstruction,
+                    pc: GuestAddr(addr),
+                    message: Some(message),
+                };
+            }
+            insns += 1;
+            addr = insn.next_ip();
+            if let Some(exit) = ctx.exit.take() {
+                break exit;
+            }
+            if insn.flow_control() != FlowControl::Next {
+                // A control-flow instruction whose handler did not choose an exit: continue at
+                // the next instruction through the dispatcher.
+                break Exit::Jump(GuestAddr(addr));
+            }
+        };
+        let block = ctx.b.finish(pc, (addr - pc.0) as u32, insns, exit);
+        debug_assert_eq!(crate::ir::verify(&block), Ok(()), "{block:?}");
+        block
+    }
+}
+
+/// CPU features xlate's cpuid reports in leaf 1 EDX (also the AT_HWCAP the loader puts in the
+/// auxv): FPU, TSC, CX8, CMOV, FXSR, SSE, SSE2 — what the integer frontend and the SSE helper
+/// implement. The `x86sse` cpuid handler must report exactly these bits.
+pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87 control word only; glibc expects the bit)
+    | 1 << 4 // TSC
+    | 1 << 8 // CX8 (cmpxchg8b)
+    | 1 << 15 // CMOV
+    | 1 << 24 // FXSR
+    | 1 << 25 // SSE
+    | 1 << 26; // SSE2
+
+/// Leaf 1 ECX: POPCNT (implemented in `bits`). SSE3 and later are not implemented.
+pub const CPUID_1_ECX: u32 = 1 << 23;
+
+/// Leaf 0x8000_0001 ECX: LZCNT (ABM, implemented in `bits`).
+pub const CPUID_80000001_ECX: u32 = 1 << 5;
+
+/// Leaf 7 subleaf 0 EBX: no BMI1. Reporting it would promise andn/bextr/blsi/blsmsk/blsr as
+/// well. `rep bsf` (which gcc emits for ctz) still executes as tzcnt, like the host does; tzcnt
+/// and bsf agree for every non-zero input, the only inputs such code passes.
+pub const CPUID_7_EBX: u32 = 0;
+
+/// AT_HWCAP for the auxv: CPUID.1:EDX, as Linux reports it on x86-64.
+pub const fn hwcap() -> u64 {
+    CPUID_1_EDX as u64
+}
+
+/// The x86-64 guest, for the runtime.
+pub struct X86_64Guest;
+
+impl crate::runtime::Guest for X86_64Guest {
+    type State = X86State;
+    type Frontend = X86Frontend;
+    const NAME: &'static str = "x86-64";
+
+    fn frontend() -> X86Frontend {
+        X86Frontend::new()
+    }
+
+    fn initial_state(pc: GuestAddr, sp: u64) -> X86State {
+        // Default: GPRs zero, flags clear (RFLAGS 0x202: only the reserved bit and IF, which we
+        // do not model), MXCSR 0x1f80, x87 control word 0x37f.
+        let mut state = X86State::default();
+        state.header.next_pc = pc.0;
+        state.rip = pc.0;
+        state.gpr[state::reg::RSP] = sp;
+        state
+    }
+
+    fn pc(state: &X86State) -> GuestAddr {
+        GuestAddr(state.header.next_pc)
+    }
+
+    fn set_pc(state: &mut X86State, pc: GuestAddr) {
+        state.header.next_pc = pc.0;
+        state.rip = pc.0;
+    }
+
+    fn header(state: &mut X86State) -> &mut crate::runtime::StateHeader {
+        &mut state.header
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::SliceCode;
+
+    fn block_of(bytes: &[u8]) -> Block {
+        X86Frontend::new().translate(&SliceCode { base: GuestAddr(0x1000), bytes }, GuestAddr(0x1000))
+    }
+
+    #[test]
+    fn unimplemented_instruction_ends_the_block_before_it() {
+        // add eax, ebx; hlt
+        let block = block_of(&[0x01, 0xd8, 0xf4]);
+        assert_eq!(block.guest_insns, 1);
+        assert_eq!(block.guest_len, 2);
+        match &block.exit {
+            Exit::Trap { kind: TrapKind::IllegalInstruction, pc, message: Some(m) } => {
+                assert_eq!(*pc, GuestAddr(0x1002));
+                assert_eq!(m, "0x1002: unimplemented instruction f4 (hlt)");
+            }
+            e => panic!("unexpected exit {e:?}"),
+        }
+        assert!(!block
+            .ops
+            .iter()
+            .any(|op| matches!(op, crate::ir::Op::GuestInsn { pc: GuestAddr(0x1002), .. })));
+    }
+
+    #[test]
+    fn invalid_and_unreadable_bytes_trap() {
+        // 0x06 (push es) is invalid in 64-bit mode.
+        let block = block_of(&[0x06]);
+        assert!(
+            matches!(
+                block.exit,
+                Exit::Trap { kind: TrapKind::IllegalInstruction, pc: GuestAddr(0x1000), .. }
+            ),
+            "{:?}",
+            block.exit
+        );
+        // A truncated instruction at the end of readable code: mov eax, imm32 missing bytes.
+        let block = block_of(&[0xb8, 0x01]);
+        assert!(matches!(
+            block.exit,
+            Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(0x1000), .. }
+        ));
+        let block = block_of(&[]);
+        assert!(matches!(block.exit, Exit::Trap { kind: TrapKind::GeneralProtection, .. }));
+    }
+
+    #[test]
+    fn block_ends_at_the_limit_and_at_branches() {
+        let nops = vec![0x90u8; MAX_BLOCK_INSNS as usize + 5];
+        let block = block_of(&nops);
+        assert_eq!(block.guest_insns, MAX_BLOCK_INSNS);
+        assert_eq!(block.exit, Exit::Jump(GuestAddr(0x1000 + MAX_BLOCK_INSNS as u64)));
+        // nop; jmp -2 (to itself)
+        let block = block_of(&[0x90, 0xeb, 0xfe, 0x90]);
+        assert_eq!(block.guest_insns, 2);
+        assert_eq!(block.exit, Exit::Jump(GuestAddr(0x1001)));
+    }
+}

@@ -1,0 +1,131 @@
+//! The register convention of the x86-64 backend, in one place, and the fixed code that
+//! enters and leaves translated code (the trampoline).
+//!
+//! # Registers while translated code runs
+//!
+//! | host register            | role                                                        |
+//! |--------------------------|-------------------------------------------------------------|
+//! | `r15`                    | [`STATE`]: pointer to the guest state struct, for the whole  |
+//! |                          | time translated code runs (callee-saved, so helper calls    |
+//! |                          | keep it)                                                    |
+//! | `rbx rbp r12 r13 r14`    | [`ALLOCATABLE`]: IR temporaries placed by the register       |
+//! |                          | allocator. Callee-saved, so a temp survives a helper call   |
+//! | `rsp`                    | the frame: spill slots at `[rsp + 8*slot]`                   |
+//! | `rax rcx rdx rsi rdi r8 r9 r10 r11` | scratch: live only within the code of one IR op  |
+//!
+//! # The frame
+//!
+//! [`emit_trampoline`] emits `enter(state, code)` as a SysV function: it pushes the six
+//! callee-saved registers, reserves [`SPILL_AREA_BYTES`] (+8 so that `rsp` is 16-byte aligned:
+//! every helper call then sees the alignment the SysV ABI requires), loads [`STATE`] from
+//! `rdi` and jumps to `code` (`rsi`). Blocks run with exactly that `rsp`; chained blocks jump
+//! to each other with it. The shared exit path releases the frame, pops the registers and
+//! returns to the dispatcher.
+//!
+//! A block that needs more spill slots than the fixed area holds (very unusual) lowers `rsp`
+//! by a multiple of 16 at its entry ([`crate::backend::x86_64::Emitter::frame_extra`]) and
+//! raises it again on every way out (exits and chain sites), so every block boundary sees the
+//! frame as the trampoline made it.
+
+use super::Asm;
+use dynasmrt::{dynasm, DynasmApi};
+
+/// Host register numbers as x86 encodes them (ModRM/REX order).
+pub const RAX: u8 = 0;
+pub const RCX: u8 = 1;
+pub const RDX: u8 = 2;
+pub const RBX: u8 = 3;
+pub const RBP: u8 = 5;
+pub const RSI: u8 = 6;
+pub const RDI: u8 = 7;
+pub const R8: u8 = 8;
+pub const R12: u8 = 12;
+pub const R13: u8 = 13;
+pub const R14: u8 = 14;
+pub const R15: u8 = 15;
+
+/// The guest state pointer. Also written in the `dynasm!` blocks as `r15`.
+pub const STATE: u8 = R15;
+
+/// Host registers the register allocator may give to IR temporaries (`Loc::Reg(i)` is
+/// `ALLOCATABLE[i]`). All callee-saved: a temp in one of them survives a helper call.
+pub const ALLOCATABLE: [u8; 5] = [RBX, RBP, R12, R13, R14];
+
+/// Bytes of spill slots the trampoline reserves (256 slots of 8 bytes).
+pub const SPILL_AREA_BYTES: i32 = 2048;
+
+/// `rsp` adjustment the trampoline makes below its pushes: the spill area plus 8 bytes, so
+/// that `rsp` is 16-byte aligned (6 pushes + the return address = 56 bytes).
+const FRAME_BYTES: i32 = SPILL_AREA_BYTES + 8;
+
+/// Where an IR temporary lives while its block runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HostLoc {
+    /// In this host register (one of [`ALLOCATABLE`]).
+    Reg(u8),
+    /// In the spill slot at `[rsp + disp]`.
+    Stack(i32),
+}
+
+/// `dst_reg = temp` (all 64 bits).
+pub fn load_loc(asm: &mut Asm, dst: u8, loc: HostLoc) {
+    match loc {
+        HostLoc::Reg(r) if r == dst => {}
+        HostLoc::Reg(r) => dynasm!(asm ; .arch x64 ; mov Rq(dst), Rq(r)),
+        HostLoc::Stack(d) => dynasm!(asm ; .arch x64 ; mov Rq(dst), QWORD [rsp + d]),
+    }
+}
+
+/// `temp = src_reg` (all 64 bits).
+pub fn store_loc(asm: &mut Asm, loc: HostLoc, src: u8) {
+    match loc {
+        HostLoc::Reg(r) if r == src => {}
+        HostLoc::Reg(r) => dynasm!(asm ; .arch x64 ; mov Rq(r), Rq(src)),
+        HostLoc::Stack(d) => dynasm!(asm ; .arch x64 ; mov QWORD [rsp + d], Rq(src)),
+    }
+}
+
+/// Addresses of the fixed code in the executable view.
+#[derive(Clone, Copy, Debug)]
+pub struct FixedCode {
+    /// `extern "C" fn(state: *mut u8, code: usize)`.
+    pub enter: usize,
+    /// Where every exit to the dispatcher jumps, with the frame as the trampoline made it.
+    pub exit: usize,
+    /// Bytes of fixed code.
+    pub len: usize,
+}
+
+/// Emits the trampoline for code that will start at `base`; returns its bytes and the offsets
+/// of the entry and of the shared exit path.
+pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
+    let mut asm = Asm::new(base);
+    let enter = asm.offset().0;
+    dynasm!(asm
+        ; .arch x64
+        ; push rbx
+        ; push rbp
+        ; push r12
+        ; push r13
+        ; push r14
+        ; push r15
+        ; sub rsp, FRAME_BYTES
+        ; mov r15, rdi
+        ; jmp rsi
+    );
+    let exit = asm.offset().0;
+    dynasm!(asm
+        ; .arch x64
+        ; add rsp, FRAME_BYTES
+        ; pop r15
+        ; pop r14
+        ; pop r13
+        ; pop r12
+        ; pop rbp
+        ; pop rbx
+        ; ret
+    );
+    let bytes = asm.finalize().expect("trampoline has no relocations to fail");
+    let len = bytes.len();
+    (bytes, FixedCode { enter: base + enter, exit: base + exit, len })
+}

@@ -1,0 +1,1 @@
+//! Test support: translate bytes and run them through the IR interpreter.

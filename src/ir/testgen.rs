@@ -1,0 +1,293 @@
+//! Random IR blocks from a seed, for differential tests of backends against the interpreter
+//! (and of IR passes against the unoptimised block).
+//!
+//! A block only touches the state bytes and the memory buffer its [`Layout`] names, reads
+//! only defined temporaries, and exercises every op, width and exit kind, with operand values
+//! biased towards edge cases (0, 1, all-ones, sign bits, shift counts at and past the width).
+
+use super::*;
+use crate::runtime::header;
+
+/// A small deterministic PRNG (xorshift64*), so test cases are the same on every host.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// A value in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+    /// A value biased towards the edges of the integer widths.
+    pub fn interesting(&mut self) -> u64 {
+        const EDGES: [u64; 14] =
+            [0, 1, 2, 7, 8, 31, 32, 63, 64, 0x7f, 0x80, 0xffff, 0x8000_0000, 0x7fff_ffff_ffff_ffff];
+        match self.below(4) {
+            0 => self.pick(&EDGES),
+            1 => self.pick(&EDGES).wrapping_neg(),
+            _ => self.next_u64(),
+        }
+    }
+}
+
+/// What a random block may touch.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// Size of the state buffer; state ops use offsets in `header::SIZE .. state_len`.
+    pub state_len: u32,
+    /// Guest memory buffer the block may load from and store to (8-byte aligned).
+    pub mem_base: u64,
+    pub mem_len: u64,
+    /// Maximum number of ops (before the exit).
+    pub max_ops: usize,
+    /// Helpers the block may call.
+    pub helpers: Vec<Helper>,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout { state_len: 256, mem_base: 0x1000, mem_len: 256, max_ops: 40, helpers: vec![MIX_HELPER] }
+    }
+}
+
+/// A helper for tests: mixes its arguments, adds the result into state bytes 32..40 and
+/// returns it.
+pub const MIX_HELPER: Helper = Helper { name: "test_mix", func: test_mix };
+
+extern "C" fn test_mix(state: *mut u8, a0: u64, a1: u64, a2: u64, a3: u64) -> u64 {
+    let r = a0.rotate_left(7) ^ a1.wrapping_mul(3) ^ a2.wrapping_add(0x55) ^ a3.rotate_right(13);
+    // SAFETY: test layouts always have a state buffer larger than 40 bytes, 8-byte aligned.
+    unsafe {
+        let p = state.add(32) as *mut u64;
+        *p = p.read().wrapping_add(r);
+    }
+    r
+}
+
+const WIDTHS: [Width; 4] = [Width::W8, Width::W16, Width::W32, Width::W64];
+const BINOPS: [BinOp; 16] = [
+    BinOp::Add,
+    BinOp::Sub,
+    BinOp::And,
+    BinOp::Or,
+    BinOp::Xor,
+    BinOp::Shl,
+    BinOp::Lshr,
+    BinOp::Ashr,
+    BinOp::Rotr,
+    BinOp::Mul,
+    BinOp::MulHiU,
+    BinOp::MulHiS,
+    BinOp::DivU,
+    BinOp::DivS,
+    BinOp::RemU,
+    BinOp::RemS,
+];
+const UNOPS: [UnOp; 7] = [UnOp::Not, UnOp::Neg, UnOp::Clz, UnOp::Ctz, UnOp::Popcnt, UnOp::Bswap, UnOp::Rbit];
+const CMPOPS: [CmpOp; 10] = [
+    CmpOp::Eq,
+    CmpOp::Ne,
+    CmpOp::Ult,
+    CmpOp::Ule,
+    CmpOp::Ugt,
+    CmpOp::Uge,
+    CmpOp::Slt,
+    CmpOp::Sle,
+    CmpOp::Sgt,
+    CmpOp::Sge,
+];
+const RMWOPS: [RmwOp; 10] = [
+    RmwOp::Xchg,
+    RmwOp::Add,
+    RmwOp::And,
+    RmwOp::Or,
+    RmwOp::Xor,
+    RmwOp::AndNot,
+    RmwOp::SMax,
+    RmwOp::SMin,
+    RmwOp::UMax,
+    RmwOp::UMin,
+];
+
+/// A random, valid block within `layout`.
+pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
+    let mut b = Builder::new();
+    let mut temps: Vec<Temp> = Vec::new();
+    let n_ops = 1 + rng.below(layout.max_ops.max(1) as u64) as usize;
+    let pc = GuestAddr(0x40_0000 + 4 * rng.below(0x1000));
+
+    // A temp, usually an existing one, sometimes a fresh interesting constant.
+    fn operand(b: &mut Builder, rng: &mut Rng, temps: &mut Vec<Temp>) -> Temp {
+        if temps.is_empty() || rng.below(4) == 0 {
+            let t = b.constant(rng.interesting());
+            temps.push(t);
+            t
+        } else {
+            rng.pick(temps)
+        }
+    }
+    fn state_offset(rng: &mut Rng, layout: &Layout, w: Width) -> StateOffset {
+        let lo = header::SIZE as u64;
+        let span = layout.state_len as u64 - lo - w.bytes() as u64;
+        StateOffset((lo + rng.below(span + 1)) as u32)
+    }
+    /// An address in the buffer; `aligned` for atomics, which AArch64 hosts cannot do
+    /// unaligned.
+    fn address(b: &mut Builder, rng: &mut Rng, layout: &Layout, w: Width, aligned: bool) -> Temp {
+        let mut off = rng.below(layout.mem_len - w.bytes() as u64 + 1);
+        if aligned {
+            off &= !(w.bytes() as u64 - 1);
+        }
+        b.constant(layout.mem_base + off)
+    }
+
+    b.guest_insn(pc, 4);
+    while b.len() < n_ops {
+        let w = rng.pick(&WIDTHS);
+        let made = match rng.below(14) {
+            0 => Some(b.constant(rng.interesting())),
+            1 => Some(b.load_state(state_offset(rng, layout, w), w)),
+            2 => {
+                let src = operand(&mut b, rng, &mut temps);
+                b.store_state(state_offset(rng, layout, w), src, w);
+                None
+            }
+            3 => {
+                let a = address(&mut b, rng, layout, w, false);
+                Some(b.load(a, w))
+            }
+            4 => {
+                let a = address(&mut b, rng, layout, w, false);
+                let src = operand(&mut b, rng, &mut temps);
+                b.store(a, src, w);
+                None
+            }
+            5..=7 => {
+                let x = operand(&mut b, rng, &mut temps);
+                let y = operand(&mut b, rng, &mut temps);
+                Some(b.bin(rng.pick(&BINOPS), x, y, w))
+            }
+            8 => {
+                let x = operand(&mut b, rng, &mut temps);
+                Some(b.un(rng.pick(&UNOPS), x, w))
+            }
+            9 => {
+                let x = operand(&mut b, rng, &mut temps);
+                Some(b.ext(x, w, rng.below(2) == 1))
+            }
+            10 => {
+                let x = operand(&mut b, rng, &mut temps);
+                let y = operand(&mut b, rng, &mut temps);
+                Some(b.cmp(rng.pick(&CMPOPS), x, y, w))
+            }
+            11 => {
+                let c = operand(&mut b, rng, &mut temps);
+                let x = operand(&mut b, rng, &mut temps);
+                let y = operand(&mut b, rng, &mut temps);
+                Some(b.select(c, x, y))
+            }
+            12 => {
+                let a = address(&mut b, rng, layout, w, true);
+                let x = operand(&mut b, rng, &mut temps);
+                if rng.below(2) == 0 {
+                    Some(b.atomic_rmw(rng.pick(&RMWOPS), a, x, w))
+                } else {
+                    // Expect the current value half of the time so that the exchange happens.
+                    let expected = if rng.below(2) == 0 { b.load(a, w) } else { x };
+                    let new = operand(&mut b, rng, &mut temps);
+                    Some(b.compare_exchange(a, expected, new, w))
+                }
+            }
+            _ => match rng.below(4) {
+                0 if !layout.helpers.is_empty() => {
+                    let h = rng.pick(&layout.helpers);
+                    let argc = rng.below(5) as usize;
+                    let args: Vec<Temp> = (0..argc).map(|_| operand(&mut b, rng, &mut temps)).collect();
+                    Some(b.call(h, &args))
+                }
+                1 => {
+                    b.fence();
+                    None
+                }
+                2 => {
+                    // A side exit that fires rarely: on a comparison with a random constant.
+                    let x = operand(&mut b, rng, &mut temps);
+                    let c = b.cmp_imm(CmpOp::Eq, x, rng.below(3), Width::W8);
+                    let exit = random_exit(rng, &mut b, &temps, pc, false);
+                    b.exit_if(c, exit);
+                    None
+                }
+                _ => {
+                    b.guest_insn(GuestAddr(pc.0 + 4), 4);
+                    None
+                }
+            },
+        };
+        if let Some(t) = made {
+            temps.push(t);
+        }
+    }
+    let exit = random_exit(rng, &mut b, &temps, pc, true);
+    b.finish(pc, 8, 2, exit)
+}
+
+fn random_exit(rng: &mut Rng, b: &mut Builder, temps: &[Temp], pc: GuestAddr, allow_branch: bool) -> Exit {
+    let target = |rng: &mut Rng| GuestAddr(0x40_0000 + 4 * rng.below(0x1000));
+    let any = |rng: &mut Rng, b: &mut Builder| {
+        if temps.is_empty() {
+            b.constant(rng.next_u64())
+        } else {
+            rng.pick(temps)
+        }
+    };
+    match rng.below(if allow_branch { 7 } else { 6 }) {
+        0 | 1 => Exit::Jump(target(rng)),
+        2 => Exit::Indirect(any(rng, b)),
+        3 => Exit::Return(any(rng, b)),
+        4 => Exit::Syscall { next: GuestAddr(pc.0 + 8) },
+        5 => Exit::Trap {
+            kind: rng.pick(&[
+                TrapKind::IllegalInstruction,
+                TrapKind::DivideError,
+                TrapKind::Breakpoint,
+                TrapKind::GeneralProtection,
+            ]),
+            pc,
+            message: None,
+        },
+        _ => Exit::Branch { cond: any(rng, b), taken: target(rng), not_taken: target(rng) },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_blocks_verify_and_run() {
+        let layout = Layout::default();
+        let mut rng = Rng::new(1);
+        let mut mem = vec![0u64; layout.mem_len as usize / 8];
+        let layout = Layout { mem_base: mem.as_mut_ptr() as u64, ..layout };
+        for _ in 0..2000 {
+            let block = random_block(&mut rng, &layout);
+            verify(&block).unwrap();
+            let mut state = vec![0u64; layout.state_len as usize / 8];
+            // SAFETY: the block touches only the state buffer and `mem`, both live and large
+            // enough per `layout`.
+            unsafe { interp::run_block(&block, state.as_mut_ptr() as *mut u8) };
+        }
+    }
+}

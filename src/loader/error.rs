@@ -1,0 +1,181 @@
+//! Why a program could not be loaded: [`LoadError`], one clear line for the user and the exit
+//! status a shell would give (127 for a missing file, 126 for a file that cannot be run).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A program that could not be loaded. `Display` gives one line, `"<path>: <reason>"`.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The program's path as the user gave it.
+    pub path: PathBuf,
+    pub kind: LoadErrorKind,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    /// The file does not exist.
+    NotFound,
+    /// No permission to execute (or read) the file.
+    PermissionDenied,
+    IsDirectory,
+    /// Not a regular file (a FIFO, a device, ...).
+    NotRegularFile,
+    /// Some other I/O error while reading the file: its errno.
+    Io(i32),
+    /// The file does not start with the ELF magic number. `script` is set when it starts with
+    /// `#!`.
+    NotElf {
+        script: bool,
+    },
+    /// Part of the file that the ELF headers describe is missing: `what` names it.
+    Truncated {
+        what: &'static str,
+        file_size: u64,
+    },
+    /// ELFCLASS32 (or an unknown class byte).
+    WrongClass(u8),
+    /// ELFDATA2MSB (or an unknown data-encoding byte).
+    WrongEndianness(u8),
+    /// The ELF header is malformed in some other way: `what` says how.
+    BadHeader(&'static str),
+    /// `e_type` is not ET_EXEC or ET_DYN.
+    NotExecutable(u16),
+    /// `e_machine` is neither EM_X86_64 nor EM_AARCH64.
+    UnsupportedMachine(u16),
+    /// The executable has a PT_INTERP: it asks for this dynamic loader.
+    DynamicallyLinked {
+        interpreter: String,
+    },
+    /// A program header is inconsistent: the message says which and how.
+    BadSegment(String),
+    /// There is no PT_LOAD segment with memory.
+    NoLoadableSegments,
+    /// A segment's address range is already in use by xlate itself.
+    Overlap {
+        start: u64,
+        end: u64,
+        used_by: String,
+    },
+    /// The host refused to map a segment (outside the address space, below mmap_min_addr...).
+    MapFailed {
+        start: u64,
+        end: u64,
+        errno: i32,
+    },
+    /// argv and envp do not fit in a quarter of the stack (Linux's E2BIG rule).
+    ArgumentListTooLong,
+    /// The guest stack could not be set up: an errno.
+    Stack(i32),
+}
+
+impl LoadError {
+    /// The exit status for this error: 127 if the file does not exist, 126 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            LoadErrorKind::NotFound => 127,
+            _ => 126,
+        }
+    }
+}
+
+fn strerror(errno: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(errno).to_string();
+    // "Operation not permitted (os error 1)" -> "Operation not permitted"
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A name for an `e_machine` value, for messages.
+pub fn machine_name(machine: u16) -> String {
+    use object::elf::*;
+    let name = match machine {
+        EM_NONE => "none",
+        EM_386 => "Intel 80386 (32-bit x86)",
+        EM_68K => "Motorola 68000",
+        EM_MIPS => "MIPS",
+        EM_PARISC => "PA-RISC",
+        EM_SPARC | EM_SPARC32PLUS => "SPARC",
+        EM_SPARCV9 => "SPARC V9",
+        EM_PPC => "PowerPC",
+        EM_PPC64 => "PowerPC64",
+        EM_S390 => "IBM S/390",
+        EM_ARM => "ARM (32-bit)",
+        EM_SH => "SuperH",
+        EM_IA_64 => "Intel IA-64",
+        EM_X86_64 => "x86-64",
+        EM_AARCH64 => "AArch64",
+        EM_RISCV => "RISC-V",
+        EM_BPF => "eBPF",
+        EM_LOONGARCH => "LoongArch",
+        EM_ALPHA => "Alpha",
+        _ => return format!("e_machine {machine}"),
+    };
+    format!("{name} (e_machine {machine})")
+}
+
+impl fmt::Display for LoadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use LoadErrorKind::*;
+        match self {
+            NotFound => write!(f, "No such file or directory"),
+            PermissionDenied => write!(f, "Permission denied"),
+            IsDirectory => write!(f, "Is a directory"),
+            NotRegularFile => write!(f, "not a regular file"),
+            Io(e) => write!(f, "cannot read: {}", strerror(*e)),
+            NotElf { script: true } => {
+                write!(f, "not an ELF file (a #! script); xlate runs ELF executables only")
+            }
+            NotElf { script: false } => write!(f, "not an ELF file"),
+            Truncated { what, file_size } => {
+                write!(f, "truncated ELF file: {what} extends past the end of the file ({file_size} bytes)")
+            }
+            WrongClass(1) => write!(f, "32-bit ELF file (ELFCLASS32); xlate runs 64-bit executables only"),
+            WrongClass(c) => write!(f, "invalid ELF class {c}; xlate runs 64-bit executables only"),
+            WrongEndianness(2) => {
+                write!(f, "big-endian ELF file (ELFDATA2MSB); xlate runs little-endian executables only")
+            }
+            WrongEndianness(d) => write!(f, "invalid ELF data encoding {d}"),
+            BadHeader(what) => write!(f, "malformed ELF header: {what}"),
+            NotExecutable(t) => {
+                let what = match *t {
+                    object::elf::ET_REL => "a relocatable object file (ET_REL)".to_string(),
+                    object::elf::ET_CORE => "a core dump (ET_CORE)".to_string(),
+                    object::elf::ET_NONE => "an ELF file of type ET_NONE".to_string(),
+                    t => format!("an ELF file of unknown type {t:#x}"),
+                };
+                write!(f, "not an executable: {what}")
+            }
+            UnsupportedMachine(m) => write!(
+                f,
+                "unsupported machine {}; xlate runs x86-64 and AArch64 executables",
+                machine_name(*m)
+            ),
+            DynamicallyLinked { interpreter } => {
+                write!(f, "dynamically linked (asks for {interpreter}); xlate runs static executables only")
+            }
+            BadSegment(msg) => write!(f, "bad program header: {msg}"),
+            NoLoadableSegments => write!(f, "no loadable segment (PT_LOAD)"),
+            Overlap { start, end, used_by } => write!(
+                f,
+                "segment {start:#x}-{end:#x} overlaps memory xlate itself uses ({used_by}); cannot load it"
+            ),
+            MapFailed { start, end, errno } => {
+                write!(f, "cannot map segment {start:#x}-{end:#x}: {}", strerror(*errno))
+            }
+            ArgumentListTooLong => write!(f, "Argument list too long"),
+            Stack(e) => write!(f, "cannot set up the guest stack: {}", strerror(*e)),
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.kind)
+    }
+}
+
+impl std::error::Error for LoadError {}

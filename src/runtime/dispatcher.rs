@@ -1,0 +1,230 @@
+//! The dispatcher: the loop that runs a guest by finding (or translating) the block at the
+//! guest's PC, entering its host code, and acting on why that code came back.
+//!
+//! ```text
+//!   pc ──> block_at(pc) ──hit──> enter host code ──> block exit, reason in the StateHeader
+//!            │ miss                                     ├─ Lookup:  block_at(next_pc)
+//!            v                                          ├─ Chain:   block_at(next_pc), link the site
+//!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
+//!   (into the code cache; full: flush, retry)           └─ Trap:    message, guest dies by signal
+//! ```
+//!
+//! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
+//! expensive work (translation, linking, syscalls) happens only on the rarer exits.
+
+use super::stats::Stats;
+use super::{ExitReason, Guest};
+use crate::backend::{Backend, ChainSite, CompileError};
+use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
+use crate::frontend::{CodeSource, Frontend};
+use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
+use hashbrown::HashMap;
+use std::time::Instant;
+
+/// What the syscall layer tells the dispatcher after a guest system call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SyscallAction {
+    /// Continue at the guest's PC (normally the instruction after the syscall).
+    Continue,
+    /// The guest exited (exit, exit_group) with this status.
+    Exit(i32),
+    /// Guest code may have changed (munmap/mprotect of code): drop every translation, then
+    /// continue.
+    FlushTranslations,
+}
+
+/// The world around the translated guest: its code in memory and its system calls. The
+/// runtime implements it over guest memory and the syscall layer; tests use doubles.
+pub trait GuestEnv<S> {
+    /// Where guest code is read from.
+    fn code(&self) -> &dyn CodeSource;
+    /// Runs one guest system call. Its number and arguments are in `state`, whose PC already
+    /// points after the syscall instruction.
+    fn syscall(&mut self, state: &mut S) -> SyscallAction;
+}
+
+/// How a guest run ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    /// The guest called exit/exit_group with this status.
+    Exit(i32),
+    /// The guest must die by this host signal (a trap such as SIGILL or SIGFPE).
+    Signal(i32),
+}
+
+/// The translator of one guest: its frontend, the host backend, the code cache and the map from
+/// guest addresses to translated blocks.
+pub struct Dispatcher<G: Guest, B: Backend> {
+    frontend: G::Frontend,
+    backend: B,
+    cache: CodeCache,
+    blocks: BlockMap,
+    /// Messages of the traps in translated blocks, by the trapping guest address, printed when
+    /// a block exits with [`ExitReason::Trap`] there.
+    trap_messages: HashMap<GuestAddr, String>,
+    stats: Stats,
+}
+
+impl<G: Guest, B: Backend> Dispatcher<G, B> {
+    pub fn new(frontend: G::Frontend, mut cache: CodeCache) -> Result<Self, CompileError> {
+        let backend = B::new(&mut cache)?;
+        Ok(Dispatcher {
+            frontend,
+            backend,
+            cache,
+            blocks: BlockMap::default(),
+            trap_messages: HashMap::new(),
+            stats: Stats::default(),
+        })
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Runs the guest from `G::pc(state)` until it exits or traps.
+    pub fn run(&mut self, state: &mut G::State, env: &mut impl GuestEnv<G::State>) -> Outcome {
+        let mut host = self.block_at(G::pc(state), env.code());
+        loop {
+            // SAFETY: `state` is a live state struct of guest `G` (the only kind of block in
+            // this cache), and `host` is the entry of a block that `self.backend` compiled into
+            // `self.cache` since its last flush.
+            unsafe { self.backend.enter(&self.cache, (state as *mut G::State).cast(), host) };
+            self.stats.dispatcher_entries += 1;
+
+            let header = *G::header(state);
+            let next = GuestAddr(header.next_pc);
+            host = match ExitReason::from_u64(header.exit_reason) {
+                Some(ExitReason::Lookup) => self.block_at(next, env.code()),
+                Some(ExitReason::Chain) => {
+                    self.block_at_and_link(ChainSite(header.exit_arg as usize), next, env.code())
+                }
+                Some(ExitReason::Syscall) => {
+                    G::set_pc(state, next);
+                    let started = Instant::now();
+                    let action = env.syscall(state);
+                    self.stats.syscall_time += started.elapsed();
+                    self.stats.syscalls += 1;
+                    match action {
+                        SyscallAction::Continue => {}
+                        SyscallAction::FlushTranslations => self.flush(),
+                        SyscallAction::Exit(status) => return Outcome::Exit(status),
+                    }
+                    self.block_at(G::pc(state), env.code())
+                }
+                Some(ExitReason::Trap) => {
+                    G::set_pc(state, next);
+                    return Outcome::Signal(self.trap(next, header.exit_arg));
+                }
+                None => panic!("backend bug: unknown exit reason {}", header.exit_reason),
+            };
+        }
+    }
+
+    /// The host code of the block at `pc`, translated now if it is not in the cache.
+    #[inline]
+    fn block_at(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        self.stats.lookups += 1;
+        if let Some(entry) = self.blocks.get(pc) {
+            self.stats.lookup_hits += 1;
+            return entry.code;
+        }
+        self.translate(pc, code)
+    }
+
+    /// [`Self::block_at`] for a chainable exit: also patches `site` to jump straight to the
+    /// target next time, unless finding the target flushed the cache (and with it the block
+    /// that holds `site`).
+    fn block_at_and_link(&mut self, site: ChainSite, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        let flushes = self.stats.flushes;
+        let target = self.block_at(pc, code);
+        if self.stats.flushes == flushes {
+            self.backend.link(&mut self.cache, site, target);
+            self.stats.chain_links += 1;
+        }
+        target
+    }
+
+    /// Translates and compiles the block at `pc` and enters it in the block map.
+    #[cold]
+    #[inline(never)]
+    fn translate(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        let started = Instant::now();
+        let mut block = self.frontend.translate(code, pc);
+        if cfg!(debug_assertions) {
+            if let Err(e) = ir::verify(&block) {
+                panic!("frontend bug: IR block at {pc} is invalid: {e}\n{block:#?}");
+            }
+        }
+        ir::opt::optimize(&mut block);
+        if cfg!(debug_assertions) {
+            if let Err(e) = ir::verify(&block) {
+                panic!("optimiser bug: IR block at {pc} is invalid: {e}\n{block:#?}");
+            }
+        }
+        let compiled = match self.backend.compile(&block, &mut self.cache) {
+            Ok(compiled) => compiled,
+            Err(CompileError::CacheFull) => {
+                self.flush();
+                match self.backend.compile(&block, &mut self.cache) {
+                    Ok(compiled) => compiled,
+                    Err(CompileError::CacheFull) => {
+                        panic!("block at {pc} does not fit in an empty code cache")
+                    }
+                }
+            }
+        };
+        self.remember_trap_messages(&block);
+        self.blocks.insert(
+            pc,
+            BlockEntry {
+                code: compiled.entry,
+                guest_len: block.guest_len,
+                guest_insns: block.guest_insns,
+                host_len: compiled.host_len as u32,
+            },
+        );
+        self.stats.blocks_translated += 1;
+        self.stats.guest_insns += u64::from(block.guest_insns);
+        self.stats.guest_bytes += u64::from(block.guest_len);
+        self.stats.host_bytes += compiled.host_len as u64;
+        self.stats.translate_time += started.elapsed();
+        compiled.entry
+    }
+
+    fn remember_trap_messages(&mut self, block: &ir::Block) {
+        let early_exits = block.ops.iter().filter_map(|op| match op {
+            Op::ExitIf { exit, .. } => Some(exit),
+            _ => None,
+        });
+        for exit in early_exits.chain(std::iter::once(&block.exit)) {
+            if let Exit::Trap { pc, message: Some(message), .. } = exit {
+                self.trap_messages.insert(*pc, message.clone());
+            }
+        }
+    }
+
+    /// Drops every translation (full cache, or guest code changed).
+    fn flush(&mut self) {
+        self.cache.flush();
+        self.blocks.clear();
+        self.trap_messages.clear();
+        self.backend.reset(&mut self.cache).expect("the backend's fixed code fits in an empty code cache");
+        self.stats.flushes += 1;
+    }
+
+    /// A block trapped at `pc`: prints the trap's message, if it has one, and returns the
+    /// signal the guest dies by.
+    fn trap(&self, pc: GuestAddr, kind_index: u64) -> i32 {
+        if let Some(message) = self.trap_messages.get(&pc) {
+            eprintln!("xlate: {message}");
+        }
+        match TrapKind::from_index(kind_index) {
+            Some(kind) => kind.signal(),
+            None => panic!("backend bug: unknown trap kind {kind_index} at {pc}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,258 @@
+//! Unit tests of [`GuestMemory`]: each runs real host mappings, placed by the kernel (so tests
+//! running in parallel threads never collide), and unmaps them on drop.
+
+use super::*;
+use libc::{MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_EXEC, PROT_READ};
+use libc::{PROT_NONE, PROT_WRITE};
+
+const RW: i32 = PROT_READ | PROT_WRITE;
+const RX: i32 = PROT_READ | PROT_EXEC;
+const ANON: i32 = MAP_PRIVATE | MAP_ANONYMOUS;
+const P: u64 = PAGE_SIZE;
+
+fn mem() -> GuestMemory {
+    let mut m = GuestMemory::new();
+    m.set_unmap_on_drop(true);
+    m
+}
+
+fn table(m: &GuestMemory) -> Vec<(u64, u64, i32)> {
+    m.regions().map(|r| (r.start, r.end, r.prot)).collect()
+}
+
+/// What the host kernel says about `addr` (from /proc/self/maps): its permission string.
+fn host_perms(addr: u64) -> Option<String> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines().find_map(|l| {
+        let mut f = l.split_whitespace();
+        let (range, perms) = (f.next()?, f.next()?);
+        let (a, b) = range.split_once('-')?;
+        let (a, b) = (u64::from_str_radix(a, 16).ok()?, u64::from_str_radix(b, 16).ok()?);
+        (a <= addr && addr < b).then(|| perms[..3].to_string())
+    })
+}
+
+#[test]
+fn anonymous_mmap_is_recorded_and_usable() {
+    let mut m = mem();
+    let a = m.mmap(0, 3 * P - 5, RW, ANON, -1, 0).unwrap();
+    assert_eq!(a % P, 0);
+    assert_eq!(table(&m), vec![(a, a + 3 * P, RW)]);
+    m.write_bytes(a + 10, b"hello").unwrap();
+    let mut buf = [0u8; 5];
+    m.read_bytes(a + 10, &mut buf).unwrap();
+    assert_eq!(&buf, b"hello");
+    assert_eq!(host_perms(a).as_deref(), Some("rw-"));
+}
+
+#[test]
+fn bad_arguments_give_linux_errors() {
+    let mut m = mem();
+    assert_eq!(m.mmap(0, 0, RW, ANON, -1, 0), Err(libc::EINVAL));
+    assert_eq!(m.mmap(123, P, RW, ANON | MAP_FIXED, -1, 0), Err(libc::EINVAL));
+    assert_eq!(m.mmap(0, P, 0x100, ANON, -1, 0), Err(libc::EINVAL));
+    assert_eq!(m.mmap(0, u64::MAX - 10, RW, ANON, -1, 0), Err(libc::ENOMEM));
+    assert_eq!(m.munmap(5, P), Err(libc::EINVAL));
+    assert_eq!(m.munmap(P, 0), Err(libc::EINVAL));
+    assert_eq!(m.mprotect(5, P, RW), Err(libc::EINVAL));
+    assert!(m.regions().next().is_none());
+}
+
+#[test]
+fn exec_pages_are_not_host_executable_but_are_readable_code() {
+    let mut m = mem();
+    let a = m.mmap(0, 2 * P, RW, ANON, -1, 0).unwrap();
+    m.write_bytes(a, &[0x90, 0xc3]).unwrap();
+    // Execute-only in the guest's view.
+    m.mprotect(a, P, PROT_EXEC).unwrap();
+    assert_eq!(host_perms(a).as_deref(), Some("r--"));
+    let mut buf = [0u8; 16];
+    assert_eq!(m.read_code(GuestAddr(a), &mut buf), 16);
+    assert_eq!(&buf[..2], &[0x90, 0xc3]);
+    // Code reads stop where executable memory stops.
+    assert_eq!(m.read_code(GuestAddr(a + P - 4), &mut buf), 4);
+    assert_eq!(m.read_code(GuestAddr(a + P), &mut buf), 0);
+    assert_eq!(m.read_code(GuestAddr(u64::MAX - 3), &mut buf), 0);
+}
+
+#[test]
+fn read_code_crosses_adjacent_exec_regions() {
+    let mut m = mem();
+    let a = m.mmap(0, 3 * P, RX, ANON, -1, 0).unwrap();
+    m.mprotect(a + P, P, PROT_READ | PROT_WRITE | PROT_EXEC).unwrap();
+    assert_eq!(m.regions().count(), 3);
+    let mut buf = vec![0u8; (3 * P) as usize + 8];
+    assert_eq!(m.read_code(GuestAddr(a), &mut buf), (3 * P) as usize);
+}
+
+#[test]
+fn partial_munmap_and_mprotect_split_regions() {
+    let mut m = mem();
+    let a = m.mmap(0, 4 * P, RW, ANON, -1, 0).unwrap();
+    m.mprotect(a + P, P, PROT_READ).unwrap();
+    assert_eq!(table(&m), vec![(a, a + P, RW), (a + P, a + 2 * P, PROT_READ), (a + 2 * P, a + 4 * P, RW)]);
+    assert_eq!(host_perms(a + P).as_deref(), Some("r--"));
+    m.munmap(a + 2 * P, P).unwrap();
+    assert_eq!(table(&m), vec![(a, a + P, RW), (a + P, a + 2 * P, PROT_READ), (a + 3 * P, a + 4 * P, RW)]);
+    assert_eq!(host_perms(a + 2 * P), None);
+    // mprotect over the hole: ENOMEM, nothing changes.
+    assert_eq!(m.mprotect(a, 4 * P, PROT_NONE), Err(libc::ENOMEM));
+    assert_eq!(host_perms(a).as_deref(), Some("rw-"));
+    // munmap over the hole is fine.
+    m.munmap(a, 4 * P).unwrap();
+    assert!(m.regions().next().is_none());
+}
+
+#[test]
+fn map_fixed_replaces_guest_memory() {
+    let mut m = mem();
+    let a = m.mmap(0, 4 * P, RW, ANON, -1, 0).unwrap();
+    m.write_bytes(a + P, &[7]).unwrap();
+    let b = m.mmap(a + P, 2 * P, PROT_READ, ANON | MAP_FIXED, -1, 0).unwrap();
+    assert_eq!(b, a + P);
+    let mut x = [1u8];
+    m.read_bytes(a + P, &mut x).unwrap();
+    assert_eq!(x, [0], "MAP_FIXED gave fresh zero pages");
+    assert_eq!(table(&m), vec![(a, a + P, RW), (a + P, a + 3 * P, PROT_READ), (a + 3 * P, a + 4 * P, RW)]);
+}
+
+#[test]
+fn map_fixed_never_clobbers_xlate_memory() {
+    static XLATE_DATA: [u8; 64] = [0x5a; 64];
+    let heap = vec![0xa5u8; 3 * P as usize];
+    let mut m = mem();
+    for target in [
+        XLATE_DATA.as_ptr() as u64,
+        heap.as_ptr() as u64,
+        host_perms as fn(u64) -> Option<String> as usize as u64,
+    ] {
+        let page = page_down(target);
+        assert_eq!(m.mmap(page, P, RW, ANON | MAP_FIXED, -1, 0), Err(libc::ENOMEM));
+        assert_eq!(m.mmap(page, P, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0), Err(libc::EEXIST));
+        assert_eq!(m.mprotect(page, P, PROT_NONE), Err(libc::ENOMEM));
+        assert_eq!(m.munmap(page, P), Ok(0));
+        assert_eq!(m.map_segment(page, P, RW), Err(libc::EEXIST));
+    }
+    // A fixed mapping that is half guest memory and half xlate's fails as a whole.
+    let g = m.mmap(0, P, RW, ANON, -1, 0).unwrap();
+    let _blocker = m.mmap(0, P, RW, ANON, -1, 0).unwrap();
+    assert!(XLATE_DATA.iter().all(|&b| b == 0x5a));
+    assert!(heap.iter().all(|&b| b == 0xa5));
+    assert!(m.is_guest(g, g + P));
+    assert!(!m.is_guest(page_down(heap.as_ptr() as u64), page_down(heap.as_ptr() as u64) + P));
+}
+
+#[test]
+fn map_fixed_over_a_gap_claims_free_space() {
+    let mut m = mem();
+    let a = m.mmap(0, 3 * P, RW, ANON, -1, 0).unwrap();
+    m.munmap(a + P, P).unwrap();
+    // The hole is free host space: a fixed mapping over all three pages succeeds.
+    m.mmap(a, 3 * P, RX, ANON | MAP_FIXED, -1, 0).unwrap();
+    assert_eq!(table(&m), vec![(a, a + 3 * P, RX)]);
+    assert_eq!(host_perms(a + P).as_deref(), Some("r--"));
+}
+
+#[test]
+fn exec_changes_bump_the_code_generation() {
+    let mut m = mem();
+    let a = m.mmap(0, 4 * P, RX, ANON, -1, 0).unwrap();
+    let d = m.mmap(0, P, RW, ANON, -1, 0).unwrap();
+    assert_eq!(m.code_generation(), 0);
+    // Non-executable memory changes: no invalidation.
+    m.mprotect(d, P, PROT_READ).unwrap();
+    m.munmap(d, P).unwrap();
+    // Same prot again: nothing to invalidate.
+    m.mprotect(a, P, RX).unwrap();
+    assert_eq!(m.code_generation(), 0);
+    assert!(m.take_invalidated().is_empty());
+
+    m.mprotect(a, P, RW).unwrap();
+    assert_eq!(m.code_generation(), 1);
+    assert_eq!(m.take_invalidated(), vec![a..a + P]);
+    m.munmap(a + 3 * P, P).unwrap();
+    assert_eq!(m.code_generation(), 2);
+    assert_eq!(m.take_invalidated(), vec![a + 3 * P..a + 4 * P]);
+    m.mmap(a + P, P, RW, ANON | MAP_FIXED, -1, 0).unwrap();
+    assert_eq!(m.code_generation(), 3);
+    assert_eq!(m.take_invalidated(), vec![a + P..a + 2 * P]);
+    let moved = m.mremap(a + 2 * P, P, 2 * P, MREMAP_MAYMOVE, 0).unwrap();
+    assert!(m.code_generation() >= 3);
+    if moved != a + 2 * P {
+        assert_eq!(m.code_generation(), 4);
+    }
+}
+
+#[test]
+fn mremap_grow_shrink_and_move_keep_the_table_right() {
+    let mut m = mem();
+    let a = m.mmap(0, 2 * P, RW, ANON, -1, 0).unwrap();
+    m.write_bytes(a, b"abc").unwrap();
+    m.mprotect(a + P, P, PROT_READ).unwrap();
+    // Shrink in place.
+    assert_eq!(m.mremap(a, 2 * P, P, 0, 0), Ok(a));
+    assert_eq!(table(&m), vec![(a, a + P, RW)]);
+    // Move to a fixed target inside our own mapping-to-be.
+    let t = m.mmap(0, 8 * P, PROT_NONE, ANON, -1, 0).unwrap();
+    let got = m.mremap(a, P, 3 * P, MREMAP_MAYMOVE | MREMAP_FIXED, t + 2 * P).unwrap();
+    assert_eq!(got, t + 2 * P);
+    assert_eq!(
+        table(&m),
+        vec![(t, t + 2 * P, PROT_NONE), (t + 2 * P, t + 5 * P, RW), (t + 5 * P, t + 8 * P, PROT_NONE)]
+    );
+    let mut buf = [0u8; 3];
+    m.read_bytes(t + 2 * P, &mut buf).unwrap();
+    assert_eq!(&buf, b"abc");
+    assert_eq!(host_perms(a), None);
+    // The old range must be guest memory.
+    assert_eq!(m.mremap(a, P, 2 * P, MREMAP_MAYMOVE, 0), Err(libc::EFAULT));
+    // A fixed target over xlate's memory fails.
+    let heap = vec![1u8; 2 * P as usize];
+    let hp = page_up(heap.as_ptr() as u64).unwrap();
+    assert_eq!(m.mremap(t + 2 * P, P, P, MREMAP_MAYMOVE | MREMAP_FIXED, hp), Err(libc::ENOMEM));
+    assert!(heap.iter().all(|&b| b == 1));
+    assert_eq!(m.mremap(t, P, P, MREMAP_FIXED, t + 6 * P), Err(libc::EINVAL));
+}
+
+#[test]
+fn brk_grows_shrinks_and_reports_failure_as_the_old_break() {
+    let mut m = mem();
+    // Far below where the kernel places mappings (top-down from the stack) and far above
+    // xlate's image, so no other test's mapping can appear there meanwhile.
+    let base = 0x3a5a_0000_0000;
+    assert_eq!(host_perms(base), None);
+    m.set_brk_start(base);
+    assert_eq!(m.brk(0), base);
+    assert_eq!(m.brk(base - 1), base);
+    assert_eq!(m.brk(base + 10), base + 10);
+    assert_eq!(table(&m), vec![(base, base + P, RW)]);
+    m.write_bytes(base, &[1; 10]).unwrap();
+    assert_eq!(m.brk(base + 3 * P + 1), base + 3 * P + 1);
+    assert_eq!(table(&m).last().unwrap().1, base + 4 * P);
+    assert_eq!(m.brk(base + P), base + P);
+    assert!(m.is_guest(base, base + P));
+    assert!(!m.is_guest(base + P, base + 2 * P));
+    assert_eq!(host_perms(base + P), None);
+    // Growing into memory that is not free fails and returns the current break.
+    let blocker = m.map_segment(base + 8 * P, P, RW).unwrap();
+    assert_eq!(m.brk(base + 10 * P), base + P);
+    m.munmap(blocker, P).unwrap();
+}
+
+#[test]
+fn map_segment_and_reserve() {
+    let mut m = mem();
+    let r = m.reserve(10 * P, 1 << 20).unwrap();
+    assert_eq!(r % (1 << 20), 0);
+    assert_eq!(table(&m), vec![(r, r + 10 * P, PROT_NONE)]);
+    assert_eq!(m.write_bytes(r, &[1]), Err(libc::EFAULT));
+    m.mprotect(r, 2 * P, RW).unwrap();
+    m.write_bytes(r, &[1]).unwrap();
+    // map_segment refuses to replace guest memory too.
+    assert_eq!(m.map_segment(r, P, RW), Err(libc::EEXIST));
+    m.unmap_all();
+    assert_eq!(host_perms(r), None);
+    let s = m.map_segment(r, 2 * P, RX).unwrap();
+    assert_eq!(s, r);
+    assert_eq!(host_perms(r).as_deref(), Some("r--"));
+}

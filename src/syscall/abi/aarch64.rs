@@ -1,0 +1,63 @@
+//! The AArch64 guest ABI: syscall numbers (the kernel's asm-generic table, `asm-generic/unistd.h`
+//! with arm64's `__ARCH_WANT_*` choices; a test checks every row against the installed
+//! header), the register convention and the asm-generic struct layouts.
+//!
+//! AArch64 has no open, stat, pipe, fork, ... (only their *at / 2 / p / clone forms): those
+//! calls are simply absent from this table, so an AArch64 guest never makes them and, on an
+//! AArch64 host, [`crate::syscall::compat`] emulates them for an x86-64 guest.
+
+use super::{AbiInfo, SyscallTable};
+use crate::syscall::convert::{OpenFlagBits, StatLayout};
+use crate::syscall::Sysno::*;
+
+/// `(number, call)` rows, in number order.
+#[rustfmt::skip]
+pub const ENTRIES: &[(u32, crate::syscall::Sysno)] = &[
+    (17, getcwd), (19, eventfd2), (20, epoll_create1), (21, epoll_ctl), (22, epoll_pwait),
+    (23, dup), (24, dup3), (25, fcntl), (26, inotify_init1), (27, inotify_add_watch),
+    (28, inotify_rm_watch), (29, ioctl), (32, flock), (33, mknodat), (34, mkdirat), (35, unlinkat),
+    (36, symlinkat), (37, linkat), (38, renameat), (43, statfs), (44, fstatfs), (45, truncate),
+    (46, ftruncate), (47, fallocate), (48, faccessat), (49, chdir), (50, fchdir), (52, fchmod),
+    (53, fchmodat), (54, fchownat), (55, fchown), (56, openat), (57, close), (59, pipe2),
+    (61, getdents64), (62, lseek), (63, read), (64, write), (65, readv), (66, writev),
+    (67, pread64), (68, pwrite64), (69, preadv), (70, pwritev), (71, sendfile), (72, pselect6),
+    (73, ppoll), (76, splice), (77, tee), (78, readlinkat), (79, newfstatat), (80, fstat),
+    (81, sync), (82, fsync), (83, fdatasync), (84, sync_file_range), (85, timerfd_create),
+    (86, timerfd_settime), (87, timerfd_gettime), (88, utimensat), (93, exit), (94, exit_group),
+    (95, waitid), (96, set_tid_address), (98, futex), (99, set_robust_list),
+    (100, get_robust_list), (101, nanosleep), (102, getitimer), (103, setitimer),
+    (107, timer_create), (108, timer_gettime), (110, timer_settime), (111, timer_delete),
+    (113, clock_gettime), (114, clock_getres), (115, clock_nanosleep), (120, sched_getscheduler),
+    (121, sched_getparam), (122, sched_setaffinity), (123, sched_getaffinity), (124, sched_yield),
+    (125, sched_get_priority_max), (126, sched_get_priority_min), (129, kill), (130, tkill),
+    (131, tgkill), (132, sigaltstack), (133, rt_sigsuspend), (134, rt_sigaction),
+    (135, rt_sigprocmask), (136, rt_sigpending), (137, rt_sigtimedwait), (139, rt_sigreturn),
+    (140, setpriority), (141, getpriority), (143, setregid), (144, setgid), (145, setreuid),
+    (146, setuid), (148, getresuid), (150, getresgid), (153, times), (154, setpgid),
+    (155, getpgid), (156, getsid), (157, setsid), (158, getgroups), (159, setgroups), (160, uname),
+    (163, getrlimit), (164, setrlimit), (165, getrusage), (166, umask), (167, prctl),
+    (168, getcpu), (169, gettimeofday), (172, getpid), (173, getppid), (174, getuid),
+    (175, geteuid), (176, getgid), (177, getegid), (178, gettid), (179, sysinfo), (198, socket),
+    (199, socketpair), (200, bind), (201, listen), (202, accept), (203, connect),
+    (204, getsockname), (205, getpeername), (206, sendto), (207, recvfrom), (208, setsockopt),
+    (209, getsockopt), (210, shutdown), (211, sendmsg), (212, recvmsg), (213, readahead),
+    (214, brk), (215, munmap), (216, mremap), (220, clone), (221, execve), (222, mmap),
+    (223, fadvise64), (226, mprotect), (227, msync), (232, mincore), (233, madvise),
+    (242, accept4), (260, wait4), (261, prlimit64), (267, syncfs), (276, renameat2),
+    (278, getrandom), (279, memfd_create), (285, copy_file_range), (286, preadv2), (287, pwritev2),
+    (291, statx), (293, rseq), (435, clone3), (436, close_range), (439, faccessat2),
+    (441, epoll_pwait2),
+];
+
+pub static TABLE: SyscallTable = SyscallTable::new(ENTRIES);
+
+pub static INFO: AbiInfo = AbiInfo {
+    name: "aarch64",
+    machine: "aarch64",
+    table: &TABLE,
+    stat: StatLayout::Generic,
+    epoll_packed: false,
+    open_flags: OpenFlagBits::AARCH64,
+    clone_tls_before_child_tid: true,
+    min_sigstksz: 5120,
+};

@@ -1,0 +1,106 @@
+//! The x86-64 guest ABI: syscall numbers (from the kernel's
+//! `arch/x86/entry/syscalls/syscall_64.tbl`, as installed in `asm/unistd_64.h`; a test checks
+//! every row against that header), the register convention and the x86-64 struct layouts.
+
+use super::{AbiInfo, SyscallTable};
+use crate::frontend::x86_64::state::{reg, X86State};
+use crate::syscall::convert::{OpenFlagBits, StatLayout};
+use crate::syscall::{GuestAbi, GuestRegs, Segment, Sysno::*};
+
+/// `(number, call)` rows, in number order.
+#[rustfmt::skip]
+pub const ENTRIES: &[(u32, crate::syscall::Sysno)] = &[
+    (0, read), (1, write), (2, open), (3, close), (4, stat), (5, fstat), (6, lstat), (7, poll),
+    (8, lseek), (9, mmap), (10, mprotect), (11, munmap), (12, brk), (13, rt_sigaction),
+    (14, rt_sigprocmask), (15, rt_sigreturn), (16, ioctl), (17, pread64), (18, pwrite64),
+    (19, readv), (20, writev), (21, access), (22, pipe), (23, select), (24, sched_yield),
+    (25, mremap), (26, msync), (27, mincore), (28, madvise), (32, dup), (33, dup2), (34, pause),
+    (35, nanosleep), (36, getitimer), (37, alarm), (38, setitimer), (39, getpid), (40, sendfile),
+    (41, socket), (42, connect), (43, accept), (44, sendto), (45, recvfrom), (46, sendmsg),
+    (47, recvmsg), (48, shutdown), (49, bind), (50, listen), (51, getsockname), (52, getpeername),
+    (53, socketpair), (54, setsockopt), (55, getsockopt), (56, clone), (57, fork), (58, vfork),
+    (59, execve), (60, exit), (61, wait4), (62, kill), (63, uname), (72, fcntl), (73, flock),
+    (74, fsync), (75, fdatasync), (76, truncate), (77, ftruncate), (78, getdents), (79, getcwd),
+    (80, chdir), (81, fchdir), (82, rename), (83, mkdir), (84, rmdir), (85, creat), (86, link),
+    (87, unlink), (88, symlink), (89, readlink), (90, chmod), (91, fchmod), (92, chown),
+    (93, fchown), (94, lchown), (95, umask), (96, gettimeofday), (97, getrlimit), (98, getrusage),
+    (99, sysinfo), (100, times), (102, getuid), (104, getgid), (105, setuid), (106, setgid),
+    (107, geteuid), (108, getegid), (109, setpgid), (110, getppid), (111, getpgrp), (112, setsid),
+    (113, setreuid), (114, setregid), (115, getgroups), (116, setgroups), (118, getresuid),
+    (120, getresgid), (121, getpgid), (124, getsid), (127, rt_sigpending), (128, rt_sigtimedwait),
+    (130, rt_sigsuspend), (131, sigaltstack), (132, utime), (133, mknod), (137, statfs),
+    (138, fstatfs), (140, getpriority), (141, setpriority), (143, sched_getparam),
+    (145, sched_getscheduler), (146, sched_get_priority_max), (147, sched_get_priority_min),
+    (157, prctl), (158, arch_prctl), (160, setrlimit), (162, sync), (186, gettid),
+    (187, readahead), (200, tkill), (201, time), (202, futex), (203, sched_setaffinity),
+    (204, sched_getaffinity), (213, epoll_create), (217, getdents64), (218, set_tid_address),
+    (221, fadvise64), (222, timer_create), (223, timer_settime), (224, timer_gettime),
+    (226, timer_delete), (228, clock_gettime), (229, clock_getres), (230, clock_nanosleep),
+    (231, exit_group), (232, epoll_wait), (233, epoll_ctl), (234, tgkill), (235, utimes),
+    (247, waitid), (253, inotify_init), (254, inotify_add_watch), (255, inotify_rm_watch),
+    (257, openat), (258, mkdirat), (259, mknodat), (260, fchownat), (261, futimesat),
+    (262, newfstatat), (263, unlinkat), (264, renameat), (265, linkat), (266, symlinkat),
+    (267, readlinkat), (268, fchmodat), (269, faccessat), (270, pselect6), (271, ppoll),
+    (273, set_robust_list), (274, get_robust_list), (275, splice), (276, tee),
+    (277, sync_file_range), (280, utimensat), (281, epoll_pwait), (283, timerfd_create),
+    (284, eventfd), (285, fallocate), (286, timerfd_settime), (287, timerfd_gettime),
+    (288, accept4), (290, eventfd2), (291, epoll_create1), (292, dup3), (293, pipe2),
+    (294, inotify_init1), (295, preadv), (296, pwritev), (302, prlimit64), (306, syncfs),
+    (309, getcpu), (316, renameat2), (318, getrandom), (319, memfd_create), (326, copy_file_range),
+    (327, preadv2), (328, pwritev2), (332, statx), (334, rseq), (435, clone3), (436, close_range),
+    (439, faccessat2), (441, epoll_pwait2),
+];
+
+pub static TABLE: SyscallTable = SyscallTable::new(ENTRIES);
+
+pub static INFO: AbiInfo = AbiInfo {
+    name: "x86-64",
+    machine: "x86_64",
+    table: &TABLE,
+    stat: StatLayout::X86_64,
+    epoll_packed: true,
+    open_flags: OpenFlagBits::X86_64,
+    clone_tls_before_child_tid: false,
+    min_sigstksz: 2048,
+};
+
+/// The x86-64 guest: `syscall` with the number in rax, arguments in rdi, rsi, rdx, r10, r8,
+/// r9, the result in rax.
+pub struct X86_64;
+
+impl GuestAbi for X86_64 {
+    type State = X86State;
+    const INFO: &'static AbiInfo = &INFO;
+
+    fn syscall_number(s: &X86State) -> u64 {
+        s.gpr[reg::RAX]
+    }
+
+    fn syscall_args(s: &X86State) -> [u64; 6] {
+        let g = &s.gpr;
+        [g[reg::RDI], g[reg::RSI], g[reg::RDX], g[reg::R10], g[reg::R8], g[reg::R9]]
+    }
+
+    /// The `syscall` instruction itself leaves the return address in rcx and RFLAGS in r11
+    /// (Intel SDM, SYSCALL), and the kernel returns with them unchanged. User code always runs
+    /// with IF (bit 9) set, so r11 has it too.
+    fn set_syscall_result(s: &mut X86State, value: u64) {
+        const RFLAGS_IF: u64 = 1 << 9;
+        s.gpr[reg::RAX] = value;
+        s.gpr[reg::RCX] = s.rip;
+        s.gpr[reg::R11] = s.rflags() | RFLAGS_IF;
+    }
+}
+
+impl GuestRegs for X86State {
+    fn segment_base(&mut self, segment: Segment) -> Option<&mut u64> {
+        Some(match segment {
+            Segment::Fs => &mut self.fs_base,
+            Segment::Gs => &mut self.gs_base,
+        })
+    }
+
+    fn set_stack_pointer(&mut self, sp: u64) {
+        self.gpr[reg::RSP] = sp;
+    }
+}

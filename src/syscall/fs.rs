@@ -1,0 +1,154 @@
+//! File-system calls whose arguments or results need more than forwarding: the stat family
+//! (struct layout), open and fcntl (open-flag encodings), readlink of /proc/self/exe (the
+//! guest's path, not xlate's), and epoll (event layout).
+
+use super::convert::{self, HostStat, Stat};
+use super::memory::{read_bytes, read_cstr, write_bytes};
+use super::{err, forward, host, Action, Ctx, Sysno};
+use std::path::Path;
+
+/// PATH_MAX: the longest path the kernel accepts, with its NUL.
+const PATH_MAX: usize = 4096;
+
+/// stat, lstat, fstat, newfstatat: the host fills its own `struct stat`, converted to the
+/// guest's layout.
+pub(crate) fn stat(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
+    let at_fdcwd = libc::AT_FDCWD as i64 as u64;
+    let nofollow = libc::AT_SYMLINK_NOFOLLOW as u64;
+    let mut hs = HostStat::default();
+    let buf = &mut hs as *mut HostStat as u64;
+    let (ret, guest_buf) = match sys {
+        Sysno::fstat => (host::call(Sysno::fstat, [a[0], buf, 0, 0, 0, 0]), a[1]),
+        Sysno::stat => (host::call(Sysno::newfstatat, [at_fdcwd, a[0], buf, 0, 0, 0]), a[1]),
+        Sysno::lstat => (host::call(Sysno::newfstatat, [at_fdcwd, a[0], buf, nofollow, 0, 0]), a[1]),
+        Sysno::newfstatat => (host::call(Sysno::newfstatat, [a[0], a[1], buf, a[3], 0, 0]), a[2]),
+        _ => return err(libc::ENOSYS),
+    };
+    if ret < 0 {
+        return Action::Ret(ret);
+    }
+    let bytes = match Stat::from(hs).to_layout(cx.abi.stat) {
+        Ok(b) => b,
+        Err(e) => return err(e),
+    };
+    match write_bytes(&*cx.mem, guest_buf, &bytes) {
+        Ok(()) => Action::Ret(0),
+        Err(e) => err(e),
+    }
+}
+
+/// open, openat, creat: the open flags re-encoded for the host.
+pub(crate) fn open(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
+    let to_host = |f: u64| cx.abi.open_flags.convert(&host::HOST.open_flags, f);
+    let args = match sys {
+        Sysno::open => [a[0], to_host(a[1]), a[2], 0, 0, 0],
+        Sysno::openat => [a[0], a[1], to_host(a[2]), a[3], 0, 0],
+        _ => a,
+    };
+    Action::Ret(forward(cx, sys, args))
+}
+
+/// fcntl: F_GETFL's result and F_SETFL's argument are open flags.
+pub(crate) fn fcntl(cx: &mut Ctx, a: [u64; 6]) -> Action {
+    let guest = cx.abi.open_flags;
+    let hostf = host::HOST.open_flags;
+    match a[1] as i32 {
+        libc::F_GETFL => {
+            let r = forward(cx, Sysno::fcntl, a);
+            Action::Ret(if r < 0 { r } else { hostf.convert(&guest, r as u64) as i64 })
+        }
+        libc::F_SETFL => {
+            Action::Ret(forward(cx, Sysno::fcntl, [a[0], a[1], guest.convert(&hostf, a[2]), 0, 0, 0]))
+        }
+        _ => Action::Ret(forward(cx, Sysno::fcntl, a)),
+    }
+}
+
+/// Whether `path` names this process's executable through /proc.
+fn is_proc_self_exe(path: &[u8]) -> bool {
+    let Some(rest) = path.strip_prefix(b"/proc/") else {
+        return false;
+    };
+    let Some(who) = rest.strip_suffix(b"/exe") else {
+        return false;
+    };
+    who == b"self" || who == b"thread-self" || who == std::process::id().to_string().as_bytes()
+}
+
+/// readlink, readlinkat: /proc/self/exe (and /proc/<pid>/exe) is the guest program, not xlate.
+pub(crate) fn readlink(cx: &mut Ctx, sys: Sysno, a: [u64; 6], exe: &Path) -> Action {
+    let (path_ptr, buf, size) = match sys {
+        Sysno::readlink => (a[0], a[1], a[2]),
+        _ => (a[1], a[2], a[3]),
+    };
+    let Ok(path) = read_cstr(&*cx.mem, path_ptr, PATH_MAX) else {
+        return Action::Ret(forward(cx, sys, a));
+    };
+    if !is_proc_self_exe(&path) {
+        return Action::Ret(forward(cx, sys, a));
+    }
+    // The kernel's checks, in its order: a positive size first.
+    if size as i64 <= 0 || size > i32::MAX as u64 {
+        return err(libc::EINVAL);
+    }
+    use std::os::unix::ffi::OsStrExt;
+    let target = exe.as_os_str().as_bytes();
+    let n = target.len().min(size as usize);
+    match write_bytes(&*cx.mem, buf, &target[..n]) {
+        Ok(()) => Action::Ret(n as i64),
+        Err(e) => err(e),
+    }
+}
+
+/// epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2: forwarded when guest and host agree on
+/// `struct epoll_event`, otherwise through a host-layout buffer.
+pub(crate) fn epoll(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
+    let guest_packed = cx.abi.epoll_packed;
+    let host_packed = host::HOST.epoll_packed;
+    if guest_packed == host_packed {
+        return Action::Ret(forward(cx, sys, a));
+    }
+    let gsize = convert::epoll_event_size(guest_packed);
+    if sys == Sysno::epoll_ctl {
+        // EPOLL_CTL_DEL ignores the event (and it may be NULL).
+        let mut host_event = Vec::new();
+        let mut ptr = 0;
+        if a[1] as i32 != libc::EPOLL_CTL_DEL || a[3] != 0 {
+            let Ok(b) = read_bytes(&*cx.mem, a[3], gsize) else {
+                return err(libc::EFAULT);
+            };
+            let (events, data) = convert::epoll_event_read(guest_packed, &b);
+            host_event = convert::epoll_event_bytes(host_packed, events, data);
+            ptr = host_event.as_mut_ptr() as u64;
+        }
+        let r = host::call(Sysno::epoll_ctl, [a[0], a[1], a[2], ptr, 0, 0]);
+        drop(host_event);
+        return Action::Ret(r);
+    }
+    // The kernel rejects maxevents <= 0 and larger than INT_MAX / sizeof(event); a shorter
+    // host buffer is fine, since epoll_wait may return fewer events than asked for.
+    let max = a[2] as i32;
+    if max <= 0 || max as usize > i32::MAX as usize / gsize {
+        return err(libc::EINVAL);
+    }
+    let n = (max as usize).min(1024);
+    let hsize = convert::epoll_event_size(host_packed);
+    let mut hbuf = vec![0u8; n * hsize];
+    let p = hbuf.as_mut_ptr() as u64;
+    let r = match sys {
+        Sysno::epoll_wait => host::call(Sysno::epoll_pwait, [a[0], p, n as u64, a[3], 0, 8]),
+        _ => host::call(sys, [a[0], p, n as u64, a[3], a[4], a[5]]),
+    };
+    if r <= 0 {
+        return Action::Ret(r);
+    }
+    let mut out = Vec::with_capacity(r as usize * gsize);
+    for ev in hbuf.chunks(hsize).take(r as usize) {
+        let (events, data) = convert::epoll_event_read(host_packed, ev);
+        out.extend(convert::epoll_event_bytes(guest_packed, events, data));
+    }
+    match write_bytes(&*cx.mem, a[1], &out) {
+        Ok(()) => Action::Ret(r),
+        Err(e) => err(e),
+    }
+}

@@ -1,0 +1,78 @@
+//! The host side: the one place that issues raw system calls. The host's numbers come from
+//! the same checked tables as the guests' ([`HOST`] is the table of the ISA xlate is compiled
+//! for), so an x86-64 build issues x86-64 numbers and an AArch64 build asm-generic ones.
+
+use super::abi::AbiInfo;
+use super::Sysno;
+
+/// The ABI of the machine xlate runs on.
+#[cfg(target_arch = "x86_64")]
+pub static HOST: &AbiInfo = &super::abi::x86_64::INFO;
+#[cfg(target_arch = "aarch64")]
+pub static HOST: &AbiInfo = &super::abi::aarch64::INFO;
+
+/// The host's number for a call, `None` where the host kernel lacks it (e.g. `open` on
+/// AArch64).
+pub fn number(sys: Sysno) -> Option<u32> {
+    HOST.table.number(sys)
+}
+
+/// Issues host syscall `nr` with six arguments; returns the kernel's raw result (a value, or
+/// `-errno`).
+pub fn syscall(nr: u32, a: [u64; 6]) -> i64 {
+    // SAFETY: the syscall is one the guest asked for, with the guest's arguments (whose
+    // pointers are guest addresses, i.e. host addresses of guest memory), or one the layer
+    // builds itself with pointers to its own live buffers. Calls that could unmap or overwrite
+    // xlate's own memory (munmap, mremap, brk, exit, ...) are never forwarded blindly: the
+    // layer handles those itself (memory.rs, process.rs). The kernel checks every pointer and
+    // answers EFAULT for bad ones.
+    let r = unsafe {
+        libc::syscall(
+            nr as libc::c_long,
+            a[0] as libc::c_long,
+            a[1] as libc::c_long,
+            a[2] as libc::c_long,
+            a[3] as libc::c_long,
+            a[4] as libc::c_long,
+            a[5] as libc::c_long,
+        )
+    };
+    if r == -1 {
+        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOSYS) as i64)
+    } else {
+        r as i64
+    }
+}
+
+/// Issues a canonical call on the host, or -ENOSYS if the host lacks it. For calls that the
+/// layer builds itself (emulations and conversions), whose host equivalents every supported
+/// host has.
+pub fn call(sys: Sysno, a: [u64; 6]) -> i64 {
+    match number(sys) {
+        Some(nr) => syscall(nr, a),
+        None => -(libc::ENOSYS as i64),
+    }
+}
+
+/// A raw result as `Result`.
+pub fn check(r: i64) -> Result<i64, super::Errno> {
+    if (-4095..0).contains(&r) {
+        Err(-r as super::Errno)
+    } else {
+        Ok(r)
+    }
+}
+
+/// fork(2) of xlate itself, through libc so that xlate's own libc state (its cached thread
+/// id, at-fork handlers, stdio locks) stays right in the child. Returns the child's pid, 0 in
+/// the child, or `-errno`.
+pub fn fork() -> i64 {
+    // SAFETY: xlate runs the guest on one thread, so the child is a complete copy with no
+    // lock held by a thread that does not exist in it.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EAGAIN) as i64)
+    } else {
+        pid as i64
+    }
+}

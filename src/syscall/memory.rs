@@ -1,0 +1,151 @@
+//! Guest memory as the syscall layer sees it: the [`GuestMm`] interface to the runtime's guest
+//! memory (which owns brk, mmap and the map of what is guest memory), the handlers of the
+//! memory-management calls, and checked copies between guest memory and the layer's buffers.
+//!
+//! The layer never maps or unmaps memory itself: mmap and friends must never hand out or
+//! clobber xlate's own memory, and only the runtime's [`GuestMemory`] knows where that is.
+
+use super::{err, Action, Ctx, Errno, Sysno};
+use crate::runtime::memory::GuestMemory;
+use std::ops::Range;
+
+/// What the syscall layer needs from the runtime's guest memory. Results are raw kernel-style
+/// values (an address or 0, or `-errno`), as the guest receives them.
+pub trait GuestMm {
+    /// brk(2) as the kernel does it: moves the break to `addr` if it can, and returns the
+    /// (new or unchanged) break; `brk(0)` returns the current break.
+    fn brk(&mut self, addr: u64) -> u64;
+    fn mmap(&mut self, addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> i64;
+    fn munmap(&mut self, addr: u64, len: u64) -> i64;
+    fn mprotect(&mut self, addr: u64, len: u64, prot: u64) -> i64;
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64;
+    /// The guest ranges whose executable memory was unmapped, replaced or re-protected since
+    /// the last call (translations of them must be dropped).
+    fn take_invalidated(&mut self) -> Vec<Range<u64>>;
+    /// Whether the guest may read (or, with `write`, write) all of `[addr, addr + len)`.
+    fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
+}
+
+/// brk, mmap, munmap, mprotect, mremap: done by the runtime's guest memory; a call that
+/// changed executable guest memory also tells the runtime to drop translations of it.
+pub(crate) fn handle(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
+    let mem = &mut *cx.mem;
+    let ret = match sys {
+        Sysno::brk => mem.brk(a[0]) as i64,
+        Sysno::mmap => mem.mmap(a[0], a[1], a[2], a[3], a[4], a[5]),
+        Sysno::munmap => mem.munmap(a[0], a[1]),
+        Sysno::mprotect => mem.mprotect(a[0], a[1], a[2]),
+        Sysno::mremap => mem.mremap(a[0], a[1], a[2], a[3], a[4]),
+        _ => return err(libc::ENOSYS),
+    };
+    let touched = mem.take_invalidated();
+    let start = touched.iter().map(|r| r.start).min();
+    let end = touched.iter().map(|r| r.end).max();
+    match (start, end) {
+        (Some(start), Some(end)) => Action::RetCodeModified { ret, addr: start, len: end - start },
+        _ => Action::Ret(ret),
+    }
+}
+
+/// A `Result` from [`GuestMemory`] as a raw kernel-style value.
+fn raw(r: Result<u64, i32>) -> i64 {
+    match r {
+        Ok(v) => v as i64,
+        Err(e) => -(e as i64),
+    }
+}
+
+impl GuestMm for GuestMemory {
+    fn brk(&mut self, addr: u64) -> u64 {
+        GuestMemory::brk(self, addr)
+    }
+    /// The kernel takes prot, flags and fd as `int`s: the upper halves of the registers are
+    /// ignored.
+    fn mmap(&mut self, addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> i64 {
+        raw(GuestMemory::mmap(self, addr, len, prot as i32, flags as i32, fd as i32, offset))
+    }
+    fn munmap(&mut self, addr: u64, len: u64) -> i64 {
+        raw(GuestMemory::munmap(self, addr, len))
+    }
+    fn mprotect(&mut self, addr: u64, len: u64, prot: u64) -> i64 {
+        raw(GuestMemory::mprotect(self, addr, len, prot as i32))
+    }
+    fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64 {
+        raw(GuestMemory::mremap(self, old, old_len, new_len, flags as i32, new))
+    }
+    fn take_invalidated(&mut self) -> Vec<Range<u64>> {
+        GuestMemory::take_invalidated(self)
+    }
+    /// Guest memory with the access asked for: writable for `write`, else any access (every
+    /// guest page with some access is host-readable).
+    fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool {
+        let Some(end) = addr.checked_add(len) else {
+            return false;
+        };
+        let need =
+            if write { libc::PROT_WRITE } else { libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC };
+        self.is_guest(addr, end) && self.regions_in(addr, end).iter().all(|r| r.prot & need != 0)
+    }
+}
+
+/// Copies `len` guest bytes at `addr`, or EFAULT if the guest may not read them.
+pub(crate) fn read_bytes(mem: &dyn GuestMm, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if !mem.is_accessible(addr, len as u64, false) {
+        return Err(libc::EFAULT);
+    }
+    // SAFETY: guest addresses are host addresses, and the runtime's guest memory says all of
+    // `[addr, addr + len)` is mapped readable guest memory.
+    Ok(unsafe { std::slice::from_raw_parts(addr as *const u8, len) }.to_vec())
+}
+
+/// Copies `bytes` to guest memory at `addr`, or EFAULT if the guest may not write there.
+pub(crate) fn write_bytes(mem: &dyn GuestMm, addr: u64, bytes: &[u8]) -> Result<(), Errno> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    if !mem.is_accessible(addr, bytes.len() as u64, true) {
+        return Err(libc::EFAULT);
+    }
+    // SAFETY: guest addresses are host addresses; the runtime's guest memory says the whole
+    // destination is mapped writable guest memory, which never overlaps xlate's own buffers
+    // (`bytes`).
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, bytes.len()) };
+    Ok(())
+}
+
+/// Reads a NUL-terminated guest string of at most `max` bytes (without the NUL); EFAULT if it
+/// runs into memory the guest may not read, ENAMETOOLONG if it is longer.
+pub(crate) fn read_cstr(mem: &dyn GuestMm, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+    const PAGE: u64 = 4096;
+    let mut out = Vec::new();
+    let mut at = addr;
+    loop {
+        // Check a page at a time (so that a string ending just before an unreadable page is
+        // still read), but read no byte past the NUL.
+        let page_end = (at | (PAGE - 1)).wrapping_add(1);
+        if !mem.is_accessible(at, page_end.wrapping_sub(at), false) {
+            return Err(libc::EFAULT);
+        }
+        while at != page_end {
+            // SAFETY: guest addresses are host addresses, and the runtime's guest memory says
+            // this page is readable guest memory.
+            let b = unsafe { std::ptr::read_volatile(at as *const u8) };
+            if b == 0 {
+                return Ok(out);
+            }
+            if out.len() == max {
+                return Err(libc::ENAMETOOLONG);
+            }
+            out.push(b);
+            at += 1;
+        }
+    }
+}
+
+/// Writes a plain-data value to guest memory.
+pub(crate) fn write_u64(mem: &dyn GuestMm, addr: u64, v: u64) -> Result<(), Errno> {
+    write_bytes(mem, addr, &v.to_le_bytes())
+}

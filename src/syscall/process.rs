@@ -1,0 +1,131 @@
+//! Calls about the process and its threads that xlate answers itself or adapts: arch_prctl
+//! (the guest's fs/gs bases live in the guest state, not in the host's registers), uname (the
+//! guest's machine name), and process creation (fork and fork-like clone; threads and execve
+//! are not supported yet and return -ENOSYS).
+
+use super::memory::{write_bytes, write_u64};
+use super::{err, host, Action, Ctx, Segment, Sysno};
+
+const ARCH_SET_GS: u64 = 0x1001;
+const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_GET_FS: u64 = 0x1003;
+const ARCH_GET_GS: u64 = 0x1004;
+
+/// Highest user-space address + 1 on x86-64 with 4-level paging: the kernel rejects fs/gs
+/// bases at or above it (EPERM).
+const TASK_SIZE_MAX: u64 = (1 << 47) - 4096;
+
+/// arch_prctl(code, addr): reads and writes the guest state's segment bases. Other codes
+/// (CPUID faulting, CET, ...) get EINVAL, as from a kernel without those features.
+pub(crate) fn arch_prctl(cx: &mut Ctx, a: [u64; 6]) -> Action {
+    let (code, addr) = (a[0], a[1]);
+    let segment = match code {
+        ARCH_SET_FS | ARCH_GET_FS => Segment::Fs,
+        ARCH_SET_GS | ARCH_GET_GS => Segment::Gs,
+        _ => return err(libc::EINVAL),
+    };
+    let Some(base) = cx.regs.segment_base(segment) else {
+        return err(libc::EINVAL);
+    };
+    match code {
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if addr >= TASK_SIZE_MAX {
+                return err(libc::EPERM);
+            }
+            *base = addr;
+            Action::Ret(0)
+        }
+        _ => {
+            let value = *base;
+            match write_u64(&*cx.mem, addr, value) {
+                Ok(()) => Action::Ret(0),
+                Err(e) => err(e),
+            }
+        }
+    }
+}
+
+/// uname: the host's answer, except `machine`, which is the guest's ("x86_64", "aarch64").
+pub(crate) fn uname(cx: &mut Ctx, a: [u64; 6]) -> Action {
+    // struct utsname: six fields of 65 bytes; `machine` is the fifth.
+    const FIELD: usize = 65;
+    const MACHINE_OFFSET: u64 = 4 * FIELD as u64;
+    let r = host::call(Sysno::uname, a);
+    if r < 0 {
+        return Action::Ret(r);
+    }
+    let mut machine = [0u8; FIELD];
+    machine[..cx.abi.machine.len()].copy_from_slice(cx.abi.machine.as_bytes());
+    match write_bytes(&*cx.mem, a[0] + MACHINE_OFFSET, &machine) {
+        Ok(()) => Action::Ret(r),
+        Err(e) => err(e),
+    }
+}
+
+/// fork, vfork, clone, clone3, execve.
+///
+/// A new process is a copy of xlate with the guest in it, so fork is safe: the child
+/// continues the same translated program. vfork is run as fork (allowed by POSIX; the parent
+/// does not wait). clone without CLONE_VM or CLONE_THREAD is a fork with extras (the tid
+/// stores glibc's fork asks for, a new stack); clone(CLONE_VM | CLONE_VFORK), as posix_spawn
+/// uses it, is run as a fork on the given stack, as qemu-user does. Threads (CLONE_VM without
+/// CLONE_VFORK, CLONE_THREAD), clone3 and execve return -ENOSYS: glibc falls back from clone3
+/// to clone, and execve of the guest's target would have to start a new xlate.
+pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
+    match sys {
+        Sysno::fork | Sysno::vfork => Action::Ret(fork(cx, 0, 0, 0, 0)),
+        Sysno::clone => {
+            let flags = a[0];
+            let stack = a[1];
+            let parent_tid = a[2];
+            let child_tid = if cx.abi.clone_tls_before_child_tid { a[4] } else { a[3] };
+            let vm = libc::CLONE_VM as u64;
+            let vfork = libc::CLONE_VFORK as u64;
+            if flags & libc::CLONE_THREAD as u64 != 0 || (flags & vm != 0 && flags & vfork == 0) {
+                return err(libc::ENOSYS);
+            }
+            // Flags a fork honours by itself (or that only matter with shared memory), and
+            // the ones this emulation applies.
+            let supported = (libc::CSIGNAL
+                | libc::CLONE_VM
+                | libc::CLONE_VFORK
+                | libc::CLONE_PARENT_SETTID
+                | libc::CLONE_CHILD_SETTID
+                | libc::CLONE_CHILD_CLEARTID) as u64;
+            if flags & !supported != 0 || (flags & libc::CSIGNAL as u64) != libc::SIGCHLD as u64 {
+                return err(libc::ENOSYS);
+            }
+            Action::Ret(fork(cx, flags, stack, parent_tid, child_tid))
+        }
+        _ => err(libc::ENOSYS),
+    }
+}
+
+/// A fork of xlate with the clone extras in `flags`. Returns the child's pid in the parent
+/// and 0 in the child.
+fn fork(cx: &mut Ctx, flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -> i64 {
+    let pid = host::fork();
+    if pid < 0 {
+        return pid;
+    }
+    let has = |f: i32| flags & f as u64 != 0;
+    if pid > 0 {
+        if has(libc::CLONE_PARENT_SETTID) {
+            let _ = write_bytes(&*cx.mem, parent_tid, &(pid as i32).to_le_bytes());
+        }
+        return pid;
+    }
+    // The child.
+    // (CLONE_PARENT_SETTID writes the parent's memory only.)
+    let tid = host::call(Sysno::gettid, [0; 6]) as i32;
+    if has(libc::CLONE_CHILD_SETTID) {
+        let _ = write_bytes(&*cx.mem, child_tid, &tid.to_le_bytes());
+    }
+    if has(libc::CLONE_CHILD_CLEARTID) {
+        host::call(Sysno::set_tid_address, [child_tid, 0, 0, 0, 0, 0]);
+    }
+    if stack != 0 {
+        cx.regs.set_stack_pointer(stack);
+    }
+    0
+}

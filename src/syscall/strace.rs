@@ -1,0 +1,380 @@
+//! `--strace`: one line per guest syscall on stderr in qemu-user's `-strace` format, which
+//! users of qemu know:
+//!
+//! ```text
+//! 7549 openat(AT_FDCWD,"/nonexist",O_RDONLY) = -1 errno=2 (No such file or directory)
+//! 7549 brk(NULL) = 0x0000000000498000
+//! 7549 exit_group(3)
+//! 7549 Unknown syscall 999
+//! ```
+//!
+//! As in qemu, the call is printed before it runs and its result after, so a blocking call
+//! shows up while it blocks. Arguments are shown as the guest passed them, in the guest's
+//! encodings (its open flags), with path strings read from guest memory.
+
+use super::abi::AbiInfo;
+use super::convert::OpenFlagBits;
+use super::memory::{read_cstr, GuestMm};
+use super::{Action, Sysno};
+use std::io::Write;
+
+/// How one argument is shown.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Arg {
+    /// Signed decimal (int-sized: fds, counts, flags that qemu prints in decimal).
+    Dec,
+    /// `0x` hex without padding (qemu's `%#x` of plain arguments; `0` stays `0`).
+    Hex,
+    /// A pointer: `NULL`, or `0x` and 16 hex digits (qemu's print_pointer).
+    Ptr,
+    /// A NUL-terminated path in guest memory, quoted.
+    Str,
+    /// A directory fd: `AT_FDCWD` or decimal.
+    DirFd,
+    /// Open flags, symbolic, in the guest's encoding.
+    OpenFlags,
+    /// The mode of open/openat: octal, shown only when the flags create a file.
+    OpenMode,
+    /// A file mode, octal.
+    Mode,
+    /// PROT_* bits.
+    Prot,
+    /// MAP_* bits.
+    MapFlags,
+    /// A signal number: `SIGINT`.
+    Signal,
+    /// An RLIMIT_* resource.
+    Resource,
+    /// SIG_BLOCK / SIG_UNBLOCK / SIG_SETMASK.
+    How,
+}
+
+use Arg::*;
+
+/// The arguments of each call, as shown; calls not listed show six hex arguments.
+fn shape(sys: Sysno) -> &'static [Arg] {
+    use Sysno::*;
+    match sys {
+        read | write => &[Dec, Hex, Dec],
+        pread64 | pwrite64 => &[Dec, Hex, Dec, Dec],
+        readv | writev => &[Dec, Ptr, Dec],
+        open => &[Str, OpenFlags, OpenMode],
+        openat => &[DirFd, Str, OpenFlags, OpenMode],
+        creat => &[Str, Mode],
+        close | dup | fsync | fdatasync | fchdir | exit | exit_group | umask => &[Dec],
+        dup2 => &[Dec, Dec],
+        dup3 => &[Dec, Dec, Hex],
+        stat | lstat => &[Str, Ptr],
+        fstat => &[Dec, Ptr],
+        newfstatat => &[DirFd, Str, Ptr, Hex],
+        statx => &[DirFd, Str, Hex, Hex, Ptr],
+        lseek => &[Dec, Dec, Dec],
+        mmap => &[Ptr, Dec, Prot, MapFlags, Dec, Hex],
+        mprotect => &[Ptr, Dec, Prot],
+        munmap => &[Ptr, Dec],
+        mremap => &[Ptr, Dec, Dec, Hex, Ptr],
+        madvise => &[Ptr, Dec, Dec],
+        brk => &[Ptr],
+        rt_sigaction => &[Signal, Ptr, Ptr],
+        rt_sigprocmask => &[How, Ptr, Ptr],
+        sigaltstack => &[Ptr, Ptr],
+        ioctl => &[Dec, Hex, Hex],
+        fcntl => &[Dec, Dec, Hex],
+        access => &[Str, Dec],
+        faccessat | faccessat2 => &[DirFd, Str, Dec, Hex],
+        pipe => &[Ptr],
+        pipe2 => &[Ptr, Hex],
+        getpid | getppid | gettid | getuid | geteuid | getgid | getegid | getpgrp | setsid | sched_yield
+        | pause | fork | vfork | sync => &[],
+        kill => &[Dec, Signal],
+        tkill => &[Dec, Signal],
+        tgkill => &[Dec, Dec, Signal],
+        uname | sysinfo | times | time => &[Ptr],
+        getcwd => &[Ptr, Dec],
+        chdir | rmdir | unlink => &[Str],
+        unlinkat => &[DirFd, Str, Hex],
+        mkdir | chmod => &[Str, Mode],
+        mkdirat | fchmodat => &[DirFd, Str, Mode],
+        rename | link | symlink => &[Str, Str],
+        renameat => &[DirFd, Str, DirFd, Str],
+        renameat2 => &[DirFd, Str, DirFd, Str, Hex],
+        readlink => &[Str, Ptr, Dec],
+        readlinkat => &[DirFd, Str, Ptr, Dec],
+        getdents | getdents64 => &[Dec, Ptr, Dec],
+        arch_prctl => &[Hex, Hex],
+        set_tid_address => &[Hex],
+        set_robust_list => &[Hex, Dec],
+        prlimit64 => &[Dec, Resource, Ptr, Ptr],
+        getrlimit | setrlimit => &[Resource, Ptr],
+        getrandom => &[Hex, Dec, Dec],
+        clock_gettime | clock_getres => &[Dec, Ptr],
+        gettimeofday => &[Ptr, Ptr],
+        nanosleep => &[Ptr, Ptr],
+        clock_nanosleep => &[Dec, Dec, Ptr, Ptr],
+        futex => &[Hex, Dec, Dec, Hex, Hex, Dec],
+        rseq => &[Hex, Dec, Dec, Hex],
+        wait4 => &[Dec, Ptr, Hex, Ptr],
+        execve => &[Str, Ptr, Ptr],
+        clone => &[Hex, Ptr, Ptr, Ptr, Ptr],
+        poll => &[Ptr, Dec, Dec],
+        ppoll => &[Ptr, Dec, Ptr, Ptr, Dec],
+        sched_getaffinity | sched_setaffinity => &[Dec, Dec, Ptr],
+        alarm => &[Dec],
+        _ => &[Hex, Hex, Hex, Hex, Hex, Hex],
+    }
+}
+
+const SIGNALS: [&str; 31] = [
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS",
+];
+
+const RESOURCES: [&str; 16] = [
+    "RLIMIT_CPU",
+    "RLIMIT_FSIZE",
+    "RLIMIT_DATA",
+    "RLIMIT_STACK",
+    "RLIMIT_CORE",
+    "RLIMIT_RSS",
+    "RLIMIT_NPROC",
+    "RLIMIT_NOFILE",
+    "RLIMIT_MEMLOCK",
+    "RLIMIT_AS",
+    "RLIMIT_LOCKS",
+    "RLIMIT_SIGPENDING",
+    "RLIMIT_MSGQUEUE",
+    "RLIMIT_NICE",
+    "RLIMIT_RTPRIO",
+    "RLIMIT_RTTIME",
+];
+
+/// `NAME|NAME|0x<rest>` for the bits of `v` named in `names`; `zero` when `v` is 0.
+fn bit_names(v: u64, names: &[(u64, &str)], zero: &str) -> String {
+    if v == 0 {
+        return zero.to_string();
+    }
+    let mut parts = Vec::new();
+    let mut rest = v;
+    for &(bit, name) in names {
+        if bit != 0 && rest & bit == bit {
+            parts.push(name.to_string());
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        parts.push(format!("{rest:#x}"));
+    }
+    parts.join("|")
+}
+
+fn open_flags(v: u64, bits: &OpenFlagBits) -> String {
+    let acc = match v & 3 {
+        0 => "O_RDONLY",
+        1 => "O_WRONLY",
+        2 => "O_RDWR",
+        _ => "O_ACCMODE",
+    };
+    let names: [(u64, &str); 15] = [
+        (0o100, "O_CREAT"),
+        (0o200, "O_EXCL"),
+        (0o400, "O_NOCTTY"),
+        (0o1000, "O_TRUNC"),
+        (0o2000, "O_APPEND"),
+        (0o4000, "O_NONBLOCK"),
+        (0o4010000, "O_SYNC"),
+        (0o10000, "O_DSYNC"),
+        (bits.direct as u64, "O_DIRECT"),
+        (bits.largefile as u64, "O_LARGEFILE"),
+        (0o20000000 | bits.directory as u64, "O_TMPFILE"),
+        (bits.directory as u64, "O_DIRECTORY"),
+        (bits.nofollow as u64, "O_NOFOLLOW"),
+        (0o1000000, "O_NOATIME"),
+        (0o2000000, "O_CLOEXEC"),
+    ];
+    let rest = v & !3;
+    if rest == 0 {
+        acc.to_string()
+    } else {
+        let mut s = bit_names(rest, &names, "");
+        // O_PATH last, like the other rare bits.
+        s = s.replace(&format!("{:#x}", 0o10000000), "O_PATH");
+        format!("{acc}|{s}")
+    }
+}
+
+/// A path from guest memory, quoted; a pointer if it cannot be read.
+fn string_arg(mem: &dyn GuestMm, addr: u64) -> String {
+    if addr == 0 {
+        return "NULL".into();
+    }
+    match read_cstr(mem, addr, 4096) {
+        Ok(bytes) => {
+            let mut s = String::from("\"");
+            for c in String::from_utf8_lossy(&bytes).chars() {
+                match c {
+                    '"' => s.push_str("\\\""),
+                    '\\' => s.push_str("\\\\"),
+                    '\n' => s.push_str("\\n"),
+                    c if (c as u32) < 0x20 => s.push_str(&format!("\\{:03o}", c as u32)),
+                    c => s.push(c),
+                }
+            }
+            s.push('"');
+            s
+        }
+        Err(_) => format!("{addr:#x}"),
+    }
+}
+
+fn format_arg(kind: Arg, v: u64, abi: &AbiInfo, mem: &dyn GuestMm) -> String {
+    match kind {
+        Dec => (v as i64 as i32 as i64).to_string(),
+        Hex => format!("{v:#x}"),
+        Ptr if v == 0 => "NULL".into(),
+        Ptr => format!("0x{v:016x}"),
+        Str => string_arg(mem, v),
+        DirFd if v as i32 == libc::AT_FDCWD => "AT_FDCWD".into(),
+        DirFd => (v as i32).to_string(),
+        OpenFlags => open_flags(v, &abi.open_flags),
+        OpenMode | Mode => format!("{v:#o}"),
+        Prot => bit_names(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")], "PROT_NONE"),
+        MapFlags => {
+            let kind = match v & 0xf {
+                1 => "MAP_SHARED",
+                2 => "MAP_PRIVATE",
+                3 => "MAP_SHARED_VALIDATE",
+                _ => "",
+            };
+            let names = [
+                (0x10, "MAP_FIXED"),
+                (0x20, "MAP_ANONYMOUS"),
+                (0x100, "MAP_GROWSDOWN"),
+                (0x800, "MAP_DENYWRITE"),
+                (0x1000, "MAP_EXECUTABLE"),
+                (0x2000, "MAP_LOCKED"),
+                (0x4000, "MAP_NORESERVE"),
+                (0x8000, "MAP_POPULATE"),
+                (0x10000, "MAP_NONBLOCK"),
+                (0x20000, "MAP_STACK"),
+                (0x40000, "MAP_HUGETLB"),
+                (0x100000, "MAP_FIXED_NOREPLACE"),
+            ];
+            let rest = bit_names(v & !0xf, &names, "");
+            match (kind, rest.is_empty()) {
+                ("", _) => format!("{v:#x}"),
+                (k, true) => k.to_string(),
+                (k, false) => format!("{k}|{rest}"),
+            }
+        }
+        Signal => match (v as i32).checked_sub(1).and_then(|i| SIGNALS.get(i as usize)) {
+            Some(name) => name.to_string(),
+            None => (v as i32).to_string(),
+        },
+        Resource => match RESOURCES.get(v as usize) {
+            Some(name) => name.to_string(),
+            None => (v as i32).to_string(),
+        },
+        How => match v as i32 {
+            libc::SIG_BLOCK => "SIG_BLOCK".into(),
+            libc::SIG_UNBLOCK => "SIG_UNBLOCK".into(),
+            libc::SIG_SETMASK => "SIG_SETMASK".into(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// `name(args)` as qemu prints it (without pid or result).
+pub fn format_call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm) -> String {
+    let shape = shape(sys);
+    // open's and openat's mode is shown only when the flags create a file.
+    let flags = match sys {
+        Sysno::open => args[1],
+        Sysno::openat => args[2],
+        _ => 0,
+    };
+    // O_CREAT or O_TMPFILE.
+    let creates = flags & (0o100 | 0o20000000) != 0;
+    let parts: Vec<String> = shape
+        .iter()
+        .zip(args)
+        .filter(|(&kind, _)| kind != OpenMode || creates)
+        .map(|(&kind, &v)| format_arg(kind, v, abi, mem))
+        .collect();
+    format!("{}({})", sys.name(), parts.join(","))
+}
+
+/// ` = result` as qemu prints it: errors as `-1 errno=N (message)`, addresses from brk, mmap
+/// and mremap in 16 hex digits, everything else in decimal; nothing for exits.
+/// `ret` is `None` for a call that does not return (exit, exit_group).
+pub fn format_result(sys: Sysno, ret: Option<i64>) -> String {
+    let Some(ret) = ret else {
+        return String::new();
+    };
+    if (-4095..0).contains(&ret) {
+        let errno = -ret as i32;
+        let message = std::io::Error::from_raw_os_error(errno).to_string();
+        let message = match message.rfind(" (os error") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        return format!(" = -1 errno={errno} ({message})");
+    }
+    match sys {
+        Sysno::brk | Sysno::mmap | Sysno::mremap => format!(" = 0x{ret:016x}"),
+        _ => format!(" = {ret}"),
+    }
+}
+
+fn emit(s: &str) {
+    // One write per piece, so that the line is not split by our own buffering; a failure to
+    // write the trace must not disturb the guest.
+    let _ = std::io::stderr().write_all(s.as_bytes());
+}
+
+/// Prints `<pid> name(args)` before the call runs.
+pub(crate) fn call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm) {
+    emit(&format!("{} {}", std::process::id(), format_call(sys, args, abi, mem)));
+}
+
+/// Prints ` = result` and ends the line.
+pub(crate) fn result(sys: Sysno, action: &Action) {
+    let ret = match *action {
+        Action::Exit(_) => None,
+        Action::Ret(r) | Action::RetCodeModified { ret: r, .. } => Some(r),
+    };
+    emit(&format!("{}\n", format_result(sys, ret)));
+}
+
+/// The line for a number the guest's table does not know.
+pub(crate) fn unknown(nr: u64) {
+    emit(&format!("{} Unknown syscall {nr}\n", std::process::id()));
+}

@@ -1,0 +1,159 @@
+//! The syscall number tables against the kernel's own numbering, read from the uapi headers
+//! installed on this machine (x86-64: linux-libc-dev's asm/unistd_64.h; AArch64: the
+//! libc6-dev-arm64-cross package's asm-generic/unistd.h). A missing header skips its test
+//! with a note.
+
+use std::collections::HashMap;
+use xlate::syscall::abi::{aarch64, x86_64, SyscallTable};
+use xlate::syscall::Sysno;
+
+const X86_64_HEADER: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
+const AARCH64_ARCH_HEADER: &str = "/usr/aarch64-linux-gnu/include/asm/unistd.h";
+const GENERIC_HEADER: &str = "/usr/aarch64-linux-gnu/include/asm-generic/unistd.h";
+
+fn read(path: &str) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("note: skipping, {path} is not readable here ({e})");
+            None
+        }
+    }
+}
+
+/// `#define __NR_<name> <number>` lines, plus (asm-generic) `#define __NR_<name>
+/// __NR3264_<base>` aliases resolved through `#define __NR3264_<base> <number>`. The 32-bit
+/// aliases (fstat64, ...) also land in the map, under names no 64-bit table uses.
+fn parse_defines(text: &str) -> HashMap<String, u32> {
+    let mut numbers = HashMap::new();
+    let mut nr3264 = HashMap::new();
+    let mut aliases = Vec::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("#define") {
+            continue;
+        }
+        let (Some(name), Some(value)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if let Some(base) = name.strip_prefix("__NR3264_") {
+            if let Ok(n) = value.parse() {
+                nr3264.insert(base.to_string(), n);
+            }
+        } else if let Some(name) = name.strip_prefix("__NR_") {
+            if let Ok(n) = value.parse() {
+                numbers.insert(name.to_string(), n);
+            } else if let Some(base) = value.strip_prefix("__NR3264_") {
+                aliases.push((name.to_string(), base.to_string()));
+            }
+        }
+    }
+    for (name, base) in aliases {
+        if let Some(&n) = nr3264.get(&base) {
+            numbers.insert(name, n);
+        }
+    }
+    numbers
+}
+
+/// Every row matches the kernel, no number or call appears twice, and every call xlate knows
+/// that the kernel's table has is in ours.
+fn check_table(table: &SyscallTable, kernel: &HashMap<String, u32>, abi: &str) {
+    let mut bad = Vec::new();
+    let mut seen_numbers = HashMap::new();
+    for &(nr, sys) in table.entries() {
+        match kernel.get(sys.name()) {
+            Some(&k) if k == nr => {}
+            Some(&k) => bad.push(format!("{}: ours {nr}, kernel {k}", sys.name())),
+            None => bad.push(format!("{}: not in the kernel's {abi} table", sys.name())),
+        }
+        if let Some(other) = seen_numbers.insert(nr, sys) {
+            bad.push(format!("number {nr} twice: {} and {}", other.name(), sys.name()));
+        }
+        assert_eq!(table.sysno(nr as u64), Some(sys));
+        assert_eq!(table.number(sys), Some(nr), "{} listed twice?", sys.name());
+    }
+    for &sys in Sysno::ALL {
+        if kernel.contains_key(sys.name()) && table.number(sys).is_none() {
+            bad.push(format!("{}: the kernel has it, our {abi} table lacks it", sys.name()));
+        }
+    }
+    assert!(bad.is_empty(), "{abi} table disagrees with the kernel:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn x86_64_table_matches_kernel_headers() {
+    let Some(text) = read(X86_64_HEADER) else { return };
+    let kernel = parse_defines(&text);
+    assert!(kernel.len() > 300, "parsed only {} numbers", kernel.len());
+    check_table(&x86_64::TABLE, &kernel, "x86-64");
+}
+
+#[test]
+fn aarch64_table_matches_kernel_headers() {
+    let (Some(arch), Some(text)) = (read(AARCH64_ARCH_HEADER), read(GENERIC_HEADER)) else {
+        return;
+    };
+    // arm64's choices among asm-generic's optional calls, which our table relies on.
+    for want in ["__ARCH_WANT_RENAMEAT", "__ARCH_WANT_NEW_STAT", "__ARCH_WANT_SET_GET_RLIMIT"] {
+        assert!(arch.contains(want), "{AARCH64_ARCH_HEADER} no longer defines {want}");
+    }
+    let kernel = parse_defines(&text);
+    assert!(kernel.len() > 250, "parsed only {} numbers", kernel.len());
+    // Calls AArch64 does not have must not be in its table.
+    for name in ["open", "stat", "fork", "pipe", "dup2", "arch_prctl", "getdents", "select"] {
+        assert!(!kernel.contains_key(name), "asm-generic has {name}?");
+    }
+    check_table(&aarch64::TABLE, &kernel, "aarch64");
+}
+
+/// The host table (the one of the ISA this test is compiled for) agrees with the libc crate's
+/// `SYS_*` constants for this target.
+#[test]
+fn host_table_matches_libc_constants() {
+    use xlate::syscall::host;
+    let pairs: &[(Sysno, libc::c_long)] = &[
+        (Sysno::read, libc::SYS_read),
+        (Sysno::write, libc::SYS_write),
+        (Sysno::openat, libc::SYS_openat),
+        (Sysno::close, libc::SYS_close),
+        (Sysno::fstat, libc::SYS_fstat),
+        (Sysno::newfstatat, libc::SYS_newfstatat),
+        (Sysno::mmap, libc::SYS_mmap),
+        (Sysno::brk, libc::SYS_brk),
+        (Sysno::rt_sigaction, libc::SYS_rt_sigaction),
+        (Sysno::ioctl, libc::SYS_ioctl),
+        (Sysno::clone, libc::SYS_clone),
+        (Sysno::execve, libc::SYS_execve),
+        (Sysno::exit_group, libc::SYS_exit_group),
+        (Sysno::getdents64, libc::SYS_getdents64),
+        (Sysno::faccessat, libc::SYS_faccessat),
+        (Sysno::pipe2, libc::SYS_pipe2),
+        (Sysno::dup3, libc::SYS_dup3),
+        (Sysno::ppoll, libc::SYS_ppoll),
+        (Sysno::pselect6, libc::SYS_pselect6),
+        (Sysno::prlimit64, libc::SYS_prlimit64),
+        (Sysno::getrandom, libc::SYS_getrandom),
+        (Sysno::statx, libc::SYS_statx),
+        (Sysno::rseq, libc::SYS_rseq),
+        (Sysno::tgkill, libc::SYS_tgkill),
+        (Sysno::futex, libc::SYS_futex),
+        (Sysno::renameat, libc::SYS_renameat),
+    ];
+    for &(sys, nr) in pairs {
+        assert_eq!(host::number(sys), Some(nr as u32), "{}", sys.name());
+    }
+    #[cfg(target_arch = "x86_64")]
+    for &(sys, nr) in &[
+        (Sysno::open, libc::SYS_open),
+        (Sysno::stat, libc::SYS_stat),
+        (Sysno::arch_prctl, libc::SYS_arch_prctl),
+        (Sysno::fork, libc::SYS_fork),
+    ] {
+        assert_eq!(host::number(sys), Some(nr as u32), "{}", sys.name());
+    }
+    #[cfg(target_arch = "aarch64")]
+    for sys in [Sysno::open, Sysno::stat, Sysno::arch_prctl, Sysno::fork] {
+        assert_eq!(host::number(sys), None, "{}", sys.name());
+    }
+}
