@@ -45,7 +45,7 @@ pub struct MemInit {
 
 impl MemInit {
     pub fn build(&self) -> Vec<u8> {
-        let mut rng = Rng::new(self.seed ^ 0x5eed_0f_5c4a7c);
+        let mut rng = Rng::new(self.seed ^ 0x5eed_0f5c_4a7c);
         let mut mem = vec![0u8; SCRATCH_LEN];
         for chunk in mem.chunks_mut(8) {
             chunk.copy_from_slice(&rng.next().to_le_bytes()[..chunk.len()]);
@@ -58,6 +58,7 @@ impl MemInit {
 }
 
 /// What running a case gave.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Ran to the end of the bytes: the final registers and the bytes of scratch memory that
@@ -308,7 +309,8 @@ impl Rng {
 /// case `i` (its name is replaced). `default` cases are made and recorded unless
 /// `XLATE_DIFF_CASES` asks for another number; those beyond `default` are not recorded.
 pub fn generate(prefix: &str, default: usize, mut make: impl FnMut(&mut Rng) -> Case) -> Vec<Case> {
-    let seed = prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let seed =
+        prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
     let mut rng = Rng::new(seed);
     (0..generated_count(default))
         .map(|i| {

@@ -82,12 +82,18 @@ pub fn cases() -> Vec<Case> {
         }
     }
     // The short xchg forms with rax.
-    for (code, r) in [(Xchg_r16_AX, Register::CX), (Xchg_r32_EAX, Register::ECX), (Xchg_r64_RAX, Register::R10)] {
-        let insn = b(Instruction::with2(code, r, match code {
-            Xchg_r16_AX => Register::AX,
-            Xchg_r32_EAX => Register::EAX,
-            _ => Register::RAX,
-        }));
+    for (code, r) in
+        [(Xchg_r16_AX, Register::CX), (Xchg_r32_EAX, Register::ECX), (Xchg_r64_RAX, Register::R10)]
+    {
+        let insn = b(Instruction::with2(
+            code,
+            r,
+            match code {
+                Xchg_r16_AX => Register::AX,
+                Xchg_r32_EAX => Register::EAX,
+                _ => Register::RAX,
+            },
+        ));
         out.extend(generate(&format!("{code:?}"), 4, |rng| state(rng, insn, 8, false)));
     }
     let c8 = b(Instruction::with1(Cmpxchg8b_m64, m()));
@@ -97,6 +103,8 @@ pub fn cases() -> Vec<Case> {
         out.extend(generate(&format!("{name}/lock"), 8, |rng| state(rng, locked(insn), bytes, true)));
     }
     let misaligned = b(Instruction::with1(Cmpxchg16b_m128, mem(Register::RSI, DISP + 8)));
-    out.push(Case::insns("cmpxchg16b/misaligned", &[locked(misaligned)]).ptr(RSI, 0x100).gpr(RCX, 1).gpr(RBX, 2));
+    out.push(
+        Case::insns("cmpxchg16b/misaligned", &[locked(misaligned)]).ptr(RSI, 0x100).gpr(RCX, 1).gpr(RBX, 2),
+    );
     out
 }

@@ -45,7 +45,11 @@ fn gen(prefix: String, insn: Instruction, v: Val, n: usize) -> Vec<Case> {
         c = c.mem(off, &bytes);
         if v != Val::Int && rng.below(2) == 0 {
             let rc = rng.below(4) as u32;
-            let daz_ftz = if rng.below(4) == 0 { (rng.below(4) as u32 & 1) << 6 | (rng.below(2) as u32) << 15 } else { 0 };
+            let daz_ftz = if rng.below(4) == 0 {
+                (rng.below(4) as u32 & 1) << 6 | (rng.below(2) as u32) << 15
+            } else {
+                0
+            };
             c.init.mxcsr = 0x1f80 | rc << 13 | daz_ftz;
         }
         c
@@ -93,7 +97,8 @@ fn store(code: Code, v: Val, n: usize, reg_too: bool) -> Vec<Case> {
 /// A misaligned 16-byte operand of a legacy SSE instruction faults (SIGSEGV).
 fn misaligned(code: Code, load: bool) -> Case {
     let mm = mem(Register::RSI, DISP + 4);
-    let insn = if load { b2(Instruction::with2(code, x(1), mm)) } else { b2(Instruction::with2(code, mm, x(1))) };
+    let insn =
+        if load { b2(Instruction::with2(code, x(1), mm)) } else { b2(Instruction::with2(code, mm, x(1))) };
     Case::insns(format!("{code:?}/misaligned"), &[insn]).ptr(RSI, 0x100)
 }
 
@@ -251,22 +256,66 @@ pub fn integer() -> Vec<Case> {
             );
         }
     }
-    for code in [Psllw_xmm_imm8, Pslld_xmm_imm8, Psllq_xmm_imm8, Psrlw_xmm_imm8, Psrld_xmm_imm8, Psrlq_xmm_imm8, Psraw_xmm_imm8, Psrad_xmm_imm8, Pslldq_xmm_imm8, Psrldq_xmm_imm8] {
+    for code in [
+        Psllw_xmm_imm8,
+        Pslld_xmm_imm8,
+        Psllq_xmm_imm8,
+        Psrlw_xmm_imm8,
+        Psrld_xmm_imm8,
+        Psrlq_xmm_imm8,
+        Psraw_xmm_imm8,
+        Psrad_xmm_imm8,
+        Pslldq_xmm_imm8,
+        Psrldq_xmm_imm8,
+    ] {
         for imm in [0u32, 1, 3, 8, 15, 16, 31, 33, 63, 64, 200] {
             out.extend(gen(format!("{code:?}/{imm}"), b2(Instruction::with2(code, x(1), imm)), Val::Int, 2));
         }
     }
-    for code in [Pshufd_xmm_xmmm128_imm8, Pshuflw_xmm_xmmm128_imm8, Pshufhw_xmm_xmmm128_imm8, Shufps_xmm_xmmm128_imm8, Shufpd_xmm_xmmm128_imm8] {
+    for code in [
+        Pshufd_xmm_xmmm128_imm8,
+        Pshuflw_xmm_xmmm128_imm8,
+        Pshufhw_xmm_xmmm128_imm8,
+        Shufps_xmm_xmmm128_imm8,
+        Shufpd_xmm_xmmm128_imm8,
+    ] {
         out.extend(xx_xm_imm(code, Val::Int, 3, &[0x00, 0x1b, 0x4e, 0xe4, 0xb1, 0xff, 0x93]));
     }
-    for (code, r) in [(Pmovmskb_r32_xmm, Register::EDX), (Pmovmskb_r64_xmm, Register::R11), (Movmskps_r32_xmm, Register::EAX), (Movmskps_r64_xmm, Register::RAX), (Movmskpd_r32_xmm, Register::ECX), (Movmskpd_r64_xmm, Register::R12)] {
+    for (code, r) in [
+        (Pmovmskb_r32_xmm, Register::EDX),
+        (Pmovmskb_r64_xmm, Register::R11),
+        (Movmskps_r32_xmm, Register::EAX),
+        (Movmskps_r64_xmm, Register::RAX),
+        (Movmskpd_r32_xmm, Register::ECX),
+        (Movmskpd_r64_xmm, Register::R12),
+    ] {
         out.extend(gen(format!("{code:?}"), b2(Instruction::with2(code, r, x(1))), Val::Int, N));
     }
     for imm in [0u32, 3, 7, 9] {
-        out.extend(gen(format!("Pextrw_r32/{imm}"), b2(Instruction::with3(Pextrw_r32_xmm_imm8, Register::ESI, x(1), imm)), Val::Int, 3));
-        out.extend(gen(format!("Pextrw_r64/{imm}"), b2(Instruction::with3(Pextrw_r64_xmm_imm8, Register::R13, x(1), imm)), Val::Int, 3));
-        out.extend(gen(format!("Pinsrw_reg/{imm}"), b2(Instruction::with3(Pinsrw_xmm_r32m16_imm8, x(1), Register::EDI, imm)), Val::Int, 3));
-        out.extend(gen(format!("Pinsrw_mem/{imm}"), b2(Instruction::with3(Pinsrw_xmm_r32m16_imm8, x(1), m(), imm)), Val::Int, 3));
+        out.extend(gen(
+            format!("Pextrw_r32/{imm}"),
+            b2(Instruction::with3(Pextrw_r32_xmm_imm8, Register::ESI, x(1), imm)),
+            Val::Int,
+            3,
+        ));
+        out.extend(gen(
+            format!("Pextrw_r64/{imm}"),
+            b2(Instruction::with3(Pextrw_r64_xmm_imm8, Register::R13, x(1), imm)),
+            Val::Int,
+            3,
+        ));
+        out.extend(gen(
+            format!("Pinsrw_reg/{imm}"),
+            b2(Instruction::with3(Pinsrw_xmm_r32m16_imm8, x(1), Register::EDI, imm)),
+            Val::Int,
+            3,
+        ));
+        out.extend(gen(
+            format!("Pinsrw_mem/{imm}"),
+            b2(Instruction::with3(Pinsrw_xmm_r32m16_imm8, x(1), m(), imm)),
+            Val::Int,
+            3,
+        ));
     }
     out.push(misaligned(Pcmpeqb_xmm_xmmm128, true));
     out.push(misaligned(Pxor_xmm_xmmm128, true));
@@ -321,7 +370,8 @@ fn special_pairs(code: Code, double: bool, extra: Option<u32>) -> Vec<Case> {
                     [f(SPECIAL_F32[j], SPECIAL_F32[i]), f(SPECIAL_F32[i], 0x4000_0000)],
                 )
             };
-            let name = format!("{code:?}/special{}/{i}-{j}", extra.map(|e| format!("/{e}")).unwrap_or_default());
+            let name =
+                format!("{code:?}/special{}/{i}-{j}", extra.map(|e| format!("/{e}")).unwrap_or_default());
             out.push(Case::insns(name, &[insn]).xmm(1, a[0], a[1]).xmm(2, b[0], b[1]));
         }
     }
@@ -366,13 +416,23 @@ pub fn arith() -> Vec<Case> {
         out.extend(xx_xm(code, v, N));
         out.extend(special_pairs(code, v == Val::F64, None));
     }
-    for (code, v) in [(Cmpps_xmm_xmmm128_imm8, Val::F32), (Cmppd_xmm_xmmm128_imm8, Val::F64), (Cmpss_xmm_xmmm32_imm8, Val::F32), (Cmpsd_xmm_xmmm64_imm8, Val::F64)] {
+    for (code, v) in [
+        (Cmpps_xmm_xmmm128_imm8, Val::F32),
+        (Cmppd_xmm_xmmm128_imm8, Val::F64),
+        (Cmpss_xmm_xmmm32_imm8, Val::F32),
+        (Cmpsd_xmm_xmmm64_imm8, Val::F64),
+    ] {
         out.extend(xx_xm_imm(code, v, 3, &[0, 1, 2, 3, 4, 5, 6, 7]));
         for imm in 0..8 {
             out.extend(special_pairs(code, v == Val::F64, Some(imm)));
         }
     }
-    for (code, v) in [(Comiss_xmm_xmmm32, Val::F32), (Comisd_xmm_xmmm64, Val::F64), (Ucomiss_xmm_xmmm32, Val::F32), (Ucomisd_xmm_xmmm64, Val::F64)] {
+    for (code, v) in [
+        (Comiss_xmm_xmmm32, Val::F32),
+        (Comisd_xmm_xmmm64, Val::F64),
+        (Ucomiss_xmm_xmmm32, Val::F32),
+        (Ucomisd_xmm_xmmm64, Val::F64),
+    ] {
         out.extend(xx_xm(code, v, N));
         out.extend(special_pairs(code, v == Val::F64, None));
     }
@@ -380,7 +440,12 @@ pub fn arith() -> Vec<Case> {
     let div = b2(Instruction::with2(Divsd_xmm_xmmm64, x(1), x(2)));
     out.push(Case::insns("divsd/unmasked-ze", &[div]).xmm(1, 1.0f64.to_bits(), 5).mxcsr(0x1f80 & !(1 << 9)));
     out.push(Case::insns("divsd/masked-ze", &[div]).xmm(1, 1.0f64.to_bits(), 5).mxcsr(0x1f80));
-    out.push(Case::insns("divsd/unmasked-pe", &[div]).xmm(1, 1.0f64.to_bits(), 5).xmm(2, 3.0f64.to_bits(), 0).mxcsr(0x1f80 & !(1 << 12)));
+    out.push(
+        Case::insns("divsd/unmasked-pe", &[div])
+            .xmm(1, 1.0f64.to_bits(), 5)
+            .xmm(2, 3.0f64.to_bits(), 0)
+            .mxcsr(0x1f80 & !(1 << 12)),
+    );
     out.push(misaligned(Addps_xmm_xmmm128, true));
     out
 }
@@ -426,16 +491,31 @@ pub fn convert() -> Vec<Case> {
         out.extend(gen(format!("{code:?}/mem"), b2(Instruction::with2(code, r, m())), v, N));
         // Every special value, and the halfway points, in every rounding mode.
         let double = v == Val::F64;
-        let mut values: Vec<u64> = if double { SPECIAL_F64.to_vec() } else { SPECIAL_F32.iter().map(|&s| s as u64).collect() };
-        for f in [0.5f64, 1.5, 2.5, -0.5, -2.5, 2147483647.5, -2147483648.5, 2147483648.0, 9.2233720368547748e18, -9.2233720368547758e18] {
+        let mut values: Vec<u64> =
+            if double { SPECIAL_F64.to_vec() } else { SPECIAL_F32.iter().map(|&s| s as u64).collect() };
+        for f in [
+            0.5f64,
+            1.5,
+            2.5,
+            -0.5,
+            -2.5,
+            2147483647.5,
+            -2147483648.5,
+            2147483648.0,
+            9_223_372_036_854_774_784.0,
+            -9_223_372_036_854_775_808.0,
+        ] {
             values.push(if double { f.to_bits() } else { (f as f32).to_bits() as u64 });
         }
         for (i, &val) in values.iter().enumerate() {
             for rc in 0..4u32 {
                 out.push(
-                    Case::insns(format!("{code:?}/special/{i}/rc{rc}"), &[b2(Instruction::with2(code, r, x(2)))])
-                        .xmm(2, val, 0)
-                        .mxcsr(0x1f80 | rc << 13),
+                    Case::insns(
+                        format!("{code:?}/special/{i}/rc{rc}"),
+                        &[b2(Instruction::with2(code, r, x(2)))],
+                    )
+                    .xmm(2, val, 0)
+                    .mxcsr(0x1f80 | rc << 13),
                 );
             }
         }

@@ -46,7 +46,9 @@ pub fn cases() -> Vec<Case> {
     let cld = Instruction::with(Code::Cld);
     for op in ["movs", "stos", "lods", "cmps", "scas"] {
         for size in [1u32, 2, 4, 8] {
-            for (rep_name, rep) in [("none", RepPrefixKind::None), ("rep", RepPrefixKind::Repe), ("repne", RepPrefixKind::Repne)] {
+            for (rep_name, rep) in
+                [("none", RepPrefixKind::None), ("rep", RepPrefixKind::Repe), ("repne", RepPrefixKind::Repne)]
+            {
                 if rep_name == "repne" && !matches!(op, "cmps" | "scas") {
                     continue;
                 }

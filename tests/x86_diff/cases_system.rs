@@ -56,7 +56,9 @@ pub fn cases() -> Vec<Case> {
         b(Instruction::with1(Clflush_m8, m(0x10))),
     ];
     for insn in no_ops {
-        out.extend(generate(&format!("{:?}", insn.code()), 2, |rng| Case::insns("", &[insn]).random_state(rng, &[RSI])));
+        out.extend(generate(&format!("{:?}", insn.code()), 2, |rng| {
+            Case::insns("", &[insn]).random_state(rng, &[RSI])
+        }));
     }
     out.push(Case::insns("int3", &[Instruction::with(Int3)]));
     out.push(Case::insns("ud2", &[Instruction::with(Ud2)]));

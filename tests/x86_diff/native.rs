@@ -7,10 +7,13 @@
 //! access, ud2) kills only the child; the context and the scratch memory are shared mappings,
 //! so the parent reads the child's results from them.
 
+// dynasm's register macros convert their argument with `.into()`.
+#![allow(clippy::useless_conversion)]
+
 use crate::case::{Case, CpuState, Outcome, CODE_PC, FLAGS_MASK};
 use crate::scratch;
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
 use dynasmrt::x64::X64Relocation;
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
 
 /// Where the code page is mapped: fixed, so that `CODE_PC` is the guest bytes' real address.
 const CODE_PAGE: u64 = CODE_PC & !0xfff;
@@ -89,9 +92,9 @@ fn assemble(code: &[u8], ctx: u64) -> Vec<u8> {
         ; ret
         ; .align 8
         ; ->slot_r15:
-        ; .qword 0
+        ; .u64 0
         ; ->slot_ctx:
-        ; .qword ctx as i64
+        ; .u64 ctx
     );
     a.finalize().expect("native harness assembles")
 }
@@ -172,8 +175,7 @@ pub fn run(case: &Case) -> Outcome {
         assert_eq!(libc::WEXITSTATUS(status), 0, "native child exit status");
         // SAFETY: the child wrote the context through the shared mapping and has exited.
         let c = unsafe { &*ctx };
-        let state =
-            CpuState { gpr: c.gpr, rflags: c.rflags & FLAGS_MASK, mxcsr: c.mxcsr, xmm: c.xmm };
+        let state = CpuState { gpr: c.gpr, rflags: c.rflags & FLAGS_MASK, mxcsr: c.mxcsr, xmm: c.xmm };
         Outcome::Done { state, mem: scratch::diff(&case.mem.build()) }
     };
     // SAFETY: both mappings were made above and nothing refers to them any more.

@@ -42,5 +42,11 @@ pub fn set(bytes: &[u8]) {
 
 /// The bytes that differ from `init`, as (offset, current byte).
 pub fn diff(init: &[u8]) -> Vec<(u32, u8)> {
-    slice().iter().zip(init).enumerate().filter(|(_, (a, b))| a != b).map(|(i, (a, _))| (i as u32, *a)).collect()
+    slice()
+        .iter()
+        .zip(init)
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, (a, _))| (i as u32, *a))
+        .collect()
 }

@@ -10,15 +10,12 @@ use xlate::ir::{interp, GuestAddr};
 use xlate::runtime::ExitReason;
 
 /// Upper bound on blocks one case may run (a rep instruction may loop through the dispatcher).
-const MAX_BLOCKS: usize = 100_000;
+const MAX_BLOCKS: usize = 10_000;
 
 /// The guest state a case starts from.
 pub fn initial_state(init: &CpuState) -> X86State {
-    let mut st = X86State::default();
-    st.gpr = init.gpr;
+    let mut st = X86State { gpr: init.gpr, mxcsr: init.mxcsr, xmm: init.xmm, ..Default::default() };
     st.set_rflags(init.rflags);
-    st.mxcsr = init.mxcsr;
-    st.xmm = init.xmm;
     st
 }
 
@@ -46,7 +43,10 @@ pub fn run(case: &Case) -> Result<Outcome, String> {
         // points into (the scratch mapping) as the native run does.
         let out = unsafe { interp::run_block(&block, &mut st as *mut X86State as *mut u8) };
         match out.reason {
-            ExitReason::Trap if out.next_pc.0 == end => break,
+            ExitReason::Trap if out.next_pc.0 == end => {
+                pc = end;
+                break;
+            }
             ExitReason::Trap => {
                 let kind = out.trap.expect("trap exit has a kind");
                 if let xlate::ir::Exit::Trap { message: Some(m), .. } = &block.exit {

@@ -1,6 +1,6 @@
-//! Exchange and compare-exchange: xchg, xadd, cmpxchg, cmpxchg8b, cmpxchg16b, with the
-//! `lock` prefix done as real atomics (xchg with memory is always locked). The lock-prefixed
-//! ALU read-modify-writes are in `alu` (same flags as the plain forms).
+//! Exchange-and-add and compare-exchange: xadd, cmpxchg, cmpxchg8b, cmpxchg16b, with the
+//! `lock` prefix done as real atomics. xchg is in `mov` and the lock-prefixed ALU
+//! read-modify-writes are in `alu` (same flags as the plain forms).
 //!
 //! cmpxchg16b needs a 128-bit compare-and-swap, which stable Rust's `core::sync::atomic` does
 //! not offer: [`cas128`] is inline assembly per host (`lock cmpxchg16b` on x86-64, an
@@ -15,32 +15,12 @@ use iced_x86::{Code, Instruction, Mnemonic};
 
 pub fn lookup(m: Mnemonic) -> Option<Handler> {
     Some(match m {
-        Mnemonic::Xchg => xchg,
         Mnemonic::Xadd => xadd,
         Mnemonic::Cmpxchg => cmpxchg,
         Mnemonic::Cmpxchg8b => cmpxchg8b,
         Mnemonic::Cmpxchg16b => cmpxchg16b,
         _ => return None,
     })
-}
-
-/// xchg: between registers a swap; with memory an atomic exchange (locked even without the
-/// prefix, as on hardware).
-fn xchg(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
-    let a = ctx.operand(insn, 0)?;
-    let b = ctx.operand(insn, 1)?;
-    let (mem, other) = match (a, b) {
-        (Operand::Mem { addr, width }, r) | (r, Operand::Mem { addr, width }) => ((addr, width), r),
-        _ => {
-            let va = ctx.read(a);
-            let vb = ctx.read(b);
-            ctx.write(a, vb)?;
-            return ctx.write(b, va);
-        }
-    };
-    let v = ctx.read(other);
-    let old = ctx.atomic_rmw(RmwOp::Xchg, mem.0, v, mem.1);
-    ctx.write(other, old)
 }
 
 /// xadd dst, src: `tmp = dst + src; src = dst; dst = tmp`, flags as add.
@@ -178,15 +158,16 @@ pub extern "C" fn cmpxchg16b_helper(state: *mut u8, addr: u64, _: u64, _: u64, _
 #[cfg(target_arch = "x86_64")]
 pub unsafe fn cas128(p: *mut u128, expected: u128, new: u128) -> u128 {
     let (old_lo, old_hi): (u64, u64);
-    // SAFETY: per the contract. rbx is reserved by the compiler, so the new low half goes
-    // through another register and is swapped into rbx around the instruction.
+    // SAFETY: per the contract. rbx is reserved by the compiler (and may even hold a generic
+    // register operand), so the operands use fixed registers and the new low half is swapped
+    // into rbx around the instruction.
     unsafe {
         core::arch::asm!(
-            "xchg {new_lo}, rbx",
-            "lock cmpxchg16b [{p}]",
-            "mov rbx, {new_lo}",
-            p = in(reg) p,
-            new_lo = inout(reg) new as u64 => _,
+            "xchg rsi, rbx",
+            "lock cmpxchg16b [rdi]",
+            "mov rbx, rsi",
+            in("rdi") p,
+            inout("rsi") new as u64 => _,
             in("rcx") (new >> 64) as u64,
             inout("rax") expected as u64 => old_lo,
             inout("rdx") (expected >> 64) as u64 => old_hi,

@@ -11,7 +11,7 @@ use super::sse_move::xmm_operand;
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::off;
 use crate::frontend::x86_64::X86State;
-use crate::ir::{BinOp, CmpOp, Exit, GuestAddr, Helper, Temp, TrapKind, Width};
+use crate::ir::{BinOp, Exit, GuestAddr, Helper, Temp, TrapKind, Width};
 use iced_x86::{Instruction, Mnemonic};
 
 /// Packed or scalar, single or double.
@@ -52,7 +52,8 @@ enum Kind {
     Cmp,
 }
 
-const KINDS: [Kind; 8] = [Kind::Add, Kind::Sub, Kind::Mul, Kind::Div, Kind::Sqrt, Kind::Min, Kind::Max, Kind::Cmp];
+const KINDS: [Kind; 8] =
+    [Kind::Add, Kind::Sub, Kind::Mul, Kind::Div, Kind::Sqrt, Kind::Min, Kind::Max, Kind::Cmp];
 
 pub fn lookup(m: Mnemonic) -> Option<Handler> {
     use Kind::*;
@@ -180,7 +181,8 @@ fn compute<F: Fp>(kind: Kind, a: [u64; 2], b: [u64; 2], scalar: bool, imm: u8, e
 pub extern "C" fn sse_fp_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel: u64) -> u64 {
     // SAFETY: translated code passes its live X86State; `dst` < 16 comes from the decoder.
     let st = unsafe { &mut *(state as *mut X86State) };
-    let (Some(&kind), Some(&shape)) = (KINDS.get((sel & 0xff) as usize), Shape::ALL.get((sel >> 8 & 0xff) as usize))
+    let (Some(&kind), Some(&shape)) =
+        (KINDS.get((sel & 0xff) as usize), Shape::ALL.get((sel >> 8 & 0xff) as usize))
     else {
         return 0;
     };
@@ -204,7 +206,12 @@ pub extern "C" fn sse_fp_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel:
 const SSE_COMI_HELPER: Helper = Helper { name: "sse_comi", func: sse_comi_helper };
 
 /// comis*/ucomis*: ZF PF CF from the compare, OF SF AF cleared.
-fn compare_flags(ctx: &mut Ctx, insn: &Instruction, double: bool, signal_qnan: bool) -> Result<(), Unsupported> {
+fn compare_flags(
+    ctx: &mut Ctx,
+    insn: &Instruction,
+    double: bool,
+    signal_qnan: bool,
+) -> Result<(), Unsupported> {
     let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
     let w = if double { Width::W64 } else { Width::W32 };
     let a = ctx.load_state(off::xmm(d), w);
@@ -223,7 +230,6 @@ fn compare_flags(ctx: &mut Ctx, insn: &Instruction, double: bool, signal_qnan: b
     for slot in [off::OF, off::SF, off::AF] {
         ctx.store_state(slot, zero, Width::W8);
     }
-    let _ = CmpOp::Eq;
     Ok(())
 }
 

@@ -167,7 +167,10 @@ pub extern "C" fn sse_cvt_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel
         Gpr(u64),
     }
     let out = match cvt {
-        Si2ss => Out::Xmm([old[0] & !0xffff_ffff | fp::from_int::<f32>(src_int, &mut env).to_bits() as u64, old[1]]),
+        Si2ss => Out::Xmm([
+            old[0] & !0xffff_ffff | fp::from_int::<f32>(src_int, &mut env).to_bits() as u64,
+            old[1],
+        ]),
         Si2sd => Out::Xmm([fp::from_int::<f64>(src_int, &mut env).to_bits(), old[1]]),
         Ss2si | Tss2si => {
             let r = if cvt == Tss2si { Round::Zero } else { round };
@@ -178,12 +181,17 @@ pub extern "C" fn sse_cvt_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel
             Out::Gpr(fp::to_int(f64::from_bits(lo), int_bits, r, &mut env))
         }
         Ss2sd => Out::Xmm([fp::widen(f32::from_bits(lo as u32), &mut env).to_bits(), old[1]]),
-        Sd2ss => Out::Xmm([old[0] & !0xffff_ffff | fp::narrow(f64::from_bits(lo), &mut env).to_bits() as u64, old[1]]),
+        Sd2ss => Out::Xmm([
+            old[0] & !0xffff_ffff | fp::narrow(f64::from_bits(lo), &mut env).to_bits() as u64,
+            old[1],
+        ]),
         Dq2ps => {
             let ints = [lo as u32, (lo >> 32) as u32, hi as u32, (hi >> 32) as u32];
             Out::Xmm(pack32(ints.map(|i| fp::from_int::<f32>(i as i32 as i64, &mut env).to_bits())))
         }
-        Dq2pd => Out::Xmm([lo as u32, (lo >> 32) as u32].map(|i| fp::from_int::<f64>(i as i32 as i64, &mut env).to_bits())),
+        Dq2pd => Out::Xmm(
+            [lo as u32, (lo >> 32) as u32].map(|i| fp::from_int::<f64>(i as i32 as i64, &mut env).to_bits()),
+        ),
         Ps2dq | Tps2dq => {
             let r = if cvt == Tps2dq { Round::Zero } else { round };
             Out::Xmm(pack32(f32s([lo, hi]).map(|x| fp::to_int(x, 32, r, &mut env) as u32)))
@@ -194,7 +202,9 @@ pub extern "C" fn sse_cvt_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel
             let b = fp::to_int(f64::from_bits(hi), 32, r, &mut env);
             Out::Xmm([a | b << 32, 0])
         }
-        Ps2pd => Out::Xmm([lo as u32, (lo >> 32) as u32].map(|x| fp::widen(f32::from_bits(x), &mut env).to_bits())),
+        Ps2pd => {
+            Out::Xmm([lo as u32, (lo >> 32) as u32].map(|x| fp::widen(f32::from_bits(x), &mut env).to_bits()))
+        }
         Pd2ps => {
             let a = fp::narrow(f64::from_bits(lo), &mut env).to_bits() as u64;
             let b = fp::narrow(f64::from_bits(hi), &mut env).to_bits() as u64;

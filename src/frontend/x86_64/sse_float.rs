@@ -62,7 +62,14 @@ impl Env {
 
 /// What the float core needs of `f32` and `f64`.
 pub trait Fp:
-    Copy + PartialEq + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> + Neg<Output = Self>
+    Copy
+    + PartialEq
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
 {
     const BITS: u32;
     const MANT_BITS: u32;
@@ -289,6 +296,57 @@ fn sign_of<F: Fp>(x: F) -> i32 {
     }
 }
 
+/// `x` as `mantissa * 2^exponent` (finite values; the sign is dropped).
+fn decompose<F: Fp>(x: F) -> (u128, i32) {
+    let b = x.to_u64();
+    let bias = (F::exp_mask() >> F::MANT_BITS) as i32 / 2;
+    let e = ((b & F::exp_mask()) >> F::MANT_BITS) as i32;
+    let m = (b & F::mant_mask()) as u128;
+    if e == 0 {
+        (m, 1 - bias - F::MANT_BITS as i32)
+    } else {
+        (m | 1 << F::MANT_BITS, e - bias - F::MANT_BITS as i32)
+    }
+}
+
+/// Compares `m1 * 2^e1` with `m2 * 2^e2` exactly.
+fn cmp_exact(m1: u128, e1: i32, m2: u128, e2: i32) -> core::cmp::Ordering {
+    use core::cmp::Ordering::*;
+    match (m1 == 0, m2 == 0) {
+        (true, true) => return Equal,
+        (true, false) => return Less,
+        (false, true) => return Greater,
+        _ => {}
+    }
+    let top1 = (128 - m1.leading_zeros()) as i32 + e1;
+    let top2 = (128 - m2.leading_zeros()) as i32 + e2;
+    if top1 != top2 {
+        return top1.cmp(&top2);
+    }
+    // Same magnitude: the one with the larger exponent has the shorter mantissa, so it can be
+    // shifted left to the other's exponent without overflow.
+    if e1 >= e2 {
+        (m1 << (e1 - e2)).cmp(&m2)
+    } else {
+        m1.cmp(&(m2 << (e2 - e1)))
+    }
+}
+
+/// The sign of `exact - r` where `|exact|` compares to `|r|` as `ord` and `exact` is negative
+/// if `neg`.
+fn err_sign(ord: core::cmp::Ordering, neg: bool) -> i32 {
+    let s = match ord {
+        core::cmp::Ordering::Greater => 1,
+        core::cmp::Ordering::Less => -1,
+        core::cmp::Ordering::Equal => 0,
+    };
+    if neg {
+        -s
+    } else {
+        s
+    }
+}
+
 /// `a op b` with x86 SSE semantics (`a` is the destination operand).
 pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
     if op == Arith::Sqrt {
@@ -303,6 +361,8 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
         }
         return if a.is_nan() { a.quiet() } else { b.quiet() };
     }
+    // Denormal operands are noted, but a divide-by-zero takes precedence over them.
+    let flags_before = env.flags;
     let a = operand(a, env);
     let b = operand(b, env);
     let invalid = match op {
@@ -316,7 +376,7 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
         return F::default_nan();
     }
     if a.is_inf() || b.is_inf() {
-        // Exact infinite results.
+        // Exact infinite (or zero, for x/inf) results.
         return match op {
             Arith::Add => a + b,
             Arith::Sub => a - b,
@@ -324,6 +384,7 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
             _ => a / b,
         };
     }
+    let neg = a.is_neg() != b.is_neg();
     match op {
         Arith::Add | Arith::Sub => {
             let b = if op == Arith::Sub { -b } else { b };
@@ -331,7 +392,7 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
             if r.is_inf() {
                 return finish(r, 0, env);
             }
-            // TwoSum: err = (a + b) - r exactly.
+            // TwoSum: err = (a + b) - r exactly (exact even when the sum underflows).
             let bb = r - a;
             let err = (a - (r - bb)) + (b - bb);
             let r = if r.is_zero() && err.is_zero() {
@@ -349,57 +410,23 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
             if r.is_inf() {
                 return finish(r, 0, env);
             }
-            let err = a.mul_add(b, -r);
-            let r = finish(r, exact_sign_mul(a, b, r, err), env);
-            r
+            let ((ma, ea), (mb, eb), (mr, er)) = (decompose(a), decompose(b), decompose(r));
+            finish(r, err_sign(cmp_exact(ma * mb, ea + eb, mr, er), neg), env)
         }
         _ => {
             if b.is_zero() {
-                env.flags |= ZE;
-                return F::inf(a.is_neg() != b.is_neg());
+                env.flags = flags_before | ZE;
+                return F::inf(neg);
             }
             let r = a / b;
             if r.is_inf() {
                 return finish(r, 0, env);
             }
-            // a = r*b + rem exactly; the exact quotient is r + rem/b.
-            let rem = (-r).mul_add(b, a);
-            let s = sign_of(rem) * if b.is_neg() { -1 } else { 1 };
-            let s = if s == 0 && r.is_zero() && !a.is_zero() { tiny_sign(r, a.is_neg() != b.is_neg()) } else { s };
-            finish(r, s, env)
+            // |a / b| vs |r|  <=>  |a| vs |r| * |b|.
+            let ((ma, ea), (mb, eb), (mr, er)) = (decompose(a), decompose(b), decompose(r));
+            finish(r, err_sign(cmp_exact(ma, ea, mr * mb, er + eb), neg), env)
         }
     }
-}
-
-/// For a product (or quotient) that rounded to zero the fma error may itself underflow to
-/// zero; the exact value is then a tiny number of the true sign.
-fn tiny_sign<F: Fp>(_r: F, neg: bool) -> i32 {
-    if neg {
-        -1
-    } else {
-        1
-    }
-}
-
-fn exact_sign_mul<F: Fp>(a: F, b: F, r: F, err: F) -> i32 {
-    let s = sign_of(err);
-    if s == 0 && r.is_zero() && !a.is_zero() && !b.is_zero() {
-        return tiny_sign(r, a.is_neg() != b.is_neg());
-    }
-    if s == 0 && r.is_tiny() && !r.is_zero() {
-        // The error of a denormal product can underflow below the fma's precision; compare
-        // exactly in the wider format (exact for f32, and f64 denormal products are rare).
-        let exact = a.to_f64() * b.to_f64();
-        let rd = r.to_f64();
-        return if exact > rd {
-            1
-        } else if exact < rd {
-            -1
-        } else {
-            0
-        };
-    }
-    s
 }
 
 fn sqrt<F: Fp>(b: F, env: &mut Env) -> F {
@@ -409,20 +436,23 @@ fn sqrt<F: Fp>(b: F, env: &mut Env) -> F {
         }
         return b.quiet();
     }
+    // Invalid (a negative operand) takes precedence over the denormal flag.
+    let flags_before = env.flags;
     let b = operand(b, env);
     if b.is_zero() {
         return b;
     }
     if b.is_neg() {
-        env.flags |= IE;
+        env.flags = flags_before | IE;
         return F::default_nan();
     }
     if b.is_inf() {
         return b;
     }
     let r = b.sqrt();
-    let rem = (-r).mul_add(r, b);
-    finish(r, sign_of(rem), env)
+    // sqrt(b) vs r  <=>  b vs r * r.
+    let ((mb, eb), (mr, er)) = (decompose(b), decompose(r));
+    finish(r, err_sign(cmp_exact(mb, eb, mr * mr, 2 * er), false), env)
 }
 
 /// minps/maxps and their scalar forms: the second operand unless `a` is strictly
@@ -463,8 +493,8 @@ pub fn compare<F: Fp>(pred: u8, a: F, b: F, env: &mut Env) -> bool {
         2 => !unordered && a <= b,
         3 => unordered,
         4 => unordered || a != b,
-        5 => unordered || !(a < b),
-        6 => unordered || !(a <= b),
+        5 => unordered || a >= b,
+        6 => unordered || a > b,
         _ => !unordered,
     }
 }
@@ -500,7 +530,8 @@ pub fn to_int<F: Fp>(x: F, bits: u32, r: Round, env: &mut Env) -> u64 {
         env.flags |= IE;
         return indefinite;
     }
-    let x = operand(x, env);
+    // Conversions to integers do not raise DE; DAZ still reads denormals as zero.
+    let x = if env.daz { daz(x) } else { x };
     let i = x.round_int(r).to_f64();
     let limit = 2f64.powi(bits as i32 - 1);
     if !(i >= -limit && i < limit) {

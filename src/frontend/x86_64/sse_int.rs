@@ -139,7 +139,7 @@ fn bitwise(ctx: &mut Ctx, insn: &Instruction, op: BinOp, invert_dst: bool) -> Re
     let d = dst_xmm(insn)?;
     let s = ctx.sse_read128(insn, 1, false)?;
     let a = ctx.xmm_get(d);
-    let mut half = |ctx: &mut Ctx, x: Temp, y: Temp| {
+    let half = |ctx: &mut Ctx, x: Temp, y: Temp| {
         let x = if invert_dst { ctx.un(crate::ir::UnOp::Not, x, Width::W64) } else { x };
         ctx.bin(op, x, y, Width::W64)
     };
@@ -169,7 +169,7 @@ fn movemask(ctx: &mut Ctx, insn: &Instruction, lane_bits: u32) -> Result<(), Uns
     let s = xmm_operand(insn, 1).ok_or(Unsupported)?;
     let v = ctx.xmm_get(s);
     let lanes_per_half = 64 / lane_bits;
-    let mut gather = |ctx: &mut Ctx, x: Temp| -> Temp {
+    let gather = |ctx: &mut Ctx, x: Temp| -> Temp {
         match lane_bits {
             8 => {
                 let signs = ctx.bin_imm(BinOp::And, x, 0x8080_8080_8080_8080, Width::W64);
@@ -228,7 +228,9 @@ fn lanewise(ctx: &mut Ctx, insn: &Instruction, op: IntOp, form: Form) -> Result<
     let (src, imm) = match form {
         Form::Binary => (ctx.sse_read128(insn, 1, false)?, 0),
         Form::BinaryImm | Form::UnaryImm => (ctx.sse_read128(insn, 1, false)?, insn.immediate(2) as u8),
-        Form::Shift | Form::ByteShift if insn.op_kind(1) != OpKind::Register && insn.op_kind(1) != OpKind::Memory => {
+        Form::Shift | Form::ByteShift
+            if insn.op_kind(1) != OpKind::Register && insn.op_kind(1) != OpKind::Memory =>
+        {
             let count = ctx.constant(insn.immediate(1) & 0xff);
             let zero = ctx.constant(0);
             (V128 { lo: count, hi: zero }, 0)
@@ -409,10 +411,16 @@ pub fn lanes(op: IntOp, a: u128, b: u128, imm: u8) -> u128 {
             }
         }
         Pshufd => build(32, |i| lane(b, 32, (imm as u32 >> (2 * i)) & 3)),
-        Pshuflw => build(16, |i| if i < 4 { lane(b, 16, (imm as u32 >> (2 * i)) & 3) } else { lane(b, 16, i) }),
-        Pshufhw => {
-            build(16, |i| if i >= 4 { lane(b, 16, 4 + ((imm as u32 >> (2 * (i - 4))) & 3)) } else { lane(b, 16, i) })
+        Pshuflw => {
+            build(16, |i| if i < 4 { lane(b, 16, (imm as u32 >> (2 * i)) & 3) } else { lane(b, 16, i) })
         }
+        Pshufhw => build(16, |i| {
+            if i >= 4 {
+                lane(b, 16, 4 + ((imm as u32 >> (2 * (i - 4))) & 3))
+            } else {
+                lane(b, 16, i)
+            }
+        }),
         Shufps => build(32, |i| {
             let sel = (imm as u32 >> (2 * i)) & 3;
             if i < 2 {
@@ -421,6 +429,11 @@ pub fn lanes(op: IntOp, a: u128, b: u128, imm: u8) -> u128 {
                 lane(b, 32, sel)
             }
         }),
-        Shufpd => build(64, |i| if i == 0 { lane(a, 64, imm as u32 & 1) } else { lane(b, 64, (imm as u32 >> 1) & 1) }),
+        Shufpd => {
+            build(
+                64,
+                |i| if i == 0 { lane(a, 64, imm as u32 & 1) } else { lane(b, 64, (imm as u32 >> 1) & 1) },
+            )
+        }
     }
 }

@@ -54,7 +54,8 @@ impl Ctx {
         if align16 {
             let low = self.bin_imm(BinOp::And, addr, 15, Width::W64);
             let misaligned = self.cmp_imm(CmpOp::Ne, low, 0, Width::W64);
-            let exit = Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(self.pc), message: None };
+            let exit =
+                Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(self.pc), message: None };
             self.exit_if(misaligned, exit);
         }
         Ok(addr)
@@ -62,7 +63,12 @@ impl Ctx {
 
     /// Operand `i` as 128 bits: an xmm register or a 16-byte memory operand (aligned unless
     /// `unaligned_ok`).
-    pub fn sse_read128(&mut self, insn: &Instruction, i: u32, unaligned_ok: bool) -> Result<V128, Unsupported> {
+    pub fn sse_read128(
+        &mut self,
+        insn: &Instruction,
+        i: u32,
+        unaligned_ok: bool,
+    ) -> Result<V128, Unsupported> {
         if let Some(n) = xmm_operand(insn, i) {
             return Ok(self.xmm_get(n));
         }

@@ -148,7 +148,7 @@ fn set_sub_flags(st: &mut X86State, a: u64, b: u64, size: u64) {
     st.sf = (r & sign != 0) as u8;
     st.of = ((a ^ b) & (a ^ r) & sign != 0) as u8;
     st.af = ((a ^ b ^ r) & 0x10 != 0) as u8;
-    st.pf = ((r as u8).count_ones() % 2 == 0) as u8;
+    st.pf = (r as u8).count_ones().is_multiple_of(2) as u8;
 }
 
 /// Runs a string instruction: `sel = op | size << 8 | rep << 16`.

@@ -1,5 +1,6 @@
-//! System and miscellaneous instructions: cpuid, rdtsc, syscall, int3, ud2, hlt, nop forms and
-//! endbr64, pause, fences, prefetches, clflush, stmxcsr/ldmxcsr, fnstcw/fstcw/fldcw.
+//! System and miscellaneous instructions: cpuid, rdtsc, syscall, int3, ud2, hlt, fences,
+//! clflush, stmxcsr/ldmxcsr, fnstcw/fldcw, fwait. (The nop forms, endbr64, pause and the
+//! prefetches are in `mov`.)
 //!
 //! cpuid reports exactly what xlate implements (the bit constants live in the parent module
 //! next to the families that implement them), as a "GenuineIntel" CPU so that glibc takes its
@@ -26,8 +27,6 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Int3 => |c, _| trap(c, TrapKind::Breakpoint),
         Mnemonic::Ud2 => |c, _| trap(c, TrapKind::IllegalInstruction),
         Mnemonic::Hlt => |c, _| trap(c, TrapKind::GeneralProtection),
-        Mnemonic::Nop | Mnemonic::Endbr64 | Mnemonic::Pause => |_, _| Ok(()),
-        Mnemonic::Prefetchnta | Mnemonic::Prefetcht0 | Mnemonic::Prefetcht1 | Mnemonic::Prefetcht2 => |_, _| Ok(()),
         Mnemonic::Lfence | Mnemonic::Sfence | Mnemonic::Mfence => |c, _| {
             c.fence();
             Ok(())
@@ -35,7 +34,9 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Clflush => clflush,
         Mnemonic::Stmxcsr => stmxcsr,
         Mnemonic::Ldmxcsr => ldmxcsr,
-        Mnemonic::Fnstcw | Mnemonic::Fstcw => fnstcw,
+        Mnemonic::Fnstcw => fnstcw,
+        // fwait: xlate has no x87 arithmetic, so no x87 exception is ever pending.
+        Mnemonic::Wait => |_, _| Ok(()),
         Mnemonic::Fldcw => fldcw,
         _ => return None,
     })
@@ -55,7 +56,9 @@ fn syscall(ctx: &mut Ctx, _: &Instruction) -> Result<(), Unsupported> {
     ctx.store_state(off::gpr(reg::RCX), rip, Width::W64);
     // RFLAGS: reserved bit 1 and IF, plus each flag at its position.
     let mut rflags = ctx.constant(0x202);
-    for (bit, slot) in [(0, off::CF), (2, off::PF), (4, off::AF), (6, off::ZF), (7, off::SF), (10, off::DF), (11, off::OF)] {
+    for (bit, slot) in
+        [(0, off::CF), (2, off::PF), (4, off::AF), (6, off::ZF), (7, off::SF), (10, off::DF), (11, off::OF)]
+    {
         let f = ctx.load_state(slot, Width::W8);
         let f = ctx.bin_imm(BinOp::Shl, f, bit, Width::W64);
         rflags = ctx.bin(BinOp::Or, rflags, f, Width::W64);
@@ -92,10 +95,10 @@ fn ldmxcsr(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     Ok(())
 }
 
-/// fnstcw/fstcw m16: the stored x87 control word (xlate has no x87 arithmetic; the word is
+/// fnstcw m16 (fstcw is fwait + fnstcw): the stored x87 control word (xlate has no x87 arithmetic; the word is
 /// kept so that code saving and restoring it sees its own value).
 fn fnstcw(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
-    if !matches!(insn.code(), Code::Fnstcw_m2byte | Code::Fstcw_m2byte) {
+    if insn.code() != Code::Fnstcw_m2byte {
         return Err(Unsupported);
     }
     let addr = ctx.mem_addr(insn)?;
@@ -116,6 +119,8 @@ const RDTSC_HELPER: Helper = Helper { name: "rdtsc", func: rdtsc_helper };
 
 /// Leaf 1 ECX bit 13: cmpxchg16b (implemented in `atomic`).
 pub const CPUID_1_ECX_CX16: u32 = 1 << 13;
+/// Leaf 0x8000_0001 ECX bit 0: lahf/sahf in 64-bit mode (implemented in `mov`).
+pub const LAHF_LM: u32 = 1;
 /// Highest basic leaf reported.
 const MAX_BASIC_LEAF: u32 = 7;
 /// Highest extended leaf reported.
@@ -155,7 +160,7 @@ pub fn cpuid(leaf: u32, subleaf: u32) -> [u32; 4] {
         7 if subleaf == 0 => [0, super::CPUID_7_EBX, 0, 0],
         0x8000_0000 => [MAX_EXT_LEAF, 0, 0, 0],
         // LAHF/LZCNT as implemented; SYSCALL, NX, long mode.
-        0x8000_0001 => [0, 0, super::CPUID_80000001_ECX, 1 << 11 | 1 << 20 | 1 << 29],
+        0x8000_0001 => [0, 0, super::CPUID_80000001_ECX | LAHF_LM, 1 << 11 | 1 << 20 | 1 << 29],
         0x8000_0002 => brand(0),
         0x8000_0003 => brand(1),
         0x8000_0004 => brand(2),
@@ -205,7 +210,11 @@ mod tests {
         assert_eq!(&vendor, b"GenuineIntel");
         let l1 = cpuid(1, 0);
         assert_ne!(l1[3] & (1 << 26), 0, "SSE2");
-        assert_eq!(l1[2] & (1 << 28 | 1 << 27 | 1 << 0 | 1 << 9 | 1 << 19 | 1 << 20), 0, "no AVX/OSXSAVE/SSE3+");
+        assert_eq!(
+            l1[2] & (1 << 28 | 1 << 27 | 1 << 0 | 1 << 9 | 1 << 19 | 1 << 20),
+            0,
+            "no AVX/OSXSAVE/SSE3+"
+        );
         // Leaf 4: L1d is 32 KiB.
         let c = cpuid(4, 0);
         let size = ((c[1] >> 22) + 1) * ((c[1] >> 12 & 0x3ff) + 1) * ((c[1] & 0xfff) + 1) * (c[2] + 1);
@@ -219,12 +228,30 @@ mod tests {
         let src = SliceCode { base: GuestAddr(0x1000), bytes: &code };
         let block = super::super::X86Frontend::new().translate(&src, GuestAddr(0x1000));
         assert_eq!(block.exit, Exit::Syscall { next: GuestAddr(0x1002) });
-        let mut st = X86State::default();
-        st.cf = 1;
-        st.zf = 1;
+        let mut st = X86State { cf: 1, zf: 1, ..Default::default() };
         // SAFETY: the block touches only the state.
         unsafe { crate::ir::interp::run_block(&block, &mut st as *mut X86State as *mut u8) };
         assert_eq!(st.gpr[reg::RCX], 0x1002);
         assert_eq!(st.gpr[reg::R11], 0x202 | 1 | 1 << 6);
+    }
+
+    #[test]
+    fn hlt_traps_and_cpuid_runs() {
+        let code = [0xf4];
+        let src = SliceCode { base: GuestAddr(0x1000), bytes: &code };
+        let block = super::super::X86Frontend::new().translate(&src, GuestAddr(0x1000));
+        assert_eq!(
+            block.exit,
+            Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(0x1000), message: None }
+        );
+        let code = [0x0f, 0xa2];
+        let src = SliceCode { base: GuestAddr(0x1000), bytes: &code };
+        let block = super::super::X86Frontend::new().translate(&src, GuestAddr(0x1000));
+        let mut st = X86State::default();
+        st.gpr[reg::RAX] = 0xffff_ffff_0000_0001;
+        // SAFETY: the block touches only the state.
+        unsafe { crate::ir::interp::run_block(&block, &mut st as *mut X86State as *mut u8) };
+        assert_eq!(st.gpr[reg::RDX], super::super::CPUID_1_EDX as u64);
+        assert_eq!(st.gpr[reg::RCX], (super::super::CPUID_1_ECX | CPUID_1_ECX_CX16) as u64);
     }
 }
