@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds every guest program in src/ for each guest target into build/<target>/<name>:
 #   x86_64-glibc   gcc -static -O2                      (x86_64-linux-gnu-gcc on an AArch64 host)
-#   x86_64-musl    musl-gcc -static -O2                 (x86-64 hosts only: Debian has no
-#                                                        musl cross compiler for x86-64)
+#   x86_64-musl    musl-gcc -static -O2                 (on an AArch64 host, which has no x86-64
+#                                                        musl compiler, the committed copies in
+#                                                        prebuilt/x86_64-musl/ are used)
 #   aarch64-glibc  aarch64-linux-gnu-gcc -static -O2    (gcc on an AArch64 host)
 # Usage: guest-bins/build.sh [TARGET...]   (default: every target this host can build)
 # Incremental (a program is rebuilt when its source or this script is newer than the binary)
@@ -22,6 +23,7 @@ compiler_for() {
     x86_64-musl@x86_64) echo musl-gcc ;;
     aarch64-glibc@x86_64) echo aarch64-linux-gnu-gcc ;;
     x86_64-glibc@aarch64) echo x86_64-linux-gnu-gcc ;;
+    x86_64-musl@aarch64) echo prebuilt ;;
     aarch64-glibc@aarch64) echo gcc ;;
     *) echo "" ;;
   esac
@@ -35,7 +37,7 @@ if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 missing=0
 for t in "${targets[@]}"; do
   cc="$(compiler_for "$t")"
-  if [ -n "$cc" ] && ! command -v "$cc" >/dev/null; then missing=1; fi
+  if [ -n "$cc" ] && [ "$cc" != prebuilt ] && ! command -v "$cc" >/dev/null; then missing=1; fi
 done
 if [ $missing -eq 1 ]; then
   bash "$root/.ci/install-deps"
@@ -49,6 +51,11 @@ for t in "${targets[@]}"; do
   cc="$(compiler_for "$t")"
   if [ -z "$cc" ]; then
     echo "build.sh: $t cannot be built on a $host host; skipped" >&2
+    continue
+  fi
+  if [ "$cc" = prebuilt ]; then
+    mkdir -p "$build/$t"
+    cp -p "$here/prebuilt/$t"/* "$build/$t/"
     continue
   fi
   if ! command -v "$cc" >/dev/null; then

@@ -61,18 +61,23 @@ fn scratch() -> PathBuf {
 /// Compiles `source` (C or assembly, by `ext`) with `gcc -static` and `flags` into the scratch
 /// directory; returns the executable.
 fn build(name: &str, ext: &str, source: &str, flags: &[&str]) -> PathBuf {
+    build_with("gcc", name, ext, source, flags)
+}
+
+/// [`build`] with the compiler `cc`.
+fn build_with(cc: &str, name: &str, ext: &str, source: &str, flags: &[&str]) -> PathBuf {
     let dir = scratch();
     let src = dir.join(format!("{name}.{ext}"));
     let exe = dir.join(name);
     std::fs::write(&src, source).unwrap();
-    let out = Command::new("gcc")
+    let out = Command::new(cc)
         .args(["-static", "-O2", "-o"])
         .arg(&exe)
         .arg(&src)
         .args(flags)
         .output()
         .expect("gcc runs");
-    assert!(out.status.success(), "gcc failed for {name}:\n{}", text(&out.stderr));
+    assert!(out.status.success(), "{cc} failed for {name}:\n{}", text(&out.stderr));
     exe
 }
 
@@ -120,6 +125,85 @@ msg: .ascii "hello without libc\n"
     len = . - msg
 "#;
 
+/// Loops, calls, returns and calls through a function pointer, without libc: the
+/// dispatcher's lookup, chaining and indirect paths with only integer instructions.
+const NO_LIBC_LOOPS: &str = r#"
+typedef unsigned long u64;
+static long sys3(long n, long a, long b, long c) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+static u64 collatz_steps(u64 n) {
+    u64 steps = 0;
+    while (n != 1) {
+        n = (n & 1) ? 3 * n + 1 : n / 2;
+        steps++;
+    }
+    return steps;
+}
+static u64 twice(u64 x) { return 2 * x; }
+static u64 plus_one(u64 x) { return x + 1; }
+static u64 (*const ops[2])(u64) = {twice, plus_one};
+__attribute__((noinline)) static u64 apply(int which, u64 x) { return ops[which & 1](x); }
+
+static void put_number(u64 v) {
+    char buf[24];
+    int i = 23;
+    buf[i] = '\n';
+    do {
+        buf[--i] = '0' + v % 10;
+        v /= 10;
+    } while (v);
+    sys3(1, 1, (long)(buf + i), 24 - i);
+}
+
+void _start(void) {
+    u64 total = 0;
+    for (u64 n = 1; n < 3000; n++)
+        total += collatz_steps(n);
+    put_number(total);
+    u64 x = 1;
+    for (int i = 0; i < 40; i++)
+        x = apply(i * 7 / 3, x);
+    put_number(x);
+    sys3(60, (long)(total % 200), 0, 0);
+    for (;;) {}
+}
+"#;
+
+/// Writes through a null-ish pointer: the guest dies by SIGSEGV, as natively.
+const NO_LIBC_SEGV: &str = r#"
+static long sys3(long n, long a, long b, long c) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+void _start(void) {
+    sys3(1, 1, (long)"before\n", 7);
+    *(volatile int *)16 = 1;
+    sys3(1, 1, (long)"after\n", 6);
+    sys3(60, 0, 0, 0);
+}
+"#;
+
+/// Writes one line to stdout and exits 3 if the write failed, 4 if it worked; with stdout a
+/// pipe nobody reads, it dies by SIGPIPE before it can exit.
+const NO_LIBC_WRITE: &str = r#"
+static long sys3(long n, long a, long b, long c) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return r;
+}
+void _start(void) {
+    long r = sys3(1, 1, (long)"x\n", 2);
+    sys3(60, r < 0 ? 3 : 4, 0, 0);
+}
+"#;
+
+/// Flags for the programs above that bring their own `_start` and syscalls.
+const NO_LIBC: &[&str] = &["-nostdlib", "-fno-builtin", "-fno-stack-protector"];
+
 const HELLO_ARGS: &str = r#"
 #include <stdio.h>
 int main(int argc, char **argv) {
@@ -151,6 +235,16 @@ fn program_without_libc_runs_translated() {
 
 #[test]
 #[ignore = "needs the loader and the whole pipeline on main"]
+fn program_without_libc_loops_and_calls_like_native() {
+    let exe =
+        build("no_libc_loops", "c", NO_LIBC_LOOPS, &["-nostdlib", "-fno-builtin", "-fno-stack-protector"]);
+    let out = same_as_native(&["--stats"], &exe, &[]);
+    let report = text(&out.stderr);
+    assert!(report.contains("chain links"), "{report}");
+}
+
+#[test]
+#[ignore = "needs the loader and the whole pipeline on main"]
 fn glibc_hello_gets_its_arguments_unchanged() {
     let exe = build("hello_args", "c", HELLO_ARGS, &[]);
     let args = ["--stats", "-x", "--", "two words", "--help"];
@@ -161,8 +255,8 @@ fn glibc_hello_gets_its_arguments_unchanged() {
 #[test]
 #[ignore = "needs the loader and the whole pipeline on main"]
 fn stats_go_to_stderr_and_show_translation() {
-    let exe = build("hello_args", "c", HELLO_ARGS, &[]);
-    let out = same_as_native(&["--stats"], &exe, &["a"]);
+    let exe = build("no_libc_loops", "c", NO_LIBC_LOOPS, NO_LIBC);
+    let out = same_as_native(&["--stats"], &exe, &[]);
     let report = text(&out.stderr);
     let blocks: u64 = report
         .lines()
@@ -183,7 +277,6 @@ fn divide_by_zero_dies_by_sigfpe_like_native() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn missing_program_exits_127_with_one_line() {
     let out = xlate(&["/no/such/program"]);
     assert_eq!(out.status.code(), Some(127));
@@ -194,14 +287,72 @@ fn missing_program_exits_127_with_one_line() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn non_elf_file_exits_126_with_one_line() {
     let path = scratch().join("not-an-elf");
     std::fs::write(&path, "#!/bin/sh\necho hi\n").unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let out = xlate(&[path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(126));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with(&format!("xlate: {}: ", path.display())), "{err}");
+}
+
+#[test]
+#[ignore = "needs the loader and the whole pipeline on main"]
+fn guest_fault_dies_by_sigsegv_like_native() {
+    let exe = build("no_libc_segv", "c", NO_LIBC_SEGV, NO_LIBC);
+    let out = same_as_native(&[], &exe, &[]);
+    assert_eq!(out.status.signal(), Some(libc::SIGSEGV));
+    assert_eq!(text(&out.stdout), "before\n");
+}
+
+/// How `exe` ends when its stdout is a pipe whose reader is gone.
+fn ending_with_broken_stdout(mut command: Command) -> String {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = command.stdout(writer).status().unwrap();
+    ending(status)
+}
+
+#[test]
+#[ignore = "needs the loader and the whole pipeline on main"]
+fn write_to_a_broken_pipe_dies_by_sigpipe_like_native() {
+    let exe = build("no_libc_write", "c", NO_LIBC_WRITE, NO_LIBC);
+    let native = ending_with_broken_stdout(Command::new(&exe));
+    let mut xlate = Command::new(env!("CARGO_BIN_EXE_xlate"));
+    xlate.arg(&exe);
+    assert_eq!(ending_with_broken_stdout(xlate), native);
+    assert_eq!(native, format!("signal {}", libc::SIGPIPE));
+}
+
+/// AArch64 hello without libc: write and exit_group through `svc`.
+const A64_NO_LIBC_HELLO: &str = r#"
+    .globl _start
+    .text
+_start:
+    mov x0, #1
+    adr x1, msg
+    mov x2, #len
+    mov x8, #64
+    svc #0
+    mov x0, #42
+    mov x8, #93
+    svc #0
+    .section .rodata
+msg: .ascii "hello from aarch64\n"
+    len = . - msg
+"#;
+
+#[test]
+fn aarch64_program_runs_translated_like_under_qemu() {
+    let exe = build_with("aarch64-linux-gnu-gcc", "a64_hello", "s", A64_NO_LIBC_HELLO, &["-nostdlib"]);
+    let want = Command::new("qemu-aarch64-static").arg(&exe).output().expect("qemu-aarch64-static runs");
+    let got = translated(&["--stats"], &exe, &[]);
+    assert_eq!(text(&got.stdout), text(&want.stdout));
+    assert_eq!(text(&want.stdout), "hello from aarch64\n");
+    assert_eq!(ending(got.status), ending(want.status));
+    let report = text(&got.stderr);
+    assert!(report.contains("xlate stats (aarch64 guest on "), "{report}");
 }

@@ -76,9 +76,11 @@ fn target(name: &str) -> Target {
     *TARGETS.iter().find(|t| t.name == name).expect("known target")
 }
 
-/// Whether guest-bins/build.sh can build this target on this host (see the script's header).
-fn buildable_here(t: Target) -> bool {
-    !(t.name == "x86_64-musl" && Isa::host() == Isa::Aarch64)
+/// Whether this target's guests are available here: guest-bins/build.sh cannot build the
+/// x86-64 musl ones on an AArch64 machine (see the script's header). Under `XLATE_RUNNER` the
+/// machine is really x86-64 and the binaries exist, so the check is on the files.
+fn available_here(t: Target) -> bool {
+    !(t.name == "x86_64-musl" && Isa::host() == Isa::Aarch64) || binary(t, "hello").exists()
 }
 
 /// How a process ended.
@@ -549,6 +551,11 @@ fn compare(label: &str, reference_label: &str, reference: &Recorded, got: &Run) 
     }
 }
 
+/// `xlate: 0x4344fe: unimplemented ...` -> `xlate: unimplemented ...`
+fn without_address(line: &str) -> String {
+    line.split(": ").filter(|part| !part.starts_with("0x")).collect::<Vec<_>>().join(": ")
+}
+
 fn as_recorded(r: &Run) -> Option<Recorded> {
     Some(Recorded { stdout: r.stdout.clone(), status: r.status? })
 }
@@ -563,16 +570,19 @@ struct Item<'a> {
     binary: PathBuf,
 }
 
-fn items(t: Target) -> Vec<Item<'static>> {
+/// The cases of target `t`, followed by the committed prebuilt copies of their programs: all
+/// of them (`every_prebuilt`, for the oracle check that they are current) or only hello (the
+/// README's first command; the other prebuilt programs are the same bytes as their builds on
+/// the hosts that use them).
+fn items(t: Target, every_prebuilt: bool) -> Vec<Item<'static>> {
     let mut v: Vec<Item> = cases()
         .iter()
         .map(|c| Item { case: c, label: c.id.clone(), binary: binary(t, &c.program) })
         .collect();
-    // The committed hello (README's first command) is checked like the built one.
-    let prebuilt = guest_bins().join("prebuilt").join(t.name).join("hello");
-    if let Some(hello) = cases().iter().find(|c| c.id == "hello") {
-        if prebuilt.exists() {
-            v.push(Item { case: hello, label: "hello(prebuilt)".into(), binary: prebuilt });
+    for c in cases() {
+        let prebuilt = guest_bins().join("prebuilt").join(t.name).join(&c.program);
+        if prebuilt.exists() && (every_prebuilt || c.id == "hello") {
+            v.push(Item { case: c, label: format!("{}(prebuilt)", c.id), binary: prebuilt });
         }
     }
     v
@@ -610,29 +620,30 @@ fn write_report(config: &str, text: &str) {
 /// the live oracle. Fails only for pairs marked `pass` in status.txt.
 fn xlate_target(t: Target) {
     let config = format!("{}@{}", t.name, Isa::host().name());
-    if !buildable_here(t) {
+    build();
+    if !available_here(t) {
         let msg = format!("{config}: SKIPPED: this host cannot build {} guests\n", t.name);
         print!("{msg}");
         write_report(&config, &msg);
         return;
     }
-    build();
-    let items = items(t);
+    let items = items(t, false);
     let oracle = oracle_prefix(t.isa);
     let xlate = xlate_prefix();
     let limit = timeout();
 
     enum Verdict {
         Pass,
-        Fail(String),
+        /// The mismatch report, and xlate's first stderr line (usually the reason).
+        Fail(String, Option<String>),
     }
     let verdicts = parallel_map(&items, |item| {
         if !item.binary.exists() {
-            return Verdict::Fail(format!("  {} was not built\n", item.binary.display()));
+            return Verdict::Fail(format!("  {} was not built\n", item.binary.display()), None);
         }
         let rec = match recorded(t, &item.case.id) {
             Ok(r) => r,
-            Err(e) => return Verdict::Fail(format!("  {e}\n")),
+            Err(e) => return Verdict::Fail(format!("  {e}\n"), None),
         };
         let got = run(&xlate, &item.binary, item.case, limit);
         let mut msg = String::new();
@@ -651,37 +662,45 @@ fn xlate_target(t: Target) {
         if msg.is_empty() {
             Verdict::Pass
         } else {
-            Verdict::Fail(msg)
+            let stderr = String::from_utf8_lossy(&got.stderr);
+            Verdict::Fail(msg, stderr.lines().next().map(str::to_string))
         }
     });
 
     let mut report = String::new();
-    let (mut pass, mut fail, mut pending, mut flipped) = (0, 0, 0, Vec::new());
+    let (mut pass, mut fail, mut pending) = (0, 0, 0);
+    let mut flipped = std::collections::BTreeSet::new();
     let mut failures = String::new();
+    // What stops the failing cases, most common first: the first stderr line of xlate, with
+    // the guest address left out so that the same missing instruction counts once.
+    let mut blockers: HashMap<String, usize> = HashMap::new();
     for (item, v) in items.iter().zip(verdicts) {
         let exp = expectation(&item.case.id, &config);
+        if let Verdict::Fail(_, Some(line)) = &v {
+            *blockers.entry(without_address(line)).or_default() += 1;
+        }
         match (exp, v) {
             (Expectation::Pass, Verdict::Pass) => {
                 pass += 1;
                 report += &format!("PASS     {}\n", item.label);
             }
-            (Expectation::Pass, Verdict::Fail(m)) => {
+            (Expectation::Pass, Verdict::Fail(m, _)) => {
                 fail += 1;
                 report += &format!("FAIL     {}\n{m}", item.label);
                 failures += &format!("FAIL {} [{config}]\n{m}", item.label);
             }
             (Expectation::Pending(why), Verdict::Pass) => {
-                flipped.push(item.case.id.clone());
+                flipped.insert(item.case.id.clone());
                 report += &format!("NOW PASSES (pending: {why}) {}\n", item.label);
             }
-            (Expectation::Pending(why), Verdict::Fail(m)) => {
+            (Expectation::Pending(why), Verdict::Fail(m, err)) => {
                 pending += 1;
                 let first = m.lines().next().unwrap_or("").trim().to_string();
-                report += &format!("pending  {} ({why}): {first}\n", item.label);
+                let err = err.map(|e| format!(" | {e}")).unwrap_or_default();
+                report += &format!("pending  {} ({why}): {first}{err}\n", item.label);
             }
         }
     }
-    flipped.dedup();
     let mut summary = format!(
         "guest-bins {config}: {pass} pass, {fail} fail, {pending} pending, {} newly passing (of {})\n",
         flipped.len(),
@@ -691,6 +710,14 @@ fn xlate_target(t: Target) {
         summary += "  flip these in guest-bins/status.txt:\n";
         for id in &flipped {
             summary += &format!("  {id:<18} {config} pass\n");
+        }
+    }
+    if !blockers.is_empty() {
+        let mut b: Vec<(String, usize)> = blockers.into_iter().collect();
+        b.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        summary += "  what stops the failing runs (xlate's first stderr line, count):\n";
+        for (line, n) in b.iter().take(12) {
+            summary += &format!("  {n:>4}  {line}\n");
         }
     }
     report = summary.clone() + &report;
@@ -726,10 +753,10 @@ fn oracle_runs_match_recorded_expectations() {
             println!("{}: no oracle on this host; recorded expectations used as they are", t.name);
             continue;
         };
-        if !buildable_here(t) {
+        if !available_here(t) {
             continue;
         }
-        let items = items(t);
+        let items = items(t, true);
         let results = parallel_map(&items, |item| {
             if !item.binary.exists() {
                 return Some(format!("  {} was not built\n", item.binary.display()));

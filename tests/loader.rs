@@ -515,6 +515,36 @@ fn segment_over_xlate_memory_is_refused() {
     check_segments(&other, &data, 0);
 }
 
+/// An executable whose segments sit exactly on xlate's own data (here: this test binary's
+/// statics) is refused, naming the mapping it would clobber, and that memory is untouched.
+#[test]
+fn segment_over_own_data_is_refused() {
+    static OWN_DATA: [u8; 4096] = [0x3c; 4096];
+    let Some(path) = static_hello() else { return };
+    let mut d = std::fs::read(&path).unwrap();
+    let target = OWN_DATA.as_ptr() as u64 & !(PAGE_SIZE - 1);
+    let segs = file_segments(&d);
+    let delta = target - (segs[0].0 & !(PAGE_SIZE - 1));
+    // Shift every PT_LOAD (and the entry point) so the first segment lands on `target`.
+    let phoff = u64::from_le_bytes(d[32..40].try_into().unwrap()) as usize;
+    for i in 0..u16::from_le_bytes([d[56], d[57]]) as usize {
+        let at = phoff + 56 * i;
+        if u32::from_le_bytes(d[at..at + 4].try_into().unwrap()) == object::elf::PT_LOAD {
+            let v = u64::from_le_bytes(d[at + 16..at + 24].try_into().unwrap()) + delta;
+            d[at + 16..at + 24].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+    let e = u64::from_le_bytes(d[24..32].try_into().unwrap()) + delta;
+    d[24..32].copy_from_slice(&e.to_le_bytes());
+    let p = variant("over-own-data", &d, 0o755);
+    let err = load_err(&p);
+    let LoadErrorKind::Overlap { used_by, .. } = &err.kind else { panic!("{err}") };
+    let me = std::env::current_exe().unwrap();
+    assert!(used_by.contains(me.file_name().unwrap().to_str().unwrap()), "{err}");
+    assert_eq!(err.exit_code(), 126);
+    assert!(OWN_DATA.iter().all(|&b| b == 0x3c));
+}
+
 /// Fuzz-style: truncated prefixes and random byte flips (fixed seed) of a real executable's
 /// headers never make the parser panic.
 #[test]

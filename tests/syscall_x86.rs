@@ -256,6 +256,10 @@ fn fstat_matches_the_host_fstat() {
     std::fs::remove_file(&dir).unwrap();
 }
 
+/// x86-64's O_DIRECTORY and O_LARGEFILE (asm-generic/fcntl.h), which differ from arm64's.
+const X86_O_DIRECTORY: u64 = 0o200000;
+const X86_O_LARGEFILE: i64 = 0o100000;
+
 #[test]
 fn open_flags_keep_their_meaning() {
     // O_DIRECTORY on a regular file must fail with ENOTDIR, as natively.
@@ -264,16 +268,17 @@ fn open_flags_keep_their_meaning() {
     let native_errno = std::io::Error::last_os_error().raw_os_error().unwrap();
     assert_eq!((native, native_errno), (-1, libc::ENOTDIR));
     let (mut l, mut mm) = (layer(), TestMm::new());
-    let flags = (libc::O_RDONLY | libc::O_DIRECTORY) as u64;
-    let (_, s) = call(&mut l, &mut mm, 2, &[file.as_ptr() as u64, flags, 0]);
+    let (_, s) = call(&mut l, &mut mm, 2, &[file.as_ptr() as u64, X86_O_DIRECTORY, 0]);
     assert_eq!(ret(&s), -(libc::ENOTDIR as i64));
-    // And F_GETFL reports what the host's libc reports.
+    // F_GETFL of a read-only file: O_RDONLY | O_LARGEFILE in x86-64's encoding (the kernel
+    // adds O_LARGEFILE on 64-bit), which is what a native x86-64 program sees.
     let (_, s) = call(&mut l, &mut mm, 2, &[file.as_ptr() as u64, libc::O_RDONLY as u64, 0]);
     let fd = ret(&s);
     assert!(fd >= 0);
-    let native_fl = unsafe { libc::fcntl(fd as i32, libc::F_GETFL) };
     let (_, s) = call(&mut l, &mut mm, 72, &[fd as u64, libc::F_GETFL as u64]);
-    assert_eq!(ret(&s), native_fl as i64);
+    assert_eq!(ret(&s), X86_O_LARGEFILE);
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(ret(&s), unsafe { libc::fcntl(fd as i32, libc::F_GETFL) } as i64);
     unsafe { libc::close(fd as i32) };
 }
 
@@ -297,4 +302,120 @@ fn rt_sigaction_records_and_reports() {
     assert_eq!(ret(&s), -(libc::EINVAL as i64));
     let (_, s) = call(&mut l, &mut mm, 13, &[65, 0, 0, 8]);
     assert_eq!(ret(&s), -(libc::EINVAL as i64));
+}
+
+#[test]
+fn open_proc_self_exe_opens_the_guest() {
+    let guest = std::env::temp_dir().join(format!("xlate-guest-exe-{}", std::process::id()));
+    std::fs::write(&guest, b"\x7fELF pretend guest").unwrap();
+    let mut l = SyscallLayer::new(&guest, false);
+    let mut mm = TestMm::new();
+    let path = CString::new("/proc/self/exe").unwrap();
+    let (_, s) = call(&mut l, &mut mm, 2, &[path.as_ptr() as u64, libc::O_RDONLY as u64, 0]);
+    let fd = ret(&s);
+    assert!(fd >= 0);
+    let mut buf = [0u8; 64];
+    let n = unsafe { libc::read(fd as i32, buf.as_mut_ptr().cast(), 64) };
+    assert_eq!(&buf[..n as usize], b"\x7fELF pretend guest");
+    unsafe { libc::close(fd as i32) };
+    std::fs::remove_file(&guest).unwrap();
+}
+
+#[test]
+fn fork_and_glibc_clone_run_the_child() {
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    // fork (57): the child sees 0.
+    let (_, s) = call(&mut l, &mut mm, 57, &[]);
+    if ret(&s) == 0 {
+        unsafe { libc::_exit(5) };
+    }
+    let wait = |pid: i64| {
+        let mut status = 0;
+        assert_eq!(unsafe { libc::waitpid(pid as i32, &mut status, 0) }, pid as i32);
+        assert!(libc::WIFEXITED(status));
+        libc::WEXITSTATUS(status)
+    };
+    assert_eq!(wait(ret(&s)), 5);
+    // glibc's fork on x86-64: clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0,
+    // NULL, &tid, 0): child_tid is the fourth argument (before tls).
+    let mut tid: i32 = 0;
+    let flags = (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD) as u64;
+    let (_, s) = call(&mut l, &mut mm, 56, &[flags, 0, 0, &mut tid as *mut i32 as u64, 0]);
+    if ret(&s) == 0 {
+        let code = if tid == unsafe { libc::gettid() } { 9 } else { 1 };
+        unsafe { libc::_exit(code) };
+    }
+    assert_eq!(wait(ret(&s)), 9);
+    // Threads: not supported yet.
+    let thread = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
+    let (_, s) = call(&mut l, &mut mm, 56, &[thread, 0x1000_0000, 0, 0, 0]);
+    assert_eq!(ret(&s), -(libc::ENOSYS as i64));
+}
+
+#[test]
+fn guest_starts_with_sigpipe_default_and_sees_it() {
+    // Rust's runtime ignores SIGPIPE in this test process; a layer gives the guest SIG_DFL.
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    let mut old = [0xffu64; 4];
+    let (_, s) = call(&mut l, &mut mm, 13, &[libc::SIGPIPE as u64, 0, old.as_mut_ptr() as u64, 8]);
+    assert_eq!(ret(&s), 0);
+    assert_eq!(old[0], libc::SIG_DFL as u64);
+}
+
+/// The errno of a native execve of `path` (which must fail).
+fn native_execve_errno(path: &CString) -> i32 {
+    let argv = [path.as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null()];
+    assert_eq!(unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) }, -1);
+    std::io::Error::last_os_error().raw_os_error().unwrap()
+}
+
+#[test]
+fn execve_errors_match_native() {
+    let dir = std::env::temp_dir().join(format!("xlate-execve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("plain"), b"not executable").unwrap();
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    for path in [dir.join("missing"), dir.join("plain"), dir.clone()] {
+        let c = CString::new(path.to_str().unwrap()).unwrap();
+        let argv = [c.as_ptr() as u64, 0];
+        let (_, s) = call(&mut l, &mut mm, 59, &[c.as_ptr() as u64, argv.as_ptr() as u64, 0]);
+        assert_eq!(ret(&s), -(native_execve_errno(&c) as i64), "{path:?}");
+    }
+    let (_, s) = call(&mut l, &mut mm, 59, &[16, 0, 0]);
+    assert_eq!(ret(&s), -(libc::EFAULT as i64));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn execve_starts_a_new_xlate() {
+    // An executable file that is not an ELF: a native execve fails with ENOEXEC, while the new
+    // xlate starts, refuses it and exits with 126.
+    let file = std::env::temp_dir().join(format!("xlate-execve-text-{}", std::process::id()));
+    std::fs::write(&file, b"just text").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let c = CString::new(file.to_str().unwrap()).unwrap();
+    assert_eq!(native_execve_errno(&c), libc::ENOEXEC);
+    let mut l = layer();
+    l.set_translator(env!("CARGO_BIN_EXE_xlate").into());
+    let mut mm = TestMm::new();
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let null = CString::new("/dev/null").unwrap();
+        unsafe {
+            let fd = libc::open(null.as_ptr(), libc::O_WRONLY);
+            libc::dup2(fd, 2);
+        }
+        let argv = [c.as_ptr() as u64, 0];
+        let (_, s) = call(&mut l, &mut mm, 59, &[c.as_ptr() as u64, argv.as_ptr() as u64, 0]);
+        // Only reached if the exec failed.
+        unsafe { libc::_exit(100 + (-ret(&s)) as i32) };
+    }
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status));
+    assert_eq!(libc::WEXITSTATUS(status), 126);
+    std::fs::remove_file(&file).unwrap();
 }

@@ -5,6 +5,8 @@
 
 #[cfg(target_arch = "aarch64")]
 pub mod aarch64;
+#[cfg(test)]
+pub mod conformance;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 

@@ -1,16 +1,20 @@
-//! Executable memory for the code cache: a memfd mapped read-write and read-execute.
+//! Executable memory for the code cache: one RWX mapping, or where the host refuses that, a
+//! memfd mapped read-write and read-execute.
 
-use super::HostCode;
+use super::{HostCode, JumpTable};
 use std::io;
 
-/// A bump allocator over a double-mapped memfd region.
+/// A bump allocator over executable memory (see [`CodeCache::new`]).
 pub struct CodeCache {
     /// Read-write view (written and patched by backends).
     rw: *mut u8,
-    /// Read-execute view (what runs). Same pages as `rw`.
+    /// Read-execute view (what runs). Same pages as `rw`; the same address when the host
+    /// allows RWX pages.
     rx: *mut u8,
     size: usize,
     used: usize,
+    /// The table that translated code probes on indirect branches (see [`JumpTable`]).
+    jump_table: JumpTable,
 }
 
 // SAFETY: the cache owns its two mappings; they are only touched through `&mut self` (writes)
@@ -22,7 +26,40 @@ impl CodeCache {
     /// must stay within that for chaining.
     pub const DEFAULT_SIZE: usize = 64 << 20;
 
+    /// Maps a cache of `size` bytes.
+    ///
+    /// One read-write-execute mapping where the host allows it, so that writes to code are
+    /// plain stores to the addresses that run: emulators and debuggers that watch code pages
+    /// for self-modification (qemu-user, under which the AArch64 build is tested) see every
+    /// patch. Where the host refuses W+X pages, two views of one memfd instead: read-write
+    /// for writing, read-execute for running, and no page is ever both.
     pub fn new(size: usize) -> io::Result<CodeCache> {
+        // SAFETY: an anonymous private mapping that nothing else refers to; the result is
+        // checked, and the mapping is owned by the returned CodeCache (unmapped in Drop).
+        let rwx = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if rwx != libc::MAP_FAILED {
+            return Ok(CodeCache {
+                rw: rwx as *mut u8,
+                rx: rwx as *mut u8,
+                size,
+                used: 0,
+                jump_table: JumpTable::default(),
+            });
+        }
+        Self::new_double_mapped(size)
+    }
+
+    /// The W^X form: a memfd mapped twice.
+    pub fn new_double_mapped(size: usize) -> io::Result<CodeCache> {
         // SAFETY: plain system calls; every result is checked before use. The two mappings are
         // owned by the returned CodeCache and unmapped in Drop.
         unsafe {
@@ -62,7 +99,13 @@ impl CodeCache {
                 libc::munmap(rw, size);
                 return Err(e);
             }
-            Ok(CodeCache { rw: rw as *mut u8, rx: rx as *mut u8, size, used: 0 })
+            Ok(CodeCache {
+                rw: rw as *mut u8,
+                rx: rx as *mut u8,
+                size,
+                used: 0,
+                jump_table: JumpTable::default(),
+            })
         }
     }
 
@@ -124,16 +167,29 @@ impl CodeCache {
     /// Forgets every block (the caller also clears its [`super::BlockMap`]).
     pub fn flush(&mut self) {
         self.used = 0;
+        self.jump_table.clear();
+    }
+
+    /// The jump table for indirect branches; it belongs to the cache so that a flush empties
+    /// both together.
+    pub fn jump_table(&self) -> &JumpTable {
+        &self.jump_table
+    }
+
+    pub fn jump_table_mut(&mut self) -> &mut JumpTable {
+        &mut self.jump_table
     }
 }
 
 impl Drop for CodeCache {
     fn drop(&mut self) {
-        // SAFETY: both mappings were created in `new` with `size` bytes and are not used after
+        // SAFETY: the mappings were created in `new` with `size` bytes and are not used after
         // this.
         unsafe {
             libc::munmap(self.rw as *mut libc::c_void, self.size);
-            libc::munmap(self.rx as *mut libc::c_void, self.size);
+            if self.rx != self.rw {
+                libc::munmap(self.rx as *mut libc::c_void, self.size);
+            }
         }
     }
 }

@@ -1,12 +1,15 @@
 //! The code cache: executable memory for translated blocks, and the map from guest address to
 //! host code ([`BlockMap`]).
 //!
-//! Translated code lives in one region mapped twice from a memfd: a read-write view that the
-//! backends write and patch, and a read-execute view that runs. No page is ever writable and
-//! executable in the same view, so the cache works where the host enforces W^X.
+//! Translated code lives in one region. Backends write and patch it only through
+//! [`CodeCache`] (`append`, `patch`), which keeps a write view and an execute view: the same
+//! RWX mapping where the host allows it, or two views of one memfd where the host enforces
+//! W^X (see [`CodeCache::new`]).
 
+pub mod jump_table;
 mod memory;
 
+pub use jump_table::JumpTable;
 pub use memory::CodeCache;
 
 use crate::ir::GuestAddr;

@@ -36,6 +36,7 @@ pub use error::{machine_name, LoadError, LoadErrorKind};
 use crate::runtime::memory::{page_down, page_up, GuestMemory, PAGE_SIZE};
 use stack::{at, AuxValue, StackContents};
 use std::ffi::OsString;
+use std::io::Read;
 use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -191,7 +192,16 @@ fn read_executable(path: &Path) -> Result<Vec<u8>, LoadErrorKind> {
     if unsafe { libc::access(c_path.as_ptr(), libc::X_OK) } != 0 {
         return Err(LoadErrorKind::PermissionDenied);
     }
-    std::fs::read(path).map_err(io_kind)
+    // Look at the magic number before reading the whole file: `xlate big.iso` must not read
+    // gigabytes to say "not an ELF file".
+    let mut file = std::fs::File::open(path).map_err(io_kind)?;
+    let mut data = Vec::new();
+    (&mut file).take(4).read_to_end(&mut data).map_err(io_kind)?;
+    if data[..] != object::elf::ELFMAG {
+        return Err(LoadErrorKind::NotElf { script: data.starts_with(b"#!") });
+    }
+    file.read_to_end(&mut data).map_err(io_kind)?;
+    Ok(data)
 }
 
 /// Address of the program headers in guest memory before relocation, as Linux computes
@@ -220,35 +230,13 @@ fn map_segments(
 ) -> Result<(u64, u64), LoadErrorKind> {
     let lo = image.segments.iter().map(|s| page_down(s.vaddr)).min().unwrap_or(0);
     let hi = image.segments.iter().map(|s| page_range(s, 0).1).max().unwrap_or(0);
-    let span = hi - lo;
-
-    let bias =
-        match image.kind {
-            ElfKind::Exec => {
-                claim(memory, lo, span)?;
-                0
-            }
-            ElfKind::StaticPie => {
-                let align = image
-                    .segments
-                    .iter()
-                    .map(|s| s.align)
-                    .filter(|a| a.is_power_of_two())
-                    .max()
-                    .unwrap_or(PAGE_SIZE)
-                    .clamp(PAGE_SIZE, 1 << 30);
-                let preferred = PIE_BASE.next_multiple_of(align);
-                match memory.map_segment(preferred, span, libc::PROT_NONE) {
-                    Ok(_) => preferred - lo,
-                    Err(_) => {
-                        let start = memory
-                            .reserve(span, align)
-                            .map_err(|errno| LoadErrorKind::MapFailed { start: 0, end: span, errno })?;
-                        start - lo
-                    }
-                }
-            }
-        };
+    let bias = match image.kind {
+        ElfKind::Exec => {
+            claim_runs(memory, image)?;
+            0
+        }
+        ElfKind::StaticPie => pie_bias(memory, image, lo, hi)?,
+    };
 
     // Writable while the bytes are copied in.
     let rw = libc::PROT_READ | libc::PROT_WRITE;
@@ -294,13 +282,52 @@ fn map_segments(
     Ok((bias, hi + bias))
 }
 
-/// Claims `[start, start + len)` for an ET_EXEC's segments, refusing if any of it is in use.
-fn claim(memory: &mut GuestMemory, start: u64, len: u64) -> Result<(), LoadErrorKind> {
-    let end = start + len;
-    match memory.map_segment(start, len, libc::PROT_NONE) {
-        Ok(_) => Ok(()),
-        Err(libc::EEXIST) => Err(LoadErrorKind::Overlap { start, end, used_by: host_mapping_in(start, end) }),
-        Err(errno) => Err(LoadErrorKind::MapFailed { start, end, errno }),
+/// Claims the pages of an ET_EXEC's segments (each run of touching or overlapping segments
+/// at once), refusing if any of it is in use. On failure nothing stays mapped.
+fn claim_runs(memory: &mut GuestMemory, image: &ElfImage) -> Result<(), LoadErrorKind> {
+    let mut ranges: Vec<(u64, u64)> = image.segments.iter().map(|s| page_range(s, 0)).collect();
+    ranges.sort();
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for (start, end) in ranges {
+        match runs.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => runs.push((start, end)),
+        }
+    }
+    for (i, &(start, end)) in runs.iter().enumerate() {
+        let err = match memory.map_segment(start, end - start, libc::PROT_NONE) {
+            Ok(_) => continue,
+            Err(libc::EEXIST) => LoadErrorKind::Overlap { start, end, used_by: host_mapping_in(start, end) },
+            Err(errno) => LoadErrorKind::MapFailed { start, end, errno },
+        };
+        for &(s, e) in &runs[..i] {
+            let _ = memory.munmap(s, e - s);
+        }
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// Claims the whole span `[lo, hi)` of a static-pie's segments at [`PIE_BASE`] if it is free,
+/// else where the kernel finds room, aligned to the largest power-of-two `p_align` (at most
+/// 1 GiB); returns the load bias.
+fn pie_bias(memory: &mut GuestMemory, image: &ElfImage, lo: u64, hi: u64) -> Result<u64, LoadErrorKind> {
+    let align = image
+        .segments
+        .iter()
+        .map(|s| s.align)
+        .filter(|a| a.is_power_of_two())
+        .max()
+        .unwrap_or(PAGE_SIZE)
+        .clamp(PAGE_SIZE, 1 << 30);
+    let span = hi - lo;
+    let preferred = PIE_BASE.next_multiple_of(align);
+    if memory.map_segment(preferred, span, libc::PROT_NONE).is_ok() {
+        return Ok(preferred - lo);
+    }
+    match memory.reserve(span, align) {
+        Ok(start) => Ok(start - lo),
+        Err(errno) => Err(LoadErrorKind::MapFailed { start: lo, end: hi, errno }),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   pc ──> block_at(pc) ──hit──> enter host code ──> block exit, reason in the StateHeader
-//!            │ miss                                     ├─ Lookup:  block_at(next_pc)
+//!            │ miss                                     ├─ Lookup:  block_at(next_pc), jump table
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
 //!   (into the code cache; full: flush, retry)           └─ Trap:    message, guest dies by signal
@@ -95,23 +95,14 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             let header = *G::header(state);
             let next = GuestAddr(header.next_pc);
             host = match ExitReason::from_u64(header.exit_reason) {
-                Some(ExitReason::Lookup) => self.block_at(next, env.code()),
+                Some(ExitReason::Lookup) => self.block_at_and_remember(next, env.code()),
                 Some(ExitReason::Chain) => {
                     self.block_at_and_link(ChainSite(header.exit_arg as usize), next, env.code())
                 }
-                Some(ExitReason::Syscall) => {
-                    G::set_pc(state, next);
-                    let started = Instant::now();
-                    let action = env.syscall(state);
-                    self.stats.syscall_time += started.elapsed();
-                    self.stats.syscalls += 1;
-                    match action {
-                        SyscallAction::Continue => {}
-                        SyscallAction::FlushTranslations => self.flush(),
-                        SyscallAction::Exit(status) => return Outcome::Exit(status),
-                    }
-                    self.block_at(G::pc(state), env.code())
-                }
+                Some(ExitReason::Syscall) => match self.syscall(state, next, env) {
+                    Ok(host) => host,
+                    Err(exited) => return exited,
+                },
                 Some(ExitReason::Trap) => {
                     G::set_pc(state, next);
                     return Outcome::Signal(self.trap(next, header.exit_arg));
@@ -119,6 +110,28 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 None => panic!("backend bug: unknown exit reason {}", header.exit_reason),
             };
         }
+    }
+
+    /// Runs the guest's system call, then finds the block where the guest continues; `Err`
+    /// if the guest exited.
+    fn syscall(
+        &mut self,
+        state: &mut G::State,
+        next: GuestAddr,
+        env: &mut impl GuestEnv<G::State>,
+    ) -> Result<HostCode, Outcome> {
+        G::set_pc(state, next);
+        let started = Instant::now();
+        let action = env.syscall(state);
+        self.stats.syscall_time += started.elapsed();
+        self.stats.syscalls += 1;
+        match action {
+            SyscallAction::Continue => {}
+            SyscallAction::FlushTranslations => self.flush(),
+            SyscallAction::Exit(status) => return Err(Outcome::Exit(status)),
+        }
+        // The syscall may have moved the PC (e.g. rt_sigreturn).
+        Ok(self.block_at(G::pc(state), env.code()))
     }
 
     /// The host code of the block at `pc`, translated now if it is not in the cache.
@@ -130,6 +143,15 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             return entry.code;
         }
         self.translate(pc, code)
+    }
+
+    /// [`Self::block_at`] for an indirect branch or return that missed the jump table: also
+    /// enters the target there, so that translated code finds it without the dispatcher next
+    /// time.
+    fn block_at_and_remember(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        let target = self.block_at(pc, code);
+        self.cache.jump_table_mut().insert(pc, target);
+        target
     }
 
     /// [`Self::block_at`] for a chainable exit: also patches `site` to jump straight to the

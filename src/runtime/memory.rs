@@ -27,8 +27,12 @@
 //! memory that was executable (guest view) increments [`GuestMemory::code_generation`] and
 //! records the address range; the runtime compares the counter after each memory syscall and
 //! drains the ranges with [`GuestMemory::take_invalidated`] to drop the affected translations.
-//! The methods also return nothing extra for this, so the syscall layer only has to forward
-//! results.
+//! The methods return nothing extra for this, so the syscall layer only forwards results.
+//!
+//! Not tracked: guest *writes* to memory that is writable and executable at once (a JIT in
+//! the guest). Such code changes without a syscall, so its translations are not invalidated;
+//! that needs write-protecting translated pages, which xlate does not do yet. `mprotect` with
+//! `PROT_GROWSDOWN` is forwarded but the table records only the range given.
 //!
 //! Errors are positive host errno values (`Err(libc::ENOMEM)`); the syscall layer negates
 //! them for the guest. `prot` and `flags` use the Linux generic values, identical for the

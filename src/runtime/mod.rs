@@ -7,7 +7,7 @@ pub mod memory;
 mod program;
 pub mod stats;
 
-pub use dispatcher::{Dispatcher, Outcome, SyscallAction};
+pub use dispatcher::{Dispatcher, GuestEnv, Outcome, SyscallAction};
 pub use guest::Guest;
 pub use program::{die_by_signal, run_program, Options, StartError};
 

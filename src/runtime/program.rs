@@ -2,8 +2,23 @@
 //! build the initial state, run the dispatcher, report. This is everything the `xlate` command
 //! does besides parsing its command line.
 
+use super::memory::GuestMemory;
+use super::{Dispatcher, Guest, GuestEnv, Outcome, SyscallAction};
+use crate::backend::HostBackend;
+use crate::cache::CodeCache;
+use crate::frontend::aarch64::Aarch64Guest;
+use crate::frontend::x86_64::X86_64Guest;
+use crate::frontend::CodeSource;
+use crate::ir::GuestAddr;
+use crate::loader::{self, GuestArch, LoadedProgram};
+use crate::syscall::abi::aarch64::Aarch64 as Aarch64Abi;
+use crate::syscall::abi::x86_64::X86_64 as X86_64Abi;
+use crate::syscall::{GuestAbi, SyscallLayer, SyscallOutcome};
 use std::ffi::OsString;
 use std::fmt;
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::time::Instant;
 
 /// What the command line asked for.
 #[derive(Clone, Debug, Default)]
@@ -30,13 +45,100 @@ impl fmt::Display for StartError {
     }
 }
 
-/// Loads and runs the program `options.argv[0]` to its end.
-pub fn run_program(options: &Options) -> Result<super::Outcome, StartError> {
-    let path = options.argv.first().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    Err(StartError {
-        message: format!("{path}: the translation pipeline is not wired up yet"),
-        exit_code: 126,
-    })
+/// Loads and runs the program `options.argv[0]` to its end: the guest's exit status or the
+/// signal it must die by. Prints the `--stats` report (if asked) before returning.
+pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
+    let path = PathBuf::from(options.argv.first().cloned().unwrap_or_default());
+    let env: Vec<OsString> = std::env::vars_os()
+        .map(|(name, value)| {
+            let mut entry = name;
+            entry.push("=");
+            entry.push(value);
+            entry
+        })
+        .collect();
+    let mut memory = GuestMemory::new();
+    let program = loader::load(&path, &options.argv, &env, &mut memory, guest_hwcap)
+        .map_err(|e| StartError { message: e.to_string(), exit_code: e.exit_code() })?;
+    match program.arch {
+        GuestArch::X86_64 => run_guest::<X86_64Guest, X86_64Abi>(&program, memory, options),
+        GuestArch::Aarch64 => run_guest::<Aarch64Guest, Aarch64Abi>(&program, memory, options),
+    }
+}
+
+/// AT_HWCAP and AT_HWCAP2 for a guest: only what its frontend implements.
+fn guest_hwcap(arch: GuestArch) -> (u64, u64) {
+    match arch {
+        GuestArch::X86_64 => (crate::frontend::x86_64::hwcap(), 0),
+        // HWCAP_FP | HWCAP_ASIMD: the FP and AdvSIMD subset the A64 frontend implements;
+        // every Linux arm64 CPU has both and glibc assumes them. Nothing in AT_HWCAP2.
+        GuestArch::Aarch64 => (0b11, 0),
+    }
+}
+
+/// The host ISA, for the `--stats` title.
+const HOST_NAME: &str = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
+
+/// Runs a loaded program of guest `G`, whose syscall convention is `A`, on the host backend.
+fn run_guest<G: Guest, A: GuestAbi<State = G::State>>(
+    program: &LoadedProgram,
+    memory: GuestMemory,
+    options: &Options,
+) -> Result<Outcome, StartError> {
+    let internal = |what: String| StartError { message: what, exit_code: 126 };
+    let cache = CodeCache::new(CodeCache::DEFAULT_SIZE)
+        .map_err(|e| internal(format!("cannot create the code cache: {e}")))?;
+    let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)
+        .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
+    let mut state = G::initial_state(GuestAddr(program.entry), program.stack_pointer);
+    let mut env = SyscallEnv::<A> {
+        memory,
+        syscalls: SyscallLayer::new(&program.exe_path, options.strace),
+        abi: PhantomData,
+    };
+    restore_default_signal_dispositions();
+    let started = Instant::now();
+    let outcome = dispatcher.run(&mut state, &mut env);
+    if options.stats {
+        let what = format!("{} guest on {HOST_NAME} host", G::NAME);
+        eprint!("{}", dispatcher.stats().report(started.elapsed(), &what));
+    }
+    Ok(outcome)
+}
+
+/// The guest's world as the dispatcher sees it: code read from guest memory, syscalls run by
+/// the syscall layer with guest ABI `A`.
+struct SyscallEnv<A> {
+    memory: GuestMemory,
+    syscalls: SyscallLayer,
+    abi: PhantomData<A>,
+}
+
+impl<A: GuestAbi> GuestEnv<A::State> for SyscallEnv<A> {
+    fn code(&self) -> &dyn CodeSource {
+        &self.memory
+    }
+
+    fn syscall(&mut self, state: &mut A::State) -> SyscallAction {
+        match self.syscalls.handle::<A>(state, &mut self.memory) {
+            SyscallOutcome::Continue => SyscallAction::Continue,
+            SyscallOutcome::Exit(status) => SyscallAction::Exit(status),
+            SyscallOutcome::CodeModified { .. } => SyscallAction::FlushTranslations,
+        }
+    }
+}
+
+/// Undoes what the Rust runtime changed in the process's signal dispositions at start-up, so
+/// the guest starts with what a freshly exec'd program has: Rust ignores SIGPIPE, which would
+/// turn a guest's write to a closed pipe into EPIPE instead of death by SIGPIPE. (Rust's
+/// SIGSEGV/SIGBUS handlers stay: for a fault outside xlate's own stack guard they restore the
+/// default action and let the fault kill the process, as it would the native program.)
+fn restore_default_signal_dispositions() {
+    // SAFETY: changes only the process's SIGPIPE disposition; no Rust code relies on SIGPIPE
+    // being ignored (xlate writes only to stderr, and a failed write there is harmless).
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// Ends xlate by `signal` with the host's default action, the way the native program would

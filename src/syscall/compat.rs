@@ -249,3 +249,221 @@ fn emulate_utimes(cx: &mut Ctx, dirfd: u64, path: u64, times: u64) -> i64 {
     let ts = |(sec, usec): (i64, i64)| Timespec { sec, nsec: usec * 1000 };
     utimensat(dirfd, path, Some([ts(t[0]), ts(t[1])]))
 }
+
+/// Each emulation against the host's own call (these run on x86-64 hosts, which have both).
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+    use crate::frontend::x86_64::state::X86State;
+    use crate::syscall::abi::x86_64::INFO;
+    use crate::syscall::memory::TestMm;
+    use std::ffi::CString;
+    use std::path::PathBuf;
+
+    fn emu(sys: Sysno, a: &[u64]) -> i64 {
+        let mut args = [0u64; 6];
+        args[..a.len()].copy_from_slice(a);
+        let mut mem = TestMm;
+        let mut regs = X86State::default();
+        let mut cx = Ctx { abi: &INFO, mem: &mut mem, regs: &mut regs };
+        emulate(&mut cx, sys, args)
+    }
+
+    fn native(sys: Sysno, a: &[u64]) -> i64 {
+        let mut args = [0u64; 6];
+        args[..a.len()].copy_from_slice(a);
+        host::call(sys, args)
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("xlate-compat-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn cstr(p: &std::path::Path) -> CString {
+        CString::new(p.to_str().unwrap()).unwrap()
+    }
+
+    fn close(fd: i64) {
+        assert!(fd >= 0);
+        host::call(Sysno::close, [fd as u64, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn open_stat_lstat_access_match_native() {
+        let d = temp_dir("stat");
+        std::fs::write(d.join("f"), b"12345").unwrap();
+        std::os::unix::fs::symlink(d.join("f"), d.join("l")).unwrap();
+        for name in ["f", "l", "missing"] {
+            let p = cstr(&d.join(name));
+            let pp = p.as_ptr() as u64;
+            for sys in [Sysno::stat, Sysno::lstat] {
+                let (mut a, mut b) = ([0u8; 144], [0u8; 144]);
+                let ra = emu(sys, &[pp, a.as_mut_ptr() as u64]);
+                let rb = native(sys, &[pp, b.as_mut_ptr() as u64]);
+                assert_eq!(ra, rb, "{name} {sys:?}");
+                assert_eq!(a, b, "{name} {sys:?}");
+            }
+            for mode in [libc::F_OK, libc::R_OK, libc::W_OK | libc::X_OK] {
+                let m = mode as u64;
+                assert_eq!(emu(Sysno::access, &[pp, m]), native(Sysno::access, &[pp, m]));
+            }
+            let (fa, fb) = (emu(Sysno::open, &[pp, 0, 0]), native(Sysno::open, &[pp, 0, 0]));
+            assert_eq!(fa < 0, fb < 0, "{name}");
+            if fa >= 0 {
+                close(fa);
+                close(fb);
+            } else {
+                assert_eq!(fa, fb);
+            }
+        }
+        // creat makes an empty file, truncating an existing one.
+        let p = cstr(&d.join("f"));
+        let fd = emu(Sysno::creat, &[p.as_ptr() as u64, 0o600]);
+        close(fd);
+        assert_eq!(std::fs::metadata(d.join("f")).unwrap().len(), 0);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn directory_calls_match_native_effects() {
+        let d = temp_dir("dirs");
+        let p = |n: &str| cstr(&d.join(n));
+        let (a, b, c) = (p("a"), p("b"), p("c"));
+        let ptr = |s: &CString| s.as_ptr() as u64;
+        assert_eq!(emu(Sysno::mkdir, &[ptr(&a), 0o755]), 0);
+        assert!(d.join("a").is_dir());
+        assert_eq!(emu(Sysno::mkdir, &[ptr(&a), 0o755]), -(libc::EEXIST as i64));
+        assert_eq!(emu(Sysno::rename, &[ptr(&a), ptr(&b)]), 0);
+        assert!(d.join("b").is_dir() && !d.join("a").exists());
+        assert_eq!(emu(Sysno::rmdir, &[ptr(&b)]), 0);
+        assert!(!d.join("b").exists());
+        std::fs::write(d.join("a"), b"x").unwrap();
+        assert_eq!(emu(Sysno::link, &[ptr(&a), ptr(&b)]), 0);
+        assert_eq!(std::fs::read(d.join("b")).unwrap(), b"x");
+        assert_eq!(emu(Sysno::symlink, &[ptr(&a), ptr(&c)]), 0);
+        let mut buf = [0u8; 256];
+        let n = emu(Sysno::readlink, &[ptr(&c), buf.as_mut_ptr() as u64, 256]);
+        assert_eq!(&buf[..n as usize], d.join("a").to_str().unwrap().as_bytes());
+        assert_eq!(emu(Sysno::chmod, &[ptr(&a), 0o640]), 0);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(d.join("a")).unwrap().permissions().mode() & 0o777, 0o640);
+        let (uid, gid) = (unsafe { libc::getuid() } as u64, unsafe { libc::getgid() } as u64);
+        assert_eq!(emu(Sysno::chown, &[ptr(&a), uid, gid]), 0);
+        assert_eq!(emu(Sysno::lchown, &[ptr(&c), uid, gid]), 0);
+        assert_eq!(emu(Sysno::unlink, &[ptr(&b)]), 0);
+        assert_eq!(emu(Sysno::unlink, &[ptr(&b)]), -(libc::ENOENT as i64));
+        // utime and utimes set the modification time.
+        let times: [i64; 2] = [1_000_000_000, 1_100_000_000];
+        assert_eq!(emu(Sysno::utime, &[ptr(&a), times.as_ptr() as u64]), 0);
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(std::fs::metadata(d.join("a")).unwrap().mtime(), 1_100_000_000);
+        let tv: [i64; 4] = [5, 0, 1_200_000_000, 250_000];
+        assert_eq!(emu(Sysno::utimes, &[ptr(&a), tv.as_ptr() as u64]), 0);
+        let m = std::fs::metadata(d.join("a")).unwrap();
+        assert_eq!((m.mtime(), m.mtime_nsec()), (1_200_000_000, 250_000_000));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// The old `linux_dirent` records, parsed: (ino, off, reclen, name, type).
+    fn parse_dirents(buf: &[u8]) -> Vec<(u64, u64, u16, Vec<u8>, u8)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < buf.len() {
+            let ino = u64::from_le_bytes(buf[at..at + 8].try_into().unwrap());
+            let off = u64::from_le_bytes(buf[at + 8..at + 16].try_into().unwrap());
+            let reclen = u16::from_le_bytes([buf[at + 16], buf[at + 17]]);
+            let rec = &buf[at..at + reclen as usize];
+            let name: Vec<u8> = rec[18..].iter().take_while(|&&b| b != 0).copied().collect();
+            out.push((ino, off, reclen, name, rec[reclen as usize - 1]));
+            at += reclen as usize;
+        }
+        out
+    }
+
+    #[test]
+    fn getdents_matches_native_getdents() {
+        let d = temp_dir("getdents");
+        for n in ["a", "bb", "ccccccc", "dddddddd", "a-much-longer-name-of-a-file.txt"] {
+            std::fs::write(d.join(n), b"").unwrap();
+        }
+        std::fs::create_dir(d.join("sub")).unwrap();
+        let p = cstr(&d);
+        let flags = (libc::O_RDONLY | libc::O_DIRECTORY) as u64;
+        let fa = native(Sysno::open, &[p.as_ptr() as u64, flags, 0]);
+        let fb = native(Sysno::open, &[p.as_ptr() as u64, flags, 0]);
+        let (mut a, mut b) = (vec![0u8; 4096], vec![0u8; 4096]);
+        let ra = emu(Sysno::getdents, &[fa as u64, a.as_mut_ptr() as u64, 4096]);
+        let rb = native(Sysno::getdents, &[fb as u64, b.as_mut_ptr() as u64, 4096]);
+        assert!(rb > 0);
+        assert_eq!(ra, rb);
+        let (pa, pb) = (parse_dirents(&a[..ra as usize]), parse_dirents(&b[..rb as usize]));
+        assert_eq!(pa.len(), 8, "., .., five files and sub");
+        assert_eq!(pa, pb);
+        close(fa);
+        close(fb);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn pipe_dup2_poll_select_match_native() {
+        let mut fds = [0i32; 2];
+        assert_eq!(emu(Sysno::pipe, &[fds.as_mut_ptr() as u64]), 0);
+        let (r, w) = (fds[0] as u64, fds[1] as u64);
+        // dup2 onto itself returns the fd; of a closed fd, EBADF; onto another fd, that fd.
+        assert_eq!(emu(Sysno::dup2, &[r, r]), native(Sysno::dup2, &[r, r]));
+        assert_eq!(emu(Sysno::dup2, &[999, 999]), native(Sysno::dup2, &[999, 999]));
+        assert_eq!(emu(Sysno::dup2, &[999, 998]), native(Sysno::dup2, &[999, 998]));
+        assert_eq!(emu(Sysno::dup2, &[r, 500]), 500);
+        close(500);
+        // poll: nothing to read yet (timeout 0), then readable.
+        let mut pfd: [i32; 2] = [fds[0], libc::POLLIN as i32];
+        let pp = pfd.as_mut_ptr() as u64;
+        assert_eq!(emu(Sysno::poll, &[pp, 1, 0]), native(Sysno::poll, &[pp, 1, 0]));
+        assert_eq!(host::call(Sysno::write, [w, b"x".as_ptr() as u64, 1, 0, 0, 0]), 1);
+        let e = emu(Sysno::poll, &[pp, 1, 1000]);
+        let e_revents = pfd[1] >> 16;
+        let n = native(Sysno::poll, &[pp, 1, 1000]);
+        assert_eq!((e, e_revents), (n, pfd[1] >> 16));
+        assert_eq!((e, e_revents), (1, libc::POLLIN as i32));
+        // select on the readable pipe, and with a 10 ms timeout on the empty write side's
+        // read set (times out, leaves zero time).
+        let mut set = [0u64; 16];
+        set[0] = 1 << fds[0];
+        let mut tv: [i64; 2] = [0, 10_000];
+        let nfds = fds[0] as u64 + 1;
+        let r1 = emu(Sysno::select, &[nfds, set.as_mut_ptr() as u64, 0, 0, tv.as_mut_ptr() as u64]);
+        assert_eq!((r1, set[0]), (1, 1 << fds[0]));
+        let mut buf = [0u8; 1];
+        host::call(Sysno::read, [r, buf.as_mut_ptr() as u64, 1, 0, 0, 0]);
+        let mut tv: [i64; 2] = [0, 10_000];
+        let r2 = emu(Sysno::select, &[nfds, set.as_mut_ptr() as u64, 0, 0, tv.as_mut_ptr() as u64]);
+        assert_eq!((r2, set[0], tv), (0, 0, [0, 0]));
+        close(r as i64);
+        close(w as i64);
+    }
+
+    #[test]
+    fn alarm_time_and_small_calls_match_native() {
+        // alarm returns the seconds left on the previous alarm (none at first), rounded as
+        // the kernel rounds: each side reads the other's timer.
+        assert_eq!(emu(Sysno::alarm, &[100]), 0);
+        assert_eq!(native(Sysno::alarm, &[50]), 100);
+        assert_eq!(emu(Sysno::alarm, &[0]), 50);
+        assert_eq!(native(Sysno::alarm, &[0]), 0);
+        let mut t_emu = 0i64;
+        let e = emu(Sysno::time, &[&mut t_emu as *mut i64 as u64]);
+        let n = native(Sysno::time, &[0]);
+        assert!(e == t_emu && (n - e) <= 1 && n >= e);
+        assert_eq!(emu(Sysno::time, &[8]), -(libc::EFAULT as i64));
+        assert_eq!(emu(Sysno::getpgrp, &[]), native(Sysno::getpgrp, &[]));
+        assert_eq!(emu(Sysno::epoll_create, &[0]), native(Sysno::epoll_create, &[0]));
+        for sys in [Sysno::epoll_create, Sysno::eventfd, Sysno::inotify_init] {
+            let fd = emu(sys, &[1]);
+            assert!(fd >= 0, "{sys:?}");
+            close(fd);
+        }
+    }
+}

@@ -37,14 +37,25 @@ pub(crate) fn stat(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
     }
 }
 
-/// open, openat, creat: the open flags re-encoded for the host.
-pub(crate) fn open(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
+/// open, openat, creat: the open flags re-encoded for the host, and /proc/self/exe opened as
+/// the guest program (not xlate).
+pub(crate) fn open(cx: &mut Ctx, sys: Sysno, a: [u64; 6], exe: &Path) -> Action {
     let to_host = |f: u64| cx.abi.open_flags.convert(&host::HOST.open_flags, f);
-    let args = match sys {
+    let mut args = match sys {
         Sysno::open => [a[0], to_host(a[1]), a[2], 0, 0, 0],
         Sysno::openat => [a[0], a[1], to_host(a[2]), a[3], 0, 0],
         _ => a,
     };
+    let path_slot = if sys == Sysno::openat { 1 } else { 0 };
+    let exe_c;
+    if read_cstr(&*cx.mem, args[path_slot], PATH_MAX).is_ok_and(|p| is_proc_self_exe(&p)) {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c) = std::ffi::CString::new(exe.as_os_str().as_bytes()) else {
+            return err(libc::ENOENT);
+        };
+        exe_c = c;
+        args[path_slot] = exe_c.as_ptr() as u64;
+    }
     Action::Ret(forward(cx, sys, args))
 }
 
@@ -87,8 +98,9 @@ pub(crate) fn readlink(cx: &mut Ctx, sys: Sysno, a: [u64; 6], exe: &Path) -> Act
     if !is_proc_self_exe(&path) {
         return Action::Ret(forward(cx, sys, a));
     }
-    // The kernel's checks, in its order: a positive size first.
-    if size as i64 <= 0 || size > i32::MAX as u64 {
+    // The kernel takes the size as an `int` and wants it positive.
+    let size = size as i32;
+    if size <= 0 {
         return err(libc::EINVAL);
     }
     use std::os::unix::ffi::OsStrExt;

@@ -140,7 +140,7 @@ pub(crate) fn read_cstr(mem: &dyn GuestMm, addr: u64, max: usize) -> Result<Vec<
                 return Err(libc::ENAMETOOLONG);
             }
             out.push(b);
-            at += 1;
+            at = at.wrapping_add(1);
         }
     }
 }
@@ -148,4 +148,34 @@ pub(crate) fn read_cstr(mem: &dyn GuestMm, addr: u64, max: usize) -> Result<Vec<
 /// Writes a plain-data value to guest memory.
 pub(crate) fn write_u64(mem: &dyn GuestMm, addr: u64, v: u64) -> Result<(), Errno> {
     write_bytes(mem, addr, &v.to_le_bytes())
+}
+
+/// A permissive guest memory for unit tests: every address from the second page up is
+/// accessible (the first page gives EFAULT), and the memory-management calls fail.
+#[cfg(test)]
+pub(crate) struct TestMm;
+
+#[cfg(test)]
+impl GuestMm for TestMm {
+    fn brk(&mut self, _: u64) -> u64 {
+        0
+    }
+    fn mmap(&mut self, _: u64, _: u64, _: u64, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::ENOMEM as i64)
+    }
+    fn munmap(&mut self, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn mprotect(&mut self, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn mremap(&mut self, _: u64, _: u64, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn take_invalidated(&mut self) -> Vec<Range<u64>> {
+        Vec::new()
+    }
+    fn is_accessible(&self, addr: u64, _: u64, _: bool) -> bool {
+        addr >= 4096
+    }
 }

@@ -155,15 +155,33 @@ pub struct SyscallLayer {
     strace: bool,
     /// The guest program's absolute path: the answer to readlink("/proc/self/exe").
     exe_path: PathBuf,
+    /// The xlate binary to re-execute for a guest execve.
+    translator: Option<PathBuf>,
     pub(crate) signals: signal::SignalState,
 }
 
 impl SyscallLayer {
     /// `exe_path` is the guest program as named on the command line; it is made absolute here
     /// (against the current directory) so that later `chdir`s do not change the answer.
+    ///
+    /// The guest starts with SIGPIPE at SIG_DFL, as a program started from a shell does (so
+    /// `xlate prog | head` ends the guest as it would end natively): Rust's runtime set it to
+    /// SIG_IGN for xlate itself.
     pub fn new(exe_path: &Path, strace: bool) -> SyscallLayer {
         let exe_path = std::path::absolute(exe_path).unwrap_or_else(|_| exe_path.to_path_buf());
-        SyscallLayer { strace, exe_path, signals: signal::SignalState::default() }
+        signal::reset_sigpipe();
+        SyscallLayer {
+            strace,
+            exe_path,
+            translator: std::env::current_exe().ok(),
+            signals: signal::SignalState::default(),
+        }
+    }
+
+    /// The xlate binary that a guest `execve` starts to run the new program (by default the
+    /// running one; tests point it at the built `xlate`).
+    pub fn set_translator(&mut self, path: PathBuf) {
+        self.translator = Some(path);
     }
 
     pub fn exe_path(&self) -> &Path {
@@ -220,7 +238,8 @@ impl SyscallLayer {
             exit | exit_group => Action::Exit(a[0] as i32),
             arch_prctl => process::arch_prctl(cx, a),
             uname => process::uname(cx, a),
-            clone | fork | vfork | clone3 | execve => process::spawn(cx, sys, a),
+            clone | fork | vfork | clone3 => process::spawn(cx, sys, a),
+            execve => process::execve(cx, a, self.translator.as_deref(), self.strace),
             // glibc falls back to working without restartable sequences.
             rseq => err(libc::ENOSYS),
             set_robust_list | get_robust_list => self.signals.robust_list(cx, sys, a),
@@ -228,7 +247,7 @@ impl SyscallLayer {
             // process's mask, so blocked signals stay pending and sigwait-style code works.
             rt_sigaction | sigaltstack | rt_sigreturn => self.signals.handle(cx, sys, a),
             stat | lstat | fstat | newfstatat => fs::stat(cx, sys, a),
-            open | openat | creat => fs::open(cx, sys, a),
+            open | openat | creat => fs::open(cx, sys, a, &self.exe_path),
             fcntl => fs::fcntl(cx, a),
             readlink | readlinkat => fs::readlink(cx, sys, a, &self.exe_path),
             epoll_ctl | epoll_wait | epoll_pwait | epoll_pwait2 => fs::epoll(cx, sys, a),

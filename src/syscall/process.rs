@@ -1,10 +1,13 @@
 //! Calls about the process and its threads that xlate answers itself or adapts: arch_prctl
 //! (the guest's fs/gs bases live in the guest state, not in the host's registers), uname (the
-//! guest's machine name), and process creation (fork and fork-like clone; threads and execve
-//! are not supported yet and return -ENOSYS).
+//! guest's machine name), and process creation (fork and fork-like clone; execve of a new
+//! guest program through a new xlate; threads are not supported yet and return -ENOSYS).
 
-use super::memory::{write_bytes, write_u64};
-use super::{err, host, Action, Ctx, Segment, Sysno};
+use super::memory::{read_bytes, read_cstr, write_bytes, write_u64};
+use super::{err, host, Action, Ctx, Errno, Segment, Sysno};
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 const ARCH_SET_GS: u64 = 0x1001;
 const ARCH_SET_FS: u64 = 0x1002;
@@ -128,4 +131,102 @@ fn fork(cx: &mut Ctx, flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -
         cx.regs.set_stack_pointer(stack);
     }
     0
+}
+
+/// The most argv or envp entries the kernel accepts (MAX_ARG_STRINGS).
+const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
+/// PATH_MAX, with the NUL.
+const PATH_MAX: usize = 4096;
+
+/// Reads a NULL-terminated guest array of string pointers (argv, envp); a NULL array is empty.
+fn read_strings(cx: &Ctx, mut addr: u64) -> Result<Vec<CString>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    loop {
+        let b = read_bytes(&*cx.mem, addr, 8)?;
+        let p = u64::from_le_bytes(b.try_into().unwrap());
+        if p == 0 {
+            return Ok(out);
+        }
+        if out.len() >= MAX_ARG_STRINGS {
+            return Err(libc::E2BIG);
+        }
+        // MAX_ARG_STRLEN: 32 pages.
+        let s = read_cstr(&*cx.mem, p, 32 * 4096).map_err(|e| {
+            if e == libc::ENAMETOOLONG {
+                libc::E2BIG
+            } else {
+                e
+            }
+        })?;
+        out.push(CString::new(s).expect("read_cstr stops at the NUL"));
+        addr += 8;
+    }
+}
+
+/// execve(path, argv, envp): the new program is a guest too, so it is run by a new xlate
+/// (`translator`, with `--strace` if this one traces) in this process: nothing runs the
+/// guest's target natively. The errors the guest's own execve would give for a file it
+/// cannot run (missing, not executable, not a regular file, bad pointers) are checked here and
+/// returned to the guest; problems only xlate can see (e.g. a dynamically linked program)
+/// are reported by the new xlate, which then exits with 126 or 127.
+///
+/// Limitation: the new guest's argv[0] is the path it was started from, not the argv[0] the
+/// guest passed.
+pub(crate) fn execve(cx: &mut Ctx, a: [u64; 6], translator: Option<&Path>, strace: bool) -> Action {
+    let path = match read_cstr(&*cx.mem, a[0], PATH_MAX) {
+        Ok(p) => p,
+        Err(e) => return err(e),
+    };
+    let (argv, envp) = match (read_strings(cx, a[1]), read_strings(cx, a[2])) {
+        (Ok(argv), Ok(envp)) => (argv, envp),
+        (Err(e), _) | (_, Err(e)) => return err(e),
+    };
+    if path.is_empty() {
+        return err(libc::ENOENT);
+    }
+    let cpath = CString::new(path.clone()).expect("read_cstr stops at the NUL");
+    let at_fdcwd = libc::AT_FDCWD as i64 as u64;
+    let r = host::call(Sysno::faccessat, [at_fdcwd, cpath.as_ptr() as u64, libc::X_OK as u64, 0, 0, 0]);
+    if r < 0 {
+        return Action::Ret(r);
+    }
+    let mut st = super::convert::HostStat::default();
+    let stp = &mut st as *mut super::convert::HostStat as u64;
+    let r = host::call(Sysno::newfstatat, [at_fdcwd, cpath.as_ptr() as u64, stp, 0, 0, 0]);
+    if r < 0 {
+        return Action::Ret(r);
+    }
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return err(libc::EACCES);
+    }
+    let Some(translator) = translator else {
+        return err(libc::ENOEXEC);
+    };
+    let Ok(xlate) = CString::new(translator.as_os_str().as_bytes()) else {
+        return err(libc::ENOEXEC);
+    };
+    // A program name that starts with '-' would be read as an option.
+    let mut program = path;
+    if program.starts_with(b"-") {
+        program.splice(0..0, *b"./");
+    }
+    let mut args = vec![xlate.clone()];
+    if strace {
+        args.push(CString::new("--strace").unwrap());
+    }
+    args.push(CString::new(program).expect("no NUL in a path read up to its NUL"));
+    args.extend(argv.into_iter().skip(1));
+    let arg_ptrs: Vec<*const libc::c_char> =
+        args.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    let env_ptrs: Vec<*const libc::c_char> =
+        envp.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
+    let r = host::call(
+        Sysno::execve,
+        [xlate.as_ptr() as u64, arg_ptrs.as_ptr() as u64, env_ptrs.as_ptr() as u64, 0, 0, 0],
+    );
+    // Only reached if the exec failed.
+    Action::Ret(r)
 }

@@ -64,6 +64,13 @@ pub struct SignalState {
     robust_list: (u64, u64),
 }
 
+/// Sets the host's SIGPIPE disposition back to SIG_DFL (see [`super::SyscallLayer::new`]).
+pub(crate) fn reset_sigpipe() {
+    let dfl = KernelSigaction::default();
+    let p = &dfl as *const KernelSigaction as u64;
+    host::call(Sysno::rt_sigaction, [libc::SIGPIPE as u64, p, 0, SIGSET_SIZE, 0, 0]);
+}
+
 impl Default for SignalState {
     fn default() -> Self {
         SignalState { actions: [None; NSIG], altstack: None, robust_list: (0, 0) }
@@ -88,6 +95,9 @@ impl SignalState {
 
     /// The disposition in force for `sig` (1-based): the guest's, or the host's inherited one.
     pub fn action(&self, sig: i32) -> KernelSigaction {
+        if sig < 1 || sig as usize > NSIG {
+            return KernelSigaction::default();
+        }
         if let Some(act) = self.actions[sig as usize - 1] {
             return act;
         }

@@ -23,7 +23,7 @@ use std::io::Write;
 enum Arg {
     /// Signed decimal (int-sized: fds, counts, flags that qemu prints in decimal).
     Dec,
-    /// `0x` hex without padding (qemu's `%#x` of plain arguments; `0` stays `0`).
+    /// `0x` hex without padding (qemu's `%#x` of plain arguments: `0` stays `0`).
     Hex,
     /// A pointer: `NULL`, or `0x` and 16 hex digits (qemu's print_pointer).
     Ptr,
@@ -258,6 +258,8 @@ fn string_arg(mem: &dyn GuestMm, addr: u64) -> String {
 fn format_arg(kind: Arg, v: u64, abi: &AbiInfo, mem: &dyn GuestMm) -> String {
     match kind {
         Dec => (v as i64 as i32 as i64).to_string(),
+        // C's `%#x` and `%#o` print zero without a prefix.
+        Hex | OpenMode | Mode if v == 0 => "0".into(),
         Hex => format!("{v:#x}"),
         Ptr if v == 0 => "NULL".into(),
         Ptr => format!("0x{v:016x}"),
@@ -265,7 +267,7 @@ fn format_arg(kind: Arg, v: u64, abi: &AbiInfo, mem: &dyn GuestMm) -> String {
         DirFd if v as i32 == libc::AT_FDCWD => "AT_FDCWD".into(),
         DirFd => (v as i32).to_string(),
         OpenFlags => open_flags(v, &abi.open_flags),
-        OpenMode | Mode => format!("{v:#o}"),
+        OpenMode | Mode => format!("0{v:o}"),
         Prot => bit_names(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")], "PROT_NONE"),
         MapFlags => {
             let kind = match v & 0xf {

@@ -1,3 +1,286 @@
-//! AArch64 host backend (dynasmrt aarch64).
+//! AArch64 host backend (dynasmrt aarch64): IR blocks -> A64 code in the code cache.
+//!
+//! Layout of the code: [`abi`] fixes the registers; [`Emitter`] walks the ops of one block,
+//! with one method per op family in `alu.rs`, `mem.rs` and `exits.rs`. The entry trampoline
+//! and the shared exit path are emitted once at the start of the cache ([`Backend::new`],
+//! [`Backend::reset`]).
+//!
+//! AArch64 needs instruction-cache maintenance after code is written or patched (unlike
+//! x86-64, which keeps its caches coherent): every append and every link ends with
+//! [`dynasmrt::cache_control::synchronize_icache`] over the executable view's bytes.
 
-pub struct Aarch64Backend;
+mod abi;
+mod alu;
+mod exits;
+mod mem;
+#[cfg(test)]
+mod tests;
+
+use super::{Backend, ChainSite, CompileError, CompiledBlock};
+use crate::cache::{CodeCache, HostCode};
+use crate::ir::regalloc::{self, Allocation, Loc};
+use crate::ir::{Block, Op, Temp, Width};
+use abi::*;
+use dynasmrt::aarch64::Aarch64Relocation;
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
+
+type Asm = VecAssembler<Aarch64Relocation>;
+
+/// The AArch64 backend. It owns the addresses of its fixed code in the cache.
+pub struct Aarch64Backend {
+    /// `extern "C" fn(state: *mut u8, code: usize)`: saves registers, jumps to `code`.
+    trampoline: HostCode,
+    /// The shared exit path: restores registers and returns from the trampoline.
+    exit_path: HostCode,
+}
+
+/// Encodes `B target` placed at `at` (both in the executable view).
+fn encode_b(at: usize, target: usize) -> u32 {
+    let delta = (target as i64 - at as i64) >> 2;
+    assert!((-(1 << 25)..(1 << 25)).contains(&delta), "branch beyond +-128 MiB");
+    0x1400_0000 | (delta as u32 & 0x03ff_ffff)
+}
+
+/// Makes freshly written bytes of the executable view visible to instruction fetch.
+fn sync_icache(cache: &CodeCache, at: HostCode, len: usize) {
+    dynasmrt::cache_control::synchronize_icache(cache.bytes(at, len));
+}
+
+fn append(cache: &mut CodeCache, code: &[u8]) -> Result<HostCode, CompileError> {
+    let at = cache.append(code).ok_or(CompileError::CacheFull)?;
+    sync_icache(cache, at, code.len());
+    Ok(at)
+}
+
+impl Aarch64Backend {
+    fn emit_fixed(cache: &mut CodeCache) -> Result<Aarch64Backend, CompileError> {
+        let base = cache.next_code().0;
+        let mut a = Asm::new(base);
+        let exit_label = a.new_dynamic_label();
+        dynasm!(a
+            ; .arch aarch64
+            // Trampoline: x0 = state, x1 = code.
+            ; stp x29, x30, [sp, #-96]!
+            ; mov x29, sp
+            ; stp x19, x20, [sp, #16]
+            ; stp x21, x22, [sp, #32]
+            ; stp x23, x24, [sp, #48]
+            ; stp x25, x26, [sp, #64]
+            ; stp x27, x28, [sp, #80]
+            ; sub sp, sp, #SPILL_BYTES
+            ; mov X(STATE), x0
+            ; br x1
+            ; .align 16
+            ; =>exit_label
+            ; add sp, sp, #SPILL_BYTES
+            ; ldp x19, x20, [sp, #16]
+            ; ldp x21, x22, [sp, #32]
+            ; ldp x23, x24, [sp, #48]
+            ; ldp x25, x26, [sp, #64]
+            ; ldp x27, x28, [sp, #80]
+            ; ldp x29, x30, [sp], #96
+            ; ret
+        );
+        let exit_off = a.labels().resolve_dynamic(exit_label).expect("exit label").0;
+        let code = a.finalize().expect("fixed code assembles");
+        let at = append(cache, &code)?;
+        Ok(Aarch64Backend { trampoline: at, exit_path: HostCode(at.0 + exit_off) })
+    }
+}
+
+impl Backend for Aarch64Backend {
+    fn new(cache: &mut CodeCache) -> Result<Self, CompileError> {
+        Self::emit_fixed(cache)
+    }
+
+    fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
+        let alloc = regalloc::allocate(block, TEMP_REGS.len());
+        assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
+        let base = cache.next_code().0;
+        let jump_table = cache.jump_table().address();
+        let mut e = Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table };
+        for op in &block.ops {
+            e.op(op);
+        }
+        e.exit(&block.exit);
+        let code = e.a.finalize().expect("block assembles");
+        let entry = append(cache, &code)?;
+        Ok(CompiledBlock { entry, host_len: code.len() })
+    }
+
+    fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode) {
+        let insn = encode_b(site.0, target.0);
+        cache.patch(HostCode(site.0), &insn.to_le_bytes());
+        sync_icache(cache, HostCode(site.0), 4);
+    }
+
+    fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
+        *self = Self::emit_fixed(cache)?;
+        Ok(())
+    }
+
+    unsafe fn enter(&self, _cache: &CodeCache, state: *mut u8, code: HostCode) {
+        // SAFETY: `trampoline` is the fixed code emitted by `emit_fixed` into the live cache,
+        // with the signature `extern "C" fn(*mut u8, usize)`; it preserves every callee-saved
+        // register and returns once a block exits. The caller guarantees `state` and `code`
+        // (see `Backend::enter`).
+        unsafe {
+            let f: extern "C" fn(*mut u8, usize) = std::mem::transmute(self.trampoline.0);
+            f(state, code.0);
+        }
+    }
+}
+
+/// Emits the code of one block.
+struct Emitter {
+    a: Asm,
+    /// Executable-view address where this block's code will start.
+    base: usize,
+    alloc: Allocation,
+    /// Executable-view address of the shared exit path.
+    exit_path: usize,
+    /// Address of the code cache's jump table (see `crate::cache::jump_table`).
+    jump_table: usize,
+}
+
+impl Emitter {
+    fn op(&mut self, op: &Op) {
+        match op {
+            Op::GuestInsn { .. } => {}
+            Op::Const { dst, value } => {
+                let d = self.dst(*dst, S0);
+                self.mov_imm(d, *value);
+                self.finish(*dst, d);
+            }
+            Op::Bin { op, dst, a, b, width } => self.bin(*op, *dst, *a, *b, *width),
+            Op::Un { op, dst, a, width } => self.un(*op, *dst, *a, *width),
+            Op::Ext { dst, a, from, signed } => self.ext(*dst, *a, *from, *signed),
+            Op::Cmp { op, dst, a, b, width } => self.cmp(*op, *dst, *a, *b, *width),
+            Op::Select { dst, cond, if_true, if_false } => self.select(*dst, *cond, *if_true, *if_false),
+            Op::LoadState { dst, offset, width } => self.load_state(*dst, offset.0, *width),
+            Op::StoreState { offset, src, width } => self.store_state(offset.0, *src, *width),
+            Op::Load { dst, addr, width } => self.load(*dst, *addr, *width),
+            Op::Store { addr, src, width } => self.store(*addr, *src, *width),
+            Op::AtomicRmw { op, dst, addr, src, width } => self.atomic_rmw(*op, *dst, *addr, *src, *width),
+            Op::CompareExchange { dst, addr, expected, new, width } => {
+                self.compare_exchange(*dst, *addr, *expected, *new, *width)
+            }
+            Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
+            Op::CallHelper { dst, helper, args } => self.call_helper(*dst, helper.func as usize, args),
+            Op::ExitIf { cond, exit } => self.exit_if(*cond, exit),
+        }
+    }
+
+    /// A register holding `t`: its own, or `scratch` after loading it from its spill slot.
+    fn src(&mut self, t: Temp, scratch: u8) -> u8 {
+        match self.alloc.loc(t) {
+            Loc::Reg(i) => TEMP_REGS[i as usize],
+            Loc::Spill(s) => {
+                let off = s as u32 * 8;
+                dynasm!(self.a ; .arch aarch64 ; ldr X(scratch), [sp, #off]);
+                scratch
+            }
+        }
+    }
+
+    /// The register to compute `t` into: its own, or `scratch` (then [`Self::finish`] spills).
+    fn dst(&mut self, t: Temp, scratch: u8) -> u8 {
+        match self.alloc.loc(t) {
+            Loc::Reg(i) => TEMP_REGS[i as usize],
+            Loc::Spill(_) => scratch,
+        }
+    }
+
+    /// Stores `reg` to `t`'s spill slot if `t` lives in one.
+    fn finish(&mut self, t: Temp, reg: u8) {
+        if let Loc::Spill(s) = self.alloc.loc(t) {
+            let off = s as u32 * 8;
+            dynasm!(self.a ; .arch aarch64 ; str X(reg), [sp, #off]);
+        }
+    }
+
+    /// `reg = value` in at most four instructions.
+    fn mov_imm(&mut self, reg: u8, value: u64) {
+        let chunks = [
+            value as u32 & 0xffff,
+            (value >> 16) as u32 & 0xffff,
+            (value >> 32) as u32 & 0xffff,
+            (value >> 48) as u32 & 0xffff,
+        ];
+        let inverted =
+            chunks.iter().filter(|&&c| c == 0xffff).count() > chunks.iter().filter(|&&c| c == 0).count();
+        if inverted {
+            // movn writes the inverse of its chunk and all-ones elsewhere.
+            let first = chunks.iter().position(|&c| c != 0xffff).unwrap_or(0);
+            let inv = !chunks[first] & 0xffff;
+            let shift = first as u32 * 16;
+            dynasm!(self.a ; .arch aarch64 ; movn X(reg), #inv, lsl #shift);
+            for (i, &c) in chunks.iter().enumerate().skip(first + 1) {
+                if c != 0xffff {
+                    let shift = i as u32 * 16;
+                    dynasm!(self.a ; .arch aarch64 ; movk X(reg), #c, lsl #shift);
+                }
+            }
+        } else {
+            let first = chunks.iter().position(|&c| c != 0).unwrap_or(0);
+            let shift = first as u32 * 16;
+            let c0 = chunks[first];
+            dynasm!(self.a ; .arch aarch64 ; movz X(reg), #c0, lsl #shift);
+            for (i, &c) in chunks.iter().enumerate().skip(first + 1) {
+                if c != 0 {
+                    let shift = i as u32 * 16;
+                    dynasm!(self.a ; .arch aarch64 ; movk X(reg), #c, lsl #shift);
+                }
+            }
+        }
+    }
+
+    /// Zero-extends the low `width` bits of `reg` in place (no-op for W64).
+    fn zext_in_place(&mut self, reg: u8, width: Width) {
+        match width {
+            Width::W8 => dynasm!(self.a ; .arch aarch64 ; uxtb W(reg), W(reg)),
+            Width::W16 => dynasm!(self.a ; .arch aarch64 ; uxth W(reg), W(reg)),
+            Width::W32 => dynasm!(self.a ; .arch aarch64 ; mov W(reg), W(reg)),
+            Width::W64 => {}
+        }
+    }
+
+    /// `out = zero_extend(low width bits of t)`; may return `t`'s own register for W64.
+    fn src_zext(&mut self, t: Temp, width: Width, out: u8) -> u8 {
+        let r = self.src(t, out);
+        match width {
+            Width::W64 => r,
+            Width::W32 => {
+                dynasm!(self.a ; .arch aarch64 ; mov W(out), W(r));
+                out
+            }
+            Width::W16 => {
+                dynasm!(self.a ; .arch aarch64 ; uxth W(out), W(r));
+                out
+            }
+            Width::W8 => {
+                dynasm!(self.a ; .arch aarch64 ; uxtb W(out), W(r));
+                out
+            }
+        }
+    }
+
+    /// `out = sign_extend(low width bits of t)` to 64 bits.
+    fn src_sext(&mut self, t: Temp, width: Width, out: u8) -> u8 {
+        let r = self.src(t, out);
+        match width {
+            Width::W64 => return r,
+            Width::W32 => dynasm!(self.a ; .arch aarch64 ; sxtw X(out), W(r)),
+            Width::W16 => dynasm!(self.a ; .arch aarch64 ; sxth X(out), W(r)),
+            Width::W8 => dynasm!(self.a ; .arch aarch64 ; sxtb X(out), W(r)),
+        }
+        out
+    }
+
+    /// Jumps to the shared exit path.
+    fn jump_to_exit_path(&mut self) {
+        let here = self.a.offset().0 + self.base;
+        let insn = encode_b(here, self.exit_path);
+        self.a.push_u32(insn);
+    }
+}

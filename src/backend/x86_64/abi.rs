@@ -8,10 +8,17 @@
 //! | `r15`                    | [`STATE`]: pointer to the guest state struct, for the whole  |
 //! |                          | time translated code runs (callee-saved, so helper calls    |
 //! |                          | keep it)                                                    |
-//! | `rbx rbp r12 r13 r14`    | [`ALLOCATABLE`]: IR temporaries placed by the register       |
-//! |                          | allocator. Callee-saved, so a temp survives a helper call   |
+//! | `rbx rbp r12 r13 r14`    | [`ALLOCATABLE`] (first five): IR temporaries placed by the   |
+//! |                          | register allocator. Callee-saved: they survive helper calls |
+//! | `r9 r10 r11`             | [`ALLOCATABLE`] (last three): more temporaries. Caller-saved,|
+//! |                          | so around each helper call the backend saves those holding  |
+//! |                          | a temp that lives past the call ([`CALLER_SAVED_FROM`])     |
 //! | `rsp`                    | the frame: spill slots at `[rsp + 8*slot]`                   |
-//! | `rax rcx rdx rsi rdi r8 r9 r10 r11` | scratch: live only within the code of one IR op  |
+//! | `rax rcx rdx rsi rdi r8` | scratch: live only within the code of one IR op (`rdi rsi   |
+//! |                          | rdx rcx r8` also carry helper arguments)                    |
+//!
+//! The allocator hands out registers in [`ALLOCATABLE`] order, so the caller-saved ones are
+//! used only when the five callee-saved ones are all taken.
 //!
 //! # The frame
 //!
@@ -28,7 +35,7 @@
 //! frame as the trampoline made it.
 
 use super::Asm;
-use dynasmrt::{dynasm, DynasmApi};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// Host register numbers as x86 encodes them (ModRM/REX order).
 pub const RAX: u8 = 0;
@@ -39,6 +46,9 @@ pub const RBP: u8 = 5;
 pub const RSI: u8 = 6;
 pub const RDI: u8 = 7;
 pub const R8: u8 = 8;
+pub const R9: u8 = 9;
+pub const R10: u8 = 10;
+pub const R11: u8 = 11;
 pub const R12: u8 = 12;
 pub const R13: u8 = 13;
 pub const R14: u8 = 14;
@@ -48,8 +58,12 @@ pub const R15: u8 = 15;
 pub const STATE: u8 = R15;
 
 /// Host registers the register allocator may give to IR temporaries (`Loc::Reg(i)` is
-/// `ALLOCATABLE[i]`). All callee-saved: a temp in one of them survives a helper call.
-pub const ALLOCATABLE: [u8; 5] = [RBX, RBP, R12, R13, R14];
+/// `ALLOCATABLE[i]`). Callee-saved first; see [`CALLER_SAVED_FROM`].
+pub const ALLOCATABLE: [u8; 8] = [RBX, RBP, R12, R13, R14, R9, R10, R11];
+
+/// `ALLOCATABLE[CALLER_SAVED_FROM..]` are caller-saved: a helper call may clobber them, so
+/// the backend saves the live ones to the frame before a call and reloads them after it.
+pub const CALLER_SAVED_FROM: usize = 5;
 
 /// Bytes of spill slots the trampoline reserves (256 slots of 8 bytes).
 pub const SPILL_AREA_BYTES: i32 = 2048;
@@ -90,15 +104,20 @@ pub fn store_loc(asm: &mut Asm, loc: HostLoc, src: u8) {
 pub struct FixedCode {
     /// `extern "C" fn(state: *mut u8, code: usize)`.
     pub enter: usize,
-    /// Where every exit to the dispatcher jumps, with the frame as the trampoline made it.
-    pub exit: usize,
+    /// Exit routines, indexed by `ExitReason as usize`: each stores `next_pc` = `rax`, its
+    /// reason, and `exit_arg` (`rcx` for `Chain` and `Trap`, 0 for the others) into the state
+    /// header and continues to the shared exit path, which restores the registers and
+    /// returns from `enter`. Blocks jump to them so that every exit in a block
+    /// costs a few bytes, not three 64-bit stores.
+    pub exit_with: [usize; 4],
     /// Bytes of fixed code.
     pub len: usize,
 }
 
-/// Emits the trampoline for code that will start at `base`; returns its bytes and the offsets
-/// of the entry and of the shared exit path.
+/// Emits the fixed code (trampoline, exit path, exit routines) for code that will start at
+/// `base`; returns its bytes and the addresses of its parts.
 pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
+    use crate::runtime::{header, ExitReason};
     let mut asm = Asm::new(base);
     let enter = asm.offset().0;
     dynasm!(asm
@@ -113,9 +132,10 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
         ; mov r15, rdi
         ; jmp rsi
     );
-    let exit = asm.offset().0;
+    let exit_label = asm.new_dynamic_label();
     dynasm!(asm
         ; .arch x64
+        ; =>exit_label
         ; add rsp, FRAME_BYTES
         ; pop r15
         ; pop r14
@@ -125,7 +145,28 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
         ; pop rbx
         ; ret
     );
-    let bytes = asm.finalize().expect("trampoline has no relocations to fail");
+    let (next_pc, reason_at, arg_at) =
+        (header::NEXT_PC as i32, header::EXIT_REASON as i32, header::EXIT_ARG as i32);
+    let mut exit_with = [0; 4];
+    for reason in [ExitReason::Lookup, ExitReason::Chain, ExitReason::Syscall, ExitReason::Trap] {
+        exit_with[reason as usize] = base + asm.offset().0;
+        let code = reason as i32;
+        dynasm!(asm
+            ; .arch x64
+            ; mov QWORD [r15 + next_pc], rax
+            ; mov QWORD [r15 + reason_at], code
+        );
+        match reason {
+            ExitReason::Chain | ExitReason::Trap => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], rcx)
+            }
+            ExitReason::Lookup | ExitReason::Syscall => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], 0)
+            }
+        }
+        dynasm!(asm ; .arch x64 ; jmp =>exit_label);
+    }
+    let bytes = asm.finalize().expect("fixed code relocations are local");
     let len = bytes.len();
-    (bytes, FixedCode { enter: base + enter, exit: base + exit, len })
+    (bytes, FixedCode { enter: base + enter, exit_with, len })
 }

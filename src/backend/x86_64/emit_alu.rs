@@ -12,7 +12,8 @@
 //! register or spill slot; the rarer ones (high multiplies, divisions, bit counts) copy `a` to
 //! `rax` and `b` to `rcx` and compute there. A shift count is always in `cl`.
 
-use super::abi::{HostLoc, RAX, RCX};
+use super::abi::{RAX, RCX};
+use super::Operand;
 use super::{Asm, Emitter};
 use crate::ir::{BinOp, CmpOp, Temp, UnOp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
@@ -46,17 +47,46 @@ fn sext_reg_to_32(asm: &mut Asm, w: Width, reg: u8) {
     }
 }
 
-/// `op dst, src` at 64 bits (`q`) or 32 bits, `src` a register or a spill slot.
+/// Whether `v` survives as a sign-extended 32-bit immediate of a 64-bit instruction.
+fn fits_i32(v: u64) -> bool {
+    v as i64 == v as i32 as i64
+}
+
+/// Whether `v` survives as a sign-extended 8-bit immediate of a 64-bit instruction.
+fn fits_i8(v: u64) -> bool {
+    v as i64 == v as i8 as i64
+}
+
+/// `op dst, src` at 64 bits (`q`) or 32 bits; `src` a register, a spill slot or an
+/// immediate. A 32-bit op reads only the low 32 bits of an immediate, so any value fits; a
+/// 64-bit one sign-extends a 32-bit immediate, so larger values go through `rcx`.
 macro_rules! alu_rm {
     ($asm:expr, $mnemonic:ident, $q:expr, $dst:expr, $src:expr) => {
         match ($q, $src) {
-            (true, HostLoc::Reg(r)) => dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), Rq(r)),
-            (false, HostLoc::Reg(r)) => dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), Rd(r)),
-            (true, HostLoc::Stack(d)) => {
+            (true, Operand::Reg(r)) => dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), Rq(r)),
+            (false, Operand::Reg(r)) => dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), Rd(r)),
+            (true, Operand::Stack(d)) => {
                 dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), QWORD [rsp + d])
             }
-            (false, HostLoc::Stack(d)) => {
+            (false, Operand::Stack(d)) => {
                 dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), DWORD [rsp + d])
+            }
+            // The sign-extended imm8 forms are 3 bytes shorter.
+            (true, Operand::Imm(v)) if fits_i8(v) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), BYTE v as i8)
+            }
+            (false, Operand::Imm(v)) if fits_i8(v as u32 as i32 as i64 as u64) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), BYTE v as i8)
+            }
+            (true, Operand::Imm(v)) if fits_i32(v) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), v as i32)
+            }
+            (true, Operand::Imm(v)) => {
+                mov_imm($asm, RCX, v);
+                dynasm!($asm ; .arch x64 ; $mnemonic Rq($dst), rcx)
+            }
+            (false, Operand::Imm(v)) => {
+                dynasm!($asm ; .arch x64 ; $mnemonic Rd($dst), v as u32 as i32)
             }
         }
     };
@@ -125,26 +155,51 @@ pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Wi
             // destination's register.
             let d = e.dst_reg(dst, RAX);
             e.load(d, a);
-            let src = e.loc(b);
+            let src = e.operand(b);
             let asm = &mut e.asm;
-            match op {
-                BinOp::Add => alu_rm!(asm, add, q, d, src),
-                BinOp::Sub => alu_rm!(asm, sub, q, d, src),
-                BinOp::And => alu_rm!(asm, and, q, d, src),
-                BinOp::Or => alu_rm!(asm, or, q, d, src),
-                BinOp::Xor => alu_rm!(asm, xor, q, d, src),
-                _ => alu_rm!(asm, imul, q, d, src),
+            match (op, src) {
+                (BinOp::Add, _) => alu_rm!(asm, add, q, d, src),
+                (BinOp::Sub, _) => alu_rm!(asm, sub, q, d, src),
+                (BinOp::And, _) => alu_rm!(asm, and, q, d, src),
+                (BinOp::Or, _) => alu_rm!(asm, or, q, d, src),
+                (BinOp::Xor, _) => alu_rm!(asm, xor, q, d, src),
+                // imul's immediate form has three operands.
+                (_, Operand::Imm(v)) if q && fits_i32(v) => {
+                    dynasm!(asm ; .arch x64 ; imul Rq(d), Rq(d), v as i32)
+                }
+                (_, Operand::Imm(v)) if !q => {
+                    dynasm!(asm ; .arch x64 ; imul Rd(d), Rd(d), v as u32 as i32)
+                }
+                (_, Operand::Imm(v)) => {
+                    mov_imm(asm, RCX, v);
+                    dynasm!(asm ; .arch x64 ; imul Rq(d), rcx)
+                }
+                (_, Operand::Reg(r)) if q => dynasm!(asm ; .arch x64 ; imul Rq(d), Rq(r)),
+                (_, Operand::Reg(r)) => dynasm!(asm ; .arch x64 ; imul Rd(d), Rd(r)),
+                (_, Operand::Stack(s)) if q => {
+                    dynasm!(asm ; .arch x64 ; imul Rq(d), QWORD [rsp + s])
+                }
+                (_, Operand::Stack(s)) => dynasm!(asm ; .arch x64 ; imul Rd(d), DWORD [rsp + s]),
             }
-            if matches!(w, Width::W8 | Width::W16) {
+            // An `and` with a constant inside the width already cleared the bits above it.
+            let zero_extended = matches!((op, src), (BinOp::And, Operand::Imm(v)) if v & !w.mask() == 0);
+            if matches!(w, Width::W8 | Width::W16) && !zero_extended {
                 zext_reg(asm, w, d);
             }
             e.store(dst, d);
         }
         BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Rotr => {
-            e.load(RCX, b);
+            let count = match e.operand(b) {
+                // The IR count is `b mod width`; every width is a power of two.
+                Operand::Imm(v) => Some((v % w.bits() as u64) as i8),
+                _ => {
+                    e.load(RCX, b);
+                    None
+                }
+            };
             let d = e.dst_reg(dst, RAX);
             e.load(d, a);
-            shift(&mut e.asm, op, w, d);
+            shift(&mut e.asm, op, w, d, count);
             e.store(dst, d);
         }
         _ => {
@@ -161,41 +216,56 @@ pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Wi
     }
 }
 
-/// Shifts and rotates of `reg` by `cl`. The IR count is `b mod width`. x86 masks the count
-/// to 5 bits (6 for 64-bit operands), which is `mod width` for W32 and W64 only, so W8 and
-/// W16 mask it explicitly (a W8 shift by 9 must shift by 1, where x86 would shift by 9).
-fn shift(asm: &mut Asm, op: BinOp, w: Width, reg: u8) {
-    match w {
-        Width::W8 => dynasm!(asm ; .arch x64 ; and ecx, 7),
-        Width::W16 => dynasm!(asm ; .arch x64 ; and ecx, 15),
-        Width::W32 | Width::W64 => {}
+/// Shifts and rotates of `reg` by the constant `count` (already `mod width`) or else by `cl`.
+/// The IR count is `b mod width`. x86 masks a count to 5 bits (6 for 64-bit operands), which
+/// is `mod width` for W32 and W64 only, so W8 and W16 mask `cl` explicitly (a W8 shift by 9
+/// must shift by 1, where x86 would shift by 9).
+fn shift(asm: &mut Asm, op: BinOp, w: Width, reg: u8, count: Option<i8>) {
+    if count.is_none() {
+        match w {
+            Width::W8 => dynasm!(asm ; .arch x64 ; and ecx, 7),
+            Width::W16 => dynasm!(asm ; .arch x64 ; and ecx, 15),
+            Width::W32 | Width::W64 => {}
+        }
     }
+    // Prepare the value for the 32-bit right shifts of W8/W16.
     match (op, w) {
-        (BinOp::Shl, Width::W64) => dynasm!(asm ; .arch x64 ; shl Rq(reg), cl),
-        (BinOp::Shl, _) => dynasm!(asm ; .arch x64 ; shl Rd(reg), cl),
-        (BinOp::Lshr, Width::W64) => dynasm!(asm ; .arch x64 ; shr Rq(reg), cl),
-        (BinOp::Lshr, _) => {
-            // Bits above the width must not shift in.
-            zext_reg(asm, w, reg);
-            dynasm!(asm ; .arch x64 ; shr Rd(reg), cl);
-        }
-        (BinOp::Ashr, Width::W64) => dynasm!(asm ; .arch x64 ; sar Rq(reg), cl),
-        (BinOp::Ashr, _) => {
-            // The width's sign bit must be what shifts in.
-            sext_reg_to_32(asm, w, reg);
-            dynasm!(asm ; .arch x64 ; sar Rd(reg), cl);
-        }
+        // Bits above the width must not shift in.
+        (BinOp::Lshr, Width::W8 | Width::W16) => zext_reg(asm, w, reg),
+        // The width's sign bit must be what shifts in.
+        (BinOp::Ashr, Width::W8 | Width::W16) => sext_reg_to_32(asm, w, reg),
+        _ => {}
+    }
+    let q = w == Width::W64;
+    match (op, w, count) {
+        // A shift by zero is the identity (only the zero-extension below).
+        (_, _, Some(0)) => {}
+        (BinOp::Shl, _, Some(c)) if q => dynasm!(asm ; .arch x64 ; shl Rq(reg), c),
+        (BinOp::Shl, _, Some(c)) => dynasm!(asm ; .arch x64 ; shl Rd(reg), c),
+        (BinOp::Shl, _, None) if q => dynasm!(asm ; .arch x64 ; shl Rq(reg), cl),
+        (BinOp::Shl, _, None) => dynasm!(asm ; .arch x64 ; shl Rd(reg), cl),
+        (BinOp::Lshr, _, Some(c)) if q => dynasm!(asm ; .arch x64 ; shr Rq(reg), c),
+        (BinOp::Lshr, _, Some(c)) => dynasm!(asm ; .arch x64 ; shr Rd(reg), c),
+        (BinOp::Lshr, _, None) if q => dynasm!(asm ; .arch x64 ; shr Rq(reg), cl),
+        (BinOp::Lshr, _, None) => dynasm!(asm ; .arch x64 ; shr Rd(reg), cl),
+        (BinOp::Ashr, _, Some(c)) if q => dynasm!(asm ; .arch x64 ; sar Rq(reg), c),
+        (BinOp::Ashr, _, Some(c)) => dynasm!(asm ; .arch x64 ; sar Rd(reg), c),
+        (BinOp::Ashr, _, None) if q => dynasm!(asm ; .arch x64 ; sar Rq(reg), cl),
+        (BinOp::Ashr, _, None) => dynasm!(asm ; .arch x64 ; sar Rd(reg), cl),
         // Rotates must run at the op width itself (a 32-bit rotate of a W8 value would bring
         // in the wrong bits).
-        (_, Width::W8) => dynasm!(asm ; .arch x64 ; ror Rb(reg), cl),
-        (_, Width::W16) => dynasm!(asm ; .arch x64 ; ror Rw(reg), cl),
-        (_, Width::W32) => dynasm!(asm ; .arch x64 ; ror Rd(reg), cl),
-        (_, Width::W64) => dynasm!(asm ; .arch x64 ; ror Rq(reg), cl),
+        (_, Width::W8, Some(c)) => dynasm!(asm ; .arch x64 ; ror Rb(reg), c),
+        (_, Width::W16, Some(c)) => dynasm!(asm ; .arch x64 ; ror Rw(reg), c),
+        (_, Width::W32, Some(c)) => dynasm!(asm ; .arch x64 ; ror Rd(reg), c),
+        (_, Width::W64, Some(c)) => dynasm!(asm ; .arch x64 ; ror Rq(reg), c),
+        (_, Width::W8, None) => dynasm!(asm ; .arch x64 ; ror Rb(reg), cl),
+        (_, Width::W16, None) => dynasm!(asm ; .arch x64 ; ror Rw(reg), cl),
+        (_, Width::W32, None) => dynasm!(asm ; .arch x64 ; ror Rd(reg), cl),
+        (_, Width::W64, None) => dynasm!(asm ; .arch x64 ; ror Rq(reg), cl),
     }
-    // W32 results are already zero-extended by the 32-bit instruction.
-    if matches!(w, Width::W8 | Width::W16) {
-        zext_reg(asm, w, reg);
-    }
+    // Zero-extend W8/W16 results, and W32 ones too: a 32-bit shift by a count of zero in
+    // `cl` (or the identity above) leaves the register unwritten, upper half included.
+    zext_reg(asm, w, reg);
 }
 
 /// High half of the double-width product of `rax` and `rcx`.
@@ -450,22 +520,42 @@ pub(super) fn ext(e: &mut Emitter, dst: Temp, a: Temp, from: Width, signed: bool
 
 pub(super) fn cmp(e: &mut Emitter, op: CmpOp, dst: Temp, a: Temp, b: Temp, w: Width) {
     let ra = e.src_reg(a, RAX);
-    let src = e.loc(b);
+    let src = e.operand(b);
     let asm = &mut e.asm;
     // Compare at the op width itself, so the host flags are those of the width's values.
     match (w, src) {
-        (Width::W8, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), Rb(r)),
-        (Width::W16, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), Rw(r)),
-        (Width::W32, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rd(ra), Rd(r)),
-        (Width::W64, HostLoc::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rq(ra), Rq(r)),
-        (Width::W8, HostLoc::Stack(s)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), BYTE [rsp + s]),
-        (Width::W16, HostLoc::Stack(s)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), WORD [rsp + s]),
-        (Width::W32, HostLoc::Stack(s)) => {
+        (Width::W8, Operand::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), Rb(r)),
+        (Width::W16, Operand::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), Rw(r)),
+        (Width::W32, Operand::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rd(ra), Rd(r)),
+        (Width::W64, Operand::Reg(r)) => dynasm!(asm ; .arch x64 ; cmp Rq(ra), Rq(r)),
+        (Width::W8, Operand::Stack(s)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), BYTE [rsp + s]),
+        (Width::W16, Operand::Stack(s)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), WORD [rsp + s]),
+        (Width::W32, Operand::Stack(s)) => {
             dynasm!(asm ; .arch x64 ; cmp Rd(ra), DWORD [rsp + s])
         }
-        (Width::W64, HostLoc::Stack(s)) => {
+        (Width::W64, Operand::Stack(s)) => {
             dynasm!(asm ; .arch x64 ; cmp Rq(ra), QWORD [rsp + s])
         }
+        (Width::W8, Operand::Imm(v)) => dynasm!(asm ; .arch x64 ; cmp Rb(ra), v as i8),
+        (Width::W16, Operand::Imm(v)) => dynasm!(asm ; .arch x64 ; cmp Rw(ra), v as i16),
+        // Against zero, `test` is shorter and sets the same ZF/SF (CF = OF = 0 as for cmp 0).
+        (Width::W64, Operand::Imm(0)) => dynasm!(asm ; .arch x64 ; test Rq(ra), Rq(ra)),
+        (Width::W32, Operand::Imm(v)) if v as u32 == 0 => {
+            dynasm!(asm ; .arch x64 ; test Rd(ra), Rd(ra))
+        }
+        (Width::W32, Operand::Imm(v)) => dynasm!(asm ; .arch x64 ; cmp Rd(ra), v as u32 as i32),
+        (Width::W64, Operand::Imm(v)) if fits_i32(v) => {
+            dynasm!(asm ; .arch x64 ; cmp Rq(ra), v as i32)
+        }
+        (Width::W64, Operand::Imm(v)) => {
+            mov_imm(asm, RCX, v);
+            dynasm!(asm ; .arch x64 ; cmp Rq(ra), rcx)
+        }
+    }
+    if e.fuse_next_cmp {
+        // The next op (a branch or ExitIf, the only reader of `dst`) jumps on these flags.
+        e.fused_cmp = Some((dst, op));
+        return;
     }
     let d = e.dst_reg(dst, RAX);
     let asm = &mut e.asm;
@@ -486,16 +576,26 @@ pub(super) fn cmp(e: &mut Emitter, op: CmpOp, dst: Temp, a: Temp, b: Temp, w: Wi
 }
 
 pub(super) fn select(e: &mut Emitter, dst: Temp, cond: Temp, if_true: Temp, if_false: Temp) {
-    match e.loc(cond) {
-        HostLoc::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
-        HostLoc::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
-    }
-    // Plain moves keep the flags of the test.
     let d = e.dst_reg(dst, RAX);
+    match e.operand(cond) {
+        // A constant condition chooses at compile time.
+        Operand::Imm(c) => {
+            e.load(d, if c != 0 { if_true } else { if_false });
+            e.store(dst, d);
+            return;
+        }
+        Operand::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
+        Operand::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
+    }
+    // From here on only `mov`s until the cmov: they keep the flags of the test.
     e.load(d, if_false);
-    match e.loc(if_true) {
-        HostLoc::Reg(r) => dynasm!(e.asm ; .arch x64 ; cmovnz Rq(d), Rq(r)),
-        HostLoc::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmovnz Rq(d), QWORD [rsp + s]),
+    match e.operand(if_true) {
+        Operand::Reg(r) => dynasm!(e.asm ; .arch x64 ; cmovnz Rq(d), Rq(r)),
+        Operand::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmovnz Rq(d), QWORD [rsp + s]),
+        Operand::Imm(v) => {
+            mov_imm(&mut e.asm, RCX, v);
+            dynasm!(e.asm ; .arch x64 ; cmovnz Rq(d), rcx);
+        }
     }
     e.store(dst, d);
 }

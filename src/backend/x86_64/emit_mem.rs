@@ -6,8 +6,8 @@
 //! the IR's sequentially consistent atomics need no extra fences.
 
 use super::abi::{RAX, RCX, RDX, RSI};
-use super::emit_alu::zext_rax;
-use super::{Asm, Emitter};
+use super::emit_alu::{mov_imm, zext_rax};
+use super::{Asm, Emitter, Operand};
 use crate::ir::{RmwOp, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
@@ -27,6 +27,22 @@ pub(super) fn load_state(e: &mut Emitter, dst: Temp, offset: u32, w: Width) {
 
 pub(super) fn store_state(e: &mut Emitter, offset: u32, src: Temp, w: Width) {
     let off = offset as i32;
+    if let Operand::Imm(v) = e.operand(src) {
+        let asm = &mut e.asm;
+        match w {
+            Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [r15 + off], v as i8),
+            Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [r15 + off], v as i16),
+            Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [r15 + off], v as u32 as i32),
+            Width::W64 if v as i64 == v as i32 as i64 => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + off], v as i32)
+            }
+            Width::W64 => {
+                mov_imm(asm, RAX, v);
+                dynasm!(asm ; .arch x64 ; mov QWORD [r15 + off], rax);
+            }
+        }
+        return;
+    }
     let r = e.src_reg(src, RAX);
     let asm = &mut e.asm;
     match w {
@@ -52,6 +68,22 @@ pub(super) fn load(e: &mut Emitter, dst: Temp, addr: Temp, w: Width) {
 
 pub(super) fn store(e: &mut Emitter, addr: Temp, src: Temp, w: Width) {
     let a = e.src_reg(addr, RCX);
+    if let Operand::Imm(v) = e.operand(src) {
+        let asm = &mut e.asm;
+        match w {
+            Width::W8 => dynasm!(asm ; .arch x64 ; mov BYTE [Rq(a)], v as i8),
+            Width::W16 => dynasm!(asm ; .arch x64 ; mov WORD [Rq(a)], v as i16),
+            Width::W32 => dynasm!(asm ; .arch x64 ; mov DWORD [Rq(a)], v as u32 as i32),
+            Width::W64 if v as i64 == v as i32 as i64 => {
+                dynasm!(asm ; .arch x64 ; mov QWORD [Rq(a)], v as i32)
+            }
+            Width::W64 => {
+                mov_imm(asm, RAX, v);
+                dynasm!(asm ; .arch x64 ; mov QWORD [Rq(a)], rax);
+            }
+        }
+        return;
+    }
     let r = e.src_reg(src, RAX);
     let asm = &mut e.asm;
     match w {

@@ -1,141 +1,201 @@
 //! Block exits: filling in the state header and returning to the dispatcher, chain sites and
 //! their stubs, and [`link`].
 //!
-//! Every exit to the dispatcher stores `next_pc`, `exit_reason` and `exit_arg` (see
-//! [`crate::runtime::StateHeader`]), restores the frame as the trampoline made it and jumps to
-//! the shared exit path ([`super::abi`]).
+//! Every exit to the dispatcher puts `next_pc` in `rax` (and `exit_arg` in `rcx` where it has
+//! one), restores the frame as the trampoline made it and jumps to the fixed exit routine of
+//! its reason ([`super::abi::FixedCode::exit_with`]), which stores `next_pc`, `exit_reason`
+//! and `exit_arg` (see [`crate::runtime::StateHeader`]) and returns to the dispatcher.
 //!
 //! A chainable exit (`Exit::Jump`, both sides of `Exit::Branch`, an `ExitIf` with a `Jump`)
-//! is a *chain site*: a `jmp rel32` that at first jumps to a stub after the block's body. The
-//! stub reports `ExitReason::Chain` with `exit_arg` = the site's address; the dispatcher
+//! is a *chain site*: a `jmp rel32` (the taken side of a branch: a `jcc rel32`) that at first
+//! jumps to a stub after the block's body. The stub reports `ExitReason::Chain` with `exit_arg` = the site's address; the dispatcher
 //! finds or translates the target block and calls [`link`], which rewrites the site's rel32
 //! (through the code cache's writable view) so that the jump goes straight to the target.
+//!
+//! A branch or `ExitIf` whose condition is a comparison computed by the op right before it
+//! (and used nowhere else) tests the host flags of that comparison directly (see
+//! [`Emitter::fused_cmp`]) instead of materialising 0/1 and testing it.
 //!
 //! Indirect exits (`Exit::Indirect`, `Exit::Return`) go back to the dispatcher with
 //! `ExitReason::Lookup`. NOTE: an inline lookup (a small hash table of guest address -> host
 //! code probed right here, falling back to the dispatcher on a miss) and a return-address
 //! stack for `Exit::Return` are the planned optimisation for these exits; they are not done.
 
-use super::abi::{HostLoc, RAX};
-use super::{ChainStub, Emitter};
+use super::abi::{RAX, RCX};
+use super::emit_alu::mov_imm;
+use super::{ChainStub, Emitter, Operand};
 use crate::backend::ChainSite;
 use crate::cache::{CodeCache, HostCode};
-use crate::ir::{Exit, GuestAddr, Temp};
-use crate::runtime::{header, ExitReason};
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use crate::ir::{CmpOp, Exit, GuestAddr, Temp};
+use crate::runtime::ExitReason;
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-/// Length of a chain site's `jmp rel32` (opcode 0xE9 + 4 bytes of displacement).
-const SITE_LEN: usize = 5;
+/// A chain site is a `jmp rel32` (opcode 0xE9, then the displacement) or, for the taken side
+/// of a branch, a `jcc rel32` (0x0F 0x80+cc, then the displacement).
 const JMP_REL32: u8 = 0xE9;
 
-/// `state.header[offset] = value` (64 bits).
-fn store_header_imm(e: &mut Emitter, offset: u32, value: u64) {
-    let off = offset as i32;
-    if value as i64 == value as i32 as i64 {
-        dynasm!(e.asm ; .arch x64 ; mov QWORD [r15 + off], value as i32);
-    } else {
-        dynasm!(e.asm ; .arch x64 ; mov rax, QWORD value as i64 ; mov QWORD [r15 + off], rax);
+/// Emits `j<cond> =>label` with a rel32 displacement, `cond` being the IR comparison that
+/// the host flags (of a `cmp` at the op width, or of a `test` for `Ne` against zero) hold.
+fn jcc(e: &mut Emitter, cond: CmpOp, label: DynamicLabel) {
+    let asm = &mut e.asm;
+    match cond {
+        CmpOp::Eq => dynasm!(asm ; .arch x64 ; je =>label),
+        CmpOp::Ne => dynasm!(asm ; .arch x64 ; jne =>label),
+        CmpOp::Ult => dynasm!(asm ; .arch x64 ; jb =>label),
+        CmpOp::Ule => dynasm!(asm ; .arch x64 ; jbe =>label),
+        CmpOp::Ugt => dynasm!(asm ; .arch x64 ; ja =>label),
+        CmpOp::Uge => dynasm!(asm ; .arch x64 ; jae =>label),
+        CmpOp::Slt => dynasm!(asm ; .arch x64 ; jl =>label),
+        CmpOp::Sle => dynasm!(asm ; .arch x64 ; jle =>label),
+        CmpOp::Sgt => dynasm!(asm ; .arch x64 ; jg =>label),
+        CmpOp::Sge => dynasm!(asm ; .arch x64 ; jge =>label),
+    }
+}
+
+/// The comparison that holds exactly when `cond` does not.
+fn negate(cond: CmpOp) -> CmpOp {
+    match cond {
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+        CmpOp::Ult => CmpOp::Uge,
+        CmpOp::Uge => CmpOp::Ult,
+        CmpOp::Ule => CmpOp::Ugt,
+        CmpOp::Ugt => CmpOp::Ule,
+        CmpOp::Slt => CmpOp::Sge,
+        CmpOp::Sge => CmpOp::Slt,
+        CmpOp::Sle => CmpOp::Sgt,
+        CmpOp::Sgt => CmpOp::Sle,
+    }
+}
+
+/// Sets the host flags for the condition temp `cond` of an exit and returns the comparison
+/// they hold when the exit is taken: the fused comparison's own (its `cmp` was just emitted),
+/// or `Ne` after testing `cond` against zero.
+fn flags_for(e: &mut Emitter, cond: Temp) -> CmpOp {
+    match e.fused_cmp.take() {
+        Some((t, op)) if t == cond => op,
+        _ => {
+            test_temp(e, cond);
+            CmpOp::Ne
+        }
     }
 }
 
 /// Undoes the block's own frame extension (if any): from here on the frame is the
-/// trampoline's, as the exit path and every other block expect.
+/// trampoline's, as the exit path and every other block expect. `lea` rather than `add`, so
+/// that the flags of a preceding test survive for a conditional chain site.
 fn release_frame_extra(e: &mut Emitter) {
     if e.frame_extra > 0 {
         let extra = e.frame_extra;
-        dynasm!(e.asm ; .arch x64 ; add rsp, extra);
+        dynasm!(e.asm ; .arch x64 ; lea rsp, [rsp + extra]);
     }
 }
 
-/// With `next_pc` already stored: stores the reason and argument and jumps to the exit path.
-fn leave(e: &mut Emitter, reason: ExitReason, arg: u64) {
-    store_header_imm(e, header::EXIT_REASON, reason as u64);
-    store_header_imm(e, header::EXIT_ARG, arg);
+/// Returns to the dispatcher through the fixed exit routine for `reason`, with `next_pc`
+/// already in `rax` and (for `Trap`) `exit_arg` in `rcx`.
+fn jump_to_exit_routine(e: &mut Emitter, reason: ExitReason) {
     release_frame_extra(e);
-    let exit = e.fixed.exit;
-    dynasm!(e.asm ; .arch x64 ; jmp extern exit);
+    let routine = e.fixed.exit_with[reason as usize];
+    dynasm!(e.asm ; .arch x64 ; jmp extern routine);
 }
 
-/// A chain site for `target`: `jmp rel32` to a stub emitted later by [`emit_chain_stubs`].
-fn chain(e: &mut Emitter, target: GuestAddr) {
-    release_frame_extra(e);
-    let label = e.asm.new_dynamic_label();
+/// A chain site for `target` (the frame already released): a `jmp rel32`, or with `cond` a
+/// `jcc rel32`, to a stub emitted later by [`emit_chain_stubs`].
+fn chain_site(e: &mut Emitter, cond: Option<CmpOp>, target: GuestAddr) {
+    let stub = e.asm.new_dynamic_label();
+    let site_label = e.asm.new_dynamic_label();
     let site = e.here();
-    dynasm!(e.asm ; .arch x64 ; jmp =>label);
-    debug_assert_eq!(e.here() - site, SITE_LEN, "a chain site must be a jmp rel32");
-    e.stubs.push(ChainStub { label, site, target: target.0 });
+    dynasm!(e.asm ; .arch x64 ; =>site_label);
+    match cond {
+        None => dynasm!(e.asm ; .arch x64 ; jmp =>stub),
+        Some(cond) => jcc(e, cond, stub),
+    }
+    debug_assert_eq!(e.here() - site, if cond.is_none() { 5 } else { 6 }, "a chain site must have a rel32");
+    e.stubs.push(ChainStub { label: stub, site_label, target: target.0 });
 }
 
 /// Sets ZF if `t` is zero.
 fn test_temp(e: &mut Emitter, t: Temp) {
-    match e.loc(t) {
-        HostLoc::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
-        HostLoc::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
+    match e.operand(t) {
+        Operand::Reg(r) => dynasm!(e.asm ; .arch x64 ; test Rq(r), Rq(r)),
+        Operand::Stack(s) => dynasm!(e.asm ; .arch x64 ; cmp QWORD [rsp + s], 0),
+        // A constant condition (rare: the optimiser folds most) is tested like any other.
+        Operand::Imm(_) => {
+            e.load(RAX, t);
+            dynasm!(e.asm ; .arch x64 ; test rax, rax);
+        }
     }
 }
 
 /// Exit to the dispatcher at the computed address in `t`.
 fn leave_to_temp(e: &mut Emitter, t: Temp) {
-    let r = e.src_reg(t, RAX);
-    let off = header::NEXT_PC as i32;
-    dynasm!(e.asm ; .arch x64 ; mov QWORD [r15 + off], Rq(r));
-    leave(e, ExitReason::Lookup, 0);
+    e.load(RAX, t);
+    jump_to_exit_routine(e, ExitReason::Lookup);
 }
 
 pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
     match exit {
-        Exit::Jump(target) => chain(e, *target),
+        Exit::Jump(target) => {
+            release_frame_extra(e);
+            chain_site(e, None, *target);
+        }
         Exit::Branch { cond, taken, not_taken } => {
-            let not_taken_label = e.asm.new_dynamic_label();
-            test_temp(e, *cond);
-            dynasm!(e.asm ; .arch x64 ; jz =>not_taken_label);
-            chain(e, *taken);
-            dynasm!(e.asm ; .arch x64 ; =>not_taken_label);
-            chain(e, *not_taken);
+            let taken_if = flags_for(e, *cond);
+            // (`lea`, not `add`: the flags survive.)
+            release_frame_extra(e);
+            chain_site(e, Some(taken_if), *taken);
+            chain_site(e, None, *not_taken);
         }
         // TODO(perf): inline lookup / return-address stack (see the module doc).
         Exit::Indirect(t) | Exit::Return(t) => leave_to_temp(e, *t),
         Exit::Syscall { next } => {
-            store_header_imm(e, header::NEXT_PC, next.0);
-            leave(e, ExitReason::Syscall, 0);
+            mov_imm(&mut e.asm, RAX, next.0);
+            jump_to_exit_routine(e, ExitReason::Syscall);
         }
         Exit::Trap { kind, pc, .. } => {
-            // The message (if any) is the dispatcher's to print: it finds it by translating
-            // the block at `pc` again, not through the header.
-            store_header_imm(e, header::NEXT_PC, pc.0);
-            leave(e, ExitReason::Trap, kind.index());
+            // The message (if any) is the dispatcher's to print (it keeps the messages of
+            // the blocks it translated); the header only names the kind.
+            mov_imm(&mut e.asm, RAX, pc.0);
+            mov_imm(&mut e.asm, RCX, kind.index());
+            jump_to_exit_routine(e, ExitReason::Trap);
         }
     }
 }
 
 pub(super) fn emit_exit_if(e: &mut Emitter, cond: Temp, exit: &Exit) {
     let skip = e.asm.new_dynamic_label();
-    test_temp(e, cond);
-    dynasm!(e.asm ; .arch x64 ; jz =>skip);
+    let taken_if = flags_for(e, cond);
+    jcc(e, negate(taken_if), skip);
     emit_exit(e, exit);
     dynasm!(e.asm ; .arch x64 ; =>skip);
 }
 
 /// The stubs of the block's chain sites, after its body. Each reports
-/// `ExitReason::Chain` with `next_pc` = the target and `exit_arg` = the site.
+/// `ExitReason::Chain` with `next_pc` = the target and `exit_arg` = the site. (The site
+/// already released the block's frame extension.)
 pub(super) fn emit_chain_stubs(e: &mut Emitter) {
     let stubs = std::mem::take(&mut e.stubs);
-    let exit = e.fixed.exit;
+    let routine = e.fixed.exit_with[ExitReason::Chain as usize];
     for stub in stubs {
         dynasm!(e.asm ; .arch x64 ; =>stub.label);
-        store_header_imm(e, header::NEXT_PC, stub.target);
-        store_header_imm(e, header::EXIT_REASON, ExitReason::Chain as u64);
-        store_header_imm(e, header::EXIT_ARG, stub.site as u64);
-        // The site already released the frame extension.
-        dynasm!(e.asm ; .arch x64 ; jmp extern exit);
+        mov_imm(&mut e.asm, RAX, stub.target);
+        let site = stub.site_label;
+        dynasm!(e.asm ; .arch x64 ; lea rcx, [=>site] ; jmp extern routine);
     }
 }
 
-/// Points the chain site's `jmp rel32` at `target`.
+/// Points the chain site's `jmp rel32` or `jnz rel32` at `target`.
 pub(super) fn link(cache: &mut CodeCache, site: ChainSite, target: HostCode) {
-    debug_assert_eq!(cache.bytes(HostCode(site.0), 1)[0], JMP_REL32, "not a chain site");
-    let rel = target.0 as i64 - (site.0 + SITE_LEN) as i64;
+    let opcode = cache.bytes(HostCode(site.0), 2);
+    let field = if opcode[0] == JMP_REL32 {
+        site.0 + 1
+    } else {
+        assert!(opcode[0] == 0x0F && opcode[1] & 0xF0 == 0x80, "not a chain site");
+        site.0 + 2
+    };
+    // The displacement counts from the end of the instruction, right after the field.
+    let rel = target.0 as i64 - (field + 4) as i64;
     // The whole cache is far smaller than +-2 GiB.
     let rel = i32::try_from(rel).expect("chain target out of rel32 range");
-    cache.patch(HostCode(site.0 + 1), &rel.to_le_bytes());
+    cache.patch(HostCode(field), &rel.to_le_bytes());
 }

@@ -19,13 +19,16 @@ mod emit_alu;
 mod emit_call;
 mod emit_mem;
 mod exits;
+mod listing;
 #[cfg(test)]
 mod tests;
 
 use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::regalloc::{self, Loc};
-use crate::ir::{Block, Op, Temp};
+use crate::ir::{Block, Exit, Op, Temp};
+pub use listing::listing;
+
 use abi::{FixedCode, HostLoc};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, VecAssembler};
@@ -110,8 +113,20 @@ impl Backend for X86_64Backend {
             let extra = e.frame_extra;
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
-        for op in &block.ops {
+        let uses = use_counts(block);
+        for (i, op) in block.ops.iter().enumerate() {
+            e.op_index = i;
+            e.fuse_next_cmp = match (op, block.ops.get(i + 1)) {
+                (Op::Cmp { dst, .. }, Some(Op::ExitIf { cond, .. })) => cond == dst,
+                (Op::Cmp { dst, .. }, None) => {
+                    matches!(block.exit, Exit::Branch { cond, .. } if cond == *dst)
+                }
+                _ => false,
+            } && matches!(op.dst(), Some(d) if uses[d.0 as usize] == 1);
             e.op(op);
+            if let Some(d) = op.dst() {
+                e.defined[d.0 as usize] = true;
+            }
         }
         exits::emit_exit(&mut e, &block.exit);
         exits::emit_chain_stubs(&mut e);
@@ -151,10 +166,22 @@ impl Backend for X86_64Backend {
 struct ChainStub {
     /// The stub's label (the site's `jmp rel32` initially jumps here).
     label: dynasmrt::DynamicLabel,
-    /// Executable-view address of the site's `jmp rel32`.
-    site: usize,
+    /// The site's `jmp rel32` (the stub reports its address).
+    site_label: dynasmrt::DynamicLabel,
     /// Guest address the exit continues at.
     target: u64,
+}
+
+/// What an op reads for one of its inputs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Operand {
+    /// The temp's home register (which the op must not modify).
+    Reg(u8),
+    /// The temp's spill slot `[rsp + disp]`.
+    Stack(i32),
+    /// A constant that was not materialised (see [`Emitter::immediates`]): use it as an
+    /// immediate where the instruction has such a form, else load it into a scratch register.
+    Imm(u64),
 }
 
 /// The state of compiling one block.
@@ -164,6 +191,22 @@ struct Emitter {
     base: usize,
     /// Where each temporary lives.
     locs: Vec<HostLoc>,
+    /// `Some(value)` for the `Op::Const` temporaries that get no code and no location: their
+    /// readers use the value as an immediate or put it in a scratch register themselves.
+    immediates: Vec<Option<u64>>,
+    /// Index of the last op reading each temporary (`ops.len()` for the exit).
+    last_use: Vec<usize>,
+    /// Which temporaries the ops emitted so far have written.
+    defined: Vec<bool>,
+    /// Index of the op being emitted.
+    op_index: usize,
+    /// Set while emitting a `Cmp` whose only reader is the exit right after it: the compare
+    /// then leaves its result in the host flags only (see [`exits`]).
+    fuse_next_cmp: bool,
+    /// The comparison whose result is in the host flags: (its temp, its condition).
+    fused_cmp: Option<(Temp, crate::ir::CmpOp)>,
+    /// `[rsp + save_area + 8*k]` saves the k-th caller-saved register around helper calls.
+    save_area: i32,
     /// Bytes the block lowers `rsp` by at entry beyond the fixed frame (a multiple of 16; 0
     /// unless the block needs more spill slots than [`abi::SPILL_AREA_BYTES`]).
     frame_extra: i32,
@@ -180,24 +223,70 @@ impl Emitter {
         features: HostFeatures,
         alloc_regs: usize,
     ) -> Emitter {
-        let (locs, spill_slots) = allocate(block, alloc_regs);
-        let spill_bytes = spill_slots as i32 * 8;
+        let immediates = immediate_constants(block);
+        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs);
+        // After the allocator's slots: one save slot per caller-saved register (see
+        // `emit_call`).
+        let save_area = 8 * spill_slots as i32;
+        let spill_bytes = save_area + 8 * (abi::ALLOCATABLE.len() - abi::CALLER_SAVED_FROM) as i32;
         let frame_extra = if spill_bytes > abi::SPILL_AREA_BYTES {
             (spill_bytes - abi::SPILL_AREA_BYTES + 15) & !15
         } else {
             0
         };
-        Emitter { asm: Asm::new(base), base, locs, frame_extra, fixed, features, stubs: Vec::new() }
+        let mut last_use = vec![0usize; block.temps as usize];
+        for (i, op) in block.ops.iter().enumerate() {
+            op.for_each_src(|t| last_use[t.0 as usize] = i);
+        }
+        block.exit.for_each_src(|t| last_use[t.0 as usize] = block.ops.len());
+        Emitter {
+            asm: Asm::new(base),
+            base,
+            locs,
+            immediates,
+            last_use,
+            defined: vec![false; block.temps as usize],
+            op_index: 0,
+            fuse_next_cmp: false,
+            fused_cmp: None,
+            save_area,
+            frame_extra,
+            fixed,
+            features,
+            stubs: Vec::new(),
+        }
     }
 
+    /// Where an op's destination `t` lives (never an immediate).
     fn loc(&self, t: Temp) -> HostLoc {
+        debug_assert!(self.immediates[t.0 as usize].is_none());
         self.locs[t.0 as usize]
+    }
+
+    /// How an op reads its input `t`.
+    fn operand(&self, t: Temp) -> Operand {
+        match self.immediates[t.0 as usize] {
+            Some(v) => Operand::Imm(v),
+            None => match self.locs[t.0 as usize] {
+                HostLoc::Reg(r) => Operand::Reg(r),
+                HostLoc::Stack(d) => Operand::Stack(d),
+            },
+        }
+    }
+
+    /// Whether `t` is a constant that no code materialised.
+    fn is_immediate(&self, t: Temp) -> bool {
+        self.immediates[t.0 as usize].is_some()
     }
 
     /// `reg = t` (64 bits).
     fn load(&mut self, reg: u8, t: Temp) {
-        let loc = self.loc(t);
-        abi::load_loc(&mut self.asm, reg, loc);
+        match self.operand(t) {
+            // Only `mov`s: flags survive (select relies on it).
+            Operand::Imm(v) => emit_alu::mov_imm(&mut self.asm, reg, v),
+            Operand::Reg(r) => abi::load_loc(&mut self.asm, reg, HostLoc::Reg(r)),
+            Operand::Stack(d) => abi::load_loc(&mut self.asm, reg, HostLoc::Stack(d)),
+        }
     }
 
     /// `t = reg` (64 bits).
@@ -209,9 +298,9 @@ impl Emitter {
     /// The register holding `t` for reading: its home register (which the op must not
     /// modify), or `scratch` after loading it there.
     fn src_reg(&mut self, t: Temp, scratch: u8) -> u8 {
-        match self.loc(t) {
-            HostLoc::Reg(r) => r,
-            HostLoc::Stack(_) => {
+        match self.operand(t) {
+            Operand::Reg(r) => r,
+            Operand::Stack(_) | Operand::Imm(_) => {
                 self.load(scratch, t);
                 scratch
             }
@@ -229,6 +318,23 @@ impl Emitter {
         }
     }
 
+    /// The caller-saved registers holding a temporary that is live after the current op
+    /// (written before it, read after it), with their save slots' displacements.
+    fn caller_saved_live_after_op(&self) -> Vec<(u8, i32)> {
+        let mut live = Vec::new();
+        for (t, loc) in self.locs.iter().enumerate() {
+            if let HostLoc::Reg(r) = *loc {
+                let k = abi::ALLOCATABLE[abi::CALLER_SAVED_FROM..].iter().position(|&c| c == r);
+                if let Some(k) = k {
+                    if self.defined[t] && self.last_use[t] > self.op_index {
+                        live.push((r, self.save_area + 8 * k as i32));
+                    }
+                }
+            }
+        }
+        live
+    }
+
     /// Executable-view address of the next byte emitted.
     fn here(&self) -> usize {
         self.base + self.asm.offset().0
@@ -237,6 +343,7 @@ impl Emitter {
     fn op(&mut self, op: &Op) {
         match op {
             Op::GuestInsn { .. } => {}
+            Op::Const { dst, .. } if self.is_immediate(*dst) => {}
             Op::Const { dst, value } => emit_alu::constant(self, *dst, *value),
             Op::Bin { op, dst, a, b, width } => emit_alu::bin(self, *op, *dst, *a, *b, *width),
             Op::Un { op, dst, a, width } => emit_alu::un(self, *op, *dst, *a, *width),
@@ -262,10 +369,48 @@ impl Emitter {
     }
 }
 
-/// Places every temporary (with the shared allocator [`crate::ir::regalloc`] over the first
-/// `regs` of [`abi::ALLOCATABLE`]): returns its location and the number of spill slots used.
-fn allocate(block: &Block, regs: usize) -> (Vec<HostLoc>, usize) {
-    let alloc = regalloc::allocate(block, regs.min(abi::ALLOCATABLE.len()));
+/// Which constants are left to their readers instead of being materialised in a location
+/// of their own: those whose value a `mov` with a 32-bit immediate can rebuild (no longer than
+/// loading it from a spill slot) and those read only once. Most of them end up as immediate
+/// operands (`add r, imm`, `shl r, imm`, `cmp r, imm`, `mov [r15 + off], imm`).
+fn immediate_constants(block: &Block) -> Vec<Option<u64>> {
+    let uses = use_counts(block);
+    let mut immediates = vec![None; block.temps as usize];
+    for op in &block.ops {
+        if let Op::Const { dst, value } = *op {
+            let short = value <= u32::MAX as u64 || value as i64 == value as i32 as i64;
+            if short || uses[dst.0 as usize] <= 1 {
+                immediates[dst.0 as usize] = Some(value);
+            }
+        }
+    }
+    immediates
+}
+
+/// How many times each temporary is read (by ops and the exit).
+fn use_counts(block: &Block) -> Vec<u32> {
+    let mut uses = vec![0u32; block.temps as usize];
+    for op in &block.ops {
+        op.for_each_src(|t| uses[t.0 as usize] += 1);
+    }
+    block.exit.for_each_src(|t| uses[t.0 as usize] += 1);
+    uses
+}
+
+/// Places every temporary but the immediates (with the shared allocator
+/// [`crate::ir::regalloc`] over the first `regs` of [`abi::ALLOCATABLE`]): returns each one's
+/// location and the number of spill slots used.
+fn allocate(block: &Block, immediates: &[Option<u64>], regs: usize) -> (Vec<HostLoc>, usize) {
+    let regs = regs.min(abi::ALLOCATABLE.len());
+    let alloc = if immediates.iter().any(Option::is_some) {
+        // The allocator gives a location to every defined temp; leave the immediates
+        // undefined so that they take none (their reads do not matter to it).
+        let mut rest = block.clone();
+        rest.ops.retain(|op| !matches!(op, Op::Const { dst, .. } if immediates[dst.0 as usize].is_some()));
+        regalloc::allocate(&rest, regs)
+    } else {
+        regalloc::allocate(block, regs)
+    };
     let locs = alloc
         .locs
         .iter()

@@ -1,5 +1,218 @@
-//! (being written)
+//! ARM ARM C4.1.94 atomic and ordered memory access: the exclusive monitor (LDXR/STXR,
+//! LDAXR/STLXR and the pair forms, CLREX lives in `system`), load-acquire/store-release
+//! (LDAR/STLR, LDLAR/STLLR), and the LSE atomics (CAS, CASP, LDADD, LDCLR, LDEOR, LDSET,
+//! LD{S,U}{MAX,MIN}, SWP, with every ordering variant).
+//!
+//! The exclusive monitor is emulated on host atomics: a load-exclusive records the address,
+//! size and value it read in the guest state; a store-exclusive succeeds only if that record
+//! is valid, for the same address and size, and a compare-exchange against the recorded value
+//! succeeds (so the location still holds what the load-exclusive saw). Like every
+//! CAS-based emulation it cannot see an ABA change (the value changed and changed back),
+//! which no lock-free algorithm built on LL/SC depends on in practice.
+//!
+//! Ordering: IR atomics are sequentially consistent, so the acquire/release variants are
+//! all exact. Load-acquire is a load followed by a fence; store-release is a sequentially
+//! consistent exchange (whose old value is discarded).
 
-use super::decode::Row;
+use super::decode::{row, Row};
+use super::state::off;
+use super::{bit, bits, Ctx, Flow};
+use crate::ir::{BinOp, CmpOp, RmwOp, Temp, Width};
 
-pub const ROWS: &[Row] = &[];
+pub const ROWS: &[Row] = &[
+    row!(LDXR, "LDXR/LDAXR (and B, H)", "ss001000010 11111 o 11111 nnnnn ttttt", ldxr),
+    row!(STXR, "STXR/STLXR (and B, H)", "ss001000000 sssss o 11111 nnnnn ttttt", stxr),
+    row!(LDXP, "LDXP/LDAXP", "1s001000011 11111 o uuuuu nnnnn ttttt", ldxp),
+    row!(STXP, "STXP/STLXP", "1s001000001 sssss o uuuuu nnnnn ttttt", stxp),
+    row!(LDAR, "LDAR/LDLAR (and B, H)", "ss001000110 11111 o 11111 nnnnn ttttt", ldar),
+    row!(STLR, "STLR/STLLR (and B, H)", "ss001000100 11111 o 11111 nnnnn ttttt", stlr),
+    row!(CAS, "CAS/CASA/CASL/CASAL (and B, H)", "ss0010001L1 sssss o 11111 nnnnn ttttt", cas),
+    row!(CASP, "CASP/CASPA/CASPL/CASPAL", "0z0010000L1 sssss o 11111 nnnnn ttttt", casp),
+    row!(
+        LSE_rmw,
+        "LDADD/LDCLR/LDEOR/LDSET/LDSMAX/LDSMIN/LDUMAX/LDUMIN/SWP",
+        "ss111000 AR1 sssss o ooo 00 nnnnn ttttt",
+        lse_rmw
+    ),
+];
+
+fn size_width(w: u32) -> Width {
+    [Width::W8, Width::W16, Width::W32, Width::W64][bits(w, 30, 2) as usize]
+}
+
+/// Records an open exclusive access in the monitor.
+fn monitor_open(cx: &mut Ctx, addr: Temp, bytes: u64, v0: Temp, v1: Option<Temp>) {
+    let size = cx.imm(bytes);
+    let one = cx.imm(1);
+    cx.b.store_state(off::EXCL_ADDR, addr, Width::W64);
+    cx.b.store_state(off::EXCL_SIZE, size, Width::W64);
+    cx.b.store_state(off::EXCL_VALUE0, v0, Width::W64);
+    if let Some(v1) = v1 {
+        cx.b.store_state(off::EXCL_VALUE1, v1, Width::W64);
+    }
+    cx.b.store_state(off::EXCL_VALID, one, Width::W64);
+}
+
+/// 1 if the monitor holds an open access to `addr` of `bytes` bytes. Closes the monitor.
+fn monitor_check(cx: &mut Ctx, addr: Temp, bytes: u64) -> Temp {
+    let valid = cx.b.load_state(off::EXCL_VALID, Width::W64);
+    let a = cx.b.load_state(off::EXCL_ADDR, Width::W64);
+    let s = cx.b.load_state(off::EXCL_SIZE, Width::W64);
+    let same_addr = cx.b.cmp(CmpOp::Eq, a, addr, Width::W64);
+    let same_size = cx.b.cmp_imm(CmpOp::Eq, s, bytes, Width::W64);
+    let ok = cx.b.bin(BinOp::And, same_addr, same_size, Width::W64);
+    let ok = cx.b.bin(BinOp::And, ok, valid, Width::W64);
+    let zero = cx.imm(0);
+    cx.b.store_state(off::EXCL_VALID, zero, Width::W64);
+    ok
+}
+
+/// Stores `new` at `addr` if the monitor is open for it and memory still holds the recorded
+/// `expected`; returns the status (0 = stored, 1 = failed). When the monitor check fails the
+/// compare-exchange writes `expected` back over itself, which no observer can tell from no
+/// store at all.
+fn store_exclusive(cx: &mut Ctx, addr: Temp, bytes: u64, expected: Temp, new: Temp, w: Width) -> Temp {
+    let ok = monitor_check(cx, addr, bytes);
+    let value = cx.b.select(ok, new, expected);
+    let old = cx.b.compare_exchange(addr, expected, value, w);
+    let same = cx.b.cmp(CmpOp::Eq, old, expected, w);
+    let stored = cx.b.bin(BinOp::And, same, ok, Width::W64);
+    cx.b.bin_imm(BinOp::Xor, stored, 1, Width::W64)
+}
+
+fn acquire_fence(cx: &mut Ctx, w: u32) {
+    // o0 (bit 15) set = acquire for loads.
+    if bit(w, 15) {
+        cx.b.fence();
+    }
+}
+
+fn ldxr(cx: &mut Ctx, w: u32) -> Flow {
+    let width = size_width(w);
+    let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let v = cx.b.load(addr, width);
+    monitor_open(cx, addr, width.bytes() as u64, v, None);
+    acquire_fence(cx, w);
+    cx.set_x(bits(w, 0, 5), v, Width::W64);
+    Flow::Next
+}
+
+fn stxr(cx: &mut Ctx, w: u32) -> Flow {
+    let width = size_width(w);
+    let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let new = cx.xr(bits(w, 0, 5), width);
+    let expected = cx.b.load_state(off::EXCL_VALUE0, width);
+    let status = store_exclusive(cx, addr, width.bytes() as u64, expected, new, width);
+    cx.set_x(bits(w, 16, 5), status, Width::W32);
+    Flow::Next
+}
+
+fn ldxp(cx: &mut Ctx, w: u32) -> Flow {
+    if bit(w, 30) {
+        return Flow::Unimplemented("64-bit exclusive pair (needs a 128-bit compare-exchange)");
+    }
+    let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let both = cx.b.load(addr, Width::W64);
+    monitor_open(cx, addr, 8, both, None);
+    acquire_fence(cx, w);
+    let hi = cx.b.bin_imm(BinOp::Lshr, both, 32, Width::W64);
+    cx.set_x(bits(w, 0, 5), both, Width::W32);
+    cx.set_x(bits(w, 10, 5), hi, Width::W32);
+    Flow::Next
+}
+
+fn stxp(cx: &mut Ctx, w: u32) -> Flow {
+    if bit(w, 30) {
+        return Flow::Unimplemented("64-bit exclusive pair (needs a 128-bit compare-exchange)");
+    }
+    let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let lo = cx.xr(bits(w, 0, 5), Width::W32);
+    let hi = cx.xr(bits(w, 10, 5), Width::W64);
+    let hi = cx.b.bin_imm(BinOp::Shl, hi, 32, Width::W64);
+    let new = cx.b.bin(BinOp::Or, lo, hi, Width::W64);
+    let expected = cx.b.load_state(off::EXCL_VALUE0, Width::W64);
+    let status = store_exclusive(cx, addr, 8, expected, new, Width::W64);
+    cx.set_x(bits(w, 16, 5), status, Width::W32);
+    Flow::Next
+}
+
+fn ldar(cx: &mut Ctx, w: u32) -> Flow {
+    let width = size_width(w);
+    let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let v = cx.b.load(addr, width);
+    cx.b.fence();
+    cx.set_x(bits(w, 0, 5), v, Width::W64);
+    Flow::Next
+}
+
+fn stlr(cx: &mut Ctx, w: u32) -> Flow {
+    let width = size_width(w);
+    let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let v = cx.xr(bits(w, 0, 5), width);
+    cx.b.atomic_rmw(RmwOp::Xchg, addr, v, width);
+    Flow::Next
+}
+
+fn cas(cx: &mut Ctx, w: u32) -> Flow {
+    let width = size_width(w);
+    let (rs, rn, rt) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let addr = cx.xsp(rn, Width::W64);
+    let expected = cx.xr(rs, width);
+    let new = cx.xr(rt, width);
+    let old = cx.b.compare_exchange(addr, expected, new, width);
+    cx.set_x(rs, old, Width::W64);
+    Flow::Next
+}
+
+fn casp(cx: &mut Ctx, w: u32) -> Flow {
+    let (rs, rn, rt) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    if rs % 2 == 1 || rt % 2 == 1 {
+        return Flow::Unimplemented("CASP with an odd register");
+    }
+    if bit(w, 30) {
+        return Flow::Unimplemented("64-bit CASP (needs a 128-bit compare-exchange)");
+    }
+    let addr = cx.xsp(rn, Width::W64);
+    let pair = |cx: &mut Ctx, r: u32| {
+        let lo = cx.xr(r, Width::W32);
+        let hi = cx.xr(if r == 31 { 31 } else { r + 1 }, Width::W64);
+        let hi = cx.b.bin_imm(BinOp::Shl, hi, 32, Width::W64);
+        cx.b.bin(BinOp::Or, lo, hi, Width::W64)
+    };
+    let expected = pair(cx, rs);
+    let new = pair(cx, rt);
+    let old = cx.b.compare_exchange(addr, expected, new, Width::W64);
+    let hi = cx.b.bin_imm(BinOp::Lshr, old, 32, Width::W64);
+    cx.set_x(rs, old, Width::W32);
+    cx.set_x(rs + 1, hi, Width::W32);
+    Flow::Next
+}
+
+fn lse_rmw(cx: &mut Ctx, w: u32) -> Flow {
+    if bit(w, 26) {
+        return Flow::Unimplemented("SIMD&FP atomic");
+    }
+    let width = size_width(w);
+    let op = match (bit(w, 15), bits(w, 12, 3)) {
+        (false, 0) => RmwOp::Add,
+        (false, 1) => RmwOp::AndNot,
+        (false, 2) => RmwOp::Xor,
+        (false, 3) => RmwOp::Or,
+        (false, 4) => RmwOp::SMax,
+        (false, 5) => RmwOp::SMin,
+        (false, 6) => RmwOp::UMax,
+        (false, 7) => RmwOp::UMin,
+        (true, 0) => RmwOp::Xchg,
+        // LDAPR: a load-acquire (RCpc; the stronger RCsc ordering is a valid implementation).
+        (true, 4) if bits(w, 16, 5) == 31 && bit(w, 23) && !bit(w, 22) => {
+            return ldar(cx, w);
+        }
+        _ => return Flow::Unimplemented("atomic memory operation opcode"),
+    };
+    let (rs, rn, rt) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let addr = cx.xsp(rn, Width::W64);
+    let src = cx.xr(rs, width);
+    let old = cx.b.atomic_rmw(op, addr, src, width);
+    cx.set_x(rt, old, Width::W64);
+    Flow::Next
+}

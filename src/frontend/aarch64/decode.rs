@@ -52,7 +52,10 @@ pub fn all_rows() -> impl Iterator<Item = &'static Row> {
 
 /// Pairs of rows (by name) that may both match one word. The first named row must come
 /// earlier in the table: it is the more specific one.
-pub const ALLOWED_OVERLAPS: &[(&str, &str)] = &[];
+pub const ALLOWED_OVERLAPS: &[(&str, &str)] = &[
+    // Shift by immediate with immh = 0000 is the modified-immediate group.
+    ("SIMD_modimm", "SIMD_shift"),
+];
 
 /// `(mask, value)` of a pattern. Panics on a malformed pattern (a bug in the table, caught by
 /// the tests and at first use, never by guest input).

@@ -5,7 +5,7 @@
 
 use super::state::off;
 use super::Ctx;
-use crate::ir::{BinOp, CmpOp, Temp, Width};
+use crate::ir::{BinOp, CmpOp, Temp, UnOp, Width};
 
 /// The kinds of ARM `AddWithCarry` the integer instructions use.
 #[derive(Clone, Copy)]
@@ -24,53 +24,69 @@ impl Ctx<'_> {
     /// Computes `a (+|-) b` at width `w`; with `set_flags`, writes NZCV as ARM's
     /// `AddWithCarry` defines them.
     pub fn add_sub(&mut self, kind: AddKind, a: Temp, b: Temp, w: Width, set_flags: bool) -> Temp {
+        let (r, flags) = self.arith(kind, a, b, w, set_flags);
+        if let Some([n, z, c, v]) = flags {
+            self.set_nzcv_temps(n, z, c, v);
+        }
+        r
+    }
+
+    /// `a (+|-) b` at width `w` and, when asked, its N, Z, C, V (0 or 1 each) without storing
+    /// them.
+    pub fn arith(
+        &mut self,
+        kind: AddKind,
+        a: Temp,
+        b: Temp,
+        w: Width,
+        want_flags: bool,
+    ) -> (Temp, Option<[Temp; 4]>) {
         match kind {
             AddKind::Add => {
                 let r = self.b.bin(BinOp::Add, a, b, w);
-                if set_flags {
-                    let c = self.b.cmp(CmpOp::Ult, r, a, w);
-                    self.set_nzcv_arith(r, a, b, c, w, false);
+                if !want_flags {
+                    return (r, None);
                 }
-                r
+                let c = self.b.cmp(CmpOp::Ult, r, a, w);
+                (r, Some(self.nzcv_of(r, a, b, c, w, false)))
             }
             AddKind::Sub => {
                 let r = self.b.bin(BinOp::Sub, a, b, w);
-                if set_flags {
-                    let c = self.b.cmp(CmpOp::Uge, a, b, w);
-                    self.set_nzcv_arith(r, a, b, c, w, true);
+                if !want_flags {
+                    return (r, None);
                 }
-                r
+                let c = self.b.cmp(CmpOp::Uge, a, b, w);
+                (r, Some(self.nzcv_of(r, a, b, c, w, true)))
             }
             AddKind::Adc | AddKind::Sbc => {
-                let operand =
-                    if matches!(kind, AddKind::Sbc) { self.b.un(crate::ir::UnOp::Not, b, w) } else { b };
+                let operand = if matches!(kind, AddKind::Sbc) { self.b.un(UnOp::Not, b, w) } else { b };
                 let cin = self.b.load_state(off::C, Width::W8);
                 let s = self.b.bin(BinOp::Add, a, operand, w);
                 let r = self.b.bin(BinOp::Add, s, cin, w);
-                if set_flags {
-                    // Carry out of a + y + cin: the sum wrapped below a, or it equals a with a
-                    // carry in (y all ones).
-                    let lt = self.b.cmp(CmpOp::Ult, r, a, w);
-                    let eq = self.b.cmp(CmpOp::Eq, r, a, w);
-                    let eq_c = self.b.bin(BinOp::And, eq, cin, Width::W64);
-                    let c = self.b.bin(BinOp::Or, lt, eq_c, Width::W64);
-                    self.set_nzcv_arith(r, a, operand, c, w, false);
+                if !want_flags {
+                    return (r, None);
                 }
-                r
+                // Carry out of a + y + cin: the sum wrapped below a, or it equals a with a
+                // carry in (y all ones).
+                let lt = self.b.cmp(CmpOp::Ult, r, a, w);
+                let eq = self.b.cmp(CmpOp::Eq, r, a, w);
+                let eq_c = self.b.bin(BinOp::And, eq, cin, Width::W64);
+                let c = self.b.bin(BinOp::Or, lt, eq_c, Width::W64);
+                (r, Some(self.nzcv_of(r, a, operand, c, w, false)))
             }
         }
     }
 
-    /// Writes N, Z from `r`, C from `c`, and V: for an addition `r = a + y (+c)`, the sign of
+    /// N, Z from `r`, C from `c`, and V: for an addition `r = a + y (+c)`, the sign of
     /// `(a ^ r) & (y ^ r)`; for a subtraction `r = a - y`, the sign of `(a ^ y) & (a ^ r)`.
-    fn set_nzcv_arith(&mut self, r: Temp, a: Temp, y: Temp, c: Temp, w: Width, sub: bool) {
+    fn nzcv_of(&mut self, r: Temp, a: Temp, y: Temp, c: Temp, w: Width, sub: bool) -> [Temp; 4] {
         let ar = self.b.bin(BinOp::Xor, a, r, w);
         let other = if sub { self.b.bin(BinOp::Xor, a, y, w) } else { self.b.bin(BinOp::Xor, y, r, w) };
         let both = self.b.bin(BinOp::And, ar, other, w);
         let v = self.b.bit(both, w.bits() - 1);
-        self.set_nz(r, w);
-        self.b.store_state(off::C, c, Width::W8);
-        self.b.store_state(off::V, v, Width::W8);
+        let n = self.b.bit(r, w.bits() - 1);
+        let z = self.b.cmp_imm(CmpOp::Eq, r, 0, w);
+        [n, z, c, v]
     }
 
     /// Writes N and Z from `r` at width `w`.

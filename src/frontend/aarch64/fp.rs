@@ -1,5 +1,368 @@
-//! (being written)
+//! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the scalar
+//! floating-point part): arithmetic, fused multiply-add, compare and conditional compare,
+//! conditional select, conversions between sizes and to and from integers (also fixed
+//! point), rounding, FMOV (register, immediate, general). Single and double precision; the
+//! arithmetic is done by the helpers at the bottom of this file, over [`super::fp_helpers`]
+//! (ARM NaN rules), never by host FP instructions emitted inline.
 
-use super::decode::Row;
+use super::decode::{row, Row};
+use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
+use super::state::off;
+use super::{bit, bits, Ctx, Flow};
+use crate::ir::{BinOp, Helper, Temp, Width};
 
-pub const ROWS: &[Row] = &[];
+pub const ROWS: &[Row] = &[
+    row!(
+        FP_1src,
+        "FMOV/FABS/FNEG/FSQRT/FCVT/FRINT* (scalar)",
+        "00011110 tt 1 oooooo 10000 nnnnn ddddd",
+        fp_1src
+    ),
+    row!(FP_cmp, "FCMP/FCMPE", "00011110 tt 1 mmmmm 001000 nnnnn oo000", fp_cmp),
+    row!(FP_imm, "FMOV (scalar, immediate)", "00011110 tt 1 iiiiiiii 100 00000 ddddd", fp_imm),
+    row!(FP_ccmp, "FCCMP/FCCMPE", "00011110 tt 1 mmmmm cccc 01 nnnnn o ffff", fp_ccmp),
+    row!(
+        FP_2src,
+        "FMUL/FDIV/FADD/FSUB/FMAX/FMIN/FMAXNM/FMINNM/FNMUL (scalar)",
+        "00011110 tt 1 mmmmm oooo 10 nnnnn ddddd",
+        fp_2src
+    ),
+    row!(FP_csel, "FCSEL", "00011110 tt 1 mmmmm cccc 11 nnnnn ddddd", fp_csel),
+    row!(FP_3src, "FMADD/FMSUB/FNMADD/FNMSUB", "00011111 tt o mmmmm o aaaaa nnnnn ddddd", fp_3src),
+    row!(FP_int, "FCVT*[SU]/[SU]CVTF/FMOV (general)", "z0011110 tt 1 rr ooo 000000 nnnnn ddddd", fp_int),
+    row!(FP_fixed, "FCVTZ[SU]/[SU]CVTF (fixed-point)", "z0011110 tt 0 rr ooo ssssss nnnnn ddddd", fp_fixed),
+];
+
+fn width_of_ty(ty: Ty) -> Width {
+    match ty {
+        Ty::S => Width::W32,
+        Ty::D => Width::W64,
+    }
+}
+
+/// Scalar register `n` of type `ty` (the low bits of the vector register).
+pub fn read_fp(cx: &mut Ctx, n: u32, ty: Ty) -> Temp {
+    cx.b.load_state(off::v(n as usize), width_of_ty(ty))
+}
+
+/// Writes a scalar result (already zero-extended to 64 bits) and clears the rest of the
+/// vector register, as every scalar FP write does.
+pub fn write_fp(cx: &mut Ctx, d: u32, v: Temp) {
+    let zero = cx.imm(0);
+    cx.b.store_state(off::v(d as usize), v, Width::W64);
+    cx.b.store_state(off::v_hi(d as usize), zero, Width::W64);
+}
+
+fn ftype(w: u32) -> Option<Ty> {
+    Ty::from_ftype(bits(w, 22, 2))
+}
+
+fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let (n, d) = (bits(w, 5, 5), bits(w, 0, 5));
+    let opc = bits(w, 15, 6);
+    let a = read_fp(cx, n, ty);
+    let r = match opc {
+        0 => a,
+        // FABS and FNEG only touch the sign bit, NaN or not.
+        1 => cx.b.bin_imm(BinOp::And, a, !ty.sign(), Width::W64),
+        2 => cx.b.bin_imm(BinOp::Xor, a, ty.sign(), Width::W64),
+        3 => call_unop(cx, a, ty, UNOP_SQRT),
+        4 | 5 => {
+            let to = if opc == 4 { Ty::S } else { Ty::D };
+            if to == ty {
+                return Flow::Unimplemented("FCVT to the same size");
+            }
+            let code = cx.imm(ty.code() | to.code() << 1);
+            cx.b.call(helper(FP_CONVERT), &[a, code])
+        }
+        8..=15 => {
+            let mode = match opc {
+                8 => Round::TiesEven.code(),
+                9 => Round::Up.code(),
+                10 => Round::Down.code(),
+                11 => Round::Zero.code(),
+                12 => Round::TiesAway.code(),
+                14 | 15 => UNOP_CURRENT_MODE,
+                _ => return Flow::Unimplemented("unallocated FRINT"),
+            };
+            call_unop(cx, a, ty, mode)
+        }
+        _ => return Flow::Unimplemented("FP 1-source opcode (FCVT to half, FRINT32/64, BFCVT)"),
+    };
+    write_fp(cx, d, r);
+    Flow::Next
+}
+
+fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
+    let code = cx.imm(kind | ty.code() << 8);
+    cx.b.call(helper(FP_UNOP), &[a, code])
+}
+
+/// Compares registers (or with +0.0) and returns the NZCV nibble.
+fn compare(cx: &mut Ctx, w: u32, ty: Ty) -> Temp {
+    let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
+    let a = read_fp(cx, n, ty);
+    let b = if bit(w, 3) { cx.imm(0) } else { read_fp(cx, m, ty) };
+    let code = cx.imm(ty.code());
+    cx.b.call(helper(FP_COMPARE), &[a, b, code])
+}
+
+fn store_nzcv_nibble(cx: &mut Ctx, f: Temp) {
+    let n = cx.b.bit(f, 3);
+    let z = cx.b.bit(f, 2);
+    let c = cx.b.bit(f, 1);
+    let v = cx.b.bit(f, 0);
+    cx.set_nzcv_temps(n, z, c, v);
+}
+
+fn fp_cmp(cx: &mut Ctx, w: u32) -> Flow {
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    if bit(w, 3) && bits(w, 16, 5) != 0 {
+        return Flow::Unimplemented("FCMP #0.0 with Rm != 0");
+    }
+    let f = compare(cx, w, ty);
+    store_nzcv_nibble(cx, f);
+    Flow::Next
+}
+
+fn fp_ccmp(cx: &mut Ctx, w: u32) -> Flow {
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let holds = cx.cond_holds(bits(w, 12, 4));
+    // bit 3 of this encoding is part of the nzcv immediate, not the "compare with zero" flag.
+    let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
+    let a = read_fp(cx, n, ty);
+    let b = read_fp(cx, m, ty);
+    let code = cx.imm(ty.code());
+    let f = cx.b.call(helper(FP_COMPARE), &[a, b, code]);
+    let imm = cx.imm(bits(w, 0, 4) as u64);
+    let f = cx.b.select(holds, f, imm);
+    store_nzcv_nibble(cx, f);
+    Flow::Next
+}
+
+fn fp_imm(cx: &mut Ctx, w: u32) -> Flow {
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let v = cx.imm(fh::expand_imm(ty, bits(w, 13, 8)));
+    write_fp(cx, bits(w, 0, 5), v);
+    Flow::Next
+}
+
+fn fp_2src(cx: &mut Ctx, w: u32) -> Flow {
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let opcode = bits(w, 12, 4) as u64;
+    if Op2::from_opcode(opcode).is_none() {
+        return Flow::Unimplemented("unallocated FP 2-source opcode");
+    }
+    let (m, n, d) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let a = read_fp(cx, n, ty);
+    let b = read_fp(cx, m, ty);
+    let code = cx.imm(opcode | ty.code() << 8);
+    let r = cx.b.call(helper(FP_BINOP), &[a, b, code]);
+    write_fp(cx, d, r);
+    Flow::Next
+}
+
+fn fp_csel(cx: &mut Ctx, w: u32) -> Flow {
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let (m, n, d) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let holds = cx.cond_holds(bits(w, 12, 4));
+    let a = read_fp(cx, n, ty);
+    let b = read_fp(cx, m, ty);
+    let r = cx.b.select(holds, a, b);
+    write_fp(cx, d, r);
+    Flow::Next
+}
+
+fn fp_3src(cx: &mut Ctx, w: u32) -> Flow {
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let (m, a_reg, n, d) = (bits(w, 16, 5), bits(w, 10, 5), bits(w, 5, 5), bits(w, 0, 5));
+    // o1:o0 = 00 FMADD (a + n*m), 01 FMSUB (a - n*m), 10 FNMADD (-a - n*m), 11 FNMSUB (-a + n*m).
+    let (neg_a, neg_n) = match (bit(w, 21), bit(w, 15)) {
+        (false, false) => (false, false),
+        (false, true) => (false, true),
+        (true, false) => (true, true),
+        (true, true) => (true, false),
+    };
+    let mut addend = read_fp(cx, a_reg, ty);
+    let mut op1 = read_fp(cx, n, ty);
+    let op2 = read_fp(cx, m, ty);
+    // ARM negates the operands (NaNs included) before the NaN rules see them.
+    if neg_a {
+        addend = cx.b.bin_imm(BinOp::Xor, addend, ty.sign(), Width::W64);
+    }
+    if neg_n {
+        op1 = cx.b.bin_imm(BinOp::Xor, op1, ty.sign(), Width::W64);
+    }
+    let code = cx.imm(ty.code());
+    let r = cx.b.call(helper(FP_MULADD), &[addend, op1, op2, code]);
+    write_fp(cx, d, r);
+    Flow::Next
+}
+
+fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
+    let sf = bit(w, 31);
+    let (rmode, opcode, ftype_bits) = (bits(w, 19, 2), bits(w, 16, 3), bits(w, 22, 2));
+    let (n, d) = (bits(w, 5, 5), bits(w, 0, 5));
+    let iw = if sf { Width::W64 } else { Width::W32 };
+    // FMOV (general) first: it also has the 128-bit top-half form with ftype 10.
+    match (sf, ftype_bits, rmode, opcode) {
+        (false, 0, 0, 6) | (true, 1, 0, 6) => {
+            let v = cx.b.load_state(off::v(n as usize), iw);
+            cx.set_x(d, v, Width::W64);
+            return Flow::Next;
+        }
+        (false, 0, 0, 7) | (true, 1, 0, 7) => {
+            let v = cx.xr(n, iw);
+            write_fp(cx, d, v);
+            return Flow::Next;
+        }
+        (true, 2, 1, 6) => {
+            let v = cx.b.load_state(off::v_hi(n as usize), Width::W64);
+            cx.set_x(d, v, Width::W64);
+            return Flow::Next;
+        }
+        (true, 2, 1, 7) => {
+            let v = cx.xr(n, Width::W64);
+            cx.b.store_state(off::v_hi(d as usize), v, Width::W64);
+            return Flow::Next;
+        }
+        _ => {}
+    }
+    let Some(ty) = Ty::from_ftype(ftype_bits) else {
+        return Flow::Unimplemented("half-precision or unallocated ftype");
+    };
+    let flags = |signed: bool| (sf as u64) << 5 | (signed as u64) << 4;
+    match (rmode, opcode) {
+        (_, 0 | 1) | (0, 4 | 5) => {
+            let mode = match (rmode, opcode) {
+                (0, 4 | 5) => Round::TiesAway,
+                (0, _) => Round::TiesEven,
+                (1, _) => Round::Up,
+                (2, _) => Round::Down,
+                _ => Round::Zero,
+            };
+            let signed = opcode & 1 == 0;
+            let a = read_fp(cx, n, ty);
+            let code = cx.imm(ty.code() | mode.code() << 1 | flags(signed));
+            let r = cx.b.call(helper(FP_TO_INT), &[a, code]);
+            cx.set_x(d, r, Width::W64);
+        }
+        (0, 2 | 3) => {
+            let signed = opcode == 2;
+            let v = cx.xr(n, iw);
+            let code = cx.imm(ty.code() | flags(signed));
+            let r = cx.b.call(helper(FP_FROM_INT), &[v, code]);
+            write_fp(cx, d, r);
+        }
+        _ => return Flow::Unimplemented("FP/integer conversion opcode (FJCVTZS, half FMOV, ...)"),
+    }
+    Flow::Next
+}
+
+fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
+    let sf = bit(w, 31);
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let scale = bits(w, 10, 6);
+    if !sf && scale < 32 {
+        return Flow::Unimplemented("reserved fixed-point scale");
+    }
+    let fbits = 64 - scale;
+    let (n, d) = (bits(w, 5, 5), bits(w, 0, 5));
+    let iw = if sf { Width::W64 } else { Width::W32 };
+    let flags = |signed: bool| (sf as u64) << 5 | (signed as u64) << 4 | (fbits as u64) << 8;
+    match (bits(w, 19, 2), bits(w, 16, 3)) {
+        (3, 0 | 1) => {
+            let a = read_fp(cx, n, ty);
+            let code = cx.imm(ty.code() | Round::Zero.code() << 1 | flags(bits(w, 16, 3) == 0));
+            let r = cx.b.call(helper(FP_TO_INT), &[a, code]);
+            cx.set_x(d, r, Width::W64);
+        }
+        (0, 2 | 3) => {
+            let v = cx.xr(n, iw);
+            let code = cx.imm(ty.code() | flags(bits(w, 16, 3) == 2));
+            let r = cx.b.call(helper(FP_FROM_INT), &[v, code]);
+            write_fp(cx, d, r);
+        }
+        _ => return Flow::Unimplemented("unallocated fixed-point conversion"),
+    }
+    Flow::Next
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers called from translated code.
+
+const UNOP_SQRT: u64 = 0x10;
+const UNOP_CURRENT_MODE: u64 = 0x11;
+
+fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
+    Helper { name: f.0, func: f.1 }
+}
+
+/// The guest's FPCR.
+fn fpcr(state: *mut u8) -> u32 {
+    // SAFETY: translated code passes the live A64State it runs on.
+    unsafe { fh::fpcr_of(state) }
+}
+
+extern "C" fn fp_binop(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u64 {
+    let op = Op2::from_opcode(code & 0xff).unwrap_or(Op2::Add);
+    fh::binop(Ty::from_code(code >> 8), op, a, b, fpcr(state))
+}
+const FP_BINOP: (&str, crate::ir::HelperFn) = ("a64_fp_binop", fp_binop);
+
+extern "C" fn fp_muladd(state: *mut u8, addend: u64, op1: u64, op2: u64, ty: u64) -> u64 {
+    fh::muladd(Ty::from_code(ty), addend, op1, op2, fpcr(state))
+}
+const FP_MULADD: (&str, crate::ir::HelperFn) = ("a64_fp_muladd", fp_muladd);
+
+extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
+    let fpcr = fpcr(state);
+    let op = match code & 0xff {
+        UNOP_SQRT => Op1::Sqrt,
+        UNOP_CURRENT_MODE => Op1::Round(Round::from_fpcr(fpcr)),
+        m => Op1::Round(Round::from_code(m)),
+    };
+    fh::unop(Ty::from_code(code >> 8), op, a, fpcr)
+}
+const FP_UNOP: (&str, crate::ir::HelperFn) = ("a64_fp_unop", fp_unop);
+
+extern "C" fn fp_convert(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
+    fh::convert(Ty::from_code(code), Ty::from_code(code >> 1), a, fpcr(state))
+}
+const FP_CONVERT: (&str, crate::ir::HelperFn) = ("a64_fp_convert", fp_convert);
+
+extern "C" fn fp_compare(_state: *mut u8, a: u64, b: u64, ty: u64, _: u64) -> u64 {
+    fh::compare(Ty::from_code(ty), a, b)
+}
+const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
+
+/// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction bits.
+extern "C" fn fp_to_int(_state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
+    let ty = Ty::from_code(code);
+    let fbits = (code >> 8) & 0xff;
+    let a = if fbits == 0 { a } else { scale_bits(ty, a, fbits as i32) };
+    fh::to_int(ty, a, Round::from_code(code >> 1), code & 0x10 != 0, code & 0x20 != 0)
+}
+const FP_TO_INT: (&str, crate::ir::HelperFn) = ("a64_fp_to_int", fp_to_int);
+
+/// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits.
+extern "C" fn fp_from_int(_state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
+    let ty = Ty::from_code(code);
+    let r = fh::from_int(ty, v, code & 0x10 != 0, code & 0x20 != 0);
+    let fbits = (code >> 8) & 0xff;
+    if fbits == 0 {
+        r
+    } else {
+        scale_bits(ty, r, -(fbits as i32))
+    }
+}
+const FP_FROM_INT: (&str, crate::ir::HelperFn) = ("a64_fp_from_int", fp_from_int);
+
+/// `a * 2^exp` (exact unless it overflows or becomes subnormal).
+fn scale_bits(ty: Ty, a: u64, exp: i32) -> u64 {
+    match ty {
+        Ty::S => (f32::from_bits(a as u32) * 2f32.powi(exp)).to_bits() as u64,
+        Ty::D => (f64::from_bits(a) * 2f64.powi(exp)).to_bits(),
+    }
+}

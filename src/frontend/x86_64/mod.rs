@@ -15,11 +15,13 @@ pub mod alu;
 pub mod atomic;
 pub mod bits;
 pub mod control;
+mod div_helpers;
 pub mod flags;
 pub mod mov;
 pub mod muldiv;
 pub mod operand;
 pub mod shift;
+mod shift_helpers;
 pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_float;
@@ -316,5 +318,83 @@ mod tests {
         let block = block_of(&[0x90, 0xeb, 0xfe, 0x90]);
         assert_eq!(block.guest_insns, 2);
         assert_eq!(block.exit, Exit::Jump(GuestAddr(0x1001)));
+    }
+}
+
+#[cfg(test)]
+mod semantics_tests {
+    //! What the native differential tests cannot check: FS/GS bases, atomicity of locked
+    //! forms (which ops are emitted), #DE leaving state untouched.
+    use super::state::reg;
+    use super::testutil::{block, run, BASE};
+    use super::*;
+    use crate::ir::{Op, RmwOp};
+    use crate::runtime::ExitReason;
+
+    #[test]
+    fn fs_and_gs_overrides_add_the_segment_base() {
+        let data: Vec<u64> = (0..8).map(|i| 0x1111_1111_1111_1111u64.wrapping_mul(i + 1)).collect();
+        let mut st = X86State {
+            fs_base: data.as_ptr() as u64,
+            gs_base: data.as_ptr() as u64 + 16,
+            ..X86State::default()
+        };
+        // mov rax, fs:[0x28]; mov rcx, gs:[8]
+        let out = run(
+            &[0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0, 0x65, 0x48, 0x8b, 0x0c, 0x25, 8, 0, 0, 0],
+            &mut st,
+        );
+        assert_eq!(out.reason, ExitReason::Trap);
+        assert_eq!(st.gpr[reg::RAX], data[5]);
+        assert_eq!(st.gpr[reg::RCX], data[3]);
+    }
+
+    #[test]
+    fn locked_read_modify_writes_are_atomic_ops() {
+        let rmw = |bytes: &[u8]| -> Vec<RmwOp> {
+            block(bytes)
+                .ops
+                .iter()
+                .filter_map(|op| if let Op::AtomicRmw { op, .. } = op { Some(*op) } else { None })
+                .collect()
+        };
+        // lock add [rdi], eax
+        assert_eq!(rmw(&[0xf0, 0x01, 0x07]), vec![RmwOp::Add]);
+        // lock bts dword [rdi], eax
+        assert_eq!(rmw(&[0xf0, 0x0f, 0xab, 0x07]), vec![RmwOp::Or]);
+        // xchg [rdi], eax (implicitly locked)
+        assert_eq!(rmw(&[0x87, 0x07]), vec![RmwOp::Xchg]);
+        // lock adc [rdi], eax: a compare-exchange that retries the instruction.
+        let b = block(&[0xf0, 0x11, 0x07]);
+        assert!(b.ops.iter().any(|op| matches!(op, Op::CompareExchange { .. })));
+        assert!(b.ops.iter().any(|op| matches!(op, Op::ExitIf { exit: Exit::Jump(GuestAddr(BASE)), .. })));
+    }
+
+    #[test]
+    fn divide_error_leaves_registers_alone() {
+        // div rcx with rcx = 0, then idiv ecx with edx:eax = INT_MIN, ecx = -1.
+        for (bytes, rax, rdx, rcx) in [
+            (&[0x48, 0xf7, 0xf1][..], 5u64, 0u64, 0u64),
+            (&[0xf7, 0xf9][..], 0x8000_0000, 0xffff_ffff, 0xffff_ffff),
+        ] {
+            let mut st = X86State::default();
+            st.gpr[reg::RAX] = rax;
+            st.gpr[reg::RDX] = rdx;
+            st.gpr[reg::RCX] = rcx;
+            let before = st.gpr;
+            let out = run(bytes, &mut st);
+            assert_eq!(
+                (out.reason, out.trap, out.next_pc),
+                (ExitReason::Trap, Some(TrapKind::DivideError), GuestAddr(BASE))
+            );
+            assert_eq!(st.gpr, before);
+        }
+    }
+
+    #[test]
+    fn address_size_prefix_on_call_is_ignored() {
+        // addr32 call +0 (glibc's _start does this)
+        let b = block(&[0x67, 0xe8, 0, 0, 0, 0]);
+        assert_eq!(b.exit, Exit::Jump(GuestAddr(BASE + 6)));
     }
 }

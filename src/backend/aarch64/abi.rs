@@ -1,0 +1,32 @@
+//! The AArch64 host register convention, in one place.
+//!
+//! | register | use |
+//! | --- | --- |
+//! | x28 | pointer to the guest state struct, for as long as translated code runs |
+//! | x19 - x27 | IR temporaries ([`TEMP_REGS`]): callee-saved, so they survive helper calls |
+//! | x9 - x15 | scratch within one op ([`S0`] .. [`S6`]) |
+//! | x16, x17 | scratch for addresses of helpers and far state offsets |
+//! | x0 - x4 | helper arguments (x0 = state pointer) and result |
+//! | sp | the frame made by the entry trampoline: spill slots at `[sp + 8*slot]` |
+//! | v0 | scratch for `cnt` (population count) |
+//!
+//! The entry trampoline saves x19-x30 and reserves [`SPILL_BYTES`]; the shared exit path
+//! undoes that and returns to the dispatcher.
+
+/// The guest state pointer.
+pub const STATE: u8 = 28;
+/// Host registers for IR temporaries, indexed by `regalloc::Loc::Reg`.
+pub const TEMP_REGS: [u8; 9] = [19, 20, 21, 22, 23, 24, 25, 26, 27];
+/// Scratch registers within one op.
+pub const S0: u8 = 9;
+pub const S1: u8 = 10;
+pub const S2: u8 = 11;
+pub const S3: u8 = 12;
+pub const S4: u8 = 13;
+/// Scratch for far addresses (helper entry points, state offsets beyond the immediate range).
+pub const FAR: u8 = 16;
+/// Bytes reserved for spill slots: 16-byte aligned so helper calls see an aligned stack, and
+/// at most 4095 so one `sub sp` immediate reserves it.
+pub const SPILL_BYTES: u32 = 4080;
+/// Number of 8-byte spill slots.
+pub const SPILL_SLOTS: u16 = (SPILL_BYTES / 8) as u16;

@@ -1,0 +1,199 @@
+//! State and memory ops: `LoadState`, `StoreState`, `Load`, `Store`, the atomics, and helper
+//! calls.
+//!
+//! Guest memory is host memory at the same address, and ordinary A64 loads and stores allow
+//! unaligned addresses (as x86 does), so guest accesses are single host instructions. Atomics
+//! are load-exclusive/store-exclusive loops (they need no LSE, so they run on every ARMv8.0
+//! host) followed by `dmb ish`, which makes each one a full barrier like an x86 `lock`
+//! instruction. Exclusives need aligned addresses: an unaligned guest atomic faults.
+
+use super::abi::*;
+use super::Emitter;
+use crate::ir::{RmwOp, Temp, Width};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+
+/// Load-exclusive-acquire of `width` bytes.
+macro_rules! ldaxr {
+    ($e:expr, $width:expr, $rt:expr, $rn:expr) => {
+        match $width {
+            Width::W8 => dynasm!($e.a ; .arch aarch64 ; ldaxrb W($rt), [X($rn)]),
+            Width::W16 => dynasm!($e.a ; .arch aarch64 ; ldaxrh W($rt), [X($rn)]),
+            Width::W32 => dynasm!($e.a ; .arch aarch64 ; ldaxr W($rt), [X($rn)]),
+            Width::W64 => dynasm!($e.a ; .arch aarch64 ; ldaxr X($rt), [X($rn)]),
+        }
+    };
+}
+
+/// Store-exclusive-release of `width` bytes; `status` = 0 on success.
+macro_rules! stlxr {
+    ($e:expr, $width:expr, $status:expr, $rt:expr, $rn:expr) => {
+        match $width {
+            Width::W8 => dynasm!($e.a ; .arch aarch64 ; stlxrb W($status), W($rt), [X($rn)]),
+            Width::W16 => dynasm!($e.a ; .arch aarch64 ; stlxrh W($status), W($rt), [X($rn)]),
+            Width::W32 => dynasm!($e.a ; .arch aarch64 ; stlxr W($status), W($rt), [X($rn)]),
+            Width::W64 => dynasm!($e.a ; .arch aarch64 ; stlxr W($status), X($rt), [X($rn)]),
+        }
+    };
+}
+
+impl Emitter {
+    /// A base register and offset that address `state + offset` with a scaled immediate.
+    fn state_addr(&mut self, offset: u32, width: Width) -> (u8, u32) {
+        let size = width.bytes();
+        if offset % size == 0 && offset / size < 4096 {
+            (STATE, offset)
+        } else {
+            dynasm!(self.a ; .arch aarch64 ; add XSP(FAR), XSP(STATE), #offset);
+            (FAR, 0)
+        }
+    }
+
+    /// `reg = zero_extend(mem[base + off])`.
+    fn load_at(&mut self, reg: u8, base: u8, off: u32, width: Width) {
+        match width {
+            Width::W8 => dynasm!(self.a ; .arch aarch64 ; ldrb W(reg), [X(base), #off]),
+            Width::W16 => dynasm!(self.a ; .arch aarch64 ; ldrh W(reg), [X(base), #off]),
+            Width::W32 => dynasm!(self.a ; .arch aarch64 ; ldr W(reg), [X(base), #off]),
+            Width::W64 => dynasm!(self.a ; .arch aarch64 ; ldr X(reg), [X(base), #off]),
+        }
+    }
+
+    /// `mem[base + off] = low width bits of reg`.
+    fn store_at(&mut self, reg: u8, base: u8, off: u32, width: Width) {
+        match width {
+            Width::W8 => dynasm!(self.a ; .arch aarch64 ; strb W(reg), [X(base), #off]),
+            Width::W16 => dynasm!(self.a ; .arch aarch64 ; strh W(reg), [X(base), #off]),
+            Width::W32 => dynasm!(self.a ; .arch aarch64 ; str W(reg), [X(base), #off]),
+            Width::W64 => dynasm!(self.a ; .arch aarch64 ; str X(reg), [X(base), #off]),
+        }
+    }
+
+    pub(super) fn load_state(&mut self, dst: Temp, offset: u32, width: Width) {
+        let d = self.dst(dst, S0);
+        let (base, off) = self.state_addr(offset, width);
+        self.load_at(d, base, off, width);
+        self.finish(dst, d);
+    }
+
+    pub(super) fn store_state(&mut self, offset: u32, src: Temp, width: Width) {
+        let s = self.src(src, S1);
+        let (base, off) = self.state_addr(offset, width);
+        self.store_at(s, base, off, width);
+    }
+
+    pub(super) fn load(&mut self, dst: Temp, addr: Temp, width: Width) {
+        let d = self.dst(dst, S0);
+        let a = self.src(addr, S1);
+        self.load_at(d, a, 0, width);
+        self.finish(dst, d);
+    }
+
+    pub(super) fn store(&mut self, addr: Temp, src: Temp, width: Width) {
+        let a = self.src(addr, S1);
+        let s = self.src(src, S2);
+        self.store_at(s, a, 0, width);
+    }
+
+    pub(super) fn atomic_rmw(&mut self, op: RmwOp, dst: Temp, addr: Temp, src: Temp, width: Width) {
+        let d = self.dst(dst, S0);
+        let a = self.src(addr, S1);
+        // The operand, extended for the comparisons of min/max.
+        let v = match op {
+            RmwOp::SMax | RmwOp::SMin => self.src_sext(src, width, S2),
+            _ => self.src_zext(src, width, S2),
+        };
+        let w64 = width == Width::W64;
+        dynasm!(self.a ; .arch aarch64 ; retry:);
+        ldaxr!(self, width, d, a);
+        match op {
+            RmwOp::Xchg => dynasm!(self.a ; .arch aarch64 ; mov X(S3), X(v)),
+            RmwOp::Add => dynasm!(self.a ; .arch aarch64 ; add X(S3), X(d), X(v)),
+            RmwOp::And => dynasm!(self.a ; .arch aarch64 ; and X(S3), X(d), X(v)),
+            RmwOp::Or => dynasm!(self.a ; .arch aarch64 ; orr X(S3), X(d), X(v)),
+            RmwOp::Xor => dynasm!(self.a ; .arch aarch64 ; eor X(S3), X(d), X(v)),
+            RmwOp::AndNot => dynasm!(self.a ; .arch aarch64 ; bic X(S3), X(d), X(v)),
+            RmwOp::UMax | RmwOp::UMin => {
+                // Both are zero-extended: a 64-bit unsigned compare is right for every width.
+                dynasm!(self.a ; .arch aarch64 ; cmp X(d), X(v));
+                if op == RmwOp::UMax {
+                    dynasm!(self.a ; .arch aarch64 ; csel X(S3), X(d), X(v), hs);
+                } else {
+                    dynasm!(self.a ; .arch aarch64 ; csel X(S3), X(d), X(v), ls);
+                }
+            }
+            RmwOp::SMax | RmwOp::SMin => {
+                // Compare the sign-extended old value with the sign-extended operand.
+                match width {
+                    Width::W8 => dynasm!(self.a ; .arch aarch64 ; sxtb X(S4), W(d)),
+                    Width::W16 => dynasm!(self.a ; .arch aarch64 ; sxth X(S4), W(d)),
+                    Width::W32 => dynasm!(self.a ; .arch aarch64 ; sxtw X(S4), W(d)),
+                    Width::W64 => dynasm!(self.a ; .arch aarch64 ; mov X(S4), X(d)),
+                }
+                dynasm!(self.a ; .arch aarch64 ; cmp X(S4), X(v));
+                if op == RmwOp::SMax {
+                    dynasm!(self.a ; .arch aarch64 ; csel X(S3), X(d), X(v), ge);
+                } else {
+                    dynasm!(self.a ; .arch aarch64 ; csel X(S3), X(d), X(v), le);
+                }
+            }
+        }
+        stlxr!(self, width, S4, S3, a);
+        dynasm!(self.a ; .arch aarch64 ; cbnz W(S4), <retry ; dmb ish);
+        let _ = w64;
+        self.finish(dst, d);
+    }
+
+    pub(super) fn compare_exchange(
+        &mut self,
+        dst: Temp,
+        addr: Temp,
+        expected: Temp,
+        new: Temp,
+        width: Width,
+    ) {
+        let d = self.dst(dst, S0);
+        let a = self.src(addr, S1);
+        let e = self.src_zext(expected, width, S2);
+        let n = self.src(new, S3);
+        dynasm!(self.a ; .arch aarch64 ; retry:);
+        ldaxr!(self, width, d, a);
+        dynasm!(self.a ; .arch aarch64 ; cmp X(d), X(e) ; b.ne >fail);
+        stlxr!(self, width, S4, n, a);
+        dynasm!(self.a ; .arch aarch64
+            ; cbnz W(S4), <retry
+            ; b >done
+            ; fail:
+            ; clrex
+            ; done:
+            ; dmb ish);
+        self.finish(dst, d);
+    }
+
+    /// Calls `func(state, args...)` with the AAPCS64: x0 = state, x1-x4 = arguments.
+    pub(super) fn call_helper(&mut self, dst: Option<Temp>, func: usize, args: &[Temp]) {
+        // Temporaries live in callee-saved registers or spill slots, so loading the argument
+        // registers cannot overwrite another argument's source.
+        for i in 0..4 {
+            let reg = i as u8 + 1;
+            match args.get(i) {
+                Some(&t) => {
+                    let r = self.src(t, reg);
+                    if r != reg {
+                        dynasm!(self.a ; .arch aarch64 ; mov X(reg), X(r));
+                    }
+                }
+                None => dynasm!(self.a ; .arch aarch64 ; mov X(reg), xzr),
+            }
+        }
+        dynasm!(self.a ; .arch aarch64 ; mov x0, X(STATE));
+        self.mov_imm(FAR, func as u64);
+        dynasm!(self.a ; .arch aarch64 ; blr X(FAR));
+        if let Some(t) = dst {
+            let d = self.dst(t, 0);
+            if d != 0 {
+                dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
+            }
+            self.finish(t, d);
+        }
+    }
+}

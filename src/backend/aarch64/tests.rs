@@ -1,0 +1,7 @@
+//! The AArch64 backend against the IR interpreter (run under qemu-aarch64-static on x86-64
+//! machines). The shared conformance suite lives in `crate::backend::conformance`.
+
+#[test]
+fn conformance() {
+    crate::backend::conformance::run_all::<super::Aarch64Backend>();
+}

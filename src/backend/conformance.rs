@@ -1,0 +1,169 @@
+//! The conformance suite every host backend must pass: compiled code against the IR
+//! interpreter on the same state and memory. Each backend's tests call [`run_all`].
+
+use super::{Backend, ChainSite};
+use crate::cache::CodeCache;
+use crate::ir::testgen::{random_block, Layout, Rng};
+use crate::ir::{interp, BinOp, Builder, Exit, GuestAddr, Width};
+use crate::runtime::{header, ExitReason};
+
+/// Number of random blocks; `XLATE_BACKEND_CASES` overrides it.
+fn case_count() -> u64 {
+    std::env::var("XLATE_BACKEND_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000)
+}
+
+pub fn run_all<B: Backend>() {
+    random_blocks_match_the_interpreter::<B>();
+    linked_blocks_run_through::<B>();
+    indirect_exits_probe_the_jump_table::<B>();
+}
+
+fn read_u64(state: &[u64], field: u32) -> u64 {
+    state[field as usize / 8]
+}
+
+/// Random blocks give the same state, memory and exit compiled as interpreted.
+pub fn random_blocks_match_the_interpreter<B: Backend>() {
+    let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    let base = Layout::default();
+    let mut mem = vec![0u64; base.mem_len as usize / 8];
+    let layout = Layout { mem_base: mem.as_mut_ptr() as u64, ..base };
+    let mut rng = Rng::new(2024);
+    for case in 0..case_count() {
+        let block = random_block(&mut rng, &layout);
+        let mut init = Rng::new(case);
+        let mem_init: Vec<u64> = (0..mem.len()).map(|_| init.interesting()).collect();
+        let mut state_init: Vec<u64> = (0..layout.state_len / 8).map(|_| init.interesting()).collect();
+        state_init[..header::SIZE as usize / 8].fill(0);
+
+        mem.copy_from_slice(&mem_init);
+        let mut want = state_init.clone();
+        // SAFETY: the block touches only its state buffer and `mem` (the layout's buffer).
+        let out = unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
+        let want_mem = mem.clone();
+
+        mem.copy_from_slice(&mem_init);
+        let mut got = state_init.clone();
+        let compiled = match backend.compile(&block, &mut cache) {
+            Ok(c) => c,
+            Err(_) => {
+                cache.flush();
+                backend.reset(&mut cache).expect("reset");
+                backend.compile(&block, &mut cache).expect("compile after flush")
+            }
+        };
+        // SAFETY: `got` is a state buffer as large as the layout says, the block was just
+        // compiled into `cache` by `backend`, and it touches only `got` and `mem`.
+        unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
+
+        let reason = read_u64(&got, header::EXIT_REASON);
+        let context = || format!("case {case}:\n{block}");
+        assert_eq!(reason, out.reason as u64, "exit reason differs; {}", context());
+        assert_eq!(read_u64(&got, header::NEXT_PC), out.next_pc.0, "next pc differs; {}", context());
+        if out.reason == ExitReason::Chain {
+            // The interpreter has no chain sites; the backend reports the site's address.
+            assert_ne!(read_u64(&got, header::EXIT_ARG), 0, "no chain site; {}", context());
+            got[header::EXIT_ARG as usize / 8] = 0;
+        }
+        for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+            assert_eq!(
+                g,
+                w,
+                "state word {i} (byte {}) differs: got {g:#x} want {w:#x}; {}",
+                i * 8,
+                context()
+            );
+        }
+        for (i, (g, w)) in mem.iter().zip(want_mem.iter()).enumerate() {
+            assert_eq!(g, w, "memory word {i} differs: got {g:#x} want {w:#x}; {}", context());
+        }
+    }
+}
+
+/// A chained exit, once linked, runs the target block without returning to the dispatcher.
+pub fn linked_blocks_run_through<B: Backend>() {
+    let mut cache = CodeCache::new(1 << 20).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+
+    // Block 1 at 0x1000: state[32] += 1, then jump to 0x2000.
+    let mut b = Builder::new();
+    let x = b.load_state(crate::ir::StateOffset(32), Width::W64);
+    let y = b.bin_imm(BinOp::Add, x, 1, Width::W64);
+    b.store_state(crate::ir::StateOffset(32), y, Width::W64);
+    let first = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
+    // Block 2 at 0x2000: state[40] = state[32] * 3, then a syscall exit.
+    let mut b = Builder::new();
+    let x = b.load_state(crate::ir::StateOffset(32), Width::W64);
+    let y = b.bin_imm(BinOp::Mul, x, 3, Width::W64);
+    b.store_state(crate::ir::StateOffset(40), y, Width::W64);
+    let second = b.finish(GuestAddr(0x2000), 4, 1, Exit::Syscall { next: GuestAddr(0x2004) });
+
+    let c1 = backend.compile(&first, &mut cache).unwrap();
+    let c2 = backend.compile(&second, &mut cache).unwrap();
+    let mut state = [0u64; 8];
+    state[4] = 10;
+    // SAFETY: both blocks touch only bytes 0..48 of the 64-byte state; c1 is in `cache`.
+    unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
+    assert_eq!(state[1], ExitReason::Chain as u64);
+    assert_eq!(state[0], 0x2000);
+    let site = ChainSite(state[2] as usize);
+    backend.link(&mut cache, site, c2.entry);
+
+    state = [0u64; 8];
+    state[4] = 10;
+    // SAFETY: as above.
+    unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
+    assert_eq!(state[1], ExitReason::Syscall as u64, "the linked jump must reach block 2");
+    assert_eq!(state[0], 0x2004);
+    assert_eq!(state[4], 11);
+    assert_eq!(state[5], 33);
+}
+
+/// An indirect exit whose target is in the jump table goes straight to the target's code; one
+/// whose target is not (or collides) returns to the dispatcher with `Lookup`.
+pub fn indirect_exits_probe_the_jump_table<B: Backend>() {
+    let mut cache = CodeCache::new(1 << 20).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    // Block 1: return to the address in state[32].
+    let mut b = Builder::new();
+    let target = b.load_state(crate::ir::StateOffset(32), Width::W64);
+    let first = b.finish(GuestAddr(0x1000), 1, 1, Exit::Return(target));
+    // Block 2 at 0x3000: state[40] = 7, then a syscall exit.
+    let mut b = Builder::new();
+    let seven = b.constant(7);
+    b.store_state(crate::ir::StateOffset(40), seven, Width::W64);
+    let second = b.finish(GuestAddr(0x3000), 4, 1, Exit::Syscall { next: GuestAddr(0x3004) });
+    let c1 = backend.compile(&first, &mut cache).unwrap();
+    let c2 = backend.compile(&second, &mut cache).unwrap();
+
+    let run = |cache: &CodeCache, backend: &B, pc: u64| {
+        let mut state = [0u64; 8];
+        state[4] = pc;
+        // SAFETY: both blocks touch only bytes 0..48 of the 64-byte state; c1 is in `cache`.
+        unsafe { backend.enter(cache, state.as_mut_ptr() as *mut u8, c1.entry) };
+        state
+    };
+    let state = run(&cache, &backend, 0x3000);
+    assert_eq!(
+        (state[1], state[0]),
+        (ExitReason::Lookup as u64, 0x3000),
+        "empty table: back to the dispatcher"
+    );
+
+    cache.jump_table_mut().insert(GuestAddr(0x3000), c2.entry);
+    let state = run(&cache, &backend, 0x3000);
+    assert_eq!(
+        (state[1], state[0], state[5]),
+        (ExitReason::Syscall as u64, 0x3004, 7),
+        "table hit: block 2 ran"
+    );
+
+    // A different address with the same index must not take block 2's entry.
+    let alias = (0..u64::MAX)
+        .map(|i| 0x3000 + 4 * (i + 1))
+        .find(|&pc| crate::cache::JumpTable::index(pc) == crate::cache::JumpTable::index(0x3000))
+        .unwrap();
+    let state = run(&cache, &backend, alias);
+    assert_eq!((state[1], state[0], state[5]), (ExitReason::Lookup as u64, alias, 0), "colliding address");
+}

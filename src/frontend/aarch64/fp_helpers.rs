@@ -1,0 +1,477 @@
+//! ARM floating-point arithmetic for the A64 helpers, with ARM's rules rather than the
+//! host's: a NaN operand propagates quieted (signalling NaNs first, then quiet ones, in
+//! operand order), FPCR.DN selects the default NaN instead, an invalid operation produces
+//! the *positive* default NaN (0x7ff8000000000000 / 0x7fc00000; x86 produces a negative one),
+//! FMIN/FMAX order -0 below +0, FMINNM/FMAXNM prefer a number to a quiet NaN, and
+//! conversions to integers saturate (NaN gives 0).
+//!
+//! Values travel as raw bits in `u64`s. Ordinary (non-NaN) results are the host's IEEE 754
+//! results, which are exactly ARM's for round-to-nearest-even.
+//!
+//! Not modelled: FPCR rounding modes other than round-to-nearest for arithmetic (the FRINT*
+//! and FCVT* instructions that name a rounding mode do honour it, as do FRINTI/FRINTX through
+//! FPCR.RMode), flush-to-zero, half precision, and the FPSR cumulative exception flags.
+
+use super::A64State;
+
+/// FPCR.DN: NaN results are the default NaN.
+pub const FPCR_DN: u32 = 1 << 25;
+
+/// The two scalar formats xlate implements (ARM `ftype` 00 and 01).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ty {
+    S,
+    D,
+}
+
+impl Ty {
+    pub fn from_ftype(ftype: u32) -> Option<Ty> {
+        match ftype {
+            0 => Some(Ty::S),
+            1 => Some(Ty::D),
+            _ => None,
+        }
+    }
+    pub const fn code(self) -> u64 {
+        match self {
+            Ty::S => 0,
+            Ty::D => 1,
+        }
+    }
+    pub const fn from_code(c: u64) -> Ty {
+        if c & 1 == 0 {
+            Ty::S
+        } else {
+            Ty::D
+        }
+    }
+    pub const fn bits(self) -> u32 {
+        match self {
+            Ty::S => 32,
+            Ty::D => 64,
+        }
+    }
+    pub const fn sign(self) -> u64 {
+        1u64 << (self.bits() - 1)
+    }
+    const fn exp_mask(self) -> u64 {
+        match self {
+            Ty::S => 0x7f80_0000,
+            Ty::D => 0x7ff0_0000_0000_0000,
+        }
+    }
+    const fn frac_mask(self) -> u64 {
+        match self {
+            Ty::S => 0x007f_ffff,
+            Ty::D => 0x000f_ffff_ffff_ffff,
+        }
+    }
+    const fn quiet(self) -> u64 {
+        match self {
+            Ty::S => 0x0040_0000,
+            Ty::D => 0x0008_0000_0000_0000,
+        }
+    }
+    pub const fn default_nan(self) -> u64 {
+        self.exp_mask() | self.quiet()
+    }
+    pub const fn is_nan(self, b: u64) -> bool {
+        b & self.exp_mask() == self.exp_mask() && b & self.frac_mask() != 0
+    }
+    pub const fn is_snan(self, b: u64) -> bool {
+        self.is_nan(b) && b & self.quiet() == 0
+    }
+    const fn is_inf(self, b: u64) -> bool {
+        b & !self.sign() == self.exp_mask()
+    }
+    const fn is_zero(self, b: u64) -> bool {
+        b & !self.sign() == 0
+    }
+}
+
+/// ARM `FPProcessNaN`: the quieted NaN, or the default NaN under FPCR.DN.
+fn process_nan(ty: Ty, b: u64, fpcr: u32) -> u64 {
+    if fpcr & FPCR_DN != 0 {
+        ty.default_nan()
+    } else {
+        b | ty.quiet()
+    }
+}
+
+/// ARM `FPProcessNaNs` over any number of operands: signalling NaNs first, then quiet ones.
+fn process_nans(ty: Ty, ops: &[u64], fpcr: u32) -> Option<u64> {
+    if let Some(&n) = ops.iter().find(|&&b| ty.is_snan(b)) {
+        return Some(process_nan(ty, n, fpcr));
+    }
+    ops.iter().find(|&&b| ty.is_nan(b)).map(|&n| process_nan(ty, n, fpcr))
+}
+
+/// The host float types, through one interface.
+trait HostFloat:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
+{
+    fn from_raw(b: u64) -> Self;
+    fn raw(self) -> u64;
+    fn is_nan(self) -> bool;
+    fn sqrt(self) -> Self;
+    fn fma(self, a: Self, b: Self) -> Self;
+    fn round_mode(self, mode: Round) -> Self;
+    fn to_i64(self) -> i64;
+    fn to_u64(self) -> u64;
+    fn to_i32(self) -> i32;
+    fn to_u32(self) -> u32;
+}
+
+macro_rules! host_float {
+    ($t:ty, $bits:ty) => {
+        impl HostFloat for $t {
+            fn from_raw(b: u64) -> Self {
+                <$t>::from_bits(b as $bits)
+            }
+            fn raw(self) -> u64 {
+                self.to_bits() as u64
+            }
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            fn fma(self, a: Self, b: Self) -> Self {
+                <$t>::mul_add(self, a, b)
+            }
+            fn round_mode(self, mode: Round) -> Self {
+                match mode {
+                    Round::TiesEven => <$t>::round_ties_even(self),
+                    Round::TiesAway => <$t>::round(self),
+                    Round::Up => <$t>::ceil(self),
+                    Round::Down => <$t>::floor(self),
+                    Round::Zero => <$t>::trunc(self),
+                }
+            }
+            // Rust's float-to-int casts saturate and map NaN to 0: ARM's FPToFixed exactly.
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+            fn to_u64(self) -> u64 {
+                self as u64
+            }
+            fn to_i32(self) -> i32 {
+                self as i32
+            }
+            fn to_u32(self) -> u32 {
+                self as u32
+            }
+        }
+    };
+}
+host_float!(f32, u32);
+host_float!(f64, u64);
+
+/// Rounding directions of FRINT* and FCVT*.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Round {
+    TiesEven,
+    TiesAway,
+    Up,
+    Down,
+    Zero,
+}
+
+impl Round {
+    pub const fn code(self) -> u64 {
+        self as u64
+    }
+    pub const fn from_code(c: u64) -> Round {
+        match c & 7 {
+            0 => Round::TiesEven,
+            1 => Round::TiesAway,
+            2 => Round::Up,
+            3 => Round::Down,
+            _ => Round::Zero,
+        }
+    }
+    /// FPCR.RMode (bits 23:22): 00 nearest, 01 +inf, 10 -inf, 11 zero.
+    pub const fn from_fpcr(fpcr: u32) -> Round {
+        match (fpcr >> 22) & 3 {
+            0 => Round::TiesEven,
+            1 => Round::Up,
+            2 => Round::Down,
+            _ => Round::Zero,
+        }
+    }
+}
+
+/// Two-operand arithmetic (the FP data-processing 2-source opcodes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Op2 {
+    Mul = 0,
+    Div = 1,
+    Add = 2,
+    Sub = 3,
+    Max = 4,
+    Min = 5,
+    MaxNm = 6,
+    MinNm = 7,
+    NMul = 8,
+}
+
+impl Op2 {
+    pub fn from_opcode(o: u64) -> Option<Op2> {
+        use Op2::*;
+        Some(match o {
+            0 => Mul,
+            1 => Div,
+            2 => Add,
+            3 => Sub,
+            4 => Max,
+            5 => Min,
+            6 => MaxNm,
+            7 => MinNm,
+            8 => NMul,
+            _ => return None,
+        })
+    }
+}
+
+fn binop_t<T: HostFloat>(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
+    if op == Op2::NMul {
+        // FNMUL is FPNeg(FPMul(..)): the sign of a NaN result flips too.
+        return binop_t::<T>(ty, Op2::Mul, a, b, fpcr) ^ ty.sign();
+    }
+    if matches!(op, Op2::MaxNm | Op2::MinNm) {
+        // A quiet NaN against a number yields the number (signalling NaNs still propagate).
+        let (qa, qb) = (ty.is_nan(a) && !ty.is_snan(a), ty.is_nan(b) && !ty.is_snan(b));
+        if qa && !ty.is_nan(b) {
+            return b;
+        }
+        if qb && !ty.is_nan(a) {
+            return a;
+        }
+    }
+    if let Some(n) = process_nans(ty, &[a, b], fpcr) {
+        return n;
+    }
+    let (x, y) = (T::from_raw(a), T::from_raw(b));
+    let r = match op {
+        Op2::Mul | Op2::NMul => x * y,
+        Op2::Div => x / y,
+        Op2::Add => x + y,
+        Op2::Sub => x - y,
+        Op2::Max | Op2::MaxNm | Op2::Min | Op2::MinNm => {
+            let max = matches!(op, Op2::Max | Op2::MaxNm);
+            if ty.is_zero(a) && ty.is_zero(b) {
+                // -0 < +0: max is +0 unless both are -0; min is -0 unless both are +0.
+                let neg = if max { a & b & ty.sign() } else { (a | b) & ty.sign() };
+                return neg;
+            }
+            if (x > y) == max {
+                x
+            } else {
+                y
+            }
+        }
+    };
+    if r.is_nan() {
+        // Invalid operation (inf - inf, 0 * inf, 0 / 0): ARM's default NaN.
+        return ty.default_nan();
+    }
+    r.raw()
+}
+
+pub fn binop(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
+    match ty {
+        Ty::S => binop_t::<f32>(ty, op, a, b, fpcr),
+        Ty::D => binop_t::<f64>(ty, op, a, b, fpcr),
+    }
+}
+
+/// ARM `FPMulAdd(addend, op1, op2)` = addend + op1 * op2, fused. Operand negation (FMSUB,
+/// FNMADD, FNMSUB) is done by the caller on the raw bits, before NaN processing, as ARM does.
+fn muladd_t<T: HostFloat>(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
+    let inf_times_zero = (ty.is_inf(op1) && ty.is_zero(op2)) || (ty.is_zero(op1) && ty.is_inf(op2));
+    if ty.is_nan(addend) && !ty.is_snan(addend) && inf_times_zero && !ty.is_snan(op1) && !ty.is_snan(op2) {
+        return ty.default_nan();
+    }
+    if let Some(n) = process_nans(ty, &[addend, op1, op2], fpcr) {
+        return n;
+    }
+    let r = T::from_raw(op1).fma(T::from_raw(op2), T::from_raw(addend));
+    if r.is_nan() {
+        return ty.default_nan();
+    }
+    r.raw()
+}
+
+pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
+    match ty {
+        Ty::S => muladd_t::<f32>(ty, addend, op1, op2, fpcr),
+        Ty::D => muladd_t::<f64>(ty, addend, op1, op2, fpcr),
+    }
+}
+
+/// One-operand operations.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Op1 {
+    Sqrt,
+    /// FRINT* with the given rounding.
+    Round(Round),
+}
+
+fn unop_t<T: HostFloat>(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
+    if ty.is_nan(a) {
+        return process_nan(ty, a, fpcr);
+    }
+    let x = T::from_raw(a);
+    let r = match op {
+        Op1::Sqrt => x.sqrt(),
+        Op1::Round(mode) => x.round_mode(mode),
+    };
+    if r.is_nan() {
+        return ty.default_nan();
+    }
+    r.raw()
+}
+
+pub fn unop(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
+    match ty {
+        Ty::S => unop_t::<f32>(ty, op, a, fpcr),
+        Ty::D => unop_t::<f64>(ty, op, a, fpcr),
+    }
+}
+
+/// FCVT between single and double: NaNs keep sign and the top of the payload, quieted.
+pub fn convert(from: Ty, to: Ty, a: u64, fpcr: u32) -> u64 {
+    if from == to {
+        return a;
+    }
+    if from.is_nan(a) {
+        if fpcr & FPCR_DN != 0 {
+            return to.default_nan();
+        }
+        let sign = a & from.sign() != 0;
+        let frac = a & from.frac_mask();
+        let frac = match (from, to) {
+            (Ty::S, Ty::D) => frac << 29,
+            _ => frac >> 29,
+        };
+        return (if sign { to.sign() } else { 0 }) | to.exp_mask() | to.quiet() | frac;
+    }
+    match (from, to) {
+        (Ty::S, Ty::D) => (f32::from_bits(a as u32) as f64).to_bits(),
+        _ => (f64::from_bits(a) as f32).to_bits() as u64,
+    }
+}
+
+/// FCMP: the NZCV nibble (bits 3..0 = N Z C V) of comparing `a` with `b`.
+pub fn compare(ty: Ty, a: u64, b: u64) -> u64 {
+    if ty.is_nan(a) || ty.is_nan(b) {
+        return 0b0011;
+    }
+    let (x, y) = match ty {
+        Ty::S => (f32::from_bits(a as u32) as f64, f32::from_bits(b as u32) as f64),
+        Ty::D => (f64::from_bits(a), f64::from_bits(b)),
+    };
+    if x == y {
+        0b0110
+    } else if x < y {
+        0b1000
+    } else {
+        0b0010
+    }
+}
+
+/// FCVT[NAPMZ][SU] to a 32- or 64-bit integer (zero-extended to 64 bits).
+pub fn to_int(ty: Ty, a: u64, mode: Round, signed: bool, bits64: bool) -> u64 {
+    fn go<T: HostFloat>(a: u64, mode: Round, signed: bool, bits64: bool) -> u64 {
+        let x = T::from_raw(a).round_mode(mode);
+        match (signed, bits64) {
+            (true, true) => x.to_i64() as u64,
+            (false, true) => x.to_u64(),
+            (true, false) => x.to_i32() as u32 as u64,
+            (false, false) => x.to_u32() as u64,
+        }
+    }
+    match ty {
+        Ty::S => go::<f32>(a, mode, signed, bits64),
+        Ty::D => go::<f64>(a, mode, signed, bits64),
+    }
+}
+
+/// [SU]CVTF from a 32- or 64-bit integer (round to nearest).
+pub fn from_int(ty: Ty, v: u64, signed: bool, bits64: bool) -> u64 {
+    match (ty, signed, bits64) {
+        (Ty::S, true, true) => (v as i64 as f32).to_bits() as u64,
+        (Ty::S, false, true) => (v as f32).to_bits() as u64,
+        (Ty::S, true, false) => (v as u32 as i32 as f32).to_bits() as u64,
+        (Ty::S, false, false) => (v as u32 as f32).to_bits() as u64,
+        (Ty::D, true, true) => (v as i64 as f64).to_bits(),
+        (Ty::D, false, true) => (v as f64).to_bits(),
+        (Ty::D, true, false) => (v as u32 as i32 as f64).to_bits(),
+        (Ty::D, false, false) => (v as u32 as f64).to_bits(),
+    }
+}
+
+/// ARM `VFPExpandImm`: the 8-bit FMOV immediate as a single or double.
+pub fn expand_imm(ty: Ty, imm8: u32) -> u64 {
+    let sign = (imm8 >> 7) as u64 & 1;
+    let b6 = (imm8 >> 6) as u64 & 1;
+    let low = (imm8 & 0x3f) as u64;
+    match ty {
+        Ty::S => {
+            let exp = ((b6 ^ 1) << 7) | (if b6 == 1 { 0x7c } else { 0 }) | (low >> 4);
+            (sign << 31) | (exp << 23) | ((low & 0xf) << 19)
+        }
+        Ty::D => {
+            let exp = ((b6 ^ 1) << 10) | (if b6 == 1 { 0x3fc } else { 0 }) | (low >> 4);
+            (sign << 63) | (exp << 52) | ((low & 0xf) << 48)
+        }
+    }
+}
+
+/// FPCR of the guest whose state `state` points to.
+///
+/// # Safety
+/// `state` must point to a live [`A64State`].
+pub unsafe fn fpcr_of(state: *mut u8) -> u32 {
+    // SAFETY: per the contract.
+    unsafe { (*(state as *const A64State)).fpcr }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_rules() {
+        let snan = 0x7ff0_0000_0000_0001u64;
+        let qnan = 0xfff8_0000_0000_0002u64;
+        let one = 1.0f64.to_bits();
+        // A signalling NaN wins over an earlier quiet NaN, and comes out quieted.
+        assert_eq!(binop(Ty::D, Op2::Add, qnan, snan, 0), 0x7ff8_0000_0000_0001);
+        assert_eq!(binop(Ty::D, Op2::Add, one, qnan, 0), qnan);
+        assert_eq!(binop(Ty::D, Op2::Add, one, qnan, FPCR_DN), Ty::D.default_nan());
+        // inf - inf is the positive default NaN.
+        let inf = f64::INFINITY.to_bits();
+        assert_eq!(binop(Ty::D, Op2::Sub, inf, inf, 0), 0x7ff8_0000_0000_0000);
+        assert_eq!(binop(Ty::D, Op2::MinNm, qnan, one, 0), one);
+        assert_eq!(binop(Ty::D, Op2::Max, (-0.0f64).to_bits(), 0, 0), 0);
+        assert_eq!(binop(Ty::D, Op2::Min, (-0.0f64).to_bits(), 0, 0), (-0.0f64).to_bits());
+    }
+
+    #[test]
+    fn immediates_and_conversions() {
+        assert_eq!(expand_imm(Ty::D, 0x70), 1.0f64.to_bits());
+        assert_eq!(expand_imm(Ty::S, 0x00), 2.0f32.to_bits() as u64);
+        assert_eq!(expand_imm(Ty::D, 0xf0), (-1.0f64).to_bits());
+        assert_eq!(to_int(Ty::D, f64::NAN.to_bits(), Round::Zero, true, true), 0);
+        assert_eq!(to_int(Ty::D, 1e300f64.to_bits(), Round::Zero, true, false), 0x7fff_ffff);
+        assert_eq!(to_int(Ty::D, (-2.5f64).to_bits(), Round::TiesAway, true, true), (-3i64) as u64);
+    }
+}
