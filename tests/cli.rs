@@ -356,3 +356,17 @@ fn aarch64_program_runs_translated_like_under_qemu() {
     let report = text(&got.stderr);
     assert!(report.contains("xlate stats (aarch64 guest on "), "{report}");
 }
+
+#[test]
+fn strace_logs_syscalls_on_stderr_only() {
+    let exe = build_with("aarch64-linux-gnu-gcc", "a64_hello", "s", A64_NO_LIBC_HELLO, &["-nostdlib"]);
+    let out = translated(&["--strace"], &exe, &[]);
+    assert_eq!(text(&out.stdout), "hello from aarch64\n");
+    assert_eq!(out.status.code(), Some(42));
+    let log = text(&out.stderr);
+    let calls: Vec<&str> = log.lines().map(|l| l.split_once(' ').map_or(l, |(_pid, call)| call)).collect();
+    // The message's address depends on the linker; the rest is fixed.
+    assert_eq!(calls.len(), 2, "{log}");
+    assert!(calls[0].starts_with("write(1,0x") && calls[0].ends_with(",19) = 19"), "{log}");
+    assert_eq!(calls[1], "exit(42)", "{log}");
+}
