@@ -109,7 +109,7 @@ pub struct FixedCode {
     /// header and continues to the shared exit path, which restores the registers and
     /// returns from `enter`. Blocks jump to them so that every exit in a block
     /// costs a few bytes, not three 64-bit stores.
-    pub exit_with: [usize; 4],
+    pub exit_with: [usize; 5],
     /// Bytes of fixed code.
     pub len: usize,
 }
@@ -147,8 +147,10 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
     );
     let (next_pc, reason_at, arg_at) =
         (header::NEXT_PC as i32, header::EXIT_REASON as i32, header::EXIT_ARG as i32);
-    let mut exit_with = [0; 4];
-    for reason in [ExitReason::Lookup, ExitReason::Chain, ExitReason::Syscall, ExitReason::Trap] {
+    let mut exit_with = [0; 5];
+    for reason in
+        [ExitReason::Lookup, ExitReason::Chain, ExitReason::Syscall, ExitReason::Trap, ExitReason::Invalidate]
+    {
         exit_with[reason as usize] = base + asm.offset().0;
         let code = reason as i32;
         dynasm!(asm
@@ -160,7 +162,7 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
             ExitReason::Chain | ExitReason::Trap => {
                 dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], rcx)
             }
-            ExitReason::Lookup | ExitReason::Syscall => {
+            ExitReason::Lookup | ExitReason::Syscall | ExitReason::Invalidate => {
                 dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], 0)
             }
         }
