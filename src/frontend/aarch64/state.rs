@@ -45,6 +45,10 @@ pub struct A64State {
     /// Exclusive monitor: 1 while a load-exclusive is open (cleared by a store-exclusive,
     /// CLREX, and by the runtime on signals/context switches).
     pub excl_valid: u64,
+    /// Staging area of the interleaving structure loads and stores (LD2-LD4, ST2-ST4): the
+    /// memory image of the access, filled or emptied by IR loads and stores while a helper
+    /// moves the elements between it and the vector registers.
+    pub simd_scratch: [u64; 8],
 }
 
 /// Offsets of state fields, for IR `LoadState`/`StoreState`.
@@ -77,6 +81,9 @@ pub mod off {
     pub const EXCL_VALUE1: StateOffset = StateOffset(offset_of!(A64State, excl_value) as u32 + 8);
     pub const EXCL_SIZE: StateOffset = StateOffset(offset_of!(A64State, excl_size) as u32);
     pub const EXCL_VALID: StateOffset = StateOffset(offset_of!(A64State, excl_valid) as u32);
+    pub const fn simd_scratch(k: usize) -> StateOffset {
+        StateOffset((offset_of!(A64State, simd_scratch) + 8 * k) as u32)
+    }
 }
 
 impl A64State {
