@@ -12,6 +12,7 @@
 //! block before it with a SIGILL trap naming the address, bytes and disassembly.
 
 pub mod alu;
+pub mod atomic;
 pub mod bits;
 pub mod control;
 mod div_helpers;
@@ -21,8 +22,15 @@ pub mod muldiv;
 pub mod operand;
 pub mod shift;
 mod shift_helpers;
+pub mod sse_arith;
+pub mod sse_convert;
+pub mod sse_float;
+pub mod sse_int;
+pub mod sse_move;
 pub mod stack;
 pub mod state;
+pub mod string;
+pub mod system;
 
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -90,6 +98,13 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| control::lookup(m))
         .or_else(|| stack::lookup(m))
         .or_else(|| mov::lookup(m))
+        .or_else(|| sse_move::lookup(m))
+        .or_else(|| sse_int::lookup(m))
+        .or_else(|| sse_arith::lookup(m))
+        .or_else(|| sse_convert::lookup(m))
+        .or_else(|| string::lookup(m))
+        .or_else(|| atomic::lookup(m))
+        .or_else(|| system::lookup(m))
 }
 
 /// Translates one decoded instruction (no block bookkeeping): used by the block loop and by
@@ -254,14 +269,14 @@ mod tests {
 
     #[test]
     fn unimplemented_instruction_ends_the_block_before_it() {
-        // add eax, ebx; hlt
-        let block = block_of(&[0x01, 0xd8, 0xf4]);
+        // add eax, ebx; fld1 (no x87 arithmetic)
+        let block = block_of(&[0x01, 0xd8, 0xd9, 0xe8]);
         assert_eq!(block.guest_insns, 1);
         assert_eq!(block.guest_len, 2);
         match &block.exit {
             Exit::Trap { kind: TrapKind::IllegalInstruction, pc, message: Some(m) } => {
                 assert_eq!(*pc, GuestAddr(0x1002));
-                assert_eq!(m, "0x1002: unimplemented instruction f4 (hlt)");
+                assert_eq!(m, "0x1002: unimplemented instruction d9 e8 (fld1)");
             }
             e => panic!("unexpected exit {e:?}"),
         }
