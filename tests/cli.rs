@@ -356,3 +356,55 @@ fn aarch64_program_runs_translated_like_under_qemu() {
     let report = text(&got.stderr);
     assert!(report.contains("xlate stats (aarch64 guest on "), "{report}");
 }
+
+#[test]
+fn strace_logs_syscalls_on_stderr_only() {
+    let exe = build_with("aarch64-linux-gnu-gcc", "a64_hello", "s", A64_NO_LIBC_HELLO, &["-nostdlib"]);
+    let out = translated(&["--strace"], &exe, &[]);
+    assert_eq!(text(&out.stdout), "hello from aarch64\n");
+    assert_eq!(out.status.code(), Some(42));
+    let log = text(&out.stderr);
+    let calls: Vec<&str> = log.lines().map(|l| l.split_once(' ').map_or(l, |(_pid, call)| call)).collect();
+    // The message's address depends on the linker; the rest is fixed.
+    assert_eq!(calls.len(), 2, "{log}");
+    assert!(calls[0].starts_with("write(1,0x") && calls[0].ends_with(",19) = 19"), "{log}");
+    assert_eq!(calls[1], "exit(42)", "{log}");
+}
+
+/// AArch64: one line, then a permanently undefined instruction.
+const A64_NO_LIBC_UDF: &str = r#"
+    .globl _start
+    .text
+_start:
+    mov x0, #1
+    adr x1, msg
+    mov x2, #len
+    mov x8, #64
+    svc #0
+    udf #0
+    .section .rodata
+msg: .ascii "before udf\n"
+    len = . - msg
+"#;
+
+#[test]
+fn undefined_instruction_prints_one_line_and_dies_by_sigill() {
+    let exe = build_with("aarch64-linux-gnu-gcc", "a64_udf", "s", A64_NO_LIBC_UDF, &["-nostdlib"]);
+    let want = Command::new("qemu-aarch64-static").arg(&exe).output().expect("qemu-aarch64-static runs");
+    let got = translated(&[], &exe, &[]);
+    assert_eq!(text(&got.stdout), text(&want.stdout));
+    assert_eq!(ending(got.status), ending(want.status));
+    assert_eq!(got.status.signal(), Some(libc::SIGILL));
+    // The udf is the sixth instruction after _start, the entry point.
+    let entry = entry_point(&exe);
+    let err = text(&got.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(&format!("xlate: {:#x}: ", entry + 5 * 4)), "{err}");
+    assert!(err.contains("00000000"), "the message names the encoding: {err}");
+}
+
+/// e_entry of an ELF64 file.
+fn entry_point(exe: &Path) -> u64 {
+    let bytes = std::fs::read(exe).unwrap();
+    u64::from_le_bytes(bytes[24..32].try_into().unwrap())
+}

@@ -157,3 +157,79 @@ fn host_table_matches_libc_constants() {
         assert_eq!(host::number(sys), None, "{}", sys.name());
     }
 }
+
+/// `#define NAME <number>` lines whose name starts with `prefix`.
+fn numeric_defines(text: &str, prefix: &str) -> HashMap<String, i64> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let mut w = line.split_whitespace();
+        if w.next() != Some("#define") {
+            continue;
+        }
+        if let (Some(name), Some(value)) = (w.next(), w.next()) {
+            if name.starts_with(prefix) {
+                let v = match value.strip_prefix("0x") {
+                    Some(hex) => i64::from_str_radix(hex, 16),
+                    None => value.parse(),
+                };
+                if let Ok(v) = v {
+                    out.insert(name.to_string(), v);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The layer passes errno values and signal numbers through unchanged between the x86-64 and
+/// AArch64 ABIs: both take errno from asm-generic, and their signal numbers agree.
+#[test]
+fn errno_and_signal_numbers_agree_between_abis() {
+    let (Some(x_errno), Some(a_errno)) = (
+        read("/usr/include/x86_64-linux-gnu/asm/errno.h"),
+        read("/usr/aarch64-linux-gnu/include/asm/errno.h"),
+    ) else {
+        return;
+    };
+    for text in [&x_errno, &a_errno] {
+        assert_eq!(text.trim(), "#include <asm-generic/errno.h>");
+    }
+    let (Some(x_sig), Some(a_sig)) = (
+        read("/usr/include/x86_64-linux-gnu/asm/signal.h"),
+        read("/usr/aarch64-linux-gnu/include/asm-generic/signal.h"),
+    ) else {
+        return;
+    };
+    let (x, a) = (numeric_defines(&x_sig, "SIG"), numeric_defines(&a_sig, "SIG"));
+    let names = [
+        "SIGHUP",
+        "SIGINT",
+        "SIGILL",
+        "SIGABRT",
+        "SIGBUS",
+        "SIGUSR1",
+        "SIGSEGV",
+        "SIGPIPE",
+        "SIGCHLD",
+        "SIGSTOP",
+        "SIGSYS",
+        "SIGPWR",
+        "SIGIO",
+        "SIGWINCH",
+        "SIGSTKFLT",
+    ];
+    for name in names {
+        assert!(x.contains_key(name), "{name}");
+        assert_eq!(x.get(name), a.get(name), "{name}");
+    }
+    // Flags of sigaction that the layer passes to the host.
+    for name in ["SA_NOCLDSTOP", "SA_NOCLDWAIT", "SA_SIGINFO"] {
+        let xs = numeric_defines(&x_sig, "SA_");
+        let generic = read("/usr/aarch64-linux-gnu/include/asm-generic/signal-defs.h").unwrap();
+        let gs = numeric_defines(&generic, "SA_");
+        let gx = read("/usr/include/asm-generic/signal-defs.h").map(|t| numeric_defines(&t, "SA_"));
+        let xv = xs.get(name).or(gx.as_ref().and_then(|g| g.get(name)));
+        assert!(xv.is_some(), "{name} not found for x86-64");
+        assert_eq!(xv, gs.get(name), "{name}");
+    }
+}

@@ -48,6 +48,11 @@ use std::ops::Range;
 /// The guest page size, also passed to the guest as `AT_PAGESZ`.
 pub const PAGE_SIZE: u64 = 4096;
 
+/// Lowest address a guest may map: Linux's default `vm.mmap_min_addr` (64 KiB). Requests below
+/// it fail with `EPERM`, as for an unprivileged process, even when xlate runs as root: a guest
+/// page at address 0 would make null host pointers valid guest memory.
+pub const MIN_GUEST_ADDR: u64 = 0x10000;
+
 /// The protection bits a guest may record (`PROT_READ | PROT_WRITE | PROT_EXEC`).
 const PROT_RWX: i32 = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
 /// Every bit Linux accepts in `prot` for mmap/mprotect.
@@ -353,6 +358,9 @@ impl GuestMemory {
         if (fixed || noreplace) && !addr.is_multiple_of(PAGE_SIZE) {
             return Err(libc::EINVAL);
         }
+        if (fixed || noreplace) && addr < MIN_GUEST_ADDR {
+            return Err(libc::EPERM);
+        }
         if fixed && !noreplace {
             let end = addr.checked_add(len).ok_or(libc::ENOMEM)?;
             self.map_fixed(addr, end, host_prot(prot), flags, fd, offset)?;
@@ -472,6 +480,9 @@ impl GuestMemory {
             if !new_addr.is_multiple_of(PAGE_SIZE) {
                 return Err(libc::EINVAL);
             }
+            if new_addr < MIN_GUEST_ADDR {
+                return Err(libc::EPERM);
+            }
             let new_end = new_addr.checked_add(new_len).ok_or(libc::EINVAL)?;
             claims = self.claim_gaps(new_addr, new_end)?;
         }
@@ -583,6 +594,9 @@ impl GuestMemory {
             return Err(libc::EINVAL);
         }
         let end = page_up(len).and_then(|l| start.checked_add(l)).ok_or(libc::ENOMEM)?;
+        if start < MIN_GUEST_ADDR {
+            return Err(libc::EPERM);
+        }
         host_claim(start, end, host_prot(prot))?;
         self.table_set(start, end, prot);
         Ok(start)
@@ -657,12 +671,17 @@ impl CodeSource for GuestMemory {
         let Some(want_end) = start.checked_add(buf.len() as u64) else {
             return 0;
         };
-        let mut end = start;
-        for p in self.regions_in(start, want_end) {
-            if p.start != end || !p.is_exec() {
+        // Called for every block translated: walk the table without allocating.
+        let Some(first) = self.region_at(start).filter(Region::is_exec) else {
+            return 0;
+        };
+        let mut end = first.end.min(want_end);
+        let rest = if end < want_end { end..want_end } else { end..end };
+        for (&s, &(e, prot)) in self.regions.range(rest) {
+            if s != end || prot & libc::PROT_EXEC == 0 {
                 break;
             }
-            end = p.end;
+            end = e.min(want_end);
         }
         let n = (end - start) as usize;
         // SAFETY: [start, end) is guest memory with guest PROT_EXEC, which is host-readable.

@@ -61,6 +61,7 @@ pub(crate) fn emulate(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> i64 {
         epoll_wait => c(epoll_pwait, [a[0], a[1], a[2], a[3], 0, 8]),
         inotify_init => c(inotify_init1, [0; 6]),
         eventfd => c(eventfd2, [a[0], 0, 0, 0, 0, 0]),
+        signalfd => c(signalfd4, [a[0], a[1], a[2], 0, 0, 0]),
         utime => emulate_utime(cx, a),
         utimes => emulate_utimes(cx, AT_FDCWD, a[0], a[1]),
         futimesat => emulate_utimes(cx, a[0], a[1], a[2]),
@@ -465,5 +466,13 @@ mod tests {
             assert!(fd >= 0, "{sys:?}");
             close(fd);
         }
+        let mask: u64 = 1 << (libc::SIGUSR2 - 1);
+        let m = &mask as *const u64 as u64;
+        let fd = emu(Sysno::signalfd, &[-1i64 as u64, m, 8]);
+        close(fd);
+        assert_eq!(
+            emu(Sysno::signalfd, &[-1i64 as u64, m, 4]),
+            native(Sysno::signalfd, &[-1i64 as u64, m, 4])
+        );
     }
 }

@@ -85,6 +85,11 @@ sysnos! {
     epoll_create1 dup3 pipe2 inotify_init1 preadv pwritev prlimit64 syncfs getcpu renameat2
     getrandom memfd_create copy_file_range preadv2 pwritev2 statx rseq clone3 close_range
     faccessat2 epoll_pwait2 mknod
+    mlock munlock mlockall munlockall membarrier capget capset personality sendmmsg recvmmsg
+    getxattr lgetxattr fgetxattr setxattr lsetxattr fsetxattr listxattr llistxattr flistxattr
+    removexattr lremovexattr fremovexattr signalfd signalfd4 rt_sigqueueinfo rt_tgsigqueueinfo
+    pidfd_open pidfd_send_signal sched_setscheduler sched_setparam sched_rr_get_interval
+    timer_getoverrun
 }
 
 /// What the runtime must do after a guest system call.

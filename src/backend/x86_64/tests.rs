@@ -780,9 +780,20 @@ fn show_frontend_block_code() {
     let mut fe = crate::frontend::x86_64::X86Frontend::new();
     let mut block = fe.translate(&SliceCode { base: GuestAddr(0x1000), bytes }, GuestAddr(0x1000));
     crate::ir::opt::optimize(&mut block);
+    show(&block);
+    // add x0, x1, x2 ; subs x3, x0, #1 ; ldr x4, [x3, #8] ; b.ne .-12
+    let words: [u32; 4] = [0x8b02_0020, 0xf100_0403, 0xf940_0464, 0x54ff_ffa1];
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let mut fe = crate::frontend::aarch64::A64Frontend::new();
+    let mut block = fe.translate(&SliceCode { base: GuestAddr(0x1000), bytes: &bytes }, GuestAddr(0x1000));
+    crate::ir::opt::optimize(&mut block);
+    show(&block);
+}
+
+fn show(block: &Block) {
     println!("{block}");
     let mut h = Harness::new(HostFeatures::detect());
-    let c = h.compile(&block);
+    let c = h.compile(block);
     println!("{}", listing(h.cache.bytes(c.entry, c.host_len), c.entry.0 as u64));
     println!("host bytes {} for {} guest insns", c.host_len, block.guest_insns);
 }
