@@ -295,6 +295,31 @@ pub fn cases() -> Vec<Case> {
             store_ax(0x102),
         ],
     );
+    // Rounding control (fldcw with each RC) for integer stores, frndint, arithmetic and
+    // narrowing stores; the control word is at 0x3c.
+    for (k, cw) in [0x037fu16, 0x077f, 0x0b7f, 0x0f7f].into_iter().enumerate() {
+        let program = vec![
+            im("Fldcw_m2byte", 0x3c),
+            im("Fld_m64fp", 0),
+            im("Fist_m32int", 0x100),
+            im("Fistp_m64int", 0x108),
+            im("Fld_m80fp", 0x30),
+            i0("Frndint"),
+            im("Fstp_m80fp", 0x110),
+            im("Fld_m64fp", 0),
+            im("Fdiv_m64fp", 8),
+            im("Fst_m32fp", 0x120),
+            im("Fstp_m80fp", 0x130),
+            im("Fld_m80fp", 0x30),
+            im("Fstp_m64fp", 0x140),
+        ];
+        let bytes = encode(&program);
+        let cases_k: Vec<Case> = cases_for_bytes(&format!("rounding-{k}"), bytes)
+            .into_iter()
+            .map(|c| c.mem(0x23c, &cw.to_le_bytes()))
+            .collect();
+        cases.extend(cases_k);
+    }
     // fprem/fprem1 loops until C2 reports a complete remainder (the hardware reduces at most
     // 2^63 per step): L: fpremX; fnstsw ax; test ah, 4; jnz L
     for (op, opcode) in [("Fprem", 0xf8u8), ("Fprem1", 0xf5)] {
