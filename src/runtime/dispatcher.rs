@@ -6,7 +6,8 @@
 //!            │ miss                                     ├─ Lookup:  block_at(next_pc), jump table
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
-//!   (into the code cache; full: flush, retry)           └─ Trap:    message, guest dies by signal
+//!   (into the code cache; full: flush, retry)           ├─ Invalidate: flush, then next_pc
+//!                                                       └─ Trap:    message, guest dies by signal
 //! ```
 //!
 //! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
