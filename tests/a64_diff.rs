@@ -574,7 +574,8 @@ fn a64_generated_cases_live() {
     let Ok(spec) = std::env::var("XLATE_A64_LIVE") else { return };
     let mut parts = spec.split(',');
     let per_row = parts.next().and_then(|p| p.parse().ok()).unwrap_or(200);
-    let seed = parts.next().and_then(|p| u64::from_str_radix(p.trim_start_matches("0x"), 16).ok()).unwrap_or(0x11fe);
+    let seed =
+        parts.next().and_then(|p| u64::from_str_radix(p.trim_start_matches("0x"), 16).ok()).unwrap_or(0x11fe);
     let cases = generated_cases_with(per_row, seed);
     for chunk in cases.chunks(1500) {
         let recs = run_reference("live", chunk);
