@@ -398,19 +398,32 @@ pub extern "C" fn x87_arith_mem(state: *mut u8, op: u64, kind: u64, bits: u64, _
 
 /// Compares st(0) with st(`index`) (or, for `kind` other than `kind::ST`, a memory value in
 /// `bits`). Returns the comparison as RFLAGS bits (ZF PF CF, as fcomi sets them) and also sets
-/// C3 C2 C0 (as fcom sets them). Pops `pops` times. `ordered` comparisons (fcom, fcomi) also
-/// flag invalid for quiet NaNs; the masked result is the same.
-pub extern "C" fn x87_compare(state: *mut u8, index: u64, kind: u64, bits: u64, pops: u64) -> u64 {
+/// C3 C2 C0 (as fcom sets them). `mode` is the number of pops (bits 0..8) and, in bit 8,
+/// whether the comparison is ordered (fcom, fcomi: invalid for any NaN, where the unordered
+/// fucom/fucomi flag invalid only for signalling NaNs); the masked result is the same. Bit 9
+/// set: the RFLAGS form (fcomi), which leaves C3 C2 C0 alone.
+pub extern "C" fn x87_compare(state: *mut u8, index: u64, kind: u64, bits: u64, mode: u64) -> u64 {
     let mut f = fpu(state);
+    let (pops, ordered) = (mode & 0xff, mode & 0x100 != 0);
     let a = f.get(0);
     let b = if kind == kind::ST { f.get(index as usize) } else { to_f80(&mut f, kind, bits, 0).value };
+    if a.is_signaling() || b.is_signaling() || (ordered && (a.is_nan() || b.is_nan())) {
+        f.0.fpu_sw |= 1;
+    } else if a.is_denormal() || b.is_denormal() || (kind != kind::ST && is_denormal_source(kind, bits)) {
+        f.0.fpu_sw |= DE;
+    }
     let (rflags, cc) = match a.partial_cmp(&b) {
         None => (0x45, C3 | C2 | C0),
         Some(Ordering::Less) => (0x01, C0),
         Some(Ordering::Equal) => (0x40, C3),
         Some(Ordering::Greater) => (0x00, 0),
     };
-    f.0.fpu_sw = (f.0.fpu_sw & !(C3 | C2 | C1 | C0)) | cc;
+    if mode & 0x200 != 0 {
+        // fcomi/fucomi: RFLAGS only; C1 cleared, C3 C2 C0 unchanged.
+        f.0.fpu_sw &= !C1;
+    } else {
+        f.0.fpu_sw = (f.0.fpu_sw & !(C3 | C2 | C1 | C0)) | cc;
+    }
     for _ in 0..pops {
         f.pop();
     }
@@ -457,7 +470,7 @@ pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u6
             f.0.fpu_sw = (f.0.fpu_sw & !(C3 | C2 | C1 | C0)) | class | sign;
         }
         unary::TST => {
-            x87_compare(state, 0, kind::CONST, 0, 0);
+            x87_compare(state, 0, kind::CONST, 0, 0x100);
             return fpu(state).0.fpu_sw as u64;
         }
         unary::PREM | unary::PREM1 => {
