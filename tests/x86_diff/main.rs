@@ -27,9 +27,13 @@ mod scratch;
 mod translated;
 
 mod cases_atomic;
+mod cases_flow;
+mod cases_int;
 mod cases_sse;
 mod cases_string;
 mod cases_system;
+mod cases_x87;
+mod int_forms;
 
 use case::{Case, Outcome};
 use iced_x86::{Decoder, DecoderOptions, Mnemonic, RflagsBits};
@@ -49,6 +53,14 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("string", cases_string::cases),
     ("atomic", cases_atomic::cases),
     ("system", cases_system::cases),
+    ("alu", cases_int::alu),
+    ("shift", cases_int::shift),
+    ("muldiv", cases_int::muldiv),
+    ("bits", cases_int::bits),
+    ("mov", cases_flow::mov),
+    ("stack", cases_flow::stack),
+    ("control", cases_flow::control),
+    ("x87", cases_x87::cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -284,6 +296,38 @@ fn atomic() {
 fn system() {
     check_family("system", cases_system::cases());
 }
+#[test]
+fn alu() {
+    check_family("alu", cases_int::alu());
+}
+#[test]
+fn shift() {
+    check_family("shift", cases_int::shift());
+}
+#[test]
+fn muldiv() {
+    check_family("muldiv", cases_int::muldiv());
+}
+#[test]
+fn bits() {
+    check_family("bits", cases_int::bits());
+}
+#[test]
+fn mov() {
+    check_family("mov", cases_flow::mov());
+}
+#[test]
+fn stack() {
+    check_family("stack", cases_flow::stack());
+}
+#[test]
+fn control() {
+    check_family("control", cases_flow::control());
+}
+#[test]
+fn x87() {
+    check_family("x87", cases_x87::cases());
+}
 
 /// The frontend families whose every mnemonic must have a differential case. A family joins
 /// this list together with its case list; the test also prints the implemented mnemonics of
@@ -296,6 +340,14 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("string", xlate::frontend::x86_64::string::lookup),
     ("atomic", xlate::frontend::x86_64::atomic::lookup),
     ("system", xlate::frontend::x86_64::system::lookup),
+    ("alu", xlate::frontend::x86_64::alu::lookup),
+    ("shift", xlate::frontend::x86_64::shift::lookup),
+    ("muldiv", xlate::frontend::x86_64::muldiv::lookup),
+    ("bits", xlate::frontend::x86_64::bits::lookup),
+    ("control", xlate::frontend::x86_64::control::lookup),
+    ("stack", xlate::frontend::x86_64::stack::lookup),
+    ("mov", xlate::frontend::x86_64::mov::lookup),
+    ("x87", xlate::frontend::x86_64::x87::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is
