@@ -103,6 +103,10 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                     Ok(host) => host,
                     Err(exited) => return exited,
                 },
+                Some(ExitReason::Invalidate) => {
+                    self.flush();
+                    self.block_at(next, env.code())
+                }
                 Some(ExitReason::Trap) => {
                     G::set_pc(state, next);
                     return Outcome::Signal(self.trap(next, header.exit_arg));
