@@ -226,7 +226,6 @@ int main(int argc, char **argv) {
 "#;
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn program_without_libc_runs_translated() {
     let exe = build("no_libc_hello", "s", NO_LIBC_HELLO, &["-nostdlib"]);
     let out = same_as_native(&[], &exe, &[]);
@@ -234,7 +233,6 @@ fn program_without_libc_runs_translated() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn program_without_libc_loops_and_calls_like_native() {
     let exe =
         build("no_libc_loops", "c", NO_LIBC_LOOPS, &["-nostdlib", "-fno-builtin", "-fno-stack-protector"]);
@@ -244,16 +242,16 @@ fn program_without_libc_loops_and_calls_like_native() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
-fn glibc_hello_gets_its_arguments_unchanged() {
-    let exe = build("hello_args", "c", HELLO_ARGS, &[]);
-    let args = ["--stats", "-x", "--", "two words", "--help"];
-    let out = same_as_native(&[], &exe, &args);
-    assert!(out.stderr.is_empty(), "stderr: {}", text(&out.stderr));
+fn hello_gets_its_arguments_unchanged_with_glibc_and_musl() {
+    for cc in ["gcc", "musl-gcc"] {
+        let exe = build_with(cc, &format!("hello_args_{cc}"), "c", HELLO_ARGS, &[]);
+        let args = ["--stats", "-x", "--", "two words", "--help"];
+        let out = same_as_native(&[], &exe, &args);
+        assert!(out.stderr.is_empty(), "{cc}: stderr: {}", text(&out.stderr));
+    }
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn stats_go_to_stderr_and_show_translation() {
     let exe = build("no_libc_loops", "c", NO_LIBC_LOOPS, NO_LIBC);
     let out = same_as_native(&["--stats"], &exe, &[]);
@@ -269,7 +267,6 @@ fn stats_go_to_stderr_and_show_translation() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn divide_by_zero_dies_by_sigfpe_like_native() {
     let exe = build("divide", "c", DIVIDE, &[]);
     let out = same_as_native(&[], &exe, &[]);
@@ -300,7 +297,6 @@ fn non_elf_file_exits_126_with_one_line() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn guest_fault_dies_by_sigsegv_like_native() {
     let exe = build("no_libc_segv", "c", NO_LIBC_SEGV, NO_LIBC);
     let out = same_as_native(&[], &exe, &[]);
@@ -317,7 +313,6 @@ fn ending_with_broken_stdout(mut command: Command) -> String {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn write_to_a_broken_pipe_dies_by_sigpipe_like_native() {
     let exe = build("no_libc_write", "c", NO_LIBC_WRITE, NO_LIBC);
     let native = ending_with_broken_stdout(Command::new(&exe));
@@ -355,4 +350,56 @@ fn aarch64_program_runs_translated_like_under_qemu() {
     assert_eq!(ending(got.status), ending(want.status));
     let report = text(&got.stderr);
     assert!(report.contains("xlate stats (aarch64 guest on "), "{report}");
+}
+
+#[test]
+fn strace_logs_syscalls_on_stderr_only() {
+    let exe = build_with("aarch64-linux-gnu-gcc", "a64_hello", "s", A64_NO_LIBC_HELLO, &["-nostdlib"]);
+    let out = translated(&["--strace"], &exe, &[]);
+    assert_eq!(text(&out.stdout), "hello from aarch64\n");
+    assert_eq!(out.status.code(), Some(42));
+    let log = text(&out.stderr);
+    let calls: Vec<&str> = log.lines().map(|l| l.split_once(' ').map_or(l, |(_pid, call)| call)).collect();
+    // The message's address depends on the linker; the rest is fixed.
+    assert_eq!(calls.len(), 2, "{log}");
+    assert!(calls[0].starts_with("write(1,0x") && calls[0].ends_with(",19) = 19"), "{log}");
+    assert_eq!(calls[1], "exit(42)", "{log}");
+}
+
+/// AArch64: one line, then a permanently undefined instruction.
+const A64_NO_LIBC_UDF: &str = r#"
+    .globl _start
+    .text
+_start:
+    mov x0, #1
+    adr x1, msg
+    mov x2, #len
+    mov x8, #64
+    svc #0
+    udf #0
+    .section .rodata
+msg: .ascii "before udf\n"
+    len = . - msg
+"#;
+
+#[test]
+fn undefined_instruction_prints_one_line_and_dies_by_sigill() {
+    let exe = build_with("aarch64-linux-gnu-gcc", "a64_udf", "s", A64_NO_LIBC_UDF, &["-nostdlib"]);
+    let want = Command::new("qemu-aarch64-static").arg(&exe).output().expect("qemu-aarch64-static runs");
+    let got = translated(&[], &exe, &[]);
+    assert_eq!(text(&got.stdout), text(&want.stdout));
+    assert_eq!(ending(got.status), ending(want.status));
+    assert_eq!(got.status.signal(), Some(libc::SIGILL));
+    // The udf is the sixth instruction after _start, the entry point.
+    let entry = entry_point(&exe);
+    let err = text(&got.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(&format!("xlate: {:#x}: ", entry + 5 * 4)), "{err}");
+    assert!(err.contains("00000000"), "the message names the encoding: {err}");
+}
+
+/// e_entry of an ELF64 file.
+fn entry_point(exe: &Path) -> u64 {
+    let bytes = std::fs::read(exe).unwrap();
+    u64::from_le_bytes(bytes[24..32].try_into().unwrap())
 }

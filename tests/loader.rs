@@ -347,6 +347,31 @@ fn stack_layout_matches_the_kernel() {
     assert_eq!(st.report(&m), native);
 }
 
+/// A program started with an empty argv: the kernel gives it one empty argument.
+#[test]
+fn empty_argv_gets_an_empty_argv0_like_the_kernel() {
+    const EXEC_EMPTY_C: &str = r#"
+#include <unistd.h>
+int main(int argc, char **argv) {
+    char *args[] = {0};
+    char *env[] = {"A=1", 0};
+    execve(argv[1], args, env);
+    return 127;
+}
+"#;
+    let Some(dump) = build("stack-dump", STACK_DUMP_C, "gcc", &["-static", "-O2"]) else { return };
+    let Some(launcher) = build("exec-empty", EXEC_EMPTY_C, "gcc", &["-O2"]) else { return };
+    let native = Command::new(&launcher).arg(&dump).output().unwrap();
+    assert!(native.status.success());
+    let native = String::from_utf8(native.stdout).unwrap();
+    assert!(native.contains("argc 1\n"), "{native}");
+
+    let _g = lock();
+    let mut m = new_memory();
+    let prog = load_with(&dump, &[], &["A=1"], &mut m).unwrap();
+    assert_eq!(read_stack(&m, prog.stack_pointer).report(&m), native);
+}
+
 #[test]
 fn static_pie_loads_at_a_base() {
     let Some(path) = build("hello-static-pie", HELLO_C, "gcc", &["-static-pie", "-O2"]) else {

@@ -8,14 +8,16 @@
 //! [`LoadError`] with one clear line and exit status 126 (127 if the file is missing).
 //!
 //! How segments are mapped (the result is what Linux's `load_elf_binary` produces):
-//! * the whole span of the PT_LOAD segments is claimed at once with `MAP_FIXED_NOREPLACE`, so
-//!   an executable whose addresses overlap xlate's own memory is refused
-//!   ([`LoadErrorKind::Overlap`]) instead of clobbering it;
+//! * the segments' pages are claimed with `MAP_FIXED_NOREPLACE` (for ET_EXEC each run of
+//!   touching segments, for static-pie the whole span, which is what gets relocated), so an
+//!   executable whose addresses overlap xlate's own memory is refused
+//!   ([`LoadErrorKind::Overlap`], naming the mapping in the way) instead of clobbering it;
 //! * each segment's pages are made writable, its file bytes copied in (the rest, bss and the
 //!   tail of the last file page, is zero because the memory is fresh), then given the
 //!   segment's protection; a page shared by two segments gets both protections; the space
 //!   between segments is unmapped again;
-//! * the program break starts at the first page above the highest segment.
+//! * the program break starts at the first page above the highest segment (Linux with address
+//!   randomization off; with it on, Linux moves the break a random distance up).
 //!
 //! PT_TLS needs nothing from the loader (the guest's libc sets up TLS from the program
 //! headers via AT_PHDR). PT_GNU_STACK only decides whether the stack is executable (PF_X),
@@ -127,7 +129,7 @@ pub fn load(
     let (uid, euid, gid, egid) =
         unsafe { (libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()) };
     let v = AuxValue::Value;
-    let mut auxv = vec![
+    let auxv = [
         (at::MINSIGSTKSZ, v(image.arch.min_signal_stack_size())),
         (at::HWCAP, v(hwcap1)),
         (at::PAGESZ, v(PAGE_SIZE)),
@@ -146,10 +148,15 @@ pub fn load(
         (at::RANDOM, AuxValue::Random),
         (at::HWCAP2, v(hwcap2)),
         (at::EXECFN, AuxValue::ExecFn),
+        (at::PLATFORM, AuxValue::Platform),
     ];
-    auxv.push((at::PLATFORM, AuxValue::Platform));
 
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    // Linux (since 5.18) gives a program started with an empty argv one empty argument, so
+    // that argv[0] always exists.
+    let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    if argv.is_empty() {
+        argv.push(b"");
+    }
     let envp: Vec<&[u8]> = env.iter().map(|e| e.as_bytes()).collect();
     let contents = StackContents {
         argv: &argv,

@@ -150,6 +150,7 @@ pub(super) fn constant(e: &mut Emitter, dst: Temp, value: u64) {
 pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Width) {
     let q = w == Width::W64;
     match op {
+        BinOp::Add if add_as_lea(e, op, dst, a, b, w) => {}
         BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul => {
             // Low result bits depend only on low input bits: compute at 32 or 64 bits, in the
             // destination's register.
@@ -214,6 +215,28 @@ pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Wi
             e.store(dst, RAX);
         }
     }
+}
+
+/// `dst = a + b` as one `lea` (three operands, so no copy of `a` first) when both are in
+/// registers; returns false (emitting nothing) otherwise. A 32-bit `lea` zero-extends like any
+/// 32-bit result. (With an immediate, `mov` + `add r, imm8` is shorter than the `lea` with
+/// a 32-bit displacement that dynasm emits for a displacement known only at run time.)
+fn add_as_lea(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Width) -> bool {
+    let (BinOp::Add, Operand::Reg(ra), Operand::Reg(rb)) = (op, e.operand(a), e.operand(b)) else {
+        return false;
+    };
+    let d = e.dst_reg(dst, RAX);
+    let asm = &mut e.asm;
+    if w == Width::W64 {
+        dynasm!(asm ; .arch x64 ; lea Rq(d), [Rq(ra) + Rq(rb)]);
+    } else {
+        dynasm!(asm ; .arch x64 ; lea Rd(d), [Rq(ra) + Rq(rb)]);
+    }
+    if matches!(w, Width::W8 | Width::W16) {
+        zext_reg(asm, w, d);
+    }
+    e.store(dst, d);
+    true
 }
 
 /// Shifts and rotates of `reg` by the constant `count` (already `mod width`) or else by `cl`.

@@ -46,6 +46,7 @@ pub fn all_rows() -> impl Iterator<Item = &'static Row> {
         .chain(super::system::ROWS)
         .chain(super::atomic::ROWS)
         .chain(super::loadstore::ROWS)
+        .chain(super::ldst_simd::ROWS)
         .chain(super::fp::ROWS)
         .chain(super::simd::ROWS)
 }

@@ -31,13 +31,6 @@ pub const ROWS: &[Row] = &[
     ),
     row!(LDST_reg, "LDR/STR (register offset)", "ss111V00 oo1 mmmmm xxx S 10 nnnnn ttttt", load_store_reg),
     row!(LDST_uimm, "LDR/STR (unsigned offset)", "ss111V01 oo iiiiiiiiiiii nnnnn ttttt", load_store_uimm),
-    row!(LD1_multi, "LD1/ST1 (multiple structures)", "0Q0011000L000000 oooo ss nnnnn ttttt", ld1_multiple),
-    row!(
-        LD1_multi_post,
-        "LD1/ST1 (multiple structures, post-index)",
-        "0Q0011001L0 mmmmm oooo ss nnnnn ttttt",
-        ld1_multiple
-    ),
 ];
 
 /// What a load/store does with its register.
@@ -266,51 +259,5 @@ fn load_store_uimm(cx: &mut Ctx, w: u32) -> Flow {
     let offset = (bits(w, 10, 12) as i64) << acc.scale();
     let addr = base_plus(cx, rn, offset);
     transfer(cx, acc, addr, rt);
-    Flow::Next
-}
-
-/// LD1/ST1 with 1 to 4 consecutive registers. LD2/LD3/LD4 (interleaving) are not implemented.
-fn ld1_multiple(cx: &mut Ctx, w: u32) -> Flow {
-    let regs = match bits(w, 12, 4) {
-        0b0111 => 1,
-        0b1010 => 2,
-        0b0110 => 3,
-        0b0010 => 4,
-        _ => return Flow::Unimplemented("LD2/LD3/LD4/ST2/ST3/ST4 (multiple structures)"),
-    };
-    let q = bit(w, 30);
-    let load = bit(w, 22);
-    let post = bit(w, 23);
-    let (rm, rn, rt) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let reg_bytes = if q { 16 } else { 8 };
-    let base = cx.xsp(rn, Width::W64);
-    // Elements are stored in memory in register order, so for LD1/ST1 the element size does
-    // not change the byte layout (little endian).
-    for i in 0..regs {
-        let r = ((rt + i) % 32) as usize;
-        let at =
-            if i == 0 { base } else { cx.b.bin_imm(BinOp::Add, base, (i * reg_bytes) as u64, Width::W64) };
-        if q {
-            transfer(
-                cx,
-                Access { bytes: 16, vector: true, xfer: if load { Xfer::Load } else { Xfer::Store } },
-                at,
-                r as u32,
-            );
-        } else if load {
-            let v = cx.b.load(at, Width::W64);
-            let zero = cx.imm(0);
-            cx.b.store_state(off::v(r), v, Width::W64);
-            cx.b.store_state(off::v_hi(r), zero, Width::W64);
-        } else {
-            let v = cx.b.load_state(off::v(r), Width::W64);
-            cx.b.store(at, v, Width::W64);
-        }
-    }
-    if post {
-        let inc = if rm == 31 { cx.imm((regs * reg_bytes) as u64) } else { cx.xr(rm, Width::W64) };
-        let nb = cx.b.bin(BinOp::Add, base, inc, Width::W64);
-        cx.set_xsp(rn, nb, Width::W64);
-    }
     Flow::Next
 }

@@ -12,9 +12,11 @@ pub mod dp_reg;
 pub mod flags;
 pub mod fp;
 pub mod fp_helpers;
+pub mod ldst_simd;
 pub mod loadstore;
 pub mod simd;
 pub mod simd_helpers;
+pub mod simd_ir;
 pub mod state;
 pub mod system;
 

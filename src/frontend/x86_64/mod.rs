@@ -12,6 +12,7 @@
 //! block before it with a SIGILL trap naming the address, bytes and disassembly.
 
 pub mod alu;
+pub mod atomic;
 pub mod bits;
 pub mod control;
 mod div_helpers;
@@ -21,8 +22,17 @@ pub mod muldiv;
 pub mod operand;
 pub mod shift;
 mod shift_helpers;
+pub mod sse_arith;
+pub mod sse_convert;
+pub mod sse_float;
+pub mod sse_int;
+pub mod sse_move;
 pub mod stack;
 pub mod state;
+pub mod string;
+pub mod system;
+pub mod x87;
+mod x87_helpers;
 
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -88,8 +98,16 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| muldiv::lookup(m))
         .or_else(|| bits::lookup(m))
         .or_else(|| control::lookup(m))
+        .or_else(|| x87::lookup(m))
         .or_else(|| stack::lookup(m))
         .or_else(|| mov::lookup(m))
+        .or_else(|| sse_move::lookup(m))
+        .or_else(|| sse_int::lookup(m))
+        .or_else(|| sse_arith::lookup(m))
+        .or_else(|| sse_convert::lookup(m))
+        .or_else(|| string::lookup(m))
+        .or_else(|| atomic::lookup(m))
+        .or_else(|| system::lookup(m))
 }
 
 /// Translates one decoded instruction (no block bookkeeping): used by the block loop and by
@@ -254,14 +272,14 @@ mod tests {
 
     #[test]
     fn unimplemented_instruction_ends_the_block_before_it() {
-        // add eax, ebx; hlt
-        let block = block_of(&[0x01, 0xd8, 0xf4]);
+        // add eax, ebx; vzeroupper (AVX is not implemented)
+        let block = block_of(&[0x01, 0xd8, 0xc5, 0xf8, 0x77]);
         assert_eq!(block.guest_insns, 1);
         assert_eq!(block.guest_len, 2);
         match &block.exit {
             Exit::Trap { kind: TrapKind::IllegalInstruction, pc, message: Some(m) } => {
                 assert_eq!(*pc, GuestAddr(0x1002));
-                assert_eq!(m, "0x1002: unimplemented instruction f4 (hlt)");
+                assert_eq!(m, "0x1002: unimplemented instruction c5 f8 77 (vzeroupper)");
             }
             e => panic!("unexpected exit {e:?}"),
         }

@@ -31,9 +31,19 @@ pub struct X86State {
     pub _pad1: u32,
     /// xmm0 .. xmm15, each as two little-endian 64-bit halves.
     pub xmm: [[u64; 2]; 16],
-    /// x87 control word (only stored and reloaded by fnstcw/fldcw; no x87 arithmetic).
+    /// x87 control word (rounding control is honoured by the x87 helpers; precision control
+    /// is not: x87 arithmetic is always done in extended precision).
     pub fpu_cw: u16,
     pub _pad2: [u16; 3],
+    /// x87 status word: exception flags, condition codes C0..C3, TOP in bits 11..14.
+    pub fpu_sw: u16,
+    /// x87 tags, one bit per physical register: set when it holds a value.
+    pub fpu_tags: u8,
+    pub _pad3: [u8; 5],
+    /// x87 physical registers R0..R7, each an 80-bit value in the low bytes of two u64.
+    pub fpr: [[u64; 2]; 8],
+    /// Where x87 helpers leave an 80-bit value for translated code to store to memory.
+    pub fpu_scratch: [u64; 2],
 }
 
 impl Default for X86State {
@@ -58,6 +68,11 @@ impl Default for X86State {
             xmm: [[0; 2]; 16],
             fpu_cw: 0x37f,
             _pad2: [0; 3],
+            fpu_sw: 0,
+            fpu_tags: 0,
+            _pad3: [0; 5],
+            fpr: [[0; 2]; 8],
+            fpu_scratch: [0; 2],
         }
     }
 }
@@ -104,6 +119,8 @@ pub mod off {
     pub const DF: StateOffset = StateOffset(offset_of!(X86State, df) as u32);
     pub const MXCSR: StateOffset = StateOffset(offset_of!(X86State, mxcsr) as u32);
     pub const FPU_CW: StateOffset = StateOffset(offset_of!(X86State, fpu_cw) as u32);
+    pub const FPU_SW: StateOffset = StateOffset(offset_of!(X86State, fpu_sw) as u32);
+    pub const FPU_SCRATCH: StateOffset = StateOffset(offset_of!(X86State, fpu_scratch) as u32);
 }
 
 impl X86State {

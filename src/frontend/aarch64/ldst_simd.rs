@@ -1,0 +1,247 @@
+//! ARM ARM C4.1.94 "Advanced SIMD load/store multiple structures" and "single structure":
+//! LD1-LD4 / ST1-ST4 (multiple structures, with and without post-index), LD1/ST1 to or from
+//! one lane, and LD1R (load and replicate).
+//!
+//! Memory is always touched by IR loads and stores, so a fault is the guest's fault at the
+//! instruction, exactly as for any other access. LD1/ST1 move whole registers (the byte
+//! layout does not depend on the element size); the interleaving LD2-LD4/ST2-ST4 stage the
+//! memory image in `A64State::simd_scratch` and let a helper move the elements.
+
+use super::decode::{row, Row};
+use super::loadstore::{transfer, Access, Xfer};
+use super::state::off;
+use super::{bit, bits, A64State, Ctx, Flow};
+use crate::ir::{BinOp, Helper, Temp, Width};
+
+pub const ROWS: &[Row] = &[
+    row!(
+        LDST_multi,
+        "LD1-LD4/ST1-ST4 (multiple structures)",
+        "0Q0011000L000000 oooo ss nnnnn ttttt",
+        multiple
+    ),
+    row!(
+        LDST_multi_post,
+        "LD1-LD4/ST1-ST4 (multiple structures, post-index)",
+        "0Q0011001L0 mmmmm oooo ss nnnnn ttttt",
+        multiple
+    ),
+    row!(LDST_single, "LD1/ST1 (single structure), LD1R", "0Q0011010L R 00000 ooo S ss nnnnn ttttt", single),
+    row!(
+        LDST_single_post,
+        "LD1/ST1 (single structure), LD1R, post-index",
+        "0Q0011011L R mmmmm ooo S ss nnnnn ttttt",
+        single
+    ),
+];
+
+/// Writes back the base register of a post-indexed form: `Rm` = 31 means "by the number of
+/// bytes transferred".
+fn post_index(cx: &mut Ctx, w: u32, base: Temp, bytes: u32) {
+    if bit(w, 23) {
+        let (rm, rn) = (bits(w, 16, 5), bits(w, 5, 5));
+        let inc = if rm == 31 { cx.imm(bytes as u64) } else { cx.xr(rm, Width::W64) };
+        let nb = cx.b.bin(BinOp::Add, base, inc, Width::W64);
+        cx.set_xsp(rn, nb, Width::W64);
+    }
+}
+
+fn multiple(cx: &mut Ctx, w: u32) -> Flow {
+    // (registers, elements per structure)
+    let (regs, selem) = match bits(w, 12, 4) {
+        0b0000 => (4, 4),
+        0b0010 => (4, 1),
+        0b0100 => (3, 3),
+        0b0110 => (3, 1),
+        0b0111 => (1, 1),
+        0b1000 => (2, 2),
+        0b1010 => (2, 1),
+        _ => return Flow::Unimplemented("unallocated structure load/store opcode"),
+    };
+    let q = bit(w, 30);
+    if selem > 1 && bits(w, 10, 2) == 3 && !q {
+        return Flow::Unimplemented("reserved structure load/store size");
+    }
+    let load = bit(w, 22);
+    let (rn, rt) = (bits(w, 5, 5), bits(w, 0, 5));
+    let reg_bytes = if q { 16 } else { 8 };
+    let base = cx.xsp(rn, Width::W64);
+    let at = |cx: &mut Ctx, off: u32| {
+        if off == 0 {
+            base
+        } else {
+            cx.b.bin_imm(BinOp::Add, base, off as u64, Width::W64)
+        }
+    };
+    if selem == 1 {
+        for i in 0..regs {
+            let r = (rt + i) % 32;
+            let a = at(cx, i * reg_bytes);
+            if q {
+                let xfer = if load { Xfer::Load } else { Xfer::Store };
+                transfer(cx, Access { bytes: 16, vector: true, xfer }, a, r);
+            } else if load {
+                let v = cx.b.load(a, Width::W64);
+                let zero = cx.imm(0);
+                cx.b.store_state(off::v(r as usize), v, Width::W64);
+                cx.b.store_state(off::v_hi(r as usize), zero, Width::W64);
+            } else {
+                let v = cx.b.load_state(off::v(r as usize), Width::W64);
+                cx.b.store(a, v, Width::W64);
+            }
+        }
+    } else {
+        let chunks = regs * reg_bytes / 8;
+        let word = cx.imm(w as u64);
+        if load {
+            for k in 0..chunks {
+                let a = at(cx, 8 * k);
+                let v = cx.b.load(a, Width::W64);
+                cx.b.store_state(off::simd_scratch(k as usize), v, Width::W64);
+            }
+            cx.b.call_void(Helper { name: "a64_deinterleave", func: deinterleave_helper }, &[word]);
+        } else {
+            cx.b.call_void(Helper { name: "a64_interleave", func: interleave_helper }, &[word]);
+            for k in 0..chunks {
+                let a = at(cx, 8 * k);
+                let v = cx.b.load_state(off::simd_scratch(k as usize), Width::W64);
+                cx.b.store(a, v, Width::W64);
+            }
+        }
+    }
+    post_index(cx, w, base, regs * reg_bytes);
+    Flow::Next
+}
+
+/// Element geometry of an interleaving access: (registers, element bytes, elements per
+/// register).
+fn geometry(w: u32) -> (u32, u32, u32) {
+    let regs = match bits(w, 12, 4) {
+        0b0000 => 4,
+        0b0100 => 3,
+        _ => 2,
+    };
+    let ebytes = 1 << bits(w, 10, 2);
+    let reg_bytes = if bit(w, 30) { 16 } else { 8 };
+    (regs, ebytes, reg_bytes / ebytes)
+}
+
+fn scratch_bytes(st: &A64State) -> [u8; 64] {
+    let mut b = [0u8; 64];
+    for (k, q) in st.simd_scratch.iter().enumerate() {
+        b[8 * k..8 * k + 8].copy_from_slice(&q.to_le_bytes());
+    }
+    b
+}
+
+fn vreg_bytes(st: &A64State, r: usize) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&st.vreg[r][0].to_le_bytes());
+    b[8..].copy_from_slice(&st.vreg[r][1].to_le_bytes());
+    b
+}
+
+extern "C" fn deinterleave_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: translated code passes the live A64State it runs on.
+    let st = unsafe { &mut *(state as *mut A64State) };
+    let w = word as u32;
+    let (regs, ebytes, elems) = geometry(w);
+    let mem = scratch_bytes(st);
+    let rt = bits(w, 0, 5);
+    for r in 0..regs {
+        let mut v = [0u8; 16];
+        for e in 0..elems {
+            let src = ((e * regs + r) * ebytes) as usize;
+            let dst = (e * ebytes) as usize;
+            v[dst..dst + ebytes as usize].copy_from_slice(&mem[src..src + ebytes as usize]);
+        }
+        let reg = ((rt + r) % 32) as usize;
+        st.vreg[reg] = [
+            u64::from_le_bytes(v[..8].try_into().unwrap_or_default()),
+            u64::from_le_bytes(v[8..].try_into().unwrap_or_default()),
+        ];
+    }
+    0
+}
+
+extern "C" fn interleave_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: translated code passes the live A64State it runs on.
+    let st = unsafe { &mut *(state as *mut A64State) };
+    let w = word as u32;
+    let (regs, ebytes, elems) = geometry(w);
+    let rt = bits(w, 0, 5);
+    let mut mem = [0u8; 64];
+    for r in 0..regs {
+        let v = vreg_bytes(st, ((rt + r) % 32) as usize);
+        for e in 0..elems {
+            let dst = ((e * regs + r) * ebytes) as usize;
+            let src = (e * ebytes) as usize;
+            mem[dst..dst + ebytes as usize].copy_from_slice(&v[src..src + ebytes as usize]);
+        }
+    }
+    for (k, q) in st.simd_scratch.iter_mut().enumerate() {
+        *q = u64::from_le_bytes(mem[8 * k..8 * k + 8].try_into().unwrap_or_default());
+    }
+    0
+}
+
+fn single(cx: &mut Ctx, w: u32) -> Flow {
+    let (q, load, r_bit) = (bit(w, 30), bit(w, 22), bit(w, 21));
+    let (opcode, s, size) = (bits(w, 13, 3), bits(w, 12, 1), bits(w, 10, 2));
+    let (rn, rt) = (bits(w, 5, 5), bits(w, 0, 5));
+    let selem = (((opcode & 1) << 1) | r_bit as u32) + 1;
+    if selem != 1 {
+        return Flow::Unimplemented("LD2-LD4/ST2-ST4 (single structure) and LD2R-LD4R");
+    }
+    let base = cx.xsp(rn, Width::W64);
+    if opcode >> 1 == 3 {
+        // LD1R: load one element and replicate it to every lane.
+        if !load || s == 1 {
+            return Flow::Unimplemented("unallocated load-and-replicate");
+        }
+        let ew = [Width::W8, Width::W16, Width::W32, Width::W64][size as usize];
+        let v = cx.b.load(base, ew);
+        let rep = match ew {
+            Width::W8 => 0x0101_0101_0101_0101u64,
+            Width::W16 => 0x0001_0001_0001_0001,
+            Width::W32 => 0x0000_0001_0000_0001,
+            Width::W64 => 1,
+        };
+        let full = cx.b.bin_imm(BinOp::Mul, v, rep, Width::W64);
+        let hi = if q { full } else { cx.imm(0) };
+        cx.b.store_state(off::v(rt as usize), full, Width::W64);
+        cx.b.store_state(off::v_hi(rt as usize), hi, Width::W64);
+        post_index(cx, w, base, ew.bytes());
+        return Flow::Next;
+    }
+    // Element size and lane index (ARM ARM: index = Q:S:size with the low bits used by
+    // larger elements removed).
+    let (ew, index) = match opcode >> 1 {
+        0 => (Width::W8, (q as u32) << 3 | s << 2 | size),
+        1 if size & 1 == 0 => (Width::W16, (q as u32) << 2 | s << 1 | size >> 1),
+        2 if size == 0 => (Width::W32, (q as u32) << 1 | s),
+        2 if size == 1 && s == 0 => (Width::W64, q as u32),
+        _ => return Flow::Unimplemented("unallocated single-structure size"),
+    };
+    let byte = index * ew.bytes();
+    let slot = if byte >= 8 { off::v_hi(rt as usize) } else { off::v(rt as usize) };
+    let shift = (byte % 8) * 8;
+    if load {
+        let v = cx.b.load(base, ew);
+        let r = if ew == Width::W64 {
+            v
+        } else {
+            let half = cx.b.load_state(slot, Width::W64);
+            let cleared = cx.b.bin_imm(BinOp::And, half, !(ew.mask() << shift), Width::W64);
+            let moved = cx.b.bin_imm(BinOp::Shl, v, shift as u64, Width::W64);
+            cx.b.bin(BinOp::Or, cleared, moved, Width::W64)
+        };
+        cx.b.store_state(slot, r, Width::W64);
+    } else {
+        let half = cx.b.load_state(slot, Width::W64);
+        let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift as u64, Width::W64) };
+        cx.b.store(base, v, ew);
+    }
+    post_index(cx, w, base, ew.bytes());
+    Flow::Next
+}
