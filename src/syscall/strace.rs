@@ -69,7 +69,7 @@ fn shape(sys: Sysno) -> &'static [Arg] {
     use Sysno::*;
     match sys {
         read | write => &[Dec, Hex, Dec],
-        pread64 | pwrite64 => &[Dec, Hex, Dec, Dec],
+        pread64 | pwrite64 => &[Dec, Ptr, Dec, Dec],
         truncate => &[Str, Dec],
         ftruncate => &[Dec, Dec],
         readv | writev => &[Dec, Ptr, Dec],
