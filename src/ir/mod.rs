@@ -261,6 +261,9 @@ pub enum Exit {
     /// The guest executes a system call; the syscall layer runs it and execution continues
     /// at `next`.
     Syscall { next: GuestAddr },
+    /// Guest code may have changed (e.g. A64 `IC IVAU`): the dispatcher drops every
+    /// translation, then execution continues at `next`.
+    Invalidate { next: GuestAddr },
     /// The guest instruction at `pc` traps. `message` (when present) is printed on stderr
     /// before the signal is raised, e.g. for an unimplemented instruction.
     Trap { kind: TrapKind, pc: GuestAddr, message: Option<String> },
@@ -420,7 +423,7 @@ impl Exit {
         match self {
             Exit::Branch { cond, .. } => *cond = f(*cond),
             Exit::Indirect(t) | Exit::Return(t) => *t = f(*t),
-            Exit::Jump(_) | Exit::Syscall { .. } | Exit::Trap { .. } => {}
+            Exit::Jump(_) | Exit::Syscall { .. } | Exit::Invalidate { .. } | Exit::Trap { .. } => {}
         }
     }
 
@@ -429,7 +432,7 @@ impl Exit {
         match self {
             Exit::Branch { cond, .. } => f(*cond),
             Exit::Indirect(t) | Exit::Return(t) => f(*t),
-            Exit::Jump(_) | Exit::Syscall { .. } | Exit::Trap { .. } => {}
+            Exit::Jump(_) | Exit::Syscall { .. } | Exit::Invalidate { .. } | Exit::Trap { .. } => {}
         }
     }
 }

@@ -252,11 +252,13 @@ fn random_exit(rng: &mut Rng, b: &mut Builder, temps: &[Temp], pc: GuestAddr, al
             rng.pick(temps)
         }
     };
-    match rng.below(if allow_branch { 7 } else { 6 }) {
+    // `ExitIf` exits never branch: 0..7 covers every other kind, 7 is the branch.
+    match rng.below(if allow_branch { 8 } else { 7 }) {
         0 | 1 => Exit::Jump(target(rng)),
         2 => Exit::Indirect(any(rng, b)),
         3 => Exit::Return(any(rng, b)),
         4 => Exit::Syscall { next: GuestAddr(pc.0 + 8) },
+        6 => Exit::Invalidate { next: GuestAddr(pc.0 + 4) },
         5 => Exit::Trap {
             kind: rng.pick(&[
                 TrapKind::IllegalInstruction,

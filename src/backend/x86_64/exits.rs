@@ -154,6 +154,10 @@ pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
             mov_imm(&mut e.asm, RAX, next.0);
             jump_to_exit_routine(e, ExitReason::Syscall);
         }
+        Exit::Invalidate { next } => {
+            mov_imm(&mut e.asm, RAX, next.0);
+            jump_to_exit_routine(e, ExitReason::Invalidate);
+        }
         Exit::Trap { kind, pc, .. } => {
             // The message (if any) is the dispatcher's to print (it keeps the messages of
             // the blocks it translated); the header only names the kind.

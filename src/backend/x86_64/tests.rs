@@ -867,10 +867,10 @@ fn codegen_listing_of_a_small_block() {
 0022: jmp 0x0000000000000039
 0027: mov eax,0x2000
 002d: lea rcx,[0x1C]
-0034: jmp 0xFFFFFFFFFFFFFF6A
+0034: jmp 0xFFFFFFFFFFFFFF4A
 0039: mov eax,0x3000
 003f: lea rcx,[0x22]
-0046: jmp 0xFFFFFFFFFFFFFF6A
+0046: jmp 0xFFFFFFFFFFFFFF4A
 ";
     assert_eq!(text, want, "\n{text}");
 }
