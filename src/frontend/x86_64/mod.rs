@@ -5,8 +5,11 @@
 //! - [`operand`]: the only code that knows operands (registers with partial-register rules,
 //!   immediates, memory addressing with RIP-relative and FS/GS).
 //! - [`flags`]: flag rules shared by all families, and condition codes.
-//! - family files (`alu`, `shift`, `muldiv`, `bits`, `control`, `stack`, `mov`, ...): each
-//!   exposes `lookup(Mnemonic) -> Option<Handler>`; [`lookup`] asks them in turn.
+//! - family files (`alu`, `shift`, `muldiv`, `bits`, `control`, `stack`, `mov`, `x87`, and the
+//!   SSE, string, atomic and system families): each exposes `lookup(Mnemonic) ->
+//!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
+//!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
+//! - the `CPUID_*` constants: the features these families implement, which cpuid reports.
 //!
 //! An instruction that decodes but has no handler, or whose form the handler rejects, ends the
 //! block before it with a SIGILL trap naming the address, bytes and disassembly.
