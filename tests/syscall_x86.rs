@@ -431,3 +431,58 @@ fn execve_starts_a_new_xlate() {
     }
     assert_eq!(libc::WEXITSTATUS(status), 126);
 }
+
+/// A guest's execve of another guest program: the new program runs under a new xlate with the
+/// argv (argv[0] included) and environment the guest passed. The oracle is the same program
+/// run natively with the same argv and environment.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn execve_runs_the_new_guest_with_its_argv_and_env() {
+    use std::os::unix::process::CommandExt;
+    let program = "guest-bins/prebuilt/x86_64-musl/args";
+    let native = std::process::Command::new(program)
+        .arg0("-custom name")
+        .args(["one", "two words"])
+        .env_clear()
+        .env("XL_A", "1")
+        .output()
+        .unwrap();
+    assert!(native.status.success());
+
+    let mut l = layer();
+    l.set_translator(env!("CARGO_BIN_EXE_xlate").into());
+    let mut mm = TestMm::new();
+    let mut fds = [0i32; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let strings: Vec<CString> = [program, "-custom name", "one", "two words", "XL_A=1"]
+        .iter()
+        .map(|s| CString::new(*s).unwrap())
+        .collect();
+    let p = |i: usize| strings[i].as_ptr() as u64;
+    let argv = [p(1), p(2), p(3), 0];
+    let envp = [p(4), 0];
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        unsafe {
+            libc::dup2(fds[1], 1);
+            libc::close(fds[0]);
+        }
+        let (_, s) = call(&mut l, &mut mm, 59, &[p(0), argv.as_ptr() as u64, envp.as_ptr() as u64]);
+        unsafe { libc::_exit(100 + (-ret(&s)) as i32) };
+    }
+    unsafe { libc::close(fds[1]) };
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n as usize]);
+    }
+    unsafe { libc::close(fds[0]) };
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "status {status:#x}");
+    assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&native.stdout));
+}
