@@ -275,10 +275,16 @@ fn open_flags_keep_their_meaning() {
     let (_, s) = call(&mut l, &mut mm, 2, &[file.as_ptr() as u64, libc::O_RDONLY as u64, 0]);
     let fd = ret(&s);
     assert!(fd >= 0);
+    // The oracle is the host kernel's own answer: qemu-user, under which the AArch64 build of
+    // this test runs, does not report O_LARGEFILE as a 64-bit kernel does.
     let (_, s) = call(&mut l, &mut mm, 72, &[fd as u64, libc::F_GETFL as u64]);
-    assert_eq!(ret(&s), X86_O_LARGEFILE);
+    let native = unsafe { libc::fcntl(fd as i32, libc::F_GETFL) } as i64;
+    let host_largefile = if cfg!(target_arch = "x86_64") { 0o100000 } else { 0o400000 };
+    let expect_largefile = if native & host_largefile != 0 { X86_O_LARGEFILE } else { 0 };
+    assert_eq!(ret(&s) & 3, libc::O_RDONLY as i64);
+    assert_eq!(ret(&s) & X86_O_LARGEFILE, expect_largefile);
     #[cfg(target_arch = "x86_64")]
-    assert_eq!(ret(&s), unsafe { libc::fcntl(fd as i32, libc::F_GETFL) } as i64);
+    assert_eq!(ret(&s), native);
     unsafe { libc::close(fd as i32) };
 }
 
@@ -415,7 +421,78 @@ fn execve_starts_a_new_xlate() {
     }
     let mut status = 0;
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert!(libc::WIFEXITED(status));
-    assert_eq!(libc::WEXITSTATUS(status), 126);
     std::fs::remove_file(&file).unwrap();
+    assert!(libc::WIFEXITED(status));
+    if cfg!(not(target_arch = "x86_64")) && libc::WEXITSTATUS(status) == 100 + libc::ENOEXEC {
+        // The AArch64 build runs under qemu-user here, which cannot exec an AArch64 binary
+        // without binfmt_misc.
+        eprintln!("note: skipped, this machine cannot exec the xlate binary directly");
+        return;
+    }
+    assert_eq!(libc::WEXITSTATUS(status), 126);
+}
+
+/// A guest's execve of another guest program (or of itself through /proc/self/exe): the new
+/// program runs under a new xlate with the argv (argv[0] included) and environment the guest
+/// passed. The oracle is the same program run natively with the same argv and environment.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn execve_runs_the_new_guest_with_its_argv_and_env() {
+    use std::os::unix::process::CommandExt;
+    let program = "guest-bins/prebuilt/x86_64-musl/args";
+    let native = std::process::Command::new(program)
+        .arg0("-custom name")
+        .args(["one", "two words"])
+        .env_clear()
+        .env("XL_A", "1")
+        .output()
+        .unwrap();
+    assert!(native.status.success());
+    for path in [program, "/proc/self/exe"] {
+        let mut l = SyscallLayer::new(std::path::Path::new(program), false);
+        l.set_translator(env!("CARGO_BIN_EXE_xlate").into());
+        let out = execve_in_child(&mut l, path, &["-custom name", "one", "two words"], &["XL_A=1"]);
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&native.stdout));
+    }
+}
+
+/// Forks; the child runs the guest's execve through `l` with its stdout on a pipe; returns
+/// what the child wrote, after checking that it exited with 0.
+#[cfg(target_arch = "x86_64")]
+fn execve_in_child(l: &mut SyscallLayer, path: &str, argv: &[&str], envp: &[&str]) -> Vec<u8> {
+    let mut mm = TestMm::new();
+    let mut fds = [0i32; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let cpath = CString::new(path).unwrap();
+    let cargv: Vec<CString> = argv.iter().map(|s| CString::new(*s).unwrap()).collect();
+    let cenv: Vec<CString> = envp.iter().map(|s| CString::new(*s).unwrap()).collect();
+    let mut argv_ptrs: Vec<u64> = cargv.iter().map(|c| c.as_ptr() as u64).collect();
+    argv_ptrs.push(0);
+    let mut env_ptrs: Vec<u64> = cenv.iter().map(|c| c.as_ptr() as u64).collect();
+    env_ptrs.push(0);
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        unsafe {
+            libc::dup2(fds[1], 1);
+            libc::close(fds[0]);
+        }
+        let args = [cpath.as_ptr() as u64, argv_ptrs.as_ptr() as u64, env_ptrs.as_ptr() as u64];
+        let (_, s) = call(l, &mut mm, 59, &args);
+        unsafe { libc::_exit(100 + (-ret(&s)) as i32) };
+    }
+    unsafe { libc::close(fds[1]) };
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n as usize]);
+    }
+    unsafe { libc::close(fds[0]) };
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{path}: {status:#x}");
+    out
 }
