@@ -31,6 +31,7 @@ mod cases_atomic;
 mod cases_sse;
 mod cases_string;
 mod cases_system;
+mod cases_x87;
 
 use case::{Case, Outcome};
 use iced_x86::{Decoder, DecoderOptions, Mnemonic, RflagsBits};
@@ -50,6 +51,7 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("string", cases_string::cases),
     ("atomic", cases_atomic::cases),
     ("system", cases_system::cases),
+    ("x87", cases_x87::x87_cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -293,6 +295,10 @@ fn atomic() {
     check_family("atomic", cases_atomic::cases());
 }
 #[test]
+fn x87() {
+    check_family("x87", cases_x87::x87_cases());
+}
+#[test]
 fn system() {
     check_family("system", cases_system::cases());
 }
@@ -308,6 +314,7 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("string", xlate::frontend::x86_64::string::lookup),
     ("atomic", xlate::frontend::x86_64::atomic::lookup),
     ("system", xlate::frontend::x86_64::system::lookup),
+    ("x87", xlate::frontend::x86_64::x87::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is

@@ -31,6 +31,7 @@ pub mod stack;
 pub mod state;
 pub mod string;
 pub mod system;
+pub mod x87;
 
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -105,6 +106,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
+        .or_else(|| x87::lookup(m))
 }
 
 /// Translates one decoded instruction (no block bookkeeping): used by the block loop and by

@@ -31,9 +31,18 @@ pub struct X86State {
     pub _pad1: u32,
     /// xmm0 .. xmm15, each as two little-endian 64-bit halves.
     pub xmm: [[u64; 2]; 16],
-    /// x87 control word (only stored and reloaded by fnstcw/fldcw; no x87 arithmetic).
+    /// x87 control word (rounding and precision control of the x87 helper in `x87`).
     pub fpu_cw: u16,
-    pub _pad2: [u16; 3],
+    /// x87 status word without TOP: the condition codes C0-C3 (exception flags are not kept).
+    pub x87_status: u16,
+    /// Index in `x87_regs` of ST(0).
+    pub x87_top: u8,
+    /// Bit i set: physical register i holds a value.
+    pub x87_tags: u8,
+    pub _pad2: u16,
+    /// The x87 registers by physical number, each as (64-bit significand with its explicit
+    /// integer bit, sign << 15 | 15-bit biased exponent): the 80-bit memory format.
+    pub x87_regs: [[u64; 2]; 8],
 }
 
 impl Default for X86State {
@@ -57,7 +66,11 @@ impl Default for X86State {
             _pad1: 0,
             xmm: [[0; 2]; 16],
             fpu_cw: 0x37f,
-            _pad2: [0; 3],
+            x87_status: 0,
+            x87_top: 0,
+            x87_tags: 0,
+            _pad2: 0,
+            x87_regs: [[0; 2]; 8],
         }
     }
 }
