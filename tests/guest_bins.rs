@@ -360,7 +360,7 @@ fn which(cmd: &str) -> Option<PathBuf> {
 }
 
 fn timeout() -> Duration {
-    let default = if runner().is_empty() { 60 } else { 180 };
+    let default = if runner().is_empty() { 30 } else { 180 };
     let secs = std::env::var("XLATE_TEST_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(default);
     Duration::from_secs(secs)
 }

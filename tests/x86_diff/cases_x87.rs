@@ -1,216 +1,332 @@
-//! x87 cases. The x87 registers are not part of the compared state, so every case stores its
-//! results to memory (80-bit stores keep every bit) or to flags/ax, and the comparison sees
-//! them there. Operands: random 80-bit values, doubles full of special values, integers, and
-//! a random control word (rounding mode and precision control).
-//!
-//! Memory at rsi: +0x00 a (m80), +0x10 b (m80), +0x20 and +0x40 results (m80), +0x30 the
-//! control word, +0x50/+0x58 doubles, +0x60 a 64-bit integer.
+//! Cases for the x87 family: short programs that load operands from memory, compute, and store
+//! every result back to memory (the harness compares memory, GPRs and RFLAGS, not the x87
+//! registers), leaving the x87 stack empty. Operands are doubles, floats, integers and 80-bit
+//! values, with the edge values of `Rng::interesting_f64`.
 
-use crate::case::{generate, mem, Case, Rng, SCRATCH_BASE};
-use iced_x86::{Code, Instruction, MemoryOperand, Register};
+use crate::case::{encode, generate, Case, Rng};
+use crate::int_forms::code;
+use iced_x86::{Instruction, MemoryOperand, Register};
 
-const RSI: usize = 6;
+const PER_PROGRAM: usize = 8;
 
-fn b(r: Result<Instruction, iced_x86::IcedError>) -> Instruction {
-    crate::case::built(r)
-}
-fn m(d: i64) -> MemoryOperand {
-    mem(Register::RSI, d)
-}
-fn i1m(code: Code, d: i64) -> Instruction {
-    b(Instruction::with1(code, m(d)))
-}
-fn st(n: u32) -> Register {
-    [Register::ST0, Register::ST1, Register::ST2, Register::ST3][n as usize]
-}
-fn i2(code: Code, x: u32, y: u32) -> Instruction {
-    b(Instruction::with2(code, st(x), st(y)))
+/// `[rbx + displ]`: operands at 0..0x40, results from 0x100.
+fn at(displ: i64) -> MemoryOperand {
+    MemoryOperand::with_base_displ(Register::RBX, displ)
 }
 
-/// A random valid 80-bit value (integer bit set for non-zero exponents), sometimes special.
-fn f80(rng: &mut Rng, clean: bool) -> [u8; 10] {
-    let (mant, se): (u64, u16) = match rng.below(if clean { 5 } else { 8 }) {
-        0 => (0, (rng.below(2) as u16) << 15),
-        1 => (1 << 63, 0x7fff | (rng.below(2) as u16) << 15),
-        2 => {
-            let x = f64::from_bits(rng.interesting_f64());
-            let x = if clean && (x.is_nan() || x.is_subnormal()) { 1.5 } else { x };
-            return f64_to_f80(x);
+fn i0(name: &str) -> Instruction {
+    Instruction::with(code(name))
+}
+fn im(name: &str, displ: i64) -> Instruction {
+    crate::case::built(Instruction::with1(code(name), at(displ)))
+}
+fn ir(name: &str, r: Register) -> Instruction {
+    crate::case::built(Instruction::with1(code(name), r))
+}
+fn irr(name: &str, a: Register, b: Register) -> Instruction {
+    crate::case::built(Instruction::with2(code(name), a, b))
+}
+
+/// An 80-bit value with an explicit integer bit matching its exponent (no unnormals, which
+/// the hardware rejects as invalid operands).
+fn f80(rng: &mut Rng) -> [u8; 10] {
+    let exp = match rng.below(4) {
+        0 => 0x3fff + rng.below(130) - 65,
+        1 => [0, 0x7fff, 1, 0x7ffe][rng.below(4) as usize],
+        _ => 0x3fff + rng.below(0x800) - 0x400,
+    } as u16;
+    let sign = (rng.below(2) as u16) << 15;
+    let mut mant = rng.next();
+    if exp == 0 {
+        mant &= !(1 << 63);
+    } else {
+        mant |= 1 << 63;
+    }
+    let mut b = [0u8; 10];
+    b[..8].copy_from_slice(&mant.to_le_bytes());
+    b[8..].copy_from_slice(&(sign | exp).to_le_bytes());
+    b
+}
+
+/// A case running `program` on random operands: doubles at 0, 8, 16, floats at 0x18 and
+/// 0x1c, small integers at 0x20 (16-bit), 0x24 (32-bit), 0x28 (64-bit), an 80-bit value at
+/// 0x30.
+fn cases_for(name: &str, program: &[Instruction]) -> Vec<Case> {
+    cases_for_bytes(name, encode(program))
+}
+
+fn cases_for_bytes(name: &str, code_bytes: Vec<u8>) -> Vec<Case> {
+    generate(&format!("x87/{name}"), PER_PROGRAM, |rng| {
+        let mut mem = Vec::new();
+        for _ in 0..3 {
+            mem.extend_from_slice(&rng.interesting_f64().to_le_bytes());
         }
-        3 => (1 << 63 | rng.next() >> 1, (0x3fff - 5 + rng.below(10)) as u16 | (rng.below(2) as u16) << 15),
-        4 => (1 << 63 | rng.next() >> 1, (0x3fff - 70 + rng.below(140)) as u16 | (rng.below(2) as u16) << 15),
-        5 => (0xc000_0000_0000_0000 | rng.next() >> 2, 0x7fff | (rng.below(2) as u16) << 15),
-        6 => (rng.next() >> 1, 0),
-        _ => (1 << 63 | rng.next() >> 1, (rng.below(0x7ffe) + 1) as u16),
-    };
-    let mut out = [0u8; 10];
-    out[..8].copy_from_slice(&mant.to_le_bytes());
-    out[8..].copy_from_slice(&se.to_le_bytes());
-    out
-}
-
-/// A double widened exactly to 80 bits (for finite normal values and zeros/infinities/NaNs).
-fn f64_to_f80(x: f64) -> [u8; 10] {
-    let bits = x.to_bits();
-    let sign = (bits >> 63) as u16;
-    let e = ((bits >> 52) & 0x7ff) as u16;
-    let frac = bits & ((1 << 52) - 1);
-    let (m, se) = match e {
-        0 if frac == 0 => (0, 0),
-        0 => (1 << 63, 0x3fff), // denormal doubles: use 1.0 instead
-        0x7ff => (1 << 63 | frac << 11 | if frac != 0 { 1 << 62 } else { 0 }, 0x7fff),
-        _ => (1 << 63 | frac << 11, (e as i32 - 1023 + 0x3fff) as u16),
-    };
-    let mut out = [0u8; 10];
-    out[..8].copy_from_slice(&m.to_le_bytes());
-    out[8..].copy_from_slice(&(se | sign << 15).to_le_bytes());
-    out
-}
-
-/// Cases running `body` after loading the control word; `clean` keeps NaNs and denormals out
-/// (for sequences whose result shows the status word, whose exception flags are not modelled).
-fn cases(name: &str, body: &[Instruction], n: usize, clean: bool, any_precision: bool) -> Vec<Case> {
-    let mut seq = vec![i1m(Code::Fldcw_m2byte, 0x30)];
-    seq.extend_from_slice(body);
-    generate(name, n, |rng| {
-        let mut c = Case::insns("", &seq).random_state(rng, &[RSI]);
-        let base = (c.init.gpr[RSI] - SCRATCH_BASE) as u32;
-        let rc = rng.below(4) as u16;
-        let pc = if any_precision { [0u16, 2, 3][rng.below(3) as usize] } else { 3 };
-        let cw: u16 = 0x7f | 0x40 | pc << 8 | rc << 10;
-        c = c
-            .mem(base, &f80(rng, clean))
-            .mem(base + 0x10, &f80(rng, clean))
-            .mem(base + 0x30, &cw.to_le_bytes());
-        let d1 = rng.interesting_f64();
-        let d2 = rng.interesting_f64();
-        let (d1, d2) = if clean {
-            (
-                1.25f64.to_bits() ^ (d1 & 0x800f_0000_0000_0000),
-                d2 & !0x7ff0_0000_0000_0000 | 0x4000_0000_0000_0000,
-            )
-        } else {
-            (d1, d2)
-        };
-        c = c.mem(base + 0x50, &d1.to_le_bytes()).mem(base + 0x58, &d2.to_le_bytes());
-        c = c.mem(base + 0x60, &rng.interesting_u64().to_le_bytes());
-        c
+        mem.extend_from_slice(&rng.interesting_f32().to_le_bytes());
+        mem.extend_from_slice(&rng.interesting_f32().to_le_bytes());
+        mem.extend_from_slice(&((rng.next() as i16) >> rng.below(16)).to_le_bytes());
+        mem.extend_from_slice(&[0, 0]);
+        mem.extend_from_slice(&((rng.next() as i32) >> rng.below(32)).to_le_bytes());
+        mem.extend_from_slice(&((rng.next() as i64) >> rng.below(64)).to_le_bytes());
+        mem.extend_from_slice(&f80(rng));
+        Case::new("", code_bytes.clone()).ptr(3, 0x200).mem(0x200, &mem).mem_seed(rng.next())
     })
 }
 
-pub fn x87_cases() -> Vec<Case> {
-    use Code::*;
-    let mut out = Vec::new();
-    let lda = i1m(Fld_m80fp, 0);
-    let ldb = i1m(Fld_m80fp, 0x10);
-    let out1 = i1m(Fstp_m80fp, 0x20);
-    let out2 = i1m(Fstp_m80fp, 0x40);
-    const N: usize = 12;
-    // Two-register arithmetic, popping and not, both directions.
-    for code in [Faddp_sti_st0, Fsubp_sti_st0, Fsubrp_sti_st0, Fmulp_sti_st0, Fdivp_sti_st0, Fdivrp_sti_st0] {
-        out.extend(cases(&format!("{code:?}"), &[lda, ldb, i2(code, 1, 0), out1], N, false, true));
+pub fn cases() -> Vec<Case> {
+    use Register::{AX, ST0, ST1, ST2};
+    let mut cases = Vec::new();
+    let mut add = |name: &str, program: Vec<Instruction>| cases.extend(cases_for(name, &program));
+    // Loads and stores of every format.
+    add("fld-m64-fstp-m80", vec![im("Fld_m64fp", 0), im("Fstp_m80fp", 0x100)]);
+    add("fld-m32-fstp-m64", vec![im("Fld_m32fp", 0x18), im("Fstp_m64fp", 0x100)]);
+    add("fld-m80-fstp-m64-m32", vec![im("Fld_m80fp", 0x30), im("Fst_m64fp", 0x100), im("Fstp_m32fp", 0x108)]);
+    add("fld-m80-fstp-m80", vec![im("Fld_m80fp", 0x30), im("Fstp_m80fp", 0x100)]);
+    add(
+        "fild-m16-m32-m64",
+        vec![
+            im("Fild_m16int", 0x20),
+            im("Fild_m32int", 0x24),
+            im("Fild_m64int", 0x28),
+            im("Fstp_m80fp", 0x100),
+            im("Fstp_m80fp", 0x110),
+            im("Fstp_m80fp", 0x120),
+        ],
+    );
+    add(
+        "fist-fistp",
+        vec![
+            im("Fld_m64fp", 0),
+            im("Fist_m16int", 0x100),
+            im("Fist_m32int", 0x108),
+            im("Fistp_m64int", 0x110),
+            im("Fld_m80fp", 0x30),
+            im("Fistp_m32int", 0x118),
+            im("Fld_m32fp", 0x18),
+            im("Fistp_m16int", 0x120),
+        ],
+    );
+    add(
+        "fisttp",
+        vec![
+            im("Fld_m64fp", 0),
+            im("Fisttp_m16int", 0x100),
+            im("Fld_m64fp", 8),
+            im("Fisttp_m32int", 0x108),
+            im("Fld_m80fp", 0x30),
+            im("Fisttp_m64int", 0x110),
+        ],
+    );
+    add(
+        "constants",
+        vec![
+            i0("Fldz"),
+            i0("Fld1"),
+            i0("Fldpi"),
+            i0("Fldl2t"),
+            i0("Fldl2e"),
+            i0("Fldlg2"),
+            i0("Fldln2"),
+            im("Fstp_m80fp", 0x100),
+            im("Fstp_m80fp", 0x110),
+            im("Fstp_m80fp", 0x120),
+            im("Fstp_m80fp", 0x130),
+            im("Fstp_m80fp", 0x140),
+            im("Fstp_m80fp", 0x150),
+            im("Fstp_m80fp", 0x160),
+        ],
+    );
+    // Arithmetic: memory operands of each format, and every register form.
+    for op in ["Fadd", "Fmul", "Fsub", "Fsubr", "Fdiv", "Fdivr"] {
+        let fi = op.replacen('F', "Fi", 1);
+        add(
+            &format!("{op}-m64"),
+            vec![im("Fld_m64fp", 0), im(&format!("{op}_m64fp"), 8), im("Fstp_m80fp", 0x100)],
+        );
+        add(
+            &format!("{op}-m32"),
+            vec![im("Fld_m80fp", 0x30), im(&format!("{op}_m32fp"), 0x1c), im("Fstp_m80fp", 0x100)],
+        );
+        add(
+            &format!("{fi}-m16-m32"),
+            vec![
+                im("Fld_m64fp", 0),
+                im(&format!("{fi}_m16int"), 0x20),
+                im(&format!("{fi}_m32int"), 0x24),
+                im("Fstp_m80fp", 0x100),
+            ],
+        );
+        let load2 = [im("Fld_m64fp", 8), im("Fld_m80fp", 0x30)];
+        let store2 = [im("Fstp_m80fp", 0x100), im("Fstp_m80fp", 0x110)];
+        let st0_sti = irr(&format!("{op}_st0_sti"), ST0, ST1);
+        add(&format!("{op}-st0-st1"), [&load2[..], &[st0_sti], &store2[..]].concat());
+        let sti_st0 = irr(&format!("{op}_sti_st0"), ST1, ST0);
+        add(&format!("{op}-st1-st0"), [&load2[..], &[sti_st0], &store2[..]].concat());
+        let popping = irr(&format!("{op}p_sti_st0"), ST1, ST0);
+        add(&format!("{op}p-st1-st0"), [&load2[..], &[popping], &[im("Fstp_m80fp", 0x100)][..]].concat());
     }
-    for code in [Fadd_st0_sti, Fsub_st0_sti, Fsubr_st0_sti, Fmul_st0_sti, Fdiv_st0_sti, Fdivr_st0_sti] {
-        out.extend(cases(&format!("{code:?}"), &[lda, ldb, i2(code, 0, 1), out1, out2], N, false, true));
+    // Comparisons into RFLAGS and into C3 C2 C0 (read with fnstsw; exception flags masked off).
+    for (name, pops) in
+        [("Fcomi_st0_sti", 0), ("Fucomi_st0_sti", 0), ("Fcomip_st0_sti", 1), ("Fucomip_st0_sti", 1)]
+    {
+        let mut p = vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), irr(name, ST0, ST1)];
+        for _ in pops..2 {
+            p.push(ir("Fstp_sti", ST0));
+        }
+        add(name, p);
     }
-    for code in [Fadd_sti_st0, Fsub_sti_st0, Fsubr_sti_st0, Fmul_sti_st0, Fdiv_sti_st0, Fdivr_sti_st0] {
-        out.extend(cases(&format!("{code:?}"), &[lda, ldb, i2(code, 1, 0), out1, out2], N, false, true));
+    let cc_of_sw = crate::case::built(Instruction::with2(code("And_EAX_imm32"), Register::EAX, 0x4500i32));
+    let sw = ir("Fnstsw_AX", AX);
+    add("fucompp-fnstsw", vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), i0("Fucompp"), sw, cc_of_sw]);
+    add("fcompp-fnstsw", vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), i0("Fcompp"), sw, cc_of_sw]);
+    add(
+        "ficom-m16-fnstsw",
+        vec![im("Fld_m64fp", 0), im("Ficom_m16int", 0x20), sw, cc_of_sw, ir("Fstp_sti", ST0)],
+    );
+    add(
+        "ffreep",
+        vec![im("Fld_m64fp", 0), im("Fld_m64fp", 8), ir("Ffreep_sti", ST0), im("Fstp_m64fp", 0x100)],
+    );
+    add("fcom-m64-fnstsw", vec![im("Fld_m64fp", 0), im("Fcom_m64fp", 8), sw, cc_of_sw, ir("Fstp_sti", ST0)]);
+    add("fcomp-m32-fnstsw", vec![im("Fld_m32fp", 0x18), im("Fcomp_m32fp", 0x1c), sw, cc_of_sw]);
+    add("ficom-m32-fnstsw", vec![im("Fld_m64fp", 0), im("Ficomp_m32int", 0x24), sw, cc_of_sw]);
+    add(
+        "fucom-st2-fnstsw",
+        vec![
+            im("Fld_m64fp", 16),
+            im("Fld_m64fp", 8),
+            im("Fld_m64fp", 0),
+            irr("Fucom_st0_sti", ST0, ST2),
+            sw,
+            cc_of_sw,
+            irr("Fucomp_st0_sti", ST0, ST1),
+            ir("Fstp_sti", ST0),
+            ir("Fstp_sti", ST0),
+        ],
+    );
+    let store_ax =
+        |displ| crate::case::built(Instruction::with2(code("Mov_rm16_r16"), at(displ), Register::AX));
+    add(
+        "ftst-fxam",
+        vec![
+            im("Fld_m64fp", 0),
+            i0("Ftst"),
+            sw,
+            cc_of_sw,
+            store_ax(0x100),
+            i0("Fxam"),
+            sw,
+            cc_of_sw,
+            store_ax(0x102),
+            ir("Fstp_sti", ST0),
+            im("Fld_m80fp", 0x30),
+            i0("Fxam"),
+            sw,
+            cc_of_sw,
+            store_ax(0x104),
+            ir("Fstp_sti", ST0),
+            // fxam of an empty register.
+            i0("Fxam"),
+            sw,
+            cc_of_sw,
+            store_ax(0x106),
+        ],
+    );
+    for op in ["Fchs", "Fabs", "Frndint"] {
+        add(
+            op,
+            vec![
+                im("Fld_m80fp", 0x30),
+                i0(op),
+                im("Fstp_m80fp", 0x100),
+                im("Fld_m64fp", 0),
+                i0(op),
+                im("Fstp_m64fp", 0x110),
+            ],
+        );
     }
-    // Memory operands: doubles, floats, integers.
-    for code in [
-        Fadd_m64fp,
-        Fsub_m64fp,
-        Fsubr_m64fp,
-        Fmul_m64fp,
-        Fdiv_m64fp,
-        Fdivr_m64fp,
-        Fadd_m32fp,
-        Fsub_m32fp,
-        Fsubr_m32fp,
-        Fmul_m32fp,
-        Fdiv_m32fp,
-        Fdivr_m32fp,
-    ] {
-        out.extend(cases(&format!("{code:?}"), &[lda, i1m(code, 0x58), out1], N, false, true));
+    add(
+        "fscale",
+        vec![
+            im("Fild_m16int", 0x20),
+            im("Fld_m64fp", 0),
+            i0("Fscale"),
+            im("Fstp_m80fp", 0x100),
+            ir("Fstp_sti", ST0),
+        ],
+    );
+    add(
+        "fxch-fld-fst-sti",
+        vec![
+            im("Fld_m64fp", 0),
+            im("Fld_m64fp", 8),
+            im("Fld_m64fp", 16),
+            irr("Fxch_st0_sti", ST0, ST2),
+            ir("Fld_sti", ST1),
+            ir("Fst_sti", ST2),
+            ir("Fstp_sti", ST1),
+            im("Fstp_m64fp", 0x100),
+            im("Fstp_m64fp", 0x108),
+            im("Fstp_m64fp", 0x110),
+        ],
+    );
+    add(
+        "ffree-fincstp-fdecstp",
+        vec![
+            im("Fld_m64fp", 0),
+            im("Fld_m64fp", 8),
+            i0("Fdecstp"),
+            i0("Fincstp"),
+            ir("Ffree_sti", ST0),
+            i0("Fincstp"),
+            im("Fstp_m64fp", 0x100),
+            i0("Wait"),
+        ],
+    );
+    add(
+        "fninit-fnclex",
+        vec![
+            im("Fld_m64fp", 0),
+            im("Fdiv_m64fp", 8),
+            i0("Fnclex"),
+            sw,
+            store_ax(0x100),
+            i0("Fninit"),
+            sw,
+            store_ax(0x102),
+        ],
+    );
+    // Rounding control (fldcw with each RC) for integer stores, frndint, arithmetic and
+    // narrowing stores; the control word is at 0x3c.
+    for (k, cw) in [0x037fu16, 0x077f, 0x0b7f, 0x0f7f].into_iter().enumerate() {
+        let program = vec![
+            im("Fldcw_m2byte", 0x3c),
+            im("Fld_m64fp", 0),
+            im("Fist_m32int", 0x100),
+            im("Fistp_m64int", 0x108),
+            im("Fld_m80fp", 0x30),
+            i0("Frndint"),
+            im("Fstp_m80fp", 0x110),
+            im("Fld_m64fp", 0),
+            im("Fdiv_m64fp", 8),
+            im("Fst_m32fp", 0x120),
+            im("Fstp_m80fp", 0x130),
+            im("Fld_m80fp", 0x30),
+            im("Fstp_m64fp", 0x140),
+        ];
+        let bytes = encode(&program);
+        let cases_k: Vec<Case> = cases_for_bytes(&format!("rounding-{k}"), bytes)
+            .into_iter()
+            .map(|c| c.mem(0x23c, &cw.to_le_bytes()))
+            .collect();
+        cases.extend(cases_k);
     }
-    for code in [
-        Fiadd_m32int,
-        Fisub_m32int,
-        Fisubr_m32int,
-        Fimul_m32int,
-        Fidiv_m32int,
-        Fidivr_m32int,
-        Fiadd_m16int,
-        Fisub_m16int,
-        Fisubr_m16int,
-        Fimul_m16int,
-        Fidiv_m16int,
-        Fidivr_m16int,
-    ] {
-        out.extend(cases(&format!("{code:?}"), &[lda, i1m(code, 0x60), out1], N, false, false));
+    // fprem/fprem1 loops until C2 reports a complete remainder (the hardware reduces at most
+    // 2^63 per step): L: fpremX; fnstsw ax; test ah, 4; jnz L
+    for (op, opcode) in [("Fprem", 0xf8u8), ("Fprem1", 0xf5)] {
+        let mut bytes = encode(&[im("Fld_m64fp", 8), im("Fld_m64fp", 0)]);
+        bytes.extend_from_slice(&[0xd9, opcode, 0xdf, 0xe0, 0xf6, 0xc4, 0x04, 0x75, 0xf7]);
+        bytes.extend(encode(&[im("Fstp_m80fp", 0x100), ir("Fstp_sti", ST0)]));
+        cases.extend(cases_for_bytes(op, bytes));
     }
-    // Loads and stores with conversion and rounding.
-    for (name, body) in [
-        ("fld-m64", vec![i1m(Fld_m64fp, 0x50), out1]),
-        ("fld-m32", vec![i1m(Fld_m32fp, 0x50), out1]),
-        ("fst-m64", vec![lda, i1m(Fst_m64fp, 0x20), i1m(Fstp_m64fp, 0x28)]),
-        ("fst-m32", vec![lda, i1m(Fst_m32fp, 0x20), i1m(Fstp_m32fp, 0x24)]),
-        ("fild-m64", vec![i1m(Fild_m64int, 0x60), out1]),
-        ("fild-m32", vec![i1m(Fild_m32int, 0x60), out1]),
-        ("fild-m16", vec![i1m(Fild_m16int, 0x60), out1]),
-        ("fistp-m64", vec![lda, i1m(Fistp_m64int, 0x20)]),
-        ("fistp-m32", vec![lda, i1m(Fist_m32int, 0x20), i1m(Fistp_m32int, 0x24)]),
-        ("fistp-m16", vec![lda, i1m(Fist_m16int, 0x20), i1m(Fistp_m16int, 0x24)]),
-        ("fld1-fldz", vec![i0(Fld1), i0(Fldz), out1, out2]),
-        ("fld-sti", vec![lda, ldb, b(Instruction::with1(Fld_sti, st(1))), out1, out2, i1m(Fstp_m80fp, 0x60)]),
-        ("fst-sti", vec![lda, ldb, b(Instruction::with1(Fst_sti, st(1))), out1, out2]),
-        ("fstp-sti", vec![lda, ldb, b(Instruction::with1(Fstp_sti, st(1))), out1]),
-        ("fxch", vec![lda, ldb, i2(Fxch_st0_sti, 0, 1), out1, out2]),
-        ("fchs", vec![lda, i0(Fchs), out1]),
-        ("fabs", vec![lda, i0(Fabs), out1]),
-        ("frndint", vec![lda, i0(Frndint), out1]),
-        ("ffree", vec![lda, ldb, b(Instruction::with1(Ffree_sti, st(1))), out1]),
-        ("ffreep", vec![lda, ldb, b(Instruction::with1(Ffreep_sti, st(0))), out1]),
-    ] {
-        out.extend(cases(name, &body, N, false, false));
-    }
-    // fprem on operands of close magnitude (the reduction completes in one step).
-    out.extend(cases(
-        "fprem",
-        &[i1m(Fld_m64fp, 0x58), i1m(Fld_m64fp, 0x50), i0(Fprem), out1, out2],
-        N,
-        true,
-        false,
-    ));
-    // Compares: flags, and the condition codes through fnstsw on clean operands.
-    for code in [Fcomi_st0_sti, Fucomi_st0_sti] {
-        out.extend(cases(&format!("{code:?}"), &[ldb, lda, i2(code, 0, 1), out1, out2], N, false, false));
-    }
-    for code in [Fcomip_st0_sti, Fucomip_st0_sti] {
-        out.extend(cases(&format!("{code:?}"), &[ldb, lda, i2(code, 0, 1), out1], N, false, false));
-    }
-    let fnstsw = b(Instruction::with1(Fnstsw_AX, Register::AX));
-    for (name, body) in [
-        ("fcom", vec![ldb, lda, i2(Fcom_st0_sti, 0, 1), fnstsw, out1, out2]),
-        ("fcomp", vec![ldb, lda, i2(Fcomp_st0_sti, 0, 1), fnstsw, out1]),
-        ("fucom", vec![ldb, lda, i2(Fucom_st0_sti, 0, 1), fnstsw, out1, out2]),
-        ("fucomp", vec![ldb, lda, i2(Fucomp_st0_sti, 0, 1), fnstsw, out1]),
-        ("fcompp", vec![ldb, lda, i0(Fcompp), fnstsw]),
-        ("fucompp", vec![ldb, lda, i0(Fucompp), fnstsw]),
-        ("fcom-m64", vec![lda, i1m(Fcom_m64fp, 0x50), fnstsw, out1]),
-        ("fcomp-m64", vec![lda, i1m(Fcomp_m64fp, 0x50), fnstsw]),
-        ("fcom-m32", vec![lda, i1m(Fcom_m32fp, 0x50), fnstsw, out1]),
-        ("fcomp-m32", vec![lda, i1m(Fcomp_m32fp, 0x50), fnstsw]),
-        ("ftst", vec![lda, i0(Ftst), fnstsw, out1]),
-        ("fxam", vec![lda, i0(Fxam), fnstsw, out1]),
-        ("fnstsw-m16", vec![lda, ldb, i1m(Fnstsw_m2byte, 0x20), out1, out2]),
-        ("fninit", vec![lda, i0(Fninit), fnstsw, i1m(Fnstcw_m2byte, 0x20)]),
-    ] {
-        out.extend(cases(name, &body, N, true, false));
-    }
-    out
-}
-
-fn i0(code: Code) -> Instruction {
-    Instruction::with(code)
+    cases
 }

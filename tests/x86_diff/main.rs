@@ -28,10 +28,14 @@ mod scratch;
 mod translated;
 
 mod cases_atomic;
+mod cases_flow;
+mod cases_int;
 mod cases_sse;
 mod cases_string;
 mod cases_system;
 mod cases_x87;
+mod cases_x87_exact;
+mod int_forms;
 
 use case::{Case, Outcome};
 use iced_x86::{Decoder, DecoderOptions, Mnemonic, RflagsBits};
@@ -51,7 +55,15 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("string", cases_string::cases),
     ("atomic", cases_atomic::cases),
     ("system", cases_system::cases),
-    ("x87", cases_x87::x87_cases),
+    ("alu", cases_int::alu),
+    ("shift", cases_int::shift),
+    ("muldiv", cases_int::muldiv),
+    ("bits", cases_int::bits),
+    ("mov", cases_flow::mov),
+    ("stack", cases_flow::stack),
+    ("control", cases_flow::control),
+    ("x87", cases_x87::cases),
+    ("x87_exact", cases_x87_exact::cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -295,12 +307,44 @@ fn atomic() {
     check_family("atomic", cases_atomic::cases());
 }
 #[test]
-fn x87() {
-    check_family("x87", cases_x87::x87_cases());
-}
-#[test]
 fn system() {
     check_family("system", cases_system::cases());
+}
+#[test]
+fn alu() {
+    check_family("alu", cases_int::alu());
+}
+#[test]
+fn shift() {
+    check_family("shift", cases_int::shift());
+}
+#[test]
+fn muldiv() {
+    check_family("muldiv", cases_int::muldiv());
+}
+#[test]
+fn bits() {
+    check_family("bits", cases_int::bits());
+}
+#[test]
+fn mov() {
+    check_family("mov", cases_flow::mov());
+}
+#[test]
+fn stack() {
+    check_family("stack", cases_flow::stack());
+}
+#[test]
+fn control() {
+    check_family("control", cases_flow::control());
+}
+#[test]
+fn x87() {
+    check_family("x87", cases_x87::cases());
+}
+#[test]
+fn x87_exact() {
+    check_family("x87_exact", cases_x87_exact::cases());
 }
 
 /// The frontend families whose every mnemonic must have a differential case. A family joins
@@ -314,6 +358,13 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("string", xlate::frontend::x86_64::string::lookup),
     ("atomic", xlate::frontend::x86_64::atomic::lookup),
     ("system", xlate::frontend::x86_64::system::lookup),
+    ("alu", xlate::frontend::x86_64::alu::lookup),
+    ("shift", xlate::frontend::x86_64::shift::lookup),
+    ("muldiv", xlate::frontend::x86_64::muldiv::lookup),
+    ("bits", xlate::frontend::x86_64::bits::lookup),
+    ("control", xlate::frontend::x86_64::control::lookup),
+    ("stack", xlate::frontend::x86_64::stack::lookup),
+    ("mov", xlate::frontend::x86_64::mov::lookup),
     ("x87", xlate::frontend::x86_64::x87::lookup),
 ];
 

@@ -110,13 +110,17 @@ pub struct FixedCode {
     /// returns from `enter`. Blocks jump to them so that every exit in a block
     /// costs a few bytes, not three 64-bit stores.
     pub exit_with: [usize; 4],
+    /// The inline lookup probe ([`super::lookup::emit_probe`]): jumps to the block of the
+    /// guest address in `rax`, or exits to the dispatcher with it.
+    pub lookup: usize,
     /// Bytes of fixed code.
     pub len: usize,
 }
 
-/// Emits the fixed code (trampoline, exit path, exit routines) for code that will start at
-/// `base`; returns its bytes and the addresses of its parts.
-pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
+/// Emits the fixed code (trampoline, exit path, exit routines, lookup probe over the table
+/// at `lookup_table`) for code that will start at `base`; returns its bytes and the
+/// addresses of its parts.
+pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode) {
     use crate::runtime::{header, ExitReason};
     let mut asm = Asm::new(base);
     let enter = asm.offset().0;
@@ -148,8 +152,12 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
     let (next_pc, reason_at, arg_at) =
         (header::NEXT_PC as i32, header::EXIT_REASON as i32, header::EXIT_ARG as i32);
     let mut exit_with = [0; 4];
+    let exit_lookup = asm.new_dynamic_label();
     for reason in [ExitReason::Lookup, ExitReason::Chain, ExitReason::Syscall, ExitReason::Trap] {
         exit_with[reason as usize] = base + asm.offset().0;
+        if reason == ExitReason::Lookup {
+            dynasm!(asm ; .arch x64 ; =>exit_lookup);
+        }
         let code = reason as i32;
         dynasm!(asm
             ; .arch x64
@@ -166,7 +174,9 @@ pub fn emit_trampoline(base: usize) -> (Vec<u8>, FixedCode) {
         }
         dynasm!(asm ; .arch x64 ; jmp =>exit_label);
     }
+    let lookup = base + asm.offset().0;
+    super::lookup::emit_probe(&mut asm, lookup_table, exit_lookup);
     let bytes = asm.finalize().expect("fixed code relocations are local");
     let len = bytes.len();
-    (bytes, FixedCode { enter: base + enter, exit_with, len })
+    (bytes, FixedCode { enter: base + enter, exit_with, lookup, len })
 }

@@ -16,10 +16,10 @@
 //! (and used nowhere else) tests the host flags of that comparison directly (see
 //! [`Emitter::fused_cmp`]) instead of materialising 0/1 and testing it.
 //!
-//! Indirect exits (`Exit::Indirect`, `Exit::Return`) go back to the dispatcher with
-//! `ExitReason::Lookup`. NOTE: an inline lookup (a small hash table of guest address -> host
-//! code probed right here, falling back to the dispatcher on a miss) and a return-address
-//! stack for `Exit::Return` are the planned optimisation for these exits; they are not done.
+//! Indirect exits (`Exit::Indirect`, `Exit::Return`) jump to the inline lookup probe (see
+//! [`super::lookup`]): to the target's block when the backend's table has it, else back to
+//! the dispatcher with `ExitReason::Lookup`. (A return-address stack for `Exit::Return` would
+//! be the next step; it is not done.)
 
 use super::abi::{RAX, RCX};
 use super::emit_alu::mov_imm;
@@ -127,10 +127,13 @@ fn test_temp(e: &mut Emitter, t: Temp) {
     }
 }
 
-/// Exit to the dispatcher at the computed address in `t`.
+/// Continue at the computed guest address in `t`: through the inline lookup probe, which
+/// jumps to its block or exits to the dispatcher with `ExitReason::Lookup`.
 fn leave_to_temp(e: &mut Emitter, t: Temp) {
     e.load(RAX, t);
-    jump_to_exit_routine(e, ExitReason::Lookup);
+    release_frame_extra(e);
+    let probe = e.fixed.lookup;
+    dynasm!(e.asm ; .arch x64 ; jmp extern probe);
 }
 
 pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
@@ -146,7 +149,6 @@ pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
             chain_site(e, Some(taken_if), *taken);
             chain_site(e, None, *not_taken);
         }
-        // TODO(perf): inline lookup / return-address stack (see the module doc).
         Exit::Indirect(t) | Exit::Return(t) => leave_to_temp(e, *t),
         Exit::Syscall { next } => {
             mov_imm(&mut e.asm, RAX, next.0);

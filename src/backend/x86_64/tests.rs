@@ -695,6 +695,46 @@ fn blocks_with_more_live_temps_than_the_spill_area() {
 }
 
 #[test]
+fn indirect_exits_to_translated_blocks_skip_the_dispatcher() {
+    let mut h = Harness::new(HostFeatures::detect());
+    // Block A at 0x40_1000: state[32] += 1, then a syscall exit.
+    let a_pc = GuestAddr(0x40_1000);
+    let mut b = Builder::new();
+    let n = b.load_state(StateOffset(32), Width::W64);
+    let n = b.bin_imm(BinOp::Add, n, 1, Width::W64);
+    b.store_state(StateOffset(32), n, Width::W64);
+    let block_a = b.finish(a_pc, 4, 1, Exit::Syscall { next: GuestAddr(0x40_2000) });
+    // Block B: returns to the address in state[40].
+    let mut b = Builder::new();
+    let target = b.load_state(StateOffset(40), Width::W64);
+    let block_b = b.finish(GuestAddr(0x50_0000), 4, 1, Exit::Return(target));
+
+    let code_b = h.compile(&block_b);
+    let mut state = vec![0u64; 6];
+    state[5] = a_pc.0;
+    // A not translated yet: the return goes to the dispatcher.
+    let exit = h.run(code_b.entry, &mut state);
+    assert_eq!((exit.reason, exit.next_pc, state[4]), (ExitReason::Lookup, a_pc.0, 0));
+    // A translated: the same return runs A without leaving translated code.
+    h.compile(&block_a);
+    let exit = h.run(code_b.entry, &mut state);
+    assert_eq!((exit.reason, exit.next_pc, state[4]), (ExitReason::Syscall, 0x40_2000, 1));
+    // An address sharing A's bucket but not A's misses; so does guest address 0.
+    for miss in [a_pc.0 ^ (1 << 40), 0] {
+        state[5] = miss;
+        let exit = h.run(code_b.entry, &mut state);
+        assert_eq!((exit.reason, exit.next_pc, state[4]), (ExitReason::Lookup, miss, 1));
+    }
+    // After a flush the table is empty again.
+    h.cache.flush();
+    h.backend.reset(&mut h.cache).unwrap();
+    let code_b = h.compile(&block_b);
+    state[5] = a_pc.0;
+    let exit = h.run(code_b.entry, &mut state);
+    assert_eq!((exit.reason, exit.next_pc, state[4]), (ExitReason::Lookup, a_pc.0, 1));
+}
+
+#[test]
 fn host_len_is_the_bytes_emitted() {
     let mut h = Harness::new(HostFeatures::detect());
     let mut b = Builder::new();
@@ -827,10 +867,10 @@ fn codegen_listing_of_a_small_block() {
 0022: jmp 0x0000000000000039
 0027: mov eax,0x2000
 002d: lea rcx,[0x1C]
-0034: jmp 0xFFFFFFFFFFFFFF9A
+0034: jmp 0xFFFFFFFFFFFFFF6A
 0039: mov eax,0x3000
 003f: lea rcx,[0x22]
-0046: jmp 0xFFFFFFFFFFFFFF9A
+0046: jmp 0xFFFFFFFFFFFFFF6A
 ";
     assert_eq!(text, want, "\n{text}");
 }

@@ -16,6 +16,7 @@ pub mod ldst_simd;
 pub mod loadstore;
 pub mod simd;
 pub mod simd_helpers;
+pub mod simd_ir;
 pub mod state;
 pub mod system;
 

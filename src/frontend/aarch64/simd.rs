@@ -4,13 +4,14 @@
 //! ORR, BIC, FMOV), shift by immediate, vector-by-element multiplies, and the scalar forms
 //! of three same, two-register miscellaneous, pairwise, DUP and shift by immediate.
 //!
-//! Every row lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`]) with
-//! the instruction word; the helper works on the vector registers in the guest state. The
+//! The forms hot loops use are lowered to inline IR by [`super::simd_ir`]; every other row
+//! lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`]) with the
+//! instruction word; the helper works on the vector registers in the guest state. The
 //! translator first runs the same function on a scratch state, so an encoding the helper does
 //! not implement becomes a SIGILL trap at translation time, never a silent no-op.
 
 use super::decode::{row, Row};
-use super::simd_helpers;
+use super::{simd_helpers, simd_ir};
 use super::{A64State, Ctx, Flow};
 use crate::ir::Helper;
 
@@ -64,6 +65,11 @@ fn simd(cx: &mut Ctx, w: u32) -> Flow {
     if !simd_helpers::exec(&mut A64State::default(), w) {
         return Flow::Unimplemented("AdvSIMD form not implemented");
     }
+    let mark = cx.b.len();
+    if simd_ir::try_inline(cx, w) {
+        return Flow::Next;
+    }
+    cx.b.truncate(mark);
     let word = cx.imm(w as u64);
     cx.b.call_void(Helper { name: "a64_simd", func: simd_helper }, &[word]);
     Flow::Next

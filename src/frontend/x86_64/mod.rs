@@ -32,6 +32,7 @@ pub mod state;
 pub mod string;
 pub mod system;
 pub mod x87;
+mod x87_helpers;
 
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -97,6 +98,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| muldiv::lookup(m))
         .or_else(|| bits::lookup(m))
         .or_else(|| control::lookup(m))
+        .or_else(|| x87::lookup(m))
         .or_else(|| stack::lookup(m))
         .or_else(|| mov::lookup(m))
         .or_else(|| sse_move::lookup(m))
@@ -106,7 +108,6 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
-        .or_else(|| x87::lookup(m))
 }
 
 /// Translates one decoded instruction (no block bookkeeping): used by the block loop and by
@@ -271,14 +272,14 @@ mod tests {
 
     #[test]
     fn unimplemented_instruction_ends_the_block_before_it() {
-        // add eax, ebx; fld1 (no x87 arithmetic)
-        let block = block_of(&[0x01, 0xd8, 0xd9, 0xe8]);
+        // add eax, ebx; vzeroupper (AVX is not implemented)
+        let block = block_of(&[0x01, 0xd8, 0xc5, 0xf8, 0x77]);
         assert_eq!(block.guest_insns, 1);
         assert_eq!(block.guest_len, 2);
         match &block.exit {
             Exit::Trap { kind: TrapKind::IllegalInstruction, pc, message: Some(m) } => {
                 assert_eq!(*pc, GuestAddr(0x1002));
-                assert_eq!(m, "0x1002: unimplemented instruction d9 e8 (fld1)");
+                assert_eq!(m, "0x1002: unimplemented instruction c5 f8 77 (vzeroupper)");
             }
             e => panic!("unexpected exit {e:?}"),
         }

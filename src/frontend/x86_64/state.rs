@@ -31,18 +31,19 @@ pub struct X86State {
     pub _pad1: u32,
     /// xmm0 .. xmm15, each as two little-endian 64-bit halves.
     pub xmm: [[u64; 2]; 16],
-    /// x87 control word (rounding and precision control of the x87 helper in `x87`).
+    /// x87 control word (rounding control is honoured by the x87 helpers; precision control
+    /// is not: x87 arithmetic is always done in extended precision).
     pub fpu_cw: u16,
-    /// x87 status word without TOP: the condition codes C0-C3 (exception flags are not kept).
-    pub x87_status: u16,
-    /// Index in `x87_regs` of ST(0).
-    pub x87_top: u8,
-    /// Bit i set: physical register i holds a value.
-    pub x87_tags: u8,
-    pub _pad2: u16,
-    /// The x87 registers by physical number, each as (64-bit significand with its explicit
-    /// integer bit, sign << 15 | 15-bit biased exponent): the 80-bit memory format.
-    pub x87_regs: [[u64; 2]; 8],
+    pub _pad2: [u16; 3],
+    /// x87 status word: exception flags, condition codes C0..C3, TOP in bits 11..14.
+    pub fpu_sw: u16,
+    /// x87 tags, one bit per physical register: set when it holds a value.
+    pub fpu_tags: u8,
+    pub _pad3: [u8; 5],
+    /// x87 physical registers R0..R7, each an 80-bit value in the low bytes of two u64.
+    pub fpr: [[u64; 2]; 8],
+    /// Where x87 helpers leave an 80-bit value for translated code to store to memory.
+    pub fpu_scratch: [u64; 2],
 }
 
 impl Default for X86State {
@@ -66,11 +67,12 @@ impl Default for X86State {
             _pad1: 0,
             xmm: [[0; 2]; 16],
             fpu_cw: 0x37f,
-            x87_status: 0,
-            x87_top: 0,
-            x87_tags: 0,
-            _pad2: 0,
-            x87_regs: [[0; 2]; 8],
+            _pad2: [0; 3],
+            fpu_sw: 0,
+            fpu_tags: 0,
+            _pad3: [0; 5],
+            fpr: [[0; 2]; 8],
+            fpu_scratch: [0; 2],
         }
     }
 }
@@ -117,6 +119,8 @@ pub mod off {
     pub const DF: StateOffset = StateOffset(offset_of!(X86State, df) as u32);
     pub const MXCSR: StateOffset = StateOffset(offset_of!(X86State, mxcsr) as u32);
     pub const FPU_CW: StateOffset = StateOffset(offset_of!(X86State, fpu_cw) as u32);
+    pub const FPU_SW: StateOffset = StateOffset(offset_of!(X86State, fpu_sw) as u32);
+    pub const FPU_SCRATCH: StateOffset = StateOffset(offset_of!(X86State, fpu_scratch) as u32);
 }
 
 impl X86State {

@@ -1,0 +1,540 @@
+//! x87 arithmetic as Rust helpers over the x87 state in [`X86State`] (stack registers, TOP,
+//! tags, status word). 80-bit arithmetic uses `rustc_apfloat`'s `X87DoubleExtended`, which
+//! rounds exactly as IEEE 754 requires, in the rounding mode of the control word.
+//!
+//! fsqrt is not implemented (APFloat has no square root, and a hand-made one would need care
+//! to round exactly). fprem/fprem1 reduce completely in one step (C2 = 0): a guest's
+//! `fprem` loop then ends after one iteration with the same final remainder.
+//!
+//! Not modelled: precision control (always extended precision), unmasked exceptions (every
+//! exception is treated as masked: the result is the masked response, e.g. the "real
+//! indefinite" NaN), denormal-operand flags, C1 after rounding.
+//!
+//! Translated code does the memory accesses; helpers exchange values with it through their
+//! arguments and return value, and 80-bit values through `fpu_scratch`.
+
+use super::state::X86State;
+use rustc_apfloat::ieee::{Double, Single, X87DoubleExtended as F80};
+use rustc_apfloat::{Float, FloatConvert, Round, Status, StatusAnd};
+use std::cmp::Ordering;
+
+/// The x87 "real indefinite": the quiet NaN masked invalid operations produce.
+const INDEFINITE: u128 = 0xffff_c000_0000_0000_0000;
+
+/// Formats of values moved between memory (or constants) and the stack.
+pub mod kind {
+    pub const F32: u64 = 0;
+    pub const F64: u64 = 1;
+    pub const F80: u64 = 2;
+    pub const I16: u64 = 3;
+    pub const I32: u64 = 4;
+    pub const I64: u64 = 5;
+    /// A copy of st(i) (`fld st(i)`, `fst st(i)`); the index is the value argument.
+    pub const ST: u64 = 6;
+    /// Integer stores that truncate whatever the rounding mode (fisttp).
+    pub const I16_TRUNC: u64 = 7;
+    pub const I32_TRUNC: u64 = 8;
+    pub const I64_TRUNC: u64 = 9;
+    /// Constants: the value argument selects 0.0, 1.0, pi, log2(10), log2(e), log10(2), ln(2).
+    pub const CONST: u64 = 10;
+}
+
+/// Arithmetic operations: `dst = dst op src`, with `Subr`/`Divr` reversing the operands.
+pub mod op {
+    pub const ADD: u64 = 0;
+    pub const MUL: u64 = 1;
+    pub const SUB: u64 = 2;
+    pub const SUBR: u64 = 3;
+    pub const DIV: u64 = 4;
+    pub const DIVR: u64 = 5;
+}
+
+/// One-operand and stack-management operations on st(0) (or st(i) where noted).
+pub mod unary {
+    pub const CHS: u64 = 0;
+    pub const ABS: u64 = 1;
+    pub const RNDINT: u64 = 3;
+    pub const XAM: u64 = 4;
+    pub const TST: u64 = 5;
+    pub const PREM: u64 = 6;
+    pub const PREM1: u64 = 7;
+    pub const SCALE: u64 = 8;
+    /// Exchange st(0) and st(i).
+    pub const XCH: u64 = 9;
+    /// Mark st(i) empty.
+    pub const FREE: u64 = 10;
+    pub const INCSTP: u64 = 11;
+    pub const DECSTP: u64 = 12;
+    pub const INIT: u64 = 13;
+    /// Clear the exception flags.
+    pub const CLEX: u64 = 14;
+    pub const POP: u64 = 15;
+}
+
+/// Denormal-operand exception flag.
+const DE: u16 = 1 << 1;
+const C0: u16 = 1 << 8;
+const C1: u16 = 1 << 9;
+const C2: u16 = 1 << 10;
+const C3: u16 = 1 << 14;
+
+struct Fpu<'a>(&'a mut X86State);
+
+impl Fpu<'_> {
+    fn top(&self) -> usize {
+        (self.0.fpu_sw >> 11 & 7) as usize
+    }
+    fn set_top(&mut self, top: usize) {
+        self.0.fpu_sw = (self.0.fpu_sw & !(7 << 11)) | ((top as u16 & 7) << 11);
+    }
+    fn phys(&self, i: usize) -> usize {
+        (self.top() + i) & 7
+    }
+    fn round(&self) -> Round {
+        match self.0.fpu_cw >> 10 & 3 {
+            0 => Round::NearestTiesToEven,
+            1 => Round::TowardNegative,
+            2 => Round::TowardPositive,
+            _ => Round::TowardZero,
+        }
+    }
+    fn flag(&mut self, status: Status) {
+        let mut sw = 0u16;
+        if status.contains(Status::INVALID_OP) {
+            sw |= 1;
+        }
+        if status.contains(Status::DIV_BY_ZERO) {
+            sw |= 1 << 2;
+        }
+        if status.contains(Status::OVERFLOW) {
+            sw |= 1 << 3;
+        }
+        if status.contains(Status::UNDERFLOW) {
+            sw |= 1 << 4;
+        }
+        if status.contains(Status::INEXACT) {
+            sw |= 1 << 5;
+        }
+        self.0.fpu_sw |= sw;
+    }
+    fn raw(&self, i: usize) -> u128 {
+        let r = self.0.fpr[self.phys(i)];
+        (r[0] as u128 | (r[1] as u128) << 64) & ((1u128 << 80) - 1)
+    }
+    /// st(i); an empty register is a stack underflow, whose masked response is indefinite.
+    fn get(&mut self, i: usize) -> F80 {
+        if self.0.fpu_tags & (1 << self.phys(i)) == 0 {
+            self.0.fpu_sw |= 1 | 1 << 6;
+            return F80::from_bits(INDEFINITE);
+        }
+        F80::from_bits(self.raw(i))
+    }
+    fn set_raw(&mut self, i: usize, bits: u128) {
+        let p = self.phys(i);
+        self.0.fpr[p] = [bits as u64, (bits >> 64) as u64 & 0xffff];
+        self.0.fpu_tags |= 1 << p;
+    }
+    /// Stores a result and raises its exception flags.
+    fn set(&mut self, i: usize, r: StatusAnd<F80>) {
+        self.flag(r.status);
+        self.set_raw(i, r.value.to_bits());
+    }
+    fn push(&mut self, v: StatusAnd<F80>) {
+        let top = (self.top() + 7) & 7;
+        self.set_top(top);
+        if self.0.fpu_tags & (1 << top) != 0 {
+            // Stack overflow: masked response is indefinite.
+            self.0.fpu_sw |= 1 | 1 << 6 | C1;
+            self.set_raw(0, INDEFINITE);
+        } else {
+            self.set(0, v);
+        }
+    }
+    fn pop(&mut self) {
+        let top = self.top();
+        self.0.fpu_tags &= !(1 << top);
+        self.set_top(top + 1);
+    }
+}
+
+/// A value of format `kind` (bits in `lo`, `hi`) as an 80-bit float. A signalling NaN stays
+/// signalling (the operation using it decides what that means).
+fn to_f80(fpu: &mut Fpu, kind: u64, lo: u64, hi: u64) -> StatusAnd<F80> {
+    let mut loses = false;
+    let ok = |v: F80| Status::OK.and(v);
+    match kind {
+        // NaNs keep their payload (APFloat's conversion drops it) and become quiet.
+        kind::F32 if Single::from_bits(lo as u32 as u128).is_nan() => nan_to_f80(lo as u32 as u64, 32, 23),
+        kind::F64 if Double::from_bits(lo as u128).is_nan() => nan_to_f80(lo, 64, 52),
+        kind::F32 => Single::from_bits(lo as u32 as u128).convert(&mut loses),
+        kind::F64 => Double::from_bits(lo as u128).convert(&mut loses),
+        kind::F80 => ok(F80::from_bits(lo as u128 | ((hi & 0xffff) as u128) << 64)),
+        kind::I16 => F80::from_i128(lo as i16 as i128),
+        kind::I32 => F80::from_i128(lo as i32 as i128),
+        kind::I64 => F80::from_i128(lo as i64 as i128),
+        kind::ST => ok(fpu.get(lo as usize)),
+        kind::CONST => ok(F80::from_bits(match lo {
+            0 => 0,
+            1 => 0x3fff_8000_0000_0000_0000,
+            2 => 0x4000_c90f_daa2_2168_c235,
+            3 => 0x4000_d49a_784b_cd1b_8afe,
+            4 => 0x3fff_b8aa_3b29_5c17_f0bc,
+            5 => 0x3ffd_9a20_9a84_fbcf_f799,
+            _ => 0x3ffe_b172_17f7_d1cf_79ac,
+        })),
+        _ => ok(F80::from_bits(INDEFINITE)),
+    }
+}
+
+/// A float/double NaN (`bits` wide, `frac` fraction bits) as an 80-bit NaN with the same
+/// sign, payload and quietness.
+fn nan_to_f80(v: u64, bits: u32, frac: u32) -> StatusAnd<F80> {
+    let sign = (v >> (bits - 1) & 1) as u128;
+    let fraction = v & ((1u64 << frac) - 1);
+    let mantissa = 1u64 << 63 | fraction << (63 - frac);
+    Status::OK.and(F80::from_bits(sign << 79 | 0x7fff << 64 | mantissa as u128))
+}
+
+/// Whether a float/double source operand is denormal (the hardware flags DE for those).
+fn is_denormal_source(kind: u64, bits: u64) -> bool {
+    match kind {
+        kind::F32 => Single::from_bits(bits as u32 as u128).is_denormal(),
+        kind::F64 => Double::from_bits(bits as u128).is_denormal(),
+        _ => false,
+    }
+}
+
+/// A NaN quieted, with the invalid-operation flag if it was signalling.
+fn quieted(v: StatusAnd<F80>) -> StatusAnd<F80> {
+    if v.value.is_signaling() {
+        Status::INVALID_OP.and(F80::from_bits(v.value.to_bits() | 1 << 62))
+    } else {
+        v
+    }
+}
+
+/// An 80-bit NaN as a float/double NaN (`bits` wide, `frac` fraction bits): quiet, same sign,
+/// the top of the payload.
+fn nan_from_f80(v: F80, bits: u32, frac: u32) -> u64 {
+    let raw = v.to_bits();
+    let sign = (raw >> 79) as u64 & 1;
+    let exp_all_ones = ((1u64 << (bits - 1 - frac)) - 1) << frac;
+    let fraction = ((raw as u64) << 1 >> (64 - frac)) | 1 << (frac - 1);
+    sign << (bits - 1) | exp_all_ones | fraction
+}
+
+/// Returns the helper state.
+fn fpu(state: *mut u8) -> Fpu<'static> {
+    // SAFETY: translated code passes the pointer to the live X86State it runs on (the helper
+    // contract of `ir::Helper`); nothing else accesses that state during the call, and the
+    // reference does not outlive the helper call that made it.
+    Fpu(unsafe { &mut *(state as *mut X86State) })
+}
+
+/// `fld`/`fild`/constants: pushes a value of format `kind` (`lo`, `hi` as in [`to_f80`]).
+pub extern "C" fn x87_load(state: *mut u8, kind: u64, lo: u64, hi: u64, _: u64) -> u64 {
+    let mut f = fpu(state);
+    // Loading converts: a signalling NaN from memory arrives quiet (an 80-bit one is loaded
+    // as it is).
+    let v = to_f80(&mut f, kind, lo, hi);
+    let v = if kind == kind::F32 || kind == kind::F64 { quieted(v) } else { v };
+    if kind <= kind::F64 && is_denormal_source(kind, lo) {
+        f.0.fpu_sw |= DE;
+    }
+    f.push(v);
+    0
+}
+
+/// `fst`/`fstp`/`fist`/`fistp`/`fisttp`: st(0) in format `kind`, returned (an 80-bit value's
+/// low 64 bits are returned and its top 16 bits left in `fpu_scratch[1]`); pops if `pop`.
+/// For `kind::ST`, copies st(0) to st(`index`) instead.
+pub extern "C" fn x87_store(state: *mut u8, kind: u64, pop: u64, index: u64, _: u64) -> u64 {
+    let mut f = fpu(state);
+    let v = f.get(0);
+    let round = f.round();
+    let mut loses = false;
+    let out = match kind {
+        kind::F32 | kind::F64 if v.is_nan() => {
+            if v.is_signaling() {
+                f.flag(Status::INVALID_OP);
+            }
+            if kind == kind::F32 {
+                nan_from_f80(v, 32, 23)
+            } else {
+                nan_from_f80(v, 64, 52)
+            }
+        }
+        kind::F32 => {
+            let r: StatusAnd<Single> = v.convert_r(round, &mut loses);
+            f.flag(r.status);
+            r.value.to_bits() as u64
+        }
+        kind::F64 => {
+            let r: StatusAnd<Double> = v.convert_r(round, &mut loses);
+            f.flag(r.status);
+            r.value.to_bits() as u64
+        }
+        kind::F80 => {
+            let bits = v.to_bits();
+            f.0.fpu_scratch = [bits as u64, (bits >> 64) as u64];
+            bits as u64
+        }
+        kind::ST => {
+            f.set(index as usize, Status::OK.and(v));
+            0
+        }
+        _ => {
+            let (bits, truncate) = match kind {
+                kind::I16 => (16, false),
+                kind::I32 => (32, false),
+                kind::I64 => (64, false),
+                kind::I16_TRUNC => (16, true),
+                kind::I32_TRUNC => (32, true),
+                _ => (64, true),
+            };
+            let r = v.to_i128_r(bits, if truncate { Round::TowardZero } else { round }, &mut loses);
+            f.flag(r.status);
+            // Out of range or NaN: the "integer indefinite", the most negative integer.
+            let value = if r.status.contains(Status::INVALID_OP) { -1i128 << (bits - 1) } else { r.value };
+            value as u64
+        }
+    };
+    if pop != 0 {
+        f.pop();
+    }
+    out
+}
+
+/// The x87 rule for NaN operands: a signalling NaN is quieted (and flags invalid); with two
+/// NaNs the one with the larger significand wins (the first on a tie).
+fn propagate_nan(a: F80, b: F80) -> Option<StatusAnd<F80>> {
+    let (an, bn) = (a.is_nan(), b.is_nan());
+    if !an && !bn {
+        return None;
+    }
+    let status = if a.is_signaling() || b.is_signaling() { Status::INVALID_OP } else { Status::OK };
+    let significand = |v: F80| v.to_bits() as u64 & !(1 << 62);
+    let pick = match (an, bn) {
+        // A quiet NaN wins over a signalling one, otherwise the larger significand.
+        (true, true) if a.is_signaling() != b.is_signaling() => {
+            if a.is_signaling() {
+                b
+            } else {
+                a
+            }
+        }
+        (true, true) if significand(b) > significand(a) => b,
+        (true, _) => a,
+        _ => b,
+    };
+    Some(status.and(F80::from_bits(pick.to_bits() | 1 << 62)))
+}
+
+fn arith_exact(a: F80, b: F80, op: u64, round: Round) -> StatusAnd<F80> {
+    match op {
+        op::ADD => a.add_r(b, round),
+        op::MUL => a.mul_r(b, round),
+        op::SUB => a.sub_r(b, round),
+        op::SUBR => b.sub_r(a, round),
+        op::DIV => a.div_r(b, round),
+        _ => b.div_r(a, round),
+    }
+}
+
+/// `a op b` with the x87's NaN rules; also whether the result was rounded away from zero
+/// (which the hardware reports in C1).
+fn arith(a: F80, b: F80, op: u64, round: Round) -> (StatusAnd<F80>, bool) {
+    if let Some(nan) = propagate_nan(a, b) {
+        return (nan, false);
+    }
+    let mut r = arith_exact(a, b, op, round);
+    if r.value.is_nan() {
+        // An invalid operation on non-NaN operands (inf - inf, 0 * inf, 0 / 0): the masked
+        // response is the real indefinite.
+        r.value = F80::from_bits(INDEFINITE);
+    }
+    let up = r.status.contains(Status::INEXACT)
+        && !r.value.bitwise_eq(arith_exact(a, b, op, Round::TowardZero).value);
+    (r, up)
+}
+
+impl Fpu<'_> {
+    fn set_c1(&mut self, up: bool) {
+        self.0.fpu_sw = (self.0.fpu_sw & !C1) | if up { C1 } else { 0 };
+    }
+}
+
+/// `fadd`/`fsub`/... between stack registers: st(dst) = st(dst) op st(src); pops if `pop`.
+pub extern "C" fn x87_arith(state: *mut u8, op: u64, dst: u64, src: u64, pop: u64) -> u64 {
+    let mut f = fpu(state);
+    let a = f.get(dst as usize);
+    let b = f.get(src as usize);
+    if a.is_denormal() || b.is_denormal() {
+        f.0.fpu_sw |= DE;
+    }
+    let (r, up) = arith(a, b, op, f.round());
+    f.set(dst as usize, r);
+    f.set_c1(up);
+    if pop != 0 {
+        f.pop();
+    }
+    0
+}
+
+/// `fadd m32`/`fiadd m16`/...: st(0) = st(0) op value, the value of format `kind` in `bits`.
+pub extern "C" fn x87_arith_mem(state: *mut u8, op: u64, kind: u64, bits: u64, _: u64) -> u64 {
+    let mut f = fpu(state);
+    let b = to_f80(&mut f, kind, bits, 0);
+    f.flag(b.status);
+    let a = f.get(0);
+    if a.is_denormal() || b.value.is_denormal() || is_denormal_source(kind, bits) {
+        f.0.fpu_sw |= DE;
+    }
+    let (r, up) = arith(a, b.value, op, f.round());
+    f.set(0, r);
+    f.set_c1(up);
+    0
+}
+
+/// Compares st(0) with st(`index`) (or, for `kind` other than `kind::ST`, a memory value in
+/// `bits`). Returns the comparison as RFLAGS bits (ZF PF CF, as fcomi sets them) and also sets
+/// C3 C2 C0 (as fcom sets them). Pops `pops` times. `ordered` comparisons (fcom, fcomi) also
+/// flag invalid for quiet NaNs; the masked result is the same.
+pub extern "C" fn x87_compare(state: *mut u8, index: u64, kind: u64, bits: u64, pops: u64) -> u64 {
+    let mut f = fpu(state);
+    let a = f.get(0);
+    let b = if kind == kind::ST { f.get(index as usize) } else { to_f80(&mut f, kind, bits, 0).value };
+    let (rflags, cc) = match a.partial_cmp(&b) {
+        None => (0x45, C3 | C2 | C0),
+        Some(Ordering::Less) => (0x01, C0),
+        Some(Ordering::Equal) => (0x40, C3),
+        Some(Ordering::Greater) => (0x00, 0),
+    };
+    f.0.fpu_sw = (f.0.fpu_sw & !(C3 | C2 | C1 | C0)) | cc;
+    for _ in 0..pops {
+        f.pop();
+    }
+    rflags
+}
+
+/// One-operand and stack operations (see [`unary`]); `index` is the i of st(i) where used.
+/// Returns the status word.
+pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u64) -> u64 {
+    let mut f = fpu(state);
+    let round = f.round();
+    let i = index as usize;
+    match what {
+        unary::CHS => {
+            let v = f.get(0);
+            f.set(0, Status::OK.and(-v));
+        }
+        unary::ABS => {
+            let v = f.get(0);
+            f.set(0, Status::OK.and(v.abs()));
+        }
+        unary::RNDINT => {
+            let v = f.get(0);
+            let r = v.round_to_integral(round);
+            f.set(0, r);
+        }
+        unary::XAM => {
+            let p = f.phys(0);
+            let v = F80::from_bits(f.raw(0));
+            let class = if f.0.fpu_tags & (1 << p) == 0 {
+                C3 | C0
+            } else if v.is_nan() {
+                C0
+            } else if v.is_infinite() {
+                C2 | C0
+            } else if v.is_zero() {
+                C3
+            } else if v.is_denormal() {
+                C3 | C2
+            } else {
+                C2
+            };
+            let sign = if v.is_negative() { C1 } else { 0 };
+            f.0.fpu_sw = (f.0.fpu_sw & !(C3 | C2 | C1 | C0)) | class | sign;
+        }
+        unary::TST => {
+            x87_compare(state, 0, kind::CONST, 0, 0);
+            return fpu(state).0.fpu_sw as u64;
+        }
+        unary::PREM | unary::PREM1 => {
+            let a = f.get(0);
+            let b = f.get(1);
+            // The full remainder in one step (C2 = 0: complete); the low quotient bits go to
+            // C0 C3 C1 as the hardware reports them.
+            if a.is_denormal() || b.is_denormal() {
+                f.0.fpu_sw |= DE;
+            }
+            let r = match propagate_nan(a, b) {
+                Some(nan) => nan,
+                None => {
+                    let mut r = if what == unary::PREM { a.c_fmod(b) } else { a.ieee_rem(b) };
+                    if r.value.is_nan() {
+                        // Infinite dividend or zero divisor: the real indefinite.
+                        r.value = F80::from_bits(INDEFINITE);
+                    }
+                    r
+                }
+            };
+            // The low three bits of the quotient's magnitude: with a = 8b*t + r8 (r8 the
+            // truncated remainder by 8b) and a = q*b + r, q mod 8 = (r8 - r) / b.
+            let q = if r.value.is_nan() || !a.is_finite() || b.is_zero() || !b.is_finite() {
+                0
+            } else {
+                let (aa, ab) = (a.abs(), b.abs());
+                let eight = F80::from_bits(0x4002_8000_0000_0000_0000);
+                let r8 = aa.c_fmod((ab * eight).value).value;
+                let r_abs = if what == unary::PREM { aa.c_fmod(ab).value } else { aa.ieee_rem(ab).value };
+                let k = ((r8 - r_abs).value / ab).value;
+                let mut exact = false;
+                let k = k
+                    .round_to_integral(Round::NearestTiesToEven)
+                    .value
+                    .to_i128_r(8, Round::TowardZero, &mut exact)
+                    .value;
+                k.rem_euclid(8) as u16
+            };
+            f.set(0, r);
+            let cc = (if q & 4 != 0 { C0 } else { 0 })
+                | (if q & 2 != 0 { C3 } else { 0 })
+                | (if q & 1 != 0 { C1 } else { 0 });
+            f.0.fpu_sw = (f.0.fpu_sw & !(C3 | C2 | C1 | C0)) | cc;
+        }
+        unary::SCALE => {
+            let a = f.get(0);
+            let b = f.get(1);
+            let mut exact = false;
+            let n = b.to_i128_r(32, Round::TowardZero, &mut exact).value as i32;
+            f.set(0, Status::OK.and(a.scalbn_r(n, round)));
+        }
+        unary::XCH => {
+            let a = f.get(0);
+            let b = f.get(i);
+            f.set(0, Status::OK.and(b));
+            f.set(i, Status::OK.and(a));
+        }
+        unary::FREE => {
+            let p = f.phys(i);
+            f.0.fpu_tags &= !(1 << p);
+        }
+        unary::INCSTP => {
+            let t = f.top();
+            f.set_top(t + 1);
+        }
+        unary::DECSTP => {
+            let t = f.top();
+            f.set_top(t + 7);
+        }
+        unary::INIT => {
+            f.0.fpu_cw = 0x37f;
+            f.0.fpu_sw = 0;
+            f.0.fpu_tags = 0;
+        }
+        unary::CLEX => f.0.fpu_sw &= !0x80ff,
+        _ => f.pop(),
+    }
+    f.0.fpu_sw as u64
+}
