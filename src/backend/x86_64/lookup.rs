@@ -53,9 +53,12 @@ impl LookupTable {
     }
 }
 
-/// The probe, in the fixed code: with the guest address in `rax` (and the frame as the
-/// trampoline made it), jumps to its block if the table has it, else to `miss` (the `Lookup`
-/// exit routine, which expects the guest address in `rax`). Clobbers `rcx` and `rdx`.
+/// The probe, in the fixed code, called (not jumped to) by each indirect exit: with the
+/// guest address in `rax`, returns in `rcx` where to go: the block's host code if the table
+/// has it, else `miss` (the `Lookup` exit routine, which expects the guest address in `rax`).
+/// Clobbers `rdx`. Each exit then does its own `jmp rcx`, so that the host's branch predictor
+/// learns every indirect exit's targets separately (one shared `jmp` in the probe would
+/// mispredict on almost every return).
 pub fn emit_probe(asm: &mut Asm, table: usize, miss: DynamicLabel) {
     let mask = (BUCKETS - 1) as i32;
     dynasm!(asm
@@ -67,9 +70,14 @@ pub fn emit_probe(asm: &mut Asm, table: usize, miss: DynamicLabel) {
         ; and ecx, mask
         ; shl ecx, 4
         ; mov rdx, QWORD table as i64
-        ; cmp rax, [rdx + rcx]
-        ; jne =>miss
-        ; jmp QWORD [rdx + rcx + 8]
+        ; add rdx, rcx
+        ; mov rcx, [rdx + 8]
+        ; cmp rax, [rdx]
+        ; jne >not_found
+        ; ret
+        ; not_found:
+        ; lea rcx, [=>miss]
+        ; ret
     );
 }
 

@@ -1,14 +1,17 @@
 //! x86-64 host backend (dynasmrt x64): compiles IR blocks to x86-64 code in the code cache.
 //!
-//! The register convention and the frame are described once, in [`abi`]. Code generation is
-//! split by op family: [`emit_alu`] (constants, arithmetic, bit operations, comparisons),
-//! [`emit_mem`] (guest state, guest memory, atomics), [`emit_call`] (helper calls) and
-//! [`exits`] (block exits, chaining stubs, `link`).
+//! The register convention and the frame are described once, in `abi`. Code generation is
+//! split by op family: `emit_alu` (constants, arithmetic, bit operations, comparisons),
+//! `emit_mem` (guest state, guest memory, atomics), `emit_call` (helper calls) and
+//! `exits` (block exits, chaining stubs, `link`); `lookup` is the inline lookup table of
+//! indirect exits, `listing` disassembles host code for tests and debugging.
 //!
-//! Each op is emitted on its own: its inputs are copied from their locations (a callee-saved
-//! register or a spill slot, see [`abi::HostLoc`]) into scratch registers, the result is
-//! computed there and copied to the destination's location. Nothing (flags included) is kept
-//! in scratch registers from one op to the next.
+//! Each op is emitted on its own: it reads its inputs where they live (a register or a spill
+//! slot, see `abi::HostLoc`, or as an immediate for constants, see
+//! `Emitter::immediates`), computes in the destination's register (or a scratch register
+//! when the destination is spilled) and leaves the result there. Nothing is kept in scratch
+//! registers from one op to the next, and the host flags only from a comparison to the
+//! branch or `ExitIf` right after it that is its only reader (`Emitter::fused_cmp`).
 
 // dynasm!'s expansion converts dynamic register numbers with `.into()`, which clippy flags
 // when the number already has the target type.
