@@ -202,13 +202,12 @@ impl Frontend for X86Frontend {
 }
 
 /// CPU features xlate's cpuid reports in leaf 1 EDX (also the AT_HWCAP the loader puts in the
-/// auxv): FPU, TSC, CX8, CMOV, FXSR, SSE, SSE2 — what the integer frontend and the SSE helper
-/// implement. The `x86sse` cpuid handler must report exactly these bits.
-pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87 control word only; glibc expects the bit)
-    | 1 << 4 // TSC
+/// auxv): FPU, TSC, CX8, CMOV, SSE, SSE2, exactly what the families implement. Not FXSR:
+/// fxsave/fxrstor are not implemented.
+pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
+    | 1 << 4 // TSC (rdtsc)
     | 1 << 8 // CX8 (cmpxchg8b)
     | 1 << 15 // CMOV
-    | 1 << 24 // FXSR
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 
