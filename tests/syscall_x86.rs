@@ -496,3 +496,33 @@ fn execve_in_child(l: &mut SyscallLayer, path: &str, argv: &[&str], envp: &[&str
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{path}: {status:#x}");
     out
 }
+
+/// epoll with x86-64's packed 12-byte `struct epoll_event` (AArch64 hosts use a 16-byte one):
+/// the data word registered comes back with the event, through epoll_wait.
+#[test]
+fn epoll_events_in_the_guest_layout() {
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    let (_, s) = call(&mut l, &mut mm, 291, &[libc::EPOLL_CLOEXEC as u64]); // epoll_create1
+    let ep = ret(&s);
+    assert!(ep >= 0);
+    let mut fds = [0i32; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let mut ev = [0u8; 12];
+    ev[..4].copy_from_slice(&(libc::EPOLLIN as u32).to_le_bytes());
+    ev[4..].copy_from_slice(&0x1122_3344_5566_7788u64.to_le_bytes());
+    let add = libc::EPOLL_CTL_ADD as u64;
+    let (_, s) = call(&mut l, &mut mm, 233, &[ep as u64, add, fds[0] as u64, ev.as_ptr() as u64]);
+    assert_eq!(ret(&s), 0);
+    assert_eq!(unsafe { libc::write(fds[1], b"x".as_ptr().cast(), 1) }, 1);
+    let mut out = [0xeeu8; 30];
+    let (_, s) = call(&mut l, &mut mm, 232, &[ep as u64, out.as_mut_ptr() as u64, 2, 1000]);
+    assert_eq!(ret(&s), 1);
+    assert_eq!(u32::from_le_bytes(out[..4].try_into().unwrap()), libc::EPOLLIN as u32);
+    assert_eq!(u64::from_le_bytes(out[4..12].try_into().unwrap()), 0x1122_3344_5566_7788);
+    assert!(out[12..].iter().all(|&b| b == 0xee), "one 12-byte event written");
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+        libc::close(ep as i32);
+    }
+}
