@@ -131,6 +131,24 @@ fn shift_left(cx: &mut Ctx, x: Temp, esize: u32, s: u32) -> Temp {
     cx.b.bin_imm(BinOp::And, shifted, rep((lane_mask(esize) << s) & lane_mask(esize), esize), w)
 }
 
+/// Reverses the `esize` elements within every `container`-bit group of a 64-bit half, by
+/// swapping ever larger halves (bytes, then halfwords, then words).
+fn reverse_in_containers(cx: &mut Ctx, x: Temp, esize: u32, container: u32) -> Temp {
+    let w = Width::W64;
+    let mut v = x;
+    let mut size = esize;
+    while size < container {
+        let m = rep(lane_mask(size), 2 * size);
+        let lo = cx.b.bin_imm(BinOp::And, v, m, w);
+        let lo = cx.b.bin_imm(BinOp::Shl, lo, size as u64, w);
+        let hi = cx.b.bin_imm(BinOp::Lshr, v, size as u64, w);
+        let hi = cx.b.bin_imm(BinOp::And, hi, m, w);
+        v = cx.b.bin(BinOp::Or, lo, hi, w);
+        size *= 2;
+    }
+    v
+}
+
 /// USHLL/SSHLL/SHLL: the lanes of the lower (`q` false) or upper half of `rn`, extended to
 /// twice their size and shifted left by `shift`.
 fn widen(cx: &mut Ctx, rn: u32, rd: u32, q: bool, esize: u32, shift: u32, signed: bool) {
@@ -221,6 +239,23 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                         .collect(),
                     _ => return false,
                 };
+                store(cx, rd, &r);
+                return true;
+            }
+            // REV16 / REV32 / REV64 (two-register misc, opcodes 0000x).
+            if bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 && bits(w, 13, 4) == 0 {
+                let container = match (u, bit(w, 12)) {
+                    (false, false) => 64,
+                    (true, false) => 32,
+                    (false, true) => 16,
+                    _ => return false,
+                };
+                if esize >= container {
+                    return false;
+                }
+                let a = halves(cx, rn, q);
+                let r: Vec<Temp> =
+                    a.iter().map(|&x| reverse_in_containers(cx, x, esize, container)).collect();
                 store(cx, rd, &r);
                 return true;
             }
