@@ -172,12 +172,22 @@ fn read_strings(cx: &Ctx, mut addr: u64) -> Result<Vec<CString>, Errno> {
 /// cannot run (missing, not executable, not a regular file, bad pointers) are checked here and
 /// returned to the guest; problems only xlate can see (e.g. a dynamically linked program)
 /// are reported by the new xlate, which then exits with 126 or 127. The guest's argv[0] is
-/// passed with `--argv0`.
-pub(crate) fn execve(cx: &mut Ctx, a: [u64; 6], translator: Option<&Path>, strace: bool) -> Action {
-    let path = match read_cstr(&*cx.mem, a[0], PATH_MAX) {
+/// passed with `--argv0`. An execve of /proc/self/exe runs the guest program again.
+pub(crate) fn execve(
+    cx: &mut Ctx,
+    a: [u64; 6],
+    translator: Option<&Path>,
+    exe: &Path,
+    strace: bool,
+) -> Action {
+    let mut path = match read_cstr(&*cx.mem, a[0], PATH_MAX) {
         Ok(p) => p,
         Err(e) => return err(e),
     };
+    // A guest re-executing itself: /proc/self/exe is the guest program, not xlate.
+    if super::fs::is_proc_self_exe(&path) {
+        path = exe.as_os_str().as_bytes().to_vec();
+    }
     let (argv, envp) = match (read_strings(cx, a[1]), read_strings(cx, a[2])) {
         (Ok(argv), Ok(envp)) => (argv, envp),
         (Err(e), _) | (_, Err(e)) => return err(e),
