@@ -208,6 +208,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             }
         };
         self.remember_trap_messages(&block);
+        // Indirect branches and returns find the block from translated code from now on.
+        self.cache.jump_table_mut().insert(pc, compiled.entry);
         self.blocks.insert(
             pc,
             BlockEntry {

@@ -5,8 +5,11 @@
 //! - [`operand`]: the only code that knows operands (registers with partial-register rules,
 //!   immediates, memory addressing with RIP-relative and FS/GS).
 //! - [`flags`]: flag rules shared by all families, and condition codes.
-//! - family files (`alu`, `shift`, `muldiv`, `bits`, `control`, `stack`, `mov`, ...): each
-//!   exposes `lookup(Mnemonic) -> Option<Handler>`; [`lookup`] asks them in turn.
+//! - family files (`alu`, `shift`, `muldiv`, `bits`, `control`, `stack`, `mov`, `x87`, and the
+//!   SSE, string, atomic and system families): each exposes `lookup(Mnemonic) ->
+//!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
+//!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
+//! - the `CPUID_*` constants: the features these families implement, which cpuid reports.
 //!
 //! An instruction that decodes but has no handler, or whose form the handler rejects, ends the
 //! block before it with a SIGILL trap naming the address, bytes and disassembly.
@@ -199,13 +202,12 @@ impl Frontend for X86Frontend {
 }
 
 /// CPU features xlate's cpuid reports in leaf 1 EDX (also the AT_HWCAP the loader puts in the
-/// auxv): FPU, TSC, CX8, CMOV, FXSR, SSE, SSE2 — what the integer frontend and the SSE helper
-/// implement. The `x86sse` cpuid handler must report exactly these bits.
-pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87 control word only; glibc expects the bit)
-    | 1 << 4 // TSC
+/// auxv): FPU, TSC, CX8, CMOV, SSE, SSE2, exactly what the families implement. Not FXSR:
+/// fxsave/fxrstor are not implemented.
+pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
+    | 1 << 4 // TSC (rdtsc)
     | 1 << 8 // CX8 (cmpxchg8b)
     | 1 << 15 // CMOV
-    | 1 << 24 // FXSR
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 
