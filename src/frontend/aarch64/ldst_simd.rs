@@ -126,40 +126,43 @@ fn geometry(w: u32) -> (u32, u32, u32) {
     (regs, ebytes, reg_bytes / ebytes)
 }
 
-fn scratch_bytes(st: &A64State) -> [u8; 64] {
-    let mut b = [0u8; 64];
-    for (k, q) in st.simd_scratch.iter().enumerate() {
-        b[8 * k..8 * k + 8].copy_from_slice(&q.to_le_bytes());
+/// Element `index` (of `ebytes` bytes) of a little-endian run of 64-bit words. Elements
+/// are aligned to their size, so none straddles two words.
+fn get_elem(words: &[u64], index: u32, ebytes: u32) -> u64 {
+    let byte = index * ebytes;
+    let v = words[(byte / 8) as usize] >> ((byte % 8) * 8);
+    if ebytes == 8 {
+        v
+    } else {
+        v & ((1u64 << (ebytes * 8)) - 1)
     }
-    b
 }
 
-fn vreg_bytes(st: &A64State, r: usize) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&st.vreg[r][0].to_le_bytes());
-    b[8..].copy_from_slice(&st.vreg[r][1].to_le_bytes());
-    b
+/// Sets element `index` of a little-endian run of 64-bit words to `v` (already masked).
+fn set_elem(words: &mut [u64], index: u32, ebytes: u32, v: u64) {
+    let byte = index * ebytes;
+    let shift = (byte % 8) * 8;
+    let mask = if ebytes == 8 { u64::MAX } else { ((1u64 << (ebytes * 8)) - 1) << shift };
+    let word = &mut words[(byte / 8) as usize];
+    *word = (*word & !mask) | (v << shift);
 }
+
+// The two helpers below work on whole 64-bit words and shifts rather than byte slices: a
+// variable-length slice copy per element became a `memmove` call each, which dominated them.
 
 extern "C" fn deinterleave_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: translated code passes the live A64State it runs on.
     let st = unsafe { &mut *(state as *mut A64State) };
     let w = word as u32;
     let (regs, ebytes, elems) = geometry(w);
-    let mem = scratch_bytes(st);
+    let mem = st.simd_scratch;
     let rt = bits(w, 0, 5);
     for r in 0..regs {
-        let mut v = [0u8; 16];
+        let mut v = [0u64; 2];
         for e in 0..elems {
-            let src = ((e * regs + r) * ebytes) as usize;
-            let dst = (e * ebytes) as usize;
-            v[dst..dst + ebytes as usize].copy_from_slice(&mem[src..src + ebytes as usize]);
+            set_elem(&mut v, e, ebytes, get_elem(&mem, e * regs + r, ebytes));
         }
-        let reg = ((rt + r) % 32) as usize;
-        st.vreg[reg] = [
-            u64::from_le_bytes(v[..8].try_into().unwrap_or_default()),
-            u64::from_le_bytes(v[8..].try_into().unwrap_or_default()),
-        ];
+        st.vreg[((rt + r) % 32) as usize] = v;
     }
     0
 }
@@ -170,18 +173,14 @@ extern "C" fn interleave_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u6
     let w = word as u32;
     let (regs, ebytes, elems) = geometry(w);
     let rt = bits(w, 0, 5);
-    let mut mem = [0u8; 64];
+    let mut mem = [0u64; 8];
     for r in 0..regs {
-        let v = vreg_bytes(st, ((rt + r) % 32) as usize);
+        let v = st.vreg[((rt + r) % 32) as usize];
         for e in 0..elems {
-            let dst = ((e * regs + r) * ebytes) as usize;
-            let src = (e * ebytes) as usize;
-            mem[dst..dst + ebytes as usize].copy_from_slice(&v[src..src + ebytes as usize]);
+            set_elem(&mut mem, e * regs + r, ebytes, get_elem(&v, e, ebytes));
         }
     }
-    for (k, q) in st.simd_scratch.iter_mut().enumerate() {
-        *q = u64::from_le_bytes(mem[8 * k..8 * k + 8].try_into().unwrap_or_default());
-    }
+    st.simd_scratch = mem;
     0
 }
 

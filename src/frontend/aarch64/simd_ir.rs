@@ -37,6 +37,19 @@ fn halves(cx: &mut Ctx, n: u32, q: bool) -> Vec<Temp> {
     v
 }
 
+/// The lane of vector register `n` that starts at bit `pos`, zero-extended.
+fn read_lane(cx: &mut Ctx, n: u32, pos: u32, esize: u32) -> Temp {
+    let slot = if pos >= 64 { off::v_hi(n as usize) } else { off::v(n as usize) };
+    let half = cx.b.load_state(slot, Width::W64);
+    let shift = (pos % 64) as u64;
+    let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift, Width::W64) };
+    if esize == 64 {
+        v
+    } else {
+        cx.b.bin_imm(BinOp::And, v, lane_mask(esize), Width::W64)
+    }
+}
+
 /// Writes the result halves (a missing upper half is written as zero).
 fn store(cx: &mut Ctx, d: u32, r: &[Temp]) {
     cx.b.store_state(off::v(d as usize), r[0], Width::W64);
@@ -341,6 +354,41 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 }
                 _ => return false,
             }
+            true
+        }
+        // INS (element): Vd.T[i] = Vn.T[j], the other lanes of Vd unchanged.
+        0b01110 if !bit(w, 31) && q && u && bits(w, 21, 3) == 0 && !bit(w, 15) && bit(w, 10) => {
+            let (imm5, imm4) = (bits(w, 16, 5), bits(w, 11, 4));
+            let size = imm5.trailing_zeros();
+            if size > 3 {
+                return false;
+            }
+            let esize = 8 << size;
+            let lane = read_lane(cx, rn, (imm4 >> size) * esize, esize);
+            let dst_pos = (imm5 >> (size + 1)) * esize;
+            let dslot = if dst_pos >= 64 { off::v_hi(rd as usize) } else { off::v(rd as usize) };
+            let r = if esize == 64 {
+                lane
+            } else {
+                let shift = (dst_pos % 64) as u64;
+                let half = cx.b.load_state(dslot, Width::W64);
+                let cleared = cx.b.bin_imm(BinOp::And, half, !(lane_mask(esize) << shift), Width::W64);
+                let moved = if shift == 0 { lane } else { cx.b.bin_imm(BinOp::Shl, lane, shift, Width::W64) };
+                cx.b.bin(BinOp::Or, cleared, moved, Width::W64)
+            };
+            cx.b.store_state(dslot, r, Width::W64);
+            true
+        }
+        // Scalar DUP (element), alias MOV: Vd = zero-extended Vn.T[i].
+        0b11110 if !bit(w, 31) && q && !u && bits(w, 21, 3) == 0 && bits(w, 10, 6) == 1 => {
+            let imm5 = bits(w, 16, 5);
+            let size = imm5.trailing_zeros();
+            if size > 3 {
+                return false;
+            }
+            let esize = 8 << size;
+            let lane = read_lane(cx, rn, (imm5 >> (size + 1)) * esize, esize);
+            store(cx, rd, &[lane]);
             true
         }
         // Shift by immediate (vector) with immh != 0.
