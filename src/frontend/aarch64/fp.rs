@@ -67,7 +67,13 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
         // FABS and FNEG only touch the sign bit, NaN or not.
         1 => cx.b.bin_imm(BinOp::And, a, !ty.sign(), Width::W64),
         2 => cx.b.bin_imm(BinOp::Xor, a, ty.sign(), Width::W64),
-        3 => call_unop(cx, a, ty, UNOP_SQRT),
+        3 => {
+            let f = match ty {
+                Ty::S => ("a64_fsqrt_s", fp_sqrt_s as crate::ir::HelperFn),
+                Ty::D => ("a64_fsqrt_d", fp_sqrt_d as crate::ir::HelperFn),
+            };
+            cx.b.call(helper(f), &[a])
+        }
         4 | 5 => {
             let to = if opc == 4 { Ty::S } else { Ty::D };
             if to == ty {
@@ -300,7 +306,6 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
 // ---------------------------------------------------------------------------------------
 // Helpers called from translated code.
 
-const UNOP_SQRT: u64 = 0x10;
 const UNOP_CURRENT_MODE: u64 = 0x11;
 
 fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
@@ -351,7 +356,7 @@ arith_helpers! {
 }
 
 /// The specialised helper of an FP 2-source opcode, if it has one.
-fn arith_helper(ty: Ty, opcode: u64) -> Option<(&'static str, crate::ir::HelperFn)> {
+pub(super) fn arith_helper(ty: Ty, opcode: u64) -> Option<(&'static str, crate::ir::HelperFn)> {
     Some(match (ty, Op2::from_opcode(opcode)?) {
         (Ty::S, Op2::Add) => ("a64_fadd_s", fp_add_s),
         (Ty::S, Op2::Sub) => ("a64_fsub_s", fp_sub_s),
@@ -365,20 +370,42 @@ fn arith_helper(ty: Ty, opcode: u64) -> Option<(&'static str, crate::ir::HelperF
     })
 }
 
+/// FSQRT, one helper per precision: round to nearest with a non-NaN result is the host's
+/// correctly rounded square root; the rest goes to the general [`fh::unop`].
+macro_rules! sqrt_helpers {
+    ($($name:ident, $ty:ident, $t:ident;)*) => {
+        $(
+            extern "C" fn $name(state: *mut u8, a: u64, _: u64, _: u64, _: u64) -> u64 {
+                let fpcr = fpcr(state);
+                if fpcr & (3 << 22) == 0 {
+                    let r = $t::from_bits(a as _).sqrt().to_bits() as u64;
+                    if !Ty::$ty.is_nan(r) {
+                        return r;
+                    }
+                }
+                fh::unop(Ty::$ty, Op1::Sqrt, a, fpcr)
+            }
+        )*
+    };
+}
+sqrt_helpers! {
+    fp_sqrt_s, S, f32;
+    fp_sqrt_d, D, f64;
+}
+
 extern "C" fn fp_muladd_s(state: *mut u8, addend: u64, op1: u64, op2: u64, _: u64) -> u64 {
     fh::muladd(Ty::S, addend, op1, op2, fpcr(state))
 }
-const FP_MULADD_S: (&str, crate::ir::HelperFn) = ("a64_fmadd_s", fp_muladd_s);
+pub(super) const FP_MULADD_S: (&str, crate::ir::HelperFn) = ("a64_fmadd_s", fp_muladd_s);
 
 extern "C" fn fp_muladd_d(state: *mut u8, addend: u64, op1: u64, op2: u64, _: u64) -> u64 {
     fh::muladd(Ty::D, addend, op1, op2, fpcr(state))
 }
-const FP_MULADD_D: (&str, crate::ir::HelperFn) = ("a64_fmadd_d", fp_muladd_d);
+pub(super) const FP_MULADD_D: (&str, crate::ir::HelperFn) = ("a64_fmadd_d", fp_muladd_d);
 
 extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
     let fpcr = fpcr(state);
     let op = match code & 0xff {
-        UNOP_SQRT => Op1::Sqrt,
         UNOP_CURRENT_MODE => Op1::Round(Round::from_fpcr(fpcr)),
         m => Op1::Round(Round::from_code(m)),
     };

@@ -193,6 +193,43 @@ fn widen(cx: &mut Ctx, rn: u32, rd: u32, q: bool, esize: u32, shift: u32, signed
     store(cx, rd, &out);
 }
 
+/// FADD/FSUB/FMUL/FDIV/FMLA/FMLS on two doubles (`.2d`): one call per lane of the same
+/// per-operation scalar helpers the scalar instructions use (ARM NaN and rounding rules, with
+/// a cheap common path), instead of the general AdvSIMD helper's decode and lane loop.
+fn fp_2d(cx: &mut Ctx, w: u32) -> bool {
+    let (u, hi, opc) = (bit(w, 29), bit(w, 23), bits(w, 11, 5));
+    let (rm, rn, rd) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let fused = match (u, hi, opc) {
+        (false, _, 0b11001) => true,
+        (false, _, 0b11010) | (true, false, 0b11011) | (true, false, 0b11111) => false,
+        _ => return false,
+    };
+    let a = halves(cx, rn, true);
+    let b = halves(cx, rm, true);
+    let r: Vec<Temp> = if fused {
+        // FMLS negates the first factor (NaNs too) before the NaN rules see it.
+        let d = halves(cx, rd, true);
+        let f = super::fp::FP_MULADD_D;
+        (0..2)
+            .map(|i| {
+                let x = if hi { cx.b.bin_imm(BinOp::Xor, a[i], 1 << 63, Width::W64) } else { a[i] };
+                cx.b.call(crate::ir::Helper { name: f.0, func: f.1 }, &[d[i], x, b[i]])
+            })
+            .collect()
+    } else {
+        let opcode = match (hi, opc) {
+            (false, 0b11010) => 2,
+            (true, 0b11010) => 3,
+            (_, 0b11011) => 0,
+            _ => 1,
+        };
+        let Some(f) = super::fp::arith_helper(super::fp_helpers::Ty::D, opcode) else { return false };
+        (0..2).map(|i| cx.b.call(crate::ir::Helper { name: f.0, func: f.1 }, &[a[i], b[i]])).collect()
+    };
+    store(cx, rd, &r);
+    true
+}
+
 /// Translates `w` inline if it is one of the forms this file handles.
 pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
     let q = bit(w, 30);
@@ -205,6 +242,9 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
             let esize = 8 << size;
             if bit(w, 10) {
                 let (rm, opc) = (bits(w, 16, 5), bits(w, 11, 5));
+                if opc >= 0b11000 && size & 1 == 1 && q {
+                    return fp_2d(cx, w);
+                }
                 let a = halves(cx, rn, q);
                 let b = halves(cx, rm, q);
                 let r: Vec<Temp> = match (u, opc) {
