@@ -42,7 +42,7 @@ fn width_of_ty(ty: Ty) -> Width {
 
 /// Scalar register `n` of type `ty` (the low bits of the vector register).
 pub fn read_fp(cx: &mut Ctx, n: u32, ty: Ty) -> Temp {
-    cx.b.load_state(off::v(n as usize), width_of_ty(ty))
+    cx.load_low(off::v(n as usize), width_of_ty(ty))
 }
 
 /// Writes a scalar result (already zero-extended to 64 bits) and clears the rest of the
@@ -222,7 +222,7 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
     // FMOV (general) first: it also has the 128-bit top-half form with ftype 10.
     match (sf, ftype_bits, rmode, opcode) {
         (false, 0, 0, 6) | (true, 1, 0, 6) => {
-            let v = cx.b.load_state(off::v(n as usize), iw);
+            let v = cx.load_low(off::v(n as usize), iw);
             cx.set_x(d, v, Width::W64);
             return Flow::Next;
         }
