@@ -454,6 +454,9 @@ const HAND: &[&str] = &[
     "fcvtzu w0, s1, #31",
     "mov x1, #0x02000000; msr fpcr, x1; fadd d0, d1, d2; fmul s3, s1, s2; msr fpcr, xzr",
     "mov x1, #0x00800000; msr fpcr, x1; frinti d0, d1; frintx s3, s2; msr fpcr, xzr",
+    "mov x9, #0x400000; msr fpcr, x9; fadd d0, d1, d2; fsub s3, s1, s2; fmul d4, d1, d2; fdiv s5, s1, s2; fsqrt d6, d1; fcvt s7, d1; fnmul d8, d1, d2; fdiv d9, d1, d2; msr fpcr, xzr",
+    "mov x9, #0x800000; msr fpcr, x9; fadd d0, d1, d2; fsub s3, s1, s2; fmul d4, d1, d2; fdiv s5, s1, s2; fsqrt d6, d1; fcvt s7, d1; fnmul d8, d1, d2; fdiv d9, d1, d2; msr fpcr, xzr",
+    "mov x9, #0xc00000; msr fpcr, x9; fadd d0, d1, d2; fsub s3, s1, s2; fmul d4, d1, d2; fdiv s5, s1, s2; fsqrt d6, d1; fcvt s7, d1; fnmul d8, d1, d2; fdiv d9, d1, d2; msr fpcr, xzr",
     // --- AdvSIMD
     "and v0.16b, v1.16b, v2.16b",
     "bic v0.8b, v1.8b, v2.8b",
@@ -816,6 +819,19 @@ const HAND_FIXED: &[(&str, &[(usize, u64)])] = &[
     ("fmov d1, x1; frinta d0, d1", &[(1, 0xc004_0000_0000_0000)]),
     ("fmov d1, x1; frintn d0, d1", &[(1, 0xc004_0000_0000_0000)]),
     ("fmov d1, x1; fmov d2, x2; fcmp d1, d2", &[(1, 0x7ff8_0000_0000_0000), (2, 0)]),
+    ("mov x9, #0x400000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x3ff0000000000001), (2, 0x3ca0000000000000)]),
+    ("mov x9, #0x400000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x7fefffffffffffff), (2, 0x7fefffffffffffff)]),
+    ("mov x9, #0x400000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0xbff0000000000000), (2, 0x4008000000000000)]),
+    ("mov x9, #0x400000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x3), (2, 0x3fe0000000000000)]),
+    ("mov x9, #0x800000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x3ff0000000000001), (2, 0x3ca0000000000000)]),
+    ("mov x9, #0x800000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x7fefffffffffffff), (2, 0x7fefffffffffffff)]),
+    ("mov x9, #0x800000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0xbff0000000000000), (2, 0x4008000000000000)]),
+    ("mov x9, #0x800000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x3), (2, 0x3fe0000000000000)]),
+    ("mov x9, #0xc00000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x3ff0000000000001), (2, 0x3ca0000000000000)]),
+    ("mov x9, #0xc00000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x7fefffffffffffff), (2, 0x7fefffffffffffff)]),
+    ("mov x9, #0xc00000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0xbff0000000000000), (2, 0x4008000000000000)]),
+    ("mov x9, #0xc00000; msr fpcr, x9; fmov d1, x1; fmov d2, x2; fadd d0, d1, d2; fsub d3, d1, d1; fmul d4, d1, d2; fdiv d5, d1, d2; fsub d6, d2, d1; msr fpcr, xzr", &[(1, 0x3), (2, 0x3fe0000000000000)]),
+
     ("fmov d1, x1; fmov d2, x2; fcmp d1, d2", &[(1, 0x8000_0000_0000_0000), (2, 0)]),
 ];
 
@@ -959,9 +975,15 @@ fn translates(w: u32) -> bool {
 }
 
 pub fn generated_cases() -> Vec<CaseSrc> {
-    const PER_ROW: usize = 48;
+    generated_cases_with(48, 0x5eed_a64d_1ff0_0001)
+}
+
+/// `per_row` random words for every row of [`GENERATED_ROWS`], from `seed`.
+pub fn generated_cases_with(per_row: usize, seed: u64) -> Vec<CaseSrc> {
+    #[allow(non_snake_case)]
+    let PER_ROW = per_row;
     let mut out = Vec::new();
-    let mut s = 0x5eed_a64d_1ff0_0001u64;
+    let mut s = seed;
     let rows: Vec<_> = decode::table().rows().filter(|r| GENERATED_ROWS.contains(&r.2.name)).collect();
     for (mask, value, row) in rows {
         let mut made = 0;
@@ -986,6 +1008,34 @@ pub fn generated_cases() -> Vec<CaseSrc> {
                 asm: format!(".inst {w:#010x}"),
                 seed: splitmix(&mut s),
                 fixed,
+            });
+        }
+    }
+    out
+}
+
+/// Scalar FP arithmetic words from the table's patterns, each run under one of the three
+/// directed FPCR rounding modes.
+pub fn generated_rounding_cases() -> Vec<CaseSrc> {
+    let mut out = Vec::new();
+    let mut s = 0x5eed_a64d_0000_0fcau64;
+    let rows: Vec<_> = decode::table().rows().filter(|r| matches!(r.2.name, "FP_2src" | "FP_1src")).collect();
+    for (mask, value, row) in rows {
+        let mut made = 0;
+        let mut tries = 0;
+        while made < 96 && tries < 10_000 {
+            tries += 1;
+            let w = value | (splitmix(&mut s) as u32 & !mask);
+            if !translates(w) {
+                continue;
+            }
+            made += 1;
+            let mode = (1 + splitmix(&mut s) % 3) << 22;
+            out.push(CaseSrc {
+                name: format!("{} {w:08x} rmode {}", row.name, mode >> 22),
+                asm: format!("mov x9, #{mode:#x}; msr fpcr, x9; .inst {w:#010x}; msr fpcr, xzr"),
+                seed: splitmix(&mut s),
+                fixed: vec![],
             });
         }
     }

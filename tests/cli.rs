@@ -226,7 +226,6 @@ int main(int argc, char **argv) {
 "#;
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn program_without_libc_runs_translated() {
     let exe = build("no_libc_hello", "s", NO_LIBC_HELLO, &["-nostdlib"]);
     let out = same_as_native(&[], &exe, &[]);
@@ -234,7 +233,6 @@ fn program_without_libc_runs_translated() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn program_without_libc_loops_and_calls_like_native() {
     let exe =
         build("no_libc_loops", "c", NO_LIBC_LOOPS, &["-nostdlib", "-fno-builtin", "-fno-stack-protector"]);
@@ -244,16 +242,16 @@ fn program_without_libc_loops_and_calls_like_native() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
-fn glibc_hello_gets_its_arguments_unchanged() {
-    let exe = build("hello_args", "c", HELLO_ARGS, &[]);
-    let args = ["--stats", "-x", "--", "two words", "--help"];
-    let out = same_as_native(&[], &exe, &args);
-    assert!(out.stderr.is_empty(), "stderr: {}", text(&out.stderr));
+fn hello_gets_its_arguments_unchanged_with_glibc_and_musl() {
+    for cc in ["gcc", "musl-gcc"] {
+        let exe = build_with(cc, &format!("hello_args_{cc}"), "c", HELLO_ARGS, &[]);
+        let args = ["--stats", "-x", "--", "two words", "--help"];
+        let out = same_as_native(&[], &exe, &args);
+        assert!(out.stderr.is_empty(), "{cc}: stderr: {}", text(&out.stderr));
+    }
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn stats_go_to_stderr_and_show_translation() {
     let exe = build("no_libc_loops", "c", NO_LIBC_LOOPS, NO_LIBC);
     let out = same_as_native(&["--stats"], &exe, &[]);
@@ -269,7 +267,6 @@ fn stats_go_to_stderr_and_show_translation() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn divide_by_zero_dies_by_sigfpe_like_native() {
     let exe = build("divide", "c", DIVIDE, &[]);
     let out = same_as_native(&[], &exe, &[]);
@@ -300,7 +297,6 @@ fn non_elf_file_exits_126_with_one_line() {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn guest_fault_dies_by_sigsegv_like_native() {
     let exe = build("no_libc_segv", "c", NO_LIBC_SEGV, NO_LIBC);
     let out = same_as_native(&[], &exe, &[]);
@@ -317,7 +313,6 @@ fn ending_with_broken_stdout(mut command: Command) -> String {
 }
 
 #[test]
-#[ignore = "needs the loader and the whole pipeline on main"]
 fn write_to_a_broken_pipe_dies_by_sigpipe_like_native() {
     let exe = build("no_libc_write", "c", NO_LIBC_WRITE, NO_LIBC);
     let native = ending_with_broken_stdout(Command::new(&exe));

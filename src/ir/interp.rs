@@ -271,6 +271,7 @@ unsafe fn leave(exit: &Exit, t: &[u64], state: *mut u8) -> Outcome {
         }
         Exit::Indirect(x) | Exit::Return(x) => (ExitReason::Lookup, v(x), 0, None),
         Exit::Syscall { next } => (ExitReason::Syscall, next.0, 0, None),
+        Exit::Invalidate { next } => (ExitReason::Invalidate, next.0, 0, None),
         Exit::Trap { kind, pc, .. } => (ExitReason::Trap, pc.0, kind.index(), Some(*kind)),
     };
     // SAFETY: the header is the first 32 bytes of the state (caller's contract).

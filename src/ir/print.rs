@@ -23,6 +23,7 @@ impl Display for Exit {
             Exit::Indirect(t) => write!(f, "indirect {t:?}"),
             Exit::Return(t) => write!(f, "return {t:?}"),
             Exit::Syscall { next } => write!(f, "syscall, then {next}"),
+            Exit::Invalidate { next } => write!(f, "invalidate translations, then {next}"),
             Exit::Trap { kind, pc, message } => {
                 write!(f, "trap {kind:?} at {pc}")?;
                 if let Some(m) = message {

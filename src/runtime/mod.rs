@@ -48,6 +48,8 @@ pub enum ExitReason {
     Syscall = 2,
     /// The guest instruction at `next_pc` traps; `exit_arg` is the `TrapKind` index.
     Trap = 3,
+    /// Guest code may have changed: drop every translation, then continue at `next_pc`.
+    Invalidate = 4,
 }
 
 impl ExitReason {
@@ -57,6 +59,7 @@ impl ExitReason {
             1 => ExitReason::Chain,
             2 => ExitReason::Syscall,
             3 => ExitReason::Trap,
+            4 => ExitReason::Invalidate,
             _ => return None,
         })
     }

@@ -158,12 +158,14 @@ fn emulate_alarm(a: [u64; 6]) -> i64 {
     }
 }
 
-/// time(t) is the seconds of clock_gettime(CLOCK_REALTIME), also stored at `t` if not NULL.
+/// time(t) is the seconds of clock_gettime(CLOCK_REALTIME_COARSE), also stored at `t` if
+/// not NULL. The kernel's time() reads the tick-updated wall clock, which is what the coarse
+/// clock reads too; CLOCK_REALTIME can already be a second ahead of it.
 fn emulate_time(cx: &mut Ctx, a: [u64; 6]) -> i64 {
     let mut ts = Timespec::default();
     let r = host::call(
         Sysno::clock_gettime,
-        [libc::CLOCK_REALTIME as u64, &mut ts as *mut Timespec as u64, 0, 0, 0, 0],
+        [libc::CLOCK_REALTIME_COARSE as u64, &mut ts as *mut Timespec as u64, 0, 0, 0, 0],
     );
     if r < 0 {
         return r;

@@ -177,6 +177,19 @@ pub fn cases() -> Vec<Case> {
     let cc_of_sw = crate::case::built(Instruction::with2(code("And_EAX_imm32"), Register::EAX, 0x4500i32));
     let sw = ir("Fnstsw_AX", AX);
     add("fucompp-fnstsw", vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), i0("Fucompp"), sw, cc_of_sw]);
+    // The whole status word (exception flags included) after ordered and unordered compares.
+    add("fucompp-full-sw", vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), i0("Fucompp"), sw]);
+    add("fcompp-full-sw", vec![im("Fld_m64fp", 16), im("Fld_m64fp", 0), i0("Fcompp"), sw]);
+    add(
+        "fcomip-full-sw",
+        vec![
+            im("Fld_m64fp", 8),
+            im("Fld_m80fp", 0x30),
+            irr("Fcomip_st0_sti", ST0, ST1),
+            ir("Fstp_sti", ST0),
+            sw,
+        ],
+    );
     add("fcompp-fnstsw", vec![im("Fld_m64fp", 8), im("Fld_m64fp", 0), i0("Fcompp"), sw, cc_of_sw]);
     add(
         "ficom-m16-fnstsw",
@@ -231,7 +244,7 @@ pub fn cases() -> Vec<Case> {
             store_ax(0x106),
         ],
     );
-    for op in ["Fchs", "Fabs", "Frndint"] {
+    for op in ["Fchs", "Fabs", "Frndint", "Fsqrt"] {
         add(
             op,
             vec![
@@ -312,6 +325,10 @@ pub fn cases() -> Vec<Case> {
             im("Fstp_m80fp", 0x130),
             im("Fld_m80fp", 0x30),
             im("Fstp_m64fp", 0x140),
+            im("Fld_m80fp", 0x30),
+            i0("Fabs"),
+            i0("Fsqrt"),
+            im("Fstp_m80fp", 0x150),
         ];
         let bytes = encode(&program);
         let cases_k: Vec<Case> = cases_for_bytes(&format!("rounding-{k}"), bytes)

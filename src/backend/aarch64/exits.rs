@@ -42,6 +42,7 @@ impl Emitter {
                 self.jump_to_exit_path();
             }
             Exit::Syscall { next } => self.leave(next.0, ExitReason::Syscall, 0),
+            Exit::Invalidate { next } => self.leave(next.0, ExitReason::Invalidate, 0),
             Exit::Trap { kind, pc, .. } => self.leave(pc.0, ExitReason::Trap, kind.index()),
         }
     }

@@ -109,9 +109,9 @@ pub struct FixedCode {
     /// header and continues to the shared exit path, which restores the registers and
     /// returns from `enter`. Blocks jump to them so that every exit in a block
     /// costs a few bytes, not three 64-bit stores.
-    pub exit_with: [usize; 4],
-    /// The inline lookup probe ([`super::lookup::emit_probe`]): jumps to the block of the
-    /// guest address in `rax`, or exits to the dispatcher with it.
+    pub exit_with: [usize; 5],
+    /// The inline lookup probe ([`super::lookup::emit_probe`]): a function returning in
+    /// `rcx` where to go for the guest address in `rax` (its block, or the `Lookup` exit).
     pub lookup: usize,
     /// Bytes of fixed code.
     pub len: usize,
@@ -151,9 +151,11 @@ pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode)
     );
     let (next_pc, reason_at, arg_at) =
         (header::NEXT_PC as i32, header::EXIT_REASON as i32, header::EXIT_ARG as i32);
-    let mut exit_with = [0; 4];
+    let mut exit_with = [0; 5];
     let exit_lookup = asm.new_dynamic_label();
-    for reason in [ExitReason::Lookup, ExitReason::Chain, ExitReason::Syscall, ExitReason::Trap] {
+    for reason in
+        [ExitReason::Lookup, ExitReason::Chain, ExitReason::Syscall, ExitReason::Trap, ExitReason::Invalidate]
+    {
         exit_with[reason as usize] = base + asm.offset().0;
         if reason == ExitReason::Lookup {
             dynasm!(asm ; .arch x64 ; =>exit_lookup);
@@ -168,7 +170,7 @@ pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode)
             ExitReason::Chain | ExitReason::Trap => {
                 dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], rcx)
             }
-            ExitReason::Lookup | ExitReason::Syscall => {
+            ExitReason::Lookup | ExitReason::Syscall | ExitReason::Invalidate => {
                 dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], 0)
             }
         }

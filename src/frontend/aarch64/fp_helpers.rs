@@ -8,9 +8,11 @@
 //! Values travel as raw bits in `u64`s. Ordinary (non-NaN) results are the host's IEEE 754
 //! results, which are exactly ARM's for round-to-nearest-even.
 //!
-//! Not modelled: FPCR rounding modes other than round-to-nearest for arithmetic (the FRINT*
-//! and FCVT* instructions that name a rounding mode do honour it, as do FRINTI/FRINTX through
-//! FPCR.RMode), flush-to-zero, half precision, and the FPSR cumulative exception flags.
+//! FPCR.RMode is honoured by FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT (the round-to-nearest result is
+//! corrected by the sign of its exact error), FCVT double-to-single, FRINTI/FRINTX, and the
+//! FRINT*/FCVT* forms that name their own rounding. Not modelled: directed rounding of the
+//! fused multiply-adds and of integer-to-float conversions, flush-to-zero, half precision, and
+//! the FPSR cumulative exception flags.
 
 use super::A64State;
 
@@ -126,6 +128,7 @@ trait HostFloat:
     fn to_u64(self) -> u64;
     fn to_i32(self) -> i32;
     fn to_u32(self) -> u32;
+    fn to_f64(self) -> f64;
 }
 
 macro_rules! host_float {
@@ -167,6 +170,9 @@ macro_rules! host_float {
             }
             fn to_u32(self) -> u32 {
                 self as u32
+            }
+            fn to_f64(self) -> f64 {
+                self as f64
             }
         }
     };
@@ -259,6 +265,10 @@ fn binop_t<T: HostFloat>(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
         return n;
     }
     let (x, y) = (T::from_raw(a), T::from_raw(b));
+    let mode = Round::from_fpcr(fpcr);
+    if mode != Round::TiesEven && matches!(op, Op2::Add | Op2::Sub | Op2::Mul | Op2::Div) {
+        return directed_arith::<T>(ty, op, x, y, a, b, mode);
+    }
     let r = match op {
         Op2::Mul | Op2::NMul => x * y,
         Op2::Div => x / y,
@@ -285,7 +295,164 @@ fn binop_t<T: HostFloat>(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
     r.raw()
 }
 
+/// The next representable value above (`up`) or below `b` (infinities and NaNs map to
+/// themselves where there is nothing further).
+fn next_toward(ty: Ty, b: u64, up: bool) -> u64 {
+    if ty.is_nan(b) {
+        return b;
+    }
+    let neg = b & ty.sign() != 0;
+    let mag = b & !ty.sign();
+    if mag == 0 {
+        // From a zero the next value is the smallest subnormal of that direction.
+        return if up { 1 } else { ty.sign() | 1 };
+    }
+    if up != neg {
+        // Moving away from zero.
+        if mag == ty.exp_mask() {
+            b
+        } else {
+            b + 1
+        }
+    } else {
+        b - 1
+    }
+}
+
+/// Applies a directed rounding `mode` to the round-to-nearest result `r`, given the sign
+/// of (exact result - r).
+fn adjust(ty: Ty, r: u64, err: f64, mode: Round) -> u64 {
+    let pos = r & ty.sign() == 0;
+    let down = match mode {
+        Round::Up => return if err > 0.0 { next_toward(ty, r, true) } else { r },
+        Round::Down => err < 0.0,
+        Round::Zero => {
+            if pos {
+                err < 0.0
+            } else {
+                return if err > 0.0 { next_toward(ty, r, true) } else { r };
+            }
+        }
+        _ => false,
+    };
+    if down {
+        next_toward(ty, r, false)
+    } else {
+        r
+    }
+}
+
+/// 2^110 and 2^-900: scaling used when a residue would underflow.
+const SCALE: f64 = f64::from_bits(0x46d0_0000_0000_0000);
+const TINY: f64 = f64::from_bits(0x07b0_0000_0000_0000);
+
+/// Sign (as a float) of `x * y - r`, exactly. Single-precision products are exact in double;
+/// tiny double results are scaled up first so that the FMA residue cannot underflow.
+fn product_error(ty: Ty, x: f64, y: f64, r: f64) -> f64 {
+    if ty == Ty::S {
+        return x * y - r;
+    }
+    if r.abs() >= TINY && r != 0.0 {
+        return x.mul_add(y, -r);
+    }
+    let (x, y) = if x.abs() <= y.abs() { (x * SCALE, y) } else { (x, y * SCALE) };
+    x.mul_add(y, -(r * SCALE))
+}
+
+/// Sign (as a float) of `x / y - r`, exactly (from the residue `x - r * y`).
+fn quotient_error(ty: Ty, x: f64, y: f64, r: f64) -> f64 {
+    let rem = if ty == Ty::S {
+        x - r * y
+    } else if x.abs() < TINY || r.abs() < TINY {
+        (-(r * SCALE)).mul_add(y, x * SCALE)
+    } else {
+        (-r).mul_add(y, x)
+    };
+    if y < 0.0 {
+        -rem
+    } else {
+        rem
+    }
+}
+
+/// Sign (as a float) of `sqrt(x) - r`, from `x - r * r`.
+fn sqrt_error(ty: Ty, x: f64, r: f64) -> f64 {
+    if ty == Ty::S {
+        return x - r * r;
+    }
+    if x < TINY {
+        return (-(r * SCALE)).mul_add(r * SCALE, x * SCALE * SCALE);
+    }
+    (-r).mul_add(r, x)
+}
+
+/// ADD/SUB/MUL/DIV under FPCR.RMode = +inf, -inf or zero: the nearest result corrected by
+/// the sign of its exact error (error-free transformations: TwoSum, and FMA residues for
+/// products and quotients).
+fn directed_arith<T: HostFloat>(ty: Ty, op: Op2, x: T, y: T, a: u64, b: u64, mode: Round) -> u64 {
+    let y = if op == Op2::Sub { -y } else { y };
+    let r = match op {
+        Op2::Mul => x * y,
+        Op2::Div => x / y,
+        _ => x + y,
+    };
+    if r.is_nan() {
+        return ty.default_nan();
+    }
+    let rb = r.raw();
+    let finite_inputs = !ty.is_inf(a) && !ty.is_inf(b);
+    let err = if ty.is_inf(rb) {
+        // Overflow of finite operands: the exact value lies below the infinity.
+        if finite_inputs && !(op == Op2::Div && ty.is_zero(b)) {
+            if rb & ty.sign() == 0 {
+                -1.0
+            } else {
+                1.0
+            }
+        } else {
+            0.0
+        }
+    } else {
+        match op {
+            Op2::Mul => product_error(ty, x.to_f64(), y.to_f64(), r.to_f64()),
+            Op2::Div => quotient_error(ty, x.to_f64(), y.to_f64(), r.to_f64()),
+            _ => {
+                let bb = r - x;
+                ((x - (r - bb)) + (y - bb)).to_f64()
+            }
+        }
+    };
+    if err == 0.0 && ty.is_zero(rb) && matches!(op, Op2::Add | Op2::Sub) && mode == Round::Down {
+        // An exact zero sum of operands of opposite sign is -0 when rounding down.
+        let yb = y.raw();
+        if !(a & ty.sign() == 0 && yb & ty.sign() == 0) {
+            return ty.sign();
+        }
+    }
+    adjust(ty, rb, err, mode)
+}
+
 pub fn binop(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
+    // Fast path (round to nearest, arithmetic): a result that is not a NaN had no NaN
+    // operand and no invalid operation, so the host's IEEE result is ARM's.
+    if fpcr & (3 << 22) == 0 {
+        let r = match (ty, op) {
+            (Ty::D, Op2::Add) => Some((f64::from_bits(a) + f64::from_bits(b)).to_bits()),
+            (Ty::D, Op2::Sub) => Some((f64::from_bits(a) - f64::from_bits(b)).to_bits()),
+            (Ty::D, Op2::Mul) => Some((f64::from_bits(a) * f64::from_bits(b)).to_bits()),
+            (Ty::D, Op2::Div) => Some((f64::from_bits(a) / f64::from_bits(b)).to_bits()),
+            (Ty::S, Op2::Add) => Some((f32::from_bits(a as u32) + f32::from_bits(b as u32)).to_bits() as u64),
+            (Ty::S, Op2::Sub) => Some((f32::from_bits(a as u32) - f32::from_bits(b as u32)).to_bits() as u64),
+            (Ty::S, Op2::Mul) => Some((f32::from_bits(a as u32) * f32::from_bits(b as u32)).to_bits() as u64),
+            (Ty::S, Op2::Div) => Some((f32::from_bits(a as u32) / f32::from_bits(b as u32)).to_bits() as u64),
+            _ => None,
+        };
+        if let Some(r) = r {
+            if !ty.is_nan(r) {
+                return r;
+            }
+        }
+    }
     match ty {
         Ty::S => binop_t::<f32>(ty, op, a, b, fpcr),
         Ty::D => binop_t::<f64>(ty, op, a, b, fpcr),
@@ -310,6 +477,16 @@ fn muladd_t<T: HostFloat>(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) ->
 }
 
 pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
+    // Fast path: a non-NaN fused result had no NaN operand and no invalid operation.
+    let r = match ty {
+        Ty::D => f64::from_bits(op1).mul_add(f64::from_bits(op2), f64::from_bits(addend)).to_bits(),
+        Ty::S => f32::from_bits(op1 as u32)
+            .mul_add(f32::from_bits(op2 as u32), f32::from_bits(addend as u32))
+            .to_bits() as u64,
+    };
+    if !ty.is_nan(r) {
+        return r;
+    }
     match ty {
         Ty::S => muladd_t::<f32>(ty, addend, op1, op2, fpcr),
         Ty::D => muladd_t::<f64>(ty, addend, op1, op2, fpcr),
@@ -335,6 +512,11 @@ fn unop_t<T: HostFloat>(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
     };
     if r.is_nan() {
         return ty.default_nan();
+    }
+    let mode = Round::from_fpcr(fpcr);
+    if op == Op1::Sqrt && mode != Round::TiesEven && !ty.is_inf(r.raw()) {
+        // sqrt(x) - r has the sign of x - r*r, which the FMA gives exactly.
+        return adjust(ty, r.raw(), sqrt_error(ty, x.to_f64(), r.to_f64()), mode);
     }
     r.raw()
 }
@@ -365,7 +547,16 @@ pub fn convert(from: Ty, to: Ty, a: u64, fpcr: u32) -> u64 {
     }
     match (from, to) {
         (Ty::S, Ty::D) => (f32::from_bits(a as u32) as f64).to_bits(),
-        _ => (f64::from_bits(a) as f32).to_bits() as u64,
+        _ => {
+            let x = f64::from_bits(a);
+            let r = x as f32;
+            let mode = Round::from_fpcr(fpcr);
+            if mode == Round::TiesEven {
+                return r.to_bits() as u64;
+            }
+            let err = if r.is_infinite() && x.is_finite() { -(r as f64).signum() } else { x - r as f64 };
+            adjust(Ty::S, r.to_bits() as u64, err, mode)
+        }
     }
 }
 

@@ -45,11 +45,6 @@ pub struct A64State {
     /// Exclusive monitor: 1 while a load-exclusive is open (cleared by a store-exclusive,
     /// CLREX, and by the runtime on signals/context switches).
     pub excl_valid: u64,
-    /// Set to the address of an `IC IVAU` the guest executed (plus the flag below); the
-    /// runtime invalidates the translations of that cache line when it sees the flag.
-    pub ic_ivau_addr: u64,
-    /// 1 when `ic_ivau_addr` holds an invalidation request not yet served by the runtime.
-    pub ic_ivau_pending: u64,
     /// Staging area of the interleaving structure loads and stores (LD2-LD4, ST2-ST4): the
     /// memory image of the access, filled or emptied by IR loads and stores while a helper
     /// moves the elements between it and the vector registers.
@@ -86,11 +81,9 @@ pub mod off {
     pub const EXCL_VALUE1: StateOffset = StateOffset(offset_of!(A64State, excl_value) as u32 + 8);
     pub const EXCL_SIZE: StateOffset = StateOffset(offset_of!(A64State, excl_size) as u32);
     pub const EXCL_VALID: StateOffset = StateOffset(offset_of!(A64State, excl_valid) as u32);
-    pub const IC_IVAU_ADDR: StateOffset = StateOffset(offset_of!(A64State, ic_ivau_addr) as u32);
     pub const fn simd_scratch(k: usize) -> StateOffset {
         StateOffset((offset_of!(A64State, simd_scratch) + 8 * k) as u32)
     }
-    pub const IC_IVAU_PENDING: StateOffset = StateOffset(offset_of!(A64State, ic_ivau_pending) as u32);
 }
 
 impl A64State {

@@ -13,10 +13,8 @@
 //!   (and the AArch32 NZCV bits 31:28), mask 0xf800009f.
 //! - `CNTFRQ_EL0` = 1 GHz and `CNTVCT_EL0` counts host monotonic nanoseconds.
 //!
-//! `IC IVAU` records the address in [`super::A64State::ic_ivau_addr`], sets
-//! `ic_ivau_pending` and ends the block with an indirect exit to the next instruction, so the
-//! dispatcher regains control and can drop the translations of that cache line before the
-//! guest runs it (the guest's following `DSB ISH; ISB` then sees the new code).
+//! `IC IVAU` ends the block with `Exit::Invalidate`: the dispatcher drops every translation
+//! before the guest goes on, so its following `DSB ISH; ISB` and the new code run as written.
 
 use super::decode::{row, Row};
 use super::state::off;
@@ -97,14 +95,6 @@ fn barrier(cx: &mut Ctx, w: u32) -> Flow {
     }
 }
 
-extern "C" fn ic_ivau_helper(state: *mut u8, addr: u64, _: u64, _: u64, _: u64) -> u64 {
-    // SAFETY: translated code passes a pointer to the live A64State it runs on.
-    let st = unsafe { &mut *(state as *mut super::A64State) };
-    st.ic_ivau_addr = addr;
-    st.ic_ivau_pending = 1;
-    0
-}
-
 fn sys(cx: &mut Ctx, w: u32) -> Flow {
     let (op1, crn, crm, op2) = (bits(w, 16, 3), bits(w, 12, 4), bits(w, 8, 4), bits(w, 5, 3));
     let rt = bits(w, 0, 5);
@@ -123,13 +113,9 @@ fn sys(cx: &mut Ctx, w: u32) -> Flow {
         // DC CVAC, CVAU, CIVAC, CVAP, CVADP: data cache maintenance has no effect on the
         // translated program's view of memory.
         (3, 7, 10, 1) | (3, 7, 11, 1) | (3, 7, 14, 1) | (3, 7, 12, 1) | (3, 7, 13, 1) => Flow::Next,
-        // IC IVAU: ask the dispatcher to invalidate translations (see the module doc).
-        (3, 7, 5, 1) => {
-            let a = cx.xr(rt, Width::W64);
-            cx.b.call_void(Helper { name: "a64_ic_ivau", func: ic_ivau_helper }, &[a]);
-            let next = cx.imm(cx.pc + 4);
-            Flow::End(Exit::Indirect(next))
-        }
+        // IC IVAU: the guest changed code; the dispatcher drops translations (see the module
+        // doc).
+        (3, 7, 5, 1) => Flow::End(Exit::Invalidate { next: GuestAddr(cx.pc + 4) }),
         _ => Flow::Unimplemented("system instruction"),
     }
 }

@@ -20,6 +20,9 @@ const ARITH_MEM: Helper = helper("x87_arith_mem", h::x87_arith_mem);
 const COMPARE: Helper = helper("x87_compare", h::x87_compare);
 const UNARY: Helper = helper("x87_unary", h::x87_unary);
 
+/// Compare mode bit: an ordered comparison (see `x87_helpers::x87_compare`).
+const ORDERED: u64 = 0x100;
+
 pub fn lookup(m: Mnemonic) -> Option<Handler> {
     use Mnemonic as M;
     Some(match m {
@@ -39,15 +42,23 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         M::Fsubr | M::Fsubrp | M::Fisubr => |c, i| arith(c, i, op::SUBR),
         M::Fdiv | M::Fdivp | M::Fidiv => |c, i| arith(c, i, op::DIV),
         M::Fdivr | M::Fdivrp | M::Fidivr => |c, i| arith(c, i, op::DIVR),
-        M::Fcomi | M::Fucomi => |c, i| compare_flags(c, i, 0),
-        M::Fcomip | M::Fucomip => |c, i| compare_flags(c, i, 1),
-        M::Fcom | M::Fucom | M::Ficom => |c, i| compare(c, i, 0),
-        M::Fcomp | M::Fucomp | M::Ficomp => |c, i| compare(c, i, 1),
-        M::Fcompp | M::Fucompp => |c, i| compare(c, i, 2),
+        // Compare modes: pops in the low byte, ORDERED for the comparisons that flag invalid
+        // for quiet NaNs too.
+        M::Fcomi => |c, i| compare_flags(c, i, ORDERED),
+        M::Fucomi => |c, i| compare_flags(c, i, 0),
+        M::Fcomip => |c, i| compare_flags(c, i, ORDERED | 1),
+        M::Fucomip => |c, i| compare_flags(c, i, 1),
+        M::Fcom | M::Ficom => |c, i| compare(c, i, ORDERED),
+        M::Fucom => |c, i| compare(c, i, 0),
+        M::Fcomp | M::Ficomp => |c, i| compare(c, i, ORDERED | 1),
+        M::Fucomp => |c, i| compare(c, i, 1),
+        M::Fcompp => |c, i| compare(c, i, ORDERED | 2),
+        M::Fucompp => |c, i| compare(c, i, 2),
         M::Ftst => |c, _| simple(c, unary::TST, 0),
         M::Fxam => |c, _| simple(c, unary::XAM, 0),
         M::Fchs => |c, _| simple(c, unary::CHS, 0),
         M::Fabs => |c, _| simple(c, unary::ABS, 0),
+        M::Fsqrt => |c, _| simple(c, unary::SQRT, 0),
         M::Frndint => |c, _| simple(c, unary::RNDINT, 0),
         M::Fprem => |c, _| simple(c, unary::PREM, 0),
         M::Fprem1 => |c, _| simple(c, unary::PREM1, 0),
@@ -202,10 +213,10 @@ fn compare_operand(ctx: &mut Ctx, insn: &Instruction) -> Result<[Temp; 3], Unsup
     Ok([index, k, zero])
 }
 
-fn compare_flags(ctx: &mut Ctx, insn: &Instruction, pops: u64) -> Result<(), Unsupported> {
+fn compare_flags(ctx: &mut Ctx, insn: &Instruction, mode: u64) -> Result<(), Unsupported> {
     let [index, k, bits] = compare_operand(ctx, insn)?;
-    let pops = ctx.constant(pops);
-    let rflags = ctx.call(COMPARE, &[index, k, bits, pops]);
+    let mode = ctx.constant(mode | 0x200);
+    let rflags = ctx.call(COMPARE, &[index, k, bits, mode]);
     let zero = ctx.constant(0);
     let cf = ctx.bit(rflags, 0);
     let pf = ctx.bit(rflags, 2);
@@ -221,10 +232,10 @@ fn compare_flags(ctx: &mut Ctx, insn: &Instruction, pops: u64) -> Result<(), Uns
     Ok(())
 }
 
-fn compare(ctx: &mut Ctx, insn: &Instruction, pops: u64) -> Result<(), Unsupported> {
+fn compare(ctx: &mut Ctx, insn: &Instruction, mode: u64) -> Result<(), Unsupported> {
     let [index, k, bits] = compare_operand(ctx, insn)?;
-    let pops = ctx.constant(pops);
-    ctx.call(COMPARE, &[index, k, bits, pops]);
+    let mode = ctx.constant(mode);
+    ctx.call(COMPARE, &[index, k, bits, mode]);
     Ok(())
 }
 
