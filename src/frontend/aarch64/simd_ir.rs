@@ -278,6 +278,71 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
             }
             false
         }
+        // AdvSIMD copy: DUP (element, general), INS (general), UMOV, SMOV.
+        0b01110 if !bit(w, 31) && bits(w, 21, 3) == 0 && !bit(w, 15) && bit(w, 10) && !u => {
+            let imm5 = bits(w, 16, 5);
+            let size = imm5.trailing_zeros();
+            if size > 3 {
+                return false;
+            }
+            let esize = 8 << size;
+            let idx = imm5 >> (size + 1);
+            let ew = Width::from_bytes(esize / 8).unwrap_or(Width::W64);
+            let bit_pos = idx * esize;
+            let slot = if bit_pos >= 64 { off::v_hi(rn as usize) } else { off::v(rn as usize) };
+            let shift = (bit_pos % 64) as u64;
+            let lane_of_vn = |cx: &mut Ctx| {
+                let half = cx.b.load_state(slot, Width::W64);
+                let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift, Width::W64) };
+                if esize == 64 {
+                    v
+                } else {
+                    cx.b.ext(v, ew, false)
+                }
+            };
+            let dup = |cx: &mut Ctx, lane: Temp| {
+                let r = if esize == 64 {
+                    lane
+                } else {
+                    cx.b.bin_imm(BinOp::Mul, lane, rep(1, esize), Width::W64)
+                };
+                store(cx, rd, &if q { vec![r, r] } else { vec![r] });
+            };
+            match bits(w, 11, 4) {
+                0b0000 => {
+                    let lane = lane_of_vn(cx);
+                    dup(cx, lane);
+                }
+                0b0001 => {
+                    let x = cx.xr(rn, Width::W64);
+                    let lane = if esize == 64 { x } else { cx.b.ext(x, ew, false) };
+                    dup(cx, lane);
+                }
+                0b0111 | 0b0101 => {
+                    let lane = lane_of_vn(cx);
+                    let v = if bits(w, 11, 4) == 0b0101 { cx.b.ext(lane, ew, true) } else { lane };
+                    cx.set_x(rd, v, if q { Width::W64 } else { Width::W32 });
+                }
+                0b0011 => {
+                    // INS (general): replace one lane of Vd.
+                    let x = cx.xr(rn, Width::W64);
+                    let dslot = if bit_pos >= 64 { off::v_hi(rd as usize) } else { off::v(rd as usize) };
+                    let r = if esize == 64 {
+                        x
+                    } else {
+                        let half = cx.b.load_state(dslot, Width::W64);
+                        let cleared =
+                            cx.b.bin_imm(BinOp::And, half, !(lane_mask(esize) << shift), Width::W64);
+                        let lane = cx.b.ext(x, ew, false);
+                        let moved = cx.b.bin_imm(BinOp::Shl, lane, shift, Width::W64);
+                        cx.b.bin(BinOp::Or, cleared, moved, Width::W64)
+                    };
+                    cx.b.store_state(dslot, r, Width::W64);
+                }
+                _ => return false,
+            }
+            true
+        }
         // Shift by immediate (vector) with immh != 0.
         0b01111 if !bit(w, 31) && bit(w, 10) && bits(w, 19, 4) != 0 => {
             let (immh, immb, opc) = (bits(w, 19, 4), bits(w, 16, 3), bits(w, 11, 5));
