@@ -17,6 +17,10 @@ struct Cli {
     #[arg(long)]
     stats: bool,
 
+    /// Give the guest NAME as its argv[0] instead of PROGRAM (as qemu-user's -0).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<OsString>,
+
     /// The program to run, then its arguments, passed unchanged (even ones that look like
     /// options).
     #[arg(value_name = "PROGRAM", required = true, num_args = 1.., trailing_var_arg = true)]
@@ -25,7 +29,7 @@ struct Cli {
 
 fn main() {
     let cli = Cli::parse();
-    let options = Options { argv: cli.command, strace: cli.strace, stats: cli.stats };
+    let options = Options { argv: cli.command, strace: cli.strace, stats: cli.stats, argv0: cli.argv0 };
     match run_program(&options) {
         Ok(Outcome::Exit(status)) => std::process::exit(status),
         Ok(Outcome::Signal(signal)) => die_by_signal(signal),

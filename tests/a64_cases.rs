@@ -975,9 +975,15 @@ fn translates(w: u32) -> bool {
 }
 
 pub fn generated_cases() -> Vec<CaseSrc> {
-    const PER_ROW: usize = 48;
+    generated_cases_with(48, 0x5eed_a64d_1ff0_0001)
+}
+
+/// `per_row` random words for every row of [`GENERATED_ROWS`], from `seed`.
+pub fn generated_cases_with(per_row: usize, seed: u64) -> Vec<CaseSrc> {
+    #[allow(non_snake_case)]
+    let PER_ROW = per_row;
     let mut out = Vec::new();
-    let mut s = 0x5eed_a64d_1ff0_0001u64;
+    let mut s = seed;
     let rows: Vec<_> = decode::table().rows().filter(|r| GENERATED_ROWS.contains(&r.2.name)).collect();
     for (mask, value, row) in rows {
         let mut made = 0;

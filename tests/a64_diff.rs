@@ -15,7 +15,7 @@
 #[path = "a64_cases.rs"]
 mod a64_cases;
 
-use a64_cases::{generated_cases, generated_rounding_cases, hand_cases, CaseSrc};
+use a64_cases::{generated_cases, generated_cases_with, generated_rounding_cases, hand_cases, CaseSrc};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -517,6 +517,10 @@ fn run_xlate(rec: &Recorded, case: &CaseSrc, optimize: bool) -> String {
 
 fn check_suite(suite: &str, cases: &[CaseSrc]) {
     let recs = references(suite, cases);
+    check_recorded(suite, cases, &recs);
+}
+
+fn check_recorded(suite: &str, cases: &[CaseSrc], recs: &[Recorded]) {
     let mut guard = REGIONS.lock().unwrap_or_else(|e| e.into_inner());
     if !*guard {
         map_fixed(CODE_BASE, 1 << 20);
@@ -560,6 +564,23 @@ fn a64_hand_cases_match_qemu() {
 #[test]
 fn a64_generated_cases_match_qemu() {
     check_suite("generated", &generated_cases());
+}
+
+/// More generated cases on demand, compared with a live qemu run (nothing is recorded):
+/// `XLATE_A64_LIVE=<words per row>[,<seed>] cargo test --test a64_diff -- --ignored`.
+#[test]
+#[ignore]
+fn a64_generated_cases_live() {
+    let Ok(spec) = std::env::var("XLATE_A64_LIVE") else { return };
+    let mut parts = spec.split(',');
+    let per_row = parts.next().and_then(|p| p.parse().ok()).unwrap_or(200);
+    let seed =
+        parts.next().and_then(|p| u64::from_str_radix(p.trim_start_matches("0x"), 16).ok()).unwrap_or(0x11fe);
+    let cases = generated_cases_with(per_row, seed);
+    for chunk in cases.chunks(1500) {
+        let recs = run_reference("live", chunk);
+        check_recorded("live", chunk, &recs);
+    }
 }
 
 #[test]

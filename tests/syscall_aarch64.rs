@@ -164,3 +164,37 @@ fn clone_as_fork_runs_the_child() {
     let (_, s) = call(&mut l, &mut mm, 220, &[thread, 0x1000_0000, 0, 0, 0]);
     assert_eq!(s.x[0] as i64, -(libc::ENOSYS as i64));
 }
+
+/// epoll with asm-generic's 16-byte `struct epoll_event` (x86-64 hosts use a packed 12-byte
+/// one): the data word registered comes back with the event.
+#[test]
+fn epoll_events_in_the_guest_layout() {
+    let (mut l, mut mm) = (layer(), TestMm { brk: 0 });
+    let (_, s) = call(&mut l, &mut mm, 20, &[libc::EPOLL_CLOEXEC as u64]); // epoll_create1
+    let ep = s.x[0] as i64;
+    assert!(ep >= 0);
+    let mut fds = [0i32; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // events (u32), padding, data (u64)
+    let mut ev = [0u8; 16];
+    ev[..4].copy_from_slice(&(libc::EPOLLIN as u32).to_le_bytes());
+    ev[8..].copy_from_slice(&0x1122_3344_5566_7788u64.to_le_bytes());
+    let add = libc::EPOLL_CTL_ADD as u64;
+    let (_, s) = call(&mut l, &mut mm, 21, &[ep as u64, add, fds[0] as u64, ev.as_ptr() as u64]);
+    assert_eq!(s.x[0], 0);
+    assert_eq!(unsafe { libc::write(fds[1], b"x".as_ptr().cast(), 1) }, 1);
+    let mut out = [0xeeu8; 40];
+    // epoll_pwait(ep, events, maxevents 2, timeout 1000 ms, NULL, 8)
+    let (_, s) = call(&mut l, &mut mm, 22, &[ep as u64, out.as_mut_ptr() as u64, 2, 1000, 0, 8]);
+    assert_eq!(s.x[0], 1);
+    assert_eq!(u32::from_le_bytes(out[..4].try_into().unwrap()), libc::EPOLLIN as u32);
+    assert_eq!(u64::from_le_bytes(out[8..16].try_into().unwrap()), 0x1122_3344_5566_7788);
+    assert!(out[16..].iter().all(|&b| b == 0xee), "one 16-byte event written");
+    let (_, s) = call(&mut l, &mut mm, 22, &[ep as u64, out.as_mut_ptr() as u64, 0, 0, 0, 8]);
+    assert_eq!(s.x[0] as i64, -(libc::EINVAL as i64));
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+        libc::close(ep as i32);
+    }
+}

@@ -146,6 +146,28 @@ pub enum BinOp {
     RemS,
 }
 
+impl BinOp {
+    /// Every operation, for tests that cover them all.
+    pub const ALL: [BinOp; 16] = [
+        BinOp::Add,
+        BinOp::Sub,
+        BinOp::And,
+        BinOp::Or,
+        BinOp::Xor,
+        BinOp::Shl,
+        BinOp::Lshr,
+        BinOp::Ashr,
+        BinOp::Rotr,
+        BinOp::Mul,
+        BinOp::MulHiU,
+        BinOp::MulHiS,
+        BinOp::DivU,
+        BinOp::DivS,
+        BinOp::RemU,
+        BinOp::RemS,
+    ];
+}
+
 /// One-input integer operations over the low `width` bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum UnOp {
@@ -161,6 +183,12 @@ pub enum UnOp {
     Bswap,
     /// Reverse the bit order.
     Rbit,
+}
+
+impl UnOp {
+    /// Every operation, for tests that cover them all.
+    pub const ALL: [UnOp; 7] =
+        [UnOp::Not, UnOp::Neg, UnOp::Clz, UnOp::Ctz, UnOp::Popcnt, UnOp::Bswap, UnOp::Rbit];
 }
 
 /// Comparisons over the low `width` bits; the result is 1 or 0.
@@ -186,6 +214,22 @@ pub enum CmpOp {
     Sge,
 }
 
+impl CmpOp {
+    /// Every operation, for tests that cover them all.
+    pub const ALL: [CmpOp; 10] = [
+        CmpOp::Eq,
+        CmpOp::Ne,
+        CmpOp::Ult,
+        CmpOp::Ule,
+        CmpOp::Ugt,
+        CmpOp::Uge,
+        CmpOp::Slt,
+        CmpOp::Sle,
+        CmpOp::Sgt,
+        CmpOp::Sge,
+    ];
+}
+
 /// Read-modify-write operations done atomically on guest memory (sequentially consistent).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RmwOp {
@@ -202,6 +246,22 @@ pub enum RmwOp {
     SMin,
     UMax,
     UMin,
+}
+
+impl RmwOp {
+    /// Every operation, for tests that cover them all.
+    pub const ALL: [RmwOp; 10] = [
+        RmwOp::Xchg,
+        RmwOp::Add,
+        RmwOp::And,
+        RmwOp::Or,
+        RmwOp::Xor,
+        RmwOp::AndNot,
+        RmwOp::SMax,
+        RmwOp::SMin,
+        RmwOp::UMax,
+        RmwOp::UMin,
+    ];
 }
 
 /// A Rust function that translated code calls for work too large or rare to express in ops

@@ -77,49 +77,6 @@ extern "C" fn test_mix(state: *mut u8, a0: u64, a1: u64, a2: u64, a3: u64) -> u6
 }
 
 const WIDTHS: [Width; 4] = [Width::W8, Width::W16, Width::W32, Width::W64];
-const BINOPS: [BinOp; 16] = [
-    BinOp::Add,
-    BinOp::Sub,
-    BinOp::And,
-    BinOp::Or,
-    BinOp::Xor,
-    BinOp::Shl,
-    BinOp::Lshr,
-    BinOp::Ashr,
-    BinOp::Rotr,
-    BinOp::Mul,
-    BinOp::MulHiU,
-    BinOp::MulHiS,
-    BinOp::DivU,
-    BinOp::DivS,
-    BinOp::RemU,
-    BinOp::RemS,
-];
-const UNOPS: [UnOp; 7] = [UnOp::Not, UnOp::Neg, UnOp::Clz, UnOp::Ctz, UnOp::Popcnt, UnOp::Bswap, UnOp::Rbit];
-const CMPOPS: [CmpOp; 10] = [
-    CmpOp::Eq,
-    CmpOp::Ne,
-    CmpOp::Ult,
-    CmpOp::Ule,
-    CmpOp::Ugt,
-    CmpOp::Uge,
-    CmpOp::Slt,
-    CmpOp::Sle,
-    CmpOp::Sgt,
-    CmpOp::Sge,
-];
-const RMWOPS: [RmwOp; 10] = [
-    RmwOp::Xchg,
-    RmwOp::Add,
-    RmwOp::And,
-    RmwOp::Or,
-    RmwOp::Xor,
-    RmwOp::AndNot,
-    RmwOp::SMax,
-    RmwOp::SMin,
-    RmwOp::UMax,
-    RmwOp::UMin,
-];
 
 /// A random, valid block within `layout`.
 pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
@@ -177,11 +134,11 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
             5..=7 => {
                 let x = operand(&mut b, rng, &mut temps);
                 let y = operand(&mut b, rng, &mut temps);
-                Some(b.bin(rng.pick(&BINOPS), x, y, w))
+                Some(b.bin(rng.pick(&BinOp::ALL), x, y, w))
             }
             8 => {
                 let x = operand(&mut b, rng, &mut temps);
-                Some(b.un(rng.pick(&UNOPS), x, w))
+                Some(b.un(rng.pick(&UnOp::ALL), x, w))
             }
             9 => {
                 let x = operand(&mut b, rng, &mut temps);
@@ -190,7 +147,7 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
             10 => {
                 let x = operand(&mut b, rng, &mut temps);
                 let y = operand(&mut b, rng, &mut temps);
-                Some(b.cmp(rng.pick(&CMPOPS), x, y, w))
+                Some(b.cmp(rng.pick(&CmpOp::ALL), x, y, w))
             }
             11 => {
                 let c = operand(&mut b, rng, &mut temps);
@@ -202,7 +159,7 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                 let a = address(&mut b, rng, layout, w, true);
                 let x = operand(&mut b, rng, &mut temps);
                 if rng.below(2) == 0 {
-                    Some(b.atomic_rmw(rng.pick(&RMWOPS), a, x, w))
+                    Some(b.atomic_rmw(rng.pick(&RmwOp::ALL), a, x, w))
                 } else {
                     // Expect the current value half of the time so that the exchange happens.
                     let expected = if rng.below(2) == 0 { b.load(a, w) } else { x };

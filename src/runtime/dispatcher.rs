@@ -6,7 +6,8 @@
 //!            │ miss                                     ├─ Lookup:  block_at(next_pc), jump table
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
-//!   (into the code cache; full: flush, retry)           └─ Trap:    message, guest dies by signal
+//!   (into the code cache; full: flush, retry)           ├─ Invalidate: flush, then next_pc
+//!                                                       └─ Trap:    message, guest dies by signal
 //! ```
 //!
 //! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
@@ -92,13 +93,13 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             unsafe { self.backend.enter(&self.cache, (state as *mut G::State).cast(), host) };
             self.stats.dispatcher_entries += 1;
 
-            let header = *G::header(state);
-            let next = GuestAddr(header.next_pc);
-            host = match ExitReason::from_u64(header.exit_reason) {
+            // Field by field, not a copy of the whole header: the block has just stored these
+            // as single words, and a wider load of them would stall on store forwarding.
+            let header = G::header(state);
+            let (next, reason, arg) = (GuestAddr(header.next_pc), header.exit_reason, header.exit_arg);
+            host = match ExitReason::from_u64(reason) {
                 Some(ExitReason::Lookup) => self.block_at_and_remember(next, env.code()),
-                Some(ExitReason::Chain) => {
-                    self.block_at_and_link(ChainSite(header.exit_arg as usize), next, env.code())
-                }
+                Some(ExitReason::Chain) => self.block_at_and_link(ChainSite(arg as usize), next, env.code()),
                 Some(ExitReason::Syscall) => match self.syscall(state, next, env) {
                     Ok(host) => host,
                     Err(exited) => return exited,
@@ -109,9 +110,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 }
                 Some(ExitReason::Trap) => {
                     G::set_pc(state, next);
-                    return Outcome::Signal(self.trap(next, header.exit_arg));
+                    return Outcome::Signal(self.trap(next, arg));
                 }
-                None => panic!("backend bug: unknown exit reason {}", header.exit_reason),
+                None => panic!("backend bug: unknown exit reason {reason}"),
             };
         }
     }
@@ -149,10 +150,16 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.translate(pc, code)
     }
 
-    /// [`Self::block_at`] for an indirect branch or return that missed the jump table: also
-    /// enters the target there, so that translated code finds it without the dispatcher next
-    /// time.
+    /// [`Self::block_at`] for an indirect branch or return: tries the jump table first (one
+    /// probe, cheaper than the hash map; backends without an inline probe exit here for every
+    /// indirect branch), and enters a target it had to look up there, so that translated code
+    /// (and the next probe here) finds it directly.
     fn block_at_and_remember(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        if let Some(target) = self.cache.jump_table().get(pc) {
+            self.stats.lookups += 1;
+            self.stats.lookup_hits += 1;
+            return target;
+        }
         let target = self.block_at(pc, code);
         self.cache.jump_table_mut().insert(pc, target);
         target
@@ -201,6 +208,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             }
         };
         self.remember_trap_messages(&block);
+        // Indirect branches and returns find the block from translated code from now on.
+        self.cache.jump_table_mut().insert(pc, compiled.entry);
         self.blocks.insert(
             pc,
             BlockEntry {

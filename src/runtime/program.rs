@@ -29,6 +29,9 @@ pub struct Options {
     pub strace: bool,
     /// Print the translation statistics on stderr at the end.
     pub stats: bool,
+    /// The guest's argv[0] when it is not the program's path (`--argv0`, which the syscall
+    /// layer passes when a guest's execve starts a new xlate).
+    pub argv0: Option<OsString>,
 }
 
 /// Why a program could not be started. Printed as one line, `xlate: <message>`.
@@ -58,7 +61,11 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         })
         .collect();
     let mut memory = GuestMemory::new();
-    let program = loader::load(&path, &options.argv, &env, &mut memory, guest_hwcap)
+    let mut argv = options.argv.clone();
+    if let (Some(argv0), Some(first)) = (&options.argv0, argv.first_mut()) {
+        *first = argv0.clone();
+    }
+    let program = loader::load(&path, &argv, &env, &mut memory, guest_hwcap)
         .map_err(|e| StartError { message: e.to_string(), exit_code: e.exit_code() })?;
     match program.arch {
         GuestArch::X86_64 => run_guest::<X86_64Guest, X86_64Abi>(&program, memory, options),

@@ -76,7 +76,7 @@ pub(crate) fn fcntl(cx: &mut Ctx, a: [u64; 6]) -> Action {
 }
 
 /// Whether `path` names this process's executable through /proc.
-fn is_proc_self_exe(path: &[u8]) -> bool {
+pub(crate) fn is_proc_self_exe(path: &[u8]) -> bool {
     let Some(rest) = path.strip_prefix(b"/proc/") else {
         return false;
     };

@@ -244,7 +244,10 @@ impl SyscallLayer {
             arch_prctl => process::arch_prctl(cx, a),
             uname => process::uname(cx, a),
             clone | fork | vfork | clone3 => process::spawn(cx, sys, a),
-            execve => process::execve(cx, a, self.translator.as_deref(), self.strace),
+            execve => {
+                let translator = self.translator.as_deref();
+                process::execve(cx, a, translator, &self.exe_path, self.strace)
+            }
             // glibc falls back to working without restartable sequences.
             rseq => err(libc::ENOSYS),
             set_robust_list | get_robust_list => self.signals.robust_list(cx, sys, a),

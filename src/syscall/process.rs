@@ -171,15 +171,23 @@ fn read_strings(cx: &Ctx, mut addr: u64) -> Result<Vec<CString>, Errno> {
 /// guest's target natively. The errors the guest's own execve would give for a file it
 /// cannot run (missing, not executable, not a regular file, bad pointers) are checked here and
 /// returned to the guest; problems only xlate can see (e.g. a dynamically linked program)
-/// are reported by the new xlate, which then exits with 126 or 127.
-///
-/// Limitation: the new guest's argv[0] is the path it was started from, not the argv[0] the
-/// guest passed.
-pub(crate) fn execve(cx: &mut Ctx, a: [u64; 6], translator: Option<&Path>, strace: bool) -> Action {
-    let path = match read_cstr(&*cx.mem, a[0], PATH_MAX) {
+/// are reported by the new xlate, which then exits with 126 or 127. The guest's argv[0] is
+/// passed with `--argv0`. An execve of /proc/self/exe runs the guest program again.
+pub(crate) fn execve(
+    cx: &mut Ctx,
+    a: [u64; 6],
+    translator: Option<&Path>,
+    exe: &Path,
+    strace: bool,
+) -> Action {
+    let mut path = match read_cstr(&*cx.mem, a[0], PATH_MAX) {
         Ok(p) => p,
         Err(e) => return err(e),
     };
+    // A guest re-executing itself: /proc/self/exe is the guest program, not xlate.
+    if super::fs::is_proc_self_exe(&path) {
+        path = exe.as_os_str().as_bytes().to_vec();
+    }
     let (argv, envp) = match (read_strings(cx, a[1]), read_strings(cx, a[2])) {
         (Ok(argv), Ok(envp)) => (argv, envp),
         (Err(e), _) | (_, Err(e)) => return err(e),
@@ -217,8 +225,15 @@ pub(crate) fn execve(cx: &mut Ctx, a: [u64; 6], translator: Option<&Path>, strac
     if strace {
         args.push(CString::new("--strace").unwrap());
     }
+    let mut argv = argv.into_iter();
+    if let Some(argv0) = argv.next() {
+        // One word, so that an argv[0] starting with '-' cannot be read as an option.
+        let mut opt = b"--argv0=".to_vec();
+        opt.extend_from_slice(argv0.as_bytes());
+        args.push(CString::new(opt).expect("no NUL in a string read up to its NUL"));
+    }
     args.push(CString::new(program).expect("no NUL in a path read up to its NUL"));
-    args.extend(argv.into_iter().skip(1));
+    args.extend(argv);
     let arg_ptrs: Vec<*const libc::c_char> =
         args.iter().map(|s| s.as_ptr()).chain(std::iter::once(std::ptr::null())).collect();
     let env_ptrs: Vec<*const libc::c_char> =

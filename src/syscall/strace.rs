@@ -47,6 +47,19 @@ enum Arg {
     Resource,
     /// SIG_BLOCK / SIG_UNBLOCK / SIG_SETMASK.
     How,
+    /// A clock id: `CLOCK_MONOTONIC`.
+    Clock,
+    /// lseek's whence: `SEEK_SET`.
+    Whence,
+    /// An fcntl command: `F_GETFL`.
+    FcntlCmd,
+    /// access mode bits: `R_OK|W_OK`, `F_OK`.
+    AccessMode,
+    /// unlinkat's flags: `AT_REMOVEDIR`.
+    UnlinkFlags,
+    /// An ioctl request: its name for the common terminal and file requests (the same numbers
+    /// on x86-64 and asm-generic), else hex.
+    IoctlRequest,
 }
 
 use Arg::*;
@@ -56,19 +69,21 @@ fn shape(sys: Sysno) -> &'static [Arg] {
     use Sysno::*;
     match sys {
         read | write => &[Dec, Hex, Dec],
-        pread64 | pwrite64 => &[Dec, Hex, Dec, Dec],
+        pread64 | pwrite64 => &[Dec, Ptr, Dec, Dec],
+        truncate => &[Str, Dec],
+        ftruncate => &[Dec, Dec],
         readv | writev => &[Dec, Ptr, Dec],
         open => &[Str, OpenFlags, OpenMode],
         openat => &[DirFd, Str, OpenFlags, OpenMode],
         creat => &[Str, Mode],
         close | dup | fsync | fdatasync | fchdir | exit | exit_group | umask => &[Dec],
         dup2 => &[Dec, Dec],
-        dup3 => &[Dec, Dec, Hex],
+        dup3 => &[Dec, Dec, Dec],
         stat | lstat => &[Str, Ptr],
         fstat => &[Dec, Ptr],
         newfstatat => &[DirFd, Str, Ptr, Hex],
         statx => &[DirFd, Str, Hex, Hex, Ptr],
-        lseek => &[Dec, Dec, Dec],
+        lseek => &[Dec, Dec, Whence],
         mmap => &[Ptr, Dec, Prot, MapFlags, Dec, Hex],
         mprotect => &[Ptr, Dec, Prot],
         munmap => &[Ptr, Dec],
@@ -78,21 +93,21 @@ fn shape(sys: Sysno) -> &'static [Arg] {
         rt_sigaction => &[Signal, Ptr, Ptr],
         rt_sigprocmask => &[How, Ptr, Ptr],
         sigaltstack => &[Ptr, Ptr],
-        ioctl => &[Dec, Hex, Hex],
-        fcntl => &[Dec, Dec, Hex],
-        access => &[Str, Dec],
-        faccessat | faccessat2 => &[DirFd, Str, Dec, Hex],
+        ioctl => &[Dec, IoctlRequest, Ptr],
+        fcntl => &[Dec, FcntlCmd, Dec],
+        access => &[Str, AccessMode],
+        faccessat | faccessat2 => &[DirFd, Str, AccessMode, Hex],
         pipe => &[Ptr],
-        pipe2 => &[Ptr, Hex],
+        pipe2 => &[Hex, Dec],
         getpid | getppid | gettid | getuid | geteuid | getgid | getegid | getpgrp | setsid | sched_yield
         | pause | fork | vfork | sync => &[],
         kill => &[Dec, Signal],
         tkill => &[Dec, Signal],
         tgkill => &[Dec, Dec, Signal],
         uname | sysinfo | times | time => &[Ptr],
-        getcwd => &[Ptr, Dec],
+        getcwd => &[Hex, Dec],
         chdir | rmdir | unlink => &[Str],
-        unlinkat => &[DirFd, Str, Hex],
+        unlinkat => &[DirFd, Str, UnlinkFlags],
         mkdir | chmod => &[Str, Mode],
         mkdirat | fchmodat => &[DirFd, Str, Mode],
         rename | link | symlink => &[Str, Str],
@@ -107,10 +122,10 @@ fn shape(sys: Sysno) -> &'static [Arg] {
         prlimit64 => &[Dec, Resource, Ptr, Ptr],
         getrlimit | setrlimit => &[Resource, Ptr],
         getrandom => &[Hex, Dec, Dec],
-        clock_gettime | clock_getres => &[Dec, Ptr],
+        clock_gettime | clock_getres => &[Clock, Ptr],
         gettimeofday => &[Ptr, Ptr],
         nanosleep => &[Ptr, Ptr],
-        clock_nanosleep => &[Dec, Dec, Ptr, Ptr],
+        clock_nanosleep => &[Clock, Dec, Ptr, Ptr],
         futex => &[Hex, Dec, Dec, Hex, Hex, Dec],
         rseq => &[Hex, Dec, Dec, Hex],
         wait4 => &[Dec, Ptr, Hex, Ptr],
@@ -177,6 +192,50 @@ const RESOURCES: [&str; 16] = [
     "RLIMIT_RTTIME",
 ];
 
+const CLOCKS: [&str; 8] = [
+    "CLOCK_REALTIME",
+    "CLOCK_MONOTONIC",
+    "CLOCK_PROCESS_CPUTIME_ID",
+    "CLOCK_THREAD_CPUTIME_ID",
+    "CLOCK_MONOTONIC_RAW",
+    "CLOCK_REALTIME_COARSE",
+    "CLOCK_MONOTONIC_COARSE",
+    "CLOCK_BOOTTIME",
+];
+
+/// asm-generic/fcntl.h and linux/fcntl.h (the same on x86-64).
+const FCNTL_CMDS: [(u32, &str); 11] = [
+    (0, "F_DUPFD"),
+    (1, "F_GETFD"),
+    (2, "F_SETFD"),
+    (3, "F_GETFL"),
+    (4, "F_SETFL"),
+    (5, "F_GETLK"),
+    (6, "F_SETLK"),
+    (7, "F_SETLKW"),
+    (1030, "F_DUPFD_CLOEXEC"),
+    (1033, "F_ADD_SEALS"),
+    (1034, "F_GET_SEALS"),
+];
+
+/// asm-generic/ioctls.h, which x86-64 uses too.
+const IOCTLS: [(u32, &str); 14] = [
+    (0x5401, "TCGETS"),
+    (0x5402, "TCSETS"),
+    (0x5403, "TCSETSW"),
+    (0x5404, "TCSETSF"),
+    (0x540b, "TCFLSH"),
+    (0x540e, "TIOCSCTTY"),
+    (0x540f, "TIOCGPGRP"),
+    (0x5410, "TIOCSPGRP"),
+    (0x5413, "TIOCGWINSZ"),
+    (0x5414, "TIOCSWINSZ"),
+    (0x541b, "FIONREAD"),
+    (0x5421, "FIONBIO"),
+    (0x5450, "FIONCLEX"),
+    (0x5451, "FIOCLEX"),
+];
+
 /// `NAME|NAME|0x<rest>` for the bits of `v` named in `names`; `zero` when `v` is 0.
 fn bit_names(v: u64, names: &[(u64, &str)], zero: &str) -> String {
     if v == 0 {
@@ -203,31 +262,30 @@ fn open_flags(v: u64, bits: &OpenFlagBits) -> String {
         2 => "O_RDWR",
         _ => "O_ACCMODE",
     };
-    let names: [(u64, &str); 15] = [
-        (0o100, "O_CREAT"),
-        (0o200, "O_EXCL"),
-        (0o400, "O_NOCTTY"),
-        (0o1000, "O_TRUNC"),
+    // qemu's order (O_SYNC shows as O_DSYNC|__O_SYNC, O_TMPFILE as O_DIRECTORY|__O_TMPFILE).
+    let names: [(u64, &str); 16] = [
         (0o2000, "O_APPEND"),
-        (0o4000, "O_NONBLOCK"),
-        (0o4010000, "O_SYNC"),
-        (0o10000, "O_DSYNC"),
-        (bits.direct as u64, "O_DIRECT"),
-        (bits.largefile as u64, "O_LARGEFILE"),
-        (0o20000000 | bits.directory as u64, "O_TMPFILE"),
+        (0o100, "O_CREAT"),
         (bits.directory as u64, "O_DIRECTORY"),
+        (0o200, "O_EXCL"),
+        (bits.largefile as u64, "O_LARGEFILE"),
+        (0o400, "O_NOCTTY"),
         (bits.nofollow as u64, "O_NOFOLLOW"),
+        (0o4000, "O_NONBLOCK"),
+        (0o10000, "O_DSYNC"),
+        (0o4000000, "__O_SYNC"),
+        (0o1000, "O_TRUNC"),
+        (bits.direct as u64, "O_DIRECT"),
         (0o1000000, "O_NOATIME"),
         (0o2000000, "O_CLOEXEC"),
+        (0o10000000, "O_PATH"),
+        (0o20000000, "__O_TMPFILE"),
     ];
     let rest = v & !3;
     if rest == 0 {
         acc.to_string()
     } else {
-        let mut s = bit_names(rest, &names, "");
-        // O_PATH last, like the other rare bits.
-        s = s.replace(&format!("{:#x}", 0o10000000), "O_PATH");
-        format!("{acc}|{s}")
+        format!("{acc}|{}", bit_names(rest, &names, ""))
     }
 }
 
@@ -268,7 +326,8 @@ fn format_arg(kind: Arg, v: u64, abi: &AbiInfo, mem: &dyn GuestMm) -> String {
         DirFd => (v as i32).to_string(),
         OpenFlags => open_flags(v, &abi.open_flags),
         OpenMode | Mode => format!("0{v:o}"),
-        Prot => bit_names(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")], "PROT_NONE"),
+        // qemu's order.
+        Prot => bit_names(v, &[(4, "PROT_EXEC"), (1, "PROT_READ"), (2, "PROT_WRITE")], "PROT_NONE"),
         MapFlags => {
             let kind = match v & 0xf {
                 1 => "MAP_SHARED",
@@ -276,19 +335,20 @@ fn format_arg(kind: Arg, v: u64, abi: &AbiInfo, mem: &dyn GuestMm) -> String {
                 3 => "MAP_SHARED_VALIDATE",
                 _ => "",
             };
+            // qemu's (alphabetical) order.
             let names = [
-                (0x10, "MAP_FIXED"),
                 (0x20, "MAP_ANONYMOUS"),
-                (0x100, "MAP_GROWSDOWN"),
                 (0x800, "MAP_DENYWRITE"),
                 (0x1000, "MAP_EXECUTABLE"),
+                (0x10, "MAP_FIXED"),
+                (0x100000, "MAP_FIXED_NOREPLACE"),
+                (0x100, "MAP_GROWSDOWN"),
+                (0x40000, "MAP_HUGETLB"),
                 (0x2000, "MAP_LOCKED"),
+                (0x10000, "MAP_NONBLOCK"),
                 (0x4000, "MAP_NORESERVE"),
                 (0x8000, "MAP_POPULATE"),
-                (0x10000, "MAP_NONBLOCK"),
                 (0x20000, "MAP_STACK"),
-                (0x40000, "MAP_HUGETLB"),
-                (0x100000, "MAP_FIXED_NOREPLACE"),
             ];
             let rest = bit_names(v & !0xf, &names, "");
             match (kind, rest.is_empty()) {
@@ -304,6 +364,24 @@ fn format_arg(kind: Arg, v: u64, abi: &AbiInfo, mem: &dyn GuestMm) -> String {
         Resource => match RESOURCES.get(v as usize) {
             Some(name) => name.to_string(),
             None => (v as i32).to_string(),
+        },
+        Clock => match CLOCKS.get(v as usize) {
+            Some(name) => name.to_string(),
+            None => (v as i32).to_string(),
+        },
+        Whence => match ["SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"].get(v as usize) {
+            Some(name) => name.to_string(),
+            None => format!("{v:#x}"),
+        },
+        FcntlCmd => match FCNTL_CMDS.iter().find(|&&(c, _)| c == v as u32) {
+            Some((_, name)) => name.to_string(),
+            None => (v as i32).to_string(),
+        },
+        AccessMode => bit_names(v, &[(4, "R_OK"), (2, "W_OK"), (1, "X_OK")], "F_OK"),
+        UnlinkFlags => bit_names(v, &[(0x200, "AT_REMOVEDIR")], "0"),
+        IoctlRequest => match IOCTLS.iter().find(|&&(nr, _)| nr == v as u32) {
+            Some((_, name)) => name.to_string(),
+            None => format!("{:#x}", v as u32),
         },
         How => match v as i32 {
             libc::SIG_BLOCK => "SIG_BLOCK".into(),
@@ -323,9 +401,14 @@ pub fn format_call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm
         Sysno::openat => args[2],
         _ => 0,
     };
-    // O_CREAT or O_TMPFILE.
-    let creates = flags & (0o100 | 0o20000000) != 0;
-    let parts: Vec<String> = shape
+    // qemu shows the mode for O_CREAT only.
+    let creates = flags & 0o100 != 0;
+    // fcntl's commands without an argument (F_GETFD, F_GETFL, F_GET_SEALS) show none.
+    let shown = match (sys, args[1]) {
+        (Sysno::fcntl, 1 | 3 | 1034) => 2,
+        _ => shape.len(),
+    };
+    let parts: Vec<String> = shape[..shown]
         .iter()
         .zip(args)
         .filter(|(&kind, _)| kind != OpenMode || creates)

@@ -244,7 +244,7 @@ pub fn cases() -> Vec<Case> {
             store_ax(0x106),
         ],
     );
-    for op in ["Fchs", "Fabs", "Frndint"] {
+    for op in ["Fchs", "Fabs", "Frndint", "Fsqrt"] {
         add(
             op,
             vec![
@@ -325,6 +325,10 @@ pub fn cases() -> Vec<Case> {
             im("Fstp_m80fp", 0x130),
             im("Fld_m80fp", 0x30),
             im("Fstp_m64fp", 0x140),
+            im("Fld_m80fp", 0x30),
+            i0("Fabs"),
+            i0("Fsqrt"),
+            im("Fstp_m80fp", 0x150),
         ];
         let bytes = encode(&program);
         let cases_k: Vec<Case> = cases_for_bytes(&format!("rounding-{k}"), bytes)

@@ -1,6 +1,7 @@
 //! Differential tests of the x86-64 frontend: each case (instruction bytes, initial GPRs,
 //! flags, xmm registers, MXCSR and scratch memory) runs natively, the oracle, and translated
-//! (frontend -> IR -> IR interpreter), and everything is compared afterwards: every GPR, the
+//! (frontend -> IR -> IR interpreter, and frontend -> IR -> optimiser -> host backend; select
+//! with `XLATE_DIFF_ENGINES=interp,backend`), and everything is compared afterwards: every GPR, the
 //! flags the instructions do not leave undefined (iced's `rflags_undefined`), xmm0-15, MXCSR
 //! and the scratch memory.
 //!
@@ -33,6 +34,7 @@ mod cases_sse;
 mod cases_string;
 mod cases_system;
 mod cases_x87;
+mod cases_x87_exact;
 mod int_forms;
 
 use case::{Case, Outcome};
@@ -61,6 +63,7 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("stack", cases_flow::stack),
     ("control", cases_flow::control),
     ("x87", cases_x87::cases),
+    ("x87_exact", cases_x87_exact::cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -183,6 +186,14 @@ pub fn check_family(family: &str, cases: Vec<Case>) {
     }
     let mut failures: Vec<String> = Vec::new();
     let mut checked = 0usize;
+    let mut engines: Vec<Box<dyn translated::Engine>> = Vec::new();
+    let wanted = std::env::var("XLATE_DIFF_ENGINES").unwrap_or_else(|_| "interp,backend".into());
+    if wanted.split(',').any(|e| e == "interp") {
+        engines.push(Box::new(translated::Interp));
+    }
+    if wanted.split(',').any(|e| e == "backend") {
+        engines.push(Box::new(translated::Compiled::new()));
+    }
     #[cfg(target_arch = "x86_64")]
     let bless = std::env::var("XLATE_BLESS").is_ok_and(|v| v == "1");
     #[cfg(target_arch = "x86_64")]
@@ -219,15 +230,18 @@ pub fn check_family(family: &str, cases: Vec<Case>) {
             }
             None => continue,
         };
-        scratch::set(&init_mem);
         checked += 1;
-        let diff = match translated::run(case) {
-            Ok(got) => compare(case, &expected, &got),
-            Err(e) => Some(e),
-        };
-        if let Some(d) = diff {
-            eprintln!("FAIL {} [{}]: {d}", case.name, disassemble(&case.code));
-            failures.push(format!("{} [{}]: {d}", case.name, disassemble(&case.code)));
+        for engine in engines.iter_mut() {
+            scratch::set(&init_mem);
+            let diff = match translated::run(case, engine.as_mut()) {
+                Ok(got) => compare(case, &expected, &got),
+                Err(e) => Some(e),
+            };
+            if let Some(d) = diff {
+                let line = format!("{} [{}] ({}): {d}", case.name, disassemble(&case.code), engine.name());
+                eprintln!("FAIL {line}");
+                failures.push(line);
+            }
         }
     }
     #[cfg(target_arch = "x86_64")]
@@ -327,6 +341,10 @@ fn control() {
 #[test]
 fn x87() {
     check_family("x87", cases_x87::cases());
+}
+#[test]
+fn x87_exact() {
+    check_family("x87_exact", cases_x87_exact::cases());
 }
 
 /// The frontend families whose every mnemonic must have a differential case. A family joins

@@ -110,8 +110,8 @@ pub struct FixedCode {
     /// returns from `enter`. Blocks jump to them so that every exit in a block
     /// costs a few bytes, not three 64-bit stores.
     pub exit_with: [usize; 5],
-    /// The inline lookup probe ([`super::lookup::emit_probe`]): jumps to the block of the
-    /// guest address in `rax`, or exits to the dispatcher with it.
+    /// The inline lookup probe ([`super::lookup::emit_probe`]): a function returning in
+    /// `rcx` where to go for the guest address in `rax` (its block, or the `Lookup` exit).
     pub lookup: usize,
     /// Bytes of fixed code.
     pub len: usize,

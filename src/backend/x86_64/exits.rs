@@ -133,7 +133,8 @@ fn leave_to_temp(e: &mut Emitter, t: Temp) {
     e.load(RAX, t);
     release_frame_extra(e);
     let probe = e.fixed.lookup;
-    dynasm!(e.asm ; .arch x64 ; jmp extern probe);
+    // (The call's return address goes below the frame, where nothing lives.)
+    dynasm!(e.asm ; .arch x64 ; call extern probe ; jmp rcx);
 }
 
 pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {

@@ -1,14 +1,17 @@
 //! x86-64 host backend (dynasmrt x64): compiles IR blocks to x86-64 code in the code cache.
 //!
-//! The register convention and the frame are described once, in [`abi`]. Code generation is
-//! split by op family: [`emit_alu`] (constants, arithmetic, bit operations, comparisons),
-//! [`emit_mem`] (guest state, guest memory, atomics), [`emit_call`] (helper calls) and
-//! [`exits`] (block exits, chaining stubs, `link`).
+//! The register convention and the frame are described once, in `abi`. Code generation is
+//! split by op family: `emit_alu` (constants, arithmetic, bit operations, comparisons),
+//! `emit_mem` (guest state, guest memory, atomics), `emit_call` (helper calls) and
+//! `exits` (block exits, chaining stubs, `link`); `lookup` is the inline lookup table of
+//! indirect exits, `listing` disassembles host code for tests and debugging.
 //!
-//! Each op is emitted on its own: its inputs are copied from their locations (a callee-saved
-//! register or a spill slot, see [`abi::HostLoc`]) into scratch registers, the result is
-//! computed there and copied to the destination's location. Nothing (flags included) is kept
-//! in scratch registers from one op to the next.
+//! Each op is emitted on its own: it reads its inputs where they live (a register or a spill
+//! slot, see `abi::HostLoc`, or as an immediate for constants, see
+//! `Emitter::immediates`), computes in the destination's register (or a scratch register
+//! when the destination is spilled) and leaves the result there. Nothing is kept in scratch
+//! registers from one op to the next, and the host flags only from a comparison to the
+//! branch or `ExitIf` right after it that is its only reader (`Emitter::fused_cmp`).
 
 // dynasm!'s expansion converts dynamic register numbers with `.into()`, which clippy flags
 // when the number already has the target type.
@@ -65,11 +68,10 @@ impl HostFeatures {
 }
 
 /// The x86-64 code generator. Holds the addresses of its fixed code (trampoline, exit
-/// routines, lookup probe) in the current code cache generation, and the inline lookup table.
+/// routines, lookup probe) in the current code cache generation.
 pub struct X86_64Backend {
     fixed: FixedCode,
     features: HostFeatures,
-    lookup: lookup::LookupTable,
     /// How many of [`abi::ALLOCATABLE`] the register allocator may use (all of them, except
     /// in tests that force temporaries into spill slots).
     alloc_regs: usize,
@@ -79,9 +81,8 @@ impl X86_64Backend {
     /// A backend that uses exactly `features` (tests use this to cover the fallback code of
     /// instructions the CPU has).
     pub fn with_features(cache: &mut CodeCache, features: HostFeatures) -> Result<Self, CompileError> {
-        let mut lookup = lookup::LookupTable::new();
-        let fixed = emit_fixed(cache, &mut lookup)?;
-        Ok(X86_64Backend { fixed, features, lookup, alloc_regs: abi::ALLOCATABLE.len() })
+        let fixed = emit_fixed(cache)?;
+        Ok(X86_64Backend { fixed, features, alloc_regs: abi::ALLOCATABLE.len() })
     }
 
     /// Limits the host registers given to temporaries (tests: 0 puts every temporary in a
@@ -97,14 +98,12 @@ impl X86_64Backend {
     }
 }
 
-/// Emits the fixed code into `cache` and empties the lookup table (whose misses go to the
-/// new fixed code's `Lookup` exit routine).
-fn emit_fixed(cache: &mut CodeCache, lookup: &mut lookup::LookupTable) -> Result<FixedCode, CompileError> {
+/// Emits the fixed code into `cache` (its lookup probe reads the cache's jump table).
+fn emit_fixed(cache: &mut CodeCache) -> Result<FixedCode, CompileError> {
     let base = cache.next_code().0;
-    let (bytes, fixed) = abi::emit_trampoline(base, lookup.address());
+    let (bytes, fixed) = abi::emit_trampoline(base, cache.jump_table().address());
     let at = cache.append(&bytes).ok_or(CompileError::CacheFull)?;
     debug_assert_eq!(at.0, base);
-    lookup.clear(fixed.exit_with[crate::runtime::ExitReason::Lookup as usize]);
     Ok(fixed)
 }
 
@@ -142,7 +141,6 @@ impl Backend for X86_64Backend {
         let bytes = e.asm.finalize().expect("x86-64 block relocations are always in range");
         let entry = cache.append(&bytes).ok_or(CompileError::CacheFull)?;
         debug_assert_eq!(entry.0, base, "code must land where it was assembled for");
-        self.lookup.insert(block.start.0, entry.0);
         Ok(CompiledBlock { entry, host_len: bytes.len() })
     }
 
@@ -151,7 +149,7 @@ impl Backend for X86_64Backend {
     }
 
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
-        self.fixed = emit_fixed(cache, &mut self.lookup)?;
+        self.fixed = emit_fixed(cache)?;
         Ok(())
     }
 

@@ -83,15 +83,16 @@ impl Ctx<'_> {
         let ar = self.b.bin(BinOp::Xor, a, r, w);
         let other = if sub { self.b.bin(BinOp::Xor, a, y, w) } else { self.b.bin(BinOp::Xor, y, r, w) };
         let both = self.b.bin(BinOp::And, ar, other, w);
-        let v = self.b.bit(both, w.bits() - 1);
-        let n = self.b.bit(r, w.bits() - 1);
+        // A sign bit as 0/1 is one signed comparison with zero.
+        let v = self.b.cmp_imm(CmpOp::Slt, both, 0, w);
+        let n = self.b.cmp_imm(CmpOp::Slt, r, 0, w);
         let z = self.b.cmp_imm(CmpOp::Eq, r, 0, w);
         [n, z, c, v]
     }
 
     /// Writes N and Z from `r` at width `w`.
     pub fn set_nz(&mut self, r: Temp, w: Width) {
-        let n = self.b.bit(r, w.bits() - 1);
+        let n = self.b.cmp_imm(CmpOp::Slt, r, 0, w);
         let z = self.b.cmp_imm(CmpOp::Eq, r, 0, w);
         self.b.store_state(off::N, n, Width::W8);
         self.b.store_state(off::Z, z, Width::W8);
@@ -154,7 +155,7 @@ impl Ctx<'_> {
             _ => return self.b.constant(1),
         };
         if cond & 1 == 1 {
-            self.b.bin_imm(BinOp::Xor, r, 1, Width::W64)
+            self.b.cmp_imm(CmpOp::Eq, r, 0, Width::W64)
         } else {
             r
         }

@@ -433,6 +433,26 @@ fn directed_arith<T: HostFloat>(ty: Ty, op: Op2, x: T, y: T, a: u64, b: u64, mod
 }
 
 pub fn binop(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
+    // Fast path (round to nearest, arithmetic): a result that is not a NaN had no NaN
+    // operand and no invalid operation, so the host's IEEE result is ARM's.
+    if fpcr & (3 << 22) == 0 {
+        let r = match (ty, op) {
+            (Ty::D, Op2::Add) => Some((f64::from_bits(a) + f64::from_bits(b)).to_bits()),
+            (Ty::D, Op2::Sub) => Some((f64::from_bits(a) - f64::from_bits(b)).to_bits()),
+            (Ty::D, Op2::Mul) => Some((f64::from_bits(a) * f64::from_bits(b)).to_bits()),
+            (Ty::D, Op2::Div) => Some((f64::from_bits(a) / f64::from_bits(b)).to_bits()),
+            (Ty::S, Op2::Add) => Some((f32::from_bits(a as u32) + f32::from_bits(b as u32)).to_bits() as u64),
+            (Ty::S, Op2::Sub) => Some((f32::from_bits(a as u32) - f32::from_bits(b as u32)).to_bits() as u64),
+            (Ty::S, Op2::Mul) => Some((f32::from_bits(a as u32) * f32::from_bits(b as u32)).to_bits() as u64),
+            (Ty::S, Op2::Div) => Some((f32::from_bits(a as u32) / f32::from_bits(b as u32)).to_bits() as u64),
+            _ => None,
+        };
+        if let Some(r) = r {
+            if !ty.is_nan(r) {
+                return r;
+            }
+        }
+    }
     match ty {
         Ty::S => binop_t::<f32>(ty, op, a, b, fpcr),
         Ty::D => binop_t::<f64>(ty, op, a, b, fpcr),
@@ -457,6 +477,16 @@ fn muladd_t<T: HostFloat>(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) ->
 }
 
 pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
+    // Fast path: a non-NaN fused result had no NaN operand and no invalid operation.
+    let r = match ty {
+        Ty::D => f64::from_bits(op1).mul_add(f64::from_bits(op2), f64::from_bits(addend)).to_bits(),
+        Ty::S => f32::from_bits(op1 as u32)
+            .mul_add(f32::from_bits(op2 as u32), f32::from_bits(addend as u32))
+            .to_bits() as u64,
+    };
+    if !ty.is_nan(r) {
+        return r;
+    }
     match ty {
         Ty::S => muladd_t::<f32>(ty, addend, op1, op2, fpcr),
         Ty::D => muladd_t::<f64>(ty, addend, op1, op2, fpcr),

@@ -245,3 +245,20 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod listing {
+    use super::*;
+    use crate::frontend::SliceCode;
+
+    /// Prints the IR of a small block (run with --nocapture to look at it).
+    #[test]
+    fn print_sample_block() {
+        let words: [u32; 5] = [0x71000420, 0x8b030842, 0xb9400844, 0x6b00009f, 0x54000001];
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let code = SliceCode { base: GuestAddr(0x1000), bytes: &bytes };
+        let mut block = A64Frontend::new().translate(&code, GuestAddr(0x1000));
+        crate::ir::opt::optimize(&mut block);
+        println!("{block}");
+    }
+}

@@ -131,6 +131,37 @@ fn shift_left(cx: &mut Ctx, x: Temp, esize: u32, s: u32) -> Temp {
     cx.b.bin_imm(BinOp::And, shifted, rep((lane_mask(esize) << s) & lane_mask(esize), esize), w)
 }
 
+/// USHLL/SSHLL/SHLL: the lanes of the lower (`q` false) or upper half of `rn`, extended to
+/// twice their size and shifted left by `shift`.
+fn widen(cx: &mut Ctx, rn: u32, rd: u32, q: bool, esize: u32, shift: u32, signed: bool) {
+    let src = cx.b.load_state(if q { off::v_hi(rn as usize) } else { off::v(rn as usize) }, Width::W64);
+    let wide = 2 * esize;
+    let per_half = 64 / wide;
+    let from = Width::from_bytes(esize / 8).unwrap_or(Width::W32);
+    let mut out = Vec::new();
+    for h in 0..2 {
+        let mut acc: Option<Temp> = None;
+        for i in 0..per_half {
+            let lane = h * per_half + i;
+            let x = if lane == 0 {
+                src
+            } else {
+                cx.b.bin_imm(BinOp::Lshr, src, (lane * esize) as u64, Width::W64)
+            };
+            let x = cx.b.ext(x, from, signed);
+            let x = shift_left(cx, x, 64, shift);
+            let x = if wide == 64 { x } else { cx.b.bin_imm(BinOp::And, x, lane_mask(wide), Width::W64) };
+            let x = shift_left(cx, x, 64, i * wide);
+            acc = Some(match acc {
+                None => x,
+                Some(a) => cx.b.bin(BinOp::Or, a, x, Width::W64),
+            });
+        }
+        out.push(acc.unwrap_or_else(|| cx.imm(0)));
+    }
+    store(cx, rd, &out);
+}
+
 /// Translates `w` inline if it is one of the forms this file handles.
 pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
     let q = bit(w, 30);
@@ -193,6 +224,11 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 store(cx, rd, &r);
                 return true;
             }
+            // SHLL / SHLL2 (two-register misc, U=1, opcode 10011).
+            if bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 && u && bits(w, 12, 5) == 0b10011 && size != 3 {
+                widen(cx, rn, rd, q, esize, esize, false);
+                return true;
+            }
             // CMEQ #0 (two-register misc, U=0, opcode 01001).
             if bits(w, 10, 2) == 0b10
                 && bits(w, 17, 4) == 0
@@ -218,38 +254,7 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 if esize == 64 {
                     return false;
                 }
-                let shift = immhb - esize;
-                let src =
-                    cx.b.load_state(if q { off::v_hi(rn as usize) } else { off::v(rn as usize) }, Width::W64);
-                let wide = 2 * esize;
-                let per_half = 64 / wide;
-                let from = Width::from_bytes(esize / 8).unwrap_or(Width::W32);
-                let mut out = Vec::new();
-                for h in 0..2 {
-                    let mut acc: Option<Temp> = None;
-                    for i in 0..per_half {
-                        let lane = h * per_half + i;
-                        let x = if lane == 0 {
-                            src
-                        } else {
-                            cx.b.bin_imm(BinOp::Lshr, src, (lane * esize) as u64, Width::W64)
-                        };
-                        let x = cx.b.ext(x, from, !u);
-                        let x = shift_left(cx, x, 64, shift);
-                        let x = if wide == 64 {
-                            x
-                        } else {
-                            cx.b.bin_imm(BinOp::And, x, lane_mask(wide), Width::W64)
-                        };
-                        let x = shift_left(cx, x, 64, i * wide);
-                        acc = Some(match acc {
-                            None => x,
-                            Some(a) => cx.b.bin(BinOp::Or, a, x, Width::W64),
-                        });
-                    }
-                    out.push(acc.unwrap_or_else(|| cx.imm(0)));
-                }
-                store(cx, rd, &out);
+                widen(cx, rn, rd, q, esize, immhb - esize, !u);
                 return true;
             }
             if esize == 64 && !q {

@@ -58,6 +58,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         M::Fxam => |c, _| simple(c, unary::XAM, 0),
         M::Fchs => |c, _| simple(c, unary::CHS, 0),
         M::Fabs => |c, _| simple(c, unary::ABS, 0),
+        M::Fsqrt => |c, _| simple(c, unary::SQRT, 0),
         M::Frndint => |c, _| simple(c, unary::RNDINT, 0),
         M::Fprem => |c, _| simple(c, unary::PREM, 0),
         M::Fprem1 => |c, _| simple(c, unary::PREM1, 0),

@@ -2,8 +2,8 @@
 //! tags, status word). 80-bit arithmetic uses `rustc_apfloat`'s `X87DoubleExtended`, which
 //! rounds exactly as IEEE 754 requires, in the rounding mode of the control word.
 //!
-//! fsqrt is not implemented (APFloat has no square root, and a hand-made one would need care
-//! to round exactly). fprem/fprem1 reduce completely in one step (C2 = 0): a guest's
+//! fsqrt (APFloat has none) is an integer square root of the significand, rounded exactly.
+//! fprem/fprem1 reduce completely in one step (C2 = 0): a guest's
 //! `fprem` loop then ends after one iteration with the same final remainder.
 //!
 //! Not modelled: precision control (always extended precision), unmasked exceptions (every
@@ -53,6 +53,7 @@ pub mod op {
 pub mod unary {
     pub const CHS: u64 = 0;
     pub const ABS: u64 = 1;
+    pub const SQRT: u64 = 2;
     pub const RNDINT: u64 = 3;
     pub const XAM: u64 = 4;
     pub const TST: u64 = 5;
@@ -445,6 +446,17 @@ pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u6
             let v = f.get(0);
             f.set(0, Status::OK.and(v.abs()));
         }
+        unary::SQRT => {
+            let v = f.get(0);
+            if v.is_denormal() {
+                f.0.fpu_sw |= DE;
+            }
+            let r = sqrt(v, round);
+            let up =
+                r.status.contains(Status::INEXACT) && !r.value.bitwise_eq(sqrt(v, Round::TowardZero).value);
+            f.set(0, r);
+            f.set_c1(up);
+        }
         unary::RNDINT => {
             let v = f.get(0);
             let r = v.round_to_integral(round);
@@ -550,4 +562,72 @@ pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u6
         _ => f.pop(),
     }
     f.0.fpu_sw as u64
+}
+
+/// The integer square root of `n` and the remainder `n - root^2`, bit by bit.
+fn isqrt(n: u128) -> (u128, u128) {
+    let mut rem = n;
+    let mut root = 0u128;
+    let mut bit = 1u128 << 126;
+    while bit > n {
+        bit >>= 2;
+    }
+    while bit != 0 {
+        if rem >= root + bit {
+            rem -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
+        }
+        bit >>= 2;
+    }
+    (root, rem)
+}
+
+/// Square root of an 80-bit value, exactly rounded in `round`.
+fn sqrt(v: F80, round: Round) -> StatusAnd<F80> {
+    if v.is_nan() {
+        return propagate_nan(v, v).unwrap_or(Status::OK.and(v));
+    }
+    if v.is_zero() || (v.is_infinite() && !v.is_negative()) {
+        return Status::OK.and(v);
+    }
+    if v.is_negative() {
+        return Status::INVALID_OP.and(F80::from_bits(INDEFINITE));
+    }
+    let bits = v.to_bits();
+    let mut mant = bits as u64;
+    // value = mant * 2^(t - 63), t the unbiased exponent (denormals: exponent field 0 means
+    // 2^-16382 with no implicit bit); normalise so that bit 63 of mant is set.
+    let exp_field = (bits >> 64) as i32 & 0x7fff;
+    let mut t = if exp_field == 0 { 1 - 16383 } else { exp_field - 16383 };
+    let shift = mant.leading_zeros() as i32;
+    mant <<= shift;
+    t -= shift;
+    // value = N * 2^(t - 127) with N = mant * 2^64, or N * 2^(t - 126) with N = mant * 2^63:
+    // pick the one with an even power of two; N in [2^126, 2^128) has a 64-bit root.
+    let (n, half_exp) = if t.rem_euclid(2) == 1 {
+        ((mant as u128) << 64, (t - 127) / 2)
+    } else {
+        ((mant as u128) << 63, (t - 126) / 2)
+    };
+    let (mut root, rem) = isqrt(n);
+    let inexact = rem != 0;
+    // Round: the exact root lies in (root, root+1); round to nearest goes up when
+    // rem > root (no ties are possible for square roots).
+    let up = match round {
+        Round::NearestTiesToEven | Round::NearestTiesToAway => rem > root,
+        Round::TowardPositive => inexact,
+        _ => false,
+    };
+    let mut e = half_exp + 63;
+    if up {
+        root += 1;
+        if root >> 64 != 0 {
+            root >>= 1;
+            e += 1;
+        }
+    }
+    let result = ((e + 16383) as u128) << 64 | root;
+    (if inexact { Status::INEXACT } else { Status::OK }).and(F80::from_bits(result))
 }

@@ -15,6 +15,7 @@ const JUMP: u8 = 1; // jump to BASE + arg
 const SYSCALL: u8 = 2;
 const TRAP: u8 = 3; // trap of kind index arg
 const INDIRECT: u8 = 4; // jump to the address in ToyState::reg
+const INVALIDATE: u8 = 5; // drop translations, continue at the next instruction
 const BASE: u64 = 0x1000;
 
 #[repr(C)]
@@ -68,6 +69,7 @@ impl Frontend for ToyFrontend {
                     pc,
                     message: Some(format!("{pc}: toy trap {kind}")),
                 },
+                [INVALIDATE, _] => Exit::Invalidate { next: GuestAddr(pc.0 + 2) },
                 [INDIRECT, _] => {
                     Exit::Indirect(b.load_state(StateOffset(offset_of!(ToyState, reg) as u32), Width::W64))
                 }
@@ -123,6 +125,7 @@ impl Backend for ToyBackend {
                     None => (to.0, ExitReason::Chain, code.0 as u64),
                 },
                 Exit::Syscall { next } => (next.0, ExitReason::Syscall, 0),
+                Exit::Invalidate { next } => (next.0, ExitReason::Invalidate, 0),
                 Exit::Trap { kind, pc, .. } => (pc.0, ExitReason::Trap, kind.index()),
                 Exit::Indirect(_) => (state.reg, ExitReason::Lookup, 0),
                 other => panic!("toy backend cannot run {other:?}"),
@@ -301,4 +304,27 @@ fn unreadable_code_traps_without_a_message() {
     assert_eq!(outcome, Outcome::Signal(libc::SIGSEGV));
     assert_eq!(state.pc, 0x1040);
     assert!(d.trap_messages.is_empty());
+}
+
+#[test]
+fn invalidate_exit_drops_translations_and_continues_after_it() {
+    // 0x1000: invalidate; 0x1002: jump 0x1004; 0x1004: syscall; 0x1006: jump 0x1000.
+    // The first syscall rewrites 0x1002 into a syscall without asking for a flush; only the
+    // second pass through the invalidate makes the guest see the new code.
+    let code = ToyCode::new(&[[INVALIDATE, 0], [JUMP, 4], [SYSCALL, 0], [JUMP, 0]]);
+    let mut d = dispatcher(1 << 20);
+    let mut state = start();
+    let mut calls = 0;
+    let outcome = run(&mut d, &mut state, &code, |_| {
+        calls += 1;
+        if calls == 1 {
+            code.0.borrow_mut()[2] = SYSCALL;
+            SyscallAction::Continue
+        } else {
+            SyscallAction::Exit(calls)
+        }
+    });
+    assert_eq!(state.trace, [0x1000, 0x1002, 0x1004, 0x1006, 0x1000, 0x1002]);
+    assert_eq!(outcome, Outcome::Exit(2));
+    assert_eq!(d.stats().flushes, 2, "one flush per invalidate exit");
 }

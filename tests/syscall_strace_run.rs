@@ -1,0 +1,85 @@
+//! `xlate --strace` on whole programs: the committed hello guest-bins. The oracle for the
+//! sequence of calls is the same program traced natively by strace(1) (x86-64) or by
+//! `qemu-aarch64-static -strace` (AArch64); either is skipped with a note where the tool is
+//! missing. `XLATE_RUNNER` (e.g. `qemu-aarch64-static`, for the AArch64 build of xlate on an
+//! x86-64 machine) prefixes the xlate command, as in tests/guest_bins.rs.
+
+use std::process::Command;
+use xlate::syscall::abi::aarch64;
+
+/// The guest's stdout, and the syscall names of `xlate --strace` in order, after checking that
+/// every trace line starts with one and the same pid.
+fn xlate_trace(program: &str) -> (Vec<u8>, Vec<String>) {
+    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
+    let mut command: Vec<String> = runner.split_whitespace().map(String::from).collect();
+    command.extend([env!("CARGO_BIN_EXE_xlate").to_string(), "--strace".into(), program.into()]);
+    let out = Command::new(&command[0]).args(&command[1..]).output().expect("run xlate");
+    assert!(out.status.success(), "{program}: {:?}", out.status);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let mut pids = Vec::new();
+    let mut names = Vec::new();
+    for line in stderr.lines() {
+        let (pid, rest) = line.split_once(' ').expect("pid, then the call");
+        pids.push(pid.to_string());
+        names.push(rest.split('(').next().unwrap().to_string());
+    }
+    assert!(pids.windows(2).all(|w| w[0] == w[1]), "one pid: {pids:?}");
+    assert_eq!(stderr.lines().last(), Some(format!("{} exit_group(0)", pids[0]).as_str()));
+    (out.stdout, names)
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new(name).arg("--version").output().is_ok();
+    if !found {
+        eprintln!("note: skipping, {name} is not installed");
+    }
+    found
+}
+
+#[test]
+fn x86_64_hello_trace_matches_native_strace() {
+    let program = "guest-bins/prebuilt/x86_64-glibc/hello";
+    let (stdout, names) = xlate_trace(program);
+    assert_eq!(stdout, b"Hello, world!\n");
+    if !cfg!(target_arch = "x86_64") || !tool("strace") {
+        return;
+    }
+    let log = std::env::temp_dir().join(format!("xlate-strace-{}", std::process::id()));
+    let st = Command::new("strace")
+        .args(["-qq", "-o", log.to_str().unwrap(), program])
+        .output()
+        .expect("run strace");
+    assert!(st.status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    let native: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with("+++"))
+        .map(|l| l.split('(').next().unwrap().to_string())
+        .filter(|n| n != "execve")
+        .collect();
+    assert_eq!(names, native);
+}
+
+#[test]
+fn aarch64_hello_trace_matches_qemu() {
+    let program = "guest-bins/prebuilt/aarch64-glibc/hello";
+    let (stdout, names) = xlate_trace(program);
+    assert_eq!(stdout, b"Hello, world!\n");
+    if !tool("qemu-aarch64-static") {
+        return;
+    }
+    let q = Command::new("qemu-aarch64-static").args(["-strace", program]).output().expect("run qemu");
+    assert!(q.status.success());
+    let text = String::from_utf8(q.stderr).unwrap();
+    let qemu: Vec<String> = text
+        .lines()
+        .map(|l| l.split_once(' ').unwrap().1)
+        .map(|l| match l.strip_prefix("Unknown syscall ") {
+            // qemu does not name some calls (rseq); the kernel's table does.
+            Some(nr) => aarch64::TABLE.sysno(nr.parse().unwrap()).unwrap().name().to_string(),
+            None => l.split('(').next().unwrap().to_string(),
+        })
+        .collect();
+    assert_eq!(names, qemu);
+}
