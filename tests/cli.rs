@@ -3,49 +3,42 @@
 
 use std::process::{Command, Output};
 
-/// A command that runs the built `xlate`, prefixed by `XLATE_RUNNER` (e.g.
-/// `qemu-aarch64-static` when xlate is the AArch64 build run on an x86-64 machine, which
-/// cannot exec it directly).
+/// The `xlate` under test, started through `XLATE_RUNNER` when that is set (a command and its
+/// arguments, e.g. `qemu-aarch64-static` for the AArch64 build of xlate on an x86-64 machine).
 fn xlate_command() -> Command {
     let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
     let mut words = runner.split_whitespace();
-    match words.next() {
+    let mut command = match words.next() {
         Some(program) => {
             let mut c = Command::new(program);
             c.args(words).arg(env!("CARGO_BIN_EXE_xlate"));
             c
         }
         None => Command::new(env!("CARGO_BIN_EXE_xlate")),
-    }
-}
-
-/// Runs `cmd` (from [`xlate_command`]) and returns its output without the line qemu-user
-/// adds to stderr when the program it runs dies by a signal, which is not xlate's.
-fn xlate_output(cmd: &mut Command) -> Output {
-    let mut out = cmd.output().expect("xlate runs");
-    if std::env::var("XLATE_RUNNER").unwrap_or_default().trim().is_empty() {
-        return out;
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let kept: String =
-        stderr.split_inclusive('\n').filter(|l| !l.starts_with("qemu: uncaught target signal")).collect();
-    out.stderr = kept.into_bytes();
-    out
+    };
+    command.env_remove("QEMU_STRACE");
+    command
 }
 
 fn xlate(args: &[&str]) -> Output {
-    xlate_output(xlate_command().args(args))
+    xlate_command().args(args).output().expect("xlate runs")
 }
 
-/// Tests whose oracle is a native run of an x86-64 program built with the host's `gcc` can
-/// only run on an x86-64 host (elsewhere there is neither that compiler nor native execution
-/// of its output; guest-bins cover x86-64 guests there with recorded expectations).
-fn x86_host_or_skip(test: &str) -> bool {
-    let ok = cfg!(target_arch = "x86_64");
-    if !ok {
-        eprintln!("{test}: skipped: needs native x86-64 execution");
+/// Whether x86-64 programs can run natively here (the oracle of the x86-64 guest tests): on an
+/// x86-64 machine, also when xlate itself is the AArch64 build run under qemu.
+fn x86_64_runs_natively() -> bool {
+    cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some()
+}
+
+/// Runs an AArch64 program the trusted way: natively on an AArch64 machine, else under
+/// qemu-aarch64-static.
+fn aarch64_oracle(exe: &Path) -> Output {
+    let native = cfg!(target_arch = "aarch64") && std::env::var_os("XLATE_RUNNER").is_none();
+    let mut command = if native { Command::new(exe) } else { Command::new("qemu-aarch64-static") };
+    if !native {
+        command.arg(exe);
     }
-    ok
+    command.output().expect("the AArch64 oracle runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -136,7 +129,7 @@ fn native(exe: &Path, args: &[&str]) -> Output {
 }
 
 fn translated(options: &[&str], exe: &Path, args: &[&str]) -> Output {
-    xlate_output(xlate_command().args(options).arg(exe).args(args))
+    xlate_command().args(options).arg(exe).args(args).output().expect("xlate runs")
 }
 
 /// Runs `exe` natively and under xlate with the same arguments; stdout and the way it ended
@@ -268,8 +261,8 @@ int main(int argc, char **argv) {
 
 #[test]
 fn program_without_libc_runs_translated() {
-    if !x86_host_or_skip("program_without_libc_runs_translated") {
-        return;
+    if !x86_64_runs_natively() {
+        return eprintln!("skipped: no native x86-64 oracle here");
     }
     let exe = build("no_libc_hello", "s", NO_LIBC_HELLO, &["-nostdlib"]);
     let out = same_as_native(&[], &exe, &[]);
@@ -278,8 +271,8 @@ fn program_without_libc_runs_translated() {
 
 #[test]
 fn program_without_libc_loops_and_calls_like_native() {
-    if !x86_host_or_skip("program_without_libc_loops_and_calls_like_native") {
-        return;
+    if !x86_64_runs_natively() {
+        return eprintln!("skipped: no native x86-64 oracle here");
     }
     let exe =
         build("no_libc_loops", "c", NO_LIBC_LOOPS, &["-nostdlib", "-fno-builtin", "-fno-stack-protector"]);
@@ -290,8 +283,8 @@ fn program_without_libc_loops_and_calls_like_native() {
 
 #[test]
 fn hello_gets_its_arguments_unchanged_with_glibc_and_musl() {
-    if !x86_host_or_skip("hello_gets_its_arguments_unchanged_with_glibc_and_musl") {
-        return;
+    if !x86_64_runs_natively() {
+        return eprintln!("skipped: no native x86-64 oracle here");
     }
     for cc in ["gcc", "musl-gcc"] {
         let exe = build_with(cc, &format!("hello_args_{cc}"), "c", HELLO_ARGS, &[]);
@@ -303,8 +296,8 @@ fn hello_gets_its_arguments_unchanged_with_glibc_and_musl() {
 
 #[test]
 fn stats_go_to_stderr_and_show_translation() {
-    if !x86_host_or_skip("stats_go_to_stderr_and_show_translation") {
-        return;
+    if !x86_64_runs_natively() {
+        return eprintln!("skipped: no native x86-64 oracle here");
     }
     let exe = build("no_libc_loops", "c", NO_LIBC_LOOPS, NO_LIBC);
     let out = same_as_native(&["--stats"], &exe, &[]);
@@ -321,8 +314,8 @@ fn stats_go_to_stderr_and_show_translation() {
 
 #[test]
 fn divide_by_zero_dies_by_sigfpe_like_native() {
-    if !x86_host_or_skip("divide_by_zero_dies_by_sigfpe_like_native") {
-        return;
+    if !x86_64_runs_natively() {
+        return eprintln!("skipped: no native x86-64 oracle here");
     }
     let exe = build("divide", "c", DIVIDE, &[]);
     let out = same_as_native(&[], &exe, &[]);
@@ -354,8 +347,8 @@ fn non_elf_file_exits_126_with_one_line() {
 
 #[test]
 fn guest_fault_dies_by_sigsegv_like_native() {
-    if !x86_host_or_skip("guest_fault_dies_by_sigsegv_like_native") {
-        return;
+    if !x86_64_runs_natively() {
+        return eprintln!("skipped: no native x86-64 oracle here");
     }
     let exe = build("no_libc_segv", "c", NO_LIBC_SEGV, NO_LIBC);
     let out = same_as_native(&[], &exe, &[]);
@@ -373,8 +366,8 @@ fn ending_with_broken_stdout(mut command: Command) -> String {
 
 #[test]
 fn write_to_a_broken_pipe_dies_by_sigpipe_like_native() {
-    if !x86_host_or_skip("write_to_a_broken_pipe_dies_by_sigpipe_like_native") {
-        return;
+    if !x86_64_runs_natively() {
+        return eprintln!("skipped: no native x86-64 oracle here");
     }
     let exe = build("no_libc_write", "c", NO_LIBC_WRITE, NO_LIBC);
     let native = ending_with_broken_stdout(Command::new(&exe));
@@ -403,9 +396,9 @@ msg: .ascii "hello from aarch64\n"
 "#;
 
 #[test]
-fn aarch64_program_runs_translated_like_under_qemu() {
+fn aarch64_program_runs_translated_like_its_oracle() {
     let exe = build_with("aarch64-linux-gnu-gcc", "a64_hello", "s", A64_NO_LIBC_HELLO, &["-nostdlib"]);
-    let want = Command::new("qemu-aarch64-static").arg(&exe).output().expect("qemu-aarch64-static runs");
+    let want = aarch64_oracle(&exe);
     let got = translated(&["--stats"], &exe, &[]);
     assert_eq!(text(&got.stdout), text(&want.stdout));
     assert_eq!(text(&want.stdout), "hello from aarch64\n");
@@ -447,21 +440,69 @@ msg: .ascii "before udf\n"
 #[test]
 fn undefined_instruction_prints_one_line_and_dies_by_sigill() {
     let exe = build_with("aarch64-linux-gnu-gcc", "a64_udf", "s", A64_NO_LIBC_UDF, &["-nostdlib"]);
-    let want = Command::new("qemu-aarch64-static").arg(&exe).output().expect("qemu-aarch64-static runs");
+    let want = aarch64_oracle(&exe);
     let got = translated(&[], &exe, &[]);
     assert_eq!(text(&got.stdout), text(&want.stdout));
     assert_eq!(ending(got.status), ending(want.status));
     assert_eq!(got.status.signal(), Some(libc::SIGILL));
     // The udf is the sixth instruction after _start, the entry point.
     let entry = entry_point(&exe);
-    let err = text(&got.stderr);
+    let err = xlate_stderr(&got);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with(&format!("xlate: {:#x}: ", entry + 5 * 4)), "{err}");
     assert!(err.contains("00000000"), "the message names the encoding: {err}");
+}
+
+/// xlate's stderr without what an `XLATE_RUNNER` qemu adds when xlate dies by a signal.
+fn xlate_stderr(out: &Output) -> String {
+    text(&out.stderr).lines().filter(|l| !l.starts_with("qemu: ")).map(|l| format!("{l}\n")).collect()
 }
 
 /// e_entry of an ELF64 file.
 fn entry_point(exe: &Path) -> u64 {
     let bytes = std::fs::read(exe).unwrap();
     u64::from_le_bytes(bytes[24..32].try_into().unwrap())
+}
+
+/// Prints /proc/self/maps.
+const PRINT_MAPS: &str = r#"
+#include <stdio.h>
+int main(void) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f) return 1;
+    int c;
+    while ((c = getc(f)) != EOF) putchar(c);
+    return 0;
+}
+"#;
+
+/// The rule of same-ISA translation: guest code never runs natively. Guest pages are mapped
+/// without host execute permission, so the mapping that holds the guest's entry point must not
+/// be executable (natively it is).
+#[test]
+fn guest_code_is_never_mapped_executable() {
+    if !cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some() {
+        // Under qemu, /proc/self/maps is qemu's rendering of the emulated process.
+        return eprintln!("skipped: needs a native x86-64 build of xlate");
+    }
+    let exe = build("print_maps", "c", PRINT_MAPS, &[]);
+    let entry = entry_point(&exe);
+    let holding_entry = |maps: &str| -> String {
+        maps.lines()
+            .find(|l| {
+                let range = l.split_whitespace().next().unwrap_or("");
+                let (lo, hi) = range.split_once('-').unwrap_or(("0", "0"));
+                let (lo, hi) = (u64::from_str_radix(lo, 16).unwrap(), u64::from_str_radix(hi, 16).unwrap());
+                (lo..hi).contains(&entry)
+            })
+            .unwrap_or_else(|| panic!("no mapping holds {entry:#x} in\n{maps}"))
+            .to_string()
+    };
+    let native_line = holding_entry(&text(&native(&exe, &[]).stdout));
+    let translated_out = translated(&[], &exe, &[]);
+    assert_eq!(translated_out.status.code(), Some(0), "{}", text(&translated_out.stderr));
+    let translated_line = holding_entry(&text(&translated_out.stdout));
+    let perms = |line: &str| line.split_whitespace().nth(1).unwrap().to_string();
+    assert!(perms(&native_line).contains('x'), "natively the code is executable: {native_line}");
+    assert!(!perms(&translated_line).contains('x'), "guest code mapped executable: {translated_line}");
 }

@@ -150,10 +150,10 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.translate(pc, code)
     }
 
-    /// [`Self::block_at`] for an indirect branch or return: tries the jump table first (one
-    /// probe, cheaper than the hash map; backends without an inline probe exit here for every
-    /// indirect branch), and enters a target it had to look up there, so that translated code
-    /// (and the next probe here) finds it directly.
+    /// [`Self::block_at`] for an indirect branch or return whose inline jump-table probe
+    /// missed: tries the table first anyway (one probe, cheaper than the hash map), then
+    /// enters the target there, so that this target (the one the guest uses now) wins the
+    /// table slot it shares with another block.
     fn block_at_and_remember(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
         if let Some(target) = self.cache.jump_table().get(pc) {
             self.stats.lookups += 1;

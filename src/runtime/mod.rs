@@ -1,5 +1,7 @@
-//! The runtime: the dispatcher loop that finds or translates the block at the guest's PC and
-//! runs it, the per-guest glue ([`Guest`]), and the translation statistics.
+//! The runtime: running a program from start to end ([`run_program`]: load, pick the guest,
+//! run, report), the dispatcher loop that finds or translates the block at the guest's PC and
+//! runs it ([`Dispatcher`]), the per-guest glue ([`Guest`]), guest memory ([`memory`]) and the
+//! translation statistics ([`stats`]).
 
 mod dispatcher;
 mod guest;

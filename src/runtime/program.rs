@@ -29,7 +29,7 @@ pub struct Options {
     pub strace: bool,
     /// Print the translation statistics on stderr at the end.
     pub stats: bool,
-    /// The guest's argv[0] when it is not the program's path (`--argv0`, which the syscall
+    /// The guest's `argv[0]` when it is not the program's path (`--argv0`, which the syscall
     /// layer passes when a guest's execve starts a new xlate).
     pub argv0: Option<OsString>,
 }

@@ -2,7 +2,7 @@
 //! report printed on stderr when the guest ends.
 //!
 //! The counters are ordinary `u64` fields of one struct owned by the dispatcher (no atomics, no
-//! indirection), so counting costs an add per event. Times are measured with [`Instant`] only
+//! indirection), so counting costs an add per event. Times are measured with [`Instant`](std::time::Instant) only
 //! around translation and syscalls, never per block run; the time spent running translated
 //! code is what remains of the total.
 

@@ -172,7 +172,8 @@ fn read_strings(cx: &Ctx, mut addr: u64) -> Result<Vec<CString>, Errno> {
 /// cannot run (missing, not executable, not a regular file, bad pointers) are checked here and
 /// returned to the guest; problems only xlate can see (e.g. a dynamically linked program)
 /// are reported by the new xlate, which then exits with 126 or 127. The guest's argv[0] is
-/// passed with `--argv0`. An execve of /proc/self/exe runs the guest program again.
+/// passed with `--argv0`. An execve of /proc/self/exe runs the guest program again. (`--stats`
+/// is not passed on: the layer does not know it.)
 pub(crate) fn execve(
     cx: &mut Ctx,
     a: [u64; 6],

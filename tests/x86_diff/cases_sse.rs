@@ -317,6 +317,31 @@ pub fn integer() -> Vec<Case> {
             3,
         ));
     }
+    // Bytes from a small alphabet, so that lanes are often equal or one apart (random 64-bit
+    // values almost never have equal bytes).
+    for code in [
+        Pcmpeqb_xmm_xmmm128,
+        Pcmpeqw_xmm_xmmm128,
+        Pcmpeqd_xmm_xmmm128,
+        Pcmpgtb_xmm_xmmm128,
+        Pminub_xmm_xmmm128,
+        Pmaxub_xmm_xmmm128,
+        Psubusb_xmm_xmmm128,
+        Paddusb_xmm_xmmm128,
+    ] {
+        let insn = b2(Instruction::with2(code, x(1), x(2)));
+        out.extend(generate(&format!("{code:?}/alphabet"), 16, |rng| {
+            const ALPHABET: [u64; 8] = [0, 1, 2, 0x7f, 0x80, 0x81, 0xfe, 0xff];
+            let mut c = Case::insns("", &[insn]).random_state(rng, &[RSI]);
+            for r in [1, 2] {
+                for half in 0..2 {
+                    c.init.xmm[r][half] =
+                        (0..8).fold(0, |v, k| v | ALPHABET[rng.below(8) as usize] << (8 * k));
+                }
+            }
+            c
+        }));
+    }
     out.push(misaligned(Pcmpeqb_xmm_xmmm128, true));
     out.push(misaligned(Pxor_xmm_xmmm128, true));
     out

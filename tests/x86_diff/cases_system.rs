@@ -1,7 +1,7 @@
 //! System and miscellaneous cases that can run natively: MXCSR and x87 control word
 //! loads/stores, fences, pause, prefetches, clflush, nops, endbr64, and the traps of int3, ud2
-//! and a reserved MXCSR bit. (cpuid, rdtsc, syscall and hlt are checked by frontend unit
-//! tests: their native results are the host's, not the guest's.)
+//! and a reserved MXCSR bit. (cpuid, rdtsc and syscall are checked by frontend unit tests:
+//! their native results are the host's, not the guest's.)
 
 use crate::case::{generate, mem, Case, SCRATCH_BASE};
 use iced_x86::{Code, Instruction, Register};
@@ -62,5 +62,7 @@ pub fn cases() -> Vec<Case> {
     }
     out.push(Case::insns("int3", &[Instruction::with(Int3)]));
     out.push(Case::insns("ud2", &[Instruction::with(Ud2)]));
+    // hlt is privileged: #GP, SIGSEGV.
+    out.push(Case::insns("hlt", &[Instruction::with(Hlt)]));
     out
 }

@@ -308,6 +308,38 @@ pub fn cases() -> Vec<Case> {
             store_ax(0x102),
         ],
     );
+    // fnstenv/fldenv; the instruction and operand pointers (bytes 12..28), which xlate does
+    // not track, are overwritten with zeros before the comparison.
+    let zero_at = |displ| crate::case::built(Instruction::with2(code("Mov_rm32_imm32"), at(displ), 0i32));
+    let hide_pointers = [zero_at(0x10c), zero_at(0x110), zero_at(0x114), zero_at(0x118)];
+    let mut p =
+        vec![im("Fld_m64fp", 0), im("Fld_m80fp", 0x30), im("Fdiv_m64fp", 8), im("Fnstenv_m28byte", 0x100)];
+    p.extend(hide_pointers);
+    p.extend([im("Fstp_m80fp", 0x120), im("Fstp_m80fp", 0x130), sw]);
+    add("fnstenv", p);
+    let mut p = vec![im("Fld_m64fp", 0), i0("Fldz"), im("Fnstenv_m28byte", 0x100)];
+    p.extend([
+        ir("Fstp_sti", ST0),
+        ir("Fstp_sti", ST0),
+        im("Fldenv_m28byte", 0x100),
+        im("Fstp_m80fp", 0x120),
+        im("Fstp_m80fp", 0x130),
+    ]);
+    p.extend(hide_pointers);
+    add("fnstenv-fldenv", p);
+    // The waiting forms (iced decodes them as wait + the no-wait instruction).
+    let mut p = vec![
+        im("Fld_m64fp", 0),
+        im("Fdiv_m64fp", 8),
+        ir("Fstsw_AX", AX),
+        store_ax(0x140),
+        i0("Fclex"),
+        im("Fstenv_m28byte", 0x100),
+        i0("Finit"),
+        ir("Fstsw_AX", AX),
+    ];
+    p.extend(hide_pointers);
+    add("waiting-forms", p);
     // Rounding control (fldcw with each RC) for integer stores, frndint, arithmetic and
     // narrowing stores; the control word is at 0x3c.
     for (k, cw) in [0x037fu16, 0x077f, 0x0b7f, 0x0f7f].into_iter().enumerate() {

@@ -73,7 +73,6 @@ const NOT_NATIVE: &[(Mnemonic, &str)] = &[
     (Mnemonic::Rdtsc, "reads a clock"),
     (Mnemonic::Rdtscp, "reads a clock"),
     (Mnemonic::Syscall, "ends the block with a syscall exit (frontend unit test)"),
-    (Mnemonic::Hlt, "privileged: both sides trap; checked by a frontend unit test"),
 ];
 
 /// The RFLAGS bits (in RFLAGS positions) that the instructions in `code` leave undefined at

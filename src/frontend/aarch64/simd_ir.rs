@@ -131,6 +131,24 @@ fn shift_left(cx: &mut Ctx, x: Temp, esize: u32, s: u32) -> Temp {
     cx.b.bin_imm(BinOp::And, shifted, rep((lane_mask(esize) << s) & lane_mask(esize), esize), w)
 }
 
+/// Reverses the `esize` elements within every `container`-bit group of a 64-bit half, by
+/// swapping ever larger halves (bytes, then halfwords, then words).
+fn reverse_in_containers(cx: &mut Ctx, x: Temp, esize: u32, container: u32) -> Temp {
+    let w = Width::W64;
+    let mut v = x;
+    let mut size = esize;
+    while size < container {
+        let m = rep(lane_mask(size), 2 * size);
+        let lo = cx.b.bin_imm(BinOp::And, v, m, w);
+        let lo = cx.b.bin_imm(BinOp::Shl, lo, size as u64, w);
+        let hi = cx.b.bin_imm(BinOp::Lshr, v, size as u64, w);
+        let hi = cx.b.bin_imm(BinOp::And, hi, m, w);
+        v = cx.b.bin(BinOp::Or, lo, hi, w);
+        size *= 2;
+    }
+    v
+}
+
 /// USHLL/SSHLL/SHLL: the lanes of the lower (`q` false) or upper half of `rn`, extended to
 /// twice their size and shifted left by `shift`.
 fn widen(cx: &mut Ctx, rn: u32, rd: u32, q: bool, esize: u32, shift: u32, signed: bool) {
@@ -224,6 +242,23 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 store(cx, rd, &r);
                 return true;
             }
+            // REV16 / REV32 / REV64 (two-register misc, opcodes 0000x).
+            if bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 && bits(w, 13, 4) == 0 {
+                let container = match (u, bit(w, 12)) {
+                    (false, false) => 64,
+                    (true, false) => 32,
+                    (false, true) => 16,
+                    _ => return false,
+                };
+                if esize >= container {
+                    return false;
+                }
+                let a = halves(cx, rn, q);
+                let r: Vec<Temp> =
+                    a.iter().map(|&x| reverse_in_containers(cx, x, esize, container)).collect();
+                store(cx, rd, &r);
+                return true;
+            }
             // SHLL / SHLL2 (two-register misc, U=1, opcode 10011).
             if bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 && u && bits(w, 12, 5) == 0b10011 && size != 3 {
                 widen(cx, rn, rd, q, esize, esize, false);
@@ -242,6 +277,71 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 return true;
             }
             false
+        }
+        // AdvSIMD copy: DUP (element, general), INS (general), UMOV, SMOV.
+        0b01110 if !bit(w, 31) && bits(w, 21, 3) == 0 && !bit(w, 15) && bit(w, 10) && !u => {
+            let imm5 = bits(w, 16, 5);
+            let size = imm5.trailing_zeros();
+            if size > 3 {
+                return false;
+            }
+            let esize = 8 << size;
+            let idx = imm5 >> (size + 1);
+            let ew = Width::from_bytes(esize / 8).unwrap_or(Width::W64);
+            let bit_pos = idx * esize;
+            let slot = if bit_pos >= 64 { off::v_hi(rn as usize) } else { off::v(rn as usize) };
+            let shift = (bit_pos % 64) as u64;
+            let lane_of_vn = |cx: &mut Ctx| {
+                let half = cx.b.load_state(slot, Width::W64);
+                let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift, Width::W64) };
+                if esize == 64 {
+                    v
+                } else {
+                    cx.b.ext(v, ew, false)
+                }
+            };
+            let dup = |cx: &mut Ctx, lane: Temp| {
+                let r = if esize == 64 {
+                    lane
+                } else {
+                    cx.b.bin_imm(BinOp::Mul, lane, rep(1, esize), Width::W64)
+                };
+                store(cx, rd, &if q { vec![r, r] } else { vec![r] });
+            };
+            match bits(w, 11, 4) {
+                0b0000 => {
+                    let lane = lane_of_vn(cx);
+                    dup(cx, lane);
+                }
+                0b0001 => {
+                    let x = cx.xr(rn, Width::W64);
+                    let lane = if esize == 64 { x } else { cx.b.ext(x, ew, false) };
+                    dup(cx, lane);
+                }
+                0b0111 | 0b0101 => {
+                    let lane = lane_of_vn(cx);
+                    let v = if bits(w, 11, 4) == 0b0101 { cx.b.ext(lane, ew, true) } else { lane };
+                    cx.set_x(rd, v, if q { Width::W64 } else { Width::W32 });
+                }
+                0b0011 => {
+                    // INS (general): replace one lane of Vd.
+                    let x = cx.xr(rn, Width::W64);
+                    let dslot = if bit_pos >= 64 { off::v_hi(rd as usize) } else { off::v(rd as usize) };
+                    let r = if esize == 64 {
+                        x
+                    } else {
+                        let half = cx.b.load_state(dslot, Width::W64);
+                        let cleared =
+                            cx.b.bin_imm(BinOp::And, half, !(lane_mask(esize) << shift), Width::W64);
+                        let lane = cx.b.ext(x, ew, false);
+                        let moved = cx.b.bin_imm(BinOp::Shl, lane, shift, Width::W64);
+                        cx.b.bin(BinOp::Or, cleared, moved, Width::W64)
+                    };
+                    cx.b.store_state(dslot, r, Width::W64);
+                }
+                _ => return false,
+            }
+            true
         }
         // Shift by immediate (vector) with immh != 0.
         0b01111 if !bit(w, 31) && bit(w, 10) && bits(w, 19, 4) != 0 => {

@@ -2,7 +2,8 @@
 //! vectoriser use) and the lane shuffles shared with the float forms.
 //!
 //! - Bitwise and/andn/or/xor (p*, *ps, *pd), paddq/psubq, pmovmskb/movmskps/movmskpd,
-//!   pextrw/pinsrw: plain 64-bit IR on the two halves.
+//!   pextrw/pinsrw, and (for the string functions' hot loops) pcmpeqb and pminub as SWAR:
+//!   plain 64-bit IR on the two halves.
 //! - Everything lane-wise (add/sub with and without saturation, compares, min/max, multiplies,
 //!   psadbw, unpack, pack, shifts, shuffles): one Rust helper, [`sse_int_helper`], that runs
 //!   [`lanes`] on the whole register with the operation as a parameter. The helper is
@@ -81,13 +82,14 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Paddsw => h!(Paddsw, Form::Binary),
         Mnemonic::Psubsb => h!(Psubsb, Form::Binary),
         Mnemonic::Psubsw => h!(Psubsw, Form::Binary),
-        Mnemonic::Pcmpeqb => h!(Pcmpeqb, Form::Binary),
+        // The hot loops of glibc's SSE2 string functions: plain IR, no helper call.
+        Mnemonic::Pcmpeqb => |c, i| swar(c, i, cmpeq_bytes),
         Mnemonic::Pcmpeqw => h!(Pcmpeqw, Form::Binary),
         Mnemonic::Pcmpeqd => h!(Pcmpeqd, Form::Binary),
         Mnemonic::Pcmpgtb => h!(Pcmpgtb, Form::Binary),
         Mnemonic::Pcmpgtw => h!(Pcmpgtw, Form::Binary),
         Mnemonic::Pcmpgtd => h!(Pcmpgtd, Form::Binary),
-        Mnemonic::Pminub => h!(Pminub, Form::Binary),
+        Mnemonic::Pminub => |c, i| swar(c, i, min_bytes),
         Mnemonic::Pmaxub => h!(Pmaxub, Form::Binary),
         Mnemonic::Pminsw => h!(Pminsw, Form::Binary),
         Mnemonic::Pmaxsw => h!(Pmaxsw, Form::Binary),
@@ -218,6 +220,66 @@ fn pinsrw(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     };
     ctx.store_state(StateOffset(off::xmm(d).0 + 2 * lane), v, Width::W16);
     Ok(())
+}
+
+/// Applies a per-half byte-wise operation written in 64-bit IR (SWAR) to dst and src.
+fn swar(ctx: &mut Ctx, insn: &Instruction, f: fn(&mut Ctx, Temp, Temp) -> Temp) -> Result<(), Unsupported> {
+    let d = dst_xmm(insn)?;
+    let s = ctx.sse_read128(insn, 1, false)?;
+    let a = ctx.xmm_get(d);
+    let lo = f(ctx, a.lo, s.lo);
+    let hi = f(ctx, a.hi, s.hi);
+    ctx.xmm_set(d, V128 { lo, hi });
+    Ok(())
+}
+
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH1: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in each byte of `x` whose top bit is set, 0 elsewhere, widened to 0xff / 0x00.
+fn widen_top_bits(ctx: &mut Ctx, x: Temp) -> Temp {
+    let bits = ctx.bin_imm(BinOp::And, x, HIGH1, Width::W64);
+    let ones = ctx.bin_imm(BinOp::Lshr, bits, 7, Width::W64);
+    // 0x01 * 0xff per byte: no carries between bytes.
+    ctx.bin_imm(BinOp::Mul, ones, 0xff, Width::W64)
+}
+
+/// pcmpeqb on 64 bits: 0xff where the bytes are equal. A byte of `a ^ b` is zero iff adding
+/// 0x7f to its low seven bits and or-ing the byte leaves the top bit clear (no carry leaves
+/// the byte).
+fn cmpeq_bytes(ctx: &mut Ctx, a: Temp, b: Temp) -> Temp {
+    let x = ctx.bin(BinOp::Xor, a, b, Width::W64);
+    let low = ctx.bin_imm(BinOp::And, x, LOW7, Width::W64);
+    let sum = ctx.bin_imm(BinOp::Add, low, LOW7, Width::W64);
+    let nonzero = ctx.bin(BinOp::Or, sum, x, Width::W64);
+    let zero = ctx.un(crate::ir::UnOp::Not, nonzero, Width::W64);
+    widen_top_bits(ctx, zero)
+}
+
+/// pminub on 64 bits: the per-byte unsigned minimum. The borrow out of each byte of `a - b`
+/// (computed without borrows crossing bytes) says `a < b` there.
+fn min_bytes(ctx: &mut Ctx, a: Temp, b: Temp) -> Temp {
+    use crate::ir::UnOp::Not;
+    // Per-byte difference: ((a | 0x80..) - (b & 0x7f..)) ^ ((a ^ !b) & 0x80..).
+    let a_hi = ctx.bin_imm(BinOp::Or, a, HIGH1, Width::W64);
+    let b_lo = ctx.bin_imm(BinOp::And, b, LOW7, Width::W64);
+    let partial = ctx.bin(BinOp::Sub, a_hi, b_lo, Width::W64);
+    let not_b = ctx.un(Not, b, Width::W64);
+    let same_top = ctx.bin(BinOp::Xor, a, not_b, Width::W64);
+    let fix = ctx.bin_imm(BinOp::And, same_top, HIGH1, Width::W64);
+    let diff = ctx.bin(BinOp::Xor, partial, fix, Width::W64);
+    // Borrow out of bit 7: (!a & b) | (!(a ^ b) & diff).
+    let not_a = ctx.un(Not, a, Width::W64);
+    let t1 = ctx.bin(BinOp::And, not_a, b, Width::W64);
+    let a_xor_b = ctx.bin(BinOp::Xor, a, b, Width::W64);
+    let eq_bits = ctx.un(Not, a_xor_b, Width::W64);
+    let t2 = ctx.bin(BinOp::And, eq_bits, diff, Width::W64);
+    let borrow = ctx.bin(BinOp::Or, t1, t2, Width::W64);
+    let a_less = widen_top_bits(ctx, borrow);
+    let from_a = ctx.bin(BinOp::And, a, a_less, Width::W64);
+    let not_less = ctx.un(Not, a_less, Width::W64);
+    let from_b = ctx.bin(BinOp::And, b, not_less, Width::W64);
+    ctx.bin(BinOp::Or, from_a, from_b, Width::W64)
 }
 
 const SSE_INT_HELPER: Helper = Helper { name: "sse_int", func: sse_int_helper };

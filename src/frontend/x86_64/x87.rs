@@ -19,6 +19,8 @@ const ARITH: Helper = helper("x87_arith", h::x87_arith);
 const ARITH_MEM: Helper = helper("x87_arith_mem", h::x87_arith_mem);
 const COMPARE: Helper = helper("x87_compare", h::x87_compare);
 const UNARY: Helper = helper("x87_unary", h::x87_unary);
+const STORE_ENV: Helper = helper("x87_store_env", h::x87_store_env);
+const LOAD_ENV: Helper = helper("x87_load_env", h::x87_load_env);
 
 /// Compare mode bit: an ordered comparison (see `x87_helpers::x87_compare`).
 const ORDERED: u64 = 0x100;
@@ -74,6 +76,8 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
             simple(c, unary::POP, 0)
         },
         M::Fnstsw => fnstsw,
+        M::Fnstenv => fnstenv,
+        M::Fldenv => fldenv,
         M::Wait => |_, _| Ok(()),
         _ => return None,
     })
@@ -257,4 +261,45 @@ fn fnstsw(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let dst = ctx.operand(insn, 0)?;
     let sw = ctx.load_state(off::FPU_SW, Width::W16);
     ctx.write(dst, sw)
+}
+
+/// The 28-byte environment of 32/64-bit operand size (the 14-byte 16-bit one is not
+/// supported). The instruction and operand pointers (FIP, FCS, FOP, FDP, FDS) are not
+/// tracked: they are stored as zero.
+fn env_addr(ctx: &mut Ctx, insn: &Instruction) -> Result<Temp, Unsupported> {
+    if insn.memory_size() != MemorySize::FpuEnv28 {
+        return Err(Unsupported);
+    }
+    ctx.mem_addr(insn)
+}
+
+fn fnstenv(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let addr = env_addr(ctx, insn)?;
+    let packed = ctx.call(STORE_ENV, &[]);
+    let zero = ctx.constant(0);
+    // Each 16-bit field sits in a 32-bit slot whose upper half reads as ones.
+    let ones = ctx.constant(0xffff_0000);
+    for (i, shift) in [0u64, 16, 32].into_iter().enumerate() {
+        let field = ctx.bin_imm(BinOp::Lshr, packed, shift, Width::W64);
+        let field = ctx.bin_imm(BinOp::And, field, 0xffff, Width::W64);
+        let slot = ctx.bin(BinOp::Or, field, ones, Width::W64);
+        let at = ctx.bin_imm(BinOp::Add, addr, 4 * i as u64, Width::W64);
+        ctx.store(at, slot, Width::W32);
+    }
+    for offset in [12u64, 16, 20, 24] {
+        let at = ctx.bin_imm(BinOp::Add, addr, offset, Width::W64);
+        ctx.store(at, zero, Width::W32);
+    }
+    Ok(())
+}
+
+fn fldenv(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let addr = env_addr(ctx, insn)?;
+    let mut words = Vec::new();
+    for offset in [0u64, 4, 8] {
+        let at = ctx.bin_imm(BinOp::Add, addr, offset, Width::W64);
+        words.push(ctx.load(at, Width::W16));
+    }
+    ctx.call_void(LOAD_ENV, &words);
+    Ok(())
 }

@@ -149,6 +149,7 @@ impl Fpu<'_> {
             self.set_raw(0, INDEFINITE);
         } else {
             self.set(0, v);
+            self.0.fpu_sw &= !C1;
         }
     }
     fn pop(&mut self) {
@@ -254,6 +255,8 @@ pub extern "C" fn x87_store(state: *mut u8, kind: u64, pop: u64, index: u64, _: 
     let v = f.get(0);
     let round = f.round();
     let mut loses = false;
+    // C1: whether the stored value was rounded away from zero.
+    let mut up = false;
     let out = match kind {
         kind::F32 | kind::F64 if v.is_nan() => {
             if v.is_signaling() {
@@ -267,11 +270,15 @@ pub extern "C" fn x87_store(state: *mut u8, kind: u64, pop: u64, index: u64, _: 
         }
         kind::F32 => {
             let r: StatusAnd<Single> = v.convert_r(round, &mut loses);
+            let z: StatusAnd<Single> = v.convert_r(Round::TowardZero, &mut loses);
+            up = !r.value.bitwise_eq(z.value);
             f.flag(r.status);
             r.value.to_bits() as u64
         }
         kind::F64 => {
             let r: StatusAnd<Double> = v.convert_r(round, &mut loses);
+            let z: StatusAnd<Double> = v.convert_r(Round::TowardZero, &mut loses);
+            up = !r.value.bitwise_eq(z.value);
             f.flag(r.status);
             r.value.to_bits() as u64
         }
@@ -294,12 +301,15 @@ pub extern "C" fn x87_store(state: *mut u8, kind: u64, pop: u64, index: u64, _: 
                 _ => (64, true),
             };
             let r = v.to_i128_r(bits, if truncate { Round::TowardZero } else { round }, &mut loses);
+            let z = v.to_i128_r(bits, Round::TowardZero, &mut loses);
+            up = !r.status.contains(Status::INVALID_OP) && r.value != z.value;
             f.flag(r.status);
             // Out of range or NaN: the "integer indefinite", the most negative integer.
             let value = if r.status.contains(Status::INVALID_OP) { -1i128 << (bits - 1) } else { r.value };
             value as u64
         }
     };
+    f.set_c1(up);
     if pop != 0 {
         f.pop();
     }
@@ -342,6 +352,17 @@ fn arith_exact(a: F80, b: F80, op: u64, round: Round) -> StatusAnd<F80> {
     }
 }
 
+/// Whether `a op b` divides by zero (x / 0 for div, 0 / x for divr).
+fn divides_by_zero(a: F80, b: F80, op: u64) -> bool {
+    (op == op::DIV && b.is_zero()) || (op == op::DIVR && a.is_zero())
+}
+
+/// Whether the hardware flags a denormal operand for `a op b` (not for a division by zero,
+/// which it reports as such).
+fn denormal_operand(a: F80, b: F80, op: u64) -> bool {
+    (a.is_denormal() || b.is_denormal()) && !divides_by_zero(a, b, op)
+}
+
 /// `a op b` with the x87's NaN rules; also whether the result was rounded away from zero
 /// (which the hardware reports in C1).
 fn arith(a: F80, b: F80, op: u64, round: Round) -> (StatusAnd<F80>, bool) {
@@ -370,7 +391,7 @@ pub extern "C" fn x87_arith(state: *mut u8, op: u64, dst: u64, src: u64, pop: u6
     let mut f = fpu(state);
     let a = f.get(dst as usize);
     let b = f.get(src as usize);
-    if a.is_denormal() || b.is_denormal() {
+    if denormal_operand(a, b, op) {
         f.0.fpu_sw |= DE;
     }
     let (r, up) = arith(a, b, op, f.round());
@@ -388,7 +409,9 @@ pub extern "C" fn x87_arith_mem(state: *mut u8, op: u64, kind: u64, bits: u64, _
     let b = to_f80(&mut f, kind, bits, 0);
     f.flag(b.status);
     let a = f.get(0);
-    if a.is_denormal() || b.value.is_denormal() || is_denormal_source(kind, bits) {
+    if denormal_operand(a, b.value, op)
+        || (is_denormal_source(kind, bits) && !divides_by_zero(a, b.value, op))
+    {
         f.0.fpu_sw |= DE;
     }
     let (r, up) = arith(a, b.value, op, f.round());
@@ -441,10 +464,12 @@ pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u6
         unary::CHS => {
             let v = f.get(0);
             f.set(0, Status::OK.and(-v));
+            f.set_c1(false);
         }
         unary::ABS => {
             let v = f.get(0);
             f.set(0, Status::OK.and(v.abs()));
+            f.set_c1(false);
         }
         unary::SQRT => {
             let v = f.get(0);
@@ -460,7 +485,9 @@ pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u6
         unary::RNDINT => {
             let v = f.get(0);
             let r = v.round_to_integral(round);
+            let up = !r.value.bitwise_eq(v.round_to_integral(Round::TowardZero).value);
             f.set(0, r);
+            f.set_c1(up);
         }
         unary::XAM => {
             let p = f.phys(0);
@@ -540,6 +567,7 @@ pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u6
             let b = f.get(i);
             f.set(0, Status::OK.and(b));
             f.set(i, Status::OK.and(a));
+            f.set_c1(false);
         }
         unary::FREE => {
             let p = f.phys(i);
@@ -630,4 +658,48 @@ fn sqrt(v: F80, round: Round) -> StatusAnd<F80> {
     }
     let result = ((e + 16383) as u128) << 64 | root;
     (if inexact { Status::INEXACT } else { Status::OK }).and(F80::from_bits(result))
+}
+
+/// The full x87 tag word (two bits per physical register: 00 valid, 01 zero, 10 special, 11
+/// empty), as fnstenv stores it.
+fn tag_word(f: &Fpu) -> u16 {
+    let mut tw = 0u16;
+    for p in 0..8 {
+        let tag = if f.0.fpu_tags & (1 << p) == 0 {
+            3
+        } else {
+            let r = f.0.fpr[p];
+            let v = F80::from_bits((r[0] as u128 | (r[1] as u128) << 64) & ((1u128 << 80) - 1));
+            let integer_bit = r[0] >> 63 != 0;
+            if v.is_zero() {
+                1
+            } else if !v.is_finite() || v.is_denormal() || !integer_bit {
+                2
+            } else {
+                0
+            }
+        };
+        tw |= tag << (2 * p);
+    }
+    tw
+}
+
+/// fnstenv: returns the control word, status word and tag word packed as
+/// `cw | sw << 16 | tw << 32`, then masks every exception in the control word (as the
+/// instruction does).
+pub extern "C" fn x87_store_env(state: *mut u8, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    let f = fpu(state);
+    let packed = f.0.fpu_cw as u64 | (f.0.fpu_sw as u64) << 16 | (tag_word(&f) as u64) << 32;
+    f.0.fpu_cw |= 0x3f;
+    packed
+}
+
+/// fldenv: loads the control word, status word (with TOP) and tag word (a register is empty
+/// exactly when its tag is 11).
+pub extern "C" fn x87_load_env(state: *mut u8, cw: u64, sw: u64, tw: u64, _: u64) -> u64 {
+    let f = fpu(state);
+    f.0.fpu_cw = cw as u16;
+    f.0.fpu_sw = sw as u16;
+    f.0.fpu_tags = (0..8).filter(|p| tw >> (2 * p) & 3 != 3).fold(0u8, |t, p| t | 1 << p);
+    0
 }
