@@ -463,3 +463,46 @@ fn entry_point(exe: &Path) -> u64 {
     let bytes = std::fs::read(exe).unwrap();
     u64::from_le_bytes(bytes[24..32].try_into().unwrap())
 }
+
+/// Prints /proc/self/maps.
+const PRINT_MAPS: &str = r#"
+#include <stdio.h>
+int main(void) {
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f) return 1;
+    int c;
+    while ((c = getc(f)) != EOF) putchar(c);
+    return 0;
+}
+"#;
+
+/// The rule of same-ISA translation: guest code never runs natively. Guest pages are mapped
+/// without host execute permission, so the mapping that holds the guest's entry point must not
+/// be executable (natively it is).
+#[test]
+fn guest_code_is_never_mapped_executable() {
+    if !cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some() {
+        // Under qemu, /proc/self/maps is qemu's rendering of the emulated process.
+        return eprintln!("skipped: needs a native x86-64 build of xlate");
+    }
+    let exe = build("print_maps", "c", PRINT_MAPS, &[]);
+    let entry = entry_point(&exe);
+    let holding_entry = |maps: &str| -> String {
+        maps.lines()
+            .find(|l| {
+                let range = l.split_whitespace().next().unwrap_or("");
+                let (lo, hi) = range.split_once('-').unwrap_or(("0", "0"));
+                let (lo, hi) = (u64::from_str_radix(lo, 16).unwrap(), u64::from_str_radix(hi, 16).unwrap());
+                (lo..hi).contains(&entry)
+            })
+            .unwrap_or_else(|| panic!("no mapping holds {entry:#x} in\n{maps}"))
+            .to_string()
+    };
+    let native_line = holding_entry(&text(&native(&exe, &[]).stdout));
+    let translated_out = translated(&[], &exe, &[]);
+    assert_eq!(translated_out.status.code(), Some(0), "{}", text(&translated_out.stderr));
+    let translated_line = holding_entry(&text(&translated_out.stdout));
+    let perms = |line: &str| line.split_whitespace().nth(1).unwrap().to_string();
+    assert!(perms(&native_line).contains('x'), "natively the code is executable: {native_line}");
+    assert!(!perms(&translated_line).contains('x'), "guest code mapped executable: {translated_line}");
+}
