@@ -126,30 +126,9 @@ fn geometry(w: u32) -> (u32, u32, u32) {
     (regs, ebytes, reg_bytes / ebytes)
 }
 
-/// Element `index` (of `ebytes` bytes) of a little-endian run of 64-bit words. Elements
-/// are aligned to their size, so none straddles two words.
-fn get_elem(words: &[u64], index: u32, ebytes: u32) -> u64 {
-    let byte = index * ebytes;
-    let v = words[(byte / 8) as usize] >> ((byte % 8) * 8);
-    if ebytes == 8 {
-        v
-    } else {
-        v & ((1u64 << (ebytes * 8)) - 1)
-    }
-}
-
-/// Sets element `index` of a little-endian run of 64-bit words to `v` (already masked).
-fn set_elem(words: &mut [u64], index: u32, ebytes: u32, v: u64) {
-    let byte = index * ebytes;
-    let shift = (byte % 8) * 8;
-    let mask = if ebytes == 8 { u64::MAX } else { ((1u64 << (ebytes * 8)) - 1) << shift };
-    let word = &mut words[(byte / 8) as usize];
-    *word = (*word & !mask) | (v << shift);
-}
-
-// The helpers below work on whole 64-bit words and shifts rather than byte slices (a
-// variable-length slice copy per element became a `memmove` call each), and are
-// instantiated per geometry so the element loops have constant bounds and shifts.
+// The helpers below are instantiated per geometry so the element loops have constant bounds
+// and every element copy has a constant size (a variable-length slice copy per element
+// became a `memmove` call each, which dominated them).
 
 /// LD2-LD4 (`load`) or ST2-ST4: the (de)interleaving helper for the geometry of `w`.
 fn shuffle_helper(w: u32, load: bool) -> crate::ir::HelperFn {
@@ -174,30 +153,46 @@ fn shuffle_helper(w: u32, load: bool) -> crate::ir::HelperFn {
 
 /// Moves the elements of the memory image in `simd_scratch` into `regs` registers from Rt
 /// (`elems` elements of `ebytes` bytes each). Inlined into every caller so constant
-/// arguments give constant loop bounds and shifts.
+/// arguments give constant loop bounds and fixed-size element copies (byte arrays: no
+/// read-modify-write of a word per element).
 #[inline(always)]
 fn deinterleave_into(st: &mut A64State, rt: u32, regs: u32, ebytes: u32, elems: u32) {
-    let mem = st.simd_scratch;
-    for r in 0..regs {
-        let mut v = [0u64; 2];
-        for e in 0..elems {
-            set_elem(&mut v, e, ebytes, get_elem(&mem, e * regs + r, ebytes));
+    let mut mem = [0u8; 64];
+    for (k, q) in st.simd_scratch.iter().enumerate() {
+        mem[8 * k..8 * k + 8].copy_from_slice(&q.to_le_bytes());
+    }
+    let eb = ebytes as usize;
+    for r in 0..regs as usize {
+        let mut v = [0u8; 16];
+        for e in 0..elems as usize {
+            let src = (e * regs as usize + r) * eb;
+            v[e * eb..e * eb + eb].copy_from_slice(&mem[src..src + eb]);
         }
-        st.vreg[((rt + r) % 32) as usize] = v;
+        st.vreg[(rt as usize + r) % 32] = [
+            u64::from_le_bytes(v[..8].try_into().unwrap_or_default()),
+            u64::from_le_bytes(v[8..].try_into().unwrap_or_default()),
+        ];
     }
 }
 
 /// The inverse of [`deinterleave_into`]: registers Rt.. into the memory image.
 #[inline(always)]
 fn interleave_from(st: &mut A64State, rt: u32, regs: u32, ebytes: u32, elems: u32) {
-    let mut mem = [0u64; 8];
-    for r in 0..regs {
-        let v = st.vreg[((rt + r) % 32) as usize];
-        for e in 0..elems {
-            set_elem(&mut mem, e * regs + r, ebytes, get_elem(&v, e, ebytes));
+    let mut mem = [0u8; 64];
+    let eb = ebytes as usize;
+    for r in 0..regs as usize {
+        let q = st.vreg[(rt as usize + r) % 32];
+        let mut v = [0u8; 16];
+        v[..8].copy_from_slice(&q[0].to_le_bytes());
+        v[8..].copy_from_slice(&q[1].to_le_bytes());
+        for e in 0..elems as usize {
+            let dst = (e * regs as usize + r) * eb;
+            mem[dst..dst + eb].copy_from_slice(&v[e * eb..e * eb + eb]);
         }
     }
-    st.simd_scratch = mem;
+    for (k, q) in st.simd_scratch.iter_mut().enumerate() {
+        *q = u64::from_le_bytes(mem[8 * k..8 * k + 8].try_into().unwrap_or_default());
+    }
 }
 
 /// LD2-LD4 for REGS registers of EBYTES-byte elements (Q: 128-bit registers).

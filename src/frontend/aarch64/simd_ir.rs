@@ -84,6 +84,42 @@ fn add_sub(cx: &mut Ctx, a: Temp, b: Temp, esize: u32, sub: bool) -> Temp {
     }
 }
 
+/// The sums of adjacent `esize`-bit lane pairs of a 64-bit half, packed into its low 32
+/// bits (the whole 64 bits hold the single sum when `esize` is 64).
+fn pair_sums(cx: &mut Ctx, x: Temp, esize: u32) -> Temp {
+    let w = Width::W64;
+    if esize == 64 {
+        return x;
+    }
+    // Even lanes plus odd lanes, each in a 2*esize container; keep the low esize bits.
+    let m = rep(lane_mask(esize), 2 * esize);
+    let even = cx.b.bin_imm(BinOp::And, x, m, w);
+    let odd = cx.b.bin_imm(BinOp::Lshr, x, esize as u64, w);
+    let odd = cx.b.bin_imm(BinOp::And, odd, m, w);
+    let sum = cx.b.bin(BinOp::Add, even, odd, w);
+    let mut y = cx.b.bin_imm(BinOp::And, sum, m, w);
+    // Squeeze out the empty upper half of every container, doubling the container each time.
+    let mut size = esize;
+    while 2 * size < 64 {
+        let moved = cx.b.bin_imm(BinOp::Lshr, y, size as u64, w);
+        let merged = cx.b.bin(BinOp::Or, y, moved, w);
+        y = cx.b.bin_imm(BinOp::And, merged, rep(lane_mask(2 * size), 4 * size), w);
+        size *= 2;
+    }
+    y
+}
+
+/// `lo` in the low 32 bits and `hi` above (64-bit lanes: the two pair sums themselves).
+fn concat_halves(cx: &mut Ctx, lo: Temp, hi: Temp, esize: u32) -> Temp {
+    let w = Width::W64;
+    if esize == 64 {
+        // Only reached for Q: the pair sum of each source register is a full half.
+        return cx.b.bin(BinOp::Add, lo, hi, w);
+    }
+    let up = cx.b.bin_imm(BinOp::Shl, hi, 32, w);
+    cx.b.bin(BinOp::Or, lo, up, w)
+}
+
 /// All-ones in every lane of `x` that is zero, zero elsewhere.
 fn lanes_zero(cx: &mut Ctx, x: Temp, esize: u32) -> Temp {
     let w = Width::W64;
@@ -283,6 +319,20 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                     }
                     (_, 0b10000) if q || size != 3 => {
                         (0..a.len()).map(|i| add_sub(cx, a[i], b[i], esize, u)).collect()
+                    }
+                    (false, 0b10111) if q || size != 3 => {
+                        // ADDP: the pair sums of Vn, then those of Vm (each packed to half
+                        // as many bits as its source).
+                        let sums: Vec<Temp> =
+                            a.iter().chain(b.iter()).map(|&x| pair_sums(cx, x, esize)).collect();
+                        if q {
+                            vec![
+                                concat_halves(cx, sums[0], sums[1], esize),
+                                concat_halves(cx, sums[2], sums[3], esize),
+                            ]
+                        } else {
+                            vec![concat_halves(cx, sums[0], sums[1], esize)]
+                        }
                     }
                     (true, 0b10001) if q || size != 3 => (0..a.len())
                         .map(|i| {
