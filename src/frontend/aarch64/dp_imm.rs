@@ -186,6 +186,9 @@ fn extr(cx: &mut Ctx, w: u32) -> Flow {
     let low = cx.xr(rm, width);
     let r = if lsb == 0 {
         low
+    } else if rn == rm {
+        // ROR (immediate): one rotate instead of two shifts and an OR.
+        cx.b.bin_imm(BinOp::Rotr, low, lsb as u64, width)
     } else {
         let high = cx.xr(rn, width);
         let lo = cx.b.bin_imm(BinOp::Lshr, low, lsb as u64, width);
