@@ -11,10 +11,17 @@ use xlate::syscall::convert::{
 };
 
 fn host_fstat_of_temp_file() -> (libc::stat, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!("xlate-convert-{}", std::process::id()));
+    // One file per call: tests run in parallel threads of one process, and each removes its
+    // file when done.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("xlate-convert-{}-{n}", std::process::id()));
     std::fs::write(&path, vec![1u8; 5000]).unwrap();
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: libc::stat is plain data (all-zero is a valid value) and `c` is a NUL-terminated
+    // path that outlives the call.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; `st` is a valid, writable struct stat.
     assert_eq!(unsafe { libc::stat(c.as_ptr(), &mut st) }, 0);
     (st, path)
 }

@@ -14,7 +14,12 @@
 //! generated ones from a fixed seed (`XLATE_DIFF_CASES=N` asks for N per generator instead
 //! of the CI default; cases beyond the default are checked against native only, not
 //! recorded). `every_implemented_mnemonic_has_a_case` keeps "implemented" and "tested" the
-//! same list.
+//! same list. `XLATE_DIFF_TRACE=1` names each case before it runs.
+//!
+//! On the AArch64 build (run here under qemu-aarch64-static:
+//! `RUSTC=/usr/bin/rustc CARGO_TARGET_DIR=target/cross cargo test --target
+//! aarch64-unknown-linux-gnu --test x86_diff`) the same cases replay the recordings through
+//! the interpreter and the AArch64 backend.
 //!
 //! Adding a family: write `cases_<family>.rs` with `pub fn cases() -> Vec<Case>`, add it to
 //! [`FAMILIES`] and a `#[test]` calling [`check_family`], then run once with `XLATE_BLESS=1`
@@ -185,6 +190,8 @@ pub fn check_family(family: &str, cases: Vec<Case>) {
     }
     let mut failures: Vec<String> = Vec::new();
     let mut checked = 0usize;
+    // XLATE_DIFF_TRACE=1 names each case before it runs (to find one that crashes the test).
+    let trace = std::env::var("XLATE_DIFF_TRACE").is_ok_and(|v| v == "1");
     let mut engines: Vec<Box<dyn translated::Engine>> = Vec::new();
     let wanted = std::env::var("XLATE_DIFF_ENGINES").unwrap_or_else(|_| "interp,backend".into());
     if wanted.split(',').any(|e| e == "interp") {
@@ -230,6 +237,9 @@ pub fn check_family(family: &str, cases: Vec<Case>) {
             None => continue,
         };
         checked += 1;
+        if trace {
+            eprintln!("case {} [{}]", case.name, disassemble(&case.code));
+        }
         for engine in engines.iter_mut() {
             scratch::set(&init_mem);
             let diff = match translated::run(case, engine.as_mut()) {

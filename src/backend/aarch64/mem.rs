@@ -5,10 +5,11 @@
 //! unaligned addresses (as x86 does), so guest accesses are single host instructions. Atomics
 //! are load-exclusive/store-exclusive loops (they need no LSE, so they run on every ARMv8.0
 //! host) followed by `dmb ish`, which makes each one a full barrier like an x86 `lock`
-//! instruction. Exclusives need aligned addresses: an unaligned guest atomic faults.
+//! instruction. Exclusives need aligned addresses, x86 atomics do not: an unaligned address
+//! takes a slow path, a call to the helpers in [`super::unaligned`].
 
 use super::abi::*;
-use super::Emitter;
+use super::{unaligned, Emitter};
 use crate::ir::{RmwOp, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
@@ -102,7 +103,7 @@ impl Emitter {
             RmwOp::SMax | RmwOp::SMin => self.src_sext(src, width, S2),
             _ => self.src_zext(src, width, S2),
         };
-        let w64 = width == Width::W64;
+        self.branch_if_unaligned(a, width);
         dynasm!(self.a ; .arch aarch64 ; retry:);
         ldaxr!(self, width, d, a);
         match op {
@@ -138,8 +139,14 @@ impl Emitter {
             }
         }
         stlxr!(self, width, S4, S3, a);
-        dynasm!(self.a ; .arch aarch64 ; cbnz W(S4), <retry ; dmb ish);
-        let _ = w64;
+        dynasm!(self.a ; .arch aarch64 ; cbnz W(S4), <retry);
+        if width != Width::W8 {
+            let kind = unaligned::rmw_kind(op, width);
+            dynasm!(self.a ; .arch aarch64 ; b >done ; unaligned:);
+            self.call_unaligned(unaligned::rmw as *const () as usize, &[a, v], kind, d);
+            dynasm!(self.a ; .arch aarch64 ; done:);
+        }
+        dynasm!(self.a ; .arch aarch64 ; dmb ish);
         self.finish(dst, d);
     }
 
@@ -155,6 +162,7 @@ impl Emitter {
         let a = self.src(addr, S1);
         let e = self.src_zext(expected, width, S2);
         let n = self.src(new, S3);
+        self.branch_if_unaligned(a, width);
         dynasm!(self.a ; .arch aarch64 ; retry:);
         ldaxr!(self, width, d, a);
         dynasm!(self.a ; .arch aarch64 ; cmp X(d), X(e) ; b.ne >fail);
@@ -164,9 +172,39 @@ impl Emitter {
             ; b >done
             ; fail:
             ; clrex
-            ; done:
-            ; dmb ish);
+            ; b >done);
+        if width != Width::W8 {
+            dynasm!(self.a ; .arch aarch64 ; unaligned:);
+            self.call_unaligned(
+                unaligned::compare_exchange as *const () as usize,
+                &[a, e, n],
+                width.bytes() as u64,
+                d,
+            );
+        }
+        dynasm!(self.a ; .arch aarch64 ; done: ; dmb ish);
         self.finish(dst, d);
+    }
+
+    /// Branches to the local label `unaligned` if `addr` is not aligned to `width` (exclusives
+    /// fault on such addresses; x86 atomics allow them). Bytes are always aligned.
+    fn branch_if_unaligned(&mut self, addr: u8, width: Width) {
+        if width != Width::W8 {
+            let low_bits = width.bytes() as u64 - 1;
+            dynasm!(self.a ; .arch aarch64 ; tst X(addr), #low_bits ; b.ne >unaligned);
+        }
+    }
+
+    /// Calls the Rust function at `func` with `regs` then `last` as its arguments (x0, x1, ...)
+    /// and puts its result in `d`. The sources are in x9-x13 or x19-x27, never argument
+    /// registers, so loading the arguments in order cannot overwrite one of them.
+    fn call_unaligned(&mut self, func: usize, regs: &[u8], last: u64, d: u8) {
+        for (i, &r) in regs.iter().enumerate() {
+            dynasm!(self.a ; .arch aarch64 ; mov X(i as u8), X(r));
+        }
+        self.mov_imm(regs.len() as u8, last);
+        self.mov_imm(FAR, func as u64);
+        dynasm!(self.a ; .arch aarch64 ; blr X(FAR) ; mov X(d), x0);
     }
 
     /// Calls `func(state, args...)` with the AAPCS64: x0 = state, x1-x4 = arguments.

@@ -15,6 +15,7 @@ mod exits;
 mod mem;
 #[cfg(test)]
 mod tests;
+mod unaligned;
 
 use super::{Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};

@@ -42,7 +42,7 @@ fn width_of_ty(ty: Ty) -> Width {
 
 /// Scalar register `n` of type `ty` (the low bits of the vector register).
 pub fn read_fp(cx: &mut Ctx, n: u32, ty: Ty) -> Temp {
-    cx.b.load_state(off::v(n as usize), width_of_ty(ty))
+    cx.load_low(off::v(n as usize), width_of_ty(ty))
 }
 
 /// Writes a scalar result (already zero-extended to 64 bits) and clears the rest of the
@@ -67,7 +67,13 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
         // FABS and FNEG only touch the sign bit, NaN or not.
         1 => cx.b.bin_imm(BinOp::And, a, !ty.sign(), Width::W64),
         2 => cx.b.bin_imm(BinOp::Xor, a, ty.sign(), Width::W64),
-        3 => call_unop(cx, a, ty, UNOP_SQRT),
+        3 => {
+            let f = match ty {
+                Ty::S => ("a64_fsqrt_s", fp_sqrt_s as crate::ir::HelperFn),
+                Ty::D => ("a64_fsqrt_d", fp_sqrt_d as crate::ir::HelperFn),
+            };
+            cx.b.call(helper(f), &[a])
+        }
         4 | 5 => {
             let to = if opc == 4 { Ty::S } else { Ty::D };
             if to == ty {
@@ -157,8 +163,13 @@ fn fp_2src(cx: &mut Ctx, w: u32) -> Flow {
     let (m, n, d) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
     let a = read_fp(cx, n, ty);
     let b = read_fp(cx, m, ty);
-    let code = cx.imm(opcode | ty.code() << 8);
-    let r = cx.b.call(helper(FP_BINOP), &[a, b, code]);
+    let r = match arith_helper(ty, opcode) {
+        Some(f) => cx.b.call(helper(f), &[a, b]),
+        None => {
+            let code = cx.imm(opcode | ty.code() << 8);
+            cx.b.call(helper(FP_BINOP), &[a, b, code])
+        }
+    };
     write_fp(cx, d, r);
     Flow::Next
 }
@@ -194,8 +205,11 @@ fn fp_3src(cx: &mut Ctx, w: u32) -> Flow {
     if neg_n {
         op1 = cx.b.bin_imm(BinOp::Xor, op1, ty.sign(), Width::W64);
     }
-    let code = cx.imm(ty.code());
-    let r = cx.b.call(helper(FP_MULADD), &[addend, op1, op2, code]);
+    let f = match ty {
+        Ty::S => FP_MULADD_S,
+        Ty::D => FP_MULADD_D,
+    };
+    let r = cx.b.call(helper(f), &[addend, op1, op2]);
     write_fp(cx, d, r);
     Flow::Next
 }
@@ -208,7 +222,7 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
     // FMOV (general) first: it also has the 128-bit top-half form with ftype 10.
     match (sf, ftype_bits, rmode, opcode) {
         (false, 0, 0, 6) | (true, 1, 0, 6) => {
-            let v = cx.b.load_state(off::v(n as usize), iw);
+            let v = cx.load_low(off::v(n as usize), iw);
             cx.set_x(d, v, Width::W64);
             return Flow::Next;
         }
@@ -292,7 +306,6 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
 // ---------------------------------------------------------------------------------------
 // Helpers called from translated code.
 
-const UNOP_SQRT: u64 = 0x10;
 const UNOP_CURRENT_MODE: u64 = 0x11;
 
 fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
@@ -311,15 +324,88 @@ extern "C" fn fp_binop(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u64
 }
 const FP_BINOP: (&str, crate::ir::HelperFn) = ("a64_fp_binop", fp_binop);
 
-extern "C" fn fp_muladd(state: *mut u8, addend: u64, op1: u64, op2: u64, ty: u64) -> u64 {
-    fh::muladd(Ty::from_code(ty), addend, op1, op2, fpcr(state))
+/// FADD/FSUB/FMUL/FDIV, one helper per operation and precision so the common case (round
+/// to nearest, no NaN result) is one host operation and one check: a result that is not a
+/// NaN had no NaN operand and no invalid operation, so the host's IEEE result is ARM's.
+/// Everything else goes to the general [`fh::binop`].
+macro_rules! arith_helpers {
+    ($($name:ident, $ty:ident, $t:ident, $op:tt, $op2:ident;)*) => {
+        $(
+            extern "C" fn $name(state: *mut u8, a: u64, b: u64, _: u64, _: u64) -> u64 {
+                let fpcr = fpcr(state);
+                if fpcr & (3 << 22) == 0 {
+                    let r = ($t::from_bits(a as _) $op $t::from_bits(b as _)).to_bits() as u64;
+                    if !Ty::$ty.is_nan(r) {
+                        return r;
+                    }
+                }
+                fh::binop(Ty::$ty, Op2::$op2, a, b, fpcr)
+            }
+        )*
+    };
 }
-const FP_MULADD: (&str, crate::ir::HelperFn) = ("a64_fp_muladd", fp_muladd);
+arith_helpers! {
+    fp_add_s, S, f32, +, Add;
+    fp_sub_s, S, f32, -, Sub;
+    fp_mul_s, S, f32, *, Mul;
+    fp_div_s, S, f32, /, Div;
+    fp_add_d, D, f64, +, Add;
+    fp_sub_d, D, f64, -, Sub;
+    fp_mul_d, D, f64, *, Mul;
+    fp_div_d, D, f64, /, Div;
+}
+
+/// The specialised helper of an FP 2-source opcode, if it has one.
+pub(super) fn arith_helper(ty: Ty, opcode: u64) -> Option<(&'static str, crate::ir::HelperFn)> {
+    Some(match (ty, Op2::from_opcode(opcode)?) {
+        (Ty::S, Op2::Add) => ("a64_fadd_s", fp_add_s),
+        (Ty::S, Op2::Sub) => ("a64_fsub_s", fp_sub_s),
+        (Ty::S, Op2::Mul) => ("a64_fmul_s", fp_mul_s),
+        (Ty::S, Op2::Div) => ("a64_fdiv_s", fp_div_s),
+        (Ty::D, Op2::Add) => ("a64_fadd_d", fp_add_d),
+        (Ty::D, Op2::Sub) => ("a64_fsub_d", fp_sub_d),
+        (Ty::D, Op2::Mul) => ("a64_fmul_d", fp_mul_d),
+        (Ty::D, Op2::Div) => ("a64_fdiv_d", fp_div_d),
+        _ => return None,
+    })
+}
+
+/// FSQRT, one helper per precision: round to nearest with a non-NaN result is the host's
+/// correctly rounded square root; the rest goes to the general [`fh::unop`].
+macro_rules! sqrt_helpers {
+    ($($name:ident, $ty:ident, $t:ident;)*) => {
+        $(
+            extern "C" fn $name(state: *mut u8, a: u64, _: u64, _: u64, _: u64) -> u64 {
+                let fpcr = fpcr(state);
+                if fpcr & (3 << 22) == 0 {
+                    let r = $t::from_bits(a as _).sqrt().to_bits() as u64;
+                    if !Ty::$ty.is_nan(r) {
+                        return r;
+                    }
+                }
+                fh::unop(Ty::$ty, Op1::Sqrt, a, fpcr)
+            }
+        )*
+    };
+}
+sqrt_helpers! {
+    fp_sqrt_s, S, f32;
+    fp_sqrt_d, D, f64;
+}
+
+extern "C" fn fp_muladd_s(state: *mut u8, addend: u64, op1: u64, op2: u64, _: u64) -> u64 {
+    fh::muladd(Ty::S, addend, op1, op2, fpcr(state))
+}
+pub(super) const FP_MULADD_S: (&str, crate::ir::HelperFn) = ("a64_fmadd_s", fp_muladd_s);
+
+extern "C" fn fp_muladd_d(state: *mut u8, addend: u64, op1: u64, op2: u64, _: u64) -> u64 {
+    fh::muladd(Ty::D, addend, op1, op2, fpcr(state))
+}
+pub(super) const FP_MULADD_D: (&str, crate::ir::HelperFn) = ("a64_fmadd_d", fp_muladd_d);
 
 extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
     let fpcr = fpcr(state);
     let op = match code & 0xff {
-        UNOP_SQRT => Op1::Sqrt,
         UNOP_CURRENT_MODE => Op1::Round(Round::from_fpcr(fpcr)),
         m => Op1::Round(Round::from_code(m)),
     };

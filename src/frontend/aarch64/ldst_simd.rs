@@ -99,9 +99,9 @@ fn multiple(cx: &mut Ctx, w: u32) -> Flow {
                 let v = cx.b.load(a, Width::W64);
                 cx.b.store_state(off::simd_scratch(k as usize), v, Width::W64);
             }
-            cx.b.call_void(Helper { name: "a64_deinterleave", func: deinterleave_helper }, &[word]);
+            cx.b.call_void(Helper { name: "a64_deinterleave", func: shuffle_helper(w, true) }, &[word]);
         } else {
-            cx.b.call_void(Helper { name: "a64_interleave", func: interleave_helper }, &[word]);
+            cx.b.call_void(Helper { name: "a64_interleave", func: shuffle_helper(w, false) }, &[word]);
             for k in 0..chunks {
                 let a = at(cx, 8 * k);
                 let v = cx.b.load_state(off::simd_scratch(k as usize), Width::W64);
@@ -126,62 +126,123 @@ fn geometry(w: u32) -> (u32, u32, u32) {
     (regs, ebytes, reg_bytes / ebytes)
 }
 
-fn scratch_bytes(st: &A64State) -> [u8; 64] {
-    let mut b = [0u8; 64];
-    for (k, q) in st.simd_scratch.iter().enumerate() {
-        b[8 * k..8 * k + 8].copy_from_slice(&q.to_le_bytes());
+/// Element `index` (of `ebytes` bytes) of a little-endian run of 64-bit words. Elements
+/// are aligned to their size, so none straddles two words.
+fn get_elem(words: &[u64], index: u32, ebytes: u32) -> u64 {
+    let byte = index * ebytes;
+    let v = words[(byte / 8) as usize] >> ((byte % 8) * 8);
+    if ebytes == 8 {
+        v
+    } else {
+        v & ((1u64 << (ebytes * 8)) - 1)
     }
-    b
 }
 
-fn vreg_bytes(st: &A64State, r: usize) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&st.vreg[r][0].to_le_bytes());
-    b[8..].copy_from_slice(&st.vreg[r][1].to_le_bytes());
-    b
+/// Sets element `index` of a little-endian run of 64-bit words to `v` (already masked).
+fn set_elem(words: &mut [u64], index: u32, ebytes: u32, v: u64) {
+    let byte = index * ebytes;
+    let shift = (byte % 8) * 8;
+    let mask = if ebytes == 8 { u64::MAX } else { ((1u64 << (ebytes * 8)) - 1) << shift };
+    let word = &mut words[(byte / 8) as usize];
+    *word = (*word & !mask) | (v << shift);
 }
 
-extern "C" fn deinterleave_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
+// The helpers below work on whole 64-bit words and shifts rather than byte slices (a
+// variable-length slice copy per element became a `memmove` call each), and are
+// instantiated per geometry so the element loops have constant bounds and shifts.
+
+/// LD2-LD4 (`load`) or ST2-ST4: the (de)interleaving helper for the geometry of `w`.
+fn shuffle_helper(w: u32, load: bool) -> crate::ir::HelperFn {
+    macro_rules! pick {
+        ($($regs:literal, $eb:literal, $q:literal;)*) => {
+            match (geometry(w), load) {
+                $(
+                    (($regs, $eb, e), true) if e * $eb == 8 * (1 + $q) => deinterleave::<$regs, $eb, $q>,
+                    (($regs, $eb, e), false) if e * $eb == 8 * (1 + $q) => interleave::<$regs, $eb, $q>,
+                )*
+                (_, true) => deinterleave_any,
+                (_, false) => interleave_any,
+            }
+        };
+    }
+    pick! {
+        2, 1, 0; 2, 1, 1; 2, 2, 0; 2, 2, 1; 2, 4, 0; 2, 4, 1; 2, 8, 1;
+        3, 1, 0; 3, 1, 1; 3, 2, 0; 3, 2, 1; 3, 4, 0; 3, 4, 1; 3, 8, 1;
+        4, 1, 0; 4, 1, 1; 4, 2, 0; 4, 2, 1; 4, 4, 0; 4, 4, 1; 4, 8, 1;
+    }
+}
+
+/// Moves the elements of the memory image in `simd_scratch` into `regs` registers from Rt
+/// (`elems` elements of `ebytes` bytes each). Inlined into every caller so constant
+/// arguments give constant loop bounds and shifts.
+#[inline(always)]
+fn deinterleave_into(st: &mut A64State, rt: u32, regs: u32, ebytes: u32, elems: u32) {
+    let mem = st.simd_scratch;
+    for r in 0..regs {
+        let mut v = [0u64; 2];
+        for e in 0..elems {
+            set_elem(&mut v, e, ebytes, get_elem(&mem, e * regs + r, ebytes));
+        }
+        st.vreg[((rt + r) % 32) as usize] = v;
+    }
+}
+
+/// The inverse of [`deinterleave_into`]: registers Rt.. into the memory image.
+#[inline(always)]
+fn interleave_from(st: &mut A64State, rt: u32, regs: u32, ebytes: u32, elems: u32) {
+    let mut mem = [0u64; 8];
+    for r in 0..regs {
+        let v = st.vreg[((rt + r) % 32) as usize];
+        for e in 0..elems {
+            set_elem(&mut mem, e * regs + r, ebytes, get_elem(&v, e, ebytes));
+        }
+    }
+    st.simd_scratch = mem;
+}
+
+/// LD2-LD4 for REGS registers of EBYTES-byte elements (Q: 128-bit registers).
+extern "C" fn deinterleave<const REGS: u32, const EBYTES: u32, const Q: u32>(
+    state: *mut u8,
+    word: u64,
+    _: u64,
+    _: u64,
+    _: u64,
+) -> u64 {
     // SAFETY: translated code passes the live A64State it runs on.
     let st = unsafe { &mut *(state as *mut A64State) };
-    let w = word as u32;
-    let (regs, ebytes, elems) = geometry(w);
-    let mem = scratch_bytes(st);
-    let rt = bits(w, 0, 5);
-    for r in 0..regs {
-        let mut v = [0u8; 16];
-        for e in 0..elems {
-            let src = ((e * regs + r) * ebytes) as usize;
-            let dst = (e * ebytes) as usize;
-            v[dst..dst + ebytes as usize].copy_from_slice(&mem[src..src + ebytes as usize]);
-        }
-        let reg = ((rt + r) % 32) as usize;
-        st.vreg[reg] = [
-            u64::from_le_bytes(v[..8].try_into().unwrap_or_default()),
-            u64::from_le_bytes(v[8..].try_into().unwrap_or_default()),
-        ];
-    }
+    deinterleave_into(st, bits(word as u32, 0, 5), REGS, EBYTES, 8 * (1 + Q) / EBYTES);
     0
 }
 
-extern "C" fn interleave_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
+/// ST2-ST4 for REGS registers of EBYTES-byte elements (Q: 128-bit registers).
+extern "C" fn interleave<const REGS: u32, const EBYTES: u32, const Q: u32>(
+    state: *mut u8,
+    word: u64,
+    _: u64,
+    _: u64,
+    _: u64,
+) -> u64 {
     // SAFETY: translated code passes the live A64State it runs on.
     let st = unsafe { &mut *(state as *mut A64State) };
-    let w = word as u32;
-    let (regs, ebytes, elems) = geometry(w);
-    let rt = bits(w, 0, 5);
-    let mut mem = [0u8; 64];
-    for r in 0..regs {
-        let v = vreg_bytes(st, ((rt + r) % 32) as usize);
-        for e in 0..elems {
-            let dst = ((e * regs + r) * ebytes) as usize;
-            let src = (e * ebytes) as usize;
-            mem[dst..dst + ebytes as usize].copy_from_slice(&v[src..src + ebytes as usize]);
-        }
-    }
-    for (k, q) in st.simd_scratch.iter_mut().enumerate() {
-        *q = u64::from_le_bytes(mem[8 * k..8 * k + 8].try_into().unwrap_or_default());
-    }
+    interleave_from(st, bits(word as u32, 0, 5), REGS, EBYTES, 8 * (1 + Q) / EBYTES);
+    0
+}
+
+/// Any geometry, decoded from the word at run time (every valid encoding has an
+/// instantiation above; this keeps the choice total).
+extern "C" fn deinterleave_any(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: translated code passes the live A64State it runs on.
+    let st = unsafe { &mut *(state as *mut A64State) };
+    let (regs, ebytes, elems) = geometry(word as u32);
+    deinterleave_into(st, bits(word as u32, 0, 5), regs, ebytes, elems);
+    0
+}
+
+extern "C" fn interleave_any(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: translated code passes the live A64State it runs on.
+    let st = unsafe { &mut *(state as *mut A64State) };
+    let (regs, ebytes, elems) = geometry(word as u32);
+    interleave_from(st, bits(word as u32, 0, 5), regs, ebytes, elems);
     0
 }
 

@@ -115,7 +115,8 @@ pub fn transfer(cx: &mut Ctx, acc: Access, addr: Temp, rt: u32) {
                 cx.b.store(a8, hi, Width::W64);
             } else {
                 let w = width_bytes(acc.bytes);
-                let v = cx.b.load_state(off::v(rt_us), w);
+                // Read as 64 bits (state forwarding matches widths); the store narrows.
+                let v = cx.b.load_state(off::v(rt_us), Width::W64);
                 cx.b.store(addr, v, w);
             }
         }

@@ -107,17 +107,26 @@ impl Ctx<'_> {
         if n == 31 {
             self.b.constant(0)
         } else {
-            self.b.load_state(off::x(n as usize), w)
+            self.load_low(off::x(n as usize), w)
+        }
+    }
+
+    /// The low `w` bits of a 64-bit state field, zero-extended. Always read as 64 bits and
+    /// narrowed, so the IR's state forwarding (which matches offset and width) finds the
+    /// value a previous 64-bit write or read left in a temporary instead of reloading it.
+    pub fn load_low(&mut self, slot: crate::ir::StateOffset, w: Width) -> Temp {
+        let v = self.b.load_state(slot, Width::W64);
+        if w == Width::W64 {
+            v
+        } else {
+            self.b.ext(v, w, false)
         }
     }
 
     /// Register `n` as a source where 31 means SP.
     pub fn xsp(&mut self, n: u32, w: Width) -> Temp {
-        if n == 31 {
-            self.b.load_state(off::SP, w)
-        } else {
-            self.b.load_state(off::x(n as usize), w)
-        }
+        let slot = if n == 31 { off::SP } else { off::x(n as usize) };
+        self.load_low(slot, w)
     }
 
     /// Writes `v` to register `n` (31 = XZR: discarded). A 32-bit write clears the upper half.

@@ -37,6 +37,19 @@ fn halves(cx: &mut Ctx, n: u32, q: bool) -> Vec<Temp> {
     v
 }
 
+/// The lane of vector register `n` that starts at bit `pos`, zero-extended.
+fn read_lane(cx: &mut Ctx, n: u32, pos: u32, esize: u32) -> Temp {
+    let slot = if pos >= 64 { off::v_hi(n as usize) } else { off::v(n as usize) };
+    let half = cx.b.load_state(slot, Width::W64);
+    let shift = (pos % 64) as u64;
+    let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift, Width::W64) };
+    if esize == 64 {
+        v
+    } else {
+        cx.b.bin_imm(BinOp::And, v, lane_mask(esize), Width::W64)
+    }
+}
+
 /// Writes the result halves (a missing upper half is written as zero).
 fn store(cx: &mut Ctx, d: u32, r: &[Temp]) {
     cx.b.store_state(off::v(d as usize), r[0], Width::W64);
@@ -180,6 +193,43 @@ fn widen(cx: &mut Ctx, rn: u32, rd: u32, q: bool, esize: u32, shift: u32, signed
     store(cx, rd, &out);
 }
 
+/// FADD/FSUB/FMUL/FDIV/FMLA/FMLS on two doubles (`.2d`): one call per lane of the same
+/// per-operation scalar helpers the scalar instructions use (ARM NaN and rounding rules, with
+/// a cheap common path), instead of the general AdvSIMD helper's decode and lane loop.
+fn fp_2d(cx: &mut Ctx, w: u32) -> bool {
+    let (u, hi, opc) = (bit(w, 29), bit(w, 23), bits(w, 11, 5));
+    let (rm, rn, rd) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let fused = match (u, hi, opc) {
+        (false, _, 0b11001) => true,
+        (false, _, 0b11010) | (true, false, 0b11011) | (true, false, 0b11111) => false,
+        _ => return false,
+    };
+    let a = halves(cx, rn, true);
+    let b = halves(cx, rm, true);
+    let r: Vec<Temp> = if fused {
+        // FMLS negates the first factor (NaNs too) before the NaN rules see it.
+        let d = halves(cx, rd, true);
+        let f = super::fp::FP_MULADD_D;
+        (0..2)
+            .map(|i| {
+                let x = if hi { cx.b.bin_imm(BinOp::Xor, a[i], 1 << 63, Width::W64) } else { a[i] };
+                cx.b.call(crate::ir::Helper { name: f.0, func: f.1 }, &[d[i], x, b[i]])
+            })
+            .collect()
+    } else {
+        let opcode = match (hi, opc) {
+            (false, 0b11010) => 2,
+            (true, 0b11010) => 3,
+            (_, 0b11011) => 0,
+            _ => 1,
+        };
+        let Some(f) = super::fp::arith_helper(super::fp_helpers::Ty::D, opcode) else { return false };
+        (0..2).map(|i| cx.b.call(crate::ir::Helper { name: f.0, func: f.1 }, &[a[i], b[i]])).collect()
+    };
+    store(cx, rd, &r);
+    true
+}
+
 /// Translates `w` inline if it is one of the forms this file handles.
 pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
     let q = bit(w, 30);
@@ -192,6 +242,9 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
             let esize = 8 << size;
             if bit(w, 10) {
                 let (rm, opc) = (bits(w, 16, 5), bits(w, 11, 5));
+                if opc >= 0b11000 && size & 1 == 1 && q {
+                    return fp_2d(cx, w);
+                }
                 let a = halves(cx, rn, q);
                 let b = halves(cx, rm, q);
                 let r: Vec<Temp> = match (u, opc) {
@@ -341,6 +394,41 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 }
                 _ => return false,
             }
+            true
+        }
+        // INS (element): Vd.T[i] = Vn.T[j], the other lanes of Vd unchanged.
+        0b01110 if !bit(w, 31) && q && u && bits(w, 21, 3) == 0 && !bit(w, 15) && bit(w, 10) => {
+            let (imm5, imm4) = (bits(w, 16, 5), bits(w, 11, 4));
+            let size = imm5.trailing_zeros();
+            if size > 3 {
+                return false;
+            }
+            let esize = 8 << size;
+            let lane = read_lane(cx, rn, (imm4 >> size) * esize, esize);
+            let dst_pos = (imm5 >> (size + 1)) * esize;
+            let dslot = if dst_pos >= 64 { off::v_hi(rd as usize) } else { off::v(rd as usize) };
+            let r = if esize == 64 {
+                lane
+            } else {
+                let shift = (dst_pos % 64) as u64;
+                let half = cx.b.load_state(dslot, Width::W64);
+                let cleared = cx.b.bin_imm(BinOp::And, half, !(lane_mask(esize) << shift), Width::W64);
+                let moved = if shift == 0 { lane } else { cx.b.bin_imm(BinOp::Shl, lane, shift, Width::W64) };
+                cx.b.bin(BinOp::Or, cleared, moved, Width::W64)
+            };
+            cx.b.store_state(dslot, r, Width::W64);
+            true
+        }
+        // Scalar DUP (element), alias MOV: Vd = zero-extended Vn.T[i].
+        0b11110 if !bit(w, 31) && q && !u && bits(w, 21, 3) == 0 && bits(w, 10, 6) == 1 => {
+            let imm5 = bits(w, 16, 5);
+            let size = imm5.trailing_zeros();
+            if size > 3 {
+                return false;
+            }
+            let esize = 8 << size;
+            let lane = read_lane(cx, rn, (imm5 >> (size + 1)) * esize, esize);
+            store(cx, rd, &[lane]);
             true
         }
         // Shift by immediate (vector) with immh != 0.
