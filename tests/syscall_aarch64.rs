@@ -58,6 +58,7 @@ fn layer() -> SyscallLayer {
 fn write_getpid_unknown_exit() {
     let (mut l, mut mm) = (layer(), TestMm { brk: 0x50_0000 });
     let mut fds = [0i32; 2];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let msg = b"arm says hi";
     let (o, s) = call(&mut l, &mut mm, 64, &[fds[1] as u64, msg.as_ptr() as u64, msg.len() as u64]);
@@ -65,6 +66,7 @@ fn write_getpid_unknown_exit() {
     // Only x0 changes.
     assert_eq!((s.x[8], s.x[9], s.x[1]), (64, 0x9999, msg.as_ptr() as u64));
     let mut buf = [0u8; 32];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), 32) };
     assert_eq!(&buf[..n as usize], msg);
     unsafe {
@@ -88,6 +90,7 @@ fn fstat_is_asm_generic_layout() {
     let path = std::env::temp_dir().join(format!("xlate-a64-fstat-{}", std::process::id()));
     std::fs::write(&path, vec![0u8; 777]).unwrap();
     let c = CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
     let mut native: libc::stat = unsafe { std::mem::zeroed() };
     assert_eq!(unsafe { libc::fstat(fd, &mut native) }, 0);
@@ -106,6 +109,7 @@ fn fstat_is_asm_generic_layout() {
     assert_eq!(st.st_blksize as i64, native.st_blksize as i64);
     assert_eq!(st.st_mtime, native.st_mtime);
     assert_eq!(st.st_mtime_nsec as i64, native.st_mtime_nsec as i64);
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     unsafe { libc::close(fd) };
     std::fs::remove_file(&path).unwrap();
 }
@@ -128,6 +132,7 @@ fn arm64_open_flags_and_uname() {
     let (_, s) = call(&mut l, &mut mm, 25, &[fd as u64, libc::F_GETFL as u64]);
     assert_eq!(s.x[0] & 0o40000, 0o40000);
     assert_eq!(s.x[0] & 0o200000, 0, "no x86 O_DIRECTORY bit (arm64 O_DIRECT)");
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let native = unsafe { libc::fcntl(fd as i32, libc::F_GETFL) } as u64;
     let host_largefile = if cfg!(target_arch = "x86_64") { 0o100000 } else { 0o400000 };
     let expect_largefile = if native & host_largefile != 0 { 0o400000 } else { 0 };
@@ -151,6 +156,7 @@ fn clone_as_fork_runs_the_child() {
     let pid = s.x[0] as i64;
     if pid == 0 {
         // The child: its own tid was stored at child_tid.
+        // SAFETY: gettid takes no arguments and cannot fail.
         let code = if tid == unsafe { libc::gettid() } { 7 } else { 1 };
         unsafe { libc::_exit(code) };
     }
@@ -174,6 +180,7 @@ fn epoll_events_in_the_guest_layout() {
     let ep = s.x[0] as i64;
     assert!(ep >= 0);
     let mut fds = [0i32; 2];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     // events (u32), padding, data (u64)
     let mut ev = [0u8; 16];
@@ -182,6 +189,7 @@ fn epoll_events_in_the_guest_layout() {
     let add = libc::EPOLL_CTL_ADD as u64;
     let (_, s) = call(&mut l, &mut mm, 21, &[ep as u64, add, fds[0] as u64, ev.as_ptr() as u64]);
     assert_eq!(s.x[0], 0);
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     assert_eq!(unsafe { libc::write(fds[1], b"x".as_ptr().cast(), 1) }, 1);
     let mut out = [0xeeu8; 40];
     // epoll_pwait(ep, events, maxevents 2, timeout 1000 ms, NULL, 8)
@@ -192,6 +200,7 @@ fn epoll_events_in_the_guest_layout() {
     assert!(out[16..].iter().all(|&b| b == 0xee), "one 16-byte event written");
     let (_, s) = call(&mut l, &mut mm, 22, &[ep as u64, out.as_mut_ptr() as u64, 0, 0, 0, 8]);
     assert_eq!(s.x[0] as i64, -(libc::EINVAL as i64));
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     unsafe {
         libc::close(fds[0]);
         libc::close(fds[1]);

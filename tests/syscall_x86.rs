@@ -78,6 +78,7 @@ fn ret(s: &X86State) -> i64 {
 #[test]
 fn write_reaches_the_host_and_sets_rcx_r11() {
     let mut fds = [0i32; 2];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let msg = b"hello from the guest\n";
     let (mut l, mut mm) = (layer(), TestMm::new());
@@ -88,6 +89,7 @@ fn write_reaches_the_host_and_sets_rcx_r11() {
     assert_eq!(s.gpr[reg::RCX], 0x40_1234);
     assert_eq!(s.gpr[reg::R11], 0x242);
     let mut buf = [0u8; 64];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), buf.len()) };
     assert_eq!(&buf[..n as usize], msg);
     unsafe {
@@ -201,6 +203,7 @@ fn readlink_proc_self_exe_is_the_guest() {
 #[test]
 fn uname_reports_the_guest_machine() {
     let (mut l, mut mm) = (layer(), TestMm::new());
+    // SAFETY: a plain-data libc struct, for which all zero bytes are a valid value.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     let (_, s) = call(&mut l, &mut mm, 63, &[&mut u as *mut libc::utsname as u64]);
     assert_eq!(ret(&s), 0);
@@ -208,6 +211,7 @@ fn uname_reports_the_guest_machine() {
         f.iter().take_while(|&&c| c != 0).map(|&c| c as u8 as char).collect()
     };
     assert_eq!(field(&u.machine), "x86_64");
+    // SAFETY: a plain-data libc struct, for which all zero bytes are a valid value.
     let mut native: libc::utsname = unsafe { std::mem::zeroed() };
     assert_eq!(unsafe { libc::uname(&mut native) }, 0);
     assert_eq!(field(&u.sysname), field(&native.sysname));
@@ -219,6 +223,7 @@ fn fstat_matches_the_host_fstat() {
     let dir = std::env::temp_dir().join(format!("xlate-syscall-fstat-{}", std::process::id()));
     std::fs::write(&dir, vec![7u8; 12345]).unwrap();
     let cpath = CString::new(dir.to_str().unwrap()).unwrap();
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let fd = unsafe { libc::open(cpath.as_ptr(), libc::O_RDONLY) };
     assert!(fd >= 0);
     let mut native: libc::stat = unsafe { std::mem::zeroed() };
@@ -252,6 +257,7 @@ fn fstat_matches_the_host_fstat() {
     // A bad buffer is EFAULT, as from the kernel.
     let (_, s) = call(&mut l, &mut mm, 5, &[fd as u64, 8]);
     assert_eq!(ret(&s), -(libc::EFAULT as i64));
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     unsafe { libc::close(fd) };
     std::fs::remove_file(&dir).unwrap();
 }
@@ -264,6 +270,7 @@ const X86_O_LARGEFILE: i64 = 0o100000;
 fn open_flags_keep_their_meaning() {
     // O_DIRECTORY on a regular file must fail with ENOTDIR, as natively.
     let file = CString::new("/proc/self/status").unwrap();
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let native = unsafe { libc::open(file.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
     let native_errno = std::io::Error::last_os_error().raw_os_error().unwrap();
     assert_eq!((native, native_errno), (-1, libc::ENOTDIR));
@@ -278,6 +285,7 @@ fn open_flags_keep_their_meaning() {
     // The oracle is the host kernel's own answer: qemu-user, under which the AArch64 build of
     // this test runs, does not report O_LARGEFILE as a 64-bit kernel does.
     let (_, s) = call(&mut l, &mut mm, 72, &[fd as u64, libc::F_GETFL as u64]);
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let native = unsafe { libc::fcntl(fd as i32, libc::F_GETFL) } as i64;
     let host_largefile = if cfg!(target_arch = "x86_64") { 0o100000 } else { 0o400000 };
     let expect_largefile = if native & host_largefile != 0 { X86_O_LARGEFILE } else { 0 };
@@ -285,6 +293,7 @@ fn open_flags_keep_their_meaning() {
     assert_eq!(ret(&s) & X86_O_LARGEFILE, expect_largefile);
     #[cfg(target_arch = "x86_64")]
     assert_eq!(ret(&s), native);
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     unsafe { libc::close(fd as i32) };
 }
 
@@ -321,6 +330,7 @@ fn open_proc_self_exe_opens_the_guest() {
     let fd = ret(&s);
     assert!(fd >= 0);
     let mut buf = [0u8; 64];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     let n = unsafe { libc::read(fd as i32, buf.as_mut_ptr().cast(), 64) };
     assert_eq!(&buf[..n as usize], b"\x7fELF pretend guest");
     unsafe { libc::close(fd as i32) };
@@ -333,6 +343,7 @@ fn fork_and_glibc_clone_run_the_child() {
     // fork (57): the child sees 0.
     let (_, s) = call(&mut l, &mut mm, 57, &[]);
     if ret(&s) == 0 {
+        // SAFETY: _exit ends the forked child at once, running nothing of the parent's.
         unsafe { libc::_exit(5) };
     }
     let wait = |pid: i64| {
@@ -348,6 +359,7 @@ fn fork_and_glibc_clone_run_the_child() {
     let flags = (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD) as u64;
     let (_, s) = call(&mut l, &mut mm, 56, &[flags, 0, 0, &mut tid as *mut i32 as u64, 0]);
     if ret(&s) == 0 {
+        // SAFETY: gettid takes no arguments and cannot fail.
         let code = if tid == unsafe { libc::gettid() } { 9 } else { 1 };
         unsafe { libc::_exit(code) };
     }
@@ -372,6 +384,7 @@ fn guest_starts_with_sigpipe_default_and_sees_it() {
 fn native_execve_errno(path: &CString) -> i32 {
     let argv = [path.as_ptr(), std::ptr::null()];
     let envp = [std::ptr::null()];
+    // SAFETY: NUL-terminated path and NULL-terminated argv/envp that outlive the call.
     assert_eq!(unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) }, -1);
     std::io::Error::last_os_error().raw_os_error().unwrap()
 }
@@ -407,6 +420,7 @@ fn execve_starts_a_new_xlate() {
     let mut l = layer();
     l.set_translator(env!("CARGO_BIN_EXE_xlate").into());
     let mut mm = TestMm::new();
+    // SAFETY: the child calls only async-signal-safe functions (the call under test, _exit).
     let pid = unsafe { libc::fork() };
     if pid == 0 {
         let null = CString::new("/dev/null").unwrap();
@@ -417,6 +431,7 @@ fn execve_starts_a_new_xlate() {
         let argv = [c.as_ptr() as u64, 0];
         let (_, s) = call(&mut l, &mut mm, 59, &[c.as_ptr() as u64, argv.as_ptr() as u64, 0]);
         // Only reached if the exec failed.
+        // SAFETY: _exit ends the forked child at once, running nothing of the parent's.
         unsafe { libc::_exit(100 + (-ret(&s)) as i32) };
     }
     let mut status = 0;
@@ -462,6 +477,7 @@ fn execve_runs_the_new_guest_with_its_argv_and_env() {
 fn execve_in_child(l: &mut SyscallLayer, path: &str, argv: &[&str], envp: &[&str]) -> Vec<u8> {
     let mut mm = TestMm::new();
     let mut fds = [0i32; 2];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let cpath = CString::new(path).unwrap();
     let cargv: Vec<CString> = argv.iter().map(|s| CString::new(*s).unwrap()).collect();
@@ -470,6 +486,7 @@ fn execve_in_child(l: &mut SyscallLayer, path: &str, argv: &[&str], envp: &[&str
     argv_ptrs.push(0);
     let mut env_ptrs: Vec<u64> = cenv.iter().map(|c| c.as_ptr() as u64).collect();
     env_ptrs.push(0);
+    // SAFETY: the child calls only async-signal-safe functions (the call under test, _exit).
     let pid = unsafe { libc::fork() };
     if pid == 0 {
         unsafe {
@@ -478,18 +495,21 @@ fn execve_in_child(l: &mut SyscallLayer, path: &str, argv: &[&str], envp: &[&str
         }
         let args = [cpath.as_ptr() as u64, argv_ptrs.as_ptr() as u64, env_ptrs.as_ptr() as u64];
         let (_, s) = call(l, &mut mm, 59, &args);
+        // SAFETY: _exit ends the forked child at once, running nothing of the parent's.
         unsafe { libc::_exit(100 + (-ret(&s)) as i32) };
     }
     unsafe { libc::close(fds[1]) };
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
+        // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
         let n = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), buf.len()) };
         if n <= 0 {
             break;
         }
         out.extend_from_slice(&buf[..n as usize]);
     }
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     unsafe { libc::close(fds[0]) };
     let mut status = 0;
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
@@ -506,6 +526,7 @@ fn epoll_events_in_the_guest_layout() {
     let ep = ret(&s);
     assert!(ep >= 0);
     let mut fds = [0i32; 2];
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let mut ev = [0u8; 12];
     ev[..4].copy_from_slice(&(libc::EPOLLIN as u32).to_le_bytes());
@@ -513,6 +534,7 @@ fn epoll_events_in_the_guest_layout() {
     let add = libc::EPOLL_CTL_ADD as u64;
     let (_, s) = call(&mut l, &mut mm, 233, &[ep as u64, add, fds[0] as u64, ev.as_ptr() as u64]);
     assert_eq!(ret(&s), 0);
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     assert_eq!(unsafe { libc::write(fds[1], b"x".as_ptr().cast(), 1) }, 1);
     let mut out = [0xeeu8; 30];
     let (_, s) = call(&mut l, &mut mm, 232, &[ep as u64, out.as_mut_ptr() as u64, 2, 1000]);
@@ -520,6 +542,7 @@ fn epoll_events_in_the_guest_layout() {
     assert_eq!(u32::from_le_bytes(out[..4].try_into().unwrap()), libc::EPOLLIN as u32);
     assert_eq!(u64::from_le_bytes(out[4..12].try_into().unwrap()), 0x1122_3344_5566_7788);
     assert!(out[12..].iter().all(|&b| b == 0xee), "one 12-byte event written");
+    // SAFETY: a libc call on buffers, paths and fds this test owns and keeps alive.
     unsafe {
         libc::close(fds[0]);
         libc::close(fds[1]);

@@ -353,6 +353,7 @@ mod tests {
         assert_eq!(emu(Sysno::chmod, &[ptr(&a), 0o640]), 0);
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(d.join("a")).unwrap().permissions().mode() & 0o777, 0o640);
+        // SAFETY: getuid and getgid take no arguments and cannot fail.
         let (uid, gid) = (unsafe { libc::getuid() } as u64, unsafe { libc::getgid() } as u64);
         assert_eq!(emu(Sysno::chown, &[ptr(&a), uid, gid]), 0);
         assert_eq!(emu(Sysno::lchown, &[ptr(&c), uid, gid]), 0);

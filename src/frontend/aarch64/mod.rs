@@ -260,14 +260,24 @@ mod listing {
     use super::*;
     use crate::frontend::SliceCode;
 
-    /// Prints the IR of a small block (run with --nocapture to look at it).
+    /// A small block (SUBS, ADD shifted, LDR, CMP, B.NE) ends at the branch with both
+    /// targets, stays valid IR after the optimiser, and loads memory once. Run with
+    /// --nocapture to see its IR.
     #[test]
-    fn print_sample_block() {
+    fn sample_block_shape() {
         let words: [u32; 5] = [0x71000420, 0x8b030842, 0xb9400844, 0x6b00009f, 0x54000001];
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         let code = SliceCode { base: GuestAddr(0x1000), bytes: &bytes };
         let mut block = A64Frontend::new().translate(&code, GuestAddr(0x1000));
         crate::ir::opt::optimize(&mut block);
         println!("{block}");
+        crate::ir::verify(&block).unwrap();
+        assert_eq!((block.guest_insns, block.guest_len), (5, 20));
+        assert!(matches!(
+            block.exit,
+            crate::ir::Exit::Branch { taken: GuestAddr(0x1010), not_taken: GuestAddr(0x1014), .. }
+        ));
+        let loads = block.ops.iter().filter(|op| matches!(op, crate::ir::Op::Load { .. })).count();
+        assert_eq!(loads, 1);
     }
 }
