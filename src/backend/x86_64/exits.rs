@@ -17,7 +17,7 @@
 //! [`Emitter::fused_cmp`]) instead of materialising 0/1 and testing it.
 //!
 //! Indirect exits (`Exit::Indirect`, `Exit::Return`) jump to the inline lookup probe (see
-//! [`super::lookup`]): to the target's block when the backend's table has it, else back to
+//! [`super::lookup`]): to the target's block when the code cache's jump table has it, else back to
 //! the dispatcher with `ExitReason::Lookup`. (A return-address stack for `Exit::Return` would
 //! be the next step; it is not done.)
 
