@@ -5,6 +5,13 @@
 #                                                        musl compiler, the committed copies in
 #                                                        prebuilt/x86_64-musl/ are used)
 #   aarch64-glibc  aarch64-linux-gnu-gcc -static -O2    (gcc on an AArch64 host)
+# C++ programs (src/*.cc) and Rust programs (src/*.rs) are built for the glibc targets only
+# (musl-gcc has no C++ library, and no musl Rust standard library is installed):
+#   x86_64-glibc   g++ -static -O2 / rustc -C target-feature=+crt-static (x86_64-linux-gnu-g++
+#                  on an AArch64 host; Rust there needs an x86-64 standard library: skipped)
+#   aarch64-glibc  aarch64-linux-gnu-g++ -static -O2 -mbranch-protection=standard /
+#                  /usr/bin/rustc --target aarch64-unknown-linux-gnu -C linker=aarch64-linux-gnu-gcc
+#                  -C target-feature=+crt-static (g++ and rustc on an AArch64 host)
 # Usage: guest-bins/build.sh [TARGET...]   (default: every target this host can build)
 # Incremental (a program is rebuilt when its source or this script is newer than the binary)
 # and safe to run from several processes at once (flock on build/.lock). Installs missing
@@ -29,6 +36,28 @@ compiler_for() {
   esac
 }
 
+# The C++ compiler and its target flags for a target ("" when C++ programs are not built).
+cxx_for() {
+  case "$1@$host" in
+    x86_64-glibc@x86_64) echo g++ ;;
+    aarch64-glibc@x86_64) echo "aarch64-linux-gnu-g++ -mbranch-protection=standard" ;;
+    x86_64-glibc@aarch64) echo x86_64-linux-gnu-g++ ;;
+    aarch64-glibc@aarch64) echo "g++ -mbranch-protection=standard" ;;
+    *) echo "" ;;
+  esac
+}
+
+# The Rust compiler and its target flags for a target ("" when Rust programs are not built).
+rustc_for() {
+  case "$1@$host" in
+    x86_64-glibc@x86_64) echo "rustc --target x86_64-unknown-linux-gnu" ;;
+    aarch64-glibc@x86_64)
+      echo "/usr/bin/rustc --target aarch64-unknown-linux-gnu -C linker=aarch64-linux-gnu-gcc" ;;
+    aarch64-glibc@aarch64) echo "rustc --target aarch64-unknown-linux-gnu" ;;
+    *) echo "" ;;
+  esac
+}
+
 all_targets=(x86_64-glibc x86_64-musl aarch64-glibc)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
@@ -38,6 +67,8 @@ missing=0
 for t in "${targets[@]}"; do
   cc="$(compiler_for "$t")"
   if [ -n "$cc" ] && [ "$cc" != prebuilt ] && ! command -v "$cc" >/dev/null; then missing=1; fi
+  cxx="$(cxx_for "$t")"
+  if [ -n "$cxx" ] && ! command -v "${cxx%% *}" >/dev/null; then missing=1; fi
 done
 if [ $missing -eq 1 ]; then
   bash "$root/.ci/install-deps"
@@ -70,6 +101,40 @@ for t in "${targets[@]}"; do
     if [ "$out" -nt "$src" ] && [ "$out" -nt "$here/build.sh" ]; then continue; fi
     if ! "$cc" -static -O2 -Wall -o "$out.tmp" "$src" -lm; then
       echo "build.sh: $cc failed on $src" >&2
+      status=1
+      continue
+    fi
+    mv "$out.tmp" "$out"
+  done
+  # C++ and Rust programs (glibc targets).
+  cxx="$(cxx_for "$t")"
+  for src in "$here"/src/*.cc; do
+    [ -n "$cxx" ] || break
+    name="$(basename "$src" .cc)"
+    out="$build/$t/$name"
+    if [ "$out" -nt "$src" ] && [ "$out" -nt "$here/build.sh" ]; then continue; fi
+    # shellcheck disable=SC2086 # $cxx is a command with its flags
+    if ! $cxx -static -O2 -Wall -o "$out.tmp" "$src"; then
+      echo "build.sh: $cxx failed on $src" >&2
+      status=1
+      continue
+    fi
+    mv "$out.tmp" "$out"
+  done
+  rustc_cmd="$(rustc_for "$t")"
+  if [ -z "$rustc_cmd" ] && compgen -G "$here/src/*.rs" >/dev/null && [ "$t" != x86_64-musl ]; then
+    echo "build.sh: no Rust compiler for $t on a $host host; its Rust programs are not built" >&2
+  fi
+  for src in "$here"/src/*.rs; do
+    [ -n "$rustc_cmd" ] || break
+    name="$(basename "$src" .rs)"
+    out="$build/$t/$name"
+    if [ "$out" -nt "$src" ] && [ "$out" -nt "$here/build.sh" ]; then continue; fi
+    # The source path is remapped so that panic locations read src/<name>.rs everywhere.
+    # shellcheck disable=SC2086 # $rustc_cmd is a command with its flags
+    if ! $rustc_cmd --edition 2021 -O -C target-feature=+crt-static --remap-path-prefix="$here/=" \
+      -o "$out.tmp" "$src"; then
+      echo "build.sh: $rustc_cmd failed on $src" >&2
       status=1
       continue
     fi

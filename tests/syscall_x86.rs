@@ -161,6 +161,39 @@ fn arch_prctl_sets_and_gets_fs_gs() {
     assert_eq!(ret(&s), -(libc::EFAULT as i64));
 }
 
+/// The shadow-stack requests, as Linux answers them on a processor without user shadow stacks
+/// (arch/x86/kernel/shstk.c, shstk_prctl, with the feature absent): nothing to enable or
+/// disable, STATUS reports none, LOCK is remembered.
+#[test]
+fn arch_prctl_shadow_stack_requests_answer_as_without_user_shadow_stacks() {
+    let (mut l, mut mm) = (layer(), TestMm::new());
+    let errno = |e: i32| -(e as i64);
+    let mut status = 0xdead_beefu64;
+    let (_, s) = call(&mut l, &mut mm, 158, &[0x5005, &mut status as *mut u64 as u64]);
+    assert_eq!((ret(&s), status), (0, 0));
+    let (_, s) = call(&mut l, &mut mm, 158, &[0x5005, 16]);
+    assert_eq!(ret(&s), errno(libc::EFAULT));
+    for (code, features, want) in [
+        (0x5001, 1, libc::EOPNOTSUPP), // enable shadow stack
+        (0x5001, 2, libc::EOPNOTSUPP), // enable WRSS
+        (0x5002, 1, libc::EOPNOTSUPP), // disable shadow stack
+        (0x5002, 2, libc::EOPNOTSUPP),
+        (0x5001, 3, libc::EINVAL), // one feature at a time
+        (0x5001, 0, libc::EINVAL),
+        (0x5002, 4, libc::EINVAL),     // no such feature
+        (0x5004, 1, libc::EOPNOTSUPP), // unlock by the process itself: the enable path
+    ] {
+        let (_, s) = call(&mut l, &mut mm, 158, &[code, features]);
+        assert_eq!(ret(&s), errno(want), "arch_prctl({code:#x}, {features})");
+    }
+    let (_, s) = call(&mut l, &mut mm, 158, &[0x5003, 2]);
+    assert_eq!(ret(&s), 0);
+    let (_, s) = call(&mut l, &mut mm, 158, &[0x5001, 2]);
+    assert_eq!(ret(&s), errno(libc::EPERM), "locked");
+    let (_, s) = call(&mut l, &mut mm, 158, &[0x5001, 1]);
+    assert_eq!(ret(&s), errno(libc::EOPNOTSUPP), "not locked");
+}
+
 trait GsBase {
     fn gpr_or_gs(&self) -> u64;
 }

@@ -41,6 +41,17 @@ impl CodeSource for SliceCode<'_> {
     }
 }
 
+/// The one-line message of a SIGILL for an instruction that decodes but that xlate does not
+/// implement (as opposed to one that is undefined on the guest ISA, which traps silently as
+/// it would natively): the guest ISA, its address, its bytes and its disassembly, and what to
+/// do about it. The dispatcher prints it after "xlate: ".
+pub fn unimplemented_message(isa: &str, pc: u64, bytes: &str, disassembly: &str) -> String {
+    format!(
+        "{pc:#x}: unimplemented {isa} instruction {bytes} ({disassembly}); \
+         please report it to the xlate project with this line"
+    )
+}
+
 /// A guest ISA's decoder and semantics.
 pub trait Frontend {
     /// Translates the basic block starting at `pc`. Never panics on guest bytes: an

@@ -13,18 +13,33 @@ const ARCH_SET_GS: u64 = 0x1001;
 const ARCH_SET_FS: u64 = 0x1002;
 const ARCH_GET_FS: u64 = 0x1003;
 const ARCH_GET_GS: u64 = 0x1004;
+const ARCH_SHSTK_ENABLE: u64 = 0x5001;
+const ARCH_SHSTK_DISABLE: u64 = 0x5002;
+const ARCH_SHSTK_LOCK: u64 = 0x5003;
+const ARCH_SHSTK_UNLOCK: u64 = 0x5004;
+const ARCH_SHSTK_STATUS: u64 = 0x5005;
+/// The ARCH_SHSTK_* feature bits.
+const ARCH_SHSTK_SHSTK: u64 = 1 << 0;
+const ARCH_SHSTK_WRSS: u64 = 1 << 1;
+
+/// The features locked by ARCH_SHSTK_LOCK. The kernel keeps them per thread; xlate runs one
+/// guest thread per process, and a fork copies them as the kernel does (an execve starts a
+/// new xlate, which starts with none, as the kernel resets them).
+static SHSTK_LOCKED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Highest user-space address + 1 on x86-64 with 4-level paging: the kernel rejects fs/gs
 /// bases at or above it (EPERM).
 const TASK_SIZE_MAX: u64 = (1 << 47) - 4096;
 
-/// arch_prctl(code, addr): reads and writes the guest state's segment bases. Other codes
-/// (CPUID faulting, CET, ...) get EINVAL, as from a kernel without those features.
+/// arch_prctl(code, addr): reads and writes the guest state's segment bases; answers the
+/// shadow-stack requests as Linux does on a machine without user shadow stacks. Other codes
+/// (CPUID faulting, AMX, ...) get EINVAL, as from a kernel without those features.
 pub(crate) fn arch_prctl(cx: &mut Ctx, a: [u64; 6]) -> Action {
     let (code, addr) = (a[0], a[1]);
     let segment = match code {
         ARCH_SET_FS | ARCH_GET_FS => Segment::Fs,
         ARCH_SET_GS | ARCH_GET_GS => Segment::Gs,
+        ARCH_SHSTK_ENABLE..=ARCH_SHSTK_STATUS => return shadow_stack(cx, code, addr),
         _ => return err(libc::EINVAL),
     };
     let Some(base) = cx.regs.segment_base(segment) else {
@@ -43,6 +58,39 @@ pub(crate) fn arch_prctl(cx: &mut Ctx, a: [u64; 6]) -> Action {
             match write_u64(&*cx.mem, addr, value) {
                 Ok(()) => Action::Ret(0),
                 Err(e) => err(e),
+            }
+        }
+    }
+}
+
+/// arch_prctl's ARCH_SHSTK_* requests, answered as a kernel built with user shadow-stack
+/// support (CONFIG_X86_USER_SHADOW_STACK, as distribution kernels since 6.6 are) answers them
+/// on a processor without the feature, which is what xlate's cpuid describes (no CET_SS):
+/// STATUS writes 0 (nothing enabled), LOCK records the features and succeeds, and a request
+/// to enable or disable shadow stacks or WRSS is EOPNOTSUPP; checked in the kernel's order
+/// (locked features EPERM, more than one feature EINVAL, an unknown one EINVAL). UNLOCK from
+/// the process itself takes the enable path there too (only a ptracer may unlock).
+fn shadow_stack(cx: &mut Ctx, code: u64, arg: u64) -> Action {
+    use std::sync::atomic::Ordering;
+    match code {
+        ARCH_SHSTK_STATUS => match write_u64(&*cx.mem, arg, 0) {
+            Ok(()) => Action::Ret(0),
+            Err(e) => err(e),
+        },
+        ARCH_SHSTK_LOCK => {
+            SHSTK_LOCKED.fetch_or(arg, Ordering::Relaxed);
+            Action::Ret(0)
+        }
+        _ => {
+            if arg & SHSTK_LOCKED.load(Ordering::Relaxed) != 0 {
+                err(libc::EPERM)
+            } else if arg.count_ones() > 1 {
+                err(libc::EINVAL)
+            } else if arg & (ARCH_SHSTK_SHSTK | ARCH_SHSTK_WRSS) != 0 {
+                debug_assert!(matches!(code, ARCH_SHSTK_ENABLE | ARCH_SHSTK_DISABLE | ARCH_SHSTK_UNLOCK));
+                err(libc::EOPNOTSUPP)
+            } else {
+                err(libc::EINVAL)
             }
         }
     }

@@ -38,6 +38,7 @@ mod undefined;
 mod cases_atomic;
 mod cases_flow;
 mod cases_int;
+mod cases_nop;
 mod cases_sse;
 mod cases_string;
 mod cases_system;
@@ -73,6 +74,7 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("control", cases_flow::control),
     ("x87", cases_x87::cases),
     ("x87_exact", cases_x87_exact::cases),
+    ("nop_space", cases_nop::cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -345,6 +347,10 @@ fn x87() {
 #[test]
 fn x87_exact() {
     check_family("x87_exact", cases_x87_exact::cases());
+}
+#[test]
+fn nop_space() {
+    check_family("nop_space", cases_nop::cases());
 }
 
 /// The frontend families whose every mnemonic must have a differential case. A family joins

@@ -167,7 +167,12 @@ fn illegal(pc: u64, word: u32, name: &str) -> Exit {
     Exit::Trap {
         kind: TrapKind::IllegalInstruction,
         pc: GuestAddr(pc),
-        message: Some(format!("{pc:#x}: unimplemented instruction {word:08x} ({name})")),
+        message: Some(crate::frontend::unimplemented_message(
+            <crate::frontend::aarch64::Aarch64Guest as crate::runtime::Guest>::NAME,
+            pc,
+            &format!("{word:08x}"),
+            name,
+        )),
     }
 }
 

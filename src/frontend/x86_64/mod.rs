@@ -9,6 +9,8 @@
 //!   SSE, string, atomic and system families): each exposes `lookup(Mnemonic) ->
 //!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
 //!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
+//! - [`nop_space`]: the reserved-NOP space (0F 0D, 0F 18-1F), dispatched by opcode before the
+//!   mnemonic table, and the CET instructions outside it.
 //! - the `CPUID_*` constants: the features these families implement, which cpuid reports.
 //!
 //! An instruction that decodes but has no handler, or whose form the handler rejects, ends the
@@ -22,6 +24,7 @@ mod div_helpers;
 pub mod flags;
 pub mod mov;
 pub mod muldiv;
+pub mod nop_space;
 pub mod operand;
 pub mod shift;
 mod shift_helpers;
@@ -111,11 +114,17 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
+        .or_else(|| nop_space::lookup(m))
 }
 
 /// Translates one decoded instruction (no block bookkeeping): used by the block loop and by
 /// tests.
 pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    // The reserved-NOP space goes by opcode: iced gives its encodings many mnemonics (see
+    // `nop_space`), and one of them, nop, also names 0x90.
+    if nop_space::covers(insn.code()) {
+        return nop_space::reserved_nop(ctx, insn);
+    }
     let handler = lookup(insn.mnemonic()).ok_or(Unsupported)?;
     handler(ctx, insn)
 }
@@ -173,10 +182,11 @@ impl Frontend for X86Frontend {
             if translate(&mut ctx, &insn).is_err() {
                 ctx.truncate(mark);
                 ctx.exit = None;
-                let message = format!(
-                    "{addr:#x}: unimplemented instruction {} ({})",
-                    hex_bytes(&buf[..len]),
-                    disassemble(&insn)
+                let message = crate::frontend::unimplemented_message(
+                    <X86_64Guest as crate::runtime::Guest>::NAME,
+                    addr,
+                    &hex_bytes(&buf[..len]),
+                    &disassemble(&insn),
                 );
                 break Exit::Trap {
                     kind: TrapKind::IllegalInstruction,
@@ -281,7 +291,11 @@ mod tests {
         match &block.exit {
             Exit::Trap { kind: TrapKind::IllegalInstruction, pc, message: Some(m) } => {
                 assert_eq!(*pc, GuestAddr(0x1002));
-                assert_eq!(m, "0x1002: unimplemented instruction c5 f8 77 (vzeroupper)");
+                assert_eq!(
+                    m,
+                    "0x1002: unimplemented x86-64 instruction c5 f8 77 (vzeroupper); \
+                     please report it to the xlate project with this line"
+                );
             }
             e => panic!("unexpected exit {e:?}"),
         }

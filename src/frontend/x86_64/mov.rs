@@ -1,5 +1,5 @@
 //! Data movement without arithmetic: mov (all forms incl. moffs and movabs), xchg (atomic with
-//! memory), cmovcc, setcc, lea, the nop forms (multi-byte nop, endbr64, pause, prefetch*),
+//! memory), cmovcc, setcc, lea, nop (0x90) and pause (the 0F 1F nops, endbr and prefetches are in `nop_space`),
 //! the flag instructions cmc/clc/stc/cld/std and lahf/sahf.
 
 use super::operand::Operand;
@@ -46,15 +46,8 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         | M::Setge
         | M::Setle
         | M::Setg => setcc,
-        M::Nop
-        | M::Endbr64
-        | M::Endbr32
-        | M::Pause
-        | M::Prefetchnta
-        | M::Prefetcht0
-        | M::Prefetcht1
-        | M::Prefetcht2
-        | M::Prefetchw => |_, _| Ok(()),
+        // nop is 0x90 here (the 0F 1F forms are in `nop_space`); pause is F3 90.
+        M::Nop | M::Pause => |_, _| Ok(()),
         M::Clc => |c, _| set_flag_const(c, off::CF, 0),
         M::Stc => |c, _| set_flag_const(c, off::CF, 1),
         M::Cld => |c, _| set_flag_const(c, off::DF, 0),

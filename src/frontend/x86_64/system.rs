@@ -1,6 +1,6 @@
 //! System and miscellaneous instructions: cpuid, rdtsc, syscall, int3, ud2, hlt, fences,
-//! clflush, stmxcsr/ldmxcsr, fnstcw/fldcw, fwait. (The nop forms, endbr64, pause and the
-//! prefetches are in `mov`.)
+//! clflush, stmxcsr/ldmxcsr, fnstcw/fldcw, fwait. (nop and pause are in `mov`; the multi-byte
+//! nops, endbr64 and the prefetches in `nop_space`.)
 //!
 //! cpuid reports exactly what xlate implements (the bit constants live in the parent module
 //! next to the families that implement them), as a "GenuineIntel" CPU so that glibc takes its
@@ -220,6 +220,21 @@ mod tests {
         let size = ((c[1] >> 22) + 1) * ((c[1] >> 12 & 0x3ff) + 1) * ((c[1] & 0xfff) + 1) * (c[2] + 1);
         assert_eq!(size, 32 * 1024);
         assert_eq!(cpuid(4, 4)[0] & 31, 0, "leaf 4 ends");
+    }
+
+    /// The reserved-NOP space executes as on a processor without CET and MPX (`nop_space`):
+    /// cpuid must say so. Leaf 7: EBX bit 14 MPX, ECX bit 7 CET_SS, EDX bit 20 CET_IBT; leaf
+    /// 0xD (the XSAVE components of MPX and CET) is above the maximum leaf, so all zeros.
+    #[test]
+    fn cpuid_advertises_neither_cet_nor_mpx() {
+        let l7 = cpuid(7, 0);
+        assert_eq!(l7[1] & (1 << 14), 0, "MPX");
+        assert_eq!(l7[2] & (1 << 7), 0, "CET_SS");
+        assert_eq!(l7[3] & (1 << 20), 0, "CET_IBT");
+        assert!(cpuid(0, 0)[0] < 0xd);
+        assert_eq!(cpuid(0xd, 0), [0; 4]);
+        assert_eq!(cpuid(0xd, 11), [0; 4]);
+        assert_eq!(cpuid(0xd, 12), [0; 4]);
     }
 
     #[test]
