@@ -164,6 +164,9 @@ struct Case {
     env: Vec<(String, String)>,
     /// Per guest ISA (None: every ISA), what the oracle run must show.
     intent: Vec<(Option<Isa>, Status)>,
+    /// The intent word `stderr`: the guest's stderr is recorded and compared too (for
+    /// messages that are part of the behaviour, like std::terminate's).
+    stderr: bool,
 }
 
 impl Case {
@@ -243,7 +246,12 @@ fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
             env.push((k.to_string(), v.to_string()));
         }
         let mut intent = Vec::new();
+        let mut stderr = false;
         for w in cols[4].split_whitespace() {
+            if w == "stderr" {
+                stderr = true;
+                continue;
+            }
             let (isa, st) = match w.split_once('=') {
                 Some((isa, st)) => {
                     (Some(Isa::parse(isa).ok_or_else(|| format!("{where_}: ISA {isa:?}"))?), st)
@@ -253,7 +261,7 @@ fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
             let st = Status::parse_intent(st).ok_or_else(|| format!("{where_}: intent {w:?}"))?;
             intent.push((isa, st));
         }
-        cases.push(Case { id: cols[0].to_string(), program: cols[1].to_string(), args, env, intent });
+        cases.push(Case { id: cols[0].to_string(), program: cols[1].to_string(), args, env, intent, stderr });
     }
     Ok(cases)
 }
@@ -496,6 +504,8 @@ fn xlate_prefix() -> Vec<PathBuf> {
 struct Recorded {
     stdout: Vec<u8>,
     status: Status,
+    /// The guest's stderr, for the cases that record it (`<id>.stderr`).
+    stderr: Option<Vec<u8>>,
 }
 
 fn expected_dir(t: Target) -> PathBuf {
@@ -510,7 +520,8 @@ fn recorded(t: Target, id: &str) -> Result<Recorded, String> {
         .map_err(|e| format!("no recorded status for {id} ({}): {e}; run guest-bins/bless.sh", t.name))?;
     let status =
         Status::parse_record(&st).ok_or_else(|| format!("bad status file for {id} ({}): {st:?}", t.name))?;
-    Ok(Recorded { stdout, status })
+    let stderr = std::fs::read(dir.join(format!("{id}.stderr"))).ok();
+    Ok(Recorded { stdout, status, stderr })
 }
 
 /// A short line-oriented diff: the first differing line with a little context.
@@ -557,6 +568,10 @@ fn compare(label: &str, reference_label: &str, reference: &Recorded, got: &Run) 
         msg += "  stdout differs:\n";
         msg += &diff(reference_label, &reference.stdout, label, &got.stdout);
     }
+    if let Some(stderr) = reference.stderr.as_ref().filter(|e| **e != guest_stderr(&got.stderr)) {
+        msg += "  stderr differs:\n";
+        msg += &diff(reference_label, stderr, label, &guest_stderr(&got.stderr));
+    }
     if msg.is_empty() {
         None
     } else {
@@ -574,8 +589,20 @@ fn without_address(line: &str) -> String {
     line.split(": ").filter(|part| !part.starts_with("0x")).collect::<Vec<_>>().join(": ")
 }
 
-fn as_recorded(r: &Run) -> Option<Recorded> {
-    Some(Recorded { stdout: r.stdout.clone(), status: r.status? })
+/// What the guest wrote on stderr: without the line qemu-user adds when the process it runs
+/// dies of a signal (the AArch64 oracle here, and the AArch64 build of xlate run through
+/// qemu), which no guest writes.
+fn guest_stderr(raw: &[u8]) -> Vec<u8> {
+    raw.split_inclusive(|&b| b == b'\n')
+        .filter(|l| !l.starts_with(b"qemu: uncaught target signal "))
+        .flatten()
+        .copied()
+        .collect()
+}
+
+fn as_recorded(r: &Run, case: &Case) -> Option<Recorded> {
+    let stderr = case.stderr.then(|| guest_stderr(&r.stderr));
+    Some(Recorded { stdout: r.stdout.clone(), status: r.status?, stderr })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -672,7 +699,7 @@ fn xlate_target(t: Target) {
             // Agreeing with the recording, check the live oracle too (it may have drifted;
             // the oracle test reports that separately).
             let live = run(prefix, &item.binary, item.case, limit);
-            if let Some(live) = as_recorded(&live) {
+            if let Some(live) = as_recorded(&live, item.case) {
                 if let Some(m) = compare("xlate", "oracle", &live, &got) {
                     msg += &m;
                 }
@@ -894,6 +921,12 @@ fn bless() {
             }
             std::fs::write(dir.join(format!("{}.stdout", c.id)), &r.stdout).expect("write");
             std::fs::write(dir.join(format!("{}.status", c.id)), status.record()).expect("write");
+            let stderr_file = dir.join(format!("{}.stderr", c.id));
+            if c.stderr {
+                std::fs::write(&stderr_file, guest_stderr(&r.stderr)).expect("write");
+            } else if stderr_file.exists() {
+                std::fs::remove_file(&stderr_file).expect("remove");
+            }
             println!("blessed {} ({}): {status}, {} bytes", c.id, t.name, r.stdout.len());
         }
     }
