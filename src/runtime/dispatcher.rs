@@ -14,11 +14,13 @@
 //! expensive work (translation, linking, syscalls) happens only on the rarer exits.
 
 use super::stats::Stats;
-use super::{ExitReason, Guest};
 use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
-use crate::frontend::{CodeSource, Frontend};
+use crate::frontend::Frontend;
+use crate::guest::Guest;
+use crate::ir::protocol::ExitReason;
 use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
+use crate::memory::code::CodeSource;
 use hashbrown::HashMap;
 use std::time::Instant;
 

@@ -257,9 +257,9 @@ fn emulate_utimes(cx: &mut Ctx, dirfd: u64, path: u64, times: u64) -> i64 {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::frontend::x86_64::state::X86State;
     use crate::syscall::abi::x86_64::INFO;
     use crate::syscall::memory::TestMm;
+    use crate::syscall::TestRegs;
     use std::ffi::CString;
     use std::path::PathBuf;
 
@@ -267,7 +267,7 @@ mod tests {
         let mut args = [0u64; 6];
         args[..a.len()].copy_from_slice(a);
         let mut mem = TestMm;
-        let mut regs = X86State::default();
+        let mut regs = TestRegs;
         let mut cx = Ctx { abi: &INFO, mem: &mut mem, regs: &mut regs };
         emulate(&mut cx, sys, args)
     }

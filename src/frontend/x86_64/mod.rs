@@ -222,47 +222,6 @@ pub const CPUID_80000001_ECX: u32 = 1 << 5;
 /// and bsf agree for every non-zero input, the only inputs such code passes.
 pub const CPUID_7_EBX: u32 = 0;
 
-/// AT_HWCAP for the auxv: CPUID.1:EDX, as Linux reports it on x86-64.
-pub const fn hwcap() -> u64 {
-    CPUID_1_EDX as u64
-}
-
-/// The x86-64 guest, for the runtime.
-pub struct X86_64Guest;
-
-impl crate::runtime::Guest for X86_64Guest {
-    type State = X86State;
-    type Frontend = X86Frontend;
-    const NAME: &'static str = "x86-64";
-
-    fn frontend() -> X86Frontend {
-        X86Frontend::new()
-    }
-
-    fn initial_state(pc: GuestAddr, sp: u64) -> X86State {
-        // Default: GPRs zero, flags clear (RFLAGS 0x202: only the reserved bit and IF, which we
-        // do not model), MXCSR 0x1f80, x87 control word 0x37f.
-        let mut state = X86State::default();
-        state.header.next_pc = pc.0;
-        state.rip = pc.0;
-        state.gpr[state::reg::RSP] = sp;
-        state
-    }
-
-    fn pc(state: &X86State) -> GuestAddr {
-        GuestAddr(state.header.next_pc)
-    }
-
-    fn set_pc(state: &mut X86State, pc: GuestAddr) {
-        state.header.next_pc = pc.0;
-        state.rip = pc.0;
-    }
-
-    fn header(state: &mut X86State) -> &mut crate::runtime::StateHeader {
-        &mut state.header
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,8 +292,8 @@ mod semantics_tests {
     use super::state::reg;
     use super::testutil::{block, run, BASE};
     use super::*;
+    use crate::ir::protocol::ExitReason;
     use crate::ir::{Op, RmwOp};
-    use crate::runtime::ExitReason;
 
     #[test]
     fn fs_and_gs_overrides_add_the_segment_base() {

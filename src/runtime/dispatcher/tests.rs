@@ -5,8 +5,8 @@
 
 use super::*;
 use crate::backend::CompiledBlock;
+use crate::ir::protocol::StateHeader;
 use crate::ir::{Block, Builder, StateOffset, Width};
-use crate::runtime::StateHeader;
 use std::cell::RefCell;
 use std::mem::offset_of;
 
@@ -33,7 +33,6 @@ struct ToyGuest;
 impl Guest for ToyGuest {
     type State = ToyState;
     type Frontend = ToyFrontend;
-    const NAME: &'static str = "toy";
     fn frontend() -> ToyFrontend {
         ToyFrontend
     }
