@@ -131,7 +131,9 @@ where
         match self.syscalls.handle::<G::Abi>(state, &mut self.memory) {
             SyscallOutcome::Continue => SyscallAction::Continue,
             SyscallOutcome::Exit(status) => SyscallAction::Exit(status),
-            SyscallOutcome::CodeModified { .. } => SyscallAction::FlushTranslations,
+            SyscallOutcome::CodeModified { addr, len } => {
+                SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
+            }
         }
     }
 }
