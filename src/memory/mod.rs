@@ -25,9 +25,10 @@
 //!
 //! Invalidation of translations: every operation that unmaps, re-protects or replaces guest
 //! memory that was executable (guest view) increments [`GuestMemory::code_generation`] and
-//! records the address range; the runtime compares the counter after each memory syscall and
-//! drains the ranges with [`GuestMemory::take_invalidated`] to drop the affected translations.
-//! The methods return nothing extra for this, so the syscall layer only forwards results.
+//! records the address range; after each memory syscall the syscall layer drains the ranges
+//! with [`GuestMemory::take_invalidated`] and reports them, and the dispatcher drops the
+//! translations of that range from the code cache. The methods return nothing extra for this,
+//! so the syscall layer only forwards results.
 //!
 //! Not tracked: guest *writes* to memory that is writable and executable at once (a JIT in
 //! the guest). Such code changes without a syscall, so its translations are not invalidated;
