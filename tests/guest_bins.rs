@@ -14,6 +14,8 @@
 //! Reports are also written to `$CARGO_TARGET_TMPDIR/guest-bins-<config>.txt`; the test script
 //! (.ci/test) prints their summary lines.
 
+mod support;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
@@ -441,7 +443,8 @@ fn run(prefix: &[PathBuf], program: &Path, case: &Case, limit: Duration) -> Run 
 /// The command prefix that runs a guest of `isa` the trusted way here, if there is one:
 /// natively for the host's own ISA, qemu-aarch64-static for an AArch64 guest elsewhere.
 fn oracle_prefix(isa: Isa) -> Option<Vec<PathBuf>> {
-    let qemu = || which("qemu-aarch64-static").map(|q| vec![q]);
+    let qemu =
+        || support::tool("guest_bins oracle", "qemu-aarch64-static", "qemu-user-static").map(|q| vec![q]);
     match (isa, Isa::host()) {
         // Under XLATE_RUNNER this test binary is itself emulated and cannot exec AArch64
         // binaries directly (no binfmt_misc): ask qemu.

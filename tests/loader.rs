@@ -7,6 +7,8 @@
 //! Tests in this file share one address space and ET_EXEC binaries all want 0x400000, so
 //! every load holds `LOAD_LOCK` and its `GuestMemory` unmaps everything when dropped.
 
+mod support;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -98,7 +100,8 @@ fn compile(name: &str, src: &str, compiler: &str, flags: &[&str]) -> Option<Path
     let status = match Command::new(compiler).args(flags).arg("-o").arg(&out).arg(&c).status() {
         Ok(s) => s,
         Err(_) => {
-            eprintln!("note: {compiler} not found; skipping the test that needs {name}");
+            let package = if compiler == "gcc" { "gcc" } else { "gcc-aarch64-linux-gnu" };
+            support::missing(name, compiler, package);
             return None;
         }
     };

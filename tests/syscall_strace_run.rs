@@ -4,6 +4,8 @@
 //! missing. `XLATE_RUNNER` (e.g. `qemu-aarch64-static`, for the AArch64 build of xlate on an
 //! x86-64 machine) prefixes the xlate command, as in tests/guest_bins.rs.
 
+mod support;
+
 use std::process::Command;
 use xlate::syscall::abi::aarch64;
 
@@ -29,11 +31,8 @@ fn xlate_trace(program: &str) -> (Vec<u8>, Vec<String>) {
 }
 
 fn tool(name: &str) -> bool {
-    let found = Command::new(name).arg("--version").output().is_ok();
-    if !found {
-        eprintln!("note: skipping, {name} is not installed");
-    }
-    found
+    let package = if name == "strace" { "strace" } else { "qemu-user-static" };
+    support::tool("syscall_strace_run", name, package).is_some()
 }
 
 #[test]

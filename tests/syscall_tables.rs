@@ -3,6 +3,8 @@
 //! libc6-dev-arm64-cross package's asm-generic/unistd.h). A missing header skips its test
 //! with a note.
 
+mod support;
+
 use std::collections::HashMap;
 use xlate::syscall::abi::{aarch64, x86_64, SyscallTable};
 use xlate::syscall::Sysno;
@@ -12,13 +14,8 @@ const AARCH64_ARCH_HEADER: &str = "/usr/aarch64-linux-gnu/include/asm/unistd.h";
 const GENERIC_HEADER: &str = "/usr/aarch64-linux-gnu/include/asm-generic/unistd.h";
 
 fn read(path: &str) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            eprintln!("note: skipping, {path} is not readable here ({e})");
-            None
-        }
-    }
+    let package = if path.starts_with("/usr/aarch64") { "libc6-dev-arm64-cross" } else { "linux-libc-dev" };
+    support::file("syscall_tables", path, package)
 }
 
 /// `#define __NR_<name> <number>` lines, plus (asm-generic) `#define __NR_<name>
