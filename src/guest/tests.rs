@@ -1,7 +1,6 @@
 //! The guest descriptions agree with the layers they tie together.
 
 use super::*;
-use crate::frontend::SliceCode;
 
 #[test]
 fn each_guest_is_found_by_its_elf_machine() {
@@ -27,6 +26,7 @@ fn descriptions_name_their_guest() {
 #[ignore]
 fn show_frontend_block_code() {
     use crate::backend::x86_64::tests::show;
+    use crate::frontend::SliceCode;
     // add rax, rbx ; mov [rsp+8], rax ; shl rcx, 3 ; cmp rax, 10 ; jne +0
     let bytes: &[u8] = &[
         0x48, 0x01, 0xd8, 0x48, 0x89, 0x44, 0x24, 0x08, 0x48, 0xc1, 0xe1, 0x03, 0x48, 0x83, 0xf8, 0x0a, 0x75,

@@ -259,9 +259,27 @@ mod tests {
     use super::*;
     use crate::syscall::abi::x86_64::INFO;
     use crate::syscall::memory::TestMm;
-    use crate::syscall::TestRegs;
+    use crate::syscall::{GuestRegs, Segment};
     use std::ffi::CString;
     use std::path::PathBuf;
+
+    /// Registers with no guest behind them, for the handlers' unit tests.
+    #[derive(Default)]
+    struct TestRegs;
+
+    impl GuestRegs for TestRegs {
+        fn syscall_number(&self) -> u64 {
+            0
+        }
+        fn syscall_args(&self) -> [u64; 6] {
+            [0; 6]
+        }
+        fn set_syscall_result(&mut self, _value: u64) {}
+        fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
+            None
+        }
+        fn set_stack_pointer(&mut self, _sp: u64) {}
+    }
 
     fn emu(sys: Sysno, a: &[u64]) -> i64 {
         let mut args = [0u64; 6];

@@ -127,26 +127,6 @@ pub trait GuestRegs {
     fn set_stack_pointer(&mut self, sp: u64);
 }
 
-/// Registers with no guest behind them, for the handlers' unit tests.
-#[cfg(test)]
-#[derive(Default)]
-pub(crate) struct TestRegs;
-
-#[cfg(test)]
-impl GuestRegs for TestRegs {
-    fn syscall_number(&self) -> u64 {
-        0
-    }
-    fn syscall_args(&self) -> [u64; 6] {
-        [0; 6]
-    }
-    fn set_syscall_result(&mut self, _value: u64) {}
-    fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
-        None
-    }
-    fn set_stack_pointer(&mut self, _sp: u64) {}
-}
-
 /// An x86 segment register with a base the guest can set.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Segment {
