@@ -3,9 +3,9 @@
 
 use super::{Backend, ChainSite};
 use crate::cache::CodeCache;
+use crate::ir::protocol::{header, ExitReason};
 use crate::ir::testgen::{random_block, Layout, Rng};
 use crate::ir::{interp, BinOp, Builder, CmpOp, Exit, GuestAddr, RmwOp, StateOffset, Width};
-use crate::runtime::{header, ExitReason};
 
 /// Number of random blocks; `XLATE_BACKEND_CASES` overrides it.
 fn case_count() -> u64 {

@@ -41,7 +41,7 @@ pub enum CompileError {
 ///
 /// Execution protocol: [`Backend::enter`] runs host code with the guest state pointer in the
 /// backend's state register until some block exits to the dispatcher. Every exit leaves the
-/// guest state complete in memory and fills in the [`crate::runtime::StateHeader`]
+/// guest state complete in memory and fills in the [`crate::ir::protocol::StateHeader`]
 /// (`next_pc`, `exit_reason`, `exit_arg`).
 pub trait Backend: Sized {
     /// Creates the backend and emits its fixed code (entry trampoline, exit stubs) into `cache`.
@@ -51,7 +51,7 @@ pub trait Backend: Sized {
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError>;
 
     /// Redirects a chainable exit (reported in `exit_arg` with
-    /// [`crate::runtime::ExitReason::Chain`]) to jump straight to `target`.
+    /// [`crate::ir::protocol::ExitReason::Chain`]) to jump straight to `target`.
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode);
 
     /// Emits the fixed code again after [`CodeCache::flush`].

@@ -65,6 +65,14 @@ impl JumpTable {
         (e.guest_pc == pc.0).then_some(HostCode(e.host_code as usize))
     }
 
+    /// Empties the entry of `pc` if it still leads to `code`.
+    pub fn remove(&mut self, pc: GuestAddr, code: HostCode) {
+        if self.get(pc) == Some(code) {
+            let index = Self::index(pc.0);
+            self.entries[index] = Entry { guest_pc: empty_pc(index), host_code: 0 };
+        }
+    }
+
     pub fn clear(&mut self) {
         for (i, e) in self.entries.iter_mut().enumerate() {
             *e = Entry { guest_pc: empty_pc(i), host_code: 0 };
@@ -84,6 +92,18 @@ mod tests {
         assert_eq!(t.get(GuestAddr(0x401000)), Some(HostCode(0x1234)));
         t.clear();
         assert_eq!(t.get(GuestAddr(0x401000)), None);
+    }
+
+    #[test]
+    fn remove_empties_only_the_entry_of_that_block() {
+        let mut t = JumpTable::default();
+        t.insert(GuestAddr(0x401000), HostCode(0x1234));
+        t.remove(GuestAddr(0x401000), HostCode(0x9999));
+        assert_eq!(t.get(GuestAddr(0x401000)), Some(HostCode(0x1234)), "another block's code");
+        t.remove(GuestAddr(0x401000), HostCode(0x1234));
+        assert_eq!(t.get(GuestAddr(0x401000)), None);
+        let index = JumpTable::index(0x401000);
+        assert_ne!(JumpTable::index(t.entries[index].guest_pc), index, "left as an empty entry");
     }
 
     #[test]

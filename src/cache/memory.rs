@@ -1,7 +1,8 @@
 //! Executable memory for the code cache: one RWX mapping, or where the host refuses that, a
 //! memfd mapped read-write and read-execute.
 
-use super::{HostCode, JumpTable};
+use super::{BlockEntry, HostCode, JumpTable};
+use crate::ir::GuestAddr;
 use std::io;
 
 /// A bump allocator over executable memory (see [`CodeCache::new`]).
@@ -15,6 +16,8 @@ pub struct CodeCache {
     used: usize,
     /// The table that translated code probes on indirect branches (see [`JumpTable`]).
     jump_table: JumpTable,
+    /// Moves on each time translations are dropped (see [`CodeCache::generation`]).
+    generation: u64,
 }
 
 // SAFETY: the cache owns its two mappings; they are only touched through `&mut self` (writes)
@@ -53,6 +56,7 @@ impl CodeCache {
                 size,
                 used: 0,
                 jump_table: JumpTable::default(),
+                generation: 0,
             });
         }
         Self::new_double_mapped(size)
@@ -105,6 +109,7 @@ impl CodeCache {
                 size,
                 used: 0,
                 jump_table: JumpTable::default(),
+                generation: 0,
             })
         }
     }
@@ -168,6 +173,25 @@ impl CodeCache {
     pub fn flush(&mut self) {
         self.used = 0;
         self.jump_table.clear();
+        self.generation += 1;
+    }
+
+    /// Forgets the blocks the caller removed from its [`super::BlockMap`]: translated code no
+    /// longer finds them through the jump table. Their host code stays until the next flush,
+    /// unreachable. The caller has made sure no chain jumps into them.
+    pub fn retire(&mut self, blocks: &[(GuestAddr, BlockEntry)]) {
+        for (pc, entry) in blocks {
+            self.jump_table.remove(*pc, entry.code);
+        }
+        self.generation += 1;
+    }
+
+    /// The cache's generation: it moves on whenever translations are dropped ([`Self::flush`],
+    /// [`Self::retire`]). Host code and chain sites obtained in an older generation may be
+    /// gone; the dispatcher links a chain site only if the generation did not move since the
+    /// site's block exited.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The jump table for indirect branches; it belongs to the cache so that a flush empties

@@ -2,44 +2,18 @@
 //! [`Block`]. A frontend knows its guest ISA and the layout of its guest state struct; it knows
 //! nothing of the host.
 //!
-//! The frontend is chosen by the ELF's `e_machine` (see [`crate::runtime::Guest`]).
+//! Frontends read guest code through [`CodeSource`] (guest memory, or a byte slice in tests).
+//! Which frontend runs a program is decided by the guest descriptions above this layer.
 
 pub mod aarch64;
 pub mod x86_64;
 
 use crate::ir::{Block, GuestAddr};
+pub use crate::memory::code::{CodeSource, SliceCode};
 
 /// Upper bound on guest instructions in one block, so that blocks stay small enough for
 /// quick compilation and precise statistics.
 pub const MAX_BLOCK_INSNS: u32 = 64;
-
-/// Where a frontend reads guest code from.
-pub trait CodeSource {
-    /// Copies guest code bytes starting at `addr` into `buf`; returns how many bytes could be
-    /// read (fewer than `buf.len()` when the executable mapping ends, zero if `addr` is not
-    /// executable guest memory).
-    fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize;
-}
-
-/// A byte slice placed at a guest address: the [`CodeSource`] of unit tests.
-pub struct SliceCode<'a> {
-    pub base: GuestAddr,
-    pub bytes: &'a [u8],
-}
-
-impl CodeSource for SliceCode<'_> {
-    fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
-        let Some(off) = addr.0.checked_sub(self.base.0) else {
-            return 0;
-        };
-        let Some(rest) = self.bytes.get(off as usize..) else {
-            return 0;
-        };
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        n
-    }
-}
 
 /// The one-line message of a SIGILL for an instruction that decodes but that xlate does not
 /// implement (as opposed to one that is undefined on the guest ISA, which traps silently as

@@ -6,7 +6,7 @@
 //! [`super::opt`] uses them too.
 
 use super::*;
-use crate::runtime::{header, ExitReason};
+use crate::ir::protocol::{header, ExitReason};
 
 /// How an interpreted block left, as the dispatcher would see it in the state header.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

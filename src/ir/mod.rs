@@ -15,7 +15,7 @@
 //! `#[repr(C)]` struct that the frontend defines (see `frontend::*::state`). The IR names a
 //! field by its byte offset ([`StateOffset`]); backends keep a pointer to the state in a fixed
 //! host register and never interpret the layout. The first bytes of every state struct are a
-//! [`crate::runtime::StateHeader`], which is how a block tells the dispatcher where to go next.
+//! [`protocol::StateHeader`], which is how a block tells the dispatcher where to go next.
 //!
 //! # Guest memory
 //! Guest address = host address. [`Op::Load`] and [`Op::Store`] are plain little-endian host
@@ -28,12 +28,14 @@
 //!
 //! # Block exits
 //! A block ends in exactly one [`Exit`]; [`Op::ExitIf`] leaves early. Every exit first makes
-//! the guest state complete in memory (the backend flushes anything it holds in registers).
+//! the guest state complete in memory (the backend flushes anything it holds in registers) and
+//! tells the dispatcher why, as [`protocol`] lays down.
 
 pub mod builder;
 pub mod interp;
 pub mod opt;
 pub mod print;
+pub mod protocol;
 pub mod regalloc;
 pub mod testgen;
 

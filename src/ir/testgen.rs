@@ -6,7 +6,7 @@
 //! biased towards edge cases (0, 1, all-ones, sign bits, shift counts at and past the width).
 
 use super::*;
-use crate::runtime::header;
+use crate::ir::protocol::header;
 
 /// A small deterministic PRNG (xorshift64*), so test cases are the same on every host.
 pub struct Rng(u64);

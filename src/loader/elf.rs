@@ -98,11 +98,8 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
         elf::ET_DYN => ElfKind::StaticPie,
         other => return Err(LoadErrorKind::NotExecutable(other)),
     };
-    let arch = match header.e_machine(endian) {
-        elf::EM_X86_64 => GuestArch::X86_64,
-        elf::EM_AARCH64 => GuestArch::Aarch64,
-        other => return Err(LoadErrorKind::UnsupportedMachine(other)),
-    };
+    let machine = header.e_machine(endian);
+    let arch = GuestArch::from_elf_machine(machine).ok_or(LoadErrorKind::UnsupportedMachine(machine))?;
 
     let phoff = header.e_phoff(endian);
     let phnum = u64::from(header.e_phnum(endian));

@@ -35,7 +35,7 @@ pub mod stack;
 pub use elf::{parse, ElfImage, ElfKind, Segment, PHDR_SIZE};
 pub use error::{machine_name, LoadError, LoadErrorKind};
 
-use crate::runtime::memory::{page_down, page_up, GuestMemory, PAGE_SIZE};
+use crate::memory::{page_down, page_up, GuestMemory, PAGE_SIZE};
 use stack::{at, AuxValue, StackContents};
 use std::ffi::OsString;
 use std::io::Read;
@@ -43,32 +43,9 @@ use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// The guest instruction set, from `e_machine`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GuestArch {
-    X86_64,
-    Aarch64,
-}
-
-impl GuestArch {
-    /// The AT_PLATFORM string Linux gives for this architecture.
-    pub fn platform(self) -> &'static str {
-        match self {
-            GuestArch::X86_64 => "x86_64",
-            GuestArch::Aarch64 => "aarch64",
-        }
-    }
-
-    /// AT_MINSIGSTKSZ: the space a signal frame needs. Linux computes it from the CPU's
-    /// register state size; xlate's guests have no AVX/SVE state, so these are the
-    /// architectures' MINSIGSTKSZ constants from the uapi headers.
-    pub fn min_signal_stack_size(self) -> u64 {
-        match self {
-            GuestArch::X86_64 => 2048,
-            GuestArch::Aarch64 => 5120,
-        }
-    }
-}
+/// The guest instruction set, from `e_machine`: one of the guests described in
+/// [`crate::guest`], which also says what the auxiliary vector tells the program about it.
+pub use crate::guest::GuestArch;
 
 /// Preferred load address of a static-pie executable: low in the address space, away from
 /// where the kernel places xlate (a PIE itself, around 0x5555_5555_0000 without ASLR) and its
@@ -105,8 +82,8 @@ pub struct LoadedProgram {
 ///
 /// `args` is the guest's argv (`args[0]` is conventionally the path as the user gave it);
 /// `env` its environment as `NAME=value` strings. `hwcap` gives AT_HWCAP and AT_HWCAP2 for
-/// the guest architecture: only the features the frontend implements (for x86-64, AT_HWCAP
-/// is the CPUID.1:EDX value the frontend reports). AT_EXECFN is `path` as given.
+/// the guest architecture: the runtime passes the guest description's
+/// ([`crate::guest::GuestInfo::hwcap`]), tests their own. AT_EXECFN is `path` as given.
 pub fn load(
     path: &Path,
     args: &[OsString],
@@ -122,6 +99,7 @@ pub fn load(
     let (load_bias, brk_start) = map_segments(&image, &data, memory).map_err(fail)?;
     memory.set_brk_start(brk_start);
 
+    let guest = image.arch.info();
     let (hwcap1, hwcap2) = hwcap(image.arch);
     let phdr = phdr_address(&image) + load_bias;
     let entry = image.entry.wrapping_add(load_bias);
@@ -130,7 +108,7 @@ pub fn load(
         unsafe { (libc::getuid(), libc::geteuid(), libc::getgid(), libc::getegid()) };
     let v = AuxValue::Value;
     let auxv = [
-        (at::MINSIGSTKSZ, v(image.arch.min_signal_stack_size())),
+        (at::MINSIGSTKSZ, v(guest.min_signal_stack_size())),
         (at::HWCAP, v(hwcap1)),
         (at::PAGESZ, v(PAGE_SIZE)),
         (at::CLKTCK, v(100)),
@@ -162,7 +140,7 @@ pub fn load(
         argv: &argv,
         envp: &envp,
         execfn: path.as_os_str().as_bytes(),
-        platform: Some(image.arch.platform().as_bytes()),
+        platform: Some(guest.platform().as_bytes()),
         random: random_bytes().map_err(|e| fail(LoadErrorKind::Stack(e)))?,
         auxv: &auxv,
     };

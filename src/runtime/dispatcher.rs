@@ -6,7 +6,8 @@
 //!            │ miss                                     ├─ Lookup:  block_at(next_pc), jump table
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
-//!   (into the code cache; full: flush, retry)           ├─ Invalidate: flush, then next_pc
+//!   (into the code cache; full: flush, retry)           │    (changed code: drop its blocks)
+//!                                                       ├─ Invalidate: flush, then next_pc
 //!                                                       └─ Trap:    message, guest dies by signal
 //! ```
 //!
@@ -14,11 +15,13 @@
 //! expensive work (translation, linking, syscalls) happens only on the rarer exits.
 
 use super::stats::Stats;
-use super::{ExitReason, Guest};
 use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
-use crate::frontend::{CodeSource, Frontend};
+use crate::frontend::Frontend;
+use crate::guest::Guest;
+use crate::ir::protocol::ExitReason;
 use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
+use crate::memory::code::CodeSource;
 use hashbrown::HashMap;
 use std::time::Instant;
 
@@ -29,9 +32,11 @@ pub enum SyscallAction {
     Continue,
     /// The guest exited (exit, exit_group) with this status.
     Exit(i32),
-    /// Guest code may have changed (munmap/mprotect of code): drop every translation, then
-    /// continue.
+    /// Guest code may have changed somewhere: drop every translation, then continue.
     FlushTranslations,
+    /// Guest code in `[start, end)` may have changed (munmap/mprotect/mremap of code): drop
+    /// the translations that depend on it, then continue.
+    InvalidateTranslations { start: u64, end: u64 },
 }
 
 /// The world around the translated guest: its code in memory and its system calls. The
@@ -133,6 +138,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         match action {
             SyscallAction::Continue => {}
             SyscallAction::FlushTranslations => self.flush(),
+            SyscallAction::InvalidateTranslations { start, end } => self.invalidate(start..end),
             SyscallAction::Exit(status) => return Err(Outcome::Exit(status)),
         }
         // The syscall may have moved the PC (e.g. rt_sigreturn).
@@ -169,10 +175,11 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     /// target next time, unless finding the target flushed the cache (and with it the block
     /// that holds `site`).
     fn block_at_and_link(&mut self, site: ChainSite, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
-        let flushes = self.stats.flushes;
+        let generation = self.cache.generation();
         let target = self.block_at(pc, code);
-        if self.stats.flushes == flushes {
+        if self.cache.generation() == generation {
             self.backend.link(&mut self.cache, site, target);
+            self.blocks.mark_chained_into(pc);
             self.stats.chain_links += 1;
         }
         target
@@ -217,6 +224,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 guest_len: block.guest_len,
                 guest_insns: block.guest_insns,
                 host_len: compiled.host_len as u32,
+                chained_into: false,
             },
         );
         self.stats.blocks_translated += 1;
@@ -239,7 +247,22 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         }
     }
 
-    /// Drops every translation (full cache, or guest code changed).
+    /// Drops the translations that depend on guest bytes in `range`; the whole cache if one of
+    /// them has chains linked into it (see [`BlockMap::remove_overlapping`]).
+    fn invalidate(&mut self, range: std::ops::Range<u64>) {
+        let removed = self.blocks.remove_overlapping(&range);
+        if removed.iter().any(|(_, entry)| entry.chained_into) {
+            self.flush();
+            return;
+        }
+        self.cache.retire(&removed);
+        // Every block that could trap at an address in the range depended on the range.
+        self.trap_messages.retain(|pc, _| !range.contains(&pc.0));
+        self.stats.range_invalidations += 1;
+        self.stats.blocks_invalidated += removed.len() as u64;
+    }
+
+    /// Drops every translation (full cache, or guest code changed where no range is known).
     fn flush(&mut self) {
         self.cache.flush();
         self.blocks.clear();

@@ -2,18 +2,15 @@
 //! build the initial state, run the dispatcher, report. This is everything the `xlate` command
 //! does besides parsing its command line.
 
-use super::memory::GuestMemory;
-use super::{Dispatcher, Guest, GuestEnv, Outcome, SyscallAction};
+use super::{Dispatcher, GuestEnv, Outcome, SyscallAction};
 use crate::backend::HostBackend;
 use crate::cache::CodeCache;
-use crate::frontend::aarch64::Aarch64Guest;
-use crate::frontend::x86_64::X86_64Guest;
-use crate::frontend::CodeSource;
+use crate::guest::{GuestArch, LinuxGuest, WithGuest};
 use crate::ir::GuestAddr;
-use crate::loader::{self, GuestArch, LoadedProgram};
-use crate::syscall::abi::aarch64::Aarch64 as Aarch64Abi;
-use crate::syscall::abi::x86_64::X86_64 as X86_64Abi;
-use crate::syscall::{GuestAbi, SyscallLayer, SyscallOutcome};
+use crate::loader::{self, LoadedProgram};
+use crate::memory::code::CodeSource;
+use crate::memory::GuestMemory;
+use crate::syscall::{GuestRegs, SyscallLayer, SyscallOutcome};
 use std::ffi::OsString;
 use std::fmt;
 use std::marker::PhantomData;
@@ -65,29 +62,31 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
     if let (Some(argv0), Some(first)) = (&options.argv0, argv.first_mut()) {
         *first = argv0.clone();
     }
-    let program = loader::load(&path, &argv, &env, &mut memory, guest_hwcap)
+    let hwcap = |arch: GuestArch| arch.info().hwcap;
+    let program = loader::load(&path, &argv, &env, &mut memory, hwcap)
         .map_err(|e| StartError { message: e.to_string(), exit_code: e.exit_code() })?;
-    match program.arch {
-        GuestArch::X86_64 => run_guest::<X86_64Guest, X86_64Abi>(&program, memory, options),
-        GuestArch::Aarch64 => run_guest::<Aarch64Guest, Aarch64Abi>(&program, memory, options),
-    }
+    program.arch.with_guest(RunGuest { program: &program, memory, options })
 }
 
-/// AT_HWCAP and AT_HWCAP2 for a guest: only what its frontend implements.
-fn guest_hwcap(arch: GuestArch) -> (u64, u64) {
-    match arch {
-        GuestArch::X86_64 => (crate::frontend::x86_64::hwcap(), 0),
-        // HWCAP_FP | HWCAP_ASIMD: the FP and AdvSIMD subset the A64 frontend implements;
-        // every Linux arm64 CPU has both and glibc assumes them. Nothing in AT_HWCAP2.
-        GuestArch::Aarch64 => (0b11, 0),
+/// [`run_guest`] for the guest that [`GuestArch::with_guest`] picks.
+struct RunGuest<'a> {
+    program: &'a LoadedProgram,
+    memory: GuestMemory,
+    options: &'a Options,
+}
+
+impl WithGuest for RunGuest<'_> {
+    type Output = Result<Outcome, StartError>;
+    fn call<G: LinuxGuest>(self) -> Self::Output {
+        run_guest::<G>(self.program, self.memory, self.options)
     }
 }
 
 /// The host ISA, for the `--stats` title.
 const HOST_NAME: &str = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
 
-/// Runs a loaded program of guest `G`, whose syscall convention is `A`, on the host backend.
-fn run_guest<G: Guest, A: GuestAbi<State = G::State>>(
+/// Runs a loaded program of guest `G` on the host backend.
+fn run_guest<G: LinuxGuest>(
     program: &LoadedProgram,
     memory: GuestMemory,
     options: &Options,
@@ -98,53 +97,44 @@ fn run_guest<G: Guest, A: GuestAbi<State = G::State>>(
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
     let mut state = G::initial_state(GuestAddr(program.entry), program.stack_pointer);
-    let mut env = SyscallEnv::<A> {
+    let mut env = SyscallEnv::<G> {
         memory,
         syscalls: SyscallLayer::new(&program.exe_path, options.strace),
-        abi: PhantomData,
+        guest: PhantomData,
     };
-    restore_default_signal_dispositions();
     let started = Instant::now();
     let outcome = dispatcher.run(&mut state, &mut env);
     if options.stats {
-        let what = format!("{} guest on {HOST_NAME} host", G::NAME);
+        let what = format!("{} guest on {HOST_NAME} host", G::INFO.name());
         eprint!("{}", dispatcher.stats().report(started.elapsed(), &what));
     }
     Ok(outcome)
 }
 
 /// The guest's world as the dispatcher sees it: code read from guest memory, syscalls run by
-/// the syscall layer with guest ABI `A`.
-struct SyscallEnv<A> {
+/// the syscall layer with guest `G`'s ABI.
+struct SyscallEnv<G> {
     memory: GuestMemory,
     syscalls: SyscallLayer,
-    abi: PhantomData<A>,
+    guest: PhantomData<G>,
 }
 
-impl<A: GuestAbi> GuestEnv<A::State> for SyscallEnv<A> {
+impl<G: LinuxGuest> GuestEnv<G::State> for SyscallEnv<G>
+where
+    G::State: GuestRegs,
+{
     fn code(&self) -> &dyn CodeSource {
         &self.memory
     }
 
-    fn syscall(&mut self, state: &mut A::State) -> SyscallAction {
-        match self.syscalls.handle::<A>(state, &mut self.memory) {
+    fn syscall(&mut self, state: &mut G::State) -> SyscallAction {
+        match self.syscalls.handle::<G::Abi>(state, &mut self.memory) {
             SyscallOutcome::Continue => SyscallAction::Continue,
             SyscallOutcome::Exit(status) => SyscallAction::Exit(status),
-            SyscallOutcome::CodeModified { .. } => SyscallAction::FlushTranslations,
+            SyscallOutcome::CodeModified { addr, len } => {
+                SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
+            }
         }
-    }
-}
-
-/// Undoes what the Rust runtime changed in the process's signal dispositions at start-up, so
-/// the guest starts with what a freshly exec'd program has: Rust ignores SIGPIPE, which would
-/// turn a guest's write to a closed pipe into EPIPE instead of death by SIGPIPE. (Rust's
-/// SIGSEGV/SIGBUS handlers stay: for a fault outside xlate's own stack guard they restore the
-/// default action and let the fault kill the process, as it would the native program.)
-fn restore_default_signal_dispositions() {
-    // SAFETY: changes only the process's SIGPIPE disposition; no Rust code relies on SIGPIPE
-    // being ignored (xlate writes only to stderr, and a failed write there is harmless).
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

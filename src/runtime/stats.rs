@@ -33,8 +33,13 @@ pub struct Stats {
     pub lookup_hits: u64,
     /// Direct exits patched to jump straight to their target block.
     pub chain_links: u64,
-    /// Times the whole code cache was flushed (full cache or modified guest code).
+    /// Times the whole code cache was flushed (full cache, or modified guest code that could
+    /// not be dropped by range).
     pub flushes: u64,
+    /// Times the translations of a changed guest range were dropped without a flush.
+    pub range_invalidations: u64,
+    /// Blocks dropped by those range invalidations.
+    pub blocks_invalidated: u64,
     /// Guest system calls handled.
     pub syscalls: u64,
 }
@@ -63,6 +68,10 @@ impl Stats {
         line("cache hits", format!("{} ({})", self.lookup_hits, percent(self.lookup_hits, self.lookups)));
         line("chain links", self.chain_links.to_string());
         line("cache flushes", self.flushes.to_string());
+        line(
+            "range invalidations",
+            format!("{} ({} blocks)", self.range_invalidations, self.blocks_invalidated),
+        );
         line("syscalls", self.syscalls.to_string());
         out
     }
@@ -111,6 +120,8 @@ mod tests {
             lookup_hits: 6,
             chain_links: 2,
             flushes: 0,
+            range_invalidations: 1,
+            blocks_invalidated: 3,
             syscalls: 4,
         };
         let text = stats.report(Duration::from_millis(10), "x86-64 guest on x86-64 host");
@@ -129,6 +140,7 @@ mod tests {
             ("cache hits", "6 (75.0%)"),
             ("chain links", "2"),
             ("cache flushes", "0"),
+            ("range invalidations", "1 (3 blocks)"),
             ("syscalls", "4"),
         ] {
             let found =

@@ -257,17 +257,35 @@ fn emulate_utimes(cx: &mut Ctx, dirfd: u64, path: u64, times: u64) -> i64 {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::frontend::x86_64::state::X86State;
     use crate::syscall::abi::x86_64::INFO;
     use crate::syscall::memory::TestMm;
+    use crate::syscall::{GuestRegs, Segment};
     use std::ffi::CString;
     use std::path::PathBuf;
+
+    /// Registers with no guest behind them, for the handlers' unit tests.
+    #[derive(Default)]
+    struct TestRegs;
+
+    impl GuestRegs for TestRegs {
+        fn syscall_number(&self) -> u64 {
+            0
+        }
+        fn syscall_args(&self) -> [u64; 6] {
+            [0; 6]
+        }
+        fn set_syscall_result(&mut self, _value: u64) {}
+        fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
+            None
+        }
+        fn set_stack_pointer(&mut self, _sp: u64) {}
+    }
 
     fn emu(sys: Sysno, a: &[u64]) -> i64 {
         let mut args = [0u64; 6];
         args[..a.len()].copy_from_slice(a);
         let mut mem = TestMm;
-        let mut regs = X86State::default();
+        let mut regs = TestRegs;
         let mut cx = Ctx { abi: &INFO, mem: &mut mem, regs: &mut regs };
         emulate(&mut cx, sys, args)
     }

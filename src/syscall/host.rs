@@ -1,6 +1,7 @@
-//! The host side: the one place that issues raw system calls. The host's numbers come from
-//! the same checked tables as the guests' ([`HOST`] is the table of the ISA xlate is compiled
-//! for), so an x86-64 build issues x86-64 numbers and an AArch64 build asm-generic ones.
+//! The host side: the one place that issues the guest's system calls on the host (through
+//! [`crate::host::syscall`]). The host's numbers come from the same checked tables as the
+//! guests' ([`HOST`] is the table of the ISA xlate is compiled for), so an x86-64 build issues
+//! x86-64 numbers and an AArch64 build asm-generic ones.
 
 use super::abi::AbiInfo;
 use super::Sysno;
@@ -26,22 +27,7 @@ pub fn syscall(nr: u32, a: [u64; 6]) -> i64 {
     // xlate's own memory (munmap, mremap, brk, exit, ...) are never forwarded blindly: the
     // layer handles those itself (memory.rs, process.rs). The kernel checks every pointer and
     // answers EFAULT for bad ones.
-    let r = unsafe {
-        libc::syscall(
-            nr as libc::c_long,
-            a[0] as libc::c_long,
-            a[1] as libc::c_long,
-            a[2] as libc::c_long,
-            a[3] as libc::c_long,
-            a[4] as libc::c_long,
-            a[5] as libc::c_long,
-        )
-    };
-    if r == -1 {
-        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::ENOSYS) as i64)
-    } else {
-        r as i64
-    }
+    unsafe { crate::host::syscall::syscall6(nr, a) }
 }
 
 /// Issues a canonical call on the host, or -ENOSYS if the host lacks it. For calls that the
@@ -60,19 +46,5 @@ pub fn check(r: i64) -> Result<i64, super::Errno> {
         Err(-r as super::Errno)
     } else {
         Ok(r)
-    }
-}
-
-/// fork(2) of xlate itself, through libc so that xlate's own libc state (its cached thread
-/// id, at-fork handlers, stdio locks) stays right in the child. Returns the child's pid, 0 in
-/// the child, or `-errno`.
-pub fn fork() -> i64 {
-    // SAFETY: xlate runs the guest on one thread, so the child is a complete copy with no
-    // lock held by a thread that does not exist in it.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EAGAIN) as i64)
-    } else {
-        pid as i64
     }
 }

@@ -6,7 +6,7 @@
 //! clobber xlate's own memory, and only the runtime's [`GuestMemory`] knows where that is.
 
 use super::{err, Action, Ctx, Errno, Sysno};
-use crate::runtime::memory::GuestMemory;
+use crate::memory::GuestMemory;
 use std::ops::Range;
 
 /// What the syscall layer needs from the runtime's guest memory. Results are raw kernel-style

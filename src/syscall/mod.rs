@@ -2,7 +2,7 @@
 //! run on the host kernel.
 //!
 //! ```text
-//!  guest state ──GuestAbi──> (number, 6 args) ──abi table──> Sysno (canonical, Linux names)
+//!  guest state ──GuestRegs─> (number, 6 args) ──abi table──> Sysno (canonical, Linux names)
 //!                                                              │
 //!        ┌───────────────────────────┬─────────────────────────┼──────────────────────┐
 //!        v                           v                         v                      v
@@ -13,7 +13,9 @@
 //! ```
 //!
 //! Each guest ABI ([`abi::x86_64`], [`abi::aarch64`]) is data: a number table checked against
-//! the kernel's headers, where its arguments live, and which struct layouts it uses. The host
+//! the kernel's headers and the struct layouts it uses. Where a call's number and arguments
+//! live in the guest's registers the layer asks the guest state through [`GuestRegs`]; it
+//! knows no guest's state struct. The host
 //! side is the same data for the ISA xlate is compiled for ([`host::HOST`]), so a cross pair
 //! (x86-64 guest on an AArch64 host, or the reverse) differs from the same-ISA pair only in the
 //! tables and layouts chosen, never in special cases here.
@@ -104,21 +106,21 @@ pub enum SyscallOutcome {
     CodeModified { addr: u64, len: u64 },
 }
 
-/// A guest ISA's system-call convention: where the number and arguments are, where the result
-/// goes, and which tables and layouts ([`AbiInfo`]) its calls use.
+/// A guest ISA's syscall ABI as data: the number table and struct layouts its calls use
+/// ([`AbiInfo`]). One per ABI in [`abi`].
 pub trait GuestAbi {
-    type State: GuestRegs;
     const INFO: &'static AbiInfo;
-
-    fn syscall_number(state: &Self::State) -> u64;
-    fn syscall_args(state: &Self::State) -> [u64; 6];
-    /// Writes the result register, and whatever else the syscall instruction changes. Called
-    /// with the guest PC already after the syscall instruction.
-    fn set_syscall_result(state: &mut Self::State, value: u64);
 }
 
-/// The per-thread register state that some syscalls read or write besides their arguments.
+/// A guest's registers as the syscall layer sees them: where a system call's number,
+/// arguments and result live, and the few registers some calls read or write besides their
+/// arguments. Each guest's state struct implements it, with the guest's description.
 pub trait GuestRegs {
+    fn syscall_number(&self) -> u64;
+    fn syscall_args(&self) -> [u64; 6];
+    /// Writes the result register, and whatever else the syscall instruction changes. Called
+    /// with the guest PC already after the syscall instruction.
+    fn set_syscall_result(&mut self, value: u64);
     /// The fs/gs segment base (x86-64 `arch_prctl`), `None` on guests without segments.
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
     /// Sets the stack pointer (the child side of `clone` with a new stack).
@@ -196,20 +198,24 @@ impl SyscallLayer {
     /// Runs the system call the guest made in `state` and writes its result back, or tells the
     /// runtime that the guest exited. Never panics on guest input: an unknown number returns
     /// -ENOSYS (and says so with `--strace`).
-    pub fn handle<A: GuestAbi>(&mut self, state: &mut A::State, memory: &mut dyn GuestMm) -> SyscallOutcome {
-        let nr = A::syscall_number(state);
-        let args = A::syscall_args(state);
+    pub fn handle<A: GuestAbi>(
+        &mut self,
+        state: &mut impl GuestRegs,
+        memory: &mut dyn GuestMm,
+    ) -> SyscallOutcome {
+        let nr = state.syscall_number();
+        let args = state.syscall_args();
         let action = {
             let mut cx = Ctx { abi: A::INFO, mem: memory, regs: state };
             self.run(&mut cx, nr, args)
         };
         match action {
             Action::Ret(ret) => {
-                A::set_syscall_result(state, ret as u64);
+                state.set_syscall_result(ret as u64);
                 SyscallOutcome::Continue
             }
             Action::RetCodeModified { ret, addr, len } => {
-                A::set_syscall_result(state, ret as u64);
+                state.set_syscall_result(ret as u64);
                 SyscallOutcome::CodeModified { addr, len }
             }
             Action::Exit(status) => SyscallOutcome::Exit(status),

@@ -155,7 +155,7 @@ pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
 /// A fork of xlate with the clone extras in `flags`. Returns the child's pid in the parent
 /// and 0 in the child.
 fn fork(cx: &mut Ctx, flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -> i64 {
-    let pid = host::fork();
+    let pid = crate::host::syscall::fork();
     if pid < 0 {
         return pid;
     }

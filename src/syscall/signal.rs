@@ -64,7 +64,13 @@ pub struct SignalState {
     robust_list: (u64, u64),
 }
 
-/// Sets the host's SIGPIPE disposition back to SIG_DFL (see [`super::SyscallLayer::new`]).
+/// Sets the host's SIGPIPE disposition back to SIG_DFL (see [`super::SyscallLayer::new`]):
+/// the one place that undoes what the Rust runtime changed in the process's signal
+/// dispositions at start-up. Rust ignores SIGPIPE, which would turn a guest's write to a
+/// closed pipe into EPIPE instead of death by SIGPIPE. (Rust's SIGSEGV/SIGBUS handlers stay:
+/// for a fault outside xlate's own stack guard they restore the default action and let the
+/// fault kill the process, as it would the native program.) No Rust code of xlate relies on
+/// SIGPIPE being ignored: it writes only to stderr, and a failed write there is harmless.
 pub(crate) fn reset_sigpipe() {
     let dfl = KernelSigaction::default();
     let p = &dfl as *const KernelSigaction as u64;

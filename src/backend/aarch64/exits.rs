@@ -11,8 +11,8 @@
 use super::abi::*;
 use super::{encode_b, Emitter};
 use crate::cache::jump_table;
+use crate::ir::protocol::{header, ExitReason};
 use crate::ir::{Exit, Temp};
-use crate::runtime::{header, ExitReason};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 impl Emitter {

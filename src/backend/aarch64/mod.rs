@@ -7,7 +7,7 @@
 //!
 //! AArch64 needs instruction-cache maintenance after code is written or patched (unlike
 //! x86-64, which keeps its caches coherent): every append and every link ends with
-//! [`dynasmrt::cache_control::synchronize_icache`] over the executable view's bytes.
+//! [`crate::host::icache::synchronize`] over the written bytes.
 
 mod abi;
 mod alu;
@@ -44,7 +44,7 @@ fn encode_b(at: usize, target: usize) -> u32 {
 
 /// Makes freshly written bytes of the executable view visible to instruction fetch.
 fn sync_icache(cache: &CodeCache, at: HostCode, len: usize) {
-    dynasmrt::cache_control::synchronize_icache(cache.bytes(at, len));
+    crate::host::icache::synchronize(cache.bytes(at, len));
 }
 
 fn append(cache: &mut CodeCache, code: &[u8]) -> Result<HostCode, CompileError> {

@@ -12,7 +12,7 @@
 //!   plain store by another thread to the same bytes (the price x86 split locks have on every
 //!   ARM translator; single-threaded guests are exact).
 
-use crate::frontend::x86_64::atomic::cas128;
+use crate::host::atomic::cas128;
 use crate::ir::{interp, RmwOp, Width};
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Mutex;

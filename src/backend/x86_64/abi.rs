@@ -121,7 +121,7 @@ pub struct FixedCode {
 /// at `lookup_table`) for code that will start at `base`; returns its bytes and the
 /// addresses of its parts.
 pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode) {
-    use crate::runtime::{header, ExitReason};
+    use crate::ir::protocol::{header, ExitReason};
     let mut asm = Asm::new(base);
     let enter = asm.offset().0;
     dynasm!(asm

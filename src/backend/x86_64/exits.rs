@@ -4,7 +4,7 @@
 //! Every exit to the dispatcher puts `next_pc` in `rax` (and `exit_arg` in `rcx` where it has
 //! one), restores the frame as the trampoline made it and jumps to the fixed exit routine of
 //! its reason ([`super::abi::FixedCode::exit_with`]), which stores `next_pc`, `exit_reason`
-//! and `exit_arg` (see [`crate::runtime::StateHeader`]) and returns to the dispatcher.
+//! and `exit_arg` (see [`crate::ir::protocol::StateHeader`]) and returns to the dispatcher.
 //!
 //! A chainable exit (`Exit::Jump`, both sides of `Exit::Branch`, an `ExitIf` with a `Jump`)
 //! is a *chain site*: a `jmp rel32` (the taken side of a branch: a `jcc rel32`) that at first
@@ -26,8 +26,8 @@ use super::emit_alu::mov_imm;
 use super::{ChainStub, Emitter, Operand};
 use crate::backend::ChainSite;
 use crate::cache::{CodeCache, HostCode};
+use crate::ir::protocol::ExitReason;
 use crate::ir::{CmpOp, Exit, GuestAddr, Temp};
-use crate::runtime::ExitReason;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 /// A chain site is a `jmp rel32` (opcode 0xE9, then the displacement) or, for the taken side

@@ -25,7 +25,7 @@ mod exits;
 mod listing;
 mod lookup;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};

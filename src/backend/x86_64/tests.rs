@@ -6,11 +6,11 @@
 
 use super::*;
 use crate::ir::interp::{self, Outcome};
+use crate::ir::protocol::{header, ExitReason};
 use crate::ir::testgen::{self, Layout, Rng};
 use crate::ir::{
     verify, BinOp, Builder, CmpOp, Exit, GuestAddr, Helper, RmwOp, StateOffset, TrapKind, UnOp, Width,
 };
-use crate::runtime::{header, ExitReason};
 
 const WIDTHS: [Width; 4] = [Width::W8, Width::W16, Width::W32, Width::W64];
 
@@ -752,31 +752,9 @@ fn random_blocks_match_interp() {
     random_blocks(0x5eed_0001, count);
 }
 
-/// Not a check: prints the IR and the host code of a small x86-64 guest block, for looking
-/// at codegen (`cargo test show_frontend_block_code -- --ignored --nocapture`).
-#[test]
-#[ignore]
-fn show_frontend_block_code() {
-    use crate::frontend::{Frontend, SliceCode};
-    // add rax, rbx ; mov [rsp+8], rax ; shl rcx, 3 ; cmp rax, 10 ; jne +0
-    let bytes: &[u8] = &[
-        0x48, 0x01, 0xd8, 0x48, 0x89, 0x44, 0x24, 0x08, 0x48, 0xc1, 0xe1, 0x03, 0x48, 0x83, 0xf8, 0x0a, 0x75,
-        0x00,
-    ];
-    let mut fe = crate::frontend::x86_64::X86Frontend::new();
-    let mut block = fe.translate(&SliceCode { base: GuestAddr(0x1000), bytes }, GuestAddr(0x1000));
-    crate::ir::opt::optimize(&mut block);
-    show(&block);
-    // add x0, x1, x2 ; subs x3, x0, #1 ; ldr x4, [x3, #8] ; b.ne .-12
-    let words: [u32; 4] = [0x8b02_0020, 0xf100_0403, 0xf940_0464, 0x54ff_ffa1];
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let mut fe = crate::frontend::aarch64::A64Frontend::new();
-    let mut block = fe.translate(&SliceCode { base: GuestAddr(0x1000), bytes: &bytes }, GuestAddr(0x1000));
-    crate::ir::opt::optimize(&mut block);
-    show(&block);
-}
-
-fn show(block: &Block) {
+/// Prints a block's IR and its host code (for looking at codegen; see
+/// `guest::tests::show_frontend_block_code`).
+pub(crate) fn show(block: &Block) {
     println!("{block}");
     let mut h = Harness::new(HostFeatures::detect());
     let c = h.compile(block);

@@ -22,41 +22,17 @@ pub mod system;
 
 pub use state::A64State;
 
+/// What the guest is told it may use in AT_HWCAP: `HWCAP_FP | HWCAP_ASIMD`, the FP and AdvSIMD
+/// subset this frontend implements (every Linux arm64 CPU has both and glibc assumes them).
+/// Nothing is reported in AT_HWCAP2.
+pub const HWCAP: u64 = 0b11;
+
+/// The ISA's name in messages (the guest description uses it too).
+pub const ISA_NAME: &str = "aarch64";
+
 use crate::frontend::{CodeSource, Frontend, MAX_BLOCK_INSNS};
 use crate::ir::{Block, Builder, Exit, GuestAddr, Temp, TrapKind, Width};
-use crate::runtime::Guest;
 use state::off;
-
-/// The AArch64 guest, for the runtime.
-pub struct Aarch64Guest;
-
-impl Guest for Aarch64Guest {
-    type State = A64State;
-    type Frontend = A64Frontend;
-    const NAME: &'static str = "aarch64";
-
-    fn frontend() -> A64Frontend {
-        A64Frontend::new()
-    }
-
-    fn initial_state(pc: GuestAddr, sp: u64) -> A64State {
-        // Linux arm64 starts a process with every register zero (x0 is not an atexit
-        // pointer for static binaries), FPCR 0 and the given stack pointer.
-        A64State { sp, pc: pc.0, ..A64State::default() }
-    }
-
-    fn pc(state: &A64State) -> GuestAddr {
-        GuestAddr(state.pc)
-    }
-
-    fn set_pc(state: &mut A64State, pc: GuestAddr) {
-        state.pc = pc.0;
-    }
-
-    fn header(state: &mut A64State) -> &mut crate::runtime::StateHeader {
-        &mut state.header
-    }
-}
 
 /// The A64 frontend. Stateless apart from the decode table it builds once.
 pub struct A64Frontend {
@@ -167,12 +143,7 @@ fn illegal(pc: u64, word: u32, name: &str) -> Exit {
     Exit::Trap {
         kind: TrapKind::IllegalInstruction,
         pc: GuestAddr(pc),
-        message: Some(crate::frontend::unimplemented_message(
-            <crate::frontend::aarch64::Aarch64Guest as crate::runtime::Guest>::NAME,
-            pc,
-            &format!("{word:08x}"),
-            name,
-        )),
+        message: Some(crate::frontend::unimplemented_message(ISA_NAME, pc, &format!("{word:08x}"), name)),
     }
 }
 

@@ -3,8 +3,8 @@
 //!
 //! Syscall ABI (Linux arm64): number in `x[8]`, arguments in `x[0] ..= x[5]`, result in `x[0]`.
 
+use crate::ir::protocol::StateHeader;
 use crate::ir::StateOffset;
-use crate::runtime::StateHeader;
 use std::mem::offset_of;
 
 /// Architectural state of one AArch64 guest thread.

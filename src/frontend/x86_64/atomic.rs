@@ -3,13 +3,14 @@
 //! read-modify-writes are in `alu` (same flags as the plain forms).
 //!
 //! cmpxchg16b needs a 128-bit compare-and-swap, which stable Rust's `core::sync::atomic` does
-//! not offer: [`cas128`] is inline assembly per host (`lock cmpxchg16b` on x86-64, an
-//! `ldaxp`/`stlxp` loop on AArch64), called from a helper.
+//! not offer: the helper calls the host primitive [`cas128`] (`lock cmpxchg16b` on x86-64, an
+//! `ldaxp`/`stlxp` loop on AArch64).
 
 use super::operand::Operand;
 use super::state::{off, reg};
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::X86State;
+use crate::host::atomic::cas128;
 use crate::ir::{BinOp, CmpOp, Helper, RmwOp, Temp, Width};
 use iced_x86::{Code, Instruction, Mnemonic};
 
@@ -149,86 +150,4 @@ pub extern "C" fn cmpxchg16b_helper(state: *mut u8, addr: u64, _: u64, _: u64, _
         st.gpr[reg::RDX] = (old >> 64) as u64;
     }
     0
-}
-
-/// Atomically: `old = *p; if old == expected { *p = new }; old` (sequentially consistent).
-///
-/// # Safety
-/// `p` must be 16-byte aligned and valid for reads and writes.
-#[cfg(target_arch = "x86_64")]
-pub unsafe fn cas128(p: *mut u128, expected: u128, new: u128) -> u128 {
-    let (old_lo, old_hi): (u64, u64);
-    // SAFETY: per the contract. rbx is reserved by the compiler (and may even hold a generic
-    // register operand), so the operands use fixed registers and the new low half is swapped
-    // into rbx around the instruction.
-    unsafe {
-        core::arch::asm!(
-            "xchg rsi, rbx",
-            "lock cmpxchg16b [rdi]",
-            "mov rbx, rsi",
-            in("rdi") p,
-            inout("rsi") new as u64 => _,
-            in("rcx") (new >> 64) as u64,
-            inout("rax") expected as u64 => old_lo,
-            inout("rdx") (expected >> 64) as u64 => old_hi,
-            options(nostack),
-        );
-    }
-    old_lo as u128 | (old_hi as u128) << 64
-}
-
-/// Atomically: `old = *p; if old == expected { *p = new }; old` (sequentially consistent).
-///
-/// # Safety
-/// `p` must be 16-byte aligned and valid for reads and writes.
-#[cfg(target_arch = "aarch64")]
-pub unsafe fn cas128(p: *mut u128, expected: u128, new: u128) -> u128 {
-    let (old_lo, old_hi): (u64, u64);
-    // SAFETY: per the contract. A load-acquire/store-release exclusive pair loop; on a
-    // mismatch the old value is stored back so that the 128-bit read was atomic.
-    unsafe {
-        core::arch::asm!(
-            "2:",
-            "ldaxp {olo}, {ohi}, [{p}]",
-            "cmp {olo}, {elo}",
-            "ccmp {ohi}, {ehi}, #0, eq",
-            "b.ne 3f",
-            "stlxp {st:w}, {nlo}, {nhi}, [{p}]",
-            "cbnz {st:w}, 2b",
-            "b 4f",
-            "3:",
-            "stlxp {st:w}, {olo}, {ohi}, [{p}]",
-            "cbnz {st:w}, 2b",
-            "4:",
-            p = in(reg) p,
-            elo = in(reg) expected as u64,
-            ehi = in(reg) (expected >> 64) as u64,
-            nlo = in(reg) new as u64,
-            nhi = in(reg) (new >> 64) as u64,
-            olo = out(reg) old_lo,
-            ohi = out(reg) old_hi,
-            st = out(reg) _,
-            options(nostack),
-        );
-    }
-    old_lo as u128 | (old_hi as u128) << 64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cas128_swaps_only_on_match() {
-        let v = 0x1111_2222_3333_4444_5555_6666_7777_8888u128;
-        let mut cell = Box::new(v);
-        let p = &mut *cell as *mut u128;
-        // SAFETY: a live, aligned u128.
-        unsafe {
-            assert_eq!(cas128(p, 1, 2), v);
-            assert_eq!(*p, v);
-            assert_eq!(cas128(p, v, 7), v);
-            assert_eq!(*p, 7);
-        }
-    }
 }

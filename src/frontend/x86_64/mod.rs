@@ -53,6 +53,9 @@ use std::ops::{Deref, DerefMut};
 /// The longest x86 instruction.
 const MAX_INSN_LEN: usize = 15;
 
+/// The ISA's name in messages (the guest description uses it too).
+pub const ISA_NAME: &str = "x86-64";
+
 /// A handler rejected the instruction's form (or no handler exists): it becomes a SIGILL trap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unsupported;
@@ -183,7 +186,7 @@ impl Frontend for X86Frontend {
                 ctx.truncate(mark);
                 ctx.exit = None;
                 let message = crate::frontend::unimplemented_message(
-                    <X86_64Guest as crate::runtime::Guest>::NAME,
+                    ISA_NAME,
                     addr,
                     &hex_bytes(&buf[..len]),
                     &disassemble(&insn),
@@ -231,47 +234,6 @@ pub const CPUID_80000001_ECX: u32 = 1 << 5;
 /// well. `rep bsf` (which gcc emits for ctz) still executes as tzcnt, like the host does; tzcnt
 /// and bsf agree for every non-zero input, the only inputs such code passes.
 pub const CPUID_7_EBX: u32 = 0;
-
-/// AT_HWCAP for the auxv: CPUID.1:EDX, as Linux reports it on x86-64.
-pub const fn hwcap() -> u64 {
-    CPUID_1_EDX as u64
-}
-
-/// The x86-64 guest, for the runtime.
-pub struct X86_64Guest;
-
-impl crate::runtime::Guest for X86_64Guest {
-    type State = X86State;
-    type Frontend = X86Frontend;
-    const NAME: &'static str = "x86-64";
-
-    fn frontend() -> X86Frontend {
-        X86Frontend::new()
-    }
-
-    fn initial_state(pc: GuestAddr, sp: u64) -> X86State {
-        // Default: GPRs zero, flags clear (RFLAGS 0x202: only the reserved bit and IF, which we
-        // do not model), MXCSR 0x1f80, x87 control word 0x37f.
-        let mut state = X86State::default();
-        state.header.next_pc = pc.0;
-        state.rip = pc.0;
-        state.gpr[state::reg::RSP] = sp;
-        state
-    }
-
-    fn pc(state: &X86State) -> GuestAddr {
-        GuestAddr(state.header.next_pc)
-    }
-
-    fn set_pc(state: &mut X86State, pc: GuestAddr) {
-        state.header.next_pc = pc.0;
-        state.rip = pc.0;
-    }
-
-    fn header(state: &mut X86State) -> &mut crate::runtime::StateHeader {
-        &mut state.header
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -347,8 +309,8 @@ mod semantics_tests {
     use super::state::reg;
     use super::testutil::{block, run, BASE};
     use super::*;
+    use crate::ir::protocol::ExitReason;
     use crate::ir::{Op, RmwOp};
-    use crate::runtime::ExitReason;
 
     #[test]
     fn fs_and_gs_overrides_add_the_segment_base() {

@@ -130,7 +130,7 @@ mod tests {
     use crate::frontend::x86_64::state::reg;
     use crate::frontend::x86_64::testutil::run;
     use crate::frontend::x86_64::X86State;
-    use crate::runtime::ExitReason;
+    use crate::ir::protocol::ExitReason;
     use iced_x86::{Decoder, DecoderOptions};
 
     /// Walks 0F 0D and 0F 18-1F with every ModRM byte after each prefix combination: every

@@ -1,7 +1,7 @@
 //! The x86-64 guest state: what translated code reads and writes through `StateOffset`s.
 
+use crate::ir::protocol::StateHeader;
 use crate::ir::StateOffset;
-use crate::runtime::StateHeader;
 use std::mem::offset_of;
 
 /// Architectural state of one x86-64 guest thread.

@@ -4,8 +4,8 @@
 
 use super::{X86Frontend, X86State};
 use crate::frontend::{Frontend, SliceCode};
+use crate::ir::protocol::ExitReason;
 use crate::ir::{interp, Block, GuestAddr};
-use crate::runtime::ExitReason;
 
 /// Where test code is placed.
 pub const BASE: u64 = 0x40_0000;

@@ -5,8 +5,8 @@
 
 use super::*;
 use crate::backend::CompiledBlock;
+use crate::ir::protocol::StateHeader;
 use crate::ir::{Block, Builder, StateOffset, Width};
-use crate::runtime::StateHeader;
 use std::cell::RefCell;
 use std::mem::offset_of;
 
@@ -33,7 +33,6 @@ struct ToyGuest;
 impl Guest for ToyGuest {
     type State = ToyState;
     type Frontend = ToyFrontend;
-    const NAME: &'static str = "toy";
     fn frontend() -> ToyFrontend {
         ToyFrontend
     }
@@ -326,4 +325,72 @@ fn invalidate_exit_drops_translations_and_continues_after_it() {
     assert_eq!(state.trace, [0x1000, 0x1002, 0x1004, 0x1006, 0x1000, 0x1002]);
     assert_eq!(outcome, Outcome::Exit(2));
     assert_eq!(d.stats().flushes, 2, "one flush per invalidate exit");
+}
+
+/// Toy code with `insns` at BASE and `far` at BASE + 0x80, illegal instructions between.
+fn code_with_far_block(insns: &[[u8; 2]], far: [u8; 2]) -> ToyCode {
+    let mut all = vec![[0xff, 0]; 0x41];
+    all[..insns.len()].copy_from_slice(insns);
+    all[0x40] = far;
+    ToyCode::new(&all)
+}
+
+/// The guest runs 0x1000 (syscall), 0x1002 (`reach` 0x1080), 0x1080 (jump 0x1000); at the
+/// second syscall it rewrites 0x1080 into a syscall and reports the range changed.
+fn run_with_changed_far_block(reach: [u8; 2]) -> (Dispatcher<ToyGuest, ToyBackend>, ToyState, Outcome) {
+    let code = code_with_far_block(&[[SYSCALL, 0], reach], [JUMP, 0]);
+    let mut d = dispatcher(1 << 20);
+    let mut state = start();
+    let mut calls = 0;
+    let outcome = run(&mut d, &mut state, &code, |state| {
+        calls += 1;
+        match calls {
+            1 => {
+                state.reg = BASE + 0x80;
+                SyscallAction::Continue
+            }
+            2 => {
+                code.0.borrow_mut()[0x80] = SYSCALL;
+                SyscallAction::InvalidateTranslations { start: BASE + 0x80, end: BASE + 0x82 }
+            }
+            _ => SyscallAction::Exit(calls),
+        }
+    });
+    (d, state, outcome)
+}
+
+#[test]
+fn changed_range_drops_only_its_blocks() {
+    // 0x1080 is reached by an indirect branch (the jump table, no chain into it): dropping it
+    // alone is enough, and the guest then runs the new code there.
+    let (d, state, outcome) = run_with_changed_far_block([INDIRECT, 0]);
+    assert_eq!(outcome, Outcome::Exit(3));
+    assert_eq!(state.trace, [0x1000, 0x1002, 0x1080, 0x1000, 0x1002, 0x1080]);
+    let s = d.stats();
+    assert_eq!((s.flushes, s.range_invalidations, s.blocks_invalidated), (0, 1, 1));
+    assert_eq!(s.blocks_translated, 4, "0x1000 and 0x1002 survive; 0x1080 is translated again");
+}
+
+#[test]
+fn changed_range_with_a_chain_into_it_flushes() {
+    // 0x1002 jumps to 0x1080 directly and was linked to it: the chain must not survive.
+    let (d, state, outcome) = run_with_changed_far_block([JUMP, 0x80]);
+    assert_eq!(outcome, Outcome::Exit(3));
+    assert_eq!(state.trace, [0x1000, 0x1002, 0x1080, 0x1000, 0x1002, 0x1080]);
+    let s = d.stats();
+    assert_eq!((s.flushes, s.range_invalidations), (1, 0));
+    assert_eq!(s.blocks_translated, 5, "0x1002 and 0x1080 are translated again after the flush");
+}
+
+#[test]
+fn generation_moves_on_with_every_flush_and_range_invalidation() {
+    let mut d = dispatcher(1 << 20);
+    let code = ToyCode::new(&[[JUMP, 0]]);
+    let before = d.cache.generation();
+    d.flush();
+    assert_eq!(d.cache.generation(), before + 1);
+    let _ = d.block_at(GuestAddr(BASE), &code);
+    d.invalidate(BASE..BASE + 2);
+    assert_eq!(d.cache.generation(), before + 2);
+    assert!(d.blocks.is_empty());
 }

@@ -1,15 +1,14 @@
 //! The AArch64 guest ABI: syscall numbers (the kernel's asm-generic table, `asm-generic/unistd.h`
 //! with arm64's `__ARCH_WANT_*` choices; a test checks every row against the installed
-//! header), the register convention and the asm-generic struct layouts.
+//! header) and the asm-generic struct layouts.
 //!
 //! AArch64 has no open, stat, pipe, fork, ... (only their *at / 2 / p / clone forms): those
 //! calls are simply absent from this table, so an AArch64 guest never makes them and, on an
 //! AArch64 host, [`crate::syscall::compat`] emulates them for an x86-64 guest.
 
 use super::{AbiInfo, SyscallTable};
-use crate::frontend::aarch64::A64State;
 use crate::syscall::convert::{OpenFlagBits, StatLayout};
-use crate::syscall::{GuestAbi, GuestRegs, Segment, Sysno::*};
+use crate::syscall::{GuestAbi, Sysno::*};
 
 /// `(number, call)` rows, in number order.
 #[rustfmt::skip]
@@ -59,7 +58,6 @@ pub const ENTRIES: &[(u32, crate::syscall::Sysno)] = &[
 pub static TABLE: SyscallTable = SyscallTable::new(ENTRIES);
 
 pub static INFO: AbiInfo = AbiInfo {
-    name: "aarch64",
     machine: "aarch64",
     table: &TABLE,
     stat: StatLayout::Generic,
@@ -69,34 +67,13 @@ pub static INFO: AbiInfo = AbiInfo {
     min_sigstksz: 5120,
 };
 
-/// The AArch64 guest: `svc #0` with the number in x8, arguments in x0..x5, the result in x0.
-/// Nothing else changes (the kernel preserves every other register).
+/// The AArch64 (asm-generic) syscall ABI, for [`crate::syscall::SyscallLayer::handle`].
+/// Where a call's number, arguments and result live is the guest state's business
+/// ([`GuestRegs`]).
+///
+/// [`GuestRegs`]: crate::syscall::GuestRegs
 pub struct Aarch64;
 
 impl GuestAbi for Aarch64 {
-    type State = A64State;
     const INFO: &'static AbiInfo = &INFO;
-
-    fn syscall_number(s: &A64State) -> u64 {
-        s.x[8]
-    }
-
-    fn syscall_args(s: &A64State) -> [u64; 6] {
-        [s.x[0], s.x[1], s.x[2], s.x[3], s.x[4], s.x[5]]
-    }
-
-    fn set_syscall_result(s: &mut A64State, value: u64) {
-        s.x[0] = value;
-    }
-}
-
-impl GuestRegs for A64State {
-    /// AArch64 has no segment registers (its thread pointer is TPIDR_EL0, written by `msr`).
-    fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
-        None
-    }
-
-    fn set_stack_pointer(&mut self, sp: u64) {
-        self.sp = sp;
-    }
 }

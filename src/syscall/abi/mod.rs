@@ -53,8 +53,6 @@ impl SyscallTable {
 
 /// Everything about a guest (or host) ABI that the handlers need, as data.
 pub struct AbiInfo {
-    /// For messages: "x86-64", "aarch64".
-    pub name: &'static str,
     /// What `uname` reports in `machine` ("x86_64", "aarch64").
     pub machine: &'static str,
     pub table: &'static SyscallTable,

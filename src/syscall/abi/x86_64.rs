@@ -1,11 +1,10 @@
 //! The x86-64 guest ABI: syscall numbers (from the kernel's
 //! `arch/x86/entry/syscalls/syscall_64.tbl`, as installed in `asm/unistd_64.h`; a test checks
-//! every row against that header), the register convention and the x86-64 struct layouts.
+//! every row against that header) and the x86-64 struct layouts.
 
 use super::{AbiInfo, SyscallTable};
-use crate::frontend::x86_64::state::{reg, X86State};
 use crate::syscall::convert::{OpenFlagBits, StatLayout};
-use crate::syscall::{GuestAbi, GuestRegs, Segment, Sysno::*};
+use crate::syscall::{GuestAbi, Sysno::*};
 
 /// `(number, call)` rows, in number order.
 #[rustfmt::skip]
@@ -61,7 +60,6 @@ pub const ENTRIES: &[(u32, crate::syscall::Sysno)] = &[
 pub static TABLE: SyscallTable = SyscallTable::new(ENTRIES);
 
 pub static INFO: AbiInfo = AbiInfo {
-    name: "x86-64",
     machine: "x86_64",
     table: &TABLE,
     stat: StatLayout::X86_64,
@@ -71,43 +69,12 @@ pub static INFO: AbiInfo = AbiInfo {
     min_sigstksz: 2048,
 };
 
-/// The x86-64 guest: `syscall` with the number in rax, arguments in rdi, rsi, rdx, r10, r8,
-/// r9, the result in rax.
+/// The x86-64 syscall ABI, for [`crate::syscall::SyscallLayer::handle`]. Where a call's
+/// number, arguments and result live is the guest state's business ([`GuestRegs`]).
+///
+/// [`GuestRegs`]: crate::syscall::GuestRegs
 pub struct X86_64;
 
 impl GuestAbi for X86_64 {
-    type State = X86State;
     const INFO: &'static AbiInfo = &INFO;
-
-    fn syscall_number(s: &X86State) -> u64 {
-        s.gpr[reg::RAX]
-    }
-
-    fn syscall_args(s: &X86State) -> [u64; 6] {
-        let g = &s.gpr;
-        [g[reg::RDI], g[reg::RSI], g[reg::RDX], g[reg::R10], g[reg::R8], g[reg::R9]]
-    }
-
-    /// The `syscall` instruction itself leaves the return address in rcx and RFLAGS in r11
-    /// (Intel SDM, SYSCALL), and the kernel returns with them unchanged. User code always runs
-    /// with IF (bit 9) set, so r11 has it too.
-    fn set_syscall_result(s: &mut X86State, value: u64) {
-        const RFLAGS_IF: u64 = 1 << 9;
-        s.gpr[reg::RAX] = value;
-        s.gpr[reg::RCX] = s.rip;
-        s.gpr[reg::R11] = s.rflags() | RFLAGS_IF;
-    }
-}
-
-impl GuestRegs for X86State {
-    fn segment_base(&mut self, segment: Segment) -> Option<&mut u64> {
-        Some(match segment {
-            Segment::Fs => &mut self.fs_base,
-            Segment::Gs => &mut self.gs_base,
-        })
-    }
-
-    fn set_stack_pointer(&mut self, sp: u64) {
-        self.gpr[reg::RSP] = sp;
-    }
 }

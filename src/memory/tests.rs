@@ -1,7 +1,9 @@
 //! Unit tests of [`GuestMemory`]: each runs real host mappings, placed by the kernel (so tests
 //! running in parallel threads never collide), and unmaps them on drop.
 
+use super::code::CodeSource;
 use super::*;
+use crate::ir::GuestAddr;
 use libc::{MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_EXEC, PROT_READ};
 use libc::{PROT_NONE, PROT_WRITE};
 

@@ -20,14 +20,15 @@
 //!
 //! Protections: the table records what the guest asked for. Host pages are never executable
 //! (translated code runs from the code cache); a guest page with any access at all is host
-//! readable, so the frontends can read guest code through [`CodeSource`] even when the guest
+//! readable, so the frontends can read guest code through [`code::CodeSource`] even when the guest
 //! asked for execute-only.
 //!
 //! Invalidation of translations: every operation that unmaps, re-protects or replaces guest
 //! memory that was executable (guest view) increments [`GuestMemory::code_generation`] and
-//! records the address range; the runtime compares the counter after each memory syscall and
-//! drains the ranges with [`GuestMemory::take_invalidated`] to drop the affected translations.
-//! The methods return nothing extra for this, so the syscall layer only forwards results.
+//! records the address range; after each memory syscall the syscall layer drains the ranges
+//! with [`GuestMemory::take_invalidated`] and reports them, and the dispatcher drops the
+//! translations of that range from the code cache. The methods return nothing extra for this,
+//! so the syscall layer only forwards results.
 //!
 //! Not tracked: guest *writes* to memory that is writable and executable at once (a JIT in
 //! the guest). Such code changes without a syscall, so its translations are not invalidated;
@@ -38,10 +39,12 @@
 //! them for the guest. `prot` and `flags` use the Linux generic values, identical for the
 //! x86-64 and AArch64 ABIs.
 //!
+//! Guest code is read through [`code::CodeSource`], which [`GuestMemory`] implements.
+//!
 //! Pages are 4 KiB (the guest's `AT_PAGESZ`); a host with larger pages is not supported yet.
 
-use crate::frontend::CodeSource;
-use crate::ir::GuestAddr;
+pub mod code;
+
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -660,33 +663,6 @@ impl Drop for GuestMemory {
         if self.unmap_on_drop {
             self.unmap_all();
         }
-    }
-}
-
-impl CodeSource for GuestMemory {
-    /// Reads from guest memory that is mapped with guest `PROT_EXEC`, across adjacent
-    /// executable mappings; stops at the first byte that is not.
-    fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
-        let start = addr.0;
-        let Some(want_end) = start.checked_add(buf.len() as u64) else {
-            return 0;
-        };
-        // Called for every block translated: walk the table without allocating.
-        let Some(first) = self.region_at(start).filter(Region::is_exec) else {
-            return 0;
-        };
-        let mut end = first.end.min(want_end);
-        let rest = if end < want_end { end..want_end } else { end..end };
-        for (&s, &(e, prot)) in self.regions.range(rest) {
-            if s != end || prot & libc::PROT_EXEC == 0 {
-                break;
-            }
-            end = e.min(want_end);
-        }
-        let n = (end - start) as usize;
-        // SAFETY: [start, end) is guest memory with guest PROT_EXEC, which is host-readable.
-        unsafe { std::ptr::copy_nonoverlapping(start as *const u8, buf.as_mut_ptr(), n) };
-        n
     }
 }
 

@@ -1,0 +1,134 @@
+//! The guests: one description per guest ISA, tying together everything xlate knows about it.
+//!
+//! A guest ISA is its state struct and frontend (from [`crate::frontend`]), its Linux syscall
+//! ABI (the number table and struct layouts in [`crate::syscall::abi`], the register
+//! convention here), and the facts the loader writes into the initial stack (ELF machine,
+//! AT_PLATFORM, AT_HWCAP, AT_MINSIGSTKSZ). Each guest has one module here ([`x86_64`],
+//! [`aarch64`]) that implements [`Guest`] and holds its [`GuestInfo`]; [`GuestArch`] lists the
+//! guests, and is the only place that matches over them. Adding a guest ISA adds its frontend,
+//! its syscall table, a module here and a [`GuestArch`] variant; nothing else branches on the
+//! guest.
+//!
+//! This layer sits above the frontends and the syscall layer (it implements their traits for
+//! its state types) and below the loader and the runtime (which read the descriptions).
+
+pub mod aarch64;
+pub mod x86_64;
+
+use crate::frontend::Frontend;
+use crate::ir::protocol::StateHeader;
+use crate::ir::GuestAddr;
+use crate::syscall::{AbiInfo, GuestAbi, GuestRegs};
+
+/// A guest ISA as the dispatcher and the syscall layer run it: its state struct, its frontend,
+/// and its syscall ABI.
+pub trait Guest {
+    /// The guest state struct: `#[repr(C)]`, with a [`StateHeader`] at offset 0.
+    type State: Default + Clone + 'static;
+    type Frontend: Frontend;
+
+    fn frontend() -> Self::Frontend;
+
+    /// The state at process start: `pc` at the entry point, stack pointer at `sp`, everything
+    /// else as the Linux ABI of this guest promises (zero registers, default FP control).
+    fn initial_state(pc: GuestAddr, sp: u64) -> Self::State;
+
+    fn pc(state: &Self::State) -> GuestAddr;
+    fn set_pc(state: &mut Self::State, pc: GuestAddr);
+
+    /// The [`StateHeader`] at the start of the state, where a block that returns to the
+    /// dispatcher says why (usually just `&mut state.header`).
+    fn header(state: &mut Self::State) -> &mut StateHeader;
+}
+
+/// A [`Guest`] that runs Linux programs: its state answers the syscall layer's questions
+/// ([`GuestRegs`]), and it has a syscall ABI and a [`GuestInfo`].
+pub trait LinuxGuest: Guest<State: GuestRegs> {
+    /// The syscall number table and struct layouts.
+    type Abi: GuestAbi;
+    /// What the loader and the messages need to know.
+    const INFO: &'static GuestInfo;
+}
+
+/// The facts about one guest ISA that are data: what the loader writes into the auxiliary
+/// vector and what messages call it. Its Linux ABI facts (uname machine, which is also
+/// AT_PLATFORM, and MINSIGSTKSZ) live once, in the syscall ABI's [`AbiInfo`].
+pub struct GuestInfo {
+    /// For messages ("x86-64", "aarch64"): the frontend's name of its ISA.
+    pub name: &'static str,
+    /// ELF `e_machine` of this guest's executables.
+    pub elf_machine: u16,
+    /// AT_HWCAP and AT_HWCAP2: only the features the frontend implements.
+    pub hwcap: (u64, u64),
+    /// The guest's Linux syscall ABI.
+    pub abi: &'static AbiInfo,
+}
+
+impl GuestInfo {
+    /// A short name for messages ("x86-64", "aarch64").
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The AT_PLATFORM string Linux gives for this architecture (what `uname -m` says).
+    pub fn platform(&self) -> &'static str {
+        self.abi.machine
+    }
+
+    /// AT_MINSIGSTKSZ: the space a signal frame needs. Linux computes it from the CPU's
+    /// register state size; xlate's guests have no AVX/SVE state, so this is the
+    /// architecture's MINSIGSTKSZ constant from the uapi headers.
+    pub fn min_signal_stack_size(&self) -> u64 {
+        self.abi.min_sigstksz
+    }
+}
+
+/// The guest ISAs xlate runs, as picked by an executable's `e_machine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GuestArch {
+    X86_64,
+    Aarch64,
+}
+
+/// Something to do with a guest whose type is only known at run time: see
+/// [`GuestArch::with_guest`].
+pub trait WithGuest {
+    type Output;
+    fn call<G: LinuxGuest>(self) -> Self::Output;
+}
+
+impl GuestArch {
+    /// Every guest, for lookups by a fact.
+    pub const ALL: [GuestArch; 2] = [GuestArch::X86_64, GuestArch::Aarch64];
+
+    /// The guest whose executables have this ELF `e_machine`.
+    pub fn from_elf_machine(machine: u16) -> Option<GuestArch> {
+        GuestArch::ALL.into_iter().find(|arch| arch.info().elf_machine == machine)
+    }
+
+    /// The guest's description.
+    pub fn info(self) -> &'static GuestInfo {
+        self.with_guest(Info)
+    }
+
+    /// Runs `f` with this guest's type: the one place that maps a run-time guest to its type.
+    pub fn with_guest<F: WithGuest>(self, f: F) -> F::Output {
+        match self {
+            GuestArch::X86_64 => f.call::<x86_64::X86_64Guest>(),
+            GuestArch::Aarch64 => f.call::<aarch64::Aarch64Guest>(),
+        }
+    }
+}
+
+/// [`GuestArch::info`] through [`GuestArch::with_guest`].
+struct Info;
+
+impl WithGuest for Info {
+    type Output = &'static GuestInfo;
+    fn call<G: LinuxGuest>(self) -> &'static GuestInfo {
+        G::INFO
+    }
+}
+
+#[cfg(test)]
+mod tests;

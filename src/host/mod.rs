@@ -1,0 +1,11 @@
+//! Host primitives: the few things xlate asks of the machine it runs on that are neither
+//! guest nor translation logic, each a thin, `unsafe`-bounded wrapper with its contract
+//! written down. The bottom layer: it imports nothing else of xlate.
+//!
+//! * [`atomic`]: the 128-bit compare-and-swap (inline assembly per host ISA);
+//! * [`icache`]: making freshly written code visible to instruction fetch;
+//! * [`syscall`]: issuing a raw system call, and fork(2) of xlate itself.
+
+pub mod atomic;
+pub mod icache;
+pub mod syscall;
