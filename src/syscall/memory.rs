@@ -19,6 +19,8 @@ pub trait GuestMm {
     fn munmap(&mut self, addr: u64, len: u64) -> i64;
     fn mprotect(&mut self, addr: u64, len: u64, prot: u64) -> i64;
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64;
+    fn shmat(&mut self, id: u64, addr: u64, flags: u64) -> i64;
+    fn shmdt(&mut self, addr: u64) -> i64;
     /// The guest ranges whose executable memory was unmapped, replaced or re-protected since
     /// the last call (translations of them must be dropped).
     fn take_invalidated(&mut self) -> Vec<Range<u64>>;
@@ -36,6 +38,8 @@ pub(crate) fn handle(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         Sysno::munmap => mem.munmap(a[0], a[1]),
         Sysno::mprotect => mem.mprotect(a[0], a[1], a[2]),
         Sysno::mremap => mem.mremap(a[0], a[1], a[2], a[3], a[4]),
+        Sysno::shmat => mem.shmat(a[0], a[1], a[2]),
+        Sysno::shmdt => mem.shmdt(a[0]),
         _ => return err(libc::ENOSYS),
     };
     let touched = mem.take_invalidated();
@@ -72,6 +76,13 @@ impl GuestMm for GuestMemory {
     }
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64 {
         raw(GuestMemory::mremap(self, old, old_len, new_len, flags as i32, new))
+    }
+    /// The kernel takes the id and flags as `int`s.
+    fn shmat(&mut self, id: u64, addr: u64, flags: u64) -> i64 {
+        raw(GuestMemory::shmat(self, id as i32, addr, flags as i32))
+    }
+    fn shmdt(&mut self, addr: u64) -> i64 {
+        raw(GuestMemory::shmdt(self, addr))
     }
     fn take_invalidated(&mut self) -> Vec<Range<u64>> {
         GuestMemory::take_invalidated(self)
@@ -172,6 +183,12 @@ impl GuestMm for TestMm {
         -(libc::EINVAL as i64)
     }
     fn mremap(&mut self, _: u64, _: u64, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn shmat(&mut self, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn shmdt(&mut self, _: u64) -> i64 {
         -(libc::EINVAL as i64)
     }
     fn take_invalidated(&mut self) -> Vec<Range<u64>> {
