@@ -37,6 +37,8 @@ pub struct StartError {
     pub message: String,
     /// The exit status: 127 for a missing program, 126 for one that cannot be run.
     pub exit_code: i32,
+    /// The signal to die by instead, where Linux kills the process during exec.
+    pub signal: Option<i32>,
 }
 
 impl fmt::Display for StartError {
@@ -63,8 +65,11 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         *first = argv0.clone();
     }
     let hwcap = |arch: GuestArch| arch.info().hwcap;
-    let program = loader::load(&path, &argv, &env, &mut memory, hwcap)
-        .map_err(|e| StartError { message: e.to_string(), exit_code: e.exit_code() })?;
+    let program = loader::load(&path, &argv, &env, &mut memory, hwcap).map_err(|e| StartError {
+        message: e.to_string(),
+        exit_code: e.exit_code(),
+        signal: e.signal(),
+    })?;
     program.arch.with_guest(RunGuest { program: &program, memory, options })
 }
 
@@ -91,7 +96,7 @@ fn run_guest<G: LinuxGuest>(
     memory: GuestMemory,
     options: &Options,
 ) -> Result<Outcome, StartError> {
-    let internal = |what: String| StartError { message: what, exit_code: 126 };
+    let internal = |what: String| StartError { message: what, exit_code: 126, signal: None };
     let cache = CodeCache::new(CodeCache::DEFAULT_SIZE)
         .map_err(|e| internal(format!("cannot create the code cache: {e}")))?;
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)

@@ -25,7 +25,9 @@
 //! tables and layouts chosen, never in special cases here.
 //!
 //! Guest addresses are host addresses, so pointers are forwarded unchanged wherever the
-//! layouts agree.
+//! layouts agree; before a call reaches a handler, the pointer arguments that
+//! [`abi::pointers`] describes are checked against the guest's mappings (EFAULT otherwise), so
+//! that the kernel never reads or writes xlate's own memory for the guest.
 
 pub mod abi;
 pub mod compat;
@@ -256,7 +258,10 @@ impl SyscallLayer {
         }
         let (action, refused) = match treatment::treatment(sys) {
             treatment::Treatment::Refused { errno, reason } => (err(errno), Some(reason)),
-            _ => (self.dispatch(cx, sys, args), None),
+            _ => match memory::check_pointers(&*cx.mem, sys, &args) {
+                Ok(()) => (self.dispatch(cx, sys, args), None),
+                Err(e) => (err(e), None),
+            },
         };
         if self.strace {
             strace::result(sys, &action, refused);
