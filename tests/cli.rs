@@ -61,7 +61,12 @@ fn help_goes_to_stdout_and_exits_0() {
 fn version_goes_to_stdout_and_exits_0() {
     let out = xlate(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), format!("xlate {}\n", env!("CARGO_PKG_VERSION")));
+    // The version, the host backend (this build's architecture) and the guest ISAs.
+    let host = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
+    assert_eq!(
+        text(&out.stdout),
+        format!("xlate {} (host backend: {host}; guests: x86-64, aarch64)\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -587,4 +592,18 @@ fn perfmap_names_guest_functions() {
     for name in [" guest:main", " guest:square", " guest:_start"] {
         assert!(map.lines().any(|l| l.contains(name)), "no block of {name} in:\n{map}");
     }
+}
+
+/// XLATE_STRACE and XLATE_STATS turn the options on, as QEMU_STRACE does for qemu-user.
+#[test]
+fn environment_turns_options_on() {
+    let hello = "guest-bins/prebuilt/aarch64-glibc/hello";
+    let out =
+        xlate_command().env("XLATE_STRACE", "1").env("XLATE_STATS", "json").arg(hello).output().unwrap();
+    assert_eq!(text(&out.stdout), "Hello, world!\n");
+    let err = text(&out.stderr);
+    assert!(err.contains("exit_group(0)"), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("{\"guest\":\"aarch64\"")), "{err}");
+    let quiet = xlate_command().env("XLATE_STRACE", "0").arg(hello).output().unwrap();
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
 }

@@ -3,13 +3,14 @@
 //! the guest's PC and runs it ([`Dispatcher`]), the translation statistics ([`stats`]) and the
 //! perf map for host profilers ([`perfmap`]).
 
+pub mod binfmt;
 mod dispatcher;
 pub mod perfmap;
 mod program;
 pub mod stats;
 
 pub use dispatcher::{Dispatcher, GuestEnv, Outcome, SyscallAction};
-pub use program::{die_by_signal, run_program, Options, StartError, StatsFormat};
+pub use program::{die_by_signal, run_program, Options, StartError, StatsFormat, HOST_NAME};
 
 // What a program embedding the runtime also names: the exit reasons of translated code and
 // the guest memory it runs with (they live in the layers below).

@@ -95,8 +95,8 @@ impl WithGuest for RunGuest<'_> {
     }
 }
 
-/// The host ISA, for the `--stats` title.
-const HOST_NAME: &str = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
+/// The host ISA, for the `--stats` title and `--version`.
+pub const HOST_NAME: &str = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
 
 /// Runs a loaded program of guest `G` on the host backend.
 fn run_guest<G: LinuxGuest>(
