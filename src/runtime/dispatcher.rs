@@ -14,6 +14,7 @@
 //! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
 //! expensive work (translation, linking, syscalls) happens only on the rarer exits.
 
+use super::signals::IN_TRANSLATED_CODE;
 use super::stats::Stats;
 use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
@@ -23,6 +24,7 @@ use crate::ir::protocol::ExitReason;
 use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
 use crate::memory::code::CodeSource;
 use hashbrown::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// What the syscall layer tells the dispatcher after a guest system call.
@@ -92,10 +94,13 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     pub fn run(&mut self, state: &mut G::State, env: &mut impl GuestEnv<G::State>) -> Outcome {
         let mut host = self.block_at(G::pc(state), env.code());
         loop {
+            // Faults while translated code runs are the guest's (runtime::signals).
+            IN_TRANSLATED_CODE.store(true, Ordering::Relaxed);
             // SAFETY: `state` is a live state struct of guest `G` (the only kind of block in
             // this cache), and `host` is the entry of a block that `self.backend` compiled into
             // `self.cache` since its last flush.
             unsafe { self.backend.enter(&self.cache, (state as *mut G::State).cast(), host) };
+            IN_TRANSLATED_CODE.store(false, Ordering::Relaxed);
             self.stats.dispatcher_entries += 1;
 
             // Field by field, not a copy of the whole header: the block has just stored these

@@ -4,6 +4,7 @@
 
 mod dispatcher;
 mod program;
+pub mod signals;
 pub mod stats;
 
 pub use dispatcher::{Dispatcher, GuestEnv, Outcome, SyscallAction};

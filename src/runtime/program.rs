@@ -94,6 +94,7 @@ fn run_guest<G: LinuxGuest>(
     let internal = |what: String| StartError { message: what, exit_code: 126 };
     let cache = CodeCache::new(CodeCache::DEFAULT_SIZE)
         .map_err(|e| internal(format!("cannot create the code cache: {e}")))?;
+    super::signals::install(cache.exec_range());
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
     let mut state = G::initial_state(GuestAddr(program.entry), program.stack_pointer);

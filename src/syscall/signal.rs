@@ -8,21 +8,24 @@
 //! handler sets the host disposition to SIG_DFL: a signal the guest wanted to catch then ends
 //! the process (loudly) instead of being silently ignored.
 //!
-//! The synchronous fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) are only recorded:
-//! the runtime may use host handlers of its own for them.
+//! SIGSEGV and SIGBUS are the runtime's: its host handler (`runtime::signals`) catches them
+//! for its own purposes and applies the guest's disposition, which this layer publishes for
+//! it in an async-signal-safe table ([`guest_handler`]). Their host disposition is never
+//! changed here.
 //!
 //! rt_sigprocmask is forwarded, not recorded (see the dispatcher): the guest's mask is the
 //! process's mask.
 
 use super::memory::{read_bytes, write_bytes};
 use super::{err, forward, host, Action, Ctx, Sysno};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Highest signal number (`_NSIG`, the same on x86-64 and AArch64).
 const NSIG: usize = 64;
 /// The kernel's `sigset_t` size on both 64-bit ABIs.
 const SIGSET_SIZE: u64 = 8;
-const SIG_DFL: u64 = 0;
-const SIG_IGN: u64 = 1;
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
 const SS_ONSTACK: i32 = 1;
 const SS_DISABLE: i32 = 2;
 const SS_AUTODISARM: u32 = 1 << 31;
@@ -83,8 +86,31 @@ impl Default for SignalState {
     }
 }
 
-fn is_synchronous(sig: i32) -> bool {
-    matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP)
+/// The signals whose host handler is the runtime's (see the module documentation).
+fn is_runtime_owned(sig: i32) -> bool {
+    matches!(sig, libc::SIGSEGV | libc::SIGBUS)
+}
+
+/// The guest's handler value (SIG_DFL, SIG_IGN or a guest address) for each runtime-owned
+/// signal, by signal number - 1: what the runtime's host handler applies. Atomics, because a
+/// host signal handler reads them.
+static GUEST_HANDLERS: [AtomicU64; NSIG] = [const { AtomicU64::new(SIG_DFL) }; NSIG];
+
+/// The guest's handler value for `sig` (1-based) as the guest set it (SIG_DFL until then);
+/// async-signal-safe. Kept for the runtime-owned signals (SIGSEGV, SIGBUS).
+pub fn guest_handler(sig: i32) -> u64 {
+    match GUEST_HANDLERS.get((sig as usize).wrapping_sub(1)) {
+        Some(h) => h.load(Ordering::Relaxed),
+        None => SIG_DFL,
+    }
+}
+
+/// Records the disposition xlate inherited for a runtime-owned signal (SIG_IGN survives
+/// execve), before the runtime installs its own host handler.
+pub fn set_inherited_handler(sig: i32, handler: u64) {
+    if let Some(h) = GUEST_HANDLERS.get((sig as usize).wrapping_sub(1)) {
+        h.store(handler, Ordering::Relaxed);
+    }
 }
 
 impl SignalState {
@@ -106,6 +132,9 @@ impl SignalState {
         }
         if let Some(act) = self.actions[sig as usize - 1] {
             return act;
+        }
+        if is_runtime_owned(sig) {
+            return KernelSigaction { handler: guest_handler(sig), ..KernelSigaction::default() };
         }
         let mut old = KernelSigaction::default();
         let p = &mut old as *mut KernelSigaction as u64;
@@ -140,7 +169,9 @@ impl SignalState {
         if let Some(mut new) = new {
             // SIGKILL and SIGSTOP can never be blocked.
             new.mask &= !((1u64 << (libc::SIGKILL - 1)) | (1u64 << (libc::SIGSTOP - 1)));
-            if !is_synchronous(sig) {
+            if is_runtime_owned(sig) {
+                GUEST_HANDLERS[sig as usize - 1].store(new.handler, Ordering::Relaxed);
+            } else {
                 let handler = if new.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
                 let keep = (libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT) as u64;
                 let host_act = KernelSigaction { handler, flags: new.flags & keep, restorer: 0, mask: 0 };
