@@ -14,7 +14,7 @@
 //! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
 //! expensive work (translation, linking, syscalls) happens only on the rarer exits.
 
-use super::signals::IN_TRANSLATED_CODE;
+use super::signals::{self, IN_TRANSLATED_CODE};
 use super::stats::Stats;
 use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
@@ -49,6 +49,13 @@ pub trait GuestEnv<S> {
     /// Runs one guest system call. Its number and arguments are in `state`, whose PC already
     /// points after the syscall instruction.
     fn syscall(&mut self, state: &mut S) -> SyscallAction;
+    /// Delivers signal `sig` (host siginfo bytes `info`) to the guest's handler, with the
+    /// state complete and its PC where the guest continues; `Some` if the guest must end.
+    /// Test doubles without signal handling die by it.
+    fn deliver_signal(&mut self, state: &mut S, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
+        let _ = (state, info);
+        Some(Outcome::Signal(sig))
+    }
 }
 
 /// How a guest run ended.
@@ -124,6 +131,18 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 }
                 None => panic!("backend bug: unknown exit reason {reason}"),
             };
+            if signals::pending() {
+                if reason != ExitReason::Syscall as u64 {
+                    // (After a syscall the PC is set, and rt_sigreturn may have moved it.)
+                    G::set_pc(state, next);
+                }
+                while let Some((sig, info)) = signals::take_pending() {
+                    if let Some(outcome) = env.deliver_signal(state, sig, &info) {
+                        return outcome;
+                    }
+                }
+                host = self.block_at(G::pc(state), env.code());
+            }
         }
     }
 

@@ -10,6 +10,7 @@ use crate::ir::GuestAddr;
 use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
+use crate::syscall::signal::Delivered;
 use crate::syscall::{GuestRegs, SyscallLayer, SyscallOutcome};
 use std::ffi::OsString;
 use std::fmt;
@@ -135,6 +136,13 @@ where
             SyscallOutcome::CodeModified { addr, len } => {
                 SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
             }
+        }
+    }
+
+    fn deliver_signal(&mut self, state: &mut G::State, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
+        match self.syscalls.deliver_signal::<G::Abi>(state, &mut self.memory, sig, info) {
+            Delivered::Entered | Delivered::NotNow => None,
+            Delivered::Die(sig) => Some(Outcome::Signal(sig)),
         }
     }
 }

@@ -17,15 +17,23 @@
 //!   xlate bug. One line on stderr says so, naming the host PC and the fault address; then the
 //!   process dies by the signal. It is never passed to the guest.
 //!
-//! A guest handler for SIGSEGV or SIGBUS is not delivered yet: it is treated as the default
-//! action (loudly: death by the signal, never silently carrying on).
+//! A sent SIGSEGV/SIGBUS with a guest handler is recorded and delivered like any other
+//! asynchronous signal; a guest *fault* with a guest handler is not delivered yet (the precise
+//! guest PC of the faulting instruction is not recovered): the default action applies, loudly.
+//!
+//! Asynchronous delivery: for a signal with a guest handler, the syscall layer installs
+//! [`on_guest_signal`] (through the hook it offers). It records the signal and its siginfo in
+//! [`PENDING`]/[`INFO`] and returns; the dispatcher checks [`pending`] after every return from
+//! translated code and has the syscall layer build the guest's frame there, at a block
+//! boundary, where the guest state is complete in memory. A blocking host syscall interrupted
+//! by it returns EINTR (or is restarted by the kernel when the guest asked for SA_RESTART).
 //!
 //! Guest dispositions are read from [`crate::syscall::signal::guest_handler`], which is
 //! async-signal-safe (atomics). "Translated code is running" is [`IN_TRANSLATED_CODE`], set by
 //! the dispatcher around each entry into the code cache.
 
-use crate::syscall::signal::{guest_handler, set_inherited_handler, SIG_IGN};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::syscall::signal::{guest_handler, set_host_handler_installer, set_inherited_handler, SIG_IGN};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// True while the dispatcher's thread runs translated code (and the helpers it calls).
 pub(crate) static IN_TRANSLATED_CODE: AtomicBool = AtomicBool::new(false);
@@ -61,6 +69,8 @@ pub fn classify(si_code: i32, pc_in_code_cache: bool, in_translated_code: bool) 
 pub enum Response {
     /// Return; the signal is gone (a sent signal the guest ignores).
     Ignore,
+    /// Record it for delivery to the guest's handler at the next block boundary.
+    Pend,
     /// Install the default disposition and send the signal again to this thread.
     ResendWithDefault,
     /// Install the default disposition and return: the faulting instruction faults again.
@@ -72,6 +82,7 @@ pub enum Response {
 pub fn respond(origin: Origin, guest_handler: u64) -> Response {
     match origin {
         Origin::Sent if guest_handler == SIG_IGN => Response::Ignore,
+        Origin::Sent if guest_handler > SIG_IGN => Response::Pend,
         Origin::Sent => Response::ResendWithDefault,
         Origin::GuestFault => Response::RefaultWithDefault,
         Origin::XlateBug => Response::ReportBug,
@@ -83,6 +94,7 @@ pub fn respond(origin: Origin, guest_handler: u64) -> Response {
 /// executable range. The handler runs on the alternate stack the Rust runtime set up for
 /// this thread, if any (SA_ONSTACK), so that an overflow of xlate's own stack is reported.
 pub fn install(code_range: std::ops::Range<usize>) {
+    set_host_handler_installer(install_guest_handler);
     CODE_START.store(code_range.start, Ordering::Relaxed);
     CODE_END.store(code_range.end, Ordering::Relaxed);
     for sig in RUNTIME_SIGNALS {
@@ -129,6 +141,8 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.load(Ordering::Relaxed));
     match respond(origin, guest_handler(sig)) {
         Response::Ignore => {}
+        // SAFETY: `info` is the kernel's siginfo for this handler.
+        Response::Pend => unsafe { record(sig, info) },
         Response::ResendWithDefault => {
             set_default(sig);
             // SAFETY: plain syscalls; the signal stays pending (blocked while this handler
@@ -151,6 +165,73 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
             unsafe { libc::write(2, line.buf.as_ptr().cast(), line.len) };
             set_default(sig);
         }
+    }
+}
+
+/// Signals recorded for delivery to guest handlers: bit `sig - 1`.
+static PENDING: AtomicU64 = AtomicU64::new(0);
+/// The siginfo of each recorded signal, as 16 words (the last one recorded wins, as standard
+/// signals coalesce in the kernel too).
+static INFO: [[AtomicU64; 16]; 64] = [const { [const { AtomicU64::new(0) }; 16] }; 64];
+
+/// Whether a signal waits for delivery to a guest handler (one relaxed load: the dispatcher
+/// asks after every return from translated code).
+#[inline]
+pub fn pending() -> bool {
+    PENDING.load(Ordering::Relaxed) != 0
+}
+
+/// Takes the lowest recorded signal and its siginfo bytes.
+pub fn take_pending() -> Option<(i32, [u8; 128])> {
+    let set = PENDING.load(Ordering::Acquire);
+    if set == 0 {
+        return None;
+    }
+    let sig = set.trailing_zeros() as i32 + 1;
+    PENDING.fetch_and(!(1 << (sig - 1)), Ordering::AcqRel);
+    let mut info = [0u8; 128];
+    for (i, w) in INFO[sig as usize - 1].iter().enumerate() {
+        info[8 * i..8 * i + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+    }
+    Some((sig, info))
+}
+
+/// Records `sig` with its siginfo for delivery.
+///
+/// # Safety
+/// `info` points to a readable 128-byte siginfo_t.
+unsafe fn record(sig: i32, info: *const libc::siginfo_t) {
+    let Some(slot) = INFO.get(sig as usize - 1) else { return };
+    let words = info as *const u64;
+    for (i, w) in slot.iter().enumerate() {
+        // SAFETY: siginfo_t is 128 bytes and 8-aligned, per the contract.
+        w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
+    }
+    PENDING.fetch_or(1 << (sig - 1), Ordering::Release);
+}
+
+/// The host handler for a signal with a guest handler: records it (see the module docs).
+extern "C" fn on_guest_signal(sig: i32, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    unsafe { record(sig, info) };
+}
+
+/// Installs [`on_guest_signal`] for `sig` (the syscall layer's hook for rt_sigaction with a
+/// guest handler); 0 or -errno. The handler's host mask is empty: the guest's handler mask is
+/// applied when the frame is built.
+fn install_guest_handler(sig: i32, restart: bool) -> i64 {
+    // SAFETY: `act` is a fully initialised sigaction with an SA_SIGINFO-style handler.
+    let r = unsafe {
+        let mut act: libc::sigaction = std::mem::zeroed();
+        act.sa_sigaction = on_guest_signal as *const () as usize;
+        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | if restart { libc::SA_RESTART } else { 0 };
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(sig, &act, std::ptr::null_mut())
+    };
+    if r == 0 {
+        0
+    } else {
+        -i64::from(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL))
     }
 }
 
@@ -202,8 +283,7 @@ mod tests {
         }
         assert_eq!(respond(Origin::Sent, SIG_IGN), Response::Ignore);
         assert_eq!(respond(Origin::Sent, SIG_DFL), Response::ResendWithDefault);
-        // A guest handler is not delivered yet: never silently ignored, the default applies.
-        assert_eq!(respond(Origin::Sent, 0x401000), Response::ResendWithDefault);
+        assert_eq!(respond(Origin::Sent, 0x401000), Response::Pend);
     }
 
     #[test]

@@ -453,7 +453,7 @@ pub(crate) fn call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm
 /// Prints ` = result` and ends the line.
 pub(crate) fn result(sys: Sysno, action: &Action) {
     let ret = match *action {
-        Action::Exit(_) => None,
+        Action::Exit(_) | Action::RegistersRestored => None,
         Action::Ret(r) | Action::RetCodeModified { ret: r, .. } => Some(r),
     };
     emit(&format!("{}\n", format_result(sys, ret)));
