@@ -9,7 +9,9 @@
  *   resethand: SA_RESETHAND: the first SIGUSR1 runs the handler, the second kills
  *   nested: a SIGUSR1 handler raises SIGUSR2 (SA_NODEFER-free): both run, inner first
  *   context: the handler's ucontext has the interrupted registers preserved across it
- *   kill-segv-handler: a SIGSEGV sent by kill() reaches a SIGSEGV handler */
+ *   kill-segv-handler: a SIGSEGV sent by kill() reaches a SIGSEGV handler
+ *   sigsuspend: SIGUSR1 blocked and raised, then sigsuspend() with an empty mask runs the
+ *               handler (under the temporary mask) and the block is back afterwards */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -180,6 +182,20 @@ int main(int argc, char **argv)
         set_info(SIGSEGV, segv_handler);
         kill(getpid(), SIGSEGV);
         printf("after kill: hits %d\n", hits);
+    } else if (strcmp(mode, "sigsuspend") == 0) {
+        set(SIGUSR1, mask_handler, 0, SIGUSR2);
+        sigset_t s, empty, cur;
+        sigemptyset(&s);
+        sigaddset(&s, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &s, NULL);
+        raise(SIGUSR1);
+        printf("blocked: hits %d\n", hits);
+        sigemptyset(&empty);
+        int r = sigsuspend(&empty);
+        printf("sigsuspend returned %d errno EINTR: %d; hits %d\n", r, errno == EINTR, hits);
+        sigprocmask(SIG_BLOCK, NULL, &cur);
+        printf("after: SIGUSR1 blocked %d SIGUSR2 blocked %d\n", sigismember(&cur, SIGUSR1),
+               sigismember(&cur, SIGUSR2));
     } else {
         puts("unknown mode");
         return 2;

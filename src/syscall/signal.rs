@@ -67,8 +67,7 @@ pub struct SignalDelivery {
 pub enum Delivered {
     /// The guest's registers now enter its handler.
     Entered,
-    /// Nothing to do: the guest's disposition is no longer a handler (ignored or default
-    /// changed since), or the signal is blocked now (it was sent again to stay pending).
+    /// Nothing to do: the guest ignores the signal now (its disposition changed since).
     NotNow,
     /// The process must die by this signal (the default action, or the frame could not be
     /// written: the kernel then forces SIGSEGV).
@@ -303,12 +302,11 @@ impl SignalState {
             return Delivered::Die(sig);
         }
         let bit = 1u64 << (sig - 1);
+        // The signal was unblocked when it arrived (the host handler ran), possibly under a
+        // temporary mask (sigsuspend, ppoll, pselect) that the kernel has put back since: as
+        // the kernel does, the handler runs now, and the frame keeps the mask in force after
+        // the call, which rt_sigreturn restores.
         let old_mask = host_mask(libc::SIG_BLOCK, 0);
-        if old_mask & bit != 0 {
-            // Blocked since it arrived: back to pending in the kernel, delivered on unblock.
-            resend(sig);
-            return Delivered::NotNow;
-        }
         let restorer = if act.flags & SA_RESTORER != 0 {
             act.restorer
         } else {
