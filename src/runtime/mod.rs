@@ -7,6 +7,7 @@ pub mod binfmt;
 mod dispatcher;
 pub mod perfmap;
 mod program;
+pub mod signals;
 pub mod stats;
 
 pub use dispatcher::{Dispatcher, GuestEnv, Outcome, SyscallAction};

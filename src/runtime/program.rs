@@ -12,6 +12,7 @@ use crate::loader::symbols::Symbols;
 use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
+use crate::syscall::signal::Delivered;
 use crate::syscall::{GuestRegs, SyscallLayer, SyscallOutcome};
 use std::ffi::OsString;
 use std::fmt;
@@ -112,6 +113,7 @@ fn run_guest<G: LinuxGuest>(
     let internal = |what: String| StartError { message: what, exit_code: 126, signal: None };
     let cache = CodeCache::new(CodeCache::DEFAULT_SIZE)
         .map_err(|e| internal(format!("cannot create the code cache: {e}")))?;
+    super::signals::install(cache.exec_range());
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
     if options.perf_map {
@@ -165,6 +167,13 @@ where
             SyscallOutcome::CodeModified { addr, len } => {
                 SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
             }
+        }
+    }
+
+    fn deliver_signal(&mut self, state: &mut G::State, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
+        match self.syscalls.deliver_signal::<G::Abi>(state, &mut self.memory, sig, info) {
+            Delivered::Entered | Delivered::NotNow => None,
+            Delivered::Die(sig) => Some(Outcome::Signal(sig)),
         }
     }
 }

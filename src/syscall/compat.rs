@@ -301,7 +301,8 @@ mod tests {
     use super::*;
     use crate::syscall::abi::x86_64::INFO;
     use crate::syscall::memory::TestMm;
-    use crate::syscall::{GuestRegs, Segment};
+    use crate::syscall::signal::SignalDelivery;
+    use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
     use std::ffi::CString;
     use std::path::PathBuf;
 
@@ -321,6 +322,12 @@ mod tests {
             None
         }
         fn set_stack_pointer(&mut self, _sp: u64) {}
+        fn push_signal_frame(&mut self, _mem: &dyn GuestMm, _d: &SignalDelivery) -> Result<(), Errno> {
+            Err(libc::EFAULT)
+        }
+        fn pop_signal_frame(&mut self, _mem: &dyn GuestMm) -> Result<u64, Errno> {
+            Err(libc::EFAULT)
+        }
     }
 
     fn emu(sys: Sysno, a: &[u64]) -> i64 {

@@ -148,6 +148,15 @@ pub trait GuestRegs {
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
     /// Sets the stack pointer (the child side of `clone` with a new stack).
     fn set_stack_pointer(&mut self, sp: u64);
+    /// Delivers a signal to a guest handler: writes the guest's own `rt_sigframe` (the kernel's
+    /// layout for this ISA: siginfo, ucontext with the registers, FP/SIMD state and the mask
+    /// in `d.old_mask`) below the stack pointer or at the top of `d.stack`, and sets the
+    /// registers (PC included) to enter `d.handler` as the kernel would.
+    fn push_signal_frame(&mut self, mem: &dyn GuestMm, d: &signal::SignalDelivery) -> Result<(), Errno>;
+    /// rt_sigreturn: restores every register (PC included) from the frame that
+    /// [`Self::push_signal_frame`] wrote, found from the stack pointer as the kernel finds it;
+    /// returns the signal mask saved in the frame.
+    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<u64, Errno>;
 }
 
 /// An x86 segment register with a base the guest can set.
@@ -166,6 +175,8 @@ pub(crate) enum Action {
     RetCodeModified { ret: i64, addr: u64, len: u64 },
     /// The process ends; nothing is returned to the guest.
     Exit(i32),
+    /// The call rewrote the guest's registers itself (rt_sigreturn): no result is written.
+    RegistersRestored,
 }
 
 /// `Ret(-errno)`.
@@ -242,7 +253,20 @@ impl SyscallLayer {
                 SyscallOutcome::CodeModified { addr, len }
             }
             Action::Exit(status) => SyscallOutcome::Exit(status),
+            Action::RegistersRestored => SyscallOutcome::Continue,
         }
+    }
+
+    /// Delivers signal `sig`, with the host's siginfo bytes `info`, to the guest handler the
+    /// guest set for it (see [`signal::SignalState::deliver`]).
+    pub fn deliver_signal<A: GuestAbi>(
+        &mut self,
+        state: &mut impl GuestRegs,
+        memory: &mut dyn GuestMm,
+        sig: i32,
+        info: &[u8; 128],
+    ) -> signal::Delivered {
+        self.signals.deliver(A::INFO, state, memory, sig, info, self.strace)
     }
 
     /// Looks the number up, traces, and dispatches.

@@ -87,6 +87,8 @@ pub static INFO: AbiInfo = AbiInfo {
     open_flags: OpenFlagBits::AARCH64,
     clone_tls_before_child_tid: true,
     min_sigstksz: 5120,
+    // __kernel_rt_sigreturn (arch/arm64/kernel/vdso/sigreturn.S): mov x8, #139; svc #0.
+    sigreturn_trampoline: &[0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4],
 };
 
 /// The AArch64 (asm-generic) syscall ABI, for [`crate::syscall::SyscallLayer::handle`].

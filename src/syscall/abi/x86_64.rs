@@ -94,6 +94,7 @@ pub static INFO: AbiInfo = AbiInfo {
     open_flags: OpenFlagBits::X86_64,
     clone_tls_before_child_tid: false,
     min_sigstksz: 2048,
+    sigreturn_trampoline: &[],
 };
 
 /// The x86-64 syscall ABI, for [`crate::syscall::SyscallLayer::handle`]. Where a call's
