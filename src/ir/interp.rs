@@ -106,6 +106,13 @@ pub fn eval_cmp(op: CmpOp, a: u64, b: u64, width: Width) -> u64 {
     r as u64
 }
 
+/// The value or flags of a floating-point op (see [`Op::Fp`] and [`FpRule`]).
+pub fn eval_fp(op: FpOp, prec: FpPrec, rule: FpRule, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
+    match rule {
+        FpRule::X86Sse => super::fp::eval_x86(op, prec, result, a, b, ctrl),
+    }
+}
+
 /// `a` extended from `from` bits (see [`Op::Ext`]).
 pub fn eval_ext(a: u64, from: Width, signed: bool) -> u64 {
     if signed {
@@ -225,6 +232,9 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], state: *mut u8) -> Option<&'a Exit
             Op::Cmp { op, dst, a, b, width } => t[dst.0 as usize] = eval_cmp(*op, v(a), v(b), *width),
             Op::Select { dst, cond, if_true, if_false } => {
                 t[dst.0 as usize] = if v(cond) != 0 { v(if_true) } else { v(if_false) }
+            }
+            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
+                t[dst.0 as usize] = eval_fp(*op, *prec, *rule, *result, v(a), v(b), v(ctrl))
             }
             Op::AtomicRmw { op, dst, addr, src, width } => {
                 let p = v(addr) as *mut u8;

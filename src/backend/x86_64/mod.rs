@@ -2,7 +2,8 @@
 //!
 //! The register convention and the frame are described once, in `abi`. Code generation is
 //! split by op family: `emit_alu` (constants, arithmetic, bit operations, comparisons),
-//! `emit_mem` (guest state, guest memory, atomics), `emit_call` (helper calls) and
+//! `emit_mem` (guest state, guest memory, atomics), `emit_fp` (floating point), `emit_call`
+//! (helper calls) and
 //! `exits` (block exits, chaining stubs, `link`); `lookup` is the inline lookup table of
 //! indirect exits, `listing` disassembles host code for tests and debugging.
 //!
@@ -20,6 +21,7 @@
 mod abi;
 mod emit_alu;
 mod emit_call;
+mod emit_fp;
 mod emit_mem;
 mod exits;
 mod listing;
@@ -369,6 +371,9 @@ impl Emitter {
                 emit_mem::compare_exchange(self, *dst, *addr, *expected, *new, *width)
             }
             Op::Fence => emit_mem::fence(self),
+            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
+                emit_fp::fp(self, *op, *prec, *rule, *result, *dst, *a, *b, *ctrl)
+            }
             Op::CallHelper { dst, helper, args } => emit_call::call_helper(self, *dst, helper, args),
             Op::ExitIf { cond, exit } => exits::emit_exit_if(self, *cond, exit),
         }

@@ -3,14 +3,14 @@
 //!
 //! One helper, [`sse_fp_helper`], does every operation on the whole destination register with
 //! the operation and the [`Shape`] (ps/pd/ss/sd) as parameters, using the explicit x86 rules
-//! of [`super::sse_float`]. It returns non-zero when an exception it raised is unmasked in
+//! of [`crate::ir::fp`]. It returns non-zero when an exception it raised is unmasked in
 //! MXCSR: the instruction then leaves with SIGFPE (#XM) and the destination unchanged.
 
-use super::sse_float::{self as fp, Arith, Env, Fp};
 use super::sse_move::xmm_operand;
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::off;
 use crate::frontend::x86_64::X86State;
+use crate::ir::fp::{self, Arith, Env, Fp};
 use crate::ir::{BinOp, Exit, GuestAddr, Helper, Temp, TrapKind, Width};
 use iced_x86::{Instruction, Mnemonic};
 

@@ -1,0 +1,84 @@
+//! Floating-point ops (`Op::Fp`) as SSE2 scalar instructions.
+//!
+//! [`FpRule::X86Sse`] is this host's own FPU behaviour, so the op runs natively under the
+//! guest's MXCSR: the host MXCSR is saved, the guest's control bits (rounding, DAZ, FTZ) are
+//! loaded with every exception masked and the flags cleared, the SSE instruction runs, and
+//! for [`FpResult::Flags`] the flags it raised are read back with `stmxcsr`; then the host
+//! MXCSR is restored, so Rust code (the dispatcher, helpers) never runs under the guest's
+//! modes. NaN propagation, the default NaN, min/max operand order, denormals and the masked
+//! exception responses are then the hardware's, which is what the rule names.
+//!
+//! Scratch: `rax` (MXCSR values, result), `rcx` and `rdx` (operands), `xmm0` and `xmm1`, and
+//! 16 bytes of the red zone below `rsp` (the kernel leaves 128 bytes there untouched when it
+//! delivers a signal; translated code makes no calls between the writes and reads).
+
+use super::abi::{RAX, RCX, RDX};
+use super::Emitter;
+use crate::ir::{FpOp, FpPrec, FpResult, FpRule, Temp};
+use dynasmrt::{dynasm, DynasmApi};
+
+/// MXCSR with every exception masked (bits 7..12).
+const ALL_MASKED: i32 = 0x1f80;
+/// MXCSR control bits kept from the guest (rounding, masks, FTZ, DAZ); the flags (bits 0..5)
+/// are cleared and the reserved upper half is zero.
+const CONTROL_BITS: i32 = 0xffc0;
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn fp(
+    e: &mut Emitter,
+    op: FpOp,
+    prec: FpPrec,
+    rule: FpRule,
+    result: FpResult,
+    dst: Temp,
+    a: Temp,
+    b: Temp,
+    ctrl: Temp,
+) {
+    match rule {
+        FpRule::X86Sse => {}
+    }
+    e.load(RAX, ctrl);
+    e.load(RCX, a);
+    e.load(RDX, b);
+    dynasm!(e.asm
+        ; .arch x64
+        ; stmxcsr [rsp - 16]
+        ; or eax, ALL_MASKED
+        ; and eax, CONTROL_BITS
+        ; mov [rsp - 8], eax
+        ; ldmxcsr [rsp - 8]
+    );
+    match prec {
+        FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
+        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+    }
+    match (op, prec) {
+        (FpOp::Add, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; addsd xmm0, xmm1),
+        (FpOp::Sub, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; subsd xmm0, xmm1),
+        (FpOp::Mul, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; mulsd xmm0, xmm1),
+        (FpOp::Div, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; divsd xmm0, xmm1),
+        (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; sqrtsd xmm0, xmm1),
+        (FpOp::Min, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
+        (FpOp::Max, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
+        (FpOp::Add, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
+        (FpOp::Sub, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
+        (FpOp::Mul, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
+        (FpOp::Div, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
+        (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
+        (FpOp::Min, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
+        (FpOp::Max, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
+    }
+    match (result, prec) {
+        (FpResult::Value, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
+        (FpResult::Value, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
+        (FpResult::Flags, _) => dynasm!(e.asm
+            ; .arch x64
+            ; stmxcsr [rsp - 8]
+            ; mov eax, [rsp - 8]
+            ; and eax, 0x3f
+        ),
+    }
+    dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
+    e.store(dst, RAX);
+}
