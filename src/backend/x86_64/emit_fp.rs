@@ -14,7 +14,7 @@
 
 use super::abi::{RAX, RCX, RDX};
 use super::Emitter;
-use crate::ir::{FpOp, FpPrec, FpResult, FpRule, Temp};
+use crate::ir::{FpOp, FpPrec, FpResult, FpRule, Op, Temp};
 use dynasmrt::{dynasm, DynasmApi};
 
 /// MXCSR with every exception masked (bits 7..12).
@@ -23,14 +23,31 @@ const ALL_MASKED: i32 = 0x1f80;
 /// are cleared and the reserved upper half is zero.
 const CONTROL_BITS: i32 = 0xffc0;
 
+/// The destinations of one floating-point operation: an `Op::Fp` for its value, one for its
+/// flags, or both when the two ops are adjacent with the same inputs (the frontends emit
+/// them so), which then share one MXCSR switch.
+#[derive(Clone, Copy, Default)]
+pub(super) struct FpDsts {
+    pub value: Option<Temp>,
+    pub flags: Option<Temp>,
+}
+
+impl FpDsts {
+    pub fn of(result: FpResult, dst: Temp) -> FpDsts {
+        match result {
+            FpResult::Value => FpDsts { value: Some(dst), flags: None },
+            FpResult::Flags => FpDsts { value: None, flags: Some(dst) },
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(super) fn fp(
     e: &mut Emitter,
     op: FpOp,
     prec: FpPrec,
     rule: FpRule,
-    result: FpResult,
-    dst: Temp,
+    dsts: FpDsts,
     a: Temp,
     b: Temp,
     ctrl: Temp,
@@ -69,16 +86,41 @@ pub(super) fn fp(
         (FpOp::Min, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
         (FpOp::Max, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
     }
-    match (result, prec) {
-        (FpResult::Value, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
-        (FpResult::Value, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
-        (FpResult::Flags, _) => dynasm!(e.asm
+    if let Some(dst) = dsts.value {
+        match prec {
+            FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
+            FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
+        }
+        e.store(dst, RAX);
+    }
+    if let Some(dst) = dsts.flags {
+        dynasm!(e.asm
             ; .arch x64
             ; stmxcsr [rsp - 8]
             ; mov eax, [rsp - 8]
             ; and eax, 0x3f
-        ),
+        );
+        e.store(dst, RAX);
     }
     dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
-    e.store(dst, RAX);
+}
+
+/// The flags op that may share the MXCSR switch of `value` (the op after it), if it is one.
+pub(super) fn flags_partner(value: &Op, next: Option<&Op>) -> Option<Temp> {
+    match (value, next) {
+        (
+            Op::Fp { op, prec, rule, result: FpResult::Value, a, b, ctrl, .. },
+            Some(Op::Fp {
+                op: op2,
+                prec: prec2,
+                rule: rule2,
+                result: FpResult::Flags,
+                dst,
+                a: a2,
+                b: b2,
+                ctrl: ctrl2,
+            }),
+        ) if (op, prec, rule, a, b, ctrl) == (op2, prec2, rule2, a2, b2, ctrl2) => Some(*dst),
+        _ => None,
+    }
 }
