@@ -163,6 +163,13 @@ impl Builder {
         dst
     }
 
+    /// `a op b` lane by lane (see [`Op::Lanes`]).
+    pub fn lanes(&mut self, op: LaneOp, lane: Width, a: Temp, b: Temp) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Lanes { op, lane, dst, a, b });
+        dst
+    }
+
     /// Calls a helper for its effect on guest state only.
     pub fn call_void(&mut self, helper: Helper, args: &[Temp]) {
         assert!(args.len() <= 4, "helper {} takes at most four arguments", helper.name);

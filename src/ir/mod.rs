@@ -267,6 +267,35 @@ impl RmwOp {
     ];
 }
 
+/// Lane-wise integer operations on the lanes of a 64-bit value ([`Op::Lanes`]): one half of
+/// a 128-bit vector register.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum LaneOp {
+    /// Wrapping add and subtract.
+    Add,
+    Sub,
+    /// Saturating add and subtract, unsigned (clamped to `0 ..= MAX`) and signed
+    /// (`MIN ..= MAX` of the lane width). Lanes of 8 and 16 bits only.
+    AddSatU,
+    AddSatS,
+    SubSatU,
+    SubSatS,
+}
+
+impl LaneOp {
+    /// Every operation, for tests that cover them all.
+    pub const ALL: [LaneOp; 6] =
+        [LaneOp::Add, LaneOp::Sub, LaneOp::AddSatU, LaneOp::AddSatS, LaneOp::SubSatU, LaneOp::SubSatS];
+
+    /// Whether the op exists for lanes of `lane` bits (8, 16, 32; 64-bit lanes are [`BinOp`]).
+    pub fn has_lane(self, lane: Width) -> bool {
+        match self {
+            LaneOp::Add | LaneOp::Sub => lane != Width::W64,
+            _ => matches!(lane, Width::W8 | Width::W16),
+        }
+    }
+}
+
 /// Scalar floating-point operations ([`Op::Fp`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FpOp {
@@ -420,6 +449,9 @@ pub enum Op {
     /// (see [`FpRule`]): the result's bits, or the exception flags the operation raises
     /// ([`FpResult`]). Pure: both are functions of `a`, `b` and `ctrl`.
     Fp { op: FpOp, prec: FpPrec, rule: FpRule, result: FpResult, dst: Temp, a: Temp, b: Temp, ctrl: Temp },
+    /// `dst = a op b` on each `lane`-bit lane of the 64-bit values independently (see
+    /// [`LaneOp`]; [`LaneOp::has_lane`] says which lane widths exist).
+    Lanes { op: LaneOp, lane: Width, dst: Temp, a: Temp, b: Temp },
     /// `dst = helper(state, args...)`; at most four arguments.
     CallHelper { dst: Option<Temp>, helper: Helper, args: Vec<Temp> },
     /// If `cond != 0`, leave the block by `exit`. `exit` is never [`Exit::Branch`].
@@ -454,6 +486,7 @@ impl Op {
             | Op::Cmp { dst, .. }
             | Op::Select { dst, .. }
             | Op::Fp { dst, .. }
+            | Op::Lanes { dst, .. }
             | Op::AtomicRmw { dst, .. }
             | Op::CompareExchange { dst, .. } => Some(dst),
             Op::CallHelper { dst, .. } => dst,
@@ -475,7 +508,7 @@ impl Op {
                 f(*addr);
                 f(*src)
             }
-            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } => {
+            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } | Op::Lanes { a, b, .. } => {
                 f(*a);
                 f(*b)
             }
@@ -517,7 +550,7 @@ impl Op {
                 *addr = f(*addr);
                 *src = f(*src)
             }
-            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } => {
+            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } | Op::Lanes { a, b, .. } => {
                 *a = f(*a);
                 *b = f(*b)
             }
@@ -567,7 +600,8 @@ impl Exit {
 }
 
 /// Checks the rules every frontend output must keep: temps defined once and before use, at
-/// most four helper arguments, `Sqrt` reading one operand (`a == b`), no `Branch` in `ExitIf`. Run on every block in debug builds.
+/// most four helper arguments, `Sqrt` reading one operand (`a == b`), lane ops only on their
+/// lane widths, no `Branch` in `ExitIf`. Run on every block in debug builds.
 pub fn verify(block: &Block) -> Result<(), String> {
     let mut defined = vec![false; block.temps as usize];
     let check_use = |t: Temp, defined: &[bool], at: usize| -> Result<(), String> {
@@ -592,6 +626,11 @@ pub fn verify(block: &Block) -> Result<(), String> {
         if let Op::Fp { op: FpOp::Sqrt, a, b, .. } = op {
             if a != b {
                 return Err(format!("op {i}: Sqrt with a different `a` and `b`"));
+            }
+        }
+        if let Op::Lanes { op, lane, .. } = op {
+            if !op.has_lane(*lane) {
+                return Err(format!("op {i}: {op:?} has no {}-bit lanes", lane.bits()));
             }
         }
         if let Op::ExitIf { exit: Exit::Branch { .. }, .. } = op {

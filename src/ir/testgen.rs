@@ -171,7 +171,7 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
     b.guest_insn(pc, 4);
     while b.len() < n_ops {
         let w = rng.pick(&WIDTHS);
-        let made = match rng.below(15) {
+        let made = match rng.below(16) {
             0 => Some(b.constant(rng.interesting())),
             1 => Some(b.load_state(state_offset(rng, layout, w), w)),
             2 => {
@@ -224,6 +224,17 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                     let new = operand(&mut b, rng, &mut temps);
                     Some(b.compare_exchange(a, expected, new, w))
                 }
+            }
+            15 => {
+                let op = rng.pick(&LaneOp::ALL);
+                let lane = if op.has_lane(Width::W32) {
+                    rng.pick(&[Width::W8, Width::W16, Width::W32])
+                } else {
+                    rng.pick(&[Width::W8, Width::W16])
+                };
+                let x = operand(&mut b, rng, &mut temps);
+                let y = operand(&mut b, rng, &mut temps);
+                Some(b.lanes(op, lane, x, y))
             }
             14 => {
                 let op = rng.pick(&FpOp::ALL);

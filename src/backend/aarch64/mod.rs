@@ -168,6 +168,7 @@ impl Emitter {
                 self.compare_exchange(*dst, *addr, *expected, *new, *width)
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
+            Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
             Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
                 self.fp(*op, *prec, *rule, *result, *dst, *a, *b, *ctrl)
             }

@@ -386,6 +386,7 @@ impl Emitter {
                 emit_mem::compare_exchange(self, *dst, *addr, *expected, *new, *width)
             }
             Op::Fence => emit_mem::fence(self),
+            Op::Lanes { op, lane, dst, a, b } => emit_fp::lanes(self, *op, *lane, *dst, *a, *b),
             Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
                 emit_fp::fp(self, *op, *prec, *rule, emit_fp::FpDsts::of(*result, *dst), *a, *b, *ctrl)
             }
