@@ -1,41 +1,160 @@
 //! The `xlate` command line: parses the options and hands the program to the library
-//! ([`xlate::runtime::run_program`]), then exits the way the guest did.
+//! ([`xlate::runtime::run_program`]), then exits the way the guest did. Also the two ways
+//! xlate is started without its own options: by binfmt_misc (`--binfmt install` registers it),
+//! and `--binfmt` itself.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use std::ffi::OsString;
-use xlate::runtime::{die_by_signal, run_program, Options, Outcome};
+use std::path::PathBuf;
+use xlate::runtime::binfmt::{self, BinfmtAction};
+use xlate::runtime::{die_by_signal, run_program, Options, Outcome, StatsFormat, HOST_NAME};
 
 /// Runs a statically linked x86-64 or AArch64 Linux program by dynamic binary translation.
 #[derive(Parser, Debug)]
-#[command(name = "xlate", version, override_usage = "xlate [OPTIONS] PROGRAM [ARGS]...")]
+#[command(
+    name = "xlate",
+    override_usage = "xlate [OPTIONS] PROGRAM [ARGS]...\n       xlate --binfmt install|uninstall|status"
+)]
 struct Cli {
-    /// Log each guest system call with its arguments and result on stderr.
+    /// Log each guest system call with its arguments and result on stderr (also:
+    /// XLATE_STRACE=1).
     #[arg(long)]
     strace: bool,
 
-    /// Print translation statistics on stderr when the guest ends.
+    /// Print translation statistics on stderr when the guest ends: `--stats` as text,
+    /// `--stats=json` as one JSON object (also: XLATE_STATS=text|json).
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, require_equals = true, default_missing_value = "text")]
+    stats: Option<StatsArg>,
+
+    /// Write /tmp/perf-PID.map, naming each translated block after its guest function, for
+    /// host profilers (perf record / perf report) (also: XLATE_PERFMAP=1).
     #[arg(long)]
-    stats: bool,
+    perfmap: bool,
 
     /// Give the guest NAME as its argv[0] instead of PROGRAM (as qemu-user's -0).
     #[arg(long, value_name = "NAME")]
     argv0: Option<OsString>,
 
+    /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
+    /// that their programs run through xlate when executed directly; remove it; or show it.
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "argv0", "command"])]
+    binfmt: Option<BinfmtArg>,
+
+    /// The binfmt_misc file system `--binfmt` works in.
+    #[arg(long, value_name = "DIR", default_value = binfmt::DEFAULT_DIR, requires = "binfmt")]
+    binfmt_dir: PathBuf,
+
     /// The program to run, then its arguments, passed unchanged (even ones that look like
     /// options).
-    #[arg(value_name = "PROGRAM", required = true, num_args = 1.., trailing_var_arg = true)]
+    #[arg(value_name = "PROGRAM", required_unless_present = "binfmt", num_args = 1.., trailing_var_arg = true)]
     command: Vec<OsString>,
 }
 
+/// The forms of `--stats`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum StatsArg {
+    Text,
+    Json,
+}
+
+/// The actions of `--binfmt`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum BinfmtArg {
+    Install,
+    Uninstall,
+    Status,
+}
+
 fn main() {
-    let cli = Cli::parse();
-    let options = Options { argv: cli.command, strace: cli.strace, stats: cli.stats, argv0: cli.argv0 };
+    let options = if xlate::host::auxv::started_by_binfmt_preserving_argv0() {
+        binfmt_options()
+    } else {
+        command_line_options()
+    };
     match run_program(&options) {
         Ok(Outcome::Exit(status)) => std::process::exit(status),
         Ok(Outcome::Signal(signal)) => die_by_signal(signal),
         Err(e) => {
             eprintln!("xlate: {e}");
             std::process::exit(e.exit_code)
+        }
+    }
+}
+
+/// The options of a run started by hand (or by another xlate for a guest's execve).
+fn command_line_options() -> Options {
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (host backend: {HOST_NAME}; guests: {})",
+            env!("CARGO_PKG_VERSION"),
+            xlate::guest::GuestArch::ALL.map(|g| g.info().name()).join(", ")
+        )
+        .into_boxed_str(),
+    );
+    let matches = Cli::command().version(version).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(action) = cli.binfmt {
+        run_binfmt(action, &cli.binfmt_dir);
+    }
+    let mut options = from_environment();
+    options.argv = cli.command;
+    options.argv0 = cli.argv0;
+    options.strace |= cli.strace;
+    options.perf_map |= cli.perfmap;
+    if let Some(s) = cli.stats {
+        options.stats = Some(match s {
+            StatsArg::Text => StatsFormat::Text,
+            StatsArg::Json => StatsFormat::Json,
+        });
+    }
+    options
+}
+
+/// The options of a run that binfmt_misc started through an entry with the P flag: argv is
+/// `[xlate, full path of the program, its argv[0], its arguments...]`, none of them xlate's
+/// own options, which come from the environment only.
+fn binfmt_options() -> Options {
+    let mut args = std::env::args_os().skip(1);
+    let (Some(program), Some(argv0)) = (args.next(), args.next()) else {
+        eprintln!("xlate: started by binfmt_misc without a program");
+        std::process::exit(126);
+    };
+    let mut options = from_environment();
+    options.argv = std::iter::once(program).chain(args).collect();
+    options.argv0 = Some(argv0);
+    options
+}
+
+/// The options the environment gives, as qemu-user's QEMU_STRACE: XLATE_STRACE,
+/// XLATE_STATS (text or json), XLATE_PERFMAP. Set, non-empty and not "0" turns a switch on.
+fn from_environment() -> Options {
+    let on = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    let stats = match std::env::var("XLATE_STATS").as_deref() {
+        Ok("json") => Some(StatsFormat::Json),
+        Ok("") | Ok("0") | Err(_) => None,
+        Ok(_) => Some(StatsFormat::Text),
+    };
+    Options { strace: on("XLATE_STRACE"), stats, perf_map: on("XLATE_PERFMAP"), ..Options::default() }
+}
+
+/// `--binfmt ACTION`: does it and exits (the status lines go to stdout, like `--version`).
+fn run_binfmt(action: BinfmtArg, dir: &std::path::Path) -> ! {
+    let action = match action {
+        BinfmtArg::Install => BinfmtAction::Install,
+        BinfmtArg::Uninstall => BinfmtAction::Uninstall,
+        BinfmtArg::Status => BinfmtAction::Status,
+    };
+    let result = binfmt::this_xlate().and_then(|xlate| binfmt::run(action, dir, &xlate));
+    match result {
+        Ok(lines) => {
+            for l in lines {
+                println!("{l}");
+            }
+            std::process::exit(0)
+        }
+        Err(e) => {
+            eprintln!("xlate: {e}");
+            std::process::exit(1)
         }
     }
 }

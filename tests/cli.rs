@@ -61,7 +61,12 @@ fn help_goes_to_stdout_and_exits_0() {
 fn version_goes_to_stdout_and_exits_0() {
     let out = xlate(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), format!("xlate {}\n", env!("CARGO_PKG_VERSION")));
+    // The version, the host backend (this build's architecture) and the guest ISAs.
+    let host = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
+    assert_eq!(
+        text(&out.stdout),
+        format!("xlate {} (host backend: {host}; guests: x86-64, aarch64)\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -505,4 +510,100 @@ fn guest_code_is_never_mapped_executable() {
     let perms = |line: &str| line.split_whitespace().nth(1).unwrap().to_string();
     assert!(perms(&native_line).contains('x'), "natively the code is executable: {native_line}");
     assert!(!perms(&translated_line).contains('x'), "guest code mapped executable: {translated_line}");
+}
+
+/// `--stats=json`: one JSON object on stderr with the documented fields; stdout is the guest's
+/// alone; a bare `--stats` before the program still means text (the value needs `=`).
+#[test]
+fn stats_json_is_one_object_on_stderr() {
+    let hello = "guest-bins/prebuilt/aarch64-glibc/hello";
+    let out = xlate(&["--stats=json", hello]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello, world!\n");
+    let err = text(&out.stderr);
+    let line = err.lines().find(|l| l.starts_with('{')).expect("a JSON line");
+    assert!(line.ends_with('}'), "{line}");
+    for field in [
+        "\"guest\":\"aarch64\"",
+        "\"blocks_translated\":",
+        "\"time_total_s\":",
+        "\"syscalls\":",
+        "\"format\":1",
+    ] {
+        assert!(line.contains(field), "{field} missing in {line}");
+    }
+    let insns: u64 =
+        line.split("\"guest_insns\":").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    assert!(insns > 100, "{line}");
+    let text_form = xlate(&["--stats", hello]);
+    assert!(text(&text_form.stderr).contains("blocks translated"), "{}", text(&text_form.stderr));
+    assert!(!xlate(&["--stats=xml", hello]).status.success());
+}
+
+/// `--perfmap`: /tmp/perf-PID.map gets one `START SIZE NAME` line per translated block, in
+/// the format perf reads, with the guest address when the program has no symbols.
+#[test]
+fn perfmap_lists_translated_blocks() {
+    let hello = "guest-bins/prebuilt/x86_64-glibc/hello";
+    let child = xlate_command()
+        .args(["--perfmap", "--stats", hello])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xlate runs");
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&path).expect("the perf map");
+    std::fs::remove_file(&path).unwrap();
+    let blocks: usize = text(&out.stderr)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("blocks translated"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the stats line");
+    assert_eq!(map.lines().count(), blocks, "one line per translated block");
+    for line in map.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        assert_eq!(f.len(), 3, "{line}");
+        assert!(u64::from_str_radix(f[0], 16).is_ok() && u64::from_str_radix(f[1], 16).is_ok(), "{line}");
+        assert!(f[2].starts_with("guest:0x"), "{line}");
+    }
+}
+
+/// `--perfmap` names blocks after the guest's own symbols when it has them.
+#[test]
+fn perfmap_names_guest_functions() {
+    let src = "#include <stdio.h>\nint square(int x) { return x * x; }\nint main(int c, char **v) { printf(\"%d\\n\", square(c + 6)); return 0; }\n";
+    let exe = build_with("aarch64-linux-gnu-gcc", "perfmap_symbols", "c", src, &["-fno-inline"]);
+    let child = xlate_command()
+        .arg("--perfmap")
+        .arg(&exe)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xlate runs");
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout), "49\n", "{}", text(&out.stderr));
+    let path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&path).expect("the perf map");
+    std::fs::remove_file(&path).unwrap();
+    for name in [" guest:main", " guest:square", " guest:_start"] {
+        assert!(map.lines().any(|l| l.contains(name)), "no block of {name} in:\n{map}");
+    }
+}
+
+/// XLATE_STRACE and XLATE_STATS turn the options on, as QEMU_STRACE does for qemu-user.
+#[test]
+fn environment_turns_options_on() {
+    let hello = "guest-bins/prebuilt/aarch64-glibc/hello";
+    let out =
+        xlate_command().env("XLATE_STRACE", "1").env("XLATE_STATS", "json").arg(hello).output().unwrap();
+    assert_eq!(text(&out.stdout), "Hello, world!\n");
+    let err = text(&out.stderr);
+    assert!(err.contains("exit_group(0)"), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("{\"guest\":\"aarch64\"")), "{err}");
+    let quiet = xlate_command().env("XLATE_STRACE", "0").arg(hello).output().unwrap();
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
 }

@@ -31,6 +31,7 @@
 mod elf;
 mod error;
 pub mod stack;
+pub mod symbols;
 
 pub use elf::{parse, ElfImage, ElfKind, Segment, PHDR_SIZE};
 pub use error::{machine_name, LoadError, LoadErrorKind};

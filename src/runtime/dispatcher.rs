@@ -14,6 +14,7 @@
 //! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
 //! expensive work (translation, linking, syscalls) happens only on the rarer exits.
 
+use super::perfmap::PerfMap;
 use super::stats::Stats;
 use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
@@ -69,6 +70,8 @@ pub struct Dispatcher<G: Guest, B: Backend> {
     /// a block exits with [`ExitReason::Trap`] there.
     trap_messages: HashMap<GuestAddr, String>,
     stats: Stats,
+    /// `--perfmap`: where each translated block is announced to host profilers.
+    perf_map: Option<PerfMap>,
 }
 
 impl<G: Guest, B: Backend> Dispatcher<G, B> {
@@ -81,7 +84,13 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             blocks: BlockMap::default(),
             trap_messages: HashMap::new(),
             stats: Stats::default(),
+            perf_map: None,
         })
+    }
+
+    /// Announces every block translated from now on in `map` (`--perfmap`).
+    pub fn set_perf_map(&mut self, map: PerfMap) {
+        self.perf_map = Some(map);
     }
 
     pub fn stats(&self) -> &Stats {
@@ -232,6 +241,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.stats.guest_bytes += u64::from(block.guest_len);
         self.stats.host_bytes += compiled.host_len as u64;
         self.stats.translate_time += started.elapsed();
+        if let Some(map) = &mut self.perf_map {
+            map.block(compiled.entry.0 as u64, compiled.host_len, pc.0);
+        }
         compiled.entry
     }
 

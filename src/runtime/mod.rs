@@ -1,13 +1,16 @@
 //! The runtime, the top layer: running a program from start to end ([`run_program`]: load,
 //! pick the guest, run, report), the dispatcher loop that finds or translates the block at
-//! the guest's PC and runs it ([`Dispatcher`]), and the translation statistics ([`stats`]).
+//! the guest's PC and runs it ([`Dispatcher`]), the translation statistics ([`stats`]) and the
+//! perf map for host profilers ([`perfmap`]).
 
+pub mod binfmt;
 mod dispatcher;
+pub mod perfmap;
 mod program;
 pub mod stats;
 
 pub use dispatcher::{Dispatcher, GuestEnv, Outcome, SyscallAction};
-pub use program::{die_by_signal, run_program, Options, StartError};
+pub use program::{die_by_signal, run_program, Options, StartError, StatsFormat, HOST_NAME};
 
 // What a program embedding the runtime also names: the exit reasons of translated code and
 // the guest memory it runs with (they live in the layers below).

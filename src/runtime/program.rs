@@ -2,11 +2,13 @@
 //! build the initial state, run the dispatcher, report. This is everything the `xlate` command
 //! does besides parsing its command line.
 
+use super::perfmap::PerfMap;
 use super::{Dispatcher, GuestEnv, Outcome, SyscallAction};
 use crate::backend::HostBackend;
 use crate::cache::CodeCache;
 use crate::guest::{GuestArch, LinuxGuest, WithGuest};
 use crate::ir::GuestAddr;
+use crate::loader::symbols::Symbols;
 use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
@@ -24,11 +26,22 @@ pub struct Options {
     pub argv: Vec<OsString>,
     /// Log each guest syscall on stderr.
     pub strace: bool,
-    /// Print the translation statistics on stderr at the end.
-    pub stats: bool,
+    /// Print the translation statistics on stderr at the end, in this form.
+    pub stats: Option<StatsFormat>,
+    /// Write `/tmp/perf-PID.map` for host profilers (`--perfmap`).
+    pub perf_map: bool,
     /// The guest's `argv[0]` when it is not the program's path (`--argv0`, which the syscall
     /// layer passes when a guest's execve starts a new xlate).
     pub argv0: Option<OsString>,
+}
+
+/// The form of the `--stats` report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object with stable field names (the README lists them), for CI to track.
+    Json,
 }
 
 /// Why a program could not be started. Printed as one line, `xlate: <message>`.
@@ -82,8 +95,8 @@ impl WithGuest for RunGuest<'_> {
     }
 }
 
-/// The host ISA, for the `--stats` title.
-const HOST_NAME: &str = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
+/// The host ISA, for the `--stats` title and `--version`.
+pub const HOST_NAME: &str = if cfg!(target_arch = "aarch64") { "aarch64" } else { "x86-64" };
 
 /// Runs a loaded program of guest `G` on the host backend.
 fn run_guest<G: LinuxGuest>(
@@ -96,6 +109,13 @@ fn run_guest<G: LinuxGuest>(
         .map_err(|e| internal(format!("cannot create the code cache: {e}")))?;
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
+    if options.perf_map {
+        let path = PerfMap::default_path();
+        let symbols = Symbols::read(&program.exe_path, program.load_bias);
+        let map = PerfMap::create(&path, symbols)
+            .map_err(|e| internal(format!("cannot create the perf map {}: {e}", path.display())))?;
+        dispatcher.set_perf_map(map);
+    }
     let mut state = G::initial_state(GuestAddr(program.entry), program.stack_pointer);
     let mut env = SyscallEnv::<G> {
         memory,
@@ -104,9 +124,15 @@ fn run_guest<G: LinuxGuest>(
     };
     let started = Instant::now();
     let outcome = dispatcher.run(&mut state, &mut env);
-    if options.stats {
-        let what = format!("{} guest on {HOST_NAME} host", G::INFO.name());
-        eprint!("{}", dispatcher.stats().report(started.elapsed(), &what));
+    match options.stats {
+        Some(StatsFormat::Text) => {
+            let what = format!("{} guest on {HOST_NAME} host", G::INFO.name());
+            eprint!("{}", dispatcher.stats().report(started.elapsed(), &what));
+        }
+        Some(StatsFormat::Json) => {
+            eprintln!("{}", dispatcher.stats().json(started.elapsed(), G::INFO.name(), HOST_NAME));
+        }
+        None => {}
     }
     Ok(outcome)
 }

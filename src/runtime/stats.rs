@@ -77,6 +77,43 @@ impl Stats {
     }
 }
 
+impl Stats {
+    /// The `--stats=json` report: one JSON object on one line. The field names are stable
+    /// (README, "--stats=json"); times are in seconds, and `time_running_s` is what remains
+    /// of the total after translating and syscalls.
+    pub fn json(&self, total: Duration, guest: &str, host: &str) -> String {
+        let running = total.saturating_sub(self.translate_time).saturating_sub(self.syscall_time);
+        let fields: [(&str, String); 20] = [
+            ("guest", format!("\"{guest}\"")),
+            ("host", format!("\"{host}\"")),
+            ("blocks_translated", self.blocks_translated.to_string()),
+            ("guest_insns", self.guest_insns.to_string()),
+            ("guest_bytes", self.guest_bytes.to_string()),
+            ("host_bytes", self.host_bytes.to_string()),
+            ("time_total_s", seconds(total)),
+            ("time_translating_s", seconds(self.translate_time)),
+            ("time_running_s", seconds(running)),
+            ("time_syscalls_s", seconds(self.syscall_time)),
+            ("dispatcher_entries", self.dispatcher_entries.to_string()),
+            ("lookups", self.lookups.to_string()),
+            ("lookup_hits", self.lookup_hits.to_string()),
+            ("chain_links", self.chain_links.to_string()),
+            ("flushes", self.flushes.to_string()),
+            ("range_invalidations", self.range_invalidations.to_string()),
+            ("blocks_invalidated", self.blocks_invalidated.to_string()),
+            ("syscalls", self.syscalls.to_string()),
+            ("xlate_version", format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
+            ("format", "1".to_string()),
+        ];
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", body.join(","))
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.6}", d.as_secs_f64())
+}
+
 fn ratio(a: u64, b: u64) -> String {
     if b == 0 {
         "-".to_string()
