@@ -15,6 +15,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 for t in qemu-x86_64-static qemu-aarch64-static python3; do
   command -v "$t" >/dev/null || { echo "perf/bench: $t is missing (bash .ci/install-deps)" >&2; exit 1; }
 done
+if [ "${1:-}" = --counts ] && ! command -v valgrind >/dev/null; then
+  echo "perf/bench: --counts needs valgrind (apt-get install valgrind)" >&2
+  exit 1
+fi
 if [ "$(uname -m)" != x86_64 ]; then
   echo "perf/bench: the harness compares against native x86-64 runs: run it on an x86-64 host" >&2
   exit 1
