@@ -28,5 +28,5 @@ if [ -z "${XLATE:-}" ]; then
   export XLATE="$PWD/target/release/xlate"
 fi
 # shellcheck disable=SC2046 # the part names are single words
-bash perf/setup.sh $(python3 perf/bench.py --parts)
+bash perf/setup.sh $(python3 perf/bench.py --parts) >&2  # stdout is the table alone
 exec python3 perf/bench.py "$@"

@@ -36,7 +36,7 @@ deb_part() {
     dir=x86_64; [ "$arch" = arm64 ] && dir=aarch64
     [ -x "$cache/bin/$dir/$bin" ] && continue
     log "downloading $pkg:$arch"
-    (cd "$cache/deb" && ls ${pkg}_*_"$arch".deb >/dev/null 2>&1 || apt-get download "$pkg:$arch" 2>/dev/null) ||
+    (cd "$cache/deb" && ls ${pkg}_*_"$arch".deb >/dev/null 2>&1 || apt-get download "$pkg:$arch" 2>/dev/null >&2) ||
       { log "apt-get download $pkg:$arch failed (needs 'dpkg --add-architecture arm64' and 'apt-get update')"; exit 1; }
     deb="$(ls "$cache/deb/${pkg}"_*_"$arch".deb | head -1)"
     rm -rf "$cache/deb/x-$pkg-$arch"
