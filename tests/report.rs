@@ -194,3 +194,35 @@ fn the_chromium_check_catches_a_broken_page() {
     assert!(err.contains("nosuch is not defined"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A guest that forks: the child ends through the same path as the parent, holding the same
+/// open report file, and must not write its own report into it.
+#[test]
+fn a_forked_child_leaves_the_report_to_its_parent() {
+    let test = "a_forked_child_leaves_the_report_to_its_parent";
+    let Some(gcc) = support::tool(test, "gcc", "gcc") else {
+        return;
+    };
+    let dir = temp_dir("fork");
+    let src = dir.join("fork.c");
+    std::fs::write(
+        &src,
+        "#include <sys/wait.h>\n#include <unistd.h>\n\
+         int main(void) { pid_t p = fork(); if (p == 0) { write(1, \"child\\n\", 6); return 0; }\n\
+         int st; waitpid(p, &st, 0); write(1, \"parent\\n\", 7); return WEXITSTATUS(st); }\n",
+    )
+    .unwrap();
+    let exe = dir.join("fork");
+    let built = Command::new(gcc).args(["-static", "-O2", "-o"]).arg(&exe).arg(&src).output().unwrap();
+    assert!(built.status.success(), "gcc: {}", String::from_utf8_lossy(&built.stderr));
+    let report = dir.join("fork.json");
+    let out = xlate(&["--report", report.to_str().unwrap(), exe.to_str().unwrap()]);
+    assert!(out.status.success(), "xlate failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"child\nparent\n");
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(json.matches("\"format\":1,").count(), 1, "one report, not two: {json}");
+    assert!(json.ends_with("]}"), "{json}");
+    // The parent's own calls: its fork (clone on glibc), wait4 and exit_group.
+    assert!(json.contains("{\"name\":\"wait4\",\"count\":1,"), "the parent's report: {json}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

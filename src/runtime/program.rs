@@ -151,6 +151,7 @@ fn run_guest<G: LinuxGuest>(
         guest: PhantomData,
     };
     let started = Instant::now();
+    let pid = std::process::id();
     let outcome = dispatcher.run(&mut state, &mut env);
     let wall = started.elapsed();
     match options.stats {
@@ -163,6 +164,9 @@ fn run_guest<G: LinuxGuest>(
         }
         None => {}
     }
+    // A child the guest forked ends here too, holding the parent's report file: only the
+    // process that started the guest writes the report.
+    let report = report.filter(|_| std::process::id() == pid);
     if let (Some((file, format)), Some(profile), Some(tally)) =
         (report, dispatcher.take_profile(), &env.tally)
     {
