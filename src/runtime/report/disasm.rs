@@ -45,6 +45,21 @@ pub fn count(isa: Isa, code: &[u8]) -> usize {
     }
 }
 
+/// How many instructions the execution counter at the start of a block's host code takes:
+/// `mov rax, imm64; inc qword [rax]` on x86-64; on AArch64 the `movz`/`movk` that build the
+/// address (1 to 4), then `ldr`/`add`/`str`, which ends with `str x17, [x16]`.
+pub fn counter_insns(isa: Isa, code: &[u8]) -> u64 {
+    const STR_X17_X16: u32 = 0xf900_0211;
+    match isa {
+        Isa::X86_64 => 2,
+        Isa::Aarch64 => code
+            .chunks_exact(4)
+            .take(8)
+            .position(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]) == STR_X17_X16)
+            .map_or(0, |i| i as u64 + 1),
+    }
+}
+
 fn x86_64(code: &[u8], addr: u64) -> Vec<Line> {
     let mut decoder = Decoder::with_ip(64, code, addr, DecoderOptions::NONE);
     let mut formatter = IntelFormatter::new();
@@ -109,5 +124,17 @@ mod tests {
         assert_eq!(lines[1].addr, 0x400004);
         assert_eq!(lines[3].text, ".inst 0x201f");
         assert_eq!(count(Isa::Aarch64, &code), 4);
+    }
+
+    #[test]
+    fn a64_counter_length_ends_at_its_store() {
+        // mov x16, #0x56e0; movk x16, #0x2f, lsl #16; ldr x17, [x16]; add x17, x17, #1;
+        // str x17, [x16]; then the block.
+        let words: [u32; 6] = [0xd28adc10, 0xf2a005f0, 0xf9400211, 0x91000631, 0xf9000211, 0xf9406f93];
+        let code: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        assert_eq!(counter_insns(Isa::Aarch64, &code), 5);
+        assert_eq!(disassemble(Isa::Aarch64, &code, 0)[4].text, "str x17, [x16]");
+        assert_eq!(counter_insns(Isa::Aarch64, &code[20..]), 0, "no counter");
+        assert_eq!(counter_insns(Isa::X86_64, &[]), 2);
     }
 }

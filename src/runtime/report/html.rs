@@ -4,7 +4,7 @@
 //! security policy forbids every network request, so the page works from any disk.
 
 use super::disasm::Line;
-use super::{percent, Bucket, HotBlock, Report, HOT_BLOCKS};
+use super::{percent, Bucket, HotBlock, Isa, Report, HOT_BLOCKS};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -228,17 +228,17 @@ fn distributions_section(h: &mut String, r: &Report) {
 }
 
 fn counting_section(h: &mut String, r: &Report) {
-    let per_entry = r.counting_insns.checked_div(r.executions).unwrap_or(0);
+    let per_entry = r.counting_insns as f64 / r.executions.max(1) as f64;
     let _ = writeln!(
         h,
         "<section id=\"counting\"><h2>How this was counted</h2><p>Each translated block starts with an \
-         increment of its own 64-bit counter ({per_entry} host instructions on this host: {}), compiled only \
+         increment of its own 64-bit counter ({per_entry:.1} host instructions per entry on this host: {}), compiled only \
          because <code>--report</code> was given; a normal run compiles none. Every entry counts, whether \
          from the dispatcher, a chained jump or the jump table. In this run the counters executed {} host \
          instructions. Times come from the dispatcher's clocks around translation and system calls; the rest \
          of the wall time is running translated code and the dispatcher. Host code is shown as emitted, \
          before chained exits were patched.</p></section>",
-        if per_entry == 2 {
+        if Isa::HOST == Isa::X86_64 {
             "<code>mov rax, imm64; inc qword [rax]</code>"
         } else {
             "address, load, add, store"

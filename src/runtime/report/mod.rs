@@ -111,8 +111,8 @@ pub struct Report {
     /// Block entries in total, and the guest instructions they ran.
     pub executions: u64,
     pub guest_insns_executed: u64,
-    /// Host instructions the execution counters added (per entry: 2 on x86-64, up to 7 on
-    /// AArch64), for the cost paragraph.
+    /// Host instructions the execution counters ran (per entry: 2 on x86-64, 4 to 7 on
+    /// AArch64, by the counter's address), for the cost paragraph.
     pub counting_insns: u64,
     /// Guest instructions per block.
     pub block_sizes: Vec<Bucket>,
@@ -135,7 +135,9 @@ impl Report {
     ) -> Report {
         let mut by_addr: HashMap<u64, HotBlock> = HashMap::new();
         let mut latest: HashMap<u64, &profile::BlockRecord> = HashMap::new();
+        let mut counting_insns = 0;
         for (record, executions) in profile.blocks() {
+            counting_insns += executions * disasm::counter_insns(Isa::HOST, &record.host_code);
             let host_insns = disasm::count(Isa::HOST, &record.host_code) as u32;
             let block = by_addr.entry(record.guest_addr).or_insert_with(|| HotBlock {
                 guest_addr: record.guest_addr,
@@ -173,10 +175,6 @@ impl Report {
 
         let executions: u64 = blocks.iter().map(|b| b.executions).sum();
         let guest_insns_executed = blocks.iter().map(HotBlock::guest_insns_executed).sum();
-        let per_entry = match Isa::HOST {
-            Isa::X86_64 => 2,
-            Isa::Aarch64 => 7,
-        };
         let block_sizes = buckets(
             &blocks,
             &[
@@ -219,7 +217,7 @@ impl Report {
             blocks,
             executions,
             guest_insns_executed,
-            counting_insns: executions * per_entry,
+            counting_insns,
             block_sizes,
             expansion,
             exits,
