@@ -82,6 +82,9 @@ fn main() {
         Ok(Outcome::Signal(signal)) => die_by_signal(signal),
         Err(e) => {
             eprintln!("xlate: {e}");
+            if let Some(signal) = e.signal {
+                die_by_signal(signal);
+            }
             std::process::exit(e.exit_code)
         }
     }

@@ -102,6 +102,7 @@ const SIGNALS: &[(&str, i32)] = &[
     ("BUS", 7),
     ("FPE", 8),
     ("KILL", 9),
+    ("USR1", 10),
     ("SEGV", 11),
     ("PIPE", 13),
     ("ALRM", 14),

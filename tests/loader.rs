@@ -602,3 +602,64 @@ fn parser_survives_corrupted_real_headers() {
         let _ = loader::parse(&d);
     }
 }
+
+/// Bytes from the file (its PT_INTERP) and its name reach the terminal escaped: an escape
+/// sequence or a newline in them is printed as `\xNN`, so the message stays one line and
+/// cannot drive the terminal.
+#[test]
+fn control_characters_in_messages_are_escaped() {
+    let Some(path) = build("hello-dynamic", HELLO_C, "gcc", &["-O2"]) else { return };
+    let mut data = std::fs::read(&path).unwrap();
+    let h = object::elf::FileHeader64::<object::LittleEndian>::parse(&*data).unwrap();
+    let e = object::LittleEndian;
+    let interp = h
+        .program_headers(e, &*data)
+        .unwrap()
+        .iter()
+        .find(|p| p.p_type(e) == object::elf::PT_INTERP)
+        .map(|p| p.p_offset(e) as usize)
+        .unwrap();
+    data[interp..interp + 6].copy_from_slice(b"\x1b[2J\n\\");
+    let evil = variant("evil\x1b]0;title\x07name", &data, 0o755);
+    let msg = load_err(&evil).to_string();
+    assert!(!msg.bytes().any(|b| b < 0x20 || b == 0x7f), "{msg:?}");
+    assert!(
+        msg.starts_with(&format!("{}/evil\\x1b]0;title\\x07name: ", evil.parent().unwrap().display())),
+        "{msg}"
+    );
+    assert!(msg.contains("(asks for \\x1b[2J\\x0a\\\\"), "{msg}");
+}
+
+/// A PT_LOAD whose file offset is not congruent to its address modulo the page size: Linux's
+/// exec cannot map it and kills the process with SIGSEGV (the native run is the oracle);
+/// xlate says why in one line and dies the same way.
+#[test]
+fn segment_offset_not_congruent_dies_like_linux() {
+    let Some(path) = static_hello() else { return };
+    let mut data = std::fs::read(&path).unwrap();
+    let phoff = u64::from_le_bytes(data[32..40].try_into().unwrap()) as usize;
+    let second_load = (0..u16::from_le_bytes([data[56], data[57]]) as usize)
+        .map(|i| phoff + 56 * i)
+        .filter(|&at| u32::from_le_bytes(data[at..at + 4].try_into().unwrap()) == object::elf::PT_LOAD)
+        .nth(1)
+        .unwrap();
+    let offset = u64::from_le_bytes(data[second_load + 8..second_load + 16].try_into().unwrap());
+    data[second_load + 8..second_load + 16].copy_from_slice(&(offset + 16).to_le_bytes());
+    let bad = variant("not-congruent", &data, 0o755);
+    let e = load_err(&bad);
+    assert!(matches!(e.kind, LoadErrorKind::NotCongruent { .. }), "{e}");
+    use std::os::unix::process::ExitStatusExt;
+    if cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some() {
+        let native = std::process::Command::new(&bad).output().unwrap();
+        assert_eq!(native.status.signal(), Some(libc::SIGSEGV), "the oracle: {:?}", native.status);
+    }
+    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
+    let mut words: Vec<String> = runner.split_whitespace().map(String::from).collect();
+    words.push(env!("CARGO_BIN_EXE_xlate").to_string());
+    let got = std::process::Command::new(&words[0]).args(&words[1..]).arg(&bad).output().unwrap();
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is not congruent") && stderr.contains("Invalid argument"), "{stderr}");
+    assert!(got.stdout.is_empty());
+    assert_eq!(got.status.signal(), Some(libc::SIGSEGV), "{:?}", got.status);
+}

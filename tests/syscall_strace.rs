@@ -26,6 +26,12 @@ impl GuestMm for Mem {
     fn mremap(&mut self, _: u64, _: u64, _: u64, _: u64, _: u64) -> i64 {
         -22
     }
+    fn shmat(&mut self, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn shmdt(&mut self, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
     fn take_invalidated(&mut self) -> Vec<Range<u64>> {
         Vec::new()
     }

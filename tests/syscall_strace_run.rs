@@ -82,3 +82,19 @@ fn aarch64_hello_trace_matches_qemu() {
         .collect();
     assert_eq!(names, qemu);
 }
+
+/// A call xlate refuses on purpose (glibc's rseq registration, in both builds of hello) is
+/// marked with the reason; no other call of hello is.
+#[test]
+fn refused_calls_are_marked() {
+    for program in ["guest-bins/prebuilt/x86_64-glibc/hello", "guest-bins/prebuilt/aarch64-glibc/hello"] {
+        let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
+        let mut command: Vec<String> = runner.split_whitespace().map(String::from).collect();
+        command.extend([env!("CARGO_BIN_EXE_xlate").to_string(), "--strace".into(), program.into()]);
+        let out = Command::new(&command[0]).args(&command[1..]).output().expect("run xlate");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let marked: Vec<&str> = stderr.lines().filter(|l| l.contains("[refused by xlate: ")).collect();
+        assert_eq!(marked.len(), 1, "{program}:\n{stderr}");
+        assert!(marked[0].contains(" rseq(") && marked[0].contains(" = -1 errno=38 "), "{}", marked[0]);
+    }
+}

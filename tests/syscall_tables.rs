@@ -19,38 +19,100 @@ fn read(path: &str) -> Option<String> {
 }
 
 /// `#define __NR_<name> <number>` lines, plus (asm-generic) `#define __NR_<name>
-/// __NR3264_<base>` aliases resolved through `#define __NR3264_<base> <number>`. The 32-bit
-/// aliases (fstat64, ...) also land in the map, under names no 64-bit table uses.
-fn parse_defines(text: &str) -> HashMap<String, u32> {
+/// __NR3264_<base>` aliases resolved through `#define __NR3264_<base> <number>`, in the parts
+/// of the header that the preprocessor keeps for a 64-bit build with the macros in `defined`
+/// (arm64's `__ARCH_WANT_*` choices): the 32-bit-only calls (fcntl64, clock_gettime64, ...)
+/// are left out, as the kernel leaves them out of arm64's table.
+fn parse_defines(text: &str, defined: &[&str]) -> HashMap<String, u32> {
+    let mut defined: std::collections::HashSet<String> = defined.iter().map(|s| s.to_string()).collect();
     let mut numbers = HashMap::new();
     let mut nr3264 = HashMap::new();
-    let mut aliases = Vec::new();
+    // One entry per open #if: whether its branch is kept.
+    let mut kept: Vec<bool> = Vec::new();
     for line in text.lines() {
         let mut words = line.split_whitespace();
-        if words.next() != Some("#define") {
-            continue;
-        }
-        let (Some(name), Some(value)) = (words.next(), words.next()) else {
-            continue;
-        };
-        if let Some(base) = name.strip_prefix("__NR3264_") {
-            if let Ok(n) = value.parse() {
-                nr3264.insert(base.to_string(), n);
+        let Some(directive) = words.next() else { continue };
+        match directive {
+            "#ifdef" => kept.push(defined.contains(words.next().unwrap_or(""))),
+            "#ifndef" => kept.push(!defined.contains(words.next().unwrap_or(""))),
+            "#if" => kept.push(condition(line.trim()[3..].trim(), &defined)),
+            "#else" => {
+                let top = kept.last_mut().expect("#else without #if");
+                *top = !*top;
             }
-        } else if let Some(name) = name.strip_prefix("__NR_") {
-            if let Ok(n) = value.parse() {
-                numbers.insert(name.to_string(), n);
-            } else if let Some(base) = value.strip_prefix("__NR3264_") {
-                aliases.push((name.to_string(), base.to_string()));
+            "#endif" => {
+                kept.pop().expect("#endif without #if");
             }
+            _ if !kept.iter().all(|&k| k) => {}
+            "#undef" => {
+                defined.remove(words.next().unwrap_or(""));
+            }
+            "#define" => {
+                let Some(name) = words.next() else { continue };
+                defined.insert(name.split('(').next().unwrap().to_string());
+                let Some(value) = words.next() else { continue };
+                if let Some(base) = name.strip_prefix("__NR3264_") {
+                    nr3264.insert(base.to_string(), value.parse::<u32>().expect("a number"));
+                } else if let Some(name) = name.strip_prefix("__NR_") {
+                    let n = match value.strip_prefix("__NR3264_") {
+                        Some(base) => nr3264[base],
+                        None => match value.parse() {
+                            Ok(n) => n,
+                            Err(_) => continue,
+                        },
+                    };
+                    numbers.insert(name.to_string(), n);
+                }
+            }
+            _ => {}
         }
     }
-    for (name, base) in aliases {
-        if let Some(&n) = nr3264.get(&base) {
-            numbers.insert(name, n);
-        }
-    }
+    assert!(kept.is_empty(), "unbalanced #if");
+    // The count, and the first number of the range asm-generic reserves for per-architecture
+    // calls (arm64 has none), are not calls.
+    numbers.remove("syscalls");
+    numbers.remove("arch_specific_syscall");
     numbers
+}
+
+/// The `#if` conditions the uapi unistd headers use: `||` or `&&` of `defined(X)`,
+/// `!defined(X)` and `__BITS_PER_LONG ==/!= N`, for a 64-bit build.
+fn condition(expr: &str, defined: &std::collections::HashSet<String>) -> bool {
+    if let Some((a, b)) = expr.split_once("||") {
+        return condition(a, defined) || condition(b, defined);
+    }
+    if let Some((a, b)) = expr.split_once("&&") {
+        return condition(a, defined) && condition(b, defined);
+    }
+    let expr = expr.trim();
+    if let Some(rest) = expr.strip_prefix('!') {
+        return !condition(rest, defined);
+    }
+    if let Some(name) = expr.strip_prefix("defined") {
+        return defined.contains(name.trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace()));
+    }
+    if let Some(rest) = expr.strip_prefix("__BITS_PER_LONG") {
+        let rest = rest.trim();
+        let (equal, n) = match (rest.strip_prefix("=="), rest.strip_prefix("!=")) {
+            (Some(n), _) => (true, n),
+            (_, Some(n)) => (false, n),
+            _ => panic!("unexpected condition {expr}"),
+        };
+        return (n.trim() == "64") == equal;
+    }
+    panic!("unexpected condition {expr}")
+}
+
+/// Every number of the kernel's table is in ours (known to xlate, so it has a treatment:
+/// forwarded, converted, emulated or refused on purpose; see `syscall::treatment`).
+fn check_complete(table: &SyscallTable, kernel: &HashMap<String, u32>, abi: &str) {
+    let mut missing: Vec<_> = kernel
+        .iter()
+        .filter(|&(name, &nr)| table.sysno(nr as u64).map(|s| s.name()) != Some(name.as_str()))
+        .map(|(name, nr)| format!("{nr} {name}"))
+        .collect();
+    missing.sort();
+    assert!(missing.is_empty(), "{abi}: kernel calls missing from our table:\n{}", missing.join("\n"));
 }
 
 /// Every row matches the kernel, no number or call appears twice, and every call xlate knows
@@ -81,9 +143,10 @@ fn check_table(table: &SyscallTable, kernel: &HashMap<String, u32>, abi: &str) {
 #[test]
 fn x86_64_table_matches_kernel_headers() {
     let Some(text) = read(X86_64_HEADER) else { return };
-    let kernel = parse_defines(&text);
+    let kernel = parse_defines(&text, &[]);
     assert!(kernel.len() > 300, "parsed only {} numbers", kernel.len());
     check_table(&x86_64::TABLE, &kernel, "x86-64");
+    check_complete(&x86_64::TABLE, &kernel, "x86-64");
 }
 
 #[test]
@@ -95,13 +158,24 @@ fn aarch64_table_matches_kernel_headers() {
     for want in ["__ARCH_WANT_RENAMEAT", "__ARCH_WANT_NEW_STAT", "__ARCH_WANT_SET_GET_RLIMIT"] {
         assert!(arch.contains(want), "{AARCH64_ARCH_HEADER} no longer defines {want}");
     }
-    let kernel = parse_defines(&text);
+    // What arm64's asm/unistd.h defines before it includes asm-generic/unistd.h.
+    let wants: Vec<&str> = arch
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert!(wants.contains(&"__ARCH_WANT_SYS_CLONE3"), "{wants:?}");
+    let kernel = parse_defines(&text, &wants);
     assert!(kernel.len() > 250, "parsed only {} numbers", kernel.len());
+    for name in ["fcntl64", "clock_gettime64", "mmap2", "sync_file_range2"] {
+        assert!(!kernel.contains_key(name), "a 64-bit arm64 build has no {name}");
+    }
     // Calls AArch64 does not have must not be in its table.
     for name in ["open", "stat", "fork", "pipe", "dup2", "arch_prctl", "getdents", "select"] {
         assert!(!kernel.contains_key(name), "asm-generic has {name}?");
     }
     check_table(&aarch64::TABLE, &kernel, "aarch64");
+    check_complete(&aarch64::TABLE, &kernel, "aarch64");
 }
 
 /// The host table (the one of the ISA this test is compiled for) agrees with the libc crate's

@@ -5,7 +5,9 @@ use super::{Backend, ChainSite};
 use crate::cache::CodeCache;
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::testgen::{random_block, Layout, Rng};
-use crate::ir::{interp, BinOp, Builder, CmpOp, Exit, GuestAddr, RmwOp, StateOffset, Width};
+use crate::ir::{
+    interp, BinOp, Builder, CmpOp, Exit, FpOp, FpPrec, FpResult, FpRule, GuestAddr, RmwOp, StateOffset, Width,
+};
 
 /// Number of random blocks; `XLATE_BACKEND_CASES` overrides it.
 fn case_count() -> u64 {
@@ -18,6 +20,76 @@ pub fn run_all<B: Backend>() {
     indirect_exits_probe_the_jump_table::<B>();
     unaligned_atomics_match_the_interpreter::<B>();
     entry_counters_count_every_entry::<B>();
+    fp_ops_match_the_interpreter::<B>();
+}
+
+/// Every floating-point op, format and result kind on special and random operands under
+/// several guest control registers: the compiled value and flags equal the interpreter's
+/// (the reference, `ir::fp`). Operands come from the state, so nothing is constant-folded.
+pub fn fp_ops_match_the_interpreter<B: Backend>() {
+    let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    let mut rng = Rng::new(11);
+    let at = |i: u32| StateOffset(header::SIZE + 8 * i);
+    for prec in [FpPrec::F32, FpPrec::F64] {
+        for round in 0..256 {
+            // Eight operand pairs and a control register per block; every op and result kind.
+            let mut b = Builder::new();
+            b.guest_insn(GuestAddr(0x1000), 4);
+            let ctrl = b.load_state(at(16), Width::W64);
+            let mut out = 17;
+            for pair in 0..8 {
+                let x = b.load_state(at(2 * pair), Width::W64);
+                let y = b.load_state(at(2 * pair + 1), Width::W64);
+                for op in FpOp::ALL {
+                    let y = if op == FpOp::Sqrt { x } else { y };
+                    for result in [FpResult::Value, FpResult::Flags] {
+                        let r = b.fp(op, prec, FpRule::X86Sse, result, x, y, ctrl);
+                        b.store_state(at(out), r, Width::W64);
+                        out += 1;
+                    }
+                }
+            }
+            let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
+            let words = (header::SIZE / 8 + out) as usize;
+            let mut state = vec![0u64; words];
+            for i in 0..16 {
+                state[(header::SIZE / 8 + i) as usize] = rng.float(prec);
+            }
+            state[(header::SIZE / 8 + 16) as usize] = if round < 8 { 0x1f80 } else { rng.mxcsr() };
+            let mut want = state.clone();
+            // SAFETY: the block touches only state words below `words`.
+            unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
+            let compiled = match backend.compile(&block, &mut cache) {
+                Ok(c) => c,
+                Err(_) => {
+                    cache.flush();
+                    backend.reset(&mut cache).expect("reset");
+                    backend.compile(&block, &mut cache).expect("compile after flush")
+                }
+            };
+            let mut got = state.clone();
+            // SAFETY: as above; the block was just compiled into `cache` by `backend`.
+            unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
+            for i in (header::SIZE / 8 + 17) as usize..words {
+                let k = i - (header::SIZE / 8 + 17) as usize;
+                let (pair, op, result) = (k / 14, FpOp::ALL[k % 14 / 2], k % 2);
+                let operands = (
+                    state[header::SIZE as usize / 8 + 2 * pair],
+                    state[header::SIZE as usize / 8 + 2 * pair + 1],
+                );
+                assert_eq!(
+                    got[i],
+                    want[i],
+                    "{op:?} {prec:?} {} of {operands:#x?} under mxcsr {:#x}: got {:#x} want {:#x}",
+                    ["value", "flags"][result],
+                    state[(header::SIZE / 8 + 16) as usize],
+                    got[i],
+                    want[i]
+                );
+            }
+        }
+    }
 }
 
 fn read_u64(state: &[u64], field: u32) -> u64 {

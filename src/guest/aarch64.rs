@@ -2,12 +2,14 @@
 //! ([`crate::syscall::abi::aarch64`] for numbers and layouts; the register convention below),
 //! and what the loader tells the program about its CPU.
 
+use super::sigframe::{put_stack_t, FrameBuf};
 use super::{Guest, GuestInfo, LinuxGuest};
 use crate::frontend::aarch64::{A64Frontend, A64State, HWCAP, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::GuestAddr;
 use crate::syscall::abi::aarch64::{Aarch64, INFO as ABI};
-use crate::syscall::{GuestRegs, Segment};
+use crate::syscall::signal::{SignalDelivery, SA_SIGINFO};
+use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
 
 /// The AArch64 guest.
 pub struct Aarch64Guest;
@@ -71,4 +73,100 @@ impl GuestRegs for A64State {
     fn set_stack_pointer(&mut self, sp: u64) {
         self.sp = sp;
     }
+
+    fn push_signal_frame(&mut self, mem: &dyn GuestMm, d: &SignalDelivery) -> Result<(), Errno> {
+        use frame::*;
+        // arch/arm64/kernel/signal.c get_sigframe: a frame record {x29, x30} at the top, the
+        // rt_sigframe below it, both 16-aligned.
+        let top = d.stack_top.unwrap_or(self.sp);
+        let record = (top - 16) & !15;
+        let base = record - FRAME_SIZE as u64;
+        let mut rec = FrameBuf::zeroed(16);
+        rec.put_u64(0, self.x[29]);
+        rec.put_u64(8, self.x[30]);
+        rec.write_to(mem, record)?;
+
+        let mut f = FrameBuf::zeroed(FRAME_SIZE);
+        f.put_bytes(INFO, &d.info);
+        put_stack_t(&mut f, UC_STACK, d.altstack);
+        f.put_u64(UC_SIGMASK, d.old_mask);
+        if d.sig == libc::SIGSEGV || d.sig == libc::SIGBUS {
+            f.put_u64(SC_FAULT_ADDRESS, u64::from_le_bytes(d.info[16..24].try_into().unwrap()));
+        }
+        for (i, &x) in self.x.iter().enumerate() {
+            f.put_u64(SC_REGS + 8 * i, x);
+        }
+        f.put_u64(SC_SP, self.sp);
+        f.put_u64(SC_PC, self.pc);
+        f.put_u64(SC_PSTATE, self.nzcv());
+        f.put_u32(FPSIMD, FPSIMD_MAGIC);
+        f.put_u32(FPSIMD + 4, FPSIMD_SIZE);
+        f.put_u32(FPSIMD + 8, self.fpsr);
+        f.put_u32(FPSIMD + 12, self.fpcr);
+        for (i, v) in self.vreg.iter().enumerate() {
+            f.put_u128(FPSIMD + 16 + 16 * i, *v);
+        }
+        // The terminator record after fpsimd_context is all zeroes already.
+        f.write_to(mem, base)?;
+
+        // setup_return: x0 = signal, x1/x2 = siginfo/ucontext with SA_SIGINFO, sp = frame,
+        // x29 = the frame record, lr = the restorer, pc = the handler.
+        self.x[0] = d.sig as u64;
+        if d.flags & SA_SIGINFO != 0 {
+            self.x[1] = base + INFO as u64;
+            self.x[2] = base + UC as u64;
+        }
+        self.sp = base;
+        self.x[29] = record;
+        self.x[30] = d.restorer;
+        self.pc = d.handler;
+        self.header.next_pc = d.handler;
+        Ok(())
+    }
+
+    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<u64, Errno> {
+        use frame::*;
+        let base = self.sp;
+        let f = FrameBuf::read(mem, base, FRAME_SIZE)?;
+        if f.u32(FPSIMD) != FPSIMD_MAGIC || f.u32(FPSIMD + 4) != FPSIMD_SIZE {
+            return Err(libc::EFAULT);
+        }
+        for i in 0..31 {
+            self.x[i] = f.u64(SC_REGS + 8 * i);
+        }
+        self.sp = f.u64(SC_SP);
+        self.pc = f.u64(SC_PC);
+        self.header.next_pc = self.pc;
+        self.set_nzcv(f.u64(SC_PSTATE));
+        self.fpsr = f.u32(FPSIMD + 8);
+        self.fpcr = f.u32(FPSIMD + 12);
+        for i in 0..32 {
+            self.vreg[i] = f.u128(FPSIMD + 16 + 16 * i);
+        }
+        Ok(f.u64(UC_SIGMASK))
+    }
+}
+
+/// The AArch64 `struct rt_sigframe` (arch/arm64/kernel/signal.c: siginfo, then ucontext) with
+/// `struct sigcontext` and its `fpsimd_context` record (arch/arm64/include/uapi/asm/
+/// sigcontext.h). Byte offsets from the frame's start.
+mod frame {
+    pub const INFO: usize = 0;
+    /// `struct ucontext`: uc_flags, uc_link, uc_stack, uc_sigmask (padded to 128 bytes for a
+    /// 1024-bit sigset), uc_mcontext (16-aligned).
+    pub const UC: usize = 128;
+    pub const UC_STACK: usize = UC + 16;
+    pub const UC_SIGMASK: usize = UC + 40;
+    pub const UC_MCONTEXT: usize = UC + 176;
+    pub const SC_FAULT_ADDRESS: usize = UC_MCONTEXT;
+    pub const SC_REGS: usize = UC_MCONTEXT + 8;
+    pub const SC_SP: usize = SC_REGS + 31 * 8;
+    pub const SC_PC: usize = SC_SP + 8;
+    pub const SC_PSTATE: usize = SC_PC + 8;
+    /// `__reserved[4096]`, 16-aligned, holding the records; fpsimd_context first.
+    pub const SC_RESERVED: usize = UC_MCONTEXT + 288;
+    pub const FPSIMD: usize = SC_RESERVED;
+    pub const FPSIMD_MAGIC: u32 = 0x4650_8001;
+    pub const FPSIMD_SIZE: u32 = 528;
+    pub const FRAME_SIZE: usize = SC_RESERVED + 4096;
 }

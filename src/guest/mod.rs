@@ -13,6 +13,7 @@
 //! its state types) and below the loader and the runtime (which read the descriptions).
 
 pub mod aarch64;
+pub mod sigframe;
 pub mod x86_64;
 
 use crate::frontend::Frontend;

@@ -2,13 +2,15 @@
 //! ([`crate::syscall::abi::x86_64`] for numbers and layouts; the register convention below),
 //! and what the loader tells the program about its CPU.
 
+use super::sigframe::{put_stack_t, FrameBuf};
 use super::{Guest, GuestInfo, LinuxGuest};
 use crate::frontend::x86_64::state::reg;
 use crate::frontend::x86_64::{X86Frontend, X86State, CPUID_1_EDX, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::GuestAddr;
 use crate::syscall::abi::x86_64::{INFO as ABI, X86_64};
-use crate::syscall::{GuestRegs, Segment};
+use crate::syscall::signal::SignalDelivery;
+use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
 
 /// The x86-64 guest.
 pub struct X86_64Guest;
@@ -91,4 +93,164 @@ impl GuestRegs for X86State {
     fn set_stack_pointer(&mut self, sp: u64) {
         self.gpr[reg::RSP] = sp;
     }
+
+    fn push_signal_frame(&mut self, mem: &dyn GuestMm, d: &SignalDelivery) -> Result<(), Errno> {
+        use frame::*;
+        // arch/x86/kernel/signal.c get_sigframe: below the red zone (or at the top of the
+        // alternate stack), the FP state 64-aligned, then the frame so that the handler's
+        // stack pointer is 8 off 16 (as after a call).
+        let top = d.stack_top.unwrap_or(self.gpr[reg::RSP] - RED_ZONE);
+        let fpstate = (top - FXSAVE_SIZE as u64) & !63;
+        let base = ((fpstate - FRAME_SIZE as u64) & !15) - 8;
+        let mut fx = FrameBuf::zeroed(FXSAVE_SIZE);
+        self.write_fxsave(&mut fx);
+        fx.write_to(mem, fpstate)?;
+
+        let mut f = FrameBuf::zeroed(FRAME_SIZE);
+        f.put_u64(PRETCODE, d.restorer);
+        f.put_u64(UC_FLAGS, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+        put_stack_t(&mut f, UC_STACK, d.altstack);
+        for (i, &r) in SIGCONTEXT_GPRS.iter().enumerate() {
+            f.put_u64(UC_MCONTEXT + 8 * i, self.gpr[r]);
+        }
+        f.put_u64(UC_MCONTEXT + SC_RIP, self.rip);
+        f.put_u64(UC_MCONTEXT + SC_EFLAGS, self.rflags() | RFLAGS_IF);
+        f.put_u16(UC_MCONTEXT + SC_CS, USER_CS);
+        f.put_u16(UC_MCONTEXT + SC_SS, USER_DS);
+        f.put_u64(UC_MCONTEXT + SC_FPSTATE, fpstate);
+        f.put_u64(UC_SIGMASK, d.old_mask);
+        f.put_bytes(INFO, &d.info);
+        if d.sig == libc::SIGSEGV || d.sig == libc::SIGBUS {
+            // cr2: the fault address, which siginfo's si_addr (offset 16) also holds.
+            f.put_u64(UC_MCONTEXT + SC_CR2, u64::from_le_bytes(d.info[16..24].try_into().unwrap()));
+        }
+        f.write_to(mem, base)?;
+
+        // The handler starts as the kernel starts it: arguments in rdi, rsi, rdx (the last two
+        // point into the frame whatever SA_SIGINFO says), rax 0, DF clear, FP state reset.
+        self.gpr[reg::RDI] = d.sig as u64;
+        self.gpr[reg::RSI] = base + INFO as u64;
+        self.gpr[reg::RDX] = base + UC_FLAGS as u64;
+        self.gpr[reg::RAX] = 0;
+        self.gpr[reg::RSP] = base;
+        self.df = 0;
+        let fresh = X86State::default();
+        (self.mxcsr, self.fpu_cw, self.fpu_sw, self.fpu_tags) = (fresh.mxcsr, fresh.fpu_cw, 0, 0);
+        self.xmm = [[0; 2]; 16];
+        self.rip = d.handler;
+        self.header.next_pc = d.handler;
+        Ok(())
+    }
+
+    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<u64, Errno> {
+        use frame::*;
+        // The handler's `ret` popped the return address (pretcode): the frame starts 8 below.
+        let base = self.gpr[reg::RSP] - 8;
+        let f = FrameBuf::read(mem, base, FRAME_SIZE)?;
+        for (i, &r) in SIGCONTEXT_GPRS.iter().enumerate() {
+            self.gpr[r] = f.u64(UC_MCONTEXT + 8 * i);
+        }
+        // restore_sigcontext keeps only the flags user code may change.
+        self.set_rflags(f.u64(UC_MCONTEXT + SC_EFLAGS));
+        let rip = f.u64(UC_MCONTEXT + SC_RIP);
+        let fpstate = f.u64(UC_MCONTEXT + SC_FPSTATE);
+        if fpstate != 0 {
+            self.read_fxsave(&FrameBuf::read(mem, fpstate, FXSAVE_SIZE)?);
+        }
+        self.rip = rip;
+        self.header.next_pc = rip;
+        Ok(f.u64(UC_SIGMASK))
+    }
+}
+
+impl X86State {
+    /// The FXSAVE image (Intel SDM, FXSAVE: x87 control, status, abridged tags, MXCSR, ST0-7
+    /// in stack order, XMM0-15), the FP state the kernel's frame points at.
+    fn write_fxsave(&self, fx: &mut FrameBuf) {
+        use frame::*;
+        fx.put_u16(FX_FCW, self.fpu_cw);
+        fx.put_u16(FX_FSW, self.fpu_sw);
+        fx.0[FX_FTW] = self.fpu_tags;
+        fx.put_u32(FX_MXCSR, self.mxcsr);
+        fx.put_u32(FX_MXCSR_MASK, MXCSR_MASK);
+        let top = usize::from(self.fpu_sw >> 11 & 7);
+        for i in 0..8 {
+            fx.put_u128(FX_ST + 16 * i, self.fpr[(top + i) & 7]);
+        }
+        for (i, x) in self.xmm.iter().enumerate() {
+            fx.put_u128(FX_XMM + 16 * i, *x);
+        }
+    }
+
+    fn read_fxsave(&mut self, fx: &FrameBuf) {
+        use frame::*;
+        self.fpu_cw = fx.u16(FX_FCW);
+        self.fpu_sw = fx.u16(FX_FSW);
+        self.fpu_tags = fx.0[FX_FTW];
+        self.mxcsr = fx.u32(FX_MXCSR) & MXCSR_MASK;
+        let top = usize::from(self.fpu_sw >> 11 & 7);
+        for i in 0..8 {
+            let [lo, hi] = fx.u128(FX_ST + 16 * i);
+            self.fpr[(top + i) & 7] = [lo, hi & 0xffff];
+        }
+        for i in 0..16 {
+            self.xmm[i] = fx.u128(FX_XMM + 16 * i);
+        }
+    }
+}
+
+/// The x86-64 `struct rt_sigframe` (arch/x86/include/asm/sigframe.h: pretcode, ucontext,
+/// siginfo) with `struct sigcontext` (arch/x86/include/uapi/asm/sigcontext.h) and the
+/// FXSAVE-format FP state it points at. Byte offsets from the frame's start.
+mod frame {
+    use crate::frontend::x86_64::state::reg;
+
+    pub const RED_ZONE: u64 = 128;
+    pub const PRETCODE: usize = 0;
+    /// `struct ucontext`: uc_flags, uc_link, uc_stack, uc_mcontext, uc_sigmask.
+    pub const UC_FLAGS: usize = 8;
+    pub const UC_STACK: usize = UC_FLAGS + 16;
+    pub const UC_MCONTEXT: usize = UC_FLAGS + 40;
+    pub const UC_SIGMASK: usize = UC_MCONTEXT + 256;
+    pub const INFO: usize = UC_SIGMASK + 8;
+    pub const FRAME_SIZE: usize = INFO + 128;
+    pub const UC_SIGCONTEXT_SS: u64 = 2;
+    pub const UC_STRICT_RESTORE_SS: u64 = 4;
+    /// sigcontext's r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (then rip, eflags, ...).
+    pub const SIGCONTEXT_GPRS: [usize; 16] = [
+        reg::R8,
+        reg::R9,
+        reg::R10,
+        reg::R11,
+        12, // r12
+        13, // r13
+        14, // r14
+        15, // r15
+        reg::RDI,
+        reg::RSI,
+        reg::RBP,
+        reg::RBX,
+        reg::RDX,
+        reg::RAX,
+        reg::RCX,
+        reg::RSP,
+    ];
+    pub const SC_RIP: usize = 128;
+    pub const SC_EFLAGS: usize = 136;
+    pub const SC_CS: usize = 144;
+    pub const SC_SS: usize = 150;
+    pub const SC_CR2: usize = 176;
+    pub const SC_FPSTATE: usize = 184;
+    pub const USER_CS: u16 = 0x33;
+    pub const USER_DS: u16 = 0x2b;
+    pub const RFLAGS_IF: u64 = 1 << 9;
+    pub const FXSAVE_SIZE: usize = 512;
+    pub const FX_FCW: usize = 0;
+    pub const FX_FSW: usize = 2;
+    pub const FX_FTW: usize = 4;
+    pub const FX_MXCSR: usize = 24;
+    pub const FX_MXCSR_MASK: usize = 28;
+    pub const MXCSR_MASK: u32 = 0xffff;
+    pub const FX_ST: usize = 32;
+    pub const FX_XMM: usize = 160;
 }

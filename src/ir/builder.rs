@@ -146,6 +146,30 @@ impl Builder {
         dst
     }
 
+    /// `op(a, b)` in floating point (see [`Op::Fp`]): its value or its exception flags.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fp(
+        &mut self,
+        op: FpOp,
+        prec: FpPrec,
+        rule: FpRule,
+        result: FpResult,
+        a: Temp,
+        b: Temp,
+        ctrl: Temp,
+    ) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Fp { op, prec, rule, result, dst, a, b, ctrl });
+        dst
+    }
+
+    /// `a op b` lane by lane (see [`Op::Lanes`]).
+    pub fn lanes(&mut self, op: LaneOp, lane: Width, a: Temp, b: Temp) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::Lanes { op, lane, dst, a, b });
+        dst
+    }
+
     /// Calls a helper for its effect on guest state only.
     pub fn call_void(&mut self, helper: Helper, args: &[Temp]) {
         assert!(args.len() <= 4, "helper {} takes at most four arguments", helper.name);

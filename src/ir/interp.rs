@@ -106,6 +106,35 @@ pub fn eval_cmp(op: CmpOp, a: u64, b: u64, width: Width) -> u64 {
     r as u64
 }
 
+/// `a op b` lane by lane over `lane`-bit lanes of 64-bit values (see [`LaneOp`]).
+pub fn eval_lanes(op: LaneOp, lane: Width, a: u64, b: u64) -> u64 {
+    let bits = lane.bits();
+    let m = lane.mask();
+    let (max_u, max_s, min_s) = (m as i64, (m >> 1) as i64, -((m >> 1) as i64) - 1);
+    let mut r = 0u64;
+    for shift in (0..64).step_by(bits as usize) {
+        let (x, y) = ((a >> shift) & m, (b >> shift) & m);
+        let (sx, sy) = (sext(x, lane), sext(y, lane));
+        let v = match op {
+            LaneOp::Add => x.wrapping_add(y),
+            LaneOp::Sub => x.wrapping_sub(y),
+            LaneOp::AddSatU => (x as i64 + y as i64).min(max_u) as u64,
+            LaneOp::SubSatU => (x as i64 - y as i64).max(0) as u64,
+            LaneOp::AddSatS => (sx + sy).clamp(min_s, max_s) as u64,
+            LaneOp::SubSatS => (sx - sy).clamp(min_s, max_s) as u64,
+        };
+        r |= (v & m) << shift;
+    }
+    r
+}
+
+/// The value or flags of a floating-point op (see [`Op::Fp`] and [`FpRule`]).
+pub fn eval_fp(op: FpOp, prec: FpPrec, rule: FpRule, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
+    match rule {
+        FpRule::X86Sse => super::fp::eval_x86(op, prec, result, a, b, ctrl),
+    }
+}
+
 /// `a` extended from `from` bits (see [`Op::Ext`]).
 pub fn eval_ext(a: u64, from: Width, signed: bool) -> u64 {
     if signed {
@@ -226,6 +255,10 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], state: *mut u8) -> Option<&'a Exit
             Op::Select { dst, cond, if_true, if_false } => {
                 t[dst.0 as usize] = if v(cond) != 0 { v(if_true) } else { v(if_false) }
             }
+            Op::Lanes { op, lane, dst, a, b } => t[dst.0 as usize] = eval_lanes(*op, *lane, v(a), v(b)),
+            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
+                t[dst.0 as usize] = eval_fp(*op, *prec, *rule, *result, v(a), v(b), v(ctrl))
+            }
             Op::AtomicRmw { op, dst, addr, src, width } => {
                 let p = v(addr) as *mut u8;
                 let old = read(p, *width);
@@ -304,6 +337,19 @@ mod tests {
         assert_eq!(eval_bin(MulHiU, u64::MAX, u64::MAX, Width::W64), u64::MAX - 1);
         assert_eq!(eval_bin(MulHiS, u64::MAX, u64::MAX, Width::W64), 0);
         assert_eq!(eval_bin(MulHiS, 0xff, 0x02, Width::W8), 0xff);
+    }
+
+    #[test]
+    fn lane_edges() {
+        // Byte lanes: 0x7f + 1 wraps, saturates at 0x7f (signed) and stays 0x80 (unsigned).
+        let (a, b) = (0x00ff_7f80_0102_ff7f, 0x0001_0180_ff01_0101);
+        assert_eq!(eval_lanes(LaneOp::Add, Width::W8, a, b), 0x0000_8000_0003_0080);
+        assert_eq!(eval_lanes(LaneOp::AddSatS, Width::W8, a, b), 0x0000_7f80_0003_007f);
+        assert_eq!(eval_lanes(LaneOp::AddSatU, Width::W8, a, b), 0x00ff_80ff_ff03_ff80);
+        assert_eq!(eval_lanes(LaneOp::SubSatU, Width::W8, a, b), 0x00fe_7e00_0001_fe7e);
+        assert_eq!(eval_lanes(LaneOp::SubSatS, Width::W8, 0x80, 0x01), 0x80);
+        assert_eq!(eval_lanes(LaneOp::Sub, Width::W32, 0, 1), 0xffff_ffff);
+        assert_eq!(eval_lanes(LaneOp::SubSatS, Width::W16, 0x8000_7fff, 0x0001_ffff), 0x8000_7fff);
     }
 
     #[test]

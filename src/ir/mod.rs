@@ -32,6 +32,7 @@
 //! tells the dispatcher why, as [`protocol`] lays down.
 
 pub mod builder;
+pub mod fp;
 pub mod interp;
 pub mod opt;
 pub mod print;
@@ -266,6 +267,86 @@ impl RmwOp {
     ];
 }
 
+/// Lane-wise integer operations on the lanes of a 64-bit value ([`Op::Lanes`]): one half of
+/// a 128-bit vector register.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum LaneOp {
+    /// Wrapping add and subtract.
+    Add,
+    Sub,
+    /// Saturating add and subtract, unsigned (clamped to `0 ..= MAX`) and signed
+    /// (`MIN ..= MAX` of the lane width). Lanes of 8 and 16 bits only.
+    AddSatU,
+    AddSatS,
+    SubSatU,
+    SubSatS,
+}
+
+impl LaneOp {
+    /// Every operation, for tests that cover them all.
+    pub const ALL: [LaneOp; 6] =
+        [LaneOp::Add, LaneOp::Sub, LaneOp::AddSatU, LaneOp::AddSatS, LaneOp::SubSatU, LaneOp::SubSatS];
+
+    /// Whether the op exists for lanes of `lane` bits (8, 16, 32; 64-bit lanes are [`BinOp`]).
+    pub fn has_lane(self, lane: Width) -> bool {
+        match self {
+            LaneOp::Add | LaneOp::Sub => lane != Width::W64,
+            _ => matches!(lane, Width::W8 | Width::W16),
+        }
+    }
+}
+
+/// Scalar floating-point operations ([`Op::Fp`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FpOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    /// `sqrt(b)`; `a` is not read (frontends pass `b` for it).
+    Sqrt,
+    /// The guest's minimum / maximum (see [`FpRule`] for NaN and signed-zero operands).
+    Min,
+    Max,
+}
+
+impl FpOp {
+    /// Every operation, for tests that cover them all.
+    pub const ALL: [FpOp; 7] = [FpOp::Add, FpOp::Sub, FpOp::Mul, FpOp::Div, FpOp::Sqrt, FpOp::Min, FpOp::Max];
+}
+
+/// IEEE 754 binary formats: `F32` reads the low 32 bits of its inputs and writes a
+/// zero-extended 32-bit result; `F64` uses all 64 bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FpPrec {
+    F32,
+    F64,
+}
+
+/// Whose rules an [`Op::Fp`] follows where IEEE 754 leaves a choice or the guests differ:
+/// which NaN a NaN operand produces, the default NaN, min/max of NaNs and zeros, denormal
+/// operands and results, the rounding mode, and which exception flags are raised. The op's
+/// `ctrl` input is the guest's control register under that rule.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FpRule {
+    /// x86 SSE (Intel SDM vol. 1, 4.8.3 and 11.5): `ctrl` is MXCSR (RC rounding, DAZ, FTZ;
+    /// the mask bits are ignored, the flags raised are those of a masked response). A NaN
+    /// operand gives the first NaN operand (`a` first) made quiet; an invalid operation
+    /// gives the default NaN `0xfff8..` (negative, quiet); min/max give `b` when either is
+    /// NaN or both are zero. Exception flags in MXCSR bit order: IE DE ZE OE UE PE = bits 0..5.
+    /// The reference is [`fp`].
+    X86Sse,
+}
+
+/// What an [`Op::Fp`] yields.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum FpResult {
+    /// The result's bits.
+    Value,
+    /// The exception flags the operation raises, in the rule's flag layout.
+    Flags,
+}
+
 /// A Rust function that translated code calls for work too large or rare to express in ops
 /// (128-bit division, cpuid, SSE and FP arithmetic with exact NaN rules, ...).
 ///
@@ -364,6 +445,13 @@ pub enum Op {
     CompareExchange { dst: Temp, addr: Temp, expected: Temp, new: Temp, width: Width },
     /// A full memory barrier.
     Fence,
+    /// `dst = a op b` in floating point under `rule` with the guest control register `ctrl`
+    /// (see [`FpRule`]): the result's bits, or the exception flags the operation raises
+    /// ([`FpResult`]). Pure: both are functions of `a`, `b` and `ctrl`.
+    Fp { op: FpOp, prec: FpPrec, rule: FpRule, result: FpResult, dst: Temp, a: Temp, b: Temp, ctrl: Temp },
+    /// `dst = a op b` on each `lane`-bit lane of the 64-bit values independently (see
+    /// [`LaneOp`]; [`LaneOp::has_lane`] says which lane widths exist).
+    Lanes { op: LaneOp, lane: Width, dst: Temp, a: Temp, b: Temp },
     /// `dst = helper(state, args...)`; at most four arguments.
     CallHelper { dst: Option<Temp>, helper: Helper, args: Vec<Temp> },
     /// If `cond != 0`, leave the block by `exit`. `exit` is never [`Exit::Branch`].
@@ -397,6 +485,8 @@ impl Op {
             | Op::Ext { dst, .. }
             | Op::Cmp { dst, .. }
             | Op::Select { dst, .. }
+            | Op::Fp { dst, .. }
+            | Op::Lanes { dst, .. }
             | Op::AtomicRmw { dst, .. }
             | Op::CompareExchange { dst, .. } => Some(dst),
             Op::CallHelper { dst, .. } => dst,
@@ -418,7 +508,7 @@ impl Op {
                 f(*addr);
                 f(*src)
             }
-            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } => {
+            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } | Op::Lanes { a, b, .. } => {
                 f(*a);
                 f(*b)
             }
@@ -427,6 +517,11 @@ impl Op {
                 f(*cond);
                 f(*if_true);
                 f(*if_false)
+            }
+            Op::Fp { a, b, ctrl, .. } => {
+                f(*a);
+                f(*b);
+                f(*ctrl)
             }
             Op::AtomicRmw { addr, src, .. } => {
                 f(*addr);
@@ -455,7 +550,7 @@ impl Op {
                 *addr = f(*addr);
                 *src = f(*src)
             }
-            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } => {
+            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } | Op::Lanes { a, b, .. } => {
                 *a = f(*a);
                 *b = f(*b)
             }
@@ -464,6 +559,11 @@ impl Op {
                 *cond = f(*cond);
                 *if_true = f(*if_true);
                 *if_false = f(*if_false)
+            }
+            Op::Fp { a, b, ctrl, .. } => {
+                *a = f(*a);
+                *b = f(*b);
+                *ctrl = f(*ctrl)
             }
             Op::CompareExchange { addr, expected, new, .. } => {
                 *addr = f(*addr);
@@ -500,7 +600,8 @@ impl Exit {
 }
 
 /// Checks the rules every frontend output must keep: temps defined once and before use, at
-/// most four helper arguments, no `Branch` in `ExitIf`. Run on every block in debug builds.
+/// most four helper arguments, `Sqrt` reading one operand (`a == b`), lane ops only on their
+/// lane widths, no `Branch` in `ExitIf`. Run on every block in debug builds.
 pub fn verify(block: &Block) -> Result<(), String> {
     let mut defined = vec![false; block.temps as usize];
     let check_use = |t: Temp, defined: &[bool], at: usize| -> Result<(), String> {
@@ -520,6 +621,16 @@ pub fn verify(block: &Block) -> Result<(), String> {
         if let Op::CallHelper { args, .. } = op {
             if args.len() > 4 {
                 return Err(format!("op {i}: helper with {} arguments", args.len()));
+            }
+        }
+        if let Op::Fp { op: FpOp::Sqrt, a, b, .. } = op {
+            if a != b {
+                return Err(format!("op {i}: Sqrt with a different `a` and `b`"));
+            }
+        }
+        if let Op::Lanes { op, lane, .. } = op {
+            if !op.has_lane(*lane) {
+                return Err(format!("op {i}: {op:?} has no {}-bit lanes", lane.bits()));
             }
         }
         if let Op::ExitIf { exit: Exit::Branch { .. }, .. } = op {

@@ -15,7 +15,7 @@
 //! exit (side or final). Memory ops cannot: guest memory and guest state are disjoint, and a
 //! guest that faults dies without a signal handler seeing its registers.
 
-use super::interp::{eval_bin, eval_cmp, eval_ext, eval_un};
+use super::interp::{eval_bin, eval_cmp, eval_ext, eval_fp, eval_lanes, eval_un};
 use super::*;
 
 /// Runs every pass, in an order where each one feeds the next.
@@ -48,6 +48,13 @@ pub fn forward_and_fold(block: &mut Block) {
             Op::Cmp { op: cop, dst, a, b, width } => {
                 c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_cmp(*cop, x, y, *width)))
             }
+            Op::Lanes { op: lop, lane, dst, a, b } => {
+                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_lanes(*lop, *lane, x, y)))
+            }
+            Op::Fp { op: fop, prec, rule, result, dst, a, b, ctrl } => match (c(*a), c(*b), c(*ctrl)) {
+                (Some(x), Some(y), Some(z)) => Some((*dst, eval_fp(*fop, *prec, *rule, *result, x, y, z))),
+                _ => None,
+            },
             _ => None,
         };
         if let Some((dst, value)) = folded {
@@ -157,6 +164,8 @@ pub fn eliminate_dead_code(block: &mut Block) {
                 | Op::Ext { .. }
                 | Op::Cmp { .. }
                 | Op::Select { .. }
+                | Op::Fp { .. }
+                | Op::Lanes { .. }
         );
         if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {
             keep[i] = false;

@@ -65,6 +65,14 @@ impl Display for Op {
                 write!(f, "{dst:?} = cmpxchg.w{} [{addr:?}], {expected:?} -> {new:?}", w(width))
             }
             Op::Fence => write!(f, "fence"),
+            Op::Lanes { op, lane, dst, a, b } => {
+                write!(f, "{dst:?} = lanes.{}.w{} {a:?}, {b:?}", lower(op), w(lane))
+            }
+            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
+                let flags = if *result == FpResult::Flags { ".flags" } else { "" };
+                let (prec, rule) = (lower(prec), lower(rule));
+                write!(f, "{dst:?} = f{}.{prec}.{rule}{flags} {a:?}, {b:?} ctrl {ctrl:?}", lower(op))
+            }
             Op::CallHelper { dst, helper, args } => {
                 if let Some(d) = dst {
                     write!(f, "{d:?} = ")?;

@@ -42,6 +42,64 @@ impl Rng {
     }
 }
 
+impl Rng {
+    /// Floating-point bits biased towards the special classes: zeros, infinities, quiet and
+    /// signalling NaNs, denormals, the extremes, values near 1, and random bits.
+    pub fn float(&mut self, prec: FpPrec) -> u64 {
+        const F64: [u64; 12] = [
+            0,
+            0x8000_0000_0000_0000,
+            0x3ff0_0000_0000_0000,
+            0xbff0_0000_0000_0000,
+            0x7ff0_0000_0000_0000,
+            0xfff0_0000_0000_0000,
+            0x7ff8_0000_0000_0001,
+            0xfff0_0000_0000_0002,
+            0x0000_0000_0000_0001,
+            0x800f_ffff_ffff_ffff,
+            0x7fef_ffff_ffff_ffff,
+            0x0010_0000_0000_0000,
+        ];
+        const F32: [u64; 12] = [
+            0,
+            0x8000_0000,
+            0x3f80_0000,
+            0xbf80_0000,
+            0x7f80_0000,
+            0xff80_0000,
+            0x7fc0_0001,
+            0xff80_0002,
+            0x0000_0001,
+            0x807f_ffff,
+            0x7f7f_ffff,
+            0x0080_0000,
+        ];
+        let (edges, random) = match prec {
+            FpPrec::F64 => (&F64, self.next_u64()),
+            FpPrec::F32 => (&F32, self.next_u64() & 0xffff_ffff),
+        };
+        match self.below(3) {
+            0 => self.pick(edges),
+            // Near the edges (1 + ulp, denormal neighbours, ...), so results round.
+            1 => {
+                self.pick(edges).wrapping_add(self.below(3)).wrapping_sub(1)
+                    & if prec == FpPrec::F32 { 0xffff_ffff } else { u64::MAX }
+            }
+            _ => random,
+        }
+    }
+
+    /// An x86 MXCSR: usually the default, sometimes with another rounding mode, DAZ, FTZ,
+    /// unmasked exceptions or flags already set.
+    pub fn mxcsr(&mut self) -> u64 {
+        match self.below(4) {
+            0 | 1 => 0x1f80,
+            2 => 0x1f80 | self.below(4) << 13 | self.below(2) << 6 | self.below(2) << 15 | self.below(64),
+            _ => self.next_u64() & 0xffff,
+        }
+    }
+}
+
 /// What a random block may touch.
 #[derive(Clone, Debug)]
 pub struct Layout {
@@ -113,7 +171,7 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
     b.guest_insn(pc, 4);
     while b.len() < n_ops {
         let w = rng.pick(&WIDTHS);
-        let made = match rng.below(14) {
+        let made = match rng.below(16) {
             0 => Some(b.constant(rng.interesting())),
             1 => Some(b.load_state(state_offset(rng, layout, w), w)),
             2 => {
@@ -166,6 +224,36 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                     let new = operand(&mut b, rng, &mut temps);
                     Some(b.compare_exchange(a, expected, new, w))
                 }
+            }
+            15 => {
+                let op = rng.pick(&LaneOp::ALL);
+                let lane = if op.has_lane(Width::W32) {
+                    rng.pick(&[Width::W8, Width::W16, Width::W32])
+                } else {
+                    rng.pick(&[Width::W8, Width::W16])
+                };
+                let x = operand(&mut b, rng, &mut temps);
+                let y = operand(&mut b, rng, &mut temps);
+                Some(b.lanes(op, lane, x, y))
+            }
+            14 => {
+                let op = rng.pick(&FpOp::ALL);
+                let prec = rng.pick(&[FpPrec::F32, FpPrec::F64]);
+                let result = rng.pick(&[FpResult::Value, FpResult::Flags]);
+                let x = if rng.below(3) == 0 {
+                    operand(&mut b, rng, &mut temps)
+                } else {
+                    b.constant(rng.float(prec))
+                };
+                let y = if op == FpOp::Sqrt {
+                    x
+                } else if rng.below(3) == 0 {
+                    operand(&mut b, rng, &mut temps)
+                } else {
+                    b.constant(rng.float(prec))
+                };
+                let ctrl = b.constant(rng.mxcsr());
+                Some(b.fp(op, prec, FpRule::X86Sse, result, x, y, ctrl))
             }
             _ => match rng.below(4) {
                 0 if !layout.helpers.is_empty() => {

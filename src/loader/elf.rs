@@ -4,6 +4,7 @@
 
 use super::error::LoadErrorKind;
 use super::GuestArch;
+use crate::memory::PAGE_SIZE;
 use object::elf;
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::LittleEndian as LE;
@@ -127,7 +128,7 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
                 let interpreter = match ph.data(endian, data) {
                     Ok(bytes) => {
                         let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
-                        String::from_utf8_lossy(bytes).into_owned()
+                        super::error::escape(bytes)
                     }
                     Err(_) => return Err(truncated("the PT_INTERP path")),
                 };
@@ -157,6 +158,13 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
                 }
                 if seg.offset.checked_add(seg.filesz).is_none_or(|e| e > file_size) {
                     return Err(truncated("segment data"));
+                }
+                if (seg.vaddr ^ seg.offset) & (PAGE_SIZE - 1) != 0 {
+                    return Err(LoadErrorKind::NotCongruent {
+                        index: i,
+                        vaddr: seg.vaddr,
+                        offset: seg.offset,
+                    });
                 }
                 if seg.memsz > 0 {
                     segments.push(seg);

@@ -64,6 +64,14 @@ pub enum LoadErrorKind {
         end: u64,
         errno: i32,
     },
+    /// A PT_LOAD whose file offset and address differ modulo the page size: Linux's exec
+    /// cannot map it (mmap's EINVAL, after the point of no return) and kills the process
+    /// with SIGSEGV; xlate says why, then dies the same way.
+    NotCongruent {
+        index: usize,
+        vaddr: u64,
+        offset: u64,
+    },
     /// argv and envp do not fit in a quarter of the stack (Linux's E2BIG rule).
     ArgumentListTooLong,
     /// The guest stack could not be set up: an errno.
@@ -71,6 +79,15 @@ pub enum LoadErrorKind {
 }
 
 impl LoadError {
+    /// The signal xlate dies by after the message, where Linux kills the process during exec
+    /// instead of failing the execve.
+    pub fn signal(&self) -> Option<i32> {
+        match self.kind {
+            LoadErrorKind::NotCongruent { .. } => Some(libc::SIGSEGV),
+            _ => None,
+        }
+    }
+
     /// The exit status for this error: 127 if the file does not exist, 126 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self.kind {
@@ -158,6 +175,11 @@ impl fmt::Display for LoadErrorKind {
                 write!(f, "dynamically linked (asks for {interpreter}); xlate runs static executables only")
             }
             BadSegment(msg) => write!(f, "bad program header: {msg}"),
+            NotCongruent { index, vaddr, offset } => write!(
+                f,
+                "segment {index} at {vaddr:#x}: file offset {offset:#x} is not congruent to the address modulo the page size; Linux cannot map it ({}) and kills the process with SIGSEGV",
+                strerror(libc::EINVAL)
+            ),
             NoLoadableSegments => write!(f, "no loadable segment (PT_LOAD)"),
             Overlap { start, end, used_by } => write!(
                 f,
@@ -174,8 +196,31 @@ impl fmt::Display for LoadErrorKind {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.kind)
+        use std::os::unix::ffi::OsStrExt;
+        write!(f, "{}: {}", escape(self.path.as_os_str().as_bytes()), self.kind)
     }
+}
+
+/// `bytes` as text that is safe on a terminal: control characters (C0, DEL, C1) and bytes
+/// that are not UTF-8 become `\xNN` (`\u{NN}` for C1), a backslash becomes `\\`; everything
+/// else is kept. File names and PT_INTERP contents come from the user's files, and an escape
+/// sequence in them must not reach the terminal.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c if ('\u{80}'..='\u{9f}').contains(&c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 impl std::error::Error for LoadError {}

@@ -41,9 +41,12 @@
 //!
 //! Guest code is read through [`code::CodeSource`], which [`GuestMemory`] implements.
 //!
+//! SysV shared memory (`shmat`, `shmdt`) follows the same rules (`shm.rs`).
+//!
 //! Pages are 4 KiB (the guest's `AT_PAGESZ`); a host with larger pages is not supported yet.
 
 pub mod code;
+mod shm;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -103,6 +106,8 @@ pub struct GuestMemory {
     code_generation: u64,
     invalidated: Vec<Range<u64>>,
     unmap_on_drop: bool,
+    /// SysV shared memory attached by the guest: start -> end (see `shm.rs`).
+    shm: BTreeMap<u64, u64>,
 }
 
 impl Default for GuestMemory {
@@ -191,6 +196,7 @@ impl GuestMemory {
             code_generation: 0,
             invalidated: Vec::new(),
             unmap_on_drop: false,
+            shm: BTreeMap::new(),
         }
     }
 

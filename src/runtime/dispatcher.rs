@@ -16,6 +16,7 @@
 
 use super::perfmap::PerfMap;
 use super::report::Profile;
+use super::signals::{self, IN_TRANSLATED_CODE};
 use super::stats::Stats;
 use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
@@ -25,6 +26,7 @@ use crate::ir::protocol::ExitReason;
 use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
 use crate::memory::code::CodeSource;
 use hashbrown::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// What the syscall layer tells the dispatcher after a guest system call.
@@ -49,6 +51,13 @@ pub trait GuestEnv<S> {
     /// Runs one guest system call. Its number and arguments are in `state`, whose PC already
     /// points after the syscall instruction.
     fn syscall(&mut self, state: &mut S) -> SyscallAction;
+    /// Delivers signal `sig` (host siginfo bytes `info`) to the guest's handler, with the
+    /// state complete and its PC where the guest continues; `Some` if the guest must end.
+    /// Test doubles without signal handling die by it.
+    fn deliver_signal(&mut self, state: &mut S, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
+        let _ = (state, info);
+        Some(Outcome::Signal(sig))
+    }
 }
 
 /// How a guest run ended.
@@ -117,10 +126,13 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     pub fn run(&mut self, state: &mut G::State, env: &mut impl GuestEnv<G::State>) -> Outcome {
         let mut host = self.block_at(G::pc(state), env.code());
         loop {
+            // Faults while translated code runs are the guest's (runtime::signals).
+            IN_TRANSLATED_CODE.store(true, Ordering::Relaxed);
             // SAFETY: `state` is a live state struct of guest `G` (the only kind of block in
             // this cache), and `host` is the entry of a block that `self.backend` compiled into
             // `self.cache` since its last flush.
             unsafe { self.backend.enter(&self.cache, (state as *mut G::State).cast(), host) };
+            IN_TRANSLATED_CODE.store(false, Ordering::Relaxed);
             self.stats.dispatcher_entries += 1;
 
             // Field by field, not a copy of the whole header: the block has just stored these
@@ -144,6 +156,18 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 }
                 None => panic!("backend bug: unknown exit reason {reason}"),
             };
+            if signals::pending() {
+                if reason != ExitReason::Syscall as u64 {
+                    // (After a syscall the PC is set, and rt_sigreturn may have moved it.)
+                    G::set_pc(state, next);
+                }
+                while let Some((sig, info)) = signals::take_pending() {
+                    if let Some(outcome) = env.deliver_signal(state, sig, &info) {
+                        return outcome;
+                    }
+                }
+                host = self.block_at(G::pc(state), env.code());
+            }
         }
     }
 

@@ -8,6 +8,7 @@ mod dispatcher;
 pub mod perfmap;
 mod program;
 pub mod report;
+pub mod signals;
 pub mod stats;
 
 pub use dispatcher::{Dispatcher, GuestEnv, Outcome, SyscallAction};

@@ -13,6 +13,7 @@ use crate::loader::symbols::Symbols;
 use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
+use crate::syscall::signal::Delivered;
 use crate::syscall::{GuestAbi, GuestRegs, SyscallLayer, SyscallOutcome};
 use std::ffi::OsString;
 use std::fmt;
@@ -54,6 +55,8 @@ pub struct StartError {
     pub message: String,
     /// The exit status: 127 for a missing program, 126 for one that cannot be run.
     pub exit_code: i32,
+    /// The signal to die by instead, where Linux kills the process during exec.
+    pub signal: Option<i32>,
 }
 
 impl fmt::Display for StartError {
@@ -85,8 +88,11 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         Some(path) => Some(open_report(path)?),
         None => None,
     };
-    let program = loader::load(&path, &argv, &env, &mut memory, hwcap)
-        .map_err(|e| StartError { message: e.to_string(), exit_code: e.exit_code() })?;
+    let program = loader::load(&path, &argv, &env, &mut memory, hwcap).map_err(|e| StartError {
+        message: e.to_string(),
+        exit_code: e.exit_code(),
+        signal: e.signal(),
+    })?;
     program.arch.with_guest(RunGuest { program: &program, memory, options, report })
 }
 
@@ -95,10 +101,12 @@ fn open_report(path: &std::path::Path) -> Result<(std::fs::File, ReportFormat), 
     let format = ReportFormat::of_path(path).ok_or_else(|| StartError {
         message: format!("--report {}: the file name must end in .html or .json", path.display()),
         exit_code: 2,
+        signal: None,
     })?;
     let file = std::fs::File::create(path).map_err(|e| StartError {
         message: format!("cannot create the report {}: {e}", path.display()),
         exit_code: 1,
+        signal: None,
     })?;
     Ok((file, format))
 }
@@ -128,9 +136,10 @@ fn run_guest<G: LinuxGuest>(
     options: &Options,
     report: Option<(std::fs::File, ReportFormat)>,
 ) -> Result<Outcome, StartError> {
-    let internal = |what: String| StartError { message: what, exit_code: 126 };
+    let internal = |what: String| StartError { message: what, exit_code: 126, signal: None };
     let cache = CodeCache::new(CodeCache::DEFAULT_SIZE)
         .map_err(|e| internal(format!("cannot create the code cache: {e}")))?;
+    super::signals::install(cache.exec_range());
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
     if options.perf_map {
@@ -227,6 +236,13 @@ where
             SyscallOutcome::CodeModified { addr, len } => {
                 SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
             }
+        }
+    }
+
+    fn deliver_signal(&mut self, state: &mut G::State, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
+        match self.syscalls.deliver_signal::<G::Abi>(state, &mut self.memory, sig, info) {
+            Delivered::Entered | Delivered::NotNow => None,
+            Delivered::Die(sig) => Some(Outcome::Signal(sig)),
         }
     }
 }

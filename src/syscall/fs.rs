@@ -39,14 +39,41 @@ pub(crate) fn stat(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
 
 /// open, openat, creat: the open flags re-encoded for the host, and /proc/self/exe opened as
 /// the guest program (not xlate).
+///
+/// Also the calls whose flags include open flags: openat2 (`struct open_how`'s `flags`,
+/// copied and converted), open_by_handle_at, and fanotify_init's `event_f_flags`.
 pub(crate) fn open(cx: &mut Ctx, sys: Sysno, a: [u64; 6], exe: &Path) -> Action {
     let to_host = |f: u64| cx.abi.open_flags.convert(&host::HOST.open_flags, f);
+    // openat2's open_how, converted; it must live until the call.
+    let mut how: Vec<u8>;
     let mut args = match sys {
         Sysno::open => [a[0], to_host(a[1]), a[2], 0, 0, 0],
         Sysno::openat => [a[0], a[1], to_host(a[2]), a[3], 0, 0],
+        Sysno::openat2 => {
+            // Linux: EINVAL below the first version's 24 bytes, E2BIG above a page.
+            if a[3] < 24 {
+                return err(libc::EINVAL);
+            }
+            if a[3] > 4096 {
+                return err(libc::E2BIG);
+            }
+            how = match read_bytes(&*cx.mem, a[2], a[3] as usize) {
+                Ok(b) => b,
+                Err(e) => return err(e),
+            };
+            let flags = u64::from_le_bytes(how[..8].try_into().expect("24 bytes or more"));
+            how[..8].copy_from_slice(&to_host(flags).to_le_bytes());
+            [a[0], a[1], how.as_ptr() as u64, a[3], 0, 0]
+        }
+        Sysno::open_by_handle_at => [a[0], a[1], to_host(a[2]), 0, 0, 0],
+        Sysno::fanotify_init => return Action::Ret(forward(cx, sys, [a[0], to_host(a[1]), 0, 0, 0, 0])),
         _ => a,
     };
-    let path_slot = if sys == Sysno::openat { 1 } else { 0 };
+    let path_slot = match sys {
+        Sysno::openat | Sysno::openat2 => 1,
+        Sysno::open_by_handle_at => return Action::Ret(forward(cx, sys, args)),
+        _ => 0,
+    };
     let exe_c;
     if read_cstr(&*cx.mem, args[path_slot], PATH_MAX).is_ok_and(|p| is_proc_self_exe(&p)) {
         use std::os::unix::ffi::OsStrExt;

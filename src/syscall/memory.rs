@@ -5,6 +5,7 @@
 //! The layer never maps or unmaps memory itself: mmap and friends must never hand out or
 //! clobber xlate's own memory, and only the runtime's [`GuestMemory`] knows where that is.
 
+use super::abi::pointers::{pointers, Len, Ptr};
 use super::{err, Action, Ctx, Errno, Sysno};
 use crate::memory::GuestMemory;
 use std::ops::Range;
@@ -19,6 +20,8 @@ pub trait GuestMm {
     fn munmap(&mut self, addr: u64, len: u64) -> i64;
     fn mprotect(&mut self, addr: u64, len: u64, prot: u64) -> i64;
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64;
+    fn shmat(&mut self, id: u64, addr: u64, flags: u64) -> i64;
+    fn shmdt(&mut self, addr: u64) -> i64;
     /// The guest ranges whose executable memory was unmapped, replaced or re-protected since
     /// the last call (translations of them must be dropped).
     fn take_invalidated(&mut self) -> Vec<Range<u64>>;
@@ -36,6 +39,8 @@ pub(crate) fn handle(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         Sysno::munmap => mem.munmap(a[0], a[1]),
         Sysno::mprotect => mem.mprotect(a[0], a[1], a[2]),
         Sysno::mremap => mem.mremap(a[0], a[1], a[2], a[3], a[4]),
+        Sysno::shmat => mem.shmat(a[0], a[1], a[2]),
+        Sysno::shmdt => mem.shmdt(a[0]),
         _ => return err(libc::ENOSYS),
     };
     let touched = mem.take_invalidated();
@@ -73,6 +78,13 @@ impl GuestMm for GuestMemory {
     fn mremap(&mut self, old: u64, old_len: u64, new_len: u64, flags: u64, new: u64) -> i64 {
         raw(GuestMemory::mremap(self, old, old_len, new_len, flags as i32, new))
     }
+    /// The kernel takes the id and flags as `int`s.
+    fn shmat(&mut self, id: u64, addr: u64, flags: u64) -> i64 {
+        raw(GuestMemory::shmat(self, id as i32, addr, flags as i32))
+    }
+    fn shmdt(&mut self, addr: u64) -> i64 {
+        raw(GuestMemory::shmdt(self, addr))
+    }
     fn take_invalidated(&mut self) -> Vec<Range<u64>> {
         GuestMemory::take_invalidated(self)
     }
@@ -87,6 +99,53 @@ impl GuestMm for GuestMemory {
         self.is_guest(addr, end) && self.regions_in(addr, end).iter().all(|r| r.prot & need != 0)
     }
 }
+
+/// EFAULT unless every pointer argument of `sys` that [`pointers`] describes lies in guest
+/// memory with the access the kernel needs (read for what it reads, write for what it
+/// writes). Linux would copy what it can and fail at the first bad byte; a call refused here
+/// touches nothing, which differs only for a buffer that is partly mapped.
+pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Result<(), Errno> {
+    /// IOV_MAX: more entries than this is the kernel's EINVAL, not ours to check.
+    const IOV_MAX: u64 = 1024;
+    for &p in pointers(sys) {
+        match p {
+            Ptr::In(i, len) | Ptr::Out(i, len) => {
+                let n = match len {
+                    Len::Arg(j) => a[j],
+                    Len::Fixed(n) => n,
+                    Len::ArgTimes(j, size) => a[j].saturating_mul(size),
+                    Len::ArgPlus(j, header) => a[j].saturating_add(header),
+                };
+                let write = matches!(p, Ptr::Out(..));
+                if a[i] != 0 && n != 0 && !mem.is_accessible(a[i], n, write) {
+                    return Err(libc::EFAULT);
+                }
+            }
+            Ptr::Str(i) => {
+                if a[i] != 0 && read_cstr(mem, a[i], PATH_MAX) == Err(libc::EFAULT) {
+                    return Err(libc::EFAULT);
+                }
+            }
+            Ptr::Iov { i, n, write } => {
+                if a[i] == 0 || a[n] == 0 || a[n] > IOV_MAX {
+                    continue;
+                }
+                let array = read_bytes(mem, a[i], a[n] as usize * 16)?;
+                for iov in array.chunks_exact(16) {
+                    let base = u64::from_le_bytes(iov[..8].try_into().expect("16 bytes"));
+                    let len = u64::from_le_bytes(iov[8..].try_into().expect("16 bytes"));
+                    if base != 0 && len != 0 && !mem.is_accessible(base, len, write) {
+                        return Err(libc::EFAULT);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// PATH_MAX: the kernel reads no more of a path than this.
+const PATH_MAX: usize = 4096;
 
 /// Copies `len` guest bytes at `addr`, or EFAULT if the guest may not read them.
 pub(crate) fn read_bytes(mem: &dyn GuestMm, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
@@ -172,6 +231,12 @@ impl GuestMm for TestMm {
         -(libc::EINVAL as i64)
     }
     fn mremap(&mut self, _: u64, _: u64, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn shmat(&mut self, _: u64, _: u64, _: u64) -> i64 {
+        -(libc::EINVAL as i64)
+    }
+    fn shmdt(&mut self, _: u64) -> i64 {
         -(libc::EINVAL as i64)
     }
     fn take_invalidated(&mut self) -> Vec<Range<u64>> {

@@ -12,6 +12,10 @@
 //!   arch_prctl, exit, ...)      open flags, getdents)     host's table)         2 / 3 / p calls
 //! ```
 //!
+//! Which of those a call gets, or that it is refused on purpose (its errno and the reason,
+//! shown by `--strace`), is one table: [`treatment::treatment`]. Every number of both guest
+//! ABIs' kernel tables is a [`Sysno`] with a treatment (`tests/syscall_tables.rs`).
+//!
 //! Each guest ABI ([`abi::x86_64`], [`abi::aarch64`]) is data: a number table checked against
 //! the kernel's headers and the struct layouts it uses. Where a call's number and arguments
 //! live in the guest's registers the layer asks the guest state through [`GuestRegs`]; it
@@ -21,7 +25,9 @@
 //! tables and layouts chosen, never in special cases here.
 //!
 //! Guest addresses are host addresses, so pointers are forwarded unchanged wherever the
-//! layouts agree.
+//! layouts agree; before a call reaches a handler, the pointer arguments that
+//! [`abi::pointers`] describes are checked against the guest's mappings (EFAULT otherwise), so
+//! that the kernel never reads or writes xlate's own memory for the guest.
 
 pub mod abi;
 pub mod compat;
@@ -32,6 +38,7 @@ pub mod memory;
 pub mod process;
 pub mod signal;
 pub mod strace;
+pub mod treatment;
 
 pub use abi::AbiInfo;
 pub use memory::GuestMm;
@@ -92,6 +99,22 @@ sysnos! {
     removexattr lremovexattr fremovexattr signalfd signalfd4 rt_sigqueueinfo rt_tgsigqueueinfo
     pidfd_open pidfd_send_signal sched_setscheduler sched_setparam sched_rr_get_interval
     timer_getoverrun
+    shmget shmat shmctl semget semop semctl shmdt msgget msgsnd msgrcv msgctl ptrace syslog
+    setresuid setresgid setfsuid setfsgid uselib ustat sysfs vhangup modify_ldt pivot_root _sysctl
+    adjtimex chroot acct settimeofday mount umount2 swapon swapoff reboot sethostname setdomainname
+    iopl ioperm create_module init_module delete_module get_kernel_syms query_module quotactl
+    nfsservctl getpmsg putpmsg afs_syscall tuxcall security set_thread_area io_setup io_destroy
+    io_getevents io_submit io_cancel get_thread_area lookup_dcookie epoll_ctl_old epoll_wait_old
+    remap_file_pages restart_syscall semtimedop clock_settime vserver mbind set_mempolicy
+    get_mempolicy mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr kexec_load
+    add_key request_key keyctl ioprio_set ioprio_get migrate_pages unshare vmsplice move_pages
+    perf_event_open fanotify_init fanotify_mark name_to_handle_at open_by_handle_at clock_adjtime
+    setns process_vm_readv process_vm_writev kcmp finit_module sched_setattr sched_getattr seccomp
+    kexec_file_load bpf execveat userfaultfd mlock2 pkey_mprotect pkey_alloc pkey_free io_pgetevents
+    io_uring_setup io_uring_enter io_uring_register open_tree move_mount fsopen fsconfig fsmount
+    fspick openat2 pidfd_getfd process_madvise mount_setattr quotactl_fd landlock_create_ruleset
+    landlock_add_rule landlock_restrict_self memfd_secret process_mrelease futex_waitv
+    set_mempolicy_home_node
 }
 
 /// What the runtime must do after a guest system call.
@@ -125,6 +148,15 @@ pub trait GuestRegs {
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
     /// Sets the stack pointer (the child side of `clone` with a new stack).
     fn set_stack_pointer(&mut self, sp: u64);
+    /// Delivers a signal to a guest handler: writes the guest's own `rt_sigframe` (the kernel's
+    /// layout for this ISA: siginfo, ucontext with the registers, FP/SIMD state and the mask
+    /// in `d.old_mask`) below the stack pointer or at the top of `d.stack`, and sets the
+    /// registers (PC included) to enter `d.handler` as the kernel would.
+    fn push_signal_frame(&mut self, mem: &dyn GuestMm, d: &signal::SignalDelivery) -> Result<(), Errno>;
+    /// rt_sigreturn: restores every register (PC included) from the frame that
+    /// [`Self::push_signal_frame`] wrote, found from the stack pointer as the kernel finds it;
+    /// returns the signal mask saved in the frame.
+    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<u64, Errno>;
 }
 
 /// An x86 segment register with a base the guest can set.
@@ -143,6 +175,8 @@ pub(crate) enum Action {
     RetCodeModified { ret: i64, addr: u64, len: u64 },
     /// The process ends; nothing is returned to the guest.
     Exit(i32),
+    /// The call rewrote the guest's registers itself (rt_sigreturn): no result is written.
+    RegistersRestored,
 }
 
 /// `Ret(-errno)`.
@@ -219,7 +253,20 @@ impl SyscallLayer {
                 SyscallOutcome::CodeModified { addr, len }
             }
             Action::Exit(status) => SyscallOutcome::Exit(status),
+            Action::RegistersRestored => SyscallOutcome::Continue,
         }
+    }
+
+    /// Delivers signal `sig`, with the host's siginfo bytes `info`, to the guest handler the
+    /// guest set for it (see [`signal::SignalState::deliver`]).
+    pub fn deliver_signal<A: GuestAbi>(
+        &mut self,
+        state: &mut impl GuestRegs,
+        memory: &mut dyn GuestMm,
+        sig: i32,
+        info: &[u8; 128],
+    ) -> signal::Delivered {
+        self.signals.deliver(A::INFO, state, memory, sig, info, self.strace)
     }
 
     /// Looks the number up, traces, and dispatches.
@@ -233,15 +280,22 @@ impl SyscallLayer {
         if self.strace {
             strace::call(sys, &args, cx.abi, &*cx.mem);
         }
-        let action = self.dispatch(cx, sys, args);
+        let (action, refused) = match treatment::treatment(sys) {
+            treatment::Treatment::Refused { errno, reason } => (err(errno), Some(reason)),
+            _ => match memory::check_pointers(&*cx.mem, sys, &args) {
+                Ok(()) => (self.dispatch(cx, sys, args), None),
+                Err(e) => (err(e), None),
+            },
+        };
         if self.strace {
-            strace::result(sys, &action);
+            strace::result(sys, &action, refused);
         }
         action
     }
 
-    /// One arm per group of calls that share a treatment; everything not listed is forwarded
-    /// with its arguments unchanged (or emulated where the host lacks the call).
+    /// One arm per group of calls that share a handler; everything not listed is forwarded
+    /// with its arguments unchanged (or emulated where the host lacks the call). Refused calls
+    /// ([`treatment::treatment`]) never get here.
     fn dispatch(&mut self, cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         use Sysno::*;
         match sys {
@@ -254,14 +308,22 @@ impl SyscallLayer {
                 let translator = self.translator.as_deref();
                 process::execve(cx, a, translator, &self.exe_path, self.strace)
             }
-            // glibc falls back to working without restartable sequences.
-            rseq => err(libc::ENOSYS),
+            execveat => {
+                let translator = self.translator.as_deref();
+                process::execveat(cx, a, translator, &self.exe_path, self.strace)
+            }
+            shmat | shmdt => memory::handle(cx, sys, a),
+            // Without protection keys, pkey_mprotect with no key (-1) is mprotect.
+            pkey_mprotect if a[3] as i32 == -1 => memory::handle(cx, mprotect, a),
+            pkey_mprotect => err(libc::EINVAL),
             set_robust_list | get_robust_list => self.signals.robust_list(cx, sys, a),
             // rt_sigprocmask is forwarded (the default arm): the guest's mask is the
             // process's mask, so blocked signals stay pending and sigwait-style code works.
             rt_sigaction | sigaltstack | rt_sigreturn => self.signals.handle(cx, sys, a),
             stat | lstat | fstat | newfstatat => fs::stat(cx, sys, a),
-            open | openat | creat => fs::open(cx, sys, a, &self.exe_path),
+            open | openat | creat | openat2 | open_by_handle_at | fanotify_init => {
+                fs::open(cx, sys, a, &self.exe_path)
+            }
             fcntl => fs::fcntl(cx, a),
             readlink | readlinkat => fs::readlink(cx, sys, a, &self.exe_path),
             epoll_ctl | epoll_wait | epoll_pwait | epoll_pwait2 => fs::epoll(cx, sys, a),

@@ -6,7 +6,7 @@
 use super::memory::{read_bytes, read_cstr, write_bytes, write_u64};
 use super::{err, host, Action, Ctx, Errno, Segment, Sysno};
 use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 const ARCH_SET_GS: u64 = 0x1001;
@@ -229,15 +229,79 @@ pub(crate) fn execve(
     exe: &Path,
     strace: bool,
 ) -> Action {
-    let mut path = match read_cstr(&*cx.mem, a[0], PATH_MAX) {
+    match read_cstr(&*cx.mem, a[0], PATH_MAX) {
+        Ok(path) => exec_path(cx, path, [a[1], a[2]], translator, exe, strace),
+        Err(e) => err(e),
+    }
+}
+
+/// execveat(dirfd, path, argv, envp, flags): [`execve`] of the file that `dirfd` and `path`
+/// name. The new xlate gets a path: `dirfd`'s directory (or, with AT_EMPTY_PATH and an empty
+/// path, the file itself) as `/proc/self/fd/N` names it, or that link itself for a file with
+/// no path (a memfd), which the new xlate can open only if it is not close-on-exec.
+pub(crate) fn execveat(
+    cx: &mut Ctx,
+    a: [u64; 6],
+    translator: Option<&Path>,
+    exe: &Path,
+    strace: bool,
+) -> Action {
+    let (dirfd, flags) = (a[0] as i32, a[4] as i32);
+    if flags & !(libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) != 0 {
+        return err(libc::EINVAL);
+    }
+    let path = match read_cstr(&*cx.mem, a[1], PATH_MAX) {
         Ok(p) => p,
         Err(e) => return err(e),
     };
+    if flags & libc::AT_SYMLINK_NOFOLLOW != 0 && !path.is_empty() {
+        let mut st = super::convert::HostStat::default();
+        let stp = &mut st as *mut super::convert::HostStat as u64;
+        let cpath = CString::new(path.clone()).expect("read_cstr stops at the NUL");
+        let nofollow = libc::AT_SYMLINK_NOFOLLOW as u64;
+        let r = host::call(Sysno::newfstatat, [a[0], cpath.as_ptr() as u64, stp, nofollow, 0, 0]);
+        if r < 0 {
+            return Action::Ret(r);
+        }
+        if st.st_mode & libc::S_IFMT == libc::S_IFLNK {
+            return err(libc::ELOOP);
+        }
+    }
+    let full = if path.starts_with(b"/") || (dirfd == libc::AT_FDCWD && !path.is_empty()) {
+        path
+    } else if path.is_empty() && flags & libc::AT_EMPTY_PATH == 0 {
+        return err(libc::ENOENT);
+    } else {
+        let link = format!("/proc/self/fd/{dirfd}");
+        let target = match std::fs::read_link(&link) {
+            Ok(t) => t.into_os_string().into_vec(),
+            Err(_) => return err(libc::EBADF),
+        };
+        let anonymous = !target.starts_with(b"/") || target.ends_with(b" (deleted)");
+        match (path.is_empty(), anonymous) {
+            (true, true) => link.into_bytes(),
+            (true, false) => target,
+            (false, _) => [target.as_slice(), b"/", path.as_slice()].concat(),
+        }
+    };
+    exec_path(cx, full, [a[2], a[3]], translator, exe, strace)
+}
+
+/// The common part of execve and execveat: runs the guest program at `path` with the guest's
+/// argv and envp arrays at `arrays`.
+fn exec_path(
+    cx: &mut Ctx,
+    mut path: Vec<u8>,
+    arrays: [u64; 2],
+    translator: Option<&Path>,
+    exe: &Path,
+    strace: bool,
+) -> Action {
     // A guest re-executing itself: /proc/self/exe is the guest program, not xlate.
     if super::fs::is_proc_self_exe(&path) {
         path = exe.as_os_str().as_bytes().to_vec();
     }
-    let (argv, envp) = match (read_strings(cx, a[1]), read_strings(cx, a[2])) {
+    let (argv, envp) = match (read_strings(cx, arrays[0]), read_strings(cx, arrays[1])) {
         (Ok(argv), Ok(envp)) => (argv, envp),
         (Err(e), _) | (_, Err(e)) => return err(e),
     };

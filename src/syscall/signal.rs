@@ -1,31 +1,89 @@
-//! Signal dispositions and related per-process records.
+//! Signal dispositions, delivery to guest handlers, and related per-process records.
 //!
-//! Delivering signals to guest handlers is not implemented yet, so xlate never installs a host
-//! handler for a guest handler. rt_sigaction records what the guest asked for and reports it
-//! back (as the kernel would); dispositions the host can carry out by itself (SIG_DFL,
-//! SIG_IGN) are also installed on the host, so that e.g. a guest that ignores SIGPIPE is not
-//! killed by it, and a guest that restores SIG_DFL before raising SIGABRT dies by it. A guest
-//! handler sets the host disposition to SIG_DFL: a signal the guest wanted to catch then ends
-//! the process (loudly) instead of being silently ignored.
+//! rt_sigaction records what the guest asked for and reports it back (as the kernel would).
+//! Dispositions the host can carry out by itself (SIG_DFL, SIG_IGN) are installed on the host,
+//! so that e.g. a guest that ignores SIGPIPE is not killed by it, and a guest that restores
+//! SIG_DFL before raising SIGABRT dies by it. For a guest handler the runtime's host handler
+//! is installed (through the hook [`set_host_handler_installer`]; without one, SIG_DFL: a
+//! signal the guest wanted to catch ends the process loudly instead of being ignored). That
+//! handler records the signal; the runtime then calls [`SignalState::deliver`] at the next
+//! block boundary, which writes the guest's own signal frame ([`GuestRegs::push_signal_frame`])
+//! and enters the handler; rt_sigreturn restores the registers and the mask from the frame.
 //!
-//! The synchronous fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) are only recorded:
-//! the runtime may use host handlers of its own for them.
+//! The guest's signal mask is the host's (rt_sigprocmask is forwarded), so a blocked signal
+//! stays pending in the kernel; delivery adds the handler's mask as the kernel does, and
+//! rt_sigreturn sets the mask saved in the frame.
+//!
+//! SIGSEGV and SIGBUS are the runtime's: its host handler (`runtime::signals`) catches them
+//! for its own purposes and applies the guest's disposition, which this layer publishes for
+//! it in an async-signal-safe table ([`guest_handler`]). Their host disposition is never
+//! changed here.
 //!
 //! rt_sigprocmask is forwarded, not recorded (see the dispatcher): the guest's mask is the
 //! process's mask.
 
 use super::memory::{read_bytes, write_bytes};
-use super::{err, forward, host, Action, Ctx, Sysno};
+use super::{err, forward, host, AbiInfo, Action, Ctx, GuestMm, GuestRegs, Sysno};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 /// Highest signal number (`_NSIG`, the same on x86-64 and AArch64).
 const NSIG: usize = 64;
 /// The kernel's `sigset_t` size on both 64-bit ABIs.
 const SIGSET_SIZE: u64 = 8;
-const SIG_DFL: u64 = 0;
-const SIG_IGN: u64 = 1;
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
 const SS_ONSTACK: i32 = 1;
 const SS_DISABLE: i32 = 2;
 const SS_AUTODISARM: u32 = 1 << 31;
+pub const SA_SIGINFO: u64 = 4;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+
+/// What a guest signal frame is built from (see [`GuestRegs::push_signal_frame`]).
+pub struct SignalDelivery {
+    pub sig: i32,
+    /// The siginfo as the host kernel gave it: the same 128-byte layout on both ABIs.
+    pub info: [u8; 128],
+    pub handler: u64,
+    /// sa_flags: SA_SIGINFO decides whether the handler gets the siginfo and context pointers.
+    pub flags: u64,
+    /// Where the handler returns: the guest's sa_restorer (which calls rt_sigreturn).
+    pub restorer: u64,
+    /// The mask to restore on rt_sigreturn (the mask before delivery).
+    pub old_mask: u64,
+    /// The alternate stack (ss_sp, ss_flags, ss_size) for the frame's `uc_stack`.
+    pub altstack: (u64, i32, u64),
+    /// The top of the alternate stack when the frame goes there (SA_ONSTACK, a stack set,
+    /// not already on it); `None` for the current stack.
+    pub stack_top: Option<u64>,
+}
+
+/// How a delivery went.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Delivered {
+    /// The guest's registers now enter its handler.
+    Entered,
+    /// Nothing to do: the guest ignores the signal now (its disposition changed since).
+    NotNow,
+    /// The process must die by this signal (the default action, or the frame could not be
+    /// written: the kernel then forces SIGSEGV).
+    Die(i32),
+}
+
+/// Installs the runtime's host handler for `sig` (with SA_RESTART if `restart`); returns 0 or
+/// -errno. Set by the runtime (which owns host signal handlers) before the guest runs.
+pub type HostHandlerInstaller = fn(sig: i32, restart: bool) -> i64;
+static HOST_HANDLER_INSTALLER: OnceLock<HostHandlerInstaller> = OnceLock::new();
+
+/// Sets the hook through which rt_sigaction installs the runtime's host handler for a guest
+/// handler.
+pub fn set_host_handler_installer(install: HostHandlerInstaller) {
+    let _ = HOST_HANDLER_INSTALLER.set(install);
+}
 
 /// The kernel's `struct sigaction` for rt_sigaction: the same on x86-64 and AArch64 (both
 /// define SA_RESTORER: handler, flags, restorer, mask).
@@ -62,6 +120,8 @@ pub struct SignalState {
     altstack: Option<(u64, i32, u64)>,
     /// set_robust_list's (head, len).
     robust_list: (u64, u64),
+    /// Where the sigreturn trampoline is mapped in the guest, once it is.
+    trampoline: Option<u64>,
 }
 
 /// Sets the host's SIGPIPE disposition back to SIG_DFL (see [`super::SyscallLayer::new`]):
@@ -77,14 +137,77 @@ pub(crate) fn reset_sigpipe() {
     host::call(Sysno::rt_sigaction, [libc::SIGPIPE as u64, p, 0, SIGSET_SIZE, 0, 0]);
 }
 
+/// Sets the host disposition that carries out the guest's `act` for `sig` (not a
+/// runtime-owned signal): SIG_IGN or SIG_DFL as they are, a guest handler as the runtime's
+/// host handler (SA_RESTART passed on, so that the kernel restarts interrupted calls as it
+/// would for the guest). Returns 0 or -errno.
+fn set_host_disposition(sig: i32, act: &KernelSigaction) -> i64 {
+    if act.handler > SIG_IGN {
+        if let Some(install) = HOST_HANDLER_INSTALLER.get() {
+            return install(sig, act.flags & SA_RESTART != 0);
+        }
+    }
+    let handler = if act.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
+    let keep = (libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT) as u64;
+    let host_act = KernelSigaction { handler, flags: act.flags & keep, restorer: 0, mask: 0 };
+    let p = &host_act as *const KernelSigaction as u64;
+    host::call(Sysno::rt_sigaction, [sig as u64, p, 0, SIGSET_SIZE, 0, 0])
+}
+
+/// rt_sigprocmask(how, &set, &old) on the host; returns the old mask.
+fn host_mask(how: i32, set: u64) -> u64 {
+    let mut old = 0u64;
+    let new_ptr = if how == libc::SIG_BLOCK && set == 0 { 0 } else { &set as *const u64 as u64 };
+    let old_ptr = &mut old as *mut u64 as u64;
+    host::call(Sysno::rt_sigprocmask, [how as u64, new_ptr, old_ptr, SIGSET_SIZE, 0, 0]);
+    old
+}
+
+/// Sends `sig` to this thread again.
+fn resend(sig: i32) {
+    let pid = host::call(Sysno::getpid, [0; 6]);
+    let tid = host::call(Sysno::gettid, [0; 6]);
+    host::call(Sysno::tgkill, [pid as u64, tid as u64, sig as u64, 0, 0, 0]);
+}
+
+/// Installs the default action for `sig`, unblocks it and sends it: the process dies by it.
+fn resend_default(sig: i32) {
+    set_host_disposition(sig, &KernelSigaction::default());
+    host_mask(libc::SIG_UNBLOCK, 1u64 << (sig - 1));
+    resend(sig);
+}
+
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [None; NSIG], altstack: None, robust_list: (0, 0) }
+        SignalState { actions: [None; NSIG], altstack: None, robust_list: (0, 0), trampoline: None }
     }
 }
 
-fn is_synchronous(sig: i32) -> bool {
-    matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP)
+/// The signals whose host handler is the runtime's (see the module documentation).
+fn is_runtime_owned(sig: i32) -> bool {
+    matches!(sig, libc::SIGSEGV | libc::SIGBUS)
+}
+
+/// The guest's handler value (SIG_DFL, SIG_IGN or a guest address) for each runtime-owned
+/// signal, by signal number - 1: what the runtime's host handler applies. Atomics, because a
+/// host signal handler reads them.
+static GUEST_HANDLERS: [AtomicU64; NSIG] = [const { AtomicU64::new(SIG_DFL) }; NSIG];
+
+/// The guest's handler value for `sig` (1-based) as the guest set it (SIG_DFL until then);
+/// async-signal-safe. Kept for the runtime-owned signals (SIGSEGV, SIGBUS).
+pub fn guest_handler(sig: i32) -> u64 {
+    match GUEST_HANDLERS.get((sig as usize).wrapping_sub(1)) {
+        Some(h) => h.load(Ordering::Relaxed),
+        None => SIG_DFL,
+    }
+}
+
+/// Records the disposition xlate inherited for a runtime-owned signal (SIG_IGN survives
+/// execve), before the runtime installs its own host handler.
+pub fn set_inherited_handler(sig: i32, handler: u64) {
+    if let Some(h) = GUEST_HANDLERS.get((sig as usize).wrapping_sub(1)) {
+        h.store(handler, Ordering::Relaxed);
+    }
 }
 
 impl SignalState {
@@ -93,9 +216,7 @@ impl SignalState {
         match sys {
             Sysno::rt_sigaction => self.sigaction(cx, a),
             Sysno::sigaltstack => self.sigaltstack(cx, a),
-            // No signal is ever delivered to a guest handler, so there is no frame to return
-            // from.
-            _ => err(libc::ENOSYS),
+            _ => self.sigreturn(cx),
         }
     }
 
@@ -106,6 +227,9 @@ impl SignalState {
         }
         if let Some(act) = self.actions[sig as usize - 1] {
             return act;
+        }
+        if is_runtime_owned(sig) {
+            return KernelSigaction { handler: guest_handler(sig), ..KernelSigaction::default() };
         }
         let mut old = KernelSigaction::default();
         let p = &mut old as *mut KernelSigaction as u64;
@@ -140,12 +264,10 @@ impl SignalState {
         if let Some(mut new) = new {
             // SIGKILL and SIGSTOP can never be blocked.
             new.mask &= !((1u64 << (libc::SIGKILL - 1)) | (1u64 << (libc::SIGSTOP - 1)));
-            if !is_synchronous(sig) {
-                let handler = if new.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
-                let keep = (libc::SA_NOCLDSTOP | libc::SA_NOCLDWAIT) as u64;
-                let host_act = KernelSigaction { handler, flags: new.flags & keep, restorer: 0, mask: 0 };
-                let p = &host_act as *const KernelSigaction as u64;
-                let r = host::call(Sysno::rt_sigaction, [sig as u64, p, 0, SIGSET_SIZE, 0, 0]);
+            if is_runtime_owned(sig) {
+                GUEST_HANDLERS[sig as usize - 1].store(new.handler, Ordering::Relaxed);
+            } else {
+                let r = set_host_disposition(sig, &new);
                 if r < 0 {
                     return Action::Ret(r);
                 }
@@ -158,6 +280,121 @@ impl SignalState {
             }
         }
         Action::Ret(0)
+    }
+
+    /// Delivers `sig` to the guest's handler (see the module documentation): builds the frame
+    /// on the right stack with the mask before delivery, then blocks the handler's mask (and
+    /// `sig` unless SA_NODEFER) and resets the disposition for SA_RESETHAND.
+    pub(crate) fn deliver(
+        &mut self,
+        abi: &AbiInfo,
+        regs: &mut dyn GuestRegs,
+        mem: &mut dyn GuestMm,
+        sig: i32,
+        info: &[u8; 128],
+        strace: bool,
+    ) -> Delivered {
+        let act = self.action(sig);
+        if act.handler == SIG_IGN {
+            return Delivered::NotNow;
+        }
+        if act.handler == SIG_DFL {
+            return Delivered::Die(sig);
+        }
+        let bit = 1u64 << (sig - 1);
+        // The signal was unblocked when it arrived (the host handler ran), possibly under a
+        // temporary mask (sigsuspend, ppoll, pselect) that the kernel has put back since: as
+        // the kernel does, the handler runs now, and the frame keeps the mask in force after
+        // the call, which rt_sigreturn restores.
+        let old_mask = host_mask(libc::SIG_BLOCK, 0);
+        let restorer = if act.flags & SA_RESTORER != 0 {
+            act.restorer
+        } else {
+            // The kernel returns through the vDSO's sigreturn trampoline: xlate's copy of it.
+            match self.trampoline(abi, mem) {
+                Some(addr) => addr,
+                None => {
+                    eprintln!("xlate: signal {sig}: a guest handler without SA_RESTORER is not supported on this ABI");
+                    return Delivered::Die(sig);
+                }
+            }
+        };
+        let altstack = self.altstack.unwrap_or((0, SS_DISABLE, 0));
+        let stack_top = match self.altstack {
+            Some((sp, _, size)) if act.flags & SA_ONSTACK != 0 => Some(sp + size),
+            _ => None,
+        };
+        let d = SignalDelivery {
+            sig,
+            info: *info,
+            handler: act.handler,
+            flags: act.flags,
+            restorer,
+            old_mask,
+            altstack,
+            stack_top,
+        };
+        if regs.push_signal_frame(&*mem, &d).is_err() {
+            return Delivered::Die(libc::SIGSEGV);
+        }
+        if strace {
+            eprintln!(
+                "{} --- signal {sig} delivered to the guest handler {:#x} ---",
+                std::process::id(),
+                act.handler
+            );
+        }
+        let mut block = act.mask;
+        if act.flags & SA_NODEFER == 0 {
+            block |= bit;
+        }
+        host_mask(libc::SIG_BLOCK, block);
+        if act.flags & SA_RESETHAND != 0 {
+            let dfl = KernelSigaction::default();
+            set_host_disposition(sig, &dfl);
+            self.actions[sig as usize - 1] = Some(dfl);
+            if is_runtime_owned(sig) {
+                GUEST_HANDLERS[sig as usize - 1].store(SIG_DFL, Ordering::Relaxed);
+            }
+        }
+        Delivered::Entered
+    }
+
+    /// The guest address of the ABI's sigreturn trampoline, mapped (read-execute) on first use.
+    fn trampoline(&mut self, abi: &AbiInfo, mem: &mut dyn GuestMm) -> Option<u64> {
+        if abi.sigreturn_trampoline.is_empty() {
+            return None;
+        }
+        if self.trampoline.is_none() {
+            const PAGE: u64 = 4096;
+            let rw = (libc::PROT_READ | libc::PROT_WRITE) as u64;
+            let flags = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
+            let addr = mem.mmap(0, PAGE, rw, flags, u64::MAX, 0);
+            if addr < 0 {
+                return None;
+            }
+            write_bytes(&*mem, addr as u64, abi.sigreturn_trampoline).ok()?;
+            if mem.mprotect(addr as u64, PAGE, (libc::PROT_READ | libc::PROT_EXEC) as u64) < 0 {
+                return None;
+            }
+            self.trampoline = Some(addr as u64);
+        }
+        self.trampoline
+    }
+
+    /// rt_sigreturn: the registers and the mask from the frame at the stack pointer.
+    fn sigreturn(&mut self, cx: &mut Ctx) -> Action {
+        match cx.regs.pop_signal_frame(&*cx.mem) {
+            Ok(mask) => {
+                host_mask(libc::SIG_SETMASK, mask);
+                Action::RegistersRestored
+            }
+            // The kernel kills a process whose frame is unreadable with SIGSEGV.
+            Err(_) => {
+                resend_default(libc::SIGSEGV);
+                Action::RegistersRestored
+            }
+        }
     }
 
     /// sigaltstack(ss, old_ss), recorded. `stack_t` is (void *ss_sp; int ss_flags; size_t

@@ -451,12 +451,14 @@ pub(crate) fn call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm
 }
 
 /// Prints ` = result` and ends the line.
-pub(crate) fn result(sys: Sysno, action: &Action) {
+/// The result; a call xlate refused on purpose is marked with the reason.
+pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>) {
     let ret = match *action {
-        Action::Exit(_) => None,
+        Action::Exit(_) | Action::RegistersRestored => None,
         Action::Ret(r) | Action::RetCodeModified { ret: r, .. } => Some(r),
     };
-    emit(&format!("{}\n", format_result(sys, ret)));
+    let mark = refused.map(|why| format!(" [refused by xlate: {why}]")).unwrap_or_default();
+    emit(&format!("{}{mark}\n", format_result(sys, ret)));
 }
 
 /// The line for a number the guest's table does not know.

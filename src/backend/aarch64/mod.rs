@@ -12,6 +12,7 @@
 mod abi;
 mod alu;
 mod exits;
+mod fp;
 mod mem;
 mod profile;
 #[cfg(test)]
@@ -179,6 +180,10 @@ impl Emitter {
                 self.compare_exchange(*dst, *addr, *expected, *new, *width)
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
+            Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
+            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
+                self.fp(*op, *prec, *rule, *result, *dst, *a, *b, *ctrl)
+            }
             Op::CallHelper { dst, helper, args } => self.call_helper(*dst, helper.func as usize, args),
             Op::ExitIf { cond, exit } => self.exit_if(*cond, exit),
         }

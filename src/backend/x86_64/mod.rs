@@ -2,7 +2,8 @@
 //!
 //! The register convention and the frame are described once, in `abi`. Code generation is
 //! split by op family: `emit_alu` (constants, arithmetic, bit operations, comparisons),
-//! `emit_mem` (guest state, guest memory, atomics), `emit_call` (helper calls) and
+//! `emit_mem` (guest state, guest memory, atomics), `emit_fp` (floating point), `emit_call`
+//! (helper calls) and
 //! `exits` (block exits, chaining stubs, `link`); `lookup` is the inline lookup table of
 //! indirect exits, `listing` disassembles host code for tests and debugging.
 //!
@@ -20,6 +21,7 @@
 mod abi;
 mod emit_alu;
 mod emit_call;
+mod emit_fp;
 mod emit_mem;
 mod exits;
 mod listing;
@@ -130,8 +132,23 @@ impl Backend for X86_64Backend {
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
         let uses = use_counts(block);
+        let mut skip = false;
         for (i, op) in block.ops.iter().enumerate() {
             e.op_index = i;
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
+                (emit_fp::flags_partner(op, block.ops.get(i + 1)), op)
+            {
+                // The flags op reads the same inputs, so they are live through both.
+                let dsts = emit_fp::FpDsts { value: Some(*dst), flags: Some(flags) };
+                emit_fp::fp(&mut e, *op, *prec, *rule, dsts, *a, *b, *ctrl);
+                e.defined[dst.0 as usize] = true;
+                e.defined[flags.0 as usize] = true;
+                skip = true;
+                continue;
+            }
             e.fuse_next_cmp = match (op, block.ops.get(i + 1)) {
                 (Op::Cmp { dst, .. }, Some(Op::ExitIf { cond, .. })) => cond == dst,
                 (Op::Cmp { dst, .. }, None) => {
@@ -379,6 +396,10 @@ impl Emitter {
                 emit_mem::compare_exchange(self, *dst, *addr, *expected, *new, *width)
             }
             Op::Fence => emit_mem::fence(self),
+            Op::Lanes { op, lane, dst, a, b } => emit_fp::lanes(self, *op, *lane, *dst, *a, *b),
+            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
+                emit_fp::fp(self, *op, *prec, *rule, emit_fp::FpDsts::of(*result, *dst), *a, *b, *ctrl)
+            }
             Op::CallHelper { dst, helper, args } => emit_call::call_helper(self, *dst, helper, args),
             Op::ExitIf { cond, exit } => exits::emit_exit_if(self, *cond, exit),
         }

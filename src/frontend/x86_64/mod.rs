@@ -30,7 +30,6 @@ pub mod shift;
 mod shift_helpers;
 pub mod sse_arith;
 pub mod sse_convert;
-pub mod sse_float;
 pub mod sse_int;
 pub mod sse_move;
 pub mod stack;

@@ -1,17 +1,23 @@
 //! SSE/SSE2 floating-point arithmetic and comparisons: add/sub/mul/div/min/max/sqrt and
 //! cmp (predicates 0-7) for ps/pd/ss/sd, and comiss/comisd/ucomiss/ucomisd.
 //!
-//! One helper, [`sse_fp_helper`], does every operation on the whole destination register with
-//! the operation and the [`Shape`] (ps/pd/ss/sd) as parameters, using the explicit x86 rules
-//! of [`super::sse_float`]. It returns non-zero when an exception it raised is unmasked in
-//! MXCSR: the instruction then leaves with SIGFPE (#XM) and the destination unchanged.
+//! The arithmetic is IR: one [`crate::ir::Op::Fp`] per lane for the value and one for the exception
+//! flags, under [`FpRule::X86Sse`] with the guest's MXCSR as the control input (rounding,
+//! DAZ, FTZ). The flags of all lanes are ORed into MXCSR; when one of them is unmasked the
+//! instruction leaves with SIGFPE (#XM) before any lane is written.
+//!
+//! Compares still use one helper, [`sse_fp_helper`], over the whole destination register
+//! with the explicit x86 rules of [`crate::ir::fp`]; it returns non-zero when an exception it
+//! raised is unmasked in MXCSR, with the same #XM exit.
 
-use super::sse_float::{self as fp, Arith, Env, Fp};
 use super::sse_move::xmm_operand;
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::off;
 use crate::frontend::x86_64::X86State;
-use crate::ir::{BinOp, Exit, GuestAddr, Helper, Temp, TrapKind, Width};
+use crate::ir::fp::{self, Arith, Env, Fp};
+use crate::ir::{
+    BinOp, Exit, FpOp, FpPrec, FpResult, FpRule, GuestAddr, Helper, StateOffset, Temp, TrapKind, Width,
+};
 use iced_x86::{Instruction, Mnemonic};
 
 /// Packed or scalar, single or double.
@@ -132,6 +138,55 @@ pub fn trap_if_unmasked(ctx: &mut Ctx, status: Temp) {
 const SSE_FP_HELPER: Helper = Helper { name: "sse_fp", func: sse_fp_helper };
 
 fn op(ctx: &mut Ctx, insn: &Instruction, kind: Kind, shape: Shape) -> Result<(), Unsupported> {
+    let fp_op = match kind {
+        Kind::Add => FpOp::Add,
+        Kind::Sub => FpOp::Sub,
+        Kind::Mul => FpOp::Mul,
+        Kind::Div => FpOp::Div,
+        Kind::Sqrt => FpOp::Sqrt,
+        Kind::Min => FpOp::Min,
+        Kind::Max => FpOp::Max,
+        Kind::Cmp => return compare(ctx, insn, shape),
+    };
+    let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
+    let (lo, hi) = source(ctx, insn, 1, shape)?;
+    let (prec, width) = if shape.is_double() { (FpPrec::F64, Width::W64) } else { (FpPrec::F32, Width::W32) };
+    let lanes = match shape {
+        Shape::Ss | Shape::Sd => 1,
+        Shape::Pd => 2,
+        Shape::Ps => 4,
+    };
+    let mxcsr = ctx.load_state(off::MXCSR, Width::W32);
+    let mut flags = ctx.constant(0);
+    let mut results: Vec<(StateOffset, Temp)> = Vec::with_capacity(lanes);
+    for lane in 0..lanes {
+        let bytes = lane as u32 * width.bytes();
+        let half = if bytes < 8 { lo } else { hi };
+        // A lane's bits sit at the bottom of `b` (F32 ops read the low 32 bits only).
+        let b = if bytes % 8 == 4 { ctx.bin_imm(BinOp::Lshr, half, 32, Width::W64) } else { half };
+        let at = StateOffset(off::xmm(d).0 + bytes);
+        let a = if fp_op == FpOp::Sqrt { b } else { ctx.load_state(at, width) };
+        let value = ctx.fp(fp_op, prec, FpRule::X86Sse, FpResult::Value, a, b, mxcsr);
+        let raised = ctx.fp(fp_op, prec, FpRule::X86Sse, FpResult::Flags, a, b, mxcsr);
+        flags = ctx.bin(BinOp::Or, flags, raised, Width::W32);
+        results.push((at, value));
+    }
+    let merged = ctx.bin(BinOp::Or, mxcsr, flags, Width::W32);
+    ctx.store_state(off::MXCSR, merged, Width::W32);
+    // Unmasked: a raised flag whose mask bit (flag bit + 7) is clear.
+    let masks = ctx.bin_imm(BinOp::Lshr, mxcsr, 7, Width::W32);
+    let unmasked = ctx.bin(BinOp::And, flags, masks, Width::W32);
+    let unmasked = ctx.bin(BinOp::Xor, unmasked, flags, Width::W32);
+    trap_if_unmasked(ctx, unmasked);
+    for (at, value) in results {
+        ctx.store_state(at, value, width);
+    }
+    Ok(())
+}
+
+/// cmpps/cmppd/cmpss/cmpsd through [`sse_fp_helper`].
+fn compare(ctx: &mut Ctx, insn: &Instruction, shape: Shape) -> Result<(), Unsupported> {
+    let kind = Kind::Cmp;
     let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
     let (lo, hi) = source(ctx, insn, 1, shape)?;
     let imm = if kind == Kind::Cmp { insn.immediate(2) & 0xff } else { 0 };

@@ -3,17 +3,17 @@
 //! packed cvtdq2ps/cvtdq2pd/cvt(t)ps2dq/cvt(t)pd2dq/cvtps2pd/cvtpd2ps.
 //!
 //! One helper, [`sse_cvt_helper`], does them all with the conversion as a parameter and writes
-//! the destination (xmm or general register) itself, using [`super::sse_float`]: MXCSR
+//! the destination (xmm or general register) itself, using [`crate::ir::fp`]: MXCSR
 //! rounding (truncation for the cvtt* forms), "integer indefinite" (only the sign bit set) for
 //! NaN and out-of-range sources, NaN payloads kept and quieted, exception flags. It returns
 //! non-zero when a raised exception is unmasked (then the instruction traps with SIGFPE and
 //! the destination is unchanged).
 
 use super::sse_arith::trap_if_unmasked;
-use super::sse_float::{self as fp, Env, Round};
 use super::sse_move::xmm_operand;
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::X86State;
+use crate::ir::fp::{self, Env, Round};
 use crate::ir::{Helper, Width};
 use iced_x86::{Instruction, Mnemonic, OpKind};
 

@@ -13,7 +13,7 @@ use super::sse_move::{xmm_operand, V128};
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::off;
 use crate::frontend::x86_64::X86State;
-use crate::ir::{BinOp, Helper, StateOffset, Temp, Width};
+use crate::ir::{BinOp, Helper, LaneOp, StateOffset, Temp, Width};
 use iced_x86::{Instruction, Mnemonic, OpKind};
 
 macro_rules! int_ops {
@@ -68,20 +68,20 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Movmskpd => |c, i| movemask(c, i, 64),
         Mnemonic::Pextrw => pextrw,
         Mnemonic::Pinsrw => pinsrw,
-        Mnemonic::Paddb => h!(Paddb, Form::Binary),
-        Mnemonic::Paddw => h!(Paddw, Form::Binary),
-        Mnemonic::Paddd => h!(Paddd, Form::Binary),
-        Mnemonic::Psubb => h!(Psubb, Form::Binary),
-        Mnemonic::Psubw => h!(Psubw, Form::Binary),
-        Mnemonic::Psubd => h!(Psubd, Form::Binary),
-        Mnemonic::Paddusb => h!(Paddusb, Form::Binary),
-        Mnemonic::Paddusw => h!(Paddusw, Form::Binary),
-        Mnemonic::Psubusb => h!(Psubusb, Form::Binary),
-        Mnemonic::Psubusw => h!(Psubusw, Form::Binary),
-        Mnemonic::Paddsb => h!(Paddsb, Form::Binary),
-        Mnemonic::Paddsw => h!(Paddsw, Form::Binary),
-        Mnemonic::Psubsb => h!(Psubsb, Form::Binary),
-        Mnemonic::Psubsw => h!(Psubsw, Form::Binary),
+        Mnemonic::Paddb => |c, i| lane_arith(c, i, LaneOp::Add, Width::W8),
+        Mnemonic::Paddw => |c, i| lane_arith(c, i, LaneOp::Add, Width::W16),
+        Mnemonic::Paddd => |c, i| lane_arith(c, i, LaneOp::Add, Width::W32),
+        Mnemonic::Psubb => |c, i| lane_arith(c, i, LaneOp::Sub, Width::W8),
+        Mnemonic::Psubw => |c, i| lane_arith(c, i, LaneOp::Sub, Width::W16),
+        Mnemonic::Psubd => |c, i| lane_arith(c, i, LaneOp::Sub, Width::W32),
+        Mnemonic::Paddusb => |c, i| lane_arith(c, i, LaneOp::AddSatU, Width::W8),
+        Mnemonic::Paddusw => |c, i| lane_arith(c, i, LaneOp::AddSatU, Width::W16),
+        Mnemonic::Psubusb => |c, i| lane_arith(c, i, LaneOp::SubSatU, Width::W8),
+        Mnemonic::Psubusw => |c, i| lane_arith(c, i, LaneOp::SubSatU, Width::W16),
+        Mnemonic::Paddsb => |c, i| lane_arith(c, i, LaneOp::AddSatS, Width::W8),
+        Mnemonic::Paddsw => |c, i| lane_arith(c, i, LaneOp::AddSatS, Width::W16),
+        Mnemonic::Psubsb => |c, i| lane_arith(c, i, LaneOp::SubSatS, Width::W8),
+        Mnemonic::Psubsw => |c, i| lane_arith(c, i, LaneOp::SubSatS, Width::W16),
         // The hot loops of glibc's SSE2 string functions: plain IR, no helper call.
         Mnemonic::Pcmpeqb => |c, i| swar(c, i, cmpeq_bytes),
         Mnemonic::Pcmpeqw => h!(Pcmpeqw, Form::Binary),
@@ -152,6 +152,17 @@ fn bitwise(ctx: &mut Ctx, insn: &Instruction, op: BinOp, invert_dst: bool) -> Re
 }
 
 /// paddq/psubq: one 64-bit op per half.
+/// paddb/w/d, psubb/w/d and the saturating forms: one [`LaneOp`] per 64-bit half.
+fn lane_arith(ctx: &mut Ctx, insn: &Instruction, op: LaneOp, lane: Width) -> Result<(), Unsupported> {
+    let d = dst_xmm(insn)?;
+    let s = ctx.sse_read128(insn, 1, false)?;
+    let a = ctx.xmm_get(d);
+    let lo = ctx.lanes(op, lane, a.lo, s.lo);
+    let hi = ctx.lanes(op, lane, a.hi, s.hi);
+    ctx.xmm_set(d, V128 { lo, hi });
+    Ok(())
+}
+
 fn add_sub_q(ctx: &mut Ctx, insn: &Instruction, op: BinOp) -> Result<(), Unsupported> {
     let d = dst_xmm(insn)?;
     let s = ctx.sse_read128(insn, 1, false)?;

@@ -3,6 +3,7 @@
 //! host side which number to issue ([`crate::syscall::host`]).
 
 pub mod aarch64;
+pub mod pointers;
 pub mod x86_64;
 
 use super::convert::{OpenFlagBits, StatLayout};
@@ -68,4 +69,8 @@ pub struct AbiInfo {
     pub clone_tls_before_child_tid: bool,
     /// MINSIGSTKSZ: the smallest alternate signal stack sigaltstack accepts.
     pub min_sigstksz: u64,
+    /// The code of the vDSO's rt_sigreturn trampoline, where a signal handler set without
+    /// SA_RESTORER returns (xlate maps it into the guest on first use); empty where the ABI
+    /// requires SA_RESTORER (x86-64).
+    pub sigreturn_trampoline: &'static [u8],
 }

@@ -1,7 +1,8 @@
-//! x86 SSE floating-point semantics in portable Rust, shared by `sse_arith` and
-//! `sse_convert`: NaN propagation, the default NaN, MXCSR rounding modes, DAZ/FTZ and the
-//! exception flags, written out explicitly so that an AArch64 host (whose FPU has different
-//! NaN rules) computes exactly what an x86 CPU does.
+//! The reference semantics of [`super::Op::Fp`] under [`super::FpRule::X86Sse`], and the
+//! x86 SSE floating-point engine that the x86 frontend's remaining helpers (packed forms,
+//! compares, conversions) share: NaN propagation, the default NaN, MXCSR rounding modes,
+//! DAZ/FTZ and the exception flags, written out explicitly so that a host whose FPU has other
+//! rules (AArch64) computes exactly what an x86 CPU does.
 //!
 //! The host computes each result in round-to-nearest (IEEE-correct on both hosts); the exact
 //! error of that result (TwoSum for add/sub, fused multiply-add for mul/div/sqrt) tells
@@ -14,8 +15,11 @@
 //! - min/max return the second operand when either is NaN (IE even for quiet NaNs) or both
 //!   are zero;
 //! - denormal operands raise DE (or read as zero with DAZ); tiny results raise UE when
-//!   inexact (tininess after rounding), and with FTZ become zero with UE and PE.
+//!   inexact (tininess after rounding, to the format's precision with an unbounded
+//!   exponent, so an exact value just below the smallest normal that rounds up to it can
+//!   still be tiny), and with FTZ become zero with UE and PE.
 
+use super::{FpOp, FpPrec, FpResult};
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
 /// MXCSR exception flag bits.
@@ -244,8 +248,26 @@ fn operand<F: Fp>(x: F, env: &mut Env) -> F {
 
 /// Applies the rounding mode, overflow, underflow and FTZ to a round-to-nearest result `r`
 /// whose exact value is `r + err` (`err_sign`: -1, 0 or +1), for finite operands.
-pub fn finish<F: Fp>(mut r: F, err_sign: i32, env: &mut Env) -> F {
+/// `exact`, when the caller knows the exact value, decides overflow and tininess (see
+/// [`rounded_top`]); otherwise the rounded result does, which is right except next to the
+/// largest finite and the smallest normal value, where sqrt and integer conversions never
+/// land.
+pub fn finish<F: Fp>(mut r: F, err_sign: i32, exact: Option<Exact>, env: &mut Env) -> F {
     let neg = r.is_neg();
+    let bias = (F::exp_mask() >> F::MANT_BITS) as i32 / 2;
+    let (tiny, overflow) = match exact {
+        Some(x) if x.m != 0 => {
+            let top = rounded_top::<F>(x, neg, env.round);
+            (Some(top < 1 - bias), Some(top > bias))
+        }
+        Some(_) => (Some(false), Some(false)),
+        None => (None, None),
+    };
+    if r.is_inf() && overflow == Some(false) {
+        // Infinite in round-to-nearest, but the mode rounds it to the largest finite.
+        env.flags |= PE;
+        return F::max_finite(neg);
+    }
     if r.is_inf() {
         // Overflow in round-to-nearest: the directed modes may stop at the largest finite.
         env.flags |= OE | PE;
@@ -273,7 +295,7 @@ pub fn finish<F: Fp>(mut r: F, err_sign: i32, env: &mut Env) -> F {
                 env.flags |= OE;
             }
         }
-        if r.is_tiny() {
+        if tiny.unwrap_or(r.is_tiny()) {
             env.flags |= UE;
             if env.ftz {
                 return F::signed_zero(r.is_neg() || (r.is_zero() && neg));
@@ -284,6 +306,65 @@ pub fn finish<F: Fp>(mut r: F, err_sign: i32, env: &mut Env) -> F {
         return F::signed_zero(r.is_neg());
     }
     r
+}
+
+/// An exact real value's magnitude: `m * 2^e`, plus less than one unit of `m` when `sticky`
+/// (a sticky `m` has more bits than any format's precision).
+#[derive(Clone, Copy, Debug)]
+pub struct Exact {
+    pub m: u128,
+    pub e: i32,
+    pub sticky: bool,
+}
+
+/// For a nonzero exact value of sign `neg`: the position of its top bit after rounding to
+/// `F`'s precision in mode `round` with an unbounded exponent. IEEE 754 defines tininess
+/// after rounding (which x86 uses) and overflow on that rounded value.
+fn rounded_top<F: Fp>(x: Exact, neg: bool, round: Round) -> i32 {
+    let precision = F::MANT_BITS as i32 + 1;
+    let bits = 128 - x.m.leading_zeros() as i32;
+    let (mut q, mut exp) = (x.m, x.e);
+    if bits > precision {
+        let drop = bits - precision;
+        let rem = x.m & ((1u128 << drop) - 1);
+        let half = 1u128 << (drop - 1);
+        q = x.m >> drop;
+        exp = x.e + drop;
+        let inexact = rem != 0 || x.sticky;
+        let up = match round {
+            Round::Nearest => rem > half || (rem == half && (x.sticky || q & 1 == 1)),
+            Round::Up => inexact && !neg,
+            Round::Down => inexact && neg,
+            Round::Zero => false,
+        };
+        if up {
+            q += 1;
+        }
+    }
+    127 - q.leading_zeros() as i32 + exp
+}
+
+/// The exact sum of two finite values given as (negative, magnitude).
+fn exact_sum<F: Fp>(a: F, b: F) -> Exact {
+    let ((ma, ea), (mb, eb)) = (decompose(a), decompose(b));
+    let (na, nb) = (a.is_neg(), b.is_neg());
+    // Order by exponent: `big` has the larger one.
+    let ((mbig, ebig, nbig), (msmall, esmall, nsmall)) =
+        if ea >= eb { ((ma, ea, na), (mb, eb, nb)) } else { ((mb, eb, nb), (ma, ea, na)) };
+    let diff = ebig - esmall;
+    if diff <= 70 {
+        // Both fit at the smaller exponent (at most 54 + 70 bits).
+        let big = (mbig << diff) as i128 * if nbig { -1 } else { 1 };
+        let small = msmall as i128 * if nsmall { -1 } else { 1 };
+        return Exact { m: (big + small).unsigned_abs(), e: esmall, sticky: false };
+    }
+    // The small one lies below every bit of `big << 70`: shift it down, keeping a sticky bit.
+    let down = diff - 70;
+    let (aligned, lost) =
+        if down >= 128 { (0, msmall != 0) } else { (msmall >> down, msmall & ((1u128 << down) - 1) != 0) };
+    let big = mbig << 70;
+    let m = if nbig == nsmall { big + aligned } else { big - aligned - lost as u128 };
+    Exact { m, e: ebig - 70, sticky: lost }
 }
 
 fn sign_of<F: Fp>(x: F) -> i32 {
@@ -390,11 +471,21 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
             let b = if op == Arith::Sub { -b } else { b };
             let r = a + b;
             if r.is_inf() {
-                return finish(r, 0, env);
+                return finish(r, 0, Some(exact_sum(a, b)), env);
             }
-            // TwoSum: err = (a + b) - r exactly (exact even when the sum underflows).
-            let bb = r - a;
-            let err = (a - (r - bb)) + (b - bb);
+            // TwoSum: err = (a + b) - r exactly (exact even when the sum underflows). Its
+            // intermediate sums overflow when both operands are near the largest finite:
+            // then the halves (exact there) give the error's sign.
+            let two_sum_err = |a: F, b: F, r: F| {
+                let bb = r - a;
+                (a - (r - bb)) + (b - bb)
+            };
+            let mut err = two_sum_err(a, b, r);
+            if err.is_nan() || err.is_inf() {
+                let two = F::from_i64(2);
+                let (ha, hb) = (a / two, b / two);
+                err = two_sum_err(ha, hb, ha + hb);
+            }
             let r = if r.is_zero() && err.is_zero() {
                 // An exact zero sum: -0 only if both are -0, or in round-down for opposite signs.
                 let both_neg = a.is_neg() && b.is_neg();
@@ -403,15 +494,17 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
             } else {
                 r
             };
-            finish(r, sign_of(err), env)
+            finish(r, sign_of(err), None, env)
         }
         Arith::Mul => {
             let r = a * b;
+            let ((ma, ea), (mb, eb)) = (decompose(a), decompose(b));
+            let exact = Exact { m: ma * mb, e: ea + eb, sticky: false };
             if r.is_inf() {
-                return finish(r, 0, env);
+                return finish(r, 0, Some(exact), env);
             }
-            let ((ma, ea), (mb, eb), (mr, er)) = (decompose(a), decompose(b), decompose(r));
-            finish(r, err_sign(cmp_exact(ma * mb, ea + eb, mr, er), neg), env)
+            let (mr, er) = decompose(r);
+            finish(r, err_sign(cmp_exact(ma * mb, ea + eb, mr, er), neg), Some(exact), env)
         }
         _ => {
             if b.is_zero() {
@@ -419,12 +512,17 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
                 return F::inf(neg);
             }
             let r = a / b;
+            let ((ma, ea), (mb, eb)) = (decompose(a), decompose(b));
+            // The quotient to at least 66 bits, and whether bits remain below them.
+            let shift = ma.leading_zeros() as i32 - 8;
+            let (q, rem) = ((ma << shift) / mb, (ma << shift) % mb);
+            let exact = Exact { m: q, e: ea - shift - eb, sticky: rem != 0 };
             if r.is_inf() {
-                return finish(r, 0, env);
+                return finish(r, 0, Some(exact), env);
             }
             // |a / b| vs |r|  <=>  |a| vs |r| * |b|.
-            let ((ma, ea), (mb, eb), (mr, er)) = (decompose(a), decompose(b), decompose(r));
-            finish(r, err_sign(cmp_exact(ma, ea, mr * mb, er + eb), neg), env)
+            let (mr, er) = decompose(r);
+            finish(r, err_sign(cmp_exact(ma, ea, mr * mb, er + eb), neg), Some(exact), env)
         }
     }
 }
@@ -452,7 +550,7 @@ fn sqrt<F: Fp>(b: F, env: &mut Env) -> F {
     let r = b.sqrt();
     // sqrt(b) vs r  <=>  b vs r * r.
     let ((mb, eb), (mr, er)) = (decompose(b), decompose(r));
-    finish(r, err_sign(cmp_exact(mb, eb, mr * mr, 2 * er), false), env)
+    finish(r, err_sign(cmp_exact(mb, eb, mr * mr, 2 * er), false), None, env)
 }
 
 /// minps/maxps and their scalar forms: the second operand unless `a` is strictly
@@ -460,7 +558,8 @@ fn sqrt<F: Fp>(b: F, env: &mut Env) -> F {
 fn min_max<F: Fp>(max: bool, a: F, b: F, env: &mut Env) -> F {
     if a.is_nan() || b.is_nan() {
         env.flags |= IE;
-        return b;
+        // The second operand is returned as read: a denormal one is zero under DAZ.
+        return if env.daz && b.is_denormal() { F::signed_zero(b.is_neg()) } else { b };
     }
     let (x, y) = (operand(a, env), operand(b, env));
     let pick_a = if max { x > y } else { x < y };
@@ -555,7 +654,7 @@ pub fn from_int<F: Fp>(v: i64, env: &mut Env) -> F {
     // r is integral and at most 2^63 in magnitude, so it converts to i128 exactly.
     let back = r.to_f64() as i128;
     let err = (v as i128 - back).signum() as i32;
-    let out = finish(r, err, env);
+    let out = finish(r, err, None, env);
     // Integer conversions never underflow; `finish` only flags tiny results, which are zero.
     env.flags &= !UE;
     out
@@ -576,8 +675,9 @@ pub fn narrow(x: f64, env: &mut Env) -> f32 {
         return x as f32;
     }
     let r = x as f32;
+    let (m, e) = decompose(x);
     if r.is_infinite() {
-        return finish(r, 0, env);
+        return finish(r, 0, Some(Exact { m, e, sticky: false }), env);
     }
     let back = r as f64;
     let err = if x > back {
@@ -587,7 +687,7 @@ pub fn narrow(x: f64, env: &mut Env) -> f32 {
     } else {
         0
     };
-    finish(r, err, env)
+    finish(r, err, Some(Exact { m, e, sticky: false }), env)
 }
 
 /// f32 -> f64 (cvtss2sd, cvtps2pd): exact; NaNs keep their payload, made quiet.
@@ -600,6 +700,46 @@ pub fn widen(x: f32, env: &mut Env) -> f64 {
         return f64::from_bits((b >> 31) << 63 | 0x7ff8_0000_0000_0000 | (b & 0x003f_ffff) << 29);
     }
     operand(x, env) as f64
+}
+
+/// The value or the flags of `a op b` under [`super::FpRule::X86Sse`] with MXCSR `ctrl`: the
+/// interpreter's definition of [`super::Op::Fp`] for that rule.
+pub fn eval_x86(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
+    let kind = match op {
+        FpOp::Add => Arith::Add,
+        FpOp::Sub => Arith::Sub,
+        FpOp::Mul => Arith::Mul,
+        FpOp::Div => Arith::Div,
+        FpOp::Sqrt => Arith::Sqrt,
+        FpOp::Min => Arith::Min,
+        FpOp::Max => Arith::Max,
+    };
+    let mut env = Env::new(ctrl as u32);
+    let value = match prec {
+        FpPrec::F64 => arith(kind, f64::from_bits(a), f64::from_bits(b), &mut env).to_bits(),
+        FpPrec::F32 => {
+            arith(kind, f32::from_bits(a as u32), f32::from_bits(b as u32), &mut env).to_bits() as u64
+        }
+    };
+    match result {
+        FpResult::Value => value,
+        FpResult::Flags => env.flags as u64,
+    }
+}
+
+/// [`eval_x86`] with the helper signature, for backends that lower [`super::Op::Fp`] by a
+/// call: `sel` = [`encode_sel`] of the op; the state pointer is not read.
+pub extern "C" fn eval_x86_call(_state: *mut u8, sel: u64, a: u64, b: u64, ctrl: u64) -> u64 {
+    let op = FpOp::ALL[(sel & 0xff) as usize % FpOp::ALL.len()];
+    let prec = if sel >> 8 & 1 != 0 { FpPrec::F64 } else { FpPrec::F32 };
+    let result = if sel >> 9 & 1 != 0 { FpResult::Flags } else { FpResult::Value };
+    eval_x86(op, prec, result, a, b, ctrl)
+}
+
+/// The `sel` argument of [`eval_x86_call`] for an op.
+pub fn encode_sel(op: FpOp, prec: FpPrec, result: FpResult) -> u64 {
+    let index = FpOp::ALL.iter().position(|&o| o == op).unwrap_or(0) as u64;
+    index | ((prec == FpPrec::F64) as u64) << 8 | ((result == FpResult::Flags) as u64) << 9
 }
 
 #[cfg(test)]

@@ -1,0 +1,154 @@
+//! Floating-point ops (`Op::Fp`) as SSE2 scalar instructions, and lane-wise integer ops
+//! (`Op::Lanes`) as SSE2 packed-integer instructions on the low 64 bits of `xmm0`.
+//!
+//! [`FpRule::X86Sse`] is this host's own FPU behaviour, so the op runs natively under the
+//! guest's MXCSR: the host MXCSR is saved, the guest's control bits (rounding, DAZ, FTZ) are
+//! loaded with every exception masked and the flags cleared, the SSE instruction runs, and
+//! for [`FpResult::Flags`] the flags it raised are read back with `stmxcsr`; then the host
+//! MXCSR is restored, so Rust code (the dispatcher, helpers) never runs under the guest's
+//! modes. NaN propagation, the default NaN, min/max operand order, denormals and the masked
+//! exception responses are then the hardware's, which is what the rule names.
+//!
+//! Scratch: `rax` (MXCSR values, result), `rcx` and `rdx` (operands), `xmm0` and `xmm1`, and
+//! 16 bytes of the red zone below `rsp` (the kernel leaves 128 bytes there untouched when it
+//! delivers a signal; translated code makes no calls between the writes and reads).
+
+use super::abi::{RAX, RCX, RDX};
+use super::Emitter;
+use crate::ir::{FpOp, FpPrec, FpResult, FpRule, LaneOp, Op, Temp, Width};
+use dynasmrt::{dynasm, DynasmApi};
+
+/// MXCSR with every exception masked (bits 7..12).
+const ALL_MASKED: i32 = 0x1f80;
+/// MXCSR control bits kept from the guest (rounding, masks, FTZ, DAZ); the flags (bits 0..5)
+/// are cleared and the reserved upper half is zero.
+const CONTROL_BITS: i32 = 0xffc0;
+
+/// The destinations of one floating-point operation: an `Op::Fp` for its value, one for its
+/// flags, or both when the two ops are adjacent with the same inputs (the frontends emit
+/// them so), which then share one MXCSR switch.
+#[derive(Clone, Copy, Default)]
+pub(super) struct FpDsts {
+    pub value: Option<Temp>,
+    pub flags: Option<Temp>,
+}
+
+impl FpDsts {
+    pub fn of(result: FpResult, dst: Temp) -> FpDsts {
+        match result {
+            FpResult::Value => FpDsts { value: Some(dst), flags: None },
+            FpResult::Flags => FpDsts { value: None, flags: Some(dst) },
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn fp(
+    e: &mut Emitter,
+    op: FpOp,
+    prec: FpPrec,
+    rule: FpRule,
+    dsts: FpDsts,
+    a: Temp,
+    b: Temp,
+    ctrl: Temp,
+) {
+    match rule {
+        FpRule::X86Sse => {}
+    }
+    e.load(RAX, ctrl);
+    e.load(RCX, a);
+    e.load(RDX, b);
+    dynasm!(e.asm
+        ; .arch x64
+        ; stmxcsr [rsp - 16]
+        ; or eax, ALL_MASKED
+        ; and eax, CONTROL_BITS
+        ; mov [rsp - 8], eax
+        ; ldmxcsr [rsp - 8]
+    );
+    match prec {
+        FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
+        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+    }
+    match (op, prec) {
+        (FpOp::Add, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; addsd xmm0, xmm1),
+        (FpOp::Sub, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; subsd xmm0, xmm1),
+        (FpOp::Mul, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; mulsd xmm0, xmm1),
+        (FpOp::Div, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; divsd xmm0, xmm1),
+        (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; sqrtsd xmm0, xmm1),
+        (FpOp::Min, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
+        (FpOp::Max, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
+        (FpOp::Add, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
+        (FpOp::Sub, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
+        (FpOp::Mul, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
+        (FpOp::Div, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
+        (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
+        (FpOp::Min, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
+        (FpOp::Max, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
+    }
+    if let Some(dst) = dsts.value {
+        match prec {
+            FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
+            FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
+        }
+        e.store(dst, RAX);
+    }
+    if let Some(dst) = dsts.flags {
+        dynasm!(e.asm
+            ; .arch x64
+            ; stmxcsr [rsp - 8]
+            ; mov eax, [rsp - 8]
+            ; and eax, 0x3f
+        );
+        e.store(dst, RAX);
+    }
+    dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
+}
+
+/// The flags op that may share the MXCSR switch of `value` (the op after it), if it is one.
+pub(super) fn flags_partner(value: &Op, next: Option<&Op>) -> Option<Temp> {
+    match (value, next) {
+        (
+            Op::Fp { op, prec, rule, result: FpResult::Value, a, b, ctrl, .. },
+            Some(Op::Fp {
+                op: op2,
+                prec: prec2,
+                rule: rule2,
+                result: FpResult::Flags,
+                dst,
+                a: a2,
+                b: b2,
+                ctrl: ctrl2,
+            }),
+        ) if (op, prec, rule, a, b, ctrl) == (op2, prec2, rule2, a2, b2, ctrl2) => Some(*dst),
+        _ => None,
+    }
+}
+
+/// `Op::Lanes`: the two 64-bit values in `xmm0` and `xmm1`, one SSE2 packed-integer
+/// instruction (its low 64 bits are the lanes of the IR value), the result back in a
+/// general register.
+pub(super) fn lanes(e: &mut Emitter, op: LaneOp, lane: Width, dst: Temp, a: Temp, b: Temp) {
+    e.load(RCX, a);
+    e.load(RDX, b);
+    dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx);
+    match (op, lane) {
+        (LaneOp::Add, Width::W8) => dynasm!(e.asm ; .arch x64 ; paddb xmm0, xmm1),
+        (LaneOp::Add, Width::W16) => dynasm!(e.asm ; .arch x64 ; paddw xmm0, xmm1),
+        (LaneOp::Add, _) => dynasm!(e.asm ; .arch x64 ; paddd xmm0, xmm1),
+        (LaneOp::Sub, Width::W8) => dynasm!(e.asm ; .arch x64 ; psubb xmm0, xmm1),
+        (LaneOp::Sub, Width::W16) => dynasm!(e.asm ; .arch x64 ; psubw xmm0, xmm1),
+        (LaneOp::Sub, _) => dynasm!(e.asm ; .arch x64 ; psubd xmm0, xmm1),
+        (LaneOp::AddSatU, Width::W8) => dynasm!(e.asm ; .arch x64 ; paddusb xmm0, xmm1),
+        (LaneOp::AddSatU, _) => dynasm!(e.asm ; .arch x64 ; paddusw xmm0, xmm1),
+        (LaneOp::AddSatS, Width::W8) => dynasm!(e.asm ; .arch x64 ; paddsb xmm0, xmm1),
+        (LaneOp::AddSatS, _) => dynasm!(e.asm ; .arch x64 ; paddsw xmm0, xmm1),
+        (LaneOp::SubSatU, Width::W8) => dynasm!(e.asm ; .arch x64 ; psubusb xmm0, xmm1),
+        (LaneOp::SubSatU, _) => dynasm!(e.asm ; .arch x64 ; psubusw xmm0, xmm1),
+        (LaneOp::SubSatS, Width::W8) => dynasm!(e.asm ; .arch x64 ; psubsb xmm0, xmm1),
+        (LaneOp::SubSatS, _) => dynasm!(e.asm ; .arch x64 ; psubsw xmm0, xmm1),
+    }
+    dynasm!(e.asm ; .arch x64 ; movq rax, xmm0);
+    e.store(dst, RAX);
+}

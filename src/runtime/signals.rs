@@ -1,0 +1,307 @@
+//! The runtime's host signal handler for the signals it catches for its own purposes
+//! (SIGSEGV and SIGBUS), and the rule that none of them is ever swallowed.
+//!
+//! A SIGSEGV or SIGBUS reaching xlate is one of three things:
+//!
+//! * **sent** (`kill`, `tgkill`, `raise`, `sigqueue`: `si_code <= 0`): the guest's disposition
+//!   applies exactly as the kernel would apply it to the native program: ignored if the guest
+//!   ignores it, otherwise (default action) the process dies by it, with its core. The signal
+//!   is re-sent to this thread with the default disposition installed; it stays pending while
+//!   the handler runs (the handler blocks it) and kills as the handler returns.
+//! * **a guest fault** (raised by the kernel while translated code, or a helper that it called
+//!   to touch guest memory, ran): the default action, as for the native program. The kernel
+//!   never lets a fault be ignored, and neither does xlate: the default disposition is
+//!   installed and the handler returns, so the faulting instruction runs again and the
+//!   process dies by the signal.
+//! * **a fault in xlate's own code** (the dispatcher, the translator, the syscall layer): an
+//!   xlate bug. One line on stderr says so, naming the host PC and the fault address; then the
+//!   process dies by the signal. It is never passed to the guest.
+//!
+//! A sent SIGSEGV/SIGBUS with a guest handler is recorded and delivered like any other
+//! asynchronous signal; a guest *fault* with a guest handler is not delivered yet (the precise
+//! guest PC of the faulting instruction is not recovered): the default action applies, loudly.
+//!
+//! Asynchronous delivery: for a signal with a guest handler, the syscall layer installs
+//! [`on_guest_signal`] (through the hook it offers). It records the signal and its siginfo in
+//! [`PENDING`]/[`INFO`] and returns; the dispatcher checks [`pending`] after every return from
+//! translated code and has the syscall layer build the guest's frame there, at a block
+//! boundary, where the guest state is complete in memory. A blocking host syscall interrupted
+//! by it returns EINTR (or is restarted by the kernel when the guest asked for SA_RESTART).
+//!
+//! Guest dispositions are read from [`crate::syscall::signal::guest_handler`], which is
+//! async-signal-safe (atomics). "Translated code is running" is [`IN_TRANSLATED_CODE`], set by
+//! the dispatcher around each entry into the code cache.
+
+use crate::syscall::signal::{guest_handler, set_host_handler_installer, set_inherited_handler, SIG_IGN};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+/// True while the dispatcher's thread runs translated code (and the helpers it calls).
+pub(crate) static IN_TRANSLATED_CODE: AtomicBool = AtomicBool::new(false);
+/// The executable range of the code cache, `[start, end)`.
+static CODE_START: AtomicUsize = AtomicUsize::new(0);
+static CODE_END: AtomicUsize = AtomicUsize::new(0);
+
+/// The signals whose host handler is the runtime's.
+pub const RUNTIME_SIGNALS: [i32; 2] = [libc::SIGSEGV, libc::SIGBUS];
+
+/// Where a SIGSEGV/SIGBUS came from (see the module documentation).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Origin {
+    Sent,
+    GuestFault,
+    XlateBug,
+}
+
+/// Classifies a SIGSEGV/SIGBUS by its `si_code`, whether the host PC was in the code cache,
+/// and whether translated code (or a helper it called) was running.
+pub fn classify(si_code: i32, pc_in_code_cache: bool, in_translated_code: bool) -> Origin {
+    if si_code <= 0 {
+        Origin::Sent
+    } else if pc_in_code_cache || in_translated_code {
+        Origin::GuestFault
+    } else {
+        Origin::XlateBug
+    }
+}
+
+/// What the handler does about a signal of this origin, given the guest's handler value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Response {
+    /// Return; the signal is gone (a sent signal the guest ignores).
+    Ignore,
+    /// Record it for delivery to the guest's handler at the next block boundary.
+    Pend,
+    /// Install the default disposition and send the signal again to this thread.
+    ResendWithDefault,
+    /// Install the default disposition and return: the faulting instruction faults again.
+    RefaultWithDefault,
+    /// Print the xlate-bug line, then as `RefaultWithDefault`.
+    ReportBug,
+}
+
+pub fn respond(origin: Origin, guest_handler: u64) -> Response {
+    match origin {
+        Origin::Sent if guest_handler == SIG_IGN => Response::Ignore,
+        Origin::Sent if guest_handler > SIG_IGN => Response::Pend,
+        Origin::Sent => Response::ResendWithDefault,
+        Origin::GuestFault => Response::RefaultWithDefault,
+        Origin::XlateBug => Response::ReportBug,
+    }
+}
+
+/// Installs the runtime's handler for SIGSEGV and SIGBUS (replacing the Rust runtime's stack
+/// overflow handler, whose job the xlate-bug report takes over) and records the code cache's
+/// executable range. The handler runs on the alternate stack the Rust runtime set up for
+/// this thread, if any (SA_ONSTACK), so that an overflow of xlate's own stack is reported.
+pub fn install(code_range: std::ops::Range<usize>) {
+    set_host_handler_installer(install_guest_handler);
+    CODE_START.store(code_range.start, Ordering::Relaxed);
+    CODE_END.store(code_range.end, Ordering::Relaxed);
+    for sig in RUNTIME_SIGNALS {
+        // SAFETY: `act` is a fully initialised sigaction whose handler is an
+        // `extern "C" fn(c_int, *mut siginfo_t, *mut c_void)` as SA_SIGINFO requires; `old`
+        // is a local the kernel fills.
+        let old = unsafe {
+            let mut act: libc::sigaction = std::mem::zeroed();
+            let mut old: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = on_fault_signal as *const () as usize;
+            act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut act.sa_mask);
+            libc::sigaction(sig, &act, &mut old);
+            old
+        };
+        if old.sa_sigaction == libc::SIG_IGN {
+            set_inherited_handler(sig, SIG_IGN);
+        }
+    }
+}
+
+/// The host PC of the interrupted context.
+///
+/// # Safety
+/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler.
+unsafe fn interrupted_pc(ctx: *mut libc::c_void) -> usize {
+    let uc = ctx as *const libc::ucontext_t;
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: per the contract, `uc` is a valid ucontext_t.
+        unsafe { (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        // SAFETY: per the contract, `uc` is a valid ucontext_t.
+        unsafe { (*uc).uc_mcontext.pc as usize }
+    }
+}
+
+extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
+    let (si_code, addr, pc) = unsafe { ((*info).si_code, (*info).si_addr() as usize, interrupted_pc(ctx)) };
+    let in_cache = (CODE_START.load(Ordering::Relaxed)..CODE_END.load(Ordering::Relaxed)).contains(&pc);
+    let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.load(Ordering::Relaxed));
+    match respond(origin, guest_handler(sig)) {
+        Response::Ignore => {}
+        // SAFETY: `info` is the kernel's siginfo for this handler.
+        Response::Pend => unsafe { record(sig, info) },
+        Response::ResendWithDefault => {
+            set_default(sig);
+            // SAFETY: plain syscalls; the signal stays pending (blocked while this handler
+            // runs) and takes its default action when the handler returns.
+            unsafe {
+                libc::syscall(libc::SYS_tgkill, libc::getpid(), libc::syscall(libc::SYS_gettid), sig);
+            }
+        }
+        Response::RefaultWithDefault => set_default(sig),
+        Response::ReportBug => {
+            let mut line = LineBuf::default();
+            line.push(b"xlate: internal error (a bug in xlate, not in the guest): ");
+            line.push(if sig == libc::SIGBUS { b"SIGBUS" } else { b"SIGSEGV" });
+            line.push(b" at host pc ");
+            line.hex(pc as u64);
+            line.push(b", address ");
+            line.hex(addr as u64);
+            line.push(b"\n");
+            // SAFETY: write(2) of a local buffer to stderr, async-signal-safe.
+            unsafe { libc::write(2, line.buf.as_ptr().cast(), line.len) };
+            set_default(sig);
+        }
+    }
+}
+
+/// Signals recorded for delivery to guest handlers: bit `sig - 1`.
+static PENDING: AtomicU64 = AtomicU64::new(0);
+/// The siginfo of each recorded signal, as 16 words (the last one recorded wins, as standard
+/// signals coalesce in the kernel too).
+static INFO: [[AtomicU64; 16]; 64] = [const { [const { AtomicU64::new(0) }; 16] }; 64];
+
+/// Whether a signal waits for delivery to a guest handler (one relaxed load: the dispatcher
+/// asks after every return from translated code).
+#[inline]
+pub fn pending() -> bool {
+    PENDING.load(Ordering::Relaxed) != 0
+}
+
+/// Takes the lowest recorded signal and its siginfo bytes.
+pub fn take_pending() -> Option<(i32, [u8; 128])> {
+    let set = PENDING.load(Ordering::Acquire);
+    if set == 0 {
+        return None;
+    }
+    let sig = set.trailing_zeros() as i32 + 1;
+    PENDING.fetch_and(!(1 << (sig - 1)), Ordering::AcqRel);
+    let mut info = [0u8; 128];
+    for (i, w) in INFO[sig as usize - 1].iter().enumerate() {
+        info[8 * i..8 * i + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+    }
+    Some((sig, info))
+}
+
+/// Records `sig` with its siginfo for delivery.
+///
+/// # Safety
+/// `info` points to a readable 128-byte siginfo_t.
+unsafe fn record(sig: i32, info: *const libc::siginfo_t) {
+    let Some(slot) = INFO.get(sig as usize - 1) else { return };
+    let words = info as *const u64;
+    for (i, w) in slot.iter().enumerate() {
+        // SAFETY: siginfo_t is 128 bytes and 8-aligned, per the contract.
+        w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
+    }
+    PENDING.fetch_or(1 << (sig - 1), Ordering::Release);
+}
+
+/// The host handler for a signal with a guest handler: records it (see the module docs).
+extern "C" fn on_guest_signal(sig: i32, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+    unsafe { record(sig, info) };
+}
+
+/// Installs [`on_guest_signal`] for `sig` (the syscall layer's hook for rt_sigaction with a
+/// guest handler); 0 or -errno. The handler's host mask is empty: the guest's handler mask is
+/// applied when the frame is built.
+fn install_guest_handler(sig: i32, restart: bool) -> i64 {
+    // SAFETY: `act` is a fully initialised sigaction with an SA_SIGINFO-style handler.
+    let r = unsafe {
+        let mut act: libc::sigaction = std::mem::zeroed();
+        act.sa_sigaction = on_guest_signal as *const () as usize;
+        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | if restart { libc::SA_RESTART } else { 0 };
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(sig, &act, std::ptr::null_mut())
+    };
+    if r == 0 {
+        0
+    } else {
+        -i64::from(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL))
+    }
+}
+
+fn set_default(sig: i32) {
+    // SAFETY: signal(2) with SIG_DFL is async-signal-safe and touches no memory.
+    unsafe { libc::signal(sig, libc::SIG_DFL) };
+}
+
+/// A fixed buffer for one line written from a signal handler (no allocation there).
+struct LineBuf {
+    buf: [u8; 160],
+    len: usize,
+}
+
+impl Default for LineBuf {
+    fn default() -> Self {
+        LineBuf { buf: [0; 160], len: 0 }
+    }
+}
+
+impl LineBuf {
+    fn push(&mut self, bytes: &[u8]) {
+        let n = bytes.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+    }
+
+    fn hex(&mut self, v: u64) {
+        let mut digits = [0u8; 18];
+        digits[..2].copy_from_slice(b"0x");
+        for i in 0..16 {
+            digits[2 + i] = b"0123456789abcdef"[((v >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        self.push(&digits);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syscall::signal::SIG_DFL;
+
+    #[test]
+    fn sent_signals_take_the_guests_disposition() {
+        // SI_USER (kill), SI_TKILL (tgkill/raise), SI_QUEUE (sigqueue).
+        for code in [0, -6, -1] {
+            assert_eq!(classify(code, false, false), Origin::Sent);
+            assert_eq!(classify(code, true, true), Origin::Sent);
+        }
+        assert_eq!(respond(Origin::Sent, SIG_IGN), Response::Ignore);
+        assert_eq!(respond(Origin::Sent, SIG_DFL), Response::ResendWithDefault);
+        assert_eq!(respond(Origin::Sent, 0x401000), Response::Pend);
+    }
+
+    #[test]
+    fn faults_are_the_guests_only_in_translated_code() {
+        const SEGV_MAPERR: i32 = 1;
+        assert_eq!(classify(SEGV_MAPERR, true, true), Origin::GuestFault);
+        assert_eq!(classify(SEGV_MAPERR, false, true), Origin::GuestFault, "helper for the guest");
+        assert_eq!(classify(SEGV_MAPERR, false, false), Origin::XlateBug);
+        // A fault cannot be ignored, not even by a guest that ignores the signal.
+        assert_eq!(respond(Origin::GuestFault, SIG_IGN), Response::RefaultWithDefault);
+        assert_eq!(respond(Origin::XlateBug, SIG_IGN), Response::ReportBug);
+    }
+
+    #[test]
+    fn the_bug_line_prints_addresses_in_hex() {
+        let mut line = LineBuf::default();
+        line.push(b"at ");
+        line.hex(0xdead_beef);
+        assert_eq!(&line.buf[..line.len], b"at 0x00000000deadbeef");
+    }
+}

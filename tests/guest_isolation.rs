@@ -1,0 +1,157 @@
+//! The guest cannot reach xlate's memory through system calls: a pointer into xlate's own
+//! mappings gets EFAULT, as a pointer to unmapped memory does in a native run (x86-64) or
+//! under qemu-aarch64-static (AArch64). Static C for both guests, built here.
+//!
+//! The guest finds xlate's mappings in its /proc/self/maps by the name of the xlate binary
+//! (xlate does not filter that file yet); where there are none (the oracles) it probes an
+//! address it has just unmapped. It prints one line per call with the distinct outcomes,
+//! and on stderr how many of xlate's mappings it probed, which must be more than 0 under xlate.
+
+mod support;
+
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PROBE: &str = r#"
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { CALLS = 7 };
+static const char *names[CALLS] = {"write", "read", "readv", "openat", "clock_gettime",
+                                   "getrandom", "pipe2"};
+/* The distinct errno values (0 for success) seen per call, in order of first sight. */
+static int seen[CALLS][8], nseen[CALLS];
+
+static void note(int call, long r) {
+    int e = r < 0 ? errno : 0;
+    for (int i = 0; i < nseen[call]; i++)
+        if (seen[call][i] == e) return;
+    if (nseen[call] < 8) seen[call][nseen[call]++] = e;
+}
+
+static void probe(char *p, int zero, int out) {
+    note(0, write(out, p, 16));
+    note(1, read(zero, p, 16));
+    struct iovec iov = {p, 16};
+    note(2, readv(zero, &iov, 1));
+    note(3, syscall(SYS_openat, AT_FDCWD, p, O_RDONLY));
+    note(4, syscall(SYS_clock_gettime, CLOCK_MONOTONIC, p));
+    note(5, syscall(SYS_getrandom, p, 16, 0));
+    note(6, syscall(SYS_pipe2, p, 0));
+}
+
+int main(int argc, char **argv) {
+    const char *name = argv[1];
+    int zero = open("/dev/zero", O_RDONLY);
+    /* A pipe, not /dev/null: the kernel must read what is written. */
+    int fds[2];
+    pipe(fds);
+    int out = fds[1];
+    FILE *maps = fopen("/proc/self/maps", "r");
+    static char *starts[256];
+    int n = 0;
+    char line[4096];
+    while (n < 256 && fgets(line, sizeof line, maps)) {
+        char *path = strchr(line, '/');
+        if (!path) continue;
+        path[strcspn(path, "\n")] = 0;
+        const char *base = strrchr(path, '/') + 1;
+        if (strcmp(base, name) == 0) starts[n++] = (char *)strtoul(line, NULL, 16);
+    }
+    fclose(maps);
+    for (int i = 0; i < n; i++) probe(starts[i], zero, out);
+    if (n == 0) {
+        char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        munmap(p, 4096);
+        probe(p, zero, out);
+    }
+    for (int c = 0; c < CALLS; c++) {
+        printf("%s:", names[c]);
+        for (int i = 0; i < nseen[c]; i++) printf(" %s", seen[c][i] ? strerror(seen[c][i]) : "ok");
+        printf("\n");
+    }
+    fprintf(stderr, "probed %d mappings named %s\n", n, name);
+    return 0;
+}
+"#;
+
+fn scratch() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guest-isolation");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn build(cc: &str, package: &str, name: &str) -> Option<PathBuf> {
+    support::tool("guest_isolation", cc, package)?;
+    let src = scratch().join(format!("{name}.c"));
+    let exe = scratch().join(name);
+    std::fs::write(&src, PROBE).unwrap();
+    let out = Command::new(cc).args(["-static", "-O2", "-o"]).arg(&exe).arg(&src).output().unwrap();
+    assert!(out.status.success(), "{cc}: {}", String::from_utf8_lossy(&out.stderr));
+    Some(exe)
+}
+
+fn ending(o: &Output) -> String {
+    match (o.status.code(), o.status.signal()) {
+        (Some(c), _) => format!("exit {c}"),
+        (_, Some(s)) => format!("signal {s}"),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn pointers_into_xlate_get_efault_like_unmapped_memory() {
+    let xlate = Path::new(env!("CARGO_BIN_EXE_xlate"));
+    let xlate_name = xlate.file_name().unwrap().to_str().unwrap();
+    for (guest, cc, package) in
+        [("x86_64", "gcc", "gcc"), ("aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")]
+    {
+        let Some(exe) = build(cc, package, &format!("probe-{guest}")) else { continue };
+        let want = if guest == "x86_64" {
+            if !(cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some()) {
+                support::missing("guest_isolation", "a native x86-64 oracle", "(an x86-64 machine)");
+                continue;
+            }
+            Command::new(&exe).arg(xlate_name).output().unwrap()
+        } else {
+            let Some(qemu) = support::tool("guest_isolation", "qemu-aarch64-static", "qemu-user-static")
+            else {
+                continue;
+            };
+            Command::new(qemu).arg(&exe).arg(xlate_name).env_remove("QEMU_STRACE").output().unwrap()
+        };
+        let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
+        let mut words: Vec<String> = runner.split_whitespace().map(String::from).collect();
+        words.push(xlate.to_str().unwrap().to_string());
+        let got = Command::new(&words[0])
+            .args(&words[1..])
+            .arg(&exe)
+            .arg(xlate_name)
+            .env_remove("QEMU_STRACE")
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let want_out = text(&want.stdout);
+        assert!(
+            want_out.lines().all(|l| l.ends_with(": Bad address")),
+            "{guest}: the oracle should see EFAULT everywhere:\n{want_out}"
+        );
+        assert_eq!(text(&got.stdout), want_out, "{guest}: xlate stderr:\n{}", text(&got.stderr));
+        assert_eq!(ending(&got), ending(&want), "{guest}: {}", text(&got.stderr));
+        let probed: u32 = text(&got.stderr)
+            .lines()
+            .find_map(|l| l.strip_prefix("probed ")?.split(' ').next()?.parse().ok())
+            .expect("the probe's count on stderr");
+        assert!(probed > 0, "{guest}: no mapping of xlate probed:\n{}", text(&got.stderr));
+    }
+}
