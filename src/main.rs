@@ -31,13 +31,19 @@ struct Cli {
     #[arg(long)]
     perfmap: bool,
 
+    /// Write a translation report when the guest ends: FILE.html (one self-contained page:
+    /// time split, hottest blocks with guest and host code, distributions, findings) or
+    /// FILE.json (the same figures). Compiles an execution counter into every block.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+
     /// Give the guest NAME as its argv[0] instead of PROGRAM (as qemu-user's -0).
     #[arg(long, value_name = "NAME")]
     argv0: Option<OsString>,
 
     /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
     /// that their programs run through xlate when executed directly; remove it; or show it.
-    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "argv0", "command"])]
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "argv0", "command"])]
     binfmt: Option<BinfmtArg>,
 
     /// The binfmt_misc file system `--binfmt` works in.
@@ -104,6 +110,7 @@ fn command_line_options() -> Options {
     options.argv0 = cli.argv0;
     options.strace |= cli.strace;
     options.perf_map |= cli.perfmap;
+    options.report = cli.report;
     if let Some(s) = cli.stats {
         options.stats = Some(match s {
             StatsArg::Text => StatsFormat::Text,

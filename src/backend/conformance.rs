@@ -19,6 +19,7 @@ pub fn run_all<B: Backend>() {
     linked_blocks_run_through::<B>();
     indirect_exits_probe_the_jump_table::<B>();
     unaligned_atomics_match_the_interpreter::<B>();
+    entry_counters_count_every_entry::<B>();
     fp_ops_match_the_interpreter::<B>();
 }
 
@@ -303,4 +304,55 @@ pub fn unaligned_atomics_match_the_interpreter<B: Backend>() {
         assert_eq!(get(), want_mem, "memory differs:\n{block}");
     }
     drop(mem);
+}
+
+/// With an entry counter set, every entry of a block adds one to its counter, whether from the
+/// dispatcher or through a linked chain, and the block computes what it did without one; a
+/// block compiled after the counter is unset counts nothing.
+pub fn entry_counters_count_every_entry<B: Backend>() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let mut cache = CodeCache::new(1 << 20).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    let counters: Vec<AtomicU64> = (0..3).map(|_| AtomicU64::new(0)).collect();
+    let counter = |i: usize| counters[i].as_ptr() as usize;
+
+    // Block 1 at 0x1000: state[32] += 1, then jump to 0x2000; block 2: state[40] = state[32] *
+    // 3, then a syscall exit; block 3 (uncounted): a syscall exit.
+    let mut b = Builder::new();
+    let x = b.load_state(StateOffset(32), Width::W64);
+    let y = b.bin_imm(BinOp::Add, x, 1, Width::W64);
+    b.store_state(StateOffset(32), y, Width::W64);
+    let first = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
+    let mut b = Builder::new();
+    let x = b.load_state(StateOffset(32), Width::W64);
+    let y = b.bin_imm(BinOp::Mul, x, 3, Width::W64);
+    b.store_state(StateOffset(40), y, Width::W64);
+    let second = b.finish(GuestAddr(0x2000), 4, 1, Exit::Syscall { next: GuestAddr(0x2004) });
+    let third = Builder::new().finish(GuestAddr(0x3000), 4, 1, Exit::Syscall { next: GuestAddr(0x3004) });
+
+    backend.set_entry_counter(Some(counter(0)));
+    let c1 = backend.compile(&first, &mut cache).unwrap();
+    backend.set_entry_counter(Some(counter(1)));
+    let c2 = backend.compile(&second, &mut cache).unwrap();
+    backend.set_entry_counter(None);
+    let c3 = backend.compile(&third, &mut cache).unwrap();
+
+    let mut state = [0u64; 8];
+    // SAFETY: the blocks touch only bytes 0..48 of the 64-byte state and the counters, which
+    // outlive every run; c1 is in `cache`.
+    unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
+    assert_eq!(state[1], ExitReason::Chain as u64);
+    backend.link(&mut cache, ChainSite(state[2] as usize), c2.entry);
+    for _ in 0..3 {
+        state = [0u64; 8];
+        state[4] = 10;
+        // SAFETY: as above.
+        unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
+        assert_eq!((state[4], state[5]), (11, 33), "a counted block computes as before");
+    }
+    // SAFETY: as above; block 3 touches only the header.
+    unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c3.entry) };
+    assert_eq!(state[0], 0x3004);
+    let counts: Vec<u64> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+    assert_eq!(counts, [4, 3, 0], "entries of block 1 (4), block 2 via the link (3), block 3 (none)");
 }

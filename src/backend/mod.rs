@@ -47,6 +47,11 @@ pub trait Backend: Sized {
     /// Creates the backend and emits its fixed code (entry trampoline, exit stubs) into `cache`.
     fn new(cache: &mut CodeCache) -> Result<Self, CompileError>;
 
+    /// Makes every block compiled from now on add one to the `u64` at address `counter` when
+    /// it is entered (`--report` counts block executions this way); `None`, the default,
+    /// emits nothing. Non-atomic: with several guest threads, counts may miss increments.
+    fn set_entry_counter(&mut self, counter: Option<usize>);
+
     /// Compiles `block` into `cache`.
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError>;
 

@@ -5,9 +5,11 @@
 //! * [`atomic`]: the 128-bit compare-and-swap (inline assembly per host ISA);
 //! * [`icache`]: making freshly written code visible to instruction fetch;
 //! * [`syscall`]: issuing a raw system call, and fork(2) of xlate itself;
-//! * [`auxv`]: how the kernel started this process (binfmt_misc's preserve-argv[0] flag).
+//! * [`auxv`]: how the kernel started this process (binfmt_misc's preserve-argv[0] flag);
+//! * [`rusage`]: the CPU time this process has used.
 
 pub mod atomic;
 pub mod auxv;
 pub mod icache;
+pub mod rusage;
 pub mod syscall;

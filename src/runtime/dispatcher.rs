@@ -15,6 +15,7 @@
 //! expensive work (translation, linking, syscalls) happens only on the rarer exits.
 
 use super::perfmap::PerfMap;
+use super::report::Profile;
 use super::signals::{self, IN_TRANSLATED_CODE};
 use super::stats::Stats;
 use crate::backend::{Backend, ChainSite, CompileError};
@@ -81,6 +82,8 @@ pub struct Dispatcher<G: Guest, B: Backend> {
     stats: Stats,
     /// `--perfmap`: where each translated block is announced to host profilers.
     perf_map: Option<PerfMap>,
+    /// `--report`: execution counters compiled into every block, and copies of its code.
+    profile: Option<Profile>,
 }
 
 impl<G: Guest, B: Backend> Dispatcher<G, B> {
@@ -94,12 +97,25 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             trap_messages: HashMap::new(),
             stats: Stats::default(),
             perf_map: None,
+            profile: None,
         })
     }
 
     /// Announces every block translated from now on in `map` (`--perfmap`).
     pub fn set_perf_map(&mut self, map: PerfMap) {
         self.perf_map = Some(map);
+    }
+
+    /// Counts the executions of every block translated from now on, and keeps a copy of its
+    /// code, in `profile` (`--report`).
+    pub fn set_profile(&mut self, profile: Profile) {
+        self.profile = Some(profile);
+    }
+
+    /// The profile given to [`Self::set_profile`], once the guest no longer runs.
+    pub fn take_profile(&mut self) -> Option<Profile> {
+        self.backend.set_entry_counter(None);
+        self.profile.take()
     }
 
     pub fn stats(&self) -> &Stats {
@@ -235,6 +251,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 panic!("optimiser bug: IR block at {pc} is invalid: {e}\n{block:#?}");
             }
         }
+        if let Some(profile) = &mut self.profile {
+            self.backend.set_entry_counter(Some(profile.next_counter()));
+        }
         let compiled = match self.backend.compile(&block, &mut self.cache) {
             Ok(compiled) => compiled,
             Err(CompileError::CacheFull) => {
@@ -267,6 +286,10 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.stats.translate_time += started.elapsed();
         if let Some(map) = &mut self.perf_map {
             map.block(compiled.entry.0 as u64, compiled.host_len, pc.0);
+        }
+        if let Some(profile) = &mut self.profile {
+            let host_code = self.cache.bytes(compiled.entry, compiled.host_len);
+            profile.record(&block, code, compiled.entry.0 as u64, host_code);
         }
         compiled.entry
     }

@@ -1,12 +1,13 @@
 //! The runtime, the top layer: running a program from start to end ([`run_program`]: load,
 //! pick the guest, run, report), the dispatcher loop that finds or translates the block at
-//! the guest's PC and runs it ([`Dispatcher`]), the translation statistics ([`stats`]) and the
-//! perf map for host profilers ([`perfmap`]).
+//! the guest's PC and runs it ([`Dispatcher`]), the translation statistics ([`stats`]), the
+//! perf map for host profilers ([`perfmap`]) and the translation report ([`report`]).
 
 pub mod binfmt;
 mod dispatcher;
 pub mod perfmap;
 mod program;
+pub mod report;
 pub mod signals;
 pub mod stats;
 

@@ -3,6 +3,7 @@
 //! does besides parsing its command line.
 
 use super::perfmap::PerfMap;
+use super::report::{Isa, Profile, Report, ReportFormat, RunInfo, SyscallTally};
 use super::{Dispatcher, GuestEnv, Outcome, SyscallAction};
 use crate::backend::HostBackend;
 use crate::cache::CodeCache;
@@ -13,7 +14,7 @@ use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
 use crate::syscall::signal::Delivered;
-use crate::syscall::{GuestRegs, SyscallLayer, SyscallOutcome};
+use crate::syscall::{GuestAbi, GuestRegs, SyscallLayer, SyscallOutcome};
 use std::ffi::OsString;
 use std::fmt;
 use std::marker::PhantomData;
@@ -31,6 +32,9 @@ pub struct Options {
     pub stats: Option<StatsFormat>,
     /// Write `/tmp/perf-PID.map` for host profilers (`--perfmap`).
     pub perf_map: bool,
+    /// Write the translation report here when the guest ends (`--report`): HTML or JSON by
+    /// the file's extension.
+    pub report: Option<PathBuf>,
     /// The guest's `argv[0]` when it is not the program's path (`--argv0`, which the syscall
     /// layer passes when a guest's execve starts a new xlate).
     pub argv0: Option<OsString>,
@@ -79,12 +83,32 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         *first = argv0.clone();
     }
     let hwcap = |arch: GuestArch| arch.info().hwcap;
+    // A report that cannot be written is refused before the guest runs, not after.
+    let report = match &options.report {
+        Some(path) => Some(open_report(path)?),
+        None => None,
+    };
     let program = loader::load(&path, &argv, &env, &mut memory, hwcap).map_err(|e| StartError {
         message: e.to_string(),
         exit_code: e.exit_code(),
         signal: e.signal(),
     })?;
-    program.arch.with_guest(RunGuest { program: &program, memory, options })
+    program.arch.with_guest(RunGuest { program: &program, memory, options, report })
+}
+
+/// The report file, created now, and its format.
+fn open_report(path: &std::path::Path) -> Result<(std::fs::File, ReportFormat), StartError> {
+    let format = ReportFormat::of_path(path).ok_or_else(|| StartError {
+        message: format!("--report {}: the file name must end in .html or .json", path.display()),
+        exit_code: 2,
+        signal: None,
+    })?;
+    let file = std::fs::File::create(path).map_err(|e| StartError {
+        message: format!("cannot create the report {}: {e}", path.display()),
+        exit_code: 1,
+        signal: None,
+    })?;
+    Ok((file, format))
 }
 
 /// [`run_guest`] for the guest that [`GuestArch::with_guest`] picks.
@@ -92,12 +116,13 @@ struct RunGuest<'a> {
     program: &'a LoadedProgram,
     memory: GuestMemory,
     options: &'a Options,
+    report: Option<(std::fs::File, ReportFormat)>,
 }
 
 impl WithGuest for RunGuest<'_> {
     type Output = Result<Outcome, StartError>;
     fn call<G: LinuxGuest>(self) -> Self::Output {
-        run_guest::<G>(self.program, self.memory, self.options)
+        run_guest::<G>(self.program, self.memory, self.options, self.report)
     }
 }
 
@@ -109,6 +134,7 @@ fn run_guest<G: LinuxGuest>(
     program: &LoadedProgram,
     memory: GuestMemory,
     options: &Options,
+    report: Option<(std::fs::File, ReportFormat)>,
 ) -> Result<Outcome, StartError> {
     let internal = |what: String| StartError { message: what, exit_code: 126, signal: None };
     let cache = CodeCache::new(CodeCache::DEFAULT_SIZE)
@@ -123,23 +149,47 @@ fn run_guest<G: LinuxGuest>(
             .map_err(|e| internal(format!("cannot create the perf map {}: {e}", path.display())))?;
         dispatcher.set_perf_map(map);
     }
+    if report.is_some() {
+        dispatcher.set_profile(Profile::default());
+    }
     let mut state = G::initial_state(GuestAddr(program.entry), program.stack_pointer);
     let mut env = SyscallEnv::<G> {
         memory,
         syscalls: SyscallLayer::new(&program.exe_path, options.strace),
+        tally: report.as_ref().map(|_| SyscallTally::default()),
         guest: PhantomData,
     };
     let started = Instant::now();
+    let pid = std::process::id();
     let outcome = dispatcher.run(&mut state, &mut env);
+    let wall = started.elapsed();
     match options.stats {
         Some(StatsFormat::Text) => {
             let what = format!("{} guest on {HOST_NAME} host", G::INFO.name());
-            eprint!("{}", dispatcher.stats().report(started.elapsed(), &what));
+            eprint!("{}", dispatcher.stats().report(wall, &what));
         }
         Some(StatsFormat::Json) => {
-            eprintln!("{}", dispatcher.stats().json(started.elapsed(), G::INFO.name(), HOST_NAME));
+            eprintln!("{}", dispatcher.stats().json(wall, G::INFO.name(), HOST_NAME));
         }
         None => {}
+    }
+    // A child the guest forked ends here too, holding the parent's report file: only the
+    // process that started the guest writes the report.
+    let report = report.filter(|_| std::process::id() == pid);
+    if let (Some((file, format)), Some(profile), Some(tally)) =
+        (report, dispatcher.take_profile(), &env.tally)
+    {
+        let run = RunInfo {
+            command: options.argv.iter().map(|a| a.to_string_lossy().into_owned()).collect(),
+            guest: if G::INFO.elf_machine == object::elf::EM_AARCH64 { Isa::Aarch64 } else { Isa::X86_64 },
+            guest_name: G::INFO.name(),
+            host_name: HOST_NAME,
+            wall,
+            cpu: crate::host::rusage::cpu_time(),
+        };
+        let symbols = Symbols::read(&program.exe_path, program.load_bias);
+        let text = Report::build(run, dispatcher.stats(), &profile, tally, &symbols).render(format);
+        write_report(file, &text, options.report.as_deref().unwrap_or(std::path::Path::new("?")));
     }
     Ok(outcome)
 }
@@ -149,7 +199,18 @@ fn run_guest<G: LinuxGuest>(
 struct SyscallEnv<G> {
     memory: GuestMemory,
     syscalls: SyscallLayer,
+    /// `--report`: the guest's syscalls by name, count and time.
+    tally: Option<SyscallTally>,
     guest: PhantomData<G>,
+}
+
+/// Writes the finished report; a failure is one line on stderr (the guest's own exit status
+/// stands).
+fn write_report(mut file: std::fs::File, text: &str, path: &std::path::Path) {
+    use std::io::Write;
+    if let Err(e) = file.write_all(text.as_bytes()) {
+        eprintln!("xlate: cannot write the report {}: {e}", path.display());
+    }
 }
 
 impl<G: LinuxGuest> GuestEnv<G::State> for SyscallEnv<G>
@@ -161,7 +222,15 @@ where
     }
 
     fn syscall(&mut self, state: &mut G::State) -> SyscallAction {
-        match self.syscalls.handle::<G::Abi>(state, &mut self.memory) {
+        let started = self.tally.as_ref().map(|_| (state.syscall_number(), Instant::now()));
+        let outcome = self.syscalls.handle::<G::Abi>(state, &mut self.memory);
+        if let (Some(tally), Some((number, started))) = (&mut self.tally, started) {
+            match <G::Abi as GuestAbi>::INFO.table.sysno(number) {
+                Some(sys) => tally.record(sys.name(), started.elapsed()),
+                None => tally.record(&format!("unknown ({number})"), started.elapsed()),
+            }
+        }
+        match outcome {
             SyscallOutcome::Continue => SyscallAction::Continue,
             SyscallOutcome::Exit(status) => SyscallAction::Exit(status),
             SyscallOutcome::CodeModified { addr, len } => {

@@ -14,6 +14,7 @@ mod alu;
 mod exits;
 mod fp;
 mod mem;
+mod profile;
 #[cfg(test)]
 mod tests;
 mod unaligned;
@@ -34,6 +35,8 @@ pub struct Aarch64Backend {
     trampoline: HostCode,
     /// The shared exit path: restores registers and returns from the trampoline.
     exit_path: HostCode,
+    /// See [`Backend::set_entry_counter`].
+    entry_counter: Option<usize>,
 }
 
 /// Encodes `B target` placed at `at` (both in the executable view).
@@ -86,7 +89,7 @@ impl Aarch64Backend {
         let exit_off = a.labels().resolve_dynamic(exit_label).expect("exit label").0;
         let code = a.finalize().expect("fixed code assembles");
         let at = append(cache, &code)?;
-        Ok(Aarch64Backend { trampoline: at, exit_path: HostCode(at.0 + exit_off) })
+        Ok(Aarch64Backend { trampoline: at, exit_path: HostCode(at.0 + exit_off), entry_counter: None })
     }
 }
 
@@ -95,12 +98,19 @@ impl Backend for Aarch64Backend {
         Self::emit_fixed(cache)
     }
 
+    fn set_entry_counter(&mut self, counter: Option<usize>) {
+        self.entry_counter = counter;
+    }
+
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let alloc = regalloc::allocate(block, TEMP_REGS.len());
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
         let mut e = Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table };
+        if let Some(counter) = self.entry_counter {
+            e.count_entry(counter);
+        }
         for op in &block.ops {
             e.op(op);
         }
@@ -117,7 +127,9 @@ impl Backend for Aarch64Backend {
     }
 
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
+        let entry_counter = self.entry_counter;
         *self = Self::emit_fixed(cache)?;
+        self.entry_counter = entry_counter;
         Ok(())
     }
 

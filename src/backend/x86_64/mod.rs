@@ -26,6 +26,7 @@ mod emit_mem;
 mod exits;
 mod listing;
 mod lookup;
+mod profile;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -77,6 +78,8 @@ pub struct X86_64Backend {
     /// How many of [`abi::ALLOCATABLE`] the register allocator may use (all of them, except
     /// in tests that force temporaries into spill slots).
     alloc_regs: usize,
+    /// See [`Backend::set_entry_counter`].
+    entry_counter: Option<usize>,
 }
 
 impl X86_64Backend {
@@ -84,7 +87,7 @@ impl X86_64Backend {
     /// instructions the CPU has).
     pub fn with_features(cache: &mut CodeCache, features: HostFeatures) -> Result<Self, CompileError> {
         let fixed = emit_fixed(cache)?;
-        Ok(X86_64Backend { fixed, features, alloc_regs: abi::ALLOCATABLE.len() })
+        Ok(X86_64Backend { fixed, features, alloc_regs: abi::ALLOCATABLE.len(), entry_counter: None })
     }
 
     /// Limits the host registers given to temporaries (tests: 0 puts every temporary in a
@@ -114,9 +117,16 @@ impl Backend for X86_64Backend {
         Self::with_features(cache, HostFeatures::detect())
     }
 
+    fn set_entry_counter(&mut self, counter: Option<usize>) {
+        self.entry_counter = counter;
+    }
+
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let base = cache.next_code().0;
         let mut e = Emitter::new(block, base, self.fixed, self.features, self.alloc_regs);
+        if let Some(counter) = self.entry_counter {
+            profile::count_entry(&mut e.asm, counter);
+        }
         if e.frame_extra > 0 {
             let extra = e.frame_extra;
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);

@@ -94,6 +94,7 @@ impl Backend for ToyBackend {
     fn new(_cache: &mut CodeCache) -> Result<Self, CompileError> {
         Ok(ToyBackend::default())
     }
+    fn set_entry_counter(&mut self, _counter: Option<usize>) {}
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let entry = cache.append(&[0xcc; TOY_BLOCK_BYTES]).ok_or(CompileError::CacheFull)?;
         self.blocks.insert(entry.0, block.clone());
