@@ -222,19 +222,6 @@ impl Fp for f32 {
     }
 }
 
-/// The arithmetic operations.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Arith {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    /// `sqrt(b)` (the destination's value is not an input).
-    Sqrt,
-    Min,
-    Max,
-}
-
 /// Reads an operand: DAZ turns denormals into zeros, otherwise they raise DE (when `note_de`).
 fn operand<F: Fp>(x: F, env: &mut Env) -> F {
     if x.is_denormal() {
@@ -429,12 +416,12 @@ fn err_sign(ord: core::cmp::Ordering, neg: bool) -> i32 {
 }
 
 /// `a op b` with x86 SSE semantics (`a` is the destination operand).
-pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
-    if op == Arith::Sqrt {
+pub fn arith<F: Fp>(op: FpOp, a: F, b: F, env: &mut Env) -> F {
+    if op == FpOp::Sqrt {
         return sqrt(b, env);
     }
-    if matches!(op, Arith::Min | Arith::Max) {
-        return min_max(op == Arith::Max, a, b, env);
+    if matches!(op, FpOp::Min | FpOp::Max) {
+        return min_max(op == FpOp::Max, a, b, env);
     }
     if a.is_nan() || b.is_nan() {
         if a.is_snan() || b.is_snan() {
@@ -447,9 +434,9 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
     let a = operand(a, env);
     let b = operand(b, env);
     let invalid = match op {
-        Arith::Add => a.is_inf() && b.is_inf() && a.is_neg() != b.is_neg(),
-        Arith::Sub => a.is_inf() && b.is_inf() && a.is_neg() == b.is_neg(),
-        Arith::Mul => (a.is_inf() && b.is_zero()) || (a.is_zero() && b.is_inf()),
+        FpOp::Add => a.is_inf() && b.is_inf() && a.is_neg() != b.is_neg(),
+        FpOp::Sub => a.is_inf() && b.is_inf() && a.is_neg() == b.is_neg(),
+        FpOp::Mul => (a.is_inf() && b.is_zero()) || (a.is_zero() && b.is_inf()),
         _ => (a.is_zero() && b.is_zero()) || (a.is_inf() && b.is_inf()),
     };
     if invalid {
@@ -459,16 +446,16 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
     if a.is_inf() || b.is_inf() {
         // Exact infinite (or zero, for x/inf) results.
         return match op {
-            Arith::Add => a + b,
-            Arith::Sub => a - b,
-            Arith::Mul => a * b,
+            FpOp::Add => a + b,
+            FpOp::Sub => a - b,
+            FpOp::Mul => a * b,
             _ => a / b,
         };
     }
     let neg = a.is_neg() != b.is_neg();
     match op {
-        Arith::Add | Arith::Sub => {
-            let b = if op == Arith::Sub { -b } else { b };
+        FpOp::Add | FpOp::Sub => {
+            let b = if op == FpOp::Sub { -b } else { b };
             let r = a + b;
             if r.is_inf() {
                 return finish(r, 0, Some(exact_sum(a, b)), env);
@@ -496,7 +483,7 @@ pub fn arith<F: Fp>(op: Arith, a: F, b: F, env: &mut Env) -> F {
             };
             finish(r, sign_of(err), None, env)
         }
-        Arith::Mul => {
+        FpOp::Mul => {
             let r = a * b;
             let ((ma, ea), (mb, eb)) = (decompose(a), decompose(b));
             let exact = Exact { m: ma * mb, e: ea + eb, sticky: false };
@@ -705,20 +692,11 @@ pub fn widen(x: f32, env: &mut Env) -> f64 {
 /// The value or the flags of `a op b` under [`super::FpRule::X86Sse`] with MXCSR `ctrl`: the
 /// interpreter's definition of [`super::Op::Fp`] for that rule.
 pub fn eval_x86(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
-    let kind = match op {
-        FpOp::Add => Arith::Add,
-        FpOp::Sub => Arith::Sub,
-        FpOp::Mul => Arith::Mul,
-        FpOp::Div => Arith::Div,
-        FpOp::Sqrt => Arith::Sqrt,
-        FpOp::Min => Arith::Min,
-        FpOp::Max => Arith::Max,
-    };
     let mut env = Env::new(ctrl as u32);
     let value = match prec {
-        FpPrec::F64 => arith(kind, f64::from_bits(a), f64::from_bits(b), &mut env).to_bits(),
+        FpPrec::F64 => arith(op, f64::from_bits(a), f64::from_bits(b), &mut env).to_bits(),
         FpPrec::F32 => {
-            arith(kind, f32::from_bits(a as u32), f32::from_bits(b as u32), &mut env).to_bits() as u64
+            arith(op, f32::from_bits(a as u32), f32::from_bits(b as u32), &mut env).to_bits() as u64
         }
     };
     match result {
@@ -755,25 +733,25 @@ mod tests {
         let mut e = env(Round::Nearest);
         let snan = f64::from_bits(0x7ff0_0000_0000_0001);
         let qnan = f64::from_bits(0xfff8_0000_0000_0002);
-        assert_eq!(arith(Arith::Add, qnan, snan, &mut e).to_bits(), 0xfff8_0000_0000_0002);
+        assert_eq!(arith(FpOp::Add, qnan, snan, &mut e).to_bits(), 0xfff8_0000_0000_0002);
         assert_eq!(e.flags, IE);
-        let r = arith(Arith::Sub, f64::INFINITY, f64::INFINITY, &mut env(Round::Nearest));
+        let r = arith(FpOp::Sub, f64::INFINITY, f64::INFINITY, &mut env(Round::Nearest));
         assert_eq!(r.to_bits(), 0xfff8_0000_0000_0000);
         let mut e = env(Round::Nearest);
-        assert_eq!(arith(Arith::Max, 1.0f32, f32::NAN, &mut e).to_bits(), f32::NAN.to_bits());
-        assert_eq!(arith(Arith::Min, -0.0f32, 0.0, &mut e).to_bits(), 0);
+        assert_eq!(arith(FpOp::Max, 1.0f32, f32::NAN, &mut e).to_bits(), f32::NAN.to_bits());
+        assert_eq!(arith(FpOp::Min, -0.0f32, 0.0, &mut e).to_bits(), 0);
     }
 
     #[test]
     fn directed_rounding() {
-        let third = |r| arith(Arith::Div, 1.0f64, 3.0, &mut env(r));
+        let third = |r| arith(FpOp::Div, 1.0f64, 3.0, &mut env(r));
         assert!(third(Round::Down) < third(Round::Up));
         assert_eq!(third(Round::Zero), third(Round::Down));
         assert_eq!(third(Round::Nearest), 1.0 / 3.0);
         let mut e = env(Round::Zero);
-        assert_eq!(arith(Arith::Mul, f64::MAX, 2.0, &mut e), f64::MAX);
+        assert_eq!(arith(FpOp::Mul, f64::MAX, 2.0, &mut e), f64::MAX);
         assert_eq!(e.flags, OE | PE);
-        assert_eq!(arith(Arith::Add, 1.0f64, -1.0, &mut env(Round::Down)).to_bits(), 0x8000_0000_0000_0000);
+        assert_eq!(arith(FpOp::Add, 1.0f64, -1.0, &mut env(Round::Down)).to_bits(), 0x8000_0000_0000_0000);
         assert_eq!(to_int(2.5f64, 32, Round::Nearest, &mut env(Round::Nearest)), 2);
         assert_eq!(to_int(-2.5f64, 32, Round::Down, &mut env(Round::Nearest)), (-3i32) as u32 as u64);
         assert_eq!(to_int(3e9f64, 32, Round::Zero, &mut env(Round::Nearest)), 0x8000_0000);

@@ -14,7 +14,7 @@ use super::sse_move::xmm_operand;
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::off;
 use crate::frontend::x86_64::X86State;
-use crate::ir::fp::{self, Arith, Env, Fp};
+use crate::ir::fp::{self, Env, Fp};
 use crate::ir::{
     BinOp, Exit, FpOp, FpPrec, FpResult, FpRule, GuestAddr, Helper, StateOffset, Temp, TrapKind, Width,
 };
@@ -44,7 +44,7 @@ impl Shape {
     }
 }
 
-/// What the helper computes: an [`Arith`] op or a compare.
+/// What the helper computes: an [`FpOp`] or a compare.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
 enum Kind {
@@ -216,13 +216,13 @@ fn per_lane<F: Fp>(a: [u64; 2], b: [u64; 2], scalar: bool, mut f: impl FnMut(F, 
 
 fn compute<F: Fp>(kind: Kind, a: [u64; 2], b: [u64; 2], scalar: bool, imm: u8, env: &mut Env) -> [u64; 2] {
     let arith = match kind {
-        Kind::Add => Arith::Add,
-        Kind::Sub => Arith::Sub,
-        Kind::Mul => Arith::Mul,
-        Kind::Div => Arith::Div,
-        Kind::Sqrt => Arith::Sqrt,
-        Kind::Min => Arith::Min,
-        Kind::Max => Arith::Max,
+        Kind::Add => FpOp::Add,
+        Kind::Sub => FpOp::Sub,
+        Kind::Mul => FpOp::Mul,
+        Kind::Div => FpOp::Div,
+        Kind::Sqrt => FpOp::Sqrt,
+        Kind::Min => FpOp::Min,
+        Kind::Max => FpOp::Max,
         Kind::Cmp => {
             return per_lane::<F>(a, b, scalar, |x, y| if fp::compare(imm, x, y, env) { u64::MAX } else { 0 })
         }
