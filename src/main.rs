@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use xlate::runtime::binfmt::{self, BinfmtAction};
 use xlate::runtime::{die_by_signal, run_program, Options, Outcome, StatsFormat, HOST_NAME};
 
-/// Runs a statically linked x86-64 or AArch64 Linux program by dynamic binary translation.
+/// Runs an x86-64 or AArch64 Linux program (static, or dynamically linked with a sysroot) by
+/// dynamic binary translation.
 #[derive(Parser, Debug)]
 #[command(
     name = "xlate",
@@ -41,9 +42,16 @@ struct Cli {
     #[arg(long, value_name = "NAME")]
     argv0: Option<OsString>,
 
+    /// The guest's sysroot: its dynamic loader, and every absolute path it names, are looked
+    /// up under DIR first (as qemu-user's -L; also: XLATE_LD_PREFIX, QEMU_LD_PREFIX). Default:
+    /// / for a guest of the host's ISA, Debian's cross sysroot (/usr/aarch64-linux-gnu or
+    /// /usr/x86_64-linux-gnu) for the other one when installed, else /.
+    #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
+    sysroot: Option<PathBuf>,
+
     /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
     /// that their programs run through xlate when executed directly; remove it; or show it.
-    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "argv0", "command"])]
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "argv0", "sysroot", "command"])]
     binfmt: Option<BinfmtArg>,
 
     /// The binfmt_misc file system `--binfmt` works in.
@@ -111,6 +119,9 @@ fn command_line_options() -> Options {
     options.strace |= cli.strace;
     options.perf_map |= cli.perfmap;
     options.report = cli.report;
+    if cli.sysroot.is_some() {
+        options.sysroot = cli.sysroot;
+    }
     if let Some(s) = cli.stats {
         options.stats = Some(match s {
             StatsArg::Text => StatsFormat::Text,
@@ -136,7 +147,8 @@ fn binfmt_options() -> Options {
 }
 
 /// The options the environment gives, as qemu-user's QEMU_STRACE: XLATE_STRACE,
-/// XLATE_STATS (text or json), XLATE_PERFMAP. Set, non-empty and not "0" turns a switch on.
+/// XLATE_STATS (text or json), XLATE_PERFMAP, and the sysroot XLATE_LD_PREFIX (else
+/// qemu-user's QEMU_LD_PREFIX). Set, non-empty and not "0" turns a switch on.
 fn from_environment() -> Options {
     let on = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     let stats = match std::env::var("XLATE_STATS").as_deref() {
@@ -144,7 +156,17 @@ fn from_environment() -> Options {
         Ok("") | Ok("0") | Err(_) => None,
         Ok(_) => Some(StatsFormat::Text),
     };
-    Options { strace: on("XLATE_STRACE"), stats, perf_map: on("XLATE_PERFMAP"), ..Options::default() }
+    let sysroot = ["XLATE_LD_PREFIX", "QEMU_LD_PREFIX"]
+        .iter()
+        .find_map(|name| std::env::var_os(name).filter(|v| !v.is_empty()))
+        .map(PathBuf::from);
+    Options {
+        strace: on("XLATE_STRACE"),
+        stats,
+        perf_map: on("XLATE_PERFMAP"),
+        sysroot,
+        ..Options::default()
+    }
 }
 
 /// `--binfmt ACTION`: does it and exits (the status lines go to stdout, like `--version`).

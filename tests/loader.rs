@@ -127,7 +127,7 @@ fn load_with(
 ) -> Result<LoadedProgram, LoadError> {
     let args: Vec<OsString> = args.iter().map(OsString::from).collect();
     let env: Vec<OsString> = env.iter().map(OsString::from).collect();
-    loader::load(path, &args, &env, memory, |_| HWCAP)
+    loader::load(path, &args, &env, memory, |_| HWCAP, None)
 }
 
 fn load_err(path: &Path) -> LoadError {
@@ -511,17 +511,25 @@ fn files_that_cannot_run_are_126() {
 }
 
 #[test]
-fn dynamically_linked_names_its_interpreter() {
+fn missing_interpreter_is_named() {
     let Some(path) = build("hello-dynamic", HELLO_C, "gcc", &["-O2"]) else { return };
-    let data = std::fs::read(&path).unwrap();
-    // The interpreter path as the file's PT_INTERP gives it.
+    let mut data = std::fs::read(&path).unwrap();
+    // The interpreter path as the file's PT_INTERP gives it, replaced by one of the same
+    // length that exists nowhere.
     let h = object::elf::FileHeader64::<object::LittleEndian>::parse(&*data).unwrap();
     let e = object::LittleEndian;
-    let interp =
-        h.program_headers(e, &*data).unwrap().iter().find_map(|p| p.interpreter(e, &*data).unwrap()).unwrap();
-    let interp = std::str::from_utf8(interp).unwrap().trim_end_matches('\0').to_string();
-    let want = format!("dynamically linked (asks for {interp}); xlate runs static executables only");
-    expect(&path, LoadErrorKind::DynamicallyLinked { interpreter: interp }, 126, &want);
+    let ph = h.program_headers(e, &*data).unwrap();
+    let interp = ph.iter().find(|p| p.p_type(e) == object::elf::PT_INTERP).unwrap();
+    let (at, len) = (interp.p_offset(e) as usize, interp.p_filesz(e) as usize - 1);
+    let missing = format!("/nonexistent-{}", "x".repeat(len - 13));
+    data[at..at + len].copy_from_slice(missing.as_bytes());
+    let path = variant("hello-dynamic-missing-loader", &data, 0o755);
+    let want =
+        format!("dynamically linked; its loader {missing} is neither in the sysroot / nor on the host");
+    let problem =
+        "is neither in the sysroot / nor on the host; name a sysroot with -L DIR (or XLATE_LD_PREFIX)";
+    let kind = LoadErrorKind::BadInterpreter { interpreter: missing.clone(), problem: problem.to_string() };
+    expect(&path, kind, 126, &want);
 }
 
 #[test]
@@ -627,7 +635,7 @@ fn control_characters_in_messages_are_escaped() {
         msg.starts_with(&format!("{}/evil\\x1b]0;title\\x07name: ", evil.parent().unwrap().display())),
         "{msg}"
     );
-    assert!(msg.contains("(asks for \\x1b[2J\\x0a\\\\"), "{msg}");
+    assert!(msg.contains("its loader \\x1b[2J\\x0a\\\\"), "{msg}");
 }
 
 /// A PT_LOAD whose file offset is not congruent to its address modulo the page size: Linux's

@@ -1,5 +1,5 @@
-//! ELF parsing without side effects: [`parse`] checks that a file is a static ELF64
-//! little-endian x86-64 or AArch64 executable and describes what to map. It never panics on
+//! ELF parsing without side effects: [`parse`] checks that a file is an ELF64 little-endian
+//! x86-64 or AArch64 executable (or dynamic loader) and describes what to map. It never panics on
 //! any input (a fuzz-style test feeds it truncated and corrupted headers).
 
 use super::error::LoadErrorKind;
@@ -14,8 +14,8 @@ use object::LittleEndian as LE;
 pub enum ElfKind {
     /// ET_EXEC: loaded at its link addresses.
     Exec,
-    /// ET_DYN without PT_INTERP (static-pie): loaded at a base xlate picks.
-    StaticPie,
+    /// ET_DYN (static-pie, PIE, or a dynamic loader): loaded at a base xlate picks.
+    Dyn,
 }
 
 /// One PT_LOAD segment, as the program header gives it (addresses before relocation).
@@ -52,6 +52,8 @@ pub struct ElfImage {
     /// PT_GNU_STACK asks for an executable stack (PF_X). Without PT_GNU_STACK, 64-bit Linux
     /// gives a non-executable stack.
     pub exec_stack: bool,
+    /// PT_INTERP: the dynamic loader the program asks for (up to its NUL), if any.
+    pub interpreter: Option<Vec<u8>>,
 }
 
 /// Size of `ProgramHeader64`, also `AT_PHENT`.
@@ -96,7 +98,7 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
 
     let kind = match header.e_type(endian) {
         elf::ET_EXEC => ElfKind::Exec,
-        elf::ET_DYN => ElfKind::StaticPie,
+        elf::ET_DYN => ElfKind::Dyn,
         other => return Err(LoadErrorKind::NotExecutable(other)),
     };
     let machine = header.e_machine(endian);
@@ -122,18 +124,13 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
 
     let mut segments = Vec::new();
     let mut exec_stack = false;
+    let mut interpreter = None;
     for (i, ph) in phdrs.iter().enumerate() {
         match ph.p_type(endian) {
-            elf::PT_INTERP => {
-                let interpreter = match ph.data(endian, data) {
-                    Ok(bytes) => {
-                        let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
-                        super::error::escape(bytes)
-                    }
-                    Err(_) => return Err(truncated("the PT_INTERP path")),
-                };
-                return Err(LoadErrorKind::DynamicallyLinked { interpreter });
-            }
+            elf::PT_INTERP => match ph.data(endian, data) {
+                Ok(bytes) => interpreter = Some(bytes.split(|&b| b == 0).next().unwrap_or(&[]).to_vec()),
+                Err(_) => return Err(truncated("the PT_INTERP path")),
+            },
             elf::PT_GNU_STACK => exec_stack = ph.p_flags(endian) & elf::PF_X != 0,
             elf::PT_LOAD => {
                 let seg = Segment {
@@ -176,7 +173,16 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
     if segments.is_empty() {
         return Err(LoadErrorKind::NoLoadableSegments);
     }
-    Ok(ElfImage { arch, kind, entry: header.e_entry(endian), phoff, phnum, segments, exec_stack })
+    Ok(ElfImage {
+        arch,
+        kind,
+        entry: header.e_entry(endian),
+        phoff,
+        phnum,
+        segments,
+        exec_stack,
+        interpreter,
+    })
 }
 
 #[cfg(test)]

@@ -44,9 +44,10 @@ pub enum LoadErrorKind {
     NotExecutable(u16),
     /// `e_machine` is neither EM_X86_64 nor EM_AARCH64.
     UnsupportedMachine(u16),
-    /// The executable has a PT_INTERP: it asks for this dynamic loader.
-    DynamicallyLinked {
+    /// The executable's dynamic loader (PT_INTERP) cannot be used: `problem` says why.
+    BadInterpreter {
         interpreter: String,
+        problem: String,
     },
     /// A program header is inconsistent: the message says which and how.
     BadSegment(String),
@@ -171,8 +172,8 @@ impl fmt::Display for LoadErrorKind {
                 "unsupported machine {}; xlate runs x86-64 and AArch64 executables",
                 machine_name(*m)
             ),
-            DynamicallyLinked { interpreter } => {
-                write!(f, "dynamically linked (asks for {interpreter}); xlate runs static executables only")
+            BadInterpreter { interpreter, problem } => {
+                write!(f, "dynamically linked; its loader {interpreter} {problem}")
             }
             BadSegment(msg) => write!(f, "bad program header: {msg}"),
             NotCongruent { index, vaddr, offset } => write!(

@@ -1,11 +1,19 @@
-//! ELF loader: maps a static guest executable into [`GuestMemory`] and builds its initial
-//! stack. The one entry point is [`load`].
+//! ELF loader: maps a guest executable (and its dynamic loader) into [`GuestMemory`] and
+//! builds its initial stack. The one entry point is [`load`].
 //!
 //! What it accepts: ELF64 little-endian executables for x86-64 or AArch64 (`e_machine` picks
 //! the [`GuestArch`], hence the frontend), either ET_EXEC (mapped at its link addresses) or
-//! static-pie (ET_DYN without PT_INTERP, mapped at a base xlate picks: [`PIE_BASE`] if free,
-//! else wherever the kernel finds room, aligned to the largest `p_align`). Anything else is a
+//! ET_DYN (static-pie or PIE, mapped at a base xlate picks: [`PIE_BASE`] if free, else
+//! wherever the kernel finds room, aligned to the largest `p_align`). Anything else is a
 //! [`LoadError`] with one clear line and exit status 126 (127 if the file is missing).
+//!
+//! A dynamically linked program (PT_INTERP) gets its loader mapped too, like a static-pie
+//! (at [`PIE_BASE`] if the program left it free, else where the kernel finds room, as Linux
+//! mmaps it), looked up in the sysroot first ([`crate::syscall::paths`]; the default is
+//! [`default_sysroot`]); the guest starts at the loader's entry point, with AT_BASE the
+//! loader's base and AT_ENTRY, AT_PHDR and AT_PHNUM the program's, as Linux does. Linux loads
+//! a PIE at ELF_ET_DYN_BASE (0x5555_5555_4000 on x86-64 without randomization); xlate itself
+//! sits there, so a PIE goes to [`PIE_BASE`].
 //!
 //! How segments are mapped (the result is what Linux's `load_elf_binary` produces):
 //! * the segments' pages are claimed with `MAP_FIXED_NOREPLACE` (for ET_EXEC each run of
@@ -62,8 +70,12 @@ const MAX_STACK: u64 = 256 << 20;
 #[derive(Clone, Debug)]
 pub struct LoadedProgram {
     pub arch: GuestArch,
-    /// The guest's first instruction (e_entry plus `load_bias`).
+    /// The program's entry point (e_entry plus `load_bias`; AT_ENTRY).
     pub entry: u64,
+    /// The guest's first instruction: `entry`, or the dynamic loader's entry point.
+    pub start: u64,
+    /// The sysroot in effect: the one asked for, else [`default_sysroot`] for the guest.
+    pub sysroot: PathBuf,
     /// The initial stack pointer: points at argc, 16-byte aligned.
     pub stack_pointer: u64,
     /// The initial program break (also set in the `GuestMemory`).
@@ -91,14 +103,22 @@ pub fn load(
     env: &[OsString],
     memory: &mut GuestMemory,
     hwcap: impl Fn(GuestArch) -> (u64, u64),
+    sysroot: Option<&Path>,
 ) -> Result<LoadedProgram, LoadError> {
     let fail = |kind| LoadError { path: path.to_path_buf(), kind };
     let data = read_executable(path).map_err(fail)?;
     let image = parse(&data).map_err(fail)?;
     let exe_path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let sysroot = sysroot.map_or_else(|| default_sysroot(image.arch), Path::to_path_buf);
 
     let (load_bias, brk_start) = map_segments(&image, &data, memory).map_err(fail)?;
     memory.set_brk_start(brk_start);
+    // A dynamically linked program starts in its loader, mapped like a static-pie; the
+    // program's own entry goes to the loader in AT_ENTRY, the loader's base in AT_BASE.
+    let (interp_base, start) = match &image.interpreter {
+        Some(name) => map_interpreter(name, &image, &sysroot, memory).map_err(fail)?,
+        None => (0, image.entry.wrapping_add(load_bias)),
+    };
 
     let guest = image.arch.info();
     let (hwcap1, hwcap2) = hwcap(image.arch);
@@ -116,7 +136,7 @@ pub fn load(
         (at::PHDR, v(phdr)),
         (at::PHENT, v(PHDR_SIZE)),
         (at::PHNUM, v(image.phnum)),
-        (at::BASE, v(0)),
+        (at::BASE, v(interp_base)),
         (at::FLAGS, v(0)),
         (at::ENTRY, v(entry)),
         (at::UID, v(uid.into())),
@@ -150,6 +170,8 @@ pub fn load(
     Ok(LoadedProgram {
         arch: image.arch,
         entry,
+        start,
+        sysroot,
         stack_pointer: built.sp,
         brk_start,
         exe_path,
@@ -157,6 +179,71 @@ pub fn load(
         stack,
         auxv: built.auxv,
     })
+}
+
+/// The sysroot used when none is given (`-L`, XLATE_LD_PREFIX, QEMU_LD_PREFIX): `/` for a
+/// guest of the host's own ISA (its libraries are the host's); for the other ISA, Debian's
+/// cross sysroot (`/usr/aarch64-linux-gnu`, from libc6-arm64-cross, for AArch64 guests on
+/// x86-64; `/usr/x86_64-linux-gnu`, from libc6-amd64-cross, for x86-64 guests on AArch64) if
+/// it holds the guest's loader, else `/` as in qemu-user.
+pub fn default_sysroot(arch: GuestArch) -> PathBuf {
+    let own = if cfg!(target_arch = "aarch64") { GuestArch::Aarch64 } else { GuestArch::X86_64 };
+    if arch == own {
+        return PathBuf::from("/");
+    }
+    let (dir, loader) = match arch {
+        GuestArch::Aarch64 => ("/usr/aarch64-linux-gnu", "lib/ld-linux-aarch64.so.1"),
+        GuestArch::X86_64 => ("/usr/x86_64-linux-gnu", "lib64/ld-linux-x86-64.so.2"),
+    };
+    if Path::new(dir).join(loader).exists() {
+        PathBuf::from(dir)
+    } else {
+        PathBuf::from("/")
+    }
+}
+
+/// Maps the dynamic loader `name` (PT_INTERP), found in `sysroot` first; returns its load
+/// bias (AT_BASE) and entry point.
+fn map_interpreter(
+    name: &[u8],
+    program: &ElfImage,
+    sysroot: &Path,
+    memory: &mut GuestMemory,
+) -> Result<(u64, u64), LoadErrorKind> {
+    use std::os::unix::ffi::OsStrExt;
+    let interpreter = error::escape(name);
+    let bad = |problem: String| LoadErrorKind::BadInterpreter { interpreter: interpreter.clone(), problem };
+    let host_path = crate::syscall::paths::Sysroot::new(sysroot)
+        .and_then(|root| root.resolve(name))
+        .unwrap_or_else(|| name.to_vec());
+    let host_path = Path::new(std::ffi::OsStr::from_bytes(&host_path));
+    let data = match read_executable(host_path) {
+        Ok(d) => d,
+        Err(LoadErrorKind::NotFound) => {
+            return Err(bad(format!(
+            "is neither in the sysroot {} nor on the host; name a sysroot with -L DIR (or XLATE_LD_PREFIX)",
+            sysroot.display()
+        )))
+        }
+        Err(e) => return Err(bad(format!("({}): {e}", host_path.display()))),
+    };
+    let image = parse(&data).map_err(|e| bad(format!("({}): {e}", host_path.display())))?;
+    if image.arch != program.arch {
+        return Err(bad(format!(
+            "({}) is for {}, not {}",
+            host_path.display(),
+            image.arch.info().name(),
+            program.arch.info().name()
+        )));
+    }
+    if image.interpreter.is_some() || image.kind != ElfKind::Dyn {
+        return Err(bad(format!(
+            "({}) is not a dynamic loader (ET_DYN without PT_INTERP)",
+            host_path.display()
+        )));
+    }
+    let (bias, _) = map_segments(&image, &data, memory)?;
+    Ok((bias, image.entry.wrapping_add(bias)))
 }
 
 /// Reads the whole file, with the checks `execve` makes first.
@@ -221,7 +308,7 @@ fn map_segments(
             claim_runs(memory, image)?;
             0
         }
-        ElfKind::StaticPie => pie_bias(memory, image, lo, hi)?,
+        ElfKind::Dyn => pie_bias(memory, image, lo, hi)?,
     };
 
     // Writable while the bytes are copied in.

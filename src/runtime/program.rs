@@ -38,6 +38,10 @@ pub struct Options {
     /// The guest's `argv[0]` when it is not the program's path (`--argv0`, which the syscall
     /// layer passes when a guest's execve starts a new xlate).
     pub argv0: Option<OsString>,
+    /// The guest's sysroot (`-L`, XLATE_LD_PREFIX, QEMU_LD_PREFIX): where its dynamic loader
+    /// and the absolute paths it names are looked up first. `None`: the loader's
+    /// [`loader::default_sysroot`] for the guest's ISA.
+    pub sysroot: Option<PathBuf>,
 }
 
 /// The form of the `--stats` report.
@@ -88,11 +92,8 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         Some(path) => Some(open_report(path)?),
         None => None,
     };
-    let program = loader::load(&path, &argv, &env, &mut memory, hwcap).map_err(|e| StartError {
-        message: e.to_string(),
-        exit_code: e.exit_code(),
-        signal: e.signal(),
-    })?;
+    let program = loader::load(&path, &argv, &env, &mut memory, hwcap, options.sysroot.as_deref())
+        .map_err(|e| StartError { message: e.to_string(), exit_code: e.exit_code(), signal: e.signal() })?;
     program.arch.with_guest(RunGuest { program: &program, memory, options, report })
 }
 
@@ -152,10 +153,12 @@ fn run_guest<G: LinuxGuest>(
     if report.is_some() {
         dispatcher.set_profile(Profile::default());
     }
-    let mut state = G::initial_state(GuestAddr(program.entry), program.stack_pointer);
+    let mut state = G::initial_state(GuestAddr(program.start), program.stack_pointer);
+    let mut syscalls = SyscallLayer::new(&program.exe_path, options.strace);
+    syscalls.set_sysroot(Some(&program.sysroot), options.sysroot.is_some());
     let mut env = SyscallEnv::<G> {
         memory,
-        syscalls: SyscallLayer::new(&program.exe_path, options.strace),
+        syscalls,
         tally: report.as_ref().map(|_| SyscallTally::default()),
         guest: PhantomData,
     };

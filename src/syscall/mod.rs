@@ -35,6 +35,7 @@ pub mod convert;
 pub mod fs;
 pub mod host;
 pub mod memory;
+pub mod paths;
 pub mod process;
 pub mod signal;
 pub mod strace;
@@ -198,6 +199,11 @@ pub struct SyscallLayer {
     exe_path: PathBuf,
     /// The xlate binary to re-execute for a guest execve.
     translator: Option<PathBuf>,
+    /// Where the guest's absolute paths are looked up first ([`paths`]); `None`: nowhere.
+    sysroot: Option<paths::Sysroot>,
+    /// Whether the sysroot was chosen by the user (`-L` or the environment), so that a
+    /// guest's execve passes it on; the default one is the new xlate's own choice.
+    sysroot_explicit: bool,
     pub(crate) signals: signal::SignalState,
 }
 
@@ -215,6 +221,8 @@ impl SyscallLayer {
             strace,
             exe_path,
             translator: std::env::current_exe().ok(),
+            sysroot: None,
+            sysroot_explicit: false,
             signals: signal::SignalState::default(),
         }
     }
@@ -223,6 +231,13 @@ impl SyscallLayer {
     /// running one; tests point it at the built `xlate`).
     pub fn set_translator(&mut self, path: PathBuf) {
         self.translator = Some(path);
+    }
+
+    /// The guest's sysroot (`/` or `None`: none); `explicit` when the user named it, so
+    /// that the xlate a guest execve starts gets it too.
+    pub fn set_sysroot(&mut self, root: Option<&Path>, explicit: bool) {
+        self.sysroot = root.and_then(paths::Sysroot::new);
+        self.sysroot_explicit = explicit;
     }
 
     pub fn exe_path(&self) -> &Path {
@@ -269,6 +284,12 @@ impl SyscallLayer {
         self.signals.deliver(A::INFO, state, memory, sig, info, self.strace)
     }
 
+    /// The sysroot as execve needs it: where to look for the new program, and whether to name
+    /// it to the new xlate.
+    fn exec_sysroot(&self) -> (Option<&paths::Sysroot>, bool) {
+        (self.sysroot.as_ref(), self.sysroot_explicit)
+    }
+
     /// Looks the number up, traces, and dispatches.
     fn run(&mut self, cx: &mut Ctx, nr: u64, args: [u64; 6]) -> Action {
         let Some(sys) = cx.abi.table.sysno(nr) else {
@@ -280,15 +301,20 @@ impl SyscallLayer {
         if self.strace {
             strace::call(sys, &args, cx.abi, &*cx.mem);
         }
+        let mut redirected = None;
         let (action, refused) = match treatment::treatment(sys) {
             treatment::Treatment::Refused { errno, reason } => (err(errno), Some(reason)),
             _ => match memory::check_pointers(&*cx.mem, sys, &args) {
-                Ok(()) => (self.dispatch(cx, sys, args), None),
+                Ok(()) => {
+                    let mut args = args;
+                    redirected = paths::redirect(self.sysroot.as_ref(), sys, &mut args, &*cx.mem);
+                    (self.dispatch(cx, sys, args), None)
+                }
                 Err(e) => (err(e), None),
             },
         };
         if self.strace {
-            strace::result(sys, &action, refused);
+            strace::result(sys, &action, refused, redirected.as_ref().map(|r| r.path.as_bytes()));
         }
         action
     }
@@ -306,11 +332,23 @@ impl SyscallLayer {
             clone | fork | vfork | clone3 => process::spawn(cx, sys, a),
             execve => {
                 let translator = self.translator.as_deref();
-                process::execve(cx, a, translator, &self.exe_path, self.strace)
+                let exec = process::Exec {
+                    translator,
+                    exe: &self.exe_path,
+                    strace: self.strace,
+                    sysroot: self.exec_sysroot(),
+                };
+                process::execve(cx, a, &exec)
             }
             execveat => {
                 let translator = self.translator.as_deref();
-                process::execveat(cx, a, translator, &self.exe_path, self.strace)
+                let exec = process::Exec {
+                    translator,
+                    exe: &self.exe_path,
+                    strace: self.strace,
+                    sysroot: self.exec_sysroot(),
+                };
+                process::execveat(cx, a, &exec)
             }
             shmat | shmdt => memory::handle(cx, sys, a),
             // Without protection keys, pkey_mprotect with no key (-1) is mprotect.

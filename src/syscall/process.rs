@@ -222,15 +222,9 @@ fn read_strings(cx: &Ctx, mut addr: u64) -> Result<Vec<CString>, Errno> {
 /// are reported by the new xlate, which then exits with 126 or 127. The guest's argv[0] is
 /// passed with `--argv0`. An execve of /proc/self/exe runs the guest program again. (`--stats`
 /// is not passed on: the layer does not know it.)
-pub(crate) fn execve(
-    cx: &mut Ctx,
-    a: [u64; 6],
-    translator: Option<&Path>,
-    exe: &Path,
-    strace: bool,
-) -> Action {
+pub(crate) fn execve(cx: &mut Ctx, a: [u64; 6], exec: &Exec) -> Action {
     match read_cstr(&*cx.mem, a[0], PATH_MAX) {
-        Ok(path) => exec_path(cx, path, [a[1], a[2]], translator, exe, strace),
+        Ok(path) => exec_path(cx, path, [a[1], a[2]], exec),
         Err(e) => err(e),
     }
 }
@@ -239,13 +233,7 @@ pub(crate) fn execve(
 /// name. The new xlate gets a path: `dirfd`'s directory (or, with AT_EMPTY_PATH and an empty
 /// path, the file itself) as `/proc/self/fd/N` names it, or that link itself for a file with
 /// no path (a memfd), which the new xlate can open only if it is not close-on-exec.
-pub(crate) fn execveat(
-    cx: &mut Ctx,
-    a: [u64; 6],
-    translator: Option<&Path>,
-    exe: &Path,
-    strace: bool,
-) -> Action {
+pub(crate) fn execveat(cx: &mut Ctx, a: [u64; 6], exec: &Exec) -> Action {
     let (dirfd, flags) = (a[0] as i32, a[4] as i32);
     if flags & !(libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) != 0 {
         return err(libc::EINVAL);
@@ -284,19 +272,27 @@ pub(crate) fn execveat(
             (false, _) => [target.as_slice(), b"/", path.as_slice()].concat(),
         }
     };
-    exec_path(cx, full, [a[2], a[3]], translator, exe, strace)
+    exec_path(cx, full, [a[2], a[3]], exec)
+}
+
+/// What a guest's execve needs to start the new xlate.
+pub(crate) struct Exec<'a> {
+    /// The xlate binary to run (`None`: the guest gets ENOEXEC).
+    pub translator: Option<&'a Path>,
+    /// The running guest program, for an exec of /proc/self/exe.
+    pub exe: &'a Path,
+    /// Pass `--strace` on.
+    pub strace: bool,
+    /// Where the new program is looked up first, and whether to pass the sysroot on as `-L`
+    /// (only when the user chose it: the default one depends on the new program's ISA).
+    pub sysroot: (Option<&'a super::paths::Sysroot>, bool),
 }
 
 /// The common part of execve and execveat: runs the guest program at `path` with the guest's
 /// argv and envp arrays at `arrays`.
-fn exec_path(
-    cx: &mut Ctx,
-    mut path: Vec<u8>,
-    arrays: [u64; 2],
-    translator: Option<&Path>,
-    exe: &Path,
-    strace: bool,
-) -> Action {
+fn exec_path(cx: &mut Ctx, mut path: Vec<u8>, arrays: [u64; 2], exec: &Exec) -> Action {
+    let (translator, exe, strace) = (exec.translator, exec.exe, exec.strace);
+    let (sysroot, pass_sysroot) = exec.sysroot;
     // A guest re-executing itself: /proc/self/exe is the guest program, not xlate.
     if super::fs::is_proc_self_exe(&path) {
         path = exe.as_os_str().as_bytes().to_vec();
@@ -307,6 +303,9 @@ fn exec_path(
     };
     if path.is_empty() {
         return err(libc::ENOENT);
+    }
+    if let Some(inside) = sysroot.and_then(|r| r.resolve(&path)) {
+        path = inside;
     }
     let cpath = CString::new(path.clone()).expect("read_cstr stops at the NUL");
     let at_fdcwd = libc::AT_FDCWD as i64 as u64;
@@ -337,6 +336,13 @@ fn exec_path(
     let mut args = vec![xlate.clone()];
     if strace {
         args.push(CString::new("--strace").unwrap());
+    }
+    if let (Some(root), true) = (sysroot, pass_sysroot) {
+        let mut opt = b"--sysroot=".to_vec();
+        opt.extend_from_slice(root.root().as_os_str().as_bytes());
+        if let Ok(opt) = CString::new(opt) {
+            args.push(opt);
+        }
     }
     let mut argv = argv.into_iter();
     if let Some(argv0) = argv.next() {

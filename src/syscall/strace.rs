@@ -452,13 +452,17 @@ pub(crate) fn call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm
 
 /// Prints ` = result` and ends the line.
 /// The result; a call xlate refused on purpose is marked with the reason.
-pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>) {
+/// A path the sysroot redirected is shown after the result.
+pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>, redirected: Option<&[u8]>) {
     let ret = match *action {
         Action::Exit(_) | Action::RegistersRestored => None,
         Action::Ret(r) | Action::RetCodeModified { ret: r, .. } => Some(r),
     };
     let mark = refused.map(|why| format!(" [refused by xlate: {why}]")).unwrap_or_default();
-    emit(&format!("{}{mark}\n", format_result(sys, ret)));
+    let path = redirected
+        .map(|p| format!(" [path in the sysroot: {}]", String::from_utf8_lossy(p)))
+        .unwrap_or_default();
+    emit(&format!("{}{mark}{path}\n", format_result(sys, ret)));
 }
 
 /// The line for a number the guest's table does not know.

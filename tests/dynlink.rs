@@ -1,0 +1,260 @@
+//! Dynamically linked AArch64 guests with a sysroot (`xlate -L DIR`, XLATE_LD_PREFIX,
+//! QEMU_LD_PREFIX): C, C++ with libstdc++ and exceptions, dlopen of a library built here,
+//! TLS and an IFUNC, built with Debian's cross compilers against the cross sysroot
+//! /usr/aarch64-linux-gnu; and busybox from Debian's arm64 packages unpacked with
+//! `dpkg-deb -x` into a sysroot of its own (.ci/install-deps makes it). Each program's stdout
+//! and exit status are compared with qemu-aarch64-static's given the same sysroot (the
+//! oracle, run here). Also run with the AArch64 build of xlate under `XLATE_RUNNER`, where
+//! the AArch64 guest is the host's own ISA.
+//!
+//! Not here: dynamically linked x86-64 guests. glibc's loader refuses to start on a CPU
+//! without FXSR and MMX (its x86-64 baseline ISA-level check), and its lazy-binding
+//! trampoline uses fxsave/fxrstor; xlate implements neither, so its cpuid does not report
+//! them.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Debian's AArch64 cross sysroot (libc6-arm64-cross, with libstdc++6-arm64-cross).
+const CROSS_SYSROOT: &str = "/usr/aarch64-linux-gnu";
+/// Debian arm64 packages (busybox, libc6) unpacked by .ci/install-deps.
+const PACKAGE_SYSROOT: &str = "/opt/xlate/sysroot-arm64";
+
+fn xlate_command() -> Command {
+    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(env!("CARGO_BIN_EXE_xlate"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_xlate")),
+    };
+    clean_env(&mut command);
+    command
+}
+
+/// The guest (and qemu) get the same small environment: no XLATE_* or QEMU_* settings.
+fn clean_env(command: &mut Command) {
+    command.env_clear().env("PATH", "/usr/bin:/bin").env("XL_GREETING", "hi there");
+}
+
+/// The directory the test programs are built into.
+fn build_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dynlink");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Builds `tests/dynlink/SOURCE` with the AArch64 cross compiler `compiler` (and `flags`)
+/// into `OUT` in the build directory; `None` (failing under CI) if the compiler is missing.
+fn build(
+    test: &str,
+    compiler: &str,
+    package: &str,
+    source: &str,
+    out: &str,
+    flags: &[&str],
+) -> Option<PathBuf> {
+    let cc = support::tool(test, compiler, package)?;
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dynlink").join(source);
+    let dest = build_dir().join(out);
+    let tmp = dest.with_extension(format!("tmp{}", std::process::id()));
+    let status = Command::new(cc).args(["-O2", "-o"]).arg(&tmp).arg(&src).args(flags).status().unwrap();
+    assert!(status.success(), "{compiler} {source} failed");
+    std::fs::rename(&tmp, &dest).unwrap();
+    Some(dest)
+}
+
+fn qemu(test: &str) -> Option<PathBuf> {
+    support::tool(test, "qemu-aarch64-static", "qemu-user-static")
+}
+
+/// Whether Debian's AArch64 cross sysroot is installed (failing under CI if not).
+fn cross_sysroot(test: &str) -> bool {
+    let ok = Path::new(CROSS_SYSROOT).join("lib/ld-linux-aarch64.so.1").exists();
+    if !ok {
+        support::missing(test, CROSS_SYSROOT, "libc6-arm64-cross");
+    }
+    ok
+}
+
+/// Runs `program args` under xlate and under qemu with the sysroot `root`, and asserts the
+/// same stdout and status. Returns xlate's output.
+fn same_as_qemu(qemu: &Path, root: &str, program: &Path, args: &[&str]) -> Output {
+    let mut oracle = Command::new(qemu);
+    clean_env(&mut oracle);
+    let want = oracle.arg("-L").arg(root).arg(program).args(args).output().unwrap();
+    let got = xlate_command().arg("-L").arg(root).arg(program).args(args).output().unwrap();
+    let show = |o: &Output| {
+        format!(
+            "status {:?}\n--- stdout\n{}--- stderr\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(!want.stdout.is_empty(), "the oracle printed nothing: {}", show(&want));
+    assert_eq!(
+        (got.status.code(), &got.stdout),
+        (want.status.code(), &want.stdout),
+        "{} {args:?}\n=== xlate: {}\n=== qemu: {}",
+        program.display(),
+        show(&got),
+        show(&want)
+    );
+    got
+}
+
+#[test]
+fn c_hello_matches_qemu() {
+    let t = "c_hello_matches_qemu";
+    let (Some(qemu), true) = (qemu(t), cross_sysroot(t)) else { return };
+    let Some(p) = build(t, "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu", "hello.c", "hello", &[]) else {
+        return;
+    };
+    let out = same_as_qemu(&qemu, CROSS_SYSROOT, &p, &["one", "two words"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/proc/self/exe ends in hello\n"));
+}
+
+#[test]
+fn cxx_exceptions_and_libstdcxx_match_qemu() {
+    let t = "cxx_exceptions_and_libstdcxx_match_qemu";
+    let (Some(qemu), true) = (qemu(t), cross_sysroot(t)) else { return };
+    let Some(p) = build(t, "aarch64-linux-gnu-g++", "g++-aarch64-linux-gnu", "cxx.cc", "cxx", &[]) else {
+        return;
+    };
+    let out = same_as_qemu(&qemu, CROSS_SYSROOT, &p, &[]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("outer caught: reached the bottom"));
+}
+
+#[test]
+fn dlopen_matches_qemu() {
+    let t = "dlopen_matches_qemu";
+    let (Some(qemu), true) = (qemu(t), cross_sysroot(t)) else { return };
+    let cc = ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+    let Some(lib) = build(t, cc.0, cc.1, "plugin.c", "libplugin.so", &["-shared", "-fPIC"]) else { return };
+    let Some(p) = build(t, cc.0, cc.1, "dlopen.c", "dlopen", &[]) else { return };
+    let out = same_as_qemu(&qemu, CROSS_SYSROOT, &p, &[lib.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("plugin_value(6) = 44\n"));
+}
+
+#[test]
+fn tls_and_ifunc_match_qemu() {
+    let t = "tls_and_ifunc_match_qemu";
+    let (Some(qemu), true) = (qemu(t), cross_sysroot(t)) else { return };
+    let cc = ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+    let Some(p) = build(t, cc.0, cc.1, "tls_ifunc.c", "tls_ifunc", &[]) else { return };
+    same_as_qemu(&qemu, CROSS_SYSROOT, &p, &[]);
+}
+
+/// The sysroot from XLATE_LD_PREFIX or QEMU_LD_PREFIX; `-L` wins over both; a sysroot
+/// without the loader is one clear line.
+#[test]
+fn sysroot_from_the_environment_and_the_flag() {
+    let t = "sysroot_from_the_environment_and_the_flag";
+    let (Some(qemu), true) = (qemu(t), cross_sysroot(t)) else { return };
+    let cc = ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+    let Some(p) = build(t, cc.0, cc.1, "hello.c", "hello-env", &[]) else { return };
+    let mut oracle = Command::new(&qemu);
+    clean_env(&mut oracle);
+    let want = oracle.arg("-L").arg(CROSS_SYSROOT).arg(&p).output().unwrap();
+    for var in ["XLATE_LD_PREFIX", "QEMU_LD_PREFIX"] {
+        let got = xlate_command().env(var, CROSS_SYSROOT).arg(&p).output().unwrap();
+        assert_eq!((got.status.code(), &got.stdout), (want.status.code(), &want.stdout), "{var}");
+    }
+    // A sysroot whose loader is an x86-64 program: refused in one line, naming it.
+    let wrong = build_dir().join("wrong-sysroot");
+    std::fs::create_dir_all(wrong.join("lib")).unwrap();
+    let x86 = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-bins/prebuilt/x86_64-glibc/hello");
+    std::fs::copy(x86, wrong.join("lib/ld-linux-aarch64.so.1")).unwrap();
+    let good = xlate_command().env("XLATE_LD_PREFIX", &wrong).arg("-L").arg(CROSS_SYSROOT).arg(&p).output();
+    let good = good.unwrap();
+    assert_eq!((good.status.code(), &good.stdout), (want.status.code(), &want.stdout), "-L wins");
+    let bad = xlate_command().env("XLATE_LD_PREFIX", &wrong).arg(&p).output().unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.starts_with("qemu: ")).collect();
+    assert_eq!(bad.status.code(), Some(126), "{stderr}");
+    assert!(bad.stdout.is_empty());
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("its loader /lib/ld-linux-aarch64.so.1 ("), "{stderr}");
+    assert!(lines[0].ends_with(") is for x86-64, not aarch64"), "{stderr}");
+}
+
+/// Without -L, an AArch64 guest on an x86-64 host uses Debian's cross sysroot.
+#[test]
+fn default_sysroot_for_a_foreign_guest() {
+    let t = "default_sysroot_for_a_foreign_guest";
+    if !cfg!(target_arch = "x86_64") {
+        // The AArch64 build: the AArch64 guest is the host's own ISA, whose sysroot is /.
+        return;
+    }
+    let (Some(qemu), true) = (qemu(t), cross_sysroot(t)) else { return };
+    let cc = ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu");
+    let Some(p) = build(t, cc.0, cc.1, "hello.c", "hello-default", &[]) else { return };
+    let mut oracle = Command::new(&qemu);
+    clean_env(&mut oracle);
+    let want = oracle.arg("-L").arg(CROSS_SYSROOT).arg(&p).output().unwrap();
+    let got = xlate_command().arg(&p).output().unwrap();
+    assert_eq!((got.status.code(), &got.stdout), (want.status.code(), &want.stdout));
+}
+
+/// --strace shows which paths the sysroot redirected: the loader's open of libc (which the
+/// package sysroot has at /lib/aarch64-linux-gnu/libc.so.6).
+#[test]
+fn strace_shows_the_redirected_path() {
+    let t = "strace_shows_the_redirected_path";
+    let busybox = Path::new(PACKAGE_SYSROOT).join("bin/busybox");
+    if !busybox.exists() {
+        support::missing(t, &busybox.display().to_string(), "busybox:arm64 and libc6:arm64, unpacked");
+        return;
+    }
+    let out =
+        xlate_command().args(["--strace", "-L", PACKAGE_SYSROOT]).arg(&busybox).arg("true").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line =
+        stderr.lines().find(|l| l.contains("openat(") && l.contains("libc.so.6\",") && l.contains(" = 3"));
+    let line = line.unwrap_or_else(|| panic!("no successful openat of libc.so.6:\n{stderr}"));
+    assert!(
+        line.ends_with(&format!("[path in the sysroot: {PACKAGE_SYSROOT}/lib/aarch64-linux-gnu/libc.so.6]")),
+        "{line}"
+    );
+    // /proc is the kernel's, never the sysroot's.
+    assert!(!stderr.contains(&format!("[path in the sysroot: {PACKAGE_SYSROOT}/proc")), "{stderr}");
+}
+
+/// busybox from Debian's arm64 packages (dynamically linked against the package's libc6),
+/// unpacked into a sysroot of its own, on real work: sorting, hashing, counting, a shell
+/// script with arithmetic and a loop, sed.
+#[test]
+fn debian_busybox_matches_qemu() {
+    let t = "debian_busybox_matches_qemu";
+    let Some(qemu) = qemu(t) else { return };
+    let busybox = Path::new(PACKAGE_SYSROOT).join("bin/busybox");
+    if !busybox.exists() {
+        support::missing(t, &busybox.display().to_string(), "busybox:arm64 and libc6:arm64, unpacked");
+        return;
+    }
+    let input = build_dir().join("busybox-input.txt");
+    std::fs::write(&input, "pear 3\napple 10\nfig 7\napple 10\nbanana 1\n").unwrap();
+    let input = input.to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["sort", input],
+        &["sort", "-k2", "-n", input],
+        &["uniq", "-c", input],
+        &["sha256sum", input],
+        &["md5sum", input],
+        &["wc", input],
+        &["sed", "s/a/A/g", input],
+        &["sh", "-c", "i=0; while [ $i -lt 5 ]; do echo $((i * i)); i=$((i + 1)); done; exit 7"],
+        &["awk", "{ s += $2 } END { print s, NR }", input],
+    ];
+    for args in cases {
+        same_as_qemu(&qemu, PACKAGE_SYSROOT, &busybox, args);
+    }
+}
