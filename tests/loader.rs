@@ -524,11 +524,15 @@ fn missing_interpreter_is_named() {
     let missing = format!("/nonexistent-{}", "x".repeat(len - 13));
     data[at..at + len].copy_from_slice(missing.as_bytes());
     let path = variant("hello-dynamic-missing-loader", &data, 0o755);
-    let want =
-        format!("dynamically linked; its loader {missing} is neither in the sysroot / nor on the host");
-    let problem =
-        "is neither in the sysroot / nor on the host; name a sysroot with -L DIR (or XLATE_LD_PREFIX)";
-    let kind = LoadErrorKind::BadInterpreter { interpreter: missing.clone(), problem: problem.to_string() };
+    // The default sysroot: / on an x86-64 host, Debian's x86-64 cross sysroot (if installed)
+    // on an AArch64 one.
+    let root = loader::default_sysroot(GuestArch::X86_64);
+    let problem = format!(
+        "is neither in the sysroot {} nor on the host; name a sysroot with -L DIR (or XLATE_LD_PREFIX)",
+        root.display()
+    );
+    let want = format!("dynamically linked; its loader {missing} {problem}");
+    let kind = LoadErrorKind::BadInterpreter { interpreter: missing.clone(), problem };
     expect(&path, kind, 126, &want);
 }
 
