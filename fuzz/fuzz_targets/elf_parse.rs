@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     memory.set_unmap_on_drop(true);
     let args = [OsString::from("fuzz")];
     let env = [OsString::from("A=1")];
-    match loader::load(&path, &args, &env, &mut memory, |_| (0, 0)) {
+    match loader::load(&path, &args, &env, &mut memory, |_| (0, 0), None) {
         Ok(program) => {
             assert!(parsed.is_ok(), "load accepted what parse refused");
             assert_eq!(program.stack_pointer % 16, 0, "the initial stack is 16-byte aligned");
