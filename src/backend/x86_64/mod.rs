@@ -27,7 +27,7 @@ mod exits;
 mod listing;
 mod lookup;
 mod profile;
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 pub(crate) mod tests;
 
 use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
@@ -60,7 +60,17 @@ impl HostFeatures {
     /// No optional instruction: the code runs on every x86-64 CPU.
     pub const BASELINE: HostFeatures = HostFeatures { lzcnt: false, tzcnt: false, popcnt: false };
 
+    /// Every optional instruction the backend knows.
+    pub const ALL: HostFeatures = HostFeatures { lzcnt: true, tzcnt: true, popcnt: true };
+
+    /// What this CPU has (nothing on other hosts, where this backend only emits code).
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn detect() -> HostFeatures {
+        HostFeatures::BASELINE
+    }
+
     /// What this CPU has.
+    #[cfg(target_arch = "x86_64")]
     pub fn detect() -> HostFeatures {
         HostFeatures {
             lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
