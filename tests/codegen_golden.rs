@@ -220,6 +220,9 @@ fn wide_move(word: u32) -> Option<(u32, u64, u32, bool)> {
     }
 }
 
+/// `msr fpsr, xzr`.
+const MSR_FPSR_XZR: u32 = 0xd51b_443f;
+
 fn a64_lines(code: &[u8], maps: &[(u64, u64)]) -> Vec<String> {
     let words: Vec<u32> =
         code.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
@@ -231,6 +234,8 @@ fn a64_lines(code: &[u8], maps: &[(u64, u64)]) -> Vec<String> {
             let bytes = w.to_le_bytes();
             let mut reader = U8Reader::new(&bytes);
             let text = match decoder.decode(&mut reader) {
+                // yaxpeax-arm 0.3 shows this one's xzr as x15.
+                Ok(_) if *w == MSR_FPSR_XZR => "msr fpsr, xzr".to_string(),
                 Ok(insn) => insn.to_string(),
                 Err(_) => format!(".inst {w:#010x}"),
             };

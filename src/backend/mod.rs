@@ -9,6 +9,7 @@
 pub mod aarch64;
 #[cfg(test)]
 pub mod conformance;
+mod fp_pair;
 pub mod x86_64;
 
 #[cfg(target_arch = "aarch64")]
