@@ -45,7 +45,7 @@ struct Case {
 const X86_JMP_NEXT: [u8; 5] = [0xe9, 0, 0, 0, 0];
 
 fn x86(name: &'static str, bytes: &[u8]) -> Case {
-    let ends_block = matches!(bytes.last(), Some(0xc3)) || name.contains("jcc") || name.starts_with("call");
+    let ends_block = name == "ret" || name.contains("jcc") || name.starts_with("call");
     let mut all = bytes.to_vec();
     if !ends_block {
         all.extend_from_slice(&X86_JMP_NEXT);
