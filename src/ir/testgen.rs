@@ -46,7 +46,7 @@ impl Rng {
     /// Floating-point bits biased towards the special classes: zeros, infinities, quiet and
     /// signalling NaNs, denormals, the extremes, values near 1, and random bits.
     pub fn float(&mut self, prec: FpPrec) -> u64 {
-        const F64: [u64; 12] = [
+        const F64: [u64; 16] = [
             0,
             0x8000_0000_0000_0000,
             0x3ff0_0000_0000_0000,
@@ -59,8 +59,14 @@ impl Rng {
             0x800f_ffff_ffff_ffff,
             0x7fef_ffff_ffff_ffff,
             0x0010_0000_0000_0000,
+            // The ends of the AArch64 backend's fast path (biased exponents 2 and 0x7fd),
+            // and values whose products land near underflow and overflow.
+            0x0020_0000_0000_0000,
+            0x7fdf_ffff_ffff_ffff,
+            0x1ff0_0000_0000_0001,
+            0x5fe0_0000_0000_0000,
         ];
-        const F32: [u64; 12] = [
+        const F32: [u64; 16] = [
             0,
             0x8000_0000,
             0x3f80_0000,
@@ -73,6 +79,10 @@ impl Rng {
             0x807f_ffff,
             0x7f7f_ffff,
             0x0080_0000,
+            0x0100_0000,
+            0x7eff_ffff,
+            0x1f80_0001,
+            0x5f00_0000,
         ];
         let (edges, random) = match prec {
             FpPrec::F64 => (&F64, self.next_u64()),

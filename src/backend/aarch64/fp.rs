@@ -3,16 +3,34 @@
 //!
 //! [`FpRule::X86Sse`] differs from this host's FPU in NaN propagation (x86 takes the first
 //! NaN operand, A64 prefers a signalling one), the default NaN's sign, min/max of NaNs and
-//! zeros, the denormal-operand flag (DE, which A64 does not raise with FZ clear) and where
-//! underflow is detected. For now every such op is a call of the rule's reference,
-//! [`crate::ir::fp::eval_x86_call`] (no guest state is flushed: it reads only its
-//! arguments); the native fast path with a check on the inputs is the next step.
+//! zeros, the denormal-operand flag (DE, which A64 does not raise with FZ clear), where
+//! underflow is detected (x86 after rounding, A64 before) and in the modes MXCSR selects.
+//! None of these arise when MXCSR has its default controls (round to nearest, no DAZ or FTZ;
+//! the exception masks do not change what the op computes) and every operand and the result
+//! is a normal number away from the ends of the exponent range (biased exponent neither of
+//! the two lowest nor of the two highest values; zeros included in those): then the native
+//! A64 instruction computes x86's value, and the only flag the op can raise is inexact (an
+//! invalid operation yields a NaN, division by zero needs a zero divisor, overflow and
+//! underflow a result at the ends of the range), which is FPSR.IXC. That is the fast path;
+//! anything else branches to the exact reference, [`crate::ir::fp::eval_x86_call`] (no
+//! guest state is flushed: it reads only its arguments). Min/max take the fast path's
+//! compare and select (the first operand if it is strictly less / greater, else the second,
+//! which is x86's rule for non-NaN operands) and raise nothing there.
 
 use super::abi::*;
 use super::Emitter;
+use crate::backend::fp_pair::FpDsts;
 use crate::ir::fp::{encode_sel, eval_x86_call};
 use crate::ir::{FpOp, FpPrec, FpResult, FpRule, LaneOp, Temp, Width};
-use dynasmrt::{dynasm, DynasmApi};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
+
+/// MXCSR bits that select other than x86's default computation: rounding control (13-14),
+/// flush-to-zero (15), denormals-are-zero (6).
+const MXCSR_MODES: u32 = 0xe040;
+/// FPSR as the immediate of `mrs` (op0 3, op1 3, CRn 4, CRm 4, op2 1).
+const FPSR: u32 = 0x5a21;
+/// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
+const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
 
 impl Emitter {
     #[allow(clippy::too_many_arguments)]
@@ -21,15 +39,130 @@ impl Emitter {
         op: FpOp,
         prec: FpPrec,
         rule: FpRule,
+        dsts: FpDsts,
+        a: Temp,
+        b: Temp,
+        ctrl: Temp,
+    ) {
+        match rule {
+            FpRule::X86Sse => {}
+        }
+        let slow = self.a.new_dynamic_label();
+        let done = self.a.new_dynamic_label();
+        let x = self.src(a, S0);
+        let y = self.src(b, S1);
+        let c = self.src(ctrl, S2);
+        dynasm!(self.a
+            ; .arch aarch64
+            ; movz W(S3), #MXCSR_MODES
+            ; tst W(c), W(S3)
+            ; b.ne =>slow
+        );
+        // Sqrt reads one operand (`a == b`).
+        if op != FpOp::Sqrt {
+            self.branch_if_not_plain(x, prec, slow);
+        }
+        self.branch_if_not_plain(y, prec, slow);
+        match prec {
+            FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
+            FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
+        }
+        let min_max = matches!(op, FpOp::Min | FpOp::Max);
+        if dsts.flags.is_some() && !min_max {
+            self.a.push_u32(MSR_FPSR_XZR);
+        }
+        let value = S3;
+        match (op, prec) {
+            (FpOp::Add, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fadd d0, d0, d1),
+            (FpOp::Sub, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsub d0, d0, d1),
+            (FpOp::Mul, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmul d0, d0, d1),
+            (FpOp::Div, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fdiv d0, d0, d1),
+            (FpOp::Sqrt, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsqrt d0, d1),
+            (FpOp::Add, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fadd s0, s0, s1),
+            (FpOp::Sub, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsub s0, s0, s1),
+            (FpOp::Mul, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmul s0, s0, s1),
+            (FpOp::Div, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fdiv s0, s0, s1),
+            (FpOp::Sqrt, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsqrt s0, s1),
+            (FpOp::Min | FpOp::Max, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1),
+            (FpOp::Min | FpOp::Max, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1),
+        }
+        match (op, prec) {
+            // x86: the first operand if it is less (greater), else the second.
+            (FpOp::Min, _) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), mi),
+            (FpOp::Max, _) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), gt),
+            (_, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmov X(value), d0),
+            (_, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
+        }
+        if !min_max {
+            self.branch_if_not_plain(value, prec, slow);
+        }
+        if let Some(dst) = dsts.value {
+            let d = self.dst(dst, value);
+            if d != value {
+                dynasm!(self.a ; .arch aarch64 ; mov X(d), X(value));
+            }
+            self.finish(dst, d);
+        }
+        if let Some(dst) = dsts.flags {
+            let d = self.dst(dst, S4);
+            if min_max {
+                dynasm!(self.a ; .arch aarch64 ; mov X(d), xzr);
+            } else {
+                // FPSR.IXC (bit 4) is MXCSR.PE (bit 5).
+                dynasm!(self.a
+                    ; .arch aarch64
+                    ; mrs X(d), FPSR
+                    ; ubfx W(d), W(d), #4, #1
+                    ; lsl W(d), W(d), #5
+                );
+            }
+            self.finish(dst, d);
+        }
+        dynasm!(self.a ; .arch aarch64 ; b =>done ; =>slow);
+        for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
+            if let Some(dst) = dst {
+                self.fp_reference(op, prec, result, dst, a, b, ctrl);
+            }
+        }
+        dynasm!(self.a ; .arch aarch64 ; =>done);
+    }
+
+    /// Branches to `slow` unless the float in `reg` (`prec`'s bits at the bottom) has a biased
+    /// exponent other than the two lowest and the two highest (so it is not zero, denormal,
+    /// infinite or NaN, and a result is not near underflow or overflow). Uses `S4`.
+    fn branch_if_not_plain(&mut self, reg: u8, prec: FpPrec, slow: DynamicLabel) {
+        // Exponent + 2 has its bits above the lowest two clear exactly for those four values.
+        match prec {
+            FpPrec::F64 => dynasm!(self.a
+                ; .arch aarch64
+                ; ubfx X(S4), X(reg), #52, #11
+                ; add WSP(S4), WSP(S4), #2
+                ; tst W(S4), #0x7fc
+                ; b.eq =>slow
+            ),
+            FpPrec::F32 => dynasm!(self.a
+                ; .arch aarch64
+                ; ubfx W(S4), W(reg), #23, #8
+                ; add WSP(S4), WSP(S4), #2
+                ; tst W(S4), #0xfc
+                ; b.eq =>slow
+            ),
+        }
+    }
+
+    /// `dst` = the exact reference's value or flags of the op.
+    #[allow(clippy::too_many_arguments)]
+    fn fp_reference(
+        &mut self,
+        op: FpOp,
+        prec: FpPrec,
         result: FpResult,
         dst: Temp,
         a: Temp,
         b: Temp,
         ctrl: Temp,
     ) {
-        let func = match rule {
-            FpRule::X86Sse => eval_x86_call as crate::ir::HelperFn as usize,
-        };
+        let func = eval_x86_call as crate::ir::HelperFn as usize;
         // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
         // loading the argument registers cannot overwrite another argument's source.
         for (reg, t) in [(2u8, a), (3, b), (4, ctrl)] {

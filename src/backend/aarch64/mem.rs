@@ -41,7 +41,7 @@ impl Emitter {
     /// A base register and offset that address `state + offset` with a scaled immediate.
     fn state_addr(&mut self, offset: u32, width: Width) -> (u8, u32) {
         let size = width.bytes();
-        if offset % size == 0 && offset / size < 4096 {
+        if offset.is_multiple_of(size) && offset / size < 4096 {
             (STATE, offset)
         } else {
             dynasm!(self.a ; .arch aarch64 ; add XSP(FAR), XSP(STATE), #offset);

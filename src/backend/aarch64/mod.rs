@@ -9,17 +9,21 @@
 //! x86-64, which keeps its caches coherent): every append and every link ends with
 //! [`crate::host::icache::synchronize`] over the written bytes.
 
+// dynasm's aarch64 register operands (`X(reg)`) expand to `.into()` conversions that are
+// identities for our `u8` register numbers.
+#![allow(clippy::useless_conversion)]
+
 mod abi;
 mod alu;
 mod exits;
 mod fp;
 mod mem;
 mod profile;
-#[cfg(test)]
+#[cfg(all(test, target_arch = "aarch64"))]
 mod tests;
 mod unaligned;
 
-use super::{Backend, ChainSite, CompileError, CompiledBlock};
+use super::{fp_pair, Backend, ChainSite, CompileError, CompiledBlock};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::regalloc::{self, Allocation, Loc};
 use crate::ir::{Block, Op, Temp, Width};
@@ -111,7 +115,17 @@ impl Backend for Aarch64Backend {
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
         }
-        for op in &block.ops {
+        let mut ops = block.ops.iter().peekable();
+        while let Some(op) = ops.next() {
+            if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
+                (fp_pair::flags_partner(op, ops.peek().copied()), op)
+            {
+                // The flags op reads the same inputs, so they are live through both.
+                let dsts = fp_pair::FpDsts { value: Some(*dst), flags: Some(flags) };
+                e.fp(*op, *prec, *rule, dsts, *a, *b, *ctrl);
+                ops.next();
+                continue;
+            }
             e.op(op);
         }
         e.exit(&block.exit);
@@ -182,7 +196,7 @@ impl Emitter {
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
             Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
             Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
-                self.fp(*op, *prec, *rule, *result, *dst, *a, *b, *ctrl)
+                self.fp(*op, *prec, *rule, fp_pair::FpDsts::of(*result, *dst), *a, *b, *ctrl)
             }
             Op::CallHelper { dst, helper, args } => self.call_helper(*dst, helper.func as usize, args),
             Op::ExitIf { cond, exit } => self.exit_if(*cond, exit),

@@ -15,7 +15,8 @@
 
 use super::abi::{RAX, RCX, RDX};
 use super::Emitter;
-use crate::ir::{FpOp, FpPrec, FpResult, FpRule, LaneOp, Op, Temp, Width};
+use crate::backend::fp_pair::FpDsts;
+use crate::ir::{FpOp, FpPrec, FpRule, LaneOp, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi};
 
 /// MXCSR with every exception masked (bits 7..12).
@@ -23,24 +24,6 @@ const ALL_MASKED: i32 = 0x1f80;
 /// MXCSR control bits kept from the guest (rounding, masks, FTZ, DAZ); the flags (bits 0..5)
 /// are cleared and the reserved upper half is zero.
 const CONTROL_BITS: i32 = 0xffc0;
-
-/// The destinations of one floating-point operation: an `Op::Fp` for its value, one for its
-/// flags, or both when the two ops are adjacent with the same inputs (the frontends emit
-/// them so), which then share one MXCSR switch.
-#[derive(Clone, Copy, Default)]
-pub(super) struct FpDsts {
-    pub value: Option<Temp>,
-    pub flags: Option<Temp>,
-}
-
-impl FpDsts {
-    pub fn of(result: FpResult, dst: Temp) -> FpDsts {
-        match result {
-            FpResult::Value => FpDsts { value: Some(dst), flags: None },
-            FpResult::Flags => FpDsts { value: None, flags: Some(dst) },
-        }
-    }
-}
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn fp(
@@ -104,26 +87,6 @@ pub(super) fn fp(
         e.store(dst, RAX);
     }
     dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
-}
-
-/// The flags op that may share the MXCSR switch of `value` (the op after it), if it is one.
-pub(super) fn flags_partner(value: &Op, next: Option<&Op>) -> Option<Temp> {
-    match (value, next) {
-        (
-            Op::Fp { op, prec, rule, result: FpResult::Value, a, b, ctrl, .. },
-            Some(Op::Fp {
-                op: op2,
-                prec: prec2,
-                rule: rule2,
-                result: FpResult::Flags,
-                dst,
-                a: a2,
-                b: b2,
-                ctrl: ctrl2,
-            }),
-        ) if (op, prec, rule, a, b, ctrl) == (op2, prec2, rule2, a2, b2, ctrl2) => Some(*dst),
-        _ => None,
-    }
 }
 
 /// `Op::Lanes`: the two 64-bit values in `xmm0` and `xmm1`, one SSE2 packed-integer

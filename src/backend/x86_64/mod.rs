@@ -27,7 +27,7 @@ mod exits;
 mod listing;
 mod lookup;
 mod profile;
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 pub(crate) mod tests;
 
 use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
@@ -60,7 +60,17 @@ impl HostFeatures {
     /// No optional instruction: the code runs on every x86-64 CPU.
     pub const BASELINE: HostFeatures = HostFeatures { lzcnt: false, tzcnt: false, popcnt: false };
 
+    /// Every optional instruction the backend knows.
+    pub const ALL: HostFeatures = HostFeatures { lzcnt: true, tzcnt: true, popcnt: true };
+
+    /// What this CPU has (nothing on other hosts, where this backend only emits code).
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn detect() -> HostFeatures {
+        HostFeatures::BASELINE
+    }
+
     /// What this CPU has.
+    #[cfg(target_arch = "x86_64")]
     pub fn detect() -> HostFeatures {
         HostFeatures {
             lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
@@ -92,7 +102,7 @@ impl X86_64Backend {
 
     /// Limits the host registers given to temporaries (tests: 0 puts every temporary in a
     /// spill slot).
-    #[cfg(test)]
+    #[cfg(all(test, target_arch = "x86_64"))]
     fn set_alloc_regs(&mut self, regs: usize) {
         self.alloc_regs = regs;
     }
@@ -139,10 +149,10 @@ impl Backend for X86_64Backend {
                 continue;
             }
             if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
-                (emit_fp::flags_partner(op, block.ops.get(i + 1)), op)
+                (crate::backend::fp_pair::flags_partner(op, block.ops.get(i + 1)), op)
             {
                 // The flags op reads the same inputs, so they are live through both.
-                let dsts = emit_fp::FpDsts { value: Some(*dst), flags: Some(flags) };
+                let dsts = crate::backend::fp_pair::FpDsts { value: Some(*dst), flags: Some(flags) };
                 emit_fp::fp(&mut e, *op, *prec, *rule, dsts, *a, *b, *ctrl);
                 e.defined[dst.0 as usize] = true;
                 e.defined[flags.0 as usize] = true;
@@ -397,9 +407,16 @@ impl Emitter {
             }
             Op::Fence => emit_mem::fence(self),
             Op::Lanes { op, lane, dst, a, b } => emit_fp::lanes(self, *op, *lane, *dst, *a, *b),
-            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
-                emit_fp::fp(self, *op, *prec, *rule, emit_fp::FpDsts::of(*result, *dst), *a, *b, *ctrl)
-            }
+            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => emit_fp::fp(
+                self,
+                *op,
+                *prec,
+                *rule,
+                crate::backend::fp_pair::FpDsts::of(*result, *dst),
+                *a,
+                *b,
+                *ctrl,
+            ),
             Op::CallHelper { dst, helper, args } => emit_call::call_helper(self, *dst, helper, args),
             Op::ExitIf { cond, exit } => exits::emit_exit_if(self, *cond, exit),
         }
