@@ -155,6 +155,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
 
     /// Runs the guest from `G::pc(state)` until it exits or traps.
     pub fn run(&mut self, state: &mut G::State, env: &mut impl GuestEnv<G::State>) -> Outcome {
+        // `--report` only: when translated code last returned (see `Stats::outside_code_time`).
+        let mut left_code = self.profile.is_some().then(Instant::now);
         let mut host = self.block_at(G::pc(state), env.code());
         loop {
             if self.debugged {
@@ -166,6 +168,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                 // The debugger may have moved the PC.
                 host = self.block_at(G::pc(state), env.code());
             }
+            if let Some(left) = left_code {
+                self.stats.outside_code_time += left.elapsed();
+            }
             // Faults while translated code runs are the guest's (runtime::signals).
             IN_TRANSLATED_CODE.store(true, Ordering::Relaxed);
             // SAFETY: `state` is a live state struct of guest `G` (the only kind of block in
@@ -173,6 +178,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             // `self.cache` since its last flush.
             unsafe { self.backend.enter(&self.cache, (state as *mut G::State).cast(), host) };
             IN_TRANSLATED_CODE.store(false, Ordering::Relaxed);
+            if left_code.is_some() {
+                left_code = Some(Instant::now());
+            }
             self.stats.dispatcher_entries += 1;
 
             // Field by field, not a copy of the whole header: the block has just stored these

@@ -42,6 +42,11 @@ pub struct Stats {
     pub blocks_invalidated: u64,
     /// Guest system calls handled.
     pub syscalls: u64,
+    /// Time outside translated code once the guest started (the dispatcher, translating,
+    /// syscalls, signal delivery): measured only with `--report`, which reads the clock on
+    /// every return to the dispatcher and before every entry into translated code; zero
+    /// otherwise.
+    pub outside_code_time: Duration,
 }
 
 impl Stats {
@@ -160,6 +165,7 @@ mod tests {
             range_invalidations: 1,
             blocks_invalidated: 3,
             syscalls: 4,
+            outside_code_time: Duration::ZERO,
         };
         let text = stats.report(Duration::from_millis(10), "x86-64 guest on x86-64 host");
         assert!(text.starts_with("xlate stats (x86-64 guest on x86-64 host):\n"));

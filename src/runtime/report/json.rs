@@ -20,6 +20,12 @@ pub fn render(r: &Report) -> String {
         r.run.cpu.user.as_secs_f64(),
         r.run.cpu.system.as_secs_f64()
     );
+    let _ = write!(
+        o,
+        ",\"time_translated_code_s\":{:.6},\"time_dispatcher_s\":{:.6}",
+        r.running_time().as_secs_f64(),
+        r.dispatcher_time().as_secs_f64()
+    );
     let _ = write!(o, ",\"stats\":{}", s.json(r.run.wall, r.run.guest_name, r.run.host_name));
     let _ = write!(
         o,

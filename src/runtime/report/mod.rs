@@ -250,9 +250,22 @@ impl Report {
         report
     }
 
-    /// Time running translated code and in the dispatcher: what remains of the wall time.
+    /// Time in the dispatcher on its own: the time outside translated code, less translating
+    /// and syscalls (so: block lookups, chain linking, jump-table refills, signal delivery).
+    pub fn dispatcher_time(&self) -> Duration {
+        self.stats
+            .outside_code_time
+            .saturating_sub(self.stats.translate_time)
+            .saturating_sub(self.stats.syscall_time)
+    }
+
+    /// Time running translated code (and the helpers it calls): what remains of the wall time.
     pub fn running_time(&self) -> Duration {
-        self.run.wall.saturating_sub(self.stats.translate_time).saturating_sub(self.stats.syscall_time)
+        self.run
+            .wall
+            .saturating_sub(self.stats.translate_time)
+            .saturating_sub(self.stats.syscall_time)
+            .saturating_sub(self.dispatcher_time())
     }
 
     /// The report in `format`.

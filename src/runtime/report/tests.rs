@@ -59,6 +59,7 @@ fn sample() -> Report {
         range_invalidations: 0,
         blocks_invalidated: 0,
         syscalls: 10,
+        outside_code_time: Duration::ZERO,
     };
     let mut tally = SyscallTally::default();
     for _ in 0..9 {
@@ -271,4 +272,16 @@ fn blocks_by_estimated_time_weigh_entries_by_host_instructions() {
     assert!(json.contains("\"hot_blocks_by_time\":[{\"guest_addr\":\"0x402000\",\"symbol\":\"0x402000\",\"entries\":60,\"host_insns\":6,\"host_insns_executed\":360,\"share\":0.6429}"), "{json}");
     let html = r.render(ReportFormat::Html);
     assert!(html.contains("id=\"chart-hot-time\""));
+}
+
+#[test]
+fn dispatcher_time_is_outside_code_less_translating_and_syscalls() {
+    let mut r = sample();
+    // Wall 10 ms: translating 1 ms, syscalls 2 ms, 5 ms outside translated code in all.
+    r.stats.outside_code_time = Duration::from_millis(5);
+    assert_eq!(r.dispatcher_time(), Duration::from_millis(2));
+    assert_eq!(r.running_time(), Duration::from_millis(5));
+    let json = r.render(ReportFormat::Json);
+    assert!(json.contains("\"time_translated_code_s\":0.005000,\"time_dispatcher_s\":0.002000,"), "{json}");
+    assert!(r.render(ReportFormat::Html).contains("dispatcher 20.0%"));
 }
