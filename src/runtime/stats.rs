@@ -4,7 +4,8 @@
 //! The counters are ordinary `u64` fields of one struct owned by the dispatcher (no atomics, no
 //! indirection), so counting costs an add per event. Times are measured with [`Instant`](std::time::Instant) only
 //! around translation and syscalls, never per block run; the time spent running translated
-//! code is what remains of the total.
+//! code is what remains of the total. (`--report` also times each return to the dispatcher:
+//! `outside_code_time`.)
 
 use std::fmt::Write as _;
 use std::time::Duration;
