@@ -38,6 +38,12 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
 
+    /// Wait for gdb on TCP 127.0.0.1:PORT before the guest's first instruction (0: any free
+    /// port, said on stderr) and let it debug the guest: registers, memory, breakpoints,
+    /// single steps (also: XLATE_GDB=PORT). Runs one guest instruction per block.
+    #[arg(short = 'g', value_name = "PORT")]
+    gdb: Option<u16>,
+
     /// Give the guest NAME as its argv[0] instead of PROGRAM (as qemu-user's -0).
     #[arg(long, value_name = "NAME")]
     argv0: Option<OsString>,
@@ -51,7 +57,7 @@ struct Cli {
 
     /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
     /// that their programs run through xlate when executed directly; remove it; or show it.
-    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "argv0", "sysroot", "command"])]
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "command"])]
     binfmt: Option<BinfmtArg>,
 
     /// The binfmt_misc file system `--binfmt` works in.
@@ -122,6 +128,7 @@ fn command_line_options() -> Options {
     if cli.sysroot.is_some() {
         options.sysroot = cli.sysroot;
     }
+    options.gdb_port = cli.gdb.or(options.gdb_port);
     if let Some(s) = cli.stats {
         options.stats = Some(match s {
             StatsArg::Text => StatsFormat::Text,
@@ -147,8 +154,9 @@ fn binfmt_options() -> Options {
 }
 
 /// The options the environment gives, as qemu-user's QEMU_STRACE: XLATE_STRACE,
-/// XLATE_STATS (text or json), XLATE_PERFMAP, and the sysroot XLATE_LD_PREFIX (else
-/// qemu-user's QEMU_LD_PREFIX). Set, non-empty and not "0" turns a switch on.
+/// XLATE_STATS (text or json), XLATE_PERFMAP, XLATE_GDB (a port, as QEMU_GDB), and the sysroot
+/// XLATE_LD_PREFIX (else qemu-user's QEMU_LD_PREFIX). Set, non-empty and not "0" turns a
+/// switch on.
 fn from_environment() -> Options {
     let on = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     let stats = match std::env::var("XLATE_STATS").as_deref() {
@@ -160,11 +168,22 @@ fn from_environment() -> Options {
         .iter()
         .find_map(|name| std::env::var_os(name).filter(|v| !v.is_empty()))
         .map(PathBuf::from);
+    let gdb_port = match std::env::var_os("XLATE_GDB") {
+        Some(port) if !port.is_empty() => match port.to_str().and_then(|p| p.parse::<u16>().ok()) {
+            Some(port) => Some(port),
+            None => {
+                eprintln!("xlate: XLATE_GDB={}: not a TCP port", port.to_string_lossy());
+                std::process::exit(2);
+            }
+        },
+        _ => None,
+    };
     Options {
         strace: on("XLATE_STRACE"),
         stats,
         perf_map: on("XLATE_PERFMAP"),
         sysroot,
+        gdb_port,
         ..Options::default()
     }
 }

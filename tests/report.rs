@@ -160,8 +160,8 @@ fn html_report_renders_in_chromium() {
     let report = dir.join("nbody.html");
     run_nbody(&report);
     let dom = check_in_chromium("html", &chromium, &report).unwrap_or_else(|e| panic!("{e}"));
-    assert!(dom.contains("\"charts\":6,\"empty\":[],\"errors\":[]"), "six charts, all drawn");
-    for section in ["run", "findings", "hot-blocks", "distributions", "counting"] {
+    assert!(dom.contains("\"charts\":7,\"empty\":[],\"errors\":[]"), "seven charts, all drawn");
+    for section in ["run", "findings", "hot-blocks", "hot-by-time", "distributions", "counting"] {
         assert!(dom.contains(&format!("<section id=\"{section}\">")), "no section {section}");
     }
     let _ = std::fs::remove_dir_all(&dir);

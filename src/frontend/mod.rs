@@ -39,4 +39,8 @@ pub trait Frontend {
     /// undecodable, unimplemented or unreadable instruction ends the block with an
     /// [`crate::ir::Exit::Trap`] at its address (after the instructions before it).
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block;
+
+    /// Ends every block after at most `max` guest instructions (1 under a debugger, so that
+    /// the dispatcher sees every guest PC; [`MAX_BLOCK_INSNS`] otherwise).
+    fn set_max_block_insns(&mut self, max: u32);
 }

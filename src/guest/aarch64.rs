@@ -3,7 +3,7 @@
 //! and what the loader tells the program about its CPU.
 
 use super::sigframe::{put_stack_t, FrameBuf};
-use super::{Guest, GuestInfo, LinuxGuest};
+use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest};
 use crate::frontend::aarch64::{A64Frontend, A64State, HWCAP, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::GuestAddr;
@@ -48,6 +48,53 @@ impl Guest for Aarch64Guest {
 impl LinuxGuest for Aarch64Guest {
     type Abi = Aarch64;
     const INFO: &'static GuestInfo = &INFO;
+    type GdbArch = A64Gdb;
+
+    fn gdb_registers(state: &A64State) -> GdbRegisters<Self> {
+        GdbRegisters::<Self> {
+            x: state.x,
+            sp: state.sp,
+            pc: state.pc,
+            // EL0t: the mode bits are zero; only the flags are guest state.
+            cpsr: state.nzcv() as u32,
+            v: state.vreg.map(|[lo, hi]| u128::from(lo) | u128::from(hi) << 64),
+            // Swapped on purpose: gdbstub_arch 0.3 writes (and reads) its `fpcr` field where
+            // gdb numbers fpsr (register 66) and `fpsr` where gdb numbers fpcr (67).
+            fpcr: state.fpsr,
+            fpsr: state.fpcr,
+        }
+    }
+
+    fn set_gdb_registers(state: &mut A64State, regs: &GdbRegisters<Self>) {
+        state.x = regs.x;
+        state.sp = regs.sp;
+        state.pc = regs.pc;
+        state.set_nzcv(regs.cpsr.into());
+        for (v, &value) in state.vreg.iter_mut().zip(regs.v.iter()) {
+            *v = [value as u64, (value >> 64) as u64];
+        }
+        // Swapped on purpose, as in `gdb_registers`.
+        state.fpsr = regs.fpcr;
+        state.fpcr = regs.fpsr;
+    }
+}
+
+/// gdb's view of the AArch64 guest: gdbstub_arch's register file (x0-x30, sp, pc, cpsr,
+/// v0-v31, fpsr, fpcr, gdb's numbers 0-67) under a target description that names only the
+/// architecture, so that gdb takes its own description of exactly those registers (core and
+/// FP/SIMD). gdbstub_arch's description also lists every system register, which gdb would
+/// then show as unavailable.
+pub enum A64Gdb {}
+
+impl gdbstub::arch::Arch for A64Gdb {
+    type Usize = u64;
+    type Registers = gdbstub_arch::aarch64::reg::AArch64CoreRegs;
+    type RegId = gdbstub_arch::aarch64::reg::id::AArch64RegId;
+    type BreakpointKind = usize;
+
+    fn target_description_xml() -> Option<&'static str> {
+        Some(r#"<target version="1.0"><architecture>aarch64</architecture></target>"#)
+    }
 }
 
 /// The AArch64 syscall convention: `svc #0` with the number in x8, arguments in x0..x5, the

@@ -44,12 +44,22 @@ pub trait Guest {
 
 /// A [`Guest`] that runs Linux programs: its state answers the syscall layer's questions
 /// ([`GuestRegs`]), and it has a syscall ABI and a [`GuestInfo`].
-pub trait LinuxGuest: Guest<State: GuestRegs> {
+pub trait LinuxGuest: Guest<State: GuestRegs> + Sized {
     /// The syscall number table and struct layouts.
     type Abi: GuestAbi;
     /// What the loader and the messages need to know.
     const INFO: &'static GuestInfo;
+    /// How gdb sees this guest (`-g`): its target description and register file (from
+    /// gdbstub_arch), filled from and written back to the state by the two functions below.
+    type GdbArch: gdbstub::arch::Arch<Usize = u64, BreakpointKind = usize>;
+    /// The state's registers as gdb numbers and sizes them.
+    fn gdb_registers(state: &Self::State) -> GdbRegisters<Self>;
+    /// Writes registers that gdb changed back to the state.
+    fn set_gdb_registers(state: &mut Self::State, regs: &GdbRegisters<Self>);
 }
+
+/// A guest's register file as its gdb architecture lays it out.
+pub type GdbRegisters<G> = <<G as LinuxGuest>::GdbArch as gdbstub::arch::Arch>::Registers;
 
 /// The facts about one guest ISA that are data: what the loader writes into the auxiliary
 /// vector and what messages call it. Its Linux ABI facts (uname machine, which is also

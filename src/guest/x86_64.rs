@@ -3,7 +3,7 @@
 //! and what the loader tells the program about its CPU.
 
 use super::sigframe::{put_stack_t, FrameBuf};
-use super::{Guest, GuestInfo, LinuxGuest};
+use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest};
 use crate::frontend::x86_64::state::reg;
 use crate::frontend::x86_64::{X86Frontend, X86State, CPUID_1_EDX, ISA_NAME};
 use crate::ir::protocol::StateHeader;
@@ -59,7 +59,76 @@ impl Guest for X86_64Guest {
 impl LinuxGuest for X86_64Guest {
     type Abi = X86_64;
     const INFO: &'static GuestInfo = &INFO;
+    type GdbArch = gdbstub_arch::x86::X86_64_SSE;
+
+    fn gdb_registers(state: &X86State) -> GdbRegisters<Self> {
+        let mut regs = GdbRegisters::<Self>::default();
+        for (slot, &r) in regs.regs.iter_mut().zip(GDB_GPRS.iter()) {
+            *slot = state.gpr[r];
+        }
+        // User code always runs with IF set (as the kernel shows it to ptrace).
+        regs.eflags = (state.rflags() | 1 << 9) as u32;
+        regs.rip = state.rip;
+        regs.segments.cs = 0x33;
+        regs.segments.ss = 0x2b;
+        let top = usize::from(state.fpu_sw >> 11 & 7);
+        for (i, st) in regs.st.iter_mut().enumerate() {
+            let [lo, hi] = state.fpr[(top + i) & 7];
+            st[..8].copy_from_slice(&lo.to_le_bytes());
+            st[8..].copy_from_slice(&hi.to_le_bytes()[..2]);
+        }
+        regs.fpu.fctrl = state.fpu_cw.into();
+        regs.fpu.fstat = state.fpu_sw.into();
+        // The full tag word: 00 (valid) for a register in use, 11 (empty) otherwise.
+        regs.fpu.ftag = (0..8).map(|i| if state.fpu_tags >> i & 1 == 0 { 3 << (2 * i) } else { 0 }).sum();
+        for (x, &[lo, hi]) in regs.xmm.iter_mut().zip(state.xmm.iter()) {
+            *x = u128::from(lo) | u128::from(hi) << 64;
+        }
+        regs.mxcsr = state.mxcsr;
+        regs
+    }
+
+    fn set_gdb_registers(state: &mut X86State, regs: &GdbRegisters<Self>) {
+        for (&value, &r) in regs.regs.iter().zip(GDB_GPRS.iter()) {
+            state.gpr[r] = value;
+        }
+        state.set_rflags(regs.eflags.into());
+        Self::set_pc(state, GuestAddr(regs.rip));
+        state.fpu_cw = regs.fpu.fctrl as u16;
+        state.fpu_sw = regs.fpu.fstat as u16;
+        let top = usize::from(state.fpu_sw >> 11 & 7);
+        for (i, st) in regs.st.iter().enumerate() {
+            let lo = u64::from_le_bytes(st[..8].try_into().unwrap());
+            let hi = u64::from(u16::from_le_bytes([st[8], st[9]]));
+            state.fpr[(top + i) & 7] = [lo, hi];
+        }
+        for (x, &value) in state.xmm.iter_mut().zip(regs.xmm.iter()) {
+            *x = [value as u64, (value >> 64) as u64];
+        }
+        state.mxcsr = regs.mxcsr;
+    }
 }
+
+/// gdb's order of the general registers (rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8-r15,
+/// gdb/features/i386/64bit-core.xml) as indices of [`X86State::gpr`] (encoding order).
+const GDB_GPRS: [usize; 16] = [
+    reg::RAX,
+    reg::RBX,
+    reg::RCX,
+    reg::RDX,
+    reg::RSI,
+    reg::RDI,
+    reg::RBP,
+    reg::RSP,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+];
 
 /// The x86-64 syscall convention: `syscall` with the number in rax, arguments in rdi, rsi,
 /// rdx, r10, r8, r9, the result in rax.

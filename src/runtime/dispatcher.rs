@@ -58,6 +58,24 @@ pub trait GuestEnv<S> {
         let _ = (state, info);
         Some(Outcome::Signal(sig))
     }
+    /// Under a debugger ([`Dispatcher::set_debugged`]): called before every guest instruction,
+    /// with the state complete and its PC at that instruction. The debugger may change the
+    /// state and guest memory.
+    fn debug_stop(&mut self, state: &mut S) -> DebugAction {
+        let _ = state;
+        DebugAction::Run
+    }
+}
+
+/// What the dispatcher does after [`GuestEnv::debug_stop`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DebugAction {
+    /// Run the instruction at the state's PC (which the debugger may have moved).
+    Run,
+    /// The same, after dropping every translation: the debugger wrote guest memory.
+    RunChangedCode,
+    /// End the run (the debugger killed the guest).
+    End(Outcome),
 }
 
 /// How a guest run ended.
@@ -84,6 +102,9 @@ pub struct Dispatcher<G: Guest, B: Backend> {
     perf_map: Option<PerfMap>,
     /// `--report`: execution counters compiled into every block, and copies of its code.
     profile: Option<Profile>,
+    /// `-g`: blocks of one guest instruction, no chaining and no jump table, so that every
+    /// guest instruction starts in the dispatcher, which asks the debugger first.
+    debugged: bool,
 }
 
 impl<G: Guest, B: Backend> Dispatcher<G, B> {
@@ -98,6 +119,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             stats: Stats::default(),
             perf_map: None,
             profile: None,
+            debugged: false,
         })
     }
 
@@ -118,14 +140,37 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.profile.take()
     }
 
+    /// Runs the guest under a debugger: from now on every guest instruction is a block of its
+    /// own that the dispatcher enters itself, after [`GuestEnv::debug_stop`]. Translated code
+    /// never runs on into the next instruction, so breakpoints and single steps need no
+    /// change to guest memory or to the host code.
+    pub fn set_debugged(&mut self) {
+        self.frontend.set_max_block_insns(1);
+        self.debugged = true;
+    }
+
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
 
     /// Runs the guest from `G::pc(state)` until it exits or traps.
     pub fn run(&mut self, state: &mut G::State, env: &mut impl GuestEnv<G::State>) -> Outcome {
+        // `--report` only: when translated code last returned (see `Stats::outside_code_time`).
+        let mut left_code = self.profile.is_some().then(Instant::now);
         let mut host = self.block_at(G::pc(state), env.code());
         loop {
+            if self.debugged {
+                match env.debug_stop(state) {
+                    DebugAction::Run => {}
+                    DebugAction::RunChangedCode => self.flush(),
+                    DebugAction::End(outcome) => return outcome,
+                }
+                // The debugger may have moved the PC.
+                host = self.block_at(G::pc(state), env.code());
+            }
+            if let Some(left) = left_code {
+                self.stats.outside_code_time += left.elapsed();
+            }
             // Faults while translated code runs are the guest's (runtime::signals).
             IN_TRANSLATED_CODE.store(true, Ordering::Relaxed);
             // SAFETY: `state` is a live state struct of guest `G` (the only kind of block in
@@ -133,6 +178,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             // `self.cache` since its last flush.
             unsafe { self.backend.enter(&self.cache, (state as *mut G::State).cast(), host) };
             IN_TRANSLATED_CODE.store(false, Ordering::Relaxed);
+            if left_code.is_some() {
+                left_code = Some(Instant::now());
+            }
             self.stats.dispatcher_entries += 1;
 
             // Field by field, not a copy of the whole header: the block has just stored these
@@ -167,6 +215,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
                     }
                 }
                 host = self.block_at(G::pc(state), env.code());
+            } else if self.debugged && reason != ExitReason::Syscall as u64 {
+                // The debugger sees the state complete, PC included.
+                G::set_pc(state, next);
             }
         }
     }
@@ -210,6 +261,9 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     /// enters the target there, so that this target (the one the guest uses now) wins the
     /// table slot it shares with another block.
     fn block_at_and_remember(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        if self.debugged {
+            return self.block_at(pc, code);
+        }
         if let Some(target) = self.cache.jump_table().get(pc) {
             self.stats.lookups += 1;
             self.stats.lookup_hits += 1;
@@ -226,7 +280,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     fn block_at_and_link(&mut self, site: ChainSite, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
         let generation = self.cache.generation();
         let target = self.block_at(pc, code);
-        if self.cache.generation() == generation {
+        if self.cache.generation() == generation && !self.debugged {
             self.backend.link(&mut self.cache, site, target);
             self.blocks.mark_chained_into(pc);
             self.stats.chain_links += 1;
@@ -267,8 +321,11 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             }
         };
         self.remember_trap_messages(&block);
-        // Indirect branches and returns find the block from translated code from now on.
-        self.cache.jump_table_mut().insert(pc, compiled.entry);
+        // Indirect branches and returns find the block from translated code from now on
+        // (not under a debugger, which must see every block entered).
+        if !self.debugged {
+            self.cache.jump_table_mut().insert(pc, compiled.entry);
+        }
         self.blocks.insert(
             pc,
             BlockEntry {

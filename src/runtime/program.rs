@@ -2,9 +2,10 @@
 //! build the initial state, run the dispatcher, report. This is everything the `xlate` command
 //! does besides parsing its command line.
 
+use super::gdb::GdbStub;
 use super::perfmap::PerfMap;
 use super::report::{Isa, Profile, Report, ReportFormat, RunInfo, SyscallTally};
-use super::{Dispatcher, GuestEnv, Outcome, SyscallAction};
+use super::{DebugAction, Dispatcher, GuestEnv, Outcome, SyscallAction};
 use crate::backend::HostBackend;
 use crate::cache::CodeCache;
 use crate::guest::{GuestArch, LinuxGuest, WithGuest};
@@ -43,6 +44,9 @@ pub struct Options {
     /// and the absolute paths it names are looked up first. `None`: the loader's
     /// [`loader::default_sysroot`] for the guest's ISA.
     pub sysroot: Option<PathBuf>,
+    /// `-g PORT`: wait for gdb on 127.0.0.1:PORT before the first guest instruction (0: any
+    /// free port, said on stderr).
+    pub gdb_port: Option<u16>,
 }
 
 /// The form of the `--stats` report.
@@ -160,6 +164,17 @@ fn run_guest<G: LinuxGuest>(
     if report.is_some() {
         dispatcher.set_profile(Profile::default());
     }
+    let debugger = match options.gdb_port {
+        Some(port) => {
+            dispatcher.set_debugged();
+            Some(GdbStub::<G>::wait_for_gdb(port).map_err(|message| StartError {
+                message,
+                exit_code: 1,
+                signal: None,
+            })?)
+        }
+        None => None,
+    };
     let mut state = G::initial_state(GuestAddr(program.start), program.stack_pointer);
     let mut syscalls = SyscallLayer::new(&program.exe_path, options.strace);
     syscalls.set_sysroot(Some(&program.sysroot), options.sysroot.is_some());
@@ -179,12 +194,16 @@ fn run_guest<G: LinuxGuest>(
         memory,
         syscalls,
         tally: report.as_ref().map(|_| SyscallTally::default()),
+        debugger,
         guest: PhantomData,
     };
     let started = Instant::now();
     let pid = std::process::id();
     let outcome = dispatcher.run(&mut state, &mut env);
     let wall = started.elapsed();
+    if let Some(debugger) = &mut env.debugger {
+        debugger.guest_ended(outcome);
+    }
     match options.stats {
         Some(StatsFormat::Text) => {
             let what = format!("{} guest on {HOST_NAME} host", G::INFO.name());
@@ -218,11 +237,13 @@ fn run_guest<G: LinuxGuest>(
 
 /// The guest's world as the dispatcher sees it: code read from guest memory, syscalls run by
 /// the syscall layer with guest `G`'s ABI.
-struct SyscallEnv<G> {
+struct SyscallEnv<G: LinuxGuest> {
     memory: GuestMemory,
     syscalls: SyscallLayer,
     /// `--report`: the guest's syscalls by name, count and time.
     tally: Option<SyscallTally>,
+    /// `-g`: the gdb connection, asked before every guest instruction.
+    debugger: Option<GdbStub<G>>,
     guest: PhantomData<G>,
 }
 
@@ -258,6 +279,13 @@ where
             SyscallOutcome::CodeModified { addr, len } => {
                 SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
             }
+        }
+    }
+
+    fn debug_stop(&mut self, state: &mut G::State) -> DebugAction {
+        match &mut self.debugger {
+            Some(debugger) => debugger.before_insn(state, &mut self.memory),
+            None => DebugAction::Run,
         }
     }
 

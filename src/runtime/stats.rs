@@ -4,7 +4,8 @@
 //! The counters are ordinary `u64` fields of one struct owned by the dispatcher (no atomics, no
 //! indirection), so counting costs an add per event. Times are measured with [`Instant`](std::time::Instant) only
 //! around translation and syscalls, never per block run; the time spent running translated
-//! code is what remains of the total.
+//! code is what remains of the total. (`--report` also times each return to the dispatcher:
+//! `outside_code_time`.)
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -42,6 +43,11 @@ pub struct Stats {
     pub blocks_invalidated: u64,
     /// Guest system calls handled.
     pub syscalls: u64,
+    /// Time outside translated code once the guest started (the dispatcher, translating,
+    /// syscalls, signal delivery): measured only with `--report`, which reads the clock on
+    /// every return to the dispatcher and before every entry into translated code; zero
+    /// otherwise.
+    pub outside_code_time: Duration,
 }
 
 impl Stats {
@@ -160,6 +166,7 @@ mod tests {
             range_invalidations: 1,
             blocks_invalidated: 3,
             syscalls: 4,
+            outside_code_time: Duration::ZERO,
         };
         let text = stats.report(Duration::from_millis(10), "x86-64 guest on x86-64 host");
         assert!(text.starts_with("xlate stats (x86-64 guest on x86-64 host):\n"));

@@ -37,6 +37,8 @@ use state::off;
 /// The A64 frontend. Stateless apart from the decode table it builds once.
 pub struct A64Frontend {
     table: &'static decode::Table,
+    /// Guest instructions per block at most (see [`Frontend::set_max_block_insns`]).
+    max_insns: u32,
 }
 
 impl Default for A64Frontend {
@@ -47,7 +49,7 @@ impl Default for A64Frontend {
 
 impl A64Frontend {
     pub fn new() -> Self {
-        A64Frontend { table: decode::table() }
+        A64Frontend { table: decode::table(), max_insns: MAX_BLOCK_INSNS }
     }
 }
 
@@ -187,6 +189,10 @@ pub const fn sext(v: u64, len: u32) -> i64 {
 }
 
 impl Frontend for A64Frontend {
+    fn set_max_block_insns(&mut self, max: u32) {
+        self.max_insns = max.clamp(1, MAX_BLOCK_INSNS);
+    }
+
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
         let mut b = Builder::new();
         let start = pc.0;
@@ -198,7 +204,7 @@ impl Frontend for A64Frontend {
                 // authenticated forms): a PC alignment fault on the target, before any fetch.
                 break Exit::Trap { kind: TrapKind::MisalignedPc, pc: GuestAddr(pc), message: None };
             }
-            if insns >= MAX_BLOCK_INSNS {
+            if insns >= self.max_insns {
                 break Exit::Jump(GuestAddr(pc));
             }
             let mut buf = [0u8; 4];

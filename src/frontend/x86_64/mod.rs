@@ -132,12 +132,20 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
 }
 
 /// The x86-64 frontend.
-#[derive(Default)]
-pub struct X86Frontend {}
+pub struct X86Frontend {
+    /// Guest instructions per block at most (see [`Frontend::set_max_block_insns`]).
+    max_insns: u32,
+}
+
+impl Default for X86Frontend {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl X86Frontend {
     pub fn new() -> X86Frontend {
-        X86Frontend {}
+        X86Frontend { max_insns: MAX_BLOCK_INSNS }
     }
 }
 
@@ -153,12 +161,16 @@ pub fn disassemble(insn: &Instruction) -> String {
 }
 
 impl Frontend for X86Frontend {
+    fn set_max_block_insns(&mut self, max: u32) {
+        self.max_insns = max.clamp(1, MAX_BLOCK_INSNS);
+    }
+
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
         let mut ctx = Ctx::new();
         let mut addr = pc.0;
         let mut insns = 0u32;
         let exit = loop {
-            if insns >= MAX_BLOCK_INSNS {
+            if insns >= self.max_insns {
                 break Exit::Jump(GuestAddr(addr));
             }
             let mut buf = [0u8; MAX_INSN_LEN];

@@ -53,6 +53,9 @@ impl Guest for ToyGuest {
 struct ToyFrontend;
 
 impl Frontend for ToyFrontend {
+    /// Every toy block is one instruction already.
+    fn set_max_block_insns(&mut self, _max: u32) {}
+
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
         let mut insn = [0u8; 2];
         let mut b = Builder::new();

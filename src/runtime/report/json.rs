@@ -20,15 +20,39 @@ pub fn render(r: &Report) -> String {
         r.run.cpu.user.as_secs_f64(),
         r.run.cpu.system.as_secs_f64()
     );
+    let _ = write!(
+        o,
+        ",\"time_translated_code_s\":{:.6},\"time_dispatcher_s\":{:.6}",
+        r.running_time().as_secs_f64(),
+        r.dispatcher_time().as_secs_f64()
+    );
     let _ = write!(o, ",\"stats\":{}", s.json(r.run.wall, r.run.guest_name, r.run.host_name));
     let _ = write!(
         o,
         ",\"counting\":{{\"method\":\"entry_counters\",\"block_entries\":{},\"guest_insns_executed\":{},\
-         \"counter_host_insns\":{}}}",
-        r.executions, r.guest_insns_executed, r.counting_insns
+         \"counter_host_insns\":{},\"host_insns_executed\":{}}}",
+        r.executions, r.guest_insns_executed, r.counting_insns, r.host_insns_executed
     );
     let hot: Vec<String> = r.blocks.iter().take(HOT_BLOCKS).map(block).collect();
     let _ = write!(o, ",\"hot_blocks\":[{}]", hot.join(","));
+    let by_time: Vec<String> = r
+        .by_time
+        .iter()
+        .map(|&i| {
+            let b = &r.blocks[i];
+            format!(
+                "{{\"guest_addr\":\"{:#x}\",\"symbol\":{},\"entries\":{},\"host_insns\":{},\
+                 \"host_insns_executed\":{},\"share\":{:.4}}}",
+                b.guest_addr,
+                string(&b.symbol),
+                b.executions,
+                b.host_insns,
+                b.host_insns_executed(),
+                super::percent(b.host_insns_executed() as f64, r.host_insns_executed as f64) / 100.0
+            )
+        })
+        .collect();
+    let _ = write!(o, ",\"hot_blocks_by_time\":[{}]", by_time.join(","));
     let _ = write!(o, ",\"block_sizes\":{}", buckets(&r.block_sizes));
     let _ = write!(o, ",\"host_bytes_per_guest_insn\":{}", buckets(&r.expansion));
     let exits: Vec<String> = r
@@ -56,7 +80,7 @@ fn block(b: &HotBlock) -> String {
     let helpers: Vec<String> = b.helpers.iter().map(|h| string(h)).collect();
     format!(
         "{{\"guest_addr\":\"{:#x}\",\"symbol\":{},\"entries\":{},\"translations\":{},\"guest_insns\":{},\
-         \"guest_bytes\":{},\"host_insns\":{},\"host_bytes\":{},\"exit\":{},\"side_exits\":{},\"helpers\":[{}],\
+         \"guest_bytes\":{},\"host_insns\":{},\"host_insns_executed\":{},\"host_bytes\":{},\"exit\":{},\"side_exits\":{},\"helpers\":[{}],\
          \"guest_code\":{},\"host_code\":{}}}",
         b.guest_addr,
         string(&b.symbol),
@@ -65,6 +89,7 @@ fn block(b: &HotBlock) -> String {
         b.guest_insns,
         b.guest_bytes,
         b.host_insns,
+        b.host_insns_executed(),
         b.host_bytes,
         string(b.exit.name()),
         b.side_exits,

@@ -59,6 +59,7 @@ fn sample() -> Report {
         range_invalidations: 0,
         blocks_invalidated: 0,
         syscalls: 10,
+        outside_code_time: Duration::ZERO,
     };
     let mut tally = SyscallTally::default();
     for _ in 0..9 {
@@ -237,4 +238,50 @@ fn helper_calls_are_summarised_with_counts() {
     let names = ["a64_fmul_d", "a64_fsqrt_d", "a64_fmul_d", "a64_fmul_d"];
     assert_eq!(html::helper_summary(&names), "a64_fmul_d ×3, a64_fsqrt_d");
     assert_eq!(html::helper_summary(&[]), "");
+}
+
+#[test]
+fn blocks_by_estimated_time_weigh_entries_by_host_instructions() {
+    let mut profile = Profile::default();
+    let short = [0x48, 0x83, 0xc0, 0x01, 0xc3]; // add rax, 1; ret: 2 instructions
+    let long: Vec<u8> = [0x48, 0x83, 0xc0, 0x01].repeat(5).into_iter().chain([0xc3]).collect(); // 6
+    let blocks = [(0x401000, 100, &short[..]), (0x402000, 60, &long[..]), (0x403000, 0, &long[..])];
+    for (addr, count, host) in blocks {
+        let counter = profile.next_counter();
+        counter_at(&profile, counter).store(count, std::sync::atomic::Ordering::Relaxed);
+        profile.record(&block(addr, 1, Exit::Jump(GuestAddr(addr))), &IncRax, 0x7000_0000, host);
+    }
+    let run = RunInfo {
+        command: vec!["/bin/prog".into()],
+        guest: Isa::X86_64,
+        guest_name: "x86-64",
+        host_name: "x86-64",
+        wall: Duration::from_millis(1),
+        cpu: CpuTime::default(),
+    };
+    let symbols = Symbols::from_entries(Vec::new());
+    let r = Report::build(run, &Stats::default(), &profile, &SyscallTally::default(), &symbols);
+    // By entries 0x401000 leads; by estimated time (60 x 6 > 100 x 2) 0x402000 does, and a
+    // block that never ran is not listed.
+    assert_eq!(r.blocks[0].guest_addr, 0x401000);
+    let by_time: Vec<(u64, u64)> =
+        r.by_time.iter().map(|&i| (r.blocks[i].guest_addr, r.blocks[i].host_insns_executed())).collect();
+    assert_eq!(by_time, [(0x402000, 360), (0x401000, 200)]);
+    assert_eq!(r.host_insns_executed, 560);
+    let json = r.render(ReportFormat::Json);
+    assert!(json.contains("\"hot_blocks_by_time\":[{\"guest_addr\":\"0x402000\",\"symbol\":\"0x402000\",\"entries\":60,\"host_insns\":6,\"host_insns_executed\":360,\"share\":0.6429}"), "{json}");
+    let html = r.render(ReportFormat::Html);
+    assert!(html.contains("id=\"chart-hot-time\""));
+}
+
+#[test]
+fn dispatcher_time_is_outside_code_less_translating_and_syscalls() {
+    let mut r = sample();
+    // Wall 10 ms: translating 1 ms, syscalls 2 ms, 5 ms outside translated code in all.
+    r.stats.outside_code_time = Duration::from_millis(5);
+    assert_eq!(r.dispatcher_time(), Duration::from_millis(2));
+    assert_eq!(r.running_time(), Duration::from_millis(5));
+    let json = r.render(ReportFormat::Json);
+    assert!(json.contains("\"time_translated_code_s\":0.005000,\"time_dispatcher_s\":0.002000,"), "{json}");
+    assert!(r.render(ReportFormat::Html).contains("dispatcher 20.0%"));
 }
