@@ -73,6 +73,21 @@ fn json_report_counts_the_hottest_loop_exactly() {
     assert!(first_host_insn.contains(" mov"), "the block starts with its counter: {first_host_insn}");
     assert_eq!(field(&json, 0, "guest"), "x86-64");
     assert!(json.contains("{\"name\":\"exit_group\",\"count\":1,"), "syscalls by name: {json}");
+    // Expansion by instruction class: every host byte of every block belongs to exactly one
+    // class, so the classes add up to the host bytes translated; nbody runs SSE arithmetic.
+    let classes = json.find("\"expansion_by_class\":[").expect("expansion_by_class");
+    let end = classes + json[classes..].find(']').unwrap();
+    let mut bytes = 0u64;
+    let mut at = classes;
+    while let Some(next) = json[at..end].find("\"host_bytes\":") {
+        at += next;
+        bytes += field(&json, at, "host_bytes").parse::<u64>().unwrap();
+        at += 1;
+    }
+    let stats = json.find("\"stats\":").unwrap();
+    assert_eq!(bytes.to_string(), field(&json, stats, "host_bytes"), "{}", &json[classes..end]);
+    let fp = json[classes..end].find("\"class\":\"floating point and SIMD\"").expect("an FP class");
+    assert_ne!(field(&json, classes + fp, "guest_insns_executed"), "0");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -160,7 +175,7 @@ fn html_report_renders_in_chromium() {
     let report = dir.join("nbody.html");
     run_nbody(&report);
     let dom = check_in_chromium("html", &chromium, &report).unwrap_or_else(|e| panic!("{e}"));
-    assert!(dom.contains("\"charts\":7,\"empty\":[],\"errors\":[]"), "seven charts, all drawn");
+    assert!(dom.contains("\"charts\":8,\"empty\":[],\"errors\":[]"), "eight charts, all drawn");
     for section in ["run", "findings", "hot-blocks", "hot-by-time", "distributions", "counting"] {
         assert!(dom.contains(&format!("<section id=\"{section}\">")), "no section {section}");
     }

@@ -25,12 +25,28 @@ use crate::ir::Block;
 pub struct ChainSite(pub usize);
 
 /// What compiling one block produced.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct CompiledBlock {
     /// Where the block's host code starts.
     pub entry: HostCode,
     /// Host bytes emitted for the block.
     pub host_len: usize,
+    /// Where the host code of each guest instruction starts, in order; filled only while an
+    /// entry counter is set (`--report`, whose expansion per instruction class uses it).
+    pub insn_starts: Vec<InsnStart>,
+    /// Offset of the block's exit code (after the last guest instruction's own code); with
+    /// `insn_starts` only.
+    pub exits_at: u32,
+}
+
+/// The start of one guest instruction's host code: the op [`crate::ir::Op::GuestInsn`]'s
+/// place in the emitted block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InsnStart {
+    pub pc: crate::ir::GuestAddr,
+    pub len: u8,
+    /// Byte offset from the block's entry.
+    pub offset: u32,
 }
 
 #[derive(Debug)]

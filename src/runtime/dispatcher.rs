@@ -346,7 +346,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         }
         if let Some(profile) = &mut self.profile {
             let host_code = self.cache.bytes(compiled.entry, compiled.host_len);
-            profile.record(&block, code, compiled.entry.0 as u64, host_code);
+            profile.record(&block, code, compiled.entry.0 as u64, host_code, &compiled);
         }
         compiled.entry
     }

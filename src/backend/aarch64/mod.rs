@@ -23,7 +23,7 @@ mod profile;
 mod tests;
 mod unaligned;
 
-use super::{fp_pair, Backend, ChainSite, CompileError, CompiledBlock};
+use super::{fp_pair, Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::regalloc::{self, Allocation, Loc};
 use crate::ir::{Block, Op, Temp, Width};
@@ -115,8 +115,13 @@ impl Backend for Aarch64Backend {
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
         }
+        let profiling = self.entry_counter.is_some();
+        let mut insn_starts = Vec::new();
         let mut ops = block.ops.iter().peekable();
         while let Some(op) = ops.next() {
+            if let (true, Op::GuestInsn { pc, len }) = (profiling, op) {
+                insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.a.offset().0 as u32 });
+            }
             if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
                 (fp_pair::flags_partner(op, ops.peek().copied()), op)
             {
@@ -128,10 +133,11 @@ impl Backend for Aarch64Backend {
             }
             e.op(op);
         }
+        let exits_at = e.a.offset().0 as u32;
         e.exit(&block.exit);
         let code = e.a.finalize().expect("block assembles");
         let entry = append(cache, &code)?;
-        Ok(CompiledBlock { entry, host_len: code.len() })
+        Ok(CompiledBlock { entry, host_len: code.len(), insn_starts, exits_at })
     }
 
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode) {

@@ -30,7 +30,7 @@ mod profile;
 #[cfg(all(test, target_arch = "x86_64"))]
 pub(crate) mod tests;
 
-use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock};
+use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::regalloc::{self, Loc};
 use crate::ir::{Block, Exit, Op, Temp};
@@ -142,9 +142,14 @@ impl Backend for X86_64Backend {
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
         let uses = use_counts(block);
+        let profiling = self.entry_counter.is_some();
+        let mut insn_starts = Vec::new();
         let mut skip = false;
         for (i, op) in block.ops.iter().enumerate() {
             e.op_index = i;
+            if let (true, Op::GuestInsn { pc, len }) = (profiling, op) {
+                insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.asm.offset().0 as u32 });
+            }
             if std::mem::take(&mut skip) {
                 continue;
             }
@@ -171,6 +176,7 @@ impl Backend for X86_64Backend {
                 e.defined[d.0 as usize] = true;
             }
         }
+        let exits_at = e.asm.offset().0 as u32;
         exits::emit_exit(&mut e, &block.exit);
         exits::emit_chain_stubs(&mut e);
         // Every relocation is a jump inside the block or to the exit path, both within the
@@ -178,7 +184,7 @@ impl Backend for X86_64Backend {
         let bytes = e.asm.finalize().expect("x86-64 block relocations are always in range");
         let entry = cache.append(&bytes).ok_or(CompileError::CacheFull)?;
         debug_assert_eq!(entry.0, base, "code must land where it was assembled for");
-        Ok(CompiledBlock { entry, host_len: bytes.len() })
+        Ok(CompiledBlock { entry, host_len: bytes.len(), insn_starts, exits_at })
     }
 
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode) {

@@ -101,7 +101,7 @@ impl Backend for ToyBackend {
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let entry = cache.append(&[0xcc; TOY_BLOCK_BYTES]).ok_or(CompileError::CacheFull)?;
         self.blocks.insert(entry.0, block.clone());
-        Ok(CompiledBlock { entry, host_len: TOY_BLOCK_BYTES })
+        Ok(CompiledBlock { entry, host_len: TOY_BLOCK_BYTES, insn_starts: Vec::new(), exits_at: 0 })
     }
     fn link(&mut self, _cache: &mut CodeCache, site: ChainSite, target: HostCode) {
         assert!(self.blocks.contains_key(&site.0), "linking a site of a flushed block");

@@ -231,7 +231,51 @@ fn distributions_section(h: &mut String, r: &Report) {
     } else {
         bar_chart(h, "chart-syscalls", "System calls by count (time in the syscall layer)", &syscalls);
     }
-    h.push_str("</div></div></section>\n");
+    h.push_str("</div></div>");
+    classes_table(h, r);
+    h.push_str("</section>\n");
+}
+
+/// Expansion per guest instruction class: a chart of executed host instructions per executed
+/// guest instruction, and the table behind it.
+fn classes_table(h: &mut String, r: &Report) {
+    if r.by_class.is_empty() {
+        return;
+    }
+    let rows: Vec<(String, f64, String)> = r
+        .by_class
+        .iter()
+        .map(|c| {
+            let v = c.host_insns_per_executed_insn();
+            (c.class.to_string(), v, format!("{v:.1}"))
+        })
+        .collect();
+    bar_chart(h, "chart-classes", "Host instructions per guest instruction, by class, as executed", &rows);
+    h.push_str(
+        "<table><tr><th>class</th><th>guest insns translated</th><th>host bytes / insn</th>\
+         <th>host insns / insn</th><th>guest insns executed</th><th>host insns / insn, executed</th>\
+         <th>share of host insns executed</th></tr>",
+    );
+    let total: u64 = r.by_class.iter().map(|c| c.host_insns_executed).sum();
+    for c in &r.by_class {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=n>{}</td><td class=n>{:.1}</td><td class=n>{:.1}</td>\
+             <td class=n>{}</td><td class=n>{:.1}</td><td class=n>{:.1}%</td></tr>",
+            esc(c.class),
+            c.guest_insns,
+            c.host_bytes_per_insn(),
+            c.host_insns_per_insn(),
+            c.guest_insns_executed,
+            c.host_insns_per_executed_insn(),
+            percent(c.host_insns_executed as f64, total as f64)
+        );
+    }
+    h.push_str(
+        "</table><p class=\"sub\">Each guest instruction's host code runs from where the backend \
+         started it to where the next one starts; the counter, frame and exit code of a block \
+         are \u{201c}block entry and exits\u{201d} (its guest instructions column counts blocks).</p>",
+    );
 }
 
 fn counting_section(h: &mut String, r: &Report) {

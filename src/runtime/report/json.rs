@@ -55,6 +55,23 @@ pub fn render(r: &Report) -> String {
     let _ = write!(o, ",\"hot_blocks_by_time\":[{}]", by_time.join(","));
     let _ = write!(o, ",\"block_sizes\":{}", buckets(&r.block_sizes));
     let _ = write!(o, ",\"host_bytes_per_guest_insn\":{}", buckets(&r.expansion));
+    let classes: Vec<String> = r
+        .by_class
+        .iter()
+        .map(|c| {
+            format!(
+                "{{\"class\":{},\"guest_insns\":{},\"host_bytes\":{},\"host_insns\":{},\
+                 \"guest_insns_executed\":{},\"host_insns_executed\":{}}}",
+                string(c.class),
+                c.guest_insns,
+                c.host_bytes,
+                c.host_insns,
+                c.guest_insns_executed,
+                c.host_insns_executed
+            )
+        })
+        .collect();
+    let _ = write!(o, ",\"expansion_by_class\":[{}]", classes.join(","));
     let exits: Vec<String> = r
         .exits
         .iter()

@@ -7,6 +7,7 @@
 //!
 //! Nothing here runs unless `--report` is given: normal runs compile no counters.
 
+mod classes;
 mod disasm;
 mod findings;
 mod html;
@@ -131,6 +132,8 @@ pub struct Report {
     pub block_sizes: Vec<Bucket>,
     /// Host bytes per guest instruction.
     pub expansion: Vec<Bucket>,
+    /// Host code per guest instruction class (and the blocks' own entry and exit code).
+    pub by_class: Vec<classes::ClassExpansion>,
     pub exits: Vec<(ExitKind, u64, u64)>,
     /// (name, count, time), most frequent first.
     pub syscalls: Vec<(String, u64, Duration)>,
@@ -231,6 +234,7 @@ impl Report {
             }
         }
         exits.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)));
+        let by_class = classes::by_class(run.guest, profile.blocks());
         let mut report = Report {
             run,
             stats: stats.clone(),
@@ -242,6 +246,7 @@ impl Report {
             counting_insns,
             block_sizes,
             expansion,
+            by_class,
             exits,
             syscalls: syscalls.sorted(),
             findings: Vec::new(),

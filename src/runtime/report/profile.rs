@@ -8,6 +8,7 @@
 //! translated code wrote behind its back (interior mutability); translated code increments
 //! them with a plain load-add-store.
 
+use crate::backend::{CompiledBlock, InsnStart};
 use crate::ir::{self, Exit, Op};
 use crate::memory::code::CodeSource;
 use hashbrown::HashMap;
@@ -88,6 +89,10 @@ pub struct BlockRecord {
     pub side_exits: u32,
     /// Helper calls in the block, by helper name.
     pub helpers: Vec<&'static str>,
+    /// Where each guest instruction's host code starts, and where the exit code starts
+    /// ([`crate::backend::CompiledBlock`]).
+    pub insn_starts: Vec<InsnStart>,
+    pub exits_at: u32,
 }
 
 /// The recorder: execution counters and block copies, in translation order.
@@ -109,7 +114,14 @@ impl Profile {
 
     /// Records the block just compiled with the counter of [`Self::next_counter`]; its guest
     /// code is read from `code`, its host code is `host_code` at `host_addr`.
-    pub fn record(&mut self, block: &ir::Block, code: &dyn CodeSource, host_addr: u64, host_code: &[u8]) {
+    pub fn record(
+        &mut self,
+        block: &ir::Block,
+        code: &dyn CodeSource,
+        host_addr: u64,
+        host_code: &[u8],
+        compiled: &CompiledBlock,
+    ) {
         let mut guest_code = vec![0; block.guest_len as usize];
         let read = code.read_code(block.start, &mut guest_code);
         guest_code.truncate(read);
@@ -131,6 +143,8 @@ impl Profile {
             exit: ExitKind::of(&block.exit),
             side_exits,
             helpers,
+            insn_starts: compiled.insn_starts.clone(),
+            exits_at: compiled.exits_at,
         });
     }
 

@@ -42,7 +42,7 @@ fn sample() -> Report {
         // Stand-in for the block's own increments.
         let counter = counter_at(&profile, counter);
         counter.store(*count, std::sync::atomic::Ordering::Relaxed);
-        profile.record(b, &IncRax, 0x7000_0000 + 0x100 * i as u64, &host);
+        profile.record(b, &IncRax, 0x7000_0000 + 0x100 * i as u64, &host, &compiled(&host));
     }
     let stats = Stats {
         blocks_translated: 4,
@@ -249,7 +249,13 @@ fn blocks_by_estimated_time_weigh_entries_by_host_instructions() {
     for (addr, count, host) in blocks {
         let counter = profile.next_counter();
         counter_at(&profile, counter).store(count, std::sync::atomic::Ordering::Relaxed);
-        profile.record(&block(addr, 1, Exit::Jump(GuestAddr(addr))), &IncRax, 0x7000_0000, host);
+        profile.record(
+            &block(addr, 1, Exit::Jump(GuestAddr(addr))),
+            &IncRax,
+            0x7000_0000,
+            host,
+            &compiled(host),
+        );
     }
     let run = RunInfo {
         command: vec!["/bin/prog".into()],
@@ -284,4 +290,14 @@ fn dispatcher_time_is_outside_code_less_translating_and_syscalls() {
     let json = r.render(ReportFormat::Json);
     assert!(json.contains("\"time_translated_code_s\":0.005000,\"time_dispatcher_s\":0.002000,"), "{json}");
     assert!(r.render(ReportFormat::Html).contains("dispatcher 20.0%"));
+}
+
+/// What a backend reports of `host`, one block without per-instruction starts.
+fn compiled(host: &[u8]) -> crate::backend::CompiledBlock {
+    crate::backend::CompiledBlock {
+        entry: crate::cache::HostCode(0x7000_0000),
+        host_len: host.len(),
+        insn_starts: Vec::new(),
+        exits_at: host.len() as u32,
+    }
 }
