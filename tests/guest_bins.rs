@@ -788,6 +788,59 @@ fn xlate_runs_aarch64_glibc_guests() {
     xlate_target(target("aarch64-glibc"));
 }
 
+/// How many times [`concurrency_cases_repeated`] runs each concurrency case per target.
+const CONCURRENCY_REPEATS: usize = 20;
+
+/// The multithreaded cases (`threads-*`, `rthreads`, `panic-thread`) run
+/// [`CONCURRENCY_REPEATS`] times each under xlate on every target built here, each run
+/// compared with the recorded oracle output: a race in xlate (translation, chaining, the jump
+/// table, thread start and exit) shows up as a wrong count, a hang or a crash in some run.
+/// Only pairs marked `pass` in status.txt are repeated.
+#[test]
+fn concurrency_cases_repeated() {
+    build();
+    let xlate = xlate_prefix();
+    let limit = timeout();
+    let mut failures = String::new();
+    let mut runs = 0;
+    for &t in TARGETS {
+        if !available_here(t) {
+            continue;
+        }
+        let config = format!("{}@{}", t.name, Isa::host().name());
+        let repeated: Vec<Item> = items(t, false)
+            .into_iter()
+            .filter(|i| {
+                let id = &i.case.id;
+                (id.starts_with("threads-") || id == "rthreads" || id == "panic-thread")
+                    && expectation(id, &config) == Expectation::Pass
+            })
+            .flat_map(|i| {
+                (0..CONCURRENCY_REPEATS).map(move |n| Item {
+                    case: i.case,
+                    label: format!("{} #{n}", i.label),
+                    binary: i.binary.clone(),
+                })
+            })
+            .collect();
+        let results = parallel_map(&repeated, |item| {
+            let rec = match recorded(t, &item.case.id) {
+                Ok(r) => r,
+                Err(e) => return Some(format!("  {e}\n")),
+            };
+            compare("xlate", "expected", &rec, &run(&xlate, &item.binary, item.case, limit))
+        });
+        for (item, r) in repeated.iter().zip(results) {
+            runs += 1;
+            if let Some(m) = r {
+                failures += &format!("FAIL {} [{config}]\n{m}", item.label);
+            }
+        }
+    }
+    println!("{runs} runs of the concurrency cases ({CONCURRENCY_REPEATS} each per target)");
+    assert!(failures.is_empty(), "{failures}");
+}
+
 /// The live oracle agrees with every recorded expectation (a stale recording, or a guest
 /// program whose output is not deterministic, fails here, independent of xlate).
 #[test]

@@ -11,7 +11,7 @@ pub mod report;
 pub mod signals;
 pub mod stats;
 
-pub use dispatcher::{Dispatcher, GuestEnv, Outcome, SyscallAction};
+pub use dispatcher::{lock, run_thread, Dispatcher, GuestEnv, Outcome, SyscallAction, World};
 pub use program::{die_by_signal, run_program, Options, StartError, StatsFormat, HOST_NAME};
 
 // What a program embedding the runtime also names: the exit reasons of translated code and
