@@ -607,3 +607,142 @@ fn environment_turns_options_on() {
     let quiet = xlate_command().env("XLATE_STRACE", "0").arg(hello).output().unwrap();
     assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
 }
+
+/// A64 programs for the fault and address rules of issue 10: each writes what it reached
+/// with `write` and exits, or dies by the signal its oracle shows.
+const A64_MISALIGNED_BRANCH: &str = r#"
+    .globl _start
+    .text
+_start:
+    adr x0, target
+    add x0, x0, #2
+    br x0
+    .balign 16
+target:
+    mov x0, #0
+    mov x8, #93
+    svc #0
+"#;
+
+#[test]
+fn a64_branch_to_a_misaligned_address_dies_by_sigbus_like_qemu() {
+    let exe =
+        build_with("aarch64-linux-gnu-gcc", "a64_misaligned", "s", A64_MISALIGNED_BRANCH, &["-nostdlib"]);
+    let want = aarch64_oracle(&exe);
+    let got = translated(&[], &exe, &[]);
+    assert_eq!(want.status.signal(), Some(libc::SIGBUS), "the oracle's PC alignment fault");
+    assert_eq!(ending(got.status), ending(want.status), "xlate stderr:\n{}", text(&got.stderr));
+    assert_eq!(xlate_stderr(&got), "", "a fault the guest ISA defines needs no message");
+}
+
+/// Loads and stores through pointers whose top byte holds a tag (0x5a): plain, pair,
+/// register-offset, pre-index with write-back (the base keeps its tag), exclusive and LSE
+/// forms. Prints the eight bytes it built and the tag left in the written-back base.
+const A64_TAGGED_POINTERS: &str = r#"
+    .globl _start
+    .text
+_start:
+    adr x1, buf
+    mov x9, #0x5a00000000000000
+    orr x1, x1, x9              // tagged pointer to buf
+    mov w2, #0x41
+    strb w2, [x1]               // 'A'
+    mov w2, #0x42
+    mov x3, #1
+    strb w2, [x1, x3]           // 'B'
+    mov w2, #0x43
+    mov w4, #0x44
+    stp w2, w4, [x1, #4]        // 'C' at 4, 'D' at 8
+    ldrb w5, [x1, #4]
+    strb w5, [x1, #2]           // 'C'
+    ldp w5, w6, [x1, #4]
+    strb w6, [x1, #3]           // 'D'
+    add x7, x1, #4
+1:  ldxr w5, [x7]
+    add w5, w5, #2              // 'E'
+    stxr w8, w5, [x7]
+    cbnz w8, 1b
+    mov w5, #1
+    ldaddb w5, w6, [x1]         // LSE: 'A' + 1
+    mov w5, #0x46
+    strb w5, [x1, #5]!          // pre-index with write-back: 'F' at 5
+    mov w5, #0x0a
+    strb w5, [x1, #2]           // newline at 7
+    lsr x10, x1, #56            // the tag is still in the base
+    adr x1, buf
+    ldrb w5, [x1]
+    sub w5, w5, #1              // undo the ldaddb
+    strb w5, [x1]
+    strb w10, [x1, #6]          // 0x5a 'Z'
+    mov x0, #1
+    mov x2, #8
+    mov x8, #64
+    svc #0
+    mov x0, #0
+    mov x8, #93
+    svc #0
+    .data
+    .balign 16
+buf: .skip 16
+"#;
+
+#[test]
+fn a64_tagged_pointers_load_and_store_like_qemu() {
+    let exe = build_with(
+        "aarch64-linux-gnu-gcc",
+        "a64_tbi",
+        "s",
+        A64_TAGGED_POINTERS,
+        &["-nostdlib", "-march=armv8.1-a"],
+    );
+    let want = aarch64_oracle(&exe);
+    let got = translated(&[], &exe, &[]);
+    assert_eq!(text(&want.stdout), "ABCDEFZ\n", "the oracle ran the whole program");
+    assert_eq!(text(&got.stdout), text(&want.stdout), "xlate stderr:\n{}", text(&got.stderr));
+    assert_eq!(ending(got.status), ending(want.status));
+}
+
+/// Jumps to `target`, an address with no executable guest memory: SIGSEGV like the oracle,
+/// plus xlate's one line naming the address.
+fn jump_to_nowhere(exe: &Path, want: Output, target: u64) {
+    let got = translated(&[], exe, &[]);
+    assert_eq!(want.status.signal(), Some(libc::SIGSEGV));
+    assert_eq!(ending(got.status), ending(want.status), "xlate stderr:\n{}", text(&got.stderr));
+    let err = xlate_stderr(&got);
+    assert_eq!(
+        err,
+        format!(
+            "xlate: {target:#x}: the guest jumped to or ran into memory that is unmapped or not executable\n"
+        )
+    );
+}
+
+#[test]
+fn jump_to_unmapped_or_data_memory_dies_by_sigsegv_with_one_line() {
+    let x86 = |name: &str, how: &str| {
+        let source = format!(".globl _start\n.text\n_start:\n{how}\n.data\n.globl data\ndata: .quad 0\n");
+        build(name, "s", &source, &["-nostdlib", "-no-pie"])
+    };
+    let a64 = |name: &str, how: &str| {
+        let source = format!(".globl _start\n.text\n_start:\n{how}\n.data\n.globl data\ndata: .quad 0\n");
+        build_with("aarch64-linux-gnu-gcc", name, "s", &source, &["-nostdlib", "-no-pie"])
+    };
+    if x86_64_runs_natively() {
+        let exe = x86("x86_jump_unmapped", "mov $0x100000000, %rax\njmp *%rax");
+        jump_to_nowhere(&exe, native(&exe, &[]), 0x1_0000_0000);
+        let exe = x86("x86_jump_data", "lea data(%rip), %rax\njmp *%rax");
+        jump_to_nowhere(&exe, native(&exe, &[]), symbol(&exe, "data"));
+    }
+    let exe = a64("a64_jump_unmapped", "mov x0, #0x100000000\nbr x0");
+    jump_to_nowhere(&exe, aarch64_oracle(&exe), 0x1_0000_0000);
+    let exe = a64("a64_jump_data", "adrp x0, data\nadd x0, x0, :lo12:data\nbr x0");
+    jump_to_nowhere(&exe, aarch64_oracle(&exe), symbol(&exe, "data"));
+}
+
+/// The address of the global symbol `name` in the ELF file `exe` (from `nm`).
+fn symbol(exe: &Path, name: &str) -> u64 {
+    let out = Command::new("nm").arg(exe).output().expect("nm runs");
+    let listing = text(&out.stdout);
+    let line = listing.lines().find(|l| l.ends_with(&format!(" {name}"))).expect("symbol in nm output");
+    u64::from_str_radix(line.split_whitespace().next().unwrap(), 16).unwrap()
+}

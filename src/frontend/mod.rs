@@ -26,6 +26,13 @@ pub fn unimplemented_message(isa: &str, pc: u64, bytes: &str, disassembly: &str)
     )
 }
 
+/// The one-line message of a SIGSEGV for a guest PC that reaches memory that is not mapped
+/// with PROT_EXEC (a jump to unmapped or data memory, or running off the end of code): native
+/// execution dies silently there, but under a translator the line says which address it was.
+pub fn unreadable_code_message(pc: u64) -> String {
+    format!("{pc:#x}: the guest jumped to or ran into memory that is unmapped or not executable")
+}
+
 /// A guest ISA's decoder and semantics.
 pub trait Frontend {
     /// Translates the basic block starting at `pc`. Never panics on guest bytes: an

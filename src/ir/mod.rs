@@ -386,6 +386,9 @@ pub enum TrapKind {
     Breakpoint,
     /// A fault the frontend can see statically (e.g. `hlt`, privileged instruction): SIGSEGV.
     GeneralProtection,
+    /// A64 PC alignment fault: a branch to an address that is not a multiple of 4 (SIGBUS,
+    /// BUS_ADRALN, as Linux delivers it).
+    MisalignedPc,
 }
 
 /// How a block (or an [`Op::ExitIf`]) leaves.

@@ -6,6 +6,11 @@
 //! * **Constant folding**: ops whose inputs are all constants become constants (through the
 //!   interpreter's `eval_*`, the single definition of op arithmetic); side exits and branches
 //!   on constant conditions are resolved.
+//! * **Common subexpressions**: a pure op (`Bin`, `Un`, `Ext`, `Cmp`) that repeats an earlier
+//!   one on the same operands (the same temporaries, or constants of the same value) becomes
+//!   the earlier result. Temporaries are written once and a block is straight-line code, so
+//!   the earlier result always holds. The A64 frontend relies on it to clear a base
+//!   register's tag once per block (`Ctx::data_addr`).
 //! * **Dead state-store elimination**: a `StoreState` whose bytes are all overwritten later in
 //!   the block before anything can observe them is deleted. Frontends store every flag they
 //!   define, so this is the dead-flag elimination.
@@ -25,7 +30,23 @@ pub fn optimize(block: &mut Block) {
     eliminate_dead_code(block);
 }
 
-/// State forwarding and constant folding, one forward pass.
+/// An operand of a pure op, for finding repeated ops: a constant is known by its value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Operand {
+    Temp(Temp),
+    Const(u64),
+}
+
+/// What makes two pure ops compute the same value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum PureKey {
+    Bin(BinOp, Width, Operand, Operand),
+    Un(UnOp, Width, Operand),
+    Ext(Width, bool, Operand),
+    Cmp(CmpOp, Width, Operand, Operand),
+}
+
+/// State forwarding, constant folding and common subexpressions, one forward pass.
 pub fn forward_and_fold(block: &mut Block) {
     let n = block.temps as usize;
     let mut rename: Vec<Temp> = (0..block.temps).map(Temp).collect();
@@ -34,6 +55,7 @@ pub fn forward_and_fold(block: &mut Block) {
     let mut known: Vec<(u32, Width, Temp)> = Vec::new();
     let overlaps = |o: u32, w: Width, o2: u32, w2: Width| o < o2 + w2.bytes() && o2 < o + w.bytes();
 
+    let mut computed: hashbrown::HashMap<PureKey, Temp> = hashbrown::HashMap::new();
     let mut out: Vec<Op> = Vec::with_capacity(block.ops.len());
     let mut exit_now: Option<Exit> = None;
     for mut op in std::mem::take(&mut block.ops) {
@@ -59,6 +81,21 @@ pub fn forward_and_fold(block: &mut Block) {
         };
         if let Some((dst, value)) = folded {
             op = Op::Const { dst, value };
+        }
+        let operand = |t: Temp| c(t).map_or(Operand::Temp(t), Operand::Const);
+        let pure = match op {
+            Op::Bin { op, dst, a, b, width } => Some((dst, PureKey::Bin(op, width, operand(a), operand(b)))),
+            Op::Un { op, dst, a, width } => Some((dst, PureKey::Un(op, width, operand(a)))),
+            Op::Ext { dst, a, from, signed } => Some((dst, PureKey::Ext(from, signed, operand(a)))),
+            Op::Cmp { op, dst, a, b, width } => Some((dst, PureKey::Cmp(op, width, operand(a), operand(b)))),
+            _ => None,
+        };
+        if let Some((dst, key)) = pure {
+            if let Some(&earlier) = computed.get(&key) {
+                rename[dst.0 as usize] = earlier;
+                continue;
+            }
+            computed.insert(key, dst);
         }
         match &op {
             Op::Const { dst, value } => constant[dst.0 as usize] = Some(*value),

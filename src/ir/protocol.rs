@@ -73,6 +73,7 @@ impl TrapKind {
             DivideError => 1,
             Breakpoint => 2,
             GeneralProtection => 3,
+            MisalignedPc => 4,
         }
     }
     pub fn from_index(i: u64) -> Option<Self> {
@@ -82,6 +83,7 @@ impl TrapKind {
             1 => DivideError,
             2 => Breakpoint,
             3 => GeneralProtection,
+            4 => MisalignedPc,
             _ => return None,
         })
     }
@@ -93,6 +95,7 @@ impl TrapKind {
             DivideError => libc::SIGFPE,
             Breakpoint => libc::SIGTRAP,
             GeneralProtection => libc::SIGSEGV,
+            MisalignedPc => libc::SIGBUS,
         }
     }
 }

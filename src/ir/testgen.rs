@@ -310,6 +310,7 @@ fn random_exit(rng: &mut Rng, b: &mut Builder, temps: &[Temp], pc: GuestAddr, al
                 TrapKind::DivideError,
                 TrapKind::Breakpoint,
                 TrapKind::GeneralProtection,
+                TrapKind::MisalignedPc,
             ]),
             pc,
             message: None,

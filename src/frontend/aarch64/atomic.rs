@@ -90,6 +90,7 @@ fn acquire_fence(cx: &mut Ctx, w: u32) {
 fn ldxr(cx: &mut Ctx, w: u32) -> Flow {
     let width = size_width(w);
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let addr = cx.data_addr(addr, bits(w, 5, 5));
     let v = cx.b.load(addr, width);
     monitor_open(cx, addr, width.bytes() as u64, v, None);
     acquire_fence(cx, w);
@@ -100,6 +101,7 @@ fn ldxr(cx: &mut Ctx, w: u32) -> Flow {
 fn stxr(cx: &mut Ctx, w: u32) -> Flow {
     let width = size_width(w);
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let addr = cx.data_addr(addr, bits(w, 5, 5));
     let new = cx.xr(bits(w, 0, 5), width);
     let expected = cx.b.load_state(off::EXCL_VALUE0, width);
     let status = store_exclusive(cx, addr, width.bytes() as u64, expected, new, width);
@@ -112,6 +114,7 @@ fn ldxp(cx: &mut Ctx, w: u32) -> Flow {
         return Flow::Unimplemented("64-bit exclusive pair (needs a 128-bit compare-exchange)");
     }
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let addr = cx.data_addr(addr, bits(w, 5, 5));
     let both = cx.b.load(addr, Width::W64);
     monitor_open(cx, addr, 8, both, None);
     acquire_fence(cx, w);
@@ -126,6 +129,7 @@ fn stxp(cx: &mut Ctx, w: u32) -> Flow {
         return Flow::Unimplemented("64-bit exclusive pair (needs a 128-bit compare-exchange)");
     }
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let addr = cx.data_addr(addr, bits(w, 5, 5));
     let lo = cx.xr(bits(w, 0, 5), Width::W32);
     let hi = cx.xr(bits(w, 10, 5), Width::W64);
     let hi = cx.b.bin_imm(BinOp::Shl, hi, 32, Width::W64);
@@ -139,6 +143,7 @@ fn stxp(cx: &mut Ctx, w: u32) -> Flow {
 fn ldar(cx: &mut Ctx, w: u32) -> Flow {
     let width = size_width(w);
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let addr = cx.data_addr(addr, bits(w, 5, 5));
     let v = cx.b.load(addr, width);
     cx.b.fence();
     cx.set_x(bits(w, 0, 5), v, Width::W64);
@@ -148,6 +153,7 @@ fn ldar(cx: &mut Ctx, w: u32) -> Flow {
 fn stlr(cx: &mut Ctx, w: u32) -> Flow {
     let width = size_width(w);
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
+    let addr = cx.data_addr(addr, bits(w, 5, 5));
     let v = cx.xr(bits(w, 0, 5), width);
     cx.b.atomic_rmw(RmwOp::Xchg, addr, v, width);
     Flow::Next
@@ -157,6 +163,7 @@ fn cas(cx: &mut Ctx, w: u32) -> Flow {
     let width = size_width(w);
     let (rs, rn, rt) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
     let addr = cx.xsp(rn, Width::W64);
+    let addr = cx.data_addr(addr, rn);
     let expected = cx.xr(rs, width);
     let new = cx.xr(rt, width);
     let old = cx.b.compare_exchange(addr, expected, new, width);
@@ -173,6 +180,7 @@ fn casp(cx: &mut Ctx, w: u32) -> Flow {
         return Flow::Unimplemented("64-bit CASP (needs a 128-bit compare-exchange)");
     }
     let addr = cx.xsp(rn, Width::W64);
+    let addr = cx.data_addr(addr, rn);
     let pair = |cx: &mut Ctx, r: u32| {
         let lo = cx.xr(r, Width::W32);
         let hi = cx.xr(if r == 31 { 31 } else { r + 1 }, Width::W64);
@@ -211,6 +219,7 @@ fn lse_rmw(cx: &mut Ctx, w: u32) -> Flow {
     };
     let (rs, rn, rt) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
     let addr = cx.xsp(rn, Width::W64);
+    let addr = cx.data_addr(addr, rn);
     let src = cx.xr(rs, width);
     let old = cx.b.atomic_rmw(op, addr, src, width);
     cx.set_x(rt, old, Width::W64);

@@ -66,11 +66,12 @@ fn multiple(cx: &mut Ctx, w: u32) -> Flow {
     let (rn, rt) = (bits(w, 5, 5), bits(w, 0, 5));
     let reg_bytes = if q { 16 } else { 8 };
     let base = cx.xsp(rn, Width::W64);
+    let first = cx.data_addr(base, rn);
     let at = |cx: &mut Ctx, off: u32| {
         if off == 0 {
-            base
+            first
         } else {
-            cx.b.bin_imm(BinOp::Add, base, off as u64, Width::W64)
+            cx.b.bin_imm(BinOp::Add, first, off as u64, Width::W64)
         }
     };
     if selem == 1 {
@@ -250,13 +251,14 @@ fn single(cx: &mut Ctx, w: u32) -> Flow {
         return Flow::Unimplemented("LD2-LD4/ST2-ST4 (single structure) and LD2R-LD4R");
     }
     let base = cx.xsp(rn, Width::W64);
+    let addr = cx.data_addr(base, rn);
     if opcode >> 1 == 3 {
         // LD1R: load one element and replicate it to every lane.
         if !load || s == 1 {
             return Flow::Unimplemented("unallocated load-and-replicate");
         }
         let ew = [Width::W8, Width::W16, Width::W32, Width::W64][size as usize];
-        let v = cx.b.load(base, ew);
+        let v = cx.b.load(addr, ew);
         let rep = match ew {
             Width::W8 => 0x0101_0101_0101_0101u64,
             Width::W16 => 0x0001_0001_0001_0001,
@@ -283,7 +285,7 @@ fn single(cx: &mut Ctx, w: u32) -> Flow {
     let slot = if byte >= 8 { off::v_hi(rt as usize) } else { off::v(rt as usize) };
     let shift = (byte % 8) * 8;
     if load {
-        let v = cx.b.load(base, ew);
+        let v = cx.b.load(addr, ew);
         let r = if ew == Width::W64 {
             v
         } else {
@@ -296,7 +298,7 @@ fn single(cx: &mut Ctx, w: u32) -> Flow {
     } else {
         let half = cx.b.load_state(slot, Width::W64);
         let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift as u64, Width::W64) };
-        cx.b.store(base, v, ew);
+        cx.b.store(addr, v, ew);
     }
     post_index(cx, w, base, ew.bytes());
     Flow::Next

@@ -160,6 +160,7 @@ fn load_literal(cx: &mut Ctx, w: u32) -> Flow {
 /// Base register plus a signed byte offset.
 fn base_plus(cx: &mut Ctx, rn: u32, offset: i64) -> Temp {
     let base = cx.xsp(rn, Width::W64);
+    let base = cx.data_addr(base, rn);
     if offset == 0 {
         base
     } else {
@@ -172,7 +173,9 @@ fn base_plus(cx: &mut Ctx, rn: u32, offset: i64) -> Temp {
 fn indexed(cx: &mut Ctx, rn: u32, offset: i64, post: bool, writeback: bool) -> (Temp, Option<Temp>) {
     let base = cx.xsp(rn, Width::W64);
     let moved = if offset == 0 { base } else { cx.b.bin_imm(BinOp::Add, base, offset as u64, Width::W64) };
-    let addr = if post { base } else { moved };
+    let data = cx.data_addr(base, rn);
+    let addr =
+        if post || offset == 0 { data } else { cx.b.bin_imm(BinOp::Add, data, offset as u64, Width::W64) };
     (addr, writeback.then_some(moved))
 }
 
@@ -247,6 +250,7 @@ fn load_store_reg(cx: &mut Ctx, w: u32) -> Flow {
     let m = cx.xr(rm, Width::W64);
     let offset = extend_reg(cx, m, option, shift, Width::W64);
     let base = cx.xsp(rn, Width::W64);
+    let base = cx.data_addr(base, rn);
     let addr = cx.b.bin(BinOp::Add, base, offset, Width::W64);
     transfer(cx, acc, addr, rt);
     Flow::Next

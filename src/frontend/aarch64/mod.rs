@@ -31,7 +31,7 @@ pub const HWCAP: u64 = 0b11;
 pub const ISA_NAME: &str = "aarch64";
 
 use crate::frontend::{CodeSource, Frontend, MAX_BLOCK_INSNS};
-use crate::ir::{Block, Builder, Exit, GuestAddr, Temp, TrapKind, Width};
+use crate::ir::{BinOp, Block, Builder, Exit, GuestAddr, Temp, TrapKind, Width};
 use state::off;
 
 /// The A64 frontend. Stateless apart from the decode table it builds once.
@@ -61,6 +61,9 @@ pub enum Flow {
     /// the block ends before it with a SIGILL trap. The string says which form.
     Unimplemented(&'static str),
 }
+
+/// Bits 0-55 of a data address: what top-byte-ignore leaves of it ([`Ctx::data_addr`]).
+pub const DATA_ADDR_MASK: u64 = 0x00ff_ffff_ffff_ffff;
 
 /// Translation context of one instruction: the block's builder and the instruction's address.
 pub struct Ctx<'a> {
@@ -120,6 +123,24 @@ impl Ctx<'_> {
         self.b.store_state(slot, v, Width::W64);
     }
 
+    /// The value `base` of base register `rn` as a data address: Linux runs user space with
+    /// top-byte-ignore (TCR_EL1.TBI0), so bits 56-63 of a load or store address are a tag the
+    /// memory system does not see (a program may keep one there, as HWASan and some
+    /// allocators do). The tag is cleared from the base, before the offset is added: that
+    /// differs from clearing it from the sum only when the sum carries across bit 56, where
+    /// both addresses are far outside user space and fault, and it lets the optimiser share
+    /// one AND among the accesses of a block that use the same base. A written-back base
+    /// keeps its tag. SP-based addresses are left as they are: compilers never tag the stack
+    /// pointer, and leaving them saves an AND on every stack access (a tagged SP would fault
+    /// here where the hardware ignores the tag).
+    pub fn data_addr(&mut self, base: Temp, rn: u32) -> Temp {
+        if rn == 31 {
+            base
+        } else {
+            self.b.bin_imm(BinOp::And, base, DATA_ADDR_MASK, Width::W64)
+        }
+    }
+
     /// `v` zero-extended from `w` (no op for W64).
     pub fn clip(&mut self, v: Temp, w: Width) -> Temp {
         if w == Width::W64 {
@@ -172,12 +193,18 @@ impl Frontend for A64Frontend {
         let mut pc = start;
         let mut insns = 0u32;
         let exit = loop {
+            if !pc.is_multiple_of(4) {
+                // Only a branch to a register can get here (BR, BLR, RET and their
+                // authenticated forms): a PC alignment fault on the target, before any fetch.
+                break Exit::Trap { kind: TrapKind::MisalignedPc, pc: GuestAddr(pc), message: None };
+            }
             if insns >= MAX_BLOCK_INSNS {
                 break Exit::Jump(GuestAddr(pc));
             }
             let mut buf = [0u8; 4];
             if code.read_code(GuestAddr(pc), &mut buf) < 4 {
-                break Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(pc), message: None };
+                let message = Some(crate::frontend::unreadable_code_message(pc));
+                break Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(pc), message };
             }
             let word = u32::from_le_bytes(buf);
             let mark = b.len();
@@ -255,5 +282,34 @@ mod listing {
         ));
         let loads = block.ops.iter().filter(|op| matches!(op, crate::ir::Op::Load { .. })).count();
         assert_eq!(loads, 1);
+    }
+
+    /// Top-byte-ignore: two loads off x1 share one AND that clears its tag (the optimiser's
+    /// common subexpressions), and an SP-based load has none.
+    #[test]
+    fn tagged_base_is_cleared_once_per_block() {
+        // ldr x0, [x1]; ldr x2, [x1, #8]; ldr x3, [sp, #16]; ret
+        let words: [u32; 4] = [0xf9400020, 0xf9400422, 0xf9400be3, 0xd65f03c0];
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let code = SliceCode { base: GuestAddr(0x1000), bytes: &bytes };
+        let mut block = A64Frontend::new().translate(&code, GuestAddr(0x1000));
+        crate::ir::opt::optimize(&mut block);
+        let masks =
+            block.ops.iter().filter(|op| matches!(op, crate::ir::Op::Bin { op: BinOp::And, .. })).count();
+        assert_eq!(masks, 1, "{block}");
+    }
+
+    /// A branch to a register holding an address that is not a multiple of 4 faults at that
+    /// address before anything is fetched there.
+    #[test]
+    fn misaligned_pc_is_an_alignment_fault() {
+        let bytes = [0u8; 16];
+        let code = SliceCode { base: GuestAddr(0x1000), bytes: &bytes };
+        let block = A64Frontend::new().translate(&code, GuestAddr(0x1002));
+        assert!(matches!(
+            block.exit,
+            Exit::Trap { kind: TrapKind::MisalignedPc, pc: GuestAddr(0x1002), message: None }
+        ));
+        assert_eq!(block.guest_insns, 0);
     }
 }

@@ -18,7 +18,7 @@
 
 use super::decode::{row, Row};
 use super::state::off;
-use super::{bits, Ctx, Flow};
+use super::{bits, Ctx, Flow, DATA_ADDR_MASK};
 use crate::ir::{BinOp, Exit, GuestAddr, Helper, TrapKind, Width};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -102,7 +102,8 @@ fn sys(cx: &mut Ctx, w: u32) -> Flow {
         // DC ZVA: zero the naturally aligned block.
         (3, 7, 4, 1) => {
             let a = cx.xr(rt, Width::W64);
-            let base = cx.b.bin_imm(BinOp::And, a, !(DC_ZVA_BYTES - 1), Width::W64);
+            // The tag goes with the block's low bits (top-byte-ignore, as for loads).
+            let base = cx.b.bin_imm(BinOp::And, a, !(DC_ZVA_BYTES - 1) & DATA_ADDR_MASK, Width::W64);
             let zero = cx.imm(0);
             for i in 0..DC_ZVA_BYTES / 8 {
                 let p = if i == 0 { base } else { cx.b.bin_imm(BinOp::Add, base, i * 8, Width::W64) };

@@ -163,6 +163,10 @@ impl Frontend for X86Frontend {
             }
             let mut buf = [0u8; MAX_INSN_LEN];
             let avail = code.read_code(GuestAddr(addr), &mut buf);
+            if avail == 0 {
+                let message = Some(crate::frontend::unreadable_code_message(addr));
+                break Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(addr), message };
+            }
             // Decode from the zero-padded buffer, so that an instruction cut off by the end of
             // readable code is told apart from invalid bytes by its length.
             let mut decoder = Decoder::with_ip(64, &buf, addr, DecoderOptions::NONE);
@@ -171,7 +175,7 @@ impl Frontend for X86Frontend {
                 let (kind, what) = if insn.is_invalid() {
                     (TrapKind::IllegalInstruction, "invalid instruction")
                 } else {
-                    (TrapKind::GeneralProtection, "unreadable code at")
+                    (TrapKind::GeneralProtection, "instruction runs into unmapped or non-executable memory:")
                 };
                 let message = format!("{addr:#x}: {what} {}", hex_bytes(&buf[..avail]));
                 break Exit::Trap { kind, pc: GuestAddr(addr), message: Some(message) };

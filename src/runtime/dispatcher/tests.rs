@@ -289,6 +289,7 @@ fn trap_ends_the_run_with_its_signal_and_keeps_its_message() {
         (TrapKind::DivideError, libc::SIGFPE),
         (TrapKind::Breakpoint, libc::SIGTRAP),
         (TrapKind::GeneralProtection, libc::SIGSEGV),
+        (TrapKind::MisalignedPc, libc::SIGBUS),
     ] {
         let code = ToyCode::new(&[[JUMP, 2], [TRAP, kind.index() as u8]]);
         let mut d = dispatcher(1 << 20);
