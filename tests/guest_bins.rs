@@ -788,11 +788,19 @@ fn xlate_runs_aarch64_glibc_guests() {
     xlate_target(target("aarch64-glibc"));
 }
 
-/// How many times [`concurrency_cases_repeated`] runs each concurrency case per target.
-const CONCURRENCY_REPEATS: usize = 20;
+/// How many times [`concurrency_cases_repeated`] runs each concurrency case per target: 20,
+/// or 5 under `XLATE_RUNNER` (the AArch64 build of xlate, a debug build under
+/// qemu-aarch64-static, takes seconds per run there).
+fn concurrency_repeats() -> usize {
+    if runner().is_empty() {
+        20
+    } else {
+        5
+    }
+}
 
 /// The multithreaded cases (`threads-*`, `rthreads`, `panic-thread`) run
-/// [`CONCURRENCY_REPEATS`] times each under xlate on every target built here, each run
+/// [`concurrency_repeats`] times each under xlate on every target built here, each run
 /// compared with the recorded oracle output: a race in xlate (translation, chaining, the jump
 /// table, thread start and exit) shows up as a wrong count, a hang or a crash in some run.
 /// Only pairs marked `pass` in status.txt are repeated.
@@ -803,6 +811,7 @@ fn concurrency_cases_repeated() {
     let limit = timeout();
     let mut failures = String::new();
     let mut runs = 0;
+    let repeats = concurrency_repeats();
     for &t in TARGETS {
         if !available_here(t) {
             continue;
@@ -816,7 +825,7 @@ fn concurrency_cases_repeated() {
                     && expectation(id, &config) == Expectation::Pass
             })
             .flat_map(|i| {
-                (0..CONCURRENCY_REPEATS).map(move |n| Item {
+                (0..repeats).map(move |n| Item {
                     case: i.case,
                     label: format!("{} #{n}", i.label),
                     binary: i.binary.clone(),
@@ -837,7 +846,7 @@ fn concurrency_cases_repeated() {
             }
         }
     }
-    println!("{runs} runs of the concurrency cases ({CONCURRENCY_REPEATS} each per target)");
+    println!("{runs} runs of the concurrency cases ({repeats} each per target)");
     assert!(failures.is_empty(), "{failures}");
 }
 
