@@ -469,11 +469,14 @@ fn entry_point(exe: &Path) -> u64 {
     u64::from_le_bytes(bytes[24..32].try_into().unwrap())
 }
 
-/// Prints /proc/self/maps.
+/// Prints the host's /proc/self/maps: opened relative to a descriptor of /proc/self, which
+/// xlate does not replace with the guest's view (a plain "/proc/self/maps" shows guest
+/// protections, in which guest code is executable).
 const PRINT_MAPS: &str = r#"
+#include <fcntl.h>
 #include <stdio.h>
 int main(void) {
-    FILE *f = fopen("/proc/self/maps", "r");
+    FILE *f = fdopen(openat(open("/proc/self", O_RDONLY | O_DIRECTORY), "maps", O_RDONLY), "r");
     if (!f) return 1;
     int c;
     while ((c = getc(f)) != EOF) putchar(c);

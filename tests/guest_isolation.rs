@@ -2,9 +2,11 @@
 //! mappings gets EFAULT, as a pointer to unmapped memory does in a native run (x86-64) or
 //! under qemu-aarch64-static (AArch64). Static C for both guests, built here.
 //!
-//! The guest finds xlate's mappings in its /proc/self/maps by the name of the xlate binary
-//! (xlate does not filter that file yet); where there are none (the oracles) it probes an
-//! address it has just unmapped. It prints one line per call with the distinct outcomes,
+//! The guest finds xlate's mappings by the name of the xlate binary in the host's maps file,
+//! which it opens relative to a directory descriptor of /proc/self (xlate gives the guest its
+//! own view of "/proc/self/maps" by path, as qemu-user does; a descriptor-relative open is
+//! the host's file); where there are none (the oracles) it probes an address it has just
+//! unmapped. It prints one line per call with the distinct outcomes,
 //! and on stderr how many of xlate's mappings it probed, which must be more than 0 under xlate.
 
 mod support;
@@ -57,7 +59,8 @@ int main(int argc, char **argv) {
     int fds[2];
     pipe(fds);
     int out = fds[1];
-    FILE *maps = fopen("/proc/self/maps", "r");
+    int proc_self = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    FILE *maps = fdopen(openat(proc_self, "maps", O_RDONLY), "r");
     static char *starts[256];
     int n = 0;
     char line[4096];

@@ -44,6 +44,10 @@ impl GuestMm for TestMm {
     fn is_accessible(&self, addr: u64, _len: u64, _write: bool) -> bool {
         addr >= 4096
     }
+    /// No mappings: these tests never read /proc/self/maps.
+    fn regions(&self) -> Vec<(std::ops::Range<u64>, i32)> {
+        Vec::new()
+    }
 }
 
 fn call(l: &mut SyscallLayer, mm: &mut TestMm, nr: u64, args: &[u64]) -> (SyscallOutcome, A64State) {

@@ -77,6 +77,9 @@ pub struct LoadedProgram {
     /// The auxiliary vector as written to the stack, ending with (AT_NULL, 0): for
     /// /proc/self/auxv and the like.
     pub auxv: Vec<(u64, u64)>,
+    /// The pages of each PT_LOAD segment that hold bytes of the file, with the file offset of
+    /// their first byte: what Linux maps from the file (for the guest's /proc/self/maps).
+    pub file_pages: Vec<(Range<u64>, u64)>,
 }
 
 /// Loads the static executable at `path` into `memory` and builds its initial stack.
@@ -147,6 +150,19 @@ pub fn load(
     };
     let stack_prot = libc::PROT_READ | libc::PROT_WRITE | if image.exec_stack { libc::PROT_EXEC } else { 0 };
     let (stack, built) = map_stack(memory, &contents, stack_prot).map_err(fail)?;
+    let file_pages = image
+        .segments
+        .iter()
+        .filter(|s| s.filesz > 0)
+        .map(|s| {
+            let start = page_down(s.vaddr + load_bias);
+            let into_page = s.vaddr + load_bias - start;
+            (
+                start..page_up(s.vaddr + load_bias + s.filesz).unwrap_or(u64::MAX),
+                s.offset.saturating_sub(into_page),
+            )
+        })
+        .collect();
     Ok(LoadedProgram {
         arch: image.arch,
         entry,
@@ -156,6 +172,7 @@ pub fn load(
         load_bias,
         stack,
         auxv: built.auxv,
+        file_pages,
     })
 }
 

@@ -13,6 +13,7 @@ use crate::loader::symbols::Symbols;
 use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
+use crate::syscall::procfs::{ImageFile, ProcView};
 use crate::syscall::signal::Delivered;
 use crate::syscall::thread::{self as guest_thread, NewThread};
 use crate::syscall::{ForwardedCall, GuestAbi, GuestRegs, SyscallLayer, SyscallOutcome};
@@ -80,10 +81,7 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         })
         .collect();
     let mut memory = GuestMemory::new();
-    let mut argv = options.argv.clone();
-    if let (Some(argv0), Some(first)) = (&options.argv0, argv.first_mut()) {
-        *first = argv0.clone();
-    }
+    let argv = guest_argv(options);
     let hwcap = |arch: GuestArch| arch.info().hwcap;
     // A report that cannot be written is refused before the guest runs, not after.
     let report = match &options.report {
@@ -96,6 +94,15 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         signal: e.signal(),
     })?;
     program.arch.with_guest(RunGuest { program: &program, memory, options, report })
+}
+
+/// The guest's argv: the program and its arguments, with `--argv0` in place of the first.
+fn guest_argv(options: &Options) -> Vec<OsString> {
+    let mut argv = options.argv.clone();
+    if let (Some(argv0), Some(first)) = (&options.argv0, argv.first_mut()) {
+        *first = argv0.clone();
+    }
+    argv
 }
 
 /// The report file, created now, and its format.
@@ -155,9 +162,22 @@ fn run_guest<G: LinuxGuest>(
         dispatcher.set_profile(Profile::default());
     }
     let mut state = G::initial_state(GuestAddr(program.entry), program.stack_pointer);
+    let mut syscalls = SyscallLayer::new(&program.exe_path, options.strace);
+    syscalls.set_proc_view(ProcView {
+        argv: guest_argv(options).iter().map(|a| a.as_encoded_bytes().to_vec()).collect(),
+        auxv: program.auxv.clone(),
+        stack: program.stack.clone(),
+        brk_start: program.brk_start,
+        image: std::fs::metadata(&program.exe_path).ok().map(|meta| ImageFile {
+            path: program.exe_path.as_os_str().as_encoded_bytes().to_vec(),
+            dev: std::os::unix::fs::MetadataExt::dev(&meta),
+            inode: std::os::unix::fs::MetadataExt::ino(&meta),
+            pages: program.file_pages.clone(),
+        }),
+    });
     let env = SyscallEnv::<G> {
         memory,
-        syscalls: SyscallLayer::new(&program.exe_path, options.strace),
+        syscalls,
         tally: report.as_ref().map(|_| SyscallTally::default()),
         world: None,
     };

@@ -4,7 +4,7 @@
 
 use super::convert::{self, HostStat, Stat};
 use super::memory::{read_bytes, read_cstr, write_bytes};
-use super::{err, forward, host, Action, Ctx, Sysno};
+use super::{err, forward, host, procfs, Action, Ctx, Sysno};
 use std::path::Path;
 
 /// PATH_MAX: the longest path the kernel accepts, with its NUL.
@@ -42,10 +42,10 @@ pub(crate) fn stat(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
 ///
 /// Also the calls whose flags include open flags: openat2 (`struct open_how`'s `flags`,
 /// copied and converted), open_by_handle_at, and fanotify_init's `event_f_flags`.
-pub(crate) fn open(cx: &mut Ctx, sys: Sysno, a: [u64; 6], exe: &Path) -> Action {
+pub(crate) fn open(cx: &mut Ctx, sys: Sysno, a: [u64; 6], exe: &Path, view: &procfs::ProcView) -> Action {
     let to_host = |f: u64| cx.abi.open_flags.convert(&host::HOST.open_flags, f);
     // openat2's open_how, converted; it must live until the call.
-    let mut how: Vec<u8>;
+    let mut how: Vec<u8> = Vec::new();
     let mut args = match sys {
         Sysno::open => [a[0], to_host(a[1]), a[2], 0, 0, 0],
         Sysno::openat => [a[0], a[1], to_host(a[2]), a[3], 0, 0],
@@ -74,8 +74,19 @@ pub(crate) fn open(cx: &mut Ctx, sys: Sysno, a: [u64; 6], exe: &Path) -> Action 
         Sysno::open_by_handle_at => return Action::Ret(forward(cx, sys, args)),
         _ => 0,
     };
+    let path = read_cstr(&*cx.mem, args[path_slot], PATH_MAX);
+    if let Some(file) = path.as_deref().ok().and_then(procfs::which) {
+        // The access mode, in the host's encoding; creat always opens for writing.
+        let flags = match sys {
+            Sysno::open => args[1],
+            Sysno::openat => args[2],
+            Sysno::openat2 => u64::from_le_bytes(how[..8].try_into().expect("read 24 bytes or more")),
+            _ => libc::O_WRONLY as u64,
+        };
+        return procfs::open(file, flags, view, cx.mem);
+    }
     let exe_c;
-    if read_cstr(&*cx.mem, args[path_slot], PATH_MAX).is_ok_and(|p| is_proc_self_exe(&p)) {
+    if path.is_ok_and(|p| is_proc_self_exe(&p)) {
         use std::os::unix::ffi::OsStrExt;
         let Ok(c) = std::ffi::CString::new(exe.as_os_str().as_bytes()) else {
             return err(libc::ENOENT);

@@ -27,6 +27,8 @@ pub trait GuestMm {
     fn take_invalidated(&mut self) -> Vec<Range<u64>>;
     /// Whether the guest may read (or, with `write`, write) all of `[addr, addr + len)`.
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
+    /// The guest's mappings in address order, with their guest protection (`PROT_*`).
+    fn regions(&self) -> Vec<(Range<u64>, i32)>;
 }
 
 /// brk, mmap, munmap, mprotect, mremap: done by the runtime's guest memory; a call that
@@ -97,6 +99,9 @@ impl GuestMm for GuestMemory {
         let need =
             if write { libc::PROT_WRITE } else { libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC };
         self.is_guest(addr, end) && self.regions_in(addr, end).iter().all(|r| r.prot & need != 0)
+    }
+    fn regions(&self) -> Vec<(Range<u64>, i32)> {
+        GuestMemory::regions(self).map(|r| (r.start..r.end, r.prot)).collect()
     }
 }
 
@@ -244,5 +249,8 @@ impl GuestMm for TestMm {
     }
     fn is_accessible(&self, addr: u64, _: u64, _: bool) -> bool {
         addr >= 4096
+    }
+    fn regions(&self) -> Vec<(Range<u64>, i32)> {
+        vec![(4096..u64::MAX, libc::PROT_READ | libc::PROT_WRITE)]
     }
 }

@@ -36,6 +36,7 @@ pub mod fs;
 pub mod host;
 pub mod memory;
 pub mod process;
+pub mod procfs;
 pub mod signal;
 pub mod strace;
 pub mod thread;
@@ -212,6 +213,8 @@ pub struct SyscallLayer {
     /// The xlate binary to re-execute for a guest execve.
     translator: Option<PathBuf>,
     pub(crate) signals: signal::SignalState,
+    /// What the guest's /proc/self files show (argv, auxv, stack, heap).
+    proc_view: procfs::ProcView,
 }
 
 impl SyscallLayer {
@@ -229,7 +232,13 @@ impl SyscallLayer {
             exe_path,
             translator: std::env::current_exe().ok(),
             signals: signal::SignalState::default(),
+            proc_view: procfs::ProcView::default(),
         }
+    }
+
+    /// Sets what the guest's /proc/self/{cmdline,auxv,maps,smaps} show of its start-up.
+    pub fn set_proc_view(&mut self, view: procfs::ProcView) {
+        self.proc_view = view;
     }
 
     /// The xlate binary that a guest `execve` starts to run the new program (by default the
@@ -376,7 +385,7 @@ impl SyscallLayer {
             rt_sigaction | sigaltstack | rt_sigreturn => self.signals.handle(cx, sys, a),
             stat | lstat | fstat | newfstatat => fs::stat(cx, sys, a),
             open | openat | creat | openat2 | open_by_handle_at | fanotify_init => {
-                fs::open(cx, sys, a, &self.exe_path)
+                fs::open(cx, sys, a, &self.exe_path, &self.proc_view)
             }
             fcntl => fs::fcntl(cx, a),
             readlink | readlinkat => fs::readlink(cx, sys, a, &self.exe_path),
