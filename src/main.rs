@@ -92,7 +92,7 @@ fn main() {
         command_line_options()
     };
     match run_program(&options) {
-        Ok(Outcome::Exit(status)) => std::process::exit(status),
+        Ok(Outcome::Exit(status) | Outcome::ThreadExit(status)) => std::process::exit(status),
         Ok(Outcome::Signal(signal)) => die_by_signal(signal),
         Err(e) => {
             eprintln!("xlate: {e}");

@@ -788,6 +788,68 @@ fn xlate_runs_aarch64_glibc_guests() {
     xlate_target(target("aarch64-glibc"));
 }
 
+/// How many times [`concurrency_cases_repeated`] runs each concurrency case per target: 20,
+/// or 5 under `XLATE_RUNNER` (the AArch64 build of xlate, a debug build under
+/// qemu-aarch64-static, takes seconds per run there).
+fn concurrency_repeats() -> usize {
+    if runner().is_empty() {
+        20
+    } else {
+        5
+    }
+}
+
+/// The multithreaded cases (`threads-*`, `rthreads`, `panic-thread`) run
+/// [`concurrency_repeats`] times each under xlate on every target built here, each run
+/// compared with the recorded oracle output: a race in xlate (translation, chaining, the jump
+/// table, thread start and exit) shows up as a wrong count, a hang or a crash in some run.
+/// Only pairs marked `pass` in status.txt are repeated.
+#[test]
+fn concurrency_cases_repeated() {
+    build();
+    let xlate = xlate_prefix();
+    let limit = timeout();
+    let mut failures = String::new();
+    let mut runs = 0;
+    let repeats = concurrency_repeats();
+    for &t in TARGETS {
+        if !available_here(t) {
+            continue;
+        }
+        let config = format!("{}@{}", t.name, Isa::host().name());
+        let repeated: Vec<Item> = items(t, false)
+            .into_iter()
+            .filter(|i| {
+                let id = &i.case.id;
+                (id.starts_with("threads-") || id == "rthreads" || id == "panic-thread")
+                    && expectation(id, &config) == Expectation::Pass
+            })
+            .flat_map(|i| {
+                (0..repeats).map(move |n| Item {
+                    case: i.case,
+                    label: format!("{} #{n}", i.label),
+                    binary: i.binary.clone(),
+                })
+            })
+            .collect();
+        let results = parallel_map(&repeated, |item| {
+            let rec = match recorded(t, &item.case.id) {
+                Ok(r) => r,
+                Err(e) => return Some(format!("  {e}\n")),
+            };
+            compare("xlate", "expected", &rec, &run(&xlate, &item.binary, item.case, limit))
+        });
+        for (item, r) in repeated.iter().zip(results) {
+            runs += 1;
+            if let Some(m) = r {
+                failures += &format!("FAIL {} [{config}]\n{m}", item.label);
+            }
+        }
+    }
+    println!("{runs} runs of the concurrency cases ({repeats} each per target)");
+    assert!(failures.is_empty(), "{failures}");
+}
+
 /// The live oracle agrees with every recorded expectation (a stale recording, or a guest
 /// program whose output is not deterministic, fails here, independent of xlate).
 #[test]

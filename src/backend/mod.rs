@@ -80,10 +80,30 @@ pub trait Backend: Sized {
     /// Emits the fixed code again after [`CodeCache::flush`].
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError>;
 
+    /// What entering translated code needs (the trampoline's address), copied out of the
+    /// backend so that a thread enters its code without holding the dispatcher's lock.
+    type Entry: Copy;
+
+    /// The current [`Self::Entry`]; valid until the next [`Self::reset`] (and, with several
+    /// threads, for as long as the code cache keeps the region it is in: always).
+    fn entry(&self) -> Self::Entry;
+
     /// Runs translated code starting at `code` until a block exits to the dispatcher.
     ///
     /// # Safety
     /// `state` must point to a live guest state struct of the guest whose blocks are in the
+    /// cache, `entry` must come from [`Self::entry`] of the backend that compiled `code`, and
+    /// `code` must be the entry of a block that is still mapped.
+    unsafe fn enter_with(entry: Self::Entry, state: *mut u8, code: HostCode);
+
+    /// [`Self::enter_with`] with this backend's current entry.
+    ///
+    /// # Safety
+    /// `state` must point to a live guest state struct of the guest whose blocks are in the
     /// cache, and `code` must be the entry of a block compiled by this backend into `cache`.
-    unsafe fn enter(&self, cache: &CodeCache, state: *mut u8, code: HostCode);
+    unsafe fn enter(&self, cache: &CodeCache, state: *mut u8, code: HostCode) {
+        debug_assert!(cache.exec_range().contains(&code.0));
+        // SAFETY: the caller's guarantees, with this backend's own entry.
+        unsafe { Self::enter_with(self.entry(), state, code) }
+    }
 }

@@ -12,6 +12,7 @@
 
 use super::HostCode;
 use crate::ir::GuestAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Number of entries (a power of two).
 pub const ENTRIES: usize = 4096;
@@ -24,22 +25,32 @@ const fn empty_pc(index: usize) -> u64 {
     }
 }
 
+/// One entry. Atomics, because translated code on other threads reads them while the
+/// dispatcher writes: the probe reads `guest_pc` first (acquire on AArch64 hosts; x86 keeps
+/// loads in order) and `host_code` after, and an insert writes `host_code` first and
+/// `guest_pc` last (release), so a probe that sees the pc sees its code.
 #[repr(C)]
-#[derive(Clone, Copy)]
 struct Entry {
-    guest_pc: u64,
-    host_code: u64,
+    guest_pc: AtomicU64,
+    host_code: AtomicU64,
 }
 
+/// The table. Single-threaded, an insert overwrites whatever the entry held. With several
+/// threads ([`JumpTable::set_write_once`]) an entry is filled at most once: a probe on another
+/// thread that read an old `guest_pc` must not then read the `host_code` of a newer one, so
+/// an entry that ever held code is only emptied (its `guest_pc`), never refilled; a later
+/// target that maps there goes through the dispatcher.
 pub struct JumpTable {
     entries: Box<[Entry]>,
+    write_once: bool,
 }
 
 impl Default for JumpTable {
     fn default() -> Self {
-        let mut t = JumpTable { entries: Vec::new().into_boxed_slice() };
-        t.entries = (0..ENTRIES).map(|i| Entry { guest_pc: empty_pc(i), host_code: 0 }).collect();
-        t
+        let entries = (0..ENTRIES)
+            .map(|i| Entry { guest_pc: AtomicU64::new(empty_pc(i)), host_code: AtomicU64::new(0) })
+            .collect();
+        JumpTable { entries, write_once: false }
     }
 }
 
@@ -56,26 +67,42 @@ impl JumpTable {
         self.entries.as_ptr() as usize
     }
 
+    /// From now on, fill each entry at most once (see [`JumpTable`]).
+    pub fn set_write_once(&mut self) {
+        self.write_once = true;
+    }
+
     pub fn insert(&mut self, pc: GuestAddr, code: HostCode) {
-        self.entries[Self::index(pc.0)] = Entry { guest_pc: pc.0, host_code: code.0 as u64 };
+        let e = &self.entries[Self::index(pc.0)];
+        if self.write_once && e.host_code.load(Ordering::Relaxed) != 0 {
+            return;
+        }
+        // Emptied first, so that a probe never pairs the old pc with the new code.
+        e.guest_pc.store(empty_pc(Self::index(pc.0)), Ordering::Relaxed);
+        e.host_code.store(code.0 as u64, Ordering::Relaxed);
+        e.guest_pc.store(pc.0, Ordering::Release);
     }
 
     pub fn get(&self, pc: GuestAddr) -> Option<HostCode> {
-        let e = self.entries[Self::index(pc.0)];
-        (e.guest_pc == pc.0).then_some(HostCode(e.host_code as usize))
+        let e = &self.entries[Self::index(pc.0)];
+        (e.guest_pc.load(Ordering::Acquire) == pc.0)
+            .then(|| HostCode(e.host_code.load(Ordering::Relaxed) as usize))
     }
 
-    /// Empties the entry of `pc` if it still leads to `code`.
+    /// Empties the entry of `pc` if it still leads to `code` (its code word stays: with
+    /// several threads, the entry is never filled again).
     pub fn remove(&mut self, pc: GuestAddr, code: HostCode) {
         if self.get(pc) == Some(code) {
             let index = Self::index(pc.0);
-            self.entries[index] = Entry { guest_pc: empty_pc(index), host_code: 0 };
+            self.entries[index].guest_pc.store(empty_pc(index), Ordering::Release);
         }
     }
 
+    /// Empties every entry (single-threaded only: a threaded cache takes a new table).
     pub fn clear(&mut self) {
-        for (i, e) in self.entries.iter_mut().enumerate() {
-            *e = Entry { guest_pc: empty_pc(i), host_code: 0 };
+        for (i, e) in self.entries.iter().enumerate() {
+            e.guest_pc.store(empty_pc(i), Ordering::Relaxed);
+            e.host_code.store(0, Ordering::Relaxed);
         }
     }
 }
@@ -103,15 +130,37 @@ mod tests {
         t.remove(GuestAddr(0x401000), HostCode(0x1234));
         assert_eq!(t.get(GuestAddr(0x401000)), None);
         let index = JumpTable::index(0x401000);
-        assert_ne!(JumpTable::index(t.entries[index].guest_pc), index, "left as an empty entry");
+        let left = t.entries[index].guest_pc.load(Ordering::Relaxed);
+        assert_ne!(JumpTable::index(left), index, "left as an empty entry");
+    }
+
+    #[test]
+    fn write_once_entries_are_emptied_but_never_refilled() {
+        let mut t = JumpTable::default();
+        t.insert(GuestAddr(0x401000), HostCode(0x1234));
+        t.set_write_once();
+        let other = (1..)
+            .map(|k| 0x401000 + 4 * k)
+            .find(|&p| JumpTable::index(p) == JumpTable::index(0x401000))
+            .unwrap();
+        assert_eq!(JumpTable::index(other), JumpTable::index(0x401000));
+        t.insert(GuestAddr(other), HostCode(0x5678));
+        assert_eq!(t.get(GuestAddr(0x401000)), Some(HostCode(0x1234)), "not overwritten");
+        t.remove(GuestAddr(0x401000), HostCode(0x1234));
+        t.insert(GuestAddr(other), HostCode(0x5678));
+        assert_eq!(t.get(GuestAddr(other)), None, "not refilled");
+        let mut fresh = JumpTable::default();
+        fresh.set_write_once();
+        fresh.insert(GuestAddr(other), HostCode(0x5678));
+        assert_eq!(fresh.get(GuestAddr(other)), Some(HostCode(0x5678)), "empty entries fill");
     }
 
     #[test]
     fn empty_entries_match_no_address() {
         let t = JumpTable::default();
         for i in 0..ENTRIES {
-            let e = t.entries[i];
-            assert_ne!(JumpTable::index(e.guest_pc), i, "entry {i}");
+            let pc = t.entries[i].guest_pc.load(Ordering::Relaxed);
+            assert_ne!(JumpTable::index(pc), i, "entry {i}");
         }
         for pc in [0, 4, u64::MAX, 1 << 63, 0x401000] {
             assert_eq!(t.get(GuestAddr(pc)), None);

@@ -4,6 +4,7 @@
 use super::{BlockEntry, HostCode, JumpTable};
 use crate::ir::GuestAddr;
 use std::io;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A bump allocator over executable memory (see [`CodeCache::new`]).
 pub struct CodeCache {
@@ -18,6 +19,12 @@ pub struct CodeCache {
     jump_table: JumpTable,
     /// Moves on each time translations are dropped (see [`CodeCache::generation`]).
     generation: u64,
+    /// Set once a second guest thread exists: from then on code is never rewritten, so a
+    /// flush moves to a new region and jump table instead of rewinding (see [`Self::flush`]).
+    threaded: bool,
+    /// Regions and jump tables left by flushes in threaded mode, still mapped (other threads
+    /// may be running their code): (rw, rx, size, table).
+    retired: Vec<(*mut u8, *mut u8, usize, JumpTable)>,
 }
 
 // SAFETY: the cache owns its two mappings; they are only touched through `&mut self` (writes)
@@ -57,6 +64,8 @@ impl CodeCache {
                 used: 0,
                 jump_table: JumpTable::default(),
                 generation: 0,
+                threaded: false,
+                retired: Vec::new(),
             });
         }
         Self::new_double_mapped(size)
@@ -110,6 +119,8 @@ impl CodeCache {
                 used: 0,
                 jump_table: JumpTable::default(),
                 generation: 0,
+                threaded: false,
+                retired: Vec::new(),
             })
         }
     }
@@ -150,14 +161,40 @@ impl CodeCache {
         Some(HostCode(self.rx as usize + start))
     }
 
-    /// Overwrites already emitted code at executable-view address `at` (for chaining).
-    pub fn patch(&mut self, at: HostCode, bytes: &[u8]) {
+    /// Overwrites the 32-bit field of already emitted code at executable-view address `at`
+    /// (for chaining) with one atomic store, so that another thread running that code sees the
+    /// old field or the new one, never a mix: a 32-bit store when `at` is 4-aligned, else a
+    /// 16-byte compare-and-swap of the aligned 16 bytes that hold the field, which must not
+    /// straddle a 16-byte boundary (the x86-64 backend places its rel32 fields so).
+    pub fn patch_u32(&mut self, at: HostCode, value: u32) {
         let off = at.0.checked_sub(self.rx as usize).expect("patch address below the code cache");
-        assert!(off + bytes.len() <= self.used, "patch beyond emitted code");
-        // SAFETY: the range is inside emitted code of the rw mapping (asserted above). A block
-        // that may be running on this thread is not running now: patches happen in the
-        // dispatcher, between blocks.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.rw.add(off), bytes.len()) };
+        assert!(off + 4 <= self.used, "patch beyond emitted code");
+        if off.is_multiple_of(4) {
+            // SAFETY: the word is inside emitted code of the rw mapping and 4-aligned (the
+            // mapping is page-aligned), so it is a valid AtomicU32; every write to code goes
+            // through this cache under `&mut self`, and readers are instruction fetches.
+            unsafe { (*(self.rw.add(off) as *const AtomicU32)).store(value, Ordering::Release) };
+            return;
+        }
+        let base = off & !15;
+        assert!(off + 4 <= base + 16, "a patched field must not straddle a 16-byte boundary");
+        assert!(base + 16 <= self.size, "patch beyond the cache");
+        let shift = 8 * (off - base) as u32;
+        let mask = !(u128::from(u32::MAX) << shift);
+        let p = self.rw.wrapping_add(base) as *mut u128;
+        // SAFETY: `p` is 16-aligned (the mapping is page-aligned) and inside the rw mapping
+        // (checked above); the 16 bytes are emitted code (the rest of them, possibly free
+        // cache space, keeps its bytes), written only through this cache under `&mut self`.
+        let mut old = unsafe { p.read_volatile() };
+        loop {
+            let new = (old & mask) | (u128::from(value) << shift);
+            // SAFETY: as above.
+            let seen = unsafe { crate::host::atomic::cas128(p, old, new) };
+            if seen == old {
+                break;
+            }
+            old = seen;
+        }
     }
 
     /// Reads back emitted code (for disassembly in tests and `--stats` listings).
@@ -169,11 +206,39 @@ impl CodeCache {
         unsafe { std::slice::from_raw_parts(self.rw.add(off), len) }
     }
 
-    /// Forgets every block (the caller also clears its [`super::BlockMap`]).
+    /// From now on, other threads may run code of this cache while it is changed: a flush
+    /// keeps the old code mapped and unchanged (see [`Self::flush`]), and the jump table only
+    /// fills empty entries (see [`JumpTable::set_write_once`]).
+    pub fn set_threaded(&mut self) {
+        self.threaded = true;
+        self.jump_table.set_write_once();
+    }
+
+    /// Forgets every block (the caller also clears its [`super::BlockMap`]). Single-threaded,
+    /// the region is rewound. Threaded ([`Self::set_threaded`]), another thread may be running
+    /// the old code: the cache moves to a fresh region and a fresh jump table, and the old ones
+    /// stay mapped and unchanged for the rest of the process (the old code never jumps into
+    /// the new region by itself: its chain sites are never linked again, as the generation
+    /// moved on, and it probes its own jump table). Panics if no new region can be mapped
+    /// (the address space is exhausted).
     pub fn flush(&mut self) {
-        self.used = 0;
-        self.jump_table.clear();
         self.generation += 1;
+        if !self.threaded {
+            self.used = 0;
+            self.jump_table.clear();
+            return;
+        }
+        let double_mapped = self.rw != self.rx;
+        let fresh = if double_mapped { Self::new_double_mapped(self.size) } else { Self::new(self.size) };
+        let fresh = fresh.unwrap_or_else(|e| panic!("cannot map a new code cache region: {e}"));
+        let mut fresh = std::mem::ManuallyDrop::new(fresh);
+        let mut table = std::mem::take(&mut fresh.jump_table);
+        table.set_write_once();
+        let old_table = std::mem::replace(&mut self.jump_table, table);
+        self.retired.push((self.rw, self.rx, self.size, old_table));
+        self.rw = fresh.rw;
+        self.rx = fresh.rx;
+        self.used = 0;
     }
 
     /// Forgets the blocks the caller removed from its [`super::BlockMap`]: translated code no
@@ -207,12 +272,15 @@ impl CodeCache {
 
 impl Drop for CodeCache {
     fn drop(&mut self) {
-        // SAFETY: the mappings were created in `new` with `size` bytes and are not used after
-        // this.
-        unsafe {
-            libc::munmap(self.rw as *mut libc::c_void, self.size);
-            if self.rx != self.rw {
-                libc::munmap(self.rx as *mut libc::c_void, self.size);
+        let regions = self.retired.iter().map(|r| (r.0, r.1, r.2)).chain([(self.rw, self.rx, self.size)]);
+        for (rw, rx, size) in regions {
+            // SAFETY: the mappings were created in `new` with `size` bytes and are not used
+            // after this (a threaded cache is never dropped while the process runs guest code).
+            unsafe {
+                libc::munmap(rw as *mut libc::c_void, size);
+                if rx != rw {
+                    libc::munmap(rx as *mut libc::c_void, size);
+                }
             }
         }
     }

@@ -121,6 +121,10 @@ impl GuestRegs for A64State {
         self.sp = sp;
     }
 
+    fn set_thread_pointer(&mut self, tp: u64) {
+        self.tpidr_el0 = tp;
+    }
+
     fn push_signal_frame(&mut self, mem: &dyn GuestMm, d: &SignalDelivery) -> Result<(), Errno> {
         use frame::*;
         // arch/arm64/kernel/signal.c get_sigframe: a frame record {x29, x30} at the top, the

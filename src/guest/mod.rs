@@ -23,10 +23,12 @@ use crate::syscall::{AbiInfo, GuestAbi, GuestRegs};
 
 /// A guest ISA as the dispatcher and the syscall layer run it: its state struct, its frontend,
 /// and its syscall ABI.
-pub trait Guest {
-    /// The guest state struct: `#[repr(C)]`, with a [`StateHeader`] at offset 0.
-    type State: Default + Clone + 'static;
-    type Frontend: Frontend;
+pub trait Guest: 'static {
+    /// The guest state struct: `#[repr(C)]`, with a [`StateHeader`] at offset 0. `Send`: a
+    /// new guest thread's state is made by its parent's thread.
+    type State: Default + Clone + Send + 'static;
+    /// `Send`: every guest thread may translate.
+    type Frontend: Frontend + Send;
 
     fn frontend() -> Self::Frontend;
 

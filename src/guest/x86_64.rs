@@ -163,6 +163,10 @@ impl GuestRegs for X86State {
         self.gpr[reg::RSP] = sp;
     }
 
+    fn set_thread_pointer(&mut self, tp: u64) {
+        self.fs_base = tp;
+    }
+
     fn push_signal_frame(&mut self, mem: &dyn GuestMm, d: &SignalDelivery) -> Result<(), Errno> {
         use frame::*;
         // arch/x86/kernel/signal.c get_sigframe: below the red zone (or at the top of the

@@ -13,10 +13,17 @@
 //!
 //! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
 //! expensive work (translation, linking, syscalls) happens only on the rarer exits.
+//!
+//! Threads: every guest thread runs this loop ([`run_thread`]) on its own host thread, over
+//! one [`World`] (the dispatcher with its code cache, and the guest's environment) behind
+//! one mutex. A thread holds the lock except while it runs translated code and while it is in
+//! a system call that is forwarded unchanged to the host (read, futex, wait4, nanosleep, ...:
+//! the calls that block), so translation, linking, flushes and the syscall layer's records
+//! are only ever changed by one thread at a time, and a blocked thread does not stop others.
 
 use super::perfmap::PerfMap;
 use super::report::Profile;
-use super::signals::{self, IN_TRANSLATED_CODE};
+use super::signals;
 use super::stats::Stats;
 use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
@@ -25,8 +32,9 @@ use crate::guest::Guest;
 use crate::ir::protocol::ExitReason;
 use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
 use crate::memory::code::CodeSource;
+use crate::syscall::ForwardedCall;
 use hashbrown::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 /// What the syscall layer tells the dispatcher after a guest system call.
@@ -34,8 +42,13 @@ use std::time::Instant;
 pub enum SyscallAction {
     /// Continue at the guest's PC (normally the instruction after the syscall).
     Continue,
-    /// The guest exited (exit, exit_group) with this status.
+    /// A new guest thread was made (it waits for the world's lock): from now on several
+    /// threads run ([`Dispatcher::set_threaded`]); continue.
+    ContinueThreaded,
+    /// The guest process exited (exit_group, or exit of its last thread) with this status.
     Exit(i32),
+    /// This guest thread exited (exit with other threads alive) with this status.
+    ExitThread(i32),
     /// Guest code may have changed somewhere: drop every translation, then continue.
     FlushTranslations,
     /// Guest code in `[start, end)` may have changed (munmap/mprotect/mremap of code): drop
@@ -51,6 +64,17 @@ pub trait GuestEnv<S> {
     /// Runs one guest system call. Its number and arguments are in `state`, whose PC already
     /// points after the syscall instruction.
     fn syscall(&mut self, state: &mut S) -> SyscallAction;
+    /// [`Self::syscall`] in two halves: `Err` hands out a call that the dispatcher issues
+    /// with its lock released (one that may block), then gives its result to
+    /// [`Self::finish_syscall`]. By default the whole call runs in the first half.
+    fn begin_syscall(&mut self, state: &mut S) -> Result<SyscallAction, ForwardedCall> {
+        Ok(self.syscall(state))
+    }
+    /// The second half of a call that [`Self::begin_syscall`] handed out.
+    fn finish_syscall(&mut self, state: &mut S, call: ForwardedCall, result: i64) -> SyscallAction {
+        let _ = (state, call, result);
+        unreachable!("begin_syscall handed out no call")
+    }
     /// Delivers signal `sig` (host siginfo bytes `info`) to the guest's handler, with the
     /// state complete and its PC where the guest continues; `Some` if the guest must end.
     /// Test doubles without signal handling die by it.
@@ -81,10 +105,157 @@ pub enum DebugAction {
 /// How a guest run ended.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Outcome {
-    /// The guest called exit/exit_group with this status.
+    /// The guest process exits with this status (exit_group, or exit of its last thread).
     Exit(i32),
     /// The guest must die by this host signal (a trap such as SIGILL or SIGFPE).
     Signal(i32),
+    /// This thread exited (exit with other threads still running); the process goes on.
+    ThreadExit(i32),
+}
+
+/// Everything the guest's threads share: the dispatcher (translation, the code cache) and
+/// the guest's environment (memory, the syscall layer), behind one mutex (see the module
+/// documentation).
+pub struct World<'a, G: Guest, B: Backend, E> {
+    pub dispatcher: &'a mut Dispatcher<G, B>,
+    pub env: &'a mut E,
+}
+
+/// Locks the world; a thread that panicked with it held left it consistent enough for the
+/// others to finish (the panic ends the process anyway).
+pub fn lock<'w, 'a, G: Guest, B: Backend, E>(
+    world: &'w Mutex<World<'a, G, B, E>>,
+) -> MutexGuard<'w, World<'a, G, B, E>> {
+    world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs one guest thread from `G::pc(state)` until it exits, the process exits, or it
+/// traps; returns how, with the world still locked (so that nothing else changes the world
+/// while a process that ends reports on it).
+pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
+    world: &'w Mutex<World<'a, G, B, E>>,
+    state: &mut G::State,
+) -> (Outcome, MutexGuard<'w, World<'a, G, B, E>>) {
+    let mut w = lock(world);
+    let mut host = {
+        let World { dispatcher, env } = &mut *w;
+        dispatcher.block_at(G::pc(state), env.code())
+    };
+    // `--report` only: when translated code last returned (see `Stats::outside_code_time`).
+    let mut left_code = w.dispatcher.profile.is_some().then(Instant::now);
+    loop {
+        if w.dispatcher.debugged {
+            let World { dispatcher: d, env } = &mut *w;
+            match env.debug_stop(state) {
+                DebugAction::Run => {}
+                DebugAction::RunChangedCode => d.flush(),
+                DebugAction::End(outcome) => return (outcome, w),
+            }
+            // The debugger may have moved the PC.
+            host = d.block_at(G::pc(state), env.code());
+        }
+        if let Some(left) = left_code {
+            w.dispatcher.stats.outside_code_time += left.elapsed();
+        }
+        let entry = w.dispatcher.backend.entry();
+        let generation = w.dispatcher.cache.generation();
+        drop(w);
+        // Faults while translated code runs are the guest's (runtime::signals).
+        signals::set_in_translated_code(true);
+        // SAFETY: `state` is a live state struct of guest `G` (the only kind of block in this
+        // cache), `entry` is the backend's current entry and `host` the entry of a block
+        // that it compiled; neither is unmapped while the process runs (a flush rewinds the
+        // cache only while one thread exists, which is this one, not running translated code).
+        unsafe { B::enter_with(entry, (state as *mut G::State).cast(), host) };
+        signals::set_in_translated_code(false);
+        if left_code.is_some() {
+            left_code = Some(Instant::now());
+        }
+        w = lock(world);
+        w.dispatcher.stats.dispatcher_entries += 1;
+
+        // Field by field, not a copy of the whole header: the block has just stored these
+        // as single words, and a wider load of them would stall on store forwarding.
+        let header = G::header(state);
+        let (next, reason, arg) = (GuestAddr(header.next_pc), header.exit_reason, header.exit_arg);
+        let World { dispatcher: d, env } = &mut *w;
+        host = match ExitReason::from_u64(reason) {
+            Some(ExitReason::Lookup) => d.block_at_and_remember(next, env.code()),
+            Some(ExitReason::Chain) => {
+                d.block_at_and_link(ChainSite(arg as usize), next, env.code(), generation)
+            }
+            Some(ExitReason::Syscall) => {
+                let (guard, result) = syscall(world, w, state, next);
+                w = guard;
+                match result {
+                    Ok(host) => host,
+                    Err(exited) => return (exited, w),
+                }
+            }
+            Some(ExitReason::Invalidate) => {
+                d.flush();
+                d.block_at(next, env.code())
+            }
+            Some(ExitReason::Trap) => {
+                G::set_pc(state, next);
+                let sig = d.trap(next, arg);
+                return (Outcome::Signal(sig), w);
+            }
+            None => panic!("backend bug: unknown exit reason {reason}"),
+        };
+        if signals::pending() {
+            if reason != ExitReason::Syscall as u64 {
+                // (After a syscall the PC is set, and rt_sigreturn may have moved it.)
+                G::set_pc(state, next);
+            }
+            let World { dispatcher: d, env } = &mut *w;
+            while let Some((sig, info)) = signals::take_pending() {
+                if let Some(outcome) = env.deliver_signal(state, sig, &info) {
+                    return (outcome, w);
+                }
+            }
+            host = d.block_at(G::pc(state), env.code());
+        } else if w.dispatcher.debugged && reason != ExitReason::Syscall as u64 {
+            // The debugger sees the state complete, PC included.
+            G::set_pc(state, next);
+        }
+    }
+}
+
+/// Runs the guest's system call (with the world unlocked while a forwarded call blocks),
+/// then finds the block where the guest continues; `Err` if the thread or the process exited.
+#[allow(clippy::type_complexity)]
+fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
+    world: &'w Mutex<World<'a, G, B, E>>,
+    mut w: MutexGuard<'w, World<'a, G, B, E>>,
+    state: &mut G::State,
+    next: GuestAddr,
+) -> (MutexGuard<'w, World<'a, G, B, E>>, Result<HostCode, Outcome>) {
+    G::set_pc(state, next);
+    let started = Instant::now();
+    let action = match w.env.begin_syscall(state) {
+        Ok(action) => action,
+        Err(call) => {
+            drop(w);
+            let ret = call.issue();
+            w = lock(world);
+            w.env.finish_syscall(state, call, ret)
+        }
+    };
+    let World { dispatcher: d, env } = &mut *w;
+    d.stats.syscall_time += started.elapsed();
+    d.stats.syscalls += 1;
+    match action {
+        SyscallAction::Continue => {}
+        SyscallAction::ContinueThreaded => d.set_threaded(),
+        SyscallAction::FlushTranslations => d.flush(),
+        SyscallAction::InvalidateTranslations { start, end } => d.invalidate(start..end),
+        SyscallAction::Exit(status) => return (w, Err(Outcome::Exit(status))),
+        SyscallAction::ExitThread(status) => return (w, Err(Outcome::ThreadExit(status))),
+    }
+    // The syscall may have moved the PC (e.g. rt_sigreturn).
+    let host = d.block_at(G::pc(state), env.code());
+    (w, Ok(host))
 }
 
 /// The translator of one guest: its frontend, the host backend, the code cache and the map from
@@ -153,96 +324,19 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         &self.stats
     }
 
-    /// Runs the guest from `G::pc(state)` until it exits or traps.
+    /// Runs the guest from `G::pc(state)` on this thread alone until it exits or traps (see
+    /// [`run_thread`]).
     pub fn run(&mut self, state: &mut G::State, env: &mut impl GuestEnv<G::State>) -> Outcome {
-        // `--report` only: when translated code last returned (see `Stats::outside_code_time`).
-        let mut left_code = self.profile.is_some().then(Instant::now);
-        let mut host = self.block_at(G::pc(state), env.code());
-        loop {
-            if self.debugged {
-                match env.debug_stop(state) {
-                    DebugAction::Run => {}
-                    DebugAction::RunChangedCode => self.flush(),
-                    DebugAction::End(outcome) => return outcome,
-                }
-                // The debugger may have moved the PC.
-                host = self.block_at(G::pc(state), env.code());
-            }
-            if let Some(left) = left_code {
-                self.stats.outside_code_time += left.elapsed();
-            }
-            // Faults while translated code runs are the guest's (runtime::signals).
-            IN_TRANSLATED_CODE.store(true, Ordering::Relaxed);
-            // SAFETY: `state` is a live state struct of guest `G` (the only kind of block in
-            // this cache), and `host` is the entry of a block that `self.backend` compiled into
-            // `self.cache` since its last flush.
-            unsafe { self.backend.enter(&self.cache, (state as *mut G::State).cast(), host) };
-            IN_TRANSLATED_CODE.store(false, Ordering::Relaxed);
-            if left_code.is_some() {
-                left_code = Some(Instant::now());
-            }
-            self.stats.dispatcher_entries += 1;
-
-            // Field by field, not a copy of the whole header: the block has just stored these
-            // as single words, and a wider load of them would stall on store forwarding.
-            let header = G::header(state);
-            let (next, reason, arg) = (GuestAddr(header.next_pc), header.exit_reason, header.exit_arg);
-            host = match ExitReason::from_u64(reason) {
-                Some(ExitReason::Lookup) => self.block_at_and_remember(next, env.code()),
-                Some(ExitReason::Chain) => self.block_at_and_link(ChainSite(arg as usize), next, env.code()),
-                Some(ExitReason::Syscall) => match self.syscall(state, next, env) {
-                    Ok(host) => host,
-                    Err(exited) => return exited,
-                },
-                Some(ExitReason::Invalidate) => {
-                    self.flush();
-                    self.block_at(next, env.code())
-                }
-                Some(ExitReason::Trap) => {
-                    G::set_pc(state, next);
-                    return Outcome::Signal(self.trap(next, arg));
-                }
-                None => panic!("backend bug: unknown exit reason {reason}"),
-            };
-            if signals::pending() {
-                if reason != ExitReason::Syscall as u64 {
-                    // (After a syscall the PC is set, and rt_sigreturn may have moved it.)
-                    G::set_pc(state, next);
-                }
-                while let Some((sig, info)) = signals::take_pending() {
-                    if let Some(outcome) = env.deliver_signal(state, sig, &info) {
-                        return outcome;
-                    }
-                }
-                host = self.block_at(G::pc(state), env.code());
-            } else if self.debugged && reason != ExitReason::Syscall as u64 {
-                // The debugger sees the state complete, PC included.
-                G::set_pc(state, next);
-            }
-        }
+        let world = Mutex::new(World { dispatcher: self, env });
+        let (outcome, guard) = run_thread(&world, state);
+        drop(guard);
+        outcome
     }
 
-    /// Runs the guest's system call, then finds the block where the guest continues; `Err`
-    /// if the guest exited.
-    fn syscall(
-        &mut self,
-        state: &mut G::State,
-        next: GuestAddr,
-        env: &mut impl GuestEnv<G::State>,
-    ) -> Result<HostCode, Outcome> {
-        G::set_pc(state, next);
-        let started = Instant::now();
-        let action = env.syscall(state);
-        self.stats.syscall_time += started.elapsed();
-        self.stats.syscalls += 1;
-        match action {
-            SyscallAction::Continue => {}
-            SyscallAction::FlushTranslations => self.flush(),
-            SyscallAction::InvalidateTranslations { start, end } => self.invalidate(start..end),
-            SyscallAction::Exit(status) => return Err(Outcome::Exit(status)),
-        }
-        // The syscall may have moved the PC (e.g. rt_sigreturn).
-        Ok(self.block_at(G::pc(state), env.code()))
+    /// From now on several guest threads run: the code cache never rewinds (see
+    /// [`CodeCache::set_threaded`]).
+    pub fn set_threaded(&mut self) {
+        self.cache.set_threaded();
     }
 
     /// The host code of the block at `pc`, translated now if it is not in the cache.
@@ -275,10 +369,16 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     }
 
     /// [`Self::block_at`] for a chainable exit: also patches `site` to jump straight to the
-    /// target next time, unless finding the target flushed the cache (and with it the block
-    /// that holds `site`).
-    fn block_at_and_link(&mut self, site: ChainSite, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
-        let generation = self.cache.generation();
+    /// target next time, unless translations were dropped since the thread entered the code
+    /// that holds `site` (`generation`, the cache's generation then) or while finding the
+    /// target: the site's block may be gone (or, with several threads, in a retired region).
+    fn block_at_and_link(
+        &mut self,
+        site: ChainSite,
+        pc: GuestAddr,
+        code: &dyn CodeSource,
+        generation: u64,
+    ) -> HostCode {
         let target = self.block_at(pc, code);
         if self.cache.generation() == generation && !self.debugged {
             self.backend.link(&mut self.cache, site, target);
@@ -381,6 +481,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     /// Drops every translation (full cache, or guest code changed where no range is known).
     fn flush(&mut self) {
         self.cache.flush();
+        signals::set_code_range(self.cache.exec_range());
         self.blocks.clear();
         self.trap_messages.clear();
         self.backend.reset(&mut self.cache).expect("the backend's fixed code fits in an empty code cache");

@@ -13,7 +13,7 @@ pub mod report;
 pub mod signals;
 pub mod stats;
 
-pub use dispatcher::{DebugAction, Dispatcher, GuestEnv, Outcome, SyscallAction};
+pub use dispatcher::{lock, run_thread, DebugAction, Dispatcher, GuestEnv, Outcome, SyscallAction, World};
 pub use program::{die_by_signal, run_program, Options, StartError, StatsFormat, HOST_NAME};
 
 // What a program embedding the runtime also names: the exit reasons of translated code and

@@ -5,7 +5,7 @@
 use super::gdb::GdbStub;
 use super::perfmap::PerfMap;
 use super::report::{Isa, Profile, Report, ReportFormat, RunInfo, SyscallTally};
-use super::{DebugAction, Dispatcher, GuestEnv, Outcome, SyscallAction};
+use super::{lock, run_thread, DebugAction, Dispatcher, GuestEnv, Outcome, SyscallAction, World};
 use crate::backend::HostBackend;
 use crate::cache::CodeCache;
 use crate::guest::{GuestArch, LinuxGuest, WithGuest};
@@ -16,11 +16,13 @@ use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
 use crate::syscall::procfs::{ImageFile, ProcView};
 use crate::syscall::signal::Delivered;
-use crate::syscall::{GuestAbi, GuestRegs, SyscallLayer, SyscallOutcome};
+use crate::syscall::thread::{self as guest_thread, NewThread};
+use crate::syscall::{ForwardedCall, GuestAbi, GuestRegs, SyscallLayer, SyscallOutcome};
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::fmt;
-use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 /// What the command line asked for.
@@ -190,16 +192,30 @@ fn run_guest<G: LinuxGuest>(
             pages: program.file_pages.clone(),
         }),
     });
-    let mut env = SyscallEnv::<G> {
+    let env = SyscallEnv::<G> {
         memory,
         syscalls,
         tally: report.as_ref().map(|_| SyscallTally::default()),
         debugger,
-        guest: PhantomData,
+        world: None,
     };
+    // The world lives as long as the process: other guest threads may still run translated
+    // code (and hold references into it) while the main thread reports and exits.
+    let world: &'static GuestWorld<G> = Box::leak(Box::new(Mutex::new(World {
+        dispatcher: Box::leak(Box::new(dispatcher)),
+        env: Box::leak(Box::new(env)),
+    })));
+    lock(world).env.world = Some(world);
     let started = Instant::now();
     let pid = std::process::id();
-    let outcome = dispatcher.run(&mut state, &mut env);
+    let (outcome, mut w) = run_thread(world, &mut state);
+    if let Outcome::ThreadExit(status) = outcome {
+        // The main thread ends alone; the process goes on with the others (the kernel keeps
+        // it alive until the last thread ends).
+        drop(w);
+        exit_this_thread(status);
+    }
+    let World { dispatcher, env } = &mut *w;
     let wall = started.elapsed();
     if let Some(debugger) = &mut env.debugger {
         debugger.guest_ended(outcome);
@@ -232,8 +248,14 @@ fn run_guest<G: LinuxGuest>(
         let text = Report::build(run, dispatcher.stats(), &profile, tally, &symbols).render(format);
         write_report(file, &text, options.report.as_deref().unwrap_or(std::path::Path::new("?")));
     }
+    // Other guest threads stay stopped at their next return to the dispatcher until the
+    // process ends.
+    std::mem::forget(w);
     Ok(outcome)
 }
+
+/// What all threads of a guest of type `G` share (see [`World`]).
+type GuestWorld<G> = Mutex<World<'static, G, HostBackend, SyscallEnv<G>>>;
 
 /// The guest's world as the dispatcher sees it: code read from guest memory, syscalls run by
 /// the syscall layer with guest `G`'s ABI.
@@ -244,7 +266,102 @@ struct SyscallEnv<G: LinuxGuest> {
     tally: Option<SyscallTally>,
     /// `-g`: the gdb connection, asked before every guest instruction.
     debugger: Option<GdbStub<G>>,
-    guest: PhantomData<G>,
+    /// The world this environment is part of, for the threads it starts.
+    world: Option<&'static GuestWorld<G>>,
+}
+
+thread_local! {
+    /// `--report`: the number and start of this thread's syscall that runs unlocked.
+    static FORWARDED_START: Cell<Option<(u64, Instant)>> = const { Cell::new(None) };
+}
+
+/// Host stack of each guest thread's host thread (xlate's own frames: the dispatcher, the
+/// translator, helpers; the guest's stack is its own memory). The main thread's default.
+const THREAD_STACK: usize = 8 << 20;
+
+/// Ends this host thread alone (exit, not exit_group): the process goes on while other
+/// threads run.
+fn exit_this_thread(status: i32) -> ! {
+    // SAFETY: the exit syscall ends only the calling thread; nothing of it is used after
+    // (its stack is not freed: the host thread of main is never joined).
+    unsafe { libc::syscall(libc::SYS_exit, status as libc::c_long) };
+    unreachable!("exit returned")
+}
+
+/// A guest thread's host thread, after its loop ended: the thread ends, or the process.
+fn finish_thread<G: LinuxGuest>(
+    outcome: Outcome,
+    w: MutexGuard<'_, World<'static, G, HostBackend, SyscallEnv<G>>>,
+) {
+    match outcome {
+        Outcome::ThreadExit(_) => drop(w),
+        // The world stays locked: no thread translates or runs a syscall through xlate again.
+        Outcome::Exit(status) => std::process::exit(status),
+        Outcome::Signal(sig) => die_by_signal(sig),
+    }
+}
+
+impl<G: LinuxGuest> SyscallEnv<G>
+where
+    G::State: GuestRegs + Send,
+{
+    /// clone of a thread: a host thread runs the child's guest state; returns its tid, or
+    /// -errno.
+    fn spawn_thread(&mut self, parent: &G::State, request: NewThread) -> i64 {
+        let Some(world) = self.world else { return -i64::from(libc::ENOSYS) };
+        let mut child = parent.clone();
+        child.set_syscall_result(0);
+        if request.stack != 0 {
+            child.set_stack_pointer(request.stack);
+        }
+        if request.has(libc::CLONE_SETTLS) {
+            child.set_thread_pointer(request.tls);
+        }
+        let (tid_sender, tid) = std::sync::mpsc::sync_channel(1);
+        guest_thread::thread_created();
+        let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn(move || {
+            let _ = tid_sender.send(guest_thread::start_thread(&request));
+            // Waits here for the world's lock until the parent's clone has returned.
+            let (outcome, w) = run_thread(world, &mut child);
+            finish_thread::<G>(outcome, w);
+        });
+        if spawned.is_err() {
+            guest_thread::thread_not_created();
+            return -i64::from(libc::EAGAIN);
+        }
+        let tid = tid.recv().unwrap_or(-i64::from(libc::EAGAIN));
+        guest_thread::write_tids(&self.memory, &request, tid);
+        tid
+    }
+
+    fn action(&mut self, state: &mut G::State, outcome: SyscallOutcome) -> SyscallAction {
+        match outcome {
+            SyscallOutcome::Continue => SyscallAction::Continue,
+            SyscallOutcome::Exit(status) => SyscallAction::Exit(status),
+            SyscallOutcome::ExitThread(status) => SyscallAction::ExitThread(status),
+            SyscallOutcome::NewThread(request) => {
+                let tid = self.spawn_thread(state, request);
+                state.set_syscall_result(tid as u64);
+                if tid > 0 {
+                    SyscallAction::ContinueThreaded
+                } else {
+                    SyscallAction::Continue
+                }
+            }
+            SyscallOutcome::CodeModified { addr, len } => {
+                SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
+            }
+        }
+    }
+
+    fn tally(&mut self, number: u64, started: Instant) {
+        if let Some(tally) = &mut self.tally {
+            match <G::Abi as GuestAbi>::INFO.table.sysno(number) {
+                Some(sys) => tally.record(sys.name(), started.elapsed()),
+                None => tally.record(&format!("unknown ({number})"), started.elapsed()),
+            }
+        }
+    }
 }
 
 /// Writes the finished report; a failure is one line on stderr (the guest's own exit status
@@ -258,26 +375,36 @@ fn write_report(mut file: std::fs::File, text: &str, path: &std::path::Path) {
 
 impl<G: LinuxGuest> GuestEnv<G::State> for SyscallEnv<G>
 where
-    G::State: GuestRegs,
+    G::State: GuestRegs + Send,
 {
     fn code(&self) -> &dyn CodeSource {
         &self.memory
     }
 
     fn syscall(&mut self, state: &mut G::State) -> SyscallAction {
-        let started = self.tally.as_ref().map(|_| (state.syscall_number(), Instant::now()));
-        let outcome = self.syscalls.handle::<G::Abi>(state, &mut self.memory);
-        if let (Some(tally), Some((number, started))) = (&mut self.tally, started) {
-            match <G::Abi as GuestAbi>::INFO.table.sysno(number) {
-                Some(sys) => tally.record(sys.name(), started.elapsed()),
-                None => tally.record(&format!("unknown ({number})"), started.elapsed()),
+        match self.begin_syscall(state) {
+            Ok(action) => action,
+            Err(call) => {
+                let ret = call.issue();
+                self.finish_syscall(state, call, ret)
             }
         }
-        match outcome {
-            SyscallOutcome::Continue => SyscallAction::Continue,
-            SyscallOutcome::Exit(status) => SyscallAction::Exit(status),
-            SyscallOutcome::CodeModified { addr, len } => {
-                SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
+    }
+
+    fn begin_syscall(&mut self, state: &mut G::State) -> Result<SyscallAction, ForwardedCall> {
+        let started = (state.syscall_number(), Instant::now());
+        match self.syscalls.begin::<G::Abi>(state, &mut self.memory) {
+            Ok(outcome) => {
+                if self.tally.is_some() {
+                    self.tally(started.0, started.1);
+                }
+                Ok(self.action(state, outcome))
+            }
+            Err(call) => {
+                if self.tally.is_some() {
+                    FORWARDED_START.with(|c| c.set(Some(started)));
+                }
+                Err(call)
             }
         }
     }
@@ -287,6 +414,14 @@ where
             Some(debugger) => debugger.before_insn(state, &mut self.memory),
             None => DebugAction::Run,
         }
+    }
+
+    fn finish_syscall(&mut self, state: &mut G::State, call: ForwardedCall, result: i64) -> SyscallAction {
+        if let Some((number, started)) = FORWARDED_START.with(|c| c.take()) {
+            self.tally(number, started);
+        }
+        let outcome = self.syscalls.finish(state, call, result);
+        self.action(state, outcome)
     }
 
     fn deliver_signal(&mut self, state: &mut G::State, sig: i32, info: &[u8; 128]) -> Option<Outcome> {

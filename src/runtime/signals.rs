@@ -23,23 +23,42 @@
 //!
 //! Asynchronous delivery: for a signal with a guest handler, the syscall layer installs
 //! [`on_guest_signal`] (through the hook it offers). It records the signal and its siginfo in
-//! [`PENDING`]/[`INFO`] and returns; the dispatcher checks [`pending`] after every return from
+//! the interrupted thread's own record (a thread-local) and returns; the dispatcher checks [`pending`] after every return from
 //! translated code and has the syscall layer build the guest's frame there, at a block
 //! boundary, where the guest state is complete in memory. A blocking host syscall interrupted
 //! by it returns EINTR (or is restarted by the kernel when the guest asked for SA_RESTART).
 //!
 //! Guest dispositions are read from [`crate::syscall::signal::guest_handler`], which is
-//! async-signal-safe (atomics). "Translated code is running" is [`IN_TRANSLATED_CODE`], set by
-//! the dispatcher around each entry into the code cache.
+//! async-signal-safe (atomics). "Translated code is running" is a per-thread flag set by the
+//! dispatcher around each entry into the code cache ([`set_in_translated_code`]).
 
 use crate::syscall::signal::{guest_handler, set_host_handler_installer, set_inherited_handler, SIG_IGN};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-/// True while the dispatcher's thread runs translated code (and the helpers it calls).
-pub(crate) static IN_TRANSLATED_CODE: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// True while this thread runs translated code (and the helpers it calls). Each guest
+    /// thread has its own host thread, so this is per thread; const-initialised and without
+    /// a destructor, it is a plain thread-local word that the host handler may read.
+    static IN_TRANSLATED_CODE: AtomicBool = const { AtomicBool::new(false) };
+    /// This thread's signals recorded for delivery to guest handlers (see [`Pending`]).
+    static PENDING: Pending = const { Pending::new() };
+}
+
+/// Marks whether this thread runs translated code now (the dispatcher, around each entry).
+#[inline]
+pub fn set_in_translated_code(running: bool) {
+    IN_TRANSLATED_CODE.with(|f| f.store(running, Ordering::Relaxed));
+}
 /// The executable range of the code cache, `[start, end)`.
 static CODE_START: AtomicUsize = AtomicUsize::new(0);
 static CODE_END: AtomicUsize = AtomicUsize::new(0);
+
+/// Records the code cache's executable range (it moves when a threaded cache is flushed;
+/// code in retired regions is still known as the guest's by the per-thread flag).
+pub fn set_code_range(code_range: std::ops::Range<usize>) {
+    CODE_START.store(code_range.start, Ordering::Relaxed);
+    CODE_END.store(code_range.end, Ordering::Relaxed);
+}
 
 /// The signals whose host handler is the runtime's.
 pub const RUNTIME_SIGNALS: [i32; 2] = [libc::SIGSEGV, libc::SIGBUS];
@@ -138,7 +157,7 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
     let (si_code, addr, pc) = unsafe { ((*info).si_code, (*info).si_addr() as usize, interrupted_pc(ctx)) };
     let in_cache = (CODE_START.load(Ordering::Relaxed)..CODE_END.load(Ordering::Relaxed)).contains(&pc);
-    let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.load(Ordering::Relaxed));
+    let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.with(|f| f.load(Ordering::Relaxed)));
     match respond(origin, guest_handler(sig)) {
         Response::Ignore => {}
         // SAFETY: `info` is the kernel's siginfo for this handler.
@@ -168,46 +187,61 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     }
 }
 
-/// Signals recorded for delivery to guest handlers: bit `sig - 1`.
-static PENDING: AtomicU64 = AtomicU64::new(0);
-/// The siginfo of each recorded signal, as 16 words (the last one recorded wins, as standard
-/// signals coalesce in the kernel too).
-static INFO: [[AtomicU64; 16]; 64] = [const { [const { AtomicU64::new(0) }; 16] }; 64];
+/// One thread's signals recorded for delivery to its guest handlers. The kernel picks the
+/// thread that takes a process-directed signal (one that does not block it), and that thread
+/// delivers it, as the kernel would deliver it to that thread.
+struct Pending {
+    /// Bit `sig - 1` for each recorded signal.
+    set: AtomicU64,
+    /// The siginfo of each recorded signal, as 16 words (the last one recorded wins, as
+    /// standard signals coalesce in the kernel too).
+    info: [[AtomicU64; 16]; 64],
+}
 
-/// Whether a signal waits for delivery to a guest handler (one relaxed load: the dispatcher
-/// asks after every return from translated code).
+impl Pending {
+    const fn new() -> Pending {
+        Pending { set: AtomicU64::new(0), info: [const { [const { AtomicU64::new(0) }; 16] }; 64] }
+    }
+}
+
+/// Whether a signal waits for delivery to a guest handler on this thread (one relaxed load:
+/// the dispatcher asks after every return from translated code).
 #[inline]
 pub fn pending() -> bool {
-    PENDING.load(Ordering::Relaxed) != 0
+    PENDING.with(|p| p.set.load(Ordering::Relaxed) != 0)
 }
 
-/// Takes the lowest recorded signal and its siginfo bytes.
+/// Takes this thread's lowest recorded signal and its siginfo bytes.
 pub fn take_pending() -> Option<(i32, [u8; 128])> {
-    let set = PENDING.load(Ordering::Acquire);
-    if set == 0 {
-        return None;
-    }
-    let sig = set.trailing_zeros() as i32 + 1;
-    PENDING.fetch_and(!(1 << (sig - 1)), Ordering::AcqRel);
-    let mut info = [0u8; 128];
-    for (i, w) in INFO[sig as usize - 1].iter().enumerate() {
-        info[8 * i..8 * i + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
-    }
-    Some((sig, info))
+    PENDING.with(|p| {
+        let set = p.set.load(Ordering::Acquire);
+        if set == 0 {
+            return None;
+        }
+        let sig = set.trailing_zeros() as i32 + 1;
+        p.set.fetch_and(!(1 << (sig - 1)), Ordering::AcqRel);
+        let mut info = [0u8; 128];
+        for (i, w) in p.info[sig as usize - 1].iter().enumerate() {
+            info[8 * i..8 * i + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+        Some((sig, info))
+    })
 }
 
-/// Records `sig` with its siginfo for delivery.
+/// Records `sig` with its siginfo for delivery on this thread.
 ///
 /// # Safety
 /// `info` points to a readable 128-byte siginfo_t.
 unsafe fn record(sig: i32, info: *const libc::siginfo_t) {
-    let Some(slot) = INFO.get(sig as usize - 1) else { return };
-    let words = info as *const u64;
-    for (i, w) in slot.iter().enumerate() {
-        // SAFETY: siginfo_t is 128 bytes and 8-aligned, per the contract.
-        w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
-    }
-    PENDING.fetch_or(1 << (sig - 1), Ordering::Release);
+    PENDING.with(|p| {
+        let Some(slot) = p.info.get((sig as usize).wrapping_sub(1)) else { return };
+        let words = info as *const u64;
+        for (i, w) in slot.iter().enumerate() {
+            // SAFETY: siginfo_t is 128 bytes and 8-aligned, per the contract.
+            w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
+        }
+        p.set.fetch_or(1 << (sig - 1), Ordering::Release);
+    })
 }
 
 /// The host handler for a signal with a guest handler: records it (see the module docs).

@@ -322,6 +322,7 @@ mod tests {
             None
         }
         fn set_stack_pointer(&mut self, _sp: u64) {}
+        fn set_thread_pointer(&mut self, _tp: u64) {}
         fn push_signal_frame(&mut self, _mem: &dyn GuestMm, _d: &SignalDelivery) -> Result<(), Errno> {
             Err(libc::EFAULT)
         }

@@ -40,6 +40,7 @@ pub mod process;
 pub mod procfs;
 pub mod signal;
 pub mod strace;
+pub mod thread;
 pub mod treatment;
 
 pub use abi::AbiInfo;
@@ -126,6 +127,11 @@ pub enum SyscallOutcome {
     Continue,
     /// The guest process ends with this status (exit_group, or exit of the only thread).
     Exit(i32),
+    /// This guest thread ends (exit with other threads alive); its CLONE_CHILD_CLEARTID word
+    /// has been cleared and woken already.
+    ExitThread(i32),
+    /// clone of a thread: the runtime starts it ([`thread::NewThread`]) and writes the result.
+    NewThread(thread::NewThread),
     /// Guest memory in `[addr, addr + len)` that may hold translated code was unmapped,
     /// remapped or made non-executable: translations of it must be dropped, then continue.
     CodeModified { addr: u64, len: u64 },
@@ -150,6 +156,9 @@ pub trait GuestRegs {
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
     /// Sets the stack pointer (the child side of `clone` with a new stack).
     fn set_stack_pointer(&mut self, sp: u64);
+    /// Sets the thread pointer (`clone` with CLONE_SETTLS): x86-64's fs base, AArch64's
+    /// TPIDR_EL0.
+    fn set_thread_pointer(&mut self, tp: u64);
     /// Delivers a signal to a guest handler: writes the guest's own `rt_sigframe` (the kernel's
     /// layout for this ISA: siginfo, ucontext with the registers, FP/SIMD state and the mask
     /// in `d.old_mask`) below the stack pointer or at the top of `d.stack`, and sets the
@@ -177,6 +186,10 @@ pub(crate) enum Action {
     RetCodeModified { ret: i64, addr: u64, len: u64 },
     /// The process ends; nothing is returned to the guest.
     Exit(i32),
+    /// This thread ends; nothing is returned to the guest.
+    ExitThread(i32),
+    /// A new thread is to be started by the runtime.
+    NewThread(thread::NewThread),
     /// The call rewrote the guest's registers itself (rt_sigreturn): no result is written.
     RegistersRestored,
 }
@@ -261,12 +274,43 @@ impl SyscallLayer {
         state: &mut impl GuestRegs,
         memory: &mut dyn GuestMm,
     ) -> SyscallOutcome {
+        match self.begin::<A>(state, memory) {
+            Ok(outcome) => outcome,
+            Err(call) => {
+                let ret = call.issue();
+                self.finish(state, call, ret)
+            }
+        }
+    }
+
+    /// The first half of [`Self::handle`]: runs the call, or for a call that is forwarded to
+    /// the same host call unchanged (and may block: read, futex, wait4, ...), returns it as
+    /// `Err` so that the runtime can issue it ([`ForwardedCall::issue`]) with no lock held,
+    /// then pass its result to [`Self::finish`].
+    pub fn begin<A: GuestAbi>(
+        &mut self,
+        state: &mut impl GuestRegs,
+        memory: &mut dyn GuestMm,
+    ) -> Result<SyscallOutcome, ForwardedCall> {
         let nr = state.syscall_number();
         let args = state.syscall_args();
         let action = {
             let mut cx = Ctx { abi: A::INFO, mem: memory, regs: state };
-            self.run(&mut cx, nr, args)
+            self.run(&mut cx, nr, args)?
         };
+        Ok(Self::outcome(state, action))
+    }
+
+    /// The second half of [`Self::handle`] for a call [`Self::begin`] handed out.
+    pub fn finish(&mut self, state: &mut impl GuestRegs, call: ForwardedCall, ret: i64) -> SyscallOutcome {
+        let action = Action::Ret(ret);
+        if self.strace {
+            strace::result(call.sys, &action, None, None);
+        }
+        Self::outcome(state, action)
+    }
+
+    fn outcome(state: &mut impl GuestRegs, action: Action) -> SyscallOutcome {
         match action {
             Action::Ret(ret) => {
                 state.set_syscall_result(ret as u64);
@@ -277,6 +321,8 @@ impl SyscallLayer {
                 SyscallOutcome::CodeModified { addr, len }
             }
             Action::Exit(status) => SyscallOutcome::Exit(status),
+            Action::ExitThread(status) => SyscallOutcome::ExitThread(status),
+            Action::NewThread(request) => SyscallOutcome::NewThread(request),
             Action::RegistersRestored => SyscallOutcome::Continue,
         }
     }
@@ -299,13 +345,14 @@ impl SyscallLayer {
         (self.sysroot.as_ref(), self.sysroot_explicit)
     }
 
-    /// Looks the number up, traces, and dispatches.
-    fn run(&mut self, cx: &mut Ctx, nr: u64, args: [u64; 6]) -> Action {
+    /// Looks the number up, traces, and dispatches; `Err` for a call to forward unchanged to
+    /// the same host call (see [`Self::begin`]).
+    fn run(&mut self, cx: &mut Ctx, nr: u64, args: [u64; 6]) -> Result<Action, ForwardedCall> {
         let Some(sys) = cx.abi.table.sysno(nr) else {
             if self.strace {
                 strace::unknown(nr);
             }
-            return err(libc::ENOSYS);
+            return Ok(err(libc::ENOSYS));
         };
         if self.strace {
             strace::call(sys, &args, cx.abi, &*cx.mem);
@@ -313,11 +360,18 @@ impl SyscallLayer {
         let mut redirected = None;
         let (action, refused) = match treatment::treatment(sys) {
             treatment::Treatment::Refused { errno, reason } => (err(errno), Some(reason)),
-            _ => match memory::check_pointers(&*cx.mem, sys, &args) {
+            t => match memory::check_pointers(&*cx.mem, sys, &args) {
                 Ok(()) => {
                     let mut args = args;
                     redirected = paths::redirect(self.sysroot.as_ref(), sys, &mut args, &*cx.mem);
-                    (self.dispatch(cx, sys, args), None)
+                    // A redirected path lives in `redirected`: such a call runs here, under
+                    // the lock, not as a forwarded call after it.
+                    match (t, host::number(sys), &redirected) {
+                        (treatment::Treatment::Forwarded, Some(host_nr), None) => {
+                            return Err(ForwardedCall { sys, host_nr, args })
+                        }
+                        _ => (self.dispatch(cx, sys, args), None),
+                    }
                 }
                 Err(e) => (err(e), None),
             },
@@ -325,7 +379,7 @@ impl SyscallLayer {
         if self.strace {
             strace::result(sys, &action, refused, redirected.as_ref().map(|r| r.path.as_bytes()));
         }
-        action
+        Ok(action)
     }
 
     /// One arm per group of calls that share a handler; everything not listed is forwarded
@@ -335,7 +389,9 @@ impl SyscallLayer {
         use Sysno::*;
         match sys {
             brk | mmap | munmap | mprotect | mremap => memory::handle(cx, sys, a),
-            exit | exit_group => Action::Exit(a[0] as i32),
+            exit_group => Action::Exit(a[0] as i32),
+            exit => thread::exit(cx, a[0] as i32),
+            set_tid_address => thread::set_tid_address(a[0]),
             arch_prctl => process::arch_prctl(cx, a),
             uname => process::uname(cx, a),
             clone | fork | vfork | clone3 => process::spawn(cx, sys, a),
@@ -376,6 +432,21 @@ impl SyscallLayer {
             epoll_ctl | epoll_wait | epoll_pwait | epoll_pwait2 => fs::epoll(cx, sys, a),
             _ => Action::Ret(forward(cx, sys, a)),
         }
+    }
+}
+
+/// A guest call forwarded unchanged to the same host call: see [`SyscallLayer::begin`].
+#[derive(Clone, Copy, Debug)]
+pub struct ForwardedCall {
+    sys: Sysno,
+    host_nr: u32,
+    args: [u64; 6],
+}
+
+impl ForwardedCall {
+    /// Issues the host call; its result or -errno. Touches nothing of xlate's own state.
+    pub fn issue(&self) -> i64 {
+        host::syscall(self.host_nr, self.args)
     }
 }
 

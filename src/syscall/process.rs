@@ -113,15 +113,17 @@ pub(crate) fn uname(cx: &mut Ctx, a: [u64; 6]) -> Action {
     }
 }
 
-/// fork, vfork, clone, clone3, execve.
+/// fork, vfork, clone.
 ///
 /// A new process is a copy of xlate with the guest in it, so fork is safe: the child
-/// continues the same translated program. vfork is run as fork (allowed by POSIX; the parent
-/// does not wait). clone without CLONE_VM or CLONE_THREAD is a fork with extras (the tid
-/// stores glibc's fork asks for, a new stack); clone(CLONE_VM | CLONE_VFORK), as posix_spawn
-/// uses it, is run as a fork on the given stack, as qemu-user does. Threads (CLONE_VM without
-/// CLONE_VFORK, CLONE_THREAD), clone3 and execve return -ENOSYS: glibc falls back from clone3
-/// to clone, and execve of the guest's target would have to start a new xlate.
+/// continues the same translated program (only the calling thread, as in the kernel; the
+/// runtime holds its lock across the call, so no other thread holds it in the child). vfork
+/// is run as fork (allowed by POSIX; the parent does not wait). clone without CLONE_VM or
+/// CLONE_THREAD is a fork with extras (the tid stores glibc's fork asks for, a new stack);
+/// clone(CLONE_VM | CLONE_VFORK), as posix_spawn uses it, is run as a fork on the given
+/// stack, as qemu-user does. A thread (CLONE_THREAD, or CLONE_VM without CLONE_VFORK) is
+/// [`super::thread::clone_thread`]. clone3 is refused (see `treatment`): glibc and musl fall
+/// back to clone.
 pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
     match sys {
         Sysno::fork | Sysno::vfork => Action::Ret(fork(cx, 0, 0, 0, 0)),
@@ -130,10 +132,8 @@ pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
             let stack = a[1];
             let parent_tid = a[2];
             let child_tid = if cx.abi.clone_tls_before_child_tid { a[4] } else { a[3] };
-            let vm = libc::CLONE_VM as u64;
-            let vfork = libc::CLONE_VFORK as u64;
-            if flags & libc::CLONE_THREAD as u64 != 0 || (flags & vm != 0 && flags & vfork == 0) {
-                return err(libc::ENOSYS);
+            if super::thread::is_thread_clone(flags) {
+                return super::thread::clone_thread(cx, a);
             }
             // Flags a fork honours by itself (or that only matter with shared memory), and
             // the ones this emulation applies.
@@ -172,9 +172,8 @@ fn fork(cx: &mut Ctx, flags: u64, stack: u64, parent_tid: u64, child_tid: u64) -
     if has(libc::CLONE_CHILD_SETTID) {
         let _ = write_bytes(&*cx.mem, child_tid, &tid.to_le_bytes());
     }
-    if has(libc::CLONE_CHILD_CLEARTID) {
-        host::call(Sysno::set_tid_address, [child_tid, 0, 0, 0, 0, 0]);
-    }
+    super::thread::after_fork_child();
+    super::thread::set_clear_child_tid(if has(libc::CLONE_CHILD_CLEARTID) { child_tid } else { 0 });
     if stack != 0 {
         cx.regs.set_stack_pointer(stack);
     }

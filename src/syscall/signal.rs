@@ -111,15 +111,12 @@ impl KernelSigaction {
     }
 }
 
-/// What the layer records about signals and robust futex lists for the guest process.
+/// What the layer records about signals for the guest process (the per-thread records, the
+/// alternate stack and the robust list, are in [`super::thread`]).
 pub struct SignalState {
     /// Dispositions the guest set, by signal number - 1; `None` until it sets one (then the
     /// host's inherited disposition is reported).
     actions: [Option<KernelSigaction>; NSIG],
-    /// The alternate signal stack (ss_sp, ss_flags, ss_size), if set.
-    altstack: Option<(u64, i32, u64)>,
-    /// set_robust_list's (head, len).
-    robust_list: (u64, u64),
     /// Where the sigreturn trampoline is mapped in the guest, once it is.
     trampoline: Option<u64>,
 }
@@ -179,7 +176,7 @@ fn resend_default(sig: i32) {
 
 impl Default for SignalState {
     fn default() -> Self {
-        SignalState { actions: [None; NSIG], altstack: None, robust_list: (0, 0), trampoline: None }
+        SignalState { actions: [None; NSIG], trampoline: None }
     }
 }
 
@@ -319,8 +316,9 @@ impl SignalState {
                 }
             }
         };
-        let altstack = self.altstack.unwrap_or((0, SS_DISABLE, 0));
-        let stack_top = match self.altstack {
+        let thread_altstack = super::thread::altstack();
+        let altstack = thread_altstack.unwrap_or((0, SS_DISABLE, 0));
+        let stack_top = match thread_altstack {
             Some((sp, _, size)) if act.flags & SA_ONSTACK != 0 => Some(sp + size),
             _ => None,
         };
@@ -400,7 +398,7 @@ impl SignalState {
     /// sigaltstack(ss, old_ss), recorded. `stack_t` is (void *ss_sp; int ss_flags; size_t
     /// ss_size) on both ABIs: 24 bytes.
     fn sigaltstack(&mut self, cx: &mut Ctx, a: [u64; 6]) -> Action {
-        let (sp, flags, size) = self.altstack.unwrap_or((0, SS_DISABLE, 0));
+        let (sp, flags, size) = super::thread::altstack().unwrap_or((0, SS_DISABLE, 0));
         let old = {
             let mut b = [0u8; 24];
             b[..8].copy_from_slice(&sp.to_le_bytes());
@@ -421,12 +419,12 @@ impl SignalState {
                 return err(libc::EINVAL);
             }
             if mode == SS_DISABLE {
-                self.altstack = None;
+                super::thread::set_altstack(None);
             } else {
                 if new_size < cx.abi.min_sigstksz {
                     return err(libc::ENOMEM);
                 }
-                self.altstack = Some((new_sp, new_flags, new_size));
+                super::thread::set_altstack(Some((new_sp, new_flags, new_size)));
             }
         }
         if a[1] != 0 {
@@ -437,8 +435,9 @@ impl SignalState {
         Action::Ret(0)
     }
 
-    /// set_robust_list is recorded (xlate's own libc keeps its list registered with the
-    /// kernel); get_robust_list of this process answers the record.
+    /// set_robust_list is recorded per thread (xlate's own libc keeps its list registered with
+    /// the kernel, and the kernel would walk the guest's list when the host thread ends, after
+    /// the guest may have freed it); get_robust_list of this thread answers the record.
     pub(crate) fn robust_list(&mut self, cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         // sizeof(struct robust_list_head) on 64-bit ABIs.
         const HEAD_SIZE: u64 = 24;
@@ -446,14 +445,14 @@ impl SignalState {
             if a[1] != HEAD_SIZE {
                 return err(libc::EINVAL);
             }
-            self.robust_list = (a[0], a[1]);
+            super::thread::set_robust_list((a[0], a[1]));
             return Action::Ret(0);
         }
         let pid = a[0] as i32;
-        if pid != 0 && pid as u32 != std::process::id() {
+        if pid != 0 && i64::from(pid) != host::call(Sysno::gettid, [0; 6]) {
             return Action::Ret(forward(cx, sys, a));
         }
-        let (head, len) = self.robust_list;
+        let (head, len) = super::thread::robust_list();
         if let Err(e) = write_bytes(&*cx.mem, a[1], &head.to_le_bytes())
             .and_then(|()| write_bytes(&*cx.mem, a[2], &len.to_le_bytes()))
         {

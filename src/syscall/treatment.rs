@@ -51,7 +51,7 @@ pub fn treatment(sys: Sysno) -> Treatment {
         rt_sigsuspend | utime | statfs | fstatfs | getpriority | setpriority | sched_getparam |
         sched_getscheduler | sched_get_priority_max | sched_get_priority_min | prctl | setrlimit |
         sync | gettid | readahead | tkill | time | futex | sched_setaffinity | sched_getaffinity |
-        epoll_create | getdents64 | set_tid_address | fadvise64 | timer_create | timer_settime |
+        epoll_create | getdents64 | fadvise64 | timer_create | timer_settime |
         timer_gettime | timer_delete | clock_gettime | clock_getres | clock_nanosleep | tgkill |
         utimes | waitid | inotify_init | inotify_add_watch | inotify_rm_watch | mkdirat | mknodat |
         fchownat | futimesat | unlinkat | renameat | linkat | symlinkat | fchmodat | faccessat |
@@ -82,13 +82,15 @@ pub fn treatment(sys: Sysno) -> Treatment {
         fanotify_init | fcntl | readlink | readlinkat | epoll_ctl | epoll_wait | epoll_pwait |
         epoll_pwait2 => Converted,
         brk | mmap | munmap | mprotect | mremap | pkey_mprotect | shmat | shmdt | exit |
-        exit_group | arch_prctl | uname | clone | fork | vfork | clone3 | execve | execveat |
+        exit_group | arch_prctl | uname | clone | fork | vfork | set_tid_address | execve | execveat |
         set_robust_list | get_robust_list | rt_sigaction | sigaltstack | rt_sigreturn => Emulated,
         create_module | get_kernel_syms | query_module | nfsservctl | getpmsg | putpmsg
         | afs_syscall | tuxcall | security | vserver | epoll_ctl_old | epoll_wait_old | _sysctl
         | lookup_dcookie | uselib => GONE,
         ustat | sysfs => refused(libc::ENOSYS,
             "obsolete: asm-generic dropped it and no current libc calls it"),
+        clone3 => refused(libc::ENOSYS,
+            "glibc and musl fall back to clone, which xlate implements (threads and forks)"),
         rseq => refused(libc::ENOSYS,
             "the kernel would restart critical sections at host addresses; glibc runs without it"),
         ptrace => refused(libc::ENOSYS,

@@ -48,7 +48,9 @@ impl Emitter {
     }
 
     /// Jumps straight to the block for guest address `pc` if the jump table has it; falls
-    /// through otherwise. The index computation is `JumpTable::index`.
+    /// through otherwise. The index computation is `JumpTable::index`. The entry's pc is read
+    /// with acquire, then its code: another thread may be filling the entry (see
+    /// `crate::cache::jump_table`).
     fn probe_jump_table(&mut self, pc: u8) {
         const { assert!(jump_table::ENTRIES.is_power_of_two()) };
         let mask = (jump_table::ENTRIES - 1) as u64;
@@ -58,9 +60,10 @@ impl Emitter {
             ; eor X(S3), X(S3), X(pc), lsr #14
             ; and XSP(S3), X(S3), #mask
             ; add X(S2), X(S2), X(S3), lsl #4
-            ; ldp X(S3), X(S4), [X(S2)]
+            ; ldar X(S3), [X(S2)]
             ; cmp X(S3), X(pc)
             ; b.ne >miss
+            ; ldr X(S4), [X(S2), #8]
             ; br X(S4)
             ; miss:
         );

@@ -142,7 +142,7 @@ impl Backend for Aarch64Backend {
 
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode) {
         let insn = encode_b(site.0, target.0);
-        cache.patch(HostCode(site.0), &insn.to_le_bytes());
+        cache.patch_u32(HostCode(site.0), insn);
         sync_icache(cache, HostCode(site.0), 4);
     }
 
@@ -153,13 +153,19 @@ impl Backend for Aarch64Backend {
         Ok(())
     }
 
-    unsafe fn enter(&self, _cache: &CodeCache, state: *mut u8, code: HostCode) {
-        // SAFETY: `trampoline` is the fixed code emitted by `emit_fixed` into the live cache,
-        // with the signature `extern "C" fn(*mut u8, usize)`; it preserves every callee-saved
-        // register and returns once a block exits. The caller guarantees `state` and `code`
-        // (see `Backend::enter`).
+    type Entry = usize;
+
+    fn entry(&self) -> usize {
+        self.trampoline.0
+    }
+
+    unsafe fn enter_with(entry: usize, state: *mut u8, code: HostCode) {
+        // SAFETY: `entry` is the trampoline emitted by `emit_fixed` into the cache (per the
+        // contract; the region stays mapped), with the signature
+        // `extern "C" fn(*mut u8, usize)`; it preserves every callee-saved register and
+        // returns once a block exits. The caller guarantees `state` and `code`.
         unsafe {
-            let f: extern "C" fn(*mut u8, usize) = std::mem::transmute(self.trampoline.0);
+            let f: extern "C" fn(*mut u8, usize) = std::mem::transmute(entry);
             f(state, code.0);
         }
     }

@@ -104,6 +104,16 @@ fn jump_to_exit_routine(e: &mut Emitter, reason: ExitReason) {
 fn chain_site(e: &mut Emitter, cond: Option<CmpOp>, target: GuestAddr) {
     let stub = e.asm.new_dynamic_label();
     let site_label = e.asm.new_dynamic_label();
+    // The rel32 field stays within an aligned 16 bytes, so that `link` rewrites it with one
+    // atomic store (`CodeCache::patch_u32`) while other threads may run the site: padded with
+    // one NOP of up to 3 bytes when it would straddle (3 cases in 16).
+    let opcode_len = if cond.is_none() { 1 } else { 2 };
+    match (e.here() + opcode_len) % 16 {
+        13 => e.asm.extend([0x0F, 0x1F, 0x00]),
+        14 => e.asm.extend([0x66, 0x90]),
+        15 => e.asm.push(0x90),
+        _ => {}
+    }
     let site = e.here();
     dynasm!(e.asm ; .arch x64 ; =>site_label);
     match cond {
@@ -204,5 +214,5 @@ pub(super) fn link(cache: &mut CodeCache, site: ChainSite, target: HostCode) {
     let rel = target.0 as i64 - (field + 4) as i64;
     // The whole cache is far smaller than +-2 GiB.
     let rel = i32::try_from(rel).expect("chain target out of rel32 range");
-    cache.patch(HostCode(field), &rel.to_le_bytes());
+    cache.patch_u32(HostCode(field), rel as u32);
 }

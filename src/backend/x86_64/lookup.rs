@@ -18,7 +18,9 @@ pub fn emit_probe(asm: &mut Asm, table: usize, miss: DynamicLabel) {
     const { assert!(jump_table::ENTRIES.is_power_of_two()) };
     let mask = (jump_table::ENTRIES - 1) as i32;
     // The entry index is `JumpTable::index`: ((pc >> 2) ^ (pc >> 14)) mod ENTRIES. An empty
-    // entry holds an address of another index, so it never matches.
+    // entry holds an address of another index, so it never matches. The pc is read before the
+    // code (x86 keeps loads in order): another thread may be filling the entry (see
+    // `crate::cache::jump_table`).
     dynasm!(asm
         ; .arch x64
         ; mov rcx, rax
@@ -30,9 +32,9 @@ pub fn emit_probe(asm: &mut Asm, table: usize, miss: DynamicLabel) {
         ; shl ecx, 4
         ; mov rdx, QWORD table as i64
         ; add rdx, rcx
-        ; mov rcx, [rdx + 8]
         ; cmp rax, [rdx]
         ; jne >not_found
+        ; mov rcx, [rdx + 8]
         ; ret
         ; not_found:
         ; lea rcx, [=>miss]

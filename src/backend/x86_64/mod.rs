@@ -196,16 +196,21 @@ impl Backend for X86_64Backend {
         Ok(())
     }
 
-    unsafe fn enter(&self, cache: &CodeCache, state: *mut u8, code: HostCode) {
-        debug_assert!(cache.exec_range().contains(&code.0));
-        debug_assert!(cache.exec_range().contains(&self.fixed.enter));
-        // SAFETY: `fixed.enter` is the trampoline emitted by `emit_fixed` into this cache's
-        // executable view; it follows the SysV ABI (saves and restores every callee-saved
-        // register, keeps the stack aligned) with this signature. The caller guarantees that
-        // `state` is a live guest state and `code` a block compiled by this backend, so the
-        // translated code only touches the state, its own frame and guest memory.
+    type Entry = usize;
+
+    fn entry(&self) -> usize {
+        self.fixed.enter
+    }
+
+    unsafe fn enter_with(entry: usize, state: *mut u8, code: HostCode) {
+        // SAFETY: `entry` is the trampoline emitted by `emit_fixed` into the cache's
+        // executable view (per the contract; the region stays mapped); it follows the SysV ABI
+        // (saves and restores every callee-saved register, keeps the stack aligned) with this
+        // signature. The caller guarantees that `state` is a live guest state and `code` a
+        // block compiled by this backend, so the translated code only touches the state, its
+        // own frame and guest memory.
         unsafe {
-            let trampoline: extern "C" fn(*mut u8, usize) = std::mem::transmute(self.fixed.enter);
+            let trampoline: extern "C" fn(*mut u8, usize) = std::mem::transmute(entry);
             trampoline(state, code.0);
         }
     }

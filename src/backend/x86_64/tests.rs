@@ -787,14 +787,15 @@ fn codegen_listing_of_a_small_block() {
 000a: add ebp,1
 000e: mov [r15+0x28],bpl
 0015: cmp ebp,0xA
-001c: jb 0x0000000000000027
-0022: jmp 0x0000000000000039
-0027: mov eax,0x2000
-002d: lea rcx,[0x1C]
-0034: jmp 0xFFFFFFFFFFFFFF3A
-0039: mov eax,0x3000
-003f: lea rcx,[0x22]
-0046: jmp 0xFFFFFFFFFFFFFF3A
+001c: xchg ax,ax
+001e: jb 0x0000000000000029
+0024: jmp 0x000000000000003B
+0029: mov eax,0x2000
+002f: lea rcx,[0x1E]
+0036: jmp 0xFFFFFFFFFFFFFF3A
+003b: mov eax,0x3000
+0041: lea rcx,[0x24]
+0048: jmp 0xFFFFFFFFFFFFFF3A
 ";
     assert_eq!(text, want, "\n{text}");
 }

@@ -113,14 +113,21 @@ impl Backend for ToyBackend {
         self.links.clear();
         Ok(())
     }
-    unsafe fn enter(&self, _cache: &CodeCache, state: *mut u8, mut code: HostCode) {
-        // SAFETY: the dispatcher passes a pointer to the live ToyState it runs.
-        let state = unsafe { &mut *(state as *mut ToyState) };
+    /// The backend itself: the toy "runs" blocks by reading its own table. The tests run one
+    /// thread, so nothing changes the backend while it is entered.
+    type Entry = *const ToyBackend;
+    fn entry(&self) -> *const ToyBackend {
+        self
+    }
+    unsafe fn enter_with(this: *const ToyBackend, state: *mut u8, mut code: HostCode) {
+        // SAFETY: the dispatcher passes a pointer to the live ToyState it runs, and `this`
+        // points to the dispatcher's backend, which one thread only uses (see above).
+        let (state, this) = unsafe { (&mut *(state as *mut ToyState), &*this) };
         loop {
-            let block = &self.blocks[&code.0];
+            let block = &this.blocks[&code.0];
             state.trace.push(block.start.0);
             let (next_pc, reason, arg) = match &block.exit {
-                Exit::Jump(to) => match self.links.get(&code.0) {
+                Exit::Jump(to) => match this.links.get(&code.0) {
                     Some(&linked) => {
                         code = linked;
                         continue;

@@ -156,6 +156,8 @@ impl<G: LinuxGuest> GdbStub<G> {
         let reason = match outcome {
             Outcome::Exit(status) => SingleThreadStopReason::Exited(status as u8),
             Outcome::Signal(sig) => SingleThreadStopReason::Terminated(Signal(sig as u8)),
+            // Only the debugged thread ended; the process goes on with the others.
+            Outcome::ThreadExit(_) => return,
         };
         if let Err(e) = running.report_stop(&mut self.session, reason) {
             eprintln!("xlate: cannot tell gdb that the guest ended: {e}");

@@ -68,6 +68,9 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         settimeofday => &[In(0, Fixed(TIMEVAL)), In(1, Fixed(8))],
         clock_settime => &[In(1, Fixed(TIMESPEC))],
         nanosleep => &[In(0, Fixed(TIMESPEC)), Out(1, Fixed(TIMESPEC))],
+        // The futex word (what the other arguments are depends on the operation: uaddr2 and
+        // the timeout pointer are not checked).
+        futex => &[In(0, Fixed(4))],
         clock_nanosleep => &[In(2, Fixed(TIMESPEC)), Out(3, Fixed(TIMESPEC))],
         getresuid | getresgid => &[Out(0, Fixed(4)), Out(1, Fixed(4)), Out(2, Fixed(4))],
         getgroups => &[Out(1, ArgTimes(0, 4))],

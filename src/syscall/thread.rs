@@ -1,0 +1,168 @@
+//! Guest threads as the syscall layer sees them: clone of a thread (checked here, started by
+//! the runtime, which owns host threads), exit of one thread versus the process, and the
+//! records the kernel keeps per thread that xlate keeps itself: the CLONE_CHILD_CLEARTID /
+//! set_tid_address word, the robust futex list and the alternate signal stack.
+//!
+//! Each guest thread runs on its own host thread, so these records are host thread-locals,
+//! and the guest's thread id is the host thread's (gettid, tgkill and futex are forwarded).
+//! The clear-tid word is xlate's, not the kernel's: the host thread's own one belongs to the
+//! host's libc, and the kernel would clear the guest's word only when the host thread ends,
+//! after the guest may have reused the memory. So at a guest thread's exit xlate stores 0
+//! there and wakes one futex waiter on it (what pthread_join waits for), as the kernel does.
+
+use super::memory::write_bytes;
+use super::{err, host, Action, Ctx, Sysno};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+thread_local! {
+    /// set_tid_address / CLONE_CHILD_CLEARTID: the guest word cleared at this thread's exit.
+    static CLEAR_CHILD_TID: Cell<u64> = const { Cell::new(0) };
+    /// set_robust_list's (head, len) for this thread.
+    static ROBUST_LIST: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    /// sigaltstack's (ss_sp, ss_flags, ss_size) for this thread, if set.
+    static ALTSTACK: Cell<Option<(u64, i32, u64)>> = const { Cell::new(None) };
+}
+
+/// Guest threads alive in this process (the main thread included).
+static LIVE_THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// The clone flags that make a thread, all required (the kernel refuses CLONE_THREAD without
+/// CLONE_SIGHAND, and CLONE_SIGHAND without CLONE_VM); xlate's host threads also share the
+/// filesystem context and the file table.
+const THREAD_FLAGS: u64 =
+    (libc::CLONE_VM | libc::CLONE_SIGHAND | libc::CLONE_THREAD | libc::CLONE_FS | libc::CLONE_FILES) as u64;
+/// Flags a thread clone may add: what glibc, musl and Go pass.
+const THREAD_EXTRAS: u64 = (libc::CLONE_SYSVSEM
+    | libc::CLONE_SETTLS
+    | libc::CLONE_PARENT_SETTID
+    | libc::CLONE_CHILD_SETTID
+    | libc::CLONE_CHILD_CLEARTID
+    | libc::CLONE_DETACHED) as u64;
+
+/// A thread the guest asked for with clone: the runtime starts a host thread whose guest
+/// state is a copy of the caller's with `stack` (if not 0) as stack pointer, `tls` (with
+/// CLONE_SETTLS) as thread pointer, and 0 as the call's result; it writes the new tid to
+/// `child_tid` (CLONE_CHILD_SETTID, in the child, before it runs) and to `parent_tid`
+/// (CLONE_PARENT_SETTID), and records `child_tid` to clear at exit (CLONE_CHILD_CLEARTID).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NewThread {
+    pub flags: u64,
+    pub stack: u64,
+    pub parent_tid: u64,
+    pub child_tid: u64,
+    pub tls: u64,
+}
+
+impl NewThread {
+    pub fn has(&self, flag: i32) -> bool {
+        self.flags & flag as u64 != 0
+    }
+}
+
+/// Whether clone `flags` ask for a thread (CLONE_THREAD, or shared memory without vfork).
+pub(crate) fn is_thread_clone(flags: u64) -> bool {
+    flags & libc::CLONE_THREAD as u64 != 0
+        || (flags & libc::CLONE_VM as u64 != 0 && flags & libc::CLONE_VFORK as u64 == 0)
+}
+
+/// clone(flags, stack, parent_tid, child_tid, tls) of a thread (argument order per the ABI):
+/// checked, then handed to the runtime. Shared memory without CLONE_THREAD (a process that
+/// shares the address space) and namespaces, pidfds and the like are refused with ENOSYS.
+pub(crate) fn clone_thread(cx: &Ctx, a: [u64; 6]) -> Action {
+    let flags = a[0];
+    let (tls, child_tid) = if cx.abi.clone_tls_before_child_tid { (a[3], a[4]) } else { (a[4], a[3]) };
+    if flags & THREAD_FLAGS != THREAD_FLAGS
+        || flags & !(THREAD_FLAGS | THREAD_EXTRAS | libc::CSIGNAL as u64) != 0
+    {
+        return err(libc::ENOSYS);
+    }
+    Action::NewThread(NewThread { flags, stack: a[1], parent_tid: a[2], child_tid, tls })
+}
+
+/// A new guest thread starts on this host thread: records its clear-tid word. Returns its
+/// tid.
+pub fn start_thread(request: &NewThread) -> i64 {
+    if request.has(libc::CLONE_CHILD_CLEARTID) {
+        CLEAR_CHILD_TID.with(|c| c.set(request.child_tid));
+    }
+    host::call(Sysno::gettid, [0; 6])
+}
+
+/// The parent's side once the new thread's tid is known (the child runs no guest code
+/// before this): CLONE_CHILD_SETTID and CLONE_PARENT_SETTID stores (a bad address is
+/// ignored, as the kernel's put_user failures are).
+pub fn write_tids(mem: &dyn super::GuestMm, request: &NewThread, tid: i64) {
+    let bytes = (tid as u32).to_le_bytes();
+    if request.has(libc::CLONE_CHILD_SETTID) {
+        let _ = write_bytes(mem, request.child_tid, &bytes);
+    }
+    if request.has(libc::CLONE_PARENT_SETTID) {
+        let _ = write_bytes(mem, request.parent_tid, &bytes);
+    }
+}
+
+/// Counts a thread that is about to start (before its host thread exists, so that an exit of
+/// another thread in between does not take the process down).
+pub fn thread_created() {
+    LIVE_THREADS.fetch_add(1, Ordering::AcqRel);
+}
+
+/// A thread counted by [`thread_created`] could not be started.
+pub fn thread_not_created() {
+    LIVE_THREADS.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// In a forked child: only the calling thread exists.
+pub fn after_fork_child() {
+    LIVE_THREADS.store(1, Ordering::Release);
+}
+
+/// exit of one thread: the process ends if it is the last one (exit_group then), else this
+/// thread's clear-tid word is cleared and woken and the thread ends.
+pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
+    let mut live = LIVE_THREADS.load(Ordering::Acquire);
+    loop {
+        if live <= 1 {
+            return Action::Exit(status);
+        }
+        match LIVE_THREADS.compare_exchange(live, live - 1, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => break,
+            Err(now) => live = now,
+        }
+    }
+    let addr = CLEAR_CHILD_TID.with(|c| c.replace(0));
+    if addr != 0 && write_bytes(&*cx.mem, addr, &0u32.to_le_bytes()).is_ok() {
+        // FUTEX_WAKE (shared, as the kernel's own wake at thread exit) of one waiter.
+        host::call(Sysno::futex, [addr, libc::FUTEX_WAKE as u64, 1, 0, 0, 0]);
+    }
+    Action::ExitThread(status)
+}
+
+/// set_tid_address(addr): recorded for this thread (see the module documentation); returns
+/// the caller's tid.
+pub(crate) fn set_tid_address(addr: u64) -> Action {
+    CLEAR_CHILD_TID.with(|c| c.set(addr));
+    Action::Ret(host::call(Sysno::gettid, [0; 6]))
+}
+
+/// A fork child's CLONE_CHILD_CLEARTID.
+pub(crate) fn set_clear_child_tid(addr: u64) {
+    CLEAR_CHILD_TID.with(|c| c.set(addr));
+}
+
+pub(crate) fn robust_list() -> (u64, u64) {
+    ROBUST_LIST.with(|c| c.get())
+}
+
+pub(crate) fn set_robust_list(list: (u64, u64)) {
+    ROBUST_LIST.with(|c| c.set(list));
+}
+
+pub(crate) fn altstack() -> Option<(u64, i32, u64)> {
+    ALTSTACK.with(|c| c.get())
+}
+
+pub(crate) fn set_altstack(stack: Option<(u64, i32, u64)>) {
+    ALTSTACK.with(|c| c.set(stack));
+}
