@@ -185,7 +185,9 @@ fn sysroot_from_the_environment_and_the_flag() {
     assert!(lines[0].ends_with(") is for x86-64, not aarch64"), "{stderr}");
 }
 
-/// Without -L, an AArch64 guest on an x86-64 host uses Debian's cross sysroot.
+/// Without -L, an AArch64 guest on an x86-64 host runs with the default sysroot
+/// (`loader::default_sysroot`: the host's multiarch arm64 libraries or Debian's cross
+/// sysroot) as qemu runs it with the cross sysroot.
 #[test]
 fn default_sysroot_for_a_foreign_guest() {
     let t = "default_sysroot_for_a_foreign_guest";

@@ -199,20 +199,30 @@ pub fn load(
 }
 
 /// The sysroot used when none is given (`-L`, XLATE_LD_PREFIX, QEMU_LD_PREFIX): `/` for a
-/// guest of the host's own ISA (its libraries are the host's); for the other ISA, Debian's
-/// cross sysroot (`/usr/aarch64-linux-gnu`, from libc6-arm64-cross, for AArch64 guests on
-/// x86-64; `/usr/x86_64-linux-gnu`, from libc6-amd64-cross, for x86-64 guests on AArch64) if
-/// it holds the guest's loader, else `/` as in qemu-user.
+/// guest of the host's own ISA (its libraries are the host's). For the other ISA: `/` when
+/// the host has that ISA's C library installed the multiarch way (Debian's `libc6:arm64` gives
+/// /lib/ld-linux-aarch64.so.1 and /usr/lib/aarch64-linux-gnu), because the guest's loader
+/// then reads the host's /etc/ld.so.cache, which names those libraries, and a loader from
+/// elsewhere would be paired with a libc of another build; else Debian's cross sysroot
+/// (`/usr/aarch64-linux-gnu`, from libc6-arm64-cross, for AArch64 guests on x86-64;
+/// `/usr/x86_64-linux-gnu`, from libc6-amd64-cross, for x86-64 guests on AArch64) if it holds
+/// the guest's loader; else `/`, as in qemu-user.
 pub fn default_sysroot(arch: GuestArch) -> PathBuf {
     let own = if cfg!(target_arch = "aarch64") { GuestArch::Aarch64 } else { GuestArch::X86_64 };
     if arch == own {
         return PathBuf::from("/");
     }
-    let (dir, loader) = match arch {
-        GuestArch::Aarch64 => ("/usr/aarch64-linux-gnu", "lib/ld-linux-aarch64.so.1"),
-        GuestArch::X86_64 => ("/usr/x86_64-linux-gnu", "lib64/ld-linux-x86-64.so.2"),
+    let (dir, loader, multiarch) = match arch {
+        GuestArch::Aarch64 => {
+            ("/usr/aarch64-linux-gnu", "lib/ld-linux-aarch64.so.1", "/usr/lib/aarch64-linux-gnu/libc.so.6")
+        }
+        GuestArch::X86_64 => {
+            ("/usr/x86_64-linux-gnu", "lib64/ld-linux-x86-64.so.2", "/usr/lib/x86_64-linux-gnu/libc.so.6")
+        }
     };
-    if Path::new(dir).join(loader).exists() {
+    if Path::new("/").join(loader).exists() && Path::new(multiarch).exists() {
+        PathBuf::from("/")
+    } else if Path::new(dir).join(loader).exists() {
         PathBuf::from(dir)
     } else {
         PathBuf::from("/")
