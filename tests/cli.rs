@@ -1,21 +1,13 @@
 //! The `xlate` command line, run as a user would: options, exit statuses, what goes to stdout
 //! and stderr.
 
+mod support;
+
 use std::process::{Command, Output};
 
-/// The `xlate` under test, started through `XLATE_RUNNER` when that is set (a command and its
-/// arguments, e.g. `qemu-aarch64-static` for the AArch64 build of xlate on an x86-64 machine).
+/// The `xlate` under test ([`support::xlate_command`]), without qemu's own tracing.
 fn xlate_command() -> Command {
-    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut command = match words.next() {
-        Some(program) => {
-            let mut c = Command::new(program);
-            c.args(words).arg(env!("CARGO_BIN_EXE_xlate"));
-            c
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_xlate")),
-    };
+    let mut command = support::xlate_command();
     command.env_remove("QEMU_STRACE");
     command
 }

@@ -23,16 +23,7 @@ const CROSS_SYSROOT: &str = "/usr/aarch64-linux-gnu";
 const PACKAGE_SYSROOT: &str = "/opt/xlate/sysroot-arm64";
 
 fn xlate_command() -> Command {
-    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut command = match words.next() {
-        Some(program) => {
-            let mut c = Command::new(program);
-            c.args(words).arg(env!("CARGO_BIN_EXE_xlate"));
-            c
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_xlate")),
-    };
+    let mut command = support::xlate_command();
     clean_env(&mut command);
     command
 }

@@ -79,18 +79,9 @@ fn start_xlate(port: u16, args: &[&str]) -> Child {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("xlate starts")
 }
 
-/// The `xlate` under test, through `XLATE_RUNNER` when that is set (see tests/cli.rs).
+/// The `xlate` under test ([`support::xlate_command`]).
 fn xlate() -> Command {
-    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    match words.next() {
-        Some(program) => {
-            let mut c = Command::new(program);
-            c.args(words).arg(env!("CARGO_BIN_EXE_xlate"));
-            c
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_xlate")),
-    }
+    support::xlate_command()
 }
 
 fn start_qemu(qemu: &Path, port: u16, args: &[&str]) -> Child {

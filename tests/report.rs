@@ -8,18 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The `xlate` under test, through `XLATE_RUNNER` when that is set (see tests/cli.rs).
+/// The `xlate` under test ([`support::xlate_command`]), with no input.
 fn xlate(args: &[&str]) -> Output {
-    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
-    let mut words = runner.split_whitespace();
-    let mut command = match words.next() {
-        Some(program) => {
-            let mut c = Command::new(program);
-            c.args(words).arg(env!("CARGO_BIN_EXE_xlate"));
-            c
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_xlate")),
-    };
+    let mut command = support::xlate_command();
     command.args(args).stdin(Stdio::null()).output().expect("xlate runs")
 }
 

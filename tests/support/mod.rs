@@ -59,3 +59,20 @@ pub fn file(test: &str, path: &str, package: &str) -> Option<String> {
         }
     }
 }
+
+/// The `xlate` under test, started through `XLATE_RUNNER` when that is set (a command and its
+/// arguments, e.g. `qemu-aarch64-static` for the AArch64 build of xlate on an x86-64 machine).
+#[allow(dead_code)] // Not every test file starts xlate.
+pub fn xlate_command() -> std::process::Command {
+    use std::process::Command;
+    let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(env!("CARGO_BIN_EXE_xlate"));
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_xlate")),
+    }
+}
