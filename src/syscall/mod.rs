@@ -395,25 +395,18 @@ impl SyscallLayer {
             arch_prctl => process::arch_prctl(cx, a),
             uname => process::uname(cx, a),
             clone | fork | vfork | clone3 => process::spawn(cx, sys, a),
-            execve => {
-                let translator = self.translator.as_deref();
+            execve | execveat => {
                 let exec = process::Exec {
-                    translator,
+                    translator: self.translator.as_deref(),
                     exe: &self.exe_path,
                     strace: self.strace,
                     sysroot: self.exec_sysroot(),
                 };
-                process::execve(cx, a, &exec)
-            }
-            execveat => {
-                let translator = self.translator.as_deref();
-                let exec = process::Exec {
-                    translator,
-                    exe: &self.exe_path,
-                    strace: self.strace,
-                    sysroot: self.exec_sysroot(),
-                };
-                process::execveat(cx, a, &exec)
+                if sys == execve {
+                    process::execve(cx, a, &exec)
+                } else {
+                    process::execveat(cx, a, &exec)
+                }
             }
             shmat | shmdt => memory::handle(cx, sys, a),
             // Without protection keys, pkey_mprotect with no key (-1) is mprotect.
