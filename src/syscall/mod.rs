@@ -132,6 +132,8 @@ pub enum SyscallOutcome {
     ExitThread(i32),
     /// clone of a thread: the runtime starts it ([`thread::NewThread`]) and writes the result.
     NewThread(thread::NewThread),
+    /// vfork: the runtime runs the child ([`process::Vfork`]) and writes the result.
+    Vfork(process::Vfork),
     /// Guest memory in `[addr, addr + len)` that may hold translated code was unmapped,
     /// remapped or made non-executable: translations of it must be dropped, then continue.
     CodeModified { addr: u64, len: u64 },
@@ -190,6 +192,8 @@ pub(crate) enum Action {
     ExitThread(i32),
     /// A new thread is to be started by the runtime.
     NewThread(thread::NewThread),
+    /// A vfork child is to be run by the runtime.
+    Vfork(process::Vfork),
     /// The call rewrote the guest's registers itself (rt_sigreturn): no result is written.
     RegistersRestored,
 }
@@ -323,6 +327,7 @@ impl SyscallLayer {
             Action::Exit(status) => SyscallOutcome::Exit(status),
             Action::ExitThread(status) => SyscallOutcome::ExitThread(status),
             Action::NewThread(request) => SyscallOutcome::NewThread(request),
+            Action::Vfork(request) => SyscallOutcome::Vfork(request),
             Action::RegistersRestored => SyscallOutcome::Continue,
         }
     }

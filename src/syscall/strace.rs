@@ -455,7 +455,11 @@ pub(crate) fn call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm
 /// A path the sysroot redirected is shown after the result.
 pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>, redirected: Option<&[u8]>) {
     let ret = match *action {
-        Action::Exit(_) | Action::ExitThread(_) | Action::NewThread(_) | Action::RegistersRestored => None,
+        Action::Exit(_)
+        | Action::ExitThread(_)
+        | Action::NewThread(_)
+        | Action::Vfork(_)
+        | Action::RegistersRestored => None,
         Action::Ret(r) | Action::RetCodeModified { ret: r, .. } => Some(r),
     };
     let mark = refused.map(|why| format!(" [refused by xlate: {why}]")).unwrap_or_default();

@@ -22,6 +22,20 @@ thread_local! {
     static ROBUST_LIST: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
     /// sigaltstack's (ss_sp, ss_flags, ss_size) for this thread, if set.
     static ALTSTACK: Cell<Option<(u64, i32, u64)>> = const { Cell::new(None) };
+    /// Set while a vfork child runs. The child shares the suspended parent thread's
+    /// thread-locals (see `process::Vfork`), so the parent's runtime sets this before the
+    /// child starts and clears it when the child has exec'd or exited.
+    static IN_VFORK_CHILD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this host thread is running a vfork child (see `IN_VFORK_CHILD`).
+pub fn in_vfork_child() -> bool {
+    IN_VFORK_CHILD.with(|c| c.get())
+}
+
+/// Marks the start (`true`) and the end (`false`) of a vfork child.
+pub fn set_in_vfork_child(running: bool) {
+    IN_VFORK_CHILD.with(|c| c.set(running));
 }
 
 /// Guest threads alive in this process (the main thread included).
@@ -77,6 +91,11 @@ pub(crate) fn clone_thread(cx: &Ctx, a: [u64; 6]) -> Action {
     {
         return err(libc::ENOSYS);
     }
+    if in_vfork_child() {
+        // A thread would belong to the child process, which shares the parent's memory and
+        // runs on the parent thread's thread-locals until it execs: refused.
+        return err(libc::EAGAIN);
+    }
     Action::NewThread(NewThread { flags, stack: a[1], parent_tid: a[2], child_tid, tls })
 }
 
@@ -123,7 +142,8 @@ pub fn after_fork_child() {
 pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     let mut live = LIVE_THREADS.load(Ordering::Acquire);
     loop {
-        if live <= 1 {
+        // (A vfork child is a process of one thread; the count is its parent's.)
+        if live <= 1 || in_vfork_child() {
             return Action::Exit(status);
         }
         match LIVE_THREADS.compare_exchange(live, live - 1, Ordering::AcqRel, Ordering::Acquire) {
