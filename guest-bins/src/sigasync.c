@@ -8,12 +8,15 @@
  *   eintr-read     read() on an empty pipe interrupted by SIGALRM without SA_RESTART: EINTR
  *   restart-read   the same with SA_RESTART: the handler runs, writes a byte into the pipe,
  *                  and the restarted read returns it
+ *   sigtimedwait   SIGUSR1 blocked and raised, then taken by sigtimedwait (and a timeout)
+ *   signalfd       SIGUSR1 blocked and sent by another thread, then read from a signalfd
  * Output is deterministic: counts and results only. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -134,8 +137,37 @@ int main(int argc, char **argv)
         int err = errno;
         printf("%s: read returned %zd, errno %s, byte '%c', handler ran %d time(s)\n", mode, n,
                n < 0 ? (err == EINTR ? "EINTR" : strerror(err)) : "-", n == 1 ? c : '-', (int)hits);
+    } else if (strcmp(mode, "sigtimedwait") == 0) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &set, 0);
+        struct timespec timeout = { 0, 20000000 };
+        errno = 0;
+        int none = sigtimedwait(&set, 0, &timeout);
+        printf("sigtimedwait: nothing pending: %d (%s)\n", none, errno == EAGAIN ? "EAGAIN" : strerror(errno));
+        raise(SIGUSR1);
+        siginfo_t si;
+        int got = sigtimedwait(&set, &si, &timeout);
+        printf("sigtimedwait: took %s, si_signo %s, si_code SI_TKILL: %s\n", got == SIGUSR1 ? "SIGUSR1" : "?",
+               si.si_signo == SIGUSR1 ? "SIGUSR1" : "?", si.si_code == SI_TKILL ? "yes" : "no");
+    } else if (strcmp(mode, "signalfd") == 0) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &set, 0);
+        int fd = signalfd(-1, &set, 0);
+        main_thread = pthread_self();
+        pthread_t t;
+        pthread_create(&t, 0, killer, 0);
+        struct signalfd_siginfo ssi;
+        ssize_t n = read(fd, &ssi, sizeof ssi);
+        pthread_join(t, 0);
+        printf("signalfd: read %s, ssi_signo %s, sender is this process: %s\n",
+               n == (ssize_t)sizeof ssi ? "one record" : "?", ssi.ssi_signo == SIGUSR1 ? "SIGUSR1" : "?",
+               ssi.ssi_pid == (unsigned)getpid() ? "yes" : "no");
     } else {
-        fprintf(stderr, "usage: sigasync alarm-spin|itimer-spin|thread-spin|main-spin|sigchld-spin|eintr-read|restart-read\n");
+        fprintf(stderr, "usage: sigasync alarm-spin|itimer-spin|thread-spin|main-spin|sigchld-spin|eintr-read|restart-read|sigtimedwait|signalfd\n");
         return 2;
     }
     return 0;
