@@ -30,6 +30,79 @@ pub unsafe fn syscall6(nr: u32, a: [u64; 6]) -> i64 {
     }
 }
 
+/// A result [`forwarded_syscall`] returns when the call was interrupted by a signal and the
+/// kernel was about to restart it (SA_RESTART, or a call that always restarts): the kernel's
+/// own `ERESTARTSYS`, which never reaches user space otherwise. The signal's host handler
+/// turns the restart into this result ([`forwarded_syscall_insn`]), so that the guest's
+/// handler runs first and the guest then issues the call again, as the kernel would have.
+pub const RESTART: i64 = -512;
+
+// `xlate_forwarded_syscall(nr, args: *const [u64; 6]) -> i64`: the raw call, with its
+// syscall instruction at the global label `xlate_forwarded_syscall_insn`.
+#[cfg(target_arch = "x86_64")]
+std::arch::global_asm!(
+    ".text",
+    ".globl xlate_forwarded_syscall",
+    ".globl xlate_forwarded_syscall_insn",
+    ".p2align 4",
+    "xlate_forwarded_syscall:",
+    "mov rax, rdi",
+    "mov rdx, [rsi + 16]",
+    "mov r10, [rsi + 24]",
+    "mov r8, [rsi + 32]",
+    "mov r9, [rsi + 40]",
+    "mov rdi, [rsi]",
+    "mov rsi, [rsi + 8]",
+    "xlate_forwarded_syscall_insn:",
+    "syscall",
+    "ret",
+);
+#[cfg(target_arch = "aarch64")]
+std::arch::global_asm!(
+    ".text",
+    ".globl xlate_forwarded_syscall",
+    ".globl xlate_forwarded_syscall_insn",
+    ".p2align 4",
+    "xlate_forwarded_syscall:",
+    "mov x8, x0",
+    "mov x9, x1",
+    "ldp x0, x1, [x9]",
+    "ldp x2, x3, [x9, #16]",
+    "ldp x4, x5, [x9, #32]",
+    "xlate_forwarded_syscall_insn:",
+    "svc #0",
+    "ret",
+);
+
+extern "C" {
+    fn xlate_forwarded_syscall(nr: u64, args: *const [u64; 6]) -> i64;
+    fn xlate_forwarded_syscall_insn();
+}
+
+/// The host address of [`forwarded_syscall`]'s syscall instruction. A signal handler that
+/// finds the interrupted PC there (the kernel moves it back there to restart the call, and it
+/// is there too if the call has not started) may return [`RESTART`] from the call instead:
+/// set the result register (`rax` / `x0`) to it and the PC past the instruction
+/// ([`SYSCALL_INSN_LEN`] bytes).
+pub fn forwarded_syscall_insn() -> usize {
+    xlate_forwarded_syscall_insn as *const () as usize
+}
+
+/// Bytes of the host's syscall instruction (`syscall` / `svc #0`).
+pub const SYSCALL_INSN_LEN: usize = if cfg!(target_arch = "x86_64") { 2 } else { 4 };
+
+/// [`syscall6`] for a call that the syscall layer forwards unchanged and that may block: the
+/// kernel's result, or [`RESTART`] (see there).
+///
+/// # Safety
+/// As [`syscall6`].
+pub unsafe fn forwarded_syscall(nr: u32, a: [u64; 6]) -> i64 {
+    // SAFETY: per the contract; the routine follows the kernel's syscall convention and the
+    // C ABI (it clobbers only caller-saved registers: rcx and r11 on x86-64, x8/x9 on
+    // AArch64).
+    unsafe { xlate_forwarded_syscall(u64::from(nr), &a) }
+}
+
 /// fork(2) of xlate itself, through libc so that xlate's own libc state (its cached thread
 /// id, at-fork handlers, stdio locks) stays right in the child. Returns the child's pid, 0 in
 /// the child, or `-errno`.

@@ -151,6 +151,9 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
     world: &'w Mutex<World<'a, G, B, E>>,
     state: &mut G::State,
 ) -> (Outcome, MutexGuard<'w, World<'a, G, B, E>>) {
+    // SAFETY: `state` outlives this function and does not move (it is borrowed for all of
+    // it), and the guard is dropped when it returns.
+    let _watch = unsafe { signals::watch(&G::header(state).signal_pending) };
     let mut w = lock(world);
     let mut host = {
         let World { dispatcher, env } = &mut *w;
@@ -218,7 +221,10 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
             }
             None => panic!("backend bug: unknown exit reason {reason}"),
         };
-        if signals::pending() {
+        // Raised by the host handler; a block that finds it raised at its entry returns here
+        // with `Lookup` at its own PC. Lowered before the recorded signals are taken, so a
+        // signal recorded after this raises it again.
+        if G::header(state).signal_pending.take() {
             if reason != ExitReason::Syscall as u64 {
                 // (After a syscall the PC is set, and rt_sigreturn may have moved it.)
                 G::set_pc(state, next);

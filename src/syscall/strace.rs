@@ -469,6 +469,12 @@ pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>, redirec
     emit(&format!("{}{mark}{path}\n", format_result(sys, ret)));
 }
 
+/// Ends the line of a call that a signal interrupted and the guest issues again after its
+/// handler (strace's own words for it).
+pub(crate) fn restarted() {
+    emit(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n");
+}
+
 /// The line for a number the guest's table does not know.
 pub(crate) fn unknown(nr: u64) {
     emit(&format!("{} Unknown syscall {nr}\n", std::process::id()));
