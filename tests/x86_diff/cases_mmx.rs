@@ -101,6 +101,41 @@ pub fn cases() -> Vec<Case> {
     out.extend(program("movntq", &[b(Instruction::with2(Movntq_m64_mm, m(OUT + 0x20), MM1))]));
     out.extend(program("movq2dq", &[b(Instruction::with2(Movq2dq_xmm_mm, XMM3, MM1))]));
     out.extend(program("movdq2q", &[b(Instruction::with2(Movdq2q_mm_xmm, MM0, XMM4))]));
+    // Conversions between MMX integers and floats / doubles in xmm registers (or memory), with
+    // special values and every rounding mode.
+    let convs = [
+        b(Instruction::with2(Cvtpi2ps_xmm_mmm64, XMM3, MM1)),
+        b(Instruction::with2(Cvtpi2ps_xmm_mmm64, XMM3, m(B))),
+        b(Instruction::with2(Cvtpi2pd_xmm_mmm64, XMM3, MM1)),
+        b(Instruction::with2(Cvtpi2pd_xmm_mmm64, XMM3, m(B))),
+        b(Instruction::with2(Cvtps2pi_mm_xmmm64, MM0, XMM4)),
+        b(Instruction::with2(Cvtps2pi_mm_xmmm64, MM0, m(0x20))),
+        b(Instruction::with2(Cvttps2pi_mm_xmmm64, MM0, XMM4)),
+        b(Instruction::with2(Cvttps2pi_mm_xmmm64, MM0, m(0x20))),
+        b(Instruction::with2(Cvtpd2pi_mm_xmmm128, MM0, XMM4)),
+        b(Instruction::with2(Cvtpd2pi_mm_xmmm128, MM0, m(0x20))),
+        b(Instruction::with2(Cvttpd2pi_mm_xmmm128, MM0, XMM4)),
+        b(Instruction::with2(Cvttpd2pi_mm_xmmm128, MM0, m(0x20))),
+    ];
+    for (k, conv) in convs.into_iter().enumerate() {
+        let single = matches!(conv.code(), Cvtps2pi_mm_xmmm64 | Cvttps2pi_mm_xmmm64);
+        for mut c in program(&format!("{:?}/{k}", conv.code()), &[conv]) {
+            let mut rng = crate::case::Rng::new(c.mem.seed);
+            c.init.mxcsr = 0x1f80 | (rng.below(4) as u32) << 13;
+            let v = if single {
+                [rng.interesting_f32() as u64 | (rng.interesting_f32() as u64) << 32, rng.next()]
+            } else {
+                [rng.interesting_f64(), rng.interesting_f64()]
+            };
+            c.init.xmm[4] = v;
+            let bytes: Vec<u8> = v.iter().flat_map(|h| h.to_le_bytes()).collect();
+            out.push(c.mem(0x20, &bytes));
+        }
+    }
+    out.push(
+        Case::insns("cvtpd2pi/misaligned", &[b(Instruction::with2(Cvtpd2pi_mm_xmmm128, MM0, m(0x28)))])
+            .ptr(RSI, 0),
+    );
     // The x87 state around MMX, through fxsave: after an x87 load and an MMX write, and after
     // emms.
     let fx = |extra: &[Instruction]| {

@@ -1,6 +1,7 @@
 //! MMX: the 64-bit integer SIMD instructions on mm0-mm7 (the MMX instruction set, and the SSE
 //! and SSE2 additions with MMX operands: pavg, pmin/pmax, psadbw, pmulhuw, pshufw, pextrw,
-//! pinsrw, pmovmskb, movntq, pmuludq, paddq/psubq, movq2dq/movdq2q). glibc's dynamic loader
+//! pinsrw, pmovmskb, movntq, pmuludq, paddq/psubq, movq2dq/movdq2q, and the conversions
+//! cvtpi2ps/cvtpi2pd/cvt(t)ps2pi/cvt(t)pd2pi, which `sse_convert` implements). Not maskmovq. glibc's dynamic loader
 //! refuses to start without MMX in CPUID (its x86-64 baseline ISA level), so xlate implements
 //! it; programs seldom use it.
 //!
@@ -106,6 +107,13 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Pextrw => pextrw,
         Mnemonic::Pinsrw => pinsrw,
         Mnemonic::Pmovmskb => pmovmskb,
+        // The conversions between MMX integers and SSE floats are the conversion family's.
+        Mnemonic::Cvtpi2ps
+        | Mnemonic::Cvtpi2pd
+        | Mnemonic::Cvtps2pi
+        | Mnemonic::Cvttps2pi
+        | Mnemonic::Cvtpd2pi
+        | Mnemonic::Cvttpd2pi => return super::sse_convert::lookup(m),
         _ => return None,
     })
 }
@@ -115,12 +123,12 @@ fn mm_index(r: Register) -> Option<usize> {
 }
 
 /// Operand `i` as an MMX register number.
-fn mm_operand(insn: &Instruction, i: u32) -> Option<usize> {
+pub(super) fn mm_operand(insn: &Instruction, i: u32) -> Option<usize> {
     (insn.op_kind(i) == OpKind::Register).then(|| mm_index(insn.op_register(i))).flatten()
 }
 
 /// What every MMX instruction but emms does to the x87 state: TOP 0, every register valid.
-fn enter(ctx: &mut Ctx) {
+pub(super) fn enter(ctx: &mut Ctx) {
     let valid = ctx.constant(0xff);
     ctx.store_state(off::FPU_TAGS, valid, Width::W8);
     let sw = ctx.load_state(off::FPU_SW, Width::W16);
@@ -128,7 +136,7 @@ fn enter(ctx: &mut Ctx) {
     ctx.store_state(off::FPU_SW, sw, Width::W16);
 }
 
-fn get(ctx: &mut Ctx, n: usize) -> Temp {
+pub(super) fn get(ctx: &mut Ctx, n: usize) -> Temp {
     ctx.load_state(off::fpr(n), Width::W64)
 }
 
