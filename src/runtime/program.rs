@@ -398,6 +398,9 @@ where
                 if self.tally.is_some() {
                     self.tally(started.0, started.1);
                 }
+                if !super::signals::pending() {
+                    crate::syscall::restart::forget_interrupted();
+                }
                 Ok(self.action(state, outcome))
             }
             Err(call) => {
@@ -420,7 +423,10 @@ where
         if let Some((number, started)) = FORWARDED_START.with(|c| c.take()) {
             self.tally(number, started);
         }
-        let outcome = self.syscalls.finish(state, call, result);
+        let outcome = self.syscalls.finish(state, &mut self.memory, call, result);
+        if !super::signals::pending() {
+            crate::syscall::restart::forget_interrupted();
+        }
         self.action(state, outcome)
     }
 

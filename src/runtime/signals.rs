@@ -26,7 +26,8 @@
 //! the interrupted thread's own record (a thread-local) and returns; the dispatcher checks [`pending`] after every return from
 //! translated code and has the syscall layer build the guest's frame there, at a block
 //! boundary, where the guest state is complete in memory. A blocking host syscall interrupted
-//! by it returns EINTR (or is restarted by the kernel when the guest asked for SA_RESTART).
+//! by it returns EINTR (the handler has no SA_RESTART on the host); the syscall layer then
+//! restarts it after the guest's handler where the kernel would (`syscall::restart`).
 //!
 //! Guest dispositions are read from [`crate::syscall::signal::guest_handler`], which is
 //! async-signal-safe (atomics). "Translated code is running" is a per-thread flag set by the
@@ -252,13 +253,15 @@ extern "C" fn on_guest_signal(sig: i32, info: *mut libc::siginfo_t, _ctx: *mut l
 
 /// Installs [`on_guest_signal`] for `sig` (the syscall layer's hook for rt_sigaction with a
 /// guest handler); 0 or -errno. The handler's host mask is empty: the guest's handler mask is
-/// applied when the frame is built.
-fn install_guest_handler(sig: i32, restart: bool) -> i64 {
+/// applied when the frame is built. Never SA_RESTART: a blocking call it interrupts returns
+/// EINTR so that the guest's handler runs now; the syscall layer restarts the call where the
+/// kernel would (`syscall::restart`).
+fn install_guest_handler(sig: i32) -> i64 {
     // SAFETY: `act` is a fully initialised sigaction with an SA_SIGINFO-style handler.
     let r = unsafe {
         let mut act: libc::sigaction = std::mem::zeroed();
         act.sa_sigaction = on_guest_signal as *const () as usize;
-        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | if restart { libc::SA_RESTART } else { 0 };
+        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
         libc::sigemptyset(&mut act.sa_mask);
         libc::sigaction(sig, &act, std::ptr::null_mut())
     };

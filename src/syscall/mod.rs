@@ -38,6 +38,7 @@ pub mod memory;
 pub mod paths;
 pub mod process;
 pub mod procfs;
+pub mod restart;
 pub mod signal;
 pub mod strace;
 pub mod thread;
@@ -152,6 +153,11 @@ pub trait GuestRegs {
     /// Writes the result register, and whatever else the syscall instruction changes. Called
     /// with the guest PC already after the syscall instruction.
     fn set_syscall_result(&mut self, value: u64);
+    /// Undoes a system call that returned (PC after the syscall instruction, result written)
+    /// so that it runs again: the PC back on the syscall instruction and the number and
+    /// arguments as they were (`nr`, `args`), as the kernel restarts a call interrupted by a
+    /// handler with SA_RESTART.
+    fn restart_syscall(&mut self, nr: u64, args: [u64; 6]);
     /// The fs/gs segment base (x86-64 `arch_prctl`), `None` on guests without segments.
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
     /// Sets the stack pointer (the child side of `clone` with a new stack).
@@ -278,7 +284,7 @@ impl SyscallLayer {
             Ok(outcome) => outcome,
             Err(call) => {
                 let ret = call.issue();
-                self.finish(state, call, ret)
+                self.finish(state, memory, call, ret)
             }
         }
     }
@@ -298,15 +304,30 @@ impl SyscallLayer {
             let mut cx = Ctx { abi: A::INFO, mem: memory, regs: state };
             self.run(&mut cx, nr, args)?
         };
+        match (&action, A::INFO.table.sysno(nr)) {
+            (Action::Ret(ret), Some(sys)) => restart::note_result(sys, nr, args, *ret),
+            _ => restart::forget_interrupted(),
+        }
         Ok(Self::outcome(state, action))
     }
 
     /// The second half of [`Self::handle`] for a call [`Self::begin`] handed out.
-    pub fn finish(&mut self, state: &mut impl GuestRegs, call: ForwardedCall, ret: i64) -> SyscallOutcome {
+    pub fn finish(
+        &mut self,
+        state: &mut impl GuestRegs,
+        memory: &mut dyn GuestMm,
+        call: ForwardedCall,
+        ret: i64,
+    ) -> SyscallOutcome {
+        let ret = match call.epoll {
+            Some(wait) => wait.finish(&*memory, ret),
+            None => ret,
+        };
         let action = Action::Ret(ret);
         if self.strace {
             strace::result(call.sys, &action, None, None);
         }
+        restart::note_result(call.sys, state.syscall_number(), state.syscall_args(), ret);
         Self::outcome(state, action)
     }
 
@@ -366,9 +387,35 @@ impl SyscallLayer {
                     redirected = paths::redirect(self.sysroot.as_ref(), sys, &mut args, &*cx.mem);
                     // A redirected path lives in `redirected`: such a call runs here, under
                     // the lock, not as a forwarded call after it.
+                    // An epoll wait blocks, so it is forwarded (unlocked) too: as it is when the
+                    // event layout is the host's, else on a host buffer converted after.
+                    let epoll_wait =
+                        matches!(sys, Sysno::epoll_wait | Sysno::epoll_pwait | Sysno::epoll_pwait2);
+                    let same_layout = cx.abi.epoll_packed == host::HOST.epoll_packed;
                     match (t, host::number(sys), &redirected) {
                         (treatment::Treatment::Forwarded, Some(host_nr), None) => {
-                            return Err(ForwardedCall { sys, host_nr, args })
+                            return Err(ForwardedCall { sys, host_nr, args, epoll: None })
+                        }
+                        (treatment::Treatment::Converted, Some(host_nr), None)
+                            if epoll_wait && same_layout =>
+                        {
+                            return Err(ForwardedCall { sys, host_nr, args, epoll: None })
+                        }
+                        (treatment::Treatment::Converted, _, None) if epoll_wait => {
+                            match fs::epoll_wait_call(cx, sys, args) {
+                                Ok((host_sys, host_args, wait)) => {
+                                    if let Some(host_nr) = host::number(host_sys) {
+                                        return Err(ForwardedCall {
+                                            sys,
+                                            host_nr,
+                                            args: host_args,
+                                            epoll: Some(wait),
+                                        });
+                                    }
+                                    (Action::Ret(host::call(host_sys, host_args)), None)
+                                }
+                                Err(action) => (action, None),
+                            }
                         }
                         _ => (self.dispatch(cx, sys, args), None),
                     }
@@ -428,12 +475,15 @@ impl SyscallLayer {
     }
 }
 
-/// A guest call forwarded unchanged to the same host call: see [`SyscallLayer::begin`].
-#[derive(Clone, Copy, Debug)]
+/// A guest call forwarded unchanged to the same host call, or an epoll wait on a host buffer
+/// converted after: see [`SyscallLayer::begin`].
+#[derive(Debug)]
 pub struct ForwardedCall {
     sys: Sysno,
     host_nr: u32,
     args: [u64; 6],
+    /// Set for an epoll wait across layouts: converts the host's events into the guest's.
+    epoll: Option<fs::EpollWait>,
 }
 
 impl ForwardedCall {
