@@ -112,11 +112,9 @@ impl GuestRegs for A64State {
         self.x[0] = value;
     }
 
-    /// `svc #0` is 4 bytes; only x0 (argument and result) changed.
-    fn restart_syscall(&mut self, nr: u64, args: [u64; 6]) {
+    /// `svc #0` is 4 bytes and changes no register of its own.
+    fn rewind_syscall(&mut self) {
         self.pc -= 4;
-        self.x[8] = nr;
-        self.x[0] = args[0];
     }
 
     /// AArch64 has no segment registers (its thread pointer is TPIDR_EL0, written by `msr`).

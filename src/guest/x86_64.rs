@@ -152,11 +152,11 @@ impl GuestRegs for X86State {
         self.gpr[reg::R11] = self.rflags() | RFLAGS_IF;
     }
 
-    /// `syscall` is 2 bytes (0f 05); only rax (number and result) of the call's registers
-    /// changed (rcx and r11 are the instruction's own, written again when it reruns).
-    fn restart_syscall(&mut self, nr: u64, _args: [u64; 6]) {
+    /// `syscall` (2 bytes) wrote rcx and r11 even when the kernel restarts the call.
+    fn rewind_syscall(&mut self) {
+        let nr = self.gpr[reg::RAX];
+        self.set_syscall_result(nr);
         self.rip -= 2;
-        self.gpr[reg::RAX] = nr;
     }
 
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64> {

@@ -74,10 +74,9 @@ pub enum Delivered {
     Die(i32),
 }
 
-/// Installs the runtime's host handler for `sig` (without SA_RESTART: see [`super::restart`]);
-/// returns 0 or -errno. Set by the runtime (which owns host signal handlers) before the guest
-/// runs.
-pub type HostHandlerInstaller = fn(sig: i32) -> i64;
+/// Installs the runtime's host handler for `sig` (with SA_RESTART if `restart`); returns 0 or
+/// -errno. Set by the runtime (which owns host signal handlers) before the guest runs.
+pub type HostHandlerInstaller = fn(sig: i32, restart: bool) -> i64;
 static HOST_HANDLER_INSTALLER: OnceLock<HostHandlerInstaller> = OnceLock::new();
 
 /// Sets the hook through which rt_sigaction installs the runtime's host handler for a guest
@@ -137,12 +136,12 @@ pub(crate) fn reset_sigpipe() {
 
 /// Sets the host disposition that carries out the guest's `act` for `sig` (not a
 /// runtime-owned signal): SIG_IGN or SIG_DFL as they are, a guest handler as the runtime's
-/// host handler (whose SA_RESTART the syscall layer carries out: [`super::restart`]).
-/// Returns 0 or -errno.
+/// host handler (SA_RESTART passed on, so that the kernel restarts interrupted calls as it
+/// would for the guest). Returns 0 or -errno.
 fn set_host_disposition(sig: i32, act: &KernelSigaction) -> i64 {
     if act.handler > SIG_IGN {
         if let Some(install) = HOST_HANDLER_INSTALLER.get() {
-            return install(sig);
+            return install(sig, act.flags & SA_RESTART != 0);
         }
     }
     let handler = if act.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
@@ -293,21 +292,11 @@ impl SignalState {
         strace: bool,
     ) -> Delivered {
         let act = self.action(sig);
-        // A call this signal interrupted runs again if the handler asked for that (see
-        // `super::restart`), or if there is no handler any more (the kernel restarts a call
-        // that no handler interrupted).
-        let interrupted = super::restart::take_interrupted();
         if act.handler == SIG_IGN {
-            if let Some((nr, args)) = interrupted {
-                regs.restart_syscall(nr, args);
-            }
             return Delivered::NotNow;
         }
         if act.handler == SIG_DFL {
             return Delivered::Die(sig);
-        }
-        if let (Some((nr, args)), true) = (interrupted, act.flags & SA_RESTART != 0) {
-            regs.restart_syscall(nr, args);
         }
         let bit = 1u64 << (sig - 1);
         // The signal was unblocked when it arrived (the host handler ran), possibly under a
@@ -448,7 +437,8 @@ impl SignalState {
 
     /// set_robust_list is recorded per thread (xlate's own libc keeps its list registered with
     /// the kernel, and the kernel would walk the guest's list when the host thread ends, after
-    /// the guest may have freed it); get_robust_list of this thread answers the record.
+    /// the guest may have freed it); xlate walks it at the guest thread's exit
+    /// (`thread::exit`); get_robust_list of this thread answers the record.
     pub(crate) fn robust_list(&mut self, cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         // sizeof(struct robust_list_head) on 64-bit ABIs.
         const HEAD_SIZE: u64 = 24;
