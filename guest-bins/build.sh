@@ -12,6 +12,11 @@
 #   aarch64-glibc  aarch64-linux-gnu-g++ -static -O2 -mbranch-protection=standard /
 #                  /usr/bin/rustc --target aarch64-unknown-linux-gnu -C linker=aarch64-linux-gnu-gcc
 #                  -C target-feature=+crt-static (g++ and rustc on an AArch64 host)
+# Go programs (src/*.go) are built for the glibc targets only (they link no C library at all:
+# Go's own runtime, statically linked, CGO_ENABLED=0), with Debian's Go 1.23
+# (/usr/lib/go-1.23/bin/go, from bookworm-backports) for GOARCH=amd64 (GOAMD64=v1) or arm64
+# (GOARM64=v8.0): go build -trimpath -buildvcs=false -ldflags=-buildid=, offline
+# (GOPROXY=off, GOTOOLCHAIN=local, standard library only), its cache under build/.go/.
 # Usage: guest-bins/build.sh [TARGET...]   (default: every target this host can build)
 # Incremental (a program is rebuilt when its source or this script is newer than the binary)
 # and safe to run from several processes at once (flock on build/.lock). Installs missing
@@ -61,6 +66,16 @@ rustc_for() {
 all_targets=(x86_64-glibc x86_64-musl aarch64-glibc)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 
+# The GOARCH (and its level variable) for a target ("" when Go programs are not built).
+goarch_for() {
+  case "$1" in
+    x86_64-glibc) echo "GOARCH=amd64 GOAMD64=v1" ;;
+    aarch64-glibc) echo "GOARCH=arm64 GOARM64=v8.0" ;;
+    *) echo "" ;;
+  esac
+}
+go=/usr/lib/go-1.23/bin/go
+
 # Install what is missing (once, before taking the lock, so the lock is never held for long
 # by an apt run).
 missing=0
@@ -69,6 +84,7 @@ for t in "${targets[@]}"; do
   if [ -n "$cc" ] && [ "$cc" != prebuilt ] && ! command -v "$cc" >/dev/null; then missing=1; fi
   cxx="$(cxx_for "$t")"
   if [ -n "$cxx" ] && ! command -v "${cxx%% *}" >/dev/null; then missing=1; fi
+  if [ -n "$(goarch_for "$t")" ] && [ ! -x "$go" ]; then missing=1; fi
 done
 if [ $missing -eq 1 ]; then
   bash "$root/.ci/install-deps"
@@ -135,6 +151,23 @@ for t in "${targets[@]}"; do
     if ! $rustc_cmd --edition 2021 -O -C target-feature=+crt-static --remap-path-prefix="$here/=" \
       -o "$out.tmp" "$src"; then
       echo "build.sh: $rustc_cmd failed on $src" >&2
+      status=1
+      continue
+    fi
+    mv "$out.tmp" "$out"
+  done
+  # Go programs (glibc targets).
+  goarch="$(goarch_for "$t")"
+  for src in "$here"/src/*.go; do
+    [ -n "$goarch" ] || break
+    name="$(basename "$src" .go)"
+    out="$build/$t/$name"
+    if [ "$out" -nt "$src" ] && [ "$out" -nt "$here/build.sh" ]; then continue; fi
+    # shellcheck disable=SC2086 # $goarch is a list of NAME=value assignments
+    if ! (cd "$here/src" && env -u GOFLAGS -u GOROOT CGO_ENABLED=0 GOOS=linux $goarch \
+      GOCACHE="$build/.go/cache" GOPATH="$build/.go/path" GOENV=off GOPROXY=off GOTOOLCHAIN=local \
+      GO111MODULE=off "$go" build -trimpath -buildvcs=false -ldflags=-buildid= -o "$out.tmp" "$name.go"); then
+      echo "build.sh: go build failed on $src" >&2
       status=1
       continue
     fi

@@ -168,6 +168,10 @@ struct Case {
     /// The intent word `stderr`: the guest's stderr is recorded and compared too (for
     /// messages that are part of the behaviour, like std::terminate's).
     stderr: bool,
+    /// Guest ISAs for which the case does not exist (intent `ISA=none`): no oracle can run
+    /// it here (qemu-user does not follow an execve into another guest program without
+    /// binfmt_misc).
+    absent: Vec<Isa>,
 }
 
 impl Case {
@@ -248,9 +252,14 @@ fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
         }
         let mut intent = Vec::new();
         let mut stderr = false;
+        let mut absent = Vec::new();
         for w in cols[4].split_whitespace() {
             if w == "stderr" {
                 stderr = true;
+                continue;
+            }
+            if let Some(isa) = w.strip_suffix("=none") {
+                absent.push(Isa::parse(isa).ok_or_else(|| format!("{where_}: ISA {isa:?}"))?);
                 continue;
             }
             let (isa, st) = match w.split_once('=') {
@@ -262,7 +271,15 @@ fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
             let st = Status::parse_intent(st).ok_or_else(|| format!("{where_}: intent {w:?}"))?;
             intent.push((isa, st));
         }
-        cases.push(Case { id: cols[0].to_string(), program: cols[1].to_string(), args, env, intent, stderr });
+        cases.push(Case {
+            id: cols[0].to_string(),
+            program: cols[1].to_string(),
+            args,
+            env,
+            intent,
+            stderr,
+            absent,
+        });
     }
     Ok(cases)
 }
@@ -351,19 +368,25 @@ fn build() {
     }
 }
 
-/// The source file of a program: `src/<program>.c`, `.cc` (C++) or `.rs` (Rust).
+/// The source file of a program: `src/<program>.c`, `.cc` (C++), `.rs` (Rust) or `.go` (Go).
 fn source(program: &str) -> Option<PathBuf> {
-    ["c", "cc", "rs"]
+    ["c", "cc", "rs", "go"]
         .iter()
         .map(|ext| guest_bins().join("src").join(format!("{program}.{ext}")))
         .find(|p| p.exists())
 }
 
-/// Whether build.sh builds `program` for target `t`: C programs for every target, C++ and
-/// Rust programs for the glibc targets only (see the script's header).
+/// Whether build.sh builds `program` for target `t`: C programs for every target, C++, Rust
+/// and Go programs for the glibc targets only (see the script's header).
 fn built_for(t: Target, program: &str) -> bool {
     let is_c = source(program).is_some_and(|p| p.extension().is_some_and(|e| e == "c"));
     is_c || t.name.ends_with("-glibc")
+}
+
+/// Whether case `c` exists for target `t`: its program is built for it, and the case is not
+/// `ISA=none` for the target's ISA.
+fn exists_for(t: Target, c: &Case) -> bool {
+    built_for(t, &c.program) && !c.absent.contains(&t.isa)
 }
 
 fn binary(t: Target, program: &str) -> PathBuf {
@@ -623,7 +646,7 @@ struct Item<'a> {
 fn items(t: Target, every_prebuilt: bool) -> Vec<Item<'static>> {
     let mut v: Vec<Item> = cases()
         .iter()
-        .filter(|c| built_for(t, &c.program))
+        .filter(|c| exists_for(t, c))
         .map(|c| Item { case: c, label: c.id.clone(), binary: binary(t, &c.program) })
         .collect();
     for c in cases() {
@@ -799,12 +822,13 @@ fn concurrency_repeats() -> usize {
     }
 }
 
-/// The multithreaded cases (`threads-*`, `rthreads`, `panic-thread`) and the asynchronous
-/// signal cases (`sigasync-*` but the one-second alarm) run [`concurrency_repeats`] times each
-/// under xlate on every target built here, each run compared with the recorded oracle output:
-/// a race in xlate (translation, chaining, the jump table, thread start and exit, a signal
-/// arriving anywhere in a loop or a blocking call) shows up as a wrong count, a hang or a
-/// crash in some run.
+/// The multithreaded cases (`threads-*`, `rthreads`, `panic-thread`), the asynchronous
+/// signal cases (`sigasync-*` but the one-second alarm) and the Go programs (`go*`:
+/// goroutines on several threads, timers, signals, exec) run [`concurrency_repeats`] times
+/// each under xlate on every target built here, each run compared with the recorded oracle
+/// output: a race in xlate (translation, chaining, the jump table, thread start and exit, a
+/// signal arriving anywhere in a loop or a blocking call) shows up as a wrong count, a hang or
+/// a crash in some run.
 /// Only pairs marked `pass` in status.txt are repeated.
 #[test]
 fn concurrency_cases_repeated() {
@@ -826,6 +850,7 @@ fn concurrency_cases_repeated() {
                 (id.starts_with("threads-")
                     || id == "rthreads"
                     || id == "panic-thread"
+                    || id.starts_with("go")
                     // (alarm-spin waits a whole second for its alarm: run once is enough.)
                     || (id.starts_with("sigasync-") && id != "sigasync-alarm-spin"))
                     && expectation(id, &config) == Expectation::Pass
@@ -903,10 +928,10 @@ fn cases_status_and_expectations_are_consistent() {
             problems.push(format!("duplicate case id {}", c.id));
         }
         if source(&c.program).is_none() {
-            problems.push(format!("{}: no source src/{}.{{c,cc,rs}}", c.id, c.program));
+            problems.push(format!("{}: no source src/{}.{{c,cc,rs,go}}", c.id, c.program));
         }
         for &t in TARGETS {
-            if !built_for(t, &c.program) {
+            if !exists_for(t, c) {
                 continue;
             }
             match recorded(t, &c.id) {
@@ -972,7 +997,7 @@ fn bless() {
         };
         let dir = expected_dir(t);
         std::fs::create_dir_all(&dir).expect("create expected dir");
-        for c in cases().iter().filter(|c| built_for(t, &c.program)) {
+        for c in cases().iter().filter(|c| exists_for(t, c)) {
             let bin = binary(t, &c.program);
             let r = run(&prefix, &bin, c, timeout());
             let Some(status) = r.status else {

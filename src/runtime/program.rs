@@ -437,7 +437,7 @@ where
         if let Some((number, started)) = FORWARDED_START.with(|c| c.take()) {
             self.tally(number, started);
         }
-        let outcome = self.syscalls.finish(state, call, result);
+        let outcome = self.syscalls.finish(state, &mut self.memory, call, result);
         self.action(state, outcome)
     }
 

@@ -175,30 +175,69 @@ pub(crate) fn epoll(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         drop(host_event);
         return Action::Ret(r);
     }
+    match epoll_wait_call(cx, sys, a) {
+        Ok((host_sys, host_args, wait)) => {
+            let r = host::call(host_sys, host_args);
+            Action::Ret(wait.finish(&*cx.mem, r))
+        }
+        Err(action) => action,
+    }
+}
+
+/// An epoll wait whose events have another layout on the host: the host buffer the host
+/// call fills, and where the guest's events go. The call may block, so the runtime issues it
+/// unlocked (a forwarded call, `super::ForwardedCall`) and [`Self::finish`] converts after.
+#[derive(Debug)]
+pub struct EpollWait {
+    host_events: Vec<u8>,
+    guest_events: u64,
+    guest_packed: bool,
+}
+
+/// epoll_wait, epoll_pwait or epoll_pwait2 across layouts: the host call (epoll_pwait for
+/// epoll_wait, which AArch64 hosts lack) on a host buffer, and its [`EpollWait`]; or the
+/// guest's error.
+pub(crate) fn epoll_wait_call(
+    cx: &mut Ctx,
+    sys: Sysno,
+    a: [u64; 6],
+) -> Result<(Sysno, [u64; 6], EpollWait), Action> {
+    let guest_packed = cx.abi.epoll_packed;
+    let gsize = convert::epoll_event_size(guest_packed);
     // The kernel rejects maxevents <= 0 and larger than INT_MAX / sizeof(event); a shorter
     // host buffer is fine, since epoll_wait may return fewer events than asked for.
     let max = a[2] as i32;
     if max <= 0 || max as usize > i32::MAX as usize / gsize {
-        return err(libc::EINVAL);
+        return Err(err(libc::EINVAL));
     }
     let n = (max as usize).min(1024);
-    let hsize = convert::epoll_event_size(host_packed);
-    let mut hbuf = vec![0u8; n * hsize];
-    let p = hbuf.as_mut_ptr() as u64;
-    let r = match sys {
-        Sysno::epoll_wait => host::call(Sysno::epoll_pwait, [a[0], p, n as u64, a[3], 0, 8]),
-        _ => host::call(sys, [a[0], p, n as u64, a[3], a[4], a[5]]),
+    let hsize = convert::epoll_event_size(host::HOST.epoll_packed);
+    let mut host_events = vec![0u8; n * hsize];
+    let p = host_events.as_mut_ptr() as u64;
+    let call = match sys {
+        Sysno::epoll_wait => (Sysno::epoll_pwait, [a[0], p, n as u64, a[3], 0, 8]),
+        _ => (sys, [a[0], p, n as u64, a[3], a[4], a[5]]),
     };
-    if r <= 0 {
-        return Action::Ret(r);
-    }
-    let mut out = Vec::with_capacity(r as usize * gsize);
-    for ev in hbuf.chunks(hsize).take(r as usize) {
-        let (events, data) = convert::epoll_event_read(host_packed, ev);
-        out.extend(convert::epoll_event_bytes(guest_packed, events, data));
-    }
-    match write_bytes(&*cx.mem, a[1], &out) {
-        Ok(()) => Action::Ret(r),
-        Err(e) => err(e),
+    Ok((call.0, call.1, EpollWait { host_events, guest_events: a[1], guest_packed }))
+}
+
+impl EpollWait {
+    /// The guest's result of the host call that returned `r`: its events written in the
+    /// guest's layout.
+    pub(crate) fn finish(self, mem: &dyn super::GuestMm, r: i64) -> i64 {
+        if r <= 0 {
+            return r;
+        }
+        let host_packed = host::HOST.epoll_packed;
+        let hsize = convert::epoll_event_size(host_packed);
+        let mut out = Vec::with_capacity(r as usize * convert::epoll_event_size(self.guest_packed));
+        for ev in self.host_events.chunks(hsize).take(r as usize) {
+            let (events, data) = convert::epoll_event_read(host_packed, ev);
+            out.extend(convert::epoll_event_bytes(self.guest_packed, events, data));
+        }
+        match write_bytes(mem, self.guest_events, &out) {
+            Ok(()) => r,
+            Err(e) => -(e as i64),
+        }
     }
 }

@@ -287,7 +287,7 @@ impl SyscallLayer {
             Ok(outcome) => outcome,
             Err(call) => {
                 let ret = call.issue();
-                self.finish(state, call, ret)
+                self.finish(state, memory, call, ret)
             }
         }
     }
@@ -311,7 +311,13 @@ impl SyscallLayer {
     }
 
     /// The second half of [`Self::handle`] for a call [`Self::begin`] handed out.
-    pub fn finish(&mut self, state: &mut impl GuestRegs, call: ForwardedCall, ret: i64) -> SyscallOutcome {
+    pub fn finish(
+        &mut self,
+        state: &mut impl GuestRegs,
+        memory: &mut dyn GuestMm,
+        call: ForwardedCall,
+        ret: i64,
+    ) -> SyscallOutcome {
         if ret == crate::host::syscall::RESTART {
             // Interrupted by a signal for a guest handler, to be restarted: the handler runs
             // first (the signal is recorded), then the guest issues the call again, as the
@@ -322,6 +328,10 @@ impl SyscallLayer {
             state.rewind_syscall();
             return SyscallOutcome::Continue;
         }
+        let ret = match call.epoll {
+            Some(wait) => wait.finish(&*memory, ret),
+            None => ret,
+        };
         let action = Action::Ret(ret);
         if self.strace {
             strace::result(call.sys, &action, None, None);
@@ -386,9 +396,35 @@ impl SyscallLayer {
                     redirected = paths::redirect(self.sysroot.as_ref(), sys, &mut args, &*cx.mem);
                     // A redirected path lives in `redirected`: such a call runs here, under
                     // the lock, not as a forwarded call after it.
+                    // An epoll wait blocks, so it is forwarded (unlocked) too: as it is when the
+                    // event layout is the host's, else on a host buffer converted after.
+                    let epoll_wait =
+                        matches!(sys, Sysno::epoll_wait | Sysno::epoll_pwait | Sysno::epoll_pwait2);
+                    let same_layout = cx.abi.epoll_packed == host::HOST.epoll_packed;
                     match (t, host::number(sys), &redirected) {
                         (treatment::Treatment::Forwarded, Some(host_nr), None) => {
-                            return Err(ForwardedCall { sys, host_nr, args })
+                            return Err(ForwardedCall { sys, host_nr, args, epoll: None })
+                        }
+                        (treatment::Treatment::Converted, Some(host_nr), None)
+                            if epoll_wait && same_layout =>
+                        {
+                            return Err(ForwardedCall { sys, host_nr, args, epoll: None })
+                        }
+                        (treatment::Treatment::Converted, _, None) if epoll_wait => {
+                            match fs::epoll_wait_call(cx, sys, args) {
+                                Ok((host_sys, host_args, wait)) => {
+                                    if let Some(host_nr) = host::number(host_sys) {
+                                        return Err(ForwardedCall {
+                                            sys,
+                                            host_nr,
+                                            args: host_args,
+                                            epoll: Some(wait),
+                                        });
+                                    }
+                                    (Action::Ret(host::call(host_sys, host_args)), None)
+                                }
+                                Err(action) => (action, None),
+                            }
                         }
                         _ => (self.dispatch(cx, sys, args), None),
                     }
@@ -448,12 +484,15 @@ impl SyscallLayer {
     }
 }
 
-/// A guest call forwarded unchanged to the same host call: see [`SyscallLayer::begin`].
-#[derive(Clone, Copy, Debug)]
+/// A guest call forwarded unchanged to the same host call, or an epoll wait on a host buffer
+/// converted after: see [`SyscallLayer::begin`].
+#[derive(Debug)]
 pub struct ForwardedCall {
     sys: Sysno,
     host_nr: u32,
     args: [u64; 6],
+    /// Set for an epoll wait across layouts: converts the host's events into the guest's.
+    epoll: Option<fs::EpollWait>,
 }
 
 impl ForwardedCall {

@@ -1,6 +1,6 @@
 //! ARM ARM C4.1.94 "Advanced SIMD load/store multiple structures" and "single structure":
-//! LD1-LD4 / ST1-ST4 (multiple structures, with and without post-index), LD1/ST1 to or from
-//! one lane, and LD1R (load and replicate).
+//! LD1-LD4 / ST1-ST4 (multiple structures, with and without post-index), LD1-LD4/ST1-ST4 to
+//! or from one lane, and LD1R-LD4R (load and replicate).
 //!
 //! Memory is always touched by IR loads and stores, so a fault is the guest's fault at the
 //! instruction, exactly as for any other access. LD1/ST1 move whole registers (the byte
@@ -26,10 +26,15 @@ pub const ROWS: &[Row] = &[
         "0Q0011001L0 mmmmm oooo ss nnnnn ttttt",
         multiple
     ),
-    row!(LDST_single, "LD1/ST1 (single structure), LD1R", "0Q0011010L R 00000 ooo S ss nnnnn ttttt", single),
+    row!(
+        LDST_single,
+        "LD1-LD4/ST1-ST4 (single structure), LD1R-LD4R",
+        "0Q0011010L R 00000 ooo S ss nnnnn ttttt",
+        single
+    ),
     row!(
         LDST_single_post,
-        "LD1/ST1 (single structure), LD1R, post-index",
+        "LD1-LD4/ST1-ST4 (single structure), LD1R-LD4R, post-index",
         "0Q0011011L R mmmmm ooo S ss nnnnn ttttt",
         single
     ),
@@ -242,34 +247,50 @@ extern "C" fn interleave_any(state: *mut u8, word: u64, _: u64, _: u64, _: u64) 
     0
 }
 
+/// LD1-LD4/ST1-ST4 to or from one lane of 1-4 consecutive registers, and LD1R-LD4R. Every
+/// element is loaded before any register is written, so a fault leaves the registers as they
+/// were.
 fn single(cx: &mut Ctx, w: u32) -> Flow {
     let (q, load, r_bit) = (bit(w, 30), bit(w, 22), bit(w, 21));
     let (opcode, s, size) = (bits(w, 13, 3), bits(w, 12, 1), bits(w, 10, 2));
     let (rn, rt) = (bits(w, 5, 5), bits(w, 0, 5));
+    // Elements per structure, each in its own register from Rt (wrapping past V31).
     let selem = (((opcode & 1) << 1) | r_bit as u32) + 1;
-    if selem != 1 {
-        return Flow::Unimplemented("LD2-LD4/ST2-ST4 (single structure) and LD2R-LD4R");
-    }
+    let reg = |j: u32| ((rt + j) % 32) as usize;
     let base = cx.xsp(rn, Width::W64);
     let addr = cx.data_addr(base, rn);
+    let elem_addr = |cx: &mut Ctx, ew: Width, j: u32| {
+        if j == 0 {
+            addr
+        } else {
+            cx.b.bin_imm(BinOp::Add, addr, (j * ew.bytes()) as u64, Width::W64)
+        }
+    };
     if opcode >> 1 == 3 {
-        // LD1R: load one element and replicate it to every lane.
+        // LD1R-LD4R: load one structure and replicate each element to every lane of its
+        // register.
         if !load || s == 1 {
             return Flow::Unimplemented("unallocated load-and-replicate");
         }
         let ew = [Width::W8, Width::W16, Width::W32, Width::W64][size as usize];
-        let v = cx.b.load(addr, ew);
         let rep = match ew {
             Width::W8 => 0x0101_0101_0101_0101u64,
             Width::W16 => 0x0001_0001_0001_0001,
             Width::W32 => 0x0000_0001_0000_0001,
             Width::W64 => 1,
         };
-        let full = cx.b.bin_imm(BinOp::Mul, v, rep, Width::W64);
-        let hi = if q { full } else { cx.imm(0) };
-        cx.b.store_state(off::v(rt as usize), full, Width::W64);
-        cx.b.store_state(off::v_hi(rt as usize), hi, Width::W64);
-        post_index(cx, w, base, ew.bytes());
+        let mut loaded = Vec::with_capacity(selem as usize);
+        for j in 0..selem {
+            let a = elem_addr(cx, ew, j);
+            loaded.push(cx.b.load(a, ew));
+        }
+        for (j, v) in (0..selem).zip(loaded) {
+            let full = cx.b.bin_imm(BinOp::Mul, v, rep, Width::W64);
+            let hi = if q { full } else { cx.imm(0) };
+            cx.b.store_state(off::v(reg(j)), full, Width::W64);
+            cx.b.store_state(off::v_hi(reg(j)), hi, Width::W64);
+        }
+        post_index(cx, w, base, selem * ew.bytes());
         return Flow::Next;
     }
     // Element size and lane index (ARM ARM: index = Q:S:size with the low bits used by
@@ -282,24 +303,33 @@ fn single(cx: &mut Ctx, w: u32) -> Flow {
         _ => return Flow::Unimplemented("unallocated single-structure size"),
     };
     let byte = index * ew.bytes();
-    let slot = if byte >= 8 { off::v_hi(rt as usize) } else { off::v(rt as usize) };
+    let slot = |j: u32| if byte >= 8 { off::v_hi(reg(j)) } else { off::v(reg(j)) };
     let shift = (byte % 8) * 8;
     if load {
-        let v = cx.b.load(addr, ew);
-        let r = if ew == Width::W64 {
-            v
-        } else {
-            let half = cx.b.load_state(slot, Width::W64);
-            let cleared = cx.b.bin_imm(BinOp::And, half, !(ew.mask() << shift), Width::W64);
-            let moved = cx.b.bin_imm(BinOp::Shl, v, shift as u64, Width::W64);
-            cx.b.bin(BinOp::Or, cleared, moved, Width::W64)
-        };
-        cx.b.store_state(slot, r, Width::W64);
+        let mut loaded = Vec::with_capacity(selem as usize);
+        for j in 0..selem {
+            let a = elem_addr(cx, ew, j);
+            loaded.push(cx.b.load(a, ew));
+        }
+        for (j, v) in (0..selem).zip(loaded) {
+            let r = if ew == Width::W64 {
+                v
+            } else {
+                let half = cx.b.load_state(slot(j), Width::W64);
+                let cleared = cx.b.bin_imm(BinOp::And, half, !(ew.mask() << shift), Width::W64);
+                let moved = cx.b.bin_imm(BinOp::Shl, v, shift as u64, Width::W64);
+                cx.b.bin(BinOp::Or, cleared, moved, Width::W64)
+            };
+            cx.b.store_state(slot(j), r, Width::W64);
+        }
     } else {
-        let half = cx.b.load_state(slot, Width::W64);
-        let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift as u64, Width::W64) };
-        cx.b.store(addr, v, ew);
+        for j in 0..selem {
+            let half = cx.b.load_state(slot(j), Width::W64);
+            let v = if shift == 0 { half } else { cx.b.bin_imm(BinOp::Lshr, half, shift as u64, Width::W64) };
+            let a = elem_addr(cx, ew, j);
+            cx.b.store(a, v, ew);
+        }
     }
-    post_index(cx, w, base, ew.bytes());
+    post_index(cx, w, base, selem * ew.bytes());
     Flow::Next
 }
