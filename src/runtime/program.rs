@@ -16,7 +16,7 @@ use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
 use crate::syscall::process::Vfork;
 use crate::syscall::procfs::{ImageFile, ProcView};
-use crate::syscall::signal::Delivered;
+use crate::syscall::signal::{Delivered, SavedDispositions};
 use crate::syscall::thread::{self as guest_thread, NewThread};
 use crate::syscall::{ForwardedCall, GuestAbi, GuestRegs, SyscallLayer, SyscallOutcome};
 use std::cell::Cell;
@@ -199,6 +199,7 @@ fn run_guest<G: LinuxGuest>(
         tally: report.as_ref().map(|_| SyscallTally::default()),
         debugger,
         world: None,
+        vfork_saved_signals: None,
     };
     // The world lives as long as the process: other guest threads may still run translated
     // code (and hold references into it) while the main thread reports and exits.
@@ -269,6 +270,8 @@ struct SyscallEnv<G: LinuxGuest> {
     debugger: Option<GdbStub<G>>,
     /// The world this environment is part of, for the threads it starts.
     world: Option<&'static GuestWorld<G>>,
+    /// The parent's signal dispositions while a vfork child runs (see `vfork_child`).
+    vfork_saved_signals: Option<SavedDispositions>,
 }
 
 thread_local! {
@@ -418,11 +421,15 @@ where
             child.set_stack_pointer(request.stack);
         }
         guest_thread::set_in_vfork_child(true);
+        self.vfork_saved_signals = Some(self.syscalls.signals.save_dispositions());
         child
     }
 
     fn vfork_done(&mut self, state: &mut G::State, pid: i64) {
         guest_thread::set_in_vfork_child(false);
+        if let Some(saved) = self.vfork_saved_signals.take() {
+            self.syscalls.signals.restore_dispositions(&saved);
+        }
         state.set_syscall_result(pid as u64);
     }
 

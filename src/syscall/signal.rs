@@ -121,6 +121,33 @@ pub struct SignalState {
     trampoline: Option<u64>,
 }
 
+/// The guest's dispositions at one moment ([`SignalState::save_dispositions`]).
+pub struct SavedDispositions {
+    actions: [Option<KernelSigaction>; NSIG],
+    handlers: [u64; NSIG],
+}
+
+impl SignalState {
+    /// The guest's dispositions now, for a vfork child: the child shares xlate's memory but
+    /// not the parent's signal handlers (no CLONE_SIGHAND), so what it sets (Go's child
+    /// resets every handler to SIG_DFL before it execs) must not stay the parent's.
+    pub fn save_dispositions(&self) -> SavedDispositions {
+        SavedDispositions {
+            actions: self.actions,
+            handlers: std::array::from_fn(|i| GUEST_HANDLERS[i].load(Ordering::Acquire)),
+        }
+    }
+
+    /// Puts back what [`Self::save_dispositions`] saved (in the parent, after its vfork child
+    /// has exec'd or exited; the parent's host dispositions were never changed by the child).
+    pub fn restore_dispositions(&mut self, saved: &SavedDispositions) {
+        self.actions = saved.actions;
+        for (slot, &handler) in GUEST_HANDLERS.iter().zip(&saved.handlers) {
+            slot.store(handler, Ordering::Release);
+        }
+    }
+}
+
 /// Sets the host's SIGPIPE disposition back to SIG_DFL (see [`super::SyscallLayer::new`]):
 /// the one place that undoes what the Rust runtime changed in the process's signal
 /// dispositions at start-up. Rust ignores SIGPIPE, which would turn a guest's write to a
