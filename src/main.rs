@@ -6,6 +6,7 @@
 use clap::{CommandFactory, FromArgMatches, Parser};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use xlate::ir::MemoryModel;
 use xlate::runtime::binfmt::{self, BinfmtAction};
 use xlate::runtime::{die_by_signal, run_program, Options, Outcome, StatsFormat, HOST_NAME};
 
@@ -55,9 +56,17 @@ struct Cli {
     #[arg(short = 'L', long = "sysroot", value_name = "DIR")]
     sysroot: Option<PathBuf>,
 
+    /// How the guest's ordinary loads and stores are ordered: tso keeps x86-64's total store
+    /// order on a weaker host (the default for x86-64 guests; costs a barrier per access on
+    /// AArch64 hosts), relaxed drops it (faster; only for programs whose threads share memory
+    /// through locked instructions and fences alone, or single-threaded ones). AArch64 guests
+    /// order memory with their own instructions under either (also: XLATE_MEMORY_MODEL).
+    #[arg(long, value_name = "MODEL")]
+    memory_model: Option<MemoryModelArg>,
+
     /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
     /// that their programs run through xlate when executed directly; remove it; or show it.
-    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "command"])]
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "memory_model", "command"])]
     binfmt: Option<BinfmtArg>,
 
     /// The binfmt_misc file system `--binfmt` works in.
@@ -75,6 +84,13 @@ struct Cli {
 enum StatsArg {
     Text,
     Json,
+}
+
+/// The forms of `--memory-model`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum MemoryModelArg {
+    Tso,
+    Relaxed,
 }
 
 /// The actions of `--binfmt`.
@@ -129,6 +145,12 @@ fn command_line_options() -> Options {
         options.sysroot = cli.sysroot;
     }
     options.gdb_port = cli.gdb.or(options.gdb_port);
+    if let Some(model) = cli.memory_model {
+        options.memory_model = Some(match model {
+            MemoryModelArg::Tso => MemoryModel::Tso,
+            MemoryModelArg::Relaxed => MemoryModel::Relaxed,
+        });
+    }
     if let Some(s) = cli.stats {
         options.stats = Some(match s {
             StatsArg::Text => StatsFormat::Text,
@@ -155,8 +177,8 @@ fn binfmt_options() -> Options {
 
 /// The options the environment gives, as qemu-user's QEMU_STRACE: XLATE_STRACE,
 /// XLATE_STATS (text or json), XLATE_PERFMAP, XLATE_GDB (a port, as QEMU_GDB), and the sysroot
-/// XLATE_LD_PREFIX (else qemu-user's QEMU_LD_PREFIX). Set, non-empty and not "0" turns a
-/// switch on.
+/// XLATE_LD_PREFIX (else qemu-user's QEMU_LD_PREFIX), XLATE_MEMORY_MODEL (tso or relaxed).
+/// Set, non-empty and not "0" turns a switch on.
 fn from_environment() -> Options {
     let on = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     let stats = match std::env::var("XLATE_STATS").as_deref() {
@@ -178,8 +200,19 @@ fn from_environment() -> Options {
         },
         _ => None,
     };
+    let memory_model = match std::env::var_os("XLATE_MEMORY_MODEL") {
+        Some(model) if !model.is_empty() => match model.to_str().and_then(MemoryModel::parse) {
+            Some(model) => Some(model),
+            None => {
+                eprintln!("xlate: XLATE_MEMORY_MODEL={}: not tso or relaxed", model.to_string_lossy());
+                std::process::exit(2);
+            }
+        },
+        _ => None,
+    };
     Options {
         strace: on("XLATE_STRACE"),
+        memory_model,
         stats,
         perf_map: on("XLATE_PERFMAP"),
         sysroot,

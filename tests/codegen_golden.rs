@@ -21,7 +21,7 @@ use xlate::cache::CodeCache;
 use xlate::frontend::aarch64::A64Frontend;
 use xlate::frontend::x86_64::X86Frontend;
 use xlate::frontend::{Frontend, SliceCode};
-use xlate::ir::{Block, GuestAddr};
+use xlate::ir::{Block, GuestAddr, MemoryModel};
 use yaxpeax_arch::{Decoder as _, U8Reader};
 use yaxpeax_arm::armv8::a64::InstDecoder;
 
@@ -39,6 +39,8 @@ enum Isa {
 struct Case {
     name: &'static str,
     bytes: Vec<u8>,
+    /// The frontend's memory model (`--memory-model`): TSO unless the case says relaxed.
+    model: MemoryModel,
 }
 
 /// `jmp` to the next instruction: ends an x86-64 case's block with a chainable jump.
@@ -50,7 +52,12 @@ fn x86(name: &'static str, bytes: &[u8]) -> Case {
     if !ends_block {
         all.extend_from_slice(&X86_JMP_NEXT);
     }
-    Case { name, bytes: all }
+    Case { name, bytes: all, model: MemoryModel::Tso }
+}
+
+/// An x86-64 case translated with `--memory-model=relaxed`.
+fn x86_relaxed(name: &'static str, bytes: &[u8]) -> Case {
+    Case { model: MemoryModel::Relaxed, ..x86(name, bytes) }
 }
 
 /// `b` to the next instruction: ends an A64 case's block.
@@ -61,7 +68,7 @@ fn a64(name: &'static str, words: &[u32]) -> Case {
     if !name.contains("b.cond") && !name.contains("ret") {
         all.extend_from_slice(&A64_B_NEXT.to_le_bytes());
     }
-    Case { name, bytes: all }
+    Case { name, bytes: all, model: MemoryModel::Tso }
 }
 
 fn x86_integer() -> Vec<Case> {
@@ -137,6 +144,17 @@ fn x86_ordering() -> Vec<Case> {
         x86("lock cmpxchg [rdi], rcx", &[0xf0, 0x48, 0x0f, 0xb1, 0x0f]),
         x86("mfence", &[0x0f, 0xae, 0xf0]),
         x86("store; mfence; load", &[0x89, 0x07, 0x0f, 0xae, 0xf0, 0x8b, 0x06]),
+        // TSO: every ordinary load is acquire, every store release (message passing).
+        x86("mov [rdi], eax; mov [rsi], ecx (data, flag)", &[0x89, 0x07, 0x89, 0x0e]),
+        x86("mov eax, [rsi]; mov ecx, [rdi] (flag, data)", &[0x8b, 0x06, 0x8b, 0x0f]),
+        x86("add [rdi], eax (load and store)", &[0x01, 0x07]),
+        x86("lfence; sfence", &[0x0f, 0xae, 0xe8, 0x0f, 0xae, 0xf8]),
+        // The same under --memory-model=relaxed: plain accesses.
+        x86_relaxed("relaxed: mov [rdi], eax; mov [rsi], ecx", &[0x89, 0x07, 0x89, 0x0e]),
+        x86_relaxed("relaxed: mov eax, [rsi]; mov ecx, [rdi]", &[0x8b, 0x06, 0x8b, 0x0f]),
+        x86_relaxed("relaxed: add [rdi], eax", &[0x01, 0x07]),
+        x86_relaxed("relaxed: store; mfence; load", &[0x89, 0x07, 0x0f, 0xae, 0xf0, 0x8b, 0x06]),
+        x86_relaxed("relaxed: lock add [rdi], eax", &[0xf0, 0x01, 0x07]),
     ]
 }
 
@@ -153,7 +171,15 @@ fn a64_cases() -> Vec<Case> {
         a64("csel x0, x1, x2, eq", &[0x9a82_0020]),
         a64("fadd d0, d1, d2", &[0x1e62_2820]),
         a64("ldaxr x0, [x1]", &[0xc85f_fc20]),
+        a64("stlxr w2, x0, [x1]", &[0xc802_fc20]),
+        a64("ldar x0, [x1]", &[0xc8df_fc20]),
+        a64("ldapr x0, [x1]", &[0xf8bf_c020]),
+        a64("stlr x0, [x1]", &[0xc89f_fc20]),
+        a64("stlr w0, [x1]; ldar w2, [x3] (RCsc)", &[0x889f_fc20, 0x88df_fc62]),
+        a64("ldaddal w0, w1, [x2]", &[0xb8e0_0041]),
         a64("dmb ish", &[0xd503_3bbf]),
+        a64("dmb ishld", &[0xd503_39bf]),
+        a64("dmb ishst", &[0xd503_3abf]),
         a64("ret", &[0xd65f_03c0]),
     ]
 }
@@ -273,7 +299,11 @@ fn a64_lines(code: &[u8], maps: &[(u64, u64)]) -> Vec<String> {
 fn listing(guest: Isa, host: Isa, case: &Case) -> String {
     let code = SliceCode { base: GuestAddr(GUEST_BASE), bytes: &case.bytes };
     let block: Block = match guest {
-        Isa::X86_64 => X86Frontend::new().translate(&code, GuestAddr(GUEST_BASE)),
+        Isa::X86_64 => {
+            let mut frontend = X86Frontend::new();
+            frontend.set_memory_model(case.model);
+            frontend.translate(&code, GuestAddr(GUEST_BASE))
+        }
         Isa::Aarch64 => A64Frontend::new().translate(&code, GuestAddr(GUEST_BASE)),
     };
     let mut cache = CodeCache::new(1 << 20).expect("code cache");

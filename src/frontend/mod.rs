@@ -8,7 +8,7 @@
 pub mod aarch64;
 pub mod x86_64;
 
-use crate::ir::{Block, GuestAddr};
+use crate::ir::{Block, GuestAddr, MemoryModel};
 pub use crate::memory::code::{CodeSource, SliceCode};
 
 /// Upper bound on guest instructions in one block, so that blocks stay small enough for
@@ -43,4 +43,9 @@ pub trait Frontend {
     /// Ends every block after at most `max` guest instructions (1 under a debugger, so that
     /// the dispatcher sees every guest PC; [`MAX_BLOCK_INSNS`] otherwise).
     fn set_max_block_insns(&mut self, max: u32);
+
+    /// The order of the guest's ordinary loads and stores: [`MemoryModel::Tso`] keeps x86-64's
+    /// total store order (its default), [`MemoryModel::Relaxed`] drops it (`--memory-model`).
+    /// A guest whose ordinary accesses are unordered anyway (AArch64) ignores it.
+    fn set_memory_model(&mut self, model: MemoryModel);
 }

@@ -7,11 +7,18 @@ use super::*;
 pub struct Builder {
     ops: Vec<Op>,
     temps: u32,
+    /// The order of ordinary loads and stores ([`Builder::load`], [`Builder::store`]).
+    model: MemoryModel,
 }
 
 impl Builder {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A builder whose ordinary loads and stores follow `model`.
+    pub fn with_memory_model(model: MemoryModel) -> Self {
+        Builder { model, ..Self::default() }
     }
 
     /// Number of ops emitted so far.
@@ -65,14 +72,26 @@ impl Builder {
         self.push(Op::StoreState { offset, src, width });
     }
 
+    /// An ordinary load: ordered as the builder's memory model says.
     pub fn load(&mut self, addr: Temp, width: Width) -> Temp {
+        self.load_ordered(addr, width, self.model.load_order())
+    }
+
+    /// An ordinary store: ordered as the builder's memory model says.
+    pub fn store(&mut self, addr: Temp, src: Temp, width: Width) {
+        self.store_ordered(addr, src, width, self.model.store_order())
+    }
+
+    /// A load with an order of its own (A64 LDAR, LDAPR).
+    pub fn load_ordered(&mut self, addr: Temp, width: Width, order: MemOrder) -> Temp {
         let dst = self.new_temp();
-        self.push(Op::Load { dst, addr, width });
+        self.push(Op::Load { dst, addr, width, order });
         dst
     }
 
-    pub fn store(&mut self, addr: Temp, src: Temp, width: Width) {
-        self.push(Op::Store { addr, src, width });
+    /// A store with an order of its own (A64 STLR).
+    pub fn store_ordered(&mut self, addr: Temp, src: Temp, width: Width, order: MemOrder) {
+        self.push(Op::Store { addr, src, width, order });
     }
 
     pub fn bin(&mut self, op: BinOp, a: Temp, b: Temp, width: Width) -> Temp {

@@ -246,8 +246,9 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], state: *mut u8) -> Option<&'a Exit
                 t[dst.0 as usize] = read(state.add(offset.0 as usize), *width)
             }
             Op::StoreState { offset, src, width } => write(state.add(offset.0 as usize), v(src), *width),
-            Op::Load { dst, addr, width } => t[dst.0 as usize] = read(v(addr) as *const u8, *width),
-            Op::Store { addr, src, width } => write(v(addr) as *mut u8, v(src), *width),
+            // One thread: every order reads and writes the same values.
+            Op::Load { dst, addr, width, .. } => t[dst.0 as usize] = read(v(addr) as *const u8, *width),
+            Op::Store { addr, src, width, .. } => write(v(addr) as *mut u8, v(src), *width),
             Op::Bin { op, dst, a, b, width } => t[dst.0 as usize] = eval_bin(*op, v(a), v(b), *width),
             Op::Un { op, dst, a, width } => t[dst.0 as usize] = eval_un(*op, v(a), *width),
             Op::Ext { dst, a, from, signed } => t[dst.0 as usize] = eval_ext(v(a), *from, *signed),

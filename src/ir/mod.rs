@@ -18,8 +18,12 @@
 //! [`protocol::StateHeader`], which is how a block tells the dispatcher where to go next.
 //!
 //! # Guest memory
-//! Guest address = host address. [`Op::Load`] and [`Op::Store`] are plain little-endian host
+//! Guest address = host address. [`Op::Load`] and [`Op::Store`] are little-endian host
 //! accesses of the given width; they may be unaligned. A fault in one is the guest's fault.
+//! Each carries a [`MemOrder`]: what other threads may see of its order against the block's
+//! other accesses. A guest whose memory model is stronger than the host's (x86-64's TSO on an
+//! AArch64 host) says so on every access ([`MemoryModel::Tso`]); the backend picks the host
+//! instructions. No pass moves, merges or deletes a memory access.
 //!
 //! # Flags
 //! There are no implicit flags. A frontend computes each guest flag it must write with ordinary
@@ -73,6 +77,80 @@ impl fmt::Debug for Temp {
 /// Byte offset of a field in the guest state struct.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct StateOffset(pub u32);
+
+/// The ordering of one [`Op::Load`] or [`Op::Store`] against the other memory accesses of the
+/// same thread, as other threads observe it. Atomics ([`Op::AtomicRmw`],
+/// [`Op::CompareExchange`]) and [`Op::Fence`] are always sequentially consistent.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum MemOrder {
+    /// No ordering: the host may reorder it with any other plain access.
+    #[default]
+    Plain,
+    /// A load that no later load or store moves before (an acquire; RCpc: it may move before
+    /// an earlier `Release` or `SeqCst` store, like A64 LDAPR).
+    Acquire,
+    /// A store that no earlier store moves after. Earlier loads are ordered before it only if
+    /// they are `Acquire` or `SeqCst` themselves; with every load `Acquire` and every store
+    /// `Release`, the block is TSO (x86-64's model: only a store followed by a load may be
+    /// reordered). This is weaker than a C++ release store: a release in that sense (A64
+    /// STLR) is `SeqCst`.
+    Release,
+    /// A load that is an acquire, or a store that no earlier load or store moves after; and a
+    /// `SeqCst` store is never reordered with a later `SeqCst` load (RCsc: A64 LDAR/STLR).
+    SeqCst,
+}
+
+impl MemOrder {
+    /// Whether the order is one a load may carry (`Release` is for stores only).
+    pub fn fits_load(self) -> bool {
+        self != MemOrder::Release
+    }
+
+    /// Whether the order is one a store may carry (`Acquire` is for loads only).
+    pub fn fits_store(self) -> bool {
+        self != MemOrder::Acquire
+    }
+}
+
+/// The order a frontend gives its guest's ordinary loads and stores ([`Builder::load`],
+/// [`Builder::store`]); accesses with an order of their own (A64 LDAR, STLR) name it
+/// explicitly.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub enum MemoryModel {
+    /// Ordinary accesses are `Plain` (the guest orders memory with its own barriers and
+    /// acquire/release instructions, as AArch64 does; or an x86-64 guest relaxed on purpose).
+    #[default]
+    Relaxed,
+    /// Ordinary loads are `Acquire` and stores `Release`: x86-64's total store order.
+    Tso,
+}
+
+impl MemoryModel {
+    /// Parses `tso` or `relaxed` (the command line's and the environment's spelling).
+    pub fn parse(text: &str) -> Option<MemoryModel> {
+        match text {
+            "tso" => Some(MemoryModel::Tso),
+            "relaxed" => Some(MemoryModel::Relaxed),
+            _ => None,
+        }
+    }
+
+    /// The order of an ordinary load under this model.
+    pub fn load_order(self) -> MemOrder {
+        match self {
+            MemoryModel::Relaxed => MemOrder::Plain,
+            MemoryModel::Tso => MemOrder::Acquire,
+        }
+    }
+
+    /// The order of an ordinary store under this model.
+    pub fn store_order(self) -> MemOrder {
+        match self {
+            MemoryModel::Relaxed => MemOrder::Plain,
+            MemoryModel::Tso => MemOrder::Release,
+        }
+    }
+}
 
 /// Operand width of an op, in bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -427,10 +505,12 @@ pub enum Op {
     LoadState { dst: Temp, offset: StateOffset, width: Width },
     /// `state[offset .. offset + width/8] = low width bits of src`.
     StoreState { offset: StateOffset, src: Temp, width: Width },
-    /// `dst = zero_extend(mem[addr .. addr + width/8])`, little endian, any alignment.
-    Load { dst: Temp, addr: Temp, width: Width },
-    /// `mem[addr .. addr + width/8] = low width bits of src`, little endian, any alignment.
-    Store { addr: Temp, src: Temp, width: Width },
+    /// `dst = zero_extend(mem[addr .. addr + width/8])`, little endian, any alignment
+    /// (`SeqCst`: aligned to its width, as the guest instructions that ask for it require).
+    Load { dst: Temp, addr: Temp, width: Width, order: MemOrder },
+    /// `mem[addr .. addr + width/8] = low width bits of src`, little endian, any alignment
+    /// (`SeqCst`: aligned to its width).
+    Store { addr: Temp, src: Temp, width: Width, order: MemOrder },
     /// `dst = a op b` (see [`BinOp`]).
     Bin { op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width },
     /// `dst = op a` (see [`UnOp`]).
@@ -604,7 +684,7 @@ impl Exit {
 
 /// Checks the rules every frontend output must keep: temps defined once and before use, at
 /// most four helper arguments, `Sqrt` reading one operand (`a == b`), lane ops only on their
-/// lane widths, no `Branch` in `ExitIf`. Run on every block in debug builds.
+/// lane widths, no `Branch` in `ExitIf`, no `Release` load or `Acquire` store. Run on every block in debug builds.
 pub fn verify(block: &Block) -> Result<(), String> {
     let mut defined = vec![false; block.temps as usize];
     let check_use = |t: Temp, defined: &[bool], at: usize| -> Result<(), String> {
@@ -638,6 +718,13 @@ pub fn verify(block: &Block) -> Result<(), String> {
         }
         if let Op::ExitIf { exit: Exit::Branch { .. }, .. } = op {
             return Err(format!("op {i}: ExitIf with a Branch exit"));
+        }
+        match op {
+            Op::Load { order, .. } if !order.fits_load() => return Err(format!("op {i}: a {order:?} load")),
+            Op::Store { order, .. } if !order.fits_store() => {
+                return Err(format!("op {i}: a {order:?} store"))
+            }
+            _ => {}
         }
         if let Some(d) = op.dst() {
             match defined.get_mut(d.0 as usize) {

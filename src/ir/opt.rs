@@ -254,6 +254,51 @@ mod tests {
         assert_eq!(block.ops.iter().filter(|o| matches!(o, Op::LoadState { .. })).count(), 1);
     }
 
+    /// Memory accesses are never moved, merged or deleted (even an unread load: it orders
+    /// the accesses after it), and each keeps its order.
+    #[test]
+    fn ordered_accesses_stay_in_place_with_their_orders() {
+        let mut b = Builder::with_memory_model(MemoryModel::Tso);
+        let a = b.load_state(StateOffset(40), Width::W64);
+        let v = b.load_state(StateOffset(48), Width::W64);
+        b.store(a, v, Width::W32);
+        let _unread = b.load(a, Width::W32);
+        let again = b.load(a, Width::W32);
+        b.store_ordered(a, again, Width::W64, MemOrder::SeqCst);
+        let _sc = b.load_ordered(a, Width::W8, MemOrder::SeqCst);
+        let mut block = b.finish(GuestAddr(0), 0, 0, Exit::Jump(GuestAddr(4)));
+        optimize(&mut block);
+        verify(&block).unwrap();
+        let orders: Vec<(bool, MemOrder)> = block
+            .ops
+            .iter()
+            .filter_map(|o| match o {
+                Op::Load { order, .. } => Some((true, *order)),
+                Op::Store { order, .. } => Some((false, *order)),
+                _ => None,
+            })
+            .collect();
+        use MemOrder::*;
+        assert_eq!(
+            orders,
+            [(false, Release), (true, Acquire), (true, Acquire), (false, SeqCst), (true, SeqCst)]
+        );
+    }
+
+    #[test]
+    fn the_verifier_refuses_a_release_load_and_an_acquire_store() {
+        let mut b = Builder::new();
+        let a = b.constant(0x1000);
+        b.load_ordered(a, Width::W64, MemOrder::Release);
+        let block = b.finish(GuestAddr(0), 0, 0, Exit::Jump(GuestAddr(4)));
+        assert!(verify(&block).unwrap_err().contains("Release load"));
+        let mut b = Builder::new();
+        let a = b.constant(0x1000);
+        b.store_ordered(a, a, Width::W64, MemOrder::Acquire);
+        let block = b.finish(GuestAddr(0), 0, 0, Exit::Jump(GuestAddr(4)));
+        assert!(verify(&block).unwrap_err().contains("Acquire store"));
+    }
+
     /// The optimised block must leave exactly the state, memory and exit of the original.
     #[test]
     fn optimized_random_blocks_match_the_original() {

@@ -15,6 +15,16 @@ fn w(width: &Width) -> u32 {
     width.bits()
 }
 
+/// `""` for a plain access, else `.acq`, `.rel` or `.sc`.
+fn order_suffix(order: MemOrder) -> &'static str {
+    match order {
+        MemOrder::Plain => "",
+        MemOrder::Acquire => ".acq",
+        MemOrder::Release => ".rel",
+        MemOrder::SeqCst => ".sc",
+    }
+}
+
 impl Display for Exit {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
@@ -43,8 +53,12 @@ impl Display for Op {
             Op::Const { dst, value } => write!(f, "{dst:?} = {value:#x}"),
             Op::LoadState { dst, offset, width } => write!(f, "{dst:?} = state.w{}[{}]", w(width), offset.0),
             Op::StoreState { offset, src, width } => write!(f, "state.w{}[{}] = {src:?}", w(width), offset.0),
-            Op::Load { dst, addr, width } => write!(f, "{dst:?} = load.w{} [{addr:?}]", w(width)),
-            Op::Store { addr, src, width } => write!(f, "store.w{} [{addr:?}] = {src:?}", w(width)),
+            Op::Load { dst, addr, width, order } => {
+                write!(f, "{dst:?} = load{}.w{} [{addr:?}]", order_suffix(*order), w(width))
+            }
+            Op::Store { addr, src, width, order } => {
+                write!(f, "store{}.w{} [{addr:?}] = {src:?}", order_suffix(*order), w(width))
+            }
             Op::Bin { op, dst, a, b, width } => {
                 write!(f, "{dst:?} = {}.w{} {a:?}, {b:?}", lower(op), w(width))
             }

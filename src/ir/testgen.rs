@@ -189,14 +189,20 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                 b.store_state(state_offset(rng, layout, w), src, w);
                 None
             }
+            // Every order: the backends emit other instructions for each (SeqCst ones need
+            // an aligned address, as the guest instructions that ask for them do).
+            // The order comes from the op count, not the generator, so that the random blocks
+            // stay the ones every backend has long passed.
             3 => {
-                let a = address(&mut b, rng, layout, w, false);
-                Some(b.load(a, w))
+                let order = [MemOrder::Plain, MemOrder::Acquire, MemOrder::SeqCst][b.len() % 3];
+                let a = address(&mut b, rng, layout, w, order == MemOrder::SeqCst);
+                Some(b.load_ordered(a, w, order))
             }
             4 => {
-                let a = address(&mut b, rng, layout, w, false);
+                let order = [MemOrder::Plain, MemOrder::Release, MemOrder::SeqCst][b.len() % 3];
+                let a = address(&mut b, rng, layout, w, order == MemOrder::SeqCst);
                 let src = operand(&mut b, rng, &mut temps);
-                b.store(a, src, w);
+                b.store_ordered(a, src, w, order);
                 None
             }
             5..=7 => {

@@ -8,8 +8,9 @@ use super::report::{Isa, Profile, Report, ReportFormat, RunInfo, SyscallTally};
 use super::{lock, run_thread, DebugAction, Dispatcher, GuestEnv, Outcome, SyscallAction, World};
 use crate::backend::HostBackend;
 use crate::cache::CodeCache;
+use crate::frontend::Frontend;
 use crate::guest::{GuestArch, LinuxGuest, WithGuest};
-use crate::ir::GuestAddr;
+use crate::ir::{GuestAddr, MemoryModel};
 use crate::loader::symbols::Symbols;
 use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
@@ -50,6 +51,9 @@ pub struct Options {
     /// `-g PORT`: wait for gdb on 127.0.0.1:PORT before the first guest instruction (0: any
     /// free port, said on stderr).
     pub gdb_port: Option<u16>,
+    /// `--memory-model` (XLATE_MEMORY_MODEL): the order of the guest's ordinary loads and
+    /// stores. `None`: the guest's own (x86-64: TSO).
+    pub memory_model: Option<MemoryModel>,
 }
 
 /// The form of the `--stats` report.
@@ -155,7 +159,11 @@ fn run_guest<G: LinuxGuest>(
     let cache = CodeCache::new(CodeCache::DEFAULT_SIZE)
         .map_err(|e| internal(format!("cannot create the code cache: {e}")))?;
     super::signals::install(cache.exec_range());
-    let mut dispatcher = Dispatcher::<G, HostBackend>::new(G::frontend(), cache)
+    let mut frontend = G::frontend();
+    if let Some(model) = options.memory_model {
+        frontend.set_memory_model(model);
+    }
+    let mut dispatcher = Dispatcher::<G, HostBackend>::new(frontend, cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
     if options.perf_map {
         let path = PerfMap::default_path();

@@ -7,10 +7,15 @@
 //! host) followed by `dmb ish`, which makes each one a full barrier like an x86 `lock`
 //! instruction. Exclusives need aligned addresses, x86 atomics do not: an unaligned address
 //! takes a slow path, a call to the helpers in [`super::unaligned`].
+//!
+//! Memory orders (docs/ARCHITECTURE.md, "Memory ordering"): an `Acquire` load is `ldr` then
+//! `dmb ishld`, a `Release` store `dmb ishst` then `str`, which together give x86's TSO at
+//! any alignment; `SeqCst` loads and stores (A64 LDAR, STLR, which the guest must align) are
+//! `ldar` and `stlr`.
 
 use super::abi::*;
 use super::{unaligned, Emitter};
-use crate::ir::{RmwOp, Temp, Width};
+use crate::ir::{MemOrder, RmwOp, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// Load-exclusive-acquire of `width` bytes.
@@ -82,17 +87,47 @@ impl Emitter {
         self.store_at(s, base, off, width);
     }
 
-    pub(super) fn load(&mut self, dst: Temp, addr: Temp, width: Width) {
+    pub(super) fn load(&mut self, dst: Temp, addr: Temp, width: Width, order: MemOrder) {
         let d = self.dst(dst, S0);
         let a = self.src(addr, S1);
-        self.load_at(d, a, 0, width);
+        match order {
+            MemOrder::Plain => self.load_at(d, a, 0, width),
+            // (The verifier refuses a Release load; were one to get here, acquire is safe.)
+            MemOrder::Acquire | MemOrder::Release => {
+                // Any alignment (x86 code loads unaligned words often): a plain load, then a
+                // barrier that keeps every later load and store after it.
+                self.load_at(d, a, 0, width);
+                dynasm!(self.a ; .arch aarch64 ; dmb ishld);
+            }
+            MemOrder::SeqCst => match width {
+                Width::W8 => dynasm!(self.a ; .arch aarch64 ; ldarb W(d), [X(a)]),
+                Width::W16 => dynasm!(self.a ; .arch aarch64 ; ldarh W(d), [X(a)]),
+                Width::W32 => dynasm!(self.a ; .arch aarch64 ; ldar W(d), [X(a)]),
+                Width::W64 => dynasm!(self.a ; .arch aarch64 ; ldar X(d), [X(a)]),
+            },
+        }
         self.finish(dst, d);
     }
 
-    pub(super) fn store(&mut self, addr: Temp, src: Temp, width: Width) {
+    pub(super) fn store(&mut self, addr: Temp, src: Temp, width: Width, order: MemOrder) {
         let a = self.src(addr, S1);
         let s = self.src(src, S2);
-        self.store_at(s, a, 0, width);
+        match order {
+            MemOrder::Plain => self.store_at(s, a, 0, width),
+            // (The verifier refuses an Acquire store; were one to get here, release is safe.)
+            MemOrder::Release | MemOrder::Acquire => {
+                // Earlier stores stay before it; earlier loads are kept in place by the
+                // barrier after each of them (`Acquire`). Any alignment.
+                dynasm!(self.a ; .arch aarch64 ; dmb ishst);
+                self.store_at(s, a, 0, width);
+            }
+            MemOrder::SeqCst => match width {
+                Width::W8 => dynasm!(self.a ; .arch aarch64 ; stlrb W(s), [X(a)]),
+                Width::W16 => dynasm!(self.a ; .arch aarch64 ; stlrh W(s), [X(a)]),
+                Width::W32 => dynasm!(self.a ; .arch aarch64 ; stlr W(s), [X(a)]),
+                Width::W64 => dynasm!(self.a ; .arch aarch64 ; stlr X(s), [X(a)]),
+            },
+        }
     }
 
     pub(super) fn atomic_rmw(&mut self, op: RmwOp, dst: Temp, addr: Temp, src: Temp, width: Width) {

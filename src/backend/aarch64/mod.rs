@@ -203,8 +203,8 @@ impl Emitter {
             Op::Select { dst, cond, if_true, if_false } => self.select(*dst, *cond, *if_true, *if_false),
             Op::LoadState { dst, offset, width } => self.load_state(*dst, offset.0, *width),
             Op::StoreState { offset, src, width } => self.store_state(offset.0, *src, *width),
-            Op::Load { dst, addr, width } => self.load(*dst, *addr, *width),
-            Op::Store { addr, src, width } => self.store(*addr, *src, *width),
+            Op::Load { dst, addr, width, order } => self.load(*dst, *addr, *width, *order),
+            Op::Store { addr, src, width, order } => self.store(*addr, *src, *width, *order),
             Op::AtomicRmw { op, dst, addr, src, width } => self.atomic_rmw(*op, *dst, *addr, *src, *width),
             Op::CompareExchange { dst, addr, expected, new, width } => {
                 self.compare_exchange(*dst, *addr, *expected, *new, *width)

@@ -4,11 +4,16 @@
 //! x86-64 loads and stores may be unaligned and are little-endian, exactly what the IR asks
 //! for. Every `lock`-prefixed instruction and `xchg` with memory is a full barrier on x86, so
 //! the IR's sequentially consistent atomics need no extra fences.
+//!
+//! Memory orders: x86 keeps loads in order and stores in order (TSO), so `Acquire`,
+//! `Release` and `SeqCst` loads and `Release` stores are plain `mov`s. The one reordering x86
+//! makes is a store passing a later load; a `SeqCst` store (A64 STLR) must not pass a later
+//! `SeqCst` load (LDAR), so it is followed by `mfence` (the C++11 mapping of a seq_cst store).
 
 use super::abi::{RAX, RCX, RDX, RSI};
 use super::emit_alu::{mov_imm, zext_rax};
 use super::{Asm, Emitter, Operand};
-use crate::ir::{RmwOp, Temp, Width};
+use crate::ir::{MemOrder, RmwOp, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 pub(super) fn load_state(e: &mut Emitter, dst: Temp, offset: u32, w: Width) {
@@ -66,7 +71,14 @@ pub(super) fn load(e: &mut Emitter, dst: Temp, addr: Temp, w: Width) {
     e.store(dst, d);
 }
 
-pub(super) fn store(e: &mut Emitter, addr: Temp, src: Temp, w: Width) {
+pub(super) fn store(e: &mut Emitter, addr: Temp, src: Temp, w: Width, order: MemOrder) {
+    store_plain(e, addr, src, w);
+    if order == MemOrder::SeqCst {
+        fence(e);
+    }
+}
+
+fn store_plain(e: &mut Emitter, addr: Temp, src: Temp, w: Width) {
     let a = e.src_reg(addr, RCX);
     if let Operand::Imm(v) = e.operand(src) {
         let asm = &mut e.asm;

@@ -412,8 +412,9 @@ impl Emitter {
             }
             Op::LoadState { dst, offset, width } => emit_mem::load_state(self, *dst, offset.0, *width),
             Op::StoreState { offset, src, width } => emit_mem::store_state(self, offset.0, *src, *width),
-            Op::Load { dst, addr, width } => emit_mem::load(self, *dst, *addr, *width),
-            Op::Store { addr, src, width } => emit_mem::store(self, *addr, *src, *width),
+            // Every load order is a plain x86 load (see `emit_mem`).
+            Op::Load { dst, addr, width, .. } => emit_mem::load(self, *dst, *addr, *width),
+            Op::Store { addr, src, width, order } => emit_mem::store(self, *addr, *src, *width, *order),
             Op::AtomicRmw { op, dst, addr, src, width } => {
                 emit_mem::atomic_rmw(self, *op, *dst, *addr, *src, *width)
             }

@@ -10,14 +10,15 @@
 //! CAS-based emulation it cannot see an ABA change (the value changed and changed back),
 //! which no lock-free algorithm built on LL/SC depends on in practice.
 //!
-//! Ordering: IR atomics are sequentially consistent, so the acquire/release variants are
-//! all exact. Load-acquire is a load followed by a fence; store-release is a sequentially
-//! consistent exchange (whose old value is discarded).
+//! Ordering: IR atomics are sequentially consistent, so the acquire/release variants of the
+//! LSE atomics are all exact. LDAR and STLR (RCsc) are `SeqCst` loads and stores, LDAPR
+//! (RCpc) an `Acquire` load; a load-acquire-exclusive's load is `SeqCst`, and a
+//! store-release-exclusive is a compare-exchange, sequentially consistent already.
 
 use super::decode::{row, Row};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
-use crate::ir::{BinOp, CmpOp, RmwOp, Temp, Width};
+use crate::ir::{BinOp, CmpOp, MemOrder, RmwOp, Temp, Width};
 
 pub const ROWS: &[Row] = &[
     row!(LDXR, "LDXR/LDAXR (and B, H)", "ss001000010 11111 o 11111 nnnnn ttttt", ldxr),
@@ -80,10 +81,12 @@ fn store_exclusive(cx: &mut Ctx, addr: Temp, bytes: u64, expected: Temp, new: Te
     cx.b.bin_imm(BinOp::Xor, stored, 1, Width::W64)
 }
 
-fn acquire_fence(cx: &mut Ctx, w: u32) {
-    // o0 (bit 15) set = acquire for loads.
+/// The order of an exclusive load: o0 (bit 15) set = acquire (LDAXR, LDAXP; RCsc).
+fn exclusive_load_order(w: u32) -> MemOrder {
     if bit(w, 15) {
-        cx.b.fence();
+        MemOrder::SeqCst
+    } else {
+        MemOrder::Plain
     }
 }
 
@@ -91,9 +94,8 @@ fn ldxr(cx: &mut Ctx, w: u32) -> Flow {
     let width = size_width(w);
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
     let addr = cx.data_addr(addr, bits(w, 5, 5));
-    let v = cx.b.load(addr, width);
+    let v = cx.b.load_ordered(addr, width, exclusive_load_order(w));
     monitor_open(cx, addr, width.bytes() as u64, v, None);
-    acquire_fence(cx, w);
     cx.set_x(bits(w, 0, 5), v, Width::W64);
     Flow::Next
 }
@@ -115,9 +117,8 @@ fn ldxp(cx: &mut Ctx, w: u32) -> Flow {
     }
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
     let addr = cx.data_addr(addr, bits(w, 5, 5));
-    let both = cx.b.load(addr, Width::W64);
+    let both = cx.b.load_ordered(addr, Width::W64, exclusive_load_order(w));
     monitor_open(cx, addr, 8, both, None);
-    acquire_fence(cx, w);
     let hi = cx.b.bin_imm(BinOp::Lshr, both, 32, Width::W64);
     cx.set_x(bits(w, 0, 5), both, Width::W32);
     cx.set_x(bits(w, 10, 5), hi, Width::W32);
@@ -140,22 +141,32 @@ fn stxp(cx: &mut Ctx, w: u32) -> Flow {
     Flow::Next
 }
 
+/// LDAR, LDLAR (the LOR variant, given LDAR's stronger order): RCsc.
 fn ldar(cx: &mut Ctx, w: u32) -> Flow {
+    load_acquire(cx, w, MemOrder::SeqCst)
+}
+
+/// LDAPR: RCpc (it may pass an earlier STLR).
+fn ldapr(cx: &mut Ctx, w: u32) -> Flow {
+    load_acquire(cx, w, MemOrder::Acquire)
+}
+
+fn load_acquire(cx: &mut Ctx, w: u32, order: MemOrder) -> Flow {
     let width = size_width(w);
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
     let addr = cx.data_addr(addr, bits(w, 5, 5));
-    let v = cx.b.load(addr, width);
-    cx.b.fence();
+    let v = cx.b.load_ordered(addr, width, order);
     cx.set_x(bits(w, 0, 5), v, Width::W64);
     Flow::Next
 }
 
+/// STLR, STLLR (given STLR's order): RCsc.
 fn stlr(cx: &mut Ctx, w: u32) -> Flow {
     let width = size_width(w);
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
     let addr = cx.data_addr(addr, bits(w, 5, 5));
     let v = cx.xr(bits(w, 0, 5), width);
-    cx.b.atomic_rmw(RmwOp::Xchg, addr, v, width);
+    cx.b.store_ordered(addr, v, width, MemOrder::SeqCst);
     Flow::Next
 }
 
@@ -211,9 +222,8 @@ fn lse_rmw(cx: &mut Ctx, w: u32) -> Flow {
         (false, 6) => RmwOp::UMax,
         (false, 7) => RmwOp::UMin,
         (true, 0) => RmwOp::Xchg,
-        // LDAPR: a load-acquire (RCpc; the stronger RCsc ordering is a valid implementation).
         (true, 4) if bits(w, 16, 5) == 31 && bit(w, 23) && !bit(w, 22) => {
-            return ldar(cx, w);
+            return ldapr(cx, w);
         }
         _ => return Flow::Unimplemented("atomic memory operation opcode"),
     };

@@ -193,6 +193,10 @@ impl Frontend for A64Frontend {
         self.max_insns = max.clamp(1, MAX_BLOCK_INSNS);
     }
 
+    /// A64's ordinary accesses are unordered under either model; LDAR, STLR and the
+    /// barriers carry their own order.
+    fn set_memory_model(&mut self, _model: crate::ir::MemoryModel) {}
+
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
         let mut b = Builder::new();
         let start = pc.0;

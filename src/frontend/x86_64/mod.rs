@@ -49,7 +49,7 @@ pub(crate) mod testutil;
 pub use state::X86State;
 
 use crate::frontend::{CodeSource, Frontend, MAX_BLOCK_INSNS};
-use crate::ir::{Block, Builder, Exit, GuestAddr, TrapKind};
+use crate::ir::{Block, Builder, Exit, GuestAddr, MemoryModel, TrapKind};
 use iced_x86::{Decoder, DecoderOptions, FlowControl, Formatter, Instruction, IntelFormatter, Mnemonic};
 use std::ops::{Deref, DerefMut};
 
@@ -91,8 +91,13 @@ impl DerefMut for Ctx {
 }
 
 impl Ctx {
+    /// A context whose ordinary loads and stores keep x86's TSO.
     pub fn new() -> Ctx {
-        Ctx { b: Builder::new(), pc: 0, next_pc: 0, exit: None }
+        Ctx::with_memory_model(MemoryModel::Tso)
+    }
+
+    pub fn with_memory_model(model: MemoryModel) -> Ctx {
+        Ctx { b: Builder::with_memory_model(model), pc: 0, next_pc: 0, exit: None }
     }
 }
 
@@ -144,6 +149,8 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
 pub struct X86Frontend {
     /// Guest instructions per block at most (see [`Frontend::set_max_block_insns`]).
     max_insns: u32,
+    /// The order of ordinary loads and stores (see [`Frontend::set_memory_model`]).
+    model: MemoryModel,
 }
 
 impl Default for X86Frontend {
@@ -154,7 +161,7 @@ impl Default for X86Frontend {
 
 impl X86Frontend {
     pub fn new() -> X86Frontend {
-        X86Frontend { max_insns: MAX_BLOCK_INSNS }
+        X86Frontend { max_insns: MAX_BLOCK_INSNS, model: MemoryModel::Tso }
     }
 }
 
@@ -174,8 +181,12 @@ impl Frontend for X86Frontend {
         self.max_insns = max.clamp(1, MAX_BLOCK_INSNS);
     }
 
+    fn set_memory_model(&mut self, model: MemoryModel) {
+        self.model = model;
+    }
+
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
-        let mut ctx = Ctx::new();
+        let mut ctx = Ctx::with_memory_model(self.model);
         let mut addr = pc.0;
         let mut insns = 0u32;
         let exit = loop {

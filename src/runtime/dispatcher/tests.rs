@@ -56,6 +56,9 @@ impl Frontend for ToyFrontend {
     /// Every toy block is one instruction already.
     fn set_max_block_insns(&mut self, _max: u32) {}
 
+    /// The toy guest has no memory accesses.
+    fn set_memory_model(&mut self, _model: crate::ir::MemoryModel) {}
+
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
         let mut insn = [0u8; 2];
         let mut b = Builder::new();
