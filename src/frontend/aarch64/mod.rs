@@ -210,9 +210,14 @@ impl Frontend for A64Frontend {
             let mut buf = [0u8; 4];
             if code.read_code(GuestAddr(pc), &mut buf) < 4 {
                 let message = Some(crate::frontend::unreadable_code_message(pc));
-                break Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(pc), message };
+                break Exit::Trap { kind: TrapKind::CodeFetch, pc: GuestAddr(pc), message };
             }
             let word = u32::from_le_bytes(buf);
+            if word >> 16 == 0 {
+                // UDF #imm16: permanently UNDEFINED by the architecture (a deliberate SIGILL,
+                // not a gap in xlate), so no "unimplemented" line.
+                break Exit::Trap { kind: TrapKind::IllegalInstruction, pc: GuestAddr(pc), message: None };
+            }
             let mark = b.len();
             b.guest_insn(GuestAddr(pc), 4);
             let (flow, name) = match self.table.lookup(word) {
