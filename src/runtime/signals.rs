@@ -9,17 +9,19 @@
 //!   is re-sent to this thread with the default disposition installed; it stays pending while
 //!   the handler runs (the handler blocks it) and kills as the handler returns.
 //! * **a guest fault** (raised by the kernel while translated code, or a helper that it called
-//!   to touch guest memory, ran): the default action, as for the native program. The kernel
-//!   never lets a fault be ignored, and neither does xlate: the default disposition is
-//!   installed and the handler returns, so the faulting instruction runs again and the
-//!   process dies by the signal.
+//!   to touch guest memory, ran): with a guest handler and the PC in the code cache, the
+//!   fault is recorded and the context resumed at the backend's fault exit, from where the
+//!   dispatcher delivers it at the faulting guest instruction ([`Response::FaultExit`]).
+//!   Otherwise the default action, as for the native program: the kernel never lets a fault
+//!   be ignored, and neither does xlate: the default disposition is installed and the
+//!   handler returns, so the faulting instruction runs again and the process dies by it.
 //! * **a fault in xlate's own code** (the dispatcher, the translator, the syscall layer): an
 //!   xlate bug. One line on stderr says so, naming the host PC and the fault address; then the
 //!   process dies by the signal. It is never passed to the guest.
 //!
 //! A sent SIGSEGV/SIGBUS with a guest handler is recorded and delivered like any other
-//! asynchronous signal; a guest *fault* with a guest handler is not delivered yet (the precise
-//! guest PC of the faulting instruction is not recovered): the default action applies, loudly.
+//! asynchronous signal. A guest *fault* inside a helper is not delivered to a guest handler
+//! yet (its guest PC is not recovered): the default action applies.
 //!
 //! Asynchronous delivery: for a signal with a guest handler, the syscall layer installs
 //! [`on_guest_signal`] (through the hook it offers). It records the signal and its siginfo in
