@@ -128,10 +128,12 @@ impl Ctx<'_> {
     /// The value `base` of base register `rn` as a data address: Linux runs user space with
     /// top-byte-ignore (TCR_EL1.TBI0), so bits 56-63 of a load or store address are a tag the
     /// memory system does not see (a program may keep one there, as HWASan and some
-    /// allocators do). The tag is cleared from the base, before the offset is added: that
-    /// differs from clearing it from the sum only when the sum carries across bit 56, where
-    /// both addresses are far outside user space and fault, and it lets the optimiser share
-    /// one AND among the accesses of a block that use the same base. A written-back base
+    /// allocators do). For an immediate offset the tag is cleared from the base, before the
+    /// offset is added: that differs from clearing it from the sum only when the sum carries
+    /// across bit 56, where both addresses are far outside user space and fault, and it lets
+    /// the optimiser share one AND among the accesses of a block that use the same base. A
+    /// register offset is added first (the base register may hold the small negative
+    /// operand, see `load_store_reg`). A written-back base
     /// keeps its tag. SP-based addresses are left as they are: compilers never tag the stack
     /// pointer, and leaving them saves an AND on every stack access (a tagged SP would fault
     /// here where the hardware ignores the tag).
