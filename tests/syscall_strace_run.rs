@@ -98,3 +98,53 @@ fn refused_calls_are_marked() {
         assert!(marked[0].contains(" rseq(") && marked[0].contains(" = -1 errno=38 "), "{}", marked[0]);
     }
 }
+
+/// A read() that SIGALRM interrupts, with an SA_RESTART handler that feeds the pipe: the
+/// kernel restarts the call after the handler, and so does xlate (the handler runs between
+/// the two reads, not after the first one completes). The same calls in the same order as
+/// native strace (x86-64 musl, whose start-up makes few calls), the interrupted read shown
+/// as `= ? ERESTARTSYS` by both, before the handler's write and rt_sigreturn.
+#[test]
+fn an_interrupted_read_restarts_after_the_handler() {
+    let program = "guest-bins/prebuilt/x86_64-musl/sigasync";
+    let (stdout, names, lines) = {
+        let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
+        let mut command: Vec<String> = runner.split_whitespace().map(String::from).collect();
+        command.extend([env!("CARGO_BIN_EXE_xlate").to_string(), "--strace".into(), program.into()]);
+        command.push("restart-read".into());
+        let out = Command::new(&command[0]).args(&command[1..]).output().expect("run xlate");
+        assert!(out.status.success(), "{program}: {:?}", out.status);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        // (Without xlate's `--- signal ... ---` lines, as without strace's own below.)
+        let lines: Vec<String> = stderr
+            .lines()
+            .map(|l| l.split_once(' ').unwrap().1.to_string())
+            .filter(|l| !l.starts_with("---"))
+            .collect();
+        let names: Vec<String> = lines.iter().map(|l| l.split('(').next().unwrap().to_string()).collect();
+        (out.stdout, names, lines)
+    };
+    assert_eq!(stdout, b"restart-read: read returned 1, errno -, byte 'x', handler ran 1 time(s)\n");
+    let restarted = lines.iter().position(|l| {
+        l.starts_with("read(") && l.ends_with("= ? ERESTARTSYS (To be restarted if SA_RESTART is set)")
+    });
+    let restarted = restarted.unwrap_or_else(|| panic!("no restarted read: {lines:#?}"));
+    assert_eq!(names[restarted + 1..restarted + 4], ["write", "rt_sigreturn", "read"], "{lines:#?}");
+    assert!(lines[restarted + 3].ends_with(" = 1"), "{lines:#?}");
+    if !cfg!(target_arch = "x86_64") || !tool("strace") {
+        return;
+    }
+    let log = std::env::temp_dir().join(format!("xlate-strace-restart-{}", std::process::id()));
+    let st = Command::new("strace")
+        .args(["-qq", "-o", log.to_str().unwrap(), program, "restart-read"])
+        .output()
+        .expect("run strace");
+    assert!(st.status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    let native: Vec<&str> = text.lines().filter(|l| !l.starts_with("+++") && !l.starts_with("---")).collect();
+    assert!(native.iter().any(|l| l.starts_with("read(") && l.contains("= ? ERESTARTSYS")), "{text}");
+    let native: Vec<String> =
+        native.iter().map(|l| l.split('(').next().unwrap().to_string()).filter(|n| n != "execve").collect();
+    assert_eq!(names, native);
+}

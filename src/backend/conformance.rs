@@ -20,6 +20,7 @@ pub fn run_all<B: Backend>() {
     indirect_exits_probe_the_jump_table::<B>();
     unaligned_atomics_match_the_interpreter::<B>();
     entry_counters_count_every_entry::<B>();
+    a_raised_signal_flag_stops_a_chained_loop::<B>();
     fp_ops_match_the_interpreter::<B>();
 }
 
@@ -355,4 +356,50 @@ pub fn entry_counters_count_every_entry<B: Backend>() {
     assert_eq!(state[0], 0x3004);
     let counts: Vec<u64> = counters.iter().map(|c| c.load(Ordering::Relaxed)).collect();
     assert_eq!(counts, [4, 3, 0], "entries of block 1 (4), block 2 via the link (3), block 3 (none)");
+}
+
+/// A block linked to itself (a loop that never returns on its own) leaves at its next entry
+/// once the state's signal flag is raised, with `Lookup` at its own guest address and the
+/// state complete (the increments of the iterations that ran, none of the one that did not);
+/// a raised flag also stops a block that the dispatcher enters, before it changes anything.
+pub fn a_raised_signal_flag_stops_a_chained_loop<B: Backend>() {
+    let mut cache = CodeCache::new(1 << 20).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    // state[4] += 1; raise the flag (a store of 1 to its word, as the host handler does)
+    // when state[4] reaches state[5]; jump to itself.
+    let mut b = Builder::new();
+    let x = b.load_state(StateOffset(32), Width::W64);
+    let y = b.bin_imm(BinOp::Add, x, 1, Width::W64);
+    b.store_state(StateOffset(32), y, Width::W64);
+    let limit = b.load_state(StateOffset(40), Width::W64);
+    let reached = b.cmp(CmpOp::Eq, y, limit, Width::W64);
+    let old = b.load_state(StateOffset(header::SIGNAL_PENDING), Width::W64);
+    let raised = b.bin(BinOp::Or, old, reached, Width::W64);
+    b.store_state(StateOffset(header::SIGNAL_PENDING), raised, Width::W64);
+    let looping = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x1000)));
+    let compiled = backend.compile(&looping, &mut cache).unwrap();
+
+    let mut state = [0u64; 8];
+    state[5] = 1000;
+    // SAFETY: the block touches only bytes 0..48 of the 64-byte state; it is in `cache`.
+    unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, compiled.entry) };
+    assert_eq!((state[1], state[4]), (ExitReason::Chain as u64, 1), "the first run reaches its chain site");
+    backend.link(&mut cache, ChainSite(state[2] as usize), compiled.entry);
+
+    state = [0u64; 8];
+    state[5] = 1000;
+    // SAFETY: as above.
+    unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, compiled.entry) };
+    assert_eq!(state[0], 0x1000, "next_pc is the block's own address");
+    assert_eq!(state[1], ExitReason::Lookup as u64);
+    assert_eq!(state[4], 1000, "the loop ran until the flag was raised, and no further");
+    assert_eq!(state[3], 1, "the block leaves the flag raised for the dispatcher");
+
+    // Raised before entry (`SignalFlag::raise` stores 1): nothing runs.
+    state = [0u64; 8];
+    state[3] = 1;
+    state[5] = 1000;
+    // SAFETY: as above.
+    unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, compiled.entry) };
+    assert_eq!((state[0], state[1], state[4]), (0x1000, ExitReason::Lookup as u64, 0));
 }

@@ -18,7 +18,6 @@ pub use aarch64::Aarch64Backend as HostBackend;
 pub use x86_64::X86_64Backend as HostBackend;
 
 use crate::cache::{CodeCache, HostCode};
-use crate::ir::Block;
 use std::cell::Cell;
 
 thread_local! {
@@ -39,6 +38,8 @@ pub(crate) fn entry_sp_slot() -> *mut usize {
 pub fn entry_sp() -> usize {
     ENTRY_SP.with(|c| c.get())
 }
+
+use crate::ir::{Block, Exit, Op};
 
 /// A place in emitted code where a chainable exit jumps; [`Backend::link`] redirects it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -134,4 +135,22 @@ pub trait Backend: Sized {
         // SAFETY: the caller's guarantees, with this backend's own entry.
         unsafe { Self::enter_with(self.entry(), state, code) }
     }
+}
+
+/// Whether `block` tests the signal flag at its entry (see
+/// [`crate::ir::protocol::SignalFlag`]): when one of its exits may continue in translated code
+/// at or before its own start, i.e. a direct jump backwards (or to itself), an indirect
+/// branch or a return. Every cycle of blocks that never returns to the dispatcher has such
+/// an exit (going round it only forwards is impossible), so a guest spinning in one passes
+/// a test on every turn; blocks whose exits only lead forwards, or back to the dispatcher
+/// (syscalls, traps), go without the two instructions.
+pub fn needs_signal_check(block: &Block) -> bool {
+    let backwards = |exit: &Exit| match exit {
+        Exit::Jump(target) => *target <= block.start,
+        Exit::Branch { taken, not_taken, .. } => *taken <= block.start || *not_taken <= block.start,
+        Exit::Indirect(_) | Exit::Return(_) => true,
+        Exit::Syscall { .. } | Exit::Invalidate { .. } | Exit::Trap { .. } => false,
+    };
+    backwards(&block.exit)
+        || block.ops.iter().any(|op| matches!(op, Op::ExitIf { exit, .. } if backwards(exit)))
 }

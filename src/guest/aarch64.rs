@@ -130,6 +130,11 @@ impl GuestRegs for A64State {
         self.x[0] = value;
     }
 
+    /// `svc #0` is 4 bytes and changes no register of its own.
+    fn rewind_syscall(&mut self) {
+        self.pc -= 4;
+    }
+
     /// AArch64 has no segment registers (its thread pointer is TPIDR_EL0, written by `msr`).
     fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
         None

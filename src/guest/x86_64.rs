@@ -171,6 +171,13 @@ impl GuestRegs for X86State {
         self.gpr[reg::R11] = self.rflags() | RFLAGS_IF;
     }
 
+    /// `syscall` (2 bytes) wrote rcx and r11 even when the kernel restarts the call.
+    fn rewind_syscall(&mut self) {
+        let nr = self.gpr[reg::RAX];
+        self.set_syscall_result(nr);
+        self.rip -= 2;
+    }
+
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64> {
         Some(match segment {
             Segment::Fs => &mut self.fs_base,

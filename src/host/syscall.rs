@@ -30,6 +30,79 @@ pub unsafe fn syscall6(nr: u32, a: [u64; 6]) -> i64 {
     }
 }
 
+/// A result [`forwarded_syscall`] returns when the call was interrupted by a signal and the
+/// kernel was about to restart it (SA_RESTART, or a call that always restarts): the kernel's
+/// own `ERESTARTSYS`, which never reaches user space otherwise. The signal's host handler
+/// turns the restart into this result ([`forwarded_syscall_insn`]), so that the guest's
+/// handler runs first and the guest then issues the call again, as the kernel would have.
+pub const RESTART: i64 = -512;
+
+// `xlate_forwarded_syscall(nr, args: *const [u64; 6]) -> i64`: the raw call, with its
+// syscall instruction at the global label `xlate_forwarded_syscall_insn`.
+#[cfg(target_arch = "x86_64")]
+std::arch::global_asm!(
+    ".text",
+    ".globl xlate_forwarded_syscall",
+    ".globl xlate_forwarded_syscall_insn",
+    ".p2align 4",
+    "xlate_forwarded_syscall:",
+    "mov rax, rdi",
+    "mov rdx, [rsi + 16]",
+    "mov r10, [rsi + 24]",
+    "mov r8, [rsi + 32]",
+    "mov r9, [rsi + 40]",
+    "mov rdi, [rsi]",
+    "mov rsi, [rsi + 8]",
+    "xlate_forwarded_syscall_insn:",
+    "syscall",
+    "ret",
+);
+#[cfg(target_arch = "aarch64")]
+std::arch::global_asm!(
+    ".text",
+    ".globl xlate_forwarded_syscall",
+    ".globl xlate_forwarded_syscall_insn",
+    ".p2align 4",
+    "xlate_forwarded_syscall:",
+    "mov x8, x0",
+    "mov x9, x1",
+    "ldp x0, x1, [x9]",
+    "ldp x2, x3, [x9, #16]",
+    "ldp x4, x5, [x9, #32]",
+    "xlate_forwarded_syscall_insn:",
+    "svc #0",
+    "ret",
+);
+
+extern "C" {
+    fn xlate_forwarded_syscall(nr: u64, args: *const [u64; 6]) -> i64;
+    fn xlate_forwarded_syscall_insn();
+}
+
+/// The host address of [`forwarded_syscall`]'s syscall instruction. A signal handler that
+/// finds the interrupted PC there (the kernel moves it back there to restart the call, and it
+/// is there too if the call has not started) may return [`RESTART`] from the call instead:
+/// set the result register (`rax` / `x0`) to it and the PC past the instruction
+/// ([`SYSCALL_INSN_LEN`] bytes).
+pub fn forwarded_syscall_insn() -> usize {
+    xlate_forwarded_syscall_insn as *const () as usize
+}
+
+/// Bytes of the host's syscall instruction (`syscall` / `svc #0`).
+pub const SYSCALL_INSN_LEN: usize = if cfg!(target_arch = "x86_64") { 2 } else { 4 };
+
+/// [`syscall6`] for a call that the syscall layer forwards unchanged and that may block: the
+/// kernel's result, or [`RESTART`] (see there).
+///
+/// # Safety
+/// As [`syscall6`].
+pub unsafe fn forwarded_syscall(nr: u32, a: [u64; 6]) -> i64 {
+    // SAFETY: per the contract; the routine follows the kernel's syscall convention and the
+    // C ABI (it clobbers only caller-saved registers: rcx and r11 on x86-64, x8/x9 on
+    // AArch64).
+    unsafe { xlate_forwarded_syscall(u64::from(nr), &a) }
+}
+
 /// fork(2) of xlate itself, through libc so that xlate's own libc state (its cached thread
 /// id, at-fork handlers, stdio locks) stays right in the child. Returns the child's pid, 0 in
 /// the child, or `-errno`.
@@ -42,4 +115,84 @@ pub fn fork() -> i64 {
     } else {
         pid as i64
     }
+}
+
+/// The host stack a vfork child runs xlate on (its translator and dispatcher frames).
+const VFORK_STACK: usize = 8 << 20;
+
+/// clone(CLONE_VM | CLONE_VFORK | SIGCHLD) with `child` as the child's body: a new process
+/// that shares every byte of this one's memory runs `child` on a host stack of its own, while
+/// the kernel keeps the calling thread suspended until the child execs or exits; `child`'s
+/// result is the child's exit status (libc's clone ends the child with the exit syscall when
+/// the body returns). Returns the child's pid, or `-errno`.
+///
+/// # Safety
+/// The child shares the calling thread's memory, its thread-local storage included (libc's
+/// clone does not give the child a thread pointer of its own): `child` may use what the
+/// calling thread holds, because that thread does not run until the child is gone, but it
+/// must leave all of it consistent for the calling thread to go on with, must not call libc
+/// functions that act on "the current thread" by its cached thread id (raise, pthread_kill),
+/// and must not unwind out of the body.
+pub unsafe fn vfork_run(child: &mut dyn FnMut() -> i32) -> i64 {
+    extern "C" fn body(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` is the `&mut &mut dyn FnMut` below, alive in the suspended caller's
+        // frame for as long as the child runs.
+        let child = unsafe { &mut *(arg as *mut &mut dyn FnMut() -> i32) };
+        child()
+    }
+    // SAFETY: a fresh private anonymous mapping, used only as the child's stack and unmapped
+    // below, after the child is gone (it exec'd, so its memory is another, or it exited).
+    unsafe {
+        let stack = libc::mmap(
+            std::ptr::null_mut(),
+            VFORK_STACK,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+            -1,
+            0,
+        );
+        if stack == libc::MAP_FAILED {
+            return -i64::from(libc::ENOMEM);
+        }
+        let top = stack.cast::<u8>().add(VFORK_STACK).cast::<libc::c_void>();
+        let mut arg: &mut dyn FnMut() -> i32 = child;
+        let pid = libc::clone(
+            body,
+            top,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            (&mut arg as *mut &mut dyn FnMut() -> i32).cast(),
+        );
+        let result = if pid < 0 {
+            -(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EAGAIN) as i64)
+        } else {
+            pid as i64
+        };
+        libc::munmap(stack, VFORK_STACK);
+        result
+    }
+}
+
+/// Ends this process by `signal`'s default action with raw system calls only (the signal's
+/// disposition reset, unblocked, sent to the process): usable in a vfork child, where libc's
+/// raise would read the suspended parent thread's cached thread id. Exits with 128 + signal
+/// if the signal does not end the process.
+pub fn die_by_signal_raw(signal: i32) -> ! {
+    // SAFETY: signal-state syscalls on this process and its calling thread; the only memory
+    // touched is the local `set`.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signal);
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_UNBLOCK,
+            &set as *const libc::sigset_t,
+            0usize,
+            8usize,
+        );
+        libc::syscall(libc::SYS_kill, libc::syscall(libc::SYS_getpid), signal);
+        libc::syscall(libc::SYS_exit_group, 128 + signal);
+    }
+    unreachable!("exit_group returned")
 }

@@ -7,13 +7,18 @@
 //! [`header`]; the dispatcher reads it back after every return from translated code; the IR
 //! interpreter reports its exits in the same terms. The IR's [`Exit`](super::Exit) kinds map
 //! onto these reasons one to one (a `Jump`/`Branch` target is a `Chain` exit).
+//!
+//! The fourth word goes the other way: [`SignalFlag`], raised by the runtime's host signal
+//! handler when a signal waits for the guest's handler, and tested at the entry of every
+//! block that may continue backwards, so that a guest looping through chained blocks comes back to the dispatcher.
 
 use super::TrapKind;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The first field of every guest state struct (`#[repr(C)]`, offset 0). Blocks write it when
 /// they exit to the dispatcher.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct StateHeader {
     /// Guest address where execution continues.
     pub next_pc: u64,
@@ -22,17 +27,62 @@ pub struct StateHeader {
     /// Detail for the reason: the chain site (a host address the backend gives meaning to) for
     /// `Chain`, the [`TrapKind`] index for `Trap`.
     pub exit_arg: u64,
-    /// Reserved for the backends (e.g. an inline-lookup scratch slot); zero at entry.
-    pub scratch: u64,
+    /// Non-zero when a signal waits for delivery to a guest handler on this thread.
+    pub signal_pending: SignalFlag,
+}
+
+/// "A signal waits for the guest's handler" (see `runtime::signals`): the host handler raises
+/// it (after recording the signal) in the state of the thread it interrupted; every block
+/// that may continue backwards (`backend::needs_signal_check`) tests its low byte at entry (`cmp byte [state+24], 0` / `ldrb; cbnz`) and, when it is
+/// set, returns to the dispatcher with [`ExitReason::Lookup`] at its own guest address, where
+/// the dispatcher takes it down ([`SignalFlag::take`]) and delivers. A word rather than a
+/// byte only to keep the header in words; only the runtime writes it.
+#[repr(transparent)]
+#[derive(Debug, Default)]
+pub struct SignalFlag(AtomicU64);
+
+impl SignalFlag {
+    /// Raises the flag (the host signal handler, after recording the signal).
+    #[inline]
+    pub fn raise(&self) {
+        self.0.store(1, Ordering::Release);
+    }
+
+    /// Whether the flag was raised; lowers it. A plain load when it is not raised (the
+    /// dispatcher asks after every return from translated code). A signal recorded after
+    /// this raises it again; one recorded before is seen by the caller, which takes every
+    /// recorded signal after this.
+    #[inline]
+    pub fn take(&self) -> bool {
+        self.0.load(Ordering::Relaxed) != 0 && self.0.swap(0, Ordering::Acquire) != 0
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::Relaxed) != 0
+    }
+}
+
+impl Clone for SignalFlag {
+    /// The copy of a state (a new thread's) carries the flag's value; a raised flag without a
+    /// recorded signal only costs one extra return to the dispatcher.
+    fn clone(&self) -> Self {
+        SignalFlag(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 /// Byte offsets of the header fields, for backends.
 pub mod header {
+    use super::{SignalFlag, StateHeader};
+    use std::mem::offset_of;
+
     pub const NEXT_PC: u32 = 0;
     pub const EXIT_REASON: u32 = 8;
     pub const EXIT_ARG: u32 = 16;
-    pub const SCRATCH: u32 = 24;
+    pub const SIGNAL_PENDING: u32 = 24;
     pub const SIZE: u32 = 32;
+    const _: () = assert!(offset_of!(StateHeader, signal_pending) == SIGNAL_PENDING as usize);
+    const _: () = assert!(size_of::<StateHeader>() == SIZE as usize);
+    const _: () = assert!(size_of::<SignalFlag>() == 8);
 }
 
 /// Why translated code returned to the dispatcher.
@@ -104,5 +154,24 @@ impl TrapKind {
             GeneralProtection | CodeFetch => libc::SIGSEGV,
             MisalignedPc => libc::SIGBUS,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signal_flag_is_taken_once_per_raise() {
+        let flag = SignalFlag::default();
+        assert!(!flag.take());
+        flag.raise();
+        flag.raise();
+        assert!(flag.is_raised());
+        assert!(flag.take());
+        assert!(!flag.take());
+        assert!(!flag.is_raised());
+        flag.raise();
+        assert!(flag.clone().take(), "a copy of the state carries the flag");
     }
 }

@@ -32,6 +32,7 @@ use crate::guest::Guest;
 use crate::ir::protocol::ExitReason;
 use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
 use crate::memory::code::CodeSource;
+use crate::syscall::process::Vfork;
 use crate::syscall::ForwardedCall;
 use hashbrown::HashMap;
 use std::collections::BTreeMap;
@@ -55,6 +56,8 @@ pub enum SyscallAction {
     /// Guest code in `[start, end)` may have changed (munmap/mprotect/mremap of code): drop
     /// the translations that depend on it, then continue.
     InvalidateTranslations { start: u64, end: u64 },
+    /// vfork: run the child ([`run_vfork_child`]), then continue.
+    Vfork(Vfork),
 }
 
 /// The world around the translated guest: its code in memory and its system calls. The
@@ -97,6 +100,18 @@ pub trait GuestEnv<S> {
     fn debug_stop(&mut self, state: &mut S) -> DebugAction {
         let _ = state;
         DebugAction::Run
+    }
+    /// For a [`SyscallAction::Vfork`]: the state the child starts from (the caller's, with
+    /// the call's result 0 and the requested stack), made just before the child runs.
+    fn vfork_child(&mut self, parent: &S, request: &Vfork) -> S {
+        let _ = (parent, request);
+        unreachable!("no vfork without a vfork action")
+    }
+    /// For a [`SyscallAction::Vfork`], in the parent once the child has exec'd or exited:
+    /// `pid` (or -errno) is the call's result.
+    fn vfork_done(&mut self, state: &mut S, pid: i64) {
+        let _ = (state, pid);
+        unreachable!("no vfork without a vfork action")
     }
 }
 
@@ -145,6 +160,9 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
     world: &'w Mutex<World<'a, G, B, E>>,
     state: &mut G::State,
 ) -> (Outcome, MutexGuard<'w, World<'a, G, B, E>>) {
+    // SAFETY: `state` outlives this function and does not move (it is borrowed for all of
+    // it), and the guard is dropped when it returns.
+    let _watch = unsafe { signals::watch(&G::header(state).signal_pending) };
     let mut w = lock(world);
     let mut host = {
         let World { dispatcher, env } = &mut *w;
@@ -228,7 +246,10 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
             }
             None => panic!("backend bug: unknown exit reason {reason}"),
         };
-        if signals::pending() {
+        // Raised by the host handler; a block that finds it raised at its entry returns here
+        // with `Lookup` at its own PC. Lowered before the recorded signals are taken, so a
+        // signal recorded after this raises it again.
+        if G::header(state).signal_pending.take() {
             if reason != ExitReason::Syscall as u64 {
                 // (After a syscall the PC is set, and rt_sigreturn may have moved it.)
                 G::set_pc(state, next);
@@ -267,10 +288,14 @@ fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
             w.env.finish_syscall(state, call, ret)
         }
     };
+    if let SyscallAction::Vfork(request) = action {
+        run_vfork_child(&mut w, state, &request);
+    }
     let World { dispatcher: d, env } = &mut *w;
     d.stats.syscall_time += started.elapsed();
     d.stats.syscalls += 1;
     match action {
+        SyscallAction::Vfork(_) => {}
         SyscallAction::Continue => {}
         SyscallAction::ContinueThreaded => d.set_threaded(),
         SyscallAction::FlushTranslations => d.flush(),
@@ -285,6 +310,41 @@ fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
 
 /// One block's host length and the start of each guest instruction's host code (offset, pc).
 type HostInsns = (u32, Box<[(u32, GuestAddr)]>);
+
+/// Runs a vfork child (see `syscall::process::Vfork`) to its exec or exit, then gives the
+/// parent its result. The world stays locked throughout: the child is another process that
+/// shares this one's memory, and it runs the guest through this same dispatcher and
+/// environment (behind a mutex of its own) while the kernel keeps this thread suspended;
+/// the guest's other threads, if any, wait for the world at their next return to the
+/// dispatcher until the child is gone. Whatever the child changed (translations, guest
+/// memory and mappings) is the parent's too, as with the kernel's vfork.
+fn run_vfork_child<G: Guest, B: Backend, E: GuestEnv<G::State>>(
+    w: &mut World<'_, G, B, E>,
+    state: &mut G::State,
+    request: &Vfork,
+) {
+    let mut child = w.env.vfork_child(state, request);
+    let dispatcher: *mut Dispatcher<G, B> = &mut *w.dispatcher;
+    let env: *mut E = &mut *w.env;
+    let mut body = || -> i32 {
+        // SAFETY: the parent thread, the only other user of `dispatcher` and `env` (through
+        // the world's lock, which it holds), is suspended by the kernel until this child
+        // execs or exits, so these are the only live references to them meanwhile.
+        let own = Mutex::new(World { dispatcher: unsafe { &mut *dispatcher }, env: unsafe { &mut *env } });
+        let (outcome, guard) = run_thread(&own, &mut child);
+        drop(guard);
+        match outcome {
+            Outcome::Exit(status) | Outcome::ThreadExit(status) => status,
+            Outcome::Signal(sig) => crate::host::syscall::die_by_signal_raw(sig),
+        }
+    };
+    // SAFETY: the body uses only what this thread holds (the world, through the pointers
+    // above, and `child`), leaves it consistent at every return to the dispatcher, does not
+    // unwind (a panic in the child aborts it), and ends the child by returning its status or
+    // by raw syscalls.
+    let pid = unsafe { crate::host::syscall::vfork_run(&mut body) };
+    w.env.vfork_done(state, pid);
+}
 
 /// The translator of one guest: its frontend, the host backend, the code cache and the map from
 /// guest addresses to translated blocks.

@@ -14,6 +14,7 @@ use crate::loader::symbols::Symbols;
 use crate::loader::{self, LoadedProgram};
 use crate::memory::code::CodeSource;
 use crate::memory::GuestMemory;
+use crate::syscall::process::Vfork;
 use crate::syscall::procfs::{ImageFile, ProcView};
 use crate::syscall::signal::Delivered;
 use crate::syscall::thread::{self as guest_thread, NewThread};
@@ -351,6 +352,7 @@ where
             SyscallOutcome::CodeModified { addr, len } => {
                 SyscallAction::InvalidateTranslations { start: addr, end: addr.saturating_add(len) }
             }
+            SyscallOutcome::Vfork(request) => SyscallAction::Vfork(request),
         }
     }
 
@@ -407,6 +409,21 @@ where
                 Err(call)
             }
         }
+    }
+
+    fn vfork_child(&mut self, parent: &G::State, request: &Vfork) -> G::State {
+        let mut child = parent.clone();
+        child.set_syscall_result(0);
+        if request.stack != 0 {
+            child.set_stack_pointer(request.stack);
+        }
+        guest_thread::set_in_vfork_child(true);
+        child
+    }
+
+    fn vfork_done(&mut self, state: &mut G::State, pid: i64) {
+        guest_thread::set_in_vfork_child(false);
+        state.set_syscall_result(pid as u64);
     }
 
     fn debug_stop(&mut self, state: &mut G::State) -> DebugAction {

@@ -25,17 +25,22 @@
 //!
 //! Asynchronous delivery: for a signal with a guest handler, the syscall layer installs
 //! [`on_guest_signal`] (through the hook it offers). It records the signal and its siginfo in
-//! the interrupted thread's own record (a thread-local) and returns; the dispatcher checks [`pending`] after every return from
-//! translated code and has the syscall layer build the guest's frame there, at a block
-//! boundary, where the guest state is complete in memory. A blocking host syscall interrupted
+//! the interrupted thread's own record (a thread-local), raises the [`SignalFlag`] in that
+//! thread's guest state (which [`watch`] named) and returns. Every translated block tests the
+//! flag at its entry and returns to the dispatcher when it is raised, so a guest spinning in
+//! chained blocks comes back too; the dispatcher tests it after every return from translated
+//! code and has the syscall layer build the guest's frame there, at a block boundary, where
+//! the guest state is complete in memory. A blocking host syscall interrupted
 //! by it returns EINTR (or is restarted by the kernel when the guest asked for SA_RESTART).
 //!
 //! Guest dispositions are read from [`crate::syscall::signal::guest_handler`], which is
 //! async-signal-safe (atomics). "Translated code is running" is a per-thread flag set by the
 //! dispatcher around each entry into the code cache ([`set_in_translated_code`]).
 
+use crate::host::syscall;
+use crate::ir::protocol::SignalFlag;
 use crate::syscall::signal::{guest_handler, set_host_handler_installer, set_inherited_handler, SIG_IGN};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 thread_local! {
     /// True while this thread runs translated code (and the helpers it calls). Each guest
@@ -47,6 +52,8 @@ thread_local! {
     /// The last fault of translated code sent to the fault exit: the host PC, then the
     /// siginfo as 16 words.
     static FAULT: [AtomicU64; 17] = const { [const { AtomicU64::new(0) }; 17] };
+    /// The [`SignalFlag`] in the guest state this thread runs (null outside [`watch`]).
+    static FLAG: AtomicPtr<SignalFlag> = const { AtomicPtr::new(std::ptr::null_mut()) };
 }
 
 /// The backend's fault exit ([`crate::backend::Backend::fault_exit`]), 0 for none.
@@ -67,6 +74,31 @@ pub fn take_fault() -> (usize, [u8; 128]) {
         }
         (f[0].load(Ordering::Relaxed) as usize, info)
     })
+}
+
+/// While the returned guard lives, the host handler raises `flag` (the running guest state's)
+/// whenever it records a signal for this thread. Raised at once if a signal was recorded
+/// before.
+///
+/// # Safety
+/// `flag` stays where it is, alive, until the guard is dropped (it is written through a
+/// pointer from the signal handler).
+pub unsafe fn watch(flag: &SignalFlag) -> Watch {
+    FLAG.with(|f| f.store(std::ptr::from_ref(flag).cast_mut(), Ordering::Release));
+    if pending() {
+        flag.raise();
+    }
+    Watch(())
+}
+
+/// See [`watch`]: the host handler forgets the flag when this is dropped (before the guest
+/// state it lives in can go).
+pub struct Watch(());
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        FLAG.with(|f| f.store(std::ptr::null_mut(), Ordering::Release));
+    }
 }
 
 /// Marks whether this thread runs translated code now (the dispatcher, around each entry).
@@ -277,8 +309,8 @@ impl Pending {
     }
 }
 
-/// Whether a signal waits for delivery to a guest handler on this thread (one relaxed load:
-/// the dispatcher asks after every return from translated code).
+/// Whether a signal waits for delivery to a guest handler on this thread (the dispatcher
+/// tests the state's [`SignalFlag`] instead, which [`watch`] keeps in step with this).
 #[inline]
 pub fn pending() -> bool {
     PENDING.with(|p| p.set.load(Ordering::Relaxed) != 0)
@@ -314,13 +346,48 @@ unsafe fn record(sig: i32, info: *const libc::siginfo_t) {
             w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
         }
         p.set.fetch_or(1 << (sig - 1), Ordering::Release);
-    })
+    });
+    let flag = FLAG.with(|f| f.load(Ordering::Acquire));
+    if !flag.is_null() {
+        // SAFETY: a non-null FLAG points into the guest state of the thread this handler
+        // interrupted, which outlives its `Watch` (see `watch`); the flag is an atomic.
+        unsafe { (*flag).raise() };
+    }
 }
 
 /// The host handler for a signal with a guest handler: records it (see the module docs).
-extern "C" fn on_guest_signal(sig: i32, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
-    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
-    unsafe { record(sig, info) };
+/// If it interrupted a forwarded call that the kernel is about to restart (the PC moved back
+/// to the call's syscall instruction), the call returns `host::syscall::RESTART` instead, so
+/// that the guest's handler runs before the guest issues the call again.
+extern "C" fn on_guest_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
+    unsafe {
+        record(sig, info);
+        if interrupted_pc(ctx) == syscall::forwarded_syscall_insn() {
+            return_restart(ctx);
+        }
+    }
+}
+
+/// Makes the interrupted context return [`syscall::RESTART`] from the syscall instruction
+/// it is at.
+///
+/// # Safety
+/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler, stopped at
+/// [`syscall::forwarded_syscall_insn`].
+unsafe fn return_restart(ctx: *mut libc::c_void) {
+    let uc = ctx as *mut libc::ucontext_t;
+    // SAFETY (both): per the contract; the kernel restores these registers from `uc`.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        (*uc).uc_mcontext.gregs[libc::REG_RAX as usize] = syscall::RESTART;
+        (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] += syscall::SYSCALL_INSN_LEN as i64;
+    }
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        (*uc).uc_mcontext.regs[0] = syscall::RESTART as u64;
+        (*uc).uc_mcontext.pc += syscall::SYSCALL_INSN_LEN as u64;
+    }
 }
 
 /// Installs [`on_guest_signal`] for `sig` (the syscall layer's hook for rt_sigaction with a

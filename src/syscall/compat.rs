@@ -318,6 +318,7 @@ mod tests {
             [0; 6]
         }
         fn set_syscall_result(&mut self, _value: u64) {}
+        fn rewind_syscall(&mut self) {}
         fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
             None
         }

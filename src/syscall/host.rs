@@ -30,6 +30,14 @@ pub fn syscall(nr: u32, a: [u64; 6]) -> i64 {
     unsafe { crate::host::syscall::syscall6(nr, a) }
 }
 
+/// [`syscall`] for a call forwarded unchanged with the world's lock released (one that may
+/// block): also returns [`crate::host::syscall::RESTART`] when a signal interrupted it and
+/// the kernel would restart it after the handler.
+pub fn forwarded(nr: u32, a: [u64; 6]) -> i64 {
+    // SAFETY: as in `syscall`: the guest's own call with its arguments.
+    unsafe { crate::host::syscall::forwarded_syscall(nr, a) }
+}
+
 /// Issues a canonical call on the host, or -ENOSYS if the host lacks it. For calls that the
 /// layer builds itself (emulations and conversions), whose host equivalents every supported
 /// host has.

@@ -209,6 +209,34 @@ pub(crate) fn read_cstr(mem: &dyn GuestMm, addr: u64, max: usize) -> Result<Vec<
     }
 }
 
+/// Atomically replaces the aligned guest word at `addr` with `new` if it holds `current`
+/// (sequentially consistent, as the kernel's futex cmpxchg): `Ok(Ok(current))` if it did,
+/// `Ok(Err(seen))` if it held `seen`; EFAULT if the guest may not write there, EINVAL if
+/// `addr` is not 4-aligned.
+pub(crate) fn compare_exchange_u32(
+    mem: &dyn GuestMm,
+    addr: u64,
+    current: u32,
+    new: u32,
+) -> Result<Result<u32, u32>, Errno> {
+    if addr & 3 != 0 {
+        return Err(libc::EINVAL);
+    }
+    if !mem.is_accessible(addr, 4, true) {
+        return Err(libc::EFAULT);
+    }
+    // SAFETY: guest addresses are host addresses; the runtime's guest memory says the aligned
+    // word is mapped writable guest memory, which other guest threads access only atomically
+    // or through their own translated code (never through a Rust reference).
+    let word = unsafe { std::sync::atomic::AtomicU32::from_ptr(addr as *mut u32) };
+    Ok(word.compare_exchange(
+        current,
+        new,
+        std::sync::atomic::Ordering::SeqCst,
+        std::sync::atomic::Ordering::SeqCst,
+    ))
+}
+
 /// Writes a plain-data value to guest memory.
 pub(crate) fn write_u64(mem: &dyn GuestMm, addr: u64, v: u64) -> Result<(), Errno> {
     write_bytes(mem, addr, &v.to_le_bytes())

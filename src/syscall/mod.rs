@@ -132,6 +132,8 @@ pub enum SyscallOutcome {
     ExitThread(i32),
     /// clone of a thread: the runtime starts it ([`thread::NewThread`]) and writes the result.
     NewThread(thread::NewThread),
+    /// vfork: the runtime runs the child ([`process::Vfork`]) and writes the result.
+    Vfork(process::Vfork),
     /// Guest memory in `[addr, addr + len)` that may hold translated code was unmapped,
     /// remapped or made non-executable: translations of it must be dropped, then continue.
     CodeModified { addr: u64, len: u64 },
@@ -152,6 +154,11 @@ pub trait GuestRegs {
     /// Writes the result register, and whatever else the syscall instruction changes. Called
     /// with the guest PC already after the syscall instruction.
     fn set_syscall_result(&mut self, value: u64);
+    /// The kernel's restart of a call interrupted by a signal: the PC back at the syscall
+    /// instruction (from after it), with whatever the syscall instruction itself changes
+    /// changed; the call's number and arguments stay in their registers (no result is
+    /// written), so the guest issues the same call again.
+    fn rewind_syscall(&mut self);
     /// The fs/gs segment base (x86-64 `arch_prctl`), `None` on guests without segments.
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
     /// Sets the stack pointer (the child side of `clone` with a new stack).
@@ -190,6 +197,8 @@ pub(crate) enum Action {
     ExitThread(i32),
     /// A new thread is to be started by the runtime.
     NewThread(thread::NewThread),
+    /// A vfork child is to be run by the runtime.
+    Vfork(process::Vfork),
     /// The call rewrote the guest's registers itself (rt_sigreturn): no result is written.
     RegistersRestored,
 }
@@ -303,6 +312,16 @@ impl SyscallLayer {
 
     /// The second half of [`Self::handle`] for a call [`Self::begin`] handed out.
     pub fn finish(&mut self, state: &mut impl GuestRegs, call: ForwardedCall, ret: i64) -> SyscallOutcome {
+        if ret == crate::host::syscall::RESTART {
+            // Interrupted by a signal for a guest handler, to be restarted: the handler runs
+            // first (the signal is recorded), then the guest issues the call again, as the
+            // kernel does for ERESTARTSYS with SA_RESTART (and ERESTARTNOINTR).
+            if self.strace {
+                strace::restarted();
+            }
+            state.rewind_syscall();
+            return SyscallOutcome::Continue;
+        }
         let action = Action::Ret(ret);
         if self.strace {
             strace::result(call.sys, &action, None, None);
@@ -323,6 +342,7 @@ impl SyscallLayer {
             Action::Exit(status) => SyscallOutcome::Exit(status),
             Action::ExitThread(status) => SyscallOutcome::ExitThread(status),
             Action::NewThread(request) => SyscallOutcome::NewThread(request),
+            Action::Vfork(request) => SyscallOutcome::Vfork(request),
             Action::RegistersRestored => SyscallOutcome::Continue,
         }
     }
@@ -449,9 +469,11 @@ pub struct ForwardedCall {
 }
 
 impl ForwardedCall {
-    /// Issues the host call; its result or -errno. Touches nothing of xlate's own state.
+    /// Issues the host call; its result or -errno, or [`crate::host::syscall::RESTART`] when
+    /// a signal for a guest handler interrupted it and the kernel would restart it (see
+    /// [`Self::finish`]). Touches nothing of xlate's own state.
     pub fn issue(&self) -> i64 {
-        host::syscall(self.host_nr, self.args)
+        host::forwarded(self.host_nr, self.args)
     }
 }
 

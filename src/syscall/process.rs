@@ -117,16 +117,18 @@ pub(crate) fn uname(cx: &mut Ctx, a: [u64; 6]) -> Action {
 ///
 /// A new process is a copy of xlate with the guest in it, so fork is safe: the child
 /// continues the same translated program (only the calling thread, as in the kernel; the
-/// runtime holds its lock across the call, so no other thread holds it in the child). vfork
-/// is run as fork (allowed by POSIX; the parent does not wait). clone without CLONE_VM or
-/// CLONE_THREAD is a fork with extras (the tid stores glibc's fork asks for, a new stack);
-/// clone(CLONE_VM | CLONE_VFORK), as posix_spawn uses it, is run as a fork on the given
-/// stack, as qemu-user does. A thread (CLONE_THREAD, or CLONE_VM without CLONE_VFORK) is
-/// [`super::thread::clone_thread`]. clone3 is refused (see `treatment`): glibc and musl fall
-/// back to clone.
+/// runtime holds its lock across the call, so no other thread holds it in the child). vfork,
+/// and clone(CLONE_VM | CLONE_VFORK | SIGCHLD) as posix_spawn and Go's os/exec use it, are
+/// real vforks ([`Vfork`], run by the runtime): the child shares the guest's memory and the
+/// parent waits until it execs or exits. clone without CLONE_VM or CLONE_THREAD is a fork
+/// with extras (the tid stores glibc's fork asks for, a new stack), and so is
+/// CLONE_VM | CLONE_VFORK with tid flags (which no libc passes). A thread (CLONE_THREAD, or
+/// CLONE_VM without CLONE_VFORK) is [`super::thread::clone_thread`]. clone3 is refused (see
+/// `treatment`): glibc and musl fall back to clone.
 pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
     match sys {
-        Sysno::fork | Sysno::vfork => Action::Ret(fork(cx, 0, 0, 0, 0)),
+        Sysno::fork => Action::Ret(fork(cx, 0, 0, 0, 0)),
+        Sysno::vfork => Action::Vfork(Vfork { stack: 0 }),
         Sysno::clone => {
             let flags = a[0];
             let stack = a[1];
@@ -134,6 +136,11 @@ pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
             let child_tid = if cx.abi.clone_tls_before_child_tid { a[4] } else { a[3] };
             if super::thread::is_thread_clone(flags) {
                 return super::thread::clone_thread(cx, a);
+            }
+            let vfork = (libc::CLONE_VM | libc::CLONE_VFORK) as u64;
+            if flags & !libc::CSIGNAL as u64 == vfork && flags & libc::CSIGNAL as u64 == libc::SIGCHLD as u64
+            {
+                return Action::Vfork(Vfork { stack });
             }
             // Flags a fork honours by itself (or that only matter with shared memory), and
             // the ones this emulation applies.
@@ -150,6 +157,15 @@ pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         }
         _ => err(libc::ENOSYS),
     }
+}
+
+/// A vfork the runtime runs: a child process that shares the guest's memory (and xlate's)
+/// starts from a copy of the caller's state with the call's result 0 and `stack` (if not 0)
+/// as stack pointer, while the calling thread waits until the child execs or exits; then
+/// the parent's result is the child's pid.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Vfork {
+    pub stack: u64,
 }
 
 /// A fork of xlate with the clone extras in `flags`. Returns the child's pid in the parent

@@ -456,7 +456,8 @@ impl SignalState {
 
     /// set_robust_list is recorded per thread (xlate's own libc keeps its list registered with
     /// the kernel, and the kernel would walk the guest's list when the host thread ends, after
-    /// the guest may have freed it); get_robust_list of this thread answers the record.
+    /// the guest may have freed it); xlate walks it at the guest thread's exit
+    /// (`thread::exit`); get_robust_list of this thread answers the record.
     pub(crate) fn robust_list(&mut self, cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         // sizeof(struct robust_list_head) on 64-bit ABIs.
         const HEAD_SIZE: u64 = 24;

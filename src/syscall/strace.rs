@@ -455,7 +455,11 @@ pub(crate) fn call(sys: Sysno, args: &[u64; 6], abi: &AbiInfo, mem: &dyn GuestMm
 /// A path the sysroot redirected is shown after the result.
 pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>, redirected: Option<&[u8]>) {
     let ret = match *action {
-        Action::Exit(_) | Action::ExitThread(_) | Action::NewThread(_) | Action::RegistersRestored => None,
+        Action::Exit(_)
+        | Action::ExitThread(_)
+        | Action::NewThread(_)
+        | Action::Vfork(_)
+        | Action::RegistersRestored => None,
         Action::Ret(r) | Action::RetCodeModified { ret: r, .. } => Some(r),
     };
     let mark = refused.map(|why| format!(" [refused by xlate: {why}]")).unwrap_or_default();
@@ -463,6 +467,12 @@ pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>, redirec
         .map(|p| format!(" [path in the sysroot: {}]", String::from_utf8_lossy(p)))
         .unwrap_or_default();
     emit(&format!("{}{mark}{path}\n", format_result(sys, ret)));
+}
+
+/// Ends the line of a call that a signal interrupted and the guest issues again after its
+/// handler (strace's own words for it).
+pub(crate) fn restarted() {
+    emit(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n");
 }
 
 /// The line for a number the guest's table does not know.

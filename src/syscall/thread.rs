@@ -10,7 +10,7 @@
 //! after the guest may have reused the memory. So at a guest thread's exit xlate stores 0
 //! there and wakes one futex waiter on it (what pthread_join waits for), as the kernel does.
 
-use super::memory::write_bytes;
+use super::memory::{compare_exchange_u32, read_bytes, write_bytes};
 use super::{err, host, Action, Ctx, Sysno};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +22,20 @@ thread_local! {
     static ROBUST_LIST: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
     /// sigaltstack's (ss_sp, ss_flags, ss_size) for this thread, if set.
     static ALTSTACK: Cell<Option<(u64, i32, u64)>> = const { Cell::new(None) };
+    /// Set while a vfork child runs. The child shares the suspended parent thread's
+    /// thread-locals (see `process::Vfork`), so the parent's runtime sets this before the
+    /// child starts and clears it when the child has exec'd or exited.
+    static IN_VFORK_CHILD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this host thread is running a vfork child (see `IN_VFORK_CHILD`).
+pub fn in_vfork_child() -> bool {
+    IN_VFORK_CHILD.with(|c| c.get())
+}
+
+/// Marks the start (`true`) and the end (`false`) of a vfork child.
+pub fn set_in_vfork_child(running: bool) {
+    IN_VFORK_CHILD.with(|c| c.set(running));
 }
 
 /// Guest threads alive in this process (the main thread included).
@@ -77,6 +91,11 @@ pub(crate) fn clone_thread(cx: &Ctx, a: [u64; 6]) -> Action {
     {
         return err(libc::ENOSYS);
     }
+    if in_vfork_child() {
+        // A thread would belong to the child process, which shares the parent's memory and
+        // runs on the parent thread's thread-locals until it execs: refused.
+        return err(libc::EAGAIN);
+    }
     Action::NewThread(NewThread { flags, stack: a[1], parent_tid: a[2], child_tid, tls })
 }
 
@@ -123,7 +142,8 @@ pub fn after_fork_child() {
 pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     let mut live = LIVE_THREADS.load(Ordering::Acquire);
     loop {
-        if live <= 1 {
+        // (A vfork child is a process of one thread; the count is its parent's.)
+        if live <= 1 || in_vfork_child() {
             return Action::Exit(status);
         }
         match LIVE_THREADS.compare_exchange(live, live - 1, Ordering::AcqRel, Ordering::Acquire) {
@@ -131,12 +151,88 @@ pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
             Err(now) => live = now,
         }
     }
+    release_robust_list(cx);
     let addr = CLEAR_CHILD_TID.with(|c| c.replace(0));
     if addr != 0 && write_bytes(&*cx.mem, addr, &0u32.to_le_bytes()).is_ok() {
         // FUTEX_WAKE (shared, as the kernel's own wake at thread exit) of one waiter.
         host::call(Sysno::futex, [addr, libc::FUTEX_WAKE as u64, 1, 0, 0, 0]);
     }
     Action::ExitThread(status)
+}
+
+/// The most entries of a robust list the kernel walks (ROBUST_LIST_LIMIT), so that a
+/// circular list cannot hold it forever.
+const ROBUST_LIST_LIMIT: usize = 2048;
+/// Futex word bits (linux/futex.h).
+const FUTEX_WAITERS: u32 = 0x8000_0000;
+const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+
+/// What the kernel does at a thread's exit for the robust list the thread registered
+/// (set_robust_list; kernel/futex/core.c, exit_robust_list): every lock in it that the thread
+/// still owns is marked FUTEX_OWNER_DIED and one waiter is woken, so that the next
+/// pthread_mutex_lock of a robust mutex returns EOWNERDEAD instead of waiting forever. The
+/// list (struct robust_list_head: next, futex_offset, list_op_pending; the same on both
+/// 64-bit ABIs) is the guest's, kept by xlate (see `set_robust_list`), so xlate walks it. A bad
+/// pointer ends the walk, as in the kernel.
+fn release_robust_list(cx: &Ctx) {
+    let (head, len) = robust_list();
+    if head == 0 || len != 24 {
+        return;
+    }
+    let read_u64 = |addr: u64| {
+        read_bytes(&*cx.mem, addr, 8).ok().map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    };
+    let (Some(mut entry), Some(offset), Some(pending)) =
+        (read_u64(head), read_u64(head + 8), read_u64(head + 16))
+    else {
+        return;
+    };
+    let tid = host::call(Sysno::gettid, [0; 6]) as u32;
+    // Bit 0 of an entry pointer marks a priority-inheritance futex.
+    for _ in 0..ROBUST_LIST_LIMIT {
+        if entry == head {
+            break;
+        }
+        let Some(next) = read_u64(entry & !1) else { return };
+        if entry != pending {
+            owner_died(cx, (entry & !1).wrapping_add(offset), tid, entry & 1 != 0, false);
+        }
+        entry = next;
+    }
+    if pending != 0 {
+        owner_died(cx, (pending & !1).wrapping_add(offset), tid, pending & 1 != 0, true);
+    }
+}
+
+/// The kernel's handle_futex_death for one futex word of an exiting thread `tid`.
+fn owner_died(cx: &Ctx, addr: u64, tid: u32, pi: bool, pending_op: bool) {
+    let wake = |addr: u64| {
+        // A shared wake, as the kernel's own.
+        host::call(Sysno::futex, [addr, libc::FUTEX_WAKE as u64, 1, 0, 0, 0]);
+    };
+    let Ok(bytes) = read_bytes(&*cx.mem, addr, 4) else { return };
+    let mut word = u32::from_le_bytes(bytes.try_into().expect("4 bytes"));
+    loop {
+        // A lock being taken when the thread died, not yet owned: wake a waiter so that it
+        // does not wait for this thread.
+        if pending_op && !pi && word == 0 {
+            wake(addr);
+            return;
+        }
+        if word & FUTEX_TID_MASK != tid {
+            return;
+        }
+        let died = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        match compare_exchange_u32(&*cx.mem, addr, word, died) {
+            Ok(Ok(_)) => break,
+            Ok(Err(seen)) => word = seen,
+            Err(_) => return,
+        }
+    }
+    if !pi && word & FUTEX_WAITERS != 0 {
+        wake(addr);
+    }
 }
 
 /// set_tid_address(addr): recorded for this thread (see the module documentation); returns

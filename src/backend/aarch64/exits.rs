@@ -13,7 +13,7 @@ use super::{encode_b, Emitter};
 use crate::cache::jump_table;
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::{Exit, Temp};
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 impl Emitter {
     pub(super) fn exit_if(&mut self, cond: Temp, exit: &Exit) {
@@ -81,6 +81,32 @@ impl Emitter {
         self.store_header(header::EXIT_REASON, S0);
         self.mov_imm(S0, arg);
         self.store_header(header::EXIT_ARG, S0);
+        self.jump_to_exit_path();
+    }
+
+    /// The test at the block's entry (before anything else) of the signal flag in the state
+    /// header (see [`crate::ir::protocol::SignalFlag`]): `ldrb` of its low byte and a `cbnz`
+    /// to the exit that [`Self::signal_exit`] emits after the block's body. The blocks that
+    /// may continue backwards have it ([`crate::backend::needs_signal_check`]), so a loop of
+    /// chained blocks comes back to the dispatcher when a signal waits.
+    pub(super) fn signal_check(&mut self) -> DynamicLabel {
+        let exit = self.a.new_dynamic_label();
+        dynasm!(self.a ; .arch aarch64
+            ; ldrb W(S0), [X(STATE), #header::SIGNAL_PENDING]
+            ; cbnz W(S0), =>exit
+        );
+        exit
+    }
+
+    /// The exit of [`Self::signal_check`]: `ExitReason::Lookup` at the block's own guest
+    /// address `pc`, so the dispatcher delivers the signal with the state complete and then
+    /// runs this block.
+    pub(super) fn signal_exit(&mut self, label: DynamicLabel, pc: u64) {
+        dynasm!(self.a ; .arch aarch64 ; =>label);
+        self.mov_imm(S0, pc);
+        self.store_header(header::NEXT_PC, S0);
+        dynasm!(self.a ; .arch aarch64 ; str xzr, [X(STATE), #header::EXIT_REASON]);
+        const _: () = assert!(ExitReason::Lookup as u64 == 0);
         self.jump_to_exit_path();
     }
 

@@ -133,6 +133,7 @@ impl Backend for Aarch64Backend {
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
         let mut e = Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table };
+        let signal_exit = crate::backend::needs_signal_check(block).then(|| e.signal_check());
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
         }
@@ -155,6 +156,9 @@ impl Backend for Aarch64Backend {
         }
         let exits_at = e.a.offset().0 as u32;
         e.exit(&block.exit);
+        if let Some(label) = signal_exit {
+            e.signal_exit(label, block.start.0);
+        }
         let code = e.a.finalize().expect("block assembles");
         let entry = append(cache, &code)?;
         Ok(CompiledBlock { entry, host_len: code.len(), insn_starts, exits_at })

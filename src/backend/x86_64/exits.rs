@@ -201,6 +201,30 @@ pub(super) fn emit_chain_stubs(e: &mut Emitter) {
     }
 }
 
+/// The test at the block's entry (before anything else, so nothing needs undoing) of the
+/// signal flag in the state header (see [`crate::ir::protocol::SignalFlag`]): a `jne` to
+/// the exit that [`emit_signal_exit`] emits after the block's body. The blocks that may
+/// continue backwards have it ([`crate::backend::needs_signal_check`]), so a loop of chained
+/// blocks (or of blocks reached through the jump table) comes back to the dispatcher when a
+/// signal waits.
+pub(super) fn emit_signal_check(e: &mut Emitter) -> DynamicLabel {
+    let exit = e.asm.new_dynamic_label();
+    // A literal offset, so that dynasm encodes it as a disp8 (5 bytes, not 8).
+    const _: () = assert!(crate::ir::protocol::header::SIGNAL_PENDING == 24);
+    dynasm!(e.asm ; .arch x64 ; cmp BYTE [r15 + 24], 0 ; jne =>exit);
+    exit
+}
+
+/// The exit of [`emit_signal_check`]: `ExitReason::Lookup` at the block's own guest address
+/// `pc` (the frame is still the trampoline's), so the dispatcher delivers the signal with the
+/// state complete and then runs this block.
+pub(super) fn emit_signal_exit(e: &mut Emitter, label: DynamicLabel, pc: GuestAddr) {
+    dynasm!(e.asm ; .arch x64 ; =>label);
+    mov_imm(&mut e.asm, RAX, pc.0);
+    let routine = e.fixed.exit_with[ExitReason::Lookup as usize];
+    dynasm!(e.asm ; .arch x64 ; jmp extern routine);
+}
+
 /// Points the chain site's `jmp rel32` or `jnz rel32` at `target`.
 pub(super) fn link(cache: &mut CodeCache, site: ChainSite, target: HostCode) {
     let opcode = cache.bytes(HostCode(site.0), 2);

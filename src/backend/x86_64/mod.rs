@@ -134,6 +134,7 @@ impl Backend for X86_64Backend {
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let base = cache.next_code().0;
         let mut e = Emitter::new(block, base, self.fixed, self.features, self.alloc_regs);
+        let signal_exit = crate::backend::needs_signal_check(block).then(|| exits::emit_signal_check(&mut e));
         if let Some(counter) = self.entry_counter {
             profile::count_entry(&mut e.asm, counter);
         }
@@ -178,6 +179,9 @@ impl Backend for X86_64Backend {
         let exits_at = e.asm.offset().0 as u32;
         exits::emit_exit(&mut e, &block.exit);
         exits::emit_chain_stubs(&mut e);
+        if let Some(label) = signal_exit {
+            exits::emit_signal_exit(&mut e, label, block.start);
+        }
         // Every relocation is a jump inside the block or to the exit path, both within the
         // cache (well inside +-2 GiB), so committing cannot fail.
         let bytes = e.asm.finalize().expect("x86-64 block relocations are always in range");

@@ -144,7 +144,12 @@ impl Backend for ToyBackend {
                 Exit::Indirect(_) => (state.reg, ExitReason::Lookup, 0),
                 other => panic!("toy backend cannot run {other:?}"),
             };
-            state.header = StateHeader { next_pc, exit_reason: reason as u64, exit_arg: arg, scratch: 0 };
+            state.header = StateHeader {
+                next_pc,
+                exit_reason: reason as u64,
+                exit_arg: arg,
+                signal_pending: Default::default(),
+            };
             return;
         }
     }
