@@ -6,8 +6,8 @@
 //! and static (crt-static); the oracle is the same `cargo test` with qemu-aarch64-static as
 //! the runner: the same tests must pass.
 //!
-//! x86-64 hosts only: on an AArch64 host the foreign target is x86-64, whose dynamically
-//! linked binaries do not run yet (glibc's loader needs FXSR and MMX).
+//! x86-64 hosts only: on an AArch64 host the foreign target is x86-64, which this test does
+//! not build yet (dynamically linked x86-64 guests run: tests/dynlink.rs).
 #![cfg(target_arch = "x86_64")]
 
 mod support;

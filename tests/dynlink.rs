@@ -7,10 +7,11 @@
 //! oracle, run here). Also run with the AArch64 build of xlate under `XLATE_RUNNER`, where
 //! the AArch64 guest is the host's own ISA.
 //!
-//! Not here: dynamically linked x86-64 guests. glibc's loader refuses to start on a CPU
-//! without FXSR and MMX (its x86-64 baseline ISA-level check), and its lazy-binding
-//! trampoline uses fxsave/fxrstor; xlate implements neither, so its cpuid does not report
-//! them.
+//! Dynamically linked x86-64 guests, the same programs built with x86_64-linux-gnu-gcc/g++
+//! (and lazy binding forced, so that ld.so's fxsave trampoline runs), and Debian's own x86-64
+//! programs (coreutils, python3), against the oracle: the program run natively on an x86-64
+//! host, qemu-x86_64-static elsewhere. xlate runs them with its default sysroot (`/` on an
+//! x86-64 host; Debian's libc6-amd64-cross, /usr/x86_64-linux-gnu, on an AArch64 host).
 
 mod support;
 
@@ -249,5 +250,124 @@ fn debian_busybox_matches_qemu() {
     ];
     for args in cases {
         same_as_qemu(&qemu, PACKAGE_SYSROOT, &busybox, args);
+    }
+}
+
+/// The oracle for an x86-64 guest: the program itself on an x86-64 host, qemu-x86_64-static
+/// (with the x86-64 sysroot) on other hosts; `None` (failing under CI) if qemu is missing.
+fn x86_oracle(test: &str, program: &Path) -> Option<Command> {
+    if cfg!(target_arch = "x86_64") {
+        return Some(Command::new(program));
+    }
+    let qemu = support::tool(test, "qemu-x86_64-static", "qemu-user-static")?;
+    let mut c = Command::new(qemu);
+    c.arg(program);
+    Some(c)
+}
+
+/// Runs the x86-64 `program args` under xlate (default sysroot, `env` added) and under the
+/// oracle, and asserts the same stdout and status. Returns xlate's output.
+fn same_as_x86_oracle(test: &str, program: &Path, args: &[&str], env: &[(&str, &str)]) -> Option<Output> {
+    let mut oracle = x86_oracle(test, program)?;
+    clean_env(&mut oracle);
+    let want = oracle.args(args).envs(env.iter().copied()).output().unwrap();
+    let got = xlate_command().arg(program).args(args).envs(env.iter().copied()).output().unwrap();
+    let show = |o: &Output| {
+        format!(
+            "status {:?}\n--- stdout\n{}--- stderr\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(!want.stdout.is_empty(), "the oracle printed nothing: {}", show(&want));
+    assert_eq!(
+        (got.status.code(), &got.stdout),
+        (want.status.code(), &want.stdout),
+        "{} {args:?}\n=== xlate: {}\n=== oracle: {}",
+        program.display(),
+        show(&got),
+        show(&want)
+    );
+    Some(got)
+}
+
+const X86_CC: (&str, &str) = ("x86_64-linux-gnu-gcc", "gcc-x86-64-linux-gnu");
+const X86_CXX: (&str, &str) = ("x86_64-linux-gnu-g++", "g++-x86-64-linux-gnu");
+/// Linked for lazy binding: the first call through each PLT slot goes through ld.so's
+/// `_dl_runtime_resolve`, which saves the vector registers with fxsave (xlate reports no XSAVE).
+const LAZY: &str = "-Wl,-z,lazy";
+
+#[test]
+fn x86_64_c_hello_matches_native() {
+    let t = "x86_64_c_hello_matches_native";
+    let Some(p) = build(t, X86_CC.0, X86_CC.1, "hello.c", "x86-hello", &[LAZY]) else { return };
+    let Some(out) = same_as_x86_oracle(t, &p, &["one", "two words"], &[]) else { return };
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/proc/self/exe ends in x86-hello\n"));
+}
+
+#[test]
+fn x86_64_cxx_exceptions_and_libstdcxx_match_native() {
+    let t = "x86_64_cxx_exceptions_and_libstdcxx_match_native";
+    let Some(p) = build(t, X86_CXX.0, X86_CXX.1, "cxx.cc", "x86-cxx", &[LAZY]) else { return };
+    let Some(out) = same_as_x86_oracle(t, &p, &[], &[]) else { return };
+    assert!(String::from_utf8_lossy(&out.stdout).contains("outer caught: reached the bottom"));
+}
+
+#[test]
+fn x86_64_dlopen_matches_native() {
+    let t = "x86_64_dlopen_matches_native";
+    let Some(lib) = build(t, X86_CC.0, X86_CC.1, "plugin.c", "libx86-plugin.so", &["-shared", "-fPIC"])
+    else {
+        return;
+    };
+    let Some(p) = build(t, X86_CC.0, X86_CC.1, "dlopen.c", "x86-dlopen", &[LAZY]) else { return };
+    let Some(out) = same_as_x86_oracle(t, &p, &[lib.to_str().unwrap()], &[]) else { return };
+    assert!(String::from_utf8_lossy(&out.stdout).contains("plugin_value(6) = 44\n"));
+}
+
+#[test]
+fn x86_64_tls_and_ifunc_match_native() {
+    let t = "x86_64_tls_and_ifunc_match_native";
+    let Some(p) = build(t, X86_CC.0, X86_CC.1, "tls_ifunc.c", "x86-tls_ifunc", &[]) else { return };
+    same_as_x86_oracle(t, &p, &[], &[]);
+}
+
+/// Debian's own dynamically linked x86-64 programs doing real work, where they are installed
+/// (on an x86-64 host they always are: coreutils is essential).
+#[test]
+fn debian_x86_64_programs_match_native() {
+    let t = "debian_x86_64_programs_match_native";
+    if !cfg!(target_arch = "x86_64") {
+        // On an AArch64 host /bin holds AArch64 programs; the x86-64 ones would need their
+        // own package sysroot.
+        return;
+    }
+    let input = build_dir().join("x86-input.txt");
+    std::fs::write(&input, "pear 3\napple 10\nfig 7\napple 10\nbanana 1\n").unwrap();
+    let input = input.to_str().unwrap();
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let cases: &[(&str, &[&str])] = &[
+        ("/bin/ls", &["-l", "--time-style=+", dir]),
+        ("/usr/bin/sort", &["-k2", "-n", input]),
+        ("/usr/bin/uniq", &["-c", input]),
+        ("/usr/bin/sha256sum", &[input]),
+        ("/usr/bin/wc", &[input]),
+        ("/bin/sed", &["s/a/A/g", input]),
+        ("/usr/bin/expr", &["6", "*", "7"]),
+        ("/bin/sh", &["-c", "i=0; while [ $i -lt 5 ]; do echo $((i * i)); i=$((i + 1)); done; exit 7"]),
+    ];
+    for (program, args) in cases {
+        same_as_x86_oracle(t, Path::new(program), args, &[]);
+    }
+    let python = Path::new("/usr/bin/python3");
+    if python.exists() {
+        let script = "import json, hashlib, re\n\
+                      d = {'k': [i * i for i in range(10)], 'h': hashlib.sha1(b'xlate').hexdigest()}\n\
+                      print(json.dumps(d, sort_keys=True))\n\
+                      print(sorted(re.findall(r'[a-z]+', 'the quick brown fox')))\n\
+                      print(sum(x ** 3 for x in range(1000)), 2 ** 100, 1 / 3)";
+        same_as_x86_oracle(t, python, &["-c", script], &[]);
     }
 }

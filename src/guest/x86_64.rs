@@ -4,7 +4,7 @@
 
 use super::sigframe::{put_stack_t, FrameBuf};
 use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest, SyncSignal};
-use crate::frontend::x86_64::state::reg;
+use crate::frontend::x86_64::state::{fxsave, reg};
 use crate::frontend::x86_64::{X86Frontend, X86State, CPUID_1_EDX, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::{GuestAddr, TrapKind};
@@ -199,11 +199,11 @@ impl GuestRegs for X86State {
         // alternate stack), the FP state 64-aligned, then the frame so that the handler's
         // stack pointer is 8 off 16 (as after a call).
         let top = d.stack_top.unwrap_or(self.gpr[reg::RSP] - RED_ZONE);
-        let fpstate = (top - FXSAVE_SIZE as u64) & !63;
+        let fpstate = (top - fxsave::SIZE as u64) & !63;
         let base = ((fpstate - FRAME_SIZE as u64) & !15) - 8;
-        let mut fx = FrameBuf::zeroed(FXSAVE_SIZE);
-        self.write_fxsave(&mut fx);
-        fx.write_to(mem, fpstate)?;
+        let mut image = [0u8; fxsave::SIZE];
+        self.write_fxsave(&mut image);
+        FrameBuf(image.to_vec()).write_to(mem, fpstate)?;
 
         let mut f = FrameBuf::zeroed(FRAME_SIZE);
         f.put_u64(PRETCODE, d.restorer);
@@ -254,47 +254,12 @@ impl GuestRegs for X86State {
         let rip = f.u64(UC_MCONTEXT + SC_RIP);
         let fpstate = f.u64(UC_MCONTEXT + SC_FPSTATE);
         if fpstate != 0 {
-            self.read_fxsave(&FrameBuf::read(mem, fpstate, FXSAVE_SIZE)?);
+            let image = FrameBuf::read(mem, fpstate, fxsave::SIZE)?;
+            self.read_fxsave(image.0.as_slice().try_into().expect("FrameBuf::read gives the size asked for"));
         }
         self.rip = rip;
         self.header.next_pc = rip;
         Ok(f.u64(UC_SIGMASK))
-    }
-}
-
-impl X86State {
-    /// The FXSAVE image (Intel SDM, FXSAVE: x87 control, status, abridged tags, MXCSR, ST0-7
-    /// in stack order, XMM0-15), the FP state the kernel's frame points at.
-    fn write_fxsave(&self, fx: &mut FrameBuf) {
-        use frame::*;
-        fx.put_u16(FX_FCW, self.fpu_cw);
-        fx.put_u16(FX_FSW, self.fpu_sw);
-        fx.0[FX_FTW] = self.fpu_tags;
-        fx.put_u32(FX_MXCSR, self.mxcsr);
-        fx.put_u32(FX_MXCSR_MASK, MXCSR_MASK);
-        let top = usize::from(self.fpu_sw >> 11 & 7);
-        for i in 0..8 {
-            fx.put_u128(FX_ST + 16 * i, self.fpr[(top + i) & 7]);
-        }
-        for (i, x) in self.xmm.iter().enumerate() {
-            fx.put_u128(FX_XMM + 16 * i, *x);
-        }
-    }
-
-    fn read_fxsave(&mut self, fx: &FrameBuf) {
-        use frame::*;
-        self.fpu_cw = fx.u16(FX_FCW);
-        self.fpu_sw = fx.u16(FX_FSW);
-        self.fpu_tags = fx.0[FX_FTW];
-        self.mxcsr = fx.u32(FX_MXCSR) & MXCSR_MASK;
-        let top = usize::from(self.fpu_sw >> 11 & 7);
-        for i in 0..8 {
-            let [lo, hi] = fx.u128(FX_ST + 16 * i);
-            self.fpr[(top + i) & 7] = [lo, hi & 0xffff];
-        }
-        for i in 0..16 {
-            self.xmm[i] = fx.u128(FX_XMM + 16 * i);
-        }
     }
 }
 
@@ -343,13 +308,4 @@ mod frame {
     pub const USER_CS: u16 = 0x33;
     pub const USER_DS: u16 = 0x2b;
     pub const RFLAGS_IF: u64 = 1 << 9;
-    pub const FXSAVE_SIZE: usize = 512;
-    pub const FX_FCW: usize = 0;
-    pub const FX_FSW: usize = 2;
-    pub const FX_FTW: usize = 4;
-    pub const FX_MXCSR: usize = 24;
-    pub const FX_MXCSR_MASK: usize = 28;
-    pub const MXCSR_MASK: u32 = 0xffff;
-    pub const FX_ST: usize = 32;
-    pub const FX_XMM: usize = 160;
 }

@@ -338,11 +338,14 @@ fn run_vfork_child<G: Guest, B: Backend, E: GuestEnv<G::State>>(
             Outcome::Signal(sig) => crate::host::syscall::die_by_signal_raw(sig),
         }
     };
+    // The child watches a signal flag of its own on this thread's thread-locals.
+    let kept = signals::keep_watch();
     // SAFETY: the body uses only what this thread holds (the world, through the pointers
     // above, and `child`), leaves it consistent at every return to the dispatcher, does not
     // unwind (a panic in the child aborts it), and ends the child by returning its status or
     // by raw syscalls.
     let pid = unsafe { crate::host::syscall::vfork_run(&mut body) };
+    drop(kept);
     w.env.vfork_done(state, pid);
 }
 

@@ -101,6 +101,23 @@ impl Drop for Watch {
     }
 }
 
+/// Keeps this thread's watched flag ([`watch`]) across a vfork child, which runs on this
+/// thread's thread-locals with a flag of its own and may exec without dropping its
+/// [`Watch`]: when this is dropped, in the parent after the child is gone, the parent's
+/// flag is watched again (and the child's, on its unmapped host stack, never written).
+pub struct KeptWatch(*mut SignalFlag);
+
+/// See [`KeptWatch`].
+pub fn keep_watch() -> KeptWatch {
+    KeptWatch(FLAG.with(|f| f.load(Ordering::Acquire)))
+}
+
+impl Drop for KeptWatch {
+    fn drop(&mut self) {
+        FLAG.with(|f| f.store(self.0, Ordering::Release));
+    }
+}
+
 /// Marks whether this thread runs translated code now (the dispatcher, around each entry).
 #[inline]
 pub fn set_in_translated_code(running: bool) {

@@ -37,7 +37,9 @@ mod undefined;
 
 mod cases_atomic;
 mod cases_flow;
+mod cases_fxsr;
 mod cases_int;
+mod cases_mmx;
 mod cases_nop;
 mod cases_sse;
 mod cases_string;
@@ -75,6 +77,8 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("x87", cases_x87::cases),
     ("x87_exact", cases_x87_exact::cases),
     ("nop_space", cases_nop::cases),
+    ("fxsr", cases_fxsr::cases),
+    ("mmx", cases_mmx::cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -352,6 +356,14 @@ fn x87_exact() {
 fn nop_space() {
     check_family("nop_space", cases_nop::cases());
 }
+#[test]
+fn fxsr() {
+    check_family("fxsr", cases_fxsr::cases());
+}
+#[test]
+fn mmx() {
+    check_family("mmx", cases_mmx::cases());
+}
 
 /// The frontend families whose every mnemonic must have a differential case. A family joins
 /// this list together with its case list; the test also prints the implemented mnemonics of
@@ -372,6 +384,8 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("stack", xlate::frontend::x86_64::stack::lookup),
     ("mov", xlate::frontend::x86_64::mov::lookup),
     ("x87", xlate::frontend::x86_64::x87::lookup),
+    ("fxsr", xlate::frontend::x86_64::fxsr::lookup),
+    ("mmx", xlate::frontend::x86_64::mmx::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is

@@ -474,8 +474,10 @@ impl Walk {
         if let Some((defined, undefined)) = x87_cc(insn, bytes) {
             self.fsw = (self.fsw & !defined) | undefined;
         }
-        use Mnemonic::{Fnsave, Fnstenv, Fnstsw, Fsave, Fstenv, Fstsw};
-        let stores_status = matches!(insn.mnemonic(), Fnstsw | Fstsw | Fnstenv | Fstenv | Fnsave | Fsave);
+        use Mnemonic::{Fnsave, Fnstenv, Fnstsw, Fsave, Fstenv, Fstsw, Fxsave, Fxsave64};
+        let fxsave = matches!(insn.mnemonic(), Fxsave | Fxsave64);
+        let stores_status =
+            fxsave || matches!(insn.mnemonic(), Fnstsw | Fstsw | Fnstenv | Fstenv | Fnsave | Fsave);
 
         // Registers written.
         let mov = matches!(insn.mnemonic(), Mnemonic::Mov) && insn.op1_kind() == OpKind::Register;
@@ -530,10 +532,24 @@ impl Walk {
                 // their environment image, whose upper halves of the first three doublewords
                 // are "Reserved" (SDM Vol. 1, Figure 8-9): what a processor writes there is
                 // not defined.
-                let env = !matches!(insn.mnemonic(), Fnstsw | Fstsw);
-                let at = if env { 4 } else { 0 };
+                // FXSAVE stores it at offset 2 of its image; FOP, FIP and FDP (6..24) are the
+                // last x87 instruction's, which processors store differently (AMD only with an
+                // exception pending), and MXCSR_MASK (28..32) says which MXCSR bits this
+                // processor has (SDM Vol. 1 11.6.6), which differs by vendor.
+                let env = !fxsave && !matches!(insn.mnemonic(), Fnstsw | Fstsw);
+                let at = if env {
+                    4
+                } else if fxsave {
+                    2
+                } else {
+                    0
+                };
                 (0..size)
                     .map(|i| match i {
+                        _ if fxsave && i == at => fsw_before as u8,
+                        _ if fxsave && i == at + 1 => (fsw_before >> 8) as u8,
+                        6..=23 | 28..=31 if fxsave => 0xff,
+                        _ if fxsave => 0,
                         _ if i == at => fsw_before as u8,
                         _ if i == at + 1 => (fsw_before >> 8) as u8,
                         2 | 3 | 6 | 7 | 10 | 11 if env => 0xff,

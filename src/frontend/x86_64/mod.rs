@@ -6,9 +6,11 @@
 //!   immediates, memory addressing with RIP-relative and FS/GS).
 //! - [`flags`]: flag rules shared by all families, and condition codes.
 //! - family files (`alu`, `shift`, `muldiv`, `bits`, `control`, `stack`, `mov`, `x87`, and the
-//!   SSE, string, atomic and system families): each exposes `lookup(Mnemonic) ->
+//!   SSE, string, atomic, system and `fxsr` families): each exposes `lookup(Mnemonic) ->
 //!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
 //!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
+//! - [`mmx`]: instructions with an MMX register operand, and emms, dispatched by operand
+//!   before the mnemonic table (their mnemonics are the SSE integer family's).
 //! - [`nop_space`]: the reserved-NOP space (0F 0D, 0F 18-1F), dispatched by opcode before the
 //!   mnemonic table, and the CET instructions outside it.
 //! - the `CPUID_*` constants: the features these families implement, which cpuid reports.
@@ -22,6 +24,8 @@ pub mod bits;
 pub mod control;
 mod div_helpers;
 pub mod flags;
+pub mod fxsr;
+pub mod mmx;
 pub mod mov;
 pub mod muldiv;
 pub mod nop_space;
@@ -116,6 +120,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
+        .or_else(|| fxsr::lookup(m))
         .or_else(|| nop_space::lookup(m))
 }
 
@@ -126,6 +131,10 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     // `nop_space`), and one of them, nop, also names 0x90.
     if nop_space::covers(insn.code()) {
         return nop_space::reserved_nop(ctx, insn);
+    }
+    // MMX forms share their mnemonics with the SSE integer family: they go by operand.
+    if mmx::covers(insn) {
+        return mmx::lookup(insn.mnemonic()).ok_or(Unsupported)?(ctx, insn);
     }
     let handler = lookup(insn.mnemonic()).ok_or(Unsupported)?;
     handler(ctx, insn)
@@ -230,12 +239,14 @@ impl Frontend for X86Frontend {
 }
 
 /// CPU features xlate's cpuid reports in leaf 1 EDX (also the AT_HWCAP the loader puts in the
-/// auxv): FPU, TSC, CX8, CMOV, SSE, SSE2, exactly what the families implement. Not FXSR:
-/// fxsave/fxrstor are not implemented.
+/// auxv): FPU, TSC, CX8, CMOV, MMX, FXSR, SSE, SSE2, exactly what the families implement. (glibc's
+/// dynamic loader needs all of them but TSC: its x86-64 baseline ISA level.)
 pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
     | 1 << 4 // TSC (rdtsc)
     | 1 << 8 // CX8 (cmpxchg8b)
     | 1 << 15 // CMOV
+    | 1 << 23 // MMX (the `mmx` family)
+    | 1 << 24 // FXSR (fxsave/fxrstor: the `fxsr` family)
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 

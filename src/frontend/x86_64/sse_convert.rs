@@ -1,6 +1,7 @@
 //! SSE/SSE2 conversions between integers, floats and doubles: cvtsi2ss/cvtsi2sd (32- and
 //! 64-bit sources), cvt(t)ss2si/cvt(t)sd2si (32- and 64-bit results), cvtss2sd/cvtsd2ss, and the
-//! packed cvtdq2ps/cvtdq2pd/cvt(t)ps2dq/cvt(t)pd2dq/cvtps2pd/cvtpd2ps.
+//! packed cvtdq2ps/cvtdq2pd/cvt(t)ps2dq/cvt(t)pd2dq/cvtps2pd/cvtpd2ps, and their MMX forms
+//! cvtpi2ps/cvtpi2pd/cvt(t)ps2pi/cvt(t)pd2pi.
 //!
 //! One helper, [`sse_cvt_helper`], does them all with the conversion as a parameter and writes
 //! the destination (xmm or general register) itself, using [`crate::ir::fp`]: MXCSR
@@ -9,6 +10,7 @@
 //! non-zero when a raised exception is unmasked (then the instruction traps with SIGFPE and
 //! the destination is unchanged).
 
+use super::mmx;
 use super::sse_arith::trap_if_unmasked;
 use super::sse_move::xmm_operand;
 use super::{Ctx, Handler, Unsupported};
@@ -38,9 +40,17 @@ enum Cvt {
     Tpd2dq,
     Ps2pd,
     Pd2ps,
+    /// The MMX forms: two 32-bit integers in an MMX register (or m64) to floats / doubles,
+    /// and two floats / doubles to two 32-bit integers in an MMX register.
+    Pi2ps,
+    Pi2pd,
+    Ps2pi,
+    Tps2pi,
+    Pd2pi,
+    Tpd2pi,
 }
 
-const ALL: [Cvt; 16] = [
+const ALL: [Cvt; 22] = [
     Cvt::Si2ss,
     Cvt::Si2sd,
     Cvt::Ss2si,
@@ -57,6 +67,12 @@ const ALL: [Cvt; 16] = [
     Cvt::Tpd2dq,
     Cvt::Ps2pd,
     Cvt::Pd2ps,
+    Cvt::Pi2ps,
+    Cvt::Pi2pd,
+    Cvt::Ps2pi,
+    Cvt::Tps2pi,
+    Cvt::Pd2pi,
+    Cvt::Tpd2pi,
 ];
 
 pub fn lookup(m: Mnemonic) -> Option<Handler> {
@@ -82,6 +98,12 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Cvttpd2dq => h!(Cvt::Tpd2dq),
         Mnemonic::Cvtps2pd => h!(Cvt::Ps2pd),
         Mnemonic::Cvtpd2ps => h!(Cvt::Pd2ps),
+        Mnemonic::Cvtpi2ps => h!(Cvt::Pi2ps),
+        Mnemonic::Cvtpi2pd => h!(Cvt::Pi2pd),
+        Mnemonic::Cvtps2pi => h!(Cvt::Ps2pi),
+        Mnemonic::Cvttps2pi => h!(Cvt::Tps2pi),
+        Mnemonic::Cvtpd2pi => h!(Cvt::Pd2pi),
+        Mnemonic::Cvttpd2pi => h!(Cvt::Tpd2pi),
         _ => return None,
     })
 }
@@ -130,6 +152,29 @@ fn convert(ctx: &mut Ctx, insn: &Instruction, cvt: Cvt) -> Result<(), Unsupporte
             let v = ctx.sse_read128(insn, 1, false)?;
             (d, v.lo, v.hi)
         }
+        // An MMX register source makes the x87-to-MMX transition; an m64 source does not.
+        Pi2ps | Pi2pd => {
+            let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
+            let v = match mmx::mm_operand(insn, 1) {
+                Some(s) => {
+                    mmx::enter(ctx);
+                    mmx::get(ctx, s)
+                }
+                None => ctx.sse_read_low(insn, 1, Width::W64)?,
+            };
+            (d, v, ctx.constant(0))
+        }
+        Ps2pi | Tps2pi | Pd2pi | Tpd2pi => {
+            let d = mmx::mm_operand(insn, 0).ok_or(Unsupported)?;
+            let (lo, hi) = if matches!(cvt, Ps2pi | Tps2pi) {
+                (ctx.sse_read_low(insn, 1, Width::W64)?, ctx.constant(0))
+            } else {
+                let v = ctx.sse_read128(insn, 1, false)?;
+                (v.lo, v.hi)
+            };
+            mmx::enter(ctx);
+            (d, lo, hi)
+        }
     };
     let dst = ctx.constant(dst as u64);
     let sel = ctx.constant(sel);
@@ -165,6 +210,7 @@ pub extern "C" fn sse_cvt_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel
     enum Out {
         Xmm([u64; 2]),
         Gpr(u64),
+        Mm(u64),
     }
     let out = match cvt {
         Si2ss => Out::Xmm([
@@ -210,6 +256,25 @@ pub extern "C" fn sse_cvt_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel
             let b = fp::narrow(f64::from_bits(hi), &mut env).to_bits() as u64;
             Out::Xmm([a | b << 32, 0])
         }
+        Pi2ps => {
+            let f = [lo as u32, (lo >> 32) as u32]
+                .map(|i| fp::from_int::<f32>(i as i32 as i64, &mut env).to_bits());
+            Out::Xmm([f[0] as u64 | (f[1] as u64) << 32, old[1]])
+        }
+        Pi2pd => Out::Xmm(
+            [lo as u32, (lo >> 32) as u32].map(|i| fp::from_int::<f64>(i as i32 as i64, &mut env).to_bits()),
+        ),
+        Ps2pi | Tps2pi => {
+            let r = if cvt == Tps2pi { Round::Zero } else { round };
+            let [a, b, _, _] = f32s([lo, 0]).map(|x| fp::to_int(x, 32, r, &mut env) & 0xffff_ffff);
+            Out::Mm(a | b << 32)
+        }
+        Pd2pi | Tpd2pi => {
+            let r = if cvt == Tpd2pi { Round::Zero } else { round };
+            let a = fp::to_int(f64::from_bits(lo), 32, r, &mut env) & 0xffff_ffff;
+            let b = fp::to_int(f64::from_bits(hi), 32, r, &mut env) & 0xffff_ffff;
+            Out::Mm(a | b << 32)
+        }
     };
     st.mxcsr |= env.flags;
     if env.unmasked(st.mxcsr) {
@@ -218,6 +283,8 @@ pub extern "C" fn sse_cvt_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel
     match out {
         Out::Xmm(v) => st.xmm[d] = v,
         Out::Gpr(v) => st.gpr[d] = v,
+        // An MMX register: the low 64 bits of x87 register `d`, its exponent bits ones.
+        Out::Mm(v) => st.fpr[d & 7] = [v, 0xffff],
     }
     0
 }

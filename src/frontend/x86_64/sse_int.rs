@@ -22,7 +22,7 @@ macro_rules! int_ops {
         #[derive(Clone, Copy, PartialEq, Eq, Debug)]
         #[repr(u8)]
         pub enum IntOp { $($name),* }
-        const ALL_OPS: &[IntOp] = &[$(IntOp::$name),*];
+        pub const ALL_OPS: &[IntOp] = &[$(IntOp::$name),*];
     };
 }
 
@@ -175,7 +175,7 @@ fn add_sub_q(ctx: &mut Ctx, insn: &Instruction, op: BinOp) -> Result<(), Unsuppo
 
 /// The sign bits of the 8-bit lanes of a 64-bit value gathered into 8 bits: masking the
 /// sign bits and multiplying by this constant moves bit 8k+7 to bit 56+k with no carries.
-const GATHER_BYTE_SIGNS: u64 = 0x0002_0408_1020_4081;
+pub const GATHER_BYTE_SIGNS: u64 = 0x0002_0408_1020_4081;
 
 /// pmovmskb / movmskps / movmskpd: the sign bit of each `lane_bits` lane into a GPR.
 fn movemask(ctx: &mut Ctx, insn: &Instruction, lane_bits: u32) -> Result<(), Unsupported> {

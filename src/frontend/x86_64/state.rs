@@ -120,6 +120,15 @@ pub mod off {
     pub const MXCSR: StateOffset = StateOffset(offset_of!(X86State, mxcsr) as u32);
     pub const FPU_CW: StateOffset = StateOffset(offset_of!(X86State, fpu_cw) as u32);
     pub const FPU_SW: StateOffset = StateOffset(offset_of!(X86State, fpu_sw) as u32);
+    pub const FPU_TAGS: StateOffset = StateOffset(offset_of!(X86State, fpu_tags) as u32);
+    /// Physical x87 register `n` (its low 64 bits: an MMX register's value).
+    pub const fn fpr(n: usize) -> StateOffset {
+        StateOffset((offset_of!(X86State, fpr) + 16 * n) as u32)
+    }
+    /// The sign and exponent (bits 64..80) of physical x87 register `n`.
+    pub const fn fpr_exp(n: usize) -> StateOffset {
+        StateOffset((offset_of!(X86State, fpr) + 16 * n + 8) as u32)
+    }
     pub const FPU_SCRATCH: StateOffset = StateOffset(offset_of!(X86State, fpu_scratch) as u32);
 }
 
@@ -145,5 +154,78 @@ impl X86State {
         self.sf = (f >> 7 & 1) as u8;
         self.df = (f >> 10 & 1) as u8;
         self.of = (f >> 11 & 1) as u8;
+    }
+}
+
+/// The FXSAVE image (Intel SDM Vol. 1 10.5.1, Table 10-2 and 10-3): the one definition of its
+/// layout, used by fxsave/fxrstor and by the x86-64 signal frame's FP state. Byte offsets.
+pub mod fxsave {
+    /// Bytes of the image.
+    pub const SIZE: usize = 512;
+    /// FXSAVE writes bytes 0..416; 416..464 are reserved and 464..512 are for software, and
+    /// the processor leaves both as they were.
+    pub const WRITTEN: usize = 416;
+    pub const FCW: usize = 0;
+    pub const FSW: usize = 2;
+    /// The abridged tag byte: bit i set when physical register i is not empty.
+    pub const FTW: usize = 4;
+    /// FOP (6), FIP (8) and FDP (16): the last x87 instruction's opcode and addresses, which
+    /// xlate does not keep; stored as zero, as AMD processors store them while no unmasked x87
+    /// exception is pending.
+    pub const MXCSR: usize = 24;
+    pub const MXCSR_MASK: usize = 28;
+    /// ST0..ST7 in stack order, 16 bytes each: the 80-bit value, then 6 reserved bytes written
+    /// as zero.
+    pub const ST: usize = 32;
+    pub const XMM: usize = 160;
+    /// The MXCSR bits that exist (DAZ included); setting another one is #GP.
+    pub const MXCSR_MASK_VALUE: u32 = 0xffff;
+}
+
+impl X86State {
+    /// Writes the FXSAVE image of this state into `image[..fxsave::WRITTEN]` (reserved bytes
+    /// in that range zero, as processors write them); `image[WRITTEN..]` is left as it was.
+    pub fn write_fxsave(&self, image: &mut [u8; fxsave::SIZE]) {
+        use fxsave::*;
+        image[..WRITTEN].fill(0);
+        image[FCW..FCW + 2].copy_from_slice(&self.fpu_cw.to_le_bytes());
+        image[FSW..FSW + 2].copy_from_slice(&self.fpu_sw.to_le_bytes());
+        image[FTW] = self.fpu_tags;
+        image[MXCSR..MXCSR + 4].copy_from_slice(&self.mxcsr.to_le_bytes());
+        image[MXCSR_MASK..MXCSR_MASK + 4].copy_from_slice(&MXCSR_MASK_VALUE.to_le_bytes());
+        let top = usize::from(self.fpu_sw >> 11 & 7);
+        for i in 0..8 {
+            let [mantissa, exponent] = self.fpr[(top + i) & 7];
+            let at = ST + 16 * i;
+            image[at..at + 8].copy_from_slice(&mantissa.to_le_bytes());
+            image[at + 8..at + 10].copy_from_slice(&(exponent as u16).to_le_bytes());
+        }
+        for (i, [lo, hi]) in self.xmm.iter().enumerate() {
+            let at = XMM + 16 * i;
+            image[at..at + 8].copy_from_slice(&lo.to_le_bytes());
+            image[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
+        }
+    }
+
+    /// Loads the state an FXSAVE image holds (what FXRSTOR restores). MXCSR bits outside
+    /// [`fxsave::MXCSR_MASK_VALUE`] are dropped: FXRSTOR faults on them before getting here,
+    /// and the kernel's sigreturn clears them.
+    pub fn read_fxsave(&mut self, image: &[u8; fxsave::SIZE]) {
+        use fxsave::*;
+        let u16_at = |at: usize| u16::from_le_bytes([image[at], image[at + 1]]);
+        let u64_at = |at: usize| u64::from_le_bytes(image[at..at + 8].try_into().unwrap());
+        self.fpu_cw = u16_at(FCW);
+        self.fpu_sw = u16_at(FSW);
+        self.fpu_tags = image[FTW];
+        self.mxcsr = u32::from_le_bytes(image[MXCSR..MXCSR + 4].try_into().unwrap()) & MXCSR_MASK_VALUE;
+        let top = usize::from(self.fpu_sw >> 11 & 7);
+        for i in 0..8 {
+            let at = ST + 16 * i;
+            self.fpr[(top + i) & 7] = [u64_at(at), u64::from(u16_at(at + 8))];
+        }
+        for i in 0..16 {
+            let at = XMM + 16 * i;
+            self.xmm[i] = [u64_at(at), u64_at(at + 8)];
+        }
     }
 }
