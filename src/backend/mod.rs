@@ -18,6 +18,27 @@ pub use aarch64::Aarch64Backend as HostBackend;
 pub use x86_64::X86_64Backend as HostBackend;
 
 use crate::cache::{CodeCache, HostCode};
+use std::cell::Cell;
+
+thread_local! {
+    /// The host stack pointer that this thread's entry trampoline set up (after saving the
+    /// callee-saved registers and reserving the spill area), stored by the trampoline on
+    /// every entry. A fault exit resumes with it. Const-initialised without a destructor: a
+    /// plain thread-local word that a signal handler may read.
+    static ENTRY_SP: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Where this thread's entry trampoline stores its stack pointer (see [`entry_sp`]).
+pub(crate) fn entry_sp_slot() -> *mut usize {
+    ENTRY_SP.with(|c| c.as_ptr())
+}
+
+/// The host stack pointer of translated code on this thread, as the fault exit
+/// ([`Backend::fault_exit`]) expects it; async-signal-safe.
+pub fn entry_sp() -> usize {
+    ENTRY_SP.with(|c| c.get())
+}
+
 use crate::ir::{Block, Exit, Op};
 
 /// A place in emitted code where a chainable exit jumps; [`Backend::link`] redirects it.
@@ -31,11 +52,10 @@ pub struct CompiledBlock {
     pub entry: HostCode,
     /// Host bytes emitted for the block.
     pub host_len: usize,
-    /// Where the host code of each guest instruction starts, in order; filled only while an
-    /// entry counter is set (`--report`, whose expansion per instruction class uses it).
+    /// Where the host code of each guest instruction starts, in order: what maps a faulting
+    /// host PC to its guest instruction (and `--report`'s expansion per instruction class).
     pub insn_starts: Vec<InsnStart>,
-    /// Offset of the block's exit code (after the last guest instruction's own code); with
-    /// `insn_starts` only.
+    /// Offset of the block's exit code (after the last guest instruction's own code).
     pub exits_at: u32,
 }
 
@@ -87,6 +107,15 @@ pub trait Backend: Sized {
     /// The current [`Self::Entry`]; valid until the next [`Self::reset`] (and, with several
     /// threads, for as long as the code cache keeps the region it is in: always).
     fn entry(&self) -> Self::Entry;
+
+    /// The fault exit of the current fixed code, 0 if the backend has none: host code that,
+    /// entered with the stack pointer at [`entry_sp`] and the state register as translated
+    /// code has it, leaves translated code like a block exit with
+    /// [`crate::ir::protocol::ExitReason::Fault`]. The host signal handler sends a faulting
+    /// context there.
+    fn fault_exit(&self) -> usize {
+        0
+    }
 
     /// Runs translated code starting at `code` until a block exits to the dispatcher.
     ///

@@ -3,10 +3,10 @@
 //! and what the loader tells the program about its CPU.
 
 use super::sigframe::{put_stack_t, FrameBuf};
-use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest};
+use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest, SyncSignal};
 use crate::frontend::aarch64::{A64Frontend, A64State, HWCAP, ISA_NAME};
 use crate::ir::protocol::StateHeader;
-use crate::ir::GuestAddr;
+use crate::ir::{GuestAddr, TrapKind};
 use crate::syscall::abi::aarch64::{Aarch64, INFO as ABI};
 use crate::syscall::signal::{SignalDelivery, SA_SIGINFO};
 use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
@@ -42,6 +42,24 @@ impl Guest for Aarch64Guest {
 
     fn header(state: &mut A64State) -> &mut StateHeader {
         &mut state.header
+    }
+
+    /// As arch/arm64/kernel/traps.c and debug-monitors.c raise them: every signal names the
+    /// faulting instruction in si_addr and the saved PC (BRK included: a handler that returns
+    /// runs the BRK again unless it moves the PC). UNDEFINED is SIGILL ILL_ILLOPC, BRK SIGTRAP
+    /// TRAP_BRKPT, a PC alignment fault SIGBUS BUS_ADRALN, an instruction abort SIGSEGV.
+    /// A64 has no divide trap; the x86-only kinds get the nearest Linux equivalent.
+    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal {
+        use super::si_code::*;
+        let (sig, code) = match kind {
+            TrapKind::IllegalInstruction => (libc::SIGILL, ILL_ILLOPC),
+            TrapKind::DivideError => (libc::SIGFPE, FPE_INTDIV),
+            TrapKind::Breakpoint => (libc::SIGTRAP, TRAP_BRKPT),
+            TrapKind::GeneralProtection => (libc::SIGSEGV, SI_KERNEL),
+            TrapKind::CodeFetch => (libc::SIGSEGV, SEGV_MAPERR),
+            TrapKind::MisalignedPc => (libc::SIGBUS, BUS_ADRALN),
+        };
+        SyncSignal { sig, code, addr: pc.0, pc }
     }
 }
 

@@ -18,7 +18,7 @@ pub mod x86_64;
 
 use crate::frontend::Frontend;
 use crate::ir::protocol::StateHeader;
-use crate::ir::GuestAddr;
+use crate::ir::{GuestAddr, TrapKind};
 use crate::syscall::{AbiInfo, GuestAbi, GuestRegs};
 
 /// A guest ISA as the dispatcher and the syscall layer run it: its state struct, its frontend,
@@ -42,6 +42,45 @@ pub trait Guest: 'static {
     /// The [`StateHeader`] at the start of the state, where a block that returns to the
     /// dispatcher says why (usually just `&mut state.header`).
     fn header(state: &mut Self::State) -> &mut StateHeader;
+    /// The signal the kernel raises for a trap of this kind at the guest instruction at `pc`
+    /// (its si_code, si_addr, and the PC the handler sees), as Linux does on this ISA.
+    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal;
+}
+
+/// A synchronous signal as the kernel raises it for a guest instruction: the signal, the
+/// siginfo's `si_code` and `si_addr`, and the PC saved in the signal frame (where a handler
+/// that returns resumes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SyncSignal {
+    pub sig: i32,
+    pub code: i32,
+    pub addr: u64,
+    pub pc: GuestAddr,
+}
+
+impl SyncSignal {
+    /// The siginfo the kernel fills for it (64-bit Linux layout, the same on both guests:
+    /// si_signo, si_errno, si_code, then si_addr at byte 16).
+    pub fn siginfo(&self) -> [u8; 128] {
+        let mut info = [0u8; 128];
+        info[0..4].copy_from_slice(&self.sig.to_le_bytes());
+        info[8..12].copy_from_slice(&self.code.to_le_bytes());
+        info[16..24].copy_from_slice(&self.addr.to_le_bytes());
+        info
+    }
+}
+
+/// si_code values of the kernel's synchronous signals (uapi `asm-generic/siginfo.h`).
+pub mod si_code {
+    /// The kernel sent it with no more detail (x86 #GP and int3 use it).
+    pub const SI_KERNEL: i32 = 0x80;
+    pub const ILL_ILLOPC: i32 = 1;
+    pub const ILL_ILLOPN: i32 = 2;
+    pub const FPE_INTDIV: i32 = 1;
+    pub const SEGV_MAPERR: i32 = 1;
+    pub const SEGV_ACCERR: i32 = 2;
+    pub const BUS_ADRALN: i32 = 1;
+    pub const TRAP_BRKPT: i32 = 1;
 }
 
 /// A [`Guest`] that runs Linux programs: its state answers the syscall layer's questions

@@ -3,11 +3,11 @@
 //! and what the loader tells the program about its CPU.
 
 use super::sigframe::{put_stack_t, FrameBuf};
-use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest};
+use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest, SyncSignal};
 use crate::frontend::x86_64::state::{fxsave, reg};
 use crate::frontend::x86_64::{X86Frontend, X86State, CPUID_1_EDX, ISA_NAME};
 use crate::ir::protocol::StateHeader;
-use crate::ir::GuestAddr;
+use crate::ir::{GuestAddr, TrapKind};
 use crate::syscall::abi::x86_64::{INFO as ABI, X86_64};
 use crate::syscall::signal::SignalDelivery;
 use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
@@ -53,6 +53,25 @@ impl Guest for X86_64Guest {
 
     fn header(state: &mut X86State) -> &mut StateHeader {
         &mut state.header
+    }
+
+    /// As arch/x86/kernel/traps.c raises them: #UD is SIGILL ILL_ILLOPN and #DE SIGFPE
+    /// FPE_INTDIV at the instruction; #GP (privileged instructions, misaligned SSE operands)
+    /// is a SIGSEGV with SI_KERNEL and no address; int3 is a SIGTRAP with SI_KERNEL whose
+    /// saved PC is after the int3 (a handler that returns resumes there).
+    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal {
+        use super::si_code::*;
+        let at = |sig, code| SyncSignal { sig, code, addr: pc.0, pc };
+        match kind {
+            TrapKind::IllegalInstruction => at(libc::SIGILL, ILL_ILLOPN),
+            TrapKind::DivideError => at(libc::SIGFPE, FPE_INTDIV),
+            TrapKind::Breakpoint => {
+                SyncSignal { sig: libc::SIGTRAP, code: SI_KERNEL, addr: 0, pc: GuestAddr(pc.0 + 1) }
+            }
+            TrapKind::GeneralProtection => SyncSignal { sig: libc::SIGSEGV, code: SI_KERNEL, addr: 0, pc },
+            TrapKind::CodeFetch => at(libc::SIGSEGV, SEGV_MAPERR),
+            TrapKind::MisalignedPc => at(libc::SIGBUS, BUS_ADRALN),
+        }
     }
 }
 

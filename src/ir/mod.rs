@@ -464,6 +464,9 @@ pub enum TrapKind {
     Breakpoint,
     /// A fault the frontend can see statically (e.g. `hlt`, privileged instruction): SIGSEGV.
     GeneralProtection,
+    /// The instruction at `pc` cannot be fetched (unmapped or unreadable code): SIGSEGV with
+    /// the fetch address, as the kernel reports an instruction abort / code page fault.
+    CodeFetch,
     /// A64 PC alignment fault: a branch to an address that is not a multiple of 4 (SIGBUS,
     /// BUS_ADRALN, as Linux delivers it).
     MisalignedPc,

@@ -14,11 +14,15 @@
 //! * **Dead state-store elimination**: a `StoreState` whose bytes are all overwritten later in
 //!   the block before anything can observe them is deleted. Frontends store every flag they
 //!   define, so this is the dead-flag elimination.
+//! * **Precise faults**: within a guest instruction, state stores are moved after its last
+//!   guest memory access ([`sink_state_stores_past_faults`]), and dead state-store
+//!   elimination treats every memory access as an observer: at any access that faults, the
+//!   state in memory is the state at the start of the faulting instruction, which is what the
+//!   guest's signal handler sees.
 //! * **Dead code elimination**: pure ops whose result nobody reads are deleted.
 //!
-//! What can observe guest state: a `LoadState` of overlapping bytes, a helper call, and any
-//! exit (side or final). Memory ops cannot: guest memory and guest state are disjoint, and a
-//! guest that faults dies without a signal handler seeing its registers.
+//! What can observe guest state: a `LoadState` of overlapping bytes, a helper call, any exit
+//! (side or final), and any guest memory access (by faulting into a guest signal handler).
 
 use super::interp::{eval_bin, eval_cmp, eval_ext, eval_fp, eval_lanes, eval_un};
 use super::*;
@@ -26,6 +30,7 @@ use super::*;
 /// Runs every pass, in an order where each one feeds the next.
 pub fn optimize(block: &mut Block) {
     forward_and_fold(block);
+    sink_state_stores_past_faults(block);
     eliminate_dead_state_stores(block);
     eliminate_dead_code(block);
 }
@@ -175,7 +180,9 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
                     *b = false;
                 }
             }
+            // A guest memory access may fault, and the guest's handler then sees the state.
             Op::CallHelper { .. } | Op::ExitIf { .. } => covered.clear(),
+            op if may_fault(op) => covered.clear(),
             _ => {}
         }
     }
@@ -184,6 +191,56 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
         i += 1;
         !dead[i - 1]
     });
+}
+
+/// Whether `op` accesses guest memory, so that it may fault (helper calls that touch guest
+/// memory are observers of all state anyway).
+fn may_fault(op: &Op) -> bool {
+    matches!(op, Op::Load { .. } | Op::Store { .. } | Op::AtomicRmw { .. } | Op::CompareExchange { .. })
+}
+
+/// Precise faults: within each guest instruction, moves the state stores that come before
+/// its last memory access to just after it, so that a fault there leaves the state as of the
+/// start of the instruction (e.g. a push's new stack pointer, an A64 pre-index base write
+/// back). A store is not moved past an op that may observe it: a `LoadState` of overlapping
+/// bytes, a helper call or a side exit (such a store stays where it is).
+pub fn sink_state_stores_past_faults(block: &mut Block) {
+    let mut start = 0;
+    while start < block.ops.len() {
+        let end = block.ops[start + 1..]
+            .iter()
+            .position(|op| matches!(op, Op::GuestInsn { .. }))
+            .map_or(block.ops.len(), |p| start + 1 + p);
+        if let Some(last) = block.ops[start..end].iter().rposition(may_fault).map(|p| start + p) {
+            let mut moved = Vec::new();
+            let mut i = start;
+            let mut last = last;
+            while i < last {
+                if let Op::StoreState { offset, width, .. } = block.ops[i] {
+                    let range = offset.0..offset.0 + width.bytes();
+                    let observed = block.ops[i + 1..last].iter().any(|op| match op {
+                        Op::LoadState { offset, width, .. } => {
+                            offset.0 < range.end && range.start < offset.0 + width.bytes()
+                        }
+                        Op::StoreState { offset, width, .. } => {
+                            offset.0 < range.end && range.start < offset.0 + width.bytes()
+                        }
+                        Op::CallHelper { .. } | Op::ExitIf { .. } => true,
+                        _ => false,
+                    });
+                    if !observed {
+                        moved.push(block.ops.remove(i));
+                        last -= 1;
+                        continue;
+                    }
+                }
+                i += 1;
+            }
+            // As many ops out as in: the instruction still ends at `end`.
+            block.ops.splice(last + 1..last + 1, moved);
+        }
+        start = end;
+    }
 }
 
 /// Deletes pure ops whose result nobody reads.

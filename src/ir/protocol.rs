@@ -99,6 +99,10 @@ pub enum ExitReason {
     Trap = 3,
     /// Guest code may have changed: drop every translation, then continue at `next_pc`.
     Invalidate = 4,
+    /// A guest instruction faulted (SIGSEGV/SIGBUS from a guest memory access): the host
+    /// signal handler recorded the fault and sent the host context to the backend's fault
+    /// exit; nothing else in the header is written (see `runtime::signals`).
+    Fault = 5,
 }
 
 impl ExitReason {
@@ -109,6 +113,7 @@ impl ExitReason {
             2 => ExitReason::Syscall,
             3 => ExitReason::Trap,
             4 => ExitReason::Invalidate,
+            5 => ExitReason::Fault,
             _ => return None,
         })
     }
@@ -124,6 +129,7 @@ impl TrapKind {
             Breakpoint => 2,
             GeneralProtection => 3,
             MisalignedPc => 4,
+            CodeFetch => 5,
         }
     }
     pub fn from_index(i: u64) -> Option<Self> {
@@ -134,6 +140,7 @@ impl TrapKind {
             2 => Breakpoint,
             3 => GeneralProtection,
             4 => MisalignedPc,
+            5 => CodeFetch,
             _ => return None,
         })
     }
@@ -144,7 +151,7 @@ impl TrapKind {
             IllegalInstruction => libc::SIGILL,
             DivideError => libc::SIGFPE,
             Breakpoint => libc::SIGTRAP,
-            GeneralProtection => libc::SIGSEGV,
+            GeneralProtection | CodeFetch => libc::SIGSEGV,
             MisalignedPc => libc::SIGBUS,
         }
     }

@@ -8,7 +8,7 @@
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
 //!   (into the code cache; full: flush, retry)           │    (changed code: drop its blocks)
 //!                                                       ├─ Invalidate: flush, then next_pc
-//!                                                       └─ Trap:    message, guest dies by signal
+//!                                                       └─ Trap:    message, guest handler or death
 //! ```
 //!
 //! Everything the loop touches per block is a hash lookup and a few `u64` counters; the
@@ -35,6 +35,7 @@ use crate::memory::code::CodeSource;
 use crate::syscall::process::Vfork;
 use crate::syscall::ForwardedCall;
 use hashbrown::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -82,6 +83,14 @@ pub trait GuestEnv<S> {
     /// state complete and its PC where the guest continues; `Some` if the guest must end.
     /// Test doubles without signal handling die by it.
     fn deliver_signal(&mut self, state: &mut S, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
+        let _ = (state, info);
+        Some(Outcome::Signal(sig))
+    }
+    /// Delivers a synchronous signal (a fault or trap of the guest instruction whose state is
+    /// in `state`, its PC set as the kernel saves it) to the guest's handler; `Some` if the
+    /// guest must die by it. As the kernel forces such a signal, a guest that ignores or
+    /// blocks it dies by it too. Test doubles without signal handling die by it.
+    fn deliver_fault(&mut self, state: &mut S, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
         let _ = (state, info);
         Some(Outcome::Signal(sig))
     }
@@ -214,10 +223,26 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 d.flush();
                 d.block_at(next, env.code())
             }
+            Some(ExitReason::Fault) => {
+                let (host_pc, info) = signals::take_fault();
+                let sig = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
+                let Some(pc) = d.guest_pc_at(host_pc) else {
+                    panic!("a fault at host pc {host_pc:#x} in the code cache is in no known block")
+                };
+                // The state is as of the start of that instruction (ir::opt keeps it so).
+                G::set_pc(state, pc);
+                if let Some(outcome) = env.deliver_fault(state, sig, &info) {
+                    return (outcome, w);
+                }
+                d.block_at(G::pc(state), env.code())
+            }
             Some(ExitReason::Trap) => {
-                G::set_pc(state, next);
-                let sig = d.trap(next, arg);
-                return (Outcome::Signal(sig), w);
+                let fault = G::trap_signal(d.trap(next, arg), next);
+                G::set_pc(state, fault.pc);
+                if let Some(outcome) = env.deliver_fault(state, fault.sig, &fault.siginfo()) {
+                    return (outcome, w);
+                }
+                d.block_at(G::pc(state), env.code())
             }
             None => panic!("backend bug: unknown exit reason {reason}"),
         };
@@ -283,6 +308,9 @@ fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
     (w, Ok(host))
 }
 
+/// One block's host length and the start of each guest instruction's host code (offset, pc).
+type HostInsns = (u32, Box<[(u32, GuestAddr)]>);
+
 /// Runs a vfork child (see `syscall::process::Vfork`) to its exec or exit, then gives the
 /// parent its result. The world stays locked throughout: the child is another process that
 /// shares this one's memory, and it runs the guest through this same dispatcher and
@@ -331,6 +359,10 @@ pub struct Dispatcher<G: Guest, B: Backend> {
     /// Messages of the traps in translated blocks, by the trapping guest address, printed when
     /// a block exits with [`ExitReason::Trap`] there.
     trap_messages: HashMap<GuestAddr, String>,
+    /// For each block by its host entry: its host length and where each guest instruction's
+    /// host code starts (offset, guest pc), to find the guest instruction of a faulting host
+    /// PC ([`Self::guest_pc_at`]).
+    host_insns: BTreeMap<usize, HostInsns>,
     stats: Stats,
     /// `--perfmap`: where each translated block is announced to host profilers.
     perf_map: Option<PerfMap>,
@@ -344,12 +376,14 @@ pub struct Dispatcher<G: Guest, B: Backend> {
 impl<G: Guest, B: Backend> Dispatcher<G, B> {
     pub fn new(frontend: G::Frontend, mut cache: CodeCache) -> Result<Self, CompileError> {
         let backend = B::new(&mut cache)?;
+        signals::set_fault_exit(backend.fault_exit());
         Ok(Dispatcher {
             frontend,
             backend,
             cache,
             blocks: BlockMap::default(),
             trap_messages: HashMap::new(),
+            host_insns: BTreeMap::new(),
             stats: Stats::default(),
             perf_map: None,
             profile: None,
@@ -484,6 +518,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             }
         };
         self.remember_trap_messages(&block);
+        let starts = compiled.insn_starts.iter().map(|s| (s.offset, s.pc)).collect();
+        self.host_insns.insert(compiled.entry.0, (compiled.host_len as u32, starts));
         // Indirect branches and returns find the block from translated code from now on
         // (not under a debugger, which must see every block entered).
         if !self.debugged {
@@ -534,6 +570,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             self.flush();
             return;
         }
+        // (`host_insns` keeps the retired blocks: their host code stays in place until a flush,
+        // and another thread may still run it.)
         self.cache.retire(&removed);
         // Every block that could trap at an address in the range depended on the range.
         self.trap_messages.retain(|pc, _| !range.contains(&pc.0));
@@ -548,17 +586,27 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.blocks.clear();
         self.trap_messages.clear();
         self.backend.reset(&mut self.cache).expect("the backend's fixed code fits in an empty code cache");
+        signals::set_fault_exit(self.backend.fault_exit());
+        self.host_insns.clear();
         self.stats.flushes += 1;
     }
 
-    /// A block trapped at `pc`: prints the trap's message, if it has one, and returns the
-    /// signal the guest dies by.
-    fn trap(&self, pc: GuestAddr, kind_index: u64) -> i32 {
+    /// The guest instruction whose host code holds `host_pc`.
+    fn guest_pc_at(&self, host_pc: usize) -> Option<GuestAddr> {
+        let (&entry, (len, starts)) = self.host_insns.range(..=host_pc).next_back()?;
+        let offset = u32::try_from(host_pc - entry).ok().filter(|o| o < len)?;
+        let i = starts.partition_point(|&(start, _)| start <= offset);
+        Some(starts.get(i.checked_sub(1)?)?.1)
+    }
+
+    /// A block trapped at `pc`: prints the trap's message, if it has one (an unimplemented
+    /// instruction is loud even when the guest handles its SIGILL), and returns its kind.
+    fn trap(&self, pc: GuestAddr, kind_index: u64) -> TrapKind {
         if let Some(message) = self.trap_messages.get(&pc) {
             eprintln!("xlate: {message}");
         }
         match TrapKind::from_index(kind_index) {
-            Some(kind) => kind.signal(),
+            Some(kind) => kind,
             None => panic!("backend bug: unknown trap kind {kind_index} at {pc}"),
         }
     }

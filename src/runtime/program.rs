@@ -462,6 +462,13 @@ where
             Delivered::Die(sig) => Some(Outcome::Signal(sig)),
         }
     }
+
+    fn deliver_fault(&mut self, state: &mut G::State, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
+        match self.syscalls.deliver_fault::<G::Abi>(state, &mut self.memory, sig, info) {
+            Delivered::Entered | Delivered::NotNow => None,
+            Delivered::Die(sig) => Some(Outcome::Signal(sig)),
+        }
+    }
 }
 
 /// Ends xlate by `signal` with the host's default action, the way the native program would

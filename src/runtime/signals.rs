@@ -9,17 +9,19 @@
 //!   is re-sent to this thread with the default disposition installed; it stays pending while
 //!   the handler runs (the handler blocks it) and kills as the handler returns.
 //! * **a guest fault** (raised by the kernel while translated code, or a helper that it called
-//!   to touch guest memory, ran): the default action, as for the native program. The kernel
-//!   never lets a fault be ignored, and neither does xlate: the default disposition is
-//!   installed and the handler returns, so the faulting instruction runs again and the
-//!   process dies by the signal.
+//!   to touch guest memory, ran): with a guest handler and the PC in the code cache, the
+//!   fault is recorded and the context resumed at the backend's fault exit, from where the
+//!   dispatcher delivers it at the faulting guest instruction ([`Response::FaultExit`]).
+//!   Otherwise the default action, as for the native program: the kernel never lets a fault
+//!   be ignored, and neither does xlate: the default disposition is installed and the
+//!   handler returns, so the faulting instruction runs again and the process dies by it.
 //! * **a fault in xlate's own code** (the dispatcher, the translator, the syscall layer): an
 //!   xlate bug. One line on stderr says so, naming the host PC and the fault address; then the
 //!   process dies by the signal. It is never passed to the guest.
 //!
 //! A sent SIGSEGV/SIGBUS with a guest handler is recorded and delivered like any other
-//! asynchronous signal; a guest *fault* with a guest handler is not delivered yet (the precise
-//! guest PC of the faulting instruction is not recovered): the default action applies, loudly.
+//! asynchronous signal. A guest *fault* inside a helper is not delivered to a guest handler
+//! yet (its guest PC is not recovered): the default action applies.
 //!
 //! Asynchronous delivery: for a signal with a guest handler, the syscall layer installs
 //! [`on_guest_signal`] (through the hook it offers). It records the signal and its siginfo in
@@ -47,8 +49,31 @@ thread_local! {
     static IN_TRANSLATED_CODE: AtomicBool = const { AtomicBool::new(false) };
     /// This thread's signals recorded for delivery to guest handlers (see [`Pending`]).
     static PENDING: Pending = const { Pending::new() };
+    /// The last fault of translated code sent to the fault exit: the host PC, then the
+    /// siginfo as 16 words.
+    static FAULT: [AtomicU64; 17] = const { [const { AtomicU64::new(0) }; 17] };
     /// The [`SignalFlag`] in the guest state this thread runs (null outside [`watch`]).
     static FLAG: AtomicPtr<SignalFlag> = const { AtomicPtr::new(std::ptr::null_mut()) };
+}
+
+/// The backend's fault exit ([`crate::backend::Backend::fault_exit`]), 0 for none.
+static FAULT_EXIT: AtomicUsize = AtomicUsize::new(0);
+
+/// Records the backend's current fault exit (it moves when the fixed code is emitted again).
+pub fn set_fault_exit(address: usize) {
+    FAULT_EXIT.store(address, Ordering::Relaxed);
+}
+
+/// Takes the fault that sent translated code to the fault exit on this thread: the host PC
+/// where it happened and its siginfo bytes.
+pub fn take_fault() -> (usize, [u8; 128]) {
+    FAULT.with(|f| {
+        let mut info = [0u8; 128];
+        for (i, w) in f[1..].iter().enumerate() {
+            info[8 * i..8 * i + 8].copy_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+        (f[0].load(Ordering::Relaxed) as usize, info)
+    })
 }
 
 /// While the returned guard lives, the host handler raises `flag` (the running guest state's)
@@ -143,15 +168,22 @@ pub enum Response {
     ResendWithDefault,
     /// Install the default disposition and return: the faulting instruction faults again.
     RefaultWithDefault,
+    /// A fault of translated code that the guest handles: record it and resume at the
+    /// backend's fault exit, which returns to the dispatcher; it delivers the signal with the
+    /// guest PC of the faulting instruction.
+    FaultExit,
     /// Print the xlate-bug line, then as `RefaultWithDefault`.
     ReportBug,
 }
 
-pub fn respond(origin: Origin, guest_handler: u64) -> Response {
+/// `in_code_cache`: the host PC is in translated code (not in a helper it called), where the
+/// state is precise at every instruction that can fault (see `ir::opt`).
+pub fn respond(origin: Origin, guest_handler: u64, in_code_cache: bool) -> Response {
     match origin {
         Origin::Sent if guest_handler == SIG_IGN => Response::Ignore,
         Origin::Sent if guest_handler > SIG_IGN => Response::Pend,
         Origin::Sent => Response::ResendWithDefault,
+        Origin::GuestFault if guest_handler > SIG_IGN && in_code_cache => Response::FaultExit,
         Origin::GuestFault => Response::RefaultWithDefault,
         Origin::XlateBug => Response::ReportBug,
     }
@@ -202,13 +234,54 @@ unsafe fn interrupted_pc(ctx: *mut libc::c_void) -> usize {
     }
 }
 
+/// Makes the interrupted context continue at `fault_exit` with the entry trampoline's stack
+/// pointer `sp` (the other registers as they are: the state register is untouched by
+/// translated code).
+///
+/// # Safety
+/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler.
+unsafe fn resume_at_fault_exit(ctx: *mut libc::c_void, fault_exit: usize, sp: usize) {
+    let uc = ctx as *mut libc::ucontext_t;
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: per the contract, `uc` is a valid ucontext_t.
+        unsafe {
+            (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = fault_exit as i64;
+            (*uc).uc_mcontext.gregs[libc::REG_RSP as usize] = sp as i64;
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        // SAFETY: per the contract, `uc` is a valid ucontext_t.
+        unsafe {
+            (*uc).uc_mcontext.pc = fault_exit as u64;
+            (*uc).uc_mcontext.sp = sp as u64;
+        }
+    }
+}
+
 extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
     let (si_code, addr, pc) = unsafe { ((*info).si_code, (*info).si_addr() as usize, interrupted_pc(ctx)) };
     let in_cache = (CODE_START.load(Ordering::Relaxed)..CODE_END.load(Ordering::Relaxed)).contains(&pc);
     let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.with(|f| f.load(Ordering::Relaxed)));
-    match respond(origin, guest_handler(sig)) {
+    let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
+    match respond(origin, guest_handler(sig), in_cache && fault_exit != 0) {
         Response::Ignore => {}
+        Response::FaultExit => {
+            FAULT.with(|f| {
+                f[0].store(pc as u64, Ordering::Relaxed);
+                let words = info as *const u64;
+                for (i, w) in f[1..].iter().enumerate() {
+                    // SAFETY: siginfo_t is 128 bytes and 8-aligned.
+                    w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
+                }
+            });
+            // SAFETY: `ctx` is the kernel's ucontext for this handler; translated code was
+            // interrupted (the PC is in the code cache), so its state register holds the
+            // state and the entry trampoline's stack pointer is this thread's `entry_sp`.
+            unsafe { resume_at_fault_exit(ctx, fault_exit, crate::backend::entry_sp()) };
+        }
         // SAFETY: `info` is the kernel's siginfo for this handler.
         Response::Pend => unsafe { record(sig, info) },
         Response::ResendWithDefault => {
@@ -399,9 +472,9 @@ mod tests {
             assert_eq!(classify(code, false, false), Origin::Sent);
             assert_eq!(classify(code, true, true), Origin::Sent);
         }
-        assert_eq!(respond(Origin::Sent, SIG_IGN), Response::Ignore);
-        assert_eq!(respond(Origin::Sent, SIG_DFL), Response::ResendWithDefault);
-        assert_eq!(respond(Origin::Sent, 0x401000), Response::Pend);
+        assert_eq!(respond(Origin::Sent, SIG_IGN, true), Response::Ignore);
+        assert_eq!(respond(Origin::Sent, SIG_DFL, true), Response::ResendWithDefault);
+        assert_eq!(respond(Origin::Sent, 0x401000, true), Response::Pend);
     }
 
     #[test]
@@ -411,8 +484,13 @@ mod tests {
         assert_eq!(classify(SEGV_MAPERR, false, true), Origin::GuestFault, "helper for the guest");
         assert_eq!(classify(SEGV_MAPERR, false, false), Origin::XlateBug);
         // A fault cannot be ignored, not even by a guest that ignores the signal.
-        assert_eq!(respond(Origin::GuestFault, SIG_IGN), Response::RefaultWithDefault);
-        assert_eq!(respond(Origin::XlateBug, SIG_IGN), Response::ReportBug);
+        assert_eq!(respond(Origin::GuestFault, SIG_IGN, true), Response::RefaultWithDefault);
+        assert_eq!(respond(Origin::XlateBug, SIG_IGN, true), Response::ReportBug);
+        // A handled fault in translated code goes to the guest's handler; in a helper it
+        // still takes the default action (its guest PC is not recovered).
+        assert_eq!(respond(Origin::GuestFault, 0x401000, true), Response::FaultExit);
+        assert_eq!(respond(Origin::GuestFault, 0x401000, false), Response::RefaultWithDefault);
+        assert_eq!(respond(Origin::XlateBug, 0x401000, false), Response::ReportBug);
     }
 
     #[test]

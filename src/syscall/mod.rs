@@ -369,6 +369,18 @@ impl SyscallLayer {
         self.signals.deliver(A::INFO, state, memory, sig, info, self.strace)
     }
 
+    /// Delivers a synchronous signal (fault or trap) to the guest (see
+    /// [`signal::SignalState::deliver_forced`]).
+    pub fn deliver_fault<A: GuestAbi>(
+        &mut self,
+        state: &mut impl GuestRegs,
+        memory: &mut dyn GuestMm,
+        sig: i32,
+        info: &[u8; 128],
+    ) -> signal::Delivered {
+        self.signals.deliver_forced(A::INFO, state, memory, sig, info, self.strace)
+    }
+
     /// The sysroot as execve needs it: where to look for the new program, and whether to name
     /// it to the new xlate.
     fn exec_sysroot(&self) -> (Option<&paths::Sysroot>, bool) {

@@ -306,6 +306,25 @@ impl SignalState {
         Action::Ret(0)
     }
 
+    /// Delivers a synchronous `sig` (a fault or trap of the current guest instruction) the way
+    /// the kernel forces one: to the guest's handler if it has one and does not block `sig`,
+    /// else the process dies by it (an ignored or blocked fault is not survivable).
+    pub(crate) fn deliver_forced(
+        &mut self,
+        abi: &AbiInfo,
+        regs: &mut dyn GuestRegs,
+        mem: &mut dyn GuestMm,
+        sig: i32,
+        info: &[u8; 128],
+        strace: bool,
+    ) -> Delivered {
+        let blocked = host_mask(libc::SIG_BLOCK, 0) & (1u64 << (sig - 1)) != 0;
+        if blocked || self.action(sig).handler <= SIG_IGN {
+            return Delivered::Die(sig);
+        }
+        self.deliver(abi, regs, mem, sig, info, strace)
+    }
+
     /// Delivers `sig` to the guest's handler (see the module documentation): builds the frame
     /// on the right stack with the mask before delivery, then blocks the handler's mask (and
     /// `sig` unless SA_NODEFER) and resets the disposition for SA_RESETHAND.

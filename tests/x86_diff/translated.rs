@@ -117,6 +117,8 @@ pub fn run(case: &Case, engine: &mut dyn Engine) -> Result<Outcome, String> {
                 return Ok(Outcome::Signal(kind.signal()));
             }
             ExitReason::Syscall => return Err(format!("syscall exit at {next:#x}")),
+            // Only the runtime's host signal handler sends code to the fault exit.
+            ExitReason::Fault => return Err("fault exit without the runtime".into()),
             // x86 code never asks for invalidation, but continuing is what the runtime does.
             ExitReason::Chain | ExitReason::Lookup | ExitReason::Invalidate => pc = next,
         }

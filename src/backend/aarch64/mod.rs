@@ -25,6 +25,7 @@ mod unaligned;
 
 use super::{fp_pair, Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
 use crate::cache::{CodeCache, HostCode};
+use crate::ir::protocol::{header, ExitReason};
 use crate::ir::regalloc::{self, Allocation, Loc};
 use crate::ir::{Block, Op, Temp, Width};
 use abi::*;
@@ -35,10 +36,13 @@ type Asm = VecAssembler<Aarch64Relocation>;
 
 /// The AArch64 backend. It owns the addresses of its fixed code in the cache.
 pub struct Aarch64Backend {
-    /// `extern "C" fn(state: *mut u8, code: usize)`: saves registers, jumps to `code`.
+    /// `extern "C" fn(state: *mut u8, code: usize, sp_slot: *mut usize)`: saves registers,
+    /// stores its stack pointer at `sp_slot` ([`super::entry_sp`]), jumps to `code`.
     trampoline: HostCode,
     /// The shared exit path: restores registers and returns from the trampoline.
     exit_path: HostCode,
+    /// See [`Backend::fault_exit`].
+    fault_exit: usize,
     /// See [`Backend::set_entry_counter`].
     entry_counter: Option<usize>,
 }
@@ -77,6 +81,8 @@ impl Aarch64Backend {
             ; stp x25, x26, [sp, #64]
             ; stp x27, x28, [sp, #80]
             ; sub sp, sp, #SPILL_BYTES
+            ; mov x9, sp
+            ; str x9, [x2]
             ; mov X(STATE), x0
             ; br x1
             ; .align 16
@@ -90,10 +96,25 @@ impl Aarch64Backend {
             ; ldp x29, x30, [sp], #96
             ; ret
         );
+        // The fault exit: entered from the host signal handler with sp = the entry's and
+        // x28 = the state.
+        let fault_off = a.offset().0;
+        let (fault, reason_at) = (ExitReason::Fault as u64, header::EXIT_REASON);
+        dynasm!(a
+            ; .arch aarch64
+            ; mov x9, fault
+            ; str x9, [X(STATE), reason_at]
+            ; b =>exit_label
+        );
         let exit_off = a.labels().resolve_dynamic(exit_label).expect("exit label").0;
         let code = a.finalize().expect("fixed code assembles");
         let at = append(cache, &code)?;
-        Ok(Aarch64Backend { trampoline: at, exit_path: HostCode(at.0 + exit_off), entry_counter: None })
+        Ok(Aarch64Backend {
+            trampoline: at,
+            exit_path: HostCode(at.0 + exit_off),
+            fault_exit: at.0 + fault_off,
+            entry_counter: None,
+        })
     }
 }
 
@@ -116,11 +137,10 @@ impl Backend for Aarch64Backend {
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
         }
-        let profiling = self.entry_counter.is_some();
         let mut insn_starts = Vec::new();
         let mut ops = block.ops.iter().peekable();
         while let Some(op) = ops.next() {
-            if let (true, Op::GuestInsn { pc, len }) = (profiling, op) {
+            if let Op::GuestInsn { pc, len } = op {
                 insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.a.offset().0 as u32 });
             }
             if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
@@ -163,14 +183,18 @@ impl Backend for Aarch64Backend {
         self.trampoline.0
     }
 
+    fn fault_exit(&self) -> usize {
+        self.fault_exit
+    }
+
     unsafe fn enter_with(entry: usize, state: *mut u8, code: HostCode) {
         // SAFETY: `entry` is the trampoline emitted by `emit_fixed` into the cache (per the
         // contract; the region stays mapped), with the signature
         // `extern "C" fn(*mut u8, usize)`; it preserves every callee-saved register and
         // returns once a block exits. The caller guarantees `state` and `code`.
         unsafe {
-            let f: extern "C" fn(*mut u8, usize) = std::mem::transmute(entry);
-            f(state, code.0);
+            let f: extern "C" fn(*mut u8, usize, *mut usize) = std::mem::transmute(entry);
+            f(state, code.0, crate::backend::entry_sp_slot());
         }
     }
 }

@@ -102,8 +102,11 @@ pub fn store_loc(asm: &mut Asm, loc: HostLoc, src: u8) {
 /// Addresses of the fixed code in the executable view.
 #[derive(Clone, Copy, Debug)]
 pub struct FixedCode {
-    /// `extern "C" fn(state: *mut u8, code: usize)`.
+    /// `extern "C" fn(state: *mut u8, code: usize, sp_slot: *mut usize)`: stores its stack
+    /// pointer at `sp_slot` ([`crate::backend::entry_sp`]).
     pub enter: usize,
+    /// The fault exit ([`crate::backend::Backend::fault_exit`]).
+    pub fault_exit: usize,
     /// Exit routines, indexed by `ExitReason as usize`: each stores `next_pc` = `rax`, its
     /// reason, and `exit_arg` (`rcx` for `Chain` and `Trap`, 0 for the others) into the state
     /// header and continues to the shared exit path, which restores the registers and
@@ -133,6 +136,7 @@ pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode)
         ; push r14
         ; push r15
         ; sub rsp, FRAME_BYTES
+        ; mov [rdx], rsp
         ; mov r15, rdi
         ; jmp rsi
     );
@@ -173,12 +177,21 @@ pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode)
             ExitReason::Lookup | ExitReason::Syscall | ExitReason::Invalidate => {
                 dynasm!(asm ; .arch x64 ; mov QWORD [r15 + arg_at], 0)
             }
+            ExitReason::Fault => unreachable!("the fault exit is emitted below"),
         }
         dynasm!(asm ; .arch x64 ; jmp =>exit_label);
     }
+    // Entered from the host signal handler with rsp = the entry's and r15 = the state.
+    let fault_exit = base + asm.offset().0;
+    let fault = ExitReason::Fault as i32;
+    dynasm!(asm
+        ; .arch x64
+        ; mov QWORD [r15 + reason_at], fault
+        ; jmp =>exit_label
+    );
     let lookup = base + asm.offset().0;
     super::lookup::emit_probe(&mut asm, lookup_table, exit_lookup);
     let bytes = asm.finalize().expect("fixed code relocations are local");
     let len = bytes.len();
-    (bytes, FixedCode { enter: base + enter, exit_with, lookup, len })
+    (bytes, FixedCode { enter: base + enter, fault_exit, exit_with, lookup, len })
 }

@@ -143,12 +143,11 @@ impl Backend for X86_64Backend {
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
         let uses = use_counts(block);
-        let profiling = self.entry_counter.is_some();
         let mut insn_starts = Vec::new();
         let mut skip = false;
         for (i, op) in block.ops.iter().enumerate() {
             e.op_index = i;
-            if let (true, Op::GuestInsn { pc, len }) = (profiling, op) {
+            if let Op::GuestInsn { pc, len } = op {
                 insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.asm.offset().0 as u32 });
             }
             if std::mem::take(&mut skip) {
@@ -206,6 +205,10 @@ impl Backend for X86_64Backend {
         self.fixed.enter
     }
 
+    fn fault_exit(&self) -> usize {
+        self.fixed.fault_exit
+    }
+
     unsafe fn enter_with(entry: usize, state: *mut u8, code: HostCode) {
         // SAFETY: `entry` is the trampoline emitted by `emit_fixed` into the cache's
         // executable view (per the contract; the region stays mapped); it follows the SysV ABI
@@ -214,8 +217,8 @@ impl Backend for X86_64Backend {
         // block compiled by this backend, so the translated code only touches the state, its
         // own frame and guest memory.
         unsafe {
-            let trampoline: extern "C" fn(*mut u8, usize) = std::mem::transmute(entry);
-            trampoline(state, code.0);
+            let trampoline: extern "C" fn(*mut u8, usize, *mut usize) = std::mem::transmute(entry);
+            trampoline(state, code.0, crate::backend::entry_sp_slot());
         }
     }
 }

@@ -792,10 +792,10 @@ fn codegen_listing_of_a_small_block() {
 0024: jmp 0x000000000000003B
 0029: mov eax,0x2000
 002f: lea rcx,[0x1E]
-0036: jmp 0xFFFFFFFFFFFFFF3A
+0036: jmp 0xFFFFFFFFFFFFFF2D
 003b: mov eax,0x3000
 0041: lea rcx,[0x24]
-0048: jmp 0xFFFFFFFFFFFFFF3A
+0048: jmp 0xFFFFFFFFFFFFFF2D
 ";
     assert_eq!(text, want, "\n{text}");
 }

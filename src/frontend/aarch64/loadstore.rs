@@ -249,9 +249,12 @@ fn load_store_reg(cx: &mut Ctx, w: u32) -> Flow {
     let shift = if bit(w, 12) { acc.scale() } else { 0 };
     let m = cx.xr(rm, Width::W64);
     let offset = extend_reg(cx, m, option, shift, Width::W64);
+    // The tag is cleared from the sum here, not from the base: compilers put either operand
+    // of a commutative add in either register (e.g. `ldrb w0, [x1, x2]` with x1 = -2 and x2
+    // the pointer), and a negative base with its top byte cleared would carry into bit 56.
     let base = cx.xsp(rn, Width::W64);
-    let base = cx.data_addr(base, rn);
-    let addr = cx.b.bin(BinOp::Add, base, offset, Width::W64);
+    let sum = cx.b.bin(BinOp::Add, base, offset, Width::W64);
+    let addr = cx.data_addr(sum, rn);
     transfer(cx, acc, addr, rt);
     Flow::Next
 }

@@ -128,10 +128,12 @@ impl Ctx<'_> {
     /// The value `base` of base register `rn` as a data address: Linux runs user space with
     /// top-byte-ignore (TCR_EL1.TBI0), so bits 56-63 of a load or store address are a tag the
     /// memory system does not see (a program may keep one there, as HWASan and some
-    /// allocators do). The tag is cleared from the base, before the offset is added: that
-    /// differs from clearing it from the sum only when the sum carries across bit 56, where
-    /// both addresses are far outside user space and fault, and it lets the optimiser share
-    /// one AND among the accesses of a block that use the same base. A written-back base
+    /// allocators do). For an immediate offset the tag is cleared from the base, before the
+    /// offset is added: that differs from clearing it from the sum only when the sum carries
+    /// across bit 56, where both addresses are far outside user space and fault, and it lets
+    /// the optimiser share one AND among the accesses of a block that use the same base. A
+    /// register offset is added first (the base register may hold the small negative
+    /// operand, see `load_store_reg`). A written-back base
     /// keeps its tag. SP-based addresses are left as they are: compilers never tag the stack
     /// pointer, and leaving them saves an AND on every stack access (a tagged SP would fault
     /// here where the hardware ignores the tag).
@@ -214,9 +216,14 @@ impl Frontend for A64Frontend {
             let mut buf = [0u8; 4];
             if code.read_code(GuestAddr(pc), &mut buf) < 4 {
                 let message = Some(crate::frontend::unreadable_code_message(pc));
-                break Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(pc), message };
+                break Exit::Trap { kind: TrapKind::CodeFetch, pc: GuestAddr(pc), message };
             }
             let word = u32::from_le_bytes(buf);
+            if word >> 16 == 0 {
+                // UDF #imm16: permanently UNDEFINED by the architecture (a deliberate SIGILL,
+                // not a gap in xlate), so no "unimplemented" line.
+                break Exit::Trap { kind: TrapKind::IllegalInstruction, pc: GuestAddr(pc), message: None };
+            }
             let mark = b.len();
             b.guest_insn(GuestAddr(pc), 4);
             let (flow, name) = match self.table.lookup(word) {

@@ -197,7 +197,7 @@ impl Frontend for X86Frontend {
             let avail = code.read_code(GuestAddr(addr), &mut buf);
             if avail == 0 {
                 let message = Some(crate::frontend::unreadable_code_message(addr));
-                break Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(addr), message };
+                break Exit::Trap { kind: TrapKind::CodeFetch, pc: GuestAddr(addr), message };
             }
             // Decode from the zero-padded buffer, so that an instruction cut off by the end of
             // readable code is told apart from invalid bytes by its length.
@@ -207,7 +207,7 @@ impl Frontend for X86Frontend {
                 let (kind, what) = if insn.is_invalid() {
                     (TrapKind::IllegalInstruction, "invalid instruction")
                 } else {
-                    (TrapKind::GeneralProtection, "instruction runs into unmapped or non-executable memory:")
+                    (TrapKind::CodeFetch, "instruction runs into unmapped or non-executable memory:")
                 };
                 let message = format!("{addr:#x}: {what} {}", hex_bytes(&buf[..avail]));
                 break Exit::Trap { kind, pc: GuestAddr(addr), message: Some(message) };
@@ -318,12 +318,9 @@ mod tests {
         );
         // A truncated instruction at the end of readable code: mov eax, imm32 missing bytes.
         let block = block_of(&[0xb8, 0x01]);
-        assert!(matches!(
-            block.exit,
-            Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(0x1000), .. }
-        ));
+        assert!(matches!(block.exit, Exit::Trap { kind: TrapKind::CodeFetch, pc: GuestAddr(0x1000), .. }));
         let block = block_of(&[]);
-        assert!(matches!(block.exit, Exit::Trap { kind: TrapKind::GeneralProtection, .. }));
+        assert!(matches!(block.exit, Exit::Trap { kind: TrapKind::CodeFetch, .. }));
     }
 
     #[test]

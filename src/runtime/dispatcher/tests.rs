@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::backend::CompiledBlock;
+use crate::guest::SyncSignal;
 use crate::ir::protocol::StateHeader;
 use crate::ir::{Block, Builder, StateOffset, Width};
 use std::cell::RefCell;
@@ -47,6 +48,9 @@ impl Guest for ToyGuest {
     }
     fn header(state: &mut ToyState) -> &mut StateHeader {
         &mut state.header
+    }
+    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal {
+        SyncSignal { sig: kind.signal(), code: 0x80, addr: pc.0, pc }
     }
 }
 
@@ -301,6 +305,7 @@ fn trap_ends_the_run_with_its_signal_and_keeps_its_message() {
         (TrapKind::Breakpoint, libc::SIGTRAP),
         (TrapKind::GeneralProtection, libc::SIGSEGV),
         (TrapKind::MisalignedPc, libc::SIGBUS),
+        (TrapKind::CodeFetch, libc::SIGSEGV),
     ] {
         let code = ToyCode::new(&[[JUMP, 2], [TRAP, kind.index() as u8]]);
         let mut d = dispatcher(1 << 20);
