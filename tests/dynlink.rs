@@ -81,6 +81,13 @@ fn same_as_qemu(qemu: &Path, root: &str, program: &Path, args: &[&str]) -> Outpu
     clean_env(&mut oracle);
     let want = oracle.arg("-L").arg(root).arg(program).args(args).output().unwrap();
     let got = xlate_command().arg("-L").arg(root).arg(program).args(args).output().unwrap();
+    assert_same_as_oracle(program, args, &got, &want);
+    got
+}
+
+/// Asserts that xlate's run `got` of `program args` has the oracle's (`want`) stdout and exit
+/// status, and that the oracle printed something.
+fn assert_same_as_oracle(program: &Path, args: &[&str], got: &Output, want: &Output) {
     let show = |o: &Output| {
         format!(
             "status {:?}\n--- stdout\n{}--- stderr\n{}",
@@ -89,16 +96,15 @@ fn same_as_qemu(qemu: &Path, root: &str, program: &Path, args: &[&str]) -> Outpu
             String::from_utf8_lossy(&o.stderr)
         )
     };
-    assert!(!want.stdout.is_empty(), "the oracle printed nothing: {}", show(&want));
+    assert!(!want.stdout.is_empty(), "the oracle printed nothing: {}", show(want));
     assert_eq!(
         (got.status.code(), &got.stdout),
         (want.status.code(), &want.stdout),
-        "{} {args:?}\n=== xlate: {}\n=== qemu: {}",
+        "{} {args:?}\n=== xlate: {}\n=== oracle: {}",
         program.display(),
-        show(&got),
-        show(&want)
+        show(got),
+        show(want)
     );
-    got
 }
 
 #[test]
@@ -272,23 +278,7 @@ fn same_as_x86_oracle(test: &str, program: &Path, args: &[&str], env: &[(&str, &
     clean_env(&mut oracle);
     let want = oracle.args(args).envs(env.iter().copied()).output().unwrap();
     let got = xlate_command().arg(program).args(args).envs(env.iter().copied()).output().unwrap();
-    let show = |o: &Output| {
-        format!(
-            "status {:?}\n--- stdout\n{}--- stderr\n{}",
-            o.status,
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    };
-    assert!(!want.stdout.is_empty(), "the oracle printed nothing: {}", show(&want));
-    assert_eq!(
-        (got.status.code(), &got.stdout),
-        (want.status.code(), &want.stdout),
-        "{} {args:?}\n=== xlate: {}\n=== oracle: {}",
-        program.display(),
-        show(&got),
-        show(&want)
-    );
+    assert_same_as_oracle(program, args, &got, &want);
     Some(got)
 }
 
