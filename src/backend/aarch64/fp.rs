@@ -87,9 +87,12 @@ impl Emitter {
             (FpOp::Min | FpOp::Max, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1),
         }
         match (op, prec) {
-            // x86: the first operand if it is less (greater), else the second.
-            (FpOp::Min, _) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), mi),
-            (FpOp::Max, _) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), gt),
+            // x86: the first operand if it is less (greater), else the second. An f32 result
+            // is the low 32 bits, zero-extended (the operands' upper halves are not theirs).
+            (FpOp::Min, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), mi),
+            (FpOp::Max, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), gt),
+            (FpOp::Min, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), mi),
+            (FpOp::Max, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), gt),
             (_, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmov X(value), d0),
             (_, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
         }
