@@ -227,7 +227,12 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 let (host_pc, info) = signals::take_fault();
                 let sig = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
                 let Some(pc) = d.guest_pc_at(host_pc) else {
-                    panic!("a fault at host pc {host_pc:#x} in the code cache is in no known block")
+                    // One line, as for any fault in xlate's own code, then death by the signal.
+                    eprintln!(
+                        "xlate: internal error (a bug in xlate, not in the guest): {} at host pc {host_pc:#x} in the code cache, in no known block",
+                        if sig == libc::SIGBUS { "SIGBUS" } else { "SIGSEGV" }
+                    );
+                    return (Outcome::Signal(sig), w);
                 };
                 // The state is as of the start of that instruction (ir::opt keeps it so).
                 G::set_pc(state, pc);
