@@ -10,7 +10,9 @@
 //! Native results are recorded in tests/data/x86_diff/<family>.txt (see [`record`]). On an
 //! x86-64 host the test also checks that the recording is what native execution gives
 //! (`XLATE_BLESS=1` rewrites it); on other hosts, which cannot run x86 code, the recording is
-//! the oracle.
+//! the oracle. A case whose CPU feature (BMI1, BMI2, ADX, MOVBE, LZCNT, POPCNT, crc32's
+//! SSE4.2, ...) the x86-64 host lacks is not run natively: its recording is the oracle there
+//! too, and a note names it ([`native::missing_feature`]).
 //!
 //! Cases come from the per-family lists (`cases_*.rs`): hand-written ones for every form, and
 //! generated ones from a fixed seed (`XLATE_DIFF_CASES=N` asks for N per generator instead
@@ -89,6 +91,8 @@ const NOT_NATIVE: &[(Mnemonic, &str)] = &[
     (Mnemonic::Cpuid, "reports xlate's features, not the host's (frontend unit test)"),
     (Mnemonic::Rdtsc, "reads a clock"),
     (Mnemonic::Rdtscp, "reads a clock"),
+    (Mnemonic::Rdrand, "random (frontend unit test: rdrand::tests)"),
+    (Mnemonic::Rdseed, "random (frontend unit test: rdrand::tests)"),
     (Mnemonic::Syscall, "ends the block with a syscall exit (frontend unit test)"),
 ];
 
@@ -414,6 +418,7 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("bits", xlate::frontend::x86_64::bits::lookup),
     ("bmi", xlate::frontend::x86_64::bmi::lookup),
     ("crc32", xlate::frontend::x86_64::crc32::lookup),
+    ("rdrand", xlate::frontend::x86_64::rdrand::lookup),
     ("control", xlate::frontend::x86_64::control::lookup),
     ("stack", xlate::frontend::x86_64::stack::lookup),
     ("mov", xlate::frontend::x86_64::mov::lookup),

@@ -5,8 +5,8 @@
 //! - [`operand`]: the only code that knows operands (registers with partial-register rules,
 //!   immediates, memory addressing with RIP-relative and FS/GS).
 //! - [`flags`]: flag rules shared by all families, and condition codes.
-//! - family files (`alu`, `shift`, `muldiv`, `bits`, `bmi`, `crc32`, `control`, `stack`, `mov`,
-//!   `x87`, and the SSE, string, atomic, system and `fxsr` families): each exposes `lookup(Mnemonic) ->
+//! - family files (`alu`, `shift`, `muldiv`, `bits`, `bmi`, `crc32`, `rdrand`, `control`,
+//!   `stack`, `mov`, `x87`, and the SSE, string, atomic, system and `fxsr` families): each exposes `lookup(Mnemonic) ->
 //!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
 //!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
 //! - [`mmx`]: instructions with an MMX register operand, and emms, dispatched by operand
@@ -32,6 +32,7 @@ pub mod mov;
 pub mod muldiv;
 pub mod nop_space;
 pub mod operand;
+pub mod rdrand;
 pub mod shift;
 mod shift_helpers;
 pub mod sse_arith;
@@ -118,6 +119,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| bits::lookup(m))
         .or_else(|| bmi::lookup(m))
         .or_else(|| crc32::lookup(m))
+        .or_else(|| rdrand::lookup(m))
         .or_else(|| control::lookup(m))
         .or_else(|| x87::lookup(m))
         .or_else(|| stack::lookup(m))
@@ -265,20 +267,22 @@ pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 
-/// Leaf 1 ECX: MOVBE (`mov`), POPCNT (`bits`). (CX16, cmpxchg16b in `atomic`, is added by the
-/// cpuid handler.) SSE3 and later are not implemented, so neither is SSE4.2 reported,
-/// although its crc32 is implemented (`crc32`): software checks the SSE4.2 bit before using
-/// crc32.
+/// Leaf 1 ECX: MOVBE (`mov`), POPCNT (`bits`), RDRAND (`rdrand`). (CX16, cmpxchg16b in
+/// `atomic`, is added by the cpuid handler.) SSE3 and later are not implemented, so neither is
+/// SSE4.2 reported, although its crc32 is implemented (`crc32`): software checks the SSE4.2
+/// bit before using crc32.
 pub const CPUID_1_ECX: u32 = 1 << 22 // MOVBE
-    | 1 << 23; // POPCNT
+    | 1 << 23 // POPCNT
+    | 1 << 30; // RDRAND
 
 /// Leaf 0x8000_0001 ECX: LZCNT (ABM, implemented in `bits`).
 pub const CPUID_80000001_ECX: u32 = 1 << 5;
 
-/// Leaf 7 subleaf 0 EBX: BMI1 (`bmi`, and tzcnt in `bits`), BMI2 (`bmi`), ADX (adcx/adox in
-/// `alu`).
+/// Leaf 7 subleaf 0 EBX: BMI1 (`bmi`, and tzcnt in `bits`), BMI2 (`bmi`), RDSEED (`rdrand`),
+/// ADX (adcx/adox in `alu`).
 pub const CPUID_7_EBX: u32 = 1 << 3 // BMI1
     | 1 << 8 // BMI2
+    | 1 << 18 // RDSEED
     | 1 << 19; // ADX
 
 #[cfg(test)]

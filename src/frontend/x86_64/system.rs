@@ -222,20 +222,25 @@ mod tests {
         assert_eq!(cpuid(4, 4)[0] & 31, 0, "leaf 4 ends");
     }
 
-    /// The scalar extensions are reported exactly as implemented: MOVBE, POPCNT, CX16 (leaf 1
-    /// ECX), BMI1, BMI2, ADX (leaf 7 EBX), LZCNT (0x8000_0001 ECX); not SSE4.2 although crc32
-    /// works (the rest of SSE4.2 does not), nor anything of SSE3, SSSE3, SSE4.1, AVX, AVX2.
+    /// The scalar extensions are reported exactly as implemented: MOVBE, POPCNT, CX16, RDRAND
+    /// (leaf 1 ECX), BMI1, BMI2, RDSEED, ADX (leaf 7 EBX), LZCNT (0x8000_0001 ECX); not SSE4.2
+    /// although crc32 works (the rest of SSE4.2 does not), nor anything of SSE3, SSSE3,
+    /// SSE4.1, AVX, AVX2.
     #[test]
     fn cpuid_reports_the_scalar_extensions_and_no_sse3_or_later() {
         let ecx = cpuid(1, 0)[2];
-        for (bit, name) in [(22, "MOVBE"), (23, "POPCNT"), (13, "CX16")] {
+        for (bit, name) in [(22, "MOVBE"), (23, "POPCNT"), (13, "CX16"), (30, "RDRAND")] {
             assert_ne!(ecx & 1 << bit, 0, "{name}");
         }
         for (bit, name) in [(0, "SSE3"), (9, "SSSE3"), (19, "SSE4.1"), (20, "SSE4.2"), (28, "AVX")] {
             assert_eq!(ecx & 1 << bit, 0, "{name}");
         }
         let ebx = cpuid(7, 0)[1];
-        assert_eq!(ebx, 1 << 3 | 1 << 8 | 1 << 19, "BMI1, BMI2, ADX and nothing else (no AVX2)");
+        assert_eq!(
+            ebx,
+            1 << 3 | 1 << 8 | 1 << 18 | 1 << 19,
+            "BMI1, BMI2, RDSEED, ADX and nothing else (no AVX2)"
+        );
         assert_ne!(cpuid(0x8000_0001, 0)[2] & 1 << 5, 0, "LZCNT");
     }
 
