@@ -39,6 +39,7 @@ pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_int;
 pub mod sse_move;
+pub mod sse_shuffle;
 pub mod stack;
 pub mod state;
 pub mod string;
