@@ -440,6 +440,9 @@ pub enum TrapKind {
     /// The instruction at `pc` cannot be fetched (unmapped or unreadable code): SIGSEGV with
     /// the fetch address, as the kernel reports an instruction abort / code page fault.
     CodeFetch,
+    /// The instruction at `pc` is in mapped guest memory without execute permission: SIGSEGV
+    /// SEGV_ACCERR with the fetch address.
+    CodeFetchDenied,
     /// A64 PC alignment fault: a branch to an address that is not a multiple of 4 (SIGBUS,
     /// BUS_ADRALN, as Linux delivers it).
     MisalignedPc,

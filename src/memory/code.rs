@@ -11,6 +11,11 @@ pub trait CodeSource {
     /// read (fewer than `buf.len()` when the executable mapping ends, zero if `addr` is not
     /// executable guest memory).
     fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize;
+    /// Whether `addr` is mapped guest memory at all (executable or not): a fetch there that
+    /// fails is an access error (SEGV_ACCERR), not a missing mapping (SEGV_MAPERR).
+    fn is_mapped(&self, _addr: GuestAddr) -> bool {
+        false
+    }
 }
 
 /// A byte slice placed at a guest address: the [`CodeSource`] of unit tests.
@@ -34,6 +39,10 @@ impl CodeSource for SliceCode<'_> {
 }
 
 impl CodeSource for GuestMemory {
+    fn is_mapped(&self, addr: GuestAddr) -> bool {
+        self.region_at(addr.0).is_some()
+    }
+
     /// Reads from guest memory that is mapped with guest `PROT_EXEC`, across adjacent
     /// executable mappings; stops at the first byte that is not.
     fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {

@@ -144,6 +144,10 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     if nop_space::covers(insn.code()) {
         return nop_space::reserved_nop(ctx, insn);
     }
+    // mov to or from cr/dr shares its mnemonic with mov: privileged, by opcode.
+    if system::is_privileged_mov(insn) {
+        return system::general_protection(ctx, insn);
+    }
     // MMX forms share their mnemonics with the SSE integer family: they go by operand.
     if mmx::covers(insn) {
         return mmx::lookup(insn.mnemonic()).ok_or(Unsupported)?(ctx, insn);
@@ -203,8 +207,7 @@ impl Frontend for X86Frontend {
             let mut buf = [0u8; MAX_INSN_LEN];
             let avail = code.read_code(GuestAddr(addr), &mut buf);
             if avail == 0 {
-                let message = Some(crate::frontend::unreadable_code_message(addr));
-                break Exit::Trap { kind: TrapKind::CodeFetch, pc: GuestAddr(addr), message };
+                break crate::frontend::unreadable_code_trap(code, addr);
             }
             // Decode from the zero-padded buffer, so that an instruction cut off by the end of
             // readable code is told apart from invalid bytes by its length.
