@@ -30,10 +30,14 @@
 //! translations of that range from the code cache. The methods return nothing extra for this,
 //! so the syscall layer only forwards results.
 //!
-//! Not tracked: guest *writes* to memory that is writable and executable at once (a JIT in
-//! the guest). Such code changes without a syscall, so its translations are not invalidated;
-//! that needs write-protecting translated pages, which xlate does not do yet. `mprotect` with
-//! `PROT_GROWSDOWN` is forwarded but the table records only the range given.
+//! Guest *writes* to code (a JIT, a patcher) are caught by write protection (`protect.rs`,
+//! `code_pages.rs`): a page that code is read from is read-only on the host from then on,
+//! whatever the guest's protection; the runtime's signal handler lifts that on a write and
+//! marks the page written, and the dispatcher drops its translations
+//! ([`GuestMemory::take_written_code`]). With protection on, an `mprotect` that keeps a
+//! page executable keeps its translations (and the page protected); only losing PROT_EXEC
+//! drops them. `mprotect` with `PROT_GROWSDOWN` is forwarded but the table records only the
+//! range given.
 //!
 //! Errors are positive host errno values (`Err(libc::ENOMEM)`); the syscall layer negates
 //! them for the guest. `prot` and `flags` use the Linux generic values, identical for the

@@ -26,7 +26,11 @@ pub fn global() -> Option<&'static CodePages> {
 /// faulting access can run again. False for every other fault (the guest's own).
 /// Async-signal-safe.
 pub fn unprotect_written_page(addr: u64) -> bool {
-    let Some(pages) = global() else { return false };
+    global().is_some_and(|pages| unprotect_page_in(pages, addr))
+}
+
+/// [`unprotect_written_page`] with the table given.
+fn unprotect_page_in(pages: &CodePages, addr: u64) -> bool {
     let Some(entry) = pages.get(addr / PAGE_SIZE) else { return false };
     if CodePages::flags(entry) & GUEST_WRITABLE == 0 {
         return false;
@@ -149,9 +153,10 @@ impl GuestMemory {
     /// buffer): takes the protection off the code pages there and marks them written, so the
     /// call does not fail with EFAULT and the translations of what it writes are dropped.
     pub fn prepare_kernel_write(&mut self, start: u64, end: u64) {
+        let Some(pages) = self.code_pages else { return };
         for (p, e) in self.known_pages(start, end) {
             if CodePages::flags(e) & (PROTECTED | GUEST_WRITABLE) == PROTECTED | GUEST_WRITABLE {
-                unprotect_written_page(p * PAGE_SIZE);
+                unprotect_page_in(pages, p * PAGE_SIZE);
             }
         }
     }

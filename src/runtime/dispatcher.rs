@@ -7,7 +7,7 @@
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
 //!   (into the code cache; full: flush, retry)           │    (changed code: drop its blocks)
-//!                                                       ├─ Invalidate: flush, then next_pc
+//!                                                       ├─ Invalidate: drop written code, then next_pc
 //!                                                       └─ Trap:    message, guest handler or death
 //! ```
 //!
