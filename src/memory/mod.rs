@@ -117,6 +117,11 @@ pub struct GuestMemory {
     /// The pages translated code was read from, write-protected on the host (see
     /// [`code_pages`]); `None` until [`GuestMemory::enable_code_protection`].
     code_pages: Option<&'static code_pages::CodePages>,
+    /// The page numbers protected since they were last found written or unprotected: where
+    /// [`GuestMemory::take_written_code`] looks for written pages (a superset: pages whose
+    /// protection was lifted otherwise leave it there). Filled while code is read, through
+    /// `&self` (the world's lock holder is the only user).
+    protected: std::cell::RefCell<hashbrown::HashSet<u64>>,
     /// MAP_SHARED file mappings: start -> (end, device, inode, file offset of `start`), so that
     /// protecting a page also protects the other guest views of the same file page.
     shared: BTreeMap<u64, SharedFile>,
@@ -219,6 +224,7 @@ impl GuestMemory {
             unmap_on_drop: false,
             shm: BTreeMap::new(),
             code_pages: None,
+            protected: Default::default(),
             shared: BTreeMap::new(),
         }
     }

@@ -135,6 +135,7 @@ impl GuestMemory {
         let writable = prot & libc::PROT_WRITE != 0;
         let set = PROTECTED | if writable { GUEST_WRITABLE } else { 0 };
         CodePages::update(entry, set, if writable { 0 } else { GUEST_WRITABLE });
+        self.protected.borrow_mut().insert(page / PAGE_SIZE);
         if writable {
             // SAFETY: the page is guest memory; read-only on the host is a stricter
             // protection than the guest's, and the signal handler lifts it on a write.
@@ -170,14 +171,19 @@ impl GuestMemory {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for (p, e) in pages.entries() {
-            if CodePages::flags(e) & DIRTY != 0 {
+        // Only protected pages can be written with translations still alive (see
+        // `protected`): no scan of the whole table.
+        self.protected.borrow_mut().retain(|&p| {
+            let Some(e) = pages.get(p) else { return false };
+            let flags = CodePages::flags(e);
+            if flags & DIRTY != 0 {
                 CodePages::update(e, 0, DIRTY);
                 let page = p * PAGE_SIZE;
                 out.push(page..page + PAGE_SIZE);
                 out.extend(self.aliases(page).into_iter().map(|a| a..a + PAGE_SIZE));
             }
-        }
+            flags & PROTECTED != 0 && flags & DIRTY == 0
+        });
         out
     }
 
