@@ -96,14 +96,6 @@ impl CodePages {
         None
     }
 
-    /// Every known page and its entry.
-    pub fn entries(&self) -> impl Iterator<Item = (u64, &AtomicU64)> {
-        self.entries.iter().filter_map(|e| {
-            let v = e.load(Ordering::Acquire);
-            (v != 0).then_some((v >> 12, e))
-        })
-    }
-
     /// Whether some page could not be entered (the table is full).
     pub fn overflowed(&self) -> bool {
         self.overflowed.load(Ordering::Relaxed)

@@ -122,6 +122,8 @@ pub struct GuestMemory {
     /// protection was lifted otherwise leave it there). Filled while code is read, through
     /// `&self` (the world's lock holder is the only user).
     protected: std::cell::RefCell<hashbrown::HashSet<u64>>,
+    /// Every page number entered in `code_pages`, for range queries without a table scan.
+    known: std::cell::RefCell<std::collections::BTreeSet<u64>>,
     /// MAP_SHARED file mappings: start -> (end, device, inode, file offset of `start`), so that
     /// protecting a page also protects the other guest views of the same file page.
     shared: BTreeMap<u64, SharedFile>,
@@ -225,6 +227,7 @@ impl GuestMemory {
             shm: BTreeMap::new(),
             code_pages: None,
             protected: Default::default(),
+            known: Default::default(),
             shared: BTreeMap::new(),
         }
     }

@@ -66,11 +66,8 @@ impl GuestMemory {
     fn known_pages(&self, start: u64, end: u64) -> Vec<(u64, &AtomicU64)> {
         let Some(pages) = self.code_pages else { return Vec::new() };
         let (first, last) = (start / PAGE_SIZE, end.div_ceil(PAGE_SIZE));
-        if last.saturating_sub(first) <= 64 {
-            (first..last).filter_map(|p| pages.get(p).map(|e| (p, e))).collect()
-        } else {
-            pages.entries().filter(|(p, _)| (first..last).contains(p)).collect()
-        }
+        let known = self.known.borrow();
+        known.range(first..last).filter_map(|&p| pages.get(p).map(|e| (p, e))).collect()
     }
 
     /// The region table changed over `[start, end)`: `Some(prot)`, the pages now have guest
@@ -132,6 +129,7 @@ impl GuestMemory {
         if flags & PROTECTED != 0 {
             return false;
         }
+        self.known.borrow_mut().insert(page / PAGE_SIZE);
         let writable = prot & libc::PROT_WRITE != 0;
         let set = PROTECTED | if writable { GUEST_WRITABLE } else { 0 };
         CodePages::update(entry, set, if writable { 0 } else { GUEST_WRITABLE });
