@@ -464,8 +464,9 @@ pub enum Exit {
     /// The guest executes a system call; the syscall layer runs it and execution continues
     /// at `next`.
     Syscall { next: GuestAddr },
-    /// Guest code may have changed (e.g. A64 `IC IVAU`): the dispatcher drops every
-    /// translation, then execution continues at `next`.
+    /// Guest code may have changed (e.g. A64 `IC IVAU`): the dispatcher drops the
+    /// translations of guest code written since (every translation where it cannot know
+    /// what was written), then execution continues at `next`.
     Invalidate { next: GuestAddr },
     /// The guest instruction at `pc` traps. `message` (when present) is printed on stderr
     /// before the signal is raised, e.g. for an unimplemented instruction.

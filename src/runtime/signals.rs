@@ -52,6 +52,9 @@ thread_local! {
     /// The last fault of translated code sent to the fault exit: the host PC, then the
     /// siginfo as 16 words.
     static FAULT: [AtomicU64; 17] = const { [const { AtomicU64::new(0) }; 17] };
+    /// Set with [`FAULT`]'s host PC when translated code went to the fault exit after a
+    /// write to a protected code page (not a guest fault).
+    static CODE_WRITE: AtomicBool = const { AtomicBool::new(false) };
     /// The [`SignalFlag`] in the guest state this thread runs (null outside [`watch`]).
     static FLAG: AtomicPtr<SignalFlag> = const { AtomicPtr::new(std::ptr::null_mut()) };
 }
@@ -75,6 +78,15 @@ pub fn take_fault() -> (usize, [u8; 128]) {
         (f[0].load(Ordering::Relaxed) as usize, info)
     })
 }
+
+/// Whether the last fault exit on this thread was a write to a protected code page (see
+/// [`crate::memory::protect`]); clears it. The host PC is [`take_fault`]'s.
+pub fn take_code_write() -> bool {
+    CODE_WRITE.with(|f| f.swap(false, Ordering::Relaxed))
+}
+
+/// `si_code` of a write to a page mapped without write permission.
+const SEGV_ACCERR: i32 = 2;
 
 /// While the returned guard lives, the host handler raises `flag` (the running guest state's)
 /// whenever it records a signal for this thread. Raised at once if a signal was recorded
@@ -270,6 +282,25 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
     let (si_code, addr, pc) = unsafe { ((*info).si_code, (*info).si_addr() as usize, interrupted_pc(ctx)) };
     let in_cache = (CODE_START.load(Ordering::Relaxed)..CODE_END.load(Ordering::Relaxed)).contains(&pc);
+    // A write to a page that is read-only only because translations were made from it (see
+    // memory::protect): never the guest's fault. The page is writable again and marked
+    // written; a store of translated code leaves its block through the fault exit, so the
+    // dispatcher drops what the store made stale before the guest goes on (a store into the
+    // rest of its own block included); anything else (a helper, xlate's own copy to guest
+    // memory) runs the access again.
+    if sig == libc::SIGSEGV
+        && si_code == SEGV_ACCERR
+        && crate::memory::protect::unprotect_written_page(addr as u64)
+    {
+        let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
+        if in_cache && fault_exit != 0 {
+            CODE_WRITE.with(|f| f.store(true, Ordering::Relaxed));
+            FAULT.with(|f| f[0].store(pc as u64, Ordering::Relaxed));
+            // SAFETY: as for `Response::FaultExit` below.
+            unsafe { resume_at_fault_exit(ctx, fault_exit, crate::backend::entry_sp()) };
+        }
+        return;
+    }
     let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.with(|f| f.load(Ordering::Relaxed)));
     let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
     let kernel_fault = si_code == 0x80; // SI_KERNEL

@@ -178,6 +178,15 @@ impl Backend for Aarch64Backend {
         sync_icache(cache, HostCode(site.0), 4);
     }
 
+    fn chain_target(&self, cache: &CodeCache, site: ChainSite) -> HostCode {
+        let b = cache.bytes(HostCode(site.0), 4);
+        let insn = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!(insn & 0xfc00_0000, 0x1400_0000, "not a chain site");
+        // imm26, sign-extended, in words.
+        let delta = (((insn & 0x03ff_ffff) << 6) as i32 >> 6) as i64 * 4;
+        HostCode((site.0 as i64 + delta) as usize)
+    }
+
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
         let entry_counter = self.entry_counter;
         *self = Self::emit_fixed(cache)?;

@@ -195,6 +195,10 @@ impl Backend for X86_64Backend {
         exits::link(cache, site, target)
     }
 
+    fn chain_target(&self, cache: &CodeCache, site: ChainSite) -> HostCode {
+        exits::chain_target(cache, site)
+    }
+
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
         self.fixed = emit_fixed(cache)?;
         Ok(())
