@@ -466,7 +466,7 @@ impl SyscallLayer {
         use Sysno::*;
         match sys {
             brk | mmap | munmap | mprotect | mremap => memory::handle(cx, sys, a),
-            exit_group => Action::Exit(a[0] as i32),
+            exit_group => thread::exit_group(cx, a[0] as i32),
             exit => thread::exit(cx, a[0] as i32),
             set_tid_address => thread::set_tid_address(a[0]),
             arch_prctl => process::arch_prctl(cx, a),
