@@ -6,8 +6,9 @@
 //!
 //! * `vfork.c`: qemu runs vfork as a fork (the parent does not wait and the child's writes are
 //!   lost, so posix_spawn cannot report a failed exec);
-//! * `robust.c`: qemu refuses set_robust_list, so a robust mutex whose owner died is never
-//!   marked EOWNERDEAD (the program's bounded lock times out).
+//! * `robust.c`: qemu refuses set_robust_list, so a robust mutex whose owner died (its thread,
+//!   or its process by exit_group) is never marked EOWNERDEAD (the program's bounded lock
+//!   times out).
 //!
 //! These programs print nothing that depends on the ISA, so the native x86-64 run of the same
 //! source, which is Linux's behaviour, is the oracle here.
@@ -72,4 +73,9 @@ fn aarch64_guest_robust_mutex_matches_linux() {
 #[test]
 fn aarch64_guest_robust_mutex_with_a_waiter_matches_linux() {
     check("robust", "robust-waiting", &["waiting"]);
+}
+
+#[test]
+fn aarch64_guest_robust_mutex_of_an_exit_group_matches_linux() {
+    check("robust", "robust-exit-group", &["exit-group"]);
 }

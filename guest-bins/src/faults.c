@@ -15,7 +15,12 @@
  *   fixup:      the handler points the faulting load's base register at valid memory and
  *               returns: the load runs again with it
  *   nested:     a second fault inside the SIGSEGV handler (SIGSEGV blocked there): death by
- *               SIGSEGV, as the kernel forces it */
+ *               SIGSEGV, as the kernel forces it
+ *   helper:     faults on a PROT_NONE page in instructions that xlate runs in a helper (Rust
+ *               code that translated code calls) on x86-64: movsq, rep stosb, fxsave; AArch64
+ *               has no such instruction that touches memory, so there LD4 with post-index
+ *               (lowered to plain loads) stands in. Each handler sees the instruction's PC,
+ *               si_addr in the page, the address registers as before it, and siglongjmps */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -36,6 +41,13 @@ static uint64_t good_word = 0x600dbeef;
 
 extern char fault_null[], fault_ro[], fault_bus[], fault_div[], fault_ill[], fault_brk[],
     fault_regs[], fault_fixup[], fault_nested[];
+#if defined(__x86_64__)
+extern char fault_movs[], fault_stos[], fault_fxsave[];
+#else
+extern char fault_ld4[];
+#endif
+static char *none_page;
+static volatile uintptr_t expect_reg0, expect_reg1, expect_reg2;
 
 static uintptr_t uc_pc(void *ctx)
 {
@@ -123,6 +135,25 @@ static void nested_handler(int sig, siginfo_t *si, void *ctx)
     volatile int *volatile bad = (int *)8;
     *bad = 2;
     puts("survived the nested fault (wrong)");
+}
+
+static void helper_handler(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    uintptr_t a = (uintptr_t)si->si_addr, page = (uintptr_t)none_page;
+#if defined(__x86_64__)
+    greg_t *g = uc->uc_mcontext.gregs;
+    int kept = (uintptr_t)g[REG_RSI] == expect_reg0 && (uintptr_t)g[REG_RDI] == expect_reg1 &&
+               (uintptr_t)g[REG_RCX] == expect_reg2;
+#else
+    int kept = uc->uc_mcontext.regs[0] == expect_reg0;
+#endif
+    printf("handler: sig %d si_code %d si_addr in the page %d pc %s registers as before %d\n", sig,
+           si->si_code, a >= page && a < page + 4096,
+           uc_pc(ctx) == expect_pc ? "at the instruction" : "other", kept);
+    fflush(stdout);
+    handled++;
+    siglongjmp(back, 1);
 }
 
 static void on(int sig, void (*fn)(int, siginfo_t *, void *))
@@ -316,6 +347,50 @@ static void nested(void)
     puts("returned (wrong)");
 }
 
+static void helper(void)
+{
+    none_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    on(SIGSEGV, helper_handler);
+#if defined(__x86_64__)
+    static char buf[64];
+    expect_pc = (uintptr_t)fault_movs;
+    expect_reg0 = (uintptr_t)none_page, expect_reg1 = (uintptr_t)buf, expect_reg2 = 3;
+    if (sigsetjmp(back, 1) == 0) {
+        __asm__ volatile("mov %0, %%rsi\nmov %1, %%rdi\nmov $3, %%ecx\n"
+                         ".globl fault_movs\nfault_movs: movsq" ::"r"(none_page),
+                         "r"(buf)
+                         : "rsi", "rdi", "rcx", "memory");
+        puts("movsq: no fault (wrong)");
+    }
+    expect_pc = (uintptr_t)fault_stos;
+    expect_reg0 = 0, expect_reg1 = (uintptr_t)none_page, expect_reg2 = 8;
+    if (sigsetjmp(back, 1) == 0) {
+        __asm__ volatile("xor %%esi, %%esi\nmov %0, %%rdi\nmov $8, %%ecx\nmov $0x5a, %%eax\n"
+                         ".globl fault_stos\nfault_stos: rep stosb" ::"r"(none_page)
+                         : "rax", "rsi", "rdi", "rcx", "memory");
+        puts("rep stosb: no fault (wrong)");
+    }
+    expect_pc = (uintptr_t)fault_fxsave;
+    expect_reg0 = 0, expect_reg1 = (uintptr_t)none_page, expect_reg2 = 0;
+    if (sigsetjmp(back, 1) == 0) {
+        __asm__ volatile("xor %%esi, %%esi\nxor %%ecx, %%ecx\nmov %0, %%rdi\n"
+                         ".globl fault_fxsave\nfault_fxsave: fxsave (%%rdi)" ::"r"(none_page)
+                         : "rsi", "rdi", "rcx", "memory");
+        puts("fxsave: no fault (wrong)");
+    }
+#else
+    expect_pc = (uintptr_t)fault_ld4;
+    expect_reg0 = (uintptr_t)none_page;
+    if (sigsetjmp(back, 1) == 0) {
+        __asm__ volatile("mov x0, %0\n.globl fault_ld4\n"
+                         "fault_ld4: ld4 {v0.16b, v1.16b, v2.16b, v3.16b}, [x0], #64" ::"r"(none_page)
+                         : "x0", "v0", "v1", "v2", "v3", "memory");
+        puts("ld4: no fault (wrong)");
+    }
+#endif
+    printf("faults in helper instructions handled: %d\n", handled);
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
@@ -324,7 +399,8 @@ int main(int argc, char **argv)
         void (*fn)(void);
     } modes[] = {{"null-write", null_write}, {"ro-retry", ro_retry}, {"bus", bus},
                  {"div0", div0},             {"ill", ill},           {"brk", breakpoint},
-                 {"regs", regs},             {"fixup", fixup},       {"nested", nested}};
+                 {"regs", regs},             {"fixup", fixup},       {"nested", nested},
+                 {"helper", helper}};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (strcmp(mode, modes[i].name) == 0) {
             printf("faults: %s\n", mode);

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 )
 
 func child(mode string) {
@@ -27,7 +28,9 @@ func child(mode string) {
 		fmt.Println("GOEXEC_VALUE=" + os.Getenv("GOEXEC_VALUE"))
 	case "hang":
 		fmt.Println("child waiting")
-		select {}
+		// A sleep, not `select {}`: with no goroutine left to wake it, Go's deadlock
+		// detector would end the child (exit 2) and race with the parent's SIGKILL.
+		time.Sleep(time.Hour)
 	}
 }
 

@@ -2,13 +2,22 @@
  * next lock returns EOWNERDEAD instead of waiting forever (the kernel walks the thread's
  * robust list at its exit).
  *   robust          the owner ends; then the main thread locks
- *   robust waiting  the main thread is already waiting when the owner ends */
+ *   robust waiting  the main thread is already waiting when the owner ends
+ *   robust exit-group  a process-shared robust mutex in shared memory: a child process's
+ *                   second thread takes it, then the child's main thread ends the process
+ *                   (exit, i.e. exit_group) while that thread still holds it; the parent's
+ *                   lock returns EOWNERDEAD (the kernel walks every thread's list as the
+ *                   thread group dies) */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
 #include <time.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static pthread_mutex_t m;
 static volatile int locked;
@@ -27,7 +36,52 @@ static const char *name(int e) {
   return e == 0 ? "0" : e == EOWNERDEAD ? "EOWNERDEAD" : e == ETIMEDOUT ? "ETIMEDOUT" : strerror(e);
 }
 
+static pthread_mutex_t *shared_m;
+static volatile int *shared_locked;
+
+static void *shared_owner(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(shared_m);
+  *shared_locked = 1;
+  for (;;) pause(); /* holds the lock until the process ends */
+  return NULL;
+}
+
+static int exit_group_case(void) {
+  char *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  shared_m = (pthread_mutex_t *)mem;
+  shared_locked = (volatile int *)(mem + 2048);
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+  pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+  int e = pthread_mutex_init(shared_m, &a);
+  printf("init: %s\n", name(e));
+  fflush(stdout);
+  if (e) return 1;
+  pid_t child = fork();
+  if (child == 0) {
+    pthread_t t;
+    pthread_create(&t, NULL, shared_owner, NULL);
+    while (!*shared_locked) sched_yield();
+    exit(7); /* exit_group with the other thread holding the lock */
+  }
+  int status;
+  waitpid(child, &status, 0);
+  printf("child exited: %d status %d\n", WIFEXITED(status), WEXITSTATUS(status));
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 5;
+  e = pthread_mutex_timedlock(shared_m, &until);
+  printf("lock after the owner's process ended: %s\n", name(e));
+  if (e == EOWNERDEAD) printf("consistent: %s\n", name(pthread_mutex_consistent(shared_m)));
+  if (e != 0 && e != EOWNERDEAD) return 0;
+  printf("unlock: %s\n", name(pthread_mutex_unlock(shared_m)));
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "exit-group") == 0) return exit_group_case();
   int waiting = argc > 1 && strcmp(argv[1], "waiting") == 0;
   pthread_mutexattr_t a;
   pthread_mutexattr_init(&a);

@@ -141,6 +141,10 @@ impl GuestRegs for A64State {
         None
     }
 
+    fn stack_pointer(&self) -> u64 {
+        self.sp
+    }
+
     fn set_stack_pointer(&mut self, sp: u64) {
         self.sp = sp;
     }

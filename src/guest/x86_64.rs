@@ -250,6 +250,14 @@ impl GuestRegs for X86State {
         })
     }
 
+    fn stack_pointer(&self) -> u64 {
+        self.gpr[reg::RSP]
+    }
+
+    fn signal_stack_pointer(&self) -> u64 {
+        self.gpr[reg::RSP].wrapping_sub(frame::RED_ZONE)
+    }
+
     fn set_stack_pointer(&mut self, sp: u64) {
         self.gpr[reg::RSP] = sp;
     }

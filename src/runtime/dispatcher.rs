@@ -81,9 +81,18 @@ pub trait GuestEnv<S> {
     }
     /// Delivers signal `sig` (host siginfo bytes `info`) to the guest's handler, with the
     /// state complete and its PC where the guest continues; `Some` if the guest must end.
+    /// `blocked_here` starts empty at each stop that delivers signals and gathers the
+    /// signals that the handlers entered there block: one of those waits (the host kernel
+    /// holds it pending again) instead of nesting into the handler that blocks it.
     /// Test doubles without signal handling die by it.
-    fn deliver_signal(&mut self, state: &mut S, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
-        let _ = (state, info);
+    fn deliver_signal(
+        &mut self,
+        state: &mut S,
+        sig: i32,
+        info: &[u8; 128],
+        blocked_here: &mut u64,
+    ) -> Option<Outcome> {
+        let _ = (state, info, blocked_here);
         Some(Outcome::Signal(sig))
     }
     /// Delivers a synchronous signal (a fault or trap of the guest instruction whose state is
@@ -304,8 +313,9 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 G::set_pc(state, next);
             }
             let World { dispatcher: d, env } = &mut *w;
+            let mut blocked_here = 0;
             while let Some((sig, info)) = signals::take_pending() {
-                if let Some(outcome) = env.deliver_signal(state, sig, &info) {
+                if let Some(outcome) = env.deliver_signal(state, sig, &info, &mut blocked_here) {
                     return (outcome, w);
                 }
             }

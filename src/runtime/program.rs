@@ -466,8 +466,14 @@ where
         self.action(state, outcome)
     }
 
-    fn deliver_signal(&mut self, state: &mut G::State, sig: i32, info: &[u8; 128]) -> Option<Outcome> {
-        match self.syscalls.deliver_signal::<G::Abi>(state, &mut self.memory, sig, info) {
+    fn deliver_signal(
+        &mut self,
+        state: &mut G::State,
+        sig: i32,
+        info: &[u8; 128],
+        blocked_here: &mut u64,
+    ) -> Option<Outcome> {
+        match self.syscalls.deliver_signal::<G::Abi>(state, &mut self.memory, sig, info, blocked_here) {
             Delivered::Entered | Delivered::NotNow => None,
             Delivered::Die(sig) => Some(Outcome::Signal(sig)),
         }

@@ -9,19 +9,20 @@
 //!   is re-sent to this thread with the default disposition installed; it stays pending while
 //!   the handler runs (the handler blocks it) and kills as the handler returns.
 //! * **a guest fault** (raised by the kernel while translated code, or a helper that it called
-//!   to touch guest memory, ran): with a guest handler and the PC in the code cache, the
-//!   fault is recorded and the context resumed at the backend's fault exit, from where the
-//!   dispatcher delivers it at the faulting guest instruction ([`Response::FaultExit`]).
-//!   Otherwise the default action, as for the native program: the kernel never lets a fault
-//!   be ignored, and neither does xlate: the default disposition is installed and the
-//!   handler returns, so the faulting instruction runs again and the process dies by it.
+//!   to touch guest memory, ran): with a guest handler, the fault is recorded with the host
+//!   address of its guest instruction in the code cache (the PC, or for a helper the call
+//!   that entered it: [`helper_call_site`]) and the context resumed at the backend's fault
+//!   exit, from where the dispatcher delivers it at the faulting guest instruction
+//!   ([`Response::FaultExit`]). Otherwise the default action, as for the native program: the
+//!   kernel never lets a fault be ignored, and neither does xlate: the default disposition
+//!   is installed and the handler returns, so the faulting instruction runs again and the
+//!   process dies by it.
 //! * **a fault in xlate's own code** (the dispatcher, the translator, the syscall layer): an
 //!   xlate bug. One line on stderr says so, naming the host PC and the fault address; then the
 //!   process dies by the signal. It is never passed to the guest.
 //!
 //! A sent SIGSEGV/SIGBUS with a guest handler is recorded and delivered like any other
-//! asynchronous signal. A guest *fault* inside a helper is not delivered to a guest handler
-//! yet (its guest PC is not recovered): the default action applies.
+//! asynchronous signal.
 //!
 //! Asynchronous delivery: for a signal with a guest handler, the syscall layer installs
 //! [`on_guest_signal`] (through the hook it offers). It records the signal and its siginfo in
@@ -188,20 +189,19 @@ pub enum Response {
     ReportBug,
 }
 
-/// `in_code_cache`: the host PC is in translated code (not in a helper it called), where the
-/// state is precise at every instruction that can fault (see `ir::opt`).
+/// `site_known`: the host address of the faulting guest instruction in the code cache is
+/// known (the PC, or a helper's call site), where the state is precise at every instruction
+/// that can fault (see `ir::opt`).
 ///
 /// `kernel_fault`: the host raised it with SI_KERNEL (an x86-64 host's #GP or #SS), which says
 /// which signal the *host* instruction got; the dispatcher works out the guest's from the guest
 /// instruction (`Guest::kernel_fault_signal`), so it goes there even without a guest handler.
-pub fn respond(origin: Origin, guest_handler: u64, in_code_cache: bool, kernel_fault: bool) -> Response {
+pub fn respond(origin: Origin, guest_handler: u64, site_known: bool, kernel_fault: bool) -> Response {
     match origin {
         Origin::Sent if guest_handler == SIG_IGN => Response::Ignore,
         Origin::Sent if guest_handler > SIG_IGN => Response::Pend,
         Origin::Sent => Response::ResendWithDefault,
-        Origin::GuestFault if (guest_handler > SIG_IGN || kernel_fault) && in_code_cache => {
-            Response::FaultExit
-        }
+        Origin::GuestFault if (guest_handler > SIG_IGN || kernel_fault) && site_known => Response::FaultExit,
         Origin::GuestFault => Response::RefaultWithDefault,
         Origin::XlateBug => Response::ReportBug,
     }
@@ -252,20 +252,87 @@ unsafe fn interrupted_pc(ctx: *mut libc::c_void) -> usize {
     }
 }
 
-/// Makes the interrupted context continue at `fault_exit` with the entry trampoline's stack
-/// pointer `sp` (the other registers as they are: the state register is untouched by
-/// translated code).
+/// The host stack pointer of the interrupted context.
 ///
 /// # Safety
 /// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler.
-unsafe fn resume_at_fault_exit(ctx: *mut libc::c_void, fault_exit: usize, sp: usize) {
+unsafe fn interrupted_sp(ctx: *mut libc::c_void) -> usize {
+    let uc = ctx as *const libc::ucontext_t;
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: per the contract, `uc` is a valid ucontext_t.
+        unsafe { (*uc).uc_mcontext.gregs[libc::REG_RSP as usize] as usize }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        // SAFETY: per the contract, `uc` is a valid ucontext_t.
+        unsafe { (*uc).uc_mcontext.sp as usize }
+    }
+}
+
+/// How far below the entry trampoline's stack pointer [`helper_call_site`] looks for the
+/// helper's return address: far more than the helpers that touch guest memory use.
+const HELPER_STACK_SCAN: usize = 64 * 1024;
+
+/// For a fault inside a helper (Rust code that translated code called, touching guest memory
+/// for it): a host address inside the call instruction in the code cache, whose guest
+/// instruction is the one that faults. Translated code runs with the entry trampoline's stack
+/// pointer `entry_sp` and calls helpers from there, so the return address of that call is the
+/// one word between `entry_sp` and the interrupted stack pointer that points into the code
+/// cache: pushed just below `entry_sp` by x86-64's `call`; on AArch64 still in x30 in a leaf
+/// helper, else saved by the helper's prologue in its frame, the outermost one, just below
+/// `entry_sp` (the other words there are the helpers' own values and translated code's
+/// callee-saved temporaries: guest values, not host code addresses). `None` when there is
+/// none (the caller is then code of a retired cache region, or the state is unexpected).
+///
+/// # Safety
+/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler for a fault of this
+/// thread while it ran translated code (or a helper it called) entered with `entry_sp`.
+unsafe fn helper_call_site(ctx: *mut libc::c_void, entry_sp: usize) -> Option<usize> {
+    let code = CODE_START.load(Ordering::Relaxed)..CODE_END.load(Ordering::Relaxed);
+    #[cfg(target_arch = "aarch64")]
+    {
+        // SAFETY: per the contract, `ctx` is a valid ucontext_t.
+        let lr = unsafe { (*(ctx as *const libc::ucontext_t)).uc_mcontext.regs[30] as usize };
+        if code.contains(&lr) {
+            return Some(lr - 1);
+        }
+    }
+    // SAFETY: per the contract.
+    let sp = unsafe { interrupted_sp(ctx) };
+    if entry_sp == 0 || sp > entry_sp || entry_sp - sp > HELPER_STACK_SCAN {
+        return None;
+    }
+    let mut at = (entry_sp - 8) & !7;
+    while at >= sp {
+        // SAFETY: `sp..entry_sp` is this thread's live host stack (the helper's frames).
+        let word = unsafe { (at as *const usize).read() };
+        if code.contains(&word) {
+            return Some(word - 1);
+        }
+        at -= 8;
+    }
+    None
+}
+
+/// Makes the interrupted context continue at `fault_exit` with the entry trampoline's stack
+/// pointer `sp` and the guest state pointer `state` in the backend's state register (a
+/// helper, which may have used that callee-saved register, may be what was interrupted; its
+/// frames are abandoned: the helpers that touch guest memory hold no lock and own nothing to
+/// drop at that point).
+///
+/// # Safety
+/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler.
+unsafe fn resume_at_fault_exit(ctx: *mut libc::c_void, fault_exit: usize, sp: usize, state: usize) {
     let uc = ctx as *mut libc::ucontext_t;
     #[cfg(target_arch = "x86_64")]
     {
+        const _: () = assert!(crate::backend::x86_64::STATE_REGISTER == 15, "the state is in r15");
         // SAFETY: per the contract, `uc` is a valid ucontext_t.
         unsafe {
             (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = fault_exit as i64;
             (*uc).uc_mcontext.gregs[libc::REG_RSP as usize] = sp as i64;
+            (*uc).uc_mcontext.gregs[libc::REG_R15 as usize] = state as i64;
         }
     }
     #[cfg(target_arch = "aarch64")]
@@ -274,6 +341,7 @@ unsafe fn resume_at_fault_exit(ctx: *mut libc::c_void, fault_exit: usize, sp: us
         unsafe {
             (*uc).uc_mcontext.pc = fault_exit as u64;
             (*uc).uc_mcontext.sp = sp as u64;
+            (*uc).uc_mcontext.regs[crate::backend::aarch64::STATE_REGISTER as usize] = state as u64;
         }
     }
 }
@@ -293,32 +361,54 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
         && crate::memory::protect::unprotect_written_page(addr as u64)
     {
         let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
-        if in_cache && fault_exit != 0 {
+        let state = FLAG.with(|f| f.load(Ordering::Acquire)) as usize;
+        if in_cache && fault_exit != 0 && state != 0 {
             CODE_WRITE.with(|f| f.store(true, Ordering::Relaxed));
             FAULT.with(|f| f[0].store(pc as u64, Ordering::Relaxed));
+            // The guest state this thread runs: its signal flag's header starts it.
+            let state = state - crate::ir::protocol::header::SIGNAL_PENDING as usize;
             // SAFETY: as for `Response::FaultExit` below.
-            unsafe { resume_at_fault_exit(ctx, fault_exit, crate::backend::entry_sp()) };
+            unsafe { resume_at_fault_exit(ctx, fault_exit, crate::backend::entry_sp(), state) };
         }
         return;
     }
     let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.with(|f| f.load(Ordering::Relaxed)));
     let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
+    let handler = guest_handler(sig);
     let kernel_fault = si_code == 0x80; // SI_KERNEL
-    match respond(origin, guest_handler(sig), in_cache && fault_exit != 0, kernel_fault) {
+                                        // Where in the code cache the faulting guest instruction is: the PC itself, or for a
+                                        // fault inside a helper the call that entered it (looked for only when it matters).
+    let site = match origin {
+        Origin::GuestFault if (handler > SIG_IGN || kernel_fault) && fault_exit != 0 => {
+            if in_cache {
+                Some(pc)
+            } else {
+                // SAFETY: the kernel's ucontext for a fault while this thread ran translated
+                // code or a helper it called, entered with this thread's `entry_sp`.
+                unsafe { helper_call_site(ctx, crate::backend::entry_sp()) }
+            }
+        }
+        _ => None,
+    };
+    let state = FLAG.with(|f| f.load(Ordering::Acquire)) as usize;
+    match respond(origin, handler, site.is_some() && state != 0, kernel_fault) {
         Response::Ignore => {}
         Response::FaultExit => {
+            let site = site.unwrap_or(pc);
             FAULT.with(|f| {
-                f[0].store(pc as u64, Ordering::Relaxed);
+                f[0].store(site as u64, Ordering::Relaxed);
                 let words = info as *const u64;
                 for (i, w) in f[1..].iter().enumerate() {
                     // SAFETY: siginfo_t is 128 bytes and 8-aligned.
                     w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
                 }
             });
-            // SAFETY: `ctx` is the kernel's ucontext for this handler; translated code was
-            // interrupted (the PC is in the code cache), so its state register holds the
-            // state and the entry trampoline's stack pointer is this thread's `entry_sp`.
-            unsafe { resume_at_fault_exit(ctx, fault_exit, crate::backend::entry_sp()) };
+            // The guest state this thread runs: its signal flag's header starts it.
+            let state = state - crate::ir::protocol::header::SIGNAL_PENDING as usize;
+            // SAFETY: `ctx` is the kernel's ucontext for this handler; translated code (or a
+            // helper it called) was interrupted, entered with this thread's `entry_sp` on
+            // the guest state that `state` points to.
+            unsafe { resume_at_fault_exit(ctx, fault_exit, crate::backend::entry_sp(), state) };
         }
         // SAFETY: `info` is the kernel's siginfo for this handler.
         Response::Pend => unsafe { record(sig, info) },
@@ -524,13 +614,13 @@ mod tests {
         // A fault cannot be ignored, not even by a guest that ignores the signal.
         assert_eq!(respond(Origin::GuestFault, SIG_IGN, true, false), Response::RefaultWithDefault);
         assert_eq!(respond(Origin::XlateBug, SIG_IGN, true, false), Response::ReportBug);
-        // A handled fault in translated code goes to the guest's handler; in a helper it
-        // still takes the default action (its guest PC is not recovered).
+        // A handled fault goes to the guest's handler where its guest instruction is known
+        // (in translated code, or a helper's call site); else the default action.
         assert_eq!(respond(Origin::GuestFault, 0x401000, true, false), Response::FaultExit);
         assert_eq!(respond(Origin::GuestFault, 0x401000, false, false), Response::RefaultWithDefault);
         assert_eq!(respond(Origin::XlateBug, 0x401000, false, false), Response::ReportBug);
-        // A host #GP/#SS (SI_KERNEL) in translated code goes to the dispatcher, which gives
-        // the guest's signal, handler or not.
+        // A host #GP/#SS (SI_KERNEL) at a known site goes to the dispatcher, which gives the
+        // guest's signal, handler or not.
         assert_eq!(respond(Origin::GuestFault, SIG_DFL, true, true), Response::FaultExit);
         assert_eq!(respond(Origin::GuestFault, SIG_DFL, false, true), Response::RefaultWithDefault);
     }

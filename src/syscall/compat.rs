@@ -322,6 +322,9 @@ mod tests {
         fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
             None
         }
+        fn stack_pointer(&self) -> u64 {
+            0
+        }
         fn set_stack_pointer(&mut self, _sp: u64) {}
         fn set_thread_pointer(&mut self, _tp: u64) {}
         fn push_signal_frame(&mut self, _mem: &dyn GuestMm, _d: &SignalDelivery) -> Result<(), Errno> {

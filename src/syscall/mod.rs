@@ -161,6 +161,13 @@ pub trait GuestRegs {
     fn rewind_syscall(&mut self);
     /// The fs/gs segment base (x86-64 `arch_prctl`), `None` on guests without segments.
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
+    /// The stack pointer (sigaltstack tells whether it is on the alternate stack).
+    fn stack_pointer(&self) -> u64;
+    /// The stack pointer that signal delivery tests against the alternate stack, as the
+    /// kernel does for this ISA (x86-64: below the red zone).
+    fn signal_stack_pointer(&self) -> u64 {
+        self.stack_pointer()
+    }
     /// Sets the stack pointer (the child side of `clone` with a new stack).
     fn set_stack_pointer(&mut self, sp: u64);
     /// Sets the thread pointer (`clone` with CLONE_SETTLS): x86-64's fs base, AArch64's
@@ -358,15 +365,17 @@ impl SyscallLayer {
     }
 
     /// Delivers signal `sig`, with the host's siginfo bytes `info`, to the guest handler the
-    /// guest set for it (see [`signal::SignalState::deliver`]).
+    /// guest set for it, unless a handler entered at the same stop blocks it (see
+    /// [`signal::SignalState::deliver_recorded`]).
     pub fn deliver_signal<A: GuestAbi>(
         &mut self,
         state: &mut impl GuestRegs,
         memory: &mut dyn GuestMm,
         sig: i32,
         info: &[u8; 128],
+        blocked_here: &mut u64,
     ) -> signal::Delivered {
-        self.signals.deliver(A::INFO, state, memory, sig, info, self.strace)
+        self.signals.deliver_recorded(A::INFO, state, memory, sig, info, self.strace, blocked_here)
     }
 
     /// Delivers a synchronous signal (fault or trap) to the guest (see
@@ -458,7 +467,7 @@ impl SyscallLayer {
         use Sysno::*;
         match sys {
             brk | mmap | munmap | mprotect | mremap => memory::handle(cx, sys, a),
-            exit_group => Action::Exit(a[0] as i32),
+            exit_group => thread::exit_group(cx, a[0] as i32),
             exit => thread::exit(cx, a[0] as i32),
             set_tid_address => thread::set_tid_address(a[0]),
             arch_prctl => process::arch_prctl(cx, a),

@@ -187,6 +187,21 @@ fn host_mask(how: i32, set: u64) -> u64 {
     old
 }
 
+/// Whether `sp` is on the alternate stack `stack` (the kernel's `on_sig_stack`: the stack
+/// grows down from `ss_sp + ss_size`, and its top itself counts as on it).
+fn on_altstack(sp: u64, stack: Option<(u64, i32, u64)>) -> bool {
+    stack.is_some_and(|(ss_sp, _, size)| sp > ss_sp && sp - ss_sp <= size)
+}
+
+/// Queues `sig` with its siginfo `info` to this thread again (rt_tgsigqueueinfo to itself
+/// may carry any si_code), for a signal taken from the kernel too early.
+fn requeue(sig: i32, info: &[u8; 128]) {
+    let pid = host::call(Sysno::getpid, [0; 6]);
+    let tid = host::call(Sysno::gettid, [0; 6]);
+    let info_ptr = info.as_ptr() as u64;
+    host::call(Sysno::rt_tgsigqueueinfo, [pid as u64, tid as u64, sig as u64, info_ptr, 0, 0]);
+}
+
 /// Sends `sig` to this thread again.
 fn resend(sig: i32) {
     let pid = host::call(Sysno::getpid, [0; 6]);
@@ -325,6 +340,39 @@ impl SignalState {
         self.deliver(abi, regs, mem, sig, info, strace)
     }
 
+    /// Delivers a signal that the runtime's host handler recorded, one of those taken at one
+    /// stop of the dispatcher. `blocked_here` gathers what the handlers entered at this stop
+    /// block (their `sa_mask`, and the signal itself without SA_NODEFER): a recorded signal
+    /// among those must wait, as the kernel would keep it pending until the handler's
+    /// rt_sigreturn unblocks it, so it goes back to the host kernel as pending on this thread
+    /// (queued again with its siginfo, blocked now), and the host handler records it again
+    /// when it is unblocked. Delivered at once instead, nested into the handler that blocks
+    /// it, it would run in the wrong order under the wrong mask, and (on the alternate stack)
+    /// with its frame where the other one's is.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn deliver_recorded(
+        &mut self,
+        abi: &AbiInfo,
+        regs: &mut dyn GuestRegs,
+        mem: &mut dyn GuestMm,
+        sig: i32,
+        info: &[u8; 128],
+        strace: bool,
+        blocked_here: &mut u64,
+    ) -> Delivered {
+        let bit = 1u64 << (sig - 1);
+        if *blocked_here & bit != 0 {
+            requeue(sig, info);
+            return Delivered::NotNow;
+        }
+        let act = self.action(sig);
+        let delivered = self.deliver(abi, regs, mem, sig, info, strace);
+        if delivered == Delivered::Entered {
+            *blocked_here |= act.mask | if act.flags & SA_NODEFER == 0 { bit } else { 0 };
+        }
+        delivered
+    }
+
     /// Delivers `sig` to the guest's handler (see the module documentation): builds the frame
     /// on the right stack with the mask before delivery, then blocks the handler's mask (and
     /// `sig` unless SA_NODEFER) and resets the disposition for SA_RESETHAND.
@@ -364,8 +412,16 @@ impl SignalState {
         };
         let thread_altstack = super::thread::altstack();
         let altstack = thread_altstack.unwrap_or((0, SS_DISABLE, 0));
+        // A handler that is already on the alternate stack (a signal delivered while another
+        // one's handler runs there) gets its frame below the current one, as from the kernel:
+        // at the top again it would overwrite the frame of the handler it interrupts.
         let stack_top = match thread_altstack {
-            Some((sp, _, size)) if act.flags & SA_ONSTACK != 0 => Some(sp + size),
+            Some((sp, _, size))
+                if act.flags & SA_ONSTACK != 0
+                    && !on_altstack(regs.signal_stack_pointer(), thread_altstack) =>
+            {
+                Some(sp + size)
+            }
             _ => None,
         };
         let d = SignalDelivery {
@@ -443,8 +499,17 @@ impl SignalState {
 
     /// sigaltstack(ss, old_ss), recorded. `stack_t` is (void *ss_sp; int ss_flags; size_t
     /// ss_size) on both ABIs: 24 bytes.
+    /// The reported flags are the kernel's: SS_DISABLE, or SS_ONSTACK while the stack pointer
+    /// is on it (then it cannot be changed: EPERM), with SS_AUTODISARM as set.
     fn sigaltstack(&mut self, cx: &mut Ctx, a: [u64; 6]) -> Action {
-        let (sp, flags, size) = super::thread::altstack().unwrap_or((0, SS_DISABLE, 0));
+        let current = super::thread::altstack();
+        let on_stack = on_altstack(cx.regs.stack_pointer(), current);
+        let (sp, flags, size) = match current {
+            Some((sp, flags, size)) => {
+                (sp, if on_stack { SS_ONSTACK } else { 0 } | (flags & SS_AUTODISARM as i32), size)
+            }
+            None => (0, SS_DISABLE, 0),
+        };
         let old = {
             let mut b = [0u8; 24];
             b[..8].copy_from_slice(&sp.to_le_bytes());
@@ -457,6 +522,9 @@ impl SignalState {
                 Ok(b) => b,
                 Err(e) => return err(e),
             };
+            if on_stack {
+                return err(libc::EPERM);
+            }
             let new_sp = u64::from_le_bytes(b[..8].try_into().unwrap());
             let new_flags = i32::from_le_bytes(b[8..12].try_into().unwrap());
             let new_size = u64::from_le_bytes(b[16..].try_into().unwrap());

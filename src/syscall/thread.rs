@@ -14,6 +14,7 @@ use super::memory::{compare_exchange_u32, read_bytes, write_bytes};
 use super::{err, host, Action, Ctx, Sysno};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 thread_local! {
     /// set_tid_address / CLONE_CHILD_CLEARTID: the guest word cleared at this thread's exit.
@@ -40,6 +41,19 @@ pub fn set_in_vfork_child(running: bool) {
 
 /// Guest threads alive in this process (the main thread included).
 static LIVE_THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Every guest thread's robust list head, with its tid: the process's end (exit_group, or
+/// exit of the last thread) walks them all, as the kernel walks each thread's list while the
+/// thread group dies. Changed only under the world's lock (the syscall layer's).
+static ROBUST_HEADS: Mutex<Vec<(u32, u64)>> = Mutex::new(Vec::new());
+
+fn robust_heads() -> std::sync::MutexGuard<'static, Vec<(u32, u64)>> {
+    ROBUST_HEADS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn gettid() -> u32 {
+    host::call(Sysno::gettid, [0; 6]) as u32
+}
 
 /// The clone flags that make a thread, all required (the kernel refuses CLONE_THREAD without
 /// CLONE_SIGHAND, and CLONE_SIGHAND without CLONE_VM); xlate's host threads also share the
@@ -132,9 +146,15 @@ pub fn thread_not_created() {
     LIVE_THREADS.fetch_sub(1, Ordering::AcqRel);
 }
 
-/// In a forked child: only the calling thread exists.
+/// In a forked child: only the calling thread exists (its robust list too).
 pub fn after_fork_child() {
     LIVE_THREADS.store(1, Ordering::Release);
+    let (head, len) = robust_list();
+    let mut heads = robust_heads();
+    heads.clear();
+    if head != 0 && len == ROBUST_HEAD_SIZE {
+        heads.push((gettid(), head));
+    }
 }
 
 /// exit of one thread: the process ends if it is the last one (exit_group then), else this
@@ -144,14 +164,19 @@ pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     loop {
         // (A vfork child is a process of one thread; the count is its parent's.)
         if live <= 1 || in_vfork_child() {
-            return Action::Exit(status);
+            return exit_group(cx, status);
         }
         match LIVE_THREADS.compare_exchange(live, live - 1, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => break,
             Err(now) => live = now,
         }
     }
-    release_robust_list(cx);
+    let tid = gettid();
+    robust_heads().retain(|&(t, _)| t != tid);
+    let (head, len) = robust_list();
+    if len == ROBUST_HEAD_SIZE {
+        release_robust_list(cx, head, tid);
+    }
     let addr = CLEAR_CHILD_TID.with(|c| c.replace(0));
     if addr != 0 && write_bytes(&*cx.mem, addr, &0u32.to_le_bytes()).is_ok() {
         // FUTEX_WAKE (shared, as the kernel's own wake at thread exit) of one waiter.
@@ -160,6 +185,24 @@ pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     Action::ExitThread(status)
 }
 
+/// exit_group (and exit of the last thread): the process ends; first every thread's robust
+/// list is walked for it, as the kernel does for each thread of the dying group (this
+/// matters for a process-shared robust mutex that another process waits for). Not in a
+/// vfork child, whose robust list is the kernel's empty one: the records are its parent's.
+/// Not done: the walk when the process dies by a signal, or when execve ends the other
+/// threads.
+pub(crate) fn exit_group(cx: &mut Ctx, status: i32) -> Action {
+    if !in_vfork_child() {
+        let heads = std::mem::take(&mut *robust_heads());
+        for (tid, head) in heads {
+            release_robust_list(cx, head, tid);
+        }
+    }
+    Action::Exit(status)
+}
+
+/// sizeof(struct robust_list_head) on both 64-bit ABIs.
+const ROBUST_HEAD_SIZE: u64 = 24;
 /// The most entries of a robust list the kernel walks (ROBUST_LIST_LIMIT), so that a
 /// circular list cannot hold it forever.
 const ROBUST_LIST_LIMIT: usize = 2048;
@@ -173,11 +216,10 @@ const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// still owns is marked FUTEX_OWNER_DIED and one waiter is woken, so that the next
 /// pthread_mutex_lock of a robust mutex returns EOWNERDEAD instead of waiting forever. The
 /// list (struct robust_list_head: next, futex_offset, list_op_pending; the same on both
-/// 64-bit ABIs) is the guest's, kept by xlate (see `set_robust_list`), so xlate walks it. A bad
-/// pointer ends the walk, as in the kernel.
-fn release_robust_list(cx: &Ctx) {
-    let (head, len) = robust_list();
-    if head == 0 || len != 24 {
+/// 64-bit ABIs) at `head` of thread `tid` is the guest's, kept by xlate (see
+/// `set_robust_list`), so xlate walks it. A bad pointer ends the walk, as in the kernel.
+fn release_robust_list(cx: &Ctx, head: u64, tid: u32) {
+    if head == 0 {
         return;
     }
     let read_u64 = |addr: u64| {
@@ -188,7 +230,6 @@ fn release_robust_list(cx: &Ctx) {
     else {
         return;
     };
-    let tid = host::call(Sysno::gettid, [0; 6]) as u32;
     // Bit 0 of an entry pointer marks a priority-inheritance futex.
     for _ in 0..ROBUST_LIST_LIMIT {
         if entry == head {
@@ -253,6 +294,16 @@ pub(crate) fn robust_list() -> (u64, u64) {
 
 pub(crate) fn set_robust_list(list: (u64, u64)) {
     ROBUST_LIST.with(|c| c.set(list));
+    // A vfork child's records are its parent thread's (shared thread-locals): not listed.
+    if in_vfork_child() {
+        return;
+    }
+    let tid = gettid();
+    let mut heads = robust_heads();
+    heads.retain(|&(t, _)| t != tid);
+    if list.0 != 0 && list.1 == ROBUST_HEAD_SIZE {
+        heads.push((tid, list.0));
+    }
 }
 
 pub(crate) fn altstack() -> Option<(u64, i32, u64)> {

@@ -33,6 +33,9 @@ use abi::*;
 use dynasmrt::aarch64::Aarch64Relocation;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
 
+/// The host register (`x` number) that holds the guest state pointer in translated code.
+pub const STATE_REGISTER: u8 = abi::STATE;
+
 type Asm = VecAssembler<Aarch64Relocation>;
 
 /// The AArch64 backend. It owns the addresses of its fixed code in the cache.

@@ -41,6 +41,9 @@ use abi::{FixedCode, HostLoc};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, VecAssembler};
 
+/// The host register (x86 numbering) that holds the guest state pointer in translated code.
+pub const STATE_REGISTER: u8 = abi::STATE;
+
 /// The assembler every emitter writes into: a byte vector assembled for the address where
 /// the bytes will run in the code cache's executable view.
 type Asm = VecAssembler<X64Relocation>;

@@ -9,9 +9,12 @@
 //! other case runs element by element exactly as the CPU does (overlapping forward copies
 //! replicate, as on hardware).
 //!
-//! A fault in the middle of a rep (an unmapped page) is delivered as SIGSEGV at the
-//! instruction; the registers are then not updated for the elements already done, which only a
-//! guest SIGSEGV handler could observe.
+//! A fault (an unmapped page) is delivered as SIGSEGV at the instruction, to a guest handler
+//! too (the runtime finds the helper's call site: `runtime::signals`), with the state as at
+//! the instruction's start: the helper writes registers and flags only after its last memory
+//! access. In the middle of a rep that differs from the hardware, whose registers show the
+//! elements already done; only a guest SIGSEGV handler could observe it, and a restart
+//! redoes those elements.
 
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::reg;
@@ -198,19 +201,21 @@ pub extern "C" fn string_helper(state: *mut u8, sel: u64, _: u64, _: u64, _: u64
                 }
             }
             StrOp::Lods => {
+                let mut rax = st.gpr[reg::RAX];
                 while count != 0 {
                     let v = load(si, size);
-                    let rax = &mut st.gpr[reg::RAX];
-                    *rax = match size {
+                    rax = match size {
                         4 => v,
                         8 => v,
-                        _ => (*rax & !mask) | v,
+                        _ => (rax & !mask) | v,
                     };
                     si = si.wrapping_add(step);
                     count -= 1;
                 }
+                st.gpr[reg::RAX] = rax;
             }
             StrOp::Cmps | StrOp::Scas => {
+                let mut compared = None;
                 while count != 0 {
                     let (a, b) = if op == StrOp::Cmps {
                         let a = load(si, size);
@@ -221,11 +226,14 @@ pub extern "C" fn string_helper(state: *mut u8, sel: u64, _: u64, _: u64, _: u64
                     };
                     di = di.wrapping_add(step);
                     count -= 1;
-                    set_sub_flags(st, a, b, size);
+                    compared = Some((a, b));
                     // repe stops on a difference, repne on equality.
                     if (rep == REP && a != b) || (rep == REPNE && a == b) {
                         break;
                     }
+                }
+                if let Some((a, b)) = compared {
+                    set_sub_flags(st, a, b, size);
                 }
             }
         }
