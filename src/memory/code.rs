@@ -11,6 +11,12 @@ pub trait CodeSource {
     /// read (fewer than `buf.len()` when the executable mapping ends, zero if `addr` is not
     /// executable guest memory).
     fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize;
+    /// Whether `addr` is mapped guest memory at all (executable or not): a fetch there that
+    /// fails is an access error (SEGV_ACCERR), not a missing mapping (SEGV_MAPERR).
+    fn is_mapped(&self, _addr: GuestAddr) -> bool {
+        false
+    }
+
     /// [`Self::read_code`] without write-protecting what is read (for a translation that
     /// runs once and is not kept: see [`Unprotected`]).
     fn read_code_unprotected(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
@@ -26,6 +32,10 @@ pub struct Unprotected<'a>(pub &'a dyn CodeSource);
 impl CodeSource for Unprotected<'_> {
     fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
         self.0.read_code_unprotected(addr, buf)
+    }
+
+    fn is_mapped(&self, addr: GuestAddr) -> bool {
+        self.0.is_mapped(addr)
     }
 }
 
@@ -50,6 +60,10 @@ impl CodeSource for SliceCode<'_> {
 }
 
 impl CodeSource for GuestMemory {
+    fn is_mapped(&self, addr: GuestAddr) -> bool {
+        self.region_at(addr.0).is_some()
+    }
+
     /// Reads from guest memory that is mapped with guest `PROT_EXEC`, across adjacent
     /// executable mappings; stops at the first byte that is not.
     fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {

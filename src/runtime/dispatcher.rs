@@ -275,6 +275,11 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 };
                 // The state is as of the start of that instruction (ir::opt keeps it so).
                 G::set_pc(state, pc);
+                let si_code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
+                let guest_view = (si_code == crate::guest::si_code::SI_KERNEL)
+                    .then(|| G::kernel_fault_signal(state, env.code(), pc))
+                    .flatten();
+                let (sig, info) = guest_view.map_or((sig, info), |f| (f.sig, f.siginfo()));
                 if let Some(outcome) = env.deliver_fault(state, sig, &info) {
                     return (outcome, w);
                 }

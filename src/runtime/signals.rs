@@ -190,12 +190,18 @@ pub enum Response {
 
 /// `in_code_cache`: the host PC is in translated code (not in a helper it called), where the
 /// state is precise at every instruction that can fault (see `ir::opt`).
-pub fn respond(origin: Origin, guest_handler: u64, in_code_cache: bool) -> Response {
+///
+/// `kernel_fault`: the host raised it with SI_KERNEL (an x86-64 host's #GP or #SS), which says
+/// which signal the *host* instruction got; the dispatcher works out the guest's from the guest
+/// instruction (`Guest::kernel_fault_signal`), so it goes there even without a guest handler.
+pub fn respond(origin: Origin, guest_handler: u64, in_code_cache: bool, kernel_fault: bool) -> Response {
     match origin {
         Origin::Sent if guest_handler == SIG_IGN => Response::Ignore,
         Origin::Sent if guest_handler > SIG_IGN => Response::Pend,
         Origin::Sent => Response::ResendWithDefault,
-        Origin::GuestFault if guest_handler > SIG_IGN && in_code_cache => Response::FaultExit,
+        Origin::GuestFault if (guest_handler > SIG_IGN || kernel_fault) && in_code_cache => {
+            Response::FaultExit
+        }
         Origin::GuestFault => Response::RefaultWithDefault,
         Origin::XlateBug => Response::ReportBug,
     }
@@ -297,7 +303,8 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     }
     let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.with(|f| f.load(Ordering::Relaxed)));
     let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
-    match respond(origin, guest_handler(sig), in_cache && fault_exit != 0) {
+    let kernel_fault = si_code == 0x80; // SI_KERNEL
+    match respond(origin, guest_handler(sig), in_cache && fault_exit != 0, kernel_fault) {
         Response::Ignore => {}
         Response::FaultExit => {
             FAULT.with(|f| {
@@ -503,9 +510,9 @@ mod tests {
             assert_eq!(classify(code, false, false), Origin::Sent);
             assert_eq!(classify(code, true, true), Origin::Sent);
         }
-        assert_eq!(respond(Origin::Sent, SIG_IGN, true), Response::Ignore);
-        assert_eq!(respond(Origin::Sent, SIG_DFL, true), Response::ResendWithDefault);
-        assert_eq!(respond(Origin::Sent, 0x401000, true), Response::Pend);
+        assert_eq!(respond(Origin::Sent, SIG_IGN, true, false), Response::Ignore);
+        assert_eq!(respond(Origin::Sent, SIG_DFL, true, false), Response::ResendWithDefault);
+        assert_eq!(respond(Origin::Sent, 0x401000, true, false), Response::Pend);
     }
 
     #[test]
@@ -515,13 +522,17 @@ mod tests {
         assert_eq!(classify(SEGV_MAPERR, false, true), Origin::GuestFault, "helper for the guest");
         assert_eq!(classify(SEGV_MAPERR, false, false), Origin::XlateBug);
         // A fault cannot be ignored, not even by a guest that ignores the signal.
-        assert_eq!(respond(Origin::GuestFault, SIG_IGN, true), Response::RefaultWithDefault);
-        assert_eq!(respond(Origin::XlateBug, SIG_IGN, true), Response::ReportBug);
+        assert_eq!(respond(Origin::GuestFault, SIG_IGN, true, false), Response::RefaultWithDefault);
+        assert_eq!(respond(Origin::XlateBug, SIG_IGN, true, false), Response::ReportBug);
         // A handled fault in translated code goes to the guest's handler; in a helper it
         // still takes the default action (its guest PC is not recovered).
-        assert_eq!(respond(Origin::GuestFault, 0x401000, true), Response::FaultExit);
-        assert_eq!(respond(Origin::GuestFault, 0x401000, false), Response::RefaultWithDefault);
-        assert_eq!(respond(Origin::XlateBug, 0x401000, false), Response::ReportBug);
+        assert_eq!(respond(Origin::GuestFault, 0x401000, true, false), Response::FaultExit);
+        assert_eq!(respond(Origin::GuestFault, 0x401000, false, false), Response::RefaultWithDefault);
+        assert_eq!(respond(Origin::XlateBug, 0x401000, false, false), Response::ReportBug);
+        // A host #GP/#SS (SI_KERNEL) in translated code goes to the dispatcher, which gives
+        // the guest's signal, handler or not.
+        assert_eq!(respond(Origin::GuestFault, SIG_DFL, true, true), Response::FaultExit);
+        assert_eq!(respond(Origin::GuestFault, SIG_DFL, false, true), Response::RefaultWithDefault);
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod abi;
 mod alu;
 mod exits;
 mod fp;
+mod lanes;
 mod mem;
 mod profile;
 #[cfg(all(test, target_arch = "aarch64"))]
@@ -132,7 +133,14 @@ impl Backend for Aarch64Backend {
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
-        let mut e = Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table };
+        let mut consts = vec![None; block.temps as usize];
+        for op in &block.ops {
+            if let Op::Const { dst, value } = op {
+                consts[dst.0 as usize] = Some(*value);
+            }
+        }
+        let mut e =
+            Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table, consts };
         let signal_exit = crate::backend::needs_signal_check(block).then(|| e.signal_check());
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
@@ -218,6 +226,9 @@ struct Emitter {
     exit_path: usize,
     /// Address of the code cache's jump table (see `crate::cache::jump_table`).
     jump_table: usize,
+    /// The value of each temporary an `Op::Const` defines (so an op can take it as an
+    /// immediate).
+    consts: Vec<Option<u64>>,
 }
 
 impl Emitter {

@@ -316,6 +316,7 @@ fn trap_ends_the_run_with_its_signal_and_keeps_its_message() {
         (TrapKind::GeneralProtection, libc::SIGSEGV),
         (TrapKind::MisalignedPc, libc::SIGBUS),
         (TrapKind::CodeFetch, libc::SIGSEGV),
+        (TrapKind::CodeFetchDenied, libc::SIGSEGV),
     ] {
         let code = ToyCode::new(&[[JUMP, 2], [TRAP, kind.index() as u8]]);
         let mut d = dispatcher(1 << 20);
