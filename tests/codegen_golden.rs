@@ -131,6 +131,14 @@ fn x86_sse() -> Vec<Case> {
         x86("movsd xmm0, [rax]", &[0xf2, 0x0f, 0x10, 0x00]),
         x86("movsd [rax], xmm0", &[0xf2, 0x0f, 0x11, 0x00]),
         x86("paddd xmm0, xmm1", &[0x66, 0x0f, 0xfe, 0xc1]),
+        x86(
+            "pshufd xmm0, xmm1, 0x1b; paddd xmm0, xmm2; pcmpeqb xmm0, xmm3",
+            &[0x66, 0x0f, 0x70, 0xc1, 0x1b, 0x66, 0x0f, 0xfe, 0xc2, 0x66, 0x0f, 0x74, 0xc3],
+        ),
+        x86(
+            "pslld xmm1, 25; psrld xmm0, 7; por xmm0, xmm1 (rotate)",
+            &[0x66, 0x0f, 0x72, 0xf1, 0x19, 0x66, 0x0f, 0x72, 0xd0, 0x07, 0x66, 0x0f, 0xeb, 0xc1],
+        ),
         x86("movdqa xmm0, xmm1", &[0x66, 0x0f, 0x6f, 0xc1]),
         x86("movdqa xmm0, [rax]", &[0x66, 0x0f, 0x6f, 0x00]),
     ]
@@ -170,6 +178,8 @@ fn a64_cases() -> Vec<Case> {
         a64("lsl x0, x1, #3", &[0xd37d_f020]),
         a64("csel x0, x1, x2, eq", &[0x9a82_0020]),
         a64("fadd d0, d1, d2", &[0x1e62_2820]),
+        a64("add v0.4s, v1.4s, v2.4s; cmeq v0.16b, v1.16b, v2.16b", &[0x4ea2_8420, 0x6e22_8c20]),
+        a64("ushr v3.4s, v0.4s, #7; zip1 v0.16b, v1.16b, v2.16b", &[0x6f39_0403, 0x4e02_3820]),
         a64("ldaxr x0, [x1]", &[0xc85f_fc20]),
         a64("stlxr w2, x0, [x1]", &[0xc802_fc20]),
         a64("ldar x0, [x1]", &[0xc8df_fc20]),

@@ -71,7 +71,12 @@ int main(int argc, char **argv) {
     int was = setfsgid(0);
     printf("setfsgid(0) was %d, now %d\n", was, setfsgid(-1));
     report("chroot", chroot("/"));
+    report("pivot_root", (int)syscall(SYS_pivot_root, "/", "/"));
     caps("after the drop");
+    /* Asking for every capability back: the permitted set is empty now. */
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct all[2] = {{~0u, ~0u, 0}, {~0u, ~0u, 0}};
+    report("capset", (int)syscall(SYS_capset, &h, all));
     return 0;
 }
 "#;
@@ -89,6 +94,7 @@ const IPC: &str = r#"
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(void) {
@@ -109,6 +115,12 @@ int main(void) {
     struct sembuf up = {1, 3, 0};
     r = semop(sem, &up, 1);
     printf("semop: %d value %d\n", r, semctl(sem, 1, GETVAL));
+    struct sembuf down = {1, -3, 0}, more = {1, -1, 0};
+    struct timespec brief = {0, 1000000};
+    r = semtimedop(sem, &down, 1, &brief);
+    printf("semtimedop: %d value %d\n", r, semctl(sem, 1, GETVAL));
+    r = semtimedop(sem, &more, 1, &brief);
+    printf("semtimedop on 0: %d %s\n", r, r < 0 ? strerror(errno) : "");
     printf("sem rmid: %d\n", semctl(sem, 0, IPC_RMID));
 
     int msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
@@ -306,6 +318,8 @@ fn privilege_drop_matches_the_oracles() {
         assert!(out.contains("open after the drop: Permission denied\n"), "{out}");
         assert!(out.contains("setuid(0): -1 Operation not permitted\n"), "{out}");
         assert!(out.contains("chroot: -1 Operation not permitted\n"), "{out}");
+        assert!(out.contains("pivot_root: -1 Operation not permitted\n"), "{out}");
+        assert!(out.contains("capset: -1 Operation not permitted\n"), "{out}");
     }
 }
 
@@ -317,6 +331,8 @@ fn sysv_and_posix_ipc_match_the_oracles() {
         assert!(out.contains("shmdt again: -1 Invalid argument\n"), "{out}");
         assert!(out.contains("semop: 0 value 3\n"), "{out}");
         assert!(out.contains("mq_receive: 7 queued prio 5\n"), "{out}");
+        assert!(out.contains("semtimedop: 0 value 0\n"), "{out}");
+        assert!(out.contains("semtimedop on 0: -1 Resource temporarily unavailable\n"), "{out}");
     }
 }
 

@@ -304,3 +304,32 @@ fn errno_and_signal_numbers_agree_between_abis() {
         assert_eq!(xv, gs.get(name), "{name}");
     }
 }
+
+/// The ia32 calls of `int 0x80` (`syscall::abi::ia32`): each row's number is the kernel's for
+/// that call in asm/unistd_32.h (the uid/gid getters are its 32-bit-id forms, getuid32 and
+/// friends), and each names a call the x86-64 table has, which runs it.
+#[test]
+fn ia32_int80_table_matches_kernel_header() {
+    use xlate::syscall::abi::ia32;
+    let Some(text) = read("/usr/include/x86_64-linux-gnu/asm/unistd_32.h") else { return };
+    let kernel = parse_defines(&text, &[]);
+    let mut bad = Vec::new();
+    for &(nr, sys) in ia32::ENTRIES {
+        let name = match sys.name() {
+            n @ ("getuid" | "getgid" | "geteuid" | "getegid") => format!("{n}32"),
+            n => n.to_string(),
+        };
+        if kernel.get(&name) != Some(&nr) {
+            bad.push(format!("{name}: ours {nr}, kernel {:?}", kernel.get(&name)));
+        }
+        let x86 = ia32::x86_64_number(nr);
+        if x86_64::TABLE.sysno(x86) != Some(sys) {
+            bad.push(format!("{name}: no x86-64 number"));
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+    // Everything else is refused: marked so that no table knows it.
+    let refused = ia32::x86_64_number(500);
+    assert_ne!(refused & ia32::REFUSED, 0);
+    assert_eq!(x86_64::TABLE.sysno(refused), None);
+}

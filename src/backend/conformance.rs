@@ -1,12 +1,14 @@
 //! The conformance suite every host backend must pass: compiled code against the IR
-//! interpreter on the same state and memory. Each backend's tests call [`run_all`].
+//! interpreter on the same state and memory. Each backend's tests call [`run_all`] and
+//! [`lane_ops_match_the_interpreter`].
 
 use super::{Backend, ChainSite};
 use crate::cache::CodeCache;
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::testgen::{random_block, Layout, Rng};
 use crate::ir::{
-    interp, BinOp, Builder, CmpOp, Exit, FpOp, FpPrec, FpResult, FpRule, GuestAddr, RmwOp, StateOffset, Width,
+    interp, BinOp, Builder, CmpOp, Exit, FpOp, FpPrec, FpResult, FpRule, GuestAddr, LaneOp, RmwOp,
+    StateOffset, Width,
 };
 
 /// Number of random blocks; `XLATE_BACKEND_CASES` overrides it.
@@ -22,6 +24,94 @@ pub fn run_all<B: Backend>() {
     entry_counters_count_every_entry::<B>();
     a_raised_signal_flag_stops_a_chained_loop::<B>();
     fp_ops_match_the_interpreter::<B>();
+}
+
+/// A 64-bit value whose `lane`-bit lanes are each an edge of the lane's range (0, 1, -1, the
+/// signed minimum and maximum, their neighbours) or random.
+fn edge_lanes(rng: &mut Rng, lane: Width) -> u64 {
+    let (bits, m) = (lane.bits(), lane.mask());
+    let edges = [0, 1, 2, m, m - 1, m >> 1, (m >> 1) + 1, (m >> 1) - 1, (m >> 1) + 2];
+    (0..64 / bits).fold(0, |acc, i| {
+        let v = if rng.below(3) == 0 { rng.next_u64() } else { rng.pick(&edges) };
+        acc | (v & m) << (i * bits)
+    })
+}
+
+/// Every lane op and lane width on edge and random lanes: the compiled value equals the
+/// interpreter's (the definition, `ir::lanes::eval`). Operands come from the state; shift
+/// counts both from the state and as constants (which backends may encode as immediates),
+/// below, at and past the lane width.
+pub fn lane_ops_match_the_interpreter<B: Backend>() {
+    let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    let mut rng = Rng::new(17);
+    let at = |i: u32| StateOffset(header::SIZE + 8 * i);
+    for op in LaneOp::ALL {
+        for &lane in op.lanes() {
+            let shift = matches!(op, LaneOp::Shl | LaneOp::Lshr | LaneOp::Ashr);
+            let lw = lane.bits() as u64;
+            let counts = [0, 1, lw - 1, lw, lw + 1, 63, 64, 255, 256, 1 << 40, u64::MAX];
+            for _ in 0..32 {
+                // Eight operand pairs per block; for shifts, also each constant count.
+                let mut b = Builder::new();
+                b.guest_insn(GuestAddr(0x1000), 4);
+                let mut outs = Vec::new();
+                for pair in 0..8 {
+                    let x = b.load_state(at(2 * pair), Width::W64);
+                    let y = b.load_state(at(2 * pair + 1), Width::W64);
+                    outs.push((b.lanes(op, lane, x, y), pair, None));
+                    if shift {
+                        let c = b.constant(counts[pair as usize]);
+                        outs.push((b.lanes(op, lane, x, c), pair, Some(counts[pair as usize])));
+                    }
+                }
+                for (i, &(r, _, _)) in outs.iter().enumerate() {
+                    b.store_state(at(16 + i as u32), r, Width::W64);
+                }
+                let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
+                let words = (header::SIZE / 8 + 16) as usize + outs.len();
+                let mut state = vec![0u64; words];
+                for pair in 0..8 {
+                    let base = (header::SIZE / 8 + 2 * pair) as usize;
+                    state[base] = edge_lanes(&mut rng, lane);
+                    state[base + 1] = if shift && rng.below(2) == 0 {
+                        rng.pick(&counts)
+                    } else {
+                        edge_lanes(&mut rng, lane)
+                    };
+                }
+                let mut want = state.clone();
+                // SAFETY: the block touches only state words below `words`.
+                unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
+                let compiled = match backend.compile(&block, &mut cache) {
+                    Ok(c) => c,
+                    Err(_) => {
+                        cache.flush();
+                        backend.reset(&mut cache).expect("reset");
+                        backend.compile(&block, &mut cache).expect("compile after flush")
+                    }
+                };
+                let mut got = state.clone();
+                // SAFETY: as above; the block was just compiled into `cache` by `backend`.
+                unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
+                for (i, &(_, pair, constant)) in outs.iter().enumerate() {
+                    let w = (header::SIZE / 8 + 16) as usize + i;
+                    let base = (header::SIZE / 8 + 2 * pair) as usize;
+                    let b_value = constant.unwrap_or(state[base + 1]);
+                    assert_eq!(
+                        got[w],
+                        want[w],
+                        "{op:?} w{} of {:#x}, {b_value:#x} (constant: {}): got {:#x} want {:#x}",
+                        lane.bits(),
+                        state[base],
+                        constant.is_some(),
+                        got[w],
+                        want[w]
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Every floating-point op, format and result kind on special and random operands under

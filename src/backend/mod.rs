@@ -97,6 +97,10 @@ pub trait Backend: Sized {
     /// [`crate::ir::protocol::ExitReason::Chain`]) to jump straight to `target`.
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode);
 
+    /// Where the chain site jumps now (its exit stub until it is linked): what
+    /// [`Self::link`] restores when the target block is dropped.
+    fn chain_target(&self, cache: &CodeCache, site: ChainSite) -> HostCode;
+
     /// Emits the fixed code again after [`CodeCache::flush`].
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError>;
 

@@ -243,7 +243,7 @@ impl CodeCache {
 
     /// Forgets the blocks the caller removed from its [`super::BlockMap`]: translated code no
     /// longer finds them through the jump table. Their host code stays until the next flush,
-    /// unreachable. The caller has made sure no chain jumps into them.
+    /// unreachable. The caller has pointed the chains into them back at their stubs.
     pub fn retire(&mut self, blocks: &[(GuestAddr, BlockEntry)]) {
         for (pc, entry) in blocks {
             self.jump_table.remove(*pc, entry.code);

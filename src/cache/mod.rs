@@ -10,10 +10,10 @@
 //! of guest code that is not a range); [`BlockMap::remove_overlapping`] and
 //! [`CodeCache::retire`] drop the blocks whose guest bytes a changed range touches, leaving
 //! their host code in place but unreachable (no map entry, no jump-table entry). A block that
-//! other blocks jump to directly (a linked chain) cannot be dropped that way, because the
-//! chain sites would still jump into it: the caller flushes instead (see
-//! [`BlockMap::remove_overlapping`]). Either way the cache's [`CodeCache::generation`] moves
-//! on, so that a chain site or host address obtained before is known to be possibly dead.
+//! other blocks jump to directly (a linked chain) needs those chain sites pointed back at
+//! their exit stubs first, which the dispatcher does (it records every link). Either way the
+//! cache's [`CodeCache::generation`] moves on, so that a chain site or host address obtained
+//! before is known to be possibly dead.
 
 pub mod jump_table;
 mod memory;
@@ -80,9 +80,8 @@ impl BlockMap {
         }
     }
     /// Removes and returns the blocks whose translation depends on guest bytes in `range`
-    /// ([`BlockEntry::depends_on`]). If one of them has chains linked into it, the caller must
-    /// flush the whole cache: unlinking would need every such chain site restored to its exit
-    /// stub, which the backends do not offer (a flush undoes every link at once).
+    /// ([`BlockEntry::depends_on`]). The caller restores the chain sites linked into those
+    /// that have some (`chained_into`) to their exit stubs.
     pub fn remove_overlapping(&mut self, range: &Range<u64>) -> Vec<(GuestAddr, BlockEntry)> {
         let removed: Vec<(GuestAddr, BlockEntry)> =
             self.blocks.iter().filter(|(pc, e)| e.depends_on(**pc, range)).map(|(pc, e)| (*pc, *e)).collect();

@@ -33,6 +33,15 @@ pub fn unreadable_code_message(pc: u64) -> String {
     format!("{pc:#x}: the guest jumped to or ran into memory that is unmapped or not executable")
 }
 
+/// The trap for code at `pc` that cannot be fetched: an access error (SEGV_ACCERR) where
+/// `pc` is mapped but not executable, else a missing mapping (SEGV_MAPERR), as the kernel
+/// tells them apart; with the one-line message.
+pub fn unreadable_code_trap(code: &dyn CodeSource, pc: u64) -> crate::ir::Exit {
+    use crate::ir::{Exit, GuestAddr, TrapKind};
+    let kind = if code.is_mapped(GuestAddr(pc)) { TrapKind::CodeFetchDenied } else { TrapKind::CodeFetch };
+    Exit::Trap { kind, pc: GuestAddr(pc), message: Some(unreadable_code_message(pc)) }
+}
+
 /// A guest ISA's decoder and semantics.
 pub trait Frontend {
     /// Translates the basic block starting at `pc`. Never panics on guest bytes: an

@@ -57,6 +57,7 @@ impl Guest for Aarch64Guest {
             TrapKind::Breakpoint => (libc::SIGTRAP, TRAP_BRKPT),
             TrapKind::GeneralProtection => (libc::SIGSEGV, SI_KERNEL),
             TrapKind::CodeFetch => (libc::SIGSEGV, SEGV_MAPERR),
+            TrapKind::CodeFetchDenied => (libc::SIGSEGV, SEGV_ACCERR),
             TrapKind::MisalignedPc => (libc::SIGBUS, BUS_ADRALN),
         };
         SyncSignal { sig, code, addr: pc.0, pc }

@@ -19,6 +19,7 @@ pub mod x86_64;
 use crate::frontend::Frontend;
 use crate::ir::protocol::StateHeader;
 use crate::ir::{GuestAddr, TrapKind};
+use crate::memory::code::CodeSource;
 use crate::syscall::{AbiInfo, GuestAbi, GuestRegs};
 
 /// A guest ISA as the dispatcher and the syscall layer run it: its state struct, its frontend,
@@ -45,6 +46,17 @@ pub trait Guest: 'static {
     /// The signal the kernel raises for a trap of this kind at the guest instruction at `pc`
     /// (its si_code, si_addr, and the PC the handler sees), as Linux does on this ISA.
     fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal;
+    /// The signal for a memory access of the guest instruction at `pc` (state as of its
+    /// start) that the host reported with si_code SI_KERNEL (an x86-64 host's #GP or #SS,
+    /// which depend on the host instruction's registers, not the guest's); `None` keeps the
+    /// host's signal.
+    fn kernel_fault_signal(
+        _state: &Self::State,
+        _code: &dyn CodeSource,
+        _pc: GuestAddr,
+    ) -> Option<SyncSignal> {
+        None
+    }
 }
 
 /// A synchronous signal as the kernel raises it for a guest instruction: the signal, the

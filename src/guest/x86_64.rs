@@ -8,6 +8,7 @@ use crate::frontend::x86_64::state::{fxsave, reg};
 use crate::frontend::x86_64::{X86Frontend, X86State, CPUID_1_EDX, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::{GuestAddr, TrapKind};
+use crate::memory::code::CodeSource;
 use crate::syscall::abi::x86_64::{INFO as ABI, X86_64};
 use crate::syscall::signal::SignalDelivery;
 use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
@@ -70,8 +71,51 @@ impl Guest for X86_64Guest {
             }
             TrapKind::GeneralProtection => SyncSignal { sig: libc::SIGSEGV, code: SI_KERNEL, addr: 0, pc },
             TrapKind::CodeFetch => at(libc::SIGSEGV, SEGV_MAPERR),
+            TrapKind::CodeFetchDenied => at(libc::SIGSEGV, SEGV_ACCERR),
             TrapKind::MisalignedPc => at(libc::SIGBUS, BUS_ADRALN),
         }
+    }
+
+    /// A non-canonical address is #GP (SIGSEGV) unless the access goes through the stack
+    /// segment, which it does when its base register is rsp or rbp or it is an implicit stack
+    /// access (push, pop, call, ret, ...): #SS, SIGBUS (arch/x86/kernel/traps.c,
+    /// exc_stack_segment). Both with SI_KERNEL and no address.
+    fn kernel_fault_signal(state: &X86State, code: &dyn CodeSource, pc: GuestAddr) -> Option<SyncSignal> {
+        use iced_x86::{Decoder, DecoderOptions, OpKind, Register};
+        let mut bytes = [0u8; 15];
+        let n = code.read_code(pc, &mut bytes);
+        let insn = Decoder::with_ip(64, &bytes[..n], pc.0, DecoderOptions::NONE).decode();
+        if insn.is_invalid() {
+            return None;
+        }
+        let value = |r: Register| -> Option<u64> {
+            Some(match r {
+                Register::FS => state.fs_base,
+                Register::GS => state.gs_base,
+                Register::ES | Register::CS | Register::SS | Register::DS | Register::None => 0,
+                Register::RIP => insn.next_ip(),
+                r if r.is_gpr64() => state.gpr[r.number()],
+                r if r.is_gpr32() => state.gpr[r.number()] & 0xffff_ffff,
+                _ => return None,
+            })
+        };
+        let canonical = |a: u64| ((a as i64) << 16 >> 16) as u64 == a;
+        let memory_operand = (0..insn.op_count()).find(|&i| insn.op_kind(i) == OpKind::Memory);
+        let (address, stack) = if let Some(operand) = memory_operand {
+            let address = insn.virtual_address(operand, 0, |r, _, _| value(r))?;
+            let base = insn.memory_base();
+            (address, matches!(base, Register::RSP | Register::RBP | Register::ESP | Register::EBP))
+        } else if insn.stack_pointer_increment() != 0 {
+            let rsp = state.gpr[reg::RSP];
+            (rsp.wrapping_add(insn.stack_pointer_increment().min(0) as i64 as u64), true)
+        } else {
+            return None;
+        };
+        if canonical(address) {
+            return None;
+        }
+        let sig = if stack { libc::SIGBUS } else { libc::SIGSEGV };
+        Some(SyncSignal { sig, code: super::si_code::SI_KERNEL, addr: 0, pc })
     }
 }
 
@@ -151,28 +195,49 @@ const GDB_GPRS: [usize; 16] = [
 
 /// The x86-64 syscall convention: `syscall` with the number in rax, arguments in rdi, rsi,
 /// rdx, r10, r8, r9, the result in rax.
+/// `int 0x80` (see [`crate::syscall::abi::ia32`]): the 32-bit number in eax and arguments in
+/// ebx, ecx, edx, esi, edi, ebp, each truncated to 32 bits.
 impl GuestRegs for X86State {
     fn syscall_number(&self) -> u64 {
+        if self.ia32_syscall != 0 {
+            return crate::syscall::abi::ia32::x86_64_number(self.gpr[reg::RAX] as u32);
+        }
         self.gpr[reg::RAX]
     }
 
     fn syscall_args(&self) -> [u64; 6] {
         let g = &self.gpr;
+        if self.ia32_syscall != 0 {
+            return [reg::RBX, reg::RCX, reg::RDX, reg::RSI, reg::RDI, reg::RBP]
+                .map(|r| u64::from(g[r] as u32));
+        }
         [g[reg::RDI], g[reg::RSI], g[reg::RDX], g[reg::R10], g[reg::R8], g[reg::R9]]
     }
 
     /// The `syscall` instruction itself leaves the return address in rcx and RFLAGS in r11
     /// (Intel SDM, SYSCALL), and the kernel returns with them unchanged. User code always runs
-    /// with IF (bit 9) set, so r11 has it too.
+    /// with IF (bit 9) set, so r11 has it too. `int 0x80` changes only rax: the 32-bit
+    /// result, sign-extended.
     fn set_syscall_result(&mut self, value: u64) {
         const RFLAGS_IF: u64 = 1 << 9;
+        if self.ia32_syscall != 0 {
+            self.ia32_syscall = 0;
+            self.gpr[reg::RAX] = value as i32 as i64 as u64;
+            return;
+        }
         self.gpr[reg::RAX] = value;
         self.gpr[reg::RCX] = self.rip;
         self.gpr[reg::R11] = self.rflags() | RFLAGS_IF;
     }
 
-    /// `syscall` (2 bytes) wrote rcx and r11 even when the kernel restarts the call.
+    /// `syscall` (2 bytes) wrote rcx and r11 even when the kernel restarts the call; `int
+    /// 0x80` (2 bytes too) wrote nothing, and sets the ia32 mark again when it runs again.
     fn rewind_syscall(&mut self) {
+        if self.ia32_syscall != 0 {
+            self.ia32_syscall = 0;
+            self.rip -= 2;
+            return;
+        }
         let nr = self.gpr[reg::RAX];
         self.set_syscall_result(nr);
         self.rip -= 2;
@@ -316,4 +381,51 @@ mod frame {
     pub const USER_CS: u16 = 0x33;
     pub const USER_DS: u16 = 0x2b;
     pub const RFLAGS_IF: u64 = 1 << 9;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::code::SliceCode;
+
+    /// `int 0x80`'s registers: ia32 number and 32-bit arguments in, only rax out.
+    #[test]
+    fn ia32_syscall_registers() {
+        let mut st = X86State { ia32_syscall: 1, ..Default::default() };
+        st.gpr[reg::RAX] = 4; // ia32 write
+        st.gpr[reg::RBX] = 1 | 1 << 32;
+        st.gpr[reg::RCX] = 0x1234_5678_9abc;
+        st.gpr[reg::RDX] = 28;
+        st.gpr[reg::R11] = 11;
+        assert_eq!(st.syscall_number(), 1, "x86-64 write");
+        assert_eq!(st.syscall_args(), [1, 0x5678_9abc, 28, 0, 0, 0]);
+        st.set_syscall_result(-9i64 as u64);
+        assert_eq!(st.gpr[reg::RAX], -9i64 as u64);
+        assert_eq!((st.gpr[reg::RCX], st.gpr[reg::R11], st.ia32_syscall), (0x1234_5678_9abc, 11, 0));
+        st.ia32_syscall = 1;
+        st.gpr[reg::RAX] = 500;
+        assert_ne!(st.syscall_number() & crate::syscall::abi::ia32::REFUSED, 0);
+    }
+
+    /// A non-canonical address through rbp or rsp is #SS (SIGBUS), through another base #GP
+    /// (SIGSEGV); a canonical one keeps the host's signal.
+    #[test]
+    fn non_canonical_stack_accesses_are_sigbus() {
+        let signal = |code: &[u8], st: &X86State| {
+            let src = SliceCode { base: GuestAddr(0x1000), bytes: code };
+            X86_64Guest::kernel_fault_signal(st, &src, GuestAddr(0x1000)).map(|s| (s.sig, s.code, s.addr))
+        };
+        let mut st = X86State::default();
+        let bad = 0x8000_0000_0000_0000u64;
+        st.gpr[reg::RAX] = bad;
+        st.gpr[reg::RBP] = bad;
+        st.gpr[reg::RSP] = bad + 8;
+        let si_kernel = super::super::si_code::SI_KERNEL;
+        assert_eq!(signal(&[0x48, 0x8b, 0x00], &st), Some((libc::SIGSEGV, si_kernel, 0))); // mov rax, [rax]
+        assert_eq!(signal(&[0x48, 0x8b, 0x45, 0x08], &st), Some((libc::SIGBUS, si_kernel, 0))); // mov rax, [rbp+8]
+        assert_eq!(signal(&[0x48, 0x8b, 0x04, 0x24], &st), Some((libc::SIGBUS, si_kernel, 0))); // mov rax, [rsp]
+        assert_eq!(signal(&[0x50], &st), Some((libc::SIGBUS, si_kernel, 0))); // push rax
+        st.gpr[reg::RAX] = 0x1000;
+        assert_eq!(signal(&[0x48, 0x8b, 0x00], &st), None, "canonical: the host's signal stands");
+    }
 }

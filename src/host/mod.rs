@@ -6,10 +6,12 @@
 //! * [`icache`]: making freshly written code visible to instruction fetch;
 //! * [`syscall`]: issuing a raw system call, and fork(2) of xlate itself;
 //! * [`auxv`]: how the kernel started this process (binfmt_misc's preserve-argv[0] flag);
-//! * [`rusage`]: the CPU time this process has used.
+//! * [`rusage`]: the CPU time this process has used;
+//! * [`random`]: random bytes from the kernel (for the guest's rdrand/rdseed).
 
 pub mod atomic;
 pub mod auxv;
 pub mod icache;
+pub mod random;
 pub mod rusage;
 pub mod syscall;

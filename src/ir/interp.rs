@@ -106,26 +106,9 @@ pub fn eval_cmp(op: CmpOp, a: u64, b: u64, width: Width) -> u64 {
     r as u64
 }
 
-/// `a op b` lane by lane over `lane`-bit lanes of 64-bit values (see [`LaneOp`]).
+/// `a op b` over `lane`-bit lanes of 64-bit values: the definition is [`super::lanes::eval`].
 pub fn eval_lanes(op: LaneOp, lane: Width, a: u64, b: u64) -> u64 {
-    let bits = lane.bits();
-    let m = lane.mask();
-    let (max_u, max_s, min_s) = (m as i64, (m >> 1) as i64, -((m >> 1) as i64) - 1);
-    let mut r = 0u64;
-    for shift in (0..64).step_by(bits as usize) {
-        let (x, y) = ((a >> shift) & m, (b >> shift) & m);
-        let (sx, sy) = (sext(x, lane), sext(y, lane));
-        let v = match op {
-            LaneOp::Add => x.wrapping_add(y),
-            LaneOp::Sub => x.wrapping_sub(y),
-            LaneOp::AddSatU => (x as i64 + y as i64).min(max_u) as u64,
-            LaneOp::SubSatU => (x as i64 - y as i64).max(0) as u64,
-            LaneOp::AddSatS => (sx + sy).clamp(min_s, max_s) as u64,
-            LaneOp::SubSatS => (sx - sy).clamp(min_s, max_s) as u64,
-        };
-        r |= (v & m) << shift;
-    }
-    r
+    super::lanes::eval(op, lane, a, b)
 }
 
 /// The value or flags of a floating-point op (see [`Op::Fp`] and [`FpRule`]).

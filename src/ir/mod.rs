@@ -38,6 +38,7 @@
 pub mod builder;
 pub mod fp;
 pub mod interp;
+pub mod lanes;
 pub mod opt;
 pub mod print;
 pub mod protocol;
@@ -45,6 +46,7 @@ pub mod regalloc;
 pub mod testgen;
 
 pub use builder::Builder;
+pub use lanes::LaneOp;
 
 use std::fmt;
 
@@ -345,35 +347,6 @@ impl RmwOp {
     ];
 }
 
-/// Lane-wise integer operations on the lanes of a 64-bit value ([`Op::Lanes`]): one half of
-/// a 128-bit vector register.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum LaneOp {
-    /// Wrapping add and subtract.
-    Add,
-    Sub,
-    /// Saturating add and subtract, unsigned (clamped to `0 ..= MAX`) and signed
-    /// (`MIN ..= MAX` of the lane width). Lanes of 8 and 16 bits only.
-    AddSatU,
-    AddSatS,
-    SubSatU,
-    SubSatS,
-}
-
-impl LaneOp {
-    /// Every operation, for tests that cover them all.
-    pub const ALL: [LaneOp; 6] =
-        [LaneOp::Add, LaneOp::Sub, LaneOp::AddSatU, LaneOp::AddSatS, LaneOp::SubSatU, LaneOp::SubSatS];
-
-    /// Whether the op exists for lanes of `lane` bits (8, 16, 32; 64-bit lanes are [`BinOp`]).
-    pub fn has_lane(self, lane: Width) -> bool {
-        match self {
-            LaneOp::Add | LaneOp::Sub => lane != Width::W64,
-            _ => matches!(lane, Width::W8 | Width::W16),
-        }
-    }
-}
-
 /// Scalar floating-point operations ([`Op::Fp`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FpOp {
@@ -467,6 +440,9 @@ pub enum TrapKind {
     /// The instruction at `pc` cannot be fetched (unmapped or unreadable code): SIGSEGV with
     /// the fetch address, as the kernel reports an instruction abort / code page fault.
     CodeFetch,
+    /// The instruction at `pc` is in mapped guest memory without execute permission: SIGSEGV
+    /// SEGV_ACCERR with the fetch address.
+    CodeFetchDenied,
     /// A64 PC alignment fault: a branch to an address that is not a multiple of 4 (SIGBUS,
     /// BUS_ADRALN, as Linux delivers it).
     MisalignedPc,
@@ -488,8 +464,9 @@ pub enum Exit {
     /// The guest executes a system call; the syscall layer runs it and execution continues
     /// at `next`.
     Syscall { next: GuestAddr },
-    /// Guest code may have changed (e.g. A64 `IC IVAU`): the dispatcher drops every
-    /// translation, then execution continues at `next`.
+    /// Guest code may have changed (e.g. A64 `IC IVAU`): the dispatcher drops the
+    /// translations of guest code written since (every translation where it cannot know
+    /// what was written), then execution continues at `next`.
     Invalidate { next: GuestAddr },
     /// The guest instruction at `pc` traps. `message` (when present) is printed on stderr
     /// before the signal is raised, e.g. for an unimplemented instruction.

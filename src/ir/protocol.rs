@@ -130,6 +130,7 @@ impl TrapKind {
             GeneralProtection => 3,
             MisalignedPc => 4,
             CodeFetch => 5,
+            CodeFetchDenied => 6,
         }
     }
     pub fn from_index(i: u64) -> Option<Self> {
@@ -141,6 +142,7 @@ impl TrapKind {
             3 => GeneralProtection,
             4 => MisalignedPc,
             5 => CodeFetch,
+            6 => CodeFetchDenied,
             _ => return None,
         })
     }
@@ -151,7 +153,7 @@ impl TrapKind {
             IllegalInstruction => libc::SIGILL,
             DivideError => libc::SIGFPE,
             Breakpoint => libc::SIGTRAP,
-            GeneralProtection | CodeFetch => libc::SIGSEGV,
+            GeneralProtection | CodeFetch | CodeFetchDenied => libc::SIGSEGV,
             MisalignedPc => libc::SIGBUS,
         }
     }

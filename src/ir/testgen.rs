@@ -243,13 +243,14 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
             }
             15 => {
                 let op = rng.pick(&LaneOp::ALL);
-                let lane = if op.has_lane(Width::W32) {
-                    rng.pick(&[Width::W8, Width::W16, Width::W32])
-                } else {
-                    rng.pick(&[Width::W8, Width::W16])
-                };
+                let lane = rng.pick(op.lanes());
                 let x = operand(&mut b, rng, &mut temps);
-                let y = operand(&mut b, rng, &mut temps);
+                // Shift counts mostly within the lane, sometimes at or past its width.
+                let y = if matches!(op, LaneOp::Shl | LaneOp::Lshr | LaneOp::Ashr) && rng.below(2) == 0 {
+                    b.constant(rng.below(lane.bits() as u64 + 2))
+                } else {
+                    operand(&mut b, rng, &mut temps)
+                };
                 Some(b.lanes(op, lane, x, y))
             }
             14 => {

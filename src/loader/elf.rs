@@ -1,11 +1,18 @@
 //! ELF parsing without side effects: [`parse`] checks that a file is an ELF64 little-endian
-//! x86-64 or AArch64 executable (or dynamic loader) and describes what to map. It never panics on
-//! any input (a fuzz-style test feeds it truncated and corrupted headers).
+//! x86-64 or AArch64 executable (or dynamic loader) and describes what to map. It reads only
+//! the headers it needs through [`FileBytes`] (the ELF header, the program header table and
+//! PT_INTERP), never the segments, and it never panics on any input (a fuzz-style test feeds
+//! it truncated and corrupted headers).
+//!
+//! Its checks are the ones Linux's `load_elf_binary` makes before the point of no return
+//! (which fail the execve with ENOEXEC); the checks the kernel makes while mapping (after it)
+//! are the loader's.
 
 use super::error::LoadErrorKind;
 use super::GuestArch;
 use crate::memory::PAGE_SIZE;
 use object::elf;
+use object::pod;
 use object::read::elf::{FileHeader, ProgramHeader};
 use object::LittleEndian as LE;
 
@@ -33,7 +40,8 @@ pub struct Segment {
 
 impl Segment {
     pub fn end(&self) -> u64 {
-        // Checked in `parse`: cannot overflow.
+        // The loader maps nothing when a segment lies outside the address space
+        // (`ElfImage::unmappable`), so this cannot overflow where it is used.
         self.vaddr + self.memsz
     }
 }
@@ -54,6 +62,9 @@ pub struct ElfImage {
     pub exec_stack: bool,
     /// PT_INTERP: the dynamic loader the program asks for (up to its NUL), if any.
     pub interpreter: Option<Vec<u8>>,
+    /// The first PT_LOAD Linux could not map (it kills the process after the point of no
+    /// return; the loader reports this after every check that fails the execve itself).
+    pub unmappable: Option<LoadErrorKind>,
 }
 
 /// Size of `ProgramHeader64`, also `AT_PHENT`.
@@ -73,10 +84,63 @@ fn prot_of(flags: u32) -> i32 {
     prot
 }
 
+/// Where [`parse_file`] reads an executable's headers from: the whole file in memory (for
+/// [`parse`], tests and the fuzzer) or an open file (the loader).
+pub trait FileBytes {
+    /// The file's size in bytes.
+    fn size(&self) -> u64;
+    /// Up to `len` bytes at `offset` (fewer at the end of the file); an errno on failure.
+    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, i32>;
+}
+
+impl FileBytes for [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, i32> {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.len());
+        Ok(self[start..start.saturating_add(len).min(self.len())].to_vec())
+    }
+}
+
+impl FileBytes for std::fs::File {
+    fn size(&self) -> u64 {
+        self.metadata().map_or(0, |m| m.len())
+    }
+    fn read_at(&self, offset: u64, len: usize) -> Result<Vec<u8>, i32> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = vec![0u8; len];
+        let mut got = 0;
+        while got < len {
+            match FileExt::read_at(self, &mut buf[got..], offset + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.raw_os_error().unwrap_or(libc::EIO)),
+            }
+        }
+        buf.truncate(got);
+        Ok(buf)
+    }
+}
+
+/// Linux's limit on the program header table (`load_elf_phdrs`: more is ENOEXEC).
+const MAX_PHDR_TABLE: u64 = 65536;
+/// Linux's limit on PT_INTERP (PATH_MAX; `load_elf_binary`: more, or fewer than 2 bytes, is
+/// ENOEXEC).
+const MAX_INTERP: u64 = 4096;
+
 /// Checks and describes an executable. `data` is the whole file.
 pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
-    let file_size = data.len() as u64;
+    parse_file(data)
+}
+
+/// Checks and describes an executable, reading only its headers from `file`.
+pub fn parse_file(file: &(impl FileBytes + ?Sized)) -> Result<ElfImage, LoadErrorKind> {
+    let file_size = file.size();
     let truncated = |what| LoadErrorKind::Truncated { what, file_size };
+    let io = LoadErrorKind::Io;
+    let data = file.read_at(0, std::mem::size_of::<elf::FileHeader64<LE>>()).map_err(io)?;
     if data.len() < 4 || data[..4] != elf::ELFMAG {
         return Err(LoadErrorKind::NotElf { script: data.starts_with(b"#!") });
     }
@@ -92,7 +156,7 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
     if data.len() < std::mem::size_of::<elf::FileHeader64<LE>>() {
         return Err(truncated("the ELF header"));
     }
-    let header = elf::FileHeader64::<LE>::parse(data)
+    let header = elf::FileHeader64::<LE>::parse(&*data)
         .map_err(|_| LoadErrorKind::BadHeader("unsupported ELF version"))?;
     let endian = LE;
 
@@ -116,21 +180,44 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
     if u64::from(header.e_phentsize(endian)) != PHDR_SIZE {
         return Err(LoadErrorKind::BadHeader("program header size (e_phentsize) is not 56"));
     }
-    let ph_end = phnum.checked_mul(PHDR_SIZE).and_then(|n| n.checked_add(phoff));
+    let table_size = phnum * PHDR_SIZE;
+    if table_size > MAX_PHDR_TABLE {
+        return Err(LoadErrorKind::BadHeader("the program header table is larger than 64 KiB"));
+    }
+    let ph_end = phoff.checked_add(table_size);
     if ph_end.is_none_or(|e| e > file_size) {
         return Err(truncated("the program header table"));
     }
-    let phdrs = header.program_headers(endian, data).map_err(|_| truncated("the program header table"))?;
+    let table = file.read_at(phoff, table_size as usize).map_err(io)?;
+    if (table.len() as u64) < table_size {
+        return Err(truncated("the program header table"));
+    }
+    let phdrs: &[elf::ProgramHeader64<LE>] =
+        pod::slice_from_all_bytes(&table).map_err(|_| truncated("the program header table"))?;
 
     let mut segments = Vec::new();
     let mut exec_stack = false;
     let mut interpreter = None;
+    let mut unmappable = None;
     for (i, ph) in phdrs.iter().enumerate() {
         match ph.p_type(endian) {
-            elf::PT_INTERP => match ph.data(endian, data) {
-                Ok(bytes) => interpreter = Some(bytes.split(|&b| b == 0).next().unwrap_or(&[]).to_vec()),
-                Err(_) => return Err(truncated("the PT_INTERP path")),
-            },
+            // Linux uses the first PT_INTERP only.
+            elf::PT_INTERP if interpreter.is_none() => {
+                let size = ph.p_filesz(endian);
+                if !(2..=MAX_INTERP).contains(&size) {
+                    return Err(LoadErrorKind::BadHeader(
+                        "the PT_INTERP path is shorter than 2 or longer than 4096 bytes",
+                    ));
+                }
+                let bytes = file.read_at(ph.p_offset(endian), size as usize).map_err(io)?;
+                if (bytes.len() as u64) < size {
+                    return Err(truncated("the PT_INTERP path"));
+                }
+                if bytes.last() != Some(&0) {
+                    return Err(LoadErrorKind::BadHeader("the PT_INTERP path does not end with a NUL byte"));
+                }
+                interpreter = Some(bytes.split(|&b| b == 0).next().unwrap_or(&[]).to_vec());
+            }
             elf::PT_GNU_STACK => exec_stack = ph.p_flags(endian) & elf::PF_X != 0,
             elf::PT_LOAD => {
                 let seg = Segment {
@@ -141,27 +228,8 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
                     prot: prot_of(ph.p_flags(endian)),
                     align: ph.p_align(endian),
                 };
-                if seg.filesz > seg.memsz {
-                    return Err(LoadErrorKind::BadSegment(format!(
-                        "segment {i} at {:#x}: file size {:#x} exceeds memory size {:#x}",
-                        seg.vaddr, seg.filesz, seg.memsz
-                    )));
-                }
-                if seg.vaddr.checked_add(seg.memsz).is_none_or(|e| e > 1 << 63) {
-                    return Err(LoadErrorKind::BadSegment(format!(
-                        "segment {i} at {:#x} with size {:#x} is outside the address space",
-                        seg.vaddr, seg.memsz
-                    )));
-                }
-                if seg.offset.checked_add(seg.filesz).is_none_or(|e| e > file_size) {
-                    return Err(truncated("segment data"));
-                }
-                if (seg.vaddr ^ seg.offset) & (PAGE_SIZE - 1) != 0 {
-                    return Err(LoadErrorKind::NotCongruent {
-                        index: i,
-                        vaddr: seg.vaddr,
-                        offset: seg.offset,
-                    });
+                if unmappable.is_none() {
+                    unmappable = mapping_problem(i, &seg, arch);
                 }
                 if seg.memsz > 0 {
                     segments.push(seg);
@@ -182,7 +250,37 @@ pub fn parse(data: &[u8]) -> Result<ElfImage, LoadErrorKind> {
         segments,
         exec_stack,
         interpreter,
+        unmappable,
     })
+}
+
+/// The highest user address plus one (Linux's TASK_SIZE) for the guest: 47-bit on x86-64
+/// (minus the guard page), 48-bit on AArch64.
+pub fn task_size(arch: GuestArch) -> u64 {
+    match arch {
+        GuestArch::X86_64 => (1 << 47) - PAGE_SIZE,
+        GuestArch::Aarch64 => 1 << 48,
+    }
+}
+
+/// Why Linux could not map PT_LOAD number `index` (as `elf_load` and the checks after it in
+/// `load_elf_binary` find, after the point of no return), if it could not.
+fn mapping_problem(index: usize, seg: &Segment, arch: GuestArch) -> Option<LoadErrorKind> {
+    let killed = |problem: String| {
+        Some(LoadErrorKind::Killed { index, vaddr: seg.vaddr, problem, errno: libc::EINVAL })
+    };
+    // mmap of the file pages needs a page-aligned offset; no file pages, no mmap.
+    if seg.filesz > 0 && (seg.vaddr ^ seg.offset) & (PAGE_SIZE - 1) != 0 {
+        return Some(LoadErrorKind::NotCongruent { index, vaddr: seg.vaddr, offset: seg.offset });
+    }
+    if seg.filesz > seg.memsz {
+        return killed(format!("file size {:#x} exceeds memory size {:#x}", seg.filesz, seg.memsz));
+    }
+    let limit = task_size(arch);
+    if seg.vaddr >= limit || seg.memsz > limit || limit - seg.memsz < seg.vaddr {
+        return killed(format!("size {:#x} puts it outside the user address space", seg.memsz));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -240,11 +338,17 @@ mod tests {
         assert!(!img.exec_stack);
     }
 
+    /// Cut anywhere in the headers, the file is refused; cut in the segment's bytes, it is
+    /// not (Linux maps file pages past the end of the file too).
     #[test]
-    fn every_truncation_is_an_error() {
+    fn every_truncation_of_the_headers_is_an_error() {
         let f = tiny_elf();
-        for n in 0..f.len() {
+        let headers = 64 + 56;
+        for n in 0..headers {
             assert!(parse(&f[..n]).is_err(), "prefix of {n} bytes parsed");
+        }
+        for n in headers..f.len() {
+            assert!(parse(&f[..n]).is_ok(), "prefix of {n} bytes refused");
         }
     }
 

@@ -49,8 +49,6 @@ pub enum LoadErrorKind {
         interpreter: String,
         problem: String,
     },
-    /// A program header is inconsistent: the message says which and how.
-    BadSegment(String),
     /// There is no PT_LOAD segment with memory.
     NoLoadableSegments,
     /// A segment's address range is already in use by xlate itself.
@@ -59,7 +57,9 @@ pub enum LoadErrorKind {
         end: u64,
         used_by: String,
     },
-    /// The host refused to map a segment (outside the address space, below mmap_min_addr...).
+    /// The host refused to map a segment (outside the address space, below mmap_min_addr, over
+    /// the address-space limit...). Linux fails such an exec after its point of no return and
+    /// kills the process with SIGSEGV; xlate says why, then dies the same way.
     MapFailed {
         start: u64,
         end: u64,
@@ -73,6 +73,18 @@ pub enum LoadErrorKind {
         vaddr: u64,
         offset: u64,
     },
+    /// A PT_LOAD that Linux maps and then rejects after the point of no return (`errno`: what
+    /// `load_elf_binary` fails with): the process is killed with SIGSEGV; xlate says why, then
+    /// dies the same way.
+    Killed {
+        index: usize,
+        vaddr: u64,
+        problem: String,
+        errno: i32,
+    },
+    /// The host's page size is not the guest's 4 KiB: segments cannot be mapped from the file
+    /// at 4 KiB granularity.
+    HostPageSize(u64),
     /// argv and envp do not fit in a quarter of the stack (Linux's E2BIG rule).
     ArgumentListTooLong,
     /// The guest stack could not be set up: an errno.
@@ -84,7 +96,10 @@ impl LoadError {
     /// instead of failing the execve.
     pub fn signal(&self) -> Option<i32> {
         match self.kind {
-            LoadErrorKind::NotCongruent { .. } => Some(libc::SIGSEGV),
+            LoadErrorKind::NotCongruent { .. }
+            | LoadErrorKind::Killed { .. }
+            | LoadErrorKind::MapFailed { .. }
+            | LoadErrorKind::NoLoadableSegments => Some(libc::SIGSEGV),
             _ => None,
         }
     }
@@ -149,7 +164,11 @@ impl fmt::Display for LoadErrorKind {
             }
             NotElf { script: false } => write!(f, "not an ELF file"),
             Truncated { what, file_size } => {
-                write!(f, "truncated ELF file: {what} extends past the end of the file ({file_size} bytes)")
+                write!(
+                    f,
+                    "truncated ELF file: {what} extends past the end of the file ({file_size} bytes; {})",
+                    strerror(libc::ENOEXEC)
+                )
             }
             WrongClass(1) => write!(f, "32-bit ELF file (ELFCLASS32); xlate runs 64-bit executables only"),
             WrongClass(c) => write!(f, "invalid ELF class {c}; xlate runs 64-bit executables only"),
@@ -157,7 +176,7 @@ impl fmt::Display for LoadErrorKind {
                 write!(f, "big-endian ELF file (ELFDATA2MSB); xlate runs little-endian executables only")
             }
             WrongEndianness(d) => write!(f, "invalid ELF data encoding {d}"),
-            BadHeader(what) => write!(f, "malformed ELF header: {what}"),
+            BadHeader(what) => write!(f, "malformed ELF header: {what} ({})", strerror(libc::ENOEXEC)),
             NotExecutable(t) => {
                 let what = match *t {
                     object::elf::ET_REL => "a relocatable object file (ET_REL)".to_string(),
@@ -175,19 +194,34 @@ impl fmt::Display for LoadErrorKind {
             BadInterpreter { interpreter, problem } => {
                 write!(f, "dynamically linked; its loader {interpreter} {problem}")
             }
-            BadSegment(msg) => write!(f, "bad program header: {msg}"),
             NotCongruent { index, vaddr, offset } => write!(
                 f,
                 "segment {index} at {vaddr:#x}: file offset {offset:#x} is not congruent to the address modulo the page size; Linux cannot map it ({}) and kills the process with SIGSEGV",
                 strerror(libc::EINVAL)
             ),
-            NoLoadableSegments => write!(f, "no loadable segment (PT_LOAD)"),
+            Killed { index, vaddr, problem, errno } => write!(
+                f,
+                "segment {index} at {vaddr:#x}: {problem}; Linux fails the exec after its point of no return ({}) and kills the process with SIGSEGV",
+                strerror(*errno)
+            ),
+            HostPageSize(size) => write!(
+                f,
+                "the host's page size is {size} bytes; xlate maps guest segments in 4096-byte pages and needs a 4 KiB-page host"
+            ),
+            NoLoadableSegments => write!(
+                f,
+                "no loadable segment (PT_LOAD); Linux starts it with nothing mapped and it dies by SIGSEGV"
+            ),
             Overlap { start, end, used_by } => write!(
                 f,
                 "segment {start:#x}-{end:#x} overlaps memory xlate itself uses ({used_by}); cannot load it"
             ),
             MapFailed { start, end, errno } => {
-                write!(f, "cannot map segment {start:#x}-{end:#x}: {}", strerror(*errno))
+                write!(
+                    f,
+                    "cannot map segment {start:#x}-{end:#x}: {}; Linux kills the process with SIGSEGV",
+                    strerror(*errno)
+                )
             }
             ArgumentListTooLong => write!(f, "Argument list too long"),
             Stack(e) => write!(f, "cannot set up the guest stack: {}", strerror(*e)),

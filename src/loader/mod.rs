@@ -20,10 +20,28 @@
 //!   touching segments, for static-pie the whole span, which is what gets relocated), so an
 //!   executable whose addresses overlap xlate's own memory is refused
 //!   ([`LoadErrorKind::Overlap`], naming the mapping in the way) instead of clobbering it;
-//! * each segment's pages are made writable, its file bytes copied in (the rest, bss and the
-//!   tail of the last file page, is zero because the memory is fresh), then given the
-//!   segment's protection; a page shared by two segments gets both protections; the space
+//! * the file is never read whole: [`parse_file`] reads the headers, and each segment's file
+//!   pages are a private mapping of the file (`MAP_FIXED` over the claim, offset rounded down
+//!   to the page), so a huge sparse executable loads at once and costs no memory;
+//! * past `p_filesz`, as Linux's `elf_load`: a writable segment's last file page is zeroed
+//!   from there to its end (`padzero`); a read-only or executable one keeps the file's bytes
+//!   there; further pages up to `p_memsz` are anonymous, read-write (and executable if the
+//!   segment is) whatever the segment's flags, as `vm_brk_flags` maps them;
+//! * segments are mapped in program-header order, so a page shared by two segments is the
+//!   later one's (file bytes and protection), as with the kernel's `MAP_FIXED`; the space
 //!   between segments is unmapped again;
+//! * the checks: what Linux's execve refuses (ENOEXEC: a program header table over 64 KiB or
+//!   truncated, a PT_INTERP shorter than 2 bytes, longer than PATH_MAX or without its NUL) is
+//!   exit status 126 with the reason; what the kernel finds only after its point of no return
+//!   (a segment whose offset and address are not congruent modulo the page size, `p_filesz >
+//!   p_memsz`, a segment outside the user address space, a writable segment whose bss page is
+//!   past the end of the file, a failed mapping, no PT_LOAD at all) is the reason on stderr and
+//!   death by SIGSEGV, as the kernel kills the process. A segment whose file bytes extend past
+//!   the end of the file is mapped as Linux maps it (its pages past the end give SIGBUS when
+//!   touched);
+//! * pages are 4 KiB on both sides: a host with larger pages (16K or 64K AArch64 kernels) is
+//!   refused with one line ([`LoadErrorKind::HostPageSize`]), as the guest's 4 KiB-aligned
+//!   segments cannot be mapped from the file there;
 //! * the program break starts at the first page above the highest segment (Linux with address
 //!   randomization off; with it on, Linux moves the break a random distance up).
 //!
@@ -41,13 +59,12 @@ mod error;
 pub mod stack;
 pub mod symbols;
 
-pub use elf::{parse, ElfImage, ElfKind, Segment, PHDR_SIZE};
+pub use elf::{parse, parse_file, task_size, ElfImage, ElfKind, FileBytes, Segment, PHDR_SIZE};
 pub use error::{machine_name, LoadError, LoadErrorKind};
 
 use crate::memory::{page_down, page_up, GuestMemory, PAGE_SIZE};
 use stack::{at, AuxValue, StackContents};
 use std::ffi::OsString;
-use std::io::Read;
 use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -109,17 +126,30 @@ pub fn load(
     sysroot: Option<&Path>,
 ) -> Result<LoadedProgram, LoadError> {
     let fail = |kind| LoadError { path: path.to_path_buf(), kind };
-    let data = read_executable(path).map_err(fail)?;
-    let image = parse(&data).map_err(fail)?;
+    let file = open_executable(path).map_err(fail)?;
+    let image = parse_file(&file).map_err(fail)?;
     let exe_path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let sysroot = sysroot.map_or_else(|| default_sysroot(image.arch), Path::to_path_buf);
+    let interpreter = match &image.interpreter {
+        Some(name) => Some(open_interpreter(name, &image, &sysroot).map_err(fail)?),
+        None => None,
+    };
+    // Linux's point of no return: what fails from here on kills the process instead of
+    // failing the execve.
+    if let Some(problem) = image.unmappable.clone() {
+        return Err(fail(problem));
+    }
+    let host_page = host_page_size();
+    if host_page != PAGE_SIZE {
+        return Err(fail(LoadErrorKind::HostPageSize(host_page)));
+    }
 
-    let (load_bias, brk_start) = map_segments(&image, &data, memory).map_err(fail)?;
+    let (load_bias, brk_start) = map_segments(&image, &file, memory).map_err(fail)?;
     memory.set_brk_start(brk_start);
     // A dynamically linked program starts in its loader, mapped like a static-pie; the
     // program's own entry goes to the loader in AT_ENTRY, the loader's base in AT_BASE.
-    let (interp_base, start) = match &image.interpreter {
-        Some(name) => map_interpreter(name, &image, &sysroot, memory).map_err(fail)?,
+    let (interp_base, start) = match interpreter {
+        Some(interp) => map_interpreter(interp, memory).map_err(fail)?,
         None => (0, image.entry.wrapping_add(load_bias)),
     };
 
@@ -229,23 +259,26 @@ pub fn default_sysroot(arch: GuestArch) -> PathBuf {
     }
 }
 
-/// Maps the dynamic loader `name` (PT_INTERP), found in `sysroot` first; returns its load
-/// bias (AT_BASE) and entry point.
-fn map_interpreter(
-    name: &[u8],
-    program: &ElfImage,
-    sysroot: &Path,
-    memory: &mut GuestMemory,
-) -> Result<(u64, u64), LoadErrorKind> {
-    use std::os::unix::ffi::OsStrExt;
+/// The dynamic loader a program asks for, opened and checked (before Linux's point of no
+/// return, as `load_elf_binary` checks it) but not yet mapped.
+struct Interpreter {
+    file: std::fs::File,
+    image: ElfImage,
+    /// Its name as PT_INTERP gives it, escaped for messages, and the host file it names.
+    name: String,
+    host_path: PathBuf,
+}
+
+/// Opens and checks the dynamic loader `name` (PT_INTERP), found in `sysroot` first.
+fn open_interpreter(name: &[u8], program: &ElfImage, sysroot: &Path) -> Result<Interpreter, LoadErrorKind> {
     let interpreter = error::escape(name);
     let bad = |problem: String| LoadErrorKind::BadInterpreter { interpreter: interpreter.clone(), problem };
     let host_path = crate::syscall::paths::Sysroot::new(sysroot)
         .and_then(|root| root.resolve(name))
         .unwrap_or_else(|| name.to_vec());
-    let host_path = Path::new(std::ffi::OsStr::from_bytes(&host_path));
-    let data = match read_executable(host_path) {
-        Ok(d) => d,
+    let host_path = PathBuf::from(std::ffi::OsStr::from_bytes(&host_path));
+    let file = match open_executable(&host_path) {
+        Ok(f) => f,
         Err(LoadErrorKind::NotFound) => {
             return Err(bad(format!(
             "is neither in the sysroot {} nor on the host; name a sysroot with -L DIR (or XLATE_LD_PREFIX)",
@@ -254,7 +287,7 @@ fn map_interpreter(
         }
         Err(e) => return Err(bad(format!("({}): {e}", host_path.display()))),
     };
-    let image = parse(&data).map_err(|e| bad(format!("({}): {e}", host_path.display())))?;
+    let image = parse_file(&file).map_err(|e| bad(format!("({}): {e}", host_path.display())))?;
     if image.arch != program.arch {
         return Err(bad(format!(
             "({}) is for {}, not {}",
@@ -269,12 +302,24 @@ fn map_interpreter(
             host_path.display()
         )));
     }
-    let (bias, _) = map_segments(&image, &data, memory)?;
-    Ok((bias, image.entry.wrapping_add(bias)))
+    Ok(Interpreter { file, image, name: interpreter, host_path })
 }
 
-/// Reads the whole file, with the checks `execve` makes first.
-fn read_executable(path: &Path) -> Result<Vec<u8>, LoadErrorKind> {
+/// Maps the dynamic loader; returns its load bias (AT_BASE) and entry point.
+fn map_interpreter(interp: Interpreter, memory: &mut GuestMemory) -> Result<(u64, u64), LoadErrorKind> {
+    let bad = |e: LoadErrorKind| LoadErrorKind::BadInterpreter {
+        interpreter: interp.name.clone(),
+        problem: format!("({}): {e}", interp.host_path.display()),
+    };
+    if let Some(problem) = interp.image.unmappable.clone() {
+        return Err(bad(problem));
+    }
+    let (bias, _) = map_segments(&interp.image, &interp.file, memory).map_err(bad)?;
+    Ok((bias, interp.image.entry.wrapping_add(bias)))
+}
+
+/// Opens the file, with the checks `execve` makes first.
+fn open_executable(path: &Path) -> Result<std::fs::File, LoadErrorKind> {
     let io_kind = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => LoadErrorKind::NotFound,
         std::io::ErrorKind::PermissionDenied => LoadErrorKind::PermissionDenied,
@@ -292,16 +337,14 @@ fn read_executable(path: &Path) -> Result<Vec<u8>, LoadErrorKind> {
     if unsafe { libc::access(c_path.as_ptr(), libc::X_OK) } != 0 {
         return Err(LoadErrorKind::PermissionDenied);
     }
-    // Look at the magic number before reading the whole file: `xlate big.iso` must not read
-    // gigabytes to say "not an ELF file".
-    let mut file = std::fs::File::open(path).map_err(io_kind)?;
-    let mut data = Vec::new();
-    (&mut file).take(4).read_to_end(&mut data).map_err(io_kind)?;
-    if data[..] != object::elf::ELFMAG {
-        return Err(LoadErrorKind::NotElf { script: data.starts_with(b"#!") });
-    }
-    file.read_to_end(&mut data).map_err(io_kind)?;
-    Ok(data)
+    std::fs::File::open(path).map_err(io_kind)
+}
+
+/// The host's page size.
+fn host_page_size() -> u64 {
+    // SAFETY: sysconf reads a constant.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(size).unwrap_or(PAGE_SIZE)
 }
 
 /// Address of the program headers in guest memory before relocation, as Linux computes
@@ -325,7 +368,7 @@ fn page_range(s: &Segment, bias: u64) -> (u64, u64) {
 /// Maps the PT_LOAD segments; returns the load bias and the initial break.
 fn map_segments(
     image: &ElfImage,
-    data: &[u8],
+    file: &std::fs::File,
     memory: &mut GuestMemory,
 ) -> Result<(u64, u64), LoadErrorKind> {
     let lo = image.segments.iter().map(|s| page_down(s.vaddr)).min().unwrap_or(0);
@@ -338,48 +381,90 @@ fn map_segments(
         ElfKind::Dyn => pie_bias(memory, image, lo, hi)?,
     };
 
-    // Writable while the bytes are copied in.
-    let rw = libc::PROT_READ | libc::PROT_WRITE;
-    let map_err = |(start, end): (u64, u64)| move |errno| LoadErrorKind::MapFailed { start, end, errno };
-    for s in &image.segments {
-        let (start, end) = page_range(s, bias);
-        memory.mprotect(start, end - start, rw).map_err(map_err((start, end)))?;
+    // Each segment as Linux's `elf_load` maps it, in program-header order (a later segment
+    // replaces what an earlier one mapped on the same page, as MAP_FIXED does in the kernel).
+    for (index, s) in image.segments.iter().enumerate() {
+        map_one_segment(s, index, bias, file, memory)?;
     }
-    for s in &image.segments {
-        // `parse` checked the file range.
-        let bytes = &data[s.offset as usize..(s.offset + s.filesz) as usize];
-        let at = s.vaddr + bias;
-        memory.write_bytes(at, bytes).map_err(map_err((at, at + s.filesz)))?;
-    }
-    // Final protections; a page shared by two segments gets both.
-    let mut ranges: Vec<(u64, u64, i32)> = image
-        .segments
-        .iter()
-        .map(|s| {
-            let (a, b) = page_range(s, bias);
-            (a, b, s.prot)
-        })
-        .collect();
+    let mut ranges: Vec<(u64, u64)> = image.segments.iter().map(|s| page_range(s, bias)).collect();
     ranges.sort();
-    for &(start, end, prot) in &ranges {
-        memory.mprotect(start, end - start, prot).map_err(map_err((start, end)))?;
-    }
-    for w in ranges.windows(2) {
-        let ((_, end0, p0), (start1, end1, p1)) = (w[0], w[1]);
-        if start1 < end0 {
-            let shared_end = end0.min(end1);
-            memory.mprotect(start1, shared_end - start1, p0 | p1).map_err(map_err((start1, shared_end)))?;
-        }
-    }
     // Unmap what lies between segments, as Linux never maps it.
     let mut at = lo + bias;
-    for &(start, end, _) in &ranges {
+    for &(start, end) in &ranges {
         if start > at {
-            memory.munmap(at, start - at).map_err(map_err((at, start)))?;
+            memory.munmap(at, start - at).map_err(|errno| LoadErrorKind::MapFailed {
+                start: at,
+                end: start,
+                errno,
+            })?;
         }
         at = at.max(end);
     }
     Ok((bias, hi + bias))
+}
+
+/// Maps one PT_LOAD over the claimed pages as Linux's `elf_load` does: the pages holding file
+/// bytes are a private mapping of the file (so the bytes after `p_filesz` on the last of them
+/// are the file's); in a writable segment with `p_memsz > p_filesz` that page's tail is zeroed
+/// (`padzero`; Linux tries it for any segment but the write fails on a read-only one and is
+/// ignored); pages beyond are fresh anonymous memory, readable and writable (and executable
+/// if the segment is), as `vm_brk_flags` maps them whatever the segment's other flags.
+fn map_one_segment(
+    s: &Segment,
+    index: usize,
+    bias: u64,
+    file: &std::fs::File,
+    memory: &mut GuestMemory,
+) -> Result<(), LoadErrorKind> {
+    use std::os::unix::io::AsRawFd;
+    let map_err = |start: u64, end: u64| move |errno| LoadErrorKind::MapFailed { start, end, errno };
+    let at = s.vaddr + bias;
+    let start = page_down(at);
+    let mut zero_start = start;
+    if s.filesz > 0 {
+        let end = page_up(at + s.filesz).ok_or(LoadErrorKind::MapFailed {
+            start,
+            end: u64::MAX,
+            errno: libc::ENOMEM,
+        })?;
+        // `parse` checked that offset and address are congruent modulo the page size.
+        let offset = s.offset - (at - start);
+        let flags = libc::MAP_PRIVATE | libc::MAP_FIXED;
+        memory
+            .mmap(start, end - start, s.prot, flags, file.as_raw_fd(), offset)
+            .map_err(map_err(start, end))?;
+        zero_start = at + s.filesz;
+        let tail = zero_start % PAGE_SIZE;
+        if s.memsz > s.filesz && tail != 0 && s.prot & libc::PROT_WRITE != 0 {
+            // A page past the end of the file cannot be written (SIGBUS): Linux's padzero
+            // fails with EFAULT and, the segment being writable, the exec with it.
+            let page_offset = page_down(s.offset + s.filesz);
+            if page_offset >= file.size() {
+                return Err(LoadErrorKind::Killed {
+                    index,
+                    vaddr: s.vaddr,
+                    problem: format!(
+                        "its last file page (offset {page_offset:#x}) is past the end of the file, so its bss cannot be zeroed"
+                    ),
+                    errno: libc::EFAULT,
+                });
+            }
+            let zeros = vec![0u8; (PAGE_SIZE - tail) as usize];
+            memory.write_bytes(zero_start, &zeros).map_err(map_err(zero_start, end))?;
+        }
+    }
+    if s.memsz > s.filesz {
+        let anon_start = page_up(zero_start).unwrap_or(u64::MAX);
+        let anon_end = page_range(s, bias).1;
+        if anon_end > anon_start {
+            let prot = libc::PROT_READ | libc::PROT_WRITE | (s.prot & libc::PROT_EXEC);
+            let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED;
+            memory
+                .mmap(anon_start, anon_end - anon_start, prot, flags, -1, 0)
+                .map_err(map_err(anon_start, anon_end))?;
+        }
+    }
+    Ok(())
 }
 
 /// Claims the pages of an ET_EXEC's segments (each run of touching or overlapping segments

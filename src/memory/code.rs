@@ -11,6 +11,32 @@ pub trait CodeSource {
     /// read (fewer than `buf.len()` when the executable mapping ends, zero if `addr` is not
     /// executable guest memory).
     fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize;
+    /// Whether `addr` is mapped guest memory at all (executable or not): a fetch there that
+    /// fails is an access error (SEGV_ACCERR), not a missing mapping (SEGV_MAPERR).
+    fn is_mapped(&self, _addr: GuestAddr) -> bool {
+        false
+    }
+
+    /// [`Self::read_code`] without write-protecting what is read (for a translation that
+    /// runs once and is not kept: see [`Unprotected`]).
+    fn read_code_unprotected(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
+        self.read_code(addr, buf)
+    }
+}
+
+/// A [`CodeSource`] that reads without protecting: the one-instruction block the dispatcher
+/// runs after a store into the block it was running (a store that may write its own page
+/// again, which must not fault forever).
+pub struct Unprotected<'a>(pub &'a dyn CodeSource);
+
+impl CodeSource for Unprotected<'_> {
+    fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
+        self.0.read_code_unprotected(addr, buf)
+    }
+
+    fn is_mapped(&self, addr: GuestAddr) -> bool {
+        self.0.is_mapped(addr)
+    }
 }
 
 /// A byte slice placed at a guest address: the [`CodeSource`] of unit tests.
@@ -34,9 +60,20 @@ impl CodeSource for SliceCode<'_> {
 }
 
 impl CodeSource for GuestMemory {
+    fn is_mapped(&self, addr: GuestAddr) -> bool {
+        self.region_at(addr.0).is_some()
+    }
+
     /// Reads from guest memory that is mapped with guest `PROT_EXEC`, across adjacent
     /// executable mappings; stops at the first byte that is not.
     fn read_code(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
+        // Protected before it is read, so that a write from now on (by another thread too)
+        // is seen (see `protect.rs`).
+        self.protect_code(addr.0, addr.0.saturating_add(buf.len() as u64));
+        self.read_code_unprotected(addr, buf)
+    }
+
+    fn read_code_unprotected(&self, addr: GuestAddr, buf: &mut [u8]) -> usize {
         let start = addr.0;
         let Some(want_end) = start.checked_add(buf.len() as u64) else {
             return 0;

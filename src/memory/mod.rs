@@ -30,10 +30,14 @@
 //! translations of that range from the code cache. The methods return nothing extra for this,
 //! so the syscall layer only forwards results.
 //!
-//! Not tracked: guest *writes* to memory that is writable and executable at once (a JIT in
-//! the guest). Such code changes without a syscall, so its translations are not invalidated;
-//! that needs write-protecting translated pages, which xlate does not do yet. `mprotect` with
-//! `PROT_GROWSDOWN` is forwarded but the table records only the range given.
+//! Guest *writes* to code (a JIT, a patcher) are caught by write protection (`protect.rs`,
+//! `code_pages.rs`): a page that code is read from is read-only on the host from then on,
+//! whatever the guest's protection; the runtime's signal handler lifts that on a write and
+//! marks the page written, and the dispatcher drops its translations
+//! ([`GuestMemory::take_written_code`]). With protection on, an `mprotect` that keeps a
+//! page executable keeps its translations (and the page protected); only losing PROT_EXEC
+//! drops them. `mprotect` with `PROT_GROWSDOWN` is forwarded but the table records only the
+//! range given.
 //!
 //! Errors are positive host errno values (`Err(libc::ENOMEM)`); the syscall layer negates
 //! them for the guest. `prot` and `flags` use the Linux generic values, identical for the
@@ -46,6 +50,8 @@
 //! Pages are 4 KiB (the guest's `AT_PAGESZ`); a host with larger pages is not supported yet.
 
 pub mod code;
+pub mod code_pages;
+pub mod protect;
 mod shm;
 
 use std::collections::BTreeMap;
@@ -108,6 +114,28 @@ pub struct GuestMemory {
     unmap_on_drop: bool,
     /// SysV shared memory attached by the guest: start -> end (see `shm.rs`).
     shm: BTreeMap<u64, u64>,
+    /// The pages translated code was read from, write-protected on the host (see
+    /// [`code_pages`]); `None` until [`GuestMemory::enable_code_protection`].
+    code_pages: Option<&'static code_pages::CodePages>,
+    /// The page numbers protected since they were last found written or unprotected: where
+    /// [`GuestMemory::take_written_code`] looks for written pages (a superset: pages whose
+    /// protection was lifted otherwise leave it there). Filled while code is read, through
+    /// `&self` (the world's lock holder is the only user).
+    protected: std::cell::RefCell<hashbrown::HashSet<u64>>,
+    /// Every page number entered in `code_pages`, for range queries without a table scan.
+    known: std::cell::RefCell<std::collections::BTreeSet<u64>>,
+    /// MAP_SHARED file mappings: start -> (end, device, inode, file offset of `start`), so that
+    /// protecting a page also protects the other guest views of the same file page.
+    shared: BTreeMap<u64, SharedFile>,
+}
+
+/// One MAP_SHARED mapping of a file (see [`GuestMemory::shared`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SharedFile {
+    end: u64,
+    dev: u64,
+    ino: u64,
+    offset: u64,
 }
 
 impl Default for GuestMemory {
@@ -197,6 +225,10 @@ impl GuestMemory {
             invalidated: Vec::new(),
             unmap_on_drop: false,
             shm: BTreeMap::new(),
+            code_pages: None,
+            protected: Default::default(),
+            known: Default::default(),
+            shared: BTreeMap::new(),
         }
     }
 
@@ -275,6 +307,8 @@ impl GuestMemory {
     /// Removes `[start, end)` from the table (splitting entries at the edges); returns the
     /// removed pieces.
     fn table_remove(&mut self, start: u64, end: u64) -> Vec<Region> {
+        self.sync_code_pages(start, end, None);
+        self.forget_shared(start, end);
         let pieces = self.regions_in(start, end);
         for p in &pieces {
             // The entry holding this piece starts at or before it.
@@ -305,6 +339,7 @@ impl GuestMemory {
         if start >= end {
             return;
         }
+        self.sync_code_pages(start, end, Some(prot));
         if let Some((&s, &(e, p))) = self.regions.range(..start).next_back() {
             if e == start && p == prot {
                 self.regions.remove(&s);
@@ -370,15 +405,22 @@ impl GuestMemory {
         if (fixed || noreplace) && addr < MIN_GUEST_ADDR {
             return Err(libc::EPERM);
         }
+        let shared_file = flags & libc::MAP_SHARED != 0 && flags & libc::MAP_ANONYMOUS == 0;
         if fixed && !noreplace {
             let end = addr.checked_add(len).ok_or(libc::ENOMEM)?;
             self.map_fixed(addr, end, host_prot(prot), flags, fd, offset)?;
             self.table_set(addr, end, prot);
+            if shared_file {
+                self.note_shared(addr, end, fd, offset);
+            }
             return Ok(addr);
         }
         // The kernel never replaces an existing mapping for a hint or MAP_FIXED_NOREPLACE.
         let got = host_mmap(addr, len, host_prot(prot), flags, fd, offset)?;
         self.table_set(got, got + len, prot);
+        if shared_file {
+            self.note_shared(got, got + len, fd, offset);
+        }
         Ok(got)
     }
 
@@ -447,11 +489,20 @@ impl GuestMemory {
             return Err(libc::ENOMEM);
         }
         host_mprotect(addr, end - addr, host_prot(prot))?;
-        let changed: Vec<Region> =
-            self.regions_in(addr, end).into_iter().filter(|p| p.prot != prot & PROT_RWX).collect();
+        // With code pages write-protected, translations stay right while the pages stay
+        // executable (a write to them is caught anyway): only losing PROT_EXEC drops them.
+        // Without, any change of an executable page's protection does.
+        let protecting = self.code_pages.is_some();
+        let changed: Vec<Region> = self
+            .regions_in(addr, end)
+            .into_iter()
+            .filter(|p| p.prot != prot & PROT_RWX && (!protecting || prot & libc::PROT_EXEC == 0))
+            .collect();
         self.note_exec_touched(&changed);
+        let kept = if prot & libc::PROT_EXEC != 0 { self.protected_pages(addr, end) } else { Vec::new() };
         let _ = self.table_remove(addr, end);
         self.table_insert(addr, end, prot);
+        self.protect_again(&kept, prot);
         Ok(0)
     }
 

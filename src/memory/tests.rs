@@ -454,3 +454,61 @@ fn hostile_arguments_never_panic_or_clobber() {
         }
     }
 }
+
+#[test]
+fn code_pages_are_write_protected_until_written() {
+    let mut m = mem();
+    m.enable_code_protection();
+    let rwx = RW | PROT_EXEC;
+    let a = m.mmap(0, 2 * P, rwx, ANON, -1, 0).unwrap();
+    assert_eq!(host_perms(a).as_deref(), Some("rw-"));
+    let mut buf = [0u8; 16];
+    assert_eq!(m.read_code(GuestAddr(a), &mut buf), 16);
+    assert_eq!(host_perms(a).as_deref(), Some("r--"), "read-only once code was read from it");
+    assert_eq!(host_perms(a + P).as_deref(), Some("rw-"), "the next page held no code");
+    // The guest's view is its own.
+    assert_eq!(table(&m), [(a, a + 2 * P, rwx)]);
+    // An mprotect that keeps it executable keeps the protection and the translations.
+    m.mprotect(a, P, rwx).unwrap();
+    assert_eq!(host_perms(a).as_deref(), Some("r--"));
+    assert!(m.take_invalidated().is_empty());
+    assert!(m.take_written_code().is_empty());
+    // A system call about to write there takes the protection off and reports the page.
+    m.prepare_kernel_write(a + 8, a + 9);
+    assert_eq!(host_perms(a).as_deref(), Some("rw-"));
+    assert_eq!(m.take_written_code(), vec![(a..a + P)]);
+    assert!(m.take_written_code().is_empty());
+    // Protected again when code is read again; unmapping forgets it.
+    m.read_code(GuestAddr(a), &mut buf);
+    assert_eq!(host_perms(a).as_deref(), Some("r--"));
+    m.munmap(a, 2 * P).unwrap();
+    let b = m.mmap(a, P, RW, ANON | MAP_FIXED, -1, 0).unwrap();
+    assert_eq!(host_perms(b).as_deref(), Some("rw-"));
+    m.prepare_kernel_write(b, b + P);
+    assert!(m.take_written_code().is_empty());
+}
+
+#[test]
+fn a_write_to_a_shared_view_reports_the_executable_view() {
+    let mut m = mem();
+    m.enable_code_protection();
+    // SAFETY: a plain memfd of one page, closed at the end of the test.
+    let fd = unsafe { libc::memfd_create(c"xlate-test".as_ptr(), 0) };
+    assert!(fd >= 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::ftruncate(fd, P as libc::off_t) }, 0);
+    let w = m.mmap(0, P, RW, libc::MAP_SHARED, fd, 0).unwrap();
+    let x = m.mmap(0, P, RX, libc::MAP_SHARED, fd, 0).unwrap();
+    let mut buf = [0u8; 4];
+    m.read_code(GuestAddr(x), &mut buf);
+    assert_eq!(host_perms(w).as_deref(), Some("r--"), "the writable view is protected too");
+    m.prepare_kernel_write(w, w + 4);
+    assert_eq!(host_perms(w).as_deref(), Some("rw-"));
+    let mut written = m.take_written_code();
+    written.sort_by_key(|r| r.start);
+    let mut want = vec![w..w + P, x..x + P];
+    want.sort_by_key(|r| r.start);
+    assert_eq!(written, want);
+    // SAFETY: the fd is ours.
+    unsafe { libc::close(fd) };
+}

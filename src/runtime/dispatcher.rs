@@ -7,7 +7,7 @@
 //!            v                                          ├─ Chain:   block_at(next_pc), link the site
 //!   frontend ─> opt ─> backend                          ├─ Syscall: syscall layer, then next_pc
 //!   (into the code cache; full: flush, retry)           │    (changed code: drop its blocks)
-//!                                                       ├─ Invalidate: flush, then next_pc
+//!                                                       ├─ Invalidate: drop written code, then next_pc
 //!                                                       └─ Trap:    message, guest handler or death
 //! ```
 //!
@@ -103,6 +103,18 @@ pub trait GuestEnv<S> {
         let _ = (state, info);
         Some(Outcome::Signal(sig))
     }
+    /// The guest ranges whose code was written since the last call (write-protected code
+    /// pages that a store or a system call wrote: see `memory::protect`); their translations
+    /// are dropped before the guest goes on. Called before every entry into translated code,
+    /// so it must be cheap when nothing was written. Test doubles write no code.
+    fn take_written_code(&mut self) -> Vec<std::ops::Range<u64>> {
+        Vec::new()
+    }
+    /// Whether every write to guest code that translations came from is seen
+    /// ([`Self::take_written_code`]); if not, an A64 `IC IVAU` flushes every translation.
+    fn sees_code_writes(&self) -> bool {
+        false
+    }
     /// Under a debugger ([`Dispatcher::set_debugged`]): called before every guest instruction,
     /// with the state complete and its PC at that instruction. The debugger may change the
     /// state and guest memory.
@@ -190,6 +202,14 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
             // The debugger may have moved the PC.
             host = d.block_at(G::pc(state), env.code());
         }
+        {
+            // Code written since `host` was found (by a system call, a signal frame, another
+            // thread): its translations go first, and so does `host` if it was one of them.
+            let World { dispatcher: d, env } = &mut *w;
+            if d.drop_written_code(&mut **env) {
+                host = d.block_at(d.block_pc(host), env.code());
+            }
+        }
         if let Some(left) = left_code {
             w.dispatcher.stats.outside_code_time += left.elapsed();
         }
@@ -229,8 +249,27 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 }
             }
             Some(ExitReason::Invalidate) => {
-                d.flush();
+                // A64 IC IVAU. Every write to a page translations came from was caught by
+                // write protection, and the translations of the pages written are dropped
+                // here; a full flush only where protection is not complete.
+                d.drop_written_code(&mut **env);
+                if !env.sees_code_writes() {
+                    d.flush();
+                }
                 d.block_at(next, env.code())
+            }
+            Some(ExitReason::Fault) if signals::take_code_write() => {
+                // A store to a write-protected code page (the handler made it writable).
+                let (host_pc, _) = signals::take_fault();
+                let Some(pc) = d.guest_pc_at(host_pc) else {
+                    eprintln!(
+                        "xlate: internal error (a bug in xlate, not in the guest): a code write at host pc {host_pc:#x} in no known block"
+                    );
+                    return (Outcome::Signal(libc::SIGSEGV), w);
+                };
+                G::set_pc(state, pc);
+                d.drop_written_code(&mut **env);
+                d.resume_after_code_write(host_pc, pc, env.code())
             }
             Some(ExitReason::Fault) => {
                 let (host_pc, info) = signals::take_fault();
@@ -245,6 +284,11 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 };
                 // The state is as of the start of that instruction (ir::opt keeps it so).
                 G::set_pc(state, pc);
+                let si_code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
+                let guest_view = (si_code == crate::guest::si_code::SI_KERNEL)
+                    .then(|| G::kernel_fault_signal(state, env.code(), pc))
+                    .flatten();
+                let (sig, info) = guest_view.map_or((sig, info), |f| (f.sig, f.siginfo()));
                 if let Some(outcome) = env.deliver_fault(state, sig, &info) {
                     return (outcome, w);
                 }
@@ -318,13 +362,16 @@ fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
         SyscallAction::Exit(status) => return (w, Err(Outcome::Exit(status))),
         SyscallAction::ExitThread(status) => return (w, Err(Outcome::ThreadExit(status))),
     }
+    // The call may have written code (read into a code page).
+    d.drop_written_code(&mut **env);
     // The syscall may have moved the PC (e.g. rt_sigreturn).
     let host = d.block_at(G::pc(state), env.code());
     (w, Ok(host))
 }
 
-/// One block's host length and the start of each guest instruction's host code (offset, pc).
-type HostInsns = (u32, Box<[(u32, GuestAddr)]>);
+/// One block's host length, its guest address and the start of each guest instruction's host
+/// code (offset, pc).
+type HostInsns = (u32, GuestAddr, Box<[(u32, GuestAddr)]>);
 
 /// Runs a vfork child (see `syscall::process::Vfork`) to its exec or exit, then gives the
 /// parent its result. The world stays locked throughout: the child is another process that
@@ -386,6 +433,9 @@ pub struct Dispatcher<G: Guest, B: Backend> {
     /// `-g`: blocks of one guest instruction, no chaining and no jump table, so that every
     /// guest instruction starts in the dispatcher, which asks the debugger first.
     debugged: bool,
+    /// The chain sites linked to each block (by its guest address), with where each jumped
+    /// before: dropping the block points them back there ([`Self::invalidate`]).
+    incoming: HashMap<GuestAddr, Vec<(ChainSite, HostCode)>>,
 }
 
 impl<G: Guest, B: Backend> Dispatcher<G, B> {
@@ -403,6 +453,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             perf_map: None,
             profile: None,
             debugged: false,
+            incoming: HashMap::new(),
         })
     }
 
@@ -492,9 +543,11 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         generation: u64,
     ) -> HostCode {
         let target = self.block_at(pc, code);
-        if self.cache.generation() == generation && !self.debugged {
+        if self.cache.generation() == generation && !self.debugged && self.blocks.get(pc).is_some() {
+            let stub = self.backend.chain_target(&self.cache, site);
             self.backend.link(&mut self.cache, site, target);
             self.blocks.mark_chained_into(pc);
+            self.incoming.entry(pc).or_default().push((site, stub));
             self.stats.chain_links += 1;
         }
         target
@@ -504,6 +557,24 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     #[cold]
     #[inline(never)]
     fn translate(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        let (entry, block) = self.compile(pc, code);
+        // Indirect branches and returns find the block from translated code from now on
+        // (not under a debugger, which must see every block entered).
+        if !self.debugged {
+            self.cache.jump_table_mut().insert(pc, entry);
+        }
+        self.blocks.insert(pc, block);
+        entry
+    }
+
+    /// A block translated and compiled at `pc` and kept in no map (see
+    /// [`Self::resume_after_code_write`]).
+    fn compile_block(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        self.compile(pc, code).0
+    }
+
+    /// Translates and compiles the block at `pc`: its host code and its block-map entry.
+    fn compile(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> (HostCode, BlockEntry) {
         let started = Instant::now();
         let mut block = self.frontend.translate(code, pc);
         if cfg!(debug_assertions) {
@@ -534,22 +605,14 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         };
         self.remember_trap_messages(&block);
         let starts = compiled.insn_starts.iter().map(|s| (s.offset, s.pc)).collect();
-        self.host_insns.insert(compiled.entry.0, (compiled.host_len as u32, starts));
-        // Indirect branches and returns find the block from translated code from now on
-        // (not under a debugger, which must see every block entered).
-        if !self.debugged {
-            self.cache.jump_table_mut().insert(pc, compiled.entry);
-        }
-        self.blocks.insert(
-            pc,
-            BlockEntry {
-                code: compiled.entry,
-                guest_len: block.guest_len,
-                guest_insns: block.guest_insns,
-                host_len: compiled.host_len as u32,
-                chained_into: false,
-            },
-        );
+        self.host_insns.insert(compiled.entry.0, (compiled.host_len as u32, pc, starts));
+        let entry = BlockEntry {
+            code: compiled.entry,
+            guest_len: block.guest_len,
+            guest_insns: block.guest_insns,
+            host_len: compiled.host_len as u32,
+            chained_into: false,
+        };
         self.stats.blocks_translated += 1;
         self.stats.guest_insns += u64::from(block.guest_insns);
         self.stats.guest_bytes += u64::from(block.guest_len);
@@ -562,7 +625,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             let host_code = self.cache.bytes(compiled.entry, compiled.host_len);
             profile.record(&block, code, compiled.entry.0 as u64, host_code, &compiled);
         }
-        compiled.entry
+        (compiled.entry, entry)
     }
 
     fn remember_trap_messages(&mut self, block: &ir::Block) {
@@ -577,13 +640,20 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         }
     }
 
-    /// Drops the translations that depend on guest bytes in `range`; the whole cache if one of
-    /// them has chains linked into it (see [`BlockMap::remove_overlapping`]).
+    /// Drops the translations that depend on guest bytes in `range`. The chain sites linked
+    /// to them jump to their exit stubs again (one atomic store each, as linking: another
+    /// thread in that code takes the old jump or the stub, and a thread in a dropped block
+    /// finishes it and comes back to the dispatcher at its next exit).
     fn invalidate(&mut self, range: std::ops::Range<u64>) {
         let removed = self.blocks.remove_overlapping(&range);
-        if removed.iter().any(|(_, entry)| entry.chained_into) {
-            self.flush();
-            return;
+        for (pc, entry) in &removed {
+            if !entry.chained_into {
+                continue;
+            }
+            for (site, stub) in self.incoming.remove(pc).unwrap_or_default() {
+                self.backend.link(&mut self.cache, site, stub);
+                self.stats.chains_unlinked += 1;
+            }
         }
         // (`host_insns` keeps the retired blocks: their host code stays in place until a flush,
         // and another thread may still run it.)
@@ -603,12 +673,60 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.backend.reset(&mut self.cache).expect("the backend's fixed code fits in an empty code cache");
         signals::set_fault_exit(self.backend.fault_exit());
         self.host_insns.clear();
+        self.incoming.clear();
         self.stats.flushes += 1;
+    }
+
+    /// Drops the translations of guest code written since the last call
+    /// ([`GuestEnv::take_written_code`]); true if some was.
+    fn drop_written_code<S, E: GuestEnv<S> + ?Sized>(&mut self, env: &mut E) -> bool {
+        let mut written = env.take_written_code();
+        if written.is_empty() {
+            return false;
+        }
+        written.sort_by_key(|r| r.start);
+        let mut merged: Vec<std::ops::Range<u64>> = Vec::new();
+        for r in written {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        for r in merged {
+            self.invalidate(r);
+        }
+        self.stats.code_writes += 1;
+        true
+    }
+
+    /// The guest address of the block whose host code starts at `host`.
+    fn block_pc(&self, host: HostCode) -> GuestAddr {
+        self.host_insns.get(&host.0).map(|&(_, pc, _)| pc).expect("a block the dispatcher compiled")
+    }
+
+    /// Where a guest continues after a store to a write-protected code page at guest `pc`
+    /// (host PC `host_pc`), once the written code's translations are dropped: if that dropped
+    /// the block the store was in, the store may have changed that block's later
+    /// instructions, so the store runs alone in a block of its own, translated without
+    /// protecting its page (it may write that page again) and not kept; the next block is
+    /// then translated from the new bytes. Otherwise the block at `pc`.
+    fn resume_after_code_write(&mut self, host_pc: usize, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
+        let running =
+            self.host_insns.range(..=host_pc).next_back().map(|(&entry, &(_, start, _))| (entry, start));
+        let still_live =
+            running.is_some_and(|(entry, start)| self.blocks.get(start).is_some_and(|b| b.code.0 == entry));
+        if still_live {
+            return self.block_at(pc, code);
+        }
+        self.frontend.set_max_block_insns(1);
+        let once = self.compile_block(pc, &crate::memory::code::Unprotected(code));
+        self.frontend.set_max_block_insns(if self.debugged { 1 } else { u32::MAX });
+        once
     }
 
     /// The guest instruction whose host code holds `host_pc`.
     fn guest_pc_at(&self, host_pc: usize) -> Option<GuestAddr> {
-        let (&entry, (len, starts)) = self.host_insns.range(..=host_pc).next_back()?;
+        let (&entry, (len, _, starts)) = self.host_insns.range(..=host_pc).next_back()?;
         let offset = u32::try_from(host_pc - entry).ok().filter(|o| o < len)?;
         let i = starts.partition_point(|&(start, _)| start <= offset);
         Some(starts.get(i.checked_sub(1)?)?.1)

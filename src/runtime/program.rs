@@ -94,6 +94,8 @@ pub fn run_program(options: &Options) -> Result<Outcome, StartError> {
         })
         .collect();
     let mut memory = GuestMemory::new();
+    // Guest code pages are write-protected once translated (self-modifying code).
+    memory.enable_code_protection();
     let argv = guest_argv(options);
     let hwcap = |arch: GuestArch| arch.info().hwcap;
     // A report that cannot be written is refused before the guest runs, not after.
@@ -392,6 +394,14 @@ where
 {
     fn code(&self) -> &dyn CodeSource {
         &self.memory
+    }
+
+    fn take_written_code(&mut self) -> Vec<std::ops::Range<u64>> {
+        self.memory.take_written_code()
+    }
+
+    fn sees_code_writes(&self) -> bool {
+        self.memory.sees_code_writes()
     }
 
     fn syscall(&mut self, state: &mut G::State) -> SyscallAction {

@@ -53,6 +53,9 @@ thread_local! {
     /// The last fault of translated code sent to the fault exit: the host PC, then the
     /// siginfo as 16 words.
     static FAULT: [AtomicU64; 17] = const { [const { AtomicU64::new(0) }; 17] };
+    /// Set with [`FAULT`]'s host PC when translated code went to the fault exit after a
+    /// write to a protected code page (not a guest fault).
+    static CODE_WRITE: AtomicBool = const { AtomicBool::new(false) };
     /// The [`SignalFlag`] in the guest state this thread runs (null outside [`watch`]).
     static FLAG: AtomicPtr<SignalFlag> = const { AtomicPtr::new(std::ptr::null_mut()) };
 }
@@ -76,6 +79,15 @@ pub fn take_fault() -> (usize, [u8; 128]) {
         (f[0].load(Ordering::Relaxed) as usize, info)
     })
 }
+
+/// Whether the last fault exit on this thread was a write to a protected code page (see
+/// [`crate::memory::protect`]); clears it. The host PC is [`take_fault`]'s.
+pub fn take_code_write() -> bool {
+    CODE_WRITE.with(|f| f.swap(false, Ordering::Relaxed))
+}
+
+/// `si_code` of a write to a page mapped without write permission.
+const SEGV_ACCERR: i32 = 2;
 
 /// While the returned guard lives, the host handler raises `flag` (the running guest state's)
 /// whenever it records a signal for this thread. Raised at once if a signal was recorded
@@ -180,12 +192,16 @@ pub enum Response {
 /// `site_known`: the host address of the faulting guest instruction in the code cache is
 /// known (the PC, or a helper's call site), where the state is precise at every instruction
 /// that can fault (see `ir::opt`).
-pub fn respond(origin: Origin, guest_handler: u64, site_known: bool) -> Response {
+///
+/// `kernel_fault`: the host raised it with SI_KERNEL (an x86-64 host's #GP or #SS), which says
+/// which signal the *host* instruction got; the dispatcher works out the guest's from the guest
+/// instruction (`Guest::kernel_fault_signal`), so it goes there even without a guest handler.
+pub fn respond(origin: Origin, guest_handler: u64, site_known: bool, kernel_fault: bool) -> Response {
     match origin {
         Origin::Sent if guest_handler == SIG_IGN => Response::Ignore,
         Origin::Sent if guest_handler > SIG_IGN => Response::Pend,
         Origin::Sent => Response::ResendWithDefault,
-        Origin::GuestFault if guest_handler > SIG_IGN && site_known => Response::FaultExit,
+        Origin::GuestFault if (guest_handler > SIG_IGN || kernel_fault) && site_known => Response::FaultExit,
         Origin::GuestFault => Response::RefaultWithDefault,
         Origin::XlateBug => Response::ReportBug,
     }
@@ -334,13 +350,36 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
     let (si_code, addr, pc) = unsafe { ((*info).si_code, (*info).si_addr() as usize, interrupted_pc(ctx)) };
     let in_cache = (CODE_START.load(Ordering::Relaxed)..CODE_END.load(Ordering::Relaxed)).contains(&pc);
+    // A write to a page that is read-only only because translations were made from it (see
+    // memory::protect): never the guest's fault. The page is writable again and marked
+    // written; a store of translated code leaves its block through the fault exit, so the
+    // dispatcher drops what the store made stale before the guest goes on (a store into the
+    // rest of its own block included); anything else (a helper, xlate's own copy to guest
+    // memory) runs the access again.
+    if sig == libc::SIGSEGV
+        && si_code == SEGV_ACCERR
+        && crate::memory::protect::unprotect_written_page(addr as u64)
+    {
+        let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
+        let state = FLAG.with(|f| f.load(Ordering::Acquire)) as usize;
+        if in_cache && fault_exit != 0 && state != 0 {
+            CODE_WRITE.with(|f| f.store(true, Ordering::Relaxed));
+            FAULT.with(|f| f[0].store(pc as u64, Ordering::Relaxed));
+            // The guest state this thread runs: its signal flag's header starts it.
+            let state = state - crate::ir::protocol::header::SIGNAL_PENDING as usize;
+            // SAFETY: as for `Response::FaultExit` below.
+            unsafe { resume_at_fault_exit(ctx, fault_exit, crate::backend::entry_sp(), state) };
+        }
+        return;
+    }
     let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.with(|f| f.load(Ordering::Relaxed)));
     let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
     let handler = guest_handler(sig);
-    // Where in the code cache the faulting guest instruction is: the PC itself, or for a
-    // fault inside a helper the call that entered it (looked for only when it matters).
+    let kernel_fault = si_code == 0x80; // SI_KERNEL
+                                        // Where in the code cache the faulting guest instruction is: the PC itself, or for a
+                                        // fault inside a helper the call that entered it (looked for only when it matters).
     let site = match origin {
-        Origin::GuestFault if handler > SIG_IGN && fault_exit != 0 => {
+        Origin::GuestFault if (handler > SIG_IGN || kernel_fault) && fault_exit != 0 => {
             if in_cache {
                 Some(pc)
             } else {
@@ -352,7 +391,7 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
         _ => None,
     };
     let state = FLAG.with(|f| f.load(Ordering::Acquire)) as usize;
-    match respond(origin, handler, site.is_some() && state != 0) {
+    match respond(origin, handler, site.is_some() && state != 0, kernel_fault) {
         Response::Ignore => {}
         Response::FaultExit => {
             let site = site.unwrap_or(pc);
@@ -561,9 +600,9 @@ mod tests {
             assert_eq!(classify(code, false, false), Origin::Sent);
             assert_eq!(classify(code, true, true), Origin::Sent);
         }
-        assert_eq!(respond(Origin::Sent, SIG_IGN, true), Response::Ignore);
-        assert_eq!(respond(Origin::Sent, SIG_DFL, true), Response::ResendWithDefault);
-        assert_eq!(respond(Origin::Sent, 0x401000, true), Response::Pend);
+        assert_eq!(respond(Origin::Sent, SIG_IGN, true, false), Response::Ignore);
+        assert_eq!(respond(Origin::Sent, SIG_DFL, true, false), Response::ResendWithDefault);
+        assert_eq!(respond(Origin::Sent, 0x401000, true, false), Response::Pend);
     }
 
     #[test]
@@ -573,13 +612,17 @@ mod tests {
         assert_eq!(classify(SEGV_MAPERR, false, true), Origin::GuestFault, "helper for the guest");
         assert_eq!(classify(SEGV_MAPERR, false, false), Origin::XlateBug);
         // A fault cannot be ignored, not even by a guest that ignores the signal.
-        assert_eq!(respond(Origin::GuestFault, SIG_IGN, true), Response::RefaultWithDefault);
-        assert_eq!(respond(Origin::XlateBug, SIG_IGN, true), Response::ReportBug);
+        assert_eq!(respond(Origin::GuestFault, SIG_IGN, true, false), Response::RefaultWithDefault);
+        assert_eq!(respond(Origin::XlateBug, SIG_IGN, true, false), Response::ReportBug);
         // A handled fault goes to the guest's handler where its guest instruction is known
         // (in translated code, or a helper's call site); else the default action.
-        assert_eq!(respond(Origin::GuestFault, 0x401000, true), Response::FaultExit);
-        assert_eq!(respond(Origin::GuestFault, 0x401000, false), Response::RefaultWithDefault);
-        assert_eq!(respond(Origin::XlateBug, 0x401000, false), Response::ReportBug);
+        assert_eq!(respond(Origin::GuestFault, 0x401000, true, false), Response::FaultExit);
+        assert_eq!(respond(Origin::GuestFault, 0x401000, false, false), Response::RefaultWithDefault);
+        assert_eq!(respond(Origin::XlateBug, 0x401000, false, false), Response::ReportBug);
+        // A host #GP/#SS (SI_KERNEL) at a known site goes to the dispatcher, which gives the
+        // guest's signal, handler or not.
+        assert_eq!(respond(Origin::GuestFault, SIG_DFL, true, true), Response::FaultExit);
+        assert_eq!(respond(Origin::GuestFault, SIG_DFL, false, true), Response::RefaultWithDefault);
     }
 
     #[test]

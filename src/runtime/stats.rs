@@ -41,6 +41,11 @@ pub struct Stats {
     pub range_invalidations: u64,
     /// Blocks dropped by those range invalidations.
     pub blocks_invalidated: u64,
+    /// Times guest code pages were found written (a store to a write-protected code page, or
+    /// a system call writing there), each dropping the translations of the pages written.
+    pub code_writes: u64,
+    /// Chain sites restored to their exit stubs because their target block was dropped.
+    pub chains_unlinked: u64,
     /// Guest system calls handled.
     pub syscalls: u64,
     /// Time outside translated code once the guest started (the dispatcher, translating,
@@ -78,6 +83,8 @@ impl Stats {
             "range invalidations",
             format!("{} ({} blocks)", self.range_invalidations, self.blocks_invalidated),
         );
+        line("code page writes", self.code_writes.to_string());
+        line("chains unlinked", self.chains_unlinked.to_string());
         line("syscalls", self.syscalls.to_string());
         out
     }
@@ -165,6 +172,8 @@ mod tests {
             flushes: 0,
             range_invalidations: 1,
             blocks_invalidated: 3,
+            code_writes: 5,
+            chains_unlinked: 6,
             syscalls: 4,
             outside_code_time: Duration::ZERO,
         };
@@ -185,6 +194,8 @@ mod tests {
             ("chain links", "2"),
             ("cache flushes", "0"),
             ("range invalidations", "1 (3 blocks)"),
+            ("code page writes", "5"),
+            ("chains unlinked", "6"),
             ("syscalls", "4"),
         ] {
             let found =

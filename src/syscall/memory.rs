@@ -29,6 +29,12 @@ pub trait GuestMm {
     fn is_accessible(&self, addr: u64, len: u64, write: bool) -> bool;
     /// The guest's mappings in address order, with their guest protection (`PROT_*`).
     fn regions(&self) -> Vec<(Range<u64>, i32)>;
+    /// The kernel is about to write `[addr, addr + len)` for the guest: guest code pages
+    /// there that are write-protected for translation lose that protection (and their
+    /// translations are dropped after the call), so the call does not fail with EFAULT.
+    fn prepare_kernel_write(&mut self, addr: u64, len: u64) {
+        let _ = (addr, len);
+    }
 }
 
 /// brk, mmap, munmap, mprotect, mremap: done by the runtime's guest memory; a call that
@@ -102,6 +108,44 @@ impl GuestMm for GuestMemory {
     }
     fn regions(&self) -> Vec<(Range<u64>, i32)> {
         GuestMemory::regions(self).map(|r| (r.start..r.end, r.prot)).collect()
+    }
+    fn prepare_kernel_write(&mut self, addr: u64, len: u64) {
+        GuestMemory::prepare_kernel_write(self, addr, addr.saturating_add(len));
+    }
+}
+
+/// Before a call whose output buffers ([`pointers`], already checked) the kernel writes:
+/// takes the translator's write protection off guest code pages there
+/// ([`GuestMm::prepare_kernel_write`]).
+pub(crate) fn prepare_outputs(mem: &mut dyn GuestMm, sys: Sysno, a: &[u64; 6]) {
+    for &p in pointers(sys) {
+        match p {
+            Ptr::Out(i, len) => {
+                let n = match len {
+                    Len::Arg(j) => a[j],
+                    Len::Fixed(n) => n,
+                    Len::ArgTimes(j, size) => a[j].saturating_mul(size),
+                    Len::ArgPlus(j, header) => a[j].saturating_add(header),
+                };
+                if a[i] != 0 && n != 0 {
+                    mem.prepare_kernel_write(a[i], n);
+                }
+            }
+            Ptr::Iov { i, n, write: true } => {
+                if a[i] == 0 || a[n] == 0 || a[n] > 1024 {
+                    continue;
+                }
+                let Ok(array) = read_bytes(&*mem, a[i], a[n] as usize * 16) else { continue };
+                for iov in array.chunks_exact(16) {
+                    let base = u64::from_le_bytes(iov[..8].try_into().expect("16 bytes"));
+                    let len = u64::from_le_bytes(iov[8..].try_into().expect("16 bytes"));
+                    if base != 0 && len != 0 {
+                        mem.prepare_kernel_write(base, len);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -413,6 +413,7 @@ impl SyscallLayer {
             treatment::Treatment::Refused { errno, reason } => (err(errno), Some(reason)),
             t => match memory::check_pointers(&*cx.mem, sys, &args) {
                 Ok(()) => {
+                    memory::prepare_outputs(cx.mem, sys, &args);
                     let mut args = args;
                     redirected = paths::redirect(self.sysroot.as_ref(), sys, &mut args, &*cx.mem);
                     // A redirected path lives in `redirected`: such a call runs here, under

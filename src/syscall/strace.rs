@@ -477,5 +477,13 @@ pub(crate) fn restarted() {
 
 /// The line for a number the guest's table does not know.
 pub(crate) fn unknown(nr: u64) {
+    if nr & super::abi::ia32::REFUSED != 0 {
+        let ia32 = nr as u32;
+        emit(&format!(
+            "{} int 0x80 ia32 syscall {ia32} = -1 ENOSYS (refused: xlate runs only the ia32 calls of its int 0x80 table)\n",
+            std::process::id()
+        ));
+        return;
+    }
     emit(&format!("{} Unknown syscall {nr}\n", std::process::id()));
 }

@@ -279,7 +279,13 @@ pub fn integer() -> Vec<Case> {
         Shufps_xmm_xmmm128_imm8,
         Shufpd_xmm_xmmm128_imm8,
     ] {
-        out.extend(xx_xm_imm(code, Val::Int, 3, &[0x00, 0x1b, 0x4e, 0xe4, 0xb1, 0xff, 0x93]));
+        // Dword pairs from one half in and out of order, from both halves, broadcasts.
+        out.extend(xx_xm_imm(
+            code,
+            Val::Int,
+            3,
+            &[0x00, 0x1b, 0x4e, 0xe4, 0xb1, 0xff, 0x93, 0x0c, 0xd8, 0x27, 0x72],
+        ));
     }
     for (code, r) in [
         (Pmovmskb_r32_xmm, Register::EDX),

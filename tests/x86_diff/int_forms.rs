@@ -37,7 +37,7 @@ fn parse_slot(tok: &str) -> Option<Slot> {
         "rm16" => Slot::RegOrMem(2),
         "rm32" => Slot::RegOrMem(4),
         "rm64" => Slot::RegOrMem(8),
-        "m" | "m8" => Slot::Mem,
+        "m" | "m8" | "m16" | "m32" | "m64" => Slot::Mem,
         "imm8" => Slot::Imm(1),
         "imm16" => Slot::Imm(2),
         "imm32" => Slot::Imm(4),
@@ -55,7 +55,9 @@ fn parse_slot(tok: &str) -> Option<Slot> {
 /// The operand slots of `code`, if all are kinds this generator knows.
 pub fn slots(code: Code) -> Option<Vec<Slot>> {
     let name = format!("{code:?}");
-    let mut parts = name.split('_');
+    let mut parts = name.split('_').peekable();
+    // VEX-encoded forms (BMI1, BMI2) are named `VEX_<mnemonic>_<operands>`.
+    parts.next_if_eq(&"VEX");
     parts.next()?;
     parts.map(parse_slot).collect()
 }

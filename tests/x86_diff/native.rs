@@ -14,6 +14,7 @@ use crate::case::{Case, CpuState, Outcome, CODE_PC, FLAGS_MASK};
 use crate::scratch;
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
+use iced_x86::CpuidFeature;
 
 /// Where the code page is mapped: fixed, so that `CODE_PC` is the guest bytes' real address.
 const CODE_PAGE: u64 = CODE_PC & !0xfff;
@@ -184,4 +185,30 @@ pub fn run(case: &Case) -> Outcome {
         libc::munmap(ctx_ptr, std::mem::size_of::<Ctx>());
     }
     outcome
+}
+
+/// The first CPU feature a case's instructions need that this host lacks (None: it has them
+/// all). Only the optional scalar extensions are checked: every x86-64 processor has the
+/// baseline the other families use, but CI may run on a processor of either vendor or an
+/// older model without BMI1, BMI2, ADX, MOVBE, LZCNT (where `lzcnt` is `bsr`), POPCNT or
+/// SSE4.2 (crc32).
+pub fn missing_feature(case: &Case) -> Option<CpuidFeature> {
+    use iced_x86::{Decoder, DecoderOptions};
+    let has = |f: CpuidFeature| match f {
+        CpuidFeature::BMI1 => std::is_x86_feature_detected!("bmi1"),
+        CpuidFeature::BMI2 => std::is_x86_feature_detected!("bmi2"),
+        CpuidFeature::ADX => std::is_x86_feature_detected!("adx"),
+        CpuidFeature::MOVBE => std::is_x86_feature_detected!("movbe"),
+        CpuidFeature::LZCNT => std::is_x86_feature_detected!("lzcnt"),
+        CpuidFeature::POPCNT => std::is_x86_feature_detected!("popcnt"),
+        CpuidFeature::SSE4_2 => std::is_x86_feature_detected!("sse4.2"),
+        CpuidFeature::CMPXCHG16B => std::is_x86_feature_detected!("cmpxchg16b"),
+        CpuidFeature::RDRAND => std::is_x86_feature_detected!("rdrand"),
+        CpuidFeature::RDSEED => std::is_x86_feature_detected!("rdseed"),
+        _ => true,
+    };
+    Decoder::with_ip(64, &case.code, CODE_PC, DecoderOptions::NONE)
+        .into_iter()
+        .flat_map(|insn| insn.cpuid_features().to_vec())
+        .find(|&f| !has(f))
 }

@@ -1,5 +1,4 @@
-//! Floating-point ops (`Op::Fp`) and lane-wise integer ops (`Op::Lanes`, one AdvSIMD
-//! instruction on the 64-bit `d` registers).
+//! Floating-point ops (`Op::Fp`).
 //!
 //! [`FpRule::X86Sse`] differs from this host's FPU in NaN propagation (x86 takes the first
 //! NaN operand, A64 prefers a signalling one), the default NaN's sign, min/max of NaNs and
@@ -21,7 +20,7 @@ use super::abi::*;
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::fp::{encode_sel, eval_x86_call};
-use crate::ir::{FpOp, FpPrec, FpResult, FpRule, LaneOp, Temp, Width};
+use crate::ir::{FpOp, FpPrec, FpResult, FpRule, Temp};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 /// MXCSR bits that select other than x86's default computation: rounding control (13-14),
@@ -182,33 +181,6 @@ impl Emitter {
         if d != 0 {
             dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
         }
-        self.finish(dst, d);
-    }
-
-    /// `Op::Lanes`: both values moved to `d0`/`d1`, one AdvSIMD op on their 8-byte vector.
-    pub(super) fn lanes(&mut self, op: LaneOp, lane: Width, dst: Temp, a: Temp, b: Temp) {
-        let x = self.src(a, S0);
-        dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x));
-        let y = self.src(b, S0);
-        dynasm!(self.a ; .arch aarch64 ; fmov d1, X(y));
-        match (op, lane) {
-            (LaneOp::Add, Width::W8) => dynasm!(self.a ; .arch aarch64 ; add v0.b8, v0.b8, v1.b8),
-            (LaneOp::Add, Width::W16) => dynasm!(self.a ; .arch aarch64 ; add v0.h4, v0.h4, v1.h4),
-            (LaneOp::Add, _) => dynasm!(self.a ; .arch aarch64 ; add v0.s2, v0.s2, v1.s2),
-            (LaneOp::Sub, Width::W8) => dynasm!(self.a ; .arch aarch64 ; sub v0.b8, v0.b8, v1.b8),
-            (LaneOp::Sub, Width::W16) => dynasm!(self.a ; .arch aarch64 ; sub v0.h4, v0.h4, v1.h4),
-            (LaneOp::Sub, _) => dynasm!(self.a ; .arch aarch64 ; sub v0.s2, v0.s2, v1.s2),
-            (LaneOp::AddSatU, Width::W8) => dynasm!(self.a ; .arch aarch64 ; uqadd v0.b8, v0.b8, v1.b8),
-            (LaneOp::AddSatU, _) => dynasm!(self.a ; .arch aarch64 ; uqadd v0.h4, v0.h4, v1.h4),
-            (LaneOp::AddSatS, Width::W8) => dynasm!(self.a ; .arch aarch64 ; sqadd v0.b8, v0.b8, v1.b8),
-            (LaneOp::AddSatS, _) => dynasm!(self.a ; .arch aarch64 ; sqadd v0.h4, v0.h4, v1.h4),
-            (LaneOp::SubSatU, Width::W8) => dynasm!(self.a ; .arch aarch64 ; uqsub v0.b8, v0.b8, v1.b8),
-            (LaneOp::SubSatU, _) => dynasm!(self.a ; .arch aarch64 ; uqsub v0.h4, v0.h4, v1.h4),
-            (LaneOp::SubSatS, Width::W8) => dynasm!(self.a ; .arch aarch64 ; sqsub v0.b8, v0.b8, v1.b8),
-            (LaneOp::SubSatS, _) => dynasm!(self.a ; .arch aarch64 ; sqsub v0.h4, v0.h4, v1.h4),
-        }
-        let d = self.dst(dst, S0);
-        dynasm!(self.a ; .arch aarch64 ; fmov X(d), d0);
         self.finish(dst, d);
     }
 }

@@ -17,6 +17,7 @@ mod abi;
 mod alu;
 mod exits;
 mod fp;
+mod lanes;
 mod mem;
 mod profile;
 #[cfg(all(test, target_arch = "aarch64"))]
@@ -135,7 +136,14 @@ impl Backend for Aarch64Backend {
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
-        let mut e = Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table };
+        let mut consts = vec![None; block.temps as usize];
+        for op in &block.ops {
+            if let Op::Const { dst, value } = op {
+                consts[dst.0 as usize] = Some(*value);
+            }
+        }
+        let mut e =
+            Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table, consts };
         let signal_exit = crate::backend::needs_signal_check(block).then(|| e.signal_check());
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
@@ -171,6 +179,15 @@ impl Backend for Aarch64Backend {
         let insn = encode_b(site.0, target.0);
         cache.patch_u32(HostCode(site.0), insn);
         sync_icache(cache, HostCode(site.0), 4);
+    }
+
+    fn chain_target(&self, cache: &CodeCache, site: ChainSite) -> HostCode {
+        let b = cache.bytes(HostCode(site.0), 4);
+        let insn = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!(insn & 0xfc00_0000, 0x1400_0000, "not a chain site");
+        // imm26, sign-extended, in words.
+        let delta = (((insn & 0x03ff_ffff) << 6) as i32 >> 6) as i64 * 4;
+        HostCode((site.0 as i64 + delta) as usize)
     }
 
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
@@ -212,6 +229,9 @@ struct Emitter {
     exit_path: usize,
     /// Address of the code cache's jump table (see `crate::cache::jump_table`).
     jump_table: usize,
+    /// The value of each temporary an `Op::Const` defines (so an op can take it as an
+    /// immediate).
+    consts: Vec<Option<u64>>,
 }
 
 impl Emitter {

@@ -5,3 +5,8 @@
 fn conformance() {
     crate::backend::conformance::run_all::<super::Aarch64Backend>();
 }
+
+#[test]
+fn lane_ops_match_the_interpreter() {
+    crate::backend::conformance::lane_ops_match_the_interpreter::<super::Aarch64Backend>();
+}

@@ -1,5 +1,4 @@
-//! Floating-point ops (`Op::Fp`) as SSE2 scalar instructions, and lane-wise integer ops
-//! (`Op::Lanes`) as SSE2 packed-integer instructions on the low 64 bits of `xmm0`.
+//! Floating-point ops (`Op::Fp`) as SSE2 scalar instructions.
 //!
 //! [`FpRule::X86Sse`] is this host's own FPU behaviour, so the op runs natively under the
 //! guest's MXCSR: the host MXCSR is saved, the guest's control bits (rounding, DAZ, FTZ) are
@@ -16,7 +15,7 @@
 use super::abi::{RAX, RCX, RDX};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
-use crate::ir::{FpOp, FpPrec, FpRule, LaneOp, Temp, Width};
+use crate::ir::{FpOp, FpPrec, FpRule, Temp};
 use dynasmrt::{dynasm, DynasmApi};
 
 /// MXCSR with every exception masked (bits 7..12).
@@ -87,31 +86,4 @@ pub(super) fn fp(
         e.store(dst, RAX);
     }
     dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
-}
-
-/// `Op::Lanes`: the two 64-bit values in `xmm0` and `xmm1`, one SSE2 packed-integer
-/// instruction (its low 64 bits are the lanes of the IR value), the result back in a
-/// general register.
-pub(super) fn lanes(e: &mut Emitter, op: LaneOp, lane: Width, dst: Temp, a: Temp, b: Temp) {
-    e.load(RCX, a);
-    e.load(RDX, b);
-    dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx);
-    match (op, lane) {
-        (LaneOp::Add, Width::W8) => dynasm!(e.asm ; .arch x64 ; paddb xmm0, xmm1),
-        (LaneOp::Add, Width::W16) => dynasm!(e.asm ; .arch x64 ; paddw xmm0, xmm1),
-        (LaneOp::Add, _) => dynasm!(e.asm ; .arch x64 ; paddd xmm0, xmm1),
-        (LaneOp::Sub, Width::W8) => dynasm!(e.asm ; .arch x64 ; psubb xmm0, xmm1),
-        (LaneOp::Sub, Width::W16) => dynasm!(e.asm ; .arch x64 ; psubw xmm0, xmm1),
-        (LaneOp::Sub, _) => dynasm!(e.asm ; .arch x64 ; psubd xmm0, xmm1),
-        (LaneOp::AddSatU, Width::W8) => dynasm!(e.asm ; .arch x64 ; paddusb xmm0, xmm1),
-        (LaneOp::AddSatU, _) => dynasm!(e.asm ; .arch x64 ; paddusw xmm0, xmm1),
-        (LaneOp::AddSatS, Width::W8) => dynasm!(e.asm ; .arch x64 ; paddsb xmm0, xmm1),
-        (LaneOp::AddSatS, _) => dynasm!(e.asm ; .arch x64 ; paddsw xmm0, xmm1),
-        (LaneOp::SubSatU, Width::W8) => dynasm!(e.asm ; .arch x64 ; psubusb xmm0, xmm1),
-        (LaneOp::SubSatU, _) => dynasm!(e.asm ; .arch x64 ; psubusw xmm0, xmm1),
-        (LaneOp::SubSatS, Width::W8) => dynasm!(e.asm ; .arch x64 ; psubsb xmm0, xmm1),
-        (LaneOp::SubSatS, _) => dynasm!(e.asm ; .arch x64 ; psubsw xmm0, xmm1),
-    }
-    dynasm!(e.asm ; .arch x64 ; movq rax, xmm0);
-    e.store(dst, RAX);
 }

@@ -225,15 +225,28 @@ pub(super) fn emit_signal_exit(e: &mut Emitter, label: DynamicLabel, pc: GuestAd
     dynasm!(e.asm ; .arch x64 ; jmp extern routine);
 }
 
-/// Points the chain site's `jmp rel32` or `jnz rel32` at `target`.
-pub(super) fn link(cache: &mut CodeCache, site: ChainSite, target: HostCode) {
+/// The address of the rel32 field of the chain site's `jmp rel32` or `jcc rel32`.
+fn rel32_field(cache: &CodeCache, site: ChainSite) -> usize {
     let opcode = cache.bytes(HostCode(site.0), 2);
-    let field = if opcode[0] == JMP_REL32 {
+    if opcode[0] == JMP_REL32 {
         site.0 + 1
     } else {
         assert!(opcode[0] == 0x0F && opcode[1] & 0xF0 == 0x80, "not a chain site");
         site.0 + 2
-    };
+    }
+}
+
+/// Where the chain site jumps now.
+pub(super) fn chain_target(cache: &CodeCache, site: ChainSite) -> HostCode {
+    let field = rel32_field(cache, site);
+    let bytes = cache.bytes(HostCode(field), 4);
+    let rel = i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    HostCode((field as i64 + 4 + i64::from(rel)) as usize)
+}
+
+/// Points the chain site's `jmp rel32` or `jcc rel32` at `target`.
+pub(super) fn link(cache: &mut CodeCache, site: ChainSite, target: HostCode) {
+    let field = rel32_field(cache, site);
     // The displacement counts from the end of the instruction, right after the field.
     let rel = target.0 as i64 - (field + 4) as i64;
     // The whole cache is far smaller than +-2 GiB.

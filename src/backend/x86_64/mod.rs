@@ -22,6 +22,7 @@ mod abi;
 mod emit_alu;
 mod emit_call;
 mod emit_fp;
+mod emit_lanes;
 mod emit_mem;
 mod exits;
 mod listing;
@@ -195,6 +196,10 @@ impl Backend for X86_64Backend {
 
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode) {
         exits::link(cache, site, target)
+    }
+
+    fn chain_target(&self, cache: &CodeCache, site: ChainSite) -> HostCode {
+        exits::chain_target(cache, site)
     }
 
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
@@ -428,7 +433,7 @@ impl Emitter {
                 emit_mem::compare_exchange(self, *dst, *addr, *expected, *new, *width)
             }
             Op::Fence => emit_mem::fence(self),
-            Op::Lanes { op, lane, dst, a, b } => emit_fp::lanes(self, *op, *lane, *dst, *a, *b),
+            Op::Lanes { op, lane, dst, a, b } => emit_lanes::lanes(self, *op, *lane, *dst, *a, *b),
             Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => emit_fp::fp(
                 self,
                 *op,

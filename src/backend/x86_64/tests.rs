@@ -864,3 +864,9 @@ fn atomics_are_atomic_across_threads() {
 fn shared_conformance_suite() {
     crate::backend::conformance::run_all::<X86_64Backend>();
 }
+
+/// Every lane op and width on edge operands and shift counts.
+#[test]
+fn lane_ops_match_the_interpreter() {
+    crate::backend::conformance::lane_ops_match_the_interpreter::<X86_64Backend>();
+}

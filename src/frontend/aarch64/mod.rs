@@ -215,8 +215,7 @@ impl Frontend for A64Frontend {
             }
             let mut buf = [0u8; 4];
             if code.read_code(GuestAddr(pc), &mut buf) < 4 {
-                let message = Some(crate::frontend::unreadable_code_message(pc));
-                break Exit::Trap { kind: TrapKind::CodeFetch, pc: GuestAddr(pc), message };
+                break crate::frontend::unreadable_code_trap(code, pc);
             }
             let word = u32::from_le_bytes(buf);
             if word >> 16 == 0 {

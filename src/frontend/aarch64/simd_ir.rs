@@ -1,14 +1,15 @@
 //! Inline IR for the AdvSIMD instructions that hot loops use (gcc's vectorised rotates and
-//! additions, glibc's string scans): bitwise operations, ADD/SUB, CMEQ, shifts by immediate
-//! and the widening shifts. Each vector is handled as its two 64-bit halves; lanes narrower
-//! than 64 bits are processed in parallel within a half (SIMD within a register) where a
-//! carry-free formula exists, otherwise lane by lane. Everything else goes to the AdvSIMD
-//! helper ([`super::simd_helpers`]), which remains the reference the differential tests
-//! check both against.
+//! additions, glibc's string scans): bitwise operations, the integer lane arithmetic,
+//! compares, min/max, shifts by immediate, ZIP/UZP, the narrowing moves (XTN, SQXTN, UQXTN,
+//! SQXTUN) and the widening shifts. Each vector is handled as its two 64-bit halves; lanes
+//! narrower than 64 bits are IR lane ops ([`LaneOp`], the definition the x86 SSE forms
+//! share), a few forms are plain 64-bit IR (SIMD within a register). Everything else goes to
+//! the AdvSIMD helper ([`super::simd_helpers`]), which remains the reference the differential
+//! tests check both against.
 
 use super::state::off;
 use super::{bit, bits, Ctx};
-use crate::ir::{BinOp, Temp, UnOp, Width};
+use crate::ir::{BinOp, CmpOp, LaneOp, Temp, UnOp, Width};
 
 fn rep(x: u64, esize: u32) -> u64 {
     let mut r = 0u64;
@@ -57,30 +58,41 @@ fn store(cx: &mut Ctx, d: u32, r: &[Temp]) {
     cx.b.store_state(off::v_hi(d as usize), hi, Width::W64);
 }
 
-/// Lane-parallel `a + b` or `a - b` within one 64-bit half.
+/// The IR lane width of `esize`-bit lanes.
+fn lane_width(esize: u32) -> Width {
+    Width::from_bytes(esize / 8).unwrap_or(Width::W64)
+}
+
+/// `a + b` or `a - b` lane by lane within one 64-bit half.
 fn add_sub(cx: &mut Ctx, a: Temp, b: Temp, esize: u32, sub: bool) -> Temp {
     if esize == 64 {
         return cx.b.bin(if sub { BinOp::Sub } else { BinOp::Add }, a, b, Width::W64);
     }
-    let h = rep(1 << (esize - 1), esize);
+    cx.b.lanes(if sub { LaneOp::Sub } else { LaneOp::Add }, lane_width(esize), a, b)
+}
+
+/// The compares of three same (`CMGT`, `CMHI`, `CMGE`, `CMHS`, `CMEQ`; `opc` names which):
+/// all-ones lanes where true.
+fn compare(cx: &mut Ctx, a: Temp, b: Temp, esize: u32, op: CmpOp) -> Temp {
     let w = Width::W64;
-    if sub {
-        // ((a | H) - (b & ~H)) ^ ((a ^ ~b) & H): no borrow crosses a lane.
-        let ah = cx.b.bin_imm(BinOp::Or, a, h, w);
-        let bl = cx.b.bin_imm(BinOp::And, b, !h, w);
-        let diff = cx.b.bin(BinOp::Sub, ah, bl, w);
-        let nb = cx.b.un(UnOp::Not, b, w);
-        let x = cx.b.bin(BinOp::Xor, a, nb, w);
-        let x = cx.b.bin_imm(BinOp::And, x, h, w);
-        cx.b.bin(BinOp::Xor, diff, x, w)
+    if esize == 64 {
+        let c = cx.b.cmp(op, a, b, w);
+        return cx.b.un(UnOp::Neg, c, w);
+    }
+    let lane = lane_width(esize);
+    // a >= b is !(b > a).
+    let (lop, x, y, invert) = match op {
+        CmpOp::Eq => (LaneOp::CmpEq, a, b, false),
+        CmpOp::Sgt => (LaneOp::CmpGtS, a, b, false),
+        CmpOp::Ugt => (LaneOp::CmpGtU, a, b, false),
+        CmpOp::Sge => (LaneOp::CmpGtS, b, a, true),
+        _ => (LaneOp::CmpGtU, b, a, true),
+    };
+    let r = cx.b.lanes(lop, lane, x, y);
+    if invert {
+        cx.b.un(UnOp::Not, r, w)
     } else {
-        // ((a & ~H) + (b & ~H)) ^ ((a ^ b) & H): no carry crosses a lane.
-        let al = cx.b.bin_imm(BinOp::And, a, !h, w);
-        let bl = cx.b.bin_imm(BinOp::And, b, !h, w);
-        let sum = cx.b.bin(BinOp::Add, al, bl, w);
-        let x = cx.b.bin(BinOp::Xor, a, b, w);
-        let x = cx.b.bin_imm(BinOp::And, x, h, w);
-        cx.b.bin(BinOp::Xor, sum, x, w)
+        r
     }
 }
 
@@ -127,57 +139,26 @@ fn lanes_zero(cx: &mut Ctx, x: Temp, esize: u32) -> Temp {
         let z = cx.b.cmp_imm(crate::ir::CmpOp::Eq, x, 0, w);
         return cx.b.un(UnOp::Neg, z, w);
     }
-    let h = rep(1 << (esize - 1), esize);
-    // Top bit of a lane set iff the lane is non-zero: ((x & ~H) + ~H) | x.
-    let low = cx.b.bin_imm(BinOp::And, x, !h, w);
-    let carry = cx.b.bin_imm(BinOp::Add, low, !h, w);
-    let nz = cx.b.bin(BinOp::Or, carry, x, w);
-    let zero_top = cx.b.un(UnOp::Not, nz, w);
-    let zero_top = cx.b.bin_imm(BinOp::And, zero_top, h, w);
-    let ones = cx.b.bin_imm(BinOp::Lshr, zero_top, (esize - 1) as u64, w);
-    cx.b.bin_imm(BinOp::Mul, ones, lane_mask(esize), w)
+    let zero = cx.imm(0);
+    cx.b.lanes(LaneOp::CmpEq, lane_width(esize), x, zero)
 }
 
-/// Lane-parallel shift right by `s` (1 ..= esize), logical or arithmetic.
+/// Shift right by `s` (1 ..= esize) of every lane, logical or arithmetic.
 fn shift_right(cx: &mut Ctx, x: Temp, esize: u32, s: u32, signed: bool) -> Temp {
-    let w = Width::W64;
-    if esize == 64 {
-        return if signed {
-            cx.b.bin_imm(BinOp::Ashr, x, s.min(63) as u64, w)
-        } else if s >= 64 {
-            cx.imm(0)
-        } else {
-            cx.b.bin_imm(BinOp::Lshr, x, s as u64, w)
-        };
-    }
-    if s >= esize && !signed {
-        return cx.imm(0);
-    }
-    let s = s.min(esize - 1);
-    let shifted = cx.b.bin_imm(BinOp::Lshr, x, s as u64, w);
-    let low = cx.b.bin_imm(BinOp::And, shifted, rep(lane_mask(esize) >> s, esize), w);
-    if !signed {
-        return low;
-    }
-    // Sign fill: the lane's sign bit (as 0/1 in bit 0 of the lane) times the fill pattern;
-    // each product stays inside its lane.
-    let signs = cx.b.bin_imm(BinOp::Lshr, x, (esize - 1) as u64, w);
-    let signs = cx.b.bin_imm(BinOp::And, signs, rep(1, esize), w);
-    let fill = lane_mask(esize) & !(lane_mask(esize) >> s);
-    let fill = cx.b.bin_imm(BinOp::Mul, signs, fill, w);
-    cx.b.bin(BinOp::Or, low, fill, w)
+    let count = cx.imm(s as u64);
+    cx.b.lanes(if signed { LaneOp::Ashr } else { LaneOp::Lshr }, lane_width(esize), x, count)
 }
 
+/// Shift left by `s` (0 .. esize) of every lane.
 fn shift_left(cx: &mut Ctx, x: Temp, esize: u32, s: u32) -> Temp {
-    let w = Width::W64;
     if s == 0 {
         return x;
     }
-    let shifted = cx.b.bin_imm(BinOp::Shl, x, s as u64, w);
     if esize == 64 {
-        return shifted;
+        return cx.b.bin_imm(BinOp::Shl, x, s as u64, Width::W64);
     }
-    cx.b.bin_imm(BinOp::And, shifted, rep((lane_mask(esize) << s) & lane_mask(esize), esize), w)
+    let count = cx.imm(s as u64);
+    cx.b.lanes(LaneOp::Shl, lane_width(esize), x, count)
 }
 
 /// Reverses the `esize` elements within every `container`-bit group of a 64-bit half, by
@@ -199,34 +180,118 @@ fn reverse_in_containers(cx: &mut Ctx, x: Temp, esize: u32, container: u32) -> T
 }
 
 /// USHLL/SSHLL/SHLL: the lanes of the lower (`q` false) or upper half of `rn`, extended to
-/// twice their size and shifted left by `shift`.
+/// twice their size and shifted left by `shift`. Extending is interleaving with zero lanes
+/// (or with the lanes' signs: all-ones where a lane is negative).
 fn widen(cx: &mut Ctx, rn: u32, rd: u32, q: bool, esize: u32, shift: u32, signed: bool) {
     let src = cx.b.load_state(if q { off::v_hi(rn as usize) } else { off::v(rn as usize) }, Width::W64);
-    let wide = 2 * esize;
-    let per_half = 64 / wide;
-    let from = Width::from_bytes(esize / 8).unwrap_or(Width::W32);
-    let mut out = Vec::new();
-    for h in 0..2 {
-        let mut acc: Option<Temp> = None;
-        for i in 0..per_half {
-            let lane = h * per_half + i;
-            let x = if lane == 0 {
-                src
-            } else {
-                cx.b.bin_imm(BinOp::Lshr, src, (lane * esize) as u64, Width::W64)
-            };
-            let x = cx.b.ext(x, from, signed);
-            let x = shift_left(cx, x, 64, shift);
-            let x = if wide == 64 { x } else { cx.b.bin_imm(BinOp::And, x, lane_mask(wide), Width::W64) };
-            let x = shift_left(cx, x, 64, i * wide);
-            acc = Some(match acc {
-                None => x,
-                Some(a) => cx.b.bin(BinOp::Or, a, x, Width::W64),
-            });
-        }
-        out.push(acc.unwrap_or_else(|| cx.imm(0)));
-    }
+    let lane = lane_width(esize);
+    let zero = cx.imm(0);
+    let top = if signed { cx.b.lanes(LaneOp::CmpGtS, lane, zero, src) } else { zero };
+    let out: Vec<Temp> = [LaneOp::ZipLo, LaneOp::ZipHi]
+        .into_iter()
+        .map(|zip| {
+            let wide = cx.b.lanes(zip, lane, src, top);
+            shift_left(cx, wide, 2 * esize, shift)
+        })
+        .collect();
     store(cx, rd, &out);
+}
+
+/// ZIP1/ZIP2/UZP1/UZP2 (`opc` 011, 111, 001, 101); TRN is left to the helper.
+fn permute(cx: &mut Ctx, w: u32) -> bool {
+    let (q, size, opc) = (bit(w, 30), bits(w, 22, 2), bits(w, 12, 3));
+    let (rm, rn, rd) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    if !matches!(opc, 0b001 | 0b011 | 0b101 | 0b111) || (size == 3 && !q) {
+        return false;
+    }
+    let second = opc & 0b100 != 0;
+    let a = halves(cx, rn, q);
+    let b = halves(cx, rm, q);
+    let lane = lane_width(8 << size);
+    let r = match (opc & 0b011 == 0b011, q, size == 3) {
+        // 64-bit lanes: whole halves.
+        (true, _, true) if second => vec![a[1], b[1]],
+        (true, _, true) => vec![a[0], b[0]],
+        (false, _, true) if second => vec![a[1], b[1]],
+        (false, _, true) => vec![a[0], b[0]],
+        // ZIP: from the low halves (ZIP1) or the high halves (ZIP2; of a 64-bit vector, the
+        // upper 32 bits of its only half).
+        (true, true, _) => {
+            let h = usize::from(second);
+            let lo = cx.b.lanes(LaneOp::ZipLo, lane, a[h], b[h]);
+            let hi = cx.b.lanes(LaneOp::ZipHi, lane, a[h], b[h]);
+            vec![lo, hi]
+        }
+        (true, false, _) => {
+            let zip = if second { LaneOp::ZipHi } else { LaneOp::ZipLo };
+            vec![cx.b.lanes(zip, lane, a[0], b[0])]
+        }
+        // UZP: the even or odd lanes of Vn then of Vm.
+        (false, true, _) => {
+            let uzp = if second { LaneOp::UzpOdd } else { LaneOp::UzpEven };
+            let lo = cx.b.lanes(uzp, lane, a[0], a[1]);
+            let hi = cx.b.lanes(uzp, lane, b[0], b[1]);
+            vec![lo, hi]
+        }
+        (false, false, _) => {
+            let uzp = if second { LaneOp::UzpOdd } else { LaneOp::UzpEven };
+            vec![cx.b.lanes(uzp, lane, a[0], b[0])]
+        }
+    };
+    store(cx, rd, &r);
+    true
+}
+
+/// XTN, SQXTN, UQXTN, SQXTUN and their `2` forms (`q`: write the upper half of Vd, keep the
+/// lower): Vn's 128 bits narrowed to half-width lanes. Saturation does not set FPSR.QC (nor
+/// does the helper).
+fn narrow(cx: &mut Ctx, w: u32) -> bool {
+    let (q, u, size, opc) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bits(w, 12, 5));
+    let (rn, rd) = (bits(w, 5, 5), bits(w, 0, 5));
+    let (op, lanes): (LaneOp, &[u32]) = match (u, opc) {
+        (false, 0b10010) => (LaneOp::UzpEven, &[0, 1, 2]),
+        (true, 0b10010) => (LaneOp::NarrowSatSU, &[0]),
+        (false, 0b10100) => (LaneOp::NarrowSatS, &[0, 1]),
+        (true, 0b10100) => (LaneOp::NarrowSatU, &[0]),
+        _ => return false,
+    };
+    if !lanes.contains(&size) {
+        return false;
+    }
+    let n = halves(cx, rn, true);
+    let r = cx.b.lanes(op, lane_width(8 << size), n[0], n[1]);
+    if q {
+        cx.b.store_state(off::v_hi(rd as usize), r, Width::W64);
+    } else {
+        store(cx, rd, &[r]);
+    }
+    true
+}
+
+/// The three-same integer forms that are one lane op per half (`None`: not one of them).
+fn three_same_lanes(
+    cx: &mut Ctx,
+    u: bool,
+    opc: u32,
+    esize: u32,
+    a: &[Temp],
+    b: &[Temp],
+) -> Option<Vec<Temp>> {
+    use LaneOp::*;
+    let op = match (u, opc, esize) {
+        (false, 0b00001, 8 | 16) => AddSatS,
+        (true, 0b00001, 8 | 16) => AddSatU,
+        (false, 0b00101, 8 | 16) => SubSatS,
+        (true, 0b00101, 8 | 16) => SubSatU,
+        (true, 0b00010, 8 | 16) => AvgU,
+        (false, 0b01100, 8 | 16 | 32) => MaxS,
+        (true, 0b01100, 8 | 16 | 32) => MaxU,
+        (false, 0b01101, 8 | 16 | 32) => MinS,
+        (true, 0b01101, 8 | 16 | 32) => MinU,
+        (false, 0b10011, 16 | 32) => MulLo,
+        _ => return None,
+    };
+    Some((0..a.len()).map(|i| cx.b.lanes(op, lane_width(esize), a[i], b[i])).collect())
 }
 
 /// FADD/FSUB/FMUL/FDIV/FMLA/FMLS on two doubles (`.2d`): one call per lane of the same
@@ -334,13 +399,22 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                             vec![concat_halves(cx, sums[0], sums[1], esize)]
                         }
                     }
-                    (true, 0b10001) if q || size != 3 => (0..a.len())
-                        .map(|i| {
-                            let x = cx.b.bin(BinOp::Xor, a[i], b[i], Width::W64);
-                            lanes_zero(cx, x, esize)
-                        })
-                        .collect(),
-                    _ => return false,
+                    (true, 0b10001) if q || size != 3 => {
+                        (0..a.len()).map(|i| compare(cx, a[i], b[i], esize, CmpOp::Eq)).collect()
+                    }
+                    (_, 0b00110 | 0b00111) if q || size != 3 => {
+                        let op = match (u, opc) {
+                            (false, 0b00110) => CmpOp::Sgt,
+                            (true, 0b00110) => CmpOp::Ugt,
+                            (false, _) => CmpOp::Sge,
+                            (true, _) => CmpOp::Uge,
+                        };
+                        (0..a.len()).map(|i| compare(cx, a[i], b[i], esize, op)).collect()
+                    }
+                    _ => match three_same_lanes(cx, u, opc, esize, &a, &b) {
+                        Some(r) => r,
+                        None => return false,
+                    },
                 };
                 store(cx, rd, &r);
                 return true;
@@ -367,6 +441,40 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 widen(cx, rn, rd, q, esize, esize, false);
                 return true;
             }
+            // XTN, SQXTN, UQXTN, SQXTUN.
+            if bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 && matches!(bits(w, 12, 5), 0b10010 | 0b10100) {
+                return narrow(cx, w);
+            }
+            // CMGT, CMGE, CMLT, CMLE #0 (two-register misc, opcodes 01000 and 01010).
+            if bits(w, 10, 2) == 0b10
+                && bits(w, 17, 4) == 0
+                && (bits(w, 12, 5) == 0b01000
+                    || (bits(w, 12, 5) == 0b01001 && u)
+                    || (bits(w, 12, 5) == 0b01010 && !u))
+                && (q || size != 3)
+            {
+                let a = halves(cx, rn, q);
+                let zero = cx.imm(0);
+                // CMGT x > 0, CMGE !(0 > x), CMLE !(x > 0), CMLT 0 > x.
+                let (op, swap) = match (u, bits(w, 12, 5)) {
+                    (false, 0b01000) => (CmpOp::Sgt, false),
+                    (true, 0b01000) => (CmpOp::Sge, false),
+                    (true, _) => (CmpOp::Sge, true),
+                    (false, _) => (CmpOp::Sgt, true),
+                };
+                let r: Vec<Temp> =
+                    a.iter()
+                        .map(|&x| {
+                            if swap {
+                                compare(cx, zero, x, esize, op)
+                            } else {
+                                compare(cx, x, zero, esize, op)
+                            }
+                        })
+                        .collect();
+                store(cx, rd, &r);
+                return true;
+            }
             // CMEQ #0 (two-register misc, U=0, opcode 01001).
             if bits(w, 10, 2) == 0b10
                 && bits(w, 17, 4) == 0
@@ -380,6 +488,10 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 return true;
             }
             false
+        }
+        // AdvSIMD permute: ZIP1/ZIP2/UZP1/UZP2.
+        0b01110 if !bit(w, 31) && !u && !bit(w, 21) && !bit(w, 15) && bits(w, 10, 2) == 0b10 => {
+            permute(cx, w)
         }
         // AdvSIMD copy: DUP (element, general), INS (general), UMOV, SMOV.
         0b01110 if !bit(w, 31) && bits(w, 21, 3) == 0 && !bit(w, 15) && bit(w, 10) && !u => {

@@ -13,8 +13,9 @@
 //!   (and the AArch32 NZCV bits 31:28), mask 0xf800009f.
 //! - `CNTFRQ_EL0` = 1 GHz and `CNTVCT_EL0` counts host monotonic nanoseconds.
 //!
-//! `IC IVAU` ends the block with `Exit::Invalidate`: the dispatcher drops every translation
-//! before the guest goes on, so its following `DSB ISH; ISB` and the new code run as written.
+//! `IC IVAU` ends the block with `Exit::Invalidate`: the dispatcher drops the translations of
+//! the code pages written since (write protection saw every write) before the guest goes on,
+//! so its following `DSB ISH; ISB` and the new code run as written.
 
 use super::decode::{row, Row};
 use super::state::off;

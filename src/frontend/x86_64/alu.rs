@@ -1,5 +1,6 @@
 //! Integer ALU family: add adc sub sbb and or xor cmp test (two operands, one handler with the
 //! operation as a parameter) and inc dec neg not (one operand). Exact CF OF SF ZF AF PF.
+//! ADX's adcx and adox (add with carry through CF alone, or through OF alone) are here too.
 //!
 //! With a `lock` prefix on a memory destination the read-modify-write is atomic: an
 //! [`crate::ir::Op::AtomicRmw`] where one exists (add sub and or xor inc dec not), otherwise
@@ -52,6 +53,8 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Dec => |c, i| unary(c, i, UnaryOp::Dec),
         Mnemonic::Neg => |c, i| unary(c, i, UnaryOp::Neg),
         Mnemonic::Not => |c, i| unary(c, i, UnaryOp::Not),
+        Mnemonic::Adcx => |c, i| add_carry_through(c, i, off::CF),
+        Mnemonic::Adox => |c, i| add_carry_through(c, i, off::OF),
         _ => return None,
     })
 }
@@ -202,5 +205,32 @@ fn unary(ctx: &mut Ctx, insn: &Instruction, op: UnaryOp) -> Result<(), Unsupport
     let (r, flags) = compute_unary(ctx, op, a, w);
     ctx.write(dst, r)?;
     ctx.set_flags(&flags);
+    Ok(())
+}
+
+/// adcx / adox dst, src (ADX): `dst = dst + src + flag`, unsigned, with the carry out in the
+/// same flag (CF for adcx, OF for adox); no other flag changes. Two carry chains can then run
+/// interleaved, as in multi-precision multiplication with mulx.
+fn add_carry_through(
+    ctx: &mut Ctx,
+    insn: &Instruction,
+    flag: crate::ir::StateOffset,
+) -> Result<(), Unsupported> {
+    let dst = ctx.operand(insn, 0)?;
+    let w = dst.width();
+    let b = ctx.read_operand(insn, 1)?;
+    let a = ctx.read(dst);
+    let carry = ctx.flag(flag);
+    let s = ctx.bin(BinOp::Add, a, b, w);
+    let r = ctx.bin(BinOp::Add, s, carry, w);
+    // Carry out of the top bit: (a & b) | ((a | b) & !r).
+    let and = ctx.bin(BinOp::And, a, b, w);
+    let or = ctx.bin(BinOp::Or, a, b, w);
+    let not_r = ctx.un(UnOp::Not, r, w);
+    let t = ctx.bin(BinOp::And, or, not_r, w);
+    let c = ctx.bin(BinOp::Or, and, t, w);
+    let out = ctx.sign(c, w);
+    ctx.write(dst, r)?;
+    ctx.store_state(flag, out, Width::W8);
     Ok(())
 }

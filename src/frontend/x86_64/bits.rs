@@ -3,7 +3,8 @@
 //! bswap, movzx movsx movsxd, cbw cwde cdqe cwd cdq cqo.
 //!
 //! tzcnt, lzcnt and popcnt are implemented, and the cpuid feature constants in the module
-//! root report POPCNT (leaf 1 ECX) and LZCNT/ABM (leaf 0x8000_0001 ECX) to match. Undefined
+//! root report POPCNT (leaf 1 ECX), LZCNT/ABM (leaf 0x8000_0001 ECX) and BMI1 (leaf 7 EBX,
+//! with the rest of BMI1 in `bmi`) to match. Undefined
 //! flags (bt*: OF SF AF PF; bsf/bsr: CF OF SF AF PF; tzcnt/lzcnt: OF SF AF PF) are left
 //! unchanged.
 

@@ -12,10 +12,11 @@
 //! MMX instruction sets TOP to 0 and tags every register valid; a write to mm`i` also sets
 //! R`i`'s sign and exponent bits to ones. emms tags every register empty.
 //!
-//! Add, subtract, bitwise and moves are plain 64-bit IR (IR `Lanes` for the lane-wise adds);
-//! the rest run [`sse_int::lanes`], the SSE integer family's semantics, on the 64-bit values
-//! placed in a 128-bit one (low half, high half for the high unpacks, both for the packs) by
-//! one helper, so both hosts share one definition.
+//! Bitwise ops, moves, paddq/psubq and pmuludq are plain 64-bit IR; everything lane-wise,
+//! the unpacks (`ZipLo`/`ZipHi`), the packs (saturating narrowing of dst then src) and the
+//! shifts are one IR `Lanes` op, the definition the SSE forms and the A64 guest share; pshufw
+//! is the SSE word shuffle's IR; pmaddwd and psadbw run [`sse_int::lanes`] (the SSE helper's
+//! semantics) on the 64-bit values in the low half of a 128-bit one.
 
 use super::sse_int::{self, IntOp};
 use super::state::off;
@@ -68,42 +69,42 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Pandn => |c, i| bin_op(c, i, BinOp::And, true),
         Mnemonic::Por => |c, i| bin_op(c, i, BinOp::Or, false),
         Mnemonic::Pxor => |c, i| bin_op(c, i, BinOp::Xor, false),
-        Mnemonic::Pcmpeqb => h!(Pcmpeqb),
-        Mnemonic::Pcmpeqw => h!(Pcmpeqw),
-        Mnemonic::Pcmpeqd => h!(Pcmpeqd),
-        Mnemonic::Pcmpgtb => h!(Pcmpgtb),
-        Mnemonic::Pcmpgtw => h!(Pcmpgtw),
-        Mnemonic::Pcmpgtd => h!(Pcmpgtd),
-        Mnemonic::Pminub => h!(Pminub),
-        Mnemonic::Pmaxub => h!(Pmaxub),
-        Mnemonic::Pminsw => h!(Pminsw),
-        Mnemonic::Pmaxsw => h!(Pmaxsw),
-        Mnemonic::Pavgb => h!(Pavgb),
-        Mnemonic::Pavgw => h!(Pavgw),
-        Mnemonic::Pmullw => h!(Pmullw),
-        Mnemonic::Pmulhw => h!(Pmulhw),
-        Mnemonic::Pmulhuw => h!(Pmulhuw),
-        Mnemonic::Pmuludq => h!(Pmuludq),
+        Mnemonic::Pcmpeqb => |c, i| lane_op(c, i, LaneOp::CmpEq, Width::W8),
+        Mnemonic::Pcmpeqw => |c, i| lane_op(c, i, LaneOp::CmpEq, Width::W16),
+        Mnemonic::Pcmpeqd => |c, i| lane_op(c, i, LaneOp::CmpEq, Width::W32),
+        Mnemonic::Pcmpgtb => |c, i| lane_op(c, i, LaneOp::CmpGtS, Width::W8),
+        Mnemonic::Pcmpgtw => |c, i| lane_op(c, i, LaneOp::CmpGtS, Width::W16),
+        Mnemonic::Pcmpgtd => |c, i| lane_op(c, i, LaneOp::CmpGtS, Width::W32),
+        Mnemonic::Pminub => |c, i| lane_op(c, i, LaneOp::MinU, Width::W8),
+        Mnemonic::Pmaxub => |c, i| lane_op(c, i, LaneOp::MaxU, Width::W8),
+        Mnemonic::Pminsw => |c, i| lane_op(c, i, LaneOp::MinS, Width::W16),
+        Mnemonic::Pmaxsw => |c, i| lane_op(c, i, LaneOp::MaxS, Width::W16),
+        Mnemonic::Pavgb => |c, i| lane_op(c, i, LaneOp::AvgU, Width::W8),
+        Mnemonic::Pavgw => |c, i| lane_op(c, i, LaneOp::AvgU, Width::W16),
+        Mnemonic::Pmullw => |c, i| lane_op(c, i, LaneOp::MulLo, Width::W16),
+        Mnemonic::Pmulhw => |c, i| lane_op(c, i, LaneOp::MulHiS, Width::W16),
+        Mnemonic::Pmulhuw => |c, i| lane_op(c, i, LaneOp::MulHiU, Width::W16),
+        Mnemonic::Pmuludq => pmuludq,
         Mnemonic::Pmaddwd => h!(Pmaddwd),
         Mnemonic::Psadbw => h!(Psadbw),
-        Mnemonic::Punpcklbw => h!(Punpcklbw),
-        Mnemonic::Punpcklwd => h!(Punpcklwd),
-        Mnemonic::Punpckldq => h!(Punpckldq),
-        Mnemonic::Punpckhbw => h!(Punpckhbw),
-        Mnemonic::Punpckhwd => h!(Punpckhwd),
-        Mnemonic::Punpckhdq => h!(Punpckhdq),
-        Mnemonic::Packsswb => h!(Packsswb),
-        Mnemonic::Packssdw => h!(Packssdw),
-        Mnemonic::Packuswb => h!(Packuswb),
-        Mnemonic::Psllw => h!(Psllw),
-        Mnemonic::Pslld => h!(Pslld),
-        Mnemonic::Psllq => h!(Psllq),
-        Mnemonic::Psrlw => h!(Psrlw),
-        Mnemonic::Psrld => h!(Psrld),
-        Mnemonic::Psrlq => h!(Psrlq),
-        Mnemonic::Psraw => h!(Psraw),
-        Mnemonic::Psrad => h!(Psrad),
-        Mnemonic::Pshufw => h!(Pshuflw),
+        Mnemonic::Punpcklbw => |c, i| lane_op(c, i, LaneOp::ZipLo, Width::W8),
+        Mnemonic::Punpcklwd => |c, i| lane_op(c, i, LaneOp::ZipLo, Width::W16),
+        Mnemonic::Punpckldq => |c, i| lane_op(c, i, LaneOp::ZipLo, Width::W32),
+        Mnemonic::Punpckhbw => |c, i| lane_op(c, i, LaneOp::ZipHi, Width::W8),
+        Mnemonic::Punpckhwd => |c, i| lane_op(c, i, LaneOp::ZipHi, Width::W16),
+        Mnemonic::Punpckhdq => |c, i| lane_op(c, i, LaneOp::ZipHi, Width::W32),
+        Mnemonic::Packsswb => |c, i| lane_op(c, i, LaneOp::NarrowSatS, Width::W8),
+        Mnemonic::Packssdw => |c, i| lane_op(c, i, LaneOp::NarrowSatS, Width::W16),
+        Mnemonic::Packuswb => |c, i| lane_op(c, i, LaneOp::NarrowSatSU, Width::W8),
+        Mnemonic::Psllw => |c, i| lane_op(c, i, LaneOp::Shl, Width::W16),
+        Mnemonic::Pslld => |c, i| lane_op(c, i, LaneOp::Shl, Width::W32),
+        Mnemonic::Psllq => |c, i| lane_op(c, i, LaneOp::Shl, Width::W64),
+        Mnemonic::Psrlw => |c, i| lane_op(c, i, LaneOp::Lshr, Width::W16),
+        Mnemonic::Psrld => |c, i| lane_op(c, i, LaneOp::Lshr, Width::W32),
+        Mnemonic::Psrlq => |c, i| lane_op(c, i, LaneOp::Lshr, Width::W64),
+        Mnemonic::Psraw => |c, i| lane_op(c, i, LaneOp::Ashr, Width::W16),
+        Mnemonic::Psrad => |c, i| lane_op(c, i, LaneOp::Ashr, Width::W32),
+        Mnemonic::Pshufw => pshufw,
         Mnemonic::Pextrw => pextrw,
         Mnemonic::Pinsrw => pinsrw,
         Mnemonic::Pmovmskb => pmovmskb,
@@ -205,9 +206,13 @@ fn movdq2q(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     Ok(())
 }
 
+/// `mm = op(mm, src)` as one IR lane op; a shift's count is an MMX register, m64 or imm8.
 fn lane_op(ctx: &mut Ctx, insn: &Instruction, op: LaneOp, lane: Width) -> Result<(), Unsupported> {
     let d = mm_operand(insn, 0).ok_or(Unsupported)?;
-    let b = source(ctx, insn, 1)?;
+    let b = match insn.op_kind(1) {
+        OpKind::Immediate8 => ctx.constant(insn.immediate(1) & 0xff),
+        _ => source(ctx, insn, 1)?,
+    };
     enter(ctx);
     let a = get(ctx, d);
     let r = ctx.lanes(op, lane, a, b);
@@ -227,42 +232,46 @@ fn bin_op(ctx: &mut Ctx, insn: &Instruction, op: BinOp, invert_dst: bool) -> Res
     Ok(())
 }
 
-const LANES_HELPER: Helper = Helper { name: "mmx_lanes", func: mmx_lanes_helper };
-
-/// `mm[dst] = op(mm[dst], src, imm)` through [`mmx_lanes_helper`]. The shifts' count is an MMX
-/// register, m64 or imm8; pshufw's source is operand 1 and its selector operand 2.
-fn helper_op(ctx: &mut Ctx, insn: &Instruction, op: IntOp) -> Result<(), Unsupported> {
+/// pmuludq mm, mm/m64: the unsigned product of the low dwords.
+fn pmuludq(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let d = mm_operand(insn, 0).ok_or(Unsupported)?;
-    let (b, imm) = match insn.op_kind(1) {
-        OpKind::Immediate8 => (ctx.constant(insn.immediate(1) & 0xff), 0),
-        _ if op == IntOp::Pshuflw => (source(ctx, insn, 1)?, insn.immediate(2) as u8),
-        _ => (source(ctx, insn, 1)?, 0),
-    };
+    let b = source(ctx, insn, 1)?;
     enter(ctx);
     let a = get(ctx, d);
-    let sel = ctx.constant(op as u64 | u64::from(imm) << 8);
+    let r = sse_int::mul_low_dwords(ctx, a, b);
+    set(ctx, d, r);
+    Ok(())
+}
+
+/// pshufw mm, mm/m64, imm8: the words of the source rearranged.
+fn pshufw(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let d = mm_operand(insn, 0).ok_or(Unsupported)?;
+    let b = source(ctx, insn, 1)?;
+    enter(ctx);
+    let r = super::sse_shuffle::shuffle_words(ctx, b, insn.immediate(2) as u8);
+    set(ctx, d, r);
+    Ok(())
+}
+
+const LANES_HELPER: Helper = Helper { name: "mmx_lanes", func: mmx_lanes_helper };
+
+/// `mm[dst] = op(mm[dst], src)` through [`mmx_lanes_helper`] (pmaddwd, psadbw).
+fn helper_op(ctx: &mut Ctx, insn: &Instruction, op: IntOp) -> Result<(), Unsupported> {
+    let d = mm_operand(insn, 0).ok_or(Unsupported)?;
+    let b = source(ctx, insn, 1)?;
+    enter(ctx);
+    let a = get(ctx, d);
+    let sel = ctx.constant(op as u64);
     let r = ctx.call(LANES_HELPER, &[a, b, sel]);
     set(ctx, d, r);
     Ok(())
 }
 
-/// `op(a, b, imm)` on 64-bit values for `sel = op | imm << 8`, by the 128-bit semantics.
+/// `op(a, b)` on 64-bit values for `sel = op`: the 128-bit semantics on the low halves
+/// (pmaddwd's and psadbw's lanes do not cross the halves).
 pub extern "C" fn mmx_lanes_helper(_: *mut u8, a: u64, b: u64, sel: u64, _: u64) -> u64 {
-    use IntOp::*;
     let Some(&op) = sse_int::ALL_OPS.get((sel & 0xff) as usize) else { return 0 };
-    let imm = (sel >> 8) as u8;
-    let (a, b) = (u128::from(a), u128::from(b));
-    match op {
-        // The high unpacks read the upper halves: put the values there.
-        Punpckhbw | Punpckhwd | Punpckhdq => (sse_int::lanes(op, a << 64, b << 64, imm) >> 64) as u64,
-        // A pack narrows dst then src: both in one register gives the MMX result in its low half.
-        Packsswb | Packssdw | Packuswb => {
-            let both = a | b << 64;
-            sse_int::lanes(op, both, both, imm) as u64
-        }
-        // pshufw: pshuflw's low half, whose source is operand b.
-        _ => sse_int::lanes(op, a, b, imm) as u64,
-    }
+    sse_int::lanes(op, u128::from(a), u128::from(b), 0) as u64
 }
 
 /// pextrw r32/r64, mm, imm8: the selected word, zero-extended.
@@ -310,25 +319,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn high_unpack_and_pack_take_the_mmx_halves() {
+    fn the_helper_works_on_the_low_halves() {
         let sel = |op: IntOp| op as u64;
-        // punpckhbw: a4 b4 a5 b5 a6 b6 a7 b7.
-        let r = mmx_lanes_helper(
-            std::ptr::null_mut(),
-            0x0706_0504_0302_0100,
-            0x1716_1514_1312_1110,
-            sel(IntOp::Punpckhbw),
-            0,
-        );
-        assert_eq!(r, 0x1707_1606_1505_1404);
-        // packsswb: dst words then src words, saturated.
-        let r = mmx_lanes_helper(
-            std::ptr::null_mut(),
-            0x7fff_0080_ff80_0001,
-            0x0002_8000_0003_0004,
-            sel(IntOp::Packsswb),
-            0,
-        );
-        assert_eq!(r, 0x0280_0304_7f7f_8001);
+        // psadbw: the sum of the byte differences, in the low word.
+        let r = mmx_lanes_helper(std::ptr::null_mut(), 0x00ff_0010, 0x0001_0020, sel(IntOp::Psadbw), 0);
+        assert_eq!(r, 0xfe + 0x10);
+        // pmaddwd: (-1 * 2) + (3 * 4) in the low dword, 0 in the high one.
+        let r = mmx_lanes_helper(std::ptr::null_mut(), 0x0003_ffff, 0x0004_0002, sel(IntOp::Pmaddwd), 0);
+        assert_eq!(r, 10);
     }
 }

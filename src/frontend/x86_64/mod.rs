@@ -5,8 +5,8 @@
 //! - [`operand`]: the only code that knows operands (registers with partial-register rules,
 //!   immediates, memory addressing with RIP-relative and FS/GS).
 //! - [`flags`]: flag rules shared by all families, and condition codes.
-//! - family files (`alu`, `shift`, `muldiv`, `bits`, `control`, `stack`, `mov`, `x87`, and the
-//!   SSE, string, atomic, system and `fxsr` families): each exposes `lookup(Mnemonic) ->
+//! - family files (`alu`, `shift`, `muldiv`, `bits`, `bmi`, `crc32`, `rdrand`, `control`,
+//!   `stack`, `mov`, `x87`, and the SSE, string, atomic, system and `fxsr` families): each exposes `lookup(Mnemonic) ->
 //!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
 //!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
 //! - [`mmx`]: instructions with an MMX register operand, and emms, dispatched by operand
@@ -21,7 +21,9 @@
 pub mod alu;
 pub mod atomic;
 pub mod bits;
+pub mod bmi;
 pub mod control;
+pub mod crc32;
 mod div_helpers;
 pub mod flags;
 pub mod fxsr;
@@ -30,12 +32,14 @@ pub mod mov;
 pub mod muldiv;
 pub mod nop_space;
 pub mod operand;
+pub mod rdrand;
 pub mod shift;
 mod shift_helpers;
 pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_int;
 pub mod sse_move;
+pub mod sse_shuffle;
 pub mod stack;
 pub mod state;
 pub mod string;
@@ -114,6 +118,9 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| shift::lookup(m))
         .or_else(|| muldiv::lookup(m))
         .or_else(|| bits::lookup(m))
+        .or_else(|| bmi::lookup(m))
+        .or_else(|| crc32::lookup(m))
+        .or_else(|| rdrand::lookup(m))
         .or_else(|| control::lookup(m))
         .or_else(|| x87::lookup(m))
         .or_else(|| stack::lookup(m))
@@ -136,6 +143,10 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     // `nop_space`), and one of them, nop, also names 0x90.
     if nop_space::covers(insn.code()) {
         return nop_space::reserved_nop(ctx, insn);
+    }
+    // mov to or from cr/dr shares its mnemonic with mov: privileged, by opcode.
+    if system::is_privileged_mov(insn) {
+        return system::general_protection(ctx, insn);
     }
     // MMX forms share their mnemonics with the SSE integer family: they go by operand.
     if mmx::covers(insn) {
@@ -196,8 +207,7 @@ impl Frontend for X86Frontend {
             let mut buf = [0u8; MAX_INSN_LEN];
             let avail = code.read_code(GuestAddr(addr), &mut buf);
             if avail == 0 {
-                let message = Some(crate::frontend::unreadable_code_message(addr));
-                break Exit::Trap { kind: TrapKind::CodeFetch, pc: GuestAddr(addr), message };
+                break crate::frontend::unreadable_code_trap(code, addr);
             }
             // Decode from the zero-padded buffer, so that an instruction cut off by the end of
             // readable code is told apart from invalid bytes by its length.
@@ -261,16 +271,23 @@ pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 
-/// Leaf 1 ECX: POPCNT (implemented in `bits`). SSE3 and later are not implemented.
-pub const CPUID_1_ECX: u32 = 1 << 23;
+/// Leaf 1 ECX: MOVBE (`mov`), POPCNT (`bits`), RDRAND (`rdrand`). (CX16, cmpxchg16b in
+/// `atomic`, is added by the cpuid handler.) SSE3 and later are not implemented, so neither is
+/// SSE4.2 reported, although its crc32 is implemented (`crc32`): software checks the SSE4.2
+/// bit before using crc32.
+pub const CPUID_1_ECX: u32 = 1 << 22 // MOVBE
+    | 1 << 23 // POPCNT
+    | 1 << 30; // RDRAND
 
 /// Leaf 0x8000_0001 ECX: LZCNT (ABM, implemented in `bits`).
 pub const CPUID_80000001_ECX: u32 = 1 << 5;
 
-/// Leaf 7 subleaf 0 EBX: no BMI1. Reporting it would promise andn/bextr/blsi/blsmsk/blsr as
-/// well. `rep bsf` (which gcc emits for ctz) still executes as tzcnt, like the host does; tzcnt
-/// and bsf agree for every non-zero input, the only inputs such code passes.
-pub const CPUID_7_EBX: u32 = 0;
+/// Leaf 7 subleaf 0 EBX: BMI1 (`bmi`, and tzcnt in `bits`), BMI2 (`bmi`), RDSEED (`rdrand`),
+/// ADX (adcx/adox in `alu`).
+pub const CPUID_7_EBX: u32 = 1 << 3 // BMI1
+    | 1 << 8 // BMI2
+    | 1 << 18 // RDSEED
+    | 1 << 19; // ADX
 
 #[cfg(test)]
 mod tests {

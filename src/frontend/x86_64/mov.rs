@@ -1,17 +1,19 @@
 //! Data movement without arithmetic: mov (all forms incl. moffs and movabs), xchg (atomic with
 //! memory), cmovcc, setcc, lea, nop (0x90) and pause (the 0F 1F nops, endbr and prefetches are in `nop_space`),
-//! the flag instructions cmc/clc/stc/cld/std and lahf/sahf.
+//! the flag instructions cmc/clc/stc/cld/std and lahf/sahf, and movbe (a move between a
+//! register and memory with the bytes reversed).
 
 use super::operand::Operand;
 use super::state::{off, reg};
 use super::{Ctx, Handler, Unsupported};
-use crate::ir::{BinOp, RmwOp, Width};
+use crate::ir::{BinOp, RmwOp, UnOp, Width};
 use iced_x86::{Instruction, Mnemonic};
 
 pub fn lookup(m: Mnemonic) -> Option<Handler> {
     use Mnemonic as M;
     Some(match m {
         M::Mov => mov,
+        M::Movbe => movbe,
         M::Xchg => xchg,
         M::Lea => lea,
         M::Cmovo
@@ -64,6 +66,16 @@ fn mov(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let src = ctx.operand(insn, 1)?;
     let v = ctx.read(src);
     ctx.write(dst, v)
+}
+
+/// movbe r, m / movbe m, r (16, 32, 64 bits): the value with its bytes reversed; a 16-bit
+/// register keeps its upper bits, a 32-bit one is zero-extended. No flags.
+fn movbe(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let dst = ctx.operand(insn, 0)?;
+    let src = ctx.operand(insn, 1)?;
+    let v = ctx.read(src);
+    let r = ctx.un(UnOp::Bswap, v, dst.width());
+    ctx.write(dst, r)
 }
 
 fn xchg(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {

@@ -26,7 +26,9 @@ pub struct X86State {
     pub of: u8,
     /// Direction flag (string instructions decrement when set).
     pub df: u8,
-    pub _pad0: u8,
+    /// Set by `int 0x80` before its syscall exit: the call uses the ia32 numbering and
+    /// registers (see `syscall::abi::ia32`); the syscall layer's result clears it.
+    pub ia32_syscall: u8,
     pub mxcsr: u32,
     pub _pad1: u32,
     /// xmm0 .. xmm15, each as two little-endian 64-bit halves.
@@ -61,7 +63,7 @@ impl Default for X86State {
             sf: 0,
             of: 0,
             df: 0,
-            _pad0: 0,
+            ia32_syscall: 0,
             // All exceptions masked, round to nearest: the value Linux gives a new process.
             mxcsr: 0x1f80,
             _pad1: 0,
@@ -117,6 +119,7 @@ pub mod off {
     pub const SF: StateOffset = StateOffset(offset_of!(X86State, sf) as u32);
     pub const OF: StateOffset = StateOffset(offset_of!(X86State, of) as u32);
     pub const DF: StateOffset = StateOffset(offset_of!(X86State, df) as u32);
+    pub const IA32_SYSCALL: StateOffset = StateOffset(offset_of!(X86State, ia32_syscall) as u32);
     pub const MXCSR: StateOffset = StateOffset(offset_of!(X86State, mxcsr) as u32);
     pub const FPU_CW: StateOffset = StateOffset(offset_of!(X86State, fpu_cw) as u32);
     pub const FPU_SW: StateOffset = StateOffset(offset_of!(X86State, fpu_sw) as u32);

@@ -1,4 +1,5 @@
-//! System and miscellaneous instructions: cpuid, rdtsc, syscall, int3, ud2, hlt, fences,
+//! System and miscellaneous instructions: cpuid, rdtsc, syscall, int 0x80 and int n, int3,
+//! ud2, the privileged and I/O instructions (hlt, cli, in, rdmsr, lgdt, mov to cr, ...), fences,
 //! clflush, stmxcsr/ldmxcsr, fnstcw/fldcw, fwait. (nop and pause are in `mov`; the multi-byte
 //! nops, endbr64 and the prefetches in `nop_space`.)
 //!
@@ -26,7 +27,34 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Syscall => syscall,
         Mnemonic::Int3 => |c, _| trap(c, TrapKind::Breakpoint),
         Mnemonic::Ud2 => |c, _| trap(c, TrapKind::IllegalInstruction),
-        Mnemonic::Hlt => |c, _| trap(c, TrapKind::GeneralProtection),
+        // Privileged (CPL 0) and I/O instructions (IOPL 0 in user mode): #GP, which Linux
+        // reports as SIGSEGV SI_KERNEL with no address.
+        Mnemonic::Hlt
+        | Mnemonic::Cli
+        | Mnemonic::Sti
+        | Mnemonic::In
+        | Mnemonic::Out
+        | Mnemonic::Insb
+        | Mnemonic::Insw
+        | Mnemonic::Insd
+        | Mnemonic::Outsb
+        | Mnemonic::Outsw
+        | Mnemonic::Outsd
+        | Mnemonic::Rdmsr
+        | Mnemonic::Wrmsr
+        | Mnemonic::Lgdt
+        | Mnemonic::Lidt
+        | Mnemonic::Lldt
+        | Mnemonic::Ltr
+        | Mnemonic::Lmsw
+        | Mnemonic::Invlpg
+        | Mnemonic::Invd
+        | Mnemonic::Wbinvd
+        | Mnemonic::Clts
+        | Mnemonic::Swapgs
+        | Mnemonic::Sysret
+        | Mnemonic::Sysexit => |c, _| trap(c, TrapKind::GeneralProtection),
+        Mnemonic::Int => int,
         Mnemonic::Lfence | Mnemonic::Sfence | Mnemonic::Mfence => |c, _| {
             c.fence();
             Ok(())
@@ -40,6 +68,30 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Fldcw => fldcw,
         _ => return None,
     })
+}
+
+/// mov to or from a control or debug register: privileged, #GP in user mode.
+pub fn is_privileged_mov(insn: &Instruction) -> bool {
+    matches!(insn.code(), Code::Mov_r64_cr | Code::Mov_cr_r64 | Code::Mov_r64_dr | Code::Mov_dr_r64)
+}
+
+/// #GP at this instruction (see [`is_privileged_mov`]).
+pub fn general_protection(ctx: &mut Ctx, _: &Instruction) -> Result<(), Unsupported> {
+    trap(ctx, TrapKind::GeneralProtection)
+}
+
+/// `int n`: vector 0x80 is the 32-bit system call entry, which Linux leaves open to user mode
+/// in 64-bit processes too: the ia32 call runs (`syscall::abi::ia32`), changing only rax. Every
+/// other vector's gate is kernel-only: #GP (SIGSEGV SI_KERNEL, no address). (int3 and int1
+/// have their own mnemonics.)
+fn int(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    if insn.immediate8() != 0x80 {
+        return trap(ctx, TrapKind::GeneralProtection);
+    }
+    let one = ctx.constant(1);
+    ctx.store_state(off::IA32_SYSCALL, one, Width::W8);
+    ctx.exit = Some(Exit::Syscall { next: GuestAddr(ctx.next_pc) });
+    Ok(())
 }
 
 /// Ends the block with a trap at this instruction.
@@ -222,6 +274,28 @@ mod tests {
         assert_eq!(cpuid(4, 4)[0] & 31, 0, "leaf 4 ends");
     }
 
+    /// The scalar extensions are reported exactly as implemented: MOVBE, POPCNT, CX16, RDRAND
+    /// (leaf 1 ECX), BMI1, BMI2, RDSEED, ADX (leaf 7 EBX), LZCNT (0x8000_0001 ECX); not SSE4.2
+    /// although crc32 works (the rest of SSE4.2 does not), nor anything of SSE3, SSSE3,
+    /// SSE4.1, AVX, AVX2.
+    #[test]
+    fn cpuid_reports_the_scalar_extensions_and_no_sse3_or_later() {
+        let ecx = cpuid(1, 0)[2];
+        for (bit, name) in [(22, "MOVBE"), (23, "POPCNT"), (13, "CX16"), (30, "RDRAND")] {
+            assert_ne!(ecx & 1 << bit, 0, "{name}");
+        }
+        for (bit, name) in [(0, "SSE3"), (9, "SSSE3"), (19, "SSE4.1"), (20, "SSE4.2"), (28, "AVX")] {
+            assert_eq!(ecx & 1 << bit, 0, "{name}");
+        }
+        let ebx = cpuid(7, 0)[1];
+        assert_eq!(
+            ebx,
+            1 << 3 | 1 << 8 | 1 << 18 | 1 << 19,
+            "BMI1, BMI2, RDSEED, ADX and nothing else (no AVX2)"
+        );
+        assert_ne!(cpuid(0x8000_0001, 0)[2] & 1 << 5, 0, "LZCNT");
+    }
+
     /// The reserved-NOP space executes as on a processor without CET and MPX (`nop_space`):
     /// cpuid must say so. Leaf 7: EBX bit 14 MPX, ECX bit 7 CET_SS, EDX bit 20 CET_IBT; leaf
     /// 0xD (the XSAVE components of MPX and CET) is above the maximum leaf, so all zeros.
@@ -268,5 +342,48 @@ mod tests {
         unsafe { crate::ir::interp::run_block(&block, &mut st as *mut X86State as *mut u8) };
         assert_eq!(st.gpr[reg::RDX], super::super::CPUID_1_EDX as u64);
         assert_eq!(st.gpr[reg::RCX], (super::super::CPUID_1_ECX | CPUID_1_ECX_CX16) as u64);
+    }
+
+    /// Privileged and I/O instructions, mov to/from cr/dr and `int n` (n != 0x80) are #GP at
+    /// the instruction; `int 0x80` marks the ia32 call and leaves by the syscall exit,
+    /// changing no register itself.
+    #[test]
+    fn privileged_instructions_trap_and_int80_is_a_syscall() {
+        let gp = |code: &[u8]| {
+            let src = SliceCode { base: GuestAddr(0x1000), bytes: code };
+            let block = super::super::X86Frontend::new().translate(&src, GuestAddr(0x1000));
+            assert_eq!(
+                block.exit,
+                Exit::Trap { kind: TrapKind::GeneralProtection, pc: GuestAddr(0x1000), message: None },
+                "{code:02x?}"
+            );
+        };
+        for code in [
+            &[0xfa][..],         // cli
+            &[0xfb],             // sti
+            &[0xec],             // in al, dx
+            &[0xe6, 0x80],       // out 0x80, al
+            &[0x0f, 0x32],       // rdmsr
+            &[0x0f, 0x30],       // wrmsr
+            &[0x0f, 0x01, 0x10], // lgdt [rax]
+            &[0x0f, 0x01, 0x38], // invlpg [rax]
+            &[0x0f, 0x20, 0xc0], // mov rax, cr0
+            &[0x0f, 0x22, 0xd8], // mov cr3, rax
+            &[0x0f, 0x21, 0xf8], // mov rax, dr7
+            &[0x0f, 0x09],       // wbinvd
+            &[0xcd, 0x21],       // int 0x21
+        ] {
+            gp(code);
+        }
+        let code = [0xcd, 0x80];
+        let src = SliceCode { base: GuestAddr(0x1000), bytes: &code };
+        let block = super::super::X86Frontend::new().translate(&src, GuestAddr(0x1000));
+        assert_eq!(block.exit, Exit::Syscall { next: GuestAddr(0x1002) });
+        let mut st = X86State::default();
+        st.gpr[reg::RCX] = 7;
+        // SAFETY: the block touches only the state.
+        unsafe { crate::ir::interp::run_block(&block, &mut st as *mut X86State as *mut u8) };
+        assert_eq!(st.ia32_syscall, 1);
+        assert_eq!(st.gpr[reg::RCX], 7, "int 0x80 is not syscall: rcx is kept");
     }
 }

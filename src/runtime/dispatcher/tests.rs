@@ -92,6 +92,9 @@ impl Frontend for ToyFrontend {
 /// Host bytes each toy block takes in the code cache.
 const TOY_BLOCK_BYTES: usize = 512;
 
+/// Where an unlinked toy chain site "jumps" (its exit to the dispatcher).
+const TOY_STUB: HostCode = HostCode(usize::MAX);
+
 #[derive(Default)]
 struct ToyBackend {
     /// Compiled blocks by entry address.
@@ -110,8 +113,15 @@ impl Backend for ToyBackend {
         self.blocks.insert(entry.0, block.clone());
         Ok(CompiledBlock { entry, host_len: TOY_BLOCK_BYTES, insn_starts: Vec::new(), exits_at: 0 })
     }
+    fn chain_target(&self, _cache: &CodeCache, site: ChainSite) -> HostCode {
+        self.links.get(&site.0).copied().unwrap_or(TOY_STUB)
+    }
     fn link(&mut self, _cache: &mut CodeCache, site: ChainSite, target: HostCode) {
         assert!(self.blocks.contains_key(&site.0), "linking a site of a flushed block");
+        if target == TOY_STUB {
+            self.links.remove(&site.0);
+            return;
+        }
         assert!(self.blocks.contains_key(&target.0), "linking to a flushed block");
         self.links.insert(site.0, target);
     }
@@ -306,6 +316,7 @@ fn trap_ends_the_run_with_its_signal_and_keeps_its_message() {
         (TrapKind::GeneralProtection, libc::SIGSEGV),
         (TrapKind::MisalignedPc, libc::SIGBUS),
         (TrapKind::CodeFetch, libc::SIGSEGV),
+        (TrapKind::CodeFetchDenied, libc::SIGSEGV),
     ] {
         let code = ToyCode::new(&[[JUMP, 2], [TRAP, kind.index() as u8]]);
         let mut d = dispatcher(1 << 20);
@@ -397,14 +408,15 @@ fn changed_range_drops_only_its_blocks() {
 }
 
 #[test]
-fn changed_range_with_a_chain_into_it_flushes() {
-    // 0x1002 jumps to 0x1080 directly and was linked to it: the chain must not survive.
+fn changed_range_with_a_chain_into_it_unlinks_the_chain() {
+    // 0x1002 jumps to 0x1080 directly and was linked to it: the chain must not survive, and
+    // it goes back to its exit stub without a flush.
     let (d, state, outcome) = run_with_changed_far_block([JUMP, 0x80]);
     assert_eq!(outcome, Outcome::Exit(3));
     assert_eq!(state.trace, [0x1000, 0x1002, 0x1080, 0x1000, 0x1002, 0x1080]);
     let s = d.stats();
-    assert_eq!((s.flushes, s.range_invalidations), (1, 0));
-    assert_eq!(s.blocks_translated, 5, "0x1002 and 0x1080 are translated again after the flush");
+    assert_eq!((s.flushes, s.range_invalidations, s.chains_unlinked), (0, 1, 1));
+    assert_eq!(s.blocks_translated, 4, "only 0x1080 is translated again");
 }
 
 #[test]

@@ -69,7 +69,7 @@ impl ExitKind {
             ExitKind::Indirect => "indirect jump: jump-table probe, dispatcher lookup on a miss",
             ExitKind::Return => "return: jump-table probe, dispatcher lookup on a miss",
             ExitKind::Syscall => "system call: back to the dispatcher and the syscall layer",
-            ExitKind::Invalidate => "cache maintenance: flushes every translation",
+            ExitKind::Invalidate => "cache maintenance: drops translations of written code",
             ExitKind::Trap => "trap: the guest dies by a signal",
         }
     }

@@ -58,6 +58,8 @@ fn sample() -> Report {
         flushes: 1,
         range_invalidations: 0,
         blocks_invalidated: 0,
+        code_writes: 0,
+        chains_unlinked: 0,
         syscalls: 10,
         outside_code_time: Duration::ZERO,
     };

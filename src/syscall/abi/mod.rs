@@ -3,6 +3,7 @@
 //! host side which number to issue ([`crate::syscall::host`]).
 
 pub mod aarch64;
+pub mod ia32;
 pub mod pointers;
 pub mod x86_64;
 
