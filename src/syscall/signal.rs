@@ -576,3 +576,19 @@ impl SignalState {
         Action::Ret(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_alternate_stack_holds_its_top_but_not_its_base() {
+        let stack = Some((0x1000, 0, 0x1000));
+        // The stack grows down from 0x2000: a handler's frames lie in (0x1000, 0x2000].
+        assert!(on_altstack(0x2000, stack), "the top itself (an empty alternate stack in use)");
+        assert!(on_altstack(0x1800, stack));
+        assert!(!on_altstack(0x1000, stack), "the base is below the last usable byte");
+        assert!(!on_altstack(0x2008, stack));
+        assert!(!on_altstack(0x1800, None));
+    }
+}
