@@ -9,12 +9,22 @@
  *   join-detach    joined threads return values; detached threads report through a
  *                  semaphore-like counter under a mutex; pthread_join after exit of a thread
  *                  that already ended; pthread_self/equal; a thread that calls pthread_exit
+ *   blocking       a thread blocked in poll, select and then pause while the main thread
+ *                  runs: the main thread must get on (it wakes the poll and the select
+ *                  through a pipe only after its own work, and the pause with a signal)
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
+#include <time.h>
 #include <unistd.h>
 
 static void check(int err, const char *what) {
@@ -234,6 +244,69 @@ static void run_join_detach(void) {
     printf("200 create/join pairs: total %ld\n", total);
 }
 
+static int wake_pipe[2];
+static volatile int blocker_stage;
+
+static void on_usr1(int sig) { (void)sig; }
+
+static void *blocker(void *arg) {
+    (void)arg;
+    char c;
+    struct pollfd pfd = {.fd = wake_pipe[0], .events = POLLIN};
+    blocker_stage = 1;
+    int n = poll(&pfd, 1, -1);
+    printf("poll returned %d, revents %#x\n", n, pfd.revents);
+    check(read(wake_pipe[0], &c, 1) == 1 ? 0 : errno, "read after poll");
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(wake_pipe[0], &set);
+    blocker_stage = 2;
+    n = select(wake_pipe[0] + 1, &set, NULL, NULL, NULL);
+    printf("select returned %d, readable %d\n", n, FD_ISSET(wake_pipe[0], &set) != 0);
+    check(read(wake_pipe[0], &c, 1) == 1 ? 0 : errno, "read after select");
+    blocker_stage = 3;
+    n = pause();
+    printf("pause returned %d (%s)\n", n, n == -1 && errno == EINTR ? "EINTR" : "?");
+    return NULL;
+}
+
+/* Work the main thread does while the other one blocks: it finishes only if the blocked
+ * thread does not hold it up. */
+static long busy_work(void) {
+    long s = 0;
+    for (long i = 0; i < 2000000; i++) s += i % 7;
+    return s;
+}
+
+static void run_blocking(void) {
+    struct sigaction sa = {.sa_handler = on_usr1};
+    sigemptyset(&sa.sa_mask);
+    check(sigaction(SIGUSR1, &sa, NULL), "sigaction");
+    check(pipe(wake_pipe), "pipe");
+    pthread_t t;
+    check(pthread_create(&t, NULL, blocker, NULL), "pthread_create");
+    for (int stage = 1; stage <= 3; stage++) {
+        while (blocker_stage < stage) sched_yield();
+        usleep(20000); /* let it enter the blocking call */
+        printf("main: work done while the thread blocks (%d): %ld\n", stage, busy_work());
+        fflush(stdout);
+        if (stage < 3) {
+            check(write(wake_pipe[1], "x", 1) == 1 ? 0 : errno, "write");
+        } else {
+            /* pause may not have started yet: send until the thread ends. */
+            struct timespec ts;
+            for (;;) {
+                check(pthread_kill(t, SIGUSR1), "pthread_kill");
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 50000000;
+                if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+                if (pthread_timedjoin_np(t, NULL, &ts) == 0) break;
+            }
+        }
+    }
+    printf("blocking: done\n");
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (argc > 2) atomic_n = atol(argv[2]);
@@ -242,8 +315,9 @@ int main(int argc, char **argv) {
     else if (strcmp(mode, "condvar") == 0) run_condvar();
     else if (strcmp(mode, "tls") == 0) run_tls();
     else if (strcmp(mode, "join-detach") == 0) run_join_detach();
+    else if (strcmp(mode, "blocking") == 0) run_blocking();
     else {
-        fprintf(stderr, "usage: threads mutex|atomic [N]|condvar|tls|join-detach\n");
+        fprintf(stderr, "usage: threads mutex|atomic [N]|condvar|tls|join-detach|blocking\n");
         return 2;
     }
     return 0;

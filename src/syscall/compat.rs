@@ -75,9 +75,10 @@ pub(crate) fn emulate(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> i64 {
         access => c(faccessat, [AT_FDCWD, a[0], a[1], 0, 0, 0]),
         pipe => c(pipe2, [a[0], 0, 0, 0, 0, 0]),
         dup2 => emulate_dup2(a),
-        poll => emulate_poll(cx, a),
-        select => emulate_select(cx, a),
-        pause => c(ppoll, [0, 0, 0, 0, 8, 0]),
+        pause | poll | select => match blocking_call(cx, sys, a) {
+            Some(call) => run_blocking(cx, call),
+            None => enosys(),
+        },
         alarm => emulate_alarm(a),
         time => emulate_time(cx, a),
         getdents => emulate_getdents(cx, a),
@@ -123,45 +124,111 @@ fn emulate_dup2(a: [u64; 6]) -> i64 {
 
 /// A `struct timespec` (the same on both ABIs).
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, Debug)]
 struct Timespec {
     sec: i64,
     nsec: i64,
 }
 
+/// The host call that replaces a guest call that may block, built so that the runtime can
+/// issue it without the world lock, as it issues every forwarded call (a thread in `poll` or
+/// `pause` must not stop the other threads); `None` for calls that [`emulate`] runs itself.
+/// The host call's timeout lives in the returned [`HostTimeout`], which must outlive it.
+pub(crate) fn blocking_call(cx: &Ctx, sys: Sysno, a: [u64; 6]) -> Option<Result<BlockingCall, i64>> {
+    use Sysno::*;
+    Some(match sys {
+        // pause is ppoll with no descriptors, no timeout and the mask unchanged.
+        pause => Ok(BlockingCall { sys: ppoll, args: [0, 0, 0, 0, 8, 0], timeout: HostTimeout::none() }),
+        poll => Ok(poll_call(a)),
+        select => select_call(cx, a),
+        _ => return None,
+    })
+}
+
+/// A host call replacing a blocking guest call (see [`blocking_call`]).
+#[derive(Debug)]
+pub struct BlockingCall {
+    pub sys: Sysno,
+    pub args: [u64; 6],
+    pub timeout: HostTimeout,
+}
+
+/// The host timespec a replacing call reads (and, for pselect6, writes back the time left
+/// in), boxed so that its address stays put while the call is passed around; and where the
+/// guest's select wants the time left, as a timeval.
+#[derive(Debug)]
+pub struct HostTimeout {
+    ts: Option<Box<Timespec>>,
+    guest_timeval: u64,
+}
+
+impl HostTimeout {
+    fn none() -> Self {
+        HostTimeout { ts: None, guest_timeval: 0 }
+    }
+
+    fn new(ts: Timespec, guest_timeval: u64) -> Self {
+        HostTimeout { ts: Some(Box::new(ts)), guest_timeval }
+    }
+
+    /// The host address of the timespec (0 for none).
+    fn ptr(&mut self) -> u64 {
+        self.ts.as_deref_mut().map_or(0, |ts| ts as *mut Timespec as u64)
+    }
+
+    /// The guest's result of the host call that returned `r`: for select, the time left
+    /// written back into the guest's timeval, as select does (the kernel ignores a failure
+    /// to write it).
+    pub(crate) fn finish(self, mem: &dyn super::GuestMm, r: i64) -> i64 {
+        if let (Some(ts), true) = (self.ts, self.guest_timeval != 0) {
+            let mut left = ts.sec.to_le_bytes().to_vec();
+            left.extend((ts.nsec / 1000).to_le_bytes());
+            let _ = write_bytes(mem, self.guest_timeval, &left);
+        }
+        r
+    }
+}
+
 /// poll(fds, n, timeout_ms) is ppoll with the timeout as a timespec (none if negative).
-fn emulate_poll(_cx: &mut Ctx, a: [u64; 6]) -> i64 {
+fn poll_call(a: [u64; 6]) -> BlockingCall {
     let ms = a[2] as i32;
-    let mut ts = Timespec { sec: (ms / 1000) as i64, nsec: (ms % 1000) as i64 * 1_000_000 };
-    let tsp = if ms < 0 { 0 } else { &mut ts as *mut Timespec as u64 };
-    host::call(Sysno::ppoll, [a[0], a[1], tsp, 0, 8, 0])
+    let mut timeout = if ms < 0 {
+        HostTimeout::none()
+    } else {
+        HostTimeout::new(Timespec { sec: (ms / 1000) as i64, nsec: (ms % 1000) as i64 * 1_000_000 }, 0)
+    };
+    let tsp = timeout.ptr();
+    BlockingCall { sys: Sysno::ppoll, args: [a[0], a[1], tsp, 0, 8, 0], timeout }
 }
 
 /// select(n, r, w, e, timeval) is pselect6 with a timespec; like select, it writes the time
 /// left back into the guest's timeval.
-fn emulate_select(cx: &mut Ctx, a: [u64; 6]) -> i64 {
-    let mut ts = Timespec::default();
-    let mut tsp = 0;
+fn select_call(cx: &Ctx, a: [u64; 6]) -> Result<BlockingCall, i64> {
+    let mut timeout = HostTimeout::none();
     if a[4] != 0 {
         let Ok(b) = read_bytes(&*cx.mem, a[4], 16) else {
-            return efault();
+            return Err(efault());
         };
         let sec = i64::from_le_bytes(b[..8].try_into().unwrap());
         let usec = i64::from_le_bytes(b[8..].try_into().unwrap());
         if sec < 0 || !(0..1_000_000).contains(&usec) {
-            return -(libc::EINVAL as i64);
+            return Err(-(libc::EINVAL as i64));
         }
-        ts = Timespec { sec, nsec: usec * 1000 };
-        tsp = &mut ts as *mut Timespec as u64;
+        timeout = HostTimeout::new(Timespec { sec, nsec: usec * 1000 }, a[4]);
     }
-    let r = host::call(Sysno::pselect6, [a[0], a[1], a[2], a[3], tsp, 0]);
-    if a[4] != 0 {
-        let mut left = ts.sec.to_le_bytes().to_vec();
-        left.extend((ts.nsec / 1000).to_le_bytes());
-        // The kernel ignores a failure to write the remaining time back.
-        let _ = write_bytes(&*cx.mem, a[4], &left);
+    let tsp = timeout.ptr();
+    Ok(BlockingCall { sys: Sysno::pselect6, args: [a[0], a[1], a[2], a[3], tsp, 0], timeout })
+}
+
+/// Runs a [`blocking_call`] here, under the lock (for callers that do not forward it).
+fn run_blocking(cx: &mut Ctx, call: Result<BlockingCall, i64>) -> i64 {
+    match call {
+        Ok(call) => {
+            let r = host::call(call.sys, call.args);
+            call.timeout.finish(&*cx.mem, r)
+        }
+        Err(e) => e,
     }
-    r
 }
 
 /// An `struct itimerval` (the same on both ABIs).

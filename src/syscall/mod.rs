@@ -339,6 +339,10 @@ impl SyscallLayer {
             Some(wait) => wait.finish(&*memory, ret),
             None => ret,
         };
+        let ret = match call.timeout {
+            Some(timeout) => timeout.finish(&*memory, ret),
+            None => ret,
+        };
         let action = Action::Ret(ret);
         if self.strace {
             strace::result(call.sys, &action, None, None);
@@ -425,12 +429,12 @@ impl SyscallLayer {
                     let same_layout = cx.abi.epoll_packed == host::HOST.epoll_packed;
                     match (t, host::number(sys), &redirected) {
                         (treatment::Treatment::Forwarded, Some(host_nr), None) => {
-                            return Err(ForwardedCall { sys, host_nr, args, epoll: None })
+                            return Err(ForwardedCall { sys, host_nr, args, epoll: None, timeout: None })
                         }
                         (treatment::Treatment::Converted, Some(host_nr), None)
                             if epoll_wait && same_layout =>
                         {
-                            return Err(ForwardedCall { sys, host_nr, args, epoll: None })
+                            return Err(ForwardedCall { sys, host_nr, args, epoll: None, timeout: None })
                         }
                         (treatment::Treatment::Converted, _, None) if epoll_wait => {
                             match fs::epoll_wait_call(cx, sys, args) {
@@ -441,11 +445,32 @@ impl SyscallLayer {
                                             host_nr,
                                             args: host_args,
                                             epoll: Some(wait),
+                                            timeout: None,
                                         });
                                     }
                                     (Action::Ret(host::call(host_sys, host_args)), None)
                                 }
                                 Err(action) => (action, None),
+                            }
+                        }
+                        // A blocking call the host lacks: its replacement is forwarded
+                        // (unlocked) too.
+                        (treatment::Treatment::Forwarded, None, None) => {
+                            match compat::blocking_call(cx, sys, args) {
+                                Some(Ok(call)) => match host::number(call.sys) {
+                                    Some(host_nr) => {
+                                        return Err(ForwardedCall {
+                                            sys,
+                                            host_nr,
+                                            args: call.args,
+                                            epoll: None,
+                                            timeout: Some(call.timeout),
+                                        })
+                                    }
+                                    None => (self.dispatch(cx, sys, args), None),
+                                },
+                                Some(Err(e)) => (Action::Ret(e), None),
+                                None => (self.dispatch(cx, sys, args), None),
                             }
                         }
                         _ => (self.dispatch(cx, sys, args), None),
@@ -515,6 +540,9 @@ pub struct ForwardedCall {
     args: [u64; 6],
     /// Set for an epoll wait across layouts: converts the host's events into the guest's.
     epoll: Option<fs::EpollWait>,
+    /// Set for a blocking call the host lacks (pause, poll, select on an AArch64 host): the
+    /// host timeout its replacement reads, and what goes back to the guest after.
+    timeout: Option<compat::HostTimeout>,
 }
 
 impl ForwardedCall {
