@@ -2,7 +2,7 @@
 //! interpreter on the same state and memory. Each backend's tests call [`run_all`] and
 //! [`lane_ops_match_the_interpreter`].
 
-use super::{Backend, ChainSite};
+use super::{Backend, ChainSite, CompiledBlock};
 use crate::cache::CodeCache;
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::testgen::{random_block, Layout, Rng};
@@ -10,6 +10,23 @@ use crate::ir::{
     interp, BinOp, Builder, CmpOp, Exit, FpOp, FpPrec, FpResult, FpRule, GuestAddr, LaneOp, RmwOp,
     StateOffset, Width,
 };
+
+/// Compiles `block`, flushing the cache first when it is full (the suites compile thousands
+/// of blocks into one cache).
+fn compile_flushing<B: Backend>(
+    backend: &mut B,
+    cache: &mut CodeCache,
+    block: &crate::ir::Block,
+) -> CompiledBlock {
+    match backend.compile(block, cache) {
+        Ok(c) => c,
+        Err(_) => {
+            cache.flush();
+            backend.reset(cache).expect("reset");
+            backend.compile(block, cache).expect("compile after flush")
+        }
+    }
+}
 
 /// Number of random blocks; `XLATE_BACKEND_CASES` overrides it.
 fn case_count() -> u64 {
@@ -83,14 +100,7 @@ pub fn lane_ops_match_the_interpreter<B: Backend>() {
                 let mut want = state.clone();
                 // SAFETY: the block touches only state words below `words`.
                 unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
-                let compiled = match backend.compile(&block, &mut cache) {
-                    Ok(c) => c,
-                    Err(_) => {
-                        cache.flush();
-                        backend.reset(&mut cache).expect("reset");
-                        backend.compile(&block, &mut cache).expect("compile after flush")
-                    }
-                };
+                let compiled = compile_flushing(&mut backend, &mut cache, &block);
                 let mut got = state.clone();
                 // SAFETY: as above; the block was just compiled into `cache` by `backend`.
                 unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
@@ -154,14 +164,7 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
             let mut want = state.clone();
             // SAFETY: the block touches only state words below `words`.
             unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
-            let compiled = match backend.compile(&block, &mut cache) {
-                Ok(c) => c,
-                Err(_) => {
-                    cache.flush();
-                    backend.reset(&mut cache).expect("reset");
-                    backend.compile(&block, &mut cache).expect("compile after flush")
-                }
-            };
+            let compiled = compile_flushing(&mut backend, &mut cache, &block);
             let mut got = state.clone();
             // SAFETY: as above; the block was just compiled into `cache` by `backend`.
             unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
@@ -213,14 +216,7 @@ pub fn random_blocks_match_the_interpreter<B: Backend>() {
 
         mem.copy_from_slice(&mem_init);
         let mut got = state_init.clone();
-        let compiled = match backend.compile(&block, &mut cache) {
-            Ok(c) => c,
-            Err(_) => {
-                cache.flush();
-                backend.reset(&mut cache).expect("reset");
-                backend.compile(&block, &mut cache).expect("compile after flush")
-            }
-        };
+        let compiled = compile_flushing(&mut backend, &mut cache, &block);
         // SAFETY: `got` is a state buffer as large as the layout says, the block was just
         // compiled into `cache` by `backend`, and it touches only `got` and `mem`.
         unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
