@@ -91,15 +91,34 @@ fn native_available() -> bool {
 
 /// `path` run natively (through `sh -c` with `shell_prefix` first when given).
 fn run_native(path: &Path, shell_prefix: Option<&str>) -> End {
-    let result = match shell_prefix {
-        Some(prefix) => Command::new("sh").arg("-c").arg(format!("{prefix}; exec \"$0\"")).arg(path).output(),
-        None => Command::new(path).output(),
-    };
-    match result {
-        Ok(out) if shell_prefix.is_some() && out.status.code() == Some(126) => End::Refused(libc::ENOEXEC),
-        Ok(out) => end_of(out.status),
-        Err(e) => End::Refused(e.raw_os_error().unwrap()),
+    // ETXTBSY: a child that another test thread forked while `write` still had this file
+    // open for writing holds that descriptor until it execs; the kernel then refuses to
+    // execute the file. That is the test harness's race, not the file's verdict: try again.
+    for _ in 0..100 {
+        let result = match shell_prefix {
+            Some(prefix) => {
+                Command::new("sh").arg("-c").arg(format!("{prefix}; exec \"$0\"")).arg(path).output()
+            }
+            None => Command::new(path).output(),
+        };
+        match result {
+            Ok(out)
+                if out.status.code() == Some(126)
+                    && String::from_utf8_lossy(&out.stderr).contains("busy") =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            Ok(out) if shell_prefix.is_some() && out.status.code() == Some(126) => {
+                return End::Refused(libc::ENOEXEC)
+            }
+            Ok(out) => return end_of(out.status),
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            Err(e) => return End::Refused(e.raw_os_error().unwrap()),
+        }
     }
+    panic!("{}: ETXTBSY for a second", path.display())
 }
 
 /// `path` run by xlate; its end and its stderr without qemu's own line (under a runner).
