@@ -31,76 +31,107 @@ pub unsafe fn syscall6(nr: u32, a: [u64; 6]) -> i64 {
 }
 
 /// A result [`forwarded_syscall`] returns when the call was interrupted by a signal and the
-/// kernel was about to restart it (SA_RESTART, or a call that always restarts): the kernel's
-/// own `ERESTARTSYS`, which never reaches user space otherwise. The signal's host handler
-/// turns the restart into this result ([`forwarded_syscall_insn`]), so that the guest's
-/// handler runs first and the guest then issues the call again, as the kernel would have.
+/// kernel was about to restart it (SA_RESTART, or a call that always restarts), or when a
+/// signal came before the call started: the kernel's own `ERESTARTSYS`, which never reaches
+/// user space otherwise. The signal's host handler turns the restart into this result
+/// ([`in_restart_window`]), so that the guest's handler runs first and the guest then issues
+/// the call again, as the kernel would have.
 pub const RESTART: i64 = -512;
 
-// `xlate_forwarded_syscall(nr, args: *const [u64; 6]) -> i64`: the raw call, with its
-// syscall instruction at the global label `xlate_forwarded_syscall_insn`.
+// `xlate_forwarded_syscall(nr, args: *const [u64; 6], interrupt: *const u64) -> i64`: the raw
+// call, unless `*interrupt` is non-zero (then RESTART without the call). The restart window
+// runs from the global label `xlate_forwarded_syscall_window` (the load of `*interrupt`) to
+// the syscall instruction at `xlate_forwarded_syscall_insn`, inclusive: a signal handler that
+// interrupts the routine there returns RESTART from it, so a signal that comes after the test
+// of `*interrupt` cannot leave the call blocking with the signal taken.
 #[cfg(target_arch = "x86_64")]
 std::arch::global_asm!(
     ".text",
     ".globl xlate_forwarded_syscall",
+    ".globl xlate_forwarded_syscall_window",
     ".globl xlate_forwarded_syscall_insn",
     ".p2align 4",
     "xlate_forwarded_syscall:",
     "mov rax, rdi",
+    "mov r11, rdx",
     "mov rdx, [rsi + 16]",
     "mov r10, [rsi + 24]",
     "mov r8, [rsi + 32]",
     "mov r9, [rsi + 40]",
     "mov rdi, [rsi]",
     "mov rsi, [rsi + 8]",
+    "xlate_forwarded_syscall_window:",
+    "cmp qword ptr [r11], 0",
+    "jne .Lxlate_forwarded_syscall_interrupted",
     "xlate_forwarded_syscall_insn:",
     "syscall",
+    "ret",
+    ".Lxlate_forwarded_syscall_interrupted:",
+    "mov rax, -512",
     "ret",
 );
 #[cfg(target_arch = "aarch64")]
 std::arch::global_asm!(
     ".text",
     ".globl xlate_forwarded_syscall",
+    ".globl xlate_forwarded_syscall_window",
     ".globl xlate_forwarded_syscall_insn",
     ".p2align 4",
     "xlate_forwarded_syscall:",
     "mov x8, x0",
     "mov x9, x1",
+    "mov x10, x2",
     "ldp x0, x1, [x9]",
     "ldp x2, x3, [x9, #16]",
     "ldp x4, x5, [x9, #32]",
+    "xlate_forwarded_syscall_window:",
+    "ldr x11, [x10]",
+    "cbnz x11, .Lxlate_forwarded_syscall_interrupted",
     "xlate_forwarded_syscall_insn:",
     "svc #0",
+    "ret",
+    ".Lxlate_forwarded_syscall_interrupted:",
+    "mov x0, #-512",
     "ret",
 );
 
 extern "C" {
-    fn xlate_forwarded_syscall(nr: u64, args: *const [u64; 6]) -> i64;
+    fn xlate_forwarded_syscall(nr: u64, args: *const [u64; 6], interrupt: *const u64) -> i64;
+    fn xlate_forwarded_syscall_window();
     fn xlate_forwarded_syscall_insn();
 }
 
-/// The host address of [`forwarded_syscall`]'s syscall instruction. A signal handler that
-/// finds the interrupted PC there (the kernel moves it back there to restart the call, and it
-/// is there too if the call has not started) may return [`RESTART`] from the call instead:
-/// set the result register (`rax` / `x0`) to it and the PC past the instruction
-/// ([`SYSCALL_INSN_LEN`] bytes).
-pub fn forwarded_syscall_insn() -> usize {
-    xlate_forwarded_syscall_insn as *const () as usize
+/// Whether a signal handler interrupted [`forwarded_syscall`] at `pc` before its call started
+/// (after its test of the interrupt word) or at its syscall instruction (the kernel moves the
+/// PC back there to restart the call). Such a handler may return [`RESTART`] from the call
+/// instead ([`restart_return`]).
+pub fn in_restart_window(pc: usize) -> bool {
+    let window = xlate_forwarded_syscall_window as *const () as usize;
+    (window..=xlate_forwarded_syscall_insn as *const () as usize).contains(&pc)
+}
+
+/// Where [`forwarded_syscall`] returns from a call that was issued: the PC after its syscall
+/// instruction, where a handler that returns [`RESTART`] ([`in_restart_window`]) resumes it
+/// with the result register (`rax` / `x0`) set to [`RESTART`].
+pub fn restart_return() -> usize {
+    xlate_forwarded_syscall_insn as *const () as usize + SYSCALL_INSN_LEN
 }
 
 /// Bytes of the host's syscall instruction (`syscall` / `svc #0`).
-pub const SYSCALL_INSN_LEN: usize = if cfg!(target_arch = "x86_64") { 2 } else { 4 };
+const SYSCALL_INSN_LEN: usize = if cfg!(target_arch = "x86_64") { 2 } else { 4 };
 
 /// [`syscall6`] for a call that the syscall layer forwards unchanged and that may block: the
-/// kernel's result, or [`RESTART`] (see there).
+/// kernel's result, or [`RESTART`] (see there). `interrupt` is the word the host signal
+/// handler sets when it records a signal for the calling thread: non-zero before the call
+/// starts, the call is not made and the result is [`RESTART`].
 ///
 /// # Safety
-/// As [`syscall6`].
-pub unsafe fn forwarded_syscall(nr: u32, a: [u64; 6]) -> i64 {
+/// As [`syscall6`]; `interrupt` is readable for the whole call.
+pub unsafe fn forwarded_syscall(nr: u32, a: [u64; 6], interrupt: *const u64) -> i64 {
     // SAFETY: per the contract; the routine follows the kernel's syscall convention and the
-    // C ABI (it clobbers only caller-saved registers: rcx and r11 on x86-64, x8/x9 on
+    // C ABI (it clobbers only caller-saved registers: rcx and r11 on x86-64, x8 to x11 on
     // AArch64).
-    unsafe { xlate_forwarded_syscall(u64::from(nr), &a) }
+    unsafe { xlate_forwarded_syscall(u64::from(nr), &a, interrupt) }
 }
 
 /// fork(2) of xlate itself, through libc so that xlate's own libc state (its cached thread
@@ -195,4 +226,32 @@ pub fn die_by_signal_raw(signal: i32) -> ! {
         libc::syscall(libc::SYS_exit_group, 128 + signal);
     }
     unreachable!("exit_group returned")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_raised_interrupt_word_returns_restart_without_the_call() {
+        let getpid = libc::SYS_getpid as u32;
+        let pid = i64::from(std::process::id());
+        let lowered = 0u64;
+        let raised = 1u64;
+        // SAFETY: getpid touches no memory; the words are live locals.
+        unsafe {
+            assert_eq!(forwarded_syscall(getpid, [0; 6], &lowered), pid);
+            assert_eq!(forwarded_syscall(getpid, [0; 6], &raised), RESTART);
+        }
+    }
+
+    #[test]
+    fn the_restart_window_ends_at_the_syscall_instruction() {
+        let window = xlate_forwarded_syscall_window as *const () as usize;
+        let insn = xlate_forwarded_syscall_insn as *const () as usize;
+        assert!(window < insn);
+        assert!(in_restart_window(window) && in_restart_window(insn));
+        assert!(!in_restart_window(window - 1), "before the test of the word: the word says it");
+        assert!(!in_restart_window(restart_return()), "the call was made");
+    }
 }

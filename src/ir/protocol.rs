@@ -60,6 +60,17 @@ impl SignalFlag {
     pub fn is_raised(&self) -> bool {
         self.0.load(Ordering::Relaxed) != 0
     }
+
+    /// The flag's word, for code that tests it without Rust (the forwarded system call's
+    /// restart window, `host::syscall::forwarded_syscall`).
+    pub fn as_ptr(&self) -> *const u64 {
+        self.0.as_ptr()
+    }
+
+    /// A lowered flag.
+    pub const fn new() -> SignalFlag {
+        SignalFlag(AtomicU64::new(0))
+    }
 }
 
 impl Clone for SignalFlag {

@@ -342,7 +342,7 @@ fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
         Ok(action) => action,
         Err(call) => {
             drop(w);
-            let ret = call.issue();
+            let ret = call.issue(&G::header(state).signal_pending);
             w = lock(world);
             w.env.finish_syscall(state, call, ret)
         }

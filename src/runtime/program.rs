@@ -408,7 +408,7 @@ where
         match self.begin_syscall(state) {
             Ok(action) => action,
             Err(call) => {
-                let ret = call.issue();
+                let ret = call.issue(&G::header(state).signal_pending);
                 self.finish_syscall(state, call, ret)
             }
         }

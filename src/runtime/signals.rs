@@ -501,37 +501,39 @@ unsafe fn record(sig: i32, info: *const libc::siginfo_t) {
 }
 
 /// The host handler for a signal with a guest handler: records it (see the module docs).
-/// If it interrupted a forwarded call that the kernel is about to restart (the PC moved back
-/// to the call's syscall instruction), the call returns `host::syscall::RESTART` instead, so
-/// that the guest's handler runs before the guest issues the call again.
+/// If it interrupted a forwarded call that has not started (past its test of the signal
+/// flag) or that the kernel is about to restart (the PC moved back to the call's syscall
+/// instruction), the call returns `host::syscall::RESTART` instead, so that the guest's
+/// handler runs before the guest issues the call again. (Before that test the raised flag
+/// itself makes the call return RESTART without starting.)
 extern "C" fn on_guest_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
     unsafe {
         record(sig, info);
-        if interrupted_pc(ctx) == syscall::forwarded_syscall_insn() {
+        if syscall::in_restart_window(interrupted_pc(ctx)) {
             return_restart(ctx);
         }
     }
 }
 
-/// Makes the interrupted context return [`syscall::RESTART`] from the syscall instruction
-/// it is at.
+/// Makes the interrupted context return [`syscall::RESTART`] from the forwarded call.
 ///
 /// # Safety
-/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler, stopped at
-/// [`syscall::forwarded_syscall_insn`].
+/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler, stopped in
+/// [`syscall::in_restart_window`].
 unsafe fn return_restart(ctx: *mut libc::c_void) {
     let uc = ctx as *mut libc::ucontext_t;
+    let resume = syscall::restart_return();
     // SAFETY (both): per the contract; the kernel restores these registers from `uc`.
     #[cfg(target_arch = "x86_64")]
     unsafe {
         (*uc).uc_mcontext.gregs[libc::REG_RAX as usize] = syscall::RESTART;
-        (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] += syscall::SYSCALL_INSN_LEN as i64;
+        (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = resume as i64;
     }
     #[cfg(target_arch = "aarch64")]
     unsafe {
         (*uc).uc_mcontext.regs[0] = syscall::RESTART as u64;
-        (*uc).uc_mcontext.pc += syscall::SYSCALL_INSN_LEN as u64;
+        (*uc).uc_mcontext.pc = resume as u64;
     }
 }
 

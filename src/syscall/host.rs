@@ -5,6 +5,7 @@
 
 use super::abi::AbiInfo;
 use super::Sysno;
+use crate::ir::protocol::SignalFlag;
 
 /// The ABI of the machine xlate runs on.
 #[cfg(target_arch = "x86_64")]
@@ -32,10 +33,12 @@ pub fn syscall(nr: u32, a: [u64; 6]) -> i64 {
 
 /// [`syscall`] for a call forwarded unchanged with the world's lock released (one that may
 /// block): also returns [`crate::host::syscall::RESTART`] when a signal interrupted it and
-/// the kernel would restart it after the handler.
-pub fn forwarded(nr: u32, a: [u64; 6]) -> i64 {
-    // SAFETY: as in `syscall`: the guest's own call with its arguments.
-    unsafe { crate::host::syscall::forwarded_syscall(nr, a) }
+/// the kernel would restart it after the handler, or when `interrupt` (the calling thread's
+/// signal flag) is raised before the call starts.
+pub fn forwarded(nr: u32, a: [u64; 6], interrupt: &SignalFlag) -> i64 {
+    // SAFETY: as in `syscall`: the guest's own call with its arguments; the flag is borrowed
+    // for the whole call.
+    unsafe { crate::host::syscall::forwarded_syscall(nr, a, interrupt.as_ptr()) }
 }
 
 /// Issues a canonical call on the host, or -ENOSYS if the host lacks it. For calls that the

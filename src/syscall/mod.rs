@@ -46,6 +46,7 @@ pub mod treatment;
 pub use abi::AbiInfo;
 pub use memory::GuestMm;
 
+use crate::ir::protocol::SignalFlag;
 use std::path::{Path, PathBuf};
 
 /// A (positive) errno value, identical on x86-64 and asm-generic (AArch64) Linux for every
@@ -293,7 +294,9 @@ impl SyscallLayer {
         match self.begin::<A>(state, memory) {
             Ok(outcome) => outcome,
             Err(call) => {
-                let ret = call.issue();
+                // No signal delivery watches this caller's flag: one that is never raised.
+                static UNWATCHED: SignalFlag = SignalFlag::new();
+                let ret = call.issue(&UNWATCHED);
                 self.finish(state, memory, call, ret)
             }
         }
@@ -547,10 +550,12 @@ pub struct ForwardedCall {
 
 impl ForwardedCall {
     /// Issues the host call; its result or -errno, or [`crate::host::syscall::RESTART`] when
-    /// a signal for a guest handler interrupted it and the kernel would restart it (see
-    /// [`Self::finish`]). Touches nothing of xlate's own state.
-    pub fn issue(&self) -> i64 {
-        host::forwarded(self.host_nr, self.args)
+    /// a signal for a guest handler interrupted it and the kernel would restart it, or came
+    /// before it started: `interrupt` is the calling thread's signal flag, raised when a
+    /// signal was recorded that the guest's handler has not yet run for; then the call is not
+    /// made (see [`Self::finish`]). Touches nothing of xlate's own state.
+    pub fn issue(&self, interrupt: &SignalFlag) -> i64 {
+        host::forwarded(self.host_nr, self.args, interrupt)
     }
 }
 
