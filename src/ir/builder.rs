@@ -9,6 +9,8 @@ pub struct Builder {
     temps: u32,
     /// The order of ordinary loads and stores ([`Builder::load`], [`Builder::store`]).
     model: MemoryModel,
+    /// The guest address of the instruction being translated (the last [`Builder::guest_insn`]).
+    insn_pc: u64,
 }
 
 impl Builder {
@@ -53,6 +55,7 @@ impl Builder {
     }
 
     pub fn guest_insn(&mut self, pc: GuestAddr, len: u8) {
+        self.insn_pc = pc.0;
         self.push(Op::GuestInsn { pc, len });
     }
 
@@ -157,9 +160,13 @@ impl Builder {
         self.push(Op::Fence);
     }
 
-    /// Calls a helper that returns a value.
+    /// Calls a helper that returns a value. Before a helper that touches guest memory, stores
+    /// the calling guest instruction's address in the header's `next_pc` (see [`Helper`]):
+    /// the word is the block's exit protocol's, written again by every exit, so nothing else
+    /// reads it in between.
     pub fn call(&mut self, helper: Helper, args: &[Temp]) -> Temp {
         assert!(args.len() <= 4, "helper {} takes at most four arguments", helper.name);
+        self.note_helper_site(helper);
         let dst = self.new_temp();
         self.push(Op::CallHelper { dst: Some(dst), helper, args: args.to_vec() });
         dst
@@ -189,10 +196,19 @@ impl Builder {
         dst
     }
 
-    /// Calls a helper for its effect on guest state only.
+    /// Calls a helper for its effect on guest state (and memory) only; as [`Builder::call`].
     pub fn call_void(&mut self, helper: Helper, args: &[Temp]) {
         assert!(args.len() <= 4, "helper {} takes at most four arguments", helper.name);
+        self.note_helper_site(helper);
         self.push(Op::CallHelper { dst: None, helper, args: args.to_vec() });
+    }
+
+    /// See [`Builder::call`].
+    fn note_helper_site(&mut self, helper: Helper) {
+        if helper.touches_memory {
+            let pc = self.constant(self.insn_pc);
+            self.store_state(StateOffset(protocol::header::NEXT_PC), pc, Width::W64);
+        }
     }
 
     pub fn exit_if(&mut self, cond: Temp, exit: Exit) {

@@ -405,10 +405,17 @@ pub enum FpResult {
 /// where `state` points at the guest state struct. A helper may read and write guest state
 /// through that pointer; the backend flushes every state field it holds in host registers
 /// before the call and reloads them after it. Unused arguments are zero.
+///
+/// A helper that reads or writes guest memory (`touches_memory`: x86-64 string instructions,
+/// fxsave/fxrstor, cmpxchg16b) may fault there for the guest. Before each call of one, the
+/// builder stores the calling guest instruction's address in the state header's `next_pc`
+/// ([`Builder::call`]), where the host fault handler finds it: the guest instruction the
+/// fault belongs to, with no search of the host stack.
 #[derive(Clone, Copy)]
 pub struct Helper {
     pub name: &'static str,
     pub func: HelperFn,
+    pub touches_memory: bool,
 }
 
 /// The host signature of every [`Helper`].

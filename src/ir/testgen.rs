@@ -132,7 +132,7 @@ impl Default for Layout {
 
 /// A helper for tests: mixes its arguments, adds the result into state bytes 32..40 and
 /// returns it.
-pub const MIX_HELPER: Helper = Helper { name: "test_mix", func: test_mix };
+pub const MIX_HELPER: Helper = Helper { name: "test_mix", func: test_mix, touches_memory: false };
 
 extern "C" fn test_mix(state: *mut u8, a0: u64, a1: u64, a2: u64, a3: u64) -> u64 {
     let r = a0.rotate_left(7) ^ a1.wrapping_mul(3) ^ a2.wrapping_add(0x55) ^ a3.rotate_right(13);

@@ -274,7 +274,9 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
             Some(ExitReason::Fault) => {
                 let (host_pc, info) = signals::take_fault();
                 let sig = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
-                let Some(pc) = d.guest_pc_at(host_pc) else {
+                // Inside a helper, the guest address its caller stored; else the host PC's.
+                let guest_pc = signals::take_fault_guest_pc().map(GuestAddr);
+                let Some(pc) = guest_pc.or_else(|| d.guest_pc_at(host_pc)) else {
                     // One line, as for any fault in xlate's own code, then death by the signal.
                     eprintln!(
                         "xlate: internal error (a bug in xlate, not in the guest): {} at host pc {host_pc:#x} in the code cache, in no known block",

@@ -10,8 +10,8 @@
 //!   the handler runs (the handler blocks it) and kills as the handler returns.
 //! * **a guest fault** (raised by the kernel while translated code, or a helper that it called
 //!   to touch guest memory, ran): with a guest handler, the fault is recorded with the host
-//!   address of its guest instruction in the code cache (the PC, or for a helper the call
-//!   that entered it: [`helper_call_site`]) and the context resumed at the backend's fault
+//!   address of its guest instruction in the code cache (the PC; for a helper, the guest
+//!   address its caller stored: [`helper_guest_pc`]) and the context resumed at the backend's fault
 //!   exit, from where the dispatcher delivers it at the faulting guest instruction
 //!   ([`Response::FaultExit`]). Otherwise the default action, as for the native program: the
 //!   kernel never lets a fault be ignored, and neither does xlate: the default disposition
@@ -53,6 +53,10 @@ thread_local! {
     /// The last fault of translated code sent to the fault exit: the host PC, then the
     /// siginfo as 16 words.
     static FAULT: [AtomicU64; 17] = const { [const { AtomicU64::new(0) }; 17] };
+    /// For a fault inside a helper: the guest address of the instruction that called it (from
+    /// the state header, see [`helper_guest_pc`]) plus one; 0 when [`FAULT`]'s host PC names
+    /// the instruction.
+    static FAULT_GUEST_PC: AtomicU64 = const { AtomicU64::new(0) };
     /// Set with [`FAULT`]'s host PC when translated code went to the fault exit after a
     /// write to a protected code page (not a guest fault).
     static CODE_WRITE: AtomicBool = const { AtomicBool::new(false) };
@@ -78,6 +82,13 @@ pub fn take_fault() -> (usize, [u8; 128]) {
         }
         (f[0].load(Ordering::Relaxed) as usize, info)
     })
+}
+
+/// For the last fault exit on this thread, if it was a fault inside a helper: the guest
+/// address of the instruction that called the helper (then [`take_fault`]'s host PC means
+/// nothing); clears it.
+pub fn take_fault_guest_pc() -> Option<u64> {
+    FAULT_GUEST_PC.with(|f| f.swap(0, Ordering::Relaxed).checked_sub(1))
 }
 
 /// Whether the last fault exit on this thread was a write to a protected code page (see
@@ -189,9 +200,10 @@ pub enum Response {
     ReportBug,
 }
 
-/// `site_known`: the host address of the faulting guest instruction in the code cache is
-/// known (the PC, or a helper's call site), where the state is precise at every instruction
-/// that can fault (see `ir::opt`).
+/// `site_known`: the faulting guest instruction can be found (the PC in the code cache, or
+/// the address a helper's caller stored; the thread runs a watched guest state and the
+/// backend has a fault exit), where the state is precise at every instruction that can fault
+/// (see `ir::opt`).
 ///
 /// `kernel_fault`: the host raised it with SI_KERNEL (an x86-64 host's #GP or #SS), which says
 /// which signal the *host* instruction got; the dispatcher works out the guest's from the guest
@@ -252,67 +264,18 @@ unsafe fn interrupted_pc(ctx: *mut libc::c_void) -> usize {
     }
 }
 
-/// The host stack pointer of the interrupted context.
+/// For a fault inside a helper that touches guest memory (Rust code that translated code
+/// called): the guest address of the instruction that called it. Translated code stores it
+/// in the state header's `next_pc` before every call of such a helper (`ir::Builder::call`,
+/// `ir::Helper::touches_memory`); the word is otherwise written only when a block exits.
 ///
 /// # Safety
-/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler.
-unsafe fn interrupted_sp(ctx: *mut libc::c_void) -> usize {
-    let uc = ctx as *const libc::ucontext_t;
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: per the contract, `uc` is a valid ucontext_t.
-        unsafe { (*uc).uc_mcontext.gregs[libc::REG_RSP as usize] as usize }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        // SAFETY: per the contract, `uc` is a valid ucontext_t.
-        unsafe { (*uc).uc_mcontext.sp as usize }
-    }
-}
-
-/// How far below the entry trampoline's stack pointer [`helper_call_site`] looks for the
-/// helper's return address: far more than the helpers that touch guest memory use.
-const HELPER_STACK_SCAN: usize = 64 * 1024;
-
-/// For a fault inside a helper (Rust code that translated code called, touching guest memory
-/// for it): a host address inside the call instruction in the code cache, whose guest
-/// instruction is the one that faults. Translated code runs with the entry trampoline's stack
-/// pointer `entry_sp` and calls helpers from there, so the return address of that call is the
-/// one word between `entry_sp` and the interrupted stack pointer that points into the code
-/// cache: pushed just below `entry_sp` by x86-64's `call`; on AArch64 still in x30 in a leaf
-/// helper, else saved by the helper's prologue in its frame, the outermost one, just below
-/// `entry_sp` (the other words there are the helpers' own values and translated code's
-/// callee-saved temporaries: guest values, not host code addresses). `None` when there is
-/// none (the caller is then code of a retired cache region, or the state is unexpected).
-///
-/// # Safety
-/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler for a fault of this
-/// thread while it ran translated code (or a helper it called) entered with `entry_sp`.
-unsafe fn helper_call_site(ctx: *mut libc::c_void, entry_sp: usize) -> Option<usize> {
-    let code = CODE_START.load(Ordering::Relaxed)..CODE_END.load(Ordering::Relaxed);
-    #[cfg(target_arch = "aarch64")]
-    {
-        // SAFETY: per the contract, `ctx` is a valid ucontext_t.
-        let lr = unsafe { (*(ctx as *const libc::ucontext_t)).uc_mcontext.regs[30] as usize };
-        if code.contains(&lr) {
-            return Some(lr - 1);
-        }
-    }
-    // SAFETY: per the contract.
-    let sp = unsafe { interrupted_sp(ctx) };
-    if entry_sp == 0 || sp > entry_sp || entry_sp - sp > HELPER_STACK_SCAN {
-        return None;
-    }
-    let mut at = (entry_sp - 8) & !7;
-    while at >= sp {
-        // SAFETY: `sp..entry_sp` is this thread's live host stack (the helper's frames).
-        let word = unsafe { (at as *const usize).read() };
-        if code.contains(&word) {
-            return Some(word - 1);
-        }
-        at -= 8;
-    }
-    None
+/// `state` is the address of the guest state this thread runs (it starts with the header).
+unsafe fn helper_guest_pc(state: usize) -> u64 {
+    let next_pc = (state + crate::ir::protocol::header::NEXT_PC as usize) as *const u64;
+    // SAFETY: per the contract; the word is an aligned u64 of the state, and this thread,
+    // interrupted in the helper, is the one that writes it.
+    unsafe { next_pc.read_volatile() }
 }
 
 /// Makes the interrupted context continue at `fault_exit` with the entry trampoline's stack
@@ -376,35 +339,32 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
     let handler = guest_handler(sig);
     let kernel_fault = si_code == 0x80; // SI_KERNEL
-                                        // Where in the code cache the faulting guest instruction is: the PC itself, or for a
-                                        // fault inside a helper the call that entered it (looked for only when it matters).
-    let site = match origin {
-        Origin::GuestFault if (handler > SIG_IGN || kernel_fault) && fault_exit != 0 => {
-            if in_cache {
-                Some(pc)
-            } else {
-                // SAFETY: the kernel's ucontext for a fault while this thread ran translated
-                // code or a helper it called, entered with this thread's `entry_sp`.
-                unsafe { helper_call_site(ctx, crate::backend::entry_sp()) }
-            }
+                                        // The guest state this thread runs: its signal flag's header starts it (0: none).
+    let state = match FLAG.with(|f| f.load(Ordering::Acquire)) as usize {
+        0 => 0,
+        flag => flag - crate::ir::protocol::header::SIGNAL_PENDING as usize,
+    };
+    // Where the faulting guest instruction is: the PC in the code cache, or for a fault
+    // inside a helper the guest address its caller stored (looked at only when it matters).
+    let helper_pc = match origin {
+        Origin::GuestFault if !in_cache && state != 0 => {
+            // SAFETY: `state` is the guest state of this thread, watched while it runs.
+            Some(unsafe { helper_guest_pc(state) })
         }
         _ => None,
     };
-    let state = FLAG.with(|f| f.load(Ordering::Acquire)) as usize;
-    match respond(origin, handler, site.is_some() && state != 0, kernel_fault) {
+    match respond(origin, handler, state != 0 && fault_exit != 0, kernel_fault) {
         Response::Ignore => {}
         Response::FaultExit => {
-            let site = site.unwrap_or(pc);
+            FAULT_GUEST_PC.with(|f| f.store(helper_pc.map_or(0, |pc| pc + 1), Ordering::Relaxed));
             FAULT.with(|f| {
-                f[0].store(site as u64, Ordering::Relaxed);
+                f[0].store(pc as u64, Ordering::Relaxed);
                 let words = info as *const u64;
                 for (i, w) in f[1..].iter().enumerate() {
                     // SAFETY: siginfo_t is 128 bytes and 8-aligned.
                     w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
                 }
             });
-            // The guest state this thread runs: its signal flag's header starts it.
-            let state = state - crate::ir::protocol::header::SIGNAL_PENDING as usize;
             // SAFETY: `ctx` is the kernel's ucontext for this handler; translated code (or a
             // helper it called) was interrupted, entered with this thread's `entry_sp` on
             // the guest state that `state` points to.
@@ -617,7 +577,7 @@ mod tests {
         assert_eq!(respond(Origin::GuestFault, SIG_IGN, true, false), Response::RefaultWithDefault);
         assert_eq!(respond(Origin::XlateBug, SIG_IGN, true, false), Response::ReportBug);
         // A handled fault goes to the guest's handler where its guest instruction is known
-        // (in translated code, or a helper's call site); else the default action.
+        // (in translated code, or the address a helper's caller stored); else the default action.
         assert_eq!(respond(Origin::GuestFault, 0x401000, true, false), Response::FaultExit);
         assert_eq!(respond(Origin::GuestFault, 0x401000, false, false), Response::RefaultWithDefault);
         assert_eq!(respond(Origin::XlateBug, 0x401000, false, false), Response::ReportBug);

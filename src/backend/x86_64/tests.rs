@@ -466,7 +466,7 @@ extern "C" fn record_args(state: *mut u8, a0: u64, a1: u64, a2: u64, a3: u64) ->
     a0.wrapping_mul(1_000_003) ^ a1.rotate_left(17) ^ a2.wrapping_add(a3)
 }
 
-const RECORD_ARGS: Helper = Helper { name: "record_args", func: record_args };
+const RECORD_ARGS: Helper = Helper { name: "record_args", func: record_args, touches_memory: false };
 
 #[test]
 fn helper_calls_pass_state_and_arguments() {

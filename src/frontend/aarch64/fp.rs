@@ -309,7 +309,7 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
 const UNOP_CURRENT_MODE: u64 = 0x11;
 
 fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
-    Helper { name: f.0, func: f.1 }
+    Helper { name: f.0, func: f.1, touches_memory: false }
 }
 
 /// The guest's FPCR.

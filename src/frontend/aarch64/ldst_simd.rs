@@ -105,9 +105,15 @@ fn multiple(cx: &mut Ctx, w: u32) -> Flow {
                 let v = cx.b.load(a, Width::W64);
                 cx.b.store_state(off::simd_scratch(k as usize), v, Width::W64);
             }
-            cx.b.call_void(Helper { name: "a64_deinterleave", func: shuffle_helper(w, true) }, &[word]);
+            cx.b.call_void(
+                Helper { name: "a64_deinterleave", func: shuffle_helper(w, true), touches_memory: false },
+                &[word],
+            );
         } else {
-            cx.b.call_void(Helper { name: "a64_interleave", func: shuffle_helper(w, false) }, &[word]);
+            cx.b.call_void(
+                Helper { name: "a64_interleave", func: shuffle_helper(w, false), touches_memory: false },
+                &[word],
+            );
             for k in 0..chunks {
                 let a = at(cx, 8 * k);
                 let v = cx.b.load_state(off::simd_scratch(k as usize), Width::W64);

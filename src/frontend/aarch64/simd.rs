@@ -71,6 +71,6 @@ fn simd(cx: &mut Ctx, w: u32) -> Flow {
     }
     cx.b.truncate(mark);
     let word = cx.imm(w as u64);
-    cx.b.call_void(Helper { name: "a64_simd", func: simd_helper }, &[word]);
+    cx.b.call_void(Helper { name: "a64_simd", func: simd_helper, touches_memory: false }, &[word]);
     Flow::Next
 }

@@ -314,7 +314,7 @@ fn fp_2d(cx: &mut Ctx, w: u32) -> bool {
         (0..2)
             .map(|i| {
                 let x = if hi { cx.b.bin_imm(BinOp::Xor, a[i], 1 << 63, Width::W64) } else { a[i] };
-                cx.b.call(crate::ir::Helper { name: f.0, func: f.1 }, &[d[i], x, b[i]])
+                cx.b.call(crate::ir::Helper { name: f.0, func: f.1, touches_memory: false }, &[d[i], x, b[i]])
             })
             .collect()
     } else {
@@ -325,7 +325,11 @@ fn fp_2d(cx: &mut Ctx, w: u32) -> bool {
             _ => 1,
         };
         let Some(f) = super::fp::arith_helper(super::fp_helpers::Ty::D, opcode) else { return false };
-        (0..2).map(|i| cx.b.call(crate::ir::Helper { name: f.0, func: f.1 }, &[a[i], b[i]])).collect()
+        (0..2)
+            .map(|i| {
+                cx.b.call(crate::ir::Helper { name: f.0, func: f.1, touches_memory: false }, &[a[i], b[i]])
+            })
+            .collect()
     };
     store(cx, rd, &r);
     true

@@ -157,7 +157,9 @@ fn mrs(cx: &mut Ctx, w: u32) -> Flow {
         MPIDR_EL1 => cx.imm(0x8000_0000),
         REVIDR_EL1 => cx.imm(0),
         CNTFRQ_EL0 => cx.imm(CNTFRQ_VALUE),
-        CNTVCT_EL0 | CNTVCTSS_EL0 => cx.b.call(Helper { name: "a64_cntvct", func: cntvct_helper }, &[]),
+        CNTVCT_EL0 | CNTVCTSS_EL0 => {
+            cx.b.call(Helper { name: "a64_cntvct", func: cntvct_helper, touches_memory: false }, &[])
+        }
         _ => return Flow::Unimplemented("MRS of an unsupported system register"),
     };
     cx.set_x(rt, v, Width::W64);

@@ -125,7 +125,8 @@ fn cmpxchg8b(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     Ok(())
 }
 
-const CMPXCHG16B_HELPER: Helper = Helper { name: "cmpxchg16b", func: cmpxchg16b_helper };
+const CMPXCHG16B_HELPER: Helper =
+    Helper { name: "cmpxchg16b", func: cmpxchg16b_helper, touches_memory: true };
 
 /// cmpxchg16b m128 (16-byte aligned, else #GP): as cmpxchg8b with rdx:rax and rcx:rbx. Done
 /// atomically whether or not `lock` is present (the unlocked form may be atomic too).

@@ -199,8 +199,8 @@ fn shift(ctx: &mut Ctx, insn: &Instruction, op: Shift) -> Result<(), Unsupported
     ctx.write(dst, r)
 }
 
-const PDEP: Helper = Helper { name: "x86_pdep", func: pdep_helper };
-const PEXT: Helper = Helper { name: "x86_pext", func: pext_helper };
+const PDEP: Helper = Helper { name: "x86_pdep", func: pdep_helper, touches_memory: false };
+const PEXT: Helper = Helper { name: "x86_pext", func: pext_helper, touches_memory: false };
 
 /// pdep / pext dst, src, mask: a pure helper of (src, mask); a 32-bit form passes the
 /// operands zero-extended, so the result fits in 32 bits. No flags.

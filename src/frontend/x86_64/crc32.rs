@@ -17,7 +17,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
     })
 }
 
-const CRC32C: Helper = Helper { name: "x86_crc32c", func: crc32c_helper };
+const CRC32C: Helper = Helper { name: "x86_crc32c", func: crc32c_helper, touches_memory: false };
 
 fn crc32(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let dst = ctx.operand(insn, 0)?;

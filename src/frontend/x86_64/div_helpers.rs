@@ -38,7 +38,7 @@ extern "C" fn div128(state: *mut u8, divisor: u64, signed: u64, _: u64, _: u64) 
     0
 }
 
-const DIV128: Helper = Helper { name: "x86_div128", func: div128 };
+const DIV128: Helper = Helper { name: "x86_div128", func: div128, touches_memory: false };
 
 /// Emits the division; returns a temporary that is non-zero when it must raise #DE.
 pub fn divide_128(ctx: &mut Ctx, divisor: Temp, signed: bool) -> Temp {

@@ -23,8 +23,8 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
     })
 }
 
-const SAVE_HELPER: Helper = Helper { name: "fxsave", func: fxsave_helper };
-const RESTORE_HELPER: Helper = Helper { name: "fxrstor", func: fxrstor_helper };
+const SAVE_HELPER: Helper = Helper { name: "fxsave", func: fxsave_helper, touches_memory: true };
+const RESTORE_HELPER: Helper = Helper { name: "fxrstor", func: fxrstor_helper, touches_memory: true };
 
 fn save(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let addr = ctx.sse_mem_addr(insn, true)?;

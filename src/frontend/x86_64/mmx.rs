@@ -253,7 +253,7 @@ fn pshufw(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     Ok(())
 }
 
-const LANES_HELPER: Helper = Helper { name: "mmx_lanes", func: mmx_lanes_helper };
+const LANES_HELPER: Helper = Helper { name: "mmx_lanes", func: mmx_lanes_helper, touches_memory: false };
 
 /// `mm[dst] = op(mm[dst], src)` through [`mmx_lanes_helper`] (pmaddwd, psadbw).
 fn helper_op(ctx: &mut Ctx, insn: &Instruction, op: IntOp) -> Result<(), Unsupported> {

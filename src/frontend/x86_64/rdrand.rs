@@ -17,7 +17,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
     })
 }
 
-const RANDOM: Helper = Helper { name: "x86_rdrand", func: random_helper };
+const RANDOM: Helper = Helper { name: "x86_rdrand", func: random_helper, touches_memory: false };
 
 fn random(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let dst = ctx.operand(insn, 0)?;

@@ -38,7 +38,7 @@ extern "C" fn rcl_rcr(state: *mut u8, value: u64, count: u64, width_bits: u64, l
     v
 }
 
-const RCL_RCR: Helper = Helper { name: "x86_rcl_rcr", func: rcl_rcr };
+const RCL_RCR: Helper = Helper { name: "x86_rcl_rcr", func: rcl_rcr, touches_memory: false };
 
 /// Emits the helper call; returns the rotated value.
 pub fn rotate_through_carry(ctx: &mut Ctx, left: bool, value: Temp, count: Temp, w: Width) -> Temp {

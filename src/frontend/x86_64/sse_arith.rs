@@ -135,7 +135,7 @@ pub fn trap_if_unmasked(ctx: &mut Ctx, status: Temp) {
     ctx.exit_if(status, exit);
 }
 
-const SSE_FP_HELPER: Helper = Helper { name: "sse_fp", func: sse_fp_helper };
+const SSE_FP_HELPER: Helper = Helper { name: "sse_fp", func: sse_fp_helper, touches_memory: false };
 
 fn op(ctx: &mut Ctx, insn: &Instruction, kind: Kind, shape: Shape) -> Result<(), Unsupported> {
     let fp_op = match kind {
@@ -258,7 +258,7 @@ pub extern "C" fn sse_fp_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel:
     0
 }
 
-const SSE_COMI_HELPER: Helper = Helper { name: "sse_comi", func: sse_comi_helper };
+const SSE_COMI_HELPER: Helper = Helper { name: "sse_comi", func: sse_comi_helper, touches_memory: false };
 
 /// comis*/ucomis*: ZF PF CF from the compare, OF SF AF cleared.
 fn compare_flags(

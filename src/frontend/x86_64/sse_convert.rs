@@ -183,7 +183,7 @@ fn convert(ctx: &mut Ctx, insn: &Instruction, cvt: Cvt) -> Result<(), Unsupporte
     Ok(())
 }
 
-const SSE_CVT_HELPER: Helper = Helper { name: "sse_cvt", func: sse_cvt_helper };
+const SSE_CVT_HELPER: Helper = Helper { name: "sse_cvt", func: sse_cvt_helper, touches_memory: false };
 
 fn f32s(v: [u64; 2]) -> [f32; 4] {
     [v[0] as u32, (v[0] >> 32) as u32, v[1] as u32, (v[1] >> 32) as u32].map(f32::from_bits)

@@ -268,7 +268,7 @@ fn shift(ctx: &mut Ctx, insn: &Instruction, op: LaneOp, lane: Width) -> Result<(
     Ok(())
 }
 
-const SSE_INT_HELPER: Helper = Helper { name: "sse_int", func: sse_int_helper };
+const SSE_INT_HELPER: Helper = Helper { name: "sse_int", func: sse_int_helper, touches_memory: false };
 
 /// pmaddwd, psadbw: the operands go to [`sse_int_helper`].
 fn helper_op(ctx: &mut Ctx, insn: &Instruction, op: IntOp) -> Result<(), Unsupported> {

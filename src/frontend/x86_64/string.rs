@@ -10,7 +10,7 @@
 //! replicate, as on hardware).
 //!
 //! A fault (an unmapped page) is delivered as SIGSEGV at the instruction, to a guest handler
-//! too (the runtime finds the helper's call site: `runtime::signals`), with the state as at
+//! too (its guest address is stored before the call: `ir::Helper::touches_memory`), with the state as at
 //! the instruction's start: the helper writes registers and flags only after its last memory
 //! access. In the middle of a rep that differs from the hardware, whose registers show the
 //! elements already done; only a guest SIGSEGV handler could observe it, and a restart
@@ -82,7 +82,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
     })
 }
 
-const STRING_HELPER: Helper = Helper { name: "string", func: string_helper };
+const STRING_HELPER: Helper = Helper { name: "string", func: string_helper, touches_memory: true };
 
 fn string(ctx: &mut Ctx, insn: &Instruction, op: StrOp, size: u64) -> Result<(), Unsupported> {
     // 32-bit addressing (0x67) and segment overrides on the source are not implemented.

@@ -166,8 +166,8 @@ fn fldcw(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     Ok(())
 }
 
-const CPUID_HELPER: Helper = Helper { name: "cpuid", func: cpuid_helper };
-const RDTSC_HELPER: Helper = Helper { name: "rdtsc", func: rdtsc_helper };
+const CPUID_HELPER: Helper = Helper { name: "cpuid", func: cpuid_helper, touches_memory: false };
+const RDTSC_HELPER: Helper = Helper { name: "rdtsc", func: rdtsc_helper, touches_memory: false };
 
 /// Leaf 1 ECX bit 13: cmpxchg16b (implemented in `atomic`).
 pub const CPUID_1_ECX_CX16: u32 = 1 << 13;

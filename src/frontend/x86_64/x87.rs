@@ -11,7 +11,7 @@ use crate::ir::{BinOp, Helper, HelperFn, StateOffset, Temp, Width};
 use iced_x86::{Instruction, MemorySize, Mnemonic, OpKind, Register};
 
 const fn helper(name: &'static str, func: HelperFn) -> Helper {
-    Helper { name, func }
+    Helper { name, func, touches_memory: false }
 }
 const LOAD: Helper = helper("x87_load", h::x87_load);
 const STORE: Helper = helper("x87_store", h::x87_store);
