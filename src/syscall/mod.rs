@@ -382,7 +382,8 @@ impl SyscallLayer {
         info: &[u8; 128],
         blocked_here: &mut u64,
     ) -> signal::Delivered {
-        self.signals.deliver_recorded(A::INFO, state, memory, sig, info, self.strace, blocked_here)
+        let mut to = signal::DeliveryContext { abi: A::INFO, regs: state, mem: memory, strace: self.strace };
+        self.signals.deliver_recorded(&mut to, sig, info, blocked_here)
     }
 
     /// Delivers a synchronous signal (fault or trap) to the guest (see
@@ -394,7 +395,8 @@ impl SyscallLayer {
         sig: i32,
         info: &[u8; 128],
     ) -> signal::Delivered {
-        self.signals.deliver_forced(A::INFO, state, memory, sig, info, self.strace)
+        let mut to = signal::DeliveryContext { abi: A::INFO, regs: state, mem: memory, strace: self.strace };
+        self.signals.deliver_forced(&mut to, sig, info)
     }
 
     /// The sysroot as execve needs it: where to look for the new program, and whether to name

@@ -62,6 +62,15 @@ pub struct SignalDelivery {
     pub stack_top: Option<u64>,
 }
 
+/// Where a signal is delivered: the guest's ABI, its registers and memory, and whether
+/// `--strace` reports the delivery.
+pub(crate) struct DeliveryContext<'a> {
+    pub abi: &'a AbiInfo,
+    pub regs: &'a mut dyn GuestRegs,
+    pub mem: &'a mut dyn GuestMm,
+    pub strace: bool,
+}
+
 /// How a delivery went.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Delivered {
@@ -326,18 +335,15 @@ impl SignalState {
     /// else the process dies by it (an ignored or blocked fault is not survivable).
     pub(crate) fn deliver_forced(
         &mut self,
-        abi: &AbiInfo,
-        regs: &mut dyn GuestRegs,
-        mem: &mut dyn GuestMm,
+        to: &mut DeliveryContext,
         sig: i32,
         info: &[u8; 128],
-        strace: bool,
     ) -> Delivered {
         let blocked = host_mask(libc::SIG_BLOCK, 0) & (1u64 << (sig - 1)) != 0;
         if blocked || self.action(sig).handler <= SIG_IGN {
             return Delivered::Die(sig);
         }
-        self.deliver(abi, regs, mem, sig, info, strace)
+        self.deliver(to, sig, info)
     }
 
     /// Delivers a signal that the runtime's host handler recorded, one of those taken at one
@@ -349,15 +355,11 @@ impl SignalState {
     /// when it is unblocked. Delivered at once instead, nested into the handler that blocks
     /// it, it would run in the wrong order under the wrong mask, and (on the alternate stack)
     /// with its frame where the other one's is.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn deliver_recorded(
         &mut self,
-        abi: &AbiInfo,
-        regs: &mut dyn GuestRegs,
-        mem: &mut dyn GuestMm,
+        to: &mut DeliveryContext,
         sig: i32,
         info: &[u8; 128],
-        strace: bool,
         blocked_here: &mut u64,
     ) -> Delivered {
         let bit = 1u64 << (sig - 1);
@@ -366,7 +368,7 @@ impl SignalState {
             return Delivered::NotNow;
         }
         let act = self.action(sig);
-        let delivered = self.deliver(abi, regs, mem, sig, info, strace);
+        let delivered = self.deliver(to, sig, info);
         if delivered == Delivered::Entered {
             *blocked_here |= act.mask | if act.flags & SA_NODEFER == 0 { bit } else { 0 };
         }
@@ -376,15 +378,9 @@ impl SignalState {
     /// Delivers `sig` to the guest's handler (see the module documentation): builds the frame
     /// on the right stack with the mask before delivery, then blocks the handler's mask (and
     /// `sig` unless SA_NODEFER) and resets the disposition for SA_RESETHAND.
-    pub(crate) fn deliver(
-        &mut self,
-        abi: &AbiInfo,
-        regs: &mut dyn GuestRegs,
-        mem: &mut dyn GuestMm,
-        sig: i32,
-        info: &[u8; 128],
-        strace: bool,
-    ) -> Delivered {
+    pub(crate) fn deliver(&mut self, to: &mut DeliveryContext, sig: i32, info: &[u8; 128]) -> Delivered {
+        let (abi, strace) = (to.abi, to.strace);
+        let (regs, mem) = (&mut *to.regs, &mut *to.mem);
         let act = self.action(sig);
         if act.handler == SIG_IGN {
             return Delivered::NotNow;
