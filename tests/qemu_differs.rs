@@ -9,6 +9,7 @@
 //! * `robust.c`: qemu refuses set_robust_list, so a robust mutex whose owner died (its thread,
 //!   or its process by exit_group) is never marked EOWNERDEAD (the program's bounded lock
 //!   times out).
+//! * `sighandler.c` (`autodisarm`): qemu refuses sigaltstack's SS_AUTODISARM flag (EINVAL).
 //!
 //! These programs print nothing that depends on the ISA, so the native x86-64 run of the same
 //! source, which is Linux's behaviour, is the oracle here.
@@ -78,4 +79,9 @@ fn aarch64_guest_robust_mutex_with_a_waiter_matches_linux() {
 #[test]
 fn aarch64_guest_robust_mutex_of_an_exit_group_matches_linux() {
     check("robust", "robust-exit-group", &["exit-group"]);
+}
+
+#[test]
+fn aarch64_guest_altstack_autodisarm_matches_linux() {
+    check("sighandler", "sighandler-autodisarm", &["autodisarm"]);
 }

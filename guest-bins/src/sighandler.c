@@ -11,7 +11,11 @@
  *   context: the handler's ucontext has the interrupted registers preserved across it
  *   kill-segv-handler: a SIGSEGV sent by kill() reaches a SIGSEGV handler
  *   sigsuspend: SIGUSR1 blocked and raised, then sigsuspend() with an empty mask runs the
- *               handler (under the temporary mask) and the block is back afterwards */
+ *               handler (under the temporary mask) and the block is back afterwards
+ *   autodisarm: a sigaltstack with SS_AUTODISARM is disabled while a handler runs (also
+ *               in a handler nested in it) and set again by rt_sigreturn
+ *   restore-altstack: a handler (not on the alternate stack) that sets another alternate
+ *               stack finds the first one back after it returns (rt_sigreturn sets uc_stack) */
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -57,6 +61,45 @@ static void alt_handler(int sig)
     sigaltstack(NULL, &ss);
     printf("handler: sig %d on the alternate stack: %d\n", sig, on_alt);
     hits++;
+}
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
+static char other_altstack_mem[65536];
+
+static void print_altstack(const char *when)
+{
+    stack_t ss;
+    sigaltstack(NULL, &ss);
+    printf("%s: disabled %d autodisarm %d first stack %d other stack %d\n", when,
+           (ss.ss_flags & SS_DISABLE) != 0, (ss.ss_flags & SS_AUTODISARM) != 0,
+           ss.ss_sp == altstack_mem && ss.ss_size == sizeof altstack_mem,
+           ss.ss_sp == other_altstack_mem);
+}
+
+static void disarm_inner(int sig)
+{
+    (void)sig;
+    print_altstack("nested handler");
+}
+
+static void disarm_outer(int sig)
+{
+    char local;
+    uintptr_t p = (uintptr_t)&local, lo = (uintptr_t)altstack_mem;
+    printf("handler: on the alternate stack %d\n", p >= lo && p < lo + sizeof altstack_mem);
+    print_altstack("handler");
+    raise(SIGUSR2);
+    (void)sig;
+}
+
+static void switch_altstack(int sig)
+{
+    (void)sig;
+    stack_t ss = {.ss_sp = other_altstack_mem, .ss_size = sizeof other_altstack_mem, .ss_flags = 0};
+    printf("handler: sigaltstack to the other stack %d\n", sigaltstack(&ss, NULL));
+    print_altstack("handler");
 }
 
 static void inner(int sig)
@@ -196,6 +239,27 @@ int main(int argc, char **argv)
         sigprocmask(SIG_BLOCK, NULL, &cur);
         printf("after: SIGUSR1 blocked %d SIGUSR2 blocked %d\n", sigismember(&cur, SIGUSR1),
                sigismember(&cur, SIGUSR2));
+    } else if (strcmp(mode, "autodisarm") == 0) {
+        stack_t ss = {.ss_sp = altstack_mem, .ss_size = sizeof altstack_mem, .ss_flags = SS_AUTODISARM};
+        if (sigaltstack(&ss, NULL) != 0) {
+            /* qemu-user refuses the flag (EINVAL); Linux has it since 4.7 */
+            printf("sigaltstack with SS_AUTODISARM refused\n");
+            return 0;
+        }
+        print_altstack("before");
+        set(SIGUSR1, disarm_outer, SA_ONSTACK, 0);
+        set(SIGUSR2, disarm_inner, SA_ONSTACK, 0);
+        raise(SIGUSR1);
+        print_altstack("after");
+    } else if (strcmp(mode, "restore-altstack") == 0) {
+        stack_t ss = {.ss_sp = altstack_mem, .ss_size = sizeof altstack_mem, .ss_flags = 0};
+        if (sigaltstack(&ss, NULL) != 0) {
+            perror("sigaltstack");
+            return 3;
+        }
+        set(SIGUSR1, switch_altstack, 0, 0);
+        raise(SIGUSR1);
+        print_altstack("after");
     } else {
         puts("unknown mode");
         return 2;

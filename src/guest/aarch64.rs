@@ -2,13 +2,13 @@
 //! ([`crate::syscall::abi::aarch64`] for numbers and layouts; the register convention below),
 //! and what the loader tells the program about its CPU.
 
-use super::sigframe::{put_stack_t, FrameBuf};
+use super::sigframe::{get_stack_t, put_stack_t, FrameBuf};
 use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest, SyncSignal};
 use crate::frontend::aarch64::{A64Frontend, A64State, HWCAP, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::{GuestAddr, TrapKind};
 use crate::syscall::abi::aarch64::{Aarch64, INFO as ABI};
-use crate::syscall::signal::{SignalDelivery, SA_SIGINFO};
+use crate::syscall::signal::{PoppedFrame, SignalDelivery, SA_SIGINFO};
 use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
 
 /// The AArch64 guest.
@@ -203,7 +203,7 @@ impl GuestRegs for A64State {
         Ok(())
     }
 
-    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<u64, Errno> {
+    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<PoppedFrame, Errno> {
         use frame::*;
         let base = self.sp;
         let f = FrameBuf::read(mem, base, FRAME_SIZE)?;
@@ -222,7 +222,7 @@ impl GuestRegs for A64State {
         for i in 0..32 {
             self.vreg[i] = f.u128(FPSIMD + 16 + 16 * i);
         }
-        Ok(f.u64(UC_SIGMASK))
+        Ok(PoppedFrame { mask: f.u64(UC_SIGMASK), altstack: get_stack_t(&f, UC_STACK) })
     }
 }
 

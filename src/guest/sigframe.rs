@@ -55,6 +55,11 @@ impl FrameBuf {
 }
 
 /// `stack_t` (ss_sp, ss_flags, ss_size): 24 bytes on both 64-bit ABIs.
+/// A `stack_t` (ss_sp, ss_flags, ss_size) read from the frame at `off`.
+pub fn get_stack_t(f: &FrameBuf, off: usize) -> (u64, i32, u64) {
+    (f.u64(off), f.u32(off + 8) as i32, f.u64(off + 16))
+}
+
 pub fn put_stack_t(f: &mut FrameBuf, off: usize, (sp, flags, size): (u64, i32, u64)) {
     f.put_u64(off, sp);
     f.put_u32(off + 8, flags as u32);

@@ -113,8 +113,9 @@ mod signal_frames {
         set_word(base + 48 + 128, 0x40_0125);
         s.gpr = [7; 16];
         s.gpr[reg::RSP] = base + 8;
-        let mask = s.pop_signal_frame(&TestMm).unwrap();
-        assert_eq!(mask, 0x5a5a);
+        let popped = s.pop_signal_frame(&TestMm).unwrap();
+        assert_eq!(popped.mask, 0x5a5a);
+        assert_eq!(popped.altstack, (0, 2, 0), "uc_stack as delivered: SS_DISABLE");
         let mut expected = before;
         expected.rip = 0x40_0125;
         expected.header.next_pc = 0x40_0125;
@@ -152,7 +153,7 @@ mod signal_frames {
         set_word(sc + 264, 0x40_0404);
         s.x = [9; 31];
         s.vreg = [[0; 2]; 32];
-        assert_eq!(s.pop_signal_frame(&TestMm).unwrap(), 0x5a5a);
+        assert_eq!(s.pop_signal_frame(&TestMm).unwrap().mask, 0x5a5a);
         let mut expected = before;
         expected.pc = 0x40_0404;
         expected.header.next_pc = 0x40_0404;

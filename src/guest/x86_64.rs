@@ -2,7 +2,7 @@
 //! ([`crate::syscall::abi::x86_64`] for numbers and layouts; the register convention below),
 //! and what the loader tells the program about its CPU.
 
-use super::sigframe::{put_stack_t, FrameBuf};
+use super::sigframe::{get_stack_t, put_stack_t, FrameBuf};
 use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest, SyncSignal};
 use crate::frontend::x86_64::state::{fxsave, reg};
 use crate::frontend::x86_64::{X86Frontend, X86State, CPUID_1_EDX, ISA_NAME};
@@ -10,7 +10,7 @@ use crate::ir::protocol::StateHeader;
 use crate::ir::{GuestAddr, TrapKind};
 use crate::memory::code::CodeSource;
 use crate::syscall::abi::x86_64::{INFO as ABI, X86_64};
-use crate::syscall::signal::SignalDelivery;
+use crate::syscall::signal::{PoppedFrame, SignalDelivery};
 use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
 
 /// The x86-64 guest.
@@ -314,7 +314,7 @@ impl GuestRegs for X86State {
         Ok(())
     }
 
-    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<u64, Errno> {
+    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<PoppedFrame, Errno> {
         use frame::*;
         // The handler's `ret` popped the return address (pretcode): the frame starts 8 below.
         let base = self.gpr[reg::RSP] - 8;
@@ -332,7 +332,7 @@ impl GuestRegs for X86State {
         }
         self.rip = rip;
         self.header.next_pc = rip;
-        Ok(f.u64(UC_SIGMASK))
+        Ok(PoppedFrame { mask: f.u64(UC_SIGMASK), altstack: get_stack_t(&f, UC_STACK) })
     }
 }
 

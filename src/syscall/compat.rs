@@ -397,7 +397,10 @@ mod tests {
         fn push_signal_frame(&mut self, _mem: &dyn GuestMm, _d: &SignalDelivery) -> Result<(), Errno> {
             Err(libc::EFAULT)
         }
-        fn pop_signal_frame(&mut self, _mem: &dyn GuestMm) -> Result<u64, Errno> {
+        fn pop_signal_frame(
+            &mut self,
+            _mem: &dyn GuestMm,
+        ) -> Result<super::super::signal::PoppedFrame, Errno> {
             Err(libc::EFAULT)
         }
     }

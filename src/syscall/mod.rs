@@ -181,8 +181,8 @@ pub trait GuestRegs {
     fn push_signal_frame(&mut self, mem: &dyn GuestMm, d: &signal::SignalDelivery) -> Result<(), Errno>;
     /// rt_sigreturn: restores every register (PC included) from the frame that
     /// [`Self::push_signal_frame`] wrote, found from the stack pointer as the kernel finds it;
-    /// returns the signal mask saved in the frame.
-    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<u64, Errno>;
+    /// returns the signal mask and the alternate stack saved in the frame.
+    fn pop_signal_frame(&mut self, mem: &dyn GuestMm) -> Result<signal::PoppedFrame, Errno>;
 }
 
 /// An x86 segment register with a base the guest can set.

@@ -71,6 +71,15 @@ pub(crate) struct DeliveryContext<'a> {
     pub strace: bool,
 }
 
+/// What rt_sigreturn takes from the frame besides the registers.
+pub struct PoppedFrame {
+    /// The signal mask to set (`uc_sigmask`).
+    pub mask: u64,
+    /// The alternate stack to set again (`uc_stack`: ss_sp, ss_flags, ss_size), as the
+    /// kernel's `restore_altstack` does.
+    pub altstack: (u64, i32, u64),
+}
+
 /// How a delivery went.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Delivered {
@@ -200,6 +209,36 @@ fn host_mask(how: i32, set: u64) -> u64 {
 /// grows down from `ss_sp + ss_size`, and its top itself counts as on it).
 fn on_altstack(sp: u64, stack: Option<(u64, i32, u64)>) -> bool {
     stack.is_some_and(|(ss_sp, _, size)| sp > ss_sp && sp - ss_sp <= size)
+}
+
+/// The kernel's generic MINSIGSTKSZ, which rt_sigreturn's restore of the alternate stack
+/// checks (sigaltstack checks the ABI's own).
+const MINSIGSTKSZ: u64 = 2048;
+
+/// Sets this thread's alternate stack to `(ss_sp, ss_flags, ss_size)` as the kernel's
+/// do_sigaltstack does, with the stack pointer at `sp`: refused while `sp` is on the current
+/// one (EPERM); SS_DISABLE removes it; a stack smaller than `min_size` is ENOMEM.
+fn set_altstack_checked(
+    sp: u64,
+    (new_sp, new_flags, new_size): (u64, i32, u64),
+    min_size: u64,
+) -> Result<(), i32> {
+    if on_altstack(sp, super::thread::altstack()) {
+        return Err(libc::EPERM);
+    }
+    let mode = new_flags & !(SS_AUTODISARM as i32);
+    if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
+        return Err(libc::EINVAL);
+    }
+    if mode == SS_DISABLE {
+        super::thread::set_altstack(None);
+    } else {
+        if new_size < min_size {
+            return Err(libc::ENOMEM);
+        }
+        super::thread::set_altstack(Some((new_sp, new_flags, new_size)));
+    }
+    Ok(())
 }
 
 /// Queues `sig` with its siginfo `info` to this thread again (rt_tgsigqueueinfo to itself
@@ -440,6 +479,12 @@ impl SignalState {
                 act.handler
             );
         }
+        // SS_AUTODISARM: the stack is disabled while the handler runs (the frame keeps it in
+        // `uc_stack`, and rt_sigreturn sets it again), as the kernel's __save_altstack does
+        // for every frame.
+        if thread_altstack.is_some_and(|(_, flags, _)| flags & SS_AUTODISARM as i32 != 0) {
+            super::thread::set_altstack(None);
+        }
         let mut block = act.mask;
         if act.flags & SA_NODEFER == 0 {
             block |= bit;
@@ -481,8 +526,12 @@ impl SignalState {
     /// rt_sigreturn: the registers and the mask from the frame at the stack pointer.
     fn sigreturn(&mut self, cx: &mut Ctx) -> Action {
         match cx.regs.pop_signal_frame(&*cx.mem) {
-            Ok(mask) => {
-                host_mask(libc::SIG_SETMASK, mask);
+            Ok(popped) => {
+                host_mask(libc::SIG_SETMASK, popped.mask);
+                // restore_altstack: as sigaltstack from the restored stack pointer, with the
+                // generic MINSIGSTKSZ; the kernel ignores every error but EFAULT (the frame
+                // was readable).
+                let _ = set_altstack_checked(cx.regs.stack_pointer(), popped.altstack, MINSIGSTKSZ);
                 Action::RegistersRestored
             }
             // The kernel kills a process whose frame is unreadable with SIGSEGV.
@@ -518,23 +567,12 @@ impl SignalState {
                 Ok(b) => b,
                 Err(e) => return err(e),
             };
-            if on_stack {
-                return err(libc::EPERM);
-            }
             let new_sp = u64::from_le_bytes(b[..8].try_into().unwrap());
             let new_flags = i32::from_le_bytes(b[8..12].try_into().unwrap());
             let new_size = u64::from_le_bytes(b[16..].try_into().unwrap());
-            let mode = new_flags & !(SS_AUTODISARM as i32);
-            if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
-                return err(libc::EINVAL);
-            }
-            if mode == SS_DISABLE {
-                super::thread::set_altstack(None);
-            } else {
-                if new_size < cx.abi.min_sigstksz {
-                    return err(libc::ENOMEM);
-                }
-                super::thread::set_altstack(Some((new_sp, new_flags, new_size)));
+            let new = (new_sp, new_flags, new_size);
+            if let Err(e) = set_altstack_checked(cx.regs.stack_pointer(), new, cx.abi.min_sigstksz) {
+                return err(e);
             }
         }
         if a[1] != 0 {
