@@ -159,11 +159,19 @@ pub fn forward_and_fold(block: &mut Block) {
     }
 }
 
+/// How many memory accesses a deleted state store may be handed to. A store overwritten only
+/// after more is kept: each `StateAtFault` costs translation time and keeps what the value is
+/// computed from live, and a flag is mostly overwritten within a few instructions.
+const MAX_DEFERRED_ACCESSES: usize = 4;
+
 /// Deletes `StoreState`s that are overwritten before anything observes them. A guest memory
 /// access between the store and the one that overwrites it does not keep it: an
 /// [`Op::StateAtFault`] after that access gives the value to a fault there instead (see
 /// `ir::deferred`), unless part of the store is overwritten before the access (the access
-/// then observes the store, which stays).
+/// then observes the store, which stays), there are more than [`MAX_DEFERRED_ACCESSES`], or the
+/// store is wider than a byte: only flags (one byte each in both guests' states) are deferred,
+/// where deleting the store also saves computing the flag; a register's store only costs
+/// the store, and deferring it past loads would cost translation time and registers.
 pub fn eliminate_dead_state_stores(block: &mut Block) {
     // Bytes of state that are certainly overwritten later with nothing but memory accesses
     // observing them first.
@@ -193,7 +201,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
         }
     }
     // The accesses each dead store is deferred past, up to where its bytes are overwritten.
-    let mut after: Vec<Vec<Op>> = vec![Vec::new(); block.ops.len()];
+    let mut after: Vec<(usize, Op)> = Vec::new();
     for (i, op) in block.ops.iter().enumerate() {
         let Op::StoreState { offset, src, width } = *op else { continue };
         if !dead[i] {
@@ -213,7 +221,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
                     }
                 }
                 op if deferred::may_fault(op) => {
-                    if overwritten != 0 {
+                    if overwritten != 0 || width != Width::W8 || accesses.len() == MAX_DEFERRED_ACCESSES {
                         dead[i] = false;
                         break;
                     }
@@ -223,19 +231,40 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
             }
         }
         if dead[i] {
-            for j in accesses {
-                after[j].push(Op::StateAtFault { offset, src, width });
-            }
+            after.extend(accesses.into_iter().map(|j| (j, Op::StateAtFault { offset, src, width })));
         }
     }
+    let mut i = 0;
+    block.ops.retain(|_| {
+        i += 1;
+        !dead[i - 1]
+    });
+    if after.is_empty() {
+        return;
+    }
+    // Right after each access (any earlier `StateAtFault`s of it follow these): `after` holds
+    // indices into the ops before the deletions, so map them through what was kept.
+    after.sort_by_key(|&(j, _)| j);
+    let kept_before: Vec<usize> = dead
+        .iter()
+        .scan(0, |kept, &d| {
+            let at = *kept;
+            *kept += usize::from(!d);
+            Some(at)
+        })
+        .collect();
     let ops = std::mem::take(&mut block.ops);
-    block.ops = Vec::with_capacity(ops.len());
-    for (i, (op, extra)) in ops.into_iter().zip(after).enumerate() {
-        if !dead[i] {
-            block.ops.push(op);
+    block.ops = Vec::with_capacity(ops.len() + after.len());
+    let mut pending = after.into_iter().peekable();
+    for (k, op) in ops.into_iter().enumerate() {
+        block.ops.push(op);
+        while let Some((j, _)) = pending.peek() {
+            if kept_before[*j] != k {
+                break;
+            }
+            let (_, extra) = pending.next().expect("peeked");
+            block.ops.push(extra);
         }
-        // Right after the access (any earlier `StateAtFault`s of it follow these).
-        block.ops.extend(extra);
     }
 }
 

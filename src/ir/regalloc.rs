@@ -41,6 +41,13 @@ impl Allocation {
 /// computed from stays live up to each `StateAtFault` reading them.
 pub fn last_uses(block: &Block) -> (Vec<Option<usize>>, Vec<bool>) {
     let mut last_use: Vec<Option<usize>> = vec![None; block.temps as usize];
+    if !block.ops.iter().any(|op| matches!(op, Op::StateAtFault { .. })) {
+        for (i, op) in block.ops.iter().enumerate() {
+            op.for_each_src(|t| last_use[t.0 as usize] = Some(i));
+        }
+        block.exit.for_each_src(|t| last_use[t.0 as usize] = Some(block.ops.len()));
+        return (last_use, vec![false; block.temps as usize]);
+    }
     let only = deferred::fault_only(block);
     let def = deferred::definitions(block);
     let mut leaves = Vec::new();
@@ -59,9 +66,21 @@ pub fn last_uses(block: &Block) -> (Vec<Option<usize>>, Vec<bool>) {
 
 /// Allocates the temporaries of `block` over `regs` host registers (at most 255).
 pub fn allocate(block: &Block, regs: usize) -> Allocation {
+    let (last_use, only) = last_uses(block);
+    allocate_with(block, regs, &last_use, &only)
+}
+
+/// [`allocate`] with the block's [`last_uses`] at hand, giving no location to the temporaries
+/// marked in `no_location` (the fault-only ones, and any a backend materialises itself).
+pub fn allocate_with(
+    block: &Block,
+    regs: usize,
+    last_use: &[Option<usize>],
+    no_location: &[bool],
+) -> Allocation {
     let regs = regs.min(255);
     let n = block.temps as usize;
-    let (last_use, only) = last_uses(block);
+    let only = no_location;
     // Temporaries to release after op i.
     let mut expiring: Vec<Vec<Temp>> = vec![Vec::new(); block.ops.len() + 1];
     let mut locs = vec![Loc::Spill(0); n];

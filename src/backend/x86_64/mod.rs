@@ -307,7 +307,8 @@ impl Emitter {
         alloc_regs: usize,
     ) -> Emitter {
         let immediates = immediate_constants(block);
-        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs);
+        let (last_use, only) = regalloc::last_uses(block);
+        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs, &last_use, &only);
         // After the allocator's slots: one save slot per caller-saved register (see
         // `emit_call`).
         let save_area = 8 * spill_slots as i32;
@@ -317,7 +318,7 @@ impl Emitter {
         } else {
             0
         };
-        let last_use = regalloc::last_uses(block).0.into_iter().map(|u| u.unwrap_or(0)).collect();
+        let last_use = last_use.into_iter().map(|u| u.unwrap_or(0)).collect();
         Emitter {
             asm: Asm::new(base),
             base,
@@ -493,17 +494,18 @@ fn use_counts(block: &Block) -> Vec<u32> {
 /// Places every temporary but the immediates (with the shared allocator
 /// [`crate::ir::regalloc`] over the first `regs` of [`abi::ALLOCATABLE`]): returns each one's
 /// location and the number of spill slots used.
-fn allocate(block: &Block, immediates: &[Option<u64>], regs: usize) -> (Vec<HostLoc>, usize) {
+fn allocate(
+    block: &Block,
+    immediates: &[Option<u64>],
+    regs: usize,
+    last_use: &[Option<usize>],
+    only: &[bool],
+) -> (Vec<HostLoc>, usize) {
     let regs = regs.min(abi::ALLOCATABLE.len());
-    let alloc = if immediates.iter().any(Option::is_some) {
-        // The allocator gives a location to every defined temp; leave the immediates
-        // undefined so that they take none (their reads do not matter to it).
-        let mut rest = block.clone();
-        rest.ops.retain(|op| !matches!(op, Op::Const { dst, .. } if immediates[dst.0 as usize].is_some()));
-        regalloc::allocate(&rest, regs)
-    } else {
-        regalloc::allocate(block, regs)
-    };
+    // The immediates take no location (their reads do not matter to the allocator), nor do
+    // the fault-only temporaries.
+    let no_location: Vec<bool> = only.iter().zip(immediates).map(|(o, i)| *o || i.is_some()).collect();
+    let alloc = regalloc::allocate_with(block, regs, last_use, &no_location);
     let locs = alloc
         .locs
         .iter()
