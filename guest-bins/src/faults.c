@@ -12,6 +12,9 @@
  *               over the brk, as a debugger would)
  *   regs:       registers in the ucontext at a faulting load: the instruction before it has
  *               run, the one after it has not
+ *   flags:      every arithmetic flag in the ucontext at a faulting load, set by the
+ *               instruction before it in a mix (x86-64: CF PF AF OF set, ZF SF clear; AArch64:
+ *               Z C V set, N clear) and overwritten by the instruction after it
  *   fixup:      the handler points the faulting load's base register at valid memory and
  *               returns: the load runs again with it
  *   nested:     a second fault inside the SIGSEGV handler (SIGSEGV blocked there): death by
@@ -40,7 +43,7 @@ static char *ro_page;
 static uint64_t good_word = 0x600dbeef;
 
 extern char fault_null[], fault_ro[], fault_bus[], fault_div[], fault_ill[], fault_brk[],
-    fault_regs[], fault_fixup[], fault_nested[];
+    fault_regs[], fault_fixup[], fault_nested[], fault_flags[];
 #if defined(__x86_64__)
 extern char fault_movs[], fault_stos[], fault_fxsave[];
 #else
@@ -112,6 +115,19 @@ static void regs_handler(int sig, siginfo_t *si, void *ctx)
     printf("x9 %llx x10 %llx x12 %llx x13 %llx\n", x[9], x[10], x[12], x[13]);
     printf("carry %d zero %d\n", (int)((uc->uc_mcontext.pstate >> 29) & 1),
            (int)((uc->uc_mcontext.pstate >> 30) & 1));
+#endif
+    siglongjmp(back, 1);
+}
+
+static void flags_handler(int sig, siginfo_t *si, void *ctx)
+{
+    report(sig, si, ctx);
+    ucontext_t *uc = ctx;
+#if defined(__x86_64__)
+    /* CF PF AF ZF SF OF */
+    printf("eflags arithmetic bits %#llx\n", (long long)(uc->uc_mcontext.gregs[REG_EFL] & 0x8d5));
+#else
+    printf("nzcv %#llx\n", (long long)((uc->uc_mcontext.pstate >> 28) & 0xf));
 #endif
     siglongjmp(back, 1);
 }
@@ -314,6 +330,33 @@ static void regs(void)
     }
 }
 
+static void flags(void)
+{
+    on(SIGSEGV, flags_handler);
+    expect_addr = 32;
+    expect_pc = (uintptr_t)fault_flags;
+    if (sigsetjmp(back, 1) == 0) {
+#if defined(__x86_64__)
+        __asm__ volatile("movabs $0x800000000000000f, %%rax\n"
+                         "mov $32, %%ecx\n"
+                         "add %%rax, %%rax\n"
+                         ".globl fault_flags\nfault_flags: mov (%%rcx), %%rdx\n"
+                         "cmp %%rdx, %%rdx\n" ::
+                             : "rax", "rcx", "rdx", "cc", "memory");
+#else
+        __asm__ volatile("mov x9, #0x8000000000000000\n"
+                         "mov x11, #32\n"
+                         "adds x9, x9, x9\n"
+                         ".globl fault_flags\nfault_flags: ldr x10, [x11]\n"
+                         "cmn x10, #1\n" ::
+                             : "x9", "x10", "x11", "cc", "memory");
+#endif
+        puts("no fault (wrong)");
+    } else {
+        puts("back from the handler by siglongjmp");
+    }
+}
+
 static void fixup(void)
 {
     on(SIGSEGV, fixup_handler);
@@ -400,7 +443,7 @@ int main(int argc, char **argv)
     } modes[] = {{"null-write", null_write}, {"ro-retry", ro_retry}, {"bus", bus},
                  {"div0", div0},             {"ill", ill},           {"brk", breakpoint},
                  {"regs", regs},             {"fixup", fixup},       {"nested", nested},
-                 {"helper", helper}};
+                 {"helper", helper},         {"flags", flags}};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (strcmp(mode, modes[i].name) == 0) {
             printf("faults: %s\n", mode);

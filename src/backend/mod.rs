@@ -57,6 +57,9 @@ pub struct CompiledBlock {
     pub insn_starts: Vec<InsnStart>,
     /// Offset of the block's exit code (after the last guest instruction's own code).
     pub exits_at: u32,
+    /// The guest memory accesses that state stores were deferred past, with where each
+    /// deferred value lives there (see `ir::deferred`), in host code order.
+    pub fault_sites: Vec<crate::ir::deferred::FaultSite>,
 }
 
 /// The start of one guest instruction's host code: the op [`crate::ir::Op::GuestInsn`]'s

@@ -36,6 +36,7 @@
 //! tells the dispatcher why, as [`protocol`] lays down.
 
 pub mod builder;
+pub mod deferred;
 pub mod fp;
 pub mod interp;
 pub mod lanes;
@@ -526,6 +527,13 @@ pub enum Op {
     CallHelper { dst: Option<Temp>, helper: Helper, args: Vec<Temp> },
     /// If `cond != 0`, leave the block by `exit`. `exit` is never [`Exit::Branch`].
     ExitIf { cond: Temp, exit: Exit },
+    /// Written only by `ir::opt`, right after a guest memory access (or after another
+    /// `StateAtFault` there): if that access faults, `state[offset .. offset + width/8]`
+    /// must read `src` for the guest's signal handler, because the store that put it there
+    /// was deleted (overwritten later in the block). Backends emit no code for it; they
+    /// record where `src` (or what `src` is computed from, see `ir::deferred`) lives at the
+    /// access, and the runtime writes it into the state when the access faults.
+    StateAtFault { offset: StateOffset, src: Temp, width: Width },
 }
 
 /// A translated basic block: the unit a frontend produces and a backend compiles.
@@ -564,7 +572,8 @@ impl Op {
             | Op::StoreState { .. }
             | Op::Store { .. }
             | Op::Fence
-            | Op::ExitIf { .. } => None,
+            | Op::ExitIf { .. }
+            | Op::StateAtFault { .. } => None,
         }
     }
 
@@ -572,7 +581,7 @@ impl Op {
     pub fn for_each_src(&self, mut f: impl FnMut(Temp)) {
         match self {
             Op::GuestInsn { .. } | Op::Const { .. } | Op::LoadState { .. } | Op::Fence => {}
-            Op::StoreState { src, .. } => f(*src),
+            Op::StoreState { src, .. } | Op::StateAtFault { src, .. } => f(*src),
             Op::Load { addr, .. } => f(*addr),
             Op::Store { addr, src, .. } => {
                 f(*addr);
@@ -614,7 +623,7 @@ impl Op {
     pub fn map_srcs(&mut self, mut f: impl FnMut(Temp) -> Temp) {
         match self {
             Op::GuestInsn { .. } | Op::Const { .. } | Op::LoadState { .. } | Op::Fence => {}
-            Op::StoreState { src, .. } => *src = f(*src),
+            Op::StoreState { src, .. } | Op::StateAtFault { src, .. } => *src = f(*src),
             Op::Load { addr, .. } => *addr = f(*addr),
             Op::Store { addr, src, .. } | Op::AtomicRmw { addr, src, .. } => {
                 *addr = f(*addr);

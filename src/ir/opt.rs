@@ -15,15 +15,18 @@
 //!   the block before anything can observe them is deleted. Frontends store every flag they
 //!   define, so this is the dead-flag elimination.
 //! * **Precise faults**: within a guest instruction, state stores are moved after its last
-//!   guest memory access ([`sink_state_stores_past_faults`]), and dead state-store
-//!   elimination treats every memory access as an observer: at any access that faults, the
-//!   state in memory is the state at the start of the faulting instruction, which is what the
-//!   guest's signal handler sees.
-//! * **Dead code elimination**: pure ops whose result nobody reads are deleted.
+//!   guest memory access ([`sink_state_stores_past_faults`]); a store that dead state-store
+//!   elimination deletes although memory accesses lie before the store that overwrites it
+//!   is handed to each of those accesses as an [`Op::StateAtFault`] (see `ir::deferred`). At
+//!   any access that faults, the state in memory completed with those values is the state at
+//!   the start of the faulting instruction, which is what the guest's signal handler sees.
+//! * **Dead code elimination**: pure ops whose result nobody reads are deleted (a
+//!   `StateAtFault` reads; the backends then emit nothing for what only it reads).
 //!
 //! What can observe guest state: a `LoadState` of overlapping bytes, a helper call, any exit
-//! (side or final), and any guest memory access (by faulting into a guest signal handler).
+//! (side or final), and a guest memory access through its `StateAtFault`s.
 
+use super::deferred::{self, may_fault};
 use super::interp::{eval_bin, eval_cmp, eval_ext, eval_fp, eval_lanes, eval_un};
 use super::*;
 
@@ -156,9 +159,22 @@ pub fn forward_and_fold(block: &mut Block) {
     }
 }
 
-/// Deletes `StoreState`s that are overwritten before anything observes them.
+/// How many memory accesses a deleted state store may be handed to. A store overwritten only
+/// after more is kept: each `StateAtFault` costs translation time and keeps what the value is
+/// computed from live, and a flag is mostly overwritten within a few instructions.
+const MAX_DEFERRED_ACCESSES: usize = 4;
+
+/// Deletes `StoreState`s that are overwritten before anything observes them. A guest memory
+/// access between the store and the one that overwrites it does not keep it: an
+/// [`Op::StateAtFault`] after that access gives the value to a fault there instead (see
+/// `ir::deferred`), unless part of the store is overwritten before the access (the access
+/// then observes the store, which stays), there are more than [`MAX_DEFERRED_ACCESSES`], or the
+/// store is wider than a byte: only flags (one byte each in both guests' states) are deferred,
+/// where deleting the store also saves computing the flag; a register's store only costs
+/// the store, and deferring it past loads would cost translation time and registers.
 pub fn eliminate_dead_state_stores(block: &mut Block) {
-    // Bytes of state that are certainly overwritten later with nothing observing them first.
+    // Bytes of state that are certainly overwritten later with nothing but memory accesses
+    // observing them first.
     let mut covered: Vec<bool> = Vec::new();
     let mut dead = vec![false; block.ops.len()];
     for (i, op) in block.ops.iter().enumerate().rev() {
@@ -174,16 +190,48 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
                     covered[range].iter_mut().for_each(|b| *b = true);
                 }
             }
-            Op::LoadState { offset, width, .. } => {
+            Op::LoadState { offset, width, .. } | Op::StateAtFault { offset, width, .. } => {
                 let range = offset.0 as usize..(offset.0 + width.bytes()) as usize;
                 for b in covered.iter_mut().take(range.end).skip(range.start) {
                     *b = false;
                 }
             }
-            // A guest memory access may fault, and the guest's handler then sees the state.
             Op::CallHelper { .. } | Op::ExitIf { .. } => covered.clear(),
-            op if may_fault(op) => covered.clear(),
             _ => {}
+        }
+    }
+    // The accesses each dead store is deferred past, up to where its bytes are overwritten.
+    let mut after: Vec<(usize, Op)> = Vec::new();
+    for (i, op) in block.ops.iter().enumerate() {
+        let Op::StoreState { offset, src, width } = *op else { continue };
+        if !dead[i] {
+            continue;
+        }
+        let (start, end) = (offset.0, offset.0 + width.bytes());
+        let mut overwritten = 0u32; // bit per byte of the store
+        let mut accesses = Vec::new();
+        for (j, op) in block.ops.iter().enumerate().skip(i + 1) {
+            match op {
+                Op::StoreState { offset, width, .. } => {
+                    for b in offset.0.max(start)..(offset.0 + width.bytes()).min(end) {
+                        overwritten |= 1 << (b - start);
+                    }
+                    if overwritten == (1 << (end - start)) - 1 {
+                        break;
+                    }
+                }
+                op if deferred::may_fault(op) => {
+                    if overwritten != 0 || width != Width::W8 || accesses.len() == MAX_DEFERRED_ACCESSES {
+                        dead[i] = false;
+                        break;
+                    }
+                    accesses.push(j);
+                }
+                _ => {}
+            }
+        }
+        if dead[i] {
+            after.extend(accesses.into_iter().map(|j| (j, Op::StateAtFault { offset, src, width })));
         }
     }
     let mut i = 0;
@@ -191,12 +239,33 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
         i += 1;
         !dead[i - 1]
     });
-}
-
-/// Whether `op` accesses guest memory, so that it may fault (helper calls that touch guest
-/// memory are observers of all state anyway).
-fn may_fault(op: &Op) -> bool {
-    matches!(op, Op::Load { .. } | Op::Store { .. } | Op::AtomicRmw { .. } | Op::CompareExchange { .. })
+    if after.is_empty() {
+        return;
+    }
+    // Right after each access (any earlier `StateAtFault`s of it follow these): `after` holds
+    // indices into the ops before the deletions, so map them through what was kept.
+    after.sort_by_key(|&(j, _)| j);
+    let kept_before: Vec<usize> = dead
+        .iter()
+        .scan(0, |kept, &d| {
+            let at = *kept;
+            *kept += usize::from(!d);
+            Some(at)
+        })
+        .collect();
+    let ops = std::mem::take(&mut block.ops);
+    block.ops = Vec::with_capacity(ops.len() + after.len());
+    let mut pending = after.into_iter().peekable();
+    for (k, op) in ops.into_iter().enumerate() {
+        block.ops.push(op);
+        while let Some((j, _)) = pending.peek() {
+            if kept_before[*j] != k {
+                break;
+            }
+            let (_, extra) = pending.next().expect("peeked");
+            block.ops.push(extra);
+        }
+    }
 }
 
 /// Precise faults: within each guest instruction, moves the state stores that come before

@@ -53,6 +53,9 @@ impl Display for Op {
             Op::Const { dst, value } => write!(f, "{dst:?} = {value:#x}"),
             Op::LoadState { dst, offset, width } => write!(f, "{dst:?} = state.w{}[{}]", w(width), offset.0),
             Op::StoreState { offset, src, width } => write!(f, "state.w{}[{}] = {src:?}", w(width), offset.0),
+            Op::StateAtFault { offset, src, width } => {
+                write!(f, "at fault: state.w{}[{}] = {src:?}", w(width), offset.0)
+            }
             Op::Load { dst, addr, width, order } => {
                 write!(f, "{dst:?} = load{}.w{} [{addr:?}]", order_suffix(*order), w(width))
             }

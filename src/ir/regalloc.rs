@@ -9,7 +9,7 @@
 //! Guarantee for backends: an op's destination never shares a location with any of that op's
 //! sources, so an op may write its destination before it has read all of its sources.
 
-use super::{Block, Temp};
+use super::{deferred, Block, Op, Temp};
 
 /// Where a temporary lives while it is live.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -35,17 +35,52 @@ impl Allocation {
     }
 }
 
-/// Allocates the temporaries of `block` over `regs` host registers (at most 255).
-pub fn allocate(block: &Block, regs: usize) -> Allocation {
-    let regs = regs.min(255);
-    let n = block.temps as usize;
-    // last_use[t] = index of the last op reading t (ops.len() for the block exit).
-    let mut last_use: Vec<Option<usize>> = vec![None; n];
+/// For each temporary, the index of the last op reading it (`ops.len()` for the block
+/// exit), and which temporaries are fault-only (`ir::deferred::fault_only`: they get no
+/// location). Ops that only describe a deferred state value emit nothing; what they are
+/// computed from stays live up to each `StateAtFault` reading them.
+pub fn last_uses(block: &Block) -> (Vec<Option<usize>>, Vec<bool>) {
+    let mut last_use: Vec<Option<usize>> = vec![None; block.temps as usize];
+    if !block.ops.iter().any(|op| matches!(op, Op::StateAtFault { .. })) {
+        for (i, op) in block.ops.iter().enumerate() {
+            op.for_each_src(|t| last_use[t.0 as usize] = Some(i));
+        }
+        block.exit.for_each_src(|t| last_use[t.0 as usize] = Some(block.ops.len()));
+        return (last_use, vec![false; block.temps as usize]);
+    }
+    let only = deferred::fault_only(block);
+    let def = deferred::definitions(block);
+    let mut leaves = Vec::new();
     for (i, op) in block.ops.iter().enumerate() {
-        op.for_each_src(|t| last_use[t.0 as usize] = Some(i));
+        if let Op::StateAtFault { src, .. } = op {
+            leaves.clear();
+            deferred::leaves(block, &def, &only, *src, &mut leaves);
+            leaves.iter().for_each(|t| last_use[t.0 as usize] = Some(i));
+        } else if !op.dst().is_some_and(|d| only[d.0 as usize]) {
+            op.for_each_src(|t| last_use[t.0 as usize] = Some(i));
+        }
     }
     block.exit.for_each_src(|t| last_use[t.0 as usize] = Some(block.ops.len()));
+    (last_use, only)
+}
 
+/// Allocates the temporaries of `block` over `regs` host registers (at most 255).
+pub fn allocate(block: &Block, regs: usize) -> Allocation {
+    let (last_use, only) = last_uses(block);
+    allocate_with(block, regs, &last_use, &only)
+}
+
+/// [`allocate`] with the block's [`last_uses`] at hand, giving no location to the temporaries
+/// marked in `no_location` (the fault-only ones, and any a backend materialises itself).
+pub fn allocate_with(
+    block: &Block,
+    regs: usize,
+    last_use: &[Option<usize>],
+    no_location: &[bool],
+) -> Allocation {
+    let regs = regs.min(255);
+    let n = block.temps as usize;
+    let only = no_location;
     // Temporaries to release after op i.
     let mut expiring: Vec<Vec<Temp>> = vec![Vec::new(); block.ops.len() + 1];
     let mut locs = vec![Loc::Spill(0); n];
@@ -54,7 +89,7 @@ pub fn allocate(block: &Block, regs: usize) -> Allocation {
     let mut spill_slots: u16 = 0;
 
     for (i, op) in block.ops.iter().enumerate() {
-        if let Some(d) = op.dst() {
+        if let Some(d) = op.dst().filter(|d| !only[d.0 as usize]) {
             let loc = if let Some(r) = free_regs.pop() {
                 Loc::Reg(r)
             } else if let Some(s) = free_slots.pop() {

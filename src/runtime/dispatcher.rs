@@ -29,6 +29,7 @@ use crate::backend::{Backend, ChainSite, CompileError};
 use crate::cache::{BlockEntry, BlockMap, CodeCache, HostCode};
 use crate::frontend::Frontend;
 use crate::guest::Guest;
+use crate::ir::deferred::FaultSite;
 use crate::ir::protocol::ExitReason;
 use crate::ir::{self, Exit, GuestAddr, Op, TrapKind};
 use crate::memory::code::CodeSource;
@@ -268,6 +269,7 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                     return (Outcome::Signal(libc::SIGSEGV), w);
                 };
                 G::set_pc(state, pc);
+                complete_deferred_state::<G, B>(d, state, host_pc);
                 d.drop_written_code(&mut **env);
                 d.resume_after_code_write(host_pc, pc, env.code())
             }
@@ -284,8 +286,10 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                     );
                     return (Outcome::Signal(sig), w);
                 };
-                // The state is as of the start of that instruction (ir::opt keeps it so).
+                // The state is as of the start of that instruction (ir::opt keeps it so, with
+                // the fields it deferred past the access written now).
                 G::set_pc(state, pc);
+                complete_deferred_state::<G, B>(d, state, host_pc);
                 let si_code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
                 let guest_view = (si_code == crate::guest::si_code::SI_KERNEL)
                     .then(|| G::kernel_fault_signal(state, env.code(), pc))
@@ -373,7 +377,18 @@ fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
 
 /// One block's host length, its guest address and the start of each guest instruction's host
 /// code (offset, pc).
-type HostInsns = (u32, GuestAddr, Box<[(u32, GuestAddr)]>);
+/// Writes into `state` the fields whose stores were deferred past the faulting access at
+/// `host_pc` (see `fault_state`).
+fn complete_deferred_state<G: Guest, B: Backend>(d: &Dispatcher<G, B>, state: &mut G::State, host_pc: usize) {
+    let values = d.deferred_state_at(host_pc);
+    if !values.is_empty() {
+        // SAFETY: `state` is the guest state the faulting block ran on (exclusively borrowed
+        // here); the fields are its frontend's.
+        unsafe { super::fault_state::complete_state((state as *mut G::State).cast(), &values) };
+    }
+}
+
+type HostInsns = (u32, GuestAddr, Box<[(u32, GuestAddr)]>, Box<[FaultSite]>);
 
 /// Runs a vfork child (see `syscall::process::Vfork`) to its exec or exit, then gives the
 /// parent its result. The world stays locked throughout: the child is another process that
@@ -607,7 +622,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         };
         self.remember_trap_messages(&block);
         let starts = compiled.insn_starts.iter().map(|s| (s.offset, s.pc)).collect();
-        self.host_insns.insert(compiled.entry.0, (compiled.host_len as u32, pc, starts));
+        let sites = compiled.fault_sites.clone().into_boxed_slice();
+        self.host_insns.insert(compiled.entry.0, (compiled.host_len as u32, pc, starts, sites));
         let entry = BlockEntry {
             code: compiled.entry,
             guest_len: block.guest_len,
@@ -703,7 +719,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
 
     /// The guest address of the block whose host code starts at `host`.
     fn block_pc(&self, host: HostCode) -> GuestAddr {
-        self.host_insns.get(&host.0).map(|&(_, pc, _)| pc).expect("a block the dispatcher compiled")
+        self.host_insns.get(&host.0).map(|&(_, pc, _, _)| pc).expect("a block the dispatcher compiled")
     }
 
     /// Where a guest continues after a store to a write-protected code page at guest `pc`
@@ -714,7 +730,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     /// then translated from the new bytes. Otherwise the block at `pc`.
     fn resume_after_code_write(&mut self, host_pc: usize, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
         let running =
-            self.host_insns.range(..=host_pc).next_back().map(|(&entry, &(_, start, _))| (entry, start));
+            self.host_insns.range(..=host_pc).next_back().map(|(&entry, &(_, start, _, _))| (entry, start));
         let still_live =
             running.is_some_and(|(entry, start)| self.blocks.get(start).is_some_and(|b| b.code.0 == entry));
         if still_live {
@@ -728,10 +744,24 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
 
     /// The guest instruction whose host code holds `host_pc`.
     fn guest_pc_at(&self, host_pc: usize) -> Option<GuestAddr> {
-        let (&entry, (len, _, starts)) = self.host_insns.range(..=host_pc).next_back()?;
+        let (&entry, (len, _, starts, _)) = self.host_insns.range(..=host_pc).next_back()?;
         let offset = u32::try_from(host_pc - entry).ok().filter(|o| o < len)?;
         let i = starts.partition_point(|&(start, _)| start <= offset);
         Some(starts.get(i.checked_sub(1)?)?.1)
+    }
+
+    /// The state fields whose stores were deferred past the guest memory access at
+    /// `host_pc` (a fault there), with their values from the registers and stack saved at
+    /// the fault (see `fault_state`).
+    fn deferred_state_at(&self, host_pc: usize) -> Vec<(u32, crate::ir::Width, u64)> {
+        let Some((&entry, (_, _, _, sites))) = self.host_insns.range(..=host_pc).next_back() else {
+            return Vec::new();
+        };
+        let offset = (host_pc - entry) as u32;
+        match sites.iter().find(|s| (s.start..s.end).contains(&offset)) {
+            Some(site) => super::fault_state::deferred_values(&site.fields),
+            None => Vec::new(),
+        }
     }
 
     /// A block trapped at `pc`: prints the trap's message, if it has one (an unimplemented

@@ -6,6 +6,7 @@
 
 pub mod binfmt;
 mod dispatcher;
+mod fault_state;
 mod gdb;
 pub mod perfmap;
 mod program;

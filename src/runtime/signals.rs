@@ -328,6 +328,8 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
         if in_cache && fault_exit != 0 && state != 0 {
             CODE_WRITE.with(|f| f.store(true, Ordering::Relaxed));
             FAULT.with(|f| f[0].store(pc as u64, Ordering::Relaxed));
+            // SAFETY: a fault of translated code on this thread (`in_cache`).
+            unsafe { super::fault_state::save(ctx) };
             // The guest state this thread runs: its signal flag's header starts it.
             let state = state - crate::ir::protocol::header::SIGNAL_PENDING as usize;
             // SAFETY: as for `Response::FaultExit` below.
@@ -365,6 +367,10 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
                     w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
                 }
             });
+            if in_cache {
+                // SAFETY: a fault of translated code on this thread.
+                unsafe { super::fault_state::save(ctx) };
+            }
             // SAFETY: `ctx` is the kernel's ucontext for this handler; translated code (or a
             // helper it called) was interrupted, entered with this thread's `entry_sp` on
             // the guest state that `state` points to.

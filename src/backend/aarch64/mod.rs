@@ -26,6 +26,7 @@ mod unaligned;
 
 use super::{fp_pair, Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
 use crate::cache::{CodeCache, HostCode};
+use crate::ir::deferred::{may_fault, FaultNode, SiteRecorder};
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::regalloc::{self, Allocation, Loc};
 use crate::ir::{Block, Op, Temp, Width};
@@ -149,10 +150,22 @@ impl Backend for Aarch64Backend {
             e.count_entry(counter);
         }
         let mut insn_starts = Vec::new();
+        let mut sites = SiteRecorder::new(block);
         let mut ops = block.ops.iter().peekable();
         while let Some(op) = ops.next() {
             if let Op::GuestInsn { pc, len } = op {
                 insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.a.offset().0 as u32 });
+            }
+            if sites.skips(op) {
+                continue;
+            }
+            if let Op::StateAtFault { offset, src, width } = op {
+                let alloc = &e.alloc;
+                sites.field(block, offset.0, *width, *src, &|t| match alloc.loc(t) {
+                    Loc::Reg(i) => FaultNode::Reg(TEMP_REGS[i as usize]),
+                    Loc::Spill(s) => FaultNode::Stack(8 * u32::from(s)),
+                });
+                continue;
             }
             if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
                 (fp_pair::flags_partner(op, ops.peek().copied()), op)
@@ -163,7 +176,11 @@ impl Backend for Aarch64Backend {
                 ops.next();
                 continue;
             }
+            let start = e.a.offset().0 as u32;
             e.op(op);
+            if may_fault(op) {
+                sites.access(start, e.a.offset().0 as u32);
+            }
         }
         let exits_at = e.a.offset().0 as u32;
         e.exit(&block.exit);
@@ -172,7 +189,7 @@ impl Backend for Aarch64Backend {
         }
         let code = e.a.finalize().expect("block assembles");
         let entry = append(cache, &code)?;
-        Ok(CompiledBlock { entry, host_len: code.len(), insn_starts, exits_at })
+        Ok(CompiledBlock { entry, host_len: code.len(), insn_starts, exits_at, fault_sites: sites.finish() })
     }
 
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode) {
@@ -263,6 +280,8 @@ impl Emitter {
             }
             Op::CallHelper { dst, helper, args } => self.call_helper(*dst, helper.func as usize, args),
             Op::ExitIf { cond, exit } => self.exit_if(*cond, exit),
+            // Recorded by `compile`, no code.
+            Op::StateAtFault { .. } => {}
         }
     }
 

@@ -33,6 +33,7 @@ pub(crate) mod tests;
 
 use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
 use crate::cache::{CodeCache, HostCode};
+use crate::ir::deferred::{may_fault, FaultNode, SiteRecorder};
 use crate::ir::regalloc::{self, Loc};
 use crate::ir::{Block, Exit, Op, Temp};
 pub use listing::listing;
@@ -148,15 +149,25 @@ impl Backend for X86_64Backend {
         }
         let uses = use_counts(block);
         let mut insn_starts = Vec::new();
+        let mut sites = SiteRecorder::new(block);
         let mut skip = false;
         for (i, op) in block.ops.iter().enumerate() {
             e.op_index = i;
             if let Op::GuestInsn { pc, len } = op {
                 insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.asm.offset().0 as u32 });
             }
-            if std::mem::take(&mut skip) {
+            if std::mem::take(&mut skip) || sites.skips(op) {
                 continue;
             }
+            if let Op::StateAtFault { offset, src, width } = op {
+                let locs = &e.locs;
+                sites.field(block, offset.0, *width, *src, &|t| match locs[t.0 as usize] {
+                    HostLoc::Reg(r) => FaultNode::Reg(r),
+                    HostLoc::Stack(d) => FaultNode::Stack(d as u32),
+                });
+                continue;
+            }
+            let start = e.asm.offset().0 as u32;
             if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
                 (crate::backend::fp_pair::flags_partner(op, block.ops.get(i + 1)), op)
             {
@@ -179,6 +190,9 @@ impl Backend for X86_64Backend {
             if let Some(d) = op.dst() {
                 e.defined[d.0 as usize] = true;
             }
+            if may_fault(op) {
+                sites.access(start, e.asm.offset().0 as u32);
+            }
         }
         let exits_at = e.asm.offset().0 as u32;
         exits::emit_exit(&mut e, &block.exit);
@@ -191,7 +205,7 @@ impl Backend for X86_64Backend {
         let bytes = e.asm.finalize().expect("x86-64 block relocations are always in range");
         let entry = cache.append(&bytes).ok_or(CompileError::CacheFull)?;
         debug_assert_eq!(entry.0, base, "code must land where it was assembled for");
-        Ok(CompiledBlock { entry, host_len: bytes.len(), insn_starts, exits_at })
+        Ok(CompiledBlock { entry, host_len: bytes.len(), insn_starts, exits_at, fault_sites: sites.finish() })
     }
 
     fn link(&mut self, cache: &mut CodeCache, site: ChainSite, target: HostCode) {
@@ -293,7 +307,8 @@ impl Emitter {
         alloc_regs: usize,
     ) -> Emitter {
         let immediates = immediate_constants(block);
-        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs);
+        let (last_use, only) = regalloc::last_uses(block);
+        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs, &last_use, &only);
         // After the allocator's slots: one save slot per caller-saved register (see
         // `emit_call`).
         let save_area = 8 * spill_slots as i32;
@@ -303,11 +318,7 @@ impl Emitter {
         } else {
             0
         };
-        let mut last_use = vec![0usize; block.temps as usize];
-        for (i, op) in block.ops.iter().enumerate() {
-            op.for_each_src(|t| last_use[t.0 as usize] = i);
-        }
-        block.exit.for_each_src(|t| last_use[t.0 as usize] = block.ops.len());
+        let last_use = last_use.into_iter().map(|u| u.unwrap_or(0)).collect();
         Emitter {
             asm: Asm::new(base),
             base,
@@ -446,6 +457,8 @@ impl Emitter {
             ),
             Op::CallHelper { dst, helper, args } => emit_call::call_helper(self, *dst, helper, args),
             Op::ExitIf { cond, exit } => exits::emit_exit_if(self, *cond, exit),
+            // Recorded by `compile`, no code.
+            Op::StateAtFault { .. } => {}
         }
     }
 }
@@ -481,17 +494,18 @@ fn use_counts(block: &Block) -> Vec<u32> {
 /// Places every temporary but the immediates (with the shared allocator
 /// [`crate::ir::regalloc`] over the first `regs` of [`abi::ALLOCATABLE`]): returns each one's
 /// location and the number of spill slots used.
-fn allocate(block: &Block, immediates: &[Option<u64>], regs: usize) -> (Vec<HostLoc>, usize) {
+fn allocate(
+    block: &Block,
+    immediates: &[Option<u64>],
+    regs: usize,
+    last_use: &[Option<usize>],
+    only: &[bool],
+) -> (Vec<HostLoc>, usize) {
     let regs = regs.min(abi::ALLOCATABLE.len());
-    let alloc = if immediates.iter().any(Option::is_some) {
-        // The allocator gives a location to every defined temp; leave the immediates
-        // undefined so that they take none (their reads do not matter to it).
-        let mut rest = block.clone();
-        rest.ops.retain(|op| !matches!(op, Op::Const { dst, .. } if immediates[dst.0 as usize].is_some()));
-        regalloc::allocate(&rest, regs)
-    } else {
-        regalloc::allocate(block, regs)
-    };
+    // The immediates take no location (their reads do not matter to the allocator), nor do
+    // the fault-only temporaries.
+    let no_location: Vec<bool> = only.iter().zip(immediates).map(|(o, i)| *o || i.is_some()).collect();
+    let alloc = regalloc::allocate_with(block, regs, last_use, &no_location);
     let locs = alloc
         .locs
         .iter()

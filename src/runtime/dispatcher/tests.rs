@@ -111,7 +111,13 @@ impl Backend for ToyBackend {
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
         let entry = cache.append(&[0xcc; TOY_BLOCK_BYTES]).ok_or(CompileError::CacheFull)?;
         self.blocks.insert(entry.0, block.clone());
-        Ok(CompiledBlock { entry, host_len: TOY_BLOCK_BYTES, insn_starts: Vec::new(), exits_at: 0 })
+        Ok(CompiledBlock {
+            entry,
+            host_len: TOY_BLOCK_BYTES,
+            insn_starts: Vec::new(),
+            exits_at: 0,
+            fault_sites: Vec::new(),
+        })
     }
     fn chain_target(&self, _cache: &CodeCache, site: ChainSite) -> HostCode {
         self.links.get(&site.0).copied().unwrap_or(TOY_STUB)

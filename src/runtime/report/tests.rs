@@ -301,5 +301,6 @@ fn compiled(host: &[u8]) -> crate::backend::CompiledBlock {
         host_len: host.len(),
         insn_starts: Vec::new(),
         exits_at: host.len() as u32,
+        fault_sites: Vec::new(),
     }
 }
