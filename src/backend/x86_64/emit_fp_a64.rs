@@ -2,12 +2,15 @@
 //!
 //! A64 and SSE differ in NaN propagation, the default NaN's sign, min/max of NaNs and
 //! zeros, FZ against FTZ/DAZ, the denormal-operand flag and where tininess is detected
-//! (A64 before rounding). None of these arise when FPCR rounds to nearest and every operand
-//! and the result is a normal number away from the ends of the exponent range (biased
-//! exponent neither of the two lowest nor of the two highest values): then FZ and DN change
-//! nothing, SSE computes A64's value, and the only flag is inexact (MXCSR.PE, FPSR.IXC).
-//! That is the fast path; min/max there are `minsd`/`maxsd` (no zeros or NaNs reach them)
-//! and raise nothing. Anything else calls the exact reference,
+//! (A64 before rounding). None of these arise when FPCR rounds to nearest without FZ and the
+//! result is a normal number away from the ends of the exponent range (biased exponent
+//! neither of the two lowest nor of the two highest values): a NaN operand or an invalid
+//! operation gives a NaN, division by zero an infinity, overflow and underflow a result at
+//! the ends of the range, and without FZ denormal operands are plain IEEE operands on both
+//! (DN only changes NaN results). Then SSE computes A64's value and the only flag is
+//! inexact (MXCSR.PE, FPSR.IXC). That is the fast path, checked on the result alone. Min/max
+//! check their operands instead (no zero or NaN may reach `minsd`/`maxsd`, whose result is
+//! then A64's) and raise nothing. Anything else calls the exact reference,
 //! [`crate::ir::fp_a64::eval_a64_call`].
 //!
 //! The fast path clears the host MXCSR's sticky flags to read PE: they mean nothing to the
@@ -20,7 +23,7 @@ use super::abi::{R8, RAX, RCX, RDI, RDX, RSI, STATE};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::fp::encode_sel;
-use crate::ir::fp_a64::{eval_a64_call, FPCR_RMODE};
+use crate::ir::fp_a64::{eval_a64_call, FPCR_FZ, FPCR_RMODE};
 use crate::ir::{FpOp, FpPrec, FpResult, Temp};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
@@ -31,21 +34,20 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
     e.load(RAX, ctrl);
     dynasm!(e.asm
         ; .arch x64
-        ; test eax, FPCR_RMODE as i32
+        ; test eax, (FPCR_RMODE | FPCR_FZ) as i32
         ; jnz =>slow
     );
     e.load(RCX, a);
     e.load(RDX, b);
-    // Sqrt reads one operand (`a == b`).
-    if op != FpOp::Sqrt {
+    let min_max = matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum);
+    if min_max {
         branch_if_not_plain(e, RCX, prec, slow);
+        branch_if_not_plain(e, RDX, prec, slow);
     }
-    branch_if_not_plain(e, RDX, prec, slow);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
         FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
     }
-    let min_max = matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum);
     let want_flags = dsts.flags.is_some() && !min_max;
     if want_flags {
         dynasm!(e.asm
