@@ -1098,3 +1098,91 @@ pub fn generated_rounding_cases() -> Vec<CaseSrc> {
     }
     out
 }
+
+/// Scalar FP arithmetic (FADD FSUB FMUL FNMUL FDIV FMAX FMIN FMAXNM FMINNM FSQRT, S and D) on
+/// special operands (NaN payloads of both kinds and signs, zeros, denormals, the smallest
+/// normal, infinities, the largest finite, values whose products and quotients land next to
+/// the smallest normal) under FPCR values with every rounding mode, FZ and DN. The operands
+/// are x1 and x2, moved into s1/d1 and s2/d2; FPSR is cleared before the instruction and
+/// read into x10 after it, so the exception flags are compared too.
+pub fn generated_fp_special_cases() -> Vec<CaseSrc> {
+    const D: &[u64] = &[
+        0,
+        0x8000_0000_0000_0000,
+        0x3ff0_0000_0000_0000,
+        0xbff8_0000_0000_0000,
+        0x4008_0000_0000_0000,
+        0x3ff0_0000_0000_0001,
+        0x3fef_ffff_ffff_ffff,
+        0x0000_0000_0000_0001,
+        0x800f_ffff_ffff_ffff,
+        0x000f_ffff_ffff_ffff,
+        0x0010_0000_0000_0000,
+        0x0010_0000_0000_0001,
+        0x1f10_0000_0000_0000,
+        0x2000_0000_0000_0003,
+        0x7fef_ffff_ffff_ffff,
+        0x7ff0_0000_0000_0000,
+        0xfff0_0000_0000_0000,
+        0x7ff8_0000_0000_0123,
+        0xfff8_0000_0000_0456,
+        0x7ff0_0000_0000_0789,
+        0xfff4_0000_0000_0abc,
+        0x4340_0000_0000_0001,
+    ];
+    const S: &[u64] = &[
+        0,
+        0x8000_0000,
+        0x3f80_0000,
+        0xbfc0_0000,
+        0x4040_0000,
+        0x3f80_0001,
+        0x3f7f_ffff,
+        0x0000_0001,
+        0x807f_ffff,
+        0x007f_ffff,
+        0x0080_0000,
+        0x0080_0001,
+        0x1f80_0000,
+        0x2000_0003,
+        0x7f7f_ffff,
+        0x7f80_0000,
+        0xff80_0000,
+        0x7fc0_0123,
+        0xffc0_0456,
+        0x7f80_0789,
+        0xffa0_0abc,
+        0x4b00_0001,
+    ];
+    const FPCR: &[u64] =
+        &[0, 0, 1 << 22, 2 << 22, 3 << 22, 1 << 24, 1 << 25, 3 << 24, 3 << 24 | 1 << 22, 3 << 24 | 2 << 22];
+    const OPS: &[&str] =
+        &["fadd", "fsub", "fmul", "fnmul", "fdiv", "fmax", "fmin", "fmaxnm", "fminnm", "fsqrt"];
+    let mut out = Vec::new();
+    let mut s = 0x5eed_a64d_f00d_0011u64;
+    for op in OPS {
+        for (reg, values) in [("d", D), ("s", S)] {
+            for _ in 0..48 {
+                let pick = |s: &mut u64| values[(splitmix(s) % values.len() as u64) as usize];
+                let (a, b) = (pick(&mut s), pick(&mut s));
+                let fpcr = FPCR[(splitmix(&mut s) % FPCR.len() as u64) as usize];
+                let gp = if reg == "d" { "x" } else { "w" };
+                let insn = if *op == "fsqrt" {
+                    format!("{op} {reg}0, {reg}2")
+                } else {
+                    format!("{op} {reg}0, {reg}1, {reg}2")
+                };
+                out.push(CaseSrc {
+                    name: format!("{insn} of {a:#x}, {b:#x} fpcr {fpcr:#x}"),
+                    asm: format!(
+                        "mov x9, #{fpcr:#x}; msr fpcr, x9; msr fpsr, xzr; fmov {reg}1, {gp}1; \
+                         fmov {reg}2, {gp}2; {insn}; mrs x10, fpsr; msr fpcr, xzr"
+                    ),
+                    seed: splitmix(&mut s),
+                    fixed: vec![(1, a), (2, b)],
+                });
+            }
+        }
+    }
+    out
+}

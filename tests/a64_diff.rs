@@ -15,7 +15,10 @@
 #[path = "a64_cases.rs"]
 mod a64_cases;
 
-use a64_cases::{generated_cases, generated_cases_with, generated_rounding_cases, hand_cases, CaseSrc};
+use a64_cases::{
+    generated_cases, generated_cases_with, generated_fp_special_cases, generated_rounding_cases, hand_cases,
+    CaseSrc,
+};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -586,6 +589,11 @@ fn a64_generated_cases_live() {
 #[test]
 fn a64_generated_fp_rounding_cases_match_qemu() {
     check_suite("rounding", &generated_rounding_cases());
+}
+
+#[test]
+fn a64_fp_special_operand_cases_match_qemu() {
+    check_suite("fpspecial", &generated_fp_special_cases());
 }
 
 /// Every row of the decode table has at least one differential case (so "implemented" and

@@ -178,6 +178,7 @@ fn a64_cases() -> Vec<Case> {
         a64("lsl x0, x1, #3", &[0xd37d_f020]),
         a64("csel x0, x1, x2, eq", &[0x9a82_0020]),
         a64("fadd d0, d1, d2", &[0x1e62_2820]),
+        a64("fadd d0, d1, d2; fmadd d3, d4, d5, d6", &[0x1e62_2820, 0x1f45_1883]),
         a64("add v0.4s, v1.4s, v2.4s; cmeq v0.16b, v1.16b, v2.16b", &[0x4ea2_8420, 0x6e22_8c20]),
         a64("ushr v3.4s, v0.4s, #7; zip1 v0.16b, v1.16b, v2.16b", &[0x6f39_0403, 0x4e02_3820]),
         a64("ldaxr x0, [x1]", &[0xc85f_fc20]),

@@ -126,13 +126,16 @@ pub fn lane_ops_match_the_interpreter<B: Backend>() {
 
 /// Every floating-point op, format and result kind on special and random operands under
 /// several guest control registers: the compiled value and flags equal the interpreter's
-/// (the reference, `ir::fp`). Operands come from the state, so nothing is constant-folded.
+/// (the references, `ir::fp` and `ir::fp_a64`). Operands come from the state, so nothing is constant-folded.
 pub fn fp_ops_match_the_interpreter<B: Backend>() {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
     let mut backend = B::new(&mut cache).expect("backend");
     let mut rng = Rng::new(11);
     let at = |i: u32| StateOffset(header::SIZE + 8 * i);
-    for prec in [FpPrec::F32, FpPrec::F64] {
+    let per_pair = 2 * FpOp::ALL.len();
+    for (rule, prec) in
+        [FpRule::X86Sse, FpRule::A64].into_iter().flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
+    {
         for round in 0..256 {
             // Eight operand pairs and a control register per block; every op and result kind.
             let mut b = Builder::new();
@@ -145,7 +148,7 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
                 for op in FpOp::ALL {
                     let y = if op == FpOp::Sqrt { x } else { y };
                     for result in [FpResult::Value, FpResult::Flags] {
-                        let r = b.fp(op, prec, FpRule::X86Sse, result, x, y, ctrl);
+                        let r = b.fp(op, prec, rule, result, x, y, ctrl);
                         b.store_state(at(out), r, Width::W64);
                         out += 1;
                     }
@@ -160,7 +163,12 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
                 let garbage = if prec == FpPrec::F32 && round % 2 == 1 { rng.next_u64() << 32 } else { 0 };
                 state[(header::SIZE / 8 + i) as usize] = rng.float(prec) | garbage;
             }
-            state[(header::SIZE / 8 + 16) as usize] = if round < 8 { 0x1f80 } else { rng.mxcsr() };
+            state[(header::SIZE / 8 + 16) as usize] = match rule {
+                FpRule::X86Sse if round < 8 => 0x1f80,
+                FpRule::X86Sse => rng.mxcsr(),
+                FpRule::A64 if round < 8 => 0,
+                FpRule::A64 => rng.fpcr(),
+            };
             let mut want = state.clone();
             // SAFETY: the block touches only state words below `words`.
             unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
@@ -170,7 +178,7 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
             unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
             for i in (header::SIZE / 8 + 17) as usize..words {
                 let k = i - (header::SIZE / 8 + 17) as usize;
-                let (pair, op, result) = (k / 14, FpOp::ALL[k % 14 / 2], k % 2);
+                let (pair, op, result) = (k / per_pair, FpOp::ALL[k % per_pair / 2], k % 2);
                 let operands = (
                     state[header::SIZE as usize / 8 + 2 * pair],
                     state[header::SIZE as usize / 8 + 2 * pair + 1],
@@ -178,7 +186,7 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
                 assert_eq!(
                     got[i],
                     want[i],
-                    "{op:?} {prec:?} {} of {operands:#x?} under mxcsr {:#x}: got {:#x} want {:#x}",
+                    "{rule:?} {op:?} {prec:?} {} of {operands:#x?} under ctrl {:#x}: got {:#x} want {:#x}",
                     ["value", "flags"][result],
                     state[(header::SIZE / 8 + 16) as usize],
                     got[i],

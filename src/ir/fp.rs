@@ -365,7 +365,7 @@ fn sign_of<F: Fp>(x: F) -> i32 {
 }
 
 /// `x` as `mantissa * 2^exponent` (finite values; the sign is dropped).
-fn decompose<F: Fp>(x: F) -> (u128, i32) {
+pub(super) fn decompose<F: Fp>(x: F) -> (u128, i32) {
     let b = x.to_u64();
     let bias = (F::exp_mask() >> F::MANT_BITS) as i32 / 2;
     let e = ((b & F::exp_mask()) >> F::MANT_BITS) as i32;
@@ -420,8 +420,9 @@ pub fn arith<F: Fp>(op: FpOp, a: F, b: F, env: &mut Env) -> F {
     if op == FpOp::Sqrt {
         return sqrt(b, env);
     }
-    if matches!(op, FpOp::Min | FpOp::Max) {
-        return min_max(op == FpOp::Max, a, b, env);
+    if matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum) {
+        // x86 has no minNum/maxNum: they are min/max (see `FpOp::MinNum`).
+        return min_max(matches!(op, FpOp::Max | FpOp::MaxNum), a, b, env);
     }
     if a.is_nan() || b.is_nan() {
         if a.is_snan() || b.is_snan() {
@@ -708,10 +709,16 @@ pub fn eval_x86(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: 
 /// [`eval_x86`] with the helper signature, for backends that lower [`super::Op::Fp`] by a
 /// call: `sel` = [`encode_sel`] of the op; the state pointer is not read.
 pub extern "C" fn eval_x86_call(_state: *mut u8, sel: u64, a: u64, b: u64, ctrl: u64) -> u64 {
+    let (op, prec, result) = decode_sel(sel);
+    eval_x86(op, prec, result, a, b, ctrl)
+}
+
+/// The op, format and result kind [`encode_sel`] packed.
+pub fn decode_sel(sel: u64) -> (FpOp, FpPrec, FpResult) {
     let op = FpOp::ALL[(sel & 0xff) as usize % FpOp::ALL.len()];
     let prec = if sel >> 8 & 1 != 0 { FpPrec::F64 } else { FpPrec::F32 };
     let result = if sel >> 9 & 1 != 0 { FpResult::Flags } else { FpResult::Value };
-    eval_x86(op, prec, result, a, b, ctrl)
+    (op, prec, result)
 }
 
 /// The `sel` argument of [`eval_x86_call`] for an op.

@@ -115,6 +115,7 @@ pub fn eval_lanes(op: LaneOp, lane: Width, a: u64, b: u64) -> u64 {
 pub fn eval_fp(op: FpOp, prec: FpPrec, rule: FpRule, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
     match rule {
         FpRule::X86Sse => super::fp::eval_x86(op, prec, result, a, b, ctrl),
+        FpRule::A64 => super::fp_a64::eval_a64(op, prec, result, a, b, ctrl),
     }
 }
 

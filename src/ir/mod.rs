@@ -38,6 +38,7 @@
 pub mod builder;
 pub mod deferred;
 pub mod fp;
+pub mod fp_a64;
 pub mod interp;
 pub mod lanes;
 pub mod opt;
@@ -360,11 +361,26 @@ pub enum FpOp {
     /// The guest's minimum / maximum (see [`FpRule`] for NaN and signed-zero operands).
     Min,
     Max,
+    /// IEEE 754-2008 minNum / maxNum (A64 FMINNM / FMAXNM: a quiet NaN loses to a number).
+    /// x86 has no such instruction: under [`FpRule::X86Sse`] they are [`FpOp::Min`] /
+    /// [`FpOp::Max`].
+    MinNum,
+    MaxNum,
 }
 
 impl FpOp {
     /// Every operation, for tests that cover them all.
-    pub const ALL: [FpOp; 7] = [FpOp::Add, FpOp::Sub, FpOp::Mul, FpOp::Div, FpOp::Sqrt, FpOp::Min, FpOp::Max];
+    pub const ALL: [FpOp; 9] = [
+        FpOp::Add,
+        FpOp::Sub,
+        FpOp::Mul,
+        FpOp::Div,
+        FpOp::Sqrt,
+        FpOp::Min,
+        FpOp::Max,
+        FpOp::MinNum,
+        FpOp::MaxNum,
+    ];
 }
 
 /// IEEE 754 binary formats: `F32` reads the low 32 bits of its inputs and writes a
@@ -388,6 +404,15 @@ pub enum FpRule {
     /// NaN or both are zero. Exception flags in MXCSR bit order: IE DE ZE OE UE PE = bits 0..5.
     /// The reference is [`fp`].
     X86Sse,
+    /// A64 (Arm ARM `FPAdd`, `FPMax`, `FPRound`, ... with FPCR.AH = 0): `ctrl` is FPCR
+    /// (RMode bits 23:22, FZ bit 24, DN bit 25; the trap enables are ignored). A NaN operand
+    /// gives the first signalling NaN, else the first quiet NaN (`a` first), made quiet, or
+    /// with DN the default NaN; an invalid operation gives the default NaN `0x7ff8..`
+    /// (positive); min/max propagate NaNs and order -0 below +0; minNum/maxNum let a quiet
+    /// NaN lose to a number; FZ flushes denormal operands (IDC) and results tiny before
+    /// rounding (UFC only). Exception flags in FPSR bit order: IOC DZC OFC UFC IXC = bits
+    /// 0..4, IDC = bit 7. The reference is [`fp_a64`].
+    A64,
 }
 
 /// What an [`Op::Fp`] yields.

@@ -108,6 +108,14 @@ impl Rng {
             _ => self.next_u64() & 0xffff,
         }
     }
+    /// An A64 FPCR: mostly the default, else random modes (RMode, FZ, DN) or random bits.
+    pub fn fpcr(&mut self) -> u64 {
+        match self.below(4) {
+            0 | 1 => 0,
+            2 => self.below(4) << 22 | self.below(2) << 24 | self.below(2) << 25,
+            _ => self.next_u64() & 0xffff_ffff,
+        }
+    }
 }
 
 /// What a random block may touch.
@@ -269,8 +277,12 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                 } else {
                     b.constant(rng.float(prec))
                 };
-                let ctrl = b.constant(rng.mxcsr());
-                Some(b.fp(op, prec, FpRule::X86Sse, result, x, y, ctrl))
+                let rule = rng.pick(&[FpRule::X86Sse, FpRule::A64]);
+                let ctrl = b.constant(match rule {
+                    FpRule::X86Sse => rng.mxcsr(),
+                    FpRule::A64 => rng.fpcr(),
+                });
+                Some(b.fp(op, prec, rule, result, x, y, ctrl))
             }
             _ => match rng.below(4) {
                 0 if !layout.helpers.is_empty() => {

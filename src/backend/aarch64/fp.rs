@@ -1,4 +1,5 @@
-//! Floating-point ops (`Op::Fp`).
+//! Floating-point ops (`Op::Fp`) under [`FpRule::X86Sse`] ([`FpRule::A64`] is lowered natively
+//! in [`super::fp_a64`]).
 //!
 //! [`FpRule::X86Sse`] differs from this host's FPU in NaN propagation (x86 takes the first
 //! NaN operand, A64 prefers a signalling one), the default NaN's sign, min/max of NaNs and
@@ -45,6 +46,7 @@ impl Emitter {
     ) {
         match rule {
             FpRule::X86Sse => {}
+            FpRule::A64 => return self.fp_a64(op, prec, dsts, a, b, ctrl),
         }
         let slow = self.a.new_dynamic_label();
         let done = self.a.new_dynamic_label();
@@ -66,7 +68,7 @@ impl Emitter {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
             FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
         }
-        let min_max = matches!(op, FpOp::Min | FpOp::Max);
+        let min_max = matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum);
         if dsts.flags.is_some() && !min_max {
             self.a.push_u32(MSR_FPSR_XZR);
         }
@@ -82,16 +84,28 @@ impl Emitter {
             (FpOp::Mul, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmul s0, s0, s1),
             (FpOp::Div, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fdiv s0, s0, s1),
             (FpOp::Sqrt, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsqrt s0, s1),
-            (FpOp::Min | FpOp::Max, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1),
-            (FpOp::Min | FpOp::Max, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1),
+            (FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum, FpPrec::F64) => {
+                dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1)
+            }
+            (FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum, FpPrec::F32) => {
+                dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1)
+            }
         }
         match (op, prec) {
             // x86: the first operand if it is less (greater), else the second. An f32 result
             // is the low 32 bits, zero-extended (the operands' upper halves are not theirs).
-            (FpOp::Min, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), mi),
-            (FpOp::Max, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), gt),
-            (FpOp::Min, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), mi),
-            (FpOp::Max, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), gt),
+            (FpOp::Min | FpOp::MinNum, FpPrec::F64) => {
+                dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), mi)
+            }
+            (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => {
+                dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), gt)
+            }
+            (FpOp::Min | FpOp::MinNum, FpPrec::F32) => {
+                dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), mi)
+            }
+            (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => {
+                dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), gt)
+            }
             (_, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmov X(value), d0),
             (_, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
         }

@@ -17,6 +17,7 @@ mod abi;
 mod alu;
 mod exits;
 mod fp;
+mod fp_a64;
 mod lanes;
 mod mem;
 mod profile;

@@ -5,7 +5,7 @@
 //! loaded with every exception masked and the flags cleared, the SSE instruction runs, and
 //! for [`FpResult::Flags`] the flags it raised are read back with `stmxcsr`; then the host
 //! MXCSR is restored, so Rust code (the dispatcher, helpers) never runs under the guest's
-//! modes. NaN propagation, the default NaN, min/max operand order, denormals and the masked
+//! modes ([`FpRule::A64`] has its own lowering, [`super::emit_fp_a64`]). NaN propagation, the default NaN, min/max operand order, denormals and the masked
 //! exception responses are then the hardware's, which is what the rule names.
 //!
 //! Scratch: `rax` (MXCSR values, result), `rcx` and `rdx` (operands), `xmm0` and `xmm1`, and
@@ -37,6 +37,7 @@ pub(super) fn fp(
 ) {
     match rule {
         FpRule::X86Sse => {}
+        FpRule::A64 => return super::emit_fp_a64::fp_a64(e, op, prec, dsts, a, b, ctrl),
     }
     e.load(RAX, ctrl);
     e.load(RCX, a);
@@ -59,15 +60,15 @@ pub(super) fn fp(
         (FpOp::Mul, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; mulsd xmm0, xmm1),
         (FpOp::Div, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; divsd xmm0, xmm1),
         (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; sqrtsd xmm0, xmm1),
-        (FpOp::Min, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
-        (FpOp::Max, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
+        (FpOp::Min | FpOp::MinNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
+        (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
         (FpOp::Add, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
         (FpOp::Sub, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
         (FpOp::Mul, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
         (FpOp::Div, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
         (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
-        (FpOp::Min, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
-        (FpOp::Max, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
+        (FpOp::Min | FpOp::MinNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
+        (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
     }
     if let Some(dst) = dsts.value {
         match prec {

@@ -22,6 +22,7 @@ mod abi;
 mod emit_alu;
 mod emit_call;
 mod emit_fp;
+mod emit_fp_a64;
 mod emit_lanes;
 mod emit_mem;
 mod exits;

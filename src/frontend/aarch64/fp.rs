@@ -1,15 +1,16 @@
 //! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the scalar
 //! floating-point part): arithmetic, fused multiply-add, compare and conditional compare,
 //! conditional select, conversions between sizes and to and from integers (also fixed
-//! point), rounding, FMOV (register, immediate, general). Single and double precision; the
-//! arithmetic is done by the helpers at the bottom of this file, over [`super::fp_helpers`]
-//! (ARM NaN rules), never by host FP instructions emitted inline.
+//! point), rounding, FMOV (register, immediate, general). Single and double precision.
+//! FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT/FMAX/FMIN/FMAXNM/FMINNM are IR ([`crate::ir::Op::Fp`] under
+//! [`FpRule::A64`], value and FPSR flags); the rest is done by the helpers at the bottom of
+//! this file, over [`super::fp_helpers`] (ARM NaN rules).
 
 use super::decode::{row, Row};
 use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
-use crate::ir::{BinOp, Helper, Temp, Width};
+use crate::ir::{BinOp, FpOp, FpPrec, FpResult, FpRule, Helper, Temp, Width};
 
 pub const ROWS: &[Row] = &[
     row!(
@@ -67,13 +68,7 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
         // FABS and FNEG only touch the sign bit, NaN or not.
         1 => cx.b.bin_imm(BinOp::And, a, !ty.sign(), Width::W64),
         2 => cx.b.bin_imm(BinOp::Xor, a, ty.sign(), Width::W64),
-        3 => {
-            let f = match ty {
-                Ty::S => ("a64_fsqrt_s", fp_sqrt_s as crate::ir::HelperFn),
-                Ty::D => ("a64_fsqrt_d", fp_sqrt_d as crate::ir::HelperFn),
-            };
-            cx.b.call(helper(f), &[a])
-        }
+        3 => arith(cx, FpOp::Sqrt, ty, a, a),
         4 | 5 => {
             let to = if opc == 4 { Ty::S } else { Ty::D };
             if to == ty {
@@ -156,22 +151,45 @@ fn fp_imm(cx: &mut Ctx, w: u32) -> Flow {
 
 fn fp_2src(cx: &mut Ctx, w: u32) -> Flow {
     let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
-    let opcode = bits(w, 12, 4) as u64;
-    if Op2::from_opcode(opcode).is_none() {
+    let Some(op) = Op2::from_opcode(bits(w, 12, 4) as u64) else {
         return Flow::Unimplemented("unallocated FP 2-source opcode");
-    }
+    };
     let (m, n, d) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
     let a = read_fp(cx, n, ty);
     let b = read_fp(cx, m, ty);
-    let r = match arith_helper(ty, opcode) {
-        Some(f) => cx.b.call(helper(f), &[a, b]),
-        None => {
-            let code = cx.imm(opcode | ty.code() << 8);
-            cx.b.call(helper(FP_BINOP), &[a, b, code])
-        }
+    let fp_op = match op {
+        Op2::Mul | Op2::NMul => FpOp::Mul,
+        Op2::Div => FpOp::Div,
+        Op2::Add => FpOp::Add,
+        Op2::Sub => FpOp::Sub,
+        Op2::Max => FpOp::Max,
+        Op2::Min => FpOp::Min,
+        Op2::MaxNm => FpOp::MaxNum,
+        Op2::MinNm => FpOp::MinNum,
     };
+    let mut r = arith(cx, fp_op, ty, a, b);
+    if op == Op2::NMul {
+        // FNMUL is FPNeg(FPMul(..)): the sign of a NaN result flips too.
+        r = cx.b.bin_imm(BinOp::Xor, r, ty.sign(), Width::W64);
+    }
     write_fp(cx, d, r);
     Flow::Next
+}
+
+/// `a op b` (`sqrt(b)`) under the guest's FPCR, as IR: the value, with the exception flags
+/// it raises ORed into FPSR.
+pub(super) fn arith(cx: &mut Ctx, op: FpOp, ty: Ty, a: Temp, b: Temp) -> Temp {
+    let prec = match ty {
+        Ty::S => FpPrec::F32,
+        Ty::D => FpPrec::F64,
+    };
+    let fpcr = cx.b.load_state(off::FPCR, Width::W32);
+    let value = cx.b.fp(op, prec, FpRule::A64, FpResult::Value, a, b, fpcr);
+    let raised = cx.b.fp(op, prec, FpRule::A64, FpResult::Flags, a, b, fpcr);
+    let fpsr = cx.b.load_state(off::FPSR, Width::W32);
+    let fpsr = cx.b.bin(BinOp::Or, fpsr, raised, Width::W32);
+    cx.b.store_state(off::FPSR, fpsr, Width::W32);
+    value
 }
 
 fn fp_csel(cx: &mut Ctx, w: u32) -> Flow {
@@ -316,81 +334,6 @@ fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
 fn fpcr(state: *mut u8) -> u32 {
     // SAFETY: translated code passes the live A64State it runs on.
     unsafe { fh::fpcr_of(state) }
-}
-
-extern "C" fn fp_binop(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u64 {
-    let op = Op2::from_opcode(code & 0xff).unwrap_or(Op2::Add);
-    fh::binop(Ty::from_code(code >> 8), op, a, b, fpcr(state))
-}
-const FP_BINOP: (&str, crate::ir::HelperFn) = ("a64_fp_binop", fp_binop);
-
-/// FADD/FSUB/FMUL/FDIV, one helper per operation and precision so the common case (round
-/// to nearest, no NaN result) is one host operation and one check: a result that is not a
-/// NaN had no NaN operand and no invalid operation, so the host's IEEE result is ARM's.
-/// Everything else goes to the general [`fh::binop`].
-macro_rules! arith_helpers {
-    ($($name:ident, $ty:ident, $t:ident, $op:tt, $op2:ident;)*) => {
-        $(
-            extern "C" fn $name(state: *mut u8, a: u64, b: u64, _: u64, _: u64) -> u64 {
-                let fpcr = fpcr(state);
-                if fpcr & (3 << 22) == 0 {
-                    let r = ($t::from_bits(a as _) $op $t::from_bits(b as _)).to_bits() as u64;
-                    if !Ty::$ty.is_nan(r) {
-                        return r;
-                    }
-                }
-                fh::binop(Ty::$ty, Op2::$op2, a, b, fpcr)
-            }
-        )*
-    };
-}
-arith_helpers! {
-    fp_add_s, S, f32, +, Add;
-    fp_sub_s, S, f32, -, Sub;
-    fp_mul_s, S, f32, *, Mul;
-    fp_div_s, S, f32, /, Div;
-    fp_add_d, D, f64, +, Add;
-    fp_sub_d, D, f64, -, Sub;
-    fp_mul_d, D, f64, *, Mul;
-    fp_div_d, D, f64, /, Div;
-}
-
-/// The specialised helper of an FP 2-source opcode, if it has one.
-pub(super) fn arith_helper(ty: Ty, opcode: u64) -> Option<(&'static str, crate::ir::HelperFn)> {
-    Some(match (ty, Op2::from_opcode(opcode)?) {
-        (Ty::S, Op2::Add) => ("a64_fadd_s", fp_add_s),
-        (Ty::S, Op2::Sub) => ("a64_fsub_s", fp_sub_s),
-        (Ty::S, Op2::Mul) => ("a64_fmul_s", fp_mul_s),
-        (Ty::S, Op2::Div) => ("a64_fdiv_s", fp_div_s),
-        (Ty::D, Op2::Add) => ("a64_fadd_d", fp_add_d),
-        (Ty::D, Op2::Sub) => ("a64_fsub_d", fp_sub_d),
-        (Ty::D, Op2::Mul) => ("a64_fmul_d", fp_mul_d),
-        (Ty::D, Op2::Div) => ("a64_fdiv_d", fp_div_d),
-        _ => return None,
-    })
-}
-
-/// FSQRT, one helper per precision: round to nearest with a non-NaN result is the host's
-/// correctly rounded square root; the rest goes to the general [`fh::unop`].
-macro_rules! sqrt_helpers {
-    ($($name:ident, $ty:ident, $t:ident;)*) => {
-        $(
-            extern "C" fn $name(state: *mut u8, a: u64, _: u64, _: u64, _: u64) -> u64 {
-                let fpcr = fpcr(state);
-                if fpcr & (3 << 22) == 0 {
-                    let r = $t::from_bits(a as _).sqrt().to_bits() as u64;
-                    if !Ty::$ty.is_nan(r) {
-                        return r;
-                    }
-                }
-                fh::unop(Ty::$ty, Op1::Sqrt, a, fpcr)
-            }
-        )*
-    };
-}
-sqrt_helpers! {
-    fp_sqrt_s, S, f32;
-    fp_sqrt_d, D, f64;
 }
 
 extern "C" fn fp_muladd_s(state: *mut u8, addend: u64, op1: u64, op2: u64, _: u64) -> u64 {

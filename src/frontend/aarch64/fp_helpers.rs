@@ -12,7 +12,8 @@
 //! corrected by the sign of its exact error), FCVT double-to-single, FRINTI/FRINTX, and the
 //! FRINT*/FCVT* forms that name their own rounding. Not modelled: directed rounding of the
 //! fused multiply-adds and of integer-to-float conversions, flush-to-zero, half precision, and
-//! the FPSR cumulative exception flags.
+//! the FPSR cumulative exception flags. (The scalar arithmetic FADD ... FMINNM is IR under
+//! [`crate::ir::FpRule::A64`], which models all of those; AdvSIMD still uses [`binop`].)
 
 use super::A64State;
 

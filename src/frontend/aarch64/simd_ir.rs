@@ -9,7 +9,7 @@
 
 use super::state::off;
 use super::{bit, bits, Ctx};
-use crate::ir::{BinOp, CmpOp, LaneOp, Temp, UnOp, Width};
+use crate::ir::{BinOp, CmpOp, FpOp, LaneOp, Temp, UnOp, Width};
 
 fn rep(x: u64, esize: u32) -> u64 {
     let mut r = 0u64;
@@ -294,9 +294,9 @@ fn three_same_lanes(
     Some((0..a.len()).map(|i| cx.b.lanes(op, lane_width(esize), a[i], b[i])).collect())
 }
 
-/// FADD/FSUB/FMUL/FDIV/FMLA/FMLS on two doubles (`.2d`): one call per lane of the same
-/// per-operation scalar helpers the scalar instructions use (ARM NaN and rounding rules, with
-/// a cheap common path), instead of the general AdvSIMD helper's decode and lane loop.
+/// FADD/FSUB/FMUL/FDIV/FMLA/FMLS on two doubles (`.2d`): per lane, the IR op the scalar
+/// instructions use (FADD/FSUB/FMUL/FDIV, see [`super::fp`]) or their fused multiply-add
+/// helper, instead of the general AdvSIMD helper's decode and lane loop.
 fn fp_2d(cx: &mut Ctx, w: u32) -> bool {
     let (u, hi, opc) = (bit(w, 29), bit(w, 23), bits(w, 11, 5));
     let (rm, rn, rd) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
@@ -318,18 +318,13 @@ fn fp_2d(cx: &mut Ctx, w: u32) -> bool {
             })
             .collect()
     } else {
-        let opcode = match (hi, opc) {
-            (false, 0b11010) => 2,
-            (true, 0b11010) => 3,
-            (_, 0b11011) => 0,
-            _ => 1,
+        let op = match (hi, opc) {
+            (false, 0b11010) => FpOp::Add,
+            (true, 0b11010) => FpOp::Sub,
+            (_, 0b11011) => FpOp::Mul,
+            _ => FpOp::Div,
         };
-        let Some(f) = super::fp::arith_helper(super::fp_helpers::Ty::D, opcode) else { return false };
-        (0..2)
-            .map(|i| {
-                cx.b.call(crate::ir::Helper { name: f.0, func: f.1, touches_memory: false }, &[a[i], b[i]])
-            })
-            .collect()
+        (0..2).map(|i| super::fp::arith(cx, op, super::fp_helpers::Ty::D, a[i], b[i])).collect()
     };
     store(cx, rd, &r);
     true

@@ -1,0 +1,98 @@
+//! Floating-point ops under [`FpRule::A64`](crate::ir::FpRule::A64): this host's own FPU
+//! behaviour (with FPCR.AH = 0, which Linux leaves clear), so the native instruction runs
+//! under the guest's FPCR modes and is exact by construction. When the guest's modes (RMode,
+//! FZ, DN) are not all clear, the host FPCR is saved, the guest's modes loaded (trap enables
+//! stay clear: flags are only accumulated), and the host FPCR restored after; Rust code
+//! never runs under the guest's modes. For the flags, FPSR is cleared before the
+//! instruction and its cumulative exception bits (IOC DZC OFC UFC IXC IDC) read after,
+//! which is the rule's flag layout.
+
+use super::abi::*;
+use super::Emitter;
+use crate::backend::fp_pair::FpDsts;
+use crate::ir::fp_a64::{ALL_FLAGS, FPCR_MODES};
+use crate::ir::{FpOp, FpPrec, Temp};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+
+/// FPCR and FPSR as the immediates of `mrs`/`msr` (op0 3, op1 3, CRn 4, CRm 4, op2 0 / 1).
+const FPCR: u32 = 0x5a20;
+const FPSR: u32 = 0x5a21;
+/// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
+const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
+/// `msr fpcr, x<S2>` and `msr fpcr, x<S3>`, as fixed words.
+const MSR_FPCR_S2: u32 = 0xd510_0000 | FPCR << 5 | S2 as u32;
+const MSR_FPCR_S3: u32 = 0xd510_0000 | FPCR << 5 | S3 as u32;
+
+impl Emitter {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn fp_a64(&mut self, op: FpOp, prec: FpPrec, dsts: FpDsts, a: Temp, b: Temp, ctrl: Temp) {
+        let native = self.a.new_dynamic_label();
+        let restored = self.a.new_dynamic_label();
+        let x = self.src(a, S0);
+        let y = self.src(b, S1);
+        let c = self.src(ctrl, S2);
+        match prec {
+            FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
+            FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
+        }
+        // S2 = the guest's modes, S3 = the host FPCR while the guest's is loaded.
+        dynasm!(self.a
+            ; .arch aarch64
+            ; and WSP(S2), W(c), #FPCR_MODES
+            ; cbz W(S2), =>native
+            ; mrs X(S3), FPCR
+        );
+        self.a.push_u32(MSR_FPCR_S2);
+        dynasm!(self.a ; .arch aarch64 ; =>native);
+        if dsts.flags.is_some() {
+            self.a.push_u32(MSR_FPSR_XZR);
+        }
+        match (op, prec) {
+            (FpOp::Add, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fadd d0, d0, d1),
+            (FpOp::Sub, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsub d0, d0, d1),
+            (FpOp::Mul, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmul d0, d0, d1),
+            (FpOp::Div, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fdiv d0, d0, d1),
+            (FpOp::Sqrt, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsqrt d0, d1),
+            (FpOp::Min, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmin d0, d0, d1),
+            (FpOp::Max, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmax d0, d0, d1),
+            (FpOp::MinNum, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fminnm d0, d0, d1),
+            (FpOp::MaxNum, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmaxnm d0, d0, d1),
+            (FpOp::Add, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fadd s0, s0, s1),
+            (FpOp::Sub, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsub s0, s0, s1),
+            (FpOp::Mul, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmul s0, s0, s1),
+            (FpOp::Div, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fdiv s0, s0, s1),
+            (FpOp::Sqrt, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsqrt s0, s1),
+            (FpOp::Min, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmin s0, s0, s1),
+            (FpOp::Max, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmax s0, s0, s1),
+            (FpOp::MinNum, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fminnm s0, s0, s1),
+            (FpOp::MaxNum, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmaxnm s0, s0, s1),
+        }
+        if dsts.flags.is_some() {
+            dynasm!(self.a
+                ; .arch aarch64
+                ; mrs X(S1), FPSR
+                ; movz W(S4), #ALL_FLAGS
+                ; and W(S1), W(S1), W(S4)
+            );
+        }
+        dynasm!(self.a ; .arch aarch64 ; cbz W(S2), =>restored);
+        self.a.push_u32(MSR_FPCR_S3);
+        dynasm!(self.a ; .arch aarch64 ; =>restored);
+        if let Some(dst) = dsts.value {
+            // An f32 result is zero-extended by the `fmov` to a W register.
+            let d = self.dst(dst, S0);
+            match prec {
+                FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov X(d), d0),
+                FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov W(d), s0),
+            }
+            self.finish(dst, d);
+        }
+        if let Some(dst) = dsts.flags {
+            let d = self.dst(dst, S1);
+            if d != S1 {
+                dynasm!(self.a ; .arch aarch64 ; mov X(d), X(S1));
+            }
+            self.finish(dst, d);
+        }
+    }
+}
