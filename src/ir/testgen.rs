@@ -270,7 +270,17 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                     b.constant(rng.float(prec))
                 };
                 let ctrl = b.constant(rng.mxcsr());
-                Some(b.fp(op, prec, FpRule::X86Sse, result, x, y, ctrl))
+                match rng.below(4) {
+                    0 => Some(b.fp_cmp(rng.pick(&FpCmpOp::ALL), prec, FpRule::X86Sse, result, x, y, ctrl)),
+                    1 => {
+                        let from = rng.pick(&NumFormat::ALL);
+                        let to = rng.pick(&NumFormat::ALL);
+                        let round = rng.pick(&[CvtRound::Ctrl, CvtRound::Zero]);
+                        from.converts_to(to)
+                            .then(|| b.fp_cvt(from, to, round, FpRule::X86Sse, result, x, ctrl))
+                    }
+                    _ => Some(b.fp(op, prec, FpRule::X86Sse, result, x, y, ctrl)),
+                }
             }
             _ => match rng.below(4) {
                 0 if !layout.helpers.is_empty() => {
