@@ -10,7 +10,7 @@ use super::fp::{self, Env, Fp};
 use super::{FpPrec, FpResult, FpRule};
 
 /// What an [`super::Op::FpCmp`] computes. The eight predicates give all ones in the
-/// format's width when they hold, else zero; the two flag forms give the rule's flag word.
+/// format's width when they hold, else zero; the two condition forms give the rule's condition flags.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FpCmpOp {
     /// Ordered and equal.
@@ -29,11 +29,12 @@ pub enum FpCmpOp {
     Nle,
     /// Neither operand is NaN.
     Ord,
-    /// A compare giving the rule's flags; invalid only for signalling NaNs. X86Sse: ZF | PF
+    /// The rule's condition flags; invalid only for signalling NaNs (A64 FCMP's NZCV
+    /// would be one). X86Sse: ZF | PF
     /// << 1 | CF << 2 as ucomis* sets them (unordered: all three; less: CF; equal: ZF).
-    Flags,
-    /// [`FpCmpOp::Flags`], but quiet NaNs raise invalid too (x86 comis*).
-    FlagsSignalling,
+    Cond,
+    /// [`FpCmpOp::Cond`], but quiet NaNs raise invalid too (x86 comis*).
+    CondSignalling,
 }
 
 impl FpCmpOp {
@@ -47,8 +48,8 @@ impl FpCmpOp {
         FpCmpOp::Nlt,
         FpCmpOp::Nle,
         FpCmpOp::Ord,
-        FpCmpOp::Flags,
-        FpCmpOp::FlagsSignalling,
+        FpCmpOp::Cond,
+        FpCmpOp::CondSignalling,
     ];
 
     /// The x86 cmpps predicate (imm8 bits 0-2) of a predicate compare.
@@ -80,7 +81,7 @@ fn compare<F: Fp>(op: FpCmpOp, a: F, b: F, env: &mut Env) -> u64 {
             }
         }
         None => {
-            let (z, p, c) = fp::compare_flags(a, b, op == FpCmpOp::FlagsSignalling, env);
+            let (z, p, c) = fp::compare_flags(a, b, op == FpCmpOp::CondSignalling, env);
             z as u64 | (p as u64) << 1 | (c as u64) << 2
         }
     }
@@ -141,12 +142,12 @@ mod tests {
     }
 
     #[test]
-    fn flag_forms_give_zf_pf_cf() {
-        assert_eq!(x86(FpCmpOp::Flags, FpResult::Value, 1.0, 2f64.to_bits()), 0b100);
-        assert_eq!(x86(FpCmpOp::Flags, FpResult::Value, 2.0, 2f64.to_bits()), 0b001);
-        assert_eq!(x86(FpCmpOp::Flags, FpResult::Value, 3.0, 2f64.to_bits()), 0);
-        assert_eq!(x86(FpCmpOp::Flags, FpResult::Value, 3.0, QNAN), 0b111);
-        assert_eq!(x86(FpCmpOp::Flags, FpResult::Flags, 3.0, QNAN), 0);
-        assert_eq!(x86(FpCmpOp::FlagsSignalling, FpResult::Flags, 3.0, QNAN), fp::IE as u64);
+    fn condition_forms_give_zf_pf_cf() {
+        assert_eq!(x86(FpCmpOp::Cond, FpResult::Value, 1.0, 2f64.to_bits()), 0b100);
+        assert_eq!(x86(FpCmpOp::Cond, FpResult::Value, 2.0, 2f64.to_bits()), 0b001);
+        assert_eq!(x86(FpCmpOp::Cond, FpResult::Value, 3.0, 2f64.to_bits()), 0);
+        assert_eq!(x86(FpCmpOp::Cond, FpResult::Value, 3.0, QNAN), 0b111);
+        assert_eq!(x86(FpCmpOp::Cond, FpResult::Flags, 3.0, QNAN), 0);
+        assert_eq!(x86(FpCmpOp::CondSignalling, FpResult::Flags, 3.0, QNAN), fp::IE as u64);
     }
 }

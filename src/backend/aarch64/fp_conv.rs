@@ -78,7 +78,7 @@ impl Emitter {
                 FpCmpOp::Nle => mask!(hi),
                 FpCmpOp::Ord => mask!(al),
                 // ZF | CF << 2 (PF is clear for ordered operands).
-                FpCmpOp::Flags | FpCmpOp::FlagsSignalling => dynasm!(self.a
+                FpCmpOp::Cond | FpCmpOp::CondSignalling => dynasm!(self.a
                     ; .arch aarch64
                     ; cset W(S4), mi
                     ; cset W(d), eq

@@ -82,7 +82,7 @@ pub(super) fn fp_cmp(
             }
         }
         None => {
-            match (op == FpCmpOp::FlagsSignalling, prec) {
+            match (op == FpCmpOp::CondSignalling, prec) {
                 (false, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; ucomisd xmm0, xmm1),
                 (true, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; comisd xmm0, xmm1),
                 (false, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; ucomiss xmm0, xmm1),

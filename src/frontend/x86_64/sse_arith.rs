@@ -203,7 +203,7 @@ fn compare_flags(
     let a = ctx.load_state(off::xmm(d), w);
     let b = ctx.sse_read_low(insn, 1, w)?;
     let mxcsr = ctx.load_state(off::MXCSR, Width::W32);
-    let op = if signal_qnan { FpCmpOp::FlagsSignalling } else { FpCmpOp::Flags };
+    let op = if signal_qnan { FpCmpOp::CondSignalling } else { FpCmpOp::Cond };
     let r = ctx.fp_cmp(op, prec, FpRule::X86Sse, FpResult::Value, a, b, mxcsr);
     let raised = ctx.fp_cmp(op, prec, FpRule::X86Sse, FpResult::Flags, a, b, mxcsr);
     raise_flags(ctx, mxcsr, raised);
