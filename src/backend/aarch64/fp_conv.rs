@@ -76,7 +76,11 @@ impl Emitter {
                 FpCmpOp::Neq => mask!(ne),
                 FpCmpOp::Nlt => mask!(pl),
                 FpCmpOp::Nle => mask!(hi),
-                FpCmpOp::Ord => mask!(al),
+                // CSETM cannot take AL (it would encode NV, giving zero).
+                FpCmpOp::Ord => match prec {
+                    FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; movn X(d), #0),
+                    FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; movn W(d), #0),
+                },
                 // ZF | CF << 2 (PF is clear for ordered operands).
                 FpCmpOp::Cond | FpCmpOp::CondSignalling => dynasm!(self.a
                     ; .arch aarch64
