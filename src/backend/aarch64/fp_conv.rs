@@ -14,6 +14,8 @@
 //! - f32 to f64: FCVT for operands that are not NaN, infinite or denormal (exact, no flag).
 //! - f64 to f32: FCVT under MXCSR's default controls when the result is a normal number away
 //!   from the ends of the exponent range (so no overflow, underflow or FTZ); inexact is IXC.
+//! - [`CvtRound::Zero`] is native only into integers (and f32 -> f64, which is exact): the
+//!   other forms take the reference.
 
 use super::abi::*;
 use super::Emitter;
@@ -123,8 +125,10 @@ impl Emitter {
         }
         let slow = self.a.new_dynamic_label();
         let done = self.a.new_dynamic_label();
-        // Integer sources rounded towards zero and impossible pairs only take the reference.
-        let fast = from.converts_to(to) && !(from.is_int() && round == CvtRound::Zero);
+        // Rounding towards zero is native only into integers (FCVTZS; f32 -> f64 is exact);
+        // the other forms round as FPCR says (to nearest). Impossible pairs: the reference.
+        let zero_ok = to.is_int() || (from, to) == (F32, F64);
+        let fast = from.converts_to(to) && (round == CvtRound::Ctrl || zero_ok);
         if fast {
             let x = self.src(a, S0);
             let c = self.src(ctrl, S2);
