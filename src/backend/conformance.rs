@@ -1,14 +1,14 @@
 //! The conformance suite every host backend must pass: compiled code against the IR
-//! interpreter on the same state and memory. Each backend's tests call [`run_all`] and
-//! [`lane_ops_match_the_interpreter`].
+//! interpreter on the same state and memory. Each backend's tests call [`run_all`],
+//! [`lane_ops_match_the_interpreter`] and [`fp_compares_and_conversions_match_the_interpreter`].
 
 use super::{Backend, ChainSite, CompiledBlock};
 use crate::cache::CodeCache;
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::testgen::{random_block, Layout, Rng};
 use crate::ir::{
-    interp, BinOp, Builder, CmpOp, Exit, FpOp, FpPrec, FpResult, FpRule, GuestAddr, LaneOp, RmwOp,
-    StateOffset, Width,
+    interp, BinOp, Builder, CmpOp, CvtRound, Exit, FpCmpOp, FpOp, FpPrec, FpResult, FpRule, GuestAddr,
+    LaneOp, NumFormat, RmwOp, StateOffset, Width,
 };
 
 /// Compiles `block`, flushing the cache first when it is full (the suites compile thousands
@@ -193,6 +193,114 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
                     want[i]
                 );
             }
+        }
+    }
+}
+
+/// An operand for a conversion from `from`: special and random floats, floats at and next to
+/// the ends of the integer ranges, and edge and random integers.
+fn cvt_operand(rng: &mut Rng, from: NumFormat) -> u64 {
+    const F64_EDGES: [f64; 8] = [
+        2147483647.0,
+        2147483647.5,
+        2147483648.0,
+        -2147483648.0,
+        -2147483648.5,
+        -2147483649.0,
+        9.223372036854775e18,
+        -9.223372036854776e18,
+    ];
+    match from {
+        NumFormat::F64 if rng.below(4) == 0 => {
+            rng.pick(&F64_EDGES).to_bits().wrapping_add(rng.below(3)).wrapping_sub(1)
+        }
+        NumFormat::F32 if rng.below(4) == 0 => {
+            (rng.pick(&F64_EDGES) as f32).to_bits().wrapping_add(rng.below(3) as u32).wrapping_sub(1) as u64
+        }
+        NumFormat::F64 => rng.float(FpPrec::F64),
+        NumFormat::F32 => rng.float(FpPrec::F32),
+        NumFormat::I32 => edge_lanes(rng, Width::W32) | rng.next_u64() << 32,
+        NumFormat::I64 => edge_lanes(rng, Width::W64),
+    }
+}
+
+/// Every floating-point compare and conversion, format and result kind on special and random
+/// operands under several guest control registers: the compiled value and flags equal the
+/// interpreter's (the references, `ir::fp_cmp` and `ir::fp_cvt`). Operands come from the
+/// state, so nothing is constant-folded; in odd rounds the bits above an operand's format hold
+/// garbage, which no result may carry on.
+pub fn fp_compares_and_conversions_match_the_interpreter<B: Backend>() {
+    let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
+    let mut backend = B::new(&mut cache).expect("backend");
+    let mut rng = Rng::new(17);
+    let at = |i: u32| StateOffset(header::SIZE + 8 * i);
+    let conversions: Vec<(NumFormat, NumFormat, CvtRound)> = NumFormat::ALL
+        .iter()
+        .flat_map(|&f| NumFormat::ALL.iter().map(move |&t| (f, t)))
+        .filter(|(f, t)| f.converts_to(*t))
+        .flat_map(|(f, t)| [(f, t, CvtRound::Ctrl), (f, t, CvtRound::Zero)])
+        .collect();
+    for round in 0..256 {
+        let garbage = |rng: &mut Rng, bits: u64, narrow: bool| {
+            if narrow && round % 2 == 1 {
+                bits | rng.next_u64() << 32
+            } else {
+                bits
+            }
+        };
+        let mut b = Builder::new();
+        b.guest_insn(GuestAddr(0x1000), 4);
+        let mut inputs: Vec<u64> = Vec::new();
+        let mut input = |b: &mut Builder, v: u64| {
+            inputs.push(v);
+            b.load_state(at(inputs.len() as u32 - 1), Width::W64)
+        };
+        let ctrl_value = if round < 8 { 0x1f80 } else { rng.mxcsr() };
+        let ctrl = input(&mut b, ctrl_value);
+        let mut outputs: Vec<(crate::ir::Temp, String)> = Vec::new();
+        for prec in [FpPrec::F32, FpPrec::F64] {
+            let narrow = prec == FpPrec::F32;
+            for op in FpCmpOp::ALL {
+                let (x, y) = (rng.float(prec), rng.float(prec));
+                let (x, y) = (garbage(&mut rng, x, narrow), garbage(&mut rng, y, narrow));
+                let (tx, ty) = (input(&mut b, x), input(&mut b, y));
+                for result in [FpResult::Value, FpResult::Flags] {
+                    let r = b.fp_cmp(op, prec, FpRule::X86Sse, result, tx, ty, ctrl);
+                    outputs.push((r, format!("{op:?} {prec:?} {result:?} of {x:#x}, {y:#x}")));
+                }
+            }
+        }
+        for &(from, to, cvt_round) in &conversions {
+            let x = cvt_operand(&mut rng, from);
+            let x = garbage(&mut rng, x, matches!(from, NumFormat::F32 | NumFormat::I32));
+            let tx = input(&mut b, x);
+            for result in [FpResult::Value, FpResult::Flags] {
+                let r = b.fp_cvt(from, to, cvt_round, FpRule::X86Sse, result, tx, ctrl);
+                outputs.push((r, format!("{from:?} -> {to:?} {cvt_round:?} {result:?} of {x:#x}")));
+            }
+        }
+        let first_out = inputs.len() as u32;
+        for (i, (t, _)) in outputs.iter().enumerate() {
+            b.store_state(at(first_out + i as u32), *t, Width::W64);
+        }
+        let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
+        let words = (header::SIZE / 8 + first_out) as usize + outputs.len();
+        let mut state = vec![0u64; words];
+        state[header::SIZE as usize / 8..][..inputs.len()].copy_from_slice(&inputs);
+        let mut want = state.clone();
+        // SAFETY: the block touches only state words below `words`.
+        unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
+        let compiled = compile_flushing(&mut backend, &mut cache, &block);
+        let mut got = state.clone();
+        // SAFETY: as above; the block was just compiled into `cache` by `backend`.
+        unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
+        for (i, (_, what)) in outputs.iter().enumerate() {
+            let w = (header::SIZE / 8 + first_out) as usize + i;
+            assert_eq!(
+                got[w], want[w],
+                "{what} under mxcsr {ctrl_value:#x}: got {:#x} want {:#x}",
+                got[w], want[w]
+            );
         }
     }
 }

@@ -189,6 +189,41 @@ impl Builder {
         dst
     }
 
+    /// `a op b` compared in floating point (see [`Op::FpCmp`]): its value or its exception flags.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fp_cmp(
+        &mut self,
+        op: FpCmpOp,
+        prec: FpPrec,
+        rule: FpRule,
+        result: FpResult,
+        a: Temp,
+        b: Temp,
+        ctrl: Temp,
+    ) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::FpCmp { op, prec, rule, result, dst, a, b, ctrl });
+        dst
+    }
+
+    /// `a` converted between number formats (see [`Op::FpCvt`]): its value or its exception
+    /// flags.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fp_cvt(
+        &mut self,
+        from: NumFormat,
+        to: NumFormat,
+        round: CvtRound,
+        rule: FpRule,
+        result: FpResult,
+        a: Temp,
+        ctrl: Temp,
+    ) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::FpCvt { from, to, round, rule, result, dst, a, ctrl });
+        dst
+    }
+
     /// `a op b` lane by lane (see [`Op::Lanes`]).
     pub fn lanes(&mut self, op: LaneOp, lane: Width, a: Temp, b: Temp) -> Temp {
         let dst = self.new_temp();

@@ -246,6 +246,12 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], state: *mut u8) -> Option<&'a Exit
             Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
                 t[dst.0 as usize] = eval_fp(*op, *prec, *rule, *result, v(a), v(b), v(ctrl))
             }
+            Op::FpCmp { op, prec, rule, result, dst, a, b, ctrl } => {
+                t[dst.0 as usize] = super::fp_cmp::eval(*op, *prec, *rule, *result, v(a), v(b), v(ctrl))
+            }
+            Op::FpCvt { from, to, round, rule, result, dst, a, ctrl } => {
+                t[dst.0 as usize] = super::fp_cvt::eval(*from, *to, *round, *rule, *result, v(a), v(ctrl))
+            }
             Op::AtomicRmw { op, dst, addr, src, width } => {
                 let p = v(addr) as *mut u8;
                 let old = read(p, *width);

@@ -39,6 +39,8 @@ pub mod builder;
 pub mod deferred;
 pub mod fp;
 pub mod fp_a64;
+pub mod fp_cmp;
+pub mod fp_cvt;
 pub mod interp;
 pub mod lanes;
 pub mod opt;
@@ -48,6 +50,8 @@ pub mod regalloc;
 pub mod testgen;
 
 pub use builder::Builder;
+pub use fp_cmp::FpCmpOp;
+pub use fp_cvt::{CvtRound, NumFormat};
 pub use lanes::LaneOp;
 
 use std::fmt;
@@ -545,6 +549,33 @@ pub enum Op {
     /// (see [`FpRule`]): the result's bits, or the exception flags the operation raises
     /// ([`FpResult`]). Pure: both are functions of `a`, `b` and `ctrl`.
     Fp { op: FpOp, prec: FpPrec, rule: FpRule, result: FpResult, dst: Temp, a: Temp, b: Temp, ctrl: Temp },
+    /// `dst = a op b` compared in floating point under `rule` with control register `ctrl`: a
+    /// predicate's mask or the rule's flag word ([`FpCmpOp`]), or the exception flags the
+    /// compare raises. Pure, like [`Op::Fp`]; the reference is [`fp_cmp`].
+    FpCmp {
+        op: FpCmpOp,
+        prec: FpPrec,
+        rule: FpRule,
+        result: FpResult,
+        dst: Temp,
+        a: Temp,
+        b: Temp,
+        ctrl: Temp,
+    },
+    /// `dst = a` converted from `from` to `to` ([`NumFormat`]: f32, f64, i32, i64; at least one
+    /// a float) under `rule` with control register `ctrl`, rounding as `round` says: the
+    /// result's bits or the exception flags the conversion raises. Pure; the reference is
+    /// [`fp_cvt`].
+    FpCvt {
+        from: NumFormat,
+        to: NumFormat,
+        round: CvtRound,
+        rule: FpRule,
+        result: FpResult,
+        dst: Temp,
+        a: Temp,
+        ctrl: Temp,
+    },
     /// `dst = a op b` on each `lane`-bit lane of the 64-bit values independently (see
     /// [`LaneOp`]; [`LaneOp::has_lane`] says which lane widths exist).
     Lanes { op: LaneOp, lane: Width, dst: Temp, a: Temp, b: Temp },
@@ -589,6 +620,8 @@ impl Op {
             | Op::Cmp { dst, .. }
             | Op::Select { dst, .. }
             | Op::Fp { dst, .. }
+            | Op::FpCmp { dst, .. }
+            | Op::FpCvt { dst, .. }
             | Op::Lanes { dst, .. }
             | Op::AtomicRmw { dst, .. }
             | Op::CompareExchange { dst, .. } => Some(dst),
@@ -622,9 +655,13 @@ impl Op {
                 f(*if_true);
                 f(*if_false)
             }
-            Op::Fp { a, b, ctrl, .. } => {
+            Op::Fp { a, b, ctrl, .. } | Op::FpCmp { a, b, ctrl, .. } => {
                 f(*a);
                 f(*b);
+                f(*ctrl)
+            }
+            Op::FpCvt { a, ctrl, .. } => {
+                f(*a);
                 f(*ctrl)
             }
             Op::AtomicRmw { addr, src, .. } => {
@@ -664,9 +701,13 @@ impl Op {
                 *if_true = f(*if_true);
                 *if_false = f(*if_false)
             }
-            Op::Fp { a, b, ctrl, .. } => {
+            Op::Fp { a, b, ctrl, .. } | Op::FpCmp { a, b, ctrl, .. } => {
                 *a = f(*a);
                 *b = f(*b);
+                *ctrl = f(*ctrl)
+            }
+            Op::FpCvt { a, ctrl, .. } => {
+                *a = f(*a);
                 *ctrl = f(*ctrl)
             }
             Op::CompareExchange { addr, expected, new, .. } => {
@@ -704,7 +745,8 @@ impl Exit {
 }
 
 /// Checks the rules every frontend output must keep: temps defined once and before use, at
-/// most four helper arguments, `Sqrt` reading one operand (`a == b`), lane ops only on their
+/// most four helper arguments, `Sqrt` reading one operand (`a == b`), `FpCvt` between
+/// formats that convert, lane ops only on their
 /// lane widths, no `Branch` in `ExitIf`, no `Release` load or `Acquire` store. Run on every block in debug builds.
 pub fn verify(block: &Block) -> Result<(), String> {
     let mut defined = vec![false; block.temps as usize];
@@ -730,6 +772,15 @@ pub fn verify(block: &Block) -> Result<(), String> {
         if let Op::Fp { op: FpOp::Sqrt, a, b, .. } = op {
             if a != b {
                 return Err(format!("op {i}: Sqrt with a different `a` and `b`"));
+            }
+        }
+        if let Op::FpCmp { rule: FpRule::A64, .. } | Op::FpCvt { rule: FpRule::A64, .. } = op {
+            // A64 compares and conversions are still helper calls: no reference yet.
+            return Err(format!("op {i}: FpCmp/FpCvt under the A64 rule is not defined yet"));
+        }
+        if let Op::FpCvt { from, to, .. } = op {
+            if !from.converts_to(*to) {
+                return Err(format!("op {i}: no conversion from {from:?} to {to:?}"));
             }
         }
         if let Op::Lanes { op, lane, .. } = op {

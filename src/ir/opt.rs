@@ -85,6 +85,15 @@ pub fn forward_and_fold(block: &mut Block) {
                 (Some(x), Some(y), Some(z)) => Some((*dst, eval_fp(*fop, *prec, *rule, *result, x, y, z))),
                 _ => None,
             },
+            Op::FpCmp { op: cop, prec, rule, result, dst, a, b, ctrl } => match (c(*a), c(*b), c(*ctrl)) {
+                (Some(x), Some(y), Some(z)) => {
+                    Some((*dst, super::fp_cmp::eval(*cop, *prec, *rule, *result, x, y, z)))
+                }
+                _ => None,
+            },
+            Op::FpCvt { from, to, round, rule, result, dst, a, ctrl } => c(*a)
+                .zip(c(*ctrl))
+                .map(|(x, z)| (*dst, super::fp_cvt::eval(*from, *to, *round, *rule, *result, x, z))),
             _ => None,
         };
         if let Some((dst, value)) = folded {
@@ -328,6 +337,8 @@ pub fn eliminate_dead_code(block: &mut Block) {
                 | Op::Cmp { .. }
                 | Op::Select { .. }
                 | Op::Fp { .. }
+                | Op::FpCmp { .. }
+                | Op::FpCvt { .. }
                 | Op::Lanes { .. }
         );
         if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {

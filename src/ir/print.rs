@@ -90,6 +90,17 @@ impl Display for Op {
                 let (prec, rule) = (lower(prec), lower(rule));
                 write!(f, "{dst:?} = f{}.{prec}.{rule}{flags} {a:?}, {b:?} ctrl {ctrl:?}", lower(op))
             }
+            Op::FpCmp { op, prec, rule, result, dst, a, b, ctrl } => {
+                let flags = if *result == FpResult::Flags { ".flags" } else { "" };
+                let (op, prec, rule) = (lower(op), lower(prec), lower(rule));
+                write!(f, "{dst:?} = fcmp.{op}.{prec}.{rule}{flags} {a:?}, {b:?} ctrl {ctrl:?}")
+            }
+            Op::FpCvt { from, to, round, rule, result, dst, a, ctrl } => {
+                let flags = if *result == FpResult::Flags { ".flags" } else { "" };
+                let round = if *round == CvtRound::Zero { ".trunc" } else { "" };
+                let (from, to, rule) = (lower(from), lower(to), lower(rule));
+                write!(f, "{dst:?} = fcvt.{from}.{to}{round}.{rule}{flags} {a:?} ctrl {ctrl:?}")
+            }
             Op::CallHelper { dst, helper, args } => {
                 if let Some(d) = dst {
                     write!(f, "{d:?} = ")?;

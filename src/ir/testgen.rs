@@ -277,12 +277,25 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                 } else {
                     b.constant(rng.float(prec))
                 };
-                let rule = rng.pick(&[FpRule::X86Sse, FpRule::A64]);
-                let ctrl = b.constant(match rule {
-                    FpRule::X86Sse => rng.mxcsr(),
-                    FpRule::A64 => rng.fpcr(),
-                });
-                Some(b.fp(op, prec, rule, result, x, y, ctrl))
+                let ctrl = b.constant(rng.mxcsr());
+                match rng.below(4) {
+                    0 => Some(b.fp_cmp(rng.pick(&FpCmpOp::ALL), prec, FpRule::X86Sse, result, x, y, ctrl)),
+                    1 => {
+                        let from = rng.pick(&NumFormat::ALL);
+                        let to = rng.pick(&NumFormat::ALL);
+                        let round = rng.pick(&[CvtRound::Ctrl, CvtRound::Zero]);
+                        from.converts_to(to)
+                            .then(|| b.fp_cvt(from, to, round, FpRule::X86Sse, result, x, ctrl))
+                    }
+                    _ => {
+                        let rule = rng.pick(&[FpRule::X86Sse, FpRule::A64]);
+                        let ctrl = match rule {
+                            FpRule::X86Sse => ctrl,
+                            FpRule::A64 => b.constant(rng.fpcr()),
+                        };
+                        Some(b.fp(op, prec, rule, result, x, y, ctrl))
+                    }
+                }
             }
             _ => match rng.below(4) {
                 0 if !layout.helpers.is_empty() => {

@@ -18,6 +18,7 @@ mod alu;
 mod exits;
 mod fp;
 mod fp_a64;
+mod fp_conv;
 mod lanes;
 mod mem;
 mod profile;
@@ -168,12 +169,10 @@ impl Backend for Aarch64Backend {
                 });
                 continue;
             }
-            if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
-                (fp_pair::flags_partner(op, ops.peek().copied()), op)
-            {
+            if let (Some(flags), Some(dst)) = (fp_pair::flags_partner(op, ops.peek().copied()), op.dst()) {
                 // The flags op reads the same inputs, so they are live through both.
-                let dsts = fp_pair::FpDsts { value: Some(*dst), flags: Some(flags) };
-                e.fp(*op, *prec, *rule, dsts, *a, *b, *ctrl);
+                let dsts = fp_pair::FpDsts { value: Some(dst), flags: Some(flags) };
+                e.fp_family(op, dsts);
                 ops.next();
                 continue;
             }
@@ -276,13 +275,25 @@ impl Emitter {
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
             Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
-            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
-                self.fp(*op, *prec, *rule, fp_pair::FpDsts::of(*result, *dst), *a, *b, *ctrl)
+            Op::Fp { result, dst, .. } | Op::FpCmp { result, dst, .. } | Op::FpCvt { result, dst, .. } => {
+                self.fp_family(op, fp_pair::FpDsts::of(*result, *dst))
             }
             Op::CallHelper { dst, helper, args } => self.call_helper(*dst, helper.func as usize, args),
             Op::ExitIf { cond, exit } => self.exit_if(*cond, exit),
             // Recorded by `compile`, no code.
             Op::StateAtFault { .. } => {}
+        }
+    }
+
+    /// An `Op::Fp`, `Op::FpCmp` or `Op::FpCvt` into `dsts` (its value, flags or both).
+    fn fp_family(&mut self, op: &Op, dsts: fp_pair::FpDsts) {
+        match *op {
+            Op::Fp { op, prec, rule, a, b, ctrl, .. } => self.fp(op, prec, rule, dsts, a, b, ctrl),
+            Op::FpCmp { op, prec, rule, a, b, ctrl, .. } => self.fp_cmp(op, prec, rule, dsts, a, b, ctrl),
+            Op::FpCvt { from, to, round, rule, a, ctrl, .. } => {
+                self.fp_cvt(from, to, round, rule, dsts, a, ctrl)
+            }
+            _ => unreachable!("not a floating-point op: {op}"),
         }
     }
 

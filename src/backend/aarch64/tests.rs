@@ -10,3 +10,9 @@ fn conformance() {
 fn lane_ops_match_the_interpreter() {
     crate::backend::conformance::lane_ops_match_the_interpreter::<super::Aarch64Backend>();
 }
+
+/// Every floating-point compare and conversion on special operands under random MXCSR values.
+#[test]
+fn fp_compares_and_conversions_match_the_interpreter() {
+    crate::backend::conformance::fp_compares_and_conversions_match_the_interpreter::<super::Aarch64Backend>();
+}

@@ -23,6 +23,7 @@ mod emit_alu;
 mod emit_call;
 mod emit_fp;
 mod emit_fp_a64;
+mod emit_fp_conv;
 mod emit_lanes;
 mod emit_mem;
 mod exits;
@@ -169,12 +170,12 @@ impl Backend for X86_64Backend {
                 continue;
             }
             let start = e.asm.offset().0 as u32;
-            if let (Some(flags), Op::Fp { op, prec, rule, dst, a, b, ctrl, .. }) =
-                (crate::backend::fp_pair::flags_partner(op, block.ops.get(i + 1)), op)
+            if let (Some(flags), Some(dst)) =
+                (crate::backend::fp_pair::flags_partner(op, block.ops.get(i + 1)), op.dst())
             {
                 // The flags op reads the same inputs, so they are live through both.
-                let dsts = crate::backend::fp_pair::FpDsts { value: Some(*dst), flags: Some(flags) };
-                emit_fp::fp(&mut e, *op, *prec, *rule, dsts, *a, *b, *ctrl);
+                let dsts = crate::backend::fp_pair::FpDsts { value: Some(dst), flags: Some(flags) };
+                e.fp_family(op, dsts);
                 e.defined[dst.0 as usize] = true;
                 e.defined[flags.0 as usize] = true;
                 skip = true;
@@ -421,6 +422,20 @@ impl Emitter {
         self.base + self.asm.offset().0
     }
 
+    /// An `Op::Fp`, `Op::FpCmp` or `Op::FpCvt` into `dsts` (its value, flags or both).
+    fn fp_family(&mut self, op: &Op, dsts: crate::backend::fp_pair::FpDsts) {
+        match *op {
+            Op::Fp { op, prec, rule, a, b, ctrl, .. } => emit_fp::fp(self, op, prec, rule, dsts, a, b, ctrl),
+            Op::FpCmp { op, prec, rule, a, b, ctrl, .. } => {
+                emit_fp_conv::fp_cmp(self, op, prec, rule, dsts, a, b, ctrl)
+            }
+            Op::FpCvt { from, to, round, rule, a, ctrl, .. } => {
+                emit_fp_conv::fp_cvt(self, from, to, round, rule, dsts, a, ctrl)
+            }
+            _ => unreachable!("not a floating-point op: {op}"),
+        }
+    }
+
     fn op(&mut self, op: &Op) {
         match op {
             Op::GuestInsn { .. } => {}
@@ -446,16 +461,9 @@ impl Emitter {
             }
             Op::Fence => emit_mem::fence(self),
             Op::Lanes { op, lane, dst, a, b } => emit_lanes::lanes(self, *op, *lane, *dst, *a, *b),
-            Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => emit_fp::fp(
-                self,
-                *op,
-                *prec,
-                *rule,
-                crate::backend::fp_pair::FpDsts::of(*result, *dst),
-                *a,
-                *b,
-                *ctrl,
-            ),
+            Op::Fp { result, dst, .. } | Op::FpCmp { result, dst, .. } | Op::FpCvt { result, dst, .. } => {
+                self.fp_family(op, crate::backend::fp_pair::FpDsts::of(*result, *dst))
+            }
             Op::CallHelper { dst, helper, args } => emit_call::call_helper(self, *dst, helper, args),
             Op::ExitIf { cond, exit } => exits::emit_exit_if(self, *cond, exit),
             // Recorded by `compile`, no code.

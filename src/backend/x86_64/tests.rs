@@ -870,3 +870,9 @@ fn shared_conformance_suite() {
 fn lane_ops_match_the_interpreter() {
     crate::backend::conformance::lane_ops_match_the_interpreter::<X86_64Backend>();
 }
+
+/// Every floating-point compare and conversion on special operands under random MXCSR values.
+#[test]
+fn fp_compares_and_conversions_match_the_interpreter() {
+    crate::backend::conformance::fp_compares_and_conversions_match_the_interpreter::<X86_64Backend>();
+}

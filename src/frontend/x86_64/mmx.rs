@@ -141,7 +141,7 @@ pub(super) fn get(ctx: &mut Ctx, n: usize) -> Temp {
     ctx.load_state(off::fpr(n), Width::W64)
 }
 
-fn set(ctx: &mut Ctx, n: usize, v: Temp) {
+pub(super) fn set(ctx: &mut Ctx, n: usize, v: Temp) {
     ctx.store_state(off::fpr(n), v, Width::W64);
     let ones = ctx.constant(0xffff);
     ctx.store_state(off::fpr_exp(n), ones, Width::W16);

@@ -3,24 +3,21 @@
 //! packed cvtdq2ps/cvtdq2pd/cvt(t)ps2dq/cvt(t)pd2dq/cvtps2pd/cvtpd2ps, and their MMX forms
 //! cvtpi2ps/cvtpi2pd/cvt(t)ps2pi/cvt(t)pd2pi.
 //!
-//! One helper, [`sse_cvt_helper`], does them all with the conversion as a parameter and writes
-//! the destination (xmm or general register) itself, using [`crate::ir::fp`]: MXCSR
-//! rounding (truncation for the cvtt* forms), "integer indefinite" (only the sign bit set) for
-//! NaN and out-of-range sources, NaN payloads kept and quieted, exception flags. It returns
-//! non-zero when a raised exception is unmasked (then the instruction traps with SIGFPE and
-//! the destination is unchanged).
+//! Each is IR: one [`crate::ir::Op::FpCvt`] per lane for the value and one for the exception
+//! flags, under [`FpRule::X86Sse`] with the guest's MXCSR (rounding, or truncation for the
+//! cvtt* forms; "integer indefinite" for NaN and out-of-range sources; NaN payloads kept and
+//! quieted). The flags of all lanes are ORed into MXCSR; when one is unmasked the instruction
+//! leaves with SIGFPE (#XM) before its destination is written.
 
 use super::mmx;
-use super::sse_arith::trap_if_unmasked;
+use super::sse_arith::raise_flags;
 use super::sse_move::xmm_operand;
 use super::{Ctx, Handler, Unsupported};
-use crate::frontend::x86_64::X86State;
-use crate::ir::fp::{self, Env, Round};
-use crate::ir::{Helper, Width};
+use crate::frontend::x86_64::state::off;
+use crate::ir::{BinOp, CvtRound, FpResult, FpRule, NumFormat, StateOffset, Temp, Width};
 use iced_x86::{Instruction, Mnemonic, OpKind};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u8)]
 enum Cvt {
     /// Integer (of the source operand's width) to the low float / double.
     Si2ss,
@@ -49,31 +46,6 @@ enum Cvt {
     Pd2pi,
     Tpd2pi,
 }
-
-const ALL: [Cvt; 22] = [
-    Cvt::Si2ss,
-    Cvt::Si2sd,
-    Cvt::Ss2si,
-    Cvt::Tss2si,
-    Cvt::Sd2si,
-    Cvt::Tsd2si,
-    Cvt::Ss2sd,
-    Cvt::Sd2ss,
-    Cvt::Dq2ps,
-    Cvt::Dq2pd,
-    Cvt::Ps2dq,
-    Cvt::Tps2dq,
-    Cvt::Pd2dq,
-    Cvt::Tpd2dq,
-    Cvt::Ps2pd,
-    Cvt::Pd2ps,
-    Cvt::Pi2ps,
-    Cvt::Pi2pd,
-    Cvt::Ps2pi,
-    Cvt::Tps2pi,
-    Cvt::Pd2pi,
-    Cvt::Tpd2pi,
-];
 
 pub fn lookup(m: Mnemonic) -> Option<Handler> {
     macro_rules! h {
@@ -108,53 +80,78 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
     })
 }
 
-/// Flag bit in the selector: the integer side is 64-bit (cvtsi2s* source or *2si result).
-const WIDE: u64 = 1 << 8;
+/// Where a conversion's lanes go.
+enum Dest {
+    /// Lanes of `lane`-bit values from the bottom of xmm `reg`; `zero_upper`: the bytes above
+    /// them up to bit 128 become zero (the pd2dq/pd2ps forms), else they stay.
+    Xmm { reg: usize, lane: Width, zero_upper: bool },
+    /// A general register of this width (zero-extended from 32 bits, as x86 writes).
+    Gpr { index: usize, width: Width },
+    /// An MMX register: two 32-bit lanes.
+    Mm(usize),
+}
+
+/// 32-bit lane `i` of `(lo, hi)` at the bottom of a temporary (bits above it are not read).
+fn lane32(ctx: &mut Ctx, (lo, hi): (Temp, Temp), i: usize) -> Temp {
+    let half = if i < 2 { lo } else { hi };
+    if i % 2 == 1 {
+        ctx.bin_imm(BinOp::Lshr, half, 32, Width::W64)
+    } else {
+        half
+    }
+}
 
 fn convert(ctx: &mut Ctx, insn: &Instruction, cvt: Cvt) -> Result<(), Unsupported> {
     use Cvt::*;
-    let mut sel = cvt as u64;
-    let (dst, lo, hi) = match cvt {
+    use NumFormat::{F32, F64, I32, I64};
+    let trunc = matches!(cvt, Tss2si | Tsd2si | Tps2dq | Tpd2dq | Tps2pi | Tpd2pi);
+    let round = if trunc { CvtRound::Zero } else { CvtRound::Ctrl };
+    let xmm = |lane, zero_upper| -> Result<Dest, Unsupported> {
+        Ok(Dest::Xmm { reg: xmm_operand(insn, 0).ok_or(Unsupported)?, lane, zero_upper })
+    };
+    // The source lanes (each at the bottom of a temporary), their formats and the destination.
+    let (sources, from, to, dest): (Vec<Temp>, NumFormat, NumFormat, Dest) = match cvt {
         Si2ss | Si2sd => {
-            let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
             let src = ctx.operand(insn, 1)?;
-            if src.width() == Width::W64 {
-                sel |= WIDE;
-            }
+            let from = if src.width() == Width::W64 { I64 } else { I32 };
             let v = ctx.read(src);
-            (d, v, ctx.constant(0))
+            let (to, lane) = if cvt == Si2ss { (F32, Width::W32) } else { (F64, Width::W64) };
+            (vec![v], from, to, xmm(lane, false)?)
         }
         Ss2si | Tss2si | Sd2si | Tsd2si => {
             let (index, width, _) = super::operand::gpr(insn.op_register(0)).ok_or(Unsupported)?;
-            if width == Width::W64 {
-                sel |= WIDE;
-            }
-            let w = if matches!(cvt, Ss2si | Tss2si) { Width::W32 } else { Width::W64 };
+            let to = if width == Width::W64 { I64 } else { I32 };
+            let (from, w) = if matches!(cvt, Ss2si | Tss2si) { (F32, Width::W32) } else { (F64, Width::W64) };
             let v = ctx.sse_read_low(insn, 1, w)?;
-            (index, v, ctx.constant(0))
+            (vec![v], from, to, Dest::Gpr { index, width })
         }
-        Ss2sd | Dq2pd | Ps2pd => {
-            let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
-            let w = if cvt == Ss2sd { Width::W32 } else { Width::W64 };
-            let v = ctx.sse_read_low(insn, 1, w)?;
-            (d, v, ctx.constant(0))
-        }
-        Sd2ss => {
-            let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
+        Ss2sd => (vec![ctx.sse_read_low(insn, 1, Width::W32)?], F32, F64, xmm(Width::W64, false)?),
+        Sd2ss => (vec![ctx.sse_read_low(insn, 1, Width::W64)?], F64, F32, xmm(Width::W32, false)?),
+        Dq2pd | Ps2pd => {
             let v = ctx.sse_read_low(insn, 1, Width::W64)?;
-            (d, v, ctx.constant(0))
+            let hi = ctx.bin_imm(BinOp::Lshr, v, 32, Width::W64);
+            let from = if cvt == Dq2pd { I32 } else { F32 };
+            (vec![v, hi], from, F64, xmm(Width::W64, false)?)
         }
-        Dq2ps | Ps2dq | Tps2dq | Pd2dq | Tpd2dq | Pd2ps => {
-            let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
+        Dq2ps | Ps2dq | Tps2dq => {
             if insn.op_kind(1) != OpKind::Register && insn.op_kind(1) != OpKind::Memory {
                 return Err(Unsupported);
             }
             let v = ctx.sse_read128(insn, 1, false)?;
-            (d, v.lo, v.hi)
+            let lanes = (0..4).map(|i| lane32(ctx, (v.lo, v.hi), i)).collect();
+            let (from, to) = if cvt == Dq2ps { (I32, F32) } else { (F32, I32) };
+            (lanes, from, to, xmm(Width::W32, false)?)
+        }
+        Pd2dq | Tpd2dq | Pd2ps => {
+            if insn.op_kind(1) != OpKind::Register && insn.op_kind(1) != OpKind::Memory {
+                return Err(Unsupported);
+            }
+            let v = ctx.sse_read128(insn, 1, false)?;
+            let to = if cvt == Pd2ps { F32 } else { I32 };
+            (vec![v.lo, v.hi], F64, to, xmm(Width::W32, true)?)
         }
         // An MMX register source makes the x87-to-MMX transition; an m64 source does not.
         Pi2ps | Pi2pd => {
-            let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
             let v = match mmx::mm_operand(insn, 1) {
                 Some(s) => {
                     mmx::enter(ctx);
@@ -162,129 +159,51 @@ fn convert(ctx: &mut Ctx, insn: &Instruction, cvt: Cvt) -> Result<(), Unsupporte
                 }
                 None => ctx.sse_read_low(insn, 1, Width::W64)?,
             };
-            (d, v, ctx.constant(0))
+            let hi = ctx.bin_imm(BinOp::Lshr, v, 32, Width::W64);
+            let (to, lane) = if cvt == Pi2ps { (F32, Width::W32) } else { (F64, Width::W64) };
+            (vec![v, hi], I32, to, xmm(lane, false)?)
         }
         Ps2pi | Tps2pi | Pd2pi | Tpd2pi => {
             let d = mmx::mm_operand(insn, 0).ok_or(Unsupported)?;
-            let (lo, hi) = if matches!(cvt, Ps2pi | Tps2pi) {
-                (ctx.sse_read_low(insn, 1, Width::W64)?, ctx.constant(0))
+            let (lanes, from) = if matches!(cvt, Ps2pi | Tps2pi) {
+                let v = ctx.sse_read_low(insn, 1, Width::W64)?;
+                let hi = ctx.bin_imm(BinOp::Lshr, v, 32, Width::W64);
+                (vec![v, hi], F32)
             } else {
                 let v = ctx.sse_read128(insn, 1, false)?;
-                (v.lo, v.hi)
+                (vec![v.lo, v.hi], F64)
             };
             mmx::enter(ctx);
-            (d, lo, hi)
+            (lanes, from, I32, Dest::Mm(d))
         }
     };
-    let dst = ctx.constant(dst as u64);
-    let sel = ctx.constant(sel);
-    let status = ctx.call(SSE_CVT_HELPER, &[dst, lo, hi, sel]);
-    trap_if_unmasked(ctx, status);
+    let mxcsr = ctx.load_state(off::MXCSR, Width::W32);
+    let mut flags = ctx.constant(0);
+    let mut values = Vec::with_capacity(sources.len());
+    for a in sources {
+        let value = ctx.fp_cvt(from, to, round, FpRule::X86Sse, FpResult::Value, a, mxcsr);
+        let raised = ctx.fp_cvt(from, to, round, FpRule::X86Sse, FpResult::Flags, a, mxcsr);
+        flags = ctx.bin(BinOp::Or, flags, raised, Width::W32);
+        values.push(value);
+    }
+    raise_flags(ctx, mxcsr, flags);
+    match dest {
+        Dest::Xmm { reg, lane, zero_upper } => {
+            let base = off::xmm(reg).0;
+            for (i, &v) in values.iter().enumerate() {
+                ctx.store_state(StateOffset(base + i as u32 * lane.bytes()), v, lane);
+            }
+            if zero_upper {
+                let zero = ctx.constant(0);
+                ctx.store_state(StateOffset(base + 8), zero, Width::W64);
+            }
+        }
+        Dest::Gpr { index, width } => ctx.write_gpr(index, width, values[0]),
+        Dest::Mm(d) => {
+            let hi = ctx.bin_imm(BinOp::Shl, values[1], 32, Width::W64);
+            let both = ctx.bin(BinOp::Or, values[0], hi, Width::W64);
+            mmx::set(ctx, d, both);
+        }
+    }
     Ok(())
-}
-
-const SSE_CVT_HELPER: Helper = Helper { name: "sse_cvt", func: sse_cvt_helper, touches_memory: false };
-
-fn f32s(v: [u64; 2]) -> [f32; 4] {
-    [v[0] as u32, (v[0] >> 32) as u32, v[1] as u32, (v[1] >> 32) as u32].map(f32::from_bits)
-}
-
-fn pack32(l: [u32; 4]) -> [u64; 2] {
-    [l[0] as u64 | (l[1] as u64) << 32, l[2] as u64 | (l[3] as u64) << 32]
-}
-
-/// Performs conversion `sel & 0xff` (a [`Cvt`]) of `(lo, hi)` into xmm or GPR `dst`.
-pub extern "C" fn sse_cvt_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel: u64) -> u64 {
-    use Cvt::*;
-    // SAFETY: translated code passes its live X86State; `dst` < 16 comes from the decoder.
-    let st = unsafe { &mut *(state as *mut X86State) };
-    let Some(&cvt) = ALL.get((sel & 0xff) as usize) else { return 0 };
-    let wide = sel & WIDE != 0;
-    let d = dst as usize & 15;
-    let mut env = Env::new(st.mxcsr);
-    let round = env.round;
-    let int_bits = if wide { 64 } else { 32 };
-    let src_int = if wide { lo as i64 } else { lo as u32 as i32 as i64 };
-    let old = st.xmm[d];
-    // The new xmm value, or a GPR value.
-    enum Out {
-        Xmm([u64; 2]),
-        Gpr(u64),
-        Mm(u64),
-    }
-    let out = match cvt {
-        Si2ss => Out::Xmm([
-            old[0] & !0xffff_ffff | fp::from_int::<f32>(src_int, &mut env).to_bits() as u64,
-            old[1],
-        ]),
-        Si2sd => Out::Xmm([fp::from_int::<f64>(src_int, &mut env).to_bits(), old[1]]),
-        Ss2si | Tss2si => {
-            let r = if cvt == Tss2si { Round::Zero } else { round };
-            Out::Gpr(fp::to_int(f32::from_bits(lo as u32), int_bits, r, &mut env))
-        }
-        Sd2si | Tsd2si => {
-            let r = if cvt == Tsd2si { Round::Zero } else { round };
-            Out::Gpr(fp::to_int(f64::from_bits(lo), int_bits, r, &mut env))
-        }
-        Ss2sd => Out::Xmm([fp::widen(f32::from_bits(lo as u32), &mut env).to_bits(), old[1]]),
-        Sd2ss => Out::Xmm([
-            old[0] & !0xffff_ffff | fp::narrow(f64::from_bits(lo), &mut env).to_bits() as u64,
-            old[1],
-        ]),
-        Dq2ps => {
-            let ints = [lo as u32, (lo >> 32) as u32, hi as u32, (hi >> 32) as u32];
-            Out::Xmm(pack32(ints.map(|i| fp::from_int::<f32>(i as i32 as i64, &mut env).to_bits())))
-        }
-        Dq2pd => Out::Xmm(
-            [lo as u32, (lo >> 32) as u32].map(|i| fp::from_int::<f64>(i as i32 as i64, &mut env).to_bits()),
-        ),
-        Ps2dq | Tps2dq => {
-            let r = if cvt == Tps2dq { Round::Zero } else { round };
-            Out::Xmm(pack32(f32s([lo, hi]).map(|x| fp::to_int(x, 32, r, &mut env) as u32)))
-        }
-        Pd2dq | Tpd2dq => {
-            let r = if cvt == Tpd2dq { Round::Zero } else { round };
-            let a = fp::to_int(f64::from_bits(lo), 32, r, &mut env);
-            let b = fp::to_int(f64::from_bits(hi), 32, r, &mut env);
-            Out::Xmm([a | b << 32, 0])
-        }
-        Ps2pd => {
-            Out::Xmm([lo as u32, (lo >> 32) as u32].map(|x| fp::widen(f32::from_bits(x), &mut env).to_bits()))
-        }
-        Pd2ps => {
-            let a = fp::narrow(f64::from_bits(lo), &mut env).to_bits() as u64;
-            let b = fp::narrow(f64::from_bits(hi), &mut env).to_bits() as u64;
-            Out::Xmm([a | b << 32, 0])
-        }
-        Pi2ps => {
-            let f = [lo as u32, (lo >> 32) as u32]
-                .map(|i| fp::from_int::<f32>(i as i32 as i64, &mut env).to_bits());
-            Out::Xmm([f[0] as u64 | (f[1] as u64) << 32, old[1]])
-        }
-        Pi2pd => Out::Xmm(
-            [lo as u32, (lo >> 32) as u32].map(|i| fp::from_int::<f64>(i as i32 as i64, &mut env).to_bits()),
-        ),
-        Ps2pi | Tps2pi => {
-            let r = if cvt == Tps2pi { Round::Zero } else { round };
-            let [a, b, _, _] = f32s([lo, 0]).map(|x| fp::to_int(x, 32, r, &mut env) & 0xffff_ffff);
-            Out::Mm(a | b << 32)
-        }
-        Pd2pi | Tpd2pi => {
-            let r = if cvt == Tpd2pi { Round::Zero } else { round };
-            let a = fp::to_int(f64::from_bits(lo), 32, r, &mut env) & 0xffff_ffff;
-            let b = fp::to_int(f64::from_bits(hi), 32, r, &mut env) & 0xffff_ffff;
-            Out::Mm(a | b << 32)
-        }
-    };
-    st.mxcsr |= env.flags;
-    if env.unmasked(st.mxcsr) {
-        return 1;
-    }
-    match out {
-        Out::Xmm(v) => st.xmm[d] = v,
-        Out::Gpr(v) => st.gpr[d] = v,
-        // An MMX register: the low 64 bits of x87 register `d`, its exponent bits ones.
-        Out::Mm(v) => st.fpr[d & 7] = [v, 0xffff],
-    }
-    0
 }
