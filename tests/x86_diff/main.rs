@@ -47,6 +47,7 @@ mod cases_nop;
 mod cases_sse;
 mod cases_string;
 mod cases_system;
+mod cases_v2;
 mod cases_x87;
 mod cases_x87_exact;
 mod int_forms;
@@ -83,6 +84,9 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("nop_space", cases_nop::cases),
     ("fxsr", cases_fxsr::cases),
     ("mmx", cases_mmx::cases),
+    ("sse3", cases_v2::sse3),
+    ("ssse3", cases_v2::ssse3),
+    ("sse41", cases_v2::sse41),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -426,6 +430,21 @@ fn mmx() {
     check_family("mmx", cases_mmx::cases());
 }
 
+#[test]
+fn sse3() {
+    check_family("sse3", cases_v2::sse3());
+}
+
+#[test]
+fn ssse3() {
+    check_family("ssse3", cases_v2::ssse3());
+}
+
+#[test]
+fn sse41() {
+    check_family("sse41", cases_v2::sse41());
+}
+
 /// The frontend families whose every mnemonic must have a differential case. A family joins
 /// this list together with its case list; the test also prints the implemented mnemonics of
 /// other families that still lack cases.
@@ -450,6 +469,9 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("x87", xlate::frontend::x86_64::x87::lookup),
     ("fxsr", xlate::frontend::x86_64::fxsr::lookup),
     ("mmx", xlate::frontend::x86_64::mmx::lookup),
+    ("sse3", xlate::frontend::x86_64::sse3::lookup),
+    ("ssse3", xlate::frontend::x86_64::ssse3::lookup),
+    ("sse41", xlate::frontend::x86_64::sse41_int::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is

@@ -35,15 +35,19 @@ pub mod operand;
 pub mod rdrand;
 pub mod shift;
 mod shift_helpers;
+pub mod sse3;
+pub mod sse41_int;
 pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_int;
 pub mod sse_move;
 pub mod sse_shuffle;
+pub mod ssse3;
 pub mod stack;
 pub mod state;
 pub mod string;
 pub mod system;
+mod vec_helper;
 pub mod x87;
 mod x87_helpers;
 
@@ -129,6 +133,9 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| sse_int::lookup(m))
         .or_else(|| sse_arith::lookup(m))
         .or_else(|| sse_convert::lookup(m))
+        .or_else(|| sse3::lookup(m))
+        .or_else(|| ssse3::lookup(m))
+        .or_else(|| sse41_int::lookup(m))
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
