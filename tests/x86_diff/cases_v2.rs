@@ -177,3 +177,34 @@ pub fn sse41() -> Vec<Case> {
     }
     out
 }
+
+pub fn sse41_fp() -> Vec<Case> {
+    use Code::*;
+    let mut out = Vec::new();
+    let every_imm: Vec<u32> = (0..16).collect();
+    for (code, v) in [
+        (Roundps_xmm_xmmm128_imm8, Val::F32),
+        (Roundpd_xmm_xmmm128_imm8, Val::F64),
+        (Roundss_xmm_xmmm32_imm8, Val::F32),
+        (Roundsd_xmm_xmmm64_imm8, Val::F64),
+    ] {
+        out.extend(xx_xm_imm(code, v, 3, &every_imm));
+        // Precision exception unmasked: raised (and trapping) unless imm[3] suppresses it.
+        let half = if v == Val::F32 { 0x3fc0_0000_3fc0_0000 } else { 0x3ff8_0000_0000_0000 };
+        for imm in [0u32, 8] {
+            out.push(
+                Case::insns(
+                    format!("{code:?}/pe-unmasked/{imm}"),
+                    &[b2(Instruction::with3(code, x(1), x(2), imm))],
+                )
+                .xmm(2, half, half)
+                .mxcsr(0x0f80),
+            );
+        }
+    }
+    let dpps: Vec<u32> = vec![0x00, 0xff, 0xf1, 0x31, 0x7f, 0x12, 0xe4, 0x1b, 0xf8, 0x8f, 0x55, 0xaa];
+    out.extend(xx_xm_imm(Dpps_xmm_xmmm128_imm8, Val::F32, 4, &dpps));
+    let dppd: Vec<u32> = vec![0x00, 0x33, 0x31, 0x13, 0x21, 0x32, 0x12, 0xff, 0x3c];
+    out.extend(xx_xm_imm(Dppd_xmm_xmmm128_imm8, Val::F64, 4, &dppd));
+    out
+}

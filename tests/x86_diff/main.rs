@@ -87,6 +87,7 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("sse3", cases_v2::sse3),
     ("ssse3", cases_v2::ssse3),
     ("sse41", cases_v2::sse41),
+    ("sse41_fp", cases_v2::sse41_fp),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -445,6 +446,11 @@ fn sse41() {
     check_family("sse41", cases_v2::sse41());
 }
 
+#[test]
+fn sse41_fp() {
+    check_family("sse41_fp", cases_v2::sse41_fp());
+}
+
 /// The frontend families whose every mnemonic must have a differential case. A family joins
 /// this list together with its case list; the test also prints the implemented mnemonics of
 /// other families that still lack cases.
@@ -472,6 +478,7 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("sse3", xlate::frontend::x86_64::sse3::lookup),
     ("ssse3", xlate::frontend::x86_64::ssse3::lookup),
     ("sse41", xlate::frontend::x86_64::sse41_int::lookup),
+    ("sse41_fp", xlate::frontend::x86_64::sse41_fp::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is

@@ -36,6 +36,7 @@ pub mod rdrand;
 pub mod shift;
 mod shift_helpers;
 pub mod sse3;
+pub mod sse41_fp;
 pub mod sse41_int;
 pub mod sse_arith;
 pub mod sse_convert;
@@ -136,6 +137,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| sse3::lookup(m))
         .or_else(|| ssse3::lookup(m))
         .or_else(|| sse41_int::lookup(m))
+        .or_else(|| sse41_fp::lookup(m))
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
