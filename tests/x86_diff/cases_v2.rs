@@ -208,3 +208,77 @@ pub fn sse41_fp() -> Vec<Case> {
     out.extend(xx_xm_imm(Dppd_xmm_xmmm128_imm8, Val::F64, 4, &dppd));
     out
 }
+
+/// A 16-byte string from text, NUL-padded.
+fn text(s: &[u8]) -> (u64, u64) {
+    let mut b = [0u8; 16];
+    b[..s.len().min(16)].copy_from_slice(&s[..s.len().min(16)]);
+    (u64::from_le_bytes(b[..8].try_into().unwrap()), u64::from_le_bytes(b[8..].try_into().unwrap()))
+}
+
+pub fn sse42_string() -> Vec<Case> {
+    use Code::*;
+    let mut out = Vec::new();
+    // (xmm1, xmm2) pairs: sets, ranges, needles against strings, with and without NULs,
+    // equal, and full registers.
+    let pairs: Vec<((u64, u64), (u64, u64))> = vec![
+        (text(b"aeiou"), text(b"hello, world")),
+        (text(b"azAZ09"), text(b"Mixed Case 123!")),
+        (text(b"lo"), text(b"hello, world lo!")),
+        (text(b"hello"), text(b"hello")),
+        (text(b"abcdefghijklmnop"), text(b"abcdefghijklmnoq")),
+        (text(b""), text(b"abc")),
+        (text(b"abc"), text(b"")),
+        (text(b"\x80\xff\x01\x7f"), text(b"\x7f\x80\x00\xff")),
+        (text(b"op"), text(b"abcdefghijklmnop")),
+        ((0x8000_7fff_0001_ffff, 0), (0x0000_7fff_8001_fffe, 0x1234_8000_ffff_0001)),
+    ];
+    for code in [
+        Pcmpistri_xmm_xmmm128_imm8,
+        Pcmpistrm_xmm_xmmm128_imm8,
+        Pcmpestri_xmm_xmmm128_imm8,
+        Pcmpestrm_xmm_xmmm128_imm8,
+        Pcmpestri64_xmm_xmmm128_imm8,
+        Pcmpestrm64_xmm_xmmm128_imm8,
+    ] {
+        // Every meaningful immediate (bit 7 is ignored): format, aggregation, polarity,
+        // output selection.
+        for imm in 0u32..128 {
+            let insn = b2(Instruction::with3(code, x(1), x(2), imm));
+            // Three of the pairs per immediate, a different three each time.
+            for k in [imm as usize % 10, (imm as usize + 3) % 10, (imm as usize + 7) % 10] {
+                let ((a0, a1), (b0, b1)) = pairs[k];
+                // Explicit lengths: in range, negative, beyond the register, and with
+                // garbage above 32 bits.
+                let lens =
+                    [(5u64, 12u64), (u64::MAX - 2, 3), (17, 100), (0xffff_ffff_0000_0004, 0x1_0000_0002)];
+                let (la, lb) = lens[k % lens.len()];
+                out.push(
+                    Case::insns(format!("{code:?}/{imm:#x}/{k}"), &[insn])
+                        .xmm(1, a0, a1)
+                        .xmm(2, b0, b1)
+                        .gpr(0, la)
+                        .gpr(1, 0xdead_beef_dead_beef)
+                        .gpr(2, lb)
+                        .flags(0x8d5),
+                );
+            }
+        }
+        out.extend(xx_xm_imm(code, Val::Int, 2, &[0x0c, 0x44, 0x1a, 0x3b]));
+    }
+    // Unaligned memory operands are allowed.
+    out.push(
+        Case::insns(
+            "Pcmpistri/unaligned",
+            &[b2(Instruction::with3(
+                Pcmpistri_xmm_xmmm128_imm8,
+                x(1),
+                crate::case::mem(Register::RSI, 0x23),
+                0x0c,
+            ))],
+        )
+        .ptr(crate::cases_sse::RSI, 0x100)
+        .xmm(1, text(b"ab").0, 0),
+    );
+    out
+}

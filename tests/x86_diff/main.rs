@@ -88,6 +88,7 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("ssse3", cases_v2::ssse3),
     ("sse41", cases_v2::sse41),
     ("sse41_fp", cases_v2::sse41_fp),
+    ("sse42_string", cases_v2::sse42_string),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -451,6 +452,11 @@ fn sse41_fp() {
     check_family("sse41_fp", cases_v2::sse41_fp());
 }
 
+#[test]
+fn sse42_string() {
+    check_family("sse42_string", cases_v2::sse42_string());
+}
+
 /// The frontend families whose every mnemonic must have a differential case. A family joins
 /// this list together with its case list; the test also prints the implemented mnemonics of
 /// other families that still lack cases.
@@ -479,6 +485,7 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("ssse3", xlate::frontend::x86_64::ssse3::lookup),
     ("sse41", xlate::frontend::x86_64::sse41_int::lookup),
     ("sse41_fp", xlate::frontend::x86_64::sse41_fp::lookup),
+    ("sse42_string", xlate::frontend::x86_64::sse42_string::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is

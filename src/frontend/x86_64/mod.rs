@@ -38,6 +38,7 @@ mod shift_helpers;
 pub mod sse3;
 pub mod sse41_fp;
 pub mod sse41_int;
+pub mod sse42_string;
 pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_int;
@@ -48,7 +49,7 @@ pub mod stack;
 pub mod state;
 pub mod string;
 pub mod system;
-mod vec_helper;
+pub mod vec_helper;
 pub mod x87;
 mod x87_helpers;
 
@@ -138,6 +139,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| ssse3::lookup(m))
         .or_else(|| sse41_int::lookup(m))
         .or_else(|| sse41_fp::lookup(m))
+        .or_else(|| sse42_string::lookup(m))
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))

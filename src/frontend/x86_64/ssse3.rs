@@ -1,8 +1,8 @@
 //! SSSE3, xmm forms: pabsb/w/d are IR lane ops (`MinU(x, 0 - x)` on each half: the
 //! unsigned minimum of a lane and its negation is its absolute value, 0x80.. for MIN as
 //! the SDM defines); pshufb, phadd/phsub (w, d, sw), pmaddubsw, pmulhrsw, psign (b, w, d)
-//! and palignr go to the byte-vector helper ([`super::vec_helper`]). The MMX forms are not
-//! implemented (SIGILL).
+//! and palignr go to the byte-vector helper ([`super::vec_helper`]). The MMX forms are in
+//! `mmx`.
 
 use super::sse_int::dst_xmm;
 use super::sse_move::V128;

@@ -83,6 +83,13 @@ pub extern "C" fn vec_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel: u6
     0
 }
 
+/// `op(a, b, imm)` on 8-byte (mm) operands for `sel = op | imm << 8`.
+pub extern "C" fn vec_mmx_helper(_: *mut u8, a: u64, b: u64, sel: u64, _: u64) -> u64 {
+    let Some(&op) = ALL.get((sel & 0xff) as usize) else { return 0 };
+    let r = eval(op, &a.to_le_bytes(), &b.to_le_bytes(), (sel >> 8) as u8);
+    u64::from_le_bytes(r[..8].try_into().expect("8 bytes"))
+}
+
 /// Lane `i` of `bytes`-byte lanes, little-endian, zero-extended.
 fn get(v: &[u8], bytes: usize, i: usize) -> u64 {
     (0..bytes).fold(0u64, |acc, k| acc | (v[i * bytes + k] as u64) << (8 * k))
