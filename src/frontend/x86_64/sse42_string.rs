@@ -33,9 +33,9 @@ fn pcmpstr(ctx: &mut Ctx, insn: &Instruction, explicit: bool, mask: bool) -> Res
     let b = ctx.sse_read128(insn, 1, true)?;
     let imm = insn.immediate(2) & 0xff;
     // REX.W makes the explicit lengths RAX and RDX instead of EAX and EDX.
-    let wide = matches!(insn.mnemonic(), Mnemonic::Pcmpestri64 | Mnemonic::Pcmpestrm64) as u64;
-    let sel =
-        imm | if explicit { EXPLICIT } else { 0 } | if mask { MASK_OUT } else { 0 } | wide * WIDE_LENGTHS;
+    let wide = matches!(insn.mnemonic(), Mnemonic::Pcmpestri64 | Mnemonic::Pcmpestrm64);
+    let flag = |on: bool, bit: u64| if on { bit } else { 0 };
+    let sel = imm | flag(explicit, EXPLICIT) | flag(mask, MASK_OUT) | flag(wide, WIDE_LENGTHS);
     let (a, sel) = (ctx.constant(a as u64), ctx.constant(sel));
     let r = ctx.call(PCMPSTR_HELPER, &[a, b.lo, b.hi, sel]);
     if !mask {
