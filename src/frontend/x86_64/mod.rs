@@ -282,11 +282,15 @@ pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 
-/// Leaf 1 ECX: MOVBE (`mov`), POPCNT (`bits`), RDRAND (`rdrand`). (CX16, cmpxchg16b in
-/// `atomic`, is added by the cpuid handler.) SSE3 and later are not implemented, so neither is
-/// SSE4.2 reported, although its crc32 is implemented (`crc32`): software checks the SSE4.2
-/// bit before using crc32.
-pub const CPUID_1_ECX: u32 = 1 << 22 // MOVBE
+/// Leaf 1 ECX: SSE3 (`sse3`, fisttp in `x87`), SSSE3 (`ssse3`, mm forms in `mmx`), SSE4.1
+/// (`sse41_int`, `sse41_fp`), SSE4.2 (`sse42_string`, pcmpgtq in `sse41_int`, crc32 in
+/// `crc32`), MOVBE (`mov`), POPCNT (`bits`), RDRAND (`rdrand`): with CX16 (cmpxchg16b in
+/// `atomic`, added by the cpuid handler) and LAHF_LM, x86-64-v2. Not MONITOR, AVX, OSXSAVE.
+pub const CPUID_1_ECX: u32 = 1 // SSE3
+    | 1 << 9 // SSSE3
+    | 1 << 19 // SSE4.1
+    | 1 << 20 // SSE4.2
+    | 1 << 22 // MOVBE
     | 1 << 23 // POPCNT
     | 1 << 30; // RDRAND
 
