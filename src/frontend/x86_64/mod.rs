@@ -6,9 +6,10 @@
 //!   immediates, memory addressing with RIP-relative and FS/GS).
 //! - [`flags`]: flag rules shared by all families, and condition codes.
 //! - family files (`alu`, `shift`, `muldiv`, `bits`, `bmi`, `crc32`, `rdrand`, `control`,
-//!   `stack`, `mov`, `x87`, and the SSE, string, atomic, system and `fxsr` families): each exposes `lookup(Mnemonic) ->
-//!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
-//!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
+//!   `stack`, `mov`, `x87`, the SSE families, x86-64-v2's `sse3`, `ssse3`, `sse41_int`,
+//!   `sse41_fp`, `sse42_string`, and string, atomic, system and `fxsr`): each exposes
+//!   `lookup(Mnemonic) -> Option<Handler>`; [`lookup`] asks them in turn. Rare instructions
+//!   call Rust helpers (`shift_helpers`, `div_helpers`, `x87_helpers`, `vec_helper`).
 //! - [`mmx`]: instructions with an MMX register operand, and emms, dispatched by operand
 //!   before the mnemonic table (their mnemonics are the SSE integer family's).
 //! - [`nop_space`]: the reserved-NOP space (0F 0D, 0F 18-1F), dispatched by opcode before the
