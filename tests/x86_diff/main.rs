@@ -10,9 +10,9 @@
 //! Native results are recorded in tests/data/x86_diff/<family>.txt (see [`record`]). On an
 //! x86-64 host the test also checks that the recording is what native execution gives
 //! (`XLATE_BLESS=1` rewrites it); on other hosts, which cannot run x86 code, the recording is
-//! the oracle. A case whose CPU feature (BMI1, BMI2, ADX, MOVBE, LZCNT, POPCNT, crc32's
-//! SSE4.2, ...) the x86-64 host lacks is not run natively: its recording is the oracle there
-//! too, and a note names it ([`native::missing_feature`]).
+//! the oracle. A case whose CPU feature (BMI1, BMI2, ADX, MOVBE, LZCNT, POPCNT, SSE3, SSSE3,
+//! SSE4.1, SSE4.2, ...) the x86-64 host lacks is not run natively: its recording is the
+//! oracle there too, and a note names it ([`native::missing_feature`]).
 //!
 //! Cases come from the per-family lists (`cases_*.rs`): hand-written ones for every form, and
 //! generated ones from a fixed seed (`XLATE_DIFF_CASES=N` asks for N per generator instead
