@@ -75,6 +75,16 @@ pub fn cases() -> Vec<Case> {
             &[b(Instruction::with3(Pshufw_mm_mmm64_imm8, MM0, m(B), sel))],
         ));
     }
+    for imm in [0u32, 1, 3, 7, 8, 9, 15, 16, 255] {
+        out.extend(program(
+            &format!("palignr/reg/{imm}"),
+            &[b(Instruction::with3(Palignr_mm_mmm64_imm8, MM0, MM1, imm))],
+        ));
+        out.extend(program(
+            &format!("palignr/mem/{imm}"),
+            &[b(Instruction::with3(Palignr_mm_mmm64_imm8, MM0, m(B), imm))],
+        ));
+    }
     for lane in 0..5u32 {
         out.extend(program(
             &format!("pextrw/{lane}"),

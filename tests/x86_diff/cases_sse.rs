@@ -6,13 +6,13 @@
 use crate::case::{generate, mem, Case, Rng, SCRATCH_BASE};
 use iced_x86::{Code, Instruction, Register};
 
-const RSI: usize = 6;
+pub(crate) const RSI: usize = 6;
 /// The memory operand every form uses: 16-aligned, since rsi is.
 const DISP: i64 = 0x20;
 
 /// What kind of values the registers and memory of a case hold.
 #[derive(Clone, Copy, PartialEq)]
-enum Val {
+pub(crate) enum Val {
     Int,
     F32,
     F64,
@@ -28,7 +28,7 @@ fn xmm_value(rng: &mut Rng, v: Val) -> [u64; 2] {
 
 /// `n` generated cases of `insn`: random state, xmm1/xmm2 and the memory operand filled with
 /// values of kind `v`; for float kinds a random rounding mode and sometimes DAZ/FTZ.
-fn gen(prefix: String, insn: Instruction, v: Val, n: usize) -> Vec<Case> {
+pub(crate) fn gen(prefix: String, insn: Instruction, v: Val, n: usize) -> Vec<Case> {
     generate(&prefix, n, |rng| {
         let mut c = Case::insns("", &[insn]).random_state(rng, &[RSI]);
         for x in [1, 2] {
@@ -56,27 +56,27 @@ fn gen(prefix: String, insn: Instruction, v: Val, n: usize) -> Vec<Case> {
     })
 }
 
-fn m() -> iced_x86::MemoryOperand {
+pub(crate) fn m() -> iced_x86::MemoryOperand {
     mem(Register::RSI, DISP)
 }
 
-fn x(n: usize) -> Register {
+pub(crate) fn x(n: usize) -> Register {
     crate::case::xmm(n)
 }
 
-fn b2(r: Result<Instruction, iced_x86::IcedError>) -> Instruction {
+pub(crate) fn b2(r: Result<Instruction, iced_x86::IcedError>) -> Instruction {
     crate::case::built(r)
 }
 
 /// Register and memory cases of a `xmm, xmm/m` form.
-fn xx_xm(code: Code, v: Val, n: usize) -> Vec<Case> {
+pub(crate) fn xx_xm(code: Code, v: Val, n: usize) -> Vec<Case> {
     let mut out = gen(format!("{code:?}/reg"), b2(Instruction::with2(code, x(1), x(2))), v, n);
     out.extend(gen(format!("{code:?}/mem"), b2(Instruction::with2(code, x(1), m())), v, n));
     out
 }
 
 /// Register and memory cases of a `xmm, xmm/m, imm8` form, for each immediate.
-fn xx_xm_imm(code: Code, v: Val, n: usize, imms: &[u32]) -> Vec<Case> {
+pub(crate) fn xx_xm_imm(code: Code, v: Val, n: usize, imms: &[u32]) -> Vec<Case> {
     let mut out = Vec::new();
     for &imm in imms {
         out.extend(gen(format!("{code:?}/reg/{imm}"), b2(Instruction::with3(code, x(1), x(2), imm)), v, n));
@@ -86,7 +86,7 @@ fn xx_xm_imm(code: Code, v: Val, n: usize, imms: &[u32]) -> Vec<Case> {
 }
 
 /// Cases of a store form `m, xmm` (and `xmm, xmm` where the form allows a register).
-fn store(code: Code, v: Val, n: usize, reg_too: bool) -> Vec<Case> {
+pub(crate) fn store(code: Code, v: Val, n: usize, reg_too: bool) -> Vec<Case> {
     let mut out = gen(format!("{code:?}/mem"), b2(Instruction::with2(code, m(), x(1))), v, n);
     if reg_too {
         out.extend(gen(format!("{code:?}/reg"), b2(Instruction::with2(code, x(2), x(1))), v, n));
@@ -95,7 +95,7 @@ fn store(code: Code, v: Val, n: usize, reg_too: bool) -> Vec<Case> {
 }
 
 /// A misaligned 16-byte operand of a legacy SSE instruction faults (SIGSEGV).
-fn misaligned(code: Code, load: bool) -> Case {
+pub(crate) fn misaligned(code: Code, load: bool) -> Case {
     let mm = mem(Register::RSI, DISP + 4);
     let insn =
         if load { b2(Instruction::with2(code, x(1), mm)) } else { b2(Instruction::with2(code, mm, x(1))) };

@@ -10,9 +10,9 @@
 //! Native results are recorded in tests/data/x86_diff/<family>.txt (see [`record`]). On an
 //! x86-64 host the test also checks that the recording is what native execution gives
 //! (`XLATE_BLESS=1` rewrites it); on other hosts, which cannot run x86 code, the recording is
-//! the oracle. A case whose CPU feature (BMI1, BMI2, ADX, MOVBE, LZCNT, POPCNT, crc32's
-//! SSE4.2, ...) the x86-64 host lacks is not run natively: its recording is the oracle there
-//! too, and a note names it ([`native::missing_feature`]).
+//! the oracle. A case whose CPU feature (BMI1, BMI2, ADX, MOVBE, LZCNT, POPCNT, SSE3, SSSE3,
+//! SSE4.1, SSE4.2, ...) the x86-64 host lacks is not run natively: its recording is the
+//! oracle there too, and a note names it ([`native::missing_feature`]).
 //!
 //! Cases come from the per-family lists (`cases_*.rs`): hand-written ones for every form, and
 //! generated ones from a fixed seed (`XLATE_DIFF_CASES=N` asks for N per generator instead
@@ -47,6 +47,7 @@ mod cases_nop;
 mod cases_sse;
 mod cases_string;
 mod cases_system;
+mod cases_v2;
 mod cases_x87;
 mod cases_x87_exact;
 mod int_forms;
@@ -83,6 +84,11 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("nop_space", cases_nop::cases),
     ("fxsr", cases_fxsr::cases),
     ("mmx", cases_mmx::cases),
+    ("sse3", cases_v2::sse3),
+    ("ssse3", cases_v2::ssse3),
+    ("sse41", cases_v2::sse41),
+    ("sse41_fp", cases_v2::sse41_fp),
+    ("sse42_string", cases_v2::sse42_string),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -426,6 +432,31 @@ fn mmx() {
     check_family("mmx", cases_mmx::cases());
 }
 
+#[test]
+fn sse3() {
+    check_family("sse3", cases_v2::sse3());
+}
+
+#[test]
+fn ssse3() {
+    check_family("ssse3", cases_v2::ssse3());
+}
+
+#[test]
+fn sse41() {
+    check_family("sse41", cases_v2::sse41());
+}
+
+#[test]
+fn sse41_fp() {
+    check_family("sse41_fp", cases_v2::sse41_fp());
+}
+
+#[test]
+fn sse42_string() {
+    check_family("sse42_string", cases_v2::sse42_string());
+}
+
 /// The frontend families whose every mnemonic must have a differential case. A family joins
 /// this list together with its case list; the test also prints the implemented mnemonics of
 /// other families that still lack cases.
@@ -450,6 +481,11 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("x87", xlate::frontend::x86_64::x87::lookup),
     ("fxsr", xlate::frontend::x86_64::fxsr::lookup),
     ("mmx", xlate::frontend::x86_64::mmx::lookup),
+    ("sse3", xlate::frontend::x86_64::sse3::lookup),
+    ("ssse3", xlate::frontend::x86_64::ssse3::lookup),
+    ("sse41", xlate::frontend::x86_64::sse41_int::lookup),
+    ("sse41_fp", xlate::frontend::x86_64::sse41_fp::lookup),
+    ("sse42_string", xlate::frontend::x86_64::sse42_string::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is

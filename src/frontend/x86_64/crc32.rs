@@ -1,4 +1,4 @@
-//! crc32 (SSE4.2, the only SSE4.2 instruction implemented): accumulate CRC-32C (Castagnoli,
+//! crc32 (SSE4.2; the string compares are `sse42_string`, pcmpgtq is in `sse41_int`): accumulate CRC-32C (Castagnoli,
 //! polynomial 0x1EDC6F41, bit-reflected as the SDM's BIT_REFLECT steps describe, no initial or
 //! final inversion) over an 8/16/32/64-bit source into the low 32 bits of the destination.
 //! The 64-bit destination form zeroes bits 63:32. No flags.

@@ -1,5 +1,6 @@
-//! MMX: the 64-bit integer SIMD instructions on mm0-mm7 (the MMX instruction set, and the SSE
-//! and SSE2 additions with MMX operands: pavg, pmin/pmax, psadbw, pmulhuw, pshufw, pextrw,
+//! MMX: the 64-bit integer SIMD instructions on mm0-mm7 (the MMX instruction set, and the SSE,
+//! SSE2 and SSSE3 additions with MMX operands (SSSE3: pabs as lane ops, the rest through
+//! [`vec_helper`] on 8 bytes): pavg, pmin/pmax, psadbw, pmulhuw, pshufw, pextrw,
 //! pinsrw, pmovmskb, movntq, pmuludq, paddq/psubq, movq2dq/movdq2q, and the conversions
 //! cvtpi2ps/cvtpi2pd/cvt(t)ps2pi/cvt(t)pd2pi, which `sse_convert` implements). Not maskmovq. glibc's dynamic loader
 //! refuses to start without MMX in CPUID (its x86-64 baseline ISA level), so xlate implements
@@ -20,6 +21,7 @@
 
 use super::sse_int::{self, IntOp};
 use super::state::off;
+use super::vec_helper::{self, VecOp};
 use super::{Ctx, Handler, Unsupported};
 use crate::ir::{BinOp, Helper, LaneOp, StateOffset, Temp, UnOp, Width};
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
@@ -87,6 +89,22 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Pmuludq => pmuludq,
         Mnemonic::Pmaddwd => h!(Pmaddwd),
         Mnemonic::Psadbw => h!(Psadbw),
+        Mnemonic::Pabsb => |c, i| pabs(c, i, Width::W8),
+        Mnemonic::Pabsw => |c, i| pabs(c, i, Width::W16),
+        Mnemonic::Pabsd => |c, i| pabs(c, i, Width::W32),
+        Mnemonic::Pshufb => |c, i| ssse3_op(c, i, VecOp::Pshufb),
+        Mnemonic::Phaddw => |c, i| ssse3_op(c, i, VecOp::Phaddw),
+        Mnemonic::Phaddd => |c, i| ssse3_op(c, i, VecOp::Phaddd),
+        Mnemonic::Phaddsw => |c, i| ssse3_op(c, i, VecOp::Phaddsw),
+        Mnemonic::Phsubw => |c, i| ssse3_op(c, i, VecOp::Phsubw),
+        Mnemonic::Phsubd => |c, i| ssse3_op(c, i, VecOp::Phsubd),
+        Mnemonic::Phsubsw => |c, i| ssse3_op(c, i, VecOp::Phsubsw),
+        Mnemonic::Pmaddubsw => |c, i| ssse3_op(c, i, VecOp::Pmaddubsw),
+        Mnemonic::Pmulhrsw => |c, i| ssse3_op(c, i, VecOp::Pmulhrsw),
+        Mnemonic::Psignb => |c, i| ssse3_op(c, i, VecOp::Psignb),
+        Mnemonic::Psignw => |c, i| ssse3_op(c, i, VecOp::Psignw),
+        Mnemonic::Psignd => |c, i| ssse3_op(c, i, VecOp::Psignd),
+        Mnemonic::Palignr => |c, i| ssse3_op(c, i, VecOp::Palignr),
         Mnemonic::Punpcklbw => |c, i| lane_op(c, i, LaneOp::ZipLo, Width::W8),
         Mnemonic::Punpcklwd => |c, i| lane_op(c, i, LaneOp::ZipLo, Width::W16),
         Mnemonic::Punpckldq => |c, i| lane_op(c, i, LaneOp::ZipLo, Width::W32),
@@ -263,6 +281,34 @@ fn helper_op(ctx: &mut Ctx, insn: &Instruction, op: IntOp) -> Result<(), Unsuppo
     let a = get(ctx, d);
     let sel = ctx.constant(op as u64);
     let r = ctx.call(LANES_HELPER, &[a, b, sel]);
+    set(ctx, d, r);
+    Ok(())
+}
+
+/// SSSE3's pabsb/w/d mm, mm/m64: `MinU(x, 0 - x)`, as the xmm forms.
+fn pabs(ctx: &mut Ctx, insn: &Instruction, lane: Width) -> Result<(), Unsupported> {
+    let d = mm_operand(insn, 0).ok_or(Unsupported)?;
+    let b = source(ctx, insn, 1)?;
+    enter(ctx);
+    let zero = ctx.constant(0);
+    let neg = ctx.lanes(LaneOp::Sub, lane, zero, b);
+    let r = ctx.lanes(LaneOp::MinU, lane, b, neg);
+    set(ctx, d, r);
+    Ok(())
+}
+
+const VEC_HELPER: Helper =
+    Helper { name: "mmx_vec", func: vec_helper::vec_mmx_helper, touches_memory: false };
+
+/// The other SSSE3 forms with mm operands: the byte-vector helper on 8 bytes.
+fn ssse3_op(ctx: &mut Ctx, insn: &Instruction, op: VecOp) -> Result<(), Unsupported> {
+    let d = mm_operand(insn, 0).ok_or(Unsupported)?;
+    let b = source(ctx, insn, 1)?;
+    enter(ctx);
+    let a = get(ctx, d);
+    let imm = if insn.op_count() > 2 { insn.immediate(2) & 0xff } else { 0 };
+    let sel = ctx.constant(op as u64 | imm << 8);
+    let r = ctx.call(VEC_HELPER, &[a, b, sel]);
     set(ctx, d, r);
     Ok(())
 }

@@ -6,9 +6,10 @@
 //!   immediates, memory addressing with RIP-relative and FS/GS).
 //! - [`flags`]: flag rules shared by all families, and condition codes.
 //! - family files (`alu`, `shift`, `muldiv`, `bits`, `bmi`, `crc32`, `rdrand`, `control`,
-//!   `stack`, `mov`, `x87`, and the SSE, string, atomic, system and `fxsr` families): each exposes `lookup(Mnemonic) ->
-//!   Option<Handler>`; [`lookup`] asks them in turn. Rare instructions call Rust helpers
-//!   (`shift_helpers`, `div_helpers`, `x87_helpers`).
+//!   `stack`, `mov`, `x87`, the SSE families, x86-64-v2's `sse3`, `ssse3`, `sse41_int`,
+//!   `sse41_fp`, `sse42_string`, and string, atomic, system and `fxsr`): each exposes
+//!   `lookup(Mnemonic) -> Option<Handler>`; [`lookup`] asks them in turn. Rare instructions
+//!   call Rust helpers (`shift_helpers`, `div_helpers`, `x87_helpers`, `vec_helper`).
 //! - [`mmx`]: instructions with an MMX register operand, and emms, dispatched by operand
 //!   before the mnemonic table (their mnemonics are the SSE integer family's).
 //! - [`nop_space`]: the reserved-NOP space (0F 0D, 0F 18-1F), dispatched by opcode before the
@@ -35,15 +36,21 @@ pub mod operand;
 pub mod rdrand;
 pub mod shift;
 mod shift_helpers;
+pub mod sse3;
+pub mod sse41_fp;
+pub mod sse41_int;
+pub mod sse42_string;
 pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_int;
 pub mod sse_move;
 pub mod sse_shuffle;
+pub mod ssse3;
 pub mod stack;
 pub mod state;
 pub mod string;
 pub mod system;
+pub mod vec_helper;
 pub mod x87;
 mod x87_helpers;
 
@@ -129,6 +136,11 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| sse_int::lookup(m))
         .or_else(|| sse_arith::lookup(m))
         .or_else(|| sse_convert::lookup(m))
+        .or_else(|| sse3::lookup(m))
+        .or_else(|| ssse3::lookup(m))
+        .or_else(|| sse41_int::lookup(m))
+        .or_else(|| sse41_fp::lookup(m))
+        .or_else(|| sse42_string::lookup(m))
         .or_else(|| string::lookup(m))
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
@@ -271,11 +283,15 @@ pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 
-/// Leaf 1 ECX: MOVBE (`mov`), POPCNT (`bits`), RDRAND (`rdrand`). (CX16, cmpxchg16b in
-/// `atomic`, is added by the cpuid handler.) SSE3 and later are not implemented, so neither is
-/// SSE4.2 reported, although its crc32 is implemented (`crc32`): software checks the SSE4.2
-/// bit before using crc32.
-pub const CPUID_1_ECX: u32 = 1 << 22 // MOVBE
+/// Leaf 1 ECX: SSE3 (`sse3`, fisttp in `x87`), SSSE3 (`ssse3`, mm forms in `mmx`), SSE4.1
+/// (`sse41_int`, `sse41_fp`), SSE4.2 (`sse42_string`, pcmpgtq in `sse41_int`, crc32 in
+/// `crc32`), MOVBE (`mov`), POPCNT (`bits`), RDRAND (`rdrand`): with CX16 (cmpxchg16b in
+/// `atomic`, added by the cpuid handler) and LAHF_LM, x86-64-v2. Not MONITOR, AVX, OSXSAVE.
+pub const CPUID_1_ECX: u32 = 1 // SSE3
+    | 1 << 9 // SSSE3
+    | 1 << 19 // SSE4.1
+    | 1 << 20 // SSE4.2
+    | 1 << 22 // MOVBE
     | 1 << 23 // POPCNT
     | 1 << 30; // RDRAND
 

@@ -125,7 +125,12 @@ fn bitwise(ctx: &mut Ctx, insn: &Instruction, op: BinOp, invert_dst: bool) -> Re
 }
 
 /// Every lane-wise form: one [`LaneOp`] per 64-bit half.
-fn lane_arith(ctx: &mut Ctx, insn: &Instruction, op: LaneOp, lane: Width) -> Result<(), Unsupported> {
+pub(super) fn lane_arith(
+    ctx: &mut Ctx,
+    insn: &Instruction,
+    op: LaneOp,
+    lane: Width,
+) -> Result<(), Unsupported> {
     let d = dst_xmm(insn)?;
     let s = ctx.sse_read128(insn, 1, false)?;
     let a = ctx.xmm_get(d);
@@ -179,16 +184,10 @@ fn movemask(ctx: &mut Ctx, insn: &Instruction, lane_bits: u32) -> Result<(), Uns
     ctx.write(dst, mask)
 }
 
-/// pextrw r32/r64, xmm, imm8: the selected word, zero-extended.
+/// pextrw r32/r64/m16, xmm, imm8: the selected word, zero-extended (the memory form is
+/// SSE4.1's).
 fn pextrw(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
-    let s = xmm_operand(insn, 1).ok_or(Unsupported)?;
-    let lane = (insn.immediate(2) & 7) as u32;
-    let v = ctx.load_state(StateOffset(off::xmm(s).0 + 2 * lane), Width::W16);
-    let dst = ctx.operand(insn, 0)?;
-    if dst.is_mem() {
-        return Err(Unsupported);
-    }
-    ctx.write(dst, v)
+    super::sse41_int::pextr(ctx, insn, Width::W16)
 }
 
 /// pinsrw xmm, r32/m16, imm8: replaces the selected word.

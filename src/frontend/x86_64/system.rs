@@ -191,7 +191,7 @@ const fn cache_leaf(kind: u32, level: u32, ways: u32, sets: u32, sharing: u32) -
 /// The cpuid result (eax, ebx, ecx, edx) for `leaf`/`subleaf`. Leaves above the maximum
 /// return zeros.
 pub fn cpuid(leaf: u32, subleaf: u32) -> [u32; 4] {
-    const BRAND: &[u8; 48] = b"xlate x86-64 (SSE2) translated CPU\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+    const BRAND: &[u8; 48] = b"xlate x86-64-v2 translated CPU\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
     let brand = |i: usize| -> [u32; 4] {
         let b = &BRAND[16 * i..16 * i + 16];
         [0, 1, 2, 3].map(|k| u32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]))
@@ -256,17 +256,13 @@ mod tests {
     use crate::frontend::{Frontend, SliceCode};
 
     #[test]
-    fn cpuid_reports_intel_with_sse2_and_no_avx() {
+    fn cpuid_reports_intel_with_x86_64_v2_and_no_avx() {
         let v = cpuid(0, 0);
         let vendor: Vec<u8> = [v[1], v[3], v[2]].iter().flat_map(|r| r.to_le_bytes()).collect();
         assert_eq!(&vendor, b"GenuineIntel");
         let l1 = cpuid(1, 0);
         assert_ne!(l1[3] & (1 << 26), 0, "SSE2");
-        assert_eq!(
-            l1[2] & (1 << 28 | 1 << 27 | 1 << 0 | 1 << 9 | 1 << 19 | 1 << 20),
-            0,
-            "no AVX/OSXSAVE/SSE3+"
-        );
+        assert_eq!(l1[2] & (1 << 28 | 1 << 27 | 1 << 3), 0, "no AVX/OSXSAVE/MONITOR");
         // Leaf 4: L1d is 32 KiB.
         let c = cpuid(4, 0);
         let size = ((c[1] >> 22) + 1) * ((c[1] >> 12 & 0x3ff) + 1) * ((c[1] & 0xfff) + 1) * (c[2] + 1);
@@ -274,17 +270,25 @@ mod tests {
         assert_eq!(cpuid(4, 4)[0] & 31, 0, "leaf 4 ends");
     }
 
-    /// The scalar extensions are reported exactly as implemented: MOVBE, POPCNT, CX16, RDRAND
-    /// (leaf 1 ECX), BMI1, BMI2, RDSEED, ADX (leaf 7 EBX), LZCNT (0x8000_0001 ECX); not SSE4.2
-    /// although crc32 works (the rest of SSE4.2 does not), nor anything of SSE3, SSSE3,
-    /// SSE4.1, AVX, AVX2.
+    /// The extensions are reported exactly as implemented: SSE3, SSSE3, SSE4.1, SSE4.2, MOVBE,
+    /// POPCNT, CX16, RDRAND (leaf 1 ECX), BMI1, BMI2, RDSEED, ADX (leaf 7 EBX), LZCNT
+    /// (0x8000_0001 ECX); not AVX, AVX2.
     #[test]
-    fn cpuid_reports_the_scalar_extensions_and_no_sse3_or_later() {
+    fn cpuid_reports_x86_64_v2_and_the_scalar_extensions_and_no_avx() {
         let ecx = cpuid(1, 0)[2];
-        for (bit, name) in [(22, "MOVBE"), (23, "POPCNT"), (13, "CX16"), (30, "RDRAND")] {
+        for (bit, name) in [
+            (0, "SSE3"),
+            (9, "SSSE3"),
+            (19, "SSE4.1"),
+            (20, "SSE4.2"),
+            (22, "MOVBE"),
+            (23, "POPCNT"),
+            (13, "CX16"),
+            (30, "RDRAND"),
+        ] {
             assert_ne!(ecx & 1 << bit, 0, "{name}");
         }
-        for (bit, name) in [(0, "SSE3"), (9, "SSSE3"), (19, "SSE4.1"), (20, "SSE4.2"), (28, "AVX")] {
+        for (bit, name) in [(3, "MONITOR"), (12, "FMA"), (28, "AVX")] {
             assert_eq!(ecx & 1 << bit, 0, "{name}");
         }
         let ebx = cpuid(7, 0)[1];
