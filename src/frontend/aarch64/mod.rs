@@ -17,6 +17,7 @@ pub mod loadstore;
 pub mod simd;
 pub mod simd_helpers;
 pub mod simd_ir;
+pub mod simd_sat;
 pub mod state;
 pub mod system;
 
