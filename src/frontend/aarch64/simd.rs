@@ -8,7 +8,9 @@
 //!
 //! The forms hot loops use are lowered to inline IR by [`super::simd_ir`]; every other row
 //! lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`], which passes the
-//! saturating, doubling, dot-product and polynomial families to [`super::simd_sat`]) with the
+//! saturating, doubling, dot-product and polynomial families to [`super::simd_sat`], and
+//! FRINT*, FCVT*, the fixed-point conversions, FACGE/FACGT, FRECPS and FMULX to
+//! [`super::simd_fp`]) with the
 //! instruction word; the helper works on the vector registers in the guest state. The
 //! translator first runs the same function on a scratch state, so an encoding the helper does
 //! not implement becomes a SIGILL trap at translation time, never a silent no-op.
