@@ -475,6 +475,22 @@ const HAND: &[&str] = &[
     "mov x9, #0x800000; msr fpcr, x9; fadd d0, d1, d2; fsub s3, s1, s2; fmul d4, d1, d2; fdiv s5, s1, s2; fsqrt d6, d1; fcvt s7, d1; fnmul d8, d1, d2; fdiv d9, d1, d2; msr fpcr, xzr",
     "mov x9, #0xc00000; msr fpcr, x9; fadd d0, d1, d2; fsub s3, s1, s2; fmul d4, d1, d2; fdiv s5, s1, s2; fsqrt d6, d1; fcvt s7, d1; fnmul d8, d1, d2; fdiv d9, d1, d2; msr fpcr, xzr",
     // --- AdvSIMD
+    // --- Cryptographic AES and SHA (crypto.rs)
+    "aese v0.16b, v1.16b",
+    "aesd v0.16b, v1.16b",
+    "aesmc v0.16b, v1.16b",
+    "aesimc v0.16b, v1.16b",
+    "aese v0.16b, v1.16b; aesmc v0.16b, v0.16b; aesd v2.16b, v1.16b; aesimc v2.16b, v2.16b",
+    "sha1c q0, s1, v2.4s",
+    "sha1p q0, s1, v2.4s",
+    "sha1m q0, s1, v2.4s",
+    "sha1h s0, s1",
+    "sha1su0 v0.4s, v1.4s, v2.4s",
+    "sha1su1 v0.4s, v1.4s",
+    "sha256h q0, q1, v2.4s",
+    "sha256h2 q0, q1, v2.4s",
+    "sha256su0 v0.4s, v1.4s",
+    "sha256su1 v0.4s, v1.4s, v2.4s",
     // --- AdvSIMD FP forms of simd_fp.rs
     "frintn v0.4s, v1.4s",
     "frintm v0.2d, v1.2d",
@@ -1120,6 +1136,9 @@ const GENERATED_ROWS: &[&str] = &[
     "SIMD_s3ext",
     "SIMD_s3diff",
     "SIMD_selem",
+    "Crypto_AES",
+    "Crypto_SHA3",
+    "Crypto_SHA2",
     "LDST_multi",
     "LDST_single",
 ];

@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod branch;
+pub mod crypto;
 pub mod decode;
 pub mod dp_imm;
 pub mod dp_reg;

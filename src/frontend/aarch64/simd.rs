@@ -4,7 +4,8 @@
 //! ORR, BIC, FMOV), shift by immediate, vector-by-element multiplies, three-register
 //! extension (SQRDMLAH, SDOT, ...), and the scalar forms of three same, three different,
 //! three-register extension, two-register miscellaneous, pairwise, DUP, shift by immediate
-//! and by element. `tests/a64_coverage.rs` checks these classes against what qemu allocates.
+//! and by element; and the cryptographic AES and SHA1/SHA256 classes ([`super::crypto`]).
+//! `tests/a64_coverage.rs` checks these classes against what qemu allocates.
 //!
 //! The forms hot loops use are lowered to inline IR by [`super::simd_ir`]; every other row
 //! lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`], which passes the
@@ -75,6 +76,9 @@ pub const ROWS: &[Row] = &[
         "01011110000 iiiii 0 0000 1 nnnnn ddddd",
         simd
     ),
+    row!(Crypto_AES, "Cryptographic AES", "01001110 ss 10100 ooooo 10 nnnnn ddddd", simd),
+    row!(Crypto_SHA3, "Cryptographic three-register SHA", "01011110 ss 0 mmmmm 0 ooo 00 nnnnn ddddd", simd),
+    row!(Crypto_SHA2, "Cryptographic two-register SHA", "01011110 ss 10100 ooooo 10 nnnnn ddddd", simd),
     row!(SIMD_sshift, "AdvSIMD scalar shift by immediate", "01U111110 hhhh bbb ooooo 1 nnnnn ddddd", simd),
 ];
 

@@ -76,7 +76,7 @@ pub(super) fn ty_of(sz: bool) -> Ty {
 /// Executes the AdvSIMD instruction `w` on `st`. Returns false (having changed nothing) for
 /// an encoding that is not implemented or is unallocated.
 pub fn exec(st: &mut A64State, w: u32) -> bool {
-    if super::simd_sat::exec(st, w) || super::simd_fp::exec(st, w) {
+    if super::simd_sat::exec(st, w) || super::simd_fp::exec(st, w) || super::crypto::exec(st, w) {
         return true;
     }
     let op0 = bits(w, 24, 5);
