@@ -3,6 +3,10 @@
 //! (optionally followed by a tab and anything, e.g. objdump's mnemonic). Prints each word the
 //! frontend does not translate, with the rest of its line, so that
 //! `objdump -d prog | ...` tells which forms a real program needs.
+//!
+//! `a64_classes_match_qemu` checks every encoding of the AdvSIMD and crypto classes
+//! against what qemu-aarch64-static `-cpu neoverse-n1` allocates (recorded in
+//! `tests/data/a64_classes/`; `XLATE_BLESS=1` re-probes in a few seconds).
 
 use xlate::frontend::aarch64::A64Frontend;
 use xlate::frontend::{Frontend, SliceCode};
