@@ -3,6 +3,10 @@
 //! (optionally followed by a tab and anything, e.g. objdump's mnemonic). Prints each word the
 //! frontend does not translate, with the rest of its line, so that
 //! `objdump -d prog | ...` tells which forms a real program needs.
+//!
+//! `a64_classes_match_qemu` checks every encoding of the AdvSIMD and crypto classes
+//! against what qemu-aarch64-static `-cpu neoverse-n1` allocates (recorded in
+//! `tests/data/a64_classes/`; `XLATE_BLESS=1` re-probes in a few seconds).
 
 use xlate::frontend::aarch64::A64Frontend;
 use xlate::frontend::{Frontend, SliceCode};
@@ -32,4 +36,247 @@ fn a64_words_from_file() {
         }
     }
     println!("{missing} of {total} words not translated");
+}
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The AdvSIMD and cryptographic encoding classes of the Arm ARM (C4.1.96, "Data Processing
+/// -- Scalar Floating-Point and Advanced SIMD"), by name and bit pattern (bit 31 first):
+/// `0`/`1` fixed, `x` enumerated (Q, U, size, opcode and every other field that selects the
+/// operation or its arrangement), `d`/`n`/`m`/`a` the registers (fixed to v0, v1, v2, v3),
+/// `z` an immediate that only changes the operand (fixed to zero).
+const CLASSES: &[(&str, &str)] = &[
+    ("Crypto AES", "01001110 xx 10100 xxxxx 10 nnnnn ddddd"),
+    ("Crypto three-register SHA", "01011110 xx 0 mmmmm 0 xxx 00 nnnnn ddddd"),
+    ("Crypto two-register SHA", "01011110 xx 10100 xxxxx 10 nnnnn ddddd"),
+    ("AdvSIMD scalar copy", "01x11110000 xxxxx 0 xxxx 1 nnnnn ddddd"),
+    ("AdvSIMD scalar three same FP16", "01x11110 x10 mmmmm 00 xxx 1 nnnnn ddddd"),
+    ("AdvSIMD scalar two-register miscellaneous FP16", "01x11110 x1111 00 xxxxx 10 nnnnn ddddd"),
+    ("AdvSIMD scalar three same extra", "01x11110 xx 0 mmmmm 1 xxxx 1 nnnnn ddddd"),
+    ("AdvSIMD scalar two-register miscellaneous", "01x11110 xx 10000 xxxxx 10 nnnnn ddddd"),
+    ("AdvSIMD scalar pairwise", "01x11110 xx 11000 xxxxx 10 nnnnn ddddd"),
+    ("AdvSIMD scalar three different", "01x11110 xx 1 mmmmm xxxx 00 nnnnn ddddd"),
+    ("AdvSIMD scalar three same", "01x11110 xx 1 mmmmm xxxxx 1 nnnnn ddddd"),
+    ("AdvSIMD scalar shift by immediate", "01x111110 xxxx zzz xxxxx 1 nnnnn ddddd"),
+    ("AdvSIMD scalar x indexed element", "01x11111 xx x x mmmm xxxx x 0 nnnnn ddddd"),
+    ("AdvSIMD table lookup", "0x001110 xx 0 mmmmm 0 xx x 00 nnnnn ddddd"),
+    ("AdvSIMD permute", "0x001110 xx 0 mmmmm 0 xxx 10 nnnnn ddddd"),
+    ("AdvSIMD extract", "0x101110 xx 0 mmmmm 0 xxxx 0 nnnnn ddddd"),
+    ("AdvSIMD copy", "0xx01110000 xxxxx 0 xxxx 1 nnnnn ddddd"),
+    ("AdvSIMD three same (FP16)", "0xx01110 x10 mmmmm 00 xxx 1 nnnnn ddddd"),
+    ("AdvSIMD two-register miscellaneous (FP16)", "0xx01110 x1111 00 xxxxx 10 nnnnn ddddd"),
+    ("AdvSIMD three-register extension", "0xx01110 xx 0 mmmmm 1 xxxx 1 nnnnn ddddd"),
+    ("AdvSIMD two-register miscellaneous", "0xx01110 xx 10000 xxxxx 10 nnnnn ddddd"),
+    ("AdvSIMD across lanes", "0xx01110 xx 11000 xxxxx 10 nnnnn ddddd"),
+    ("AdvSIMD three different", "0xx01110 xx 1 mmmmm xxxx 00 nnnnn ddddd"),
+    ("AdvSIMD three same", "0xx01110 xx 1 mmmmm xxxxx 1 nnnnn ddddd"),
+    ("AdvSIMD modified immediate", "0xx0111100000 zzz xxxx x 1 zzzzz ddddd"),
+    ("AdvSIMD shift by immediate", "0xx011110 xxxx zzz xxxxx 1 nnnnn ddddd"),
+    ("AdvSIMD vector x indexed element", "0xx01111 xx x x mmmm xxxx x 0 nnnnn ddddd"),
+    ("Crypto three-register, imm2", "11001110010 mmmmm 10 xx xx nnnnn ddddd"),
+    ("Crypto three-register SHA512", "11001110011 mmmmm 1 x 00 xx nnnnn ddddd"),
+    ("Crypto four-register", "110011100 xx mmmmm 0 aaaaa nnnnn ddddd"),
+    ("Crypto XAR", "11001110100 mmmmm zzzzzz nnnnn ddddd"),
+    ("Crypto two-register SHA512", "11001110110000001000 xx nnnnn ddddd"),
+];
+
+/// Every word of a class pattern, in enumeration order.
+fn class_words(pattern: &str) -> Vec<u32> {
+    let p: Vec<u8> = pattern.bytes().filter(|c| *c != b' ').collect();
+    assert_eq!(p.len(), 32, "pattern {pattern}");
+    let (mut base, mut free) = (0u32, vec![]);
+    // Registers: the k-th bit (from the low end) of each register letter gets that bit of its
+    // register number.
+    let mut seen: BTreeMap<u8, u32> = BTreeMap::new();
+    for (i, c) in p.iter().enumerate().rev() {
+        let bit = 31 - i as u32;
+        match c {
+            b'1' => base |= 1 << bit,
+            b'x' => free.push(bit),
+            b'd' | b'n' | b'm' | b'a' => {
+                let reg = match c {
+                    b'd' => 0,
+                    b'n' => 1,
+                    b'm' => 2,
+                    _ => 3,
+                };
+                let k = seen.entry(*c).or_insert(0);
+                base |= ((reg >> *k) & 1) << bit;
+                *k += 1;
+            }
+            _ => {}
+        }
+    }
+    let shift_class = pattern.contains("xxxx zzz");
+    (0..1u32 << free.len())
+        .map(|v| free.iter().enumerate().fold(base, |w, (i, b)| w | ((v >> i) & 1) << b))
+        // immh = 0 is the modified-immediate class, not a shift.
+        .filter(|w| !shift_class || (w >> 19) & 0xf != 0)
+        .collect()
+}
+
+fn classes_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/a64_classes")
+}
+
+fn enumeration_hash() -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for (name, pattern) in CLASSES {
+        for b in name.bytes().chain(pattern.bytes()) {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Whether the A64 frontend translates `w` as one instruction (no execution).
+fn implemented(w: u32) -> bool {
+    let bytes = w.to_le_bytes();
+    let code = SliceCode { base: GuestAddr(0x1000), bytes: &bytes };
+    let block = A64Frontend::new().translate(&code, GuestAddr(0x1000));
+    block.guest_insns == 1 && !matches!(block.exit, Exit::Trap { kind: TrapKind::IllegalInstruction, .. })
+}
+
+/// Runs the probe under `qemu-aarch64-static -cpu neoverse-n1`: the allocated words of each
+/// class, with objdump's text for them.
+fn probe_qemu() -> Vec<(String, u32, String)> {
+    let dir = std::env::temp_dir().join(format!("xlate-a64classes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("probe");
+    let out = Command::new("aarch64-linux-gnu-gcc")
+        .args(["-O1", "-static", "-o"])
+        .arg(&exe)
+        .arg(classes_dir().join("probe.c"))
+        .output()
+        .expect("aarch64-linux-gnu-gcc");
+    assert!(out.status.success(), "building the probe failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let all: Vec<(&str, u32)> =
+        CLASSES.iter().flat_map(|(name, p)| class_words(p).into_iter().map(move |w| (*name, w))).collect();
+    let bin = dir.join("words.bin");
+    std::fs::write(&bin, all.iter().flat_map(|(_, w)| w.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+    let run = Command::new("qemu-aarch64-static")
+        .args(["-cpu", "neoverse-n1"])
+        .arg(&exe)
+        .arg(&bin)
+        .output()
+        .expect("qemu-aarch64-static");
+    assert!(run.status.success(), "probe failed under qemu: {:?}", run.status);
+    assert_eq!(run.stdout.len(), all.len(), "probe output length");
+    let allocated: Vec<(&str, u32)> =
+        all.iter().zip(&run.stdout).filter(|(_, r)| **r == b'1').map(|(c, _)| *c).collect();
+    let abin = dir.join("allocated.bin");
+    std::fs::write(&abin, allocated.iter().flat_map(|(_, w)| w.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+    let dis = Command::new("aarch64-linux-gnu-objdump")
+        .args(["-D", "-b", "binary", "-maarch64"])
+        .arg(&abin)
+        .output()
+        .expect("aarch64-linux-gnu-objdump");
+    let text = String::from_utf8_lossy(&dis.stdout);
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() >= 3 && f[0].trim_end().ends_with(':') {
+            if let Ok(w) = u32::from_str_radix(f[1].trim(), 16) {
+                names.insert(w, f[2..].join(" ").trim().to_string());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    allocated
+        .into_iter()
+        .map(|(c, w)| (c.to_string(), w, names.get(&w).cloned().unwrap_or_default()))
+        .collect()
+}
+
+/// Every encoding that qemu (`-cpu neoverse-n1`, the CPU xlate presents) allocates in the
+/// AdvSIMD and crypto classes is translated by the frontend, except those listed in
+/// `pending.txt` (which must really be missing), and no encoding qemu rejects is accepted.
+/// `XLATE_BLESS=1` re-probes qemu (`qemu.ref`) and rewrites `pending.txt` from the frontend.
+#[test]
+fn a64_classes_match_qemu() {
+    let dir = classes_dir();
+    let ref_path = dir.join("qemu.ref");
+    let pending_path = dir.join("pending.txt");
+    let hash = enumeration_hash();
+    let bless = std::env::var_os("XLATE_BLESS").is_some_and(|v| v != "0");
+    if bless {
+        let tools = [
+            ("qemu-aarch64-static", "qemu-user-static"),
+            ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+            ("aarch64-linux-gnu-objdump", "binutils-aarch64-linux-gnu"),
+        ];
+        if tools.iter().any(|(t, p)| support::tool("a64_classes_match_qemu", t, p).is_none()) {
+            return;
+        }
+        let mut s = format!(
+            "# Allocated encodings of the AdvSIMD and crypto classes under qemu-aarch64-static -cpu neoverse-n1; enumeration hash {hash:016x}\n"
+        );
+        for (c, w, text) in probe_qemu() {
+            let _ = writeln!(s, "{c}\t{w:08x}\t{text}");
+        }
+        std::fs::write(&ref_path, s).unwrap();
+    }
+    let text = std::fs::read_to_string(&ref_path).expect("qemu.ref");
+    let mut lines = text.lines();
+    assert!(
+        lines.next().unwrap_or("").ends_with(&format!("{hash:016x}")),
+        "{}: the class list changed; rerun with XLATE_BLESS=1",
+        ref_path.display()
+    );
+    let allocated: Vec<(&str, u32, &str)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(3, '\t').collect();
+            (f[0], u32::from_str_radix(f[1], 16).unwrap(), f.get(2).copied().unwrap_or(""))
+        })
+        .collect();
+    if bless {
+        let mut s = String::from(
+            "# Encodings qemu allocates (qemu.ref) that the A64 frontend does not translate yet\n",
+        );
+        for (c, w, t) in &allocated {
+            if !implemented(*w) {
+                let _ = writeln!(s, "{w:08x}\t{c}\t{t}");
+            }
+        }
+        std::fs::write(&pending_path, s).unwrap();
+    }
+    let pending: HashSet<u32> = std::fs::read_to_string(&pending_path)
+        .expect("pending.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| u32::from_str_radix(l.split('\t').next().unwrap(), 16).unwrap())
+        .collect();
+    let alloc_set: HashSet<u32> = allocated.iter().map(|a| a.1).collect();
+    let mut problems = vec![];
+    let mut table = String::new();
+    for (name, pattern) in CLASSES {
+        let words = class_words(pattern);
+        let (mut n_alloc, mut n_impl) = (0, 0);
+        for w in &words {
+            let ok = implemented(*w);
+            if alloc_set.contains(w) {
+                n_alloc += 1;
+                n_impl += ok as usize;
+                if !ok && !pending.contains(w) {
+                    problems.push(format!("{w:08x} ({name}) is allocated but not translated"));
+                }
+                if ok && pending.contains(w) {
+                    problems.push(format!("{w:08x} ({name}) is translated now: remove it from pending.txt"));
+                }
+            } else if ok {
+                problems.push(format!("{w:08x} ({name}) is unallocated on neoverse-n1 but translated"));
+            }
+        }
+        let _ =
+            writeln!(table, "{name:50} {:6} words {n_alloc:6} allocated {n_impl:6} translated", words.len());
+    }
+    use std::io::Write;
+    let _ = write!(std::io::stderr(), "{table}");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }

@@ -1,11 +1,17 @@
 //! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the vector
 //! part): three same, three different, two-register miscellaneous, across lanes, copy (DUP,
 //! INS, UMOV, SMOV), permute (ZIP/UZP/TRN), EXT, TBL/TBX, modified immediate (MOVI, MVNI,
-//! ORR, BIC, FMOV), shift by immediate, vector-by-element multiplies, and the scalar forms
-//! of three same, two-register miscellaneous, pairwise, DUP and shift by immediate.
+//! ORR, BIC, FMOV), shift by immediate, vector-by-element multiplies, three-register
+//! extension (SQRDMLAH, SDOT, ...), and the scalar forms of three same, three different,
+//! three-register extension, two-register miscellaneous, pairwise, DUP, shift by immediate
+//! and by element; and the cryptographic AES and SHA1/SHA256 classes ([`super::crypto`]).
+//! `tests/a64_coverage.rs` checks these classes against what qemu allocates.
 //!
 //! The forms hot loops use are lowered to inline IR by [`super::simd_ir`]; every other row
-//! lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`]) with the
+//! lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`], which passes the
+//! saturating, doubling, dot-product and polynomial families to [`super::simd_sat`], and
+//! FRINT*, FCVT*, the fixed-point conversions, FACGE/FACGT, FRECPS and FMULX to
+//! [`super::simd_fp`]) with the
 //! instruction word; the helper works on the vector registers in the guest state. The
 //! translator first runs the same function on a scratch state, so an encoding the helper does
 //! not implement becomes a SIGILL trap at translation time, never a silent no-op.
@@ -17,6 +23,12 @@ use crate::ir::Helper;
 
 pub const ROWS: &[Row] = &[
     row!(SIMD_3same, "AdvSIMD three same", "0QU01110 ss 1 mmmmm ooooo 1 nnnnn ddddd", simd),
+    row!(
+        SIMD_3ext,
+        "AdvSIMD three-register extension (SQRDMLAH, SQRDMLSH, SDOT, UDOT)",
+        "0QU01110 ss 0 mmmmm 1 oooo 1 nnnnn ddddd",
+        simd
+    ),
     row!(SIMD_3diff, "AdvSIMD three different", "0QU01110 ss 1 mmmmm oooo 00 nnnnn ddddd", simd),
     row!(SIMD_2misc, "AdvSIMD two-register miscellaneous", "0QU01110 ss 10000 ooooo 10 nnnnn ddddd", simd),
     row!(SIMD_across, "AdvSIMD across lanes", "0QU01110 ss 11000 ooooo 10 nnnnn ddddd", simd),
@@ -33,6 +45,19 @@ pub const ROWS: &[Row] = &[
     row!(SIMD_shift, "AdvSIMD shift by immediate", "0QU011110 hhhh bbb ooooo 1 nnnnn ddddd", simd),
     row!(SIMD_elem, "AdvSIMD vector x indexed element", "0QU01111 ss L M mmmm oooo H 0 nnnnn ddddd", simd),
     row!(SIMD_s3same, "AdvSIMD scalar three same", "01U11110 ss 1 mmmmm ooooo 1 nnnnn ddddd", simd),
+    row!(
+        SIMD_s3ext,
+        "AdvSIMD scalar three-register extension (SQRDMLAH, SQRDMLSH)",
+        "01U11110 ss 0 mmmmm 1 oooo 1 nnnnn ddddd",
+        simd
+    ),
+    row!(
+        SIMD_s3diff,
+        "AdvSIMD scalar three different (SQDMLAL, SQDMLSL, SQDMULL)",
+        "01U11110 ss 1 mmmmm oooo 00 nnnnn ddddd",
+        simd
+    ),
+    row!(SIMD_selem, "AdvSIMD scalar x indexed element", "01U11111 ss L M mmmm oooo H 0 nnnnn ddddd", simd),
     row!(
         SIMD_s2misc,
         "AdvSIMD scalar two-register miscellaneous",
@@ -51,6 +76,9 @@ pub const ROWS: &[Row] = &[
         "01011110000 iiiii 0 0000 1 nnnnn ddddd",
         simd
     ),
+    row!(Crypto_AES, "Cryptographic AES", "01001110 ss 10100 ooooo 10 nnnnn ddddd", simd),
+    row!(Crypto_SHA3, "Cryptographic three-register SHA", "01011110 ss 0 mmmmm 0 ooo 00 nnnnn ddddd", simd),
+    row!(Crypto_SHA2, "Cryptographic two-register SHA", "01011110 ss 10100 ooooo 10 nnnnn ddddd", simd),
     row!(SIMD_sshift, "AdvSIMD scalar shift by immediate", "01U111110 hhhh bbb ooooo 1 nnnnn ddddd", simd),
 ];
 

@@ -10,20 +10,20 @@
 use super::fp_helpers::{self as fh, Op2, Ty};
 use super::{bit, bits, A64State};
 
-fn get(st: &A64State, n: u32) -> u128 {
+pub(super) fn get(st: &A64State, n: u32) -> u128 {
     let r = st.vreg[n as usize & 31];
     r[0] as u128 | (r[1] as u128) << 64
 }
 
-fn set(st: &mut A64State, n: u32, v: u128) {
+pub(super) fn set(st: &mut A64State, n: u32, v: u128) {
     st.vreg[n as usize & 31] = [v as u64, (v >> 64) as u64];
 }
 
-fn set_q(st: &mut A64State, n: u32, v: u128, q: bool) {
+pub(super) fn set_q(st: &mut A64State, n: u32, v: u128, q: bool) {
     set(st, n, if q { v } else { v & u64::MAX as u128 });
 }
 
-fn mask(esize: u32) -> u64 {
+pub(super) fn mask(esize: u32) -> u64 {
     if esize >= 64 {
         u64::MAX
     } else {
@@ -31,16 +31,16 @@ fn mask(esize: u32) -> u64 {
     }
 }
 
-fn elem(v: u128, i: u32, esize: u32) -> u64 {
+pub(super) fn elem(v: u128, i: u32, esize: u32) -> u64 {
     (v >> (i * esize)) as u64 & mask(esize)
 }
 
-fn with_elem(v: u128, i: u32, esize: u32, x: u64) -> u128 {
+pub(super) fn with_elem(v: u128, i: u32, esize: u32, x: u64) -> u128 {
     let m = (mask(esize) as u128) << (i * esize);
     (v & !m) | (((x & mask(esize)) as u128) << (i * esize))
 }
 
-fn sx(x: u64, esize: u32) -> i64 {
+pub(super) fn sx(x: u64, esize: u32) -> i64 {
     ((x << (64 - esize)) as i64) >> (64 - esize)
 }
 
@@ -65,7 +65,7 @@ fn all_ones(c: bool) -> u64 {
     }
 }
 
-fn ty_of(sz: bool) -> Ty {
+pub(super) fn ty_of(sz: bool) -> Ty {
     if sz {
         Ty::D
     } else {
@@ -76,6 +76,9 @@ fn ty_of(sz: bool) -> Ty {
 /// Executes the AdvSIMD instruction `w` on `st`. Returns false (having changed nothing) for
 /// an encoding that is not implemented or is unallocated.
 pub fn exec(st: &mut A64State, w: u32) -> bool {
+    if super::simd_sat::exec(st, w) || super::simd_fp::exec(st, w) || super::crypto::exec(st, w) {
+        return true;
+    }
     let op0 = bits(w, 24, 5);
     match op0 {
         0b01110 => {

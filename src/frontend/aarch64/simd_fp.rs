@@ -1,0 +1,208 @@
+//! AdvSIMD floating-point forms the main helper ([`super::simd_helpers`]) does not cover:
+//! FRINTN/M/P/Z/A/X/I (vector), FCVTNS/NU/MS/MU/AS/AU/PS/PU (vector and scalar), the
+//! fixed-point conversions SCVTF/UCVTF/FCVTZS/FCVTZU (shift by immediate, vector and
+//! scalar), FACGE/FACGT, FRECPS and FMULX (vector, scalar and by element). Single and double
+//! precision; half precision is not implemented. The arithmetic is [`super::fp_helpers`]'.
+
+use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
+use super::simd_helpers::{elem, get, set_q, ty_of, with_elem};
+use super::{bit, bits, A64State};
+
+fn exp_mask(ty: Ty) -> u64 {
+    match ty {
+        Ty::S => 0x7f80_0000,
+        Ty::D => 0x7ff0_0000_0000_0000,
+    }
+}
+
+fn is_nan(ty: Ty, x: u64) -> bool {
+    x & exp_mask(ty) == exp_mask(ty) && x & !ty.sign() & !exp_mask(ty) != 0
+}
+
+fn is_inf(ty: Ty, x: u64) -> bool {
+    x & !ty.sign() == exp_mask(ty)
+}
+
+fn is_zero(ty: Ty, x: u64) -> bool {
+    x & !ty.sign() == 0
+}
+
+/// 2^e as `ty` (e within the normal range).
+fn pow2(ty: Ty, e: i32) -> u64 {
+    match ty {
+        Ty::S => ((127 + e) as u64) << 23,
+        Ty::D => ((1023 + e) as u64) << 52,
+    }
+}
+
+/// FMULX: FMUL, except that zero times infinity is 2.0 (signed) instead of the default NaN.
+fn mulx(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
+    let zero_inf = (is_inf(ty, a) && is_zero(ty, b)) || (is_zero(ty, a) && is_inf(ty, b));
+    if zero_inf {
+        ((a ^ b) & ty.sign()) | pow2(ty, 1)
+    } else {
+        fh::binop(ty, Op2::Mul, a, b, fpcr)
+    }
+}
+
+/// FRECPS: 2.0 - a * b, fused; zero times infinity gives 2.0.
+fn recps(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
+    let nan = is_nan(ty, a) || is_nan(ty, b);
+    if !nan && ((is_inf(ty, a) && is_zero(ty, b)) || (is_zero(ty, a) && is_inf(ty, b))) {
+        return pow2(ty, 1);
+    }
+    fh::muladd(ty, pow2(ty, 1), a ^ ty.sign(), b, fpcr)
+}
+
+/// Executes `w` if it is one of this module's forms.
+pub fn exec(st: &mut A64State, w: u32) -> bool {
+    let op0 = bits(w, 24, 5);
+    if op0 & 0b10000 != 0 && (bit(w, 31) || !bit(w, 30)) {
+        return false;
+    }
+    match op0 & 0b01111 {
+        0b1110 if bit(w, 21) => match bits(w, 10, 2) {
+            0b01 | 0b11 => three_same(st, w),
+            0b10 if bits(w, 17, 4) == 0 => two_reg_misc(st, w),
+            _ => false,
+        },
+        0b1111 if !bit(w, 10) => by_element(st, w),
+        0b1111 if bits(w, 19, 4) != 0 => fixed_point(st, w),
+        _ => false,
+    }
+}
+
+/// Element type and lane count of an FP form; `None` for a reserved arrangement (.1d).
+fn arrangement(sz: bool, q: bool, scalar: bool) -> Option<(Ty, u32)> {
+    if sz && !q && !scalar {
+        return None;
+    }
+    let ty = ty_of(sz);
+    let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / ty.bits() };
+    Some((ty, lanes))
+}
+
+fn three_same(st: &mut A64State, w: u32) -> bool {
+    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
+    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let hi = size >> 1 == 1;
+    let Some((ty, lanes)) = arrangement(size & 1 == 1, q, scalar) else { return false };
+    let (a, b, fpcr) = (get(st, rn), get(st, rm), st.fpcr);
+    let e = ty.bits();
+    let abs = |x: u64| x & !ty.sign();
+    let f = |x: u64, y: u64| -> u64 {
+        match (u, hi, opc) {
+            (false, false, 0b11011) => mulx(ty, x, y, fpcr),
+            (false, false, 0b11111) => recps(ty, x, y, fpcr),
+            (true, false, 0b11101) => all_ones(matches!(fh::compare(ty, abs(x), abs(y)), 0b0110 | 0b0010)),
+            _ => all_ones(fh::compare(ty, abs(x), abs(y)) == 0b0010),
+        }
+    };
+    if !matches!((u, hi, opc), (false, false, 0b11011) | (false, false, 0b11111) | (true, _, 0b11101)) {
+        return false;
+    }
+    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, f(elem(a, i, e), elem(b, i, e))));
+    set_q(st, rd, r, q && !scalar);
+    true
+}
+
+fn all_ones(c: bool) -> u64 {
+    if c {
+        u64::MAX
+    } else {
+        0
+    }
+}
+
+fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
+    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
+    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let (sz, hi) = (size & 1 == 1, size >> 1 == 1);
+    let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
+    let fpcr = st.fpcr;
+    let current = Round::from_fpcr(fpcr);
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Rint(Round),
+        ToInt(Round, bool),
+    }
+    let kind = match (u, hi, opc) {
+        (false, false, 0b11000) if !scalar => Kind::Rint(Round::TiesEven),
+        (false, false, 0b11001) if !scalar => Kind::Rint(Round::Down),
+        (false, true, 0b11000) if !scalar => Kind::Rint(Round::Up),
+        (false, true, 0b11001) if !scalar => Kind::Rint(Round::Zero),
+        (true, false, 0b11000) if !scalar => Kind::Rint(Round::TiesAway),
+        // FRINTX and FRINTI both round in the FPCR mode (FRINTX also raises Inexact, which
+        // is not modelled).
+        (true, _, 0b11001) if !scalar => Kind::Rint(current),
+        (_, false, 0b11010) => Kind::ToInt(Round::TiesEven, !u),
+        (_, false, 0b11011) => Kind::ToInt(Round::Down, !u),
+        (_, false, 0b11100) => Kind::ToInt(Round::TiesAway, !u),
+        (_, true, 0b11010) => Kind::ToInt(Round::Up, !u),
+        _ => return false,
+    };
+    let e = ty.bits();
+    let a = get(st, rn);
+    let r = (0..lanes).fold(0u128, |acc, i| {
+        let x = elem(a, i, e);
+        let v = match kind {
+            Kind::Rint(mode) => fh::unop(ty, Op1::Round(mode), x, fpcr),
+            Kind::ToInt(mode, signed) => fh::to_int(ty, x, mode, signed, sz),
+        };
+        with_elem(acc, i, e, v)
+    });
+    set_q(st, rd, r, q && !scalar);
+    true
+}
+
+fn by_element(st: &mut A64State, w: u32) -> bool {
+    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
+    let (l, m, rm4, opc, h) =
+        (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 12, 4), bits(w, 11, 1));
+    let (rn, rd) = (bits(w, 5, 5), bits(w, 0, 5));
+    // FMULX (by element); sz = size<0>.
+    if !(u && opc == 0b1001 && size >= 2) {
+        return false;
+    }
+    let sz = size == 3;
+    if sz && l == 1 {
+        return false;
+    }
+    let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
+    let e = ty.bits();
+    let index = if sz { h } else { (h << 1) | l };
+    let y = elem(get(st, (m << 4) | rm4), index, e);
+    let (a, fpcr) = (get(st, rn), st.fpcr);
+    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, mulx(ty, elem(a, i, e), y, fpcr)));
+    set_q(st, rd, r, q && !scalar);
+    true
+}
+
+/// SCVTF / UCVTF / FCVTZS / FCVTZU (vector and scalar, fixed-point): the fraction bits are
+/// `2 * esize - immh:immb`.
+fn fixed_point(st: &mut A64State, w: u32) -> bool {
+    let (q, u, scalar) = (bit(w, 30), bit(w, 29), bit(w, 28));
+    let (immh, immb, opc, rn, rd) =
+        (bits(w, 19, 4), bits(w, 16, 3), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
+    if !matches!(opc, 0b11100 | 0b11111) || immh < 0b0100 {
+        return false; // half precision (immh = 001x) is not implemented
+    }
+    let sz = immh >= 0b1000;
+    let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
+    let e = ty.bits();
+    let fbits = (2 * e - ((immh << 3) | immb)) as i32;
+    let (a, fpcr) = (get(st, rn), st.fpcr);
+    let r = (0..lanes).fold(0u128, |acc, i| {
+        let x = elem(a, i, e);
+        // Scaling by a power of two is exact here (no overflow before the saturating
+        // conversion matters, and no result is subnormal), so one rounding remains.
+        let v = if opc == 0b11100 {
+            fh::binop(ty, Op2::Mul, fh::from_int(ty, x, !u, sz), pow2(ty, -fbits), fpcr)
+        } else {
+            fh::to_int(ty, fh::binop(ty, Op2::Mul, x, pow2(ty, fbits), fpcr), Round::Zero, !u, sz)
+        };
+        with_elem(acc, i, e, v)
+    });
+    set_q(st, rd, r, q && !scalar);
+    true
+}
