@@ -1,0 +1,1 @@
+// Nothing: this crate only pins the crates tests/real_crates.rs tests.
