@@ -27,10 +27,7 @@ use std::time::Duration;
 
 /// Test binaries (crate, binary name without cargo's hash, guest target) whose outcome under
 /// xlate is known to differ from the oracle's, and why.
-const PENDING: &[(&str, &str, &str, &str)] = &[
-    ("serde_json", "debug", "aarch64", "SQDMULH (AdvSIMD three same) is not implemented"),
-    ("serde_json", "test", "aarch64", "SQDMULH (AdvSIMD three same) is not implemented"),
-];
+const PENDING: &[(&str, &str, &str, &str)] = &[];
 
 /// The crates (name and version, as pinned in tests/data/real_crates) and whether each runs
 /// for x86-64 guests on the AArch64 build (double emulation here: the heavy suites are left
