@@ -54,22 +54,7 @@ pub(super) fn fp(
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
         FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
     }
-    match (op, prec) {
-        (FpOp::Add, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; addsd xmm0, xmm1),
-        (FpOp::Sub, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; subsd xmm0, xmm1),
-        (FpOp::Mul, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; mulsd xmm0, xmm1),
-        (FpOp::Div, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; divsd xmm0, xmm1),
-        (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; sqrtsd xmm0, xmm1),
-        (FpOp::Min | FpOp::MinNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
-        (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
-        (FpOp::Add, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
-        (FpOp::Sub, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
-        (FpOp::Mul, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
-        (FpOp::Div, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
-        (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
-        (FpOp::Min | FpOp::MinNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
-        (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
-    }
+    sse_scalar(e, op, prec);
     if let Some(dst) = dsts.value {
         match prec {
             FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
@@ -87,4 +72,25 @@ pub(super) fn fp(
         e.store(dst, RAX);
     }
     dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
+}
+
+/// The SSE2 scalar instruction of `op` on xmm0 and xmm1 (result in xmm0), for both rules'
+/// lowerings: what differs between the rules is the control word around it and the checks.
+pub(super) fn sse_scalar(e: &mut Emitter, op: FpOp, prec: FpPrec) {
+    match (op, prec) {
+        (FpOp::Add, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; addsd xmm0, xmm1),
+        (FpOp::Sub, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; subsd xmm0, xmm1),
+        (FpOp::Mul, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; mulsd xmm0, xmm1),
+        (FpOp::Div, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; divsd xmm0, xmm1),
+        (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; sqrtsd xmm0, xmm1),
+        (FpOp::Min | FpOp::MinNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
+        (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
+        (FpOp::Add, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
+        (FpOp::Sub, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
+        (FpOp::Mul, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
+        (FpOp::Div, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
+        (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
+        (FpOp::Min | FpOp::MinNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
+        (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
+    }
 }

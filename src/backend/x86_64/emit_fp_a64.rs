@@ -57,22 +57,7 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
             ; ldmxcsr [rsp - 8]
         );
     }
-    match (op, prec) {
-        (FpOp::Add, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; addsd xmm0, xmm1),
-        (FpOp::Sub, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; subsd xmm0, xmm1),
-        (FpOp::Mul, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; mulsd xmm0, xmm1),
-        (FpOp::Div, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; divsd xmm0, xmm1),
-        (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; sqrtsd xmm0, xmm1),
-        (FpOp::Min | FpOp::MinNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
-        (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
-        (FpOp::Add, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
-        (FpOp::Sub, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
-        (FpOp::Mul, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
-        (FpOp::Div, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
-        (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
-        (FpOp::Min | FpOp::MinNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
-        (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
-    }
+    super::emit_fp::sse_scalar(e, op, prec);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rcx, xmm0),
         FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd ecx, xmm0),
