@@ -42,14 +42,7 @@ pub(super) fn fp(
     e.load(RAX, ctrl);
     e.load(RCX, a);
     e.load(RDX, b);
-    dynasm!(e.asm
-        ; .arch x64
-        ; stmxcsr [rsp - 16]
-        ; or eax, ALL_MASKED
-        ; and eax, CONTROL_BITS
-        ; mov [rsp - 8], eax
-        ; ldmxcsr [rsp - 8]
-    );
+    enter_guest_mxcsr(e, false);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
         FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
@@ -62,16 +55,7 @@ pub(super) fn fp(
         }
         e.store(dst, RAX);
     }
-    if let Some(dst) = dsts.flags {
-        dynasm!(e.asm
-            ; .arch x64
-            ; stmxcsr [rsp - 8]
-            ; mov eax, [rsp - 8]
-            ; and eax, 0x3f
-        );
-        e.store(dst, RAX);
-    }
-    dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
+    leave_guest_mxcsr(e, dsts.flags);
 }
 
 /// The SSE2 scalar instruction of `op` on xmm0 and xmm1 (result in xmm0), for both rules'
@@ -93,4 +77,37 @@ pub(super) fn sse_scalar(e: &mut Emitter, op: FpOp, prec: FpPrec) {
         (FpOp::Min | FpOp::MinNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
         (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
     }
+}
+
+/// MXCSR.RC set to round towards zero.
+const ROUND_ZERO: i32 = 0x6000;
+
+/// Saves the host MXCSR at `[rsp - 16]` and loads the guest's controls, which the caller has
+/// put in `eax`, with every exception masked and no flag raised; rounding towards zero if
+/// `round_zero`. Shared by `Op::Fp` and the compares and conversions (`emit_fp_conv`).
+pub(super) fn enter_guest_mxcsr(e: &mut Emitter, round_zero: bool) {
+    let force = ALL_MASKED | if round_zero { ROUND_ZERO } else { 0 };
+    dynasm!(e.asm
+        ; .arch x64
+        ; stmxcsr [rsp - 16]
+        ; or eax, force
+        ; and eax, CONTROL_BITS
+        ; mov [rsp - 8], eax
+        ; ldmxcsr [rsp - 8]
+    );
+}
+
+/// Stores the flags raised since [`enter_guest_mxcsr`] to `flags` (when wanted) and restores
+/// the host MXCSR.
+pub(super) fn leave_guest_mxcsr(e: &mut Emitter, flags: Option<Temp>) {
+    if let Some(dst) = flags {
+        dynasm!(e.asm
+            ; .arch x64
+            ; stmxcsr [rsp - 8]
+            ; mov eax, [rsp - 8]
+            ; and eax, 0x3f
+        );
+        e.store(dst, RAX);
+    }
+    dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
 }

@@ -7,48 +7,11 @@
 //! (see `emit_fp`).
 
 use super::abi::{RAX, RCX, RDX};
+use super::emit_fp::{enter_guest_mxcsr, leave_guest_mxcsr};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::{CvtRound, FpCmpOp, FpPrec, FpRule, NumFormat, Temp};
 use dynasmrt::{dynasm, DynasmApi};
-
-/// MXCSR with every exception masked (bits 7..12).
-const ALL_MASKED: i32 = 0x1f80;
-/// MXCSR control bits kept from the guest; the flags (bits 0..5) are cleared.
-const CONTROL_BITS: i32 = 0xffc0;
-
-/// MXCSR.RC set to round towards zero.
-const ROUND_ZERO: i32 = 0x6000;
-
-/// Saves the host MXCSR at `[rsp - 16]` and loads the guest's controls from `ctrl` (in `rax`)
-/// with every exception masked and no flag raised; rounding towards zero if `round_zero`.
-fn enter_guest_mxcsr(e: &mut Emitter, ctrl: Temp, round_zero: bool) {
-    e.load(RAX, ctrl);
-    let force = ALL_MASKED | if round_zero { ROUND_ZERO } else { 0 };
-    dynasm!(e.asm
-        ; .arch x64
-        ; stmxcsr [rsp - 16]
-        ; or eax, force
-        ; and eax, CONTROL_BITS
-        ; mov [rsp - 8], eax
-        ; ldmxcsr [rsp - 8]
-    );
-}
-
-/// Stores the flags raised since [`enter_guest_mxcsr`] to `flags` (when wanted) and restores
-/// the host MXCSR.
-fn leave_guest_mxcsr(e: &mut Emitter, flags: Option<Temp>) {
-    if let Some(dst) = flags {
-        dynasm!(e.asm
-            ; .arch x64
-            ; stmxcsr [rsp - 8]
-            ; mov eax, [rsp - 8]
-            ; and eax, 0x3f
-        );
-        e.store(dst, RAX);
-    }
-    dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
-}
 
 /// `op` of `a` and `b`: cmpsd/cmpss with the predicate, or ucomisd/comisd (and the ss forms)
 /// with ZF, PF and CF gathered into ZF | PF << 1 | CF << 2.
@@ -69,7 +32,8 @@ pub(super) fn fp_cmp(
     }
     e.load(RCX, a);
     e.load(RDX, b);
-    enter_guest_mxcsr(e, ctrl, false);
+    e.load(RAX, ctrl);
+    enter_guest_mxcsr(e, false);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
         FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
@@ -128,7 +92,8 @@ pub(super) fn fp_cvt(
         FpRule::A64 => unreachable!("FpCmp/FpCvt under the A64 rule: rejected by ir::verify"),
     }
     e.load(RCX, a);
-    enter_guest_mxcsr(e, ctrl, round == CvtRound::Zero);
+    e.load(RAX, ctrl);
+    enter_guest_mxcsr(e, round == CvtRound::Zero);
     match from {
         F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx),
         F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx),
