@@ -26,11 +26,11 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 /// MXCSR bits that select other than x86's default computation: rounding control (13-14),
 /// flush-to-zero (15), denormals-are-zero (6).
-const MXCSR_MODES: u32 = 0xe040;
-/// FPSR as the immediate of `mrs` (op0 3, op1 3, CRn 4, CRm 4, op2 1).
-const FPSR: u32 = 0x5a21;
+pub(super) const MXCSR_MODES: u32 = 0xe040;
+/// FPSR as the immediate of `mrs`/`msr` (op0 3, op1 3, CRn 4, CRm 4, op2 1).
+pub(super) const FPSR: u32 = 0x5a21;
 /// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
-const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
+pub(super) const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
 
 impl Emitter {
     #[allow(clippy::too_many_arguments)]

@@ -8,17 +8,16 @@
 //! which is the rule's flag layout.
 
 use super::abi::*;
+use super::fp::{FPSR, MSR_FPSR_XZR};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::fp_a64::{ALL_FLAGS, FPCR_MODES};
 use crate::ir::{FpOp, FpPrec, Temp};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
-/// FPCR and FPSR as the immediates of `mrs`/`msr` (op0 3, op1 3, CRn 4, CRm 4, op2 0 / 1).
+/// FPCR as the immediate of `mrs`/`msr` (op0 3, op1 3, CRn 4, CRm 4, op2 0; FPSR, op2 1, is
+/// `fp::FPSR`).
 const FPCR: u32 = 0x5a20;
-const FPSR: u32 = 0x5a21;
-/// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
-const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
 /// `msr fpcr, x<S2>` and `msr fpcr, x<S3>`, as fixed words.
 const MSR_FPCR_S2: u32 = 0xd510_0000 | FPCR << 5 | S2 as u32;
 const MSR_FPCR_S3: u32 = 0xd510_0000 | FPCR << 5 | S3 as u32;

@@ -18,6 +18,7 @@
 //!   other forms take the reference.
 
 use super::abi::*;
+use super::fp::{FPSR, MSR_FPSR_XZR, MXCSR_MODES};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::{fp_cmp, fp_cvt, CvtRound, FpCmpOp, FpPrec, FpResult, FpRule, NumFormat, Temp};
@@ -27,12 +28,6 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 const MXCSR_RC: u32 = 0x6000;
 /// MXCSR DAZ (6).
 const MXCSR_DAZ: u32 = 0x40;
-/// MXCSR bits that select other than x86's default computation: RC, FTZ (15), DAZ.
-const MXCSR_MODES: u32 = 0xe040;
-/// FPSR as the immediate of `mrs`/`msr` (op0 3, op1 3, CRn 4, CRm 4, op2 1).
-const FPSR: u32 = 0x5a21;
-/// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
-const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
 
 impl Emitter {
     #[allow(clippy::too_many_arguments)]
