@@ -316,10 +316,18 @@ fn a64_lines(code: &[u8], maps: &[(u64, u64)]) -> Vec<String> {
     lines
 }
 
-/// The listing of one case on one host backend.
-fn listing(guest: Isa, host: Isa, case: &Case) -> String {
+/// The static size of a case's body: the host instructions emitted for its own guest
+/// instructions, without the block's exit (the appended `jmp`/`b` to the next instruction and
+/// its exit stub). `None` for a case that ends the block with its own branch.
+struct Body {
+    guest_insns: u32,
+    host_insns: usize,
+}
+
+/// The listing of one case on one host backend, and its body's size.
+fn listing(guest: Isa, host: Isa, case: &Case) -> (String, Option<Body>) {
     let code = SliceCode { base: GuestAddr(GUEST_BASE), bytes: &case.bytes };
-    let block: Block = match guest {
+    let mut block: Block = match guest {
         Isa::X86_64 => {
             let mut frontend = X86Frontend::new();
             frontend.set_memory_model(case.model);
@@ -327,22 +335,26 @@ fn listing(guest: Isa, host: Isa, case: &Case) -> String {
         }
         Isa::Aarch64 => A64Frontend::new().translate(&code, GuestAddr(GUEST_BASE)),
     };
+    // What the dispatcher compiles: the frontend's block after the IR passes.
+    xlate::ir::verify(&block).expect("the frontend's block verifies");
+    xlate::ir::opt::optimize(&mut block);
+    xlate::ir::verify(&block).expect("the optimised block verifies");
     let mut cache = CodeCache::new(1 << 20).expect("code cache");
-    let (bytes, lines) = match host {
+    let (bytes, lines, starts) = match host {
         Isa::X86_64 => {
             let mut backend =
                 X86_64Backend::with_features(&mut cache, HostFeatures::ALL).expect("fixed code");
             let c = backend.compile(&block, &mut cache).expect("compiles");
             let bytes = cache.bytes(c.entry, c.host_len).to_vec();
             let lines = x86_lines(&bytes, &mappings());
-            (bytes, lines)
+            (bytes, lines, c.insn_starts)
         }
         Isa::Aarch64 => {
             let mut backend = Aarch64Backend::new(&mut cache).expect("fixed code");
             let c = backend.compile(&block, &mut cache).expect("compiles");
             let bytes = cache.bytes(c.entry, c.host_len).to_vec();
             let lines = a64_lines(&bytes, &mappings());
-            (bytes, lines)
+            (bytes, lines, c.insn_starts)
         }
     };
     let mut out = String::new();
@@ -356,10 +368,26 @@ fn listing(guest: Isa, host: Isa, case: &Case) -> String {
         let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(out, "host: {} instructions, {} bytes", lines.len(), bytes.len());
-    for line in lines {
+    for line in &lines {
         let _ = writeln!(out, "  {line}");
     }
-    out
+    // The appended block end is the last guest instruction; the body is what comes before it.
+    let appended = match guest {
+        Isa::X86_64 => case.bytes.ends_with(&X86_JMP_NEXT),
+        Isa::Aarch64 => case.bytes.ends_with(&A64_B_NEXT.to_le_bytes()),
+    };
+    // A case whose own instruction ends the block (one that exits to the runtime) has none.
+    let end_pc = GUEST_BASE + case.bytes.len() as u64 - if guest == Isa::X86_64 { 5 } else { 4 };
+    let end = starts.iter().find(|s| s.pc.0 == end_pc).filter(|_| appended);
+    let body = end.map(|end| {
+        let end = end.offset as usize;
+        let host_insns = lines
+            .iter()
+            .filter(|l| usize::from_str_radix(l.split_once(':').expect("offset").0, 16).expect("hex") < end)
+            .count();
+        Body { guest_insns: block.guest_insns - 1, host_insns }
+    });
+    (out, body)
 }
 
 fn guest_lines(guest: Isa, bytes: &[u8]) -> Vec<String> {
@@ -453,15 +481,29 @@ fn check_family(guest: Isa, family: &str, cases: Vec<Case>) {
     let bless = std::env::var_os("XLATE_BLESS").is_some_and(|v| v == "1");
     let mut failures = String::new();
     for host in [Isa::X86_64, Isa::Aarch64] {
-        let mut text = format!(
-            "# Codegen golden file: {family} on the {} backend (tests/codegen_golden.rs;\n\
-             # XLATE_BLESS=1 rewrites it). Host instruction counts are static (slow paths included).\n\n",
-            if host == Isa::X86_64 { "x86-64" } else { "AArch64" }
-        );
+        let mut listings = String::new();
+        let (mut guest_insns, mut host_insns, mut measured) = (0u32, 0usize, 0usize);
         for case in &cases {
-            text.push_str(&listing(guest, host, case));
-            text.push('\n');
+            let (text, body) = listing(guest, host, case);
+            listings.push_str(&text);
+            listings.push('\n');
+            if let Some(body) = body {
+                guest_insns += body.guest_insns;
+                host_insns += body.host_insns;
+                measured += 1;
+            }
         }
+        let text = format!(
+            "# Codegen golden file: {family} on the {} backend (tests/codegen_golden.rs;\n\
+             # XLATE_BLESS=1 rewrites it). The IR is the frontend's block after the IR passes\n\
+             # (what the dispatcher compiles). Host instruction counts are static (slow paths\n\
+             # included).\n\
+             # Bodies (host code before the appended block end, {measured} cases): {host_insns} host\n\
+             # instructions for {guest_insns} guest instructions, {:.2} per guest instruction.\n\n\
+             {listings}",
+            if host == Isa::X86_64 { "x86-64" } else { "AArch64" },
+            host_insns as f64 / f64::from(guest_insns.max(1)),
+        );
         let path = golden_path(host, family);
         if bless {
             std::fs::create_dir_all(path.parent().expect("parent")).expect("create golden dir");
