@@ -359,3 +359,74 @@ fn debian_x86_64_programs_match_native() {
         same_as_x86_oracle(t, python, &["-c", script], &[]);
     }
 }
+
+/// Debian amd64 packages (busybox, coreutils, python3.11-minimal and the libraries they link)
+/// unpacked by .ci/install-deps.
+const AMD64_PACKAGE_SYSROOT: &str = "/opt/xlate/sysroot-amd64";
+
+/// The oracle for an x86-64 program from the amd64 package sysroot: on an x86-64 host the
+/// program run natively through the sysroot's own loader and libraries (not the host's: their
+/// versions may differ); elsewhere qemu-x86_64-static with the same sysroot.
+fn amd64_sysroot_oracle(test: &str, program: &Path) -> Option<Command> {
+    let root = AMD64_PACKAGE_SYSROOT;
+    if cfg!(target_arch = "x86_64") {
+        let mut c = Command::new(format!("{root}/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"));
+        c.arg("--library-path")
+            .arg(format!("{root}/lib/x86_64-linux-gnu:{root}/usr/lib/x86_64-linux-gnu"))
+            .arg("--argv0")
+            .arg(program)
+            .arg(program);
+        return Some(c);
+    }
+    let qemu = support::tool(test, "qemu-x86_64-static", "qemu-user-static")?;
+    let mut c = Command::new(qemu);
+    c.arg("-L").arg(root).arg(program);
+    Some(c)
+}
+
+/// Debian's amd64 busybox, coreutils and python3 from a package sysroot of their own, run
+/// with `-L`: in both builds of xlate (on the AArch64 build this is the x86-64 sysroot an
+/// AArch64 host needs; its /lib64/ld-linux-x86-64.so.2 is an absolute symlink, which xlate
+/// follows inside the sysroot).
+#[test]
+fn debian_amd64_packages_in_a_sysroot_match_the_oracle() {
+    let t = "debian_amd64_packages_in_a_sysroot_match_the_oracle";
+    let root = Path::new(AMD64_PACKAGE_SYSROOT);
+    for needed in ["bin/busybox", "bin/ls", "usr/bin/python3.11"] {
+        if !root.join(needed).exists() {
+            let what = "busybox, coreutils and python3.11-minimal (amd64) with their libraries, unpacked";
+            support::missing(t, &root.join(needed).display().to_string(), what);
+            return;
+        }
+    }
+    let input = build_dir().join("amd64-input.txt");
+    std::fs::write(&input, "pear 3\napple 10\nfig 7\napple 10\nbanana 1\n").unwrap();
+    let input = input.to_str().unwrap();
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let script =
+        "print(sum(x ** 3 for x in range(1000)), 2 ** 100, 1 / 3, sorted('the quick brown fox'.split()))\n\
+                  import sys; print(sys.prefix.endswith('/sysroot-amd64/usr'), len(sys.argv))";
+    let cases: &[(&str, &[&str])] = &[
+        ("bin/busybox", &["sort", "-k2", "-n", input]),
+        ("bin/busybox", &["sha256sum", input]),
+        (
+            "bin/busybox",
+            &["sh", "-c", "i=0; while [ $i -lt 5 ]; do echo $((i * i)); i=$((i + 1)); done; exit 7"],
+        ),
+        ("bin/busybox", &["awk", "{ s += $2 } END { print s, NR }", input]),
+        ("bin/ls", &["-l", "--time-style=+", &format!("{dir}/perf")]),
+        ("usr/bin/sort", &["-k2", "-n", input]),
+        ("usr/bin/sha256sum", &[input]),
+        ("usr/bin/wc", &[input]),
+        ("usr/bin/expr", &["6", "*", "7"]),
+        ("usr/bin/python3.11", &["-S", "-c", script]),
+    ];
+    for (program, args) in cases {
+        let program = root.join(program);
+        let Some(mut oracle) = amd64_sysroot_oracle(t, &program) else { return };
+        clean_env(&mut oracle);
+        let want = oracle.args(*args).output().unwrap();
+        let got = xlate_command().arg("-L").arg(root).arg(&program).args(*args).output().unwrap();
+        assert_same_as_oracle(&program, args, &got, &want);
+    }
+}

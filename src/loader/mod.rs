@@ -273,8 +273,12 @@ struct Interpreter {
 fn open_interpreter(name: &[u8], program: &ElfImage, sysroot: &Path) -> Result<Interpreter, LoadErrorKind> {
     let interpreter = error::escape(name);
     let bad = |problem: String| LoadErrorKind::BadInterpreter { interpreter: interpreter.clone(), problem };
-    let host_path = crate::syscall::paths::Sysroot::new(sysroot)
-        .and_then(|root| root.resolve(name))
+    // In the sysroot as a chroot sees it first (absolute links staying inside), then as
+    // qemu-user resolves it (links followed on the host), then on the host.
+    let root = crate::syscall::paths::Sysroot::new(sysroot);
+    let host_path = root
+        .as_ref()
+        .and_then(|root| root.resolve_as_root(name).or_else(|| root.resolve(name)))
         .unwrap_or_else(|| name.to_vec());
     let host_path = PathBuf::from(std::ffi::OsStr::from_bytes(&host_path));
     let file = match open_executable(&host_path) {

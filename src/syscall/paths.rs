@@ -12,7 +12,8 @@
 //! and the guest's view of the kernel, `/proc`, `/dev` and `/sys`. A sysroot of `/` redirects
 //! nothing. An entry counts as present when `lstat` finds it (a dangling symlink too, as in
 //! qemu-user); an absolute symlink inside the sysroot is resolved by the host kernel against
-//! the host's root, as under qemu-user.
+//! the host's root, as under qemu-user, except for the program's interpreter, which the
+//! loader finds with [`Sysroot::resolve_as_root`] (links followed inside the sysroot).
 
 use super::memory::{read_cstr, GuestMm};
 use super::Sysno;
@@ -55,6 +56,71 @@ impl Sysroot {
         full.extend_from_slice(path);
         let present = std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(&full)).is_ok();
         present.then_some(full)
+    }
+
+    /// The host path of the guest's `path` as if the sysroot were the root directory (as a
+    /// chroot or a container sees it): symbolic links met on the way are followed inside the
+    /// sysroot, an absolute target starting again at the sysroot. `None` if that does not
+    /// reach an existing file.
+    ///
+    /// For the program's interpreter: Debian's `/lib64/ld-linux-x86-64.so.2` is an absolute
+    /// symlink to `/lib/x86_64-linux-gnu/...`, which [`Self::resolve`] (like qemu-user) would
+    /// follow on the host, where a host of the other ISA has no such file, or has a loader of
+    /// another libc version than the sysroot's.
+    pub fn resolve_as_root(&self, path: &[u8]) -> Option<Vec<u8>> {
+        /// Links followed before giving up (Linux's limit, MAXSYMLINKS).
+        const MAX_LINKS: usize = 40;
+        let mut links = 0;
+        // Components still to walk (reversed), and the resolved host path so far.
+        let mut todo: Vec<Vec<u8>> = Vec::new();
+        let push_path = |todo: &mut Vec<Vec<u8>>, p: &[u8]| {
+            for c in p.split(|&b| b == b'/').rev().filter(|c| !c.is_empty()) {
+                todo.push(c.to_vec());
+            }
+        };
+        if !path.starts_with(b"/") {
+            return None;
+        }
+        push_path(&mut todo, path);
+        let root = self.root.as_os_str().as_bytes().to_vec();
+        let mut at: Vec<Vec<u8>> = Vec::new(); // components below the root
+        while let Some(c) = todo.pop() {
+            match &c[..] {
+                b"." => continue,
+                b".." => {
+                    at.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            at.push(c);
+            let mut host = root.clone();
+            for part in &at {
+                host.push(b'/');
+                host.extend_from_slice(part);
+            }
+            let host_path = Path::new(std::ffi::OsStr::from_bytes(&host));
+            let meta = std::fs::symlink_metadata(host_path).ok()?;
+            if meta.file_type().is_symlink() {
+                links += 1;
+                if links > MAX_LINKS {
+                    return None;
+                }
+                let target = std::fs::read_link(host_path).ok()?;
+                let target = target.as_os_str().as_bytes();
+                at.pop();
+                if target.starts_with(b"/") {
+                    at.clear();
+                }
+                push_path(&mut todo, target);
+            }
+        }
+        let mut host = root;
+        for part in &at {
+            host.push(b'/');
+            host.extend_from_slice(part);
+        }
+        Path::new(std::ffi::OsStr::from_bytes(&host)).is_file().then_some(host)
     }
 }
 
@@ -126,6 +192,33 @@ mod tests {
         assert_eq!(Sysroot::new(Path::new("/")), None);
         assert_eq!(Sysroot::new(Path::new("")), None);
         assert_eq!(Sysroot::new(Path::new("/usr/x/")).unwrap().root(), Path::new("/usr/x"));
+    }
+
+    #[test]
+    fn resolve_as_root_follows_links_inside_the_sysroot() {
+        let dir = std::env::temp_dir().join(format!("xlate-paths-root-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("lib/x86_64-linux-gnu")).unwrap();
+        std::fs::create_dir_all(dir.join("lib64")).unwrap();
+        std::fs::write(dir.join("lib/x86_64-linux-gnu/ld-test.so"), b"x").unwrap();
+        // Absolute, as Debian's /lib64/ld-linux-x86-64.so.2; and relative, with `..`.
+        let abs = dir.join("lib64/ld-abs.so");
+        let rel = dir.join("lib64/ld-rel.so");
+        let _ = std::fs::remove_file(&abs);
+        let _ = std::fs::remove_file(&rel);
+        std::os::unix::fs::symlink("/lib/x86_64-linux-gnu/ld-test.so", &abs).unwrap();
+        std::os::unix::fs::symlink("../lib/./x86_64-linux-gnu/ld-test.so", &rel).unwrap();
+        let loop_link = dir.join("lib64/loop");
+        let _ = std::fs::remove_file(&loop_link);
+        std::os::unix::fs::symlink("/lib64/loop", &loop_link).unwrap();
+        let root = Sysroot::new(&dir).unwrap();
+        let target = format!("{}/lib/x86_64-linux-gnu/ld-test.so", dir.display()).into_bytes();
+        assert_eq!(root.resolve_as_root(b"/lib64/ld-abs.so"), Some(target.clone()));
+        assert_eq!(root.resolve_as_root(b"/lib64/ld-rel.so"), Some(target.clone()));
+        assert_eq!(root.resolve_as_root(b"/../../lib64/ld-abs.so"), Some(target), "`..` stops at the root");
+        assert_eq!(root.resolve_as_root(b"/lib64/loop"), None, "a link loop ends");
+        assert_eq!(root.resolve_as_root(b"/lib64/missing"), None);
+        assert_eq!(root.resolve_as_root(b"/lib64"), None, "a directory is not a program");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
