@@ -762,3 +762,42 @@ fn symbol(exe: &Path, name: &str) -> u64 {
     let line = listing.lines().find(|l| l.ends_with(&format!(" {name}"))).expect("symbol in nm output");
     u64::from_str_radix(line.split_whitespace().next().unwrap(), 16).unwrap()
 }
+
+/// `cargo install --path .` gives a working xlate: installed into a directory of its own
+/// (debug profile, offline: the dependencies are the ones this test build already fetched),
+/// it reports its version and runs the committed guest programs as the xlate under test does.
+/// Not under `XLATE_RUNNER`: cargo there builds for the machine, not for the build under test.
+#[test]
+fn cargo_install_gives_a_working_xlate() {
+    if std::env::var_os("XLATE_RUNNER").is_some() {
+        eprintln!("not run: under XLATE_RUNNER the installed xlate would not be the build under test");
+        return;
+    }
+    let t = "cargo_install_gives_a_working_xlate";
+    let Some(cargo) = support::tool(t, "cargo", "cargo (rustup)") else { return };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cargo-install");
+    let status = Command::new(cargo)
+        .args(["install", "--quiet", "--debug", "--locked", "--offline", "--force", "--path"])
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg("--root")
+        .arg(dir.join("root"))
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo install --path . failed");
+    let installed = dir.join("root/bin/xlate");
+    let version = Command::new(&installed).arg("--version").output().expect("the installed xlate runs");
+    assert_eq!(text(&version.stdout), text(&xlate(&["--version"]).stdout));
+    let prebuilt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-bins/prebuilt");
+    for guest in ["aarch64-glibc/hello", "x86_64-glibc/hello", "x86_64-musl/hello"] {
+        let program = prebuilt.join(guest);
+        let got = Command::new(&installed).arg(&program).output().expect("the installed xlate runs");
+        let want = xlate_command().arg(&program).output().expect("xlate runs");
+        assert_eq!(
+            (got.status.code(), text(&got.stdout)),
+            (want.status.code(), text(&want.stdout)),
+            "{guest}"
+        );
+        assert!(!got.stdout.is_empty(), "{guest} printed nothing");
+    }
+}
