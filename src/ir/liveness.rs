@@ -1,0 +1,182 @@
+//! State bytes that are dead where a block leaves, because the code it continues at
+//! overwrites them before anything can read them.
+//!
+//! Within a block, `opt::eliminate_dead_state_stores` deletes a state store that a later
+//! store overwrites. Across blocks a frontend may look ahead: for an exit with a known target
+//! it translates a few instructions there (a scratch block, never compiled), and
+//! [`dead_on_entry`] says which of the bytes it asks about (its guest's flags) that code
+//! writes before it reads them, calls a helper, or leaves. The answer goes into
+//! [`Block::dead_on_entry`], and [`dead_at_exit`] is what the dead-store pass asks of it:
+//! a byte is dead at an exit when it is dead on entry at every target the exit may continue
+//! at. Nothing here knows a guest: the bytes are the frontend's to choose.
+//!
+//! What the scratch block may do before the write and still leave a byte dead: compute, load
+//! and store guest memory. A memory access there that faults shows the guest's signal handler
+//! the byte as the exit left it (see docs/ARCHITECTURE.md, "Flags across blocks"); reading
+//! state, calling a helper (it may read any state) and leaving the block (the dispatcher, the
+//! syscall layer and the next block may read any state) keep it live, as does the end of the
+//! scratch block.
+
+use super::{Block, DeadOnEntry, Exit, GuestAddr, Op, StateOffset};
+
+/// The guest addresses `exit` may continue at when they are known at translation time: the
+/// target of a jump, both sides of a branch. None for an indirect exit or a return, a system
+/// call (the syscall layer reads state), an invalidation or a trap.
+pub fn exit_targets(exit: &Exit) -> Vec<GuestAddr> {
+    match *exit {
+        Exit::Jump(t) => vec![t],
+        Exit::Branch { taken, not_taken, .. } => vec![taken, not_taken],
+        Exit::Indirect(_)
+        | Exit::Return(_)
+        | Exit::Syscall { .. }
+        | Exit::Invalidate { .. }
+        | Exit::Trap { .. } => Vec::new(),
+    }
+}
+
+/// The bytes of `candidates` (single state bytes) that `block` overwrites before it reads
+/// them, calls a helper or leaves (by a side exit or its final exit), sorted.
+pub fn dead_on_entry(block: &Block, candidates: &[StateOffset]) -> Vec<StateOffset> {
+    let mut undecided: Vec<StateOffset> = candidates.to_vec();
+    let mut dead = Vec::new();
+    let overlaps = |b: StateOffset, o: StateOffset, w: super::Width| o.0 <= b.0 && b.0 < o.0 + w.bytes();
+    for op in &block.ops {
+        match op {
+            Op::LoadState { offset, width, .. } | Op::StateAtFault { offset, width, .. } => {
+                undecided.retain(|&b| !overlaps(b, *offset, *width));
+            }
+            Op::StoreState { offset, width, .. } => undecided.retain(|&b| {
+                let written = overlaps(b, *offset, *width);
+                if written {
+                    dead.push(b);
+                }
+                !written
+            }),
+            Op::CallHelper { .. } | Op::ExitIf { .. } => break,
+            _ => {}
+        }
+        if undecided.is_empty() {
+            break;
+        }
+    }
+    dead.sort();
+    dead
+}
+
+/// The bytes dead at `exit` of `block`: dead on entry at every target the exit may continue
+/// at ([`exit_targets`]; none when a target is not in [`Block::dead_on_entry`] or the exit
+/// has no known target), sorted.
+pub fn dead_at_exit(block: &Block, exit: &Exit) -> Vec<StateOffset> {
+    let targets = exit_targets(exit);
+    let mut dead: Option<Vec<StateOffset>> = None;
+    for t in targets {
+        let at: &[StateOffset] =
+            block.dead_on_entry.iter().find(|d| d.target == t).map_or(&[], |d| d.bytes.as_slice());
+        dead = Some(match dead {
+            None => at.to_vec(),
+            Some(mut so_far) => {
+                so_far.retain(|b| at.contains(b));
+                so_far
+            }
+        });
+    }
+    dead.unwrap_or_default()
+}
+
+/// Every known target of `block`'s exits (its final exit, then its side exits), each once.
+pub fn block_targets(block: &Block) -> Vec<GuestAddr> {
+    let mut out = exit_targets(&block.exit);
+    for op in &block.ops {
+        if let Op::ExitIf { exit, .. } = op {
+            out.extend(exit_targets(exit));
+        }
+    }
+    let mut seen = Vec::new();
+    out.retain(|t| {
+        let new = !seen.contains(t);
+        seen.push(*t);
+        new
+    });
+    out
+}
+
+/// Records what is dead on entry at `target` (nothing recorded when `bytes` is empty).
+pub fn record(block: &mut Block, target: GuestAddr, bytes: Vec<StateOffset>) {
+    if !bytes.is_empty() {
+        block.dead_on_entry.push(DeadOnEntry { target, bytes });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Builder, Width};
+
+    const A: StateOffset = StateOffset(100);
+    const B: StateOffset = StateOffset(101);
+    const C: StateOffset = StateOffset(102);
+
+    fn finish(b: Builder) -> Block {
+        b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x1004)))
+    }
+
+    #[test]
+    fn a_byte_written_before_it_is_read_is_dead_and_one_read_first_is_live() {
+        let mut b = Builder::new();
+        let x = b.load_state(B, Width::W8); // B read first: live
+        b.store_state(A, x, Width::W8);
+        b.store_state(B, x, Width::W8);
+        let block = finish(b);
+        assert_eq!(dead_on_entry(&block, &[A, B, C]), vec![A]);
+    }
+
+    #[test]
+    fn a_wide_load_or_store_covers_every_byte_it_spans() {
+        let mut b = Builder::new();
+        let x = b.load_state(StateOffset(96), Width::W32); // bytes 96..100: not A
+        b.store_state(StateOffset(100), x, Width::W16); // A and B
+        let _ = b.load_state(StateOffset(102), Width::W8); // C read
+        let block = finish(b);
+        assert_eq!(dead_on_entry(&block, &[C, B, A]), vec![A, B]);
+    }
+
+    #[test]
+    fn helpers_and_side_exits_end_the_search_but_memory_accesses_do_not() {
+        let mut b = Builder::new();
+        let addr = b.constant(0x2000);
+        let v = b.load(addr, Width::W64);
+        b.store_state(A, v, Width::W8);
+        let cond = b.constant(1);
+        b.push(Op::ExitIf { cond, exit: Exit::Jump(GuestAddr(0x3000)) });
+        b.store_state(B, v, Width::W8);
+        let block = finish(b);
+        assert_eq!(dead_on_entry(&block, &[A, B]), vec![A]);
+
+        let mut b = Builder::new();
+        b.call(crate::ir::testgen::MIX_HELPER, &[]);
+        let x = b.constant(1);
+        b.store_state(A, x, Width::W8);
+        assert_eq!(dead_on_entry(&finish(b), &[A]), vec![]);
+    }
+
+    #[test]
+    fn an_exit_is_dead_only_where_every_target_overwrites() {
+        let mut b = Builder::new();
+        let cond = b.constant(1);
+        let mut block = b.finish(
+            GuestAddr(0x1000),
+            4,
+            1,
+            Exit::Branch { cond, taken: GuestAddr(0x2000), not_taken: GuestAddr(0x1004) },
+        );
+        record(&mut block, GuestAddr(0x2000), vec![A, B]);
+        record(&mut block, GuestAddr(0x1004), vec![B, C]);
+        record(&mut block, GuestAddr(0x5000), vec![]);
+        assert_eq!(block.dead_on_entry.len(), 2);
+        assert_eq!(dead_at_exit(&block, &block.exit.clone()), vec![B]);
+        assert_eq!(dead_at_exit(&block, &Exit::Jump(GuestAddr(0x2000))), vec![A, B]);
+        assert_eq!(dead_at_exit(&block, &Exit::Jump(GuestAddr(0x6000))), vec![]);
+        assert_eq!(dead_at_exit(&block, &Exit::Syscall { next: GuestAddr(0x2000) }), vec![]);
+        assert_eq!(block_targets(&block), vec![GuestAddr(0x2000), GuestAddr(0x1004)]);
+    }
+}
