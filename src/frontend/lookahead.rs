@@ -3,10 +3,12 @@
 //! that the block need not compute them for that exit.
 //!
 //! For every known target of the block's exits (a jump, both sides of a branch, a side
-//! exit's jump), the frontend translates at most [`LOOKAHEAD_INSNS`] instructions there into
-//! a scratch block (never compiled, never kept), folds it (`ir::opt::forward_and_fold`, dead
-//! code, so that a state load whose value no op uses is not a read) and asks
-//! `ir::liveness::dead_on_entry` about the candidate bytes. The scratch translation reads
+//! exit's jump), the frontend translates the instructions there one at a time into scratch
+//! blocks (never compiled, never kept), folds each (`ir::opt::forward_and_fold`, dead code,
+//! so that a state load whose value no op uses is not a read) and scans it
+//! (`ir::liveness::DeadScan`), until every candidate byte is decided, something may read
+//! them all (a helper, a side exit, any exit but a fall-through to the next instruction), or
+//! [`LOOKAHEAD_INSNS`] instructions are scanned. The scratch translation reads
 //! guest code only on the guest pages that hold the block's own bytes: a write to any of
 //! those pages drops the block (translations are dropped by whole written pages, and a block
 //! depends on every byte it covers: see `cache::BlockEntry::depends_on`), so the answer can
@@ -14,7 +16,7 @@
 //! the allowed pages, keeps every byte live.
 
 use super::CodeSource;
-use crate::ir::{liveness, opt, Block, GuestAddr, StateOffset};
+use crate::ir::{liveness, opt, Block, Exit, GuestAddr, StateOffset};
 use crate::memory::PAGE_SIZE;
 
 /// How many guest instructions at a target are translated to find the flags it overwrites.
@@ -89,9 +91,24 @@ pub fn look_ahead(
         if !pages.contains(&target.0) {
             continue;
         }
-        let mut scratch = translate(&bounded, target, LOOKAHEAD_INSNS);
-        opt::forward_and_fold(&mut scratch);
-        opt::eliminate_dead_code(&mut scratch);
-        liveness::record(block, target, liveness::dead_on_entry(&scratch, candidates));
+        // One instruction at a time, so that the search stops as soon as every byte is
+        // decided (mostly at the first or second instruction).
+        let mut scan = liveness::DeadScan::new(candidates);
+        let mut pc = target;
+        for _ in 0..LOOKAHEAD_INSNS {
+            let mut one = translate(&bounded, pc, 1);
+            opt::forward_and_fold(&mut one);
+            opt::eliminate_dead_code(&mut one);
+            if !scan.ops(&one) {
+                break;
+            }
+            // On only to the next instruction, straight on: any other exit may read anything.
+            let next = GuestAddr(pc.0 + u64::from(one.guest_len));
+            if one.guest_insns != 1 || one.exit != Exit::Jump(next) {
+                break;
+            }
+            pc = next;
+        }
+        liveness::record(block, target, scan.finish());
     }
 }

@@ -37,30 +37,58 @@ pub fn exit_targets(exit: &Exit) -> Vec<GuestAddr> {
 /// The bytes of `candidates` (single state bytes) that `block` overwrites before it reads
 /// them, calls a helper or leaves (by a side exit or its final exit), sorted.
 pub fn dead_on_entry(block: &Block, candidates: &[StateOffset]) -> Vec<StateOffset> {
-    let mut undecided: Vec<StateOffset> = candidates.to_vec();
-    let mut dead = Vec::new();
-    let overlaps = |b: StateOffset, o: StateOffset, w: super::Width| o.0 <= b.0 && b.0 < o.0 + w.bytes();
-    for op in &block.ops {
-        match op {
-            Op::LoadState { offset, width, .. } | Op::StateAtFault { offset, width, .. } => {
-                undecided.retain(|&b| !overlaps(b, *offset, *width));
-            }
-            Op::StoreState { offset, width, .. } => undecided.retain(|&b| {
-                let written = overlaps(b, *offset, *width);
-                if written {
-                    dead.push(b);
-                }
-                !written
-            }),
-            Op::CallHelper { .. } | Op::ExitIf { .. } => break,
-            _ => {}
-        }
-        if undecided.is_empty() {
-            break;
-        }
+    let mut scan = DeadScan::new(candidates);
+    scan.ops(block);
+    scan.finish()
+}
+
+/// [`dead_on_entry`] over code translated piece by piece: the blocks given to [`Self::ops`]
+/// are taken to run one after the other.
+pub struct DeadScan {
+    undecided: Vec<StateOffset>,
+    dead: Vec<StateOffset>,
+}
+
+impl DeadScan {
+    pub fn new(candidates: &[StateOffset]) -> DeadScan {
+        DeadScan { undecided: candidates.to_vec(), dead: Vec::new() }
     }
-    dead.sort();
-    dead
+
+    /// Scans `block`'s ops (not its final exit); returns whether code after it may still
+    /// decide something: no op stopped the scan (a helper call, a side exit) and some byte is
+    /// undecided.
+    pub fn ops(&mut self, block: &Block) -> bool {
+        let overlaps = |b: StateOffset, o: StateOffset, w: super::Width| o.0 <= b.0 && b.0 < o.0 + w.bytes();
+        for op in &block.ops {
+            match op {
+                Op::LoadState { offset, width, .. } | Op::StateAtFault { offset, width, .. } => {
+                    self.undecided.retain(|&b| !overlaps(b, *offset, *width));
+                }
+                Op::StoreState { offset, width, .. } => {
+                    let dead = &mut self.dead;
+                    self.undecided.retain(|&b| {
+                        let written = overlaps(b, *offset, *width);
+                        if written {
+                            dead.push(b);
+                        }
+                        !written
+                    })
+                }
+                Op::CallHelper { .. } | Op::ExitIf { .. } => return false,
+                _ => {}
+            }
+            if self.undecided.is_empty() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The bytes found dead, sorted.
+    pub fn finish(mut self) -> Vec<StateOffset> {
+        self.dead.sort();
+        self.dead
+    }
 }
 
 /// The bytes dead at `exit` of `block`: dead on entry at every target the exit may continue
