@@ -4,9 +4,8 @@
 //!
 //! For every known target of the block's exits (a jump, both sides of a branch, a side
 //! exit's jump), the frontend translates the instructions there one at a time into scratch
-//! blocks (never compiled, never kept), folds each (`ir::opt::forward_and_fold`, dead code,
-//! so that a state load whose value no op uses is not a read) and scans it
-//! (`ir::liveness::DeadScan`), until every candidate byte is decided, something may read
+//! blocks (never compiled, never kept) and scans each (`ir::liveness::DeadScan`: a state
+//! load whose value nothing uses, after constant folding, is not a read), until every candidate byte is decided, something may read
 //! them all (a helper, a side exit, any exit but a fall-through to the next instruction), or
 //! [`LOOKAHEAD_INSNS`] instructions are scanned. The scratch translation reads
 //! guest code only on the guest pages that hold the block's own bytes: a write to any of
@@ -16,7 +15,7 @@
 //! the allowed pages, keeps every byte live.
 
 use super::CodeSource;
-use crate::ir::{liveness, opt, Block, Exit, GuestAddr, StateOffset};
+use crate::ir::{liveness, Block, Exit, GuestAddr, StateOffset};
 use crate::memory::PAGE_SIZE;
 
 /// How many guest instructions at a target are translated to find the flags it overwrites.
@@ -96,9 +95,7 @@ pub fn look_ahead(
         let mut scan = liveness::DeadScan::new(candidates);
         let mut pc = target;
         for _ in 0..LOOKAHEAD_INSNS {
-            let mut one = translate(&bounded, pc, 1);
-            opt::forward_and_fold(&mut one);
-            opt::eliminate_dead_code(&mut one);
+            let one = translate(&bounded, pc, 1);
             if !scan.ops(&one) {
                 break;
             }

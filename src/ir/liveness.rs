@@ -56,12 +56,17 @@ impl DeadScan {
 
     /// Scans `block`'s ops (not its final exit); returns whether code after it may still
     /// decide something: no op stopped the scan (a helper call, a side exit) and some byte is
-    /// undecided.
+    /// undecided. A state load counts as a read only if its value is used ([`used_temps`]:
+    /// a select on a constant condition uses only the side it picks).
     pub fn ops(&mut self, block: &Block) -> bool {
+        let used = used_temps(block);
         let overlaps = |b: StateOffset, o: StateOffset, w: super::Width| o.0 <= b.0 && b.0 < o.0 + w.bytes();
         for op in &block.ops {
             match op {
-                Op::LoadState { offset, width, .. } | Op::StateAtFault { offset, width, .. } => {
+                Op::LoadState { dst, offset, width } if used[dst.0 as usize] => {
+                    self.undecided.retain(|&b| !overlaps(b, *offset, *width));
+                }
+                Op::StateAtFault { offset, width, .. } => {
                     self.undecided.retain(|&b| !overlaps(b, *offset, *width));
                 }
                 Op::StoreState { offset, width, .. } => {
@@ -91,10 +96,72 @@ impl DeadScan {
     }
 }
 
+/// Which temporaries of `block` some effect depends on: a state or memory store, a memory
+/// access's address, a helper's arguments, an exit's condition or target. Constants are
+/// followed through the pure integer ops (with the interpreter's definitions), so that a
+/// select whose condition is constant uses only the value it picks: a shift by a constant
+/// count does not use the flags it would keep for a zero count. A cheap stand-in for
+/// `opt::forward_and_fold` and `opt::eliminate_dead_code` on the small scratch blocks of a
+/// lookahead.
+pub fn used_temps(block: &Block) -> Vec<bool> {
+    use super::interp::{eval_bin, eval_cmp, eval_ext, eval_un};
+    let n = block.temps as usize;
+    let mut constant: Vec<Option<u64>> = vec![None; n];
+    for op in &block.ops {
+        let c = |t: &super::Temp| constant[t.0 as usize];
+        let value = match op {
+            Op::Const { value, .. } => Some(*value),
+            Op::Bin { op, a, b, width, .. } => c(a).zip(c(b)).map(|(x, y)| eval_bin(*op, x, y, *width)),
+            Op::Un { op, a, width, .. } => c(a).map(|x| eval_un(*op, x, *width)),
+            Op::Ext { a, from, signed, .. } => c(a).map(|x| eval_ext(x, *from, *signed)),
+            Op::Cmp { op, a, b, width, .. } => c(a).zip(c(b)).map(|(x, y)| eval_cmp(*op, x, y, *width)),
+            Op::Select { cond, if_true, if_false, .. } => {
+                c(cond).and_then(|v| if v != 0 { c(if_true) } else { c(if_false) })
+            }
+            _ => None,
+        };
+        if let (Some(v), Some(d)) = (value, op.dst()) {
+            constant[d.0 as usize] = Some(v);
+        }
+    }
+    let mut used = vec![false; n];
+    block.exit.for_each_src(|t| used[t.0 as usize] = true);
+    for op in block.ops.iter().rev() {
+        let pure = matches!(
+            op,
+            Op::Const { .. }
+                | Op::LoadState { .. }
+                | Op::Bin { .. }
+                | Op::Un { .. }
+                | Op::Ext { .. }
+                | Op::Cmp { .. }
+                | Op::Select { .. }
+                | Op::Fp { .. }
+                | Op::FpCmp { .. }
+                | Op::FpCvt { .. }
+                | Op::Lanes { .. }
+        );
+        if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {
+            continue;
+        }
+        match op {
+            Op::Select { cond, if_true, if_false, .. } => match constant[cond.0 as usize] {
+                Some(v) => used[if v != 0 { if_true.0 } else { if_false.0 } as usize] = true,
+                None => [cond, if_true, if_false].iter().for_each(|t| used[t.0 as usize] = true),
+            },
+            op => op.for_each_src(|t| used[t.0 as usize] = true),
+        }
+    }
+    used
+}
+
 /// The bytes dead at `exit` of `block`: dead on entry at every target the exit may continue
 /// at ([`exit_targets`]; none when a target is not in [`Block::dead_on_entry`] or the exit
 /// has no known target), sorted.
 pub fn dead_at_exit(block: &Block, exit: &Exit) -> Vec<StateOffset> {
+    if block.dead_on_entry.is_empty() {
+        return Vec::new();
+    }
     let targets = exit_targets(exit);
     let mut dead: Option<Vec<StateOffset>> = None;
     for t in targets {
@@ -185,6 +252,22 @@ mod tests {
         let x = b.constant(1);
         b.store_state(A, x, Width::W8);
         assert_eq!(dead_on_entry(&finish(b), &[A]), vec![]);
+    }
+
+    #[test]
+    fn a_load_feeding_only_the_unpicked_side_of_a_constant_select_is_no_read() {
+        for (cond, dead) in [(1, vec![A]), (0, vec![])] {
+            let mut b = Builder::new();
+            let old = b.load_state(A, Width::W8);
+            let new = b.constant(1);
+            let zero = b.constant(0);
+            let c = b.constant(cond);
+            let is = b.cmp(crate::ir::CmpOp::Ne, c, zero, Width::W64);
+            let v = b.select(is, new, old);
+            b.store_state(A, v, Width::W8);
+            let _unused = b.load_state(B, Width::W8);
+            assert_eq!(dead_on_entry(&finish(b), &[A, B]), dead, "cond {cond}");
+        }
     }
 
     #[test]

@@ -193,18 +193,12 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     // Bytes of state that are certainly overwritten later (or dead at every exit that follows)
     // with nothing but memory accesses observing them first.
     let mut covered: Vec<bool> = Vec::new();
-    let cover_dead_at = |covered: &mut Vec<bool>, exit: &Exit, keep_only: bool| {
-        let dead = liveness::dead_at_exit(block, exit);
-        let end = dead.iter().map(|b| b.0 as usize + 1).max().unwrap_or(0);
-        if covered.len() < end {
-            covered.resize(end, false);
+    for b in liveness::dead_at_exit(block, &block.exit) {
+        if covered.len() <= b.0 as usize {
+            covered.resize(b.0 as usize + 1, false);
         }
-        for (b, c) in covered.iter_mut().enumerate() {
-            let d = dead.contains(&StateOffset(b as u32));
-            *c = if keep_only { *c && d } else { d };
-        }
-    };
-    cover_dead_at(&mut covered, &block.exit, false);
+        covered[b.0 as usize] = true;
+    }
     let mut dead = vec![false; block.ops.len()];
     for (i, op) in block.ops.iter().enumerate().rev() {
         match op {
@@ -226,7 +220,16 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
                 }
             }
             Op::CallHelper { .. } => covered.clear(),
-            Op::ExitIf { exit, .. } => cover_dead_at(&mut covered, exit, true),
+            Op::ExitIf { exit, .. } => {
+                let dead = liveness::dead_at_exit(block, exit);
+                if dead.is_empty() {
+                    covered.clear();
+                } else {
+                    for (b, c) in covered.iter_mut().enumerate() {
+                        *c = *c && dead.contains(&StateOffset(b as u32));
+                    }
+                }
+            }
             _ => {}
         }
     }

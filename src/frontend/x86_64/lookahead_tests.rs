@@ -115,10 +115,10 @@ fn the_lookahead_stops_at_exits_helpers_and_its_instruction_limit() {
     assert_eq!(then(&[&[0xff, 0xe0][..], &ADD].concat()), ""); // jmp rax
     assert_eq!(then(&[&[0xc3][..], &ADD].concat()), ""); // ret
     assert_eq!(then(&[&[0x0f, 0x05][..], &ADD].concat()), ""); // syscall (reads RFLAGS into r11)
-    // call +2 (over two nops): the lookahead follows no jump, call or branch...
+                                                               // call +2 (over two nops): the lookahead follows no jump, call or branch...
     assert_eq!(then(&[&[0xe8, 2, 0, 0, 0, 0x90, 0x90][..], &ADD].concat()), "");
     assert_eq!(then(&[&[0xeb, 0x02, 0x90, 0x90][..], &ADD].concat()), ""); // jmp +2
-    // ... but a jump or call to the next instruction is straight-line code.
+                                                                           // ... but a jump or call to the next instruction is straight-line code.
     assert_eq!(then(&[&[0xeb, 0x00][..], &ADD].concat()), ALL);
     assert_eq!(then(&[&[0xe8, 0, 0, 0, 0][..], &ADD].concat()), ALL);
     assert_eq!(then(&[&[0x0f, 0xa2][..], &ADD].concat()), ""); // cpuid: a helper
