@@ -127,20 +127,7 @@ pub fn used_temps(block: &Block) -> Vec<bool> {
     let mut used = vec![false; n];
     block.exit.for_each_src(|t| used[t.0 as usize] = true);
     for op in block.ops.iter().rev() {
-        let pure = matches!(
-            op,
-            Op::Const { .. }
-                | Op::LoadState { .. }
-                | Op::Bin { .. }
-                | Op::Un { .. }
-                | Op::Ext { .. }
-                | Op::Cmp { .. }
-                | Op::Select { .. }
-                | Op::Fp { .. }
-                | Op::FpCmp { .. }
-                | Op::FpCvt { .. }
-                | Op::Lanes { .. }
-        );
+        let pure = op.is_pure();
         if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {
             continue;
         }

@@ -624,6 +624,25 @@ pub struct DeadOnEntry {
 }
 
 impl Op {
+    /// Whether the op only computes its result from its inputs (state loads included): one
+    /// whose result nobody reads may be deleted.
+    pub fn is_pure(&self) -> bool {
+        matches!(
+            self,
+            Op::Const { .. }
+                | Op::LoadState { .. }
+                | Op::Bin { .. }
+                | Op::Un { .. }
+                | Op::Ext { .. }
+                | Op::Cmp { .. }
+                | Op::Select { .. }
+                | Op::Fp { .. }
+                | Op::FpCmp { .. }
+                | Op::FpCvt { .. }
+                | Op::Lanes { .. }
+        )
+    }
+
     /// The temporary this op writes, if any.
     pub fn dst(&self) -> Option<Temp> {
         match *self {

@@ -352,20 +352,7 @@ pub fn eliminate_dead_code(block: &mut Block) {
     block.exit.for_each_src(|t| used[t.0 as usize] = true);
     let mut keep = vec![true; block.ops.len()];
     for (i, op) in block.ops.iter().enumerate().rev() {
-        let pure = matches!(
-            op,
-            Op::Const { .. }
-                | Op::LoadState { .. }
-                | Op::Bin { .. }
-                | Op::Un { .. }
-                | Op::Ext { .. }
-                | Op::Cmp { .. }
-                | Op::Select { .. }
-                | Op::Fp { .. }
-                | Op::FpCmp { .. }
-                | Op::FpCvt { .. }
-                | Op::Lanes { .. }
-        );
+        let pure = op.is_pure();
         if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {
             keep[i] = false;
             continue;
