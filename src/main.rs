@@ -64,9 +64,15 @@ struct Cli {
     #[arg(long, value_name = "MODEL")]
     memory_model: Option<MemoryModelArg>,
 
+    /// Keep every guest flag exact at every block exit (also: XLATE_EXACT_FLAGS=1). By
+    /// default a block skips the x86-64 flags that the code it jumps to overwrites before
+    /// reading them, so a signal handler may find stale ones in its ucontext between the two.
+    #[arg(long)]
+    exact_flags: bool,
+
     /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
     /// that their programs run through xlate when executed directly; remove it; or show it.
-    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "memory_model", "command"])]
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "memory_model", "exact_flags", "command"])]
     binfmt: Option<BinfmtArg>,
 
     /// The binfmt_misc file system `--binfmt` works in.
@@ -151,6 +157,7 @@ fn command_line_options() -> Options {
             MemoryModelArg::Relaxed => MemoryModel::Relaxed,
         });
     }
+    options.exact_flags |= cli.exact_flags;
     if let Some(s) = cli.stats {
         options.stats = Some(match s {
             StatsArg::Text => StatsFormat::Text,
@@ -213,6 +220,7 @@ fn from_environment() -> Options {
     Options {
         strace: on("XLATE_STRACE"),
         memory_model,
+        exact_flags: on("XLATE_EXACT_FLAGS"),
         stats,
         perf_map: on("XLATE_PERFMAP"),
         sysroot,

@@ -41,6 +41,11 @@ struct Case {
     bytes: Vec<u8>,
     /// The frontend's memory model (`--memory-model`): TSO unless the case says relaxed.
     model: MemoryModel,
+    /// Guest code placed right after `bytes`, where the case's block jumps (its appended
+    /// `jmp`, or a `jcc +0`): not compiled, but the frontend looks ahead into it to find
+    /// the flags it overwrites before reading them (`frontend::lookahead`). Empty for most
+    /// cases: the block's exits then lead to no readable code, and keep every flag.
+    successor: Vec<u8>,
 }
 
 /// `jmp` to the next instruction: ends an x86-64 case's block with a chainable jump.
@@ -52,7 +57,12 @@ fn x86(name: &'static str, bytes: &[u8]) -> Case {
     if !ends_block {
         all.extend_from_slice(&X86_JMP_NEXT);
     }
-    Case { name, bytes: all, model: MemoryModel::Tso }
+    Case { name, bytes: all, model: MemoryModel::Tso, successor: Vec::new() }
+}
+
+/// An x86-64 case whose block jumps to `successor` (see [`Case::successor`]).
+fn x86_then(name: &'static str, bytes: &[u8], successor: &[u8]) -> Case {
+    Case { successor: successor.to_vec(), ..x86(name, bytes) }
 }
 
 /// An x86-64 case translated with `--memory-model=relaxed`.
@@ -68,7 +78,7 @@ fn a64(name: &'static str, words: &[u32]) -> Case {
     if !name.contains("b.cond") && !name.contains("ret") {
         all.extend_from_slice(&A64_B_NEXT.to_le_bytes());
     }
-    Case { name, bytes: all, model: MemoryModel::Tso }
+    Case { name, bytes: all, model: MemoryModel::Tso, successor: Vec::new() }
 }
 
 fn x86_integer() -> Vec<Case> {
@@ -96,6 +106,39 @@ fn x86_integer() -> Vec<Case> {
         x86(
             "loop: add rax, [rsi+rcx*8]; inc rcx; cmp rcx, rdx; jcc jne",
             &[0x48, 0x03, 0x04, 0xce, 0x48, 0xff, 0xc1, 0x48, 0x39, 0xd1, 0x75, 0xf4],
+        ),
+        x86(
+            "add rax, rbx; sub rcx, rdx (the sub overwrites every flag)",
+            &[0x48, 0x01, 0xd8, 0x48, 0x29, 0xd1],
+        ),
+        x86(
+            "inc rcx; add rax, rbx (inc keeps CF, the add overwrites all)",
+            &[0x48, 0xff, 0xc1, 0x48, 0x01, 0xd8],
+        ),
+        x86_then(
+            "add rax, rbx; successor: add rcx, rdx (every flag dead at the exit)",
+            &[0x48, 0x01, 0xd8],
+            &[0x48, 0x01, 0xd1],
+        ),
+        x86_then(
+            "add rax, rbx; successor: sete al; add rcx, rdx (only ZF live)",
+            &[0x48, 0x01, 0xd8],
+            &[0x0f, 0x94, 0xc0, 0x48, 0x01, 0xd1],
+        ),
+        x86_then(
+            "add rax, rbx; successor: inc rcx; jb (only CF live)",
+            &[0x48, 0x01, 0xd8],
+            &[0x48, 0xff, 0xc1, 0x72, 0x00],
+        ),
+        x86_then(
+            "cmp rax, rbx + jcc jne; successor on both sides: add rcx, rdx",
+            &[0x48, 0x39, 0xd8, 0x75, 0x00],
+            &[0x48, 0x01, 0xd1],
+        ),
+        x86_then(
+            "loop: add rax, [rsi+rcx*8]; inc rcx; cmp rcx, rdx; jcc jne; after the loop: add rcx, rdx",
+            &[0x48, 0x03, 0x04, 0xce, 0x48, 0xff, 0xc1, 0x48, 0x39, 0xd1, 0x75, 0xf4],
+            &[0x48, 0x01, 0xd1],
         ),
     ]
 }
@@ -326,7 +369,8 @@ struct Body {
 
 /// The listing of one case on one host backend, and its body's size.
 fn listing(guest: Isa, host: Isa, case: &Case) -> (String, Option<Body>) {
-    let code = SliceCode { base: GuestAddr(GUEST_BASE), bytes: &case.bytes };
+    let all = [&case.bytes[..], &case.successor].concat();
+    let code = SliceCode { base: GuestAddr(GUEST_BASE), bytes: &all };
     let mut block: Block = match guest {
         Isa::X86_64 => {
             let mut frontend = X86Frontend::new();
@@ -360,8 +404,14 @@ fn listing(guest: Isa, host: Isa, case: &Case) -> (String, Option<Body>) {
     let mut out = String::new();
     let _ = writeln!(out, "== {}", case.name);
     let _ = writeln!(out, "guest:");
-    for line in guest_lines(guest, &case.bytes) {
+    for line in guest_lines(guest, GUEST_BASE, &case.bytes) {
         let _ = writeln!(out, "  {line}");
+    }
+    if !case.successor.is_empty() {
+        let _ = writeln!(out, "successor (looked ahead into, not compiled here):");
+        for line in guest_lines(guest, GUEST_BASE + case.bytes.len() as u64, &case.successor) {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     let _ = writeln!(out, "ir:");
     for line in block.to_string().lines() {
@@ -390,11 +440,11 @@ fn listing(guest: Isa, host: Isa, case: &Case) -> (String, Option<Body>) {
     (out, body)
 }
 
-fn guest_lines(guest: Isa, bytes: &[u8]) -> Vec<String> {
+fn guest_lines(guest: Isa, base: u64, bytes: &[u8]) -> Vec<String> {
     let no_maps: [(u64, u64); 0] = [];
     match guest {
         Isa::X86_64 => {
-            let mut decoder = Decoder::with_ip(64, bytes, GUEST_BASE, DecoderOptions::NONE);
+            let mut decoder = Decoder::with_ip(64, bytes, base, DecoderOptions::NONE);
             let mut formatter = IntelFormatter::new();
             formatter.options_mut().set_hex_prefix("0x");
             formatter.options_mut().set_hex_suffix("");
@@ -410,7 +460,7 @@ fn guest_lines(guest: Isa, bytes: &[u8]) -> Vec<String> {
             .into_iter()
             .map(|l| {
                 let (off, text) = l.split_once(": ").expect("listing line");
-                format!("{:x}: {text}", GUEST_BASE + u64::from_str_radix(off, 16).expect("offset"))
+                format!("{:x}: {text}", base + u64::from_str_radix(off, 16).expect("offset"))
             })
             .collect(),
     }

@@ -6,6 +6,7 @@
 //! Which frontend runs a program is decided by the guest descriptions above this layer.
 
 pub mod aarch64;
+pub mod lookahead;
 pub mod x86_64;
 
 use crate::ir::{Block, GuestAddr, MemoryModel};
@@ -57,4 +58,10 @@ pub trait Frontend {
     /// total store order (its default), [`MemoryModel::Relaxed`] drops it (`--memory-model`).
     /// A guest whose ordinary accesses are unordered anyway (AArch64) ignores it.
     fn set_memory_model(&mut self, model: MemoryModel);
+
+    /// With `exact`, every block exit keeps every guest flag as the architecture defines it
+    /// there (`--exact-flags`); without, a frontend that looks ahead ([`lookahead`]) lets a
+    /// block skip the flags that the code at an exit's target overwrites before reading them.
+    /// A frontend that does not look ahead ignores it.
+    fn set_exact_flags(&mut self, _exact: bool) {}
 }

@@ -51,7 +51,15 @@ impl Builder {
 
     /// Finishes the block.
     pub fn finish(self, start: GuestAddr, guest_len: u32, guest_insns: u32, exit: Exit) -> Block {
-        Block { start, guest_len, guest_insns, ops: self.ops, exit, temps: self.temps }
+        Block {
+            start,
+            guest_len,
+            guest_insns,
+            ops: self.ops,
+            exit,
+            temps: self.temps,
+            dead_on_entry: Vec::new(),
+        }
     }
 
     pub fn guest_insn(&mut self, pc: GuestAddr, len: u8) {

@@ -28,7 +28,9 @@
 //! # Flags
 //! There are no implicit flags. A frontend computes each guest flag it must write with ordinary
 //! ops and stores it to its state slot; [`opt`] deletes stores that a later store in the same
-//! block overwrites before anything reads them (dead-flag elimination).
+//! block overwrites before anything reads them (dead-flag elimination), or that every exit
+//! after them leaves to code which overwrites them first ([`Block::dead_on_entry`], filled by
+//! a frontend that looked ahead: see [`liveness`]).
 //!
 //! # Block exits
 //! A block ends in exactly one [`Exit`]; [`Op::ExitIf`] leaves early. Every exit first makes
@@ -43,6 +45,7 @@ pub mod fp_cmp;
 pub mod fp_cvt;
 pub mod interp;
 pub mod lanes;
+pub mod liveness;
 pub mod opt;
 pub mod print;
 pub mod protocol;
@@ -605,9 +608,41 @@ pub struct Block {
     pub exit: Exit,
     /// Number of temporaries (`Temp(0) .. Temp(temps)`).
     pub temps: u32,
+    /// For known exit targets (of the final exit or a side exit): state bytes that the guest
+    /// code there certainly overwrites before anything can observe them, so that no exit to
+    /// that target observes them either (see [`liveness`]). Empty unless a frontend looked
+    /// ahead; a target not listed keeps every byte live.
+    pub dead_on_entry: Vec<DeadOnEntry>,
+}
+
+/// State bytes that the guest code at `target` overwrites before anything reads them (one
+/// byte each: `bytes` are offsets of single bytes, sorted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadOnEntry {
+    pub target: GuestAddr,
+    pub bytes: Vec<StateOffset>,
 }
 
 impl Op {
+    /// Whether the op only computes its result from its inputs (state loads included): one
+    /// whose result nobody reads may be deleted.
+    pub fn is_pure(&self) -> bool {
+        matches!(
+            self,
+            Op::Const { .. }
+                | Op::LoadState { .. }
+                | Op::Bin { .. }
+                | Op::Un { .. }
+                | Op::Ext { .. }
+                | Op::Cmp { .. }
+                | Op::Select { .. }
+                | Op::Fp { .. }
+                | Op::FpCmp { .. }
+                | Op::FpCvt { .. }
+                | Op::Lanes { .. }
+        )
+    }
+
     /// The temporary this op writes, if any.
     pub fn dst(&self) -> Option<Temp> {
         match *self {

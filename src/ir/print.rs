@@ -122,7 +122,12 @@ impl Display for Block {
         for op in &self.ops {
             writeln!(f, "  {op}")?;
         }
-        writeln!(f, "  exit {}", self.exit)
+        writeln!(f, "  exit {}", self.exit)?;
+        for d in &self.dead_on_entry {
+            let bytes: Vec<String> = d.bytes.iter().map(|b| b.0.to_string()).collect();
+            writeln!(f, "  dead on entry at {}: state bytes {}", d.target, bytes.join(" "))?;
+        }
+        Ok(())
     }
 }
 

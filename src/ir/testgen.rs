@@ -330,6 +330,22 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
     b.finish(pc, 8, 2, exit)
 }
 
+/// Random [`Block::dead_on_entry`] sets for `block`'s known targets: each target, at random,
+/// gets a random subset of the 16 state bytes from `header::SIZE` on (the stand-in for a
+/// guest's flags), as a frontend's lookahead would record. `liveness::dead_on_entry`'s
+/// checker then compares the optimised block with the original on every other byte.
+pub fn random_dead_on_entry(rng: &mut Rng, block: &mut Block) {
+    for target in liveness::block_targets(block) {
+        if rng.below(4) == 0 {
+            continue;
+        }
+        let mask = rng.next_u64();
+        let bytes =
+            (0..16u32).filter(|i| mask >> i & 1 == 1).map(|i| StateOffset(header::SIZE + i)).collect();
+        liveness::record(block, target, bytes);
+    }
+}
+
 fn random_exit(rng: &mut Rng, b: &mut Builder, temps: &[Temp], pc: GuestAddr, allow_branch: bool) -> Exit {
     let target = |rng: &mut Rng| GuestAddr(0x40_0000 + 4 * rng.below(0x1000));
     let any = |rng: &mut Rng, b: &mut Builder| {

@@ -54,6 +54,9 @@ pub struct Options {
     /// `--memory-model` (XLATE_MEMORY_MODEL): the order of the guest's ordinary loads and
     /// stores. `None`: the guest's own (x86-64: TSO).
     pub memory_model: Option<MemoryModel>,
+    /// `--exact-flags` (XLATE_EXACT_FLAGS): every block exit keeps every guest flag, as the
+    /// architecture defines it there (no lookahead: see `frontend::lookahead`).
+    pub exact_flags: bool,
 }
 
 /// The form of the `--stats` report.
@@ -165,6 +168,7 @@ fn run_guest<G: LinuxGuest>(
     if let Some(model) = options.memory_model {
         frontend.set_memory_model(model);
     }
+    frontend.set_exact_flags(options.exact_flags);
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(frontend, cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
     if options.perf_map {

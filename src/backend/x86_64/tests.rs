@@ -534,8 +534,15 @@ fn every_exit_kind_fills_the_header() {
         ),
     ];
     for (exit, reason, pc, arg) in exits {
-        let block =
-            Block { start: GuestAddr(0x1000), guest_len: 1, guest_insns: 1, ops: vec![], exit, temps: 0 };
+        let block = Block {
+            start: GuestAddr(0x1000),
+            guest_len: 1,
+            guest_insns: 1,
+            ops: vec![],
+            exit,
+            temps: 0,
+            dead_on_entry: vec![],
+        };
         let code = h.compile(&block);
         let mut state = vec![u64::MAX; 4];
         assert_eq!(h.run(code.entry, &mut state), HostExit { reason, next_pc: pc, arg });

@@ -28,6 +28,8 @@ pub mod crc32;
 mod div_helpers;
 pub mod flags;
 pub mod fxsr;
+#[cfg(test)]
+mod lookahead_tests;
 pub mod mmx;
 pub mod mov;
 pub mod muldiv;
@@ -59,7 +61,7 @@ pub(crate) mod testutil;
 
 pub use state::X86State;
 
-use crate::frontend::{CodeSource, Frontend, MAX_BLOCK_INSNS};
+use crate::frontend::{lookahead, CodeSource, Frontend, MAX_BLOCK_INSNS};
 use crate::ir::{Block, Builder, Exit, GuestAddr, MemoryModel, TrapKind};
 use iced_x86::{Decoder, DecoderOptions, FlowControl, Formatter, Instruction, IntelFormatter, Mnemonic};
 use std::ops::{Deref, DerefMut};
@@ -174,6 +176,8 @@ pub struct X86Frontend {
     max_insns: u32,
     /// The order of ordinary loads and stores (see [`Frontend::set_memory_model`]).
     model: MemoryModel,
+    /// Whether every exit keeps every flag (see [`Frontend::set_exact_flags`]).
+    exact_flags: bool,
 }
 
 impl Default for X86Frontend {
@@ -184,7 +188,7 @@ impl Default for X86Frontend {
 
 impl X86Frontend {
     pub fn new() -> X86Frontend {
-        X86Frontend { max_insns: MAX_BLOCK_INSNS, model: MemoryModel::Tso }
+        X86Frontend { max_insns: MAX_BLOCK_INSNS, model: MemoryModel::Tso, exact_flags: false }
     }
 }
 
@@ -208,12 +212,33 @@ impl Frontend for X86Frontend {
         self.model = model;
     }
 
+    fn set_exact_flags(&mut self, exact: bool) {
+        self.exact_flags = exact;
+    }
+
+    /// The block, and which status flags the code at its known targets overwrites first
+    /// (`frontend::lookahead`), unless flags are exact or blocks are single instructions (a
+    /// debugger sees the flags at every instruction).
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
+        let mut block = self.translate_insns(code, pc, self.max_insns);
+        if !self.exact_flags && self.max_insns > 1 {
+            let flags = flags::STATUS_FLAGS.map(|(_, slot)| slot);
+            lookahead::look_ahead(&mut block, code, &flags, |code, pc, max| {
+                self.translate_insns(code, pc, max)
+            });
+        }
+        block
+    }
+}
+
+impl X86Frontend {
+    /// The block at `pc` of at most `max_insns` instructions, without looking ahead.
+    fn translate_insns(&self, code: &dyn CodeSource, pc: GuestAddr, max_insns: u32) -> Block {
         let mut ctx = Ctx::with_memory_model(self.model);
         let mut addr = pc.0;
         let mut insns = 0u32;
         let exit = loop {
-            if insns >= self.max_insns {
+            if insns >= max_insns {
                 break Exit::Jump(GuestAddr(addr));
             }
             let mut buf = [0u8; MAX_INSN_LEN];
