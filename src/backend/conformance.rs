@@ -13,7 +13,7 @@ use crate::ir::{
 
 /// Compiles `block`, flushing the cache first when it is full (the suites compile thousands
 /// of blocks into one cache).
-fn compile_flushing<B: Backend>(
+pub(super) fn compile_flushing<B: Backend>(
     backend: &mut B,
     cache: &mut CodeCache,
     block: &crate::ir::Block,

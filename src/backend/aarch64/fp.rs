@@ -146,7 +146,7 @@ impl Emitter {
     /// Branches to `slow` unless the float in `reg` (`prec`'s bits at the bottom) has a biased
     /// exponent other than the two lowest and the two highest (so it is not zero, denormal,
     /// infinite or NaN, and a result is not near underflow or overflow). Uses `S4`.
-    fn branch_if_not_plain(&mut self, reg: u8, prec: FpPrec, slow: DynamicLabel) {
+    pub(super) fn branch_if_not_plain(&mut self, reg: u8, prec: FpPrec, slow: DynamicLabel) {
         // Exponent + 2 has its bits above the lowest two clear exactly for those four values.
         match prec {
             FpPrec::F64 => dynasm!(self.a

@@ -96,7 +96,7 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
 
 /// Jumps to `slow` unless the float in `reg` (`prec`'s bits at the bottom) has a biased
 /// exponent other than the two lowest and the two highest. Uses `rax`.
-fn branch_if_not_plain(e: &mut Emitter, reg: u8, prec: FpPrec, slow: DynamicLabel) {
+pub(super) fn branch_if_not_plain(e: &mut Emitter, reg: u8, prec: FpPrec, slow: DynamicLabel) {
     // Exponent + 2 has its bits above the lowest two clear exactly for those four values.
     match prec {
         FpPrec::F64 => dynasm!(e.asm

@@ -876,3 +876,10 @@ fn lane_ops_match_the_interpreter() {
 fn fp_compares_and_conversions_match_the_interpreter() {
     crate::backend::conformance::fp_compares_and_conversions_match_the_interpreter::<X86_64Backend>();
 }
+
+/// Every fused multiply-add form on special and cancelling operands under random MXCSR and
+/// FPCR values (the `X86Sse` ones on this host's FMA unit when it has one).
+#[test]
+fn fma_ops_match_the_interpreter() {
+    crate::backend::conformance_fma::fma_ops_match_the_interpreter::<X86_64Backend>();
+}
