@@ -1269,6 +1269,11 @@ pub fn generated_rounding_cases() -> Vec<CaseSrc> {
     out
 }
 
+/// FPCR values for the FP cases: round to nearest (twice as often), the three directed modes,
+/// FZ, DN, FZ with DN, and those with directed rounding.
+const FPCR: &[u64] =
+    &[0, 0, 1 << 22, 2 << 22, 3 << 22, 1 << 24, 1 << 25, 3 << 24, 3 << 24 | 1 << 22, 3 << 24 | 2 << 22];
+
 /// Scalar FP arithmetic (FADD FSUB FMUL FNMUL FDIV FMAX FMIN FMAXNM FMINNM FSQRT, S and D) on
 /// special operands (NaN payloads of both kinds and signs, zeros, denormals, the smallest
 /// normal, infinities, the largest finite, values whose products and quotients land next to
@@ -1324,8 +1329,6 @@ pub fn generated_fp_special_cases() -> Vec<CaseSrc> {
         0xffa0_0abc,
         0x4b00_0001,
     ];
-    const FPCR: &[u64] =
-        &[0, 0, 1 << 22, 2 << 22, 3 << 22, 1 << 24, 1 << 25, 3 << 24, 3 << 24 | 1 << 22, 3 << 24 | 2 << 22];
     const OPS: &[&str] =
         &["fadd", "fsub", "fmul", "fnmul", "fdiv", "fmax", "fmin", "fmaxnm", "fminnm", "fsqrt"];
     let mut out = Vec::new();
@@ -1406,8 +1409,6 @@ pub fn generated_fma_cases() -> Vec<CaseSrc> {
         0xffa0_0abc,
         0x3380_0000,
     ];
-    const FPCR: &[u64] =
-        &[0, 0, 1 << 22, 2 << 22, 3 << 22, 1 << 24, 1 << 25, 3 << 24, 3 << 24 | 1 << 22, 3 << 24 | 2 << 22];
     // (instruction, arrangement of its operands).
     let forms: &[(&str, &str)] = &[
         ("fmadd d0, d1, d2, d3", "d"),

@@ -4,12 +4,12 @@
 //! x86-64 host with FMA the `X86Sse` cases run the host's VFMADD231 under the guest's MXCSR,
 //! so they compare the reference with the hardware.
 
-use super::conformance::compile_flushing;
+use super::conformance::{compile_flushing, control_register, rules_and_formats};
 use super::Backend;
 use crate::cache::CodeCache;
 use crate::ir::protocol::header;
 use crate::ir::testgen::Rng;
-use crate::ir::{interp, Builder, Exit, FmaNeg, FpPrec, FpResult, FpRule, GuestAddr, StateOffset, Width};
+use crate::ir::{interp, Builder, Exit, FmaNeg, FpPrec, FpResult, GuestAddr, StateOffset, Width};
 
 /// An addend for `x * y`: usually special or random, sometimes minus the product rounded (or
 /// a neighbour of it), so that the fused sum cancels down to the rounding error.
@@ -30,9 +30,7 @@ pub fn fma_ops_match_the_interpreter<B: Backend>() {
     let mut rng = Rng::new(12);
     let at = |i: u32| StateOffset(header::SIZE + 8 * i);
     let base = (header::SIZE / 8) as usize;
-    for (rule, prec) in
-        [FpRule::X86Sse, FpRule::A64].into_iter().flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
-    {
+    for (rule, prec) in rules_and_formats() {
         for round in 0..400 {
             // Six operand triples and a control register per block; every negation and result.
             let mut b = Builder::new();
@@ -68,12 +66,7 @@ pub fn fma_ops_match_the_interpreter<B: Backend>() {
                 state[base + 3 * k + 1] = y | garbage(&mut rng);
                 state[base + 3 * k + 2] = z | garbage(&mut rng);
             }
-            state[base + 18] = match rule {
-                FpRule::X86Sse if round < 16 => 0x1f80,
-                FpRule::X86Sse => rng.mxcsr(),
-                FpRule::A64 if round < 16 => 0,
-                FpRule::A64 => rng.fpcr(),
-            };
+            state[base + 18] = control_register(&mut rng, rule, round < 16);
             let mut want = state.clone();
             // SAFETY: the block touches only state words below `state.len()`.
             unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };

@@ -13,7 +13,7 @@
 //! reference ([`crate::ir::fma::reference`], one helper for both rules).
 
 use super::abi::*;
-use super::fp::{FPSR, MSR_FPSR_XZR, MXCSR_MODES};
+use super::fp::MSR_FPSR_XZR;
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::{fma, FmaNeg, FpPrec, FpResult, FpRule, Temp};
@@ -29,12 +29,7 @@ impl Emitter {
         let slow = self.a.new_dynamic_label();
         let done = self.a.new_dynamic_label();
         let m = self.src(ctrl, S2);
-        dynasm!(self.a
-            ; .arch aarch64
-            ; movz W(S3), #MXCSR_MODES
-            ; tst W(m), W(S3)
-            ; b.ne =>slow
-        );
+        self.branch_unless_default_mxcsr(m, slow);
         self.fma_operands(prec, [a, b, c], Some(slow));
         if dsts.flags.is_some() {
             self.a.push_u32(MSR_FPSR_XZR);
@@ -46,24 +41,7 @@ impl Emitter {
             FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
         }
         self.branch_if_not_plain(value, prec, slow);
-        if let Some(dst) = dsts.value {
-            let d = self.dst(dst, value);
-            if d != value {
-                dynasm!(self.a ; .arch aarch64 ; mov X(d), X(value));
-            }
-            self.finish(dst, d);
-        }
-        if let Some(dst) = dsts.flags {
-            // FPSR.IXC (bit 4) is MXCSR.PE (bit 5).
-            let d = self.dst(dst, S4);
-            dynasm!(self.a
-                ; .arch aarch64
-                ; mrs X(d), FPSR
-                ; ubfx W(d), W(d), #4, #1
-                ; lsl W(d), W(d), #5
-            );
-            self.finish(dst, d);
-        }
+        self.sse_fast_results(dsts, value, true);
         dynasm!(self.a ; .arch aarch64 ; b =>done ; =>slow);
         for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
             if let Some(dst) = dst {

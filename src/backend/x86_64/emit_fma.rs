@@ -17,12 +17,11 @@
 
 use super::abi::{RAX, RCX, RDX};
 use super::emit_fp::{enter_guest_mxcsr, leave_guest_mxcsr};
-use super::emit_fp_a64::branch_if_not_plain;
+use super::emit_fp_a64::{branch_if_not_plain, branch_unless_plain_modes, clear_mxcsr_flags, inexact_as_ixc};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
-use crate::ir::fp_a64::{FPCR_FZ, FPCR_RMODE};
 use crate::ir::{fma, FmaNeg, FpPrec, FpResult, FpRule, Helper, Temp};
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynasmLabelApi};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn fma(
@@ -39,11 +38,7 @@ pub(super) fn fma(
     let (slow, done) = (e.asm.new_dynamic_label(), e.asm.new_dynamic_label());
     e.load(RAX, ctrl);
     if rule == FpRule::A64 {
-        dynasm!(e.asm
-            ; .arch x64
-            ; test eax, (FPCR_RMODE | FPCR_FZ) as i32
-            ; jnz =>slow
-        );
+        branch_unless_plain_modes(e, slow);
     }
     e.load(RCX, a);
     e.load(RDX, b);
@@ -59,12 +54,7 @@ pub(super) fn fma(
     match rule {
         FpRule::X86Sse => enter_guest_mxcsr(e, false),
         // Round to nearest, everything masked: the host's own controls; only PE is read.
-        FpRule::A64 => dynasm!(e.asm
-            ; .arch x64
-            ; stmxcsr [rsp - 16]
-            ; and DWORD [rsp - 16], !0x3f
-            ; ldmxcsr [rsp - 16]
-        ),
+        FpRule::A64 => clear_mxcsr_flags(e),
     }
     match (neg.product, neg.addend, prec) {
         (false, false, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; vfmadd231sd xmm2, xmm0, xmm1),
@@ -88,14 +78,7 @@ pub(super) fn fma(
     }
     branch_if_not_plain(e, RCX, prec, slow);
     if let Some(dst) = dsts.flags {
-        // MXCSR.PE (bit 5) is FPSR.IXC (bit 4).
-        dynasm!(e.asm
-            ; .arch x64
-            ; stmxcsr [rsp - 16]
-            ; mov eax, [rsp - 16]
-            ; and eax, 0x20
-            ; shr eax, 1
-        );
+        inexact_as_ixc(e);
         e.store(dst, RAX);
     }
     if let Some(dst) = dsts.value {
