@@ -1452,14 +1452,21 @@ pub fn generated_fma_cases() -> Vec<CaseSrc> {
             }
             if splitmix(&mut s).is_multiple_of(4) {
                 let (a, b) = (fixed[0].1, fixed[3].1);
+                // A NaN product's payload is the host's choice: only numbers, so that the case
+                // list is the same on every host.
                 let neg = if double {
-                    (-(f64::from_bits(a) * f64::from_bits(b))).to_bits()
+                    let p = f64::from_bits(a) * f64::from_bits(b);
+                    (!p.is_nan()).then(|| (-p).to_bits())
                 } else {
-                    (-(f32::from_bits(a as u32) * f32::from_bits(b as u32))).to_bits() as u64
+                    let p = f32::from_bits(a as u32) * f32::from_bits(b as u32);
+                    (!p.is_nan()).then(|| (-p).to_bits() as u64)
                 };
                 let (mask, sign) = if double { (u64::MAX, 1 << 63) } else { (0xffff_ffff, 1 << 31) };
                 let flip = if splitmix(&mut s).is_multiple_of(2) { sign } else { 0 };
-                fixed[6].1 = (neg ^ flip).wrapping_add(splitmix(&mut s) % 3).wrapping_sub(1) & mask;
+                let step = splitmix(&mut s) % 3;
+                if let Some(neg) = neg {
+                    fixed[6].1 = (neg ^ flip).wrapping_add(step).wrapping_sub(1) & mask;
+                }
             }
             let (lane, gp, count) = match shape {
                 "2d" | "d" => ("d", "x", 2),
