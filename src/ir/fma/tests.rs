@@ -142,3 +142,42 @@ fn f32_and_denormals() {
     assert_eq!(flags, (UFC | IXC) as u64);
     assert_eq!(v(1, 1, 1), 1);
 }
+
+#[test]
+fn verified_printed_and_folded() {
+    use crate::ir::{opt, verify, Builder, Exit, GuestAddr, Op, StateOffset, Temp, Width};
+    let mut b = Builder::new();
+    let x = b.constant(TWO);
+    let y = b.constant(0x4008_0000_0000_0000); // 3.0
+    let z = b.load_state(StateOffset(40), Width::W64);
+    let ctrl = b.constant(0);
+    let neg = FmaNeg { product: true, addend: false };
+    let r = b.fp_fma(FpPrec::F64, FpRule::A64, FpResult::Value, neg, x, y, z, ctrl);
+    b.store_state(StateOffset(48), r, Width::W64);
+    let mut block = b.finish(GuestAddr(0), 4, 1, Exit::Jump(GuestAddr(4)));
+    verify(&block).unwrap();
+    assert!(
+        format!("{}", block.ops[4]).contains("ffma.f64.a64.negprod t0, t1, t2 ctrl t3"),
+        "{}",
+        block.ops[4]
+    );
+    // The addend is read: a block that defines it after the op does not verify.
+    let mut bad = block.clone();
+    if let Op::FpFma { c, .. } = &mut bad.ops[4] {
+        *c = Temp(5);
+    }
+    bad.temps = 6;
+    assert!(verify(&bad).unwrap_err().contains("used before it is defined"));
+    // With a constant addend, the op folds to the reference's value: -(2 * 3) + 1.
+    block.ops[2] = Op::Const { dst: z, value: ONE };
+    opt::optimize(&mut block);
+    let stored = block.ops.iter().find_map(|o| match o {
+        Op::StoreState { src, .. } => Some(*src),
+        _ => None,
+    });
+    let value = block.ops.iter().find_map(|o| match o {
+        Op::Const { dst, value } if Some(*dst) == stored => Some(*value),
+        _ => None,
+    });
+    assert_eq!(value, Some((-5.0f64).to_bits()));
+}
