@@ -1269,6 +1269,60 @@ pub fn generated_rounding_cases() -> Vec<CaseSrc> {
     out
 }
 
+/// Special f64 operands: zeros, ones, neighbours of 1, denormals, the smallest normal and
+/// its neighbour, values whose products land near underflow, the largest finite, infinities,
+/// quiet and signalling NaNs of both signs with payloads, and 2^53 + 2.
+const SPECIAL_D: &[u64] = &[
+    0,
+    0x8000_0000_0000_0000,
+    0x3ff0_0000_0000_0000,
+    0xbff8_0000_0000_0000,
+    0x4008_0000_0000_0000,
+    0x3ff0_0000_0000_0001,
+    0x3fef_ffff_ffff_ffff,
+    0x0000_0000_0000_0001,
+    0x800f_ffff_ffff_ffff,
+    0x000f_ffff_ffff_ffff,
+    0x0010_0000_0000_0000,
+    0x0010_0000_0000_0001,
+    0x1f10_0000_0000_0000,
+    0x2000_0000_0000_0003,
+    0x7fef_ffff_ffff_ffff,
+    0x7ff0_0000_0000_0000,
+    0xfff0_0000_0000_0000,
+    0x7ff8_0000_0000_0123,
+    0xfff8_0000_0000_0456,
+    0x7ff0_0000_0000_0789,
+    0xfff4_0000_0000_0abc,
+    0x4340_0000_0000_0001,
+];
+
+/// The same for f32.
+const SPECIAL_S: &[u64] = &[
+    0,
+    0x8000_0000,
+    0x3f80_0000,
+    0xbfc0_0000,
+    0x4040_0000,
+    0x3f80_0001,
+    0x3f7f_ffff,
+    0x0000_0001,
+    0x807f_ffff,
+    0x007f_ffff,
+    0x0080_0000,
+    0x0080_0001,
+    0x1f80_0000,
+    0x2000_0003,
+    0x7f7f_ffff,
+    0x7f80_0000,
+    0xff80_0000,
+    0x7fc0_0123,
+    0xffc0_0456,
+    0x7f80_0789,
+    0xffa0_0abc,
+    0x4b00_0001,
+];
+
 /// FPCR values for the FP cases: round to nearest (twice as often), the three directed modes,
 /// FZ, DN, FZ with DN, and those with directed rounding.
 const FPCR: &[u64] =
@@ -1281,60 +1335,12 @@ const FPCR: &[u64] =
 /// are x1 and x2, moved into s1/d1 and s2/d2; FPSR is cleared before the instruction and
 /// read into x10 after it, so the exception flags are compared too.
 pub fn generated_fp_special_cases() -> Vec<CaseSrc> {
-    const D: &[u64] = &[
-        0,
-        0x8000_0000_0000_0000,
-        0x3ff0_0000_0000_0000,
-        0xbff8_0000_0000_0000,
-        0x4008_0000_0000_0000,
-        0x3ff0_0000_0000_0001,
-        0x3fef_ffff_ffff_ffff,
-        0x0000_0000_0000_0001,
-        0x800f_ffff_ffff_ffff,
-        0x000f_ffff_ffff_ffff,
-        0x0010_0000_0000_0000,
-        0x0010_0000_0000_0001,
-        0x1f10_0000_0000_0000,
-        0x2000_0000_0000_0003,
-        0x7fef_ffff_ffff_ffff,
-        0x7ff0_0000_0000_0000,
-        0xfff0_0000_0000_0000,
-        0x7ff8_0000_0000_0123,
-        0xfff8_0000_0000_0456,
-        0x7ff0_0000_0000_0789,
-        0xfff4_0000_0000_0abc,
-        0x4340_0000_0000_0001,
-    ];
-    const S: &[u64] = &[
-        0,
-        0x8000_0000,
-        0x3f80_0000,
-        0xbfc0_0000,
-        0x4040_0000,
-        0x3f80_0001,
-        0x3f7f_ffff,
-        0x0000_0001,
-        0x807f_ffff,
-        0x007f_ffff,
-        0x0080_0000,
-        0x0080_0001,
-        0x1f80_0000,
-        0x2000_0003,
-        0x7f7f_ffff,
-        0x7f80_0000,
-        0xff80_0000,
-        0x7fc0_0123,
-        0xffc0_0456,
-        0x7f80_0789,
-        0xffa0_0abc,
-        0x4b00_0001,
-    ];
     const OPS: &[&str] =
         &["fadd", "fsub", "fmul", "fnmul", "fdiv", "fmax", "fmin", "fmaxnm", "fminnm", "fsqrt"];
     let mut out = Vec::new();
     let mut s = 0x5eed_a64d_f00d_0011u64;
     for op in OPS {
-        for (reg, values) in [("d", D), ("s", S)] {
+        for (reg, values) in [("d", SPECIAL_D), ("s", SPECIAL_S)] {
             for _ in 0..48 {
                 let pick = |s: &mut u64| values[(splitmix(s) % values.len() as u64) as usize];
                 let (a, b) = (pick(&mut s), pick(&mut s));
@@ -1365,50 +1371,9 @@ pub fn generated_fp_special_cases() -> Vec<CaseSrc> {
 /// [`generated_fp_special_cases`] plus products that cancel against the addend, under FPCR
 /// values with every rounding mode, FZ and DN; FPSR read back after each.
 pub fn generated_fma_cases() -> Vec<CaseSrc> {
-    const D: &[u64] = &[
-        0,
-        0x8000_0000_0000_0000,
-        0x3ff0_0000_0000_0000,
-        0xbff0_0000_0000_0000,
-        0x3ff0_0000_0000_0001,
-        0x3fef_ffff_ffff_ffff,
-        0x4008_0000_0000_0000,
-        0x0000_0000_0000_0001,
-        0x800f_ffff_ffff_ffff,
-        0x0010_0000_0000_0000,
-        0x2000_0000_0000_0003,
-        0x1ff0_0000_0000_0001,
-        0x7fef_ffff_ffff_ffff,
-        0x7ff0_0000_0000_0000,
-        0xfff0_0000_0000_0000,
-        0x7ff8_0000_0000_0123,
-        0xfff8_0000_0000_0456,
-        0x7ff0_0000_0000_0789,
-        0xfff4_0000_0000_0abc,
-        0x3cb0_0000_0000_0000,
-    ];
-    const S: &[u64] = &[
-        0,
-        0x8000_0000,
-        0x3f80_0000,
-        0xbf80_0000,
-        0x3f80_0001,
-        0x3f7f_ffff,
-        0x4040_0000,
-        0x0000_0001,
-        0x807f_ffff,
-        0x0080_0000,
-        0x2000_0003,
-        0x1f80_0001,
-        0x7f7f_ffff,
-        0x7f80_0000,
-        0xff80_0000,
-        0x7fc0_0123,
-        0xffc0_0456,
-        0x7f80_0789,
-        0xffa0_0abc,
-        0x3380_0000,
-    ];
+    // The special operands, and 2^-52 (2^-23), whose products fall within an ulp of 1.
+    let d: Vec<u64> = SPECIAL_D.iter().copied().chain([0x3cb0_0000_0000_0000]).collect();
+    let f: Vec<u64> = SPECIAL_S.iter().copied().chain([0x3400_0000]).collect();
     // (instruction, arrangement of its operands).
     let forms: &[(&str, &str)] = &[
         ("fmadd d0, d1, d2, d3", "d"),
@@ -1440,7 +1405,7 @@ pub fn generated_fma_cases() -> Vec<CaseSrc> {
     let mut s = 0x5eed_a64f_aaaa_0011u64;
     for &(insn, shape) in forms {
         let double = matches!(shape, "d" | "2d");
-        let values = if double { D } else { S };
+        let values = if double { &d } else { &f };
         for _ in 0..24 {
             let pick = |s: &mut u64| values[(splitmix(s) % values.len() as u64) as usize];
             let fpcr = FPCR[(splitmix(&mut s) % FPCR.len() as u64) as usize];
