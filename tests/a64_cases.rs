@@ -3,6 +3,7 @@
 //! seed.
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use xlate::frontend::aarch64::decode;
 use xlate::frontend::aarch64::A64Frontend;
 use xlate::frontend::{Frontend, SliceCode};
@@ -1268,6 +1269,65 @@ pub fn generated_rounding_cases() -> Vec<CaseSrc> {
     out
 }
 
+/// Special f64 operands: zeros, ones, neighbours of 1, denormals, the smallest normal and
+/// its neighbour, values whose products land near underflow, the largest finite, infinities,
+/// quiet and signalling NaNs of both signs with payloads, and 2^53 + 2.
+const SPECIAL_D: &[u64] = &[
+    0,
+    0x8000_0000_0000_0000,
+    0x3ff0_0000_0000_0000,
+    0xbff8_0000_0000_0000,
+    0x4008_0000_0000_0000,
+    0x3ff0_0000_0000_0001,
+    0x3fef_ffff_ffff_ffff,
+    0x0000_0000_0000_0001,
+    0x800f_ffff_ffff_ffff,
+    0x000f_ffff_ffff_ffff,
+    0x0010_0000_0000_0000,
+    0x0010_0000_0000_0001,
+    0x1f10_0000_0000_0000,
+    0x2000_0000_0000_0003,
+    0x7fef_ffff_ffff_ffff,
+    0x7ff0_0000_0000_0000,
+    0xfff0_0000_0000_0000,
+    0x7ff8_0000_0000_0123,
+    0xfff8_0000_0000_0456,
+    0x7ff0_0000_0000_0789,
+    0xfff4_0000_0000_0abc,
+    0x4340_0000_0000_0001,
+];
+
+/// The same for f32.
+const SPECIAL_S: &[u64] = &[
+    0,
+    0x8000_0000,
+    0x3f80_0000,
+    0xbfc0_0000,
+    0x4040_0000,
+    0x3f80_0001,
+    0x3f7f_ffff,
+    0x0000_0001,
+    0x807f_ffff,
+    0x007f_ffff,
+    0x0080_0000,
+    0x0080_0001,
+    0x1f80_0000,
+    0x2000_0003,
+    0x7f7f_ffff,
+    0x7f80_0000,
+    0xff80_0000,
+    0x7fc0_0123,
+    0xffc0_0456,
+    0x7f80_0789,
+    0xffa0_0abc,
+    0x4b00_0001,
+];
+
+/// FPCR values for the FP cases: round to nearest (twice as often), the three directed modes,
+/// FZ, DN, FZ with DN, and those with directed rounding.
+const FPCR: &[u64] =
+    &[0, 0, 1 << 22, 2 << 22, 3 << 22, 1 << 24, 1 << 25, 3 << 24, 3 << 24 | 1 << 22, 3 << 24 | 2 << 22];
+
 /// Scalar FP arithmetic (FADD FSUB FMUL FNMUL FDIV FMAX FMIN FMAXNM FMINNM FSQRT, S and D) on
 /// special operands (NaN payloads of both kinds and signs, zeros, denormals, the smallest
 /// normal, infinities, the largest finite, values whose products and quotients land next to
@@ -1275,62 +1335,12 @@ pub fn generated_rounding_cases() -> Vec<CaseSrc> {
 /// are x1 and x2, moved into s1/d1 and s2/d2; FPSR is cleared before the instruction and
 /// read into x10 after it, so the exception flags are compared too.
 pub fn generated_fp_special_cases() -> Vec<CaseSrc> {
-    const D: &[u64] = &[
-        0,
-        0x8000_0000_0000_0000,
-        0x3ff0_0000_0000_0000,
-        0xbff8_0000_0000_0000,
-        0x4008_0000_0000_0000,
-        0x3ff0_0000_0000_0001,
-        0x3fef_ffff_ffff_ffff,
-        0x0000_0000_0000_0001,
-        0x800f_ffff_ffff_ffff,
-        0x000f_ffff_ffff_ffff,
-        0x0010_0000_0000_0000,
-        0x0010_0000_0000_0001,
-        0x1f10_0000_0000_0000,
-        0x2000_0000_0000_0003,
-        0x7fef_ffff_ffff_ffff,
-        0x7ff0_0000_0000_0000,
-        0xfff0_0000_0000_0000,
-        0x7ff8_0000_0000_0123,
-        0xfff8_0000_0000_0456,
-        0x7ff0_0000_0000_0789,
-        0xfff4_0000_0000_0abc,
-        0x4340_0000_0000_0001,
-    ];
-    const S: &[u64] = &[
-        0,
-        0x8000_0000,
-        0x3f80_0000,
-        0xbfc0_0000,
-        0x4040_0000,
-        0x3f80_0001,
-        0x3f7f_ffff,
-        0x0000_0001,
-        0x807f_ffff,
-        0x007f_ffff,
-        0x0080_0000,
-        0x0080_0001,
-        0x1f80_0000,
-        0x2000_0003,
-        0x7f7f_ffff,
-        0x7f80_0000,
-        0xff80_0000,
-        0x7fc0_0123,
-        0xffc0_0456,
-        0x7f80_0789,
-        0xffa0_0abc,
-        0x4b00_0001,
-    ];
-    const FPCR: &[u64] =
-        &[0, 0, 1 << 22, 2 << 22, 3 << 22, 1 << 24, 1 << 25, 3 << 24, 3 << 24 | 1 << 22, 3 << 24 | 2 << 22];
     const OPS: &[&str] =
         &["fadd", "fsub", "fmul", "fnmul", "fdiv", "fmax", "fmin", "fmaxnm", "fminnm", "fsqrt"];
     let mut out = Vec::new();
     let mut s = 0x5eed_a64d_f00d_0011u64;
     for op in OPS {
-        for (reg, values) in [("d", D), ("s", S)] {
+        for (reg, values) in [("d", SPECIAL_D), ("s", SPECIAL_S)] {
             for _ in 0..48 {
                 let pick = |s: &mut u64| values[(splitmix(s) % values.len() as u64) as usize];
                 let (a, b) = (pick(&mut s), pick(&mut s));
@@ -1351,6 +1361,99 @@ pub fn generated_fp_special_cases() -> Vec<CaseSrc> {
                     fixed: vec![(1, a), (2, b)],
                 });
             }
+        }
+    }
+    out
+}
+
+/// Every fused multiply-add form (FMADD/FMSUB/FNMADD/FNMSUB S and D; FMLA/FMLS vector 2S, 4S,
+/// 2D, by element 2S, 4S, 2D, and scalar by element S and D) on the special operands of
+/// [`generated_fp_special_cases`] plus products that cancel against the addend, under FPCR
+/// values with every rounding mode, FZ and DN; FPSR read back after each.
+pub fn generated_fma_cases() -> Vec<CaseSrc> {
+    // The special operands, and 2^-52 (2^-23), whose products fall within an ulp of 1.
+    let d: Vec<u64> = SPECIAL_D.iter().copied().chain([0x3cb0_0000_0000_0000]).collect();
+    let f: Vec<u64> = SPECIAL_S.iter().copied().chain([0x3400_0000]).collect();
+    // (instruction, arrangement of its operands).
+    let forms: &[(&str, &str)] = &[
+        ("fmadd d0, d1, d2, d3", "d"),
+        ("fmsub d0, d1, d2, d3", "d"),
+        ("fnmadd d0, d1, d2, d3", "d"),
+        ("fnmsub d0, d1, d2, d3", "d"),
+        ("fmadd s0, s1, s2, s3", "s"),
+        ("fmsub s0, s1, s2, s3", "s"),
+        ("fnmadd s0, s1, s2, s3", "s"),
+        ("fnmsub s0, s1, s2, s3", "s"),
+        ("fmla v3.2d, v1.2d, v2.2d", "2d"),
+        ("fmls v3.2d, v1.2d, v2.2d", "2d"),
+        ("fmla v3.4s, v1.4s, v2.4s", "4s"),
+        ("fmls v3.4s, v1.4s, v2.4s", "4s"),
+        ("fmla v3.2s, v1.2s, v2.2s", "2s"),
+        ("fmls v3.2s, v1.2s, v2.2s", "2s"),
+        ("fmla v3.2d, v1.2d, v2.d[1]", "2d"),
+        ("fmls v3.2d, v1.2d, v2.d[0]", "2d"),
+        ("fmla v3.4s, v1.4s, v2.s[2]", "4s"),
+        ("fmls v3.4s, v1.4s, v2.s[1]", "4s"),
+        ("fmla v3.2s, v1.2s, v2.s[3]", "2s"),
+        ("fmls v3.2s, v1.2s, v2.s[0]", "2s"),
+        ("fmla d3, d1, v2.d[1]", "d"),
+        ("fmls d3, d1, v2.d[0]", "d"),
+        ("fmla s3, s1, v2.s[2]", "s"),
+        ("fmls s3, s1, v2.s[1]", "s"),
+    ];
+    let mut out = Vec::new();
+    let mut s = 0x5eed_a64f_aaaa_0011u64;
+    for &(insn, shape) in forms {
+        let double = matches!(shape, "d" | "2d");
+        let values = if double { &d } else { &f };
+        for _ in 0..24 {
+            let pick = |s: &mut u64| values[(splitmix(s) % values.len() as u64) as usize];
+            let fpcr = FPCR[(splitmix(&mut s) % FPCR.len() as u64) as usize];
+            // Three lanes of each operand register get special values (x1..x3 for Vn, x4..x6
+            // for Vm, x7..x9 for Vd); one case in four makes Vd's lane 0 cancel Vn * Vm.
+            let mut fixed = Vec::new();
+            for r in 1..=9 {
+                fixed.push((r, pick(&mut s)));
+            }
+            if splitmix(&mut s).is_multiple_of(4) {
+                let (a, b) = (fixed[0].1, fixed[3].1);
+                // A NaN product's payload is the host's choice: only numbers, so that the case
+                // list is the same on every host.
+                let neg = if double {
+                    let p = f64::from_bits(a) * f64::from_bits(b);
+                    (!p.is_nan()).then(|| (-p).to_bits())
+                } else {
+                    let p = f32::from_bits(a as u32) * f32::from_bits(b as u32);
+                    (!p.is_nan()).then(|| (-p).to_bits() as u64)
+                };
+                let (mask, sign) = if double { (u64::MAX, 1 << 63) } else { (0xffff_ffff, 1 << 31) };
+                let flip = if splitmix(&mut s).is_multiple_of(2) { sign } else { 0 };
+                let step = splitmix(&mut s) % 3;
+                if let Some(neg) = neg {
+                    fixed[6].1 = (neg ^ flip).wrapping_add(step).wrapping_sub(1) & mask;
+                }
+            }
+            let (lane, gp, count) = match shape {
+                "2d" | "d" => ("d", "x", 2),
+                _ => ("s", "w", 3),
+            };
+            let mut set = String::new();
+            for (v, base) in [(1, 1), (2, 4), (3, 7)] {
+                for i in 0..count {
+                    // The by-element forms read Vm's lane 0..3; fill the low three.
+                    let _ = write!(set, "mov v{v}.{lane}[{i}], {gp}{}; ", base + i);
+                }
+            }
+            // The FMADD family reads d1, d2, d3 as n, m, a: the addend is v3, as for FMLA.
+            let asm = format!(
+                "mov x10, #{fpcr:#x}; msr fpcr, x10; msr fpsr, xzr; {set}{insn}; mrs x10, fpsr; msr fpcr, xzr"
+            );
+            out.push(CaseSrc {
+                name: format!("{insn} fpcr {fpcr:#x} {:x?}", fixed.iter().map(|f| f.1).collect::<Vec<_>>()),
+                asm,
+                seed: splitmix(&mut s),
+                fixed,
+            });
         }
     }
     out

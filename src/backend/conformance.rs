@@ -13,7 +13,7 @@ use crate::ir::{
 
 /// Compiles `block`, flushing the cache first when it is full (the suites compile thousands
 /// of blocks into one cache).
-fn compile_flushing<B: Backend>(
+pub(super) fn compile_flushing<B: Backend>(
     backend: &mut B,
     cache: &mut CodeCache,
     block: &crate::ir::Block,
@@ -133,9 +133,7 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
     let mut rng = Rng::new(11);
     let at = |i: u32| StateOffset(header::SIZE + 8 * i);
     let per_pair = 2 * FpOp::ALL.len();
-    for (rule, prec) in
-        [FpRule::X86Sse, FpRule::A64].into_iter().flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
-    {
+    for (rule, prec) in rules_and_formats() {
         for round in 0..256 {
             // Eight operand pairs and a control register per block; every op and result kind.
             let mut b = Builder::new();
@@ -163,12 +161,7 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
                 let garbage = if prec == FpPrec::F32 && round % 2 == 1 { rng.next_u64() << 32 } else { 0 };
                 state[(header::SIZE / 8 + i) as usize] = rng.float(prec) | garbage;
             }
-            state[(header::SIZE / 8 + 16) as usize] = match rule {
-                FpRule::X86Sse if round < 8 => 0x1f80,
-                FpRule::X86Sse => rng.mxcsr(),
-                FpRule::A64 if round < 8 => 0,
-                FpRule::A64 => rng.fpcr(),
-            };
+            state[(header::SIZE / 8 + 16) as usize] = control_register(&mut rng, rule, round < 8);
             let mut want = state.clone();
             // SAFETY: the block touches only state words below `words`.
             unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
@@ -194,6 +187,21 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
                 );
             }
         }
+    }
+}
+
+/// Every rule with every format.
+pub(super) fn rules_and_formats() -> impl Iterator<Item = (FpRule, FpPrec)> {
+    [FpRule::X86Sse, FpRule::A64].into_iter().flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
+}
+
+/// A control register for `rule`: the default one if `default`, else a random one.
+pub(super) fn control_register(rng: &mut Rng, rule: FpRule, default: bool) -> u64 {
+    match rule {
+        FpRule::X86Sse if default => 0x1f80,
+        FpRule::X86Sse => rng.mxcsr(),
+        FpRule::A64 if default => 0,
+        FpRule::A64 => rng.fpcr(),
     }
 }
 

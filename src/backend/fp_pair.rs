@@ -1,4 +1,4 @@
-//! The two ops of one guest floating-point operation (`Op::Fp`, `Op::FpCmp`, `Op::FpCvt`):
+//! The two ops of one guest floating-point operation (`Op::Fp`, `Op::FpFma`, `Op::FpCmp`, `Op::FpCvt`):
 //! the frontends emit the op for its value and, straight after, the same op for its exception
 //! flags. A backend computes both in one go (one MXCSR switch on x86-64, one native operation
 //! and one FPSR read on AArch64).
@@ -27,6 +27,7 @@ impl FpDsts {
 pub(crate) fn flags_partner(value: &Op, next: Option<&Op>) -> Option<Temp> {
     let flags_dst = match next? {
         Op::Fp { result: FpResult::Flags, dst, .. }
+        | Op::FpFma { result: FpResult::Flags, dst, .. }
         | Op::FpCmp { result: FpResult::Flags, dst, .. }
         | Op::FpCvt { result: FpResult::Flags, dst, .. } => *dst,
         _ => return None,
@@ -34,6 +35,7 @@ pub(crate) fn flags_partner(value: &Op, next: Option<&Op>) -> Option<Temp> {
     let mut twin = value.clone();
     match &mut twin {
         Op::Fp { result: result @ FpResult::Value, dst, .. }
+        | Op::FpFma { result: result @ FpResult::Value, dst, .. }
         | Op::FpCmp { result: result @ FpResult::Value, dst, .. }
         | Op::FpCvt { result: result @ FpResult::Value, dst, .. } => {
             *result = FpResult::Flags;

@@ -9,6 +9,8 @@
 pub mod aarch64;
 #[cfg(test)]
 pub mod conformance;
+#[cfg(test)]
+mod conformance_fma;
 mod fp_pair;
 pub mod x86_64;
 

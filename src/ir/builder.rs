@@ -197,6 +197,24 @@ impl Builder {
         dst
     }
 
+    /// `(±a * b) ± c` rounded once (see [`Op::FpFma`]): its value or its exception flags.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fp_fma(
+        &mut self,
+        prec: FpPrec,
+        rule: FpRule,
+        result: FpResult,
+        neg: FmaNeg,
+        a: Temp,
+        b: Temp,
+        c: Temp,
+        ctrl: Temp,
+    ) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::FpFma { prec, rule, result, neg, dst, a, b, c, ctrl });
+        dst
+    }
+
     /// `a op b` compared in floating point (see [`Op::FpCmp`]): its value or its exception flags.
     #[allow(clippy::too_many_arguments)]
     pub fn fp_cmp(

@@ -223,7 +223,7 @@ impl Fp for f32 {
 }
 
 /// Reads an operand: DAZ turns denormals into zeros, otherwise they raise DE (when `note_de`).
-fn operand<F: Fp>(x: F, env: &mut Env) -> F {
+pub(super) fn operand<F: Fp>(x: F, env: &mut Env) -> F {
     if x.is_denormal() {
         if env.daz {
             return F::signed_zero(x.is_neg());
@@ -378,7 +378,7 @@ pub(super) fn decompose<F: Fp>(x: F) -> (u128, i32) {
 }
 
 /// Compares `m1 * 2^e1` with `m2 * 2^e2` exactly.
-fn cmp_exact(m1: u128, e1: i32, m2: u128, e2: i32) -> core::cmp::Ordering {
+pub(super) fn cmp_exact(m1: u128, e1: i32, m2: u128, e2: i32) -> core::cmp::Ordering {
     use core::cmp::Ordering::*;
     match (m1 == 0, m2 == 0) {
         (true, true) => return Equal,
@@ -402,7 +402,7 @@ fn cmp_exact(m1: u128, e1: i32, m2: u128, e2: i32) -> core::cmp::Ordering {
 
 /// The sign of `exact - r` where `|exact|` compares to `|r|` as `ord` and `exact` is negative
 /// if `neg`.
-fn err_sign(ord: core::cmp::Ordering, neg: bool) -> i32 {
+pub(super) fn err_sign(ord: core::cmp::Ordering, neg: bool) -> i32 {
     let s = match ord {
         core::cmp::Ordering::Greater => 1,
         core::cmp::Ordering::Less => -1,

@@ -53,7 +53,7 @@ pub fn default_nan<F: Fp>() -> F {
 }
 
 /// `FPUnpack` under FZ: a denormal operand reads as a zero of its sign and raises IDC.
-fn unpack<F: Fp>(x: F, fz: bool, flags: &mut u32) -> F {
+pub(super) fn unpack<F: Fp>(x: F, fz: bool, flags: &mut u32) -> F {
     if fz && x.is_denormal() {
         *flags |= IDC;
         F::signed_zero(x.is_neg())

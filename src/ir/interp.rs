@@ -246,6 +246,9 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], state: *mut u8) -> Option<&'a Exit
             Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
                 t[dst.0 as usize] = eval_fp(*op, *prec, *rule, *result, v(a), v(b), v(ctrl))
             }
+            Op::FpFma { prec, rule, result, neg, dst, a, b, c, ctrl } => {
+                t[dst.0 as usize] = super::fma::eval(*prec, *rule, *result, *neg, v(a), v(b), v(c), v(ctrl))
+            }
             Op::FpCmp { op, prec, rule, result, dst, a, b, ctrl } => {
                 t[dst.0 as usize] = super::fp_cmp::eval(*op, *prec, *rule, *result, v(a), v(b), v(ctrl))
             }

@@ -39,6 +39,7 @@
 
 pub mod builder;
 pub mod deferred;
+pub mod fma;
 pub mod fp;
 pub mod fp_a64;
 pub mod fp_cmp;
@@ -53,6 +54,7 @@ pub mod regalloc;
 pub mod testgen;
 
 pub use builder::Builder;
+pub use fma::FmaNeg;
 pub use fp_cmp::FpCmpOp;
 pub use fp_cvt::{CvtRound, NumFormat};
 pub use lanes::LaneOp;
@@ -552,6 +554,22 @@ pub enum Op {
     /// (see [`FpRule`]): the result's bits, or the exception flags the operation raises
     /// ([`FpResult`]). Pure: both are functions of `a`, `b` and `ctrl`.
     Fp { op: FpOp, prec: FpPrec, rule: FpRule, result: FpResult, dst: Temp, a: Temp, b: Temp, ctrl: Temp },
+    /// `dst = (±a * b) ± c` rounded once (fused multiply-add) under `rule` with control
+    /// register `ctrl`, negating as `neg` says: the result's bits or the exception flags
+    /// ([`FpResult`]). Pure; the reference is [`fma`], which says where the rules differ
+    /// (NaN priority: x86 `a`, `b`, `c`; A64 `c`, `a`, `b`, signalling first, with `neg`
+    /// flipping a NaN operand's sign).
+    FpFma {
+        prec: FpPrec,
+        rule: FpRule,
+        result: FpResult,
+        neg: FmaNeg,
+        dst: Temp,
+        a: Temp,
+        b: Temp,
+        c: Temp,
+        ctrl: Temp,
+    },
     /// `dst = a op b` compared in floating point under `rule` with control register `ctrl`: a
     /// predicate's mask or the rule's flag word ([`FpCmpOp`]), or the exception flags the
     /// compare raises. Pure, like [`Op::Fp`]; the reference is [`fp_cmp`].
@@ -637,6 +655,7 @@ impl Op {
                 | Op::Cmp { .. }
                 | Op::Select { .. }
                 | Op::Fp { .. }
+                | Op::FpFma { .. }
                 | Op::FpCmp { .. }
                 | Op::FpCvt { .. }
                 | Op::Lanes { .. }
@@ -655,6 +674,7 @@ impl Op {
             | Op::Cmp { dst, .. }
             | Op::Select { dst, .. }
             | Op::Fp { dst, .. }
+            | Op::FpFma { dst, .. }
             | Op::FpCmp { dst, .. }
             | Op::FpCvt { dst, .. }
             | Op::Lanes { dst, .. }
@@ -693,6 +713,12 @@ impl Op {
             Op::Fp { a, b, ctrl, .. } | Op::FpCmp { a, b, ctrl, .. } => {
                 f(*a);
                 f(*b);
+                f(*ctrl)
+            }
+            Op::FpFma { a, b, c, ctrl, .. } => {
+                f(*a);
+                f(*b);
+                f(*c);
                 f(*ctrl)
             }
             Op::FpCvt { a, ctrl, .. } => {
@@ -739,6 +765,12 @@ impl Op {
             Op::Fp { a, b, ctrl, .. } | Op::FpCmp { a, b, ctrl, .. } => {
                 *a = f(*a);
                 *b = f(*b);
+                *ctrl = f(*ctrl)
+            }
+            Op::FpFma { a, b, c, ctrl, .. } => {
+                *a = f(*a);
+                *b = f(*b);
+                *c = f(*c);
                 *ctrl = f(*ctrl)
             }
             Op::FpCvt { a, ctrl, .. } => {

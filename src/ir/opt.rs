@@ -88,6 +88,14 @@ pub fn forward_and_fold(block: &mut Block) {
                 (Some(x), Some(y), Some(z)) => Some((*dst, eval_fp(*fop, *prec, *rule, *result, x, y, z))),
                 _ => None,
             },
+            Op::FpFma { prec, rule, result, neg, dst, a, b, c: cc, ctrl } => {
+                match (c(*a), c(*b), c(*cc), c(*ctrl)) {
+                    (Some(x), Some(y), Some(z), Some(w)) => {
+                        Some((*dst, super::fma::eval(*prec, *rule, *result, *neg, x, y, z, w)))
+                    }
+                    _ => None,
+                }
+            }
             Op::FpCmp { op: cop, prec, rule, result, dst, a, b, ctrl } => match (c(*a), c(*b), c(*ctrl)) {
                 (Some(x), Some(y), Some(z)) => {
                     Some((*dst, super::fp_cmp::eval(*cop, *prec, *rule, *result, x, y, z)))

@@ -90,6 +90,13 @@ impl Display for Op {
                 let (prec, rule) = (lower(prec), lower(rule));
                 write!(f, "{dst:?} = f{}.{prec}.{rule}{flags} {a:?}, {b:?} ctrl {ctrl:?}", lower(op))
             }
+            Op::FpFma { prec, rule, result, neg, dst, a, b, c, ctrl } => {
+                let flags = if *result == FpResult::Flags { ".flags" } else { "" };
+                let (prec, rule) = (lower(prec), lower(rule));
+                let np = if neg.product { ".negprod" } else { "" };
+                let na = if neg.addend { ".negadd" } else { "" };
+                write!(f, "{dst:?} = ffma.{prec}.{rule}{np}{na}{flags} {a:?}, {b:?}, {c:?} ctrl {ctrl:?}")
+            }
             Op::FpCmp { op, prec, rule, result, dst, a, b, ctrl } => {
                 let flags = if *result == FpResult::Flags { ".flags" } else { "" };
                 let (op, prec, rule) = (lower(op), lower(prec), lower(rule));

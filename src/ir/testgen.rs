@@ -293,7 +293,14 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                             FpRule::X86Sse => ctrl,
                             FpRule::A64 => b.constant(rng.fpcr()),
                         };
-                        Some(b.fp(op, prec, rule, result, x, y, ctrl))
+                        if rng.below(4) == 0 {
+                            // A fused multiply-add of x, y and a third operand.
+                            let z = operand(&mut b, rng, &mut temps);
+                            let neg = rng.pick(&FmaNeg::ALL);
+                            Some(b.fp_fma(prec, rule, result, neg, x, y, z, ctrl))
+                        } else {
+                            Some(b.fp(op, prec, rule, result, x, y, ctrl))
+                        }
                     }
                 }
             }

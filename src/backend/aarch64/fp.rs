@@ -53,12 +53,7 @@ impl Emitter {
         let x = self.src(a, S0);
         let y = self.src(b, S1);
         let c = self.src(ctrl, S2);
-        dynasm!(self.a
-            ; .arch aarch64
-            ; movz W(S3), #MXCSR_MODES
-            ; tst W(c), W(S3)
-            ; b.ne =>slow
-        );
+        self.branch_unless_default_mxcsr(c, slow);
         // Sqrt reads one operand (`a == b`).
         if op != FpOp::Sqrt {
             self.branch_if_not_plain(x, prec, slow);
@@ -112,28 +107,7 @@ impl Emitter {
         if !min_max {
             self.branch_if_not_plain(value, prec, slow);
         }
-        if let Some(dst) = dsts.value {
-            let d = self.dst(dst, value);
-            if d != value {
-                dynasm!(self.a ; .arch aarch64 ; mov X(d), X(value));
-            }
-            self.finish(dst, d);
-        }
-        if let Some(dst) = dsts.flags {
-            let d = self.dst(dst, S4);
-            if min_max {
-                dynasm!(self.a ; .arch aarch64 ; mov X(d), xzr);
-            } else {
-                // FPSR.IXC (bit 4) is MXCSR.PE (bit 5).
-                dynasm!(self.a
-                    ; .arch aarch64
-                    ; mrs X(d), FPSR
-                    ; ubfx W(d), W(d), #4, #1
-                    ; lsl W(d), W(d), #5
-                );
-            }
-            self.finish(dst, d);
-        }
+        self.sse_fast_results(dsts, value, !min_max);
         dynasm!(self.a ; .arch aarch64 ; b =>done ; =>slow);
         for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
             if let Some(dst) = dst {
@@ -143,10 +117,48 @@ impl Emitter {
         dynasm!(self.a ; .arch aarch64 ; =>done);
     }
 
+    /// Branches to `slow` unless the MXCSR in `reg` has x86's default modes. Uses `S3`.
+    pub(super) fn branch_unless_default_mxcsr(&mut self, reg: u8, slow: DynamicLabel) {
+        dynasm!(self.a
+            ; .arch aarch64
+            ; movz W(S3), #MXCSR_MODES
+            ; tst W(reg), W(S3)
+            ; b.ne =>slow
+        );
+    }
+
+    /// The end of an `X86Sse` fast path: `value` (a register) to `dsts.value`, and to
+    /// `dsts.flags` MXCSR.PE read from FPSR.IXC when `inexact` (the only flag the path can
+    /// raise), else no flag. Shared with the conversions and the fused multiply-add.
+    pub(super) fn sse_fast_results(&mut self, dsts: FpDsts, value: u8, inexact: bool) {
+        if let Some(dst) = dsts.value {
+            let d = self.dst(dst, value);
+            if d != value {
+                dynasm!(self.a ; .arch aarch64 ; mov X(d), X(value));
+            }
+            self.finish(dst, d);
+        }
+        if let Some(dst) = dsts.flags {
+            let d = self.dst(dst, S4);
+            if inexact {
+                // FPSR.IXC (bit 4) is MXCSR.PE (bit 5).
+                dynasm!(self.a
+                    ; .arch aarch64
+                    ; mrs X(d), FPSR
+                    ; ubfx W(d), W(d), #4, #1
+                    ; lsl W(d), W(d), #5
+                );
+            } else {
+                dynasm!(self.a ; .arch aarch64 ; mov X(d), xzr);
+            }
+            self.finish(dst, d);
+        }
+    }
+
     /// Branches to `slow` unless the float in `reg` (`prec`'s bits at the bottom) has a biased
     /// exponent other than the two lowest and the two highest (so it is not zero, denormal,
     /// infinite or NaN, and a result is not near underflow or overflow). Uses `S4`.
-    fn branch_if_not_plain(&mut self, reg: u8, prec: FpPrec, slow: DynamicLabel) {
+    pub(super) fn branch_if_not_plain(&mut self, reg: u8, prec: FpPrec, slow: DynamicLabel) {
         // Exponent + 2 has its bits above the lowest two clear exactly for those four values.
         match prec {
             FpPrec::F64 => dynasm!(self.a

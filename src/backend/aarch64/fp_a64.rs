@@ -25,15 +25,46 @@ const MSR_FPCR_S3: u32 = 0xd510_0000 | FPCR << 5 | S3 as u32;
 impl Emitter {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn fp_a64(&mut self, op: FpOp, prec: FpPrec, dsts: FpDsts, a: Temp, b: Temp, ctrl: Temp) {
-        let native = self.a.new_dynamic_label();
-        let restored = self.a.new_dynamic_label();
         let x = self.src(a, S0);
         let y = self.src(b, S1);
-        let c = self.src(ctrl, S2);
         match prec {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
             FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
         }
+        self.under_guest_fpcr(prec, dsts, ctrl, |e| match (op, prec) {
+            (FpOp::Add, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fadd d0, d0, d1),
+            (FpOp::Sub, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fsub d0, d0, d1),
+            (FpOp::Mul, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmul d0, d0, d1),
+            (FpOp::Div, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fdiv d0, d0, d1),
+            (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fsqrt d0, d1),
+            (FpOp::Min, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmin d0, d0, d1),
+            (FpOp::Max, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmax d0, d0, d1),
+            (FpOp::MinNum, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fminnm d0, d0, d1),
+            (FpOp::MaxNum, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmaxnm d0, d0, d1),
+            (FpOp::Add, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fadd s0, s0, s1),
+            (FpOp::Sub, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fsub s0, s0, s1),
+            (FpOp::Mul, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmul s0, s0, s1),
+            (FpOp::Div, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fdiv s0, s0, s1),
+            (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fsqrt s0, s1),
+            (FpOp::Min, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmin s0, s0, s1),
+            (FpOp::Max, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmax s0, s0, s1),
+            (FpOp::MinNum, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fminnm s0, s0, s1),
+            (FpOp::MaxNum, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmaxnm s0, s0, s1),
+        });
+    }
+
+    /// Runs the instruction `insn` emits (operands in `v0`.., result in `v0`) under the guest's
+    /// FPCR modes from `ctrl`, and writes its value and FPSR flags to `dsts`.
+    pub(super) fn under_guest_fpcr(
+        &mut self,
+        prec: FpPrec,
+        dsts: FpDsts,
+        ctrl: Temp,
+        insn: impl FnOnce(&mut Self),
+    ) {
+        let native = self.a.new_dynamic_label();
+        let restored = self.a.new_dynamic_label();
+        let c = self.src(ctrl, S2);
         // S2 = the guest's modes, S3 = the host FPCR while the guest's is loaded.
         dynasm!(self.a
             ; .arch aarch64
@@ -46,26 +77,7 @@ impl Emitter {
         if dsts.flags.is_some() {
             self.a.push_u32(MSR_FPSR_XZR);
         }
-        match (op, prec) {
-            (FpOp::Add, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fadd d0, d0, d1),
-            (FpOp::Sub, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsub d0, d0, d1),
-            (FpOp::Mul, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmul d0, d0, d1),
-            (FpOp::Div, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fdiv d0, d0, d1),
-            (FpOp::Sqrt, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsqrt d0, d1),
-            (FpOp::Min, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmin d0, d0, d1),
-            (FpOp::Max, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmax d0, d0, d1),
-            (FpOp::MinNum, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fminnm d0, d0, d1),
-            (FpOp::MaxNum, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmaxnm d0, d0, d1),
-            (FpOp::Add, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fadd s0, s0, s1),
-            (FpOp::Sub, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsub s0, s0, s1),
-            (FpOp::Mul, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmul s0, s0, s1),
-            (FpOp::Div, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fdiv s0, s0, s1),
-            (FpOp::Sqrt, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsqrt s0, s1),
-            (FpOp::Min, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmin s0, s0, s1),
-            (FpOp::Max, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmax s0, s0, s1),
-            (FpOp::MinNum, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fminnm s0, s0, s1),
-            (FpOp::MaxNum, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmaxnm s0, s0, s1),
-        }
+        insn(self);
         if dsts.flags.is_some() {
             dynasm!(self.a
                 ; .arch aarch64

@@ -187,28 +187,7 @@ impl Emitter {
             if from == F64 && to == F32 {
                 self.branch_if_not_plain_f32(value, slow);
             }
-            if let Some(dst) = dsts.value {
-                let d = self.dst(dst, value);
-                if d != value {
-                    dynasm!(self.a ; .arch aarch64 ; mov X(d), X(value));
-                }
-                self.finish(dst, d);
-            }
-            if let Some(dst) = dsts.flags {
-                let d = self.dst(dst, S4);
-                if reads_fpsr {
-                    // FPSR.IXC (bit 4) is MXCSR.PE (bit 5).
-                    dynasm!(self.a
-                        ; .arch aarch64
-                        ; mrs X(d), FPSR
-                        ; ubfx W(d), W(d), #4, #1
-                        ; lsl W(d), W(d), #5
-                    );
-                } else {
-                    dynasm!(self.a ; .arch aarch64 ; mov X(d), xzr);
-                }
-                self.finish(dst, d);
-            }
+            self.sse_fast_results(dsts, value, reads_fpsr);
             dynasm!(self.a ; .arch aarch64 ; b =>done);
         }
         dynasm!(self.a ; .arch aarch64 ; =>slow);

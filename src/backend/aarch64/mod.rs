@@ -16,6 +16,7 @@
 mod abi;
 mod alu;
 mod exits;
+mod fma;
 mod fp;
 mod fp_a64;
 mod fp_conv;
@@ -275,9 +276,10 @@ impl Emitter {
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
             Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
-            Op::Fp { result, dst, .. } | Op::FpCmp { result, dst, .. } | Op::FpCvt { result, dst, .. } => {
-                self.fp_family(op, fp_pair::FpDsts::of(*result, *dst))
-            }
+            Op::Fp { result, dst, .. }
+            | Op::FpFma { result, dst, .. }
+            | Op::FpCmp { result, dst, .. }
+            | Op::FpCvt { result, dst, .. } => self.fp_family(op, fp_pair::FpDsts::of(*result, *dst)),
             Op::CallHelper { dst, helper, args } => self.call_helper(*dst, helper.func as usize, args),
             Op::ExitIf { cond, exit } => self.exit_if(*cond, exit),
             // Recorded by `compile`, no code.
@@ -289,6 +291,9 @@ impl Emitter {
     fn fp_family(&mut self, op: &Op, dsts: fp_pair::FpDsts) {
         match *op {
             Op::Fp { op, prec, rule, a, b, ctrl, .. } => self.fp(op, prec, rule, dsts, a, b, ctrl),
+            Op::FpFma { prec, rule, neg, a, b, c, ctrl, .. } => {
+                self.fma(prec, rule, neg, dsts, [a, b, c, ctrl])
+            }
             Op::FpCmp { op, prec, rule, a, b, ctrl, .. } => self.fp_cmp(op, prec, rule, dsts, a, b, ctrl),
             Op::FpCvt { from, to, round, rule, a, ctrl, .. } => {
                 self.fp_cvt(from, to, round, rule, dsts, a, ctrl)

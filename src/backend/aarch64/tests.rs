@@ -16,3 +16,10 @@ fn lane_ops_match_the_interpreter() {
 fn fp_compares_and_conversions_match_the_interpreter() {
     crate::backend::conformance::fp_compares_and_conversions_match_the_interpreter::<super::Aarch64Backend>();
 }
+
+/// Every fused multiply-add form on special and cancelling operands under random MXCSR and
+/// FPCR values.
+#[test]
+fn fma_ops_match_the_interpreter() {
+    crate::backend::conformance_fma::fma_ops_match_the_interpreter::<super::Aarch64Backend>();
+}

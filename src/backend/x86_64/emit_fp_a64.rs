@@ -32,11 +32,7 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
     let slow = e.asm.new_dynamic_label();
     let done = e.asm.new_dynamic_label();
     e.load(RAX, ctrl);
-    dynasm!(e.asm
-        ; .arch x64
-        ; test eax, (FPCR_RMODE | FPCR_FZ) as i32
-        ; jnz =>slow
-    );
+    branch_unless_plain_modes(e, slow);
     e.load(RCX, a);
     e.load(RDX, b);
     let min_max = matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum);
@@ -50,12 +46,7 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
     }
     let want_flags = dsts.flags.is_some() && !min_max;
     if want_flags {
-        dynasm!(e.asm
-            ; .arch x64
-            ; stmxcsr [rsp - 8]
-            ; and DWORD [rsp - 8], !0x3f
-            ; ldmxcsr [rsp - 8]
-        );
+        clear_mxcsr_flags(e);
     }
     super::emit_fp::sse_scalar(e, op, prec);
     match prec {
@@ -67,14 +58,7 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
     }
     if let Some(dst) = dsts.flags {
         if want_flags {
-            // MXCSR.PE (bit 5) is FPSR.IXC (bit 4).
-            dynasm!(e.asm
-                ; .arch x64
-                ; stmxcsr [rsp - 8]
-                ; mov eax, [rsp - 8]
-                ; and eax, 0x20
-                ; shr eax, 1
-            );
+            inexact_as_ixc(e);
         } else {
             dynasm!(e.asm ; .arch x64 ; xor eax, eax);
         }
@@ -94,9 +78,39 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
     dynasm!(e.asm ; .arch x64 ; =>done);
 }
 
+/// Jumps to `slow` unless FPCR (in `eax`) rounds to nearest without FZ.
+pub(super) fn branch_unless_plain_modes(e: &mut Emitter, slow: DynamicLabel) {
+    dynasm!(e.asm
+        ; .arch x64
+        ; test eax, (FPCR_RMODE | FPCR_FZ) as i32
+        ; jnz =>slow
+    );
+}
+
+/// Clears the host MXCSR's flags (its controls stay the host's: nearest, all masked).
+pub(super) fn clear_mxcsr_flags(e: &mut Emitter) {
+    dynasm!(e.asm
+        ; .arch x64
+        ; stmxcsr [rsp - 8]
+        ; and DWORD [rsp - 8], !0x3f
+        ; ldmxcsr [rsp - 8]
+    );
+}
+
+/// `eax` = MXCSR.PE (bit 5) as FPSR.IXC (bit 4).
+pub(super) fn inexact_as_ixc(e: &mut Emitter) {
+    dynasm!(e.asm
+        ; .arch x64
+        ; stmxcsr [rsp - 8]
+        ; mov eax, [rsp - 8]
+        ; and eax, 0x20
+        ; shr eax, 1
+    );
+}
+
 /// Jumps to `slow` unless the float in `reg` (`prec`'s bits at the bottom) has a biased
 /// exponent other than the two lowest and the two highest. Uses `rax`.
-fn branch_if_not_plain(e: &mut Emitter, reg: u8, prec: FpPrec, slow: DynamicLabel) {
+pub(super) fn branch_if_not_plain(e: &mut Emitter, reg: u8, prec: FpPrec, slow: DynamicLabel) {
     // Exponent + 2 has its bits above the lowest two clear exactly for those four values.
     match prec {
         FpPrec::F64 => dynasm!(e.asm

@@ -21,6 +21,7 @@
 mod abi;
 mod emit_alu;
 mod emit_call;
+mod emit_fma;
 mod emit_fp;
 mod emit_fp_a64;
 mod emit_fp_conv;
@@ -61,14 +62,17 @@ pub struct HostFeatures {
     pub tzcnt: bool,
     /// `popcnt`. Without it, a SWAR bit count.
     pub popcnt: bool,
+    /// FMA3 (`vfmadd231sd` ...; with the OS saving AVX state). Without it, `Op::FpFma` calls
+    /// its exact reference.
+    pub fma: bool,
 }
 
 impl HostFeatures {
     /// No optional instruction: the code runs on every x86-64 CPU.
-    pub const BASELINE: HostFeatures = HostFeatures { lzcnt: false, tzcnt: false, popcnt: false };
+    pub const BASELINE: HostFeatures = HostFeatures { lzcnt: false, tzcnt: false, popcnt: false, fma: false };
 
     /// Every optional instruction the backend knows.
-    pub const ALL: HostFeatures = HostFeatures { lzcnt: true, tzcnt: true, popcnt: true };
+    pub const ALL: HostFeatures = HostFeatures { lzcnt: true, tzcnt: true, popcnt: true, fma: true };
 
     /// What this CPU has (nothing on other hosts, where this backend only emits code).
     #[cfg(not(target_arch = "x86_64"))]
@@ -83,6 +87,7 @@ impl HostFeatures {
             lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
             tzcnt: std::arch::is_x86_feature_detected!("bmi1"),
             popcnt: std::arch::is_x86_feature_detected!("popcnt"),
+            fma: std::arch::is_x86_feature_detected!("fma"),
         }
     }
 }
@@ -432,6 +437,9 @@ impl Emitter {
             Op::FpCvt { from, to, round, rule, a, ctrl, .. } => {
                 emit_fp_conv::fp_cvt(self, from, to, round, rule, dsts, a, ctrl)
             }
+            Op::FpFma { prec, rule, neg, a, b, c, ctrl, .. } => {
+                emit_fma::fma(self, prec, rule, neg, dsts, [a, b, c, ctrl])
+            }
             _ => unreachable!("not a floating-point op: {op}"),
         }
     }
@@ -461,7 +469,10 @@ impl Emitter {
             }
             Op::Fence => emit_mem::fence(self),
             Op::Lanes { op, lane, dst, a, b } => emit_lanes::lanes(self, *op, *lane, *dst, *a, *b),
-            Op::Fp { result, dst, .. } | Op::FpCmp { result, dst, .. } | Op::FpCvt { result, dst, .. } => {
+            Op::Fp { result, dst, .. }
+            | Op::FpFma { result, dst, .. }
+            | Op::FpCmp { result, dst, .. }
+            | Op::FpCvt { result, dst, .. } => {
                 self.fp_family(op, crate::backend::fp_pair::FpDsts::of(*result, *dst))
             }
             Op::CallHelper { dst, helper, args } => emit_call::call_helper(self, *dst, helper, args),

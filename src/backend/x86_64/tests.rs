@@ -883,3 +883,69 @@ fn lane_ops_match_the_interpreter() {
 fn fp_compares_and_conversions_match_the_interpreter() {
     crate::backend::conformance::fp_compares_and_conversions_match_the_interpreter::<X86_64Backend>();
 }
+
+/// Every fused multiply-add form on special and cancelling operands under random MXCSR and
+/// FPCR values (the `X86Sse` ones on this host's FMA unit when it has one).
+#[test]
+fn fma_ops_match_the_interpreter() {
+    crate::backend::conformance_fma::fma_ops_match_the_interpreter::<X86_64Backend>();
+}
+
+/// Fused multiply-adds under every feature set and register count: with FMA the instruction
+/// (and the `A64` rule's checks), without it the reference call for everything, against the
+/// interpreter. Operands are both constants and state loads, the control registers too.
+#[test]
+fn fused_multiply_adds_match_interp_with_and_without_fma() {
+    use crate::ir::{FmaNeg, FpPrec, FpResult, FpRule};
+    let mut rng = Rng::new(0xf3a);
+    for config in configs() {
+        let mut h = Harness::with_config(config);
+        for (rule, prec) in
+            [FpRule::X86Sse, FpRule::A64].into_iter().flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
+        {
+            for round in 0..6 {
+                let ctrl = match rule {
+                    FpRule::X86Sse if round == 0 => 0x1f80,
+                    FpRule::X86Sse => rng.mxcsr(),
+                    FpRule::A64 if round == 0 => 0,
+                    FpRule::A64 => rng.fpcr(),
+                };
+                let triples: Vec<[u64; 3]> =
+                    (0..4).map(|_| [rng.float(prec), rng.float(prec), rng.float(prec)]).collect();
+                let mut b = Builder::new();
+                let inputs_at = header::SIZE;
+                let results_at = inputs_at + 8 * 13;
+                let mut state = vec![0u64; (results_at as usize) / 8 + 4 * 8];
+                state[(inputs_at / 8) as usize + 12] = ctrl;
+                let c = if round % 2 == 0 {
+                    b.constant(ctrl)
+                } else {
+                    b.load_state(StateOffset(inputs_at + 8 * 12), Width::W64)
+                };
+                let mut out = 0;
+                for (i, t) in triples.iter().enumerate() {
+                    let ops: Vec<crate::ir::Temp> = (0..3)
+                        .map(|k| {
+                            let slot = (3 * i + k) as u32;
+                            state[(inputs_at / 8 + slot) as usize] = t[k];
+                            if (i + k) % 3 == 0 {
+                                b.constant(t[k])
+                            } else {
+                                b.load_state(StateOffset(inputs_at + 8 * slot), Width::W64)
+                            }
+                        })
+                        .collect();
+                    for neg in [FmaNeg::ALL[i % 4], FmaNeg::ALL[(i + 1) % 4]] {
+                        for result in [FpResult::Value, FpResult::Flags] {
+                            let r = b.fp_fma(prec, rule, result, neg, ops[0], ops[1], ops[2], c);
+                            b.store_state(StateOffset(results_at + 8 * out), r, Width::W64);
+                            out += 1;
+                        }
+                    }
+                }
+                let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Syscall { next: GuestAddr(0x1004) });
+                check_against_interp(&mut h, &block, &state, &mut []);
+            }
+        }
+    }
+}

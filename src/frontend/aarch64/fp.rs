@@ -3,14 +3,14 @@
 //! conditional select, conversions between sizes and to and from integers (also fixed
 //! point), rounding, FMOV (register, immediate, general). Single and double precision.
 //! FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT/FMAX/FMIN/FMAXNM/FMINNM are IR ([`crate::ir::Op::Fp`] under
-//! [`FpRule::A64`], value and FPSR flags); the rest is done by the helpers at the bottom of
+//! [`FpRule::A64`], value and FPSR flags), FMADD/FMSUB/FNMADD/FNMSUB too ([`crate::ir::Op::FpFma`]); the rest is done by the helpers at the bottom of
 //! this file, over [`super::fp_helpers`] (ARM NaN rules).
 
 use super::decode::{row, Row};
 use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
-use crate::ir::{BinOp, FpOp, FpPrec, FpResult, FpRule, Helper, Temp, Width};
+use crate::ir::{BinOp, FmaNeg, FpOp, FpPrec, FpResult, FpRule, Helper, Temp, Width};
 
 pub const ROWS: &[Row] = &[
     row!(
@@ -186,10 +186,30 @@ pub(super) fn arith(cx: &mut Ctx, op: FpOp, ty: Ty, a: Temp, b: Temp) -> Temp {
     let fpcr = cx.b.load_state(off::FPCR, Width::W32);
     let value = cx.b.fp(op, prec, FpRule::A64, FpResult::Value, a, b, fpcr);
     let raised = cx.b.fp(op, prec, FpRule::A64, FpResult::Flags, a, b, fpcr);
+    raise(cx, raised);
+    value
+}
+
+/// `FPMulAdd(addend, op1, op2)` (`addend + op1 * op2`, rounded once) with the negations `neg`
+/// under the guest's FPCR, as IR: the value, with the exception flags it raises ORed into
+/// FPSR.
+pub(super) fn fused(cx: &mut Ctx, ty: Ty, neg: FmaNeg, op1: Temp, op2: Temp, addend: Temp) -> Temp {
+    let prec = match ty {
+        Ty::S => FpPrec::F32,
+        Ty::D => FpPrec::F64,
+    };
+    let fpcr = cx.b.load_state(off::FPCR, Width::W32);
+    let value = cx.b.fp_fma(prec, FpRule::A64, FpResult::Value, neg, op1, op2, addend, fpcr);
+    let raised = cx.b.fp_fma(prec, FpRule::A64, FpResult::Flags, neg, op1, op2, addend, fpcr);
+    raise(cx, raised);
+    value
+}
+
+/// ORs the exception flags `raised` into FPSR.
+fn raise(cx: &mut Ctx, raised: Temp) {
     let fpsr = cx.b.load_state(off::FPSR, Width::W32);
     let fpsr = cx.b.bin(BinOp::Or, fpsr, raised, Width::W32);
     cx.b.store_state(off::FPSR, fpsr, Width::W32);
-    value
 }
 
 fn fp_csel(cx: &mut Ctx, w: u32) -> Flow {
@@ -206,28 +226,14 @@ fn fp_csel(cx: &mut Ctx, w: u32) -> Flow {
 fn fp_3src(cx: &mut Ctx, w: u32) -> Flow {
     let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
     let (m, a_reg, n, d) = (bits(w, 16, 5), bits(w, 10, 5), bits(w, 5, 5), bits(w, 0, 5));
-    // o1:o0 = 00 FMADD (a + n*m), 01 FMSUB (a - n*m), 10 FNMADD (-a - n*m), 11 FNMSUB (-a + n*m).
-    let (neg_a, neg_n) = match (bit(w, 21), bit(w, 15)) {
-        (false, false) => (false, false),
-        (false, true) => (false, true),
-        (true, false) => (true, true),
-        (true, true) => (true, false),
-    };
-    let mut addend = read_fp(cx, a_reg, ty);
-    let mut op1 = read_fp(cx, n, ty);
+    // o1:o0 = 00 FMADD (a + n*m), 01 FMSUB (a - n*m), 10 FNMADD (-a - n*m), 11 FNMSUB (-a + n*m):
+    // FMSUB and FNMADD negate Rn, FNMADD and FNMSUB Ra (FPNeg, NaNs too; see `Op::FpFma`).
+    let (o1, o0) = (bit(w, 21), bit(w, 15));
+    let neg = FmaNeg { product: o1 != o0, addend: o1 };
+    let addend = read_fp(cx, a_reg, ty);
+    let op1 = read_fp(cx, n, ty);
     let op2 = read_fp(cx, m, ty);
-    // ARM negates the operands (NaNs included) before the NaN rules see them.
-    if neg_a {
-        addend = cx.b.bin_imm(BinOp::Xor, addend, ty.sign(), Width::W64);
-    }
-    if neg_n {
-        op1 = cx.b.bin_imm(BinOp::Xor, op1, ty.sign(), Width::W64);
-    }
-    let f = match ty {
-        Ty::S => FP_MULADD_S,
-        Ty::D => FP_MULADD_D,
-    };
-    let r = cx.b.call(helper(f), &[addend, op1, op2]);
+    let r = fused(cx, ty, neg, op1, op2, addend);
     write_fp(cx, d, r);
     Flow::Next
 }
@@ -335,16 +341,6 @@ fn fpcr(state: *mut u8) -> u32 {
     // SAFETY: translated code passes the live A64State it runs on.
     unsafe { fh::fpcr_of(state) }
 }
-
-extern "C" fn fp_muladd_s(state: *mut u8, addend: u64, op1: u64, op2: u64, _: u64) -> u64 {
-    fh::muladd(Ty::S, addend, op1, op2, fpcr(state))
-}
-pub(super) const FP_MULADD_S: (&str, crate::ir::HelperFn) = ("a64_fmadd_s", fp_muladd_s);
-
-extern "C" fn fp_muladd_d(state: *mut u8, addend: u64, op1: u64, op2: u64, _: u64) -> u64 {
-    fh::muladd(Ty::D, addend, op1, op2, fpcr(state))
-}
-pub(super) const FP_MULADD_D: (&str, crate::ir::HelperFn) = ("a64_fmadd_d", fp_muladd_d);
 
 extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
     let fpcr = fpcr(state);

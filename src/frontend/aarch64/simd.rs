@@ -7,7 +7,8 @@
 //! and by element; and the cryptographic AES and SHA1/SHA256 classes ([`super::crypto`]).
 //! `tests/a64_coverage.rs` checks these classes against what qemu allocates.
 //!
-//! The forms hot loops use are lowered to inline IR by [`super::simd_ir`]; every other row
+//! The forms hot loops use are lowered to inline IR by [`super::simd_ir`], FMLA/FMLS by
+//! [`super::simd_fma`]; every other row
 //! lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`], which passes the
 //! saturating, doubling, dot-product and polynomial families to [`super::simd_sat`], and
 //! FRINT*, FCVT*, the fixed-point conversions, FACGE/FACGT, FRECPS and FMULX to
@@ -17,7 +18,7 @@
 //! not implement becomes a SIGILL trap at translation time, never a silent no-op.
 
 use super::decode::{row, Row};
-use super::{simd_helpers, simd_ir};
+use super::{simd_fma, simd_helpers, simd_ir};
 use super::{A64State, Ctx, Flow};
 use crate::ir::Helper;
 
@@ -90,6 +91,12 @@ extern "C" fn simd_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> 
 }
 
 fn simd(cx: &mut Ctx, w: u32) -> Flow {
+    // FMLA/FMLS are IR only: the helper does not implement them.
+    let mark = cx.b.len();
+    if simd_fma::try_inline(cx, w) {
+        return Flow::Next;
+    }
+    cx.b.truncate(mark);
     if !simd_helpers::exec(&mut A64State::default(), w) {
         return Flow::Unimplemented("AdvSIMD form not implemented");
     }

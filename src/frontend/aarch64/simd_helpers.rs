@@ -215,13 +215,6 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
                 pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Max, x, y, fpcr))
             }
             (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Min, x, y, fpcr)),
-            (false, _, 0b11001) => {
-                // FMLA / FMLS: d + (-)a * b, fused; FMLS negates a first (NaNs too).
-                (0..lanes).fold(0u128, |acc, i| {
-                    let x = elem(a, i, esize) ^ if hi { ty.sign() } else { 0 };
-                    with_elem(acc, i, esize, fh::muladd(ty, elem(d, i, esize), x, elem(b, i, esize), fpcr))
-                })
-            }
             (false, false, 0b11100) => {
                 map2(a, b, esize, lanes, |x, y| all_ones(fh::compare(ty, x, y) == 0b0110))
             }
@@ -758,8 +751,8 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
     );
     let (a, d) = (get(st, rn), get(st, rd));
     let fpcr = st.fpcr;
-    // FMLA / FMLS / FMUL (by element).
-    if !u && matches!(opc, 0b0001 | 0b0101 | 0b1001) && size >= 2 {
+    // FMUL (by element); FMLA/FMLS are IR (`super::simd_fma`).
+    if !u && opc == 0b1001 && size >= 2 {
         let sz = size == 3;
         if sz && (!q || l == 1) {
             return false;
@@ -771,12 +764,7 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
         let lanes = if q { 128 } else { 64 } / esize;
         let r = (0..lanes).fold(0u128, |acc, i| {
             let x = elem(a, i, esize);
-            let v = match opc {
-                0b1001 => fh::binop(ty, Op2::Mul, x, e, fpcr),
-                0b0001 => fh::muladd(ty, elem(d, i, esize), x, e, fpcr),
-                _ => fh::muladd(ty, elem(d, i, esize), x ^ ty.sign(), e, fpcr),
-            };
-            with_elem(acc, i, esize, v)
+            with_elem(acc, i, esize, fh::binop(ty, Op2::Mul, x, e, fpcr))
         });
         set_q(st, rd, r, q);
         return true;

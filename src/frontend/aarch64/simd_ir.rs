@@ -294,38 +294,23 @@ fn three_same_lanes(
     Some((0..a.len()).map(|i| cx.b.lanes(op, lane_width(esize), a[i], b[i])).collect())
 }
 
-/// FADD/FSUB/FMUL/FDIV/FMLA/FMLS on two doubles (`.2d`): per lane, the IR op the scalar
-/// instructions use (FADD/FSUB/FMUL/FDIV, see [`super::fp`]) or their fused multiply-add
-/// helper, instead of the general AdvSIMD helper's decode and lane loop.
+/// FADD/FSUB/FMUL/FDIV on two doubles (`.2d`): per lane, the IR op the scalar instructions
+/// use (see [`super::fp`]), instead of the general AdvSIMD helper's decode and lane loop.
+/// (FMLA/FMLS are [`super::simd_fma`]'s.)
 fn fp_2d(cx: &mut Ctx, w: u32) -> bool {
     let (u, hi, opc) = (bit(w, 29), bit(w, 23), bits(w, 11, 5));
     let (rm, rn, rd) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let fused = match (u, hi, opc) {
-        (false, _, 0b11001) => true,
-        (false, _, 0b11010) | (true, false, 0b11011) | (true, false, 0b11111) => false,
+    let op = match (u, hi, opc) {
+        (false, false, 0b11010) => FpOp::Add,
+        (false, true, 0b11010) => FpOp::Sub,
+        (true, false, 0b11011) => FpOp::Mul,
+        (true, false, 0b11111) => FpOp::Div,
         _ => return false,
     };
     let a = halves(cx, rn, true);
     let b = halves(cx, rm, true);
-    let r: Vec<Temp> = if fused {
-        // FMLS negates the first factor (NaNs too) before the NaN rules see it.
-        let d = halves(cx, rd, true);
-        let f = super::fp::FP_MULADD_D;
-        (0..2)
-            .map(|i| {
-                let x = if hi { cx.b.bin_imm(BinOp::Xor, a[i], 1 << 63, Width::W64) } else { a[i] };
-                cx.b.call(crate::ir::Helper { name: f.0, func: f.1, touches_memory: false }, &[d[i], x, b[i]])
-            })
-            .collect()
-    } else {
-        let op = match (hi, opc) {
-            (false, 0b11010) => FpOp::Add,
-            (true, 0b11010) => FpOp::Sub,
-            (_, 0b11011) => FpOp::Mul,
-            _ => FpOp::Div,
-        };
-        (0..2).map(|i| super::fp::arith(cx, op, super::fp_helpers::Ty::D, a[i], b[i])).collect()
-    };
+    let r: Vec<Temp> =
+        (0..2).map(|i| super::fp::arith(cx, op, super::fp_helpers::Ty::D, a[i], b[i])).collect();
     store(cx, rd, &r);
     true
 }

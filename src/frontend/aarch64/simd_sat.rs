@@ -340,8 +340,9 @@ fn by_element(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
         (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 12, 4), bits(w, 11, 1));
     let (rn, rd) = (bits(w, 5, 5), bits(w, 0, 5));
     let (a, d) = (get(st, rn), get(st, rd));
-    // Scalar FMLA / FMLS / FMUL (by element); the vector forms are in the main helper.
-    if scalar && !u && matches!(opc, 0b0001 | 0b0101 | 0b1001) && size >= 2 {
+    // Scalar FMUL (by element); the vector form is in the main helper, FMLA/FMLS are IR
+    // (`super::simd_fma`).
+    if scalar && !u && opc == 0b1001 && size >= 2 {
         let sz = size == 3;
         if sz && l == 1 {
             return false;
@@ -351,12 +352,7 @@ fn by_element(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
         let index = if sz { h } else { (h << 1) | l };
         let e = elem(get(st, (m << 4) | rm4), index, esize);
         let (x, fpcr) = (elem(a, 0, esize), st.fpcr);
-        let v = match opc {
-            0b1001 => fh::binop(ty, Op2::Mul, x, e, fpcr),
-            0b0001 => fh::muladd(ty, elem(d, 0, esize), x, e, fpcr),
-            _ => fh::muladd(ty, elem(d, 0, esize), x ^ ty.sign(), e, fpcr),
-        };
-        set(st, rd, v as u128);
+        set(st, rd, fh::binop(ty, Op2::Mul, x, e, fpcr) as u128);
         return true;
     }
     let ok = match (u, opc) {
