@@ -375,6 +375,11 @@ const HAND: &[&str] = &[
     "ldarb w0, [x20]",
     "ldarh w0, [x20]",
     "ldar w0, [x20]",
+    "ldapr x0, [x20]",
+    "ldapr w0, [x20]",
+    "ldaprb w0, [x20]",
+    "ldaprh w0, [x20]",
+    "stlr x1, [x21]; ldapr x0, [x20]",
     "stlr x1, [x20]",
     "stlrh w1, [x20]",
     "stlrb w1, [x20]",
@@ -953,6 +958,14 @@ const HAND: &[&str] = &[
     "mrs x0, dczid_el0",
     "mrs x0, midr_el1",
     "mrs x0, mpidr_el1",
+    "mrs x0, revidr_el1",
+    // The ID registers (HWCAP_CPUID). Masked where xlate reports less than qemu's
+    // neoverse-n1 on purpose: ID_AA64PFR0.FP and .AdvSIMD (no FP16), ID_AA64PFR1.SSBS.
+    "mrs x0, s3_0_c0_c4_0; and x0, x0, #0xffffffffff00ffff; mrs x1, s3_0_c0_c4_1; and x1, x1, #0xffffffffffffff0f",
+    "mrs x2, s3_0_c0_c4_2; mrs x3, s3_0_c0_c4_3; mrs x4, s3_0_c0_c4_4; mrs x5, s3_0_c0_c4_5; mrs x6, s3_0_c0_c4_6; mrs x7, s3_0_c0_c4_7",
+    "mrs x0, s3_0_c0_c5_0; mrs x1, s3_0_c0_c5_1; mrs x2, s3_0_c0_c5_2; mrs x3, s3_0_c0_c5_3; mrs x4, s3_0_c0_c5_4; mrs x5, s3_0_c0_c5_5; mrs x6, s3_0_c0_c5_6; mrs x7, s3_0_c0_c5_7",
+    "mrs x0, s3_0_c0_c6_0; mrs x1, s3_0_c0_c6_1; mrs x2, s3_0_c0_c6_2; mrs x3, s3_0_c0_c6_3; mrs x4, s3_0_c0_c6_4; mrs x5, s3_0_c0_c6_5; mrs x6, s3_0_c0_c6_6; mrs x7, s3_0_c0_c6_7",
+    "mrs x0, s3_0_c0_c7_0; mrs x1, s3_0_c0_c7_1; mrs x2, s3_0_c0_c7_2; mrs x3, s3_0_c0_c7_3; mrs x4, s3_0_c0_c7_4; mrs x5, s3_0_c0_c7_5; mrs x6, s3_0_c0_c7_6; mrs x7, s3_0_c0_c7_7",
     "nop",
     "yield",
     "dmb ish",
@@ -963,6 +976,8 @@ const HAND: &[&str] = &[
     "dc civac, x20",
     "dc cvau, x20",
     "dc zva, x20",
+    "dc cvap, x20",
+    "add x1, x20, #100; dc cvap, x1",
     "add x1, x20, #64; dc zva, x1",
 ];
 

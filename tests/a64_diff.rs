@@ -313,7 +313,7 @@ fn run_reference(suite: &str, cases: &[CaseSrc]) -> Vec<Recorded> {
     let exe = dir.join("prog");
     std::fs::write(&src, build_program(cases)).unwrap();
     let out = Command::new("aarch64-linux-gnu-gcc")
-        .args(["-nostdlib", "-static", "-no-pie", "-march=armv8.2-a+lse+crypto+fp16+dotprod"])
+        .args(["-nostdlib", "-static", "-no-pie", "-march=armv8.2-a+lse+crypto+fp16+dotprod+rcpc+crc"])
         .arg(format!("-Wl,--section-start=.casecode={CODE_BASE:#x}"))
         .arg(format!("-Wl,--section-start=.scratch={SCRATCH:#x}"))
         .arg("-o")
