@@ -16,6 +16,7 @@ pub mod fp_helpers;
 pub mod ldst_simd;
 pub mod loadstore;
 pub mod simd;
+pub mod simd_estimate;
 pub mod simd_fp;
 pub mod simd_helpers;
 pub mod simd_ir;
