@@ -1,7 +1,8 @@
 //! The AdvSIMD reciprocal estimates and steps the other files do not cover, as the ARM ARM's
 //! shared pseudo-code defines them (FPRecipEstimate, FPRSqrtEstimate, RecipEstimate,
-//! RecipSqrtEstimate, UnsignedRecipEstimate, UnsignedRSqrtEstimate, FPRSqrtStepFused): FRECPE
-//! and FRSQRTE (vector and scalar), URECPE and URSQRTE, FRSQRTS (vector and scalar). Single
+//! RecipSqrtEstimate, UnsignedRecipEstimate, UnsignedRSqrtEstimate, FPRSqrtStepFused, FPRecpX):
+//! FRECPE and FRSQRTE (vector and scalar), URECPE and URSQRTE, FRSQRTS (vector and scalar),
+//! FRECPX; and FCVTXN's round-to-odd conversion. Single
 //! and double precision, without FEAT_RPRES (Neoverse-N1 has none). FPSR exception flags are
 //! not set, as in the rest of the AdvSIMD FP helpers.
 
@@ -189,6 +190,46 @@ pub fn rsqrts(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
     } else {
         fh::muladd(ty, three_halves, fa, fb, fpcr)
     }
+}
+
+/// ARM FPRecpX (FRECPX): the exponent inverted, the fraction cleared (zeros and subnormals
+/// get the largest finite exponent).
+pub fn frecpx(ty: Ty, x: u64, fpcr: u32) -> u64 {
+    let (ew, fw) = layout(ty);
+    if ty.is_nan(x) {
+        return fh::process_nan(ty, x, fpcr);
+    }
+    let max = (1u64 << ew) - 1;
+    let (exp, _) = unpack(ty, x);
+    let e = if exp == 0 { max - 1 } else { !(exp as u64) & max };
+    x & ty.sign() | e << fw
+}
+
+/// FCVTXN's conversion: double to single precision rounding to odd (truncate, then set the
+/// lowest bit if inexact); overflow gives the largest finite value, FPCR.FZ flushes a result
+/// below the normal range to zero.
+pub fn fcvtxn(x: u64, fpcr: u32) -> u64 {
+    let d = f64::from_bits(x);
+    if d.is_nan() {
+        return fh::convert(Ty::D, Ty::S, x, fpcr);
+    }
+    let sign = (x >> 32) as u32 & 0x8000_0000;
+    if fpcr & FPCR_FZ != 0 && d.abs() < f32::MIN_POSITIVE as f64 {
+        return sign as u64;
+    }
+    if d.is_infinite() {
+        return (sign | 0x7f80_0000) as u64;
+    }
+    let mut r = d as f32;
+    if (r as f64).abs() > d.abs() {
+        // Towards zero by one step (r is non-zero here, or infinite after overflow).
+        r = f32::from_bits(r.to_bits() - 1);
+    }
+    let mut bits = r.to_bits();
+    if r as f64 != d {
+        bits |= 1;
+    }
+    bits as u64
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! FRINTN/M/P/Z/A/X/I (vector), FCVTNS/NU/MS/MU/AS/AU/PS/PU (vector and scalar), the
 //! fixed-point conversions SCVTF/UCVTF/FCVTZS/FCVTZU (shift by immediate, vector and
 //! scalar), FACGE/FACGT, FRECPS and FMULX (vector, scalar and by element), and through
-//! [`super::simd_estimate`] FRECPE, FRSQRTE, FRSQRTS (vector and scalar), URECPE and URSQRTE.
+//! [`super::simd_estimate`] FRECPE, FRSQRTE, FRSQRTS (vector and scalar), URECPE, URSQRTE,
+//! FRECPX and FCVTXN (scalar and vector).
 //! Single and double precision; half precision is not implemented. The arithmetic is
 //! [`super::fp_helpers`]'.
 
@@ -122,6 +123,9 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
     let (sz, hi) = (size & 1 == 1, size >> 1 == 1);
+    if (u, size, opc) == (true, 0b01, 0b10110) {
+        return fcvtxn(st, w);
+    }
     let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
     let fpcr = st.fpcr;
     let current = Round::from_fpcr(fpcr);
@@ -133,6 +137,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         Rsqrte,
         URecpe,
         URsqrte,
+        Recpx,
     }
     let kind = match (u, hi, opc) {
         (false, false, 0b11000) if !scalar => Kind::Rint(Round::TiesEven),
@@ -151,6 +156,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         (true, true, 0b11101) => Kind::Rsqrte,
         (false, true, 0b11100) if !sz && !scalar => Kind::URecpe,
         (true, true, 0b11100) if !sz && !scalar => Kind::URsqrte,
+        (false, true, 0b11111) if scalar => Kind::Recpx,
         _ => return false,
     };
     let e = ty.bits();
@@ -164,10 +170,28 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
             Kind::Rsqrte => est::frsqrte(ty, x, fpcr),
             Kind::URecpe => est::urecpe(x),
             Kind::URsqrte => est::ursqrte(x),
+            Kind::Recpx => est::frecpx(ty, x, fpcr),
         };
         with_elem(acc, i, e, v)
     });
     set_q(st, rd, r, q && !scalar);
+    true
+}
+
+/// FCVTXN, FCVTXN2 (vector) and FCVTXN (scalar): double to single precision, rounding to odd.
+fn fcvtxn(st: &mut A64State, w: u32) -> bool {
+    let (scalar, rn, rd) = (bit(w, 28), bits(w, 5, 5), bits(w, 0, 5));
+    let q = bit(w, 30) && !scalar;
+    let (a, fpcr) = (get(st, rn), st.fpcr);
+    let lanes = if scalar { 1 } else { 2 };
+    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, 32, est::fcvtxn(elem(a, i, 64), fpcr)));
+    if q {
+        // FCVTXN2: the upper half, the lower one kept.
+        let keep = get(st, rd) & u64::MAX as u128;
+        set_q(st, rd, keep | r << 64, true);
+    } else {
+        set_q(st, rd, r, false);
+    }
     true
 }
 

@@ -215,6 +215,12 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
                 pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Max, x, y, fpcr))
             }
             (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Min, x, y, fpcr)),
+            (true, false, 0b11000) => {
+                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MaxNm, x, y, fpcr))
+            }
+            (true, true, 0b11000) => {
+                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MinNm, x, y, fpcr))
+            }
             (false, _, 0b11001) => {
                 // FMLA / FMLS: d + (-)a * b, fused; FMLS negates a first (NaNs too).
                 (0..lanes).fold(0u128, |acc, i| {
@@ -521,6 +527,24 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
 fn across_lanes(st: &mut A64State, w: u32) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    // FMAXNMV, FMINNMV, FMAXV, FMINV (single precision, .4s only; U = 0 is FP16): the ARM
+    // ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
+    if u && matches!(opc, 0b01100 | 0b01111) {
+        if !q || size & 1 == 1 {
+            return false;
+        }
+        let op = match (opc, size >> 1) {
+            (0b01100, 0) => Op2::MaxNm,
+            (0b01100, _) => Op2::MinNm,
+            (_, 0) => Op2::Max,
+            _ => Op2::Min,
+        };
+        let (a, fpcr) = (get(st, rn), st.fpcr);
+        let f = |x: u64, y: u64| fh::binop(Ty::S, op, x, y, fpcr);
+        let r = f(f(elem(a, 0, 32), elem(a, 1, 32)), f(elem(a, 2, 32), elem(a, 3, 32)));
+        set(st, rd, r as u128);
+        return true;
+    }
     if size == 3 || (size == 2 && !q) {
         return false;
     }
