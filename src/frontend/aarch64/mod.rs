@@ -12,6 +12,7 @@ pub mod dp_imm;
 pub mod dp_reg;
 pub mod flags;
 pub mod fp;
+pub mod fp_half;
 pub mod fp_helpers;
 pub mod ldst_simd;
 pub mod loadstore;

@@ -7,6 +7,7 @@
 //! Vectors are handled as `u128` (element 0 in the low bits); a 64-bit (`Q` = 0) result
 //! clears the upper half, as every AdvSIMD write to a vector register does.
 
+use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
 use super::{bit, bits, A64State};
 
@@ -477,7 +478,13 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
     if !u && !hi && !scalar && (opc == 0b10110 || opc == 0b10111) {
         if opc == 0b10110 {
             if !sz {
-                return false; // half precision
+                // To half precision: four lanes into the lower or (FCVTN2) upper half.
+                let narrowed = (0..4).fold(0u128, |r, i| {
+                    with_elem(r, i, 16, fp_half::f32_to_f16(elem(a, i, 32) as u32, fpcr) as u64)
+                });
+                let d = get(st, rd);
+                set(st, rd, if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed });
+                return true;
             }
             let narrowed = (0..2)
                 .fold(0u128, |r, i| with_elem(r, i, 32, fh::convert(Ty::D, Ty::S, elem(a, i, 64), fpcr)));
@@ -485,10 +492,14 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
             let r = if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
             set(st, rd, r);
         } else {
-            if !sz {
-                return false;
-            }
             let src = if q { a >> 64 } else { a };
+            if !sz {
+                let r = (0..4).fold(0u128, |r, i| {
+                    with_elem(r, i, 32, fp_half::f16_to_f32(elem(src, i, 16) as u16, fpcr) as u64)
+                });
+                set(st, rd, r);
+                return true;
+            }
             let r = (0..2)
                 .fold(0u128, |r, i| with_elem(r, i, 64, fh::convert(Ty::S, Ty::D, elem(src, i, 32), fpcr)));
             set(st, rd, r);
