@@ -50,8 +50,8 @@ pub mod hwcap {
 
 /// What the guest is told it may use in AT_HWCAP: the Neoverse-N1 features (what qemu
 /// `-cpu neoverse-n1` reports, 0x119ffb) that this frontend implements and the tests check
-/// against qemu: FP and AdvSIMD (every Linux arm64 CPU has both and glibc assumes them; the
-/// few base forms still pending are in tests/data/a64_classes/pending.txt), AES, PMULL,
+/// against qemu: FP and AdvSIMD (every Linux arm64 CPU has both and glibc assumes them; no
+/// AdvSIMD form outside half-precision arithmetic is pending), AES, PMULL,
 /// SHA1, SHA2, CRC32, the LSE atomics, CPUID (EL0 reads of the ID registers,
 /// `system::id_register`, which agree with these bits), RDM (SQRDMLAH/SQRDMLSH), LRCPC
 /// (LDAPR), DCPOP (DC CVAP) and the dot product. Not FPHP and ASIMDHP (FEAT_FP16 is not
