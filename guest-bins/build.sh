@@ -5,6 +5,9 @@
 #                                                        musl compiler, the committed copies in
 #                                                        prebuilt/x86_64-musl/ are used)
 #   aarch64-glibc  aarch64-linux-gnu-gcc -static -O2    (gcc on an AArch64 host)
+# A C program whose first line is `// build-aarch64: FLAGS` is built for aarch64-glibc only,
+# with FLAGS instead of -O2 (n1feat*: -O3 -mcpu=neoverse-n1+crypto, the atomics three ways);
+# its cases are `x86_64=none`.
 # C++ programs (src/*.cc) and Rust programs (src/*.rs) are built for the glibc targets only
 # (musl-gcc has no C++ library, and no musl Rust standard library is installed):
 #   x86_64-glibc   g++ -static -O2 / rustc -C target-feature=+crt-static (x86_64-linux-gnu-g++
@@ -114,8 +117,18 @@ for t in "${targets[@]}"; do
   for src in "$here"/src/*.c; do
     name="$(basename "$src" .c)"
     out="$build/$t/$name"
+    # AArch64-only programs: a first line `// build-aarch64: FLAGS` replaces -O2 with FLAGS.
+    cflags=(-O2)
+    a64flags="$(sed -n '1s|^// build-aarch64: ||p' "$src")"
+    if [ -n "$a64flags" ]; then
+      [ "$t" = aarch64-glibc ] || continue
+      read -r -a cflags <<<"$a64flags"
+      # A program that includes another (a second build of it) is rebuilt when that changes.
+      inc="$(sed -n 's|^#include "\(.*\)"$|\1|p' "$src")"
+      if [ -n "$inc" ] && [ "$here/src/$inc" -nt "$out" ]; then rm -f "$out"; fi
+    fi
     if [ "$out" -nt "$src" ] && [ "$out" -nt "$here/build.sh" ]; then continue; fi
-    if ! "$cc" -static -O2 -Wall -o "$out.tmp" "$src" -lm; then
+    if ! "$cc" -static "${cflags[@]}" -Wall -o "$out.tmp" "$src" -lm; then
       echo "build.sh: $cc failed on $src" >&2
       status=1
       continue

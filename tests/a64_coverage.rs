@@ -280,3 +280,144 @@ fn a64_classes_match_qemu() {
     let _ = write!(std::io::stderr(), "{table}");
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// The encodings outside the AdvSIMD and crypto classes of the features AT_HWCAP can
+/// advertise: every encoding of each (register fields fixed), from the Arm ARM.
+fn feature_words(bit: u64) -> Vec<u32> {
+    use xlate::frontend::aarch64::hwcap;
+    let mut v = vec![];
+    match bit {
+        hwcap::CRC32 => {
+            // CRC32{B,H,W,X} and CRC32C{B,H,W,X}: sf = 1 only with size 3.
+            for c in 0..2 {
+                for size in 0..4u32 {
+                    v.push(
+                        ((size == 3) as u32) << 31 | 0x1ac0_4000 | 2 << 16 | c << 12 | size << 10 | 1 << 5,
+                    );
+                }
+            }
+        }
+        hwcap::ATOMICS => {
+            for size in 0..4u32 {
+                for ar in 0..4u32 {
+                    // LDADD .. LDUMIN (o3 = 0, opc 0-7) and SWP (o3 = 1, opc 0).
+                    for op in (0..8u32).chain([8]) {
+                        v.push(size << 30 | 0x3820_0000 | ar << 22 | 2 << 16 | op << 12 | 1 << 5 | 4);
+                    }
+                }
+                // CAS{,A,L,AL}{B,H,,}.
+                for lo in 0..4u32 {
+                    v.push(
+                        size << 30 | 0x08a0_7c00 | (lo >> 1) << 22 | 2 << 16 | (lo & 1) << 15 | 1 << 5 | 4,
+                    );
+                }
+            }
+            // CASP{,A,L,AL} of W and X pairs.
+            for sz in 0..2u32 {
+                for lo in 0..4u32 {
+                    v.push(sz << 30 | 0x0820_7c00 | (lo >> 1) << 22 | 2 << 16 | (lo & 1) << 15 | 1 << 5 | 4);
+                }
+            }
+        }
+        // LDAPR, LDAPRB, LDAPRH.
+        hwcap::LRCPC => v.extend((0..4u32).map(|size| size << 30 | 0x38bf_c000 | 1 << 5)),
+        // DC CVAP.
+        hwcap::DCPOP => v.push(0xd50b_7c20),
+        // MRS of MIDR_EL1, MPIDR_EL1, REVIDR_EL1 and every register of CRm 4-7.
+        hwcap::CPUID => {
+            v.extend([0, 5, 6].map(|op2| 0xd538_0000 | op2 << 5));
+            v.extend((4..8u32).flat_map(|crm| (0..8u32).map(move |op2| 0xd538_0000 | crm << 8 | op2 << 5)));
+        }
+        _ => {}
+    }
+    v
+}
+
+/// Whether a qemu.ref form is half-precision arithmetic (FEAT_FP16: FPHP, ASIMDHP): an FP16
+/// class, or an FP operation on H registers or .2h/.4h/.8h lanes. The conversions FCVTN and
+/// FCVTL to and from the half-precision format are base AdvSIMD.
+fn fp16_form(class: &str, text: &str) -> bool {
+    let mnemonic = text.split_whitespace().next().unwrap_or("");
+    let fp = mnemonic.starts_with('f') || mnemonic == "scvtf" || mnemonic == "ucvtf";
+    let half = text.contains(".2h") || text.contains(".4h") || text.contains(".8h") || text.contains(" h");
+    class.contains("FP16") || (fp && half && !mnemonic.starts_with("fcvtn") && !mnemonic.starts_with("fcvtl"))
+}
+
+/// Which qemu.ref forms (class, objdump text) belong to a feature of AT_HWCAP.
+fn feature_form(bit: u64, class: &str, text: &str) -> bool {
+    use xlate::frontend::aarch64::hwcap;
+    let mnemonic = text.split_whitespace().next().unwrap_or("");
+    match bit {
+        hwcap::ASIMD => class.starts_with("AdvSIMD") && !fp16_form(class, text),
+        hwcap::AES => class == "Crypto AES",
+        hwcap::PMULL => mnemonic.starts_with("pmull") && text.contains(".1q"),
+        hwcap::SHA1 => mnemonic.starts_with("sha1"),
+        hwcap::SHA2 => mnemonic.starts_with("sha256"),
+        hwcap::ASIMDRDM => mnemonic.starts_with("sqrdmlah") || mnemonic.starts_with("sqrdmlsh"),
+        hwcap::ASIMDDP => mnemonic == "sdot" || mnemonic == "udot",
+        hwcap::FPHP | hwcap::ASIMDHP => fp16_form(class, text),
+        _ => false,
+    }
+}
+
+/// Every feature advertised in AT_HWCAP is implemented: none of its forms in qemu.ref is
+/// pending, and each of its other encodings translates. FP (the scalar floating point, which
+/// qemu.ref does not enumerate) is checked by the a64_diff cases alone. The half-precision
+/// features are not advertised, and the test shows why: their forms are pending.
+#[test]
+fn advertised_hwcap_features_have_no_pending_forms() {
+    use xlate::frontend::aarch64::{hwcap, HWCAP};
+    let text = std::fs::read_to_string(classes_dir().join("qemu.ref")).expect("qemu.ref");
+    let pending: HashSet<u32> = std::fs::read_to_string(classes_dir().join("pending.txt"))
+        .expect("pending.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| u32::from_str_radix(l.split('\t').next().unwrap(), 16).unwrap())
+        .collect();
+    let forms: Vec<(&str, u32, &str)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(3, '\t').collect();
+            (f[0], u32::from_str_radix(f[1], 16).unwrap(), f.get(2).copied().unwrap_or(""))
+        })
+        .collect();
+    let features = [
+        ("ASIMD", hwcap::ASIMD),
+        ("AES", hwcap::AES),
+        ("PMULL", hwcap::PMULL),
+        ("SHA1", hwcap::SHA1),
+        ("SHA2", hwcap::SHA2),
+        ("CRC32", hwcap::CRC32),
+        ("ATOMICS", hwcap::ATOMICS),
+        ("FPHP", hwcap::FPHP),
+        ("ASIMDHP", hwcap::ASIMDHP),
+        ("CPUID", hwcap::CPUID),
+        ("ASIMDRDM", hwcap::ASIMDRDM),
+        ("LRCPC", hwcap::LRCPC),
+        ("DCPOP", hwcap::DCPOP),
+        ("ASIMDDP", hwcap::ASIMDDP),
+    ];
+    let mut problems = vec![];
+    for (name, bit) in features {
+        let simd: Vec<u32> = forms.iter().filter(|(c, _, t)| feature_form(bit, c, t)).map(|f| f.1).collect();
+        let other = feature_words(bit);
+        assert!(!simd.is_empty() || !other.is_empty(), "{name}: no forms known");
+        let missing: Vec<String> = simd
+            .iter()
+            .filter(|w| pending.contains(w))
+            .chain(other.iter().filter(|w| !implemented(**w)))
+            .map(|w| format!("{w:08x}"))
+            .collect();
+        if HWCAP & bit != 0 && !missing.is_empty() {
+            problems.push(format!("{name} is advertised but not implemented: {}", missing.join(" ")));
+        }
+        if HWCAP & bit == 0 && missing.is_empty() {
+            problems.push(format!("{name} is implemented: advertise it, or say here why not"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The advertised set is exactly these features plus FP.
+    let listed = features.iter().fold(hwcap::FP, |a, f| a | f.1);
+    assert_eq!(HWCAP & !listed, 0, "an advertised feature this test does not check");
+}

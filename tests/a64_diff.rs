@@ -28,8 +28,9 @@ use xlate::frontend::{CodeSource, Frontend};
 use xlate::ir::{self, GuestAddr};
 use xlate::runtime::ExitReason;
 
-/// Where the reference program's case code lives (and where the xlate side maps it).
-const CODE_BASE: u64 = 0x0100_0000;
+/// Where the reference program's case code lives (and where the xlate side maps it): above
+/// the reference program's .bss, which holds a record per case and seed.
+const CODE_BASE: u64 = 0x0300_0000;
 /// Where the scratch memory lives on both sides.
 const SCRATCH: u64 = 0x0200_0000;
 pub const MEM_BYTES: usize = 1024;
@@ -313,7 +314,7 @@ fn run_reference(suite: &str, cases: &[CaseSrc]) -> Vec<Recorded> {
     let exe = dir.join("prog");
     std::fs::write(&src, build_program(cases)).unwrap();
     let out = Command::new("aarch64-linux-gnu-gcc")
-        .args(["-nostdlib", "-static", "-no-pie", "-march=armv8.2-a+lse+crypto+fp16+dotprod"])
+        .args(["-nostdlib", "-static", "-no-pie", "-march=armv8.2-a+lse+crypto+fp16+dotprod+rcpc+crc"])
         .arg(format!("-Wl,--section-start=.casecode={CODE_BASE:#x}"))
         .arg(format!("-Wl,--section-start=.scratch={SCRATCH:#x}"))
         .arg("-o")

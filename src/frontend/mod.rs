@@ -6,6 +6,7 @@
 //! Which frontend runs a program is decided by the guest descriptions above this layer.
 
 pub mod aarch64;
+pub mod crc32;
 pub mod lookahead;
 pub mod x86_64;
 

@@ -10,6 +10,16 @@
 //! CAS-based emulation it cannot see an ABA change (the value changed and changed back),
 //! which no lock-free algorithm built on LL/SC depends on in practice.
 //!
+//! The 64-bit pair forms (LDXP/STXP/LDAXP/STLXP of two X registers, CASP of two pairs of X
+//! registers) access 16 bytes, which no IR atomic covers: their compare-and-swap is a helper
+//! around the host's 128-bit CAS (`host::atomic::cas128`, shared with x86 cmpxchg16b), so
+//! they are atomic against other guest threads on both hosts. A 64-bit LDXP reads its two
+//! doublewords with two loads: the ARM ARM makes the pair single-copy atomic only together
+//! with a successful STXP, and that STXP's CAS against both recorded values fails if the two
+//! loads saw different writes. They require 16-byte alignment (the hardware raises an
+//! alignment fault; here a misaligned address is a SIGBUS BUS_ADRALN whose si_addr is the
+//! instruction's address, where Linux gives the data address).
+//!
 //! Ordering: IR atomics are sequentially consistent, so the acquire/release variants of the
 //! LSE atomics are all exact. LDAR and STLR (RCsc) are `SeqCst` loads and stores, LDAPR
 //! (RCpc) an `Acquire` load; a load-acquire-exclusive's load is `SeqCst`, and a
@@ -17,8 +27,10 @@
 
 use super::decode::{row, Row};
 use super::state::off;
+use super::A64State;
 use super::{bit, bits, Ctx, Flow};
-use crate::ir::{BinOp, CmpOp, MemOrder, RmwOp, Temp, Width};
+use crate::host::atomic::cas128;
+use crate::ir::{BinOp, CmpOp, Exit, GuestAddr, Helper, MemOrder, RmwOp, Temp, TrapKind, Width};
 
 pub const ROWS: &[Row] = &[
     row!(LDXR, "LDXR/LDAXR (and B, H)", "ss001000010 11111 o 11111 nnnnn ttttt", ldxr),
@@ -112,25 +124,40 @@ fn stxr(cx: &mut Ctx, w: u32) -> Flow {
 }
 
 fn ldxp(cx: &mut Ctx, w: u32) -> Flow {
-    if bit(w, 30) {
-        return Flow::Unimplemented("64-bit exclusive pair (needs a 128-bit compare-exchange)");
-    }
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
     let addr = cx.data_addr(addr, bits(w, 5, 5));
+    let (rt, rt2) = (bits(w, 0, 5), bits(w, 10, 5));
+    if bit(w, 30) {
+        require_align16(cx, addr);
+        let order = exclusive_load_order(w);
+        let lo = cx.b.load_ordered(addr, Width::W64, order);
+        let addr_hi = cx.b.bin_imm(BinOp::Add, addr, 8, Width::W64);
+        let hi = cx.b.load_ordered(addr_hi, Width::W64, order);
+        monitor_open(cx, addr, 16, lo, Some(hi));
+        cx.set_x(rt, lo, Width::W64);
+        cx.set_x(rt2, hi, Width::W64);
+        return Flow::Next;
+    }
     let both = cx.b.load_ordered(addr, Width::W64, exclusive_load_order(w));
     monitor_open(cx, addr, 8, both, None);
     let hi = cx.b.bin_imm(BinOp::Lshr, both, 32, Width::W64);
-    cx.set_x(bits(w, 0, 5), both, Width::W32);
-    cx.set_x(bits(w, 10, 5), hi, Width::W32);
+    cx.set_x(rt, both, Width::W32);
+    cx.set_x(rt2, hi, Width::W32);
     Flow::Next
 }
 
 fn stxp(cx: &mut Ctx, w: u32) -> Flow {
-    if bit(w, 30) {
-        return Flow::Unimplemented("64-bit exclusive pair (needs a 128-bit compare-exchange)");
-    }
     let addr = cx.xsp(bits(w, 5, 5), Width::W64);
     let addr = cx.data_addr(addr, bits(w, 5, 5));
+    if bit(w, 30) {
+        require_align16(cx, addr);
+        let lo = cx.xr(bits(w, 0, 5), Width::W64);
+        let hi = cx.xr(bits(w, 10, 5), Width::W64);
+        let ok = monitor_check(cx, addr, 16);
+        let status = cx.b.call(STXP128, &[addr, lo, hi, ok]);
+        cx.set_x(bits(w, 16, 5), status, Width::W32);
+        return Flow::Next;
+    }
     let lo = cx.xr(bits(w, 0, 5), Width::W32);
     let hi = cx.xr(bits(w, 10, 5), Width::W64);
     let hi = cx.b.bin_imm(BinOp::Shl, hi, 32, Width::W64);
@@ -139,6 +166,52 @@ fn stxp(cx: &mut Ctx, w: u32) -> Flow {
     let status = store_exclusive(cx, addr, 8, expected, new, Width::W64);
     cx.set_x(bits(w, 16, 5), status, Width::W32);
     Flow::Next
+}
+
+/// Leaves the block with SIGBUS BUS_ADRALN unless `addr` is 16-byte aligned (the 128-bit
+/// exclusive and CASP forms; `cas128` needs it on both hosts).
+fn require_align16(cx: &mut Ctx, addr: Temp) {
+    let low = cx.b.bin_imm(BinOp::And, addr, 15, Width::W64);
+    let misaligned = cx.b.cmp_imm(CmpOp::Ne, low, 0, Width::W64);
+    cx.b.exit_if(
+        misaligned,
+        Exit::Trap { kind: TrapKind::MisalignedPc, pc: GuestAddr(cx.pc), message: None },
+    );
+}
+
+const STXP128: Helper = Helper { name: "a64_stxp128", func: stxp128_helper, touches_memory: true };
+const CASP128: Helper = Helper { name: "a64_casp128", func: casp128_helper, touches_memory: true };
+
+/// STXP/STLXP of two X registers: `(addr, lo, hi, ok)` where `ok` is the monitor check. A
+/// 128-bit CAS of the monitor's recorded pair against `hi:lo` (or against itself when the
+/// check failed, as `store_exclusive` does). Returns the status (0 = stored).
+extern "C" fn stxp128_helper(state: *mut u8, addr: u64, lo: u64, hi: u64, ok: u64) -> u64 {
+    // SAFETY: translated code passes its live A64State.
+    let st = unsafe { &*(state as *const A64State) };
+    let expected = st.excl_value[0] as u128 | (st.excl_value[1] as u128) << 64;
+    let new = if ok != 0 { lo as u128 | (hi as u128) << 64 } else { expected };
+    // SAFETY: the frontend checked 16-byte alignment; the address is the guest's own operand
+    // (a fault is the guest's fault, delivered at this instruction).
+    let old = unsafe { cas128(addr as *mut u128, expected, new) };
+    (ok == 0 || old != expected) as u64
+}
+
+/// CASP/CASPA/CASPL/CASPAL of X registers: `(addr, s, t)` with the even register numbers
+/// of the compared pair Xs, X(s+1) and of the new pair Xt, X(t+1) (X31 is XZR); Xs, X(s+1)
+/// receive the old memory value, after the CAS (so a fault leaves them as they were).
+extern "C" fn casp128_helper(state: *mut u8, addr: u64, s: u64, t: u64, _: u64) -> u64 {
+    // SAFETY: translated code passes its live A64State.
+    let st = unsafe { &mut *(state as *mut A64State) };
+    let x = |st: &A64State, n: u64| u128::from(if n >= 31 { 0 } else { st.x[n as usize] });
+    let expected = x(st, s) | x(st, s + 1) << 64;
+    let new = x(st, t) | x(st, t + 1) << 64;
+    // SAFETY: as in `stxp128_helper`.
+    let old = unsafe { cas128(addr as *mut u128, expected, new) };
+    st.x[s as usize] = old as u64;
+    if s + 1 < 31 {
+        st.x[s as usize + 1] = (old >> 64) as u64;
+    }
+    0
 }
 
 /// LDAR, LDLAR (the LOR variant, given LDAR's stronger order): RCsc.
@@ -187,11 +260,14 @@ fn casp(cx: &mut Ctx, w: u32) -> Flow {
     if rs % 2 == 1 || rt % 2 == 1 {
         return Flow::Unimplemented("CASP with an odd register");
     }
-    if bit(w, 30) {
-        return Flow::Unimplemented("64-bit CASP (needs a 128-bit compare-exchange)");
-    }
     let addr = cx.xsp(rn, Width::W64);
     let addr = cx.data_addr(addr, rn);
+    if bit(w, 30) {
+        require_align16(cx, addr);
+        let (s, t) = (cx.imm(rs as u64), cx.imm(rt as u64));
+        cx.b.call_void(CASP128, &[addr, s, t]);
+        return Flow::Next;
+    }
     let pair = |cx: &mut Ctx, r: u32| {
         let lo = cx.xr(r, Width::W32);
         let hi = cx.xr(if r == 31 { 31 } else { r + 1 }, Width::W64);

@@ -1,6 +1,6 @@
 //! ARM ARM C4.1.95 "Data Processing -- Register": add/sub (shifted and extended register,
 //! with carry), logical (shifted register), conditional compare and select, the 1- and
-//! 2-source groups (bit reversal, byte reversal, clz/cls, division, variable shifts) and the
+//! 2-source groups (bit reversal, byte reversal, clz/cls, division, variable shifts, CRC32) and the
 //! 3-source multiply group.
 
 use super::decode::{row, Row};
@@ -31,6 +31,7 @@ pub const ROWS: &[Row] = &[
     row!(CCMP, "CCMN/CCMP (register and immediate)", "zo111010010 mmmmm cccc i0 nnnnn 0 ffff", cond_compare),
     row!(CSEL, "CSEL/CSINC/CSINV/CSNEG", "zo011010100 mmmmm cccc 0o nnnnn ddddd", cond_select),
     row!(DP2, "UDIV/SDIV/LSLV/LSRV/ASRV/RORV", "z0011010110 mmmmm 00 oooo nnnnn ddddd", dp_2src),
+    row!(CRC32, "CRC32B/H/W/X, CRC32CB/H/W/X", "z0011010110 mmmmm 010 C ss nnnnn ddddd", crc32),
     row!(DP1, "RBIT/REV16/REV32/REV/CLZ/CLS", "z101101011000000 000 ooo nnnnn ddddd", dp_1src),
     row!(
         DP3,
@@ -196,6 +197,24 @@ fn dp_2src(cx: &mut Ctx, w: u32) -> Flow {
     // the A64 rules.
     let r = cx.b.bin(op, a, b, width);
     cx.set_x(rd, r, width);
+    Flow::Next
+}
+
+/// CRC32{B,H,W,X} (CRC-32) and CRC32C{B,H,W,X} (CRC-32C): the accumulator Wn over the low
+/// 1, 2, 4 or 8 bytes of Rm into Wd, by the helper the x86 crc32 shares. The X forms need
+/// sf = 1 and the others sf = 0.
+fn crc32(cx: &mut Ctx, w: u32) -> Flow {
+    let size = bits(w, 10, 2);
+    if bit(w, 31) != (size == 3) {
+        return Flow::Unimplemented("unallocated CRC32 size");
+    }
+    let helper = if bit(w, 12) { crate::frontend::crc32::CRC32C } else { crate::frontend::crc32::CRC32 };
+    let (rm, rn, rd) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let acc = cx.xr(rn, Width::W32);
+    let data = cx.xr(rm, Width::W64);
+    let bytes = cx.imm(1 << size);
+    let r = cx.b.call(helper, &[acc, data, bytes]);
+    cx.set_x(rd, r, Width::W32);
     Flow::Next
 }
 

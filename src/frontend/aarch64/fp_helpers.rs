@@ -93,7 +93,7 @@ impl Ty {
 }
 
 /// ARM `FPProcessNaN`: the quieted NaN, or the default NaN under FPCR.DN.
-fn process_nan(ty: Ty, b: u64, fpcr: u32) -> u64 {
+pub(super) fn process_nan(ty: Ty, b: u64, fpcr: u32) -> u64 {
     if fpcr & FPCR_DN != 0 {
         ty.default_nan()
     } else {

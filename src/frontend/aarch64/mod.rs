@@ -12,11 +12,13 @@ pub mod dp_imm;
 pub mod dp_reg;
 pub mod flags;
 pub mod fp;
+pub mod fp_half;
 pub mod fp_helpers;
 pub mod ldst_simd;
 pub mod loadstore;
 pub mod simd;
 pub mod simd_fma;
+pub mod simd_estimate;
 pub mod simd_fp;
 pub mod simd_helpers;
 pub mod simd_ir;
@@ -26,14 +28,50 @@ pub mod system;
 
 pub use state::A64State;
 
-/// What the guest is told it may use in AT_HWCAP: `HWCAP_FP | HWCAP_ASIMD`, the FP and AdvSIMD
-/// subset this frontend implements (every Linux arm64 CPU has both and glibc assumes them).
-/// Nothing is reported in AT_HWCAP2. AES, PMULL, SHA1, SHA2, RDM (SQRDMLAH) and the dot
-/// product are implemented and checked against qemu (`tests/a64_coverage.rs`,
-/// `tests/a64_diff.rs`) but not advertised yet: advertising them changes which code paths
-/// runtime-dispatching guests (Go's AES hash, OpenSSL) take, and those are not yet run in
-/// guest-bins.
-pub const HWCAP: u64 = 0b11;
+/// The AT_HWCAP bits of Linux arm64 (arch/arm64/include/uapi/asm/hwcap.h) that xlate can
+/// advertise.
+pub mod hwcap {
+    pub const FP: u64 = 1 << 0;
+    pub const ASIMD: u64 = 1 << 1;
+    pub const AES: u64 = 1 << 3;
+    pub const PMULL: u64 = 1 << 4;
+    pub const SHA1: u64 = 1 << 5;
+    pub const SHA2: u64 = 1 << 6;
+    pub const CRC32: u64 = 1 << 7;
+    pub const ATOMICS: u64 = 1 << 8;
+    pub const FPHP: u64 = 1 << 9;
+    pub const ASIMDHP: u64 = 1 << 10;
+    pub const CPUID: u64 = 1 << 11;
+    pub const ASIMDRDM: u64 = 1 << 12;
+    pub const LRCPC: u64 = 1 << 15;
+    pub const DCPOP: u64 = 1 << 16;
+    pub const ASIMDDP: u64 = 1 << 20;
+    pub const SSBS: u64 = 1 << 28;
+}
+
+/// What the guest is told it may use in AT_HWCAP: the Neoverse-N1 features (what qemu
+/// `-cpu neoverse-n1` reports, 0x119ffb) that this frontend implements and the tests check
+/// against qemu: FP and AdvSIMD (every Linux arm64 CPU has both and glibc assumes them; no
+/// AdvSIMD form outside half-precision arithmetic is pending), AES, PMULL,
+/// SHA1, SHA2, CRC32, the LSE atomics, CPUID (EL0 reads of the ID registers,
+/// `system::id_register`, which agree with these bits), RDM (SQRDMLAH/SQRDMLSH), LRCPC
+/// (LDAPR), DCPOP (DC CVAP) and the dot product. Not FPHP and ASIMDHP (FEAT_FP16 is not
+/// implemented) and not SSBS (N1 has it; PSTATE.SSBS is not modelled, and qemu does not
+/// report it either). Nothing in AT_HWCAP2. `tests/a64_coverage.rs` checks that no form of
+/// an advertised feature is pending.
+pub const HWCAP: u64 = hwcap::FP
+    | hwcap::ASIMD
+    | hwcap::AES
+    | hwcap::PMULL
+    | hwcap::SHA1
+    | hwcap::SHA2
+    | hwcap::CRC32
+    | hwcap::ATOMICS
+    | hwcap::CPUID
+    | hwcap::ASIMDRDM
+    | hwcap::LRCPC
+    | hwcap::DCPOP
+    | hwcap::ASIMDDP;
 
 /// The ISA's name in messages (the guest description uses it too).
 pub const ISA_NAME: &str = "aarch64";

@@ -1,10 +1,14 @@
 //! AdvSIMD floating-point forms the main helper ([`super::simd_helpers`]) does not cover:
 //! FRINTN/M/P/Z/A/X/I (vector), FCVTNS/NU/MS/MU/AS/AU/PS/PU (vector and scalar), the
 //! fixed-point conversions SCVTF/UCVTF/FCVTZS/FCVTZU (shift by immediate, vector and
-//! scalar), FACGE/FACGT, FRECPS and FMULX (vector, scalar and by element). Single and double
-//! precision; half precision is not implemented. The arithmetic is [`super::fp_helpers`]'.
+//! scalar), FACGE/FACGT, FRECPS and FMULX (vector, scalar and by element), and through
+//! [`super::simd_estimate`] FRECPE, FRSQRTE, FRSQRTS (vector and scalar), URECPE, URSQRTE,
+//! FRECPX and FCVTXN (scalar and vector).
+//! Single and double precision; half precision is not implemented. The arithmetic is
+//! [`super::fp_helpers`]'.
 
 use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
+use super::simd_estimate as est;
 use super::simd_helpers::{elem, get, set_q, ty_of, with_elem};
 use super::{bit, bits, A64State};
 
@@ -94,11 +98,12 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
         match (u, hi, opc) {
             (false, false, 0b11011) => mulx(ty, x, y, fpcr),
             (false, false, 0b11111) => recps(ty, x, y, fpcr),
+            (false, true, 0b11111) => est::rsqrts(ty, x, y, fpcr),
             (true, false, 0b11101) => all_ones(matches!(fh::compare(ty, abs(x), abs(y)), 0b0110 | 0b0010)),
             _ => all_ones(fh::compare(ty, abs(x), abs(y)) == 0b0010),
         }
     };
-    if !matches!((u, hi, opc), (false, false, 0b11011) | (false, false, 0b11111) | (true, _, 0b11101)) {
+    if !matches!((u, hi, opc), (false, false, 0b11011) | (false, _, 0b11111) | (true, _, 0b11101)) {
         return false;
     }
     let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, f(elem(a, i, e), elem(b, i, e))));
@@ -118,6 +123,9 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
     let (sz, hi) = (size & 1 == 1, size >> 1 == 1);
+    if (u, size, opc) == (true, 0b01, 0b10110) {
+        return fcvtxn(st, w);
+    }
     let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
     let fpcr = st.fpcr;
     let current = Round::from_fpcr(fpcr);
@@ -125,6 +133,11 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     enum Kind {
         Rint(Round),
         ToInt(Round, bool),
+        Recpe,
+        Rsqrte,
+        URecpe,
+        URsqrte,
+        Recpx,
     }
     let kind = match (u, hi, opc) {
         (false, false, 0b11000) if !scalar => Kind::Rint(Round::TiesEven),
@@ -139,6 +152,11 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         (_, false, 0b11011) => Kind::ToInt(Round::Down, !u),
         (_, false, 0b11100) => Kind::ToInt(Round::TiesAway, !u),
         (_, true, 0b11010) => Kind::ToInt(Round::Up, !u),
+        (false, true, 0b11101) => Kind::Recpe,
+        (true, true, 0b11101) => Kind::Rsqrte,
+        (false, true, 0b11100) if !sz && !scalar => Kind::URecpe,
+        (true, true, 0b11100) if !sz && !scalar => Kind::URsqrte,
+        (false, true, 0b11111) if scalar => Kind::Recpx,
         _ => return false,
     };
     let e = ty.bits();
@@ -148,10 +166,32 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         let v = match kind {
             Kind::Rint(mode) => fh::unop(ty, Op1::Round(mode), x, fpcr),
             Kind::ToInt(mode, signed) => fh::to_int(ty, x, mode, signed, sz),
+            Kind::Recpe => est::frecpe(ty, x, fpcr),
+            Kind::Rsqrte => est::frsqrte(ty, x, fpcr),
+            Kind::URecpe => est::urecpe(x),
+            Kind::URsqrte => est::ursqrte(x),
+            Kind::Recpx => est::frecpx(ty, x, fpcr),
         };
         with_elem(acc, i, e, v)
     });
     set_q(st, rd, r, q && !scalar);
+    true
+}
+
+/// FCVTXN, FCVTXN2 (vector) and FCVTXN (scalar): double to single precision, rounding to odd.
+fn fcvtxn(st: &mut A64State, w: u32) -> bool {
+    let (scalar, rn, rd) = (bit(w, 28), bits(w, 5, 5), bits(w, 0, 5));
+    let q = bit(w, 30) && !scalar;
+    let (a, fpcr) = (get(st, rn), st.fpcr);
+    let lanes = if scalar { 1 } else { 2 };
+    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, 32, est::fcvtxn(elem(a, i, 64), fpcr)));
+    if q {
+        // FCVTXN2: the upper half, the lower one kept.
+        let keep = get(st, rd) & u64::MAX as u128;
+        set_q(st, rd, keep | r << 64, true);
+    } else {
+        set_q(st, rd, r, false);
+    }
     true
 }
 

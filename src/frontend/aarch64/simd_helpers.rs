@@ -7,6 +7,7 @@
 //! Vectors are handled as `u128` (element 0 in the low bits); a 64-bit (`Q` = 0) result
 //! clears the upper half, as every AdvSIMD write to a vector register does.
 
+use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
 use super::{bit, bits, A64State};
 
@@ -215,6 +216,12 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
                 pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Max, x, y, fpcr))
             }
             (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Min, x, y, fpcr)),
+            (true, false, 0b11000) => {
+                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MaxNm, x, y, fpcr))
+            }
+            (true, true, 0b11000) => {
+                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MinNm, x, y, fpcr))
+            }
             (false, false, 0b11100) => {
                 map2(a, b, esize, lanes, |x, y| all_ones(fh::compare(ty, x, y) == 0b0110))
             }
@@ -464,7 +471,13 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
     if !u && !hi && !scalar && (opc == 0b10110 || opc == 0b10111) {
         if opc == 0b10110 {
             if !sz {
-                return false; // half precision
+                // To half precision: four lanes into the lower or (FCVTN2) upper half.
+                let narrowed = (0..4).fold(0u128, |r, i| {
+                    with_elem(r, i, 16, fp_half::f32_to_f16(elem(a, i, 32) as u32, fpcr) as u64)
+                });
+                let d = get(st, rd);
+                set(st, rd, if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed });
+                return true;
             }
             let narrowed = (0..2)
                 .fold(0u128, |r, i| with_elem(r, i, 32, fh::convert(Ty::D, Ty::S, elem(a, i, 64), fpcr)));
@@ -472,10 +485,14 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
             let r = if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
             set(st, rd, r);
         } else {
-            if !sz {
-                return false;
-            }
             let src = if q { a >> 64 } else { a };
+            if !sz {
+                let r = (0..4).fold(0u128, |r, i| {
+                    with_elem(r, i, 32, fp_half::f16_to_f32(elem(src, i, 16) as u16, fpcr) as u64)
+                });
+                set(st, rd, r);
+                return true;
+            }
             let r = (0..2)
                 .fold(0u128, |r, i| with_elem(r, i, 64, fh::convert(Ty::S, Ty::D, elem(src, i, 32), fpcr)));
             set(st, rd, r);
@@ -514,6 +531,24 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
 fn across_lanes(st: &mut A64State, w: u32) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    // FMAXNMV, FMINNMV, FMAXV, FMINV (single precision, .4s only; U = 0 is FP16): the ARM
+    // ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
+    if u && matches!(opc, 0b01100 | 0b01111) {
+        if !q || size & 1 == 1 {
+            return false;
+        }
+        let op = match (opc, size >> 1) {
+            (0b01100, 0) => Op2::MaxNm,
+            (0b01100, _) => Op2::MinNm,
+            (_, 0) => Op2::Max,
+            _ => Op2::Min,
+        };
+        let (a, fpcr) = (get(st, rn), st.fpcr);
+        let f = |x: u64, y: u64| fh::binop(Ty::S, op, x, y, fpcr);
+        let r = f(f(elem(a, 0, 32), elem(a, 1, 32)), f(elem(a, 2, 32), elem(a, 3, 32)));
+        set(st, rd, r as u128);
+        return true;
+    }
     if size == 3 || (size == 2 && !q) {
         return false;
     }

@@ -8,6 +8,14 @@
 //! - `MIDR_EL1` (Linux emulates the read for EL0) = 0x414fd0c1, a Neoverse-N1 r4p1: the CPU
 //!   whose feature set (ARMv8.2 with LSE, no PAC, BTI or SVE) is closest to what xlate
 //!   implements, and the `-cpu` the differential tests give qemu.
+//! - The AArch64 ID registers (op0 3, op1 0, CRn 0, CRm 4-7: ID_AA64PFR*, ID_AA64DFR*,
+//!   ID_AA64AFR*, ID_AA64ISAR*, ID_AA64MMFR* and the reserved ones), which Linux traps and
+//!   emulates for EL0 (HWCAP_CPUID) with only the user-visible fields: [`id_register`], the
+//!   values qemu-aarch64 `-cpu neoverse-n1` reports (as the kernel sanitises them) for
+//!   exactly the features xlate implements and advertises in AT_HWCAP. They differ from
+//!   qemu's in ID_AA64PFR0.FP and .AdvSIMD (0, not 1: no half precision, FEAT_FP16 is not
+//!   implemented) and ID_AA64PFR1.SSBS (0: PSTATE.SSBS is not modelled). The AArch32 ID
+//!   registers (CRm 1-3) and the other CRm 0 registers are UNDEFINED (SIGILL), as under qemu.
 //! - FPCR keeps bits 26:16 (AHP, DN, FZ, RMode, FZ16, and the RES0-but-stored Len/Stride
 //!   bits, as qemu's Neoverse-N1 does); FPSR keeps QC and the cumulative exception bits
 //!   (and the AArch32 NZCV bits 31:28), mask 0xf800009f.
@@ -46,12 +54,42 @@ const TPIDR_EL0: u32 = sysreg(3, 3, 13, 0, 2);
 const TPIDRRO_EL0: u32 = sysreg(3, 3, 13, 0, 3);
 const CTR_EL0: u32 = sysreg(3, 3, 0, 0, 1);
 const DCZID_EL0: u32 = sysreg(3, 3, 0, 0, 7);
-const MIDR_EL1: u32 = sysreg(3, 0, 0, 0, 0);
-const MPIDR_EL1: u32 = sysreg(3, 0, 0, 0, 5);
-const REVIDR_EL1: u32 = sysreg(3, 0, 0, 0, 6);
+/// `S3_0_C0_C0_0`, the first of the ID register space (CRm and op2 in the low 6 bits).
+const ID_SPACE: u32 = sysreg(3, 0, 0, 0, 0);
 const CNTFRQ_EL0: u32 = sysreg(3, 3, 14, 0, 0);
 const CNTVCT_EL0: u32 = sysreg(3, 3, 14, 0, 2);
 const CNTVCTSS_EL0: u32 = sysreg(3, 3, 14, 0, 6);
+
+/// ID_AA64ISAR0_EL1: AES 2 (with PMULL), SHA1 1, SHA2 1 (SHA256), CRC32 1, Atomic 2 (LSE),
+/// RDM 1, DP 1.
+pub const ID_AA64ISAR0_VALUE: u64 = 0x0000_1000_1021_1120;
+/// ID_AA64ISAR1_EL1: DPB 1 (DC CVAP), LRCPC 1 (LDAPR).
+pub const ID_AA64ISAR1_VALUE: u64 = 0x0010_0001;
+/// ID_AA64PFR0_EL1: EL0 and EL1 AArch64 only (the kernel's safe value for the hidden
+/// fields), FP 0 and AdvSIMD 0 (implemented, without half precision).
+pub const ID_AA64PFR0_VALUE: u64 = 0x11;
+/// ID_AA64DFR0_EL1: DebugVer 6 (the kernel's safe value for the hidden field).
+pub const ID_AA64DFR0_VALUE: u64 = 6;
+/// ID_AA64MMFR0_EL1: TGran4 and TGran64 0xf (the kernel's safe values for the hidden fields).
+pub const ID_AA64MMFR0_VALUE: u64 = 0xff00_0000;
+
+/// The value an EL0 `MRS` of the ID register `S3_0_C0_C<crm>_<op2>` reads under Linux (see
+/// the module doc), or `None` where the read is UNDEFINED.
+pub const fn id_register(crm: u32, op2: u32) -> Option<u64> {
+    Some(match (crm, op2) {
+        (0, 0) => MIDR_EL1_VALUE,
+        // Linux reports MPIDR as "uniprocessor affinity 0" to EL0 and REVIDR as 0.
+        (0, 5) => 0x8000_0000,
+        (0, 6) => 0,
+        (4, 0) => ID_AA64PFR0_VALUE,
+        (5, 0) => ID_AA64DFR0_VALUE,
+        (6, 0) => ID_AA64ISAR0_VALUE,
+        (6, 1) => ID_AA64ISAR1_VALUE,
+        (7, 0) => ID_AA64MMFR0_VALUE,
+        (4..=7, 0..=7) => 0,
+        _ => return None,
+    })
+}
 
 pub const CTR_EL0_VALUE: u64 = 0x8444_c004;
 pub const DCZID_EL0_VALUE: u64 = 4;
@@ -60,6 +98,8 @@ pub const MIDR_EL1_VALUE: u64 = 0x414f_d0c1;
 pub const FPCR_MASK: u64 = 0x07ff_0000;
 pub const FPSR_MASK: u64 = 0xf800_009f;
 pub const CNTFRQ_VALUE: u64 = 1_000_000_000;
+/// The smallest data cache line (CTR_EL0.DminLine, in words: 4 << 4 bytes).
+pub const CACHE_LINE_BYTES: u64 = 4 << (CTR_EL0_VALUE >> 16 & 0xf);
 /// Bytes zeroed by `DC ZVA` (4 << DCZID.BS).
 pub const DC_ZVA_BYTES: u64 = 4 << DCZID_EL0_VALUE;
 
@@ -112,9 +152,19 @@ fn sys(cx: &mut Ctx, w: u32) -> Flow {
             }
             Flow::Next
         }
-        // DC CVAC, CVAU, CIVAC, CVAP, CVADP: data cache maintenance has no effect on the
-        // translated program's view of memory.
-        (3, 7, 10, 1) | (3, 7, 11, 1) | (3, 7, 14, 1) | (3, 7, 12, 1) | (3, 7, 13, 1) => Flow::Next,
+        // DC CVAP (FEAT_DPB, advertised as HWCAP_DCPOP): no effect on the translated
+        // program's view of memory, but, as on the hardware and under qemu, it faults where
+        // the cache line is not readable (si_addr the line's start, as qemu reports it): a
+        // one-byte load of the line, the value unused (an unread load stays, see `ir::opt`).
+        (3, 7, 12, 1) => {
+            let a = cx.xr(rt, Width::W64);
+            let line = cx.b.bin_imm(BinOp::And, a, !(CACHE_LINE_BYTES - 1) & DATA_ADDR_MASK, Width::W64);
+            let _ = cx.b.load(line, Width::W8);
+            Flow::Next
+        }
+        // DC CVAC, CVAU, CIVAC: data cache maintenance has no effect on the translated
+        // program's view of memory. (DC CVADP is FEAT_DPB2, which Neoverse-N1 lacks: SIGILL.)
+        (3, 7, 10, 1) | (3, 7, 11, 1) | (3, 7, 14, 1) => Flow::Next,
         // IC IVAU: the guest changed code; the dispatcher drops translations (see the module
         // doc).
         (3, 7, 5, 1) => Flow::End(Exit::Invalidate { next: GuestAddr(cx.pc + 4) }),
@@ -152,10 +202,10 @@ fn mrs(cx: &mut Ctx, w: u32) -> Flow {
         TPIDRRO_EL0 => cx.imm(0),
         CTR_EL0 => cx.imm(CTR_EL0_VALUE),
         DCZID_EL0 => cx.imm(DCZID_EL0_VALUE),
-        MIDR_EL1 => cx.imm(MIDR_EL1_VALUE),
-        // Linux reports MPIDR as "uniprocessor affinity 0" to EL0 and REVIDR as 0.
-        MPIDR_EL1 => cx.imm(0x8000_0000),
-        REVIDR_EL1 => cx.imm(0),
+        _ if key & !0x3f == ID_SPACE => match id_register(key >> 3 & 7, key & 7) {
+            Some(v) => cx.imm(v),
+            None => return Flow::Unimplemented("MRS of an AArch32 or reserved ID register"),
+        },
         CNTFRQ_EL0 => cx.imm(CNTFRQ_VALUE),
         CNTVCT_EL0 | CNTVCTSS_EL0 => {
             cx.b.call(Helper { name: "a64_cntvct", func: cntvct_helper, touches_memory: false }, &[])
@@ -188,4 +238,59 @@ fn msr(cx: &mut Ctx, w: u32) -> Flow {
         _ => return Flow::Unimplemented("MSR of an unsupported system register"),
     }
     Flow::Next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frontend::aarch64::{hwcap, HWCAP};
+
+    fn field(v: u64, shift: u32) -> u64 {
+        v >> shift & 0xf
+    }
+
+    /// The ID register fields and AT_HWCAP say the same thing, field by field as the kernel
+    /// derives the hwcaps from them (arm64_elf_hwcaps in arch/arm64/kernel/cpufeature.c).
+    #[test]
+    fn id_registers_agree_with_hwcap() {
+        let has = |bit: u64| HWCAP & bit != 0;
+        let isar0 = id_register(6, 0).unwrap();
+        let isar1 = id_register(6, 1).unwrap();
+        let pfr0 = id_register(4, 0).unwrap();
+        let pfr1 = id_register(4, 1).unwrap();
+        let checks = [
+            ("AES", field(isar0, 4) >= 1, has(hwcap::AES)),
+            ("PMULL", field(isar0, 4) >= 2, has(hwcap::PMULL)),
+            ("SHA1", field(isar0, 8) >= 1, has(hwcap::SHA1)),
+            ("SHA2", field(isar0, 12) >= 1, has(hwcap::SHA2)),
+            ("CRC32", field(isar0, 16) >= 1, has(hwcap::CRC32)),
+            ("ATOMICS", field(isar0, 20) >= 2, has(hwcap::ATOMICS)),
+            ("ASIMDRDM", field(isar0, 28) >= 1, has(hwcap::ASIMDRDM)),
+            ("ASIMDDP", field(isar0, 44) >= 1, has(hwcap::ASIMDDP)),
+            ("DCPOP", field(isar1, 0) >= 1, has(hwcap::DCPOP)),
+            ("LRCPC", field(isar1, 20) >= 1, has(hwcap::LRCPC)),
+            ("FP", field(pfr0, 16) != 0xf, has(hwcap::FP)),
+            ("FPHP", field(pfr0, 16) == 1, has(hwcap::FPHP)),
+            ("ASIMD", field(pfr0, 20) != 0xf, has(hwcap::ASIMD)),
+            ("ASIMDHP", field(pfr0, 20) == 1, has(hwcap::ASIMDHP)),
+            ("SSBS", field(pfr1, 4) >= 1, has(hwcap::SSBS)),
+        ];
+        for (name, id, cap) in checks {
+            assert_eq!(id, cap, "{name}: ID register field and AT_HWCAP disagree");
+        }
+        assert!(has(hwcap::CPUID), "the ID registers are emulated: HWCAP_CPUID");
+        // Every other field of these registers is one the kernel hides: no stray feature.
+        assert_eq!(isar0 & !0x0000_f000_f0ff_fff0, 0);
+        assert_eq!(isar1 & !0x00f0_000f, 0);
+    }
+
+    #[test]
+    fn id_space_is_what_qemu_neoverse_n1_allows() {
+        for crm in 0..8 {
+            for op2 in 0..8 {
+                let defined = matches!((crm, op2), (0, 0) | (0, 5) | (0, 6) | (4..=7, _));
+                assert_eq!(id_register(crm, op2).is_some(), defined, "C0_C{crm}_{op2}");
+            }
+        }
+    }
 }

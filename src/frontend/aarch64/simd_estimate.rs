@@ -1,0 +1,250 @@
+//! The AdvSIMD reciprocal estimates and steps the other files do not cover, as the ARM ARM's
+//! shared pseudo-code defines them (FPRecipEstimate, FPRSqrtEstimate, RecipEstimate,
+//! RecipSqrtEstimate, UnsignedRecipEstimate, UnsignedRSqrtEstimate, FPRSqrtStepFused, FPRecpX):
+//! FRECPE and FRSQRTE (vector and scalar), URECPE and URSQRTE, FRSQRTS (vector and scalar),
+//! FRECPX; and FCVTXN's round-to-odd conversion. Single
+//! and double precision, without FEAT_RPRES (Neoverse-N1 has none). FPSR exception flags are
+//! not set, as in the rest of the AdvSIMD FP helpers.
+
+use super::fp_helpers::{self as fh, Ty};
+
+const FPCR_FZ: u32 = 1 << 24;
+
+/// The 9-bit reciprocal estimate of `a` / 512 (256 <= a < 512), in units of 1/256.
+fn recip_estimate(a: u64) -> u64 {
+    let a = a * 2 + 1;
+    let b = (1 << 19) / a;
+    b.div_ceil(2)
+}
+
+/// The 9-bit reciprocal square root estimate of `a` / 512 (128 <= a < 512), in units of 1/256.
+fn recip_sqrt_estimate(a: u64) -> u64 {
+    let a = if a < 256 { a * 2 + 1 } else { (((a >> 1) << 1) + 1) << 1 };
+    let mut b = 512u64;
+    while a * (b + 1) * (b + 1) < 1 << 28 {
+        b += 1;
+    }
+    b.div_ceil(2)
+}
+
+/// (exponent width, fraction width) of `ty`.
+fn layout(ty: Ty) -> (u32, u32) {
+    match ty {
+        Ty::S => (8, 23),
+        Ty::D => (11, 52),
+    }
+}
+
+/// Exponent field and fraction (left-aligned to 52 bits) of a finite non-zero `x`.
+fn unpack(ty: Ty, x: u64) -> (i64, u64) {
+    let (ew, fw) = layout(ty);
+    let exp = (x >> fw & ((1 << ew) - 1)) as i64;
+    let frac = (x & ((1 << fw) - 1)) << (52 - fw);
+    (exp, frac)
+}
+
+fn flushed(ty: Ty, x: u64, fpcr: u32) -> u64 {
+    let (exp, _) = unpack(ty, x);
+    if fpcr & FPCR_FZ != 0 && exp == 0 {
+        x & ty.sign()
+    } else {
+        x
+    }
+}
+
+fn infinity(ty: Ty, sign: u64) -> u64 {
+    let (ew, fw) = layout(ty);
+    sign | ((1 << ew) - 1) << fw
+}
+
+/// ARM FPRecipEstimate.
+pub fn frecpe(ty: Ty, x: u64, fpcr: u32) -> u64 {
+    let (ew, fw) = layout(ty);
+    let sign = x & ty.sign();
+    let x = flushed(ty, x, fpcr);
+    let mag = x & !ty.sign();
+    let (exp, mut frac) = unpack(ty, x);
+    if ty.is_nan(x) {
+        return fh::process_nan(ty, x, fpcr);
+    }
+    if mag == infinity(ty, 0) {
+        return sign;
+    }
+    if mag == 0 {
+        return infinity(ty, sign);
+    }
+    // |x| < 2^-(bias + 1): the estimate overflows.
+    if exp == 0 && frac >> 50 == 0 {
+        let to_inf = match fpcr >> 22 & 3 {
+            0 => true,
+            1 => sign == 0,
+            2 => sign != 0,
+            _ => false,
+        };
+        return if to_inf { infinity(ty, sign) } else { infinity(ty, sign) - 1 };
+    }
+    let bias = (1i64 << (ew - 1)) - 1;
+    // |x| >= 2^(bias - 1) under FZ: the result would be subnormal, flushed.
+    if fpcr & FPCR_FZ != 0 && exp >= 2 * bias - 1 {
+        return sign;
+    }
+    let mut exp = exp;
+    if exp == 0 {
+        if frac >> 51 == 0 {
+            exp = -1;
+            frac = (frac << 2) & ((1 << 52) - 1);
+        } else {
+            frac = (frac << 1) & ((1 << 52) - 1);
+        }
+    }
+    let scaled = 256 | frac >> 44;
+    let mut result_exp = 2 * bias - 1 - exp;
+    let estimate = recip_estimate(scaled);
+    let mut f = (estimate & 0xff) << 44;
+    if result_exp == 0 {
+        f = 1 << 51 | f >> 1;
+    } else if result_exp == -1 {
+        f = 1 << 50 | f >> 2;
+        result_exp = 0;
+    }
+    sign | (result_exp as u64) << fw | f >> (52 - fw)
+}
+
+/// ARM FPRSqrtEstimate.
+pub fn frsqrte(ty: Ty, x: u64, fpcr: u32) -> u64 {
+    let (ew, fw) = layout(ty);
+    let sign = x & ty.sign();
+    let x = flushed(ty, x, fpcr);
+    let mag = x & !ty.sign();
+    if ty.is_nan(x) {
+        return fh::process_nan(ty, x, fpcr);
+    }
+    if mag == 0 {
+        return infinity(ty, sign);
+    }
+    if sign != 0 {
+        return ty.default_nan();
+    }
+    if mag == infinity(ty, 0) {
+        return 0;
+    }
+    let (mut exp, mut frac) = unpack(ty, x);
+    if exp == 0 {
+        while frac >> 51 == 0 {
+            frac <<= 1;
+            exp -= 1;
+        }
+        frac = (frac << 1) & ((1 << 52) - 1);
+    }
+    // An even exponent scales to [0.5, 1), an odd one to [0.25, 0.5).
+    let scaled = if exp & 1 == 0 { 256 | frac >> 44 } else { 128 | frac >> 45 };
+    let bias = (1i64 << (ew - 1)) - 1;
+    // (3 * bias - 1 - exp) DIV 2, rounding towards minus infinity.
+    let result_exp = (3 * bias - 1 - exp).div_euclid(2);
+    let estimate = recip_sqrt_estimate(scaled);
+    (result_exp as u64) << fw | (estimate & 0xff) << (fw - 8)
+}
+
+/// ARM UnsignedRecipEstimate (URECPE, 32-bit lanes).
+pub fn urecpe(x: u64) -> u64 {
+    if x >> 31 & 1 == 0 {
+        return 0xffff_ffff;
+    }
+    recip_estimate(x >> 23 & 0x1ff) << 23
+}
+
+/// ARM UnsignedRSqrtEstimate (URSQRTE, 32-bit lanes).
+pub fn ursqrte(x: u64) -> u64 {
+    if x >> 30 & 3 == 0 {
+        return 0xffff_ffff;
+    }
+    // The operand times 2^-32 is in [0.5, 1) (bit 31 set) or in [0.25, 0.5).
+    let scaled = if x >> 31 & 1 == 1 { 256 | (x >> 23 & 0xff) } else { 128 | (x >> 23 & 0x7f) };
+    recip_sqrt_estimate(scaled) << 23
+}
+
+/// ARM FPRSqrtStepFused: (3 - a * b) / 2 with one rounding; zero times infinity gives 1.5.
+pub fn rsqrts(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
+    let (ew, fw) = layout(ty);
+    let na = a ^ ty.sign();
+    let (fa, fb) = (flushed(ty, na, fpcr), flushed(ty, b, fpcr));
+    let (za, zb) = (fa & !ty.sign() == 0, fb & !ty.sign() == 0);
+    let inf = infinity(ty, 0);
+    let (ia, ib) = (fa & !ty.sign() == inf, fb & !ty.sign() == inf);
+    let bias = (1u64 << (ew - 1)) - 1;
+    let three_halves = bias << fw | 1 << (fw - 1);
+    if ty.is_nan(na) || ty.is_nan(b) {
+        return fh::muladd(ty, three_halves, na, b, fpcr);
+    }
+    if (ia && zb) || (za && ib) {
+        return three_halves;
+    }
+    // 1.5 + (-a / 2) * b: halving an operand whose exponent field is at least 2 is exact;
+    // when neither is, the product is far below half an ulp of 1.5 and its halving cannot
+    // change the rounded sum.
+    let halvable = |x: u64| !ty.is_nan(x) && x & !ty.sign() != inf && unpack(ty, x).0 >= 2;
+    if halvable(fa) {
+        fh::muladd(ty, three_halves, fa - (1 << fw), fb, fpcr)
+    } else if halvable(fb) {
+        fh::muladd(ty, three_halves, fa, fb - (1 << fw), fpcr)
+    } else {
+        fh::muladd(ty, three_halves, fa, fb, fpcr)
+    }
+}
+
+/// ARM FPRecpX (FRECPX): the exponent inverted, the fraction cleared (zeros and subnormals
+/// get the largest finite exponent).
+pub fn frecpx(ty: Ty, x: u64, fpcr: u32) -> u64 {
+    let (ew, fw) = layout(ty);
+    if ty.is_nan(x) {
+        return fh::process_nan(ty, x, fpcr);
+    }
+    let max = (1u64 << ew) - 1;
+    let (exp, _) = unpack(ty, x);
+    let e = if exp == 0 { max - 1 } else { !(exp as u64) & max };
+    x & ty.sign() | e << fw
+}
+
+/// FCVTXN's conversion: double to single precision rounding to odd (truncate, then set the
+/// lowest bit if inexact); overflow gives the largest finite value, FPCR.FZ flushes a result
+/// below the normal range to zero.
+pub fn fcvtxn(x: u64, fpcr: u32) -> u64 {
+    let d = f64::from_bits(x);
+    if d.is_nan() {
+        return fh::convert(Ty::D, Ty::S, x, fpcr);
+    }
+    let sign = (x >> 32) as u32 & 0x8000_0000;
+    if fpcr & FPCR_FZ != 0 && d.abs() < f32::MIN_POSITIVE as f64 {
+        return sign as u64;
+    }
+    if d.is_infinite() {
+        return (sign | 0x7f80_0000) as u64;
+    }
+    let mut r = d as f32;
+    if (r as f64).abs() > d.abs() {
+        // Towards zero by one step (r is non-zero here, or infinite after overflow).
+        r = f32::from_bits(r.to_bits() - 1);
+    }
+    let mut bits = r.to_bits();
+    if r as f64 != d {
+        bits |= 1;
+    }
+    bits as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimates_of_simple_values() {
+        // FRECPE(1.0) = 0.998046875 (511/512), FRSQRTE(1.0) = 0.998046875, FRSQRTE(4.0) = 0.4990234375.
+        assert_eq!(f32::from_bits(frecpe(Ty::S, 1f32.to_bits() as u64, 0) as u32), 0.998_046_9);
+        assert_eq!(f64::from_bits(frsqrte(Ty::D, 1f64.to_bits(), 0)), 0.998046875);
+        assert_eq!(f64::from_bits(frsqrte(Ty::D, 4f64.to_bits(), 0)), 0.4990234375);
+        assert_eq!(
+            f32::from_bits(rsqrts(Ty::S, 2f32.to_bits() as u64, 0.5f32.to_bits() as u64, 0) as u32),
+            1.0
+        );
+    }
+}
