@@ -822,7 +822,8 @@ fn concurrency_repeats() -> usize {
     }
 }
 
-/// The multithreaded cases (`threads-*`, `rthreads`, `panic-thread`, `smc-threads`), the asynchronous
+/// The multithreaded cases (`threads-*`, `rthreads`, `panic-thread`, `smc-threads`,
+/// `sigexit-*`), the asynchronous
 /// signal cases (`sigasync-*` but the one-second alarm) and the Go programs (`go*`:
 /// goroutines on several threads, timers, signals, exec) run [`concurrency_repeats`] times
 /// each under xlate on every target built here, each run compared with the recorded oracle
@@ -851,6 +852,7 @@ fn concurrency_cases_repeated() {
                     || id == "rthreads"
                     || id == "panic-thread"
                     || id == "smc-threads"
+                    || id.starts_with("sigexit-")
                     || id.starts_with("go")
                     // (alarm-spin waits a whole second for its alarm: run once is enough.)
                     || (id.starts_with("sigasync-") && id != "sigasync-alarm-spin"))

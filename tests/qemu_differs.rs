@@ -7,8 +7,8 @@
 //! * `vfork.c`: qemu runs vfork as a fork (the parent does not wait and the child's writes are
 //!   lost, so posix_spawn cannot report a failed exec);
 //! * `robust.c`: qemu refuses set_robust_list, so a robust mutex whose owner died (its thread,
-//!   or its process by exit_group) is never marked EOWNERDEAD (the program's bounded lock
-//!   times out).
+//!   or its process by exit_group, by a signal, or a thread by another's execve) is never
+//!   marked EOWNERDEAD (the program's bounded lock times out).
 //! * `sighandler.c` (`autodisarm`): qemu refuses sigaltstack's SS_AUTODISARM flag (EINVAL).
 //!
 //! These programs print nothing that depends on the ISA, so the native x86-64 run of the same
@@ -79,6 +79,21 @@ fn aarch64_guest_robust_mutex_with_a_waiter_matches_linux() {
 #[test]
 fn aarch64_guest_robust_mutex_of_an_exit_group_matches_linux() {
     check("robust", "robust-exit-group", &["exit-group"]);
+}
+
+#[test]
+fn aarch64_guest_robust_mutex_of_a_process_killed_by_sigkill_matches_linux() {
+    check("robust", "robust-kill", &["kill"]);
+}
+
+#[test]
+fn aarch64_guest_robust_mutex_of_a_process_killed_by_a_fault_matches_linux() {
+    check("robust", "robust-segv", &["segv"]);
+}
+
+#[test]
+fn aarch64_guest_robust_mutex_of_a_thread_ended_by_execve_matches_linux() {
+    check("robust", "robust-exec", &["exec"]);
 }
 
 #[test]

@@ -7,12 +7,20 @@
  *                   second thread takes it, then the child's main thread ends the process
  *                   (exit, i.e. exit_group) while that thread still holds it; the parent's
  *                   lock returns EOWNERDEAD (the kernel walks every thread's list as the
- *                   thread group dies) */
+ *                   thread group dies)
+ *   robust kill     the same, but the child's main thread dies by SIGKILL
+ *   robust segv     the same, but the child's main thread dies by a SIGSEGV it raises by a
+ *                   store to address 0 (the default action)
+ *   robust exec     the same, but the child's main thread execs this program again (with
+ *                   the argument exec-done, which exits 0): execve ends the other thread
+ *   (the kernel walks each thread's robust list whenever the thread dies: exit, a fatal
+ *   signal, or execve) */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -52,7 +60,23 @@ static void *shared_owner(void *arg) {
   return NULL;
 }
 
-static int exit_group_case(void) {
+/* How the child process ends while its second thread holds the lock. */
+static void end_child(const char *how, char **argv) {
+  if (strcmp(how, "kill") == 0) {
+    raise(SIGKILL);
+  } else if (strcmp(how, "segv") == 0) {
+    *(volatile int *)0 = 1;
+  } else if (strcmp(how, "exec") == 0) {
+    char *args[] = {argv[0], "exec-done", NULL};
+    char *env[] = {NULL};
+    execve("/proc/self/exe", args, env);
+    perror("execve");
+    _exit(99);
+  }
+  exit(7); /* exit_group with the other thread holding the lock */
+}
+
+static int exit_group_case(const char *how, char **argv) {
   char *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   shared_m = (pthread_mutex_t *)mem;
   shared_locked = (volatile int *)(mem + 2048);
@@ -69,11 +93,14 @@ static int exit_group_case(void) {
     pthread_t t;
     pthread_create(&t, NULL, shared_owner, NULL);
     while (!*shared_locked) sched_yield();
-    exit(7); /* exit_group with the other thread holding the lock */
+    end_child(how, argv);
   }
   int status;
   waitpid(child, &status, 0);
-  printf("child exited: %d status %d\n", WIFEXITED(status), WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    printf("child killed by signal %d\n", WTERMSIG(status));
+  else
+    printf("child exited: %d status %d\n", WIFEXITED(status), WEXITSTATUS(status));
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += 5;
@@ -86,7 +113,11 @@ static int exit_group_case(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "exit-group") == 0) return exit_group_case();
+  if (argc > 1 && strcmp(argv[1], "exec-done") == 0) return 0;
+  if (argc > 1 && strcmp(argv[1], "exit-group") == 0) return exit_group_case("exit", argv);
+  if (argc > 1 && (strcmp(argv[1], "kill") == 0 || strcmp(argv[1], "segv") == 0 ||
+                   strcmp(argv[1], "exec") == 0))
+    return exit_group_case(argv[1], argv);
   int waiting = argc > 1 && strcmp(argv[1], "waiting") == 0;
   pthread_mutexattr_t a;
   pthread_mutexattr_init(&a);

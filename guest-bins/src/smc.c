@@ -6,10 +6,23 @@
  *   text       mprotect the program's own text writable, patch a function, call it
  *   read       read() new code from a pipe into a code page
  *   threads    one thread runs the code in a loop while another rewrites it
+ *   kernel-writes  the kernel writes into a page that holds code that ran, by calls whose
+ *              buffers are written by the kernel itself (recvmsg, recvmmsg, ioctl,
+ *              getsockopt, pselect6, readv, rt_sigtimedwait) or by the call's converter
+ *              (fstat); the code runs right before each call, then new code arrives by
+ *              recvmsg
  * Each prints the values the code returned. AArch64 code is made visible to instruction
  * fetch with __builtin___clear_cache, as real code must. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -201,9 +214,130 @@ static int case_threads(void) {
     return 0;
 }
 
+static void say(const char *what, long ret) {
+    if (ret < 0)
+        printf("%s: %s\n", what, strerror(errno));
+    else
+        printf("%s: %ld\n", what, ret);
+}
+
+/* Runs the code on the page (so that it is translated again after the setup's own stores
+ * there) right before the next call writes the page. */
+static void run(fn_t f) {
+    printf("code: %d\n", f());
+}
+
+static int case_kernel_writes(void) {
+    unsigned char *page = map_rwx();
+    fn_t f = (fn_t)page;
+    put(page, 1);
+    run(f);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) {
+        perror("socketpair");
+        return 1;
+    }
+    /* recvmsg: the data, the msghdr the kernel updates, and its name and control buffers,
+     * all in the code page. */
+    send(sv[1], "hello", 5, 0);
+    struct msghdr *m = (struct msghdr *)(page + 1024);
+    struct iovec *iov = (struct iovec *)(page + 1024 + 64);
+    memset(m, 0, sizeof *m);
+    iov->iov_base = page + 1024 + 128;
+    iov->iov_len = 16;
+    m->msg_iov = iov;
+    m->msg_iovlen = 1;
+    m->msg_control = page + 1024 + 192;
+    m->msg_controllen = 64;
+    run(f);
+    long r = recvmsg(sv[0], m, 0);
+    say("recvmsg", r);
+    if (r > 0) printf("  got %.*s, controllen %lu\n", (int)r, (char *)iov->iov_base, (unsigned long)m->msg_controllen);
+    /* recvmmsg */
+    send(sv[1], "world", 5, 0);
+    struct mmsghdr *mm = (struct mmsghdr *)(page + 1536);
+    memset(mm, 0, sizeof *mm);
+    struct iovec *iov2 = (struct iovec *)(page + 1536 + 64);
+    iov2->iov_base = page + 1536 + 128;
+    iov2->iov_len = 16;
+    mm->msg_hdr.msg_iov = iov2;
+    mm->msg_hdr.msg_iovlen = 1;
+    run(f);
+    r = recvmmsg(sv[0], mm, 1, 0, NULL);
+    say("recvmmsg", r);
+    if (r > 0) printf("  got %.*s (%u bytes)\n", (int)mm->msg_len, (char *)iov2->iov_base, mm->msg_len);
+    /* ioctl FIONREAD (a request without a size in its number) */
+    int pipefd[2];
+    if (pipe(pipefd) != 0) {
+        perror("pipe");
+        return 1;
+    }
+    write(pipefd[1], "12345", 5);
+    int *count = (int *)(page + 2048);
+    run(f);
+    r = ioctl(pipefd[0], FIONREAD, count);
+    say("ioctl FIONREAD", r);
+    if (r == 0) printf("  %d bytes to read\n", *count);
+    /* getsockopt: the value and its length */
+    int *type = (int *)(page + 2048 + 16);
+    socklen_t *len = (socklen_t *)(page + 2048 + 32);
+    *len = sizeof(int);
+    run(f);
+    r = getsockopt(sv[0], SOL_SOCKET, SO_TYPE, type, len);
+    say("getsockopt SO_TYPE", r);
+    if (r == 0) printf("  type %d (SOCK_DGRAM %d), length %u\n", *type, SOCK_DGRAM, *len);
+    /* pselect6: the fd set the kernel rewrites */
+    fd_set *set = (fd_set *)(page + 2048 + 64);
+    FD_ZERO(set);
+    FD_SET(pipefd[0], set);
+    struct timespec zero = {0, 0};
+    run(f);
+    r = pselect(pipefd[0] + 1, set, NULL, NULL, &zero, NULL);
+    say("pselect", r);
+    if (r > 0) printf("  readable: %d\n", FD_ISSET(pipefd[0], set) != 0);
+    /* readv */
+    struct iovec v = {page + 2048 + 256, 5};
+    run(f);
+    r = readv(pipefd[0], &v, 1);
+    say("readv", r);
+    if (r > 0) printf("  got %.*s\n", (int)r, (char *)v.iov_base);
+    /* rt_sigtimedwait: the siginfo */
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &usr2, NULL);
+    raise(SIGUSR2);
+    siginfo_t *info = (siginfo_t *)(page + 2048 + 512);
+    run(f);
+    r = sigtimedwait(&usr2, info, &zero);
+    say("sigtimedwait", r);
+    if (r > 0) printf("  si_signo %d (SIGUSR2 %d)\n", info->si_signo, SIGUSR2);
+    /* fstat (converted by xlate between layouts, written by xlate itself) */
+    struct stat *st = (struct stat *)(page + 3072);
+    run(f);
+    r = fstat(pipefd[0], st);
+    say("fstat", r);
+    if (r == 0) printf("  a FIFO: %d\n", S_ISFIFO(st->st_mode) != 0);
+    /* New code by recvmsg, straight over the function. */
+    unsigned char fresh[16];
+    size_t n = ret_const(fresh, 4);
+    send(sv[1], fresh, n, 0);
+    struct iovec over = {page, n};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &over;
+    mh.msg_iovlen = 1;
+    run(f);
+    r = recvmsg(sv[0], &mh, 0);
+    say("recvmsg of new code", r);
+    sync_code(page, n);
+    run(f);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: smc rwx|next-insn|memfd|text|read|threads\n");
+        fprintf(stderr, "usage: smc rwx|next-insn|memfd|text|read|threads|kernel-writes\n");
         return 2;
     }
     const char *c = argv[1];
@@ -213,6 +347,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "text")) return case_text();
     if (!strcmp(c, "read")) return case_read();
     if (!strcmp(c, "threads")) return case_threads();
+    if (!strcmp(c, "kernel-writes")) return case_kernel_writes();
     fprintf(stderr, "smc: unknown case %s\n", c);
     return 2;
 }

@@ -136,6 +136,10 @@ impl GuestRegs for A64State {
         self.pc -= 4;
     }
 
+    fn signal_recorded(&self) -> bool {
+        self.header.signal_pending.is_raised()
+    }
+
     /// AArch64 has no segment registers (its thread pointer is TPIDR_EL0, written by `msr`).
     fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
         None

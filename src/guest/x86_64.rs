@@ -243,6 +243,10 @@ impl GuestRegs for X86State {
         self.rip -= 2;
     }
 
+    fn signal_recorded(&self) -> bool {
+        self.header.signal_pending.is_raised()
+    }
+
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64> {
         Some(match segment {
             Segment::Fs => &mut self.fs_base,

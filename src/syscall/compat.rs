@@ -386,6 +386,9 @@ mod tests {
         }
         fn set_syscall_result(&mut self, _value: u64) {}
         fn rewind_syscall(&mut self) {}
+        fn signal_recorded(&self) -> bool {
+            false
+        }
         fn segment_base(&mut self, _segment: Segment) -> Option<&mut u64> {
             None
         }

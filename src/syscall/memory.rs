@@ -5,7 +5,7 @@
 //! The layer never maps or unmaps memory itself: mmap and friends must never hand out or
 //! clobber xlate's own memory, and only the runtime's [`GuestMemory`] knows where that is.
 
-use super::abi::pointers::{pointers, Len, Ptr};
+use super::abi::pointers::{ioctl_output, pointers, Len, Ptr};
 use super::{err, Action, Ctx, Errno, Sysno};
 use crate::memory::GuestMemory;
 use std::ops::Range;
@@ -116,35 +116,20 @@ impl GuestMm for GuestMemory {
 
 /// Before a call whose output buffers ([`pointers`], already checked) the kernel writes:
 /// takes the translator's write protection off guest code pages there
-/// ([`GuestMm::prepare_kernel_write`]).
+/// ([`GuestMm::prepare_kernel_write`]), so that the kernel's write does not fail with EFAULT
+/// where the guest may write. ioctl's output is included, by its request's size.
 pub(crate) fn prepare_outputs(mem: &mut dyn GuestMm, sys: Sysno, a: &[u64; 6]) {
     for &p in pointers(sys) {
-        match p {
-            Ptr::Out(i, len) => {
-                let n = match len {
-                    Len::Arg(j) => a[j],
-                    Len::Fixed(n) => n,
-                    Len::ArgTimes(j, size) => a[j].saturating_mul(size),
-                    Len::ArgPlus(j, header) => a[j].saturating_add(header),
-                };
-                if a[i] != 0 && n != 0 {
-                    mem.prepare_kernel_write(a[i], n);
-                }
+        let ranges = match p {
+            Ptr::Ioctl { req, arg } => {
+                vec![Span { addr: a[arg], len: ioctl_output(a[req] as u32), write: true }]
             }
-            Ptr::Iov { i, n, write: true } => {
-                if a[i] == 0 || a[n] == 0 || a[n] > 1024 {
-                    continue;
-                }
-                let Ok(array) = read_bytes(&*mem, a[i], a[n] as usize * 16) else { continue };
-                for iov in array.chunks_exact(16) {
-                    let base = u64::from_le_bytes(iov[..8].try_into().expect("16 bytes"));
-                    let len = u64::from_le_bytes(iov[8..].try_into().expect("16 bytes"));
-                    if base != 0 && len != 0 {
-                        mem.prepare_kernel_write(base, len);
-                    }
-                }
+            _ => covered(&*mem, p, a).unwrap_or_default(),
+        };
+        for r in ranges {
+            if r.write && r.addr != 0 && r.len != 0 {
+                mem.prepare_kernel_write(r.addr, r.len);
             }
-            _ => {}
         }
     }
 }
@@ -154,36 +139,17 @@ pub(crate) fn prepare_outputs(mem: &mut dyn GuestMm, sys: Sysno, a: &[u64; 6]) {
 /// writes). Linux would copy what it can and fail at the first bad byte; a call refused here
 /// touches nothing, which differs only for a buffer that is partly mapped.
 pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Result<(), Errno> {
-    /// IOV_MAX: more entries than this is the kernel's EINVAL, not ours to check.
-    const IOV_MAX: u64 = 1024;
     for &p in pointers(sys) {
         match p {
-            Ptr::In(i, len) | Ptr::Out(i, len) => {
-                let n = match len {
-                    Len::Arg(j) => a[j],
-                    Len::Fixed(n) => n,
-                    Len::ArgTimes(j, size) => a[j].saturating_mul(size),
-                    Len::ArgPlus(j, header) => a[j].saturating_add(header),
-                };
-                let write = matches!(p, Ptr::Out(..));
-                if a[i] != 0 && n != 0 && !mem.is_accessible(a[i], n, write) {
-                    return Err(libc::EFAULT);
-                }
-            }
             Ptr::Str(i) => {
                 if a[i] != 0 && read_cstr(mem, a[i], PATH_MAX) == Err(libc::EFAULT) {
                     return Err(libc::EFAULT);
                 }
             }
-            Ptr::Iov { i, n, write } => {
-                if a[i] == 0 || a[n] == 0 || a[n] > IOV_MAX {
-                    continue;
-                }
-                let array = read_bytes(mem, a[i], a[n] as usize * 16)?;
-                for iov in array.chunks_exact(16) {
-                    let base = u64::from_le_bytes(iov[..8].try_into().expect("16 bytes"));
-                    let len = u64::from_le_bytes(iov[8..].try_into().expect("16 bytes"));
-                    if base != 0 && len != 0 && !mem.is_accessible(base, len, write) {
+            Ptr::Ioctl { .. } => {}
+            _ => {
+                for r in covered(mem, p, a)? {
+                    if r.addr != 0 && r.len != 0 && !mem.is_accessible(r.addr, r.len, r.write) {
                         return Err(libc::EFAULT);
                     }
                 }
@@ -191,6 +157,84 @@ pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Res
         }
     }
     Ok(())
+}
+
+/// Guest memory a call's pointer covers; `write` when the kernel writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    addr: u64,
+    len: u64,
+    write: bool,
+}
+
+/// IOV_MAX (UIO_MAXIOV): more iovec entries than this is the kernel's EINVAL or EMSGSIZE,
+/// not ours to check; recvmmsg takes at most this many messages.
+const IOV_MAX: u64 = 1024;
+
+/// The guest memory pointer `p` of a call with arguments `a` covers (a null pointer, or a
+/// length of 0, covers nothing); EFAULT when what says where (an iovec array, a msghdr, an
+/// optlen) cannot be read. Not for [`Ptr::Str`] and [`Ptr::Ioctl`].
+fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> {
+    let length = |len: Len| -> Result<u64, Errno> {
+        Ok(match len {
+            Len::Arg(j) => a[j],
+            Len::Fixed(n) => n,
+            Len::ArgTimes(j, size) => a[j].saturating_mul(size),
+            Len::ArgPlus(j, header) => a[j].saturating_add(header),
+            Len::FdSet(j) => (a[j] as u32 as u64).div_ceil(64) * 8,
+            Len::Pages(j) => a[j].div_ceil(4096),
+            Len::AtArg(j) if a[j] == 0 => 0,
+            Len::AtArg(j) => u64::from(read_u32(mem, a[j])?),
+        })
+    };
+    Ok(match p {
+        Ptr::In(i, len) => vec![Span { addr: a[i], len: length(len)?, write: false }],
+        Ptr::Out(i, len) => vec![Span { addr: a[i], len: length(len)?, write: true }],
+        Ptr::Iov { i, n, write } => iovecs(mem, a[i], a[n], write)?,
+        Ptr::Msg { i, vlen: None } => msghdrs(mem, a[i], 1, 56)?,
+        Ptr::Msg { i, vlen: Some(j) } => msghdrs(mem, a[i], a[j].min(IOV_MAX), 64)?,
+        Ptr::Str(_) | Ptr::Ioctl { .. } => Vec::new(),
+    })
+}
+
+/// An iovec array at `addr` with `n` entries (read) and its buffers (`write` or read).
+fn iovecs(mem: &dyn GuestMm, addr: u64, n: u64, write: bool) -> Result<Vec<Span>, Errno> {
+    if addr == 0 || n == 0 || n > IOV_MAX {
+        return Ok(Vec::new());
+    }
+    let array = read_bytes(mem, addr, n as usize * 16)?;
+    let mut out = vec![Span { addr, len: n * 16, write: false }];
+    for iov in array.chunks_exact(16) {
+        let base = u64::from_le_bytes(iov[..8].try_into().expect("16 bytes"));
+        let len = u64::from_le_bytes(iov[8..].try_into().expect("16 bytes"));
+        out.push(Span { addr: base, len, write });
+    }
+    Ok(out)
+}
+
+/// `count` message headers at `addr`, `stride` bytes apart (struct msghdr, 56 bytes; struct
+/// mmsghdr, 64): each header, written back by the kernel, and its name, iovec buffers and
+/// control buffer, which the kernel fills (the same layout on both 64-bit ABIs).
+fn msghdrs(mem: &dyn GuestMm, addr: u64, count: u64, stride: u64) -> Result<Vec<Span>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    for k in 0..count {
+        let at = addr.wrapping_add(k * stride);
+        let h = read_bytes(mem, at, stride as usize)?;
+        let word = |o: usize| u64::from_le_bytes(h[o..o + 8].try_into().expect("8 bytes"));
+        out.push(Span { addr: at, len: stride, write: true });
+        out.push(Span { addr: word(0), len: word(8) & 0xffff_ffff, write: true });
+        out.extend(iovecs(mem, word(16), word(24), true)?);
+        out.push(Span { addr: word(32), len: word(40), write: true });
+    }
+    Ok(out)
+}
+
+/// The 32-bit guest word at `addr`.
+fn read_u32(mem: &dyn GuestMm, addr: u64) -> Result<u32, Errno> {
+    Ok(u32::from_le_bytes(read_bytes(mem, addr, 4)?.try_into().expect("4 bytes")))
 }
 
 /// PATH_MAX: the kernel reads no more of a path than this.
@@ -324,5 +368,47 @@ impl GuestMm for TestMm {
     }
     fn regions(&self) -> Vec<(Range<u64>, i32)> {
         vec![(4096..u64::MAX, libc::PROT_READ | libc::PROT_WRITE)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recvmsg_covers_the_header_its_buffers_and_the_iovec_array() {
+        let buf = [0u8; 32];
+        let name = [0u8; 16];
+        let iov: [u64; 2] = [buf.as_ptr() as u64, 32];
+        // struct msghdr: name, namelen, iov, iovlen, control, controllen, flags.
+        let mut hdr: [u64; 7] = [name.as_ptr() as u64, 16, iov.as_ptr() as u64, 1, 0, 0, 0];
+        let a = [3, hdr.as_ptr() as u64, 0, 0, 0, 0];
+        let spans = covered(&TestMm, Ptr::Msg { i: 1, vlen: None }, &a).unwrap();
+        let has = |addr: u64, len: u64, write: bool| spans.contains(&Span { addr, len, write });
+        assert!(has(hdr.as_ptr() as u64, 56, true), "the header is written back: {spans:?}");
+        assert!(has(name.as_ptr() as u64, 16, true));
+        assert!(has(iov.as_ptr() as u64, 16, false), "the iovec array is read");
+        assert!(has(buf.as_ptr() as u64, 32, true));
+        assert_eq!(check_pointers(&TestMm, Sysno::recvmsg, &a), Ok(()));
+        // A buffer the guest may not write (TestMm: the first page) is EFAULT before the call.
+        let bad_iov: [u64; 2] = [16, 8];
+        hdr[2] = bad_iov.as_ptr() as u64;
+        let a = [3, hdr.as_ptr() as u64, 0, 0, 0, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::recvmsg, &a), Err(libc::EFAULT));
+    }
+
+    #[test]
+    fn ioctl_outputs_come_from_the_request_number_or_the_old_terminal_table() {
+        use crate::syscall::abi::pointers::ioctl_output;
+        // TIOCGPTN = _IOR('T', 0x30, unsigned int).
+        assert_eq!(ioctl_output(0x8004_5430), 4);
+        // TCGETS (struct termios), TIOCGWINSZ, FIONREAD.
+        assert_eq!(ioctl_output(0x5401), 36);
+        assert_eq!(ioctl_output(0x5413), 8);
+        assert_eq!(ioctl_output(0x541b), 4);
+        // TCSETS and FIONBIO only read; TIOCSPTLCK = _IOW('T', 0x31, int) too.
+        assert_eq!(ioctl_output(0x5402), 0);
+        assert_eq!(ioctl_output(0x5421), 0);
+        assert_eq!(ioctl_output(0x4004_5431), 0);
     }
 }

@@ -160,6 +160,9 @@ pub trait GuestRegs {
     /// changed; the call's number and arguments stay in their registers (no result is
     /// written), so the guest issues the same call again.
     fn rewind_syscall(&mut self);
+    /// Whether the host handler has raised this thread's signal flag (a signal recorded for
+    /// delivery to a guest handler, not yet taken by the dispatcher).
+    fn signal_recorded(&self) -> bool;
     /// The fs/gs segment base (x86-64 `arch_prctl`), `None` on guests without segments.
     fn segment_base(&mut self, segment: Segment) -> Option<&mut u64>;
     /// The stack pointer (sigaltstack tells whether it is on the alternate stack).
@@ -209,6 +212,10 @@ pub(crate) enum Action {
     Vfork(process::Vfork),
     /// The call rewrote the guest's registers itself (rt_sigreturn): no result is written.
     RegistersRestored,
+    /// A signal recorded for this thread is to be delivered before the call runs: the PC goes
+    /// back to the syscall instruction (no result), so the guest issues the call again after
+    /// its handler returns (see `thread::exit`).
+    Rewind,
 }
 
 /// `Ret(-errno)`.
@@ -250,6 +257,8 @@ impl SyscallLayer {
     pub fn new(exe_path: &Path, strace: bool) -> SyscallLayer {
         let exe_path = std::path::absolute(exe_path).unwrap_or_else(|_| exe_path.to_path_buf());
         signal::reset_sigpipe();
+        // The guest's main thread starts without a robust list (see `thread::set_robust_list`).
+        thread::register_with_host(0);
         SyscallLayer {
             strace,
             exe_path,
@@ -368,6 +377,10 @@ impl SyscallLayer {
             Action::NewThread(request) => SyscallOutcome::NewThread(request),
             Action::Vfork(request) => SyscallOutcome::Vfork(request),
             Action::RegistersRestored => SyscallOutcome::Continue,
+            Action::Rewind => {
+                state.rewind_syscall();
+                SyscallOutcome::Continue
+            }
         }
     }
 

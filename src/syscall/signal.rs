@@ -583,27 +583,25 @@ impl SignalState {
         Action::Ret(0)
     }
 
-    /// set_robust_list is recorded per thread (xlate's own libc keeps its list registered with
-    /// the kernel, and the kernel would walk the guest's list when the host thread ends, after
-    /// the guest may have freed it); xlate walks it at the guest thread's exit
-    /// (`thread::exit`); get_robust_list of this thread answers the record.
+    /// set_robust_list is recorded per thread and registered with the host kernel
+    /// (`thread::set_robust_list`); get_robust_list of this thread answers the record, with
+    /// the kernel's length (always sizeof(struct robust_list_head)).
     pub(crate) fn robust_list(&mut self, cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
-        // sizeof(struct robust_list_head) on 64-bit ABIs.
-        const HEAD_SIZE: u64 = 24;
+        use super::thread::ROBUST_HEAD_SIZE;
         if sys == Sysno::set_robust_list {
-            if a[1] != HEAD_SIZE {
+            if a[1] != ROBUST_HEAD_SIZE {
                 return err(libc::EINVAL);
             }
-            super::thread::set_robust_list((a[0], a[1]));
+            super::thread::set_robust_list(a[0]);
             return Action::Ret(0);
         }
         let pid = a[0] as i32;
-        if pid != 0 && i64::from(pid) != host::call(Sysno::gettid, [0; 6]) {
+        let own = pid == 0 || i64::from(pid) == host::call(Sysno::gettid, [0; 6]);
+        let Some(head) = super::thread::robust_list().filter(|_| own) else {
             return Action::Ret(forward(cx, sys, a));
-        }
-        let (head, len) = super::thread::robust_list();
+        };
         if let Err(e) = write_bytes(&*cx.mem, a[1], &head.to_le_bytes())
-            .and_then(|()| write_bytes(&*cx.mem, a[2], &len.to_le_bytes()))
+            .and_then(|()| write_bytes(&*cx.mem, a[2], &ROBUST_HEAD_SIZE.to_le_bytes()))
         {
             return err(e);
         }

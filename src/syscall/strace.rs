@@ -459,7 +459,8 @@ pub(crate) fn result(sys: Sysno, action: &Action, refused: Option<&str>, redirec
         | Action::ExitThread(_)
         | Action::NewThread(_)
         | Action::Vfork(_)
-        | Action::RegistersRestored => None,
+        | Action::RegistersRestored
+        | Action::Rewind => None,
         Action::Ret(r) | Action::RetCodeModified { ret: r, .. } => Some(r),
     };
     let mark = refused.map(|why| format!(" [refused by xlate: {why}]")).unwrap_or_default();

@@ -19,8 +19,8 @@ use std::sync::Mutex;
 thread_local! {
     /// set_tid_address / CLONE_CHILD_CLEARTID: the guest word cleared at this thread's exit.
     static CLEAR_CHILD_TID: Cell<u64> = const { Cell::new(0) };
-    /// set_robust_list's (head, len) for this thread.
-    static ROBUST_LIST: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    /// set_robust_list's head for this thread (0 for none).
+    static ROBUST_LIST: Cell<u64> = const { Cell::new(0) };
     /// sigaltstack's (ss_sp, ss_flags, ss_size) for this thread, if set.
     static ALTSTACK: Cell<Option<(u64, i32, u64)>> = const { Cell::new(None) };
     /// Set while a vfork child runs. The child shares the suspended parent thread's
@@ -119,6 +119,7 @@ pub fn start_thread(request: &NewThread) -> i64 {
     if request.has(libc::CLONE_CHILD_CLEARTID) {
         CLEAR_CHILD_TID.with(|c| c.set(request.child_tid));
     }
+    register_with_host(0);
     host::call(Sysno::gettid, [0; 6])
 }
 
@@ -146,21 +147,24 @@ pub fn thread_not_created() {
     LIVE_THREADS.fetch_sub(1, Ordering::AcqRel);
 }
 
-/// In a forked child: only the calling thread exists (its robust list too).
+/// In a forked child: only the calling thread exists, and it has no robust list (the kernel
+/// gives a new process none: `futex_init_task`; the host libc's fork registered its own).
 pub fn after_fork_child() {
     LIVE_THREADS.store(1, Ordering::Release);
-    let (head, len) = robust_list();
-    let mut heads = robust_heads();
-    heads.clear();
-    if head != 0 && len == ROBUST_HEAD_SIZE {
-        heads.push((gettid(), head));
-    }
+    ROBUST_LIST.with(|c| c.set(0));
+    robust_heads().clear();
+    register_with_host(0);
 }
 
 /// exit of one thread: the process ends if it is the last one (exit_group then), else this
 /// thread's clear-tid word is cleared and woken and the thread ends.
 pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     let mut live = LIVE_THREADS.load(Ordering::Acquire);
+    if live > 1 && !in_vfork_child() {
+        if let Some(action) = stop_taking_signals(cx) {
+            return action;
+        }
+    }
     loop {
         // (A vfork child is a process of one thread; the count is its parent's.)
         if live <= 1 || in_vfork_child() {
@@ -173,10 +177,11 @@ pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     }
     let tid = gettid();
     robust_heads().retain(|&(t, _)| t != tid);
-    let (head, len) = robust_list();
-    if len == ROBUST_HEAD_SIZE {
-        release_robust_list(cx, head, tid);
-    }
+    let head = ROBUST_LIST.with(|c| c.replace(0));
+    release_robust_list(cx, head, tid);
+    // The host thread lives on for a while (and the guest may reuse the list's memory once
+    // it is woken below): the kernel must not walk the list again when it ends.
+    register_with_host(0);
     let addr = CLEAR_CHILD_TID.with(|c| c.replace(0));
     if addr != 0 && write_bytes(&*cx.mem, addr, &0u32.to_le_bytes()).is_ok() {
         // FUTEX_WAKE (shared, as the kernel's own wake at thread exit) of one waiter.
@@ -185,12 +190,50 @@ pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     Action::ExitThread(status)
 }
 
+/// The start of one thread's exit, for its signals. The kernel never gives a thread that is
+/// exiting a process-directed signal (`wants_signal` skips PF_EXITING, and `exit_signals`
+/// hands the ones pending for the process to another thread) and drops the ones sent to the
+/// thread itself that are still pending when it ends; one that arrived before the exit call
+/// is delivered before the call runs. Here the host thread outlives the guest's exit call
+/// (the clear-tid wake, the robust walk, the host thread's own end), and a signal the host
+/// handler records for it then would never reach a guest handler. So the host thread blocks
+/// every signal first (but SIGSEGV and SIGBUS, which xlate's own writes to write-protected
+/// code pages raise): from then on the host kernel gives a process-directed signal to
+/// another thread or keeps it pending for the process, and one sent to this thread dies
+/// with it, as in Linux. If one was recorded before that (the signal flag is raised), the
+/// mask goes back and the call is rewound: the guest's handler runs, then the guest issues
+/// exit again (as if the signal had come just before the call). `None` to go on exiting.
+fn stop_taking_signals(cx: &mut Ctx) -> Option<Action> {
+    // The host's sigset_t as the kernel sees it: 64 bits.
+    let mut all: u64 = !0;
+    for sig in [libc::SIGSEGV, libc::SIGBUS] {
+        all &= !(1u64 << (sig - 1));
+    }
+    let mut old: u64 = 0;
+    let set = |how: i32, new: &u64, old: &mut u64| {
+        host::call(
+            Sysno::rt_sigprocmask,
+            [how as u64, std::ptr::from_ref(new) as u64, std::ptr::from_mut(old) as u64, 8, 0, 0],
+        )
+    };
+    set(libc::SIG_BLOCK, &all, &mut old);
+    if cx.regs.signal_recorded() {
+        let mut unused = 0;
+        set(libc::SIG_SETMASK, &old, &mut unused);
+        return Some(Action::Rewind);
+    }
+    None
+}
+
 /// exit_group (and exit of the last thread): the process ends; first every thread's robust
 /// list is walked for it, as the kernel does for each thread of the dying group (this
 /// matters for a process-shared robust mutex that another process waits for). Not in a
-/// vfork child, whose robust list is the kernel's empty one: the records are its parent's.
-/// Not done: the walk when the process dies by a signal, or when execve ends the other
-/// threads.
+/// vfork child: the records are its parent's (its own list, if it set one, is registered
+/// with the host kernel, which walks it). The kernel walks the lists registered with it
+/// again as the host threads end; that second walk finds no lock owned by the dead thread
+/// any more (at most it wakes a waiter once more, which a futex waiter must expect). When
+/// the process dies by a signal, or execve ends its threads, only the kernel's walk runs
+/// (see [`set_robust_list`]).
 pub(crate) fn exit_group(cx: &mut Ctx, status: i32) -> Action {
     if !in_vfork_child() {
         let heads = std::mem::take(&mut *robust_heads());
@@ -202,7 +245,7 @@ pub(crate) fn exit_group(cx: &mut Ctx, status: i32) -> Action {
 }
 
 /// sizeof(struct robust_list_head) on both 64-bit ABIs.
-const ROBUST_HEAD_SIZE: u64 = 24;
+pub(crate) const ROBUST_HEAD_SIZE: u64 = 24;
 /// The most entries of a robust list the kernel walks (ROBUST_LIST_LIMIT), so that a
 /// circular list cannot hold it forever.
 const ROBUST_LIST_LIMIT: usize = 2048;
@@ -288,22 +331,46 @@ pub(crate) fn set_clear_child_tid(addr: u64) {
     CLEAR_CHILD_TID.with(|c| c.set(addr));
 }
 
-pub(crate) fn robust_list() -> (u64, u64) {
-    ROBUST_LIST.with(|c| c.get())
+/// This thread's robust list head (0 for none), as get_robust_list reports it; `None` in a
+/// vfork child, whose list is only the host kernel's record of the child's task.
+pub(crate) fn robust_list() -> Option<u64> {
+    (!in_vfork_child()).then(|| ROBUST_LIST.with(|c| c.get()))
 }
 
-pub(crate) fn set_robust_list(list: (u64, u64)) {
-    ROBUST_LIST.with(|c| c.set(list));
-    // A vfork child's records are its parent thread's (shared thread-locals): not listed.
+/// set_robust_list(head) of this thread (the length was checked: [`ROBUST_HEAD_SIZE`]).
+///
+/// Recorded, for xlate's own walk at the thread's exit and at exit_group, and registered with
+/// the host kernel for this host thread, in place of the host libc's list (xlate takes no
+/// robust lock of its own): the list's layout (`struct robust_list_head`: next,
+/// futex_offset, list_op_pending, 24 bytes; the futex word's bits) is the same on both
+/// 64-bit ABIs, guest memory is host memory at the same addresses, and the guest's tid is
+/// the host thread's, so the host kernel's walk at the host thread's death is the guest's:
+/// when a signal kills the process (SIGKILL included, which no handler sees) and when
+/// execve ends the other threads and releases the caller's own list, exactly as for a native
+/// thread (kernel/futex/core.c: exit_robust_list from futex_exit_release and
+/// futex_exec_release). Where the host refuses it (qemu-user, which runs the AArch64 build
+/// in tests, refuses set_robust_list) only xlate's own walks remain.
+pub(crate) fn set_robust_list(head: u64) {
+    register_with_host(head);
+    // A vfork child's thread-locals are its parent thread's: the child's list is only the
+    // host kernel's (its own task's), and the parent's record stays.
     if in_vfork_child() {
         return;
     }
+    ROBUST_LIST.with(|c| c.set(head));
     let tid = gettid();
     let mut heads = robust_heads();
     heads.retain(|&(t, _)| t != tid);
-    if list.0 != 0 && list.1 == ROBUST_HEAD_SIZE {
-        heads.push((tid, list.0));
+    if head != 0 {
+        heads.push((tid, head));
     }
+}
+
+/// Registers `head` (0: none) as this host thread's robust list with the host kernel; a
+/// refusal (qemu-user) is ignored. With 0 at the start of every guest thread (and after a
+/// fork), so that the host libc's own list is never walked for, nor shown to, the guest.
+pub(crate) fn register_with_host(head: u64) {
+    let _ = host::call(Sysno::set_robust_list, [head, ROBUST_HEAD_SIZE, 0, 0, 0, 0]);
 }
 
 pub(crate) fn altstack() -> Option<(u64, i32, u64)> {

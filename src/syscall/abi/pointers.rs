@@ -5,7 +5,11 @@
 //!
 //! The sizes used are those of the 64-bit Linux ABIs, which agree between x86-64 and
 //! asm-generic for every struct listed (timespec 16, timeval 16, rusage 144, sysinfo 112,
-//! tms 32, rlimit 16, statfs 120, siginfo 128, statx 256, iovec 16).
+//! tms 32, rlimit 16, statfs 120, siginfo 128, statx 256, iovec 16, msghdr 56, mmsghdr 64,
+//! itimerspec and itimerval 32, sigevent 64, mq_attr 64, timex 208, termios 36).
+//!
+//! The same facts say which guest memory the kernel will write: before the call, code pages
+//! there lose the translator's write protection (`syscall::memory::prepare_outputs`).
 //!
 //! A NULL pointer is never checked: Linux gives it its own meaning (an optional argument) or
 //! EFAULT by itself, and nothing of xlate's is mapped at 0. Calls not described here are
@@ -24,6 +28,13 @@ pub enum Len {
     ArgTimes(usize, u64),
     /// Argument `i` plus a header size (msgsnd's `long mtype` before the text).
     ArgPlus(usize, u64),
+    /// An fd set of argument `i` descriptors: whole 64-bit words of bits.
+    FdSet(usize),
+    /// One byte per page of argument `i` bytes (mincore's vector).
+    Pages(usize),
+    /// The 32-bit length the guest keeps at the address in argument `i` (getsockopt's
+    /// optlen: the kernel reads it, then writes at most that much).
+    AtArg(usize),
 }
 
 /// One pointer argument of a call.
@@ -38,6 +49,37 @@ pub enum Ptr {
     /// An iovec array at argument `i` with argument `n` entries, whose buffers the kernel
     /// reads (`write` = false) or writes.
     Iov { i: usize, n: usize, write: bool },
+    /// A `struct msghdr` at argument `i` (recvmsg), or with `vlen` an array of `struct
+    /// mmsghdr` with argument `vlen` entries (recvmmsg): the kernel writes each header
+    /// (msg_namelen, msg_controllen, msg_flags, msg_len), its name and control buffers and the
+    /// buffers of its iovec array, and reads the array.
+    Msg { i: usize, vlen: Option<usize> },
+    /// ioctl's argument `arg` with request `req`: written for as many bytes as the request's
+    /// number says (_IOC_READ and _IOC_SIZE; the same encoding on both 64-bit ABIs), or for
+    /// the few terminal and file requests whose number has no size
+    /// ([`ioctl_output`]). Not checked before the call (the size is the driver's claim and
+    /// some drivers write less), only made writable for the kernel.
+    Ioctl { req: usize, arg: usize },
+}
+
+/// How many bytes ioctl request `req` writes at its argument (0: none known).
+pub fn ioctl_output(req: u32) -> u64 {
+    const IOC_READ: u32 = 2;
+    if (req >> 30) & IOC_READ != 0 {
+        return u64::from((req >> 16) & 0x3fff);
+    }
+    // Requests from before the encoding, with the same numbers on x86-64 and asm-generic:
+    // TCGETS and TIOCGLCKTRMIOS (struct termios, 36 bytes), TIOCGWINSZ (struct winsize),
+    // TIOCGPGRP, TIOCOUTQ, TIOCMGET, FIONREAD, TIOCGETD, TIOCGSID (int), FIOQSIZE (loff_t),
+    // FIBMAP and FIGETBSZ (int).
+    match req {
+        0x5401 | 0x5456 => 36,
+        0x5413 => 8,
+        0x540f | 0x5411 | 0x5415 | 0x541b | 0x5424 | 0x5429 => 4,
+        0x5460 => 8,
+        1 | 2 => 4,
+        _ => 0,
+    }
 }
 
 use Len::*;
@@ -46,6 +88,12 @@ use Ptr::*;
 const TIMESPEC: u64 = 16;
 const TIMEVAL: u64 = 16;
 const RUSAGE: u64 = 144;
+const SIGINFO: u64 = 128;
+/// struct itimerspec, and struct itimerval (two timevals): 32 bytes each.
+const ITIMERSPEC: u64 = 32;
+const SIGEVENT: u64 = 64;
+const MQ_ATTR: u64 = 64;
+const TIMEX: u64 = 208;
 
 /// The pointer arguments of `sys` that the layer checks.
 pub fn pointers(sys: Sysno) -> &'static [Ptr] {
@@ -116,6 +164,30 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         mq_timedreceive => &[Out(1, Arg(2)), Out(3, Fixed(4)), In(4, Fixed(TIMESPEC))],
         msgsnd => &[In(1, ArgPlus(2, 8))],
         msgrcv => &[Out(1, ArgPlus(2, 8))],
+        recvmsg => &[Msg { i: 1, vlen: None }],
+        recvmmsg => &[Msg { i: 1, vlen: Some(2) }, In(4, Fixed(TIMESPEC))],
+        ioctl => &[Ioctl { req: 1, arg: 2 }],
+        getsockopt => &[Out(4, Fixed(4)), Out(3, AtArg(4))],
+        // (Linux writes the timeout back, but ignores a failure to: only read.)
+        select => &[Out(1, FdSet(0)), Out(2, FdSet(0)), Out(3, FdSet(0)), In(4, Fixed(TIMEVAL))],
+        pselect6 => &[Out(1, FdSet(0)), Out(2, FdSet(0)), Out(3, FdSet(0)), In(4, Fixed(TIMESPEC))],
+        rt_sigtimedwait => &[In(0, Arg(3)), Out(1, Fixed(SIGINFO)), In(2, Fixed(TIMESPEC))],
+        getitimer | timer_gettime | timerfd_gettime => &[Out(1, Fixed(ITIMERSPEC))],
+        setitimer => &[In(1, Fixed(ITIMERSPEC)), Out(2, Fixed(ITIMERSPEC))],
+        timer_settime | timerfd_settime => &[In(2, Fixed(ITIMERSPEC)), Out(3, Fixed(ITIMERSPEC))],
+        timer_create => &[In(1, Fixed(SIGEVENT)), Out(2, Fixed(4))],
+        sched_getparam => &[Out(1, Fixed(4))],
+        sched_rr_get_interval => &[Out(1, Fixed(TIMESPEC))],
+        sched_getattr => &[Out(1, Arg(2))],
+        getcpu => &[Out(0, Fixed(4)), Out(1, Fixed(4))],
+        // The file offsets the kernel reads and writes back.
+        sendfile => &[Out(2, Fixed(8))],
+        splice | copy_file_range => &[Out(1, Fixed(8)), Out(3, Fixed(8))],
+        mincore => &[Out(2, Pages(1))],
+        process_vm_readv => &[Iov { i: 1, n: 2, write: true }],
+        mq_getsetattr => &[In(1, Fixed(MQ_ATTR)), Out(2, Fixed(MQ_ATTR))],
+        adjtimex => &[Out(0, Fixed(TIMEX))],
+        clock_adjtime => &[Out(1, Fixed(TIMEX))],
         _ => &[],
     }
 }
