@@ -33,6 +33,12 @@ pub struct X86State {
     pub _pad1: u32,
     /// xmm0 .. xmm15, each as two little-endian 64-bit halves.
     pub xmm: [[u64; 2]; 16],
+    /// Bits 128..256 of ymm0 .. ymm15 (AVX), two halves each. Directly after `xmm`: vector
+    /// slot `n` (see [`off::xmm`]) is xmm`n` for `n` < 16 and this array's `n - 16` after.
+    pub ymm_hi: [[u64; 2]; 16],
+    /// A scratch vector slot ([`SCRATCH_SLOT`]) for the VEX lowering (`vex`), directly after
+    /// `ymm_hi`; not architectural.
+    pub vex_scratch: [u64; 2],
     /// x87 control word (rounding control is honoured by the x87 helpers; precision control
     /// is not: x87 arithmetic is always done in extended precision).
     pub fpu_cw: u16,
@@ -68,6 +74,8 @@ impl Default for X86State {
             mxcsr: 0x1f80,
             _pad1: 0,
             xmm: [[0; 2]; 16],
+            ymm_hi: [[0; 2]; 16],
+            vex_scratch: [0; 2],
             fpu_cw: 0x37f,
             _pad2: [0; 3],
             fpu_sw: 0,
@@ -78,6 +86,16 @@ impl Default for X86State {
         }
     }
 }
+
+/// Vector slots: 0-15 are xmm0-15, 16-31 the upper halves of ymm0-15, 32 the VEX lowering's
+/// scratch. They are contiguous in [`X86State`], 16 bytes each.
+pub const VECTOR_SLOTS: usize = 33;
+/// The scratch vector slot.
+pub const SCRATCH_SLOT: usize = 32;
+const _: () = assert!(
+    offset_of!(X86State, ymm_hi) == offset_of!(X86State, xmm) + 256
+        && offset_of!(X86State, vex_scratch) == offset_of!(X86State, ymm_hi) + 256
+);
 
 /// Register numbers in `gpr` (the x86 encoding order).
 pub mod reg {
@@ -102,10 +120,12 @@ pub mod off {
     pub const fn gpr(n: usize) -> StateOffset {
         StateOffset((offset_of!(X86State, gpr) + 8 * n) as u32)
     }
+    /// Vector slot `n` (xmm`n` for `n` < 16; see [`VECTOR_SLOTS`]).
     pub const fn xmm(n: usize) -> StateOffset {
+        assert!(n < VECTOR_SLOTS);
         StateOffset((offset_of!(X86State, xmm) + 16 * n) as u32)
     }
-    /// High 64 bits of xmm `n`.
+    /// High 64 bits of vector slot `n`.
     pub const fn xmm_hi(n: usize) -> StateOffset {
         StateOffset((offset_of!(X86State, xmm) + 16 * n + 8) as u32)
     }
@@ -136,6 +156,19 @@ pub mod off {
 }
 
 impl X86State {
+    /// Vector slot `n` (see [`VECTOR_SLOTS`]); out-of-range numbers wrap into the slots, so
+    /// that helpers given a slot number by translated code never index outside the state.
+    pub fn vector_slot(&mut self, n: u64) -> &mut [u64; 2] {
+        let n = n as usize % VECTOR_SLOTS;
+        if n < 16 {
+            &mut self.xmm[n]
+        } else if n < 32 {
+            &mut self.ymm_hi[n - 16]
+        } else {
+            &mut self.vex_scratch
+        }
+    }
+
     /// The RFLAGS value these flags stand for (bit 1 always set).
     pub fn rflags(&self) -> u64 {
         (self.cf as u64)
