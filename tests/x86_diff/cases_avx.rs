@@ -283,3 +283,14 @@ fn built_instructions_decode_to_their_codes() {
         }
     }
 }
+
+/// Lists the VEX codes the frontend does not translate (`-- --nocapture --ignored`).
+#[test]
+#[ignore]
+fn list_unimplemented_vex_codes() {
+    for c in unimplemented_vex_codes() {
+        let mut i = Instruction::default();
+        i.set_code(c);
+        eprintln!("{c:?} {:?}", i.cpuid_features());
+    }
+}

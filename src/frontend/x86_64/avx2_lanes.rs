@@ -1,7 +1,9 @@
 //! The VEX forms that are not a legacy-SSE instruction per 128-bit half (see `vex`): the
 //! cross-lane 256-bit ones (vperm2i128/f128, vpermq/vpermpd, vinserti128/f128,
 //! vextracti128/f128, the broadcasts, vpmovmskb/vmovmskps/vmovmskpd and vptest on ymm) and
-//! vzeroupper/vzeroall, plain 64-bit IR over the halves of the registers.
+//! vzeroupper/vzeroall, plain 64-bit IR over the halves of the registers; vpcmpestrm and
+//! vpcmpistrm (the lowering, then the implicit xmm0's upper half zeroed). The selecting forms
+//! are in [`super::avx2_select`].
 
 use super::sse_move::V128;
 use super::state::off;
@@ -30,7 +32,8 @@ pub fn lookup(insn: &Instruction) -> Option<Handler> {
         Mnemonic::Vmovmskps if src_wide => |c, i| movemask(c, i, 32),
         Mnemonic::Vmovmskpd if src_wide => |c, i| movemask(c, i, 64),
         Mnemonic::Vptest if wide => vptest,
-        _ => return None,
+        Mnemonic::Vpcmpestrm | Mnemonic::Vpcmpestrm64 | Mnemonic::Vpcmpistrm => pcmpstrm,
+        m => return super::avx2_select::lookup(m),
     })
 }
 
@@ -201,6 +204,14 @@ fn movemask(ctx: &mut Ctx, insn: &Instruction, lane_bits: u32) -> Result<(), Uns
     let mask = ctx.bin(BinOp::Or, m_lo, m_hi, Width::W64);
     let dst = ctx.operand(insn, 0)?;
     ctx.write(dst, mask)
+}
+
+/// vpcmpestrm/vpcmpistrm: the legacy form through the lowering, then ymm0's upper half (the
+/// implicit destination's) zeroed.
+fn pcmpstrm(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    super::vex::lower(ctx, insn)?;
+    zero_upper(ctx, 0);
+    Ok(())
 }
 
 /// vptest ymm, ymm/m256: ptest over 256 bits.

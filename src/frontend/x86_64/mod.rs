@@ -25,6 +25,7 @@
 pub mod alu;
 pub mod atomic;
 pub mod avx2_lanes;
+pub mod avx2_select;
 pub mod bits;
 pub mod bmi;
 pub mod control;

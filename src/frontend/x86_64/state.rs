@@ -265,3 +265,65 @@ impl X86State {
         }
     }
 }
+
+/// The standard (non-compacted) XSAVE area of the features xlate has: x87 and SSE in the
+/// FXSAVE image, the XSAVE header, and the upper ymm halves (AVX) at the offset CPUID leaf
+/// 0xD sub-leaf 2 gives (Intel SDM Vol. 1 13.4 and 13.5.3). Byte offsets.
+pub mod xsave {
+    /// The XSAVE header: XSTATE_BV, then XCOMP_BV (zero: standard format), then reserved.
+    pub const HEADER: usize = 512;
+    pub const XSTATE_BV: usize = HEADER;
+    pub const XCOMP_BV: usize = HEADER + 8;
+    /// YMM_Hi128: bits 128..256 of ymm0-15, 16 bytes each.
+    pub const YMM_HI: usize = 576;
+    /// Bytes of the area with every feature xlate has.
+    pub const SIZE: usize = YMM_HI + 256;
+    /// State-component bits: x87, SSE, AVX (XCR0 and XSTATE_BV).
+    pub const X87: u64 = 1;
+    pub const SSE: u64 = 2;
+    pub const AVX: u64 = 4;
+    /// The components xlate has: its XCR0.
+    pub const FEATURES: u64 = X87 | SSE | AVX;
+}
+
+impl X86State {
+    /// Writes the standard-format XSAVE area of this state with every component in
+    /// XSTATE_BV (what the kernel's signal frame holds): the FXSAVE image, the header, the
+    /// upper ymm halves. `area[WRITTEN..512]` (the software bytes) is left as it was.
+    pub fn write_xsave(&self, area: &mut [u8; xsave::SIZE]) {
+        use xsave::*;
+        let mut image = [0u8; fxsave::SIZE];
+        image.copy_from_slice(&area[..fxsave::SIZE]);
+        self.write_fxsave(&mut image);
+        area[..fxsave::SIZE].copy_from_slice(&image);
+        area[HEADER..YMM_HI].fill(0);
+        area[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&FEATURES.to_le_bytes());
+        for (i, [lo, hi]) in self.ymm_hi.iter().enumerate() {
+            let at = YMM_HI + 16 * i;
+            area[at..at + 8].copy_from_slice(&lo.to_le_bytes());
+            area[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
+        }
+    }
+
+    /// Loads the state a standard-format XSAVE area holds, as XRSTOR of every component
+    /// does: a component whose XSTATE_BV bit is clear gets its initial state (MXCSR is
+    /// loaded either way).
+    pub fn read_xsave(&mut self, area: &[u8; xsave::SIZE]) {
+        use xsave::*;
+        let bv = u64::from_le_bytes(area[XSTATE_BV..XSTATE_BV + 8].try_into().expect("8 bytes"));
+        let image: &[u8; fxsave::SIZE] = area[..fxsave::SIZE].try_into().expect("512 bytes");
+        self.read_fxsave(image);
+        let fresh = X86State::default();
+        if bv & X87 == 0 {
+            (self.fpu_cw, self.fpu_sw, self.fpu_tags, self.fpr) = (fresh.fpu_cw, 0, 0, fresh.fpr);
+        }
+        if bv & SSE == 0 {
+            self.xmm = fresh.xmm;
+        }
+        for (i, half) in self.ymm_hi.iter_mut().enumerate() {
+            let at = YMM_HI + 16 * i;
+            let word = |k: usize| u64::from_le_bytes(area[at + k..at + k + 8].try_into().expect("8 bytes"));
+            *half = if bv & AVX != 0 { [word(0), word(8)] } else { [0, 0] };
+        }
+    }
+}

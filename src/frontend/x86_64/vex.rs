@@ -56,6 +56,20 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
 pub struct Legacy {
     pub code: Code,
     pub nds: bool,
+    pub shape: Shape,
+}
+
+/// How a VEX form's operands relate to the legacy form's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// The same per 128-bit half.
+    Same,
+    /// ymm destination from a source half its size (vpmovzx/sx, vcvtdq2pd, vcvtps2pd): the
+    /// legacy form per half of the destination, on the source's lower and upper part.
+    Widen,
+    /// xmm destination from a ymm source (vcvtpd2ps, vcvt(t)pd2dq): the legacy form per
+    /// half of the source, into the destination's lower and upper 64 bits.
+    Narrow,
 }
 
 /// The operand words of a `Code` name (`Paddb_xmm_xmmm128` -> `[xmm, xmmm128]`), opcode
@@ -119,7 +133,35 @@ fn table() -> &'static HashMap<Code, Legacy> {
                 (words.len() >= 3 && words[1] == "xmm").then(|| fits(true).map(|c| (c.0, true))).flatten()
             });
             if let Some((legacy, nds)) = found {
-                table.insert(code, Legacy { code: legacy, nds });
+                table.insert(code, Legacy { code: legacy, nds, shape: Shape::Same });
+            }
+        }
+        // The widening and narrowing VEX.256 forms take the legacy form of their VEX.128
+        // counterpart (`VEX_Vpmovzxbw_ymm_xmmm128` -> `VEX_Vpmovzxbw_xmm_xmmm64`).
+        let by_name: HashMap<String, Code> = Code::values().map(|c| (format!("{c:?}"), c)).collect();
+        for code in Code::values() {
+            let name = format!("{code:?}");
+            if !name.starts_with("VEX_V") {
+                continue;
+            }
+            let words = operand_words(&name);
+            let half = |w: &str| match w {
+                "xmmm128" => Some("xmmm64"),
+                "xmmm64" => Some("xmmm32"),
+                "xmmm32" => Some("xmmm16"),
+                _ => None,
+            };
+            let (counterpart, shape) = match words.as_slice() {
+                ["ymm", src] if half(src).is_some() => {
+                    let from = format!("_ymm_{src}");
+                    (name.replace(&from, &format!("_xmm_{}", half(src).unwrap_or(""))), Shape::Widen)
+                }
+                ["xmm", "ymmm256"] => (name.replace("_xmm_ymmm256", "_xmm_xmmm128"), Shape::Narrow),
+                _ => continue,
+            };
+            let Some(small) = by_name.get(&counterpart) else { continue };
+            if let Some(&Legacy { code: legacy, nds: false, shape: Shape::Same }) = table.get(small) {
+                table.insert(code, Legacy { code: legacy, nds: false, shape });
             }
         }
         table
@@ -138,8 +180,6 @@ fn excluded(insn: &Instruction) -> bool {
         Mnemonic::Vcmpps | Mnemonic::Vcmppd | Mnemonic::Vcmpss | Mnemonic::Vcmpsd => {
             insn.immediate(insn.op_count() - 1) > 7
         }
-        // Write xmm0 implicitly: VEX zeroes ymm0's upper half, which the rewrite would not.
-        Mnemonic::Vpcmpestrm | Mnemonic::Vpcmpestrm64 | Mnemonic::Vpcmpistrm => true,
         _ => false,
     }
 }
@@ -255,10 +295,16 @@ pub fn check_alignment(ctx: &mut Ctx, insn: &Instruction, align: u64) -> Result<
 }
 
 /// The lowering described in the module documentation.
-fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+pub(super) fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let legacy = legacy_of(insn.code()).ok_or(Unsupported)?;
     if excluded(insn) {
         return Err(Unsupported);
+    }
+    if legacy.shape != Shape::Same {
+        ctx.vex_unaligned = true;
+        let result = widen_narrow(ctx, insn, legacy);
+        ctx.vex_unaligned = false;
+        return result;
     }
     let m = insn.mnemonic();
     let n = insn.op_count();
@@ -376,6 +422,70 @@ fn pass(
     Ok(())
 }
 
+/// `li` with operand `j` the register `r`.
+fn with_register(mut li: Instruction, j: u32, r: Register) -> Instruction {
+    li.set_op_kind(j, OpKind::Register);
+    li.set_op_register(j, r);
+    li
+}
+
+/// The widening and narrowing VEX.256 forms ([`Shape::Widen`], [`Shape::Narrow`]): the legacy
+/// form twice, the upper half first, through the scratch slot.
+fn widen_narrow(ctx: &mut Ctx, insn: &Instruction, legacy: Legacy) -> Result<(), Unsupported> {
+    if insn.op_kind(0) != OpKind::Register {
+        return Err(Unsupported);
+    }
+    let d = vreg(insn.op_register(0)).ok_or(Unsupported)?;
+    let mut li = *insn;
+    li.set_code(legacy.code);
+    if li.op_count() != 2 {
+        return Err(Unsupported);
+    }
+    let src_reg = (insn.op_kind(1) == OpKind::Register).then(|| vreg(insn.op_register(1))).flatten();
+    let lower_li = with_register(li, 0, slot_name(d, Half::Lower, false));
+    let lower_li = match src_reg {
+        Some(s) => with_register(lower_li, 1, slot_name(s, Half::Lower, false)),
+        None => lower_li,
+    };
+    if legacy.shape == Shape::Widen {
+        // The source part the upper half widens: bytes n..2n of the source.
+        let n = u64::from(li.memory_size().size() as u32);
+        let upper_li = with_register(li, 0, slot_name(d, Half::Upper, true));
+        let upper_li = match src_reg {
+            Some(s) => {
+                let v = ctx.xmm_get(s);
+                let part = if n == 8 { v.hi } else { ctx.bin_imm(BinOp::Lshr, v.lo, 8 * n, Width::W64) };
+                let zero = ctx.constant(0);
+                ctx.xmm_set(SCRATCH_SLOT, V128 { lo: part, hi: zero });
+                with_register(upper_li, 1, SCRATCH_REG)
+            }
+            None => {
+                let mut m = upper_li;
+                m.set_memory_displacement64(insn.memory_displacement64().wrapping_add(n));
+                m
+            }
+        };
+        super::translate_legacy(ctx, &upper_li)?;
+        super::translate_legacy(ctx, &lower_li)
+    } else {
+        let upper_li = with_register(li, 0, SCRATCH_REG);
+        let upper_li = match src_reg {
+            Some(s) => with_register(upper_li, 1, slot_name(s, Half::Upper, true)),
+            None => {
+                let mut m = upper_li;
+                m.set_memory_displacement64(insn.memory_displacement64().wrapping_add(16));
+                m
+            }
+        };
+        super::translate_legacy(ctx, &upper_li)?;
+        super::translate_legacy(ctx, &lower_li)?;
+        let part = ctx.load_state(off::xmm(SCRATCH_SLOT), Width::W64);
+        ctx.store_state(off::xmm_hi(d), part, Width::W64);
+        zero_upper(ctx, d);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +494,10 @@ mod tests {
     fn legacy_equivalents_are_found_by_name() {
         let l = legacy_of(Code::VEX_Vpaddb_ymm_ymm_ymmm256).unwrap();
         assert_eq!((l.code, l.nds), (Code::Paddb_xmm_xmmm128, true));
+        let l = legacy_of(Code::VEX_Vpmovzxbw_ymm_xmmm128).unwrap();
+        assert_eq!((l.code, l.shape), (Code::Pmovzxbw_xmm_xmmm64, Shape::Widen));
+        let l = legacy_of(Code::VEX_Vcvtpd2ps_xmm_ymmm256).unwrap();
+        assert_eq!((l.code, l.shape), (Code::Cvtpd2ps_xmm_xmmm128, Shape::Narrow));
         let l = legacy_of(Code::VEX_Vmovdqu_ymmm256_ymm).unwrap();
         assert_eq!((l.code, l.nds), (Code::Movdqu_xmmm128_xmm, false));
         let l = legacy_of(Code::VEX_Vpsllw_xmm_xmm_imm8).unwrap();
