@@ -5,6 +5,8 @@
 #                                                        musl compiler, the committed copies in
 #                                                        prebuilt/x86_64-musl/ are used)
 #   aarch64-glibc  aarch64-linux-gnu-gcc -static -O2    (gcc on an AArch64 host)
+# A C program whose first line is `// build-x86_64: FLAGS` is built with FLAGS instead of -O2
+# for the x86-64 targets (avx2loops: -O3 -march=x86-64-v3).
 # C++ programs (src/*.cc) and Rust programs (src/*.rs) are built for the glibc targets only
 # (musl-gcc has no C++ library, and no musl Rust standard library is installed):
 #   x86_64-glibc   g++ -static -O2 / rustc -C target-feature=+crt-static (x86_64-linux-gnu-g++
@@ -115,7 +117,13 @@ for t in "${targets[@]}"; do
     name="$(basename "$src" .c)"
     out="$build/$t/$name"
     if [ "$out" -nt "$src" ] && [ "$out" -nt "$here/build.sh" ]; then continue; fi
-    if ! "$cc" -static -O2 -Wall -o "$out.tmp" "$src" -lm; then
+    # A first line `// build-x86_64: FLAGS` replaces -O2 for the x86-64 targets.
+    flags="-O2"
+    case "$t" in
+      x86_64-*) own="$(sed -n '1s|^// build-x86_64: ||p' "$src")"; if [ -n "$own" ]; then flags="$own"; fi ;;
+    esac
+    # shellcheck disable=SC2086 # the flags are words
+    if ! "$cc" -static $flags -Wall -o "$out.tmp" "$src" -lm; then
       echo "build.sh: $cc failed on $src" >&2
       status=1
       continue
