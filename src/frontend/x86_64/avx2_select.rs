@@ -1,7 +1,7 @@
 //! VEX forms with per-element selection and no legacy-SSE equivalent of the same shape:
 //! vpblendvb/vblendvps/vblendvpd (four operands, the mask a register), vpblendd, the
-//! per-element variable shifts vpsllv/vpsrlv/vpsrav, vpermd/vpermps, vtestps/vtestpd, for
-//! xmm and ymm. Plain 64-bit IR over the halves (selects for vpermd's dynamic indexes).
+//! per-element variable shifts vpsllv/vpsrlv/vpsrav, vpermd/vpermps, vpermilps/vpermilpd
+//! (immediate and variable), vmovddup, vtestps/vtestpd, for xmm and ymm. Plain 64-bit IR over the halves (selects for vpermd's dynamic indexes).
 
 use super::sse_move::V128;
 use super::vex::zero_upper;
@@ -22,6 +22,9 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         Mnemonic::Vpsrlvq => |c, i| shift_var(c, i, LaneOp::Lshr, W64),
         Mnemonic::Vpsravd => |c, i| shift_var(c, i, LaneOp::Ashr, W32),
         Mnemonic::Vpermd | Mnemonic::Vpermps => vpermd,
+        Mnemonic::Vpermilps => vpermilps,
+        Mnemonic::Vpermilpd => vpermilpd,
+        Mnemonic::Vmovddup => vmovddup,
         Mnemonic::Vtestps => |c, i| vtest(c, i, 0x8000_0000_8000_0000),
         Mnemonic::Vtestpd => |c, i| vtest(c, i, 0x8000_0000_0000_0000),
         _ => return None,
@@ -182,4 +185,85 @@ fn vtest(ctx: &mut Ctx, insn: &Instruction, signs: u64) -> Result<(), Unsupporte
     let b: Vec<Temp> = b.iter().map(|&x| ctx.bin_imm(BinOp::And, x, signs, Width::W64)).collect();
     super::sse41_int::test_flags(ctx, &a, &b);
     Ok(())
+}
+
+/// Dword `k` (0-3) of the 128-bit value in words `w[0]`, `w[1]`, zero-extended.
+fn dword(ctx: &mut Ctx, w: &[Temp], k: usize) -> Temp {
+    let q = w[k / 2];
+    let q = if k % 2 == 1 { ctx.bin_imm(BinOp::Lshr, q, 32, Width::W64) } else { q };
+    ctx.ext(q, Width::W32, false)
+}
+
+/// Two zero-extended dwords as one word.
+fn pair(ctx: &mut Ctx, lo: Temp, hi: Temp) -> Temp {
+    let hi = ctx.bin_imm(BinOp::Shl, hi, 32, Width::W64);
+    ctx.bin(BinOp::Or, lo, hi, Width::W64)
+}
+
+/// vpermilps x1, x2/m, imm8 (dword i of each 128-bit lane is the lane's dword imm[2i+1:2i])
+/// and vpermilps x1, x2, x3/m (the index in bits 1:0 of x3's dword i).
+fn vpermilps(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let variable = insn.op_count() == 3 && insn.op_kind(2) != OpKind::Immediate8;
+    let src = read_words(ctx, insn, 1)?;
+    let ctl = if variable { Some(read_words(ctx, insn, 2)?) } else { None };
+    let imm = if variable { 0 } else { insn.immediate(2) };
+    let mut out = Vec::new();
+    for lane in src.chunks(2) {
+        let base = out.len();
+        let mut d = Vec::new();
+        for i in 0..4 {
+            let v = match &ctl {
+                None => dword(ctx, lane, (imm >> (2 * i) & 3) as usize),
+                Some(c) => {
+                    let j = dword(ctx, &c[base..base + 2], i);
+                    let b1 = ctx.bit(j, 1);
+                    let q = ctx.select(b1, lane[1], lane[0]);
+                    let odd = ctx.bin_imm(BinOp::And, j, 1, Width::W64);
+                    let shift = ctx.bin_imm(BinOp::Shl, odd, 5, Width::W64);
+                    let x = ctx.bin(BinOp::Lshr, q, shift, Width::W64);
+                    ctx.ext(x, Width::W32, false)
+                }
+            };
+            d.push(v);
+        }
+        let lo = pair(ctx, d[0], d[1]);
+        let hi = pair(ctx, d[2], d[3]);
+        out.extend([lo, hi]);
+    }
+    write_words(ctx, insn, &out)
+}
+
+/// vpermilpd x1, x2/m, imm8 (qword i of lane l is the lane's qword imm[2l+i]) and
+/// vpermilpd x1, x2, x3/m (the index in bit 1 of x3's qword i).
+fn vpermilpd(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let variable = insn.op_count() == 3 && insn.op_kind(2) != OpKind::Immediate8;
+    let src = read_words(ctx, insn, 1)?;
+    let ctl = if variable { Some(read_words(ctx, insn, 2)?) } else { None };
+    let imm = if variable { 0 } else { insn.immediate(2) };
+    let mut out = Vec::new();
+    for k in 0..src.len() {
+        let lane = &src[k & !1..(k & !1) + 2];
+        let v = match &ctl {
+            None => lane[(imm >> k & 1) as usize],
+            Some(c) => {
+                let b1 = ctx.bit(c[k], 1);
+                ctx.select(b1, lane[1], lane[0])
+            }
+        };
+        out.push(v);
+    }
+    write_words(ctx, insn, &out)
+}
+
+/// vmovddup ymm, ymm/m256: each lane's low qword in both of its qwords (the xmm form is the
+/// legacy movddup's, through the lowering).
+fn vmovddup(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    if !insn.op_register(0).is_ymm() {
+        return super::vex::lower(ctx, insn);
+    }
+    let src = read_words(ctx, insn, 1)?;
+    if src.len() != 4 {
+        return Err(Unsupported);
+    }
+    write_words(ctx, insn, &[src[0], src[0], src[2], src[2]])
 }
