@@ -60,6 +60,19 @@ fn state_text(s: &CpuState) -> String {
     text
 }
 
+/// 16 registers as 32 comma-separated 64-bit halves, low first.
+fn halves(v: &str, what: &str) -> Result<[[u64; 2]; 16], String> {
+    let vals = v.split(',').map(num).collect::<Result<Vec<_>, _>>()?;
+    if vals.len() != 32 {
+        return Err(format!("need 32 {what} halves"));
+    }
+    let mut out = [[0u64; 2]; 16];
+    for (i, pair) in vals.chunks(2).enumerate() {
+        out[i] = [pair[0], pair[1]];
+    }
+    Ok(out)
+}
+
 fn parse_state(words: &[&str]) -> Result<CpuState, String> {
     let mut s = CpuState::default();
     for w in words {
@@ -71,24 +84,8 @@ fn parse_state(words: &[&str]) -> Result<CpuState, String> {
             }
             "f" => s.rflags = num(v)?,
             "m" => s.mxcsr = num(v)? as u32,
-            "x" => {
-                let vals = v.split(',').map(num).collect::<Result<Vec<_>, _>>()?;
-                if vals.len() != 32 {
-                    return Err("need 32 xmm halves".into());
-                }
-                for (i, pair) in vals.chunks(2).enumerate() {
-                    s.xmm[i] = [pair[0], pair[1]];
-                }
-            }
-            "y" => {
-                let vals = v.split(',').map(num).collect::<Result<Vec<_>, _>>()?;
-                if vals.len() != 32 {
-                    return Err("need 32 upper ymm halves".into());
-                }
-                for (i, pair) in vals.chunks(2).enumerate() {
-                    s.ymm_hi[i] = [pair[0], pair[1]];
-                }
-            }
+            "x" => s.xmm = halves(v, "xmm")?,
+            "y" => s.ymm_hi = halves(v, "upper ymm")?,
             _ => return Err(format!("unknown state key {k:?}")),
         }
     }

@@ -200,13 +200,22 @@ fn pair(ctx: &mut Ctx, lo: Temp, hi: Temp) -> Temp {
     ctx.bin(BinOp::Or, lo, hi, Width::W64)
 }
 
-/// vpermilps x1, x2/m, imm8 (dword i of each 128-bit lane is the lane's dword imm[2i+1:2i])
-/// and vpermilps x1, x2, x3/m (the index in bits 1:0 of x3's dword i).
-fn vpermilps(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+/// The operands of vpermilps/vpermilpd: the source words, and the control words (variable
+/// form) or the immediate.
+type PermilOperands = (Vec<Temp>, Option<Vec<Temp>>, u64);
+
+fn permil_operands(ctx: &mut Ctx, insn: &Instruction) -> Result<PermilOperands, Unsupported> {
     let variable = insn.op_count() == 3 && insn.op_kind(2) != OpKind::Immediate8;
     let src = read_words(ctx, insn, 1)?;
     let ctl = if variable { Some(read_words(ctx, insn, 2)?) } else { None };
     let imm = if variable { 0 } else { insn.immediate(2) };
+    Ok((src, ctl, imm))
+}
+
+/// vpermilps x1, x2/m, imm8 (dword i of each 128-bit lane is the lane's dword imm[2i+1:2i])
+/// and vpermilps x1, x2, x3/m (the index in bits 1:0 of x3's dword i).
+fn vpermilps(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
+    let (src, ctl, imm) = permil_operands(ctx, insn)?;
     let mut out = Vec::new();
     for lane in src.chunks(2) {
         let base = out.len();
@@ -236,10 +245,7 @@ fn vpermilps(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
 /// vpermilpd x1, x2/m, imm8 (qword i of lane l is the lane's qword imm[2l+i]) and
 /// vpermilpd x1, x2, x3/m (the index in bit 1 of x3's qword i).
 fn vpermilpd(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
-    let variable = insn.op_count() == 3 && insn.op_kind(2) != OpKind::Immediate8;
-    let src = read_words(ctx, insn, 1)?;
-    let ctl = if variable { Some(read_words(ctx, insn, 2)?) } else { None };
-    let imm = if variable { 0 } else { insn.immediate(2) };
+    let (src, ctl, imm) = permil_operands(ctx, insn)?;
     let mut out = Vec::new();
     for k in 0..src.len() {
         let lane = &src[k & !1..(k & !1) + 2];
