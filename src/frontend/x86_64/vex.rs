@@ -511,4 +511,30 @@ mod tests {
         assert!(legacy_of(Code::VEX_Vpbroadcastb_ymm_xmmm8).is_none());
         assert!(legacy_of(Code::VEX_Vblendvps_xmm_xmm_xmmm128_xmm).is_none());
     }
+
+    /// Forms without a translation stay loud: a SIGILL trap naming them.
+    #[test]
+    fn unimplemented_vex_forms_trap() {
+        use crate::frontend::{Frontend, SliceCode};
+        use crate::ir::{Exit, GuestAddr};
+        for (bytes, text) in [
+            // vcmpps xmm1, xmm2, xmm3, 8 (EQ_UQ: VEX's 5-bit predicates are not implemented)
+            (&[0xc5, 0xe8, 0xc2, 0xcb, 0x08][..], "vcmpeq_uqps"),
+            // vfmadd231ps ymm0, ymm1, ymm2 (FMA)
+            (&[0xc4, 0xe2, 0x75, 0xb8, 0xc2][..], "vfmadd231ps"),
+            // vpgatherdd xmm0, [rax+xmm1*4], xmm2
+            (&[0xc4, 0xe2, 0x69, 0x90, 0x04, 0x88][..], "vpgatherdd"),
+            // vpaddb zmm0, zmm1, zmm2 (EVEX)
+            (&[0x62, 0xf1, 0x75, 0x48, 0xfc, 0xc2][..], "vpaddb"),
+        ] {
+            let block = super::super::X86Frontend::new()
+                .translate(&SliceCode { base: GuestAddr(0x1000), bytes }, GuestAddr(0x1000));
+            match &block.exit {
+                Exit::Trap { message: Some(m), .. } => {
+                    assert!(m.contains("unimplemented") && m.contains(text), "{m}")
+                }
+                e => panic!("{text}: {e:?}"),
+            }
+        }
+    }
 }
