@@ -8,6 +8,8 @@
 # A C program whose first line is `// build-aarch64: FLAGS` is built for aarch64-glibc only,
 # with FLAGS instead of -O2 (n1feat*: -O3 -mcpu=neoverse-n1+crypto, the atomics three ways);
 # its cases are `x86_64=none`.
+# A C program whose first line is `// build-x86_64: FLAGS` is built with FLAGS instead of -O2
+# for the x86-64 targets (avx2loops: -O3 -march=x86-64-v3).
 # C++ programs (src/*.cc) and Rust programs (src/*.rs) are built for the glibc targets only
 # (musl-gcc has no C++ library, and no musl Rust standard library is installed):
 #   x86_64-glibc   g++ -static -O2 / rustc -C target-feature=+crt-static (x86_64-linux-gnu-g++
@@ -128,6 +130,10 @@ for t in "${targets[@]}"; do
       if [ -n "$inc" ] && [ "$here/src/$inc" -nt "$out" ]; then rm -f "$out"; fi
     fi
     if [ "$out" -nt "$src" ] && [ "$out" -nt "$here/build.sh" ]; then continue; fi
+    # A first line `// build-x86_64: FLAGS` replaces -O2 for the x86-64 targets.
+    case "$t" in
+      x86_64-*) own="$(sed -n '1s|^// build-x86_64: ||p' "$src")"; if [ -n "$own" ]; then read -r -a cflags <<<"$own"; fi ;;
+    esac
     if ! "$cc" -static "${cflags[@]}" -Wall -o "$out.tmp" "$src" -lm; then
       echo "build.sh: $cc failed on $src" >&2
       status=1

@@ -94,6 +94,7 @@ mod signal_frames {
         s.header.next_pc = s.rip;
         (s.cf, s.zf, s.mxcsr) = (1, 1, 0x1f80 | 0x6000);
         s.xmm[3] = [0xdead, 0xbeef];
+        s.ymm_hi[5] = [0xfeed, 0xf00d];
         let before = s.clone();
         s.push_signal_frame(&TestMm, &delivery(None)).unwrap();
 
@@ -108,8 +109,21 @@ mod signal_frames {
         assert_eq!(word(base + 48 + 13 * 8), before.gpr[reg::RAX], "uc_mcontext.rax");
         assert_eq!(word(base + 304), 0x5a5a, "uc_sigmask");
         assert_eq!(s.xmm[3], [0, 0], "the handler starts with a fresh FP state");
+        assert_eq!(s.ymm_hi[5], [0, 0], "the handler starts with a fresh FP state");
+        // The XSAVE-format FP state: FP_XSTATE flag, magics, XSTATE_BV, the ymm upper halves.
+        let fpstate = word(base + 48 + 184);
+        assert_eq!(fpstate % 64, 0);
+        assert_eq!(word(base + 8) & 1, 1, "uc_flags has UC_FP_XSTATE");
+        assert_eq!(word(fpstate + 464) as u32, 0x4650_5853, "FP_XSTATE_MAGIC1");
+        assert_eq!(word(fpstate + 464) >> 32, 836, "extended_size");
+        assert_eq!((word(fpstate + 472), word(fpstate + 480) as u32), (7, 832), "xfeatures, xstate_size");
+        assert_eq!(word(fpstate + 832) as u32, 0x4650_5845, "FP_XSTATE_MAGIC2");
+        assert_eq!(word(fpstate + 512), 7, "XSTATE_BV");
+        assert_eq!((word(fpstate + 576 + 80), word(fpstate + 584 + 80)), (0xfeed, 0xf00d));
 
-        // The handler skips an instruction, clobbers registers, and returns (ret pops pretcode).
+        // The handler changes an upper ymm half in the frame, skips an instruction, clobbers
+        // registers, and returns (ret pops pretcode).
+        set_word(fpstate + 576 + 80, 0xcafe);
         set_word(base + 48 + 128, 0x40_0125);
         s.gpr = [7; 16];
         s.gpr[reg::RSP] = base + 8;
@@ -119,7 +133,18 @@ mod signal_frames {
         let mut expected = before;
         expected.rip = 0x40_0125;
         expected.header.next_pc = 0x40_0125;
+        expected.ymm_hi[5][0] = 0xcafe;
         assert_eq!(format!("{s:?}"), format!("{expected:?}"));
+
+        // Without the magics (an FXSAVE-only frame), the upper halves get their initial state.
+        s.push_signal_frame(&TestMm, &delivery(None)).unwrap();
+        let base = s.gpr[reg::RSP];
+        let fpstate = word(base + 48 + 184);
+        set_word(fpstate + 464, 0);
+        s.gpr[reg::RSP] = base + 8;
+        s.pop_signal_frame(&TestMm).unwrap();
+        assert_eq!(s.ymm_hi[5], [0, 0]);
+        assert_eq!(s.xmm[3], [0xdead, 0xbeef]);
     }
 
     #[test]

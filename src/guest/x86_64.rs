@@ -4,7 +4,7 @@
 
 use super::sigframe::{get_stack_t, put_stack_t, FrameBuf};
 use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest, SyncSignal};
-use crate::frontend::x86_64::state::{fxsave, reg};
+use crate::frontend::x86_64::state::{fxsave, reg, xsave};
 use crate::frontend::x86_64::{X86Frontend, X86State, CPUID_1_EDX, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::{GuestAddr, TrapKind};
@@ -276,15 +276,24 @@ impl GuestRegs for X86State {
         // alternate stack), the FP state 64-aligned, then the frame so that the handler's
         // stack pointer is 8 off 16 (as after a call).
         let top = d.stack_top.unwrap_or(self.gpr[reg::RSP] - RED_ZONE);
-        let fpstate = (top - fxsave::SIZE as u64) & !63;
+        let fpstate = (top - FPSTATE_SIZE as u64) & !63;
         let base = ((fpstate - FRAME_SIZE as u64) & !15) - 8;
-        let mut image = [0u8; fxsave::SIZE];
-        self.write_fxsave(&mut image);
-        FrameBuf(image.to_vec()).write_to(mem, fpstate)?;
+        // The XSAVE-format FP state the kernel writes on a processor with XSAVE
+        // (arch/x86/kernel/fpu/signal.c copy_fpstate_to_sigframe, save_sw_bytes): the
+        // software bytes of the FXSAVE image describe it, FP_XSTATE_MAGIC2 follows it.
+        let mut area = [0u8; xsave::SIZE];
+        self.write_xsave(&mut area);
+        let mut image = area.to_vec();
+        image[SW_MAGIC1..SW_MAGIC1 + 4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
+        image[SW_EXTENDED_SIZE..SW_EXTENDED_SIZE + 4].copy_from_slice(&(FPSTATE_SIZE as u32).to_le_bytes());
+        image[SW_XFEATURES..SW_XFEATURES + 8].copy_from_slice(&xsave::FEATURES.to_le_bytes());
+        image[SW_XSTATE_SIZE..SW_XSTATE_SIZE + 4].copy_from_slice(&(xsave::SIZE as u32).to_le_bytes());
+        image.extend_from_slice(&FP_XSTATE_MAGIC2.to_le_bytes());
+        FrameBuf(image).write_to(mem, fpstate)?;
 
         let mut f = FrameBuf::zeroed(FRAME_SIZE);
         f.put_u64(PRETCODE, d.restorer);
-        f.put_u64(UC_FLAGS, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+        f.put_u64(UC_FLAGS, UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
         put_stack_t(&mut f, UC_STACK, d.altstack);
         for (i, &r) in SIGCONTEXT_GPRS.iter().enumerate() {
             f.put_u64(UC_MCONTEXT + 8 * i, self.gpr[r]);
@@ -313,6 +322,7 @@ impl GuestRegs for X86State {
         let fresh = X86State::default();
         (self.mxcsr, self.fpu_cw, self.fpu_sw, self.fpu_tags) = (fresh.mxcsr, fresh.fpu_cw, 0, 0);
         self.xmm = [[0; 2]; 16];
+        self.ymm_hi = [[0; 2]; 16];
         self.rip = d.handler;
         self.header.next_pc = d.handler;
         Ok(())
@@ -331,8 +341,34 @@ impl GuestRegs for X86State {
         let rip = f.u64(UC_MCONTEXT + SC_RIP);
         let fpstate = f.u64(UC_MCONTEXT + SC_FPSTATE);
         if fpstate != 0 {
-            let image = FrameBuf::read(mem, fpstate, fxsave::SIZE)?;
-            self.read_fxsave(image.0.as_slice().try_into().expect("FrameBuf::read gives the size asked for"));
+            // arch/x86/kernel/fpu/signal.c __fpu_restore_sig: the XSAVE area when the
+            // software bytes and FP_XSTATE_MAGIC2 say so (components outside their
+            // xfeatures or XSTATE_BV get their initial state), else the FXSAVE image alone
+            // with the other components initialised.
+            let image = FrameBuf::read(mem, fpstate, FPSTATE_SIZE)?.0;
+            let u32_at = |at: usize| u32::from_le_bytes(image[at..at + 4].try_into().expect("4 bytes"));
+            let u64_at = |at: usize| u64::from_le_bytes(image[at..at + 8].try_into().expect("8 bytes"));
+            let size = u32_at(SW_XSTATE_SIZE) as usize;
+            let xstate = u32_at(SW_MAGIC1) == FP_XSTATE_MAGIC1
+                && (xsave::YMM_HI..=xsave::SIZE).contains(&size)
+                && size <= u32_at(SW_EXTENDED_SIZE) as usize
+                && u32_at(size) == FP_XSTATE_MAGIC2;
+            let mut area = [0u8; xsave::SIZE];
+            area.copy_from_slice(&image[..xsave::SIZE]);
+            let bv = if xstate {
+                u64_at(xsave::XSTATE_BV) & u64_at(SW_XFEATURES)
+            } else {
+                xsave::X87 | xsave::SSE
+            };
+            area[xsave::XSTATE_BV..xsave::XSTATE_BV + 8].copy_from_slice(&bv.to_le_bytes());
+            if !xstate {
+                // FXRSTOR semantics for the legacy part whatever the header holds.
+                let legacy: &[u8; fxsave::SIZE] = area[..fxsave::SIZE].try_into().expect("512 bytes");
+                self.read_fxsave(legacy);
+                self.ymm_hi = [[0; 2]; 16];
+            } else {
+                self.read_xsave(&area);
+            }
         }
         self.rip = rip;
         self.header.next_pc = rip;
@@ -344,7 +380,7 @@ impl GuestRegs for X86State {
 /// siginfo) with `struct sigcontext` (arch/x86/include/uapi/asm/sigcontext.h) and the
 /// FXSAVE-format FP state it points at. Byte offsets from the frame's start.
 mod frame {
-    use crate::frontend::x86_64::state::reg;
+    use crate::frontend::x86_64::state::{reg, xsave};
 
     pub const RED_ZONE: u64 = 128;
     pub const PRETCODE: usize = 0;
@@ -355,7 +391,19 @@ mod frame {
     pub const UC_SIGMASK: usize = UC_MCONTEXT + 256;
     pub const INFO: usize = UC_SIGMASK + 8;
     pub const FRAME_SIZE: usize = INFO + 128;
+    /// uc_flags: the FP state is in XSAVE format (the kernel sets it when the CPU has XSAVE).
+    pub const UC_FP_XSTATE: u64 = 1;
     pub const UC_SIGCONTEXT_SS: u64 = 2;
+    /// The FP state's bytes: the XSAVE area and FP_XSTATE_MAGIC2 after it.
+    pub const FPSTATE_SIZE: usize = xsave::SIZE + 4;
+    /// `struct _fpx_sw_bytes` in the FXSAVE image's software bytes (464..512), and the magics
+    /// (arch/x86/include/uapi/asm/sigcontext.h).
+    pub const SW_MAGIC1: usize = 464;
+    pub const SW_EXTENDED_SIZE: usize = 468;
+    pub const SW_XFEATURES: usize = 472;
+    pub const SW_XSTATE_SIZE: usize = 480;
+    pub const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+    pub const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
     pub const UC_STRICT_RESTORE_SS: u64 = 4;
     /// sigcontext's r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (then rip, eflags, ...).
     pub const SIGCONTEXT_GPRS: [usize; 16] = [

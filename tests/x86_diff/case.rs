@@ -25,6 +25,8 @@ pub struct CpuState {
     pub mxcsr: u32,
     /// xmm0 .. xmm15 as (low, high) 64-bit halves.
     pub xmm: [[u64; 2]; 16],
+    /// Bits 128..256 of ymm0 .. ymm15, the same way.
+    pub ymm_hi: [[u64; 2]; 16],
 }
 
 /// The RFLAGS bits the state model holds.
@@ -32,7 +34,7 @@ pub const FLAGS_MASK: u64 = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
 
 impl Default for CpuState {
     fn default() -> Self {
-        CpuState { gpr: [0; 16], rflags: 0, mxcsr: 0x1f80, xmm: [[0; 2]; 16] }
+        CpuState { gpr: [0; 16], rflags: 0, mxcsr: 0x1f80, xmm: [[0; 2]; 16], ymm_hi: [[0; 2]; 16] }
     }
 }
 
@@ -104,6 +106,12 @@ impl Case {
     }
     pub fn xmm(mut self, reg: usize, lo: u64, hi: u64) -> Case {
         self.init.xmm[reg] = [lo, hi];
+        self
+    }
+    /// Sets ymm register `reg` from four 64-bit words, lowest first.
+    pub fn ymm(mut self, reg: usize, v: [u64; 4]) -> Case {
+        self.init.xmm[reg] = [v[0], v[1]];
+        self.init.ymm_hi[reg] = [v[2], v[3]];
         self
     }
     pub fn flags(mut self, rflags: u64) -> Case {

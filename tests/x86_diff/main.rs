@@ -38,6 +38,7 @@ mod translated;
 mod undefined;
 
 mod cases_atomic;
+mod cases_avx;
 mod cases_bmi;
 mod cases_flow;
 mod cases_fxsr;
@@ -89,6 +90,8 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("sse41", cases_v2::sse41),
     ("sse41_fp", cases_v2::sse41_fp),
     ("sse42_string", cases_v2::sse42_string),
+    ("vex128", cases_avx::vex128),
+    ("vex256", cases_avx::vex256),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -155,6 +158,12 @@ fn compare(case: &Case, expected: &Outcome, got: &Outcome) -> Option<String> {
                     diffs.push(format!(
                         "xmm{x}: want {:016x}_{:016x} got {:016x}_{:016x}",
                         e.xmm[x][1], e.xmm[x][0], g.xmm[x][1], g.xmm[x][0]
+                    ));
+                }
+                if e.ymm_hi[x] != g.ymm_hi[x] {
+                    diffs.push(format!(
+                        "ymm{x} upper half: want {:016x}_{:016x} got {:016x}_{:016x}",
+                        e.ymm_hi[x][1], e.ymm_hi[x][0], g.ymm_hi[x][1], g.ymm_hi[x][0]
                     ));
                 }
             }
@@ -455,6 +464,39 @@ fn sse41_fp() {
 #[test]
 fn sse42_string() {
     check_family("sse42_string", cases_v2::sse42_string());
+}
+
+#[test]
+fn vex128() {
+    check_family("vex128", cases_avx::vex128());
+}
+
+#[test]
+fn vex256() {
+    check_family("vex256", cases_avx::vex256());
+}
+
+/// CPUID advertises AVX (AVX2) only if every VEX form of that extension iced decodes is
+/// translated (and so has cases: the VEX families are generated from the same list).
+#[test]
+fn cpuid_avx_bits_match_the_implemented_vex_forms() {
+    let missing = cases_avx::unimplemented_vex_codes();
+    let lacks = |f: iced_x86::CpuidFeature| {
+        missing
+            .iter()
+            .filter(|&&c| {
+                let mut i = iced_x86::Instruction::default();
+                i.set_code(c);
+                i.cpuid_features().contains(&f)
+            })
+            .count()
+    };
+    let (avx, avx2) = (lacks(iced_x86::CpuidFeature::AVX), lacks(iced_x86::CpuidFeature::AVX2));
+    eprintln!("VEX forms not implemented: {avx} of AVX, {avx2} of AVX2 ({} in all)", missing.len());
+    let ecx = xlate::frontend::x86_64::CPUID_1_ECX;
+    let ebx = xlate::frontend::x86_64::CPUID_7_EBX;
+    assert!(avx == 0 || ecx & 1 << 28 == 0, "cpuid reports AVX but {avx} AVX forms are not implemented");
+    assert!(avx2 == 0 || ebx & 1 << 5 == 0, "cpuid reports AVX2 but {avx2} AVX2 forms are not implemented");
 }
 
 /// The frontend families whose every mnemonic must have a differential case. A family joins

@@ -30,6 +30,7 @@ struct Ctx {
     host_rsp: u64,
     _pad: u64,
     xmm: [[u64; 2]; 16],
+    ymm_hi: [[u64; 2]; 16],
 }
 
 const GPR: i32 = 0;
@@ -38,6 +39,7 @@ const MXCSR: i32 = 136;
 const HOST_MXCSR: i32 = 140;
 const HOST_RSP: i32 = 144;
 const XMM: i32 = 160;
+const YMM_HI: i32 = 416;
 
 /// Builds prologue + case bytes + epilogue for a context at `ctx`. The case bytes start at
 /// `CODE_PC`.
@@ -53,6 +55,11 @@ fn assemble(code: &[u8], ctx: u64) -> Vec<u8> {
     );
     for x in 0..16u8 {
         dynasm!(a ; .arch x64 ; movdqu Rx(x), [r15 + XMM + 16 * x as i32]);
+    }
+    if has_avx() {
+        for x in 0..16u8 {
+            dynasm!(a ; .arch x64 ; vinsertf128 Ry(x), Ry(x), [r15 + YMM_HI + 16 * x as i32], 1);
+        }
     }
     dynasm!(a ; .arch x64 ; push QWORD [r15 + RFLAGS] ; popfq);
     for r in 0..15u8 {
@@ -82,6 +89,11 @@ fn assemble(code: &[u8], ctx: u64) -> Vec<u8> {
     );
     for x in 0..16u8 {
         dynasm!(a ; .arch x64 ; movdqu [r15 + XMM + 16 * x as i32], Rx(x));
+    }
+    if has_avx() {
+        for x in 0..16u8 {
+            dynasm!(a ; .arch x64 ; vextractf128 [r15 + YMM_HI + 16 * x as i32], Ry(x), 1);
+        }
     }
     dynasm!(a
         ; .arch x64
@@ -127,6 +139,7 @@ pub fn run(case: &Case) -> Outcome {
             host_rsp: 0,
             _pad: 0,
             xmm: init.xmm,
+            ymm_hi: init.ymm_hi,
         });
     }
     let bytes = assemble(&case.code, ctx as u64);
@@ -176,7 +189,13 @@ pub fn run(case: &Case) -> Outcome {
         assert_eq!(libc::WEXITSTATUS(status), 0, "native child exit status");
         // SAFETY: the child wrote the context through the shared mapping and has exited.
         let c = unsafe { &*ctx };
-        let state = CpuState { gpr: c.gpr, rflags: c.rflags & FLAGS_MASK, mxcsr: c.mxcsr, xmm: c.xmm };
+        let state = CpuState {
+            gpr: c.gpr,
+            rflags: c.rflags & FLAGS_MASK,
+            mxcsr: c.mxcsr,
+            xmm: c.xmm,
+            ymm_hi: if has_avx() { c.ymm_hi } else { init.ymm_hi },
+        };
         Outcome::Done { state, mem: scratch::diff(&case.mem.build()) }
     };
     // SAFETY: both mappings were made above and nothing refers to them any more.
@@ -185,6 +204,12 @@ pub fn run(case: &Case) -> Outcome {
         libc::munmap(ctx_ptr, std::mem::size_of::<Ctx>());
     }
     outcome
+}
+
+/// Whether this host has AVX (then the harness loads and stores the upper halves of ymm0-15;
+/// without it, no case that touches them runs natively: see [`missing_feature`]).
+fn has_avx() -> bool {
+    std::is_x86_feature_detected!("avx")
 }
 
 /// The first CPU feature a case's instructions need that this host lacks (None: it has them
@@ -208,6 +233,8 @@ pub fn missing_feature(case: &Case) -> Option<CpuidFeature> {
         CpuidFeature::CMPXCHG16B => std::is_x86_feature_detected!("cmpxchg16b"),
         CpuidFeature::RDRAND => std::is_x86_feature_detected!("rdrand"),
         CpuidFeature::RDSEED => std::is_x86_feature_detected!("rdseed"),
+        CpuidFeature::AVX => has_avx(),
+        CpuidFeature::AVX2 => std::is_x86_feature_detected!("avx2"),
         _ => true,
     };
     Decoder::with_ip(64, &case.code, CODE_PC, DecoderOptions::NONE)

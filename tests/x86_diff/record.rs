@@ -5,8 +5,9 @@
 //! A line is five tab-separated fields:
 //! `name  code  initial-state  initial-memory  outcome`, where
 //! - code is the instruction bytes in hex;
-//! - a state is `g=<16 GPRs> f=<rflags> m=<mxcsr> x=<32 xmm halves, low first>`, each value in
-//!   hex, lists comma-separated;
+//! - a state is `g=<16 GPRs> f=<rflags> m=<mxcsr> x=<32 xmm halves, low first>`, then
+//!   `y=<32 halves of the upper ymm halves>` when any is non-zero, each value in hex, lists
+//!   comma-separated;
 //! - initial memory is `<seed>` followed by `;<offset>:<hex bytes>` writes;
 //! - the outcome is `sig=<signal number>` or `<final state> d=<offset>:<hex bytes>,...` (runs
 //!   of scratch bytes that changed).
@@ -50,7 +51,26 @@ fn num(s: &str) -> Result<u64, String> {
 fn state_text(s: &CpuState) -> String {
     let g: Vec<String> = s.gpr.iter().map(|v| format!("{v:x}")).collect();
     let x: Vec<String> = s.xmm.iter().flat_map(|r| r.iter()).map(|v| format!("{v:x}")).collect();
-    format!("g={} f={:x} m={:x} x={}", g.join(","), s.rflags, s.mxcsr, x.join(","))
+    let mut text = format!("g={} f={:x} m={:x} x={}", g.join(","), s.rflags, s.mxcsr, x.join(","));
+    // The upper ymm halves only when one is set (every recording before AVX has them zero).
+    if s.ymm_hi.iter().flatten().any(|&v| v != 0) {
+        let y: Vec<String> = s.ymm_hi.iter().flat_map(|r| r.iter()).map(|v| format!("{v:x}")).collect();
+        let _ = write!(text, " y={}", y.join(","));
+    }
+    text
+}
+
+/// 16 registers as 32 comma-separated 64-bit halves, low first.
+fn halves(v: &str, what: &str) -> Result<[[u64; 2]; 16], String> {
+    let vals = v.split(',').map(num).collect::<Result<Vec<_>, _>>()?;
+    if vals.len() != 32 {
+        return Err(format!("need 32 {what} halves"));
+    }
+    let mut out = [[0u64; 2]; 16];
+    for (i, pair) in vals.chunks(2).enumerate() {
+        out[i] = [pair[0], pair[1]];
+    }
+    Ok(out)
 }
 
 fn parse_state(words: &[&str]) -> Result<CpuState, String> {
@@ -64,15 +84,8 @@ fn parse_state(words: &[&str]) -> Result<CpuState, String> {
             }
             "f" => s.rflags = num(v)?,
             "m" => s.mxcsr = num(v)? as u32,
-            "x" => {
-                let vals = v.split(',').map(num).collect::<Result<Vec<_>, _>>()?;
-                if vals.len() != 32 {
-                    return Err("need 32 xmm halves".into());
-                }
-                for (i, pair) in vals.chunks(2).enumerate() {
-                    s.xmm[i] = [pair[0], pair[1]];
-                }
-            }
+            "x" => s.xmm = halves(v, "xmm")?,
+            "y" => s.ymm_hi = halves(v, "upper ymm")?,
             _ => return Err(format!("unknown state key {k:?}")),
         }
     }

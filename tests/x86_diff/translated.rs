@@ -76,14 +76,26 @@ const MAX_BLOCKS: usize = 10_000;
 
 /// The guest state a case starts from.
 pub fn initial_state(init: &CpuState) -> X86State {
-    let mut st = X86State { gpr: init.gpr, mxcsr: init.mxcsr, xmm: init.xmm, ..Default::default() };
+    let mut st = X86State {
+        gpr: init.gpr,
+        mxcsr: init.mxcsr,
+        xmm: init.xmm,
+        ymm_hi: init.ymm_hi,
+        ..Default::default()
+    };
     st.set_rflags(init.rflags);
     st
 }
 
 /// The registers of a guest state, in the form the native side reports.
 pub fn final_state(st: &X86State) -> CpuState {
-    CpuState { gpr: st.gpr, rflags: st.rflags() & FLAGS_MASK, mxcsr: st.mxcsr, xmm: st.xmm }
+    CpuState {
+        gpr: st.gpr,
+        rflags: st.rflags() & FLAGS_MASK,
+        mxcsr: st.mxcsr,
+        xmm: st.xmm,
+        ymm_hi: st.ymm_hi,
+    }
 }
 
 /// Runs `case` translated; the scratch memory must be set to the case's initial memory. A trap

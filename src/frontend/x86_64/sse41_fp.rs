@@ -129,12 +129,12 @@ fn compute<F: Fp>(kind: Kind, a: u128, b: u128, imm: u8, env: &mut Env) -> u128 
 /// `xmm[dst] = kind(xmm[dst], (lo, hi), imm)` for `sel = kind | imm << 8`; raises the
 /// MXCSR flags. Returns 1 (and leaves the register alone) if a raised exception is unmasked.
 pub extern "C" fn sse41_fp_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel: u64) -> u64 {
-    // SAFETY: translated code passes its live X86State; `dst` < 16 comes from the decoder.
+    // SAFETY: translated code passes its live X86State; `dst` is a vector slot number.
     let st = unsafe { &mut *(state as *mut X86State) };
     let Some(&kind) = KINDS.get((sel & 0xff) as usize) else { return 0 };
     let imm = (sel >> 8) as u8;
     let mut env = Env::new(st.mxcsr);
-    let d = st.xmm[dst as usize & 15];
+    let d = *st.vector_slot(dst);
     let a = d[0] as u128 | (d[1] as u128) << 64;
     let b = lo as u128 | (hi as u128) << 64;
     let r = match kind {
@@ -145,6 +145,6 @@ pub extern "C" fn sse41_fp_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, se
     if env.unmasked(st.mxcsr) {
         return 1;
     }
-    st.xmm[dst as usize & 15] = [r as u64, (r >> 64) as u64];
+    *st.vector_slot(dst) = [r as u64, (r >> 64) as u64];
     0
 }

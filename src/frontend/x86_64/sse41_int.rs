@@ -259,16 +259,30 @@ fn ptest(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let d = dst_xmm(insn)?;
     let s = ctx.sse_read128(insn, 1, false)?;
     let a = ctx.xmm_get(d);
+    test_flags(ctx, &[a.lo, a.hi], &[s.lo, s.hi]);
+    Ok(())
+}
+
+/// ptest's flags for the vectors `a` and `b` given as 64-bit words (vptest ymm has four).
+pub(super) fn test_flags(ctx: &mut Ctx, a: &[Temp], b: &[Temp]) {
     let w = Width::W64;
-    let and_lo = ctx.bin(BinOp::And, a.lo, s.lo, w);
-    let and_hi = ctx.bin(BinOp::And, a.hi, s.hi, w);
-    let and = ctx.bin(BinOp::Or, and_lo, and_hi, w);
+    let mut and = None;
+    let mut andn = None;
+    for (&x, &y) in a.iter().zip(b) {
+        let both = ctx.bin(BinOp::And, x, y, w);
+        let not_x = ctx.un(UnOp::Not, x, w);
+        let only_y = ctx.bin(BinOp::And, not_x, y, w);
+        and = Some(match and {
+            Some(t) => ctx.bin(BinOp::Or, t, both, w),
+            None => both,
+        });
+        andn = Some(match andn {
+            Some(t) => ctx.bin(BinOp::Or, t, only_y, w),
+            None => only_y,
+        });
+    }
+    let (Some(and), Some(andn)) = (and, andn) else { return };
     let zf = ctx.cmp_imm(CmpOp::Eq, and, 0, w);
-    let not_lo = ctx.un(UnOp::Not, a.lo, w);
-    let not_hi = ctx.un(UnOp::Not, a.hi, w);
-    let andn_lo = ctx.bin(BinOp::And, not_lo, s.lo, w);
-    let andn_hi = ctx.bin(BinOp::And, not_hi, s.hi, w);
-    let andn = ctx.bin(BinOp::Or, andn_lo, andn_hi, w);
     let cf = ctx.cmp_imm(CmpOp::Eq, andn, 0, w);
     ctx.store_state(off::ZF, zf, Width::W8);
     ctx.store_state(off::CF, cf, Width::W8);
@@ -276,7 +290,6 @@ fn ptest(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     for slot in [off::AF, off::OF, off::PF, off::SF] {
         ctx.store_state(slot, zero, Width::W8);
     }
-    Ok(())
 }
 
 /// movntdqa xmm, m128: an aligned load (the non-temporal hint has no effect here).

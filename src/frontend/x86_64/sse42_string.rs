@@ -123,11 +123,11 @@ pub fn compare(a: u128, b: u128, la: usize, lb: usize, imm: u8) -> u32 {
 /// [`WIDE_LENGTHS`]. Writes xmm0 for the mask forms; returns the index (bits 0..7) and CF,
 /// ZF, SF, OF (bits 8..11).
 pub extern "C" fn pcmpstr_helper(state: *mut u8, a: u64, lo: u64, hi: u64, sel: u64) -> u64 {
-    // SAFETY: translated code passes its live X86State; `a` < 16 comes from the decoder.
+    // SAFETY: translated code passes its live X86State; `a` is a vector slot number.
     let st = unsafe { &mut *(state as *mut X86State) };
     let imm = sel as u8;
     let n = if imm & 1 != 0 { 8 } else { 16 };
-    let av = st.xmm[a as usize & 15];
+    let av = *st.vector_slot(a);
     let av = av[0] as u128 | (av[1] as u128) << 64;
     let bv = lo as u128 | (hi as u128) << 64;
     let (la, lb) = if sel & EXPLICIT != 0 {

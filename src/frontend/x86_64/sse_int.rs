@@ -159,6 +159,13 @@ pub const GATHER_BYTE_SIGNS: u64 = 0x0002_0408_1020_4081;
 fn movemask(ctx: &mut Ctx, insn: &Instruction, lane_bits: u32) -> Result<(), Unsupported> {
     let s = xmm_operand(insn, 1).ok_or(Unsupported)?;
     let v = ctx.xmm_get(s);
+    let mask = movemask_bits(ctx, v, lane_bits);
+    let dst = ctx.operand(insn, 0)?;
+    ctx.write(dst, mask)
+}
+
+/// The sign bits of the `lane_bits` lanes of `v`, lane 0 in bit 0.
+pub(super) fn movemask_bits(ctx: &mut Ctx, v: V128, lane_bits: u32) -> Temp {
     let lanes_per_half = 64 / lane_bits;
     let gather = |ctx: &mut Ctx, x: Temp| -> Temp {
         match lane_bits {
@@ -179,9 +186,7 @@ fn movemask(ctx: &mut Ctx, insn: &Instruction, lane_bits: u32) -> Result<(), Uns
     let lo = gather(ctx, v.lo);
     let hi = gather(ctx, v.hi);
     let hi = ctx.bin_imm(BinOp::Shl, hi, lanes_per_half as u64, Width::W64);
-    let mask = ctx.bin(BinOp::Or, lo, hi, Width::W64);
-    let dst = ctx.operand(insn, 0)?;
-    ctx.write(dst, mask)
+    ctx.bin(BinOp::Or, lo, hi, Width::W64)
 }
 
 /// pextrw r32/r64/m16, xmm, imm8: the selected word, zero-extended (the memory form is
@@ -281,10 +286,10 @@ fn helper_op(ctx: &mut Ctx, insn: &Instruction, op: IntOp) -> Result<(), Unsuppo
 
 /// `xmm[dst] = op(xmm[dst], (lo, hi), imm)` for `sel = op | imm << 8`.
 pub extern "C" fn sse_int_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel: u64) -> u64 {
-    // SAFETY: translated code passes its live X86State; `dst` < 16 comes from the decoder.
+    // SAFETY: translated code passes its live X86State; `dst` is a vector slot number.
     let st = unsafe { &mut *(state as *mut X86State) };
     let Some(&op) = ALL_OPS.get((sel & 0xff) as usize) else { return 0 };
-    let d = &mut st.xmm[dst as usize & 15];
+    let d = st.vector_slot(dst);
     let r = lanes(op, join(*d), join([lo, hi]), (sel >> 8) as u8);
     *d = [r as u64, (r >> 64) as u64];
     0

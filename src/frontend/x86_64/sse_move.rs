@@ -20,15 +20,26 @@ pub struct V128 {
     pub hi: Temp,
 }
 
-/// The number (0-15) of an xmm register; None for any other register (and xmm16-31, which
-/// only EVEX can name).
+/// The vector slot (see `state::VECTOR_SLOTS`) an operand register names: xmm0-15 are slots
+/// 0-15. The VEX lowering (`vex`) also names ymm0-15 for the upper halves (slots 16-31) and
+/// [`SCRATCH_REG`] for its scratch slot in the legacy-SSE instructions it rewrites VEX forms
+/// to; decoded legacy instructions never have those operands (EVEX ones, which name
+/// xmm16-31, have no handler). None for any other register.
 pub fn xmm_index(r: Register) -> Option<usize> {
-    if !r.is_xmm() {
-        return None;
+    let n = r.number();
+    if r.is_xmm() && n < 16 {
+        Some(n)
+    } else if r.is_ymm() && n < 16 {
+        Some(16 + n)
+    } else if r == SCRATCH_REG {
+        Some(crate::frontend::x86_64::state::SCRATCH_SLOT)
+    } else {
+        None
     }
-    let n = r as usize - Register::XMM0 as usize;
-    (n < 16).then_some(n)
 }
+
+/// The name of the scratch vector slot in rewritten instructions (see [`xmm_index`]).
+pub const SCRATCH_REG: Register = Register::XMM16;
 
 /// The xmm register number of operand `i`, if it is an xmm register.
 pub fn xmm_operand(insn: &Instruction, i: u32) -> Option<usize> {
@@ -48,10 +59,11 @@ impl Ctx {
     }
 
     /// The guest address of the instruction's memory operand; with `align16`, leaves with
-    /// #GP (SIGSEGV) first if it is not 16-byte aligned.
+    /// #GP (SIGSEGV) first if it is not 16-byte aligned (unless the VEX lowering says its
+    /// form has no alignment rule: `Ctx::vex_unaligned`).
     pub fn sse_mem_addr(&mut self, insn: &Instruction, align16: bool) -> Result<Temp, Unsupported> {
         let addr = self.mem_addr(insn)?;
-        if align16 {
+        if align16 && !self.vex_unaligned {
             let low = self.bin_imm(BinOp::And, addr, 15, Width::W64);
             let misaligned = self.cmp_imm(CmpOp::Ne, low, 0, Width::W64);
             let exit =

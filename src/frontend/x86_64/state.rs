@@ -33,6 +33,12 @@ pub struct X86State {
     pub _pad1: u32,
     /// xmm0 .. xmm15, each as two little-endian 64-bit halves.
     pub xmm: [[u64; 2]; 16],
+    /// Bits 128..256 of ymm0 .. ymm15 (AVX), two halves each. Directly after `xmm`: vector
+    /// slot `n` (see [`off::xmm`]) is xmm`n` for `n` < 16 and this array's `n - 16` after.
+    pub ymm_hi: [[u64; 2]; 16],
+    /// A scratch vector slot ([`SCRATCH_SLOT`]) for the VEX lowering (`vex`), directly after
+    /// `ymm_hi`; not architectural.
+    pub vex_scratch: [u64; 2],
     /// x87 control word (rounding control is honoured by the x87 helpers; precision control
     /// is not: x87 arithmetic is always done in extended precision).
     pub fpu_cw: u16,
@@ -68,6 +74,8 @@ impl Default for X86State {
             mxcsr: 0x1f80,
             _pad1: 0,
             xmm: [[0; 2]; 16],
+            ymm_hi: [[0; 2]; 16],
+            vex_scratch: [0; 2],
             fpu_cw: 0x37f,
             _pad2: [0; 3],
             fpu_sw: 0,
@@ -78,6 +86,16 @@ impl Default for X86State {
         }
     }
 }
+
+/// Vector slots: 0-15 are xmm0-15, 16-31 the upper halves of ymm0-15, 32 the VEX lowering's
+/// scratch. They are contiguous in [`X86State`], 16 bytes each.
+pub const VECTOR_SLOTS: usize = 33;
+/// The scratch vector slot.
+pub const SCRATCH_SLOT: usize = 32;
+const _: () = assert!(
+    offset_of!(X86State, ymm_hi) == offset_of!(X86State, xmm) + 256
+        && offset_of!(X86State, vex_scratch) == offset_of!(X86State, ymm_hi) + 256
+);
 
 /// Register numbers in `gpr` (the x86 encoding order).
 pub mod reg {
@@ -102,10 +120,12 @@ pub mod off {
     pub const fn gpr(n: usize) -> StateOffset {
         StateOffset((offset_of!(X86State, gpr) + 8 * n) as u32)
     }
+    /// Vector slot `n` (xmm`n` for `n` < 16; see [`VECTOR_SLOTS`]).
     pub const fn xmm(n: usize) -> StateOffset {
+        assert!(n < VECTOR_SLOTS);
         StateOffset((offset_of!(X86State, xmm) + 16 * n) as u32)
     }
-    /// High 64 bits of xmm `n`.
+    /// High 64 bits of vector slot `n`.
     pub const fn xmm_hi(n: usize) -> StateOffset {
         StateOffset((offset_of!(X86State, xmm) + 16 * n + 8) as u32)
     }
@@ -136,6 +156,19 @@ pub mod off {
 }
 
 impl X86State {
+    /// Vector slot `n` (see [`VECTOR_SLOTS`]); out-of-range numbers wrap into the slots, so
+    /// that helpers given a slot number by translated code never index outside the state.
+    pub fn vector_slot(&mut self, n: u64) -> &mut [u64; 2] {
+        let n = n as usize % VECTOR_SLOTS;
+        if n < 16 {
+            &mut self.xmm[n]
+        } else if n < 32 {
+            &mut self.ymm_hi[n - 16]
+        } else {
+            &mut self.vex_scratch
+        }
+    }
+
     /// The RFLAGS value these flags stand for (bit 1 always set).
     pub fn rflags(&self) -> u64 {
         (self.cf as u64)
@@ -229,6 +262,68 @@ impl X86State {
         for i in 0..16 {
             let at = XMM + 16 * i;
             self.xmm[i] = [u64_at(at), u64_at(at + 8)];
+        }
+    }
+}
+
+/// The standard (non-compacted) XSAVE area of the features xlate has: x87 and SSE in the
+/// FXSAVE image, the XSAVE header, and the upper ymm halves (AVX) at the offset CPUID leaf
+/// 0xD sub-leaf 2 gives (Intel SDM Vol. 1 13.4 and 13.5.3). Byte offsets.
+pub mod xsave {
+    /// The XSAVE header: XSTATE_BV, then XCOMP_BV (zero: standard format), then reserved.
+    pub const HEADER: usize = 512;
+    pub const XSTATE_BV: usize = HEADER;
+    pub const XCOMP_BV: usize = HEADER + 8;
+    /// YMM_Hi128: bits 128..256 of ymm0-15, 16 bytes each.
+    pub const YMM_HI: usize = 576;
+    /// Bytes of the area with every feature xlate has.
+    pub const SIZE: usize = YMM_HI + 256;
+    /// State-component bits: x87, SSE, AVX (XCR0 and XSTATE_BV).
+    pub const X87: u64 = 1;
+    pub const SSE: u64 = 2;
+    pub const AVX: u64 = 4;
+    /// The components xlate has: its XCR0.
+    pub const FEATURES: u64 = X87 | SSE | AVX;
+}
+
+impl X86State {
+    /// Writes the standard-format XSAVE area of this state with every component in
+    /// XSTATE_BV (what the kernel's signal frame holds): the FXSAVE image, the header, the
+    /// upper ymm halves. `area[WRITTEN..512]` (the software bytes) is left as it was.
+    pub fn write_xsave(&self, area: &mut [u8; xsave::SIZE]) {
+        use xsave::*;
+        let mut image = [0u8; fxsave::SIZE];
+        image.copy_from_slice(&area[..fxsave::SIZE]);
+        self.write_fxsave(&mut image);
+        area[..fxsave::SIZE].copy_from_slice(&image);
+        area[HEADER..YMM_HI].fill(0);
+        area[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&FEATURES.to_le_bytes());
+        for (i, [lo, hi]) in self.ymm_hi.iter().enumerate() {
+            let at = YMM_HI + 16 * i;
+            area[at..at + 8].copy_from_slice(&lo.to_le_bytes());
+            area[at + 8..at + 16].copy_from_slice(&hi.to_le_bytes());
+        }
+    }
+
+    /// Loads the state a standard-format XSAVE area holds, as XRSTOR of every component
+    /// does: a component whose XSTATE_BV bit is clear gets its initial state (MXCSR is
+    /// loaded either way).
+    pub fn read_xsave(&mut self, area: &[u8; xsave::SIZE]) {
+        use xsave::*;
+        let bv = u64::from_le_bytes(area[XSTATE_BV..XSTATE_BV + 8].try_into().expect("8 bytes"));
+        let image: &[u8; fxsave::SIZE] = area[..fxsave::SIZE].try_into().expect("512 bytes");
+        self.read_fxsave(image);
+        let fresh = X86State::default();
+        if bv & X87 == 0 {
+            (self.fpu_cw, self.fpu_sw, self.fpu_tags, self.fpr) = (fresh.fpu_cw, 0, 0, fresh.fpr);
+        }
+        if bv & SSE == 0 {
+            self.xmm = fresh.xmm;
+        }
+        for (i, half) in self.ymm_hi.iter_mut().enumerate() {
+            let at = YMM_HI + 16 * i;
+            let word = |k: usize| u64::from_le_bytes(area[at + k..at + k + 8].try_into().expect("8 bytes"));
+            *half = if bv & AVX != 0 { [word(0), word(8)] } else { [0, 0] };
         }
     }
 }

@@ -67,10 +67,10 @@ pub fn call(ctx: &mut Ctx, insn: &Instruction, op: VecOp) -> Result<(), Unsuppor
 
 /// `xmm[dst] = op(xmm[dst], (lo, hi), imm)` for `sel = op | imm << 8`.
 pub extern "C" fn vec_helper(state: *mut u8, dst: u64, lo: u64, hi: u64, sel: u64) -> u64 {
-    // SAFETY: translated code passes its live X86State; `dst` < 16 comes from the decoder.
+    // SAFETY: translated code passes its live X86State; `dst` is a vector slot number.
     let st = unsafe { &mut *(state as *mut X86State) };
     let Some(&op) = ALL.get((sel & 0xff) as usize) else { return 0 };
-    let d = &mut st.xmm[dst as usize & 15];
+    let d = st.vector_slot(dst);
     let mut a = [0u8; 16];
     a[..8].copy_from_slice(&d[0].to_le_bytes());
     a[8..].copy_from_slice(&d[1].to_le_bytes());
