@@ -114,16 +114,18 @@ fn the_lookahead_stops_at_exits_helpers_and_its_instruction_limit() {
     assert_eq!(then(&[&movs(LOOKAHEAD_INSNS)[..], &ADD].concat()), "");
     assert_eq!(then(&[&[0xff, 0xe0][..], &ADD].concat()), ""); // jmp rax
     assert_eq!(then(&[&[0xc3][..], &ADD].concat()), ""); // ret
-    assert_eq!(then(&[&[0x0f, 0x05][..], &ADD].concat()), ""); // syscall (reads RFLAGS into r11)
-                                                               // call +2 (over two nops): the lookahead follows no jump, call or branch...
+                                                         // syscall reads RFLAGS into r11.
+    assert_eq!(then(&[&[0x0f, 0x05][..], &ADD].concat()), "");
+    // call +2 (over two nops) and jmp +2: the lookahead follows no jump, call or branch...
     assert_eq!(then(&[&[0xe8, 2, 0, 0, 0, 0x90, 0x90][..], &ADD].concat()), "");
-    assert_eq!(then(&[&[0xeb, 0x02, 0x90, 0x90][..], &ADD].concat()), ""); // jmp +2
-                                                                           // ... but a jump or call to the next instruction is straight-line code.
+    assert_eq!(then(&[&[0xeb, 0x02, 0x90, 0x90][..], &ADD].concat()), "");
+    // ... but a jump or call to the next instruction is straight-line code.
     assert_eq!(then(&[&[0xeb, 0x00][..], &ADD].concat()), ALL);
     assert_eq!(then(&[&[0xe8, 0, 0, 0, 0][..], &ADD].concat()), ALL);
     assert_eq!(then(&[&[0x0f, 0xa2][..], &ADD].concat()), ""); // cpuid: a helper
     assert_eq!(then(&[&[0x0f, 0x0b][..], &ADD].concat()), ""); // ud2: a trap sees everything
-    assert_eq!(then(&[&[0xc5, 0xf8, 0x77][..], &ADD].concat()), ""); // vzeroupper: unimplemented
+                                                               // vfmadd231sd xmm0, xmm1, xmm2: not implemented, a trap.
+    assert_eq!(then(&[&[0xc4, 0xe2, 0xf1, 0xb9, 0xc2][..], &ADD].concat()), "");
     assert_eq!(then(&[]), ""); // no code there
 }
 
