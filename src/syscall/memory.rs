@@ -181,8 +181,7 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
             Len::Fixed(n) => n,
             Len::ArgTimes(j, size) => a[j].saturating_mul(size),
             Len::ArgPlus(j, header) => a[j].saturating_add(header),
-            Len::FdSet(j) => (a[j] as u32 as u64).div_ceil(64) * 8,
-            Len::Pages(j) => a[j].div_ceil(4096),
+            Len::FdSet(j) => u64::try_from(a[j] as i32).map_or(0, |n| n.min(65_536).div_ceil(64) * 8),
             Len::AtArg(j) if a[j] == 0 => 0,
             Len::AtArg(j) => u64::from(read_u32(mem, a[j])?),
         })
@@ -395,6 +394,16 @@ mod tests {
         hdr[2] = bad_iov.as_ptr() as u64;
         let a = [3, hdr.as_ptr() as u64, 0, 0, 0, 0];
         assert_eq!(check_pointers(&TestMm, Sysno::recvmsg, &a), Err(libc::EFAULT));
+    }
+
+    #[test]
+    fn an_fd_set_covers_whole_words_and_a_negative_count_none() {
+        let set = [0u64; 2];
+        let p = Ptr::Out(1, Len::FdSet(0));
+        let spans = |n: i64| covered(&TestMm, p, &[n as u64, set.as_ptr() as u64, 0, 0, 0, 0]).unwrap();
+        assert_eq!(spans(65)[0].len, 16);
+        assert_eq!(spans(64)[0].len, 8);
+        assert_eq!(spans(-1)[0].len, 0, "the kernel's EINVAL, not an EFAULT of ours");
     }
 
     #[test]

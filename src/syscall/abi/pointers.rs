@@ -28,10 +28,10 @@ pub enum Len {
     ArgTimes(usize, u64),
     /// Argument `i` plus a header size (msgsnd's `long mtype` before the text).
     ArgPlus(usize, u64),
-    /// An fd set of argument `i` descriptors: whole 64-bit words of bits.
+    /// An fd set of argument `i` descriptors: whole 64-bit words of bits (none for a
+    /// negative count, the kernel's EINVAL; at most 65 536 bits, as the kernel never looks
+    /// past its own table of descriptors).
     FdSet(usize),
-    /// One byte per page of argument `i` bytes (mincore's vector).
-    Pages(usize),
     /// The 32-bit length the guest keeps at the address in argument `i` (getsockopt's
     /// optlen: the kernel reads it, then writes at most that much).
     AtArg(usize),
@@ -183,7 +183,6 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         // The file offsets the kernel reads and writes back.
         sendfile => &[Out(2, Fixed(8))],
         splice | copy_file_range => &[Out(1, Fixed(8)), Out(3, Fixed(8))],
-        mincore => &[Out(2, Pages(1))],
         process_vm_readv => &[Iov { i: 1, n: 2, write: true }],
         mq_getsetattr => &[In(1, Fixed(MQ_ATTR)), Out(2, Fixed(MQ_ATTR))],
         adjtimex => &[Out(0, Fixed(TIMEX))],
