@@ -624,6 +624,29 @@ fn environment_turns_options_on() {
     assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
 }
 
+/// `--exact-flags` and XLATE_EXACT_FLAGS turn the x86-64 flag lookahead off: the same
+/// output, and more host code (without the lookahead, a block computes every flag it sets
+/// that no later instruction of the block overwrites).
+#[test]
+fn exact_flags_turns_the_flag_lookahead_off() {
+    let hello = "guest-bins/prebuilt/x86_64-glibc/hello";
+    let host_bytes = |cmd: &mut Command| -> u64 {
+        let out = cmd.arg("--stats=json").arg(hello).output().unwrap();
+        assert_eq!(text(&out.stdout), "Hello, world!\n", "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        let field = err.split("\"host_bytes\":").nth(1).unwrap_or_else(|| panic!("no host_bytes in {err}"));
+        field.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+    };
+    let lookahead = host_bytes(&mut xlate_command());
+    let exact = host_bytes(xlate_command().arg("--exact-flags"));
+    assert!(exact > lookahead, "{exact} host bytes with --exact-flags, {lookahead} without");
+    // The guest sees the variable in its environment, which changes the code it runs: the
+    // comparison is between two runs with the same environment size.
+    let env_off = host_bytes(xlate_command().env("XLATE_EXACT_FLAGS", "0"));
+    let env_on = host_bytes(xlate_command().env("XLATE_EXACT_FLAGS", "1"));
+    assert!(env_on > env_off, "{env_on} host bytes with XLATE_EXACT_FLAGS=1, {env_off} with 0");
+}
+
 /// A64 programs for the fault and address rules of issue 10: each writes what it reached
 /// with `write` and exits, or dies by the signal its oracle shows.
 const A64_MISALIGNED_BRANCH: &str = r#"
