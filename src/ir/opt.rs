@@ -11,6 +11,8 @@
 //!   the earlier result. Temporaries are written once and a block is straight-line code, so
 //!   the earlier result always holds. The A64 frontend relies on it to clear a base
 //!   register's tag once per block (`Ctx::data_addr`).
+//! * **Algebraic simplification** ([`super::simplify`]): clean zero extensions, `x ^ x`,
+//!   identities with constants, inverted comparisons that exits test; folded again after.
 //! * **Dead state-store elimination**: a `StoreState` whose bytes are all overwritten later in
 //!   the block before anything can observe them is deleted. Frontends store every flag they
 //!   define, so this is the dead-flag elimination.
@@ -33,6 +35,10 @@ use super::*;
 /// Runs every pass, in an order where each one feeds the next.
 pub fn optimize(block: &mut Block) {
     forward_and_fold(block);
+    if super::simplify::simplify(block) {
+        // Fold and deduplicate what the simplifications exposed (`x ^ x` is a constant).
+        forward_and_fold(block);
+    }
     sink_state_stores_past_faults(block);
     eliminate_dead_state_stores(block);
     eliminate_dead_code(block);

@@ -23,6 +23,9 @@ pub const S1: u8 = 10;
 pub const S2: u8 = 11;
 pub const S3: u8 = 12;
 pub const S4: u8 = 13;
+/// Register number 31 where an instruction reads it as the zero register (`xzr`/`wzr`: the
+/// source of a store, an operand of a data-processing instruction).
+pub const ZR: u8 = 31;
 /// Scratch for far addresses (helper entry points, state offsets beyond the immediate range).
 pub const FAR: u8 = 16;
 /// Bytes reserved for spill slots: 16-byte aligned so helper calls see an aligned stack, and

@@ -81,8 +81,16 @@ impl Emitter {
         self.finish(dst, d);
     }
 
+    /// A register holding `t` for a store: the zero register for a constant 0.
+    fn store_src(&mut self, t: Temp, scratch: u8) -> u8 {
+        match self.imm(t) {
+            Some(0) => ZR,
+            _ => self.src(t, scratch),
+        }
+    }
+
     pub(super) fn store_state(&mut self, offset: u32, src: Temp, width: Width) {
-        let s = self.src(src, S1);
+        let s = self.store_src(src, S1);
         let (base, off) = self.state_addr(offset, width);
         self.store_at(s, base, off, width);
     }
@@ -111,7 +119,7 @@ impl Emitter {
 
     pub(super) fn store(&mut self, addr: Temp, src: Temp, width: Width, order: MemOrder) {
         let a = self.src(addr, S1);
-        let s = self.src(src, S2);
+        let s = self.store_src(src, S2);
         match order {
             MemOrder::Plain => self.store_at(s, a, 0, width),
             // (The verifier refuses an Acquire store; were one to get here, release is safe.)

@@ -15,10 +15,13 @@
 
 mod abi;
 mod alu;
+#[cfg(test)]
+mod encodings;
 mod exits;
 mod fp;
 mod fp_a64;
 mod fp_conv;
+mod imm;
 mod lanes;
 mod mem;
 mod profile;
@@ -135,7 +138,13 @@ impl Backend for Aarch64Backend {
     }
 
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
-        let alloc = regalloc::allocate(block, TEMP_REGS.len());
+        let uses = super::use_counts(block);
+        // Constants one instruction rebuilds, or read once, get no register: each reader uses
+        // the value as an immediate operand or rebuilds it in a scratch register.
+        let imms = super::immediate_constants(block, &uses, imm::one_move);
+        let (last_use, only) = regalloc::last_uses(block);
+        let no_location: Vec<bool> = only.iter().zip(&imms).map(|(o, i)| *o || i.is_some()).collect();
+        let alloc = regalloc::allocate_with(block, TEMP_REGS.len(), &last_use, &no_location);
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
@@ -145,20 +154,30 @@ impl Backend for Aarch64Backend {
                 consts[dst.0 as usize] = Some(*value);
             }
         }
-        let mut e =
-            Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table, consts };
+        let mut e = Emitter {
+            a: Asm::new(base),
+            base,
+            alloc,
+            exit_path: self.exit_path.0,
+            jump_table,
+            consts,
+            imms,
+            bits: crate::ir::bits::value_bits(block),
+            fuse_next: false,
+            fused: None,
+        };
         let signal_exit = crate::backend::needs_signal_check(block).then(|| e.signal_check());
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
         }
         let mut insn_starts = Vec::new();
         let mut sites = SiteRecorder::new(block);
-        let mut ops = block.ops.iter().peekable();
-        while let Some(op) = ops.next() {
+        let mut skip = false;
+        for (i, op) in block.ops.iter().enumerate() {
             if let Op::GuestInsn { pc, len } = op {
                 insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.a.offset().0 as u32 });
             }
-            if sites.skips(op) {
+            if std::mem::take(&mut skip) || sites.skips(op) {
                 continue;
             }
             if let Op::StateAtFault { offset, src, width } = op {
@@ -169,15 +188,17 @@ impl Backend for Aarch64Backend {
                 });
                 continue;
             }
-            if let (Some(flags), Some(dst)) = (fp_pair::flags_partner(op, ops.peek().copied()), op.dst()) {
+            if let (Some(flags), Some(dst)) = (fp_pair::flags_partner(op, block.ops.get(i + 1)), op.dst()) {
                 // The flags op reads the same inputs, so they are live through both.
                 let dsts = fp_pair::FpDsts { value: Some(dst), flags: Some(flags) };
                 e.fp_family(op, dsts);
-                ops.next();
+                skip = true;
                 continue;
             }
             let start = e.a.offset().0 as u32;
+            e.fuse_next = super::feeds_only_next_exit(block, i, &uses);
             e.op(op);
+            e.fuse_next = false;
             if may_fault(op) {
                 sites.access(start, e.a.offset().0 as u32);
             }
@@ -249,12 +270,35 @@ struct Emitter {
     /// The value of each temporary an `Op::Const` defines (so an op can take it as an
     /// immediate).
     consts: Vec<Option<u64>>,
+    /// The constants that have no location (see `compile`): their readers use the value.
+    imms: Vec<Option<u64>>,
+    /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
+    /// clean at a width needs no zero extension.
+    bits: Vec<u8>,
+    /// Set while emitting an op whose only reader is the exit right after it
+    /// (`backend::feeds_only_next_exit`): a comparison or bit test may then leave its result
+    /// for the branch ([`Self::fused`]) instead of computing 0/1.
+    fuse_next: bool,
+    /// The condition the exit right after tests without a register value: (its temp, how).
+    fused: Option<(Temp, Fused)>,
+}
+
+/// How an exit tests a condition that its op left for it (see [`Emitter::fuse_next`]).
+#[derive(Clone, Copy, Debug)]
+enum Fused {
+    /// The flags of a `cmp` hold this comparison.
+    Flags(crate::ir::CmpOp),
+    /// The condition is `reg != 0` (`nonzero`) or `reg == 0`, over 64 or 32 bits.
+    Zero { reg: u8, w64: bool, nonzero: bool },
+    /// The condition is bit `bit` of `reg`.
+    Bit { reg: u8, bit: u32 },
 }
 
 impl Emitter {
     fn op(&mut self, op: &Op) {
         match op {
             Op::GuestInsn { .. } => {}
+            Op::Const { dst, .. } if self.imms[dst.0 as usize].is_some() => {}
             Op::Const { dst, value } => {
                 let d = self.dst(*dst, S0);
                 self.mov_imm(d, *value);
@@ -297,8 +341,13 @@ impl Emitter {
         }
     }
 
-    /// A register holding `t`: its own, or `scratch` after loading it from its spill slot.
+    /// A register holding `t`: its own, or `scratch` after loading it from its spill slot
+    /// (or setting it to the constant `t` is).
     fn src(&mut self, t: Temp, scratch: u8) -> u8 {
+        if let Some(value) = self.imms[t.0 as usize] {
+            self.mov_imm(scratch, value);
+            return scratch;
+        }
         match self.alloc.loc(t) {
             Loc::Reg(i) => TEMP_REGS[i as usize],
             Loc::Spill(s) => {
@@ -325,8 +374,23 @@ impl Emitter {
         }
     }
 
+    /// The value of `t` if it is a constant without a location (to use as an immediate).
+    fn imm(&self, t: Temp) -> Option<u64> {
+        self.imms[t.0 as usize]
+    }
+
+    /// Whether `t`'s value is already zero-extended from `width` (its bits above are 0).
+    fn clean(&self, t: Temp, width: Width) -> bool {
+        u32::from(self.bits[t.0 as usize]) <= width.bits()
+    }
+
     /// `reg = value` in at most four instructions.
     fn mov_imm(&mut self, reg: u8, value: u64) {
+        if !imm::wide_move(value) && imm::logical(value, true) {
+            // A bitmask that no single movz/movn builds: one orr from the zero register.
+            dynasm!(self.a ; .arch aarch64 ; orr XSP(reg), xzr, #value);
+            return;
+        }
         let chunks = [
             value as u32 & 0xffff,
             (value >> 16) as u32 & 0xffff,
@@ -371,9 +435,13 @@ impl Emitter {
         }
     }
 
-    /// `out = zero_extend(low width bits of t)`; may return `t`'s own register for W64.
+    /// `out = zero_extend(low width bits of t)`; may return `t`'s own register for W64 or a
+    /// value that is already clean.
     fn src_zext(&mut self, t: Temp, width: Width, out: u8) -> u8 {
         let r = self.src(t, out);
+        if self.clean(t, width) {
+            return r;
+        }
         match width {
             Width::W64 => r,
             Width::W32 => {
@@ -391,9 +459,13 @@ impl Emitter {
         }
     }
 
-    /// `out = sign_extend(low width bits of t)` to 64 bits.
+    /// `out = sign_extend(low width bits of t)` to 64 bits (`t`'s own register when its
+    /// value's sign bit and all above are 0).
     fn src_sext(&mut self, t: Temp, width: Width, out: u8) -> u8 {
         let r = self.src(t, out);
+        if u32::from(self.bits[t.0 as usize]) < width.bits() {
+            return r;
+        }
         match width {
             Width::W64 => return r,
             Width::W32 => dynasm!(self.a ; .arch aarch64 ; sxtw X(out), W(r)),
