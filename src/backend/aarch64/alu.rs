@@ -36,6 +36,9 @@ macro_rules! xw2 {
 
 impl Emitter {
     pub(super) fn bin(&mut self, op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width) {
+        if self.bin_folded(op, dst, a, b) {
+            return;
+        }
         if self.fuse_next && self.bit_test(op, dst, a, b, width) {
             return;
         }
@@ -153,7 +156,7 @@ impl Emitter {
     }
 
     /// `d = x + imm` (or `- imm` with `sub`), `imm = imm12 << (12 if shifted)`.
-    fn add_imm(&mut self, w64: bool, sub: bool, d: u8, x: u8, imm12: u32, shifted: bool) {
+    pub(super) fn add_imm(&mut self, w64: bool, sub: bool, d: u8, x: u8, imm12: u32, shifted: bool) {
         match (w64, sub, shifted) {
             (true, false, false) => dynasm!(self.a ; .arch aarch64 ; add XSP(d), XSP(x), imm12),
             (true, true, false) => dynasm!(self.a ; .arch aarch64 ; sub XSP(d), XSP(x), imm12),
@@ -322,13 +325,8 @@ impl Emitter {
                 xw2!(self, w64, clz, d, S1);
             }
             UnOp::Popcnt => {
-                // No scalar popcount before FEAT_CSSC: count bytes in a vector register.
                 let x = self.src_zext(a, width, S1);
-                dynasm!(self.a ; .arch aarch64
-                    ; fmov d0, X(x)
-                    ; cnt v0.b8, v0.b8
-                    ; addv b0, v0.b8
-                    ; umov W(d), v0.b[0]);
+                self.popcount(d, x);
             }
             UnOp::Bswap => {
                 let x = self.src(a, S1);
@@ -355,6 +353,16 @@ impl Emitter {
             self.zext_in_place(d, width);
         }
         self.finish(dst, d);
+    }
+
+    /// `d = popcount(x)`. No scalar popcount before FEAT_CSSC: count the bytes in a vector
+    /// register.
+    pub(super) fn popcount(&mut self, d: u8, x: u8) {
+        dynasm!(self.a ; .arch aarch64
+            ; fmov d0, X(x)
+            ; cnt v0.b8, v0.b8
+            ; addv b0, v0.b8
+            ; umov W(d), v0.b[0]);
     }
 
     pub(super) fn ext(&mut self, dst: Temp, a: Temp, from: Width, signed: bool) {

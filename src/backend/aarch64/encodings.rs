@@ -110,3 +110,46 @@ fn moves_and_stores() {
         ALL,
     );
 }
+
+#[test]
+fn shifted_register_operands() {
+    use super::fold::shifted_register;
+    assert_eq!(shifted_register(BinOp::Add, true, 20, 19, 21, BinOp::Shl, 3), 0x8b150e74); // add x20, x19, x21, lsl #3
+    assert_eq!(shifted_register(BinOp::Sub, false, 20, 19, 21, BinOp::Lshr, 5), 0x4b551674); // sub w20, w19, w21, lsr #5
+    assert_eq!(shifted_register(BinOp::Xor, false, 20, 19, 21, BinOp::Rotr, 11), 0x4ad52e74); // eor w20, w19, w21, ror #11
+    assert_eq!(shifted_register(BinOp::And, true, 20, 19, 21, BinOp::Ashr, 63), 0x8a95fe74); // and x20, x19, x21, asr #63
+    assert_eq!(shifted_register(BinOp::Or, false, 20, 19, 21, BinOp::Shl, 1), 0x2a150674); // orr w20, w19, w21, lsl #1
+    assert_eq!(shifted_register(BinOp::Xor, false, 12, 19, 19, BinOp::Lshr, 4), 0x4a53126c); // eor w12, w19, w19, lsr #4
+    assert_eq!(shifted_register(BinOp::Xor, true, 12, 19, 19, BinOp::Lshr, 32), 0xca53826c); // eor x12, x19, x19, lsr #32
+                                                                                             // In a block: t0 ^ (t0 >> 7), one instruction.
+    has(
+        |b, t| {
+            let s = b.bin_imm(BinOp::Lshr, t, 7, Width::W64);
+            b.bin(BinOp::Xor, t, s, Width::W64)
+        },
+        jump,
+        0xca531e74, // eor x20, x19, x19, lsr #7
+        ALL,
+    );
+}
+
+#[test]
+fn register_and_immediate_offsets() {
+    use super::fold::register_offset;
+    assert_eq!(register_offset(true, Width::W64, 20, 19, 21, 3), 0xf8757a74); // ldr x20, [x19, x21, lsl #3]
+    assert_eq!(register_offset(true, Width::W32, 20, 19, 21, 2), 0xb8757a74); // ldr w20, [x19, x21, lsl #2]
+    assert_eq!(register_offset(true, Width::W16, 20, 19, 21, 1), 0x78757a74); // ldrh w20, [x19, x21, lsl #1]
+    assert_eq!(register_offset(true, Width::W8, 20, 19, 21, 0), 0x38756a74); // ldrb w20, [x19, x21]
+    assert_eq!(register_offset(true, Width::W64, 20, 19, 21, 0), 0xf8756a74); // ldr x20, [x19, x21]
+    assert_eq!(register_offset(false, Width::W64, 20, 19, 21, 3), 0xf8357a74); // str x20, [x19, x21, lsl #3]
+    assert_eq!(register_offset(false, Width::W8, 20, 19, 21, 0), 0x38356a74); // strb w20, [x19, x21]
+    has(
+        |b, t| {
+            let a = b.bin_imm(BinOp::Add, t, 0x10, Width::W64);
+            b.load(a, Width::W64)
+        },
+        jump,
+        0xf9400a74, // ldr x20, [x19, #16]
+        ALL,
+    );
+}

@@ -18,6 +18,7 @@ mod alu;
 #[cfg(test)]
 mod encodings;
 mod exits;
+mod fold;
 mod fp;
 mod fp_a64;
 mod fp_conv;
@@ -142,9 +143,14 @@ impl Backend for Aarch64Backend {
         // Constants one instruction rebuilds, or read once, get no register: each reader uses
         // the value as an immediate operand or rebuilds it in a scratch register.
         let imms = super::immediate_constants(block, &uses, imm::one_move);
-        let (last_use, only) = regalloc::last_uses(block);
-        let no_location: Vec<bool> = only.iter().zip(&imms).map(|(o, i)| *o || i.is_some()).collect();
-        let alloc = regalloc::allocate_with(block, TEMP_REGS.len(), &last_use, &no_location);
+        let (mut last_use, only) = regalloc::last_uses(block);
+        // Ops emitted inside their reader get no location either.
+        let folded = fold::plan(block, &uses, &imms, &only);
+        fold::extend_lifetimes(block, &folded, &mut last_use);
+        let no_location: Vec<bool> =
+            (0..block.temps as usize).map(|t| only[t] || imms[t].is_some() || folded[t].is_some()).collect();
+        let regs: &'static [u8] = if calls_helpers(block) { &TEMP_REGS } else { &MORE_TEMP_REGS };
+        let alloc = regalloc::allocate_with(block, regs.len(), &last_use, &no_location);
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
@@ -158,10 +164,12 @@ impl Backend for Aarch64Backend {
             a: Asm::new(base),
             base,
             alloc,
+            regs,
             exit_path: self.exit_path.0,
             jump_table,
             consts,
             imms,
+            folded,
             bits: crate::ir::bits::value_bits(block),
             fuse_next: false,
             fused: None,
@@ -181,9 +189,9 @@ impl Backend for Aarch64Backend {
                 continue;
             }
             if let Op::StateAtFault { offset, src, width } = op {
-                let alloc = &e.alloc;
+                let (alloc, regs) = (&e.alloc, e.regs);
                 sites.field(block, offset.0, *width, *src, &|t| match alloc.loc(t) {
-                    Loc::Reg(i) => FaultNode::Reg(TEMP_REGS[i as usize]),
+                    Loc::Reg(i) => FaultNode::Reg(regs[i as usize]),
                     Loc::Spill(s) => FaultNode::Stack(8 * u32::from(s)),
                 });
                 continue;
@@ -257,12 +265,31 @@ impl Backend for Aarch64Backend {
     }
 }
 
+/// Whether some op of `block` may call a function (`blr`), which may change the caller-saved
+/// registers: helper calls, the floating-point ops' reference paths, and the atomics' path
+/// for unaligned addresses.
+fn calls_helpers(block: &Block) -> bool {
+    block.ops.iter().any(|op| {
+        matches!(
+            op,
+            Op::CallHelper { .. }
+                | Op::Fp { .. }
+                | Op::FpCmp { .. }
+                | Op::FpCvt { .. }
+                | Op::AtomicRmw { .. }
+                | Op::CompareExchange { .. }
+        )
+    })
+}
+
 /// Emits the code of one block.
 struct Emitter {
     a: Asm,
     /// Executable-view address where this block's code will start.
     base: usize,
     alloc: Allocation,
+    /// The host register of each `Loc::Reg` ([`TEMP_REGS`] or [`MORE_TEMP_REGS`]).
+    regs: &'static [u8],
     /// Executable-view address of the shared exit path.
     exit_path: usize,
     /// Address of the code cache's jump table (see `crate::cache::jump_table`).
@@ -272,6 +299,8 @@ struct Emitter {
     consts: Vec<Option<u64>>,
     /// The constants that have no location (see `compile`): their readers use the value.
     imms: Vec<Option<u64>>,
+    /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
+    folded: Vec<Option<fold::Folded>>,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
     /// clean at a width needs no zero extension.
     bits: Vec<u8>,
@@ -299,6 +328,8 @@ impl Emitter {
         match op {
             Op::GuestInsn { .. } => {}
             Op::Const { dst, .. } if self.imms[dst.0 as usize].is_some() => {}
+            // Emitted by their reader.
+            Op::Bin { dst, .. } | Op::Un { dst, .. } if self.folded(*dst).is_some() => {}
             Op::Const { dst, value } => {
                 let d = self.dst(*dst, S0);
                 self.mov_imm(d, *value);
@@ -348,8 +379,13 @@ impl Emitter {
             self.mov_imm(scratch, value);
             return scratch;
         }
+        if let Some(f) = self.folded(t) {
+            // (Readers take their folded operands themselves; this is the general way.)
+            self.emit_folded(f, scratch);
+            return scratch;
+        }
         match self.alloc.loc(t) {
-            Loc::Reg(i) => TEMP_REGS[i as usize],
+            Loc::Reg(i) => self.regs[i as usize],
             Loc::Spill(s) => {
                 let off = s as u32 * 8;
                 dynasm!(self.a ; .arch aarch64 ; ldr X(scratch), [sp, #off]);
@@ -361,7 +397,7 @@ impl Emitter {
     /// The register to compute `t` into: its own, or `scratch` (then [`Self::finish`] spills).
     fn dst(&mut self, t: Temp, scratch: u8) -> u8 {
         match self.alloc.loc(t) {
-            Loc::Reg(i) => TEMP_REGS[i as usize],
+            Loc::Reg(i) => self.regs[i as usize],
             Loc::Spill(_) => scratch,
         }
     }
