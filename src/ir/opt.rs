@@ -1,7 +1,8 @@
 //! IR passes run on every block between the frontend and the backend.
 //!
 //! * **State forwarding**: a `LoadState` of a field whose value the block already holds in a
-//!   temporary (it stored or loaded it earlier) becomes that temporary. This is what keeps a
+//!   temporary (it stored or loaded it earlier, at that width or wider) becomes that
+//!   temporary (zero-extended from the load's width when narrower). This is what keeps a
 //!   guest register in a host register within a block.
 //! * **Constant folding**: ops whose inputs are all constants become constants (through the
 //!   interpreter's `eval_*`, the single definition of op arithmetic); side exits and branches
@@ -36,7 +37,8 @@ use super::*;
 pub fn optimize(block: &mut Block) {
     forward_and_fold(block);
     if super::simplify::simplify(block) {
-        // Fold and deduplicate what the simplifications exposed (`x ^ x` is a constant).
+        // Fold and deduplicate what the simplifications exposed (`x ^ x` is a constant), only
+        // then: the pass costs translation time.
         forward_and_fold(block);
     }
     sink_state_stores_past_faults(block);
@@ -128,7 +130,9 @@ pub fn forward_and_fold(block: &mut Block) {
                 continue;
             }
             &Op::LoadState { dst, offset, width } => {
-                if let Some(&(_, _, held)) = known.iter().find(|(o, w, _)| *o == offset.0 && *w == width) {
+                // A field held at this width or wider (its low bytes, little-endian).
+                let held = known.iter().find(|(o, w, _)| *o == offset.0 && w.bits() >= width.bits());
+                if let Some(&(_, _, held)) = held {
                     if width == Width::W64 {
                         rename[dst.0 as usize] = held;
                         constant[dst.0 as usize] = c(held);

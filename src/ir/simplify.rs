@@ -16,7 +16,8 @@
 use super::bits::value_bits;
 use super::{BinOp, Block, CmpOp, Exit, Op, Temp, Width};
 
-/// Simplifies `block` in one forward pass; returns whether it changed anything.
+/// Simplifies `block` in one forward pass; returns whether it made an op a constant or a
+/// comparison (which folding and deduplication may take further), not only renamed.
 pub fn simplify(block: &mut Block) -> bool {
     let n = block.temps as usize;
     let bits = value_bits(block);
@@ -32,7 +33,7 @@ pub fn simplify(block: &mut Block) -> bool {
     if let Exit::Branch { cond, .. } = block.exit {
         is_condition[cond.0 as usize] = true;
     }
-    let mut changed = false;
+    let mut refold = false;
     let mut out = Vec::with_capacity(block.ops.len());
     for mut op in std::mem::take(&mut block.ops) {
         op.map_srcs(|t| rename[t.0 as usize]);
@@ -41,12 +42,11 @@ pub fn simplify(block: &mut Block) -> bool {
         match facts.rewrite(&op) {
             Some(Rewrite::Same(dst, t)) => {
                 rename[dst.0 as usize] = t;
-                changed = true;
                 continue;
             }
             Some(Rewrite::Op(new)) => {
                 op = new;
-                changed = true;
+                refold = true;
             }
             None => {}
         }
@@ -59,7 +59,7 @@ pub fn simplify(block: &mut Block) -> bool {
     }
     block.ops = out;
     block.exit.map_srcs(|t| rename[t.0 as usize]);
-    changed
+    refold
 }
 
 enum Rewrite {

@@ -36,7 +36,7 @@ macro_rules! xw2 {
 
 impl Emitter {
     pub(super) fn bin(&mut self, op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width) {
-        if self.bin_folded(op, dst, a, b) {
+        if self.bin_folded(op, dst, a, b, width) {
             return;
         }
         if self.fuse_next && self.bit_test(op, dst, a, b, width) {

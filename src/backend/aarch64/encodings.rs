@@ -153,3 +153,43 @@ fn register_and_immediate_offsets() {
         ALL,
     );
 }
+
+#[test]
+fn bit_fields() {
+    has(
+        |b, t| {
+            let s = b.bin_imm(BinOp::Lshr, t, 4, Width::W64);
+            b.bin_imm(BinOp::And, s, 1, Width::W64)
+        },
+        jump,
+        0xd3441274, // ubfx x20, x19, #4, #1
+        ALL,
+    );
+    has(
+        |b, t| {
+            let s = b.bin_imm(BinOp::Lshr, t, 8, Width::W64);
+            b.bin_imm(BinOp::And, s, 0xff, Width::W16)
+        },
+        jump,
+        0xd3483e74, // ubfx x20, x19, #8, #8
+        ALL,
+    );
+}
+
+#[test]
+fn inverted_operands() {
+    use super::fold::inverted_register;
+    assert_eq!(inverted_register(BinOp::And, false, 20, 19, 21), 0x0a350274); // bic w20, w19, w21
+    assert_eq!(inverted_register(BinOp::Or, true, 20, 19, 21), 0xaa350274); // orn x20, x19, x21
+    assert_eq!(inverted_register(BinOp::Xor, false, 20, 19, 21), 0x4a350274); // eon w20, w19, w21
+    assert_eq!(inverted_register(BinOp::Or, false, 12, 31, 21), 0x2a3503ec); // mvn w12, w21
+    has(
+        |b, t| {
+            let n = b.un(UnOp::Not, t, Width::W32);
+            b.bin(BinOp::And, t, n, Width::W32)
+        },
+        jump,
+        0x0a330274, // bic w20, w19, w19
+        ALL,
+    );
+}

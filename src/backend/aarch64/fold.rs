@@ -28,6 +28,9 @@ pub(super) enum Folded {
     /// `y <op> amount` (a shift or rotation by a constant, 64-bit or 32-bit as the reader),
     /// read as the shifted-register operand of an add, sub, and, orr or eor.
     Shifted { y: Temp, op: BinOp, amount: u32, w64: bool },
+    /// `not y` (64-bit or 32-bit as the reader), read by an and, orr or eor: `bic`, `orn`,
+    /// `eon`.
+    Inverted { y: Temp, w64: bool },
     /// `add.w64 base, off`, the address of a load or store: `[base, #off]`.
     Offset { base: Temp, off: u32 },
     /// `add.w64 base, index << shift` (or `base + index`), the address of a load or store:
@@ -98,14 +101,29 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
                 }
             }
             Op::Bin { op: BinOp::And, a, b, width, .. }
-                if imm(b).or(imm(a)).is_some_and(|v| v & width.mask() == 1) =>
+                if imm(b).or(imm(a)).is_some_and(|v| low_mask(v & width.mask())) =>
             {
-                // `and (popcnt x), 1`: the parity of x.
                 let t = if imm(b).is_some() { a } else { b };
-                if let Some(&Op::Un { op: UnOp::Popcnt, a: x, width, .. }) = def[t.0 as usize] {
-                    if single(t) && imm(x).is_none() {
+                let one = imm(b).or(imm(a)).is_some_and(|v| v & width.mask() == 1);
+                if !single(t) {
+                    continue;
+                }
+                match def[t.0 as usize] {
+                    // `and (popcnt x), 1`: the parity of x.
+                    Some(&Op::Un { op: UnOp::Popcnt, a: x, width, .. }) if one && imm(x).is_none() => {
                         folded[t.0 as usize] = Some(Folded::Parity { x, width });
                     }
+                    // `and (lshr y, c), 2^k - 1`: a bit field of y (`ubfx`).
+                    Some(&Op::Bin { op: BinOp::Lshr, a: y, b: k, width: w, .. })
+                        if matches!(w, Width::W32 | Width::W64) && imm(y).is_none() =>
+                    {
+                        let amount = imm(k).map_or(0, |k| (k % u64::from(w.bits())) as u32);
+                        if amount != 0 {
+                            folded[t.0 as usize] =
+                                Some(Folded::Shifted { y, op: BinOp::Lshr, amount, w64: w == Width::W64 });
+                        }
+                    }
+                    _ => {}
                 }
             }
             Op::Bin { op, a, b, width, .. }
@@ -130,8 +148,20 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
                     }
                     _ => None,
                 };
+                let inverted = |t: Temp| match def[t.0 as usize] {
+                    Some(&Op::Un { op: UnOp::Not, a: y, width: w, .. })
+                        if logical && w == width && single(t) && imm(y).is_none() =>
+                    {
+                        Some(Folded::Inverted { y, w64: width == Width::W64 })
+                    }
+                    _ => None,
+                };
                 // The second operand, or the first where the op commutes.
-                if let Some(f) = shifted(b) {
+                if let Some(f) = inverted(b) {
+                    folded[b.0 as usize] = Some(f);
+                } else if let Some(f) = inverted(a) {
+                    folded[a.0 as usize] = Some(f);
+                } else if let Some(f) = shifted(b) {
                     folded[b.0 as usize] = Some(f);
                 } else if op != BinOp::Sub {
                     if let Some(f) = shifted(a) {
@@ -171,6 +201,11 @@ pub(super) fn extend_lifetimes(block: &Block, folded: &[Option<Folded>], last_us
     }
 }
 
+/// Whether `v` is `2^k - 1` for some k >= 1.
+fn low_mask(v: u64) -> bool {
+    v != 0 && v & v.wrapping_add(1) == 0
+}
+
 /// `op` as the `shift` field of a shifted-register operand.
 fn shift_field(op: BinOp) -> u32 {
     match op {
@@ -179,6 +214,11 @@ fn shift_field(op: BinOp) -> u32 {
         BinOp::Ashr => 2,
         _ => 3,
     }
+}
+
+/// The word of `op rd, rn, ~rm` (BIC, ORN, EON: AND, ORR, EOR with the operand inverted).
+pub(super) fn inverted_register(op: BinOp, w64: bool, rd: u8, rn: u8, rm: u8) -> u32 {
+    shifted_register(op, w64, rd, rn, rm, BinOp::Shl, 0) | 1 << 21
 }
 
 /// The word of `op rd, rn, rm, <shift> #amount` (ADD, SUB, AND, ORR, EOR, shifted register).
@@ -238,6 +278,10 @@ impl Emitter {
                 let r = self.src(y, scratch);
                 self.a.push_u32(shifted_register(BinOp::Or, w64, scratch, ZR, r, op, amount));
             }
+            Folded::Inverted { y, w64 } => {
+                let r = self.src(y, scratch);
+                self.a.push_u32(inverted_register(BinOp::Or, w64, scratch, ZR, r));
+            }
             Folded::Offset { base, off } => {
                 let r = self.src(base, scratch);
                 match imm::arith(u64::from(off)) {
@@ -273,7 +317,7 @@ impl Emitter {
     /// A reader of folded operands: `and (popcnt x), 1` as the parity of x, and an add, sub,
     /// and, orr or eor of a shifted operand in one instruction. Returns whether it emitted
     /// the op.
-    pub(super) fn bin_folded(&mut self, op: BinOp, dst: Temp, a: Temp, b: Temp) -> bool {
+    pub(super) fn bin_folded(&mut self, op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width) -> bool {
         let d = self.dst(dst, S0);
         if op == BinOp::And {
             let parity = match (self.folded(a), self.folded(b)) {
@@ -299,6 +343,18 @@ impl Emitter {
         if !matches!(op, BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor) {
             return false;
         }
+        let inverted = match (self.folded(a), self.folded(b)) {
+            (_, Some(Folded::Inverted { y, w64 })) => Some((a, y, w64)),
+            (Some(Folded::Inverted { y, w64 }), _) => Some((b, y, w64)),
+            _ => None,
+        };
+        if let Some((other, y, w64)) = inverted {
+            let rn = self.src(other, S1);
+            let rm = self.src(y, S2);
+            self.a.push_u32(inverted_register(op, w64, d, rn, rm));
+            self.finish(dst, d);
+            return true;
+        }
         let (other, y, sop, amount, w64) = match (self.folded(a), self.folded(b)) {
             (_, Some(Folded::Shifted { y, op: sop, amount, w64 })) => (a, y, sop, amount, w64),
             (Some(Folded::Shifted { y, op: sop, amount, w64 }), _) if op != BinOp::Sub => {
@@ -306,9 +362,25 @@ impl Emitter {
             }
             _ => return false,
         };
-        let rn = self.src(other, S1);
-        let rm = self.src(y, S2);
-        self.a.push_u32(shifted_register(op, w64, d, rn, rm, sop, amount));
+        match self.imm(other) {
+            Some(mask) if op == BinOp::And && sop == BinOp::Lshr && low_mask(mask & width.mask()) => {
+                // A bit field: `ubfx d, y, #amount, #bits`, the bits the mask, the width and
+                // the shift leave.
+                let size = if w64 { 64 } else { 32 };
+                let field = (mask & width.mask()).count_ones().min(size - amount).min(width.bits());
+                let r = self.src(y, S2);
+                if w64 {
+                    dynasm!(self.a ; .arch aarch64 ; ubfx X(d), X(r), amount, field);
+                } else {
+                    dynasm!(self.a ; .arch aarch64 ; ubfx W(d), W(r), amount, field);
+                }
+            }
+            _ => {
+                let rn = self.src(other, S1);
+                let rm = self.src(y, S2);
+                self.a.push_u32(shifted_register(op, w64, d, rn, rm, sop, amount));
+            }
+        }
         self.finish(dst, d);
         true
     }
