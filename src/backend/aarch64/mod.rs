@@ -1,9 +1,12 @@
 //! AArch64 host backend (dynasmrt aarch64): IR blocks -> A64 code in the code cache.
 //!
 //! Layout of the code: [`abi`] fixes the registers; [`Emitter`] walks the ops of one block,
-//! with one method per op family in `alu.rs`, `mem.rs` and `exits.rs`. The entry trampoline
-//! and the shared exit path are emitted once at the start of the cache ([`Backend::new`],
-//! [`Backend::reset`]).
+//! with one method per op family in `alu.rs`, `mem.rs` and `exits.rs`. Constants that fit
+//! an instruction's immediate field (`imm.rs`) are left to their readers; an op whose only
+//! reader can do its work in the same instruction is emitted there (`fold.rs`); a comparison
+//! or bit test that only the next exit reads becomes its branch (`Fused`). The entry
+//! trampoline and the shared exit path are emitted once at the start of the cache
+//! ([`Backend::new`], [`Backend::reset`]).
 //!
 //! AArch64 needs instruction-cache maintenance after code is written or patched (unlike
 //! x86-64, which keeps its caches coherent): every append and every link ends with
