@@ -5,7 +5,7 @@
 use super::{Backend, ChainSite, CompiledBlock};
 use crate::cache::CodeCache;
 use crate::ir::protocol::{header, ExitReason};
-use crate::ir::testgen::{random_block, Layout, Rng};
+use crate::ir::testgen::{random_block, shaped_block, Layout, Rng};
 use crate::ir::{
     interp, BinOp, Builder, CmpOp, CvtRound, Exit, FpCmpOp, FpOp, FpPrec, FpResult, FpRule, GuestAddr,
     LaneOp, NumFormat, RmwOp, StateOffset, Width,
@@ -35,6 +35,7 @@ fn case_count() -> u64 {
 
 pub fn run_all<B: Backend>() {
     random_blocks_match_the_interpreter::<B>();
+    shaped_blocks_match_the_interpreter::<B>();
     linked_blocks_run_through::<B>();
     indirect_exits_probe_the_jump_table::<B>();
     unaligned_atomics_match_the_interpreter::<B>();
@@ -319,14 +320,31 @@ fn read_u64(state: &[u64], field: u32) -> u64 {
 
 /// Random blocks give the same state, memory and exit compiled as interpreted.
 pub fn random_blocks_match_the_interpreter<B: Backend>() {
+    blocks_match_the_interpreter::<B>(random_block, 2024, case_count());
+}
+
+/// Random blocks of the shapes backends compile specially ([`shaped_block`]: immediates,
+/// compare-and-branch, bit tests, parity, address arithmetic) give the same state, memory
+/// and exit compiled as interpreted.
+pub fn shaped_blocks_match_the_interpreter<B: Backend>() {
+    blocks_match_the_interpreter::<B>(shaped_block, 77, case_count());
+}
+
+/// Blocks from `generate` (seeded with `seed`) give the same state, memory and exit
+/// compiled as interpreted.
+fn blocks_match_the_interpreter<B: Backend>(
+    generate: fn(&mut Rng, &Layout) -> crate::ir::Block,
+    seed: u64,
+    cases: u64,
+) {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
     let mut backend = B::new(&mut cache).expect("backend");
     let base = Layout::default();
     let mut mem = vec![0u64; base.mem_len as usize / 8];
     let layout = Layout { mem_base: mem.as_mut_ptr() as u64, ..base };
-    let mut rng = Rng::new(2024);
-    for case in 0..case_count() {
-        let block = random_block(&mut rng, &layout);
+    let mut rng = Rng::new(seed);
+    for case in 0..cases {
+        let block = generate(&mut rng, &layout);
         let mut init = Rng::new(case);
         let mem_init: Vec<u64> = (0..mem.len()).map(|_| init.interesting()).collect();
         let mut state_init: Vec<u64> = (0..layout.state_len / 8).map(|_| init.interesting()).collect();

@@ -163,3 +163,47 @@ pub fn needs_signal_check(block: &Block) -> bool {
     backwards(&block.exit)
         || block.ops.iter().any(|op| matches!(op, Op::ExitIf { exit, .. } if backwards(exit)))
 }
+
+/// How many times each temporary is read (by ops, `StateAtFault`s included, and the exit).
+pub(crate) fn use_counts(block: &Block) -> Vec<u32> {
+    let mut uses = vec![0u32; block.temps as usize];
+    for op in &block.ops {
+        op.for_each_src(|t| uses[t.0 as usize] += 1);
+    }
+    block.exit.for_each_src(|t| uses[t.0 as usize] += 1);
+    uses
+}
+
+/// Which constants a backend leaves to their readers instead of materialising them in a
+/// location of their own: those whose value the host rebuilds in one instruction (`cheap`)
+/// and those read only once. A reader uses the value as an immediate operand where the host
+/// instruction has such a form, else puts it in a scratch register itself.
+pub(crate) fn immediate_constants(
+    block: &Block,
+    uses: &[u32],
+    cheap: impl Fn(u64) -> bool,
+) -> Vec<Option<u64>> {
+    let mut immediates = vec![None; block.temps as usize];
+    for op in &block.ops {
+        if let Op::Const { dst, value } = *op {
+            if cheap(value) || uses[dst.0 as usize] <= 1 {
+                immediates[dst.0 as usize] = Some(value);
+            }
+        }
+    }
+    immediates
+}
+
+/// Whether op `i` computes the condition of the exit right after it (the `ExitIf` that is
+/// the next op, or the block's `Branch` when it is the last op) and nothing else reads it:
+/// a backend may then leave the condition in its host flags (or test the op's input
+/// directly) and branch on that, instead of materialising 0/1 and testing it.
+pub(crate) fn feeds_only_next_exit(block: &Block, i: usize, uses: &[u32]) -> bool {
+    let Some(dst) = block.ops[i].dst() else { return false };
+    let next = match block.ops.get(i + 1) {
+        Some(Op::ExitIf { cond, .. }) => *cond == dst,
+        None => matches!(block.exit, Exit::Branch { cond, .. } if cond == dst),
+        _ => false,
+    };
+    next && uses[dst.0 as usize] == 1
+}

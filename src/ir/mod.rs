@@ -37,6 +37,7 @@
 //! the guest state complete in memory (the backend flushes anything it holds in registers) and
 //! tells the dispatcher why, as [`protocol`] lays down.
 
+pub mod bits;
 pub mod builder;
 pub mod deferred;
 pub mod fma;
@@ -51,6 +52,7 @@ pub mod opt;
 pub mod print;
 pub mod protocol;
 pub mod regalloc;
+pub mod simplify;
 pub mod testgen;
 
 pub use builder::Builder;
@@ -309,6 +311,42 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
+    /// The comparison that holds exactly when `self` does not.
+    pub fn inverse(self) -> CmpOp {
+        match self {
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+            CmpOp::Ult => CmpOp::Uge,
+            CmpOp::Uge => CmpOp::Ult,
+            CmpOp::Ule => CmpOp::Ugt,
+            CmpOp::Ugt => CmpOp::Ule,
+            CmpOp::Slt => CmpOp::Sge,
+            CmpOp::Sge => CmpOp::Slt,
+            CmpOp::Sle => CmpOp::Sgt,
+            CmpOp::Sgt => CmpOp::Sle,
+        }
+    }
+
+    /// The comparison of the swapped operands: `a self b` is `b self.swapped() a`.
+    pub fn swapped(self) -> CmpOp {
+        match self {
+            CmpOp::Eq | CmpOp::Ne => self,
+            CmpOp::Ult => CmpOp::Ugt,
+            CmpOp::Ugt => CmpOp::Ult,
+            CmpOp::Ule => CmpOp::Uge,
+            CmpOp::Uge => CmpOp::Ule,
+            CmpOp::Slt => CmpOp::Sgt,
+            CmpOp::Sgt => CmpOp::Slt,
+            CmpOp::Sle => CmpOp::Sge,
+            CmpOp::Sge => CmpOp::Sle,
+        }
+    }
+
+    /// Whether the comparison is signed.
+    pub fn is_signed(self) -> bool {
+        matches!(self, CmpOp::Slt | CmpOp::Sle | CmpOp::Sgt | CmpOp::Sge)
+    }
+
     /// Every operation, for tests that cover them all.
     pub const ALL: [CmpOp; 10] = [
         CmpOp::Eq,

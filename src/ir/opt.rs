@@ -1,7 +1,8 @@
 //! IR passes run on every block between the frontend and the backend.
 //!
 //! * **State forwarding**: a `LoadState` of a field whose value the block already holds in a
-//!   temporary (it stored or loaded it earlier) becomes that temporary. This is what keeps a
+//!   temporary (it stored or loaded it earlier, at that width or wider) becomes that
+//!   temporary (zero-extended from the load's width when narrower). This is what keeps a
 //!   guest register in a host register within a block.
 //! * **Constant folding**: ops whose inputs are all constants become constants (through the
 //!   interpreter's `eval_*`, the single definition of op arithmetic); side exits and branches
@@ -11,6 +12,8 @@
 //!   the earlier result. Temporaries are written once and a block is straight-line code, so
 //!   the earlier result always holds. The A64 frontend relies on it to clear a base
 //!   register's tag once per block (`Ctx::data_addr`).
+//! * **Algebraic simplification** ([`super::simplify`]): clean zero extensions, `x ^ x`,
+//!   identities with constants, inverted comparisons that exits test; folded again after.
 //! * **Dead state-store elimination**: a `StoreState` whose bytes are all overwritten later in
 //!   the block before anything can observe them is deleted, and so is one whose bytes are
 //!   dead at every exit that follows it (the code there overwrites them first:
@@ -36,6 +39,11 @@ use super::*;
 /// Runs every pass, in an order where each one feeds the next.
 pub fn optimize(block: &mut Block) {
     forward_and_fold(block);
+    if super::simplify::simplify(block) {
+        // Fold and deduplicate what the simplifications exposed (`x ^ x` is a constant), only
+        // then: the pass costs translation time.
+        forward_and_fold(block);
+    }
     sink_state_stores_past_faults(block);
     eliminate_dead_state_stores(block);
     eliminate_dead_code(block);
@@ -133,7 +141,9 @@ pub fn forward_and_fold(block: &mut Block) {
                 continue;
             }
             &Op::LoadState { dst, offset, width } => {
-                if let Some(&(_, _, held)) = known.iter().find(|(o, w, _)| *o == offset.0 && *w == width) {
+                // A field held at this width or wider (its low bytes, little-endian).
+                let held = known.iter().find(|(o, w, _)| *o == offset.0 && w.bits() >= width.bits());
+                if let Some(&(_, _, held)) = held {
                     if width == Width::W64 {
                         rename[dst.0 as usize] = held;
                         constant[dst.0 as usize] = c(held);

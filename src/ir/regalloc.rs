@@ -3,8 +3,9 @@
 //! A block is straight-line code, so liveness is one backward scan and allocation one forward
 //! scan: a temporary holds its location from the op that defines it to its last use, after
 //! which the location is free for the next definition. A backend says how many host registers
-//! it gives to temporaries; those must survive helper calls (callee-saved), so no temporary is
-//! ever saved around a call. When every register is taken, the new temporary gets a spill slot.
+//! it gives to temporaries and keeps them across helper calls its own way (x86-64 saves the
+//! caller-saved ones that are live; AArch64 gives caller-saved ones only to blocks that call
+//! nothing). When every register is taken, the new temporary gets a spill slot.
 //!
 //! Guarantee for backends: an op's destination never shares a location with any of that op's
 //! sources, so an op may write its destination before it has read all of its sources.

@@ -353,6 +353,154 @@ pub fn random_dead_on_entry(rng: &mut Rng, block: &mut Block) {
     }
 }
 
+/// Constants at the edges of the hosts' immediate fields: 12-bit and shifted 12-bit values
+/// and their negations, bitmask patterns and near misses, shift counts, width masks.
+const IMMEDIATE_EDGES: [u64; 30] = [
+    0,
+    1,
+    2,
+    7,
+    31,
+    63,
+    64,
+    0x7f,
+    0x80,
+    0xfe,
+    0xff,
+    0xfff,
+    0x1000,
+    0x1001,
+    0xfff000,
+    0xffff,
+    0x8000,
+    0xff00,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_fff0,
+    0xffff_ffff,
+    0x1_0000_0000,
+    0x5555_5555_5555_5555,
+    0x0f0f_0f0f_0f0f_0f0f,
+    0x8000_0000_0000_0000,
+    0x7fff_ffff_ffff_ffff,
+    u64::MAX,
+    u64::MAX - 1,
+    0u64.wrapping_sub(0x1000),
+];
+
+/// A random block made of the shapes backends compile specially: ops with a constant
+/// operand on either side (immediate forms), comparisons and single-bit tests that only the
+/// next exit reads (compare-and-branch), parity (`and (popcnt x), 1`), loads and stores at
+/// `base + constant` and `base + (index << scale)`, and narrow ops on values that are
+/// already zero-extended.
+pub fn shaped_block(rng: &mut Rng, layout: &Layout) -> Block {
+    let mut b = Builder::new();
+    let pc = GuestAddr(0x40_0000 + 4 * rng.below(0x1000));
+    let at = |rng: &mut Rng, w: Width| {
+        let lo = header::SIZE as u64;
+        StateOffset((lo + rng.below(layout.state_len as u64 - lo - w.bytes() as u64 + 1)) as u32)
+    };
+    let imm = |rng: &mut Rng| match rng.below(4) {
+        0 => rng.pick(&IMMEDIATE_EDGES).wrapping_neg(),
+        1 => rng.interesting(),
+        _ => rng.pick(&IMMEDIATE_EDGES),
+    };
+    b.guest_insn(pc, 4);
+    // Values in registers: state words, and narrow loads (already clean).
+    let mut temps: Vec<Temp> = Vec::new();
+    for _ in 0..3 {
+        let w = rng.pick(&WIDTHS);
+        temps.push(b.load_state(at(rng, w), w));
+    }
+    let base = b.constant(layout.mem_base);
+    let n_ops = 4 + rng.below(layout.max_ops.max(1) as u64) as usize;
+    while b.len() < n_ops {
+        let w = rng.pick(&WIDTHS);
+        let x = rng.pick(&temps);
+        let made = match rng.below(9) {
+            0..=2 => {
+                let c = b.constant(imm(rng));
+                let op = rng.pick(&BinOp::ALL);
+                Some(if rng.below(3) == 0 { b.bin(op, c, x, w) } else { b.bin(op, x, c, w) })
+            }
+            3 => {
+                let y = rng.pick(&temps);
+                Some(b.bin(rng.pick(&[BinOp::And, BinOp::Or, BinOp::Xor, BinOp::Add]), x, y, w))
+            }
+            4 => {
+                let p = b.un(UnOp::Popcnt, x, w);
+                Some(b.bin_imm(BinOp::And, p, 1, rng.pick(&WIDTHS)))
+            }
+            5 => Some(b.ext(x, w, rng.below(2) == 1)),
+            6 => {
+                // A memory access at base + offset or base + (index << scale), in the buffer.
+                let scale = rng.below(4);
+                let span = (layout.mem_len - 8) >> scale;
+                let addr = if rng.below(2) == 0 {
+                    let off = b.constant(rng.below(layout.mem_len - 7));
+                    b.bin(BinOp::Add, base, off, Width::W64)
+                } else {
+                    let index = b.bin_imm(BinOp::RemU, x, span.max(1), Width::W64);
+                    let shifted = b.bin_imm(BinOp::Shl, index, scale, Width::W64);
+                    b.bin(BinOp::Add, base, shifted, Width::W64)
+                };
+                if rng.below(2) == 0 {
+                    Some(b.load(addr, w))
+                } else {
+                    let v = rng.pick(&temps);
+                    b.store(addr, v, w);
+                    None
+                }
+            }
+            7 => {
+                let v = rng.pick(&temps);
+                b.store_state(at(rng, w), v, w);
+                None
+            }
+            _ => {
+                // A condition only the exit right after reads: a comparison (with a constant
+                // or a register) or a single-bit test.
+                let cond = match rng.below(3) {
+                    0 => {
+                        let c = b.constant(imm(rng));
+                        let op = rng.pick(&CmpOp::ALL);
+                        if rng.below(3) == 0 {
+                            b.cmp(op, c, x, w)
+                        } else {
+                            b.cmp(op, x, c, w)
+                        }
+                    }
+                    1 => {
+                        let y = rng.pick(&temps);
+                        b.cmp(rng.pick(&CmpOp::ALL), x, y, w)
+                    }
+                    _ if rng.below(2) == 0 => {
+                        b.bin_imm(BinOp::And, x, 1 << rng.below(u64::from(w.bits())), w)
+                    }
+                    _ => b.bin_imm(BinOp::Lshr, x, u64::from(w.bits()) - 1, w),
+                };
+                if rng.below(2) == 0 {
+                    let target = GuestAddr(0x40_0000 + 4 * rng.below(0x1000));
+                    return b.finish(
+                        pc,
+                        8,
+                        2,
+                        Exit::Branch { cond, taken: target, not_taken: GuestAddr(pc.0 + 8) },
+                    );
+                }
+                let exit = random_exit(rng, &mut b, &temps, pc, false);
+                b.exit_if(cond, exit);
+                None
+            }
+        };
+        if let Some(t) = made {
+            temps.push(t);
+        }
+    }
+    let exit = random_exit(rng, &mut b, &temps, pc, true);
+    b.finish(pc, 8, 2, exit)
+}
+
 fn random_exit(rng: &mut Rng, b: &mut Builder, temps: &[Temp], pc: GuestAddr, allow_branch: bool) -> Exit {
     let target = |rng: &mut Rng| GuestAddr(0x40_0000 + 4 * rng.below(0x1000));
     let any = |rng: &mut Rng, b: &mut Builder| {
@@ -395,8 +543,9 @@ mod tests {
         let mut rng = Rng::new(1);
         let mut mem = vec![0u64; layout.mem_len as usize / 8];
         let layout = Layout { mem_base: mem.as_mut_ptr() as u64, ..layout };
-        for _ in 0..2000 {
-            let block = random_block(&mut rng, &layout);
+        for i in 0..4000 {
+            let block =
+                if i % 2 == 0 { random_block(&mut rng, &layout) } else { shaped_block(&mut rng, &layout) };
             verify(&block).unwrap();
             let mut state = vec![0u64; layout.state_len as usize / 8];
             // SAFETY: the block touches only the state buffer and `mem`, both live and large

@@ -4,9 +4,10 @@
 //! | --- | --- |
 //! | x28 | pointer to the guest state struct, for as long as translated code runs |
 //! | x19 - x27 | IR temporaries ([`TEMP_REGS`]): callee-saved, so they survive helper calls |
-//! | x9 - x15 | scratch within one op ([`S0`] .. [`S6`]) |
+//! | x0 - x8, x14, x15 | more IR temporaries in blocks that call nothing ([`MORE_TEMP_REGS`]) |
+//! | x9 - x13 | scratch within one op ([`S0`] .. [`S4`]) |
 //! | x16, x17 | scratch for addresses of helpers and far state offsets |
-//! | x0 - x4 | helper arguments (x0 = state pointer) and result |
+//! | x0 - x4 | helper arguments (x0 = state pointer) and result, in blocks that call |
 //! | sp | the frame made by the entry trampoline: spill slots at `[sp + 8*slot]` |
 //! | v0 | scratch for `cnt` (population count) |
 //!
@@ -17,12 +18,19 @@
 pub const STATE: u8 = 28;
 /// Host registers for IR temporaries, indexed by `regalloc::Loc::Reg`.
 pub const TEMP_REGS: [u8; 9] = [19, 20, 21, 22, 23, 24, 25, 26, 27];
+/// The registers for IR temporaries of a block that calls no helper (no op of it reaches a
+/// `blr`): [`TEMP_REGS`] first, then caller-saved registers that no op uses as scratch.
+/// Nothing lives in them from one block to the next, so the trampoline need not save them.
+pub const MORE_TEMP_REGS: [u8; 20] = [19, 20, 21, 22, 23, 24, 25, 26, 27, 0, 1, 2, 3, 4, 5, 6, 7, 8, 14, 15];
 /// Scratch registers within one op.
 pub const S0: u8 = 9;
 pub const S1: u8 = 10;
 pub const S2: u8 = 11;
 pub const S3: u8 = 12;
 pub const S4: u8 = 13;
+/// Register number 31 where an instruction reads it as the zero register (`xzr`/`wzr`: the
+/// source of a store, an operand of a data-processing instruction).
+pub const ZR: u8 = 31;
 /// Scratch for far addresses (helper entry points, state offsets beyond the immediate range).
 pub const FAR: u8 = 16;
 /// Bytes reserved for spill slots: 16-byte aligned so helper calls see an aligned stack, and

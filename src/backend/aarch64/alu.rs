@@ -8,7 +8,7 @@
 //! `MIN / -1 = MIN`, the IR's rules.
 
 use super::abi::*;
-use super::Emitter;
+use super::{imm, Emitter, Fused};
 use crate::ir::{BinOp, CmpOp, Temp, UnOp, Width};
 use dynasmrt::{dynasm, DynasmApi};
 
@@ -36,7 +36,21 @@ macro_rules! xw2 {
 
 impl Emitter {
     pub(super) fn bin(&mut self, op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width) {
+        if self.bin_folded(op, dst, a, b, width) {
+            return;
+        }
+        if self.fuse_next && self.bit_test(op, dst, a, b, width) {
+            return;
+        }
         let d = self.dst(dst, S0);
+        let commutes = matches!(op, BinOp::Add | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul);
+        let (a, b) = if commutes && self.imm(a).is_some() && self.imm(b).is_none() { (b, a) } else { (a, b) };
+        if let Some(v) = self.imm(b) {
+            if self.bin_imm(op, width, d, a, v) {
+                self.finish(dst, d);
+                return;
+            }
+        }
         match width {
             Width::W32 | Width::W64 => {
                 let x = self.src(a, S1);
@@ -46,6 +60,113 @@ impl Emitter {
             Width::W8 | Width::W16 => self.bin_narrow(op, width, d, a, b),
         }
         self.finish(dst, d);
+    }
+
+    /// A single-bit test for the exit right after it: `a & (1 << k)`, or `a >> (bits - 1)`
+    /// (the sign bit), becomes a `tbz`/`tbnz` on `a` (see `Fused::Bit`).
+    fn bit_test(&mut self, op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width) -> bool {
+        let bits = width.bits();
+        let (x, bit) = match (op, self.imm(a), self.imm(b)) {
+            (BinOp::And, _, Some(v)) if v.is_power_of_two() && v.trailing_zeros() < bits => {
+                (a, v.trailing_zeros())
+            }
+            (BinOp::And, Some(v), _) if v.is_power_of_two() && v.trailing_zeros() < bits => {
+                (b, v.trailing_zeros())
+            }
+            (BinOp::Lshr, _, Some(c)) if c % u64::from(bits) == u64::from(bits - 1) => (a, bits - 1),
+            _ => return false,
+        };
+        let reg = self.src(x, S1);
+        self.fused = Some((dst, super::Fused::Bit { reg, bit }));
+        true
+    }
+
+    /// `d = a op value` with `value` as an immediate operand, if the op has such a form for
+    /// it (else nothing is emitted and the caller materialises it).
+    fn bin_imm(&mut self, op: BinOp, width: Width, d: u8, a: Temp, value: u64) -> bool {
+        let w64 = width == Width::W64;
+        let bits = width.bits();
+        let narrow = bits < 32;
+        // The bits of the constant that matter (the op reads the low `width` bits).
+        let v = value & width.mask();
+        match op {
+            BinOp::Add | BinOp::Sub => {
+                let (sub, (imm12, shifted)) =
+                    match (imm::arith(v), imm::arith(v.wrapping_neg() & width.mask())) {
+                        (Some(e), _) => (op == BinOp::Sub, e),
+                        (None, Some(e)) => (op == BinOp::Add, e),
+                        _ => return false,
+                    };
+                let x = self.src(a, S1);
+                self.add_imm(w64, sub, d, x, imm12, shifted);
+                if narrow {
+                    self.zext_in_place(d, width);
+                }
+            }
+            BinOp::And | BinOp::Or | BinOp::Xor => {
+                if !imm::logical(v, w64) {
+                    return false;
+                }
+                let x = self.src(a, S1);
+                match (op, w64) {
+                    (BinOp::And, true) => dynasm!(self.a ; .arch aarch64 ; and XSP(d), X(x), #v),
+                    (BinOp::Or, true) => dynasm!(self.a ; .arch aarch64 ; orr XSP(d), X(x), #v),
+                    (BinOp::Xor, true) => dynasm!(self.a ; .arch aarch64 ; eor XSP(d), X(x), #v),
+                    (BinOp::And, false) => dynasm!(self.a ; .arch aarch64 ; and WSP(d), W(x), #v as u32),
+                    (BinOp::Or, false) => dynasm!(self.a ; .arch aarch64 ; orr WSP(d), W(x), #v as u32),
+                    _ => dynasm!(self.a ; .arch aarch64 ; eor WSP(d), W(x), #v as u32),
+                }
+                // An and with a mask of the width is clean; an or or xor of a clean value too.
+                if narrow && op != BinOp::And && !self.clean(a, width) {
+                    self.zext_in_place(d, width);
+                }
+            }
+            BinOp::Shl | BinOp::Lshr | BinOp::Ashr | BinOp::Rotr => {
+                let c = (value % u64::from(bits)) as u32;
+                if c == 0 || (narrow && op == BinOp::Rotr) {
+                    return false;
+                }
+                let x = self.src(a, S1);
+                match (op, w64, narrow) {
+                    (BinOp::Shl, true, _) => dynasm!(self.a ; .arch aarch64 ; lsl X(d), X(x), c),
+                    (BinOp::Lshr, true, _) => dynasm!(self.a ; .arch aarch64 ; lsr X(d), X(x), c),
+                    (BinOp::Ashr, true, _) => dynasm!(self.a ; .arch aarch64 ; asr X(d), X(x), c),
+                    (BinOp::Rotr, true, _) => dynasm!(self.a ; .arch aarch64 ; ror X(d), X(x), c),
+                    (BinOp::Shl, false, _) => dynasm!(self.a ; .arch aarch64 ; lsl W(d), W(x), c),
+                    (BinOp::Lshr, false, false) => dynasm!(self.a ; .arch aarch64 ; lsr W(d), W(x), c),
+                    (BinOp::Ashr, false, false) => dynasm!(self.a ; .arch aarch64 ; asr W(d), W(x), c),
+                    (BinOp::Rotr, false, _) => dynasm!(self.a ; .arch aarch64 ; ror W(d), W(x), c),
+                    // 8 and 16 bits: extract the field above the count, zero- or sign-extended.
+                    (BinOp::Lshr, false, true) => {
+                        let n = bits - c;
+                        dynasm!(self.a ; .arch aarch64 ; ubfx W(d), W(x), c, n)
+                    }
+                    _ => {
+                        let n = bits - c;
+                        dynasm!(self.a ; .arch aarch64 ; sbfx W(d), W(x), c, n)
+                    }
+                }
+                if narrow && op != BinOp::Lshr {
+                    self.zext_in_place(d, width);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// `d = x + imm` (or `- imm` with `sub`), `imm = imm12 << (12 if shifted)`.
+    pub(super) fn add_imm(&mut self, w64: bool, sub: bool, d: u8, x: u8, imm12: u32, shifted: bool) {
+        match (w64, sub, shifted) {
+            (true, false, false) => dynasm!(self.a ; .arch aarch64 ; add XSP(d), XSP(x), imm12),
+            (true, true, false) => dynasm!(self.a ; .arch aarch64 ; sub XSP(d), XSP(x), imm12),
+            (true, false, true) => dynasm!(self.a ; .arch aarch64 ; add XSP(d), XSP(x), imm12, lsl 12),
+            (true, true, true) => dynasm!(self.a ; .arch aarch64 ; sub XSP(d), XSP(x), imm12, lsl 12),
+            (false, false, false) => dynasm!(self.a ; .arch aarch64 ; add WSP(d), WSP(x), imm12),
+            (false, true, false) => dynasm!(self.a ; .arch aarch64 ; sub WSP(d), WSP(x), imm12),
+            (false, false, true) => dynasm!(self.a ; .arch aarch64 ; add WSP(d), WSP(x), imm12, lsl 12),
+            (false, true, true) => dynasm!(self.a ; .arch aarch64 ; sub WSP(d), WSP(x), imm12, lsl 12),
+        }
     }
 
     /// 32- and 64-bit binary ops, where the host instruction has the IR's exact semantics.
@@ -156,7 +277,17 @@ impl Emitter {
                 }
             }
         }
-        self.zext_in_place(d, width);
+        // Results that cannot exceed the width: of zero-extended inputs (unsigned division
+        // and remainder, high product, right shift), or of a clean input under a mask.
+        let clean = match op {
+            BinOp::DivU | BinOp::RemU | BinOp::MulHiU | BinOp::Lshr => true,
+            BinOp::And => self.clean(a, width) || self.clean(b, width),
+            BinOp::Or | BinOp::Xor => self.clean(a, width) && self.clean(b, width),
+            _ => false,
+        };
+        if !clean {
+            self.zext_in_place(d, width);
+        }
     }
 
     pub(super) fn un(&mut self, op: UnOp, dst: Temp, a: Temp, width: Width) {
@@ -194,13 +325,8 @@ impl Emitter {
                 xw2!(self, w64, clz, d, S1);
             }
             UnOp::Popcnt => {
-                // No scalar popcount before FEAT_CSSC: count bytes in a vector register.
                 let x = self.src_zext(a, width, S1);
-                dynasm!(self.a ; .arch aarch64
-                    ; fmov d0, X(x)
-                    ; cnt v0.b8, v0.b8
-                    ; addv b0, v0.b8
-                    ; umov W(d), v0.b[0]);
+                self.popcount(d, x);
             }
             UnOp::Bswap => {
                 let x = self.src(a, S1);
@@ -220,10 +346,23 @@ impl Emitter {
                 }
             }
         }
-        if narrow {
+        // Counts are at most 8 or 16, a reversed field is shifted down into place.
+        let clean = matches!(op, UnOp::Clz | UnOp::Ctz | UnOp::Popcnt | UnOp::Rbit)
+            || (op == UnOp::Bswap && width == Width::W8 && self.clean(a, width));
+        if narrow && !clean {
             self.zext_in_place(d, width);
         }
         self.finish(dst, d);
+    }
+
+    /// `d = popcount(x)`. No scalar popcount before FEAT_CSSC: count the bytes in a vector
+    /// register.
+    pub(super) fn popcount(&mut self, d: u8, x: u8) {
+        dynasm!(self.a ; .arch aarch64
+            ; fmov d0, X(x)
+            ; cnt v0.b8, v0.b8
+            ; addv b0, v0.b8
+            ; umov W(d), v0.b[0]);
     }
 
     pub(super) fn ext(&mut self, dst: Temp, a: Temp, from: Width, signed: bool) {
@@ -242,29 +381,88 @@ impl Emitter {
     }
 
     pub(super) fn cmp(&mut self, op: CmpOp, dst: Temp, a: Temp, b: Temp, width: Width) {
-        let d = self.dst(dst, S0);
-        let signed = matches!(op, CmpOp::Slt | CmpOp::Sle | CmpOp::Sgt | CmpOp::Sge);
-        match width {
-            Width::W64 | Width::W32 => {
-                let x = self.src(a, S1);
-                let y = self.src(b, S2);
-                if width == Width::W64 {
+        // A constant goes second, as an immediate where it fits.
+        let (op, a, b) =
+            if self.imm(a).is_some() && self.imm(b).is_none() { (op.swapped(), b, a) } else { (op, a, b) };
+        let signed = op.is_signed();
+        let w64 = width == Width::W64;
+        // Narrow operands are compared as 32-bit values, zero- or sign-extended.
+        let x = match width {
+            Width::W64 | Width::W32 => self.src(a, S1),
+            _ if signed => self.src_sext(a, width, S1),
+            _ => self.src_zext(a, width, S1),
+        };
+        match self.imm(b).map(|v| self.cmp_operand(v, width, signed)) {
+            Some(0) if self.fuse_next && matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                // Against zero: the exit tests the register (`cbz`/`cbnz`).
+                self.fused = Some((dst, Fused::Zero { reg: x, w64, nonzero: op == CmpOp::Ne }));
+                return;
+            }
+            Some(v) if imm::arith(v).is_some() => {
+                let (imm12, shifted) = imm::arith(v).unwrap_or_default();
+                self.cmp_imm(w64, false, x, imm12, shifted);
+            }
+            Some(v) if imm::arith(self.negate_operand(v, w64)).is_some() => {
+                // `cmn x, #-v` sets the flags as `cmp x, #v` does for any v but 0 and the
+                // minimum (neither has a negation in the immediate's range).
+                let (imm12, shifted) = imm::arith(self.negate_operand(v, w64)).unwrap_or_default();
+                self.cmp_imm(w64, true, x, imm12, shifted);
+            }
+            _ => {
+                let y = match width {
+                    Width::W64 | Width::W32 => self.src(b, S2),
+                    _ if signed => self.src_sext(b, width, S2),
+                    _ => self.src_zext(b, width, S2),
+                };
+                if w64 {
                     dynasm!(self.a ; .arch aarch64 ; cmp X(x), X(y));
                 } else {
                     dynasm!(self.a ; .arch aarch64 ; cmp W(x), W(y));
                 }
             }
-            Width::W8 | Width::W16 => {
-                let (x, y) = if signed {
-                    (self.src_sext(a, width, S1), self.src_sext(b, width, S2))
-                } else {
-                    (self.src_zext(a, width, S1), self.src_zext(b, width, S2))
-                };
-                dynasm!(self.a ; .arch aarch64 ; cmp W(x), W(y));
-            }
         }
+        if self.fuse_next {
+            self.fused = Some((dst, Fused::Flags(op)));
+            return;
+        }
+        let d = self.dst(dst, S0);
         self.cset(d, op);
         self.finish(dst, d);
+    }
+
+    /// The constant `value` as the compared register sees it: its low `width` bits, zero- or
+    /// sign-extended to the 32 bits of a narrow comparison.
+    fn cmp_operand(&self, value: u64, width: Width, signed: bool) -> u64 {
+        match width {
+            Width::W64 => value,
+            Width::W32 => value & width.mask(),
+            Width::W16 if signed => u64::from(value as i16 as i32 as u32),
+            Width::W8 if signed => u64::from(value as i8 as i32 as u32),
+            _ => value & width.mask(),
+        }
+    }
+
+    /// `-value` over the 64 or 32 bits of the comparison.
+    fn negate_operand(&self, value: u64, w64: bool) -> u64 {
+        if w64 {
+            value.wrapping_neg()
+        } else {
+            u64::from((value as u32).wrapping_neg())
+        }
+    }
+
+    /// `cmp x, #imm` (or `cmn` with `negated`), `imm = imm12 << (12 if shifted)`.
+    fn cmp_imm(&mut self, w64: bool, negated: bool, x: u8, imm12: u32, shifted: bool) {
+        match (w64, negated, shifted) {
+            (true, false, false) => dynasm!(self.a ; .arch aarch64 ; cmp XSP(x), imm12),
+            (true, true, false) => dynasm!(self.a ; .arch aarch64 ; cmn XSP(x), imm12),
+            (true, false, true) => dynasm!(self.a ; .arch aarch64 ; cmp XSP(x), imm12, lsl 12),
+            (true, true, true) => dynasm!(self.a ; .arch aarch64 ; cmn XSP(x), imm12, lsl 12),
+            (false, false, false) => dynasm!(self.a ; .arch aarch64 ; cmp WSP(x), imm12),
+            (false, true, false) => dynasm!(self.a ; .arch aarch64 ; cmn WSP(x), imm12),
+            (false, false, true) => dynasm!(self.a ; .arch aarch64 ; cmp WSP(x), imm12, lsl 12),
+            (false, true, true) => dynasm!(self.a ; .arch aarch64 ; cmn WSP(x), imm12, lsl 12),
+        }
     }
 
     /// `d = condition ? 1 : 0` after a `cmp x, y`.

@@ -9,28 +9,60 @@
 //! modification of code on AArch64, and the patch is followed by cache maintenance.
 
 use super::abi::*;
-use super::{encode_b, Emitter};
+use super::{encode_b, Emitter, Fused};
 use crate::cache::jump_table;
 use crate::ir::protocol::{header, ExitReason};
-use crate::ir::{Exit, Temp};
+use crate::ir::{CmpOp, Exit, Temp};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 impl Emitter {
     pub(super) fn exit_if(&mut self, cond: Temp, exit: &Exit) {
-        let c = self.src(cond, S1);
-        dynasm!(self.a ; .arch aarch64 ; cbz X(c), >skip);
+        let skip = self.a.new_dynamic_label();
+        self.jump_unless(cond, skip);
         self.exit(exit);
-        dynasm!(self.a ; .arch aarch64 ; skip:);
+        dynasm!(self.a ; .arch aarch64 ; =>skip);
+    }
+
+    /// Jumps to `label` if `cond` is 0: tests the condition its op left for this exit
+    /// ([`Fused`]) when there is one, else the register.
+    fn jump_unless(&mut self, cond: Temp, label: DynamicLabel) {
+        match self.fused.take() {
+            Some((t, Fused::Flags(op))) if t == cond => match op.inverse() {
+                CmpOp::Eq => dynasm!(self.a ; .arch aarch64 ; b.eq =>label),
+                CmpOp::Ne => dynasm!(self.a ; .arch aarch64 ; b.ne =>label),
+                CmpOp::Ult => dynasm!(self.a ; .arch aarch64 ; b.lo =>label),
+                CmpOp::Ule => dynasm!(self.a ; .arch aarch64 ; b.ls =>label),
+                CmpOp::Ugt => dynasm!(self.a ; .arch aarch64 ; b.hi =>label),
+                CmpOp::Uge => dynasm!(self.a ; .arch aarch64 ; b.hs =>label),
+                CmpOp::Slt => dynasm!(self.a ; .arch aarch64 ; b.lt =>label),
+                CmpOp::Sle => dynasm!(self.a ; .arch aarch64 ; b.le =>label),
+                CmpOp::Sgt => dynasm!(self.a ; .arch aarch64 ; b.gt =>label),
+                CmpOp::Sge => dynasm!(self.a ; .arch aarch64 ; b.ge =>label),
+            },
+            Some((t, Fused::Zero { reg, w64, nonzero })) if t == cond => match (w64, nonzero) {
+                (true, true) => dynasm!(self.a ; .arch aarch64 ; cbz X(reg), =>label),
+                (true, false) => dynasm!(self.a ; .arch aarch64 ; cbnz X(reg), =>label),
+                (false, true) => dynasm!(self.a ; .arch aarch64 ; cbz W(reg), =>label),
+                (false, false) => dynasm!(self.a ; .arch aarch64 ; cbnz W(reg), =>label),
+            },
+            Some((t, Fused::Bit { reg, bit })) if t == cond => {
+                dynasm!(self.a ; .arch aarch64 ; tbz X(reg), bit, =>label)
+            }
+            _ => {
+                let c = self.src(cond, S1);
+                dynasm!(self.a ; .arch aarch64 ; cbz X(c), =>label);
+            }
+        }
     }
 
     pub(super) fn exit(&mut self, exit: &Exit) {
         match exit {
             Exit::Jump(target) => self.chain_exit(target.0),
             Exit::Branch { cond, taken, not_taken } => {
-                let c = self.src(*cond, S1);
-                dynasm!(self.a ; .arch aarch64 ; cbz X(c), >not_taken);
+                let other = self.a.new_dynamic_label();
+                self.jump_unless(*cond, other);
                 self.chain_exit(taken.0);
-                dynasm!(self.a ; .arch aarch64 ; not_taken:);
+                dynasm!(self.a ; .arch aarch64 ; =>other);
                 self.chain_exit(not_taken.0);
             }
             Exit::Indirect(t) | Exit::Return(t) => {

@@ -14,6 +14,7 @@
 //! `ldar` and `stlr`.
 
 use super::abi::*;
+use super::fold::{self, Address};
 use super::{unaligned, Emitter};
 use crate::ir::{MemOrder, RmwOp, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
@@ -81,52 +82,77 @@ impl Emitter {
         self.finish(dst, d);
     }
 
+    /// A register holding `t` for a store: the zero register for a constant 0.
+    fn store_src(&mut self, t: Temp, scratch: u8) -> u8 {
+        match self.imm(t) {
+            Some(0) => ZR,
+            _ => self.src(t, scratch),
+        }
+    }
+
     pub(super) fn store_state(&mut self, offset: u32, src: Temp, width: Width) {
-        let s = self.src(src, S1);
+        let s = self.store_src(src, S1);
         let (base, off) = self.state_addr(offset, width);
         self.store_at(s, base, off, width);
     }
 
+    /// `reg = zero_extend(mem[address])` (`load`) or `mem[address] = low width bits of reg`.
+    fn access(&mut self, load: bool, reg: u8, address: Address, width: Width) {
+        match address {
+            Address::Offset(base, off) if load => self.load_at(reg, base, off, width),
+            Address::Offset(base, off) => self.store_at(reg, base, off, width),
+            Address::Indexed(base, index, shift) => {
+                self.a.push_u32(fold::register_offset(load, width, reg, base, index, shift))
+            }
+        }
+    }
+
     pub(super) fn load(&mut self, dst: Temp, addr: Temp, width: Width, order: MemOrder) {
         let d = self.dst(dst, S0);
-        let a = self.src(addr, S1);
-        match order {
-            MemOrder::Plain => self.load_at(d, a, 0, width),
-            // (The verifier refuses a Release load; were one to get here, acquire is safe.)
-            MemOrder::Acquire | MemOrder::Release => {
-                // Any alignment (x86 code loads unaligned words often): a plain load, then a
-                // barrier that keeps every later load and store after it.
-                self.load_at(d, a, 0, width);
+        if order != MemOrder::SeqCst {
+            let address = self.address(addr, S1, S2);
+            self.access(true, d, address, width);
+            if order != MemOrder::Plain {
+                // (The verifier refuses a Release load; were one to get here, acquire is
+                // safe.) Any alignment (x86 code loads unaligned words often): a plain load,
+                // then a barrier that keeps every later load and store after it.
                 dynasm!(self.a ; .arch aarch64 ; dmb ishld);
             }
-            MemOrder::SeqCst => match width {
-                Width::W8 => dynasm!(self.a ; .arch aarch64 ; ldarb W(d), [X(a)]),
-                Width::W16 => dynasm!(self.a ; .arch aarch64 ; ldarh W(d), [X(a)]),
-                Width::W32 => dynasm!(self.a ; .arch aarch64 ; ldar W(d), [X(a)]),
-                Width::W64 => dynasm!(self.a ; .arch aarch64 ; ldar X(d), [X(a)]),
-            },
+            self.finish(dst, d);
+            return;
+        }
+        // SeqCst: LDAR, which has no offset.
+        let a = self.src(addr, S1);
+        match width {
+            Width::W8 => dynasm!(self.a ; .arch aarch64 ; ldarb W(d), [X(a)]),
+            Width::W16 => dynasm!(self.a ; .arch aarch64 ; ldarh W(d), [X(a)]),
+            Width::W32 => dynasm!(self.a ; .arch aarch64 ; ldar W(d), [X(a)]),
+            Width::W64 => dynasm!(self.a ; .arch aarch64 ; ldar X(d), [X(a)]),
         }
         self.finish(dst, d);
     }
 
     pub(super) fn store(&mut self, addr: Temp, src: Temp, width: Width, order: MemOrder) {
-        let a = self.src(addr, S1);
-        let s = self.src(src, S2);
-        match order {
-            MemOrder::Plain => self.store_at(s, a, 0, width),
-            // (The verifier refuses an Acquire store; were one to get here, release is safe.)
-            MemOrder::Release | MemOrder::Acquire => {
-                // Earlier stores stay before it; earlier loads are kept in place by the
+        if order != MemOrder::SeqCst {
+            let address = self.address(addr, S1, S3);
+            let s = self.store_src(src, S2);
+            if order != MemOrder::Plain {
+                // (The verifier refuses an Acquire store; were one to get here, release is
+                // safe.) Earlier stores stay before it; earlier loads are kept in place by the
                 // barrier after each of them (`Acquire`). Any alignment.
                 dynasm!(self.a ; .arch aarch64 ; dmb ishst);
-                self.store_at(s, a, 0, width);
             }
-            MemOrder::SeqCst => match width {
-                Width::W8 => dynasm!(self.a ; .arch aarch64 ; stlrb W(s), [X(a)]),
-                Width::W16 => dynasm!(self.a ; .arch aarch64 ; stlrh W(s), [X(a)]),
-                Width::W32 => dynasm!(self.a ; .arch aarch64 ; stlr W(s), [X(a)]),
-                Width::W64 => dynasm!(self.a ; .arch aarch64 ; stlr X(s), [X(a)]),
-            },
+            self.access(false, s, address, width);
+            return;
+        }
+        // SeqCst: STLR, which has no offset.
+        let a = self.src(addr, S1);
+        let s = self.store_src(src, S2);
+        match width {
+            Width::W8 => dynasm!(self.a ; .arch aarch64 ; stlrb W(s), [X(a)]),
+            Width::W16 => dynasm!(self.a ; .arch aarch64 ; stlrh W(s), [X(a)]),
+            Width::W32 => dynasm!(self.a ; .arch aarch64 ; stlr W(s), [X(a)]),
+            Width::W64 => dynasm!(self.a ; .arch aarch64 ; stlr X(s), [X(a)]),
         }
     }
 

@@ -1,9 +1,12 @@
 //! AArch64 host backend (dynasmrt aarch64): IR blocks -> A64 code in the code cache.
 //!
 //! Layout of the code: [`abi`] fixes the registers; [`Emitter`] walks the ops of one block,
-//! with one method per op family in `alu.rs`, `mem.rs` and `exits.rs`. The entry trampoline
-//! and the shared exit path are emitted once at the start of the cache ([`Backend::new`],
-//! [`Backend::reset`]).
+//! with one method per op family in `alu.rs`, `mem.rs` and `exits.rs`. Constants that fit
+//! an instruction's immediate field (`imm.rs`) are left to their readers; an op whose only
+//! reader can do its work in the same instruction is emitted there (`fold.rs`); a comparison
+//! or bit test that only the next exit reads becomes its branch (`Fused`). The entry
+//! trampoline and the shared exit path are emitted once at the start of the cache
+//! ([`Backend::new`], [`Backend::reset`]).
 //!
 //! AArch64 needs instruction-cache maintenance after code is written or patched (unlike
 //! x86-64, which keeps its caches coherent): every append and every link ends with
@@ -15,11 +18,15 @@
 
 mod abi;
 mod alu;
+#[cfg(test)]
+mod encodings;
 mod exits;
 mod fma;
+mod fold;
 mod fp;
 mod fp_a64;
 mod fp_conv;
+mod imm;
 mod lanes;
 mod mem;
 mod profile;
@@ -136,7 +143,18 @@ impl Backend for Aarch64Backend {
     }
 
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
-        let alloc = regalloc::allocate(block, TEMP_REGS.len());
+        let uses = super::use_counts(block);
+        // Constants one instruction rebuilds, or read once, get no register: each reader uses
+        // the value as an immediate operand or rebuilds it in a scratch register.
+        let imms = super::immediate_constants(block, &uses, imm::one_move);
+        let (mut last_use, only) = regalloc::last_uses(block);
+        // Ops emitted inside their reader get no location either.
+        let folded = fold::plan(block, &uses, &imms, &only);
+        fold::extend_lifetimes(block, &folded, &mut last_use);
+        let no_location: Vec<bool> =
+            (0..block.temps as usize).map(|t| only[t] || imms[t].is_some() || folded[t].is_some()).collect();
+        let regs: &'static [u8] = if calls_helpers(block) { &TEMP_REGS } else { &MORE_TEMP_REGS };
+        let alloc = regalloc::allocate_with(block, regs.len(), &last_use, &no_location);
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
@@ -146,39 +164,53 @@ impl Backend for Aarch64Backend {
                 consts[dst.0 as usize] = Some(*value);
             }
         }
-        let mut e =
-            Emitter { a: Asm::new(base), base, alloc, exit_path: self.exit_path.0, jump_table, consts };
+        let mut e = Emitter {
+            a: Asm::new(base),
+            base,
+            alloc,
+            regs,
+            exit_path: self.exit_path.0,
+            jump_table,
+            consts,
+            imms,
+            folded,
+            bits: crate::ir::bits::value_bits(block),
+            fuse_next: false,
+            fused: None,
+        };
         let signal_exit = crate::backend::needs_signal_check(block).then(|| e.signal_check());
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
         }
         let mut insn_starts = Vec::new();
         let mut sites = SiteRecorder::new(block);
-        let mut ops = block.ops.iter().peekable();
-        while let Some(op) = ops.next() {
+        let mut skip = false;
+        for (i, op) in block.ops.iter().enumerate() {
             if let Op::GuestInsn { pc, len } = op {
                 insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.a.offset().0 as u32 });
             }
-            if sites.skips(op) {
+            if std::mem::take(&mut skip) || sites.skips(op) {
                 continue;
             }
             if let Op::StateAtFault { offset, src, width } = op {
-                let alloc = &e.alloc;
+                let (alloc, regs) = (&e.alloc, e.regs);
                 sites.field(block, offset.0, *width, *src, &|t| match alloc.loc(t) {
-                    Loc::Reg(i) => FaultNode::Reg(TEMP_REGS[i as usize]),
+                    Loc::Reg(i) => FaultNode::Reg(regs[i as usize]),
                     Loc::Spill(s) => FaultNode::Stack(8 * u32::from(s)),
                 });
                 continue;
             }
-            if let (Some(flags), Some(dst)) = (fp_pair::flags_partner(op, ops.peek().copied()), op.dst()) {
+            if let (Some(flags), Some(dst)) = (fp_pair::flags_partner(op, block.ops.get(i + 1)), op.dst()) {
                 // The flags op reads the same inputs, so they are live through both.
                 let dsts = fp_pair::FpDsts { value: Some(dst), flags: Some(flags) };
                 e.fp_family(op, dsts);
-                ops.next();
+                skip = true;
                 continue;
             }
             let start = e.a.offset().0 as u32;
+            e.fuse_next = super::feeds_only_next_exit(block, i, &uses);
             e.op(op);
+            e.fuse_next = false;
             if may_fault(op) {
                 sites.access(start, e.a.offset().0 as u32);
             }
@@ -237,12 +269,44 @@ impl Backend for Aarch64Backend {
     }
 }
 
+/// Whether some op of `block` may call a function (`blr`), which may change the caller-saved
+/// registers: helper calls, the floating-point ops' reference paths, and the atomics' path
+/// for unaligned addresses. Every op kind is listed, so that a new one must be decided here.
+fn calls_helpers(block: &Block) -> bool {
+    block.ops.iter().any(|op| match op {
+        Op::CallHelper { .. }
+        | Op::Fp { .. }
+        | Op::FpFma { .. }
+        | Op::FpCmp { .. }
+        | Op::FpCvt { .. }
+        | Op::AtomicRmw { .. }
+        | Op::CompareExchange { .. } => true,
+        Op::GuestInsn { .. }
+        | Op::Const { .. }
+        | Op::LoadState { .. }
+        | Op::StoreState { .. }
+        | Op::Load { .. }
+        | Op::Store { .. }
+        | Op::Bin { .. }
+        | Op::Un { .. }
+        | Op::Ext { .. }
+        | Op::Cmp { .. }
+        | Op::Select { .. }
+        | Op::Fence { .. }
+        | Op::Lanes { .. }
+        | Op::ExitIf { .. }
+        | Op::StateAtFault { .. } => false,
+    })
+}
+
 /// Emits the code of one block.
 struct Emitter {
     a: Asm,
     /// Executable-view address where this block's code will start.
     base: usize,
     alloc: Allocation,
+    /// The host register of each `Loc::Reg` ([`TEMP_REGS`] or [`MORE_TEMP_REGS`]).
+    regs: &'static [u8],
     /// Executable-view address of the shared exit path.
     exit_path: usize,
     /// Address of the code cache's jump table (see `crate::cache::jump_table`).
@@ -250,12 +314,39 @@ struct Emitter {
     /// The value of each temporary an `Op::Const` defines (so an op can take it as an
     /// immediate).
     consts: Vec<Option<u64>>,
+    /// The constants that have no location (see `compile`): their readers use the value.
+    imms: Vec<Option<u64>>,
+    /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
+    folded: Vec<Option<fold::Folded>>,
+    /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
+    /// clean at a width needs no zero extension.
+    bits: Vec<u8>,
+    /// Set while emitting an op whose only reader is the exit right after it
+    /// (`backend::feeds_only_next_exit`): a comparison or bit test may then leave its result
+    /// for the branch ([`Self::fused`]) instead of computing 0/1.
+    fuse_next: bool,
+    /// The condition the exit right after tests without a register value: (its temp, how).
+    fused: Option<(Temp, Fused)>,
+}
+
+/// How an exit tests a condition that its op left for it (see [`Emitter::fuse_next`]).
+#[derive(Clone, Copy, Debug)]
+enum Fused {
+    /// The flags of a `cmp` hold this comparison.
+    Flags(crate::ir::CmpOp),
+    /// The condition is `reg != 0` (`nonzero`) or `reg == 0`, over 64 or 32 bits.
+    Zero { reg: u8, w64: bool, nonzero: bool },
+    /// The condition is bit `bit` of `reg`.
+    Bit { reg: u8, bit: u32 },
 }
 
 impl Emitter {
     fn op(&mut self, op: &Op) {
         match op {
             Op::GuestInsn { .. } => {}
+            Op::Const { dst, .. } if self.imms[dst.0 as usize].is_some() => {}
+            // Emitted by their reader.
+            Op::Bin { dst, .. } | Op::Un { dst, .. } if self.folded(*dst).is_some() => {}
             Op::Const { dst, value } => {
                 let d = self.dst(*dst, S0);
                 self.mov_imm(d, *value);
@@ -302,10 +393,20 @@ impl Emitter {
         }
     }
 
-    /// A register holding `t`: its own, or `scratch` after loading it from its spill slot.
+    /// A register holding `t`: its own, or `scratch` after loading it from its spill slot
+    /// (or setting it to the constant `t` is).
     fn src(&mut self, t: Temp, scratch: u8) -> u8 {
+        if let Some(value) = self.imms[t.0 as usize] {
+            self.mov_imm(scratch, value);
+            return scratch;
+        }
+        if let Some(f) = self.folded(t) {
+            // (Readers take their folded operands themselves; this is the general way.)
+            self.emit_folded(f, scratch);
+            return scratch;
+        }
         match self.alloc.loc(t) {
-            Loc::Reg(i) => TEMP_REGS[i as usize],
+            Loc::Reg(i) => self.regs[i as usize],
             Loc::Spill(s) => {
                 let off = s as u32 * 8;
                 dynasm!(self.a ; .arch aarch64 ; ldr X(scratch), [sp, #off]);
@@ -317,7 +418,7 @@ impl Emitter {
     /// The register to compute `t` into: its own, or `scratch` (then [`Self::finish`] spills).
     fn dst(&mut self, t: Temp, scratch: u8) -> u8 {
         match self.alloc.loc(t) {
-            Loc::Reg(i) => TEMP_REGS[i as usize],
+            Loc::Reg(i) => self.regs[i as usize],
             Loc::Spill(_) => scratch,
         }
     }
@@ -330,8 +431,23 @@ impl Emitter {
         }
     }
 
+    /// The value of `t` if it is a constant without a location (to use as an immediate).
+    fn imm(&self, t: Temp) -> Option<u64> {
+        self.imms[t.0 as usize]
+    }
+
+    /// Whether `t`'s value is already zero-extended from `width` (its bits above are 0).
+    fn clean(&self, t: Temp, width: Width) -> bool {
+        u32::from(self.bits[t.0 as usize]) <= width.bits()
+    }
+
     /// `reg = value` in at most four instructions.
     fn mov_imm(&mut self, reg: u8, value: u64) {
+        if !imm::wide_move(value) && imm::logical(value, true) {
+            // A bitmask that no single movz/movn builds: one orr from the zero register.
+            dynasm!(self.a ; .arch aarch64 ; orr XSP(reg), xzr, #value);
+            return;
+        }
         let chunks = [
             value as u32 & 0xffff,
             (value >> 16) as u32 & 0xffff,
@@ -376,9 +492,13 @@ impl Emitter {
         }
     }
 
-    /// `out = zero_extend(low width bits of t)`; may return `t`'s own register for W64.
+    /// `out = zero_extend(low width bits of t)`; may return `t`'s own register for W64 or a
+    /// value that is already clean.
     fn src_zext(&mut self, t: Temp, width: Width, out: u8) -> u8 {
         let r = self.src(t, out);
+        if self.clean(t, width) {
+            return r;
+        }
         match width {
             Width::W64 => r,
             Width::W32 => {
@@ -396,9 +516,13 @@ impl Emitter {
         }
     }
 
-    /// `out = sign_extend(low width bits of t)` to 64 bits.
+    /// `out = sign_extend(low width bits of t)` to 64 bits (`t`'s own register when its
+    /// value's sign bit and all above are 0).
     fn src_sext(&mut self, t: Temp, width: Width, out: u8) -> u8 {
         let r = self.src(t, out);
+        if u32::from(self.bits[t.0 as usize]) < width.bits() {
+            return r;
+        }
         match width {
             Width::W64 => return r,
             Width::W32 => dynasm!(self.a ; .arch aarch64 ; sxtw X(out), W(r)),

@@ -52,22 +52,6 @@ fn jcc(e: &mut Emitter, cond: CmpOp, label: DynamicLabel) {
     }
 }
 
-/// The comparison that holds exactly when `cond` does not.
-fn negate(cond: CmpOp) -> CmpOp {
-    match cond {
-        CmpOp::Eq => CmpOp::Ne,
-        CmpOp::Ne => CmpOp::Eq,
-        CmpOp::Ult => CmpOp::Uge,
-        CmpOp::Uge => CmpOp::Ult,
-        CmpOp::Ule => CmpOp::Ugt,
-        CmpOp::Ugt => CmpOp::Ule,
-        CmpOp::Slt => CmpOp::Sge,
-        CmpOp::Sge => CmpOp::Slt,
-        CmpOp::Sle => CmpOp::Sgt,
-        CmpOp::Sgt => CmpOp::Sle,
-    }
-}
-
 /// Sets the host flags for the condition temp `cond` of an exit and returns the comparison
 /// they hold when the exit is taken: the fused comparison's own (its `cmp` was just emitted),
 /// or `Ne` after testing `cond` against zero.
@@ -182,7 +166,7 @@ pub(super) fn emit_exit(e: &mut Emitter, exit: &Exit) {
 pub(super) fn emit_exit_if(e: &mut Emitter, cond: Temp, exit: &Exit) {
     let skip = e.asm.new_dynamic_label();
     let taken_if = flags_for(e, cond);
-    jcc(e, negate(taken_if), skip);
+    jcc(e, taken_if.inverse(), skip);
     emit_exit(e, exit);
     dynasm!(e.asm ; .arch x64 ; =>skip);
 }

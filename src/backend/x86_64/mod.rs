@@ -34,11 +34,13 @@ mod profile;
 #[cfg(all(test, target_arch = "x86_64"))]
 pub(crate) mod tests;
 
-use crate::backend::{Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
+use crate::backend::{
+    feeds_only_next_exit, use_counts, Backend, ChainSite, CompileError, CompiledBlock, InsnStart,
+};
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::deferred::{may_fault, FaultNode, SiteRecorder};
 use crate::ir::regalloc::{self, Loc};
-use crate::ir::{Block, Exit, Op, Temp};
+use crate::ir::{Block, Op, Temp};
 pub use listing::listing;
 
 use abi::{FixedCode, HostLoc};
@@ -186,13 +188,7 @@ impl Backend for X86_64Backend {
                 skip = true;
                 continue;
             }
-            e.fuse_next_cmp = match (op, block.ops.get(i + 1)) {
-                (Op::Cmp { dst, .. }, Some(Op::ExitIf { cond, .. })) => cond == dst,
-                (Op::Cmp { dst, .. }, None) => {
-                    matches!(block.exit, Exit::Branch { cond, .. } if cond == *dst)
-                }
-                _ => false,
-            } && matches!(op.dst(), Some(d) if uses[d.0 as usize] == 1);
+            e.fuse_next_cmp = matches!(op, Op::Cmp { .. }) && feeds_only_next_exit(block, i, &uses);
             e.op(op);
             if let Some(d) = op.dst() {
                 e.defined[d.0 as usize] = true;
@@ -313,7 +309,7 @@ impl Emitter {
         features: HostFeatures,
         alloc_regs: usize,
     ) -> Emitter {
-        let immediates = immediate_constants(block);
+        let immediates = immediate_constants(block, &use_counts(block));
         let (last_use, only) = regalloc::last_uses(block);
         let (locs, spill_slots) = allocate(block, &immediates, alloc_regs, &last_use, &only);
         // After the allocator's slots: one save slot per caller-saved register (see
@@ -483,32 +479,14 @@ impl Emitter {
     }
 }
 
-/// Which constants are left to their readers instead of being materialised in a location
-/// of their own: those whose value a `mov` with a 32-bit immediate can rebuild (no longer than
-/// loading it from a spill slot) and those read only once. Most of them end up as immediate
-/// operands (`add r, imm`, `shl r, imm`, `cmp r, imm`, `mov [r15 + off], imm`).
-fn immediate_constants(block: &Block) -> Vec<Option<u64>> {
-    let uses = use_counts(block);
-    let mut immediates = vec![None; block.temps as usize];
-    for op in &block.ops {
-        if let Op::Const { dst, value } = *op {
-            let short = value <= u32::MAX as u64 || value as i64 == value as i32 as i64;
-            if short || uses[dst.0 as usize] <= 1 {
-                immediates[dst.0 as usize] = Some(value);
-            }
-        }
-    }
-    immediates
-}
-
-/// How many times each temporary is read (by ops and the exit).
-fn use_counts(block: &Block) -> Vec<u32> {
-    let mut uses = vec![0u32; block.temps as usize];
-    for op in &block.ops {
-        op.for_each_src(|t| uses[t.0 as usize] += 1);
-    }
-    block.exit.for_each_src(|t| uses[t.0 as usize] += 1);
-    uses
+/// Which constants are left to their readers ([`crate::backend::immediate_constants`]):
+/// those whose value a `mov` with a 32-bit immediate can rebuild (no longer than loading it
+/// from a spill slot) and those read only once. Most of them end up as immediate operands
+/// (`add r, imm`, `shl r, imm`, `cmp r, imm`, `mov [r15 + off], imm`).
+fn immediate_constants(block: &Block, uses: &[u32]) -> Vec<Option<u64>> {
+    crate::backend::immediate_constants(block, uses, |value| {
+        value <= u32::MAX as u64 || value as i64 == value as i32 as i64
+    })
 }
 
 /// Places every temporary but the immediates (with the shared allocator
