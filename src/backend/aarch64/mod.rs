@@ -292,7 +292,7 @@ fn calls_helpers(block: &Block) -> bool {
         | Op::Ext { .. }
         | Op::Cmp { .. }
         | Op::Select { .. }
-        | Op::Fence { .. }
+        | Op::Fence
         | Op::Lanes { .. }
         | Op::ExitIf { .. }
         | Op::StateAtFault { .. } => false,
