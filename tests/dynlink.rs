@@ -1,11 +1,11 @@
 //! Dynamically linked AArch64 guests with a sysroot (`xlate -L DIR`, XLATE_LD_PREFIX,
 //! QEMU_LD_PREFIX): C, C++ with libstdc++ and exceptions, dlopen of a library built here,
 //! TLS and an IFUNC, built with Debian's cross compilers against the cross sysroot
-//! /usr/aarch64-linux-gnu; and busybox from Debian's arm64 packages unpacked with
-//! `dpkg-deb -x` into a sysroot of its own (.ci/install-deps makes it). Each program's stdout
-//! and exit status are compared with qemu-aarch64-static's given the same sysroot (the
-//! oracle, run here). Also run with the AArch64 build of xlate under `XLATE_RUNNER`, where
-//! the AArch64 guest is the host's own ISA.
+//! /usr/aarch64-linux-gnu; and busybox, coreutils and python3.11 from Debian's arm64
+//! packages unpacked with `dpkg-deb -x` into a sysroot of their own (.ci/install-deps makes
+//! it). Each program's stdout and exit status are compared with qemu-aarch64-static's given
+//! the same sysroot (the oracle, run here). Also run with the AArch64 build of xlate under
+//! `XLATE_RUNNER`, where the AArch64 guest is the host's own ISA.
 //!
 //! Dynamically linked x86-64 guests, the same programs built with x86_64-linux-gnu-gcc/g++
 //! (and lazy binding forced, so that ld.so's fxsave trampoline runs), and Debian's own x86-64
@@ -259,6 +259,42 @@ fn debian_busybox_matches_qemu() {
     }
 }
 
+/// coreutils and python3.11 from Debian's arm64 packages in the same package sysroot, as the
+/// x86-64 ones below: listing, sorting, hashing, counting, arithmetic, and Python.
+#[test]
+fn debian_arm64_coreutils_and_python_match_qemu() {
+    let t = "debian_arm64_coreutils_and_python_match_qemu";
+    let Some(qemu) = qemu(t) else { return };
+    let root = Path::new(PACKAGE_SYSROOT);
+    for needed in ["bin/ls", "usr/bin/python3.11"] {
+        if !root.join(needed).exists() {
+            let what = "coreutils and python3.11-minimal (arm64) with their libraries, unpacked";
+            support::missing(t, &root.join(needed).display().to_string(), what);
+            return;
+        }
+    }
+    let input = build_dir().join("arm64-input.txt");
+    std::fs::write(&input, "pear 3\napple 10\nfig 7\napple 10\nbanana 1\n").unwrap();
+    let input = input.to_str().unwrap();
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let cases: &[(&str, &[&str])] = &[
+        ("bin/ls", &["-l", "--time-style=+", &format!("{dir}/perf")]),
+        ("usr/bin/sort", &["-k2", "-n", input]),
+        ("usr/bin/sha256sum", &[input]),
+        ("usr/bin/wc", &[input]),
+        ("usr/bin/expr", &["6", "*", "7"]),
+        ("usr/bin/python3.11", &["-S", "-c", PYTHON_SCRIPT]),
+    ];
+    for (program, args) in cases {
+        same_as_qemu(&qemu, PACKAGE_SYSROOT, &root.join(program), args);
+    }
+}
+
+/// What python3.11 -S runs in the package sysroots: integer, big-integer and float
+/// arithmetic, sorting, and where it found its standard library.
+const PYTHON_SCRIPT: &str = "print(sum(x ** 3 for x in range(1000)), 2 ** 100, 1 / 3, sorted('the quick brown fox'.split()))\n\
+     import sys; print(sys.prefix.endswith('/usr'), sys.prefix.startswith('/opt/xlate/sysroot-'), len(sys.argv))";
+
 /// The oracle for an x86-64 guest: the program itself on an x86-64 host, qemu-x86_64-static
 /// (with the x86-64 sysroot) on other hosts; `None` (failing under CI) if qemu is missing.
 fn x86_oracle(test: &str, program: &Path) -> Option<Command> {
@@ -403,9 +439,6 @@ fn debian_amd64_packages_in_a_sysroot_match_the_oracle() {
     std::fs::write(&input, "pear 3\napple 10\nfig 7\napple 10\nbanana 1\n").unwrap();
     let input = input.to_str().unwrap();
     let dir = env!("CARGO_MANIFEST_DIR");
-    let script =
-        "print(sum(x ** 3 for x in range(1000)), 2 ** 100, 1 / 3, sorted('the quick brown fox'.split()))\n\
-                  import sys; print(sys.prefix.endswith('/sysroot-amd64/usr'), len(sys.argv))";
     let cases: &[(&str, &[&str])] = &[
         ("bin/busybox", &["sort", "-k2", "-n", input]),
         ("bin/busybox", &["sha256sum", input]),
@@ -419,7 +452,7 @@ fn debian_amd64_packages_in_a_sysroot_match_the_oracle() {
         ("usr/bin/sha256sum", &[input]),
         ("usr/bin/wc", &[input]),
         ("usr/bin/expr", &["6", "*", "7"]),
-        ("usr/bin/python3.11", &["-S", "-c", script]),
+        ("usr/bin/python3.11", &["-S", "-c", PYTHON_SCRIPT]),
     ];
     for (program, args) in cases {
         let program = root.join(program);
