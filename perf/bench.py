@@ -253,6 +253,14 @@ def callgrind_ir(cmd, tmp):
     except OSError:
         m = None
     if rc != 0 or not m:
+        # Say why: a figure left out silently reads as a harness bug.
+        try:
+            with open(log) as f:
+                tail = [l.rstrip() for l in f.readlines() if not l.startswith("==")][-3:]
+        except OSError:
+            tail = []
+        print(f"perf/counts: {' '.join(cmd[:2])}... failed under callgrind (exit {rc}): "
+              + (" | ".join(tail) or "no log"), file=sys.stderr)
         return None
     return int(m.group(1))
 
