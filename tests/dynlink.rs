@@ -266,28 +266,48 @@ fn debian_arm64_coreutils_and_python_match_qemu() {
     let t = "debian_arm64_coreutils_and_python_match_qemu";
     let Some(qemu) = qemu(t) else { return };
     let root = Path::new(PACKAGE_SYSROOT);
-    for needed in ["bin/ls", "usr/bin/python3.11"] {
+    let what = "coreutils and python3.11-minimal (arm64) with their libraries, unpacked";
+    if !sysroot_has(t, root, &["bin/ls", "usr/bin/python3.11"], what) {
+        return;
+    }
+    for (program, args) in coreutils_and_python_cases(&fruit_input("arm64-input.txt")) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        same_as_qemu(&qemu, PACKAGE_SYSROOT, &root.join(program), &args);
+    }
+}
+
+/// Whether the package sysroot `root` holds each of `needed` (failing under CI, with `what`
+/// as the missing packages, if not).
+fn sysroot_has(test: &str, root: &Path, needed: &[&str], what: &str) -> bool {
+    for needed in needed {
         if !root.join(needed).exists() {
-            let what = "coreutils and python3.11-minimal (arm64) with their libraries, unpacked";
-            support::missing(t, &root.join(needed).display().to_string(), what);
-            return;
+            support::missing(test, &root.join(needed).display().to_string(), what);
+            return false;
         }
     }
-    let input = build_dir().join("arm64-input.txt");
+    true
+}
+
+/// A small text file for the sorting, hashing and counting runs, in the build directory.
+fn fruit_input(name: &str) -> String {
+    let input = build_dir().join(name);
     std::fs::write(&input, "pear 3\napple 10\nfig 7\napple 10\nbanana 1\n").unwrap();
-    let input = input.to_str().unwrap();
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let cases: &[(&str, &[&str])] = &[
-        ("bin/ls", &["-l", "--time-style=+", &format!("{dir}/perf")]),
-        ("usr/bin/sort", &["-k2", "-n", input]),
-        ("usr/bin/sha256sum", &[input]),
-        ("usr/bin/wc", &[input]),
-        ("usr/bin/expr", &["6", "*", "7"]),
-        ("usr/bin/python3.11", &["-S", "-c", PYTHON_SCRIPT]),
-    ];
-    for (program, args) in cases {
-        same_as_qemu(&qemu, PACKAGE_SYSROOT, &root.join(program), args);
-    }
+    input.to_str().unwrap().to_string()
+}
+
+/// The coreutils and python3.11 runs of both package sysroots (program paths relative to the
+/// sysroot): listing, sorting, hashing, counting, arithmetic, and Python.
+fn coreutils_and_python_cases(input: &str) -> Vec<(&'static str, Vec<String>)> {
+    let perf = format!("{}/perf", env!("CARGO_MANIFEST_DIR"));
+    let words = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    vec![
+        ("bin/ls", words(&["-l", "--time-style=+", &perf])),
+        ("usr/bin/sort", words(&["-k2", "-n", input])),
+        ("usr/bin/sha256sum", words(&[input])),
+        ("usr/bin/wc", words(&[input])),
+        ("usr/bin/expr", words(&["6", "*", "7"])),
+        ("usr/bin/python3.11", words(&["-S", "-c", PYTHON_SCRIPT])),
+    ]
 }
 
 /// What python3.11 -S runs in the package sysroots: integer, big-integer and float
@@ -428,38 +448,26 @@ fn amd64_sysroot_oracle(test: &str, program: &Path) -> Option<Command> {
 fn debian_amd64_packages_in_a_sysroot_match_the_oracle() {
     let t = "debian_amd64_packages_in_a_sysroot_match_the_oracle";
     let root = Path::new(AMD64_PACKAGE_SYSROOT);
-    for needed in ["bin/busybox", "bin/ls", "usr/bin/python3.11"] {
-        if !root.join(needed).exists() {
-            let what = "busybox, coreutils and python3.11-minimal (amd64) with their libraries, unpacked";
-            support::missing(t, &root.join(needed).display().to_string(), what);
-            return;
-        }
+    let what = "busybox, coreutils and python3.11-minimal (amd64) with their libraries, unpacked";
+    if !sysroot_has(t, root, &["bin/busybox", "bin/ls", "usr/bin/python3.11"], what) {
+        return;
     }
-    let input = build_dir().join("amd64-input.txt");
-    std::fs::write(&input, "pear 3\napple 10\nfig 7\napple 10\nbanana 1\n").unwrap();
-    let input = input.to_str().unwrap();
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let cases: &[(&str, &[&str])] = &[
-        ("bin/busybox", &["sort", "-k2", "-n", input]),
-        ("bin/busybox", &["sha256sum", input]),
-        (
-            "bin/busybox",
-            &["sh", "-c", "i=0; while [ $i -lt 5 ]; do echo $((i * i)); i=$((i + 1)); done; exit 7"],
-        ),
-        ("bin/busybox", &["awk", "{ s += $2 } END { print s, NR }", input]),
-        ("bin/ls", &["-l", "--time-style=+", &format!("{dir}/perf")]),
-        ("usr/bin/sort", &["-k2", "-n", input]),
-        ("usr/bin/sha256sum", &[input]),
-        ("usr/bin/wc", &[input]),
-        ("usr/bin/expr", &["6", "*", "7"]),
-        ("usr/bin/python3.11", &["-S", "-c", PYTHON_SCRIPT]),
+    let input = fruit_input("amd64-input.txt");
+    let busybox = |args: &[&str]| ("bin/busybox", args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+    let mut cases = vec![
+        busybox(&["sort", "-k2", "-n", &input]),
+        busybox(&["sha256sum", &input]),
+        busybox(&["sh", "-c", "i=0; while [ $i -lt 5 ]; do echo $((i * i)); i=$((i + 1)); done; exit 7"]),
+        busybox(&["awk", "{ s += $2 } END { print s, NR }", &input]),
     ];
+    cases.extend(coreutils_and_python_cases(&input));
     for (program, args) in cases {
         let program = root.join(program);
         let Some(mut oracle) = amd64_sysroot_oracle(t, &program) else { return };
         clean_env(&mut oracle);
-        let want = oracle.args(*args).output().unwrap();
-        let got = xlate_command().arg("-L").arg(root).arg(&program).args(*args).output().unwrap();
-        assert_same_as_oracle(&program, args, &got, &want);
+        let want = oracle.args(&args).output().unwrap();
+        let got = xlate_command().arg("-L").arg(root).arg(&program).args(&args).output().unwrap();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_same_as_oracle(&program, &args, &got, &want);
     }
 }
