@@ -32,6 +32,30 @@ pub(super) const FPSR: u32 = 0x5a21;
 /// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
 pub(super) const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
 
+/// The AArch64 scalar FP instruction for `op` at `prec`: `d0 = d0 op d1` (`s0` for f32), or
+/// `d0 = sqrt(d1)`; both rules' fast paths emit it. The Arm ARM's "Floating-point
+/// data-processing (2 source)" class (FMUL, FDIV, FADD, FSUB, FMAX, FMIN, FMAXNM, FMINNM by
+/// opcode) and FSQRT from the 1-source class; `ftype` 0 is single, 1 double.
+pub(super) fn fp_insn(op: FpOp, prec: FpPrec) -> u32 {
+    let ftype = match prec {
+        FpPrec::F32 => 0,
+        FpPrec::F64 => 1,
+    } << 22;
+    let (rd, rn, rm) = (0u32, 0u32, 1u32);
+    let two_source = |opcode: u32| 0x1e20_0800 | ftype | rm << 16 | opcode << 12 | rn << 5 | rd;
+    match op {
+        FpOp::Mul => two_source(0),
+        FpOp::Div => two_source(1),
+        FpOp::Add => two_source(2),
+        FpOp::Sub => two_source(3),
+        FpOp::Max => two_source(4),
+        FpOp::Min => two_source(5),
+        FpOp::MaxNum => two_source(6),
+        FpOp::MinNum => two_source(7),
+        FpOp::Sqrt => 0x1e21_c000 | ftype | rm << 5 | rd,
+    }
+}
+
 impl Emitter {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn fp(
@@ -68,23 +92,12 @@ impl Emitter {
             self.a.push_u32(MSR_FPSR_XZR);
         }
         let value = S3;
-        match (op, prec) {
-            (FpOp::Add, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fadd d0, d0, d1),
-            (FpOp::Sub, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsub d0, d0, d1),
-            (FpOp::Mul, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmul d0, d0, d1),
-            (FpOp::Div, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fdiv d0, d0, d1),
-            (FpOp::Sqrt, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fsqrt d0, d1),
-            (FpOp::Add, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fadd s0, s0, s1),
-            (FpOp::Sub, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsub s0, s0, s1),
-            (FpOp::Mul, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmul s0, s0, s1),
-            (FpOp::Div, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fdiv s0, s0, s1),
-            (FpOp::Sqrt, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fsqrt s0, s1),
-            (FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum, FpPrec::F64) => {
-                dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1)
-            }
-            (FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum, FpPrec::F32) => {
-                dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1)
-            }
+        match op {
+            FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum => match prec {
+                FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1),
+                FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1),
+            },
+            _ => self.a.push_u32(fp_insn(op, prec)),
         }
         match (op, prec) {
             // x86: the first operand if it is less (greater), else the second. An f32 result
@@ -208,5 +221,41 @@ impl Emitter {
             dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
         }
         self.finish(dst, d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fp_insn;
+    use crate::ir::{FpOp, FpPrec};
+    use dynasmrt::{aarch64::Aarch64Relocation, dynasm, VecAssembler};
+
+    /// `fp_insn` gives the words dynasm assembles for each op and precision.
+    #[test]
+    fn fp_insn_matches_the_assembler() {
+        let mut a = VecAssembler::<Aarch64Relocation>::new(0);
+        dynasm!(a ; .arch aarch64
+            ; fadd d0, d0, d1 ; fsub d0, d0, d1 ; fmul d0, d0, d1 ; fdiv d0, d0, d1 ; fsqrt d0, d1
+            ; fmin d0, d0, d1 ; fmax d0, d0, d1 ; fminnm d0, d0, d1 ; fmaxnm d0, d0, d1
+            ; fadd s0, s0, s1 ; fsub s0, s0, s1 ; fmul s0, s0, s1 ; fdiv s0, s0, s1 ; fsqrt s0, s1
+            ; fmin s0, s0, s1 ; fmax s0, s0, s1 ; fminnm s0, s0, s1 ; fmaxnm s0, s0, s1);
+        let bytes = a.finalize().expect("assembles");
+        let ops = [
+            FpOp::Add,
+            FpOp::Sub,
+            FpOp::Mul,
+            FpOp::Div,
+            FpOp::Sqrt,
+            FpOp::Min,
+            FpOp::Max,
+            FpOp::MinNum,
+            FpOp::MaxNum,
+        ];
+        let ours: Vec<u8> = [FpPrec::F64, FpPrec::F32]
+            .into_iter()
+            .flat_map(|prec| ops.iter().map(move |&op| fp_insn(op, prec)))
+            .flat_map(u32::to_le_bytes)
+            .collect();
+        assert_eq!(ours, bytes);
     }
 }

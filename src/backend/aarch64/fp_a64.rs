@@ -31,26 +31,7 @@ impl Emitter {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
             FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
         }
-        self.under_guest_fpcr(prec, dsts, ctrl, |e| match (op, prec) {
-            (FpOp::Add, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fadd d0, d0, d1),
-            (FpOp::Sub, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fsub d0, d0, d1),
-            (FpOp::Mul, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmul d0, d0, d1),
-            (FpOp::Div, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fdiv d0, d0, d1),
-            (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fsqrt d0, d1),
-            (FpOp::Min, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmin d0, d0, d1),
-            (FpOp::Max, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmax d0, d0, d1),
-            (FpOp::MinNum, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fminnm d0, d0, d1),
-            (FpOp::MaxNum, FpPrec::F64) => dynasm!(e.a ; .arch aarch64 ; fmaxnm d0, d0, d1),
-            (FpOp::Add, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fadd s0, s0, s1),
-            (FpOp::Sub, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fsub s0, s0, s1),
-            (FpOp::Mul, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmul s0, s0, s1),
-            (FpOp::Div, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fdiv s0, s0, s1),
-            (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fsqrt s0, s1),
-            (FpOp::Min, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmin s0, s0, s1),
-            (FpOp::Max, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmax s0, s0, s1),
-            (FpOp::MinNum, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fminnm s0, s0, s1),
-            (FpOp::MaxNum, FpPrec::F32) => dynasm!(e.a ; .arch aarch64 ; fmaxnm s0, s0, s1),
-        });
+        self.under_guest_fpcr(prec, dsts, ctrl, |e| e.a.push_u32(super::fp::fp_insn(op, prec)));
     }
 
     /// Runs the instruction `insn` emits (operands in `v0`.., result in `v0`) under the guest's
