@@ -59,11 +59,15 @@ impl DeadScan {
     /// undecided. A state load counts as a read only if its value is used ([`used_temps`]:
     /// a select on a constant condition uses only the side it picks).
     pub fn ops(&mut self, block: &Block) -> bool {
-        let used = used_temps(block);
+        // Found only when a load of an undecided byte asks (most instructions load no flag).
+        let mut used: Option<Vec<bool>> = None;
         let overlaps = |b: StateOffset, o: StateOffset, w: super::Width| o.0 <= b.0 && b.0 < o.0 + w.bytes();
         for op in &block.ops {
             match op {
-                Op::LoadState { dst, offset, width } if used[dst.0 as usize] => {
+                Op::LoadState { dst, offset, width }
+                    if self.undecided.iter().any(|&b| overlaps(b, *offset, *width))
+                        && used.get_or_insert_with(|| used_temps(block))[dst.0 as usize] =>
+                {
                     self.undecided.retain(|&b| !overlaps(b, *offset, *width));
                 }
                 Op::StateAtFault { offset, width, .. } => {

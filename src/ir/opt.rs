@@ -65,16 +65,24 @@ enum PureKey {
     Cmp(CmpOp, Width, Operand, Operand),
 }
 
+thread_local! {
+    /// [`forward_and_fold`]'s table of pure ops, kept from block to block (cleared each time).
+    static COMPUTED: std::cell::Cell<hashbrown::HashMap<PureKey, Temp>> = Default::default();
+}
+
 /// State forwarding, constant folding and common subexpressions, one forward pass.
 pub fn forward_and_fold(block: &mut Block) {
     let n = block.temps as usize;
     let mut rename: Vec<Temp> = (0..block.temps).map(Temp).collect();
     let mut constant: Vec<Option<u64>> = vec![None; n];
     // State bytes whose value is known: (offset, width, temp holding it zero-extended or not).
-    let mut known: Vec<(u32, Width, Temp)> = Vec::new();
+    let mut known: Vec<(u32, Width, Temp)> = Vec::with_capacity(32);
     let overlaps = |o: u32, w: Width, o2: u32, w2: Width| o < o2 + w2.bytes() && o2 < o + w.bytes();
 
-    let mut computed: hashbrown::HashMap<PureKey, Temp> = hashbrown::HashMap::new();
+    // The table of this thread's previous block, emptied: growing a fresh one op by op cost
+    // more than the pass's own work.
+    let mut computed = COMPUTED.take();
+    computed.clear();
     let mut out: Vec<Op> = Vec::with_capacity(block.ops.len());
     let mut exit_now: Option<Exit> = None;
     for mut op in std::mem::take(&mut block.ops) {
@@ -177,6 +185,7 @@ pub fn forward_and_fold(block: &mut Block) {
         out.push(op);
     }
     block.ops = out;
+    COMPUTED.set(computed);
     if let Some(exit) = exit_now {
         block.exit = exit;
     } else {

@@ -82,8 +82,12 @@ pub fn allocate_with(
     let regs = regs.min(255);
     let n = block.temps as usize;
     let only = no_location;
-    // Temporaries to release after op i.
-    let mut expiring: Vec<Vec<Temp>> = vec![Vec::new(); block.ops.len() + 1];
+    // Temporaries to release after op i, in the order they were defined: a list per op
+    // threaded through `next` (each temporary expires once), not a Vec per op.
+    const NONE: u32 = u32::MAX;
+    let mut head = vec![NONE; block.ops.len() + 1];
+    let mut tail = vec![NONE; block.ops.len() + 1];
+    let mut next = vec![NONE; n];
     let mut locs = vec![Loc::Spill(0); n];
     let mut free_regs: Vec<u8> = (0..regs as u8).rev().collect();
     let mut free_slots: Vec<u16> = Vec::new();
@@ -102,14 +106,20 @@ pub fn allocate_with(
             locs[d.0 as usize] = loc;
             // A temporary nobody reads is released right after its op.
             let end = last_use[d.0 as usize].unwrap_or(i);
-            expiring[end].push(d);
+            match tail[end] {
+                NONE => head[end] = d.0,
+                last => next[last as usize] = d.0,
+            }
+            tail[end] = d.0;
         }
         // Release after the op, so that the destination never reuses a source's location.
-        for t in std::mem::take(&mut expiring[i]) {
-            match locs[t.0 as usize] {
+        let mut t = head[i];
+        while t != NONE {
+            match locs[t as usize] {
                 Loc::Reg(r) => free_regs.push(r),
                 Loc::Spill(s) => free_slots.push(s),
             }
+            t = next[t as usize];
         }
     }
     Allocation { locs, spill_slots }

@@ -247,6 +247,7 @@ impl Frontend for A64Frontend {
 
     fn translate(&mut self, code: &dyn CodeSource, pc: GuestAddr) -> Block {
         let mut b = Builder::new();
+        b.reserve_for_insns(self.max_insns);
         let start = pc.0;
         let mut pc = start;
         let mut insns = 0u32;

@@ -255,6 +255,7 @@ impl X86Frontend {
     /// The block at `pc` of at most `max_insns` instructions, without looking ahead.
     fn translate_insns(&self, code: &dyn CodeSource, pc: GuestAddr, max_insns: u32) -> Block {
         let mut ctx = Ctx::with_memory_model(self.model);
+        ctx.b.reserve_for_insns(max_insns);
         let mut addr = pc.0;
         let mut insns = 0u32;
         let exit = loop {
