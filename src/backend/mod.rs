@@ -165,8 +165,8 @@ pub fn needs_signal_check(block: &Block) -> bool {
 }
 
 /// How many times each temporary is read (by ops, `StateAtFault`s included, and the exit).
-pub(crate) fn use_counts(block: &Block) -> Vec<u32> {
-    let mut uses = vec![0u32; block.temps as usize];
+pub(crate) fn use_counts(block: &Block) -> crate::ir::scratch::Lent<u32> {
+    let mut uses = crate::ir::scratch::filled(block.temps as usize, 0u32);
     for op in &block.ops {
         op.for_each_src(|t| uses[t.0 as usize] += 1);
     }

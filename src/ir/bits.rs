@@ -14,7 +14,7 @@ fn bits_of(value: u64) -> u8 {
 /// occupies (64 when nothing better is known).
 pub fn value_bits(block: &Block) -> Vec<u8> {
     let mut bits = vec![64u8; block.temps as usize];
-    let mut constant: Vec<Option<u64>> = vec![None; block.temps as usize];
+    let mut constant = super::scratch::filled(block.temps as usize, None);
     for op in &block.ops {
         let of = |t: Temp| bits[t.0 as usize];
         let (dst, b) = match *op {

@@ -31,9 +31,15 @@ impl Builder {
 
     /// Makes room for the ops of `insns` guest instructions at once (about
     /// [`OPS_PER_INSN_HINT`] each, at most [`MAX_OPS_HINT`]), so that the op list of a block is
-    /// not regrown op by op: growing it was a tenth of translation time.
+    /// not regrown op by op: growing it was a tenth of translation time. The list comes from
+    /// the thread's pool (`ir::scratch`), where the block's drop gives it back.
     pub fn reserve_for_insns(&mut self, insns: u32) {
-        self.ops.reserve((insns as usize).saturating_mul(OPS_PER_INSN_HINT).min(MAX_OPS_HINT));
+        let room = (insns as usize).saturating_mul(OPS_PER_INSN_HINT).min(MAX_OPS_HINT);
+        if self.ops.capacity() == 0 {
+            self.ops = super::scratch::ops(room);
+        } else {
+            self.ops.reserve(room);
+        }
     }
 
     /// Number of ops emitted so far.

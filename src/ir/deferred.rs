@@ -78,7 +78,8 @@ fn describable(op: &Op) -> bool {
 /// or through other such ops) read it.
 pub fn fault_only(block: &Block) -> Vec<bool> {
     let n = block.temps as usize;
-    let (mut real, mut described, mut only) = (vec![false; n], vec![false; n], vec![false; n]);
+    let (mut real, mut described) = (super::scratch::filled(n, false), super::scratch::filled(n, false));
+    let mut only = vec![false; n];
     block.exit.for_each_src(|t| real[t.0 as usize] = true);
     for op in block.ops.iter().rev() {
         if let Op::StateAtFault { src, .. } = op {

@@ -110,7 +110,7 @@ impl DeadScan {
 pub fn used_temps(block: &Block) -> Vec<bool> {
     use super::interp::{eval_bin, eval_cmp, eval_ext, eval_un};
     let n = block.temps as usize;
-    let mut constant: Vec<Option<u64>> = vec![None; n];
+    let mut constant = super::scratch::filled(n, None);
     for op in &block.ops {
         let c = |t: &super::Temp| constant[t.0 as usize];
         let value = match op {

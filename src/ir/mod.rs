@@ -52,6 +52,7 @@ pub mod opt;
 pub mod print;
 pub mod protocol;
 pub mod regalloc;
+pub mod scratch;
 pub mod simplify;
 pub mod testgen;
 

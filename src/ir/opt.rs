@@ -34,6 +34,7 @@
 use super::deferred::{self, may_fault};
 use super::interp::{eval_bin, eval_cmp, eval_ext, eval_fp, eval_lanes, eval_un};
 use super::liveness;
+use super::scratch;
 use super::*;
 
 /// Runs every pass, in an order where each one feeds the next.
@@ -73,8 +74,9 @@ thread_local! {
 /// State forwarding, constant folding and common subexpressions, one forward pass.
 pub fn forward_and_fold(block: &mut Block) {
     let n = block.temps as usize;
-    let mut rename: Vec<Temp> = (0..block.temps).map(Temp).collect();
-    let mut constant: Vec<Option<u64>> = vec![None; n];
+    let mut rename = scratch::filled(0, Temp(0));
+    rename.extend((0..block.temps).map(Temp));
+    let mut constant = scratch::filled(n, None);
     // State bytes whose value is known: (offset, width, temp holding it zero-extended or not).
     let mut known: Vec<(u32, Width, Temp)> = Vec::with_capacity(32);
     let overlaps = |o: u32, w: Width, o2: u32, w2: Width| o < o2 + w2.bytes() && o2 < o + w.bytes();
@@ -83,9 +85,10 @@ pub fn forward_and_fold(block: &mut Block) {
     // more than the pass's own work.
     let mut computed = COMPUTED.take();
     computed.clear();
-    let mut out: Vec<Op> = Vec::with_capacity(block.ops.len());
+    let mut out = scratch::ops(block.ops.len());
     let mut exit_now: Option<Exit> = None;
-    for mut op in std::mem::take(&mut block.ops) {
+    let mut ops = std::mem::take(&mut block.ops);
+    for mut op in ops.drain(..) {
         op.map_srcs(|t| rename[t.0 as usize]);
         let c = |t: Temp| constant[t.0 as usize];
         let folded = match &op {
@@ -184,6 +187,7 @@ pub fn forward_and_fold(block: &mut Block) {
         }
         out.push(op);
     }
+    scratch::recycle_ops(ops);
     block.ops = out;
     COMPUTED.set(computed);
     if let Some(exit) = exit_now {
@@ -219,14 +223,14 @@ const MAX_DEFERRED_ACCESSES: usize = 4;
 pub fn eliminate_dead_state_stores(block: &mut Block) {
     // Bytes of state that are certainly overwritten later (or dead at every exit that follows)
     // with nothing but memory accesses observing them first.
-    let mut covered: Vec<bool> = Vec::new();
+    let mut covered = scratch::filled(0, false);
     for b in liveness::dead_at_exit(block, &block.exit) {
         if covered.len() <= b.0 as usize {
             covered.resize(b.0 as usize + 1, false);
         }
         covered[b.0 as usize] = true;
     }
-    let mut dead = vec![false; block.ops.len()];
+    let mut dead = scratch::filled(block.ops.len(), false);
     for (i, op) in block.ops.iter().enumerate().rev() {
         match op {
             Op::StoreState { offset, width, .. } => {
@@ -375,9 +379,9 @@ pub fn sink_state_stores_past_faults(block: &mut Block) {
 
 /// Deletes pure ops whose result nobody reads.
 pub fn eliminate_dead_code(block: &mut Block) {
-    let mut used = vec![false; block.temps as usize];
+    let mut used = scratch::filled(block.temps as usize, false);
     block.exit.for_each_src(|t| used[t.0 as usize] = true);
-    let mut keep = vec![true; block.ops.len()];
+    let mut keep = scratch::filled(block.ops.len(), true);
     for (i, op) in block.ops.iter().enumerate().rev() {
         let pure = op.is_pure();
         if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {

@@ -14,17 +14,18 @@
 //! `ir::bits` stays true; [`super::opt::optimize`] folds and deduplicates what this exposes.
 
 use super::bits::value_bits;
-use super::{BinOp, Block, CmpOp, Exit, Op, Temp, Width};
+use super::{scratch, BinOp, Block, CmpOp, Exit, Op, Temp, Width};
 
 /// Simplifies `block` in one forward pass; returns whether it made an op a constant or a
 /// comparison (which folding and deduplication may take further), not only renamed.
 pub fn simplify(block: &mut Block) -> bool {
     let n = block.temps as usize;
     let bits = value_bits(block);
-    let mut rename: Vec<Temp> = (0..block.temps).map(Temp).collect();
-    let mut constant: Vec<Option<u64>> = vec![None; n];
+    let mut rename = scratch::filled(0, Temp(0));
+    rename.extend((0..block.temps).map(Temp));
+    let mut constant = scratch::filled(n, None);
     let mut compare: Vec<Option<(CmpOp, Temp, Temp, Width)>> = vec![None; n];
-    let mut is_condition = vec![false; n];
+    let mut is_condition = scratch::filled(n, false);
     for op in &block.ops {
         if let Op::ExitIf { cond, .. } = op {
             is_condition[cond.0 as usize] = true;
@@ -34,8 +35,9 @@ pub fn simplify(block: &mut Block) -> bool {
         is_condition[cond.0 as usize] = true;
     }
     let mut refold = false;
-    let mut out = Vec::with_capacity(block.ops.len());
-    for mut op in std::mem::take(&mut block.ops) {
+    let mut out = scratch::ops(block.ops.len());
+    let mut ops = std::mem::take(&mut block.ops);
+    for mut op in ops.drain(..) {
         op.map_srcs(|t| rename[t.0 as usize]);
         let facts =
             Facts { bits: &bits, constant: &constant, compare: &compare, is_condition: &is_condition };
@@ -57,6 +59,7 @@ pub fn simplify(block: &mut Block) -> bool {
         }
         out.push(op);
     }
+    scratch::recycle_ops(ops);
     block.ops = out;
     block.exit.map_srcs(|t| rename[t.0 as usize]);
     refold
