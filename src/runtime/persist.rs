@@ -29,6 +29,9 @@ use std::time::SystemTime;
 const FORMAT: u32 = 1;
 const MAGIC: &[u8; 8] = b"XLATEIRC";
 const SUFFIX: &str = ".xirc";
+/// A record not used by the runs that wrote the file this many times goes at the next write
+/// (code at addresses that change from run to run: libraries the kernel placed elsewhere).
+pub const KEEP_WRITES: u64 = 16;
 /// The default size limit of the cache directory.
 pub const DEFAULT_LIMIT: u64 = 256 << 20;
 
@@ -115,8 +118,11 @@ pub struct Persist {
     config: Config,
     key: CacheKey,
     path: PathBuf,
-    /// Guest address -> record (dependencies, then the encoded block), as loaded.
-    loaded: HashMap<u64, Vec<u8>>,
+    /// The file's records as loaded: guest address -> record (dependencies, then the
+    /// encoded block).
+    loaded: Records,
+    /// Records loaded that this run used: written back as used by the newest write.
+    used: HashSet<u64>,
     /// Records loaded whose bytes had changed: not written back.
     stale: HashSet<u64>,
     /// Records made in this run.
@@ -246,31 +252,42 @@ impl Persist {
                 }
                 records
             }
-            Err(None) => HashMap::new(),
+            Err(None) => Records::default(),
             Err(Some(why)) => {
                 if config.verbose {
                     eprintln!("xlate: translation cache {}: ignored ({why})", path.display());
                 }
-                HashMap::new()
+                Records::default()
             }
         };
-        Persist { config, key, path, loaded, stale: HashSet::new(), new: HashMap::new() }
+        Persist {
+            config,
+            key,
+            path,
+            loaded,
+            used: HashSet::new(),
+            stale: HashSet::new(),
+            new: HashMap::new(),
+        }
     }
 
     /// Blocks in the file when the run started.
     pub fn loaded(&self) -> u64 {
-        self.loaded.len() as u64
+        self.loaded.map.len() as u64
     }
 
     /// The stored block at `pc`, if there is one and every guest byte it was made from reads
     /// the same in `code` now: `Ok(Some)`; `Err(())` if there was one whose bytes changed.
     #[allow(clippy::result_unit_err)]
     pub fn lookup(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> Result<Option<Block>, ()> {
-        let Some(record) = self.new.get(&pc.0).or_else(|| self.loaded.get(&pc.0)) else {
+        let Some(record) = self.new.get(&pc.0).or_else(|| self.loaded.map.get(&pc.0).map(|(_, r)| r)) else {
             return Ok(None);
         };
         match check(record, code).and_then(ir::codec::decode) {
-            Some(block) if block.start == pc => Ok(Some(block)),
+            Some(block) if block.start == pc => {
+                self.used.insert(pc.0);
+                Ok(Some(block))
+            }
             _ => {
                 self.stale.insert(pc.0);
                 self.new.remove(&pc.0);
@@ -292,21 +309,28 @@ impl Persist {
     }
 
     /// Writes the file if this run made new blocks: the file as it is now, merged with what
-    /// was loaded (less what was found stale) and what was made. Returns how many blocks
-    /// were new. Then keeps the directory under its size limit.
+    /// was loaded (less what was found stale) and what was made, less the records that the
+    /// last [`KEEP_WRITES`] writes did not use. Returns how many blocks were new. Then keeps
+    /// the directory under its size limit.
     pub fn save(&mut self) -> u64 {
         if self.new.is_empty() {
             return 0;
         }
         let stored = self.new.len() as u64;
         let mut all = read_file(&self.path, &self.key).unwrap_or_default();
-        for (pc, record) in self.loaded.drain() {
-            all.entry(pc).or_insert(record);
+        let loaded = std::mem::take(&mut self.loaded);
+        all.generation = all.generation.max(loaded.generation) + 1;
+        let now = all.generation;
+        for (pc, (stamp, record)) in loaded.map {
+            let stamp = if self.used.contains(&pc) { now } else { stamp };
+            let entry = all.map.entry(pc).or_insert((stamp, record));
+            entry.0 = entry.0.max(stamp);
         }
         for pc in &self.stale {
-            all.remove(pc);
+            all.map.remove(pc);
         }
-        all.extend(self.new.drain());
+        all.map.extend(self.new.drain().map(|(pc, record)| (pc, (now, record))));
+        all.map.retain(|_, (stamp, _)| *stamp + KEEP_WRITES > now);
         if let Err(e) = self.write(&all) {
             if self.config.verbose {
                 eprintln!("xlate: translation cache {}: not written ({e})", self.path.display());
@@ -317,18 +341,21 @@ impl Persist {
         stored
     }
 
-    fn write(&self, records: &HashMap<u64, Vec<u8>>) -> std::io::Result<()> {
+    fn write(&self, records: &Records) -> std::io::Result<()> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         put(&mut out, self.key.0.len() as u64);
         out.extend_from_slice(self.key.0.as_bytes());
-        put(&mut out, records.len() as u64);
-        let mut pcs: Vec<&u64> = records.keys().collect();
+        put(&mut out, records.generation);
+        put(&mut out, records.map.len() as u64);
+        let mut pcs: Vec<&u64> = records.map.keys().collect();
         pcs.sort_unstable();
         for pc in pcs {
+            let (stamp, record) = &records.map[pc];
             put(&mut out, *pc);
-            put(&mut out, records[pc].len() as u64);
-            out.extend_from_slice(&records[pc]);
+            put(&mut out, *stamp);
+            put(&mut out, record.len() as u64);
+            out.extend_from_slice(record);
         }
         let sum = checksum(&out);
         out.extend_from_slice(&sum.to_le_bytes());
@@ -344,9 +371,17 @@ impl Persist {
     }
 }
 
+/// The records of one cache file: guest address -> (the write that last used or made it,
+/// record), and the number of writes the file has seen.
+#[derive(Default)]
+struct Records {
+    generation: u64,
+    map: HashMap<u64, (u64, Vec<u8>)>,
+}
+
 /// The records of the cache file at `path` if it is a valid file for `key`; `Err(None)` if
 /// there is none, `Err(Some(why))` if it is not valid.
-fn read_file(path: &Path, key: &CacheKey) -> Result<HashMap<u64, Vec<u8>>, Option<&'static str>> {
+fn read_file(path: &Path, key: &CacheKey) -> Result<Records, Option<&'static str>> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(None),
@@ -361,19 +396,21 @@ fn read_file(path: &Path, key: &CacheKey) -> Result<HashMap<u64, Vec<u8>>, Optio
         return Err(Some("not a translation cache file"));
     }
     let mut r = Cursor { bytes: body, at: MAGIC.len() };
-    let parse = |r: &mut Cursor| -> Option<HashMap<u64, Vec<u8>>> {
+    let parse = |r: &mut Cursor| -> Option<Records> {
         let key_len = usize::try_from(r.get()?).ok()?;
         if r.take(key_len)? != key.0.as_bytes() {
             return None;
         }
+        let generation = r.get()?;
         let n = r.get()?;
-        let mut records = HashMap::new();
+        let mut map = HashMap::new();
         for _ in 0..n {
             let pc = r.get()?;
+            let stamp = r.get()?;
             let len = usize::try_from(r.get()?).ok()?;
-            records.insert(pc, r.take(len)?.to_vec());
+            map.insert(pc, (stamp, r.take(len)?.to_vec()));
         }
-        (r.at == body.len()).then_some(records)
+        (r.at == body.len()).then_some(Records { generation, map })
     };
     parse(&mut r).ok_or(Some("made for another key, or malformed"))
 }

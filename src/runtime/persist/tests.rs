@@ -190,3 +190,31 @@ fn sizes_read_with_their_units() {
     assert_eq!(parse_size("lots"), None);
     assert_eq!(parse_size(""), None);
 }
+
+#[test]
+fn records_no_write_used_for_keep_writes_writes_go() {
+    for use_it in [false, true] {
+        let d = dir(&format!("expire-{use_it}"));
+        let code = SliceCode { base: GuestAddr(BASE), bytes: &ADD_JMP_ADD_RET };
+        let mut first = Persist::open(config(&d), key(""));
+        translate_into(&mut first, &mut X86Frontend::new(), &code, BASE);
+        first.save();
+        // Each later run makes the other block anew (as a library at a new address would).
+        for run in 1..=KEEP_WRITES {
+            let mut p = Persist::open(config(&d), key(""));
+            // Still there after KEEP_WRITES - 1 writes that did not use it.
+            assert!(p.lookup(GuestAddr(BASE), &code).unwrap().is_some(), "run {run}");
+            if !use_it {
+                // Looked up but not used: forget that it was.
+                p.used.clear();
+            }
+            p.new.clear();
+            translate_into(&mut p, &mut X86Frontend::new(), &code, BASE + 7);
+            assert_eq!(p.save(), 1);
+        }
+        // Gone after the KEEP_WRITES-th, unless a run used it.
+        let p = Persist::open(config(&d), key(""));
+        assert_eq!(p.loaded(), if use_it { 2 } else { 1 });
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
