@@ -331,7 +331,11 @@ fn finish_thread<G: LinuxGuest>(
     match outcome {
         Outcome::ThreadExit(_) => drop(w),
         // The world stays locked: no thread translates or runs a syscall through xlate again.
-        Outcome::Exit(status) => std::process::exit(status),
+        Outcome::Exit(status) => {
+            let mut w = w;
+            w.dispatcher.save_persist();
+            std::process::exit(status)
+        }
         Outcome::Signal(sig) => die_by_signal(sig),
     }
 }
