@@ -12,6 +12,9 @@
 # PERF_OUT names the markdown file (default target/perf/results.md, or counts.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Every run translates (as before xlate had a persistent translation cache): the figures
+# include translation. XLATE_NO_CACHE=0 measures runs that use the cache.
+export XLATE_NO_CACHE="${XLATE_NO_CACHE-1}"
 for t in qemu-x86_64-static qemu-aarch64-static python3; do
   command -v "$t" >/dev/null || { echo "perf/bench: $t is missing (bash .ci/install-deps)" >&2; exit 1; }
 done

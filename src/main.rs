@@ -70,9 +70,17 @@ struct Cli {
     #[arg(long)]
     exact_flags: bool,
 
+    /// Neither read nor write the persistent translation cache (also: XLATE_NO_CACHE=1). By
+    /// default the optimised translation of the code a program ran is kept in
+    /// XLATE_CACHE_DIR, else $XDG_CACHE_HOME/xlate, else ~/.cache/xlate (at most
+    /// XLATE_CACHE_SIZE MiB, 256 by default), and its next run uses it where the code's bytes
+    /// are unchanged.
+    #[arg(long)]
+    no_cache: bool,
+
     /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
     /// that their programs run through xlate when executed directly; remove it; or show it.
-    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "memory_model", "exact_flags", "command"])]
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "memory_model", "exact_flags", "no_cache", "command"])]
     binfmt: Option<BinfmtArg>,
 
     /// The binfmt_misc file system `--binfmt` works in.
@@ -158,6 +166,7 @@ fn command_line_options() -> Options {
         });
     }
     options.exact_flags |= cli.exact_flags;
+    options.no_cache |= cli.no_cache;
     if let Some(s) = cli.stats {
         options.stats = Some(match s {
             StatsArg::Text => StatsFormat::Text,
@@ -221,6 +230,7 @@ fn from_environment() -> Options {
         strace: on("XLATE_STRACE"),
         memory_model,
         exact_flags: on("XLATE_EXACT_FLAGS"),
+        no_cache: on("XLATE_NO_CACHE"),
         stats,
         perf_map: on("XLATE_PERFMAP"),
         sysroot,

@@ -39,6 +39,7 @@
 
 pub mod bits;
 pub mod builder;
+pub mod codec;
 pub mod deferred;
 pub mod fma;
 pub mod fp;

@@ -22,6 +22,7 @@
 //! are only ever changed by one thread at a time, and a blocked thread does not stop others.
 
 use super::perfmap::PerfMap;
+use super::persist::Persist;
 use super::report::Profile;
 use super::signals;
 use super::stats::Stats;
@@ -453,6 +454,8 @@ pub struct Dispatcher<G: Guest, B: Backend> {
     /// The chain sites linked to each block (by its guest address), with where each jumped
     /// before: dropping the block points them back there ([`Self::invalidate`]).
     incoming: HashMap<GuestAddr, Vec<(ChainSite, HostCode)>>,
+    /// The persistent translation cache, unless `--no-cache` (see `runtime::persist`).
+    persist: Option<Persist>,
 }
 
 impl<G: Guest, B: Backend> Dispatcher<G, B> {
@@ -471,12 +474,27 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             profile: None,
             debugged: false,
             incoming: HashMap::new(),
+            persist: None,
         })
     }
 
     /// Announces every block translated from now on in `map` (`--perfmap`).
     pub fn set_perf_map(&mut self, map: PerfMap) {
         self.perf_map = Some(map);
+    }
+
+    /// Takes blocks from `persist` when their guest bytes are unchanged, and keeps the blocks
+    /// translated from now on there (the persistent translation cache).
+    pub fn set_persist(&mut self, persist: Persist) {
+        self.stats.cache_loaded = persist.loaded();
+        self.persist = Some(persist);
+    }
+
+    /// Writes the persistent translation cache's file, if this process translated new blocks.
+    pub fn save_persist(&mut self) {
+        if let Some(persist) = &mut self.persist {
+            self.stats.cache_stored += persist.save();
+        }
     }
 
     /// Counts the executions of every block translated from now on, and keeps a copy of its
@@ -574,7 +592,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     #[cold]
     #[inline(never)]
     fn translate(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
-        let (entry, block) = self.compile(pc, code);
+        let (entry, block) = self.compile(pc, code, true);
         // Indirect branches and returns find the block from translated code from now on
         // (not under a debugger, which must see every block entered).
         if !self.debugged {
@@ -587,24 +605,18 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     /// A block translated and compiled at `pc` and kept in no map (see
     /// [`Self::resume_after_code_write`]).
     fn compile_block(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> HostCode {
-        self.compile(pc, code).0
+        self.compile(pc, code, false).0
     }
 
-    /// Translates and compiles the block at `pc`: its host code and its block-map entry.
-    fn compile(&mut self, pc: GuestAddr, code: &dyn CodeSource) -> (HostCode, BlockEntry) {
+    /// Translates and compiles the block at `pc`: its host code and its block-map entry. A
+    /// block that is `kept` (entered in the block map) may come from the persistent cache,
+    /// and goes there if it does not.
+    fn compile(&mut self, pc: GuestAddr, code: &dyn CodeSource, kept: bool) -> (HostCode, BlockEntry) {
         let started = Instant::now();
-        let mut block = self.frontend.translate(code, pc);
-        if cfg!(debug_assertions) {
-            if let Err(e) = ir::verify(&block) {
-                panic!("frontend bug: IR block at {pc} is invalid: {e}\n{block:#?}");
-            }
-        }
-        ir::opt::optimize(&mut block);
-        if cfg!(debug_assertions) {
-            if let Err(e) = ir::verify(&block) {
-                panic!("optimiser bug: IR block at {pc} is invalid: {e}\n{block:#?}");
-            }
-        }
+        let block = match self.stored_block(pc, code, kept) {
+            Some(block) => block,
+            None => self.translate_ir(pc, code, kept),
+        };
         if let Some(profile) = &mut self.profile {
             self.backend.set_entry_counter(Some(profile.next_counter()));
         }
@@ -644,6 +656,48 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             profile.record(&block, code, compiled.entry.0 as u64, host_code, &compiled);
         }
         (compiled.entry, entry)
+    }
+
+    /// The persistent cache's block at `pc`, if it has one made from the guest bytes there now.
+    fn stored_block(&mut self, pc: GuestAddr, code: &dyn CodeSource, kept: bool) -> Option<ir::Block> {
+        let persist = self.persist.as_mut().filter(|_| kept)?;
+        match persist.lookup(pc, code) {
+            Ok(Some(block)) => {
+                self.stats.cache_used += 1;
+                Some(block)
+            }
+            Ok(None) => None,
+            Err(()) => {
+                self.stats.cache_rejected += 1;
+                None
+            }
+        }
+    }
+
+    /// The optimised IR of the block at `pc`, from the frontend (recording what it reads for
+    /// the persistent cache when the block is `kept`).
+    fn translate_ir(&mut self, pc: GuestAddr, code: &dyn CodeSource, kept: bool) -> ir::Block {
+        let recorder = self.persist.as_ref().filter(|_| kept).map(|_| Persist::recorder(code));
+        let source: &dyn CodeSource = match &recorder {
+            Some(recorder) => recorder,
+            None => code,
+        };
+        let mut block = self.frontend.translate(source, pc);
+        if cfg!(debug_assertions) {
+            if let Err(e) = ir::verify(&block) {
+                panic!("frontend bug: IR block at {pc} is invalid: {e}\n{block:#?}");
+            }
+        }
+        ir::opt::optimize(&mut block);
+        if cfg!(debug_assertions) {
+            if let Err(e) = ir::verify(&block) {
+                panic!("optimiser bug: IR block at {pc} is invalid: {e}\n{block:#?}");
+            }
+        }
+        if let (Some(persist), Some(recorder)) = (&mut self.persist, recorder) {
+            persist.keep(recorder, &block);
+        }
+        block
     }
 
     fn remember_trap_messages(&mut self, block: &ir::Block) {

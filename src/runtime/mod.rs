@@ -9,6 +9,7 @@ mod dispatcher;
 mod fault_state;
 mod gdb;
 pub mod perfmap;
+pub mod persist;
 mod program;
 pub mod report;
 pub mod signals;

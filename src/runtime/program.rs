@@ -57,6 +57,9 @@ pub struct Options {
     /// `--exact-flags` (XLATE_EXACT_FLAGS): every block exit keeps every guest flag, as the
     /// architecture defines it there (no lookahead: see `frontend::lookahead`).
     pub exact_flags: bool,
+    /// `--no-cache` (XLATE_NO_CACHE): neither read nor write the persistent translation
+    /// cache (`runtime::persist`).
+    pub no_cache: bool,
 }
 
 /// The form of the `--stats` report.
@@ -181,6 +184,18 @@ fn run_guest<G: LinuxGuest>(
     if report.is_some() {
         dispatcher.set_profile(Profile::default());
     }
+    // The persistent translation cache: not under a debugger (one instruction per block) or
+    // a report (which is about translating).
+    if !options.no_cache && options.gdb_port.is_none() && report.is_none() {
+        if let Some(config) = super::persist::Config::from_env(options.stats.is_some()) {
+            // Every option that changes what the frontend and the optimiser make.
+            let translation =
+                format!("memory model {:?}, exact flags {}", options.memory_model, options.exact_flags);
+            let key =
+                super::persist::CacheKey::new(G::INFO.name(), HOST_NAME, &translation, &program.exe_path);
+            dispatcher.set_persist(super::persist::Persist::open(config, key));
+        }
+    }
     let debugger = match options.gdb_port {
         Some(port) => {
             dispatcher.set_debugged();
@@ -233,6 +248,8 @@ fn run_guest<G: LinuxGuest>(
     }
     let World { dispatcher, env } = &mut *w;
     let wall = started.elapsed();
+    // (A forked child writes too: what it translated is merged into the file.)
+    dispatcher.save_persist();
     if let Some(debugger) = &mut env.debugger {
         debugger.guest_ended(outcome);
     }
@@ -314,7 +331,11 @@ fn finish_thread<G: LinuxGuest>(
     match outcome {
         Outcome::ThreadExit(_) => drop(w),
         // The world stays locked: no thread translates or runs a syscall through xlate again.
-        Outcome::Exit(status) => std::process::exit(status),
+        Outcome::Exit(status) => {
+            let mut w = w;
+            w.dispatcher.save_persist();
+            std::process::exit(status)
+        }
         Outcome::Signal(sig) => die_by_signal(sig),
     }
 }

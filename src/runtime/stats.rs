@@ -53,6 +53,14 @@ pub struct Stats {
     /// every return to the dispatcher and before every entry into translated code; zero
     /// otherwise.
     pub outside_code_time: Duration,
+    /// The persistent translation cache (`runtime::persist`): blocks its file held when the
+    /// guest started, blocks taken from it (their guest bytes the same: no frontend or
+    /// optimiser ran), blocks it held whose guest bytes had changed (translated again), and
+    /// blocks written to it when the process ended.
+    pub cache_loaded: u64,
+    pub cache_used: u64,
+    pub cache_rejected: u64,
+    pub cache_stored: u64,
 }
 
 impl Stats {
@@ -86,6 +94,13 @@ impl Stats {
         line("code page writes", self.code_writes.to_string());
         line("chains unlinked", self.chains_unlinked.to_string());
         line("syscalls", self.syscalls.to_string());
+        line(
+            "translation cache file",
+            format!(
+                "{} loaded, {} used, {} rejected, {} stored",
+                self.cache_loaded, self.cache_used, self.cache_rejected, self.cache_stored
+            ),
+        );
         out
     }
 }
@@ -96,7 +111,7 @@ impl Stats {
     /// of the total after translating and syscalls.
     pub fn json(&self, total: Duration, guest: &str, host: &str) -> String {
         let running = total.saturating_sub(self.translate_time).saturating_sub(self.syscall_time);
-        let fields: [(&str, String); 20] = [
+        let fields: [(&str, String); 24] = [
             ("guest", format!("\"{guest}\"")),
             ("host", format!("\"{host}\"")),
             ("blocks_translated", self.blocks_translated.to_string()),
@@ -115,6 +130,10 @@ impl Stats {
             ("range_invalidations", self.range_invalidations.to_string()),
             ("blocks_invalidated", self.blocks_invalidated.to_string()),
             ("syscalls", self.syscalls.to_string()),
+            ("cache_loaded", self.cache_loaded.to_string()),
+            ("cache_used", self.cache_used.to_string()),
+            ("cache_rejected", self.cache_rejected.to_string()),
+            ("cache_stored", self.cache_stored.to_string()),
             ("xlate_version", format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
             ("format", "1".to_string()),
         ];
@@ -176,6 +195,10 @@ mod tests {
             chains_unlinked: 6,
             syscalls: 4,
             outside_code_time: Duration::ZERO,
+            cache_loaded: 9,
+            cache_used: 8,
+            cache_rejected: 1,
+            cache_stored: 2,
         };
         let text = stats.report(Duration::from_millis(10), "x86-64 guest on x86-64 host");
         assert!(text.starts_with("xlate stats (x86-64 guest on x86-64 host):\n"));
@@ -197,6 +220,7 @@ mod tests {
             ("code page writes", "5"),
             ("chains unlinked", "6"),
             ("syscalls", "4"),
+            ("translation cache file", "9 loaded, 8 used, 1 rejected, 2 stored"),
         ] {
             let found =
                 text.lines().any(|l| l.trim_start().starts_with(label) && l.trim_end().ends_with(value));

@@ -62,6 +62,7 @@ fn sample() -> Report {
         chains_unlinked: 0,
         syscalls: 10,
         outside_code_time: Duration::ZERO,
+        ..Stats::default()
     };
     let mut tally = SyscallTally::default();
     for _ in 0..9 {
