@@ -21,6 +21,9 @@ use xlate::cache::CodeCache;
 use xlate::frontend::aarch64::A64Frontend;
 use xlate::frontend::x86_64::X86Frontend;
 use xlate::frontend::{Frontend, SliceCode};
+use xlate::guest::aarch64::Aarch64Guest;
+use xlate::guest::x86_64::X86_64Guest;
+use xlate::guest::Guest;
 use xlate::ir::{Block, GuestAddr, MemoryModel};
 use yaxpeax_arch::{Decoder as _, U8Reader};
 use yaxpeax_arm::armv8::a64::InstDecoder;
@@ -404,6 +407,12 @@ fn listing(guest: Isa, host: Isa, case: &Case) -> (String, Option<Body>) {
         }
         Isa::Aarch64 => {
             let mut backend = Aarch64Backend::new(&mut cache).expect("fixed code");
+            // The guest's state registers, as the dispatcher sets them.
+            let fields = match guest {
+                Isa::X86_64 => <X86_64Guest as Guest>::register_fields(),
+                Isa::Aarch64 => <Aarch64Guest as Guest>::register_fields(),
+            };
+            backend.set_state_registers(&mut cache, &fields).expect("state registers");
             let c = backend.compile(&block, &mut cache).expect("compiles");
             let bytes = cache.bytes(c.entry, c.host_len).to_vec();
             let lines = a64_lines(&bytes, &mappings());

@@ -28,6 +28,24 @@ pub(super) fn compile_flushing<B: Backend>(
     }
 }
 
+/// State words that the fields of [`new_backend`]'s state registers reach: every state
+/// buffer of the suite has at least this many.
+pub(super) const MAPPED_WORDS: usize = (header::SIZE / 8) as usize + 16;
+
+/// The state fields the suite keeps in host registers: the 16 words after the header, so
+/// that the random blocks' state accesses (whole, partial, across fields) and helper calls
+/// meet register fields as well as memory ones.
+fn mapped_fields() -> Vec<StateOffset> {
+    (0..16).map(|i| StateOffset(header::SIZE + 8 * i)).collect()
+}
+
+/// A backend whose state registers (`Backend::set_state_registers`) hold [`mapped_fields`].
+pub(super) fn new_backend<B: Backend>(cache: &mut CodeCache) -> B {
+    let mut backend = B::new(cache).expect("backend");
+    backend.set_state_registers(cache, &mapped_fields()).expect("state registers");
+    backend
+}
+
 /// Number of random blocks; `XLATE_BACKEND_CASES` overrides it.
 fn case_count() -> u64 {
     std::env::var("XLATE_BACKEND_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(3000)
@@ -36,6 +54,9 @@ fn case_count() -> u64 {
 pub fn run_all<B: Backend>() {
     random_blocks_match_the_interpreter::<B>();
     shaped_blocks_match_the_interpreter::<B>();
+    // The same with every field in memory (the convention of guests that name none).
+    blocks_match_the_interpreter::<B>(random_block, 2025, case_count() / 3, false);
+    blocks_match_the_interpreter::<B>(shaped_block, 78, case_count() / 3, false);
     linked_blocks_run_through::<B>();
     indirect_exits_probe_the_jump_table::<B>();
     unaligned_atomics_match_the_interpreter::<B>();
@@ -61,7 +82,7 @@ fn edge_lanes(rng: &mut Rng, lane: Width) -> u64 {
 /// below, at and past the lane width.
 pub fn lane_ops_match_the_interpreter<B: Backend>() {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
     let mut rng = Rng::new(17);
     let at = |i: u32| StateOffset(header::SIZE + 8 * i);
     for op in LaneOp::ALL {
@@ -130,7 +151,7 @@ pub fn lane_ops_match_the_interpreter<B: Backend>() {
 /// (the references, `ir::fp` and `ir::fp_a64`). Operands come from the state, so nothing is constant-folded.
 pub fn fp_ops_match_the_interpreter<B: Backend>() {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
     let mut rng = Rng::new(11);
     let at = |i: u32| StateOffset(header::SIZE + 8 * i);
     let per_pair = 2 * FpOp::ALL.len();
@@ -240,7 +261,7 @@ fn cvt_operand(rng: &mut Rng, from: NumFormat) -> u64 {
 /// garbage, which no result may carry on.
 pub fn fp_compares_and_conversions_match_the_interpreter<B: Backend>() {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
     let mut rng = Rng::new(17);
     let at = |i: u32| StateOffset(header::SIZE + 8 * i);
     let conversions: Vec<(NumFormat, NumFormat, CvtRound)> = NumFormat::ALL
@@ -293,7 +314,7 @@ pub fn fp_compares_and_conversions_match_the_interpreter<B: Backend>() {
             b.store_state(at(first_out + i as u32), *t, Width::W64);
         }
         let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
-        let words = (header::SIZE / 8 + first_out) as usize + outputs.len();
+        let words = ((header::SIZE / 8 + first_out) as usize + outputs.len()).max(MAPPED_WORDS);
         let mut state = vec![0u64; words];
         state[header::SIZE as usize / 8..][..inputs.len()].copy_from_slice(&inputs);
         let mut want = state.clone();
@@ -320,25 +341,27 @@ fn read_u64(state: &[u64], field: u32) -> u64 {
 
 /// Random blocks give the same state, memory and exit compiled as interpreted.
 pub fn random_blocks_match_the_interpreter<B: Backend>() {
-    blocks_match_the_interpreter::<B>(random_block, 2024, case_count());
+    blocks_match_the_interpreter::<B>(random_block, 2024, case_count(), true);
 }
 
 /// Random blocks of the shapes backends compile specially ([`shaped_block`]: immediates,
 /// compare-and-branch, bit tests, parity, address arithmetic) give the same state, memory
 /// and exit compiled as interpreted.
 pub fn shaped_blocks_match_the_interpreter<B: Backend>() {
-    blocks_match_the_interpreter::<B>(shaped_block, 77, case_count());
+    blocks_match_the_interpreter::<B>(shaped_block, 77, case_count(), true);
 }
 
 /// Blocks from `generate` (seeded with `seed`) give the same state, memory and exit
-/// compiled as interpreted.
+/// compiled as interpreted, with [`mapped_fields`] in state registers (`mapped`) or not.
 fn blocks_match_the_interpreter<B: Backend>(
     generate: fn(&mut Rng, &Layout) -> crate::ir::Block,
     seed: u64,
     cases: u64,
+    mapped: bool,
 ) {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend =
+        if mapped { new_backend::<B>(&mut cache) } else { B::new(&mut cache).expect("backend") };
     let base = Layout::default();
     let mut mem = vec![0u64; base.mem_len as usize / 8];
     let layout = Layout { mem_base: mem.as_mut_ptr() as u64, ..base };
@@ -390,7 +413,7 @@ fn blocks_match_the_interpreter<B: Backend>(
 /// A chained exit, once linked, runs the target block without returning to the dispatcher.
 pub fn linked_blocks_run_through<B: Backend>() {
     let mut cache = CodeCache::new(1 << 20).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
 
     // Block 1 at 0x1000: state[32] += 1, then jump to 0x2000.
     let mut b = Builder::new();
@@ -407,16 +430,16 @@ pub fn linked_blocks_run_through<B: Backend>() {
 
     let c1 = backend.compile(&first, &mut cache).unwrap();
     let c2 = backend.compile(&second, &mut cache).unwrap();
-    let mut state = [0u64; 8];
+    let mut state = [0u64; MAPPED_WORDS];
     state[4] = 10;
-    // SAFETY: both blocks touch only bytes 0..48 of the 64-byte state; c1 is in `cache`.
+    // SAFETY: both blocks touch only bytes 0..48 of the 160-byte state (the trampoline and exits read and write its state-register fields, bytes 32..160); c1 is in `cache`.
     unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
     assert_eq!(state[1], ExitReason::Chain as u64);
     assert_eq!(state[0], 0x2000);
     let site = ChainSite(state[2] as usize);
     backend.link(&mut cache, site, c2.entry);
 
-    state = [0u64; 8];
+    state = [0u64; MAPPED_WORDS];
     state[4] = 10;
     // SAFETY: as above.
     unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
@@ -430,7 +453,7 @@ pub fn linked_blocks_run_through<B: Backend>() {
 /// whose target is not (or collides) returns to the dispatcher with `Lookup`.
 pub fn indirect_exits_probe_the_jump_table<B: Backend>() {
     let mut cache = CodeCache::new(1 << 20).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
     // Block 1: return to the address in state[32].
     let mut b = Builder::new();
     let target = b.load_state(crate::ir::StateOffset(32), Width::W64);
@@ -444,9 +467,9 @@ pub fn indirect_exits_probe_the_jump_table<B: Backend>() {
     let c2 = backend.compile(&second, &mut cache).unwrap();
 
     let run = |cache: &CodeCache, backend: &B, pc: u64| {
-        let mut state = [0u64; 8];
+        let mut state = [0u64; MAPPED_WORDS];
         state[4] = pc;
-        // SAFETY: both blocks touch only bytes 0..48 of the 64-byte state; c1 is in `cache`.
+        // SAFETY: both blocks touch only bytes 0..48 of the 160-byte state (the trampoline and exits read and write its state-register fields, bytes 32..160); c1 is in `cache`.
         unsafe { backend.enter(cache, state.as_mut_ptr() as *mut u8, c1.entry) };
         state
     };
@@ -480,7 +503,7 @@ pub fn indirect_exits_probe_the_jump_table<B: Backend>() {
 /// by SIGBUS on the AArch64 backend).
 pub fn unaligned_atomics_match_the_interpreter<B: Backend>() {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
     // Accessed only through `buf` (the blocks write it behind the compiler's back).
     let mut mem = Box::new([0u128; 3]);
     let buf = mem.as_mut_ptr() as *mut [u128; 3];
@@ -522,13 +545,13 @@ pub fn unaligned_atomics_match_the_interpreter<B: Backend>() {
     let get = || unsafe { buf.read_volatile() };
     for block in &blocks {
         set(init);
-        let mut want = [0u64; header::SIZE as usize / 8 + 2];
+        let mut want = [0u64; MAPPED_WORDS];
         // SAFETY: the block touches its state buffer and `mem` only.
         unsafe { interp::run_block(block, want.as_mut_ptr() as *mut u8) };
         let want_mem = get();
 
         set(init);
-        let mut got = [0u64; header::SIZE as usize / 8 + 2];
+        let mut got = [0u64; MAPPED_WORDS];
         let compiled = backend.compile(block, &mut cache).expect("compile");
         // SAFETY: as above; the block was just compiled into `cache`.
         unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
@@ -544,7 +567,7 @@ pub fn unaligned_atomics_match_the_interpreter<B: Backend>() {
 pub fn entry_counters_count_every_entry<B: Backend>() {
     use std::sync::atomic::{AtomicU64, Ordering};
     let mut cache = CodeCache::new(1 << 20).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
     let counters: Vec<AtomicU64> = (0..3).map(|_| AtomicU64::new(0)).collect();
     let counter = |i: usize| counters[i].as_ptr() as usize;
 
@@ -569,14 +592,14 @@ pub fn entry_counters_count_every_entry<B: Backend>() {
     backend.set_entry_counter(None);
     let c3 = backend.compile(&third, &mut cache).unwrap();
 
-    let mut state = [0u64; 8];
-    // SAFETY: the blocks touch only bytes 0..48 of the 64-byte state and the counters, which
+    let mut state = [0u64; MAPPED_WORDS];
+    // SAFETY: the blocks touch only bytes 0..48 of the 160-byte state (the trampoline and exits read and write its state-register fields, bytes 32..160) and the counters, which
     // outlive every run; c1 is in `cache`.
     unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
     assert_eq!(state[1], ExitReason::Chain as u64);
     backend.link(&mut cache, ChainSite(state[2] as usize), c2.entry);
     for _ in 0..3 {
-        state = [0u64; 8];
+        state = [0u64; MAPPED_WORDS];
         state[4] = 10;
         // SAFETY: as above.
         unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, c1.entry) };
@@ -595,7 +618,7 @@ pub fn entry_counters_count_every_entry<B: Backend>() {
 /// a raised flag also stops a block that the dispatcher enters, before it changes anything.
 pub fn a_raised_signal_flag_stops_a_chained_loop<B: Backend>() {
     let mut cache = CodeCache::new(1 << 20).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = new_backend::<B>(&mut cache);
     // state[4] += 1; raise the flag (a store of 1 to its word, as the host handler does)
     // when state[4] reaches state[5]; jump to itself.
     let mut b = Builder::new();
@@ -610,14 +633,14 @@ pub fn a_raised_signal_flag_stops_a_chained_loop<B: Backend>() {
     let looping = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x1000)));
     let compiled = backend.compile(&looping, &mut cache).unwrap();
 
-    let mut state = [0u64; 8];
+    let mut state = [0u64; MAPPED_WORDS];
     state[5] = 1000;
-    // SAFETY: the block touches only bytes 0..48 of the 64-byte state; it is in `cache`.
+    // SAFETY: the block touches only bytes 0..48 of the 160-byte state (the trampoline and exits read and write its state-register fields, bytes 32..160); it is in `cache`.
     unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, compiled.entry) };
     assert_eq!((state[1], state[4]), (ExitReason::Chain as u64, 1), "the first run reaches its chain site");
     backend.link(&mut cache, ChainSite(state[2] as usize), compiled.entry);
 
-    state = [0u64; 8];
+    state = [0u64; MAPPED_WORDS];
     state[5] = 1000;
     // SAFETY: as above.
     unsafe { backend.enter(&cache, state.as_mut_ptr() as *mut u8, compiled.entry) };
@@ -627,7 +650,7 @@ pub fn a_raised_signal_flag_stops_a_chained_loop<B: Backend>() {
     assert_eq!(state[3], 1, "the block leaves the flag raised for the dispatcher");
 
     // Raised before entry (`SignalFlag::raise` stores 1): nothing runs.
-    state = [0u64; 8];
+    state = [0u64; MAPPED_WORDS];
     state[3] = 1;
     state[5] = 1000;
     // SAFETY: as above.

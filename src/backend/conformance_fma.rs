@@ -26,7 +26,7 @@ fn addend(rng: &mut Rng, prec: FpPrec, x: u64, y: u64) -> u64 {
 
 pub fn fma_ops_match_the_interpreter<B: Backend>() {
     let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
-    let mut backend = B::new(&mut cache).expect("backend");
+    let mut backend = super::conformance::new_backend::<B>(&mut cache);
     let mut rng = Rng::new(12);
     let at = |i: u32| StateOffset(header::SIZE + 8 * i);
     let base = (header::SIZE / 8) as usize;

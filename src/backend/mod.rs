@@ -95,6 +95,18 @@ pub trait Backend: Sized {
     /// emits nothing. Non-atomic: with several guest threads, counts may miss increments.
     fn set_entry_counter(&mut self, counter: Option<usize>);
 
+    /// Keeps the guest state fields at `fields` (8 bytes each, the guest description's list,
+    /// hottest first) in host registers across blocks, if the backend has a convention for
+    /// that; the state struct is still complete at every exit. Re-emits the fixed code, so it
+    /// is called before any block is compiled. The default keeps every field in memory.
+    fn set_state_registers(
+        &mut self,
+        _cache: &mut CodeCache,
+        _fields: &[crate::ir::StateOffset],
+    ) -> Result<(), CompileError> {
+        Ok(())
+    }
+
     /// Compiles `block` into `cache`.
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError>;
 
@@ -124,6 +136,14 @@ pub trait Backend: Sized {
     /// context there.
     fn fault_exit(&self) -> usize {
         0
+    }
+
+    /// The fault exit for a fault inside a helper that translated code called (the host
+    /// registers are the helper's): the same as [`Self::fault_exit`] unless the backend keeps
+    /// state fields in registers, which a call stores to the state before it and this exit
+    /// leaves as they are there.
+    fn helper_fault_exit(&self) -> usize {
+        self.fault_exit()
     }
 
     /// Runs translated code starting at `code` until a block exits to the dispatcher.

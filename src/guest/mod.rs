@@ -33,6 +33,12 @@ pub trait Guest: 'static {
 
     fn frontend() -> Self::Frontend;
 
+    /// The 8-byte state fields worth keeping in host registers across blocks, hottest first
+    /// (`Backend::set_state_registers`); none by default.
+    fn register_fields() -> Vec<crate::ir::StateOffset> {
+        Vec::new()
+    }
+
     /// The state at process start: `pc` at the entry point, stack pointer at `sp`, everything
     /// else as the Linux ABI of this guest promises (zero registers, default FP control).
     fn initial_state(pc: GuestAddr, sp: u64) -> Self::State;

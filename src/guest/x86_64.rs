@@ -33,6 +33,11 @@ impl Guest for X86_64Guest {
         X86Frontend::new()
     }
 
+    /// The 16 GPRs, rax .. r15.
+    fn register_fields() -> Vec<crate::ir::StateOffset> {
+        (0..16).map(crate::frontend::x86_64::state::off::gpr).collect()
+    }
+
     fn initial_state(pc: GuestAddr, sp: u64) -> X86State {
         // Default: GPRs zero, flags clear (RFLAGS 0x202: only the reserved bit and IF, which we
         // do not model), MXCSR 0x1f80, x87 control word 0x37f.

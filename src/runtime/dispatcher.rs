@@ -460,8 +460,9 @@ pub struct Dispatcher<G: Guest, B: Backend> {
 
 impl<G: Guest, B: Backend> Dispatcher<G, B> {
     pub fn new(frontend: G::Frontend, mut cache: CodeCache) -> Result<Self, CompileError> {
-        let backend = B::new(&mut cache)?;
-        signals::set_fault_exit(backend.fault_exit());
+        let mut backend = B::new(&mut cache)?;
+        backend.set_state_registers(&mut cache, &G::register_fields())?;
+        signals::set_fault_exit(backend.fault_exit(), backend.helper_fault_exit());
         Ok(Dispatcher {
             frontend,
             backend,
@@ -743,7 +744,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         self.blocks.clear();
         self.trap_messages.clear();
         self.backend.reset(&mut self.cache).expect("the backend's fixed code fits in an empty code cache");
-        signals::set_fault_exit(self.backend.fault_exit());
+        signals::set_fault_exit(self.backend.fault_exit(), self.backend.helper_fault_exit());
         self.host_insns.clear();
         self.incoming.clear();
         self.stats.flushes += 1;

@@ -67,9 +67,15 @@ thread_local! {
 /// The backend's fault exit ([`crate::backend::Backend::fault_exit`]), 0 for none.
 static FAULT_EXIT: AtomicUsize = AtomicUsize::new(0);
 
-/// Records the backend's current fault exit (it moves when the fixed code is emitted again).
-pub fn set_fault_exit(address: usize) {
+/// The backend's fault exit for a fault inside a helper that translated code called
+/// ([`crate::backend::Backend::helper_fault_exit`]).
+static HELPER_FAULT_EXIT: AtomicUsize = AtomicUsize::new(0);
+
+/// Records the backend's current fault exits, for faults of translated code and of the
+/// helpers it calls (they move when the fixed code is emitted again).
+pub fn set_fault_exit(address: usize, helper: usize) {
     FAULT_EXIT.store(address, Ordering::Relaxed);
+    HELPER_FAULT_EXIT.store(helper, Ordering::Relaxed);
 }
 
 /// Takes the fault that sent translated code to the fault exit on this thread: the host PC
@@ -367,10 +373,15 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
                     w.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
                 }
             });
-            if in_cache {
+            let fault_exit = if in_cache {
                 // SAFETY: a fault of translated code on this thread.
                 unsafe { super::fault_state::save(ctx) };
-            }
+                fault_exit
+            } else {
+                // The helper's registers are not translated code's: the exit that leaves the
+                // state as the call left it.
+                HELPER_FAULT_EXIT.load(Ordering::Relaxed)
+            };
             // SAFETY: `ctx` is the kernel's ucontext for this handler; translated code (or a
             // helper it called) was interrupted, entered with this thread's `entry_sp` on
             // the guest state that `state` points to.

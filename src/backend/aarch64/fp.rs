@@ -204,6 +204,8 @@ impl Emitter {
         ctrl: Temp,
     ) {
         let func = eval_x86_call as crate::ir::HelperFn as usize;
+        // The reference reads only its arguments; the state registers it may change are kept.
+        self.save_state_regs(false);
         // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
         // loading the argument registers cannot overwrite another argument's source.
         for (reg, t) in [(2u8, a), (3, b), (4, ctrl)] {
@@ -221,6 +223,7 @@ impl Emitter {
             dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
         }
         self.finish(dst, d);
+        self.restore_state_regs(false);
     }
 }
 

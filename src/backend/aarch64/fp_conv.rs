@@ -244,6 +244,8 @@ impl Emitter {
     /// `dst = func(state, sel, args...)`: a reference with the helper signature, called
     /// without flushing guest state (it reads only its arguments).
     fn call_reference(&mut self, func: usize, sel: u64, args: &[Temp], dst: Temp) {
+        // The reference reads only its arguments; the state registers it may change are kept.
+        self.save_state_regs(false);
         // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
         // loading the argument registers cannot overwrite another argument's source.
         for (reg, &t) in (2u8..).zip(args) {
@@ -261,5 +263,6 @@ impl Emitter {
             dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
         }
         self.finish(dst, d);
+        self.restore_state_regs(false);
     }
 }

@@ -76,6 +76,9 @@ impl Emitter {
     }
 
     pub(super) fn load_state(&mut self, dst: Temp, offset: u32, width: Width) {
+        if self.load_state_reg(dst, offset, width) {
+            return;
+        }
         let d = self.dst(dst, S0);
         let (base, off) = self.state_addr(offset, width);
         self.load_at(d, base, off, width);
@@ -91,9 +94,13 @@ impl Emitter {
     }
 
     pub(super) fn store_state(&mut self, offset: u32, src: Temp, width: Width) {
+        if self.store_state_reg(offset, src, width) {
+            return;
+        }
         let s = self.store_src(src, S1);
         let (base, off) = self.state_addr(offset, width);
         self.store_at(s, base, off, width);
+        self.after_state_store(offset, width);
     }
 
     /// `reg = zero_extend(mem[address])` (`load`) or `mem[address] = low width bits of reg`.
@@ -260,16 +267,22 @@ impl Emitter {
     /// and puts its result in `d`. The sources are in x9-x13 or x19-x27, never argument
     /// registers, so loading the arguments in order cannot overwrite one of them.
     fn call_unaligned(&mut self, func: usize, regs: &[u8], last: u64, d: u8) {
+        // All of them: the function accesses guest memory, and a fault in it leaves through
+        // the helper fault exit with the state as stored here.
+        self.save_state_regs(true);
         for (i, &r) in regs.iter().enumerate() {
             dynasm!(self.a ; .arch aarch64 ; mov X(i as u8), X(r));
         }
         self.mov_imm(regs.len() as u8, last);
         self.mov_imm(FAR, func as u64);
         dynasm!(self.a ; .arch aarch64 ; blr X(FAR) ; mov X(d), x0);
+        self.restore_state_regs(true);
     }
 
     /// Calls `func(state, args...)` with the AAPCS64: x0 = state, x1-x4 = arguments.
     pub(super) fn call_helper(&mut self, dst: Option<Temp>, func: usize, args: &[Temp]) {
+        // The helper may read and write the state: its register fields go there first.
+        self.save_state_regs(true);
         // Temporaries live in callee-saved registers or spill slots, so loading the argument
         // registers cannot overwrite another argument's source.
         for i in 0..4 {
@@ -294,5 +307,6 @@ impl Emitter {
             }
             self.finish(t, d);
         }
+        self.restore_state_regs(true);
     }
 }

@@ -30,6 +30,7 @@ mod imm;
 mod lanes;
 mod mem;
 mod profile;
+mod state_regs;
 #[cfg(all(test, target_arch = "aarch64"))]
 mod tests;
 mod unaligned;
@@ -39,7 +40,7 @@ use crate::cache::{CodeCache, HostCode};
 use crate::ir::deferred::{may_fault, FaultNode, SiteRecorder};
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::regalloc::{self, Allocation, Loc};
-use crate::ir::{Block, Op, Temp, Width};
+use crate::ir::{Block, Op, StateOffset, Temp, Width};
 use abi::*;
 use dynasmrt::aarch64::Aarch64Relocation;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -58,8 +59,12 @@ pub struct Aarch64Backend {
     exit_path: HostCode,
     /// See [`Backend::fault_exit`].
     fault_exit: usize,
+    /// See [`Backend::helper_fault_exit`].
+    helper_fault_exit: usize,
     /// See [`Backend::set_entry_counter`].
     entry_counter: Option<usize>,
+    /// The guest state fields that live in host registers ([`Backend::set_state_registers`]).
+    state_regs: state_regs::StateRegs,
 }
 
 /// Encodes `B target` placed at `at` (both in the executable view).
@@ -81,7 +86,10 @@ fn append(cache: &mut CodeCache, code: &[u8]) -> Result<HostCode, CompileError> 
 }
 
 impl Aarch64Backend {
-    fn emit_fixed(cache: &mut CodeCache) -> Result<Aarch64Backend, CompileError> {
+    fn emit_fixed(
+        cache: &mut CodeCache,
+        state_regs: state_regs::StateRegs,
+    ) -> Result<Aarch64Backend, CompileError> {
         let base = cache.next_code().0;
         let mut a = Asm::new(base);
         let exit_label = a.new_dynamic_label();
@@ -99,9 +107,22 @@ impl Aarch64Backend {
             ; mov x9, sp
             ; str x9, [x2]
             ; mov X(STATE), x0
-            ; br x1
+            ; mov X(FAR), x1
+        );
+        // The state registers get their fields' values (x0 and x1 may be among them).
+        state_regs.transfer(&mut a, false, |_| true);
+        dynasm!(a
+            ; .arch aarch64
+            ; br X(FAR)
             ; .align 16
             ; =>exit_label
+        );
+        // Every exit makes the state complete: the state registers go back to their fields.
+        state_regs.transfer(&mut a, true, |_| true);
+        let complete_label = a.new_dynamic_label();
+        dynasm!(a
+            ; .arch aarch64
+            ; =>complete_label
             ; add sp, sp, #SPILL_BYTES
             ; ldp x19, x20, [sp, #16]
             ; ldp x21, x22, [sp, #32]
@@ -121,6 +142,15 @@ impl Aarch64Backend {
             ; str x9, [X(STATE), reason_at]
             ; b =>exit_label
         );
+        // The fault exit of a helper: the call stored the state registers before it (see
+        // `Emitter::save_state_regs`), and the registers now are the helper's.
+        let helper_fault_off = a.offset().0;
+        dynasm!(a
+            ; .arch aarch64
+            ; mov x9, fault
+            ; str x9, [X(STATE), reason_at]
+            ; b =>complete_label
+        );
         let exit_off = a.labels().resolve_dynamic(exit_label).expect("exit label").0;
         let code = a.finalize().expect("fixed code assembles");
         let at = append(cache, &code)?;
@@ -128,14 +158,31 @@ impl Aarch64Backend {
             trampoline: at,
             exit_path: HostCode(at.0 + exit_off),
             fault_exit: at.0 + fault_off,
+            helper_fault_exit: at.0 + helper_fault_off,
             entry_counter: None,
+            state_regs,
         })
     }
 }
 
 impl Backend for Aarch64Backend {
     fn new(cache: &mut CodeCache) -> Result<Self, CompileError> {
-        Self::emit_fixed(cache)
+        Self::emit_fixed(cache, state_regs::StateRegs::default())
+    }
+
+    fn set_state_registers(
+        &mut self,
+        cache: &mut CodeCache,
+        fields: &[StateOffset],
+    ) -> Result<(), CompileError> {
+        let offsets: Vec<u32> = fields.iter().map(|f| f.0).collect();
+        // A table this backend cannot keep (more fields than registers, unaligned or far
+        // offsets) leaves every field in memory.
+        let table = state_regs::StateRegs::new(&offsets).unwrap_or_default();
+        let entry_counter = self.entry_counter;
+        *self = Self::emit_fixed(cache, table)?;
+        self.entry_counter = entry_counter;
+        Ok(())
     }
 
     fn set_entry_counter(&mut self, counter: Option<usize>) {
@@ -151,9 +198,21 @@ impl Backend for Aarch64Backend {
         // Ops emitted inside their reader get no location either.
         let folded = fold::plan(block, &uses, &imms, &only);
         fold::extend_lifetimes(block, &folded, &mut last_use);
-        let no_location: Vec<bool> =
+        let mut no_location: Vec<bool> =
             (0..block.temps as usize).map(|t| only[t] || imms[t].is_some() || folded[t].is_some()).collect();
-        let regs: &'static [u8] = if calls_helpers(block) { &TEMP_REGS } else { &MORE_TEMP_REGS };
+        let calls = calls_helpers(block);
+        let regs = self.state_regs.free_of(if calls { &TEMP_REGS } else { &MORE_TEMP_REGS });
+        // Values in state registers: only in blocks that call nothing (around a call the
+        // registers go through the state struct, and the helpers' argument registers may be
+        // state registers).
+        let pins = if calls {
+            vec![None; block.temps as usize]
+        } else {
+            state_regs::plan(block, &self.state_regs, &last_use, &no_location)
+        };
+        for (t, pin) in pins.iter().enumerate() {
+            no_location[t] |= pin.is_some();
+        }
         let alloc = regalloc::allocate_with(block, regs.len(), &last_use, &no_location);
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
         let base = cache.next_code().0;
@@ -169,6 +228,8 @@ impl Backend for Aarch64Backend {
             base,
             alloc,
             regs,
+            state_regs: self.state_regs.clone(),
+            pins,
             exit_path: self.exit_path.0,
             jump_table,
             consts,
@@ -193,10 +254,11 @@ impl Backend for Aarch64Backend {
                 continue;
             }
             if let Op::StateAtFault { offset, src, width } = op {
-                let (alloc, regs) = (&e.alloc, e.regs);
-                sites.field(block, offset.0, *width, *src, &|t| match alloc.loc(t) {
-                    Loc::Reg(i) => FaultNode::Reg(regs[i as usize]),
-                    Loc::Spill(s) => FaultNode::Stack(8 * u32::from(s)),
+                let (alloc, regs, pins) = (&e.alloc, &e.regs, &e.pins);
+                sites.field(block, offset.0, *width, *src, &|t| match (pins[t.0 as usize], alloc.loc(t)) {
+                    (Some(r), _) => FaultNode::Reg(r),
+                    (None, Loc::Reg(i)) => FaultNode::Reg(regs[i as usize]),
+                    (None, Loc::Spill(s)) => FaultNode::Stack(8 * u32::from(s)),
                 });
                 continue;
             }
@@ -242,7 +304,7 @@ impl Backend for Aarch64Backend {
 
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
         let entry_counter = self.entry_counter;
-        *self = Self::emit_fixed(cache)?;
+        *self = Self::emit_fixed(cache, std::mem::take(&mut self.state_regs))?;
         self.entry_counter = entry_counter;
         Ok(())
     }
@@ -255,6 +317,10 @@ impl Backend for Aarch64Backend {
 
     fn fault_exit(&self) -> usize {
         self.fault_exit
+    }
+
+    fn helper_fault_exit(&self) -> usize {
+        self.helper_fault_exit
     }
 
     unsafe fn enter_with(entry: usize, state: *mut u8, code: HostCode) {
@@ -305,8 +371,13 @@ struct Emitter {
     /// Executable-view address where this block's code will start.
     base: usize,
     alloc: Allocation,
-    /// The host register of each `Loc::Reg` ([`TEMP_REGS`] or [`MORE_TEMP_REGS`]).
-    regs: &'static [u8],
+    /// The host register of each `Loc::Reg` ([`TEMP_REGS`] or [`MORE_TEMP_REGS`] without
+    /// the state registers).
+    regs: Vec<u8>,
+    /// The state fields in host registers.
+    state_regs: state_regs::StateRegs,
+    /// The temporaries that live in a state register ([`state_regs::plan`]).
+    pins: Vec<Option<u8>>,
     /// Executable-view address of the shared exit path.
     exit_path: usize,
     /// Address of the code cache's jump table (see `crate::cache::jump_table`).
@@ -405,6 +476,9 @@ impl Emitter {
             self.emit_folded(f, scratch);
             return scratch;
         }
+        if let Some(r) = self.pins[t.0 as usize] {
+            return r;
+        }
         match self.alloc.loc(t) {
             Loc::Reg(i) => self.regs[i as usize],
             Loc::Spill(s) => {
@@ -417,6 +491,9 @@ impl Emitter {
 
     /// The register to compute `t` into: its own, or `scratch` (then [`Self::finish`] spills).
     fn dst(&mut self, t: Temp, scratch: u8) -> u8 {
+        if let Some(r) = self.pins[t.0 as usize] {
+            return r;
+        }
         match self.alloc.loc(t) {
             Loc::Reg(i) => self.regs[i as usize],
             Loc::Spill(_) => scratch,
@@ -425,6 +502,9 @@ impl Emitter {
 
     /// Stores `reg` to `t`'s spill slot if `t` lives in one.
     fn finish(&mut self, t: Temp, reg: u8) {
+        if self.pins[t.0 as usize].is_some() {
+            return;
+        }
         if let Loc::Spill(s) = self.alloc.loc(t) {
             let off = s as u32 * 8;
             dynasm!(self.a ; .arch aarch64 ; str X(reg), [sp, #off]);
