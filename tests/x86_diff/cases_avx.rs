@@ -138,12 +138,12 @@ fn translates(insn: &Instruction) -> bool {
     !matches!(&block.exit, Exit::Trap { pc, message: Some(m), .. } if pc.0 == CODE_PC && m.contains("unimplemented"))
 }
 
-/// The immediates a form is tested with: any byte, but the compare predicates the frontend
-/// implements (0-7: VEX's 8-31 are not).
+/// The immediates a form is tested with: any byte, but a compare predicate (0-31; the higher
+/// bits are reserved).
 fn immediate(code: Code, r: u64) -> u8 {
     let name = format!("{code:?}");
     if name.starts_with("VEX_Vcmp") {
-        (r & 7) as u8
+        (r & 31) as u8
     } else {
         r as u8
     }

@@ -41,6 +41,7 @@ mod cases_atomic;
 mod cases_avx;
 mod cases_bmi;
 mod cases_flow;
+mod cases_fma;
 mod cases_fxsr;
 mod cases_int;
 mod cases_mmx;
@@ -92,6 +93,7 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("sse42_string", cases_v2::sse42_string),
     ("vex128", cases_avx::vex128),
     ("vex256", cases_avx::vex256),
+    ("fma", cases_fma::cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -474,6 +476,11 @@ fn vex128() {
 #[test]
 fn vex256() {
     check_family("vex256", cases_avx::vex256());
+}
+
+#[test]
+fn fma() {
+    check_family("fma", cases_fma::cases());
 }
 
 /// CPUID advertises AVX (AVX2) only if every VEX form of that extension iced decodes is
