@@ -174,8 +174,18 @@ pub fn unimplemented_vex_codes() -> Vec<Code> {
         .collect()
 }
 
+/// Whether a translated form's result is implementation-specific, so that no processor is its
+/// oracle: the reciprocal estimates (unit tests in `frontend::x86_64::sse_recip`).
+fn not_native(code: Code) -> bool {
+    let name = format!("{code:?}");
+    name.starts_with("VEX_Vrcp") || name.starts_with("VEX_Vrsqrt")
+}
+
 fn cases_of(code: Code) -> Vec<Case> {
     let mut out = Vec::new();
+    if not_native(code) {
+        return out;
+    }
     for variant in [Variant::Distinct, Variant::Aliased, Variant::Memory] {
         if build(code, variant, 0).is_none() {
             continue;

@@ -100,6 +100,10 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
 /// (each has its own test elsewhere).
 const NOT_NATIVE: &[(Mnemonic, &str)] = &[
     (Mnemonic::Cpuid, "reports xlate's features, not the host's (frontend unit test)"),
+    (Mnemonic::Rcpps, "implementation-specific estimate (unit tests in frontend::x86_64::sse_recip)"),
+    (Mnemonic::Rcpss, "implementation-specific estimate (unit tests in frontend::x86_64::sse_recip)"),
+    (Mnemonic::Rsqrtps, "implementation-specific estimate (unit tests in frontend::x86_64::sse_recip)"),
+    (Mnemonic::Rsqrtss, "implementation-specific estimate (unit tests in frontend::x86_64::sse_recip)"),
     (Mnemonic::Rdtsc, "reads a clock"),
     (Mnemonic::Rdtscp, "reads a clock"),
     (Mnemonic::Rdrand, "random (frontend unit test: rdrand::tests)"),

@@ -52,6 +52,7 @@ pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_int;
 pub mod sse_move;
+pub mod sse_recip;
 pub mod sse_shuffle;
 pub mod ssse3;
 pub mod stack;
@@ -158,6 +159,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| sse_move::lookup(m))
         .or_else(|| sse_int::lookup(m))
         .or_else(|| sse_arith::lookup(m))
+        .or_else(|| sse_recip::lookup(m))
         .or_else(|| sse_convert::lookup(m))
         .or_else(|| sse3::lookup(m))
         .or_else(|| ssse3::lookup(m))
