@@ -6,7 +6,9 @@
 //!   underflow or cancel exactly) under every rounding mode, with and without DAZ and FTZ;
 //! - unmasked exceptions: SIGFPE with the destination unchanged;
 //! - vcmpps/pd/ss/sd with every predicate on quiet and signalling NaNs, denormals and
-//!   ordered pairs (the predicates 16-31 differ from 0-15 only in IE on quiet NaNs).
+//!   ordered pairs (the predicates 16-31 differ from 0-15 only in IE on quiet NaNs);
+//! - F16C vcvtph2ps (xmm, ymm, memory) on every kind of half, with DAZ, and with IE or DE
+//!   unmasked.
 
 use crate::case::{generate, mem, Case, Rng};
 use crate::cases_sse::RSI;
@@ -254,11 +256,50 @@ fn compares() -> Vec<Case> {
     out
 }
 
+/// vcvtph2ps on zeros, denormals, normals, infinities, quiet and signalling NaNs.
+fn halves() -> Vec<Case> {
+    const H: [u16; 16] = [
+        0x0000, 0x8000, 0x0001, 0x83ff, 0x0200, 0x0400, 0x3c00, 0xfbff, 0x7c00, 0xfc00, 0x7e00, 0xfe01,
+        0x7c01, 0x7d00, 0xfd55, 0x3555,
+    ];
+    let word = |i: usize| (0..4).fold(0u64, |w, k| w | (H[(i * 4 + k) % 16] as u64) << (16 * k));
+    let mut out = Vec::new();
+    for (code, wide) in [(Code::VEX_Vcvtph2ps_xmm_xmmm64, false), (Code::VEX_Vcvtph2ps_ymm_xmmm128, true)] {
+        for memory in [false, true] {
+            let dst = vreg(1, wide);
+            let insn = if memory {
+                crate::case::built(Instruction::with2(code, dst, mem(RSI_REG, 0x40)))
+            } else {
+                crate::case::built(Instruction::with2(code, dst, Register::XMM2))
+            };
+            for start in 0..4 {
+                for m in [0x1f80u32, 0x1fc0, 0x1f80 & !(1 << 7), 0x1f80 & !(1 << 8)] {
+                    let (lo, hi) = (word(start), word(start + 1));
+                    let bytes: Vec<u8> = [lo, hi].iter().flat_map(|w| w.to_le_bytes()).collect();
+                    out.push(
+                        Case::insns(
+                            format!("{code:?}/{}/h{start}/m{m:x}", if memory { "mem" } else { "reg" }),
+                            &[insn],
+                        )
+                        .ptr(RSI, 0x100)
+                        .mem(0x140, &bytes)
+                        .ymm(1, [1, 2, 3, 4])
+                        .xmm(2, lo, hi)
+                        .mxcsr(m),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn cases() -> Vec<Case> {
     let mut out = generated();
     out.extend(scalar_specials());
     out.extend(unmasked());
     out.extend(compares());
+    out.extend(halves());
     out
 }
 

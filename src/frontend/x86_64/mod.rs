@@ -14,7 +14,7 @@
 //!   before the mnemonic table (their mnemonics are the SSE integer family's).
 //! - [`vex`]: VEX vector forms (AVX, AVX2), dispatched before the mnemonic table: rewritten to
 //!   the legacy-SSE instruction and run through its handler (per 128-bit half for VEX.256),
-//!   or, for the cross-lane forms, [`avx2_lanes`]; FMA3 in [`fma`].
+//!   or, for the cross-lane forms, [`avx2_lanes`]; FMA3 in [`fma`], F16C in [`f16c`].
 //! - [`nop_space`]: the reserved-NOP space (0F 0D, 0F 18-1F), dispatched by opcode before the
 //!   mnemonic table, and the CET instructions outside it.
 //! - the `CPUID_*` constants: the features these families implement, which cpuid reports.
@@ -31,6 +31,7 @@ pub mod bmi;
 pub mod control;
 pub mod crc32;
 mod div_helpers;
+pub mod f16c;
 pub mod flags;
 pub mod fma;
 pub mod fxsr;

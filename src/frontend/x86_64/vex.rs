@@ -24,7 +24,7 @@
 //! - the compares take VEX's 5-bit predicates (`Ctx::vex_predicates`; legacy ones 3 bits).
 //!
 //! Every VEX form without a legacy equivalent or a handler of its own (`avx2_lanes`,
-//! `avx2_select`, `fma`) stays unimplemented: SIGILL with the one-line message.
+//! `avx2_select`, `fma`, `f16c`) stays unimplemented: SIGILL with the one-line message.
 
 use super::sse_move::{xmm_index, SCRATCH_REG, V128};
 use super::state::{off, SCRATCH_SLOT};
@@ -49,7 +49,9 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     if let Some(handler) = super::avx2_lanes::lookup(insn) {
         return handler(ctx, insn);
     }
-    if let Some(handler) = super::fma::lookup(insn.mnemonic()) {
+    if let Some(handler) =
+        super::fma::lookup(insn.mnemonic()).or_else(|| super::f16c::lookup(insn.mnemonic()))
+    {
         return handler(ctx, insn);
     }
     lower(ctx, insn)
