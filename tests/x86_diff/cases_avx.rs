@@ -138,12 +138,12 @@ fn translates(insn: &Instruction) -> bool {
     !matches!(&block.exit, Exit::Trap { pc, message: Some(m), .. } if pc.0 == CODE_PC && m.contains("unimplemented"))
 }
 
-/// The immediates a form is tested with: any byte, but the compare predicates the frontend
-/// implements (0-7: VEX's 8-31 are not).
+/// The immediates a form is tested with: any byte, but a compare predicate (0-31; the higher
+/// bits are reserved).
 fn immediate(code: Code, r: u64) -> u8 {
     let name = format!("{code:?}");
     if name.starts_with("VEX_Vcmp") {
-        (r & 7) as u8
+        (r & 31) as u8
     } else {
         r as u8
     }
@@ -174,8 +174,18 @@ pub fn unimplemented_vex_codes() -> Vec<Code> {
         .collect()
 }
 
+/// Whether a translated form's result is implementation-specific, so that no processor is its
+/// oracle: the reciprocal estimates (unit tests in `frontend::x86_64::sse_recip`).
+fn not_native(code: Code) -> bool {
+    let name = format!("{code:?}");
+    name.starts_with("VEX_Vrcp") || name.starts_with("VEX_Vrsqrt")
+}
+
 fn cases_of(code: Code) -> Vec<Case> {
     let mut out = Vec::new();
+    if not_native(code) {
+        return out;
+    }
     for variant in [Variant::Distinct, Variant::Aliased, Variant::Memory] {
         if build(code, variant, 0).is_none() {
             continue;

@@ -215,8 +215,8 @@ fn has_avx() -> bool {
 /// The first CPU feature a case's instructions need that this host lacks (None: it has them
 /// all). Only the optional scalar extensions are checked: every x86-64 processor has the
 /// baseline the other families use, but CI may run on a processor of either vendor or an
-/// older model without BMI1, BMI2, ADX, MOVBE, LZCNT (where `lzcnt` is `bsr`), POPCNT or
-/// SSE4.2 (crc32).
+/// older model without BMI1, BMI2, ADX, MOVBE, LZCNT (where `lzcnt` is `bsr`), POPCNT,
+/// SSE4.2 (crc32), AVX, AVX2, FMA or F16C.
 pub fn missing_feature(case: &Case) -> Option<CpuidFeature> {
     use iced_x86::{Decoder, DecoderOptions};
     let has = |f: CpuidFeature| match f {
@@ -235,6 +235,8 @@ pub fn missing_feature(case: &Case) -> Option<CpuidFeature> {
         CpuidFeature::RDSEED => std::is_x86_feature_detected!("rdseed"),
         CpuidFeature::AVX => has_avx(),
         CpuidFeature::AVX2 => std::is_x86_feature_detected!("avx2"),
+        CpuidFeature::FMA => std::is_x86_feature_detected!("fma"),
+        CpuidFeature::F16C => std::is_x86_feature_detected!("f16c"),
         _ => true,
     };
     Decoder::with_ip(64, &case.code, CODE_PC, DecoderOptions::NONE)

@@ -48,7 +48,7 @@ fn ymm_set(ctx: &mut Ctx, n: usize, v: [V128; 2]) {
 }
 
 /// The ymm/xmm register number of operand `i`.
-fn vreg(insn: &Instruction, i: u32) -> Result<usize, Unsupported> {
+pub(super) fn vreg(insn: &Instruction, i: u32) -> Result<usize, Unsupported> {
     if insn.op_kind(i) != OpKind::Register {
         return Err(Unsupported);
     }

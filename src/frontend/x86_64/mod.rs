@@ -14,7 +14,7 @@
 //!   before the mnemonic table (their mnemonics are the SSE integer family's).
 //! - [`vex`]: VEX vector forms (AVX, AVX2), dispatched before the mnemonic table: rewritten to
 //!   the legacy-SSE instruction and run through its handler (per 128-bit half for VEX.256),
-//!   or, for the cross-lane forms, [`avx2_lanes`].
+//!   or, for the cross-lane forms, [`avx2_lanes`]; FMA3 in [`fma`], F16C in [`f16c`].
 //! - [`nop_space`]: the reserved-NOP space (0F 0D, 0F 18-1F), dispatched by opcode before the
 //!   mnemonic table, and the CET instructions outside it.
 //! - the `CPUID_*` constants: the features these families implement, which cpuid reports.
@@ -31,7 +31,9 @@ pub mod bmi;
 pub mod control;
 pub mod crc32;
 mod div_helpers;
+pub mod f16c;
 pub mod flags;
+pub mod fma;
 pub mod fxsr;
 #[cfg(test)]
 mod lookahead_tests;
@@ -51,6 +53,7 @@ pub mod sse_arith;
 pub mod sse_convert;
 pub mod sse_int;
 pub mod sse_move;
+pub mod sse_recip;
 pub mod sse_shuffle;
 pub mod ssse3;
 pub mod stack;
@@ -99,6 +102,9 @@ pub struct Ctx {
     /// operand has no alignment rule (all but the aligned moves): `sse_mem_addr` then skips
     /// the legacy 16-byte check.
     pub vex_unaligned: bool,
+    /// Set by the VEX lowering while it runs a legacy-SSE handler: compare immediates have
+    /// VEX's 5-bit predicates (the legacy encodings read bits 2:0).
+    pub vex_predicates: bool,
 }
 
 impl Deref for Ctx {
@@ -120,7 +126,14 @@ impl Ctx {
     }
 
     pub fn with_memory_model(model: MemoryModel) -> Ctx {
-        Ctx { b: Builder::with_memory_model(model), pc: 0, next_pc: 0, exit: None, vex_unaligned: false }
+        Ctx {
+            b: Builder::with_memory_model(model),
+            pc: 0,
+            next_pc: 0,
+            exit: None,
+            vex_unaligned: false,
+            vex_predicates: false,
+        }
     }
 }
 
@@ -147,6 +160,7 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| sse_move::lookup(m))
         .or_else(|| sse_int::lookup(m))
         .or_else(|| sse_arith::lookup(m))
+        .or_else(|| sse_recip::lookup(m))
         .or_else(|| sse_convert::lookup(m))
         .or_else(|| sse3::lookup(m))
         .or_else(|| ssse3::lookup(m))
@@ -362,8 +376,8 @@ mod tests {
 
     #[test]
     fn unimplemented_instruction_ends_the_block_before_it() {
-        // add eax, ebx; vfmadd231ps xmm0, xmm1, xmm2 (FMA is not implemented)
-        let block = block_of(&[0x01, 0xd8, 0xc4, 0xe2, 0x71, 0xb8, 0xc2]);
+        // add eax, ebx; vpaddb zmm0, zmm1, zmm2 (AVX-512 is not implemented)
+        let block = block_of(&[0x01, 0xd8, 0x62, 0xf1, 0x75, 0x48, 0xfc, 0xc2]);
         assert_eq!(block.guest_insns, 1);
         assert_eq!(block.guest_len, 2);
         match &block.exit {
@@ -371,7 +385,7 @@ mod tests {
                 assert_eq!(*pc, GuestAddr(0x1002));
                 assert_eq!(
                     m,
-                    "0x1002: unimplemented x86-64 instruction c4 e2 71 b8 c2 (vfmadd231ps xmm0,xmm1,xmm2); \
+                    "0x1002: unimplemented x86-64 instruction 62 f1 75 48 fc c2 (vpaddb zmm0,zmm1,zmm2); \
                      please report it to the xlate project with this line"
                 );
             }

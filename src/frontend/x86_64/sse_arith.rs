@@ -1,5 +1,5 @@
 //! SSE/SSE2 floating-point arithmetic and comparisons: add/sub/mul/div/min/max/sqrt and
-//! cmp (predicates 0-7) for ps/pd/ss/sd, and comiss/comisd/ucomiss/ucomisd.
+//! cmp (predicates 0-7, and VEX's 8-31) for ps/pd/ss/sd, and comiss/comisd/ucomiss/ucomisd.
 //!
 //! The arithmetic is IR: one [`crate::ir::Op::Fp`] per lane for the value and one for the exception
 //! flags, under [`FpRule::X86Sse`] with the guest's MXCSR as the control input (rounding,
@@ -141,7 +141,9 @@ pub fn raise_flags(ctx: &mut Ctx, mxcsr: Temp, flags: Temp) {
 }
 
 fn op(ctx: &mut Ctx, insn: &Instruction, kind: Kind, shape: Shape) -> Result<(), Unsupported> {
-    // The compare's predicate: imm8 bits 0-2 (the legacy SSE encodings have eight).
+    // The compare's predicate: imm8 bits 0-2 (the legacy SSE encodings have eight), 0-4
+    // for VEX.
+    let pred_bits = if ctx.vex_predicates { 31 } else { 7 };
     let lane_op = match kind {
         Kind::Add => Ok(FpOp::Add),
         Kind::Sub => Ok(FpOp::Sub),
@@ -150,7 +152,7 @@ fn op(ctx: &mut Ctx, insn: &Instruction, kind: Kind, shape: Shape) -> Result<(),
         Kind::Sqrt => Ok(FpOp::Sqrt),
         Kind::Min => Ok(FpOp::Min),
         Kind::Max => Ok(FpOp::Max),
-        Kind::Cmp => Err(FpCmpOp::from_x86_predicate(insn.immediate(2) as u8)),
+        Kind::Cmp => Err(insn.immediate(2) as u8 & pred_bits),
     };
     let d = xmm_operand(insn, 0).ok_or(Unsupported)?;
     let (lo, hi) = source(ctx, insn, 1, shape)?;
@@ -172,10 +174,7 @@ fn op(ctx: &mut Ctx, insn: &Instruction, kind: Kind, shape: Shape) -> Result<(),
         let a = if lane_op == Ok(FpOp::Sqrt) { b } else { ctx.load_state(at, width) };
         let rule = FpRule::X86Sse;
         let (value, raised) = match lane_op {
-            Err(p) => (
-                ctx.fp_cmp(p, prec, rule, FpResult::Value, a, b, mxcsr),
-                ctx.fp_cmp(p, prec, rule, FpResult::Flags, a, b, mxcsr),
-            ),
+            Err(p) => compare(ctx, p, prec, a, b, mxcsr),
             Ok(fp_op) => (
                 ctx.fp(fp_op, prec, rule, FpResult::Value, a, b, mxcsr),
                 ctx.fp(fp_op, prec, rule, FpResult::Flags, a, b, mxcsr),
@@ -189,6 +188,29 @@ fn op(ctx: &mut Ctx, insn: &Instruction, kind: Kind, shape: Shape) -> Result<(),
         ctx.store_state(at, value, width);
     }
     Ok(())
+}
+
+/// Predicate `p` (0-31) of cmpps/vcmpps on one lane: its mask and its exception flags.
+/// Predicates 8-15 are 0-7 with the unordered outcome inverted (EQ_UQ, NGE_US, NGT_US,
+/// FALSE_OQ, NEQ_OQ, GE_OS, GT_OS, TRUE_UQ); 16-31 are 0-15 with quiet and signalling
+/// swapped, which changes only whether a quiet NaN raises IE. The flags are those of a
+/// predicate 0-7 with the same signalling (EQ quiet, LT signalling).
+fn compare(ctx: &mut Ctx, p: u8, prec: FpPrec, a: Temp, b: Temp, mxcsr: Temp) -> (Temp, Temp) {
+    let rule = FpRule::X86Sse;
+    let base = FpCmpOp::from_x86_predicate(p);
+    let mut value = ctx.fp_cmp(base, prec, rule, FpResult::Value, a, b, mxcsr);
+    if p & 8 != 0 {
+        let unordered = ctx.fp_cmp(FpCmpOp::Unord, prec, rule, FpResult::Value, a, b, mxcsr);
+        value = ctx.bin(BinOp::Xor, value, unordered, Width::W64);
+    }
+    let signalling = matches!(p & 7, 1 | 2 | 5 | 6) != (p & 16 != 0);
+    let flags_of = match (p < 8, signalling) {
+        (true, _) => base,
+        (false, true) => FpCmpOp::Lt,
+        (false, false) => FpCmpOp::Eq,
+    };
+    let flags = ctx.fp_cmp(flags_of, prec, rule, FpResult::Flags, a, b, mxcsr);
+    (value, flags)
 }
 
 /// comis*/ucomis*: ZF PF CF from the compare, OF SF AF cleared.

@@ -21,9 +21,10 @@
 //! A 256-bit memory access is two 16-byte ones: a store that faults on its second page has
 //! written its first (a real processor writes nothing).
 //!
-//! Forms whose VEX semantics differ from the legacy rewrite are not lowered (cmp predicates
-//! above 7, the implicit-xmm0 writes of vpcmpestrm/vpcmpistrm) and, with every VEX form
-//! without a legacy equivalent and handler, stay unimplemented: SIGILL with the one-line message.
+//! - the compares take VEX's 5-bit predicates (`Ctx::vex_predicates`; legacy ones 3 bits).
+//!
+//! Every VEX form without a legacy equivalent or a handler of its own (`avx2_lanes`,
+//! `avx2_select`, `fma`, `f16c`) stays unimplemented: SIGILL with the one-line message.
 
 use super::sse_move::{xmm_index, SCRATCH_REG, V128};
 use super::state::{off, SCRATCH_SLOT};
@@ -46,6 +47,11 @@ pub fn covers(insn: &Instruction) -> bool {
 /// Translates a VEX vector instruction.
 pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     if let Some(handler) = super::avx2_lanes::lookup(insn) {
+        return handler(ctx, insn);
+    }
+    if let Some(handler) =
+        super::fma::lookup(insn.mnemonic()).or_else(|| super::f16c::lookup(insn.mnemonic()))
+    {
         return handler(ctx, insn);
     }
     lower(ctx, insn)
@@ -173,17 +179,6 @@ pub fn legacy_of(code: Code) -> Option<Legacy> {
     table().get(&code).copied()
 }
 
-/// Whether the VEX form's semantics are not the legacy rewrite's although a legacy code fits.
-fn excluded(insn: &Instruction) -> bool {
-    match insn.mnemonic() {
-        // VEX extends the predicate to 5 bits; the legacy handlers take 3.
-        Mnemonic::Vcmpps | Mnemonic::Vcmppd | Mnemonic::Vcmpss | Mnemonic::Vcmpsd => {
-            insn.immediate(insn.op_count() - 1) > 7
-        }
-        _ => false,
-    }
-}
-
 /// The aligned moves: the only VEX forms whose memory operand must be aligned.
 fn aligned_move(m: Mnemonic) -> bool {
     matches!(
@@ -297,9 +292,6 @@ pub fn check_alignment(ctx: &mut Ctx, insn: &Instruction, align: u64) -> Result<
 /// The lowering described in the module documentation.
 pub(super) fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let legacy = legacy_of(insn.code()).ok_or(Unsupported)?;
-    if excluded(insn) {
-        return Err(Unsupported);
-    }
     if legacy.shape != Shape::Same {
         ctx.vex_unaligned = true;
         let result = widen_narrow(ctx, insn, legacy);
@@ -345,8 +337,10 @@ pub(super) fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported
     };
     let halves: &[Half] = if wide { &[Half::Upper, Half::Lower] } else { &[Half::Lower] };
     ctx.vex_unaligned = !aligned;
+    ctx.vex_predicates = true;
     let result = halves.iter().try_for_each(|&half| pass(ctx, insn, legacy, half, dst, nds));
     ctx.vex_unaligned = false;
+    ctx.vex_predicates = false;
     result?;
     if !wide && op0_written {
         if let Some(d) = dst {
@@ -518,10 +512,6 @@ mod tests {
         use crate::frontend::{Frontend, SliceCode};
         use crate::ir::{Exit, GuestAddr};
         for (bytes, text) in [
-            // vcmpps xmm1, xmm2, xmm3, 8 (EQ_UQ: VEX's 5-bit predicates are not implemented)
-            (&[0xc5, 0xe8, 0xc2, 0xcb, 0x08][..], "vcmpeq_uqps"),
-            // vfmadd231ps ymm0, ymm1, ymm2 (FMA)
-            (&[0xc4, 0xe2, 0x75, 0xb8, 0xc2][..], "vfmadd231ps"),
             // vpgatherdd xmm0, [rax+xmm1*4], xmm2
             (&[0xc4, 0xe2, 0x69, 0x90, 0x04, 0x88][..], "vpgatherdd"),
             // vpaddb zmm0, zmm1, zmm2 (EVEX)
