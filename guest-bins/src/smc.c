@@ -11,13 +11,25 @@
  *              getsockopt, pselect6, readv, rt_sigtimedwait) or by the call's converter
  *              (fstat); the code runs right before each call, then new code arrives by
  *              recvmsg
+ *   kernel-writes2  more of the same: epoll_wait and epoll_pwait events, SysV msgctl,
+ *              semctl and shmctl IPC_STAT, capget; and sendmsg and setsockopt, which only
+ *              read their buffers there
+ *   kernel-writes-aio  io_getevents (AIO), the same way
  * Each prints the values the code returned. AArch64 code is made visible to instruction
  * fetch with __builtin___clear_cache, as real code must. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -178,6 +190,34 @@ static int case_read(void) {
     return 0;
 }
 
+/* The kernel's AIO and capability structs (linux/aio_abi.h, linux/capability.h, which
+ * musl-gcc does not have), for 64-bit little-endian ABIs. */
+typedef unsigned long aio_context_t;
+struct iocb {
+    uint64_t aio_data;
+    uint32_t aio_key, aio_rw_flags;
+    uint16_t aio_lio_opcode;
+    int16_t aio_reqprio;
+    uint32_t aio_fildes;
+    uint64_t aio_buf, aio_nbytes;
+    int64_t aio_offset;
+    uint64_t aio_reserved2;
+    uint32_t aio_flags, aio_resfd;
+};
+struct io_event {
+    uint64_t data, obj;
+    int64_t res, res2;
+};
+#define IOCB_CMD_PREAD 0
+struct __user_cap_header_struct {
+    uint32_t version;
+    int pid;
+};
+struct __user_cap_data_struct {
+    uint32_t effective, permitted, inheritable;
+};
+#define _LINUX_CAPABILITY_VERSION_3 0x20080522
+
 static unsigned char *shared_code;
 static atomic_int ran_once;
 
@@ -335,9 +375,138 @@ static int case_kernel_writes(void) {
     return 0;
 }
 
+static int case_kernel_writes2(void) {
+    unsigned char *page = map_rwx();
+    fn_t f = (fn_t)page;
+    put(page, 1);
+    run(f);
+    int pipefd[2];
+    if (pipe(pipefd) != 0) {
+        perror("pipe");
+        return 1;
+    }
+    write(pipefd[1], "x", 1);
+    /* epoll_wait and epoll_pwait: the events array */
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x1122334455667788ull};
+    epoll_ctl(ep, EPOLL_CTL_ADD, pipefd[0], &ev);
+    struct epoll_event *events = (struct epoll_event *)(page + 1024);
+    run(f);
+    long r = epoll_wait(ep, events, 4, 0);
+    say("epoll_wait", r);
+    if (r > 0) printf("  events %#x data %#llx\n", events[0].events, (unsigned long long)events[0].data.u64);
+    memset(events, 0, 4 * sizeof *events);
+    sigset_t none;
+    sigemptyset(&none);
+    run(f);
+    r = epoll_pwait(ep, events, 4, 0, &none);
+    say("epoll_pwait", r);
+    if (r > 0) printf("  events %#x data %#llx\n", events[0].events, (unsigned long long)events[0].data.u64);
+    /* SysV IPC_STAT */
+    int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    struct msqid_ds *mq = (struct msqid_ds *)(page + 1536);
+    run(f);
+    r = msgctl(q, IPC_STAT, mq);
+    say("msgctl IPC_STAT", r);
+    if (r == 0) printf("  mode %o, %lu messages\n", mq->msg_perm.mode & 0777, (unsigned long)mq->msg_qnum);
+    msgctl(q, IPC_RMID, NULL);
+    int sem = semget(IPC_PRIVATE, 3, IPC_CREAT | 0600);
+    struct semid_ds *sd = (struct semid_ds *)(page + 1792);
+    run(f);
+    r = semctl(sem, 0, IPC_STAT, sd);
+    say("semctl IPC_STAT", r);
+    if (r == 0) printf("  mode %o, %lu semaphores\n", sd->sem_perm.mode & 0777, (unsigned long)sd->sem_nsems);
+    semctl(sem, 0, IPC_RMID);
+    int shm = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+    struct shmid_ds *sh = (struct shmid_ds *)(page + 2048);
+    run(f);
+    r = shmctl(shm, IPC_STAT, sh);
+    say("shmctl IPC_STAT", r);
+    if (r == 0) printf("  mode %o, %lu bytes, %lu attached\n", sh->shm_perm.mode & 0777, (unsigned long)sh->shm_segsz, (unsigned long)sh->shm_nattch);
+    shmctl(shm, IPC_RMID, NULL);
+    /* capget: the header (the kernel writes its version back) and the data */
+    struct __user_cap_header_struct *hdr = (struct __user_cap_header_struct *)(page + 2304);
+    struct __user_cap_data_struct *data = (struct __user_cap_data_struct *)(page + 2320);
+    hdr->version = _LINUX_CAPABILITY_VERSION_3;
+    hdr->pid = 0;
+    run(f);
+    r = syscall(SYS_capget, hdr, data);
+    say("capget", r);
+    if (r == 0) printf("  version 3 %d, permitted includes effective %d\n", hdr->version == _LINUX_CAPABILITY_VERSION_3, (data[0].effective & ~data[0].permitted) == 0);
+    hdr->version = 1;
+    run(f);
+    r = syscall(SYS_capget, hdr, data);
+    say("capget with a bad version", r);
+    printf("  version written back is 3: %d\n", hdr->version == _LINUX_CAPABILITY_VERSION_3);
+    /* sendmsg and setsockopt read from the code page */
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) {
+        perror("socketpair");
+        return 1;
+    }
+    memcpy(page + 3072, "ping", 4);
+    struct iovec *iov = (struct iovec *)(page + 3072 + 16);
+    iov->iov_base = page + 3072;
+    iov->iov_len = 4;
+    struct msghdr *m = (struct msghdr *)(page + 3072 + 64);
+    memset(m, 0, sizeof *m);
+    m->msg_iov = iov;
+    m->msg_iovlen = 1;
+    run(f);
+    r = sendmsg(sv[1], m, 0);
+    say("sendmsg", r);
+    char got[8] = {0};
+    r = recv(sv[0], got, sizeof got, 0);
+    printf("  received %.*s\n", (int)(r > 0 ? r : 0), got);
+    int *size = (int *)(page + 3072 + 192);
+    *size = 65536;
+    run(f);
+    r = setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, size, sizeof *size);
+    say("setsockopt SO_RCVBUF", r);
+    run(f);
+    return 0;
+}
+
+/* io_getevents writing its event into the code page (x86-64 guests only: qemu-user, the
+ * AArch64 oracle, has no AIO calls). */
+static int case_kernel_writes_aio(void) {
+    unsigned char *page = map_rwx();
+    fn_t f = (fn_t)page;
+    put(page, 1);
+    run(f);
+    long r;
+    /* io_getevents: the completed event */
+    aio_context_t ctx = 0;
+    r = syscall(SYS_io_setup, 4, &ctx);
+    say("io_setup", r);
+    if (r == 0) {
+        int mfd = memfd_create("aio", 0);
+        write(mfd, "abcdef", 6);
+        static char buf[8];
+        struct iocb cb;
+        memset(&cb, 0, sizeof cb);
+        cb.aio_lio_opcode = IOCB_CMD_PREAD;
+        cb.aio_fildes = mfd;
+        cb.aio_buf = (uintptr_t)buf;
+        cb.aio_nbytes = 6;
+        cb.aio_data = 42;
+        struct iocb *cbs[1] = {&cb};
+        r = syscall(SYS_io_submit, ctx, 1, cbs);
+        say("io_submit", r);
+        struct io_event *done = (struct io_event *)(page + 2560);
+        run(f);
+        r = syscall(SYS_io_getevents, ctx, 1, 2, done, NULL);
+        say("io_getevents", r);
+        if (r > 0) printf("  data %llu, result %lld, read %.6s\n", (unsigned long long)done->data, (long long)done->res, buf);
+        syscall(SYS_io_destroy, ctx);
+    }
+    run(f);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: smc rwx|next-insn|memfd|text|read|threads|kernel-writes\n");
+        fprintf(stderr, "usage: smc rwx|next-insn|memfd|text|read|threads|kernel-writes|kernel-writes2|kernel-writes-aio\n");
         return 2;
     }
     const char *c = argv[1];
@@ -348,6 +517,8 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "read")) return case_read();
     if (!strcmp(c, "threads")) return case_threads();
     if (!strcmp(c, "kernel-writes")) return case_kernel_writes();
+    if (!strcmp(c, "kernel-writes2")) return case_kernel_writes2();
+    if (!strcmp(c, "kernel-writes-aio")) return case_kernel_writes_aio();
     fprintf(stderr, "smc: unknown case %s\n", c);
     return 2;
 }

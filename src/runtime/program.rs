@@ -358,7 +358,9 @@ where
         }
         let (tid_sender, tid) = std::sync::mpsc::sync_channel(1);
         guest_thread::thread_created();
+        let held = crate::syscall::signal::held();
         let spawned = std::thread::Builder::new().stack_size(THREAD_STACK).spawn(move || {
+            crate::syscall::signal::release_inherited(held);
             let _ = tid_sender.send(guest_thread::start_thread(&request));
             // Waits here for the world's lock until the parent's clone has returned.
             let (outcome, w) = run_thread(world, &mut child);

@@ -40,7 +40,9 @@
 
 use crate::host::syscall;
 use crate::ir::protocol::SignalFlag;
-use crate::syscall::signal::{guest_handler, set_host_handler_installer, set_inherited_handler, SIG_IGN};
+use crate::syscall::signal::{
+    guest_handler, hold_realtime, set_host_handler_installer, set_inherited_handler, SIG_IGN,
+};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 thread_local! {
@@ -487,10 +489,23 @@ extern "C" fn on_guest_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an SA_SIGINFO handler.
     unsafe {
         record(sig, info);
+        hold_realtime(sig, interrupted_mask(ctx));
         if syscall::in_restart_window(interrupted_pc(ctx)) {
             return_restart(ctx);
         }
     }
+}
+
+/// The signal mask that the kernel restores when the handler returns: the first word of the
+/// context's `uc_sigmask` (the kernel's 64-bit sigset, where libc's larger sigset_t begins).
+///
+/// # Safety
+/// `ctx` is the `ucontext_t` the kernel passed to an SA_SIGINFO handler, not otherwise
+/// borrowed while the result lives.
+unsafe fn interrupted_mask<'a>(ctx: *mut libc::c_void) -> &'a mut u64 {
+    let uc = ctx as *mut libc::ucontext_t;
+    // SAFETY: per the contract; uc_sigmask is 8-aligned and at least 8 bytes long.
+    unsafe { &mut *std::ptr::addr_of_mut!((*uc).uc_sigmask).cast::<u64>() }
 }
 
 /// Makes the interrupted context return [`syscall::RESTART`] from the forwarded call.

@@ -184,6 +184,18 @@ pub(crate) fn epoll(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
     }
 }
 
+/// Before an epoll wait that the host kernel answers in the guest's own event layout: the
+/// kernel writes at most maxevents events (argument 2) at argument 1, so code pages there
+/// lose the translator's write protection first, as for the calls that
+/// `memory::prepare_outputs` covers (whose layouts are the same in every ABI).
+pub(crate) fn prepare_epoll_events(cx: &mut Ctx, a: &[u64; 6]) {
+    let max = a[2] as i32;
+    if max > 0 && a[1] != 0 {
+        let size = convert::epoll_event_size(cx.abi.epoll_packed) as u64;
+        cx.mem.prepare_kernel_write(a[1], max as u64 * size);
+    }
+}
+
 /// An epoll wait whose events have another layout on the host: the host buffer the host
 /// call fills, and where the guest's events go. The call may block, so the runtime issues it
 /// unlocked (a forwarded call, `super::ForwardedCall`) and [`Self::finish`] converts after.

@@ -5,7 +5,7 @@
 //! The layer never maps or unmaps memory itself: mmap and friends must never hand out or
 //! clobber xlate's own memory, and only the runtime's [`GuestMemory`] knows where that is.
 
-use super::abi::pointers::{ioctl_output, pointers, Len, Ptr};
+use super::abi::pointers::{ioctl_output, ipc_ctl_output, pointers, Len, Ptr};
 use super::{err, Action, Ctx, Errno, Sysno};
 use crate::memory::GuestMemory;
 use std::ops::Range;
@@ -184,6 +184,12 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
             Len::FdSet(j) => u64::try_from(a[j] as i32).map_or(0, |n| n.min(65_536).div_ceil(64) * 8),
             Len::AtArg(j) if a[j] == 0 => 0,
             Len::AtArg(j) => u64::from(read_u32(mem, a[j])?),
+            Len::IpcCtl(j, kind) => ipc_ctl_output(kind, a[j]),
+            Len::CapData(j) => match read_u32(mem, a[j])? {
+                0x1998_0330 => 12,
+                0x2007_1026 | 0x2008_0522 => 24,
+                _ => 0,
+            },
         })
     };
     Ok(match p {

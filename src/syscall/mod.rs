@@ -34,6 +34,7 @@ pub mod compat;
 pub mod convert;
 pub mod fs;
 pub mod host;
+pub mod ipc;
 pub mod memory;
 pub mod paths;
 pub mod process;
@@ -452,7 +453,8 @@ impl SyscallLayer {
                         (treatment::Treatment::Converted, Some(host_nr), None)
                             if epoll_wait && same_layout =>
                         {
-                            return Err(ForwardedCall { sys, host_nr, args, epoll: None, timeout: None })
+                            fs::prepare_epoll_events(cx, &args);
+                            return Err(ForwardedCall { sys, host_nr, args, epoll: None, timeout: None });
                         }
                         (treatment::Treatment::Converted, _, None) if epoll_wait => {
                             match fs::epoll_wait_call(cx, sys, args) {
@@ -544,6 +546,7 @@ impl SyscallLayer {
             fcntl => fs::fcntl(cx, a),
             readlink | readlinkat => fs::readlink(cx, sys, a, &self.exe_path),
             epoll_ctl | epoll_wait | epoll_pwait | epoll_pwait2 => fs::epoll(cx, sys, a),
+            semctl => ipc::semctl(cx, a),
             _ => Action::Ret(forward(cx, sys, a)),
         }
     }

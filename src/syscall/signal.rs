@@ -242,12 +242,94 @@ fn set_altstack_checked(
 }
 
 /// Queues `sig` with its siginfo `info` to this thread again (rt_tgsigqueueinfo to itself
-/// may carry any si_code), for a signal taken from the kernel too early.
+/// may carry any si_code), for a signal taken from the kernel too early. A real-time signal
+/// goes back at the head of its queue, as the instance sent first: the instances the kernel
+/// still holds for it (blocked now) are taken out first and queued again after it, in order
+/// (as this thread's, even one that was sent to the process).
 fn requeue(sig: i32, info: &[u8; 128]) {
     let pid = host::call(Sysno::getpid, [0; 6]);
     let tid = host::call(Sysno::gettid, [0; 6]);
-    let info_ptr = info.as_ptr() as u64;
-    host::call(Sysno::rt_tgsigqueueinfo, [pid as u64, tid as u64, sig as u64, info_ptr, 0, 0]);
+    let mut later = Vec::new();
+    if is_realtime(sig) {
+        let set = 1u64 << (sig - 1);
+        let no_wait = [0i64; 2];
+        loop {
+            let mut next = [0u8; 128];
+            let (set_ptr, next_ptr) = (&set as *const u64 as u64, next.as_mut_ptr() as u64);
+            let r = host::call(
+                Sysno::rt_sigtimedwait,
+                [set_ptr, next_ptr, no_wait.as_ptr() as u64, SIGSET_SIZE, 0, 0],
+            );
+            if r != i64::from(sig) {
+                break;
+            }
+            later.push(next);
+        }
+    }
+    for info in std::iter::once(info).chain(later.iter()) {
+        let info_ptr = info.as_ptr() as u64;
+        host::call(Sysno::rt_tgsigqueueinfo, [pid as u64, tid as u64, sig as u64, info_ptr, 0, 0]);
+    }
+}
+
+/// The kernel's first real-time signal (32; the C libraries keep the first few for
+/// themselves and start their SIGRTMIN above it): from there on signals queue, each instance
+/// with its own siginfo, instead of coalescing.
+const KERNEL_SIGRTMIN: i32 = 32;
+
+fn is_realtime(sig: i32) -> bool {
+    (KERNEL_SIGRTMIN..=NSIG as i32).contains(&sig)
+}
+
+thread_local! {
+    /// The real-time signals that the runtime's host handler recorded on this thread and
+    /// left blocked (bit `sig - 1`; [`hold_realtime`]), though the guest's mask does not
+    /// block them, until the dispatcher has taken them.
+    static HELD: AtomicU64 = const { AtomicU64::new(0) };
+}
+
+/// For the runtime's host handler, which has just recorded real-time signal `sig` for
+/// delivery to a guest handler (async-signal-safe): keeps the next instances of `sig` queued
+/// in the kernel until this one is delivered, by adding `sig` to `mask`, the mask that the
+/// host kernel restores when the handler returns. The record has room for one instance of
+/// each signal, as standard signals need, but Linux queues every instance of a real-time
+/// signal with its own siginfo (up to RLIMIT_SIGPENDING) and delivers them in the order they
+/// were sent: so the kernel keeps the rest, and delivery ([`SignalState::deliver_recorded`])
+/// unblocks `sig` again unless the guest's mask blocks it by then. Nothing for a standard
+/// signal, or one that `mask` already blocks (a temporary mask, as sigsuspend's, ended).
+/// Every signal held before goes into `mask` too: the kernel may have built this handler's
+/// frame before another handler that held one ran (nested frames: the one built last runs
+/// first), and this handler's return must not unblock it.
+pub fn hold_realtime(sig: i32, mask: &mut u64) {
+    let bit = 1u64 << ((sig - 1) & 63);
+    if is_realtime(sig) && *mask & bit == 0 {
+        HELD.with(|h| h.fetch_or(bit, Ordering::Relaxed));
+        *mask |= bit;
+    }
+    *mask |= held();
+}
+
+/// The signals this thread holds blocked for the host handler ([`hold_realtime`]): part of
+/// the host mask, not of the guest's.
+pub fn held() -> u64 {
+    HELD.with(|h| h.load(Ordering::Relaxed))
+}
+
+/// A new thread starts with its creator's host mask, which may include signals its creator
+/// held ([`hold_realtime`]) but the guest does not block: unblocks those on this thread.
+pub fn release_inherited(held: u64) {
+    if held != 0 {
+        host_mask(libc::SIG_UNBLOCK, held);
+    }
+}
+
+/// Ends the hold of `sig` once its recorded instance is taken: unblocks it, unless the
+/// guest's mask now blocks it (`guest_blocks`), so the kernel delivers its next instance.
+fn release(sig: i32, guest_blocks: bool) {
+    let bit = 1u64 << (sig - 1);
+    if HELD.with(|h| h.fetch_and(!bit, Ordering::Relaxed)) & bit != 0 && !guest_blocks {
+        host_mask(libc::SIG_UNBLOCK, bit);
+    }
 }
 
 /// Sends `sig` to this thread again.
@@ -404,13 +486,18 @@ impl SignalState {
         let bit = 1u64 << (sig - 1);
         if *blocked_here & bit != 0 {
             requeue(sig, info);
+            release(sig, true);
             return Delivered::NotNow;
         }
         let act = self.action(sig);
         let delivered = self.deliver(to, sig, info);
+        let mut guest_blocks = false;
         if delivered == Delivered::Entered {
-            *blocked_here |= act.mask | if act.flags & SA_NODEFER == 0 { bit } else { 0 };
+            let block = act.mask | if act.flags & SA_NODEFER == 0 { bit } else { 0 };
+            *blocked_here |= block;
+            guest_blocks = block & bit != 0;
         }
+        release(sig, guest_blocks);
         delivered
     }
 
@@ -432,7 +519,7 @@ impl SignalState {
         // temporary mask (sigsuspend, ppoll, pselect) that the kernel has put back since: as
         // the kernel does, the handler runs now, and the frame keeps the mask in force after
         // the call, which rt_sigreturn restores.
-        let old_mask = host_mask(libc::SIG_BLOCK, 0);
+        let old_mask = host_mask(libc::SIG_BLOCK, 0) & !held();
         let restorer = if act.flags & SA_RESTORER != 0 {
             act.restorer
         } else {
@@ -527,7 +614,8 @@ impl SignalState {
     fn sigreturn(&mut self, cx: &mut Ctx) -> Action {
         match cx.regs.pop_signal_frame(&*cx.mem) {
             Ok(popped) => {
-                host_mask(libc::SIG_SETMASK, popped.mask);
+                // (With the signals held for the host handler, if one was recorded since.)
+                host_mask(libc::SIG_SETMASK, popped.mask | held());
                 // restore_altstack: as sigaltstack from the restored stack pointer, with the
                 // generic MINSIGSTKSZ; the kernel ignores every error but EFAULT (the frame
                 // was readable).

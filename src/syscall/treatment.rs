@@ -64,7 +64,7 @@ pub fn treatment(sys: Sysno) -> Treatment {
         lsetxattr | fsetxattr | listxattr | llistxattr | flistxattr | removexattr | lremovexattr |
         fremovexattr | signalfd | signalfd4 | rt_sigqueueinfo | rt_tgsigqueueinfo | pidfd_open |
         pidfd_send_signal | sched_setscheduler | sched_setparam | sched_rr_get_interval |
-        timer_getoverrun | shmget | shmctl | semget | semop | semctl | msgget | msgsnd | msgrcv |
+        timer_getoverrun | shmget | shmctl | semget | semop | msgget | msgsnd | msgrcv |
         msgctl | syslog | setresuid | setresgid | setfsuid | setfsgid | vhangup | pivot_root |
         adjtimex | chroot | acct | settimeofday | mount | umount2 | swapon | swapoff | reboot |
         sethostname | setdomainname | init_module | delete_module | quotactl | io_setup |
@@ -80,7 +80,7 @@ pub fn treatment(sys: Sysno) -> Treatment {
         process_mrelease | futex_waitv | set_mempolicy_home_node => Forwarded,
         stat | lstat | fstat | newfstatat | open | openat | creat | openat2 | open_by_handle_at |
         fanotify_init | fcntl | readlink | readlinkat | epoll_ctl | epoll_wait | epoll_pwait |
-        epoll_pwait2 => Converted,
+        epoll_pwait2 | semctl => Converted,
         brk | mmap | munmap | mprotect | mremap | pkey_mprotect | shmat | shmdt | exit |
         exit_group | arch_prctl | uname | clone | fork | vfork | set_tid_address | execve | execveat |
         set_robust_list | get_robust_list | rt_sigaction | sigaltstack | rt_sigreturn => Emulated,

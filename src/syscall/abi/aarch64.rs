@@ -84,6 +84,7 @@ pub static INFO: AbiInfo = AbiInfo {
     table: &TABLE,
     stat: StatLayout::Generic,
     epoll_packed: false,
+    semid_ds_padded: false,
     open_flags: OpenFlagBits::AARCH64,
     clone_tls_before_child_tid: true,
     min_sigstksz: 5120,

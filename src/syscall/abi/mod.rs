@@ -63,6 +63,9 @@ pub struct AbiInfo {
     /// Whether `struct epoll_event` is packed (12 bytes, x86-64) or naturally aligned
     /// (16 bytes, asm-generic).
     pub epoll_packed: bool,
+    /// Whether `struct semid64_ds` has a padding word after sem_otime and after sem_ctime
+    /// (104 bytes, x86-64) or not (88 bytes, asm-generic).
+    pub semid_ds_padded: bool,
     /// Where this ABI puts the open flags that differ between architectures.
     pub open_flags: OpenFlagBits,
     /// `clone`'s argument order: x86-64 passes (flags, stack, parent_tid, child_tid, tls);

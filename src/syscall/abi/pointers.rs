@@ -6,7 +6,9 @@
 //! The sizes used are those of the 64-bit Linux ABIs, which agree between x86-64 and
 //! asm-generic for every struct listed (timespec 16, timeval 16, rusage 144, sysinfo 112,
 //! tms 32, rlimit 16, statfs 120, siginfo 128, statx 256, iovec 16, msghdr 56, mmsghdr 64,
-//! itimerspec and itimerval 32, sigevent 64, mq_attr 64, timex 208, termios 36).
+//! itimerspec and itimerval 32, sigevent 64, mq_attr 64, timex 208, termios 36, io_event 32, and
+//! the SysV IPC structs of [`ipc_ctl_output`]). `struct epoll_event` differs (packed on
+//! x86-64): the epoll calls prepare their own events array (`syscall::fs::epoll`).
 //!
 //! The same facts say which guest memory the kernel will write: before the call, code pages
 //! there lose the translator's write protection (`syscall::memory::prepare_outputs`).
@@ -35,6 +37,48 @@ pub enum Len {
     /// The 32-bit length the guest keeps at the address in argument `i` (getsockopt's
     /// optlen: the kernel reads it, then writes at most that much).
     AtArg(usize),
+    /// The buffer of a SysV IPC control call whose command is argument `i`: what the kernel
+    /// writes there for that command ([`ipc_ctl_output`]; 0 for a command that writes nothing
+    /// or that is not covered).
+    IpcCtl(usize, Ipc),
+    /// capget's data: as many `__user_cap_data_struct`s (12 bytes) as the version in the
+    /// header at argument `i` says (1 for version 1, 2 for versions 2 and 3, none for an
+    /// unknown version, which the kernel refuses after writing its own into the header).
+    CapData(usize),
+}
+
+/// The three kinds of SysV IPC object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipc {
+    Msg,
+    Sem,
+    Shm,
+}
+
+/// How many bytes a SysV IPC control call with command `cmd` writes at its buffer (the
+/// 64-bit layouts, the same on x86-64 and asm-generic: msqid64_ds 120, shmid64_ds 112,
+/// msginfo 32, seminfo 40, shminfo64 80, shm_info 48). semctl's semid64_ds is not the same
+/// (`syscall::ipc` checks and converts it), and semctl GETALL (an array as long as the set,
+/// which the call does not give) is not covered.
+pub fn ipc_ctl_output(kind: Ipc, cmd: u64) -> u64 {
+    const IPC_STAT: u64 = 2;
+    const IPC_INFO: u64 = 3;
+    // (The kernel ignores IPC_64, which 64-bit C libraries do not pass anyway.)
+    let cmd = cmd & !0x100;
+    match (kind, cmd) {
+        // MSG_STAT, MSG_STAT_ANY
+        (Ipc::Msg, IPC_STAT | 11 | 13) => 120,
+        // MSG_INFO
+        (Ipc::Msg, IPC_INFO | 12) => 32,
+        // SEM_INFO (semctl's semid64_ds differs between the ABIs: `syscall::ipc`)
+        (Ipc::Sem, IPC_INFO | 19) => 40,
+        // SHM_STAT, SHM_STAT_ANY
+        (Ipc::Shm, IPC_STAT | 13 | 15) => 112,
+        (Ipc::Shm, IPC_INFO) => 80,
+        // SHM_INFO
+        (Ipc::Shm, 14) => 48,
+        _ => 0,
+    }
 }
 
 /// One pointer argument of a call.
@@ -94,6 +138,8 @@ const ITIMERSPEC: u64 = 32;
 const SIGEVENT: u64 = 64;
 const MQ_ATTR: u64 = 64;
 const TIMEX: u64 = 208;
+/// struct io_event (AIO): 32 bytes.
+const IO_EVENT: u64 = 32;
 
 /// The pointer arguments of `sys` that the layer checks.
 pub fn pointers(sys: Sysno) -> &'static [Ptr] {
@@ -185,6 +231,13 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         splice | copy_file_range => &[Out(1, Fixed(8)), Out(3, Fixed(8))],
         process_vm_readv => &[Iov { i: 1, n: 2, write: true }],
         mq_getsetattr => &[In(1, Fixed(MQ_ATTR)), Out(2, Fixed(MQ_ATTR))],
+        msgctl => &[Out(2, IpcCtl(1, Ipc::Msg))],
+        shmctl => &[Out(2, IpcCtl(1, Ipc::Shm))],
+        semctl => &[Out(3, IpcCtl(2, Ipc::Sem))],
+        // (The kernel writes the header's version back when it does not know the guest's.)
+        capget => &[Out(0, Fixed(8)), Out(1, CapData(0))],
+        io_getevents => &[Out(3, ArgTimes(2, IO_EVENT)), In(4, Fixed(TIMESPEC))],
+        io_pgetevents => &[Out(3, ArgTimes(2, IO_EVENT)), In(4, Fixed(TIMESPEC)), In(5, Fixed(16))],
         adjtimex => &[Out(0, Fixed(TIMEX))],
         clock_adjtime => &[Out(1, Fixed(TIMEX))],
         _ => &[],

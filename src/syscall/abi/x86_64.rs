@@ -91,6 +91,7 @@ pub static INFO: AbiInfo = AbiInfo {
     table: &TABLE,
     stat: StatLayout::X86_64,
     epoll_packed: true,
+    semid_ds_padded: true,
     open_flags: OpenFlagBits::X86_64,
     clone_tls_before_child_tid: false,
     min_sigstksz: 2048,
