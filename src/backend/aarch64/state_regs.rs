@@ -109,16 +109,22 @@ pub(super) fn plan(
     if regs.fields.is_empty() {
         return pins;
     }
-    let writes = |i: usize, r: u8| match block.ops[i] {
-        Op::StoreState { offset, width, .. } => {
-            regs.overlapping(offset.0, width).iter().any(|&(_, m)| m == r)
+    // The state registers each op writes and reads (as bit masks over STATE_REGS' numbers),
+    // computed once: the scans below test them often.
+    let mask = |offset: u32, width: Width| {
+        let end = offset + width.bytes();
+        regs.fields.iter().filter(|&&(f, _)| f < end && offset < f + 8).fold(0u32, |m, &(_, r)| m | 1 << r)
+    };
+    let (mut write_mask, mut read_mask) = (vec![0u32; n], vec![0u32; n]);
+    for (i, op) in block.ops.iter().enumerate() {
+        match *op {
+            Op::StoreState { offset, width, .. } => write_mask[i] = mask(offset.0, width),
+            Op::LoadState { offset, width, .. } => read_mask[i] = mask(offset.0, width),
+            _ => {}
         }
-        _ => false,
-    };
-    let reads = |i: usize, r: u8| match block.ops[i] {
-        Op::LoadState { offset, width, .. } => regs.overlapping(offset.0, width).iter().any(|&(_, m)| m == r),
-        _ => false,
-    };
+    }
+    let writes = |i: usize, r: u8| write_mask[i] & 1 << r != 0;
+    let reads = |i: usize, r: u8| read_mask[i] & 1 << r != 0;
     let end_of = |t: Temp, from: usize| last_use[t.0 as usize].unwrap_or(from);
     // In-place reads, with the span of ops over which each reads its register.
     let mut spans: Vec<(u8, usize, usize)> = Vec::new();
