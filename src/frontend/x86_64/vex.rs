@@ -16,12 +16,11 @@
 //!   lane-wise;
 //! - a VEX.128 form writing an xmm register zeroes that register's upper half;
 //! - memory operands have no alignment rule, except for the aligned moves (16 bytes for
-//!   VEX.128, 32 for VEX.256).
+//!   VEX.128, 32 for VEX.256);
+//! - the compares take VEX's 5-bit predicates (`Ctx::vex_predicates`; legacy ones 3 bits).
 //!
 //! A 256-bit memory access is two 16-byte ones: a store that faults on its second page has
 //! written its first (a real processor writes nothing).
-//!
-//! - the compares take VEX's 5-bit predicates (`Ctx::vex_predicates`; legacy ones 3 bits).
 //!
 //! Every VEX form without a legacy equivalent or a handler of its own (`avx2_lanes`,
 //! `avx2_select`, `fma`, `f16c`) stays unimplemented: SIGILL with the one-line message.
