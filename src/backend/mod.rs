@@ -11,6 +11,8 @@ pub mod aarch64;
 pub mod conformance;
 #[cfg(test)]
 mod conformance_fma;
+#[cfg(test)]
+mod conformance_vector;
 mod fp_pair;
 pub mod x86_64;
 

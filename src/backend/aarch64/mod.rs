@@ -33,6 +33,7 @@ mod profile;
 #[cfg(all(test, target_arch = "aarch64"))]
 mod tests;
 mod unaligned;
+mod vector;
 
 use super::{fp_pair, Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
 use crate::cache::{CodeCache, HostCode};
@@ -154,8 +155,22 @@ impl Backend for Aarch64Backend {
         let no_location: Vec<bool> =
             (0..block.temps as usize).map(|t| only[t] || imms[t].is_some() || folded[t].is_some()).collect();
         let regs: &'static [u8] = if calls_helpers(block) { &TEMP_REGS } else { &MORE_TEMP_REGS };
+        let vector = crate::ir::vector::vector_temps(block);
+        let no_location: Vec<bool> = no_location.iter().zip(&vector).map(|(n, v)| *n || *v).collect();
         let alloc = regalloc::allocate_with(block, regs.len(), &last_use, &no_location);
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
+        // Vector temporaries: v16-v31 in blocks that call nothing, else 16-byte slots after
+        // the spill slots (see `vector`).
+        let vregs = if calls_helpers(block) { 0 } else { VECTOR_REGS.len() };
+        let not_vector: Vec<bool> = only.iter().zip(&vector).map(|(o, v)| *o || !*v).collect();
+        let valloc = regalloc::allocate_with(block, vregs, &last_use, &not_vector);
+        let vbase = (8 * u32::from(alloc.spill_slots) + 15) & !15;
+        assert!(
+            vbase + 16 * u32::from(valloc.spill_slots) <= SPILL_BYTES,
+            "block needs {} spill slots and {} vector slots",
+            alloc.spill_slots,
+            valloc.spill_slots
+        );
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
         let mut consts = vec![None; block.temps as usize];
@@ -169,6 +184,8 @@ impl Backend for Aarch64Backend {
             base,
             alloc,
             regs,
+            valloc,
+            vbase,
             exit_path: self.exit_path.0,
             jump_table,
             consts,
@@ -295,7 +312,16 @@ fn calls_helpers(block: &Block) -> bool {
         | Op::Fence
         | Op::Lanes { .. }
         | Op::ExitIf { .. }
-        | Op::StateAtFault { .. } => false,
+        | Op::StateAtFault { .. }
+        | Op::VLoadState { .. }
+        | Op::VStoreState { .. }
+        | Op::VLoad { .. }
+        | Op::VStore { .. }
+        | Op::VPack { .. }
+        | Op::VHalf { .. }
+        | Op::VBit { .. }
+        | Op::VLanes { .. }
+        | Op::VShift { .. } => false,
     })
 }
 
@@ -307,6 +333,10 @@ struct Emitter {
     alloc: Allocation,
     /// The host register of each `Loc::Reg` ([`TEMP_REGS`] or [`MORE_TEMP_REGS`]).
     regs: &'static [u8],
+    /// Where each vector temporary lives (`Loc::Reg(i)`: [`VECTOR_REGS`]`[i]`; see `vector`).
+    valloc: Allocation,
+    /// Offset from `sp` of the vector temporaries' 16-byte slots.
+    vbase: u32,
     /// Executable-view address of the shared exit path.
     exit_path: usize,
     /// Address of the code cache's jump table (see `crate::cache::jump_table`).
@@ -367,6 +397,15 @@ impl Emitter {
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
             Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
+            Op::VLoadState { dst, offset } => self.vload_state(*dst, offset.0),
+            Op::VStoreState { offset, src } => self.vstore_state(offset.0, *src),
+            Op::VLoad { dst, addr, order } => self.vload(*dst, *addr, *order),
+            Op::VStore { addr, src, order } => self.vstore(*addr, *src, *order),
+            Op::VPack { dst, lo, hi } => self.vpack(*dst, *lo, *hi),
+            Op::VHalf { dst, src, high } => self.vhalf(*dst, *src, *high),
+            Op::VBit { op, dst, a, b } => self.vbit(*op, *dst, *a, *b),
+            Op::VLanes { op, lane, dst, a, b } => self.vlanes(*op, *lane, *dst, *a, *b),
+            Op::VShift { op, lane, dst, a, count } => self.vshift(*op, *lane, *dst, *a, *count),
             Op::Fp { result, dst, .. }
             | Op::FpFma { result, dst, .. }
             | Op::FpCmp { result, dst, .. }
