@@ -159,6 +159,11 @@ pub fn forward_and_fold(block: &mut Block) {
                         op = Op::Const { dst, value };
                     }
                 } else {
+                    // A half of a 128-bit field held in a vector.
+                    let half = known_v.iter().find(|(o, _)| *o == offset.0 || *o + 8 == offset.0);
+                    if let (Width::W64, Some(&(o, src))) = (width, half) {
+                        op = Op::VHalf { dst, src, high: o != offset.0 };
+                    }
                     known.push((offset.0, width, dst));
                 }
             }
@@ -171,6 +176,12 @@ pub fn forward_and_fold(block: &mut Block) {
                 if let Some(&(_, held)) = known_v.iter().find(|(o, _)| *o == offset.0) {
                     rename[dst.0 as usize] = held;
                     continue;
+                }
+                // Both halves held in 64-bit temporaries: built from them (no reload of
+                // what was just stored, which on x86 hosts would also miss store forwarding).
+                let half = |at: u32| known.iter().find(|(o, w, _)| *o == at && *w == Width::W64).map(|k| k.2);
+                if let (Some(lo), Some(hi)) = (half(offset.0), half(offset.0 + 8)) {
+                    op = Op::VPack { dst, lo, hi };
                 }
                 known_v.push((offset.0, dst));
             }

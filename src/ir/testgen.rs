@@ -552,8 +552,11 @@ pub fn vector_block(rng: &mut Rng, layout: &Layout) -> Block {
     let calls = rng.below(4) == 0;
     let mut scalars: Vec<Temp> = Vec::new();
     let mut vectors: Vec<Temp> = Vec::new();
+    // Any offset, or (half of the time) a multiple of 8, where 64-bit fields and the halves
+    // of 128-bit ones meet exactly.
     let state_offset = |rng: &mut Rng, bytes: u32| {
-        StateOffset(header::SIZE + rng.below(u64::from(layout.state_len - header::SIZE - bytes) + 1) as u32)
+        let off = rng.below(u64::from(layout.state_len - header::SIZE - bytes) + 1) as u32;
+        StateOffset(header::SIZE + if rng.below(2) == 0 { off & !7 } else { off })
     };
     fn scalar(b: &mut Builder, rng: &mut Rng, scalars: &[Temp]) -> Temp {
         if scalars.is_empty() || rng.below(3) == 0 {
