@@ -288,41 +288,9 @@ impl Backend for Aarch64Backend {
 
 /// Whether some op of `block` may call a function (`blr`), which may change the caller-saved
 /// registers: helper calls, the floating-point ops' reference paths, and the atomics' path
-/// for unaligned addresses. Every op kind is listed, so that a new one must be decided here.
+/// for unaligned addresses ([`crate::backend::may_call`]).
 fn calls_helpers(block: &Block) -> bool {
-    block.ops.iter().any(|op| match op {
-        Op::CallHelper { .. }
-        | Op::Fp { .. }
-        | Op::FpFma { .. }
-        | Op::FpCmp { .. }
-        | Op::FpCvt { .. }
-        | Op::AtomicRmw { .. }
-        | Op::CompareExchange { .. } => true,
-        Op::GuestInsn { .. }
-        | Op::Const { .. }
-        | Op::LoadState { .. }
-        | Op::StoreState { .. }
-        | Op::Load { .. }
-        | Op::Store { .. }
-        | Op::Bin { .. }
-        | Op::Un { .. }
-        | Op::Ext { .. }
-        | Op::Cmp { .. }
-        | Op::Select { .. }
-        | Op::Fence
-        | Op::Lanes { .. }
-        | Op::ExitIf { .. }
-        | Op::StateAtFault { .. }
-        | Op::VLoadState { .. }
-        | Op::VStoreState { .. }
-        | Op::VLoad { .. }
-        | Op::VStore { .. }
-        | Op::VPack { .. }
-        | Op::VHalf { .. }
-        | Op::VBit { .. }
-        | Op::VLanes { .. }
-        | Op::VShift { .. } => false,
-    })
+    block.ops.iter().any(crate::backend::may_call)
 }
 
 /// Emits the code of one block.

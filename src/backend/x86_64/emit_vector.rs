@@ -182,39 +182,9 @@ impl Emitter {
 }
 
 /// Whether a vector temporary of `block` may stay in an xmm register: every xmm register is
-/// caller-saved, so only in blocks where no op calls a function (helper calls, the FP ops'
-/// reference and A64 paths). Every op kind is listed, so that a new one must be decided here.
+/// caller-saved, so only in blocks where no op may call a function
+/// ([`crate::backend::may_call`]; conservative here for the atomics, which call only on
+/// AArch64 hosts).
 pub(super) fn vector_regs_allowed(block: &crate::ir::Block) -> bool {
-    use crate::ir::Op;
-    !block.ops.iter().any(|op| match op {
-        Op::CallHelper { .. } | Op::Fp { .. } | Op::FpFma { .. } | Op::FpCmp { .. } | Op::FpCvt { .. } => {
-            true
-        }
-        Op::GuestInsn { .. }
-        | Op::Const { .. }
-        | Op::LoadState { .. }
-        | Op::StoreState { .. }
-        | Op::Load { .. }
-        | Op::Store { .. }
-        | Op::Bin { .. }
-        | Op::Un { .. }
-        | Op::Ext { .. }
-        | Op::Cmp { .. }
-        | Op::Select { .. }
-        | Op::AtomicRmw { .. }
-        | Op::CompareExchange { .. }
-        | Op::Fence
-        | Op::Lanes { .. }
-        | Op::ExitIf { .. }
-        | Op::StateAtFault { .. }
-        | Op::VLoadState { .. }
-        | Op::VStoreState { .. }
-        | Op::VLoad { .. }
-        | Op::VStore { .. }
-        | Op::VPack { .. }
-        | Op::VHalf { .. }
-        | Op::VBit { .. }
-        | Op::VLanes { .. }
-        | Op::VShift { .. } => false,
-    })
+    !block.ops.iter().any(crate::backend::may_call)
 }
