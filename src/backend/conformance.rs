@@ -353,7 +353,7 @@ pub fn shaped_blocks_match_the_interpreter<B: Backend>() {
 
 /// Blocks from `generate` (seeded with `seed`) give the same state, memory and exit
 /// compiled as interpreted, with [`mapped_fields`] in state registers (`mapped`) or not.
-fn blocks_match_the_interpreter<B: Backend>(
+pub(super) fn blocks_match_the_interpreter<B: Backend>(
     generate: fn(&mut Rng, &Layout) -> crate::ir::Block,
     seed: u64,
     cases: u64,

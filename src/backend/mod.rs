@@ -11,6 +11,8 @@ pub mod aarch64;
 pub mod conformance;
 #[cfg(test)]
 mod conformance_fma;
+#[cfg(test)]
+mod conformance_vector;
 mod fp_pair;
 pub mod x86_64;
 
@@ -226,4 +228,45 @@ pub(crate) fn feeds_only_next_exit(block: &Block, i: usize, uses: &[u32]) -> boo
         _ => false,
     };
     next && uses[dst.0 as usize] == 1
+}
+
+/// Whether a backend may emit a function call (`call`, `blr`) for `op`, which may change the
+/// host's caller-saved registers: helper calls, the floating-point ops' reference paths, and
+/// (AArch64 hosts) the atomics' path for unaligned addresses. Every op kind is listed, so that
+/// a new one must be decided here.
+pub(crate) fn may_call(op: &crate::ir::Op) -> bool {
+    use crate::ir::Op;
+    match op {
+        Op::CallHelper { .. }
+        | Op::Fp { .. }
+        | Op::FpFma { .. }
+        | Op::FpCmp { .. }
+        | Op::FpCvt { .. }
+        | Op::AtomicRmw { .. }
+        | Op::CompareExchange { .. } => true,
+        Op::GuestInsn { .. }
+        | Op::Const { .. }
+        | Op::LoadState { .. }
+        | Op::StoreState { .. }
+        | Op::Load { .. }
+        | Op::Store { .. }
+        | Op::Bin { .. }
+        | Op::Un { .. }
+        | Op::Ext { .. }
+        | Op::Cmp { .. }
+        | Op::Select { .. }
+        | Op::Fence
+        | Op::Lanes { .. }
+        | Op::ExitIf { .. }
+        | Op::StateAtFault { .. }
+        | Op::VLoadState { .. }
+        | Op::VStoreState { .. }
+        | Op::VLoad { .. }
+        | Op::VStore { .. }
+        | Op::VPack { .. }
+        | Op::VHalf { .. }
+        | Op::VBit { .. }
+        | Op::VLanes { .. }
+        | Op::VShift { .. } => false,
+    }
 }

@@ -269,6 +269,67 @@ impl Builder {
         dst
     }
 
+    /// A 128-bit state field as a vector temporary (see [`Op::VLoadState`]).
+    pub fn vload_state(&mut self, offset: StateOffset) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::VLoadState { dst, offset });
+        dst
+    }
+
+    /// `state[offset .. offset + 16] = src` (see [`Op::VStoreState`]).
+    pub fn vstore_state(&mut self, offset: StateOffset, src: Temp) {
+        self.push(Op::VStoreState { offset, src });
+    }
+
+    /// 16 bytes of guest memory, in the block's memory model's load order.
+    pub fn vload(&mut self, addr: Temp) -> Temp {
+        let dst = self.new_temp();
+        let order = self.model.load_order();
+        self.push(Op::VLoad { dst, addr, order });
+        dst
+    }
+
+    /// 16 bytes to guest memory, in the block's memory model's store order.
+    pub fn vstore(&mut self, addr: Temp, src: Temp) {
+        let order = self.model.store_order();
+        self.push(Op::VStore { addr, src, order });
+    }
+
+    /// The vector `hi:lo` (see [`Op::VPack`]).
+    pub fn vpack(&mut self, lo: Temp, hi: Temp) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::VPack { dst, lo, hi });
+        dst
+    }
+
+    /// One 64-bit half of a vector (see [`Op::VHalf`]).
+    pub fn vhalf(&mut self, src: Temp, high: bool) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::VHalf { dst, src, high });
+        dst
+    }
+
+    /// `a op b` over 128 bits (see [`Op::VBit`]).
+    pub fn vbit(&mut self, op: VBitOp, a: Temp, b: Temp) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::VBit { op, dst, a, b });
+        dst
+    }
+
+    /// `a op b` lane by lane over 128 bits (see [`Op::VLanes`]).
+    pub fn vlanes(&mut self, op: LaneOp, lane: Width, a: Temp, b: Temp) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::VLanes { op, lane, dst, a, b });
+        dst
+    }
+
+    /// Every lane of a vector shifted by `count` (see [`Op::VShift`]).
+    pub fn vshift(&mut self, op: LaneOp, lane: Width, a: Temp, count: u8) -> Temp {
+        let dst = self.new_temp();
+        self.push(Op::VShift { op, lane, dst, a, count });
+        dst
+    }
+
     /// `a op b` lane by lane (see [`Op::Lanes`]).
     pub fn lanes(&mut self, op: LaneOp, lane: Width, a: Temp, b: Temp) -> Temp {
         let dst = self.new_temp();

@@ -9,7 +9,7 @@
 
 use super::{
     BinOp, Block, CmpOp, CvtRound, DeadOnEntry, Exit, FmaNeg, FpCmpOp, FpOp, FpPrec, FpResult, FpRule,
-    GuestAddr, LaneOp, MemOrder, NumFormat, Op, RmwOp, StateOffset, Temp, TrapKind, UnOp, Width,
+    GuestAddr, LaneOp, MemOrder, NumFormat, Op, RmwOp, StateOffset, Temp, TrapKind, UnOp, VBitOp, Width,
 };
 
 const WIDTHS: [Width; 4] = [Width::W8, Width::W16, Width::W32, Width::W64];
@@ -295,6 +295,63 @@ impl Writer<'_> {
                 self.t(*src);
                 self.of(&WIDTHS, width);
             }
+            Op::VLoadState { dst, offset } => {
+                self.u(21);
+                self.t(*dst);
+                self.u(u64::from(offset.0));
+            }
+            Op::VStoreState { offset, src } => {
+                self.u(22);
+                self.u(u64::from(offset.0));
+                self.t(*src);
+            }
+            Op::VLoad { dst, addr, order } => {
+                self.u(23);
+                self.t(*dst);
+                self.t(*addr);
+                self.of(&ORDERS, order);
+            }
+            Op::VStore { addr, src, order } => {
+                self.u(24);
+                self.t(*addr);
+                self.t(*src);
+                self.of(&ORDERS, order);
+            }
+            Op::VPack { dst, lo, hi } => {
+                self.u(25);
+                self.t(*dst);
+                self.t(*lo);
+                self.t(*hi);
+            }
+            Op::VHalf { dst, src, high } => {
+                self.u(26);
+                self.t(*dst);
+                self.t(*src);
+                self.u(u64::from(*high));
+            }
+            Op::VBit { op, dst, a, b } => {
+                self.u(27);
+                self.of(&VBitOp::ALL, op);
+                self.t(*dst);
+                self.t(*a);
+                self.t(*b);
+            }
+            Op::VLanes { op, lane, dst, a, b } => {
+                self.u(28);
+                self.of(&LaneOp::ALL, op);
+                self.of(&WIDTHS, lane);
+                self.t(*dst);
+                self.t(*a);
+                self.t(*b);
+            }
+            Op::VShift { op, lane, dst, a, count } => {
+                self.u(29);
+                self.of(&LaneOp::ALL, op);
+                self.of(&WIDTHS, lane);
+                self.t(*dst);
+                self.t(*a);
+                self.u(u64::from(*count));
+            }
         }
     }
     fn fp_kind(&mut self, prec: FpPrec, rule: FpRule, result: FpResult) {
@@ -467,6 +524,27 @@ impl Reader<'_> {
                 Op::ExitIf { cond, exit }
             }
             20 => Op::StateAtFault { offset: StateOffset(self.u32()?), src: self.t()?, width: self.w()? },
+            21 => Op::VLoadState { dst: self.t()?, offset: StateOffset(self.u32()?) },
+            22 => Op::VStoreState { offset: StateOffset(self.u32()?), src: self.t()? },
+            23 => Op::VLoad { dst: self.t()?, addr: self.t()?, order: self.of(&ORDERS)? },
+            24 => Op::VStore { addr: self.t()?, src: self.t()?, order: self.of(&ORDERS)? },
+            25 => Op::VPack { dst: self.t()?, lo: self.t()?, hi: self.t()? },
+            26 => Op::VHalf { dst: self.t()?, src: self.t()?, high: self.bool()? },
+            27 => Op::VBit { op: self.of(&VBitOp::ALL)?, dst: self.t()?, a: self.t()?, b: self.t()? },
+            28 => Op::VLanes {
+                op: self.of(&LaneOp::ALL)?,
+                lane: self.w()?,
+                dst: self.t()?,
+                a: self.t()?,
+                b: self.t()?,
+            },
+            29 => Op::VShift {
+                op: self.of(&LaneOp::ALL)?,
+                lane: self.w()?,
+                dst: self.t()?,
+                a: self.t()?,
+                count: u8::try_from(self.u()?).ok()?,
+            },
             _ => return None,
         })
     }
@@ -485,7 +563,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::testgen::{random_block, random_dead_on_entry, Layout, Rng, MIX_HELPER};
+    use crate::ir::testgen::{random_block, random_dead_on_entry, vector_block, Layout, Rng, MIX_HELPER};
 
     /// A block survives the round trip, and no strict prefix of its encoding (a truncated
     /// file) decodes.
@@ -505,6 +583,21 @@ mod tests {
             let mut rng = Rng::new(seed);
             let mut block = random_block(&mut rng, &layout);
             random_dead_on_entry(&mut rng, &mut block);
+            round_trip(&block);
+            crate::ir::opt::optimize(&mut block);
+            round_trip(&block);
+        }
+    }
+
+    /// Blocks of 128-bit vector ops (`ir::vector`) too.
+    #[test]
+    fn vector_blocks_round_trip_before_and_after_opt() {
+        let layout = Layout { helpers: Vec::new(), ..Layout::default() };
+        for seed in 0..200 {
+            let mut block = vector_block(&mut Rng::new(seed), &layout);
+            if block.ops.iter().any(|op| matches!(op, Op::CallHelper { .. })) {
+                continue;
+            }
             round_trip(&block);
             crate::ir::opt::optimize(&mut block);
             round_trip(&block);

@@ -58,7 +58,15 @@ pub struct FaultSite {
 
 /// Whether `op` accesses guest memory, so that it may fault.
 pub fn may_fault(op: &Op) -> bool {
-    matches!(op, Op::Load { .. } | Op::Store { .. } | Op::AtomicRmw { .. } | Op::CompareExchange { .. })
+    matches!(
+        op,
+        Op::Load { .. }
+            | Op::Store { .. }
+            | Op::AtomicRmw { .. }
+            | Op::CompareExchange { .. }
+            | Op::VLoad { .. }
+            | Op::VStore { .. }
+    )
 }
 
 /// Ops a backend may leave out when only `StateAtFault`s read their result.

@@ -204,9 +204,11 @@ unsafe fn write(ptr: *mut u8, v: u64, width: Width) {
 /// the access it makes (exactly as for running the compiled block).
 pub unsafe fn run_block(block: &Block, state: *mut u8) -> Outcome {
     let mut t = vec![0u64; block.temps as usize];
+    // The vector temporaries' values, by the same index (see `ir::vector`).
+    let mut vt = vec![0u128; if vector::uses_vectors(block) { block.temps as usize } else { 0 }];
     for op in &block.ops {
         // SAFETY: forwarded from this function's contract.
-        if let Some(exit) = unsafe { step(op, &mut t, state) } {
+        if let Some(exit) = unsafe { step(op, &mut t, &mut vt, state) } {
             // SAFETY: as above.
             return unsafe { leave(exit, &t, state) };
         }
@@ -219,7 +221,7 @@ pub unsafe fn run_block(block: &Block, state: *mut u8) -> Outcome {
 ///
 /// # Safety
 /// See [`run_block`].
-unsafe fn step<'a>(op: &'a Op, t: &mut [u64], state: *mut u8) -> Option<&'a Exit> {
+unsafe fn step<'a>(op: &'a Op, t: &mut [u64], vt: &mut [u128], state: *mut u8) -> Option<&'a Exit> {
     let v = |x: &Temp| t[x.0 as usize];
     // SAFETY (whole match): state offsets and guest addresses are valid per the contract.
     unsafe {
@@ -282,9 +284,61 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], state: *mut u8) -> Option<&'a Exit
                     return Some(exit);
                 }
             }
+            Op::VLoadState { .. }
+            | Op::VStoreState { .. }
+            | Op::VLoad { .. }
+            | Op::VStore { .. }
+            | Op::VPack { .. }
+            | Op::VHalf { .. }
+            | Op::VBit { .. }
+            | Op::VLanes { .. }
+            | Op::VShift { .. } => step_vector(op, t, vt, state),
         }
     }
     None
+}
+
+/// Executes one op that defines or reads a vector temporary (see [`vector`]).
+///
+/// # Safety
+/// See [`run_block`].
+unsafe fn step_vector(op: &Op, t: &mut [u64], vt: &mut [u128], state: *mut u8) {
+    let v = |x: &Temp| t[x.0 as usize];
+    // SAFETY: state offsets and guest addresses are valid per the contract; accesses may be
+    // unaligned.
+    unsafe {
+        match *op {
+            Op::VLoadState { dst, offset } => {
+                vt[dst.0 as usize] =
+                    u128::from_le((state.add(offset.0 as usize) as *const u128).read_unaligned())
+            }
+            Op::VStoreState { offset, src } => {
+                (state.add(offset.0 as usize) as *mut u128).write_unaligned(vt[src.0 as usize].to_le())
+            }
+            // One thread: every order reads and writes the same values.
+            Op::VLoad { dst, addr, .. } => {
+                vt[dst.0 as usize] = u128::from_le((v(&addr) as *const u128).read_unaligned())
+            }
+            Op::VStore { addr, src, .. } => {
+                (v(&addr) as *mut u128).write_unaligned(vt[src.0 as usize].to_le())
+            }
+            Op::VPack { dst, lo, hi } => vt[dst.0 as usize] = vector::pack(v(&lo), v(&hi)),
+            Op::VHalf { dst, src, high } => {
+                let (lo, hi) = vector::halves(vt[src.0 as usize]);
+                t[dst.0 as usize] = if high { hi } else { lo };
+            }
+            Op::VBit { op, dst, a, b } => {
+                vt[dst.0 as usize] = vector::eval_bit(op, vt[a.0 as usize], vt[b.0 as usize])
+            }
+            Op::VLanes { op, lane, dst, a, b } => {
+                vt[dst.0 as usize] = vector::eval_lanes(op, lane, vt[a.0 as usize], vt[b.0 as usize])
+            }
+            Op::VShift { op, lane, dst, a, count } => {
+                vt[dst.0 as usize] = vector::eval_shift(op, lane, vt[a.0 as usize], count)
+            }
+            _ => unreachable!("not a vector op: {op}"),
+        }
+    }
 }
 
 /// Writes the header for `exit` and reports it.

@@ -73,6 +73,19 @@ impl DeadScan {
                 Op::StateAtFault { offset, width, .. } => {
                     self.undecided.retain(|&b| !overlaps(b, *offset, *width));
                 }
+                Op::VLoadState { offset, .. } => {
+                    self.undecided.retain(|&b| !(offset.0..offset.0 + 16).contains(&b.0))
+                }
+                Op::VStoreState { offset, .. } => {
+                    let dead = &mut self.dead;
+                    self.undecided.retain(|&b| {
+                        let written = (offset.0..offset.0 + 16).contains(&b.0);
+                        if written {
+                            dead.push(b);
+                        }
+                        !written
+                    })
+                }
                 Op::StoreState { offset, width, .. } => {
                     let dead = &mut self.dead;
                     self.undecided.retain(|&b| {

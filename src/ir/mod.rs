@@ -56,12 +56,14 @@ pub mod regalloc;
 pub mod scratch;
 pub mod simplify;
 pub mod testgen;
+pub mod vector;
 
 pub use builder::Builder;
 pub use fma::FmaNeg;
 pub use fp_cmp::FpCmpOp;
 pub use fp_cvt::{CvtRound, NumFormat};
 pub use lanes::LaneOp;
+pub use vector::VBitOp;
 
 use std::fmt;
 
@@ -651,6 +653,28 @@ pub enum Op {
     /// record where `src` (or what `src` is computed from, see `ir::deferred`) lives at the
     /// access, and the runtime writes it into the state when the access faults.
     StateAtFault { offset: StateOffset, src: Temp, width: Width },
+    /// `dst = state[offset .. offset + 16]`, a 128-bit vector temporary (see [`vector`]:
+    /// the ops from here on define or read vector temporaries).
+    VLoadState { dst: Temp, offset: StateOffset },
+    /// `state[offset .. offset + 16] = src` (a vector).
+    VStoreState { offset: StateOffset, src: Temp },
+    /// `dst = mem[addr .. addr + 16]`, little endian, any alignment, with the rules of
+    /// [`Op::Load`] (`SeqCst` excepted: see [`vector::check`]).
+    VLoad { dst: Temp, addr: Temp, order: MemOrder },
+    /// `mem[addr .. addr + 16] = src` (a vector), with the rules of [`Op::Store`].
+    VStore { addr: Temp, src: Temp, order: MemOrder },
+    /// `dst = hi:lo`, a vector from two 64-bit temporaries.
+    VPack { dst: Temp, lo: Temp, hi: Temp },
+    /// `dst` = the high (`high`) or low 64 bits of the vector `src`.
+    VHalf { dst: Temp, src: Temp, high: bool },
+    /// `dst = a op b` over 128 bits (see [`VBitOp`]).
+    VBit { op: VBitOp, dst: Temp, a: Temp, b: Temp },
+    /// `dst = a op b` on each `lane`-bit lane of two vectors ([`vector::has_vlane`] says
+    /// which exist; each half as [`Op::Lanes`]).
+    VLanes { op: LaneOp, lane: Width, dst: Temp, a: Temp, b: Temp },
+    /// Every `lane`-bit lane of the vector `a` shifted by `count` ([`LaneOp::Shl`],
+    /// [`LaneOp::Lshr`], [`LaneOp::Ashr`]; [`vector::has_vshift`]).
+    VShift { op: LaneOp, lane: Width, dst: Temp, a: Temp, count: u8 },
 }
 
 /// A translated basic block: the unit a frontend produces and a backend compiles.
@@ -699,6 +723,12 @@ impl Op {
                 | Op::FpCmp { .. }
                 | Op::FpCvt { .. }
                 | Op::Lanes { .. }
+                | Op::VLoadState { .. }
+                | Op::VPack { .. }
+                | Op::VHalf { .. }
+                | Op::VBit { .. }
+                | Op::VLanes { .. }
+                | Op::VShift { .. }
         )
     }
 
@@ -719,9 +749,18 @@ impl Op {
             | Op::FpCvt { dst, .. }
             | Op::Lanes { dst, .. }
             | Op::AtomicRmw { dst, .. }
-            | Op::CompareExchange { dst, .. } => Some(dst),
+            | Op::CompareExchange { dst, .. }
+            | Op::VLoadState { dst, .. }
+            | Op::VLoad { dst, .. }
+            | Op::VPack { dst, .. }
+            | Op::VHalf { dst, .. }
+            | Op::VBit { dst, .. }
+            | Op::VLanes { dst, .. }
+            | Op::VShift { dst, .. } => Some(dst),
             Op::CallHelper { dst, .. } => dst,
             Op::GuestInsn { .. }
+            | Op::VStoreState { .. }
+            | Op::VStore { .. }
             | Op::StoreState { .. }
             | Op::Store { .. }
             | Op::Fence
@@ -733,18 +772,32 @@ impl Op {
     /// Calls `f` on every temporary this op reads.
     pub fn for_each_src(&self, mut f: impl FnMut(Temp)) {
         match self {
-            Op::GuestInsn { .. } | Op::Const { .. } | Op::LoadState { .. } | Op::Fence => {}
-            Op::StoreState { src, .. } | Op::StateAtFault { src, .. } => f(*src),
-            Op::Load { addr, .. } => f(*addr),
-            Op::Store { addr, src, .. } => {
+            Op::GuestInsn { .. }
+            | Op::Const { .. }
+            | Op::LoadState { .. }
+            | Op::Fence
+            | Op::VLoadState { .. } => {}
+            Op::StoreState { src, .. } | Op::StateAtFault { src, .. } | Op::VStoreState { src, .. } => {
+                f(*src)
+            }
+            Op::Load { addr, .. } | Op::VLoad { addr, .. } => f(*addr),
+            Op::Store { addr, src, .. } | Op::VStore { addr, src, .. } => {
                 f(*addr);
                 f(*src)
             }
-            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } | Op::Lanes { a, b, .. } => {
+            Op::VPack { lo, hi, .. } => {
+                f(*lo);
+                f(*hi)
+            }
+            Op::Bin { a, b, .. }
+            | Op::Cmp { a, b, .. }
+            | Op::Lanes { a, b, .. }
+            | Op::VBit { a, b, .. }
+            | Op::VLanes { a, b, .. } => {
                 f(*a);
                 f(*b)
             }
-            Op::Un { a, .. } | Op::Ext { a, .. } => f(*a),
+            Op::Un { a, .. } | Op::Ext { a, .. } | Op::VShift { a, .. } | Op::VHalf { src: a, .. } => f(*a),
             Op::Select { cond, if_true, if_false, .. } => {
                 f(*cond);
                 f(*if_true);
@@ -785,18 +838,34 @@ impl Op {
     /// Rewrites every temporary this op reads through `f`.
     pub fn map_srcs(&mut self, mut f: impl FnMut(Temp) -> Temp) {
         match self {
-            Op::GuestInsn { .. } | Op::Const { .. } | Op::LoadState { .. } | Op::Fence => {}
-            Op::StoreState { src, .. } | Op::StateAtFault { src, .. } => *src = f(*src),
-            Op::Load { addr, .. } => *addr = f(*addr),
-            Op::Store { addr, src, .. } | Op::AtomicRmw { addr, src, .. } => {
+            Op::GuestInsn { .. }
+            | Op::Const { .. }
+            | Op::LoadState { .. }
+            | Op::Fence
+            | Op::VLoadState { .. } => {}
+            Op::StoreState { src, .. } | Op::StateAtFault { src, .. } | Op::VStoreState { src, .. } => {
+                *src = f(*src)
+            }
+            Op::Load { addr, .. } | Op::VLoad { addr, .. } => *addr = f(*addr),
+            Op::Store { addr, src, .. } | Op::AtomicRmw { addr, src, .. } | Op::VStore { addr, src, .. } => {
                 *addr = f(*addr);
                 *src = f(*src)
             }
-            Op::Bin { a, b, .. } | Op::Cmp { a, b, .. } | Op::Lanes { a, b, .. } => {
+            Op::VPack { lo, hi, .. } => {
+                *lo = f(*lo);
+                *hi = f(*hi)
+            }
+            Op::Bin { a, b, .. }
+            | Op::Cmp { a, b, .. }
+            | Op::Lanes { a, b, .. }
+            | Op::VBit { a, b, .. }
+            | Op::VLanes { a, b, .. } => {
                 *a = f(*a);
                 *b = f(*b)
             }
-            Op::Un { a, .. } | Op::Ext { a, .. } => *a = f(*a),
+            Op::Un { a, .. } | Op::Ext { a, .. } | Op::VShift { a, .. } | Op::VHalf { src: a, .. } => {
+                *a = f(*a)
+            }
             Op::Select { cond, if_true, if_false, .. } => {
                 *cond = f(*cond);
                 *if_true = f(*if_true);
@@ -854,7 +923,7 @@ impl Exit {
 /// Checks the rules every frontend output must keep: temps defined once and before use, at
 /// most four helper arguments, `Sqrt` reading one operand (`a == b`), `FpCvt` between
 /// formats that convert, lane ops only on their
-/// lane widths, no `Branch` in `ExitIf`, no `Release` load or `Acquire` store. Run on every block in debug builds.
+/// lane widths, vector and 64-bit temporaries where each belongs ([`vector::check`]), no `Branch` in `ExitIf`, no `Release` load or `Acquire` store. Run on every block in debug builds.
 pub fn verify(block: &Block) -> Result<(), String> {
     let mut defined = vec![false; block.temps as usize];
     let check_use = |t: Temp, defined: &[bool], at: usize| -> Result<(), String> {
@@ -899,8 +968,10 @@ pub fn verify(block: &Block) -> Result<(), String> {
             return Err(format!("op {i}: ExitIf with a Branch exit"));
         }
         match op {
-            Op::Load { order, .. } if !order.fits_load() => return Err(format!("op {i}: a {order:?} load")),
-            Op::Store { order, .. } if !order.fits_store() => {
+            Op::Load { order, .. } | Op::VLoad { order, .. } if !order.fits_load() => {
+                return Err(format!("op {i}: a {order:?} load"))
+            }
+            Op::Store { order, .. } | Op::VStore { order, .. } if !order.fits_store() => {
                 return Err(format!("op {i}: a {order:?} store"))
             }
             _ => {}
@@ -919,5 +990,6 @@ pub fn verify(block: &Block) -> Result<(), String> {
             err = check_use(t, &defined, block.ops.len());
         }
     });
-    err
+    err?;
+    vector::check(block)
 }

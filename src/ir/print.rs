@@ -82,6 +82,25 @@ impl Display for Op {
                 write!(f, "{dst:?} = cmpxchg.w{} [{addr:?}], {expected:?} -> {new:?}", w(width))
             }
             Op::Fence => write!(f, "fence"),
+            Op::VLoadState { dst, offset } => write!(f, "{dst:?} = state.v128[{}]", offset.0),
+            Op::VStoreState { offset, src } => write!(f, "state.v128[{}] = {src:?}", offset.0),
+            Op::VLoad { dst, addr, order } => {
+                write!(f, "{dst:?} = load{}.v128 [{addr:?}]", order_suffix(*order))
+            }
+            Op::VStore { addr, src, order } => {
+                write!(f, "store{}.v128 [{addr:?}] = {src:?}", order_suffix(*order))
+            }
+            Op::VPack { dst, lo, hi } => write!(f, "{dst:?} = v128 {hi:?}:{lo:?}"),
+            Op::VHalf { dst, src, high } => {
+                write!(f, "{dst:?} = {}.v128 {src:?}", if *high { "hi" } else { "lo" })
+            }
+            Op::VBit { op, dst, a, b } => write!(f, "{dst:?} = {}.v128 {a:?}, {b:?}", lower(op)),
+            Op::VLanes { op, lane, dst, a, b } => {
+                write!(f, "{dst:?} = vlanes.{}.w{} {a:?}, {b:?}", lower(op), w(lane))
+            }
+            Op::VShift { op, lane, dst, a, count } => {
+                write!(f, "{dst:?} = vlanes.{}.w{} {a:?}, {count}", lower(op), w(lane))
+            }
             Op::Lanes { op, lane, dst, a, b } => {
                 write!(f, "{dst:?} = lanes.{}.w{} {a:?}, {b:?}", lower(op), w(lane))
             }

@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::ir::protocol::header;
+use crate::ir::vector::{has_vlane, has_vshift};
 
 /// A small deterministic PRNG (xorshift64*), so test cases are the same on every host.
 pub struct Rng(u64);
@@ -531,6 +532,117 @@ fn random_exit(rng: &mut Rng, b: &mut Builder, temps: &[Temp], pc: GuestAddr, al
         },
         _ => Exit::Branch { cond: any(rng, b), taken: target(rng), not_taken: target(rng) },
     }
+}
+
+/// Every (op, lane) for which `exists` (`has_vlane`, `has_vshift`) holds.
+fn vector_forms(exists: fn(LaneOp, Width) -> bool) -> Vec<(LaneOp, Width)> {
+    LaneOp::ALL.iter().flat_map(|&op| WIDTHS.map(|w| (op, w))).filter(|&(op, w)| exists(op, w)).collect()
+}
+
+/// A random, valid block of vector ops (`ir::vector`: state and memory accesses at any
+/// alignment and in every order they allow, packing and halves, every bitwise, lane-wise
+/// and shift form with counts within, at and past the lane width) among scalar ops, state
+/// accesses that overlap the vectors' and, in some blocks, helper calls; long blocks keep
+/// more vectors live than a host has registers.
+pub fn vector_block(rng: &mut Rng, layout: &Layout) -> Block {
+    let (lane_forms, shift_forms) = (vector_forms(has_vlane), vector_forms(has_vshift));
+    let mut b = Builder::new();
+    let pc = GuestAddr(0x40_0000 + 4 * rng.below(0x1000));
+    let n_ops = 4 + rng.below(60) as usize;
+    let calls = rng.below(4) == 0;
+    let mut scalars: Vec<Temp> = Vec::new();
+    let mut vectors: Vec<Temp> = Vec::new();
+    // Any offset, or (half of the time) a multiple of 8, where 64-bit fields and the halves
+    // of 128-bit ones meet exactly.
+    let state_offset = |rng: &mut Rng, bytes: u32| {
+        let off = rng.below(u64::from(layout.state_len - header::SIZE - bytes) + 1) as u32;
+        StateOffset(header::SIZE + if rng.below(2) == 0 { off & !7 } else { off })
+    };
+    fn scalar(b: &mut Builder, rng: &mut Rng, scalars: &[Temp]) -> Temp {
+        if scalars.is_empty() || rng.below(3) == 0 {
+            b.constant(rng.interesting())
+        } else {
+            rng.pick(scalars)
+        }
+    }
+    b.guest_insn(pc, 4);
+    while b.len() < n_ops {
+        if vectors.is_empty() || rng.below(8) == 0 {
+            let v = b.vload_state(state_offset(rng, 16));
+            vectors.push(v);
+            continue;
+        }
+        let v = rng.pick(&vectors);
+        let w = rng.pick(&vectors);
+        let made = match rng.below(12) {
+            0 => {
+                b.vstore_state(state_offset(rng, 16), v);
+                None
+            }
+            1 => {
+                let addr = b.constant(layout.mem_base + rng.below(layout.mem_len - 15));
+                let order = rng.pick(&[MemOrder::Plain, MemOrder::Acquire]);
+                let dst = b.new_temp();
+                b.push(Op::VLoad { dst, addr, order });
+                Some(dst)
+            }
+            2 => {
+                let addr = b.constant(layout.mem_base + rng.below(layout.mem_len - 15));
+                let order = rng.pick(&[MemOrder::Plain, MemOrder::Release]);
+                b.push(Op::VStore { addr, src: v, order });
+                None
+            }
+            3 => {
+                let lo = scalar(&mut b, rng, &scalars);
+                let hi = scalar(&mut b, rng, &scalars);
+                Some(b.vpack(lo, hi))
+            }
+            4 => {
+                let h = b.vhalf(v, rng.below(2) == 1);
+                scalars.push(h);
+                if rng.below(2) == 0 {
+                    b.store_state(state_offset(rng, 8), h, Width::W64);
+                }
+                None
+            }
+            5 => Some(b.vbit(rng.pick(&VBitOp::ALL), v, w)),
+            6 | 7 => {
+                let (op, lane) = rng.pick(&lane_forms);
+                Some(b.vlanes(op, lane, v, w))
+            }
+            8 => {
+                let (op, lane) = rng.pick(&shift_forms);
+                let count = match rng.below(4) {
+                    0 => rng.pick(&[0, 255, lane.bits() as u8, lane.bits() as u8 + 1]),
+                    _ => rng.below(u64::from(lane.bits())) as u8,
+                };
+                Some(b.vshift(op, lane, v, count))
+            }
+            9 if rng.below(2) == 0 => {
+                let x = scalar(&mut b, rng, &scalars);
+                b.store_state(state_offset(rng, 8), x, Width::W64);
+                scalars.push(b.load_state(state_offset(rng, 8), Width::W64));
+                None
+            }
+            9 if calls => {
+                let x = scalar(&mut b, rng, &scalars);
+                scalars.push(b.call(MIX_HELPER, &[x]));
+                None
+            }
+            _ => {
+                let x = scalar(&mut b, rng, &scalars);
+                let y = scalar(&mut b, rng, &scalars);
+                scalars.push(b.bin(BinOp::Add, x, y, Width::W64));
+                None
+            }
+        };
+        vectors.extend(made);
+    }
+    // Every vector made last is observed.
+    for &v in vectors.iter().rev().take(4) {
+        b.vstore_state(state_offset(rng, 16), v);
+    }
+    b.finish(pc, 4, 1, Exit::Jump(GuestAddr(pc.0 + 4)))
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 //! | x0 - x4 | helper arguments (x0 = state pointer) and result, in blocks that call |
 //! | sp | the frame made by the entry trampoline: spill slots at `[sp + 8*slot]` |
 //! | v0 | scratch for `cnt` (population count) |
+//! | v0 - v2 | scratch for the vector ops (a spilled destination or source) |
+//! | v16 - v31 | 128-bit vector temporaries ([`VECTOR_REGS`]) in blocks that call nothing: the AAPCS64 keeps none of them across a call, and only the low 64 bits of v8 - v15; in blocks that call, vector temporaries live in 16-byte slots after the spill slots |
 //!
 //! The entry trampoline saves x19-x30 and reserves [`SPILL_BYTES`]; the shared exit path
 //! undoes that and returns to the dispatcher.
@@ -57,3 +59,6 @@ pub const FAR: u8 = 16;
 pub const SPILL_BYTES: u32 = 4080;
 /// Number of 8-byte spill slots.
 pub const SPILL_SLOTS: u16 = (SPILL_BYTES / 8) as u16;
+/// Host vector registers for 128-bit vector temporaries of a block that calls no helper,
+/// indexed by the vector allocation's `regalloc::Loc::Reg` (see `vector`).
+pub const VECTOR_REGS: [u8; 16] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31];

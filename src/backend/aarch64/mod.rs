@@ -34,6 +34,7 @@ mod state_regs;
 #[cfg(all(test, target_arch = "aarch64"))]
 mod tests;
 mod unaligned;
+mod vector;
 
 use super::{fp_pair, Backend, ChainSite, CompileError, CompiledBlock, InsnStart};
 use crate::cache::{CodeCache, HostCode};
@@ -210,11 +211,24 @@ impl Backend for Aarch64Backend {
         } else {
             state_regs::plan(block, &self.state_regs, &last_use, &no_location)
         };
+        let vector = crate::ir::vector::vector_temps(block);
         for (t, pin) in pins.iter().enumerate() {
-            no_location[t] |= pin.is_some();
+            no_location[t] |= pin.is_some() || vector[t];
         }
         let alloc = regalloc::allocate_with(block, regs.len(), &last_use, &no_location);
         assert!(alloc.spill_slots <= SPILL_SLOTS, "block needs {} spill slots", alloc.spill_slots);
+        // Vector temporaries: v16-v31 in blocks that call nothing, else 16-byte slots after
+        // the spill slots (see `vector`).
+        let vregs = if calls { 0 } else { VECTOR_REGS.len() };
+        let not_vector: Vec<bool> = only.iter().zip(&vector).map(|(o, v)| *o || !*v).collect();
+        let valloc = regalloc::allocate_with(block, vregs, &last_use, &not_vector);
+        let vbase = (8 * u32::from(alloc.spill_slots) + 15) & !15;
+        assert!(
+            vbase + 16 * u32::from(valloc.spill_slots) <= SPILL_BYTES,
+            "block needs {} spill slots and {} vector slots",
+            alloc.spill_slots,
+            valloc.spill_slots
+        );
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
         let mut consts = vec![None; block.temps as usize];
@@ -230,6 +244,8 @@ impl Backend for Aarch64Backend {
             regs,
             state_regs: self.state_regs.clone(),
             pins,
+            valloc,
+            vbase,
             exit_path: self.exit_path.0,
             jump_table,
             consts,
@@ -337,32 +353,9 @@ impl Backend for Aarch64Backend {
 
 /// Whether some op of `block` may call a function (`blr`), which may change the caller-saved
 /// registers: helper calls, the floating-point ops' reference paths, and the atomics' path
-/// for unaligned addresses. Every op kind is listed, so that a new one must be decided here.
+/// for unaligned addresses ([`crate::backend::may_call`]).
 fn calls_helpers(block: &Block) -> bool {
-    block.ops.iter().any(|op| match op {
-        Op::CallHelper { .. }
-        | Op::Fp { .. }
-        | Op::FpFma { .. }
-        | Op::FpCmp { .. }
-        | Op::FpCvt { .. }
-        | Op::AtomicRmw { .. }
-        | Op::CompareExchange { .. } => true,
-        Op::GuestInsn { .. }
-        | Op::Const { .. }
-        | Op::LoadState { .. }
-        | Op::StoreState { .. }
-        | Op::Load { .. }
-        | Op::Store { .. }
-        | Op::Bin { .. }
-        | Op::Un { .. }
-        | Op::Ext { .. }
-        | Op::Cmp { .. }
-        | Op::Select { .. }
-        | Op::Fence
-        | Op::Lanes { .. }
-        | Op::ExitIf { .. }
-        | Op::StateAtFault { .. } => false,
-    })
+    block.ops.iter().any(crate::backend::may_call)
 }
 
 /// Emits the code of one block.
@@ -378,6 +371,10 @@ struct Emitter {
     state_regs: state_regs::StateRegs,
     /// The temporaries that live in a state register ([`state_regs::plan`]).
     pins: Vec<Option<u8>>,
+    /// Where each vector temporary lives (`Loc::Reg(i)`: [`VECTOR_REGS`]`[i]`; see `vector`).
+    valloc: Allocation,
+    /// Offset from `sp` of the vector temporaries' 16-byte slots.
+    vbase: u32,
     /// Executable-view address of the shared exit path.
     exit_path: usize,
     /// Address of the code cache's jump table (see `crate::cache::jump_table`).
@@ -438,6 +435,15 @@ impl Emitter {
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
             Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
+            Op::VLoadState { dst, offset } => self.vload_state(*dst, offset.0),
+            Op::VStoreState { offset, src } => self.vstore_state(offset.0, *src),
+            Op::VLoad { dst, addr, order } => self.vload(*dst, *addr, *order),
+            Op::VStore { addr, src, order } => self.vstore(*addr, *src, *order),
+            Op::VPack { dst, lo, hi } => self.vpack(*dst, *lo, *hi),
+            Op::VHalf { dst, src, high } => self.vhalf(*dst, *src, *high),
+            Op::VBit { op, dst, a, b } => self.vbit(*op, *dst, *a, *b),
+            Op::VLanes { op, lane, dst, a, b } => self.vlanes(*op, *lane, *dst, *a, *b),
+            Op::VShift { op, lane, dst, a, count } => self.vshift(*op, *lane, *dst, *a, *count),
             Op::Fp { result, dst, .. }
             | Op::FpFma { result, dst, .. }
             | Op::FpCmp { result, dst, .. }

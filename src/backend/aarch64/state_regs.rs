@@ -120,6 +120,12 @@ pub(super) fn plan(
         match *op {
             Op::StoreState { offset, width, .. } => write_mask[i] = mask(offset.0, width),
             Op::LoadState { offset, width, .. } => read_mask[i] = mask(offset.0, width),
+            Op::VStoreState { offset, .. } => {
+                write_mask[i] = mask(offset.0, Width::W64) | mask(offset.0 + 8, Width::W64)
+            }
+            Op::VLoadState { offset, .. } => {
+                read_mask[i] = mask(offset.0, Width::W64) | mask(offset.0 + 8, Width::W64)
+            }
             _ => {}
         }
     }
@@ -238,6 +244,20 @@ impl Emitter {
     /// After a memory store across fields: loads the fields it overlaps again.
     pub(super) fn after_state_store(&mut self, offset: u32, width: Width) {
         self.flush_overlapping(offset, width, false);
+    }
+
+    /// Before a 16-byte state access (`ir::vector`): stores the registers of the fields it
+    /// overlaps, so a load reads them and a store's [`Self::after_vector_state_store`] does
+    /// not lose the rest of a field.
+    pub(super) fn before_vector_state_access(&mut self, offset: u32) {
+        self.flush_overlapping(offset, Width::W64, true);
+        self.flush_overlapping(offset + 8, Width::W64, true);
+    }
+
+    /// After a 16-byte state store: loads the fields it overlaps again.
+    pub(super) fn after_vector_state_store(&mut self, offset: u32) {
+        self.flush_overlapping(offset, Width::W64, false);
+        self.flush_overlapping(offset + 8, Width::W64, false);
     }
 
     /// Stores (`store`) or loads the registers of the fields `offset .. offset + width`

@@ -23,3 +23,8 @@ fn fp_compares_and_conversions_match_the_interpreter() {
 fn fma_ops_match_the_interpreter() {
     crate::backend::conformance_fma::fma_ops_match_the_interpreter::<super::Aarch64Backend>();
 }
+
+#[test]
+fn vector_ops_match_the_interpreter() {
+    crate::backend::conformance_vector::vector_ops_match_the_interpreter::<super::Aarch64Backend>();
+}

@@ -16,6 +16,10 @@
 //! | `rsp`                    | the frame: spill slots at `[rsp + 8*slot]`                   |
 //! | `rax rcx rdx rsi rdi r8` | scratch: live only within the code of one IR op (`rdi rsi   |
 //! |                          | rdx rcx r8` also carry helper arguments)                    |
+//! | `xmm5` .. `xmm15`        | [`VECTOR_REGS`]: 128-bit vector temporaries, in blocks that  |
+//! |                          | call nothing (all xmm registers are caller-saved); in other |
+//! |                          | blocks they live in 16-byte slots after the spill slots     |
+//! | `xmm0` .. `xmm4`         | scratch within one op (FP, lanes, a spilled vector)          |
 //!
 //! The allocator hands out registers in [`ALLOCATABLE`] order, so the caller-saved ones are
 //! used only when the five callee-saved ones are all taken.
@@ -64,6 +68,10 @@ pub const ALLOCATABLE: [u8; 8] = [RBX, RBP, R12, R13, R14, R9, R10, R11];
 /// `ALLOCATABLE[CALLER_SAVED_FROM..]` are caller-saved: a helper call may clobber them, so
 /// the backend saves the live ones to the frame before a call and reloads them after it.
 pub const CALLER_SAVED_FROM: usize = 5;
+
+/// The xmm registers the allocator may give to vector temporaries (`Loc::Reg(i)` of the
+/// vector allocation is `xmm(VECTOR_REGS[i])`), in blocks that call no function.
+pub const VECTOR_REGS: [u8; 11] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /// Bytes of spill slots the trampoline reserves (256 slots of 8 bytes).
 pub const SPILL_AREA_BYTES: i32 = 2048;

@@ -27,6 +27,7 @@ mod emit_fp_a64;
 mod emit_fp_conv;
 mod emit_lanes;
 mod emit_mem;
+mod emit_vector;
 mod exits;
 mod listing;
 mod lookup;
@@ -277,6 +278,9 @@ struct Emitter {
     base: usize,
     /// Where each temporary lives.
     locs: Vec<HostLoc>,
+    /// Where each vector temporary lives: an xmm register number or a 16-byte slot (see
+    /// `emit_vector`); unused for the others.
+    vlocs: Vec<HostLoc>,
     /// `Some(value)` for the `Op::Const` temporaries that get no code and no location: their
     /// readers use the value as an immediate or put it in a scratch register themselves.
     immediates: Vec<Option<u64>>,
@@ -311,11 +315,16 @@ impl Emitter {
     ) -> Emitter {
         let immediates = immediate_constants(block, &use_counts(block));
         let (last_use, only) = regalloc::last_uses(block);
-        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs, &last_use, &only);
+        let vector = crate::ir::vector::vector_temps(block);
+        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs, &last_use, &only, &vector);
         // After the allocator's slots: one save slot per caller-saved register (see
-        // `emit_call`).
+        // `emit_call`), then the vector temporaries' 16-byte slots.
         let save_area = 8 * spill_slots as i32;
-        let spill_bytes = save_area + 8 * (abi::ALLOCATABLE.len() - abi::CALLER_SAVED_FROM) as i32;
+        let vector_area =
+            (save_area + 8 * (abi::ALLOCATABLE.len() - abi::CALLER_SAVED_FROM) as i32 + 15) & !15;
+        let (vlocs, vector_slots) =
+            allocate_vectors(block, alloc_regs, &last_use, &only, &vector, vector_area);
+        let spill_bytes = vector_area + 16 * vector_slots as i32;
         let frame_extra = if spill_bytes > abi::SPILL_AREA_BYTES {
             (spill_bytes - abi::SPILL_AREA_BYTES + 15) & !15
         } else {
@@ -326,6 +335,7 @@ impl Emitter {
             asm: Asm::new(base),
             base,
             locs,
+            vlocs,
             immediates,
             last_use,
             defined: vec![false; block.temps as usize],
@@ -465,6 +475,15 @@ impl Emitter {
             }
             Op::Fence => emit_mem::fence(self),
             Op::Lanes { op, lane, dst, a, b } => emit_lanes::lanes(self, *op, *lane, *dst, *a, *b),
+            Op::VLoadState { dst, offset } => self.vload_state(*dst, offset.0),
+            Op::VStoreState { offset, src } => self.vstore_state(offset.0, *src),
+            Op::VLoad { dst, addr, .. } => self.vload(*dst, *addr),
+            Op::VStore { addr, src, .. } => self.vstore(*addr, *src),
+            Op::VPack { dst, lo, hi } => self.vpack(*dst, *lo, *hi),
+            Op::VHalf { dst, src, high } => self.vhalf(*dst, *src, *high),
+            Op::VBit { op, dst, a, b } => self.vbit(*op, *dst, *a, *b),
+            Op::VLanes { op, lane, dst, a, b } => self.vlanes(*op, *lane, *dst, *a, *b),
+            Op::VShift { op, lane, dst, a, count } => self.vshift(*op, *lane, *dst, *a, *count),
             Op::Fp { result, dst, .. }
             | Op::FpFma { result, dst, .. }
             | Op::FpCmp { result, dst, .. }
@@ -498,11 +517,13 @@ fn allocate(
     regs: usize,
     last_use: &[Option<usize>],
     only: &[bool],
+    vector: &[bool],
 ) -> (Vec<HostLoc>, usize) {
     let regs = regs.min(abi::ALLOCATABLE.len());
     // The immediates take no location (their reads do not matter to the allocator), nor do
-    // the fault-only temporaries.
-    let no_location: Vec<bool> = only.iter().zip(immediates).map(|(o, i)| *o || i.is_some()).collect();
+    // the fault-only temporaries and the vectors (see `allocate_vectors`).
+    let no_location: Vec<bool> =
+        only.iter().zip(immediates).zip(vector).map(|((o, i), v)| *o || i.is_some() || *v).collect();
     let alloc = regalloc::allocate_with(block, regs, last_use, &no_location);
     let locs = alloc
         .locs
@@ -510,6 +531,34 @@ fn allocate(
         .map(|loc| match *loc {
             Loc::Reg(i) => HostLoc::Reg(abi::ALLOCATABLE[i as usize]),
             Loc::Spill(slot) => HostLoc::Stack(8 * slot as i32),
+        })
+        .collect();
+    (locs, alloc.spill_slots as usize)
+}
+
+/// Places the vector temporaries (the same allocator over [`abi::VECTOR_REGS`], none of them
+/// in a block that calls a function or when `regs` is 0, as tests ask) in xmm registers or
+/// 16-byte slots from `[rsp + area]`: returns each one's location and the number of slots.
+fn allocate_vectors(
+    block: &Block,
+    regs: usize,
+    last_use: &[Option<usize>],
+    only: &[bool],
+    vector: &[bool],
+    area: i32,
+) -> (Vec<HostLoc>, usize) {
+    if !vector.contains(&true) {
+        return (Vec::new(), 0);
+    }
+    let regs = if regs > 0 && emit_vector::vector_regs_allowed(block) { abi::VECTOR_REGS.len() } else { 0 };
+    let no_location: Vec<bool> = only.iter().zip(vector).map(|(o, v)| *o || !*v).collect();
+    let alloc = regalloc::allocate_with(block, regs, last_use, &no_location);
+    let locs = alloc
+        .locs
+        .iter()
+        .map(|loc| match *loc {
+            Loc::Reg(i) => HostLoc::Reg(abi::VECTOR_REGS[i as usize]),
+            Loc::Spill(slot) => HostLoc::Stack(area + 16 * slot as i32),
         })
         .collect();
     (locs, alloc.spill_slots as usize)

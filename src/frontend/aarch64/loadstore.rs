@@ -108,11 +108,9 @@ pub fn transfer(cx: &mut Ctx, acc: Access, addr: Temp, rt: u32) {
         }
         (true, Xfer::Store) => {
             if acc.bytes == 16 {
-                let lo = cx.b.load_state(off::v(rt_us), Width::W64);
-                let hi = cx.b.load_state(off::v_hi(rt_us), Width::W64);
-                cx.b.store(addr, lo, Width::W64);
-                let a8 = cx.b.bin_imm(BinOp::Add, addr, 8, Width::W64);
-                cx.b.store(a8, hi, Width::W64);
+                // One 128-bit vector temporary (`ir::vector`).
+                let v = cx.b.vload_state(off::v(rt_us));
+                cx.b.vstore(addr, v);
             } else {
                 let w = width_bytes(acc.bytes);
                 // Read as 64 bits (state forwarding matches widths); the store narrows.
@@ -122,11 +120,8 @@ pub fn transfer(cx: &mut Ctx, acc: Access, addr: Temp, rt: u32) {
         }
         (true, _) => {
             if acc.bytes == 16 {
-                let lo = cx.b.load(addr, Width::W64);
-                let a8 = cx.b.bin_imm(BinOp::Add, addr, 8, Width::W64);
-                let hi = cx.b.load(a8, Width::W64);
-                cx.b.store_state(off::v(rt_us), lo, Width::W64);
-                cx.b.store_state(off::v_hi(rt_us), hi, Width::W64);
+                let v = cx.b.vload(addr);
+                cx.b.vstore_state(off::v(rt_us), v);
             } else {
                 // A scalar SIMD&FP load clears the rest of the vector register.
                 let v = cx.b.load(addr, width_bytes(acc.bytes));

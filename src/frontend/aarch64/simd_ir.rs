@@ -3,13 +3,16 @@
 //! compares, min/max, shifts by immediate, ZIP/UZP, the narrowing moves (XTN, SQXTN, UQXTN,
 //! SQXTUN) and the widening shifts. Each vector is handled as its two 64-bit halves; lanes
 //! narrower than 64 bits are IR lane ops ([`LaneOp`], the definition the x86 SSE forms
-//! share), a few forms are plain 64-bit IR (SIMD within a register). Everything else goes to
-//! the AdvSIMD helper ([`super::simd_helpers`]), which remains the reference the differential
+//! share), a few forms are plain 64-bit IR (SIMD within a register). The 128-bit (`Q`)
+//! forms of the bitwise instructions and of the lane-wise ones both hosts have as one
+//! instruction (`ir::vector::has_vlane`, `has_vshift`) are 128-bit IR ops on vector
+//! temporaries instead. Everything else goes to the AdvSIMD helper ([`super::simd_helpers`]), which remains the reference the differential
 //! tests check both against.
 
 use super::state::off;
 use super::{bit, bits, Ctx};
-use crate::ir::{BinOp, CmpOp, FpOp, LaneOp, Temp, UnOp, Width};
+use crate::ir::vector::{has_vlane, has_vshift};
+use crate::ir::{BinOp, CmpOp, FpOp, LaneOp, Temp, UnOp, VBitOp, Width};
 
 fn rep(x: u64, esize: u32) -> u64 {
     let mut r = 0u64;
@@ -277,8 +280,14 @@ fn three_same_lanes(
     a: &[Temp],
     b: &[Temp],
 ) -> Option<Vec<Temp>> {
+    let op = three_same_lane_op(u, opc, esize)?;
+    Some((0..a.len()).map(|i| cx.b.lanes(op, lane_width(esize), a[i], b[i])).collect())
+}
+
+/// The lane op of a three-same integer form that is one lane op per half.
+fn three_same_lane_op(u: bool, opc: u32, esize: u32) -> Option<LaneOp> {
     use LaneOp::*;
-    let op = match (u, opc, esize) {
+    Some(match (u, opc, esize) {
         (false, 0b00001, 8 | 16) => AddSatS,
         (true, 0b00001, 8 | 16) => AddSatU,
         (false, 0b00101, 8 | 16) => SubSatS,
@@ -290,8 +299,83 @@ fn three_same_lanes(
         (true, 0b01101, 8 | 16 | 32) => MinU,
         (false, 0b10011, 16 | 32) => MulLo,
         _ => return None,
+    })
+}
+
+/// The three-same integer forms of a 128-bit vector (`Q`) that are 128-bit IR ops
+/// (`ir::vector`): AND, BIC, ORR, EOR, BSL, BIT, BIF, and the lane-wise forms both hosts have
+/// as one instruction (ADD, SUB, CMEQ, CMGT and [`three_same_lane_op`]'s where `has_vlane`).
+/// `false`: not one of them (the caller's per-half forms then apply).
+fn three_same_q(cx: &mut Ctx, u: bool, size: u32, opc: u32, regs: [u32; 3]) -> bool {
+    let [rn, rm, rd] = regs.map(|r| off::v(r as usize));
+    let (esize, lane) = (8 << size, lane_width(8 << size));
+    let lane_op = match (u, opc) {
+        (_, 0b00011) => None,
+        (_, 0b10000) => Some(if u { LaneOp::Sub } else { LaneOp::Add }),
+        (true, 0b10001) => Some(LaneOp::CmpEq),
+        (false, 0b00110) => Some(LaneOp::CmpGtS),
+        _ => match three_same_lane_op(u, opc, esize) {
+            Some(op) => Some(op),
+            None => return false,
+        },
     };
-    Some((0..a.len()).map(|i| cx.b.lanes(op, lane_width(esize), a[i], b[i])).collect())
+    let r = match lane_op {
+        Some(op) if has_vlane(op, lane) => {
+            let (a, b) = (cx.b.vload_state(rn), cx.b.vload_state(rm));
+            cx.b.vlanes(op, lane, a, b)
+        }
+        Some(_) => return false,
+        // ORN has no 128-bit op.
+        None if (u, size) == (false, 3) => return false,
+        None => {
+            let (a, b) = (cx.b.vload_state(rn), cx.b.vload_state(rm));
+            match (u, size) {
+                (false, 0) => cx.b.vbit(VBitOp::And, a, b),
+                (false, 1) => cx.b.vbit(VBitOp::AndNot, a, b),
+                (false, _) => cx.b.vbit(VBitOp::Or, a, b),
+                (true, 0) => cx.b.vbit(VBitOp::Xor, a, b),
+                (true, s) => {
+                    // BSL: sel = d, take a where set; BIT: sel = b, take a where set, else d;
+                    // BIF: take d where b set, else a.
+                    let d = cx.b.vload_state(rd);
+                    let (sel, t, f) = match s {
+                        1 => (d, a, b),
+                        2 => (b, a, d),
+                        _ => (b, d, a),
+                    };
+                    let diff = cx.b.vbit(VBitOp::Xor, t, f);
+                    let m = cx.b.vbit(VBitOp::And, diff, sel);
+                    cx.b.vbit(VBitOp::Xor, f, m)
+                }
+            }
+        }
+    };
+    cx.b.vstore_state(rd, r);
+    true
+}
+
+/// SHL, USHR, SSHR, USRA, SSRA of a 128-bit vector (`Q`) as 128-bit IR ops where both hosts
+/// have them (`has_vshift`, and `has_vlane` for the accumulating add); `false` otherwise.
+fn shift_imm_q(cx: &mut Ctx, u: bool, opc: u32, esize: u32, counts: (u32, u32), regs: [u32; 2]) -> bool {
+    let (right, left) = counts;
+    let [rn, rd] = regs.map(|r| off::v(r as usize));
+    let lane = lane_width(esize);
+    let (op, count, accumulate) = match (u, opc) {
+        (_, 0b00000 | 0b00010) => (if u { LaneOp::Lshr } else { LaneOp::Ashr }, right, opc == 0b00010),
+        (false, 0b01010) => (LaneOp::Shl, left, false),
+        _ => return false,
+    };
+    if !has_vshift(op, lane) || (accumulate && !has_vlane(LaneOp::Add, lane)) {
+        return false;
+    }
+    let a = cx.b.vload_state(rn);
+    let mut r = cx.b.vshift(op, lane, a, count as u8);
+    if accumulate {
+        let d = cx.b.vload_state(rd);
+        r = cx.b.vlanes(LaneOp::Add, lane, d, r);
+    }
+    cx.b.vstore_state(rd, r);
+    true
 }
 
 /// FADD/FSUB/FMUL/FDIV on two doubles (`.2d`): per lane, the IR op the scalar instructions
@@ -329,6 +413,9 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
                 let (rm, opc) = (bits(w, 16, 5), bits(w, 11, 5));
                 if opc >= 0b11000 && size & 1 == 1 && q {
                     return fp_2d(cx, w);
+                }
+                if q && three_same_q(cx, u, size, opc, [rn, rm, rd]) {
+                    return true;
                 }
                 let a = halves(cx, rn, q);
                 let b = halves(cx, rm, q);
@@ -596,6 +683,9 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
             }
             let right = 2 * esize - immhb;
             let left = immhb - esize;
+            if q && shift_imm_q(cx, u, opc, esize, (right, left), [rn, rd]) {
+                return true;
+            }
             let a = halves(cx, rn, q);
             let r: Vec<Temp> = match (u, opc) {
                 (_, 0b00000) => a.iter().map(|&x| shift_right(cx, x, esize, right, !u)).collect(),

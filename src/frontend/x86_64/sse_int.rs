@@ -1,12 +1,16 @@
 //! SSE2 integer SIMD (what glibc's and musl's string and memory functions and gcc's
 //! vectoriser use) and the lane shuffles shared with the float forms.
 //!
-//! - Bitwise and/andn/or/xor (p*, *ps, *pd), paddq/psubq, pmuludq, pmovmskb/movmskps/
-//!   movmskpd, pextrw/pinsrw: plain 64-bit IR on the two halves.
-//! - Everything lane-wise (add/sub with and without saturation, compares, min/max, averages,
-//!   multiplies), unpack, pack and the shifts: one IR [`LaneOp`] per 64-bit half, the
-//!   definition both guests share (`ir::lanes`). The shuffles and byte shifts are in
-//!   [`super::sse_shuffle`].
+//! - Bitwise and/andn/or/xor (p*, *ps, *pd): one 128-bit IR op ([`VBitOp`], `ir::vector`).
+//! - The lane-wise forms that both hosts have as one 128-bit instruction
+//!   (`ir::vector::has_vlane`: add/sub with and without saturation, compares, byte and word
+//!   min/max, averages, pmullw) and the shifts by immediate (`has_vshift`): one 128-bit IR
+//!   op on vector temporaries.
+//! - paddq/psubq, pmuludq, pmovmskb/movmskps/movmskpd, pextrw/pinsrw: plain 64-bit IR on the
+//!   two halves.
+//! - The other lane-wise forms, unpack, pack and the shifts by an xmm count: one IR
+//!   [`LaneOp`] per 64-bit half, the definition both guests share (`ir::lanes`). The
+//!   shuffles and byte shifts are in [`super::sse_shuffle`].
 //! - pmaddwd and psadbw (rare): one Rust helper, [`sse_int_helper`], that runs [`lanes`] on
 //!   the whole register; being portable, it gives both hosts the same semantics.
 
@@ -14,7 +18,8 @@ use super::sse_move::{xmm_operand, V128};
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::off;
 use crate::frontend::x86_64::X86State;
-use crate::ir::{BinOp, Helper, LaneOp, StateOffset, Temp, Width};
+use crate::ir::vector::{has_vlane, has_vshift};
+use crate::ir::{BinOp, Helper, LaneOp, StateOffset, Temp, VBitOp, Width};
 use iced_x86::{Instruction, Mnemonic, OpKind};
 
 macro_rules! int_ops {
@@ -38,10 +43,10 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         };
     }
     Some(match m {
-        Mnemonic::Pand | Mnemonic::Andps | Mnemonic::Andpd => |c, i| bitwise(c, i, BinOp::And, false),
-        Mnemonic::Pandn | Mnemonic::Andnps | Mnemonic::Andnpd => |c, i| bitwise(c, i, BinOp::And, true),
-        Mnemonic::Por | Mnemonic::Orps | Mnemonic::Orpd => |c, i| bitwise(c, i, BinOp::Or, false),
-        Mnemonic::Pxor | Mnemonic::Xorps | Mnemonic::Xorpd => |c, i| bitwise(c, i, BinOp::Xor, false),
+        Mnemonic::Pand | Mnemonic::Andps | Mnemonic::Andpd => |c, i| bitwise(c, i, VBitOp::And),
+        Mnemonic::Pandn | Mnemonic::Andnps | Mnemonic::Andnpd => |c, i| bitwise(c, i, VBitOp::AndNot),
+        Mnemonic::Por | Mnemonic::Orps | Mnemonic::Orpd => |c, i| bitwise(c, i, VBitOp::Or),
+        Mnemonic::Pxor | Mnemonic::Xorps | Mnemonic::Xorpd => |c, i| bitwise(c, i, VBitOp::Xor),
         Mnemonic::Paddq => |c, i| add_sub_q(c, i, BinOp::Add),
         Mnemonic::Psubq => |c, i| add_sub_q(c, i, BinOp::Sub),
         Mnemonic::Pmovmskb => |c, i| movemask(c, i, 8),
@@ -109,22 +114,18 @@ pub(super) fn dst_xmm(insn: &Instruction) -> Result<usize, Unsupported> {
     xmm_operand(insn, 0).ok_or(Unsupported)
 }
 
-/// and/andn/or/xor on both halves; `invert_dst` gives andn (`!dst & src`).
-fn bitwise(ctx: &mut Ctx, insn: &Instruction, op: BinOp, invert_dst: bool) -> Result<(), Unsupported> {
+/// and/andn/or/xor over 128 bits; andn is `!dst & src` (`AndNot` of `src` and `dst`).
+fn bitwise(ctx: &mut Ctx, insn: &Instruction, op: VBitOp) -> Result<(), Unsupported> {
     let d = dst_xmm(insn)?;
-    let s = ctx.sse_read128(insn, 1, false)?;
-    let a = ctx.xmm_get(d);
-    let half = |ctx: &mut Ctx, x: Temp, y: Temp| {
-        let x = if invert_dst { ctx.un(crate::ir::UnOp::Not, x, Width::W64) } else { x };
-        ctx.bin(op, x, y, Width::W64)
-    };
-    let lo = half(ctx, a.lo, s.lo);
-    let hi = half(ctx, a.hi, s.hi);
-    ctx.xmm_set(d, V128 { lo, hi });
+    let s = ctx.sse_read_v(insn, 1, false)?;
+    let a = ctx.xmm_get_v(d);
+    let r = if op == VBitOp::AndNot { ctx.vbit(op, s, a) } else { ctx.vbit(op, a, s) };
+    ctx.xmm_set_v(d, r);
     Ok(())
 }
 
-/// Every lane-wise form: one [`LaneOp`] per 64-bit half.
+/// Every lane-wise form: one 128-bit op where both hosts have it (`has_vlane`), else one
+/// [`LaneOp`] per 64-bit half.
 pub(super) fn lane_arith(
     ctx: &mut Ctx,
     insn: &Instruction,
@@ -132,6 +133,13 @@ pub(super) fn lane_arith(
     lane: Width,
 ) -> Result<(), Unsupported> {
     let d = dst_xmm(insn)?;
+    if has_vlane(op, lane) {
+        let s = ctx.sse_read_v(insn, 1, false)?;
+        let a = ctx.xmm_get_v(d);
+        let r = ctx.vlanes(op, lane, a, s);
+        ctx.xmm_set_v(d, r);
+        return Ok(());
+    }
     let s = ctx.sse_read128(insn, 1, false)?;
     let a = ctx.xmm_get(d);
     let lo = ctx.lanes(op, lane, a.lo, s.lo);
@@ -261,6 +269,12 @@ fn pack(ctx: &mut Ctx, insn: &Instruction, op: LaneOp, lane: Width) -> Result<()
 /// counts of the lane width or more give zero or sign fill, as [`LaneOp::Shl`] defines).
 fn shift(ctx: &mut Ctx, insn: &Instruction, op: LaneOp, lane: Width) -> Result<(), Unsupported> {
     let d = dst_xmm(insn)?;
+    if insn.op_kind(1) == OpKind::Immediate8 && has_vshift(op, lane) {
+        let a = ctx.xmm_get_v(d);
+        let r = ctx.vshift(op, lane, a, insn.immediate(1) as u8);
+        ctx.xmm_set_v(d, r);
+        return Ok(());
+    }
     let count = match insn.op_kind(1) {
         OpKind::Register | OpKind::Memory => ctx.sse_read128(insn, 1, false)?.lo,
         _ => ctx.constant(insn.immediate(1) & 0xff),

@@ -107,13 +107,31 @@ impl Ctx {
         Ok(self.load(addr, width))
     }
 
-    /// Stores 128 bits to the memory operand (aligned unless `unaligned_ok`).
-    fn sse_store128(&mut self, insn: &Instruction, v: V128, unaligned_ok: bool) -> Result<(), Unsupported> {
+    /// xmm register `n` as one 128-bit vector temporary (`ir::vector`).
+    pub fn xmm_get_v(&mut self, n: usize) -> Temp {
+        self.vload_state(off::xmm(n))
+    }
+
+    pub fn xmm_set_v(&mut self, n: usize, v: Temp) {
+        self.vstore_state(off::xmm(n), v)
+    }
+
+    /// Operand `i` as a vector temporary: an xmm register or a 16-byte memory operand
+    /// (aligned unless `unaligned_ok`), as [`Ctx::sse_read128`].
+    pub fn sse_read_v(
+        &mut self,
+        insn: &Instruction,
+        i: u32,
+        unaligned_ok: bool,
+    ) -> Result<Temp, Unsupported> {
+        if let Some(n) = xmm_operand(insn, i) {
+            return Ok(self.xmm_get_v(n));
+        }
+        if insn.op_kind(i) != OpKind::Memory {
+            return Err(Unsupported);
+        }
         let addr = self.sse_mem_addr(insn, !unaligned_ok)?;
-        self.store(addr, v.lo, Width::W64);
-        let hi_addr = self.bin_imm(BinOp::Add, addr, 8, Width::W64);
-        self.store(hi_addr, v.hi, Width::W64);
-        Ok(())
+        Ok(self.vload(addr))
     }
 }
 
@@ -137,12 +155,15 @@ pub fn movsd_sse(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     mov_scalar(ctx, insn, Width::W64)
 }
 
-/// Full 128-bit moves, register or memory on either side.
+/// Full 128-bit moves, register or memory on either side: one vector temporary.
 fn mov128(ctx: &mut Ctx, insn: &Instruction, unaligned_ok: bool) -> Result<(), Unsupported> {
-    let v = ctx.sse_read128(insn, 1, unaligned_ok)?;
+    let v = ctx.sse_read_v(insn, 1, unaligned_ok)?;
     match xmm_operand(insn, 0) {
-        Some(d) => ctx.xmm_set(d, v),
-        None => ctx.sse_store128(insn, v, unaligned_ok)?,
+        Some(d) => ctx.xmm_set_v(d, v),
+        None => {
+            let addr = ctx.sse_mem_addr(insn, !unaligned_ok)?;
+            ctx.vstore(addr, v);
+        }
     }
     Ok(())
 }
