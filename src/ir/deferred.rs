@@ -82,11 +82,29 @@ fn describable(op: &Op) -> bool {
     )
 }
 
+/// The most nodes a fault-only value's description ([`describe`]) may have. A description
+/// is a tree, and a chain of ops that each read the one before twice (`adc` after `adc`:
+/// the sum and its carry) would make it exponential in the chain's length; a value whose
+/// tree could be larger is computed in host code instead.
+const MAX_DESCRIPTION: u32 = 64;
+
 /// For each temporary: whether its op emits no code because only `StateAtFault`s (directly
 /// or through other such ops) read it.
 pub fn fault_only(block: &Block) -> Vec<bool> {
     let n = block.temps as usize;
     let (mut real, mut described) = (super::scratch::filled(n, false), super::scratch::filled(n, false));
+    // An upper bound of each value's description size: as if every describable op were
+    // fault-only (a value computed in code is one leaf, never more).
+    let mut size = super::scratch::filled(n, 1u32);
+    for op in &block.ops {
+        if let Some(d) = op.dst() {
+            if describable(op) {
+                let mut total = 1u32;
+                op.for_each_src(|t| total = total.saturating_add(size[t.0 as usize]));
+                size[d.0 as usize] = total;
+            }
+        }
+    }
     let mut only = vec![false; n];
     block.exit.for_each_src(|t| real[t.0 as usize] = true);
     for op in block.ops.iter().rev() {
@@ -96,7 +114,7 @@ pub fn fault_only(block: &Block) -> Vec<bool> {
         }
         if let Some(d) = op.dst() {
             let d = d.0 as usize;
-            if describable(op) && !real[d] && described[d] {
+            if describable(op) && !real[d] && described[d] && size[d] <= MAX_DESCRIPTION {
                 only[d] = true;
                 op.for_each_src(|t| described[t.0 as usize] = true);
                 continue;
@@ -296,6 +314,47 @@ mod tests {
         assert_eq!(eval(&value, &read), Some(1));
         let read = |n: FaultNode| (n == loc(sum)).then_some(5u64);
         assert_eq!(eval(&value, &read), Some(0));
+    }
+
+    /// A chain of values that each read the one before twice (a run of `adc`: the sum and
+    /// its carry), described only for a fault: each description stays within
+    /// `MAX_DESCRIPTION` nodes instead of doubling per link (the fuzzer found 64 `adc`s
+    /// taking gigabytes), and the long tail is computed in code.
+    #[test]
+    fn descriptions_of_shared_chains_stay_small() {
+        let mut b = Builder::new();
+        b.guest_insn(GuestAddr(0), 3);
+        let mut x = b.load_state(StateOffset(40), Width::W64);
+        let short = b.cmp_imm(CmpOp::Eq, x, 0, Width::W64);
+        b.store_state(StateOffset(34), short, Width::W8);
+        for _ in 0..64 {
+            let y = b.bin(BinOp::Add, x, x, Width::W64);
+            x = b.bin(BinOp::Xor, y, x, Width::W64);
+        }
+        // A flag byte (only those are deferred past accesses).
+        let flag = b.cmp_imm(CmpOp::Eq, x, 0, Width::W64);
+        b.store_state(StateOffset(33), flag, Width::W8);
+        b.guest_insn(GuestAddr(3), 3);
+        let addr = b.constant(0x1000);
+        let v = b.load(addr, Width::W64);
+        b.store_state(StateOffset(48), v, Width::W64);
+        let flag2 = b.cmp_imm(CmpOp::Eq, v, 0, Width::W64);
+        b.store_state(StateOffset(33), flag2, Width::W8);
+        b.store_state(StateOffset(34), flag2, Width::W8);
+        let mut block = b.finish(GuestAddr(0), 6, 2, Exit::Jump(GuestAddr(6)));
+        optimize(&mut block);
+        verify(&block).unwrap();
+        assert!(block.ops.iter().any(|o| matches!(o, Op::StateAtFault { .. })), "{block:?}");
+        let only = fault_only(&block);
+        assert!(only[short.0 as usize], "a short description is still deferred");
+        let def = definitions(&block);
+        for op in &block.ops {
+            if let Op::StateAtFault { src, .. } = *op {
+                let mut value = Vec::new();
+                describe(&block, &def, &only, src, &|t| FaultNode::Reg(t.0 as u8), &mut value);
+                assert!(value.len() <= MAX_DESCRIPTION as usize, "{} nodes", value.len());
+            }
+        }
     }
 
     /// A store partly overwritten before an access is observed by it and stays; the store
