@@ -82,19 +82,41 @@ fn index<T: PartialEq>(all: &[T], v: &T) -> u64 {
     all.iter().position(|x| x == v).expect("every value is in its type's ALL list") as u64
 }
 
+/// Appends `v` as an unsigned LEB128 number (7 bits a byte, low first; the top bit says
+/// another byte follows): the number format of this encoding and of the cache files
+/// around it (`runtime::persist`).
+pub fn put_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Reads an unsigned LEB128 number at `*at` and moves past it; `None` for a number cut off
+/// by the end of `bytes` or wider than 64 bits.
+pub fn get_uleb(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        v |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
 struct Writer<'a>(&'a mut Vec<u8>);
 
 impl Writer<'_> {
-    fn u(&mut self, mut v: u64) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.0.push(byte);
-                return;
-            }
-            self.0.push(byte | 0x80);
-        }
+    fn u(&mut self, v: u64) {
+        put_uleb(self.0, v);
     }
     fn t(&mut self, t: Temp) {
         self.u(u64::from(t.0));
@@ -368,16 +390,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn u(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.bytes.get(self.at)?;
-            self.at += 1;
-            v |= u64::from(byte & 0x7f).checked_shl(shift)?;
-            if byte & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
+        get_uleb(self.bytes, &mut self.at)
     }
     fn u32(&mut self) -> Option<u32> {
         u32::try_from(self.u()?).ok()

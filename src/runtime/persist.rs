@@ -440,16 +440,8 @@ fn evict(dir: &Path, limit: u64, keep: &Path) {
     }
 }
 
-fn put(out: &mut Vec<u8>, mut v: u64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+fn put(out: &mut Vec<u8>, v: u64) {
+    ir::codec::put_uleb(out, v);
 }
 
 struct Cursor<'a> {
@@ -459,16 +451,7 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn get(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.bytes.get(self.at)?;
-            self.at += 1;
-            v |= u64::from(byte & 0x7f).checked_shl(shift)?;
-            if byte & 0x80 == 0 {
-                return Some(v);
-            }
-        }
-        None
+        ir::codec::get_uleb(self.bytes, &mut self.at)
     }
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
