@@ -243,17 +243,7 @@ mod tests {
             ; fadd s0, s0, s1 ; fsub s0, s0, s1 ; fmul s0, s0, s1 ; fdiv s0, s0, s1 ; fsqrt s0, s1
             ; fmin s0, s0, s1 ; fmax s0, s0, s1 ; fminnm s0, s0, s1 ; fmaxnm s0, s0, s1);
         let bytes = a.finalize().expect("assembles");
-        let ops = [
-            FpOp::Add,
-            FpOp::Sub,
-            FpOp::Mul,
-            FpOp::Div,
-            FpOp::Sqrt,
-            FpOp::Min,
-            FpOp::Max,
-            FpOp::MinNum,
-            FpOp::MaxNum,
-        ];
+        let ops = FpOp::ALL;
         let ours: Vec<u8> = [FpPrec::F64, FpPrec::F32]
             .into_iter()
             .flat_map(|prec| ops.iter().map(move |&op| fp_insn(op, prec)))
