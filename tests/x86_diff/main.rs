@@ -601,6 +601,18 @@ fn harness_round_trips() {
     let parsed = record::parse(&record::line(&c, &out)).unwrap();
     let r = &parsed["empty"];
     assert_eq!((&r.code, &r.init, &r.mem, &r.outcome), (&c.code, &c.init, &c.mem, &out));
+    // An outcome is written as its changes from the initial state: values that changed, that
+    // kept their value, and upper ymm halves that were set and became zero all come back.
+    let mut ymm = c.clone();
+    ymm.init.ymm_hi[4] = [1, 2];
+    let mut state = ymm.init.clone();
+    (state.gpr[3], state.xmm[2][1], state.rflags, state.ymm_hi) = (5, 7, 0x801, [[0; 2]; 16]);
+    for state in [state.clone(), case::CpuState { ymm_hi: ymm.init.ymm_hi, ..state }] {
+        let out = Outcome::Done { state, mem: vec![] };
+        let line = record::line(&ymm, &out);
+        assert!(line.len() < record::line(&ymm, &Outcome::Signal(11)).len() + 200, "{line}");
+        assert_eq!(record::parse(&line).unwrap()["empty"].outcome, out);
+    }
     #[cfg(target_arch = "x86_64")]
     {
         let _guard = scratch::lock();

@@ -10,7 +10,9 @@
 //!   comma-separated;
 //! - initial memory is `<seed>` followed by `;<offset>:<hex bytes>` writes;
 //! - the outcome is `sig=<signal number>` or `<final state> d=<offset>:<hex bytes>,...` (runs
-//!   of scratch bytes that changed).
+//!   of scratch bytes that changed), where the final state leaves empty every value equal to
+//!   the initial state's (`g=,,5,,...`), so that a line shows what the instruction changed and
+//!   the large families stay small; a value written out is taken as it is.
 //!
 //! Lines starting with `#` are comments.
 
@@ -49,23 +51,44 @@ fn num(s: &str) -> Result<u64, String> {
 }
 
 fn state_text(s: &CpuState) -> String {
-    let g: Vec<String> = s.gpr.iter().map(|v| format!("{v:x}")).collect();
-    let x: Vec<String> = s.xmm.iter().flat_map(|r| r.iter()).map(|v| format!("{v:x}")).collect();
-    let mut text = format!("g={} f={:x} m={:x} x={}", g.join(","), s.rflags, s.mxcsr, x.join(","));
+    state_text_over(s, None)
+}
+
+/// `s` as a state text; with a `base`, each value equal to the base's is left empty.
+fn state_text_over(s: &CpuState, base: Option<&CpuState>) -> String {
+    let value = |v: u64, b: Option<u64>| if b == Some(v) { String::new() } else { format!("{v:x}") };
+    let list = |vals: &mut dyn Iterator<Item = (u64, Option<u64>)>| {
+        vals.map(|(v, b)| value(v, b)).collect::<Vec<_>>().join(",")
+    };
+    let halves = |r: &[[u64; 2]; 16], b: Option<&[[u64; 2]; 16]>| {
+        list(&mut r.iter().flatten().enumerate().map(|(i, &v)| (v, b.map(|b| b[i / 2][i % 2]))))
+    };
+    let g = list(&mut s.gpr.iter().enumerate().map(|(i, &v)| (v, base.map(|b| b.gpr[i]))));
+    let mut text = format!(
+        "g={g} f={} m={} x={}",
+        value(s.rflags, base.map(|b| b.rflags)),
+        value(s.mxcsr as u64, base.map(|b| b.mxcsr as u64)),
+        halves(&s.xmm, base.map(|b| &b.xmm))
+    );
     // The upper ymm halves only when one is set (every recording before AVX has them zero).
     if s.ymm_hi.iter().flatten().any(|&v| v != 0) {
-        let y: Vec<String> = s.ymm_hi.iter().flat_map(|r| r.iter()).map(|v| format!("{v:x}")).collect();
-        let _ = write!(text, " y={}", y.join(","));
+        let _ = write!(text, " y={}", halves(&s.ymm_hi, base.map(|b| &b.ymm_hi)));
     }
     text
 }
 
-/// 16 registers as 32 comma-separated 64-bit halves, low first.
-fn halves(v: &str, what: &str) -> Result<[[u64; 2]; 16], String> {
-    let vals = v.split(',').map(num).collect::<Result<Vec<_>, _>>()?;
-    if vals.len() != 32 {
-        return Err(format!("need 32 {what} halves"));
+/// A comma-separated list of `n` hex values; an empty one is `base`'s value at that index.
+fn values(v: &str, n: usize, base: impl Fn(usize) -> u64, what: &str) -> Result<Vec<u64>, String> {
+    let vals: Vec<&str> = v.split(',').collect();
+    if vals.len() != n {
+        return Err(format!("need {n} {what}"));
     }
+    vals.iter().enumerate().map(|(i, t)| if t.is_empty() { Ok(base(i)) } else { num(t) }).collect()
+}
+
+/// 16 registers as 32 comma-separated 64-bit halves, low first.
+fn halves(v: &str, base: &[[u64; 2]; 16], what: &str) -> Result<[[u64; 2]; 16], String> {
+    let vals = values(v, 32, |i| base[i / 2][i % 2], what)?;
     let mut out = [[0u64; 2]; 16];
     for (i, pair) in vals.chunks(2).enumerate() {
         out[i] = [pair[0], pair[1]];
@@ -73,19 +96,22 @@ fn halves(v: &str, what: &str) -> Result<[[u64; 2]; 16], String> {
     Ok(out)
 }
 
-fn parse_state(words: &[&str]) -> Result<CpuState, String> {
-    let mut s = CpuState::default();
+/// A state text; empty values are `base`'s (the initial state, for an outcome). The upper ymm
+/// halves are zero when `y=` is absent, whatever the base.
+fn parse_state(words: &[&str], base: &CpuState) -> Result<CpuState, String> {
+    let mut s = CpuState { ymm_hi: [[0; 2]; 16], ..base.clone() };
     for w in words {
         let (k, v) = w.split_once('=').ok_or_else(|| format!("bad state word {w:?}"))?;
+        let one = |v: &str, b: u64| if v.is_empty() { Ok(b) } else { num(v) };
         match k {
             "g" => {
-                let vals = v.split(',').map(num).collect::<Result<Vec<_>, _>>()?;
+                let vals = values(v, 16, |i| base.gpr[i], "GPRs")?;
                 s.gpr = vals.try_into().map_err(|_| "need 16 GPRs".to_string())?;
             }
-            "f" => s.rflags = num(v)?,
-            "m" => s.mxcsr = num(v)? as u32,
-            "x" => s.xmm = halves(v, "xmm")?,
-            "y" => s.ymm_hi = halves(v, "upper ymm")?,
+            "f" => s.rflags = one(v, base.rflags)?,
+            "m" => s.mxcsr = one(v, base.mxcsr as u64)? as u32,
+            "x" => s.xmm = halves(v, &base.xmm, "xmm halves")?,
+            "y" => s.ymm_hi = halves(v, &base.ymm_hi, "upper ymm halves")?,
             _ => return Err(format!("unknown state key {k:?}")),
         }
     }
@@ -111,7 +137,7 @@ fn parse_mem(s: &str) -> Result<MemInit, String> {
     Ok(MemInit { seed, writes })
 }
 
-fn outcome_text(o: &Outcome) -> String {
+fn outcome_text(o: &Outcome, init: &CpuState) -> String {
     match o {
         Outcome::Signal(sig) => format!("sig={sig}"),
         Outcome::Done { state, mem } => {
@@ -123,12 +149,12 @@ fn outcome_text(o: &Outcome) -> String {
                 }
             }
             let d: Vec<String> = runs.iter().map(|(o, b)| format!("{o:x}:{}", hex(b))).collect();
-            format!("{} d={}", state_text(state), d.join(","))
+            format!("{} d={}", state_text_over(state, Some(init)), d.join(","))
         }
     }
 }
 
-fn parse_outcome(s: &str) -> Result<Outcome, String> {
+fn parse_outcome(s: &str, init: &CpuState) -> Result<Outcome, String> {
     if let Some(sig) = s.strip_prefix("sig=") {
         return Ok(Outcome::Signal(sig.parse().map_err(|e| format!("{sig:?}: {e}"))?));
     }
@@ -141,7 +167,7 @@ fn parse_outcome(s: &str) -> Result<Outcome, String> {
         let off = num(off)? as u32;
         mem.extend(unhex(bytes)?.into_iter().enumerate().map(|(i, b)| (off + i as u32, b)));
     }
-    Ok(Outcome::Done { state: parse_state(state_words)?, mem })
+    Ok(Outcome::Done { state: parse_state(state_words, init)?, mem })
 }
 
 /// One recording line for `case` and its native outcome.
@@ -152,7 +178,7 @@ pub fn line(case: &Case, outcome: &Outcome) -> String {
         hex(&case.code),
         state_text(&case.init),
         mem_text(&case.mem),
-        outcome_text(outcome)
+        outcome_text(outcome, &case.init)
     )
 }
 
@@ -168,11 +194,12 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Recorded>, String> {
         if f.len() != 5 {
             return Err(err(format!("{} fields, want 5", f.len())));
         }
+        let init = parse_state(&f[2].split(' ').collect::<Vec<_>>(), &CpuState::default()).map_err(err)?;
         let rec = Recorded {
             code: unhex(f[1]).map_err(err)?,
-            init: parse_state(&f[2].split(' ').collect::<Vec<_>>()).map_err(err)?,
             mem: parse_mem(f[3]).map_err(err)?,
-            outcome: parse_outcome(f[4]).map_err(err)?,
+            outcome: parse_outcome(f[4], &init).map_err(err)?,
+            init,
         };
         map.insert(f[0].to_string(), rec);
     }
