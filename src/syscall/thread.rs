@@ -52,10 +52,11 @@ fn robust_heads() -> std::sync::MutexGuard<'static, Vec<(u32, u64)>> {
 }
 
 /// The guest threads that made their exit call while their host thread may still live (not
-/// the main thread, whose task Linux keeps until the process ends): a tgkill or tkill of one
-/// of them fails with ESRCH, as Linux's does once the exiting task is released (just after
-/// its clear-tid wake). A tid leaves the table when a new thread of this process gets it, or
-/// when the host thread is found gone ([`signals_exited_thread`]). Under the world's lock.
+/// the main thread, whose task Linux keeps until the process ends): a signal sent to one of
+/// them (tgkill, tkill, rt_tgsigqueueinfo, kill) fails with ESRCH, as it does in Linux once
+/// the exiting task is released (just after its clear-tid wake). A tid leaves the table
+/// when a new thread of this process gets it, or when the host thread is found gone
+/// ([`signals_exited_thread`]). Under the world's lock.
 static EXITED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
 fn exited() -> std::sync::MutexGuard<'static, Vec<u32>> {
@@ -170,8 +171,9 @@ pub fn start_thread(request: &NewThread) -> i64 {
 }
 
 /// The parent's side once the new thread's tid is known (the child runs no guest code
-/// before this): the tid is no longer an exited thread's ([`EXITED`]); CLONE_CHILD_SETTID and CLONE_PARENT_SETTID stores (a bad address is
-/// ignored, as the kernel's put_user failures are).
+/// before this): the tid is no longer an exited thread's ([`EXITED`]); CLONE_CHILD_SETTID
+/// and CLONE_PARENT_SETTID stores (a bad address is ignored, as the kernel's put_user
+/// failures are).
 pub fn write_tids(mem: &dyn super::GuestMm, request: &NewThread, tid: i64) {
     // The tid of a thread that exited before is this new thread's now.
     exited().retain(|&t| i64::from(t) != tid);
