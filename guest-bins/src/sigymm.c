@@ -3,7 +3,10 @@
  * signal frame's XSAVE-format FP state (FP_XSTATE_MAGIC1 in the software bytes, AVX in
  * xfeatures and XSTATE_BV, YMM_Hi128 at offset 576, FP_XSTATE_MAGIC2 after the area),
  * clobbers the live register, changes the saved copy, and rt_sigreturn restores the saved
- * copy. AArch64 builds print a fixed line (no ymm registers). */
+ * copy. AArch64 builds print a fixed line (no ymm registers).
+ *   split-store  a 32-byte store (vmovdqu, vmovups) that crosses into or out of a PROT_NONE
+ *                page faults without writing any byte, wherever the page boundary falls;
+ *                prints, per case, the bytes written and si_addr relative to the boundary */
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +14,61 @@
 #include <unistd.h>
 
 #if defined(__x86_64__)
+#include <setjmp.h>
+#include <sys/mman.h>
 #include <ucontext.h>
+
+static sigjmp_buf split_jump;
+static char *split_addr;
+
+static void split_handler(int sig, siginfo_t *si, void *ctx) {
+    (void)sig;
+    (void)ctx;
+    split_addr = si->si_addr;
+    siglongjmp(split_jump, 1);
+}
+
+static int split_store(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = split_handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL);
+    char *p = mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return 1;
+    char *boundary = p + 4096;
+    static const char *names[] = {"vmovdqu", "vmovups"};
+    for (int insn = 0; insn < 2; insn++)
+        for (int none_first = 0; none_first < 2; none_first++)
+            for (int before = 4; before < 32; before += 4) {
+                memset(p, 0, 2 * 4096);
+                mprotect(none_first ? p : boundary, 4096, PROT_NONE);
+                char *a = boundary - before;
+                split_addr = 0;
+                int faulted = 0;
+                if (sigsetjmp(split_jump, 1) == 0) {
+                    if (insn == 0)
+                        __asm__ volatile("vpcmpeqb %%ymm0, %%ymm0, %%ymm0\n\tvmovdqu %%ymm0, (%0)\n\tvzeroupper"
+                                         :
+                                         : "r"(a)
+                                         : "xmm0", "memory");
+                    else
+                        __asm__ volatile("vpcmpeqb %%ymm0, %%ymm0, %%ymm0\n\tvmovups %%ymm0, (%0)\n\tvzeroupper"
+                                         :
+                                         : "r"(a)
+                                         : "xmm0", "memory");
+                } else {
+                    faulted = 1;
+                }
+                mprotect(p, 2 * 4096, PROT_READ | PROT_WRITE);
+                int written = 0;
+                for (int i = 0; i < 2 * 4096; i++) written += p[i] != 0;
+                printf("%s, PROT_NONE %s page, %2d bytes before it: faulted %d, written %d, si_addr %+ld\n",
+                       names[insn], none_first ? "first" : "second", before, faulted, written,
+                       faulted ? (long)(split_addr - boundary) : 0L);
+            }
+    return 0;
+}
 
 static uint64_t seen[2];
 static int magic1_ok, magic2_ok, xfeatures_avx, bv_avx;
@@ -41,7 +98,8 @@ static void handler(int sig, siginfo_t *si, void *ctx) {
     __asm__ volatile("vpcmpeqb %%ymm3, %%ymm3, %%ymm3" ::: "xmm3");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "split-store") == 0) return split_store();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = handler;

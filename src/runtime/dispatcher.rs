@@ -367,7 +367,11 @@ fn syscall<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
         SyscallAction::FlushTranslations => d.flush(),
         SyscallAction::InvalidateTranslations { start, end } => d.invalidate(start..end),
         SyscallAction::Exit(status) => return (w, Err(Outcome::Exit(status))),
-        SyscallAction::ExitThread(status) => return (w, Err(Outcome::ThreadExit(status))),
+        SyscallAction::ExitThread(status) => {
+            // The exit's own writes (clear-tid, robust list) may have opened a code page.
+            d.drop_written_code(&mut **env);
+            return (w, Err(Outcome::ThreadExit(status)));
+        }
     }
     // The call may have written code (read into a code page).
     d.drop_written_code(&mut **env);

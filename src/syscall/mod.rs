@@ -434,6 +434,8 @@ impl SyscallLayer {
         let mut redirected = None;
         let (action, refused) = match treatment::treatment(sys) {
             treatment::Treatment::Refused { errno, reason } => (err(errno), Some(reason)),
+            // A signal to a guest thread that has exited while its host thread still ends.
+            _ if thread::signals_exited_thread(sys, &args) => (err(libc::ESRCH), None),
             t => match memory::check_pointers(&*cx.mem, sys, &args) {
                 Ok(()) => {
                     memory::prepare_outputs(cx.mem, sys, &args);

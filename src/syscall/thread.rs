@@ -51,6 +51,53 @@ fn robust_heads() -> std::sync::MutexGuard<'static, Vec<(u32, u64)>> {
     ROBUST_HEADS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The guest threads that made their exit call while their host thread may still live (not
+/// the main thread, whose task Linux keeps until the process ends): a signal sent to one of
+/// them (tgkill, tkill, rt_tgsigqueueinfo, kill) fails with ESRCH, as it does in Linux once
+/// the exiting task is released (just after its clear-tid wake). A tid leaves the table
+/// when a new thread of this process gets it, or when the host thread is found gone
+/// ([`signals_exited_thread`]). Under the world's lock.
+static EXITED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn exited() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    EXITED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether host thread `tid` of this process still exists (tgkill with signal 0).
+fn host_thread_alive(tid: u32) -> bool {
+    let pid = host::call(Sysno::getpid, [0; 6]) as u64;
+    host::call(Sysno::tgkill, [pid, u64::from(tid), 0, 0, 0, 0]) != -i64::from(libc::ESRCH)
+}
+
+/// Whether the guest's `sys` (kill, tkill, tgkill, rt_tgsigqueueinfo) with arguments `a`
+/// targets a guest thread that has exited ([`EXITED`]) while its host thread still ends:
+/// the call then fails with ESRCH without reaching the host. (kill with a thread's tid sends
+/// to its process in Linux, and fails the same way once that thread is gone.)
+pub(crate) fn signals_exited_thread(sys: Sysno, a: &[u64; 6]) -> bool {
+    let tid = match sys {
+        Sysno::tkill | Sysno::kill => a[0] as i32,
+        Sysno::tgkill | Sysno::rt_tgsigqueueinfo
+            if i64::from(a[0] as i32) == host::call(Sysno::getpid, [0; 6]) =>
+        {
+            a[1] as i32
+        }
+        _ => return false,
+    };
+    if tid <= 0 {
+        return false;
+    }
+    let tid = tid as u32;
+    let mut exited = exited();
+    if !exited.contains(&tid) {
+        return false;
+    }
+    if host_thread_alive(tid) {
+        return true;
+    }
+    exited.retain(|&t| t != tid);
+    false
+}
+
 fn gettid() -> u32 {
     host::call(Sysno::gettid, [0; 6]) as u32
 }
@@ -124,9 +171,12 @@ pub fn start_thread(request: &NewThread) -> i64 {
 }
 
 /// The parent's side once the new thread's tid is known (the child runs no guest code
-/// before this): CLONE_CHILD_SETTID and CLONE_PARENT_SETTID stores (a bad address is
-/// ignored, as the kernel's put_user failures are).
+/// before this): the tid is no longer an exited thread's ([`EXITED`]); CLONE_CHILD_SETTID
+/// and CLONE_PARENT_SETTID stores (a bad address is ignored, as the kernel's put_user
+/// failures are).
 pub fn write_tids(mem: &dyn super::GuestMm, request: &NewThread, tid: i64) {
+    // The tid of a thread that exited before is this new thread's now.
+    exited().retain(|&t| i64::from(t) != tid);
     let bytes = (tid as u32).to_le_bytes();
     if request.has(libc::CLONE_CHILD_SETTID) {
         let _ = write_bytes(mem, request.child_tid, &bytes);
@@ -153,6 +203,7 @@ pub fn after_fork_child() {
     LIVE_THREADS.store(1, Ordering::Release);
     ROBUST_LIST.with(|c| c.set(0));
     robust_heads().clear();
+    exited().clear();
     register_with_host(0);
 }
 
@@ -179,13 +230,24 @@ pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
     robust_heads().retain(|&(t, _)| t != tid);
     let head = ROBUST_LIST.with(|c| c.replace(0));
     release_robust_list(cx, head, tid);
+    if i64::from(tid) != host::call(Sysno::getpid, [0; 6]) {
+        // From here the guest may see the thread gone (its join may return): it is signalled
+        // no more. Entries whose host thread has ended since are dropped on the way.
+        let mut exited = exited();
+        exited.retain(|&t| host_thread_alive(t));
+        exited.push(tid);
+    }
     // The host thread lives on for a while (and the guest may reuse the list's memory once
     // it is woken below): the kernel must not walk the list again when it ends.
     register_with_host(0);
     let addr = CLEAR_CHILD_TID.with(|c| c.replace(0));
-    if addr != 0 && write_bytes(&*cx.mem, addr, &0u32.to_le_bytes()).is_ok() {
-        // FUTEX_WAKE (shared, as the kernel's own wake at thread exit) of one waiter.
-        host::call(Sysno::futex, [addr, libc::FUTEX_WAKE as u64, 1, 0, 0, 0]);
+    if addr != 0 {
+        // (SIGSEGV is blocked now: a code page there must not make the store fault.)
+        cx.mem.prepare_kernel_write(addr, 4);
+        if write_bytes(&*cx.mem, addr, &0u32.to_le_bytes()).is_ok() {
+            // FUTEX_WAKE (shared, as the kernel's own wake at thread exit) of one waiter.
+            host::call(Sysno::futex, [addr, libc::FUTEX_WAKE as u64, 1, 0, 0, 0]);
+        }
     }
     Action::ExitThread(status)
 }
@@ -197,18 +259,20 @@ pub(crate) fn exit(cx: &mut Ctx, status: i32) -> Action {
 /// is delivered before the call runs. Here the host thread outlives the guest's exit call
 /// (the clear-tid wake, the robust walk, the host thread's own end), and a signal the host
 /// handler records for it then would never reach a guest handler. So the host thread blocks
-/// every signal first (but SIGSEGV and SIGBUS, which xlate's own writes to write-protected
-/// code pages raise): from then on the host kernel gives a process-directed signal to
-/// another thread or keeps it pending for the process, and one sent to this thread dies
-/// with it, as in Linux. If one was recorded before that (the signal flag is raised), the
-/// mask goes back and the call is rewound: the guest's handler runs, then the guest issues
-/// exit again (as if the signal had come just before the call). `None` to go on exiting.
+/// every signal first, SIGSEGV and SIGBUS included: from then on the host kernel gives a
+/// process-directed signal to another thread or keeps it pending for the process, and one
+/// sent to this thread dies with it, as in Linux. (A SIGSEGV or SIGBUS sent with kill would
+/// otherwise be recorded here for a guest handler that never runs; a fault the host raises
+/// while they are blocked kills the process, so xlate's own writes for the exiting thread,
+/// the robust walk and the clear-tid store, first take the translator's write protection
+/// off code pages there, as for the kernel's writes.) If one was recorded before that (the
+/// signal flag is raised), the mask goes back and the call is rewound: the guest's handler
+/// runs, then the guest issues exit again (as if the signal had come just before the call).
+/// `None` to go on exiting.
 fn stop_taking_signals(cx: &mut Ctx) -> Option<Action> {
-    // The host's sigset_t as the kernel sees it: 64 bits.
-    let mut all: u64 = !0;
-    for sig in [libc::SIGSEGV, libc::SIGBUS] {
-        all &= !(1u64 << (sig - 1));
-    }
+    // The host's sigset_t as the kernel sees it: 64 bits (SIGKILL and SIGSTOP stay
+    // unblocked whatever is asked).
+    let all: u64 = !0;
     let mut old: u64 = 0;
     let set = |how: i32, new: &u64, old: &mut u64| {
         host::call(
@@ -261,15 +325,15 @@ const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 /// list (struct robust_list_head: next, futex_offset, list_op_pending; the same on both
 /// 64-bit ABIs) at `head` of thread `tid` is the guest's, kept by xlate (see
 /// `set_robust_list`), so xlate walks it. A bad pointer ends the walk, as in the kernel.
-fn release_robust_list(cx: &Ctx, head: u64, tid: u32) {
+fn release_robust_list(cx: &mut Ctx, head: u64, tid: u32) {
     if head == 0 {
         return;
     }
-    let read_u64 = |addr: u64| {
+    let read_u64 = |cx: &Ctx, addr: u64| {
         read_bytes(&*cx.mem, addr, 8).ok().map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
     };
     let (Some(mut entry), Some(offset), Some(pending)) =
-        (read_u64(head), read_u64(head + 8), read_u64(head + 16))
+        (read_u64(cx, head), read_u64(cx, head + 8), read_u64(cx, head + 16))
     else {
         return;
     };
@@ -278,7 +342,7 @@ fn release_robust_list(cx: &Ctx, head: u64, tid: u32) {
         if entry == head {
             break;
         }
-        let Some(next) = read_u64(entry & !1) else { return };
+        let Some(next) = read_u64(cx, entry & !1) else { return };
         if entry != pending {
             owner_died(cx, (entry & !1).wrapping_add(offset), tid, entry & 1 != 0, false);
         }
@@ -290,7 +354,7 @@ fn release_robust_list(cx: &Ctx, head: u64, tid: u32) {
 }
 
 /// The kernel's handle_futex_death for one futex word of an exiting thread `tid`.
-fn owner_died(cx: &Ctx, addr: u64, tid: u32, pi: bool, pending_op: bool) {
+fn owner_died(cx: &mut Ctx, addr: u64, tid: u32, pi: bool, pending_op: bool) {
     let wake = |addr: u64| {
         // A shared wake, as the kernel's own.
         host::call(Sysno::futex, [addr, libc::FUTEX_WAKE as u64, 1, 0, 0, 0]);
@@ -308,6 +372,8 @@ fn owner_died(cx: &Ctx, addr: u64, tid: u32, pi: bool, pending_op: bool) {
             return;
         }
         let died = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+        // (At a thread's exit SIGSEGV is blocked: a code page there must not make it fault.)
+        cx.mem.prepare_kernel_write(addr, 4);
         match compare_exchange_u32(&*cx.mem, addr, word, died) {
             Ok(Ok(_)) => break,
             Ok(Err(seen)) => word = seen,

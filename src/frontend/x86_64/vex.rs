@@ -19,8 +19,12 @@
 //!   VEX.128, 32 for VEX.256);
 //! - the compares take VEX's 5-bit predicates (`Ctx::vex_predicates`; legacy ones 3 bits).
 //!
-//! A 256-bit memory access is two 16-byte ones: a store that faults on its second page has
-//! written its first (a real processor writes nothing).
+//! A 256-bit memory access is two 16-byte ones, the upper first. A store first loads its lower
+//! 16 bytes, so that it faults before writing anything when either of its pages is unmapped
+//! or PROT_NONE (on an x86-64 host at the first inaccessible byte, the address the processor
+//! reports: the start, or the second page's first byte); the upper half written first
+//! covers the rest. Left: a store whose first page is readable but not writable writes its
+//! upper half before it faults (a processor writes nothing).
 //!
 //! Every VEX form without a legacy equivalent or a handler of its own (`avx2_lanes`,
 //! `avx2_select`, `fma`, `f16c`) stays unimplemented: SIGILL with the one-line message.
@@ -324,6 +328,13 @@ pub(super) fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported
     let aligned = aligned_move(m);
     if aligned && wide && (insn.op_kind(0) == OpKind::Memory || insn.op_kind(1) == OpKind::Memory) {
         check_alignment(ctx, insn, 32)?;
+    }
+    if wide && insn.op_kind(0) == OpKind::Memory {
+        // A 256-bit store is two 16-byte ones, the upper first: a load of the lower 16 bytes
+        // first makes a store that faults on either page fault before it writes anything,
+        // at the address the processor reports (see the module documentation).
+        let addr = ctx.mem_addr(insn)?;
+        ctx.vload(addr);
     }
     let dst = (insn.op_kind(0) == OpKind::Register).then(|| vreg(insn.op_register(0))).flatten();
     let nds = if legacy.nds {
