@@ -142,21 +142,27 @@ static void noncanon(void)
 
 static char nc_data[64] __attribute__((aligned(16), used));
 
-/* One access at a known address with rax = the non-canonical address `bad` (rsi = rdi = a
- * canonical buffer, rcx = 8, unless the instruction text sets them). */
-#define NC2(label, text, bad, insn)                                                                \
+/* Prints `text`, then runs the statement after it, whose instruction at `label` must fault
+ * (the handler reports the fault and jumps back). */
+#define FAULT_AT(label, text, ...)                                                                 \
     do {                                                                                           \
         extern char label[];                                                                       \
         puts(text);                                                                                \
         expect_addr = 0;                                                                           \
         expect_pc = (uintptr_t)label;                                                              \
         if (sigsetjmp(back, 1) == 0) {                                                             \
-            __asm__ volatile("mov %0, %%rax\n lea nc_data(%%rip), %%rsi\n mov %%rsi, %%rdi\n"       \
-                             " mov $8, %%ecx\n" insn ::"r"((uintptr_t)(bad))                        \
-                             : "rax", "rcx", "rsi", "rdi", "xmm0", "memory");                      \
+            __VA_ARGS__;                                                                           \
             puts("  no fault (wrong)");                                                            \
         }                                                                                          \
     } while (0)
+
+/* One access with rax = the non-canonical address `bad` (rsi = rdi = a canonical buffer,
+ * rcx = 8, unless the instruction text sets them). */
+#define NC2(label, text, bad, insn)                                                                \
+    FAULT_AT(label, text,                                                                          \
+             __asm__ volatile("mov %0, %%rax\n lea nc_data(%%rip), %%rsi\n mov %%rsi, %%rdi\n"      \
+                              " mov $8, %%ecx\n" insn ::"r"((uintptr_t)(bad))                       \
+                              : "rax", "rcx", "rsi", "rdi", "xmm0", "memory"))
 
 static void noncanon2(void)
 {
@@ -177,17 +183,9 @@ static void noncanon2(void)
 
 /* One privileged instruction: its name and its bytes, run at a known address. */
 #define PRIV(label, text, insn)                                                                    \
-    do {                                                                                           \
-        extern char label[];                                                                       \
-        puts(text);                                                                                \
-        expect_addr = 0;                                                                           \
-        expect_pc = (uintptr_t)label;                                                              \
-        if (sigsetjmp(back, 1) == 0) {                                                             \
-            __asm__ volatile("xor %%eax, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n lea 64(%%rsp), %%rbx\n" \
-                             ".globl " #label "\n" #label ": " insn ::: "rax", "rbx", "rcx", "rdx", "memory"); \
-            puts("  no fault (wrong)");                                                            \
-        }                                                                                          \
-    } while (0)
+    FAULT_AT(label, text,                                                                          \
+             __asm__ volatile("xor %%eax, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n lea 64(%%rsp), %%rbx\n" \
+                              ".globl " #label "\n" #label ": " insn ::: "rax", "rbx", "rcx", "rdx", "memory"))
 
 static void priv(void)
 {
