@@ -12,6 +12,7 @@
 #   BOX64=path/to/box64-aarch64           the peer (default: ../shared/anchors/box64/box64-aarch64
 #                                         if present; BOX64=none skips it)
 #   COUNT_OUT=file.md                     where the table goes (default: target/perf-count/table.md)
+#   XLATE_ENV="XLATE_EXACT_ADDRESSES=1"   more environment for the xlate runs (an option to measure)
 # Writes the markdown table to COUNT_OUT and prints it.
 #   XLATE_NO_CACHE=0                      let xlate use its persistent translation cache (off
 #                                         here by default: the counts include translating)
@@ -93,7 +94,7 @@ for w in "${WORKLOADS[@]}"; do
     want="$("$exe" "$arg")"
     COUNT_ENV="" counted "" qemu-x86_64-static -d nochain,exec,in_asm -D "$fifo" "$exe" "$arg" >"$out_dir/c"
     c[g_$size]=$(get total <"$out_dir/c")
-    COUNT_ENV="XLATE_NO_CACHE=${XLATE_NO_CACHE-1}" counted "$xlate_classes" qemu-aarch64-static -d nochain,exec,in_asm -D "$fifo" "$xlate" "$exe" "$arg" >"$out_dir/c"
+    COUNT_ENV="XLATE_NO_CACHE=${XLATE_NO_CACHE-1} ${XLATE_ENV:-}" counted "$xlate_classes" qemu-aarch64-static -d nochain,exec,in_asm -D "$fifo" "$xlate" "$exe" "$arg" >"$out_dir/c"
     [ "$(cat "$out_dir/stdout")" = "$want" ] || { echo "count.sh: $name: xlate printed something else" >&2; exit 1; }
     for k in total translated helpers other; do c[x_${k}_$size]=$(get $k <"$out_dir/c"); done
     if [ -n "$box64" ]; then

@@ -70,6 +70,13 @@ struct Cli {
     #[arg(long)]
     exact_flags: bool,
 
+    /// Make every non-canonical x86-64 data address fault as on x86 (also:
+    /// XLATE_EXACT_ADDRESSES=1). Only an AArch64 host needs it: it ignores an address's top
+    /// byte, so without it an x86-64 address whose top byte alone is wrong reaches the memory
+    /// its low bytes name, and one in [2^47, 2^48) may too. Costs three instructions per access.
+    #[arg(long)]
+    exact_addresses: bool,
+
     /// Neither read nor write the persistent translation cache (also: XLATE_NO_CACHE=1). By
     /// default the optimised translation of the code a program ran is kept in
     /// XLATE_CACHE_DIR, else $XDG_CACHE_HOME/xlate, else ~/.cache/xlate (at most
@@ -80,7 +87,7 @@ struct Cli {
 
     /// Register (as root) xlate with binfmt_misc for the guest ISAs this host cannot run, so
     /// that their programs run through xlate when executed directly; remove it; or show it.
-    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "memory_model", "exact_flags", "no_cache", "command"])]
+    #[arg(long, value_name = "ACTION", conflicts_with_all = ["strace", "stats", "perfmap", "report", "gdb", "argv0", "sysroot", "memory_model", "exact_flags", "exact_addresses", "no_cache", "command"])]
     binfmt: Option<BinfmtArg>,
 
     /// The binfmt_misc file system `--binfmt` works in.
@@ -166,6 +173,7 @@ fn command_line_options() -> Options {
         });
     }
     options.exact_flags |= cli.exact_flags;
+    options.exact_addresses |= cli.exact_addresses;
     options.no_cache |= cli.no_cache;
     if let Some(s) = cli.stats {
         options.stats = Some(match s {
@@ -230,6 +238,7 @@ fn from_environment() -> Options {
         strace: on("XLATE_STRACE"),
         memory_model,
         exact_flags: on("XLATE_EXACT_FLAGS"),
+        exact_addresses: on("XLATE_EXACT_ADDRESSES"),
         no_cache: on("XLATE_NO_CACHE"),
         stats,
         perf_map: on("XLATE_PERFMAP"),

@@ -49,6 +49,18 @@ struct Case {
     /// the flags it overwrites before reading them (`frontend::lookahead`). Empty for most
     /// cases: the block's exits then lead to no readable code, and keep every flag.
     successor: Vec<u8>,
+    /// `--exact-addresses`: the guest's canonical-address rule is checked on every access
+    /// (`Backend::set_canonical_addresses`).
+    exact_addresses: bool,
+}
+
+/// The canonical-address bits the dispatcher gives the backend for `case`.
+fn canonical_bits(guest: Isa, case: &Case) -> Option<u32> {
+    let bits = match guest {
+        Isa::X86_64 => <X86_64Guest as Guest>::canonical_address_bits(),
+        Isa::Aarch64 => <Aarch64Guest as Guest>::canonical_address_bits(),
+    };
+    bits.filter(|_| case.exact_addresses)
 }
 
 /// `jmp` to the next instruction: ends an x86-64 case's block with a chainable jump.
@@ -60,12 +72,17 @@ fn x86(name: &'static str, bytes: &[u8]) -> Case {
     if !ends_block {
         all.extend_from_slice(&X86_JMP_NEXT);
     }
-    Case { name, bytes: all, model: MemoryModel::Tso, successor: Vec::new() }
+    Case { name, bytes: all, model: MemoryModel::Tso, successor: Vec::new(), exact_addresses: false }
 }
 
 /// An x86-64 case whose block jumps to `successor` (see [`Case::successor`]).
 fn x86_then(name: &'static str, bytes: &[u8], successor: &[u8]) -> Case {
     Case { successor: successor.to_vec(), ..x86(name, bytes) }
+}
+
+/// An x86-64 case translated with `--exact-addresses`.
+fn x86_exact(name: &'static str, bytes: &[u8]) -> Case {
+    Case { exact_addresses: true, ..x86(name, bytes) }
 }
 
 /// An x86-64 case translated with `--memory-model=relaxed`.
@@ -81,7 +98,7 @@ fn a64(name: &'static str, words: &[u32]) -> Case {
     if !name.contains("b.cond") && !name.contains("ret") {
         all.extend_from_slice(&A64_B_NEXT.to_le_bytes());
     }
-    Case { name, bytes: all, model: MemoryModel::Tso, successor: Vec::new() }
+    Case { name, bytes: all, model: MemoryModel::Tso, successor: Vec::new(), exact_addresses: false }
 }
 
 fn x86_integer() -> Vec<Case> {
@@ -219,6 +236,21 @@ fn x86_ordering() -> Vec<Case> {
         x86_relaxed("relaxed: add [rdi], eax", &[0x01, 0x07]),
         x86_relaxed("relaxed: store; mfence; load", &[0x89, 0x07, 0x0f, 0xae, 0xf0, 0x8b, 0x06]),
         x86_relaxed("relaxed: lock add [rdi], eax", &[0xf0, 0x01, 0x07]),
+    ]
+}
+
+/// `--exact-addresses`: every x86-64 data access checks its address is canonical on the
+/// AArch64 host (which ignores the top byte); the x86-64 host's hardware checks it.
+fn x86_exact_addresses() -> Vec<Case> {
+    vec![
+        x86_exact("mov rax, [rbx]", &[0x48, 0x8b, 0x03]),
+        x86_exact("mov rax, [rbx+rcx*8+0x10]", &[0x48, 0x8b, 0x44, 0xcb, 0x10]),
+        x86_exact("mov [rsp+8], rdi", &[0x48, 0x89, 0x7c, 0x24, 0x08]),
+        x86_exact("push rax; pop rcx", &[0x50, 0x59]),
+        x86_exact("lock add [rdi], eax", &[0xf0, 0x01, 0x07]),
+        x86_exact("lock cmpxchg [rdi], rcx", &[0xf0, 0x48, 0x0f, 0xb1, 0x0f]),
+        x86_exact("movdqu xmm0, [rsi]", &[0xf3, 0x0f, 0x6f, 0x06]),
+        x86_exact("movdqu [rdi], xmm0", &[0xf3, 0x0f, 0x7f, 0x07]),
     ]
 }
 
@@ -400,6 +432,7 @@ fn listing(guest: Isa, host: Isa, case: &Case) -> (String, Option<Body>) {
         Isa::X86_64 => {
             let mut backend =
                 X86_64Backend::with_features(&mut cache, HostFeatures::ALL).expect("fixed code");
+            backend.set_canonical_addresses(canonical_bits(guest, case));
             let c = backend.compile(&block, &mut cache).expect("compiles");
             let bytes = cache.bytes(c.entry, c.host_len).to_vec();
             let lines = x86_lines(&bytes, &mappings());
@@ -413,6 +446,7 @@ fn listing(guest: Isa, host: Isa, case: &Case) -> (String, Option<Body>) {
                 Isa::Aarch64 => <Aarch64Guest as Guest>::register_fields(),
             };
             backend.set_state_registers(&mut cache, &fields).expect("state registers");
+            backend.set_canonical_addresses(canonical_bits(guest, case));
             let c = backend.compile(&block, &mut cache).expect("compiles");
             let bytes = cache.bytes(c.entry, c.host_len).to_vec();
             let lines = a64_lines(&bytes, &mappings());
@@ -614,6 +648,11 @@ fn x86_sse_codegen() {
 #[test]
 fn x86_memory_ordering_codegen() {
     check_family(Isa::X86_64, "x86-ordering", x86_ordering());
+}
+
+#[test]
+fn x86_exact_addresses_codegen() {
+    check_family(Isa::X86_64, "x86-exact-addresses", x86_exact_addresses());
 }
 
 #[test]

@@ -7,6 +7,10 @@
  *   noncanon:   (x86-64) loads from a non-canonical address: through rax (#GP: SIGSEGV
  *               SI_KERNEL, si_addr 0), through rbp and through rsp (#SS, the stack segment:
  *               what the kernel gives for it), on an alternate signal stack
+ *   noncanon2:  (x86-64) non-canonical addresses that an AArch64 host would not fault on by
+ *               itself (xlate --exact-addresses): a mapped variable's address with a non-zero
+ *               top byte or bit 47 set, through a load, a store, a locked add, an SSE load,
+ *               rep movsb (either operand) and rep stosb: #GP each, SIGSEGV SI_KERNEL
  *   priv:       (x86-64) privileged and I/O instructions in user mode (#GP: SIGSEGV
  *               SI_KERNEL, si_addr 0) and int with a vector other than 3 and 0x80
  *   int80:      (x86-64) the 32-bit system call entry in a 64-bit process: write, getpid,
@@ -136,19 +140,52 @@ static void noncanon(void)
     }
 }
 
-/* One privileged instruction: its name and its bytes, run at a known address. */
-#define PRIV(label, text, insn)                                                                    \
+static char nc_data[64] __attribute__((aligned(16), used));
+
+/* Prints `text`, then runs the statement after it, whose instruction at `label` must fault
+ * (the handler reports the fault and jumps back). */
+#define FAULT_AT(label, text, ...)                                                                 \
     do {                                                                                           \
         extern char label[];                                                                       \
         puts(text);                                                                                \
         expect_addr = 0;                                                                           \
         expect_pc = (uintptr_t)label;                                                              \
         if (sigsetjmp(back, 1) == 0) {                                                             \
-            __asm__ volatile("xor %%eax, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n lea 64(%%rsp), %%rbx\n" \
-                             ".globl " #label "\n" #label ": " insn ::: "rax", "rbx", "rcx", "rdx", "memory"); \
+            __VA_ARGS__;                                                                           \
             puts("  no fault (wrong)");                                                            \
         }                                                                                          \
     } while (0)
+
+/* One access with rax = the non-canonical address `bad` (rsi = rdi = a canonical buffer,
+ * rcx = 8, unless the instruction text sets them). */
+#define NC2(label, text, bad, insn)                                                                \
+    FAULT_AT(label, text,                                                                          \
+             __asm__ volatile("mov %0, %%rax\n lea nc_data(%%rip), %%rsi\n mov %%rsi, %%rdi\n"      \
+                              " mov $8, %%ecx\n" insn ::"r"((uintptr_t)(bad))                       \
+                              : "rax", "rcx", "rsi", "rdi", "xmm0", "memory"))
+
+static void noncanon2(void)
+{
+    uintptr_t top = (uintptr_t)nc_data | 0x0100000000000000ull; /* top byte only */
+    uintptr_t b47 = (uintptr_t)nc_data | 0x0000800000000000ull; /* bit 47 only */
+    NC2(nc2_load, "load [rax], rax = data | 1 << 56", top, ".globl nc2_load\nnc2_load: mov (%%rax), %%rax");
+    NC2(nc2_load47, "load [rax], rax = data | 1 << 47", b47, ".globl nc2_load47\nnc2_load47: mov (%%rax), %%rax");
+    NC2(nc2_store, "store [rax+8], rax = data | 1 << 56", top, ".globl nc2_store\nnc2_store: mov %%ecx, 8(%%rax)");
+    NC2(nc2_lock, "lock add [rax], rax = data | 1 << 47", b47, ".globl nc2_lock\nnc2_lock: lock addl %%ecx, (%%rax)");
+    NC2(nc2_sse, "movdqu xmm0, [rax], rax = data | 1 << 56", top, ".globl nc2_sse\nnc2_sse: movdqu (%%rax), %%xmm0");
+    NC2(nc2_movs_si, "rep movsb, rsi = data | 1 << 56", top,
+        "mov %%rax, %%rsi\n.globl nc2_movs_si\nnc2_movs_si: rep movsb");
+    NC2(nc2_movs_di, "rep movsb, rdi = data | 1 << 47", b47,
+        "mov %%rax, %%rdi\n.globl nc2_movs_di\nnc2_movs_di: rep movsb");
+    NC2(nc2_stos, "rep stosb, rdi = data | 1 << 56", top,
+        "mov %%rax, %%rdi\n.globl nc2_stos\nnc2_stos: rep stosb");
+}
+
+/* One privileged instruction: its name and its bytes, run at a known address. */
+#define PRIV(label, text, insn)                                                                    \
+    FAULT_AT(label, text,                                                                          \
+             __asm__ volatile("xor %%eax, %%eax\n xor %%ecx, %%ecx\n xor %%edx, %%edx\n lea 64(%%rsp), %%rbx\n" \
+                              ".globl " #label "\n" #label ": " insn ::: "rax", "rbx", "rcx", "rdx", "memory"))
 
 static void priv(void)
 {
@@ -211,12 +248,15 @@ int main(int argc, char **argv)
 #if defined(__x86_64__)
     else if (!strcmp(what, "noncanon"))
         noncanon();
+    else if (!strcmp(what, "noncanon2"))
+        noncanon2();
     else if (!strcmp(what, "priv"))
         priv();
     else if (!strcmp(what, "int80"))
         ia32();
 #else
-    else if (!strcmp(what, "noncanon") || !strcmp(what, "priv") || !strcmp(what, "int80"))
+    else if (!strcmp(what, "noncanon") || !strcmp(what, "noncanon2") || !strcmp(what, "priv") ||
+             !strcmp(what, "int80"))
         puts("x86-64 only");
 #endif
     else {

@@ -97,6 +97,13 @@ pub trait Backend: Sized {
     /// emits nothing. Non-atomic: with several guest threads, counts may miss increments.
     fn set_entry_counter(&mut self, counter: Option<usize>);
 
+    /// Makes every guest data access of the blocks compiled from now on fault when its
+    /// address is not canonical at `bits` bits (bits 63..bits-1 not all equal: x86-64's rule,
+    /// `Guest::canonical_address_bits`), where the host would not fault on it by itself.
+    /// `None`, the default, lets the host decide. An x86-64 host checks 48 bits in hardware,
+    /// so its backend ignores this.
+    fn set_canonical_addresses(&mut self, _bits: Option<u32>) {}
+
     /// Keeps the guest state fields at `fields` (8 bytes each, the guest description's list,
     /// hottest first) in host registers across blocks, if the backend has a convention for
     /// that; the state struct is still complete at every exit. Re-emits the fixed code, so it

@@ -52,10 +52,19 @@ pub trait Guest: 'static {
     /// The signal the kernel raises for a trap of this kind at the guest instruction at `pc`
     /// (its si_code, si_addr, and the PC the handler sees), as Linux does on this ISA.
     fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal;
+    /// The bits of a canonical data address, if the guest's ISA faults on the others (x86-64:
+    /// 48, bits 63..47 all equal); `None`: every address is an address (an AArch64 guest's top
+    /// byte is ignored on purpose). A host that does not check it itself (AArch64) makes the
+    /// others fault (`Backend::set_canonical_addresses`) and gives every fault of translated
+    /// code to [`Self::kernel_fault_signal`].
+    fn canonical_address_bits() -> Option<u32> {
+        None
+    }
     /// The signal for a memory access of the guest instruction at `pc` (state as of its
     /// start) that the host reported with si_code SI_KERNEL (an x86-64 host's #GP or #SS,
-    /// which depend on the host instruction's registers, not the guest's); `None` keeps the
-    /// host's signal.
+    /// which depend on the host instruction's registers, not the guest's), or any fault on a
+    /// host that does not check [`Self::canonical_address_bits`]; `None` keeps the host's
+    /// signal.
     fn kernel_fault_signal(
         _state: &Self::State,
         _code: &dyn CodeSource,

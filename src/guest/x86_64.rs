@@ -38,6 +38,10 @@ impl Guest for X86_64Guest {
         (0..16).map(crate::frontend::x86_64::state::off::gpr).collect()
     }
 
+    fn canonical_address_bits() -> Option<u32> {
+        Some(48)
+    }
+
     fn initial_state(pc: GuestAddr, sp: u64) -> X86State {
         // Default: GPRs zero, flags clear (RFLAGS 0x202: only the reserved bit and IF, which we
         // do not model), MXCSR 0x1f80, x87 control word 0x37f.
@@ -105,20 +109,39 @@ impl Guest for X86_64Guest {
             })
         };
         let canonical = |a: u64| ((a as i64) << 16 >> 16) as u64 == a;
-        let memory_operand = (0..insn.op_count()).find(|&i| insn.op_kind(i) == OpKind::Memory);
-        let (address, stack) = if let Some(operand) = memory_operand {
-            let address = insn.virtual_address(operand, 0, |r, _, _| value(r))?;
-            let base = insn.memory_base();
-            (address, matches!(base, Register::RSP | Register::RBP | Register::ESP | Register::EBP))
-        } else if insn.stack_pointer_increment() != 0 {
-            let rsp = state.gpr[reg::RSP];
-            (rsp.wrapping_add(insn.stack_pointer_increment().min(0) as i64 as u64), true)
-        } else {
-            return None;
+        // Every explicit memory operand (movs and cmps have two: either may be the bad one),
+        // then the implicit stack access (push, pop, call, ret, ...).
+        let memory = |k: OpKind| {
+            use OpKind::*;
+            matches!(
+                k,
+                Memory
+                    | MemorySegSI
+                    | MemorySegESI
+                    | MemorySegRSI
+                    | MemorySegDI
+                    | MemorySegEDI
+                    | MemorySegRDI
+                    | MemoryESDI
+                    | MemoryESEDI
+                    | MemoryESRDI
+            )
         };
-        if canonical(address) {
-            return None;
-        }
+        let explicit = (0..insn.op_count()).filter(|&i| memory(insn.op_kind(i))).find_map(|i| {
+            let address = insn.virtual_address(i, 0, |r, _, _| value(r))?;
+            let stack = insn.op_kind(i) == OpKind::Memory
+                && matches!(
+                    insn.memory_base(),
+                    Register::RSP | Register::RBP | Register::ESP | Register::EBP
+                );
+            (!canonical(address)).then_some(stack)
+        });
+        let implicit = || {
+            let rsp = state.gpr[reg::RSP];
+            let address = rsp.wrapping_add(insn.stack_pointer_increment().min(0) as i64 as u64);
+            (insn.stack_pointer_increment() != 0 && !canonical(address)).then_some(true)
+        };
+        let stack = explicit.or_else(implicit)?;
         let sig = if stack { libc::SIGBUS } else { libc::SIGSEGV };
         Some(SyncSignal { sig, code: super::si_code::SI_KERNEL, addr: 0, pc })
     }
@@ -482,7 +505,19 @@ mod tests {
         assert_eq!(signal(&[0x48, 0x8b, 0x45, 0x08], &st), Some((libc::SIGBUS, si_kernel, 0))); // mov rax, [rbp+8]
         assert_eq!(signal(&[0x48, 0x8b, 0x04, 0x24], &st), Some((libc::SIGBUS, si_kernel, 0))); // mov rax, [rsp]
         assert_eq!(signal(&[0x50], &st), Some((libc::SIGBUS, si_kernel, 0))); // push rax
+        assert_eq!(signal(&[0xff, 0x30], &st), Some((libc::SIGSEGV, si_kernel, 0))); // push qword [rax]
         st.gpr[reg::RAX] = 0x1000;
         assert_eq!(signal(&[0x48, 0x8b, 0x00], &st), None, "canonical: the host's signal stands");
+        assert_eq!(signal(&[0xff, 0x30], &st), Some((libc::SIGBUS, si_kernel, 0)), "push [rax]: the stack");
+        // movsb: either operand; a top byte alone makes an address non-canonical.
+        st.gpr[reg::RSP] = 0x7fff_0000;
+        st.gpr[reg::RSI] = 0x1000;
+        st.gpr[reg::RDI] = 0x0100_0000_0000_1000;
+        assert_eq!(signal(&[0xa4], &st), Some((libc::SIGSEGV, si_kernel, 0)));
+        st.gpr[reg::RSI] = 0x0000_8000_0000_0000;
+        st.gpr[reg::RDI] = 0x1000;
+        assert_eq!(signal(&[0xa4], &st), Some((libc::SIGSEGV, si_kernel, 0)));
+        st.gpr[reg::RSI] = 0xffff_8000_0000_0000;
+        assert_eq!(signal(&[0xa4], &st), None, "canonical (upper half)");
     }
 }

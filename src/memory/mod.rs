@@ -723,5 +723,27 @@ impl Drop for GuestMemory {
     }
 }
 
+/// The host address for a helper's access to the guest bytes `[addr, addr + len)` of a guest
+/// whose data addresses must be canonical at `bits` bits (x86-64: 48, `Guest::
+/// canonical_address_bits`): `addr` itself when both ends are canonical, else an address that
+/// faults. An x86-64 host faults on non-canonical addresses by itself (SI_KERNEL, classified by
+/// `Guest::kernel_fault_signal`), so there it is always `addr`; an AArch64 host ignores the top
+/// byte and maps user memory up to 2^48, so there a non-canonical end ORs into the address
+/// what the AArch64 backend's check ORs into translated code's ([`faulting_bits`]), which
+/// puts it above every user mapping.
+pub fn helper_address(addr: u64, len: u64, bits: u32) -> u64 {
+    if !cfg!(target_arch = "aarch64") {
+        return addr;
+    }
+    addr | faulting_bits(addr, bits) | faulting_bits(addr.wrapping_add(len.max(1) - 1), bits)
+}
+
+/// 0 if `a` is canonical at `bits` bits, else bits 63 to 69-bits set and bits 3..0 clear (see
+/// [`helper_address`]; the AArch64 backend's `data_address` emits the same computation).
+pub fn faulting_bits(a: u64, bits: u32) -> u64 {
+    let x = a ^ ((a as i64) >> 63) as u64;
+    (x >> (bits - 1)).wrapping_neg() << 4
+}
+
 #[cfg(test)]
 mod tests;

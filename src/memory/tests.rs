@@ -512,3 +512,34 @@ fn a_write_to_a_shared_view_reports_the_executable_view() {
     // SAFETY: the fd is ours.
     unsafe { libc::close(fd) };
 }
+
+/// The canonical-address rule of x86-64 guests (48 bits) that helpers and the AArch64
+/// backend's check share: canonical addresses of both halves are themselves, every other one
+/// gets bits 55..48 set, above an AArch64 host's 48-bit user address space (its top byte is
+/// ignored, so those are the bits that must change).
+#[test]
+fn non_canonical_addresses_get_bits_above_the_user_address_space() {
+    for a in [0, 0x1000, 0x7fff_ffff_ffff, 0xffff_8000_0000_0000, 0xffff_ffff_ff60_0000, u64::MAX] {
+        assert_eq!(super::faulting_bits(a, 48), 0, "{a:#x} is canonical");
+    }
+    for a in [
+        0x8000_0000_0000,
+        0xffff_ffff_ffff,
+        0x0100_0000_0000_1000,
+        0x8000_0000_0000_0000,
+        0x7fff_ffff_ffff_ffff,
+        0xfeff_8000_0000_0000,
+        0xffff_7fff_ffff_ffff,
+    ] {
+        let bits = super::faulting_bits(a, 48);
+        assert_eq!(bits & u64::MAX << 21, u64::MAX << 21, "{a:#x} is not canonical: bits 63..21");
+        assert_eq!(bits & 15, 0, "{a:#x}: alignment kept");
+        assert_ne!((a | bits) >> 48 & 0xff, 0, "{a:#x}: bits 55..48 set");
+    }
+    let helper = super::helper_address(0x7fff_ffff_fff0, 0x20, 48);
+    if cfg!(target_arch = "aarch64") {
+        assert_ne!(helper >> 48 & 0xff, 0, "a range whose end is not canonical faults");
+    } else {
+        assert_eq!(helper, 0x7fff_ffff_fff0, "an x86-64 host checks by itself");
+    }
+}

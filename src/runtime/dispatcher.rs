@@ -292,9 +292,10 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 G::set_pc(state, pc);
                 complete_deferred_state::<G, B>(d, state, host_pc);
                 let si_code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
-                let guest_view = (si_code == crate::guest::si_code::SI_KERNEL)
-                    .then(|| G::kernel_fault_signal(state, env.code(), pc))
-                    .flatten();
+                let guest_view = (si_code == crate::guest::si_code::SI_KERNEL
+                    || signals::classify_all_faults())
+                .then(|| G::kernel_fault_signal(state, env.code(), pc))
+                .flatten();
                 let (sig, info) = guest_view.map_or((sig, info), |f| (f.sig, f.siginfo()));
                 if let Some(outcome) = env.deliver_fault(state, sig, &info) {
                     return (outcome, w);
@@ -467,6 +468,12 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         let mut backend = B::new(&mut cache)?;
         backend.set_state_registers(&mut cache, &G::register_fields())?;
         signals::set_fault_exit(backend.fault_exit(), backend.helper_fault_exit());
+        // Non-canonical x86-64 addresses on an AArch64 host: every fault goes to
+        // `Guest::kernel_fault_signal`, which tells them apart (and `--exact-addresses` makes
+        // those the host would not fault on fault).
+        signals::set_classify_all_faults(
+            G::canonical_address_bits().is_some() && cfg!(target_arch = "aarch64"),
+        );
         Ok(Dispatcher {
             frontend,
             backend,
@@ -481,6 +488,13 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
             incoming: HashMap::new(),
             persist: None,
         })
+    }
+
+    /// `--exact-addresses`: the blocks translated from now on fault on every non-canonical
+    /// data address of a guest that has them (`Guest::canonical_address_bits`), also where the
+    /// host would not (`Backend::set_canonical_addresses`).
+    pub fn set_exact_addresses(&mut self, on: bool) {
+        self.backend.set_canonical_addresses(G::canonical_address_bits().filter(|_| on));
     }
 
     /// Announces every block translated from now on in `map` (`--perfmap`).

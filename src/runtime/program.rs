@@ -57,6 +57,9 @@ pub struct Options {
     /// `--exact-flags` (XLATE_EXACT_FLAGS): every block exit keeps every guest flag, as the
     /// architecture defines it there (no lookahead: see `frontend::lookahead`).
     pub exact_flags: bool,
+    /// `--exact-addresses` (XLATE_EXACT_ADDRESSES): every non-canonical x86-64 data access
+    /// faults, on a host that does not check it itself (`Backend::set_canonical_addresses`).
+    pub exact_addresses: bool,
     /// `--no-cache` (XLATE_NO_CACHE): neither read nor write the persistent translation
     /// cache (`runtime::persist`).
     pub no_cache: bool,
@@ -174,6 +177,7 @@ fn run_guest<G: LinuxGuest>(
     frontend.set_exact_flags(options.exact_flags);
     let mut dispatcher = Dispatcher::<G, HostBackend>::new(frontend, cache)
         .map_err(|e| internal(format!("cannot emit the backend's fixed code: {e:?}")))?;
+    dispatcher.set_exact_addresses(options.exact_addresses);
     if options.perf_map {
         let path = PerfMap::default_path();
         let symbols = Symbols::read(&program.exe_path, program.load_bias);

@@ -73,6 +73,22 @@ static FAULT_EXIT: AtomicUsize = AtomicUsize::new(0);
 /// ([`crate::backend::Backend::helper_fault_exit`]).
 static HELPER_FAULT_EXIT: AtomicUsize = AtomicUsize::new(0);
 
+/// Whether every fault of translated code goes to the dispatcher, handler or not, for
+/// `Guest::kernel_fault_signal` to classify (see [`set_classify_all_faults`]).
+static CLASSIFY_ALL_FAULTS: AtomicBool = AtomicBool::new(false);
+
+/// Sends every guest fault at a known site to the dispatcher, as SI_KERNEL faults always are:
+/// on a host that does not fault on non-canonical x86-64 addresses by itself, a fault's
+/// signal and si_code can only be told from the guest instruction.
+pub fn set_classify_all_faults(on: bool) {
+    CLASSIFY_ALL_FAULTS.store(on, Ordering::Relaxed);
+}
+
+/// See [`set_classify_all_faults`].
+pub fn classify_all_faults() -> bool {
+    CLASSIFY_ALL_FAULTS.load(Ordering::Relaxed)
+}
+
 /// Records the backend's current fault exits, for faults of translated code and of the
 /// helpers it calls (they move when the fixed code is emitted again).
 pub fn set_fault_exit(address: usize, helper: usize) {
@@ -348,8 +364,8 @@ extern "C" fn on_fault_signal(sig: i32, info: *mut libc::siginfo_t, ctx: *mut li
     let origin = classify(si_code, in_cache, IN_TRANSLATED_CODE.with(|f| f.load(Ordering::Relaxed)));
     let fault_exit = FAULT_EXIT.load(Ordering::Relaxed);
     let handler = guest_handler(sig);
-    let kernel_fault = si_code == 0x80; // SI_KERNEL
-                                        // The guest state this thread runs: its signal flag's header starts it (0: none).
+    let kernel_fault = si_code == 0x80 || classify_all_faults(); // SI_KERNEL
+                                                                 // The guest state this thread runs: its signal flag's header starts it (0: none).
     let state = match FLAG.with(|f| f.load(Ordering::Acquire)) as usize {
         0 => 0,
         flag => flag - crate::ir::protocol::header::SIGNAL_PENDING as usize,

@@ -303,6 +303,10 @@ impl Emitter {
     /// The address `addr` of a load or store: `[base, #off]` or `[base, index, lsl #shift]`
     /// when its add is folded, else `[addr, #0]`; `s1` and `s2` are scratch registers.
     pub(super) fn address(&mut self, addr: Temp, s1: u8, s2: u8) -> Address {
+        if self.canonical.is_some() {
+            // The whole address is checked, so it is computed first.
+            return Address::Offset(self.data_address(addr, s1), 0);
+        }
         match self.folded(addr) {
             Some(Folded::Offset { base, off }) => Address::Offset(self.src(base, s1), off),
             Some(Folded::Indexed { base, index, shift }) => {
@@ -312,6 +316,34 @@ impl Emitter {
             }
             _ => Address::Offset(self.src(addr, s1), 0),
         }
+    }
+
+    /// A register holding the guest data address `addr` (`scratch` or `addr`'s own), made to
+    /// fault if it is not canonical when the guest asks for that
+    /// (`Backend::set_canonical_addresses`). `x = addr ^ (addr asr 63)` is below 2^(bits-1)
+    /// exactly when `addr` is canonical; `-(x >> (bits-1)) << 4` is then 0, else it has bits
+    /// 63 to 69-bits set (63..21 for 48 bits) and bits 3..0 clear, which ORed into the address
+    /// put it above the host's user address space (bits 55..48, which the host's
+    /// top-byte-ignore still translates, non-zero) with its alignment kept (an atomic's
+    /// alignment test must not send it to the unaligned helper), where every access faults
+    /// and the fault path classifies it from the guest state (`Guest::kernel_fault_signal`).
+    /// Canonical addresses, of either half, are unchanged (`memory::faulting_bits` is the
+    /// same computation).
+    pub(super) fn data_address(&mut self, addr: Temp, scratch: u8) -> u8 {
+        let Some(bits) = self.canonical else {
+            return self.src(addr, scratch);
+        };
+        let r = match self.folded(addr) {
+            Some(f) => {
+                self.emit_folded(f, scratch);
+                scratch
+            }
+            None => self.src(addr, scratch),
+        };
+        self.a.push_u32(shifted_register(BinOp::Xor, true, 17, r, r, BinOp::Ashr, 63));
+        self.a.push_u32(shifted_register(BinOp::Sub, true, 17, ZR, 17, BinOp::Lshr, bits - 1));
+        self.a.push_u32(shifted_register(BinOp::Or, true, scratch, r, 17, BinOp::Shl, 4));
+        scratch
     }
 
     /// A reader of folded operands: `and (popcnt x), 1` as the parity of x, and an add, sub,

@@ -129,7 +129,7 @@ impl Emitter {
             return;
         }
         // SeqCst: LDAR, which has no offset.
-        let a = self.src(addr, S1);
+        let a = self.data_address(addr, S1);
         match width {
             Width::W8 => dynasm!(self.a ; .arch aarch64 ; ldarb W(d), [X(a)]),
             Width::W16 => dynasm!(self.a ; .arch aarch64 ; ldarh W(d), [X(a)]),
@@ -153,7 +153,7 @@ impl Emitter {
             return;
         }
         // SeqCst: STLR, which has no offset.
-        let a = self.src(addr, S1);
+        let a = self.data_address(addr, S1);
         let s = self.store_src(src, S2);
         match width {
             Width::W8 => dynasm!(self.a ; .arch aarch64 ; stlrb W(s), [X(a)]),
@@ -165,7 +165,7 @@ impl Emitter {
 
     pub(super) fn atomic_rmw(&mut self, op: RmwOp, dst: Temp, addr: Temp, src: Temp, width: Width) {
         let d = self.dst(dst, S0);
-        let a = self.src(addr, S1);
+        let a = self.data_address(addr, S1);
         // The operand, extended for the comparisons of min/max.
         let v = match op {
             RmwOp::SMax | RmwOp::SMin => self.src_sext(src, width, S2),
@@ -227,7 +227,7 @@ impl Emitter {
         width: Width,
     ) {
         let d = self.dst(dst, S0);
-        let a = self.src(addr, S1);
+        let a = self.data_address(addr, S1);
         let e = self.src_zext(expected, width, S2);
         let n = self.src(new, S3);
         self.branch_if_unaligned(a, width);

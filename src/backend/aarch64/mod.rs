@@ -64,6 +64,8 @@ pub struct Aarch64Backend {
     helper_fault_exit: usize,
     /// See [`Backend::set_entry_counter`].
     entry_counter: Option<usize>,
+    /// See [`Backend::set_canonical_addresses`].
+    canonical: Option<u32>,
     /// The guest state fields that live in host registers ([`Backend::set_state_registers`]).
     state_regs: state_regs::StateRegs,
 }
@@ -161,6 +163,7 @@ impl Aarch64Backend {
             fault_exit: at.0 + fault_off,
             helper_fault_exit: at.0 + helper_fault_off,
             entry_counter: None,
+            canonical: None,
             state_regs,
         })
     }
@@ -180,14 +183,19 @@ impl Backend for Aarch64Backend {
         // A table this backend cannot keep (more fields than registers, unaligned or far
         // offsets) leaves every field in memory.
         let table = state_regs::StateRegs::new(&offsets).unwrap_or_default();
-        let entry_counter = self.entry_counter;
+        let (entry_counter, canonical) = (self.entry_counter, self.canonical);
         *self = Self::emit_fixed(cache, table)?;
         self.entry_counter = entry_counter;
+        self.canonical = canonical;
         Ok(())
     }
 
     fn set_entry_counter(&mut self, counter: Option<usize>) {
         self.entry_counter = counter;
+    }
+
+    fn set_canonical_addresses(&mut self, bits: Option<u32>) {
+        self.canonical = bits.filter(|b| (2..64).contains(b));
     }
 
     fn compile(&mut self, block: &Block, cache: &mut CodeCache) -> Result<CompiledBlock, CompileError> {
@@ -254,6 +262,7 @@ impl Backend for Aarch64Backend {
             bits: crate::ir::bits::value_bits(block),
             fuse_next: false,
             fused: None,
+            canonical: self.canonical,
         };
         let signal_exit = crate::backend::needs_signal_check(block).then(|| e.signal_check());
         if let Some(counter) = self.entry_counter {
@@ -319,9 +328,10 @@ impl Backend for Aarch64Backend {
     }
 
     fn reset(&mut self, cache: &mut CodeCache) -> Result<(), CompileError> {
-        let entry_counter = self.entry_counter;
+        let (entry_counter, canonical) = (self.entry_counter, self.canonical);
         *self = Self::emit_fixed(cache, std::mem::take(&mut self.state_regs))?;
         self.entry_counter = entry_counter;
+        self.canonical = canonical;
         Ok(())
     }
 
@@ -395,6 +405,8 @@ struct Emitter {
     fuse_next: bool,
     /// The condition the exit right after tests without a register value: (its temp, how).
     fused: Option<(Temp, Fused)>,
+    /// Guest data addresses must be canonical at this many bits ([`Emitter::data_address`]).
+    canonical: Option<u32>,
 }
 
 /// How an exit tests a condition that its op left for it (see [`Emitter::fuse_next`]).

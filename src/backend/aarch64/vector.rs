@@ -78,7 +78,7 @@ impl Emitter {
 
     /// `ldr q`, then for `Acquire` the barrier of the scalar loads (`mem`): `dmb ishld`.
     pub(super) fn vload(&mut self, dst: Temp, addr: Temp, order: MemOrder) {
-        let a = self.src(addr, S1);
+        let a = self.data_address(addr, S1);
         let d = self.vdst(dst);
         dynasm!(self.a ; .arch aarch64 ; ldr Q(d), [X(a)]);
         if order != MemOrder::Plain {
@@ -90,7 +90,7 @@ impl Emitter {
     /// For `Release`, the barrier of the scalar stores (`mem`): `dmb ishst`, then `str q`.
     pub(super) fn vstore(&mut self, addr: Temp, src: Temp, order: MemOrder) {
         let s = self.vsrc(src, 1);
-        let a = self.src(addr, S1);
+        let a = self.data_address(addr, S1);
         if order != MemOrder::Plain {
             dynasm!(self.a ; .arch aarch64 ; dmb ishst);
         }

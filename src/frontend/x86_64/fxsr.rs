@@ -50,6 +50,7 @@ pub extern "C" fn fxsave_helper(state: *mut u8, addr: u64, _: u64, _: u64, _: u6
     let st = unsafe { &*(state as *const X86State) };
     let mut image = [0u8; fxsave::SIZE];
     st.write_fxsave(&mut image);
+    let addr = crate::memory::helper_address(addr, fxsave::WRITTEN as u64, 48);
     // SAFETY: guest memory is identity-mapped; an unwritable address faults here as the
     // guest's store would (a fault in a helper is the guest's fault). Only the bytes FXSAVE
     // writes are written.
@@ -62,6 +63,7 @@ pub extern "C" fn fxrstor_helper(state: *mut u8, addr: u64, _: u64, _: u64, _: u
     // SAFETY: translated code passes its live X86State.
     let st = unsafe { &mut *(state as *mut X86State) };
     let mut image = [0u8; fxsave::SIZE];
+    let addr = crate::memory::helper_address(addr, fxsave::WRITTEN as u64, 48);
     // SAFETY: guest memory is identity-mapped; an unreadable address faults here as the
     // guest's load would. Bytes from WRITTEN on are not part of the state.
     unsafe { std::ptr::copy_nonoverlapping(addr as *const u8, image.as_mut_ptr(), fxsave::WRITTEN) };

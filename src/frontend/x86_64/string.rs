@@ -113,6 +113,7 @@ fn string(ctx: &mut Ctx, insn: &Instruction, op: StrOp, size: u64) -> Result<(),
 /// # Safety
 /// `addr` must be readable guest memory (identity-mapped).
 unsafe fn load(addr: u64, size: u64) -> u64 {
+    let addr = crate::memory::helper_address(addr, size, 48);
     // SAFETY: per the contract; guest accesses may be unaligned.
     unsafe {
         match size {
@@ -129,6 +130,7 @@ unsafe fn load(addr: u64, size: u64) -> u64 {
 /// # Safety
 /// `addr` must be writable guest memory (identity-mapped).
 unsafe fn store(addr: u64, v: u64, size: u64) {
+    let addr = crate::memory::helper_address(addr, size, 48);
     // SAFETY: per the contract; guest accesses may be unaligned.
     unsafe {
         match size {
@@ -172,7 +174,16 @@ pub extern "C" fn string_helper(state: *mut u8, sel: u64, _: u64, _: u64, _: u64
             StrOp::Movs => {
                 let bytes = count.saturating_mul(size);
                 let disjoint = di.abs_diff(si) >= bytes;
-                if st.df == 0 && rep != 0 && (disjoint || di <= si) && bytes < (1 << 47) {
+                // (A range with a non-canonical end goes element by element: the fault comes
+                // where the hardware's would.)
+                let canonical = |a: u64| crate::memory::helper_address(a, bytes, 48) == a;
+                if st.df == 0
+                    && rep != 0
+                    && (disjoint || di <= si)
+                    && bytes < (1 << 47)
+                    && canonical(si)
+                    && canonical(di)
+                {
                     std::ptr::copy(si as *const u8, di as *mut u8, bytes as usize);
                     si = si.wrapping_add(bytes);
                     di = di.wrapping_add(bytes);
@@ -189,7 +200,11 @@ pub extern "C" fn string_helper(state: *mut u8, sel: u64, _: u64, _: u64, _: u64
             StrOp::Stos => {
                 let v = st.gpr[reg::RAX] & mask;
                 let bytes = count.saturating_mul(size);
-                if st.df == 0 && size == 1 && bytes < (1 << 47) {
+                if st.df == 0
+                    && size == 1
+                    && bytes < (1 << 47)
+                    && crate::memory::helper_address(di, bytes, 48) == di
+                {
                     std::ptr::write_bytes(di as *mut u8, v as u8, bytes as usize);
                     di = di.wrapping_add(bytes);
                     count = 0;
