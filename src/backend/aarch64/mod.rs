@@ -238,7 +238,7 @@ impl Backend for Aarch64Backend {
             }
         }
         let mut e = Emitter {
-            a: Asm::new(base),
+            a: crate::backend::block_assembler(base, block),
             base,
             alloc,
             regs,

@@ -332,7 +332,7 @@ impl Emitter {
         };
         let last_use = last_use.into_iter().map(|u| u.unwrap_or(0)).collect();
         Emitter {
-            asm: Asm::new(base),
+            asm: crate::backend::block_assembler(base, block),
             base,
             locs,
             vlocs,
