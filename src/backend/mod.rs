@@ -214,8 +214,8 @@ pub(crate) fn immediate_constants(
     block: &Block,
     uses: &[u32],
     cheap: impl Fn(u64) -> bool,
-) -> Vec<Option<u64>> {
-    let mut immediates = vec![None; block.temps as usize];
+) -> crate::ir::scratch::Lent<Option<u64>> {
+    let mut immediates = crate::ir::scratch::filled(block.temps as usize, None);
     for op in &block.ops {
         if let Op::Const { dst, value } = *op {
             if cheap(value) || uses[dst.0 as usize] <= 1 {

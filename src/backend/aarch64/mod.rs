@@ -383,7 +383,7 @@ struct Emitter {
     /// immediate).
     consts: Vec<Option<u64>>,
     /// The constants that have no location (see `compile`): their readers use the value.
-    imms: Vec<Option<u64>>,
+    imms: crate::ir::scratch::Lent<Option<u64>>,
     /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
     folded: Vec<Option<fold::Folded>>,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
