@@ -175,6 +175,16 @@ pub trait Backend: Sized {
     }
 }
 
+/// An assembler for `block`'s host code at `base`, with room for what blocks of its size
+/// mostly take (a few host bytes per op, the exit stubs, a few labels), so that the buffer
+/// is allocated once instead of growing by doubling as the code is emitted.
+pub fn block_assembler<R: dynasmrt::relocations::Relocation>(
+    base: usize,
+    block: &Block,
+) -> dynasmrt::VecAssembler<R> {
+    dynasmrt::VecAssembler::new_with_capacity(base, 256 + 16 * block.ops.len(), 0, 0, 16, 0, 16)
+}
+
 /// Whether `block` tests the signal flag at its entry (see
 /// [`crate::ir::protocol::SignalFlag`]): when one of its exits may continue in translated code
 /// at or before its own start, i.e. a direct jump backwards (or to itself), an indirect
@@ -211,8 +221,8 @@ pub(crate) fn immediate_constants(
     block: &Block,
     uses: &[u32],
     cheap: impl Fn(u64) -> bool,
-) -> Vec<Option<u64>> {
-    let mut immediates = vec![None; block.temps as usize];
+) -> crate::ir::scratch::Lent<Option<u64>> {
+    let mut immediates = crate::ir::scratch::filled(block.temps as usize, None);
     for op in &block.ops {
         if let Op::Const { dst, value } = *op {
             if cheap(value) || uses[dst.0 as usize] <= 1 {

@@ -20,6 +20,7 @@
 //!   state before the guest's handler sees it.
 
 use super::interp::{eval_bin, eval_cmp, eval_ext, eval_un};
+use super::scratch::Lent;
 use super::{BinOp, Block, CmpOp, Op, Temp, UnOp, Width};
 
 /// One step of a deferred value's postfix program.
@@ -90,7 +91,7 @@ const MAX_DESCRIPTION: u32 = 64;
 
 /// For each temporary: whether its op emits no code because only `StateAtFault`s (directly
 /// or through other such ops) read it.
-pub fn fault_only(block: &Block) -> Vec<bool> {
+pub fn fault_only(block: &Block) -> Lent<bool> {
     let n = block.temps as usize;
     let (mut real, mut described) = (super::scratch::filled(n, false), super::scratch::filled(n, false));
     // An upper bound of each value's description size: as if every describable op were
@@ -105,7 +106,7 @@ pub fn fault_only(block: &Block) -> Vec<bool> {
             }
         }
     }
-    let mut only = vec![false; n];
+    let mut only = super::scratch::filled(n, false);
     block.exit.for_each_src(|t| real[t.0 as usize] = true);
     for op in block.ops.iter().rev() {
         if let Op::StateAtFault { src, .. } = op {
@@ -126,8 +127,8 @@ pub fn fault_only(block: &Block) -> Vec<bool> {
 }
 
 /// The op defining each temporary (index into `block.ops`).
-pub fn definitions(block: &Block) -> Vec<Option<usize>> {
-    let mut def = vec![None; block.temps as usize];
+pub fn definitions(block: &Block) -> Lent<Option<usize>> {
+    let mut def = super::scratch::filled(block.temps as usize, None);
     for (i, op) in block.ops.iter().enumerate() {
         if let Some(d) = op.dst() {
             def[d.0 as usize] = Some(i);
@@ -184,8 +185,8 @@ pub fn describe(
 
 /// Records a block's fault sites while a backend emits it.
 pub struct SiteRecorder {
-    pub only: Vec<bool>,
-    def: Vec<Option<usize>>,
+    pub only: Lent<bool>,
+    def: Lent<Option<usize>>,
     pub sites: Vec<FaultSite>,
 }
 

@@ -106,6 +106,16 @@ impl DeadScan {
         true
     }
 
+    /// The candidate bytes not decided yet.
+    pub fn undecided(&self) -> &[StateOffset] {
+        &self.undecided
+    }
+
+    /// The bytes found dead so far, in the order found.
+    pub fn dead(&self) -> &[StateOffset] {
+        &self.dead
+    }
+
     /// The bytes found dead, sorted.
     pub fn finish(mut self) -> Vec<StateOffset> {
         self.dead.sort();

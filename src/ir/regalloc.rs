@@ -10,6 +10,7 @@
 //! Guarantee for backends: an op's destination never shares a location with any of that op's
 //! sources, so an op may write its destination before it has read all of its sources.
 
+use super::scratch::Lent;
 use super::{deferred, Block, Op, Temp};
 
 /// Where a temporary lives while it is live.
@@ -40,14 +41,14 @@ impl Allocation {
 /// exit), and which temporaries are fault-only (`ir::deferred::fault_only`: they get no
 /// location). Ops that only describe a deferred state value emit nothing; what they are
 /// computed from stays live up to each `StateAtFault` reading them.
-pub fn last_uses(block: &Block) -> (Vec<Option<usize>>, Vec<bool>) {
-    let mut last_use: Vec<Option<usize>> = vec![None; block.temps as usize];
+pub fn last_uses(block: &Block) -> (Lent<Option<usize>>, Lent<bool>) {
+    let mut last_use = super::scratch::filled(block.temps as usize, None);
     if !block.ops.iter().any(|op| matches!(op, Op::StateAtFault { .. })) {
         for (i, op) in block.ops.iter().enumerate() {
             op.for_each_src(|t| last_use[t.0 as usize] = Some(i));
         }
         block.exit.for_each_src(|t| last_use[t.0 as usize] = Some(block.ops.len()));
-        return (last_use, vec![false; block.temps as usize]);
+        return (last_use, super::scratch::filled(block.temps as usize, false));
     }
     let only = deferred::fault_only(block);
     let def = deferred::definitions(block);

@@ -35,7 +35,15 @@ macro_rules! pooled {
     };
 }
 
-pooled!(OPTION_U64: Option<u64>, BOOL: bool, U32: u32, TEMP: Temp, OPS: Op);
+pooled!(
+    OPTION_U64: Option<u64>,
+    OPTION_USIZE: Option<usize>,
+    BOOL: bool,
+    U32: u32,
+    USIZE: usize,
+    TEMP: Temp,
+    OPS: Op,
+);
 
 fn take<T: Pooled>() -> Vec<T> {
     T::pool()

@@ -246,7 +246,7 @@ impl Backend for Aarch64Backend {
             }
         }
         let mut e = Emitter {
-            a: Asm::new(base),
+            a: crate::backend::block_assembler(base, block),
             base,
             alloc,
             regs,
@@ -393,7 +393,7 @@ struct Emitter {
     /// immediate).
     consts: Vec<Option<u64>>,
     /// The constants that have no location (see `compile`): their readers use the value.
-    imms: Vec<Option<u64>>,
+    imms: crate::ir::scratch::Lent<Option<u64>>,
     /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
     folded: Vec<Option<fold::Folded>>,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already

@@ -41,6 +41,7 @@ use crate::backend::{
 use crate::cache::{CodeCache, HostCode};
 use crate::ir::deferred::{may_fault, FaultNode, SiteRecorder};
 use crate::ir::regalloc::{self, Loc};
+use crate::ir::scratch::{self, Lent};
 use crate::ir::{Block, Op, Temp};
 pub use listing::listing;
 
@@ -283,11 +284,11 @@ struct Emitter {
     vlocs: Vec<HostLoc>,
     /// `Some(value)` for the `Op::Const` temporaries that get no code and no location: their
     /// readers use the value as an immediate or put it in a scratch register themselves.
-    immediates: Vec<Option<u64>>,
+    immediates: Lent<Option<u64>>,
     /// Index of the last op reading each temporary (`ops.len()` for the exit).
-    last_use: Vec<usize>,
+    last_use: Lent<usize>,
     /// Which temporaries the ops emitted so far have written.
-    defined: Vec<bool>,
+    defined: Lent<bool>,
     /// Index of the op being emitted.
     op_index: usize,
     /// Set while emitting a `Cmp` whose only reader is the exit right after it: the compare
@@ -330,15 +331,16 @@ impl Emitter {
         } else {
             0
         };
-        let last_use = last_use.into_iter().map(|u| u.unwrap_or(0)).collect();
+        let mut last_use_or_0 = scratch::filled(0, 0usize);
+        last_use_or_0.extend(last_use.iter().map(|u| u.unwrap_or(0)));
         Emitter {
-            asm: Asm::new(base),
+            asm: crate::backend::block_assembler(base, block),
             base,
             locs,
             vlocs,
             immediates,
-            last_use,
-            defined: vec![false; block.temps as usize],
+            last_use: last_use_or_0,
+            defined: scratch::filled(block.temps as usize, false),
             op_index: 0,
             fuse_next_cmp: false,
             fused_cmp: None,
@@ -502,7 +504,7 @@ impl Emitter {
 /// those whose value a `mov` with a 32-bit immediate can rebuild (no longer than loading it
 /// from a spill slot) and those read only once. Most of them end up as immediate operands
 /// (`add r, imm`, `shl r, imm`, `cmp r, imm`, `mov [r15 + off], imm`).
-fn immediate_constants(block: &Block, uses: &[u32]) -> Vec<Option<u64>> {
+fn immediate_constants(block: &Block, uses: &[u32]) -> Lent<Option<u64>> {
     crate::backend::immediate_constants(block, uses, |value| {
         value <= u32::MAX as u64 || value as i64 == value as i32 as i64
     })

@@ -169,3 +169,30 @@ fn exact_flags_and_single_instruction_blocks_do_not_look_ahead() {
     fe.set_max_block_insns(1);
     assert!(translate_at(&mut fe, BASE, &bytes).dead_on_entry.is_empty());
 }
+
+#[test]
+fn kept_summaries_answer_as_a_fresh_translation_and_new_bytes_at_an_address_are_scanned_again() {
+    // Successors of every kind above, each placed after `add; jmp next` at the same address,
+    // so that one frontend finds other bytes where it kept a summary, and on the second
+    // round the bytes it summarised.
+    let successors: [&[u8]; 10] = [
+        &[0x01, 0xd8],
+        &[0x74, 0x00, 0x01, 0xd8],
+        &[0x0f, 0x94, 0xc0, 0x01, 0xd8],
+        &[0xff, 0xc1, 0x72, 0x00],
+        &[0xf8, 0x74, 0x00],
+        &[0xd3, 0xe0, 0x01, 0xd8],
+        &[0xd1, 0xe0, 0x74, 0x00],
+        &[0xd1, 0xd0, 0x01, 0xd8],
+        &[0x48, 0x89, 0xd8, 0x48, 0x8d, 0x04, 0x8b, 0x01, 0xd8],
+        &[0x0f, 0x0b],
+    ];
+    let mut fe = X86Frontend::new();
+    for round in 0..2 {
+        for successor in successors {
+            let bytes = [&ADD[..], &JMP_NEXT, successor].concat();
+            let fresh = dead_at(BASE, &bytes);
+            assert_eq!(names(&translate_at(&mut fe, BASE, &bytes)), fresh, "round {round}: {successor:02x?}");
+        }
+    }
+}

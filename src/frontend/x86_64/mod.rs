@@ -212,6 +212,8 @@ pub struct X86Frontend {
     model: MemoryModel,
     /// Whether every exit keeps every flag (see [`Frontend::set_exact_flags`]).
     exact_flags: bool,
+    /// What each instruction the lookahead scanned does to the flags.
+    summaries: lookahead::Summaries,
 }
 
 impl Default for X86Frontend {
@@ -222,7 +224,12 @@ impl Default for X86Frontend {
 
 impl X86Frontend {
     pub fn new() -> X86Frontend {
-        X86Frontend { max_insns: MAX_BLOCK_INSNS, model: MemoryModel::Tso, exact_flags: false }
+        X86Frontend {
+            max_insns: MAX_BLOCK_INSNS,
+            model: MemoryModel::Tso,
+            exact_flags: false,
+            summaries: lookahead::Summaries::default(),
+        }
     }
 }
 
@@ -244,6 +251,7 @@ impl Frontend for X86Frontend {
 
     fn set_memory_model(&mut self, model: MemoryModel) {
         self.model = model;
+        self.summaries.clear();
     }
 
     fn set_exact_flags(&mut self, exact: bool) {
@@ -257,9 +265,11 @@ impl Frontend for X86Frontend {
         let mut block = self.translate_insns(code, pc, self.max_insns);
         if !self.exact_flags && self.max_insns > 1 {
             let flags = flags::STATUS_FLAGS.map(|(_, slot)| slot);
-            lookahead::look_ahead(&mut block, code, &flags, |code, pc, max| {
+            let mut summaries = std::mem::take(&mut self.summaries);
+            lookahead::look_ahead(&mut block, code, &flags, &mut summaries, |code, pc, max| {
                 self.translate_insns(code, pc, max)
             });
+            self.summaries = summaries;
         }
         block
     }
