@@ -212,6 +212,29 @@ mod tests {
     #[repr(C, align(64))]
     struct Area([u8; xsave::SIZE]);
 
+    /// xgetbv with ECX = 0 gives XCR0 (7) in edx:eax; ECX = 1 (XINUSE, which cpuid leaf 0xD
+    /// sub-leaf 1 does not report) is #GP at the instruction, nothing written. (The native
+    /// differential case masks XCR0 to these bits; a processor with XGETBV_ECX1 answers 1.)
+    #[test]
+    fn xgetbv_reads_xcr0_and_refuses_other_registers() {
+        use super::super::testutil::{run, BASE};
+        use crate::ir::protocol::ExitReason;
+        let xgetbv = [0x0f, 0x01, 0xd0];
+        let mut st = X86State::default();
+        st.gpr[reg::RAX] = u64::MAX;
+        st.gpr[reg::RDX] = u64::MAX;
+        run(&xgetbv, &mut st);
+        assert_eq!((st.gpr[reg::RAX], st.gpr[reg::RDX]), (7, 0));
+        st.gpr[reg::RCX] = 1;
+        st.gpr[reg::RAX] = 5;
+        let out = run(&xgetbv, &mut st);
+        assert_eq!(
+            (out.reason, out.trap, out.next_pc),
+            (ExitReason::Trap, Some(TrapKind::GeneralProtection), GuestAddr(BASE))
+        );
+        assert_eq!(st.gpr[reg::RAX], 5);
+    }
+
     /// xsave of RFBM = SSE | AVX leaves the x87 bytes and the software bytes alone; xrstor of
     /// the area into another state restores those components and initialises an AVX state
     /// whose XSTATE_BV bit is clear; misaligned areas and bad headers are #GP.
