@@ -14,6 +14,8 @@ use xlate::ir::{Exit, GuestAddr};
 
 /// Generated cases per variant (distinct registers, aliased, memory).
 const N: usize = 3;
+/// rdi, vmaskmovdqu's implicit address.
+const RDI: usize = 7;
 /// The memory operand's displacement from rsi (32-aligned, as rsi is).
 const DISP: i64 = 0x40;
 
@@ -37,6 +39,12 @@ enum Word {
         bits: u32,
     },
     Imm8,
+    /// A VSIB memory operand (the gathers) with an xmm or (`wide`) ymm index.
+    Vsib {
+        wide: bool,
+    },
+    /// [rdi] (vmaskmovdqu).
+    Rdi,
 }
 
 fn word(w: &str) -> Option<Word> {
@@ -46,6 +54,9 @@ fn word(w: &str) -> Option<Word> {
         "r32" => Word::Gpr { bits: 32 },
         "r64" => Word::Gpr { bits: 64 },
         "imm8" => Word::Imm8,
+        "rDI" => Word::Rdi,
+        w if w.starts_with("vm") && w.ends_with('x') => Word::Vsib { wide: false },
+        w if w.starts_with("vm") && w.ends_with('y') => Word::Vsib { wide: true },
         w if w.starts_with("xmmm") => Word::VecOrMem { wide: false },
         w if w.starts_with("ymmm") => Word::VecOrMem { wide: true },
         w if w.starts_with("rm32") || w.starts_with("r32m") => Word::GprOrMem { bits: 32 },
@@ -85,8 +96,10 @@ fn build(code: Code, variant: Variant, imm: u8) -> Option<Instruction> {
     let mut insn = Instruction::default();
     insn.set_code(code);
     let vec_count = ws.iter().filter(|w| matches!(w, Word::Vec { .. } | Word::VecOrMem { .. })).count();
-    let has_mem = ws.iter().any(|w| matches!(w, Word::VecOrMem { .. } | Word::GprOrMem { .. } | Word::Mem));
-    let needs_mem = ws.contains(&Word::Mem);
+    let has_mem = ws.iter().any(|w| {
+        matches!(w, Word::VecOrMem { .. } | Word::GprOrMem { .. } | Word::Mem | Word::Vsib { .. } | Word::Rdi)
+    });
+    let needs_mem = ws.iter().any(|w| matches!(w, Word::Mem | Word::Vsib { .. } | Word::Rdi));
     match variant {
         Variant::Memory if !has_mem => return None,
         Variant::Distinct | Variant::Aliased if needs_mem => return None,
@@ -119,6 +132,17 @@ fn build(code: Code, variant: Variant, imm: u8) -> Option<Instruction> {
                 insn.set_op_kind(i, OpKind::Immediate8);
                 insn.set_immediate8(imm);
             }
+            Word::Vsib { wide } => {
+                // base rsi, index the next vector register, scale 4.
+                insn.set_op_kind(i, OpKind::Memory);
+                insn.set_memory_base(Register::RSI);
+                insn.set_memory_index(vec_reg(next_vec, wide));
+                next_vec += 1;
+                insn.set_memory_index_scale(4);
+                insn.set_memory_displacement64(DISP as u64);
+                insn.set_memory_displ_size(1);
+            }
+            Word::Rdi => insn.set_op_kind(i, OpKind::MemorySegRDI),
             _ => {
                 insn.set_op_kind(i, OpKind::Memory);
                 insn.set_memory_base(Register::RSI);
@@ -202,10 +226,31 @@ fn cases_of(code: Code) -> Vec<Case> {
                 c.init.xmm[2] = c.init.xmm[1];
                 c.init.ymm_hi[2] = c.init.ymm_hi[1];
             }
+            fit_memory(code, &mut c, rng);
             c
         }));
     }
     out
+}
+
+/// Keeps the implicit and vector-indexed memory operands in scratch memory: vmaskmovdqu's
+/// rdi at the memory operand the others use; a gather's indices (register 2, see [`build`])
+/// small, some negative, so that every element is in scratch memory.
+fn fit_memory(code: Code, c: &mut Case, rng: &mut crate::case::Rng) {
+    let name = format!("{code:?}");
+    if name.contains("maskmovdqu") {
+        c.init.gpr[RDI] = c.init.gpr[RSI] + DISP as u64;
+    }
+    if name.contains("gather") {
+        let qword_index = name.contains("gatherq");
+        let mut words = [0u64; 4];
+        for w in &mut words {
+            let mut small = || (rng.below(72) as i64 - 8) as u64;
+            *w = if qword_index { small() } else { small() & 0xffff_ffff | small() << 32 };
+        }
+        c.init.xmm[2] = [words[0], words[1]];
+        c.init.ymm_hi[2] = [words[2], words[3]];
+    }
 }
 
 /// The VEX.128 (and scalar, and no-operand) forms.

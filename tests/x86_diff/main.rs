@@ -50,6 +50,7 @@ mod cases_sse;
 mod cases_string;
 mod cases_system;
 mod cases_v2;
+mod cases_v3;
 mod cases_x87;
 mod cases_x87_exact;
 mod int_forms;
@@ -94,6 +95,7 @@ pub const FAMILIES: &[(&str, CaseList)] = &[
     ("vex128", cases_avx::vex128),
     ("vex256", cases_avx::vex256),
     ("fma", cases_fma::cases),
+    ("v3", cases_v3::cases),
 ];
 
 /// Mnemonics the frontend implements that cannot be compared with native execution, and why
@@ -487,6 +489,11 @@ fn fma() {
     check_family("fma", cases_fma::cases());
 }
 
+#[test]
+fn v3() {
+    check_family("v3", cases_v3::cases());
+}
+
 /// CPUID advertises AVX (AVX2) only if every VEX form of that extension iced decodes is
 /// translated (and so has cases: the VEX families are generated from the same list). Forms
 /// that also need an extension cpuid does not report (AES, GFNI, SHA512, ...: `vaesenc xmm`
@@ -520,12 +527,17 @@ fn cpuid_avx_bits_match_the_implemented_vex_forms() {
         eprintln!("{f:?} forms not implemented: {names:?}");
         names.len()
     };
-    let (avx, avx2) = (lacks(F::AVX), lacks(F::AVX2));
-    eprintln!("VEX forms not implemented: {avx} of AVX, {avx2} of AVX2 ({} in all)", missing.len());
+    let (avx, avx2, fma, f16c) = (lacks(F::AVX), lacks(F::AVX2), lacks(F::FMA), lacks(F::F16C));
+    eprintln!(
+        "VEX forms not implemented: {avx} of AVX, {avx2} of AVX2, {fma} of FMA, {f16c} of F16C ({} in all)",
+        missing.len()
+    );
     let ecx = xlate::frontend::x86_64::CPUID_1_ECX;
     let ebx = xlate::frontend::x86_64::CPUID_7_EBX;
     assert!(avx == 0 || ecx & 1 << 28 == 0, "cpuid reports AVX but {avx} AVX forms are not implemented");
     assert!(avx2 == 0 || ebx & 1 << 5 == 0, "cpuid reports AVX2 but {avx2} AVX2 forms are not implemented");
+    assert!(fma == 0 || ecx & 1 << 12 == 0, "cpuid reports FMA but {fma} FMA forms are not implemented");
+    assert!(f16c == 0 || ecx & 1 << 29 == 0, "cpuid reports F16C but {f16c} F16C forms are not implemented");
 }
 
 /// The frontend families whose every mnemonic must have a differential case. A family joins
@@ -557,6 +569,9 @@ const CHECKED_FAMILIES: &[(&str, Lookup)] = &[
     ("sse41", xlate::frontend::x86_64::sse41_int::lookup),
     ("sse41_fp", xlate::frontend::x86_64::sse41_fp::lookup),
     ("sse42_string", xlate::frontend::x86_64::sse42_string::lookup),
+    ("masked", xlate::frontend::x86_64::masked::lookup),
+    ("masked_vex", xlate::frontend::x86_64::masked::lookup_vex),
+    ("xsave", xlate::frontend::x86_64::xsave::lookup),
 ];
 
 /// Every mnemonic of the [`CHECKED_FAMILIES`] has at least one differential case (or is

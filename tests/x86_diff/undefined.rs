@@ -566,6 +566,13 @@ impl Walk {
             } else {
                 vec![0; size]
             };
+            // XSAVE's MXCSR_MASK (bytes 28..32, written with RFBM's SSE or AVX bit) differs by
+            // vendor as FXSAVE's does.
+            let pattern = if matches!(insn.mnemonic(), Mnemonic::Xsave | Mnemonic::Xsave64) {
+                (0..size.max(32)).map(|i| if (28..32).contains(&i) { 0xff } else { 0 }).collect()
+            } else {
+                pattern
+            };
             match off {
                 Some(o) => {
                     for (i, &u) in pattern.iter().enumerate() {

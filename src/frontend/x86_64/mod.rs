@@ -14,7 +14,9 @@
 //!   before the mnemonic table (their mnemonics are the SSE integer family's).
 //! - [`vex`]: VEX vector forms (AVX, AVX2), dispatched before the mnemonic table: rewritten to
 //!   the legacy-SSE instruction and run through its handler (per 128-bit half for VEX.256),
-//!   or, for the cross-lane forms, [`avx2_lanes`]; FMA3 in [`fma`], F16C in [`f16c`].
+//!   or, for the cross-lane forms, [`avx2_lanes`]; FMA3 in [`fma`], F16C in [`f16c`], the
+//!   masked moves and gathers in [`masked`] (with legacy maskmovdqu).
+//! - [`xsave`]: xgetbv, xsave/xrstor (standard format) and what cpuid leaf 0xD says of them.
 //! - [`nop_space`]: the reserved-NOP space (0F 0D, 0F 18-1F), dispatched by opcode before the
 //!   mnemonic table, and the CET instructions outside it.
 //! - the `CPUID_*` constants: the features these families implement, which cpuid reports.
@@ -37,6 +39,7 @@ pub mod fma;
 pub mod fxsr;
 #[cfg(test)]
 mod lookahead_tests;
+pub mod masked;
 pub mod mmx;
 pub mod mov;
 pub mod muldiv;
@@ -64,6 +67,7 @@ pub mod vec_helper;
 pub mod vex;
 pub mod x87;
 mod x87_helpers;
+pub mod xsave;
 
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -171,6 +175,8 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         .or_else(|| atomic::lookup(m))
         .or_else(|| system::lookup(m))
         .or_else(|| fxsr::lookup(m))
+        .or_else(|| masked::lookup(m))
+        .or_else(|| xsave::lookup(m))
         .or_else(|| nop_space::lookup(m))
 }
 
@@ -353,24 +359,33 @@ pub const CPUID_1_EDX: u32 = 1 << 0 // FPU (x87: the `x87` family)
     | 1 << 25 // SSE
     | 1 << 26; // SSE2
 
-/// Leaf 1 ECX: SSE3 (`sse3`, fisttp in `x87`), SSSE3 (`ssse3`, mm forms in `mmx`), SSE4.1
-/// (`sse41_int`, `sse41_fp`), SSE4.2 (`sse42_string`, pcmpgtq in `sse41_int`, crc32 in
-/// `crc32`), MOVBE (`mov`), POPCNT (`bits`), RDRAND (`rdrand`): with CX16 (cmpxchg16b in
-/// `atomic`, added by the cpuid handler) and LAHF_LM, x86-64-v2. Not MONITOR, AVX, OSXSAVE.
+/// Leaf 1 ECX: SSE3 (`sse3`, fisttp in `x87`), SSSE3 (`ssse3`, mm forms in `mmx`), FMA (`fma`),
+/// SSE4.1 (`sse41_int`, `sse41_fp`), SSE4.2 (`sse42_string`, pcmpgtq in `sse41_int`, crc32 in
+/// `crc32`), MOVBE (`mov`), POPCNT (`bits`), XSAVE and OSXSAVE (`xsave`: XCR0 = x87 | SSE |
+/// AVX), AVX (`vex` and the families it dispatches to), F16C (`f16c`), RDRAND (`rdrand`):
+/// with CX16 (cmpxchg16b in `atomic`, added by the cpuid handler) and LAHF_LM, x86-64-v2, and
+/// with AVX2, BMI1, BMI2 (leaf 7) and LZCNT, x86-64-v3. Not MONITOR, AES, PCLMULQDQ.
 pub const CPUID_1_ECX: u32 = 1 // SSE3
     | 1 << 9 // SSSE3
+    | 1 << 12 // FMA
     | 1 << 19 // SSE4.1
     | 1 << 20 // SSE4.2
     | 1 << 22 // MOVBE
     | 1 << 23 // POPCNT
+    | 1 << 26 // XSAVE
+    | 1 << 27 // OSXSAVE
+    | 1 << 28 // AVX
+    | 1 << 29 // F16C
     | 1 << 30; // RDRAND
 
 /// Leaf 0x8000_0001 ECX: LZCNT (ABM, implemented in `bits`).
 pub const CPUID_80000001_ECX: u32 = 1 << 5;
 
-/// Leaf 7 subleaf 0 EBX: BMI1 (`bmi`, and tzcnt in `bits`), BMI2 (`bmi`), RDSEED (`rdrand`),
-/// ADX (adcx/adox in `alu`).
+/// Leaf 7 subleaf 0 EBX: BMI1 (`bmi`, and tzcnt in `bits`), AVX2 (`vex`, `avx2_lanes`,
+/// `avx2_select`, the gathers in `masked`), BMI2 (`bmi`), RDSEED (`rdrand`), ADX (adcx/adox in
+/// `alu`).
 pub const CPUID_7_EBX: u32 = 1 << 3 // BMI1
+    | 1 << 5 // AVX2
     | 1 << 8 // BMI2
     | 1 << 18 // RDSEED
     | 1 << 19; // ADX

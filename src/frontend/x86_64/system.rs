@@ -174,7 +174,7 @@ pub const CPUID_1_ECX_CX16: u32 = 1 << 13;
 /// Leaf 0x8000_0001 ECX bit 0: lahf/sahf in 64-bit mode (implemented in `mov`).
 pub const LAHF_LM: u32 = 1;
 /// Highest basic leaf reported.
-const MAX_BASIC_LEAF: u32 = 7;
+const MAX_BASIC_LEAF: u32 = 0xd;
 /// Highest extended leaf reported.
 const MAX_EXT_LEAF: u32 = 0x8000_0008;
 
@@ -191,7 +191,7 @@ const fn cache_leaf(kind: u32, level: u32, ways: u32, sets: u32, sharing: u32) -
 /// The cpuid result (eax, ebx, ecx, edx) for `leaf`/`subleaf`. Leaves above the maximum
 /// return zeros.
 pub fn cpuid(leaf: u32, subleaf: u32) -> [u32; 4] {
-    const BRAND: &[u8; 48] = b"xlate x86-64-v2 translated CPU\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+    const BRAND: &[u8; 48] = b"xlate x86-64-v3 translated CPU\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
     let brand = |i: usize| -> [u32; 4] {
         let b = &BRAND[16 * i..16 * i + 16];
         [0, 1, 2, 3].map(|k| u32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]]))
@@ -210,6 +210,8 @@ pub fn cpuid(leaf: u32, subleaf: u32) -> [u32; 4] {
             _ => [0; 4],
         },
         7 if subleaf == 0 => [0, super::CPUID_7_EBX, 0, 0],
+        // XSAVE: the components of XCR0 and their layout (`xsave`).
+        0xd => super::xsave::cpuid_leaf_d(subleaf),
         0x8000_0000 => [MAX_EXT_LEAF, 0, 0, 0],
         // LAHF/LZCNT as implemented; SYSCALL, NX, long mode.
         0x8000_0001 => [0, 0, super::CPUID_80000001_ECX | LAHF_LM, 1 << 11 | 1 << 20 | 1 << 29],
@@ -256,13 +258,14 @@ mod tests {
     use crate::frontend::{Frontend, SliceCode};
 
     #[test]
-    fn cpuid_reports_intel_with_x86_64_v2_and_no_avx() {
+    fn cpuid_reports_intel_with_x86_64_v3() {
         let v = cpuid(0, 0);
         let vendor: Vec<u8> = [v[1], v[3], v[2]].iter().flat_map(|r| r.to_le_bytes()).collect();
         assert_eq!(&vendor, b"GenuineIntel");
         let l1 = cpuid(1, 0);
         assert_ne!(l1[3] & (1 << 26), 0, "SSE2");
-        assert_eq!(l1[2] & (1 << 28 | 1 << 27 | 1 << 3), 0, "no AVX/OSXSAVE/MONITOR");
+        assert_eq!(l1[2] & (1 << 28 | 1 << 27), 1 << 28 | 1 << 27, "AVX, OSXSAVE");
+        assert_eq!(l1[2] & (1 << 3), 0, "no MONITOR");
         // Leaf 4: L1d is 32 KiB.
         let c = cpuid(4, 0);
         let size = ((c[1] >> 22) + 1) * ((c[1] >> 12 & 0x3ff) + 1) * ((c[1] & 0xfff) + 1) * (c[2] + 1);
@@ -270,49 +273,67 @@ mod tests {
         assert_eq!(cpuid(4, 4)[0] & 31, 0, "leaf 4 ends");
     }
 
-    /// The extensions are reported exactly as implemented: SSE3, SSSE3, SSE4.1, SSE4.2, MOVBE,
-    /// POPCNT, CX16, RDRAND (leaf 1 ECX), BMI1, BMI2, RDSEED, ADX (leaf 7 EBX), LZCNT
-    /// (0x8000_0001 ECX); not AVX, AVX2.
+    /// The extensions are reported exactly as implemented: SSE3, SSSE3, FMA, SSE4.1, SSE4.2,
+    /// MOVBE, POPCNT, CX16, XSAVE, OSXSAVE, AVX, F16C, RDRAND (leaf 1 ECX), BMI1, AVX2, BMI2,
+    /// RDSEED, ADX (leaf 7 EBX), LZCNT (0x8000_0001 ECX); not AES, PCLMULQDQ, AVX-512.
     #[test]
-    fn cpuid_reports_x86_64_v2_and_the_scalar_extensions_and_no_avx() {
+    fn cpuid_reports_x86_64_v3_and_the_scalar_extensions() {
         let ecx = cpuid(1, 0)[2];
         for (bit, name) in [
             (0, "SSE3"),
             (9, "SSSE3"),
+            (12, "FMA"),
             (19, "SSE4.1"),
             (20, "SSE4.2"),
             (22, "MOVBE"),
             (23, "POPCNT"),
             (13, "CX16"),
+            (26, "XSAVE"),
+            (27, "OSXSAVE"),
+            (28, "AVX"),
+            (29, "F16C"),
             (30, "RDRAND"),
         ] {
             assert_ne!(ecx & 1 << bit, 0, "{name}");
         }
-        for (bit, name) in [(3, "MONITOR"), (12, "FMA"), (28, "AVX")] {
+        for (bit, name) in [(1, "PCLMULQDQ"), (3, "MONITOR"), (25, "AES")] {
             assert_eq!(ecx & 1 << bit, 0, "{name}");
         }
         let ebx = cpuid(7, 0)[1];
         assert_eq!(
             ebx,
-            1 << 3 | 1 << 8 | 1 << 18 | 1 << 19,
-            "BMI1, BMI2, RDSEED, ADX and nothing else (no AVX2)"
+            1 << 3 | 1 << 5 | 1 << 8 | 1 << 18 | 1 << 19,
+            "BMI1, AVX2, BMI2, RDSEED, ADX and nothing else (no AVX-512)"
         );
         assert_ne!(cpuid(0x8000_0001, 0)[2] & 1 << 5, 0, "LZCNT");
     }
 
+    /// Leaf 0xD agrees with XCR0 (x87, SSE, AVX) and with the standard-format area of the
+    /// signal frame: 832 bytes, the upper ymm halves 256 bytes at 576; sub-leaf 1 reports no
+    /// XSAVEOPT, XSAVEC, XGETBV with ECX = 1 or XSAVES.
+    #[test]
+    fn cpuid_leaf_d_describes_the_xsave_area() {
+        use super::super::state::xsave;
+        assert_eq!(cpuid(0xd, 0), [7, 832, 832, 0]);
+        assert_eq!(xsave::SIZE, 832);
+        assert_eq!(cpuid(0xd, 1), [0; 4]);
+        assert_eq!(cpuid(0xd, 2), [256, 576, 0, 0]);
+        assert_eq!(cpuid(0xd, 3), [0; 4]);
+    }
+
     /// The reserved-NOP space executes as on a processor without CET and MPX (`nop_space`):
     /// cpuid must say so. Leaf 7: EBX bit 14 MPX, ECX bit 7 CET_SS, EDX bit 20 CET_IBT; leaf
-    /// 0xD (the XSAVE components of MPX and CET) is above the maximum leaf, so all zeros.
+    /// 0xD has no MPX (3, 4) or CET (11, 12) components.
     #[test]
     fn cpuid_advertises_neither_cet_nor_mpx() {
         let l7 = cpuid(7, 0);
         assert_eq!(l7[1] & (1 << 14), 0, "MPX");
         assert_eq!(l7[2] & (1 << 7), 0, "CET_SS");
         assert_eq!(l7[3] & (1 << 20), 0, "CET_IBT");
-        assert!(cpuid(0, 0)[0] < 0xd);
-        assert_eq!(cpuid(0xd, 0), [0; 4]);
-        assert_eq!(cpuid(0xd, 11), [0; 4]);
-        assert_eq!(cpuid(0xd, 12), [0; 4]);
+        assert_eq!(cpuid(0xd, 0)[0] & (1 << 3 | 1 << 4 | 1 << 11 | 1 << 12), 0);
+        for sub in [3, 4, 11, 12] {
+            assert_eq!(cpuid(0xd, sub), [0; 4]);
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@
 //! upper half before it faults (a processor writes nothing).
 //!
 //! Every VEX form without a legacy equivalent or a handler of its own (`avx2_lanes`,
-//! `avx2_select`, `fma`, `f16c`) stays unimplemented: SIGILL with the one-line message.
+//! `avx2_select`, `fma`, `f16c`, `masked`) stays unimplemented: SIGILL with the one-line message.
 
 use super::sse_move::{xmm_index, SCRATCH_REG, V128};
 use super::state::{off, SCRATCH_SLOT};
@@ -52,8 +52,9 @@ pub fn translate(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     if let Some(handler) = super::avx2_lanes::lookup(insn) {
         return handler(ctx, insn);
     }
+    let m = insn.mnemonic();
     if let Some(handler) =
-        super::fma::lookup(insn.mnemonic()).or_else(|| super::f16c::lookup(insn.mnemonic()))
+        super::fma::lookup(m).or_else(|| super::f16c::lookup(m)).or_else(|| super::masked::lookup_vex(m))
     {
         return handler(ctx, insn);
     }
@@ -522,8 +523,8 @@ mod tests {
         use crate::frontend::{Frontend, SliceCode};
         use crate::ir::{Exit, GuestAddr};
         for (bytes, text) in [
-            // vpgatherdd xmm0, [rax+xmm1*4], xmm2
-            (&[0xc4, 0xe2, 0x69, 0x90, 0x04, 0x88][..], "vpgatherdd"),
+            // vaesenc xmm0, xmm1, xmm2 (AES is not implemented)
+            (&[0xc4, 0xe2, 0x71, 0xdc, 0xc2][..], "vaesenc"),
             // vpaddb zmm0, zmm1, zmm2 (EVEX)
             (&[0x62, 0xf1, 0x75, 0x48, 0xfc, 0xc2][..], "vpaddb"),
         ] {
