@@ -28,8 +28,10 @@ impl Guest for Aarch64Guest {
 
     fn initial_state(pc: GuestAddr, sp: u64) -> A64State {
         // Linux arm64 starts a process with every register zero (x0 is not an atexit
-        // pointer for static binaries), FPCR 0 and the given stack pointer.
-        A64State { sp, pc: pc.0, ..A64State::default() }
+        // pointer for static binaries), FPCR 0 and the given stack pointer, and PSTATE.SSBS
+        // set on a CPU with SSBS (spectre_v4_enable_task_mitigation under the default dynamic
+        // mitigation: no TIF_SSBD at exec). qemu-user starts with SSBS 0.
+        A64State { sp, pc: pc.0, ssbs: 1, ..A64State::default() }
     }
 
     fn pc(state: &A64State) -> GuestAddr {
@@ -75,7 +77,7 @@ impl LinuxGuest for Aarch64Guest {
             sp: state.sp,
             pc: state.pc,
             // EL0t: the mode bits are zero; only the flags are guest state.
-            cpsr: state.nzcv() as u32,
+            cpsr: state.pstate() as u32,
             v: state.vreg.map(|[lo, hi]| u128::from(lo) | u128::from(hi) << 64),
             // Swapped on purpose: gdbstub_arch 0.3 writes (and reads) its `fpcr` field where
             // gdb numbers fpsr (register 66) and `fpsr` where gdb numbers fpcr (67).
@@ -88,7 +90,7 @@ impl LinuxGuest for Aarch64Guest {
         state.x = regs.x;
         state.sp = regs.sp;
         state.pc = regs.pc;
-        state.set_nzcv(regs.cpsr.into());
+        state.set_pstate(regs.cpsr.into());
         for (v, &value) in state.vreg.iter_mut().zip(regs.v.iter()) {
             *v = [value as u64, (value >> 64) as u64];
         }
@@ -181,7 +183,7 @@ impl GuestRegs for A64State {
         }
         f.put_u64(SC_SP, self.sp);
         f.put_u64(SC_PC, self.pc);
-        f.put_u64(SC_PSTATE, self.nzcv());
+        f.put_u64(SC_PSTATE, self.pstate());
         f.put_u32(FPSIMD, FPSIMD_MAGIC);
         f.put_u32(FPSIMD + 4, FPSIMD_SIZE);
         f.put_u32(FPSIMD + 8, self.fpsr);
@@ -220,7 +222,7 @@ impl GuestRegs for A64State {
         self.sp = f.u64(SC_SP);
         self.pc = f.u64(SC_PC);
         self.header.next_pc = self.pc;
-        self.set_nzcv(f.u64(SC_PSTATE));
+        self.set_pstate(f.u64(SC_PSTATE));
         self.fpsr = f.u32(FPSIMD + 8);
         self.fpcr = f.u32(FPSIMD + 12);
         for i in 0..32 {

@@ -1,12 +1,15 @@
 //! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the scalar
 //! floating-point part): arithmetic, fused multiply-add, compare and conditional compare,
 //! conditional select, conversions between sizes and to and from integers (also fixed
-//! point), rounding, FMOV (register, immediate, general). Single and double precision.
+//! point), rounding, FMOV (register, immediate, general). Single and double precision, and
+//! FCVT to and from half precision (base ARMv8.0; half-precision arithmetic, FEAT_FP16, is
+//! not implemented).
 //! FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT/FMAX/FMIN/FMAXNM/FMINNM are IR ([`crate::ir::Op::Fp`] under
 //! [`FpRule::A64`], value and FPSR flags), FMADD/FMSUB/FNMADD/FNMSUB too ([`crate::ir::Op::FpFma`]); the rest is done by the helpers at the bottom of
 //! this file, over [`super::fp_helpers`] (ARM NaN rules).
 
 use super::decode::{row, Row};
+use super::fp_half;
 use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
@@ -59,9 +62,27 @@ fn ftype(w: u32) -> Option<Ty> {
 }
 
 fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
     let (n, d) = (bits(w, 5, 5), bits(w, 0, 5));
     let opc = bits(w, 15, 6);
+    // FCVT between half and single or double precision (base ARMv8.0, not FEAT_FP16).
+    match (bits(w, 22, 2), opc) {
+        (3, 4 | 5) => {
+            let a = cx.load_low(off::v(n as usize), Width::W16);
+            let to = if opc == 4 { Ty::S } else { Ty::D };
+            let r = convert_half(cx, a, to.code());
+            write_fp(cx, d, r);
+            return Flow::Next;
+        }
+        (0 | 1, 7) => {
+            let from = Ty::from_code(bits(w, 22, 2) as u64);
+            let a = read_fp(cx, n, from);
+            let r = convert_half(cx, a, from.code() | CVT_TO_HALF);
+            write_fp(cx, d, r);
+            return Flow::Next;
+        }
+        _ => {}
+    }
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
     let a = read_fp(cx, n, ty);
     let r = match opc {
         0 => a,
@@ -89,10 +110,21 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
             };
             call_unop(cx, a, ty, mode)
         }
-        _ => return Flow::Unimplemented("FP 1-source opcode (FCVT to half, FRINT32/64, BFCVT)"),
+        _ => return Flow::Unimplemented("FP 1-source opcode (FRINT32/64, BFCVT)"),
     };
     write_fp(cx, d, r);
     Flow::Next
+}
+
+/// FCVT to or from half precision ([`FP_CVT_HALF`] with `code`): the value, with the exception
+/// flags it raises ORed into FPSR.
+fn convert_half(cx: &mut Ctx, a: Temp, code: u64) -> Temp {
+    let value_code = cx.imm(code);
+    let r = cx.b.call(helper(FP_CVT_HALF), &[a, value_code]);
+    let flags_code = cx.imm(code | CVT_FLAGS);
+    let raised = cx.b.call(helper(FP_CVT_HALF), &[a, flags_code]);
+    raise(cx, raised);
+    r
 }
 
 fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
@@ -356,6 +388,35 @@ extern "C" fn fp_convert(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u
     fh::convert(Ty::from_code(code), Ty::from_code(code >> 1), a, fpcr(state))
 }
 const FP_CONVERT: (&str, crate::ir::HelperFn) = ("a64_fp_convert", fp_convert);
+
+/// In the code of [`FP_CVT_HALF`]: to half precision (else from it); the FPSR bits raised
+/// (else the value).
+const CVT_TO_HALF: u64 = 2;
+const CVT_FLAGS: u64 = 4;
+
+/// FCVT between half precision and the [`Ty`] in bit 0 of `code` (see [`CVT_TO_HALF`]).
+extern "C" fn fp_cvt_half(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
+    let fpcr = fpcr(state);
+    let ty = Ty::from_code(code);
+    let (value, flags) = if code & CVT_TO_HALF != 0 {
+        let (h, flags) = match ty {
+            Ty::S => fp_half::f32_to_f16_flags(a as u32, fpcr),
+            Ty::D => fp_half::f64_to_f16_flags(a, fpcr),
+        };
+        (h as u64, flags)
+    } else {
+        // Half to single is exact, and never gives a single-precision denormal; to double,
+        // that single converts exactly (NaNs as FCVT does it).
+        let (single, flags) = fp_half::f16_to_f32_flags(a as u16, fpcr);
+        (fh::convert(Ty::S, ty, single as u64, fpcr), flags)
+    };
+    if code & CVT_FLAGS != 0 {
+        flags as u64
+    } else {
+        value
+    }
+}
+const FP_CVT_HALF: (&str, crate::ir::HelperFn) = ("a64_fp_cvt_half", fp_cvt_half);
 
 extern "C" fn fp_compare(_state: *mut u8, a: u64, b: u64, ty: u64, _: u64) -> u64 {
     fh::compare(Ty::from_code(ty), a, b)
