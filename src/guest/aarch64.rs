@@ -76,8 +76,9 @@ impl LinuxGuest for Aarch64Guest {
             x: state.x,
             sp: state.sp,
             pc: state.pc,
-            // EL0t: the mode bits are zero; only the flags are guest state.
-            cpsr: state.pstate() as u32,
+            // EL0t: the mode bits are zero; only the flags are shown. (Not SSBS, which Linux's
+            // ptrace would show: the oracle, qemu's gdbstub, runs with SSBS 0.)
+            cpsr: state.nzcv() as u32,
             v: state.vreg.map(|[lo, hi]| u128::from(lo) | u128::from(hi) << 64),
             // Swapped on purpose: gdbstub_arch 0.3 writes (and reads) its `fpcr` field where
             // gdb numbers fpsr (register 66) and `fpsr` where gdb numbers fpcr (67).
@@ -90,7 +91,7 @@ impl LinuxGuest for Aarch64Guest {
         state.x = regs.x;
         state.sp = regs.sp;
         state.pc = regs.pc;
-        state.set_pstate(regs.cpsr.into());
+        state.set_nzcv(regs.cpsr.into());
         for (v, &value) in state.vreg.iter_mut().zip(regs.v.iter()) {
             *v = [value as u64, (value >> 64) as u64];
         }
