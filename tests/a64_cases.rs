@@ -1507,11 +1507,11 @@ const SPECIAL_H: &[u64] = &[
     0xffff, 0x3555,
 ];
 
-/// FCVT between half and single or double precision (base ARMv8.0, scalar) on special operands
+/// FCVT between half, single and double precision (base ARMv8.0, scalar) on special operands
 /// and the edges of half precision, under FPCR values with every rounding mode, FZ, DN and AHP
 /// (alone and with the others); FPSR read back into x10 after each. Halves are moved in with
 /// `fmov s1, w1` (FMOV of an H register is FEAT_FP16).
-pub fn generated_fcvt_half_cases() -> Vec<CaseSrc> {
+pub fn generated_fcvt_cases() -> Vec<CaseSrc> {
     const AHP: u64 = 1 << 26;
     let fpcrs: Vec<u64> =
         FPCR.iter().copied().chain([AHP, AHP | 1 << 22, AHP | 3 << 22, AHP | 3 << 24]).collect();
@@ -1522,6 +1522,8 @@ pub fn generated_fcvt_half_cases() -> Vec<CaseSrc> {
         ("fcvt h0, d1", "fmov d1, x1", &d),
         ("fcvt s0, h1", "fmov s1, w1", SPECIAL_H),
         ("fcvt d0, h1", "fmov s1, w1", SPECIAL_H),
+        ("fcvt s0, d1", "fmov d1, x1", &d),
+        ("fcvt d0, s1", "fmov s1, w1", &f),
     ];
     let mut out = Vec::new();
     let mut s = 0x5eed_a64d_f16c_0001u64;

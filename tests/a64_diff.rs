@@ -16,7 +16,7 @@
 mod a64_cases;
 
 use a64_cases::{
-    generated_cases, generated_cases_with, generated_fcvt_half_cases, generated_fma_cases,
+    generated_cases, generated_cases_with, generated_fcvt_cases, generated_fma_cases,
     generated_fp_special_cases, generated_rounding_cases, hand_cases, CaseSrc,
 };
 use std::fmt::Write as _;
@@ -598,8 +598,8 @@ fn a64_fma_cases_match_qemu() {
 }
 
 #[test]
-fn a64_fcvt_half_cases_match_qemu() {
-    check_suite("fcvthalf", &generated_fcvt_half_cases());
+fn a64_fcvt_cases_match_qemu() {
+    check_suite("fcvt", &generated_fcvt_cases());
 }
 
 #[test]

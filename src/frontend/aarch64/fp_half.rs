@@ -1,6 +1,7 @@
 //! Conversions between single (or double) and half precision (FCVTN/FCVTN2 to, FCVTL/FCVTL2
 //! from the half-precision storage format, and the scalar FCVT Hd, Sn/Dn and FCVT Sd/Dd, Hn:
-//! part of the base instruction set, not FEAT_FP16), as the ARM ARM's FPConvert does them:
+//! part of the base instruction set, not FEAT_FP16), and the scalar FCVT between single and
+//! double precision (FZ on either side there), as the ARM ARM's FPConvert does them:
 //! the FPCR rounding mode, FPCR.DN, FPCR.AHP (the alternative half-precision format, with no
 //! infinities or NaNs), FPCR.FZ on the single- or double-precision input only (the
 //! half-precision side is never flushed: FPUnpackCV and FPRoundCV ignore FZ16). The `_flags`
@@ -108,34 +109,58 @@ fn nan_or_inf_to_f16(sign: u16, nan: bool, snan: bool, payload: u16, fpcr: u32) 
     }
 }
 
-/// The non-zero `m * 2^e` (`m` below 2^64) with the sign bit `sign`, rounded to half precision
-/// by the FPCR rounding mode (AHP: no infinities, the largest exponent is a normal one), and
-/// the FPSR bits raised (underflow: tiny before rounding, and inexact).
+/// A narrower destination format of [`round_to`]: fraction bits and exponent bias.
+#[derive(Clone, Copy, PartialEq)]
+struct Fmt {
+    frac: u32,
+    bias: i32,
+}
+const HALF: Fmt = Fmt { frac: 10, bias: 15 };
+const SINGLE: Fmt = Fmt { frac: 23, bias: 127 };
+
+/// The non-zero `m * 2^e` (`m` below 2^64) with the sign bit `sign`, rounded to half
+/// precision (see [`round_to`]).
 fn round_to_f16(sign: u16, m: u64, e: i32, fpcr: u32) -> (u16, u32) {
-    let ahp = fpcr & FPCR_AHP != 0;
+    let (r, flags) = round_to(HALF, sign as u64, m, e, fpcr);
+    (r as u16, flags)
+}
+
+/// The non-zero `m * 2^e` (`m` below 2^64) with the sign bit `sign` (already in place),
+/// rounded to `fmt` by the FPCR rounding mode as FPRoundCV does (FZ flushes a tiny single
+/// result; half precision is never flushed and follows AHP), and the FPSR bits raised
+/// (underflow: tiny before rounding, and inexact).
+fn round_to(fmt: Fmt, sign: u64, m: u64, e: i32, fpcr: u32) -> (u64, u32) {
+    let ahp = fmt == HALF && fpcr & FPCR_AHP != 0;
     let neg = sign != 0;
     let top = 63 - m.leading_zeros() as i32 + e;
-    // The quantum of the result: 11 significant bits, at least 2^-24 (the subnormals').
-    let mut q = (top - 10).max(-24);
+    let tiny = top < 1 - fmt.bias;
+    if tiny && fmt != HALF && fpcr & FPCR_FZ != 0 {
+        return (sign, UFC);
+    }
+    // The quantum of the result: frac + 1 significant bits, at least the subnormals'.
+    let mut q = (top - fmt.frac as i32).max(1 - fmt.bias - fmt.frac as i32);
     let rmode = fpcr >> 22 & 3;
     let (mut n, inexact) =
         if e >= q { (m << (e - q), false) } else { shift_round(m, (q - e) as u32, neg, rmode) };
     let mut flags = if inexact { IXC } else { 0 };
-    if inexact && top < -14 {
+    if inexact && tiny {
         flags |= UFC;
     }
-    if n == 1 << 11 {
-        n = 1 << 10;
+    let (one, two) = (1u64 << fmt.frac, 2u64 << fmt.frac);
+    if n == two {
+        n = one;
         q += 1;
     }
-    if n < 1 << 10 {
-        return (sign | n as u16, flags); // subnormal (or zero)
+    if n < one {
+        return (sign | n, flags); // subnormal (or zero)
     }
-    let biased = q + 25;
-    let max_biased = if ahp { 31 } else { 30 };
+    let biased = q + fmt.frac as i32 + fmt.bias;
+    let exp_all_ones = 2 * fmt.bias + 1;
+    let max_biased = if ahp { exp_all_ones } else { exp_all_ones - 1 };
+    let max_finite = (max_biased as u64) << fmt.frac | (one - 1);
     if biased > max_biased {
         if ahp {
-            return (sign | 0x7fff, IOC);
+            return (sign | max_finite, IOC);
         }
         let to_inf = match rmode {
             0 => true,
@@ -143,9 +168,53 @@ fn round_to_f16(sign: u16, m: u64, e: i32, fpcr: u32) -> (u16, u32) {
             2 => neg,
             _ => false,
         };
-        return (sign | if to_inf { 0x7c00 } else { 0x7bff }, OFC | IXC);
+        let inf = (exp_all_ones as u64) << fmt.frac;
+        return (sign | if to_inf { inf } else { max_finite }, OFC | IXC);
     }
-    (sign | (biased as u16) << 10 | (n - (1 << 10)) as u16, flags)
+    (sign | (biased as u64) << fmt.frac | (n - one), flags)
+}
+
+/// Double (`x`, raw bits) to single precision (FCVT Sd, Dn) as FPConvert does it: FZ flushes a
+/// denormal input (IDC) and a tiny result (UFC), DN, the rounding mode; and the FPSR bits
+/// raised.
+pub fn f64_to_f32_flags(x: u64, fpcr: u32) -> (u32, u32) {
+    let sign = (x >> 32) & 0x8000_0000;
+    let (exp, frac) = ((x >> 52 & 0x7ff) as u32, x & 0x000f_ffff_ffff_ffff);
+    if exp == 0x7ff {
+        if frac == 0 {
+            return (sign as u32 | 0x7f80_0000, 0);
+        }
+        let flags = if frac & 1 << 51 == 0 { IOC } else { 0 };
+        if fpcr & FPCR_DN != 0 {
+            return (0x7fc0_0000, flags);
+        }
+        return (sign as u32 | 0x7fc0_0000 | (frac >> 29 & 0x3f_ffff) as u32, flags);
+    }
+    if exp == 0 && (frac == 0 || fpcr & FPCR_FZ != 0) {
+        return (sign as u32, if frac != 0 { IDC } else { 0 });
+    }
+    let (m, e) = if exp == 0 { (frac, -1074) } else { (frac | 1 << 52, exp as i32 - 1075) };
+    let (r, flags) = round_to(SINGLE, sign, m, e, fpcr);
+    (r as u32, flags)
+}
+
+/// Single (`x`, raw bits) to double precision (FCVT Dd, Sn): exact, but FZ flushes a denormal
+/// input (IDC); NaNs quieted (IOC for a signalling one) or the default NaN under DN.
+pub fn f32_to_f64_flags(x: u32, fpcr: u32) -> (u64, u32) {
+    let sign = ((x & 0x8000_0000) as u64) << 32;
+    let (exp, frac) = (x >> 23 & 0xff, x & 0x7f_ffff);
+    if exp == 0xff && frac != 0 {
+        let flags = if frac & 0x40_0000 == 0 { IOC } else { 0 };
+        if fpcr & FPCR_DN != 0 {
+            return (0x7ff8_0000_0000_0000, flags);
+        }
+        return (sign | 0x7ff8_0000_0000_0000 | (frac as u64) << 29, flags);
+    }
+    if exp == 0 && frac != 0 && fpcr & FPCR_FZ != 0 {
+        return (sign, IDC);
+    }
+    // Every other single (zeros, denormals, infinities) is exactly a double.
+    ((f32::from_bits(x) as f64).to_bits(), 0)
 }
 
 /// Half (`h`) to single precision: exact.
@@ -191,6 +260,25 @@ mod tests {
         assert_eq!(f32_to_f16(65520.0f32.to_bits(), 3 << 22), 0x7bff); // towards zero: max
         assert_eq!(f32_to_f16(1e-8f32.to_bits(), 0), 0); // below half the smallest subnormal
         assert_eq!(f32_to_f16(1e-8f32.to_bits(), 1 << 22), 1); // towards +inf
+    }
+
+    #[test]
+    fn double_to_single() {
+        for &x in &[1.0f64, -0.1, 1e-40, 3.4e38, 3.5e38, 1e-46, 0.0, -0.0, f64::INFINITY] {
+            let expect = (x as f32).to_bits();
+            assert_eq!(f64_to_f32_flags(x.to_bits(), 0).0, expect, "{x}");
+            let exact = (x as f32) as f64 == x;
+            assert_eq!(f64_to_f32_flags(x.to_bits(), 0).1 & IXC != 0, !exact, "{x}");
+        }
+        assert_eq!(f64_to_f32_flags(1e-40f64.to_bits(), 1 << 24), (0, UFC)); // FZ: tiny result
+        assert_eq!(f64_to_f32_flags((-1e-40f64).to_bits(), 1 << 24), (0x8000_0000, UFC));
+        assert_eq!(f64_to_f32_flags(3.5e38f64.to_bits(), 0), (0x7f80_0000, OFC | IXC));
+        assert_eq!(f64_to_f32_flags(3.5e38f64.to_bits(), 3 << 22), (0x7f7f_ffff, OFC | IXC));
+        assert_eq!(f64_to_f32_flags(0x7ff4_0000_0000_0000, 0), (0x7fe0_0000, IOC));
+        assert_eq!(f32_to_f64_flags(1, 1 << 24), (0, IDC));
+        assert_eq!(f32_to_f64_flags(1, 0), ((f32::from_bits(1) as f64).to_bits(), 0));
+        assert_eq!(f32_to_f64_flags(0xffa0_0000, 0), (0xfffc_0000_0000_0000, IOC));
+        assert_eq!(f32_to_f64_flags(0xffa0_0000, 1 << 25), (0x7ff8_0000_0000_0000, IOC));
     }
 
     #[test]
