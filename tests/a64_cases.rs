@@ -1019,8 +1019,14 @@ const HAND: &[&str] = &[
     "mrs x0, mpidr_el1",
     "mrs x0, revidr_el1",
     // The ID registers (HWCAP_CPUID). Masked where xlate reports less than qemu's
-    // neoverse-n1 on purpose: ID_AA64PFR0.FP and .AdvSIMD (no FP16), ID_AA64PFR1.SSBS.
-    "mrs x0, s3_0_c0_c4_0; and x0, x0, #0xffffffffff00ffff; mrs x1, s3_0_c0_c4_1; and x1, x1, #0xffffffffffffff0f",
+    // neoverse-n1 on purpose: ID_AA64PFR0.FP and .AdvSIMD (no FP16).
+    "mrs x0, s3_0_c0_c4_0; and x0, x0, #0xffffffffff00ffff; mrs x1, s3_0_c0_c4_1",
+    // PSTATE.SSBS: a write read back (qemu starts a process with SSBS 0, Linux and xlate
+    // with 1, so the initial value is not compared). The assembler wants +ssbs for the names:
+    // s0_3_c4_c0_1 / s0_3_c4_c1_1 with xzr are MSR SSBS, #0 / #1, s3_3_c4_c2_6 is SSBS.
+    "msr s0_3_c4_c0_1, xzr; mrs x0, s3_3_c4_c2_6; msr s0_3_c4_c1_1, xzr; mrs x1, s3_3_c4_c2_6; msr s0_3_c4_c0_1, xzr; mrs x2, s3_3_c4_c2_6",
+    "msr s3_3_c4_c2_6, x3; mrs x0, s3_3_c4_c2_6; mvn x3, x3; msr s3_3_c4_c2_6, x3; mrs x1, s3_3_c4_c2_6; msr s3_3_c4_c2_6, xzr; mrs x2, s3_3_c4_c2_6",
+    "mov x3, #0x1000; msr s3_3_c4_c2_6, x3; mrs x0, s3_3_c4_c2_6; mov x3, #0xffffffffffffefff; msr s3_3_c4_c2_6, x3; mrs x1, s3_3_c4_c2_6",
     "mrs x2, s3_0_c0_c4_2; mrs x3, s3_0_c0_c4_3; mrs x4, s3_0_c0_c4_4; mrs x5, s3_0_c0_c4_5; mrs x6, s3_0_c0_c4_6; mrs x7, s3_0_c0_c4_7",
     "mrs x0, s3_0_c0_c5_0; mrs x1, s3_0_c0_c5_1; mrs x2, s3_0_c0_c5_2; mrs x3, s3_0_c0_c5_3; mrs x4, s3_0_c0_c5_4; mrs x5, s3_0_c0_c5_5; mrs x6, s3_0_c0_c5_6; mrs x7, s3_0_c0_c5_7",
     "mrs x0, s3_0_c0_c6_0; mrs x1, s3_0_c0_c6_1; mrs x2, s3_0_c0_c6_2; mrs x3, s3_0_c0_c6_3; mrs x4, s3_0_c0_c6_4; mrs x5, s3_0_c0_c6_5; mrs x6, s3_0_c0_c6_6; mrs x7, s3_0_c0_c6_7",
@@ -1453,6 +1459,89 @@ pub fn generated_fp_special_cases() -> Vec<CaseSrc> {
                     fixed: vec![(1, a), (2, b)],
                 });
             }
+        }
+    }
+    out
+}
+
+/// Operands near the edges of half precision, for the conversions to it: the largest half and
+/// the halfway point above it (65520), beyond it (70000, 131072: AHP's range), the smallest
+/// subnormal and half of it, 1.5 times it, the smallest normal and the halfway point below it,
+/// 1 + 2^-11 (a tie) and values just above the tie (through single precision the f64 one would
+/// round twice).
+const HALF_EDGES_D: &[u64] = &[
+    0x40ef_fe00_0000_0000,
+    0x40ef_fc00_0000_0000,
+    0x40f1_1700_0000_0000,
+    0x4100_0000_0000_0000,
+    0x3e70_0000_0000_0000,
+    0x3e60_0000_0000_0000,
+    0x3e68_0000_0000_0000,
+    0x3f10_0000_0000_0000,
+    0x3f0f_fe00_0000_0000,
+    0x3ff0_0200_0000_0000,
+    0x3ff0_0200_0000_1000,
+    0xbff0_0200_2000_0000,
+];
+
+/// The same for f32.
+const HALF_EDGES_S: &[u64] = &[
+    0x477f_f000,
+    0x477f_e000,
+    0x4788_b800,
+    0x4800_0000,
+    0x3380_0000,
+    0x3300_0000,
+    0x3340_0000,
+    0x3880_0000,
+    0x387f_f000,
+    0x3f80_1000,
+    0xbf80_1001,
+];
+
+/// Half-precision operands: zeros, one, the smallest subnormal, the largest subnormal (negative),
+/// the smallest normal, the largest finite, infinities, quiet and signalling NaNs of both signs
+/// with payloads, and all ones (a NaN, or -131008 under FPCR.AHP).
+const SPECIAL_H: &[u64] = &[
+    0, 0x8000, 0x3c00, 0x0001, 0x83ff, 0x0400, 0x7bff, 0x7c00, 0xfc00, 0x7e01, 0xfe55, 0x7c01, 0xfd23,
+    0xffff, 0x3555,
+];
+
+/// FCVT between half, single and double precision (base ARMv8.0, scalar) on special operands
+/// and the edges of half precision, under FPCR values with every rounding mode, FZ, DN and AHP
+/// (alone and with the others); FPSR read back into x10 after each. Halves are moved in with
+/// `fmov s1, w1` (FMOV of an H register is FEAT_FP16).
+pub fn generated_fcvt_cases() -> Vec<CaseSrc> {
+    const AHP: u64 = 1 << 26;
+    let fpcrs: Vec<u64> =
+        FPCR.iter().copied().chain([AHP, AHP | 1 << 22, AHP | 3 << 22, AHP | 3 << 24]).collect();
+    let d: Vec<u64> = SPECIAL_D.iter().chain(HALF_EDGES_D).copied().collect();
+    let f: Vec<u64> = SPECIAL_S.iter().chain(HALF_EDGES_S).copied().collect();
+    let forms: &[(&str, &str, &[u64])] = &[
+        ("fcvt h0, s1", "fmov s1, w1", &f),
+        ("fcvt h0, d1", "fmov d1, x1", &d),
+        ("fcvt s0, h1", "fmov s1, w1", SPECIAL_H),
+        ("fcvt d0, h1", "fmov s1, w1", SPECIAL_H),
+        ("fcvt s0, d1", "fmov d1, x1", &d),
+        ("fcvt d0, s1", "fmov s1, w1", &f),
+    ];
+    let mut out = Vec::new();
+    let mut s = 0x5eed_a64d_f16c_0001u64;
+    for (insn, mov, values) in forms {
+        for i in 0..64 {
+            // Every operand at least once, then random ones.
+            let a = if i < values.len() {
+                values[i]
+            } else {
+                values[(splitmix(&mut s) % values.len() as u64) as usize]
+            };
+            let fpcr = fpcrs[(splitmix(&mut s) % fpcrs.len() as u64) as usize];
+            out.push(CaseSrc {
+                name: format!("{insn} of {a:#x} fpcr {fpcr:#x}"),
+                asm: format!("mov x9, #{fpcr:#x}; msr fpcr, x9; msr fpsr, xzr; {mov}; {insn}; mrs x10, fpsr; msr fpcr, xzr"),
+                seed: splitmix(&mut s),
+                fixed: vec![(1, a)],
+            });
         }
     }
     out

@@ -323,6 +323,8 @@ fn feature_words(bit: u64) -> Vec<u32> {
         hwcap::LRCPC => v.extend((0..4u32).map(|size| size << 30 | 0x38bf_c000 | 1 << 5)),
         // DC CVAP.
         hwcap::DCPOP => v.push(0xd50b_7c20),
+        // MSR SSBS, #0 and #1; MRS and MSR (register) of SSBS.
+        hwcap::SSBS => v.extend([0xd503_403f, 0xd503_413f, 0xd53b_42c0, 0xd51b_42c0]),
         // MRS of MIDR_EL1, MPIDR_EL1, REVIDR_EL1 and every register of CRm 4-7.
         hwcap::CPUID => {
             v.extend([0, 5, 6].map(|op2| 0xd538_0000 | op2 << 5));
@@ -397,6 +399,7 @@ fn advertised_hwcap_features_have_no_pending_forms() {
         ("LRCPC", hwcap::LRCPC),
         ("DCPOP", hwcap::DCPOP),
         ("ASIMDDP", hwcap::ASIMDDP),
+        ("SSBS", hwcap::SSBS),
     ];
     let mut problems = vec![];
     for (name, bit) in features {

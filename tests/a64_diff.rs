@@ -16,8 +16,8 @@
 mod a64_cases;
 
 use a64_cases::{
-    generated_cases, generated_cases_with, generated_fma_cases, generated_fp_special_cases,
-    generated_rounding_cases, hand_cases, CaseSrc,
+    generated_cases, generated_cases_with, generated_fcvt_cases, generated_fma_cases,
+    generated_fp_special_cases, generated_rounding_cases, hand_cases, CaseSrc,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -595,6 +595,11 @@ fn a64_generated_fp_rounding_cases_match_qemu() {
 #[test]
 fn a64_fma_cases_match_qemu() {
     check_suite("fma", &generated_fma_cases());
+}
+
+#[test]
+fn a64_fcvt_cases_match_qemu() {
+    check_suite("fcvt", &generated_fcvt_cases());
 }
 
 #[test]

@@ -28,8 +28,10 @@ impl Guest for Aarch64Guest {
 
     fn initial_state(pc: GuestAddr, sp: u64) -> A64State {
         // Linux arm64 starts a process with every register zero (x0 is not an atexit
-        // pointer for static binaries), FPCR 0 and the given stack pointer.
-        A64State { sp, pc: pc.0, ..A64State::default() }
+        // pointer for static binaries), FPCR 0 and the given stack pointer, and PSTATE.SSBS
+        // set on a CPU with SSBS (spectre_v4_enable_task_mitigation under the default dynamic
+        // mitigation: no TIF_SSBD at exec). qemu-user starts with SSBS 0.
+        A64State { sp, pc: pc.0, ssbs: 1, ..A64State::default() }
     }
 
     fn pc(state: &A64State) -> GuestAddr {
@@ -74,7 +76,8 @@ impl LinuxGuest for Aarch64Guest {
             x: state.x,
             sp: state.sp,
             pc: state.pc,
-            // EL0t: the mode bits are zero; only the flags are guest state.
+            // EL0t: the mode bits are zero; only the flags are shown. (Not SSBS, which Linux's
+            // ptrace would show: the oracle, qemu's gdbstub, runs with SSBS 0.)
             cpsr: state.nzcv() as u32,
             v: state.vreg.map(|[lo, hi]| u128::from(lo) | u128::from(hi) << 64),
             // Swapped on purpose: gdbstub_arch 0.3 writes (and reads) its `fpcr` field where
@@ -181,7 +184,7 @@ impl GuestRegs for A64State {
         }
         f.put_u64(SC_SP, self.sp);
         f.put_u64(SC_PC, self.pc);
-        f.put_u64(SC_PSTATE, self.nzcv());
+        f.put_u64(SC_PSTATE, self.pstate());
         f.put_u32(FPSIMD, FPSIMD_MAGIC);
         f.put_u32(FPSIMD + 4, FPSIMD_SIZE);
         f.put_u32(FPSIMD + 8, self.fpsr);
@@ -220,7 +223,7 @@ impl GuestRegs for A64State {
         self.sp = f.u64(SC_SP);
         self.pc = f.u64(SC_PC);
         self.header.next_pc = self.pc;
-        self.set_nzcv(f.u64(SC_PSTATE));
+        self.set_pstate(f.u64(SC_PSTATE));
         self.fpsr = f.u32(FPSIMD + 8);
         self.fpcr = f.u32(FPSIMD + 12);
         for i in 0..32 {

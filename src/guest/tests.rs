@@ -158,7 +158,7 @@ mod signal_frames {
         }
         s.sp = (stack.as_ptr() as u64 + 4096) & !15;
         s.pc = 0x40_0400;
-        (s.n, s.c, s.fpcr, s.fpsr) = (1, 1, 0x0040_0000, 0x10);
+        (s.n, s.c, s.ssbs, s.fpcr, s.fpsr) = (1, 1, 1, 0x0040_0000, 0x10);
         s.vreg[31] = [1, 2];
         let before = s.clone();
         s.push_signal_frame(&TestMm, &delivery(Some(alt_top))).unwrap();
@@ -171,13 +171,14 @@ mod signal_frames {
         let sc = base + 128 + 176;
         assert_eq!(word(sc + 8 + 8 * 5), before.x[5], "regs[5]");
         assert_eq!((word(sc + 256), word(sc + 264)), (before.sp, 0x40_0400), "sp, pc");
-        assert_eq!(word(sc + 272), 0xa000_0000, "pstate: N and C");
+        assert_eq!(word(sc + 272), 0xa000_1000, "pstate: N, C and SSBS");
         assert_eq!(word(sc + 288) as u32, 0x4650_8001, "fpsimd_context magic");
         assert_eq!(word(base + 128 + 40), 0x5a5a, "uc_sigmask");
 
         set_word(sc + 264, 0x40_0404);
         s.x = [9; 31];
         s.vreg = [[0; 2]; 32];
+        s.ssbs = 0;
         assert_eq!(s.pop_signal_frame(&TestMm).unwrap().mask, 0x5a5a);
         let mut expected = before;
         expected.pc = 0x40_0404;

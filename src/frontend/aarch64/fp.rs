@@ -1,12 +1,15 @@
 //! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the scalar
 //! floating-point part): arithmetic, fused multiply-add, compare and conditional compare,
 //! conditional select, conversions between sizes and to and from integers (also fixed
-//! point), rounding, FMOV (register, immediate, general). Single and double precision.
+//! point), rounding, FMOV (register, immediate, general). Single and double precision, and
+//! FCVT to and from half precision (base ARMv8.0; half-precision arithmetic, FEAT_FP16, is
+//! not implemented).
 //! FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT/FMAX/FMIN/FMAXNM/FMINNM are IR ([`crate::ir::Op::Fp`] under
 //! [`FpRule::A64`], value and FPSR flags), FMADD/FMSUB/FNMADD/FNMSUB too ([`crate::ir::Op::FpFma`]); the rest is done by the helpers at the bottom of
 //! this file, over [`super::fp_helpers`] (ARM NaN rules).
 
 use super::decode::{row, Row};
+use super::fp_half;
 use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
@@ -59,9 +62,22 @@ fn ftype(w: u32) -> Option<Ty> {
 }
 
 fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
     let (n, d) = (bits(w, 5, 5), bits(w, 0, 5));
     let opc = bits(w, 15, 6);
+    // FCVT between half, single and double precision (base ARMv8.0, not FEAT_FP16).
+    if let (0 | 1 | 3, 4 | 5 | 7) = (bits(w, 22, 2), opc) {
+        let from = bits(w, 22, 2) as u64;
+        let to = [0, 0, 0, 0, CVT_S, CVT_D, 0, CVT_H][opc as usize];
+        if from == to {
+            return Flow::Unimplemented("FCVT to the same size");
+        }
+        let a =
+            cx.load_low(off::v(n as usize), [Width::W32, Width::W64, Width::W16, Width::W16][from as usize]);
+        let r = convert(cx, a, from | to << 2);
+        write_fp(cx, d, r);
+        return Flow::Next;
+    }
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
     let a = read_fp(cx, n, ty);
     let r = match opc {
         0 => a,
@@ -69,14 +85,6 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
         1 => cx.b.bin_imm(BinOp::And, a, !ty.sign(), Width::W64),
         2 => cx.b.bin_imm(BinOp::Xor, a, ty.sign(), Width::W64),
         3 => arith(cx, FpOp::Sqrt, ty, a, a),
-        4 | 5 => {
-            let to = if opc == 4 { Ty::S } else { Ty::D };
-            if to == ty {
-                return Flow::Unimplemented("FCVT to the same size");
-            }
-            let code = cx.imm(ty.code() | to.code() << 1);
-            cx.b.call(helper(FP_CONVERT), &[a, code])
-        }
         8..=15 => {
             let mode = match opc {
                 8 => Round::TiesEven.code(),
@@ -89,10 +97,21 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
             };
             call_unop(cx, a, ty, mode)
         }
-        _ => return Flow::Unimplemented("FP 1-source opcode (FCVT to half, FRINT32/64, BFCVT)"),
+        _ => return Flow::Unimplemented("FP 1-source opcode (FRINT32/64, BFCVT)"),
     };
     write_fp(cx, d, r);
     Flow::Next
+}
+
+/// FCVT ([`FP_CVT`] with `code`): the value, with the exception flags it raises ORed into
+/// FPSR.
+fn convert(cx: &mut Ctx, a: Temp, code: u64) -> Temp {
+    let value_code = cx.imm(code);
+    let r = cx.b.call(helper(FP_CVT), &[a, value_code]);
+    let flags_code = cx.imm(code | CVT_FLAGS);
+    let raised = cx.b.call(helper(FP_CVT), &[a, flags_code]);
+    raise(cx, raised);
+    r
 }
 
 fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
@@ -352,10 +371,40 @@ extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 
 }
 const FP_UNOP: (&str, crate::ir::HelperFn) = ("a64_fp_unop", fp_unop);
 
-extern "C" fn fp_convert(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
-    fh::convert(Ty::from_code(code), Ty::from_code(code >> 1), a, fpcr(state))
+/// The formats in the code of [`FP_CVT`] (the ftype encodings): source in bits 1:0,
+/// destination in bits 3:2; [`CVT_FLAGS`]: the FPSR bits raised instead of the value.
+const CVT_S: u64 = 0;
+const CVT_D: u64 = 1;
+const CVT_H: u64 = 3;
+const CVT_FLAGS: u64 = 16;
+
+/// FCVT between half, single and double precision (see [`CVT_S`]).
+extern "C" fn fp_cvt(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
+    let fpcr = fpcr(state);
+    let (value, flags) = match (code & 3, code >> 2 & 3) {
+        (CVT_S, CVT_H) => widen(fp_half::f32_to_f16_flags(a as u32, fpcr)),
+        (CVT_D, CVT_H) => widen(fp_half::f64_to_f16_flags(a, fpcr)),
+        (CVT_D, CVT_S) => widen(fp_half::f64_to_f32_flags(a, fpcr)),
+        (CVT_S, _) => fp_half::f32_to_f64_flags(a as u32, fpcr),
+        (CVT_H, CVT_S) => widen(fp_half::f16_to_f32_flags(a as u16, fpcr)),
+        // Half to single is exact and never gives a single-precision denormal, which the
+        // single-to-double step would flush: that step is exact too (NaNs as FCVT does them).
+        _ => {
+            let (single, flags) = fp_half::f16_to_f32_flags(a as u16, fpcr);
+            (fp_half::f32_to_f64_flags(single, fpcr).0, flags)
+        }
+    };
+    if code & CVT_FLAGS != 0 {
+        flags as u64
+    } else {
+        value
+    }
 }
-const FP_CONVERT: (&str, crate::ir::HelperFn) = ("a64_fp_convert", fp_convert);
+const FP_CVT: (&str, crate::ir::HelperFn) = ("a64_fp_cvt", fp_cvt);
+
+fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
+    (v.into(), flags)
+}
 
 extern "C" fn fp_compare(_state: *mut u8, a: u64, b: u64, ty: u64, _: u64) -> u64 {
     fh::compare(Ty::from_code(ty), a, b)

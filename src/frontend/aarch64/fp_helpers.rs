@@ -13,7 +13,9 @@
 //! FRINT*/FCVT* forms that name their own rounding. Not modelled: directed rounding of the
 //! fused multiply-adds and of integer-to-float conversions, flush-to-zero, half precision, and
 //! the FPSR cumulative exception flags. (The scalar arithmetic FADD ... FMINNM is IR under
-//! [`crate::ir::FpRule::A64`], which models all of those; AdvSIMD still uses [`binop`].)
+//! [`crate::ir::FpRule::A64`], which models all of those; AdvSIMD still uses [`binop`]. The
+//! scalar FCVT between half, single and double is [`super::fp_half`]'s, which models them too;
+//! [`convert`] is left to the AdvSIMD FCVTN/FCVTL/FCVTXN forms.)
 
 use super::A64State;
 

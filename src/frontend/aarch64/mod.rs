@@ -55,9 +55,9 @@ pub mod hwcap {
 /// AdvSIMD form outside half-precision arithmetic is pending), AES, PMULL,
 /// SHA1, SHA2, CRC32, the LSE atomics, CPUID (EL0 reads of the ID registers,
 /// `system::id_register`, which agree with these bits), RDM (SQRDMLAH/SQRDMLSH), LRCPC
-/// (LDAPR), DCPOP (DC CVAP) and the dot product. Not FPHP and ASIMDHP (FEAT_FP16 is not
-/// implemented) and not SSBS (N1 has it; PSTATE.SSBS is not modelled, and qemu does not
-/// report it either). Nothing in AT_HWCAP2. `tests/a64_coverage.rs` checks that no form of
+/// (LDAPR), DCPOP (DC CVAP), the dot product and SSBS (PSTATE.SSBS, `MSR SSBS`; Linux
+/// reports it on N1, qemu 7.2 does not). Not FPHP and ASIMDHP (FEAT_FP16 is not
+/// implemented). Nothing in AT_HWCAP2. `tests/a64_coverage.rs` checks that no form of
 /// an advertised feature is pending.
 pub const HWCAP: u64 = hwcap::FP
     | hwcap::ASIMD
@@ -71,7 +71,8 @@ pub const HWCAP: u64 = hwcap::FP
     | hwcap::ASIMDRDM
     | hwcap::LRCPC
     | hwcap::DCPOP
-    | hwcap::ASIMDDP;
+    | hwcap::ASIMDDP
+    | hwcap::SSBS;
 
 /// The ISA's name in messages (the guest description uses it too).
 pub const ISA_NAME: &str = "aarch64";

@@ -27,7 +27,10 @@ pub struct A64State {
     pub z: u8,
     pub c: u8,
     pub v: u8,
-    pub _pad0: u32,
+    /// PSTATE.SSBS (0 or 1): speculative store bypass safe. Linux starts a process with it set
+    /// (see `guest::aarch64`); `MSR SSBS` changes it, signal frames save it in `pstate`.
+    pub ssbs: u8,
+    pub _pad0: [u8; 3],
     /// TPIDR_EL0, the user thread pointer (glibc keeps its TCB here).
     pub tpidr_el0: u64,
     /// FPCR: rounding mode (bits 23:22), flush-to-zero (24), default NaN (25), ...
@@ -73,6 +76,7 @@ pub mod off {
     pub const Z: StateOffset = StateOffset(offset_of!(A64State, z) as u32);
     pub const C: StateOffset = StateOffset(offset_of!(A64State, c) as u32);
     pub const V: StateOffset = StateOffset(offset_of!(A64State, v) as u32);
+    pub const SSBS: StateOffset = StateOffset(offset_of!(A64State, ssbs) as u32);
     pub const TPIDR_EL0: StateOffset = StateOffset(offset_of!(A64State, tpidr_el0) as u32);
     pub const FPCR: StateOffset = StateOffset(offset_of!(A64State, fpcr) as u32);
     pub const FPSR: StateOffset = StateOffset(offset_of!(A64State, fpsr) as u32);
@@ -90,6 +94,20 @@ impl A64State {
     /// The NZCV system register value (flags in bits 31..28).
     pub fn nzcv(&self) -> u64 {
         (self.n as u64) << 31 | (self.z as u64) << 30 | (self.c as u64) << 29 | (self.v as u64) << 28
+    }
+
+    /// PSTATE.SSBS as a signal frame's `pstate` and the SSBS system register show it.
+    pub const SSBS_BIT: u64 = 1 << 12;
+
+    /// The EL0 PSTATE bits a signal frame (and ptrace) shows: NZCV and SSBS.
+    pub fn pstate(&self) -> u64 {
+        self.nzcv() | (self.ssbs as u64) << 12
+    }
+
+    /// Sets NZCV and SSBS from a `pstate` value (sigreturn keeps both from the frame).
+    pub fn set_pstate(&mut self, p: u64) {
+        self.set_nzcv(p);
+        self.ssbs = (p >> 12 & 1) as u8;
     }
 
     /// Sets the four flags from an NZCV system register value.

@@ -14,7 +14,7 @@
 //!   values qemu-aarch64 `-cpu neoverse-n1` reports (as the kernel sanitises them) for
 //!   exactly the features xlate implements and advertises in AT_HWCAP. They differ from
 //!   qemu's in ID_AA64PFR0.FP and .AdvSIMD (0, not 1: no half precision, FEAT_FP16 is not
-//!   implemented) and ID_AA64PFR1.SSBS (0: PSTATE.SSBS is not modelled). The AArch32 ID
+//!   implemented). ID_AA64PFR1.SSBS is 2 as qemu's (FEAT_SSBS2: MSR/MRS SSBS). The AArch32 ID
 //!   registers (CRm 1-3) and the other CRm 0 registers are UNDEFINED (SIGILL), as under qemu.
 //! - FPCR keeps bits 26:16 (AHP, DN, FZ, RMode, FZ16, and the RES0-but-stored Len/Stride
 //!   bits, as qemu's Neoverse-N1 does); FPSR keeps QC and the cumulative exception bits
@@ -37,6 +37,7 @@ pub const ROWS: &[Row] = &[
     row!(BRK, "BRK", "11010100001 iiiiiiiiiiiiiiii 00000", brk),
     row!(HINT, "HINT (NOP, YIELD, PACIASP, AUTIASP, BTI, ...)", "11010101000000110010 mmmm ooo 11111", hint),
     row!(BARRIER, "CLREX/DSB/DMB/ISB/SB", "11010101000000110011 mmmm ooo 11111", barrier),
+    row!(MSR_imm, "MSR (immediate) (SSBS)", "1101010100000 ooo 0100 mmmm ooo 11111", msr_imm),
     row!(SYS, "SYS (DC, IC)", "1101010100001 ooo nnnn mmmm ooo ttttt", sys),
     row!(MSR_reg, "MSR (register)", "1101010100011 ooo nnnn mmmm ooo ttttt", msr),
     row!(MRS, "MRS", "1101010100111 ooo nnnn mmmm ooo ttttt", mrs),
@@ -50,6 +51,7 @@ const fn sysreg(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
 const NZCV: u32 = sysreg(3, 3, 4, 2, 0);
 const FPCR: u32 = sysreg(3, 3, 4, 4, 0);
 const FPSR: u32 = sysreg(3, 3, 4, 4, 1);
+const SSBS: u32 = sysreg(3, 3, 4, 2, 6);
 const TPIDR_EL0: u32 = sysreg(3, 3, 13, 0, 2);
 const TPIDRRO_EL0: u32 = sysreg(3, 3, 13, 0, 3);
 const CTR_EL0: u32 = sysreg(3, 3, 0, 0, 1);
@@ -68,6 +70,8 @@ pub const ID_AA64ISAR1_VALUE: u64 = 0x0010_0001;
 /// ID_AA64PFR0_EL1: EL0 and EL1 AArch64 only (the kernel's safe value for the hidden
 /// fields), FP 0 and AdvSIMD 0 (implemented, without half precision).
 pub const ID_AA64PFR0_VALUE: u64 = 0x11;
+/// ID_AA64PFR1_EL1: SSBS 2 (PSTATE.SSBS with the MRS/MSR register forms; HWCAP_SSBS).
+pub const ID_AA64PFR1_VALUE: u64 = 0x20;
 /// ID_AA64DFR0_EL1: DebugVer 6 (the kernel's safe value for the hidden field).
 pub const ID_AA64DFR0_VALUE: u64 = 6;
 /// ID_AA64MMFR0_EL1: TGran4 and TGran64 0xf (the kernel's safe values for the hidden fields).
@@ -82,6 +86,7 @@ pub const fn id_register(crm: u32, op2: u32) -> Option<u64> {
         (0, 5) => 0x8000_0000,
         (0, 6) => 0,
         (4, 0) => ID_AA64PFR0_VALUE,
+        (4, 1) => ID_AA64PFR1_VALUE,
         (5, 0) => ID_AA64DFR0_VALUE,
         (6, 0) => ID_AA64ISAR0_VALUE,
         (6, 1) => ID_AA64ISAR1_VALUE,
@@ -198,6 +203,10 @@ fn mrs(cx: &mut Ctx, w: u32) -> Flow {
         }
         FPCR => cx.b.load_state(off::FPCR, Width::W32),
         FPSR => cx.b.load_state(off::FPSR, Width::W32),
+        SSBS => {
+            let f = cx.b.load_state(off::SSBS, Width::W8);
+            cx.b.bin_imm(BinOp::Shl, f, 12, Width::W64)
+        }
         TPIDR_EL0 => cx.b.load_state(off::TPIDR_EL0, Width::W64),
         TPIDRRO_EL0 => cx.imm(0),
         CTR_EL0 => cx.imm(CTR_EL0_VALUE),
@@ -234,10 +243,28 @@ fn msr(cx: &mut Ctx, w: u32) -> Flow {
             let m = cx.b.bin_imm(BinOp::And, v, FPSR_MASK, Width::W64);
             cx.b.store_state(off::FPSR, m, Width::W32)
         }
+        SSBS => {
+            let f = cx.b.bit(v, 12);
+            cx.b.store_state(off::SSBS, f, Width::W8);
+        }
         TPIDR_EL0 => cx.b.store_state(off::TPIDR_EL0, v, Width::W64),
         _ => return Flow::Unimplemented("MSR of an unsupported system register"),
     }
     Flow::Next
+}
+
+/// MSR (immediate) to a PSTATE field: only SSBS (op1 3, op2 1; the new value is CRm bit 0).
+/// The others EL0 may write (DIT, TCO, SVCR, ...) are features xlate does not present; UAO,
+/// PAN, SPSel and DAIF are EL1's (under Linux EL0 writes to DAIF trap to SIGILL).
+fn msr_imm(cx: &mut Ctx, w: u32) -> Flow {
+    match (bits(w, 16, 3), bits(w, 5, 3)) {
+        (3, 1) => {
+            let f = cx.imm(bits(w, 8, 1) as u64);
+            cx.b.store_state(off::SSBS, f, Width::W8);
+            Flow::Next
+        }
+        _ => Flow::Unimplemented("MSR (immediate) to a PSTATE field other than SSBS"),
+    }
 }
 
 #[cfg(test)]
@@ -273,7 +300,7 @@ mod tests {
             ("FPHP", field(pfr0, 16) == 1, has(hwcap::FPHP)),
             ("ASIMD", field(pfr0, 20) != 0xf, has(hwcap::ASIMD)),
             ("ASIMDHP", field(pfr0, 20) == 1, has(hwcap::ASIMDHP)),
-            ("SSBS", field(pfr1, 4) >= 1, has(hwcap::SSBS)),
+            ("SSBS", field(pfr1, 4) >= 2, has(hwcap::SSBS)),
         ];
         for (name, id, cap) in checks {
             assert_eq!(id, cap, "{name}: ID register field and AT_HWCAP disagree");
