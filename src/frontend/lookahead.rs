@@ -202,7 +202,8 @@ impl Summaries {
 
 /// Fills `block.dead_on_entry` for the bytes of `candidates` (the guest's flags): `translate`
 /// translates at most the given number of instructions at an address from a code source
-/// (the frontend without lookahead of its own).
+/// (the frontend without lookahead of its own); `summaries` keeps what earlier calls learnt
+/// of each instruction they scanned, for the same candidates.
 pub fn look_ahead(
     block: &mut Block,
     code: &dyn CodeSource,
