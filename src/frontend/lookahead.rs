@@ -6,7 +6,8 @@
 //! exit's jump), the frontend translates the instructions there one at a time into scratch
 //! blocks (never compiled, never kept) and scans each (`ir::liveness::DeadScan`: a state
 //! load whose value nothing uses, after constant folding, is not a read), until every candidate byte is decided, something may read
-//! them all (a helper, a side exit, any exit but a fall-through to the next instruction), or
+//! them all (a helper, a side exit, any exit but to one known place: the next instruction or
+//! a direct jump's target, followed on), or
 //! [`LOOKAHEAD_INSNS`] instructions are scanned. The scratch translation reads
 //! guest code only on the guest pages that hold the block's own bytes: a write to any of
 //! those pages drops the block (translations are dropped by whole written pages, and a block
@@ -99,12 +100,13 @@ pub fn look_ahead(
             if !scan.ops(&one) {
                 break;
             }
-            // On only to the next instruction, straight on: any other exit may read anything.
-            let next = GuestAddr(pc.0 + u64::from(one.guest_len));
-            if one.guest_insns != 1 || one.exit != Exit::Jump(next) {
-                break;
+            // On to where the instruction continues when that is one known place: the next
+            // instruction, or the target of a direct jump (a jump reads no state, and the code
+            // there runs next, whichever block holds it). Any other exit may read anything.
+            match one.exit {
+                Exit::Jump(to) if one.guest_insns == 1 => pc = to,
+                _ => break,
             }
-            pc = next;
         }
         liveness::record(block, target, scan.finish());
     }
