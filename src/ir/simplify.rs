@@ -9,6 +9,10 @@
 //!   `x ^ 0`, `x + 0`, `x - 0`, a shift or rotation by a multiple of the width; `x & 0` is 0.
 //! * `c ^ 1` of a comparison `c`, when a side exit or the block's branch tests it, is the
 //!   inverse comparison: the backends then branch on the comparison's flags.
+//! * `a - b == 0` (or `!= 0`) at the subtraction's width is `a == b` (`!=`) unless an exit
+//!   tests it, and the or of
+//!   `a < b` and `a == b` (unsigned or signed, either order; `>` likewise) is `a <= b`
+//!   (`>=`): x86 conditions made of CF, ZF and their or (jbe, ja) become one comparison.
 //!
 //! Each rewrite replaces a temporary by another holding the same value, so every bound of
 //! `ir::bits` stays true; [`super::opt::optimize`] folds and deduplicates what this exposes.
@@ -25,6 +29,8 @@ pub fn simplify(block: &mut Block) -> bool {
     rename.extend((0..block.temps).map(Temp));
     let mut constant = scratch::filled(n, None);
     let mut compare: Vec<Option<(CmpOp, Temp, Temp, Width)>> = vec![None; n];
+    let mut difference: Vec<Option<(Temp, Temp, Width)>> = vec![None; n];
+    let mut zero_test: Vec<Option<(Temp, Temp)>> = vec![None; n];
     let mut is_condition = scratch::filled(n, false);
     for op in &block.ops {
         if let Op::ExitIf { cond, .. } = op {
@@ -39,14 +45,30 @@ pub fn simplify(block: &mut Block) -> bool {
     let mut ops = std::mem::take(&mut block.ops);
     for mut op in ops.drain(..) {
         op.map_srcs(|t| rename[t.0 as usize]);
-        let facts =
-            Facts { bits: &bits, constant: &constant, compare: &compare, is_condition: &is_condition };
+        let facts = Facts {
+            bits: &bits,
+            constant: &constant,
+            compare: &compare,
+            difference: &difference,
+            zero_test: &zero_test,
+            is_condition: &is_condition,
+        };
+        // An `a - b == 0` test's own operands, kept for an exit testing its inverse.
+        let tested = match op {
+            Op::Cmp { op: CmpOp::Eq | CmpOp::Ne, dst, a, b, .. } => Some((dst, a, b)),
+            _ => None,
+        };
         match facts.rewrite(&op) {
             Some(Rewrite::Same(dst, t)) => {
                 rename[dst.0 as usize] = t;
                 continue;
             }
             Some(Rewrite::Op(new)) => {
+                if let (Some((dst, a, b)), Op::Cmp { a: na, .. }) = (tested, &new) {
+                    if *na != a {
+                        zero_test[dst.0 as usize] = Some((a, b));
+                    }
+                }
                 op = new;
                 refold = true;
             }
@@ -55,6 +77,7 @@ pub fn simplify(block: &mut Block) -> bool {
         match op {
             Op::Const { dst, value } => constant[dst.0 as usize] = Some(value),
             Op::Cmp { op, dst, a, b, width } => compare[dst.0 as usize] = Some((op, a, b, width)),
+            Op::Bin { op: BinOp::Sub, dst, a, b, width } => difference[dst.0 as usize] = Some((a, b, width)),
             _ => {}
         }
         out.push(op);
@@ -79,6 +102,10 @@ struct Facts<'a> {
     constant: &'a [Option<u64>],
     /// The comparison each `Cmp` result is: (op, a, b, width).
     compare: &'a [Option<(CmpOp, Temp, Temp, Width)>],
+    /// The subtraction each `Sub` result is: (a, b, width).
+    difference: &'a [Option<(Temp, Temp, Width)>],
+    /// For an `a - b == 0` made `a == b`: the difference and the zero it tested.
+    zero_test: &'a [Option<(Temp, Temp)>],
     /// The temporaries a side exit or the block's branch tests.
     is_condition: &'a [bool],
 }
@@ -87,6 +114,31 @@ impl Facts<'_> {
     /// How many low bits `t`'s value may occupy.
     fn bits(&self, t: Temp) -> u32 {
         u32::from(self.bits[t.0 as usize])
+    }
+
+    /// `a < b | a == b`: `a <= b` (the or of two 0/1 values, at any width); `>` likewise.
+    fn or_of_comparisons(&self, dst: Temp, a: Temp, b: Temp) -> Option<Rewrite> {
+        let (Some(p), Some(q)) = (self.compare[a.0 as usize], self.compare[b.0 as usize]) else {
+            return None;
+        };
+        let (strict, (_, ea, eb, ew)) = match (p.0, q.0) {
+            (CmpOp::Eq, _) => (q, p),
+            (_, CmpOp::Eq) => (p, q),
+            _ => return None,
+        };
+        let (sop, sa, sb, sw) = strict;
+        // The same operand: the same temporary, or constants equal at the width.
+        let c = |t: Temp| self.constant[t.0 as usize].map(|k| k & sw.mask());
+        let is = |x: Temp, y: Temp| x == y || c(x).is_some_and(|k| c(y) == Some(k));
+        let same = sw == ew && ((is(ea, sa) && is(eb, sb)) || (is(ea, sb) && is(eb, sa)));
+        let or_equal = match sop {
+            CmpOp::Ult => CmpOp::Ule,
+            CmpOp::Ugt => CmpOp::Uge,
+            CmpOp::Slt => CmpOp::Sle,
+            CmpOp::Sgt => CmpOp::Sge,
+            _ => return None,
+        };
+        same.then_some(Rewrite::Op(Op::Cmp { op: or_equal, dst, a: sa, b: sb, width: sw }))
     }
 
     fn rewrite(&self, op: &Op) -> Option<Rewrite> {
@@ -100,7 +152,23 @@ impl Facts<'_> {
                 };
                 same.then_some(Rewrite::Same(dst, a))
             }
+            Op::Cmp { op: op @ (CmpOp::Eq | CmpOp::Ne), dst, a, b, width } => {
+                // `a - b == 0` at the subtraction's width: `a == b`; not for a condition an
+                // exit tests (`cbz` on the difference is one instruction, `cmp` and `b.eq` two).
+                let zero = self.constant[b.0 as usize].is_some_and(|k| k & width.mask() == 0);
+                match self.difference[a.0 as usize] {
+                    Some((x, y, w)) if zero && w == width && !self.is_condition[dst.0 as usize] => {
+                        Some(Rewrite::Op(Op::Cmp { op, dst, a: x, b: y, width }))
+                    }
+                    _ => None,
+                }
+            }
             Op::Bin { op, dst, a, b, width } => {
+                if op == BinOp::Or && a != b {
+                    if let Some(r) = self.or_of_comparisons(dst, a, b) {
+                        return Some(r);
+                    }
+                }
                 let w = width.bits();
                 if a == b {
                     return match op {
@@ -132,6 +200,8 @@ impl Facts<'_> {
                 // `cmp ^ 1` that an exit tests: the inverse comparison.
                 if op == BinOp::Xor && k == 1 && self.is_condition[dst.0 as usize] {
                     if let Some((cop, ca, cb, cw)) = self.compare[x.0 as usize] {
+                        // Tested by an exit, a difference's zero test stays one (`cbz`).
+                        let (ca, cb) = self.zero_test[x.0 as usize].unwrap_or((ca, cb));
                         return Some(Rewrite::Op(Op::Cmp {
                             op: cop.inverse(),
                             dst,
@@ -196,6 +266,61 @@ mod tests {
                 run(&optimized) == want,
                 "case {case}: optimize changed the outcome\n{block}\n{optimized}"
             );
+        }
+    }
+
+    /// x86 `cmp a, b` then `ja` / `jbe` / `jge`-style conditions: ZF as `a - b == 0`, CF as
+    /// `a < b`, their or, inverted for the branch; one comparison after simplification, and
+    /// the same values as before for every pair of interesting operands.
+    #[test]
+    fn difference_tests_and_or_equal_conditions_become_one_comparison() {
+        let cases: [(CmpOp, bool, &str); 6] = [
+            (CmpOp::Ult, true, "cmp.ugt.w32"),
+            (CmpOp::Ult, false, "cmp.ule.w32"),
+            (CmpOp::Ugt, false, "cmp.uge.w32"),
+            (CmpOp::Slt, true, "cmp.sgt.w32"),
+            (CmpOp::Sgt, false, "cmp.sge.w32"),
+            (CmpOp::Slt, false, "cmp.sle.w32"),
+        ];
+        let mut rng = crate::ir::testgen::Rng::new(3);
+        for (strict, invert, want) in cases {
+            for eq_first in [false, true] {
+                let mut b = Builder::new();
+                let x = b.load_state(StateOffset(64), Width::W32);
+                let y = b.load_state(StateOffset(72), Width::W64);
+                let d = b.bin(BinOp::Sub, x, y, Width::W32);
+                let z = b.cmp_imm(CmpOp::Eq, d, 0, Width::W32);
+                let lt = b.cmp(strict, x, y, Width::W32);
+                let or = if eq_first {
+                    b.bin(BinOp::Or, z, lt, Width::W8)
+                } else {
+                    b.bin(BinOp::Or, lt, z, Width::W8)
+                };
+                let cond = if invert { b.bin_imm(BinOp::Xor, or, 1, Width::W8) } else { or };
+                b.store_state(StateOffset(80), cond, Width::W8);
+                let exit = Exit::Branch { cond, taken: GuestAddr(8), not_taken: GuestAddr(4) };
+                let original = b.finish(GuestAddr(0), 4, 1, exit);
+                let mut block = original.clone();
+                assert!(simplify(&mut block));
+                crate::ir::opt::optimize(&mut block);
+                verify(&block).unwrap();
+                let text = block.to_string();
+                assert!(text.contains(want), "{want}: {text}");
+                assert!(!text.contains("or."), "{text}");
+                for _ in 0..200 {
+                    let mut state = [0u64; 11];
+                    (state[8], state[9]) = (rng.interesting(), rng.interesting());
+                    let mut other = state;
+                    // SAFETY: the blocks touch only their state buffers.
+                    let (a, b) = unsafe {
+                        (
+                            crate::ir::interp::run_block(&original, state.as_mut_ptr() as *mut u8),
+                            crate::ir::interp::run_block(&block, other.as_mut_ptr() as *mut u8),
+                        )
+                    };
+                    assert_eq!((a, state), (b, other), "{want}");
+                }
+            }
         }
     }
 
