@@ -503,16 +503,7 @@ pub fn split_branch_at_dead_bytes(block: &mut Block) {
     let mut stays = scratch::filled(block.temps as usize, false);
     stays[cond.0 as usize] = true;
     for (i, op) in block.ops.iter().enumerate().rev() {
-        let pure = matches!(
-            op,
-            Op::Const { .. }
-                | Op::Bin { .. }
-                | Op::Un { .. }
-                | Op::Ext { .. }
-                | Op::Cmp { .. }
-                | Op::Select { .. }
-        );
-        if !moves[i] && pure && op.dst().is_some_and(|d| !stays[d.0 as usize]) {
+        if !moves[i] && deferred::describable(op) && op.dst().is_some_and(|d| !stays[d.0 as usize]) {
             moves[i] = true;
         }
         if !moves[i] {
