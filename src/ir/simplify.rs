@@ -9,10 +9,9 @@
 //!   `x ^ 0`, `x + 0`, `x - 0`, a shift or rotation by a multiple of the width; `x & 0` is 0.
 //! * `c ^ 1` of a comparison `c`, when a side exit or the block's branch tests it, is the
 //!   inverse comparison: the backends then branch on the comparison's flags.
-//! * `a - b == 0` (or `!= 0`) at the subtraction's width is `a == b` (`!=`) unless an exit
-//!   tests it, and the or of
-//!   `a < b` and `a == b` (unsigned or signed, either order; `>` likewise) is `a <= b`
-//!   (`>=`): x86 conditions made of CF, ZF and their or (jbe, ja) become one comparison.
+//! * The or of `a < b` and `a == b` (unsigned or signed, either order; `>` likewise; the
+//!   equality also as `a - b == 0` at the subtraction's width) is `a <= b` (`>=`): x86
+//!   conditions made of CF and ZF (jbe, ja) become one comparison.
 //!
 //! Each rewrite replaces a temporary by another holding the same value, so every bound of
 //! `ir::bits` stays true; [`super::opt::optimize`] folds and deduplicates what this exposes.
@@ -30,7 +29,6 @@ pub fn simplify(block: &mut Block) -> bool {
     let mut constant = scratch::filled(n, None);
     let mut compare: Vec<Option<(CmpOp, Temp, Temp, Width)>> = vec![None; n];
     let mut difference: Vec<Option<(Temp, Temp, Width)>> = vec![None; n];
-    let mut zero_test: Vec<Option<(Temp, Temp)>> = vec![None; n];
     let mut is_condition = scratch::filled(n, false);
     for op in &block.ops {
         if let Op::ExitIf { cond, .. } = op {
@@ -50,13 +48,7 @@ pub fn simplify(block: &mut Block) -> bool {
             constant: &constant,
             compare: &compare,
             difference: &difference,
-            zero_test: &zero_test,
             is_condition: &is_condition,
-        };
-        // An `a - b == 0` test's own operands, kept for an exit testing its inverse.
-        let tested = match op {
-            Op::Cmp { op: CmpOp::Eq | CmpOp::Ne, dst, a, b, .. } => Some((dst, a, b)),
-            _ => None,
         };
         match facts.rewrite(&op) {
             Some(Rewrite::Same(dst, t)) => {
@@ -64,11 +56,6 @@ pub fn simplify(block: &mut Block) -> bool {
                 continue;
             }
             Some(Rewrite::Op(new)) => {
-                if let (Some((dst, a, b)), Op::Cmp { a: na, .. }) = (tested, &new) {
-                    if *na != a {
-                        zero_test[dst.0 as usize] = Some((a, b));
-                    }
-                }
                 op = new;
                 refold = true;
             }
@@ -104,8 +91,6 @@ struct Facts<'a> {
     compare: &'a [Option<(CmpOp, Temp, Temp, Width)>],
     /// The subtraction each `Sub` result is: (a, b, width).
     difference: &'a [Option<(Temp, Temp, Width)>],
-    /// For an `a - b == 0` made `a == b`: the difference and the zero it tested.
-    zero_test: &'a [Option<(Temp, Temp)>],
     /// The temporaries a side exit or the block's branch tests.
     is_condition: &'a [bool],
 }
@@ -121,11 +106,16 @@ impl Facts<'_> {
         let (Some(p), Some(q)) = (self.compare[a.0 as usize], self.compare[b.0 as usize]) else {
             return None;
         };
-        let (strict, (_, ea, eb, ew)) = match (p.0, q.0) {
+        let (strict, (_, mut ea, mut eb, ew)) = match (p.0, q.0) {
             (CmpOp::Eq, _) => (q, p),
             (_, CmpOp::Eq) => (p, q),
             _ => return None,
         };
+        // `a - b == 0` at the subtraction's width (how x86 computes ZF) is `a == b`.
+        let zero = self.constant[eb.0 as usize].is_some_and(|k| k & ew.mask() == 0);
+        if let Some((x, y, _)) = self.difference[ea.0 as usize].filter(|&(_, _, w)| zero && w == ew) {
+            (ea, eb) = (x, y);
+        }
         let (sop, sa, sb, sw) = strict;
         // The same operand: the same temporary, or constants equal at the width.
         let c = |t: Temp| self.constant[t.0 as usize].map(|k| k & sw.mask());
@@ -151,17 +141,6 @@ impl Facts<'_> {
                     self.bits(a) <= from.bits()
                 };
                 same.then_some(Rewrite::Same(dst, a))
-            }
-            Op::Cmp { op: op @ (CmpOp::Eq | CmpOp::Ne), dst, a, b, width } => {
-                // `a - b == 0` at the subtraction's width: `a == b`; not for a condition an
-                // exit tests (`cbz` on the difference is one instruction, `cmp` and `b.eq` two).
-                let zero = self.constant[b.0 as usize].is_some_and(|k| k & width.mask() == 0);
-                match self.difference[a.0 as usize] {
-                    Some((x, y, w)) if zero && w == width && !self.is_condition[dst.0 as usize] => {
-                        Some(Rewrite::Op(Op::Cmp { op, dst, a: x, b: y, width }))
-                    }
-                    _ => None,
-                }
             }
             Op::Bin { op, dst, a, b, width } => {
                 if op == BinOp::Or && a != b {
@@ -200,8 +179,6 @@ impl Facts<'_> {
                 // `cmp ^ 1` that an exit tests: the inverse comparison.
                 if op == BinOp::Xor && k == 1 && self.is_condition[dst.0 as usize] {
                     if let Some((cop, ca, cb, cw)) = self.compare[x.0 as usize] {
-                        // Tested by an exit, a difference's zero test stays one (`cbz`).
-                        let (ca, cb) = self.zero_test[x.0 as usize].unwrap_or((ca, cb));
                         return Some(Rewrite::Op(Op::Cmp {
                             op: cop.inverse(),
                             dst,
