@@ -5,8 +5,10 @@
 //! For every known target of the block's exits (a jump, both sides of a branch, a side
 //! exit's jump), the frontend translates the instructions there one at a time into scratch
 //! blocks (never compiled, never kept) and scans each (`ir::liveness::DeadScan`: a state
-//! load whose value nothing uses, after constant folding, is not a read), until every candidate byte is decided, something may read
-//! them all (a helper, a side exit, any exit but a fall-through to the next instruction), or
+//! load whose value nothing uses, after constant folding, is not a read), until every
+//! candidate byte is decided, something may read
+//! them all (a helper, a side exit, any exit but to one known place: the next instruction or
+//! a direct jump's target, followed on), or
 //! [`LOOKAHEAD_INSNS`] instructions are scanned. The scratch translation reads
 //! guest code only on the guest pages that hold the block's own bytes: a write to any of
 //! those pages drops the block (translations are dropped by whole written pages, and a block
@@ -16,8 +18,8 @@
 //!
 //! What one instruction does to the candidate bytes depends only on its bytes and address, so
 //! it is translated and scanned once: [`Summaries`] keeps, per guest address, the
-//! instruction's bytes and which candidates it writes first, reads first, and whether the
-//! scan goes on past it. A later lookahead reading the same bytes at that address (read
+//! instruction's bytes and which candidates it writes first, reads first, and where (if
+//! anywhere) the scan goes on after it. A later lookahead reading the same bytes at that address (read
 //! through the same bounded source, so the pages it protects and the bytes the persistent
 //! cache records are the same) takes the summary instead of translating again; other bytes
 //! there (code written since) are translated and summarised anew.
@@ -129,9 +131,11 @@ struct Summary {
     written: u64,
     /// Candidates it reads (or may read) first.
     read: u64,
-    /// Whether the scan may go on after it: it called no helper and took no side exit, and
-    /// it leaves only to the next instruction, straight on.
-    goes_on: bool,
+    /// Where the scan goes on after it, if anywhere: it called no helper and took no side
+    /// exit, and it leaves to one known place, the next instruction or the target of a direct
+    /// jump (a jump reads no state, and the code there runs next, whichever block holds it).
+    /// Any other exit may read anything.
+    next: Option<GuestAddr>,
 }
 
 /// Per-address [`Summary`]s of the instructions a frontend's lookahead scanned, for the
@@ -180,7 +184,6 @@ impl Summaries {
         };
         let mut scan = liveness::DeadScan::new(&self.candidates);
         let scanning = scan.ops(&one);
-        let next = GuestAddr(pc.0 + len as u64);
         let bit = |b: &StateOffset| self.candidates.iter().position(|c| c == b).map_or(0, |i| 1u64 << i);
         let written = scan.dead().iter().map(bit).fold(0, |m, b| m | b);
         let undecided = scan.undecided().iter().map(bit).fold(0, |m, b| m | b);
@@ -190,7 +193,10 @@ impl Summaries {
             len: len as u8,
             written,
             read: all & !written & !undecided,
-            goes_on: scanning && one.exit == Exit::Jump(next),
+            next: match one.exit {
+                Exit::Jump(to) if scanning => Some(to),
+                _ => None,
+            },
         };
         if self.at.len() >= MAX_SUMMARIES {
             self.at.clear();
@@ -232,10 +238,10 @@ pub fn look_ahead(
             let Some(s) = summaries.get(&bounded, pc, &mut translate) else { break };
             dead |= s.written & undecided;
             undecided &= !(s.written | s.read);
-            if undecided == 0 || !s.goes_on {
-                break;
+            match s.next {
+                Some(next) if undecided != 0 => pc = next,
+                _ => break,
             }
-            pc = GuestAddr(pc.0 + u64::from(s.len));
         }
         let mut bytes: Vec<StateOffset> =
             candidates.iter().enumerate().filter(|(i, _)| dead & (1 << i) != 0).map(|(_, &b)| b).collect();

@@ -70,8 +70,9 @@ pub fn may_fault(op: &Op) -> bool {
     )
 }
 
-/// Ops a backend may leave out when only `StateAtFault`s read their result.
-fn describable(op: &Op) -> bool {
+/// Ops a backend may leave out when only `StateAtFault`s read their result: the pure scalar
+/// ops that read no state (`ir::opt` also moves them freely past a side exit).
+pub(super) fn describable(op: &Op) -> bool {
     matches!(
         op,
         Op::Const { .. }

@@ -19,6 +19,10 @@
 //!   dead at every exit that follows it (the code there overwrites them first:
 //!   [`Block::dead_on_entry`], see `ir::liveness`). Frontends store every flag they define,
 //!   so this is the dead-flag elimination.
+//! * **Branch splitting** ([`split_branch_at_dead_bytes`]): a branch whose one side finds
+//!   state bytes dead that the other reads becomes a side exit to that side before their
+//!   stores, which move after it with the pure ops only they read, and a jump to the other
+//!   side: a loop's back edge skips the flags only its exit reads.
 //! * **Precise faults**: within a guest instruction, state stores are moved after its last
 //!   guest memory access ([`sink_state_stores_past_faults`]); a store that dead state-store
 //!   elimination deletes although memory accesses lie before the store that overwrites it
@@ -46,6 +50,7 @@ pub fn optimize(block: &mut Block) {
         forward_and_fold(block);
     }
     sink_state_stores_past_faults(block);
+    split_branch_at_dead_bytes(block);
     eliminate_dead_state_stores(block);
     eliminate_dead_code(block);
 }
@@ -429,6 +434,102 @@ pub fn sink_state_stores_past_faults(block: &mut Block) {
     }
 }
 
+/// A block that ends in a branch where one side (`x`) finds state bytes dead that the other
+/// (`y`) reads (a loop's back edge overwrites the flags its exit still reads) leaves to `x`
+/// by a side exit instead, placed before the stores of those bytes, and the stores follow it
+/// with the pure ops only they read: the branch `cond ? x : y` becomes `ExitIf(cond, x)`,
+/// those stores and ops, `Jump(y)`. The path to `x` no longer computes them, and the path to
+/// `y` computes the same state as before. A store moves only if nothing after it may observe
+/// its bytes (a state read or store of them that stays, a helper call, a side exit, a guest
+/// memory access, which may fault), and only pure scalar ops of no state move with it.
+pub fn split_branch_at_dead_bytes(block: &mut Block) {
+    let Exit::Branch { cond, taken, not_taken } = block.exit else { return };
+    if block.dead_on_entry.is_empty() || taken == not_taken {
+        return;
+    }
+    let dead_t = liveness::dead_at_exit(block, &Exit::Jump(taken));
+    let dead_n = liveness::dead_at_exit(block, &Exit::Jump(not_taken));
+    let more = |a: &[StateOffset], b: &[StateOffset]| a.iter().any(|x| !b.contains(x));
+    let (x, y, dead_x, dead_y, invert) = if more(&dead_t, &dead_n) {
+        (taken, not_taken, dead_t, dead_n, false)
+    } else if more(&dead_n, &dead_t) {
+        (not_taken, taken, dead_n, dead_t, true)
+    } else {
+        return;
+    };
+    // Leaving to the not-taken side first needs the inverse condition: the comparison that
+    // computes it, read by nothing else, is inverted in place.
+    let cond_op = if invert {
+        let mut reads = 0;
+        block.ops.iter().for_each(|op| op.for_each_src(|t| reads += u32::from(t == cond)));
+        let def = block.ops.iter().position(|op| matches!(op, Op::Cmp { dst, .. } if *dst == cond));
+        match def {
+            Some(i) if reads == 0 => Some(i),
+            _ => return,
+        }
+    } else {
+        None
+    };
+    // Backwards: the stores that move (every byte dead at `x`, not every byte dead at `y`,
+    // nothing after them observing their bytes), then the pure ops only moved ops read.
+    let n = block.ops.len();
+    let mut moves = scratch::filled(n, false);
+    let mut seen: Vec<(u32, u32)> = Vec::new(); // bytes read or stored (and staying) after
+    let mut any = false;
+    for (i, op) in block.ops.iter().enumerate().rev() {
+        if let Op::StoreState { offset, width, .. } = *op {
+            let range = offset.0..offset.0 + width.bytes();
+            let dead = |d: &[StateOffset]| range.clone().all(|b| d.contains(&StateOffset(b)));
+            let clear = !seen.iter().any(|&(o, len)| o < range.end && range.start < o + len);
+            if clear && dead(&dead_x) && !dead(&dead_y) {
+                moves[i] = true;
+                any = true;
+                continue;
+            }
+        }
+        match op {
+            Op::CallHelper { .. } | Op::ExitIf { .. } => break,
+            op if may_fault(op) => break,
+            op => {
+                if let Some(r) = state_read(op).or_else(|| state_write(op)) {
+                    seen.push(r);
+                }
+            }
+        }
+    }
+    if !any {
+        return;
+    }
+    let mut stays = scratch::filled(block.temps as usize, false);
+    stays[cond.0 as usize] = true;
+    for (i, op) in block.ops.iter().enumerate().rev() {
+        if !moves[i] && deferred::describable(op) && op.dst().is_some_and(|d| !stays[d.0 as usize]) {
+            moves[i] = true;
+        }
+        if !moves[i] {
+            op.for_each_src(|t| stays[t.0 as usize] = true);
+        }
+    }
+    if let Some(i) = cond_op {
+        if let Op::Cmp { op, .. } = &mut block.ops[i] {
+            *op = op.inverse();
+        }
+    }
+    let ops = std::mem::take(&mut block.ops);
+    let mut moved = Vec::new();
+    block.ops = Vec::with_capacity(n + 1);
+    for (i, op) in ops.into_iter().enumerate() {
+        if moves[i] {
+            moved.push(op);
+        } else {
+            block.ops.push(op);
+        }
+    }
+    block.ops.push(Op::ExitIf { cond, exit: Exit::Jump(x) });
+    block.ops.extend(moved);
+    block.exit = Exit::Jump(y);
+}
+
 /// Deletes pure ops whose result nobody reads.
 pub fn eliminate_dead_code(block: &mut Block) {
     let mut used = scratch::filled(block.temps as usize, false);
@@ -568,6 +669,7 @@ mod tests {
         let mut rng = Rng::new(seed);
         let mut dead_rng = Rng::new(seed ^ 0xdead);
         let mut deleted = 0;
+        let mut split = 0;
         for case in 0..cases {
             let mut mem_a = vec![0u64; base.mem_len as usize / 8];
             let mut init = Rng::new(case);
@@ -587,6 +689,8 @@ mod tests {
             optimize(&mut without);
             let stores = |b: &Block| b.ops.iter().filter(|o| matches!(o, Op::StoreState { .. })).count();
             deleted += stores(&without) - stores(&opt);
+            let side_exits = |b: &Block| b.ops.iter().filter(|o| matches!(o, Op::ExitIf { .. })).count();
+            split += usize::from(side_exits(&opt) > side_exits(&without));
 
             let mut state_a = vec![0u64; base.state_len as usize / 8];
             for v in state_a.iter_mut() {
@@ -614,5 +718,7 @@ mod tests {
         }
         // The dead bytes must delete stores, or the check above checks nothing.
         assert_eq!(deleted > 0, dead_exits, "{deleted} stores deleted by dead bytes at exits");
+        // And some branches must be split at them (`split_branch_at_dead_bytes`).
+        assert_eq!(split > 0, dead_exits, "{split} branches split at dead bytes");
     }
 }

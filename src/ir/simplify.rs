@@ -9,6 +9,9 @@
 //!   `x ^ 0`, `x + 0`, `x - 0`, a shift or rotation by a multiple of the width; `x & 0` is 0.
 //! * `c ^ 1` of a comparison `c`, when a side exit or the block's branch tests it, is the
 //!   inverse comparison: the backends then branch on the comparison's flags.
+//! * The or of `a < b` and `a == b` (unsigned or signed, either order; `>` likewise; the
+//!   equality also as `a - b == 0` at the subtraction's width) is `a <= b` (`>=`): x86
+//!   conditions made of CF and ZF (jbe, ja) become one comparison.
 //!
 //! Each rewrite replaces a temporary by another holding the same value, so every bound of
 //! `ir::bits` stays true; [`super::opt::optimize`] folds and deduplicates what this exposes.
@@ -25,6 +28,7 @@ pub fn simplify(block: &mut Block) -> bool {
     rename.extend((0..block.temps).map(Temp));
     let mut constant = scratch::filled(n, None);
     let mut compare: Vec<Option<(CmpOp, Temp, Temp, Width)>> = vec![None; n];
+    let mut difference: Vec<Option<(Temp, Temp, Width)>> = vec![None; n];
     let mut is_condition = scratch::filled(n, false);
     for op in &block.ops {
         if let Op::ExitIf { cond, .. } = op {
@@ -39,8 +43,13 @@ pub fn simplify(block: &mut Block) -> bool {
     let mut ops = std::mem::take(&mut block.ops);
     for mut op in ops.drain(..) {
         op.map_srcs(|t| rename[t.0 as usize]);
-        let facts =
-            Facts { bits: &bits, constant: &constant, compare: &compare, is_condition: &is_condition };
+        let facts = Facts {
+            bits: &bits,
+            constant: &constant,
+            compare: &compare,
+            difference: &difference,
+            is_condition: &is_condition,
+        };
         match facts.rewrite(&op) {
             Some(Rewrite::Same(dst, t)) => {
                 rename[dst.0 as usize] = t;
@@ -55,6 +64,7 @@ pub fn simplify(block: &mut Block) -> bool {
         match op {
             Op::Const { dst, value } => constant[dst.0 as usize] = Some(value),
             Op::Cmp { op, dst, a, b, width } => compare[dst.0 as usize] = Some((op, a, b, width)),
+            Op::Bin { op: BinOp::Sub, dst, a, b, width } => difference[dst.0 as usize] = Some((a, b, width)),
             _ => {}
         }
         out.push(op);
@@ -79,6 +89,8 @@ struct Facts<'a> {
     constant: &'a [Option<u64>],
     /// The comparison each `Cmp` result is: (op, a, b, width).
     compare: &'a [Option<(CmpOp, Temp, Temp, Width)>],
+    /// The subtraction each `Sub` result is: (a, b, width).
+    difference: &'a [Option<(Temp, Temp, Width)>],
     /// The temporaries a side exit or the block's branch tests.
     is_condition: &'a [bool],
 }
@@ -87,6 +99,36 @@ impl Facts<'_> {
     /// How many low bits `t`'s value may occupy.
     fn bits(&self, t: Temp) -> u32 {
         u32::from(self.bits[t.0 as usize])
+    }
+
+    /// `a < b | a == b`: `a <= b` (the or of two 0/1 values, at any width); `>` likewise.
+    fn or_of_comparisons(&self, dst: Temp, a: Temp, b: Temp) -> Option<Rewrite> {
+        let (Some(p), Some(q)) = (self.compare[a.0 as usize], self.compare[b.0 as usize]) else {
+            return None;
+        };
+        let (strict, (_, mut ea, mut eb, ew)) = match (p.0, q.0) {
+            (CmpOp::Eq, _) => (q, p),
+            (_, CmpOp::Eq) => (p, q),
+            _ => return None,
+        };
+        // `a - b == 0` at the subtraction's width (how x86 computes ZF) is `a == b`.
+        let zero = self.constant[eb.0 as usize].is_some_and(|k| k & ew.mask() == 0);
+        if let Some((x, y, _)) = self.difference[ea.0 as usize].filter(|&(_, _, w)| zero && w == ew) {
+            (ea, eb) = (x, y);
+        }
+        let (sop, sa, sb, sw) = strict;
+        // The same operand: the same temporary, or constants equal at the width.
+        let c = |t: Temp| self.constant[t.0 as usize].map(|k| k & sw.mask());
+        let is = |x: Temp, y: Temp| x == y || c(x).is_some_and(|k| c(y) == Some(k));
+        let same = sw == ew && ((is(ea, sa) && is(eb, sb)) || (is(ea, sb) && is(eb, sa)));
+        let or_equal = match sop {
+            CmpOp::Ult => CmpOp::Ule,
+            CmpOp::Ugt => CmpOp::Uge,
+            CmpOp::Slt => CmpOp::Sle,
+            CmpOp::Sgt => CmpOp::Sge,
+            _ => return None,
+        };
+        same.then_some(Rewrite::Op(Op::Cmp { op: or_equal, dst, a: sa, b: sb, width: sw }))
     }
 
     fn rewrite(&self, op: &Op) -> Option<Rewrite> {
@@ -101,6 +143,11 @@ impl Facts<'_> {
                 same.then_some(Rewrite::Same(dst, a))
             }
             Op::Bin { op, dst, a, b, width } => {
+                if op == BinOp::Or && a != b {
+                    if let Some(r) = self.or_of_comparisons(dst, a, b) {
+                        return Some(r);
+                    }
+                }
                 let w = width.bits();
                 if a == b {
                     return match op {
@@ -196,6 +243,61 @@ mod tests {
                 run(&optimized) == want,
                 "case {case}: optimize changed the outcome\n{block}\n{optimized}"
             );
+        }
+    }
+
+    /// x86 `cmp a, b` then `ja` / `jbe` / `jge`-style conditions: ZF as `a - b == 0`, CF as
+    /// `a < b`, their or, inverted for the branch; one comparison after simplification, and
+    /// the same values as before for every pair of interesting operands.
+    #[test]
+    fn difference_tests_and_or_equal_conditions_become_one_comparison() {
+        let cases: [(CmpOp, bool, &str); 6] = [
+            (CmpOp::Ult, true, "cmp.ugt.w32"),
+            (CmpOp::Ult, false, "cmp.ule.w32"),
+            (CmpOp::Ugt, false, "cmp.uge.w32"),
+            (CmpOp::Slt, true, "cmp.sgt.w32"),
+            (CmpOp::Sgt, false, "cmp.sge.w32"),
+            (CmpOp::Slt, false, "cmp.sle.w32"),
+        ];
+        let mut rng = crate::ir::testgen::Rng::new(3);
+        for (strict, invert, want) in cases {
+            for eq_first in [false, true] {
+                let mut b = Builder::new();
+                let x = b.load_state(StateOffset(64), Width::W32);
+                let y = b.load_state(StateOffset(72), Width::W64);
+                let d = b.bin(BinOp::Sub, x, y, Width::W32);
+                let z = b.cmp_imm(CmpOp::Eq, d, 0, Width::W32);
+                let lt = b.cmp(strict, x, y, Width::W32);
+                let or = if eq_first {
+                    b.bin(BinOp::Or, z, lt, Width::W8)
+                } else {
+                    b.bin(BinOp::Or, lt, z, Width::W8)
+                };
+                let cond = if invert { b.bin_imm(BinOp::Xor, or, 1, Width::W8) } else { or };
+                b.store_state(StateOffset(80), cond, Width::W8);
+                let exit = Exit::Branch { cond, taken: GuestAddr(8), not_taken: GuestAddr(4) };
+                let original = b.finish(GuestAddr(0), 4, 1, exit);
+                let mut block = original.clone();
+                assert!(simplify(&mut block));
+                crate::ir::opt::optimize(&mut block);
+                verify(&block).unwrap();
+                let text = block.to_string();
+                assert!(text.contains(want), "{want}: {text}");
+                assert!(!text.contains("or."), "{text}");
+                for _ in 0..200 {
+                    let mut state = [0u64; 11];
+                    (state[8], state[9]) = (rng.interesting(), rng.interesting());
+                    let mut other = state;
+                    // SAFETY: the blocks touch only their state buffers.
+                    let (a, b) = unsafe {
+                        (
+                            crate::ir::interp::run_block(&original, state.as_mut_ptr() as *mut u8),
+                            crate::ir::interp::run_block(&block, other.as_mut_ptr() as *mut u8),
+                        )
+                    };
+                    assert_eq!((a, state), (b, other), "{want}");
+                }
+            }
         }
     }
 

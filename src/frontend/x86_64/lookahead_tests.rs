@@ -116,12 +116,22 @@ fn the_lookahead_stops_at_exits_helpers_and_its_instruction_limit() {
     assert_eq!(then(&[&[0xc3][..], &ADD].concat()), ""); // ret
                                                          // syscall reads RFLAGS into r11.
     assert_eq!(then(&[&[0x0f, 0x05][..], &ADD].concat()), "");
-    // call +2 (over two nops) and jmp +2: the lookahead follows no jump, call or branch...
-    assert_eq!(then(&[&[0xe8, 2, 0, 0, 0, 0x90, 0x90][..], &ADD].concat()), "");
-    assert_eq!(then(&[&[0xeb, 0x02, 0x90, 0x90][..], &ADD].concat()), "");
-    // ... but a jump or call to the next instruction is straight-line code.
+    // A direct jump or call goes on at its target (here over two `jz +0`, which would read
+    // ZF), and to the next instruction it is straight-line code...
+    let jz_jz = [0x74, 0x00, 0x74, 0x00];
+    assert_eq!(then(&[&[0xe8, 4, 0, 0, 0][..], &jz_jz, &ADD].concat()), ALL);
+    assert_eq!(then(&[&[0xeb, 0x04][..], &jz_jz, &ADD].concat()), ALL);
     assert_eq!(then(&[&[0xeb, 0x00][..], &ADD].concat()), ALL);
     assert_eq!(then(&[&[0xe8, 0, 0, 0, 0][..], &ADD].concat()), ALL);
+    // ... and what the target reads stays live; the jumps count towards the limit.
+    assert_eq!(then(&[&[0xeb, 0x00][..], &[0x0f, 0x94, 0xc0], &ADD].concat()), "CF PF AF SF OF");
+    let jmps = |n: u32| [0xeb, 0x00].repeat(n as usize);
+    assert_eq!(then(&[&jmps(LOOKAHEAD_INSNS - 1)[..], &ADD].concat()), ALL);
+    assert_eq!(then(&[&jmps(LOOKAHEAD_INSNS)[..], &ADD].concat()), "");
+    // The branch and the jump back to the start of the block: a jcc ends the lookahead, and
+    // a jump back to the block's own start scans it again (here its add writes them all).
+    assert_eq!(then(&[&[0x74, 0x02, 0x90, 0x90][..], &ADD].concat()), "");
+    assert_eq!(then(&[0xe9, 0xf4, 0xff, 0xff, 0xff]), ALL); // jmp -12: to the add
     assert_eq!(then(&[&[0x0f, 0xa2][..], &ADD].concat()), ""); // cpuid: a helper
     assert_eq!(then(&[&[0x0f, 0x0b][..], &ADD].concat()), ""); // ud2: a trap sees everything
                                                                // vpaddb zmm0, zmm1, zmm2: not implemented, a trap.
