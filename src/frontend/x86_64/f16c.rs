@@ -14,6 +14,7 @@ use super::sse_move::V128;
 use super::state::off;
 use super::vex::zero_upper;
 use super::{Ctx, Handler, Unsupported};
+use crate::ir::fp::{DE, IE, OE, PE, UE};
 use crate::ir::{BinOp, CmpOp, FpOp, FpPrec, FpResult, FpRule, Helper, StateOffset, Temp, Width};
 use iced_x86::{Instruction, Mnemonic, OpKind};
 
@@ -149,13 +150,6 @@ pub extern "C" fn cvtps2ph_helper(_: *mut u8, lo: u64, hi: u64, ctrl: u64, _: u6
         out
     }
 }
-
-/// MXCSR flag bits.
-const IE: u32 = 1;
-const DE: u32 = 2;
-const OE: u32 = 8;
-const UE: u32 = 16;
-const PE: u32 = 32;
 
 /// One single to a half under rounding control `rc` (0 nearest even, 1 down, 2 up, 3 towards
 /// zero) and `mxcsr`'s DAZ and underflow mask: the half and the flags raised. Tininess is
