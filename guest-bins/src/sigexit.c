@@ -16,7 +16,10 @@
  *                 call, or when the main thread unblocks it after the last round; "survived"
  *                 is never printed
  *   tgkill-joined once a thread is joined (its clear-tid word cleared and the waiter woken),
- *                 tgkill (signal 0 and SIGUSR1) and tkill of its tid fail with ESRCH
+ *                 tgkill (signal 0 and SIGUSR1) and tkill of its tid succeed or fail with
+ *                 ESRCH, nothing else, and signal no one else: Linux releases the task a few
+ *                 microseconds after the wake, so how many succeed is the scheduler's (0 of
+ *                 900 on an idle machine, 2 of 900 natively under CI's load): not printed
  * Each repeated 300 times; prints how many signals were lost (neither handled nor pending).
  * Output is deterministic: counts only. */
 #define _GNU_SOURCE
@@ -134,25 +137,21 @@ static int racing_default(int sig) {
   return 0;
 }
 
-/* tgkill-joined: a joined thread's tid is not signalled any more. */
+/* tgkill-joined: signalling a joined thread's tid gives success or ESRCH, nothing else. */
 static int tgkill_joined(void) {
-  int rounds = 300, delivered = 0, other = 0;
+  int rounds = 300, other = 0;
   ender_unblocks = 0;
   for (int i = 0; i < rounds; i++) {
     started = 0;
     int tid = start_ender();
     join_ender();
-    /* (Linux releases the thread a few microseconds after it wakes the joiner: natively no
-     * call here succeeded in 2400 rounds on an idle and on a loaded machine.) */
     for (int k = 0; k < 3; k++) {
       long r = k == 2 ? syscall(SYS_tkill, tid, SIGUSR1) : syscall(SYS_tgkill, getpid(), tid, k ? SIGUSR1 : 0);
-      if (r == 0)
-        delivered++;
-      else if (errno != ESRCH)
+      if (r != 0 && errno != ESRCH)
         other++;
     }
   }
-  printf("rounds: %d\nsucceeded: %d\nother errors: %d\n", rounds, delivered, other);
+  printf("rounds: %d\nother errors: %d\n", rounds, other);
   return 0;
 }
 

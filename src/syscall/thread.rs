@@ -54,7 +54,8 @@ fn robust_heads() -> std::sync::MutexGuard<'static, Vec<(u32, u64)>> {
 /// The guest threads that made their exit call while their host thread may still live (not
 /// the main thread, whose task Linux keeps until the process ends): a signal sent to one of
 /// them (tgkill, tkill, rt_tgsigqueueinfo, kill) fails with ESRCH, as it does in Linux once
-/// the exiting task is released (just after its clear-tid wake). A tid leaves the table
+/// the exiting task is released (a few microseconds after its clear-tid wake; xlate's host
+/// thread takes longer to end, and would widen that window). A tid leaves the table
 /// when a new thread of this process gets it, or when the host thread is found gone
 /// ([`signals_exited_thread`]). Under the world's lock.
 static EXITED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
