@@ -14,8 +14,9 @@
 //! there lose the translator's write protection (`syscall::memory::prepare_outputs`).
 //!
 //! A NULL pointer is never checked: Linux gives it its own meaning (an optional argument) or
-//! EFAULT by itself, and nothing of xlate's is mapped at 0. Calls not described here are
-//! forwarded unchecked: the gap is listed in docs/ARCHITECTURE.md.
+//! EFAULT by itself, and nothing of xlate's is mapped at 0. Every forwarded call either is
+//! described here, or is in [`NO_POINTERS`] (no pointer argument), or in [`UNDESCRIBED`]
+//! with the reason its pointers reach the host unchecked; a test keeps it so.
 
 use crate::syscall::Sysno;
 
@@ -66,8 +67,8 @@ pub enum Ipc {
 /// How many bytes a SysV IPC control call with command `cmd` writes at its buffer (the
 /// 64-bit layouts, the same on x86-64 and asm-generic: msqid64_ds 120, shmid64_ds 112,
 /// msginfo 32, seminfo 40, shminfo64 80, shm_info 48). semctl's semid64_ds is not the same
-/// (`syscall::ipc` checks and converts it), and semctl GETALL (an array as long as the set,
-/// which the call does not give) is not covered.
+/// (`syscall::ipc` checks and converts it), and semctl GETALL/SETALL's array, as long as the
+/// set, which the call does not give, is checked there too.
 pub fn ipc_ctl_output(kind: Ipc, cmd: u64) -> u64 {
     const IPC_STAT: u64 = 2;
     const IPC_INFO: u64 = 3;
