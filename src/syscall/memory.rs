@@ -206,6 +206,10 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
                 _ => 0,
             },
             Len::ArgUpTo(j, max) => u64::try_from(a[j] as i32).ok().filter(|&n| n <= max).unwrap_or(0),
+            Len::FileHandle(j) => match read_u32(mem, a[j])? {
+                n @ 0..=128 => 8 + u64::from(n),
+                _ => 8,
+            },
             Len::Pages(j) => a[j].div_ceil(4096),
             Len::NodeMask(j) => match a[j].saturating_sub(1) {
                 bits if bits > 4096 * 8 => 0,
@@ -587,6 +591,8 @@ mod tests {
         assert!(refuses(Sysno::mincore, [0, 8192, m, 0, 0, 0], 2));
         assert!(refuses(Sysno::get_mempolicy, [m, m, 65, 0, 0, 0], 1));
         assert!(refuses(Sysno::process_vm_writev, [1, m, 0, m, 1, 0], 3));
+        assert!(refuses(Sysno::open_by_handle_at, [3, m, 0, 0, 0, 0], 1));
+        assert!(refuses(Sysno::name_to_handle_at, [3, m, m, m, 0, 0], 3));
         let spans = |len, a| covered(&TestMm, Ptr::Out(2, len), &a).unwrap()[0].len;
         assert_eq!(spans(Len::Pages(1), [0, 4097, m, 0, 0, 0]), 2);
         assert_eq!(spans(Len::NodeMask(1), [0, 65, m, 0, 0, 0]), 8);

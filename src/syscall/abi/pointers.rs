@@ -49,6 +49,9 @@ pub enum Len {
     /// The value of argument `i` as the kernel's `int`, when it is at most `max`; none when it
     /// is negative or larger (the kernel's EINVAL or E2BIG before it reads anything).
     ArgUpTo(usize, u64),
+    /// A `struct file_handle` at argument `i`: its 8-byte header and as many bytes as its
+    /// handle_bytes says; the header only when that is above MAX_HANDLE_SZ (128: EINVAL).
+    FileHandle(usize),
     /// mincore's vector: one byte per 4 KiB page of the length in argument `i`.
     Pages(usize),
     /// A node mask of argument `i` nodes (the memory-policy calls): whole 64-bit words of
@@ -237,7 +240,8 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         symlinkat => &[Str(0), Str(2)],
         utime => &[Str(0), In(1, Fixed(16))],
         utimes => &[Str(0), In(1, Fixed(2 * TIMEVAL))],
-        name_to_handle_at => &[Str(1)],
+        name_to_handle_at => &[Str(1), Out(2, FileHandle(2)), Out(3, Fixed(4))],
+        open_by_handle_at => &[In(1, FileHandle(1))],
         readlink => &[Str(0), Out(1, Arg(2))],
         readlinkat => &[Str(1), Out(2, Arg(3))],
         getxattr | lgetxattr => &[Str(0), Str(1), Out(2, Arg(3))],
