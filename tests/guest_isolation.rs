@@ -30,11 +30,11 @@ const PROBE: &str = r#"
 #include <time.h>
 #include <unistd.h>
 
-enum { CALLS = 14 };
+enum { CALLS = 15 };
 static const char *names[CALLS] = {"write", "read", "readv", "openat", "clock_gettime",
                                    "getrandom", "pipe2", "uname", "setsockopt", "sendmsg",
                                    "fcntl F_GETLK", "sched_setparam", "semop",
-                                   "rt_sigqueueinfo"};
+                                   "rt_sigqueueinfo", "semctl GETALL"};
 static int sock, semid;
 /* The distinct errno values (0 for success) seen per call, in order of first sight. */
 static int seen[CALLS][8], nseen[CALLS];
@@ -64,6 +64,7 @@ static void probe(char *p, int zero, int out) {
     note(12, syscall(SYS_semop, semid, p, 1));
     /* Signal 0: nothing is delivered should the call succeed. */
     note(13, syscall(SYS_rt_sigqueueinfo, getpid(), 0, p));
+    note(14, syscall(SYS_semctl, semid, 0, GETALL, p));
 }
 
 int main(int argc, char **argv) {
