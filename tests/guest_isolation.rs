@@ -30,11 +30,11 @@ const PROBE: &str = r#"
 #include <time.h>
 #include <unistd.h>
 
-enum { CALLS = 15 };
+enum { CALLS = 16 };
 static const char *names[CALLS] = {"write", "read", "readv", "openat", "clock_gettime",
                                    "getrandom", "pipe2", "uname", "setsockopt", "sendmsg",
                                    "fcntl F_GETLK", "sched_setparam", "semop",
-                                   "rt_sigqueueinfo", "semctl GETALL"};
+                                   "rt_sigqueueinfo", "semctl GETALL", "madvise DONTNEED"};
 static int sock, semid;
 /* The distinct errno values (0 for success) seen per call, in order of first sight. */
 static int seen[CALLS][8], nseen[CALLS];
@@ -65,6 +65,11 @@ static void probe(char *p, int zero, int out) {
     /* Signal 0: nothing is delivered should the call succeed. */
     note(13, syscall(SYS_rt_sigqueueinfo, getpid(), 0, p));
     note(14, syscall(SYS_semctl, semid, 0, GETALL, p));
+    /* Not a pointer the kernel copies, but it would zero xlate's memory: ENOMEM, as for
+       memory that is not mapped. (Not on AArch64: qemu-user, the oracle there, answers 0.) */
+#ifdef __x86_64__
+    note(15, syscall(SYS_madvise, p, 4096, MADV_DONTNEED));
+#endif
 }
 
 int main(int argc, char **argv) {
@@ -98,6 +103,7 @@ int main(int argc, char **argv) {
         probe(p, zero, out);
     }
     for (int c = 0; c < CALLS; c++) {
+        if (nseen[c] == 0) continue;
         printf("%s:", names[c]);
         for (int i = 0; i < nseen[c]; i++) printf(" %s", seen[c][i] ? strerror(seen[c][i]) : "ok");
         printf("\n");
@@ -166,8 +172,10 @@ fn pointers_into_xlate_get_efault_like_unmapped_memory() {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         let want_out = text(&want.stdout);
         assert!(
-            want_out.lines().all(|l| l.ends_with(": Bad address")),
-            "{guest}: the oracle should see EFAULT everywhere:\n{want_out}"
+            want_out
+                .lines()
+                .all(|l| l.ends_with(": Bad address") || l == "madvise DONTNEED: Cannot allocate memory"),
+            "{guest}: the oracle should see EFAULT everywhere (madvise: ENOMEM):\n{want_out}"
         );
         assert_eq!(text(&got.stdout), want_out, "{guest}: xlate stderr:\n{}", text(&got.stderr));
         assert_eq!(ending(&got), ending(&want), "{guest}: {}", text(&got.stderr));

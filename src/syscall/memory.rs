@@ -147,6 +147,11 @@ pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Res
                 }
             }
             Ptr::Ioctl { .. } => {}
+            Ptr::Range(i, n) => {
+                if a[n] != 0 && !all_guest(mem, a[i], a[n]) {
+                    return Err(libc::ENOMEM);
+                }
+            }
             _ => {
                 for r in covered(mem, p, a)? {
                     if r.addr != 0 && r.len != 0 && !mem.is_accessible(r.addr, r.len, r.write) {
@@ -172,6 +177,27 @@ fn active(sys: Sysno, a: &[u64; 6]) -> impl Iterator<Item = Ptr> + '_ {
         }
         Some(p)
     })
+}
+
+/// Whether the whole pages of `[addr, addr + len)` are guest mappings, whatever their
+/// protection (an unaligned `addr` is the kernel's EINVAL: not ours to refuse).
+fn all_guest(mem: &dyn GuestMm, addr: u64, len: u64) -> bool {
+    if !addr.is_multiple_of(4096) {
+        return true;
+    }
+    let Some(end) = len.checked_next_multiple_of(4096).and_then(|l| addr.checked_add(l)) else {
+        return true;
+    };
+    let mut at = addr;
+    for (r, _) in mem.regions() {
+        if r.start <= at && at < r.end {
+            at = r.end;
+        }
+        if at >= end {
+            return true;
+        }
+    }
+    false
 }
 
 /// Guest memory a call's pointer covers; `write` when the kernel writes it.
@@ -224,7 +250,7 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
         Ptr::Msg { i, vlen: None, write } => msghdrs(mem, a[i], 1, 56, write)?,
         Ptr::Msg { i, vlen: Some(j), write } => msghdrs(mem, a[i], a[j].min(IOV_MAX), 64, write)?,
         Ptr::Aio { i, n } => iocbs(mem, a[i], a[n])?,
-        Ptr::Str(_) | Ptr::Ioctl { .. } | Ptr::If { .. } => Vec::new(),
+        Ptr::Str(_) | Ptr::Ioctl { .. } | Ptr::If { .. } | Ptr::Range(..) => Vec::new(),
     })
 }
 
@@ -592,6 +618,11 @@ mod tests {
         assert!(refuses(Sysno::get_mempolicy, [m, m, 65, 0, 0, 0], 1));
         assert!(refuses(Sysno::process_vm_writev, [1, m, 0, m, 1, 0], 3));
         assert!(refuses(Sysno::open_by_handle_at, [3, m, 0, 0, 0, 0], 1));
+        // MADV_DONTNEED on memory that is not the guest's (TestMm: the first page) is ENOMEM,
+        // as for unmapped memory; MADV_WILLNEED only hints.
+        assert_eq!(check_pointers(&TestMm, Sysno::madvise, &[8192, 4096, 4, 0, 0, 0]), Ok(()));
+        assert_eq!(check_pointers(&TestMm, Sysno::madvise, &[0, 8192, 4, 0, 0, 0]), Err(libc::ENOMEM));
+        assert_eq!(check_pointers(&TestMm, Sysno::madvise, &[0, 8192, 3, 0, 0, 0]), Ok(()));
         assert!(refuses(Sysno::name_to_handle_at, [3, m, m, m, 0, 0], 3));
         let spans = |len, a| covered(&TestMm, Ptr::Out(2, len), &a).unwrap()[0].len;
         assert_eq!(spans(Len::Pages(1), [0, 4097, m, 0, 0, 0]), 2);

@@ -115,6 +115,10 @@ pub enum Ptr {
     /// kernel reads the array and each iocb, writes each iocb's aio_key, and reads or writes
     /// the buffer (or the iovec array's buffers) it names, by its opcode.
     Aio { i: usize, n: usize },
+    /// A range of mappings (address argument `i`, length argument `n`) that the call changes
+    /// without copying: ENOMEM, as Linux answers for unmapped pages, unless all of it (in
+    /// whole pages) is guest memory, whatever its protection.
+    Range(usize, usize),
     /// `then`, when argument `arg` masked with `mask` is one of `ops` (a call whose pointer
     /// arguments depend on its operation: futex, fcntl, prctl, syslog, ...).
     If { arg: usize, mask: u64, ops: &'static [u64], then: &'static Ptr },
@@ -373,6 +377,12 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         io_getevents => &[Out(3, ArgTimes(2, IO_EVENT)), In(4, Fixed(TIMESPEC))],
         io_pgetevents => &[Out(3, ArgTimes(2, IO_EVENT)), In(4, Fixed(TIMESPEC)), In(5, Fixed(16))],
         quotactl => &[Str(1)],
+        // The advice that discards or changes memory (MADV_DONTNEED, _FREE, _REMOVE,
+        // _DONTFORK, _WIPEONFORK, _HWPOISON, _SOFT_OFFLINE, _DONTNEED_LOCKED, _GUARD_INSTALL)
+        // must not reach xlate's own; the others only hint.
+        madvise => {
+            &[If { arg: 2, mask: INT, ops: &[4, 8, 9, 10, 18, 24, 100, 101, 102], then: &Range(0, 1) }]
+        }
         adjtimex => &[Out(0, Fixed(TIMEX))],
         clock_adjtime => &[Out(1, Fixed(TIMEX))],
         _ => &[],
@@ -380,14 +390,14 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
 }
 
 /// The forwarded calls without a pointer argument the kernel reads or writes (from the
-/// kernel's prototypes). msync, madvise, mlock, munlock, mlock2, readahead and
-/// set_mempolicy_home_node take an address range of mappings, not memory the kernel copies;
+/// kernel's prototypes). msync, mlock, munlock, mlock2 and set_mempolicy_home_node take an
+/// address range of mappings, not memory the kernel copies, nor change its contents;
 /// io_destroy's context is an id.
 #[rustfmt::skip]
 pub const NO_POINTERS: &[Sysno] = {
     use Sysno::*;
     &[
-        close, lseek, sched_yield, msync, madvise, shmget, dup, dup2, pause, alarm, getpid, socket,
+        close, lseek, sched_yield, msync, shmget, dup, dup2, pause, alarm, getpid, socket,
         shutdown, listen, kill, semget, msgget, flock, fsync, fdatasync, ftruncate, fchdir, fchmod,
         fchown, umask, getuid, getgid, setuid, setgid, geteuid, getegid, setpgid, getppid, getpgrp,
         setsid, setreuid, setregid, setresuid, setresgid, getpgid, setfsuid, setfsgid, getsid,
