@@ -30,11 +30,12 @@ const PROBE: &str = r#"
 #include <time.h>
 #include <unistd.h>
 
-enum { CALLS = 16 };
+enum { CALLS = 17 };
 static const char *names[CALLS] = {"write", "read", "readv", "openat", "clock_gettime",
                                    "getrandom", "pipe2", "uname", "setsockopt", "sendmsg",
                                    "fcntl F_GETLK", "sched_setparam", "semop",
-                                   "rt_sigqueueinfo", "semctl GETALL", "madvise DONTNEED"};
+                                   "rt_sigqueueinfo", "semctl GETALL", "madvise DONTNEED",
+                                   "process_vm_writev self"};
 static int sock, semid;
 /* The distinct errno values (0 for success) seen per call, in order of first sight. */
 static int seen[CALLS][8], nseen[CALLS];
@@ -69,6 +70,10 @@ static void probe(char *p, int zero, int out) {
        memory that is not mapped. (Not on AArch64: qemu-user, the oracle there, answers 0.) */
 #ifdef __x86_64__
     note(15, syscall(SYS_madvise, p, 4096, MADV_DONTNEED));
+    /* Aimed at this process, the remote buffer is its own memory. */
+    char local[16] = {0};
+    struct iovec liov = {local, 16}, riov = {p, 16};
+    note(16, syscall(SYS_process_vm_writev, getpid(), &liov, 1, &riov, 1, 0));
 #endif
 }
 

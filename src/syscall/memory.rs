@@ -250,8 +250,19 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
         Ptr::Msg { i, vlen: None, write } => msghdrs(mem, a[i], 1, 56, write)?,
         Ptr::Msg { i, vlen: Some(j), write } => msghdrs(mem, a[i], a[j].min(IOV_MAX), 64, write)?,
         Ptr::Aio { i, n } => iocbs(mem, a[i], a[n])?,
+        Ptr::RemoteIov { pid, i, n, write } if is_this_process(a[pid]) => iovecs(mem, a[i], a[n], write)?,
+        Ptr::RemoteIov { i, n, .. } => vec![Span { addr: a[i], len: a[n].saturating_mul(16), write: false }],
         Ptr::Str(_) | Ptr::Ioctl { .. } | Ptr::If { .. } | Ptr::Range(..) => Vec::new(),
     })
+}
+
+/// Whether `pid` (the kernel's `pid_t`) names this process or one of its threads, whose
+/// memory is xlate's too.
+fn is_this_process(pid: u64) -> bool {
+    let pid = pid as i32;
+    pid > 0
+        && (pid as u32 == std::process::id()
+            || std::path::Path::new(&format!("/proc/self/task/{pid}")).exists())
 }
 
 /// An iovec array at `addr` with `n` entries (read) and its buffers (`write` or read).
@@ -617,6 +628,15 @@ mod tests {
         assert!(refuses(Sysno::mincore, [0, 8192, m, 0, 0, 0], 2));
         assert!(refuses(Sysno::get_mempolicy, [m, m, 65, 0, 0, 0], 1));
         assert!(refuses(Sysno::process_vm_writev, [1, m, 0, m, 1, 0], 3));
+        // Aimed at this process, the remote buffers are its own memory.
+        let me = u64::from(std::process::id());
+        let bad_iov: [u64; 2] = [16, 8];
+        let b = bad_iov.as_ptr() as u64;
+        assert_eq!(
+            check_pointers(&TestMm, Sysno::process_vm_writev, &[me, m, 0, b, 1, 0]),
+            Err(libc::EFAULT)
+        );
+        assert_eq!(check_pointers(&TestMm, Sysno::process_vm_writev, &[1, m, 0, b, 1, 0]), Ok(()));
         assert!(refuses(Sysno::open_by_handle_at, [3, m, 0, 0, 0, 0], 1));
         // MADV_DONTNEED on memory that is not the guest's (TestMm: the first page) is ENOMEM,
         // as for unmapped memory; MADV_WILLNEED only hints.

@@ -115,6 +115,10 @@ pub enum Ptr {
     /// kernel reads the array and each iocb, writes each iocb's aio_key, and reads or writes
     /// the buffer (or the iovec array's buffers) it names, by its opcode.
     Aio { i: usize, n: usize },
+    /// process_vm_readv/writev's remote iovec array at argument `i` with argument `n` entries
+    /// (read), and, when argument `pid` names a thread of this process, its buffers, which are
+    /// then this process's memory (read, or written for `write`).
+    RemoteIov { pid: usize, i: usize, n: usize, write: bool },
     /// A range of mappings (address argument `i`, length argument `n`) that the call changes
     /// without copying: ENOMEM, as Linux answers for unmapped pages, unless all of it (in
     /// whole pages) is guest memory, whatever its protection.
@@ -282,9 +286,12 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         // The file offsets the kernel reads and writes back.
         sendfile => &[Out(2, Fixed(8))],
         splice | copy_file_range => &[Out(1, Fixed(8)), Out(3, Fixed(8))],
-        // The remote iovec array is read; its buffers are in the other process.
-        process_vm_readv => &[Iov { i: 1, n: 2, write: true }, In(3, ArgTimes(4, 16))],
-        process_vm_writev => &[Iov { i: 1, n: 2, write: false }, In(3, ArgTimes(4, 16))],
+        process_vm_readv => {
+            &[Iov { i: 1, n: 2, write: true }, RemoteIov { pid: 0, i: 3, n: 4, write: false }]
+        }
+        process_vm_writev => {
+            &[Iov { i: 1, n: 2, write: false }, RemoteIov { pid: 0, i: 3, n: 4, write: true }]
+        }
         // The iovecs name ranges of the other process: only the array is ours.
         process_madvise => &[In(1, ArgTimes(2, 16))],
         // Reads the buffers into a pipe, writes them out of one: the direction is the
