@@ -236,6 +236,11 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
                 n @ 0..=128 => 8 + u64::from(n),
                 _ => 8,
             },
+            Len::SizeField { arg, at, zero } => match read_u32(mem, a[arg].wrapping_add(at))? {
+                0 => zero,
+                n if u64::from(n) > 4096 => 0,
+                n => u64::from(n),
+            },
             Len::Pages(j) => a[j].div_ceil(4096),
             Len::NodeMask(j) => match a[j].saturating_sub(1) {
                 bits if bits > 4096 * 8 => 0,
@@ -638,6 +643,16 @@ mod tests {
         );
         assert_eq!(check_pointers(&TestMm, Sysno::process_vm_writev, &[1, m, 0, b, 1, 0]), Ok(()));
         assert!(refuses(Sysno::open_by_handle_at, [3, m, 0, 0, 0, 0], 1));
+        assert!(refuses(Sysno::perf_event_open, [m, 0, 0, 0, 0, 0], 0));
+        assert_eq!(
+            covered(&TestMm, Ptr::In(0, Len::SizeField { arg: 0, at: 4, zero: 64 }), &[m, 0, 0, 0, 0, 0])
+                .unwrap()[0]
+                .len,
+            64
+        );
+        // KEYCTL_READ writes the buffer; KEYCTL_REVOKE takes none.
+        assert!(refuses(Sysno::keyctl, [11, 5, m, 64, 0, 0], 2));
+        assert!(!refuses(Sysno::keyctl, [3, 5, m, 64, 0, 0], 2));
         // MADV_DONTNEED on memory that is not the guest's (TestMm: the first page) is ENOMEM,
         // as for unmapped memory; MADV_WILLNEED only hints.
         assert_eq!(check_pointers(&TestMm, Sysno::madvise, &[8192, 4096, 4, 0, 0, 0]), Ok(()));

@@ -52,6 +52,10 @@ pub enum Len {
     /// A `struct file_handle` at argument `i`: its 8-byte header and as many bytes as its
     /// handle_bytes says; the header only when that is above MAX_HANDLE_SZ (128: EINVAL).
     FileHandle(usize),
+    /// A struct at argument `arg` that gives its own size in the 32-bit field at byte `at`
+    /// (`zero` bytes when that says 0; none above a page, the kernel's E2BIG): sched_attr,
+    /// perf_event_attr.
+    SizeField { arg: usize, at: u64, zero: u64 },
     /// mincore's vector: one byte per 4 KiB page of the length in argument `i`.
     Pages(usize),
     /// A node mask of argument `i` nodes (the memory-policy calls): whole 64-bit words of
@@ -315,8 +319,22 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         time => &[Out(0, Fixed(8))],
         sched_setparam => &[In(1, Fixed(4))],
         sched_setscheduler => &[In(2, Fixed(4))],
-        // struct sched_attr: as long as its own first word says.
-        sched_setattr => &[In(1, AtArg(1))],
+        // struct sched_attr: as long as its own first word says (SCHED_ATTR_SIZE_VER0: 48).
+        sched_setattr => &[In(1, SizeField { arg: 1, at: 0, zero: 48 })],
+        // struct perf_event_attr's size is its second word (PERF_ATTR_SIZE_VER0: 64).
+        perf_event_open => &[In(0, SizeField { arg: 0, at: 4, zero: 64 })],
+        // By operation: JOIN_SESSION_KEYRING, SEARCH, RESTRICT_KEYRING name keys and
+        // keyrings; UPDATE, INSTANTIATE and INSTANTIATE_IOV read a payload; DESCRIBE, READ,
+        // GET_SECURITY and CAPABILITIES write a buffer.
+        keyctl => &[
+            If { arg: 0, mask: INT, ops: &[1], then: &Str(1) },
+            If { arg: 0, mask: INT, ops: &[10, 29], then: &Str(2) },
+            If { arg: 0, mask: INT, ops: &[10, 29], then: &Str(3) },
+            If { arg: 0, mask: INT, ops: &[2, 12], then: &In(2, Arg(3)) },
+            If { arg: 0, mask: INT, ops: &[20], then: &Iov { i: 2, n: 3, write: false } },
+            If { arg: 0, mask: INT, ops: &[6, 11, 17], then: &Out(2, Arg(3)) },
+            If { arg: 0, mask: INT, ops: &[31], then: &Out(1, Arg(2)) },
+        ],
         // (mount's data: the kernel copies what it can of a page, so only its start.)
         mount => &[Str(0), Str(1), Str(2), In(4, Fixed(1))],
         umount2 | swapon | fsopen | delete_module | memfd_create => &[Str(0)],
@@ -421,9 +439,8 @@ pub const NO_POINTERS: &[Sysno] = {
 /// Calls with pointer arguments [`pointers`] does not (fully) describe, and why: those
 /// pointers reach the host unchecked.
 pub const UNDESCRIBED: &[(Sysno, &str)] = &[
-    (Sysno::keyctl, "each of some 30 operations has its own arguments"),
+    (Sysno::keyctl, "DH_COMPUTE and the PKEY_* operations' parameter structs and buffers"),
     (Sysno::bpf, "union bpf_attr holds further pointers, per command"),
-    (Sysno::perf_event_open, "struct perf_event_attr's size is inside it (byte 4)"),
     (Sysno::quotactl, "the address argument's struct depends on the command"),
     (Sysno::quotactl_fd, "the address argument's struct depends on the command"),
     (Sysno::prctl, "PR_SET_MM, PR_SET_SECCOMP, PR_SET_SYSCALL_USER_DISPATCH, PR_SET_VMA"),
