@@ -588,6 +588,10 @@ mod tests {
         // PR_GET_NAME; PR_SET_PDEATHSIG takes a value.
         assert!(refuses(Sysno::prctl, [16, f, 0, 0, 0, 0], 1));
         assert!(!refuses(Sysno::prctl, [1, f, 0, 0, 0, 0], 1));
+        // PR_SET_VMA_ANON_NAME's name (a nested operation).
+        let name = b"heap\0";
+        assert!(refuses(Sysno::prctl, [0x5356_4d41, 0, 8192, 4096, name.as_ptr() as u64, 0], 4));
+        assert!(!refuses(Sysno::prctl, [0x5356_4d41, 1, 8192, 4096, name.as_ptr() as u64, 0], 4));
         // SYSLOG_ACTION_READ_ALL; a negative length is the kernel's EINVAL.
         assert!(refuses(Sysno::syslog, [3, f, 32, 0, 0, 0], 1));
         assert!(!refuses(Sysno::syslog, [3, f, (-1i64) as u64, 0, 0, 0], 1));

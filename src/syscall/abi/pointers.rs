@@ -392,6 +392,13 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
             If { arg: 0, mask: INT, ops: &[16], then: &Out(1, Fixed(16)) },
             If { arg: 0, mask: INT, ops: &[2, 37], then: &Out(1, Fixed(4)) },
             If { arg: 0, mask: INT, ops: &[40], then: &Out(1, Fixed(8)) },
+            // PR_SET_VMA with PR_SET_VMA_ANON_NAME: the name.
+            If {
+                arg: 0,
+                mask: INT,
+                ops: &[0x5356_4d41],
+                then: &If { arg: 1, mask: !0, ops: &[0], then: &Str(4) },
+            },
         ],
         mq_getsetattr => &[In(1, Fixed(MQ_ATTR)), Out(2, Fixed(MQ_ATTR))],
         msgctl => &[Out(2, IpcCtl(1, Ipc::Msg))],
@@ -443,7 +450,7 @@ pub const UNDESCRIBED: &[(Sysno, &str)] = &[
     (Sysno::bpf, "union bpf_attr holds further pointers, per command"),
     (Sysno::quotactl, "the address argument's struct depends on the command"),
     (Sysno::quotactl_fd, "the address argument's struct depends on the command"),
-    (Sysno::prctl, "PR_SET_MM, PR_SET_SECCOMP, PR_SET_SYSCALL_USER_DISPATCH, PR_SET_VMA"),
+    (Sysno::prctl, "PR_SET_MM, PR_SET_SECCOMP, PR_SET_SYSCALL_USER_DISPATCH"),
     (Sysno::futex_waitv, "each waiter's futex word"),
     (Sysno::kexec_load, "the segments' buffers"),
     (Sysno::mq_notify, "SIGEV_THREAD's 32-byte cookie"),
