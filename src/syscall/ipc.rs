@@ -8,6 +8,8 @@ use super::{err, forward, host, Action, Ctx, Sysno};
 
 const IPC_SET: u64 = 1;
 const IPC_STAT: u64 = 2;
+const GETALL: u64 = 13;
+const SETALL: u64 = 17;
 const SEM_STAT: u64 = 18;
 const SEM_STAT_ANY: u64 = 20;
 
@@ -50,6 +52,9 @@ pub(crate) fn semctl(cx: &mut Ctx, a: [u64; 6]) -> Action {
     let guest = cx.abi.semid_ds_padded;
     let host_layout = host::HOST.semid_ds_padded;
     let writes = matches!(cmd, IPC_STAT | SEM_STAT | SEM_STAT_ANY);
+    if matches!(cmd, GETALL | SETALL) && a[3] != 0 {
+        return semctl_all(cx, a, cmd == GETALL);
+    }
     if !(writes || cmd == IPC_SET) || a[3] == 0 {
         return Action::Ret(forward(cx, Sysno::semctl, a));
     }
@@ -78,6 +83,30 @@ pub(crate) fn semctl(cx: &mut Ctx, a: [u64; 6]) -> Action {
         }
     }
     Action::Ret(r)
+}
+
+/// semctl GETALL (`write`) and SETALL: an array of one `unsigned short` per semaphore, as
+/// many as the set has, which the call does not say: IPC_STAT of the set tells, then the
+/// array is checked (EFAULT) and, for GETALL, made writable for the kernel. Where IPC_STAT
+/// fails, its error is the answer (it differs from Linux only for a caller that may alter
+/// the set but not read it, SETALL's EACCES).
+fn semctl_all(cx: &mut Ctx, a: [u64; 6], write: bool) -> Action {
+    let host_layout = host::HOST.semid_ds_padded;
+    let mut buf = vec![0u8; semid_size(host_layout)];
+    let r = host::call(Sysno::semctl, [a[0], 0, IPC_STAT, buf.as_mut_ptr() as u64, 0, 0]);
+    if r < 0 {
+        return Action::Ret(r);
+    }
+    let at = semid_fields(host_layout)[2];
+    let nsems = u64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
+    let len = nsems.saturating_mul(2);
+    if !cx.mem.is_accessible(a[3], len, write) {
+        return err(libc::EFAULT);
+    }
+    if write {
+        cx.mem.prepare_kernel_write(a[3], len);
+    }
+    Action::Ret(forward(cx, Sysno::semctl, a))
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ impl GuestMm for GuestMemory {
 /// ([`GuestMm::prepare_kernel_write`]), so that the kernel's write does not fail with EFAULT
 /// where the guest may write. ioctl's output is included, by its request's size.
 pub(crate) fn prepare_outputs(mem: &mut dyn GuestMm, sys: Sysno, a: &[u64; 6]) {
-    for &p in pointers(sys) {
+    for p in active(sys, a) {
         let ranges = match p {
             Ptr::Ioctl { req, arg } => {
                 vec![Span { addr: a[arg], len: ioctl_output(a[req] as u32), write: true }]
@@ -139,7 +139,7 @@ pub(crate) fn prepare_outputs(mem: &mut dyn GuestMm, sys: Sysno, a: &[u64; 6]) {
 /// writes). Linux would copy what it can and fail at the first bad byte; a call refused here
 /// touches nothing, which differs only for a buffer that is partly mapped.
 pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Result<(), Errno> {
-    for &p in pointers(sys) {
+    for p in active(sys, a) {
         match p {
             Ptr::Str(i) => {
                 if a[i] != 0 && read_cstr(mem, a[i], PATH_MAX) == Err(libc::EFAULT) {
@@ -147,6 +147,11 @@ pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Res
                 }
             }
             Ptr::Ioctl { .. } => {}
+            Ptr::Range(i, n) => {
+                if a[n] != 0 && !all_guest(mem, a[i], a[n]) {
+                    return Err(libc::ENOMEM);
+                }
+            }
             _ => {
                 for r in covered(mem, p, a)? {
                     if r.addr != 0 && r.len != 0 && !mem.is_accessible(r.addr, r.len, r.write) {
@@ -157,6 +162,42 @@ pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Res
         }
     }
     Ok(())
+}
+
+/// The pointer arguments of `sys` with arguments `a`: [`Ptr::If`]s whose operation is not
+/// `a`'s left out, the others replaced by what they stand for.
+fn active(sys: Sysno, a: &[u64; 6]) -> impl Iterator<Item = Ptr> + '_ {
+    pointers(sys).iter().filter_map(|&p| {
+        let mut p = p;
+        while let Ptr::If { arg, mask, ops, then } = p {
+            if !ops.contains(&(a[arg] & mask)) {
+                return None;
+            }
+            p = *then;
+        }
+        Some(p)
+    })
+}
+
+/// Whether the whole pages of `[addr, addr + len)` are guest mappings, whatever their
+/// protection (an unaligned `addr` is the kernel's EINVAL: not ours to refuse).
+fn all_guest(mem: &dyn GuestMm, addr: u64, len: u64) -> bool {
+    if !addr.is_multiple_of(4096) {
+        return true;
+    }
+    let Some(end) = len.checked_next_multiple_of(4096).and_then(|l| addr.checked_add(l)) else {
+        return true;
+    };
+    let mut at = addr;
+    for (r, _) in mem.regions() {
+        if r.start <= at && at < r.end {
+            at = r.end;
+        }
+        if at >= end {
+            return true;
+        }
+    }
+    false
 }
 
 /// Guest memory a call's pointer covers; `write` when the kernel writes it.
@@ -190,16 +231,43 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
                 0x2007_1026 | 0x2008_0522 => 24,
                 _ => 0,
             },
+            Len::ArgUpTo(j, max) => u64::try_from(a[j] as i32).ok().filter(|&n| n <= max).unwrap_or(0),
+            Len::FileHandle(j) => match read_u32(mem, a[j])? {
+                n @ 0..=128 => 8 + u64::from(n),
+                _ => 8,
+            },
+            Len::SizeField { arg, at, zero } => match read_u32(mem, a[arg].wrapping_add(at))? {
+                0 => zero,
+                n if u64::from(n) > 4096 => 0,
+                n => u64::from(n),
+            },
+            Len::Pages(j) => a[j].div_ceil(4096),
+            Len::NodeMask(j) => match a[j].saturating_sub(1) {
+                bits if bits > 4096 * 8 => 0,
+                bits => bits.div_ceil(64) * 8,
+            },
         })
     };
     Ok(match p {
         Ptr::In(i, len) => vec![Span { addr: a[i], len: length(len)?, write: false }],
         Ptr::Out(i, len) => vec![Span { addr: a[i], len: length(len)?, write: true }],
         Ptr::Iov { i, n, write } => iovecs(mem, a[i], a[n], write)?,
-        Ptr::Msg { i, vlen: None } => msghdrs(mem, a[i], 1, 56)?,
-        Ptr::Msg { i, vlen: Some(j) } => msghdrs(mem, a[i], a[j].min(IOV_MAX), 64)?,
-        Ptr::Str(_) | Ptr::Ioctl { .. } => Vec::new(),
+        Ptr::Msg { i, vlen: None, write } => msghdrs(mem, a[i], 1, 56, write)?,
+        Ptr::Msg { i, vlen: Some(j), write } => msghdrs(mem, a[i], a[j].min(IOV_MAX), 64, write)?,
+        Ptr::Aio { i, n } => iocbs(mem, a[i], a[n])?,
+        Ptr::RemoteIov { pid, i, n, write } if is_this_process(a[pid]) => iovecs(mem, a[i], a[n], write)?,
+        Ptr::RemoteIov { i, n, .. } => vec![Span { addr: a[i], len: a[n].saturating_mul(16), write: false }],
+        Ptr::Str(_) | Ptr::Ioctl { .. } | Ptr::If { .. } | Ptr::Range(..) => Vec::new(),
     })
+}
+
+/// Whether `pid` (the kernel's `pid_t`) names this process or one of its threads, whose
+/// memory is xlate's too.
+fn is_this_process(pid: u64) -> bool {
+    let pid = pid as i32;
+    pid > 0
+        && (pid as u32 == std::process::id()
+            || std::path::Path::new(&format!("/proc/self/task/{pid}")).exists())
 }
 
 /// An iovec array at `addr` with `n` entries (read) and its buffers (`write` or read).
@@ -218,9 +286,10 @@ fn iovecs(mem: &dyn GuestMm, addr: u64, n: u64, write: bool) -> Result<Vec<Span>
 }
 
 /// `count` message headers at `addr`, `stride` bytes apart (struct msghdr, 56 bytes; struct
-/// mmsghdr, 64): each header, written back by the kernel, and its name, iovec buffers and
-/// control buffer, which the kernel fills (the same layout on both 64-bit ABIs).
-fn msghdrs(mem: &dyn GuestMm, addr: u64, count: u64, stride: u64) -> Result<Vec<Span>, Errno> {
+/// mmsghdr, 64; the same layout on both 64-bit ABIs), and each one's name, iovec buffers and
+/// control buffer: all written by the kernel when receiving (`write`), all read when sending
+/// but for an mmsghdr's msg_len, which it writes.
+fn msghdrs(mem: &dyn GuestMm, addr: u64, count: u64, stride: u64, write: bool) -> Result<Vec<Span>, Errno> {
     let mut out = Vec::new();
     if addr == 0 {
         return Ok(out);
@@ -229,10 +298,46 @@ fn msghdrs(mem: &dyn GuestMm, addr: u64, count: u64, stride: u64) -> Result<Vec<
         let at = addr.wrapping_add(k * stride);
         let h = read_bytes(mem, at, stride as usize)?;
         let word = |o: usize| u64::from_le_bytes(h[o..o + 8].try_into().expect("8 bytes"));
-        out.push(Span { addr: at, len: stride, write: true });
-        out.push(Span { addr: word(0), len: word(8) & 0xffff_ffff, write: true });
-        out.extend(iovecs(mem, word(16), word(24), true)?);
-        out.push(Span { addr: word(32), len: word(40), write: true });
+        out.push(Span { addr: at, len: stride, write });
+        if !write && stride == 64 {
+            out.push(Span { addr: at.wrapping_add(56), len: 4, write: true });
+        }
+        out.push(Span { addr: word(0), len: word(8) & 0xffff_ffff, write });
+        out.extend(iovecs(mem, word(16), word(24), write)?);
+        out.push(Span { addr: word(32), len: word(40), write });
+    }
+    Ok(out)
+}
+
+/// The most iocbs one io_submit looks at here (the kernel's default aio-max-nr); a larger
+/// count only submits up to the context's size anyway.
+const AIO_MAX: u64 = 65_536;
+
+/// io_submit's array of `n` iocb pointers at `addr` (read), each `struct iocb` (64 bytes,
+/// read; aio_key at byte 8 written) and the memory its opcode names: IOCB_CMD_PREAD writes
+/// aio_buf for aio_nbytes, IOCB_CMD_PWRITE reads it, IOCB_CMD_PREADV and IOCB_CMD_PWRITEV
+/// take an iovec array there (the same layout on both 64-bit ABIs).
+fn iocbs(mem: &dyn GuestMm, addr: u64, n: u64) -> Result<Vec<Span>, Errno> {
+    let n = n as i64;
+    if addr == 0 || n <= 0 {
+        return Ok(Vec::new());
+    }
+    let n = (n as u64).min(AIO_MAX);
+    let array = read_bytes(mem, addr, n as usize * 8)?;
+    let mut out = vec![Span { addr, len: n * 8, write: false }];
+    for p in array.chunks_exact(8) {
+        let at = u64::from_le_bytes(p.try_into().expect("8 bytes"));
+        let cb = read_bytes(mem, at, 64)?;
+        let word = |o: usize| u64::from_le_bytes(cb[o..o + 8].try_into().expect("8 bytes"));
+        out.push(Span { addr: at.wrapping_add(8), len: 4, write: true });
+        let (buf, len) = (word(24), word(32));
+        match u16::from_le_bytes([cb[16], cb[17]]) {
+            0 => out.push(Span { addr: buf, len, write: true }),
+            1 => out.push(Span { addr: buf, len, write: false }),
+            7 => out.extend(iovecs(mem, buf, len, true)?),
+            8 => out.extend(iovecs(mem, buf, len, false)?),
+            _ => {}
+        }
     }
     Ok(out)
 }
@@ -388,7 +493,7 @@ mod tests {
         // struct msghdr: name, namelen, iov, iovlen, control, controllen, flags.
         let mut hdr: [u64; 7] = [name.as_ptr() as u64, 16, iov.as_ptr() as u64, 1, 0, 0, 0];
         let a = [3, hdr.as_ptr() as u64, 0, 0, 0, 0];
-        let spans = covered(&TestMm, Ptr::Msg { i: 1, vlen: None }, &a).unwrap();
+        let spans = covered(&TestMm, Ptr::Msg { i: 1, vlen: None, write: true }, &a).unwrap();
         let has = |addr: u64, len: u64, write: bool| spans.contains(&Span { addr, len, write });
         assert!(has(hdr.as_ptr() as u64, 56, true), "the header is written back: {spans:?}");
         assert!(has(name.as_ptr() as u64, 16, true));
@@ -425,5 +530,143 @@ mod tests {
         assert_eq!(ioctl_output(0x5402), 0);
         assert_eq!(ioctl_output(0x5421), 0);
         assert_eq!(ioctl_output(0x4004_5431), 0);
+    }
+
+    /// EFAULT for each argument slot `bad` holding a pointer TestMm refuses (the first page),
+    /// Ok with the good arguments `a`.
+    fn refuses(sys: Sysno, a: [u64; 6], bad: usize) -> bool {
+        assert_eq!(check_pointers(&TestMm, sys, &a), Ok(()), "{} with good pointers", sys.name());
+        let mut b = a;
+        b[bad] = 16;
+        check_pointers(&TestMm, sys, &b) == Err(libc::EFAULT)
+    }
+
+    #[test]
+    fn sendmsg_reads_its_buffers_and_sendmmsg_writes_msg_len() {
+        let buf = [0u8; 32];
+        let iov: [u64; 2] = [buf.as_ptr() as u64, 32];
+        // struct mmsghdr: a msghdr, then msg_len.
+        let mut hdr: [u64; 8] = [0, 0, iov.as_ptr() as u64, 1, 0, 0, 0, 0];
+        let a = [3, hdr.as_ptr() as u64, 1, 0, 0, 0];
+        let p = Ptr::Msg { i: 1, vlen: Some(2), write: false };
+        let spans = covered(&TestMm, p, &a).unwrap();
+        let at = hdr.as_ptr() as u64;
+        assert!(spans.contains(&Span { addr: at, len: 64, write: false }), "{spans:?}");
+        assert!(spans.contains(&Span { addr: at + 56, len: 4, write: true }), "{spans:?}");
+        assert!(spans.contains(&Span { addr: buf.as_ptr() as u64, len: 32, write: false }));
+        assert!(refuses(Sysno::sendmsg, a, 1));
+        assert!(refuses(Sysno::sendmmsg, a, 1));
+        hdr[2] = 16;
+        let a = [3, hdr.as_ptr() as u64, 1, 0, 0, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::sendmsg, &a), Err(libc::EFAULT), "the iovec array");
+    }
+
+    #[test]
+    fn futex_checks_the_timeout_and_uaddr2_by_operation() {
+        let word = [0u32; 2];
+        let ts = [0u64; 2];
+        let (w, t) = (word.as_ptr() as u64, ts.as_ptr() as u64);
+        // FUTEX_WAIT | FUTEX_PRIVATE_FLAG: the timeout; FUTEX_WAKE: nothing but the word.
+        assert!(refuses(Sysno::futex, [w, 128, 0, t, 0, 0], 3));
+        assert!(!refuses(Sysno::futex, [w, 1, 1, t, 0, 0], 3), "WAKE has no timeout");
+        // FUTEX_WAKE_OP writes uaddr2; argument 3 is a count there.
+        assert!(refuses(Sysno::futex, [w, 5 | 128, 1, 16, w + 4, 0], 4));
+        // FUTEX_CMP_REQUEUE: uaddr2 only for a shared futex.
+        assert!(refuses(Sysno::futex, [w, 4, 1, 1, w + 4, 0], 4));
+        assert!(!refuses(Sysno::futex, [w, 4 | 128, 1, 1, w + 4, 0], 4));
+    }
+
+    #[test]
+    fn fcntl_prctl_and_syslog_pointers_depend_on_the_command() {
+        let flock = [0u64; 4];
+        let f = flock.as_ptr() as u64;
+        // F_GETLK, F_OFD_SETLKW, F_GETOWN_EX; F_SETFD takes a value.
+        assert!(refuses(Sysno::fcntl, [0, 5, f, 0, 0, 0], 2));
+        assert!(refuses(Sysno::fcntl, [0, 38, f, 0, 0, 0], 2));
+        assert!(refuses(Sysno::fcntl, [0, 16, f, 0, 0, 0], 2));
+        assert!(!refuses(Sysno::fcntl, [0, 2, f, 0, 0, 0], 2));
+        // PR_GET_NAME; PR_SET_PDEATHSIG takes a value.
+        assert!(refuses(Sysno::prctl, [16, f, 0, 0, 0, 0], 1));
+        assert!(!refuses(Sysno::prctl, [1, f, 0, 0, 0, 0], 1));
+        // PR_SET_VMA_ANON_NAME's name (a nested operation).
+        let name = b"heap\0";
+        assert!(refuses(Sysno::prctl, [0x5356_4d41, 0, 8192, 4096, name.as_ptr() as u64, 0], 4));
+        assert!(!refuses(Sysno::prctl, [0x5356_4d41, 1, 8192, 4096, name.as_ptr() as u64, 0], 4));
+        // SYSLOG_ACTION_READ_ALL; a negative length is the kernel's EINVAL.
+        assert!(refuses(Sysno::syslog, [3, f, 32, 0, 0, 0], 1));
+        assert!(!refuses(Sysno::syslog, [3, f, (-1i64) as u64, 0, 0, 0], 1));
+    }
+
+    #[test]
+    fn io_submit_checks_the_iocbs_and_the_buffers_they_name() {
+        let buf = [0u8; 64];
+        // struct iocb: aio_data, aio_key | aio_rw_flags, opcode | reqprio | fildes, aio_buf,
+        // aio_nbytes, offset, reserved, flags | resfd. IOCB_CMD_PREAD of 64 bytes.
+        let mut cb: [u64; 8] = [0, 0, 0, buf.as_ptr() as u64, 64, 0, 0, 0];
+        let list = [cb.as_ptr() as u64];
+        let a = [1, 1, list.as_ptr() as u64, 0, 0, 0];
+        let spans = covered(&TestMm, Ptr::Aio { i: 2, n: 1 }, &a).unwrap();
+        assert!(spans.contains(&Span { addr: buf.as_ptr() as u64, len: 64, write: true }), "{spans:?}");
+        assert!(spans.contains(&Span { addr: cb.as_ptr() as u64 + 8, len: 4, write: true }));
+        assert!(refuses(Sysno::io_submit, a, 2));
+        cb[3] = 16;
+        let list = [cb.as_ptr() as u64];
+        let a = [1, 1, list.as_ptr() as u64, 0, 0, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::io_submit, &a), Err(libc::EFAULT), "the buffer");
+        // IOCB_CMD_FSYNC names no buffer.
+        cb[2] = 2;
+        let list = [cb.as_ptr() as u64];
+        let a = [1, 1, list.as_ptr() as u64, 0, 0, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::io_submit, &a), Ok(()));
+    }
+
+    #[test]
+    fn fixed_and_bounded_structs_of_the_newly_described_calls() {
+        let mem = [0u64; 64];
+        let m = mem.as_ptr() as u64;
+        assert!(refuses(Sysno::setsockopt, [3, 1, 8, m, 4, 0], 3));
+        assert!(refuses(Sysno::semop, [0, m, 3, 0, 0, 0], 1));
+        assert!(refuses(Sysno::semtimedop, [0, m, 3, m, 0, 0], 3));
+        assert!(refuses(Sysno::uname, [m, 0, 0, 0, 0, 0], 0));
+        assert!(refuses(Sysno::rt_sigqueueinfo, [1, 10, m, 0, 0, 0], 2));
+        assert!(refuses(Sysno::sched_setparam, [0, m, 0, 0, 0, 0], 1));
+        assert!(refuses(Sysno::openat2, [0, m, m, 24, 0, 0], 2));
+        assert!(refuses(Sysno::utimensat, [0, 0, m, 0, 0, 0], 2));
+        assert!(refuses(Sysno::rt_sigsuspend, [m, 8, 0, 0, 0, 0], 0));
+        assert!(!refuses(Sysno::rt_sigsuspend, [m, 16, 0, 0, 0, 0], 0), "the kernel's EINVAL");
+        assert!(refuses(Sysno::mincore, [0, 8192, m, 0, 0, 0], 2));
+        assert!(refuses(Sysno::get_mempolicy, [m, m, 65, 0, 0, 0], 1));
+        assert!(refuses(Sysno::process_vm_writev, [1, m, 0, m, 1, 0], 3));
+        // Aimed at this process, the remote buffers are its own memory.
+        let me = u64::from(std::process::id());
+        let bad_iov: [u64; 2] = [16, 8];
+        let b = bad_iov.as_ptr() as u64;
+        assert_eq!(
+            check_pointers(&TestMm, Sysno::process_vm_writev, &[me, m, 0, b, 1, 0]),
+            Err(libc::EFAULT)
+        );
+        assert_eq!(check_pointers(&TestMm, Sysno::process_vm_writev, &[1, m, 0, b, 1, 0]), Ok(()));
+        assert!(refuses(Sysno::open_by_handle_at, [3, m, 0, 0, 0, 0], 1));
+        assert!(refuses(Sysno::perf_event_open, [m, 0, 0, 0, 0, 0], 0));
+        assert_eq!(
+            covered(&TestMm, Ptr::In(0, Len::SizeField { arg: 0, at: 4, zero: 64 }), &[m, 0, 0, 0, 0, 0])
+                .unwrap()[0]
+                .len,
+            64
+        );
+        // KEYCTL_READ writes the buffer; KEYCTL_REVOKE takes none.
+        assert!(refuses(Sysno::keyctl, [11, 5, m, 64, 0, 0], 2));
+        assert!(!refuses(Sysno::keyctl, [3, 5, m, 64, 0, 0], 2));
+        // MADV_DONTNEED on memory that is not the guest's (TestMm: the first page) is ENOMEM,
+        // as for unmapped memory; MADV_WILLNEED only hints.
+        assert_eq!(check_pointers(&TestMm, Sysno::madvise, &[8192, 4096, 4, 0, 0, 0]), Ok(()));
+        assert_eq!(check_pointers(&TestMm, Sysno::madvise, &[0, 8192, 4, 0, 0, 0]), Err(libc::ENOMEM));
+        assert_eq!(check_pointers(&TestMm, Sysno::madvise, &[0, 8192, 3, 0, 0, 0]), Ok(()));
+        assert!(refuses(Sysno::name_to_handle_at, [3, m, m, m, 0, 0], 3));
+        let spans = |len, a| covered(&TestMm, Ptr::Out(2, len), &a).unwrap()[0].len;
+        assert_eq!(spans(Len::Pages(1), [0, 4097, m, 0, 0, 0]), 2);
+        assert_eq!(spans(Len::NodeMask(1), [0, 65, m, 0, 0, 0]), 8);
+        assert_eq!(spans(Len::NodeMask(1), [0, 66, m, 0, 0, 0]), 16);
+        assert_eq!(spans(Len::NodeMask(1), [0, 0, m, 0, 0, 0]), 0);
     }
 }
