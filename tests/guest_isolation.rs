@@ -19,6 +19,8 @@ const PROBE: &str = r#"
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +32,13 @@ const PROBE: &str = r#"
 #include <time.h>
 #include <unistd.h>
 
-enum { CALLS = 17 };
+enum { CALLS = 19 };
 static const char *names[CALLS] = {"write", "read", "readv", "openat", "clock_gettime",
                                    "getrandom", "pipe2", "uname", "setsockopt", "sendmsg",
                                    "fcntl F_GETLK", "sched_setparam", "semop",
                                    "rt_sigqueueinfo", "semctl GETALL", "madvise DONTNEED",
-                                   "process_vm_writev self"};
+                                   "process_vm_writev self", "mq_notify SIGEV_THREAD cookie",
+                                   "futex_waitv waiter"};
 static int sock, semid;
 /* The distinct errno values (0 for success) seen per call, in order of first sight. */
 static int seen[CALLS][8], nseen[CALLS];
@@ -74,6 +77,14 @@ static void probe(char *p, int zero, int out) {
     char local[16] = {0};
     struct iovec liov = {local, 16}, riov = {p, 16};
     note(16, syscall(SYS_process_vm_writev, getpid(), &liov, 1, &riov, 1, 0));
+    /* (Neither is in qemu-user, the oracle on AArch64: ENOSYS there.)
+       The kernel reads the 32-byte cookie before it looks the descriptor up. */
+    struct sigevent ev = {.sigev_notify = SIGEV_THREAD, .sigev_value.sival_ptr = p};
+    note(17, syscall(SYS_mq_notify, -1, &ev));
+    /* A waiter's futex word; the timeout (absolute, CLOCK_MONOTONIC) has passed. */
+    struct futex_waitv w = {.val = 0, .uaddr = (unsigned long)p, .flags = FUTEX_32 | FUTEX_PRIVATE_FLAG};
+    struct timespec past = {0, 0};
+    note(18, syscall(SYS_futex_waitv, &w, 1, 0, &past, CLOCK_MONOTONIC));
 #endif
 }
 
@@ -189,5 +200,82 @@ fn pointers_into_xlate_get_efault_like_unmapped_memory() {
             .find_map(|l| l.strip_prefix("probed ")?.split(' ').next()?.parse().ok())
             .expect("the probe's count on stderr");
         assert!(probed > 0, "{guest}: no mapping of xlate probed:\n{}", text(&got.stderr));
+    }
+}
+
+/// Operations xlate refuses on purpose, because they would act on xlate itself: the errno of
+/// the refusal (xlate's treatment table, not an oracle's: natively strict seccomp would kill
+/// the process at its next call, and run as root bpf, kexec_load and PR_SET_MM would act), and
+/// the process still makes calls afterwards. `--strace` names the refused prctl option.
+const REFUSALS: &str = r#"
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/quota.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void show(const char *what, long r) {
+    printf("%s: %s\n", what, r < 0 ? strerror(errno) : "ok");
+}
+
+int main(void) {
+    static char buf[256], selector;
+    show("prctl PR_SET_SECCOMP strict", prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT));
+    /* Strict mode would allow only read, write, exit and sigreturn: the process would die here. */
+    show("getppid after", syscall(SYS_getppid));
+    show("open after", open("/dev/null", O_RDONLY));
+    show("prctl PR_SET_SECCOMP filter", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, buf));
+    show("prctl PR_SET_SYSCALL_USER_DISPATCH",
+         prctl(59, 1, 0, 0, &selector));
+    show("prctl PR_SET_MM start_brk", prctl(PR_SET_MM, PR_SET_MM_START_BRK, (unsigned long)buf, 0, 0));
+    show("bpf", syscall(SYS_bpf, 5, buf, 128));
+    show("kexec_load", syscall(SYS_kexec_load, 0, 1, buf, 0));
+    show("quotactl unknown command", quotactl(QCMD(0x800077, USRQUOTA), "/", 0, buf));
+    show("prctl PR_GET_SECCOMP", prctl(PR_GET_SECCOMP));
+    return 0;
+}
+"#;
+
+#[test]
+fn refused_operations_do_not_take_effect() {
+    let want = "prctl PR_SET_SECCOMP strict: Invalid argument\n\
+                getppid after: ok\n\
+                open after: ok\n\
+                prctl PR_SET_SECCOMP filter: Invalid argument\n\
+                prctl PR_SET_SYSCALL_USER_DISPATCH: Invalid argument\n\
+                prctl PR_SET_MM start_brk: Operation not permitted\n\
+                bpf: Function not implemented\n\
+                kexec_load: Operation not permitted\n\
+                quotactl unknown command: Invalid argument\n\
+                prctl PR_GET_SECCOMP: ok\n";
+    for (guest, cc, package) in
+        [("x86_64", "gcc", "gcc"), ("aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")]
+    {
+        if support::tool("guest_isolation", cc, package).is_none() {
+            continue;
+        }
+        let src = scratch().join(format!("refusals-{guest}.c"));
+        let exe = scratch().join(format!("refusals-{guest}"));
+        std::fs::write(&src, REFUSALS).unwrap();
+        let out = Command::new(cc).args(["-static", "-O2", "-o"]).arg(&exe).arg(&src).output().unwrap();
+        assert!(out.status.success(), "{cc}: {}", String::from_utf8_lossy(&out.stderr));
+        let got = support::xlate_command().arg("--strace").arg(&exe).output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&got.stdout), String::from_utf8_lossy(&got.stderr));
+        assert_eq!(stdout, want, "{guest}: xlate stderr:\n{stderr}");
+        assert_eq!(ending(&got), "exit 0", "{guest}: {stderr}");
+        for reason in ["PR_SET_SECCOMP: ", "PR_SET_SYSCALL_USER_DISPATCH: ", "PR_SET_MM: "] {
+            assert!(
+                stderr
+                    .lines()
+                    .any(|l| l.contains(" prctl(") && l.contains(&format!("[refused by xlate: {reason}"))),
+                "{guest}: no refused prctl line for {reason}in the strace:\n{stderr}"
+            );
+        }
+        assert!(stderr.lines().any(|l| l.contains(" bpf(") && l.contains("[refused by xlate: ")), "{stderr}");
     }
 }

@@ -514,7 +514,7 @@ const Q_XGETNEXTQUOTA: u64 = 0x5809 << 8;
 /// u32), XFS's struct fs_disk_quota (112), fs_quota_stat (80), fs_quota_statv (160, whose
 /// version the kernel reads first), and the flags of Q_XQUOTAON, _OFF and _RM (a u32).
 /// Q_SYNC, Q_QUOTAOFF and Q_XQUOTASYNC take none; quotactl's Q_QUOTAON a path (quotactl_fd's
-/// none: the kernel answers EINVAL without reading it).
+/// none: the kernel refuses Q_QUOTAON there without reading one).
 const fn quota(cmd: usize, path: &'static [u64]) -> [Ptr; 11] {
     const fn on(cmd: usize, ops: &'static [u64], then: &'static Ptr) -> Ptr {
         If { arg: cmd, mask: QUOTA_CMD, ops, then }
