@@ -279,3 +279,108 @@ fn refused_operations_do_not_take_effect() {
         assert!(stderr.lines().any(|l| l.contains(" bpf(") && l.contains("[refused by xlate: ")), "{stderr}");
     }
 }
+
+/// The guest's /proc views: /proc/PID/ of its own pid shows what /proc/self/ does (maps,
+/// smaps, exe, auxv, cmdline), smaps has the ranges of maps, and neither names the xlate
+/// binary; the same lines as the oracle's.
+const PROC_VIEWS: &str = r#"
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char a[1 << 20], b[1 << 20];
+
+static long slurp(const char *path, char *buf) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    long n = 0, r;
+    while ((r = read(fd, buf + n, (1 << 20) - 1 - n)) > 0) n += r;
+    close(fd);
+    buf[n] = 0;
+    return n;
+}
+
+/* The address ranges of a maps or smaps text, one per line, in order. */
+static void ranges(char *text, char *out) {
+    *out = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *dash = strchr(line, '-'), *space = strchr(line, ' ');
+        if (dash && space && dash < space && dash - line >= 8) {
+            strncat(out, line, space - line);
+            strcat(out, "\n");
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    const char *xlate = argv[1];
+    char path[64];
+    static char ra[1 << 16], rb[1 << 16];
+    snprintf(path, sizeof path, "/proc/%d/maps", getpid());
+    slurp("/proc/self/maps", a);
+    slurp(path, b);
+    printf("/proc/PID/maps is /proc/self/maps: %s\n", strcmp(a, b) ? "no" : "yes");
+    printf("maps free of xlate: %s\n", strstr(a, xlate) ? "no" : "yes");
+    ranges(a, ra);
+    slurp("/proc/self/smaps", b);
+    printf("smaps free of xlate: %s\n", strstr(b, xlate) ? "no" : "yes");
+    ranges(b, rb);
+    printf("smaps ranges are maps': %s\n", strcmp(ra, rb) ? "no" : "yes");
+    snprintf(path, sizeof path, "/proc/%d/smaps", getpid());
+    slurp(path, a);
+    ranges(a, ra);
+    printf("/proc/PID/smaps ranges are maps': %s\n", strcmp(ra, rb) ? "no" : "yes");
+    char e1[4096] = {0}, e2[4096] = {0};
+    snprintf(path, sizeof path, "/proc/%d/exe", getpid());
+    readlink("/proc/self/exe", e1, sizeof e1 - 1);
+    readlink(path, e2, sizeof e2 - 1);
+    printf("/proc/PID/exe is /proc/self/exe: %s\n", strcmp(e1, e2) ? "no" : "yes");
+    printf("exe is argv[0]'s: %s\n", strcmp(strrchr(e1, '/'), strrchr(argv[0], '/')) ? "no" : "yes");
+    long n1 = slurp("/proc/self/auxv", a), n2;
+    snprintf(path, sizeof path, "/proc/%d/auxv", getpid());
+    n2 = slurp(path, b);
+    printf("/proc/PID/auxv is /proc/self/auxv: %s\n", n1 > 0 && n1 == n2 && !memcmp(a, b, n1) ? "yes" : "no");
+    snprintf(path, sizeof path, "/proc/%d/cmdline", getpid());
+    n1 = slurp(path, a);
+    printf("/proc/PID/cmdline: %ld bytes, argv[1] %s\n", n1, n1 > 0 && strcmp(a + strlen(a) + 1, argv[1]) == 0 ? "second" : "not second");
+    return 0;
+}
+"#;
+
+#[test]
+fn proc_pid_of_the_guest_is_its_own_view_like_proc_self() {
+    let xlate = env!("CARGO_BIN_EXE_xlate");
+    for (guest, cc, package) in
+        [("x86_64", "gcc", "gcc"), ("aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")]
+    {
+        if support::tool("guest_isolation", cc, package).is_none() {
+            continue;
+        }
+        let src = scratch().join(format!("procview-{guest}.c"));
+        let exe = scratch().join(format!("procview-{guest}"));
+        std::fs::write(&src, PROC_VIEWS).unwrap();
+        let out = Command::new(cc).args(["-static", "-O2", "-o"]).arg(&exe).arg(&src).output().unwrap();
+        assert!(out.status.success(), "{cc}: {}", String::from_utf8_lossy(&out.stderr));
+        let want = if guest == "x86_64" {
+            if !(cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some()) {
+                support::missing("guest_isolation", "a native x86-64 oracle", "(an x86-64 machine)");
+                continue;
+            }
+            Command::new(&exe).arg(xlate).output().unwrap()
+        } else {
+            let Some(qemu) = support::tool("guest_isolation", "qemu-aarch64-static", "qemu-user-static")
+            else {
+                continue;
+            };
+            Command::new(qemu).arg(&exe).arg(xlate).env_remove("QEMU_STRACE").output().unwrap()
+        };
+        let got = support::xlate_command().arg(&exe).arg(xlate).output().unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        assert!(!text(&want.stdout).contains(": no\n"), "{guest}: the oracle:\n{}", text(&want.stdout));
+        assert_eq!(text(&got.stdout), text(&want.stdout), "{guest}: xlate stderr:\n{}", text(&got.stderr));
+        assert_eq!(ending(&got), ending(&want), "{guest}");
+    }
+}
