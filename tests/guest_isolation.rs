@@ -136,14 +136,33 @@ fn scratch() -> PathBuf {
     dir
 }
 
-fn build(cc: &str, package: &str, name: &str) -> Option<PathBuf> {
+/// The guests: name, C compiler and its package.
+const GUESTS: [(&str, &str, &str); 2] =
+    [("x86_64", "gcc", "gcc"), ("aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")];
+
+/// `source` built static as `name` (None when the compiler is missing, outside CI).
+fn build(cc: &str, package: &str, name: &str, source: &str) -> Option<PathBuf> {
     support::tool("guest_isolation", cc, package)?;
     let src = scratch().join(format!("{name}.c"));
     let exe = scratch().join(name);
-    std::fs::write(&src, PROBE).unwrap();
+    std::fs::write(&src, source).unwrap();
     let out = Command::new(cc).args(["-static", "-O2", "-o"]).arg(&exe).arg(&src).output().unwrap();
     assert!(out.status.success(), "{cc}: {}", String::from_utf8_lossy(&out.stderr));
     Some(exe)
+}
+
+/// The oracle's run of `exe` with `arg`: native for x86-64, qemu-aarch64-static for AArch64
+/// (None when it is missing, outside CI).
+fn oracle(guest: &str, exe: &Path, arg: &str) -> Option<Output> {
+    if guest == "x86_64" {
+        if !(cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some()) {
+            support::missing("guest_isolation", "a native x86-64 oracle", "(an x86-64 machine)");
+            return None;
+        }
+        return Some(Command::new(exe).arg(arg).output().unwrap());
+    }
+    let qemu = support::tool("guest_isolation", "qemu-aarch64-static", "qemu-user-static")?;
+    Some(Command::new(qemu).arg(exe).arg(arg).env_remove("QEMU_STRACE").output().unwrap())
 }
 
 fn ending(o: &Output) -> String {
@@ -158,23 +177,9 @@ fn ending(o: &Output) -> String {
 fn pointers_into_xlate_get_efault_like_unmapped_memory() {
     let xlate = Path::new(env!("CARGO_BIN_EXE_xlate"));
     let xlate_name = xlate.file_name().unwrap().to_str().unwrap();
-    for (guest, cc, package) in
-        [("x86_64", "gcc", "gcc"), ("aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")]
-    {
-        let Some(exe) = build(cc, package, &format!("probe-{guest}")) else { continue };
-        let want = if guest == "x86_64" {
-            if !(cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some()) {
-                support::missing("guest_isolation", "a native x86-64 oracle", "(an x86-64 machine)");
-                continue;
-            }
-            Command::new(&exe).arg(xlate_name).output().unwrap()
-        } else {
-            let Some(qemu) = support::tool("guest_isolation", "qemu-aarch64-static", "qemu-user-static")
-            else {
-                continue;
-            };
-            Command::new(qemu).arg(&exe).arg(xlate_name).env_remove("QEMU_STRACE").output().unwrap()
-        };
+    for (guest, cc, package) in GUESTS {
+        let Some(exe) = build(cc, package, &format!("probe-{guest}"), PROBE) else { continue };
+        let Some(want) = oracle(guest, &exe, xlate_name) else { continue };
         let runner = std::env::var("XLATE_RUNNER").unwrap_or_default();
         let mut words: Vec<String> = runner.split_whitespace().map(String::from).collect();
         words.push(xlate.to_str().unwrap().to_string());
@@ -253,17 +258,8 @@ fn refused_operations_do_not_take_effect() {
                 kexec_load: Operation not permitted\n\
                 quotactl unknown command: Invalid argument\n\
                 prctl PR_GET_SECCOMP: ok\n";
-    for (guest, cc, package) in
-        [("x86_64", "gcc", "gcc"), ("aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")]
-    {
-        if support::tool("guest_isolation", cc, package).is_none() {
-            continue;
-        }
-        let src = scratch().join(format!("refusals-{guest}.c"));
-        let exe = scratch().join(format!("refusals-{guest}"));
-        std::fs::write(&src, REFUSALS).unwrap();
-        let out = Command::new(cc).args(["-static", "-O2", "-o"]).arg(&exe).arg(&src).output().unwrap();
-        assert!(out.status.success(), "{cc}: {}", String::from_utf8_lossy(&out.stderr));
+    for (guest, cc, package) in GUESTS {
+        let Some(exe) = build(cc, package, &format!("refusals-{guest}"), REFUSALS) else { continue };
         let got = support::xlate_command().arg("--strace").arg(&exe).output().unwrap();
         let (stdout, stderr) = (String::from_utf8_lossy(&got.stdout), String::from_utf8_lossy(&got.stderr));
         assert_eq!(stdout, want, "{guest}: xlate stderr:\n{stderr}");
@@ -353,30 +349,9 @@ int main(int argc, char **argv) {
 #[test]
 fn proc_pid_of_the_guest_is_its_own_view_like_proc_self() {
     let xlate = env!("CARGO_BIN_EXE_xlate");
-    for (guest, cc, package) in
-        [("x86_64", "gcc", "gcc"), ("aarch64", "aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu")]
-    {
-        if support::tool("guest_isolation", cc, package).is_none() {
-            continue;
-        }
-        let src = scratch().join(format!("procview-{guest}.c"));
-        let exe = scratch().join(format!("procview-{guest}"));
-        std::fs::write(&src, PROC_VIEWS).unwrap();
-        let out = Command::new(cc).args(["-static", "-O2", "-o"]).arg(&exe).arg(&src).output().unwrap();
-        assert!(out.status.success(), "{cc}: {}", String::from_utf8_lossy(&out.stderr));
-        let want = if guest == "x86_64" {
-            if !(cfg!(target_arch = "x86_64") || std::env::var_os("XLATE_RUNNER").is_some()) {
-                support::missing("guest_isolation", "a native x86-64 oracle", "(an x86-64 machine)");
-                continue;
-            }
-            Command::new(&exe).arg(xlate).output().unwrap()
-        } else {
-            let Some(qemu) = support::tool("guest_isolation", "qemu-aarch64-static", "qemu-user-static")
-            else {
-                continue;
-            };
-            Command::new(qemu).arg(&exe).arg(xlate).env_remove("QEMU_STRACE").output().unwrap()
-        };
+    for (guest, cc, package) in GUESTS {
+        let Some(exe) = build(cc, package, &format!("procview-{guest}"), PROC_VIEWS) else { continue };
+        let Some(want) = oracle(guest, &exe, xlate) else { continue };
         let got = support::xlate_command().arg(&exe).arg(xlate).output().unwrap();
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         assert!(!text(&want.stdout).contains(": no\n"), "{guest}: the oracle:\n{}", text(&want.stdout));
