@@ -48,7 +48,9 @@ need qemu-aarch64-static
 need qemu-x86_64-static
 need gcc
 
-echo "count.sh: building insn-count${XLATE:- and the AArch64 build of xlate}" >&2
+what=" and the AArch64 build of xlate"
+[ -z "${XLATE:-}" ] || what=" (counting $XLATE)"
+echo "count.sh: building insn-count$what" >&2
 cargo build --release --quiet --manifest-path perf/insn-count/Cargo.toml
 counter="$root/perf/insn-count/target/release/insn-count"
 if [ -n "${XLATE:-}" ]; then
