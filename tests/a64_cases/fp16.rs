@@ -1,4 +1,5 @@
-//! The A64 differential cases of scalar half-precision arithmetic (FEAT_FP16, `ftype` 11):
+//! The A64 differential cases of scalar half-precision arithmetic (FEAT_FP16, `ftype` 11)
+//! and of the FPSR flags of the scalar compares (also S):
 //! every scalar floating-point form on H registers, on special halves, under FPCR values with
 //! every rounding mode, FZ16 (bit 19), FZ (which halves ignore) and DN. Operands are x1..x3,
 //! moved in with `fmov s<n>, w<n>` (base FMOV: the half is the low 16 bits, the rest zero).
@@ -13,6 +14,11 @@ const HALVES: &[u64] = &[
     0, 0x8000, 0x3c00, 0xbc00, 0x3c01, 0x3bff, 0x0001, 0x83ff, 0x0200, 0x0400, 0x0401, 0x7bff, 0xfbff,
     0x7c00, 0xfc00, 0x7e01, 0xfe55, 0x7c01, 0xfd23, 0x1400, 0x2c00, 0x5bff, 0x3555, 0x4248, 0xc500, 0x1001,
 ];
+
+/// Single-precision operands for the compares: zeros, one, a denormal, infinity, quiet and
+/// signalling NaNs.
+const SINGLES: &[u64] =
+    &[0, 0x8000_0000, 0x3f80_0000, 0x0000_0001, 0x807f_ffff, 0x7f80_0000, 0x7fc0_0001, 0xff80_0001];
 
 /// FPCR values: every rounding mode, FZ16, FZ alone (no effect on halves), DN, and mixes.
 const FPCR16: &[u64] = &[
@@ -83,7 +89,27 @@ pub fn generated_fp16_cases() -> Vec<CaseSrc> {
             out.push(case(&mut s, insn, &ops, fpcr, true));
         }
     }
-    // Sign and moves, compares (NZCV), selects, rounding to integral, and conversions to and
+    // Compares: NZCV and the FPSR flags (IOC for signalling NaNs, FCMPE for any NaN; FZ16
+    // flushes half denormals without IDC), and the single and double forms beside them.
+    let compares: &[(&str, usize, &[u64])] = &[
+        ("fcmp h1, h2", 2, HALVES),
+        ("fcmpe h1, h2", 2, HALVES),
+        ("fcmp h1, #0.0", 1, HALVES),
+        ("fcmpe h1, #0.0", 1, HALVES),
+        ("fccmp h1, h2, #0x5, eq", 2, HALVES),
+        ("fccmpe h1, h2, #0xa, ne", 2, HALVES),
+        ("fcmp s1, s2", 2, SINGLES),
+        ("fcmpe s1, s2", 2, SINGLES),
+        ("fccmpe s1, s2, #0x3, ge", 2, SINGLES),
+    ];
+    for &(insn, n, values) in compares {
+        for _ in 0..24 {
+            let ops: Vec<u64> = (0..n).map(|_| pick(&mut s, values)).collect();
+            let fpcr = pick(&mut s, FPCR16);
+            out.push(case(&mut s, insn, &ops, fpcr, true));
+        }
+    }
+    // Sign and moves, selects, rounding to integral, and conversions to and
     // from integers (also fixed-point): values only, as for single and double precision.
     let other: &[(&str, usize)] = &[
         ("fmov h0, h1", 1),
@@ -93,11 +119,6 @@ pub fn generated_fp16_cases() -> Vec<CaseSrc> {
         ("fmov x0, h1", 1),
         ("fmov h0, w1", 1),
         ("fmov h0, x1", 1),
-        ("fcmp h1, h2", 2),
-        ("fcmpe h1, h2", 2),
-        ("fcmp h1, #0.0", 1),
-        ("fccmp h1, h2, #0x5, eq", 2),
-        ("fccmpe h1, h2, #0xa, ne", 2),
         ("fcsel h0, h1, h2, mi", 2),
         ("frintn h0, h1", 1),
         ("frintp h0, h1", 1),

@@ -121,13 +121,15 @@ fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
     cx.b.call(helper(FP_UNOP), &[a, code])
 }
 
-/// Compares registers (or with +0.0) and returns the NZCV nibble.
-fn compare(cx: &mut Ctx, w: u32, ty: Ty) -> Temp {
-    let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
-    let a = read_fp(cx, n, ty);
-    let b = if bit(w, 3) { cx.imm(0) } else { read_fp(cx, m, ty) };
-    let code = cx.imm(ty.code());
-    cx.b.call(helper(FP_COMPARE), &[a, b, code])
+/// Compares `a` with `b` (FCMPE, FCCMPE: `signal_all`) and returns the NZCV nibble and the
+/// FPSR flags raised.
+fn compare(cx: &mut Ctx, ty: Ty, a: Temp, b: Temp, signal_all: bool) -> (Temp, Temp) {
+    let code = ty.code() | (signal_all as u64) << 8;
+    let value_code = cx.imm(code);
+    let nzcv = cx.b.call(helper(FP_COMPARE), &[a, b, value_code]);
+    let flags_code = cx.imm(code | COMPARE_FLAGS);
+    let raised = cx.b.call(helper(FP_COMPARE), &[a, b, flags_code]);
+    (nzcv, raised)
 }
 
 fn store_nzcv_nibble(cx: &mut Ctx, f: Temp) {
@@ -143,7 +145,11 @@ fn fp_cmp(cx: &mut Ctx, w: u32) -> Flow {
     if bit(w, 3) && bits(w, 16, 5) != 0 {
         return Flow::Unimplemented("FCMP #0.0 with Rm != 0");
     }
-    let f = compare(cx, w, ty);
+    let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
+    let a = read_fp(cx, n, ty);
+    let b = if bit(w, 3) { cx.imm(0) } else { read_fp(cx, m, ty) };
+    let (f, raised) = compare(cx, ty, a, b, bit(w, 4));
+    raise(cx, raised);
     store_nzcv_nibble(cx, f);
     Flow::Next
 }
@@ -155,8 +161,11 @@ fn fp_ccmp(cx: &mut Ctx, w: u32) -> Flow {
     let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
     let a = read_fp(cx, n, ty);
     let b = read_fp(cx, m, ty);
-    let code = cx.imm(ty.code());
-    let f = cx.b.call(helper(FP_COMPARE), &[a, b, code]);
+    let (f, raised) = compare(cx, ty, a, b, bit(w, 4));
+    // The flags only when the comparison happens.
+    let zero = cx.imm(0);
+    let raised = cx.b.select(holds, raised, zero);
+    raise(cx, raised);
     let imm = cx.imm(bits(w, 0, 4) as u64);
     let f = cx.b.select(holds, f, imm);
     store_nzcv_nibble(cx, f);
@@ -422,8 +431,17 @@ fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
     (v.into(), flags)
 }
 
-extern "C" fn fp_compare(_state: *mut u8, a: u64, b: u64, ty: u64, _: u64) -> u64 {
-    fh::compare(Ty::from_code(ty), a, b)
+/// In the code of [`FP_COMPARE`]: the FPSR flags instead of the NZCV nibble.
+const COMPARE_FLAGS: u64 = 1 << 9;
+
+/// `code`: the type ([`Ty::code`]), bit 8 FCMPE (any NaN signals), [`COMPARE_FLAGS`].
+extern "C" fn fp_compare(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u64 {
+    let (nzcv, flags) = fh::compare_fpcr(Ty::from_code(code & 0xff), a, b, fpcr(state), code & 1 << 8 != 0);
+    if code & COMPARE_FLAGS != 0 {
+        flags as u64
+    } else {
+        nzcv
+    }
 }
 const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
 

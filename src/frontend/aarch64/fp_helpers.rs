@@ -647,7 +647,33 @@ pub fn convert(from: Ty, to: Ty, a: u64, fpcr: u32) -> u64 {
     }
 }
 
-/// FCMP: the NZCV nibble (bits 3..0 = N Z C V) of comparing `a` with `b`.
+/// `FPUnpack`'s flush of a denormal compare operand: FZ for single and double (IDC), FZ16
+/// for half precision (no IDC).
+fn unpack_flush(ty: Ty, x: u64, fpcr: u32, flags: &mut u32) -> u64 {
+    let fz = if ty == Ty::H { fpcr & (1 << 19) != 0 } else { fpcr & (1 << 24) != 0 };
+    if fz && x & ty.exp_mask() == 0 && x & ty.frac_mask() != 0 {
+        if ty != Ty::H {
+            *flags |= 1 << 7;
+        }
+        x & ty.sign()
+    } else {
+        x
+    }
+}
+
+/// FCMP/FCMPE (`signal_all`) under FPCR `fpcr`: the NZCV nibble (bits 3..0 = N Z C V) of
+/// comparing `a` with `b`, and the FPSR flags raised (IOC for a signalling NaN, or with
+/// `signal_all` any NaN; IDC for an operand flushed by FZ).
+pub fn compare_fpcr(ty: Ty, a: u64, b: u64, fpcr: u32, signal_all: bool) -> (u64, u32) {
+    let mut flags = 0;
+    let (a, b) = (unpack_flush(ty, a, fpcr, &mut flags), unpack_flush(ty, b, fpcr, &mut flags));
+    if (ty.is_nan(a) || ty.is_nan(b)) && (signal_all || ty.is_snan(a) || ty.is_snan(b)) {
+        flags |= 1;
+    }
+    (compare(ty, a, b), flags)
+}
+
+/// The NZCV nibble (bits 3..0 = N Z C V) of comparing `a` with `b` as they are.
 pub fn compare(ty: Ty, a: u64, b: u64) -> u64 {
     if ty.is_nan(a) || ty.is_nan(b) {
         return 0b0011;
