@@ -187,17 +187,7 @@ fn fp_2src(cx: &mut Ctx, w: u32) -> Flow {
     let (m, n, d) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
     let a = read_fp(cx, n, ty);
     let b = read_fp(cx, m, ty);
-    let fp_op = match op {
-        Op2::Mul | Op2::NMul => FpOp::Mul,
-        Op2::Div => FpOp::Div,
-        Op2::Add => FpOp::Add,
-        Op2::Sub => FpOp::Sub,
-        Op2::Max => FpOp::Max,
-        Op2::Min => FpOp::Min,
-        Op2::MaxNm => FpOp::MaxNum,
-        Op2::MinNm => FpOp::MinNum,
-    };
-    let mut r = arith(cx, fp_op, ty, a, b);
+    let mut r = arith(cx, op.fp_op(), ty, a, b);
     if op == Op2::NMul {
         // FNMUL is FPNeg(FPMul(..)): the sign of a NaN result flips too.
         r = cx.b.bin_imm(BinOp::Xor, r, ty.sign(), Width::W64);

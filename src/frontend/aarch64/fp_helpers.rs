@@ -276,6 +276,19 @@ pub enum Op2 {
 }
 
 impl Op2 {
+    /// The IR operation (FNMUL is FMUL, negated by the caller).
+    pub fn fp_op(self) -> FpOp {
+        match self {
+            Op2::Mul | Op2::NMul => FpOp::Mul,
+            Op2::Div => FpOp::Div,
+            Op2::Add => FpOp::Add,
+            Op2::Sub => FpOp::Sub,
+            Op2::Max => FpOp::Max,
+            Op2::Min => FpOp::Min,
+            Op2::MaxNm => FpOp::MaxNum,
+            Op2::MinNm => FpOp::MinNum,
+        }
+    }
     pub fn from_opcode(o: u64) -> Option<Op2> {
         use Op2::*;
         Some(match o {
@@ -482,17 +495,7 @@ fn directed_arith<T: HostFloat>(ty: Ty, op: Op2, x: T, y: T, a: u64, b: u64, mod
 pub fn binop(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
     if ty == Ty::H {
         // The IR's reference is the definition for halves.
-        let fp_op = match op {
-            Op2::Mul | Op2::NMul => FpOp::Mul,
-            Op2::Div => FpOp::Div,
-            Op2::Add => FpOp::Add,
-            Op2::Sub => FpOp::Sub,
-            Op2::Max => FpOp::Max,
-            Op2::Min => FpOp::Min,
-            Op2::MaxNm => FpOp::MaxNum,
-            Op2::MinNm => FpOp::MinNum,
-        };
-        let r = crate::ir::fp_a64::eval_a64(fp_op, FpPrec::F16, FpResult::Value, a, b, fpcr as u64);
+        let r = crate::ir::fp_a64::eval_a64(op.fp_op(), FpPrec::F16, FpResult::Value, a, b, fpcr as u64);
         return if op == Op2::NMul { r ^ ty.sign() } else { r };
     }
     // Fast path (round to nearest, arithmetic): a result that is not a NaN had no NaN
