@@ -121,15 +121,13 @@ fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
     cx.b.call(helper(FP_UNOP), &[a, code])
 }
 
-/// Compares `a` with `b` (FCMPE, FCCMPE: `signal_all`) and returns the NZCV nibble and the
-/// FPSR flags raised.
+/// Compares `a` with `b` (FCMPE, FCCMPE: `signal_all`) and returns the NZCV nibble (bits
+/// 3..0; the bits above are not NZCV) and the FPSR flags raised: one helper call.
 fn compare(cx: &mut Ctx, ty: Ty, a: Temp, b: Temp, signal_all: bool) -> (Temp, Temp) {
-    let code = ty.code() | (signal_all as u64) << 8;
-    let value_code = cx.imm(code);
-    let nzcv = cx.b.call(helper(FP_COMPARE), &[a, b, value_code]);
-    let flags_code = cx.imm(code | COMPARE_FLAGS);
-    let raised = cx.b.call(helper(FP_COMPARE), &[a, b, flags_code]);
-    (nzcv, raised)
+    let code = cx.imm(ty.code() | (signal_all as u64) << 8);
+    let both = cx.b.call(helper(FP_COMPARE), &[a, b, code]);
+    let raised = cx.b.bin_imm(BinOp::Lshr, both, 8, Width::W64);
+    (both, raised)
 }
 
 fn store_nzcv_nibble(cx: &mut Ctx, f: Temp) {
@@ -421,17 +419,11 @@ fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
     (v.into(), flags)
 }
 
-/// In the code of [`FP_COMPARE`]: the FPSR flags instead of the NZCV nibble.
-const COMPARE_FLAGS: u64 = 1 << 9;
-
-/// `code`: the type ([`Ty::code`]), bit 8 FCMPE (any NaN signals), [`COMPARE_FLAGS`].
+/// `code`: the type ([`Ty::code`]), bit 8 FCMPE (any NaN signals). The NZCV nibble in bits
+/// 3..0 and the FPSR flags raised from bit 8.
 extern "C" fn fp_compare(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u64 {
     let (nzcv, flags) = fh::compare_fpcr(Ty::from_code(code & 0xff), a, b, fpcr(state), code & 1 << 8 != 0);
-    if code & COMPARE_FLAGS != 0 {
-        flags as u64
-    } else {
-        nzcv
-    }
+    nzcv | (flags as u64) << 8
 }
 const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
 
