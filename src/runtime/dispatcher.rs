@@ -696,6 +696,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
     /// The optimised IR of the block at `pc`, from the frontend (recording what it reads for
     /// the persistent cache when the block is `kept`).
     fn translate_ir(&mut self, pc: GuestAddr, code: &dyn CodeSource, kept: bool) -> ir::Block {
+        let ahead = crate::memory::code::ReadAhead::new(code);
+        let code: &dyn CodeSource = &ahead;
         let recorder = self.persist.as_ref().filter(|_| kept).map(|_| Persist::recorder(code));
         let source: &dyn CodeSource = match &recorder {
             Some(recorder) => recorder,

@@ -65,6 +65,7 @@ pub mod string;
 pub mod system;
 pub mod vec_helper;
 pub mod vex;
+mod vex_table;
 pub mod x87;
 mod x87_helpers;
 pub mod xsave;

@@ -37,8 +37,6 @@ use iced_x86::{
     Code, CpuidFeature, EncodingKind, Instruction, InstructionInfoFactory, Mnemonic, OpAccess, OpKind,
     Register,
 };
-use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Whether `insn` is one of the VEX vector forms this module handles (the VEX-encoded BMI
 /// instructions are scalar and go to their family).
@@ -82,105 +80,15 @@ pub enum Shape {
     Narrow,
 }
 
-/// The operand words of a `Code` name (`Paddb_xmm_xmmm128` -> `[xmm, xmmm128]`), opcode
-/// disambiguators such as `0F11` left out.
-fn operand_words(name: &str) -> Vec<&str> {
-    let name = name.strip_prefix("VEX_").unwrap_or(name);
-    name.split('_').skip(1).filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).collect()
-}
-
-/// Whether a legacy operand word accepts what a VEX operand word (already narrowed to 128
-/// bits) names: the same word, or a register-or-memory word for either.
-fn word_fits(legacy: &str, vex: &str) -> bool {
-    legacy == vex
-        || legacy.strip_prefix("xmm").is_some_and(|m| m.starts_with('m') && (vex == "xmm" || vex == m))
-}
-
-/// The VEX operand word for one 128-bit half; None when the word is not a vector one that
-/// narrows (`ymm` -> `xmm`, `ymmm256` -> `xmmm128`, `m256` -> `m128`).
-fn narrow(word: &str) -> String {
-    match word {
-        "ymm" => "xmm".into(),
-        "ymmm256" => "xmmm128".into(),
-        "m256" => "m128".into(),
-        w => w.into(),
-    }
-}
-
-/// The table of VEX codes with a legacy-SSE equivalent (built once from iced's code names).
-fn table() -> &'static HashMap<Code, Legacy> {
-    static TABLE: OnceLock<HashMap<Code, Legacy>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut legacy_by_mnemonic: HashMap<String, Vec<(Code, String)>> = HashMap::new();
-        for code in Code::values() {
-            let name = format!("{code:?}");
-            if name.starts_with("VEX_") || name.starts_with("EVEX_") || name.starts_with("XOP_") {
-                continue;
-            }
-            let m = name.split('_').next().unwrap_or("").to_ascii_lowercase();
-            legacy_by_mnemonic.entry(m).or_default().push((code, name));
-        }
-        let mut table = HashMap::new();
-        for code in Code::values() {
-            let name = format!("{code:?}");
-            let Some(rest) = name.strip_prefix("VEX_V") else { continue };
-            let m = rest.split('_').next().unwrap_or("").to_ascii_lowercase();
-            let Some(candidates) = legacy_by_mnemonic.get(&m) else { continue };
-            let words: Vec<String> = operand_words(&name).iter().map(|w| narrow(w)).collect();
-            let fits = |skip_nds: bool| {
-                let vex: Vec<&str> = words
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, _)| !(skip_nds && i == 1))
-                    .map(|(_, w)| w.as_str())
-                    .collect();
-                candidates.iter().find(|(_, n)| {
-                    let l = operand_words(n);
-                    l.len() == vex.len() && l.iter().zip(&vex).all(|(l, v)| word_fits(l, v))
-                })
-            };
-            let found = fits(false).map(|c| (c.0, false)).or_else(|| {
-                (words.len() >= 3 && words[1] == "xmm").then(|| fits(true).map(|c| (c.0, true))).flatten()
-            });
-            if let Some((legacy, nds)) = found {
-                table.insert(code, Legacy { code: legacy, nds, shape: Shape::Same });
-            }
-        }
-        // The widening and narrowing VEX.256 forms take the legacy form of their VEX.128
-        // counterpart (`VEX_Vpmovzxbw_ymm_xmmm128` -> `VEX_Vpmovzxbw_xmm_xmmm64`).
-        let by_name: HashMap<String, Code> = Code::values().map(|c| (format!("{c:?}"), c)).collect();
-        for code in Code::values() {
-            let name = format!("{code:?}");
-            if !name.starts_with("VEX_V") {
-                continue;
-            }
-            let words = operand_words(&name);
-            let half = |w: &str| match w {
-                "xmmm128" => Some("xmmm64"),
-                "xmmm64" => Some("xmmm32"),
-                "xmmm32" => Some("xmmm16"),
-                _ => None,
-            };
-            let (counterpart, shape) = match words.as_slice() {
-                ["ymm", src] if half(src).is_some() => {
-                    let from = format!("_ymm_{src}");
-                    (name.replace(&from, &format!("_xmm_{}", half(src).unwrap_or(""))), Shape::Widen)
-                }
-                ["xmm", "ymmm256"] => (name.replace("_xmm_ymmm256", "_xmm_xmmm128"), Shape::Narrow),
-                _ => continue,
-            };
-            let Some(small) = by_name.get(&counterpart) else { continue };
-            if let Some(&Legacy { code: legacy, nds: false, shape: Shape::Same }) = table.get(small) {
-                table.insert(code, Legacy { code: legacy, nds: false, shape });
-            }
-        }
-        table
-    })
-}
-
-/// The legacy equivalent of a VEX code, if the lowering applies to it.
+/// The legacy equivalent of a VEX code, if the lowering applies to it: a lookup in
+/// [`super::vex_table::LEGACY`], generated from iced's code names by the rule in
+/// `tests::derive_table` (building that table at start-up took about 20 M instructions, a
+/// sixth of a static hello's run).
 pub fn legacy_of(code: Code) -> Option<Legacy> {
-    table().get(&code).copied()
+    let table = super::vex_table::LEGACY;
+    let i = table.binary_search_by_key(&(code as u16), |e| e.0 as u16).ok()?;
+    let (_, code, nds, shape) = table[i];
+    Some(Legacy { code, nds, shape })
 }
 
 /// The aligned moves: the only VEX forms whose memory operand must be aligned.
@@ -494,6 +402,128 @@ fn widen_narrow(ctx: &mut Ctx, insn: &Instruction, legacy: Legacy) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// The operand words of a `Code` name (`Paddb_xmm_xmmm128` -> `[xmm, xmmm128]`), opcode
+    /// disambiguators such as `0F11` left out.
+    fn operand_words(name: &str) -> Vec<&str> {
+        let name = name.strip_prefix("VEX_").unwrap_or(name);
+        name.split('_').skip(1).filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).collect()
+    }
+
+    /// Whether a legacy operand word accepts what a VEX operand word (already narrowed to 128
+    /// bits) names: the same word, or a register-or-memory word for either.
+    fn word_fits(legacy: &str, vex: &str) -> bool {
+        legacy == vex
+            || legacy.strip_prefix("xmm").is_some_and(|m| m.starts_with('m') && (vex == "xmm" || vex == m))
+    }
+
+    /// The VEX operand word for one 128-bit half; None when the word is not a vector one that
+    /// narrows (`ymm` -> `xmm`, `ymmm256` -> `xmmm128`, `m256` -> `m128`).
+    fn narrow(word: &str) -> String {
+        match word {
+            "ymm" => "xmm".into(),
+            "ymmm256" => "xmmm128".into(),
+            "m256" => "m128".into(),
+            w => w.into(),
+        }
+    }
+
+    /// The table of VEX codes with a legacy-SSE equivalent, from iced's code names.
+    fn derive_table() -> HashMap<Code, Legacy> {
+        {
+            let mut legacy_by_mnemonic: HashMap<String, Vec<(Code, String)>> = HashMap::new();
+            for code in Code::values() {
+                let name = format!("{code:?}");
+                if name.starts_with("VEX_") || name.starts_with("EVEX_") || name.starts_with("XOP_") {
+                    continue;
+                }
+                let m = name.split('_').next().unwrap_or("").to_ascii_lowercase();
+                legacy_by_mnemonic.entry(m).or_default().push((code, name));
+            }
+            let mut table = HashMap::new();
+            for code in Code::values() {
+                let name = format!("{code:?}");
+                let Some(rest) = name.strip_prefix("VEX_V") else { continue };
+                let m = rest.split('_').next().unwrap_or("").to_ascii_lowercase();
+                let Some(candidates) = legacy_by_mnemonic.get(&m) else { continue };
+                let words: Vec<String> = operand_words(&name).iter().map(|w| narrow(w)).collect();
+                let fits = |skip_nds: bool| {
+                    let vex: Vec<&str> = words
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, _)| !(skip_nds && i == 1))
+                        .map(|(_, w)| w.as_str())
+                        .collect();
+                    candidates.iter().find(|(_, n)| {
+                        let l = operand_words(n);
+                        l.len() == vex.len() && l.iter().zip(&vex).all(|(l, v)| word_fits(l, v))
+                    })
+                };
+                let found = fits(false).map(|c| (c.0, false)).or_else(|| {
+                    (words.len() >= 3 && words[1] == "xmm").then(|| fits(true).map(|c| (c.0, true))).flatten()
+                });
+                if let Some((legacy, nds)) = found {
+                    table.insert(code, Legacy { code: legacy, nds, shape: Shape::Same });
+                }
+            }
+            // The widening and narrowing VEX.256 forms take the legacy form of their VEX.128
+            // counterpart (`VEX_Vpmovzxbw_ymm_xmmm128` -> `VEX_Vpmovzxbw_xmm_xmmm64`).
+            let by_name: HashMap<String, Code> = Code::values().map(|c| (format!("{c:?}"), c)).collect();
+            for code in Code::values() {
+                let name = format!("{code:?}");
+                if !name.starts_with("VEX_V") {
+                    continue;
+                }
+                let words = operand_words(&name);
+                let half = |w: &str| match w {
+                    "xmmm128" => Some("xmmm64"),
+                    "xmmm64" => Some("xmmm32"),
+                    "xmmm32" => Some("xmmm16"),
+                    _ => None,
+                };
+                let (counterpart, shape) = match words.as_slice() {
+                    ["ymm", src] if half(src).is_some() => {
+                        let from = format!("_ymm_{src}");
+                        (name.replace(&from, &format!("_xmm_{}", half(src).unwrap_or(""))), Shape::Widen)
+                    }
+                    ["xmm", "ymmm256"] => (name.replace("_xmm_ymmm256", "_xmm_xmmm128"), Shape::Narrow),
+                    _ => continue,
+                };
+                let Some(small) = by_name.get(&counterpart) else { continue };
+                if let Some(&Legacy { code: legacy, nds: false, shape: Shape::Same }) = table.get(small) {
+                    table.insert(code, Legacy { code: legacy, nds: false, shape });
+                }
+            }
+            table
+        }
+    }
+
+    /// The checked-in table is what the name rule derives from iced's codes
+    /// (`XLATE_BLESS=1 cargo test --lib vex::tests::the_legacy_table` rewrites it).
+    #[test]
+    fn the_legacy_table_is_the_name_rule() {
+        let table = derive_table();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/frontend/x86_64/vex_table.rs");
+        let file = std::fs::read_to_string(path).unwrap();
+        // The file's header, kept as it is.
+        let start = "pub(super) static LEGACY: &[(Code, Code, bool, Shape)] = &[\n";
+        let mut text = file[..file.find(start).unwrap() + start.len()].to_string();
+        for code in Code::values() {
+            if let Some(l) = table.get(&code) {
+                text.push_str(&format!(
+                    "    (Code::{code:?}, Code::{:?}, {}, Shape::{:?}),\n",
+                    l.code, l.nds, l.shape
+                ));
+            }
+        }
+        text.push_str("];\n");
+        if std::env::var("XLATE_BLESS").is_ok_and(|v| v == "1") {
+            std::fs::write(path, &text).unwrap();
+        } else {
+            assert!(file == text, "vex_table.rs is not the name rule's table: rerun with XLATE_BLESS=1");
+        }
+    }
 
     #[test]
     fn legacy_equivalents_are_found_by_name() {
