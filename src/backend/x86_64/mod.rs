@@ -190,7 +190,8 @@ impl Backend for X86_64Backend {
                 skip = true;
                 continue;
             }
-            if let Some((dst, offset, from)) = narrow_state_load(op, block.ops.get(i + 1), &uses) {
+            let narrow = narrow_state_load(op, block.ops.get(i + 1), &uses);
+            if let Some((dst, offset, from)) = narrow.filter(|&(dst, ..)| !sites.skips_temp(dst)) {
                 // A 64-bit field read only to be zero-extended from its low bytes: one load
                 // of those bytes, which zero-extends itself.
                 emit_mem::load_state(&mut e, dst, offset, from);
