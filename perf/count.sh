@@ -13,6 +13,11 @@
 #                                         if present; BOX64=none skips it)
 #   COUNT_OUT=file.md                     where the table goes (default: target/perf-count/table.md)
 #   XLATE_ENV="XLATE_EXACT_ADDRESSES=1"   more environment for the xlate runs (an option to measure)
+#   XLATE=path/to/aarch64/xlate           count this AArch64 build instead of building the tree's
+#                                         (a "before" binary, kept while the tree moves on)
+#   COUNT_BY_SYMBOL=dir                   also write dir/WORKLOAD-ARG.txt per xlate run: AArch64
+#                                         instructions and executions per symbol, largest first,
+#                                         translated code per block (translated@HOST_ADDRESS)
 # Writes the markdown table to COUNT_OUT and prints it.
 #   XLATE_NO_CACHE=0                      let xlate use its persistent translation cache (off
 #                                         here by default: the counts include translating)
@@ -43,11 +48,19 @@ need qemu-aarch64-static
 need qemu-x86_64-static
 need gcc
 
-echo "count.sh: building insn-count and the AArch64 build of xlate" >&2
+what=" and the AArch64 build of xlate"
+[ -z "${XLATE:-}" ] || what=" (counting $XLATE)"
+echo "count.sh: building insn-count$what" >&2
 cargo build --release --quiet --manifest-path perf/insn-count/Cargo.toml
 counter="$root/perf/insn-count/target/release/insn-count"
-RUSTC=/usr/bin/rustc CARGO_TARGET_DIR=target/cross cargo build --release --quiet --target aarch64-unknown-linux-gnu
-xlate="$root/target/cross/aarch64-unknown-linux-gnu/release/xlate"
+if [ -n "${XLATE:-}" ]; then
+  xlate="$(cd "$(dirname "$XLATE")" && pwd)/$(basename "$XLATE")"
+else
+  RUSTC=/usr/bin/rustc CARGO_TARGET_DIR=target/cross cargo build --release --quiet --target aarch64-unknown-linux-gnu
+  xlate="$root/target/cross/aarch64-unknown-linux-gnu/release/xlate"
+fi
+by_symbol="${COUNT_BY_SYMBOL:-}"
+[ -z "$by_symbol" ] || mkdir -p "$by_symbol"
 
 fifo="$out_dir/qemu.fifo"
 rm -f "$fifo"
@@ -94,7 +107,9 @@ for w in "${WORKLOADS[@]}"; do
     want="$("$exe" "$arg")"
     COUNT_ENV="" counted "" qemu-x86_64-static -d nochain,exec,in_asm -D "$fifo" "$exe" "$arg" >"$out_dir/c"
     c[g_$size]=$(get total <"$out_dir/c")
-    COUNT_ENV="XLATE_NO_CACHE=${XLATE_NO_CACHE-1} ${XLATE_ENV:-}" counted "$xlate_classes" qemu-aarch64-static -d nochain,exec,in_asm -D "$fifo" "$xlate" "$exe" "$arg" >"$out_dir/c"
+    classes="$xlate_classes"
+    [ -z "$by_symbol" ] || classes="$classes --by-symbol $by_symbol/$name-$arg.txt"
+    COUNT_ENV="XLATE_NO_CACHE=${XLATE_NO_CACHE-1} ${XLATE_ENV:-}" counted "$classes" qemu-aarch64-static -d nochain,exec,in_asm -D "$fifo" "$xlate" "$exe" "$arg" >"$out_dir/c"
     [ "$(cat "$out_dir/stdout")" = "$want" ] || { echo "count.sh: $name: xlate printed something else" >&2; exit 1; }
     for k in total translated helpers other; do c[x_${k}_$size]=$(get $k <"$out_dir/c"); done
     if [ -n "$box64" ]; then

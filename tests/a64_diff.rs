@@ -14,6 +14,8 @@
 
 #[path = "a64_cases.rs"]
 mod a64_cases;
+#[path = "a64_cases/fp16.rs"]
+mod a64_cases_fp16;
 
 use a64_cases::{
     generated_cases, generated_cases_with, generated_fcvt_cases, generated_fma_cases,
@@ -605,6 +607,11 @@ fn a64_fcvt_cases_match_qemu() {
 #[test]
 fn a64_fp_special_operand_cases_match_qemu() {
     check_suite("fpspecial", &generated_fp_special_cases());
+}
+
+#[test]
+fn a64_fp16_scalar_cases_match_qemu() {
+    check_suite("fp16", &a64_cases_fp16::generated_fp16_cases());
 }
 
 /// Every row of the decode table has at least one differential case (so "implemented" and

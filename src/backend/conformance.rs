@@ -178,9 +178,9 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
             let words = (header::SIZE / 8 + out) as usize;
             let mut state = vec![0u64; words];
             for i in 0..16 {
-                // An f32 operand is the low half of its temporary: in odd rounds the upper
-                // half holds garbage, which no f32 result may carry on.
-                let garbage = if prec == FpPrec::F32 && round % 2 == 1 { rng.next_u64() << 32 } else { 0 };
+                // An f32 (f16) operand is the low 32 (16) bits of its temporary: in odd rounds
+                // the bits above hold garbage, which no result may carry on.
+                let garbage = upper_garbage(&mut rng, prec, round);
                 state[(header::SIZE / 8 + i) as usize] = rng.float(prec) | garbage;
             }
             state[(header::SIZE / 8 + 16) as usize] = control_register(&mut rng, rule, round < 8);
@@ -214,10 +214,22 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
 
 /// Every rule with every format.
 pub(super) fn rules_and_formats() -> impl Iterator<Item = (FpRule, FpPrec)> {
-    [FpRule::X86Sse, FpRule::A64].into_iter().flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
+    [FpRule::X86Sse, FpRule::A64]
+        .into_iter()
+        .flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
+        .chain([(FpRule::A64, FpPrec::F16)])
 }
 
 /// A control register for `rule`: the default one if `default`, else a random one.
+/// Garbage for the bits above a narrow operand in odd rounds.
+pub(super) fn upper_garbage(rng: &mut Rng, prec: FpPrec, round: u32) -> u64 {
+    match prec {
+        FpPrec::F32 if round % 2 == 1 => rng.next_u64() << 32,
+        FpPrec::F16 if round % 2 == 1 => rng.next_u64() << 16,
+        _ => 0,
+    }
+}
+
 pub(super) fn control_register(rng: &mut Rng, rule: FpRule, default: bool) -> u64 {
     match rule {
         FpRule::X86Sse if default => 0x1f80,

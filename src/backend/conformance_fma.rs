@@ -7,6 +7,7 @@
 use super::conformance::{compile_flushing, control_register, rules_and_formats};
 use super::Backend;
 use crate::cache::CodeCache;
+use crate::ir::fp_half::F16;
 use crate::ir::protocol::header;
 use crate::ir::testgen::Rng;
 use crate::ir::{interp, Builder, Exit, FmaNeg, FpPrec, FpResult, GuestAddr, StateOffset, Width};
@@ -20,8 +21,14 @@ fn addend(rng: &mut Rng, prec: FpPrec, x: u64, y: u64) -> u64 {
     let near = match prec {
         FpPrec::F64 => (-(f64::from_bits(x) * f64::from_bits(y))).to_bits(),
         FpPrec::F32 => (-(f32::from_bits(x as u32) * f32::from_bits(y as u32))).to_bits() as u64,
+        FpPrec::F16 => (-(F16(x as u16) * F16(y as u16))).0 as u64,
     };
-    near.wrapping_add(rng.below(3)).wrapping_sub(1) & if prec == FpPrec::F32 { 0xffff_ffff } else { u64::MAX }
+    near.wrapping_add(rng.below(3)).wrapping_sub(1)
+        & match prec {
+            FpPrec::F16 => 0xffff,
+            FpPrec::F32 => 0xffff_ffff,
+            FpPrec::F64 => u64::MAX,
+        }
 }
 
 pub fn fma_ops_match_the_interpreter<B: Backend>() {
@@ -54,14 +61,8 @@ pub fn fma_ops_match_the_interpreter<B: Backend>() {
             for k in 0..6 {
                 let (x, y) = (rng.float(prec), rng.float(prec));
                 let z = addend(&mut rng, prec, x, y);
-                // In odd rounds the upper half of an f32 operand holds garbage.
-                let garbage = |rng: &mut Rng| {
-                    if prec == FpPrec::F32 && round % 2 == 1 {
-                        rng.next_u64() << 32
-                    } else {
-                        0
-                    }
-                };
+                // In odd rounds the bits above a narrow operand hold garbage.
+                let garbage = |rng: &mut Rng| super::conformance::upper_garbage(rng, prec, round);
                 state[base + 3 * k] = x | garbage(&mut rng);
                 state[base + 3 * k + 1] = y | garbage(&mut rng);
                 state[base + 3 * k + 2] = z | garbage(&mut rng);

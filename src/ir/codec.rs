@@ -14,7 +14,7 @@ use super::{
 
 const WIDTHS: [Width; 4] = [Width::W8, Width::W16, Width::W32, Width::W64];
 const ORDERS: [MemOrder; 4] = [MemOrder::Plain, MemOrder::Acquire, MemOrder::Release, MemOrder::SeqCst];
-const PRECS: [FpPrec; 2] = [FpPrec::F32, FpPrec::F64];
+const PRECS: [FpPrec; 3] = [FpPrec::F32, FpPrec::F64, FpPrec::F16];
 const RULES: [FpRule; 2] = [FpRule::X86Sse, FpRule::A64];
 const RESULTS: [FpResult; 2] = [FpResult::Value, FpResult::Flags];
 const ROUNDS: [CvtRound; 2] = [CvtRound::Ctrl, CvtRound::Zero];

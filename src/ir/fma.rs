@@ -30,6 +30,7 @@ use super::fp::{self, cmp_exact, decompose, err_sign, finish, Env, Exact, Fp, Ro
 #[cfg(test)]
 use super::fp_a64::IDC;
 use super::fp_a64::{self, FPCR_DN, FPCR_FZ, IOC, IXC, OFC, UFC};
+use super::fp_half::F16;
 use super::{FpPrec, FpResult, FpRule, HelperFn};
 
 /// What an [`super::Op::FpFma`] negates: the product (`-(a * b)`), the addend (`-c`).
@@ -234,6 +235,12 @@ pub fn eval(
             let f = |x: u64| f32::from_bits(x as u32);
             run(rule, neg, f(a), f(b), f(c), ctrl)
         }
+        FpPrec::F16 => {
+            let f = |x: u64| F16(x as u16);
+            // A64 only (`ir::verify`): FZ16 in place of FZ, no IDC for flushed halves.
+            let (v, flags) = run(rule, neg, f(a), f(b), f(c), fp_a64::half_fpcr(ctrl as u32) as u64);
+            (v, fp_a64::half_flags(flags as u32) as u64)
+        }
     };
     match result {
         FpResult::Value => value,
@@ -244,6 +251,7 @@ pub fn eval(
 /// The index of an op's variant among [`reference`]'s helpers.
 fn variant(prec: FpPrec, rule: FpRule, result: FpResult, neg: FmaNeg) -> usize {
     (prec == FpPrec::F64) as usize
+        | ((prec == FpPrec::F16) as usize) << 5
         | ((rule == FpRule::A64) as usize) << 1
         | ((result == FpResult::Flags) as usize) << 2
         | (neg.product as usize) << 3
@@ -253,7 +261,11 @@ fn variant(prec: FpPrec, rule: FpRule, result: FpResult, neg: FmaNeg) -> usize {
 /// [`eval`] with the helper signature for variant `V` (see [`variant`]); the state pointer is
 /// not read.
 extern "C" fn eval_call<const V: usize>(_state: *mut u8, a: u64, b: u64, c: u64, ctrl: u64) -> u64 {
-    let prec = if V & 1 != 0 { FpPrec::F64 } else { FpPrec::F32 };
+    let prec = match (V & 1 != 0, V & 32 != 0) {
+        (_, true) => FpPrec::F16,
+        (true, false) => FpPrec::F64,
+        _ => FpPrec::F32,
+    };
     let rule = if V & 2 != 0 { FpRule::A64 } else { FpRule::X86Sse };
     let result = if V & 4 != 0 { FpResult::Flags } else { FpResult::Value };
     eval(prec, rule, result, FmaNeg { product: V & 8 != 0, addend: V & 16 != 0 }, a, b, c, ctrl)
@@ -263,8 +275,10 @@ macro_rules! variants {
     ($($v:literal)*) => { [$(eval_call::<$v> as HelperFn),*] };
 }
 
-const CALLS: [HelperFn; 32] =
-    variants!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+const CALLS: [HelperFn; 64] = variants!(
+    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
+);
 
 /// The exact reference of an [`super::Op::FpFma`] as a helper for backends' slow paths:
 /// `f(state, a, b, c, ctrl)` gives the op's value or flags (one function per variant, so the

@@ -19,6 +19,7 @@
 //!   exponent, so an exact value just below the smallest normal that rounds up to it can
 //!   still be tiny), and with FTZ become zero with UE and PE.
 
+use super::fp_half::F16;
 use super::{FpOp, FpPrec, FpResult};
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -699,6 +700,8 @@ pub fn eval_x86(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: 
         FpPrec::F32 => {
             arith(op, f32::from_bits(a as u32), f32::from_bits(b as u32), &mut env).to_bits() as u64
         }
+        // Rejected by `ir::verify` (x86 has no halves); the engine is generic all the same.
+        FpPrec::F16 => arith(op, F16(a as u16), F16(b as u16), &mut env).to_u64(),
     };
     match result {
         FpResult::Value => value,
@@ -716,15 +719,30 @@ pub extern "C" fn eval_x86_call(_state: *mut u8, sel: u64, a: u64, b: u64, ctrl:
 /// The op, format and result kind [`encode_sel`] packed.
 pub fn decode_sel(sel: u64) -> (FpOp, FpPrec, FpResult) {
     let op = FpOp::ALL[(sel & 0xff) as usize % FpOp::ALL.len()];
-    let prec = if sel >> 8 & 1 != 0 { FpPrec::F64 } else { FpPrec::F32 };
     let result = if sel >> 9 & 1 != 0 { FpResult::Flags } else { FpResult::Value };
-    (op, prec, result)
+    (op, decode_prec(sel), result)
+}
+
+/// The format [`encode_prec`] packed in bits 8 and 10 of a `sel`.
+pub fn decode_prec(sel: u64) -> FpPrec {
+    if sel >> 10 & 1 != 0 {
+        FpPrec::F16
+    } else if sel >> 8 & 1 != 0 {
+        FpPrec::F64
+    } else {
+        FpPrec::F32
+    }
+}
+
+/// A format as bits 8 (F64) and 10 (F16) of a `sel`.
+pub fn encode_prec(prec: FpPrec) -> u64 {
+    ((prec == FpPrec::F64) as u64) << 8 | ((prec == FpPrec::F16) as u64) << 10
 }
 
 /// The `sel` argument of [`eval_x86_call`] for an op.
 pub fn encode_sel(op: FpOp, prec: FpPrec, result: FpResult) -> u64 {
     let index = FpOp::ALL.iter().position(|&o| o == op).unwrap_or(0) as u64;
-    index | ((prec == FpPrec::F64) as u64) << 8 | ((result == FpResult::Flags) as u64) << 9
+    index | encode_prec(prec) | ((result == FpResult::Flags) as u64) << 9
 }
 
 #[cfg(test)]

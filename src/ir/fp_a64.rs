@@ -17,6 +17,7 @@
 //!   NaN by the infinity that loses (-inf for max) and are then FMAX/FMIN.
 
 use super::fp::{self, decompose, Env, Fp, Round};
+use super::fp_half::F16;
 use super::{FpOp, FpPrec, FpResult};
 
 /// FPSR cumulative exception flags.
@@ -32,6 +33,8 @@ pub const ALL_FLAGS: u32 = IOC | DZC | OFC | UFC | IXC | IDC;
 /// FPCR controls.
 pub const FPCR_FZ: u32 = 1 << 24;
 pub const FPCR_DN: u32 = 1 << 25;
+/// FPCR.FZ16: flush half-precision denormals (operands and results) to zero.
+pub const FPCR_FZ16: u32 = 1 << 19;
 /// FPCR.RMode (bits 23:22).
 pub const FPCR_RMODE: u32 = 3 << 22;
 /// The FPCR bits that change what an op computes (RMode, FZ, DN).
@@ -153,6 +156,19 @@ pub fn arith<F: Fp>(op: FpOp, a: F, b: F, fpcr: u32) -> (F, u32) {
     (r, flags)
 }
 
+/// The FPCR a half-precision op runs under: FZ16 in place of FZ (FZ does not apply to
+/// halves; the Arm ARM's `FPUnpackBase` and `FPRoundBase` read FZ16 for N = 16).
+pub fn half_fpcr(fpcr: u32) -> u32 {
+    (fpcr & !FPCR_FZ) | if fpcr & FPCR_FZ16 != 0 { FPCR_FZ } else { 0 }
+}
+
+/// The FPSR flags of a half-precision op from those the engine raised under [`half_fpcr`]:
+/// a half denormal operand flushed by FZ16 raises no IDC (`FPUnpackBase` calls
+/// `FPProcessDenorm` only for single and double precision).
+pub fn half_flags(flags: u32) -> u32 {
+    flags & !IDC
+}
+
 /// The value or the flags of `a op b` under [`super::FpRule::A64`] with FPCR `ctrl`: the
 /// interpreter's definition of [`super::Op::Fp`] for that rule.
 pub fn eval_a64(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
@@ -164,6 +180,10 @@ pub fn eval_a64(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: 
         FpPrec::F32 => {
             let (r, f) = arith(op, f32::from_bits(a as u32), f32::from_bits(b as u32), ctrl as u32);
             (r.to_bits() as u64, f)
+        }
+        FpPrec::F16 => {
+            let (r, f) = arith(op, F16(a as u16), F16(b as u16), half_fpcr(ctrl as u32));
+            (r.to_u64(), half_flags(f))
         }
     };
     match result {

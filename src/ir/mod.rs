@@ -46,6 +46,7 @@ pub mod fp;
 pub mod fp_a64;
 pub mod fp_cmp;
 pub mod fp_cvt;
+pub mod fp_half;
 pub mod interp;
 pub mod lanes;
 pub mod liveness;
@@ -435,11 +436,13 @@ impl FpOp {
 }
 
 /// IEEE 754 binary formats: `F32` reads the low 32 bits of its inputs and writes a
-/// zero-extended 32-bit result; `F64` uses all 64 bits.
+/// zero-extended 32-bit result; `F64` uses all 64 bits; `F16` (half precision, A64 only:
+/// [`FpRule::A64`] with FPCR.FZ16 in place of FZ, see [`fp_a64::eval_a64`]) the low 16 bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum FpPrec {
     F32,
     F64,
+    F16,
 }
 
 /// Whose rules an [`Op::Fp`] follows where IEEE 754 leaves a choice or the guests differ:
@@ -949,6 +952,12 @@ pub fn verify(block: &Block) -> Result<(), String> {
             if a != b {
                 return Err(format!("op {i}: Sqrt with a different `a` and `b`"));
             }
+        }
+        if let Op::Fp { prec: FpPrec::F16, rule: FpRule::X86Sse, .. }
+        | Op::FpFma { prec: FpPrec::F16, rule: FpRule::X86Sse, .. }
+        | Op::FpCmp { prec: FpPrec::F16, .. } = op
+        {
+            return Err(format!("op {i}: half precision is only defined under the A64 rule"));
         }
         if let Op::FpCmp { rule: FpRule::A64, .. } | Op::FpCvt { rule: FpRule::A64, .. } = op {
             // A64 compares and conversions are still helper calls: no reference yet.

@@ -85,16 +85,25 @@ impl Rng {
             0x1f80_0001,
             0x5f00_0000,
         ];
+        const F16: [u64; 16] = [
+            0, 0x8000, 0x3c00, 0xbc00, 0x7c00, 0xfc00, 0x7e01, 0xfc02, 0x0001, 0x83ff, 0x7bff, 0x0400,
+            0x0800, 0x77ff, 0x1401, 0x5bff,
+        ];
         let (edges, random) = match prec {
             FpPrec::F64 => (&F64, self.next_u64()),
             FpPrec::F32 => (&F32, self.next_u64() & 0xffff_ffff),
+            FpPrec::F16 => (&F16, self.next_u64() & 0xffff),
         };
         match self.below(3) {
             0 => self.pick(edges),
             // Near the edges (1 + ulp, denormal neighbours, ...), so results round.
             1 => {
                 self.pick(edges).wrapping_add(self.below(3)).wrapping_sub(1)
-                    & if prec == FpPrec::F32 { 0xffff_ffff } else { u64::MAX }
+                    & match prec {
+                        FpPrec::F16 => 0xffff,
+                        FpPrec::F32 => 0xffff_ffff,
+                        FpPrec::F64 => u64::MAX,
+                    }
             }
             _ => random,
         }
@@ -113,7 +122,7 @@ impl Rng {
     pub fn fpcr(&mut self) -> u64 {
         match self.below(4) {
             0 | 1 => 0,
-            2 => self.below(4) << 22 | self.below(2) << 24 | self.below(2) << 25,
+            2 => self.below(4) << 22 | self.below(2) << 24 | self.below(2) << 25 | self.below(2) << 19,
             _ => self.next_u64() & 0xffff_ffff,
         }
     }
@@ -264,7 +273,8 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
             }
             14 => {
                 let op = rng.pick(&FpOp::ALL);
-                let prec = rng.pick(&[FpPrec::F32, FpPrec::F64]);
+                // Half precision is A64's only: its ops take the last arm.
+                let prec = rng.pick(&[FpPrec::F32, FpPrec::F64, FpPrec::F16]);
                 let result = rng.pick(&[FpResult::Value, FpResult::Flags]);
                 let x = if rng.below(3) == 0 {
                     operand(&mut b, rng, &mut temps)
@@ -279,7 +289,7 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                     b.constant(rng.float(prec))
                 };
                 let ctrl = b.constant(rng.mxcsr());
-                match rng.below(4) {
+                match if prec == FpPrec::F16 { 3 } else { rng.below(4) } {
                     0 => Some(b.fp_cmp(rng.pick(&FpCmpOp::ALL), prec, FpRule::X86Sse, result, x, y, ctrl)),
                     1 => {
                         let from = rng.pick(&NumFormat::ALL);
@@ -289,7 +299,11 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
                             .then(|| b.fp_cvt(from, to, round, FpRule::X86Sse, result, x, ctrl))
                     }
                     _ => {
-                        let rule = rng.pick(&[FpRule::X86Sse, FpRule::A64]);
+                        let rule = if prec == FpPrec::F16 {
+                            FpRule::A64
+                        } else {
+                            rng.pick(&[FpRule::X86Sse, FpRule::A64])
+                        };
                         let ctrl = match rule {
                             FpRule::X86Sse => ctrl,
                             FpRule::A64 => b.constant(rng.fpcr()),

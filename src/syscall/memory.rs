@@ -5,7 +5,7 @@
 //! The layer never maps or unmaps memory itself: mmap and friends must never hand out or
 //! clobber xlate's own memory, and only the runtime's [`GuestMemory`] knows where that is.
 
-use super::abi::pointers::{ioctl_output, ipc_ctl_output, pointers, Len, Ptr};
+use super::abi::pointers::{ioctl_output, ipc_ctl_output, pointers, Len, Ptr, STRUCTS_MAX};
 use super::{err, Action, Ctx, Errno, Sysno};
 use crate::memory::GuestMemory;
 use std::ops::Range;
@@ -119,17 +119,28 @@ impl GuestMm for GuestMemory {
 /// ([`GuestMm::prepare_kernel_write`]), so that the kernel's write does not fail with EFAULT
 /// where the guest may write. ioctl's output is included, by its request's size.
 pub(crate) fn prepare_outputs(mem: &mut dyn GuestMm, sys: Sysno, a: &[u64; 6]) {
-    for p in active(sys, a) {
-        let ranges = match p {
-            Ptr::Ioctl { req, arg } => {
-                vec![Span { addr: a[arg], len: ioctl_output(a[req] as u32), write: true }]
+    for p in active(pointers(sys), a) {
+        prepare_output(mem, p, a);
+    }
+}
+
+/// [`prepare_outputs`] for one pointer.
+fn prepare_output(mem: &mut dyn GuestMm, p: Ptr, a: &[u64; 6]) {
+    let ranges = match p {
+        Ptr::Ioctl { req, arg } => vec![Span { addr: a[arg], len: ioctl_output(a[req] as u32), write: true }],
+        Ptr::Struct { i, n, size, fields } => {
+            for words in structs(&*mem, a, i, n, size).unwrap_or_default() {
+                for f in active(fields, &words) {
+                    prepare_output(mem, f, &words);
+                }
             }
-            _ => covered(&*mem, p, a).unwrap_or_default(),
-        };
-        for r in ranges {
-            if r.write && r.addr != 0 && r.len != 0 {
-                mem.prepare_kernel_write(r.addr, r.len);
-            }
+            Vec::new()
+        }
+        _ => covered(&*mem, p, a).unwrap_or_default(),
+    };
+    for r in ranges {
+        if r.write && r.addr != 0 && r.len != 0 {
+            mem.prepare_kernel_write(r.addr, r.len);
         }
     }
 }
@@ -139,24 +150,32 @@ pub(crate) fn prepare_outputs(mem: &mut dyn GuestMm, sys: Sysno, a: &[u64; 6]) {
 /// writes). Linux would copy what it can and fail at the first bad byte; a call refused here
 /// touches nothing, which differs only for a buffer that is partly mapped.
 pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Result<(), Errno> {
-    for p in active(sys, a) {
-        match p {
-            Ptr::Str(i) => {
-                if a[i] != 0 && read_cstr(mem, a[i], PATH_MAX) == Err(libc::EFAULT) {
+    active(pointers(sys), a).try_for_each(|p| check_pointer(mem, p, a))
+}
+
+/// [`check_pointers`] for one pointer.
+fn check_pointer(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<(), Errno> {
+    match p {
+        Ptr::Str(i) => {
+            if a[i] != 0 && read_cstr(mem, a[i], PATH_MAX) == Err(libc::EFAULT) {
+                return Err(libc::EFAULT);
+            }
+        }
+        Ptr::Ioctl { .. } => {}
+        Ptr::Range(i, n) => {
+            if a[n] != 0 && !all_guest(mem, a[i], a[n]) {
+                return Err(libc::ENOMEM);
+            }
+        }
+        Ptr::Struct { i, n, size, fields } => {
+            for words in structs(mem, a, i, n, size)? {
+                active(fields, &words).try_for_each(|f| check_pointer(mem, f, &words))?;
+            }
+        }
+        _ => {
+            for r in covered(mem, p, a)? {
+                if r.addr != 0 && r.len != 0 && !mem.is_accessible(r.addr, r.len, r.write) {
                     return Err(libc::EFAULT);
-                }
-            }
-            Ptr::Ioctl { .. } => {}
-            Ptr::Range(i, n) => {
-                if a[n] != 0 && !all_guest(mem, a[i], a[n]) {
-                    return Err(libc::ENOMEM);
-                }
-            }
-            _ => {
-                for r in covered(mem, p, a)? {
-                    if r.addr != 0 && r.len != 0 && !mem.is_accessible(r.addr, r.len, r.write) {
-                        return Err(libc::EFAULT);
-                    }
                 }
             }
         }
@@ -164,10 +183,37 @@ pub(crate) fn check_pointers(mem: &dyn GuestMm, sys: Sysno, a: &[u64; 6]) -> Res
     Ok(())
 }
 
-/// The pointer arguments of `sys` with arguments `a`: [`Ptr::If`]s whose operation is not
-/// `a`'s left out, the others replaced by what they stand for.
-fn active(sys: Sysno, a: &[u64; 6]) -> impl Iterator<Item = Ptr> + '_ {
-    pointers(sys).iter().filter_map(|&p| {
+/// The first six 64-bit words of each struct a [`Ptr::Struct`] at argument `i` (`n`: the
+/// argument giving how many, else one) covers, as the arguments of its fields; EFAULT when one
+/// cannot be read. None for a null pointer, or for more than [`STRUCTS_MAX`] (the kernel's
+/// EINVAL before it reads any).
+fn structs(
+    mem: &dyn GuestMm,
+    a: &[u64; 6],
+    i: usize,
+    n: Option<usize>,
+    size: u64,
+) -> Result<Vec<[u64; 6]>, Errno> {
+    let count = n.map_or(1, |j| a[j]);
+    if a[i] == 0 || count > STRUCTS_MAX {
+        return Ok(Vec::new());
+    }
+    (0..count)
+        .map(|k| {
+            let bytes = read_bytes(mem, a[i].wrapping_add(k * size), size as usize)?;
+            let mut words = [0u64; 6];
+            for (w, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+                *w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            }
+            Ok(words)
+        })
+        .collect()
+}
+
+/// The pointers of `ptrs` with arguments `a`: [`Ptr::If`]s whose operation is not `a`'s left
+/// out, the others replaced by what they stand for.
+fn active<'a>(ptrs: &'static [Ptr], a: &'a [u64; 6]) -> impl Iterator<Item = Ptr> + 'a {
+    ptrs.iter().filter_map(|&p| {
         let mut p = p;
         while let Ptr::If { arg, mask, ops, then } = p {
             if !ops.contains(&(a[arg] & mask)) {
@@ -241,6 +287,8 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
                 n if u64::from(n) > 4096 => 0,
                 n => u64::from(n),
             },
+            Len::Field { arg, .. } if a[arg] == 0 => 0,
+            Len::Field { arg, at } => u64::from(read_u32(mem, a[arg].wrapping_add(at))?),
             Len::Pages(j) => a[j].div_ceil(4096),
             Len::NodeMask(j) => match a[j].saturating_sub(1) {
                 bits if bits > 4096 * 8 => 0,
@@ -257,7 +305,7 @@ fn covered(mem: &dyn GuestMm, p: Ptr, a: &[u64; 6]) -> Result<Vec<Span>, Errno> 
         Ptr::Aio { i, n } => iocbs(mem, a[i], a[n])?,
         Ptr::RemoteIov { pid, i, n, write } if is_this_process(a[pid]) => iovecs(mem, a[i], a[n], write)?,
         Ptr::RemoteIov { i, n, .. } => vec![Span { addr: a[i], len: a[n].saturating_mul(16), write: false }],
-        Ptr::Str(_) | Ptr::Ioctl { .. } | Ptr::If { .. } | Ptr::Range(..) => Vec::new(),
+        Ptr::Str(_) | Ptr::Ioctl { .. } | Ptr::If { .. } | Ptr::Range(..) | Ptr::Struct { .. } => Vec::new(),
     })
 }
 
@@ -595,6 +643,111 @@ mod tests {
         // SYSLOG_ACTION_READ_ALL; a negative length is the kernel's EINVAL.
         assert!(refuses(Sysno::syslog, [3, f, 32, 0, 0, 0], 1));
         assert!(!refuses(Sysno::syslog, [3, f, (-1i64) as u64, 0, 0, 0], 1));
+    }
+
+    #[test]
+    fn futex_waitv_checks_each_waiters_word() {
+        let word = [0u32; 2];
+        let w = word.as_ptr() as u64;
+        // struct futex_waitv: val, uaddr, flags | __reserved (FUTEX2_SIZE_U32 | PRIVATE).
+        let mut waiters: [u64; 6] = [0, w, 0x82, 0, w + 4, 0x82];
+        let a = [waiters.as_ptr() as u64, 2, 0, 0, 1, 0];
+        assert!(refuses(Sysno::futex_waitv, a, 0), "the array");
+        waiters[4] = 16;
+        let a = [waiters.as_ptr() as u64, 2, 0, 0, 1, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::futex_waitv, &a), Err(libc::EFAULT), "the second word");
+        // Only as many waiters as the count; more than FUTEX_WAITV_MAX is the kernel's EINVAL.
+        let a1 = [waiters.as_ptr() as u64, 1, 0, 0, 1, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::futex_waitv, &a1), Ok(()));
+        let a129 = [waiters.as_ptr() as u64, 129, 0, 0, 1, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::futex_waitv, &a129), Ok(()));
+    }
+
+    #[test]
+    fn mq_notify_checks_the_sigev_thread_cookie() {
+        let cookie = [0u8; 32];
+        // struct sigevent: sigev_value, sigev_signo | sigev_notify << 32, then the union.
+        let mut ev: [u64; 8] = [cookie.as_ptr() as u64, 2 << 32, 0, 0, 0, 0, 0, 0];
+        let a = [3, ev.as_ptr() as u64, 0, 0, 0, 0];
+        assert!(refuses(Sysno::mq_notify, a, 1), "the sigevent");
+        ev[0] = 16;
+        let a = [3, ev.as_ptr() as u64, 0, 0, 0, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::mq_notify, &a), Err(libc::EFAULT), "the cookie");
+        // SIGEV_SIGNAL: sigev_value is only a value.
+        ev[1] = 10;
+        let a = [3, ev.as_ptr() as u64, 0, 0, 0, 0];
+        assert_eq!(check_pointers(&TestMm, Sysno::mq_notify, &a), Ok(()));
+        // A null sigevent unregisters.
+        assert_eq!(check_pointers(&TestMm, Sysno::mq_notify, &[3, 0, 0, 0, 0, 0]), Ok(()));
+    }
+
+    #[test]
+    fn keyctl_dh_compute_and_pkey_operations_check_their_params() {
+        let mem = [0u64; 16];
+        let m = mem.as_ptr() as u64;
+        // KEYCTL_DH_COMPUTE: params, buffer, and the kdf params with their hash name and
+        // otherinfo.
+        let name = b"sha256\0";
+        let mut kdf: [u64; 7] = [name.as_ptr() as u64, m, 16, 0, 0, 0, 0];
+        let k = kdf.as_ptr() as u64;
+        assert!(refuses(Sysno::keyctl, [23, m, m, 64, k, 0], 1));
+        assert!(refuses(Sysno::keyctl, [23, m, m, 64, k, 0], 2));
+        assert!(refuses(Sysno::keyctl, [23, m, m, 64, k, 0], 4));
+        kdf[1] = 16;
+        let k = kdf.as_ptr() as u64;
+        assert_eq!(check_pointers(&TestMm, Sysno::keyctl, &[23, m, m, 64, k, 0]), Err(libc::EFAULT));
+        kdf[1] = m;
+        kdf[0] = 16;
+        let k = kdf.as_ptr() as u64;
+        assert_eq!(check_pointers(&TestMm, Sysno::keyctl, &[23, m, m, 64, k, 0]), Err(libc::EFAULT));
+        // KEYCTL_PKEY_QUERY: the info string and the result.
+        let info = c"enc=pkcs1".as_ptr() as u64;
+        assert!(refuses(Sysno::keyctl, [24, 5, 0, info, m, 0], 3));
+        assert!(refuses(Sysno::keyctl, [24, 5, 0, info, m, 0], 4));
+        // KEYCTL_PKEY_SIGN: in_len 8 at byte 4, out_len 16 at byte 8 of the params.
+        let params: [u32; 10] = [5, 8, 16, 0, 0, 0, 0, 0, 0, 0];
+        let p = params.as_ptr() as u64;
+        for bad in [1, 2, 3, 4] {
+            assert!(refuses(Sysno::keyctl, [27, p, info, m, m, 0], bad), "argument {bad}");
+        }
+        let spans =
+            covered(&TestMm, Ptr::Out(4, Len::Field { arg: 1, at: 8 }), &[27, p, info, m, m, 0]).unwrap();
+        assert_eq!(spans, [Span { addr: m, len: 16, write: true }]);
+    }
+
+    #[test]
+    fn quotactl_checks_the_address_by_command() {
+        let mem = [0u64; 32];
+        let m = mem.as_ptr() as u64;
+        let dev = c"/dev/null".as_ptr() as u64;
+        // Q_GETQUOTA (user), Q_SETINFO (group), Q_XGETQSTATV, Q_XQUOTARM.
+        for cmd in [0x8000_0700, 0x8000_0601, 0x58_0800, 0x58_0600] {
+            assert!(refuses(Sysno::quotactl, [cmd, dev, 0, m, 0, 0], 3), "{cmd:#x}");
+            assert!(refuses(Sysno::quotactl_fd, [3, cmd, 0, m, 0, 0], 3), "{cmd:#x}");
+        }
+        let len = |cmd: u64| {
+            active(pointers(Sysno::quotactl), &[cmd, dev, 0, m, 0, 0])
+                .filter_map(|p| covered(&TestMm, p, &[cmd, dev, 0, m, 0, 0]).ok()?.first().copied())
+                .map(|s| (s.len, s.write))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(len(0x8000_0700), [(72, true)]);
+        assert_eq!(len(0x8000_0800), [(72, false)]);
+        assert_eq!(len(0x58_0300), [(112, true)]);
+        assert_eq!(len(0x58_0500), [(80, true)]);
+        // Q_QUOTAON's path (quotactl's only), Q_SYNC's none.
+        assert!(refuses(Sysno::quotactl, [0x8000_0200, dev, 0, dev, 0, 0], 3));
+        assert!(!refuses(Sysno::quotactl_fd, [3, 0x8000_0200, 0, dev, 0, 0], 3));
+        assert!(!refuses(Sysno::quotactl, [0x8000_0100, dev, 0, m, 0, 0], 3));
+        assert!(refuses(Sysno::quotactl, [0x8000_0100, dev, 0, m, 0, 0], 1), "the device");
+        // Every command xlate does not refuse is one of those described.
+        for &cmd in crate::syscall::abi::pointers::QUOTA_CMDS {
+            let a = [cmd, dev, 0, m, 0, 0];
+            assert_eq!(
+                crate::syscall::treatment::for_call(Sysno::quotactl, &a),
+                crate::syscall::treatment::Treatment::Forwarded
+            );
+        }
     }
 
     #[test]

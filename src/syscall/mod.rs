@@ -432,7 +432,7 @@ impl SyscallLayer {
             strace::call(sys, &args, cx.abi, &*cx.mem);
         }
         let mut redirected = None;
-        let (action, refused) = match treatment::treatment(sys) {
+        let (action, refused) = match treatment::for_call(sys, &args) {
             treatment::Treatment::Refused { errno, reason } => (err(errno), Some(reason)),
             // A signal to a guest thread that has exited while its host thread still ends.
             _ if thread::signals_exited_thread(sys, &args) => (err(libc::ESRCH), None),

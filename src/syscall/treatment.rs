@@ -5,9 +5,12 @@
 //! to [`Sysno`] does not compile until it is classified here; `tests/syscall_tables.rs` checks
 //! that every number of both guest ABIs' kernel tables is a [`Sysno`] in that ABI's table.
 //!
+//! Some forwarded calls have operations xlate refuses ([`REFUSED_OPS`], data like
+//! `Ptr::If`: an argument, a mask and the operations); [`for_call`] applies them.
 //! [`SyscallLayer`](super::SyscallLayer) returns a refused call's errno before dispatching it,
 //! and `--strace` marks it with the reason.
 
+use super::abi::pointers::{QUOTA_CMD, QUOTA_CMDS};
 use super::{Errno, Sysno};
 
 /// What xlate does with one system call.
@@ -70,11 +73,11 @@ pub fn treatment(sys: Sysno) -> Treatment {
         sethostname | setdomainname | init_module | delete_module | quotactl | io_setup |
         io_destroy | io_getevents | io_submit | io_cancel | semtimedop | clock_settime | mbind |
         set_mempolicy | get_mempolicy | mq_open | mq_unlink | mq_timedsend | mq_timedreceive |
-        mq_notify | mq_getsetattr | kexec_load | add_key | request_key | keyctl | ioprio_set |
+        mq_notify | mq_getsetattr | add_key | request_key | keyctl | ioprio_set |
         ioprio_get | migrate_pages | unshare | vmsplice | move_pages | perf_event_open |
         fanotify_mark | name_to_handle_at | clock_adjtime | setns | process_vm_readv |
         process_vm_writev | kcmp | finit_module | sched_setattr | sched_getattr | kexec_file_load |
-        bpf | userfaultfd | mlock2 | io_pgetevents | open_tree | move_mount | fsopen | fsconfig |
+        userfaultfd | mlock2 | io_pgetevents | open_tree | move_mount | fsopen | fsconfig |
         fsmount | fspick | pidfd_getfd | process_madvise | mount_setattr | quotactl_fd |
         landlock_create_ruleset | landlock_add_rule | landlock_restrict_self | memfd_secret |
         process_mrelease | futex_waitv | set_mempolicy_home_node => Forwarded,
@@ -97,6 +100,12 @@ pub fn treatment(sys: Sysno) -> Treatment {
             "a tracer would see xlate's registers and memory, not the guest's"),
         seccomp => refused(libc::ENOSYS,
             "a filter on the guest's calls would also filter xlate's own"),
+        // ENOSYS: a kernel without CONFIG_BPF_SYSCALL.
+        bpf => refused(libc::ENOSYS,
+            "union bpf_attr holds pointers per command, and a loaded program could read xlate's memory"),
+        // EPERM: what a caller without CAP_SYS_BOOT gets.
+        kexec_load => refused(libc::EPERM,
+            "the segments' buffers would be read from anywhere; kexec_file_load takes files"),
         modify_ldt | set_thread_area | get_thread_area => refused(libc::ENOSYS,
             "segment descriptors: translated code has only the fs and gs bases (arch_prctl)"),
         iopl | ioperm => refused(libc::EPERM,
@@ -110,6 +119,94 @@ pub fn treatment(sys: Sysno) -> Treatment {
         pkey_alloc => refused(libc::ENOSPC,
             "protection keys would also restrict xlate's own accesses; none are available"),
         pkey_free => refused(libc::EINVAL, "no protection key is ever allocated"),
+    }
+}
+
+/// Which operations of a call [`RefusedOp`] refuses, by argument `arg` masked with `mask`.
+#[derive(Clone, Copy, Debug)]
+pub enum Ops {
+    /// These operations.
+    Only(&'static [u64]),
+    /// Every operation but these (those xlate describes).
+    AllBut(&'static [u64]),
+}
+
+/// Operations of a forwarded call that xlate refuses on purpose, with the errno and reason.
+#[derive(Clone, Copy, Debug)]
+pub struct RefusedOp {
+    pub sys: Sysno,
+    pub arg: usize,
+    pub mask: u64,
+    pub ops: Ops,
+    pub errno: Errno,
+    pub reason: &'static str,
+}
+
+/// prctl's option: an `int`.
+const PR_OPTION: u64 = 0xffff_ffff;
+
+/// The operations of forwarded calls that xlate refuses.
+pub const REFUSED_OPS: &[RefusedOp] = &[
+    // EINVAL: what prctl answers on a kernel without CONFIG_SECCOMP (and for a filter without
+    // CONFIG_SECCOMP_FILTER); the seccomp call itself is ENOSYS there, as xlate answers it.
+    RefusedOp {
+        sys: Sysno::prctl,
+        arg: 0,
+        mask: PR_OPTION,
+        ops: Ops::Only(&[22]),
+        errno: libc::EINVAL,
+        reason: "PR_SET_SECCOMP: strict mode or a filter would also apply to xlate's own calls",
+    },
+    // EINVAL: what a kernel without syscall user dispatch (CONFIG_GENERIC_ENTRY) answers.
+    RefusedOp {
+        sys: Sysno::prctl,
+        arg: 0,
+        mask: PR_OPTION,
+        ops: Ops::Only(&[59]),
+        errno: libc::EINVAL,
+        reason: "PR_SET_SYSCALL_USER_DISPATCH: the range would also trap xlate's own calls",
+    },
+    // EPERM: what a caller without CAP_SYS_RESOURCE gets.
+    RefusedOp {
+        sys: Sysno::prctl,
+        arg: 0,
+        mask: PR_OPTION,
+        ops: Ops::Only(&[35]),
+        errno: libc::EPERM,
+        reason: "PR_SET_MM: xlate owns the guest's brk, stack and auxv and emulates /proc/self; the host's mm fields are its own",
+    },
+    // EINVAL: the kernel's answer to a command it does not know.
+    RefusedOp {
+        sys: Sysno::quotactl,
+        arg: 0,
+        mask: QUOTA_CMD,
+        ops: Ops::AllBut(QUOTA_CMDS),
+        errno: libc::EINVAL,
+        reason: "a quota command whose address argument xlate does not describe",
+    },
+    RefusedOp {
+        sys: Sysno::quotactl_fd,
+        arg: 1,
+        mask: QUOTA_CMD,
+        ops: Ops::AllBut(QUOTA_CMDS),
+        errno: libc::EINVAL,
+        reason: "a quota command whose address argument xlate does not describe",
+    },
+];
+
+/// How xlate treats `sys` called with arguments `a`: [`treatment`], unless [`REFUSED_OPS`]
+/// refuses the operation.
+pub fn for_call(sys: Sysno, a: &[u64; 6]) -> Treatment {
+    let refused = REFUSED_OPS.iter().find(|r| {
+        r.sys == sys
+            && match r.ops {
+                Ops::Only(ops) => ops.contains(&(a[r.arg] & r.mask)),
+                Ops::AllBut(ops) => !ops.contains(&(a[r.arg] & r.mask)),
+            }
+    });
+    match refused {
+        Some(r) => Treatment::Refused { errno: r.errno, reason: r.reason },
+        None => treatment(sys),
     }
 }
 
@@ -183,5 +280,38 @@ mod tests {
                 }
             }
         }
+        for r in REFUSED_OPS {
+            assert_eq!(treatment(r.sys), Treatment::Forwarded, "{}", r.sys.name());
+            assert!(r.errno > 0 && !r.reason.is_empty(), "{}", r.sys.name());
+        }
+        println!("and operations of forwarded calls refused: {}", REFUSED_OPS.len());
+    }
+
+    /// prctl's seccomp, syscall user dispatch and PR_SET_MM are refused with the errno a
+    /// kernel without the feature (or a caller without the capability) gives, its other
+    /// options forwarded; quotactl refuses the commands it does not describe.
+    #[test]
+    fn operations_are_refused_by_their_argument() {
+        let refused = |sys, a: [u64; 6]| match for_call(sys, &a) {
+            Treatment::Refused { errno, .. } => Some(errno),
+            _ => None,
+        };
+        // PR_SET_SECCOMP with SECCOMP_MODE_STRICT, and with the register's upper half set.
+        assert_eq!(refused(Sysno::prctl, [22, 1, 0, 0, 0, 0]), Some(libc::EINVAL));
+        assert_eq!(refused(Sysno::prctl, [(1 << 32) | 22, 2, 0, 0, 0, 0]), Some(libc::EINVAL));
+        assert_eq!(refused(Sysno::prctl, [59, 1, 0, 0, 0, 0]), Some(libc::EINVAL));
+        assert_eq!(refused(Sysno::prctl, [35, 1, 0x1000, 0, 0, 0]), Some(libc::EPERM));
+        // PR_GET_SECCOMP, PR_SET_NAME.
+        assert_eq!(refused(Sysno::prctl, [21, 0, 0, 0, 0, 0]), None);
+        assert_eq!(refused(Sysno::prctl, [15, 0x1000, 0, 0, 0, 0]), None);
+        // Q_GETQUOTA of group quotas; Q_XGETQSTAT; an unknown command; quotactl_fd's is arg 1.
+        assert_eq!(refused(Sysno::quotactl, [0x8000_0701, 0, 0, 0, 0, 0]), None);
+        assert_eq!(refused(Sysno::quotactl, [0x58_0500, 0, 0, 0, 0, 0]), None);
+        assert_eq!(refused(Sysno::quotactl, [0x8000_1000, 0, 0, 0, 0, 0]), Some(libc::EINVAL));
+        assert_eq!(refused(Sysno::quotactl_fd, [3, 0x8000_1000, 0, 0, 0, 0]), Some(libc::EINVAL));
+        assert_eq!(refused(Sysno::quotactl_fd, [0x8000_1000, 0x8000_0700, 0, 0, 0, 0]), None);
+        assert_eq!(refused(Sysno::bpf, [0, 0, 0, 0, 0, 0]), Some(libc::ENOSYS));
+        assert_eq!(refused(Sysno::kexec_load, [0, 0, 0, 0, 0, 0]), Some(libc::EPERM));
+        assert_eq!(refused(Sysno::getpid, [22, 0, 0, 0, 0, 0]), None);
     }
 }

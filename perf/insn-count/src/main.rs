@@ -12,6 +12,9 @@
 //!
 //! Output: one line per class, `CLASS COUNT`, then `total COUNT`, then `blocks-unknown N` (block
 //! executions without a preceding `IN:`, which should be 0).
+//!
+//! `--by-symbol FILE` also writes every symbol's count to FILE (`COUNT EXECUTIONS SYMBOL`, largest
+//! first), translated code per block (`translated@ADDRESS`): where a class's instructions go.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -19,14 +22,17 @@ use std::io::{BufRead, BufReader, Write};
 fn main() {
     let mut rules: Vec<(String, Vec<String>)> = Vec::new();
     let mut input: Option<String> = None;
+    let mut by_symbol: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--class" => {
                 let spec = args.next().unwrap_or_else(|| usage("--class needs NAME=SUBSTRINGS"));
-                let (name, subs) = spec.split_once('=').unwrap_or_else(|| usage("--class needs NAME=SUBSTRINGS"));
+                let (name, subs) =
+                    spec.split_once('=').unwrap_or_else(|| usage("--class needs NAME=SUBSTRINGS"));
                 rules.push((name.to_string(), subs.split(',').map(str::to_string).collect()));
             }
+            "--by-symbol" => by_symbol = Some(args.next().unwrap_or_else(|| usage("--by-symbol needs FILE"))),
             "-h" | "--help" => usage(""),
             _ if input.is_none() => input = Some(a),
             _ => usage("one input only"),
@@ -34,7 +40,13 @@ fn main() {
     }
     let file = std::fs::File::open(input.as_deref().unwrap_or_else(|| usage("no input")))
         .unwrap_or_else(|e| fail(&format!("cannot open the log: {e}")));
-    let counts = count(BufReader::with_capacity(1 << 20, file), &rules);
+    let counts = count(BufReader::with_capacity(1 << 20, file), &rules, by_symbol.is_some());
+    if let Some(path) = &by_symbol {
+        let mut rows: Vec<_> = counts.by_symbol.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let text: String = rows.iter().map(|(s, (n, e))| format!("{n} {e} {s}\n")).collect();
+        std::fs::write(path, text).unwrap_or_else(|e| fail(&format!("cannot write {path}: {e}")));
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut total = 0u64;
@@ -66,9 +78,13 @@ struct Counts {
     by_class: Vec<(String, u64)>,
     /// Block executions whose block was never logged.
     unknown: u64,
+    /// With `--by-symbol`: instructions and block executions per symbol (translated code per
+    /// block address).
+    by_symbol: HashMap<String, (u64, u64)>,
 }
 
-fn count(input: impl BufRead, rules: &[(String, Vec<String>)]) -> Counts {
+fn count(input: impl BufRead, rules: &[(String, Vec<String>)], per_symbol: bool) -> Counts {
+    let mut by_symbol: HashMap<String, (u64, u64)> = HashMap::new();
     let mut block_len: HashMap<u64, u64> = HashMap::new();
     let mut classes: Vec<(String, u64)> = rules.iter().map(|(n, _)| (n.clone(), 0)).collect();
     classes.push(("translated".into(), 0));
@@ -105,16 +121,25 @@ fn count(input: impl BufRead, rules: &[(String, Vec<String>)]) -> Counts {
                 unknown += 1;
                 continue;
             };
+            if per_symbol {
+                let key = if symbol.is_empty() { format!("translated@{pc:#x}") } else { symbol.clone() };
+                let e = by_symbol.entry(key).or_default();
+                e.0 += n;
+                e.1 += 1;
+            }
             let class = *class_of.entry(symbol).or_insert_with_key(|s| {
                 if s.is_empty() {
                     return translated;
                 }
-                rules.iter().position(|(_, subs)| subs.iter().any(|sub| s.contains(sub.as_str()))).unwrap_or(other)
+                rules
+                    .iter()
+                    .position(|(_, subs)| subs.iter().any(|sub| s.contains(sub.as_str())))
+                    .unwrap_or(other)
             });
             classes[class].1 += n;
         }
     }
-    Counts { by_class: classes, unknown }
+    Counts { by_class: classes, unknown, by_symbol }
 }
 
 fn parse_hex(s: &[u8]) -> Option<u64> {
@@ -150,11 +175,11 @@ Trace 0: 0x7fffa0 [00000000/0000000000500000/00000000/00000000] nowhere
     #[test]
     fn counts_block_executions_by_class() {
         let rules = vec![("helpers".to_string(), vec!["helper".to_string()])];
-        let c = count(LOG.as_bytes(), &rules);
-        assert_eq!(
-            c.by_class,
-            vec![("helpers".into(), 1), ("translated".into(), 6), ("other".into(), 4)]
-        );
+        let c = count(LOG.as_bytes(), &rules, true);
+        assert_eq!(c.by_class, vec![("helpers".into(), 1), ("translated".into(), 6), ("other".into(), 4)]);
         assert_eq!(c.unknown, 1);
+        assert_eq!(c.by_symbol["translated@0x7f00001000"], (6, 2));
+        assert_eq!(c.by_symbol["_start"], (4, 2));
+        assert_eq!(c.by_symbol["xlate_sse_helper"], (1, 1));
     }
 }

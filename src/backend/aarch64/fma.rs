@@ -10,7 +10,8 @@
 //! two highest), as `Op::Fp` does ([`super::fp`] says why): no NaN, infinity, denormal,
 //! zero or invalid operation reaches it, no overflow or underflow is near, so its value is
 //! x86's and the only flag is inexact (FPSR.IXC, MXCSR.PE). Anything else calls the exact
-//! reference ([`crate::ir::fma::reference`], one helper for both rules).
+//! reference ([`crate::ir::fma::reference`], one helper for both rules), which half precision
+//! always calls.
 
 use super::abi::*;
 use super::fp::MSR_FPSR_XZR;
@@ -22,6 +23,15 @@ use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 impl Emitter {
     pub(super) fn fma(&mut self, prec: FpPrec, rule: FpRule, neg: FmaNeg, dsts: FpDsts, srcs: [Temp; 4]) {
         let [a, b, c, ctrl] = srcs;
+        if prec == FpPrec::F16 {
+            // The host need not have FEAT_FP16: the reference is the definition.
+            for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
+                if let Some(dst) = dst {
+                    self.call_helper(Some(dst), fma::reference(prec, rule, result, neg) as usize, &srcs);
+                }
+            }
+            return;
+        }
         if rule == FpRule::A64 {
             self.fma_operands(prec, [a, b, c], None);
             return self.under_guest_fpcr(prec, dsts, ctrl, |e| e.fma_insn(prec, neg));
@@ -38,7 +48,7 @@ impl Emitter {
         let value = S3;
         match prec {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov X(value), d0),
-            FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
         }
         self.branch_if_not_plain(value, prec, slow);
         self.sse_fast_results(dsts, value, true);
@@ -62,7 +72,7 @@ impl Emitter {
             let v = v as u8;
             match prec {
                 FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov D(v), X(x)),
-                FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov S(v), W(x)),
+                FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov S(v), W(x)),
             }
         }
     }
@@ -74,10 +84,18 @@ impl Emitter {
             (true, false, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmsub d0, d0, d1, d2),
             (true, true, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fnmadd d0, d0, d1, d2),
             (false, true, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fnmsub d0, d0, d1, d2),
-            (false, false, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmadd s0, s0, s1, s2),
-            (true, false, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmsub s0, s0, s1, s2),
-            (true, true, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fnmadd s0, s0, s1, s2),
-            (false, true, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fnmsub s0, s0, s1, s2),
+            (false, false, FpPrec::F32 | FpPrec::F16) => {
+                dynasm!(self.a ; .arch aarch64 ; fmadd s0, s0, s1, s2)
+            }
+            (true, false, FpPrec::F32 | FpPrec::F16) => {
+                dynasm!(self.a ; .arch aarch64 ; fmsub s0, s0, s1, s2)
+            }
+            (true, true, FpPrec::F32 | FpPrec::F16) => {
+                dynasm!(self.a ; .arch aarch64 ; fnmadd s0, s0, s1, s2)
+            }
+            (false, true, FpPrec::F32 | FpPrec::F16) => {
+                dynasm!(self.a ; .arch aarch64 ; fnmsub s0, s0, s1, s2)
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ use super::abi::*;
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::fp::{encode_sel, eval_x86_call};
+use crate::ir::fp_a64::eval_a64_call;
 use crate::ir::{FpOp, FpPrec, FpResult, FpRule, Temp};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
@@ -35,11 +36,12 @@ pub(super) const MSR_FPSR_XZR: u32 = 0xd510_0000 | FPSR << 5 | 31;
 /// The AArch64 scalar FP instruction for `op` at `prec`: `d0 = d0 op d1` (`s0` for f32), or
 /// `d0 = sqrt(d1)`; both rules' fast paths emit it. The Arm ARM's "Floating-point
 /// data-processing (2 source)" class (FMUL, FDIV, FADD, FSUB, FMAX, FMIN, FMAXNM, FMINNM by
-/// opcode) and FSQRT from the 1-source class; `ftype` 0 is single, 1 double.
+/// opcode) and FSQRT from the 1-source class; `ftype` 0 is single, 1 double, 3 half.
 pub(super) fn fp_insn(op: FpOp, prec: FpPrec) -> u32 {
     let ftype = match prec {
         FpPrec::F32 => 0,
         FpPrec::F64 => 1,
+        FpPrec::F16 => 3,
     } << 22;
     let (rd, rn, rm) = (0u32, 0u32, 1u32);
     let two_source = |opcode: u32| 0x1e20_0800 | ftype | rm << 16 | opcode << 12 | rn << 5 | rd;
@@ -68,6 +70,20 @@ impl Emitter {
         b: Temp,
         ctrl: Temp,
     ) {
+        if prec == FpPrec::F16 {
+            // The host need not have FEAT_FP16: the reference is the definition (the native
+            // paths never see F16).
+            for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
+                if let Some(dst) = dst {
+                    let func = match rule {
+                        FpRule::X86Sse => eval_x86_call as crate::ir::HelperFn,
+                        FpRule::A64 => eval_a64_call,
+                    };
+                    self.fp_reference(func, encode_sel(op, prec, result), dst, [a, b, ctrl]);
+                }
+            }
+            return;
+        }
         match rule {
             FpRule::X86Sse => {}
             FpRule::A64 => return self.fp_a64(op, prec, dsts, a, b, ctrl),
@@ -85,7 +101,7 @@ impl Emitter {
         self.branch_if_not_plain(y, prec, slow);
         match prec {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
-            FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
         }
         let min_max = matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum);
         if dsts.flags.is_some() && !min_max {
@@ -95,7 +111,7 @@ impl Emitter {
         match op {
             FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum => match prec {
                 FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1),
-                FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1),
+                FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1),
             },
             _ => self.a.push_u32(fp_insn(op, prec)),
         }
@@ -108,14 +124,14 @@ impl Emitter {
             (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => {
                 dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), gt)
             }
-            (FpOp::Min | FpOp::MinNum, FpPrec::F32) => {
+            (FpOp::Min | FpOp::MinNum, FpPrec::F32 | FpPrec::F16) => {
                 dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), mi)
             }
-            (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => {
+            (FpOp::Max | FpOp::MaxNum, FpPrec::F32 | FpPrec::F16) => {
                 dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), gt)
             }
             (_, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmov X(value), d0),
-            (_, FpPrec::F32) => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
+            (_, FpPrec::F32 | FpPrec::F16) => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
         }
         if !min_max {
             self.branch_if_not_plain(value, prec, slow);
@@ -124,7 +140,7 @@ impl Emitter {
         dynasm!(self.a ; .arch aarch64 ; b =>done ; =>slow);
         for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
             if let Some(dst) = dst {
-                self.fp_reference(op, prec, result, dst, a, b, ctrl);
+                self.fp_reference(eval_x86_call, encode_sel(op, prec, result), dst, [a, b, ctrl]);
             }
         }
         dynasm!(self.a ; .arch aarch64 ; =>done);
@@ -181,7 +197,7 @@ impl Emitter {
                 ; tst W(S4), #0x7fc
                 ; b.eq =>slow
             ),
-            FpPrec::F32 => dynasm!(self.a
+            FpPrec::F32 | FpPrec::F16 => dynasm!(self.a
                 ; .arch aarch64
                 ; ubfx W(S4), W(reg), #23, #8
                 ; add WSP(S4), WSP(S4), #2
@@ -191,19 +207,9 @@ impl Emitter {
         }
     }
 
-    /// `dst` = the exact reference's value or flags of the op.
-    #[allow(clippy::too_many_arguments)]
-    fn fp_reference(
-        &mut self,
-        op: FpOp,
-        prec: FpPrec,
-        result: FpResult,
-        dst: Temp,
-        a: Temp,
-        b: Temp,
-        ctrl: Temp,
-    ) {
-        let func = eval_x86_call as crate::ir::HelperFn as usize;
+    /// `dst` = `func(state, sel, a, b, ctrl)`: the exact reference's value or flags of the op.
+    fn fp_reference(&mut self, func: crate::ir::HelperFn, sel: u64, dst: Temp, [a, b, ctrl]: [Temp; 3]) {
+        let func = func as usize;
         // The reference reads only its arguments; the state registers it may change are kept.
         self.save_state_regs(false);
         // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
@@ -214,7 +220,7 @@ impl Emitter {
                 dynasm!(self.a ; .arch aarch64 ; mov X(reg), X(r));
             }
         }
-        self.mov_imm(1, encode_sel(op, prec, result));
+        self.mov_imm(1, sel);
         dynasm!(self.a ; .arch aarch64 ; mov x0, X(STATE));
         self.mov_imm(FAR, func as u64);
         dynasm!(self.a ; .arch aarch64 ; blr X(FAR));

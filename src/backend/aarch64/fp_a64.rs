@@ -29,7 +29,7 @@ impl Emitter {
         let y = self.src(b, S1);
         match prec {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
-            FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
         }
         self.under_guest_fpcr(prec, dsts, ctrl, |e| e.a.push_u32(super::fp::fp_insn(op, prec)));
     }
@@ -75,7 +75,7 @@ impl Emitter {
             let d = self.dst(dst, S0);
             match prec {
                 FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov X(d), d0),
-                FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov W(d), s0),
+                FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov W(d), s0),
             }
             self.finish(dst, d);
         }

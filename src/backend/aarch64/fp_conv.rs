@@ -53,7 +53,9 @@ impl Emitter {
         self.branch_if_special(y, prec, slow);
         match prec {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y) ; fcmp d0, d1),
-            FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y) ; fcmp s0, s1),
+            FpPrec::F32 | FpPrec::F16 => {
+                dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y) ; fcmp s0, s1)
+            }
         }
         if let Some(dst) = dsts.value {
             let d = self.dst(dst, S3);
@@ -62,7 +64,7 @@ impl Emitter {
                 ($cond:tt) => {
                     match prec {
                         FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; csetm X(d), $cond),
-                        FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; csetm W(d), $cond),
+                        FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; csetm W(d), $cond),
                     }
                 };
             }
@@ -77,7 +79,7 @@ impl Emitter {
                 // CSETM cannot take AL (it would encode NV, giving zero).
                 FpCmpOp::Ord => match prec {
                     FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; movn X(d), #0),
-                    FpPrec::F32 => dynasm!(self.a ; .arch aarch64 ; movn W(d), #0),
+                    FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; movn W(d), #0),
                 },
                 // ZF | CF << 2 (PF is clear for ordered operands).
                 FpCmpOp::Cond | FpCmpOp::CondSignalling => dynasm!(self.a
@@ -216,7 +218,7 @@ impl Emitter {
                 ; tst W(S4), #0x7fe
                 ; b.eq =>slow
             ),
-            FpPrec::F32 => dynasm!(self.a
+            FpPrec::F32 | FpPrec::F16 => dynasm!(self.a
                 ; .arch aarch64
                 ; lsl W(S4), W(reg), #1
                 ; cbz W(S4), =>ok

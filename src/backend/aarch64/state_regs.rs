@@ -97,7 +97,9 @@ impl StateRegs {
 ///
 /// `excluded`: temporaries the backend gives no location (constants left to readers, folded
 /// ops, fault-only values). An op's destination never shares a register with its sources
-/// (the `regalloc` guarantee) under this plan either.
+/// (the `regalloc` guarantee) under this plan either, except a value read in place whose last
+/// use is an op of one instruction that reads it before writing ([`reads_then_writes`]):
+/// `rax += 1` is `add x0, x0, #1`.
 pub(super) fn plan(
     block: &Block,
     regs: &StateRegs,
@@ -178,7 +180,12 @@ pub(super) fn plan(
                 && !matches!(block.ops[j], Op::StoreState { src, offset: o, width: Width::W64 }
                     if src == t && o == offset)
         });
-        let read_in_place = spans.iter().any(|&(m, from, to)| m == r && from < s && to >= d);
+        // A value read in place may end at the op that computes the new value into the
+        // same register when that op is one instruction reading its sources before it
+        // writes (`add x8, x8, #4`).
+        let read_in_place = spans.iter().any(|&(m, from, to)| {
+            m == r && from < s && (to > d || (to == d && !reads_then_writes(&block.ops[d])))
+        });
         let taken = held.iter().any(|&(m, from, to)| m == r && from <= end && to >= d);
         if between || after || read_in_place || taken {
             continue;
@@ -187,6 +194,22 @@ pub(super) fn plan(
         held.push((r, d, end));
     }
     pins
+}
+
+/// Whether the emitter computes `op` in one instruction that reads every source before it
+/// writes the destination (every path of [`Emitter::bin`] for these ops at 32 and 64 bits:
+/// operands it folds or materialises go through scratch registers first), so the destination
+/// may be the register of a source whose last use it is.
+fn reads_then_writes(op: &Op) -> bool {
+    use crate::ir::BinOp::*;
+    matches!(
+        op,
+        Op::Bin {
+            op: Add | Sub | And | Or | Xor | Shl | Lshr | Ashr | Rotr | Mul,
+            width: Width::W32 | Width::W64,
+            ..
+        }
+    )
 }
 
 impl Emitter {
@@ -324,8 +347,41 @@ mod tests {
         assert_eq!(pins[x.0 as usize], Some(reg(a)), "x read in place");
         assert_eq!(pins[y.0 as usize], Some(reg(b)), "y computed into b's register");
         assert_eq!(pins[z.0 as usize], Some(reg(b)), "z read in place");
-        // w is computed while x (a's old value) is its own source: not into a's register.
-        assert_eq!(pins[w.0 as usize], None);
+        // w is computed from x (a's old value, read in place up to w's op) in one `add`
+        // reading x before it writes: straight into a's register too.
+        assert_eq!(pins[w.0 as usize], Some(reg(a)), "w computed over x");
+
+        // An old value read after the store is a copy, not read in place; an op of several
+        // instructions never computes over its source.
+        let mut bd = Builder::new();
+        bd.guest_insn(GuestAddr(0x1000), 4);
+        let x = bd.load_state(a, Width::W64);
+        let w = bd.bin_imm(BinOp::Add, x, 2, Width::W64);
+        bd.store_state(a, w, Width::W64);
+        let v = bd.bin_imm(BinOp::Xor, x, 3, Width::W64);
+        let block = bd.finish(GuestAddr(0x1000), 4, 1, Exit::Indirect(v));
+        let pins = pins_of(&block, &regs);
+        assert_eq!(pins[x.0 as usize], None, "x read after the store");
+        assert_eq!(pins[w.0 as usize], Some(reg(a)));
+        // Two values over one in-place read: only the last reader may take its register.
+        let mut bd = Builder::new();
+        bd.guest_insn(GuestAddr(0x1000), 4);
+        let x = bd.load_state(a, Width::W64);
+        let w = bd.bin_imm(BinOp::Add, x, 2, Width::W64);
+        let u = bd.bin_imm(BinOp::Add, x, 3, Width::W64);
+        bd.store_state(a, w, Width::W64);
+        bd.store_state(b, u, Width::W64);
+        let block = bd.finish(GuestAddr(0x1000), 4, 1, Exit::Indirect(u));
+        let pins = pins_of(&block, &regs);
+        assert_eq!(pins[x.0 as usize], Some(reg(a)));
+        assert_eq!(pins[w.0 as usize], None, "x still read by u after w");
+        let mut bd = Builder::new();
+        bd.guest_insn(GuestAddr(0x1000), 4);
+        let x = bd.load_state(a, Width::W64);
+        let w = bd.bin_imm(BinOp::RemU, x, 7, Width::W64);
+        bd.store_state(a, w, Width::W64);
+        let block = bd.finish(GuestAddr(0x1000), 4, 1, Exit::Indirect(w));
+        assert_eq!(pins_of(&block, &regs)[w.0 as usize], None, "remu writes before its last read");
 
         // A memory access between a value and its store keeps the value out of the register
         // (a fault there must see the field unchanged).

@@ -1,5 +1,6 @@
 //! Fused multiply-add (`Op::FpFma`) as VFMADD231SD/SS and its negated forms, when the host has
-//! FMA ([`super::HostFeatures::fma`]); otherwise, and on the slow path, the exact reference
+//! FMA ([`super::HostFeatures::fma`]); otherwise, for half precision, and on the slow path, the
+//! exact reference
 //! ([`crate::ir::fma::reference`], one helper for both rules).
 //!
 //! [`FpRule::X86Sse`] is this host's behaviour: the instruction runs under the guest's MXCSR
@@ -32,7 +33,7 @@ pub(super) fn fma(
     dsts: FpDsts,
     [a, b, c, ctrl]: [Temp; 4],
 ) {
-    if !e.features.fma {
+    if !e.features.fma || prec == FpPrec::F16 {
         return reference(e, prec, rule, neg, dsts, [a, b, c, ctrl]);
     }
     let (slow, done) = (e.asm.new_dynamic_label(), e.asm.new_dynamic_label());
@@ -44,12 +45,12 @@ pub(super) fn fma(
     e.load(RDX, b);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
-        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
     }
     e.load(RCX, c);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm2, rcx),
-        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm2, ecx),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm2, ecx),
     }
     match rule {
         FpRule::X86Sse => enter_guest_mxcsr(e, false),
@@ -61,14 +62,18 @@ pub(super) fn fma(
         (false, true, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; vfmsub231sd xmm2, xmm0, xmm1),
         (true, false, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; vfnmadd231sd xmm2, xmm0, xmm1),
         (true, true, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; vfnmsub231sd xmm2, xmm0, xmm1),
-        (false, false, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; vfmadd231ss xmm2, xmm0, xmm1),
-        (false, true, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; vfmsub231ss xmm2, xmm0, xmm1),
-        (true, false, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; vfnmadd231ss xmm2, xmm0, xmm1),
-        (true, true, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1),
+        (false, false, FpPrec::F32 | FpPrec::F16) => {
+            dynasm!(e.asm ; .arch x64 ; vfmadd231ss xmm2, xmm0, xmm1)
+        }
+        (false, true, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; vfmsub231ss xmm2, xmm0, xmm1),
+        (true, false, FpPrec::F32 | FpPrec::F16) => {
+            dynasm!(e.asm ; .arch x64 ; vfnmadd231ss xmm2, xmm0, xmm1)
+        }
+        (true, true, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1),
     }
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rcx, xmm2),
-        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd ecx, xmm2),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd ecx, xmm2),
     }
     if rule == FpRule::X86Sse {
         if let Some(dst) = dsts.value {

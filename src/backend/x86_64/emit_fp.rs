@@ -45,13 +45,13 @@ pub(super) fn fp(
     enter_guest_mxcsr(e, false);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
-        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
     }
     sse_scalar(e, op, prec);
     if let Some(dst) = dsts.value {
         match prec {
             FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
-            FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
         }
         e.store(dst, RAX);
     }
@@ -69,13 +69,17 @@ pub(super) fn sse_scalar(e: &mut Emitter, op: FpOp, prec: FpPrec) {
         (FpOp::Sqrt, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; sqrtsd xmm0, xmm1),
         (FpOp::Min | FpOp::MinNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; minsd xmm0, xmm1),
         (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; maxsd xmm0, xmm1),
-        (FpOp::Add, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
-        (FpOp::Sub, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
-        (FpOp::Mul, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
-        (FpOp::Div, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
-        (FpOp::Sqrt, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
-        (FpOp::Min | FpOp::MinNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1),
-        (FpOp::Max | FpOp::MaxNum, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1),
+        (FpOp::Add, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; addss xmm0, xmm1),
+        (FpOp::Sub, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; subss xmm0, xmm1),
+        (FpOp::Mul, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; mulss xmm0, xmm1),
+        (FpOp::Div, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; divss xmm0, xmm1),
+        (FpOp::Sqrt, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; sqrtss xmm0, xmm1),
+        (FpOp::Min | FpOp::MinNum, FpPrec::F32 | FpPrec::F16) => {
+            dynasm!(e.asm ; .arch x64 ; minss xmm0, xmm1)
+        }
+        (FpOp::Max | FpOp::MaxNum, FpPrec::F32 | FpPrec::F16) => {
+            dynasm!(e.asm ; .arch x64 ; maxss xmm0, xmm1)
+        }
     }
 }
 

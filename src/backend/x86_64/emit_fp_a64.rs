@@ -11,7 +11,7 @@
 //! inexact (MXCSR.PE, FPSR.IXC). That is the fast path, checked on the result alone. Min/max
 //! check their operands instead (no zero or NaN may reach `minsd`/`maxsd`, whose result is
 //! then A64's) and raise nothing. Anything else calls the exact reference,
-//! [`crate::ir::fp_a64::eval_a64_call`].
+//! [`crate::ir::fp_a64::eval_a64_call`], which half-precision ops always call.
 //!
 //! The fast path clears the host MXCSR's sticky flags to read PE: they mean nothing to the
 //! Rust code, and its controls (round to nearest, everything masked) are left alone.
@@ -29,6 +29,16 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: Temp, b: Temp, ctrl: Temp) {
+    if prec == FpPrec::F16 {
+        // No half-precision fast path: the reference is the definition (the native paths
+        // below never see F16).
+        for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
+            if let Some(dst) = dst {
+                reference(e, encode_sel(op, prec, result), dst, a, b, ctrl);
+            }
+        }
+        return;
+    }
     let slow = e.asm.new_dynamic_label();
     let done = e.asm.new_dynamic_label();
     e.load(RAX, ctrl);
@@ -42,7 +52,7 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
     }
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
-        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
     }
     let want_flags = dsts.flags.is_some() && !min_max;
     if want_flags {
@@ -51,7 +61,7 @@ pub(super) fn fp_a64(e: &mut Emitter, op: FpOp, prec: FpPrec, dsts: FpDsts, a: T
     super::emit_fp::sse_scalar(e, op, prec);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rcx, xmm0),
-        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd ecx, xmm0),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd ecx, xmm0),
     }
     if !min_max {
         branch_if_not_plain(e, RCX, prec, slow);
@@ -122,7 +132,7 @@ pub(super) fn branch_if_not_plain(e: &mut Emitter, reg: u8, prec: FpPrec, slow: 
             ; test eax, 0x7fc
             ; jz =>slow
         ),
-        FpPrec::F32 => dynasm!(e.asm
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm
             ; .arch x64
             ; mov eax, Rd(reg)
             ; shr eax, 23

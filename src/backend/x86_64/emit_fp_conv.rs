@@ -36,22 +36,24 @@ pub(super) fn fp_cmp(
     enter_guest_mxcsr(e, false);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
-        FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
     }
     match op.x86_predicate() {
         Some(imm) => {
             let imm = imm as i8;
             match prec {
                 FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; cmpsd xmm0, xmm1, imm ; movq rax, xmm0),
-                FpPrec::F32 => dynasm!(e.asm ; .arch x64 ; cmpss xmm0, xmm1, imm ; movd eax, xmm0),
+                FpPrec::F32 | FpPrec::F16 => {
+                    dynasm!(e.asm ; .arch x64 ; cmpss xmm0, xmm1, imm ; movd eax, xmm0)
+                }
             }
         }
         None => {
             match (op == FpCmpOp::CondSignalling, prec) {
                 (false, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; ucomisd xmm0, xmm1),
                 (true, FpPrec::F64) => dynasm!(e.asm ; .arch x64 ; comisd xmm0, xmm1),
-                (false, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; ucomiss xmm0, xmm1),
-                (true, FpPrec::F32) => dynasm!(e.asm ; .arch x64 ; comiss xmm0, xmm1),
+                (false, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; ucomiss xmm0, xmm1),
+                (true, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; comiss xmm0, xmm1),
             }
             dynasm!(e.asm
                 ; .arch x64

@@ -898,8 +898,10 @@ fn fused_multiply_adds_match_interp_with_and_without_fma() {
     let mut rng = Rng::new(0xf3a);
     for config in configs() {
         let mut h = Harness::with_config(config);
-        for (rule, prec) in
-            [FpRule::X86Sse, FpRule::A64].into_iter().flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
+        for (rule, prec) in [FpRule::X86Sse, FpRule::A64]
+            .into_iter()
+            .flat_map(|r| [(r, FpPrec::F32), (r, FpPrec::F64)])
+            .chain([(FpRule::A64, FpPrec::F16)])
         {
             for round in 0..6 {
                 let ctrl = match rule {

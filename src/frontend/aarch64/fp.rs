@@ -1,9 +1,9 @@
 //! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the scalar
 //! floating-point part): arithmetic, fused multiply-add, compare and conditional compare,
 //! conditional select, conversions between sizes and to and from integers (also fixed
-//! point), rounding, FMOV (register, immediate, general). Single and double precision, and
-//! FCVT to and from half precision (base ARMv8.0; half-precision arithmetic, FEAT_FP16, is
-//! not implemented).
+//! point), rounding, FMOV (register, immediate, general). Single, double and half precision
+//! (`ftype` 11, FEAT_FP16, by the same handlers: halves are `FpPrec::F16` in the IR), and FCVT
+//! between them.
 //! FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT/FMAX/FMIN/FMAXNM/FMINNM are IR ([`crate::ir::Op::Fp`] under
 //! [`FpRule::A64`], value and FPSR flags), FMADD/FMSUB/FNMADD/FNMSUB too ([`crate::ir::Op::FpFma`]); the rest is done by the helpers at the bottom of
 //! this file, over [`super::fp_helpers`] (ARM NaN rules).
@@ -13,6 +13,7 @@ use super::fp_half;
 use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
+use crate::ir::fp_half::F16;
 use crate::ir::{BinOp, FmaNeg, FpOp, FpPrec, FpResult, FpRule, Helper, Temp, Width};
 
 pub const ROWS: &[Row] = &[
@@ -41,6 +42,7 @@ fn width_of_ty(ty: Ty) -> Width {
     match ty {
         Ty::S => Width::W32,
         Ty::D => Width::W64,
+        Ty::H => Width::W16,
     }
 }
 
@@ -77,7 +79,7 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
         write_fp(cx, d, r);
         return Flow::Next;
     }
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     let a = read_fp(cx, n, ty);
     let r = match opc {
         0 => a,
@@ -119,13 +121,13 @@ fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
     cx.b.call(helper(FP_UNOP), &[a, code])
 }
 
-/// Compares registers (or with +0.0) and returns the NZCV nibble.
-fn compare(cx: &mut Ctx, w: u32, ty: Ty) -> Temp {
-    let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
-    let a = read_fp(cx, n, ty);
-    let b = if bit(w, 3) { cx.imm(0) } else { read_fp(cx, m, ty) };
-    let code = cx.imm(ty.code());
-    cx.b.call(helper(FP_COMPARE), &[a, b, code])
+/// Compares `a` with `b` (FCMPE, FCCMPE: `signal_all`) and returns the NZCV nibble (bits
+/// 3..0; the bits above are not NZCV) and the FPSR flags raised: one helper call.
+fn compare(cx: &mut Ctx, ty: Ty, a: Temp, b: Temp, signal_all: bool) -> (Temp, Temp) {
+    let code = cx.imm(ty.code() | (signal_all as u64) << 8);
+    let both = cx.b.call(helper(FP_COMPARE), &[a, b, code]);
+    let raised = cx.b.bin_imm(BinOp::Lshr, both, 8, Width::W64);
+    (both, raised)
 }
 
 fn store_nzcv_nibble(cx: &mut Ctx, f: Temp) {
@@ -137,24 +139,31 @@ fn store_nzcv_nibble(cx: &mut Ctx, f: Temp) {
 }
 
 fn fp_cmp(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     if bit(w, 3) && bits(w, 16, 5) != 0 {
         return Flow::Unimplemented("FCMP #0.0 with Rm != 0");
     }
-    let f = compare(cx, w, ty);
+    let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
+    let a = read_fp(cx, n, ty);
+    let b = if bit(w, 3) { cx.imm(0) } else { read_fp(cx, m, ty) };
+    let (f, raised) = compare(cx, ty, a, b, bit(w, 4));
+    raise(cx, raised);
     store_nzcv_nibble(cx, f);
     Flow::Next
 }
 
 fn fp_ccmp(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     let holds = cx.cond_holds(bits(w, 12, 4));
     // bit 3 of this encoding is part of the nzcv immediate, not the "compare with zero" flag.
     let (m, n) = (bits(w, 16, 5), bits(w, 5, 5));
     let a = read_fp(cx, n, ty);
     let b = read_fp(cx, m, ty);
-    let code = cx.imm(ty.code());
-    let f = cx.b.call(helper(FP_COMPARE), &[a, b, code]);
+    let (f, raised) = compare(cx, ty, a, b, bit(w, 4));
+    // The flags only when the comparison happens.
+    let zero = cx.imm(0);
+    let raised = cx.b.select(holds, raised, zero);
+    raise(cx, raised);
     let imm = cx.imm(bits(w, 0, 4) as u64);
     let f = cx.b.select(holds, f, imm);
     store_nzcv_nibble(cx, f);
@@ -162,31 +171,21 @@ fn fp_ccmp(cx: &mut Ctx, w: u32) -> Flow {
 }
 
 fn fp_imm(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     let v = cx.imm(fh::expand_imm(ty, bits(w, 13, 8)));
     write_fp(cx, bits(w, 0, 5), v);
     Flow::Next
 }
 
 fn fp_2src(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     let Some(op) = Op2::from_opcode(bits(w, 12, 4) as u64) else {
         return Flow::Unimplemented("unallocated FP 2-source opcode");
     };
     let (m, n, d) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
     let a = read_fp(cx, n, ty);
     let b = read_fp(cx, m, ty);
-    let fp_op = match op {
-        Op2::Mul | Op2::NMul => FpOp::Mul,
-        Op2::Div => FpOp::Div,
-        Op2::Add => FpOp::Add,
-        Op2::Sub => FpOp::Sub,
-        Op2::Max => FpOp::Max,
-        Op2::Min => FpOp::Min,
-        Op2::MaxNm => FpOp::MaxNum,
-        Op2::MinNm => FpOp::MinNum,
-    };
-    let mut r = arith(cx, fp_op, ty, a, b);
+    let mut r = arith(cx, op.fp_op(), ty, a, b);
     if op == Op2::NMul {
         // FNMUL is FPNeg(FPMul(..)): the sign of a NaN result flips too.
         r = cx.b.bin_imm(BinOp::Xor, r, ty.sign(), Width::W64);
@@ -198,10 +197,7 @@ fn fp_2src(cx: &mut Ctx, w: u32) -> Flow {
 /// `a op b` (`sqrt(b)`) under the guest's FPCR, as IR: the value, with the exception flags
 /// it raises ORed into FPSR.
 pub(super) fn arith(cx: &mut Ctx, op: FpOp, ty: Ty, a: Temp, b: Temp) -> Temp {
-    let prec = match ty {
-        Ty::S => FpPrec::F32,
-        Ty::D => FpPrec::F64,
-    };
+    let prec = prec_of(ty);
     let fpcr = cx.b.load_state(off::FPCR, Width::W32);
     let value = cx.b.fp(op, prec, FpRule::A64, FpResult::Value, a, b, fpcr);
     let raised = cx.b.fp(op, prec, FpRule::A64, FpResult::Flags, a, b, fpcr);
@@ -213,15 +209,21 @@ pub(super) fn arith(cx: &mut Ctx, op: FpOp, ty: Ty, a: Temp, b: Temp) -> Temp {
 /// under the guest's FPCR, as IR: the value, with the exception flags it raises ORed into
 /// FPSR.
 pub(super) fn fused(cx: &mut Ctx, ty: Ty, neg: FmaNeg, op1: Temp, op2: Temp, addend: Temp) -> Temp {
-    let prec = match ty {
-        Ty::S => FpPrec::F32,
-        Ty::D => FpPrec::F64,
-    };
+    let prec = prec_of(ty);
     let fpcr = cx.b.load_state(off::FPCR, Width::W32);
     let value = cx.b.fp_fma(prec, FpRule::A64, FpResult::Value, neg, op1, op2, addend, fpcr);
     let raised = cx.b.fp_fma(prec, FpRule::A64, FpResult::Flags, neg, op1, op2, addend, fpcr);
     raise(cx, raised);
     value
+}
+
+/// The IR format of a scalar type.
+pub(super) fn prec_of(ty: Ty) -> FpPrec {
+    match ty {
+        Ty::S => FpPrec::F32,
+        Ty::D => FpPrec::F64,
+        Ty::H => FpPrec::F16,
+    }
 }
 
 /// ORs the exception flags `raised` into FPSR.
@@ -232,7 +234,7 @@ fn raise(cx: &mut Ctx, raised: Temp) {
 }
 
 fn fp_csel(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     let (m, n, d) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
     let holds = cx.cond_holds(bits(w, 12, 4));
     let a = read_fp(cx, n, ty);
@@ -243,7 +245,7 @@ fn fp_csel(cx: &mut Ctx, w: u32) -> Flow {
 }
 
 fn fp_3src(cx: &mut Ctx, w: u32) -> Flow {
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     let (m, a_reg, n, d) = (bits(w, 16, 5), bits(w, 10, 5), bits(w, 5, 5), bits(w, 0, 5));
     // o1:o0 = 00 FMADD (a + n*m), 01 FMSUB (a - n*m), 10 FNMADD (-a - n*m), 11 FNMSUB (-a + n*m):
     // FMSUB and FNMADD negate Rn, FNMADD and FNMSUB Ra (FPNeg, NaNs too; see `Op::FpFma`).
@@ -274,6 +276,17 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
             write_fp(cx, d, v);
             return Flow::Next;
         }
+        // FMOV Wd/Xd, Hn and Hd, Wn/Xn (FEAT_FP16): the low 16 bits, zero-extended.
+        (_, 3, 0, 6) => {
+            let v = cx.load_low(off::v(n as usize), Width::W16);
+            cx.set_x(d, v, Width::W64);
+            return Flow::Next;
+        }
+        (_, 3, 0, 7) => {
+            let v = cx.xr(n, Width::W16);
+            write_fp(cx, d, v);
+            return Flow::Next;
+        }
         (true, 2, 1, 6) => {
             let v = cx.b.load_state(off::v_hi(n as usize), Width::W64);
             cx.set_x(d, v, Width::W64);
@@ -287,7 +300,7 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
         _ => {}
     }
     let Some(ty) = Ty::from_ftype(ftype_bits) else {
-        return Flow::Unimplemented("half-precision or unallocated ftype");
+        return Flow::Unimplemented("unallocated ftype");
     };
     let flags = |signed: bool| (sf as u64) << 5 | (signed as u64) << 4;
     match (rmode, opcode) {
@@ -319,7 +332,7 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
 
 fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
     let sf = bit(w, 31);
-    let Some(ty) = ftype(w) else { return Flow::Unimplemented("half-precision or unallocated ftype") };
+    let Some(ty) = ftype(w) else { return Flow::Unimplemented("unallocated ftype") };
     let scale = bits(w, 10, 6);
     if !sf && scale < 32 {
         return Flow::Unimplemented("reserved fixed-point scale");
@@ -406,14 +419,21 @@ fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
     (v.into(), flags)
 }
 
-extern "C" fn fp_compare(_state: *mut u8, a: u64, b: u64, ty: u64, _: u64) -> u64 {
-    fh::compare(Ty::from_code(ty), a, b)
+/// `code`: the type ([`Ty::code`]), bit 8 FCMPE (any NaN signals). The NZCV nibble in bits
+/// 3..0 and the FPSR flags raised from bit 8.
+extern "C" fn fp_compare(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u64 {
+    let (nzcv, flags) = fh::compare_fpcr(Ty::from_code(code & 0xff), a, b, fpcr(state), code & 1 << 8 != 0);
+    nzcv | (flags as u64) << 8
 }
 const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
 
 /// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction bits.
 extern "C" fn fp_to_int(_state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
-    let ty = Ty::from_code(code);
+    let (ty, a) = match Ty::from_code(code) {
+        // Exactly as a double, where scaling by 2^fbits cannot overflow.
+        Ty::H => (Ty::D, F16(a as u16).widen().to_bits()),
+        ty => (ty, a),
+    };
     let fbits = (code >> 8) & 0xff;
     let a = if fbits == 0 { a } else { scale_bits(ty, a, fbits as i32) };
     fh::to_int(ty, a, Round::from_code(code >> 1), code & 0x10 != 0, code & 0x20 != 0)
@@ -423,8 +443,13 @@ const FP_TO_INT: (&str, crate::ir::HelperFn) = ("a64_fp_to_int", fp_to_int);
 /// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits.
 extern "C" fn fp_from_int(_state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
     let ty = Ty::from_code(code);
-    let r = fh::from_int(ty, v, code & 0x10 != 0, code & 0x20 != 0);
     let fbits = (code >> 8) & 0xff;
+    if ty == Ty::H {
+        // Rounded once, from the exact quotient (rounded to odd in f64).
+        let x = fh::int_to_f64_odd(v, code & 0x10 != 0, code & 0x20 != 0, fbits as u32);
+        return F16::from_f64(x).0 as u64;
+    }
+    let r = fh::from_int(ty, v, code & 0x10 != 0, code & 0x20 != 0);
     if fbits == 0 {
         r
     } else {
@@ -438,5 +463,6 @@ fn scale_bits(ty: Ty, a: u64, exp: i32) -> u64 {
     match ty {
         Ty::S => (f32::from_bits(a as u32) * 2f32.powi(exp)).to_bits() as u64,
         Ty::D => (f64::from_bits(a) * 2f64.powi(exp)).to_bits(),
+        Ty::H => F16::from_f64(F16(a as u16).widen() * 2f64.powi(exp)).0 as u64,
     }
 }

@@ -18,15 +18,19 @@
 //! [`convert`] is left to the AdvSIMD FCVTN/FCVTL/FCVTXN forms.)
 
 use super::A64State;
+use crate::ir::fp_half::F16;
+use crate::ir::{FpOp, FpPrec, FpResult, FpRule};
 
 /// FPCR.DN: NaN results are the default NaN.
 pub const FPCR_DN: u32 = 1 << 25;
 
-/// The two scalar formats xlate implements (ARM `ftype` 00 and 01).
+/// The scalar formats (ARM `ftype` 00 single, 01 double, 11 half).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Ty {
     S,
     D,
+    /// Half precision (FEAT_FP16).
+    H,
 }
 
 impl Ty {
@@ -34,17 +38,23 @@ impl Ty {
         match ftype {
             0 => Some(Ty::S),
             1 => Some(Ty::D),
+            3 => Some(Ty::H),
             _ => None,
         }
     }
+    /// The format in a helper's code: bit 0 double, bit 6 half (bits 1..5 are the
+    /// conversions' rounding and flags).
     pub const fn code(self) -> u64 {
         match self {
             Ty::S => 0,
             Ty::D => 1,
+            Ty::H => 0x40,
         }
     }
     pub const fn from_code(c: u64) -> Ty {
-        if c & 1 == 0 {
+        if c & 0x40 != 0 {
+            Ty::H
+        } else if c & 1 == 0 {
             Ty::S
         } else {
             Ty::D
@@ -54,6 +64,7 @@ impl Ty {
         match self {
             Ty::S => 32,
             Ty::D => 64,
+            Ty::H => 16,
         }
     }
     pub const fn sign(self) -> u64 {
@@ -63,18 +74,21 @@ impl Ty {
         match self {
             Ty::S => 0x7f80_0000,
             Ty::D => 0x7ff0_0000_0000_0000,
+            Ty::H => 0x7c00,
         }
     }
     const fn frac_mask(self) -> u64 {
         match self {
             Ty::S => 0x007f_ffff,
             Ty::D => 0x000f_ffff_ffff_ffff,
+            Ty::H => 0x03ff,
         }
     }
     const fn quiet(self) -> u64 {
         match self {
             Ty::S => 0x0040_0000,
             Ty::D => 0x0008_0000_0000_0000,
+            Ty::H => 0x0200,
         }
     }
     pub const fn default_nan(self) -> u64 {
@@ -262,6 +276,19 @@ pub enum Op2 {
 }
 
 impl Op2 {
+    /// The IR operation (FNMUL is FMUL, negated by the caller).
+    pub fn fp_op(self) -> FpOp {
+        match self {
+            Op2::Mul | Op2::NMul => FpOp::Mul,
+            Op2::Div => FpOp::Div,
+            Op2::Add => FpOp::Add,
+            Op2::Sub => FpOp::Sub,
+            Op2::Max => FpOp::Max,
+            Op2::Min => FpOp::Min,
+            Op2::MaxNm => FpOp::MaxNum,
+            Op2::MinNm => FpOp::MinNum,
+        }
+    }
     pub fn from_opcode(o: u64) -> Option<Op2> {
         use Op2::*;
         Some(match o {
@@ -466,6 +493,11 @@ fn directed_arith<T: HostFloat>(ty: Ty, op: Op2, x: T, y: T, a: u64, b: u64, mod
 }
 
 pub fn binop(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
+    if ty == Ty::H {
+        // The IR's reference is the definition for halves.
+        let r = crate::ir::fp_a64::eval_a64(op.fp_op(), FpPrec::F16, FpResult::Value, a, b, fpcr as u64);
+        return if op == Op2::NMul { r ^ ty.sign() } else { r };
+    }
     // Fast path (round to nearest, arithmetic): a result that is not a NaN had no NaN
     // operand and no invalid operation, so the host's IEEE result is ARM's.
     if fpcr & (3 << 22) == 0 {
@@ -489,6 +521,7 @@ pub fn binop(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
     match ty {
         Ty::S => binop_t::<f32>(ty, op, a, b, fpcr),
         Ty::D => binop_t::<f64>(ty, op, a, b, fpcr),
+        Ty::H => unreachable!("half precision returned above"),
     }
 }
 
@@ -511,6 +544,20 @@ fn muladd_t<T: HostFloat>(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) ->
 
 #[inline]
 pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
+    if ty == Ty::H {
+        // The IR's reference is the definition for halves.
+        let neg = crate::ir::FmaNeg::default();
+        return crate::ir::fma::eval(
+            FpPrec::F16,
+            FpRule::A64,
+            FpResult::Value,
+            neg,
+            op1,
+            op2,
+            addend,
+            fpcr as u64,
+        );
+    }
     // Fast path: a non-NaN fused result had no NaN operand and no invalid operation.
     let r = match ty {
         Ty::D => fused_f64(f64::from_bits(op1), f64::from_bits(op2), f64::from_bits(addend)).to_bits(),
@@ -518,6 +565,7 @@ pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
             fused_f32(f32::from_bits(op1 as u32), f32::from_bits(op2 as u32), f32::from_bits(addend as u32))
                 .to_bits() as u64
         }
+        Ty::H => unreachable!("half precision returned above"),
     };
     if !ty.is_nan(r) {
         return r;
@@ -525,6 +573,7 @@ pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
     match ty {
         Ty::S => muladd_t::<f32>(ty, addend, op1, op2, fpcr),
         Ty::D => muladd_t::<f64>(ty, addend, op1, op2, fpcr),
+        Ty::H => unreachable!("half precision returned above"),
     }
 }
 
@@ -557,9 +606,15 @@ fn unop_t<T: HostFloat>(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
 }
 
 pub fn unop(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
-    match ty {
-        Ty::S => unop_t::<f32>(ty, op, a, fpcr),
-        Ty::D => unop_t::<f64>(ty, op, a, fpcr),
+    match (ty, op) {
+        (Ty::S, _) => unop_t::<f32>(ty, op, a, fpcr),
+        (Ty::D, _) => unop_t::<f64>(ty, op, a, fpcr),
+        (Ty::H, Op1::Sqrt) => {
+            crate::ir::fp_a64::eval_a64(FpOp::Sqrt, FpPrec::F16, FpResult::Value, a, a, fpcr as u64)
+        }
+        (Ty::H, Op1::Round(_)) if ty.is_nan(a) => process_nan(ty, a, fpcr),
+        // An integral half is exact in f64 and back (the sign of a zero too).
+        (Ty::H, Op1::Round(mode)) => F16::from_f64(F16(a as u16).widen().round_mode(mode)).0 as u64,
     }
 }
 
@@ -595,7 +650,33 @@ pub fn convert(from: Ty, to: Ty, a: u64, fpcr: u32) -> u64 {
     }
 }
 
-/// FCMP: the NZCV nibble (bits 3..0 = N Z C V) of comparing `a` with `b`.
+/// `FPUnpack`'s flush of a denormal compare operand: FZ for single and double (IDC), FZ16
+/// for half precision (no IDC).
+fn unpack_flush(ty: Ty, x: u64, fpcr: u32, flags: &mut u32) -> u64 {
+    let fz = if ty == Ty::H { fpcr & (1 << 19) != 0 } else { fpcr & (1 << 24) != 0 };
+    if fz && x & ty.exp_mask() == 0 && x & ty.frac_mask() != 0 {
+        if ty != Ty::H {
+            *flags |= 1 << 7;
+        }
+        x & ty.sign()
+    } else {
+        x
+    }
+}
+
+/// FCMP/FCMPE (`signal_all`) under FPCR `fpcr`: the NZCV nibble (bits 3..0 = N Z C V) of
+/// comparing `a` with `b`, and the FPSR flags raised (IOC for a signalling NaN, or with
+/// `signal_all` any NaN; IDC for an operand flushed by FZ).
+pub fn compare_fpcr(ty: Ty, a: u64, b: u64, fpcr: u32, signal_all: bool) -> (u64, u32) {
+    let mut flags = 0;
+    let (a, b) = (unpack_flush(ty, a, fpcr, &mut flags), unpack_flush(ty, b, fpcr, &mut flags));
+    if (ty.is_nan(a) || ty.is_nan(b)) && (signal_all || ty.is_snan(a) || ty.is_snan(b)) {
+        flags |= 1;
+    }
+    (compare(ty, a, b), flags)
+}
+
+/// The NZCV nibble (bits 3..0 = N Z C V) of comparing `a` with `b` as they are.
 pub fn compare(ty: Ty, a: u64, b: u64) -> u64 {
     if ty.is_nan(a) || ty.is_nan(b) {
         return 0b0011;
@@ -603,6 +684,7 @@ pub fn compare(ty: Ty, a: u64, b: u64) -> u64 {
     let (x, y) = match ty {
         Ty::S => (f32::from_bits(a as u32) as f64, f32::from_bits(b as u32) as f64),
         Ty::D => (f64::from_bits(a), f64::from_bits(b)),
+        Ty::H => (F16(a as u16).widen(), F16(b as u16).widen()),
     };
     if x == y {
         0b0110
@@ -627,6 +709,8 @@ pub fn to_int(ty: Ty, a: u64, mode: Round, signed: bool, bits64: bool) -> u64 {
     match ty {
         Ty::S => go::<f32>(a, mode, signed, bits64),
         Ty::D => go::<f64>(a, mode, signed, bits64),
+        // Exact in f64.
+        Ty::H => go::<f64>(F16(a as u16).widen().to_bits(), mode, signed, bits64),
     }
 }
 
@@ -641,7 +725,29 @@ pub fn from_int(ty: Ty, v: u64, signed: bool, bits64: bool) -> u64 {
         (Ty::D, false, true) => (v as f64).to_bits(),
         (Ty::D, true, false) => (v as u32 as i32 as f64).to_bits(),
         (Ty::D, false, false) => (v as u32 as f64).to_bits(),
+        (Ty::H, ..) => F16::from_f64(int_to_f64_odd(v, signed, bits64, 0)).0 as u64,
     }
+}
+
+/// The 32- or 64-bit integer `v` times 2^-`fbits` as an f64 rounded to odd (an inexact
+/// result has its last bit set), so that one more rounding to half precision is correct.
+pub fn int_to_f64_odd(v: u64, signed: bool, bits64: bool, fbits: u32) -> f64 {
+    let v: i128 = match (signed, bits64) {
+        (true, true) => v as i64 as i128,
+        (false, true) => v as i128,
+        (true, false) => v as u32 as i32 as i128,
+        (false, false) => v as u32 as i128,
+    };
+    let r = v as f64;
+    let back = r as i128;
+    let r = if back != v && r.to_bits() & 1 == 0 {
+        // Towards v, one unit in the last place (r is not zero: v is not).
+        f64::from_bits(if (v > back) == (r > 0.0) { r.to_bits() + 1 } else { r.to_bits() - 1 })
+    } else {
+        r
+    };
+    // Scaling by a power of two is exact here (no f64 denormals this close to 1).
+    r * 2f64.powi(-(fbits as i32))
 }
 
 /// ARM `VFPExpandImm`: the 8-bit FMOV immediate as a single or double.
@@ -657,6 +763,10 @@ pub fn expand_imm(ty: Ty, imm8: u32) -> u64 {
         Ty::D => {
             let exp = ((b6 ^ 1) << 10) | (if b6 == 1 { 0x3fc } else { 0 }) | (low >> 4);
             (sign << 63) | (exp << 52) | ((low & 0xf) << 48)
+        }
+        Ty::H => {
+            let exp = ((b6 ^ 1) << 4) | (if b6 == 1 { 0xc } else { 0 }) | (low >> 4);
+            (sign << 15) | (exp << 10) | ((low & 0xf) << 6)
         }
     }
 }

@@ -32,6 +32,7 @@ fn layout(ty: Ty) -> (u32, u32) {
     match ty {
         Ty::S => (8, 23),
         Ty::D => (11, 52),
+        Ty::H => (5, 10),
     }
 }
 

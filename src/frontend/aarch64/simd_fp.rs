@@ -16,6 +16,7 @@ fn exp_mask(ty: Ty) -> u64 {
     match ty {
         Ty::S => 0x7f80_0000,
         Ty::D => 0x7ff0_0000_0000_0000,
+        Ty::H => 0x7c00,
     }
 }
 
@@ -36,6 +37,7 @@ fn pow2(ty: Ty, e: i32) -> u64 {
     match ty {
         Ty::S => ((127 + e) as u64) << 23,
         Ty::D => ((1023 + e) as u64) << 52,
+        Ty::H => ((15 + e) as u64) << 10,
     }
 }
 

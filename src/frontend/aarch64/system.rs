@@ -13,8 +13,8 @@
 //!   emulates for EL0 (HWCAP_CPUID) with only the user-visible fields: [`id_register`], the
 //!   values qemu-aarch64 `-cpu neoverse-n1` reports (as the kernel sanitises them) for
 //!   exactly the features xlate implements and advertises in AT_HWCAP. They differ from
-//!   qemu's in ID_AA64PFR0.FP and .AdvSIMD (0, not 1: no half precision, FEAT_FP16 is not
-//!   implemented). ID_AA64PFR1.SSBS is 2 as qemu's (FEAT_SSBS2: MSR/MRS SSBS). The AArch32 ID
+//!   qemu's in ID_AA64PFR0.FP and .AdvSIMD (0, not 1: FEAT_FP16 is implemented for the
+//!   scalar forms only, and the two fields must agree). ID_AA64PFR1.SSBS is 2 as qemu's (FEAT_SSBS2: MSR/MRS SSBS). The AArch32 ID
 //!   registers (CRm 1-3) and the other CRm 0 registers are UNDEFINED (SIGILL), as under qemu.
 //! - FPCR keeps bits 26:16 (AHP, DN, FZ, RMode, FZ16, and the RES0-but-stored Len/Stride
 //!   bits, as qemu's Neoverse-N1 does); FPSR keeps QC and the cumulative exception bits

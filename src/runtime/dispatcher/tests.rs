@@ -190,10 +190,12 @@ impl CodeSource for ToyCode {
     }
 }
 
-/// The toy guest's world: its code and a syscall handler.
+/// The toy guest's world: its code, a syscall handler and, where it sees code writes (as
+/// write protection does for real guests), the code ranges written since the last look.
 struct ToyEnv<'a, F> {
     code: &'a ToyCode,
     syscall: F,
+    written: Option<&'a RefCell<Vec<std::ops::Range<u64>>>>,
 }
 
 impl<F: FnMut(&mut ToyState) -> SyscallAction> GuestEnv<ToyState> for ToyEnv<'_, F> {
@@ -203,6 +205,12 @@ impl<F: FnMut(&mut ToyState) -> SyscallAction> GuestEnv<ToyState> for ToyEnv<'_,
     fn syscall(&mut self, state: &mut ToyState) -> SyscallAction {
         (self.syscall)(state)
     }
+    fn take_written_code(&mut self) -> Vec<std::ops::Range<u64>> {
+        self.written.map(|w| std::mem::take(&mut *w.borrow_mut())).unwrap_or_default()
+    }
+    fn sees_code_writes(&self) -> bool {
+        self.written.is_some()
+    }
 }
 
 fn run(
@@ -211,7 +219,7 @@ fn run(
     code: &ToyCode,
     syscall: impl FnMut(&mut ToyState) -> SyscallAction,
 ) -> Outcome {
-    d.run(state, &mut ToyEnv { code, syscall })
+    d.run(state, &mut ToyEnv { code, syscall, written: None })
 }
 
 fn dispatcher(cache_bytes: usize) -> Dispatcher<ToyGuest, ToyBackend> {
@@ -367,6 +375,37 @@ fn invalidate_exit_drops_translations_and_continues_after_it() {
     assert_eq!(state.trace, [0x1000, 0x1002, 0x1004, 0x1006, 0x1000, 0x1002]);
     assert_eq!(outcome, Outcome::Exit(2));
     assert_eq!(d.stats().flushes, 2, "one flush per invalidate exit");
+}
+
+#[test]
+fn invalidate_exit_drops_only_written_code_when_writes_are_seen() {
+    // 0x1000: syscall; 0x1002: invalidate; 0x1004: jump 0x1080; 0x1080: jump 0x1000. The
+    // second syscall rewrites 0x1080 into a syscall, and the write is seen (as write
+    // protection reports it): the invalidate (A64 IC IVAU) drops 0x1080's translation alone,
+    // with no flush, and the guest runs the new code there.
+    let code = code_with_far_block(&[[SYSCALL, 0], [INVALIDATE, 0], [JUMP, 0x80]], [JUMP, 0]);
+    let written = RefCell::new(Vec::new());
+    let mut d = dispatcher(1 << 20);
+    let mut state = start();
+    let mut calls = 0;
+    let syscall = |_: &mut ToyState| {
+        calls += 1;
+        match calls {
+            1 => SyscallAction::Continue,
+            2 => {
+                code.0.borrow_mut()[0x80] = SYSCALL;
+                written.borrow_mut().push(BASE + 0x80..BASE + 0x82);
+                SyscallAction::Continue
+            }
+            _ => SyscallAction::Exit(calls),
+        }
+    };
+    let outcome = d.run(&mut state, &mut ToyEnv { code: &code, syscall, written: Some(&written) });
+    assert_eq!(outcome, Outcome::Exit(3));
+    assert_eq!(state.trace, [0x1000, 0x1002, 0x1004, 0x1080, 0x1000, 0x1002, 0x1004, 0x1080]);
+    let s = d.stats();
+    assert_eq!((s.flushes, s.range_invalidations, s.blocks_invalidated), (0, 1, 1));
+    assert_eq!(s.blocks_translated, 5, "only 0x1080 is translated again");
 }
 
 /// Toy code with `insns` at BASE and `far` at BASE + 0x80, illegal instructions between.

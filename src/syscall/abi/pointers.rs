@@ -61,6 +61,9 @@ pub enum Len {
     /// A node mask of argument `i` nodes (the memory-policy calls): whole 64-bit words of
     /// `i - 1` bits, as the kernel reads and writes them; none above a page of bits (EINVAL).
     NodeMask(usize),
+    /// The 32-bit field at byte `at` of the struct at argument `arg` (keyctl_pkey_params's
+    /// in_len and out_len).
+    Field { arg: usize, at: u64 },
 }
 
 /// The three kinds of SysV IPC object.
@@ -127,6 +130,11 @@ pub enum Ptr {
     /// without copying: ENOMEM, as Linux answers for unmapped pages, unless all of it (in
     /// whole pages) is guest memory, whatever its protection.
     Range(usize, usize),
+    /// A struct of `size` bytes at argument `i` that the kernel reads (or, with `n`, an array
+    /// of argument `n` of them, at most [`STRUCTS_MAX`]), and the pointers it follows from it:
+    /// `fields`, whose arguments are the struct's first six 64-bit words (little-endian on
+    /// every guest and host xlate has; a 32-bit field is a word's low or high half).
+    Struct { i: usize, n: Option<usize>, size: u64, fields: &'static [Ptr] },
     /// `then`, when argument `arg` masked with `mask` is one of `ops` (a call whose pointer
     /// arguments depend on its operation: futex, fcntl, prctl, syslog, ...).
     If { arg: usize, mask: u64, ops: &'static [u64], then: &'static Ptr },
@@ -137,6 +145,10 @@ pub enum Ptr {
     /// some drivers write less), only made writable for the kernel.
     Ioctl { req: usize, arg: usize },
 }
+
+/// The most structs of a [`Ptr::Struct`] array whose pointers are checked: more is the
+/// kernel's EINVAL for every call described so (futex_waitv: FUTEX_WAITV_MAX, 128).
+pub const STRUCTS_MAX: u64 = 128;
 
 /// How many bytes ioctl request `req` writes at its argument (0: none known).
 pub fn ioctl_output(req: u32) -> u64 {
@@ -218,8 +230,11 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
             If { arg: 1, mask: FUTEX_CMD, ops: &[5, 11, 12], then: &Out(4, Fixed(4)) },
             If { arg: 1, mask: FUTEX_CMD | 0x80, ops: &[3, 4], then: &In(4, Fixed(4)) },
         ],
-        // (Each waiter's own futex word is not checked.)
-        futex_waitv => &[In(0, ArgTimes(1, 24)), In(3, Fixed(TIMESPEC))],
+        // struct futex_waitv (24 bytes): the kernel reads each waiter's 32-bit futex word, at
+        // the address in its second word.
+        futex_waitv => {
+            &[Struct { i: 0, n: Some(1), size: 24, fields: &[In(1, Fixed(4))] }, In(3, Fixed(TIMESPEC))]
+        }
         clock_nanosleep => &[In(2, Fixed(TIMESPEC)), Out(3, Fixed(TIMESPEC))],
         getresuid | getresgid => &[Out(0, Fixed(4)), Out(1, Fixed(4)), Out(2, Fixed(4))],
         getgroups => &[Out(1, ArgTimes(0, 4))],
@@ -325,8 +340,29 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         perf_event_open => &[In(0, SizeField { arg: 0, at: 4, zero: 64 })],
         // By operation: JOIN_SESSION_KEYRING, SEARCH, RESTRICT_KEYRING name keys and
         // keyrings; UPDATE, INSTANTIATE and INSTANTIATE_IOV read a payload; DESCRIBE, READ,
-        // GET_SECURITY and CAPABILITIES write a buffer.
+        // GET_SECURITY and CAPABILITIES write a buffer. DH_COMPUTE reads struct
+        // keyctl_dh_params (three key ids), writes the buffer and reads the optional struct
+        // keyctl_kdf_params (56 bytes): its hash name and its otherinfo (at most
+        // KEYCTL_KDF_MAX_OI_LEN, 64: EMSGSIZE). PKEY_QUERY reads the info string and writes
+        // struct keyctl_pkey_query (56). PKEY_ENCRYPT, _DECRYPT, _SIGN and _VERIFY read struct
+        // keyctl_pkey_params (40) and the info string, then in_len bytes (at byte 4), and
+        // write out_len (at byte 8) bytes, or for VERIFY read in2_len there.
         keyctl => &[
+            If { arg: 0, mask: INT, ops: &[23], then: &In(1, Fixed(12)) },
+            If { arg: 0, mask: INT, ops: &[23], then: &Out(2, Arg(3)) },
+            If {
+                arg: 0,
+                mask: INT,
+                ops: &[23],
+                then: &Struct { i: 4, n: None, size: 56, fields: &[Str(0), In(1, ArgUpTo(2, 64))] },
+            },
+            If { arg: 0, mask: INT, ops: &[24], then: &Str(3) },
+            If { arg: 0, mask: INT, ops: &[24], then: &Out(4, Fixed(56)) },
+            If { arg: 0, mask: INT, ops: &[25, 26, 27, 28], then: &In(1, Fixed(40)) },
+            If { arg: 0, mask: INT, ops: &[25, 26, 27, 28], then: &Str(2) },
+            If { arg: 0, mask: INT, ops: &[25, 26, 27, 28], then: &In(3, Field { arg: 1, at: 4 }) },
+            If { arg: 0, mask: INT, ops: &[25, 26, 27], then: &Out(4, Field { arg: 1, at: 8 }) },
+            If { arg: 0, mask: INT, ops: &[28], then: &In(4, Field { arg: 1, at: 8 }) },
             If { arg: 0, mask: INT, ops: &[1], then: &Str(1) },
             If { arg: 0, mask: INT, ops: &[10, 29], then: &Str(2) },
             If { arg: 0, mask: INT, ops: &[10, 29], then: &Str(3) },
@@ -338,7 +374,14 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         // (mount's data: the kernel copies what it can of a page, so only its start.)
         mount => &[Str(0), Str(1), Str(2), In(4, Fixed(1))],
         umount2 | swapon | fsopen | delete_module | memfd_create => &[Str(0)],
-        mq_notify => &[In(1, Fixed(SIGEVENT))],
+        // With sigev_notify (the high half of struct sigevent's second word) SIGEV_THREAD (2),
+        // the kernel reads a 32-byte cookie at sigev_value.
+        mq_notify => &[Struct {
+            i: 1,
+            n: None,
+            size: SIGEVENT,
+            fields: &[If { arg: 1, mask: INT << 32, ops: &[2 << 32], then: &In(0, Fixed(32)) }],
+        }],
         // The kernel reads the context id (which must be 0) and writes the new one.
         io_setup => &[Out(1, Fixed(8))],
         io_submit => &[Aio { i: 2, n: 1 }],
@@ -348,8 +391,6 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         finit_module => &[Str(1)],
         // LINUX_REBOOT_CMD_RESTART2's command string.
         reboot => &[If { arg: 2, mask: INT, ops: &[0xa1b2_c3d4], then: &Str(3) }],
-        // struct kexec_segment (32 bytes) each; the segments' buffers are not checked.
-        kexec_load => &[In(2, ArgTimes(1, 32))],
         kexec_file_load => &[In(3, Arg(2))],
         add_key => &[Str(0), Str(1), In(2, Arg(3))],
         request_key => &[Str(0), Str(1), Str(2)],
@@ -385,8 +426,8 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         ],
         // PR_SET_NAME reads a name, PR_GET_NAME writes 16 bytes; PR_GET_PDEATHSIG and
         // PR_GET_CHILD_SUBREAPER write an int, PR_GET_TID_ADDRESS a pointer. (The other
-        // PR_GET_* with an int pointer are EINVAL on one of the two hosts; the rest: see
-        // [`UNDESCRIBED`].)
+        // PR_GET_* with an int pointer are EINVAL on one of the two hosts; PR_SET_MM,
+        // PR_SET_SECCOMP and PR_SET_SYSCALL_USER_DISPATCH are refused: `treatment::REFUSED_OPS`.)
         prctl => &[
             If { arg: 0, mask: INT, ops: &[15], then: &Str(1) },
             If { arg: 0, mask: INT, ops: &[16], then: &Out(1, Fixed(16)) },
@@ -408,7 +449,9 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         capget => &[Out(0, Fixed(8)), Out(1, CapData(0))],
         io_getevents => &[Out(3, ArgTimes(2, IO_EVENT)), In(4, Fixed(TIMESPEC))],
         io_pgetevents => &[Out(3, ArgTimes(2, IO_EVENT)), In(4, Fixed(TIMESPEC)), In(5, Fixed(16))],
-        quotactl => &[Str(1)],
+        // The device, then by command (those of [`QUOTA_CMDS`]; the others are refused).
+        quotactl => &QUOTACTL,
+        quotactl_fd => &QUOTACTL_FD,
         // The advice that discards or changes memory (MADV_DONTNEED, _FREE, _REMOVE,
         // _DONTFORK, _WIPEONFORK, _HWPOISON, _SOFT_OFFLINE, _DONTNEED_LOCKED, _GUARD_INSTALL)
         // must not reach xlate's own; the others only hint.
@@ -420,6 +463,81 @@ pub fn pointers(sys: Sysno) -> &'static [Ptr] {
         _ => &[],
     }
 }
+
+/// QCMD's command part of a quotactl command argument (the low byte is the quota type).
+pub const QUOTA_CMD: u64 = INT & !0xff;
+
+/// The quotactl commands xlate describes (QCMD's command, shifted by 8: Q_SYNC, Q_QUOTAON,
+/// Q_QUOTAOFF, Q_GETFMT, Q_GETINFO, Q_SETINFO, Q_GETQUOTA, Q_SETQUOTA, Q_GETNEXTQUOTA, then
+/// XFS's Q_XQUOTAON to Q_XGETNEXTQUOTA); `treatment::REFUSED_OPS` refuses the others.
+pub const QUOTA_CMDS: &[u64] = &[
+    Q_SYNC,
+    Q_QUOTAON,
+    Q_QUOTAOFF,
+    Q_GETFMT,
+    Q_GETINFO,
+    Q_SETINFO,
+    Q_GETQUOTA,
+    Q_SETQUOTA,
+    Q_GETNEXTQUOTA,
+    Q_XQUOTAON,
+    Q_XQUOTAOFF,
+    Q_XGETQUOTA,
+    Q_XSETQLIM,
+    Q_XGETQSTAT,
+    Q_XQUOTARM,
+    Q_XQUOTASYNC,
+    Q_XGETQSTATV,
+    Q_XGETNEXTQUOTA,
+];
+const Q_SYNC: u64 = 0x80_0001 << 8;
+const Q_QUOTAON: u64 = 0x80_0002 << 8;
+const Q_QUOTAOFF: u64 = 0x80_0003 << 8;
+const Q_GETFMT: u64 = 0x80_0004 << 8;
+const Q_GETINFO: u64 = 0x80_0005 << 8;
+const Q_SETINFO: u64 = 0x80_0006 << 8;
+const Q_GETQUOTA: u64 = 0x80_0007 << 8;
+const Q_SETQUOTA: u64 = 0x80_0008 << 8;
+const Q_GETNEXTQUOTA: u64 = 0x80_0009 << 8;
+const Q_XQUOTAON: u64 = 0x5801 << 8;
+const Q_XQUOTAOFF: u64 = 0x5802 << 8;
+const Q_XGETQUOTA: u64 = 0x5803 << 8;
+const Q_XSETQLIM: u64 = 0x5804 << 8;
+const Q_XGETQSTAT: u64 = 0x5805 << 8;
+const Q_XQUOTARM: u64 = 0x5806 << 8;
+const Q_XQUOTASYNC: u64 = 0x5807 << 8;
+const Q_XGETQSTATV: u64 = 0x5808 << 8;
+const Q_XGETNEXTQUOTA: u64 = 0x5809 << 8;
+
+/// What quotactl's (command at argument `cmd`) and quotactl_fd's address (argument 3) covers,
+/// by command: struct if_dqblk and if_nextdqblk (72 bytes), if_dqinfo (24), the format (a
+/// u32), XFS's struct fs_disk_quota (112), fs_quota_stat (80), fs_quota_statv (160, whose
+/// version the kernel reads first), and the flags of Q_XQUOTAON, _OFF and _RM (a u32).
+/// Q_SYNC, Q_QUOTAOFF and Q_XQUOTASYNC take none; quotactl's Q_QUOTAON a path (quotactl_fd's
+/// none: the kernel refuses Q_QUOTAON there without reading one).
+const fn quota(cmd: usize, path: &'static [u64]) -> [Ptr; 11] {
+    const fn on(cmd: usize, ops: &'static [u64], then: &'static Ptr) -> Ptr {
+        If { arg: cmd, mask: QUOTA_CMD, ops, then }
+    }
+    [
+        on(cmd, &[Q_GETQUOTA, Q_GETNEXTQUOTA], &Out(3, Fixed(72))),
+        on(cmd, &[Q_SETQUOTA], &In(3, Fixed(72))),
+        on(cmd, &[Q_GETINFO], &Out(3, Fixed(24))),
+        on(cmd, &[Q_SETINFO], &In(3, Fixed(24))),
+        on(cmd, &[Q_GETFMT], &Out(3, Fixed(4))),
+        on(cmd, &[Q_XQUOTAON, Q_XQUOTAOFF, Q_XQUOTARM], &In(3, Fixed(4))),
+        on(cmd, &[Q_XGETQUOTA, Q_XGETNEXTQUOTA], &Out(3, Fixed(112))),
+        on(cmd, &[Q_XSETQLIM], &In(3, Fixed(112))),
+        on(cmd, &[Q_XGETQSTAT], &Out(3, Fixed(80))),
+        on(cmd, &[Q_XGETQSTATV], &Out(3, Fixed(160))),
+        on(cmd, path, &Str(3)),
+    ]
+}
+static QUOTACTL_FD: [Ptr; 11] = quota(1, &[]);
+static QUOTACTL: [Ptr; 12] = {
+    let q = quota(0, &[Q_QUOTAON]);
+    [Str(1), q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10]]
+};
 
 /// The forwarded calls without a pointer argument the kernel reads or writes (from the
 /// kernel's prototypes). msync, mlock, munlock, mlock2 and set_mempolicy_home_node take an
@@ -444,17 +562,10 @@ pub const NO_POINTERS: &[Sysno] = {
 };
 
 /// Calls with pointer arguments [`pointers`] does not (fully) describe, and why: those
-/// pointers reach the host unchecked.
-pub const UNDESCRIBED: &[(Sysno, &str)] = &[
-    (Sysno::keyctl, "DH_COMPUTE and the PKEY_* operations' parameter structs and buffers"),
-    (Sysno::bpf, "union bpf_attr holds further pointers, per command"),
-    (Sysno::quotactl, "the address argument's struct depends on the command"),
-    (Sysno::quotactl_fd, "the address argument's struct depends on the command"),
-    (Sysno::prctl, "PR_SET_MM, PR_SET_SECCOMP, PR_SET_SYSCALL_USER_DISPATCH"),
-    (Sysno::futex_waitv, "each waiter's futex word"),
-    (Sysno::kexec_load, "the segments' buffers"),
-    (Sysno::mq_notify, "SIGEV_THREAD's 32-byte cookie"),
-];
+/// pointers reach the host unchecked. (None now: what could not be described is refused,
+/// `treatment`: bpf, kexec_load, and prctl's PR_SET_MM, PR_SET_SECCOMP and
+/// PR_SET_SYSCALL_USER_DISPATCH.)
+pub const UNDESCRIBED: &[(Sysno, &str)] = &[];
 
 #[cfg(test)]
 mod tests {
