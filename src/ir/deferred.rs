@@ -198,7 +198,12 @@ impl SiteRecorder {
 
     /// Whether the op at `op` emits no code (its result is only described).
     pub fn skips(&self, op: &Op) -> bool {
-        op.dst().is_some_and(|d| self.only[d.0 as usize])
+        op.dst().is_some_and(|d| self.skips_temp(d))
+    }
+
+    /// Whether temporary `t` is fault-only (no code computes it).
+    pub fn skips_temp(&self, t: Temp) -> bool {
+        self.only[t.0 as usize]
     }
 
     /// A memory access was emitted at host offsets `start..end`.

@@ -80,6 +80,21 @@ pub fn allocate_with(
     last_use: &[Option<usize>],
     no_location: &[bool],
 ) -> Allocation {
+    allocate_reusing(block, regs, last_use, no_location, |_| [None, None])
+}
+
+/// [`allocate_with`] for a two-address host: `reusable(op)` names up to two of the op's
+/// sources whose register its destination may take when the op is that source's last use
+/// (the first that qualifies wins). This relaxes the guarantee above for those ops only: the
+/// backend must emit them so that they read such a source before writing the destination
+/// (x86-64's `mov d, a; op d, b` becomes `op d, b` with `d` = `a`).
+pub fn allocate_reusing(
+    block: &Block,
+    regs: usize,
+    last_use: &[Option<usize>],
+    no_location: &[bool],
+    reusable: impl Fn(&Op) -> [Option<Temp>; 2],
+) -> Allocation {
     let regs = regs.min(255);
     let n = block.temps as usize;
     let only = no_location;
@@ -94,9 +109,21 @@ pub fn allocate_with(
     let mut free_slots: Vec<u16> = Vec::new();
     let mut spill_slots: u16 = 0;
 
+    // Temporaries whose register an op's destination took over: not released again.
+    let mut handed_on = vec![false; n];
     for (i, op) in block.ops.iter().enumerate() {
         if let Some(d) = op.dst().filter(|d| !only[d.0 as usize]) {
-            let loc = if let Some(r) = free_regs.pop() {
+            let dying_reg = reusable(op).into_iter().flatten().find_map(|s| {
+                let dies_here = last_use[s.0 as usize] == Some(i) && !only[s.0 as usize];
+                match locs[s.0 as usize] {
+                    Loc::Reg(r) if dies_here && !handed_on[s.0 as usize] => Some((s, r)),
+                    _ => None,
+                }
+            });
+            let loc = if let Some((s, r)) = dying_reg {
+                handed_on[s.0 as usize] = true;
+                Loc::Reg(r)
+            } else if let Some(r) = free_regs.pop() {
                 Loc::Reg(r)
             } else if let Some(s) = free_slots.pop() {
                 Loc::Spill(s)
@@ -116,6 +143,10 @@ pub fn allocate_with(
         // Release after the op, so that the destination never reuses a source's location.
         let mut t = head[i];
         while t != NONE {
+            if handed_on[t as usize] {
+                t = next[t as usize];
+                continue;
+            }
             match locs[t as usize] {
                 Loc::Reg(r) => free_regs.push(r),
                 Loc::Spill(s) => free_slots.push(s),
@@ -163,6 +194,36 @@ mod tests {
         let a = allocate(&block, 2);
         check(&block, &a);
         assert_eq!(a.spill_slots, 1, "z needs a slot while x and y are live");
+    }
+
+    #[test]
+    fn a_destination_takes_only_the_register_of_a_source_read_last() {
+        let reuse_a = |op: &Op| match *op {
+            Op::Bin { a, .. } => [Some(a), None],
+            _ => [None, None],
+        };
+        let mut rng = testgen::Rng::new(11);
+        for _ in 0..500 {
+            let block = testgen::random_block(&mut rng, &testgen::Layout::default());
+            let (last_use, only) = last_uses(&block);
+            for regs in [0, 1, 3, 8] {
+                let a = allocate_reusing(&block, regs, &last_use, &only, reuse_a);
+                let mut live: Vec<(Temp, Loc)> = Vec::new();
+                for (i, op) in block.ops.iter().enumerate() {
+                    if let Some(d) = op.dst().filter(|d| !only[d.0 as usize]) {
+                        let loc = a.loc(d);
+                        for (t, l) in &live {
+                            let handed_on = reuse_a(op)[0] == Some(*t)
+                                && last_use[t.0 as usize] == Some(i)
+                                && matches!(l, Loc::Reg(_));
+                            assert!(*l != loc || handed_on, "op {i}: {d:?} reuses {loc:?} of live {t:?}");
+                        }
+                        live.push((d, loc));
+                    }
+                    live.retain(|(t, _)| last_use[t.0 as usize].is_some_and(|u| u > i));
+                }
+            }
+        }
     }
 
     #[test]

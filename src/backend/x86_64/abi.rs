@@ -10,12 +10,14 @@
 //! |                          | keep it)                                                    |
 //! | `rbx rbp r12 r13 r14`    | [`ALLOCATABLE`] (first five): IR temporaries placed by the   |
 //! |                          | register allocator. Callee-saved: they survive helper calls |
-//! | `r9 r10 r11`             | [`ALLOCATABLE`] (last three): more temporaries. Caller-saved,|
+//! | `r9 r10 r11 rdi`         | [`ALLOCATABLE`] (last four): more temporaries. Caller-saved, |
 //! |                          | so around each helper call the backend saves those holding  |
-//! |                          | a temp that lives past the call ([`CALLER_SAVED_FROM`])     |
+//! |                          | a temp that lives past the call ([`CALLER_SAVED_FROM`]).    |
+//! |                          | A call writes `rdi` (the state pointer) after loading the   |
+//! |                          | arguments, so an argument may come from `rdi`               |
 //! | `rsp`                    | the frame: spill slots at `[rsp + 8*slot]`                   |
-//! | `rax rcx rdx rsi rdi r8` | scratch: live only within the code of one IR op (`rdi rsi   |
-//! |                          | rdx rcx r8` also carry helper arguments)                    |
+//! | `rax rcx rdx rsi r8`     | scratch: live only within the code of one IR op (`rsi rdx   |
+//! |                          | rcx r8` also carry helper arguments)                        |
 //! | `xmm5` .. `xmm15`        | [`VECTOR_REGS`]: 128-bit vector temporaries, in blocks that  |
 //! |                          | call nothing (all xmm registers are caller-saved); in other |
 //! |                          | blocks they live in 16-byte slots after the spill slots     |
@@ -63,7 +65,7 @@ pub const STATE: u8 = R15;
 
 /// Host registers the register allocator may give to IR temporaries (`Loc::Reg(i)` is
 /// `ALLOCATABLE[i]`). Callee-saved first; see [`CALLER_SAVED_FROM`].
-pub const ALLOCATABLE: [u8; 8] = [RBX, RBP, R12, R13, R14, R9, R10, R11];
+pub const ALLOCATABLE: [u8; 9] = [RBX, RBP, R12, R13, R14, R9, R10, R11, RDI];
 
 /// `ALLOCATABLE[CALLER_SAVED_FROM..]` are caller-saved: a helper call may clobber them, so
 /// the backend saves the live ones to the frame before a call and reloads them after it.

@@ -153,7 +153,13 @@ pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Wi
         BinOp::Add if add_as_lea(e, op, dst, a, b, w) => {}
         BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul => {
             // Low result bits depend only on low input bits: compute at 32 or 64 bits, in the
-            // destination's register.
+            // destination's register. A commutative op whose destination took `b`'s register
+            // (`x86_64::reusable_source`) reads its operands the other way round.
+            let (a, b) = if op != BinOp::Sub && a != b && e.operand(b) == Operand::Reg(e.dst_reg(dst, RAX)) {
+                (b, a)
+            } else {
+                (a, b)
+            };
             let d = e.dst_reg(dst, RAX);
             e.load(d, a);
             let src = e.operand(b);
@@ -286,9 +292,12 @@ fn shift(asm: &mut Asm, op: BinOp, w: Width, reg: u8, count: Option<i8>) {
         (_, Width::W32, None) => dynasm!(asm ; .arch x64 ; ror Rd(reg), cl),
         (_, Width::W64, None) => dynasm!(asm ; .arch x64 ; ror Rq(reg), cl),
     }
-    // Zero-extend W8/W16 results, and W32 ones too: a 32-bit shift by a count of zero in
-    // `cl` (or the identity above) leaves the register unwritten, upper half included.
-    zext_reg(asm, w, reg);
+    // Zero-extend W8/W16 results, and W32 ones shifted by `cl` or by zero: a 32-bit shift by
+    // a count of zero in `cl` (or the identity above) leaves the register unwritten, upper
+    // half included; by a nonzero constant it writes all 64 bits (upper half zero).
+    if !(w == Width::W32 && matches!(count, Some(c) if c != 0)) {
+        zext_reg(asm, w, reg);
+    }
 }
 
 /// High half of the double-width product of `rax` and `rcx`.
@@ -387,6 +396,20 @@ fn div_signed(asm: &mut Asm, rem: bool, w: Width) {
 }
 
 pub(super) fn un(e: &mut Emitter, op: UnOp, dst: Temp, a: Temp, w: Width) {
+    if matches!(op, UnOp::Not | UnOp::Neg) && matches!(w, Width::W32 | Width::W64) {
+        // In the destination's register; a 32-bit result clears the upper half itself.
+        let d = e.dst_reg(dst, RAX);
+        e.load(d, a);
+        let asm = &mut e.asm;
+        match (op, w) {
+            (UnOp::Not, Width::W64) => dynasm!(asm ; .arch x64 ; not Rq(d)),
+            (UnOp::Not, _) => dynasm!(asm ; .arch x64 ; not Rd(d)),
+            (_, Width::W64) => dynasm!(asm ; .arch x64 ; neg Rq(d)),
+            _ => dynasm!(asm ; .arch x64 ; neg Rd(d)),
+        }
+        e.store(dst, d);
+        return;
+    }
     e.load(RAX, a);
     let features = e.features;
     let asm = &mut e.asm;

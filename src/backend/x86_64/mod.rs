@@ -190,6 +190,15 @@ impl Backend for X86_64Backend {
                 skip = true;
                 continue;
             }
+            let narrow = narrow_state_load(op, block.ops.get(i + 1), &uses);
+            if let Some((dst, offset, from)) = narrow.filter(|&(dst, ..)| !sites.skips_temp(dst)) {
+                // A 64-bit field read only to be zero-extended from its low bytes: one load
+                // of those bytes, which zero-extends itself.
+                emit_mem::load_state(&mut e, dst, offset, from);
+                e.defined[dst.0 as usize] = true;
+                skip = true;
+                continue;
+            }
             e.fuse_next_cmp = matches!(op, Op::Cmp { .. }) && feeds_only_next_exit(block, i, &uses);
             e.op(op);
             if let Some(d) = op.dst() {
@@ -526,7 +535,7 @@ fn allocate(
     // the fault-only temporaries and the vectors (see `allocate_vectors`).
     let no_location: Vec<bool> =
         only.iter().zip(immediates).zip(vector).map(|((o, i), v)| *o || i.is_some() || *v).collect();
-    let alloc = regalloc::allocate_with(block, regs, last_use, &no_location);
+    let alloc = regalloc::allocate_reusing(block, regs, last_use, &no_location, reusable_source);
     let locs = alloc
         .locs
         .iter()
@@ -536,6 +545,36 @@ fn allocate(
         })
         .collect();
     (locs, alloc.spill_slots as usize)
+}
+
+/// `(ext's destination, offset, width)` when `op` loads a whole 64-bit state field that only
+/// `next`, a zero extension from its low bytes, reads: the two are one narrower load.
+fn narrow_state_load(op: &Op, next: Option<&Op>, uses: &[u32]) -> Option<(Temp, u32, crate::ir::Width)> {
+    match (op, next) {
+        (
+            &Op::LoadState { dst, offset, width: crate::ir::Width::W64 },
+            Some(&Op::Ext { dst: ext, a, from, signed: false }),
+        ) if a == dst && uses[dst.0 as usize] == 1 && from != crate::ir::Width::W64 => {
+            Some((ext, offset.0, from))
+        }
+        _ => None,
+    }
+}
+
+/// The sources whose register an op's destination may take where the op reads them last
+/// ([`regalloc::allocate_reusing`]): x86 arithmetic has two operands, so `d = a op b` is
+/// `mov d, a; op d, b`, and with `d` in `a`'s register only `op d, b` is left. The emitters
+/// of these ops read `a` (or, for a commutative op, `b`, which `emit_alu::bin` then swaps
+/// in first) into the destination's register before writing it, and read the other source
+/// from its own location.
+fn reusable_source(op: &Op) -> [Option<Temp>; 2] {
+    use crate::ir::BinOp::*;
+    match *op {
+        Op::Bin { op: Add | And | Or | Xor | Mul, a, b, .. } => [Some(a), Some(b)],
+        Op::Bin { op: Sub | Shl | Lshr | Ashr | Rotr, a, .. } => [Some(a), None],
+        Op::Un { a, .. } | Op::Ext { a, .. } => [Some(a), None],
+        _ => [None, None],
+    }
 }
 
 /// Places the vector temporaries (the same allocator over [`abi::VECTOR_REGS`], none of them

@@ -790,19 +790,17 @@ fn codegen_listing_of_a_small_block() {
     let text = listing(h.cache.bytes(c.entry, c.host_len), 0);
     let want = "\
 0000: mov rbx,[r15+0x20]
-0007: mov rbp,rbx
-000a: add ebp,1
-000e: mov [r15+0x28],bpl
-0015: cmp ebp,0xA
-001c: xchg ax,ax
-001e: jb 0x0000000000000029
-0024: jmp 0x000000000000003B
-0029: mov eax,0x2000
-002f: lea rcx,[0x1E]
-0036: jmp 0xFFFFFFFFFFFFFF2D
-003b: mov eax,0x3000
-0041: lea rcx,[0x24]
-0048: jmp 0xFFFFFFFFFFFFFF2D
+0007: add ebx,1
+000b: mov [r15+0x28],bl
+0012: cmp ebx,0xA
+0019: jb 0x0000000000000024
+001f: jmp 0x0000000000000036
+0024: mov eax,0x2000
+002a: lea rcx,[0x19]
+0031: jmp 0xFFFFFFFFFFFFFF2D
+0036: mov eax,0x3000
+003c: lea rcx,[0x1F]
+0043: jmp 0xFFFFFFFFFFFFFF2D
 ";
     assert_eq!(text, want, "\n{text}");
 }
