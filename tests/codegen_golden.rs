@@ -193,6 +193,7 @@ fn x86_sse() -> Vec<Case> {
         x86("mulsd xmm0, xmm1; addsd xmm2, xmm0", &[0xf2, 0x0f, 0x59, 0xc1, 0xf2, 0x0f, 0x58, 0xd0]),
         x86("movsd xmm0, [rax]", &[0xf2, 0x0f, 0x10, 0x00]),
         x86("movsd [rax], xmm0", &[0xf2, 0x0f, 0x11, 0x00]),
+        x86("vmovdqu [rax], ymm0 (256-bit store: both halves loaded first)", &[0xc5, 0xfe, 0x7f, 0x00]),
         x86("paddd xmm0, xmm1", &[0x66, 0x0f, 0xfe, 0xc1]),
         x86(
             "pshufd xmm0, xmm1, 0x1b; paddd xmm0, xmm2; pcmpeqb xmm0, xmm3",

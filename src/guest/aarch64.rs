@@ -7,6 +7,7 @@ use super::{GdbRegisters, Guest, GuestInfo, LinuxGuest, SyncSignal};
 use crate::frontend::aarch64::{A64Frontend, A64State, HWCAP, ISA_NAME};
 use crate::ir::protocol::StateHeader;
 use crate::ir::{GuestAddr, TrapKind};
+use crate::memory::code::CodeSource;
 use crate::syscall::abi::aarch64::{Aarch64, INFO as ABI};
 use crate::syscall::signal::{PoppedFrame, SignalDelivery, SA_SIGINFO};
 use crate::syscall::{Errno, GuestMm, GuestRegs, Segment};
@@ -50,8 +51,11 @@ impl Guest for Aarch64Guest {
     /// faulting instruction in si_addr and the saved PC (BRK included: a handler that returns
     /// runs the BRK again unless it moves the PC). UNDEFINED is SIGILL ILL_ILLOPC, BRK SIGTRAP
     /// TRAP_BRKPT, a PC alignment fault SIGBUS BUS_ADRALN, an instruction abort SIGSEGV.
-    /// A64 has no divide trap; the x86-only kinds get the nearest Linux equivalent.
-    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal {
+    /// A64 has no divide trap; the x86-only kinds get the nearest Linux equivalent. A data
+    /// alignment fault names the data address (the FAR, untagged as `do_mem_abort` gives
+    /// it): the instructions that raise it (the 128-bit LDXP/STXP family and CASP) address
+    /// memory by their base register Xn|SP alone, which the state still holds.
+    fn trap_signal(state: &A64State, source: &dyn CodeSource, kind: TrapKind, pc: GuestAddr) -> SyncSignal {
         use super::si_code::*;
         let (sig, code) = match kind {
             TrapKind::IllegalInstruction => (libc::SIGILL, ILL_ILLOPC),
@@ -60,9 +64,22 @@ impl Guest for Aarch64Guest {
             TrapKind::GeneralProtection => (libc::SIGSEGV, SI_KERNEL),
             TrapKind::CodeFetch => (libc::SIGSEGV, SEGV_MAPERR),
             TrapKind::CodeFetchDenied => (libc::SIGSEGV, SEGV_ACCERR),
-            TrapKind::MisalignedPc => (libc::SIGBUS, BUS_ADRALN),
+            TrapKind::MisalignedPc | TrapKind::MisalignedData => (libc::SIGBUS, BUS_ADRALN),
         };
-        SyncSignal { sig, code, addr: pc.0, pc }
+        let addr = match kind {
+            TrapKind::MisalignedData => {
+                let mut word = [0u8; 4];
+                let rn = if source.read_code(pc, &mut word) == 4 {
+                    (u32::from_le_bytes(word) >> 5) & 31
+                } else {
+                    31
+                };
+                let base = if rn == 31 { state.sp } else { state.x[rn as usize] };
+                base & crate::frontend::aarch64::DATA_ADDR_MASK
+            }
+            _ => pc.0,
+        };
+        SyncSignal { sig, code, addr, pc }
     }
 }
 

@@ -50,8 +50,9 @@ pub trait Guest: 'static {
     /// dispatcher says why (usually just `&mut state.header`).
     fn header(state: &mut Self::State) -> &mut StateHeader;
     /// The signal the kernel raises for a trap of this kind at the guest instruction at `pc`
-    /// (its si_code, si_addr, and the PC the handler sees), as Linux does on this ISA.
-    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal;
+    /// (its si_code, si_addr, and the PC the handler sees), as Linux does on this ISA; `state`
+    /// is as of the instruction's start, `code` reads it (for a data address in si_addr).
+    fn trap_signal(state: &Self::State, code: &dyn CodeSource, kind: TrapKind, pc: GuestAddr) -> SyncSignal;
     /// The bits of a canonical data address, if the guest's ISA faults on the others (x86-64:
     /// 48, bits 63..47 all equal); `None`: every address is an address (an AArch64 guest's top
     /// byte is ignored on purpose). A host that does not check it itself (AArch64) makes the

@@ -69,7 +69,7 @@ impl Guest for X86_64Guest {
     /// FPE_INTDIV at the instruction; #GP (privileged instructions, misaligned SSE operands)
     /// is a SIGSEGV with SI_KERNEL and no address; int3 is a SIGTRAP with SI_KERNEL whose
     /// saved PC is after the int3 (a handler that returns resumes there).
-    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal {
+    fn trap_signal(_state: &X86State, _code: &dyn CodeSource, kind: TrapKind, pc: GuestAddr) -> SyncSignal {
         use super::si_code::*;
         let at = |sig, code| SyncSignal { sig, code, addr: pc.0, pc };
         match kind {
@@ -81,7 +81,8 @@ impl Guest for X86_64Guest {
             TrapKind::GeneralProtection => SyncSignal { sig: libc::SIGSEGV, code: SI_KERNEL, addr: 0, pc },
             TrapKind::CodeFetch => at(libc::SIGSEGV, SEGV_MAPERR),
             TrapKind::CodeFetchDenied => at(libc::SIGSEGV, SEGV_ACCERR),
-            TrapKind::MisalignedPc => at(libc::SIGBUS, BUS_ADRALN),
+            // (No x86-64 frontend raises these: a misaligned SSE operand is #GP.)
+            TrapKind::MisalignedPc | TrapKind::MisalignedData => at(libc::SIGBUS, BUS_ADRALN),
         }
     }
 

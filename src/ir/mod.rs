@@ -533,6 +533,11 @@ pub enum TrapKind {
     /// A64 PC alignment fault: a branch to an address that is not a multiple of 4 (SIGBUS,
     /// BUS_ADRALN, as Linux delivers it).
     MisalignedPc,
+    /// A data access that the guest's ISA requires to be aligned is not (A64's 128-bit pair
+    /// exclusives and CASP): SIGBUS BUS_ADRALN with the data address in si_addr, which the
+    /// guest description finds from the instruction at `pc` and the state at its start
+    /// (`Guest::trap_signal`), so the exit carries nothing more and costs no code.
+    MisalignedData,
 }
 
 /// How a block (or an [`Op::ExitIf`]) leaves.

@@ -142,6 +142,7 @@ impl TrapKind {
             MisalignedPc => 4,
             CodeFetch => 5,
             CodeFetchDenied => 6,
+            MisalignedData => 7,
         }
     }
     pub fn from_index(i: u64) -> Option<Self> {
@@ -154,6 +155,7 @@ impl TrapKind {
             4 => MisalignedPc,
             5 => CodeFetch,
             6 => CodeFetchDenied,
+            7 => MisalignedData,
             _ => return None,
         })
     }
@@ -165,7 +167,7 @@ impl TrapKind {
             DivideError => libc::SIGFPE,
             Breakpoint => libc::SIGTRAP,
             GeneralProtection | CodeFetch | CodeFetchDenied => libc::SIGSEGV,
-            MisalignedPc => libc::SIGBUS,
+            MisalignedPc | MisalignedData => libc::SIGBUS,
         }
     }
 }

@@ -539,6 +539,7 @@ fn random_exit(rng: &mut Rng, b: &mut Builder, temps: &[Temp], pc: GuestAddr, al
                 TrapKind::Breakpoint,
                 TrapKind::GeneralProtection,
                 TrapKind::MisalignedPc,
+                TrapKind::MisalignedData,
                 TrapKind::CodeFetch,
             ]),
             pc,

@@ -303,7 +303,7 @@ pub fn run_thread<'w, 'a, G: Guest, B: Backend, E: GuestEnv<G::State>>(
                 d.block_at(G::pc(state), env.code())
             }
             Some(ExitReason::Trap) => {
-                let fault = G::trap_signal(d.trap(next, arg), next);
+                let fault = G::trap_signal(state, env.code(), d.trap(next, arg), next);
                 G::set_pc(state, fault.pc);
                 if let Some(outcome) = env.deliver_fault(state, fault.sig, &fault.siginfo()) {
                     return (outcome, w);

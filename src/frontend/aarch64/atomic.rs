@@ -18,7 +18,7 @@
 //! with a successful STXP, and that STXP's CAS against both recorded values fails if the two
 //! loads saw different writes. They require 16-byte alignment (the hardware raises an
 //! alignment fault; here a misaligned address is a SIGBUS BUS_ADRALN whose si_addr is the
-//! instruction's address, where Linux gives the data address).
+//! data address, as Linux gives it: `TrapKind::MisalignedData`).
 //!
 //! Ordering: IR atomics are sequentially consistent, so the acquire/release variants of the
 //! LSE atomics are all exact. LDAR and STLR (RCsc) are `SeqCst` loads and stores, LDAPR
@@ -175,7 +175,7 @@ fn require_align16(cx: &mut Ctx, addr: Temp) {
     let misaligned = cx.b.cmp_imm(CmpOp::Ne, low, 0, Width::W64);
     cx.b.exit_if(
         misaligned,
-        Exit::Trap { kind: TrapKind::MisalignedPc, pc: GuestAddr(cx.pc), message: None },
+        Exit::Trap { kind: TrapKind::MisalignedData, pc: GuestAddr(cx.pc), message: None },
     );
 }
 

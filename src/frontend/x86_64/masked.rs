@@ -15,9 +15,12 @@
 //! uses neither), so the call costs little.
 //!
 //! The masked loads write their destination after their last access, so a fault leaves it
-//! as it was. The masked stores write the enabled elements in order, so a store that faults
-//! on an enabled element has written the enabled elements before it (a processor writes
-//! none), as the 256-bit stores of `vex` do.
+//! as it was. A masked store that faults on an enabled element writes none of them, as the
+//! processors do (guest-bins `storefault-masked`, against native runs; the SDM leaves the
+//! order of the element accesses to the implementation): before the first write, every
+//! enabled element is probed for write access in address order ([`probe_write`], at its
+//! first byte and at the first byte of a page it runs into), so the fault comes first, at
+//! the lowest inaccessible address, the one the processor reports.
 
 use super::avx2_lanes::vreg;
 use super::state::{off, reg};
@@ -25,6 +28,7 @@ use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::X86State;
 use crate::ir::{BinOp, Exit, GuestAddr, Helper, TrapKind, Width};
 use iced_x86::{Instruction, Mnemonic, OpKind, Register};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The legacy form (the mnemonic table).
 pub fn lookup(m: Mnemonic) -> Option<Handler> {
@@ -228,6 +232,18 @@ unsafe fn write(addr: u64, size: usize, v: u64) {
     }
 }
 
+/// Faults as a store to the byte at guest address `addr` would, without changing it: an
+/// atomic OR of a zero the compiler cannot see (it would lower a visible one to a plain
+/// load), so a concurrent store of another thread to the byte is never lost.
+///
+/// # Safety
+/// `addr` must be a byte the instruction writes next (identity-mapped), or a fault there
+/// is the guest's.
+unsafe fn probe_write(addr: u64) {
+    // SAFETY: per the contract; an AtomicU8 has no alignment requirement.
+    unsafe { (*(addr as *const AtomicU8)).fetch_or(std::hint::black_box(0), Ordering::Relaxed) };
+}
+
 /// The masked moves: `desc` names the data register (bits 0-3), the mask register (8-11)
 /// and the form; `addr` is the memory operand's address.
 pub extern "C" fn maskmov_helper(state: *mut u8, addr: u64, desc: u64, _: u64, _: u64) -> u64 {
@@ -246,6 +262,16 @@ pub extern "C" fn maskmov_helper(state: *mut u8, addr: u64, desc: u64, _: u64, _
     let enabled = |i: usize| m[(i + 1) * size - 1] & 0x80 != 0;
     if desc & DESC_STORE != 0 {
         let v = ymm_bytes(st, data);
+        for i in (0..bytes / size).filter(|&i| enabled(i)) {
+            let first = addr.wrapping_add((i * size) as u64);
+            let last_page = first.wrapping_add(size as u64 - 1) & !0xfff;
+            // SAFETY: as for the write below: bytes the instruction writes.
+            unsafe { probe_write(first) };
+            if last_page != first & !0xfff {
+                // SAFETY: as above.
+                unsafe { probe_write(last_page) };
+            }
+        }
         for i in (0..bytes / size).filter(|&i| enabled(i)) {
             // SAFETY: an enabled element is an access the instruction makes; a fault is the
             // guest's (the caller stored its address for the fault handler).

@@ -19,12 +19,16 @@
 //!   VEX.128, 32 for VEX.256);
 //! - the compares take VEX's 5-bit predicates (`Ctx::vex_predicates`; legacy ones 3 bits).
 //!
-//! A 256-bit memory access is two 16-byte ones, the upper first. A store first loads its lower
-//! 16 bytes, so that it faults before writing anything when either of its pages is unmapped
-//! or PROT_NONE (on an x86-64 host at the first inaccessible byte, the address the processor
-//! reports: the start, or the second page's first byte); the upper half written first
-//! covers the rest. Left: a store whose first page is readable but not writable writes its
-//! upper half before it faults (a processor writes nothing).
+//! A 256-bit memory access is two 16-byte ones. A store first loads both halves, lower and
+//! upper, so that it faults before writing anything when either of its pages is unmapped or
+//! PROT_NONE (on an x86-64 host at the first inaccessible byte, the address the processor
+//! reports: the start, or the second page's first byte), then writes the lower half first,
+//! so that a store to a read-only page faults at its start with nothing written (on one
+//! page, or when its first page is the read-only one). Left: a store that crosses into a
+//! read-only second page writes its lower half before it faults (a processor writes
+//! nothing; telling it apart needs a probe for write access, which no IR op gives without
+//! writing: see docs/ARCHITECTURE.md "Precise faults"). Other 256-bit forms run the upper
+//! half first.
 //!
 //! Every VEX form without a legacy equivalent or a handler of its own (`avx2_lanes`,
 //! `avx2_select`, `fma`, `f16c`, `masked`) stays unimplemented: SIGILL with the one-line message.
@@ -32,7 +36,7 @@
 use super::sse_move::{xmm_index, SCRATCH_REG, V128};
 use super::state::{off, SCRATCH_SLOT};
 use super::{Ctx, Unsupported};
-use crate::ir::{BinOp, CmpOp, Exit, GuestAddr, TrapKind, Width};
+use crate::ir::{BinOp, CmpOp, Exit, GuestAddr, MemOrder, Op, TrapKind, Width};
 use iced_x86::{
     Code, CpuidFeature, EncodingKind, Instruction, InstructionInfoFactory, Mnemonic, OpAccess, OpKind,
     Register,
@@ -238,12 +242,19 @@ pub(super) fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported
     if aligned && wide && (insn.op_kind(0) == OpKind::Memory || insn.op_kind(1) == OpKind::Memory) {
         check_alignment(ctx, insn, 32)?;
     }
-    if wide && insn.op_kind(0) == OpKind::Memory {
-        // A 256-bit store is two 16-byte ones, the upper first: a load of the lower 16 bytes
-        // first makes a store that faults on either page fault before it writes anything,
+    let wide_store = wide && insn.op_kind(0) == OpKind::Memory;
+    if wide_store {
+        // A 256-bit store is two 16-byte ones, the lower first: loads of both halves first
+        // make a store that faults on an inaccessible page fault before it writes anything,
         // at the address the processor reports (see the module documentation).
+        // The loads' values are unused: no order to keep (a plain load still faults before
+        // the later stores), so no barrier on an AArch64 host.
         let addr = ctx.mem_addr(insn)?;
-        ctx.vload(addr);
+        let upper = ctx.bin_imm(BinOp::Add, addr, 16, Width::W64);
+        for half in [addr, upper] {
+            let dst = ctx.new_temp();
+            ctx.push(Op::VLoad { dst, addr: half, order: MemOrder::Plain });
+        }
     }
     let dst = (insn.op_kind(0) == OpKind::Register).then(|| vreg(insn.op_register(0))).flatten();
     let nds = if legacy.nds {
@@ -254,7 +265,13 @@ pub(super) fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported
     } else {
         None
     };
-    let halves: &[Half] = if wide { &[Half::Upper, Half::Lower] } else { &[Half::Lower] };
+    let halves: &[Half] = if wide_store {
+        &[Half::Lower, Half::Upper]
+    } else if wide {
+        &[Half::Upper, Half::Lower]
+    } else {
+        &[Half::Lower]
+    };
     ctx.vex_unaligned = !aligned;
     ctx.vex_predicates = true;
     let result = halves.iter().try_for_each(|&half| pass(ctx, insn, legacy, half, dst, nds));

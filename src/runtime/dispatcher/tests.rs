@@ -49,7 +49,7 @@ impl Guest for ToyGuest {
     fn header(state: &mut ToyState) -> &mut StateHeader {
         &mut state.header
     }
-    fn trap_signal(kind: TrapKind, pc: GuestAddr) -> SyncSignal {
+    fn trap_signal(_state: &ToyState, _code: &dyn CodeSource, kind: TrapKind, pc: GuestAddr) -> SyncSignal {
         SyncSignal { sig: kind.signal(), code: 0x80, addr: pc.0, pc }
     }
 }
@@ -329,6 +329,7 @@ fn trap_ends_the_run_with_its_signal_and_keeps_its_message() {
         (TrapKind::Breakpoint, libc::SIGTRAP),
         (TrapKind::GeneralProtection, libc::SIGSEGV),
         (TrapKind::MisalignedPc, libc::SIGBUS),
+        (TrapKind::MisalignedData, libc::SIGBUS),
         (TrapKind::CodeFetch, libc::SIGSEGV),
         (TrapKind::CodeFetchDenied, libc::SIGSEGV),
     ] {
