@@ -10,10 +10,10 @@
 
 use super::decode::{row, Row};
 use super::fp_half;
-use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
+use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
-use crate::ir::fp_half::F16;
+use crate::ir::fp_a64_cvt::{self, IntFormat, IntRound};
 use crate::ir::{BinOp, FmaNeg, FpOp, FpPrec, FpResult, FpRule, Helper, Temp, Width};
 
 pub const ROWS: &[Row] = &[
@@ -94,7 +94,8 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
                 10 => Round::Down.code(),
                 11 => Round::Zero.code(),
                 12 => Round::TiesAway.code(),
-                14 | 15 => UNOP_CURRENT_MODE,
+                14 => UNOP_CURRENT_MODE | UNOP_EXACT,
+                15 => UNOP_CURRENT_MODE,
                 _ => return Flow::Unimplemented("unallocated FRINT"),
             };
             call_unop(cx, a, ty, mode)
@@ -108,17 +109,29 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
 /// FCVT ([`FP_CVT`] with `code`): the value, with the exception flags it raises ORed into
 /// FPSR.
 fn convert(cx: &mut Ctx, a: Temp, code: u64) -> Temp {
+    call_with_flags(cx, FP_CVT, a, code, CVT_FLAGS)
+}
+
+/// Calls helper `f` on `a` with `code` for the value and with `code | flags_bit` for the FPSR
+/// flags it raises, which are ORed into FPSR.
+fn call_with_flags(
+    cx: &mut Ctx,
+    f: (&'static str, crate::ir::HelperFn),
+    a: Temp,
+    code: u64,
+    flags_bit: u64,
+) -> Temp {
     let value_code = cx.imm(code);
-    let r = cx.b.call(helper(FP_CVT), &[a, value_code]);
-    let flags_code = cx.imm(code | CVT_FLAGS);
-    let raised = cx.b.call(helper(FP_CVT), &[a, flags_code]);
+    let r = cx.b.call(helper(f), &[a, value_code]);
+    let flags_code = cx.imm(code | flags_bit);
+    let raised = cx.b.call(helper(f), &[a, flags_code]);
     raise(cx, raised);
     r
 }
 
+/// FRINT* ([`FP_UNOP`]): the value, with the flags raised ORed into FPSR.
 fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
-    let code = cx.imm(kind | ty.code() << 8);
-    cx.b.call(helper(FP_UNOP), &[a, code])
+    call_with_flags(cx, FP_UNOP, a, kind | ty.code() << 8, HELPER_FLAGS)
 }
 
 /// Compares `a` with `b` (FCMPE, FCCMPE: `signal_all`) and returns the NZCV nibble (bits
@@ -314,15 +327,14 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
             };
             let signed = opcode & 1 == 0;
             let a = read_fp(cx, n, ty);
-            let code = cx.imm(ty.code() | mode.code() << 1 | flags(signed));
-            let r = cx.b.call(helper(FP_TO_INT), &[a, code]);
+            let r =
+                call_with_flags(cx, FP_TO_INT, a, ty.code() | mode.code() << 1 | flags(signed), HELPER_FLAGS);
             cx.set_x(d, r, Width::W64);
         }
         (0, 2 | 3) => {
             let signed = opcode == 2;
             let v = cx.xr(n, iw);
-            let code = cx.imm(ty.code() | flags(signed));
-            let r = cx.b.call(helper(FP_FROM_INT), &[v, code]);
+            let r = call_with_flags(cx, FP_FROM_INT, v, ty.code() | flags(signed), HELPER_FLAGS);
             write_fp(cx, d, r);
         }
         _ => return Flow::Unimplemented("FP/integer conversion opcode (FJCVTZS, half FMOV, ...)"),
@@ -344,14 +356,13 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
     match (bits(w, 19, 2), bits(w, 16, 3)) {
         (3, 0 | 1) => {
             let a = read_fp(cx, n, ty);
-            let code = cx.imm(ty.code() | Round::Zero.code() << 1 | flags(bits(w, 16, 3) == 0));
-            let r = cx.b.call(helper(FP_TO_INT), &[a, code]);
+            let code = ty.code() | Round::Zero.code() << 1 | flags(bits(w, 16, 3) == 0);
+            let r = call_with_flags(cx, FP_TO_INT, a, code, HELPER_FLAGS);
             cx.set_x(d, r, Width::W64);
         }
         (0, 2 | 3) => {
             let v = cx.xr(n, iw);
-            let code = cx.imm(ty.code() | flags(bits(w, 16, 3) == 2));
-            let r = cx.b.call(helper(FP_FROM_INT), &[v, code]);
+            let r = call_with_flags(cx, FP_FROM_INT, v, ty.code() | flags(bits(w, 16, 3) == 2), HELPER_FLAGS);
             write_fp(cx, d, r);
         }
         _ => return Flow::Unimplemented("unallocated fixed-point conversion"),
@@ -363,6 +374,11 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
 // Helpers called from translated code.
 
 const UNOP_CURRENT_MODE: u64 = 0x11;
+/// In the code of [`FP_UNOP`]: FRINTX (inexact raises IXC).
+const UNOP_EXACT: u64 = 1 << 17;
+/// In the code of [`FP_UNOP`], [`FP_TO_INT`] and [`FP_FROM_INT`]: the FPSR flags raised
+/// instead of the value.
+const HELPER_FLAGS: u64 = 1 << 16;
 
 fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
     Helper { name: f.0, func: f.1, touches_memory: false }
@@ -374,13 +390,35 @@ fn fpcr(state: *mut u8) -> u32 {
     unsafe { fh::fpcr_of(state) }
 }
 
+/// The value, or with [`HELPER_FLAGS`] in `code` the FPSR flags.
+fn value_or_flags(code: u64, (value, flags): (u64, u32)) -> u64 {
+    if code & HELPER_FLAGS != 0 {
+        flags as u64
+    } else {
+        value
+    }
+}
+
+fn int_round(r: Round) -> IntRound {
+    match r {
+        Round::TiesEven => IntRound::TiesEven,
+        Round::TiesAway => IntRound::TiesAway,
+        Round::Up => IntRound::Up,
+        Round::Down => IntRound::Down,
+        Round::Zero => IntRound::Zero,
+    }
+}
+
+/// FRINT*: `code` bits 7:0 the rounding ([`Round::code`] or [`UNOP_CURRENT_MODE`]), bits
+/// 15:8 the type, [`UNOP_EXACT`], [`HELPER_FLAGS`].
 extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
     let fpcr = fpcr(state);
-    let op = match code & 0xff {
-        UNOP_CURRENT_MODE => Op1::Round(Round::from_fpcr(fpcr)),
-        m => Op1::Round(Round::from_code(m)),
+    let mode = match code & 0xff {
+        UNOP_CURRENT_MODE => IntRound::from_fpcr(fpcr),
+        m => int_round(Round::from_code(m)),
     };
-    fh::unop(Ty::from_code(code >> 8), op, a, fpcr)
+    let prec = prec_of(Ty::from_code(code >> 8 & 0xff));
+    value_or_flags(code, fp_a64_cvt::round_int(prec, a, mode, code & UNOP_EXACT != 0, fpcr))
 }
 const FP_UNOP: (&str, crate::ir::HelperFn) = ("a64_fp_unop", fp_unop);
 
@@ -427,42 +465,21 @@ extern "C" fn fp_compare(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u
 }
 const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
 
-/// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction bits.
-extern "C" fn fp_to_int(_state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
-    let (ty, a) = match Ty::from_code(code) {
-        // Exactly as a double, where scaling by 2^fbits cannot overflow.
-        Ty::H => (Ty::D, F16(a as u16).widen().to_bits()),
-        ty => (ty, a),
-    };
-    let fbits = (code >> 8) & 0xff;
-    let a = if fbits == 0 { a } else { scale_bits(ty, a, fbits as i32) };
-    fh::to_int(ty, a, Round::from_code(code >> 1), code & 0x10 != 0, code & 0x20 != 0)
+/// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction
+/// bits, [`HELPER_FLAGS`].
+extern "C" fn fp_to_int(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
+    let prec = prec_of(Ty::from_code(code & 0xff));
+    let int = IntFormat { signed: code & 0x10 != 0, bits64: code & 0x20 != 0 };
+    let mode = int_round(Round::from_code(code >> 1 & 7));
+    value_or_flags(code, fp_a64_cvt::to_int(prec, a, int, (code >> 8 & 0xff) as u32, mode, fpcr(state)))
 }
 const FP_TO_INT: (&str, crate::ir::HelperFn) = ("a64_fp_to_int", fp_to_int);
 
-/// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits.
-extern "C" fn fp_from_int(_state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
-    let ty = Ty::from_code(code);
-    let fbits = (code >> 8) & 0xff;
-    if ty == Ty::H {
-        // Rounded once, from the exact quotient (rounded to odd in f64).
-        let x = fh::int_to_f64_odd(v, code & 0x10 != 0, code & 0x20 != 0, fbits as u32);
-        return F16::from_f64(x).0 as u64;
-    }
-    let r = fh::from_int(ty, v, code & 0x10 != 0, code & 0x20 != 0);
-    if fbits == 0 {
-        r
-    } else {
-        scale_bits(ty, r, -(fbits as i32))
-    }
+/// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits,
+/// [`HELPER_FLAGS`].
+extern "C" fn fp_from_int(state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
+    let prec = prec_of(Ty::from_code(code & 0xff));
+    let int = IntFormat { signed: code & 0x10 != 0, bits64: code & 0x20 != 0 };
+    value_or_flags(code, fp_a64_cvt::from_int(prec, v, int, (code >> 8 & 0xff) as u32, fpcr(state)))
 }
 const FP_FROM_INT: (&str, crate::ir::HelperFn) = ("a64_fp_from_int", fp_from_int);
-
-/// `a * 2^exp` (exact unless it overflows or becomes subnormal).
-fn scale_bits(ty: Ty, a: u64, exp: i32) -> u64 {
-    match ty {
-        Ty::S => (f32::from_bits(a as u32) * 2f32.powi(exp)).to_bits() as u64,
-        Ty::D => (f64::from_bits(a) * 2f64.powi(exp)).to_bits(),
-        Ty::H => F16::from_f64(F16(a as u16).widen() * 2f64.powi(exp)).0 as u64,
-    }
-}
