@@ -3,7 +3,9 @@
 //! FCVT[NPMZA][SU] to W and X registers, FCVTZ[SU] and [SU]CVTF fixed-point, [SU]CVTF from W
 //! and X, FRINT[NPMZAIX], for single, double and half precision, under FPCR values with every
 //! rounding mode, FZ, FZ16 and DN. Float operands are moved in with `fmov` from x1 (a half is
-//! the low 16 bits of `fmov s1, w1`); integer operands are x1.
+//! the low 16 bits of `fmov s1, w1`); integer operands are x1. The AdvSIMD forms (scalar
+//! FCVT*, [SU]CVTF, fixed-point ones, vector ones and vector FRINT*) run on the operand
+//! replicated into every lane of v1.
 
 use crate::a64_cases::CaseSrc;
 
@@ -163,6 +165,28 @@ pub fn generated_intcvt_cases() -> Vec<CaseSrc> {
         {
             push_cases(&mut out, &mut s, &format!("{op} {t}0, {r}, #{fbits}"), "", INTS);
         }
+    }
+    // AdvSIMD: scalar and vector FCVT*/[SU]CVTF (integer and fixed-point) and vector FRINT*,
+    // single and double lanes (operands replicated with DUP).
+    for (t, v, mov, values) in
+        [("d", "2d", "dup v1.2d, x1; ", DOUBLES), ("s", "4s", "dup v1.4s, w1; ", SINGLES)]
+    {
+        for op in ["fcvtns", "fcvtnu", "fcvtps", "fcvtms", "fcvtzs", "fcvtzu", "fcvtas", "fcvtau"] {
+            push_cases(&mut out, &mut s, &format!("{op} {t}0, {t}1"), mov, values);
+            push_cases(&mut out, &mut s, &format!("{op} v0.{v}, v1.{v}"), mov, values);
+        }
+        push_cases(&mut out, &mut s, &format!("fcvtzs v0.{v}, v1.{v}, #5"), mov, values);
+        push_cases(&mut out, &mut s, &format!("fcvtzu {t}0, {t}1, #1"), mov, values);
+        for op in ["frintn", "frintp", "frintm", "frintz", "frinta", "frinti", "frintx"] {
+            push_cases(&mut out, &mut s, &format!("{op} v0.{v}, v1.{v}"), mov, values);
+        }
+        let imov = if t == "d" { "dup v1.2d, x1; " } else { "dup v1.4s, w1; " };
+        for op in ["scvtf", "ucvtf"] {
+            push_cases(&mut out, &mut s, &format!("{op} {t}0, {t}1"), imov, INTS);
+            push_cases(&mut out, &mut s, &format!("{op} v0.{v}, v1.{v}"), imov, INTS);
+        }
+        push_cases(&mut out, &mut s, &format!("scvtf v0.{v}, v1.{v}, #3"), imov, INTS);
+        push_cases(&mut out, &mut s, &format!("ucvtf {t}0, {t}1, #9"), imov, INTS);
     }
     out
 }

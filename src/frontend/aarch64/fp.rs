@@ -13,7 +13,6 @@ use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
-use crate::ir::fp_a64_cvt::{self, IntFormat, IntRound};
 use crate::ir::{BinOp, FmaNeg, FpOp, FpPrec, FpResult, FpRule, Helper, Temp, Width};
 
 pub const ROWS: &[Row] = &[
@@ -399,26 +398,15 @@ fn value_or_flags(code: u64, (value, flags): (u64, u32)) -> u64 {
     }
 }
 
-fn int_round(r: Round) -> IntRound {
-    match r {
-        Round::TiesEven => IntRound::TiesEven,
-        Round::TiesAway => IntRound::TiesAway,
-        Round::Up => IntRound::Up,
-        Round::Down => IntRound::Down,
-        Round::Zero => IntRound::Zero,
-    }
-}
-
 /// FRINT*: `code` bits 7:0 the rounding ([`Round::code`] or [`UNOP_CURRENT_MODE`]), bits
 /// 15:8 the type, [`UNOP_EXACT`], [`HELPER_FLAGS`].
 extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
-    let fpcr = fpcr(state);
     let mode = match code & 0xff {
-        UNOP_CURRENT_MODE => IntRound::from_fpcr(fpcr),
-        m => int_round(Round::from_code(m)),
+        UNOP_CURRENT_MODE => None,
+        m => Some(Round::from_code(m)),
     };
-    let prec = prec_of(Ty::from_code(code >> 8 & 0xff));
-    value_or_flags(code, fp_a64_cvt::round_int(prec, a, mode, code & UNOP_EXACT != 0, fpcr))
+    let ty = Ty::from_code(code >> 8 & 0xff);
+    value_or_flags(code, fh::exact::round_int(ty, a, mode, code & UNOP_EXACT != 0, fpcr(state)))
 }
 const FP_UNOP: (&str, crate::ir::HelperFn) = ("a64_fp_unop", fp_unop);
 
@@ -468,18 +456,16 @@ const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
 /// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction
 /// bits, [`HELPER_FLAGS`].
 extern "C" fn fp_to_int(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
-    let prec = prec_of(Ty::from_code(code & 0xff));
-    let int = IntFormat { signed: code & 0x10 != 0, bits64: code & 0x20 != 0 };
-    let mode = int_round(Round::from_code(code >> 1 & 7));
-    value_or_flags(code, fp_a64_cvt::to_int(prec, a, int, (code >> 8 & 0xff) as u32, mode, fpcr(state)))
+    let (ty, signed, bits64) = (Ty::from_code(code & 0xff), code & 0x10 != 0, code & 0x20 != 0);
+    let (mode, fbits) = (Round::from_code(code >> 1 & 7), (code >> 8 & 0xff) as u32);
+    value_or_flags(code, fh::exact::to_int(ty, a, mode, signed, bits64, fbits, fpcr(state)))
 }
 const FP_TO_INT: (&str, crate::ir::HelperFn) = ("a64_fp_to_int", fp_to_int);
 
 /// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits,
 /// [`HELPER_FLAGS`].
 extern "C" fn fp_from_int(state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
-    let prec = prec_of(Ty::from_code(code & 0xff));
-    let int = IntFormat { signed: code & 0x10 != 0, bits64: code & 0x20 != 0 };
-    value_or_flags(code, fp_a64_cvt::from_int(prec, v, int, (code >> 8 & 0xff) as u32, fpcr(state)))
+    let (ty, signed, bits64) = (Ty::from_code(code & 0xff), code & 0x10 != 0, code & 0x20 != 0);
+    value_or_flags(code, fh::exact::from_int(ty, v, signed, bits64, (code >> 8 & 0xff) as u32, fpcr(state)))
 }
 const FP_FROM_INT: (&str, crate::ir::HelperFn) = ("a64_fp_from_int", fp_from_int);

@@ -54,6 +54,12 @@ fn map1(a: u128, esize: u32, lanes: u32, f: impl Fn(u64) -> u64) -> u128 {
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(elem(a, i, esize))))
 }
 
+/// A lane's value, its FPSR flags ORed into `raised`.
+fn flagged(raised: &std::cell::Cell<u32>, (v, flags): (u64, u32)) -> u64 {
+    raised.set(raised.get() | flags);
+    v
+}
+
 fn replicate(x: u64, esize: u32) -> u128 {
     (0..128 / esize).fold(0u128, |acc, i| with_elem(acc, i, esize, x))
 }
@@ -509,8 +515,20 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
         (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
         (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
         (true, true, 0b11111) => map1(a, esize, lanes, |x| fh::unop(ty, fh::Op1::Sqrt, x, fpcr)),
-        (_, false, 0b11101) => map1(a, esize, lanes, |x| fh::from_int(ty, x, !u, sz)),
-        (_, true, 0b11011) => map1(a, esize, lanes, |x| fh::to_int(ty, x, fh::Round::Zero, !u, sz)),
+        (_, false, 0b11101) => {
+            let raised = std::cell::Cell::new(0);
+            let r = map1(a, esize, lanes, |x| flagged(&raised, fh::exact::from_int(ty, x, !u, sz, 0, fpcr)));
+            st.fpsr |= raised.get();
+            r
+        }
+        (_, true, 0b11011) => {
+            let raised = std::cell::Cell::new(0);
+            let r = map1(a, esize, lanes, |x| {
+                flagged(&raised, fh::exact::to_int(ty, x, fh::Round::Zero, !u, sz, 0, fpcr))
+            });
+            st.fpsr |= raised.get();
+            r
+        }
         (false, true, 0b01100) => {
             map1(a, esize, lanes, |x| all_ones(matches!(fh::compare(ty, x, 0), 0b0010)))
         }
