@@ -18,6 +18,8 @@ mod a64_cases;
 mod a64_cases_fp16;
 #[path = "a64_cases/intcvt.rs"]
 mod a64_cases_intcvt;
+#[path = "a64_cases/simdcmp.rs"]
+mod a64_cases_simdcmp;
 
 use a64_cases::{
     generated_cases, generated_cases_with, generated_fcvt_cases, generated_fma_cases,
@@ -614,6 +616,11 @@ fn a64_fp_special_operand_cases_match_qemu() {
 #[test]
 fn a64_int_conversion_and_frint_cases_match_qemu() {
     check_suite("intcvt", &a64_cases_intcvt::generated_intcvt_cases());
+}
+
+#[test]
+fn a64_simd_fp_compare_cases_match_qemu() {
+    check_suite("simdcmp", &a64_cases_simdcmp::generated_simdcmp_cases());
 }
 
 #[test]

@@ -9,8 +9,9 @@
 
 use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::simd_estimate as est;
-use super::simd_helpers::{elem, get, set_q, ty_of, with_elem};
+use super::simd_helpers::{elem, fcmp_lane, get, set_q, ty_of, with_elem};
 use super::{bit, bits, A64State};
+use std::cell::Cell;
 
 fn exp_mask(ty: Ty) -> u64 {
     match ty {
@@ -96,19 +97,24 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
     let (a, b, fpcr) = (get(st, rn), get(st, rm), st.fpcr);
     let e = ty.bits();
     let abs = |x: u64| x & !ty.sign();
+    // FACGE/FACGT: FPCompareGE/GT of the absolute values (IOC for any NaN), flags in `raised`.
+    let raised = Cell::new(0);
     let f = |x: u64, y: u64| -> u64 {
         match (u, hi, opc) {
             (false, false, 0b11011) => mulx(ty, x, y, fpcr),
             (false, false, 0b11111) => recps(ty, x, y, fpcr),
             (false, true, 0b11111) => est::rsqrts(ty, x, y, fpcr),
-            (true, false, 0b11101) => all_ones(matches!(fh::compare(ty, abs(x), abs(y)), 0b0110 | 0b0010)),
-            _ => all_ones(fh::compare(ty, abs(x), abs(y)) == 0b0010),
+            (true, false, 0b11101) => {
+                all_ones(matches!(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true), 0b0110 | 0b0010))
+            }
+            _ => all_ones(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true) == 0b0010),
         }
     };
     if !matches!((u, hi, opc), (false, false, 0b11011) | (false, _, 0b11111) | (true, _, 0b11101)) {
         return false;
     }
     let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, f(elem(a, i, e), elem(b, i, e))));
+    st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
 }

@@ -10,6 +10,7 @@
 use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
 use super::{bit, bits, A64State};
+use std::cell::Cell;
 
 pub(super) fn get(st: &A64State, n: u32) -> u128 {
     let r = st.vreg[n as usize & 31];
@@ -54,8 +55,17 @@ fn map1(a: u128, esize: u32, lanes: u32, f: impl Fn(u64) -> u64) -> u128 {
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(elem(a, i, esize))))
 }
 
+/// `FPCompareEQ` (`signalling` false) or `FPCompareGE`/`FPCompareGT` (true) of one lane under
+/// FPCR: FZ flushes denormal operands (IDC), a signalling NaN (with `signalling` any NaN)
+/// raises IOC; the NZCV nibble of `x` against `y`, the flags ORed into `raised`.
+pub(super) fn fcmp_lane(raised: &Cell<u32>, ty: Ty, x: u64, y: u64, fpcr: u32, signalling: bool) -> u64 {
+    let (nzcv, flags) = fh::compare_fpcr(ty, x, y, fpcr, signalling);
+    raised.set(raised.get() | flags);
+    nzcv
+}
+
 /// A lane's value, its FPSR flags ORed into `raised`.
-fn flagged(raised: &std::cell::Cell<u32>, (v, flags): (u64, u32)) -> u64 {
+fn flagged(raised: &Cell<u32>, (v, flags): (u64, u32)) -> u64 {
     raised.set(raised.get() | flags);
     v
 }
@@ -202,6 +212,8 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
         let fpcr = st.fpcr;
         let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| fh::binop(ty, op, x, y, fpcr));
         let hi = size >> 1 == 1;
+        // The compares' FPSR flags.
+        let raised = Cell::new(0);
         let r = match (u, hi, opc) {
             (false, false, 0b11010) => bin(Op2::Add),
             (false, true, 0b11010) => bin(Op2::Sub),
@@ -229,16 +241,17 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
                 pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MinNm, x, y, fpcr))
             }
             (false, false, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(fh::compare(ty, x, y) == 0b0110))
+                map2(a, b, esize, lanes, |x, y| all_ones(fcmp_lane(&raised, ty, x, y, fpcr, false) == 0b0110))
             }
-            (true, false, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(matches!(fh::compare(ty, x, y), 0b0110 | 0b0010)))
-            }
+            (true, false, 0b11100) => map2(a, b, esize, lanes, |x, y| {
+                all_ones(matches!(fcmp_lane(&raised, ty, x, y, fpcr, true), 0b0110 | 0b0010))
+            }),
             (true, true, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(fh::compare(ty, x, y) == 0b0010))
+                map2(a, b, esize, lanes, |x, y| all_ones(fcmp_lane(&raised, ty, x, y, fpcr, true) == 0b0010))
             }
             _ => return false,
         };
+        st.fpsr |= raised.get();
         set_q(st, rd, r, q && !scalar);
         return true;
     }
@@ -511,37 +524,38 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
     let ty = ty_of(sz);
     let esize = ty.bits();
     let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
+    // The conversions' and compares' FPSR flags.
+    let raised = Cell::new(0);
     let r = match (u, hi, opc) {
         (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
         (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
         (true, true, 0b11111) => map1(a, esize, lanes, |x| fh::unop(ty, fh::Op1::Sqrt, x, fpcr)),
         (_, false, 0b11101) => {
-            let raised = std::cell::Cell::new(0);
-            let r = map1(a, esize, lanes, |x| flagged(&raised, fh::exact::from_int(ty, x, !u, sz, 0, fpcr)));
-            st.fpsr |= raised.get();
-            r
+            map1(a, esize, lanes, |x| flagged(&raised, fh::exact::from_int(ty, x, !u, sz, 0, fpcr)))
         }
-        (_, true, 0b11011) => {
-            let raised = std::cell::Cell::new(0);
-            let r = map1(a, esize, lanes, |x| {
-                flagged(&raised, fh::exact::to_int(ty, x, fh::Round::Zero, !u, sz, 0, fpcr))
-            });
-            st.fpsr |= raised.get();
-            r
-        }
+        (_, true, 0b11011) => map1(a, esize, lanes, |x| {
+            flagged(&raised, fh::exact::to_int(ty, x, fh::Round::Zero, !u, sz, 0, fpcr))
+        }),
+        // FCMGT/FCMGE/FCMEQ/FCMLE/FCMLT against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0),
+        // GE(0, x), GT(0, x); only EQ is quiet.
         (false, true, 0b01100) => {
-            map1(a, esize, lanes, |x| all_ones(matches!(fh::compare(ty, x, 0), 0b0010)))
+            map1(a, esize, lanes, |x| all_ones(fcmp_lane(&raised, ty, x, 0, fpcr, true) == 0b0010))
         }
-        (true, true, 0b01100) => {
-            map1(a, esize, lanes, |x| all_ones(matches!(fh::compare(ty, x, 0), 0b0010 | 0b0110)))
+        (true, true, 0b01100) => map1(a, esize, lanes, |x| {
+            all_ones(matches!(fcmp_lane(&raised, ty, x, 0, fpcr, true), 0b0010 | 0b0110))
+        }),
+        (false, true, 0b01101) => {
+            map1(a, esize, lanes, |x| all_ones(fcmp_lane(&raised, ty, x, 0, fpcr, false) == 0b0110))
         }
-        (false, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(fh::compare(ty, x, 0) == 0b0110)),
-        (true, true, 0b01101) => {
-            map1(a, esize, lanes, |x| all_ones(matches!(fh::compare(ty, x, 0), 0b1000 | 0b0110)))
+        (true, true, 0b01101) => map1(a, esize, lanes, |x| {
+            all_ones(matches!(fcmp_lane(&raised, ty, x, 0, fpcr, true), 0b1000 | 0b0110))
+        }),
+        (false, true, 0b01110) => {
+            map1(a, esize, lanes, |x| all_ones(fcmp_lane(&raised, ty, x, 0, fpcr, true) == 0b1000))
         }
-        (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(fh::compare(ty, x, 0) == 0b1000)),
         _ => return false,
     };
+    st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
 }
