@@ -7,12 +7,12 @@
 //! FCVT*, [SU]CVTF, fixed-point ones, vector ones and vector FRINT*) run on the operand
 //! replicated into every lane of v1.
 
-use crate::a64_cases::CaseSrc;
+use crate::a64_cases::{splitmix, CaseSrc};
 
 /// Doubles: zeros, exact and inexact values, ties (0.5, 1.5, 2.5, -2.5), values next to the
 /// 32- and 64-bit integer limits, out of range, a denormal, infinities, quiet and signalling
 /// NaNs.
-const DOUBLES: &[u64] = &[
+pub const DOUBLES: &[u64] = &[
     0,
     0x8000_0000_0000_0000,
     0x3ff0_0000_0000_0000, // 1
@@ -40,7 +40,7 @@ const DOUBLES: &[u64] = &[
 ];
 
 /// Singles: the same kinds of values.
-const SINGLES: &[u64] = &[
+pub const SINGLES: &[u64] = &[
     0,
     0x8000_0000,
     0x3f80_0000, // 1
@@ -108,14 +108,6 @@ const FPCRS: &[u64] = &[
     1 << 19 | 2 << 22,
     1 << 24 | 1 << 19 | 3 << 22 | 1 << 25,
 ];
-
-fn splitmix(s: &mut u64) -> u64 {
-    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *s;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// Every operand of `values` once, each under a random FPCR (the reference program's tables
 /// limit a suite to about 4000 cases).

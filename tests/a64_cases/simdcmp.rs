@@ -4,44 +4,17 @@
 //! infinities, quiet and signalling NaNs) with and without FPCR.FZ. Operands are x1 and x2,
 //! replicated into every lane of v1 and v2.
 
-use crate::a64_cases::CaseSrc;
+use crate::a64_cases::{splitmix, CaseSrc};
+use crate::a64_cases_intcvt::{DOUBLES, SINGLES};
 
-const DOUBLES: &[u64] = &[
-    0,
-    0x8000_0000_0000_0000,
-    0x3ff0_0000_0000_0000,
-    0xbff0_0000_0000_0000,
-    0x0000_0000_0000_0001,
-    0x800f_ffff_ffff_ffff,
-    0x7ff0_0000_0000_0000,
-    0xfff0_0000_0000_0000,
-    0x7ff8_0000_0000_0001,
-    0xfff0_0000_0000_0005,
-];
-
-const SINGLES: &[u64] = &[
-    0,
-    0x8000_0000,
-    0x3f80_0000,
-    0xbf80_0000,
-    0x0000_0001,
-    0x807f_ffff,
-    0x7f80_0000,
-    0xff80_0000,
-    0x7fc0_0001,
-    0xff80_0005,
-];
+/// The special operands of the conversion cases: 0, -0, 1, -0.75, the smallest denormal and
+/// the largest negative one, infinities, a quiet and a signalling NaN.
+fn specials(values: &[u64], picks: [usize; 10]) -> Vec<u64> {
+    picks.iter().map(|&i| values[i]).collect()
+}
 
 /// FPCR values: none, FZ, DN (no effect on compares), FZ with a rounding mode.
 const FPCRS: &[u64] = &[0, 1 << 24, 1 << 25, 1 << 24 | 3 << 22];
-
-fn splitmix(s: &mut u64) -> u64 {
-    *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *s;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 fn case(s: &mut u64, insn: &str, mov: &str, a: u64, b: u64) -> CaseSrc {
     let fpcr = FPCRS[(splitmix(s) % FPCRS.len() as u64) as usize];
@@ -59,14 +32,24 @@ pub fn generated_simdcmp_cases() -> Vec<CaseSrc> {
     let mut out = Vec::new();
     let mut s = 0x5eed_a64c_3c3f_0001u64;
     for (t, v, mov, values) in [
-        ("d", "2d", "dup v1.2d, x1; dup v2.2d, x2; ", DOUBLES),
-        ("s", "4s", "dup v1.4s, w1; dup v2.4s, w2; ", SINGLES),
+        (
+            "d",
+            "2d",
+            "dup v1.2d, x1; dup v2.2d, x2; ",
+            specials(DOUBLES, [0, 1, 2, 7, 18, 19, 20, 21, 22, 23]),
+        ),
+        (
+            "s",
+            "4s",
+            "dup v1.4s, w1; dup v2.4s, w2; ",
+            specials(SINGLES, [0, 1, 2, 7, 17, 18, 19, 20, 21, 22]),
+        ),
     ] {
         for op in ["fcmeq", "fcmge", "fcmgt", "facge", "facgt"] {
             for insn in [format!("{op} {t}0, {t}1, {t}2"), format!("{op} v0.{v}, v1.{v}, v2.{v}")] {
                 // Every pair of operands.
-                for &a in values {
-                    for &b in values {
+                for &a in &values {
+                    for &b in &values {
                         out.push(case(&mut s, &insn, mov, a, b));
                     }
                 }
@@ -74,7 +57,7 @@ pub fn generated_simdcmp_cases() -> Vec<CaseSrc> {
         }
         for op in ["fcmeq", "fcmge", "fcmgt", "fcmle", "fcmlt"] {
             for insn in [format!("{op} {t}0, {t}1, #0.0"), format!("{op} v0.{v}, v1.{v}, #0.0")] {
-                for &a in values {
+                for &a in &values {
                     out.push(case(&mut s, &insn, mov, a, 0));
                 }
             }
