@@ -270,7 +270,7 @@ fn a64_cases() -> Vec<Case> {
         a64("fnmsub s0, s1, s2, s3", &[0x1f22_8c20]),
         a64("fadd h0, h1, h2 (half: the reference call)", &[0x1ee2_2820]),
         a64(
-            "scvtf d0, x1; fcvtzs x0, d0; frintx d0, d1 (helpers: value, then FPSR flags)",
+            "scvtf d0, x1; fcvtzs x0, d0; frintx d0, d1 (one helper call each, which ORs the FPSR flags)",
             &[0x9e62_0020, 0x9e78_0000, 0x1e67_4020],
         ),
         a64("fmla v0.4s, v1.4s, v2.4s", &[0x4e22_cc20]),

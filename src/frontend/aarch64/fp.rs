@@ -128,9 +128,16 @@ fn call_with_flags(
     r
 }
 
+/// Calls helper `f` on `a` with `code`: the value; the helper ORs the FPSR flags it raises
+/// into FPSR itself (one call).
+fn call_raising(cx: &mut Ctx, f: (&'static str, crate::ir::HelperFn), a: Temp, code: u64) -> Temp {
+    let code = cx.imm(code);
+    cx.b.call(helper(f), &[a, code])
+}
+
 /// FRINT* ([`FP_UNOP`]): the value, with the flags raised ORed into FPSR.
 fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
-    call_with_flags(cx, FP_UNOP, a, kind | ty.code() << 8, HELPER_FLAGS)
+    call_raising(cx, FP_UNOP, a, kind | ty.code() << 8)
 }
 
 /// Compares `a` with `b` (FCMPE, FCCMPE: `signal_all`) and returns the NZCV nibble (bits
@@ -326,14 +333,13 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
             };
             let signed = opcode & 1 == 0;
             let a = read_fp(cx, n, ty);
-            let r =
-                call_with_flags(cx, FP_TO_INT, a, ty.code() | mode.code() << 1 | flags(signed), HELPER_FLAGS);
+            let r = call_raising(cx, FP_TO_INT, a, ty.code() | mode.code() << 1 | flags(signed));
             cx.set_x(d, r, Width::W64);
         }
         (0, 2 | 3) => {
             let signed = opcode == 2;
             let v = cx.xr(n, iw);
-            let r = call_with_flags(cx, FP_FROM_INT, v, ty.code() | flags(signed), HELPER_FLAGS);
+            let r = call_raising(cx, FP_FROM_INT, v, ty.code() | flags(signed));
             write_fp(cx, d, r);
         }
         _ => return Flow::Unimplemented("FP/integer conversion opcode (FJCVTZS, half FMOV, ...)"),
@@ -356,12 +362,12 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
         (3, 0 | 1) => {
             let a = read_fp(cx, n, ty);
             let code = ty.code() | Round::Zero.code() << 1 | flags(bits(w, 16, 3) == 0);
-            let r = call_with_flags(cx, FP_TO_INT, a, code, HELPER_FLAGS);
+            let r = call_raising(cx, FP_TO_INT, a, code);
             cx.set_x(d, r, Width::W64);
         }
         (0, 2 | 3) => {
             let v = cx.xr(n, iw);
-            let r = call_with_flags(cx, FP_FROM_INT, v, ty.code() | flags(bits(w, 16, 3) == 2), HELPER_FLAGS);
+            let r = call_raising(cx, FP_FROM_INT, v, ty.code() | flags(bits(w, 16, 3) == 2));
             write_fp(cx, d, r);
         }
         _ => return Flow::Unimplemented("unallocated fixed-point conversion"),
@@ -375,9 +381,6 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
 const UNOP_CURRENT_MODE: u64 = 0x11;
 /// In the code of [`FP_UNOP`]: FRINTX (inexact raises IXC).
 const UNOP_EXACT: u64 = 1 << 17;
-/// In the code of [`FP_UNOP`], [`FP_TO_INT`] and [`FP_FROM_INT`]: the FPSR flags raised
-/// instead of the value.
-const HELPER_FLAGS: u64 = 1 << 16;
 
 fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
     Helper { name: f.0, func: f.1, touches_memory: false }
@@ -389,24 +392,23 @@ fn fpcr(state: *mut u8) -> u32 {
     unsafe { fh::fpcr_of(state) }
 }
 
-/// The value, or with [`HELPER_FLAGS`] in `code` the FPSR flags.
-fn value_or_flags(code: u64, (value, flags): (u64, u32)) -> u64 {
-    if code & HELPER_FLAGS != 0 {
-        flags as u64
-    } else {
-        value
-    }
+/// The value; the FPSR flags ORed into the guest's FPSR.
+fn raising(state: *mut u8, (value, flags): (u64, u32)) -> u64 {
+    // SAFETY: translated code passes the live A64State it runs on, which nothing else
+    // touches during the call.
+    unsafe { fh::raise_fpsr(state, flags) };
+    value
 }
 
 /// FRINT*: `code` bits 7:0 the rounding ([`Round::code`] or [`UNOP_CURRENT_MODE`]), bits
-/// 15:8 the type, [`UNOP_EXACT`], [`HELPER_FLAGS`].
+/// 15:8 the type, [`UNOP_EXACT`]; ORs the FPSR flags into FPSR.
 extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
     let mode = match code & 0xff {
         UNOP_CURRENT_MODE => None,
         m => Some(Round::from_code(m)),
     };
     let ty = Ty::from_code(code >> 8 & 0xff);
-    value_or_flags(code, fh::exact::round_int(ty, a, mode, code & UNOP_EXACT != 0, fpcr(state)))
+    raising(state, fh::exact::round_int(ty, a, mode, code & UNOP_EXACT != 0, fpcr(state)))
 }
 const FP_UNOP: (&str, crate::ir::HelperFn) = ("a64_fp_unop", fp_unop);
 
@@ -454,18 +456,18 @@ extern "C" fn fp_compare(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u
 const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
 
 /// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction
-/// bits, [`HELPER_FLAGS`].
+/// bits; ORs the FPSR flags into FPSR.
 extern "C" fn fp_to_int(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
     let (ty, signed, bits64) = (Ty::from_code(code & 0xff), code & 0x10 != 0, code & 0x20 != 0);
     let (mode, fbits) = (Round::from_code(code >> 1 & 7), (code >> 8 & 0xff) as u32);
-    value_or_flags(code, fh::exact::to_int(ty, a, mode, signed, bits64, fbits, fpcr(state)))
+    raising(state, fh::exact::to_int(ty, a, mode, signed, bits64, fbits, fpcr(state)))
 }
 const FP_TO_INT: (&str, crate::ir::HelperFn) = ("a64_fp_to_int", fp_to_int);
 
-/// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits,
-/// [`HELPER_FLAGS`].
+/// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits;
+/// ORs the FPSR flags into FPSR.
 extern "C" fn fp_from_int(state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
     let (ty, signed, bits64) = (Ty::from_code(code & 0xff), code & 0x10 != 0, code & 0x20 != 0);
-    value_or_flags(code, fh::exact::from_int(ty, v, signed, bits64, (code >> 8 & 0xff) as u32, fpcr(state)))
+    raising(state, fh::exact::from_int(ty, v, signed, bits64, (code >> 8 & 0xff) as u32, fpcr(state)))
 }
 const FP_FROM_INT: (&str, crate::ir::HelperFn) = ("a64_fp_from_int", fp_from_int);

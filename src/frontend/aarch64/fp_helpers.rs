@@ -743,6 +743,16 @@ pub unsafe fn fpcr_of(state: *mut u8) -> u32 {
     unsafe { (*(state as *const A64State)).fpcr }
 }
 
+/// ORs the FPSR flags `raised` into the FPSR of the guest whose state `state` points to
+/// (helpers may write guest state: the backends flush and reload it around every call).
+///
+/// # Safety
+/// `state` must point to a live [`A64State`] that nothing else accesses during the call.
+pub unsafe fn raise_fpsr(state: *mut u8, raised: u32) {
+    // SAFETY: per the contract.
+    unsafe { (*(state as *mut A64State)).fpsr |= raised }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
