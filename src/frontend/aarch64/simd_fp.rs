@@ -9,9 +9,24 @@
 
 use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::simd_estimate as est;
-use super::simd_helpers::{elem, fcmp_lane, get, set_q, ty_of, with_elem};
+use super::simd_helpers::{elem, get, set_q, ty_of, with_elem};
 use super::{bit, bits, A64State};
 use std::cell::Cell;
+
+/// `FPCompareEQ` (`signalling` false) or `FPCompareGE`/`FPCompareGT` (true) of one lane under
+/// FPCR: FZ flushes denormal operands (IDC), a signalling NaN (with `signalling` any NaN)
+/// raises IOC; the NZCV nibble of `x` against `y`, the flags ORed into `raised`.
+pub(super) fn fcmp_lane(raised: &Cell<u32>, ty: Ty, x: u64, y: u64, fpcr: u32, signalling: bool) -> u64 {
+    let (nzcv, flags) = fh::compare_fpcr(ty, x, y, fpcr, signalling);
+    raised.set(raised.get() | flags);
+    nzcv
+}
+
+/// A lane's value, its FPSR flags ORed into `raised`.
+pub(super) fn flagged(raised: &Cell<u32>, (v, flags): (u64, u32)) -> u64 {
+    raised.set(raised.get() | flags);
+    v
+}
 
 fn exp_mask(ty: Ty) -> u64 {
     match ty {

@@ -9,6 +9,7 @@
 
 use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
+use super::simd_fp::{fcmp_lane, flagged};
 use super::{bit, bits, A64State};
 use std::cell::Cell;
 
@@ -53,21 +54,6 @@ fn map2(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64, u64) -> u64) -
 
 fn map1(a: u128, esize: u32, lanes: u32, f: impl Fn(u64) -> u64) -> u128 {
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(elem(a, i, esize))))
-}
-
-/// `FPCompareEQ` (`signalling` false) or `FPCompareGE`/`FPCompareGT` (true) of one lane under
-/// FPCR: FZ flushes denormal operands (IDC), a signalling NaN (with `signalling` any NaN)
-/// raises IOC; the NZCV nibble of `x` against `y`, the flags ORed into `raised`.
-pub(super) fn fcmp_lane(raised: &Cell<u32>, ty: Ty, x: u64, y: u64, fpcr: u32, signalling: bool) -> u64 {
-    let (nzcv, flags) = fh::compare_fpcr(ty, x, y, fpcr, signalling);
-    raised.set(raised.get() | flags);
-    nzcv
-}
-
-/// A lane's value, its FPSR flags ORed into `raised`.
-fn flagged(raised: &Cell<u32>, (v, flags): (u64, u32)) -> u64 {
-    raised.set(raised.get() | flags);
-    v
 }
 
 fn replicate(x: u64, esize: u32) -> u128 {
@@ -214,6 +200,7 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
         let hi = size >> 1 == 1;
         // The compares' FPSR flags.
         let raised = Cell::new(0);
+        let cmp = |x, y, signalling| fcmp_lane(&raised, ty, x, y, fpcr, signalling);
         let r = match (u, hi, opc) {
             (false, false, 0b11010) => bin(Op2::Add),
             (false, true, 0b11010) => bin(Op2::Sub),
@@ -240,15 +227,11 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
             (true, true, 0b11000) => {
                 pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MinNm, x, y, fpcr))
             }
-            (false, false, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(fcmp_lane(&raised, ty, x, y, fpcr, false) == 0b0110))
+            (false, false, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, false) == 0b0110)),
+            (true, false, 0b11100) => {
+                map2(a, b, esize, lanes, |x, y| all_ones(matches!(cmp(x, y, true), 0b0110 | 0b0010)))
             }
-            (true, false, 0b11100) => map2(a, b, esize, lanes, |x, y| {
-                all_ones(matches!(fcmp_lane(&raised, ty, x, y, fpcr, true), 0b0110 | 0b0010))
-            }),
-            (true, true, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(fcmp_lane(&raised, ty, x, y, fpcr, true) == 0b0010))
-            }
+            (true, true, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, true) == 0b0010)),
             _ => return false,
         };
         st.fpsr |= raised.get();
@@ -526,6 +509,7 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
     let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
     // The conversions' and compares' FPSR flags.
     let raised = Cell::new(0);
+    let cmp = |x, signalling| fcmp_lane(&raised, ty, x, 0, fpcr, signalling);
     let r = match (u, hi, opc) {
         (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
         (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
@@ -538,21 +522,11 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
         }),
         // FCMGT/FCMGE/FCMEQ/FCMLE/FCMLT against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0),
         // GE(0, x), GT(0, x); only EQ is quiet.
-        (false, true, 0b01100) => {
-            map1(a, esize, lanes, |x| all_ones(fcmp_lane(&raised, ty, x, 0, fpcr, true) == 0b0010))
-        }
-        (true, true, 0b01100) => map1(a, esize, lanes, |x| {
-            all_ones(matches!(fcmp_lane(&raised, ty, x, 0, fpcr, true), 0b0010 | 0b0110))
-        }),
-        (false, true, 0b01101) => {
-            map1(a, esize, lanes, |x| all_ones(fcmp_lane(&raised, ty, x, 0, fpcr, false) == 0b0110))
-        }
-        (true, true, 0b01101) => map1(a, esize, lanes, |x| {
-            all_ones(matches!(fcmp_lane(&raised, ty, x, 0, fpcr, true), 0b1000 | 0b0110))
-        }),
-        (false, true, 0b01110) => {
-            map1(a, esize, lanes, |x| all_ones(fcmp_lane(&raised, ty, x, 0, fpcr, true) == 0b1000))
-        }
+        (false, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b0010)),
+        (true, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b0010 | 0b0110))),
+        (false, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(cmp(x, false) == 0b0110)),
+        (true, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b1000 | 0b0110))),
+        (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b1000)),
         _ => return false,
     };
     st.fpsr |= raised.get();
