@@ -1178,7 +1178,8 @@ pub fn hand_cases() -> Vec<CaseSrc> {
     out
 }
 
-fn splitmix(s: &mut u64) -> u64 {
+/// The SplitMix64 step: the case generators' random numbers.
+pub fn splitmix(s: &mut u64) -> u64 {
     *s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *s;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -16,6 +16,10 @@
 mod a64_cases;
 #[path = "a64_cases/fp16.rs"]
 mod a64_cases_fp16;
+#[path = "a64_cases/intcvt.rs"]
+mod a64_cases_intcvt;
+#[path = "a64_cases/simdcmp.rs"]
+mod a64_cases_simdcmp;
 
 use a64_cases::{
     generated_cases, generated_cases_with, generated_fcvt_cases, generated_fma_cases,
@@ -607,6 +611,16 @@ fn a64_fcvt_cases_match_qemu() {
 #[test]
 fn a64_fp_special_operand_cases_match_qemu() {
     check_suite("fpspecial", &generated_fp_special_cases());
+}
+
+#[test]
+fn a64_int_conversion_and_frint_cases_match_qemu() {
+    check_suite("intcvt", &a64_cases_intcvt::generated_intcvt_cases());
+}
+
+#[test]
+fn a64_simd_fp_compare_cases_match_qemu() {
+    check_suite("simdcmp", &a64_cases_simdcmp::generated_simdcmp_cases());
 }
 
 #[test]

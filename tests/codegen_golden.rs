@@ -270,6 +270,10 @@ fn a64_cases() -> Vec<Case> {
         a64("fadd d0, d1, d2; fmadd d3, d4, d5, d6", &[0x1e62_2820, 0x1f45_1883]),
         a64("fnmsub s0, s1, s2, s3", &[0x1f22_8c20]),
         a64("fadd h0, h1, h2 (half: the reference call)", &[0x1ee2_2820]),
+        a64(
+            "scvtf d0, x1; fcvtzs x0, d0; frintx d0, d1 (one helper call each, which ORs the FPSR flags)",
+            &[0x9e62_0020, 0x9e78_0000, 0x1e67_4020],
+        ),
         a64("fmla v0.4s, v1.4s, v2.4s", &[0x4e22_cc20]),
         a64("fmls v0.2d, v1.2d, v2.d[1]", &[0x4fc2_5820]),
         a64("add v0.4s, v1.4s, v2.4s; cmeq v0.16b, v1.16b, v2.16b", &[0x4ea2_8420, 0x6e22_8c20]),

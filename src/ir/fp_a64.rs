@@ -66,7 +66,7 @@ pub(super) fn unpack<F: Fp>(x: F, fz: bool, flags: &mut u32) -> F {
 }
 
 /// `FPProcessNaNs`: the NaN result of an op with a NaN operand, if it has one.
-fn process_nans<F: Fp>(a: F, b: F, dn: bool, flags: &mut u32) -> Option<F> {
+pub(super) fn process_nans<F: Fp>(a: F, b: F, dn: bool, flags: &mut u32) -> Option<F> {
     let nan = [a, b].into_iter().find(|x| x.is_snan()).or([a, b].into_iter().find(|x| x.is_nan()))?;
     if nan.is_snan() {
         *flags |= IOC;

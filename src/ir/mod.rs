@@ -44,6 +44,7 @@ pub mod deferred;
 pub mod fma;
 pub mod fp;
 pub mod fp_a64;
+pub mod fp_a64_cvt;
 pub mod fp_cmp;
 pub mod fp_cvt;
 pub mod fp_half;

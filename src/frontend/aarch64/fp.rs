@@ -10,10 +10,9 @@
 
 use super::decode::{row, Row};
 use super::fp_half;
-use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
+use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::state::off;
 use super::{bit, bits, Ctx, Flow};
-use crate::ir::fp_half::F16;
 use crate::ir::{BinOp, FmaNeg, FpOp, FpPrec, FpResult, FpRule, Helper, Temp, Width};
 
 pub const ROWS: &[Row] = &[
@@ -94,7 +93,8 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
                 10 => Round::Down.code(),
                 11 => Round::Zero.code(),
                 12 => Round::TiesAway.code(),
-                14 | 15 => UNOP_CURRENT_MODE,
+                14 => UNOP_CURRENT_MODE | UNOP_EXACT,
+                15 => UNOP_CURRENT_MODE,
                 _ => return Flow::Unimplemented("unallocated FRINT"),
             };
             call_unop(cx, a, ty, mode)
@@ -108,17 +108,36 @@ fn fp_1src(cx: &mut Ctx, w: u32) -> Flow {
 /// FCVT ([`FP_CVT`] with `code`): the value, with the exception flags it raises ORed into
 /// FPSR.
 fn convert(cx: &mut Ctx, a: Temp, code: u64) -> Temp {
+    call_with_flags(cx, FP_CVT, a, code, CVT_FLAGS)
+}
+
+/// Calls helper `f` on `a` with `code` for the value and with `code | flags_bit` for the FPSR
+/// flags it raises, which are ORed into FPSR.
+fn call_with_flags(
+    cx: &mut Ctx,
+    f: (&'static str, crate::ir::HelperFn),
+    a: Temp,
+    code: u64,
+    flags_bit: u64,
+) -> Temp {
     let value_code = cx.imm(code);
-    let r = cx.b.call(helper(FP_CVT), &[a, value_code]);
-    let flags_code = cx.imm(code | CVT_FLAGS);
-    let raised = cx.b.call(helper(FP_CVT), &[a, flags_code]);
+    let r = cx.b.call(helper(f), &[a, value_code]);
+    let flags_code = cx.imm(code | flags_bit);
+    let raised = cx.b.call(helper(f), &[a, flags_code]);
     raise(cx, raised);
     r
 }
 
+/// Calls helper `f` on `a` with `code`: the value; the helper ORs the FPSR flags it raises
+/// into FPSR itself (one call).
+fn call_raising(cx: &mut Ctx, f: (&'static str, crate::ir::HelperFn), a: Temp, code: u64) -> Temp {
+    let code = cx.imm(code);
+    cx.b.call(helper(f), &[a, code])
+}
+
+/// FRINT* ([`FP_UNOP`]): the value, with the flags raised ORed into FPSR.
 fn call_unop(cx: &mut Ctx, a: Temp, ty: Ty, kind: u64) -> Temp {
-    let code = cx.imm(kind | ty.code() << 8);
-    cx.b.call(helper(FP_UNOP), &[a, code])
+    call_raising(cx, FP_UNOP, a, kind | ty.code() << 8)
 }
 
 /// Compares `a` with `b` (FCMPE, FCCMPE: `signal_all`) and returns the NZCV nibble (bits
@@ -314,15 +333,13 @@ fn fp_int(cx: &mut Ctx, w: u32) -> Flow {
             };
             let signed = opcode & 1 == 0;
             let a = read_fp(cx, n, ty);
-            let code = cx.imm(ty.code() | mode.code() << 1 | flags(signed));
-            let r = cx.b.call(helper(FP_TO_INT), &[a, code]);
+            let r = call_raising(cx, FP_TO_INT, a, ty.code() | mode.code() << 1 | flags(signed));
             cx.set_x(d, r, Width::W64);
         }
         (0, 2 | 3) => {
             let signed = opcode == 2;
             let v = cx.xr(n, iw);
-            let code = cx.imm(ty.code() | flags(signed));
-            let r = cx.b.call(helper(FP_FROM_INT), &[v, code]);
+            let r = call_raising(cx, FP_FROM_INT, v, ty.code() | flags(signed));
             write_fp(cx, d, r);
         }
         _ => return Flow::Unimplemented("FP/integer conversion opcode (FJCVTZS, half FMOV, ...)"),
@@ -344,14 +361,13 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
     match (bits(w, 19, 2), bits(w, 16, 3)) {
         (3, 0 | 1) => {
             let a = read_fp(cx, n, ty);
-            let code = cx.imm(ty.code() | Round::Zero.code() << 1 | flags(bits(w, 16, 3) == 0));
-            let r = cx.b.call(helper(FP_TO_INT), &[a, code]);
+            let code = ty.code() | Round::Zero.code() << 1 | flags(bits(w, 16, 3) == 0);
+            let r = call_raising(cx, FP_TO_INT, a, code);
             cx.set_x(d, r, Width::W64);
         }
         (0, 2 | 3) => {
             let v = cx.xr(n, iw);
-            let code = cx.imm(ty.code() | flags(bits(w, 16, 3) == 2));
-            let r = cx.b.call(helper(FP_FROM_INT), &[v, code]);
+            let r = call_raising(cx, FP_FROM_INT, v, ty.code() | flags(bits(w, 16, 3) == 2));
             write_fp(cx, d, r);
         }
         _ => return Flow::Unimplemented("unallocated fixed-point conversion"),
@@ -363,6 +379,8 @@ fn fp_fixed(cx: &mut Ctx, w: u32) -> Flow {
 // Helpers called from translated code.
 
 const UNOP_CURRENT_MODE: u64 = 0x11;
+/// In the code of [`FP_UNOP`]: FRINTX (inexact raises IXC).
+const UNOP_EXACT: u64 = 1 << 17;
 
 fn helper(f: (&'static str, crate::ir::HelperFn)) -> Helper {
     Helper { name: f.0, func: f.1, touches_memory: false }
@@ -374,13 +392,23 @@ fn fpcr(state: *mut u8) -> u32 {
     unsafe { fh::fpcr_of(state) }
 }
 
+/// The value; the FPSR flags ORed into the guest's FPSR.
+fn raising(state: *mut u8, (value, flags): (u64, u32)) -> u64 {
+    // SAFETY: translated code passes the live A64State it runs on, which nothing else
+    // touches during the call.
+    unsafe { fh::raise_fpsr(state, flags) };
+    value
+}
+
+/// FRINT*: `code` bits 7:0 the rounding ([`Round::code`] or [`UNOP_CURRENT_MODE`]), bits
+/// 15:8 the type, [`UNOP_EXACT`]; ORs the FPSR flags into FPSR.
 extern "C" fn fp_unop(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
-    let fpcr = fpcr(state);
-    let op = match code & 0xff {
-        UNOP_CURRENT_MODE => Op1::Round(Round::from_fpcr(fpcr)),
-        m => Op1::Round(Round::from_code(m)),
+    let mode = match code & 0xff {
+        UNOP_CURRENT_MODE => None,
+        m => Some(Round::from_code(m)),
     };
-    fh::unop(Ty::from_code(code >> 8), op, a, fpcr)
+    let ty = Ty::from_code(code >> 8 & 0xff);
+    raising(state, fh::exact::round_int(ty, a, mode, code & UNOP_EXACT != 0, fpcr(state)))
 }
 const FP_UNOP: (&str, crate::ir::HelperFn) = ("a64_fp_unop", fp_unop);
 
@@ -427,42 +455,19 @@ extern "C" fn fp_compare(state: *mut u8, a: u64, b: u64, code: u64, _: u64) -> u
 }
 const FP_COMPARE: (&str, crate::ir::HelperFn) = ("a64_fp_compare", fp_compare);
 
-/// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction bits.
-extern "C" fn fp_to_int(_state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
-    let (ty, a) = match Ty::from_code(code) {
-        // Exactly as a double, where scaling by 2^fbits cannot overflow.
-        Ty::H => (Ty::D, F16(a as u16).widen().to_bits()),
-        ty => (ty, a),
-    };
-    let fbits = (code >> 8) & 0xff;
-    let a = if fbits == 0 { a } else { scale_bits(ty, a, fbits as i32) };
-    fh::to_int(ty, a, Round::from_code(code >> 1), code & 0x10 != 0, code & 0x20 != 0)
+/// `code`: bit 0 type, bits 3:1 rounding, bit 4 signed, bit 5 64-bit, bits 15:8 fraction
+/// bits; ORs the FPSR flags into FPSR.
+extern "C" fn fp_to_int(state: *mut u8, a: u64, code: u64, _: u64, _: u64) -> u64 {
+    let (ty, signed, bits64) = (Ty::from_code(code & 0xff), code & 0x10 != 0, code & 0x20 != 0);
+    let (mode, fbits) = (Round::from_code(code >> 1 & 7), (code >> 8 & 0xff) as u32);
+    raising(state, fh::exact::to_int(ty, a, mode, signed, bits64, fbits, fpcr(state)))
 }
 const FP_TO_INT: (&str, crate::ir::HelperFn) = ("a64_fp_to_int", fp_to_int);
 
-/// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits.
-extern "C" fn fp_from_int(_state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
-    let ty = Ty::from_code(code);
-    let fbits = (code >> 8) & 0xff;
-    if ty == Ty::H {
-        // Rounded once, from the exact quotient (rounded to odd in f64).
-        let x = fh::int_to_f64_odd(v, code & 0x10 != 0, code & 0x20 != 0, fbits as u32);
-        return F16::from_f64(x).0 as u64;
-    }
-    let r = fh::from_int(ty, v, code & 0x10 != 0, code & 0x20 != 0);
-    if fbits == 0 {
-        r
-    } else {
-        scale_bits(ty, r, -(fbits as i32))
-    }
+/// `code`: bit 0 type, bit 4 signed, bit 5 64-bit source, bits 15:8 fraction bits;
+/// ORs the FPSR flags into FPSR.
+extern "C" fn fp_from_int(state: *mut u8, v: u64, code: u64, _: u64, _: u64) -> u64 {
+    let (ty, signed, bits64) = (Ty::from_code(code & 0xff), code & 0x10 != 0, code & 0x20 != 0);
+    raising(state, fh::exact::from_int(ty, v, signed, bits64, (code >> 8 & 0xff) as u32, fpcr(state)))
 }
 const FP_FROM_INT: (&str, crate::ir::HelperFn) = ("a64_fp_from_int", fp_from_int);
-
-/// `a * 2^exp` (exact unless it overflows or becomes subnormal).
-fn scale_bits(ty: Ty, a: u64, exp: i32) -> u64 {
-    match ty {
-        Ty::S => (f32::from_bits(a as u32) * 2f32.powi(exp)).to_bits() as u64,
-        Ty::D => (f64::from_bits(a) * 2f64.powi(exp)).to_bits(),
-        Ty::H => F16::from_f64(F16(a as u16).widen() * 2f64.powi(exp)).0 as u64,
-    }
-}

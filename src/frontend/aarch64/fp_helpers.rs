@@ -2,20 +2,20 @@
 //! host's: a NaN operand propagates quieted (signalling NaNs first, then quiet ones, in
 //! operand order), FPCR.DN selects the default NaN instead, an invalid operation produces
 //! the *positive* default NaN (0x7ff8000000000000 / 0x7fc00000; x86 produces a negative one),
-//! FMIN/FMAX order -0 below +0, FMINNM/FMAXNM prefer a number to a quiet NaN, and
-//! conversions to integers saturate (NaN gives 0).
+//! FMIN/FMAX order -0 below +0, FMINNM/FMAXNM prefer a number to a quiet NaN.
 //!
 //! Values travel as raw bits in `u64`s. Ordinary (non-NaN) results are the host's IEEE 754
 //! results, which are exactly ARM's for round-to-nearest-even.
 //!
 //! FPCR.RMode is honoured by FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT (the round-to-nearest result is
-//! corrected by the sign of its exact error), FCVT double-to-single, FRINTI/FRINTX, and the
-//! FRINT*/FCVT* forms that name their own rounding. Not modelled: directed rounding of the
-//! fused multiply-adds and of integer-to-float conversions, flush-to-zero, half precision, and
-//! the FPSR cumulative exception flags. (The scalar arithmetic FADD ... FMINNM is IR under
+//! corrected by the sign of its exact error) and FCVT double-to-single. Not modelled here:
+//! directed rounding of the fused multiply-adds, flush-to-zero, half precision, and the FPSR
+//! cumulative exception flags. (The scalar arithmetic FADD ... FMINNM is IR under
 //! [`crate::ir::FpRule::A64`], which models all of those; AdvSIMD still uses [`binop`]. The
 //! scalar FCVT between half, single and double is [`super::fp_half`]'s, which models them too;
-//! [`convert`] is left to the AdvSIMD FCVTN/FCVTL/FCVTXN forms.)
+//! [`convert`] is left to the AdvSIMD FCVTN/FCVTL/FCVTXN forms. The conversions between
+//! floating point and integers and FRINT*, scalar and AdvSIMD, are [`exact`]'s, over
+//! [`crate::ir::fp_a64_cvt`], which models them all too.)
 
 use super::A64State;
 use crate::ir::fp_half::F16;
@@ -170,11 +170,6 @@ trait HostFloat:
     fn is_nan(self) -> bool;
     fn sqrt(self) -> Self;
     fn fma(self, a: Self, b: Self) -> Self;
-    fn round_mode(self, mode: Round) -> Self;
-    fn to_i64(self) -> i64;
-    fn to_u64(self) -> u64;
-    fn to_i32(self) -> i32;
-    fn to_u32(self) -> u32;
     fn to_f64(self) -> f64;
 }
 
@@ -195,28 +190,6 @@ macro_rules! host_float {
             }
             fn fma(self, a: Self, b: Self) -> Self {
                 $fused(self, a, b)
-            }
-            fn round_mode(self, mode: Round) -> Self {
-                match mode {
-                    Round::TiesEven => <$t>::round_ties_even(self),
-                    Round::TiesAway => <$t>::round(self),
-                    Round::Up => <$t>::ceil(self),
-                    Round::Down => <$t>::floor(self),
-                    Round::Zero => <$t>::trunc(self),
-                }
-            }
-            // Rust's float-to-int casts saturate and map NaN to 0: ARM's FPToFixed exactly.
-            fn to_i64(self) -> i64 {
-                self as i64
-            }
-            fn to_u64(self) -> u64 {
-                self as u64
-            }
-            fn to_i32(self) -> i32 {
-                self as i32
-            }
-            fn to_u32(self) -> u32 {
-                self as u32
             }
             fn to_f64(self) -> f64 {
                 self as f64
@@ -581,8 +554,6 @@ pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op1 {
     Sqrt,
-    /// FRINT* with the given rounding.
-    Round(Round),
 }
 
 fn unop_t<T: HostFloat>(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
@@ -592,7 +563,6 @@ fn unop_t<T: HostFloat>(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
     let x = T::from_raw(a);
     let r = match op {
         Op1::Sqrt => x.sqrt(),
-        Op1::Round(mode) => x.round_mode(mode),
     };
     if r.is_nan() {
         return ty.default_nan();
@@ -612,9 +582,6 @@ pub fn unop(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
         (Ty::H, Op1::Sqrt) => {
             crate::ir::fp_a64::eval_a64(FpOp::Sqrt, FpPrec::F16, FpResult::Value, a, a, fpcr as u64)
         }
-        (Ty::H, Op1::Round(_)) if ty.is_nan(a) => process_nan(ty, a, fpcr),
-        // An integral half is exact in f64 and back (the sign of a zero too).
-        (Ty::H, Op1::Round(mode)) => F16::from_f64(F16(a as u16).widen().round_mode(mode)).0 as u64,
     }
 }
 
@@ -695,59 +662,55 @@ pub fn compare(ty: Ty, a: u64, b: u64) -> u64 {
     }
 }
 
-/// FCVT[NAPMZ][SU] to a 32- or 64-bit integer (zero-extended to 64 bits).
-pub fn to_int(ty: Ty, a: u64, mode: Round, signed: bool, bits64: bool) -> u64 {
-    fn go<T: HostFloat>(a: u64, mode: Round, signed: bool, bits64: bool) -> u64 {
-        let x = T::from_raw(a).round_mode(mode);
-        match (signed, bits64) {
-            (true, true) => x.to_i64() as u64,
-            (false, true) => x.to_u64(),
-            (true, false) => x.to_i32() as u32 as u64,
-            (false, false) => x.to_u32() as u64,
+/// The conversions and roundings of [`crate::ir::fp_a64_cvt`] (FPCR modes, FZ, FZ16, DN; the
+/// value and the FPSR flags raised), for the scalar helpers and the AdvSIMD lanes alike.
+pub mod exact {
+    use super::{Round, Ty};
+    use crate::ir::fp_a64_cvt::{self as cvt, IntFormat, IntRound};
+    use crate::ir::FpPrec;
+
+    fn prec(ty: Ty) -> FpPrec {
+        match ty {
+            Ty::S => FpPrec::F32,
+            Ty::D => FpPrec::F64,
+            Ty::H => FpPrec::F16,
         }
     }
-    match ty {
-        Ty::S => go::<f32>(a, mode, signed, bits64),
-        Ty::D => go::<f64>(a, mode, signed, bits64),
-        // Exact in f64.
-        Ty::H => go::<f64>(F16(a as u16).widen().to_bits(), mode, signed, bits64),
-    }
-}
 
-/// [SU]CVTF from a 32- or 64-bit integer (round to nearest).
-pub fn from_int(ty: Ty, v: u64, signed: bool, bits64: bool) -> u64 {
-    match (ty, signed, bits64) {
-        (Ty::S, true, true) => (v as i64 as f32).to_bits() as u64,
-        (Ty::S, false, true) => (v as f32).to_bits() as u64,
-        (Ty::S, true, false) => (v as u32 as i32 as f32).to_bits() as u64,
-        (Ty::S, false, false) => (v as u32 as f32).to_bits() as u64,
-        (Ty::D, true, true) => (v as i64 as f64).to_bits(),
-        (Ty::D, false, true) => (v as f64).to_bits(),
-        (Ty::D, true, false) => (v as u32 as i32 as f64).to_bits(),
-        (Ty::D, false, false) => (v as u32 as f64).to_bits(),
-        (Ty::H, ..) => F16::from_f64(int_to_f64_odd(v, signed, bits64, 0)).0 as u64,
+    fn int_round(r: Round) -> IntRound {
+        match r {
+            Round::TiesEven => IntRound::TiesEven,
+            Round::TiesAway => IntRound::TiesAway,
+            Round::Up => IntRound::Up,
+            Round::Down => IntRound::Down,
+            Round::Zero => IntRound::Zero,
+        }
     }
-}
 
-/// The 32- or 64-bit integer `v` times 2^-`fbits` as an f64 rounded to odd (an inexact
-/// result has its last bit set), so that one more rounding to half precision is correct.
-pub fn int_to_f64_odd(v: u64, signed: bool, bits64: bool, fbits: u32) -> f64 {
-    let v: i128 = match (signed, bits64) {
-        (true, true) => v as i64 as i128,
-        (false, true) => v as i128,
-        (true, false) => v as u32 as i32 as i128,
-        (false, false) => v as u32 as i128,
-    };
-    let r = v as f64;
-    let back = r as i128;
-    let r = if back != v && r.to_bits() & 1 == 0 {
-        // Towards v, one unit in the last place (r is not zero: v is not).
-        f64::from_bits(if (v > back) == (r > 0.0) { r.to_bits() + 1 } else { r.to_bits() - 1 })
-    } else {
-        r
-    };
-    // Scaling by a power of two is exact here (no f64 denormals this close to 1).
-    r * 2f64.powi(-(fbits as i32))
+    /// FCVT[NPMZA][SU]: `a` times 2^`fbits` rounded in `mode`, saturated to a 32- or 64-bit
+    /// integer (zero-extended).
+    pub fn to_int(
+        ty: Ty,
+        a: u64,
+        mode: Round,
+        signed: bool,
+        bits64: bool,
+        fbits: u32,
+        fpcr: u32,
+    ) -> (u64, u32) {
+        cvt::to_int(prec(ty), a, IntFormat { signed, bits64 }, fbits, int_round(mode), fpcr)
+    }
+
+    /// [SU]CVTF: the 32- or 64-bit integer `v` times 2^-`fbits`, rounded in FPCR's mode.
+    pub fn from_int(ty: Ty, v: u64, signed: bool, bits64: bool, fbits: u32, fpcr: u32) -> (u64, u32) {
+        cvt::from_int(prec(ty), v, IntFormat { signed, bits64 }, fbits, fpcr)
+    }
+
+    /// FRINT* in `mode` (`None`: FPCR's, FRINTI and FRINTX); `exact` (FRINTX) raises IXC.
+    pub fn round_int(ty: Ty, a: u64, mode: Option<Round>, exact: bool, fpcr: u32) -> (u64, u32) {
+        let mode = mode.map_or(IntRound::from_fpcr(fpcr), int_round);
+        cvt::round_int(prec(ty), a, mode, exact, fpcr)
+    }
 }
 
 /// ARM `VFPExpandImm`: the 8-bit FMOV immediate as a single or double.
@@ -780,6 +743,16 @@ pub unsafe fn fpcr_of(state: *mut u8) -> u32 {
     unsafe { (*(state as *const A64State)).fpcr }
 }
 
+/// ORs the FPSR flags `raised` into the FPSR of the guest whose state `state` points to
+/// (helpers may write guest state: the backends flush and reload it around every call).
+///
+/// # Safety
+/// `state` must point to a live [`A64State`] that nothing else accesses during the call.
+pub unsafe fn raise_fpsr(state: *mut u8, raised: u32) {
+    // SAFETY: per the contract.
+    unsafe { (*(state as *mut A64State)).fpsr |= raised }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -806,8 +779,5 @@ mod tests {
         assert_eq!(expand_imm(Ty::D, 0x70), 1.0f64.to_bits());
         assert_eq!(expand_imm(Ty::S, 0x00), 2.0f32.to_bits() as u64);
         assert_eq!(expand_imm(Ty::D, 0xf0), (-1.0f64).to_bits());
-        assert_eq!(to_int(Ty::D, f64::NAN.to_bits(), Round::Zero, true, true), 0);
-        assert_eq!(to_int(Ty::D, 1e300f64.to_bits(), Round::Zero, true, false), 0x7fff_ffff);
-        assert_eq!(to_int(Ty::D, (-2.5f64).to_bits(), Round::TiesAway, true, true), (-3i64) as u64);
     }
 }

@@ -7,10 +7,26 @@
 //! Single and double precision; half precision is not implemented. The arithmetic is
 //! [`super::fp_helpers`]'.
 
-use super::fp_helpers::{self as fh, Op1, Op2, Round, Ty};
+use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::simd_estimate as est;
 use super::simd_helpers::{elem, get, set_q, ty_of, with_elem};
 use super::{bit, bits, A64State};
+use std::cell::Cell;
+
+/// `FPCompareEQ` (`signalling` false) or `FPCompareGE`/`FPCompareGT` (true) of one lane under
+/// FPCR: FZ flushes denormal operands (IDC), a signalling NaN (with `signalling` any NaN)
+/// raises IOC; the NZCV nibble of `x` against `y`, the flags ORed into `raised`.
+pub(super) fn fcmp_lane(raised: &Cell<u32>, ty: Ty, x: u64, y: u64, fpcr: u32, signalling: bool) -> u64 {
+    let (nzcv, flags) = fh::compare_fpcr(ty, x, y, fpcr, signalling);
+    raised.set(raised.get() | flags);
+    nzcv
+}
+
+/// A lane's value, its FPSR flags ORed into `raised`.
+pub(super) fn flagged(raised: &Cell<u32>, (v, flags): (u64, u32)) -> u64 {
+    raised.set(raised.get() | flags);
+    v
+}
 
 fn exp_mask(ty: Ty) -> u64 {
     match ty {
@@ -96,19 +112,24 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
     let (a, b, fpcr) = (get(st, rn), get(st, rm), st.fpcr);
     let e = ty.bits();
     let abs = |x: u64| x & !ty.sign();
+    // FACGE/FACGT: FPCompareGE/GT of the absolute values (IOC for any NaN), flags in `raised`.
+    let raised = Cell::new(0);
     let f = |x: u64, y: u64| -> u64 {
         match (u, hi, opc) {
             (false, false, 0b11011) => mulx(ty, x, y, fpcr),
             (false, false, 0b11111) => recps(ty, x, y, fpcr),
             (false, true, 0b11111) => est::rsqrts(ty, x, y, fpcr),
-            (true, false, 0b11101) => all_ones(matches!(fh::compare(ty, abs(x), abs(y)), 0b0110 | 0b0010)),
-            _ => all_ones(fh::compare(ty, abs(x), abs(y)) == 0b0010),
+            (true, false, 0b11101) => {
+                all_ones(matches!(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true), 0b0110 | 0b0010))
+            }
+            _ => all_ones(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true) == 0b0010),
         }
     };
     if !matches!((u, hi, opc), (false, false, 0b11011) | (false, _, 0b11111) | (true, _, 0b11101)) {
         return false;
     }
     let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, f(elem(a, i, e), elem(b, i, e))));
+    st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
 }
@@ -130,10 +151,10 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     }
     let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
     let fpcr = st.fpcr;
-    let current = Round::from_fpcr(fpcr);
     #[derive(Clone, Copy)]
     enum Kind {
-        Rint(Round),
+        /// FRINT* in a named mode or (`None`) FPCR's; FRINTX (`true`) raises IXC.
+        Rint(Option<Round>, bool),
         ToInt(Round, bool),
         Recpe,
         Rsqrte,
@@ -142,14 +163,13 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         Recpx,
     }
     let kind = match (u, hi, opc) {
-        (false, false, 0b11000) if !scalar => Kind::Rint(Round::TiesEven),
-        (false, false, 0b11001) if !scalar => Kind::Rint(Round::Down),
-        (false, true, 0b11000) if !scalar => Kind::Rint(Round::Up),
-        (false, true, 0b11001) if !scalar => Kind::Rint(Round::Zero),
-        (true, false, 0b11000) if !scalar => Kind::Rint(Round::TiesAway),
-        // FRINTX and FRINTI both round in the FPCR mode (FRINTX also raises Inexact, which
-        // is not modelled).
-        (true, _, 0b11001) if !scalar => Kind::Rint(current),
+        (false, false, 0b11000) if !scalar => Kind::Rint(Some(Round::TiesEven), false),
+        (false, false, 0b11001) if !scalar => Kind::Rint(Some(Round::Down), false),
+        (false, true, 0b11000) if !scalar => Kind::Rint(Some(Round::Up), false),
+        (false, true, 0b11001) if !scalar => Kind::Rint(Some(Round::Zero), false),
+        (true, false, 0b11000) if !scalar => Kind::Rint(Some(Round::TiesAway), false),
+        // FRINTX (hi clear) and FRINTI round in the FPCR mode; FRINTX raises Inexact.
+        (true, hi, 0b11001) if !scalar => Kind::Rint(None, !hi),
         (_, false, 0b11010) => Kind::ToInt(Round::TiesEven, !u),
         (_, false, 0b11011) => Kind::ToInt(Round::Down, !u),
         (_, false, 0b11100) => Kind::ToInt(Round::TiesAway, !u),
@@ -163,11 +183,16 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     };
     let e = ty.bits();
     let a = get(st, rn);
+    let mut raised = 0;
     let r = (0..lanes).fold(0u128, |acc, i| {
         let x = elem(a, i, e);
+        let mut flagged = |(v, flags): (u64, u32)| {
+            raised |= flags;
+            v
+        };
         let v = match kind {
-            Kind::Rint(mode) => fh::unop(ty, Op1::Round(mode), x, fpcr),
-            Kind::ToInt(mode, signed) => fh::to_int(ty, x, mode, signed, sz),
+            Kind::Rint(mode, exact) => flagged(fh::exact::round_int(ty, x, mode, exact, fpcr)),
+            Kind::ToInt(mode, signed) => flagged(fh::exact::to_int(ty, x, mode, signed, sz, 0, fpcr)),
             Kind::Recpe => est::frecpe(ty, x, fpcr),
             Kind::Rsqrte => est::frsqrte(ty, x, fpcr),
             Kind::URecpe => est::urecpe(x),
@@ -176,6 +201,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         };
         with_elem(acc, i, e, v)
     });
+    st.fpsr |= raised;
     set_q(st, rd, r, q && !scalar);
     true
 }
@@ -232,19 +258,20 @@ fn fixed_point(st: &mut A64State, w: u32) -> bool {
     let sz = immh >= 0b1000;
     let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
     let e = ty.bits();
-    let fbits = (2 * e - ((immh << 3) | immb)) as i32;
+    let fbits = 2 * e - ((immh << 3) | immb);
     let (a, fpcr) = (get(st, rn), st.fpcr);
+    let mut raised = 0;
     let r = (0..lanes).fold(0u128, |acc, i| {
         let x = elem(a, i, e);
-        // Scaling by a power of two is exact here (no overflow before the saturating
-        // conversion matters, and no result is subnormal), so one rounding remains.
-        let v = if opc == 0b11100 {
-            fh::binop(ty, Op2::Mul, fh::from_int(ty, x, !u, sz), pow2(ty, -fbits), fpcr)
+        let (v, flags) = if opc == 0b11100 {
+            fh::exact::from_int(ty, x, !u, sz, fbits, fpcr)
         } else {
-            fh::to_int(ty, fh::binop(ty, Op2::Mul, x, pow2(ty, fbits), fpcr), Round::Zero, !u, sz)
+            fh::exact::to_int(ty, x, Round::Zero, !u, sz, fbits, fpcr)
         };
+        raised |= flags;
         with_elem(acc, i, e, v)
     });
+    st.fpsr |= raised;
     set_q(st, rd, r, q && !scalar);
     true
 }

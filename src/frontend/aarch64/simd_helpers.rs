@@ -9,7 +9,9 @@
 
 use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
+use super::simd_fp::{fcmp_lane, flagged};
 use super::{bit, bits, A64State};
+use std::cell::Cell;
 
 pub(super) fn get(st: &A64State, n: u32) -> u128 {
     let r = st.vreg[n as usize & 31];
@@ -196,6 +198,9 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
         let fpcr = st.fpcr;
         let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| fh::binop(ty, op, x, y, fpcr));
         let hi = size >> 1 == 1;
+        // The compares' FPSR flags.
+        let raised = Cell::new(0);
+        let cmp = |x, y, signalling| fcmp_lane(&raised, ty, x, y, fpcr, signalling);
         let r = match (u, hi, opc) {
             (false, false, 0b11010) => bin(Op2::Add),
             (false, true, 0b11010) => bin(Op2::Sub),
@@ -222,17 +227,14 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
             (true, true, 0b11000) => {
                 pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MinNm, x, y, fpcr))
             }
-            (false, false, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(fh::compare(ty, x, y) == 0b0110))
-            }
+            (false, false, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, false) == 0b0110)),
             (true, false, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(matches!(fh::compare(ty, x, y), 0b0110 | 0b0010)))
+                map2(a, b, esize, lanes, |x, y| all_ones(matches!(cmp(x, y, true), 0b0110 | 0b0010)))
             }
-            (true, true, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(fh::compare(ty, x, y) == 0b0010))
-            }
+            (true, true, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, true) == 0b0010)),
             _ => return false,
         };
+        st.fpsr |= raised.get();
         set_q(st, rd, r, q && !scalar);
         return true;
     }
@@ -505,25 +507,29 @@ fn fp_misc(st: &mut A64State, w: u32) -> bool {
     let ty = ty_of(sz);
     let esize = ty.bits();
     let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
+    // The conversions' and compares' FPSR flags.
+    let raised = Cell::new(0);
+    let cmp = |x, signalling| fcmp_lane(&raised, ty, x, 0, fpcr, signalling);
     let r = match (u, hi, opc) {
         (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
         (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
         (true, true, 0b11111) => map1(a, esize, lanes, |x| fh::unop(ty, fh::Op1::Sqrt, x, fpcr)),
-        (_, false, 0b11101) => map1(a, esize, lanes, |x| fh::from_int(ty, x, !u, sz)),
-        (_, true, 0b11011) => map1(a, esize, lanes, |x| fh::to_int(ty, x, fh::Round::Zero, !u, sz)),
-        (false, true, 0b01100) => {
-            map1(a, esize, lanes, |x| all_ones(matches!(fh::compare(ty, x, 0), 0b0010)))
+        (_, false, 0b11101) => {
+            map1(a, esize, lanes, |x| flagged(&raised, fh::exact::from_int(ty, x, !u, sz, 0, fpcr)))
         }
-        (true, true, 0b01100) => {
-            map1(a, esize, lanes, |x| all_ones(matches!(fh::compare(ty, x, 0), 0b0010 | 0b0110)))
-        }
-        (false, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(fh::compare(ty, x, 0) == 0b0110)),
-        (true, true, 0b01101) => {
-            map1(a, esize, lanes, |x| all_ones(matches!(fh::compare(ty, x, 0), 0b1000 | 0b0110)))
-        }
-        (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(fh::compare(ty, x, 0) == 0b1000)),
+        (_, true, 0b11011) => map1(a, esize, lanes, |x| {
+            flagged(&raised, fh::exact::to_int(ty, x, fh::Round::Zero, !u, sz, 0, fpcr))
+        }),
+        // FCMGT/FCMGE/FCMEQ/FCMLE/FCMLT against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0),
+        // GE(0, x), GT(0, x); only EQ is quiet.
+        (false, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b0010)),
+        (true, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b0010 | 0b0110))),
+        (false, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(cmp(x, false) == 0b0110)),
+        (true, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b1000 | 0b0110))),
+        (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b1000)),
         _ => return false,
     };
+    st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
 }
