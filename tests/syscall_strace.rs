@@ -108,6 +108,22 @@ fn lines_match_qemu() {
     }
 }
 
+/// qemu 10 prints prctl's arguments as six decimals; xlate names the option (linux/prctl.h),
+/// as strace(1) does, because the refusals `--strace` shows are by option.
+#[test]
+fn prctl_options_are_named() {
+    assert_eq!(
+        line(Sysno::prctl, &[22, 1], Some(-22)),
+        "prctl(PR_SET_SECCOMP,0x1,0,0,0) = -1 errno=22 (Invalid argument)"
+    );
+    assert_eq!(line(Sysno::prctl, &[15, 0x4570a8], Some(0)), "prctl(PR_SET_NAME,0x4570a8,0,0,0) = 0");
+    assert_eq!(line(Sysno::prctl, &[0x5356_4d41, 0], Some(0)), "prctl(PR_SET_VMA,0,0,0,0) = 0");
+    assert_eq!(
+        line(Sysno::prctl, &[1234, 5], Some(-22)),
+        "prctl(1234,0x5,0,0,0) = -1 errno=22 (Invalid argument)"
+    );
+}
+
 #[test]
 fn flags_are_shown_in_the_guests_encoding() {
     let path = CString::new("/d").unwrap();

@@ -145,6 +145,10 @@ pub struct RefusedOp {
 /// prctl's option: an `int`.
 const PR_OPTION: u64 = 0xffff_ffff;
 
+/// prctl's option number for syscall user dispatch (linux/prctl.h; the libc crate has it for
+/// Android only).
+const PR_SET_SYSCALL_USER_DISPATCH: u64 = 59;
+
 /// The operations of forwarded calls that xlate refuses.
 pub const REFUSED_OPS: &[RefusedOp] = &[
     // EINVAL: what prctl answers on a kernel without CONFIG_SECCOMP (and for a filter without
@@ -153,7 +157,7 @@ pub const REFUSED_OPS: &[RefusedOp] = &[
         sys: Sysno::prctl,
         arg: 0,
         mask: PR_OPTION,
-        ops: Ops::Only(&[22]),
+        ops: Ops::Only(&[libc::PR_SET_SECCOMP as u64]),
         errno: libc::EINVAL,
         reason: "PR_SET_SECCOMP: strict mode or a filter would also apply to xlate's own calls",
     },
@@ -162,7 +166,7 @@ pub const REFUSED_OPS: &[RefusedOp] = &[
         sys: Sysno::prctl,
         arg: 0,
         mask: PR_OPTION,
-        ops: Ops::Only(&[59]),
+        ops: Ops::Only(&[PR_SET_SYSCALL_USER_DISPATCH]),
         errno: libc::EINVAL,
         reason: "PR_SET_SYSCALL_USER_DISPATCH: the range would also trap xlate's own calls",
     },
@@ -171,7 +175,7 @@ pub const REFUSED_OPS: &[RefusedOp] = &[
         sys: Sysno::prctl,
         arg: 0,
         mask: PR_OPTION,
-        ops: Ops::Only(&[35]),
+        ops: Ops::Only(&[libc::PR_SET_MM as u64]),
         errno: libc::EPERM,
         reason: "PR_SET_MM: xlate owns the guest's brk, stack and auxv and emulates /proc/self; the host's mm fields are its own",
     },
