@@ -83,6 +83,8 @@ pub struct Case {
     pub mxcsr_mask: u32,
     /// Part of the recording (false for generated cases beyond the CI default count).
     pub record: bool,
+    /// Scratch offsets of 80-bit results defined only to within one ulp ([`crate::ulp`]).
+    pub ulp_slots: Vec<u32>,
 }
 
 impl Case {
@@ -90,7 +92,15 @@ impl Case {
     pub fn new(name: impl Into<String>, code: Vec<u8>) -> Case {
         let mut init = CpuState::default();
         init.gpr[4] = STACK_TOP;
-        Case { name: name.into(), code, init, mem: MemInit::default(), mxcsr_mask: u32::MAX, record: true }
+        Case {
+            name: name.into(),
+            code,
+            init,
+            mem: MemInit::default(),
+            mxcsr_mask: u32::MAX,
+            record: true,
+            ulp_slots: Vec::new(),
+        }
     }
     /// A case built from iced instructions.
     pub fn insns(name: impl Into<String>, insns: &[Instruction]) -> Case {
