@@ -574,6 +574,12 @@ fn prem(f: &mut Fpu, what: u64) {
             r
         }
     };
+    if r.value.is_nan() {
+        // No quotient: C2 cleared, C0 C3 C1 left as they were (as measured on hardware).
+        f.set(0, r);
+        f.0.fpu_sw &= !C2;
+        return;
+    }
     // The low three bits of the quotient's magnitude: with a = 8b*t + r8 (r8 the truncated
     // remainder by 8b) and a = q*b + r, q mod 8 = (r8 - r) / b.
     let q = if !finite_case {
