@@ -663,3 +663,44 @@ pub extern "C" fn x87_transcend(state: *mut u8, what: u64, _: u64, _: u64, _: u6
     }
     f.0.fpu_sw as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pi66_is_pi_to_66_bits() {
+        let (half, _) = pi66_parts();
+        let pi = half.mul(&int(2), P, RM);
+        let (words, _, _, e, _) = pi.as_raw_parts().unwrap();
+        let n = words.len();
+        // 0.11001001... * 2^2; the 66 bits are the fldpi significand truncated, then 11.
+        assert_eq!(e, 2);
+        assert_eq!(words[n - 1], 0xc90f_daa2_2168_c234);
+        assert_eq!(words[n - 2], 0xc000_0000_0000_0000);
+    }
+
+    #[test]
+    fn just_below_one_rounds_by_mode() {
+        let one = int(1);
+        let (rn, up_rn) = to_f80(&one, Round::NearestTiesToEven, Tail::Below);
+        let (rz, up_rz) = to_f80(&one, Round::TowardZero, Tail::Below);
+        assert_eq!((rn.value.to_bits(), up_rn), (ONE, true));
+        assert_eq!((rz.value.to_bits(), up_rz), (0x3ffe_ffff_ffff_ffff_ffff, false));
+        assert!(rn.status.contains(Status::INEXACT) && rz.status.contains(Status::INEXACT));
+        let (exact, up) = to_f80(&one, Round::TowardPositive, Tail::Exact);
+        assert_eq!((exact.value.to_bits(), exact.status, up), (ONE, Status::OK, false));
+    }
+
+    #[test]
+    fn reduction_is_exact_near_pi() {
+        // x = pi rounded to 64 bits (fldpi's significand truncated): x - pi66 = -3 * 2^-64.
+        let x = F80::from_bits(0x4000_c90f_daa2_2168_c234);
+        let (r, k) = reduce(&big(x));
+        assert_eq!(k, 2);
+        let want = BigFloat::from_i64(-3, P);
+        let mut want = want;
+        want.set_exponent(want.exponent().unwrap() - 64);
+        assert_eq!(r.cmp(&want), Some(0));
+    }
+}
