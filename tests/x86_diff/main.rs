@@ -291,7 +291,13 @@ pub fn check_family(family: &str, cases: Vec<Case>) {
             scratch::set(&init_mem);
             let native = undefined.apply(&native::run(case), &init_mem);
             if case.record {
-                if rec.map(|r| &r.outcome) != Some(&native) {
+                // Results defined to one ulp may differ from the recording by that much (a
+                // processor of the other vendor): the recording still stands.
+                let agrees = rec.is_some_and(|r| {
+                    let mut unused = ulp::Counts::default();
+                    ulp::tolerate(case, &init_mem, &r.outcome, native.clone(), &mut unused) == r.outcome
+                });
+                if !agrees {
                     stale.push(case.name.clone());
                 }
                 lines.push(record::line(case, &native));
