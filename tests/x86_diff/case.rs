@@ -85,6 +85,10 @@ pub struct Case {
     pub record: bool,
     /// Scratch offsets of 80-bit results defined only to within one ulp ([`crate::ulp`]).
     pub ulp_slots: Vec<u32>,
+    /// Bits of the x87 status word the case stores to ax that processors of the other vendor
+    /// may set otherwise (recorded on AMD; see `cases_x87_transcend`): ignored only when a
+    /// recording is checked against this host's native run, never in the translated check.
+    pub vendor_ax_bits: u64,
 }
 
 impl Case {
@@ -100,6 +104,7 @@ impl Case {
             mxcsr_mask: u32::MAX,
             record: true,
             ulp_slots: Vec::new(),
+            vendor_ax_bits: 0,
         }
     }
     /// A case built from iced instructions.

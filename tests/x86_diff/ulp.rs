@@ -95,3 +95,18 @@ pub fn tolerate(case: &Case, init: &[u8], expected: &Outcome, got: Outcome, coun
     };
     Outcome::Done { state: gs, mem }
 }
+
+/// `got` with the ax bits of [`Case::vendor_ax_bits`] taken from `expected`: for checking a
+/// recording made on one vendor's processor against a native run on the other's.
+pub fn with_vendor_ax_bits(case: &Case, expected: &Outcome, got: Outcome) -> Outcome {
+    match (expected, got) {
+        (Outcome::Done { state: es, .. }, Outcome::Done { state: mut gs, mem })
+            if case.vendor_ax_bits != 0 =>
+        {
+            let bits = case.vendor_ax_bits;
+            gs.gpr[0] = (gs.gpr[0] & !bits) | (es.gpr[0] & bits);
+            Outcome::Done { state: gs, mem }
+        }
+        (_, got) => got,
+    }
+}
