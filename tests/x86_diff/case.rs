@@ -83,6 +83,12 @@ pub struct Case {
     pub mxcsr_mask: u32,
     /// Part of the recording (false for generated cases beyond the CI default count).
     pub record: bool,
+    /// Scratch offsets of 80-bit results defined only to within one ulp ([`crate::ulp`]).
+    pub ulp_slots: Vec<u32>,
+    /// Bits of the x87 status word the case stores to ax that processors of the other vendor
+    /// may set otherwise (recorded on AMD; see `cases_x87_transcend`): ignored only when a
+    /// recording is checked against this host's native run, never in the translated check.
+    pub vendor_ax_bits: u64,
 }
 
 impl Case {
@@ -90,7 +96,16 @@ impl Case {
     pub fn new(name: impl Into<String>, code: Vec<u8>) -> Case {
         let mut init = CpuState::default();
         init.gpr[4] = STACK_TOP;
-        Case { name: name.into(), code, init, mem: MemInit::default(), mxcsr_mask: u32::MAX, record: true }
+        Case {
+            name: name.into(),
+            code,
+            init,
+            mem: MemInit::default(),
+            mxcsr_mask: u32::MAX,
+            record: true,
+            ulp_slots: Vec::new(),
+            vendor_ax_bits: 0,
+        }
     }
     /// A case built from iced instructions.
     pub fn insns(name: impl Into<String>, insns: &[Instruction]) -> Case {

@@ -13,16 +13,16 @@ use iced_x86::{Code, Instruction, MemoryOperand, Register};
 
 const RSI: usize = 6;
 
-fn b(r: Result<Instruction, iced_x86::IcedError>) -> Instruction {
+pub fn b(r: Result<Instruction, iced_x86::IcedError>) -> Instruction {
     crate::case::built(r)
 }
-fn m(d: i64) -> MemoryOperand {
+pub fn m(d: i64) -> MemoryOperand {
     mem(Register::RSI, d)
 }
-fn i1m(code: Code, d: i64) -> Instruction {
+pub fn i1m(code: Code, d: i64) -> Instruction {
     b(Instruction::with1(code, m(d)))
 }
-fn st(n: u32) -> Register {
+pub fn st(n: u32) -> Register {
     [Register::ST0, Register::ST1, Register::ST2, Register::ST3][n as usize]
 }
 fn i2(code: Code, x: u32, y: u32) -> Instruction {
@@ -213,6 +213,6 @@ pub fn cases() -> Vec<Case> {
     out
 }
 
-fn i0(code: Code) -> Instruction {
+pub fn i0(code: Code) -> Instruction {
     Instruction::with(code)
 }

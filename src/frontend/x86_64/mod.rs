@@ -68,6 +68,7 @@ pub mod vex;
 mod vex_table;
 pub mod x87;
 mod x87_helpers;
+mod x87_transcend;
 pub mod xsave;
 
 #[cfg(test)]

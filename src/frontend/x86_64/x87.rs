@@ -6,6 +6,7 @@
 
 use super::state::off;
 use super::x87_helpers::{self as h, kind, op, unary};
+use super::x87_transcend::{tr, x87_transcend};
 use super::{Ctx, Handler, Unsupported};
 use crate::ir::{BinOp, Helper, HelperFn, StateOffset, Temp, Width};
 use iced_x86::{Instruction, MemorySize, Mnemonic, OpKind, Register};
@@ -21,6 +22,7 @@ const COMPARE: Helper = helper("x87_compare", h::x87_compare);
 const UNARY: Helper = helper("x87_unary", h::x87_unary);
 const STORE_ENV: Helper = helper("x87_store_env", h::x87_store_env);
 const LOAD_ENV: Helper = helper("x87_load_env", h::x87_load_env);
+const TRANSCEND: Helper = helper("x87_transcend", x87_transcend);
 
 /// Compare mode bit: an ordered comparison (see `x87_helpers::x87_compare`).
 const ORDERED: u64 = 0x100;
@@ -62,8 +64,17 @@ pub fn lookup(m: Mnemonic) -> Option<Handler> {
         M::Fabs => |c, _| simple(c, unary::ABS, 0),
         M::Fsqrt => |c, _| simple(c, unary::SQRT, 0),
         M::Frndint => |c, _| simple(c, unary::RNDINT, 0),
-        M::Fprem => |c, _| simple(c, unary::PREM, 0),
-        M::Fprem1 => |c, _| simple(c, unary::PREM1, 0),
+        M::Fprem => |c, _| transcend(c, tr::PREM),
+        M::Fprem1 => |c, _| transcend(c, tr::PREM1),
+        M::Fsin => |c, _| transcend(c, tr::SIN),
+        M::Fcos => |c, _| transcend(c, tr::COS),
+        M::Fsincos => |c, _| transcend(c, tr::SINCOS),
+        M::Fptan => |c, _| transcend(c, tr::PTAN),
+        M::Fpatan => |c, _| transcend(c, tr::PATAN),
+        M::F2xm1 => |c, _| transcend(c, tr::F2XM1),
+        M::Fyl2x => |c, _| transcend(c, tr::YL2X),
+        M::Fyl2xp1 => |c, _| transcend(c, tr::YL2XP1),
+        M::Fxtract => |c, _| transcend(c, tr::XTRACT),
         M::Fscale => |c, _| simple(c, unary::SCALE, 0),
         M::Fincstp => |c, _| simple(c, unary::INCSTP, 0),
         M::Fdecstp => |c, _| simple(c, unary::DECSTP, 0),
@@ -247,6 +258,12 @@ fn simple(ctx: &mut Ctx, what: u64, index: u64) -> Result<(), Unsupported> {
     let what = ctx.constant(what);
     let index = ctx.constant(index);
     ctx.call(UNARY, &[what, index]);
+    Ok(())
+}
+
+fn transcend(ctx: &mut Ctx, what: u64) -> Result<(), Unsupported> {
+    let what = ctx.constant(what);
+    ctx.call(TRANSCEND, &[what]);
     Ok(())
 }
 

@@ -3,8 +3,7 @@
 //! rounds exactly as IEEE 754 requires, in the rounding mode of the control word.
 //!
 //! fsqrt (APFloat has none) is an integer square root of the significand, rounded exactly.
-//! fprem/fprem1 reduce completely in one step (C2 = 0): a guest's
-//! `fprem` loop then ends after one iteration with the same final remainder.
+//! The transcendentals and partial remainders are in [`super::x87_transcend`].
 //!
 //! Not modelled: precision control (always extended precision), unmasked exceptions (every
 //! exception is treated as masked: the result is the masked response, e.g. the "real
@@ -19,7 +18,7 @@ use rustc_apfloat::{Float, FloatConvert, Round, Status, StatusAnd};
 use std::cmp::Ordering;
 
 /// The x87 "real indefinite": the quiet NaN masked invalid operations produce.
-const INDEFINITE: u128 = 0xffff_c000_0000_0000_0000;
+pub(super) const INDEFINITE: u128 = 0xffff_c000_0000_0000_0000;
 
 /// Formats of values moved between memory (or constants) and the stack.
 pub mod kind {
@@ -57,8 +56,6 @@ pub mod unary {
     pub const RNDINT: u64 = 3;
     pub const XAM: u64 = 4;
     pub const TST: u64 = 5;
-    pub const PREM: u64 = 6;
-    pub const PREM1: u64 = 7;
     pub const SCALE: u64 = 8;
     /// Exchange st(0) and st(i).
     pub const XCH: u64 = 9;
@@ -73,13 +70,13 @@ pub mod unary {
 }
 
 /// Denormal-operand exception flag.
-const DE: u16 = 1 << 1;
-const C0: u16 = 1 << 8;
-const C1: u16 = 1 << 9;
-const C2: u16 = 1 << 10;
-const C3: u16 = 1 << 14;
+pub(super) const DE: u16 = 1 << 1;
+pub(super) const C0: u16 = 1 << 8;
+pub(super) const C1: u16 = 1 << 9;
+pub(super) const C2: u16 = 1 << 10;
+pub(super) const C3: u16 = 1 << 14;
 
-struct Fpu<'a>(&'a mut X86State);
+pub(super) struct Fpu<'a>(pub(super) &'a mut X86State);
 
 impl Fpu<'_> {
     fn top(&self) -> usize {
@@ -88,10 +85,10 @@ impl Fpu<'_> {
     fn set_top(&mut self, top: usize) {
         self.0.fpu_sw = (self.0.fpu_sw & !(7 << 11)) | ((top as u16 & 7) << 11);
     }
-    fn phys(&self, i: usize) -> usize {
+    pub(super) fn phys(&self, i: usize) -> usize {
         (self.top() + i) & 7
     }
-    fn round(&self) -> Round {
+    pub(super) fn round(&self) -> Round {
         match self.0.fpu_cw >> 10 & 3 {
             0 => Round::NearestTiesToEven,
             1 => Round::TowardNegative,
@@ -99,7 +96,7 @@ impl Fpu<'_> {
             _ => Round::TowardZero,
         }
     }
-    fn flag(&mut self, status: Status) {
+    pub(super) fn flag(&mut self, status: Status) {
         let mut sw = 0u16;
         if status.contains(Status::INVALID_OP) {
             sw |= 1;
@@ -123,7 +120,7 @@ impl Fpu<'_> {
         (r[0] as u128 | (r[1] as u128) << 64) & ((1u128 << 80) - 1)
     }
     /// st(i); an empty register is a stack underflow, whose masked response is indefinite.
-    fn get(&mut self, i: usize) -> F80 {
+    pub(super) fn get(&mut self, i: usize) -> F80 {
         if self.0.fpu_tags & (1 << self.phys(i)) == 0 {
             self.0.fpu_sw |= 1 | 1 << 6;
             return F80::from_bits(INDEFINITE);
@@ -136,11 +133,11 @@ impl Fpu<'_> {
         self.0.fpu_tags |= 1 << p;
     }
     /// Stores a result and raises its exception flags.
-    fn set(&mut self, i: usize, r: StatusAnd<F80>) {
+    pub(super) fn set(&mut self, i: usize, r: StatusAnd<F80>) {
         self.flag(r.status);
         self.set_raw(i, r.value.to_bits());
     }
-    fn push(&mut self, v: StatusAnd<F80>) {
+    pub(super) fn push(&mut self, v: StatusAnd<F80>) {
         let top = (self.top() + 7) & 7;
         self.set_top(top);
         if self.0.fpu_tags & (1 << top) != 0 {
@@ -152,7 +149,7 @@ impl Fpu<'_> {
             self.0.fpu_sw &= !C1;
         }
     }
-    fn pop(&mut self) {
+    pub(super) fn pop(&mut self) {
         let top = self.top();
         self.0.fpu_tags &= !(1 << top);
         self.set_top(top + 1);
@@ -226,7 +223,7 @@ fn nan_from_f80(v: F80, bits: u32, frac: u32) -> u64 {
 }
 
 /// Returns the helper state.
-fn fpu(state: *mut u8) -> Fpu<'static> {
+pub(super) fn fpu(state: *mut u8) -> Fpu<'static> {
     // SAFETY: translated code passes the pointer to the live X86State it runs on (the helper
     // contract of `ir::Helper`); nothing else accesses that state during the call, and the
     // reference does not outlive the helper call that made it.
@@ -318,7 +315,7 @@ pub extern "C" fn x87_store(state: *mut u8, kind: u64, pop: u64, index: u64, _: 
 
 /// The x87 rule for NaN operands: a signalling NaN is quieted (and flags invalid); with two
 /// NaNs the one with the larger significand wins (the first on a tie).
-fn propagate_nan(a: F80, b: F80) -> Option<StatusAnd<F80>> {
+pub(super) fn propagate_nan(a: F80, b: F80) -> Option<StatusAnd<F80>> {
     let (an, bn) = (a.is_nan(), b.is_nan());
     if !an && !bn {
         return None;
@@ -381,7 +378,7 @@ fn arith(a: F80, b: F80, op: u64, round: Round) -> (StatusAnd<F80>, bool) {
 }
 
 impl Fpu<'_> {
-    fn set_c1(&mut self, up: bool) {
+    pub(super) fn set_c1(&mut self, up: bool) {
         self.0.fpu_sw = (self.0.fpu_sw & !C1) | if up { C1 } else { 0 };
     }
 }
@@ -511,49 +508,6 @@ pub extern "C" fn x87_unary(state: *mut u8, what: u64, index: u64, _: u64, _: u6
         unary::TST => {
             x87_compare(state, 0, kind::CONST, 0, 0x100);
             return fpu(state).0.fpu_sw as u64;
-        }
-        unary::PREM | unary::PREM1 => {
-            let a = f.get(0);
-            let b = f.get(1);
-            // The full remainder in one step (C2 = 0: complete); the low quotient bits go to
-            // C0 C3 C1 as the hardware reports them.
-            if a.is_denormal() || b.is_denormal() {
-                f.0.fpu_sw |= DE;
-            }
-            let r = match propagate_nan(a, b) {
-                Some(nan) => nan,
-                None => {
-                    let mut r = if what == unary::PREM { a.c_fmod(b) } else { a.ieee_rem(b) };
-                    if r.value.is_nan() {
-                        // Infinite dividend or zero divisor: the real indefinite.
-                        r.value = F80::from_bits(INDEFINITE);
-                    }
-                    r
-                }
-            };
-            // The low three bits of the quotient's magnitude: with a = 8b*t + r8 (r8 the
-            // truncated remainder by 8b) and a = q*b + r, q mod 8 = (r8 - r) / b.
-            let q = if r.value.is_nan() || !a.is_finite() || b.is_zero() || !b.is_finite() {
-                0
-            } else {
-                let (aa, ab) = (a.abs(), b.abs());
-                let eight = F80::from_bits(0x4002_8000_0000_0000_0000);
-                let r8 = aa.c_fmod((ab * eight).value).value;
-                let r_abs = if what == unary::PREM { aa.c_fmod(ab).value } else { aa.ieee_rem(ab).value };
-                let k = ((r8 - r_abs).value / ab).value;
-                let mut exact = false;
-                let k = k
-                    .round_to_integral(Round::NearestTiesToEven)
-                    .value
-                    .to_i128_r(8, Round::TowardZero, &mut exact)
-                    .value;
-                k.rem_euclid(8) as u16
-            };
-            f.set(0, r);
-            let cc = (if q & 4 != 0 { C0 } else { 0 })
-                | (if q & 2 != 0 { C3 } else { 0 })
-                | (if q & 1 != 0 { C1 } else { 0 });
-            f.0.fpu_sw = (f.0.fpu_sw & !(C3 | C2 | C1 | C0)) | cc;
         }
         unary::SCALE => {
             let a = f.get(0);
