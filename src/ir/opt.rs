@@ -259,7 +259,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     // Bytes of state that are certainly overwritten later (or dead at every exit that follows)
     // with nothing but memory accesses observing them first.
     let mut covered = scratch::filled(0, false);
-    for b in liveness::dead_at_exit(block, &block.exit) {
+    for &b in liveness::dead_at_exit(block, &block.exit).iter() {
         if covered.len() <= b.0 as usize {
             covered.resize(b.0 as usize + 1, false);
         }
