@@ -9,7 +9,7 @@
 //! filled from an iterator. A backend gives its own element types a pool with [`pooled!`].
 
 use super::regalloc::Loc;
-use super::{Block, GuestAddr, Op, StateOffset, Temp};
+use super::{Block, CmpOp, GuestAddr, Op, StateOffset, Temp, Width};
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
 use std::thread::LocalKey;
@@ -57,6 +57,10 @@ pooled!(
     STATE_OFFSET: StateOffset,
     GUEST_ADDR: GuestAddr,
     OPS: Op,
+    KNOWN_STATE: (u32, Width, Temp),
+    KNOWN_VECTOR: (u32, Temp),
+    COMPARE: Option<(CmpOp, Temp, Temp, Width)>,
+    DIFFERENCE: Option<(Temp, Temp, Width)>,
 );
 
 fn take<T: Pooled>() -> Vec<T> {

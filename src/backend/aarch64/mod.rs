@@ -402,7 +402,7 @@ struct Emitter {
     folded: Vec<Option<fold::Folded>>,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
     /// clean at a width needs no zero extension.
-    bits: Vec<u8>,
+    bits: crate::ir::scratch::Lent<u8>,
     /// Set while emitting an op whose only reader is the exit right after it
     /// (`backend::feeds_only_next_exit`): a comparison or bit test may then leave its result
     /// for the branch ([`Self::fused`]) instead of computing 0/1.
