@@ -144,6 +144,8 @@ struct Summary {
 pub struct Summaries {
     candidates: Vec<StateOffset>,
     at: HashMap<u64, Summary>,
+    /// The scan of one scratch translation, its buffers kept from one to the next.
+    scan: liveness::DeadScan,
 }
 
 impl Summaries {
@@ -182,7 +184,8 @@ impl Summaries {
             self.at.remove(&pc.0);
             return None;
         };
-        let mut scan = liveness::DeadScan::new(&self.candidates);
+        let scan = &mut self.scan;
+        scan.restart(&self.candidates);
         let scanning = scan.ops(&one);
         let bit = |b: &StateOffset| self.candidates.iter().position(|c| c == b).map_or(0, |i| 1u64 << i);
         let written = scan.dead().iter().map(bit).fold(0, |m, b| m | b);
@@ -225,7 +228,8 @@ pub fn look_ahead(
     let pages = own_pages(block);
     let bounded = Bounded { code, lo: pages.start, hi: pages.end };
     let all = if candidates.len() == 64 { u64::MAX } else { (1u64 << candidates.len()) - 1 };
-    for target in liveness::block_targets(block) {
+    let targets = liveness::block_targets(block);
+    for &target in targets.iter() {
         if !pages.contains(&target.0) {
             continue;
         }

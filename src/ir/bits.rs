@@ -12,8 +12,8 @@ fn bits_of(value: u64) -> u8 {
 
 /// For each temporary of `block`, an upper bound on the number of low bits its value
 /// occupies (64 when nothing better is known).
-pub fn value_bits(block: &Block) -> Vec<u8> {
-    let mut bits = vec![64u8; block.temps as usize];
+pub fn value_bits(block: &Block) -> super::scratch::Lent<u8> {
+    let mut bits = super::scratch::filled(block.temps as usize, 64u8);
     let mut constant = super::scratch::filled(block.temps as usize, None);
     for op in &block.ops {
         let of = |t: Temp| bits[t.0 as usize];

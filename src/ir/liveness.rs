@@ -17,21 +17,23 @@
 //! syscall layer and the next block may read any state) keep it live, as does the end of the
 //! scratch block.
 
+use super::scratch::{self, Lent};
 use super::{Block, DeadOnEntry, Exit, GuestAddr, Op, StateOffset};
 
 /// The guest addresses `exit` may continue at when they are known at translation time: the
 /// target of a jump, both sides of a branch. None for an indirect exit or a return, a system
 /// call (the syscall layer reads state), an invalidation or a trap.
-pub fn exit_targets(exit: &Exit) -> Vec<GuestAddr> {
-    match *exit {
-        Exit::Jump(t) => vec![t],
-        Exit::Branch { taken, not_taken, .. } => vec![taken, not_taken],
+pub fn exit_targets(exit: &Exit) -> impl Iterator<Item = GuestAddr> {
+    let targets = match *exit {
+        Exit::Jump(t) => [Some(t), None],
+        Exit::Branch { taken, not_taken, .. } => [Some(taken), Some(not_taken)],
         Exit::Indirect(_)
         | Exit::Return(_)
         | Exit::Syscall { .. }
         | Exit::Invalidate { .. }
-        | Exit::Trap { .. } => Vec::new(),
-    }
+        | Exit::Trap { .. } => [None, None],
+    };
+    targets.into_iter().flatten()
 }
 
 /// The bytes of `candidates` (single state bytes) that `block` overwrites before it reads
@@ -44,6 +46,7 @@ pub fn dead_on_entry(block: &Block, candidates: &[StateOffset]) -> Vec<StateOffs
 
 /// [`dead_on_entry`] over code translated piece by piece: the blocks given to [`Self::ops`]
 /// are taken to run one after the other.
+#[derive(Default)]
 pub struct DeadScan {
     undecided: Vec<StateOffset>,
     dead: Vec<StateOffset>,
@@ -54,13 +57,20 @@ impl DeadScan {
         DeadScan { undecided: candidates.to_vec(), dead: Vec::new() }
     }
 
+    /// Starts a new scan for `candidates`, keeping this one's buffers.
+    pub fn restart(&mut self, candidates: &[StateOffset]) {
+        self.undecided.clear();
+        self.undecided.extend_from_slice(candidates);
+        self.dead.clear();
+    }
+
     /// Scans `block`'s ops (not its final exit); returns whether code after it may still
     /// decide something: no op stopped the scan (a helper call, a side exit) and some byte is
     /// undecided. A state load counts as a read only if its value is used ([`used_temps`]:
     /// a select on a constant condition uses only the side it picks).
     pub fn ops(&mut self, block: &Block) -> bool {
         // Found only when a load of an undecided byte asks (most instructions load no flag).
-        let mut used: Option<Vec<bool>> = None;
+        let mut used: Option<Lent<bool>> = None;
         let overlaps = |b: StateOffset, o: StateOffset, w: super::Width| o.0 <= b.0 && b.0 < o.0 + w.bytes();
         for op in &block.ops {
             match op {
@@ -130,10 +140,10 @@ impl DeadScan {
 /// count does not use the flags it would keep for a zero count. A cheap stand-in for
 /// `opt::forward_and_fold` and `opt::eliminate_dead_code` on the small scratch blocks of a
 /// lookahead.
-pub fn used_temps(block: &Block) -> Vec<bool> {
+pub fn used_temps(block: &Block) -> Lent<bool> {
     use super::interp::{eval_bin, eval_cmp, eval_ext, eval_un};
     let n = block.temps as usize;
-    let mut constant = super::scratch::filled(n, None);
+    let mut constant = scratch::filled(n, None);
     for op in &block.ops {
         let c = |t: &super::Temp| constant[t.0 as usize];
         let value = match op {
@@ -151,7 +161,7 @@ pub fn used_temps(block: &Block) -> Vec<bool> {
             constant[d.0 as usize] = Some(v);
         }
     }
-    let mut used = vec![false; n];
+    let mut used = scratch::filled(n, false);
     block.exit.for_each_src(|t| used[t.0 as usize] = true);
     for op in block.ops.iter().rev() {
         let pure = op.is_pure();
@@ -172,40 +182,35 @@ pub fn used_temps(block: &Block) -> Vec<bool> {
 /// The bytes dead at `exit` of `block`: dead on entry at every target the exit may continue
 /// at ([`exit_targets`]; none when a target is not in [`Block::dead_on_entry`] or the exit
 /// has no known target), sorted.
-pub fn dead_at_exit(block: &Block, exit: &Exit) -> Vec<StateOffset> {
+pub fn dead_at_exit(block: &Block, exit: &Exit) -> Lent<StateOffset> {
+    let mut dead = scratch::filled(0, StateOffset(0));
     if block.dead_on_entry.is_empty() {
-        return Vec::new();
+        return dead;
     }
-    let targets = exit_targets(exit);
-    let mut dead: Option<Vec<StateOffset>> = None;
-    for t in targets {
+    for (k, t) in exit_targets(exit).enumerate() {
         let at: &[StateOffset] =
             block.dead_on_entry.iter().find(|d| d.target == t).map_or(&[], |d| d.bytes.as_slice());
-        dead = Some(match dead {
-            None => at.to_vec(),
-            Some(mut so_far) => {
-                so_far.retain(|b| at.contains(b));
-                so_far
-            }
-        });
+        if k == 0 {
+            dead.extend_from_slice(at);
+        } else {
+            dead.retain(|b| at.contains(b));
+        }
     }
-    dead.unwrap_or_default()
+    dead
 }
 
 /// Every known target of `block`'s exits (its final exit, then its side exits), each once.
-pub fn block_targets(block: &Block) -> Vec<GuestAddr> {
-    let mut out = exit_targets(&block.exit);
-    for op in &block.ops {
-        if let Op::ExitIf { exit, .. } = op {
-            out.extend(exit_targets(exit));
+pub fn block_targets(block: &Block) -> Lent<GuestAddr> {
+    let mut out = scratch::filled(0, GuestAddr(0));
+    let side_exits = block.ops.iter().filter_map(|op| match op {
+        Op::ExitIf { exit, .. } => Some(exit),
+        _ => None,
+    });
+    for t in std::iter::once(&block.exit).chain(side_exits).flat_map(exit_targets) {
+        if !out.contains(&t) {
+            out.push(t);
         }
     }
-    let mut seen = Vec::new();
-    out.retain(|t| {
-        let new = !seen.contains(t);
-        seen.push(*t);
-        new
-    });
     out
 }
 
@@ -298,10 +303,10 @@ mod tests {
         record(&mut block, GuestAddr(0x1004), vec![B, C]);
         record(&mut block, GuestAddr(0x5000), vec![]);
         assert_eq!(block.dead_on_entry.len(), 2);
-        assert_eq!(dead_at_exit(&block, &block.exit.clone()), vec![B]);
-        assert_eq!(dead_at_exit(&block, &Exit::Jump(GuestAddr(0x2000))), vec![A, B]);
-        assert_eq!(dead_at_exit(&block, &Exit::Jump(GuestAddr(0x6000))), vec![]);
-        assert_eq!(dead_at_exit(&block, &Exit::Syscall { next: GuestAddr(0x2000) }), vec![]);
-        assert_eq!(block_targets(&block), vec![GuestAddr(0x2000), GuestAddr(0x1004)]);
+        assert_eq!(*dead_at_exit(&block, &block.exit.clone()), vec![B]);
+        assert_eq!(*dead_at_exit(&block, &Exit::Jump(GuestAddr(0x2000))), vec![A, B]);
+        assert_eq!(*dead_at_exit(&block, &Exit::Jump(GuestAddr(0x6000))), vec![]);
+        assert_eq!(*dead_at_exit(&block, &Exit::Syscall { next: GuestAddr(0x2000) }), vec![]);
+        assert_eq!(*block_targets(&block), vec![GuestAddr(0x2000), GuestAddr(0x1004)]);
     }
 }

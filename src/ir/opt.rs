@@ -83,10 +83,10 @@ pub fn forward_and_fold(block: &mut Block) {
     rename.extend((0..block.temps).map(Temp));
     let mut constant = scratch::filled(n, None);
     // State bytes whose value is known: (offset, width, temp holding it zero-extended or not).
-    let mut known: Vec<(u32, Width, Temp)> = Vec::with_capacity(32);
+    let mut known = scratch::filled(0, (0u32, Width::W8, Temp(0)));
     let overlaps = |o: u32, w: Width, o2: u32, w2: Width| o < o2 + w2.bytes() && o2 < o + w.bytes();
     // The same for 128-bit fields (offset, vector temp holding them), and the byte-range test.
-    let mut known_v: Vec<(u32, Temp)> = Vec::new();
+    let mut known_v = scratch::filled(0, (0u32, Temp(0)));
     let meets = |o: u32, len: u32, o2: u32, len2: u32| o < o2 + len2 && o2 < o + len;
 
     // The table of this thread's previous block, emptied: growing a fresh one op by op cost
@@ -259,7 +259,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     // Bytes of state that are certainly overwritten later (or dead at every exit that follows)
     // with nothing but memory accesses observing them first.
     let mut covered = scratch::filled(0, false);
-    for b in liveness::dead_at_exit(block, &block.exit) {
+    for &b in liveness::dead_at_exit(block, &block.exit).iter() {
         if covered.len() <= b.0 as usize {
             covered.resize(b.0 as usize + 1, false);
         }
@@ -304,6 +304,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     // The accesses each dead store is deferred past, up to where its bytes are overwritten
     // (or, dead at the exits after it, to the end of the block).
     let mut after: Vec<(usize, Op)> = Vec::new();
+    let mut accesses = scratch::filled(0, 0usize);
     for (i, op) in block.ops.iter().enumerate() {
         let Some((start, len)) = state_write(op) else { continue };
         if !dead[i] {
@@ -311,7 +312,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
         }
         let end = start + len;
         let mut overwritten = 0u32; // bit per byte of the store
-        let mut accesses = Vec::new();
+        accesses.clear();
         for (j, op) in block.ops.iter().enumerate().skip(i + 1) {
             match op {
                 Op::StoreState { .. } | Op::VStoreState { .. } => {
@@ -335,7 +336,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
             }
         }
         if let (true, &Op::StoreState { offset, src, width }) = (dead[i], op) {
-            after.extend(accesses.into_iter().map(|j| (j, Op::StateAtFault { offset, src, width })));
+            after.extend(accesses.iter().map(|&j| (j, Op::StateAtFault { offset, src, width })));
         }
     }
     let mut i = 0;

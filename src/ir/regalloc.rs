@@ -10,7 +10,7 @@
 //! Guarantee for backends: an op's destination never shares a location with any of that op's
 //! sources, so an op may write its destination before it has read all of its sources.
 
-use super::scratch::Lent;
+use super::scratch::{self, Lent};
 use super::{deferred, Block, Op, Temp};
 
 /// Where a temporary lives while it is live.
@@ -25,8 +25,8 @@ pub enum Loc {
 /// The result of [`allocate`].
 #[derive(Clone, Debug)]
 pub struct Allocation {
-    /// Location of each temporary, indexed by `Temp.0`.
-    pub locs: Vec<Loc>,
+    /// Location of each temporary, indexed by `Temp.0` (lent from `ir::scratch`).
+    pub locs: Lent<Loc>,
     /// Number of spill slots used (the highest slot number + 1).
     pub spill_slots: u16,
 }
@@ -42,13 +42,13 @@ impl Allocation {
 /// location). Ops that only describe a deferred state value emit nothing; what they are
 /// computed from stays live up to each `StateAtFault` reading them.
 pub fn last_uses(block: &Block) -> (Lent<Option<usize>>, Lent<bool>) {
-    let mut last_use = super::scratch::filled(block.temps as usize, None);
+    let mut last_use = scratch::filled(block.temps as usize, None);
     if !block.ops.iter().any(|op| matches!(op, Op::StateAtFault { .. })) {
         for (i, op) in block.ops.iter().enumerate() {
             op.for_each_src(|t| last_use[t.0 as usize] = Some(i));
         }
         block.exit.for_each_src(|t| last_use[t.0 as usize] = Some(block.ops.len()));
-        return (last_use, super::scratch::filled(block.temps as usize, false));
+        return (last_use, scratch::filled(block.temps as usize, false));
     }
     let only = deferred::fault_only(block);
     let def = deferred::definitions(block);
@@ -101,16 +101,16 @@ pub fn allocate_reusing(
     // Temporaries to release after op i, in the order they were defined: a list per op
     // threaded through `next` (each temporary expires once), not a Vec per op.
     const NONE: u32 = u32::MAX;
-    let mut head = vec![NONE; block.ops.len() + 1];
-    let mut tail = vec![NONE; block.ops.len() + 1];
-    let mut next = vec![NONE; n];
-    let mut locs = vec![Loc::Spill(0); n];
-    let mut free_regs: Vec<u8> = (0..regs as u8).rev().collect();
-    let mut free_slots: Vec<u16> = Vec::new();
+    let mut head = scratch::filled(block.ops.len() + 1, NONE);
+    let mut tail = scratch::filled(block.ops.len() + 1, NONE);
+    let mut next = scratch::filled(n, NONE);
+    let mut locs = scratch::filled(n, Loc::Spill(0));
+    let mut free_regs = scratch::collected((0..regs as u8).rev());
+    let mut free_slots = scratch::filled(0, 0u16);
     let mut spill_slots: u16 = 0;
 
     // Temporaries whose register an op's destination took over: not released again.
-    let mut handed_on = vec![false; n];
+    let mut handed_on = scratch::filled(n, false);
     for (i, op) in block.ops.iter().enumerate() {
         if let Some(d) = op.dst().filter(|d| !only[d.0 as usize]) {
             let dying_reg = reusable(op).into_iter().flatten().find_map(|s| {

@@ -5,9 +5,11 @@
 //!
 //! [`filled`] lends a vector of `n` copies of a value that goes back to the thread's pool
 //! when dropped; [`ops`] gives an empty op list with room, which [`Block`]'s drop and the
-//! passes that rebuild a block's ops hand back with [`recycle_ops`].
+//! passes that rebuild a block's ops hand back with [`recycle_ops`]. [`collected`] lends one
+//! filled from an iterator. A backend gives its own element types a pool with [`pooled!`].
 
-use super::{Block, Op, Temp};
+use super::regalloc::Loc;
+use super::{Block, CmpOp, GuestAddr, Op, StateOffset, Temp, Width};
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
 use std::thread::LocalKey;
@@ -17,32 +19,48 @@ const POOL_DEPTH: usize = 8;
 /// A vector whose capacity is larger than this many elements is freed, not kept.
 const MAX_KEPT: usize = 1 << 14;
 
-type Pool<T> = RefCell<Vec<Vec<T>>>;
+/// The vectors kept for one element type on one thread.
+pub type Pool<T> = RefCell<Vec<Vec<T>>>;
 
 /// An element type with a pool of its own on each thread.
 pub trait Pooled: Sized + 'static {
     fn pool() -> &'static LocalKey<Pool<Self>>;
 }
 
+/// Gives each listed element type a pool of its own on each thread (`NAME: Type`).
 macro_rules! pooled {
     ($($name:ident: $t:ty),* $(,)?) => {
-        thread_local! { $(static $name: Pool<$t> = const { RefCell::new(Vec::new()) };)* }
-        $(impl Pooled for $t {
-            fn pool() -> &'static LocalKey<Pool<Self>> {
+        thread_local! {
+            $(static $name: $crate::ir::scratch::Pool<$t> =
+                const { ::std::cell::RefCell::new(Vec::new()) };)*
+        }
+        $(impl $crate::ir::scratch::Pooled for $t {
+            fn pool() -> &'static ::std::thread::LocalKey<$crate::ir::scratch::Pool<Self>> {
                 &$name
             }
         })*
     };
 }
+pub(crate) use pooled;
 
 pooled!(
+    OPTION_U8: Option<u8>,
     OPTION_U64: Option<u64>,
     OPTION_USIZE: Option<usize>,
     BOOL: bool,
+    U8: u8,
+    U16: u16,
     U32: u32,
     USIZE: usize,
     TEMP: Temp,
+    LOC: Loc,
+    STATE_OFFSET: StateOffset,
+    GUEST_ADDR: GuestAddr,
     OPS: Op,
+    KNOWN_STATE: (u32, Width, Temp),
+    KNOWN_VECTOR: (u32, Temp),
+    COMPARE: Option<(CmpOp, Temp, Temp, Width)>,
+    DIFFERENCE: Option<(Temp, Temp, Width)>,
 );
 
 fn take<T: Pooled>() -> Vec<T> {
@@ -87,6 +105,25 @@ impl<T: Pooled> Drop for Lent<T> {
     fn drop(&mut self) {
         give(std::mem::take(&mut self.0));
     }
+}
+
+impl<T: Pooled + Clone> Clone for Lent<T> {
+    fn clone(&self) -> Lent<T> {
+        collected(self.iter().cloned())
+    }
+}
+
+impl<T: Pooled + std::fmt::Debug> std::fmt::Debug for Lent<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The items of `items`, like `collect::<Vec<_>>()`, in a vector from the thread's pool.
+pub fn collected<T: Pooled>(items: impl IntoIterator<Item = T>) -> Lent<T> {
+    let mut v = take::<T>();
+    v.extend(items);
+    Lent(v)
 }
 
 /// `n` copies of `value`, like `vec![value; n]`, in a vector from the thread's pool.

@@ -27,8 +27,8 @@ pub fn simplify(block: &mut Block) -> bool {
     let mut rename = scratch::filled(0, Temp(0));
     rename.extend((0..block.temps).map(Temp));
     let mut constant = scratch::filled(n, None);
-    let mut compare: Vec<Option<(CmpOp, Temp, Temp, Width)>> = vec![None; n];
-    let mut difference: Vec<Option<(Temp, Temp, Width)>> = vec![None; n];
+    let mut compare = scratch::filled(n, None::<(CmpOp, Temp, Temp, Width)>);
+    let mut difference = scratch::filled(n, None::<(Temp, Temp, Width)>);
     let mut is_condition = scratch::filled(n, false);
     for op in &block.ops {
         if let Op::ExitIf { cond, .. } = op {

@@ -357,7 +357,7 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
 /// guest's flags), as a frontend's lookahead would record. `liveness::dead_on_entry`'s
 /// checker then compares the optimised block with the original on every other byte.
 pub fn random_dead_on_entry(rng: &mut Rng, block: &mut Block) {
-    for target in liveness::block_targets(block) {
+    for &target in liveness::block_targets(block).iter() {
         if rng.below(4) == 0 {
             continue;
         }

@@ -115,8 +115,8 @@ pub fn for_each_vector_src(op: &Op, mut f: impl FnMut(Temp)) {
 }
 
 /// Which temporaries of `block` are vectors (indexed by `Temp.0`).
-pub fn vector_temps(block: &Block) -> Vec<bool> {
-    let mut vector = vec![false; block.temps as usize];
+pub fn vector_temps(block: &Block) -> super::scratch::Lent<bool> {
+    let mut vector = super::scratch::filled(block.temps as usize, false);
     for op in &block.ops {
         if let Some(d) = op.dst().filter(|_| defines_vector(op)) {
             if let Some(slot) = vector.get_mut(d.0 as usize) {

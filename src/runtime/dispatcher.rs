@@ -639,7 +639,7 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         if let Some(profile) = &mut self.profile {
             self.backend.set_entry_counter(Some(profile.next_counter()));
         }
-        let compiled = match self.backend.compile(&block, &mut self.cache) {
+        let mut compiled = match self.backend.compile(&block, &mut self.cache) {
             Ok(compiled) => compiled,
             Err(CompileError::CacheFull) => {
                 self.flush();
@@ -653,7 +653,8 @@ impl<G: Guest, B: Backend> Dispatcher<G, B> {
         };
         self.remember_trap_messages(&block);
         let starts = compiled.insn_starts.iter().map(|s| (s.offset, s.pc)).collect();
-        let sites = compiled.fault_sites.clone().into_boxed_slice();
+        // Moved, not cloned: nothing below reads them.
+        let sites = std::mem::take(&mut compiled.fault_sites).into_boxed_slice();
         self.host_insns.insert(compiled.entry.0, (compiled.host_len as u32, pc, starts, sites));
         let entry = BlockEntry {
             code: compiled.entry,

@@ -207,8 +207,9 @@ impl Backend for Aarch64Backend {
         // Ops emitted inside their reader get no location either.
         let folded = fold::plan(block, &uses, &imms, &only);
         fold::extend_lifetimes(block, &folded, &mut last_use);
-        let mut no_location: Vec<bool> =
-            (0..block.temps as usize).map(|t| only[t] || imms[t].is_some() || folded[t].is_some()).collect();
+        let mut no_location = crate::ir::scratch::collected(
+            (0..block.temps as usize).map(|t| only[t] || imms[t].is_some() || folded[t].is_some()),
+        );
         let calls = calls_helpers(block);
         let regs = self.state_regs.free_of(if calls { &TEMP_REGS } else { &MORE_TEMP_REGS });
         // Values in state registers: only in blocks that call nothing (around a call the
@@ -228,7 +229,8 @@ impl Backend for Aarch64Backend {
         // Vector temporaries: v16-v31 in blocks that call nothing, else 16-byte slots after
         // the spill slots (see `vector`).
         let vregs = if calls { 0 } else { VECTOR_REGS.len() };
-        let not_vector: Vec<bool> = only.iter().zip(&vector).map(|(o, v)| *o || !*v).collect();
+        let not_vector =
+            crate::ir::scratch::collected(only.iter().zip(vector.iter()).map(|(o, v)| *o || !*v));
         let valloc = regalloc::allocate_with(block, vregs, &last_use, &not_vector);
         let vbase = (8 * u32::from(alloc.spill_slots) + 15) & !15;
         assert!(
@@ -239,7 +241,7 @@ impl Backend for Aarch64Backend {
         );
         let base = cache.next_code().0;
         let jump_table = cache.jump_table().address();
-        let mut consts = vec![None; block.temps as usize];
+        let mut consts = crate::ir::scratch::filled(block.temps as usize, None);
         for op in &block.ops {
             if let Op::Const { dst, value } = op {
                 consts[dst.0 as usize] = Some(*value);
@@ -250,7 +252,8 @@ impl Backend for Aarch64Backend {
             base,
             alloc,
             regs,
-            state_regs: self.state_regs.clone(),
+            // Lent for the block (given back below), not cloned.
+            state_regs: std::mem::take(&mut self.state_regs),
             pins,
             valloc,
             vbase,
@@ -268,7 +271,7 @@ impl Backend for Aarch64Backend {
         if let Some(counter) = self.entry_counter {
             e.count_entry(counter);
         }
-        let mut insn_starts = Vec::new();
+        let mut insn_starts = Vec::with_capacity(block.guest_insns as usize);
         let mut sites = SiteRecorder::new(block);
         let mut skip = false;
         for (i, op) in block.ops.iter().enumerate() {
@@ -308,6 +311,7 @@ impl Backend for Aarch64Backend {
             e.signal_exit(label, block.start.0);
         }
         let code = e.a.finalize().expect("block assembles");
+        self.state_regs = e.state_regs;
         let entry = append(cache, &code)?;
         Ok(CompiledBlock { entry, host_len: code.len(), insn_starts, exits_at, fault_sites: sites.finish() })
     }
@@ -391,14 +395,14 @@ struct Emitter {
     jump_table: usize,
     /// The value of each temporary an `Op::Const` defines (so an op can take it as an
     /// immediate).
-    consts: Vec<Option<u64>>,
+    consts: crate::ir::scratch::Lent<Option<u64>>,
     /// The constants that have no location (see `compile`): their readers use the value.
     imms: crate::ir::scratch::Lent<Option<u64>>,
     /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
     folded: Vec<Option<fold::Folded>>,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
     /// clean at a width needs no zero extension.
-    bits: Vec<u8>,
+    bits: crate::ir::scratch::Lent<u8>,
     /// Set while emitting an op whose only reader is the exit right after it
     /// (`backend::feeds_only_next_exit`): a comparison or bit test may then leave its result
     /// for the branch ([`Self::fused`]) instead of computing 0/1.

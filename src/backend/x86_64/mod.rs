@@ -49,6 +49,8 @@ use abi::{FixedCode, HostLoc};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynasmApi, VecAssembler};
 
+scratch::pooled!(HOST_LOCS: HostLoc);
+
 /// The host register (x86 numbering) that holds the guest state pointer in translated code.
 pub const STATE_REGISTER: u8 = abi::STATE;
 
@@ -159,7 +161,7 @@ impl Backend for X86_64Backend {
             dynasm!(e.asm ; .arch x64 ; sub rsp, extra);
         }
         let uses = use_counts(block);
-        let mut insn_starts = Vec::new();
+        let mut insn_starts = Vec::with_capacity(block.guest_insns as usize);
         let mut sites = SiteRecorder::new(block);
         let mut skip = false;
         for (i, op) in block.ops.iter().enumerate() {
@@ -287,10 +289,10 @@ struct Emitter {
     /// Executable-view address of the block's first byte.
     base: usize,
     /// Where each temporary lives.
-    locs: Vec<HostLoc>,
+    locs: Lent<HostLoc>,
     /// Where each vector temporary lives: an xmm register number or a 16-byte slot (see
     /// `emit_vector`); unused for the others.
-    vlocs: Vec<HostLoc>,
+    vlocs: Lent<HostLoc>,
     /// `Some(value)` for the `Op::Const` temporaries that get no code and no location: their
     /// readers use the value as an immediate or put it in a scratch register themselves.
     immediates: Lent<Option<u64>>,
@@ -529,21 +531,18 @@ fn allocate(
     last_use: &[Option<usize>],
     only: &[bool],
     vector: &[bool],
-) -> (Vec<HostLoc>, usize) {
+) -> (Lent<HostLoc>, usize) {
     let regs = regs.min(abi::ALLOCATABLE.len());
     // The immediates take no location (their reads do not matter to the allocator), nor do
     // the fault-only temporaries and the vectors (see `allocate_vectors`).
-    let no_location: Vec<bool> =
-        only.iter().zip(immediates).zip(vector).map(|((o, i), v)| *o || i.is_some() || *v).collect();
+    let no_location = scratch::collected(
+        only.iter().zip(immediates).zip(vector).map(|((o, i), v)| *o || i.is_some() || *v),
+    );
     let alloc = regalloc::allocate_reusing(block, regs, last_use, &no_location, reusable_source);
-    let locs = alloc
-        .locs
-        .iter()
-        .map(|loc| match *loc {
-            Loc::Reg(i) => HostLoc::Reg(abi::ALLOCATABLE[i as usize]),
-            Loc::Spill(slot) => HostLoc::Stack(8 * slot as i32),
-        })
-        .collect();
+    let locs = scratch::collected(alloc.locs.iter().map(|loc| match *loc {
+        Loc::Reg(i) => HostLoc::Reg(abi::ALLOCATABLE[i as usize]),
+        Loc::Spill(slot) => HostLoc::Stack(8 * slot as i32),
+    }));
     (locs, alloc.spill_slots as usize)
 }
 
@@ -587,20 +586,16 @@ fn allocate_vectors(
     only: &[bool],
     vector: &[bool],
     area: i32,
-) -> (Vec<HostLoc>, usize) {
+) -> (Lent<HostLoc>, usize) {
     if !vector.contains(&true) {
-        return (Vec::new(), 0);
+        return (scratch::filled(0, HostLoc::Stack(0)), 0);
     }
     let regs = if regs > 0 && emit_vector::vector_regs_allowed(block) { abi::VECTOR_REGS.len() } else { 0 };
-    let no_location: Vec<bool> = only.iter().zip(vector).map(|(o, v)| *o || !*v).collect();
+    let no_location = scratch::collected(only.iter().zip(vector).map(|(o, v)| *o || !*v));
     let alloc = regalloc::allocate_with(block, regs, last_use, &no_location);
-    let locs = alloc
-        .locs
-        .iter()
-        .map(|loc| match *loc {
-            Loc::Reg(i) => HostLoc::Reg(abi::VECTOR_REGS[i as usize]),
-            Loc::Spill(slot) => HostLoc::Stack(area + 16 * slot as i32),
-        })
-        .collect();
+    let locs = scratch::collected(alloc.locs.iter().map(|loc| match *loc {
+        Loc::Reg(i) => HostLoc::Reg(abi::VECTOR_REGS[i as usize]),
+        Loc::Spill(slot) => HostLoc::Stack(area + 16 * slot as i32),
+    }));
     (locs, alloc.spill_slots as usize)
 }

@@ -77,14 +77,38 @@ fn parse(name: &str) -> Option<Form> {
     Some(Form { negate_product, addend, order, double, scalar })
 }
 
+/// A mnemonic's name, lower case, in a buffer on the stack: building the table below from
+/// a `String` per mnemonic (two allocations each, for some 1900 names) cost 1.5 M host
+/// instructions at start-up, the table's first use.
+#[derive(Default)]
+struct Name {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl std::fmt::Write for Name {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// The form of mnemonic `m`, from its name (None for a name longer than any FMA3 one).
+fn form_of(m: Mnemonic) -> Option<Form> {
+    use std::fmt::Write;
+    let mut name = Name::default();
+    write!(name, "{m:?}").ok()?;
+    let name = &mut name.buf[..name.len];
+    name.make_ascii_lowercase();
+    parse(std::str::from_utf8(name).ok()?)
+}
+
 /// The FMA mnemonics and their forms (built once from iced's mnemonic names).
 fn forms() -> &'static HashMap<Mnemonic, Form> {
     static FORMS: OnceLock<HashMap<Mnemonic, Form>> = OnceLock::new();
-    FORMS.get_or_init(|| {
-        Mnemonic::values()
-            .filter_map(|m| parse(&format!("{m:?}").to_ascii_lowercase()).map(|f| (m, f)))
-            .collect()
-    })
+    FORMS.get_or_init(|| Mnemonic::values().filter_map(|m| form_of(m).map(|f| (m, f))).collect())
 }
 
 /// The handler of an FMA3 mnemonic.
