@@ -20,6 +20,7 @@ pub mod simd;
 pub mod simd_estimate;
 pub mod simd_fma;
 pub mod simd_fp;
+pub mod simd_fparith;
 pub mod simd_helpers;
 pub mod simd_ir;
 pub mod simd_sat;
