@@ -4,21 +4,124 @@
 //! FNEG, FSQRT, SCVTF/UCVTF, FCVTZS/FCVTZU, the compares against zero, FCVTN/FCVTL), the
 //! scalar pairwise reductions and FMAXNMV/FMINNMV/FMAXV/FMINV. Same contract as the main
 //! helper: false, changing nothing, for an encoding not implemented.
+//!
+//! Half precision (FEAT_FP16) goes through the same handlers with `half` set: its three same
+//! and two-register miscellaneous classes are the single-precision encodings with other fixed
+//! bits ([`half_form`] maps one onto the other), the pairwise and across-lanes ones are the
+//! single-precision forms with U clear; an H lane is [`super::fp_helpers`]' `Ty::H`.
 
 use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
-use super::simd_fp::{fcmp_lane, flagged};
-use super::simd_helpers::{all_ones, elem, get, map1, map2, pairwise, set, set_q, ty_of, with_elem};
+use super::simd_fp::{self, fcmp_lane, flagged};
+use super::simd_helpers::{all_ones, elem, get, map1, map2, pairwise, set, set_q, sx, ty_of, with_elem};
 use super::{bit, bits, A64State};
 use std::cell::Cell;
 
+/// The lane type of an FP form: half precision for the FEAT_FP16 encodings, else size<0>.
+pub(super) fn lane_ty(sz: bool, half: bool) -> Ty {
+    if half {
+        Ty::H
+    } else {
+        ty_of(sz)
+    }
+}
+
+/// The single-precision word of a FEAT_FP16 three same (`0 Q U 01110 a 10 Rm 00 opc 1 Rn Rd`,
+/// opcode 11:opc there) or two-register miscellaneous (`0 Q U 01110 a 1111 00 opc 10 Rn Rd`,
+/// bits 21..17 10000 there) form, vector or scalar (bit 28).
+pub(super) fn half_form(w: u32) -> Option<u32> {
+    if bit(w, 28) && !bit(w, 30) {
+        return None;
+    }
+    if w & 0x8f60_c400 == 0x0e40_0400 {
+        return Some((w & !0x0060_f800) | 1 << 21 | (0b11000 | bits(w, 11, 3)) << 11);
+    }
+    if w & 0x8f7e_0c00 == 0x0e78_0800 {
+        return Some((w & !0x007e_0000) | 1 << 21);
+    }
+    None
+}
+
+/// Executes `w` if it is a FEAT_FP16 three same or two-register miscellaneous form (`None`
+/// for any other word) by the handlers of the single-precision forms; the scalar classes
+/// have only some of the vector opcodes.
+pub(super) fn exec_half(st: &mut A64State, w: u32) -> Option<bool> {
+    let c = half_form(w)?;
+    let (scalar, u, hi) = (bit(c, 28), bit(c, 29), bit(c, 23));
+    Some(if bit(c, 10) {
+        // FABD, FCMEQ, FCMGE, FCMGT are the scalar forms here; FMULX, FRECPS, FRSQRTS,
+        // FACGE, FACGT are simd_fp's.
+        let opc = bits(c, 11, 5);
+        simd_fp::three_same(st, c, true)
+            || ((!scalar || opc == 0b11100 || (u, hi, opc) == (true, true, 0b11010))
+                && three_same(st, c, true))
+    } else {
+        // No scalar FABS, FNEG, FSQRT (FP data-processing has them); FRECPX is scalar only.
+        let opc = bits(c, 12, 5);
+        let vector_only = opc == 0b01111 || (u && opc == 0b11111);
+        !(scalar && vector_only) && (simd_fp::two_reg_misc(st, c, true) || two_reg_misc(st, c, true))
+    })
+}
+
+/// FPToFixed of one lane into an integer of the lane's width (`bits64` for 64-bit lanes): a
+/// half converts into 32 bits (which its range never overflows with fraction bits up to 16
+/// unless the 16-bit result does) and saturates to 16 bits, Invalid Operation replacing
+/// Inexact when it does.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn to_int_lane(
+    ty: Ty,
+    x: u64,
+    mode: fh::Round,
+    signed: bool,
+    bits64: bool,
+    fbits: u32,
+    fpcr: u32,
+) -> (u64, u32) {
+    let (v, flags) = fh::exact::to_int(ty, x, mode, signed, bits64, fbits, fpcr);
+    if ty != Ty::H {
+        return (v, flags);
+    }
+    let (lo, hi) = if signed { (-0x8000i64, 0x7fff) } else { (0, 0xffff) };
+    let wide = if signed { v as u32 as i32 as i64 } else { v as u32 as i64 };
+    let clamped = wide.clamp(lo, hi);
+    if clamped != wide {
+        (clamped as u64 & 0xffff, (flags & !IXC) | IOC)
+    } else {
+        (wide as u64 & 0xffff, flags)
+    }
+}
+
+/// The element type, index and `Vm` of an FP by-element form (FMUL, FMULX, FMLA, FMLS): size
+/// 00 half (index H:L:M, `Vm` 0..15), 10 single (H:L), 11 double (H; L set is unallocated).
+pub(super) fn by_element_operand(w: u32) -> Option<(Ty, u32, u32)> {
+    let (l, m, rm4, h) = (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 11, 1));
+    match bits(w, 22, 2) {
+        0b00 => Some((Ty::H, h << 2 | l << 1 | m, rm4)),
+        0b10 => Some((Ty::S, h << 1 | l, m << 4 | rm4)),
+        0b11 if l == 0 => Some((Ty::D, h, m << 4 | rm4)),
+        _ => None,
+    }
+}
+
+const IOC: u32 = 1;
+const IXC: u32 = 1 << 4;
+
+/// FixedToFP of one lane's integer (of the lane's width) to the lane's type.
+pub(super) fn from_int_lane(ty: Ty, x: u64, signed: bool, bits64: bool, fbits: u32, fpcr: u32) -> (u64, u32) {
+    let x = if ty == Ty::H && signed { sx(x, 16) as u64 & 0xffff_ffff } else { x };
+    fh::exact::from_int(ty, x, signed, bits64, fbits, fpcr)
+}
+
 /// The FP pairwise reductions of two elements (scalar FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP).
-pub(super) fn scalar_pairwise(st: &mut A64State, w: u32) -> bool {
+pub(super) fn scalar_pairwise(st: &mut A64State, w: u32, half: bool) -> bool {
     let (size, opc, rn, rd) = (bits(w, 22, 2), bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    if half && size & 1 == 1 {
+        return false;
+    }
     let a = get(st, rn);
     let fpcr = st.fpcr;
     let r = {
-        let ty = ty_of(size & 1 == 1);
+        let ty = lane_ty(size & 1 == 1, half);
         let e = ty.bits();
         let (x, y) = (elem(a, 0, e), elem(a, 1, e));
         match (size >> 1, opc) {
@@ -35,7 +138,7 @@ pub(super) fn scalar_pairwise(st: &mut A64State, w: u32) -> bool {
 }
 
 /// The FP three same forms (opcode 11xxx: size<1> extends the opcode, size<0> is the type).
-pub(super) fn three_same(st: &mut A64State, w: u32) -> bool {
+pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
     let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
     let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
     let width = if q { 128 } else { 64 };
@@ -44,7 +147,7 @@ pub(super) fn three_same(st: &mut A64State, w: u32) -> bool {
     if sz && !q && !scalar {
         return false;
     }
-    let ty = ty_of(sz);
+    let ty = lane_ty(sz, half);
     let esize = ty.bits();
     let lanes = if scalar { 1 } else { width / esize };
     let fpcr = st.fpcr;
@@ -84,7 +187,7 @@ pub(super) fn three_same(st: &mut A64State, w: u32) -> bool {
 }
 
 /// The FP two-register miscellaneous forms.
-pub(super) fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
+pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
     let scalar = bit(w, 28);
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
@@ -93,7 +196,7 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let sz = size & 1 == 1;
     let hi = size >> 1 == 1;
     // FCVTN / FCVTL: narrow double to single (into the lower or upper half) and widen.
-    if !u && !hi && !scalar && (opc == 0b10110 || opc == 0b10111) {
+    if !u && !hi && !scalar && !half && (opc == 0b10110 || opc == 0b10111) {
         if opc == 0b10110 {
             if !sz {
                 // To half precision: four lanes into the lower or (FCVTN2) upper half.
@@ -127,7 +230,7 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     if sz && !q && !scalar {
         return false;
     }
-    let ty = ty_of(sz);
+    let ty = lane_ty(sz, half);
     let esize = ty.bits();
     let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
     // The conversions' and compares' FPSR flags.
@@ -138,11 +241,11 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
         (true, true, 0b11111) => map1(a, esize, lanes, |x| fh::unop(ty, fh::Op1::Sqrt, x, fpcr)),
         (_, false, 0b11101) => {
-            map1(a, esize, lanes, |x| flagged(&raised, fh::exact::from_int(ty, x, !u, sz, 0, fpcr)))
+            map1(a, esize, lanes, |x| flagged(&raised, from_int_lane(ty, x, !u, sz, 0, fpcr)))
         }
-        (_, true, 0b11011) => map1(a, esize, lanes, |x| {
-            flagged(&raised, fh::exact::to_int(ty, x, fh::Round::Zero, !u, sz, 0, fpcr))
-        }),
+        (_, true, 0b11011) => {
+            map1(a, esize, lanes, |x| flagged(&raised, to_int_lane(ty, x, fh::Round::Zero, !u, sz, 0, fpcr)))
+        }
         // FCMGT/FCMGE/FCMEQ/FCMLE/FCMLT against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0),
         // GE(0, x), GT(0, x); only EQ is quiet.
         (false, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b0010)),
@@ -157,13 +260,12 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-/// FMAXNMV, FMINNMV, FMAXV, FMINV.
-pub(super) fn across_lanes(st: &mut A64State, w: u32) -> bool {
+/// FMAXNMV, FMINNMV, FMAXV, FMINV: single precision (.4s only) or, with `half` (U clear),
+/// half precision (.4h, .8h). The ARM ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
+pub(super) fn across_lanes(st: &mut A64State, w: u32, half: bool) -> bool {
     let (q, size) = (bit(w, 30), bits(w, 22, 2));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    // FMAXNMV, FMINNMV, FMAXV, FMINV (single precision, .4s only; U = 0 is FP16): the ARM
-    // ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
-    if !q || size & 1 == 1 {
+    if size & 1 == 1 || !(q || half) {
         return false;
     }
     let op = match (opc, size >> 1) {
@@ -172,9 +274,21 @@ pub(super) fn across_lanes(st: &mut A64State, w: u32) -> bool {
         (_, 0) => Op2::Max,
         _ => Op2::Min,
     };
+    let ty = lane_ty(false, half);
+    let e = ty.bits();
     let (a, fpcr) = (get(st, rn), st.fpcr);
-    let f = |x: u64, y: u64| fh::binop(Ty::S, op, x, y, fpcr);
-    let r = f(f(elem(a, 0, 32), elem(a, 1, 32)), f(elem(a, 2, 32), elem(a, 3, 32)));
+    let xs: Vec<u64> = (0..(if q { 128 } else { 64 }) / e).map(|i| elem(a, i, e)).collect();
+    let r = reduce(&xs, &|x, y| fh::binop(ty, op, x, y, fpcr));
     set(st, rd, r as u128);
     true
+}
+
+fn reduce(xs: &[u64], f: &dyn Fn(u64, u64) -> u64) -> u64 {
+    match xs {
+        [x] => *x,
+        _ => {
+            let (lo, hi) = xs.split_at(xs.len() / 2);
+            f(reduce(lo, f), reduce(hi, f))
+        }
+    }
 }

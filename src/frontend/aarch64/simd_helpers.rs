@@ -77,6 +77,9 @@ pub(super) fn ty_of(sz: bool) -> Ty {
 /// Executes the AdvSIMD instruction `w` on `st`. Returns false (having changed nothing) for
 /// an encoding that is not implemented or is unallocated.
 pub fn exec(st: &mut A64State, w: u32) -> bool {
+    if let Some(done) = fparith::exec_half(st, w) {
+        return done;
+    }
     if super::simd_sat::exec(st, w) || super::simd_fp::exec(st, w) || super::crypto::exec(st, w) {
         return true;
     }
@@ -135,8 +138,9 @@ pub fn exec(st: &mut A64State, w: u32) -> bool {
 /// ADDP (scalar); the FP pairwise reductions are [`super::simd_fparith`]'s.
 fn scalar_pairwise(st: &mut A64State, w: u32) -> bool {
     let (u, size, opc, rn, rd) = (bit(w, 29), bits(w, 22, 2), bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    if u {
-        return fparith::scalar_pairwise(st, w);
+    // U clear with size<0> clear: half precision.
+    if u || size & 1 == 0 {
+        return fparith::scalar_pairwise(st, w, !u);
     }
     if size != 3 || opc != 0b11011 {
         return false;
@@ -174,7 +178,7 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
     // Floating point: opcode 11xxx.
     if opc >= 0b11000 {
-        return fparith::three_same(st, w);
+        return fparith::three_same(st, w, false);
     }
     if opc == 0b00011 {
         let r = match (u, size) {
@@ -314,7 +318,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let s = |x: u64| sx(x, esize);
     // Floating point (opcodes 1xxxx with size<1> as an opcode bit, and 01111 FABS/FNEG).
     if opc >= 0b10110 || opc == 0b01111 || opc == 0b01100 || opc == 0b01101 || opc == 0b01110 {
-        return fparith::two_reg_misc(st, w);
+        return fparith::two_reg_misc(st, w, false);
     }
     if u && opc == 0b10011 && size != 3 {
         // SHLL / SHLL2: widen the lower or upper half, shifted left by the element size.
@@ -402,8 +406,9 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
 fn across_lanes(st: &mut A64State, w: u32) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    if u && matches!(opc, 0b01100 | 0b01111) {
-        return fparith::across_lanes(st, w);
+    // U clear: half precision.
+    if matches!(opc, 0b01100 | 0b01111) && (u || size & 1 == 0) {
+        return fparith::across_lanes(st, w, !u);
     }
     if size == 3 || (size == 2 && !q) {
         return false;
@@ -643,14 +648,12 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
     let (a, d) = (get(st, rn), get(st, rd));
     let fpcr = st.fpcr;
     // FMUL (by element); FMLA/FMLS are IR (`super::simd_fma`).
-    if !u && opc == 0b1001 && size >= 2 {
-        let sz = size == 3;
-        if sz && (!q || l == 1) {
+    if !u && opc == 0b1001 && size != 1 {
+        let Some((ty, index, rm)) = fparith::by_element_operand(w) else { return false };
+        if ty == Ty::D && !q {
             return false;
         }
-        let ty = ty_of(sz);
         let esize = ty.bits();
-        let (index, rm) = if sz { (h, (m << 4) | rm4) } else { ((h << 1) | l, (m << 4) | rm4) };
         let e = elem(get(st, rm), index, esize);
         let lanes = if q { 128 } else { 64 } / esize;
         let r = (0..lanes).fold(0u128, |acc, i| {
@@ -708,8 +711,10 @@ fn modified_imm(st: &mut A64State, w: u32) -> bool {
     let cmode = bits(w, 12, 4);
     let imm8 = ((bits(w, 16, 3) << 5) | bits(w, 5, 5)) as u64;
     let rd = bits(w, 0, 5);
-    if bit(w, 11) {
-        return false; // o2 = 1: FMOV half precision
+    // o2 = 1: FMOV (vector, immediate) half precision, the only form with it.
+    let half = bit(w, 11);
+    if half && (op || cmode != 0b1111) {
+        return false;
     }
     let rep32 = |x: u64| x | x << 32;
     let rep16 = |x: u64| x | x << 16 | x << 32 | x << 48;
@@ -722,6 +727,7 @@ fn modified_imm(st: &mut A64State, w: u32) -> bool {
         0b1101 => (rep32((imm8 << 16) | 0xffff), if op { 1 } else { 0 }),
         0b1110 if !op => (imm8 * 0x0101_0101_0101_0101, 0),
         0b1110 => ((0..8).fold(0u64, |acc, i| acc | if imm8 >> i & 1 == 1 { 0xff << (8 * i) } else { 0 }), 0),
+        0b1111 if half => (rep16(fh::expand_imm(Ty::H, imm8 as u32)), 0),
         0b1111 if !op => (rep32(fh::expand_imm(Ty::S, imm8 as u32)), 0),
         _ => {
             if !q {
