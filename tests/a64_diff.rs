@@ -22,6 +22,8 @@ mod a64_cases_fp16v;
 mod a64_cases_generated;
 #[path = "a64_cases/intcvt.rs"]
 mod a64_cases_intcvt;
+#[path = "a64_cases/simdarith.rs"]
+mod a64_cases_simdarith;
 #[path = "a64_cases/simdcmp.rs"]
 mod a64_cases_simdcmp;
 
@@ -631,6 +633,11 @@ fn a64_simd_fp_compare_cases_match_qemu() {
 #[test]
 fn a64_fp16_scalar_cases_match_qemu() {
     check_suite("fp16", &a64_cases_fp16::generated_fp16_cases());
+}
+
+#[test]
+fn a64_simd_fp_arithmetic_flags_match_qemu() {
+    check_suite("simdarith", &a64_cases_simdarith::generated_simdarith_cases());
 }
 
 #[test]

@@ -59,13 +59,14 @@ fn pow2(ty: Ty, e: i32) -> u64 {
     }
 }
 
-/// FMULX: FMUL, except that zero times infinity is 2.0 (signed) instead of the default NaN.
-fn mulx(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
+/// FMULX: FMUL, except that zero times infinity is 2.0 (signed) instead of the default NaN;
+/// the FPSR flags ORed into `raised`.
+fn mulx(raised: &Cell<u32>, ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
     let zero_inf = (is_inf(ty, a) && is_zero(ty, b, fpcr)) || (is_zero(ty, a, fpcr) && is_inf(ty, b));
     if zero_inf {
         ((a ^ b) & ty.sign()) | pow2(ty, 1)
     } else {
-        fh::binop(ty, Op2::Mul, a, b, fpcr)
+        flagged(raised, fh::arith_flags(ty, Some(Op2::Mul), a, b, fpcr))
     }
 }
 
@@ -118,7 +119,7 @@ pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
     let raised = Cell::new(0);
     let f = |x: u64, y: u64| -> u64 {
         match (u, hi, opc) {
-            (false, false, 0b11011) => mulx(ty, x, y, fpcr),
+            (false, false, 0b11011) => mulx(&raised, ty, x, y, fpcr),
             (false, false, 0b11111) => recps(ty, x, y, fpcr),
             (false, true, 0b11111) => est::rsqrts(ty, x, y, fpcr),
             (true, false, 0b11101) => {
@@ -237,7 +238,9 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
     let e = ty.bits();
     let y = elem(get(st, rm), index, e);
     let (a, fpcr) = (get(st, rn), st.fpcr);
-    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, mulx(ty, elem(a, i, e), y, fpcr)));
+    let raised = Cell::new(0);
+    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, mulx(&raised, ty, elem(a, i, e), y, fpcr)));
+    st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
 }

@@ -120,19 +120,18 @@ pub(super) fn scalar_pairwise(st: &mut A64State, w: u32, half: bool) -> bool {
     }
     let a = get(st, rn);
     let fpcr = st.fpcr;
-    let r = {
-        let ty = lane_ty(size & 1 == 1, half);
-        let e = ty.bits();
-        let (x, y) = (elem(a, 0, e), elem(a, 1, e));
-        match (size >> 1, opc) {
-            (0, 0b01101) => fh::binop(ty, Op2::Add, x, y, fpcr),
-            (0, 0b01111) => fh::binop(ty, Op2::Max, x, y, fpcr),
-            (1, 0b01111) => fh::binop(ty, Op2::Min, x, y, fpcr),
-            (0, 0b01100) => fh::binop(ty, Op2::MaxNm, x, y, fpcr),
-            (1, 0b01100) => fh::binop(ty, Op2::MinNm, x, y, fpcr),
-            _ => return false,
-        }
+    let ty = lane_ty(size & 1 == 1, half);
+    let e = ty.bits();
+    let op = match (size >> 1, opc) {
+        (0, 0b01101) => Op2::Add,
+        (0, 0b01111) => Op2::Max,
+        (1, 0b01111) => Op2::Min,
+        (0, 0b01100) => Op2::MaxNm,
+        (1, 0b01100) => Op2::MinNm,
+        _ => return false,
     };
+    let (r, flags) = fh::arith_flags(ty, Some(op), elem(a, 0, e), elem(a, 1, e), fpcr);
+    st.fpsr |= flags;
     set(st, rd, r as u128);
     true
 }
@@ -151,10 +150,11 @@ pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
     let esize = ty.bits();
     let lanes = if scalar { 1 } else { width / esize };
     let fpcr = st.fpcr;
-    let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| fh::binop(ty, op, x, y, fpcr));
-    let hi = size >> 1 == 1;
-    // The compares' FPSR flags.
+    // The arithmetic's and the compares' FPSR flags.
     let raised = Cell::new(0);
+    let lane = |op: Op2, x: u64, y: u64| flagged(&raised, fh::arith_flags(ty, Some(op), x, y, fpcr));
+    let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| lane(op, x, y));
+    let hi = size >> 1 == 1;
     let cmp = |x, y, signalling| fcmp_lane(&raised, ty, x, y, fpcr, signalling);
     let r = match (u, hi, opc) {
         (false, false, 0b11010) => bin(Op2::Add),
@@ -167,13 +167,13 @@ pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
         (false, true, 0b11000) => bin(Op2::MinNm),
         (true, true, 0b11010) => {
             // FABD: |a - b|, with the sign cleared even on a NaN result.
-            map2(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Sub, x, y, fpcr) & !ty.sign())
+            map2(a, b, esize, lanes, |x, y| lane(Op2::Sub, x, y) & !ty.sign())
         }
-        (true, false, 0b11010) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Add, x, y, fpcr)),
-        (true, false, 0b11110) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Max, x, y, fpcr)),
-        (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Min, x, y, fpcr)),
-        (true, false, 0b11000) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MaxNm, x, y, fpcr)),
-        (true, true, 0b11000) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MinNm, x, y, fpcr)),
+        (true, false, 0b11010) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Add, x, y)),
+        (true, false, 0b11110) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Max, x, y)),
+        (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Min, x, y)),
+        (true, false, 0b11000) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::MaxNm, x, y)),
+        (true, true, 0b11000) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::MinNm, x, y)),
         (false, false, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, false) == 0b0110)),
         (true, false, 0b11100) => {
             map2(a, b, esize, lanes, |x, y| all_ones(matches!(cmp(x, y, true), 0b0110 | 0b0010)))
@@ -239,7 +239,9 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
     let r = match (u, hi, opc) {
         (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
         (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
-        (true, true, 0b11111) => map1(a, esize, lanes, |x| fh::unop(ty, fh::Op1::Sqrt, x, fpcr)),
+        (true, true, 0b11111) => {
+            map1(a, esize, lanes, |x| flagged(&raised, fh::arith_flags(ty, None, x, x, fpcr)))
+        }
         (_, false, 0b11101) => {
             map1(a, esize, lanes, |x| flagged(&raised, from_int_lane(ty, x, !u, sz, 0, fpcr)))
         }
@@ -278,7 +280,9 @@ pub(super) fn across_lanes(st: &mut A64State, w: u32, half: bool) -> bool {
     let e = ty.bits();
     let (a, fpcr) = (get(st, rn), st.fpcr);
     let xs: Vec<u64> = (0..(if q { 128 } else { 64 }) / e).map(|i| elem(a, i, e)).collect();
-    let r = reduce(&xs, &|x, y| fh::binop(ty, op, x, y, fpcr));
+    let raised = Cell::new(0);
+    let r = reduce(&xs, &|x, y| flagged(&raised, fh::arith_flags(ty, Some(op), x, y, fpcr)));
+    st.fpsr |= raised.get();
     set(st, rd, r as u128);
     true
 }

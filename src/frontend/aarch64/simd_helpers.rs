@@ -658,7 +658,9 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
         let lanes = if q { 128 } else { 64 } / esize;
         let r = (0..lanes).fold(0u128, |acc, i| {
             let x = elem(a, i, esize);
-            with_elem(acc, i, esize, fh::binop(ty, Op2::Mul, x, e, fpcr))
+            let (v, flags) = fh::arith_flags(ty, Some(Op2::Mul), x, e, fpcr);
+            st.fpsr |= flags;
+            with_elem(acc, i, esize, v)
         });
         set_q(st, rd, r, q);
         return true;

@@ -347,7 +347,9 @@ fn by_element(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
         let esize = ty.bits();
         let e = elem(get(st, rm), index, esize);
         let (x, fpcr) = (elem(a, 0, esize), st.fpcr);
-        set(st, rd, fh::binop(ty, Op2::Mul, x, e, fpcr) as u128);
+        let (v, flags) = fh::arith_flags(ty, Some(Op2::Mul), x, e, fpcr);
+        st.fpsr |= flags;
+        set(st, rd, v as u128);
         return true;
     }
     let ok = match (u, opc) {
