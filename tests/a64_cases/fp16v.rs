@@ -2,13 +2,14 @@
 //! the three same (FP16), two-register miscellaneous (FP16), their scalar classes, by element
 //! (FMLA, FMLS, FMUL, FMULX, vector and scalar), across lanes, scalar pairwise, the
 //! fixed-point conversions (immh 001x) and FMOV (vector, immediate) on .4h/.8h lanes and H
-//! registers, under FPCR values with every rounding mode, FZ16, FZ (which halves ignore) and
-//! DN. Operands are x1..x6: v1 is x4:x1, v2 x5:x2, v3 x6:x3 (four halves to each), so every
+//! registers, under the scalar suite's FPCR values (every rounding mode, FZ16, FZ, which halves
+//! ignore, and DN). Operands are x1..x6: v1 is x4:x1, v2 x5:x2, v3 x6:x3 (four halves to each), so every
 //! lane sees special halves. FPSR is read back (x10) after every form but the estimates and
 //! the Newton-Raphson steps (FRECPE, FRSQRTE, FRECPX, FRECPS, FRSQRTS), whose flags the
 //! frontend does not model yet.
 
 use crate::a64_cases::{splitmix, CaseSrc};
+use crate::a64_cases_fp16::FPCR16;
 
 /// Special halves: zeros, one and its neighbours, denormals, the smallest normal, the largest
 /// finite (65504) and its negation, infinities, quiet and signalling NaNs with payloads,
@@ -17,20 +18,6 @@ use crate::a64_cases::{splitmix, CaseSrc};
 const HALVES: &[u64] = &[
     0, 0x8000, 0x3c00, 0xbc00, 0x3c01, 0x3bff, 0x0001, 0x83ff, 0x0200, 0x0400, 0x7bff, 0xfbff, 0x7c00,
     0xfc00, 0x7e01, 0xfe55, 0x7c01, 0xfd23, 0x1400, 0x5bff, 0x3555, 0x4248, 0xc500, 0x7fff, 0xffff, 0x0003,
-];
-
-/// FPCR values: every rounding mode, FZ16, FZ alone, DN, and mixes.
-const FPCR16: &[u64] = &[
-    0,
-    1 << 22,
-    2 << 22,
-    3 << 22,
-    1 << 19,
-    1 << 24,
-    1 << 25,
-    1 << 19 | 1 << 25,
-    1 << 19 | 2 << 22,
-    1 << 24 | 1 << 22,
 ];
 
 fn pick(s: &mut u64, from: &[u64]) -> u64 {
