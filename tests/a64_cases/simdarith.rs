@@ -1,7 +1,7 @@
 //! The A64 differential cases of the FPSR flags and FPCR.FZ of the AdvSIMD single- and
 //! double-precision arithmetic (FADD, FSUB, FMUL, FDIV, FMAX, FMIN, FMAXNM, FMINNM, FABD, the
 //! pairwise forms, FMULX, FSQRT, FMLA/FMLS, FMUL by element, FMAXV/FMINNMV, scalar FADDP) on
-//! .2s/.4s/.2d: operands are special values (zeros, denormals, infinities, quiet and
+//! .2s/.4s/.2d, and FCVTN/FCVTL: operands are special values (zeros, denormals, infinities, quiet and
 //! signalling NaNs, values whose products and quotients overflow or underflow), two per
 //! register (x1:x3 in v1, x2:x4 in v2), under FPCR with every rounding mode, FZ and DN; FPSR
 //! is read back into x10 after each.
@@ -53,6 +53,16 @@ fn case(s: &mut u64, insn: &str, double: bool) -> CaseSrc {
     }
 }
 
+/// A conversion case: also under FPCR.AHP (bit 26), the alternative half-precision format.
+fn cvt_case(s: &mut u64, insn: &str, double: bool) -> CaseSrc {
+    let mut c = case(s, insn, double);
+    if splitmix(s).is_multiple_of(4) {
+        c.asm = c.asm.replacen("msr fpcr, x9;", "orr x9, x9, #0x4000000; msr fpcr, x9;", 1);
+        c.name += " ahp";
+    }
+    c
+}
+
 pub fn generated_simdarith_cases() -> Vec<CaseSrc> {
     let mut out = Vec::new();
     let mut s = 0x5eed_a64a_417f_0001u64;
@@ -86,6 +96,22 @@ pub fn generated_simdarith_cases() -> Vec<CaseSrc> {
     for &(insn, double) in other {
         for _ in 0..12 {
             out.push(case(s, insn, double));
+        }
+    }
+    // FCVTN/FCVTL and their "2" forms: FPSR flags, FZ on the single/double side, DN, AHP.
+    let cvt: &[(&str, bool)] = &[
+        ("fcvtn v0.4h, v1.4s", false),
+        ("fcvtn2 v0.8h, v1.4s", false),
+        ("fcvtn v0.2s, v1.2d", true),
+        ("fcvtn2 v0.4s, v1.2d", true),
+        ("fcvtl v0.4s, v1.4h", false),
+        ("fcvtl2 v0.4s, v1.8h", false),
+        ("fcvtl v0.2d, v1.2s", false),
+        ("fcvtl2 v0.2d, v1.4s", false),
+    ];
+    for &(insn, double) in cvt {
+        for _ in 0..14 {
+            out.push(cvt_case(s, insn, double));
         }
     }
     out

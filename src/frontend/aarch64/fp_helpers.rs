@@ -10,8 +10,7 @@
 //! The AdvSIMD arithmetic (FADD ... FMINNM, FSQRT: [`arith_flags`]) is the IR's A64 reference
 //! ([`crate::ir::FpRule::A64`], as the scalar forms): FPCR RMode, FZ, FZ16, DN and the FPSR
 //! flags. Not modelled here: directed rounding, flush-to-zero and the FPSR flags of the fused
-//! multiply-add [`muladd`] (FRECPS, FRSQRTS) and of [`convert`] (the AdvSIMD FCVTN/FCVTL/
-//! FCVTXN). The scalar FCVT between half, single and double is [`super::fp_half`]'s; the
+//! multiply-add [`muladd`] (FRECPS, FRSQRTS) and of [`convert`] (FCVTXN's NaNs). The scalar FCVT between half, single and double is [`super::fp_half`]'s; the
 //! conversions between floating point and integers and FRINT*, scalar and AdvSIMD, are
 //! [`exact`]'s, over [`crate::ir::fp_a64_cvt`], which models them all.
 

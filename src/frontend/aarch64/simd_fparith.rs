@@ -195,36 +195,47 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
     let fpcr = st.fpcr;
     let sz = size & 1 == 1;
     let hi = size >> 1 == 1;
-    // FCVTN / FCVTL: narrow double to single (into the lower or upper half) and widen.
+    // FCVTN / FCVTL: narrow single to half or double to single (into the lower or, FCVTN2,
+    // upper half) and widen (from the lower or, FCVTL2, upper half), with fp_half's FPCR
+    // (RMode, FZ on the single/double side, DN, AHP) and FPSR flags.
     if !u && !hi && !scalar && !half && (opc == 0b10110 || opc == 0b10111) {
-        if opc == 0b10110 {
-            if !sz {
-                // To half precision: four lanes into the lower or (FCVTN2) upper half.
-                let narrowed = (0..4).fold(0u128, |r, i| {
-                    with_elem(r, i, 16, fp_half::f32_to_f16(elem(a, i, 32) as u32, fpcr) as u64)
-                });
-                let d = get(st, rd);
-                set(st, rd, if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed });
-                return true;
-            }
-            let narrowed = (0..2)
-                .fold(0u128, |r, i| with_elem(r, i, 32, fh::convert(Ty::D, Ty::S, elem(a, i, 64), fpcr)));
+        let mut raised = 0;
+        let mut lane = |(v, flags): (u64, u32)| {
+            raised |= flags;
+            v
+        };
+        let (esize, wide) = if sz { (32, 64) } else { (16, 32) };
+        let lanes = 64 / esize;
+        let r = if opc == 0b10110 {
+            let narrowed = (0..lanes).fold(0u128, |r, i| {
+                let x = elem(a, i, wide);
+                let v = if sz {
+                    lane(widen(fp_half::f64_to_f32_flags(x, fpcr)))
+                } else {
+                    lane(widen(fp_half::f32_to_f16_flags(x as u32, fpcr)))
+                };
+                with_elem(r, i, esize, v)
+            });
             let d = get(st, rd);
-            let r = if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
-            set(st, rd, r);
+            if q {
+                (d & u64::MAX as u128) | (narrowed << 64)
+            } else {
+                narrowed
+            }
         } else {
             let src = if q { a >> 64 } else { a };
-            if !sz {
-                let r = (0..4).fold(0u128, |r, i| {
-                    with_elem(r, i, 32, fp_half::f16_to_f32(elem(src, i, 16) as u16, fpcr) as u64)
-                });
-                set(st, rd, r);
-                return true;
-            }
-            let r = (0..2)
-                .fold(0u128, |r, i| with_elem(r, i, 64, fh::convert(Ty::S, Ty::D, elem(src, i, 32), fpcr)));
-            set(st, rd, r);
-        }
+            (0..lanes).fold(0u128, |r, i| {
+                let x = elem(src, i, esize);
+                let v = if sz {
+                    lane(fp_half::f32_to_f64_flags(x as u32, fpcr))
+                } else {
+                    lane(widen(fp_half::f16_to_f32_flags(x as u16, fpcr)))
+                };
+                with_elem(r, i, wide, v)
+            })
+        };
+        st.fpsr |= raised;
+        set(st, rd, r);
         return true;
     }
     if sz && !q && !scalar {
@@ -260,6 +271,10 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
     st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
+}
+
+fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
+    (v.into(), flags)
 }
 
 /// FMAXNMV, FMINNMV, FMAXV, FMINV: single precision (.4s only) or, with `half` (U clear),
