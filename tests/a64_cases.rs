@@ -437,9 +437,8 @@ const HAND_SYSTEM: &[&str] = &[
     "mrs x0, midr_el1",
     "mrs x0, mpidr_el1",
     "mrs x0, revidr_el1",
-    // The ID registers (HWCAP_CPUID). Masked where xlate reports less than qemu's
-    // neoverse-n1 on purpose: ID_AA64PFR0.FP and .AdvSIMD (no FP16).
-    "mrs x0, s3_0_c0_c4_0; and x0, x0, #0xffffffffff00ffff; mrs x1, s3_0_c0_c4_1",
+    // The ID registers (HWCAP_CPUID), as qemu's neoverse-n1 reports them (FP16 included).
+    "mrs x0, s3_0_c0_c4_0; mrs x1, s3_0_c0_c4_1",
     // PSTATE.SSBS: a write read back (qemu starts a process with SSBS 0, Linux and xlate
     // with 1, so the initial value is not compared). The assembler wants +ssbs for the names:
     // s0_3_c4_c0_1 / s0_3_c4_c1_1 with xzr are MSR SSBS, #0 / #1, s3_3_c4_c2_6 is SSBS.

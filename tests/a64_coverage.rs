@@ -364,8 +364,7 @@ fn feature_form(bit: u64, class: &str, text: &str) -> bool {
 
 /// Every feature advertised in AT_HWCAP is implemented: none of its forms in qemu.ref is
 /// pending, and each of its other encodings translates. FP (the scalar floating point, which
-/// qemu.ref does not enumerate) is checked by the a64_diff cases alone. The half-precision
-/// features are not advertised, and the test shows why: their forms are pending.
+/// qemu.ref does not enumerate) is checked by the a64_diff cases alone.
 #[test]
 fn advertised_hwcap_features_have_no_pending_forms() {
     use xlate::frontend::aarch64::{hwcap, HWCAP};

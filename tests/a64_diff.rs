@@ -16,10 +16,14 @@
 mod a64_cases;
 #[path = "a64_cases/fp16.rs"]
 mod a64_cases_fp16;
+#[path = "a64_cases/fp16v.rs"]
+mod a64_cases_fp16v;
 #[path = "a64_cases/generated.rs"]
 mod a64_cases_generated;
 #[path = "a64_cases/intcvt.rs"]
 mod a64_cases_intcvt;
+#[path = "a64_cases/simdarith.rs"]
+mod a64_cases_simdarith;
 #[path = "a64_cases/simdcmp.rs"]
 mod a64_cases_simdcmp;
 
@@ -631,6 +635,16 @@ fn a64_fp16_scalar_cases_match_qemu() {
     check_suite("fp16", &a64_cases_fp16::generated_fp16_cases());
 }
 
+#[test]
+fn a64_simd_fp_arithmetic_flags_match_qemu() {
+    check_suite("simdarith", &a64_cases_simdarith::generated_simdarith_cases());
+}
+
+#[test]
+fn a64_fp16_vector_cases_match_qemu() {
+    check_suite("fp16v", &a64_cases_fp16v::generated_fp16v_cases());
+}
+
 /// Every row of the decode table has at least one differential case (so "implemented" and
 /// "tested against qemu" are the same list), except the rows listed here with the reason.
 #[test]
@@ -641,7 +655,8 @@ fn a64_every_row_has_a_differential_case() {
     ];
     let mut seen = std::collections::HashSet::new();
     let table = xlate::frontend::aarch64::decode::table();
-    for suite in ["hand", "generated"] {
+    // fp16v: the FEAT_FP16 AdvSIMD classes' rows.
+    for suite in ["hand", "generated", "fp16v"] {
         let path = data_dir().join(format!("{suite}.ref"));
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         for line in text.lines().skip(1) {

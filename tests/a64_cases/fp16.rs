@@ -21,7 +21,7 @@ const SINGLES: &[u64] =
     &[0, 0x8000_0000, 0x3f80_0000, 0x0000_0001, 0x807f_ffff, 0x7f80_0000, 0x7fc0_0001, 0xff80_0001];
 
 /// FPCR values: every rounding mode, FZ16, FZ alone (no effect on halves), DN, and mixes.
-const FPCR16: &[u64] = &[
+pub const FPCR16: &[u64] = &[
     0,
     0,
     1 << 22,

@@ -7,15 +7,12 @@
 //! Values travel as raw bits in `u64`s. Ordinary (non-NaN) results are the host's IEEE 754
 //! results, which are exactly ARM's for round-to-nearest-even.
 //!
-//! FPCR.RMode is honoured by FADD/FSUB/FMUL/FNMUL/FDIV/FSQRT (the round-to-nearest result is
-//! corrected by the sign of its exact error) and FCVT double-to-single. Not modelled here:
-//! directed rounding of the fused multiply-adds, flush-to-zero, half precision, and the FPSR
-//! cumulative exception flags. (The scalar arithmetic FADD ... FMINNM is IR under
-//! [`crate::ir::FpRule::A64`], which models all of those; AdvSIMD still uses [`binop`]. The
-//! scalar FCVT between half, single and double is [`super::fp_half`]'s, which models them too;
-//! [`convert`] is left to the AdvSIMD FCVTN/FCVTL/FCVTXN forms. The conversions between
-//! floating point and integers and FRINT*, scalar and AdvSIMD, are [`exact`]'s, over
-//! [`crate::ir::fp_a64_cvt`], which models them all too.)
+//! The AdvSIMD arithmetic (FADD ... FMINNM, FSQRT: [`arith_flags`]) is the IR's A64 reference
+//! ([`crate::ir::FpRule::A64`], as the scalar forms): FPCR RMode, FZ, FZ16, DN and the FPSR
+//! flags. Not modelled here: directed rounding, flush-to-zero and the FPSR flags of the fused
+//! multiply-add [`muladd`] (FRECPS, FRSQRTS) and of [`convert`] (FCVTXN's NaNs). The scalar FCVT between half, single and double is [`super::fp_half`]'s; the
+//! conversions between floating point and integers and FRINT*, scalar and AdvSIMD, are
+//! [`exact`]'s, over [`crate::ir::fp_a64_cvt`], which models them all.
 
 use super::A64State;
 use crate::ir::fp_half::F16;
@@ -168,9 +165,7 @@ trait HostFloat:
     fn from_raw(b: u64) -> Self;
     fn raw(self) -> u64;
     fn is_nan(self) -> bool;
-    fn sqrt(self) -> Self;
     fn fma(self, a: Self, b: Self) -> Self;
-    fn to_f64(self) -> f64;
 }
 
 macro_rules! host_float {
@@ -185,14 +180,8 @@ macro_rules! host_float {
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
             }
-            fn sqrt(self) -> Self {
-                <$t>::sqrt(self)
-            }
             fn fma(self, a: Self, b: Self) -> Self {
                 $fused(self, a, b)
-            }
-            fn to_f64(self) -> f64 {
-                self as f64
             }
         }
     };
@@ -279,55 +268,6 @@ impl Op2 {
     }
 }
 
-fn binop_t<T: HostFloat>(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
-    if op == Op2::NMul {
-        // FNMUL is FPNeg(FPMul(..)): the sign of a NaN result flips too.
-        return binop_t::<T>(ty, Op2::Mul, a, b, fpcr) ^ ty.sign();
-    }
-    if matches!(op, Op2::MaxNm | Op2::MinNm) {
-        // A quiet NaN against a number yields the number (signalling NaNs still propagate).
-        let (qa, qb) = (ty.is_nan(a) && !ty.is_snan(a), ty.is_nan(b) && !ty.is_snan(b));
-        if qa && !ty.is_nan(b) {
-            return b;
-        }
-        if qb && !ty.is_nan(a) {
-            return a;
-        }
-    }
-    if let Some(n) = process_nans(ty, &[a, b], fpcr) {
-        return n;
-    }
-    let (x, y) = (T::from_raw(a), T::from_raw(b));
-    let mode = Round::from_fpcr(fpcr);
-    if mode != Round::TiesEven && matches!(op, Op2::Add | Op2::Sub | Op2::Mul | Op2::Div) {
-        return directed_arith::<T>(ty, op, x, y, a, b, mode);
-    }
-    let r = match op {
-        Op2::Mul | Op2::NMul => x * y,
-        Op2::Div => x / y,
-        Op2::Add => x + y,
-        Op2::Sub => x - y,
-        Op2::Max | Op2::MaxNm | Op2::Min | Op2::MinNm => {
-            let max = matches!(op, Op2::Max | Op2::MaxNm);
-            if ty.is_zero(a) && ty.is_zero(b) {
-                // -0 < +0: max is +0 unless both are -0; min is -0 unless both are +0.
-                let neg = if max { a & b & ty.sign() } else { (a | b) & ty.sign() };
-                return neg;
-            }
-            if (x > y) == max {
-                x
-            } else {
-                y
-            }
-        }
-    };
-    if r.is_nan() {
-        // Invalid operation (inf - inf, 0 * inf, 0 / 0): ARM's default NaN.
-        return ty.default_nan();
-    }
-    r.raw()
-}
-
 /// The next representable value above (`up`) or below `b` (infinities and NaNs map to
 /// themselves where there is nothing further).
 fn next_toward(ty: Ty, b: u64, up: bool) -> u64 {
@@ -372,129 +312,6 @@ fn adjust(ty: Ty, r: u64, err: f64, mode: Round) -> u64 {
         next_toward(ty, r, false)
     } else {
         r
-    }
-}
-
-/// 2^110 and 2^-900: scaling used when a residue would underflow.
-const SCALE: f64 = f64::from_bits(0x46d0_0000_0000_0000);
-const TINY: f64 = f64::from_bits(0x07b0_0000_0000_0000);
-
-/// Sign (as a float) of `x * y - r`, exactly. Single-precision products are exact in double;
-/// tiny double results are scaled up first so that the FMA residue cannot underflow.
-fn product_error(ty: Ty, x: f64, y: f64, r: f64) -> f64 {
-    if ty == Ty::S {
-        return x * y - r;
-    }
-    if r.abs() >= TINY && r != 0.0 {
-        return x.mul_add(y, -r);
-    }
-    let (x, y) = if x.abs() <= y.abs() { (x * SCALE, y) } else { (x, y * SCALE) };
-    x.mul_add(y, -(r * SCALE))
-}
-
-/// Sign (as a float) of `x / y - r`, exactly (from the residue `x - r * y`).
-fn quotient_error(ty: Ty, x: f64, y: f64, r: f64) -> f64 {
-    let rem = if ty == Ty::S {
-        x - r * y
-    } else if x.abs() < TINY || r.abs() < TINY {
-        (-(r * SCALE)).mul_add(y, x * SCALE)
-    } else {
-        (-r).mul_add(y, x)
-    };
-    if y < 0.0 {
-        -rem
-    } else {
-        rem
-    }
-}
-
-/// Sign (as a float) of `sqrt(x) - r`, from `x - r * r`.
-fn sqrt_error(ty: Ty, x: f64, r: f64) -> f64 {
-    if ty == Ty::S {
-        return x - r * r;
-    }
-    if x < TINY {
-        return (-(r * SCALE)).mul_add(r * SCALE, x * SCALE * SCALE);
-    }
-    (-r).mul_add(r, x)
-}
-
-/// ADD/SUB/MUL/DIV under FPCR.RMode = +inf, -inf or zero: the nearest result corrected by
-/// the sign of its exact error (error-free transformations: TwoSum, and FMA residues for
-/// products and quotients).
-fn directed_arith<T: HostFloat>(ty: Ty, op: Op2, x: T, y: T, a: u64, b: u64, mode: Round) -> u64 {
-    let y = if op == Op2::Sub { -y } else { y };
-    let r = match op {
-        Op2::Mul => x * y,
-        Op2::Div => x / y,
-        _ => x + y,
-    };
-    if r.is_nan() {
-        return ty.default_nan();
-    }
-    let rb = r.raw();
-    let finite_inputs = !ty.is_inf(a) && !ty.is_inf(b);
-    let err = if ty.is_inf(rb) {
-        // Overflow of finite operands: the exact value lies below the infinity.
-        if finite_inputs && !(op == Op2::Div && ty.is_zero(b)) {
-            if rb & ty.sign() == 0 {
-                -1.0
-            } else {
-                1.0
-            }
-        } else {
-            0.0
-        }
-    } else {
-        match op {
-            Op2::Mul => product_error(ty, x.to_f64(), y.to_f64(), r.to_f64()),
-            Op2::Div => quotient_error(ty, x.to_f64(), y.to_f64(), r.to_f64()),
-            _ => {
-                let bb = r - x;
-                ((x - (r - bb)) + (y - bb)).to_f64()
-            }
-        }
-    };
-    if err == 0.0 && ty.is_zero(rb) && matches!(op, Op2::Add | Op2::Sub) && mode == Round::Down {
-        // An exact zero sum of operands of opposite sign is -0 when rounding down.
-        let yb = y.raw();
-        if !(a & ty.sign() == 0 && yb & ty.sign() == 0) {
-            return ty.sign();
-        }
-    }
-    adjust(ty, rb, err, mode)
-}
-
-pub fn binop(ty: Ty, op: Op2, a: u64, b: u64, fpcr: u32) -> u64 {
-    if ty == Ty::H {
-        // The IR's reference is the definition for halves.
-        let r = crate::ir::fp_a64::eval_a64(op.fp_op(), FpPrec::F16, FpResult::Value, a, b, fpcr as u64);
-        return if op == Op2::NMul { r ^ ty.sign() } else { r };
-    }
-    // Fast path (round to nearest, arithmetic): a result that is not a NaN had no NaN
-    // operand and no invalid operation, so the host's IEEE result is ARM's.
-    if fpcr & (3 << 22) == 0 {
-        let r = match (ty, op) {
-            (Ty::D, Op2::Add) => Some((f64::from_bits(a) + f64::from_bits(b)).to_bits()),
-            (Ty::D, Op2::Sub) => Some((f64::from_bits(a) - f64::from_bits(b)).to_bits()),
-            (Ty::D, Op2::Mul) => Some((f64::from_bits(a) * f64::from_bits(b)).to_bits()),
-            (Ty::D, Op2::Div) => Some((f64::from_bits(a) / f64::from_bits(b)).to_bits()),
-            (Ty::S, Op2::Add) => Some((f32::from_bits(a as u32) + f32::from_bits(b as u32)).to_bits() as u64),
-            (Ty::S, Op2::Sub) => Some((f32::from_bits(a as u32) - f32::from_bits(b as u32)).to_bits() as u64),
-            (Ty::S, Op2::Mul) => Some((f32::from_bits(a as u32) * f32::from_bits(b as u32)).to_bits() as u64),
-            (Ty::S, Op2::Div) => Some((f32::from_bits(a as u32) / f32::from_bits(b as u32)).to_bits() as u64),
-            _ => None,
-        };
-        if let Some(r) = r {
-            if !ty.is_nan(r) {
-                return r;
-            }
-        }
-    }
-    match ty {
-        Ty::S => binop_t::<f32>(ty, op, a, b, fpcr),
-        Ty::D => binop_t::<f64>(ty, op, a, b, fpcr),
-        Ty::H => unreachable!("half precision returned above"),
     }
 }
 
@@ -550,39 +367,19 @@ pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
     }
 }
 
-/// One-operand operations.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Op1 {
-    Sqrt,
-}
-
-fn unop_t<T: HostFloat>(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
-    if ty.is_nan(a) {
-        return process_nan(ty, a, fpcr);
-    }
-    let x = T::from_raw(a);
-    let r = match op {
-        Op1::Sqrt => x.sqrt(),
+/// `op` (or, with `None`, the square root of `a`) of one lane and the FPSR flags it raises,
+/// by the IR's A64 reference: FPCR RMode, FZ (FZ16 for halves) and DN, as the scalar forms.
+/// The AdvSIMD helper's arithmetic.
+pub fn arith_flags(ty: Ty, op: Option<Op2>, a: u64, b: u64, fpcr: u32) -> (u64, u32) {
+    let fp = op.map_or(FpOp::Sqrt, Op2::fp_op);
+    let prec = match ty {
+        Ty::S => FpPrec::F32,
+        Ty::D => FpPrec::F64,
+        Ty::H => FpPrec::F16,
     };
-    if r.is_nan() {
-        return ty.default_nan();
-    }
-    let mode = Round::from_fpcr(fpcr);
-    if op == Op1::Sqrt && mode != Round::TiesEven && !ty.is_inf(r.raw()) {
-        // sqrt(x) - r has the sign of x - r*r, which the FMA gives exactly.
-        return adjust(ty, r.raw(), sqrt_error(ty, x.to_f64(), r.to_f64()), mode);
-    }
-    r.raw()
-}
-
-pub fn unop(ty: Ty, op: Op1, a: u64, fpcr: u32) -> u64 {
-    match (ty, op) {
-        (Ty::S, _) => unop_t::<f32>(ty, op, a, fpcr),
-        (Ty::D, _) => unop_t::<f64>(ty, op, a, fpcr),
-        (Ty::H, Op1::Sqrt) => {
-            crate::ir::fp_a64::eval_a64(FpOp::Sqrt, FpPrec::F16, FpResult::Value, a, a, fpcr as u64)
-        }
-    }
+    let eval = |r| crate::ir::fp_a64::eval_a64(fp, prec, r, a, b, fpcr as u64);
+    let v = eval(FpResult::Value);
+    (if op == Some(Op2::NMul) { v ^ ty.sign() } else { v }, eval(FpResult::Flags) as u32)
 }
 
 /// FCVT between single and double: NaNs keep sign and the top of the payload, quieted.
@@ -763,15 +560,15 @@ mod tests {
         let qnan = 0xfff8_0000_0000_0002u64;
         let one = 1.0f64.to_bits();
         // A signalling NaN wins over an earlier quiet NaN, and comes out quieted.
-        assert_eq!(binop(Ty::D, Op2::Add, qnan, snan, 0), 0x7ff8_0000_0000_0001);
-        assert_eq!(binop(Ty::D, Op2::Add, one, qnan, 0), qnan);
-        assert_eq!(binop(Ty::D, Op2::Add, one, qnan, FPCR_DN), Ty::D.default_nan());
+        assert_eq!(arith_flags(Ty::D, Some(Op2::Add), qnan, snan, 0).0, 0x7ff8_0000_0000_0001);
+        assert_eq!(arith_flags(Ty::D, Some(Op2::Add), one, qnan, 0).0, qnan);
+        assert_eq!(arith_flags(Ty::D, Some(Op2::Add), one, qnan, FPCR_DN).0, Ty::D.default_nan());
         // inf - inf is the positive default NaN.
         let inf = f64::INFINITY.to_bits();
-        assert_eq!(binop(Ty::D, Op2::Sub, inf, inf, 0), 0x7ff8_0000_0000_0000);
-        assert_eq!(binop(Ty::D, Op2::MinNm, qnan, one, 0), one);
-        assert_eq!(binop(Ty::D, Op2::Max, (-0.0f64).to_bits(), 0, 0), 0);
-        assert_eq!(binop(Ty::D, Op2::Min, (-0.0f64).to_bits(), 0, 0), (-0.0f64).to_bits());
+        assert_eq!(arith_flags(Ty::D, Some(Op2::Sub), inf, inf, 0).0, 0x7ff8_0000_0000_0000);
+        assert_eq!(arith_flags(Ty::D, Some(Op2::MinNm), qnan, one, 0).0, one);
+        assert_eq!(arith_flags(Ty::D, Some(Op2::Max), (-0.0f64).to_bits(), 0, 0).0, 0);
+        assert_eq!(arith_flags(Ty::D, Some(Op2::Min), (-0.0f64).to_bits(), 0, 0).0, (-0.0f64).to_bits());
     }
 
     #[test]

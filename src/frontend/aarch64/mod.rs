@@ -20,6 +20,7 @@ pub mod simd;
 pub mod simd_estimate;
 pub mod simd_fma;
 pub mod simd_fp;
+pub mod simd_fparith;
 pub mod simd_helpers;
 pub mod simd_ir;
 pub mod simd_sat;
@@ -52,15 +53,16 @@ pub mod hwcap {
 /// What the guest is told it may use in AT_HWCAP: the Neoverse-N1 features (what qemu
 /// `-cpu neoverse-n1` reports, 0x119ffb) that this frontend implements and the tests check
 /// against qemu: FP and AdvSIMD (every Linux arm64 CPU has both and glibc assumes them; no
-/// AdvSIMD form outside half-precision arithmetic is pending), AES, PMULL,
+/// AdvSIMD form is pending), FPHP and ASIMDHP (FEAT_FP16, scalar and AdvSIMD), AES, PMULL,
 /// SHA1, SHA2, CRC32, the LSE atomics, CPUID (EL0 reads of the ID registers,
 /// `system::id_register`, which agree with these bits), RDM (SQRDMLAH/SQRDMLSH), LRCPC
 /// (LDAPR), DCPOP (DC CVAP), the dot product and SSBS (PSTATE.SSBS, `MSR SSBS`; Linux
-/// reports it on N1, qemu 7.2 does not). Not FPHP and ASIMDHP (FEAT_FP16 is not
-/// implemented). Nothing in AT_HWCAP2. `tests/a64_coverage.rs` checks that no form of
+/// reports it on N1, qemu 7.2 does not). Nothing in AT_HWCAP2. `tests/a64_coverage.rs` checks that no form of
 /// an advertised feature is pending.
 pub const HWCAP: u64 = hwcap::FP
     | hwcap::ASIMD
+    | hwcap::FPHP
+    | hwcap::ASIMDHP
     | hwcap::AES
     | hwcap::PMULL
     | hwcap::SHA1

@@ -1,5 +1,6 @@
 //! ARM ARM C4.1.96 "Data Processing -- Scalar Floating-Point and Advanced SIMD" (the vector
-//! part): three same, three different, two-register miscellaneous, across lanes, copy (DUP,
+//! part): three same, three different, two-register miscellaneous (and their FP16 classes),
+//! across lanes, copy (DUP,
 //! INS, UMOV, SMOV), permute (ZIP/UZP/TRN), EXT, TBL/TBX, modified immediate (MOVI, MVNI,
 //! ORR, BIC, FMOV), shift by immediate, vector-by-element multiplies, three-register
 //! extension (SQRDMLAH, SDOT, ...), and the scalar forms of three same, three different,
@@ -33,6 +34,13 @@ pub const ROWS: &[Row] = &[
     row!(SIMD_3diff, "AdvSIMD three different", "0QU01110 ss 1 mmmmm oooo 00 nnnnn ddddd", simd),
     row!(SIMD_2misc, "AdvSIMD two-register miscellaneous", "0QU01110 ss 10000 ooooo 10 nnnnn ddddd", simd),
     row!(SIMD_across, "AdvSIMD across lanes", "0QU01110 ss 11000 ooooo 10 nnnnn ddddd", simd),
+    row!(SIMD_3same_fp16, "AdvSIMD three same (FP16)", "0QU01110 a 10 mmmmm 00 ooo 1 nnnnn ddddd", simd),
+    row!(
+        SIMD_2misc_fp16,
+        "AdvSIMD two-register miscellaneous (FP16)",
+        "0QU01110 a 1111 00 ooooo 10 nnnnn ddddd",
+        simd
+    ),
     row!(SIMD_copy, "AdvSIMD copy (DUP, INS, SMOV, UMOV)", "0Qo01110000 iiiii 0 jjjj 1 nnnnn ddddd", simd),
     row!(SIMD_permute, "AdvSIMD permute (UZP, TRN, ZIP)", "0Q001110 ss 0 mmmmm 0 ooo 10 nnnnn ddddd", simd),
     row!(SIMD_ext, "AdvSIMD extract (EXT)", "0Q101110 000 mmmmm 0 iiii 0 nnnnn ddddd", simd),
@@ -46,6 +54,18 @@ pub const ROWS: &[Row] = &[
     row!(SIMD_shift, "AdvSIMD shift by immediate", "0QU011110 hhhh bbb ooooo 1 nnnnn ddddd", simd),
     row!(SIMD_elem, "AdvSIMD vector x indexed element", "0QU01111 ss L M mmmm oooo H 0 nnnnn ddddd", simd),
     row!(SIMD_s3same, "AdvSIMD scalar three same", "01U11110 ss 1 mmmmm ooooo 1 nnnnn ddddd", simd),
+    row!(
+        SIMD_s3same_fp16,
+        "AdvSIMD scalar three same FP16",
+        "01U11110 a 10 mmmmm 00 ooo 1 nnnnn ddddd",
+        simd
+    ),
+    row!(
+        SIMD_s2misc_fp16,
+        "AdvSIMD scalar two-register miscellaneous FP16",
+        "01U11110 a 1111 00 ooooo 10 nnnnn ddddd",
+        simd
+    ),
     row!(
         SIMD_s3ext,
         "AdvSIMD scalar three-register extension (SQRDMLAH, SQRDMLSH)",

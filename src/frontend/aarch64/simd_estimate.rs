@@ -44,9 +44,15 @@ fn unpack(ty: Ty, x: u64) -> (i64, u64) {
     (exp, frac)
 }
 
+/// Whether FPCR flushes `ty`'s denormals: FZ16 (bit 19) for halves, FZ for the others.
+pub(super) fn flush_to_zero(ty: Ty, fpcr: u32) -> bool {
+    let fz = if ty == Ty::H { 1 << 19 } else { FPCR_FZ };
+    fpcr & fz != 0
+}
+
 fn flushed(ty: Ty, x: u64, fpcr: u32) -> u64 {
     let (exp, _) = unpack(ty, x);
-    if fpcr & FPCR_FZ != 0 && exp == 0 {
+    if flush_to_zero(ty, fpcr) && exp == 0 {
         x & ty.sign()
     } else {
         x
@@ -85,8 +91,8 @@ pub fn frecpe(ty: Ty, x: u64, fpcr: u32) -> u64 {
         return if to_inf { infinity(ty, sign) } else { infinity(ty, sign) - 1 };
     }
     let bias = (1i64 << (ew - 1)) - 1;
-    // |x| >= 2^(bias - 1) under FZ: the result would be subnormal, flushed.
-    if fpcr & FPCR_FZ != 0 && exp >= 2 * bias - 1 {
+    // |x| >= 2^(bias - 1) under FZ (FZ16 for halves): the result would be subnormal, flushed.
+    if flush_to_zero(ty, fpcr) && exp >= 2 * bias - 1 {
         return sign;
     }
     let mut exp = exp;

@@ -1,12 +1,13 @@
-//! FMLA and FMLS, the AdvSIMD fused multiply-adds: vector (2S, 4S, 2D), vector by element
-//! (2S, 4S, 2D) and scalar by element (S, D). Each lane is one [`crate::ir::Op::FpFma`] under
+//! FMLA and FMLS, the AdvSIMD fused multiply-adds: vector (4H, 8H, 2S, 4S, 2D), vector by
+//! element (the same) and scalar by element (H, S, D); the H forms are FEAT_FP16's. Each lane is one [`crate::ir::Op::FpFma`] under
 //! the A64 rule ([`super::fp::fused`], value and FPSR flags): `Vd[i] + Vn[i] * Vm[i]`, or
 //! `Vm[index]` for the by-element forms; FMLS negates the `Vn` lane (FPNeg, NaNs too) before
-//! the NaN rules see it. A 64-bit lane is one half of the register; a 32-bit lane is the low
-//! or high half of one (an f32 op reads the low 32 bits and zero-extends its result).
+//! the NaN rules see it. A 64-bit lane is one half of the register; a 32- or 16-bit lane is
+//! shifted down from one (an f32 or f16 op reads only its low bits and zero-extends its result).
 
 use super::fp::fused;
 use super::fp_helpers::Ty;
+use super::simd_fparith::by_element_operand;
 use super::state::off;
 use super::{bit, bits, Ctx};
 use crate::ir::{BinOp, FmaNeg, Temp, Width};
@@ -31,22 +32,22 @@ fn decode(w: u32) -> Option<Form> {
         }
         return Some(Form { ty, lanes: vector_lanes(q), sub: bit(w, 23), index: None });
     }
-    // By element, vector (0 Q 0 01111 1 sz L M Rm 0 o 01 H 0 Rn Rd) or scalar (01 0 11111 ...).
-    let vector = w & 0xbf80_b400 == 0x0f80_1000;
-    let scalar = w & 0xff80_b400 == 0x5f80_1000;
+    // Vector three same (FP16): 0 Q 0 01110 op 10 Rm 00 001 1 Rn Rd.
+    if w & 0xbf60_fc00 == 0x0e40_0c00 {
+        return Some(Form { ty: Ty::H, lanes: if q { 8 } else { 4 }, sub: bit(w, 23), index: None });
+    }
+    // By element, vector (0 Q 0 01111 size L M Rm 0 o 01 H 0 Rn Rd) or scalar (01 0 11111 ...),
+    // size 00 (FP16), 10 or 11.
+    let vector = w & 0xbf00_b400 == 0x0f00_1000;
+    let scalar = w & 0xff00_b400 == 0x5f00_1000;
     if !(vector || scalar) || u {
         return None;
     }
-    let (l, h) = (bit(w, 21), bit(w, 11));
-    let index = match (sz, l) {
-        (false, _) => (h as u32) << 1 | l as u32,
-        (true, false) => h as u32,
-        (true, true) => return None,
-    };
-    if vector && sz && !q {
+    let (ty, index, _) = by_element_operand(w)?;
+    if vector && ty == Ty::D && !q {
         return None;
     }
-    let lanes = if scalar { 1 } else { vector_lanes(q) };
+    let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / ty.bits() };
     Some(Form { ty, lanes, sub: bit(w, 14), index: Some(index) })
 }
 
@@ -72,7 +73,8 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
     let esize = f.ty.bits();
     let neg = FmaNeg { product: f.sub, addend: false };
     let (n, d) = (halves(cx, rn), halves(cx, rd));
-    // By element, Rm is M:Rm<3:0> (bit 20, M, is part of the register number for S and D).
+    // By element, Rm is M:Rm<3:0> for S and D; for H, M is the low bit of the index.
+    let rm = if f.ty == Ty::H && f.index.is_some() { rm & 15 } else { rm };
     let m = halves(cx, rm);
     let element = f.index.map(|index| lane(cx, &m, index, esize));
     let mut out: Vec<Temp> = Vec::new();
@@ -84,12 +86,13 @@ pub fn try_inline(cx: &mut Ctx, w: u32) -> bool {
         };
         let acc = lane(cx, &d, i, esize);
         let r = fused(cx, f.ty, neg, x, y, acc);
-        if esize == 64 || i % 2 == 0 {
+        let shift = (i * esize % 64) as u64;
+        if shift == 0 {
             out.push(r);
         } else {
             let last = out.pop().unwrap_or(r);
-            let hi = cx.b.bin_imm(BinOp::Shl, r, 32, Width::W64);
-            out.push(cx.b.bin(BinOp::Or, last, hi, Width::W64));
+            let up = cx.b.bin_imm(BinOp::Shl, r, shift, Width::W64);
+            out.push(cx.b.bin(BinOp::Or, last, up, Width::W64));
         }
     }
     // The scalar and 64-bit forms clear what they do not write.

@@ -4,12 +4,13 @@
 //! scalar), FACGE/FACGT, FRECPS and FMULX (vector, scalar and by element), and through
 //! [`super::simd_estimate`] FRECPE, FRSQRTE, FRSQRTS (vector and scalar), URECPE, URSQRTE,
 //! FRECPX and FCVTXN (scalar and vector).
-//! Single and double precision; half precision is not implemented. The arithmetic is
-//! [`super::fp_helpers`]'.
+//! Single, double and (FEAT_FP16, `half`: see [`super::simd_fparith::half_form`]) half
+//! precision. The arithmetic is [`super::fp_helpers`]'.
 
 use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::simd_estimate as est;
-use super::simd_helpers::{elem, get, set_q, ty_of, with_elem};
+use super::simd_fparith::{by_element_operand, from_int_lane, lane_ty, to_int_lane};
+use super::simd_helpers::{elem, get, set_q, with_elem};
 use super::{bit, bits, A64State};
 use std::cell::Cell;
 
@@ -44,8 +45,9 @@ fn is_inf(ty: Ty, x: u64) -> bool {
     x & !ty.sign() == exp_mask(ty)
 }
 
-fn is_zero(ty: Ty, x: u64) -> bool {
-    x & !ty.sign() == 0
+/// Zero as FPUnpack sees it: also a denormal that FPCR flushes (FZ, or FZ16 for halves).
+fn is_zero(ty: Ty, x: u64, fpcr: u32) -> bool {
+    x & !ty.sign() == 0 || (x & exp_mask(ty) == 0 && est::flush_to_zero(ty, fpcr))
 }
 
 /// 2^e as `ty` (e within the normal range).
@@ -57,20 +59,21 @@ fn pow2(ty: Ty, e: i32) -> u64 {
     }
 }
 
-/// FMULX: FMUL, except that zero times infinity is 2.0 (signed) instead of the default NaN.
-fn mulx(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
-    let zero_inf = (is_inf(ty, a) && is_zero(ty, b)) || (is_zero(ty, a) && is_inf(ty, b));
+/// FMULX: FMUL, except that zero times infinity is 2.0 (signed) instead of the default NaN;
+/// the FPSR flags ORed into `raised`.
+fn mulx(raised: &Cell<u32>, ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
+    let zero_inf = (is_inf(ty, a) && is_zero(ty, b, fpcr)) || (is_zero(ty, a, fpcr) && is_inf(ty, b));
     if zero_inf {
         ((a ^ b) & ty.sign()) | pow2(ty, 1)
     } else {
-        fh::binop(ty, Op2::Mul, a, b, fpcr)
+        flagged(raised, fh::arith_flags(ty, Some(Op2::Mul), a, b, fpcr))
     }
 }
 
 /// FRECPS: 2.0 - a * b, fused; zero times infinity gives 2.0.
 fn recps(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
     let nan = is_nan(ty, a) || is_nan(ty, b);
-    if !nan && ((is_inf(ty, a) && is_zero(ty, b)) || (is_zero(ty, a) && is_inf(ty, b))) {
+    if !nan && ((is_inf(ty, a) && is_zero(ty, b, fpcr)) || (is_zero(ty, a, fpcr) && is_inf(ty, b))) {
         return pow2(ty, 1);
     }
     fh::muladd(ty, pow2(ty, 1), a ^ ty.sign(), b, fpcr)
@@ -84,8 +87,8 @@ pub fn exec(st: &mut A64State, w: u32) -> bool {
     }
     match op0 & 0b01111 {
         0b1110 if bit(w, 21) => match bits(w, 10, 2) {
-            0b01 | 0b11 => three_same(st, w),
-            0b10 if bits(w, 17, 4) == 0 => two_reg_misc(st, w),
+            0b01 | 0b11 => three_same(st, w, false),
+            0b10 if bits(w, 17, 4) == 0 => two_reg_misc(st, w, false),
             _ => false,
         },
         0b1111 if !bit(w, 10) => by_element(st, w),
@@ -95,20 +98,20 @@ pub fn exec(st: &mut A64State, w: u32) -> bool {
 }
 
 /// Element type and lane count of an FP form; `None` for a reserved arrangement (.1d).
-fn arrangement(sz: bool, q: bool, scalar: bool) -> Option<(Ty, u32)> {
+fn arrangement(sz: bool, half: bool, q: bool, scalar: bool) -> Option<(Ty, u32)> {
     if sz && !q && !scalar {
         return None;
     }
-    let ty = ty_of(sz);
+    let ty = lane_ty(sz, half);
     let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / ty.bits() };
     Some((ty, lanes))
 }
 
-fn three_same(st: &mut A64State, w: u32) -> bool {
+pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
     let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
     let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
     let hi = size >> 1 == 1;
-    let Some((ty, lanes)) = arrangement(size & 1 == 1, q, scalar) else { return false };
+    let Some((ty, lanes)) = arrangement(size & 1 == 1, half, q, scalar) else { return false };
     let (a, b, fpcr) = (get(st, rn), get(st, rm), st.fpcr);
     let e = ty.bits();
     let abs = |x: u64| x & !ty.sign();
@@ -116,7 +119,7 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
     let raised = Cell::new(0);
     let f = |x: u64, y: u64| -> u64 {
         match (u, hi, opc) {
-            (false, false, 0b11011) => mulx(ty, x, y, fpcr),
+            (false, false, 0b11011) => mulx(&raised, ty, x, y, fpcr),
             (false, false, 0b11111) => recps(ty, x, y, fpcr),
             (false, true, 0b11111) => est::rsqrts(ty, x, y, fpcr),
             (true, false, 0b11101) => {
@@ -142,14 +145,14 @@ fn all_ones(c: bool) -> u64 {
     }
 }
 
-fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
+pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
     let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
     let (sz, hi) = (size & 1 == 1, size >> 1 == 1);
     if (u, size, opc) == (true, 0b01, 0b10110) {
         return fcvtxn(st, w);
     }
-    let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
+    let Some((ty, lanes)) = arrangement(sz, half, q, scalar) else { return false };
     let fpcr = st.fpcr;
     #[derive(Clone, Copy)]
     enum Kind {
@@ -176,8 +179,8 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         (_, true, 0b11010) => Kind::ToInt(Round::Up, !u),
         (false, true, 0b11101) => Kind::Recpe,
         (true, true, 0b11101) => Kind::Rsqrte,
-        (false, true, 0b11100) if !sz && !scalar => Kind::URecpe,
-        (true, true, 0b11100) if !sz && !scalar => Kind::URsqrte,
+        (false, true, 0b11100) if !sz && !scalar && !half => Kind::URecpe,
+        (true, true, 0b11100) if !sz && !scalar && !half => Kind::URsqrte,
         (false, true, 0b11111) if scalar => Kind::Recpx,
         _ => return false,
     };
@@ -192,7 +195,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
         };
         let v = match kind {
             Kind::Rint(mode, exact) => flagged(fh::exact::round_int(ty, x, mode, exact, fpcr)),
-            Kind::ToInt(mode, signed) => flagged(fh::exact::to_int(ty, x, mode, signed, sz, 0, fpcr)),
+            Kind::ToInt(mode, signed) => flagged(to_int_lane(ty, x, mode, signed, sz, 0, fpcr)),
             Kind::Recpe => est::frecpe(ty, x, fpcr),
             Kind::Rsqrte => est::frsqrte(ty, x, fpcr),
             Kind::URecpe => est::urecpe(x),
@@ -225,23 +228,19 @@ fn fcvtxn(st: &mut A64State, w: u32) -> bool {
 
 fn by_element(st: &mut A64State, w: u32) -> bool {
     let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (l, m, rm4, opc, h) =
-        (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 12, 4), bits(w, 11, 1));
-    let (rn, rd) = (bits(w, 5, 5), bits(w, 0, 5));
-    // FMULX (by element); sz = size<0>.
-    if !(u && opc == 0b1001 && size >= 2) {
+    let (opc, rn, rd) = (bits(w, 12, 4), bits(w, 5, 5), bits(w, 0, 5));
+    // FMULX (by element).
+    if !(u && opc == 0b1001 && size != 1) {
         return false;
     }
-    let sz = size == 3;
-    if sz && l == 1 {
-        return false;
-    }
-    let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
+    let Some((ty, index, rm)) = by_element_operand(w) else { return false };
+    let Some((ty, lanes)) = arrangement(ty == Ty::D, ty == Ty::H, q, scalar) else { return false };
     let e = ty.bits();
-    let index = if sz { h } else { (h << 1) | l };
-    let y = elem(get(st, (m << 4) | rm4), index, e);
+    let y = elem(get(st, rm), index, e);
     let (a, fpcr) = (get(st, rn), st.fpcr);
-    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, mulx(ty, elem(a, i, e), y, fpcr)));
+    let raised = Cell::new(0);
+    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, mulx(&raised, ty, elem(a, i, e), y, fpcr)));
+    st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
 }
@@ -252,11 +251,12 @@ fn fixed_point(st: &mut A64State, w: u32) -> bool {
     let (q, u, scalar) = (bit(w, 30), bit(w, 29), bit(w, 28));
     let (immh, immb, opc, rn, rd) =
         (bits(w, 19, 4), bits(w, 16, 3), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
-    if !matches!(opc, 0b11100 | 0b11111) || immh < 0b0100 {
-        return false; // half precision (immh = 001x) is not implemented
+    // immh 001x: half precision (FEAT_FP16).
+    if !matches!(opc, 0b11100 | 0b11111) || immh < 0b0010 {
+        return false;
     }
     let sz = immh >= 0b1000;
-    let Some((ty, lanes)) = arrangement(sz, q, scalar) else { return false };
+    let Some((ty, lanes)) = arrangement(sz, immh < 0b0100, q, scalar) else { return false };
     let e = ty.bits();
     let fbits = 2 * e - ((immh << 3) | immb);
     let (a, fpcr) = (get(st, rn), st.fpcr);
@@ -264,9 +264,9 @@ fn fixed_point(st: &mut A64State, w: u32) -> bool {
     let r = (0..lanes).fold(0u128, |acc, i| {
         let x = elem(a, i, e);
         let (v, flags) = if opc == 0b11100 {
-            fh::exact::from_int(ty, x, !u, sz, fbits, fpcr)
+            from_int_lane(ty, x, !u, sz, fbits, fpcr)
         } else {
-            fh::exact::to_int(ty, x, Round::Zero, !u, sz, fbits, fpcr)
+            to_int_lane(ty, x, Round::Zero, !u, sz, fbits, fpcr)
         };
         raised |= flags;
         with_elem(acc, i, e, v)

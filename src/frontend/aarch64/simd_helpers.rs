@@ -7,11 +7,9 @@
 //! Vectors are handled as `u128` (element 0 in the low bits); a 64-bit (`Q` = 0) result
 //! clears the upper half, as every AdvSIMD write to a vector register does.
 
-use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
-use super::simd_fp::{fcmp_lane, flagged};
+use super::simd_fparith as fparith;
 use super::{bit, bits, A64State};
-use std::cell::Cell;
 
 pub(super) fn get(st: &A64State, n: u32) -> u128 {
     let r = st.vreg[n as usize & 31];
@@ -48,11 +46,11 @@ pub(super) fn sx(x: u64, esize: u32) -> i64 {
 }
 
 /// `f` applied lane by lane to `lanes` elements of `esize` bits.
-fn map2(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64, u64) -> u64) -> u128 {
+pub(super) fn map2(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64, u64) -> u64) -> u128 {
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(elem(a, i, esize), elem(b, i, esize))))
 }
 
-fn map1(a: u128, esize: u32, lanes: u32, f: impl Fn(u64) -> u64) -> u128 {
+pub(super) fn map1(a: u128, esize: u32, lanes: u32, f: impl Fn(u64) -> u64) -> u128 {
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(elem(a, i, esize))))
 }
 
@@ -60,7 +58,7 @@ fn replicate(x: u64, esize: u32) -> u128 {
     (0..128 / esize).fold(0u128, |acc, i| with_elem(acc, i, esize, x))
 }
 
-fn all_ones(c: bool) -> u64 {
+pub(super) fn all_ones(c: bool) -> u64 {
     if c {
         u64::MAX
     } else {
@@ -79,6 +77,9 @@ pub(super) fn ty_of(sz: bool) -> Ty {
 /// Executes the AdvSIMD instruction `w` on `st`. Returns false (having changed nothing) for
 /// an encoding that is not implemented or is unallocated.
 pub fn exec(st: &mut A64State, w: u32) -> bool {
+    if let Some(done) = fparith::exec_half(st, w) {
+        return done;
+    }
     if super::simd_sat::exec(st, w) || super::simd_fp::exec(st, w) || super::crypto::exec(st, w) {
         return true;
     }
@@ -134,29 +135,18 @@ pub fn exec(st: &mut A64State, w: u32) -> bool {
     }
 }
 
-/// ADDP (scalar) and the FP pairwise reductions of two elements.
+/// ADDP (scalar); the FP pairwise reductions are [`super::simd_fparith`]'s.
 fn scalar_pairwise(st: &mut A64State, w: u32) -> bool {
     let (u, size, opc, rn, rd) = (bit(w, 29), bits(w, 22, 2), bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let a = get(st, rn);
-    let fpcr = st.fpcr;
-    let r = if !u && size == 3 && opc == 0b11011 {
-        elem(a, 0, 64).wrapping_add(elem(a, 1, 64))
-    } else if u {
-        let ty = ty_of(size & 1 == 1);
-        let e = ty.bits();
-        let (x, y) = (elem(a, 0, e), elem(a, 1, e));
-        match (size >> 1, opc) {
-            (0, 0b01101) => fh::binop(ty, Op2::Add, x, y, fpcr),
-            (0, 0b01111) => fh::binop(ty, Op2::Max, x, y, fpcr),
-            (1, 0b01111) => fh::binop(ty, Op2::Min, x, y, fpcr),
-            (0, 0b01100) => fh::binop(ty, Op2::MaxNm, x, y, fpcr),
-            (1, 0b01100) => fh::binop(ty, Op2::MinNm, x, y, fpcr),
-            _ => return false,
-        }
-    } else {
+    // U clear with size<0> clear: half precision.
+    if u || size & 1 == 0 {
+        return fparith::scalar_pairwise(st, w, !u);
+    }
+    if size != 3 || opc != 0b11011 {
         return false;
-    };
-    set(st, rd, r as u128);
+    }
+    let a = get(st, rn);
+    set(st, rd, elem(a, 0, 64).wrapping_add(elem(a, 1, 64)) as u128);
     true
 }
 
@@ -186,57 +176,9 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
     }
     let width = if q { 128 } else { 64 };
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
-    // Floating point: opcode 11xxx, size<1> extends the opcode, size<0> is the type.
+    // Floating point: opcode 11xxx.
     if opc >= 0b11000 {
-        let sz = size & 1 == 1;
-        if sz && !q && !scalar {
-            return false;
-        }
-        let ty = ty_of(sz);
-        let esize = ty.bits();
-        let lanes = if scalar { 1 } else { width / esize };
-        let fpcr = st.fpcr;
-        let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| fh::binop(ty, op, x, y, fpcr));
-        let hi = size >> 1 == 1;
-        // The compares' FPSR flags.
-        let raised = Cell::new(0);
-        let cmp = |x, y, signalling| fcmp_lane(&raised, ty, x, y, fpcr, signalling);
-        let r = match (u, hi, opc) {
-            (false, false, 0b11010) => bin(Op2::Add),
-            (false, true, 0b11010) => bin(Op2::Sub),
-            (true, false, 0b11011) => bin(Op2::Mul),
-            (true, false, 0b11111) => bin(Op2::Div),
-            (false, false, 0b11110) => bin(Op2::Max),
-            (false, true, 0b11110) => bin(Op2::Min),
-            (false, false, 0b11000) => bin(Op2::MaxNm),
-            (false, true, 0b11000) => bin(Op2::MinNm),
-            (true, true, 0b11010) => {
-                // FABD: |a - b|, with the sign cleared even on a NaN result.
-                map2(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Sub, x, y, fpcr) & !ty.sign())
-            }
-            (true, false, 0b11010) => {
-                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Add, x, y, fpcr))
-            }
-            (true, false, 0b11110) => {
-                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Max, x, y, fpcr))
-            }
-            (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::Min, x, y, fpcr)),
-            (true, false, 0b11000) => {
-                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MaxNm, x, y, fpcr))
-            }
-            (true, true, 0b11000) => {
-                pairwise(a, b, esize, lanes, |x, y| fh::binop(ty, Op2::MinNm, x, y, fpcr))
-            }
-            (false, false, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, false) == 0b0110)),
-            (true, false, 0b11100) => {
-                map2(a, b, esize, lanes, |x, y| all_ones(matches!(cmp(x, y, true), 0b0110 | 0b0010)))
-            }
-            (true, true, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, true) == 0b0010)),
-            _ => return false,
-        };
-        st.fpsr |= raised.get();
-        set_q(st, rd, r, q && !scalar);
-        return true;
+        return fparith::three_same(st, w, false);
     }
     if opc == 0b00011 {
         let r = match (u, size) {
@@ -350,7 +292,7 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
 
 /// Pairwise operation over the concatenation `b:a`: element i of the result combines
 /// elements 2i and 2i+1.
-fn pairwise(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64, u64) -> u64) -> u128 {
+pub(super) fn pairwise(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64, u64) -> u64) -> u128 {
     let src = |k: u32| if k < lanes { elem(a, k, esize) } else { elem(b, k - lanes, esize) };
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(src(2 * i), src(2 * i + 1))))
 }
@@ -376,7 +318,7 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let s = |x: u64| sx(x, esize);
     // Floating point (opcodes 1xxxx with size<1> as an opcode bit, and 01111 FABS/FNEG).
     if opc >= 0b10110 || opc == 0b01111 || opc == 0b01100 || opc == 0b01101 || opc == 0b01110 {
-        return fp_misc(st, w);
+        return fparith::two_reg_misc(st, w, false);
     }
     if u && opc == 0b10011 && size != 3 {
         // SHLL / SHLL2: widen the lower or upper half, shifted left by the element size.
@@ -461,99 +403,12 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn fp_misc(st: &mut A64State, w: u32) -> bool {
-    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
-    let scalar = bit(w, 28);
-    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let a = get(st, rn);
-    let fpcr = st.fpcr;
-    let sz = size & 1 == 1;
-    let hi = size >> 1 == 1;
-    // FCVTN / FCVTL: narrow double to single (into the lower or upper half) and widen.
-    if !u && !hi && !scalar && (opc == 0b10110 || opc == 0b10111) {
-        if opc == 0b10110 {
-            if !sz {
-                // To half precision: four lanes into the lower or (FCVTN2) upper half.
-                let narrowed = (0..4).fold(0u128, |r, i| {
-                    with_elem(r, i, 16, fp_half::f32_to_f16(elem(a, i, 32) as u32, fpcr) as u64)
-                });
-                let d = get(st, rd);
-                set(st, rd, if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed });
-                return true;
-            }
-            let narrowed = (0..2)
-                .fold(0u128, |r, i| with_elem(r, i, 32, fh::convert(Ty::D, Ty::S, elem(a, i, 64), fpcr)));
-            let d = get(st, rd);
-            let r = if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
-            set(st, rd, r);
-        } else {
-            let src = if q { a >> 64 } else { a };
-            if !sz {
-                let r = (0..4).fold(0u128, |r, i| {
-                    with_elem(r, i, 32, fp_half::f16_to_f32(elem(src, i, 16) as u16, fpcr) as u64)
-                });
-                set(st, rd, r);
-                return true;
-            }
-            let r = (0..2)
-                .fold(0u128, |r, i| with_elem(r, i, 64, fh::convert(Ty::S, Ty::D, elem(src, i, 32), fpcr)));
-            set(st, rd, r);
-        }
-        return true;
-    }
-    if sz && !q && !scalar {
-        return false;
-    }
-    let ty = ty_of(sz);
-    let esize = ty.bits();
-    let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
-    // The conversions' and compares' FPSR flags.
-    let raised = Cell::new(0);
-    let cmp = |x, signalling| fcmp_lane(&raised, ty, x, 0, fpcr, signalling);
-    let r = match (u, hi, opc) {
-        (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
-        (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
-        (true, true, 0b11111) => map1(a, esize, lanes, |x| fh::unop(ty, fh::Op1::Sqrt, x, fpcr)),
-        (_, false, 0b11101) => {
-            map1(a, esize, lanes, |x| flagged(&raised, fh::exact::from_int(ty, x, !u, sz, 0, fpcr)))
-        }
-        (_, true, 0b11011) => map1(a, esize, lanes, |x| {
-            flagged(&raised, fh::exact::to_int(ty, x, fh::Round::Zero, !u, sz, 0, fpcr))
-        }),
-        // FCMGT/FCMGE/FCMEQ/FCMLE/FCMLT against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0),
-        // GE(0, x), GT(0, x); only EQ is quiet.
-        (false, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b0010)),
-        (true, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b0010 | 0b0110))),
-        (false, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(cmp(x, false) == 0b0110)),
-        (true, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b1000 | 0b0110))),
-        (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b1000)),
-        _ => return false,
-    };
-    st.fpsr |= raised.get();
-    set_q(st, rd, r, q && !scalar);
-    true
-}
-
 fn across_lanes(st: &mut A64State, w: u32) -> bool {
     let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
     let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    // FMAXNMV, FMINNMV, FMAXV, FMINV (single precision, .4s only; U = 0 is FP16): the ARM
-    // ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
-    if u && matches!(opc, 0b01100 | 0b01111) {
-        if !q || size & 1 == 1 {
-            return false;
-        }
-        let op = match (opc, size >> 1) {
-            (0b01100, 0) => Op2::MaxNm,
-            (0b01100, _) => Op2::MinNm,
-            (_, 0) => Op2::Max,
-            _ => Op2::Min,
-        };
-        let (a, fpcr) = (get(st, rn), st.fpcr);
-        let f = |x: u64, y: u64| fh::binop(Ty::S, op, x, y, fpcr);
-        let r = f(f(elem(a, 0, 32), elem(a, 1, 32)), f(elem(a, 2, 32), elem(a, 3, 32)));
-        set(st, rd, r as u128);
-        return true;
+    // U clear: half precision.
+    if matches!(opc, 0b01100 | 0b01111) && (u || size & 1 == 0) {
+        return fparith::across_lanes(st, w, !u);
     }
     if size == 3 || (size == 2 && !q) {
         return false;
@@ -793,19 +648,19 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
     let (a, d) = (get(st, rn), get(st, rd));
     let fpcr = st.fpcr;
     // FMUL (by element); FMLA/FMLS are IR (`super::simd_fma`).
-    if !u && opc == 0b1001 && size >= 2 {
-        let sz = size == 3;
-        if sz && (!q || l == 1) {
+    if !u && opc == 0b1001 && size != 1 {
+        let Some((ty, index, rm)) = fparith::by_element_operand(w) else { return false };
+        if ty == Ty::D && !q {
             return false;
         }
-        let ty = ty_of(sz);
         let esize = ty.bits();
-        let (index, rm) = if sz { (h, (m << 4) | rm4) } else { ((h << 1) | l, (m << 4) | rm4) };
         let e = elem(get(st, rm), index, esize);
         let lanes = if q { 128 } else { 64 } / esize;
         let r = (0..lanes).fold(0u128, |acc, i| {
             let x = elem(a, i, esize);
-            with_elem(acc, i, esize, fh::binop(ty, Op2::Mul, x, e, fpcr))
+            let (v, flags) = fh::arith_flags(ty, Some(Op2::Mul), x, e, fpcr);
+            st.fpsr |= flags;
+            with_elem(acc, i, esize, v)
         });
         set_q(st, rd, r, q);
         return true;
@@ -858,8 +713,10 @@ fn modified_imm(st: &mut A64State, w: u32) -> bool {
     let cmode = bits(w, 12, 4);
     let imm8 = ((bits(w, 16, 3) << 5) | bits(w, 5, 5)) as u64;
     let rd = bits(w, 0, 5);
-    if bit(w, 11) {
-        return false; // o2 = 1: FMOV half precision
+    // o2 = 1: FMOV (vector, immediate) half precision, the only form with it.
+    let half = bit(w, 11);
+    if half && (op || cmode != 0b1111) {
+        return false;
     }
     let rep32 = |x: u64| x | x << 32;
     let rep16 = |x: u64| x | x << 16 | x << 32 | x << 48;
@@ -872,6 +729,7 @@ fn modified_imm(st: &mut A64State, w: u32) -> bool {
         0b1101 => (rep32((imm8 << 16) | 0xffff), if op { 1 } else { 0 }),
         0b1110 if !op => (imm8 * 0x0101_0101_0101_0101, 0),
         0b1110 => ((0..8).fold(0u64, |acc, i| acc | if imm8 >> i & 1 == 1 { 0xff << (8 * i) } else { 0 }), 0),
+        0b1111 if half => (rep16(fh::expand_imm(Ty::H, imm8 as u32)), 0),
         0b1111 if !op => (rep32(fh::expand_imm(Ty::S, imm8 as u32)), 0),
         _ => {
             if !q {

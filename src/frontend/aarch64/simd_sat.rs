@@ -10,7 +10,7 @@
 //! encoding it does not implement. Saturation sets FPSR.QC, as the architecture says.
 
 use super::fp_helpers::{self as fh, Op2};
-use super::simd_helpers::{elem, get, mask, set, set_q, sx, ty_of, with_elem};
+use super::simd_helpers::{elem, get, mask, set, set_q, sx, with_elem};
 use super::{bit, bits, A64State};
 use std::cell::Cell;
 
@@ -342,17 +342,14 @@ fn by_element(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
     let (a, d) = (get(st, rn), get(st, rd));
     // Scalar FMUL (by element); the vector form is in the main helper, FMLA/FMLS are IR
     // (`super::simd_fma`).
-    if scalar && !u && opc == 0b1001 && size >= 2 {
-        let sz = size == 3;
-        if sz && l == 1 {
-            return false;
-        }
-        let ty = ty_of(sz);
+    if scalar && !u && opc == 0b1001 && size != 1 {
+        let Some((ty, index, rm)) = super::simd_fparith::by_element_operand(w) else { return false };
         let esize = ty.bits();
-        let index = if sz { h } else { (h << 1) | l };
-        let e = elem(get(st, (m << 4) | rm4), index, esize);
+        let e = elem(get(st, rm), index, esize);
         let (x, fpcr) = (elem(a, 0, esize), st.fpcr);
-        set(st, rd, fh::binop(ty, Op2::Mul, x, e, fpcr) as u128);
+        let (v, flags) = fh::arith_flags(ty, Some(Op2::Mul), x, e, fpcr);
+        st.fpsr |= flags;
+        set(st, rd, v as u128);
         return true;
     }
     let ok = match (u, opc) {

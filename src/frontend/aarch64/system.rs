@@ -12,9 +12,8 @@
 //!   ID_AA64AFR*, ID_AA64ISAR*, ID_AA64MMFR* and the reserved ones), which Linux traps and
 //!   emulates for EL0 (HWCAP_CPUID) with only the user-visible fields: [`id_register`], the
 //!   values qemu-aarch64 `-cpu neoverse-n1` reports (as the kernel sanitises them) for
-//!   exactly the features xlate implements and advertises in AT_HWCAP. They differ from
-//!   qemu's in ID_AA64PFR0.FP and .AdvSIMD (0, not 1: FEAT_FP16 is implemented for the
-//!   scalar forms only, and the two fields must agree). ID_AA64PFR1.SSBS is 2 as qemu's (FEAT_SSBS2: MSR/MRS SSBS). The AArch32 ID
+//!   exactly the features xlate implements and advertises in AT_HWCAP (ID_AA64PFR0.FP and
+//!   .AdvSIMD 1: FEAT_FP16, scalar and AdvSIMD). ID_AA64PFR1.SSBS is 2 as qemu's (FEAT_SSBS2: MSR/MRS SSBS). The AArch32 ID
 //!   registers (CRm 1-3) and the other CRm 0 registers are UNDEFINED (SIGILL), as under qemu.
 //! - FPCR keeps bits 26:16 (AHP, DN, FZ, RMode, FZ16, and the RES0-but-stored Len/Stride
 //!   bits, as qemu's Neoverse-N1 does); FPSR keeps QC and the cumulative exception bits
@@ -68,8 +67,8 @@ pub const ID_AA64ISAR0_VALUE: u64 = 0x0000_1000_1021_1120;
 /// ID_AA64ISAR1_EL1: DPB 1 (DC CVAP), LRCPC 1 (LDAPR).
 pub const ID_AA64ISAR1_VALUE: u64 = 0x0010_0001;
 /// ID_AA64PFR0_EL1: EL0 and EL1 AArch64 only (the kernel's safe value for the hidden
-/// fields), FP 0 and AdvSIMD 0 (implemented, without half precision).
-pub const ID_AA64PFR0_VALUE: u64 = 0x11;
+/// fields), FP 1 and AdvSIMD 1 (implemented, with half precision: FEAT_FP16).
+pub const ID_AA64PFR0_VALUE: u64 = 0x0011_0011;
 /// ID_AA64PFR1_EL1: SSBS 2 (PSTATE.SSBS with the MRS/MSR register forms; HWCAP_SSBS).
 pub const ID_AA64PFR1_VALUE: u64 = 0x20;
 /// ID_AA64DFR0_EL1: DebugVer 6 (the kernel's safe value for the hidden field).

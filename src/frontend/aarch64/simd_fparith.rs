@@ -1,0 +1,313 @@
+//! The AdvSIMD floating-point arithmetic of the main helper ([`super::simd_helpers`]):
+//! three same (FADD, FSUB, FMUL, FDIV, FMAX, FMIN, FMAXNM, FMINNM, FABD, the pairwise
+//! FADDP/FMAXP/FMINP/FMAXNMP/FMINNMP, FCMEQ/FCMGE/FCMGT), two-register miscellaneous (FABS,
+//! FNEG, FSQRT, SCVTF/UCVTF, FCVTZS/FCVTZU, the compares against zero, FCVTN/FCVTL), the
+//! scalar pairwise reductions and FMAXNMV/FMINNMV/FMAXV/FMINV. Same contract as the main
+//! helper: false, changing nothing, for an encoding not implemented.
+//!
+//! Half precision (FEAT_FP16) goes through the same handlers with `half` set: its three same
+//! and two-register miscellaneous classes are the single-precision encodings with other fixed
+//! bits ([`half_form`] maps one onto the other), the pairwise and across-lanes ones are the
+//! single-precision forms with U clear; an H lane is [`super::fp_helpers`]' `Ty::H`.
+
+use super::fp_half;
+use super::fp_helpers::{self as fh, Op2, Ty};
+use super::simd_fp::{self, fcmp_lane, flagged};
+use super::simd_helpers::{all_ones, elem, get, map1, map2, pairwise, set, set_q, sx, ty_of, with_elem};
+use super::{bit, bits, A64State};
+use std::cell::Cell;
+
+/// The lane type of an FP form: half precision for the FEAT_FP16 encodings, else size<0>.
+pub(super) fn lane_ty(sz: bool, half: bool) -> Ty {
+    if half {
+        Ty::H
+    } else {
+        ty_of(sz)
+    }
+}
+
+/// The single-precision word of a FEAT_FP16 three same (`0 Q U 01110 a 10 Rm 00 opc 1 Rn Rd`,
+/// opcode 11:opc there) or two-register miscellaneous (`0 Q U 01110 a 1111 00 opc 10 Rn Rd`,
+/// bits 21..17 10000 there) form, vector or scalar (bit 28).
+pub(super) fn half_form(w: u32) -> Option<u32> {
+    if bit(w, 28) && !bit(w, 30) {
+        return None;
+    }
+    if w & 0x8f60_c400 == 0x0e40_0400 {
+        return Some((w & !0x0060_f800) | 1 << 21 | (0b11000 | bits(w, 11, 3)) << 11);
+    }
+    if w & 0x8f7e_0c00 == 0x0e78_0800 {
+        return Some((w & !0x007e_0000) | 1 << 21);
+    }
+    None
+}
+
+/// Executes `w` if it is a FEAT_FP16 three same or two-register miscellaneous form (`None`
+/// for any other word) by the handlers of the single-precision forms; the scalar classes
+/// have only some of the vector opcodes.
+pub(super) fn exec_half(st: &mut A64State, w: u32) -> Option<bool> {
+    let c = half_form(w)?;
+    let (scalar, u, hi) = (bit(c, 28), bit(c, 29), bit(c, 23));
+    Some(if bit(c, 10) {
+        // FABD, FCMEQ, FCMGE, FCMGT are the scalar forms here; FMULX, FRECPS, FRSQRTS,
+        // FACGE, FACGT are simd_fp's.
+        let opc = bits(c, 11, 5);
+        simd_fp::three_same(st, c, true)
+            || ((!scalar || opc == 0b11100 || (u, hi, opc) == (true, true, 0b11010))
+                && three_same(st, c, true))
+    } else {
+        // No scalar FABS, FNEG, FSQRT (FP data-processing has them); FRECPX is scalar only.
+        let opc = bits(c, 12, 5);
+        let vector_only = opc == 0b01111 || (u && opc == 0b11111);
+        !(scalar && vector_only) && (simd_fp::two_reg_misc(st, c, true) || two_reg_misc(st, c, true))
+    })
+}
+
+/// FPToFixed of one lane into an integer of the lane's width (`bits64` for 64-bit lanes): a
+/// half converts into 32 bits (which its range never overflows with fraction bits up to 16
+/// unless the 16-bit result does) and saturates to 16 bits, Invalid Operation replacing
+/// Inexact when it does.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn to_int_lane(
+    ty: Ty,
+    x: u64,
+    mode: fh::Round,
+    signed: bool,
+    bits64: bool,
+    fbits: u32,
+    fpcr: u32,
+) -> (u64, u32) {
+    let (v, flags) = fh::exact::to_int(ty, x, mode, signed, bits64, fbits, fpcr);
+    if ty != Ty::H {
+        return (v, flags);
+    }
+    let (lo, hi) = if signed { (-0x8000i64, 0x7fff) } else { (0, 0xffff) };
+    let wide = if signed { v as u32 as i32 as i64 } else { v as u32 as i64 };
+    let clamped = wide.clamp(lo, hi);
+    if clamped != wide {
+        (clamped as u64 & 0xffff, (flags & !IXC) | IOC)
+    } else {
+        (wide as u64 & 0xffff, flags)
+    }
+}
+
+/// The element type, index and `Vm` of an FP by-element form (FMUL, FMULX, FMLA, FMLS): size
+/// 00 half (index H:L:M, `Vm` 0..15), 10 single (H:L), 11 double (H; L set is unallocated).
+pub(super) fn by_element_operand(w: u32) -> Option<(Ty, u32, u32)> {
+    let (l, m, rm4, h) = (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 11, 1));
+    match bits(w, 22, 2) {
+        0b00 => Some((Ty::H, h << 2 | l << 1 | m, rm4)),
+        0b10 => Some((Ty::S, h << 1 | l, m << 4 | rm4)),
+        0b11 if l == 0 => Some((Ty::D, h, m << 4 | rm4)),
+        _ => None,
+    }
+}
+
+const IOC: u32 = 1;
+const IXC: u32 = 1 << 4;
+
+/// FixedToFP of one lane's integer (of the lane's width) to the lane's type.
+pub(super) fn from_int_lane(ty: Ty, x: u64, signed: bool, bits64: bool, fbits: u32, fpcr: u32) -> (u64, u32) {
+    let x = if ty == Ty::H && signed { sx(x, 16) as u64 & 0xffff_ffff } else { x };
+    fh::exact::from_int(ty, x, signed, bits64, fbits, fpcr)
+}
+
+/// The FP pairwise reductions of two elements (scalar FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP).
+pub(super) fn scalar_pairwise(st: &mut A64State, w: u32, half: bool) -> bool {
+    let (size, opc, rn, rd) = (bits(w, 22, 2), bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    if half && size & 1 == 1 {
+        return false;
+    }
+    let a = get(st, rn);
+    let fpcr = st.fpcr;
+    let ty = lane_ty(size & 1 == 1, half);
+    let e = ty.bits();
+    let op = match (size >> 1, opc) {
+        (0, 0b01101) => Op2::Add,
+        (0, 0b01111) => Op2::Max,
+        (1, 0b01111) => Op2::Min,
+        (0, 0b01100) => Op2::MaxNm,
+        (1, 0b01100) => Op2::MinNm,
+        _ => return false,
+    };
+    let (r, flags) = fh::arith_flags(ty, Some(op), elem(a, 0, e), elem(a, 1, e), fpcr);
+    st.fpsr |= flags;
+    set(st, rd, r as u128);
+    true
+}
+
+/// The FP three same forms (opcode 11xxx: size<1> extends the opcode, size<0> is the type).
+pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
+    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
+    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let width = if q { 128 } else { 64 };
+    let (a, b) = (get(st, rn), get(st, rm));
+    let sz = size & 1 == 1;
+    if sz && !q && !scalar {
+        return false;
+    }
+    let ty = lane_ty(sz, half);
+    let esize = ty.bits();
+    let lanes = if scalar { 1 } else { width / esize };
+    let fpcr = st.fpcr;
+    // The arithmetic's and the compares' FPSR flags.
+    let raised = Cell::new(0);
+    let lane = |op: Op2, x: u64, y: u64| flagged(&raised, fh::arith_flags(ty, Some(op), x, y, fpcr));
+    let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| lane(op, x, y));
+    let hi = size >> 1 == 1;
+    let cmp = |x, y, signalling| fcmp_lane(&raised, ty, x, y, fpcr, signalling);
+    let r = match (u, hi, opc) {
+        (false, false, 0b11010) => bin(Op2::Add),
+        (false, true, 0b11010) => bin(Op2::Sub),
+        (true, false, 0b11011) => bin(Op2::Mul),
+        (true, false, 0b11111) => bin(Op2::Div),
+        (false, false, 0b11110) => bin(Op2::Max),
+        (false, true, 0b11110) => bin(Op2::Min),
+        (false, false, 0b11000) => bin(Op2::MaxNm),
+        (false, true, 0b11000) => bin(Op2::MinNm),
+        (true, true, 0b11010) => {
+            // FABD: |a - b|, with the sign cleared even on a NaN result.
+            map2(a, b, esize, lanes, |x, y| lane(Op2::Sub, x, y) & !ty.sign())
+        }
+        (true, false, 0b11010) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Add, x, y)),
+        (true, false, 0b11110) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Max, x, y)),
+        (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Min, x, y)),
+        (true, false, 0b11000) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::MaxNm, x, y)),
+        (true, true, 0b11000) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::MinNm, x, y)),
+        (false, false, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, false) == 0b0110)),
+        (true, false, 0b11100) => {
+            map2(a, b, esize, lanes, |x, y| all_ones(matches!(cmp(x, y, true), 0b0110 | 0b0010)))
+        }
+        (true, true, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, true) == 0b0010)),
+        _ => return false,
+    };
+    st.fpsr |= raised.get();
+    set_q(st, rd, r, q && !scalar);
+    true
+}
+
+/// The FP two-register miscellaneous forms.
+pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
+    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
+    let scalar = bit(w, 28);
+    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    let a = get(st, rn);
+    let fpcr = st.fpcr;
+    let sz = size & 1 == 1;
+    let hi = size >> 1 == 1;
+    // FCVTN / FCVTL: narrow single to half or double to single (into the lower or, FCVTN2,
+    // upper half) and widen (from the lower or, FCVTL2, upper half), with fp_half's FPCR
+    // (RMode, FZ on the single/double side, DN, AHP) and FPSR flags.
+    if !u && !hi && !scalar && !half && (opc == 0b10110 || opc == 0b10111) {
+        let mut raised = 0;
+        let mut lane = |(v, flags): (u64, u32)| {
+            raised |= flags;
+            v
+        };
+        let (esize, wide) = if sz { (32, 64) } else { (16, 32) };
+        let lanes = 64 / esize;
+        let r = if opc == 0b10110 {
+            let narrowed = (0..lanes).fold(0u128, |r, i| {
+                let x = elem(a, i, wide);
+                let v = if sz {
+                    lane(widen(fp_half::f64_to_f32_flags(x, fpcr)))
+                } else {
+                    lane(widen(fp_half::f32_to_f16_flags(x as u32, fpcr)))
+                };
+                with_elem(r, i, esize, v)
+            });
+            let d = get(st, rd);
+            if q {
+                (d & u64::MAX as u128) | (narrowed << 64)
+            } else {
+                narrowed
+            }
+        } else {
+            let src = if q { a >> 64 } else { a };
+            (0..lanes).fold(0u128, |r, i| {
+                let x = elem(src, i, esize);
+                let v = if sz {
+                    lane(fp_half::f32_to_f64_flags(x as u32, fpcr))
+                } else {
+                    lane(widen(fp_half::f16_to_f32_flags(x as u16, fpcr)))
+                };
+                with_elem(r, i, wide, v)
+            })
+        };
+        st.fpsr |= raised;
+        set(st, rd, r);
+        return true;
+    }
+    if sz && !q && !scalar {
+        return false;
+    }
+    let ty = lane_ty(sz, half);
+    let esize = ty.bits();
+    let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
+    // The conversions' and compares' FPSR flags.
+    let raised = Cell::new(0);
+    let cmp = |x, signalling| fcmp_lane(&raised, ty, x, 0, fpcr, signalling);
+    let r = match (u, hi, opc) {
+        (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
+        (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
+        (true, true, 0b11111) => {
+            map1(a, esize, lanes, |x| flagged(&raised, fh::arith_flags(ty, None, x, x, fpcr)))
+        }
+        (_, false, 0b11101) => {
+            map1(a, esize, lanes, |x| flagged(&raised, from_int_lane(ty, x, !u, sz, 0, fpcr)))
+        }
+        (_, true, 0b11011) => {
+            map1(a, esize, lanes, |x| flagged(&raised, to_int_lane(ty, x, fh::Round::Zero, !u, sz, 0, fpcr)))
+        }
+        // FCMGT/FCMGE/FCMEQ/FCMLE/FCMLT against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0),
+        // GE(0, x), GT(0, x); only EQ is quiet.
+        (false, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b0010)),
+        (true, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b0010 | 0b0110))),
+        (false, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(cmp(x, false) == 0b0110)),
+        (true, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b1000 | 0b0110))),
+        (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b1000)),
+        _ => return false,
+    };
+    st.fpsr |= raised.get();
+    set_q(st, rd, r, q && !scalar);
+    true
+}
+
+fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
+    (v.into(), flags)
+}
+
+/// FMAXNMV, FMINNMV, FMAXV, FMINV: single precision (.4s only) or, with `half` (U clear),
+/// half precision (.4h, .8h). The ARM ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
+pub(super) fn across_lanes(st: &mut A64State, w: u32, half: bool) -> bool {
+    let (q, size) = (bit(w, 30), bits(w, 22, 2));
+    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+    if size & 1 == 1 || !(q || half) {
+        return false;
+    }
+    let op = match (opc, size >> 1) {
+        (0b01100, 0) => Op2::MaxNm,
+        (0b01100, _) => Op2::MinNm,
+        (_, 0) => Op2::Max,
+        _ => Op2::Min,
+    };
+    let ty = lane_ty(false, half);
+    let e = ty.bits();
+    let (a, fpcr) = (get(st, rn), st.fpcr);
+    let xs: Vec<u64> = (0..(if q { 128 } else { 64 }) / e).map(|i| elem(a, i, e)).collect();
+    let raised = Cell::new(0);
+    let r = reduce(&xs, &|x, y| flagged(&raised, fh::arith_flags(ty, Some(op), x, y, fpcr)));
+    st.fpsr |= raised.get();
+    set(st, rd, r as u128);
+    true
+}
+
+fn reduce(xs: &[u64], f: &dyn Fn(u64, u64) -> u64) -> u64 {
+    match xs {
+        [x] => *x,
+        _ => {
+            let (lo, hi) = xs.split_at(xs.len() / 2);
+            f(reduce(lo, f), reduce(hi, f))
+        }
+    }
+}
