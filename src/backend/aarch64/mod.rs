@@ -446,6 +446,7 @@ impl Emitter {
                 self.compare_exchange(*dst, *addr, *expected, *new, *width)
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
+            Op::ProbeWrite { addr, len } => self.probe_write(*addr, *len),
             Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
             Op::VLoadState { dst, offset } => self.vload_state(*dst, offset.0),
             Op::VStoreState { offset, src } => self.vstore_state(offset.0, *src),
