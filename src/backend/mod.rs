@@ -12,6 +12,8 @@ pub mod conformance;
 #[cfg(test)]
 mod conformance_fma;
 #[cfg(test)]
+mod conformance_probe;
+#[cfg(test)]
 mod conformance_vector;
 mod fp_pair;
 pub mod x86_64;
@@ -273,6 +275,7 @@ pub(crate) fn may_call(op: &crate::ir::Op) -> bool {
         | Op::Cmp { .. }
         | Op::Select { .. }
         | Op::Fence
+        | Op::ProbeWrite { .. }
         | Op::Lanes { .. }
         | Op::ExitIf { .. }
         | Op::StateAtFault { .. }

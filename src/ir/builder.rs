@@ -289,6 +289,12 @@ impl Builder {
         dst
     }
 
+    /// Faults as a store of `len` bytes at `addr` would, writing nothing (see
+    /// [`Op::ProbeWrite`]): before a guest store made of several IR stores.
+    pub fn probe_write(&mut self, addr: Temp, len: u8) {
+        self.push(Op::ProbeWrite { addr, len });
+    }
+
     /// 16 bytes to guest memory, in the block's memory model's store order.
     pub fn vstore(&mut self, addr: Temp, src: Temp) {
         let order = self.model.store_order();

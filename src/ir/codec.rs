@@ -258,6 +258,11 @@ impl Writer<'_> {
                 self.of(&WIDTHS, width);
             }
             Op::Fence => self.u(13),
+            Op::ProbeWrite { addr, len } => {
+                self.u(30);
+                self.t(*addr);
+                self.u(*len as u64);
+            }
             Op::Fp { op, prec, rule, result, dst, a, b, ctrl } => {
                 self.u(14);
                 self.of(&FpOp::ALL, op);
@@ -558,6 +563,7 @@ impl Reader<'_> {
                 a: self.t()?,
                 count: u8::try_from(self.u()?).ok()?,
             },
+            30 => Op::ProbeWrite { addr: self.t()?, len: u8::try_from(self.u()?).ok()? },
             _ => return None,
         })
     }

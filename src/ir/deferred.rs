@@ -67,6 +67,7 @@ pub fn may_fault(op: &Op) -> bool {
             | Op::CompareExchange { .. }
             | Op::VLoad { .. }
             | Op::VStore { .. }
+            | Op::ProbeWrite { .. }
     )
 }
 

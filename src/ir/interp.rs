@@ -272,6 +272,7 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], vt: &mut [u128], state: *mut u8) -
                 t[dst.0 as usize] = old;
             }
             Op::Fence => std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst),
+            Op::ProbeWrite { addr, len } => probe_write(v(addr), *len),
             Op::CallHelper { dst, helper, args } => {
                 let a = |i: usize| args.get(i).map(v).unwrap_or(0);
                 let r = (helper.func)(state, a(0), a(1), a(2), a(3));
@@ -296,6 +297,23 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], vt: &mut [u128], state: *mut u8) -
         }
     }
     None
+}
+
+/// [`Op::ProbeWrite`]: when `addr .. addr + len` crosses a 4 KiB boundary, an atomic OR of
+/// zero into its first byte, then into the next page's first byte; nothing otherwise.
+///
+/// # Safety
+/// Both bytes must be writable (see [`run_block`]).
+unsafe fn probe_write(addr: u64, len: u8) {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    if addr & 0xfff <= 0x1000 - len as u64 {
+        return;
+    }
+    for byte in [addr, addr.wrapping_add(len as u64 - 1) & !0xfff] {
+        // SAFETY: writable per the contract; an atomic OR of zero changes no byte, also
+        // under other threads' stores.
+        unsafe { AtomicU8::from_ptr(byte as *mut u8).fetch_or(0, Ordering::SeqCst) };
+    }
 }
 
 /// Executes one op that defines or reads a vector temporary (see [`vector`]).

@@ -664,6 +664,14 @@ pub enum Op {
     /// record where `src` (or what `src` is computed from, see `ir::deferred`) lives at the
     /// access, and the runtime writes it into the state when the access faults.
     StateAtFault { offset: StateOffset, src: Temp, width: Width },
+    /// Writes nothing, but faults as a store of `mem[addr .. addr + len]` would before any of
+    /// its bytes is written: when the range crosses a 4 KiB boundary (`(addr & 0xfff) >
+    /// 0x1000 - len`, also right for larger host pages), an atomic OR of zero into the byte
+    /// at `addr`, then into the first byte of the next page (so a fault has the address a
+    /// processor reports: the start, or the second page's first byte); otherwise nothing (a
+    /// store within one page faults whole). `2 <= len <= 64`. For guest stores made of
+    /// several IR stores (an x86 256-bit store).
+    ProbeWrite { addr: Temp, len: u8 },
     /// `dst = state[offset .. offset + 16]`, a 128-bit vector temporary (see [`vector`]:
     /// the ops from here on define or read vector temporaries).
     VLoadState { dst: Temp, offset: StateOffset },
@@ -672,7 +680,10 @@ pub enum Op {
     /// `dst = mem[addr .. addr + 16]`, little endian, any alignment, with the rules of
     /// [`Op::Load`] (`SeqCst` excepted: see [`vector::check`]).
     VLoad { dst: Temp, addr: Temp, order: MemOrder },
-    /// `mem[addr .. addr + 16] = src` (a vector), with the rules of [`Op::Store`].
+    /// `mem[addr .. addr + 16] = src` (a vector), with the rules of [`Op::Store`]; a store
+    /// that faults writes none of its bytes (as one x86 instruction; an AArch64 host's
+    /// `str q` that crosses a page may write its first part, so that backend probes the
+    /// second page first, as [`Op::ProbeWrite`] does).
     VStore { addr: Temp, src: Temp, order: MemOrder },
     /// `dst = hi:lo`, a vector from two 64-bit temporaries.
     VPack { dst: Temp, lo: Temp, hi: Temp },
@@ -772,6 +783,7 @@ impl Op {
             Op::GuestInsn { .. }
             | Op::VStoreState { .. }
             | Op::VStore { .. }
+            | Op::ProbeWrite { .. }
             | Op::StoreState { .. }
             | Op::Store { .. }
             | Op::Fence
@@ -791,7 +803,7 @@ impl Op {
             Op::StoreState { src, .. } | Op::StateAtFault { src, .. } | Op::VStoreState { src, .. } => {
                 f(*src)
             }
-            Op::Load { addr, .. } | Op::VLoad { addr, .. } => f(*addr),
+            Op::Load { addr, .. } | Op::VLoad { addr, .. } | Op::ProbeWrite { addr, .. } => f(*addr),
             Op::Store { addr, src, .. } | Op::VStore { addr, src, .. } => {
                 f(*addr);
                 f(*src)
@@ -857,7 +869,7 @@ impl Op {
             Op::StoreState { src, .. } | Op::StateAtFault { src, .. } | Op::VStoreState { src, .. } => {
                 *src = f(*src)
             }
-            Op::Load { addr, .. } | Op::VLoad { addr, .. } => *addr = f(*addr),
+            Op::Load { addr, .. } | Op::VLoad { addr, .. } | Op::ProbeWrite { addr, .. } => *addr = f(*addr),
             Op::Store { addr, src, .. } | Op::AtomicRmw { addr, src, .. } | Op::VStore { addr, src, .. } => {
                 *addr = f(*addr);
                 *src = f(*src)

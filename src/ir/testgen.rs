@@ -348,6 +348,13 @@ pub fn random_block(rng: &mut Rng, layout: &Layout) -> Block {
             temps.push(t);
         }
     }
+    // A write probe in a quarter of the blocks, chosen by the op count so that the random
+    // generator's sequence (and the blocks before this op was added) stay as they were.
+    if b.len().is_multiple_of(4) && layout.mem_len >= 16 {
+        let off = (b.len() as u64 * 8) % (layout.mem_len - 15);
+        let a = b.constant(layout.mem_base + off);
+        b.probe_write(a, 16);
+    }
     let exit = random_exit(rng, &mut b, &temps, pc, true);
     b.finish(pc, 8, 2, exit)
 }

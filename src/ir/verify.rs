@@ -53,6 +53,11 @@ pub fn verify(block: &Block) -> Result<(), String> {
                 return Err(format!("op {i}: {op:?} has no {}-bit lanes", lane.bits()));
             }
         }
+        if let Op::ProbeWrite { len, .. } = op {
+            if !(2..=64).contains(len) {
+                return Err(format!("op {i}: ProbeWrite of {len} bytes"));
+            }
+        }
         if let Op::ExitIf { exit: Exit::Branch { .. }, .. } = op {
             return Err(format!("op {i}: ExitIf with a Branch exit"));
         }

@@ -163,6 +163,37 @@ impl Emitter {
         }
     }
 
+    /// `Op::ProbeWrite`.
+    pub(super) fn probe_write(&mut self, addr: Temp, len: u8) {
+        let a = self.data_address(addr, S1);
+        self.probe_write_at(a, len);
+    }
+
+    /// When `a .. a + len` crosses a 4 KiB boundary, an exclusive rewrite of the byte at `a`
+    /// (the atomic OR of zero of `Op::ProbeWrite`: it loses no other thread's store), then of
+    /// the next page's first byte; on the fast path an `and`, a compare and a branch. Uses
+    /// S0, S2 and S3; `a` is left as it was.
+    pub(super) fn probe_write_at(&mut self, a: u8, len: u8) {
+        let (limit, last) = (0x1000 - len as u32, len as u32 - 1);
+        let page: u64 = !0xfff;
+        dynasm!(self.a ; .arch aarch64
+            ; and XSP(S0), X(a), #0xfff
+            ; cmp XSP(S0), #limit
+            ; b.ls >done
+            ; first:
+            ; ldxrb W(S2), [X(a)]
+            ; stxrb W(S3), W(S2), [X(a)]
+            ; cbnz W(S3), <first
+            ; add XSP(S0), XSP(a), #last
+            ; and XSP(S0), X(S0), #page
+            ; second:
+            ; ldxrb W(S2), [X(S0)]
+            ; stxrb W(S3), W(S2), [X(S0)]
+            ; cbnz W(S3), <second
+            ; done:
+        );
+    }
+
     pub(super) fn atomic_rmw(&mut self, op: RmwOp, dst: Temp, addr: Temp, src: Temp, width: Width) {
         let d = self.dst(dst, S0);
         let a = self.data_address(addr, S1);

@@ -41,7 +41,7 @@ use crate::cache::{CodeCache, HostCode};
 use crate::ir::deferred::{may_fault, FaultNode, SiteRecorder};
 use crate::ir::protocol::{header, ExitReason};
 use crate::ir::regalloc::{self, Allocation, Loc};
-use crate::ir::{Block, Op, StateOffset, Temp, Width};
+use crate::ir::{BinOp, Block, Op, StateOffset, Temp, Width};
 use abi::*;
 use dynasmrt::aarch64::Aarch64Relocation;
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -266,6 +266,7 @@ impl Backend for Aarch64Backend {
             fuse_next: false,
             fused: None,
             canonical: self.canonical,
+            probed: Vec::new(),
         };
         let signal_exit = crate::backend::needs_signal_check(block).then(|| e.signal_check());
         if let Some(counter) = self.entry_counter {
@@ -411,6 +412,10 @@ struct Emitter {
     fused: Option<(Temp, Fused)>,
     /// Guest data addresses must be canonical at this many bits ([`Emitter::data_address`]).
     canonical: Option<u32>,
+    /// Within the current guest instruction, temporaries holding an address from which on
+    /// this many bytes an `Op::ProbeWrite` probed (its address, and that plus a constant):
+    /// a `VStore` there needs no probe of its own (an x86 256-bit store's halves).
+    probed: Vec<(Temp, u32)>,
 }
 
 /// How an exit tests a condition that its op left for it (see [`Emitter::fuse_next`]).
@@ -427,7 +432,7 @@ enum Fused {
 impl Emitter {
     fn op(&mut self, op: &Op) {
         match op {
-            Op::GuestInsn { .. } => {}
+            Op::GuestInsn { .. } => self.probed.clear(),
             Op::Const { dst, .. } if self.imms[dst.0 as usize].is_some() => {}
             // Emitted by their reader.
             Op::Bin { dst, .. } | Op::Un { dst, .. } if self.folded(*dst).is_some() => {}
@@ -436,7 +441,10 @@ impl Emitter {
                 self.mov_imm(d, *value);
                 self.finish(*dst, d);
             }
-            Op::Bin { op, dst, a, b, width } => self.bin(*op, *dst, *a, *b, *width),
+            Op::Bin { op, dst, a, b, width } => {
+                self.bin(*op, *dst, *a, *b, *width);
+                self.note_probed_offset(*op, *dst, *a, *b, *width);
+            }
             Op::Un { op, dst, a, width } => self.un(*op, *dst, *a, *width),
             Op::Ext { dst, a, from, signed } => self.ext(*dst, *a, *from, *signed),
             Op::Cmp { op, dst, a, b, width } => self.cmp(*op, *dst, *a, *b, *width),
@@ -450,6 +458,10 @@ impl Emitter {
                 self.compare_exchange(*dst, *addr, *expected, *new, *width)
             }
             Op::Fence => dynasm!(self.a ; .arch aarch64 ; dmb ish),
+            Op::ProbeWrite { addr, len } => {
+                self.probe_write(*addr, *len);
+                self.probed.push((*addr, u32::from(*len)));
+            }
             Op::Lanes { op, lane, dst, a, b } => self.lanes(*op, *lane, *dst, *a, *b),
             Op::VLoadState { dst, offset } => self.vload_state(*dst, offset.0),
             Op::VStoreState { offset, src } => self.vstore_state(offset.0, *src),
@@ -534,6 +546,32 @@ impl Emitter {
     }
 
     /// The value of `t` if it is a constant without a location (to use as an immediate).
+    /// `dst = a + k` with `a` probed for more than `k` bytes: `dst` is probed for the rest.
+    fn note_probed_offset(&mut self, op: BinOp, dst: Temp, a: Temp, b: Temp, width: Width) {
+        if op != BinOp::Add || width != Width::W64 || self.probed.is_empty() {
+            return;
+        }
+        let value = |t: Temp| self.imms[t.0 as usize].or(self.consts[t.0 as usize]);
+        let found = self.probed.iter().find_map(|&(t, rest)| {
+            let k = if t == a {
+                value(b)
+            } else if t == b {
+                value(a)
+            } else {
+                None
+            }?;
+            (k < u64::from(rest)).then(|| rest - k as u32)
+        });
+        if let Some(rest) = found {
+            self.probed.push((dst, rest));
+        }
+    }
+
+    /// Whether `addr .. addr + len` was probed in the current guest instruction.
+    fn was_probed(&self, addr: Temp, len: u32) -> bool {
+        self.probed.iter().any(|&(t, rest)| t == addr && rest >= len)
+    }
+
     fn imm(&self, t: Temp) -> Option<u64> {
         self.imms[t.0 as usize]
     }

@@ -28,3 +28,8 @@ fn fma_ops_match_the_interpreter() {
 fn vector_ops_match_the_interpreter() {
     crate::backend::conformance_vector::vector_ops_match_the_interpreter::<super::Aarch64Backend>();
 }
+
+#[test]
+fn page_crossing_stores_match_the_interpreter() {
+    crate::backend::conformance_probe::page_crossing_stores_match_the_interpreter::<super::Aarch64Backend>();
+}

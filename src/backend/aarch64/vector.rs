@@ -88,9 +88,16 @@ impl Emitter {
     }
 
     /// For `Release`, the barrier of the scalar stores (`mem`): `dmb ishst`, then `str q`.
+    /// A `str q` that crosses a page may write its first part before it faults on the
+    /// second (qemu-user writes 8 bytes; the Arm ARM allows it), where `Op::VStore` writes
+    /// nothing: so the second page is probed for writing first when the store crosses one
+    /// (unless an `Op::ProbeWrite` of the same guest instruction covered it).
     pub(super) fn vstore(&mut self, addr: Temp, src: Temp, order: MemOrder) {
         let s = self.vsrc(src, 1);
         let a = self.data_address(addr, S1);
+        if !self.was_probed(addr, 16) {
+            self.probe_write_at(a, 16);
+        }
         if order != MemOrder::Plain {
             dynasm!(self.a ; .arch aarch64 ; dmb ishst);
         }

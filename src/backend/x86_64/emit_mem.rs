@@ -211,6 +211,26 @@ pub(super) fn compare_exchange(e: &mut Emitter, dst: Temp, addr: Temp, expected:
     e.store(dst, RAX);
 }
 
+/// `Op::ProbeWrite`: when the range crosses a 4 KiB boundary, `lock or byte [addr], 0`, then
+/// the same on the next page's first byte; a compare and a branch otherwise.
+pub(super) fn probe_write(e: &mut Emitter, addr: Temp, len: u8) {
+    let a = e.src_reg(addr, RCX);
+    let (limit, last) = (0x1000 - len as i32, len as i32 - 1);
+    let asm = &mut e.asm;
+    dynasm!(asm
+        ; .arch x64
+        ; mov eax, Rd(a)
+        ; and eax, 0xfff
+        ; cmp eax, limit
+        ; jbe >done
+        ; lock or BYTE [Rq(a)], 0
+        ; lea rax, [Rq(a) + last]
+        ; and rax, -0x1000
+        ; lock or BYTE [rax], 0
+        ; done:
+    );
+}
+
 pub(super) fn fence(e: &mut Emitter) {
     dynasm!(e.asm ; .arch x64 ; mfence);
 }

@@ -487,6 +487,7 @@ impl Emitter {
                 emit_mem::compare_exchange(self, *dst, *addr, *expected, *new, *width)
             }
             Op::Fence => emit_mem::fence(self),
+            Op::ProbeWrite { addr, len } => emit_mem::probe_write(self, *addr, *len),
             Op::Lanes { op, lane, dst, a, b } => emit_lanes::lanes(self, *op, *lane, *dst, *a, *b),
             Op::VLoadState { dst, offset } => self.vload_state(*dst, offset.0),
             Op::VStoreState { offset, src } => self.vstore_state(offset.0, *src),

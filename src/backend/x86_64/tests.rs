@@ -954,3 +954,8 @@ fn fused_multiply_adds_match_interp_with_and_without_fma() {
 fn vector_ops_match_the_interpreter() {
     crate::backend::conformance_vector::vector_ops_match_the_interpreter::<X86_64Backend>();
 }
+
+#[test]
+fn page_crossing_stores_match_the_interpreter() {
+    crate::backend::conformance_probe::page_crossing_stores_match_the_interpreter::<X86_64Backend>();
+}

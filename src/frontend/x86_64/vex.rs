@@ -19,16 +19,12 @@
 //!   VEX.128, 32 for VEX.256);
 //! - the compares take VEX's 5-bit predicates (`Ctx::vex_predicates`; legacy ones 3 bits).
 //!
-//! A 256-bit memory access is two 16-byte ones. A store first loads both halves, lower and
-//! upper, so that it faults before writing anything when either of its pages is unmapped or
-//! PROT_NONE (on an x86-64 host at the first inaccessible byte, the address the processor
-//! reports: the start, or the second page's first byte), then writes the lower half first,
-//! so that a store to a read-only page faults at its start with nothing written (on one
-//! page, or when its first page is the read-only one). Left: a store that crosses into a
-//! read-only second page writes its lower half before it faults (a processor writes
-//! nothing; telling it apart needs a probe for write access, which no IR op gives without
-//! writing: see docs/ARCHITECTURE.md "Precise faults"). Other 256-bit forms run the upper
-//! half first.
+//! A 256-bit memory access is two 16-byte ones. A store first probes its 32 bytes for
+//! writing (`Op::ProbeWrite`: when they cross a page, an atomic OR of zero into the first
+//! byte and into the second page's first byte), so that it faults before writing anything
+//! when either of its pages is not writable, at the address a processor reports (the
+//! start, or the second page's first byte); then it writes the lower half, then the upper.
+//! Other 256-bit forms run the upper half first.
 //!
 //! Every VEX form without a legacy equivalent or a handler of its own (`avx2_lanes`,
 //! `avx2_select`, `fma`, `f16c`, `masked`) stays unimplemented: SIGILL with the one-line message.
@@ -36,7 +32,7 @@
 use super::sse_move::{xmm_index, SCRATCH_REG, V128};
 use super::state::{off, SCRATCH_SLOT};
 use super::{Ctx, Unsupported};
-use crate::ir::{BinOp, CmpOp, Exit, GuestAddr, MemOrder, Op, TrapKind, Width};
+use crate::ir::{BinOp, CmpOp, Exit, GuestAddr, TrapKind, Width};
 use iced_x86::{
     Code, CpuidFeature, EncodingKind, Instruction, InstructionInfoFactory, Mnemonic, OpAccess, OpKind,
     Register,
@@ -244,17 +240,11 @@ pub(super) fn lower(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported
     }
     let wide_store = wide && insn.op_kind(0) == OpKind::Memory;
     if wide_store {
-        // A 256-bit store is two 16-byte ones, the lower first: loads of both halves first
-        // make a store that faults on an inaccessible page fault before it writes anything,
-        // at the address the processor reports (see the module documentation).
-        // The loads' values are unused: no order to keep (a plain load still faults before
-        // the later stores), so no barrier on an AArch64 host.
+        // A 256-bit store is two 16-byte ones: a write probe of all 32 bytes first makes
+        // one that faults fault before it writes anything, at the address the processor
+        // reports (see the module documentation).
         let addr = ctx.mem_addr(insn)?;
-        let upper = ctx.bin_imm(BinOp::Add, addr, 16, Width::W64);
-        for half in [addr, upper] {
-            let dst = ctx.new_temp();
-            ctx.push(Op::VLoad { dst, addr: half, order: MemOrder::Plain });
-        }
+        ctx.probe_write(addr, 32);
     }
     let dst = (insn.op_kind(0) == OpKind::Register).then(|| vreg(insn.op_register(0))).flatten();
     let nds = if legacy.nds {
