@@ -31,6 +31,10 @@
 //!   the start of the faulting instruction, which is what the guest's signal handler sees.
 //! * **Dead code elimination**: pure ops whose result nobody reads are deleted (a
 //!   `StateAtFault` reads; the backends then emit nothing for what only it reads).
+//! * **Flag stores at their values** ([`store_bytes_at_their_values`]): a one-byte state
+//!   store moves up to just after the op computing its value, across pure ops and other
+//!   state bytes only, so that an instruction's flags do not all stay live (and spill) until
+//!   its end.
 //!
 //! What can observe guest state: a `LoadState` of overlapping bytes, a helper call, any exit
 //! (side or final), and a guest memory access through its `StateAtFault`s.
@@ -53,6 +57,7 @@ pub fn optimize(block: &mut Block) {
     split_branch_at_dead_bytes(block);
     eliminate_dead_state_stores(block);
     eliminate_dead_code(block);
+    store_bytes_at_their_values(block);
 }
 
 /// An operand of a pure op, for finding repeated ops: a constant is known by its value.
@@ -530,6 +535,49 @@ pub fn split_branch_at_dead_bytes(block: &mut Block) {
     block.exit = Exit::Jump(y);
 }
 
+/// How far back [`store_bytes_at_their_values`] looks for a store's value (bounds its cost).
+const BYTE_STORE_REACH: usize = 64;
+
+/// Moves each one-byte state store (the flags of both guests) up to just after the op that
+/// computes its value, across pure scalar ops and state reads and stores of other bytes only:
+/// nothing between can observe the byte (no guest memory access, helper call, exit, fence or
+/// guest instruction boundary), so every state any observer sees is unchanged. Frontends
+/// compute all the flags of an instruction and then store them, which keeps each value live
+/// (in a host register, or spilled) until the end of the instruction; stored at once, a flag
+/// frees its register for the next one.
+pub fn store_bytes_at_their_values(block: &mut Block) {
+    for i in 1..block.ops.len() {
+        let Op::StoreState { offset, src, width: Width::W8 } = block.ops[i] else { continue };
+        let mut to = i;
+        while to > 0 && i - to < BYTE_STORE_REACH {
+            let op = &block.ops[to - 1];
+            if op.dst() == Some(src) {
+                break;
+            }
+            let crossable = match op {
+                Op::Const { .. }
+                | Op::Bin { .. }
+                | Op::Un { .. }
+                | Op::Ext { .. }
+                | Op::Cmp { .. }
+                | Op::Select { .. } => true,
+                Op::LoadState { .. }
+                | Op::StoreState { .. }
+                | Op::VLoadState { .. }
+                | Op::VStoreState { .. } => state_read(op)
+                    .or_else(|| state_write(op))
+                    .is_some_and(|(o, n)| !(o..o + n).contains(&offset.0)),
+                _ => false,
+            };
+            if !crossable {
+                break;
+            }
+            to -= 1;
+        }
+        block.ops[to..=i].rotate_right(1);
+    }
+}
+
 /// Deletes pure ops whose result nobody reads.
 pub fn eliminate_dead_code(block: &mut Block) {
     let mut used = scratch::filled(block.temps as usize, false);
@@ -573,6 +621,42 @@ mod tests {
         let stores = block.ops.iter().filter(|o| matches!(o, Op::StoreState { .. })).count();
         assert_eq!(stores, 2);
         assert!(!block.ops.iter().any(|o| matches!(o, Op::Cmp { dst, .. } if *dst == f1)));
+    }
+
+    /// A flag store moves up to its value across pure ops and other state bytes, but not
+    /// across a guest memory access (a fault there must see the state before the store) or a
+    /// read of its own byte.
+    #[test]
+    fn byte_stores_move_up_to_their_values_but_not_past_an_observer() {
+        let mut b = Builder::new();
+        let x = b.load_state(StateOffset(40), Width::W64);
+        let y = b.load_state(StateOffset(48), Width::W64);
+        let s = b.bin(BinOp::Add, x, y, Width::W64);
+        let zf = b.cmp_imm(CmpOp::Eq, s, 0, Width::W64);
+        let cf = b.cmp(CmpOp::Ult, s, x, Width::W64);
+        let sf = b.cmp_imm(CmpOp::Slt, s, 0, Width::W64);
+        b.store_state(StateOffset(40), s, Width::W64);
+        b.store_state(StateOffset(33), zf, Width::W8);
+        let loaded = b.load(y, Width::W64);
+        b.store_state(StateOffset(32), cf, Width::W8);
+        let again = b.load_state(StateOffset(34), Width::W8);
+        b.store_state(StateOffset(34), sf, Width::W8);
+        b.store_state(StateOffset(48), loaded, Width::W64);
+        b.store_state(StateOffset(35), again, Width::W8);
+        let mut block = b.finish(GuestAddr(0), 0, 0, Exit::Jump(GuestAddr(4)));
+        let before = block.clone();
+        store_bytes_at_their_values(&mut block);
+        verify(&block).unwrap();
+        let at = |t: Temp| block.ops.iter().position(|o| o.dst() == Some(t)).unwrap();
+        let store_of = |t: Temp| {
+            let is_store = |o: &Op| matches!(o, Op::StoreState { src, .. } if *src == t);
+            block.ops.iter().position(is_store).unwrap()
+        };
+        assert_eq!(store_of(zf), at(zf) + 1, "{block:?}");
+        assert_eq!(store_of(cf), at(loaded) + 1, "stopped by the load: {block:?}");
+        assert_eq!(store_of(again), at(again) + 1, "across other bytes: {block:?}");
+        assert_eq!(store_of(sf), at(again) + 2, "stopped by the read of its byte: {block:?}");
+        assert_eq!(block.ops.len(), before.ops.len());
     }
 
     #[test]
