@@ -535,47 +535,83 @@ pub fn split_branch_at_dead_bytes(block: &mut Block) {
     block.exit = Exit::Jump(y);
 }
 
-/// How far back [`store_bytes_at_their_values`] looks for a store's value (bounds its cost).
-const BYTE_STORE_REACH: usize = 64;
-
 /// Moves each one-byte state store (the flags of both guests) up to just after the op that
 /// computes its value, across pure scalar ops and state reads and stores of other bytes only:
 /// nothing between can observe the byte (no guest memory access, helper call, exit, fence or
 /// guest instruction boundary), so every state any observer sees is unchanged. Frontends
 /// compute all the flags of an instruction and then store them, which keeps each value live
 /// (in a host register, or spilled) until the end of the instruction; stored at once, a flag
-/// frees its register for the next one.
+/// frees its register for the next one. One pass: each store goes after the latest of its
+/// value's op, the last op nothing crosses and the last access of its byte.
 pub fn store_bytes_at_their_values(block: &mut Block) {
-    for i in 1..block.ops.len() {
-        let Op::StoreState { offset, src, width: Width::W8 } = block.ops[i] else { continue };
-        let mut to = i;
-        while to > 0 && i - to < BYTE_STORE_REACH {
-            let op = &block.ops[to - 1];
-            if op.dst() == Some(src) {
-                break;
+    const NOWHERE: usize = usize::MAX;
+    let n = block.ops.len();
+    let mut def_at = scratch::filled(block.temps as usize, NOWHERE);
+    // Moved stores: (the op they follow, their index).
+    let mut moved: Vec<(usize, usize)> = Vec::new();
+    let mut barrier = NOWHERE;
+    // State accesses since the barrier: (where they stand: after that op, offset, length).
+    let mut recent: Vec<(usize, u32, u32)> = Vec::new();
+    for (i, op) in block.ops.iter().enumerate() {
+        match *op {
+            Op::StoreState { offset, src, width: Width::W8 } if def_at[src.0 as usize] != NOWHERE => {
+                let last_access = recent
+                    .iter()
+                    .filter(|&&(_, o, len)| (o..o + len).contains(&offset.0))
+                    .map(|&(at, ..)| at)
+                    .max();
+                let after =
+                    [Some(def_at[src.0 as usize]), (barrier != NOWHERE).then_some(barrier), last_access]
+                        .into_iter()
+                        .flatten()
+                        .max()
+                        .unwrap_or(NOWHERE);
+                if after + 1 < i {
+                    moved.push((after, i));
+                    recent.push((after, offset.0, 1));
+                } else {
+                    recent.push((i, offset.0, 1));
+                }
             }
-            let crossable = match op {
-                Op::Const { .. }
-                | Op::Bin { .. }
-                | Op::Un { .. }
-                | Op::Ext { .. }
-                | Op::Cmp { .. }
-                | Op::Select { .. } => true,
-                Op::LoadState { .. }
-                | Op::StoreState { .. }
-                | Op::VLoadState { .. }
-                | Op::VStoreState { .. } => state_read(op)
-                    .or_else(|| state_write(op))
-                    .is_some_and(|(o, n)| !(o..o + n).contains(&offset.0)),
-                _ => false,
-            };
-            if !crossable {
-                break;
+            Op::Const { .. }
+            | Op::Bin { .. }
+            | Op::Un { .. }
+            | Op::Ext { .. }
+            | Op::Cmp { .. }
+            | Op::Select { .. } => {}
+            Op::LoadState { .. } | Op::StoreState { .. } | Op::VLoadState { .. } | Op::VStoreState { .. } => {
+                if let Some((o, len)) = state_read(op).or_else(|| state_write(op)) {
+                    recent.push((i, o, len));
+                }
             }
-            to -= 1;
+            _ => {
+                barrier = i;
+                recent.clear();
+            }
         }
-        block.ops[to..=i].rotate_right(1);
+        if let Some(d) = op.dst() {
+            def_at[d.0 as usize] = i;
+        }
     }
+    if moved.is_empty() {
+        return;
+    }
+    // Stores that follow the same op keep their order.
+    moved.sort_unstable();
+    let mut is_moved = scratch::filled(n, false);
+    moved.iter().for_each(|&(_, i)| is_moved[i] = true);
+    let stores: Vec<(usize, Op)> = moved.iter().map(|&(after, i)| (after, block.ops[i].clone())).collect();
+    let mut old = std::mem::replace(&mut block.ops, scratch::ops(n));
+    let mut next = stores.into_iter().peekable();
+    for (i, op) in old.drain(..).enumerate() {
+        if !is_moved[i] {
+            block.ops.push(op);
+        }
+        while let Some((_, store)) = next.next_if(|&(after, _)| after == i) {
+            block.ops.push(store);
+        }
+    }
+    scratch::recycle_ops(old);
 }
 
 /// Deletes pure ops whose result nobody reads.

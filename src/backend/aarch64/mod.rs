@@ -210,7 +210,7 @@ impl Backend for Aarch64Backend {
         fold::extend_lifetimes(block, &folded, &mut last_use);
         let nzcv = nzcv::plan(block, &uses, &imms, &only, &folded);
         let mut no_location: Vec<bool> = (0..block.temps as usize)
-            .map(|t| only[t] || imms[t].is_some() || folded[t].is_some() || nzcv.skipped[t])
+            .map(|t| only[t] || imms[t].is_some() || folded[t].is_some() || nzcv.skipped(Temp(t as u32)))
             .collect();
         let calls = calls_helpers(block);
         let regs = self.state_regs.free_of(if calls { &TEMP_REGS } else { &MORE_TEMP_REGS });
@@ -434,12 +434,12 @@ impl Emitter {
             // Emitted by their reader.
             Op::Bin { dst, .. } | Op::Un { dst, .. } if self.folded(*dst).is_some() => {}
             // Flags read from NZCV (see `nzcv`).
-            Op::Bin { dst, .. } if self.nzcv.skipped[dst.0 as usize] => {}
-            Op::Bin { dst, .. } | Op::Cmp { dst, .. } if self.nzcv.reads[dst.0 as usize].is_some() => {
-                let cond = self.nzcv.reads[dst.0 as usize].unwrap_or(nzcv::Cond::Overflow);
+            Op::Bin { dst, .. } if self.nzcv.skipped(*dst) => {}
+            Op::Bin { dst, .. } | Op::Cmp { dst, .. } if self.nzcv.reads(*dst).is_some() => {
+                let cond = self.nzcv.reads(*dst).unwrap_or(nzcv::Cond::Overflow);
                 self.read_nzcv(*dst, cond);
             }
-            Op::Bin { op, dst, a, b, width } if self.nzcv.sets[dst.0 as usize] => {
+            Op::Bin { op, dst, a, b, width } if self.nzcv.sets(*dst) => {
                 self.bin_setting_nzcv(*op, *dst, *a, *b, *width)
             }
             Op::Const { dst, value } => {

@@ -15,6 +15,7 @@
 use super::abi::*;
 use super::fold::shifted_register;
 use super::{imm, Emitter, Fused};
+use crate::ir::scratch::{filled, Lent};
 use crate::ir::{BinOp, Block, CmpOp, Op, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi};
 
@@ -22,15 +23,30 @@ use dynasmrt::{dynasm, DynasmApi};
 /// cost; an x86-64 instruction's flag computations take about 30).
 const READERS_REACH: usize = 48;
 
-/// What [`plan`] decided, by temporary.
+/// What [`plan`] decided, by temporary (no tables: nothing).
 #[derive(Default)]
 pub(super) struct Plan {
-    /// The add or sub defining this temporary sets NZCV first (`cmn`/`cmp` of its operands).
-    pub sets: Vec<bool>,
-    /// This comparison (or overflow bit) is the host condition on NZCV, read with `cset`.
-    pub reads: Vec<Option<Cond>>,
+    /// The add or sub defining this temporary sets NZCV (`adds`/`subs`).
+    sets: Option<Lent<bool>>,
+    /// This comparison (or overflow bit) is a host condition on NZCV, read with `cset`:
+    /// 0 for none, else [`Cond::code`].
+    reads: Option<Lent<u32>>,
     /// Computed only for an overflow bit read from NZCV: not emitted, no location.
-    pub skipped: Vec<bool>,
+    skipped: Option<Lent<bool>>,
+}
+
+impl Plan {
+    pub fn sets(&self, t: Temp) -> bool {
+        self.sets.as_ref().is_some_and(|v| v[t.0 as usize])
+    }
+
+    pub fn reads(&self, t: Temp) -> Option<Cond> {
+        self.reads.as_ref().and_then(|v| Cond::from_code(v[t.0 as usize]))
+    }
+
+    pub fn skipped(&self, t: Temp) -> bool {
+        self.skipped.as_ref().is_some_and(|v| v[t.0 as usize])
+    }
 }
 
 /// A condition on the flags of `cmn a, b` or `cmp a, b`.
@@ -40,6 +56,23 @@ pub(super) enum Cond {
     Cmp(CmpOp),
     /// Signed overflow (`vs`).
     Overflow,
+}
+
+impl Cond {
+    fn code(self) -> u32 {
+        match self {
+            Cond::Cmp(c) => 1 + CmpOp::ALL.iter().position(|&x| x == c).unwrap_or(0) as u32,
+            Cond::Overflow => 1 + CmpOp::ALL.len() as u32,
+        }
+    }
+
+    fn from_code(code: u32) -> Option<Cond> {
+        match code as usize {
+            0 => None,
+            i if i <= CmpOp::ALL.len() => Some(Cond::Cmp(CmpOp::ALL[i - 1])),
+            _ => Some(Cond::Overflow),
+        }
+    }
 }
 
 /// Finds the adds and subs (32 or 64 bits, operands in registers or an immediate second
@@ -54,18 +87,19 @@ pub(super) fn plan(
     folded: &[Option<super::fold::Folded>],
 ) -> Plan {
     let n = block.temps as usize;
-    let mut plan = Plan { sets: vec![false; n], reads: vec![None; n], skipped: vec![false; n] };
     let producer =
         |op: &Op| matches!(op, Op::Bin { op: BinOp::Add | BinOp::Sub, width: Width::W32 | Width::W64, .. });
     if !block.ops.iter().any(producer) {
-        return plan;
+        return Plan::default();
     }
-    let mut def: Vec<Option<&Op>> = vec![None; n];
-    for op in &block.ops {
+    let (mut sets, mut reads_of, mut skipped) = (filled(n, false), filled(n, 0u32), filled(n, false));
+    let mut def_at = filled(n, None::<usize>);
+    for (i, op) in block.ops.iter().enumerate() {
         if let Some(d) = op.dst() {
-            def[d.0 as usize] = Some(op);
+            def_at[d.0 as usize] = Some(i);
         }
     }
+    let def = |t: Temp| def_at[t.0 as usize].map(|i| &block.ops[i]);
     let free = |t: Temp| folded[t.0 as usize].is_none() && !only[t.0 as usize];
     for (i, op) in block.ops.iter().enumerate() {
         let Op::Bin { op: kind @ (BinOp::Add | BinOp::Sub), dst: r, a, b, width } = *op else { continue };
@@ -107,7 +141,7 @@ pub(super) fn plan(
                 _ => None,
             }
         };
-        let xor_of = |t: Temp, p: Temp, q: Temp| match def[t.0 as usize] {
+        let xor_of = |t: Temp, p: Temp, q: Temp| match def(t) {
             Some(&Op::Bin { op: BinOp::Xor, a: x, b: y, width: w, .. }) if w == width => {
                 (x == p && y == q) || (x == q && y == p)
             }
@@ -116,7 +150,7 @@ pub(super) fn plan(
         // `((a ^ r) & (b ^ r)) >> (bits - 1)` for an add, `((a ^ b) & (a ^ r)) >> (bits - 1)`
         // for a sub: the chain's temporaries, if `t` is that overflow bit.
         let overflow = |t: Temp| -> Option<[Temp; 3]> {
-            let &Op::Bin { op: BinOp::Lshr, a: m, b: k, width: wl, .. } = def[t.0 as usize]? else {
+            let &Op::Bin { op: BinOp::Lshr, a: m, b: k, width: wl, .. } = def(t)? else {
                 return None;
             };
             let amount = u64::from(width.bits() - 1);
@@ -126,7 +160,7 @@ pub(super) fn plan(
             {
                 return None;
             }
-            let &Op::Bin { op: BinOp::And, a: m1, b: m2, width: w, .. } = def[m.0 as usize]? else {
+            let &Op::Bin { op: BinOp::And, a: m1, b: m2, width: w, .. } = def(m)? else {
                 return None;
             };
             let (p, q) = match kind {
@@ -161,7 +195,7 @@ pub(super) fn plan(
                     if alone(m) {
                         for t in [m, m1, m2] {
                             if t == m || (alone(t) && m1 != m2) {
-                                plan.skipped[t.0 as usize] = true;
+                                skipped[t.0 as usize] = true;
                                 saved += 1;
                             }
                         }
@@ -180,11 +214,11 @@ pub(super) fn plan(
             }
         }
         if saved > 0 {
-            plan.sets[r.0 as usize] = true;
-            reads.into_iter().for_each(|(t, c)| plan.reads[t.0 as usize] = Some(c));
+            sets[r.0 as usize] = true;
+            reads.into_iter().for_each(|(t, c)| reads_of[t.0 as usize] = c.code());
         }
     }
-    plan
+    Plan { sets: Some(sets), reads: Some(reads_of), skipped: Some(skipped) }
 }
 
 impl Emitter {
