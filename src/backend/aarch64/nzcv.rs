@@ -1,16 +1,16 @@
-//! Flags of an add or sub read from one host compare: an x86-64 `add`/`sub`/`cmp` computes
-//! its ZF, CF and OF in the IR as separate comparisons and bit arithmetic on its operands and
+//! Flags of an add or sub read from the host's own: an x86-64 `add`/`sub`/`cmp` computes its
+//! ZF, CF and OF in the IR as separate comparisons and bit arithmetic on its operands and
 //! result (`r == 0`, `r <u a`, `((a ^ r) & (b ^ r)) >> (bits - 1)`, ...). Where such readers
 //! follow the add or sub with nothing in between that sets the host flags, the backend emits
-//! one `cmn a, b` (add) or `cmp a, b` (sub) just before the op, whose NZCV hold those
-//! conditions exactly (Z of the result, C the carry out or the absence of a borrow, V the
-//! signed overflow, at the op's 32 or 64 bits), and each reader becomes one `cset`: the
-//! overflow's two eors and its and are then not emitted at all.
+//! the op as `adds` or `subs`, whose NZCV hold those conditions exactly (Z of the result, C
+//! the carry out or the absence of a borrow, V the signed overflow, at the op's 32 or 64
+//! bits), and each reader becomes one `cset` (or the exit's `b.cond`): the overflow's two
+//! eors and its and are then not emitted at all.
 //!
 //! [`plan`] picks them before register allocation. Emission relies on the ops it lets lie
 //! between a producer and its readers leaving NZCV alone: constants, state loads and stores,
-//! `Bin` other than add and sub (a later producer's compare would overwrite the flags), `Un`
-//! and `Ext` (none of their AArch64 sequences sets flags), and the readers themselves.
+//! `Bin` other than add and sub (another producer would overwrite the flags), `Un` and `Ext`
+//! (none of their AArch64 sequences sets flags), and the readers themselves.
 
 use super::abi::*;
 use super::fold::shifted_register;
@@ -49,7 +49,7 @@ impl Plan {
     }
 }
 
-/// A condition on the flags of `cmn a, b` or `cmp a, b`.
+/// A condition on the flags of `adds r, a, b` or `subs r, a, b`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Cond {
     /// The comparison's own condition code (`Uge` is "carry set", `Ult` "carry clear").
@@ -267,7 +267,8 @@ impl Emitter {
     }
 }
 
-#[cfg(test)]
+// Runs translated code: only on an AArch64 host (under qemu-aarch64-static here).
+#[cfg(all(test, target_arch = "aarch64"))]
 mod tests {
     use crate::backend::conformance::blocks_match_the_interpreter;
     use crate::ir::protocol::header;
