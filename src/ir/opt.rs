@@ -31,6 +31,10 @@
 //!   the start of the faulting instruction, which is what the guest's signal handler sees.
 //! * **Dead code elimination**: pure ops whose result nobody reads are deleted (a
 //!   `StateAtFault` reads; the backends then emit nothing for what only it reads).
+//! * **Flag stores at their values** ([`store_bytes_at_their_values`]): a one-byte state
+//!   store moves up to just after the op computing its value, across pure ops and other
+//!   state bytes only, so that an instruction's flags do not all stay live (and spill) until
+//!   its end.
 //!
 //! What can observe guest state: a `LoadState` of overlapping bytes, a helper call, any exit
 //! (side or final), and a guest memory access through its `StateAtFault`s.
@@ -53,6 +57,7 @@ pub fn optimize(block: &mut Block) {
     split_branch_at_dead_bytes(block);
     eliminate_dead_state_stores(block);
     eliminate_dead_code(block);
+    store_bytes_at_their_values(block);
 }
 
 /// An operand of a pure op, for finding repeated ops: a constant is known by its value.
@@ -531,6 +536,85 @@ pub fn split_branch_at_dead_bytes(block: &mut Block) {
     block.exit = Exit::Jump(y);
 }
 
+/// Moves each one-byte state store (the flags of both guests) up to just after the op that
+/// computes its value, across pure scalar ops and state reads and stores of other bytes only:
+/// nothing between can observe the byte (no guest memory access, helper call, exit, fence or
+/// guest instruction boundary), so every state any observer sees is unchanged. Frontends
+/// compute all the flags of an instruction and then store them, which keeps each value live
+/// (in a host register, or spilled) until the end of the instruction; stored at once, a flag
+/// frees its register for the next one. One pass: each store goes after the latest of its
+/// value's op, the last op nothing crosses and the last access of its byte.
+pub fn store_bytes_at_their_values(block: &mut Block) {
+    const NOWHERE: usize = usize::MAX;
+    let n = block.ops.len();
+    let mut def_at = scratch::filled(block.temps as usize, NOWHERE);
+    // Moved stores: (the op they follow, their index).
+    let mut moved: Vec<(usize, usize)> = Vec::new();
+    let mut barrier = NOWHERE;
+    // State accesses since the barrier: (where they stand: after that op, offset, length).
+    let mut recent: Vec<(usize, u32, u32)> = Vec::new();
+    for (i, op) in block.ops.iter().enumerate() {
+        match *op {
+            Op::StoreState { offset, src, width: Width::W8 } if def_at[src.0 as usize] != NOWHERE => {
+                let last_access = recent
+                    .iter()
+                    .filter(|&&(_, o, len)| (o..o + len).contains(&offset.0))
+                    .map(|&(at, ..)| at)
+                    .max();
+                let after =
+                    [Some(def_at[src.0 as usize]), (barrier != NOWHERE).then_some(barrier), last_access]
+                        .into_iter()
+                        .flatten()
+                        .max()
+                        .unwrap_or(NOWHERE);
+                if after + 1 < i {
+                    moved.push((after, i));
+                    recent.push((after, offset.0, 1));
+                } else {
+                    recent.push((i, offset.0, 1));
+                }
+            }
+            Op::Const { .. }
+            | Op::Bin { .. }
+            | Op::Un { .. }
+            | Op::Ext { .. }
+            | Op::Cmp { .. }
+            | Op::Select { .. } => {}
+            Op::LoadState { .. } | Op::StoreState { .. } | Op::VLoadState { .. } | Op::VStoreState { .. } => {
+                if let Some((o, len)) = state_read(op).or_else(|| state_write(op)) {
+                    recent.push((i, o, len));
+                }
+            }
+            _ => {
+                barrier = i;
+                recent.clear();
+            }
+        }
+        if let Some(d) = op.dst() {
+            def_at[d.0 as usize] = i;
+        }
+    }
+    if moved.is_empty() {
+        return;
+    }
+    // Stores that follow the same op keep their order.
+    moved.sort_unstable();
+    let mut is_moved = scratch::filled(n, false);
+    moved.iter().for_each(|&(_, i)| is_moved[i] = true);
+    let stores: Vec<(usize, Op)> = moved.iter().map(|&(after, i)| (after, block.ops[i].clone())).collect();
+    let mut old = std::mem::replace(&mut block.ops, scratch::ops(n));
+    let mut next = stores.into_iter().peekable();
+    for (i, op) in old.drain(..).enumerate() {
+        if !is_moved[i] {
+            block.ops.push(op);
+        }
+        while let Some((_, store)) = next.next_if(|&(after, _)| after == i) {
+            block.ops.push(store);
+        }
+    }
+    scratch::recycle_ops(old);
+}
+
 /// Deletes pure ops whose result nobody reads.
 pub fn eliminate_dead_code(block: &mut Block) {
     let mut used = scratch::filled(block.temps as usize, false);
@@ -574,6 +658,42 @@ mod tests {
         let stores = block.ops.iter().filter(|o| matches!(o, Op::StoreState { .. })).count();
         assert_eq!(stores, 2);
         assert!(!block.ops.iter().any(|o| matches!(o, Op::Cmp { dst, .. } if *dst == f1)));
+    }
+
+    /// A flag store moves up to its value across pure ops and other state bytes, but not
+    /// across a guest memory access (a fault there must see the state before the store) or a
+    /// read of its own byte.
+    #[test]
+    fn byte_stores_move_up_to_their_values_but_not_past_an_observer() {
+        let mut b = Builder::new();
+        let x = b.load_state(StateOffset(40), Width::W64);
+        let y = b.load_state(StateOffset(48), Width::W64);
+        let s = b.bin(BinOp::Add, x, y, Width::W64);
+        let zf = b.cmp_imm(CmpOp::Eq, s, 0, Width::W64);
+        let cf = b.cmp(CmpOp::Ult, s, x, Width::W64);
+        let sf = b.cmp_imm(CmpOp::Slt, s, 0, Width::W64);
+        b.store_state(StateOffset(40), s, Width::W64);
+        b.store_state(StateOffset(33), zf, Width::W8);
+        let loaded = b.load(y, Width::W64);
+        b.store_state(StateOffset(32), cf, Width::W8);
+        let again = b.load_state(StateOffset(34), Width::W8);
+        b.store_state(StateOffset(34), sf, Width::W8);
+        b.store_state(StateOffset(48), loaded, Width::W64);
+        b.store_state(StateOffset(35), again, Width::W8);
+        let mut block = b.finish(GuestAddr(0), 0, 0, Exit::Jump(GuestAddr(4)));
+        let before = block.clone();
+        store_bytes_at_their_values(&mut block);
+        verify(&block).unwrap();
+        let at = |t: Temp| block.ops.iter().position(|o| o.dst() == Some(t)).unwrap();
+        let store_of = |t: Temp| {
+            let is_store = |o: &Op| matches!(o, Op::StoreState { src, .. } if *src == t);
+            block.ops.iter().position(is_store).unwrap()
+        };
+        assert_eq!(store_of(zf), at(zf) + 1, "{block:?}");
+        assert_eq!(store_of(cf), at(loaded) + 1, "stopped by the load: {block:?}");
+        assert_eq!(store_of(again), at(again) + 1, "across other bytes: {block:?}");
+        assert_eq!(store_of(sf), at(again) + 2, "stopped by the read of its byte: {block:?}");
+        assert_eq!(block.ops.len(), before.ops.len());
     }
 
     #[test]

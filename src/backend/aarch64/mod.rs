@@ -29,6 +29,7 @@ mod fp_conv;
 mod imm;
 mod lanes;
 mod mem;
+mod nzcv;
 mod profile;
 mod state_regs;
 #[cfg(all(test, target_arch = "aarch64"))]
@@ -207,9 +208,11 @@ impl Backend for Aarch64Backend {
         // Ops emitted inside their reader get no location either.
         let folded = fold::plan(block, &uses, &imms, &only);
         fold::extend_lifetimes(block, &folded, &mut last_use);
-        let mut no_location = crate::ir::scratch::collected(
-            (0..block.temps as usize).map(|t| only[t] || imms[t].is_some() || folded[t].is_some()),
-        );
+        let nzcv = nzcv::plan(block, &uses, &imms, &only, &folded);
+        let mut no_location =
+            crate::ir::scratch::collected((0..block.temps as usize).map(|t| {
+                only[t] || imms[t].is_some() || folded[t].is_some() || nzcv.skipped(Temp(t as u32))
+            }));
         let calls = calls_helpers(block);
         let regs = self.state_regs.free_of(if calls { &TEMP_REGS } else { &MORE_TEMP_REGS });
         // Values in state registers: only in blocks that call nothing (around a call the
@@ -262,6 +265,7 @@ impl Backend for Aarch64Backend {
             consts,
             imms,
             folded,
+            nzcv,
             bits: crate::ir::bits::value_bits(block),
             fuse_next: false,
             fused: None,
@@ -401,6 +405,8 @@ struct Emitter {
     imms: crate::ir::scratch::Lent<Option<u64>>,
     /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
     folded: Vec<Option<fold::Folded>>,
+    /// The adds and subs whose flags are read from one host compare (see [`nzcv`]).
+    nzcv: nzcv::Plan,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
     /// clean at a width needs no zero extension.
     bits: crate::ir::scratch::Lent<u8>,
@@ -436,6 +442,15 @@ impl Emitter {
             Op::Const { dst, .. } if self.imms[dst.0 as usize].is_some() => {}
             // Emitted by their reader.
             Op::Bin { dst, .. } | Op::Un { dst, .. } if self.folded(*dst).is_some() => {}
+            // Flags read from NZCV (see `nzcv`).
+            Op::Bin { dst, .. } if self.nzcv.skipped(*dst) => {}
+            Op::Bin { dst, .. } | Op::Cmp { dst, .. } if self.nzcv.reads(*dst).is_some() => {
+                let cond = self.nzcv.reads(*dst).unwrap_or(nzcv::Cond::Overflow);
+                self.read_nzcv(*dst, cond);
+            }
+            Op::Bin { op, dst, a, b, width } if self.nzcv.sets(*dst) => {
+                self.bin_setting_nzcv(*op, *dst, *a, *b, *width)
+            }
             Op::Const { dst, value } => {
                 let d = self.dst(*dst, S0);
                 self.mov_imm(d, *value);
