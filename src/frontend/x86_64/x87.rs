@@ -160,17 +160,28 @@ fn store(ctx: &mut Ctx, insn: &Instruction, pop: bool) -> Result<(), Unsupported
         return Ok(());
     }
     let (k, w) = mem_kind(insn, insn.mnemonic() == Mnemonic::Fisttp)?;
-    // (A faulting store still leaves the stack popped here, where the hardware would not pop;
-    // the guest dies of the fault either way.)
+    // The helper converts without changing guest state; the memory store comes next (a fault
+    // there leaves the x87 state as it was, and an 80-bit store, two IR stores, is probed
+    // first so that it cannot tear), and then the status word and the pop are committed.
     let addr = ctx.mem_addr(insn)?;
     let k_t = ctx.constant(k);
     let zero = ctx.constant(0);
     let value = ctx.call(STORE, &[k_t, pop_t, zero]);
+    let scratch = |at: u32| StateOffset(off::FPU_SCRATCH.0 + at);
+    if k == kind::F80 {
+        ctx.probe_write(addr, 10);
+    }
     ctx.store(addr, value, w);
     if k == kind::F80 {
-        let hi = ctx.load_state(StateOffset(off::FPU_SCRATCH.0 + 8), Width::W16);
+        let hi = ctx.load_state(scratch(8), Width::W16);
         let hi_addr = ctx.bin_imm(BinOp::Add, addr, 8, Width::W64);
         ctx.store(hi_addr, hi, Width::W16);
+    }
+    let sw = ctx.load_state(scratch(h::STORE_COMMIT_SW), Width::W16);
+    ctx.store_state(off::FPU_SW, sw, Width::W16);
+    if pop {
+        let tags = ctx.load_state(scratch(h::STORE_COMMIT_TAGS), Width::W8);
+        ctx.store_state(off::FPU_TAGS, tags, Width::W8);
     }
     Ok(())
 }
@@ -292,6 +303,9 @@ fn env_addr(ctx: &mut Ctx, insn: &Instruction) -> Result<Temp, Unsupported> {
 
 fn fnstenv(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
     let addr = env_addr(ctx, insn)?;
+    // Seven IR stores: probed first, so that a fault (the environment crossing into a page it
+    // cannot write) writes nothing and leaves the control word unmasked.
+    ctx.probe_write(addr, 28);
     let packed = ctx.call(STORE_ENV, &[]);
     let zero = ctx.constant(0);
     // Each 16-bit field sits in a 32-bit slot whose upper half reads as ones.
@@ -307,6 +321,10 @@ fn fnstenv(ctx: &mut Ctx, insn: &Instruction) -> Result<(), Unsupported> {
         let at = ctx.bin_imm(BinOp::Add, addr, offset, Width::W64);
         ctx.store(at, zero, Width::W32);
     }
+    // Stored: now mask every exception in the control word, as the instruction does.
+    let cw = ctx.load_state(off::FPU_CW, Width::W16);
+    let cw = ctx.bin_imm(BinOp::Or, cw, 0x3f, Width::W16);
+    ctx.store_state(off::FPU_CW, cw, Width::W16);
     Ok(())
 }
 

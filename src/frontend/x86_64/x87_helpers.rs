@@ -245,10 +245,30 @@ pub extern "C" fn x87_load(state: *mut u8, kind: u64, lo: u64, hi: u64, _: u64) 
 }
 
 /// `fst`/`fstp`/`fist`/`fistp`/`fisttp`: st(0) in format `kind`, returned (an 80-bit value's
-/// low 64 bits are returned and its top 16 bits left in `fpu_scratch[1]`); pops if `pop`.
-/// For `kind::ST`, copies st(0) to st(`index`) instead.
+/// low 64 bits are returned and its top 16 bits left in bits 0..16 of `fpu_scratch[1]`).
+/// A store to memory changes no guest state here, so that a store that faults leaves the
+/// x87 state as it was: the status word it would leave (C1, exception flags, and TOP after
+/// the pop if `pop`) goes to bits 16..32 of `fpu_scratch[1]` and the tags to bits 32..40,
+/// for translated code to commit after its memory store ([`STORE_COMMIT_SW`]).
+/// For `kind::ST`, copies st(0) to st(`index`) (and pops if `pop`) at once.
 pub extern "C" fn x87_store(state: *mut u8, kind: u64, pop: u64, index: u64, _: u64) -> u64 {
     let mut f = fpu(state);
+    let (sw, tags) = (f.0.fpu_sw, f.0.fpu_tags);
+    let out = store_value(&mut f, kind, pop, index);
+    if kind != kind::ST {
+        let hi = f.0.fpu_scratch[1] & 0xffff;
+        f.0.fpu_scratch[1] = hi | (f.0.fpu_sw as u64) << 16 | (f.0.fpu_tags as u64) << 32;
+        (f.0.fpu_sw, f.0.fpu_tags) = (sw, tags);
+    }
+    out
+}
+
+/// Byte offsets in `fpu_scratch` of the status word and tags that a store to memory leaves
+/// (see [`x87_store`]).
+pub const STORE_COMMIT_SW: u32 = 10;
+pub const STORE_COMMIT_TAGS: u32 = 12;
+
+fn store_value(f: &mut Fpu, kind: u64, pop: u64, index: u64) -> u64 {
     let v = f.get(0);
     let round = f.round();
     let mut loses = false;
@@ -639,13 +659,11 @@ fn tag_word(f: &Fpu) -> u16 {
 }
 
 /// fnstenv: returns the control word, status word and tag word packed as
-/// `cw | sw << 16 | tw << 32`, then masks every exception in the control word (as the
-/// instruction does).
+/// `cw | sw << 16 | tw << 32`. Changes nothing: translated code masks the exceptions in the
+/// control word (as the instruction does) once the environment is stored.
 pub extern "C" fn x87_store_env(state: *mut u8, _: u64, _: u64, _: u64, _: u64) -> u64 {
     let f = fpu(state);
-    let packed = f.0.fpu_cw as u64 | (f.0.fpu_sw as u64) << 16 | (tag_word(&f) as u64) << 32;
-    f.0.fpu_cw |= 0x3f;
-    packed
+    f.0.fpu_cw as u64 | (f.0.fpu_sw as u64) << 16 | (tag_word(&f) as u64) << 32
 }
 
 /// fldenv: loads the control word, status word (with TOP) and tag word (a register is empty
