@@ -264,7 +264,7 @@ pub extern "C" fn x87_store(state: *mut u8, kind: u64, pop: u64, index: u64, _: 
 }
 
 /// Byte offsets in `fpu_scratch` of the status word and tags that a store to memory leaves
-/// (see [`x87_store`]).
+/// (see [`x87_store`]; both hosts are little-endian).
 pub const STORE_COMMIT_SW: u32 = 10;
 pub const STORE_COMMIT_TAGS: u32 = 12;
 
