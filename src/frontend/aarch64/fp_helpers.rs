@@ -377,9 +377,8 @@ pub fn arith_flags(ty: Ty, op: Option<Op2>, a: u64, b: u64, fpcr: u32) -> (u64, 
         Ty::D => FpPrec::F64,
         Ty::H => FpPrec::F16,
     };
-    let eval = |r| crate::ir::fp_a64::eval_a64(fp, prec, r, a, b, fpcr as u64);
-    let v = eval(FpResult::Value);
-    (if op == Some(Op2::NMul) { v ^ ty.sign() } else { v }, eval(FpResult::Flags) as u32)
+    let (v, flags) = crate::ir::fp_a64::eval_a64_both(fp, prec, a, b, fpcr as u64);
+    (if op == Some(Op2::NMul) { v ^ ty.sign() } else { v }, flags)
 }
 
 /// FCVT between single and double: NaNs keep sign and the top of the payload, quieted.
