@@ -28,9 +28,15 @@ fn recip_estimate(a: u64) -> u64 {
 /// The 9-bit reciprocal square root estimate of `a` / 512 (128 <= a < 512), in units of 1/256.
 fn recip_sqrt_estimate(a: u64) -> u64 {
     let a = if a < 256 { a * 2 + 1 } else { (((a >> 1) << 1) + 1) << 1 };
+    // The Arm ARM counts b up from 512 while a * (b + 1)^2 < 2^28: the largest such b, found
+    // by halving steps (a >= 257, so b < 1024).
     let mut b = 512u64;
-    while a * (b + 1) * (b + 1) < 1 << 28 {
-        b += 1;
+    let mut step = 256;
+    while step > 0 {
+        if a * (b + step) * (b + step) < 1 << 28 {
+            b += step;
+        }
+        step >>= 1;
     }
     b.div_ceil(2)
 }
@@ -281,6 +287,18 @@ pub fn fcvtxn(x: u64, fpcr: u32) -> (u64, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rsqrt_estimate_is_the_counting_loop() {
+        for a in 128..512 {
+            let x = if a < 256 { a * 2 + 1 } else { (((a >> 1) << 1) + 1) << 1 };
+            let mut b = 512u64;
+            while x * (b + 1) * (b + 1) < 1 << 28 {
+                b += 1;
+            }
+            assert_eq!(recip_sqrt_estimate(a), b.div_ceil(2), "{a}");
+        }
+    }
 
     #[test]
     fn estimates_of_simple_values() {
