@@ -8,6 +8,7 @@
 
 use crate::a64_cases::{splitmix, CaseSrc};
 use crate::a64_cases_fp16::FPCR16;
+use crate::a64_cases_simdarith::flags_case;
 
 /// FPCR values: every rounding mode, FZ, DN and mixes.
 const FPCRS: &[u64] = &[
@@ -87,15 +88,7 @@ fn case(s: &mut u64, insn: &str, bits: u32, values: &[u64], fpcrs: &[u64]) -> Ca
     let fpcr = pick(s, fpcrs);
     let ops: Vec<u64> =
         (0..4).map(|_| (0..64 / bits).fold(0, |w, i| w | pick(s, values) << (bits * i))).collect();
-    CaseSrc {
-        name: format!("{insn} of {:x?} fpcr {fpcr:#x}", ops),
-        asm: format!(
-            "mov x9, #{fpcr:#x}; msr fpcr, x9; msr fpsr, xzr; fmov d1, x1; mov v1.d[1], x3; fmov d2, x2; \
-             mov v2.d[1], x4; {insn}; mrs x10, fpsr; msr fpcr, xzr"
-        ),
-        seed: splitmix(s),
-        fixed: ops.iter().enumerate().map(|(i, &v)| (i + 1, v)).collect(),
-    }
+    flags_case(s, insn, fpcr, &ops)
 }
 
 pub fn generated_fpestimate_cases() -> Vec<CaseSrc> {
