@@ -18,10 +18,14 @@ mod a64_cases;
 mod a64_cases_fp16;
 #[path = "a64_cases/fp16v.rs"]
 mod a64_cases_fp16v;
+#[path = "a64_cases/fpestimate.rs"]
+mod a64_cases_fpestimate;
 #[path = "a64_cases/generated.rs"]
 mod a64_cases_generated;
 #[path = "a64_cases/intcvt.rs"]
 mod a64_cases_intcvt;
+#[path = "a64_cases/satqc.rs"]
+mod a64_cases_satqc;
 #[path = "a64_cases/simdarith.rs"]
 mod a64_cases_simdarith;
 #[path = "a64_cases/simdcmp.rs"]
@@ -643,6 +647,16 @@ fn a64_simd_fp_arithmetic_flags_match_qemu() {
 #[test]
 fn a64_fp16_vector_cases_match_qemu() {
     check_suite("fp16v", &a64_cases_fp16v::generated_fp16v_cases());
+}
+
+#[test]
+fn a64_estimate_step_and_fcvtxn_flags_match_qemu() {
+    check_suite("fpestimate", &a64_cases_fpestimate::generated_fpestimate_cases());
+}
+
+#[test]
+fn a64_saturating_add_sub_qc_matches_qemu() {
+    check_suite("satqc", &a64_cases_satqc::generated_satqc_cases());
 }
 
 /// Every row of the decode table has at least one differential case (so "implemented" and

@@ -216,6 +216,16 @@ pub fn eval(
     c: u64,
     ctrl: u64,
 ) -> u64 {
+    let (value, flags) = eval_both(prec, rule, neg, a, b, c, ctrl);
+    match result {
+        FpResult::Value => value,
+        FpResult::Flags => flags,
+    }
+}
+
+/// The value and the flags of an [`super::Op::FpFma`] from one evaluation (what [`eval`]
+/// returns one of).
+pub fn eval_both(prec: FpPrec, rule: FpRule, neg: FmaNeg, a: u64, b: u64, c: u64, ctrl: u64) -> (u64, u64) {
     fn run<F: Fp>(rule: FpRule, neg: FmaNeg, a: F, b: F, c: F, ctrl: u64) -> (u64, u64) {
         match rule {
             FpRule::X86Sse => {
@@ -229,7 +239,7 @@ pub fn eval(
             }
         }
     }
-    let (value, flags) = match prec {
+    match prec {
         FpPrec::F64 => run(rule, neg, f64::from_bits(a), f64::from_bits(b), f64::from_bits(c), ctrl),
         FpPrec::F32 => {
             let f = |x: u64| f32::from_bits(x as u32);
@@ -241,10 +251,6 @@ pub fn eval(
             let (v, flags) = run(rule, neg, f(a), f(b), f(c), fp_a64::half_fpcr(ctrl as u32) as u64);
             (v, fp_a64::half_flags(flags as u32) as u64)
         }
-    };
-    match result {
-        FpResult::Value => value,
-        FpResult::Flags => flags,
     }
 }
 

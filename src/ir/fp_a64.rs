@@ -172,7 +172,17 @@ pub fn half_flags(flags: u32) -> u32 {
 /// The value or the flags of `a op b` under [`super::FpRule::A64`] with FPCR `ctrl`: the
 /// interpreter's definition of [`super::Op::Fp`] for that rule.
 pub fn eval_a64(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
-    let (value, flags) = match prec {
+    let (value, flags) = eval_a64_both(op, prec, a, b, ctrl);
+    match result {
+        FpResult::Value => value,
+        FpResult::Flags => flags as u64,
+    }
+}
+
+/// The value and the FPSR flags of `a op b` under [`super::FpRule::A64`] with FPCR `ctrl`,
+/// from one evaluation (what [`eval_a64`] returns one of).
+pub fn eval_a64_both(op: FpOp, prec: FpPrec, a: u64, b: u64, ctrl: u64) -> (u64, u32) {
+    match prec {
         FpPrec::F64 => {
             let (r, f) = arith(op, f64::from_bits(a), f64::from_bits(b), ctrl as u32);
             (r.to_bits(), f)
@@ -185,10 +195,6 @@ pub fn eval_a64(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: 
             let (r, f) = arith(op, F16(a as u16), F16(b as u16), half_fpcr(ctrl as u32));
             (r.to_u64(), half_flags(f))
         }
-    };
-    match result {
-        FpResult::Value => value,
-        FpResult::Flags => flags as u64,
     }
 }
 

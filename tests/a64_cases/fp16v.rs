@@ -6,7 +6,7 @@
 //! ignore, and DN). Operands are x1..x6: v1 is x4:x1, v2 x5:x2, v3 x6:x3 (four halves to each), so every
 //! lane sees special halves. FPSR is read back (x10) after every form but the estimates and
 //! the Newton-Raphson steps (FRECPE, FRSQRTE, FRECPX, FRECPS, FRSQRTS), whose flags the
-//! frontend does not model yet.
+//! `fpestimate` suite checks.
 
 use crate::a64_cases::{splitmix, CaseSrc};
 use crate::a64_cases_fp16::FPCR16;

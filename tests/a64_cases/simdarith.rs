@@ -42,6 +42,12 @@ fn case(s: &mut u64, insn: &str, double: bool) -> CaseSrc {
             ops.push(pick(s, base, extra) | pick(s, base, extra) << 32);
         }
     }
+    flags_case(s, insn, fpcr, &ops)
+}
+
+/// The case of `insn` under FPCR `fpcr` with x1..x4 = `ops` (v1 = x3:x1, v2 = x4:x2), FPSR
+/// cleared before and read into x10 after.
+pub fn flags_case(s: &mut u64, insn: &str, fpcr: u64, ops: &[u64]) -> CaseSrc {
     CaseSrc {
         name: format!("{insn} of {:x?} fpcr {fpcr:#x}", ops),
         asm: format!(

@@ -4,19 +4,19 @@
 //! the *positive* default NaN (0x7ff8000000000000 / 0x7fc00000; x86 produces a negative one),
 //! FMIN/FMAX order -0 below +0, FMINNM/FMAXNM prefer a number to a quiet NaN.
 //!
-//! Values travel as raw bits in `u64`s. Ordinary (non-NaN) results are the host's IEEE 754
-//! results, which are exactly ARM's for round-to-nearest-even.
+//! Values travel as raw bits in `u64`s.
 //!
 //! The AdvSIMD arithmetic (FADD ... FMINNM, FSQRT: [`arith_flags`]) is the IR's A64 reference
 //! ([`crate::ir::FpRule::A64`], as the scalar forms): FPCR RMode, FZ, FZ16, DN and the FPSR
-//! flags. Not modelled here: directed rounding, flush-to-zero and the FPSR flags of the fused
-//! multiply-add [`muladd`] (FRECPS, FRSQRTS) and of [`convert`] (FCVTXN's NaNs). The scalar FCVT between half, single and double is [`super::fp_half`]'s; the
+//! flags; so is the fused multiply-add of FRECPS and FRSQRTS ([`muladd_flags`], over
+//! [`crate::ir::fma`]). [`convert`] is FCVTXN's NaN rule only. The scalar FCVT between half,
+//! single and double is [`super::fp_half`]'s; the
 //! conversions between floating point and integers and FRINT*, scalar and AdvSIMD, are
 //! [`exact`]'s, over [`crate::ir::fp_a64_cvt`], which models them all.
 
 use super::A64State;
 use crate::ir::fp_half::F16;
-use crate::ir::{FpOp, FpPrec, FpResult, FpRule};
+use crate::ir::{FpOp, FpPrec, FpRule};
 
 /// FPCR.DN: NaN results are the default NaN.
 pub const FPCR_DN: u32 = 1 << 25;
@@ -97,12 +97,6 @@ impl Ty {
     pub const fn is_snan(self, b: u64) -> bool {
         self.is_nan(b) && b & self.quiet() == 0
     }
-    const fn is_inf(self, b: u64) -> bool {
-        b & !self.sign() == self.exp_mask()
-    }
-    const fn is_zero(self, b: u64) -> bool {
-        b & !self.sign() == 0
-    }
 }
 
 /// ARM `FPProcessNaN`: the quieted NaN, or the default NaN under FPCR.DN.
@@ -113,81 +107,6 @@ pub(super) fn process_nan(ty: Ty, b: u64, fpcr: u32) -> u64 {
         b | ty.quiet()
     }
 }
-
-/// ARM `FPProcessNaNs` over any number of operands: signalling NaNs first, then quiet ones.
-fn process_nans(ty: Ty, ops: &[u64], fpcr: u32) -> Option<u64> {
-    if let Some(&n) = ops.iter().find(|&&b| ty.is_snan(b)) {
-        return Some(process_nan(ty, n, fpcr));
-    }
-    ops.iter().find(|&&b| ty.is_nan(b)).map(|&n| process_nan(ty, n, fpcr))
-}
-
-/// `a * b + c` rounded once (IEEE fusedMultiplyAdd), on the host's FMA instruction when it
-/// has one. Rust's `mul_add` on an x86-64 build without `+fma` calls a software fma, which
-/// costs far more than the instruction; the result is the same either way (one correctly
-/// rounded IEEE operation), only the speed differs.
-macro_rules! fused {
-    ($name:ident, $hw:ident, $t:ty) => {
-        #[inline]
-        pub fn $name(a: $t, b: $t, c: $t) -> $t {
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("fma") {
-                    // SAFETY: the CPU supports FMA (checked just above), the only
-                    // requirement of the target-feature function.
-                    return unsafe { $hw(a, b, c) };
-                }
-            }
-            a.mul_add(b, c)
-        }
-
-        /// `mul_add` compiled with FMA enabled: one `vfmadd` instruction.
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "fma")]
-        unsafe fn $hw(a: $t, b: $t, c: $t) -> $t {
-            a.mul_add(b, c)
-        }
-    };
-}
-fused!(fused_f64, fused_f64_hw, f64);
-fused!(fused_f32, fused_f32_hw, f32);
-
-/// The host float types, through one interface.
-trait HostFloat:
-    Copy
-    + PartialOrd
-    + std::ops::Add<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Div<Output = Self>
-    + std::ops::Neg<Output = Self>
-{
-    fn from_raw(b: u64) -> Self;
-    fn raw(self) -> u64;
-    fn is_nan(self) -> bool;
-    fn fma(self, a: Self, b: Self) -> Self;
-}
-
-macro_rules! host_float {
-    ($t:ty, $bits:ty, $fused:ident) => {
-        impl HostFloat for $t {
-            fn from_raw(b: u64) -> Self {
-                <$t>::from_bits(b as $bits)
-            }
-            fn raw(self) -> u64 {
-                self.to_bits() as u64
-            }
-            fn is_nan(self) -> bool {
-                <$t>::is_nan(self)
-            }
-            fn fma(self, a: Self, b: Self) -> Self {
-                $fused(self, a, b)
-            }
-        }
-    };
-}
-host_float!(f32, u32, fused_f32);
-host_float!(f64, u64, fused_f64);
 
 /// Rounding directions of FRINT* and FCVT*.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -315,56 +234,19 @@ fn adjust(ty: Ty, r: u64, err: f64, mode: Round) -> u64 {
     }
 }
 
-/// ARM `FPMulAdd(addend, op1, op2)` = addend + op1 * op2, fused. Operand negation (FMSUB,
-/// FNMADD, FNMSUB) is done by the caller on the raw bits, before NaN processing, as ARM does.
-fn muladd_t<T: HostFloat>(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
-    let inf_times_zero = (ty.is_inf(op1) && ty.is_zero(op2)) || (ty.is_zero(op1) && ty.is_inf(op2));
-    if ty.is_nan(addend) && !ty.is_snan(addend) && inf_times_zero && !ty.is_snan(op1) && !ty.is_snan(op2) {
-        return ty.default_nan();
-    }
-    if let Some(n) = process_nans(ty, &[addend, op1, op2], fpcr) {
-        return n;
-    }
-    let r = T::from_raw(op1).fma(T::from_raw(op2), T::from_raw(addend));
-    if r.is_nan() {
-        return ty.default_nan();
-    }
-    r.raw()
-}
-
-#[inline]
-pub fn muladd(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> u64 {
-    if ty == Ty::H {
-        // The IR's reference is the definition for halves.
-        let neg = crate::ir::FmaNeg::default();
-        return crate::ir::fma::eval(
-            FpPrec::F16,
-            FpRule::A64,
-            FpResult::Value,
-            neg,
-            op1,
-            op2,
-            addend,
-            fpcr as u64,
-        );
-    }
-    // Fast path: a non-NaN fused result had no NaN operand and no invalid operation.
-    let r = match ty {
-        Ty::D => fused_f64(f64::from_bits(op1), f64::from_bits(op2), f64::from_bits(addend)).to_bits(),
-        Ty::S => {
-            fused_f32(f32::from_bits(op1 as u32), f32::from_bits(op2 as u32), f32::from_bits(addend as u32))
-                .to_bits() as u64
-        }
-        Ty::H => unreachable!("half precision returned above"),
+/// ARM `FPMulAdd(addend, op1, op2)` = addend + op1 * op2, fused, by the IR's A64 reference
+/// ([`crate::ir::fma`]): FPCR RMode, FZ (FZ16 for halves) and DN; the value and the FPSR
+/// flags. Operand negation (FRECPS, FRSQRTS) is done by the caller on the raw bits, before
+/// NaN processing, as ARM does.
+pub fn muladd_flags(ty: Ty, addend: u64, op1: u64, op2: u64, fpcr: u32) -> (u64, u32) {
+    let prec = match ty {
+        Ty::S => FpPrec::F32,
+        Ty::D => FpPrec::F64,
+        Ty::H => FpPrec::F16,
     };
-    if !ty.is_nan(r) {
-        return r;
-    }
-    match ty {
-        Ty::S => muladd_t::<f32>(ty, addend, op1, op2, fpcr),
-        Ty::D => muladd_t::<f64>(ty, addend, op1, op2, fpcr),
-        Ty::H => unreachable!("half precision returned above"),
-    }
+    let neg = crate::ir::FmaNeg::default();
+    let (v, flags) = crate::ir::fma::eval_both(prec, FpRule::A64, neg, op1, op2, addend, fpcr as u64);
+    (v, flags as u32)
 }
 
 /// `op` (or, with `None`, the square root of `a`) of one lane and the FPSR flags it raises,
@@ -377,9 +259,8 @@ pub fn arith_flags(ty: Ty, op: Option<Op2>, a: u64, b: u64, fpcr: u32) -> (u64, 
         Ty::D => FpPrec::F64,
         Ty::H => FpPrec::F16,
     };
-    let eval = |r| crate::ir::fp_a64::eval_a64(fp, prec, r, a, b, fpcr as u64);
-    let v = eval(FpResult::Value);
-    (if op == Some(Op2::NMul) { v ^ ty.sign() } else { v }, eval(FpResult::Flags) as u32)
+    let (v, flags) = crate::ir::fp_a64::eval_a64_both(fp, prec, a, b, fpcr as u64);
+    (if op == Some(Op2::NMul) { v ^ ty.sign() } else { v }, flags)
 }
 
 /// FCVT between single and double: NaNs keep sign and the top of the payload, quieted.

@@ -37,10 +37,6 @@ fn exp_mask(ty: Ty) -> u64 {
     }
 }
 
-fn is_nan(ty: Ty, x: u64) -> bool {
-    x & exp_mask(ty) == exp_mask(ty) && x & !ty.sign() & !exp_mask(ty) != 0
-}
-
 fn is_inf(ty: Ty, x: u64) -> bool {
     x & !ty.sign() == exp_mask(ty)
 }
@@ -70,13 +66,13 @@ fn mulx(raised: &Cell<u32>, ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
     }
 }
 
-/// FRECPS: 2.0 - a * b, fused; zero times infinity gives 2.0.
-fn recps(ty: Ty, a: u64, b: u64, fpcr: u32) -> u64 {
-    let nan = is_nan(ty, a) || is_nan(ty, b);
-    if !nan && ((is_inf(ty, a) && is_zero(ty, b, fpcr)) || (is_zero(ty, a, fpcr) && is_inf(ty, b))) {
-        return pow2(ty, 1);
+/// FRECPS: 2.0 - a * b, fused, and the FPSR flags; zero times infinity gives 2.0.
+fn recps(ty: Ty, a: u64, b: u64, fpcr: u32) -> (u64, u32) {
+    let na = a ^ ty.sign();
+    match est::step_special(ty, na, b, fpcr) {
+        Some(Some(idc)) => (pow2(ty, 1), idc),
+        _ => fh::muladd_flags(ty, pow2(ty, 1), na, b, fpcr),
     }
-    fh::muladd(ty, pow2(ty, 1), a ^ ty.sign(), b, fpcr)
 }
 
 /// Executes `w` if it is one of this module's forms.
@@ -120,8 +116,8 @@ pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
     let f = |x: u64, y: u64| -> u64 {
         match (u, hi, opc) {
             (false, false, 0b11011) => mulx(&raised, ty, x, y, fpcr),
-            (false, false, 0b11111) => recps(ty, x, y, fpcr),
-            (false, true, 0b11111) => est::rsqrts(ty, x, y, fpcr),
+            (false, false, 0b11111) => flagged(&raised, recps(ty, x, y, fpcr)),
+            (false, true, 0b11111) => flagged(&raised, est::rsqrts(ty, x, y, fpcr)),
             (true, false, 0b11101) => {
                 all_ones(matches!(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true), 0b0110 | 0b0010))
             }
@@ -196,11 +192,11 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
         let v = match kind {
             Kind::Rint(mode, exact) => flagged(fh::exact::round_int(ty, x, mode, exact, fpcr)),
             Kind::ToInt(mode, signed) => flagged(to_int_lane(ty, x, mode, signed, sz, 0, fpcr)),
-            Kind::Recpe => est::frecpe(ty, x, fpcr),
-            Kind::Rsqrte => est::frsqrte(ty, x, fpcr),
+            Kind::Recpe => flagged(est::frecpe(ty, x, fpcr)),
+            Kind::Rsqrte => flagged(est::frsqrte(ty, x, fpcr)),
             Kind::URecpe => est::urecpe(x),
             Kind::URsqrte => est::ursqrte(x),
-            Kind::Recpx => est::frecpx(ty, x, fpcr),
+            Kind::Recpx => flagged(est::frecpx(ty, x, fpcr)),
         };
         with_elem(acc, i, e, v)
     });
@@ -215,7 +211,13 @@ fn fcvtxn(st: &mut A64State, w: u32) -> bool {
     let q = bit(w, 30) && !scalar;
     let (a, fpcr) = (get(st, rn), st.fpcr);
     let lanes = if scalar { 1 } else { 2 };
-    let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, 32, est::fcvtxn(elem(a, i, 64), fpcr)));
+    let mut raised = 0;
+    let r = (0..lanes).fold(0u128, |acc, i| {
+        let (v, flags) = est::fcvtxn(elem(a, i, 64), fpcr);
+        raised |= flags;
+        with_elem(acc, i, 32, v)
+    });
+    st.fpsr |= raised;
     if q {
         // FCVTXN2: the upper half, the lower one kept.
         let keep = get(st, rd) & u64::MAX as u128;

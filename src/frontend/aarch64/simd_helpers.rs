@@ -254,22 +254,26 @@ fn three_same(st: &mut A64State, w: u32) -> bool {
                 }
             }
         }),
-        (_, 0b00001) => map2(a, b, esize, lanes, |x, y| {
-            if u {
-                x.saturating_add(y).min(m)
-            } else {
-                (s(x) as i128 + s(y) as i128).clamp(-(1i128 << (esize - 1)), (1i128 << (esize - 1)) - 1)
-                    as u64
+        // SQADD, UQADD, SQSUB, UQSUB: saturation sets FPSR.QC.
+        (_, 0b00001 | 0b00101) => {
+            let sub = opc == 0b00101;
+            let qc = std::cell::Cell::new(false);
+            let r = map2(a, b, esize, lanes, |x, y| {
+                let (x, y) = if u { (x as i128, y as i128) } else { (s(x) as i128, s(y) as i128) };
+                let exact = if sub { x - y } else { x + y };
+                let (lo, hi) =
+                    if u { (0, m as i128) } else { (-(1i128 << (esize - 1)), (1i128 << (esize - 1)) - 1) };
+                let v = exact.clamp(lo, hi);
+                if v != exact {
+                    qc.set(true);
+                }
+                v as u64 & m
+            });
+            if qc.get() {
+                st.fpsr |= 1 << 27;
             }
-        }),
-        (_, 0b00101) => map2(a, b, esize, lanes, |x, y| {
-            if u {
-                x.saturating_sub(y)
-            } else {
-                (s(x) as i128 - s(y) as i128).clamp(-(1i128 << (esize - 1)), (1i128 << (esize - 1)) - 1)
-                    as u64
-            }
-        }),
+            r
+        }
         (_, 0b00000) if size != 3 => map2(a, b, esize, lanes, |x, y| {
             if u {
                 ((x as u128 + y as u128) >> 1) as u64

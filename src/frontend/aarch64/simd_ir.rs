@@ -281,7 +281,37 @@ fn three_same_lanes(
     b: &[Temp],
 ) -> Option<Vec<Temp>> {
     let op = three_same_lane_op(u, opc, esize)?;
-    Some((0..a.len()).map(|i| cx.b.lanes(op, lane_width(esize), a[i], b[i])).collect())
+    let lane = lane_width(esize);
+    let r: Vec<Temp> = (0..a.len()).map(|i| cx.b.lanes(op, lane, a[i], b[i])).collect();
+    if let Some(wrap) = wrapping_op(op) {
+        let diffs: Vec<Temp> = (0..a.len())
+            .map(|i| {
+                let w = cx.b.lanes(wrap, lane, a[i], b[i]);
+                cx.b.bin(BinOp::Xor, r[i], w, Width::W64)
+            })
+            .collect();
+        set_qc(cx, &diffs);
+    }
+    Some(r)
+}
+
+/// The wrapping op of a saturating add or subtract (a lane saturated where the two differ).
+fn wrapping_op(op: LaneOp) -> Option<LaneOp> {
+    match op {
+        LaneOp::AddSatS | LaneOp::AddSatU => Some(LaneOp::Add),
+        LaneOp::SubSatS | LaneOp::SubSatU => Some(LaneOp::Sub),
+        _ => None,
+    }
+}
+
+/// Sets FPSR.QC if any of `diffs` (saturated XOR wrapped results) is nonzero.
+fn set_qc(cx: &mut Ctx, diffs: &[Temp]) {
+    let any = diffs[1..].iter().fold(diffs[0], |acc, &d| cx.b.bin(BinOp::Or, acc, d, Width::W64));
+    let sat = cx.b.cmp_imm(CmpOp::Ne, any, 0, Width::W64);
+    let qc = cx.b.bin_imm(BinOp::Shl, sat, 27, Width::W32);
+    let fpsr = cx.b.load_state(off::FPSR, Width::W32);
+    let fpsr = cx.b.bin(BinOp::Or, fpsr, qc, Width::W32);
+    cx.b.store_state(off::FPSR, fpsr, Width::W32);
 }
 
 /// The lane op of a three-same integer form that is one lane op per half.
@@ -320,9 +350,16 @@ fn three_same_q(cx: &mut Ctx, u: bool, size: u32, opc: u32, regs: [u32; 3]) -> b
         },
     };
     let r = match lane_op {
-        Some(op) if has_vlane(op, lane) => {
+        Some(op) if has_vlane(op, lane) && wrapping_op(op).is_none_or(|w| has_vlane(w, lane)) => {
             let (a, b) = (cx.b.vload_state(rn), cx.b.vload_state(rm));
-            cx.b.vlanes(op, lane, a, b)
+            let r = cx.b.vlanes(op, lane, a, b);
+            if let Some(wrap) = wrapping_op(op) {
+                let w = cx.b.vlanes(wrap, lane, a, b);
+                let diff = cx.b.vbit(VBitOp::Xor, r, w);
+                let halves = [cx.b.vhalf(diff, false), cx.b.vhalf(diff, true)];
+                set_qc(cx, &halves);
+            }
+            r
         }
         Some(_) => return false,
         // ORN has no 128-bit op.
