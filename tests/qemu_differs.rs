@@ -12,6 +12,8 @@
 //! * `sighandler.c` (`autodisarm`): qemu refuses sigaltstack's SS_AUTODISARM flag (EINVAL).
 //! * `sigexit.c` (`segv-racing`): qemu loses a SIGSEGV or SIGBUS sent with kill() while a
 //!   thread ends.
+//! * `clone3.c`: qemu refuses clone3 (ENOSYS), so its recording shows none of the kernel's
+//!   argument checks, and glibc's pthread_create falls back to clone there.
 //!
 //! These programs print nothing that depends on the ISA, so the native x86-64 run of the same
 //! source, which is Linux's behaviour, is the oracle here.
@@ -96,6 +98,11 @@ fn aarch64_guest_robust_mutex_of_a_process_killed_by_a_fault_matches_linux() {
 #[test]
 fn aarch64_guest_robust_mutex_of_a_thread_ended_by_execve_matches_linux() {
     check("robust", "robust-exec", &["exec"]);
+}
+
+#[test]
+fn aarch64_guest_clone3_matches_linux() {
+    check("clone3", "clone3", &[]);
 }
 
 #[test]

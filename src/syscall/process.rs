@@ -123,10 +123,14 @@ pub(crate) fn uname(cx: &mut Ctx, a: [u64; 6]) -> Action {
 /// parent waits until it execs or exits. clone without CLONE_VM or CLONE_THREAD is a fork
 /// with extras (the tid stores glibc's fork asks for, a new stack), and so is
 /// CLONE_VM | CLONE_VFORK with tid flags (which no libc passes). A thread (CLONE_THREAD, or
-/// CLONE_VM without CLONE_VFORK) is [`super::thread::clone_thread`]. clone3 is refused (see
-/// `treatment`): glibc and musl fall back to clone.
+/// CLONE_VM without CLONE_VFORK) is [`super::thread::clone_thread`]. clone3 is the same
+/// call with its arguments in a struct ([`clone3_as_clone`]).
 pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
     match sys {
+        Sysno::clone3 => match clone3_as_clone(cx, a[0], a[1]) {
+            Ok(args) => spawn(cx, Sysno::clone, args),
+            Err(e) => err(e),
+        },
         Sysno::fork => Action::Ret(fork(cx, 0, 0, 0, 0)),
         Sysno::vfork => Action::Vfork(Vfork { stack: 0 }),
         Sysno::clone => {
@@ -157,6 +161,56 @@ pub(crate) fn spawn(cx: &mut Ctx, sys: Sysno, a: [u64; 6]) -> Action {
         }
         _ => err(libc::ENOSYS),
     }
+}
+
+/// clone3(args, size): the kernel's `struct clone_args` (linux/sched.h: 64 bytes in its first
+/// version, 88 with set_tid and cgroup) read from the guest, checked as kernel/fork.c checks
+/// it, and turned into the arguments of the equivalent clone call in the guest ABI's order:
+/// the exit signal joins the flags, and the stack pointer is the top of `stack`/`stack_size`.
+/// What clone cannot say (a pid to take, a cgroup, clearing the signal handlers) is refused
+/// with ENOSYS, as clone refuses what xlate does not emulate (pidfds, namespaces).
+fn clone3_as_clone(cx: &Ctx, addr: u64, size: u64) -> Result<[u64; 6], Errno> {
+    const SIZE_VER0: u64 = 64;
+    const SIZE_KNOWN: u64 = 88;
+    const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+    const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+    const CLONE_NEWTIME: u64 = 0x80;
+    if size < SIZE_VER0 {
+        return Err(libc::EINVAL);
+    }
+    if size > 4096 {
+        return Err(libc::E2BIG);
+    }
+    let bytes = read_bytes(&*cx.mem, addr, size as usize)?;
+    // A newer caller's fields must be zero where this kernel version has none (E2BIG).
+    if bytes.iter().skip(SIZE_KNOWN as usize).any(|&b| b != 0) {
+        return Err(libc::E2BIG);
+    }
+    let field = |i: usize| {
+        bytes.get(i * 8..i * 8 + 8).map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+    };
+    let [flags, _pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup] =
+        std::array::from_fn(field);
+    let csignal = libc::CSIGNAL as u64;
+    let invalid = set_tid_size > 32
+        || (set_tid == 0) != (set_tid_size == 0)
+        || exit_signal & !csignal != 0
+        || exit_signal > 64
+        || (flags & CLONE_INTO_CGROUP != 0 && (cgroup > i32::MAX as u64 || size < SIZE_KNOWN))
+        || flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0
+        || flags & (libc::CLONE_DETACHED as u64 | (csignal & !CLONE_NEWTIME)) != 0
+        || (flags & libc::CLONE_SIGHAND as u64 != 0 && flags & CLONE_CLEAR_SIGHAND != 0)
+        || (flags & (libc::CLONE_THREAD | libc::CLONE_PARENT) as u64 != 0 && exit_signal != 0)
+        || (stack == 0) != (stack_size == 0);
+    if invalid {
+        return Err(libc::EINVAL);
+    }
+    if set_tid != 0 || flags & (CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+        return Err(libc::ENOSYS);
+    }
+    let top = if stack == 0 { 0 } else { stack.wrapping_add(stack_size) };
+    let (fourth, fifth) = if cx.abi.clone_tls_before_child_tid { (tls, child_tid) } else { (child_tid, tls) };
+    Ok([flags | exit_signal, top, parent_tid, fourth, fifth, 0])
 }
 
 /// A vfork the runtime runs: a child process that shares the guest's memory (and xlate's)

@@ -134,6 +134,7 @@ fn shape(sys: Sysno) -> &'static [Arg] {
         wait4 => &[Dec, Ptr, Hex, Ptr],
         execve => &[Str, Ptr, Ptr],
         clone => &[Hex, Ptr, Ptr, Ptr, Ptr],
+        clone3 => &[Ptr, Dec],
         poll => &[Ptr, Dec, Dec],
         ppoll => &[Ptr, Dec, Ptr, Ptr, Dec],
         sched_getaffinity | sched_setaffinity => &[Dec, Dec, Ptr],

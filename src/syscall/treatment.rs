@@ -85,15 +85,13 @@ pub fn treatment(sys: Sysno) -> Treatment {
         fanotify_init | fcntl | readlink | readlinkat | epoll_ctl | epoll_wait | epoll_pwait |
         epoll_pwait2 | semctl => Converted,
         brk | mmap | munmap | mprotect | mremap | pkey_mprotect | shmat | shmdt | exit |
-        exit_group | arch_prctl | uname | clone | fork | vfork | set_tid_address | execve | execveat |
+        exit_group | arch_prctl | uname | clone | clone3 | fork | vfork | set_tid_address | execve | execveat |
         set_robust_list | get_robust_list | rt_sigaction | sigaltstack | rt_sigreturn => Emulated,
         create_module | get_kernel_syms | query_module | nfsservctl | getpmsg | putpmsg
         | afs_syscall | tuxcall | security | vserver | epoll_ctl_old | epoll_wait_old | _sysctl
         | lookup_dcookie | uselib => GONE,
         ustat | sysfs => refused(libc::ENOSYS,
             "obsolete: asm-generic dropped it and no current libc calls it"),
-        clone3 => refused(libc::ENOSYS,
-            "glibc and musl fall back to clone, which xlate implements (threads and forks)"),
         rseq => refused(libc::ENOSYS,
             "the kernel would restart critical sections at host addresses; glibc runs without it"),
         ptrace => refused(libc::ENOSYS,
