@@ -3,7 +3,7 @@
 //! The register convention and the frame are described once, in `abi`. Code generation is
 //! split by op family: `emit_alu` (constants, arithmetic, bit operations, comparisons),
 //! `emit_mem` (guest state, guest memory, atomics), `emit_fp` (floating point), `emit_call`
-//! (helper calls) and
+//! (helper calls), `eflags` (flags of an add or sub read from the host's) and
 //! `exits` (block exits, chaining stubs, `link`); `lookup` is the inline lookup table of
 //! indirect exits, `listing` disassembles host code for tests and debugging.
 //!
@@ -12,7 +12,8 @@
 //! `Emitter::immediates`), computes in the destination's register (or a scratch register
 //! when the destination is spilled) and leaves the result there. Nothing is kept in scratch
 //! registers from one op to the next, and the host flags only from a comparison to the
-//! branch or `ExitIf` right after it that is its only reader (`Emitter::fused_cmp`).
+//! branch or `ExitIf` right after it that is its only reader (`Emitter::fused_cmp`), and
+//! from an add or sub to the flag computations on it that read them (`eflags`).
 
 // dynasm!'s expansion converts dynamic register numbers with `.into()`, which clippy flags
 // when the number already has the target type.
