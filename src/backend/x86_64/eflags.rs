@@ -114,6 +114,10 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
     let def = |t: Temp| def_at[t.0 as usize].map(|i| &block.ops[i]);
     let free = |t: Temp| !only[t.0 as usize];
     let imm = |t: Temp| imms[t.0 as usize];
+    let alone = |t: Temp| uses[t.0 as usize] == 1 && free(t);
+    // Reused for every producer (this runs on every block translated).
+    let (mut readers, mut clobbers, mut skip) =
+        (Vec::<Reader>::new(), Vec::<(usize, Temp)>::new(), Vec::new());
     for (i, op) in block.ops.iter().enumerate() {
         let Op::Bin { op: kind @ (BinOp::Add | BinOp::Sub), dst: r, a, b, width } = *op else { continue };
         if !matches!(width, Width::W32 | Width::W64) || !free(r) || imm(a).is_some() {
@@ -190,9 +194,9 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
             let &Op::Un { op: UnOp::Popcnt, a: x, width: Width::W8, .. } = def(c)? else { return None };
             (one(k) && one(k1) && x == r).then_some([p, c])
         };
-        let mut readers: Vec<Reader> = Vec::new();
+        readers.clear();
         // Ops that set the host flags unless a reader makes them unnecessary.
-        let mut clobbers: Vec<(usize, Temp)> = Vec::new();
+        clobbers.clear();
         let mut end = block.ops.len();
         for (j, later) in block.ops.iter().enumerate().skip(i + 1).take(READERS_REACH) {
             if later.dst().is_some_and(|d| only[d.0 as usize]) {
@@ -232,7 +236,10 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
                     end = j;
                     break;
                 }
-                Op::Bin { dst, .. } | Op::Un { dst, .. } => clobbers.push((j, dst)),
+                // Possibly part of an overflow or parity computation a later reader skips.
+                Op::Bin { op: BinOp::Xor | BinOp::And, dst, .. } | Op::Un { op: UnOp::Popcnt, dst, .. } => {
+                    clobbers.push((j, dst))
+                }
                 _ => {
                     end = j;
                     break;
@@ -243,18 +250,15 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
         // kept readers skip; fewer readers skip less, so repeat until nothing changes.
         let chain_skips = |readers: &[Reader], skip: &mut Vec<Temp>| {
             skip.clear();
-            let alone = |t: Temp| uses[t.0 as usize] == 1 && free(t);
             for rd in readers {
                 // The first of the chain is read only by the reader; the others only by it.
                 if let Some(first) = rd.chain[0].filter(|&t| alone(t)) {
                     skip.push(first);
-                    let rest: Vec<Temp> = rd.chain[1..].iter().flatten().copied().collect();
-                    let distinct = rest.len() < 2 || rest[0] != rest[1];
-                    skip.extend(rest.into_iter().filter(|&t| alone(t) && distinct));
+                    let distinct = rd.chain[1].is_none() || rd.chain[1] != rd.chain[2];
+                    skip.extend(rd.chain[1..].iter().flatten().filter(|&&t| alone(t) && distinct));
                 }
             }
         };
-        let mut skip = Vec::new();
         loop {
             chain_skips(&readers, &mut skip);
             let first_clobber =
