@@ -10,6 +10,8 @@ pub mod aarch64;
 #[cfg(test)]
 pub mod conformance;
 #[cfg(test)]
+mod conformance_flags;
+#[cfg(test)]
 mod conformance_fma;
 #[cfg(test)]
 mod conformance_probe;

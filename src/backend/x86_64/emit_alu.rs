@@ -150,7 +150,8 @@ pub(super) fn constant(e: &mut Emitter, dst: Temp, value: u64) {
 pub(super) fn bin(e: &mut Emitter, op: BinOp, dst: Temp, a: Temp, b: Temp, w: Width) {
     let q = w == Width::W64;
     match op {
-        BinOp::Add if add_as_lea(e, op, dst, a, b, w) => {}
+        // An add whose flags are read (`eflags`) must be an `add`.
+        BinOp::Add if !e.flags.sets(dst) && add_as_lea(e, op, dst, a, b, w) => {}
         BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul => {
             // Low result bits depend only on low input bits: compute at 32 or 64 bits, in the
             // destination's register. A commutative op whose destination took `b`'s register
@@ -605,18 +606,7 @@ pub(super) fn cmp(e: &mut Emitter, op: CmpOp, dst: Temp, a: Temp, b: Temp, w: Wi
     }
     let d = e.dst_reg(dst, RAX);
     let asm = &mut e.asm;
-    match op {
-        CmpOp::Eq => dynasm!(asm ; .arch x64 ; sete Rb(d)),
-        CmpOp::Ne => dynasm!(asm ; .arch x64 ; setne Rb(d)),
-        CmpOp::Ult => dynasm!(asm ; .arch x64 ; setb Rb(d)),
-        CmpOp::Ule => dynasm!(asm ; .arch x64 ; setbe Rb(d)),
-        CmpOp::Ugt => dynasm!(asm ; .arch x64 ; seta Rb(d)),
-        CmpOp::Uge => dynasm!(asm ; .arch x64 ; setae Rb(d)),
-        CmpOp::Slt => dynasm!(asm ; .arch x64 ; setl Rb(d)),
-        CmpOp::Sle => dynasm!(asm ; .arch x64 ; setle Rb(d)),
-        CmpOp::Sgt => dynasm!(asm ; .arch x64 ; setg Rb(d)),
-        CmpOp::Sge => dynasm!(asm ; .arch x64 ; setge Rb(d)),
-    }
+    super::eflags::setcc(asm, op, d);
     dynasm!(asm ; .arch x64 ; movzx Rd(d), Rb(d));
     e.store(dst, d);
 }

@@ -3,7 +3,7 @@
 //! The register convention and the frame are described once, in `abi`. Code generation is
 //! split by op family: `emit_alu` (constants, arithmetic, bit operations, comparisons),
 //! `emit_mem` (guest state, guest memory, atomics), `emit_fp` (floating point), `emit_call`
-//! (helper calls) and
+//! (helper calls), `eflags` (flags of an add or sub read from the host's) and
 //! `exits` (block exits, chaining stubs, `link`); `lookup` is the inline lookup table of
 //! indirect exits, `listing` disassembles host code for tests and debugging.
 //!
@@ -12,13 +12,15 @@
 //! `Emitter::immediates`), computes in the destination's register (or a scratch register
 //! when the destination is spilled) and leaves the result there. Nothing is kept in scratch
 //! registers from one op to the next, and the host flags only from a comparison to the
-//! branch or `ExitIf` right after it that is its only reader (`Emitter::fused_cmp`).
+//! branch or `ExitIf` right after it that is its only reader (`Emitter::fused_cmp`), and
+//! from an add or sub to the flag computations on it that read them (`eflags`).
 
 // dynasm!'s expansion converts dynamic register numbers with `.into()`, which clippy flags
 // when the number already has the target type.
 #![allow(clippy::useless_conversion)]
 
 mod abi;
+mod eflags;
 mod emit_alu;
 mod emit_call;
 mod emit_fma;
@@ -307,6 +309,8 @@ struct Emitter {
     fuse_next_cmp: bool,
     /// The comparison whose result is in the host flags: (its temp, its condition).
     fused_cmp: Option<(Temp, crate::ir::CmpOp)>,
+    /// The adds and subs whose flags are read from the host's (see [`eflags`]).
+    flags: eflags::Plan,
     /// `[rsp + save_area + 8*k]` saves the k-th caller-saved register around helper calls.
     save_area: i32,
     /// Bytes the block lowers `rsp` by at entry beyond the fixed frame (a multiple of 16; 0
@@ -325,10 +329,12 @@ impl Emitter {
         features: HostFeatures,
         alloc_regs: usize,
     ) -> Emitter {
-        let immediates = immediate_constants(block, &use_counts(block));
+        let uses = use_counts(block);
+        let immediates = immediate_constants(block, &uses);
         let (last_use, only) = regalloc::last_uses(block);
         let vector = crate::ir::vector::vector_temps(block);
-        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs, &last_use, &only, &vector);
+        let flags = eflags::plan(block, &uses, &immediates, &only);
+        let (locs, spill_slots) = allocate(block, &immediates, alloc_regs, &last_use, &only, &vector, &flags);
         // After the allocator's slots: one save slot per caller-saved register (see
         // `emit_call`), then the vector temporaries' 16-byte slots.
         let save_area = 8 * spill_slots as i32;
@@ -355,6 +361,7 @@ impl Emitter {
             op_index: 0,
             fuse_next_cmp: false,
             fused_cmp: None,
+            flags,
             save_area,
             frame_extra,
             fixed,
@@ -468,6 +475,12 @@ impl Emitter {
             Op::GuestInsn { .. } => {}
             Op::Const { dst, .. } if self.is_immediate(*dst) => {}
             Op::Const { dst, value } => emit_alu::constant(self, *dst, *value),
+            // Flags read from the host's (see `eflags`).
+            Op::Bin { dst, .. } | Op::Un { dst, .. } if self.flags.skipped(*dst) => {}
+            Op::Bin { dst, .. } | Op::Cmp { dst, .. } if self.flags.reads(*dst).is_some() => {
+                let cond = self.flags.reads(*dst).unwrap_or(eflags::Cond::Overflow);
+                eflags::read(self, *dst, cond);
+            }
             Op::Bin { op, dst, a, b, width } => emit_alu::bin(self, *op, *dst, *a, *b, *width),
             Op::Un { op, dst, a, width } => emit_alu::un(self, *op, *dst, *a, *width),
             Op::Ext { dst, a, from, signed } => emit_alu::ext(self, *dst, *a, *from, *signed),
@@ -532,12 +545,18 @@ fn allocate(
     last_use: &[Option<usize>],
     only: &[bool],
     vector: &[bool],
+    flags: &eflags::Plan,
 ) -> (Lent<HostLoc>, usize) {
     let regs = regs.min(abi::ALLOCATABLE.len());
     // The immediates take no location (their reads do not matter to the allocator), nor do
-    // the fault-only temporaries and the vectors (see `allocate_vectors`).
+    // the fault-only temporaries, the vectors (see `allocate_vectors`) and the flag
+    // computations read from the host flags (`eflags`).
     let no_location = scratch::collected(
-        only.iter().zip(immediates).zip(vector).map(|((o, i), v)| *o || i.is_some() || *v),
+        only.iter()
+            .zip(immediates)
+            .zip(vector)
+            .enumerate()
+            .map(|(t, ((o, i), v))| *o || i.is_some() || *v || flags.skipped(Temp(t as u32))),
     );
     let alloc = regalloc::allocate_reusing(block, regs, last_use, &no_location, reusable_source);
     let locs = scratch::collected(alloc.locs.iter().map(|loc| match *loc {
