@@ -1,6 +1,8 @@
 //! The syscall layer driven as the runtime drives it: `handle` on a hand-built x86-64 guest
 //! state. Expected values come from the host kernel itself (the same call made natively).
 
+mod support;
+
 use std::ffi::CString;
 use xlate::frontend::x86_64::state::{reg, X86State};
 use xlate::syscall::abi::x86_64::X86_64;
@@ -428,9 +430,12 @@ fn guest_starts_with_sigpipe_default_and_sees_it() {
 fn native_execve_errno(path: &CString) -> i32 {
     let argv = [path.as_ptr(), std::ptr::null()];
     let envp = [std::ptr::null()];
-    // SAFETY: NUL-terminated path and NULL-terminated argv/envp that outlive the call.
-    assert_eq!(unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) }, -1);
-    std::io::Error::last_os_error().raw_os_error().unwrap()
+    let failed = support::retry_while_text_busy(|| {
+        // SAFETY: NUL-terminated path and NULL-terminated argv/envp that outlive the call.
+        assert_eq!(unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) }, -1);
+        Err::<(), _>(std::io::Error::last_os_error())
+    });
+    failed.unwrap_err().raw_os_error().unwrap()
 }
 
 #[test]

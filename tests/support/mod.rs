@@ -76,3 +76,21 @@ pub fn xlate_command() -> std::process::Command {
         None => Command::new(env!("CARGO_BIN_EXE_xlate")),
     }
 }
+
+/// `attempt` (an exec of a file this test process has just written) tried again while it
+/// fails with ETXTBSY, for up to a second.
+///
+/// Writing a file opens it for writing; if another test thread forks at that moment, its child
+/// holds that descriptor until it execs, and meanwhile the kernel refuses to execute the file.
+/// That is the test harness's race, not the file's verdict.
+pub fn retry_while_text_busy<T>(mut attempt: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    for _ in 0..100 {
+        match attempt() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            done => return done,
+        }
+    }
+    attempt()
+}
