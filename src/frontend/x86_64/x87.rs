@@ -268,13 +268,13 @@ fn compare(ctx: &mut Ctx, insn: &Instruction, mode: u64) -> Result<(), Unsupport
 fn simple(ctx: &mut Ctx, what: u64, index: u64) -> Result<(), Unsupported> {
     let what = ctx.constant(what);
     let index = ctx.constant(index);
-    ctx.call(UNARY, &[what, index]);
+    ctx.call_void(UNARY, &[what, index]);
     Ok(())
 }
 
 fn transcend(ctx: &mut Ctx, what: u64) -> Result<(), Unsupported> {
     let what = ctx.constant(what);
-    ctx.call(TRANSCEND, &[what]);
+    ctx.call_void(TRANSCEND, &[what]);
     Ok(())
 }
 
