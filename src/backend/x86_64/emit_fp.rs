@@ -13,11 +13,11 @@
 //! Rust code (the dispatcher, helpers) must never run under the guest's modes, but the host
 //! MXCSR need not be restored after every op: the trampoline keeps the host's at
 //! [`super::abi::HOST_MXCSR`], and after an `X86Sse` op the guest's stays loaded
-//! ([`super::Emitter::guest_mxcsr`]) through the ops that neither depend on MXCSR nor leave
-//! the block's code ([`keeps_guest_mxcsr`]: integer and state ops, guest memory accesses,
-//! vector moves and integer lanes, side exits) up to the next `X86Sse` op, which loads its
-//! own controls again. Anything else (a helper call, an `A64`-rule op, an atomic, the end
-//! of the block) and the taken side of a side exit reload the host's first; so does the
+//! ([`super::Emitter::guest_mxcsr`]) through the ops that neither depend on MXCSR nor call a
+//! function ([`keeps_guest_mxcsr`]: integer and state ops, guest memory accesses, vector
+//! moves and integer lanes, side exits) up to the next `X86Sse` op, which loads its own
+//! controls again. Anything else (a helper call, an `A64`-rule op, an atomic, the end of
+//! the block) and the taken side of a side exit reload the host's first; so does the
 //! fault exit, where a faulting guest access inside a region leaves. A signal handler runs
 //! with the kernel's fresh FPU state and `sigreturn` restores the interrupted one.
 //!
@@ -137,42 +137,15 @@ pub(super) fn read_guest_flags(e: &mut Emitter, flags: Option<Temp>) {
     }
 }
 
-/// Whether the guest's MXCSR may stay loaded through `op` (see the module doc): it does not
-/// depend on MXCSR, calls nothing and stays in the block's code (a side exit reloads the
-/// host's on its taken side), or it is an `X86Sse` op that loads the guest's itself.
+/// Whether the guest's MXCSR may stay loaded through `op` (see the module doc): an `X86Sse`
+/// op loads the guest's itself; of the others, only the floating-point ops and function
+/// calls ([`crate::backend::may_call`], which lists every op kind) care about MXCSR.
 pub(super) fn keeps_guest_mxcsr(op: &Op, features: super::HostFeatures) -> bool {
     match op {
-        Op::GuestInsn { .. }
-        | Op::Const { .. }
-        | Op::Bin { .. }
-        | Op::Un { .. }
-        | Op::Ext { .. }
-        | Op::Cmp { .. }
-        | Op::Select { .. }
-        | Op::LoadState { .. }
-        | Op::StoreState { .. }
-        | Op::Load { .. }
-        | Op::Store { .. }
-        | Op::Lanes { .. }
-        | Op::VLoadState { .. }
-        | Op::VStoreState { .. }
-        | Op::VLoad { .. }
-        | Op::VStore { .. }
-        | Op::VPack { .. }
-        | Op::VHalf { .. }
-        | Op::VBit { .. }
-        | Op::VLanes { .. }
-        | Op::VShift { .. }
-        | Op::ExitIf { .. }
-        | Op::StateAtFault { .. } => true,
         Op::Fp { rule, .. } | Op::FpCmp { rule, .. } | Op::FpCvt { rule, .. } => *rule == FpRule::X86Sse,
         // Without FMA (and for half precision) the op calls its reference.
         Op::FpFma { rule, prec, .. } => *rule == FpRule::X86Sse && features.fma && *prec != FpPrec::F16,
-        Op::AtomicRmw { .. }
-        | Op::CompareExchange { .. }
-        | Op::Fence
-        | Op::ProbeWrite { .. }
-        | Op::CallHelper { .. } => false,
+        _ => !crate::backend::may_call(op),
     }
 }
 
