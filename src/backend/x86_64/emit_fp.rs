@@ -60,20 +60,22 @@ pub(super) fn fp(
         FpRule::A64 => return super::emit_fp_a64::fp_a64(e, op, prec, dsts, a, b, ctrl),
     }
     e.load(RAX, ctrl);
-    e.load(RCX, a);
-    e.load(RDX, b);
+    // The operands straight from their registers (or through `rcx`, `rdx`).
+    let (ra, rb) = (e.src_reg(a, RCX), e.src_reg(b, RDX));
     enter_guest_mxcsr(e, false);
     match prec {
-        FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
-        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+        FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, Rq(ra) ; movq xmm1, Rq(rb)),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, Rd(ra) ; movd xmm1, Rd(rb)),
     }
     sse_scalar(e, op, prec);
     if let Some(dst) = dsts.value {
+        // Every input is in xmm0, xmm1 or read already: the destination may be written.
+        let r = e.dst_reg(dst, RAX);
         match prec {
-            FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
-            FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
+            FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq Rq(r), xmm0),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd Rd(r), xmm0),
         }
-        e.store(dst, RAX);
+        e.store(dst, r);
     }
     read_guest_flags(e, dsts.flags);
 }
@@ -127,13 +129,15 @@ pub(super) fn enter_guest_mxcsr(e: &mut Emitter, round_zero: bool) {
 /// MXCSR stays loaded (see the module doc).
 pub(super) fn read_guest_flags(e: &mut Emitter, flags: Option<Temp>) {
     if let Some(dst) = flags {
+        // (The destination is none of the op's inputs, all read by now.)
+        let r = e.dst_reg(dst, RAX);
         dynasm!(e.asm
             ; .arch x64
             ; stmxcsr [rsp - 8]
-            ; mov eax, [rsp - 8]
-            ; and eax, 0x3f
+            ; mov Rd(r), [rsp - 8]
+            ; and Rd(r), 0x3f
         );
-        e.store(dst, RAX);
+        e.store(dst, r);
     }
 }
 
