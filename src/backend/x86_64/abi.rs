@@ -30,7 +30,8 @@
 //!
 //! [`emit_trampoline`] emits `enter(state, code)` as a SysV function: it pushes the six
 //! callee-saved registers, reserves [`SPILL_AREA_BYTES`] (+8 so that `rsp` is 16-byte aligned:
-//! every helper call then sees the alignment the SysV ABI requires), loads [`STATE`] from
+//! every helper call then sees the alignment the SysV ABI requires; those 8 bytes keep the
+//! host's MXCSR, [`HOST_MXCSR`]), loads [`STATE`] from
 //! `rdi` and jumps to `code` (`rsi`). Blocks run with exactly that `rsp`; chained blocks jump
 //! to each other with it. The shared exit path releases the frame, pops the registers and
 //! returns to the dispatcher.
@@ -81,6 +82,11 @@ pub const SPILL_AREA_BYTES: i32 = 2048;
 /// `rsp` adjustment the trampoline makes below its pushes: the spill area plus 8 bytes, so
 /// that `rsp` is 16-byte aligned (6 pushes + the return address = 56 bytes).
 const FRAME_BYTES: i32 = SPILL_AREA_BYTES + 8;
+
+/// `[rsp + HOST_MXCSR]` (the 8 bytes of alignment after the spill area) holds the host's
+/// MXCSR as the trampoline found it: translated code reloads it when it leaves the guest's
+/// MXCSR ([`super::emit_fp`]), and so does the fault exit.
+pub const HOST_MXCSR: i32 = SPILL_AREA_BYTES;
 
 /// Where an IR temporary lives while its block runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -146,6 +152,7 @@ pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode)
         ; push r14
         ; push r15
         ; sub rsp, FRAME_BYTES
+        ; stmxcsr [rsp + HOST_MXCSR]
         ; mov [rdx], rsp
         ; mov r15, rdi
         ; jmp rsi
@@ -194,8 +201,10 @@ pub fn emit_trampoline(base: usize, lookup_table: usize) -> (Vec<u8>, FixedCode)
     // Entered from the host signal handler with rsp = the entry's and r15 = the state.
     let fault_exit = base + asm.offset().0;
     let fault = ExitReason::Fault as i32;
+    // The fault may have come while the guest's MXCSR was loaded (see `emit_fp`).
     dynasm!(asm
         ; .arch x64
+        ; ldmxcsr [rsp + HOST_MXCSR]
         ; mov QWORD [r15 + reason_at], fault
         ; jmp =>exit_label
     );

@@ -1,21 +1,41 @@
 //! Floating-point ops (`Op::Fp`) as SSE2 scalar instructions.
 //!
 //! [`FpRule::X86Sse`] is this host's own FPU behaviour, so the op runs natively under the
-//! guest's MXCSR: the host MXCSR is saved, the guest's control bits (rounding, DAZ, FTZ) are
-//! loaded with every exception masked and the flags cleared, the SSE instruction runs, and
-//! for [`FpResult::Flags`] the flags it raised are read back with `stmxcsr`; then the host
-//! MXCSR is restored, so Rust code (the dispatcher, helpers) never runs under the guest's
-//! modes ([`FpRule::A64`] has its own lowering, [`super::emit_fp_a64`]). NaN propagation, the default NaN, min/max operand order, denormals and the masked
-//! exception responses are then the hardware's, which is what the rule names.
+//! guest's MXCSR: the guest's control bits (rounding, DAZ, FTZ) are loaded with every
+//! exception masked and the flags cleared, the SSE instruction runs, and for
+//! [`FpResult::Flags`] the flags it raised are read back with `stmxcsr` ([`FpRule::A64`] has
+//! its own lowering, [`super::emit_fp_a64`]). NaN propagation, the default NaN, min/max
+//! operand order, denormals and the masked exception responses are then the hardware's,
+//! which is what the rule names.
+//!
+//! # The guest's MXCSR region
+//!
+//! Rust code (the dispatcher, helpers) must never run under the guest's modes, but the host
+//! MXCSR need not be restored after every op: the trampoline keeps the host's at
+//! [`super::abi::HOST_MXCSR`], and after an `X86Sse` op the guest's stays loaded
+//! ([`super::Emitter::guest_mxcsr`]) through the ops that neither depend on MXCSR nor call a
+//! function ([`keeps_guest_mxcsr`]: integer and state ops, guest memory accesses, vector
+//! moves and integer lanes, side exits) up to the next `X86Sse` op, which loads its own
+//! controls again. Anything else (a helper call, an `A64`-rule op, an atomic, the end of
+//! the block) and the taken side of a side exit reload the host's first; so does the
+//! fault exit, where a faulting guest access inside a region leaves. A signal handler runs
+//! with the kernel's fresh FPU state and `sigreturn` restores the interrupted one.
+//!
+//! This is a backend choice, not an IR rewrite, because every op keeps its exact meaning:
+//! each still clears the flags and loads its `ctrl`'s controls (one `ldmxcsr`, which is
+//! what the exact per-op flags need: the sticky bits cannot be cleared any other way), and
+//! its flags are read right after it. What goes is the save of the host MXCSR before every
+//! op and its restore after every op (a `stmxcsr` and an `ldmxcsr`), except at the end of a
+//! region. The guest's sticky flags in its state are the frontend's business as before.
 //!
 //! Scratch: `rax` (MXCSR values, result), `rcx` and `rdx` (operands), `xmm0` and `xmm1`, and
-//! 16 bytes of the red zone below `rsp` (the kernel leaves 128 bytes there untouched when it
+//! 8 bytes of the red zone below `rsp` (the kernel leaves 128 bytes there untouched when it
 //! delivers a signal; translated code makes no calls between the writes and reads).
 
 use super::abi::{RAX, RCX, RDX};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
-use crate::ir::{FpOp, FpPrec, FpRule, Temp};
+use crate::ir::{FpOp, FpPrec, FpRule, Op, Temp};
 use dynasmrt::{dynasm, DynasmApi};
 
 /// MXCSR with every exception masked (bits 7..12).
@@ -40,22 +60,24 @@ pub(super) fn fp(
         FpRule::A64 => return super::emit_fp_a64::fp_a64(e, op, prec, dsts, a, b, ctrl),
     }
     e.load(RAX, ctrl);
-    e.load(RCX, a);
-    e.load(RDX, b);
+    // The operands straight from their registers (or through `rcx`, `rdx`).
+    let (ra, rb) = (e.src_reg(a, RCX), e.src_reg(b, RDX));
     enter_guest_mxcsr(e, false);
     match prec {
-        FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
-        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx ; movd xmm1, edx),
+        FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, Rq(ra) ; movq xmm1, Rq(rb)),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, Rd(ra) ; movd xmm1, Rd(rb)),
     }
     sse_scalar(e, op, prec);
     if let Some(dst) = dsts.value {
+        // Every input is in xmm0, xmm1 or read already: the destination may be written.
+        let r = e.dst_reg(dst, RAX);
         match prec {
-            FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rax, xmm0),
-            FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd eax, xmm0),
+            FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq Rq(r), xmm0),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd Rd(r), xmm0),
         }
-        e.store(dst, RAX);
+        e.store(dst, r);
     }
-    leave_guest_mxcsr(e, dsts.flags);
+    read_guest_flags(e, dsts.flags);
 }
 
 /// The SSE2 scalar instruction of `op` on xmm0 and xmm1 (result in xmm0), for both rules'
@@ -86,14 +108,16 @@ pub(super) fn sse_scalar(e: &mut Emitter, op: FpOp, prec: FpPrec) {
 /// MXCSR.RC set to round towards zero.
 const ROUND_ZERO: i32 = 0x6000;
 
-/// Saves the host MXCSR at `[rsp - 16]` and loads the guest's controls, which the caller has
-/// put in `eax`, with every exception masked and no flag raised; rounding towards zero if
-/// `round_zero`. Shared by `Op::Fp` and the compares and conversions (`emit_fp_conv`).
+/// Loads the guest's controls, which the caller has put in `eax`, with every exception
+/// masked and no flag raised; rounding towards zero if `round_zero`. Shared by `Op::Fp`, the
+/// compares and conversions (`emit_fp_conv`) and fused multiply-add (`emit_fma`). The host's
+/// MXCSR is at [`super::abi::HOST_MXCSR`]; the region of the guest's lasts until
+/// [`Emitter::leave_guest_mxcsr_region`].
 pub(super) fn enter_guest_mxcsr(e: &mut Emitter, round_zero: bool) {
     let force = ALL_MASKED | if round_zero { ROUND_ZERO } else { 0 };
+    e.guest_mxcsr = true;
     dynasm!(e.asm
         ; .arch x64
-        ; stmxcsr [rsp - 16]
         ; or eax, force
         ; and eax, CONTROL_BITS
         ; mov [rsp - 8], eax
@@ -101,17 +125,47 @@ pub(super) fn enter_guest_mxcsr(e: &mut Emitter, round_zero: bool) {
     );
 }
 
-/// Stores the flags raised since [`enter_guest_mxcsr`] to `flags` (when wanted) and restores
-/// the host MXCSR.
-pub(super) fn leave_guest_mxcsr(e: &mut Emitter, flags: Option<Temp>) {
+/// Stores the flags raised since [`enter_guest_mxcsr`] to `flags` (when wanted). The guest's
+/// MXCSR stays loaded (see the module doc).
+pub(super) fn read_guest_flags(e: &mut Emitter, flags: Option<Temp>) {
     if let Some(dst) = flags {
+        // (The destination is none of the op's inputs, all read by now.)
+        let r = e.dst_reg(dst, RAX);
         dynasm!(e.asm
             ; .arch x64
             ; stmxcsr [rsp - 8]
-            ; mov eax, [rsp - 8]
-            ; and eax, 0x3f
+            ; mov Rd(r), [rsp - 8]
+            ; and Rd(r), 0x3f
         );
-        e.store(dst, RAX);
+        e.store(dst, r);
     }
-    dynasm!(e.asm ; .arch x64 ; ldmxcsr [rsp - 16]);
+}
+
+/// Whether the guest's MXCSR may stay loaded through `op` (see the module doc): an `X86Sse`
+/// op loads the guest's itself; of the others, only the floating-point ops and function
+/// calls ([`crate::backend::may_call`], which lists every op kind) care about MXCSR.
+pub(super) fn keeps_guest_mxcsr(op: &Op, features: super::HostFeatures) -> bool {
+    match op {
+        Op::Fp { rule, .. } | Op::FpCmp { rule, .. } | Op::FpCvt { rule, .. } => *rule == FpRule::X86Sse,
+        // Without FMA (and for half precision) the op calls its reference.
+        Op::FpFma { rule, prec, .. } => *rule == FpRule::X86Sse && features.fma && *prec != FpPrec::F16,
+        _ => !crate::backend::may_call(op),
+    }
+}
+
+impl Emitter {
+    /// Reloads the host's MXCSR if the guest's is loaded: before an op that needs the host's
+    /// and before leaving the block's code.
+    pub(super) fn leave_guest_mxcsr_region(&mut self) {
+        if std::mem::take(&mut self.guest_mxcsr) {
+            self.reload_host_mxcsr();
+        }
+    }
+
+    /// `ldmxcsr` of the host's MXCSR (the trampoline's copy), leaving the region as it is:
+    /// the taken side of a side exit.
+    pub(super) fn reload_host_mxcsr(&mut self) {
+        let at = super::abi::HOST_MXCSR + self.frame_extra;
+        dynasm!(self.asm ; .arch x64 ; ldmxcsr [rsp + at]);
+    }
 }

@@ -7,7 +7,7 @@
 //! (see `emit_fp`).
 
 use super::abi::{RAX, RCX, RDX};
-use super::emit_fp::{enter_guest_mxcsr, leave_guest_mxcsr};
+use super::emit_fp::{enter_guest_mxcsr, read_guest_flags};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::{CvtRound, FpCmpOp, FpPrec, FpRule, NumFormat, Temp};
@@ -71,7 +71,7 @@ pub(super) fn fp_cmp(
     if let Some(dst) = dsts.value {
         e.store(dst, RAX);
     }
-    leave_guest_mxcsr(e, dsts.flags);
+    read_guest_flags(e, dsts.flags);
 }
 
 /// `a` converted from `from` to `to`: cvtsi2sd/cvtsi2ss (32- or 64-bit source),
@@ -123,5 +123,5 @@ pub(super) fn fp_cvt(
     if let Some(dst) = dsts.value {
         e.store(dst, RAX);
     }
-    leave_guest_mxcsr(e, dsts.flags);
+    read_guest_flags(e, dsts.flags);
 }

@@ -167,6 +167,10 @@ pub(super) fn emit_exit_if(e: &mut Emitter, cond: Temp, exit: &Exit) {
     let skip = e.asm.new_dynamic_label();
     let taken_if = flags_for(e, cond);
     jcc(e, taken_if.inverse(), skip);
+    if e.guest_mxcsr {
+        // Leaving: the host's MXCSR first (see `emit_fp`); the region goes on after `skip`.
+        e.reload_host_mxcsr();
+    }
     emit_exit(e, exit);
     dynasm!(e.asm ; .arch x64 ; =>skip);
 }

@@ -2,7 +2,8 @@
 //!
 //! The register convention and the frame are described once, in `abi`. Code generation is
 //! split by op family: `emit_alu` (constants, arithmetic, bit operations, comparisons),
-//! `emit_mem` (guest state, guest memory, atomics), `emit_fp` (floating point), `emit_call`
+//! `emit_mem` (guest state, guest memory, atomics), `emit_fp` (floating point, and the region
+//! of ops that keeps the guest's MXCSR loaded), `emit_call`
 //! (helper calls), `eflags` (flags of an add or sub read from the host's) and
 //! `exits` (block exits, chaining stubs, `link`); `lookup` is the inline lookup table of
 //! indirect exits, `listing` disassembles host code for tests and debugging.
@@ -182,6 +183,9 @@ impl Backend for X86_64Backend {
                 });
                 continue;
             }
+            if e.guest_mxcsr && !emit_fp::keeps_guest_mxcsr(op, e.features) {
+                e.leave_guest_mxcsr_region();
+            }
             let start = e.asm.offset().0 as u32;
             if let (Some(flags), Some(dst)) =
                 (crate::backend::fp_pair::flags_partner(op, block.ops.get(i + 1)), op.dst())
@@ -212,6 +216,8 @@ impl Backend for X86_64Backend {
                 sites.access(start, e.asm.offset().0 as u32);
             }
         }
+        // (`ldmxcsr` leaves the host flags of a fused comparison alone.)
+        e.leave_guest_mxcsr_region();
         let exits_at = e.asm.offset().0 as u32;
         exits::emit_exit(&mut e, &block.exit);
         exits::emit_chain_stubs(&mut e);
@@ -319,6 +325,9 @@ struct Emitter {
     fixed: FixedCode,
     features: HostFeatures,
     stubs: Vec<ChainStub>,
+    /// Whether the guest's MXCSR is loaded (an `X86Sse` op ran and nothing since needed the
+    /// host's): see `emit_fp`.
+    guest_mxcsr: bool,
 }
 
 impl Emitter {
@@ -367,6 +376,7 @@ impl Emitter {
             fixed,
             features,
             stubs: Vec::new(),
+            guest_mxcsr: false,
         }
     }
 

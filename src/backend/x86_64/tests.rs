@@ -797,10 +797,10 @@ fn codegen_listing_of_a_small_block() {
 001f: jmp 0x0000000000000036
 0024: mov eax,0x2000
 002a: lea rcx,[0x19]
-0031: jmp 0xFFFFFFFFFFFFFF2D
+0031: jmp 0xFFFFFFFFFFFFFF25
 0036: mov eax,0x3000
 003c: lea rcx,[0x1F]
-0043: jmp 0xFFFFFFFFFFFFFF2D
+0043: jmp 0xFFFFFFFFFFFFFF25
 ";
     assert_eq!(text, want, "\n{text}");
 }
@@ -959,3 +959,5 @@ fn vector_ops_match_the_interpreter() {
 fn page_crossing_stores_match_the_interpreter() {
     crate::backend::conformance_probe::page_crossing_stores_match_the_interpreter::<X86_64Backend>();
 }
+
+mod mxcsr_region;
