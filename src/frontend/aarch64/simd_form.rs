@@ -10,13 +10,12 @@
 //! for an encoding they do not implement), so the allocation rules live only with the
 //! semantics they guard.
 //!
-//! Rows not yet moved onto decoded fields carry the instruction word instead (in the
-//! immediate field) and go straight to the family function that decodes it: the FP16 rows
-//! ([`super::simd_fparith::exec_half`]), the saturating/doubling/dot-product/polynomial
-//! forms ([`super::simd_sat`]), FRINT*/FCVT*/fixed point/FACGE/FRECPS/FMULX
-//! ([`super::simd_fp`]), the cryptographic rows ([`super::crypto`]) and the floating-point
-//! opcodes of three same, two-register miscellaneous, across lanes and scalar pairwise
-//! ([`super::simd_fparith`]).
+//! Rows not yet moved onto decoded fields carry an instruction word instead (in the immediate
+//! field) and go straight to the family function that decodes it: the FP16 three same and
+//! two-register miscellaneous opcodes [`super::simd_fp`] has (with the single-precision word
+//! [`super::simd_fparith::half_form`] made at translation time), the saturating, doubling,
+//! dot-product and polynomial forms ([`super::simd_sat`]), FRINT*/FCVT*/fixed point/FACGE/
+//! FRECPS/FMULX ([`super::simd_fp`]) and the cryptographic rows ([`super::crypto`]).
 
 use super::fp_helpers::Ty;
 use super::simd_helpers as h;
@@ -59,25 +58,29 @@ pub enum SimdRow {
     ScalarShiftByImmediate,
     /// Advanced SIMD scalar pairwise: ADDP.
     ScalarPairwise,
-    /// The FP16 rows, decoded by `simd_fparith::exec_half`.
-    WordFp16,
+    /// Three same (FP16) and its scalar row, the opcodes `simd_fp` decodes (from the
+    /// single-precision word `simd_fparith::half_form` made of it at translation time).
+    WordFp16ThreeSame,
+    /// Two-register miscellaneous (FP16) and its scalar row, the opcodes `simd_fp` decodes.
+    WordFp16TwoRegMisc,
     /// Saturating, doubling, dot-product and polynomial forms, decoded by `simd_sat`.
     WordSaturating,
     /// FRINT*, FCVT*, fixed-point conversions, FACGE/FACGT, FRECPS, FMULX: `simd_fp`.
     WordFpMisc,
     /// The cryptographic AES and SHA rows: `crypto`.
     WordCrypto,
-    /// Three same and scalar three same, floating-point opcodes: `simd_fparith`.
-    WordFpThreeSame,
+    /// Three same and scalar three same, the floating-point opcodes `simd_fparith` has
+    /// (with `half`, also the FP16 rows').
+    FpThreeSame,
     /// Two-register miscellaneous (vector and scalar), floating-point opcodes.
-    WordFpTwoRegMisc,
+    FpTwoRegMisc,
     /// Across lanes, floating-point opcodes.
-    WordFpAcrossLanes,
+    FpAcrossLanes,
     /// Scalar pairwise, floating-point opcodes.
-    WordFpScalarPairwise,
+    FpScalarPairwise,
 }
 
-const ROWS: [SimdRow; 24] = {
+const ROWS: [SimdRow; 25] = {
     use SimdRow::*;
     [
         ThreeSame,
@@ -96,14 +99,15 @@ const ROWS: [SimdRow; 24] = {
         ShiftByImmediate,
         ScalarShiftByImmediate,
         ScalarPairwise,
-        WordFp16,
+        WordFp16ThreeSame,
+        WordFp16TwoRegMisc,
         WordSaturating,
         WordFpMisc,
         WordCrypto,
-        WordFpThreeSame,
-        WordFpTwoRegMisc,
-        WordFpAcrossLanes,
-        WordFpScalarPairwise,
+        FpThreeSame,
+        FpTwoRegMisc,
+        FpAcrossLanes,
+        FpScalarPairwise,
     ]
 };
 
@@ -124,12 +128,14 @@ pub struct SimdForm {
     pub rd: u32,
     pub rn: u32,
     pub rm: u32,
+    /// Half precision (FEAT_FP16) for the floating-point rows.
+    pub half: bool,
     pub imm: u32,
 }
 
 impl SimdForm {
     /// The helper's argument: row in bits 0-5, Q, U, scalar in 6-8, size in 9-10, opc in
-    /// 11-15, rd, rn, rm in 16-30, imm in 32-63.
+    /// 11-15, rd, rn, rm in 16-30, half in 31, imm in 32-63.
     pub fn pack(self) -> u64 {
         self.row as u64
             | (self.q as u64) << 6
@@ -140,6 +146,7 @@ impl SimdForm {
             | (self.rd as u64) << 16
             | (self.rn as u64) << 21
             | (self.rm as u64) << 26
+            | (self.half as u64) << 31
             | (self.imm as u64) << 32
     }
 
@@ -156,6 +163,7 @@ impl SimdForm {
             rd: field(16, 5),
             rn: field(21, 5),
             rm: field(26, 5),
+            half: field(31, 1) == 1,
             imm: (x >> 32) as u32,
         })
     }
@@ -166,8 +174,8 @@ impl SimdForm {
 pub fn decode(w: u32) -> Option<SimdForm> {
     let word = |row| SimdForm { row, imm: w, ..fields(w, row, 0, 0) };
     let mut scratch = A64State::default();
-    if let Some(done) = fparith::exec_half(&mut scratch, w) {
-        return done.then(|| word(SimdRow::WordFp16));
+    if let Some(c) = fparith::half_form(w) {
+        return half(c);
     }
     if simd_sat::exec(&mut scratch, w) {
         return Some(word(SimdRow::WordSaturating));
@@ -182,6 +190,39 @@ pub fn decode(w: u32) -> Option<SimdForm> {
     run(&mut A64State::default(), form).then_some(form)
 }
 
+/// A FEAT_FP16 three same or two-register miscellaneous form, `c` its single-precision word
+/// ([`fparith::half_form`]): FMULX, FRECPS, FRSQRTS, FACGE, FACGT and FRINT*, FCVT*, the
+/// estimates and FRECPX are `simd_fp`'s (which gets `c`), the rest the FP rows' with `half`
+/// set; the scalar classes have only some of the vector opcodes.
+fn half(c: u32) -> Option<SimdForm> {
+    use SimdRow::*;
+    let mut scratch = A64State::default();
+    let (scalar, u, hi) = (bit(c, 28), bit(c, 29), bit(c, 23));
+    let form = if bit(c, 10) {
+        let opc = bits(c, 11, 5);
+        if simd_fp::three_same(&mut scratch, c, true) {
+            return Some(SimdForm { imm: c, ..fields(c, WordFp16ThreeSame, opc, 0) });
+        }
+        // FABD, FCMEQ, FCMGE, FCMGT are the scalar forms here.
+        if scalar && opc != 0b11100 && (u, hi, opc) != (true, true, 0b11010) {
+            return None;
+        }
+        fields(c, FpThreeSame, opc, 0)
+    } else {
+        // No scalar FABS, FNEG, FSQRT (FP data-processing has them); FRECPX is scalar only.
+        let opc = bits(c, 12, 5);
+        if scalar && (opc == 0b01111 || (u && opc == 0b11111)) {
+            return None;
+        }
+        if simd_fp::two_reg_misc(&mut scratch, c, true) {
+            return Some(SimdForm { imm: c, ..fields(c, WordFp16TwoRegMisc, opc, 0) });
+        }
+        fields(c, FpTwoRegMisc, opc, 0)
+    };
+    let form = SimdForm { half: true, ..form };
+    run(&mut scratch, form).then_some(form)
+}
+
 /// The fields every row has in the same place, with the row's opcode and immediate.
 fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
     SimdForm {
@@ -194,6 +235,7 @@ fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
         rd: bits(w, 0, 5),
         rn: bits(w, 5, 5),
         rm: bits(w, 16, 5),
+        half: false,
         imm,
     }
 }
@@ -207,7 +249,8 @@ fn classify(w: u32) -> Option<SimdForm> {
     let three_same = || {
         let opc = bits(w, 11, 5);
         match (opc >= 0b11000, scalar) {
-            (true, _) => f(WordFpThreeSame, opc, w),
+            (true, _) if !h::scalar_three_same_ok(fields(w, FpThreeSame, opc, 0)) => None,
+            (true, _) => f(FpThreeSame, opc, 0),
             (false, false) => f(ThreeSame, opc, 0),
             (false, true) => f(ScalarThreeSame, opc, 0),
         }
@@ -216,7 +259,8 @@ fn classify(w: u32) -> Option<SimdForm> {
         let opc = bits(w, 12, 5);
         let fp = opc >= 0b10110 || (0b01100..=0b01111).contains(&opc);
         match (fp, scalar) {
-            (true, _) => f(WordFpTwoRegMisc, opc, w),
+            (true, _) if !h::scalar_two_reg_misc_ok(fields(w, FpTwoRegMisc, opc, 0)) => None,
+            (true, _) => f(FpTwoRegMisc, opc, 0),
             (false, false) => f(TwoRegMisc, opc, 0),
             (false, true) => f(ScalarTwoRegMisc, opc, 0),
         }
@@ -233,7 +277,8 @@ fn classify(w: u32) -> Option<SimdForm> {
                         0b1000 => {
                             let opc = bits(w, 12, 5);
                             if matches!(opc, 0b01100 | 0b01111) && (u || size & 1 == 0) {
-                                f(WordFpAcrossLanes, opc, w)
+                                // U clear: half precision.
+                                Some(SimdForm { half: !u, ..fields(w, FpAcrossLanes, opc, 0) })
                             } else {
                                 f(AcrossLanes, opc, 0)
                             }
@@ -275,7 +320,7 @@ fn classify(w: u32) -> Option<SimdForm> {
                 // U clear with size<0> clear: half precision.
                 let opc = bits(w, 12, 5);
                 if u || size & 1 == 0 {
-                    f(WordFpScalarPairwise, opc, w)
+                    Some(SimdForm { half: !u, ..fields(w, FpScalarPairwise, opc, 0) })
                 } else {
                     f(ScalarPairwise, opc, 0)
                 }
@@ -339,14 +384,15 @@ pub fn run(st: &mut A64State, f: SimdForm) -> bool {
         ModifiedImmediate => h::modified_imm(st, f),
         ShiftByImmediate | ScalarShiftByImmediate => h::shift_imm(st, f),
         ScalarPairwise => h::scalar_pairwise(st, f),
-        WordFp16 => fparith::exec_half(st, w) == Some(true),
+        WordFp16ThreeSame => simd_fp::three_same(st, w, true),
+        WordFp16TwoRegMisc => simd_fp::two_reg_misc(st, w, true),
         WordSaturating => simd_sat::exec(st, w),
         WordFpMisc => simd_fp::exec(st, w),
         WordCrypto => crypto::exec(st, w),
-        WordFpThreeSame => h::scalar_three_same_ok(f) && fparith::three_same(st, w, false),
-        WordFpTwoRegMisc => h::scalar_two_reg_misc_ok(f) && fparith::two_reg_misc(st, w, false),
-        WordFpAcrossLanes => fparith::across_lanes(st, w, !f.u),
-        WordFpScalarPairwise => fparith::scalar_pairwise(st, w, !f.u),
+        FpThreeSame => fparith::three_same(st, f),
+        FpTwoRegMisc => fparith::two_reg_misc(st, f),
+        FpAcrossLanes => fparith::across_lanes(st, f),
+        FpScalarPairwise => fparith::scalar_pairwise(st, f),
     }
 }
 
@@ -368,6 +414,7 @@ mod tests {
                 rd: i as u32,
                 rn: 31,
                 rm: 30 - i as u32,
+                half: i % 7 == 0,
                 imm: 0xdead_0000 | i as u32,
             };
             assert_eq!(SimdForm::unpack(f.pack()), Some(f));
