@@ -21,11 +21,23 @@ use super::fp_helpers::Ty;
 use super::simd_helpers as h;
 use super::{bit, bits, crypto, simd_fp, simd_fparith as fparith, simd_sat, A64State};
 
-/// A row of the AdvSIMD encoding tables (ARM ARM C4.1.96), or, for the `Word*` rows, the
-/// family function that still decodes the instruction word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum SimdRow {
+/// Defines [`SimdRow`] and [`ROWS`], its variants in discriminant order (which `unpack`
+/// indexes), from one list.
+macro_rules! simd_rows {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// A row of the AdvSIMD encoding tables (ARM ARM C4.1.96), or, for the `Word*` rows,
+        /// the family function that still decodes an instruction word.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum SimdRow {
+            $($(#[$doc])* $name,)*
+        }
+
+        const ROWS: &[SimdRow] = &[$(SimdRow::$name,)*];
+    };
+}
+
+simd_rows! {
     /// Advanced SIMD three same (integer and bitwise opcodes).
     ThreeSame,
     /// Advanced SIMD scalar three same (integer opcodes).
@@ -79,37 +91,6 @@ pub enum SimdRow {
     /// Scalar pairwise, floating-point opcodes.
     FpScalarPairwise,
 }
-
-const ROWS: [SimdRow; 25] = {
-    use SimdRow::*;
-    [
-        ThreeSame,
-        ScalarThreeSame,
-        ThreeDifferent,
-        TwoRegMisc,
-        ScalarTwoRegMisc,
-        AcrossLanes,
-        Copy,
-        ScalarCopy,
-        Permute,
-        TableLookup,
-        Extract,
-        VectorXIndexedElement,
-        ModifiedImmediate,
-        ShiftByImmediate,
-        ScalarShiftByImmediate,
-        ScalarPairwise,
-        WordFp16ThreeSame,
-        WordFp16TwoRegMisc,
-        WordSaturating,
-        WordFpMisc,
-        WordCrypto,
-        FpThreeSame,
-        FpTwoRegMisc,
-        FpAcrossLanes,
-        FpScalarPairwise,
-    ]
-};
 
 /// One decoded AdvSIMD instruction. `opc` is the row's opcode field (for permute the 3-bit
 /// opcode, for modified immediate cmode, for table lookup the op bit), `u` the U bit (op for
