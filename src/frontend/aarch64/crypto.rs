@@ -1,7 +1,7 @@
 //! The cryptographic extension's AES and SHA instructions (ARM ARM C4.1.96 "Cryptographic
 //! AES", "Cryptographic three-register SHA", "Cryptographic two-register SHA"): AESE, AESD,
 //! AESMC, AESIMC, SHA1C/P/M/H/SU0/SU1, SHA256H/H2/SU0/SU1. Run by the AdvSIMD helper
-//! ([`super::simd_helpers::exec`]) on the vector registers; [`exec`] returns false for any
+//! ([`super::simd_form::run`]) on the vector registers; [`exec`] returns false for any
 //! other word.
 
 use super::simd_helpers::{get, set};

@@ -19,6 +19,7 @@ pub mod loadstore;
 pub mod simd;
 pub mod simd_estimate;
 pub mod simd_fma;
+pub mod simd_form;
 pub mod simd_fp;
 pub mod simd_fparith;
 pub mod simd_helpers;

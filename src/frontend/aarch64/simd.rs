@@ -10,16 +10,16 @@
 //!
 //! The forms hot loops use are lowered to inline IR by [`super::simd_ir`], FMLA/FMLS by
 //! [`super::simd_fma`]; every other row
-//! lowers to one call of the AdvSIMD helper ([`super::simd_helpers::exec`], which passes the
-//! saturating, doubling, dot-product and polynomial families to [`super::simd_sat`], and
-//! FRINT*, FCVT*, the fixed-point conversions, FACGE/FACGT, FRECPS and FMULX to
-//! [`super::simd_fp`]) with the
-//! instruction word; the helper works on the vector registers in the guest state. The
-//! translator first runs the same function on a scratch state, so an encoding the helper does
-//! not implement becomes a SIGILL trap at translation time, never a silent no-op.
+//! lowers to one call of the AdvSIMD helper with the form [`super::simd_form::decode`] made of
+//! the word (row, operation, fields; the saturating, doubling, dot-product and polynomial
+//! families go on to [`super::simd_sat`], FRINT*, FCVT*, the fixed-point conversions,
+//! FACGE/FACGT, FRECPS and FMULX to [`super::simd_fp`]); the helper works on the vector
+//! registers in the guest state. `decode` runs the row on a scratch state, so an encoding the
+//! helper does not implement becomes a SIGILL trap at translation time, never a silent no-op.
 
 use super::decode::{row, Row};
-use super::{simd_fma, simd_helpers, simd_ir};
+use super::simd_form::{self, SimdForm};
+use super::{simd_fma, simd_ir};
 use super::{A64State, Ctx, Flow};
 use crate::ir::Helper;
 
@@ -103,10 +103,13 @@ pub const ROWS: &[Row] = &[
     row!(SIMD_sshift, "AdvSIMD scalar shift by immediate", "01U111110 hhhh bbb ooooo 1 nnnnn ddddd", simd),
 ];
 
-extern "C" fn simd_helper(state: *mut u8, word: u64, _: u64, _: u64, _: u64) -> u64 {
+extern "C" fn simd_helper(state: *mut u8, form: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: translated code passes the live A64State it runs on.
     let st = unsafe { &mut *(state as *mut A64State) };
-    simd_helpers::exec(st, word as u32);
+    // The argument is a form `simd` packed from `simd_form::decode`, so it unpacks and runs.
+    if let Some(f) = SimdForm::unpack(form) {
+        simd_form::run(st, f);
+    }
     0
 }
 
@@ -117,15 +120,15 @@ fn simd(cx: &mut Ctx, w: u32) -> Flow {
         return Flow::Next;
     }
     cx.b.truncate(mark);
-    if !simd_helpers::exec(&mut A64State::default(), w) {
+    let Some(form) = simd_form::decode(w) else {
         return Flow::Unimplemented("AdvSIMD form not implemented");
-    }
+    };
     let mark = cx.b.len();
     if simd_ir::try_inline(cx, w) {
         return Flow::Next;
     }
     cx.b.truncate(mark);
-    let word = cx.imm(w as u64);
-    cx.b.call_void(Helper { name: "a64_simd", func: simd_helper, touches_memory: false }, &[word]);
+    let form = cx.imm(form.pack());
+    cx.b.call_void(Helper { name: "a64_simd", func: simd_helper, touches_memory: false }, &[form]);
     Flow::Next
 }

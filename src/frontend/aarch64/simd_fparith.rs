@@ -5,14 +5,17 @@
 //! scalar pairwise reductions and FMAXNMV/FMINNMV/FMAXV/FMINV. Same contract as the main
 //! helper: false, changing nothing, for an encoding not implemented.
 //!
-//! Half precision (FEAT_FP16) goes through the same handlers with `half` set: its three same
-//! and two-register miscellaneous classes are the single-precision encodings with other fixed
-//! bits ([`half_form`] maps one onto the other), the pairwise and across-lanes ones are the
-//! single-precision forms with U clear; an H lane is [`super::fp_helpers`]' `Ty::H`.
+//! The handlers take the form [`super::simd_form::decode`] made at translation time. Half
+//! precision (FEAT_FP16) goes through the same handlers with the form's `half` set: its three
+//! same and two-register miscellaneous classes are the single-precision encodings with other
+//! fixed bits ([`half_form`] maps one onto the other, once, in the decoder), the pairwise and
+//! across-lanes ones are the single-precision forms with U clear; an H lane is
+//! [`super::fp_helpers`]' `Ty::H`.
 
 use super::fp_half;
 use super::fp_helpers::{self as fh, Op2, Ty};
-use super::simd_fp::{self, fcmp_lane, flagged};
+use super::simd_form::SimdForm;
+use super::simd_fp::{fcmp_lane, flagged};
 use super::simd_helpers::{all_ones, elem, get, map1, map2, pairwise, set, set_q, sx, ty_of, with_elem};
 use super::{bit, bits, A64State};
 use std::cell::Cell;
@@ -40,27 +43,6 @@ pub(super) fn half_form(w: u32) -> Option<u32> {
         return Some((w & !0x007e_0000) | 1 << 21);
     }
     None
-}
-
-/// Executes `w` if it is a FEAT_FP16 three same or two-register miscellaneous form (`None`
-/// for any other word) by the handlers of the single-precision forms; the scalar classes
-/// have only some of the vector opcodes.
-pub(super) fn exec_half(st: &mut A64State, w: u32) -> Option<bool> {
-    let c = half_form(w)?;
-    let (scalar, u, hi) = (bit(c, 28), bit(c, 29), bit(c, 23));
-    Some(if bit(c, 10) {
-        // FABD, FCMEQ, FCMGE, FCMGT are the scalar forms here; FMULX, FRECPS, FRSQRTS,
-        // FACGE, FACGT are simd_fp's.
-        let opc = bits(c, 11, 5);
-        simd_fp::three_same(st, c, true)
-            || ((!scalar || opc == 0b11100 || (u, hi, opc) == (true, true, 0b11010))
-                && three_same(st, c, true))
-    } else {
-        // No scalar FABS, FNEG, FSQRT (FP data-processing has them); FRECPX is scalar only.
-        let opc = bits(c, 12, 5);
-        let vector_only = opc == 0b01111 || (u && opc == 0b11111);
-        !(scalar && vector_only) && (simd_fp::two_reg_misc(st, c, true) || two_reg_misc(st, c, true))
-    })
 }
 
 /// FPToFixed of one lane into an integer of the lane's width (`bits64` for 64-bit lanes): a
@@ -113,8 +95,8 @@ pub(super) fn from_int_lane(ty: Ty, x: u64, signed: bool, bits64: bool, fbits: u
 }
 
 /// The FP pairwise reductions of two elements (scalar FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP).
-pub(super) fn scalar_pairwise(st: &mut A64State, w: u32, half: bool) -> bool {
-    let (size, opc, rn, rd) = (bits(w, 22, 2), bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn scalar_pairwise(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { size, opc, rn, rd, half, .. } = f;
     if half && size & 1 == 1 {
         return false;
     }
@@ -137,9 +119,8 @@ pub(super) fn scalar_pairwise(st: &mut A64State, w: u32, half: bool) -> bool {
 }
 
 /// The FP three same forms (opcode 11xxx: size<1> extends the opcode, size<0> is the type).
-pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn three_same(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, size, scalar, rm, opc, rn, rd, half, .. } = f;
     let width = if q { 128 } else { 64 };
     let (a, b) = (get(st, rn), get(st, rm));
     let sz = size & 1 == 1;
@@ -187,10 +168,8 @@ pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
 }
 
 /// The FP two-register miscellaneous forms.
-pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
-    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
-    let scalar = bit(w, 28);
-    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, size, scalar, opc, rn, rd, half, .. } = f;
     let a = get(st, rn);
     let fpcr = st.fpcr;
     let sz = size & 1 == 1;
@@ -279,9 +258,8 @@ fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
 
 /// FMAXNMV, FMINNMV, FMAXV, FMINV: single precision (.4s only) or, with `half` (U clear),
 /// half precision (.4h, .8h). The ARM ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
-pub(super) fn across_lanes(st: &mut A64State, w: u32, half: bool) -> bool {
-    let (q, size) = (bit(w, 30), bits(w, 22, 2));
-    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn across_lanes(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, size, opc, rn, rd, half, .. } = f;
     if size & 1 == 1 || !(q || half) {
         return false;
     }

@@ -1,15 +1,16 @@
 //! AdvSIMD semantics, executed by one helper on the guest state: translated code calls
-//! [`exec`] with the instruction word, which decodes the fields again and updates the vector
-//! (and, for UMOV/SMOV/DUP/INS, general) registers. The translator runs the same function on
-//! a scratch state to learn whether an encoding is implemented, so "implemented" is decided
-//! in exactly one place.
+//! [`super::simd_form::run`] with the form [`super::simd_form::decode`] made of the
+//! instruction at translation time, which runs the row's function here on the decoded fields
+//! and updates the vector (and, for UMOV/SMOV/DUP/INS, general) registers. The decoder runs
+//! the same function on a scratch state to learn whether an encoding is implemented, so
+//! "implemented" is decided in exactly one place.
 //!
 //! Vectors are handled as `u128` (element 0 in the low bits); a 64-bit (`Q` = 0) result
 //! clears the upper half, as every AdvSIMD write to a vector register does.
 
 use super::fp_helpers::{self as fh, Op2, Ty};
-use super::simd_fparith as fparith;
-use super::{bit, bits, A64State};
+use super::simd_form::{fmul_elem_ty, SimdForm};
+use super::A64State;
 
 pub(super) fn get(st: &A64State, n: u32) -> u128 {
     let r = st.vreg[n as usize & 31];
@@ -74,74 +75,9 @@ pub(super) fn ty_of(sz: bool) -> Ty {
     }
 }
 
-/// Executes the AdvSIMD instruction `w` on `st`. Returns false (having changed nothing) for
-/// an encoding that is not implemented or is unallocated.
-pub fn exec(st: &mut A64State, w: u32) -> bool {
-    if let Some(done) = fparith::exec_half(st, w) {
-        return done;
-    }
-    if super::simd_sat::exec(st, w) || super::simd_fp::exec(st, w) || super::crypto::exec(st, w) {
-        return true;
-    }
-    let op0 = bits(w, 24, 5);
-    match op0 {
-        0b01110 => {
-            if bit(w, 21) {
-                match bits(w, 10, 2) {
-                    0b01 | 0b11 => three_same(st, w),
-                    0b00 => three_different(st, w),
-                    _ => match bits(w, 17, 4) {
-                        0b0000 => two_reg_misc(st, w),
-                        0b1000 => across_lanes(st, w),
-                        _ => false,
-                    },
-                }
-            } else if bits(w, 21, 3) == 0 && bit(w, 10) && !bit(w, 15) {
-                copy(st, w)
-            } else if !bit(w, 29) && !bit(w, 15) && bits(w, 10, 2) == 0b10 {
-                permute(st, w)
-            } else if !bit(w, 29) && bits(w, 21, 3) == 0 && !bit(w, 15) && bits(w, 10, 2) == 0 {
-                table(st, w)
-            } else if bit(w, 29) && bits(w, 21, 3) == 0 && !bit(w, 15) && !bit(w, 10) {
-                extract(st, w)
-            } else {
-                false
-            }
-        }
-        0b01111 => {
-            if !bit(w, 10) {
-                by_element(st, w)
-            } else if bits(w, 19, 4) == 0 {
-                modified_imm(st, w)
-            } else {
-                shift_imm(st, w)
-            }
-        }
-        0b11110 if bit(w, 30) && !bit(w, 31) => {
-            if bit(w, 21) && bit(w, 10) {
-                three_same(st, w)
-            } else if bit(w, 21) && bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 {
-                two_reg_misc(st, w)
-            } else if bit(w, 21) && bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0b1000 {
-                scalar_pairwise(st, w)
-            } else if bits(w, 21, 3) == 0 && !bit(w, 29) && bits(w, 10, 6) == 0b000001 {
-                scalar_dup(st, w)
-            } else {
-                false
-            }
-        }
-        0b11111 if bit(w, 30) && !bit(w, 31) && bit(w, 10) && bits(w, 19, 4) != 0 => shift_imm(st, w),
-        _ => false,
-    }
-}
-
 /// ADDP (scalar); the FP pairwise reductions are [`super::simd_fparith`]'s.
-fn scalar_pairwise(st: &mut A64State, w: u32) -> bool {
-    let (u, size, opc, rn, rd) = (bit(w, 29), bits(w, 22, 2), bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    // U clear with size<0> clear: half precision.
-    if u || size & 1 == 0 {
-        return fparith::scalar_pairwise(st, w, !u);
-    }
+pub(super) fn scalar_pairwise(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { size, opc, rn, rd, .. } = f;
     if size != 3 || opc != 0b11011 {
         return false;
     }
@@ -151,35 +87,36 @@ fn scalar_pairwise(st: &mut A64State, w: u32) -> bool {
 }
 
 /// DUP (element, scalar), alias MOV: one element into a scalar register.
-fn scalar_dup(st: &mut A64State, w: u32) -> bool {
-    let Some((esize, idx)) = imm5_elem(bits(w, 16, 5)) else { return false };
-    let v = elem(get(st, bits(w, 5, 5)), idx, esize);
-    set(st, bits(w, 0, 5), v as u128);
+pub(super) fn scalar_dup(st: &mut A64State, f: SimdForm) -> bool {
+    let Some((esize, idx)) = imm5_elem(f.imm) else { return false };
+    let v = elem(get(st, f.rn), idx, esize);
+    set(st, f.rd, v as u128);
     true
 }
 
-fn three_same(st: &mut A64State, w: u32) -> bool {
-    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let scalar = bit(w, 28);
-    // The scalar group has only some of the vector opcodes (64-bit elements where marked).
-    if scalar
-        && !match opc {
+/// Whether the scalar group has three same opcode `opc` (the vector group has them all): it
+/// has only some, with 64-bit elements where marked.
+pub(super) fn scalar_three_same_ok(f: SimdForm) -> bool {
+    let SimdForm { u, size, opc, scalar, .. } = f;
+    !scalar
+        || match opc {
             0b10000 | 0b00110 | 0b00111 | 0b10001 | 0b01000 => size == 3,
             0b00001 | 0b00101 => true,
             0b11010 => u && size >= 2,
             0b11100 => size < 2 || u,
             _ => false,
         }
-    {
+}
+
+/// Three same and scalar three same, the integer and bitwise opcodes (floating point, 11xxx,
+/// is [`super::simd_fparith`]'s).
+pub(super) fn three_same(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, size, rm, opc, rn, rd, scalar, .. } = f;
+    if !scalar_three_same_ok(f) {
         return false;
     }
     let width = if q { 128 } else { 64 };
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
-    // Floating point: opcode 11xxx.
-    if opc >= 0b11000 {
-        return fparith::three_same(st, w, false);
-    }
     if opc == 0b00011 {
         let r = match (u, size) {
             (false, 0) => a & b,
@@ -301,18 +238,24 @@ pub(super) fn pairwise(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64,
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(src(2 * i), src(2 * i + 1))))
 }
 
-fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
-    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
-    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let scalar = bit(w, 28);
-    if scalar
-        && !match opc {
+/// Whether the scalar group has two-register miscellaneous opcode `opc` (the vector group
+/// has them all).
+pub(super) fn scalar_two_reg_misc_ok(f: SimdForm) -> bool {
+    let SimdForm { u, size, opc, scalar, .. } = f;
+    !scalar
+        || match opc {
             0b01000..=0b01011 => size == 3 && !(u && opc == 0b01010),
             0b11011 | 0b01100 | 0b01101 | 0b01110 => size >= 2,
             0b11101 => size < 2,
             _ => false,
         }
-    {
+}
+
+/// Two-register miscellaneous and its scalar group, the integer opcodes (floating point,
+/// 1xxxx with size<1> as an opcode bit and 011xx, is [`super::simd_fparith`]'s).
+pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, size, opc, rn, rd, scalar, .. } = f;
+    if !scalar_two_reg_misc_ok(f) {
         return false;
     }
     let width = if q { 128 } else { 64 };
@@ -320,10 +263,6 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     let esize = 8 << size;
     let lanes = if scalar { 1 } else { width / esize };
     let s = |x: u64| sx(x, esize);
-    // Floating point (opcodes 1xxxx with size<1> as an opcode bit, and 01111 FABS/FNEG).
-    if opc >= 0b10110 || opc == 0b01111 || opc == 0b01100 || opc == 0b01101 || opc == 0b01110 {
-        return fparith::two_reg_misc(st, w, false);
-    }
     if u && opc == 0b10011 && size != 3 {
         // SHLL / SHLL2: widen the lower or upper half, shifted left by the element size.
         let src = if q { a >> 64 } else { a };
@@ -407,13 +346,8 @@ fn two_reg_misc(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn across_lanes(st: &mut A64State, w: u32) -> bool {
-    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
-    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
-    // U clear: half precision.
-    if matches!(opc, 0b01100 | 0b01111) && (u || size & 1 == 0) {
-        return fparith::across_lanes(st, w, !u);
-    }
+pub(super) fn across_lanes(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, size, opc, rn, rd, .. } = f;
     if size == 3 || (size == 2 && !q) {
         return false;
     }
@@ -445,9 +379,9 @@ fn imm5_elem(imm5: u32) -> Option<(u32, u32)> {
     Some((8 << size, imm5 >> (size + 1)))
 }
 
-fn copy(st: &mut A64State, w: u32) -> bool {
-    let (q, op) = (bit(w, 30), bit(w, 29));
-    let (imm5, imm4, rn, rd) = (bits(w, 16, 5), bits(w, 11, 4), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn copy(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u: op, rn, rd, .. } = f;
+    let (imm5, imm4) = (f.imm & 31, f.imm >> 5);
     let Some((esize, idx)) = imm5_elem(imm5) else { return false };
     if op {
         // INS (element)
@@ -507,9 +441,8 @@ fn copy(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn permute(st: &mut A64State, w: u32) -> bool {
-    let (q, size) = (bit(w, 30), bits(w, 22, 2));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 12, 3), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn permute(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, size, rm, opc, rn, rd, .. } = f;
     if size == 3 && !q {
         return false;
     }
@@ -540,9 +473,8 @@ fn permute(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn extract(st: &mut A64State, w: u32) -> bool {
-    let q = bit(w, 30);
-    let (rm, imm4, rn, rd) = (bits(w, 16, 5), bits(w, 11, 4), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn extract(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, rm, imm: imm4, rn, rd, .. } = f;
     if !q && imm4 >= 8 {
         return false;
     }
@@ -561,10 +493,9 @@ fn extract(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn table(st: &mut A64State, w: u32) -> bool {
-    let q = bit(w, 30);
-    let (rm, len, tbx, rn, rd) =
-        (bits(w, 16, 5), bits(w, 13, 2) + 1, bit(w, 12), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn table(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, rm, imm: len, rn, rd, .. } = f;
+    let tbx = f.opc == 1;
     let idx = get(st, rm);
     let d = get(st, rd);
     let regs: Vec<u128> = (0..len).map(|i| get(st, (rn + i) % 32)).collect();
@@ -584,9 +515,8 @@ fn table(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn three_different(st: &mut A64State, w: u32) -> bool {
-    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 12, 4), bits(w, 5, 5), bits(w, 0, 5));
+pub(super) fn three_different(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, size, rm, opc, rn, rd, .. } = f;
     if size == 3 {
         return false;
     }
@@ -638,22 +568,15 @@ fn three_different(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn by_element(st: &mut A64State, w: u32) -> bool {
-    let (q, u, size) = (bit(w, 30), bit(w, 29), bits(w, 22, 2));
-    let (l, m, rm4, opc, h, rn, rd) = (
-        bits(w, 21, 1),
-        bits(w, 20, 1),
-        bits(w, 16, 4),
-        bits(w, 12, 4),
-        bits(w, 11, 1),
-        bits(w, 5, 5),
-        bits(w, 0, 5),
-    );
+/// Vector x indexed element; `f.imm` is the element index, `f.rm` the register it selects
+/// from ([`super::simd_form`] decodes both).
+pub(super) fn by_element(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, size, rm, opc, rn, rd, imm: index, .. } = f;
     let (a, d) = (get(st, rn), get(st, rd));
     let fpcr = st.fpcr;
     // FMUL (by element); FMLA/FMLS are IR (`super::simd_fma`).
     if !u && opc == 0b1001 && size != 1 {
-        let Some((ty, index, rm)) = fparith::by_element_operand(w) else { return false };
+        let ty = fmul_elem_ty(size);
         if ty == Ty::D && !q {
             return false;
         }
@@ -674,7 +597,6 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
         return false;
     }
     let esize = 8 << size;
-    let (index, rm) = if size == 1 { ((h << 2) | (l << 1) | m, rm4) } else { ((h << 1) | l, (m << 4) | rm4) };
     let e = elem(get(st, rm), index, esize);
     let lanes = if q { 128 } else { 64 } / esize;
     let r = match (u, opc) {
@@ -712,13 +634,11 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
 /// ARM `AdvSIMDExpandImm` for the MOVI/MVNI/ORR/BIC/FMOV (vector, immediate) family, with
 /// the operation: returns (64-bit pattern, kind) where kind 0 = move, 1 = move inverted,
 /// 2 = OR, 3 = AND NOT.
-fn modified_imm(st: &mut A64State, w: u32) -> bool {
-    let (q, op) = (bit(w, 30), bit(w, 29));
-    let cmode = bits(w, 12, 4);
-    let imm8 = ((bits(w, 16, 3) << 5) | bits(w, 5, 5)) as u64;
-    let rd = bits(w, 0, 5);
+pub(super) fn modified_imm(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u: op, opc: cmode, rd, .. } = f;
+    let imm8 = (f.imm & 0xff) as u64;
     // o2 = 1: FMOV (vector, immediate) half precision, the only form with it.
-    let half = bit(w, 11);
+    let half = f.imm >> 8 & 1 == 1;
     if half && (op || cmode != 0b1111) {
         return false;
     }
@@ -754,11 +674,9 @@ fn modified_imm(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-fn shift_imm(st: &mut A64State, w: u32) -> bool {
-    let (q, u) = (bit(w, 30), bit(w, 29));
-    let (immh, immb, opc, rn, rd) =
-        (bits(w, 19, 4), bits(w, 16, 3), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let scalar = bit(w, 28);
+pub(super) fn shift_imm(st: &mut A64State, f: SimdForm) -> bool {
+    let SimdForm { q, u, opc, rn, rd, scalar, .. } = f;
+    let (immh, immb) = (f.imm >> 3, f.imm & 7);
     // Scalar shifts exist for 64-bit elements only (the narrowing scalar forms are not here).
     if scalar && (immh < 8 || matches!(opc, 0b10000 | 0b10001 | 0b10100)) {
         return false;
@@ -841,26 +759,4 @@ fn shift_imm(st: &mut A64State, w: u32) -> bool {
     };
     set_q(st, rd, r, q && !scalar);
     true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn random_words_never_panic() {
-        let mut st = A64State::default();
-        let mut s = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..300_000 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            // Force the AdvSIMD data-processing space so most words reach a handler.
-            let w = (s as u32 & !(0x1f << 24)) | if s >> 40 & 1 == 1 { 0b01110 << 24 } else { 0b01111 << 24 };
-            for (i, r) in st.vreg.iter_mut().enumerate() {
-                *r = [s.rotate_left(i as u32), !s];
-            }
-            let _ = exec(&mut st, w);
-        }
-    }
 }

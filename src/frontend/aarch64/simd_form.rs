@@ -1,0 +1,425 @@
+//! The decoded form of a helper-lowered AdvSIMD instruction: [`decode`] walks the encoding
+//! tree of ARM ARM C4.1.96 once, at translation time, and produces a [`SimdForm`] (the row of
+//! the AdvSIMD encoding tables, the operation within it, Q/U/size and the register numbers,
+//! and the row's immediate) that packs into the helper's one u64 argument. At run time
+//! [`run`] matches on the row, and the row's function on its operation: no field of the
+//! instruction word is extracted again.
+//!
+//! Whether an encoding is implemented is decided in one place, [`decode`] returning `Some`:
+//! it runs the row on a scratch state (the rows' functions return false, changing nothing,
+//! for an encoding they do not implement), so the allocation rules live only with the
+//! semantics they guard.
+//!
+//! Rows not yet moved onto decoded fields carry an instruction word instead (in the immediate
+//! field) and go straight to the family function that decodes it: the FP16 three same and
+//! two-register miscellaneous opcodes [`super::simd_fp`] has (with the single-precision word
+//! [`super::simd_fparith::half_form`] made at translation time), the saturating, doubling,
+//! dot-product and polynomial forms ([`super::simd_sat`]), FRINT*/FCVT*/fixed point/FACGE/
+//! FRECPS/FMULX ([`super::simd_fp`]) and the cryptographic rows ([`super::crypto`]).
+
+use super::fp_helpers::Ty;
+use super::simd_helpers as h;
+use super::{bit, bits, crypto, simd_fp, simd_fparith as fparith, simd_sat, A64State};
+
+/// Defines [`SimdRow`] and [`ROWS`], its variants in discriminant order (which `unpack`
+/// indexes), from one list.
+macro_rules! simd_rows {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// A row of the AdvSIMD encoding tables (ARM ARM C4.1.96), or, for the `Word*` rows,
+        /// the family function that still decodes an instruction word.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum SimdRow {
+            $($(#[$doc])* $name,)*
+        }
+
+        const ROWS: &[SimdRow] = &[$(SimdRow::$name,)*];
+    };
+}
+
+simd_rows! {
+    /// Advanced SIMD three same (integer and bitwise opcodes).
+    ThreeSame,
+    /// Advanced SIMD scalar three same (integer opcodes).
+    ScalarThreeSame,
+    /// Advanced SIMD three different (the non-saturating ones).
+    ThreeDifferent,
+    /// Advanced SIMD two-register miscellaneous (integer opcodes).
+    TwoRegMisc,
+    /// Advanced SIMD scalar two-register miscellaneous (integer opcodes).
+    ScalarTwoRegMisc,
+    /// Advanced SIMD across lanes (integer opcodes).
+    AcrossLanes,
+    /// Advanced SIMD copy: DUP, INS, UMOV, SMOV.
+    Copy,
+    /// Advanced SIMD scalar copy: DUP (element).
+    ScalarCopy,
+    /// Advanced SIMD permute: UZP, TRN, ZIP.
+    Permute,
+    /// Advanced SIMD table lookup: TBL, TBX.
+    TableLookup,
+    /// Advanced SIMD extract: EXT.
+    Extract,
+    /// Advanced SIMD vector x indexed element: MUL, MLA, MLS, the long forms, FMUL.
+    VectorXIndexedElement,
+    /// Advanced SIMD modified immediate: MOVI, MVNI, ORR, BIC, FMOV.
+    ModifiedImmediate,
+    /// Advanced SIMD shift by immediate (the non-saturating ones).
+    ShiftByImmediate,
+    /// Advanced SIMD scalar shift by immediate (the non-saturating ones).
+    ScalarShiftByImmediate,
+    /// Advanced SIMD scalar pairwise: ADDP.
+    ScalarPairwise,
+    /// Three same (FP16) and its scalar row, the opcodes `simd_fp` decodes (from the
+    /// single-precision word `simd_fparith::half_form` made of it at translation time).
+    WordFp16ThreeSame,
+    /// Two-register miscellaneous (FP16) and its scalar row, the opcodes `simd_fp` decodes.
+    WordFp16TwoRegMisc,
+    /// Saturating, doubling, dot-product and polynomial forms, decoded by `simd_sat`.
+    WordSaturating,
+    /// FRINT*, FCVT*, fixed-point conversions, FACGE/FACGT, FRECPS, FMULX: `simd_fp`.
+    WordFpMisc,
+    /// The cryptographic AES and SHA rows: `crypto`.
+    WordCrypto,
+    /// Three same and scalar three same, the floating-point opcodes `simd_fparith` has
+    /// (with `half`, also the FP16 rows').
+    FpThreeSame,
+    /// Two-register miscellaneous (vector and scalar), floating-point opcodes.
+    FpTwoRegMisc,
+    /// Across lanes, floating-point opcodes.
+    FpAcrossLanes,
+    /// Scalar pairwise, floating-point opcodes.
+    FpScalarPairwise,
+}
+
+/// One decoded AdvSIMD instruction. `opc` is the row's opcode field (for permute the 3-bit
+/// opcode, for modified immediate cmode, for table lookup the op bit), `u` the U bit (op for
+/// copy and modified immediate), `scalar` the scalar bit (28). `imm` is the row's immediate:
+/// immh:immb for the shifts, imm4:imm5 for copy, o2:imm8 for modified immediate, imm4 for
+/// EXT, the table length for TBL/TBX, the element index for by element (whose `rm` is then
+/// the register the index selects from), and the instruction word for the `Word*` rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimdForm {
+    pub row: SimdRow,
+    pub q: bool,
+    pub u: bool,
+    pub scalar: bool,
+    pub size: u32,
+    pub opc: u32,
+    pub rd: u32,
+    pub rn: u32,
+    pub rm: u32,
+    /// Half precision (FEAT_FP16) for the floating-point rows.
+    pub half: bool,
+    pub imm: u32,
+}
+
+impl SimdForm {
+    /// The helper's argument: row in bits 0-5, Q, U, scalar in 6-8, size in 9-10, opc in
+    /// 11-15, rd, rn, rm in 16-30, half in 31, imm in 32-63.
+    pub fn pack(self) -> u64 {
+        self.row as u64
+            | (self.q as u64) << 6
+            | (self.u as u64) << 7
+            | (self.scalar as u64) << 8
+            | (self.size as u64) << 9
+            | (self.opc as u64) << 11
+            | (self.rd as u64) << 16
+            | (self.rn as u64) << 21
+            | (self.rm as u64) << 26
+            | (self.half as u64) << 31
+            | (self.imm as u64) << 32
+    }
+
+    /// The inverse of [`SimdForm::pack`]; `None` for a row number that no form packs.
+    pub fn unpack(x: u64) -> Option<SimdForm> {
+        let field = |lo: u32, len: u32| (x >> lo) as u32 & ((1 << len) - 1);
+        Some(SimdForm {
+            row: *ROWS.get(field(0, 6) as usize)?,
+            q: field(6, 1) == 1,
+            u: field(7, 1) == 1,
+            scalar: field(8, 1) == 1,
+            size: field(9, 2),
+            opc: field(11, 5),
+            rd: field(16, 5),
+            rn: field(21, 5),
+            rm: field(26, 5),
+            half: field(31, 1) == 1,
+            imm: (x >> 32) as u32,
+        })
+    }
+}
+
+/// Decodes the AdvSIMD word `w` into the form the helper runs, or `None` for an encoding
+/// that is not implemented or is unallocated.
+pub fn decode(w: u32) -> Option<SimdForm> {
+    let word = |row| SimdForm { row, imm: w, ..fields(w, row, 0, 0) };
+    let mut scratch = A64State::default();
+    if let Some(c) = fparith::half_form(w) {
+        return half(c);
+    }
+    if simd_sat::exec(&mut scratch, w) {
+        return Some(word(SimdRow::WordSaturating));
+    }
+    if simd_fp::exec(&mut scratch, w) {
+        return Some(word(SimdRow::WordFpMisc));
+    }
+    if crypto::exec(&mut scratch, w) {
+        return Some(word(SimdRow::WordCrypto));
+    }
+    let form = classify(w)?;
+    run(&mut A64State::default(), form).then_some(form)
+}
+
+/// A FEAT_FP16 three same or two-register miscellaneous form, `c` its single-precision word
+/// ([`fparith::half_form`]): FMULX, FRECPS, FRSQRTS, FACGE, FACGT and FRINT*, FCVT*, the
+/// estimates and FRECPX are `simd_fp`'s (which gets `c`), the rest the FP rows' with `half`
+/// set; the scalar classes have only some of the vector opcodes.
+fn half(c: u32) -> Option<SimdForm> {
+    use SimdRow::*;
+    let mut scratch = A64State::default();
+    let (scalar, u, hi) = (bit(c, 28), bit(c, 29), bit(c, 23));
+    let form = if bit(c, 10) {
+        let opc = bits(c, 11, 5);
+        if simd_fp::three_same(&mut scratch, c, true) {
+            return Some(SimdForm { imm: c, ..fields(c, WordFp16ThreeSame, opc, 0) });
+        }
+        // FABD, FCMEQ, FCMGE, FCMGT are the scalar forms here.
+        if scalar && opc != 0b11100 && (u, hi, opc) != (true, true, 0b11010) {
+            return None;
+        }
+        fields(c, FpThreeSame, opc, 0)
+    } else {
+        // No scalar FABS, FNEG, FSQRT (FP data-processing has them); FRECPX is scalar only.
+        let opc = bits(c, 12, 5);
+        if scalar && (opc == 0b01111 || (u && opc == 0b11111)) {
+            return None;
+        }
+        if simd_fp::two_reg_misc(&mut scratch, c, true) {
+            return Some(SimdForm { imm: c, ..fields(c, WordFp16TwoRegMisc, opc, 0) });
+        }
+        fields(c, FpTwoRegMisc, opc, 0)
+    };
+    let form = SimdForm { half: true, ..form };
+    run(&mut scratch, form).then_some(form)
+}
+
+/// The fields every row has in the same place, with the row's opcode and immediate.
+fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
+    SimdForm {
+        row,
+        q: bit(w, 30),
+        u: bit(w, 29),
+        scalar: bit(w, 28),
+        size: bits(w, 22, 2),
+        opc,
+        rd: bits(w, 0, 5),
+        rn: bits(w, 5, 5),
+        rm: bits(w, 16, 5),
+        half: false,
+        imm,
+    }
+}
+
+/// The row of a word none of the `Word*` families claimed, with its fields.
+fn classify(w: u32) -> Option<SimdForm> {
+    use SimdRow::*;
+    let f = |row, opc, imm| Some(fields(w, row, opc, imm));
+    let scalar = bit(w, 28);
+    let (u, size) = (bit(w, 29), bits(w, 22, 2));
+    let three_same = || {
+        let opc = bits(w, 11, 5);
+        match (opc >= 0b11000, scalar) {
+            (true, _) if !h::scalar_three_same_ok(fields(w, FpThreeSame, opc, 0)) => None,
+            (true, _) => f(FpThreeSame, opc, 0),
+            (false, false) => f(ThreeSame, opc, 0),
+            (false, true) => f(ScalarThreeSame, opc, 0),
+        }
+    };
+    let two_reg_misc = || {
+        let opc = bits(w, 12, 5);
+        let fp = opc >= 0b10110 || (0b01100..=0b01111).contains(&opc);
+        match (fp, scalar) {
+            (true, _) if !h::scalar_two_reg_misc_ok(fields(w, FpTwoRegMisc, opc, 0)) => None,
+            (true, _) => f(FpTwoRegMisc, opc, 0),
+            (false, false) => f(TwoRegMisc, opc, 0),
+            (false, true) => f(ScalarTwoRegMisc, opc, 0),
+        }
+    };
+    let shift = |row| f(row, bits(w, 11, 5), bits(w, 16, 7));
+    match bits(w, 24, 5) {
+        0b01110 => {
+            if bit(w, 21) {
+                match bits(w, 10, 2) {
+                    0b01 | 0b11 => three_same(),
+                    0b00 => f(ThreeDifferent, bits(w, 12, 4), 0),
+                    _ => match bits(w, 17, 4) {
+                        0b0000 => two_reg_misc(),
+                        0b1000 => {
+                            let opc = bits(w, 12, 5);
+                            if matches!(opc, 0b01100 | 0b01111) && (u || size & 1 == 0) {
+                                // U clear: half precision.
+                                Some(SimdForm { half: !u, ..fields(w, FpAcrossLanes, opc, 0) })
+                            } else {
+                                f(AcrossLanes, opc, 0)
+                            }
+                        }
+                        _ => None,
+                    },
+                }
+            } else if bits(w, 21, 3) == 0 && bit(w, 10) && !bit(w, 15) {
+                f(Copy, 0, bits(w, 11, 4) << 5 | bits(w, 16, 5))
+            } else if !bit(w, 29) && !bit(w, 15) && bits(w, 10, 2) == 0b10 {
+                f(Permute, bits(w, 12, 3), 0)
+            } else if !bit(w, 29) && bits(w, 21, 3) == 0 && !bit(w, 15) && bits(w, 10, 2) == 0 {
+                f(TableLookup, bits(w, 12, 1), bits(w, 13, 2) + 1)
+            } else if bit(w, 29) && bits(w, 21, 3) == 0 && !bit(w, 15) && !bit(w, 10) {
+                f(Extract, 0, bits(w, 11, 4))
+            } else {
+                None
+            }
+        }
+        0b01111 => {
+            if !bit(w, 10) {
+                by_element(w)
+            } else if bits(w, 19, 4) == 0 {
+                f(
+                    ModifiedImmediate,
+                    bits(w, 12, 4),
+                    bits(w, 11, 1) << 8 | bits(w, 16, 3) << 5 | bits(w, 5, 5),
+                )
+            } else {
+                shift(ShiftByImmediate)
+            }
+        }
+        0b11110 if bit(w, 30) && !bit(w, 31) => {
+            if bit(w, 21) && bit(w, 10) {
+                three_same()
+            } else if bit(w, 21) && bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0 {
+                two_reg_misc()
+            } else if bit(w, 21) && bits(w, 10, 2) == 0b10 && bits(w, 17, 4) == 0b1000 {
+                // U clear with size<0> clear: half precision.
+                let opc = bits(w, 12, 5);
+                if u || size & 1 == 0 {
+                    Some(SimdForm { half: !u, ..fields(w, FpScalarPairwise, opc, 0) })
+                } else {
+                    f(ScalarPairwise, opc, 0)
+                }
+            } else if bits(w, 21, 3) == 0 && !bit(w, 29) && bits(w, 10, 6) == 0b000001 {
+                f(ScalarCopy, 0, bits(w, 16, 5))
+            } else {
+                None
+            }
+        }
+        0b11111 if bit(w, 30) && !bit(w, 31) && bit(w, 10) && bits(w, 19, 4) != 0 => {
+            shift(ScalarShiftByImmediate)
+        }
+        _ => None,
+    }
+}
+
+/// Vector x indexed element: the element index and the register it selects from, which
+/// depend on the element size (H:L:M with a 4-bit Rm for 16-bit elements, H:L with M:Rm
+/// for 32-bit ones, H for FMUL's 64-bit ones).
+fn by_element(w: u32) -> Option<SimdForm> {
+    let (u, size, opc) = (bit(w, 29), bits(w, 22, 2), bits(w, 12, 4));
+    let (l, m, rm4, hi) = (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 11, 1));
+    let (index, rm) = if !u && opc == 0b1001 && size != 1 {
+        let (_, index, rm) = fparith::by_element_operand(w)?;
+        (index, rm)
+    } else {
+        match size {
+            1 => (hi << 2 | l << 1 | m, rm4),
+            2 => (hi << 1 | l, m << 4 | rm4),
+            _ => return None,
+        }
+    };
+    Some(SimdForm { rm, ..fields(w, SimdRow::VectorXIndexedElement, opc, index) })
+}
+
+/// FMUL (by element)'s lane type from the size field [`by_element`] accepted.
+pub(super) fn fmul_elem_ty(size: u32) -> Ty {
+    match size {
+        0 => Ty::H,
+        2 => Ty::S,
+        _ => Ty::D,
+    }
+}
+
+/// Executes the decoded form on `st`. Returns false (having changed nothing) for a form the
+/// row does not implement; [`decode`] only produces forms for which it returns true.
+pub fn run(st: &mut A64State, f: SimdForm) -> bool {
+    use SimdRow::*;
+    let w = f.imm;
+    match f.row {
+        ThreeSame | ScalarThreeSame => h::three_same(st, f),
+        ThreeDifferent => h::three_different(st, f),
+        TwoRegMisc | ScalarTwoRegMisc => h::two_reg_misc(st, f),
+        AcrossLanes => h::across_lanes(st, f),
+        Copy => h::copy(st, f),
+        ScalarCopy => h::scalar_dup(st, f),
+        Permute => h::permute(st, f),
+        TableLookup => h::table(st, f),
+        Extract => h::extract(st, f),
+        VectorXIndexedElement => h::by_element(st, f),
+        ModifiedImmediate => h::modified_imm(st, f),
+        ShiftByImmediate | ScalarShiftByImmediate => h::shift_imm(st, f),
+        ScalarPairwise => h::scalar_pairwise(st, f),
+        WordFp16ThreeSame => simd_fp::three_same(st, w, true),
+        WordFp16TwoRegMisc => simd_fp::two_reg_misc(st, w, true),
+        WordSaturating => simd_sat::exec(st, w),
+        WordFpMisc => simd_fp::exec(st, w),
+        WordCrypto => crypto::exec(st, w),
+        FpThreeSame => fparith::three_same(st, f),
+        FpTwoRegMisc => fparith::two_reg_misc(st, f),
+        FpAcrossLanes => fparith::across_lanes(st, f),
+        FpScalarPairwise => fparith::scalar_pairwise(st, f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_packs_and_unpacks() {
+        for (i, &row) in ROWS.iter().enumerate() {
+            assert_eq!(row as usize, i);
+            let f = SimdForm {
+                row,
+                q: i % 2 == 0,
+                u: i % 3 == 0,
+                scalar: i % 5 == 0,
+                size: i as u32 & 3,
+                opc: 31 - i as u32,
+                rd: i as u32,
+                rn: 31,
+                rm: 30 - i as u32,
+                half: i % 7 == 0,
+                imm: 0xdead_0000 | i as u32,
+            };
+            assert_eq!(SimdForm::unpack(f.pack()), Some(f));
+        }
+        assert_eq!(SimdForm::unpack(ROWS.len() as u64), None);
+    }
+
+    #[test]
+    fn random_words_never_panic() {
+        let mut st = A64State::default();
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..300_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            // Force the AdvSIMD data-processing space so most words reach a row.
+            let w = (s as u32 & !(0x1f << 24)) | if s >> 40 & 1 == 1 { 0b01110 << 24 } else { 0b01111 << 24 };
+            for (i, r) in st.vreg.iter_mut().enumerate() {
+                *r = [s.rotate_left(i as u32), !s];
+            }
+            if let Some(f) = decode(w) {
+                assert_eq!(SimdForm::unpack(f.pack()), Some(f));
+                assert!(run(&mut st, f), "{w:#010x} decoded to {f:?} but does not run");
+            }
+        }
+    }
+}
