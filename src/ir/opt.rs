@@ -284,6 +284,11 @@ pub fn forward_and_fold(block: &mut Block) {
     }
 }
 
+thread_local! {
+    /// [`eliminate_dead_state_stores`]' positions per state byte (see there).
+    static COVERED_AT: std::cell::Cell<Vec<usize>> = Default::default();
+}
+
 /// How many memory accesses a deleted state store may be handed to. A store overwritten only
 /// after more is kept: each `StateAtFault` costs translation time and keeps what the value is
 /// computed from live, and a flag is mostly overwritten within a few instructions.
@@ -307,12 +312,16 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     // with nothing but memory accesses observing them first.
     let mut covered = scratch::filled(0, false);
     // Per covered byte, where the scan forward from a store finds it overwritten: the first
-    // later store of it (the block's end for a byte dead at the exit).
-    let mut covered_at = scratch::filled(0, 0usize);
+    // later store of it (the block's end for a byte dead at the exit). Kept from block to
+    // block and only ever grown (no clearing per block): a byte's entry is read only while
+    // it is covered, and covering it writes the entry.
+    let mut covered_at = COVERED_AT.take();
     let end = block.ops.len();
     for &b in liveness::dead_at_exit(block, &block.exit).iter() {
         if covered.len() <= b.0 as usize {
             covered.resize(b.0 as usize + 1, false);
+        }
+        if covered_at.len() <= b.0 as usize {
             covered_at.resize(b.0 as usize + 1, 0);
         }
         covered[b.0 as usize] = true;
@@ -331,6 +340,8 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
                 let range = start as usize..(start + len) as usize;
                 if covered.len() < range.end {
                     covered.resize(range.end, false);
+                }
+                if covered_at.len() < range.end {
                     covered_at.resize(range.end, 0);
                 }
                 if covered[range.clone()].iter().all(|&b| b) {
@@ -363,6 +374,7 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
             _ => {}
         }
     }
+    COVERED_AT.set(covered_at);
     // The accesses each dead store is deferred past, up to where its bytes are overwritten
     // (or, dead at the exits after it, to the end of the block).
     let mut after: Vec<(usize, Op)> = Vec::new();
