@@ -76,9 +76,46 @@ enum PureKey {
     Cmp(CmpOp, Width, Operand, Operand),
 }
 
+/// Hashes a [`PureKey`]: a few small integers, so a multiply per word and one folded multiply
+/// at the end mix them enough, at a fraction of a general-purpose hasher's cost (this is one
+/// of the translator's hottest tables). Fixed, not seeded: nothing iterates the table, and a
+/// key's hash is the same in every run.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+/// An odd constant with well-spread bits (the fractional part of the golden ratio).
+const KEY_MULTIPLIER: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.write_u64(u64::from(b)));
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(23) ^ x).wrapping_mul(KEY_MULTIPLIER);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn write_isize(&mut self, x: isize) {
+        self.write_u64(x as u64);
+    }
+    fn finish(&self) -> u64 {
+        let p = u128::from(self.0) * u128::from(KEY_MULTIPLIER);
+        (p as u64) ^ ((p >> 64) as u64)
+    }
+}
+
+type PureTable = hashbrown::HashMap<PureKey, Temp, std::hash::BuildHasherDefault<KeyHasher>>;
+
 thread_local! {
     /// [`forward_and_fold`]'s table of pure ops, kept from block to block (cleared each time).
-    static COMPUTED: std::cell::Cell<hashbrown::HashMap<PureKey, Temp>> = Default::default();
+    static COMPUTED: std::cell::Cell<PureTable> = Default::default();
 }
 
 /// State forwarding, constant folding and common subexpressions, one forward pass.
@@ -151,11 +188,16 @@ pub fn forward_and_fold(block: &mut Block) {
             _ => None,
         };
         if let Some((dst, key)) = pure {
-            if let Some(&earlier) = computed.get(&key) {
-                rename[dst.0 as usize] = earlier;
-                continue;
+            // One hash and one probe: the earlier result, or this op's recorded.
+            match computed.entry(key) {
+                hashbrown::hash_map::Entry::Occupied(earlier) => {
+                    rename[dst.0 as usize] = *earlier.get();
+                    continue;
+                }
+                hashbrown::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(dst);
+                }
             }
-            computed.insert(key, dst);
         }
         match &op {
             Op::Const { dst, value } => constant[dst.0 as usize] = Some(*value),
@@ -242,6 +284,11 @@ pub fn forward_and_fold(block: &mut Block) {
     }
 }
 
+thread_local! {
+    /// [`eliminate_dead_state_stores`]' positions per state byte (see there).
+    static COVERED_AT: std::cell::Cell<Vec<usize>> = Default::default();
+}
+
 /// How many memory accesses a deleted state store may be handed to. A store overwritten only
 /// after more is kept: each `StateAtFault` costs translation time and keeps what the value is
 /// computed from live, and a flag is mostly overwritten within a few instructions.
@@ -264,13 +311,28 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     // Bytes of state that are certainly overwritten later (or dead at every exit that follows)
     // with nothing but memory accesses observing them first.
     let mut covered = scratch::filled(0, false);
+    // Per covered byte, where the scan forward from a store finds it overwritten: the first
+    // later store of it (the block's end for a byte dead at the exit). Kept from block to
+    // block and only ever grown (no clearing per block): a byte's entry is read only while
+    // it is covered, and covering it writes the entry.
+    let mut covered_at = COVERED_AT.take();
+    let end = block.ops.len();
     for &b in liveness::dead_at_exit(block, &block.exit).iter() {
         if covered.len() <= b.0 as usize {
             covered.resize(b.0 as usize + 1, false);
         }
+        if covered_at.len() <= b.0 as usize {
+            covered_at.resize(b.0 as usize + 1, 0);
+        }
         covered[b.0 as usize] = true;
+        covered_at[b.0 as usize] = end;
     }
     let mut dead = scratch::filled(block.ops.len(), false);
+    // Dead stores with no memory access before they are overwritten: nothing to defer, so the
+    // scan forward below skips them (most flag stores).
+    let mut quiet = scratch::filled(block.ops.len(), false);
+    // The first memory access after the op being looked at (`usize::MAX`: none).
+    let mut next_access = usize::MAX;
     for (i, op) in block.ops.iter().enumerate().rev() {
         match op {
             Op::StoreState { .. } | Op::VStoreState { .. } => {
@@ -279,11 +341,16 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
                 if covered.len() < range.end {
                     covered.resize(range.end, false);
                 }
+                if covered_at.len() < range.end {
+                    covered_at.resize(range.end, 0);
+                }
                 if covered[range.clone()].iter().all(|&b| b) {
                     dead[i] = true;
-                } else {
-                    covered[range].iter_mut().for_each(|b| *b = true);
+                    let overwritten_at = covered_at[range.clone()].iter().copied().max().unwrap_or(end);
+                    quiet[i] = next_access >= overwritten_at;
                 }
+                covered[range.clone()].iter_mut().for_each(|b| *b = true);
+                covered_at[range].iter_mut().for_each(|at| *at = i);
             }
             Op::LoadState { .. } | Op::StateAtFault { .. } | Op::VLoadState { .. } => {
                 let (start, len) = state_read(op).expect("a state read");
@@ -303,16 +370,18 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
                     }
                 }
             }
+            op if deferred::may_fault(op) => next_access = i,
             _ => {}
         }
     }
+    COVERED_AT.set(covered_at);
     // The accesses each dead store is deferred past, up to where its bytes are overwritten
     // (or, dead at the exits after it, to the end of the block).
     let mut after: Vec<(usize, Op)> = Vec::new();
     let mut accesses = scratch::filled(0, 0usize);
     for (i, op) in block.ops.iter().enumerate() {
         let Some((start, len)) = state_write(op) else { continue };
-        if !dead[i] {
+        if !dead[i] || quiet[i] {
             continue;
         }
         let end = start + len;

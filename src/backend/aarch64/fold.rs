@@ -9,6 +9,7 @@
 
 use super::abi::*;
 use super::{imm, Emitter};
+use crate::ir::scratch::{self, pooled, Lent};
 use crate::ir::{BinOp, Block, MemOrder, Op, Temp, UnOp, Width};
 use dynasmrt::{dynasm, DynasmApi};
 
@@ -19,6 +20,8 @@ pub(super) enum Address {
     /// `[base, index, lsl #shift]`.
     Indexed(u8, u8, u32),
 }
+
+pooled!(FOLDED: Option<Folded>);
 
 /// How the op defining a temporary is emitted inside its only reader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,15 +45,18 @@ pub(super) enum Folded {
 /// For each temporary, how its op is folded into its reader (`None`: emitted on its own).
 /// `uses` counts every reader; `imms` are the constants without a location; `only` the
 /// fault-only temporaries.
-pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bool]) -> Vec<Option<Folded>> {
+pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bool]) -> Lent<Option<Folded>> {
     let n = block.temps as usize;
-    let mut def: Vec<Option<&Op>> = vec![None; n];
-    for op in &block.ops {
+    // Tables lent from the thread's pools (this runs once per block translated): the op
+    // defining each temporary, by index.
+    let mut defs = scratch::filled(n, usize::MAX);
+    for (i, op) in block.ops.iter().enumerate() {
         if let Some(d) = op.dst() {
-            def[d.0 as usize] = Some(op);
+            defs[d.0 as usize] = i;
         }
     }
-    let mut folded = vec![None; n];
+    let def = |t: usize| block.ops.get(defs[t]);
+    let mut folded = scratch::filled(n, None);
     // A temporary read once, by the op being looked at, computed by a `Bin` or `Un`.
     let single = |t: Temp| uses[t.0 as usize] == 1 && !only[t.0 as usize] && imms[t.0 as usize].is_none();
     let imm = |t: Temp| imms[t.0 as usize];
@@ -62,7 +68,7 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
             Op::Load { addr, width, order, .. } | Op::Store { addr, width, order, .. }
                 if order != MemOrder::SeqCst && single(addr) =>
             {
-                let Some(&Op::Bin { op: BinOp::Add, a, b, width: Width::W64, .. }) = def[addr.0 as usize]
+                let Some(&Op::Bin { op: BinOp::Add, a, b, width: Width::W64, .. }) = def(addr.0 as usize)
                 else {
                     continue;
                 };
@@ -77,7 +83,7 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
                     }
                     (None, None) => {
                         // `base + (index << scale)`, the shift on either side, or `base + index`.
-                        let scaled = |t: Temp| match def[t.0 as usize] {
+                        let scaled = |t: Temp| match def(t.0 as usize) {
                             Some(&Op::Bin { op: BinOp::Shl, a: index, b: k, width: Width::W64, .. })
                                 if single(t) && imm(k).is_some_and(|k| k % 64 == u64::from(scale)) =>
                             {
@@ -108,7 +114,7 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
                 if !single(t) {
                     continue;
                 }
-                match def[t.0 as usize] {
+                match def(t.0 as usize) {
                     // `and (popcnt x), 1`: the parity of x.
                     Some(&Op::Un { op: UnOp::Popcnt, a: x, width, .. }) if one && imm(x).is_none() => {
                         folded[t.0 as usize] = Some(Folded::Parity { x, width });
@@ -133,7 +139,7 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
                     && imm(b).is_none() =>
             {
                 let logical = !matches!(op, BinOp::Add | BinOp::Sub);
-                let shifted = |t: Temp| match def[t.0 as usize] {
+                let shifted = |t: Temp| match def(t.0 as usize) {
                     Some(&Op::Bin { op: sop, a: y, b: k, width: w, .. })
                         if w == width
                             && single(t)
@@ -148,7 +154,7 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
                     }
                     _ => None,
                 };
-                let inverted = |t: Temp| match def[t.0 as usize] {
+                let inverted = |t: Temp| match def(t.0 as usize) {
                     Some(&Op::Un { op: UnOp::Not, a: y, width: w, .. })
                         if logical && w == width && single(t) && imm(y).is_none() =>
                     {
@@ -180,7 +186,7 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
 pub(super) fn extend_lifetimes(block: &Block, folded: &[Option<Folded>], last_use: &mut [Option<usize>]) {
     // Where each folded temporary's op is emitted, latest definitions first (a reader is
     // defined after what it reads).
-    let mut emitted_at: Vec<Option<usize>> = vec![None; block.temps as usize];
+    let mut emitted_at = scratch::filled(block.temps as usize, None);
     for op in block.ops.iter().rev() {
         let Some(d) = op.dst() else { continue };
         if folded[d.0 as usize].is_none() {

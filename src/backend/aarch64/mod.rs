@@ -114,7 +114,7 @@ impl Aarch64Backend {
             ; mov X(FAR), x1
         );
         // The state registers get their fields' values (x0 and x1 may be among them).
-        state_regs.transfer(&mut a, false, |_| true);
+        state_regs.transfer(&mut a, false, |_, _| true);
         dynasm!(a
             ; .arch aarch64
             ; br X(FAR)
@@ -122,7 +122,7 @@ impl Aarch64Backend {
             ; =>exit_label
         );
         // Every exit makes the state complete: the state registers go back to their fields.
-        state_regs.transfer(&mut a, true, |_| true);
+        state_regs.transfer(&mut a, true, |_, _| true);
         let complete_label = a.new_dynamic_label();
         dynasm!(a
             ; .arch aarch64
@@ -219,7 +219,7 @@ impl Backend for Aarch64Backend {
         // registers go through the state struct, and the helpers' argument registers may be
         // state registers).
         let pins = if calls {
-            vec![None; block.temps as usize]
+            crate::ir::scratch::filled(block.temps as usize, None)
         } else {
             state_regs::plan(block, &self.state_regs, &last_use, &no_location)
         };
@@ -385,11 +385,11 @@ struct Emitter {
     alloc: Allocation,
     /// The host register of each `Loc::Reg` ([`TEMP_REGS`] or [`MORE_TEMP_REGS`] without
     /// the state registers).
-    regs: Vec<u8>,
+    regs: crate::ir::scratch::Lent<u8>,
     /// The state fields in host registers.
     state_regs: state_regs::StateRegs,
     /// The temporaries that live in a state register ([`state_regs::plan`]).
-    pins: Vec<Option<u8>>,
+    pins: crate::ir::scratch::Lent<Option<u8>>,
     /// Where each vector temporary lives (`Loc::Reg(i)`: [`VECTOR_REGS`]`[i]`; see `vector`).
     valloc: Allocation,
     /// Offset from `sp` of the vector temporaries' 16-byte slots.
@@ -404,7 +404,7 @@ struct Emitter {
     /// The constants that have no location (see `compile`): their readers use the value.
     imms: crate::ir::scratch::Lent<Option<u64>>,
     /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
-    folded: Vec<Option<fold::Folded>>,
+    folded: crate::ir::scratch::Lent<Option<fold::Folded>>,
     /// The adds and subs whose flags are read from one host compare (see [`nzcv`]).
     nzcv: nzcv::Plan,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already

@@ -5,6 +5,7 @@
 use super::abi::*;
 use super::Emitter;
 use crate::ir::deferred::may_fault;
+use crate::ir::scratch::{self, pooled, Lent};
 use crate::ir::{Block, Op, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi};
 
@@ -17,6 +18,11 @@ pub(super) struct StateRegs {
 
 /// Largest offset an `ldr`/`str` of an X register reaches (`imm12` scaled by 8).
 const MAX_OFFSET: u32 = 4095 * 8;
+
+/// Whether the 8-byte field at `field` and the access `offset .. offset + width` overlap.
+fn overlaps(field: u32, offset: u32, width: Width) -> bool {
+    field < offset + width.bytes() && offset < field + 8
+}
 
 impl StateRegs {
     /// The table for `offsets` (8-byte fields), in [`STATE_REGS`] order; `None` if there are
@@ -42,9 +48,9 @@ impl StateRegs {
     }
 
     /// The fields that `offset .. offset + width` overlaps.
+    #[cfg(test)]
     pub fn overlapping(&self, offset: u32, width: Width) -> Vec<(u32, u8)> {
-        let end = offset + width.bytes();
-        self.fields.iter().copied().filter(|&(f, _)| f < end && offset < f + 8).collect()
+        self.fields.iter().copied().filter(|&(f, _)| overlaps(f, offset, width)).collect()
     }
 
     /// The register that a whole-field (`W64` at the field's offset) access names.
@@ -52,18 +58,18 @@ impl StateRegs {
         (width == Width::W64).then(|| self.fields.iter().find(|&&(f, _)| f == offset).map(|&(_, r)| r))?
     }
 
-    /// Registers without state fields, in `pool`'s order.
-    pub fn free_of(&self, pool: &[u8]) -> Vec<u8> {
-        pool.iter().copied().filter(|r| !self.fields.iter().any(|&(_, m)| m == *r)).collect()
+    /// Registers without state fields, in `pool`'s order (lent for the block: this runs
+    /// once per block translated).
+    pub fn free_of(&self, pool: &[u8]) -> Lent<u8> {
+        scratch::collected(pool.iter().copied().filter(|r| !self.fields.iter().any(|&(_, m)| m == *r)))
     }
 
-    /// Emits `str` (`store`) or `ldr` of each field `keep` selects, as pairs where adjacent.
-    pub fn transfer(&self, a: &mut super::Asm, store: bool, keep: impl Fn(u8) -> bool) {
-        let list: Vec<(u32, u8)> = self.fields.iter().copied().filter(|&(_, r)| keep(r)).collect();
-        let mut i = 0;
-        while i < list.len() {
-            let (off, r) = list[i];
-            match list.get(i + 1) {
+    /// Emits `str` (`store`) or `ldr` of each field `keep` selects (by offset and register),
+    /// as pairs where adjacent.
+    pub fn transfer(&self, a: &mut super::Asm, store: bool, keep: impl Fn(u32, u8) -> bool) {
+        let mut list = self.fields.iter().copied().filter(|&(f, r)| keep(f, r)).peekable();
+        while let Some((off, r)) = list.next() {
+            match list.peek() {
                 Some(&(next, r2)) if next == off + 8 && off <= 504 => {
                     let off = off as i32;
                     if store {
@@ -71,7 +77,7 @@ impl StateRegs {
                     } else {
                         dynasm!(a ; .arch aarch64 ; ldp X(r), X(r2), [X(STATE), #off]);
                     }
-                    i += 2;
+                    list.next();
                 }
                 _ => {
                     if store {
@@ -79,7 +85,6 @@ impl StateRegs {
                     } else {
                         dynasm!(a ; .arch aarch64 ; ldr X(r), [X(STATE), #off]);
                     }
-                    i += 1;
                 }
             }
         }
@@ -105,19 +110,19 @@ pub(super) fn plan(
     regs: &StateRegs,
     last_use: &[Option<usize>],
     excluded: &[bool],
-) -> Vec<Option<u8>> {
+) -> Lent<Option<u8>> {
     let n = block.ops.len();
-    let mut pins: Vec<Option<u8>> = vec![None; block.temps as usize];
+    // Every table here is lent from the thread's pools: this runs once per block translated.
+    let mut pins = scratch::filled(block.temps as usize, None);
     if regs.fields.is_empty() {
         return pins;
     }
     // The state registers each op writes and reads (as bit masks over STATE_REGS' numbers),
     // computed once: the scans below test them often.
     let mask = |offset: u32, width: Width| {
-        let end = offset + width.bytes();
-        regs.fields.iter().filter(|&&(f, _)| f < end && offset < f + 8).fold(0u32, |m, &(_, r)| m | 1 << r)
+        regs.fields.iter().filter(|&&(f, _)| overlaps(f, offset, width)).fold(0u32, |m, &(_, r)| m | 1 << r)
     };
-    let (mut write_mask, mut read_mask) = (vec![0u32; n], vec![0u32; n]);
+    let (mut write_mask, mut read_mask) = (scratch::filled(n, 0u32), scratch::filled(n, 0u32));
     for (i, op) in block.ops.iter().enumerate() {
         match *op {
             Op::StoreState { offset, width, .. } => write_mask[i] = mask(offset.0, width),
@@ -135,7 +140,7 @@ pub(super) fn plan(
     let reads = |i: usize, r: u8| read_mask[i] & 1 << r != 0;
     let end_of = |t: Temp, from: usize| last_use[t.0 as usize].unwrap_or(from);
     // In-place reads, with the span of ops over which each reads its register.
-    let mut spans: Vec<(u8, usize, usize)> = Vec::new();
+    let mut spans = scratch::filled(0, (0u8, 0usize, 0usize));
     for (i, op) in block.ops.iter().enumerate() {
         let Op::LoadState { dst, offset, width } = *op else { continue };
         let Some(r) = regs.whole(offset.0, width) else { continue };
@@ -153,14 +158,14 @@ pub(super) fn plan(
             spans.push((r, i, end));
         }
     }
-    let mut def = vec![usize::MAX; block.temps as usize];
+    let mut def = scratch::filled(block.temps as usize, usize::MAX);
     for (i, op) in block.ops.iter().enumerate() {
         if let Some(d) = op.dst() {
             def[d.0 as usize] = i;
         }
     }
     // Values computed into their register, with the span each holds it.
-    let mut held: Vec<(u8, usize, usize)> = Vec::new();
+    let mut held = scratch::filled(0, (0u8, 0usize, 0usize));
     for (s, op) in block.ops.iter().enumerate() {
         let Op::StoreState { offset, src: t, width } = *op else { continue };
         let Some(r) = regs.whole(offset.0, width) else { continue };
@@ -195,6 +200,8 @@ pub(super) fn plan(
     }
     pins
 }
+
+pooled!(SPANS: (u8, usize, usize));
 
 /// Whether the emitter computes `op` in one instruction that reads every source before it
 /// writes the destination (every path of [`Emitter::bin`] for these ops at 32 and 64 bits:
@@ -286,20 +293,19 @@ impl Emitter {
     /// Stores (`store`) or loads the registers of the fields `offset .. offset + width`
     /// overlaps.
     fn flush_overlapping(&mut self, offset: u32, width: Width, store: bool) {
-        let part = StateRegs { fields: self.state_regs.overlapping(offset, width) };
-        part.transfer(&mut self.a, store, |_| true);
+        self.state_regs.transfer(&mut self.a, store, |f, _| overlaps(f, offset, width));
     }
 
     /// Before a call: stores the state registers (`all`, for a helper that may read the
     /// state) or only those the call may change.
     pub(super) fn save_state_regs(&mut self, all: bool) {
-        self.state_regs.transfer(&mut self.a, true, |r| all || caller_saved(r));
+        self.state_regs.transfer(&mut self.a, true, |_, r| all || caller_saved(r));
     }
 
     /// After a call: loads what [`Self::save_state_regs`] stored (a helper may have changed
     /// the fields).
     pub(super) fn restore_state_regs(&mut self, all: bool) {
-        self.state_regs.transfer(&mut self.a, false, |r| all || caller_saved(r));
+        self.state_regs.transfer(&mut self.a, false, |_, r| all || caller_saved(r));
     }
 }
 
@@ -311,7 +317,7 @@ mod tests {
 
     fn pins_of(block: &Block, regs: &StateRegs) -> Vec<Option<u8>> {
         let (last_use, only) = last_uses(block);
-        plan(block, regs, &last_use, &only)
+        plan(block, regs, &last_use, &only).to_vec()
     }
 
     #[test]
