@@ -325,3 +325,115 @@ pub fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bool], ho
     }
     Plan(table)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Builder, Exit, GuestAddr, StateOffset};
+
+    /// Reads every condition, lets state accesses and constants lie between, takes every
+    /// producer with a reader.
+    struct AnyHost;
+
+    impl Host for AnyHost {
+        fn free(&self, _: Temp) -> bool {
+            true
+        }
+        fn producer(&self, _: Temp, _: Temp) -> bool {
+            true
+        }
+        fn reads(&self, cond: Cond, _: &Op) -> bool {
+            cond != Cond::Parity
+        }
+        fn between(&self, op: &Op) -> Between {
+            match op {
+                Op::Const { .. } | Op::LoadState { .. } | Op::StoreState { .. } => Between::Keep,
+                Op::Bin { op: BinOp::Xor | BinOp::And, .. } => Between::Clobber,
+                _ => Between::End,
+            }
+        }
+        fn worth(&self, _: BinOp, readers: &[Reader], _: usize) -> bool {
+            !readers.is_empty()
+        }
+    }
+
+    fn plan_of(block: &Block) -> Plan {
+        let n = block.temps as usize;
+        let (mut uses, mut imms) = (vec![0u32; n], vec![None; n]);
+        for op in &block.ops {
+            op.for_each_src(|t| uses[t.0 as usize] += 1);
+            if let Op::Const { dst, value } = *op {
+                imms[dst.0 as usize] = Some(value);
+            }
+        }
+        plan(block, &uses, &imms, &vec![false; n], &AnyHost)
+    }
+
+    /// A sub's Z, borrow, N and V (as the A64 frontend computes them) become conditions of
+    /// the sub, the overflow's xors and and are skipped; an add's carry is `Carry`.
+    #[test]
+    fn readers_of_a_sub_and_an_add() {
+        let mut b = Builder::new();
+        let (a, y) = (b.load_state(StateOffset(64), Width::W64), b.load_state(StateOffset(72), Width::W64));
+        let r = b.bin(BinOp::Sub, a, y, Width::W32);
+        let z = b.cmp_imm(CmpOp::Eq, r, 0, Width::W32);
+        let lo = b.cmp(CmpOp::Ugt, y, a, Width::W32);
+        let n = b.cmp_imm(CmpOp::Slt, r, 0, Width::W32);
+        let x1 = b.bin(BinOp::Xor, a, y, Width::W32);
+        let x2 = b.bin(BinOp::Xor, a, r, Width::W32);
+        let m = b.bin(BinOp::And, x1, x2, Width::W32);
+        let v = b.cmp_imm(CmpOp::Slt, m, 0, Width::W32);
+        let s = b.bin(BinOp::Add, a, y, Width::W64);
+        let c = b.cmp(CmpOp::Ult, s, y, Width::W64);
+        let nc = b.cmp(CmpOp::Ule, a, s, Width::W64);
+        for (i, t) in [z, lo, n, v, c, nc].into_iter().enumerate() {
+            b.store_state(StateOffset(80 + i as u32), t, Width::W8);
+        }
+        let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x1004)));
+        let p = plan_of(&block);
+        assert!(p.sets(r) && p.sets(s));
+        let reads: Vec<_> = [z, lo, n, v, c, nc].into_iter().map(|t| p.reads(t)).collect();
+        let expected = [
+            Cond::Cmp(CmpOp::Eq),
+            Cond::Cmp(CmpOp::Ult),
+            Cond::Sign(true),
+            Cond::Overflow,
+            Cond::Carry(true),
+            Cond::Carry(false),
+        ];
+        assert_eq!(reads, expected.map(Some));
+        assert!([x1, x2, m].iter().all(|&t| p.skipped(t)));
+        assert!(![r, s, a, y, z].iter().any(|&t| p.skipped(t)));
+    }
+
+    /// A condition the host does not read is an ordinary op: here a comparison, which ends
+    /// the scan; an xor read by something else still sets the flags (x86-64's rule), so the
+    /// readers after it are not taken; a block without readers gets no table.
+    #[test]
+    fn unread_conditions_and_clobbers_end_the_readers() {
+        let mut b = Builder::new();
+        let (a, y) = (b.load_state(StateOffset(64), Width::W64), b.load_state(StateOffset(72), Width::W64));
+        let r = b.bin(BinOp::Add, a, y, Width::W64);
+        let z = b.cmp_imm(CmpOp::Eq, r, 0, Width::W64);
+        let other = b.bin(BinOp::Xor, a, y, Width::W64);
+        let nz = b.cmp_imm(CmpOp::Ne, r, 0, Width::W64);
+        b.store_state(StateOffset(80), z, Width::W8);
+        b.store_state(StateOffset(88), other, Width::W64);
+        b.store_state(StateOffset(81), nz, Width::W8);
+        let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x1004)));
+        let p = plan_of(&block);
+        assert_eq!((p.reads(z), p.reads(nz)), (Some(Cond::Cmp(CmpOp::Eq)), None));
+
+        let mut b = Builder::new();
+        let (a, y) = (b.load_state(StateOffset(64), Width::W64), b.load_state(StateOffset(72), Width::W64));
+        let r = b.bin(BinOp::Sub, a, y, Width::W64);
+        let one = b.constant(1);
+        let pc = b.un(UnOp::Popcnt, r, Width::W8);
+        let p1 = b.bin(BinOp::And, pc, one, Width::W8);
+        let pf = b.bin(BinOp::Xor, p1, one, Width::W8);
+        b.store_state(StateOffset(80), pf, Width::W8);
+        let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x1004)));
+        let p = plan_of(&block);
+        assert!(p.0.is_none() && p.reads(pf).is_none() && !p.sets(r));
+    }
+}
