@@ -40,6 +40,18 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// The comparison whose condition code this is, on a host whose condition for an add's
+    /// carry out is `carry` (x86-64 CF: `Ult`; AArch64 C set: `Uge`); `None` for the sign,
+    /// overflow and parity.
+    pub fn as_cmp(self, carry: CmpOp) -> Option<CmpOp> {
+        match self {
+            Cond::Cmp(c) => Some(c),
+            Cond::Carry(true) => Some(carry),
+            Cond::Carry(false) => Some(carry.inverse()),
+            Cond::Sign(_) | Cond::Overflow | Cond::Parity => None,
+        }
+    }
+
     fn code(self) -> u8 {
         let n = CmpOp::ALL.len() as u8;
         match self {

@@ -93,16 +93,8 @@ pub(super) fn plan(
     flag_readers::plan(block, uses, imms, only, &Nzcv { block, uses, imms, only, folded })
 }
 
-/// The AArch64 condition that `cond` is after `adds`/`subs`, as the condition of a `cmp`
-/// (`Uge` is "carry set"); `None` for the overflow (`vs`).
-fn nzcv_cond(cond: Cond) -> Option<CmpOp> {
-    match cond {
-        Cond::Cmp(c) => Some(c),
-        Cond::Carry(true) => Some(CmpOp::Uge),
-        Cond::Carry(false) => Some(CmpOp::Ult),
-        Cond::Sign(_) | Cond::Overflow | Cond::Parity => None,
-    }
-}
+/// The carry out of `adds` is C set: `hs`, the condition of `cmp` for `Uge`.
+const CARRY: CmpOp = CmpOp::Uge;
 
 impl Emitter {
     /// `dst = a + b` as `adds`, or `a - b` as `subs`, at the op's width (the immediate form
@@ -134,7 +126,7 @@ impl Emitter {
     /// `dst = cond ? 1 : 0` from the flags [`Self::bin_setting_nzcv`] set, or the condition
     /// left for the exit right after.
     pub(super) fn read_nzcv(&mut self, dst: Temp, cond: Cond) {
-        match nzcv_cond(cond) {
+        match cond.as_cmp(CARRY) {
             Some(c) if self.fuse_next => self.fused = Some((dst, Fused::Flags(c))),
             Some(c) => {
                 let d = self.dst(dst, S0);

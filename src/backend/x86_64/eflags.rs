@@ -66,16 +66,8 @@ pub(super) fn plan(block: &Block, uses: &[u32], imms: &[Option<u64>], only: &[bo
     flag_readers::plan(block, uses, imms, only, &Eflags { only })
 }
 
-/// The x86 condition code that `cond` is after `add`/`sub`, as the condition of a `cmp`
-/// (`Ult` is CF); `None` for SF, OF and PF.
-fn cmp_cond(cond: Cond) -> Option<CmpOp> {
-    match cond {
-        Cond::Cmp(c) => Some(c),
-        Cond::Carry(true) => Some(CmpOp::Ult),
-        Cond::Carry(false) => Some(CmpOp::Uge),
-        Cond::Sign(_) | Cond::Overflow | Cond::Parity => None,
-    }
-}
+/// The carry out of `add` is CF: `b`, the condition of `cmp` for `Ult`.
+const CARRY: CmpOp = CmpOp::Ult;
 
 /// `setcc reg8` for the comparison `op` on the flags of `cmp`.
 pub(super) fn setcc(asm: &mut Asm, op: CmpOp, d: u8) {
@@ -97,7 +89,7 @@ pub(super) fn setcc(asm: &mut Asm, op: CmpOp, d: u8) {
 /// and `mov`: the flags survive for the next reader), or the condition left for the exit
 /// right after.
 pub(super) fn read(e: &mut Emitter, dst: Temp, cond: Cond) {
-    if let (Some(c), true) = (cmp_cond(cond), e.fuse_next_cmp) {
+    if let (Some(c), true) = (cond.as_cmp(CARRY), e.fuse_next_cmp) {
         e.fused_cmp = Some((dst, c));
         return;
     }
@@ -109,7 +101,7 @@ pub(super) fn read(e: &mut Emitter, dst: Temp, cond: Cond) {
         Cond::Overflow => dynasm!(asm ; .arch x64 ; seto Rb(d)),
         Cond::Parity => dynasm!(asm ; .arch x64 ; setp Rb(d)),
         Cond::Cmp(_) | Cond::Carry(_) => {
-            if let Some(c) = cmp_cond(cond) {
+            if let Some(c) = cond.as_cmp(CARRY) {
                 setcc(asm, c, d)
             }
         }
