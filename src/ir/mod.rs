@@ -41,6 +41,7 @@ pub mod bits;
 pub mod builder;
 pub mod codec;
 pub mod deferred;
+pub mod flag_readers;
 pub mod fma;
 pub mod fp;
 pub mod fp_a64;

@@ -406,7 +406,7 @@ struct Emitter {
     /// The ops emitted inside their only reader (see [`fold`]), by the temporary they define.
     folded: crate::ir::scratch::Lent<Option<fold::Folded>>,
     /// The adds and subs whose flags are read from one host compare (see [`nzcv`]).
-    nzcv: nzcv::Plan,
+    nzcv: crate::ir::flag_readers::Plan,
     /// How many low bits each temporary's value may occupy (`ir::bits`): a value already
     /// clean at a width needs no zero extension.
     bits: crate::ir::scratch::Lent<u8>,
@@ -445,7 +445,7 @@ impl Emitter {
             // Flags read from NZCV (see `nzcv`).
             Op::Bin { dst, .. } if self.nzcv.skipped(*dst) => {}
             Op::Bin { dst, .. } | Op::Cmp { dst, .. } if self.nzcv.reads(*dst).is_some() => {
-                let cond = self.nzcv.reads(*dst).unwrap_or(nzcv::Cond::Overflow);
+                let cond = self.nzcv.reads(*dst).unwrap_or(crate::ir::flag_readers::Cond::Overflow);
                 self.read_nzcv(*dst, cond);
             }
             Op::Bin { op, dst, a, b, width } if self.nzcv.sets(*dst) => {

@@ -7,71 +7,75 @@
 //! bits), and each reader becomes one `cset` (or the exit's `b.cond`): the overflow's two
 //! eors and its and are then not emitted at all.
 //!
-//! [`plan`] picks them before register allocation. Emission relies on the ops it lets lie
-//! between a producer and its readers leaving NZCV alone: constants, state loads and stores,
-//! `Bin` other than add and sub (another producer would overwrite the flags), `Un` and `Ext`
-//! (none of their AArch64 sequences sets flags), and the readers themselves.
+//! [`plan`] picks them before register allocation with [`flag_readers::plan`] and this host's
+//! rules ([`Nzcv`]). Emission relies on the ops it lets lie between a producer and its readers
+//! leaving NZCV alone: constants, state loads and stores, `Bin` other than add and sub
+//! (another producer would overwrite the flags), `Un` and `Ext` (none of their AArch64
+//! sequences sets flags), and the readers themselves.
 
 use super::abi::*;
-use super::fold::shifted_register;
+use super::fold::{shifted_register, Folded};
 use super::{imm, Emitter, Fused};
-use crate::ir::scratch::{filled, Lent};
+use crate::ir::flag_readers::{self, Between, Cond, Host, Plan, Reader};
 use crate::ir::{BinOp, Block, CmpOp, Op, Temp, Width};
 use dynasmrt::{dynasm, DynasmApi};
 
-/// How many ops after an add or sub [`plan`] looks at for readers of its flags (bounds its
-/// cost; an x86-64 instruction's flag computations take about 30).
-const READERS_REACH: usize = 48;
-
-/// What [`plan`] decided, by temporary (no tables: nothing).
-#[derive(Default)]
-pub(super) struct Plan {
-    /// The add or sub defining this temporary sets NZCV (`adds`/`subs`).
-    sets: Option<Lent<bool>>,
-    /// This comparison (or overflow bit) is a host condition on NZCV, read with `cset`:
-    /// 0 for none, else [`Cond::code`].
-    reads: Option<Lent<u32>>,
-    /// Computed only for an overflow bit read from NZCV: not emitted, no location.
-    skipped: Option<Lent<bool>>,
+/// The AArch64 host's rules for [`flag_readers::plan`].
+struct Nzcv<'a> {
+    block: &'a Block,
+    uses: &'a [u32],
+    imms: &'a [Option<u64>],
+    only: &'a [bool],
+    folded: &'a [Option<Folded>],
 }
 
-impl Plan {
-    pub fn sets(&self, t: Temp) -> bool {
-        self.sets.as_ref().is_some_and(|v| v[t.0 as usize])
+impl Host for Nzcv<'_> {
+    fn free(&self, t: Temp) -> bool {
+        self.folded[t.0 as usize].is_none() && !self.only[t.0 as usize]
     }
 
-    pub fn reads(&self, t: Temp) -> Option<Cond> {
-        self.reads.as_ref().and_then(|v| Cond::from_code(v[t.0 as usize]))
+    fn producer(&self, a: Temp, b: Temp) -> bool {
+        self.free(a) && self.free(b)
     }
 
-    pub fn skipped(&self, t: Temp) -> bool {
-        self.skipped.as_ref().is_some_and(|v| v[t.0 as usize])
-    }
-}
-
-/// A condition on the flags of `adds r, a, b` or `subs r, a, b`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Cond {
-    /// The comparison's own condition code (`Uge` is "carry set", `Ult` "carry clear").
-    Cmp(CmpOp),
-    /// Signed overflow (`vs`).
-    Overflow,
-}
-
-impl Cond {
-    fn code(self) -> u32 {
-        match self {
-            Cond::Cmp(c) => 1 + CmpOp::ALL.iter().position(|&x| x == c).unwrap_or(0) as u32,
-            Cond::Overflow => 1 + CmpOp::ALL.len() as u32,
+    /// Comparisons (Z, C, the sub's conditions) and the overflow bit as a shift. The sign,
+    /// and the overflow as a signed comparison (the A64 frontend's N and V), are not taken
+    /// yet: `mi`/`pl`/`vs` would read them, but the code for AArch64 guests would change.
+    fn reads(&self, cond: Cond, op: &Op) -> bool {
+        match cond {
+            Cond::Cmp(_) | Cond::Carry(_) => true,
+            Cond::Overflow => matches!(op, Op::Bin { .. }),
+            Cond::Sign(_) | Cond::Parity => false,
         }
     }
 
-    fn from_code(code: u32) -> Option<Cond> {
-        match code as usize {
-            0 => None,
-            i if i <= CmpOp::ALL.len() => Some(Cond::Cmp(CmpOp::ALL[i - 1])),
-            _ => Some(Cond::Overflow),
+    /// None of the AArch64 sequences of `Bin` other than add and sub, `Un` and `Ext` sets
+    /// flags.
+    fn between(&self, op: &Op) -> Between {
+        match op {
+            Op::Bin { op: BinOp::Add | BinOp::Sub, .. } => Between::End,
+            Op::GuestInsn { .. }
+            | Op::Const { .. }
+            | Op::LoadState { .. }
+            | Op::StoreState { .. }
+            | Op::Bin { .. }
+            | Op::Un { .. }
+            | Op::Ext { .. } => Between::Keep,
+            _ => Between::End,
         }
+    }
+
+    /// Host instructions saved: a comparison's own `cmp` (none when it is a test against
+    /// zero that the exit right after makes a `cbz`), the overflow's eors and and.
+    fn worth(&self, _: BinOp, readers: &[Reader], skipped: usize) -> bool {
+        let compares = readers.iter().filter(|rd| match self.block.ops[rd.at] {
+            Op::Cmp { a, b, width, .. } => {
+                let zero = |t: Temp| self.imms[t.0 as usize].is_some_and(|v| v & width.mask() == 0);
+                !((zero(a) || zero(b)) && super::super::feeds_only_next_exit(self.block, rd.at, self.uses))
+            }
+            _ => false,
+        });
+        compares.count() + skipped > 0
     }
 }
 
@@ -84,142 +88,13 @@ pub(super) fn plan(
     uses: &[u32],
     imms: &[Option<u64>],
     only: &[bool],
-    folded: &[Option<super::fold::Folded>],
+    folded: &[Option<Folded>],
 ) -> Plan {
-    let n = block.temps as usize;
-    let producer =
-        |op: &Op| matches!(op, Op::Bin { op: BinOp::Add | BinOp::Sub, width: Width::W32 | Width::W64, .. });
-    if !block.ops.iter().any(producer) {
-        return Plan::default();
-    }
-    let (mut sets, mut reads_of, mut skipped) = (filled(n, false), filled(n, 0u32), filled(n, false));
-    let mut def_at = filled(n, None::<usize>);
-    for (i, op) in block.ops.iter().enumerate() {
-        if let Some(d) = op.dst() {
-            def_at[d.0 as usize] = Some(i);
-        }
-    }
-    let def = |t: Temp| def_at[t.0 as usize].map(|i| &block.ops[i]);
-    let free = |t: Temp| folded[t.0 as usize].is_none() && !only[t.0 as usize];
-    for (i, op) in block.ops.iter().enumerate() {
-        let Op::Bin { op: kind @ (BinOp::Add | BinOp::Sub), dst: r, a, b, width } = *op else { continue };
-        if !matches!(width, Width::W32 | Width::W64)
-            || !free(r)
-            || !free(a)
-            || !free(b)
-            || imms[a.0 as usize].is_some()
-        {
-            continue;
-        }
-        let mask = width.mask();
-        let same = |x: Temp, y: Temp| {
-            x == y
-                || imms[x.0 as usize]
-                    .is_some_and(|v| imms[y.0 as usize].is_some_and(|w| v & mask == w & mask))
-        };
-        let zero = |x: Temp| imms[x.0 as usize].is_some_and(|v| v & mask == 0);
-        // Which condition a comparison of the result or the operands is.
-        let condition = |c: CmpOp, x: Temp, y: Temp| -> Option<CmpOp> {
-            if matches!(c, CmpOp::Eq | CmpOp::Ne) && ((x == r && zero(y)) || (y == r && zero(x))) {
-                return Some(c);
-            }
-            match kind {
-                // Carry out of `a + b` is `r <u a` (or `r <u b`).
-                BinOp::Add if x == r && (y == a || y == b) => match c {
-                    CmpOp::Ult => Some(CmpOp::Uge),
-                    CmpOp::Uge => Some(CmpOp::Ult),
-                    _ => None,
-                },
-                BinOp::Add if y == r && (x == a || x == b) => match c {
-                    CmpOp::Ugt => Some(CmpOp::Uge),
-                    CmpOp::Ule => Some(CmpOp::Ult),
-                    _ => None,
-                },
-                // Any comparison of `a` with `b` is the condition of `cmp a, b`.
-                BinOp::Sub if same(x, a) && same(y, b) => Some(c),
-                BinOp::Sub if same(x, b) && same(y, a) => Some(c.swapped()),
-                _ => None,
-            }
-        };
-        let xor_of = |t: Temp, p: Temp, q: Temp| match def(t) {
-            Some(&Op::Bin { op: BinOp::Xor, a: x, b: y, width: w, .. }) if w == width => {
-                (x == p && y == q) || (x == q && y == p)
-            }
-            _ => false,
-        };
-        // `((a ^ r) & (b ^ r)) >> (bits - 1)` for an add, `((a ^ b) & (a ^ r)) >> (bits - 1)`
-        // for a sub: the chain's temporaries, if `t` is that overflow bit.
-        let overflow = |t: Temp| -> Option<[Temp; 3]> {
-            let &Op::Bin { op: BinOp::Lshr, a: m, b: k, width: wl, .. } = def(t)? else {
-                return None;
-            };
-            let amount = u64::from(width.bits() - 1);
-            if !matches!(wl, Width::W32 | Width::W64)
-                || wl.bits() < width.bits()
-                || imms[k.0 as usize] != Some(amount)
-            {
-                return None;
-            }
-            let &Op::Bin { op: BinOp::And, a: m1, b: m2, width: w, .. } = def(m)? else {
-                return None;
-            };
-            let (p, q) = match kind {
-                BinOp::Add => ((a, r), (b, r)),
-                _ => ((a, b), (a, r)),
-            };
-            let pair = |x: Temp, y: Temp| xor_of(x, p.0, p.1) && xor_of(y, q.0, q.1);
-            (w == width && (pair(m1, m2) || pair(m2, m1))).then_some([m, m1, m2])
-        };
-        // Host instructions saved: a comparison's own `cmp` (none when it is a test against
-        // zero that the exit right after makes a `cbz`), the overflow's eors and and.
-        let mut saved = 0;
-        let mut reads = Vec::new();
-        for (j, later) in block.ops.iter().enumerate().skip(i + 1).take(READERS_REACH) {
-            if later.dst().is_some_and(|d| only[d.0 as usize]) {
-                continue;
-            }
-            match *later {
-                Op::Cmp { op: c, dst, a: x, b: y, width: w } if w == width => match condition(c, x, y) {
-                    Some(c) => {
-                        let zero_test = zero(x) || zero(y);
-                        saved +=
-                            u32::from(!(zero_test && super::super::feeds_only_next_exit(block, j, uses)));
-                        reads.push((dst, Cond::Cmp(c)));
-                    }
-                    None => break,
-                },
-                Op::Bin { op: BinOp::Lshr, dst, .. } if free(dst) && overflow(dst).is_some() => {
-                    // The and, then each eor, is skipped if the chain is its only reader.
-                    let [m, m1, m2] = overflow(dst).unwrap_or([dst; 3]);
-                    let alone = |t: Temp| uses[t.0 as usize] == 1 && free(t);
-                    if alone(m) {
-                        for t in [m, m1, m2] {
-                            if t == m || (alone(t) && m1 != m2) {
-                                skipped[t.0 as usize] = true;
-                                saved += 1;
-                            }
-                        }
-                    }
-                    reads.push((dst, Cond::Overflow));
-                }
-                Op::Bin { op: BinOp::Add | BinOp::Sub, .. } => break,
-                Op::GuestInsn { .. }
-                | Op::Const { .. }
-                | Op::LoadState { .. }
-                | Op::StoreState { .. }
-                | Op::Bin { .. }
-                | Op::Un { .. }
-                | Op::Ext { .. } => {}
-                _ => break,
-            }
-        }
-        if saved > 0 {
-            sets[r.0 as usize] = true;
-            reads.into_iter().for_each(|(t, c)| reads_of[t.0 as usize] = c.code());
-        }
-    }
-    Plan { sets: Some(sets), reads: Some(reads_of), skipped: Some(skipped) }
+    flag_readers::plan(block, uses, imms, only, &Nzcv { block, uses, imms, only, folded })
 }
+
+/// The carry out of `adds` is C set: `hs`, the condition of `cmp` for `Uge`.
+const CARRY: CmpOp = CmpOp::Uge;
 
 impl Emitter {
     /// `dst = a + b` as `adds`, or `a - b` as `subs`, at the op's width (the immediate form
@@ -251,14 +126,16 @@ impl Emitter {
     /// `dst = cond ? 1 : 0` from the flags [`Self::bin_setting_nzcv`] set, or the condition
     /// left for the exit right after.
     pub(super) fn read_nzcv(&mut self, dst: Temp, cond: Cond) {
-        match cond {
-            Cond::Cmp(c) if self.fuse_next => self.fused = Some((dst, Fused::Flags(c))),
-            Cond::Cmp(c) => {
+        match cond.as_cmp(CARRY) {
+            Some(c) if self.fuse_next => self.fused = Some((dst, Fused::Flags(c))),
+            Some(c) => {
                 let d = self.dst(dst, S0);
                 self.cset(d, c);
                 self.finish(dst, d);
             }
-            Cond::Overflow => {
+            // The overflow: the plan takes no sign or parity here (`Nzcv::reads`).
+            None => {
+                debug_assert_eq!(cond, Cond::Overflow);
                 let d = self.dst(dst, S0);
                 dynasm!(self.a ; .arch aarch64 ; cset X(d), vs);
                 self.finish(dst, d);

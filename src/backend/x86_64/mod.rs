@@ -316,7 +316,7 @@ struct Emitter {
     /// The comparison whose result is in the host flags: (its temp, its condition).
     fused_cmp: Option<(Temp, crate::ir::CmpOp)>,
     /// The adds and subs whose flags are read from the host's (see [`eflags`]).
-    flags: eflags::Plan,
+    flags: crate::ir::flag_readers::Plan,
     /// `[rsp + save_area + 8*k]` saves the k-th caller-saved register around helper calls.
     save_area: i32,
     /// Bytes the block lowers `rsp` by at entry beyond the fixed frame (a multiple of 16; 0
@@ -488,7 +488,7 @@ impl Emitter {
             // Flags read from the host's (see `eflags`).
             Op::Bin { dst, .. } | Op::Un { dst, .. } if self.flags.skipped(*dst) => {}
             Op::Bin { dst, .. } | Op::Cmp { dst, .. } if self.flags.reads(*dst).is_some() => {
-                let cond = self.flags.reads(*dst).unwrap_or(eflags::Cond::Overflow);
+                let cond = self.flags.reads(*dst).unwrap_or(crate::ir::flag_readers::Cond::Overflow);
                 eflags::read(self, *dst, cond);
             }
             Op::Bin { op, dst, a, b, width } => emit_alu::bin(self, *op, *dst, *a, *b, *width),
@@ -555,7 +555,7 @@ fn allocate(
     last_use: &[Option<usize>],
     only: &[bool],
     vector: &[bool],
-    flags: &eflags::Plan,
+    flags: &crate::ir::flag_readers::Plan,
 ) -> (Lent<HostLoc>, usize) {
     let regs = regs.min(abi::ALLOCATABLE.len());
     // The immediates take no location (their reads do not matter to the allocator), nor do
