@@ -5,22 +5,30 @@
 //! and updates rcx/rsi/rdi/rax and (for cmps/scas) the six status flags. An IR block has no
 //! loops, and the alternative (one iteration per block, jumping back to itself) would cost a
 //! dispatcher round trip per element; `rep movsb`/`rep stosb` are glibc's large-copy and
-//! large-fill paths. Non-overlapping forward copies and fills use host memmove/memset; every
-//! other case runs element by element exactly as the CPU does (overlapping forward copies
-//! replicate, as on hardware).
+//! large-fill paths. Forward copies whose destination is apart from or below the source, and
+//! forward byte fills, use host memmove/memset a page at a time; every other case runs element
+//! by element exactly as the CPU does (overlapping forward copies replicate, as on hardware).
 //!
-//! A fault (an unmapped page) is delivered as SIGSEGV at the instruction, to a guest handler
-//! too (its guest address is stored before the call: `ir::Helper::touches_memory`), with the state as at
-//! the instruction's start: the helper writes registers and flags only after its last memory
-//! access. In the middle of a rep that differs from the hardware, whose registers show the
-//! elements already done; only a guest SIGSEGV handler could observe it, and a restart
-//! redoes those elements.
+//! A fault (an unmapped or read-only page) is delivered as SIGSEGV at the instruction, to a
+//! guest handler too (its guest address is stored before the call:
+//! `ir::Helper::touches_memory`), with the state the helper left in the state struct. Before
+//! each access that may fault, the helper writes rcx, rsi and rdi (rax for lods; for cmps/scas
+//! the flags of each compare as it is done) as they are after the elements already done, and
+//! memory holds exactly those elements: the memmove/memset blocks end at page boundaries of
+//! both source and destination and start with their first element done on its own, so a block
+//! faults at its first access, having written nothing, at the address the CPU reports. That is
+//! the state a processor shows when it stops a repeated string instruction between iterations
+//! (the SDM's REP entry; for repe/repne cmps/scas the flags of the last compare done, as
+//! processors show them): a handler that fixes the page and returns resumes the instruction
+//! where it stopped. guest-bins `repfault` checks every form against native runs.
 
 use super::{Ctx, Handler, Unsupported};
 use crate::frontend::x86_64::state::reg;
 use crate::frontend::x86_64::X86State;
 use crate::ir::Helper;
+use crate::memory::PAGE_SIZE;
 use iced_x86::{Code, Instruction, Mnemonic, Register};
+use std::sync::atomic::{compiler_fence, Ordering};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
@@ -156,7 +164,35 @@ fn set_sub_flags(st: &mut X86State, a: u64, b: u64, size: u64) {
     st.pf = (r as u8).count_ones().is_multiple_of(2) as u8;
 }
 
+/// Makes the registers as they stand after the elements done so far visible in the state,
+/// before an access that may fault: a fault inside the helper is delivered with the state as
+/// the helper left it (see the module doc). The compiler fence keeps these stores ahead of
+/// the guest access that follows (a fault is a signal on this thread).
+fn publish(st: &mut X86State, rep: u64, count: u64, si: u64, di: u64) {
+    st.gpr[reg::RSI] = si;
+    st.gpr[reg::RDI] = di;
+    if rep != 0 {
+        st.gpr[reg::RCX] = count;
+    }
+    compiler_fence(Ordering::SeqCst);
+}
+
+/// How many whole elements of `size` bytes, at most `count`, lie before the next page boundary
+/// of both `si` and `di` going up: a block of them cannot fault part-way, because every access
+/// to the source is in one page and every one to the destination in one page. At least 1 (a
+/// single element may straddle a boundary; one access, which faults before it has any effect).
+/// `count` is at least 1.
+fn elements_in_page(si: u64, di: u64, size: u64, count: u64) -> u64 {
+    let to_boundary = |a: u64| PAGE_SIZE - (a & (PAGE_SIZE - 1));
+    (to_boundary(si).min(to_boundary(di)) / size).clamp(1, count)
+}
+
 /// Runs a string instruction: `sel = op | size << 8 | rep << 16`.
+///
+/// Before each access that may fault, the state holds rcx, rsi, rdi (and rax for lods, the
+/// flags of the last compare for cmps/scas) as they are after the elements already done, and
+/// memory holds exactly those elements: a fault leaves the state the hardware shows when it
+/// stops a repeated string instruction between iterations.
 pub extern "C" fn string_helper(state: *mut u8, sel: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: translated code passes its live X86State.
     let st = unsafe { &mut *(state as *mut X86State) };
@@ -175,63 +211,69 @@ pub extern "C" fn string_helper(state: *mut u8, sel: u64, _: u64, _: u64, _: u64
                 let bytes = count.saturating_mul(size);
                 let disjoint = di.abs_diff(si) >= bytes;
                 // (A range with a non-canonical end goes element by element: the fault comes
-                // where the hardware's would.)
+                // where the hardware's would.) A forward copy with the destination below the
+                // source, or apart from it, is a memmove: done a page at a time, in the order
+                // the elements go, it moves what the CPU's element-by-element copy would.
                 let canonical = |a: u64| crate::memory::helper_address(a, bytes, 48) == a;
-                if st.df == 0
+                let fast = st.df == 0
                     && rep != 0
                     && (disjoint || di <= si)
                     && bytes < (1 << 47)
                     && canonical(si)
-                    && canonical(di)
-                {
-                    std::ptr::copy(si as *const u8, di as *mut u8, bytes as usize);
-                    si = si.wrapping_add(bytes);
-                    di = di.wrapping_add(bytes);
-                    count = 0;
-                } else {
-                    while count != 0 {
-                        store(di, load(si, size), size);
-                        si = si.wrapping_add(step);
-                        di = di.wrapping_add(step);
-                        count -= 1;
+                    && canonical(di);
+                while count != 0 {
+                    publish(st, rep, count, si, di);
+                    let n = if fast { elements_in_page(si, di, size, count) } else { 1 };
+                    // The first element on its own: if a page is inaccessible, the fault is
+                    // at the first byte the CPU would touch there (where memmove's first
+                    // access is its own choice); the rest of the block then cannot fault.
+                    store(di, load(si, size), size);
+                    if n > 1 {
+                        let rest = ((n - 1) * size) as usize;
+                        std::ptr::copy((si + size) as *const u8, (di + size) as *mut u8, rest);
                     }
+                    si = si.wrapping_add(step.wrapping_mul(n));
+                    di = di.wrapping_add(step.wrapping_mul(n));
+                    count -= n;
                 }
             }
             StrOp::Stos => {
                 let v = st.gpr[reg::RAX] & mask;
                 let bytes = count.saturating_mul(size);
-                if st.df == 0
+                let fast = st.df == 0
                     && size == 1
                     && bytes < (1 << 47)
-                    && crate::memory::helper_address(di, bytes, 48) == di
-                {
-                    std::ptr::write_bytes(di as *mut u8, v as u8, bytes as usize);
-                    di = di.wrapping_add(bytes);
-                    count = 0;
-                }
+                    && crate::memory::helper_address(di, bytes, 48) == di;
                 while count != 0 {
+                    publish(st, rep, count, si, di);
+                    let n = if fast { elements_in_page(di, di, 1, count) } else { 1 };
+                    // The first element on its own, as for movs.
                     store(di, v, size);
-                    di = di.wrapping_add(step);
-                    count -= 1;
+                    if n > 1 {
+                        std::ptr::write_bytes((di + 1) as *mut u8, v as u8, (n - 1) as usize);
+                    }
+                    di = di.wrapping_add(step.wrapping_mul(n));
+                    count -= n;
                 }
             }
             StrOp::Lods => {
-                let mut rax = st.gpr[reg::RAX];
                 while count != 0 {
+                    publish(st, rep, count, si, di);
                     let v = load(si, size);
-                    rax = match size {
-                        4 => v,
-                        8 => v,
+                    let rax = st.gpr[reg::RAX];
+                    st.gpr[reg::RAX] = match size {
+                        4 | 8 => v,
                         _ => (rax & !mask) | v,
                     };
                     si = si.wrapping_add(step);
                     count -= 1;
                 }
-                st.gpr[reg::RAX] = rax;
             }
             StrOp::Cmps | StrOp::Scas => {
-                let mut compared = None;
+                // The flags are those of the last compare done, at a fault too (as a
+                // processor shows them); before the first, they are untouched.
                 while count != 0 {
+                    publish(st, rep, count, si, di);
                     let (a, b) = if op == StrOp::Cmps {
                         let a = load(si, size);
                         si = si.wrapping_add(step);
@@ -241,22 +283,15 @@ pub extern "C" fn string_helper(state: *mut u8, sel: u64, _: u64, _: u64, _: u64
                     };
                     di = di.wrapping_add(step);
                     count -= 1;
-                    compared = Some((a, b));
+                    set_sub_flags(st, a, b, size);
                     // repe stops on a difference, repne on equality.
                     if (rep == REP && a != b) || (rep == REPNE && a == b) {
                         break;
                     }
                 }
-                if let Some((a, b)) = compared {
-                    set_sub_flags(st, a, b, size);
-                }
             }
         }
     }
-    st.gpr[reg::RSI] = si;
-    st.gpr[reg::RDI] = di;
-    if rep != 0 {
-        st.gpr[reg::RCX] = count;
-    }
+    publish(st, rep, count, si, di);
     0
 }
