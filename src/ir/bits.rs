@@ -3,11 +3,23 @@
 //! with a width writes its result zero-extended) and the ops themselves: a backend uses it to
 //! skip a zero extension of a value that is already clean, the simplifier to drop `zext`s.
 
-use super::{BinOp, Block, Op, Temp, UnOp};
+use super::{BinOp, Block, FpResult, FpRule, Op, Temp, UnOp};
 
 /// Bits an unsigned value occupies (0 for 0).
 fn bits_of(value: u64) -> u8 {
     (64 - value.leading_zeros()) as u8
+}
+
+/// Bits an FP op's exception-flag word occupies under `rule` (the layouts [`FpRule`] gives:
+/// MXCSR's IE..PE in bits 0..5, FPSR's IOC..IXC in bits 0..4 and IDC in bit 7).
+fn fp_flag_bits(rule: FpRule) -> u8 {
+    let all = match rule {
+        FpRule::X86Sse => {
+            super::fp::IE | super::fp::DE | super::fp::ZE | super::fp::OE | super::fp::UE | super::fp::PE
+        }
+        FpRule::A64 => super::fp_a64::ALL_FLAGS,
+    };
+    bits_of(u64::from(all))
 }
 
 /// For each temporary of `block`, an upper bound on the number of low bits its value
@@ -58,6 +70,10 @@ pub fn value_bits(block: &Block) -> super::scratch::Lent<u8> {
                 };
                 (dst, r)
             }
+            Op::Fp { rule, result: FpResult::Flags, dst, .. }
+            | Op::FpFma { rule, result: FpResult::Flags, dst, .. }
+            | Op::FpCmp { rule, result: FpResult::Flags, dst, .. }
+            | Op::FpCvt { rule, result: FpResult::Flags, dst, .. } => (dst, fp_flag_bits(rule)),
             _ => continue,
         };
         bits[dst.0 as usize] = b;
@@ -92,6 +108,33 @@ mod tests {
                     Op::Ext { a, from, signed, .. } => eval_ext(v[a.0 as usize], from, signed),
                     Op::Un { op, a, width, .. } => eval_un(op, v[a.0 as usize], width),
                     Op::Bin { op, a, b, width, .. } => eval_bin(op, v[a.0 as usize], v[b.0 as usize], width),
+                    Op::Fp { op, prec, rule, result, a, b, ctrl, .. } => crate::ir::interp::eval_fp(
+                        op,
+                        prec,
+                        rule,
+                        result,
+                        v[a.0 as usize],
+                        v[b.0 as usize],
+                        v[ctrl.0 as usize],
+                    ),
+                    Op::FpFma { prec, rule, result, neg, a, b, c, ctrl, .. } => {
+                        let (a, b, c, ctrl) =
+                            (v[a.0 as usize], v[b.0 as usize], v[c.0 as usize], v[ctrl.0 as usize]);
+                        crate::ir::fma::eval(prec, rule, result, neg, a, b, c, ctrl)
+                    }
+                    Op::FpCmp { op, prec, rule, result, a, b, ctrl, .. } => {
+                        let (a, b, ctrl) = (v[a.0 as usize], v[b.0 as usize], v[ctrl.0 as usize]);
+                        crate::ir::fp_cmp::eval(op, prec, rule, result, a, b, ctrl)
+                    }
+                    Op::FpCvt { from, to, round, rule, result, a, ctrl, .. } => crate::ir::fp_cvt::eval(
+                        from,
+                        to,
+                        round,
+                        rule,
+                        result,
+                        v[a.0 as usize],
+                        v[ctrl.0 as usize],
+                    ),
                     _ => match op.dst() {
                         // Anything: the bound says 64 bits.
                         Some(_) => rng.next_u64(),
@@ -107,5 +150,67 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The flag words of every FP op kind, under both rules, on random and special operands
+    /// and random control registers, fit the bound `value_bits` gives them.
+    #[test]
+    fn fp_flag_words_fit_their_rule_layout() {
+        use crate::ir::fp_cvt::{CvtRound, NumFormat};
+        use crate::ir::{fma::FmaNeg, fp_cmp::FpCmpOp, FpOp, FpPrec};
+        let mut rng = testgen::Rng::new(11);
+        let mut widest = [0u64; 2];
+        for rule in [FpRule::X86Sse, FpRule::A64] {
+            let bound = fp_flag_bits(rule);
+            let precs: &[FpPrec] = if rule == FpRule::A64 {
+                &[FpPrec::F32, FpPrec::F64, FpPrec::F16]
+            } else {
+                &[FpPrec::F32, FpPrec::F64]
+            };
+            for _ in 0..400 {
+                let ctrl = rng.next_u64() & 0xffff_ffff;
+                for &prec in precs {
+                    let (a, b, c) = (rng.float(prec), rng.float(prec), rng.float(prec));
+                    let mut words = Vec::new();
+                    for op in FpOp::ALL {
+                        words.push(crate::ir::interp::eval_fp(op, prec, rule, FpResult::Flags, a, b, ctrl));
+                    }
+                    for neg in FmaNeg::ALL {
+                        words.push(crate::ir::fma::eval(prec, rule, FpResult::Flags, neg, a, b, c, ctrl));
+                    }
+                    // FpCmp and FpCvt exist under the x86 rule only (ir::verify).
+                    for op in FpCmpOp::ALL.into_iter().filter(|_| rule == FpRule::X86Sse) {
+                        words.push(crate::ir::fp_cmp::eval(op, prec, rule, FpResult::Flags, a, b, ctrl));
+                    }
+                    for from in NumFormat::ALL.into_iter().filter(|_| rule == FpRule::X86Sse) {
+                        for to in NumFormat::ALL.into_iter().filter(|&to| from.converts_to(to)) {
+                            for round in [CvtRound::Ctrl, CvtRound::Zero] {
+                                let x = match from {
+                                    NumFormat::F32 => rng.float(FpPrec::F32),
+                                    NumFormat::F64 => rng.float(FpPrec::F64),
+                                    _ => rng.interesting(),
+                                };
+                                words.push(crate::ir::fp_cvt::eval(
+                                    from,
+                                    to,
+                                    round,
+                                    rule,
+                                    FpResult::Flags,
+                                    x,
+                                    ctrl,
+                                ));
+                            }
+                        }
+                    }
+                    for w in words {
+                        assert!(bits_of(w) <= bound, "{rule:?} {prec:?}: flags {w:#x} exceed {bound} bits");
+                        widest[(rule == FpRule::A64) as usize] |= w;
+                    }
+                }
+            }
+        }
+        // The inputs reach the top flag of each layout (PE; IDC), so the bound is tight.
+        assert_eq!(bits_of(widest[0]), 6, "{:#x}", widest[0]);
+        assert_eq!(bits_of(widest[1]), 8, "{:#x}", widest[1]);
     }
 }
