@@ -655,7 +655,7 @@ fn a64_estimate_step_and_fcvtxn_flags_match_qemu() {
 }
 
 #[test]
-fn a64_saturating_add_sub_qc_matches_qemu() {
+fn a64_saturating_qc_matches_qemu() {
     check_suite("satqc", &a64_cases_satqc::generated_satqc_cases());
 }
 

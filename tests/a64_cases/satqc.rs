@@ -1,6 +1,8 @@
 //! The A64 differential cases of FPSR.QC for the saturating adds and subtracts (SQADD, UQADD,
 //! SQSUB, UQSUB: every vector arrangement, which the frontend lowers inline for 8- and 16-bit
-//! lanes, and the scalar forms, which the helper runs). Lanes of v1 (x3:x1) and v2 (x4:x2)
+//! lanes, and the scalar forms, which the helper runs), and for the saturating narrowing
+//! moves (SQXTN, UQXTN, SQXTUN and their `2` forms: inline for some lane sizes, the helper
+//! for the others; and the scalar forms). Lanes of v1 (x3:x1) and v2 (x4:x2)
 //! are extremes (zero, one, -1, the signed and unsigned limits and their neighbours) or
 //! random; FPSR is read back into x10 after each.
 
@@ -36,5 +38,56 @@ pub fn generated_satqc_cases() -> Vec<CaseSrc> {
             }
         }
     }
+    narrowing_cases(s, &mut out);
     out
+}
+
+/// A lane of `wide` bits for a narrowing to `wide / 2`: a value at or next to a limit of the
+/// narrow range (signed or unsigned, sign-extended to the lane), a wide extreme, a value
+/// whose low half equals its saturated value (e.g. 0x017f for SQXTN of 16-bit lanes), or,
+/// when `in_range`, a value that fits every narrowing (a non-negative value of `wide / 2 - 1`
+/// bits).
+fn narrow_lane(s: &mut u64, wide: u32, in_range: bool) -> u64 {
+    let m = if wide == 64 { u64::MAX } else { (1 << wide) - 1 };
+    let h = wide / 2;
+    if in_range {
+        return splitmix(s) & ((1 << (h - 1)) - 1);
+    }
+    let smax = (1u64 << (h - 1)) - 1;
+    let smin = (1u64 << (h - 1)).wrapping_neg();
+    let umax = (1u64 << h) - 1;
+    let picks =
+        [0, 1, smax, smax + 1, smin, smin.wrapping_sub(1), umax, umax + 1, u64::MAX, m >> 1, (m >> 1) + 1];
+    let k = splitmix(s) % 14;
+    let v = match k {
+        k if (k as usize) < picks.len() => picks[k as usize],
+        11 => (1 << h) | smax,
+        _ => splitmix(s),
+    };
+    v & m
+}
+
+fn narrowing_cases(s: &mut u64, out: &mut Vec<CaseSrc>) {
+    let vector = [("8b", "16b", "8h", 16), ("4h", "8h", "4s", 32), ("2s", "4s", "2d", 64)];
+    let scalar = [("b", "h", 16), ("h", "s", 32), ("s", "d", 64)];
+    for op in ["sqxtn", "uqxtn", "sqxtun"] {
+        let mut forms: Vec<(String, u32)> = Vec::new();
+        for &(lo, hi, src, wide) in &vector {
+            forms.push((format!("{op} v0.{lo}, v1.{src}"), wide));
+            forms.push((format!("{op}2 v0.{hi}, v1.{src}"), wide));
+        }
+        for &(d, n, wide) in &scalar {
+            forms.push((format!("{op} {d}0, {n}1"), wide));
+        }
+        for (insn, wide) in forms {
+            for k in 0..24 {
+                // A third of the cases with every lane in range: QC must stay clear.
+                let in_range = k % 3 == 0;
+                let ops: Vec<u64> = (0..4)
+                    .map(|_| (0..64 / wide).fold(0, |w, i| w | narrow_lane(s, wide, in_range) << (wide * i)))
+                    .collect();
+                out.push(flags_case(s, &insn, 0, &ops));
+            }
+        }
+    }
 }

@@ -326,16 +326,28 @@ pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
             let src = a;
             let d = get(st, rd);
             let wide = 2 * esize;
+            let mut saturated = false;
             let narrowed = (0..64 / esize).fold(0u128, |r, i| {
                 let x = elem(src, i, wide);
-                let v = match (u, opc) {
-                    (false, 0b10010) => x,
-                    (true, 0b10010) => (sx(x, wide)).clamp(0, mask(esize) as i64) as u64,
-                    (false, _) => sx(x, wide).clamp(-(1i64 << (esize - 1)), (1i64 << (esize - 1)) - 1) as u64,
-                    (true, _) => x.min(mask(esize)),
+                let (v, exact) = match (u, opc) {
+                    (false, 0b10010) => (x, true),
+                    (true, 0b10010) => {
+                        let v = (sx(x, wide)).clamp(0, mask(esize) as i64);
+                        (v as u64, v == sx(x, wide))
+                    }
+                    (false, _) => {
+                        let v = sx(x, wide).clamp(-(1i64 << (esize - 1)), (1i64 << (esize - 1)) - 1);
+                        (v as u64, v == sx(x, wide))
+                    }
+                    (true, _) => (x.min(mask(esize)), x <= mask(esize)),
                 };
+                saturated |= !exact;
                 with_elem(r, i, esize, v)
             });
+            if saturated {
+                // FPSR.QC, cumulative.
+                st.fpsr |= 1 << 27;
+            }
             let r = if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
             set(st, rd, r);
             return true;

@@ -246,8 +246,10 @@ fn permute(cx: &mut Ctx, w: u32) -> bool {
 }
 
 /// XTN, SQXTN, UQXTN, SQXTUN and their `2` forms (`q`: write the upper half of Vd, keep the
-/// lower): Vn's 128 bits narrowed to half-width lanes. Saturation does not set FPSR.QC (nor
-/// does the helper).
+/// lower): Vn's 128 bits narrowed to half-width lanes. A saturating form sets FPSR.QC when
+/// a lane saturated: when the result, widened back (sign-extended for SQXTN, zero-extended
+/// for the unsigned results), differs from the source. Comparing with the truncation would
+/// miss a lane whose saturated value happens to equal its low half (0x017f -> 0x7f).
 fn narrow(cx: &mut Ctx, w: u32) -> bool {
     let (q, u, size, opc) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bits(w, 12, 5));
     let (rn, rd) = (bits(w, 5, 5), bits(w, 0, 5));
@@ -262,7 +264,25 @@ fn narrow(cx: &mut Ctx, w: u32) -> bool {
         return false;
     }
     let n = halves(cx, rn, true);
-    let r = cx.b.lanes(op, lane_width(8 << size), n[0], n[1]);
+    let lane = lane_width(8 << size);
+    let r = cx.b.lanes(op, lane, n[0], n[1]);
+    if op != LaneOp::UzpEven {
+        let zero = cx.imm(0);
+        let wide = lane_width(16 << size);
+        let diffs: Vec<Temp> = [(LaneOp::ZipLo, n[0]), (LaneOp::ZipHi, n[1])]
+            .into_iter()
+            .map(|(zip, src)| {
+                let mut back = cx.b.lanes(zip, lane, r, zero);
+                if op == LaneOp::NarrowSatS {
+                    let by = cx.imm(8 << size);
+                    back = cx.b.lanes(LaneOp::Shl, wide, back, by);
+                    back = cx.b.lanes(LaneOp::Ashr, wide, back, by);
+                }
+                cx.b.bin(BinOp::Xor, back, src, Width::W64)
+            })
+            .collect();
+        set_qc(cx, &diffs);
+    }
     if q {
         cx.b.store_state(off::v_hi(rd as usize), r, Width::W64);
     } else {
