@@ -98,6 +98,7 @@ mod tests {
             let bits = value_bits(&block);
             let mut v = vec![0u64; block.temps as usize];
             for op in &block.ops {
+                let val = |t: Temp| v[t.0 as usize];
                 let r = match *op {
                     Op::Const { value, .. } => value,
                     Op::LoadState { width, .. } | Op::Load { width, .. } => rng.interesting() & width.mask(),
@@ -108,33 +109,18 @@ mod tests {
                     Op::Ext { a, from, signed, .. } => eval_ext(v[a.0 as usize], from, signed),
                     Op::Un { op, a, width, .. } => eval_un(op, v[a.0 as usize], width),
                     Op::Bin { op, a, b, width, .. } => eval_bin(op, v[a.0 as usize], v[b.0 as usize], width),
-                    Op::Fp { op, prec, rule, result, a, b, ctrl, .. } => crate::ir::interp::eval_fp(
-                        op,
-                        prec,
-                        rule,
-                        result,
-                        v[a.0 as usize],
-                        v[b.0 as usize],
-                        v[ctrl.0 as usize],
-                    ),
+                    Op::Fp { op, prec, rule, result, a, b, ctrl, .. } => {
+                        crate::ir::interp::eval_fp(op, prec, rule, result, val(a), val(b), val(ctrl))
+                    }
                     Op::FpFma { prec, rule, result, neg, a, b, c, ctrl, .. } => {
-                        let (a, b, c, ctrl) =
-                            (v[a.0 as usize], v[b.0 as usize], v[c.0 as usize], v[ctrl.0 as usize]);
-                        crate::ir::fma::eval(prec, rule, result, neg, a, b, c, ctrl)
+                        crate::ir::fma::eval(prec, rule, result, neg, val(a), val(b), val(c), val(ctrl))
                     }
                     Op::FpCmp { op, prec, rule, result, a, b, ctrl, .. } => {
-                        let (a, b, ctrl) = (v[a.0 as usize], v[b.0 as usize], v[ctrl.0 as usize]);
-                        crate::ir::fp_cmp::eval(op, prec, rule, result, a, b, ctrl)
+                        crate::ir::fp_cmp::eval(op, prec, rule, result, val(a), val(b), val(ctrl))
                     }
-                    Op::FpCvt { from, to, round, rule, result, a, ctrl, .. } => crate::ir::fp_cvt::eval(
-                        from,
-                        to,
-                        round,
-                        rule,
-                        result,
-                        v[a.0 as usize],
-                        v[ctrl.0 as usize],
-                    ),
+                    Op::FpCvt { from, to, round, rule, result, a, ctrl, .. } => {
+                        crate::ir::fp_cvt::eval(from, to, round, rule, result, val(a), val(ctrl))
+                    }
                     _ => match op.dst() {
                         // Anything: the bound says 64 bits.
                         Some(_) => rng.next_u64(),
