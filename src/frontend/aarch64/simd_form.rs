@@ -70,15 +70,8 @@ simd_rows! {
     ScalarShiftByImmediate,
     /// Advanced SIMD scalar pairwise: ADDP.
     ScalarPairwise,
-    /// Three same (FP16) and its scalar row, the opcodes `simd_fp` decodes (from the
-    /// single-precision word `simd_fparith::half_form` made of it at translation time).
-    WordFp16ThreeSame,
-    /// Two-register miscellaneous (FP16) and its scalar row, the opcodes `simd_fp` decodes.
-    WordFp16TwoRegMisc,
     /// Saturating, doubling, dot-product and polynomial forms, decoded by `simd_sat`.
     WordSaturating,
-    /// FRINT*, FCVT*, fixed-point conversions, FACGE/FACGT, FRECPS, FMULX: `simd_fp`.
-    WordFpMisc,
     /// The cryptographic AES and SHA rows: `crypto`.
     WordCrypto,
     /// Three same and scalar three same, the floating-point opcodes `simd_fparith` has
@@ -90,6 +83,17 @@ simd_rows! {
     FpAcrossLanes,
     /// Scalar pairwise, floating-point opcodes.
     FpScalarPairwise,
+    /// Three same and scalar three same (and FP16), the floating-point opcodes `simd_fp` has:
+    /// FMULX, FRECPS, FRSQRTS, FACGE, FACGT.
+    FpThreeSameStep,
+    /// Two-register miscellaneous and its scalar row (and FP16), the floating-point opcodes
+    /// `simd_fp` has: FRINT*, FCVT[NMAP][SU], FCVTXN, FRECPE, FRSQRTE, URECPE, URSQRTE, FRECPX.
+    FpTwoRegMiscConvert,
+    /// Vector and scalar x indexed element: FMULX (`simd_fp`).
+    FpXIndexedElement,
+    /// Shift by immediate and its scalar row, the conversions between floating point and
+    /// fixed point: SCVTF, UCVTF, FCVTZS, FCVTZU (`simd_fp`).
+    FpShiftByImmediate,
 }
 
 /// One decoded AdvSIMD instruction. `opc` is the row's opcode field (for permute the 3-bit
@@ -153,59 +157,80 @@ impl SimdForm {
 /// Decodes the AdvSIMD word `w` into the form the helper runs, or `None` for an encoding
 /// that is not implemented or is unallocated.
 pub fn decode(w: u32) -> Option<SimdForm> {
-    let word = |row| SimdForm { row, imm: w, ..fields(w, row, 0, 0) };
-    let mut scratch = A64State::default();
     if let Some(c) = fparith::half_form(w) {
         return half(c);
     }
+    // The two `Word*` rows' families (satrows11's lane) still decide by running the word on a
+    // scratch state (they return false, changing nothing, for an encoding they do not have).
+    let word = |row| SimdForm { row, imm: w, ..fields(w, row, 0, 0) };
+    let mut scratch = A64State::default();
     if simd_sat::exec(&mut scratch, w) {
         return Some(word(SimdRow::WordSaturating));
     }
-    if simd_fp::exec(&mut scratch, w) {
-        return Some(word(SimdRow::WordFpMisc));
+    if let Some(form) = simd_fp::decode(w) {
+        return Some(form);
     }
     if crypto::exec(&mut scratch, w) {
         return Some(word(SimdRow::WordCrypto));
     }
     let form = classify(w)?;
-    run(&mut A64State::default(), form).then_some(form)
+    allocated(form).then_some(form)
+}
+
+/// Whether the form [`classify`] or [`half`] made is an encoding its row implements: the
+/// rows' field checks, which their functions rely on (they return false only for a form
+/// this rejects, which `decode` never produces).
+fn allocated(f: SimdForm) -> bool {
+    use SimdRow::*;
+    match f.row {
+        FpThreeSame => fparith::three_same_op(f).is_some(),
+        FpTwoRegMisc => fparith::two_reg_misc_op(f).is_some(),
+        FpAcrossLanes => fparith::across_lanes_op(f).is_some(),
+        FpScalarPairwise => fparith::scalar_pairwise_op(f).is_some(),
+        FpThreeSameStep | FpTwoRegMiscConvert | FpXIndexedElement | FpShiftByImmediate => {
+            simd_fp::allocated(f)
+        }
+        WordSaturating | WordCrypto => false,
+        _ => run(&mut A64State::default(), f),
+    }
 }
 
 /// A FEAT_FP16 three same or two-register miscellaneous form, `c` its single-precision word
-/// ([`fparith::half_form`]): FMULX, FRECPS, FRSQRTS, FACGE, FACGT and FRINT*, FCVT*, the
-/// estimates and FRECPX are `simd_fp`'s (which gets `c`), the rest the FP rows' with `half`
-/// set; the scalar classes have only some of the vector opcodes.
+/// ([`fparith::half_form`]), with `half` set: FMULX, FRECPS, FRSQRTS, FACGE, FACGT and FRINT*,
+/// FCVT*, the estimates and FRECPX are `simd_fp`'s rows, the rest the FP rows'; the scalar
+/// classes have only some of the vector opcodes.
 fn half(c: u32) -> Option<SimdForm> {
     use SimdRow::*;
-    let mut scratch = A64State::default();
     let (scalar, u, hi) = (bit(c, 28), bit(c, 29), bit(c, 23));
+    let half = |row, opc| SimdForm { half: true, ..fields(c, row, opc, 0) };
     let form = if bit(c, 10) {
         let opc = bits(c, 11, 5);
-        if simd_fp::three_same(&mut scratch, c, true) {
-            return Some(SimdForm { imm: c, ..fields(c, WordFp16ThreeSame, opc, 0) });
+        let step = half(FpThreeSameStep, opc);
+        if simd_fp::allocated(step) {
+            return Some(step);
         }
         // FABD, FCMEQ, FCMGE, FCMGT are the scalar forms here.
         if scalar && opc != 0b11100 && (u, hi, opc) != (true, true, 0b11010) {
             return None;
         }
-        fields(c, FpThreeSame, opc, 0)
+        half(FpThreeSame, opc)
     } else {
         // No scalar FABS, FNEG, FSQRT (FP data-processing has them); FRECPX is scalar only.
         let opc = bits(c, 12, 5);
         if scalar && (opc == 0b01111 || (u && opc == 0b11111)) {
             return None;
         }
-        if simd_fp::two_reg_misc(&mut scratch, c, true) {
-            return Some(SimdForm { imm: c, ..fields(c, WordFp16TwoRegMisc, opc, 0) });
+        let convert = half(FpTwoRegMiscConvert, opc);
+        if simd_fp::allocated(convert) {
+            return Some(convert);
         }
-        fields(c, FpTwoRegMisc, opc, 0)
+        half(FpTwoRegMisc, opc)
     };
-    let form = SimdForm { half: true, ..form };
-    run(&mut scratch, form).then_some(form)
+    allocated(form).then_some(form)
 }
 
 /// The fields every row has in the same place, with the row's opcode and immediate.
-fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
+pub(super) fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
     SimdForm {
         row,
         q: bit(w, 30),
@@ -350,7 +375,6 @@ pub(super) fn fmul_elem_ty(size: u32) -> Ty {
 /// row does not implement; [`decode`] only produces forms for which it returns true.
 pub fn run(st: &mut A64State, f: SimdForm) -> bool {
     use SimdRow::*;
-    let w = f.imm;
     match f.row {
         ThreeSame | ScalarThreeSame => h::three_same(st, f),
         ThreeDifferent => h::three_different(st, f),
@@ -365,15 +389,16 @@ pub fn run(st: &mut A64State, f: SimdForm) -> bool {
         ModifiedImmediate => h::modified_imm(st, f),
         ShiftByImmediate | ScalarShiftByImmediate => h::shift_imm(st, f),
         ScalarPairwise => h::scalar_pairwise(st, f),
-        WordFp16ThreeSame => simd_fp::three_same(st, w, true),
-        WordFp16TwoRegMisc => simd_fp::two_reg_misc(st, w, true),
-        WordSaturating => simd_sat::exec(st, w),
-        WordFpMisc => simd_fp::exec(st, w),
-        WordCrypto => crypto::exec(st, w),
+        WordSaturating => simd_sat::exec(st, f.imm),
+        WordCrypto => crypto::exec(st, f.imm),
         FpThreeSame => fparith::three_same(st, f),
         FpTwoRegMisc => fparith::two_reg_misc(st, f),
         FpAcrossLanes => fparith::across_lanes(st, f),
         FpScalarPairwise => fparith::scalar_pairwise(st, f),
+        FpThreeSameStep => simd_fp::three_same(st, f),
+        FpTwoRegMiscConvert => simd_fp::two_reg_misc(st, f),
+        FpXIndexedElement => simd_fp::by_element(st, f),
+        FpShiftByImmediate => simd_fp::fixed_point(st, f),
     }
 }
 

@@ -9,6 +9,7 @@
 
 use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::simd_estimate as est;
+use super::simd_form::{fields, SimdForm, SimdRow};
 use super::simd_fparith::{by_element_operand, from_int_lane, lane_ty, to_int_lane};
 use super::simd_helpers::{elem, get, set_q, with_elem};
 use super::{bit, bits, A64State};
@@ -75,20 +76,42 @@ fn recps(ty: Ty, a: u64, b: u64, fpcr: u32) -> (u64, u32) {
     }
 }
 
-/// Executes `w` if it is one of this module's forms.
-pub fn exec(st: &mut A64State, w: u32) -> bool {
+/// The form of an AdvSIMD word (not an FP16 class: [`super::simd_form`] maps those onto the
+/// single-precision rows) if it is one of this module's, with its fields decoded: the FP
+/// opcodes of three same and two-register miscellaneous (vector and scalar) this module has,
+/// FMULX of vector and scalar x indexed element (its element index in `imm`, `rm` the
+/// register it selects from, `half` for H lanes), and the conversions between floating point
+/// and fixed point of shift by immediate (immh:immb in `imm`).
+pub(super) fn decode(w: u32) -> Option<SimdForm> {
+    use SimdRow::*;
     let op0 = bits(w, 24, 5);
     if op0 & 0b10000 != 0 && (bit(w, 31) || !bit(w, 30)) {
-        return false;
+        return None;
     }
-    match op0 & 0b01111 {
+    let form = match op0 & 0b01111 {
         0b1110 if bit(w, 21) => match bits(w, 10, 2) {
-            0b01 | 0b11 => three_same(st, w, false),
-            0b10 if bits(w, 17, 4) == 0 => two_reg_misc(st, w, false),
-            _ => false,
+            0b01 | 0b11 => fields(w, FpThreeSameStep, bits(w, 11, 5), 0),
+            0b10 if bits(w, 17, 4) == 0 => fields(w, FpTwoRegMiscConvert, bits(w, 12, 5), 0),
+            _ => return None,
         },
-        0b1111 if !bit(w, 10) => by_element(st, w),
-        0b1111 if bits(w, 19, 4) != 0 => fixed_point(st, w),
+        0b1111 if !bit(w, 10) => {
+            let (ty, index, rm) = by_element_operand(w)?;
+            SimdForm { rm, half: ty == Ty::H, ..fields(w, FpXIndexedElement, bits(w, 12, 4), index) }
+        }
+        0b1111 if bits(w, 19, 4) != 0 => fields(w, FpShiftByImmediate, bits(w, 11, 5), bits(w, 16, 7)),
+        _ => return None,
+    };
+    allocated(form).then_some(form)
+}
+
+/// Whether `f`, a form of one of this module's rows, is an encoding it implements (all its
+/// field checks: [`decode`] and the FP16 rows use it, the row functions rely on it).
+pub(super) fn allocated(f: SimdForm) -> bool {
+    match f.row {
+        SimdRow::FpThreeSameStep => three_same_op(f).is_some(),
+        SimdRow::FpTwoRegMiscConvert => two_reg_misc_op(f).is_some(),
+        SimdRow::FpXIndexedElement => by_element_lanes(f).is_some(),
+        SimdRow::FpShiftByImmediate => fixed_point_lanes(f).is_some(),
         _ => false,
     }
 }
@@ -103,30 +126,50 @@ fn arrangement(sz: bool, half: bool, q: bool, scalar: bool) -> Option<(Ty, u32)>
     Some((ty, lanes))
 }
 
-pub(super) fn three_same(st: &mut A64State, w: u32, half: bool) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let hi = size >> 1 == 1;
-    let Some((ty, lanes)) = arrangement(size & 1 == 1, half, q, scalar) else { return false };
+/// The operations of [`three_same`].
+#[derive(Clone, Copy)]
+enum Step {
+    Mulx,
+    Recps,
+    Rsqrts,
+    /// FACGE (`false`), FACGT (`true`).
+    Acmp(bool),
+}
+
+/// The operation, lane type and count of an FMULX, FRECPS, FRSQRTS, FACGE or FACGT form.
+fn three_same_op(f: SimdForm) -> Option<(Step, Ty, u32)> {
+    let SimdForm { q, u, size, scalar, opc, half, .. } = f;
+    let (ty, lanes) = arrangement(size & 1 == 1, half, q, scalar)?;
+    let op = match (u, size >> 1 == 1, opc) {
+        (false, false, 0b11011) => Step::Mulx,
+        (false, false, 0b11111) => Step::Recps,
+        (false, true, 0b11111) => Step::Rsqrts,
+        (true, hi, 0b11101) => Step::Acmp(hi),
+        _ => return None,
+    };
+    Some((op, ty, lanes))
+}
+
+/// FMULX, FRECPS, FRSQRTS, FACGE, FACGT (three same, vector and scalar, and FP16).
+pub(super) fn three_same(st: &mut A64State, f: SimdForm) -> bool {
+    let Some((op, ty, lanes)) = three_same_op(f) else { return false };
+    let SimdForm { q, scalar, rm, rn, rd, .. } = f;
     let (a, b, fpcr) = (get(st, rn), get(st, rm), st.fpcr);
     let e = ty.bits();
     let abs = |x: u64| x & !ty.sign();
     // FACGE/FACGT: FPCompareGE/GT of the absolute values (IOC for any NaN), flags in `raised`.
     let raised = Cell::new(0);
     let f = |x: u64, y: u64| -> u64 {
-        match (u, hi, opc) {
-            (false, false, 0b11011) => mulx(&raised, ty, x, y, fpcr),
-            (false, false, 0b11111) => flagged(&raised, recps(ty, x, y, fpcr)),
-            (false, true, 0b11111) => flagged(&raised, est::rsqrts(ty, x, y, fpcr)),
-            (true, false, 0b11101) => {
+        match op {
+            Step::Mulx => mulx(&raised, ty, x, y, fpcr),
+            Step::Recps => flagged(&raised, recps(ty, x, y, fpcr)),
+            Step::Rsqrts => flagged(&raised, est::rsqrts(ty, x, y, fpcr)),
+            Step::Acmp(false) => {
                 all_ones(matches!(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true), 0b0110 | 0b0010))
             }
-            _ => all_ones(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true) == 0b0010),
+            Step::Acmp(true) => all_ones(fcmp_lane(&raised, ty, abs(x), abs(y), fpcr, true) == 0b0010),
         }
     };
-    if !matches!((u, hi, opc), (false, false, 0b11011) | (false, _, 0b11111) | (true, _, 0b11101)) {
-        return false;
-    }
     let r = (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, e, f(elem(a, i, e), elem(b, i, e))));
     st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
@@ -141,26 +184,36 @@ fn all_ones(c: bool) -> u64 {
     }
 }
 
-pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+/// The operations of [`two_reg_misc`].
+#[derive(Clone, Copy)]
+enum Kind {
+    /// FRINT* in a named mode or (`None`) FPCR's; FRINTX (`true`) raises IXC.
+    Rint(Option<Round>, bool),
+    /// FCVT[NMAP][SU]: the rounding, signed.
+    ToInt(Round, bool),
+    Recpe,
+    Rsqrte,
+    URecpe,
+    URsqrte,
+    Recpx,
+}
+
+/// What [`two_reg_misc`] does: an operation lane by lane (with the lane type and count), or
+/// FCVTXN, which narrows.
+#[derive(Clone, Copy)]
+enum Misc {
+    Lanes(Kind, Ty, u32),
+    Fcvtxn,
+}
+
+/// The operation of one of [`two_reg_misc`]'s forms.
+fn two_reg_misc_op(f: SimdForm) -> Option<Misc> {
+    let SimdForm { q, u, size, scalar, opc, half, .. } = f;
     let (sz, hi) = (size & 1 == 1, size >> 1 == 1);
     if (u, size, opc) == (true, 0b01, 0b10110) {
-        return fcvtxn(st, w);
+        return Some(Misc::Fcvtxn);
     }
-    let Some((ty, lanes)) = arrangement(sz, half, q, scalar) else { return false };
-    let fpcr = st.fpcr;
-    #[derive(Clone, Copy)]
-    enum Kind {
-        /// FRINT* in a named mode or (`None`) FPCR's; FRINTX (`true`) raises IXC.
-        Rint(Option<Round>, bool),
-        ToInt(Round, bool),
-        Recpe,
-        Rsqrte,
-        URecpe,
-        URsqrte,
-        Recpx,
-    }
+    let (ty, lanes) = arrangement(sz, half, q, scalar)?;
     let kind = match (u, hi, opc) {
         (false, false, 0b11000) if !scalar => Kind::Rint(Some(Round::TiesEven), false),
         (false, false, 0b11001) if !scalar => Kind::Rint(Some(Round::Down), false),
@@ -178,8 +231,24 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
         (false, true, 0b11100) if !sz && !scalar && !half => Kind::URecpe,
         (true, true, 0b11100) if !sz && !scalar && !half => Kind::URsqrte,
         (false, true, 0b11111) if scalar => Kind::Recpx,
-        _ => return false,
+        _ => return None,
     };
+    Some(Misc::Lanes(kind, ty, lanes))
+}
+
+/// FRINT*, FCVT[NMAP][SU], FRECPE, FRSQRTE, URECPE, URSQRTE, FRECPX, FCVTXN (two-register
+/// miscellaneous, vector and scalar, and FP16).
+pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
+    let (kind, ty, lanes) = match two_reg_misc_op(f) {
+        Some(Misc::Lanes(kind, ty, lanes)) => (kind, ty, lanes),
+        Some(Misc::Fcvtxn) => {
+            fcvtxn(st, f);
+            return true;
+        }
+        None => return false,
+    };
+    let SimdForm { q, size, scalar, rn, rd, .. } = f;
+    let (sz, fpcr) = (size & 1 == 1, st.fpcr);
     let e = ty.bits();
     let a = get(st, rn);
     let mut raised = 0;
@@ -206,9 +275,9 @@ pub(super) fn two_reg_misc(st: &mut A64State, w: u32, half: bool) -> bool {
 }
 
 /// FCVTXN, FCVTXN2 (vector) and FCVTXN (scalar): double to single precision, rounding to odd.
-fn fcvtxn(st: &mut A64State, w: u32) -> bool {
-    let (scalar, rn, rd) = (bit(w, 28), bits(w, 5, 5), bits(w, 0, 5));
-    let q = bit(w, 30) && !scalar;
+fn fcvtxn(st: &mut A64State, f: SimdForm) {
+    let SimdForm { scalar, rn, rd, .. } = f;
+    let q = f.q && !scalar;
     let (a, fpcr) = (get(st, rn), st.fpcr);
     let lanes = if scalar { 1 } else { 2 };
     let mut raised = 0;
@@ -225,18 +294,22 @@ fn fcvtxn(st: &mut A64State, w: u32) -> bool {
     } else {
         set_q(st, rd, r, false);
     }
-    true
 }
 
-fn by_element(st: &mut A64State, w: u32) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (opc, rn, rd) = (bits(w, 12, 4), bits(w, 5, 5), bits(w, 0, 5));
-    // FMULX (by element).
+/// The lane type and count of FMULX (by element), the only form of its row here.
+fn by_element_lanes(f: SimdForm) -> Option<(Ty, u32)> {
+    let SimdForm { q, u, size, scalar, opc, half, .. } = f;
     if !(u && opc == 0b1001 && size != 1) {
-        return false;
+        return None;
     }
-    let Some((ty, index, rm)) = by_element_operand(w) else { return false };
-    let Some((ty, lanes)) = arrangement(ty == Ty::D, ty == Ty::H, q, scalar) else { return false };
+    arrangement(size == 3, half, q, scalar)
+}
+
+/// FMULX (by element, vector and scalar); `f.imm` is the element index, `f.rm` the register
+/// it selects from.
+pub(super) fn by_element(st: &mut A64State, f: SimdForm) -> bool {
+    let Some((ty, lanes)) = by_element_lanes(f) else { return false };
+    let SimdForm { q, scalar, rm, rn, rd, imm: index, .. } = f;
     let e = ty.bits();
     let y = elem(get(st, rm), index, e);
     let (a, fpcr) = (get(st, rn), st.fpcr);
@@ -247,20 +320,24 @@ fn by_element(st: &mut A64State, w: u32) -> bool {
     true
 }
 
-/// SCVTF / UCVTF / FCVTZS / FCVTZU (vector and scalar, fixed-point): the fraction bits are
-/// `2 * esize - immh:immb`.
-fn fixed_point(st: &mut A64State, w: u32) -> bool {
-    let (q, u, scalar) = (bit(w, 30), bit(w, 29), bit(w, 28));
-    let (immh, immb, opc, rn, rd) =
-        (bits(w, 19, 4), bits(w, 16, 3), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
-    // immh 001x: half precision (FEAT_FP16).
+/// The lane type and count of a fixed-point conversion (immh 001x: half precision, FEAT_FP16).
+fn fixed_point_lanes(f: SimdForm) -> Option<(Ty, u32)> {
+    let SimdForm { q, scalar, opc, imm, .. } = f;
+    let immh = imm >> 3;
     if !matches!(opc, 0b11100 | 0b11111) || immh < 0b0010 {
-        return false;
+        return None;
     }
-    let sz = immh >= 0b1000;
-    let Some((ty, lanes)) = arrangement(sz, immh < 0b0100, q, scalar) else { return false };
+    arrangement(immh >= 0b1000, immh < 0b0100, q, scalar)
+}
+
+/// SCVTF / UCVTF / FCVTZS / FCVTZU (shift by immediate, vector and scalar, fixed-point): the
+/// fraction bits are `2 * esize - immh:immb`.
+pub(super) fn fixed_point(st: &mut A64State, f: SimdForm) -> bool {
+    let Some((ty, lanes)) = fixed_point_lanes(f) else { return false };
+    let SimdForm { q, u, scalar, opc, rn, rd, imm, .. } = f;
+    let sz = ty == Ty::D;
     let e = ty.bits();
-    let fbits = 2 * e - ((immh << 3) | immb);
+    let fbits = 2 * e - imm;
     let (a, fpcr) = (get(st, rn), st.fpcr);
     let mut raised = 0;
     let r = (0..lanes).fold(0u128, |acc, i| {

@@ -94,39 +94,85 @@ pub(super) fn from_int_lane(ty: Ty, x: u64, signed: bool, bits64: bool, fbits: u
     fh::exact::from_int(ty, x, signed, bits64, fbits, fpcr)
 }
 
-/// The FP pairwise reductions of two elements (scalar FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP).
-pub(super) fn scalar_pairwise(st: &mut A64State, f: SimdForm) -> bool {
-    let SimdForm { size, opc, rn, rd, half, .. } = f;
+/// The operation of an FP scalar pairwise form, `None` for one not allocated.
+pub(super) fn scalar_pairwise_op(f: SimdForm) -> Option<Op2> {
+    let SimdForm { size, opc, half, .. } = f;
     if half && size & 1 == 1 {
-        return false;
+        return None;
     }
-    let a = get(st, rn);
-    let fpcr = st.fpcr;
-    let ty = lane_ty(size & 1 == 1, half);
-    let e = ty.bits();
-    let op = match (size >> 1, opc) {
+    Some(match (size >> 1, opc) {
         (0, 0b01101) => Op2::Add,
         (0, 0b01111) => Op2::Max,
         (1, 0b01111) => Op2::Min,
         (0, 0b01100) => Op2::MaxNm,
         (1, 0b01100) => Op2::MinNm,
-        _ => return false,
-    };
+        _ => return None,
+    })
+}
+
+/// The FP pairwise reductions of two elements (scalar FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP).
+pub(super) fn scalar_pairwise(st: &mut A64State, f: SimdForm) -> bool {
+    let Some(op) = scalar_pairwise_op(f) else { return false };
+    let SimdForm { size, rn, rd, half, .. } = f;
+    let a = get(st, rn);
+    let fpcr = st.fpcr;
+    let ty = lane_ty(size & 1 == 1, half);
+    let e = ty.bits();
     let (r, flags) = fh::arith_flags(ty, Some(op), elem(a, 0, e), elem(a, 1, e), fpcr);
     st.fpsr |= flags;
     set(st, rd, r as u128);
     true
 }
 
-/// The FP three same forms (opcode 11xxx: size<1> extends the opcode, size<0> is the type).
+/// The operations of [`three_same`].
+#[derive(Clone, Copy)]
+pub(super) enum ThreeOp {
+    /// Lane by lane.
+    Map(Op2),
+    Abd,
+    Pairwise(Op2),
+    CmEq,
+    CmGe,
+    CmGt,
+}
+
+/// The operation of an FP three same form (opcode 11xxx: size<1> extends the opcode, size<0>
+/// is the type), `None` for one not allocated or not this function's.
+pub(super) fn three_same_op(f: SimdForm) -> Option<ThreeOp> {
+    use ThreeOp::*;
+    let SimdForm { q, u, size, scalar, opc, .. } = f;
+    if size & 1 == 1 && !q && !scalar {
+        return None;
+    }
+    Some(match (u, size >> 1 == 1, opc) {
+        (false, false, 0b11010) => Map(Op2::Add),
+        (false, true, 0b11010) => Map(Op2::Sub),
+        (true, false, 0b11011) => Map(Op2::Mul),
+        (true, false, 0b11111) => Map(Op2::Div),
+        (false, false, 0b11110) => Map(Op2::Max),
+        (false, true, 0b11110) => Map(Op2::Min),
+        (false, false, 0b11000) => Map(Op2::MaxNm),
+        (false, true, 0b11000) => Map(Op2::MinNm),
+        (true, true, 0b11010) => Abd,
+        (true, false, 0b11010) => Pairwise(Op2::Add),
+        (true, false, 0b11110) => Pairwise(Op2::Max),
+        (true, true, 0b11110) => Pairwise(Op2::Min),
+        (true, false, 0b11000) => Pairwise(Op2::MaxNm),
+        (true, true, 0b11000) => Pairwise(Op2::MinNm),
+        (false, false, 0b11100) => CmEq,
+        (true, false, 0b11100) => CmGe,
+        (true, true, 0b11100) => CmGt,
+        _ => return None,
+    })
+}
+
+/// The FP three same forms [`three_same_op`] has.
 pub(super) fn three_same(st: &mut A64State, f: SimdForm) -> bool {
-    let SimdForm { q, u, size, scalar, rm, opc, rn, rd, half, .. } = f;
+    let Some(op) = three_same_op(f) else { return false };
+    let SimdForm { q, size, scalar, rm, rn, rd, half, .. } = f;
     let width = if q { 128 } else { 64 };
     let (a, b) = (get(st, rn), get(st, rm));
     let sz = size & 1 == 1;
-    if sz && !q && !scalar {
-        return false;
-    }
     let ty = lane_ty(sz, half);
     let esize = ty.bits();
     let lanes = if scalar { 1 } else { width / esize };
@@ -134,121 +180,147 @@ pub(super) fn three_same(st: &mut A64State, f: SimdForm) -> bool {
     // The arithmetic's and the compares' FPSR flags.
     let raised = Cell::new(0);
     let lane = |op: Op2, x: u64, y: u64| flagged(&raised, fh::arith_flags(ty, Some(op), x, y, fpcr));
-    let bin = |op: Op2| map2(a, b, esize, lanes, |x, y| lane(op, x, y));
-    let hi = size >> 1 == 1;
     let cmp = |x, y, signalling| fcmp_lane(&raised, ty, x, y, fpcr, signalling);
-    let r = match (u, hi, opc) {
-        (false, false, 0b11010) => bin(Op2::Add),
-        (false, true, 0b11010) => bin(Op2::Sub),
-        (true, false, 0b11011) => bin(Op2::Mul),
-        (true, false, 0b11111) => bin(Op2::Div),
-        (false, false, 0b11110) => bin(Op2::Max),
-        (false, true, 0b11110) => bin(Op2::Min),
-        (false, false, 0b11000) => bin(Op2::MaxNm),
-        (false, true, 0b11000) => bin(Op2::MinNm),
-        (true, true, 0b11010) => {
-            // FABD: |a - b|, with the sign cleared even on a NaN result.
-            map2(a, b, esize, lanes, |x, y| lane(Op2::Sub, x, y) & !ty.sign())
-        }
-        (true, false, 0b11010) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Add, x, y)),
-        (true, false, 0b11110) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Max, x, y)),
-        (true, true, 0b11110) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::Min, x, y)),
-        (true, false, 0b11000) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::MaxNm, x, y)),
-        (true, true, 0b11000) => pairwise(a, b, esize, lanes, |x, y| lane(Op2::MinNm, x, y)),
-        (false, false, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, false) == 0b0110)),
-        (true, false, 0b11100) => {
+    let r = match op {
+        ThreeOp::Map(op) => map2(a, b, esize, lanes, |x, y| lane(op, x, y)),
+        // FABD: |a - b|, with the sign cleared even on a NaN result.
+        ThreeOp::Abd => map2(a, b, esize, lanes, |x, y| lane(Op2::Sub, x, y) & !ty.sign()),
+        ThreeOp::Pairwise(op) => pairwise(a, b, esize, lanes, |x, y| lane(op, x, y)),
+        ThreeOp::CmEq => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, false) == 0b0110)),
+        ThreeOp::CmGe => {
             map2(a, b, esize, lanes, |x, y| all_ones(matches!(cmp(x, y, true), 0b0110 | 0b0010)))
         }
-        (true, true, 0b11100) => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, true) == 0b0010)),
-        _ => return false,
+        ThreeOp::CmGt => map2(a, b, esize, lanes, |x, y| all_ones(cmp(x, y, true) == 0b0010)),
     };
     st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
     true
 }
 
-/// The FP two-register miscellaneous forms.
+/// The operations of [`two_reg_misc`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum MiscOp {
+    /// FCVTN (`false`), FCVTL (`true`).
+    Fcvt(bool),
+    Abs,
+    Neg,
+    Sqrt,
+    /// SCVTF, UCVTF.
+    FromInt,
+    /// FCVTZS, FCVTZU.
+    ToInt,
+    /// The compares against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0), GE(0, x), GT(0, x).
+    CmGt0,
+    CmGe0,
+    CmEq0,
+    CmLe0,
+    CmLt0,
+}
+
+/// The operation of an FP two-register miscellaneous form, `None` for one not allocated or
+/// not this function's.
+pub(super) fn two_reg_misc_op(f: SimdForm) -> Option<MiscOp> {
+    use MiscOp::*;
+    let SimdForm { q, u, size, scalar, opc, half, .. } = f;
+    let hi = size >> 1 == 1;
+    if !u && !hi && !scalar && !half && (opc == 0b10110 || opc == 0b10111) {
+        return Some(Fcvt(opc == 0b10111));
+    }
+    if size & 1 == 1 && !q && !scalar {
+        return None;
+    }
+    Some(match (u, hi, opc) {
+        (false, true, 0b01111) => Abs,
+        (true, true, 0b01111) => Neg,
+        (true, true, 0b11111) => Sqrt,
+        (_, false, 0b11101) => FromInt,
+        (_, true, 0b11011) => ToInt,
+        (false, true, 0b01100) => CmGt0,
+        (true, true, 0b01100) => CmGe0,
+        (false, true, 0b01101) => CmEq0,
+        (true, true, 0b01101) => CmLe0,
+        (false, true, 0b01110) => CmLt0,
+        _ => return None,
+    })
+}
+
+/// The FP two-register miscellaneous forms [`two_reg_misc_op`] has.
 pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
-    let SimdForm { q, u, size, scalar, opc, rn, rd, half, .. } = f;
+    let Some(op) = two_reg_misc_op(f) else { return false };
+    let SimdForm { q, u, size, scalar, rn, rd, half, .. } = f;
     let a = get(st, rn);
     let fpcr = st.fpcr;
     let sz = size & 1 == 1;
-    let hi = size >> 1 == 1;
-    // FCVTN / FCVTL: narrow single to half or double to single (into the lower or, FCVTN2,
-    // upper half) and widen (from the lower or, FCVTL2, upper half), with fp_half's FPCR
-    // (RMode, FZ on the single/double side, DN, AHP) and FPSR flags.
-    if !u && !hi && !scalar && !half && (opc == 0b10110 || opc == 0b10111) {
-        let mut raised = 0;
-        let mut lane = |(v, flags): (u64, u32)| {
-            raised |= flags;
-            v
-        };
-        let (esize, wide) = if sz { (32, 64) } else { (16, 32) };
-        let lanes = 64 / esize;
-        let r = if opc == 0b10110 {
-            let narrowed = (0..lanes).fold(0u128, |r, i| {
-                let x = elem(a, i, wide);
-                let v = if sz {
-                    lane(widen(fp_half::f64_to_f32_flags(x, fpcr)))
-                } else {
-                    lane(widen(fp_half::f32_to_f16_flags(x as u32, fpcr)))
-                };
-                with_elem(r, i, esize, v)
-            });
-            let d = get(st, rd);
-            if q {
-                (d & u64::MAX as u128) | (narrowed << 64)
-            } else {
-                narrowed
-            }
-        } else {
-            let src = if q { a >> 64 } else { a };
-            (0..lanes).fold(0u128, |r, i| {
-                let x = elem(src, i, esize);
-                let v = if sz {
-                    lane(fp_half::f32_to_f64_flags(x as u32, fpcr))
-                } else {
-                    lane(widen(fp_half::f16_to_f32_flags(x as u16, fpcr)))
-                };
-                with_elem(r, i, wide, v)
-            })
-        };
-        st.fpsr |= raised;
-        set(st, rd, r);
-        return true;
-    }
-    if sz && !q && !scalar {
-        return false;
-    }
     let ty = lane_ty(sz, half);
     let esize = ty.bits();
     let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
     // The conversions' and compares' FPSR flags.
     let raised = Cell::new(0);
     let cmp = |x, signalling| fcmp_lane(&raised, ty, x, 0, fpcr, signalling);
-    let r = match (u, hi, opc) {
-        (false, true, 0b01111) => map1(a, esize, lanes, |x| x & !ty.sign()),
-        (true, true, 0b01111) => map1(a, esize, lanes, |x| x ^ ty.sign()),
-        (true, true, 0b11111) => {
-            map1(a, esize, lanes, |x| flagged(&raised, fh::arith_flags(ty, None, x, x, fpcr)))
-        }
-        (_, false, 0b11101) => {
-            map1(a, esize, lanes, |x| flagged(&raised, from_int_lane(ty, x, !u, sz, 0, fpcr)))
-        }
-        (_, true, 0b11011) => {
+    let r = match op {
+        MiscOp::Fcvt(long) => return fcvt_narrow_widen(st, f, long),
+        MiscOp::Abs => map1(a, esize, lanes, |x| x & !ty.sign()),
+        MiscOp::Neg => map1(a, esize, lanes, |x| x ^ ty.sign()),
+        MiscOp::Sqrt => map1(a, esize, lanes, |x| flagged(&raised, fh::arith_flags(ty, None, x, x, fpcr))),
+        MiscOp::FromInt => map1(a, esize, lanes, |x| flagged(&raised, from_int_lane(ty, x, !u, sz, 0, fpcr))),
+        MiscOp::ToInt => {
             map1(a, esize, lanes, |x| flagged(&raised, to_int_lane(ty, x, fh::Round::Zero, !u, sz, 0, fpcr)))
         }
-        // FCMGT/FCMGE/FCMEQ/FCMLE/FCMLT against zero: FPCompareGT(x, 0), GE(x, 0), EQ(x, 0),
-        // GE(0, x), GT(0, x); only EQ is quiet.
-        (false, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b0010)),
-        (true, true, 0b01100) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b0010 | 0b0110))),
-        (false, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(cmp(x, false) == 0b0110)),
-        (true, true, 0b01101) => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b1000 | 0b0110))),
-        (false, true, 0b01110) => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b1000)),
-        _ => return false,
+        // Against zero; only FCMEQ is quiet.
+        MiscOp::CmGt0 => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b0010)),
+        MiscOp::CmGe0 => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b0010 | 0b0110))),
+        MiscOp::CmEq0 => map1(a, esize, lanes, |x| all_ones(cmp(x, false) == 0b0110)),
+        MiscOp::CmLe0 => map1(a, esize, lanes, |x| all_ones(matches!(cmp(x, true), 0b1000 | 0b0110))),
+        MiscOp::CmLt0 => map1(a, esize, lanes, |x| all_ones(cmp(x, true) == 0b1000)),
     };
     st.fpsr |= raised.get();
     set_q(st, rd, r, q && !scalar);
+    true
+}
+
+/// FCVTN / FCVTL (`long`): narrow single to half or double to single (into the lower or, FCVTN2,
+/// upper half) and widen (from the lower or, FCVTL2, upper half), with fp_half's FPCR
+/// (RMode, FZ on the single/double side, DN, AHP) and FPSR flags.
+fn fcvt_narrow_widen(st: &mut A64State, f: SimdForm, long: bool) -> bool {
+    let SimdForm { q, size, rn, rd, .. } = f;
+    let (a, fpcr, sz) = (get(st, rn), st.fpcr, size & 1 == 1);
+    let mut raised = 0;
+    let mut lane = |(v, flags): (u64, u32)| {
+        raised |= flags;
+        v
+    };
+    let (esize, wide) = if sz { (32, 64) } else { (16, 32) };
+    let lanes = 64 / esize;
+    let r = if !long {
+        let narrowed = (0..lanes).fold(0u128, |r, i| {
+            let x = elem(a, i, wide);
+            let v = if sz {
+                lane(widen(fp_half::f64_to_f32_flags(x, fpcr)))
+            } else {
+                lane(widen(fp_half::f32_to_f16_flags(x as u32, fpcr)))
+            };
+            with_elem(r, i, esize, v)
+        });
+        let d = get(st, rd);
+        if q {
+            (d & u64::MAX as u128) | (narrowed << 64)
+        } else {
+            narrowed
+        }
+    } else {
+        let src = if q { a >> 64 } else { a };
+        (0..lanes).fold(0u128, |r, i| {
+            let x = elem(src, i, esize);
+            let v = if sz {
+                lane(fp_half::f32_to_f64_flags(x as u32, fpcr))
+            } else {
+                lane(widen(fp_half::f16_to_f32_flags(x as u16, fpcr)))
+            };
+            with_elem(r, i, wide, v)
+        })
+    };
+    st.fpsr |= raised;
+    set(st, rd, r);
     true
 }
 
@@ -259,16 +331,8 @@ fn widen<T: Into<u64>>((v, flags): (T, u32)) -> (u64, u32) {
 /// FMAXNMV, FMINNMV, FMAXV, FMINV: single precision (.4s only) or, with `half` (U clear),
 /// half precision (.4h, .8h). The ARM ARM's Reduce, a tree of pairs: op(op(e0, e1), op(e2, e3)).
 pub(super) fn across_lanes(st: &mut A64State, f: SimdForm) -> bool {
-    let SimdForm { q, size, opc, rn, rd, half, .. } = f;
-    if size & 1 == 1 || !(q || half) {
-        return false;
-    }
-    let op = match (opc, size >> 1) {
-        (0b01100, 0) => Op2::MaxNm,
-        (0b01100, _) => Op2::MinNm,
-        (_, 0) => Op2::Max,
-        _ => Op2::Min,
-    };
+    let Some(op) = across_lanes_op(f) else { return false };
+    let SimdForm { q, rn, rd, half, .. } = f;
     let ty = lane_ty(false, half);
     let e = ty.bits();
     let (a, fpcr) = (get(st, rn), st.fpcr);
@@ -278,6 +342,21 @@ pub(super) fn across_lanes(st: &mut A64State, f: SimdForm) -> bool {
     st.fpsr |= raised.get();
     set(st, rd, r as u128);
     true
+}
+
+/// The operation of an FP across-lanes form (opcode 01100 or 01111), `None` for one not
+/// allocated.
+pub(super) fn across_lanes_op(f: SimdForm) -> Option<Op2> {
+    let SimdForm { q, size, opc, half, .. } = f;
+    if size & 1 == 1 || !(q || half) {
+        return None;
+    }
+    Some(match (opc, size >> 1) {
+        (0b01100, 0) => Op2::MaxNm,
+        (0b01100, _) => Op2::MinNm,
+        (_, 0) => Op2::Max,
+        _ => Op2::Min,
+    })
 }
 
 fn reduce(xs: &[u64], f: &dyn Fn(u64, u64) -> u64) -> u64 {
