@@ -5,17 +5,17 @@
 //! [`run`] matches on the row, and the row's function on its operation: no field of the
 //! instruction word is extracted again.
 //!
-//! Whether an encoding is implemented is decided in one place, [`decode`] returning `Some`:
-//! it runs the row on a scratch state (the rows' functions return false, changing nothing,
-//! for an encoding they do not implement), so the allocation rules live only with the
-//! semantics they guard.
+//! Whether an encoding is implemented is decided in one place, [`decode`] returning `Some`,
+//! without running anything: the rows' field checks (Q, size, which opcodes a row has) are
+//! decode's ([`allocated`]; the FP rows' are the `*_op` functions of [`super::simd_fparith`]
+//! and [`super::simd_fp`], which map the fields to the operation), and the rows' functions
+//! rely on them instead of checking again.
 //!
-//! Rows not yet moved onto decoded fields carry an instruction word instead (in the immediate
-//! field) and go straight to the family function that decodes it: the FP16 three same and
-//! two-register miscellaneous opcodes [`super::simd_fp`] has (with the single-precision word
-//! [`super::simd_fparith::half_form`] made at translation time), the saturating, doubling,
-//! dot-product and polynomial forms ([`super::simd_sat`]), FRINT*/FCVT*/fixed point/FACGE/
-//! FRECPS/FMULX ([`super::simd_fp`]) and the cryptographic rows ([`super::crypto`]).
+//! Two rows not yet moved onto decoded fields carry an instruction word instead (in the
+//! immediate field) and go straight to the family function that decodes it, which `decode`
+//! still runs on a scratch state to learn whether it has the word: the saturating,
+//! doubling, dot-product and polynomial forms ([`super::simd_sat`]) and the cryptographic
+//! rows ([`super::crypto`]).
 
 use super::fp_helpers::Ty;
 use super::simd_helpers as h;
@@ -178,11 +178,39 @@ pub fn decode(w: u32) -> Option<SimdForm> {
 }
 
 /// Whether the form [`classify`] or [`half`] made is an encoding its row implements: the
-/// rows' field checks, which their functions rely on (they return false only for a form
-/// this rejects, which `decode` never produces).
+/// rows' field checks (Q, size, the opcodes each row has), which their functions rely on
+/// (they do not check again; a form this rejects `decode` never produces).
 fn allocated(f: SimdForm) -> bool {
     use SimdRow::*;
+    let SimdForm { q, u, size, opc, imm, .. } = f;
     match f.row {
+        ThreeSame | ScalarThreeSame => three_same_ok(f),
+        ThreeDifferent => {
+            size != 3
+                && match opc {
+                    0b0000..=0b0011 | 0b0101 | 0b0111 | 0b1000 | 0b1010 | 0b1100 => true,
+                    // ADDHN, SUBHN (U set: the rounding RADDHN, RSUBHN are not here).
+                    0b0100 | 0b0110 => !u,
+                    _ => false,
+                }
+        }
+        TwoRegMisc | ScalarTwoRegMisc => two_reg_misc_ok(f),
+        // ADDV, SMAXV, UMAXV, SMINV, UMINV, SADDLV, UADDLV; no .2s and no 64-bit lanes.
+        AcrossLanes => {
+            size != 3
+                && (size != 2 || q)
+                && matches!((u, opc), (false, 0b11011) | (_, 0b01010 | 0b11010 | 0b00011))
+        }
+        Copy => copy_ok(f),
+        ScalarCopy => h::imm5_elem(imm).is_some(),
+        // UZP1/2, TRN1/2, ZIP1/2 (opcode bits 1:0 nonzero); no .1d.
+        Permute => (size != 3 || q) && opc & 3 != 0,
+        TableLookup => true,
+        Extract => q || imm < 8,
+        VectorXIndexedElement => by_element_ok(f),
+        ModifiedImmediate => modified_imm_ok(f),
+        ShiftByImmediate | ScalarShiftByImmediate => shift_ok(f),
+        ScalarPairwise => size == 3 && opc == 0b11011,
         FpThreeSame => fparith::three_same_op(f).is_some(),
         FpTwoRegMisc => fparith::two_reg_misc_op(f).is_some(),
         FpAcrossLanes => fparith::across_lanes_op(f).is_some(),
@@ -191,8 +219,154 @@ fn allocated(f: SimdForm) -> bool {
             simd_fp::allocated(f)
         }
         WordSaturating | WordCrypto => false,
-        _ => run(&mut A64State::default(), f),
     }
+}
+
+/// Whether the scalar group has three same opcode `opc` (the vector group has them all): it
+/// has only some, with 64-bit elements where marked.
+fn scalar_three_same_ok(f: SimdForm) -> bool {
+    let SimdForm { u, size, opc, scalar, .. } = f;
+    !scalar
+        || match opc {
+            0b10000 | 0b00110 | 0b00111 | 0b10001 | 0b01000 => size == 3,
+            0b00001 | 0b00101 => true,
+            0b11010 => u && size >= 2,
+            0b11100 => size < 2 || u,
+            _ => false,
+        }
+}
+
+/// Whether the scalar group has two-register miscellaneous opcode `opc` (the vector group
+/// has them all).
+fn scalar_two_reg_misc_ok(f: SimdForm) -> bool {
+    let SimdForm { u, size, opc, scalar, .. } = f;
+    !scalar
+        || match opc {
+            0b01000..=0b01011 => size == 3 && !(u && opc == 0b01010),
+            0b11011 | 0b01100 | 0b01101 | 0b01110 => size >= 2,
+            0b11101 => size < 2,
+            _ => false,
+        }
+}
+
+/// Three same and scalar three same, the integer and bitwise opcodes `simd_helpers` has:
+/// the scalar group's subset, no .1d, and the opcodes without 64-bit lanes.
+fn three_same_ok(f: SimdForm) -> bool {
+    let SimdForm { q, u, size, opc, scalar, .. } = f;
+    if !scalar_three_same_ok(f) {
+        return false;
+    }
+    // AND, BIC, ORR, ORN, EOR, BSL, BIT, BIF: any size, any Q.
+    if opc == 0b00011 {
+        return true;
+    }
+    if size == 3 && !q && !scalar {
+        return false;
+    }
+    match (u, opc) {
+        // ADD/SUB, CMGT/CMHI, CMGE/CMHS, CMTST/CMEQ, SSHL/USHL, ADDP, [SU]Q{ADD,SUB}.
+        (_, 0b10000 | 0b00110 | 0b00111 | 0b10001 | 0b01000 | 0b00001 | 0b00101) | (false, 0b10111) => true,
+        // MUL, [SU]MAXP/[SU]MINP, [SU]MAX/[SU]MIN, MLA/MLS, [SU]ABD, [SU]HADD, [SU]RHADD.
+        (false, 0b10011)
+        | (_, 0b10100 | 0b10101 | 0b01100 | 0b01101 | 0b10010 | 0b01110 | 0b00000 | 0b00010) => size != 3,
+        _ => false,
+    }
+}
+
+/// Two-register miscellaneous and its scalar row, the integer opcodes `simd_helpers` has.
+fn two_reg_misc_ok(f: SimdForm) -> bool {
+    let SimdForm { q, u, size, opc, scalar, .. } = f;
+    if !scalar_two_reg_misc_ok(f) {
+        return false;
+    }
+    // SHLL, SHLL2.
+    if u && opc == 0b10011 && size != 3 {
+        return true;
+    }
+    // No .1d, except for the narrowing forms (whose size is the narrow one).
+    if size == 3 && !q && !scalar && !matches!(opc, 0b10010 | 0b10100) {
+        return false;
+    }
+    match (u, opc) {
+        // REV64, REV32, REV16: the elements smaller than the container.
+        (false, 0b00000) => size < 3,
+        (true, 0b00000) => size < 2,
+        (false, 0b00001) => size == 0,
+        // CNT; NOT (size 0), RBIT (size 1).
+        (false, 0b00101) => size == 0,
+        (true, 0b00101) => size <= 1,
+        // CMGT, CMGE, CMEQ, CMLE, CMLT (zero), ABS, NEG.
+        (_, 0b01000 | 0b01001 | 0b01011) | (false, 0b01010) => true,
+        // CLS, CLZ, [SU]ADDLP, [SU]ADALP, XTN, SQXTUN, SQXTN, UQXTN.
+        (_, 0b00100 | 0b00010 | 0b00110 | 0b10010 | 0b10100) => size != 3,
+        _ => false,
+    }
+}
+
+/// Copy: DUP (element, general) has no .1d, INS (general, element) and UMOV/SMOV's 64-bit
+/// forms need Q set, SMOV's 32-bit ones Q clear with 8- or 16-bit elements.
+fn copy_ok(f: SimdForm) -> bool {
+    let (imm5, imm4, q) = (f.imm & 31, f.imm >> 5, f.q);
+    let Some((esize, _)) = h::imm5_elem(imm5) else { return false };
+    if f.u {
+        // INS (element).
+        return q;
+    }
+    match imm4 {
+        0b0000 | 0b0001 => esize != 64 || q,
+        0b0011 => q,
+        // SMOV, UMOV.
+        0b0101 => esize <= if q { 32 } else { 16 },
+        0b0111 => {
+            if q {
+                esize == 64
+            } else {
+                esize <= 32
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Vector x indexed element: FMUL (no .1d) and the integer MUL, MLA, MLS and long forms
+/// (16- and 32-bit elements).
+fn by_element_ok(f: SimdForm) -> bool {
+    let SimdForm { q, u, size, opc, .. } = f;
+    if !u && opc == 0b1001 && size != 1 {
+        return size != 3 || q;
+    }
+    (size == 1 || size == 2)
+        && matches!((u, opc), (false, 0b1000) | (true, 0b0000 | 0b0100) | (_, 0b1010 | 0b0010 | 0b0110))
+}
+
+/// Modified immediate: every cmode but 1111 with op set, which is FMOV (double) with Q set
+/// only; o2 (`imm` bit 8) only with FMOV (half).
+fn modified_imm_ok(f: SimdForm) -> bool {
+    let (op, cmode, half) = (f.u, f.opc, f.imm >> 8 & 1 == 1);
+    if half {
+        return !op && cmode == 0b1111;
+    }
+    cmode != 0b1111 || !op || f.q
+}
+
+/// Shift by immediate and its scalar row, the opcodes `simd_helpers` has: SSHR/USHR,
+/// SSRA/USRA, SRSHR/URSHR, SRSRA/URSRA, SHL, SLI, SRI (scalar: 64-bit only), SHRN/RSHRN and
+/// SSHLL/USHLL (vector, not from 64-bit elements).
+fn shift_ok(f: SimdForm) -> bool {
+    let SimdForm { q, u, opc, scalar, imm, .. } = f;
+    let immh = imm >> 3;
+    let narrow_or_long = matches!(opc, 0b10000 | 0b10001 | 0b10100);
+    if scalar && (immh < 8 || narrow_or_long) {
+        return false;
+    }
+    if narrow_or_long {
+        // SQSHRUN / SQRSHRUN (U set) are not here.
+        return immh < 8 && (opc == 0b10100 || !u);
+    }
+    if immh >= 8 && !q && !scalar {
+        return false;
+    }
+    matches!((u, opc), (_, 0b00000 | 0b00010 | 0b00100 | 0b00110 | 0b01010) | (true, 0b01000))
 }
 
 /// A FEAT_FP16 three same or two-register miscellaneous form, `c` its single-precision word
@@ -255,7 +429,7 @@ fn classify(w: u32) -> Option<SimdForm> {
     let three_same = || {
         let opc = bits(w, 11, 5);
         match (opc >= 0b11000, scalar) {
-            (true, _) if !h::scalar_three_same_ok(fields(w, FpThreeSame, opc, 0)) => None,
+            (true, _) if !scalar_three_same_ok(fields(w, FpThreeSame, opc, 0)) => None,
             (true, _) => f(FpThreeSame, opc, 0),
             (false, false) => f(ThreeSame, opc, 0),
             (false, true) => f(ScalarThreeSame, opc, 0),
@@ -265,7 +439,7 @@ fn classify(w: u32) -> Option<SimdForm> {
         let opc = bits(w, 12, 5);
         let fp = opc >= 0b10110 || (0b01100..=0b01111).contains(&opc);
         match (fp, scalar) {
-            (true, _) if !h::scalar_two_reg_misc_ok(fields(w, FpTwoRegMisc, opc, 0)) => None,
+            (true, _) if !scalar_two_reg_misc_ok(fields(w, FpTwoRegMisc, opc, 0)) => None,
             (true, _) => f(FpTwoRegMisc, opc, 0),
             (false, false) => f(TwoRegMisc, opc, 0),
             (false, true) => f(ScalarTwoRegMisc, opc, 0),
@@ -436,8 +610,10 @@ mod tests {
             s ^= s << 13;
             s ^= s >> 7;
             s ^= s << 17;
-            // Force the AdvSIMD data-processing space so most words reach a row.
+            // Force the AdvSIMD data-processing space (vector, or scalar with bit 31 clear and
+            // bit 30 set) so most words reach a row.
             let w = (s as u32 & !(0x1f << 24)) | if s >> 40 & 1 == 1 { 0b01110 << 24 } else { 0b01111 << 24 };
+            let w = if s >> 41 & 3 == 0 { (w & !(1 << 31)) | 1 << 30 | 1 << 28 } else { w };
             for (i, r) in st.vreg.iter_mut().enumerate() {
                 *r = [s.rotate_left(i as u32), !s];
             }

@@ -5,7 +5,9 @@
 //! [`super::simd_estimate`] FRECPE, FRSQRTE, FRSQRTS (vector and scalar), URECPE, URSQRTE,
 //! FRECPX and FCVTXN (scalar and vector).
 //! Single, double and (FEAT_FP16, `half`: see [`super::simd_fparith::half_form`]) half
-//! precision. The arithmetic is [`super::fp_helpers`]'.
+//! precision. The arithmetic is [`super::fp_helpers`]'. The functions take the form
+//! [`decode`] (or, for FP16, [`super::simd_form::decode`]) made at translation time; each
+//! row's `*_op` function maps its fields to the operation and is the row's field checks.
 
 use super::fp_helpers::{self as fh, Op2, Round, Ty};
 use super::simd_estimate as est;

@@ -1,9 +1,10 @@
 //! AdvSIMD semantics, executed by one helper on the guest state: translated code calls
 //! [`super::simd_form::run`] with the form [`super::simd_form::decode`] made of the
 //! instruction at translation time, which runs the row's function here on the decoded fields
-//! and updates the vector (and, for UMOV/SMOV/DUP/INS, general) registers. The decoder runs
-//! the same function on a scratch state to learn whether an encoding is implemented, so
-//! "implemented" is decided in exactly one place.
+//! and updates the vector (and, for UMOV/SMOV/DUP/INS, general) registers. Whether an
+//! encoding is implemented (Q, size, the opcodes a row has) the decoder decides, once; the
+//! functions here do not check those fields again (their `return false` arms are for forms
+//! `decode` never makes).
 //!
 //! Vectors are handled as `u128` (element 0 in the low bits); a 64-bit (`Q` = 0) result
 //! clears the upper half, as every AdvSIMD write to a vector register does.
@@ -77,10 +78,7 @@ pub(super) fn ty_of(sz: bool) -> Ty {
 
 /// ADDP (scalar); the FP pairwise reductions are [`super::simd_fparith`]'s.
 pub(super) fn scalar_pairwise(st: &mut A64State, f: SimdForm) -> bool {
-    let SimdForm { size, opc, rn, rd, .. } = f;
-    if size != 3 || opc != 0b11011 {
-        return false;
-    }
+    let SimdForm { rn, rd, .. } = f;
     let a = get(st, rn);
     set(st, rd, elem(a, 0, 64).wrapping_add(elem(a, 1, 64)) as u128);
     true
@@ -94,27 +92,10 @@ pub(super) fn scalar_dup(st: &mut A64State, f: SimdForm) -> bool {
     true
 }
 
-/// Whether the scalar group has three same opcode `opc` (the vector group has them all): it
-/// has only some, with 64-bit elements where marked.
-pub(super) fn scalar_three_same_ok(f: SimdForm) -> bool {
-    let SimdForm { u, size, opc, scalar, .. } = f;
-    !scalar
-        || match opc {
-            0b10000 | 0b00110 | 0b00111 | 0b10001 | 0b01000 => size == 3,
-            0b00001 | 0b00101 => true,
-            0b11010 => u && size >= 2,
-            0b11100 => size < 2 || u,
-            _ => false,
-        }
-}
-
 /// Three same and scalar three same, the integer and bitwise opcodes (floating point, 11xxx,
 /// is [`super::simd_fparith`]'s).
 pub(super) fn three_same(st: &mut A64State, f: SimdForm) -> bool {
     let SimdForm { q, u, size, rm, opc, rn, rd, scalar, .. } = f;
-    if !scalar_three_same_ok(f) {
-        return false;
-    }
     let width = if q { 128 } else { 64 };
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
     if opc == 0b00011 {
@@ -132,9 +113,6 @@ pub(super) fn three_same(st: &mut A64State, f: SimdForm) -> bool {
         return true;
     }
     let esize = 8 << size;
-    if size == 3 && !q && !scalar {
-        return false;
-    }
     let lanes = if scalar { 1 } else { width / esize };
     let m = mask(esize);
     let s = |x: u64| sx(x, esize);
@@ -238,26 +216,10 @@ pub(super) fn pairwise(a: u128, b: u128, esize: u32, lanes: u32, f: impl Fn(u64,
     (0..lanes).fold(0u128, |acc, i| with_elem(acc, i, esize, f(src(2 * i), src(2 * i + 1))))
 }
 
-/// Whether the scalar group has two-register miscellaneous opcode `opc` (the vector group
-/// has them all).
-pub(super) fn scalar_two_reg_misc_ok(f: SimdForm) -> bool {
-    let SimdForm { u, size, opc, scalar, .. } = f;
-    !scalar
-        || match opc {
-            0b01000..=0b01011 => size == 3 && !(u && opc == 0b01010),
-            0b11011 | 0b01100 | 0b01101 | 0b01110 => size >= 2,
-            0b11101 => size < 2,
-            _ => false,
-        }
-}
-
 /// Two-register miscellaneous and its scalar group, the integer opcodes (floating point,
 /// 1xxxx with size<1> as an opcode bit and 011xx, is [`super::simd_fparith`]'s).
 pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
     let SimdForm { q, u, size, opc, rn, rd, scalar, .. } = f;
-    if !scalar_two_reg_misc_ok(f) {
-        return false;
-    }
     let width = if q { 128 } else { 64 };
     let a = get(st, rn);
     let esize = 8 << size;
@@ -271,9 +233,6 @@ pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
         set(st, rd, r);
         return true;
     }
-    if size == 3 && !q && !scalar && !matches!(opc, 0b10010 | 0b10100) {
-        return false;
-    }
     let r = match (u, opc) {
         (false, 0b00000) | (true, 0b00000) | (false, 0b00001) => {
             // REV64 / REV32 / REV16: reverse elements within containers.
@@ -282,9 +241,6 @@ pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
                 (true, _) => 32,
                 _ => 16,
             };
-            if esize >= container {
-                return false;
-            }
             let per = container / esize;
             (0..lanes).fold(0u128, |acc, i| {
                 let base = i / per * per;
@@ -360,9 +316,6 @@ pub(super) fn two_reg_misc(st: &mut A64State, f: SimdForm) -> bool {
 
 pub(super) fn across_lanes(st: &mut A64State, f: SimdForm) -> bool {
     let SimdForm { q, u, size, opc, rn, rd, .. } = f;
-    if size == 3 || (size == 2 && !q) {
-        return false;
-    }
     let esize = 8 << size;
     let lanes = if q { 128 } else { 64 } / esize;
     let a = get(st, rn);
@@ -383,7 +336,7 @@ pub(super) fn across_lanes(st: &mut A64State, f: SimdForm) -> bool {
 }
 
 /// Element size and index from a copy instruction's imm5.
-fn imm5_elem(imm5: u32) -> Option<(u32, u32)> {
+pub(super) fn imm5_elem(imm5: u32) -> Option<(u32, u32)> {
     let size = imm5.trailing_zeros();
     if size > 3 {
         return None;
@@ -397,9 +350,6 @@ pub(super) fn copy(st: &mut A64State, f: SimdForm) -> bool {
     let Some((esize, idx)) = imm5_elem(imm5) else { return false };
     if op {
         // INS (element)
-        if !q {
-            return false;
-        }
         let src_idx = imm4 >> esize.trailing_zeros().saturating_sub(3);
         let v = elem(get(st, rn), src_idx, esize);
         let d = with_elem(get(st, rd), idx, esize, v);
@@ -409,38 +359,20 @@ pub(super) fn copy(st: &mut A64State, f: SimdForm) -> bool {
     let xn = |st: &A64State| if rn == 31 { 0 } else { st.x[rn as usize] };
     match imm4 {
         0b0000 => {
-            if esize == 64 && !q {
-                return false;
-            }
             let v = elem(get(st, rn), idx, esize);
             set_q(st, rd, replicate(v, esize), q);
         }
         0b0001 => {
-            if esize == 64 && !q {
-                return false;
-            }
             let v = xn(st);
             set_q(st, rd, replicate(v, esize), q);
         }
         0b0011 => {
-            if !q {
-                return false;
-            }
             let v = xn(st);
             let d = with_elem(get(st, rd), idx, esize, v);
             set(st, rd, d);
         }
         0b0101 | 0b0111 => {
             let signed = imm4 == 0b0101;
-            let ok = match (signed, q) {
-                (true, false) => esize <= 16,
-                (true, true) => esize <= 32,
-                (false, false) => esize <= 32,
-                (false, true) => esize == 64,
-            };
-            if !ok {
-                return false;
-            }
             let v = elem(get(st, rn), idx, esize);
             let v = if signed { sx(v, esize) as u64 } else { v };
             let v = if q { v } else { v & 0xffff_ffff };
@@ -455,9 +387,6 @@ pub(super) fn copy(st: &mut A64State, f: SimdForm) -> bool {
 
 pub(super) fn permute(st: &mut A64State, f: SimdForm) -> bool {
     let SimdForm { q, size, rm, opc, rn, rd, .. } = f;
-    if size == 3 && !q {
-        return false;
-    }
     let esize = 8 << size;
     let lanes = if q { 128 } else { 64 } / esize;
     let (a, b) = (get(st, rn), get(st, rm));
@@ -487,9 +416,6 @@ pub(super) fn permute(st: &mut A64State, f: SimdForm) -> bool {
 
 pub(super) fn extract(st: &mut A64State, f: SimdForm) -> bool {
     let SimdForm { q, rm, imm: imm4, rn, rd, .. } = f;
-    if !q && imm4 >= 8 {
-        return false;
-    }
     let (a, b) = (get(st, rn), get(st, rm));
     let r = if q {
         if imm4 == 0 {
@@ -529,9 +455,6 @@ pub(super) fn table(st: &mut A64State, f: SimdForm) -> bool {
 
 pub(super) fn three_different(st: &mut A64State, f: SimdForm) -> bool {
     let SimdForm { q, u, size, rm, opc, rn, rd, .. } = f;
-    if size == 3 {
-        return false;
-    }
     let esize = 8 << size;
     let wide = 2 * esize;
     let lanes = 64 / esize;
@@ -589,9 +512,6 @@ pub(super) fn by_element(st: &mut A64State, f: SimdForm) -> bool {
     // FMUL (by element); FMLA/FMLS are IR (`super::simd_fma`).
     if !u && opc == 0b1001 && size != 1 {
         let ty = fmul_elem_ty(size);
-        if ty == Ty::D && !q {
-            return false;
-        }
         let esize = ty.bits();
         let e = elem(get(st, rm), index, esize);
         let lanes = if q { 128 } else { 64 } / esize;
@@ -605,9 +525,6 @@ pub(super) fn by_element(st: &mut A64State, f: SimdForm) -> bool {
         return true;
     }
     // Integer MUL / MLA / MLS and the long forms.
-    if size == 0 || size == 3 {
-        return false;
-    }
     let esize = 8 << size;
     let e = elem(get(st, rm), index, esize);
     let lanes = if q { 128 } else { 64 } / esize;
@@ -651,9 +568,6 @@ pub(super) fn modified_imm(st: &mut A64State, f: SimdForm) -> bool {
     let imm8 = (f.imm & 0xff) as u64;
     // o2 = 1: FMOV (vector, immediate) half precision, the only form with it.
     let half = f.imm >> 8 & 1 == 1;
-    if half && (op || cmode != 0b1111) {
-        return false;
-    }
     let rep32 = |x: u64| x | x << 32;
     let rep16 = |x: u64| x | x << 16 | x << 32 | x << 48;
     let (imm, kind) = match cmode {
@@ -667,12 +581,7 @@ pub(super) fn modified_imm(st: &mut A64State, f: SimdForm) -> bool {
         0b1110 => ((0..8).fold(0u64, |acc, i| acc | if imm8 >> i & 1 == 1 { 0xff << (8 * i) } else { 0 }), 0),
         0b1111 if half => (rep16(fh::expand_imm(Ty::H, imm8 as u32)), 0),
         0b1111 if !op => (rep32(fh::expand_imm(Ty::S, imm8 as u32)), 0),
-        _ => {
-            if !q {
-                return false;
-            }
-            (fh::expand_imm(Ty::D, imm8 as u32), 0)
-        }
+        _ => (fh::expand_imm(Ty::D, imm8 as u32), 0),
     };
     let imm128 = imm as u128 | (imm as u128) << 64;
     let d = get(st, rd);
@@ -689,10 +598,6 @@ pub(super) fn modified_imm(st: &mut A64State, f: SimdForm) -> bool {
 pub(super) fn shift_imm(st: &mut A64State, f: SimdForm) -> bool {
     let SimdForm { q, u, opc, rn, rd, scalar, .. } = f;
     let (immh, immb) = (f.imm >> 3, f.imm & 7);
-    // Scalar shifts exist for 64-bit elements only (the narrowing scalar forms are not here).
-    if scalar && (immh < 8 || matches!(opc, 0b10000 | 0b10001 | 0b10100)) {
-        return false;
-    }
     let hsb = 31 - immh.leading_zeros();
     let esize = 8 << hsb;
     let immhb = (immh << 3) | immb;
@@ -700,9 +605,6 @@ pub(super) fn shift_imm(st: &mut A64State, f: SimdForm) -> bool {
     let s = |x: u64| sx(x, esize);
     let narrow_or_long = matches!(opc, 0b10000 | 0b10001 | 0b10100);
     if narrow_or_long {
-        if hsb == 3 {
-            return false;
-        }
         let wide = 2 * esize;
         let lanes = 64 / esize;
         if opc == 0b10100 {
@@ -717,9 +619,6 @@ pub(super) fn shift_imm(st: &mut A64State, f: SimdForm) -> bool {
             set(st, rd, r);
             return true;
         }
-        if u {
-            return false; // SQSHRUN / SQRSHRUN
-        }
         // SHRN / RSHRN into the lower or upper half.
         let shift = 2 * esize - immhb;
         let round = opc == 0b10001;
@@ -731,9 +630,6 @@ pub(super) fn shift_imm(st: &mut A64State, f: SimdForm) -> bool {
         let r = if q { (d & u64::MAX as u128) | (n << 64) } else { n };
         set(st, rd, r);
         return true;
-    }
-    if hsb == 3 && !q && !scalar {
-        return false;
     }
     let lanes = if scalar { 1 } else { (if q { 128 } else { 64 }) / esize };
     let right = 2 * esize - immhb;
