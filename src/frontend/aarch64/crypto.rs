@@ -1,9 +1,10 @@
 //! The cryptographic extension's AES and SHA instructions (ARM ARM C4.1.96 "Cryptographic
 //! AES", "Cryptographic three-register SHA", "Cryptographic two-register SHA"): AESE, AESD,
-//! AESMC, AESIMC, SHA1C/P/M/H/SU0/SU1, SHA256H/H2/SU0/SU1. Run by the AdvSIMD helper
-//! ([`super::simd_form::run`]) on the vector registers; [`exec`] returns false for any
-//! other word.
+//! AESMC, AESIMC, SHA1C/P/M/H/SU0/SU1, SHA256H/H2/SU0/SU1. [`decode`] makes the form (rows
+//! `CryptoAes`, `CryptoTwoRegSha`, `CryptoThreeRegSha`) at translation time; the AdvSIMD helper
+//! ([`super::simd_form::run`]) runs it with [`run`] on the vector registers.
 
+use super::simd_form::{fields, SimdForm, SimdRow};
 use super::simd_helpers::{get, set};
 use super::{bit, bits, A64State};
 use std::sync::OnceLock;
@@ -136,63 +137,79 @@ fn majority(x: u32, y: u32, z: u32) -> u32 {
     (x & y) | ((x | y) & z)
 }
 
-/// Executes `w` if it is one of the AES or SHA1/SHA256 instructions.
-pub fn exec(st: &mut A64State, w: u32) -> bool {
-    let (rm, rn, rd) = (bits(w, 16, 5), bits(w, 5, 5), bits(w, 0, 5));
+/// Decodes `w` at translation time if it is one of the instructions of the rows "Cryptographic
+/// AES", "Cryptographic two-register SHA" or "Cryptographic three-register SHA" this module
+/// implements (size 00, the allocated opcodes); `None` for any other word.
+pub fn decode(w: u32) -> Option<SimdForm> {
+    use SimdRow::*;
     if bits(w, 22, 2) != 0 {
-        return false;
+        return None;
     }
-    let (d, n, m) = (get(st, rd), get(st, rn), get(st, rm));
     let two_reg = bits(w, 17, 5) == 0b10100 && bits(w, 10, 2) == 0b10;
-    let r = match bits(w, 24, 8) {
-        0b0100_1110 if two_reg => match bits(w, 12, 5) {
-            0b00100 => aes_round(d, n, false),
-            0b00101 => aes_round(d, n, true),
-            0b00110 => mix_columns(n, false),
-            0b00111 => mix_columns(n, true),
-            _ => return false,
-        },
-        0b0101_1110 if two_reg => match bits(w, 12, 5) {
-            0b00000 => lane(n, 0).rotate_left(30) as u128,
-            0b00001 => {
-                let t = d ^ (n >> 32);
-                let r = (0..4).fold(0u128, |acc, i| with_lane(acc, i, lane(t, i).rotate_left(1)));
-                with_lane(r, 3, lane(r, 3) ^ lane(t, 0).rotate_left(2))
-            }
-            0b00010 => {
-                let t = (d >> 32) | (lane(n, 0) as u128) << 96;
-                (0..4).fold(0u128, |acc, i| {
-                    let e = lane(t, i);
-                    let e = e.rotate_right(7) ^ e.rotate_right(18) ^ (e >> 3);
-                    with_lane(acc, i, e.wrapping_add(lane(d, i)))
-                })
-            }
-            _ => return false,
-        },
-        0b0101_1110 if !bit(w, 21) && !bit(w, 15) && bits(w, 10, 2) == 0 => match bits(w, 12, 3) {
-            0b000 => sha1_rounds(d, lane(n, 0), m, choose),
-            0b001 => sha1_rounds(d, lane(n, 0), m, parity),
-            0b010 => sha1_rounds(d, lane(n, 0), m, majority),
-            0b011 => ((n << 64) | (d >> 64)) ^ d ^ m,
-            0b100 => sha256_hash(d, n, m, true),
-            0b101 => sha256_hash(n, d, m, false),
-            0b110 => {
-                let t0 = (n >> 32) | (lane(m, 0) as u128) << 96;
-                let sigma1 = |e: u32| e.rotate_right(17) ^ e.rotate_right(19) ^ (e >> 10);
-                let mut r = 0u128;
-                for e in 0..4 {
-                    let src = if e < 2 { lane(m, 2 + e) } else { lane(r, e - 2) };
-                    let v = sigma1(src).wrapping_add(lane(d, e)).wrapping_add(lane(t0, e));
-                    r = with_lane(r, e, v);
-                }
-                r
-            }
-            _ => return false,
-        },
+    let (row, opc, ok): (_, _, fn(u32) -> bool) = match bits(w, 24, 8) {
+        0b0100_1110 if two_reg => (CryptoAes, bits(w, 12, 5), |o| (0b00100..=0b00111).contains(&o)),
+        0b0101_1110 if two_reg => (CryptoTwoRegSha, bits(w, 12, 5), |o| o <= 0b00010),
+        0b0101_1110 if !bit(w, 21) && !bit(w, 15) && bits(w, 10, 2) == 0 => {
+            (CryptoThreeRegSha, bits(w, 12, 3), |o| o <= 0b110)
+        }
+        _ => return None,
+    };
+    ok(opc).then(|| fields(w, row, opc, 0))
+}
+
+/// Executes a form [`decode`] made (false, changing nothing, for a row of another module).
+pub fn run(st: &mut A64State, f: SimdForm) -> bool {
+    use SimdRow::*;
+    let SimdForm { row, opc, rd, rn, rm, .. } = f;
+    let (d, n) = (get(st, rd), get(st, rn));
+    let r = match (row, opc) {
+        (CryptoAes, 0b00100) => aes_round(d, n, false),
+        (CryptoAes, 0b00101) => aes_round(d, n, true),
+        (CryptoAes, 0b00110) => mix_columns(n, false),
+        (CryptoAes, _) => mix_columns(n, true),
+        // SHA1H, SHA1SU1, SHA256SU0.
+        (CryptoTwoRegSha, 0b00000) => lane(n, 0).rotate_left(30) as u128,
+        (CryptoTwoRegSha, 0b00001) => {
+            let t = d ^ (n >> 32);
+            let r = (0..4).fold(0u128, |acc, i| with_lane(acc, i, lane(t, i).rotate_left(1)));
+            with_lane(r, 3, lane(r, 3) ^ lane(t, 0).rotate_left(2))
+        }
+        (CryptoTwoRegSha, _) => {
+            let t = (d >> 32) | (lane(n, 0) as u128) << 96;
+            (0..4).fold(0u128, |acc, i| {
+                let e = lane(t, i);
+                let e = e.rotate_right(7) ^ e.rotate_right(18) ^ (e >> 3);
+                with_lane(acc, i, e.wrapping_add(lane(d, i)))
+            })
+        }
+        (CryptoThreeRegSha, _) => sha_three_reg(opc, d, n, get(st, rm)),
         _ => return false,
     };
     set(st, rd, r);
     true
+}
+
+/// SHA1C, SHA1P, SHA1M, SHA1SU0, SHA256H, SHA256H2, SHA256SU1 (by opcode) of `Vd`, `Vn`, `Vm`.
+fn sha_three_reg(opc: u32, d: u128, n: u128, m: u128) -> u128 {
+    match opc {
+        0b000 => sha1_rounds(d, lane(n, 0), m, choose),
+        0b001 => sha1_rounds(d, lane(n, 0), m, parity),
+        0b010 => sha1_rounds(d, lane(n, 0), m, majority),
+        0b011 => ((n << 64) | (d >> 64)) ^ d ^ m,
+        0b100 => sha256_hash(d, n, m, true),
+        0b101 => sha256_hash(n, d, m, false),
+        _ => {
+            let t0 = (n >> 32) | (lane(m, 0) as u128) << 96;
+            let sigma1 = |e: u32| e.rotate_right(17) ^ e.rotate_right(19) ^ (e >> 10);
+            let mut r = 0u128;
+            for e in 0..4 {
+                let src = if e < 2 { lane(m, 2 + e) } else { lane(r, e - 2) };
+                let v = sigma1(src).wrapping_add(lane(d, e)).wrapping_add(lane(t0, e));
+                r = with_lane(r, e, v);
+            }
+            r
+        }
+    }
 }
 
 #[cfg(test)]

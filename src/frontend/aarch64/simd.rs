@@ -12,8 +12,9 @@
 //! [`super::simd_fma`]; every other row
 //! lowers to one call of the AdvSIMD helper with the form [`super::simd_form::decode`] made of
 //! the word (row, operation, fields; the saturating, doubling, dot-product and polynomial
-//! families go on to [`super::simd_sat`], FRINT*, FCVT*, the fixed-point conversions,
-//! FACGE/FACGT, FRECPS and FMULX to [`super::simd_fp`]); the helper works on the vector
+//! rows run in [`super::simd_sat`], the cryptographic ones in [`super::crypto`], FRINT*,
+//! FCVT*, the fixed-point conversions, FACGE/FACGT, FRECPS and FMULX in [`super::simd_fp`]);
+//! the helper works on the vector
 //! registers in the guest state. `decode` runs the row on a scratch state, so an encoding the
 //! helper does not implement becomes a SIGILL trap at translation time, never a silent no-op.
 

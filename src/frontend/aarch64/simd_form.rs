@@ -10,12 +10,15 @@
 //! for an encoding they do not implement), so the allocation rules live only with the
 //! semantics they guard.
 //!
+//! The saturating, doubling, dot-product and polynomial rows ([`super::simd_sat::decode`]) and
+//! the cryptographic ones ([`super::crypto::decode`]) are decoded by their modules, which
+//! decide their allocation rules there, in `decode`, not at run time.
+//!
 //! Rows not yet moved onto decoded fields carry an instruction word instead (in the immediate
 //! field) and go straight to the family function that decodes it: the FP16 three same and
 //! two-register miscellaneous opcodes [`super::simd_fp`] has (with the single-precision word
-//! [`super::simd_fparith::half_form`] made at translation time), the saturating, doubling,
-//! dot-product and polynomial forms ([`super::simd_sat`]), FRINT*/FCVT*/fixed point/FACGE/
-//! FRECPS/FMULX ([`super::simd_fp`]) and the cryptographic rows ([`super::crypto`]).
+//! [`super::simd_fparith::half_form`] made at translation time) and FRINT*/FCVT*/fixed point/
+//! FACGE/FRECPS/FMULX ([`super::simd_fp`]).
 
 use super::fp_helpers::Ty;
 use super::simd_helpers as h;
@@ -70,17 +73,37 @@ simd_rows! {
     ScalarShiftByImmediate,
     /// Advanced SIMD scalar pairwise: ADDP.
     ScalarPairwise,
+    /// Three same and scalar three same, the saturating, rounding, halving-subtract,
+    /// absolute-difference-accumulate and polynomial opcodes (`simd_sat`).
+    SatThreeSame,
+    /// Three different and scalar three different: SQDMLAL, SQDMLSL, SQDMULL, RADDHN,
+    /// RSUBHN, PMULL (`simd_sat`).
+    SatThreeDifferent,
+    /// Two-register miscellaneous and its scalar row: SUQADD, USQADD, SQABS, SQNEG, scalar
+    /// SQXTN/UQXTN/SQXTUN (`simd_sat`).
+    SatTwoRegMisc,
+    /// Advanced SIMD three same extra and its scalar row: SQRDMLAH, SQRDMLSH, SDOT, UDOT
+    /// (`simd_sat`).
+    ThreeSameExtra,
+    /// Vector and scalar x indexed element: SQDMULH, SQRDMULH, SQRDMLAH, SQRDMLSH, SQDMLAL,
+    /// SQDMLSL, SQDMULL, SDOT, UDOT, scalar FMUL (`simd_sat`).
+    SatXIndexedElement,
+    /// Shift by immediate and its scalar row, the saturating opcodes (`simd_sat`; `size`
+    /// holds the element size from immh).
+    SatShiftByImmediate,
+    /// Cryptographic AES: AESE, AESD, AESMC, AESIMC (`crypto`).
+    CryptoAes,
+    /// Cryptographic three-register SHA: SHA1C/P/M/SU0, SHA256H/H2/SU1 (`crypto`).
+    CryptoThreeRegSha,
+    /// Cryptographic two-register SHA: SHA1H, SHA1SU1, SHA256SU0 (`crypto`).
+    CryptoTwoRegSha,
     /// Three same (FP16) and its scalar row, the opcodes `simd_fp` decodes (from the
     /// single-precision word `simd_fparith::half_form` made of it at translation time).
     WordFp16ThreeSame,
     /// Two-register miscellaneous (FP16) and its scalar row, the opcodes `simd_fp` decodes.
     WordFp16TwoRegMisc,
-    /// Saturating, doubling, dot-product and polynomial forms, decoded by `simd_sat`.
-    WordSaturating,
     /// FRINT*, FCVT*, fixed-point conversions, FACGE/FACGT, FRECPS, FMULX: `simd_fp`.
     WordFpMisc,
-    /// The cryptographic AES and SHA rows: `crypto`.
-    WordCrypto,
     /// Three same and scalar three same, the floating-point opcodes `simd_fparith` has
     /// (with `half`, also the FP16 rows').
     FpThreeSame,
@@ -158,14 +181,14 @@ pub fn decode(w: u32) -> Option<SimdForm> {
     if let Some(c) = fparith::half_form(w) {
         return half(c);
     }
-    if simd_sat::exec(&mut scratch, w) {
-        return Some(word(SimdRow::WordSaturating));
+    if let Some(form) = simd_sat::decode(w) {
+        return Some(form);
     }
     if simd_fp::exec(&mut scratch, w) {
         return Some(word(SimdRow::WordFpMisc));
     }
-    if crypto::exec(&mut scratch, w) {
-        return Some(word(SimdRow::WordCrypto));
+    if let Some(form) = crypto::decode(w) {
+        return Some(form);
     }
     let form = classify(w)?;
     run(&mut A64State::default(), form).then_some(form)
@@ -205,7 +228,7 @@ fn half(c: u32) -> Option<SimdForm> {
 }
 
 /// The fields every row has in the same place, with the row's opcode and immediate.
-fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
+pub(super) fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
     SimdForm {
         row,
         q: bit(w, 30),
@@ -367,9 +390,10 @@ pub fn run(st: &mut A64State, f: SimdForm) -> bool {
         ScalarPairwise => h::scalar_pairwise(st, f),
         WordFp16ThreeSame => simd_fp::three_same(st, w, true),
         WordFp16TwoRegMisc => simd_fp::two_reg_misc(st, w, true),
-        WordSaturating => simd_sat::exec(st, w),
+        SatThreeSame | SatThreeDifferent | SatTwoRegMisc | ThreeSameExtra | SatXIndexedElement
+        | SatShiftByImmediate => simd_sat::run(st, f),
         WordFpMisc => simd_fp::exec(st, w),
-        WordCrypto => crypto::exec(st, w),
+        CryptoAes | CryptoThreeRegSha | CryptoTwoRegSha => crypto::run(st, f),
         FpThreeSame => fparith::three_same(st, f),
         FpTwoRegMisc => fparith::two_reg_misc(st, f),
         FpAcrossLanes => fparith::across_lanes(st, f),
@@ -394,7 +418,7 @@ mod tests {
                 opc: 31 - i as u32,
                 rd: i as u32,
                 rn: 31,
-                rm: 30 - i as u32,
+                rm: (i as u32 + 7) % 32,
                 half: i % 7 == 0,
                 imm: 0xdead_0000 | i as u32,
             };
