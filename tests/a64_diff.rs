@@ -26,6 +26,8 @@ mod a64_cases_generated;
 mod a64_cases_intcvt;
 #[path = "a64_cases/satqc.rs"]
 mod a64_cases_satqc;
+#[path = "a64_cases/satrows.rs"]
+mod a64_cases_satrows;
 #[path = "a64_cases/simdarith.rs"]
 mod a64_cases_simdarith;
 #[path = "a64_cases/simdcmp.rs"]
@@ -657,6 +659,11 @@ fn a64_estimate_step_and_fcvtxn_flags_match_qemu() {
 #[test]
 fn a64_saturating_qc_matches_qemu() {
     check_suite("satqc", &a64_cases_satqc::generated_satqc_cases());
+}
+
+#[test]
+fn a64_saturating_and_crypto_rows_match_qemu() {
+    check_suite("satrows", &a64_cases_satrows::generated_satrows_cases());
 }
 
 /// Every row of the decode table has at least one differential case (so "implemented" and

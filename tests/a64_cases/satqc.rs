@@ -10,7 +10,7 @@ use crate::a64_cases::{splitmix, CaseSrc};
 use crate::a64_cases_simdarith::flags_case;
 
 /// A lane of `bits` bits: an extreme or a random value.
-fn lane(s: &mut u64, bits: u32) -> u64 {
+pub fn lane(s: &mut u64, bits: u32) -> u64 {
     let m = if bits == 64 { u64::MAX } else { (1 << bits) - 1 };
     let smax = m >> 1;
     let extremes = [0, 1, m, smax, smax + 1, smax - 1, smax + 2, m - 1, 2];

@@ -12,10 +12,11 @@
 //! [`super::simd_fma`]; every other row
 //! lowers to one call of the AdvSIMD helper with the form [`super::simd_form::decode`] made of
 //! the word (row, operation, fields; the saturating, doubling, dot-product and polynomial
-//! families still get the word and decode it in [`super::simd_sat`]); the helper works on
-//! the vector registers in the guest state. `decode` returns a form only for an encoding the
-//! helper implements, so any other becomes a SIGILL trap at translation time, never a silent
-//! no-op.
+//! rows run in [`super::simd_sat`], the cryptographic ones in [`super::crypto`], FRINT*,
+//! FCVT*, the fixed-point conversions, FACGE/FACGT, FRECPS and FMULX in [`super::simd_fp`]);
+//! the helper works on the vector registers in the guest state. `decode` returns a form only
+//! for an encoding the helper implements, so any other becomes a SIGILL trap at translation
+//! time, never a silent no-op.
 
 use super::decode::{row, Row};
 use super::simd_form::{self, SimdForm};

@@ -11,11 +11,10 @@
 //! and [`super::simd_fp`], which map the fields to the operation), and the rows' functions
 //! rely on them instead of checking again.
 //!
-//! Two rows not yet moved onto decoded fields carry an instruction word instead (in the
-//! immediate field) and go straight to the family function that decodes it, which `decode`
-//! still runs on a scratch state to learn whether it has the word: the saturating,
-//! doubling, dot-product and polynomial forms ([`super::simd_sat`]) and the cryptographic
-//! rows ([`super::crypto`]).
+//! The saturating, doubling, dot-product and polynomial rows ([`super::simd_sat::decode`]) and
+//! the cryptographic ones ([`super::crypto::decode`]) are decoded by their modules, which
+//! decide their allocation rules there, in `decode`, as [`super::simd_fp::decode`] does for
+//! its rows.
 
 use super::fp_helpers::Ty;
 use super::simd_helpers as h;
@@ -25,8 +24,7 @@ use super::{bit, bits, crypto, simd_fp, simd_fparith as fparith, simd_sat, A64St
 /// indexes), from one list.
 macro_rules! simd_rows {
     ($($(#[$doc:meta])* $name:ident,)*) => {
-        /// A row of the AdvSIMD encoding tables (ARM ARM C4.1.96), or, for the `Word*` rows,
-        /// the family function that still decodes an instruction word.
+        /// A row of the AdvSIMD and cryptographic encoding tables (ARM ARM C4.1.96).
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(u8)]
         pub enum SimdRow {
@@ -70,10 +68,30 @@ simd_rows! {
     ScalarShiftByImmediate,
     /// Advanced SIMD scalar pairwise: ADDP.
     ScalarPairwise,
-    /// Saturating, doubling, dot-product and polynomial forms, decoded by `simd_sat`.
-    WordSaturating,
-    /// The cryptographic AES and SHA rows: `crypto`.
-    WordCrypto,
+    /// Three same and scalar three same, the saturating, rounding, halving-subtract,
+    /// absolute-difference-accumulate and polynomial opcodes (`simd_sat`).
+    SatThreeSame,
+    /// Three different and scalar three different: SQDMLAL, SQDMLSL, SQDMULL, RADDHN,
+    /// RSUBHN, PMULL (`simd_sat`).
+    SatThreeDifferent,
+    /// Two-register miscellaneous and its scalar row: SUQADD, USQADD, SQABS, SQNEG, scalar
+    /// SQXTN/UQXTN/SQXTUN (`simd_sat`).
+    SatTwoRegMisc,
+    /// Advanced SIMD three same extra and its scalar row: SQRDMLAH, SQRDMLSH, SDOT, UDOT
+    /// (`simd_sat`).
+    ThreeSameExtra,
+    /// Vector and scalar x indexed element: SQDMULH, SQRDMULH, SQRDMLAH, SQRDMLSH, SQDMLAL,
+    /// SQDMLSL, SQDMULL, SDOT, UDOT, scalar FMUL (`simd_sat`).
+    SatXIndexedElement,
+    /// Shift by immediate and its scalar row, the saturating opcodes (`simd_sat`; `size`
+    /// holds the element size from immh).
+    SatShiftByImmediate,
+    /// Cryptographic AES: AESE, AESD, AESMC, AESIMC (`crypto`).
+    CryptoAes,
+    /// Cryptographic three-register SHA: SHA1C/P/M/SU0, SHA256H/H2/SU1 (`crypto`).
+    CryptoThreeRegSha,
+    /// Cryptographic two-register SHA: SHA1H, SHA1SU1, SHA256SU0 (`crypto`).
+    CryptoTwoRegSha,
     /// Three same and scalar three same, the floating-point opcodes `simd_fparith` has
     /// (with `half`, also the FP16 rows').
     FpThreeSame,
@@ -101,7 +119,7 @@ simd_rows! {
 /// copy and modified immediate), `scalar` the scalar bit (28). `imm` is the row's immediate:
 /// immh:immb for the shifts, imm4:imm5 for copy, o2:imm8 for modified immediate, imm4 for
 /// EXT, the table length for TBL/TBX, the element index for by element (whose `rm` is then
-/// the register the index selects from), and the instruction word for the `Word*` rows.
+/// the register the index selects from).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SimdForm {
     pub row: SimdRow,
@@ -160,18 +178,14 @@ pub fn decode(w: u32) -> Option<SimdForm> {
     if let Some(c) = fparith::half_form(w) {
         return half(c);
     }
-    // The two `Word*` rows' families (satrows11's lane) still decide by running the word on a
-    // scratch state (they return false, changing nothing, for an encoding they do not have).
-    let word = |row| SimdForm { row, imm: w, ..fields(w, row, 0, 0) };
-    let mut scratch = A64State::default();
-    if simd_sat::exec(&mut scratch, w) {
-        return Some(word(SimdRow::WordSaturating));
+    if let Some(form) = simd_sat::decode(w) {
+        return Some(form);
     }
     if let Some(form) = simd_fp::decode(w) {
         return Some(form);
     }
-    if crypto::exec(&mut scratch, w) {
-        return Some(word(SimdRow::WordCrypto));
+    if let Some(form) = crypto::decode(w) {
+        return Some(form);
     }
     let form = classify(w)?;
     allocated(form).then_some(form)
@@ -218,7 +232,9 @@ fn allocated(f: SimdForm) -> bool {
         FpThreeSameStep | FpTwoRegMiscConvert | FpXIndexedElement | FpShiftByImmediate => {
             simd_fp::allocated(f)
         }
-        WordSaturating | WordCrypto => false,
+        // Made and checked by `simd_sat::decode` and `crypto::decode`, never by `classify`.
+        SatThreeSame | SatThreeDifferent | SatTwoRegMisc | ThreeSameExtra | SatXIndexedElement
+        | SatShiftByImmediate | CryptoAes | CryptoThreeRegSha | CryptoTwoRegSha => false,
     }
 }
 
@@ -420,7 +436,8 @@ pub(super) fn fields(w: u32, row: SimdRow, opc: u32, imm: u32) -> SimdForm {
     }
 }
 
-/// The row of a word none of the `Word*` families claimed, with its fields.
+/// The row of a word none of the family decoders (`simd_sat`, `simd_fp`, `crypto`) claimed,
+/// with its fields.
 fn classify(w: u32) -> Option<SimdForm> {
     use SimdRow::*;
     let f = |row, opc, imm| Some(fields(w, row, opc, imm));
@@ -563,8 +580,9 @@ pub fn run(st: &mut A64State, f: SimdForm) -> bool {
         ModifiedImmediate => h::modified_imm(st, f),
         ShiftByImmediate | ScalarShiftByImmediate => h::shift_imm(st, f),
         ScalarPairwise => h::scalar_pairwise(st, f),
-        WordSaturating => simd_sat::exec(st, f.imm),
-        WordCrypto => crypto::exec(st, f.imm),
+        SatThreeSame | SatThreeDifferent | SatTwoRegMisc | ThreeSameExtra | SatXIndexedElement
+        | SatShiftByImmediate => simd_sat::run(st, f),
+        CryptoAes | CryptoThreeRegSha | CryptoTwoRegSha => crypto::run(st, f),
         FpThreeSame => fparith::three_same(st, f),
         FpTwoRegMisc => fparith::two_reg_misc(st, f),
         FpAcrossLanes => fparith::across_lanes(st, f),
@@ -582,6 +600,7 @@ mod tests {
 
     #[test]
     fn every_row_packs_and_unpacks() {
+        assert!(ROWS.len() <= 64, "the row number is packed in 6 bits");
         for (i, &row) in ROWS.iter().enumerate() {
             assert_eq!(row as usize, i);
             let f = SimdForm {
@@ -590,10 +609,10 @@ mod tests {
                 u: i % 3 == 0,
                 scalar: i % 5 == 0,
                 size: i as u32 & 3,
-                opc: 31 - i as u32,
-                rd: i as u32,
+                opc: 31 - i as u32 % 32,
+                rd: i as u32 % 32,
                 rn: 31,
-                rm: 30 - i as u32,
+                rm: (i as u32 + 7) % 32,
                 half: i % 7 == 0,
                 imm: 0xdead_0000 | i as u32,
             };

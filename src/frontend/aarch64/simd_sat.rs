@@ -6,10 +6,14 @@
 //! the polynomial multiplies (PMUL, PMULL with 8- and 64-bit elements) and the scalar
 //! by-element FP multiplies, in their vector, scalar and by-element forms (ARM ARM C4.1.96).
 //!
-//! Same contract as the main helper: [`exec`] returns false, changing nothing, for any
-//! encoding it does not implement. Saturation sets FPSR.QC, as the architecture says.
+//! [`decode`] makes the form of a word at translation time, in the rows `SatThreeSame`,
+//! `SatThreeDifferent`, `SatTwoRegMisc`, `ThreeSameExtra`, `SatXIndexedElement` and
+//! `SatShiftByImmediate` of [`SimdRow`] (each with its scalar class), and decides there which
+//! size, Q and U combinations are allocated; [`run`] matches on the row and the opcode only.
+//! Saturation sets FPSR.QC, as the architecture says.
 
 use super::fp_helpers::{self as fh, Op2};
+use super::simd_form::{fields, fmul_elem_ty, SimdForm, SimdRow};
 use super::simd_helpers::{elem, get, mask, set, set_q, sx, with_elem};
 use super::{bit, bits, A64State};
 use std::cell::Cell;
@@ -56,44 +60,127 @@ fn clmul(a: u64, b: u64, esize: u32) -> u128 {
     (0..esize).filter(|i| b >> i & 1 == 1).fold(0u128, |acc, i| acc ^ ((a & mask(esize)) as u128) << i)
 }
 
-/// Executes `w` if it is one of this module's forms.
-pub fn exec(st: &mut A64State, w: u32) -> bool {
+/// Decodes `w` at translation time if it is one of this module's forms: the row (ARM ARM
+/// C4.1.96) with its fields, after the family's allocation checks (the size, Q and U
+/// combinations each opcode has), so that [`run`] tests no field for validity. `None` leaves
+/// the word to the other families.
+pub fn decode(w: u32) -> Option<SimdForm> {
+    use SimdRow::*;
     let op0 = bits(w, 24, 5);
     // The scalar groups have bit 30 set and bit 31 clear.
     if op0 & 0b10000 != 0 && (bit(w, 31) || !bit(w, 30)) {
-        return false;
+        return None;
     }
-    let qc = Cell::new(false);
-    let done = match op0 & 0b01111 {
-        0b1110 => {
-            if bit(w, 21) {
-                match bits(w, 10, 2) {
-                    0b01 | 0b11 => three_same(st, w, &qc),
-                    0b00 => three_different(st, w, &qc),
-                    _ if bits(w, 17, 4) == 0 => two_reg_misc(st, w, &qc),
+    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
+    let f = |row, opc, imm| fields(w, row, opc, imm);
+    match op0 & 0b01111 {
+        0b1110 if bit(w, 21) => match bits(w, 10, 2) {
+            0b01 | 0b11 => {
+                let opc = bits(w, 11, 5);
+                let ok = match opc {
+                    0b10110 => size == 1 || size == 2,
+                    0b01001 | 0b01011 => true,
+                    0b01010 => !scalar || size == 3,
+                    0b00100 | 0b01111 => !scalar && size != 3,
+                    0b10011 => !scalar && u && size == 0,
                     _ => false,
-                }
-            } else if bit(w, 15) && bit(w, 10) {
-                three_extension(st, w, &qc)
-            } else {
-                false
+                };
+                (ok && !(size == 3 && !q && !scalar)).then(|| f(SatThreeSame, opc, 0))
             }
-        }
-        0b1111 => {
-            if !bit(w, 10) {
-                by_element(st, w, &qc)
-            } else if bits(w, 19, 4) != 0 {
-                shift_imm(st, w, &qc)
-            } else {
-                false
+            0b00 => {
+                let opc = bits(w, 12, 4);
+                let ok = match (u, opc) {
+                    (false, 0b1001 | 0b1011 | 0b1101) => size == 1 || size == 2,
+                    (true, 0b0100 | 0b0110) => !scalar && size != 3,
+                    (false, 0b1110) => !scalar && (size == 0 || size == 3),
+                    _ => false,
+                };
+                ok.then(|| f(SatThreeDifferent, opc, 0))
             }
+            _ if bits(w, 17, 4) == 0 => {
+                let opc = bits(w, 12, 5);
+                let ok = match opc {
+                    0b00011 | 0b00111 => !(size == 3 && !q && !scalar),
+                    // Scalar SQXTN / UQXTN / SQXTUN (the vector forms are in the main helper).
+                    0b10100 => scalar && size != 3,
+                    0b10010 => scalar && size != 3 && u,
+                    _ => false,
+                };
+                ok.then(|| f(SatTwoRegMisc, opc, 0))
+            }
+            _ => None,
+        },
+        0b1110 if bit(w, 15) && bit(w, 10) => {
+            let opc = bits(w, 11, 4);
+            let ok = match opc {
+                0b0000 | 0b0001 => u && (size == 1 || size == 2),
+                0b0010 => !scalar && size == 2,
+                _ => false,
+            };
+            ok.then(|| f(ThreeSameExtra, opc, 0))
         }
+        0b1111 if !bit(w, 10) => by_element_form(w),
+        0b1111 if bits(w, 19, 4) != 0 => {
+            let (immh, opc) = (bits(w, 19, 4), bits(w, 11, 5));
+            let hsb = 31 - immh.leading_zeros();
+            let ok = match (u, opc) {
+                (_, 0b01110) | (true, 0b01100) => !(hsb == 3 && !q && !scalar),
+                (_, 0b10010 | 0b10011) | (true, 0b10000 | 0b10001) => hsb != 3,
+                _ => false,
+            };
+            ok.then(|| SimdForm { size: hsb, ..f(SatShiftByImmediate, opc, bits(w, 16, 7)) })
+        }
+        _ => None,
+    }
+}
+
+/// Vector and scalar x indexed element: the element index (in `imm`) and the register it
+/// selects from, which depend on the element size (H:L:M with a 4-bit Rm for 16-bit
+/// elements, H:L with M:Rm for 32-bit ones); scalar FMUL's from its FP type.
+fn by_element_form(w: u32) -> Option<SimdForm> {
+    let (u, size, scalar, opc) = (bit(w, 29), bits(w, 22, 2), bit(w, 28), bits(w, 12, 4));
+    let form = |index, rm| Some(SimdForm { rm, ..fields(w, SimdRow::SatXIndexedElement, opc, index) });
+    // Scalar FMUL (by element); the vector form is in the main helper, FMLA/FMLS are IR
+    // (`super::simd_fma`).
+    if scalar && !u && opc == 0b1001 && size != 1 {
+        let (_, index, rm) = super::simd_fparith::by_element_operand(w)?;
+        return form(index, rm);
+    }
+    let ok = match (u, opc) {
+        (false, 0b1100 | 0b1101 | 0b0011 | 0b0111 | 0b1011) | (true, 0b1101 | 0b1111) => {
+            size == 1 || size == 2
+        }
+        (_, 0b1110) => !scalar && size == 2,
         _ => false,
     };
-    if done && qc.get() {
+    if !ok {
+        return None;
+    }
+    let (l, m, rm4, h) = (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 11, 1));
+    if size == 1 {
+        form(h << 2 | l << 1 | m, rm4)
+    } else {
+        form(h << 1 | l, m << 4 | rm4)
+    }
+}
+
+/// Executes a form [`decode`] made (false, changing nothing, for a row of another module).
+pub fn run(st: &mut A64State, f: SimdForm) -> bool {
+    use SimdRow::*;
+    let qc = Cell::new(false);
+    match f.row {
+        SatThreeSame => three_same(st, f, &qc),
+        SatThreeDifferent => three_different(st, f, &qc),
+        SatTwoRegMisc => two_reg_misc(st, f, &qc),
+        ThreeSameExtra => three_same_extra(st, f, &qc),
+        SatXIndexedElement => by_element(st, f, &qc),
+        SatShiftByImmediate => shift_imm(st, f, &qc),
+        _ => return false,
+    }
+    if qc.get() {
         st.fpsr |= QC;
     }
-    done
+    true
 }
 
 /// Writes a vector result (upper half cleared when `Q` = 0) or a scalar one (element 0 only).
@@ -165,27 +252,11 @@ fn shift_reg(
     }
 }
 
-fn three_same(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
+fn three_same(st: &mut A64State, f: SimdForm, qc: &Cell<bool>) {
+    let SimdForm { q, u, size, scalar, opc, rd, rn, rm, .. } = f;
     let esize = 8 << size;
-    if size == 3 && !q && !scalar {
-        return false;
-    }
-    let ok = match opc {
-        0b10110 => size == 1 || size == 2,
-        0b01001 | 0b01011 => true,
-        0b01010 => !scalar || size == 3,
-        0b00100 | 0b01111 => !scalar && size != 3,
-        0b10011 => !scalar && u && size == 0,
-        _ => false,
-    };
-    if !ok {
-        return false;
-    }
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
-    let n = lanes(q, scalar, esize);
-    let r = (0..n).fold(0u128, |acc, i| {
+    let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
         let (x, y) = (elem(a, i, esize), elem(b, i, esize));
         let v = match opc {
             0b10110 => doubling_mulh(x, y, esize, u, qc),
@@ -202,21 +273,20 @@ fn three_same(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
         with_elem(acc, i, esize, v)
     });
     write(st, rd, r, q, scalar);
-    true
 }
 
-fn three_different(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 12, 4), bits(w, 5, 5), bits(w, 0, 5));
+fn three_different(st: &mut A64State, f: SimdForm, qc: &Cell<bool>) {
+    let SimdForm { q, u, size, scalar, opc, rd, rn, rm, .. } = f;
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
     let half = |v: u128| if q && !scalar { v >> 64 } else { v };
-    match (u, opc) {
-        (false, 0b1001 | 0b1011 | 0b1101) if size == 1 || size == 2 => {
-            let esize = 8 << size;
-            let wide = 2 * esize;
+    let esize = 8 << size;
+    let wide = 2 * esize;
+    let r = match (u, opc) {
+        // SQDMLAL / SQDMLSL / SQDMULL, from the lower or upper half.
+        (false, 0b1001 | 0b1011 | 0b1101) => {
             let n = if scalar { 1 } else { 64 / esize };
             let (ha, hb) = (half(a), half(b));
-            let r = (0..n).fold(0u128, |acc, i| {
+            (0..n).fold(0u128, |acc, i| {
                 let p = 2 * sx(elem(ha, i, esize), esize) as i128 * sx(elem(hb, i, esize), esize) as i128;
                 let p = sx(sat_s(p, wide, qc), wide) as i128;
                 let dv = sx(elem(d, i, wide), wide) as i128;
@@ -226,106 +296,83 @@ fn three_different(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
                     _ => p as u64,
                 };
                 with_elem(acc, i, wide, v)
-            });
-            set(st, rd, r);
-            true
+            })
         }
-        (true, 0b0100 | 0b0110) if !scalar && size != 3 => {
+        (true, _) => {
             // RADDHN / RSUBHN: rounded high half of each wide sum or difference.
-            let esize = 8 << size;
-            let wide = 2 * esize;
             let narrowed = (0..64 / esize).fold(0u128, |acc, i| {
                 let (x, y) = (elem(a, i, wide), elem(b, i, wide));
                 let v = if opc == 0b0100 { x.wrapping_add(y) } else { x.wrapping_sub(y) };
                 let v = (v as u128 & mask(wide) as u128) + (1u128 << (esize - 1));
                 with_elem(acc, i, esize, (v >> esize) as u64)
             });
-            let r = if q { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
-            set(st, rd, r);
-            true
-        }
-        (false, 0b1110) if !scalar && (size == 0 || size == 3) => {
-            // PMULL / PMULL2: carry-less products of the lower or upper half.
-            let r = if size == 3 {
-                let k = q as u32;
-                clmul(elem(a, k, 64), elem(b, k, 64), 64)
+            if q {
+                (d & u64::MAX as u128) | (narrowed << 64)
             } else {
-                let (ha, hb) = (half(a), half(b));
-                (0..8).fold(0u128, |acc, i| {
-                    with_elem(acc, i, 16, clmul(elem(ha, i, 8), elem(hb, i, 8), 8) as u64)
-                })
-            };
-            set(st, rd, r);
-            true
+                narrowed
+            }
         }
-        _ => false,
-    }
+        // PMULL / PMULL2: carry-less products of the lower or upper half.
+        _ if size == 3 => {
+            let k = q as u32;
+            clmul(elem(a, k, 64), elem(b, k, 64), 64)
+        }
+        _ => {
+            let (ha, hb) = (half(a), half(b));
+            (0..8)
+                .fold(0u128, |acc, i| with_elem(acc, i, 16, clmul(elem(ha, i, 8), elem(hb, i, 8), 8) as u64))
+        }
+    };
+    set(st, rd, r);
 }
 
-fn two_reg_misc(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (opc, rn, rd) = (bits(w, 12, 5), bits(w, 5, 5), bits(w, 0, 5));
+fn two_reg_misc(st: &mut A64State, f: SimdForm, qc: &Cell<bool>) {
+    let SimdForm { q, u, size, scalar, opc, rd, rn, .. } = f;
     let esize = 8 << size;
     let (a, d) = (get(st, rn), get(st, rd));
-    match opc {
-        0b00011 | 0b00111 => {
-            if size == 3 && !q && !scalar {
-                return false;
-            }
-            let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
-                let x = elem(a, i, esize);
-                let v = match (opc, u) {
-                    // SUQADD: signed accumulator plus unsigned operand; USQADD the reverse.
-                    (0b00011, false) => sat_s(sx(elem(d, i, esize), esize) as i128 + x as i128, esize, qc),
-                    (0b00011, true) => sat_u(elem(d, i, esize) as i128 + sx(x, esize) as i128, esize, qc),
-                    (_, false) => sat_s((sx(x, esize) as i128).abs(), esize, qc),
-                    (_, true) => sat_s(-(sx(x, esize) as i128), esize, qc),
-                };
-                with_elem(acc, i, esize, v)
-            });
-            write(st, rd, r, q, scalar);
-            true
-        }
-        // Scalar SQXTN / UQXTN / SQXTUN (the vector forms are in the main helper).
-        0b10100 | 0b10010 if scalar && size != 3 && (opc == 0b10100 || u) => {
-            let wide = 2 * esize;
-            let x = elem(a, 0, wide);
+    if opc == 0b00011 || opc == 0b00111 {
+        let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
+            let x = elem(a, i, esize);
             let v = match (opc, u) {
-                (0b10100, false) => sat_s(sx(x, wide) as i128, esize, qc),
-                (0b10100, true) => sat_u(x as i128, esize, qc),
-                _ => sat_u(sx(x, wide) as i128, esize, qc),
+                // SUQADD: signed accumulator plus unsigned operand; USQADD the reverse.
+                (0b00011, false) => sat_s(sx(elem(d, i, esize), esize) as i128 + x as i128, esize, qc),
+                (0b00011, true) => sat_u(elem(d, i, esize) as i128 + sx(x, esize) as i128, esize, qc),
+                (_, false) => sat_s((sx(x, esize) as i128).abs(), esize, qc),
+                (_, true) => sat_s(-(sx(x, esize) as i128), esize, qc),
             };
-            set(st, rd, v as u128);
-            true
-        }
-        _ => false,
+            with_elem(acc, i, esize, v)
+        });
+        write(st, rd, r, q, scalar);
+        return;
     }
+    // Scalar SQXTN / UQXTN / SQXTUN.
+    let wide = 2 * esize;
+    let x = elem(a, 0, wide);
+    let v = match (opc, u) {
+        (0b10100, false) => sat_s(sx(x, wide) as i128, esize, qc),
+        (0b10100, true) => sat_u(x as i128, esize, qc),
+        _ => sat_u(sx(x, wide) as i128, esize, qc),
+    };
+    set(st, rd, v as u128);
 }
 
-/// AdvSIMD (scalar) three-register extension: SQRDMLAH / SQRDMLSH and SDOT / UDOT.
-fn three_extension(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (rm, opc, rn, rd) = (bits(w, 16, 5), bits(w, 11, 4), bits(w, 5, 5), bits(w, 0, 5));
+/// AdvSIMD (scalar) three same extra: SQRDMLAH / SQRDMLSH and SDOT / UDOT.
+fn three_same_extra(st: &mut A64State, f: SimdForm, qc: &Cell<bool>) {
+    let SimdForm { q, u, size, scalar, opc, rd, rn, rm, .. } = f;
     let (a, b, d) = (get(st, rn), get(st, rm), get(st, rd));
-    match opc {
-        0b0000 | 0b0001 if u && (size == 1 || size == 2) => {
-            let esize = 8 << size;
-            let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
-                let v = rdmlah(elem(d, i, esize), elem(a, i, esize), elem(b, i, esize), esize, opc == 1, qc);
-                with_elem(acc, i, esize, v)
-            });
-            write(st, rd, r, q, scalar);
-            true
-        }
-        0b0010 if !scalar && size == 2 => {
-            let r = (0..lanes(q, false, 32)).fold(0u128, |acc, i| {
-                with_elem(acc, i, 32, dot(elem(d, i, 32), elem(a, i, 32), elem(b, i, 32), u))
-            });
-            write(st, rd, r, q, false);
-            true
-        }
-        _ => false,
+    if opc == 0b0010 {
+        let r = (0..lanes(q, false, 32)).fold(0u128, |acc, i| {
+            with_elem(acc, i, 32, dot(elem(d, i, 32), elem(a, i, 32), elem(b, i, 32), u))
+        });
+        write(st, rd, r, q, false);
+        return;
     }
+    let esize = 8 << size;
+    let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
+        let v = rdmlah(elem(d, i, esize), elem(a, i, esize), elem(b, i, esize), esize, opc == 1, qc);
+        with_elem(acc, i, esize, v)
+    });
+    write(st, rd, r, q, scalar);
 }
 
 /// One lane of SDOT / UDOT: the accumulator plus the four byte products of `x` and `y`.
@@ -334,42 +381,27 @@ fn dot(acc: u64, x: u64, y: u64, unsigned: bool) -> u64 {
     (acc as i128 + sum) as u64 & mask(32)
 }
 
-fn by_element(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
-    let (q, u, size, scalar) = (bit(w, 30), bit(w, 29), bits(w, 22, 2), bit(w, 28));
-    let (l, m, rm4, opc, h) =
-        (bits(w, 21, 1), bits(w, 20, 1), bits(w, 16, 4), bits(w, 12, 4), bits(w, 11, 1));
-    let (rn, rd) = (bits(w, 5, 5), bits(w, 0, 5));
+fn by_element(st: &mut A64State, f: SimdForm, qc: &Cell<bool>) {
+    let SimdForm { q, u, size, scalar, opc, rd, rn, rm, imm: index, .. } = f;
     let (a, d) = (get(st, rn), get(st, rd));
-    // Scalar FMUL (by element); the vector form is in the main helper, FMLA/FMLS are IR
-    // (`super::simd_fma`).
-    if scalar && !u && opc == 0b1001 && size != 1 {
-        let Some((ty, index, rm)) = super::simd_fparith::by_element_operand(w) else { return false };
+    if scalar && !u && opc == 0b1001 {
+        // Scalar FMUL (by element).
+        let ty = fmul_elem_ty(size);
         let esize = ty.bits();
         let e = elem(get(st, rm), index, esize);
         let (x, fpcr) = (elem(a, 0, esize), st.fpcr);
         let (v, flags) = fh::arith_flags(ty, Some(Op2::Mul), x, e, fpcr);
         st.fpsr |= flags;
         set(st, rd, v as u128);
-        return true;
-    }
-    let ok = match (u, opc) {
-        (false, 0b1100 | 0b1101 | 0b0011 | 0b0111 | 0b1011) | (true, 0b1101 | 0b1111) => {
-            size == 1 || size == 2
-        }
-        (_, 0b1110) => !scalar && size == 2,
-        _ => false,
-    };
-    if !ok {
-        return false;
+        return;
     }
     let esize = 8 << size;
-    let (index, rm) = if size == 1 { ((h << 2) | (l << 1) | m, rm4) } else { ((h << 1) | l, (m << 4) | rm4) };
     let e = elem(get(st, rm), index, esize);
     if opc == 0b1110 {
         let r = (0..lanes(q, false, 32))
             .fold(0u128, |acc, i| with_elem(acc, i, 32, dot(elem(d, i, 32), elem(a, i, 32), e, u)));
         write(st, rd, r, q, false);
-        return true;
+        return;
     }
     if matches!(opc, 0b0011 | 0b0111 | 0b1011) {
         // SQDMLAL / SQDMLSL / SQDMULL (by element), from the lower or upper half.
@@ -388,7 +420,7 @@ fn by_element(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
             with_elem(acc, i, wide, v)
         });
         set(st, rd, r);
-        return true;
+        return;
     }
     let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
         let x = elem(a, i, esize);
@@ -401,51 +433,36 @@ fn by_element(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
         with_elem(acc, i, esize, v)
     });
     write(st, rd, r, q, scalar);
-    true
 }
 
-fn shift_imm(st: &mut A64State, w: u32, qc: &Cell<bool>) -> bool {
-    let (q, u, scalar) = (bit(w, 30), bit(w, 29), bit(w, 28));
-    let (immh, immb, opc, rn, rd) =
-        (bits(w, 19, 4), bits(w, 16, 3), bits(w, 11, 5), bits(w, 5, 5), bits(w, 0, 5));
-    let hsb = 31 - immh.leading_zeros();
-    let esize = 8 << hsb;
-    let immhb = (immh << 3) | immb;
+/// Shift by immediate, the saturating forms; `size` is the element size [`decode`] found
+/// from immh, `imm` immh:immb.
+fn shift_imm(st: &mut A64State, f: SimdForm, qc: &Cell<bool>) {
+    let SimdForm { q, u, size, scalar, opc, rd, rn, imm: immhb, .. } = f;
+    let esize = 8 << size;
     let (a, d) = (get(st, rn), get(st, rd));
-    match (u, opc) {
+    if opc == 0b01110 || opc == 0b01100 {
         // SQSHL / UQSHL / SQSHLU (immediate).
-        (_, 0b01110) | (true, 0b01100) => {
-            if hsb == 3 && !q && !scalar {
-                return false;
-            }
-            let shift = immhb - esize;
-            let signed_src = !u || opc == 0b01100;
-            let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
-                let v = int(elem(a, i, esize), esize, !signed_src) << shift;
-                with_elem(acc, i, esize, sat(v, esize, u, qc))
-            });
-            write(st, rd, r, q, scalar);
-            true
-        }
-        // SQSHRN / SQRSHRN / UQSHRN / UQRSHRN, and SQSHRUN / SQRSHRUN.
-        (_, 0b10010 | 0b10011) | (true, 0b10000 | 0b10001) => {
-            if hsb == 3 {
-                return false;
-            }
-            let wide = 2 * esize;
-            let shift = wide - immhb;
-            let round = opc & 1 == 1;
-            let signed_src = !u || opc < 0b10010;
-            let n = if scalar { 1 } else { 64 / esize };
-            let narrowed = (0..n).fold(0u128, |acc, i| {
-                let v = int(elem(a, i, wide), wide, !signed_src);
-                let v = (v + if round { 1i128 << (shift - 1) } else { 0 }) >> shift;
-                with_elem(acc, i, esize, sat(v, esize, u, qc))
-            });
-            let r = if q && !scalar { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
-            set(st, rd, r);
-            true
-        }
-        _ => false,
+        let shift = immhb - esize;
+        let signed_src = !u || opc == 0b01100;
+        let r = (0..lanes(q, scalar, esize)).fold(0u128, |acc, i| {
+            let v = int(elem(a, i, esize), esize, !signed_src) << shift;
+            with_elem(acc, i, esize, sat(v, esize, u, qc))
+        });
+        write(st, rd, r, q, scalar);
+        return;
     }
+    // SQSHRN / SQRSHRN / UQSHRN / UQRSHRN, and SQSHRUN / SQRSHRUN.
+    let wide = 2 * esize;
+    let shift = wide - immhb;
+    let round = opc & 1 == 1;
+    let signed_src = !u || opc < 0b10010;
+    let n = if scalar { 1 } else { 64 / esize };
+    let narrowed = (0..n).fold(0u128, |acc, i| {
+        let v = int(elem(a, i, wide), wide, !signed_src);
+        let v = (v + if round { 1i128 << (shift - 1) } else { 0 }) >> shift;
+        with_elem(acc, i, esize, sat(v, esize, u, qc))
+    });
+    let r = if q && !scalar { (d & u64::MAX as u128) | (narrowed << 64) } else { narrowed };
+    set(st, rd, r);
 }
