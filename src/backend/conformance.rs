@@ -215,12 +215,12 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
 
 /// `X86Sse` ops on operand pairs at the AArch64 fast path's edges (backend/aarch64/fp.rs):
 /// zeros and infinities (kept on the fast path), denormal operands (DE), results that are
-/// tiny and exact (UE only when UM is clear), tiny before rounding but not after (A64 UFC,
-/// no x86 UE), overflow, division by zero and NaNs, under MXCSRs with UM and the other masks
-/// set and clear; each op both with its flags partner and alone (the value-only lowering).
+/// tiny and exact (no UE), tiny before rounding but not after (A64 UFC, no x86 UE),
+/// overflow, division by zero and NaNs, under MXCSRs with the exception masks set and clear
+/// and with DAZ; each op both with its flags partner and alone (the value-only lowering).
 pub fn fp_edge_operands_match_the_interpreter<B: Backend>() {
     const MIN: u64 = 0x0010_0000_0000_0000;
-    const F64_PAIRS: [(u64, u64); 24] = [
+    const F64_PAIRS: [(u64, u64); 26] = [
         (0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000),
         (0, 0x8000_0000_0000_0000),
         (0x8000_0000_0000_0000, 0x8000_0000_0000_0000),
@@ -240,6 +240,10 @@ pub fn fp_edge_operands_match_the_interpreter<B: Backend>() {
         (MIN, 0x4000_0000_0000_0000),
         (MIN, 0x3fd5_5555_5555_5555),
         (MIN, 0x3fef_ffff_ffff_ffff),
+        // Products just below the smallest normal that round up to it with an unbounded
+        // exponent: A64 UFC (tiny before rounding), no x86 UE; the second in f32 (f32_of).
+        (MIN | 1, 0x3fef_ffff_ffff_fffe),
+        (MIN | 0x2000_0000, 0x3fef_ffff_c000_0000),
         (0x7fef_ffff_ffff_ffff, 0x7fef_ffff_ffff_ffff),
         (0x7ff8_0000_0000_0001, 0x3ff0_0000_0000_0000),
         (0x3ff0_0000_0000_0000, 0x7ff0_0000_0000_0002),

@@ -7,9 +7,10 @@
 //! detected (x86 after rounding, A64 before) and in the modes MXCSR selects. The fast path
 //! runs the native instruction (host FPCR: round to nearest, FZ, DN and AH clear, as Linux
 //! leaves it) and keeps its result when that is provably x86's:
-//! - MXCSR has its default modes (RC nearest, no DAZ or FTZ); the other exception masks do
-//!   not change what the op computes, but with the flags wanted UM must be set: with UM
-//!   clear x86 raises UE for a tiny result even when it is exact, A64 only when inexact.
+//! - MXCSR has its default modes (RC nearest, no DAZ or FTZ). The exception masks change
+//!   neither the value nor the flags word (the masked response's flags, which the frontend
+//!   tests against the masks; [`crate::ir::fp`] raises UE only for inexact tiny results
+//!   whatever UM says).
 //! - The result is not a NaN (`fcmp d0, d0`: every NaN rule that differs yields one).
 //! - With the flags wanted, FPSR (cleared before the op) holds at most IXC: IOC, DZC, OFC,
 //!   UFC, IDC go to the reference. IEEE defines the value, DZ and OF alike on both; A64's
@@ -38,8 +39,6 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 /// MXCSR bits that select other than x86's default computation: rounding control (13-14),
 /// flush-to-zero (15), denormals-are-zero (6).
 pub(super) const MXCSR_MODES: u32 = 0xe040;
-/// MXCSR.UM (bit 11): underflow exceptions masked.
-const MXCSR_UM: u32 = 0x800;
 /// FPSR as the immediate of `mrs`/`msr` (op0 3, op1 3, CRn 4, CRm 4, op2 1).
 pub(super) const FPSR: u32 = 0x5a21;
 /// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
@@ -107,8 +106,7 @@ impl Emitter {
         let x = self.src(a, S0);
         let y = self.src(b, S1);
         let c = self.src(ctrl, S2);
-        // An exact tiny result raises UE only when UM is clear (module doc).
-        self.branch_unless_fast_mxcsr(c, flags && !min_max, slow);
+        self.branch_unless_default_mxcsr(c, slow);
         // Inputs with a zero exponent field: zeros stay on the fast path, denormals (DE) go to
         // the reference, through a stub after the fast path. Only the flags depend on it.
         let mut stubs = Vec::new();
@@ -212,21 +210,6 @@ impl Emitter {
         dynasm!(self.a ; .arch aarch64 ; =>done);
     }
 
-    /// Branches to `slow` unless the MXCSR in `reg` has x86's default modes and, if
-    /// `um_masked`, the underflow exception masked (UM, bit 11). Uses `S3` and `S4`.
-    fn branch_unless_fast_mxcsr(&mut self, reg: u8, um_masked: bool, slow: DynamicLabel) {
-        if !um_masked {
-            return self.branch_unless_default_mxcsr(reg, slow);
-        }
-        dynasm!(self.a
-            ; .arch aarch64
-            ; movz W(S3), #MXCSR_MODES | MXCSR_UM
-            ; eor WSP(S4), W(reg), #MXCSR_UM
-            ; tst W(S4), W(S3)
-            ; b.ne =>slow
-        );
-    }
-
     /// Branches to `stub` if the float in `reg` (`prec`'s bits at the bottom) has a zero
     /// exponent field (a zero or a denormal).
     fn branch_if_exponent_zero(&mut self, reg: u8, prec: FpPrec, stub: DynamicLabel) {
@@ -302,57 +285,13 @@ impl Emitter {
     /// `dsts` = the exact reference's value and flags of the op, from one call of
     /// [`eval_x86_both_call`] (which returns them in x0 and x1).
     fn fp_reference_pair(&mut self, sel: u64, dsts: FpDsts, [a, b, ctrl]: [Temp; 3]) {
-        // The reference reads only its arguments; the state registers it may change are kept.
-        self.save_state_regs(false);
-        // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
-        // loading the argument registers cannot overwrite another argument's source.
-        for (reg, t) in [(2u8, a), (3, b), (4, ctrl)] {
-            let r = self.src(t, reg);
-            if r != reg {
-                dynasm!(self.a ; .arch aarch64 ; mov X(reg), X(r));
-            }
-        }
-        self.mov_imm(1, sel);
-        dynasm!(self.a ; .arch aarch64 ; mov x0, X(STATE));
-        self.mov_imm(FAR, eval_x86_both_call as *const () as u64);
-        dynasm!(self.a ; .arch aarch64 ; blr X(FAR));
-        // Value from x0, flags from x1: neither destination is x0 or x1 unless it is that
-        // very register's spill (callee-saved registers or spill slots, as above).
-        for (dst, reg) in [(dsts.value, 0u8), (dsts.flags, 1)] {
-            if let Some(dst) = dst {
-                let d = self.dst(dst, reg);
-                if d != reg {
-                    dynasm!(self.a ; .arch aarch64 ; mov X(d), X(reg));
-                }
-                self.finish(dst, d);
-            }
-        }
-        self.restore_state_regs(false);
+        let func = eval_x86_both_call as *const () as usize;
+        self.call_reference_into(func, sel, &[a, b, ctrl], [(dsts.value, 0), (dsts.flags, 1)]);
     }
 
     /// `dst` = `func(state, sel, a, b, ctrl)`: the exact reference's value or flags of the op.
     fn fp_reference(&mut self, func: crate::ir::HelperFn, sel: u64, dst: Temp, [a, b, ctrl]: [Temp; 3]) {
-        let func = func as usize;
-        // The reference reads only its arguments; the state registers it may change are kept.
-        self.save_state_regs(false);
-        // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
-        // loading the argument registers cannot overwrite another argument's source.
-        for (reg, t) in [(2u8, a), (3, b), (4, ctrl)] {
-            let r = self.src(t, reg);
-            if r != reg {
-                dynasm!(self.a ; .arch aarch64 ; mov X(reg), X(r));
-            }
-        }
-        self.mov_imm(1, sel);
-        dynasm!(self.a ; .arch aarch64 ; mov x0, X(STATE));
-        self.mov_imm(FAR, func as u64);
-        dynasm!(self.a ; .arch aarch64 ; blr X(FAR));
-        let d = self.dst(dst, 0);
-        if d != 0 {
-            dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
-        }
-        self.finish(dst, d);
-        self.restore_state_regs(false);
+        self.call_reference_into(func as usize, sel, &[a, b, ctrl], [(Some(dst), 0), (None, 1)]);
     }
 }
 
