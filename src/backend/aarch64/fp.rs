@@ -176,12 +176,7 @@ impl Emitter {
             }
             dynasm!(self.a ; .arch aarch64 ; b.vs =>slow);
             if let Some(dst) = dsts.value {
-                let d = self.dst(dst, S3);
-                match prec {
-                    FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov X(d), d0),
-                    FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov W(d), s0),
-                }
-                self.finish(dst, d);
+                self.fp0_to(dst, prec, S3);
             }
             if let Some(dst) = dsts.flags {
                 // FPSR bits 0-3 are clear here: bits 0-4 moved up one put IXC (bit 4) at
@@ -208,6 +203,17 @@ impl Emitter {
         dynasm!(self.a ; .arch aarch64 ; =>slow);
         self.fp_reference_pair(encode_sel(op, prec, FpResult::Value), dsts, [a, b, ctrl]);
         dynasm!(self.a ; .arch aarch64 ; =>done);
+    }
+
+    /// `dst` = the result in `d0` (`s0` for f32, zero-extended), through `scratch` if `dst`
+    /// is spilled.
+    pub(super) fn fp0_to(&mut self, dst: Temp, prec: FpPrec, scratch: u8) {
+        let d = self.dst(dst, scratch);
+        match prec {
+            FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov X(d), d0),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov W(d), s0),
+        }
+        self.finish(dst, d);
     }
 
     /// Branches to `stub` if the float in `reg` (`prec`'s bits at the bottom) has a zero
