@@ -63,6 +63,7 @@ pub fn run_all<B: Backend>() {
     entry_counters_count_every_entry::<B>();
     a_raised_signal_flag_stops_a_chained_loop::<B>();
     fp_ops_match_the_interpreter::<B>();
+    fp_edge_operands_match_the_interpreter::<B>();
 }
 
 /// A 64-bit value whose `lane`-bit lanes are each an edge of the lane's range (0, 1, -1, the
@@ -207,6 +208,116 @@ pub fn fp_ops_match_the_interpreter<B: Backend>() {
                     got[i],
                     want[i]
                 );
+            }
+        }
+    }
+}
+
+/// `X86Sse` ops on operand pairs at the AArch64 fast path's edges (backend/aarch64/fp.rs):
+/// zeros and infinities (kept on the fast path), denormal operands (DE), results that are
+/// tiny and exact (no UE), tiny before rounding but not after (A64 UFC, no x86 UE),
+/// overflow, division by zero and NaNs, under MXCSRs with the exception masks set and clear
+/// and with DAZ; each op both with its flags partner and alone (the value-only lowering).
+pub fn fp_edge_operands_match_the_interpreter<B: Backend>() {
+    const MIN: u64 = 0x0010_0000_0000_0000;
+    const F64_PAIRS: [(u64, u64); 26] = [
+        (0x3ff0_0000_0000_0000, 0x4008_0000_0000_0000),
+        (0, 0x8000_0000_0000_0000),
+        (0x8000_0000_0000_0000, 0x8000_0000_0000_0000),
+        (0, 0x3ff0_0000_0000_0000),
+        (0x3ff0_0000_0000_0000, 0),
+        (0xbff0_0000_0000_0000, 0x8000_0000_0000_0000),
+        (0, 0),
+        (0x7ff0_0000_0000_0000, 0x3ff0_0000_0000_0000),
+        (0x7ff0_0000_0000_0000, 0xfff0_0000_0000_0000),
+        (0x7ff0_0000_0000_0000, 0),
+        (0x3ff0_0000_0000_0000, 0xfff0_0000_0000_0000),
+        (0x0000_0000_0000_0003, 0x3ff0_0000_0000_0000),
+        (0x3ff0_0000_0000_0000, 0x800f_ffff_ffff_ffff),
+        (0x0000_0000_0000_0001, 0),
+        (MIN | 0x0008_0000_0000_0000, MIN),
+        (MIN, 0x3fe0_0000_0000_0000),
+        (MIN, 0x4000_0000_0000_0000),
+        (MIN, 0x3fd5_5555_5555_5555),
+        (MIN, 0x3fef_ffff_ffff_ffff),
+        // Products just below the smallest normal that round up to it with an unbounded
+        // exponent: A64 UFC (tiny before rounding), no x86 UE; the second in f32 (f32_of).
+        (MIN | 1, 0x3fef_ffff_ffff_fffe),
+        (MIN | 0x2000_0000, 0x3fef_ffff_c000_0000),
+        (0x7fef_ffff_ffff_ffff, 0x7fef_ffff_ffff_ffff),
+        (0x7ff8_0000_0000_0001, 0x3ff0_0000_0000_0000),
+        (0x3ff0_0000_0000_0000, 0x7ff0_0000_0000_0002),
+        (0xbff0_0000_0000_0000, 0x3ff0_0000_0000_0000),
+        (0x4000_0000_0000_0000, 0xc000_0000_0000_0000),
+    ];
+    let f32_of = |x: u64| -> u64 {
+        // The same classes in single precision: sign, exponent rebiased into f32's range
+        // (zero, denormal, infinite and NaN exponents kept), mantissa's top 23 bits.
+        let sign = (x >> 63) << 31;
+        let exp = (x >> 52 & 0x7ff) as i64;
+        let mant = (x >> 29) & 0x7f_ffff;
+        let mant = if mant == 0 && x & 0xf_ffff_ffff_ffff != 0 { 1 } else { mant };
+        let e = match exp {
+            0 => 0,
+            0x7ff => 0xff,
+            e => (e - 1023 + 127).clamp(1, 0xfe),
+        } as u64;
+        sign | e << 23 | mant
+    };
+    let mut cache = CodeCache::new(CodeCache::DEFAULT_SIZE).expect("code cache");
+    let mut backend = new_backend::<B>(&mut cache);
+    let at = |i: u32| StateOffset(header::SIZE + 8 * i);
+    for prec in [FpPrec::F64, FpPrec::F32] {
+        let pairs: Vec<(u64, u64)> = match prec {
+            FpPrec::F64 => F64_PAIRS.to_vec(),
+            _ => F64_PAIRS.iter().map(|&(x, y)| (f32_of(x), f32_of(y))).collect(),
+        };
+        for ctrl_value in [0x1f80u64, 0x1780, 0x1f00, 0x0000, 0x1f40] {
+            for with_flags in [true, false] {
+                for chunk in pairs.chunks(8) {
+                    let mut b = Builder::new();
+                    b.guest_insn(GuestAddr(0x1000), 4);
+                    let ctrl = b.load_state(at(16), Width::W64);
+                    let mut out = 17;
+                    for pair in 0..chunk.len() as u32 {
+                        let x = b.load_state(at(2 * pair), Width::W64);
+                        let y = b.load_state(at(2 * pair + 1), Width::W64);
+                        for op in FpOp::ALL {
+                            let y = if op == FpOp::Sqrt { x } else { y };
+                            let results: &[FpResult] = if with_flags {
+                                &[FpResult::Value, FpResult::Flags]
+                            } else {
+                                &[FpResult::Value]
+                            };
+                            for &result in results {
+                                let r = b.fp(op, prec, FpRule::X86Sse, result, x, y, ctrl);
+                                b.store_state(at(out), r, Width::W64);
+                                out += 1;
+                            }
+                        }
+                    }
+                    let block = b.finish(GuestAddr(0x1000), 4, 1, Exit::Jump(GuestAddr(0x2000)));
+                    let words = (header::SIZE / 8 + out) as usize;
+                    let mut state = vec![0u64; words];
+                    for (i, &(x, y)) in chunk.iter().enumerate() {
+                        state[(header::SIZE / 8) as usize + 2 * i] = x;
+                        state[(header::SIZE / 8) as usize + 2 * i + 1] = y;
+                    }
+                    state[(header::SIZE / 8 + 16) as usize] = ctrl_value;
+                    let mut want = state.clone();
+                    // SAFETY: the block touches only state words below `words`.
+                    unsafe { interp::run_block(&block, want.as_mut_ptr() as *mut u8) };
+                    let compiled = compile_flushing(&mut backend, &mut cache, &block);
+                    let mut got = state.clone();
+                    // SAFETY: as above; the block was just compiled into `cache` by `backend`.
+                    unsafe { backend.enter(&cache, got.as_mut_ptr() as *mut u8, compiled.entry) };
+                    let first = (header::SIZE / 8 + 17) as usize;
+                    assert_eq!(
+                        got[first..],
+                        want[first..],
+                        "{prec:?} ops on {chunk:#x?} under MXCSR {ctrl_value:#x}, flags {with_flags}"
+                    );
+                }
             }
         }
     }

@@ -694,6 +694,24 @@ pub fn widen(x: f32, env: &mut Env) -> f64 {
 /// The value or the flags of `a op b` under [`super::FpRule::X86Sse`] with MXCSR `ctrl`: the
 /// interpreter's definition of [`super::Op::Fp`] for that rule.
 pub fn eval_x86(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: u64) -> u64 {
+    let both = eval_x86_both(op, prec, a, b, ctrl);
+    match result {
+        FpResult::Value => both.value,
+        FpResult::Flags => both.flags,
+    }
+}
+
+/// The value and the flags of one op together (what [`eval_x86`] selects from); `#[repr(C)]`
+/// so that a call returns it in two registers (x0 and x1 on AArch64).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ValueFlags {
+    pub value: u64,
+    pub flags: u64,
+}
+
+/// `a op b` under [`super::FpRule::X86Sse`] with MXCSR `ctrl`: its value and its flags.
+pub fn eval_x86_both(op: FpOp, prec: FpPrec, a: u64, b: u64, ctrl: u64) -> ValueFlags {
     let mut env = Env::new(ctrl as u32);
     let value = match prec {
         FpPrec::F64 => arith(op, f64::from_bits(a), f64::from_bits(b), &mut env).to_bits(),
@@ -703,10 +721,7 @@ pub fn eval_x86(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: 
         // Rejected by `ir::verify` (x86 has no halves); the engine is generic all the same.
         FpPrec::F16 => arith(op, F16(a as u16), F16(b as u16), &mut env).to_u64(),
     };
-    match result {
-        FpResult::Value => value,
-        FpResult::Flags => env.flags as u64,
-    }
+    ValueFlags { value, flags: env.flags as u64 }
 }
 
 /// [`eval_x86`] with the helper signature, for backends that lower [`super::Op::Fp`] by a
@@ -714,6 +729,13 @@ pub fn eval_x86(op: FpOp, prec: FpPrec, result: FpResult, a: u64, b: u64, ctrl: 
 pub extern "C" fn eval_x86_call(_state: *mut u8, sel: u64, a: u64, b: u64, ctrl: u64) -> u64 {
     let (op, prec, result) = decode_sel(sel);
     eval_x86(op, prec, result, a, b, ctrl)
+}
+
+/// [`eval_x86_both`] with the helper arguments (`sel`'s result kind is ignored): one call for
+/// an op whose value and flags are both wanted.
+pub extern "C" fn eval_x86_both_call(_state: *mut u8, sel: u64, a: u64, b: u64, ctrl: u64) -> ValueFlags {
+    let (op, prec, _) = decode_sel(sel);
+    eval_x86_both(op, prec, a, b, ctrl)
 }
 
 /// The op, format and result kind [`encode_sel`] packed.

@@ -2,25 +2,36 @@
 //! in [`super::fp_a64`]).
 //!
 //! [`FpRule::X86Sse`] differs from this host's FPU in NaN propagation (x86 takes the first
-//! NaN operand, A64 prefers a signalling one), the default NaN's sign, min/max of NaNs and
-//! zeros, the denormal-operand flag (DE, which A64 does not raise with FZ clear), where
-//! underflow is detected (x86 after rounding, A64 before) and in the modes MXCSR selects.
-//! None of these arise when MXCSR has its default controls (round to nearest, no DAZ or FTZ;
-//! the exception masks do not change what the op computes) and every operand and the result
-//! is a normal number away from the ends of the exponent range (biased exponent neither of
-//! the two lowest nor of the two highest values; zeros included in those): then the native
-//! A64 instruction computes x86's value, and the only flag the op can raise is inexact (an
-//! invalid operation yields a NaN, division by zero needs a zero divisor, overflow and
-//! underflow a result at the ends of the range), which is FPSR.IXC. That is the fast path;
-//! anything else branches to the exact reference, [`crate::ir::fp::eval_x86_call`] (no
-//! guest state is flushed: it reads only its arguments). Min/max take the fast path's
-//! compare and select (the first operand if it is strictly less / greater, else the second,
-//! which is x86's rule for non-NaN operands) and raise nothing there.
+//! NaN operand, A64 prefers a signalling one), the default NaN's sign, min/max of NaNs, the
+//! denormal-operand flag (DE, which A64 does not raise with FZ clear), where underflow is
+//! detected (x86 after rounding, A64 before) and in the modes MXCSR selects. The fast path
+//! runs the native instruction (host FPCR: round to nearest, FZ, DN and AH clear, as Linux
+//! leaves it) and keeps its result when that is provably x86's:
+//! - MXCSR has its default modes (RC nearest, no DAZ or FTZ). The exception masks change
+//!   neither the value nor the flags word (the masked response's flags, which the frontend
+//!   tests against the masks; [`crate::ir::fp`] raises UE only for inexact tiny results
+//!   whatever UM says).
+//! - The result is not a NaN (`fcmp d0, d0`: every NaN rule that differs yields one).
+//! - With the flags wanted, FPSR (cleared before the op) holds at most IXC: IOC, DZC, OFC,
+//!   UFC, IDC go to the reference. IEEE defines the value, DZ and OF alike on both; A64's
+//!   tininess before rounding makes UFC a superset of x86's masked UE (tiny after rounding
+//!   and inexact), so when UFC is clear neither raises it; a value that rounds is IXC = PE.
+//!   Zero and infinite operands and results compute the same IEEE value and flags on both.
+//! - With the flags wanted, no operand is denormal (x86 raises DE; the value would be the
+//!   same): an operand whose exponent field is zero branches to a stub after the fast path
+//!   that returns zeros to it and sends denormals to the reference.
+//!
+//! Then MXCSR.PE is FPSR.IXC moved up one bit. Anything else runs the exact reference,
+//! [`crate::ir::fp::eval_x86_both_call`], one call for the value and the flags (no guest state
+//! is flushed: it reads only its arguments). Min/max take the fast path's compare and select
+//! (the first operand if it is strictly less / greater, else the second, which is x86's rule
+//! for non-NaN operands, zeros of either sign included) and raise nothing there; a NaN
+//! operand (unordered compare) or a denormal one (DE) goes to the reference.
 
 use super::abi::*;
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
-use crate::ir::fp::{encode_sel, eval_x86_call};
+use crate::ir::fp::{encode_sel, eval_x86_both_call, eval_x86_call};
 use crate::ir::fp_a64::eval_a64_call;
 use crate::ir::{FpOp, FpPrec, FpResult, FpRule, Temp};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
@@ -88,62 +99,132 @@ impl Emitter {
             FpRule::X86Sse => {}
             FpRule::A64 => return self.fp_a64(op, prec, dsts, a, b, ctrl),
         }
+        let min_max = matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum);
+        let flags = dsts.flags.is_some();
         let slow = self.a.new_dynamic_label();
         let done = self.a.new_dynamic_label();
         let x = self.src(a, S0);
         let y = self.src(b, S1);
         let c = self.src(ctrl, S2);
         self.branch_unless_default_mxcsr(c, slow);
-        // Sqrt reads one operand (`a == b`).
-        if op != FpOp::Sqrt {
-            self.branch_if_not_plain(x, prec, slow);
+        // Inputs with a zero exponent field: zeros stay on the fast path, denormals (DE) go to
+        // the reference, through a stub after the fast path. Only the flags depend on it.
+        let mut stubs = Vec::new();
+        if flags {
+            // Sqrt reads one operand (`a == b`).
+            let inputs: &[u8] = if op == FpOp::Sqrt { &[y] } else { &[x, y] };
+            for &reg in inputs {
+                let (stub, back) = (self.a.new_dynamic_label(), self.a.new_dynamic_label());
+                self.branch_if_exponent_zero(reg, prec, stub);
+                dynasm!(self.a ; .arch aarch64 ; =>back);
+                stubs.push((reg, stub, back));
+            }
         }
-        self.branch_if_not_plain(y, prec, slow);
         match prec {
             FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov d0, X(x) ; fmov d1, X(y)),
             FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov s0, W(x) ; fmov s1, W(y)),
         }
-        let min_max = matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum);
-        if dsts.flags.is_some() && !min_max {
-            self.a.push_u32(MSR_FPSR_XZR);
-        }
-        let value = S3;
-        match op {
-            FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum => match prec {
-                FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1),
-                FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1),
-            },
-            _ => self.a.push_u32(fp_insn(op, prec)),
-        }
-        match (op, prec) {
-            // x86: the first operand if it is less (greater), else the second. An f32 result
-            // is the low 32 bits, zero-extended (the operands' upper halves are not theirs).
-            (FpOp::Min | FpOp::MinNum, FpPrec::F64) => {
-                dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), mi)
+        if min_max {
+            // x86: the first operand if it is less (greater), else the second; a NaN operand
+            // (unordered) goes to the reference. An f32 result is the low 32 bits,
+            // zero-extended (the operands' upper halves are not theirs).
+            match prec {
+                FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fcmp d0, d1 ; b.vs =>slow),
+                FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s1 ; b.vs =>slow),
             }
-            (FpOp::Max | FpOp::MaxNum, FpPrec::F64) => {
-                dynasm!(self.a ; .arch aarch64 ; csel X(value), X(x), X(y), gt)
+            if let Some(dst) = dsts.value {
+                let d = self.dst(dst, S3);
+                match (op, prec) {
+                    (FpOp::Min | FpOp::MinNum, FpPrec::F64) => {
+                        dynasm!(self.a ; .arch aarch64 ; csel X(d), X(x), X(y), mi)
+                    }
+                    (_, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; csel X(d), X(x), X(y), gt),
+                    (FpOp::Min | FpOp::MinNum, _) => {
+                        dynasm!(self.a ; .arch aarch64 ; csel W(d), W(x), W(y), mi)
+                    }
+                    (_, _) => dynasm!(self.a ; .arch aarch64 ; csel W(d), W(x), W(y), gt),
+                }
+                self.finish(dst, d);
             }
-            (FpOp::Min | FpOp::MinNum, FpPrec::F32 | FpPrec::F16) => {
-                dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), mi)
+            if let Some(dst) = dsts.flags {
+                let d = self.dst(dst, S4);
+                dynasm!(self.a ; .arch aarch64 ; mov X(d), xzr);
+                self.finish(dst, d);
             }
-            (FpOp::Max | FpOp::MaxNum, FpPrec::F32 | FpPrec::F16) => {
-                dynasm!(self.a ; .arch aarch64 ; csel W(value), W(x), W(y), gt)
+        } else {
+            if flags {
+                self.a.push_u32(MSR_FPSR_XZR);
             }
-            (_, FpPrec::F64) => dynasm!(self.a ; .arch aarch64 ; fmov X(value), d0),
-            (_, FpPrec::F32 | FpPrec::F16) => dynasm!(self.a ; .arch aarch64 ; fmov W(value), s0),
+            self.a.push_u32(fp_insn(op, prec));
+            // A NaN result is x86's only when the reference says so (NaN rules differ); with
+            // the flags, FPSR must hold nothing but IXC (IOC, DZC, OFC, UFC, IDC: reference).
+            if flags {
+                dynasm!(self.a
+                    ; .arch aarch64
+                    ; mrs X(S4), FPSR
+                    ; tst W(S4), #0xefef_efef
+                );
+                match prec {
+                    FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fccmp d0, d0, #1, eq),
+                    FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fccmp s0, s0, #1, eq),
+                }
+            } else {
+                match prec {
+                    FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fcmp d0, d0),
+                    FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fcmp s0, s0),
+                }
+            }
+            dynasm!(self.a ; .arch aarch64 ; b.vs =>slow);
+            if let Some(dst) = dsts.value {
+                self.fp0_to(dst, prec, S3);
+            }
+            if let Some(dst) = dsts.flags {
+                // FPSR bits 0-3 are clear here: bits 0-4 moved up one put IXC (bit 4) at
+                // MXCSR.PE (bit 5) and nothing else.
+                let d = self.dst(dst, S4);
+                dynasm!(self.a ; .arch aarch64 ; ubfiz W(d), W(S4), #1, #5);
+                self.finish(dst, d);
+            }
         }
-        if !min_max {
-            self.branch_if_not_plain(value, prec, slow);
-        }
-        self.sse_fast_results(dsts, value, !min_max);
-        dynasm!(self.a ; .arch aarch64 ; b =>done ; =>slow);
-        for (result, dst) in [(FpResult::Value, dsts.value), (FpResult::Flags, dsts.flags)] {
-            if let Some(dst) = dst {
-                self.fp_reference(eval_x86_call, encode_sel(op, prec, result), dst, [a, b, ctrl]);
+        dynasm!(self.a ; .arch aarch64 ; b =>done);
+        let last = stubs.len();
+        for (i, (reg, stub, back)) in stubs.into_iter().enumerate() {
+            // A zero goes back to the fast path; a denormal falls through to the reference.
+            dynasm!(self.a ; .arch aarch64 ; =>stub);
+            match prec {
+                FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; tst X(reg), #0x7fff_ffff_ffff_ffff),
+                FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; tst W(reg), #0x7fff_ffff),
+            }
+            dynasm!(self.a ; .arch aarch64 ; b.eq =>back);
+            if i + 1 < last {
+                dynasm!(self.a ; .arch aarch64 ; b =>slow);
             }
         }
+        dynasm!(self.a ; .arch aarch64 ; =>slow);
+        self.fp_reference_pair(encode_sel(op, prec, FpResult::Value), dsts, [a, b, ctrl]);
         dynasm!(self.a ; .arch aarch64 ; =>done);
+    }
+
+    /// `dst` = the result in `d0` (`s0` for f32, zero-extended), through `scratch` if `dst`
+    /// is spilled.
+    pub(super) fn fp0_to(&mut self, dst: Temp, prec: FpPrec, scratch: u8) {
+        let d = self.dst(dst, scratch);
+        match prec {
+            FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov X(d), d0),
+            FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov W(d), s0),
+        }
+        self.finish(dst, d);
+    }
+
+    /// Branches to `stub` if the float in `reg` (`prec`'s bits at the bottom) has a zero
+    /// exponent field (a zero or a denormal).
+    fn branch_if_exponent_zero(&mut self, reg: u8, prec: FpPrec, stub: DynamicLabel) {
+        match prec {
+            FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; tst X(reg), #0x7ff0_0000_0000_0000 ; b.eq =>stub),
+            FpPrec::F32 | FpPrec::F16 => {
+                dynasm!(self.a ; .arch aarch64 ; tst W(reg), #0x7f80_0000 ; b.eq =>stub)
+            }
+        }
     }
 
     /// Branches to `slow` unless the MXCSR in `reg` has x86's default modes. Uses `S3`.
@@ -207,29 +288,16 @@ impl Emitter {
         }
     }
 
+    /// `dsts` = the exact reference's value and flags of the op, from one call of
+    /// [`eval_x86_both_call`] (which returns them in x0 and x1).
+    fn fp_reference_pair(&mut self, sel: u64, dsts: FpDsts, [a, b, ctrl]: [Temp; 3]) {
+        let func = eval_x86_both_call as *const () as usize;
+        self.call_reference_into(func, sel, &[a, b, ctrl], [(dsts.value, 0), (dsts.flags, 1)]);
+    }
+
     /// `dst` = `func(state, sel, a, b, ctrl)`: the exact reference's value or flags of the op.
     fn fp_reference(&mut self, func: crate::ir::HelperFn, sel: u64, dst: Temp, [a, b, ctrl]: [Temp; 3]) {
-        let func = func as usize;
-        // The reference reads only its arguments; the state registers it may change are kept.
-        self.save_state_regs(false);
-        // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
-        // loading the argument registers cannot overwrite another argument's source.
-        for (reg, t) in [(2u8, a), (3, b), (4, ctrl)] {
-            let r = self.src(t, reg);
-            if r != reg {
-                dynasm!(self.a ; .arch aarch64 ; mov X(reg), X(r));
-            }
-        }
-        self.mov_imm(1, sel);
-        dynasm!(self.a ; .arch aarch64 ; mov x0, X(STATE));
-        self.mov_imm(FAR, func as u64);
-        dynasm!(self.a ; .arch aarch64 ; blr X(FAR));
-        let d = self.dst(dst, 0);
-        if d != 0 {
-            dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
-        }
-        self.finish(dst, d);
-        self.restore_state_regs(false);
+        self.call_reference_into(func as usize, sel, &[a, b, ctrl], [(Some(dst), 0), (None, 1)]);
     }
 }
 

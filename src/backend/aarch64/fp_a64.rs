@@ -71,13 +71,7 @@ impl Emitter {
         self.a.push_u32(MSR_FPCR_S3);
         dynasm!(self.a ; .arch aarch64 ; =>restored);
         if let Some(dst) = dsts.value {
-            // An f32 result is zero-extended by the `fmov` to a W register.
-            let d = self.dst(dst, S0);
-            match prec {
-                FpPrec::F64 => dynasm!(self.a ; .arch aarch64 ; fmov X(d), d0),
-                FpPrec::F32 | FpPrec::F16 => dynasm!(self.a ; .arch aarch64 ; fmov W(d), s0),
-            }
-            self.finish(dst, d);
+            self.fp0_to(dst, prec, S0);
         }
         if let Some(dst) = dsts.flags {
             let d = self.dst(dst, S1);

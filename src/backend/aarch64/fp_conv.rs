@@ -246,6 +246,19 @@ impl Emitter {
     /// `dst = func(state, sel, args...)`: a reference with the helper signature, called
     /// without flushing guest state (it reads only its arguments).
     fn call_reference(&mut self, func: usize, sel: u64, args: &[Temp], dst: Temp) {
+        self.call_reference_into(func, sel, args, [(Some(dst), 0), (None, 1)]);
+    }
+
+    /// Calls `func(state, sel, args...)` (a reference that reads only its arguments: no
+    /// guest state is flushed) and moves each result register to its destination (x0, and
+    /// x1 for a two-register result).
+    pub(super) fn call_reference_into(
+        &mut self,
+        func: usize,
+        sel: u64,
+        args: &[Temp],
+        results: [(Option<Temp>, u8); 2],
+    ) {
         // The reference reads only its arguments; the state registers it may change are kept.
         self.save_state_regs(false);
         // Temporaries live in callee-saved registers or spill slots (see `call_helper`), so
@@ -260,11 +273,17 @@ impl Emitter {
         dynasm!(self.a ; .arch aarch64 ; mov x0, X(STATE));
         self.mov_imm(FAR, func as u64);
         dynasm!(self.a ; .arch aarch64 ; blr X(FAR));
-        let d = self.dst(dst, 0);
-        if d != 0 {
-            dynasm!(self.a ; .arch aarch64 ; mov X(d), x0);
+        // No destination is x0 or x1 unless it is that very register's spill (callee-saved
+        // registers or spill slots, as above), so the first move cannot clobber the second.
+        for (dst, reg) in results {
+            if let Some(dst) = dst {
+                let d = self.dst(dst, reg);
+                if d != reg {
+                    dynasm!(self.a ; .arch aarch64 ; mov X(d), X(reg));
+                }
+                self.finish(dst, d);
+            }
         }
-        self.finish(dst, d);
         self.restore_state_regs(false);
     }
 }
