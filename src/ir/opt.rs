@@ -13,7 +13,8 @@
 //!   the earlier result always holds. The A64 frontend relies on it to clear a base
 //!   register's tag once per block (`Ctx::data_addr`).
 //! * **Algebraic simplification** ([`super::simplify`]): clean zero extensions, `x ^ x`,
-//!   identities with constants, inverted comparisons that exits test; folded again after.
+//!   identities with constants, inverted comparisons that exits test; in the same walk as
+//!   the three above ([`forward_and_fold`]), each op's result folded and deduplicated at once.
 //! * **Dead state-store elimination**: a `StoreState` whose bytes are all overwritten later in
 //!   the block before anything can observe them is deleted, and so is one whose bytes are
 //!   dead at every exit that follows it (the code there overwrites them first:
@@ -43,16 +44,12 @@ use super::deferred::{self, may_fault};
 use super::interp::{eval_bin, eval_cmp, eval_ext, eval_fp, eval_lanes, eval_un};
 use super::liveness;
 use super::scratch;
+use super::simplify::{Rewrite, Simplifier};
 use super::*;
 
 /// Runs every pass, in an order where each one feeds the next.
 pub fn optimize(block: &mut Block) {
     forward_and_fold(block);
-    if super::simplify::simplify(block) {
-        // Fold and deduplicate what the simplifications exposed (`x ^ x` is a constant), only
-        // then: the pass costs translation time.
-        forward_and_fold(block);
-    }
     sink_state_stores_past_faults(block);
     split_branch_at_dead_bytes(block);
     eliminate_dead_state_stores(block);
@@ -118,12 +115,17 @@ thread_local! {
     static COMPUTED: std::cell::Cell<PureTable> = Default::default();
 }
 
-/// State forwarding, constant folding and common subexpressions, one forward pass.
+/// State forwarding, constant folding, common subexpressions and algebraic simplification
+/// ([`super::simplify`]), one forward pass. Each op, its operands renamed to what the ops
+/// before it became, is forwarded (a state read), folded, looked up among the pure ops
+/// before it, and simplified; what simplification makes of it (a constant, a comparison) is
+/// folded and looked up again, so that nothing a later pass would have found is left.
 pub fn forward_and_fold(block: &mut Block) {
     let n = block.temps as usize;
     let mut rename = scratch::filled(0, Temp(0));
     rename.extend((0..block.temps).map(Temp));
     let mut constant = scratch::filled(n, None);
+    let mut simple = Simplifier::new(block);
     // State bytes whose value is known: (offset, width, temp holding it zero-extended or not).
     let mut known = scratch::filled(0, (0u32, Width::W8, Temp(0)));
     let overlaps = |o: u32, w: Width, o2: u32, w2: Width| o < o2 + w2.bytes() && o2 < o + w.bytes();
@@ -140,87 +142,19 @@ pub fn forward_and_fold(block: &mut Block) {
     let mut ops = std::mem::take(&mut block.ops);
     for mut op in ops.drain(..) {
         op.map_srcs(|t| rename[t.0 as usize]);
-        let c = |t: Temp| constant[t.0 as usize];
-        let folded = match &op {
-            Op::Bin { op: bop, dst, a, b, width } => {
-                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_bin(*bop, x, y, *width)))
-            }
-            Op::Un { op: uop, dst, a, width } => c(*a).map(|x| (*dst, eval_un(*uop, x, *width))),
-            Op::Ext { dst, a, from, signed } => c(*a).map(|x| (*dst, eval_ext(x, *from, *signed))),
-            Op::Cmp { op: cop, dst, a, b, width } => {
-                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_cmp(*cop, x, y, *width)))
-            }
-            Op::Lanes { op: lop, lane, dst, a, b } => {
-                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_lanes(*lop, *lane, x, y)))
-            }
-            Op::Fp { op: fop, prec, rule, result, dst, a, b, ctrl } => match (c(*a), c(*b), c(*ctrl)) {
-                (Some(x), Some(y), Some(z)) => Some((*dst, eval_fp(*fop, *prec, *rule, *result, x, y, z))),
-                _ => None,
-            },
-            Op::FpFma { prec, rule, result, neg, dst, a, b, c: cc, ctrl } => {
-                match (c(*a), c(*b), c(*cc), c(*ctrl)) {
-                    (Some(x), Some(y), Some(z), Some(w)) => {
-                        Some((*dst, super::fma::eval(*prec, *rule, *result, *neg, x, y, z, w)))
-                    }
-                    _ => None,
-                }
-            }
-            Op::FpCmp { op: cop, prec, rule, result, dst, a, b, ctrl } => match (c(*a), c(*b), c(*ctrl)) {
-                (Some(x), Some(y), Some(z)) => {
-                    Some((*dst, super::fp_cmp::eval(*cop, *prec, *rule, *result, x, y, z)))
-                }
-                _ => None,
-            },
-            Op::FpCvt { from, to, round, rule, result, dst, a, ctrl } => c(*a)
-                .zip(c(*ctrl))
-                .map(|(x, z)| (*dst, super::fp_cvt::eval(*from, *to, *round, *rule, *result, x, z))),
-            _ => None,
-        };
-        if let Some((dst, value)) = folded {
-            op = Op::Const { dst, value };
-        }
-        let operand = |t: Temp| c(t).map_or(Operand::Temp(t), Operand::Const);
-        let pure = match op {
-            Op::Bin { op, dst, a, b, width } => Some((dst, PureKey::Bin(op, width, operand(a), operand(b)))),
-            Op::Un { op, dst, a, width } => Some((dst, PureKey::Un(op, width, operand(a)))),
-            Op::Ext { dst, a, from, signed } => Some((dst, PureKey::Ext(from, signed, operand(a)))),
-            Op::Cmp { op, dst, a, b, width } => Some((dst, PureKey::Cmp(op, width, operand(a), operand(b)))),
-            _ => None,
-        };
-        if let Some((dst, key)) = pure {
-            // One hash and one probe: the earlier result, or this op's recorded.
-            match computed.entry(key) {
-                hashbrown::hash_map::Entry::Occupied(earlier) => {
-                    rename[dst.0 as usize] = *earlier.get();
-                    continue;
-                }
-                hashbrown::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(dst);
-                }
-            }
-        }
+        // State forwarding: a read of what the block holds becomes that value.
         match &op {
-            Op::Const { dst, value } => constant[dst.0 as usize] = Some(*value),
-            Op::Select { dst, cond, if_true, if_false } if c(*cond).is_some() => {
-                rename[dst.0 as usize] = if c(*cond) != Some(0) { *if_true } else { *if_false };
-                constant[dst.0 as usize] = c(rename[dst.0 as usize]);
-                continue;
-            }
             &Op::LoadState { dst, offset, width } => {
                 // A field held at this width or wider (its low bytes, little-endian).
                 let held = known.iter().find(|(o, w, _)| *o == offset.0 && w.bits() >= width.bits());
                 if let Some(&(_, _, held)) = held {
                     if width == Width::W64 {
                         rename[dst.0 as usize] = held;
-                        constant[dst.0 as usize] = c(held);
+                        constant[dst.0 as usize] = constant[held.0 as usize];
                         continue;
                     }
+                    // Folded and simplified below.
                     op = Op::Ext { dst, a: held, from: width, signed: false };
-                    if let Some(v) = c(held) {
-                        let value = eval_ext(v, width, false);
-                        constant[dst.0 as usize] = Some(value);
-                        op = Op::Const { dst, value };
-                    }
                 } else {
                     // A half of a 128-bit field held in a vector.
                     let half = known_v.iter().find(|(o, _)| *o == offset.0 || *o + 8 == offset.0);
@@ -257,7 +191,60 @@ pub fn forward_and_fold(block: &mut Block) {
                 known.clear();
                 known_v.clear();
             }
-            Op::ExitIf { cond, exit } => match c(*cond) {
+            _ => {}
+        }
+        if let Some((dst, value)) = fold(&op, &constant) {
+            op = Op::Const { dst, value };
+        }
+        if let Some((dst, key)) = pure_key(&op, &constant) {
+            // One hash and one probe: the earlier result, or this op's (simplified) recorded.
+            match computed.entry(key) {
+                hashbrown::hash_map::Entry::Occupied(earlier) => {
+                    rename[dst.0 as usize] = *earlier.get();
+                    continue;
+                }
+                hashbrown::hash_map::Entry::Vacant(slot) => match simple.rewrite(&op, &constant) {
+                    Some(Rewrite::Same(dst, t)) => {
+                        slot.insert(t);
+                        rename[dst.0 as usize] = t;
+                        continue;
+                    }
+                    Some(Rewrite::Op(new)) => {
+                        slot.insert(dst);
+                        op = new;
+                        if let Some((dst, value)) = fold(&op, &constant) {
+                            op = Op::Const { dst, value };
+                        }
+                        // A comparison made of others may repeat an earlier one.
+                        if let Some((dst, new_key)) = pure_key(&op, &constant) {
+                            match computed.entry(new_key) {
+                                hashbrown::hash_map::Entry::Occupied(earlier) => {
+                                    let earlier = *earlier.get();
+                                    rename[dst.0 as usize] = earlier;
+                                    computed.insert(key, earlier);
+                                    continue;
+                                }
+                                hashbrown::hash_map::Entry::Vacant(slot) => {
+                                    slot.insert(dst);
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        slot.insert(dst);
+                    }
+                },
+            }
+        }
+        match op {
+            Op::Const { dst, value } => constant[dst.0 as usize] = Some(value),
+            Op::Select { dst, cond, if_true, if_false } if constant[cond.0 as usize].is_some() => {
+                let chosen = if constant[cond.0 as usize] != Some(0) { if_true } else { if_false };
+                rename[dst.0 as usize] = chosen;
+                constant[dst.0 as usize] = constant[chosen.0 as usize];
+                continue;
+            }
+            Op::ExitIf { cond, ref exit } => match constant[cond.0 as usize] {
                 Some(0) => continue,
                 Some(_) => {
                     exit_now = Some(exit.clone());
@@ -267,6 +254,7 @@ pub fn forward_and_fold(block: &mut Block) {
             },
             _ => {}
         }
+        simple.record(&op, &constant);
         out.push(op);
     }
     scratch::recycle_ops(ops);
@@ -281,6 +269,55 @@ pub fn forward_and_fold(block: &mut Block) {
         if let Some(v) = constant[cond.0 as usize] {
             block.exit = Exit::Jump(if v != 0 { taken } else { not_taken });
         }
+    }
+}
+
+/// The constant `op` computes when its operands are all constants: (its destination, value).
+fn fold(op: &Op, constant: &[Option<u64>]) -> Option<(Temp, u64)> {
+    let c = |t: Temp| constant[t.0 as usize];
+    match *op {
+        Op::Bin { op: bop, dst, a, b, width } => {
+            c(a).zip(c(b)).map(|(x, y)| (dst, eval_bin(bop, x, y, width)))
+        }
+        Op::Un { op: uop, dst, a, width } => c(a).map(|x| (dst, eval_un(uop, x, width))),
+        Op::Ext { dst, a, from, signed } => c(a).map(|x| (dst, eval_ext(x, from, signed))),
+        Op::Cmp { op: cop, dst, a, b, width } => {
+            c(a).zip(c(b)).map(|(x, y)| (dst, eval_cmp(cop, x, y, width)))
+        }
+        Op::Lanes { op: lop, lane, dst, a, b } => {
+            c(a).zip(c(b)).map(|(x, y)| (dst, eval_lanes(lop, lane, x, y)))
+        }
+        Op::Fp { op: fop, prec, rule, result, dst, a, b, ctrl } => match (c(a), c(b), c(ctrl)) {
+            (Some(x), Some(y), Some(z)) => Some((dst, eval_fp(fop, prec, rule, result, x, y, z))),
+            _ => None,
+        },
+        Op::FpFma { prec, rule, result, neg, dst, a, b, c: cc, ctrl } => match (c(a), c(b), c(cc), c(ctrl)) {
+            (Some(x), Some(y), Some(z), Some(w)) => {
+                Some((dst, super::fma::eval(prec, rule, result, neg, x, y, z, w)))
+            }
+            _ => None,
+        },
+        Op::FpCmp { op: cop, prec, rule, result, dst, a, b, ctrl } => match (c(a), c(b), c(ctrl)) {
+            (Some(x), Some(y), Some(z)) => Some((dst, super::fp_cmp::eval(cop, prec, rule, result, x, y, z))),
+            _ => None,
+        },
+        Op::FpCvt { from, to, round, rule, result, dst, a, ctrl } => {
+            c(a).zip(c(ctrl)).map(|(x, z)| (dst, super::fp_cvt::eval(from, to, round, rule, result, x, z)))
+        }
+        _ => None,
+    }
+}
+
+/// The key under which a pure op (`Bin`, `Un`, `Ext`, `Cmp`) is looked up: its kind and
+/// operands, a constant operand by its value.
+fn pure_key(op: &Op, constant: &[Option<u64>]) -> Option<(Temp, PureKey)> {
+    let operand = |t: Temp| constant[t.0 as usize].map_or(Operand::Temp(t), Operand::Const);
+    match *op {
+        Op::Bin { op, dst, a, b, width } => Some((dst, PureKey::Bin(op, width, operand(a), operand(b)))),
+        Op::Un { op, dst, a, width } => Some((dst, PureKey::Un(op, width, operand(a)))),
+        Op::Ext { dst, a, from, signed } => Some((dst, PureKey::Ext(from, signed, operand(a)))),
+        Op::Cmp { op, dst, a, b, width } => Some((dst, PureKey::Cmp(op, width, operand(a), operand(b)))),
+        _ => None,
     }
 }
 
