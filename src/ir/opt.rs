@@ -31,7 +31,9 @@
 //!   any access that faults, the state in memory completed with those values is the state at
 //!   the start of the faulting instruction, which is what the guest's signal handler sees.
 //! * **Dead code elimination**: pure ops whose result nobody reads are deleted (a
-//!   `StateAtFault` reads; the backends then emit nothing for what only it reads).
+//!   `StateAtFault` reads; the backends then emit nothing for what only it reads), in the
+//!   same rebuild of the op list as the dead state stores
+//!   ([`eliminate_dead_state_stores_and_code`]).
 //! * **Flag stores at their values** ([`store_bytes_at_their_values`]): a one-byte state
 //!   store moves up to just after the op computing its value, across pure ops and other
 //!   state bytes only, so that an instruction's flags do not all stay live (and spill) until
@@ -52,8 +54,7 @@ pub fn optimize(block: &mut Block) {
     forward_and_fold(block);
     sink_state_stores_past_faults(block);
     split_branch_at_dead_bytes(block);
-    eliminate_dead_state_stores(block);
-    eliminate_dead_code(block);
+    eliminate_dead_state_stores_and_code(block);
     store_bytes_at_their_values(block);
 }
 
@@ -345,6 +346,17 @@ const MAX_DEFERRED_ACCESSES: usize = 4;
 /// byte stays overwritten only if it is dead there too. Bytes not dead at an exit are
 /// observed by it.
 pub fn eliminate_dead_state_stores(block: &mut Block) {
+    eliminate_dead_stores(block, false);
+}
+
+/// [`eliminate_dead_state_stores`], and in the same rebuild of the op list dead code: pure
+/// ops whose result nobody reads (a `StateAtFault` reads; the backends then emit nothing for
+/// what only it reads), deleted stores reading nothing. One deletion instead of two.
+pub fn eliminate_dead_state_stores_and_code(block: &mut Block) {
+    eliminate_dead_stores(block, true);
+}
+
+fn eliminate_dead_stores(block: &mut Block, and_code: bool) {
     // Bytes of state that are certainly overwritten later (or dead at every exit that follows)
     // with nothing but memory accesses observing them first.
     let mut covered = scratch::filled(0, false);
@@ -450,6 +462,10 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
             after.extend(accesses.iter().map(|&j| (j, Op::StateAtFault { offset, src, width })));
         }
     }
+    after.sort_by_key(|&(j, _)| j);
+    if and_code {
+        mark_dead_code(block, &mut dead, &after);
+    }
     let mut i = 0;
     block.ops.retain(|_| {
         i += 1;
@@ -460,7 +476,6 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     }
     // Right after each access (any earlier `StateAtFault`s of it follow these): `after` holds
     // indices into the ops before the deletions, so map them through what was kept.
-    after.sort_by_key(|&(j, _)| j);
     let kept_before: Vec<usize> = dead
         .iter()
         .scan(0, |kept, &d| {
@@ -721,24 +736,27 @@ pub fn store_bytes_at_their_values(block: &mut Block) {
     scratch::recycle_ops(old);
 }
 
-/// Deletes pure ops whose result nobody reads.
-pub fn eliminate_dead_code(block: &mut Block) {
+/// Dead code: marks in `deleted` the pure ops whose result nobody reads, of `block`'s ops
+/// less those already `deleted` and with each of `inserted` (sorted by index) after the op at
+/// its index. One backward walk.
+fn mark_dead_code(block: &Block, deleted: &mut [bool], inserted: &[(usize, Op)]) {
     let mut used = scratch::filled(block.temps as usize, false);
     block.exit.for_each_src(|t| used[t.0 as usize] = true);
-    let mut keep = scratch::filled(block.ops.len(), true);
+    let mut k = inserted.len();
     for (i, op) in block.ops.iter().enumerate().rev() {
-        let pure = op.is_pure();
-        if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {
-            keep[i] = false;
+        while k > 0 && inserted[k - 1].0 == i {
+            inserted[k - 1].1.for_each_src(|t| used[t.0 as usize] = true);
+            k -= 1;
+        }
+        if deleted[i] {
+            continue;
+        }
+        if op.is_pure() && !op.dst().is_some_and(|d| used[d.0 as usize]) {
+            deleted[i] = true;
             continue;
         }
         op.for_each_src(|t| used[t.0 as usize] = true);
     }
-    let mut i = 0;
-    block.ops.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ impl Simplifier {
 
     /// What `op` (its operands renamed to the emitted ops' results) simplifies to, if
     /// anything; `constant` holds the constant temporaries.
+    #[inline]
     pub fn rewrite(&self, op: &Op, constant: &[Option<u64>]) -> Option<Rewrite> {
         let facts = Facts {
             bits: &self.bits,
@@ -71,6 +72,7 @@ impl Simplifier {
     }
 
     /// Notes what an emitted op computes (after `constant` has its result if it is one).
+    #[inline]
     pub fn record(&mut self, op: &Op, constant: &[Option<u64>]) {
         match *op {
             Op::Cmp { op, dst, a, b, width } => self.compare[dst.0 as usize] = Some((op, a, b, width)),
