@@ -138,13 +138,16 @@ pub fn forward_and_fold(block: &mut Block) {
     // more than the pass's own work.
     let mut computed = COMPUTED.take();
     computed.clear();
-    let mut out = scratch::ops(block.ops.len());
     let mut exit_now: Option<Exit> = None;
+    // Rewritten in place: the ops kept so far are `ops[..kept]` (each op moves only when an
+    // earlier one was deleted).
     let mut ops = std::mem::take(&mut block.ops);
-    for mut op in ops.drain(..) {
+    let mut kept = 0;
+    for r in 0..ops.len() {
+        let op = &mut ops[r];
         op.map_srcs(|t| rename[t.0 as usize]);
         // State forwarding: a read of what the block holds becomes that value.
-        match &op {
+        match &*op {
             &Op::LoadState { dst, offset, width } => {
                 // A field held at this width or wider (its low bytes, little-endian).
                 let held = known.iter().find(|(o, w, _)| *o == offset.0 && w.bits() >= width.bits());
@@ -155,12 +158,12 @@ pub fn forward_and_fold(block: &mut Block) {
                         continue;
                     }
                     // Folded and simplified below.
-                    op = Op::Ext { dst, a: held, from: width, signed: false };
+                    *op = Op::Ext { dst, a: held, from: width, signed: false };
                 } else {
                     // A half of a 128-bit field held in a vector.
                     let half = known_v.iter().find(|(o, _)| *o == offset.0 || *o + 8 == offset.0);
                     if let (Width::W64, Some(&(o, src))) = (width, half) {
-                        op = Op::VHalf { dst, src, high: o != offset.0 };
+                        *op = Op::VHalf { dst, src, high: o != offset.0 };
                     }
                     known.push((offset.0, width, dst));
                 }
@@ -179,7 +182,7 @@ pub fn forward_and_fold(block: &mut Block) {
                 // what was just stored, which on x86 hosts would also miss store forwarding).
                 let half = |at: u32| known.iter().find(|(o, w, _)| *o == at && *w == Width::W64).map(|k| k.2);
                 if let (Some(lo), Some(hi)) = (half(offset.0), half(offset.0 + 8)) {
-                    op = Op::VPack { dst, lo, hi };
+                    *op = Op::VPack { dst, lo, hi };
                 }
                 known_v.push((offset.0, dst));
             }
@@ -194,17 +197,17 @@ pub fn forward_and_fold(block: &mut Block) {
             }
             _ => {}
         }
-        if let Some((dst, value)) = fold(&op, &constant) {
-            op = Op::Const { dst, value };
+        if let Some((dst, value)) = fold(op, &constant) {
+            *op = Op::Const { dst, value };
         }
-        if let Some((dst, key)) = pure_key(&op, &constant) {
+        if let Some((dst, key)) = pure_key(op, &constant) {
             // One hash and one probe: the earlier result, or this op's (simplified) recorded.
             match computed.entry(key) {
                 hashbrown::hash_map::Entry::Occupied(earlier) => {
                     rename[dst.0 as usize] = *earlier.get();
                     continue;
                 }
-                hashbrown::hash_map::Entry::Vacant(slot) => match simple.rewrite(&op, &constant) {
+                hashbrown::hash_map::Entry::Vacant(slot) => match simple.rewrite(op, &constant) {
                     Some(Rewrite::Same(dst, t)) => {
                         slot.insert(t);
                         rename[dst.0 as usize] = t;
@@ -212,12 +215,12 @@ pub fn forward_and_fold(block: &mut Block) {
                     }
                     Some(Rewrite::Op(new)) => {
                         slot.insert(dst);
-                        op = new;
-                        if let Some((dst, value)) = fold(&op, &constant) {
-                            op = Op::Const { dst, value };
+                        *op = new;
+                        if let Some((dst, value)) = fold(op, &constant) {
+                            *op = Op::Const { dst, value };
                         }
                         // A comparison made of others may repeat an earlier one.
-                        if let Some((dst, new_key)) = pure_key(&op, &constant) {
+                        if let Some((dst, new_key)) = pure_key(op, &constant) {
                             match computed.entry(new_key) {
                                 hashbrown::hash_map::Entry::Occupied(earlier) => {
                                     let earlier = *earlier.get();
@@ -237,7 +240,7 @@ pub fn forward_and_fold(block: &mut Block) {
                 },
             }
         }
-        match op {
+        match *op {
             Op::Const { dst, value } => constant[dst.0 as usize] = Some(value),
             Op::Select { dst, cond, if_true, if_false } if constant[cond.0 as usize].is_some() => {
                 let chosen = if constant[cond.0 as usize] != Some(0) { if_true } else { if_false };
@@ -255,11 +258,14 @@ pub fn forward_and_fold(block: &mut Block) {
             },
             _ => {}
         }
-        simple.record(&op, &constant);
-        out.push(op);
+        simple.record(op, &constant);
+        if kept != r {
+            ops.swap(kept, r);
+        }
+        kept += 1;
     }
-    scratch::recycle_ops(ops);
-    block.ops = out;
+    ops.truncate(kept);
+    block.ops = ops;
     COMPUTED.set(computed);
     if let Some(exit) = exit_now {
         block.exit = exit;
