@@ -42,7 +42,7 @@ pub fn value_bits(block: &Block) -> super::scratch::Lent<u8> {
 /// temporaries before it (`bits`) and the constants among them (`constant`); `None` for an op
 /// that defines nothing or nothing better than 64 bits is known of. [`value_bits`] applies it
 /// op by op; `ir::opt::forward_and_fold` as it emits each op.
-#[inline]
+#[inline(always)]
 pub fn op_bits(op: &Op, bits: &[u8], constant: &[Option<u64>]) -> Option<(Temp, u8)> {
     let of = |t: Temp| bits[t.0 as usize];
     let (dst, b) = match *op {

@@ -280,6 +280,7 @@ pub fn forward_and_fold(block: &mut Block) {
 }
 
 /// The constant `op` computes when its operands are all constants: (its destination, value).
+#[inline(always)]
 fn fold(op: &Op, constant: &[Option<u64>]) -> Option<(Temp, u64)> {
     let c = |t: Temp| constant[t.0 as usize];
     match *op {
@@ -317,6 +318,7 @@ fn fold(op: &Op, constant: &[Option<u64>]) -> Option<(Temp, u64)> {
 
 /// The key under which a pure op (`Bin`, `Un`, `Ext`, `Cmp`) is looked up: its kind and
 /// operands, a constant operand by its value.
+#[inline(always)]
 fn pure_key(op: &Op, constant: &[Option<u64>]) -> Option<(Temp, PureKey)> {
     let operand = |t: Temp| constant[t.0 as usize].map_or(Operand::Temp(t), Operand::Const);
     match *op {
