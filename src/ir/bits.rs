@@ -28,57 +28,68 @@ pub fn value_bits(block: &Block) -> super::scratch::Lent<u8> {
     let mut bits = super::scratch::filled(block.temps as usize, 64u8);
     let mut constant = super::scratch::filled(block.temps as usize, None);
     for op in &block.ops {
-        let of = |t: Temp| bits[t.0 as usize];
-        let (dst, b) = match *op {
-            Op::Const { dst, value } => {
-                constant[dst.0 as usize] = Some(value);
-                (dst, bits_of(value))
-            }
-            Op::LoadState { dst, width, .. } | Op::Load { dst, width, .. } => (dst, width.bits() as u8),
-            Op::Cmp { dst, .. } => (dst, 1),
-            Op::Select { dst, if_true, if_false, .. } => (dst, of(if_true).max(of(if_false))),
-            Op::Ext { dst, a, from, signed } => {
-                let w = from.bits() as u8;
-                // A sign extension of a value whose sign bit is clear is a zero extension.
-                let b = if !signed || of(a) < w { of(a).min(w) } else { 64 };
-                (dst, b)
-            }
-            Op::Un { op, dst, a, width } => {
-                let w = width.bits() as u8;
-                let b = match op {
-                    // At most 64.
-                    UnOp::Popcnt | UnOp::Clz | UnOp::Ctz => 7,
-                    UnOp::Bswap if width.bits() == 8 => of(a).min(w),
-                    _ => w,
-                };
-                (dst, b.min(w))
-            }
-            Op::Bin { op, dst, a, b, width } => {
-                let w = width.bits() as u8;
-                let x = of(a).min(w);
-                let r = match op {
-                    BinOp::And => x.min(of(b)),
-                    BinOp::Or | BinOp::Xor => x.max(of(b).min(w)),
-                    BinOp::Lshr => match constant[b.0 as usize] {
-                        Some(c) => x.saturating_sub((c % u64::from(w)) as u8),
-                        None => x,
-                    },
-                    BinOp::DivU => x,
-                    // (`a % 0 = a`.)
-                    BinOp::RemU => x,
-                    _ => w,
-                };
-                (dst, r)
-            }
-            Op::Fp { rule, result: FpResult::Flags, dst, .. }
-            | Op::FpFma { rule, result: FpResult::Flags, dst, .. }
-            | Op::FpCmp { rule, result: FpResult::Flags, dst, .. }
-            | Op::FpCvt { rule, result: FpResult::Flags, dst, .. } => (dst, fp_flag_bits(rule)),
-            _ => continue,
-        };
-        bits[dst.0 as usize] = b;
+        if let Op::Const { dst, value } = *op {
+            constant[dst.0 as usize] = Some(value);
+        }
+        if let Some((dst, b)) = op_bits(op, &bits, &constant) {
+            bits[dst.0 as usize] = b;
+        }
     }
     bits
+}
+
+/// The bound of the result of `op` (its destination and bits), from the bounds of the
+/// temporaries before it (`bits`) and the constants among them (`constant`); `None` for an op
+/// that defines nothing or nothing better than 64 bits is known of. [`value_bits`] applies it
+/// op by op; `ir::opt::forward_and_fold` as it emits each op.
+#[inline(always)]
+pub fn op_bits(op: &Op, bits: &[u8], constant: &[Option<u64>]) -> Option<(Temp, u8)> {
+    let of = |t: Temp| bits[t.0 as usize];
+    let (dst, b) = match *op {
+        Op::Const { dst, value } => (dst, bits_of(value)),
+        Op::LoadState { dst, width, .. } | Op::Load { dst, width, .. } => (dst, width.bits() as u8),
+        Op::Cmp { dst, .. } => (dst, 1),
+        Op::Select { dst, if_true, if_false, .. } => (dst, of(if_true).max(of(if_false))),
+        Op::Ext { dst, a, from, signed } => {
+            let w = from.bits() as u8;
+            // A sign extension of a value whose sign bit is clear is a zero extension.
+            let b = if !signed || of(a) < w { of(a).min(w) } else { 64 };
+            (dst, b)
+        }
+        Op::Un { op, dst, a, width } => {
+            let w = width.bits() as u8;
+            let b = match op {
+                // At most 64.
+                UnOp::Popcnt | UnOp::Clz | UnOp::Ctz => 7,
+                UnOp::Bswap if width.bits() == 8 => of(a).min(w),
+                _ => w,
+            };
+            (dst, b.min(w))
+        }
+        Op::Bin { op, dst, a, b, width } => {
+            let w = width.bits() as u8;
+            let x = of(a).min(w);
+            let r = match op {
+                BinOp::And => x.min(of(b)),
+                BinOp::Or | BinOp::Xor => x.max(of(b).min(w)),
+                BinOp::Lshr => match constant[b.0 as usize] {
+                    Some(c) => x.saturating_sub((c % u64::from(w)) as u8),
+                    None => x,
+                },
+                BinOp::DivU => x,
+                // (`a % 0 = a`.)
+                BinOp::RemU => x,
+                _ => w,
+            };
+            (dst, r)
+        }
+        Op::Fp { rule, result: FpResult::Flags, dst, .. }
+        | Op::FpFma { rule, result: FpResult::Flags, dst, .. }
+        | Op::FpCmp { rule, result: FpResult::Flags, dst, .. }
+        | Op::FpCvt { rule, result: FpResult::Flags, dst, .. } => (dst, fp_flag_bits(rule)),
+        _ => return None,
+    };
+    Some((dst, b))
 }
 
 #[cfg(test)]

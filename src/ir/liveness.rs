@@ -138,7 +138,7 @@ impl DeadScan {
 /// followed through the pure integer ops (with the interpreter's definitions), so that a
 /// select whose condition is constant uses only the value it picks: a shift by a constant
 /// count does not use the flags it would keep for a zero count. A cheap stand-in for
-/// `opt::forward_and_fold` and `opt::eliminate_dead_code` on the small scratch blocks of a
+/// `opt::forward_and_fold` and the dead code elimination of `opt::optimize` on the small scratch blocks of a
 /// lookahead.
 pub fn used_temps(block: &Block) -> Lent<bool> {
     use super::interp::{eval_bin, eval_cmp, eval_ext, eval_un};

@@ -13,7 +13,8 @@
 //!   the earlier result always holds. The A64 frontend relies on it to clear a base
 //!   register's tag once per block (`Ctx::data_addr`).
 //! * **Algebraic simplification** ([`super::simplify`]): clean zero extensions, `x ^ x`,
-//!   identities with constants, inverted comparisons that exits test; folded again after.
+//!   identities with constants, inverted comparisons that exits test; in the same walk as
+//!   the three above ([`forward_and_fold`]), each op's result folded and deduplicated at once.
 //! * **Dead state-store elimination**: a `StoreState` whose bytes are all overwritten later in
 //!   the block before anything can observe them is deleted, and so is one whose bytes are
 //!   dead at every exit that follows it (the code there overwrites them first:
@@ -30,7 +31,9 @@
 //!   any access that faults, the state in memory completed with those values is the state at
 //!   the start of the faulting instruction, which is what the guest's signal handler sees.
 //! * **Dead code elimination**: pure ops whose result nobody reads are deleted (a
-//!   `StateAtFault` reads; the backends then emit nothing for what only it reads).
+//!   `StateAtFault` reads; the backends then emit nothing for what only it reads), in the
+//!   same rebuild of the op list as the dead state stores
+//!   ([`eliminate_dead_state_stores_and_code`]).
 //! * **Flag stores at their values** ([`store_bytes_at_their_values`]): a one-byte state
 //!   store moves up to just after the op computing its value, across pure ops and other
 //!   state bytes only, so that an instruction's flags do not all stay live (and spill) until
@@ -43,20 +46,15 @@ use super::deferred::{self, may_fault};
 use super::interp::{eval_bin, eval_cmp, eval_ext, eval_fp, eval_lanes, eval_un};
 use super::liveness;
 use super::scratch;
+use super::simplify::{Rewrite, Simplifier};
 use super::*;
 
 /// Runs every pass, in an order where each one feeds the next.
 pub fn optimize(block: &mut Block) {
     forward_and_fold(block);
-    if super::simplify::simplify(block) {
-        // Fold and deduplicate what the simplifications exposed (`x ^ x` is a constant), only
-        // then: the pass costs translation time.
-        forward_and_fold(block);
-    }
     sink_state_stores_past_faults(block);
     split_branch_at_dead_bytes(block);
-    eliminate_dead_state_stores(block);
-    eliminate_dead_code(block);
+    eliminate_dead_state_stores_and_code(block);
     store_bytes_at_their_values(block);
 }
 
@@ -118,12 +116,17 @@ thread_local! {
     static COMPUTED: std::cell::Cell<PureTable> = Default::default();
 }
 
-/// State forwarding, constant folding and common subexpressions, one forward pass.
+/// State forwarding, constant folding, common subexpressions and algebraic simplification
+/// ([`super::simplify`]), one forward pass. Each op, its operands renamed to what the ops
+/// before it became, is forwarded (a state read), folded, looked up among the pure ops
+/// before it, and simplified; what simplification makes of it (a constant, a comparison) is
+/// folded and looked up again, so that nothing a later pass would have found is left.
 pub fn forward_and_fold(block: &mut Block) {
     let n = block.temps as usize;
     let mut rename = scratch::filled(0, Temp(0));
     rename.extend((0..block.temps).map(Temp));
     let mut constant = scratch::filled(n, None);
+    let mut simple = Simplifier::new(block);
     // State bytes whose value is known: (offset, width, temp holding it zero-extended or not).
     let mut known = scratch::filled(0, (0u32, Width::W8, Temp(0)));
     let overlaps = |o: u32, w: Width, o2: u32, w2: Width| o < o2 + w2.bytes() && o2 < o + w.bytes();
@@ -135,97 +138,32 @@ pub fn forward_and_fold(block: &mut Block) {
     // more than the pass's own work.
     let mut computed = COMPUTED.take();
     computed.clear();
-    let mut out = scratch::ops(block.ops.len());
     let mut exit_now: Option<Exit> = None;
+    // Rewritten in place: the ops kept so far are `ops[..kept]` (each op moves only when an
+    // earlier one was deleted).
     let mut ops = std::mem::take(&mut block.ops);
-    for mut op in ops.drain(..) {
+    let mut kept = 0;
+    for r in 0..ops.len() {
+        let op = &mut ops[r];
         op.map_srcs(|t| rename[t.0 as usize]);
-        let c = |t: Temp| constant[t.0 as usize];
-        let folded = match &op {
-            Op::Bin { op: bop, dst, a, b, width } => {
-                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_bin(*bop, x, y, *width)))
-            }
-            Op::Un { op: uop, dst, a, width } => c(*a).map(|x| (*dst, eval_un(*uop, x, *width))),
-            Op::Ext { dst, a, from, signed } => c(*a).map(|x| (*dst, eval_ext(x, *from, *signed))),
-            Op::Cmp { op: cop, dst, a, b, width } => {
-                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_cmp(*cop, x, y, *width)))
-            }
-            Op::Lanes { op: lop, lane, dst, a, b } => {
-                c(*a).zip(c(*b)).map(|(x, y)| (*dst, eval_lanes(*lop, *lane, x, y)))
-            }
-            Op::Fp { op: fop, prec, rule, result, dst, a, b, ctrl } => match (c(*a), c(*b), c(*ctrl)) {
-                (Some(x), Some(y), Some(z)) => Some((*dst, eval_fp(*fop, *prec, *rule, *result, x, y, z))),
-                _ => None,
-            },
-            Op::FpFma { prec, rule, result, neg, dst, a, b, c: cc, ctrl } => {
-                match (c(*a), c(*b), c(*cc), c(*ctrl)) {
-                    (Some(x), Some(y), Some(z), Some(w)) => {
-                        Some((*dst, super::fma::eval(*prec, *rule, *result, *neg, x, y, z, w)))
-                    }
-                    _ => None,
-                }
-            }
-            Op::FpCmp { op: cop, prec, rule, result, dst, a, b, ctrl } => match (c(*a), c(*b), c(*ctrl)) {
-                (Some(x), Some(y), Some(z)) => {
-                    Some((*dst, super::fp_cmp::eval(*cop, *prec, *rule, *result, x, y, z)))
-                }
-                _ => None,
-            },
-            Op::FpCvt { from, to, round, rule, result, dst, a, ctrl } => c(*a)
-                .zip(c(*ctrl))
-                .map(|(x, z)| (*dst, super::fp_cvt::eval(*from, *to, *round, *rule, *result, x, z))),
-            _ => None,
-        };
-        if let Some((dst, value)) = folded {
-            op = Op::Const { dst, value };
-        }
-        let operand = |t: Temp| c(t).map_or(Operand::Temp(t), Operand::Const);
-        let pure = match op {
-            Op::Bin { op, dst, a, b, width } => Some((dst, PureKey::Bin(op, width, operand(a), operand(b)))),
-            Op::Un { op, dst, a, width } => Some((dst, PureKey::Un(op, width, operand(a)))),
-            Op::Ext { dst, a, from, signed } => Some((dst, PureKey::Ext(from, signed, operand(a)))),
-            Op::Cmp { op, dst, a, b, width } => Some((dst, PureKey::Cmp(op, width, operand(a), operand(b)))),
-            _ => None,
-        };
-        if let Some((dst, key)) = pure {
-            // One hash and one probe: the earlier result, or this op's recorded.
-            match computed.entry(key) {
-                hashbrown::hash_map::Entry::Occupied(earlier) => {
-                    rename[dst.0 as usize] = *earlier.get();
-                    continue;
-                }
-                hashbrown::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(dst);
-                }
-            }
-        }
-        match &op {
-            Op::Const { dst, value } => constant[dst.0 as usize] = Some(*value),
-            Op::Select { dst, cond, if_true, if_false } if c(*cond).is_some() => {
-                rename[dst.0 as usize] = if c(*cond) != Some(0) { *if_true } else { *if_false };
-                constant[dst.0 as usize] = c(rename[dst.0 as usize]);
-                continue;
-            }
+        // State forwarding: a read of what the block holds becomes that value.
+        match &*op {
             &Op::LoadState { dst, offset, width } => {
                 // A field held at this width or wider (its low bytes, little-endian).
                 let held = known.iter().find(|(o, w, _)| *o == offset.0 && w.bits() >= width.bits());
                 if let Some(&(_, _, held)) = held {
                     if width == Width::W64 {
                         rename[dst.0 as usize] = held;
-                        constant[dst.0 as usize] = c(held);
+                        constant[dst.0 as usize] = constant[held.0 as usize];
                         continue;
                     }
-                    op = Op::Ext { dst, a: held, from: width, signed: false };
-                    if let Some(v) = c(held) {
-                        let value = eval_ext(v, width, false);
-                        constant[dst.0 as usize] = Some(value);
-                        op = Op::Const { dst, value };
-                    }
+                    // Folded and simplified below.
+                    *op = Op::Ext { dst, a: held, from: width, signed: false };
                 } else {
                     // A half of a 128-bit field held in a vector.
                     let half = known_v.iter().find(|(o, _)| *o == offset.0 || *o + 8 == offset.0);
                     if let (Width::W64, Some(&(o, src))) = (width, half) {
-                        op = Op::VHalf { dst, src, high: o != offset.0 };
+                        *op = Op::VHalf { dst, src, high: o != offset.0 };
                     }
                     known.push((offset.0, width, dst));
                 }
@@ -244,7 +182,7 @@ pub fn forward_and_fold(block: &mut Block) {
                 // what was just stored, which on x86 hosts would also miss store forwarding).
                 let half = |at: u32| known.iter().find(|(o, w, _)| *o == at && *w == Width::W64).map(|k| k.2);
                 if let (Some(lo), Some(hi)) = (half(offset.0), half(offset.0 + 8)) {
-                    op = Op::VPack { dst, lo, hi };
+                    *op = Op::VPack { dst, lo, hi };
                 }
                 known_v.push((offset.0, dst));
             }
@@ -257,7 +195,60 @@ pub fn forward_and_fold(block: &mut Block) {
                 known.clear();
                 known_v.clear();
             }
-            Op::ExitIf { cond, exit } => match c(*cond) {
+            _ => {}
+        }
+        if let Some((dst, value)) = fold(op, &constant) {
+            *op = Op::Const { dst, value };
+        }
+        if let Some((dst, key)) = pure_key(op, &constant) {
+            // One hash and one probe: the earlier result, or this op's (simplified) recorded.
+            match computed.entry(key) {
+                hashbrown::hash_map::Entry::Occupied(earlier) => {
+                    rename[dst.0 as usize] = *earlier.get();
+                    continue;
+                }
+                hashbrown::hash_map::Entry::Vacant(slot) => match simple.rewrite(op, &constant) {
+                    Some(Rewrite::Same(dst, t)) => {
+                        slot.insert(t);
+                        rename[dst.0 as usize] = t;
+                        continue;
+                    }
+                    Some(Rewrite::Op(new)) => {
+                        slot.insert(dst);
+                        *op = new;
+                        if let Some((dst, value)) = fold(op, &constant) {
+                            *op = Op::Const { dst, value };
+                        }
+                        // A comparison made of others may repeat an earlier one.
+                        if let Some((dst, new_key)) = pure_key(op, &constant) {
+                            match computed.entry(new_key) {
+                                hashbrown::hash_map::Entry::Occupied(earlier) => {
+                                    let earlier = *earlier.get();
+                                    rename[dst.0 as usize] = earlier;
+                                    computed.insert(key, earlier);
+                                    continue;
+                                }
+                                hashbrown::hash_map::Entry::Vacant(slot) => {
+                                    slot.insert(dst);
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        slot.insert(dst);
+                    }
+                },
+            }
+        }
+        match *op {
+            Op::Const { dst, value } => constant[dst.0 as usize] = Some(value),
+            Op::Select { dst, cond, if_true, if_false } if constant[cond.0 as usize].is_some() => {
+                let chosen = if constant[cond.0 as usize] != Some(0) { if_true } else { if_false };
+                rename[dst.0 as usize] = chosen;
+                constant[dst.0 as usize] = constant[chosen.0 as usize];
+                continue;
+            }
+            Op::ExitIf { cond, ref exit } => match constant[cond.0 as usize] {
                 Some(0) => continue,
                 Some(_) => {
                     exit_now = Some(exit.clone());
@@ -267,10 +258,14 @@ pub fn forward_and_fold(block: &mut Block) {
             },
             _ => {}
         }
-        out.push(op);
+        simple.record(op, &constant);
+        if kept != r {
+            ops.swap(kept, r);
+        }
+        kept += 1;
     }
-    scratch::recycle_ops(ops);
-    block.ops = out;
+    ops.truncate(kept);
+    block.ops = ops;
     COMPUTED.set(computed);
     if let Some(exit) = exit_now {
         block.exit = exit;
@@ -281,6 +276,57 @@ pub fn forward_and_fold(block: &mut Block) {
         if let Some(v) = constant[cond.0 as usize] {
             block.exit = Exit::Jump(if v != 0 { taken } else { not_taken });
         }
+    }
+}
+
+/// The constant `op` computes when its operands are all constants: (its destination, value).
+#[inline(always)]
+fn fold(op: &Op, constant: &[Option<u64>]) -> Option<(Temp, u64)> {
+    let c = |t: Temp| constant[t.0 as usize];
+    match *op {
+        Op::Bin { op: bop, dst, a, b, width } => {
+            c(a).zip(c(b)).map(|(x, y)| (dst, eval_bin(bop, x, y, width)))
+        }
+        Op::Un { op: uop, dst, a, width } => c(a).map(|x| (dst, eval_un(uop, x, width))),
+        Op::Ext { dst, a, from, signed } => c(a).map(|x| (dst, eval_ext(x, from, signed))),
+        Op::Cmp { op: cop, dst, a, b, width } => {
+            c(a).zip(c(b)).map(|(x, y)| (dst, eval_cmp(cop, x, y, width)))
+        }
+        Op::Lanes { op: lop, lane, dst, a, b } => {
+            c(a).zip(c(b)).map(|(x, y)| (dst, eval_lanes(lop, lane, x, y)))
+        }
+        Op::Fp { op: fop, prec, rule, result, dst, a, b, ctrl } => match (c(a), c(b), c(ctrl)) {
+            (Some(x), Some(y), Some(z)) => Some((dst, eval_fp(fop, prec, rule, result, x, y, z))),
+            _ => None,
+        },
+        Op::FpFma { prec, rule, result, neg, dst, a, b, c: cc, ctrl } => match (c(a), c(b), c(cc), c(ctrl)) {
+            (Some(x), Some(y), Some(z), Some(w)) => {
+                Some((dst, super::fma::eval(prec, rule, result, neg, x, y, z, w)))
+            }
+            _ => None,
+        },
+        Op::FpCmp { op: cop, prec, rule, result, dst, a, b, ctrl } => match (c(a), c(b), c(ctrl)) {
+            (Some(x), Some(y), Some(z)) => Some((dst, super::fp_cmp::eval(cop, prec, rule, result, x, y, z))),
+            _ => None,
+        },
+        Op::FpCvt { from, to, round, rule, result, dst, a, ctrl } => {
+            c(a).zip(c(ctrl)).map(|(x, z)| (dst, super::fp_cvt::eval(from, to, round, rule, result, x, z)))
+        }
+        _ => None,
+    }
+}
+
+/// The key under which a pure op (`Bin`, `Un`, `Ext`, `Cmp`) is looked up: its kind and
+/// operands, a constant operand by its value.
+#[inline(always)]
+fn pure_key(op: &Op, constant: &[Option<u64>]) -> Option<(Temp, PureKey)> {
+    let operand = |t: Temp| constant[t.0 as usize].map_or(Operand::Temp(t), Operand::Const);
+    match *op {
+        Op::Bin { op, dst, a, b, width } => Some((dst, PureKey::Bin(op, width, operand(a), operand(b)))),
+        Op::Un { op, dst, a, width } => Some((dst, PureKey::Un(op, width, operand(a)))),
+        Op::Ext { dst, a, from, signed } => Some((dst, PureKey::Ext(from, signed, operand(a)))),
+        Op::Cmp { op, dst, a, b, width } => Some((dst, PureKey::Cmp(op, width, operand(a), operand(b)))),
+        _ => None,
     }
 }
 
@@ -308,6 +354,17 @@ const MAX_DEFERRED_ACCESSES: usize = 4;
 /// byte stays overwritten only if it is dead there too. Bytes not dead at an exit are
 /// observed by it.
 pub fn eliminate_dead_state_stores(block: &mut Block) {
+    eliminate_dead_stores(block, false);
+}
+
+/// [`eliminate_dead_state_stores`], and in the same rebuild of the op list dead code: pure
+/// ops whose result nobody reads (a `StateAtFault` reads; the backends then emit nothing for
+/// what only it reads), deleted stores reading nothing. One deletion instead of two.
+pub fn eliminate_dead_state_stores_and_code(block: &mut Block) {
+    eliminate_dead_stores(block, true);
+}
+
+fn eliminate_dead_stores(block: &mut Block, and_code: bool) {
     // Bytes of state that are certainly overwritten later (or dead at every exit that follows)
     // with nothing but memory accesses observing them first.
     let mut covered = scratch::filled(0, false);
@@ -413,6 +470,10 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
             after.extend(accesses.iter().map(|&j| (j, Op::StateAtFault { offset, src, width })));
         }
     }
+    after.sort_by_key(|&(j, _)| j);
+    if and_code {
+        mark_dead_code(block, &mut dead, &after);
+    }
     let mut i = 0;
     block.ops.retain(|_| {
         i += 1;
@@ -423,7 +484,6 @@ pub fn eliminate_dead_state_stores(block: &mut Block) {
     }
     // Right after each access (any earlier `StateAtFault`s of it follow these): `after` holds
     // indices into the ops before the deletions, so map them through what was kept.
-    after.sort_by_key(|&(j, _)| j);
     let kept_before: Vec<usize> = dead
         .iter()
         .scan(0, |kept, &d| {
@@ -684,24 +744,27 @@ pub fn store_bytes_at_their_values(block: &mut Block) {
     scratch::recycle_ops(old);
 }
 
-/// Deletes pure ops whose result nobody reads.
-pub fn eliminate_dead_code(block: &mut Block) {
+/// Dead code: marks in `deleted` the pure ops whose result nobody reads, of `block`'s ops
+/// less those already `deleted` and with each of `inserted` (sorted by index) after the op at
+/// its index. One backward walk.
+fn mark_dead_code(block: &Block, deleted: &mut [bool], inserted: &[(usize, Op)]) {
     let mut used = scratch::filled(block.temps as usize, false);
     block.exit.for_each_src(|t| used[t.0 as usize] = true);
-    let mut keep = scratch::filled(block.ops.len(), true);
+    let mut k = inserted.len();
     for (i, op) in block.ops.iter().enumerate().rev() {
-        let pure = op.is_pure();
-        if pure && !op.dst().is_some_and(|d| used[d.0 as usize]) {
-            keep[i] = false;
+        while k > 0 && inserted[k - 1].0 == i {
+            inserted[k - 1].1.for_each_src(|t| used[t.0 as usize] = true);
+            k -= 1;
+        }
+        if deleted[i] {
+            continue;
+        }
+        if op.is_pure() && !op.dst().is_some_and(|d| used[d.0 as usize]) {
+            deleted[i] = true;
             continue;
         }
         op.for_each_src(|t| used[t.0 as usize] = true);
     }
-    let mut i = 0;
-    block.ops.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
 }
 
 #[cfg(test)]

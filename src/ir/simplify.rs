@@ -14,71 +14,84 @@
 //!   conditions made of CF and ZF (jbe, ja) become one comparison.
 //!
 //! Each rewrite replaces a temporary by another holding the same value, so every bound of
-//! `ir::bits` stays true; [`super::opt::optimize`] folds and deduplicates what this exposes.
+//! `ir::bits` stays true. It is not a pass of its own: [`super::opt::forward_and_fold`] asks
+//! [`Simplifier`] of each pure op in its walk, after forwarding and folding it, and folds and
+//! deduplicates the result at once (`x ^ x` is a constant its readers fold).
 
-use super::bits::value_bits;
+use super::bits::op_bits;
 use super::{scratch, BinOp, Block, CmpOp, Exit, Op, Temp, Width};
 
-/// Simplifies `block` in one forward pass; returns whether it made an op a constant or a
-/// comparison (which folding and deduplication may take further), not only renamed.
-pub fn simplify(block: &mut Block) -> bool {
-    let n = block.temps as usize;
-    let bits = value_bits(block);
-    let mut rename = scratch::filled(0, Temp(0));
-    rename.extend((0..block.temps).map(Temp));
-    let mut constant = scratch::filled(n, None);
-    let mut compare = scratch::filled(n, None::<(CmpOp, Temp, Temp, Width)>);
-    let mut difference = scratch::filled(n, None::<(Temp, Temp, Width)>);
-    let mut is_condition = scratch::filled(n, false);
-    for op in &block.ops {
-        if let Op::ExitIf { cond, .. } = op {
-            is_condition[cond.0 as usize] = true;
-        }
-    }
-    if let Exit::Branch { cond, .. } = block.exit {
-        is_condition[cond.0 as usize] = true;
-    }
-    let mut refold = false;
-    let mut out = scratch::ops(block.ops.len());
-    let mut ops = std::mem::take(&mut block.ops);
-    for mut op in ops.drain(..) {
-        op.map_srcs(|t| rename[t.0 as usize]);
-        let facts = Facts {
-            bits: &bits,
-            constant: &constant,
-            compare: &compare,
-            difference: &difference,
-            is_condition: &is_condition,
-        };
-        match facts.rewrite(&op) {
-            Some(Rewrite::Same(dst, t)) => {
-                rename[dst.0 as usize] = t;
-                continue;
-            }
-            Some(Rewrite::Op(new)) => {
-                op = new;
-                refold = true;
-            }
-            None => {}
-        }
-        match op {
-            Op::Const { dst, value } => constant[dst.0 as usize] = Some(value),
-            Op::Cmp { op, dst, a, b, width } => compare[dst.0 as usize] = Some((op, a, b, width)),
-            Op::Bin { op: BinOp::Sub, dst, a, b, width } => difference[dst.0 as usize] = Some((a, b, width)),
-            _ => {}
-        }
-        out.push(op);
-    }
-    scratch::recycle_ops(ops);
-    block.ops = out;
-    block.exit.map_srcs(|t| rename[t.0 as usize]);
-    refold
+/// What simplification learns of the ops a forward walk has emitted so far; the walk
+/// (`ir::opt::forward_and_fold`) asks [`Simplifier::rewrite`] of each op whose operands it has
+/// renamed and folded, and hands each op it emits to [`Simplifier::record`].
+pub struct Simplifier {
+    /// `ir::bits::op_bits` of each emitted op's result.
+    bits: scratch::Lent<u8>,
+    /// The comparison each `Cmp` result is: (op, a, b, width).
+    compare: scratch::Lent<Option<(CmpOp, Temp, Temp, Width)>>,
+    /// The subtraction each `Sub` result is: (a, b, width).
+    difference: scratch::Lent<Option<(Temp, Temp, Width)>>,
+    /// The temporaries a side exit or the block's branch tests (as the block names them
+    /// before the walk).
+    is_condition: scratch::Lent<bool>,
 }
 
-enum Rewrite {
+impl Simplifier {
+    /// Nothing known yet of `block`'s temporaries but which ones its exits test.
+    pub fn new(block: &Block) -> Self {
+        let n = block.temps as usize;
+        let mut is_condition = scratch::filled(n, false);
+        for op in &block.ops {
+            if let Op::ExitIf { cond, .. } = op {
+                is_condition[cond.0 as usize] = true;
+            }
+        }
+        if let Exit::Branch { cond, .. } = block.exit {
+            is_condition[cond.0 as usize] = true;
+        }
+        Simplifier {
+            bits: scratch::filled(n, 64u8),
+            compare: scratch::filled(n, None),
+            difference: scratch::filled(n, None),
+            is_condition,
+        }
+    }
+
+    /// What `op` (its operands renamed to the emitted ops' results) simplifies to, if
+    /// anything; `constant` holds the constant temporaries.
+    #[inline]
+    pub fn rewrite(&self, op: &Op, constant: &[Option<u64>]) -> Option<Rewrite> {
+        let facts = Facts {
+            bits: &self.bits,
+            constant,
+            compare: &self.compare,
+            difference: &self.difference,
+            is_condition: &self.is_condition,
+        };
+        facts.rewrite(op)
+    }
+
+    /// Notes what an emitted op computes (after `constant` has its result if it is one).
+    #[inline]
+    pub fn record(&mut self, op: &Op, constant: &[Option<u64>]) {
+        match *op {
+            Op::Cmp { op, dst, a, b, width } => self.compare[dst.0 as usize] = Some((op, a, b, width)),
+            Op::Bin { op: BinOp::Sub, dst, a, b, width } => {
+                self.difference[dst.0 as usize] = Some((a, b, width))
+            }
+            _ => {}
+        }
+        if let Some((dst, b)) = op_bits(op, &self.bits, constant) {
+            self.bits[dst.0 as usize] = b;
+        }
+    }
+}
+
+/// What an op simplifies to.
+pub enum Rewrite {
     /// The op's result is this temporary's value.
     Same(Temp, Temp),
-    /// The op becomes this one (same destination).
+    /// The op becomes this one (same destination): a constant or a comparison.
     Op(Op),
 }
 
@@ -224,7 +237,7 @@ mod tests {
             let block =
                 if case % 2 == 0 { random_block(&mut rng, &layout) } else { shaped_block(&mut rng, &layout) };
             let mut simple = block.clone();
-            simplify(&mut simple);
+            crate::ir::opt::forward_and_fold(&mut simple);
             let mut optimized = block.clone();
             crate::ir::opt::optimize(&mut optimized);
             let state: Vec<u64> = (0..base.state_len / 8).map(|_| init.interesting()).collect();
@@ -278,7 +291,6 @@ mod tests {
                 let exit = Exit::Branch { cond, taken: GuestAddr(8), not_taken: GuestAddr(4) };
                 let original = b.finish(GuestAddr(0), 4, 1, exit);
                 let mut block = original.clone();
-                assert!(simplify(&mut block));
                 crate::ir::opt::optimize(&mut block);
                 verify(&block).unwrap();
                 let text = block.to_string();
@@ -320,7 +332,7 @@ mod tests {
             1,
             Exit::Branch { cond: n, taken: GuestAddr(8), not_taken: GuestAddr(4) },
         );
-        assert!(simplify(&mut block));
+        crate::ir::opt::forward_and_fold(&mut block);
         verify(&block).unwrap();
         let text = block.to_string();
         assert!(!text.contains("zext"), "{text}");
