@@ -961,3 +961,4 @@ fn page_crossing_stores_match_the_interpreter() {
 }
 
 mod mxcsr_region;
+mod mxcsr_run;
