@@ -95,7 +95,8 @@ pub(super) fn fp_cvt(
     }
     e.load(RCX, a);
     load_controls(e, ctrl);
-    enter_guest_mxcsr(e, round == CvtRound::Zero);
+    // cvtt* truncate whatever MXCSR.RC says; the others need the rounding forced.
+    enter_guest_mxcsr(e, round == CvtRound::Zero && !matches!(to, I32 | I64));
     match from {
         F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx),
         F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx),

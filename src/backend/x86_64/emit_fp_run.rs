@@ -25,7 +25,7 @@ use super::emit_fp::keeps_guest_mxcsr;
 use super::Emitter;
 use crate::backend::fp_pair::{flags_partner, FpDsts};
 use crate::ir::mxcsr_run::{roles, Role};
-use crate::ir::{Block, CvtRound, Op};
+use crate::ir::{Block, CvtRound, NumFormat, Op};
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 /// MXCSR bits the guard tests: the six masks and the reserved upper half.
@@ -42,8 +42,12 @@ pub(super) fn fast_path(e: &mut Emitter, block: &Block, at: usize) -> Option<(us
     let (roles, last) = roles(block, at)?;
     let end = at + 1 + len as usize;
     let ops = &block.ops[at + 1..end];
-    let fits =
-        |op: &Op| keeps_guest_mxcsr(op, e.features) && !matches!(op, Op::FpCvt { round: CvtRound::Zero, .. });
+    // (A conversion to a float rounding towards zero needs its own RC; cvtt* do not.)
+    let fits = |op: &Op| {
+        let own_rc =
+            matches!(op, Op::FpCvt { round: CvtRound::Zero, to: NumFormat::F32 | NumFormat::F64, .. });
+        keeps_guest_mxcsr(op, e.features) && !own_rc
+    };
     if !ops.iter().all(fits) || flags_partner(&ops[ops.len() - 1], block.ops.get(end)).is_some() {
         return None;
     }
