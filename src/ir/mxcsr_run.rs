@@ -362,6 +362,20 @@ pub fn roles(block: &Block, at: usize) -> Option<(Vec<Role>, Temp)> {
     (scan.last != mxcsr).then_some((roles, scan.last))
 }
 
+/// For tests: what the x86 frontend emits after an SSE instruction's floating-point ops
+/// (`frontend::x86_64::sse_arith::raise_flags`): the merge of `flags` into the MXCSR value `m`,
+/// its store to `field` and the #XM check. Returns the merge.
+#[cfg(test)]
+pub(crate) fn merge_and_check(b: &mut super::Builder, field: StateOffset, m: Temp, flags: Temp) -> Temp {
+    let merged = b.bin(BinOp::Or, m, flags, Width::W32);
+    b.store_state(field, merged, Width::W32);
+    let masks = b.bin_imm(BinOp::Lshr, m, 7, Width::W32);
+    let unmasked = b.bin(BinOp::And, flags, masks, Width::W32);
+    let unmasked = b.bin(BinOp::Xor, unmasked, flags, Width::W32);
+    b.exit_if(unmasked, Exit::Trap { kind: TrapKind::DivideError, pc: GuestAddr(0x1000), message: None });
+    merged
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,12 +387,7 @@ mod tests {
     fn insn(b: &mut Builder, m: Temp, x: Temp) -> Temp {
         let v = b.fp(FpOp::Mul, FpPrec::F64, FpRule::X86Sse, FpResult::Value, x, x, m);
         let f = b.fp(FpOp::Mul, FpPrec::F64, FpRule::X86Sse, FpResult::Flags, x, x, m);
-        let merged = b.bin(BinOp::Or, m, f, Width::W32);
-        b.store_state(FIELD, merged, Width::W32);
-        let masks = b.bin_imm(BinOp::Lshr, m, 7, Width::W32);
-        let unmasked = b.bin(BinOp::And, f, masks, Width::W32);
-        let unmasked = b.bin(BinOp::Xor, unmasked, f, Width::W32);
-        b.exit_if(unmasked, Exit::Trap { kind: TrapKind::DivideError, pc: GuestAddr(0x1000), message: None });
+        let merged = merge_and_check(b, FIELD, m, f);
         b.store_state(StateOffset(200), v, Width::W64);
         merged
     }

@@ -70,31 +70,15 @@ fn sse_insn(
         values.push(v);
     }
     let flags = flags.unwrap_or_else(|| unreachable!("one lane at least"));
-    let merged = b.bin(BinOp::Or, m, flags, Width::W32);
-    b.store_state(MXCSR, merged, Width::W32);
-    let masks = b.bin_imm(BinOp::Lshr, m, 7, Width::W32);
-    let unmasked = b.bin(BinOp::And, flags, masks, Width::W32);
-    let unmasked = b.bin(BinOp::Xor, unmasked, flags, Width::W32);
-    b.exit_if(unmasked, Exit::Trap { kind: TrapKind::DivideError, pc: GuestAddr(0x1000), message: None });
-    (merged, values)
+    (crate::ir::mxcsr_run::merge_and_check(b, MXCSR, m, flags), values)
 }
 
 fn run_block(rng: &mut Rng, state: &mut [u64], mem: &mut [u64]) -> Block {
     // (The word's high half is not MXCSR: it stays as it is.)
     state[WORDS - 1] = rng.mxcsr() | rng.below(2) << 32;
     let mut b = Builder::new();
-    let mut out = 0;
-    let mut store = |b: &mut Builder, t: Temp| {
-        b.store_state(StateOffset(RESULTS + 8 * (out % SLOTS)), t, Width::W64);
-        out += 1;
-    };
-    let mut next = 0;
-    let mut input = |b: &mut Builder, value: u64| {
-        let slot = next % SLOTS;
-        next += 1;
-        state[(INPUTS / 8 + slot) as usize] = value;
-        b.load_state(StateOffset(INPUTS + 8 * slot), Width::W64)
-    };
+    let mut store = state_results(RESULTS, SLOTS);
+    let mut input = state_inputs(state, INPUTS, SLOTS);
     let mut m = b.load_state(MXCSR, Width::W32);
     for _ in 0..12 {
         match rng.below(12) {
