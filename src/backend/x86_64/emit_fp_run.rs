@@ -37,7 +37,12 @@ const ALL_MASKED: i32 = 0x1f80;
 /// places the slow path's label; returns the index of the first op after the run and the
 /// label where both paths join. `None` (nothing emitted) when the run has an op this
 /// backend cannot run under the loaded MXCSR.
-pub(super) fn fast_path(e: &mut Emitter, block: &Block, at: usize) -> Option<(usize, DynamicLabel)> {
+pub(super) fn fast_path(
+    e: &mut Emitter,
+    block: &Block,
+    at: usize,
+    uses: &[u32],
+) -> Option<(usize, DynamicLabel)> {
     let Op::MxcsrRun { mxcsr, len } = block.ops[at] else { return None };
     let (roles, last) = roles(block, at)?;
     let end = at + 1 + len as usize;
@@ -48,7 +53,13 @@ pub(super) fn fast_path(e: &mut Emitter, block: &Block, at: usize) -> Option<(us
             matches!(op, Op::FpCvt { round: CvtRound::Zero, to: NumFormat::F32 | NumFormat::F64, .. });
         keeps_guest_mxcsr(op, e.features) && !own_rc
     };
-    if !ops.iter().all(fits) || flags_partner(&ops[ops.len() - 1], block.ops.get(end)).is_some() {
+    // The slow path emits its last op with the next one in these two cases (see `compile`),
+    // which would leave the next one's result undefined after the fast path.
+    let (last_op, next) = (&ops[ops.len() - 1], block.ops.get(end));
+    if !ops.iter().all(fits)
+        || flags_partner(last_op, next).is_some()
+        || super::narrow_state_load(last_op, next, uses).is_some()
+    {
         return None;
     }
     let (slow, done) = (e.asm.new_dynamic_label(), e.asm.new_dynamic_label());
@@ -82,7 +93,11 @@ pub(super) fn fast_path(e: &mut Emitter, block: &Block, at: usize) -> Option<(us
                 }
             }
             Role::Plain => {
-                e.fuse_next_cmp = false;
+                // As the slow path does: a comparison that only the exit after the run
+                // reads leaves its result in the host flags, which nothing after it here
+                // changes (`stmxcsr`, `mov`s, `jmp`).
+                e.fuse_next_cmp = matches!(op, Op::Cmp { .. })
+                    && crate::backend::feeds_only_next_exit(block, at + 1 + k, uses);
                 e.op(op);
                 if let Some(d) = op.dst() {
                     e.defined[d.0 as usize] = true;

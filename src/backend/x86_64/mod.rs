@@ -192,7 +192,7 @@ impl Backend for X86_64Backend {
             }
             if let Op::MxcsrRun { .. } = op {
                 if run_join.is_none() {
-                    run_join = emit_fp_run::fast_path(&mut e, block, i);
+                    run_join = emit_fp_run::fast_path(&mut e, block, i, &uses);
                 }
                 continue;
             }

@@ -92,6 +92,10 @@ fn run_block(rng: &mut Rng, state: &mut [u64], mem: &mut [u64]) -> Block {
                 let x = input(&mut b, x);
                 let y = b.bin_imm(BinOp::Add, x, 0x1234, Width::W64);
                 store(&mut b, y);
+                // A state load only zero-extended from its low bytes (one narrow load).
+                let x = input(&mut b, 0x8765_4321_0fed_cba9);
+                let y = b.ext(x, Width::W32, false);
+                store(&mut b, y);
             }
             8 => {
                 // A new MXCSR value (LDMXCSR) ends the run.
