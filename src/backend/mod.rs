@@ -281,6 +281,7 @@ pub(crate) fn may_call(op: &crate::ir::Op) -> bool {
         | Op::Lanes { .. }
         | Op::ExitIf { .. }
         | Op::StateAtFault { .. }
+        | Op::MxcsrRun { .. }
         | Op::VLoadState { .. }
         | Op::VStoreState { .. }
         | Op::VLoad { .. }

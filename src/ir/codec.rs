@@ -258,6 +258,11 @@ impl Writer<'_> {
                 self.of(&WIDTHS, width);
             }
             Op::Fence => self.u(13),
+            Op::MxcsrRun { mxcsr, len } => {
+                self.u(31);
+                self.t(*mxcsr);
+                self.u(u64::from(*len));
+            }
             Op::ProbeWrite { addr, len } => {
                 self.u(30);
                 self.t(*addr);
@@ -564,6 +569,7 @@ impl Reader<'_> {
                 count: u8::try_from(self.u()?).ok()?,
             },
             30 => Op::ProbeWrite { addr: self.t()?, len: u8::try_from(self.u()?).ok()? },
+            31 => Op::MxcsrRun { mxcsr: self.t()?, len: self.u32()? },
             _ => return None,
         })
     }

@@ -234,6 +234,10 @@ unsafe fn step<'a>(op: &'a Op, t: &mut [u64], vt: &mut [u128], state: *mut u8) -
             Op::StoreState { offset, src, width } => write(state.add(offset.0 as usize), v(src), *width),
             // The interpreter's accesses do not fault into a guest handler.
             Op::StateAtFault { .. } => {}
+            // The ops of an MXCSR run keep their meaning; the marker only tells a backend
+            // that they may run under one MXCSR switch when every exception is masked
+            // (`ir::mxcsr_run`).
+            Op::MxcsrRun { .. } => {}
             // One thread: every order reads and writes the same values.
             Op::Load { dst, addr, width, .. } => t[dst.0 as usize] = read(v(addr) as *const u8, *width),
             Op::Store { addr, src, width, .. } => write(v(addr) as *mut u8, v(src), *width),

@@ -52,6 +52,7 @@ pub mod fp_half;
 pub mod interp;
 pub mod lanes;
 pub mod liveness;
+pub mod mxcsr_run;
 pub mod opt;
 pub mod print;
 pub mod protocol;
@@ -673,6 +674,18 @@ pub enum Op {
     /// store within one page faults whole). `2 <= len <= 64`. For guest stores made of
     /// several IR stores (an x86 256-bit store).
     ProbeWrite { addr: Temp, len: u8 },
+    /// Written only by `ir::opt` ([`mxcsr_run`]): the next `len` ops are an MXCSR run, x86
+    /// SSE floating-point ops under [`FpRule::X86Sse`] whose control input is `mxcsr` (the
+    /// guest's MXCSR as loaded from the state) or a merge of their own exception flags into
+    /// it, with the merges stored to MXCSR and their #XM trap checks, and nothing else that
+    /// reads or writes MXCSR, calls a function, touches guest memory or leaves the block.
+    /// It computes nothing: the ops that follow keep their meaning (the interpreter runs
+    /// them as ever). It tells a backend that when `mxcsr` has all six exception mask bits
+    /// (7..12) set and its reserved bits (16..31) clear, no trap check of the run can fire
+    /// and no merge changes a control bit, so the run may execute with that MXCSR loaded
+    /// once, flags included (the host accumulates the sticky flags), and its last merge
+    /// read back once at the end.
+    MxcsrRun { mxcsr: Temp, len: u32 },
     /// `dst = state[offset .. offset + 16]`, a 128-bit vector temporary (see [`vector`]:
     /// the ops from here on define or read vector temporaries).
     VLoadState { dst: Temp, offset: StateOffset },
@@ -789,6 +802,7 @@ impl Op {
             | Op::Store { .. }
             | Op::Fence
             | Op::ExitIf { .. }
+            | Op::MxcsrRun { .. }
             | Op::StateAtFault { .. } => None,
         }
     }
@@ -804,6 +818,7 @@ impl Op {
             Op::StoreState { src, .. } | Op::StateAtFault { src, .. } | Op::VStoreState { src, .. } => {
                 f(*src)
             }
+            Op::MxcsrRun { mxcsr, .. } => f(*mxcsr),
             Op::Load { addr, .. } | Op::VLoad { addr, .. } | Op::ProbeWrite { addr, .. } => f(*addr),
             Op::Store { addr, src, .. } | Op::VStore { addr, src, .. } => {
                 f(*addr);
@@ -870,6 +885,7 @@ impl Op {
             Op::StoreState { src, .. } | Op::StateAtFault { src, .. } | Op::VStoreState { src, .. } => {
                 *src = f(*src)
             }
+            Op::MxcsrRun { mxcsr, .. } => *mxcsr = f(*mxcsr),
             Op::Load { addr, .. } | Op::VLoad { addr, .. } | Op::ProbeWrite { addr, .. } => *addr = f(*addr),
             Op::Store { addr, src, .. } | Op::AtomicRmw { addr, src, .. } | Op::VStore { addr, src, .. } => {
                 *addr = f(*addr);

@@ -38,6 +38,8 @@
 //!   store moves up to just after the op computing its value, across pure ops and other
 //!   state bytes only, so that an instruction's flags do not all stay live (and spill) until
 //!   its end.
+//! * **MXCSR runs** ([`super::mxcsr_run`], last): an [`Op::MxcsrRun`] before each run of x86
+//!   SSE floating-point ops that may share one MXCSR switch when every exception is masked.
 //!
 //! What can observe guest state: a `LoadState` of overlapping bytes, a helper call, any exit
 //! (side or final), and a guest memory access through its `StateAtFault`s.
@@ -56,6 +58,7 @@ pub fn optimize(block: &mut Block) {
     split_branch_at_dead_bytes(block);
     eliminate_dead_state_stores_and_code(block);
     store_bytes_at_their_values(block);
+    super::mxcsr_run::mark(block);
 }
 
 /// An operand of a pure op, for finding repeated ops: a constant is known by its value.

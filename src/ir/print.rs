@@ -82,6 +82,7 @@ impl Display for Op {
                 write!(f, "{dst:?} = cmpxchg.w{} [{addr:?}], {expected:?} -> {new:?}", w(width))
             }
             Op::Fence => write!(f, "fence"),
+            Op::MxcsrRun { mxcsr, len } => write!(f, "mxcsr_run {mxcsr:?}, {len} ops"),
             Op::ProbeWrite { addr, len } => write!(f, "probe_write.{len} [{addr:?}]"),
             Op::VLoadState { dst, offset } => write!(f, "{dst:?} = state.v128[{}]", offset.0),
             Op::VStoreState { offset, src } => write!(f, "state.v128[{}] = {src:?}", offset.0),

@@ -53,6 +53,11 @@ pub fn verify(block: &Block) -> Result<(), String> {
                 return Err(format!("op {i}: {op:?} has no {}-bit lanes", lane.bits()));
             }
         }
+        if let Op::MxcsrRun { len, .. } = op {
+            if i + *len as usize >= block.ops.len() {
+                return Err(format!("op {i}: MxcsrRun of {len} ops past the block's end"));
+            }
+        }
         if let Op::ProbeWrite { len, .. } = op {
             if !(2..=64).contains(len) {
                 return Err(format!("op {i}: ProbeWrite of {len} bytes"));

@@ -494,7 +494,8 @@ impl Emitter {
             Op::CallHelper { dst, helper, args } => self.call_helper(*dst, helper.func as usize, args),
             Op::ExitIf { cond, exit } => self.exit_if(*cond, exit),
             // Recorded by `compile`, no code.
-            Op::StateAtFault { .. } => {}
+            // This backend runs the ops of an MXCSR run one by one.
+            Op::StateAtFault { .. } | Op::MxcsrRun { .. } => {}
         }
     }
 

@@ -17,7 +17,7 @@
 //! Scratch: `rax`, `rcx`, `rdx`, `xmm0`..`xmm2` and 16 bytes of the red zone below `rsp`.
 
 use super::abi::{RAX, RCX, RDX};
-use super::emit_fp::{enter_guest_mxcsr, read_guest_flags};
+use super::emit_fp::{enter_guest_mxcsr, load_controls, read_guest_flags};
 use super::emit_fp_a64::{branch_if_not_plain, branch_unless_plain_modes, clear_mxcsr_flags, inexact_as_ixc};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
@@ -37,7 +37,7 @@ pub(super) fn fma(
         return reference(e, prec, rule, neg, dsts, [a, b, c, ctrl]);
     }
     let (slow, done) = (e.asm.new_dynamic_label(), e.asm.new_dynamic_label());
-    e.load(RAX, ctrl);
+    load_controls(e, ctrl);
     if rule == FpRule::A64 {
         branch_unless_plain_modes(e, slow);
     }

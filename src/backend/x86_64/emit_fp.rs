@@ -27,6 +27,8 @@
 //! its flags are read right after it. What goes is the save of the host MXCSR before every
 //! op and its restore after every op (a `stmxcsr` and an `ldmxcsr`), except at the end of a
 //! region. The guest's sticky flags in its state are the frontend's business as before.
+//! Within an MXCSR run (`ir::mxcsr_run`) under all-masked exceptions, [`super::emit_fp_run`]
+//! does better: one `ldmxcsr` and one `stmxcsr` for the whole run.
 //!
 //! Scratch: `rax` (MXCSR values, result), `rcx` and `rdx` (operands), `xmm0` and `xmm1`, and
 //! 8 bytes of the red zone below `rsp` (the kernel leaves 128 bytes there untouched when it
@@ -59,7 +61,7 @@ pub(super) fn fp(
         FpRule::X86Sse => {}
         FpRule::A64 => return super::emit_fp_a64::fp_a64(e, op, prec, dsts, a, b, ctrl),
     }
-    e.load(RAX, ctrl);
+    load_controls(e, ctrl);
     // The operands straight from their registers (or through `rcx`, `rdx`).
     let (ra, rb) = (e.src_reg(a, RCX), e.src_reg(b, RDX));
     enter_guest_mxcsr(e, false);
@@ -114,6 +116,12 @@ const ROUND_ZERO: i32 = 0x6000;
 /// MXCSR is at [`super::abi::HOST_MXCSR`]; the region of the guest's lasts until
 /// [`Emitter::leave_guest_mxcsr_region`].
 pub(super) fn enter_guest_mxcsr(e: &mut Emitter, round_zero: bool) {
+    if e.mxcsr_run {
+        // The run's MXCSR is loaded (`emit_fp_run`), which never holds a conversion that
+        // rounds towards zero.
+        debug_assert!(!round_zero);
+        return;
+    }
     let force = ALL_MASKED | if round_zero { ROUND_ZERO } else { 0 };
     e.guest_mxcsr = true;
     dynasm!(e.asm
@@ -123,6 +131,14 @@ pub(super) fn enter_guest_mxcsr(e: &mut Emitter, round_zero: bool) {
         ; mov [rsp - 8], eax
         ; ldmxcsr [rsp - 8]
     );
+}
+
+/// `eax` = the control input `ctrl` for [`enter_guest_mxcsr`] (nothing inside an MXCSR run,
+/// whose MXCSR is loaded: see `emit_fp_run`).
+pub(super) fn load_controls(e: &mut Emitter, ctrl: Temp) {
+    if !e.mxcsr_run {
+        e.load(RAX, ctrl);
+    }
 }
 
 /// Stores the flags raised since [`enter_guest_mxcsr`] to `flags` (when wanted). The guest's

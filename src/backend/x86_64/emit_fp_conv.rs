@@ -7,7 +7,7 @@
 //! (see `emit_fp`).
 
 use super::abi::{RAX, RCX, RDX};
-use super::emit_fp::{enter_guest_mxcsr, read_guest_flags};
+use super::emit_fp::{enter_guest_mxcsr, load_controls, read_guest_flags};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::{CvtRound, FpCmpOp, FpPrec, FpRule, NumFormat, Temp};
@@ -32,7 +32,7 @@ pub(super) fn fp_cmp(
     }
     e.load(RCX, a);
     e.load(RDX, b);
-    e.load(RAX, ctrl);
+    load_controls(e, ctrl);
     enter_guest_mxcsr(e, false);
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx ; movq xmm1, rdx),
@@ -94,8 +94,9 @@ pub(super) fn fp_cvt(
         FpRule::A64 => unreachable!("FpCmp/FpCvt under the A64 rule: rejected by ir::verify"),
     }
     e.load(RCX, a);
-    e.load(RAX, ctrl);
-    enter_guest_mxcsr(e, round == CvtRound::Zero);
+    load_controls(e, ctrl);
+    // cvtt* truncate whatever MXCSR.RC says; the others need the rounding forced.
+    enter_guest_mxcsr(e, round == CvtRound::Zero && !matches!(to, I32 | I64));
     match from {
         F64 => dynasm!(e.asm ; .arch x64 ; movq xmm0, rcx),
         F32 => dynasm!(e.asm ; .arch x64 ; movd xmm0, ecx),

@@ -28,6 +28,7 @@ mod emit_fma;
 mod emit_fp;
 mod emit_fp_a64;
 mod emit_fp_conv;
+mod emit_fp_run;
 mod emit_lanes;
 mod emit_mem;
 mod emit_vector;
@@ -167,8 +168,14 @@ impl Backend for X86_64Backend {
         let mut insn_starts = Vec::with_capacity(block.guest_insns as usize);
         let mut sites = SiteRecorder::new(block);
         let mut skip = false;
+        // The end of the MXCSR run being emitted (its slow path) and where its fast path joins.
+        let mut run_join = None;
         for (i, op) in block.ops.iter().enumerate() {
             e.op_index = i;
+            if let Some((_, done)) = run_join.filter(|&(end, _)| end == i) {
+                join_mxcsr_run(&mut e, done);
+                run_join = None;
+            }
             if let Op::GuestInsn { pc, len } = op {
                 insn_starts.push(InsnStart { pc: *pc, len: *len, offset: e.asm.offset().0 as u32 });
             }
@@ -181,6 +188,12 @@ impl Backend for X86_64Backend {
                     HostLoc::Reg(r) => FaultNode::Reg(r),
                     HostLoc::Stack(d) => FaultNode::Stack(d as u32),
                 });
+                continue;
+            }
+            if let Op::MxcsrRun { .. } = op {
+                if run_join.is_none() {
+                    run_join = emit_fp_run::fast_path(&mut e, block, i, &uses);
+                }
                 continue;
             }
             if e.guest_mxcsr && !emit_fp::keeps_guest_mxcsr(op, e.features) {
@@ -215,6 +228,9 @@ impl Backend for X86_64Backend {
             if may_fault(op) {
                 sites.access(start, e.asm.offset().0 as u32);
             }
+        }
+        if let Some((_, done)) = run_join {
+            join_mxcsr_run(&mut e, done);
         }
         // (`ldmxcsr` leaves the host flags of a fused comparison alone.)
         e.leave_guest_mxcsr_region();
@@ -267,6 +283,14 @@ impl Backend for X86_64Backend {
             trampoline(state, code.0, crate::backend::entry_sp_slot());
         }
     }
+}
+
+/// Places the label where an MXCSR run's fast path joins its slow path: both leave a guest
+/// MXCSR loaded (see `emit_fp_run`).
+fn join_mxcsr_run(e: &mut Emitter, done: dynasmrt::DynamicLabel) {
+    use dynasmrt::DynasmLabelApi;
+    dynasm!(e.asm ; .arch x64 ; =>done);
+    e.guest_mxcsr = true;
 }
 
 /// A chainable exit waiting for its stub (emitted after the block's body).
@@ -328,6 +352,10 @@ struct Emitter {
     /// Whether the guest's MXCSR is loaded (an `X86Sse` op ran and nothing since needed the
     /// host's): see `emit_fp`.
     guest_mxcsr: bool,
+    /// Set while emitting the fast path of an MXCSR run: the run's MXCSR is loaded, flags
+    /// included, and the floating-point ops neither load their controls nor read their
+    /// flags (see `emit_fp_run`).
+    mxcsr_run: bool,
 }
 
 impl Emitter {
@@ -377,6 +405,7 @@ impl Emitter {
             features,
             stubs: Vec::new(),
             guest_mxcsr: false,
+            mxcsr_run: false,
         }
     }
 
@@ -530,7 +559,8 @@ impl Emitter {
             Op::CallHelper { dst, helper, args } => emit_call::call_helper(self, *dst, helper, args),
             Op::ExitIf { cond, exit } => exits::emit_exit_if(self, *cond, exit),
             // Recorded by `compile`, no code.
-            Op::StateAtFault { .. } => {}
+            // (`compile` lowers the run it starts.)
+            Op::StateAtFault { .. } | Op::MxcsrRun { .. } => {}
         }
     }
 }

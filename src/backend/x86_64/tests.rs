@@ -960,4 +960,26 @@ fn page_crossing_stores_match_the_interpreter() {
     crate::backend::conformance_probe::page_crossing_stores_match_the_interpreter::<X86_64Backend>();
 }
 
+/// Test inputs in the state's 64-bit words from `at` on, round robin over `slots` of them: the
+/// closure stores a value in the next slot of `state` and loads it in the block.
+fn state_inputs(state: &mut [u64], at: u32, slots: u32) -> impl FnMut(&mut Builder, u64) -> Temp + '_ {
+    let mut next = 0;
+    move |b: &mut Builder, value: u64| {
+        let slot = next % slots;
+        next += 1;
+        state[(at / 8 + slot) as usize] = value;
+        b.load_state(StateOffset(at + 8 * slot), Width::W64)
+    }
+}
+
+/// Result stores to the state's 64-bit words from `at` on, round robin over `slots` of them.
+fn state_results(at: u32, slots: u32) -> impl FnMut(&mut Builder, Temp) {
+    let mut out = 0;
+    move |b: &mut Builder, t: Temp| {
+        b.store_state(StateOffset(at + 8 * (out % slots)), t, Width::W64);
+        out += 1;
+    }
+}
+
 mod mxcsr_region;
+mod mxcsr_run;

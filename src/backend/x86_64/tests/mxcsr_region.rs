@@ -4,7 +4,7 @@
 //! MXCSR whichever way the block left.
 
 use super::*;
-use crate::ir::{CvtRound, FmaNeg, FpCmpOp, FpOp, FpPrec, FpResult, FpRule, NumFormat, Temp};
+use crate::ir::{CvtRound, FmaNeg, FpCmpOp, FpOp, FpPrec, FpResult, FpRule, NumFormat};
 
 /// Results of Rust floating point that differ under every rounding mode but to nearest
 /// (1 + 3/4 ulp and -1 - 3/4 ulp) and under FTZ (half the smallest normal), mixed with `a0`.
@@ -24,18 +24,8 @@ fn region_block(rng: &mut Rng, state: &mut [u64], mem: &mut [u64], fma: bool) ->
     const SLOTS: u32 = 64;
     let results = INPUTS + 8 * SLOTS;
     let mut b = Builder::new();
-    let mut out = 0;
-    let mut store = |b: &mut Builder, t: Temp| {
-        b.store_state(StateOffset(results + 8 * out), t, Width::W64);
-        out += 1;
-    };
-    let mut next = 0;
-    let mut input = |b: &mut Builder, value: u64| {
-        let slot = next % SLOTS;
-        next += 1;
-        state[(INPUTS / 8 + slot) as usize] = value;
-        b.load_state(StateOffset(INPUTS + 8 * slot), Width::W64)
-    };
+    let mut store = state_results(results, SLOTS);
+    let mut input = state_inputs(state, INPUTS, SLOTS);
     for _ in 0..14 {
         let prec = if rng.below(2) == 0 { FpPrec::F32 } else { FpPrec::F64 };
         let sse = FpRule::X86Sse;
