@@ -185,7 +185,8 @@ pub fn fma_a64<F: Fp>(a: F, b: F, c: F, neg: FmaNeg, fpcr: u32) -> (F, u32) {
     if c.is_inf() {
         return (c, flags);
     }
-    let mut env = Env { round: fp_a64::rounding(fpcr), daz: false, ftz: false, flags: 0 };
+    let mut env =
+        Env { round: fp_a64::rounding(fpcr), daz: false, ftz: false, underflow_masked: true, flags: 0 };
     let (r, exact) = fused_finite(a, b, c, &mut env);
     // Tininess before rounding: the exact value's top bit below the smallest normal's.
     let bias = (F::exp_mask() >> F::MANT_BITS) as i32 / 2;

@@ -17,7 +17,8 @@
 //! - denormal operands raise DE (or read as zero with DAZ); tiny results raise UE when
 //!   inexact (tininess after rounding, to the format's precision with an unbounded
 //!   exponent, so an exact value just below the smallest normal that rounds up to it can
-//!   still be tiny), and with FTZ become zero with UE and PE.
+//!   still be tiny), and with FTZ become zero with UE and PE; with UE unmasked (UM clear)
+//!   tininess alone raises UE, exact or not, and FTZ does not apply (SDM vol. 1, 11.5.2.4).
 
 use super::fp_half::F16;
 use super::{FpOp, FpPrec, FpResult};
@@ -46,6 +47,10 @@ pub struct Env {
     pub round: Round,
     pub daz: bool,
     pub ftz: bool,
+    /// MXCSR.UM: masked, a tiny result raises UE only when it is also inexact and FTZ
+    /// applies; unmasked, tininess alone raises UE (and traps) and FTZ does not apply
+    /// (SDM vol. 1, 11.5.2.4). The A64 rule, which has no underflow trap here, keeps it set.
+    pub underflow_masked: bool,
     pub flags: u32,
 }
 
@@ -57,7 +62,13 @@ impl Env {
             2 => Round::Up,
             _ => Round::Zero,
         };
-        Env { round, daz: mxcsr & (1 << 6) != 0, ftz: mxcsr & (1 << 15) != 0, flags: 0 }
+        Env {
+            round,
+            daz: mxcsr & (1 << 6) != 0,
+            ftz: mxcsr & (1 << 15) != 0,
+            underflow_masked: mxcsr & (1 << 11) != 0,
+            flags: 0,
+        }
     }
     /// True if a raised flag is unmasked in `mxcsr` (the instruction then traps with #XM).
     pub fn unmasked(&self, mxcsr: u32) -> bool {
@@ -285,10 +296,13 @@ pub fn finish<F: Fp>(mut r: F, err_sign: i32, exact: Option<Exact>, env: &mut En
         }
         if tiny.unwrap_or(r.is_tiny()) {
             env.flags |= UE;
-            if env.ftz {
+            if env.ftz && env.underflow_masked {
                 return F::signed_zero(r.is_neg() || (r.is_zero() && neg));
             }
         }
+    } else if !env.underflow_masked && r.is_denormal() {
+        // Exact and tiny: with UM clear, tininess alone is the underflow exception.
+        env.flags |= UE;
     } else if env.ftz && r.is_denormal() {
         env.flags |= UE | PE;
         return F::signed_zero(r.is_neg());
@@ -772,7 +786,7 @@ mod tests {
     use super::*;
 
     fn env(round: Round) -> Env {
-        Env { round, daz: false, ftz: false, flags: 0 }
+        Env { round, daz: false, ftz: false, underflow_masked: true, flags: 0 }
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub fn arith<F: Fp>(op: FpOp, a: F, b: F, fpcr: u32) -> (F, u32) {
         let pick_a = if max { a > b } else { a < b };
         return (if pick_a { a } else { b }, flags);
     }
-    let mut env = Env { round: rounding(fpcr), daz: false, ftz: false, flags: 0 };
+    let mut env = Env { round: rounding(fpcr), daz: false, ftz: false, underflow_masked: true, flags: 0 };
     let r = fp::arith(op, a, b, &mut env);
     if r.is_nan() {
         // No NaN operand is left: an invalid operation.

@@ -205,6 +205,17 @@ fn unmasked() -> Vec<Case> {
                 .mxcsr(m),
         );
     }
+    // An exact tiny product in lane 0: UE only when unmasked (SDM vol. 1, 11.5.2.4).
+    let tiny = |e: i32| 2f64.powi(e).to_bits();
+    for (what, m) in [("ue-exact", 0x1f80 & !(1 << 11)), ("masked-tiny-exact", 0x1f80)] {
+        out.push(
+            Case::insns(format!("vfmadd231pd/unmasked-{what}"), &[c])
+                .ymm(1, [0, 0, 0, 0])
+                .ymm(2, [tiny(-1000), ONE, ONE, ONE])
+                .ymm(3, [tiny(-60), ONE, ONE, ONE])
+                .mxcsr(m),
+        );
+    }
     out
 }
 

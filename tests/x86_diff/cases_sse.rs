@@ -477,6 +477,36 @@ pub fn arith() -> Vec<Case> {
             .xmm(2, 3.0f64.to_bits(), 0)
             .mxcsr(0x1f80 & !(1 << 12)),
     );
+    // Underflow (SDM vol. 1, 11.5.2.4): masked, a tiny result raises UE only when it is also
+    // inexact; unmasked, tininess alone traps, exact or not, and FTZ does not apply.
+    let mul = b2(Instruction::with2(Mulsd_xmm_xmmm64, x(1), x(2)));
+    let mulps = b2(Instruction::with2(Mulps_xmm_xmmm128, x(1), x(2)));
+    let tiny_exact = (2f64.powi(-1000).to_bits(), 2f64.powi(-60).to_bits());
+    let tiny_inexact = (2f64.powi(-1000).to_bits(), (2f64.powi(-60) * 3.0).to_bits() | 1);
+    let (f, g) = (2f32.powi(-100).to_bits() as u64, 2f32.powi(-30).to_bits() as u64);
+    for (mxcsr, name) in [
+        (0x1f80, "masked"),
+        (0x1f80 & !(1 << 11), "unmasked-ue"),
+        (0x9f80 & !(1 << 11), "unmasked-ue-ftz"),
+        (0x9f80, "masked-ftz"),
+    ] {
+        for ((a, b), kind) in [(tiny_exact, "exact"), (tiny_inexact, "inexact")] {
+            let case = Case::insns(&format!("mulsd/{name}-tiny-{kind}"), &[mul]);
+            out.push(case.xmm(1, a, 5).xmm(2, b, 0).mxcsr(mxcsr));
+        }
+        // A denormal operand (DE) whose sum with zero is exact and tiny; min of two denormals
+        // (DE only: min returns an operand, no rounding, no underflow).
+        let add = b2(Instruction::with2(Addsd_xmm_xmmm64, x(1), x(2)));
+        let min = b2(Instruction::with2(Minsd_xmm_xmmm64, x(1), x(2)));
+        for (insn, op, b) in [(add, "addsd", 0), (min, "minsd", 0x0008_0000_0000_0000)] {
+            let case = Case::insns(&format!("{op}/{name}-denormal-operand"), &[insn]);
+            out.push(case.xmm(1, 0x000f_0000_0000_0001, 5).xmm(2, b, 0).mxcsr(mxcsr));
+        }
+        // Lanes 0 and 2 exact and tiny, lanes 1 and 3 normal.
+        let case = Case::insns(&format!("mulps/{name}-tiny-exact"), &[mulps]);
+        let one = 1f32.to_bits() as u64;
+        out.push(case.xmm(1, f | one << 32, f | one << 32).xmm(2, g | one << 32, g | one << 32).mxcsr(mxcsr));
+    }
     out.push(misaligned(Addps_xmm_xmmm128, true));
     out
 }
@@ -550,6 +580,12 @@ pub fn convert() -> Vec<Case> {
                 );
             }
         }
+    }
+    // Narrowed to an exact single-precision denormal: UE only when unmasked.
+    let cvt = b2(Instruction::with2(Cvtsd2ss_xmm_xmmm64, x(1), x(2)));
+    for (mxcsr, name) in [(0x1f80, "masked"), (0x1f80 & !(1 << 11), "unmasked-ue")] {
+        let case = Case::insns(&format!("cvtsd2ss/{name}-tiny-exact"), &[cvt]);
+        out.push(case.xmm(1, 5, 5).xmm(2, 2f64.powi(-130).to_bits(), 0).mxcsr(mxcsr));
     }
     out
 }

@@ -17,7 +17,7 @@
 //! Scratch: `rax`, `rcx`, `rdx`, `xmm0`..`xmm2` and 16 bytes of the red zone below `rsp`.
 
 use super::abi::{RAX, RCX, RDX};
-use super::emit_fp::{enter_guest_mxcsr, load_controls, read_guest_flags};
+use super::emit_fp::{enter_guest_mxcsr, load_controls, read_guest_flags, underflow_when_unmasked};
 use super::emit_fp_a64::{branch_if_not_plain, branch_unless_plain_modes, clear_mxcsr_flags, inexact_as_ixc};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
@@ -79,6 +79,7 @@ pub(super) fn fma(
         if let Some(dst) = dsts.value {
             e.store(dst, RCX);
         }
+        underflow_when_unmasked(e, dsts.flags, ctrl, 2, prec);
         return read_guest_flags(e, dsts.flags);
     }
     branch_if_not_plain(e, RCX, prec, slow);

@@ -38,7 +38,7 @@ use super::abi::{RAX, RCX, RDX};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::{FpOp, FpPrec, FpRule, Op, Temp};
-use dynasmrt::{dynasm, DynasmApi};
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
 /// MXCSR with every exception masked (bits 7..12).
 const ALL_MASKED: i32 = 0x1f80;
@@ -78,6 +78,10 @@ pub(super) fn fp(
             FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd Rd(r), xmm0),
         }
         e.store(dst, r);
+    }
+    // min and max return an operand: a denormal one raises DE, never UE.
+    if !matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum) {
+        underflow_when_unmasked(e, dsts.flags, ctrl, 0, prec);
     }
     read_guest_flags(e, dsts.flags);
 }
@@ -155,6 +159,65 @@ pub(super) fn read_guest_flags(e: &mut Emitter, flags: Option<Temp>) {
         );
         e.store(dst, r);
     }
+}
+
+/// Adds UE to the flags the op just raised when the guest's UM is clear and the result in
+/// `xmm` is a denormal: unmasked, tininess alone is an underflow (SDM vol. 1, 11.5.2.4),
+/// but the op ran with every exception masked, where the hardware raises UE only for a
+/// tiny result that is also inexact. Multiplying the result by 1.0 with FTZ set (DAZ
+/// clear) raises UE for a denormal and for nothing else. The guest's controls come from
+/// `ctrl`; with UM set (always so in an MXCSR run) this is one test and a branch. Call it
+/// after the op, before [`read_guest_flags`], while `xmm` still holds the result; it uses
+/// `rcx`, `rdx` and `xmm3`.
+pub(super) fn underflow_when_unmasked(
+    e: &mut Emitter,
+    flags: Option<Temp>,
+    ctrl: Temp,
+    xmm: u8,
+    prec: FpPrec,
+) {
+    if flags.is_none() || e.mxcsr_run {
+        return;
+    }
+    const UM: i32 = 1 << 11;
+    const UE: i32 = 1 << 4;
+    // FTZ, every exception masked, round to nearest, no DAZ, no flag.
+    const FTZ_MASKED: i32 = 0x9f80;
+    let r = e.src_reg(ctrl, RCX);
+    dynasm!(e.asm
+        ; .arch x64
+        ; test Rd(r), UM
+        ; jnz >done
+        ; stmxcsr [rsp - 8]
+        ; mov edx, [rsp - 8]
+        ; mov DWORD [rsp - 8], FTZ_MASKED
+        ; ldmxcsr [rsp - 8]
+    );
+    match prec {
+        FpPrec::F64 => dynasm!(e.asm
+            ; .arch x64
+            ; mov rcx, QWORD 0x3ff0_0000_0000_0000
+            ; movq xmm3, rcx
+            ; mulsd xmm3, Rx(xmm)
+        ),
+        FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm
+            ; .arch x64
+            ; mov ecx, 0x3f80_0000
+            ; movd xmm3, ecx
+            ; mulss xmm3, Rx(xmm)
+        ),
+    }
+    // Back to the op's MXCSR with UE added when the product raised it.
+    dynasm!(e.asm
+        ; .arch x64
+        ; stmxcsr [rsp - 8]
+        ; mov ecx, [rsp - 8]
+        ; and ecx, UE
+        ; or edx, ecx
+        ; mov [rsp - 8], edx
+        ; ldmxcsr [rsp - 8]
+        ; done:
+    );
 }
 
 /// Whether the guest's MXCSR may stay loaded through `op` (see the module doc): an `X86Sse`

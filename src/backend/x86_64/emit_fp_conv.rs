@@ -7,7 +7,7 @@
 //! (see `emit_fp`).
 
 use super::abi::{RAX, RCX, RDX};
-use super::emit_fp::{enter_guest_mxcsr, load_controls, read_guest_flags};
+use super::emit_fp::{enter_guest_mxcsr, load_controls, read_guest_flags, underflow_when_unmasked};
 use super::Emitter;
 use crate::backend::fp_pair::FpDsts;
 use crate::ir::{CvtRound, FpCmpOp, FpPrec, FpRule, NumFormat, Temp};
@@ -123,6 +123,10 @@ pub(super) fn fp_cvt(
     }
     if let Some(dst) = dsts.value {
         e.store(dst, RAX);
+    }
+    // Narrowing to single precision is the one conversion with a tiny result.
+    if (from, to) == (F64, F32) {
+        underflow_when_unmasked(e, dsts.flags, ctrl, 0, FpPrec::F32);
     }
     read_guest_flags(e, dsts.flags);
 }
