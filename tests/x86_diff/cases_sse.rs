@@ -491,7 +491,7 @@ pub fn arith() -> Vec<Case> {
         (0x9f80, "masked-ftz"),
     ] {
         for ((a, b), kind) in [(tiny_exact, "exact"), (tiny_inexact, "inexact")] {
-            let case = Case::insns(&format!("mulsd/{name}-tiny-{kind}"), &[mul]);
+            let case = Case::insns(format!("mulsd/{name}-tiny-{kind}"), &[mul]);
             out.push(case.xmm(1, a, 5).xmm(2, b, 0).mxcsr(mxcsr));
         }
         // A denormal operand (DE) whose sum with zero is exact and tiny; min of two denormals
@@ -499,11 +499,11 @@ pub fn arith() -> Vec<Case> {
         let add = b2(Instruction::with2(Addsd_xmm_xmmm64, x(1), x(2)));
         let min = b2(Instruction::with2(Minsd_xmm_xmmm64, x(1), x(2)));
         for (insn, op, b) in [(add, "addsd", 0), (min, "minsd", 0x0008_0000_0000_0000)] {
-            let case = Case::insns(&format!("{op}/{name}-denormal-operand"), &[insn]);
+            let case = Case::insns(format!("{op}/{name}-denormal-operand"), &[insn]);
             out.push(case.xmm(1, 0x000f_0000_0000_0001, 5).xmm(2, b, 0).mxcsr(mxcsr));
         }
         // Lanes 0 and 2 exact and tiny, lanes 1 and 3 normal.
-        let case = Case::insns(&format!("mulps/{name}-tiny-exact"), &[mulps]);
+        let case = Case::insns(format!("mulps/{name}-tiny-exact"), &[mulps]);
         let one = 1f32.to_bits() as u64;
         out.push(case.xmm(1, f | one << 32, f | one << 32).xmm(2, g | one << 32, g | one << 32).mxcsr(mxcsr));
     }
@@ -584,7 +584,7 @@ pub fn convert() -> Vec<Case> {
     // Narrowed to an exact single-precision denormal: UE only when unmasked.
     let cvt = b2(Instruction::with2(Cvtsd2ss_xmm_xmmm64, x(1), x(2)));
     for (mxcsr, name) in [(0x1f80, "masked"), (0x1f80 & !(1 << 11), "unmasked-ue")] {
-        let case = Case::insns(&format!("cvtsd2ss/{name}-tiny-exact"), &[cvt]);
+        let case = Case::insns(format!("cvtsd2ss/{name}-tiny-exact"), &[cvt]);
         out.push(case.xmm(1, 5, 5).xmm(2, 2f64.powi(-130).to_bits(), 0).mxcsr(mxcsr));
     }
     out
