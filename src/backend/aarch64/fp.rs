@@ -39,6 +39,8 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 /// MXCSR bits that select other than x86's default computation: rounding control (13-14),
 /// flush-to-zero (15), denormals-are-zero (6).
 pub(super) const MXCSR_MODES: u32 = 0xe040;
+/// MXCSR.UM, the underflow exception mask (bit 11).
+pub(super) const MXCSR_UM: u32 = 0x800;
 /// FPSR as the immediate of `mrs`/`msr` (op0 3, op1 3, CRn 4, CRm 4, op2 1).
 pub(super) const FPSR: u32 = 0x5a21;
 /// `msr fpsr, xzr` (clears the cumulative exception flags), as one fixed word.
@@ -227,13 +229,17 @@ impl Emitter {
         }
     }
 
-    /// Branches to `slow` unless the MXCSR in `reg` has x86's default modes. Uses `S3`.
+    /// Branches to `slow` unless the MXCSR in `reg` has x86's default modes and UM set: with
+    /// UM clear an exact tiny result is an underflow too (SDM vol. 1, 11.5.2.4), which the
+    /// host's FPSR does not show (UFC only when inexact). Uses `S3`.
     pub(super) fn branch_unless_default_mxcsr(&mut self, reg: u8, slow: DynamicLabel) {
+        const MODES_AND_UM: u32 = MXCSR_MODES | MXCSR_UM;
         dynasm!(self.a
             ; .arch aarch64
-            ; movz W(S3), #MXCSR_MODES
-            ; tst W(reg), W(S3)
-            ; b.ne =>slow
+            ; movz W(S3), #MODES_AND_UM
+            ; and W(S3), W(reg), W(S3)
+            ; eor WSP(S3), W(S3), #MXCSR_UM
+            ; cbnz W(S3), =>slow
         );
     }
 
