@@ -40,9 +40,6 @@ use crate::backend::fp_pair::FpDsts;
 use crate::ir::{FpOp, FpPrec, FpRule, Op, Temp};
 use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
 
-/// MXCSR.UM, the underflow mask, and MXCSR.FTZ.
-const UM: i32 = 1 << 11;
-const FTZ: i32 = 1 << 15;
 /// MXCSR with every exception masked (bits 7..12).
 const ALL_MASKED: i32 = 0x1f80;
 /// MXCSR control bits kept from the guest (rounding, masks, FTZ, DAZ); the flags (bits 0..5)
@@ -131,14 +128,8 @@ pub(super) fn enter_guest_mxcsr(e: &mut Emitter, round_zero: bool) {
     }
     let force = ALL_MASKED | if round_zero { ROUND_ZERO } else { 0 };
     e.guest_mxcsr = true;
-    // With UM clear FTZ does not apply (SDM vol. 1, 11.5.2.4): a tiny result underflows and
-    // traps instead, which [`underflow_when_unmasked`] then finds.
     dynasm!(e.asm
         ; .arch x64
-        ; test eax, UM
-        ; jnz >um_masked
-        ; and eax, !FTZ
-        ; um_masked:
         ; or eax, force
         ; and eax, CONTROL_BITS
         ; mov [rsp - 8], eax
@@ -188,6 +179,7 @@ pub(super) fn underflow_when_unmasked(
     if flags.is_none() || e.mxcsr_run {
         return;
     }
+    const UM: i32 = 1 << 11;
     const UE: i32 = 1 << 4;
     // FTZ, every exception masked, round to nearest, no DAZ, no flag.
     const FTZ_MASKED: i32 = 0x9f80;
