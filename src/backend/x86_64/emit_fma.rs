@@ -71,6 +71,10 @@ pub(super) fn fma(
         }
         (true, true, FpPrec::F32 | FpPrec::F16) => dynasm!(e.asm ; .arch x64 ; vfnmsub231ss xmm2, xmm0, xmm1),
     }
+    if rule == FpRule::X86Sse {
+        // Before `rcx` takes the result and any destination is written.
+        underflow_when_unmasked(e, dsts.flags, ctrl, 2, prec);
+    }
     match prec {
         FpPrec::F64 => dynasm!(e.asm ; .arch x64 ; movq rcx, xmm2),
         FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd ecx, xmm2),
@@ -79,7 +83,6 @@ pub(super) fn fma(
         if let Some(dst) = dsts.value {
             e.store(dst, RCX);
         }
-        underflow_when_unmasked(e, dsts.flags, ctrl, 2, prec);
         return read_guest_flags(e, dsts.flags);
     }
     branch_if_not_plain(e, RCX, prec, slow);

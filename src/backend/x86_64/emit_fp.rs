@@ -70,6 +70,10 @@ pub(super) fn fp(
         FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd xmm0, Rd(ra) ; movd xmm1, Rd(rb)),
     }
     sse_scalar(e, op, prec);
+    // min and max return an operand: a denormal one raises DE, never UE.
+    if !matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum) {
+        underflow_when_unmasked(e, dsts.flags, ctrl, 0, prec);
+    }
     if let Some(dst) = dsts.value {
         // Every input is in xmm0, xmm1 or read already: the destination may be written.
         let r = e.dst_reg(dst, RAX);
@@ -78,10 +82,6 @@ pub(super) fn fp(
             FpPrec::F32 | FpPrec::F16 => dynasm!(e.asm ; .arch x64 ; movd Rd(r), xmm0),
         }
         e.store(dst, r);
-    }
-    // min and max return an operand: a denormal one raises DE, never UE.
-    if !matches!(op, FpOp::Min | FpOp::Max | FpOp::MinNum | FpOp::MaxNum) {
-        underflow_when_unmasked(e, dsts.flags, ctrl, 0, prec);
     }
     read_guest_flags(e, dsts.flags);
 }
@@ -167,8 +167,8 @@ pub(super) fn read_guest_flags(e: &mut Emitter, flags: Option<Temp>) {
 /// tiny result that is also inexact. Multiplying the result by 1.0 with FTZ set (DAZ
 /// clear) raises UE for a denormal and for nothing else. The guest's controls come from
 /// `ctrl`; with UM set (always so in an MXCSR run) this is one test and a branch. Call it
-/// after the op, before [`read_guest_flags`], while `xmm` still holds the result; it uses
-/// `rcx`, `rdx` and `xmm3`.
+/// right after the op, before any destination is written (a destination may take `ctrl`'s
+/// register) and while `xmm` holds the result; it uses `rcx`, `rdx` and `xmm3`.
 pub(super) fn underflow_when_unmasked(
     e: &mut Emitter,
     flags: Option<Temp>,

@@ -121,12 +121,12 @@ pub(super) fn fp_cvt(
         // `verify` rejects the others; the value is then `a`, as the interpreter gives.
         _ => dynasm!(e.asm ; .arch x64 ; mov rax, rcx),
     }
-    if let Some(dst) = dsts.value {
-        e.store(dst, RAX);
-    }
-    // Narrowing to single precision is the one conversion with a tiny result.
+    // Narrowing to single precision is the one conversion with a tiny result (in xmm0).
     if (from, to) == (F64, F32) {
         underflow_when_unmasked(e, dsts.flags, ctrl, 0, FpPrec::F32);
+    }
+    if let Some(dst) = dsts.value {
+        e.store(dst, RAX);
     }
     read_guest_flags(e, dsts.flags);
 }
