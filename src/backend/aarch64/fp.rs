@@ -7,10 +7,10 @@
 //! detected (x86 after rounding, A64 before) and in the modes MXCSR selects. The fast path
 //! runs the native instruction (host FPCR: round to nearest, FZ, DN and AH clear, as Linux
 //! leaves it) and keeps its result when that is provably x86's:
-//! - MXCSR has its default modes (RC nearest, no DAZ or FTZ). The exception masks change
-//!   neither the value nor the flags word (the masked response's flags, which the frontend
-//!   tests against the masks; [`crate::ir::fp`] raises UE only for inexact tiny results
-//!   whatever UM says).
+//! - MXCSR has its default modes (RC nearest, no DAZ or FTZ) and UM set. The other masks
+//!   change neither the value nor the flags word (the masked response's flags, which the
+//!   frontend tests against the masks); with UM clear an exact tiny result raises UE too
+//!   ([`crate::ir::fp`]), which FPSR does not show, so that goes to the reference.
 //! - The result is not a NaN (`fcmp d0, d0`: every NaN rule that differs yields one).
 //! - With the flags wanted, FPSR (cleared before the op) holds at most IXC: IOC, DZC, OFC,
 //!   UFC, IDC go to the reference. IEEE defines the value, DZ and OF alike on both; A64's
